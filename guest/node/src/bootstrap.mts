@@ -1,0 +1,121 @@
+/**
+ * Nimbus's Node.js runtime bootstrap: loads the handler, then loops on the Runtime API's
+ * `next`, runs the handler and posts its result or error. Guest code: it never imports host
+ * modules and sees only what the sandbox gives it.
+ */
+import { patchConsole, setRequestId } from './console.mjs';
+import { makeContext } from './context.mjs';
+import { RuntimeInitError, toRapidError } from './errors.mjs';
+import { loadHandler, type Handler } from './handler.mjs';
+import { RapidClient, type NextInvocation } from './rapid.mjs';
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+const client = new RapidClient(
+  process.env['AWS_LAMBDA_RUNTIME_API'] ?? '127.0.0.1:9001',
+  process.env['NIMBUS_RUNTIME_API_SOCKET'],
+);
+// Nimbus's own channel is not part of the function's environment.
+delete process.env['NIMBUS_RUNTIME_API_SOCKET'];
+let current: NextInvocation | null = null;
+
+patchConsole();
+process.on('uncaughtException', (err) => void fatal(err, 'uncaught', 129));
+process.on('unhandledRejection', (reason) => void fatal(reason, 'rejection', 128));
+
+async function fatal(err: unknown, kind: 'uncaught' | 'rejection', code: number): Promise<void> {
+  console.error(kind === 'rejection' ? 'Unhandled Promise Rejection' : 'Uncaught Exception', err);
+  const body =
+    kind === 'rejection'
+      ? { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: String(err), trace: toRapidError(err).trace }
+      : toRapidError(err);
+  const inv = current;
+  current = null;
+  try {
+    if (inv) await client.error(inv.requestId, JSON.stringify(body), body.errorType);
+  } finally {
+    process.exit(code);
+  }
+}
+
+function run(handler: Handler, inv: NextInvocation): Promise<Outcome> {
+  return new Promise<Outcome>((resolve) => {
+    let settled = false;
+    const finish = (o: Outcome): void => {
+      if (settled) return;
+      settled = true;
+      process.removeListener('beforeExit', onEmpty);
+      resolve(o);
+    };
+    let pending: Outcome | null = null;
+    // callbackWaitsForEmptyEventLoop: the callback's result is sent once the event loop is
+    // empty, which Node signals with 'beforeExit' (the Runtime API socket is unref'd while idle).
+    const onEmpty = (): void => finish(pending ?? { ok: true, value: null });
+    process.once('beforeExit', onEmpty);
+    const legacyDone = (err: unknown, value?: unknown): void =>
+      finish(err === null || err === undefined ? { ok: true, value } : { ok: false, error: err });
+    const context = makeContext(inv, legacyDone);
+    const callback = (err?: unknown, value?: unknown): void => {
+      const o: Outcome = err === null || err === undefined ? { ok: true, value } : { ok: false, error: err };
+      if (context['callbackWaitsForEmptyEventLoop'] === false) finish(o);
+      else pending ??= o;
+    };
+    try {
+      const event: unknown = inv.body.length ? JSON.parse(inv.body.toString('utf8')) : {};
+      const r = handler(event, context, callback);
+      if (r && typeof (r as PromiseLike<unknown>).then === 'function') {
+        (r as PromiseLike<unknown>).then(
+          (value) => finish({ ok: true, value }),
+          (error: unknown) => finish({ ok: false, error }),
+        );
+      }
+    } catch (error) {
+      finish({ ok: false, error });
+    }
+  });
+}
+
+async function main(): Promise<void> {
+  let handler: Handler;
+  try {
+    handler = await loadHandler(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), process.env['_HANDLER'] ?? '');
+  } catch (err) {
+    const body = toRapidError(err);
+    console.error(`${err instanceof RuntimeInitError ? '' : 'Init error '}${JSON.stringify(body)}`);
+    await client.initError(JSON.stringify(body), body.errorType);
+    process.exit(129);
+  }
+  for (;;) {
+    let inv: NextInvocation;
+    try {
+      inv = await client.next();
+    } catch {
+      // The Runtime API is gone: Nimbus stopped or dropped this sandbox. Nothing may outlive it.
+      process.exit(0);
+    }
+    current = inv;
+    setRequestId(inv.requestId);
+    if (inv.traceId) process.env['_X_AMZN_TRACE_ID'] = inv.traceId;
+    else delete process.env['_X_AMZN_TRACE_ID'];
+    const outcome = await run(handler, inv);
+    if (current !== inv) continue;
+    current = null;
+    let body: string | undefined;
+    if (outcome.ok) {
+      try {
+        body = JSON.stringify(outcome.value === undefined ? null : outcome.value);
+      } catch (err) {
+        const e = toRapidError(err);
+        await client.error(inv.requestId, JSON.stringify({ ...e, errorType: 'Runtime.SerializationError' }), 'Runtime.SerializationError');
+        continue;
+      }
+      await client.respond(inv.requestId, body ?? 'null');
+    } else {
+      const e = toRapidError(outcome.error);
+      console.error('Invoke Error', JSON.stringify(e));
+      await client.error(inv.requestId, JSON.stringify(e), e.errorType);
+    }
+  }
+}
+
+void main();

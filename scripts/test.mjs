@@ -1,0 +1,29 @@
+// Runs every compiled test file with node's own test runner. Files are listed explicitly
+// because `node --test <dir>` behaves differently across Node 20, 22 and 24.
+import { spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const filter = process.argv.slice(2);
+
+function collect(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...collect(p));
+    else if (e.name.endsWith('.test.js')) out.push(p);
+  }
+  return out;
+}
+
+let files = collect(join(root, 'dist', 'test')).sort();
+if (filter.length) files = files.filter((f) => filter.some((s) => relative(root, f).includes(s)));
+const concurrency = process.env.NIMBUS_TEST_CONCURRENCY ?? '2';
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], {
+  cwd: root,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'test' },
+});
+process.exit(r.status ?? 1);

@@ -1,0 +1,70 @@
+/** The function lifecycle operations of Lambda's REST API (lambda-api.md §1.4). */
+import type { FunctionService } from '../../control/functions.js';
+import { json, type RequestContext } from '../context.js';
+import type { AddRoute } from '../server.js';
+import { functionConfiguration } from '../shapes.js';
+
+/** AWS's request limit for CreateFunction/UpdateFunctionCode (a 50 MB zip, base64 in JSON). */
+const CODE_REQUEST_LIMIT = 70_167_211;
+
+const nameOf = (ctx: RequestContext): string => ctx.params['FunctionName'] ?? '';
+const qualifierOf = (ctx: RequestContext): string | undefined => ctx.query.get('Qualifier') ?? undefined;
+
+export function functionRoutes(route: AddRoute, functions: FunctionService): void {
+  route('POST', '/2015-03-31/functions', async (ctx) => {
+    const body = await ctx.json(CODE_REQUEST_LIMIT, 'CreateFunction');
+    return json(201, functionConfiguration(await functions.create(ctx.scope, body)));
+  });
+
+  route('GET', '/2015-03-31/functions', (ctx) => {
+    const all = ctx.query.get('FunctionVersion') ?? undefined;
+    const page = functions.list(ctx.scope, ctx.query.get('Marker') ?? undefined, ctx.query.get('MaxItems') ?? undefined, all);
+    const body: Record<string, unknown> = {
+      Functions: page.functions.map((f) => functionConfiguration(f, { forList: true, qualifiedArn: all === 'ALL' })),
+    };
+    if (page.nextMarker) body['NextMarker'] = page.nextMarker;
+    return json(200, body);
+  });
+
+  route('GET', '/2015-03-31/functions/:FunctionName', (ctx) => {
+    const { fn, qualifier } = functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    return json(200, {
+      Configuration: functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }),
+      Code: { RepositoryType: 'S3', Location: `${ctx.baseUrl}/nimbus/v1/code/${fn.codeSha256}` },
+    });
+  });
+
+  route('GET', '/2015-03-31/functions/:FunctionName/configuration', (ctx) => {
+    const fn = functions.get(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    return json(200, functionConfiguration(fn));
+  });
+
+  route('PUT', '/2015-03-31/functions/:FunctionName/code', async (ctx) => {
+    const body = await ctx.json(CODE_REQUEST_LIMIT, 'UpdateFunctionCode');
+    return json(200, functionConfiguration(await functions.updateCode(ctx.scope, nameOf(ctx), body)));
+  });
+
+  route('PUT', '/2015-03-31/functions/:FunctionName/configuration', async (ctx) => {
+    const body = await ctx.json();
+    return json(200, functionConfiguration(functions.updateConfiguration(ctx.scope, nameOf(ctx), body)));
+  });
+
+  route('DELETE', '/2015-03-31/functions/:FunctionName', (ctx) => {
+    functions.delete(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    return { status: 204 };
+  });
+
+  route('GET', '/2016-08-19/account-settings', (ctx) => {
+    const usage = functions.usage(ctx.scope);
+    return json(200, {
+      AccountLimit: {
+        TotalCodeSize: 80_530_636_800,
+        CodeSizeUnzipped: 262_144_000,
+        CodeSizeZipped: 52_428_800,
+        ConcurrentExecutions: 1000,
+        UnreservedConcurrentExecutions: 1000,
+      },
+      AccountUsage: { TotalCodeSize: usage.totalCodeSize, FunctionCount: usage.functionCount },
+    });
+  });
+}

@@ -1,0 +1,87 @@
+/** Invoke (lambda-api.md §2): RequestResponse and DryRun; Event comes with the durable queue. */
+import type { FunctionService } from '../../control/functions.js';
+import { NimbusError } from '../../errors.js';
+import type { Invoker } from '../../invoke/invoker.js';
+import type { AddRoute } from '../server.js';
+
+/** Synchronous request payloads: 6 MB (lambda-api.md §2.1). */
+const SYNC_PAYLOAD_LIMIT = 6_291_456;
+/** X-Amz-Client-Context: base64 of JSON, at most 3583 bytes. */
+const MAX_CLIENT_CONTEXT = 3583;
+const EMPTY_EVENT = Buffer.from('{}');
+
+export function invokeRoutes(route: AddRoute, functions: FunctionService, invoker: Invoker): void {
+  route('POST', '/2015-03-31/functions/:FunctionName/invocations', async (ctx) => {
+    const h = ctx.req.headers;
+    const type = (h['x-amz-invocation-type'] as string | undefined) ?? 'RequestResponse';
+    if (type !== 'RequestResponse' && type !== 'Event' && type !== 'DryRun') {
+      throw new NimbusError(
+        'ERR_VALIDATION',
+        `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
+      );
+    }
+    const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined);
+    const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeFunction');
+    if (payload.length > 0) {
+      try {
+        JSON.parse(payload.toString('utf8'));
+      } catch (e) {
+        throw new NimbusError(
+          'ERR_INVALID_REQUEST_CONTENT',
+          `Could not parse request body into json: Could not parse payload into json: ${(e as Error).message}`,
+        );
+      }
+    }
+    if (type === 'DryRun') return { status: 204 };
+    if (type === 'Event') {
+      throw new NimbusError(
+        'ERR_INVALID_PARAMETER',
+        'Nimbus does not run Event (asynchronous) invocations yet: they need its durable queue. Use RequestResponse.',
+      );
+    }
+    const logType = h['x-amz-log-type'];
+    const result = await invoker.invoke({
+      fn,
+      qualifier,
+      payload: payload.length ? payload : EMPTY_EVENT,
+      tailLogs: logType === 'Tail',
+      clientContext: clientContext(h['x-amz-client-context']),
+      traceId: typeof h['x-amzn-trace-id'] === 'string' ? h['x-amzn-trace-id'] : undefined,
+    });
+    const headers: Record<string, string> = {
+      'x-amzn-RequestId': result.requestId,
+      'Content-Type': 'application/json',
+      'X-Amz-Executed-Version': result.executedVersion,
+    };
+    if (result.functionError) headers['X-Amz-Function-Error'] = result.functionError;
+    if (result.logResult !== undefined) headers['X-Amz-Log-Result'] = result.logResult;
+    return { status: 200, headers, body: result.payload };
+  });
+
+  route('POST', '/2014-11-13/functions/:FunctionName/invoke-async', (ctx) => {
+    functions.get(ctx.scope, ctx.params['FunctionName'] ?? '');
+    throw new NimbusError(
+      'ERR_INVALID_PARAMETER',
+      'Nimbus does not run asynchronous invocations (InvokeAsync) yet: they need its durable queue.',
+    );
+  });
+}
+
+/** The Runtime API passes the client context on as decoded JSON text. */
+function clientContext(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string' || header === '') return undefined;
+  const bad = (): NimbusError =>
+    new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Client context must be a valid Base64-encoded JSON object.');
+  if (header.length > MAX_CLIENT_CONTEXT) {
+    throw new NimbusError('ERR_INVALID_PARAMETER', `Client context must be at most ${MAX_CLIENT_CONTEXT} bytes.`);
+  }
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(header) || header.length % 4 !== 0) throw bad();
+  const text = Buffer.from(header, 'base64').toString('utf8');
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw bad();
+  } catch {
+    throw bad();
+  }
+  return text;
+}

@@ -1,0 +1,159 @@
+/**
+ * The HTTP surface: Lambda's REST API (control plane and Invoke) and Nimbus's own small API
+ * (/nimbus/v1: logs, code downloads, health). Routes are plain handlers returning a `Reply`;
+ * this file alone turns them, and every NimbusError, into bytes on the wire.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import FindMyWay from 'find-my-way';
+import { NimbusError } from '../errors.js';
+import { scopeOf } from './auth.js';
+import { readBody } from './body.js';
+import type { Handler, Reply, RequestContext } from './context.js';
+import { errorBody, WIRE_ERRORS } from './wire-errors.js';
+
+/** JSON control-plane bodies other than code uploads are small. */
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export type AddRoute = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: Handler) => void;
+
+export class Gateway {
+  readonly server: http.Server;
+  private readonly router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  private inflight = 0;
+  private closing = false;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly log: (line: string) => void = () => undefined) {
+    this.server = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
+    // A slow client may not hold a request open forever (slowloris); invocations may run 15 minutes.
+    this.server.headersTimeout = 30_000;
+    this.server.requestTimeout = 0;
+    this.server.keepAliveTimeout = 5_000;
+    this.server.on('clientError', (_err, socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  /** Adds a route; `path` uses find-my-way's `:param` syntax. */
+  readonly route: AddRoute = (method, path, handler) => {
+    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>);
+  };
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve((this.server.address() as AddressInfo).port);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting requests, lets in-flight ones finish for up to `graceMs`, then returns.
+   * Requests that arrive meanwhile on kept-alive connections get an explicit 503.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.server.close();
+    this.server.closeIdleConnections();
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, graceMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Drops every connection at once (after `close`, when in-flight work has been answered). */
+  destroy(): void {
+    this.server.closeAllConnections();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.inflight++;
+    const requestId = randomUUID();
+    try {
+      if (this.closing) throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+      const found = this.router.find(req.method as FindMyWay.HTTPMethod, path);
+      if (!found) {
+        req.resume();
+        throw new NimbusError('ERR_UNKNOWN_OPERATION', `Unknown operation: ${req.method ?? ''} ${path}`);
+      }
+      const abort = new AbortController();
+      res.on('close', () => abort.abort());
+      let bodyPromise: Promise<Buffer> | null = null;
+      const ctx: RequestContext = {
+        req,
+        method: req.method ?? 'GET',
+        params: found.params,
+        query,
+        scope: scopeOf(req, query),
+        baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+        body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => (bodyPromise ??= readBody(req, limit, operation)),
+        json: async (limit, operation) => parseJson(await ctx.body(limit, operation)),
+        signal: abort.signal,
+      };
+      const reply = await (found.handler as unknown as Handler)(ctx);
+      if (!bodyPromise) req.resume();
+      send(res, reply, requestId);
+    } catch (err) {
+      this.sendError(res, err, requestId);
+    } finally {
+      if (--this.inflight === 0 && this.closing) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  private sendError(res: http.ServerResponse, err: unknown, requestId: string): void {
+    let e: NimbusError;
+    if (err instanceof NimbusError) e = err;
+    else {
+      this.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      e = new NimbusError('ERR_INTERNAL', 'An internal error occurred in Nimbus; see its log.');
+    }
+    const wire = WIRE_ERRORS[e.code];
+    const headers: Record<string, string | number> = { 'x-amzn-ErrorType': wire.type };
+    const retryAfter = e.extra['retryAfterSeconds'];
+    if (typeof retryAfter === 'number') headers['Retry-After'] = retryAfter;
+    const extra = Object.fromEntries(Object.entries(e.extra).filter(([k]) => k !== 'retryAfterSeconds'));
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    send(res, { status: wire.status, headers, body: errorBody(wire, e.message, extra) }, requestId);
+  }
+}
+
+function parseJson(buf: Buffer): unknown {
+  if (buf.length === 0) return {};
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', `Could not parse request body into json: ${(e as Error).message}`);
+  }
+}
+
+function send(res: http.ServerResponse, reply: Reply, requestId: string): void {
+  let body: Buffer | undefined;
+  const headers: http.OutgoingHttpHeaders = { 'x-amzn-RequestId': requestId, ...reply.headers };
+  if (reply.body === undefined) body = undefined;
+  else if (Buffer.isBuffer(reply.body)) body = reply.body;
+  else if (typeof reply.body === 'string') body = Buffer.from(reply.body);
+  else {
+    body = Buffer.from(JSON.stringify(reply.body));
+    headers['Content-Type'] ??= 'application/json';
+  }
+  headers['Content-Length'] = body?.length ?? 0;
+  res.writeHead(reply.status, headers);
+  res.end(body);
+}

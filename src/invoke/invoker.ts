@@ -1,0 +1,192 @@
+/**
+ * One synchronous invocation from request to result: resolve the function version, run it in
+ * the pool, turn the sandbox's result into Lambda's answer (payload, X-Amz-Function-Error,
+ * the log tail) and write the START/END/REPORT lines. Nothing here touches HTTP.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { functionArn } from '../control/names.js';
+import { NimbusError } from '../errors.js';
+import { endLine, initStartLine, logTail, reportLine, startLine, timeoutLine } from '../logs/format.js';
+import type { LogService } from '../logs/log-service.js';
+import type { Pool, PoolTarget } from '../pool/pool.js';
+import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
+import type { RuntimeRegistry } from '../runtimes/registry.js';
+import type { InvocationResult } from '../sandbox/types.js';
+import type { CodeStore } from '../store/code-store.js';
+import type { FunctionVersion } from '../store/types.js';
+
+/** Init may take this long even when the function's timeout is shorter (AWS: 10 s init phase). */
+const MIN_INIT_TIMEOUT_MS = 10_000;
+
+export interface InvokeRequest {
+  fn: FunctionVersion;
+  /** The qualifier the caller used, if any: it makes the invoked ARN qualified. */
+  qualifier: string | undefined;
+  payload: Buffer;
+  tailLogs: boolean;
+  clientContext?: string | undefined;
+  traceId?: string | undefined;
+}
+
+export interface InvokeResult {
+  requestId: string;
+  payload: Buffer;
+  /** `Unhandled` when the function or its runtime failed. */
+  functionError: 'Unhandled' | undefined;
+  executedVersion: string;
+  /** Base64 of the last 4 KB of the log, when the caller asked for it. */
+  logResult: string | undefined;
+}
+
+export interface InvokerDeps {
+  pool: Pool;
+  code: CodeStore;
+  runtimes: RuntimeRegistry;
+  logs: LogService;
+  clock: Clock;
+  isolationNetwork?: 'none' | 'egress';
+}
+
+export class Invoker {
+  private readonly targets = new Map<string, { revisionId: string; target: PoolTarget }>();
+
+  constructor(private readonly deps: InvokerDeps) {}
+
+  async invoke(req: InvokeRequest): Promise<InvokeResult> {
+    const { fn } = req;
+    const requestId = randomUUID();
+    const target = this.target(fn);
+    const timeoutMs = fn.timeout * 1000;
+    const invokedFunctionArn = functionArn(fn, fn.name, req.qualifier);
+    let outcome;
+    try {
+      outcome = await this.deps.pool.invoke(target, () => ({
+        requestId,
+        payload: req.payload,
+        deadlineMs: this.deps.clock.now() + timeoutMs,
+        invokedFunctionArn,
+        traceId: req.traceId,
+        clientContext: req.clientContext,
+      }));
+    } catch (e) {
+      if (e instanceof Error && e.message === 'pool is closed') throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
+      throw e;
+    }
+    const { report } = outcome;
+    const { payload, functionError, errorLog } = this.answer(requestId, fn, report.result);
+    const initMs = outcome.init?.durationMs ?? outcome.initError?.initDurationMs;
+    const initLogs = outcome.init?.logs ?? '';
+    let log = '';
+    if (outcome.coldStart) log += initStartLine(fn.runtime, runtimeVersion(fn.runtime), fn.region) + initLogs;
+    const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : report.durationMs;
+    log +=
+      startLine(requestId, fn.version) +
+      report.logs +
+      errorLog +
+      endLine(requestId) +
+      reportLine(requestId, {
+        durationMs,
+        memorySizeMb: fn.memorySize,
+        maxMemoryUsedMb: Math.ceil(report.maxMemoryBytes / (1024 * 1024)),
+        initDurationMs: outcome.coldStart ? initMs : undefined,
+      });
+    this.deps.logs.append({
+      accountId: fn.accountId,
+      region: fn.region,
+      functionName: fn.name,
+      version: fn.version,
+      requestId,
+      timestamp: this.deps.clock.now(),
+      text: log,
+    });
+    return {
+      requestId,
+      payload,
+      functionError,
+      executedVersion: fn.version,
+      logResult: req.tailLogs ? logTail(log) : undefined,
+    };
+  }
+
+  /** The pool target of a function version, rebuilt only when its revision changes. */
+  private target(fn: FunctionVersion): PoolTarget {
+    const app = `${fn.accountId}/${fn.region}/${fn.name}/${fn.version}`;
+    const cached = this.targets.get(app);
+    if (cached && cached.revisionId === fn.revisionId) return cached.target;
+    const descriptor = this.deps.runtimes.get(fn.runtime);
+    if (!descriptor) throw new NimbusError('ERR_INTERNAL', `runtime ${fn.runtime} is not available`);
+    const codeDir = this.deps.code.taskDir(fn.codeSha256);
+    const target: PoolTarget = {
+      app,
+      generation: fn.revisionId,
+      memoryMb: fn.memorySize,
+      initTimeoutMs: Math.max(MIN_INIT_TIMEOUT_MS, fn.timeout * 1000),
+      makeSpec: (id) => ({
+        id,
+        runtime: fn.runtime,
+        descriptor,
+        handler: fn.handler,
+        codeDir,
+        memoryMb: fn.memorySize,
+        ephemeralStorageMb: fn.ephemeralStorageMb,
+        env: lambdaEnvironment(fn, logStreamName(this.deps.clock.now(), fn.version, id)),
+        network: this.deps.isolationNetwork ?? 'none',
+      }),
+    };
+    this.targets.set(app, { revisionId: fn.revisionId, target });
+    return target;
+  }
+
+  /** Forgets cached targets of a function (it changed or was deleted). */
+  forget(prefix: string): void {
+    for (const k of this.targets.keys()) if (k.startsWith(prefix)) this.targets.delete(k);
+  }
+
+  /** Lambda's answer for each way an invocation can end (lambda-api.md §2.3). */
+  private answer(
+    requestId: string,
+    fn: FunctionVersion,
+    r: InvocationResult,
+  ): { payload: Buffer; functionError: 'Unhandled' | undefined; errorLog: string } {
+    const fail = (errorType: string, errorMessage: string, errorLog: string) => ({
+      payload: Buffer.from(JSON.stringify({ errorType, errorMessage })),
+      functionError: 'Unhandled' as const,
+      errorLog,
+    });
+    switch (r.kind) {
+      case 'response':
+        return { payload: r.payload, functionError: undefined, errorLog: '' };
+      case 'error':
+        return { payload: r.payload, functionError: 'Unhandled', errorLog: '' };
+      case 'timeout':
+        return fail(
+          'Sandbox.Timedout',
+          `RequestId: ${requestId} Error: Task timed out after ${fn.timeout.toFixed(2)} seconds`,
+          timeoutLine(requestId, fn.timeout, this.deps.clock.now()),
+        );
+      case 'exit': {
+        const why = r.reason === 'exit status 0' ? 'Runtime exited without providing a reason' : `Runtime exited with error: ${r.reason}`;
+        return fail('Runtime.ExitError', `RequestId: ${requestId} Error: ${why}`, `RequestId: ${requestId} Error: ${why}\nRuntime.ExitError\n`);
+      }
+      case 'too-large':
+        return {
+          payload: Buffer.from(
+            JSON.stringify({
+              errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+              errorType: 'Function.ResponseSizeTooLarge',
+            }),
+          ),
+          functionError: 'Unhandled',
+          errorLog: '',
+        };
+    }
+  }
+}
+
+/** The runtime version Nimbus reports in INIT_START: the family and the host interpreter's version. */
+function runtimeVersion(runtime: string): string {
+  if (runtime.startsWith('nodejs')) return `nodejs:${runtime.slice(6, -2)}.nimbus-${process.version}`;
+  return `${runtime}.nimbus`;
+}
+

@@ -1,0 +1,84 @@
+/**
+ * Function logs: appended in batches (one SQLite transaction per flush, never one write per
+ * invocation on the hot path), read back by id, and followed live by long-poll readers that
+ * are woken when new entries for their function land.
+ */
+import type { LogEntry, Scope, Store, StoredLogEntry } from '../store/types.js';
+
+const FLUSH_EVERY_MS = 50;
+const FLUSH_AT_ENTRIES = 1000;
+
+interface Waiter {
+  key: string;
+  wake: () => void;
+}
+
+const keyOf = (scope: Scope, name: string): string => `${scope.accountId}/${scope.region}/${name}`;
+
+export class LogService {
+  private pending: LogEntry[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private waiters = new Set<Waiter>();
+
+  constructor(private readonly store: Store) {}
+
+  append(entry: LogEntry): void {
+    this.pending.push(entry);
+    if (this.pending.length >= FLUSH_AT_ENTRIES) this.flush();
+    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+  }
+
+  /** Writes everything pending and wakes followers. */
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.store.appendLogs(batch);
+    const keys = new Set(batch.map((e) => keyOf(e, e.functionName)));
+    for (const w of this.waiters) if (keys.has(w.key)) w.wake();
+  }
+
+  /**
+   * Entries after `afterId`; when there are none and `waitMs` > 0, waits up to that long for
+   * new ones (a long poll, so `nimbus logs --follow` needs no busy polling).
+   */
+  async read(scope: Scope, name: string, afterId: number, limit: number, waitMs = 0, signal?: AbortSignal): Promise<StoredLogEntry[]> {
+    this.flush();
+    const now = this.store.readLogs(scope, name, afterId, limit);
+    if (now.length > 0 || waitMs <= 0) return now;
+    await new Promise<void>((resolve) => {
+      const w: Waiter = {
+        key: keyOf(scope, name),
+        wake: () => {
+          clearTimeout(t);
+          this.waiters.delete(w);
+          signal?.removeEventListener('abort', w.wake);
+          resolve();
+        },
+      };
+      const t = setTimeout(w.wake, waitMs);
+      signal?.addEventListener('abort', w.wake);
+      this.waiters.add(w);
+    });
+    return this.store.readLogs(scope, name, afterId, limit);
+  }
+
+  /** The newest `n` entries of a function. */
+  last(scope: Scope, name: string, n: number): StoredLogEntry[] {
+    this.flush();
+    return this.store.readLastLogs(scope, name, n);
+  }
+
+  /** Newest entry id of a function, so a follower can start at the end. */
+  lastId(scope: Scope, name: string): number {
+    this.flush();
+    return this.store.lastLogId(scope, name);
+  }
+
+  close(): void {
+    this.flush();
+    for (const w of [...this.waiters]) w.wake();
+  }
+}

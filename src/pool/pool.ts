@@ -1,0 +1,220 @@
+/**
+ * The warm pool: sandboxes per function version ("app"), one invocation per sandbox at a time.
+ * An invocation takes the most recently used idle sandbox of its app (so the others age out),
+ * or starts a new one (a cold start). When a sandbox becomes idle the keep-alive policy says
+ * how long it stays and whether to pre-warm a fresh one later. Sandboxes are reused only within
+ * one generation of an app (its code and configuration revision): new code, new processes.
+ *
+ * The pool never reads the wall clock for decisions: time and timers come from the injected clock.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { KeepAlivePolicy } from '../policy/types.js';
+import {
+  SandboxInitError,
+  type InitReport,
+  type InvocationEvent,
+  type InvocationReport,
+  type Sandbox,
+  type SandboxFactory,
+  type SandboxSpec,
+} from '../sandbox/types.js';
+
+/** What the pool needs to know to run an invocation of one function version. */
+export interface PoolTarget {
+  /** The policy's key: one function version, for example `000000000000/us-east-1/hello/$LATEST`. */
+  app: string;
+  /** Sandboxes of other generations of the app are never reused (they run other code or settings). */
+  generation: string;
+  memoryMb: number;
+  initTimeoutMs: number;
+  /** Builds the spec of a new sandbox with the given id (called on cold starts only). */
+  makeSpec: (id: string) => SandboxSpec;
+}
+
+export interface PoolOutcome {
+  report: InvocationReport;
+  coldStart: boolean;
+  /** Set on a cold start whose init succeeded. */
+  init?: InitReport;
+  /** Set when the sandbox failed to initialise; `report` then carries the init failure. */
+  initError?: SandboxInitError;
+}
+
+interface Entry {
+  sandbox: Sandbox;
+  generation: string;
+  /** Cancels the keep-alive timer while the sandbox is idle. */
+  cancelExpiry: (() => void) | null;
+}
+
+interface AppState {
+  generation: string;
+  idle: Entry[];
+  busy: Set<Entry>;
+  starting: number;
+  lastTarget: PoolTarget;
+  cancelPrewarm: (() => void) | null;
+}
+
+export interface PoolDeps {
+  factory: SandboxFactory;
+  policy: KeepAlivePolicy;
+  clock: Clock;
+}
+
+export class Pool {
+  private readonly apps = new Map<string, AppState>();
+  private closed = false;
+
+  constructor(private readonly deps: PoolDeps) {}
+
+  async invoke(target: PoolTarget, makeEvent: () => InvocationEvent): Promise<PoolOutcome> {
+    if (this.closed) throw new Error('pool is closed');
+    const app = this.appState(target);
+    app.cancelPrewarm?.();
+    app.cancelPrewarm = null;
+    let entry = app.idle.pop();
+    const coldStart = entry === undefined;
+    this.deps.policy.onInvocation(target.app, this.deps.clock.now(), { coldStart, memoryMb: target.memoryMb, durationMs: 0 });
+    let init: InitReport | undefined;
+    if (entry) {
+      entry.cancelExpiry?.();
+      entry.cancelExpiry = null;
+    } else {
+      const started = await this.start(app, target);
+      if (started instanceof SandboxInitError) {
+        return { coldStart, initError: started, report: initFailureReport(started) };
+      }
+      ({ entry, init } = started);
+    }
+    app.busy.add(entry);
+    try {
+      const report = await entry.sandbox.invoke(makeEvent());
+      return init ? { report, coldStart, init } : { report, coldStart };
+    } finally {
+      app.busy.delete(entry);
+      this.release(app, entry);
+    }
+  }
+
+  /** Retires every sandbox of apps whose key starts with `prefix` (their function changed). */
+  retire(prefix: string): void {
+    for (const [key, app] of this.apps) {
+      if (!key.startsWith(prefix)) continue;
+      app.cancelPrewarm?.();
+      app.cancelPrewarm = null;
+      app.generation = `retired-${randomBytes(4).toString('hex')}`;
+      for (const e of app.idle.splice(0)) this.drop(e);
+      if (app.busy.size === 0 && app.starting === 0) this.apps.delete(key);
+    }
+  }
+
+  /** Counts for metrics and tests. */
+  stats(): { apps: number; idle: number; busy: number; starting: number } {
+    let idle = 0;
+    let busy = 0;
+    let starting = 0;
+    for (const a of this.apps.values()) {
+      idle += a.idle.length;
+      busy += a.busy.size;
+      starting += a.starting;
+    }
+    return { apps: this.apps.size, idle, busy, starting };
+  }
+
+  /** Kills every sandbox, idle or busy (busy invocations end with an `exit` result). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const all: Promise<void>[] = [];
+    for (const app of this.apps.values()) {
+      app.cancelPrewarm?.();
+      for (const e of [...app.idle, ...app.busy]) {
+        e.cancelExpiry?.();
+        all.push(e.sandbox.dispose());
+      }
+    }
+    await Promise.all(all);
+  }
+
+  private appState(target: PoolTarget): AppState {
+    let app = this.apps.get(target.app);
+    if (!app) {
+      app = { generation: target.generation, idle: [], busy: new Set(), starting: 0, lastTarget: target, cancelPrewarm: null };
+      this.apps.set(target.app, app);
+    }
+    if (app.generation !== target.generation) {
+      app.generation = target.generation;
+      for (const e of app.idle.splice(0)) this.drop(e);
+    }
+    app.lastTarget = target;
+    return app;
+  }
+
+  private async start(app: AppState, target: PoolTarget): Promise<{ entry: Entry; init: InitReport } | SandboxInitError> {
+    const sandbox = this.deps.factory.create(target.makeSpec(randomBytes(16).toString('hex')));
+    const entry: Entry = { sandbox, generation: target.generation, cancelExpiry: null };
+    app.starting++;
+    try {
+      const init = await sandbox.start(target.initTimeoutMs);
+      return { entry, init };
+    } catch (e) {
+      if (e instanceof SandboxInitError) return e;
+      throw e;
+    } finally {
+      app.starting--;
+    }
+  }
+
+  private release(app: AppState, entry: Entry): void {
+    if (entry.sandbox.state !== 'idle' || entry.generation !== app.generation || this.closed) {
+      this.drop(entry);
+      return;
+    }
+    const now = this.deps.clock.now();
+    const d = this.deps.policy.onIdle(app.lastTarget.app, now);
+    const prewarm = d.prewarmMs;
+    let keepMs = d.keepAliveMs;
+    if (prewarm !== undefined && prewarm <= keepMs) keepMs = Math.max(keepMs, prewarm + (d.prewarmKeepAliveMs ?? d.keepAliveMs));
+    else if (prewarm !== undefined) this.schedulePrewarm(app, prewarm, d.prewarmKeepAliveMs ?? d.keepAliveMs);
+    if (keepMs <= 0) {
+      this.drop(entry);
+      return;
+    }
+    app.idle.push(entry);
+    if (keepMs !== Infinity) entry.cancelExpiry = this.deps.clock.setTimer(keepMs, () => this.expire(app, entry));
+  }
+
+  private schedulePrewarm(app: AppState, afterMs: number, keepMs: number): void {
+    app.cancelPrewarm?.();
+    app.cancelPrewarm = this.deps.clock.setTimer(afterMs, () => {
+      app.cancelPrewarm = null;
+      if (this.closed || app.idle.length > 0 || this.apps.get(app.lastTarget.app) !== app) return;
+      const target = app.lastTarget;
+      void this.start(app, target).then((r) => {
+        if (r instanceof SandboxInitError) return;
+        if (this.closed || target.generation !== app.generation || keepMs <= 0) return this.drop(r.entry);
+        app.idle.push(r.entry);
+        if (keepMs !== Infinity) r.entry.cancelExpiry = this.deps.clock.setTimer(keepMs, () => this.expire(app, r.entry));
+      });
+    });
+  }
+
+  private expire(app: AppState, entry: Entry): void {
+    const i = app.idle.indexOf(entry);
+    if (i < 0) return;
+    app.idle.splice(i, 1);
+    this.drop(entry);
+  }
+
+  private drop(entry: Entry): void {
+    entry.cancelExpiry?.();
+    entry.cancelExpiry = null;
+    void entry.sandbox.dispose();
+  }
+}
+
+/** The report of an invocation that never ran because init failed. */
+function initFailureReport(e: SandboxInitError): InvocationReport {
+  return { result: e.result, durationMs: e.initDurationMs, logs: e.logs, maxMemoryBytes: 0 };
+}

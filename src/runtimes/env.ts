@@ -1,0 +1,38 @@
+/**
+ * The environment a function sees: Lambda's standard variables and the function's own, and
+ * nothing of the host's (the host may set NODE_EXTRA_CA_CERTS, proxies, credentials...).
+ * Precedence as in AWS's Runtime Interface Emulator: platform defaults the user may override,
+ * then the user's variables, then the reserved variables, which always win.
+ */
+import type { FunctionVersion } from '../store/types.js';
+
+/** `YYYY/MM/DD/[<version>]<32 hex>`, AWS's log stream name for one execution environment. */
+export function logStreamName(at: number, version: string, sandboxId: string): string {
+  const d = new Date(at);
+  const p = (n: number): string => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/[${version}]${sandboxId.slice(0, 32).padEnd(32, '0')}`;
+}
+
+export function lambdaEnvironment(v: FunctionVersion, logStream: string): Record<string, string> {
+  const platform: Record<string, string> = {
+    LANG: 'en_US.UTF-8',
+    TZ: ':UTC',
+    PATH: '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+    LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
+    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+  };
+  const reserved: Record<string, string> = {
+    _HANDLER: v.handler,
+    AWS_EXECUTION_ENV: `AWS_Lambda_${v.runtime}`,
+    AWS_LAMBDA_FUNCTION_NAME: v.name,
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(v.memorySize),
+    AWS_LAMBDA_FUNCTION_VERSION: v.version,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    AWS_LAMBDA_LOG_GROUP_NAME: v.logGroup,
+    AWS_LAMBDA_LOG_STREAM_NAME: logStream,
+    AWS_REGION: v.region,
+    AWS_DEFAULT_REGION: v.region,
+  };
+  if (v.logFormat === 'JSON') reserved['AWS_LAMBDA_LOG_FORMAT'] = 'JSON';
+  return { ...platform, ...v.environment, ...reserved };
+}

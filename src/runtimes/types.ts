@@ -1,0 +1,30 @@
+/**
+ * A runtime descriptor: how one runtime family (Node.js, Python, Java, custom) is started inside
+ * a sandbox. Descriptors are data plus two pure functions; the bootstraps they start are guest
+ * code under guest/ and never import host modules.
+ */
+export type RuntimeFamily = 'nodejs' | 'python' | 'java' | 'provided';
+
+/** Where things are as the sandboxed process sees them. */
+export interface LaunchPaths {
+  /** The function's code (AWS: /var/task). */
+  taskRoot: string;
+  /** Nimbus's guest bootstrap for this family (AWS: /var/runtime). */
+  runtimeDir: string;
+}
+
+export interface RuntimeDescriptor {
+  readonly family: RuntimeFamily;
+  /** Lambda runtime identifiers this descriptor serves, for example `nodejs20.x`. */
+  readonly ids: readonly string[];
+  /** Returns why `handler` cannot work for this runtime, or null when it is well-formed. */
+  checkHandler(handler: string): string | null;
+  /** The argv that starts the runtime (argv[0] is an absolute path or a name found on PATH). */
+  command(paths: LaunchPaths, runtime: string, handler: string): string[];
+  /** Environment the family needs on top of Lambda's standard variables. */
+  env(paths: LaunchPaths): Record<string, string>;
+  /** Host directories the sandbox must expose read-only for `command` to run (interpreters, JDK). */
+  hostPaths(): string[];
+  /** Host directory holding this family's guest bootstrap; sandboxes show it as `runtimeDir`. */
+  hostRuntimeDir(): string;
+}

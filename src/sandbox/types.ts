@@ -1,0 +1,114 @@
+/**
+ * The sandbox contract: one isolated execution environment running one runtime process that
+ * speaks the Lambda Runtime API. The pool talks to sandboxes only through this interface, so
+ * `process` and `namespace` isolation (and later microVMs) are interchangeable.
+ *
+ * Lifecycle (docs/sandbox-lifecycle.md):
+ *   starting --init ok--> idle <--> busy
+ *       |                  |         |
+ *       +--init error------+---------+--exit / timeout / dispose--> dead
+ */
+import type { RuntimeDescriptor } from '../runtimes/types.js';
+
+export type SandboxState = 'starting' | 'idle' | 'busy' | 'dead';
+
+/** Everything needed to start one sandbox for one function version. */
+export interface SandboxSpec {
+  /** Unique id (hex), also used for scratch directories and cgroup names. */
+  id: string;
+  runtime: string;
+  descriptor: RuntimeDescriptor;
+  handler: string;
+  /** Host path of the extracted, read-only function code. */
+  codeDir: string;
+  memoryMb: number;
+  ephemeralStorageMb: number;
+  /**
+   * The function's environment as the runtime must see it: Lambda's standard variables and the
+   * function's own. The sandbox adds `AWS_LAMBDA_RUNTIME_API` and the family's variables.
+   */
+  env: Record<string, string>;
+  /** `none`: loopback only. `egress`: outbound network (isolation levels that can restrict it). */
+  network: 'none' | 'egress';
+}
+
+/** One invocation as the Runtime API hands it to the runtime. */
+export interface InvocationEvent {
+  requestId: string;
+  payload: Buffer;
+  /** Absolute epoch ms; the sandbox kills the runtime when it passes. */
+  deadlineMs: number;
+  invokedFunctionArn: string;
+  traceId?: string;
+  /** Decoded JSON text of X-Amz-Client-Context. */
+  clientContext?: string;
+  cognitoIdentity?: string;
+}
+
+/** How an invocation ended, from the sandbox's point of view. */
+export type InvocationResult =
+  /** The runtime posted a response. */
+  | { kind: 'response'; payload: Buffer }
+  /** The runtime posted an invocation or init error; `payload` is its body. */
+  | { kind: 'error'; payload: Buffer; errorType: string }
+  /** The deadline passed; the sandbox has been killed. */
+  | { kind: 'timeout' }
+  /** The runtime process died; `reason` is like `exit status 1` or `signal: killed`. */
+  | { kind: 'exit'; reason: string }
+  /** The response exceeded the Runtime API's limit. */
+  | { kind: 'too-large' };
+
+/** What the sandbox measured for one invocation. */
+export interface InvocationReport {
+  result: InvocationResult;
+  /** Milliseconds from handing the event to the runtime until the result arrived. */
+  durationMs: number;
+  /** The runtime's output during the invocation (and any init output before it). */
+  logs: string;
+  /** Peak memory of the sandbox so far, in bytes (0 when it cannot be measured). */
+  maxMemoryBytes: number;
+}
+
+/** What `start()` measured. */
+export interface InitReport {
+  durationMs: number;
+  /** The runtime's output during init (module load), printed before the first START line. */
+  logs: string;
+}
+
+/** Raised by `start()` when the runtime reports an init error or dies before asking for work. */
+export class SandboxInitError extends Error {
+  constructor(
+    readonly result: Extract<InvocationResult, { kind: 'error' } | { kind: 'exit' } | { kind: 'timeout' }>,
+    readonly logs: string,
+    readonly initDurationMs: number,
+  ) {
+    super(result.kind === 'error' ? result.errorType : result.kind === 'exit' ? result.reason : 'init timeout');
+  }
+}
+
+export interface Sandbox {
+  readonly id: string;
+  readonly spec: SandboxSpec;
+  readonly state: SandboxState;
+  /**
+   * Starts the runtime and waits until it first asks for work. Resolves with the init duration
+   * and the init phase's output; rejects with `SandboxInitError` (init error, early exit, or
+   * `initTimeoutMs` passed).
+   */
+  start(initTimeoutMs: number): Promise<InitReport>;
+  /** Runs one invocation. Never rejects: every ending is an `InvocationResult`. */
+  invoke(event: InvocationEvent): Promise<InvocationReport>;
+  /** Kills the whole process tree and frees every resource. Idempotent. */
+  dispose(): Promise<void>;
+  /** Called once when the sandbox dies for any reason. */
+  onDeath(listener: () => void): void;
+}
+
+/** Creates sandboxes of one isolation level. */
+export interface SandboxFactory {
+  readonly isolation: 'process' | 'namespace';
+  create(spec: SandboxSpec): Sandbox;
+  /** Removes what an earlier, crashed Nimbus left behind (processes, cgroups, mounts). */
+  cleanupStale?(): Promise<void>;
+}

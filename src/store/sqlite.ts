@@ -1,0 +1,213 @@
+/**
+ * The embedded SQLite store (better-sqlite3). WAL mode with synchronous=FULL: once a write
+ * returns it is on disk, so everything the API acknowledged survives a crash.
+ */
+import Database from 'better-sqlite3';
+import type { FunctionVersion, LogEntry, Scope, Store, StoredLogEntry } from './types.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS functions (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, name)
+);
+CREATE TABLE IF NOT EXISTS function_versions (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  config TEXT NOT NULL,
+  environment TEXT NOT NULL,
+  code_sha256 TEXT NOT NULL,
+  code_size INTEGER NOT NULL,
+  last_modified INTEGER NOT NULL,
+  revision_id TEXT NOT NULL,
+  PRIMARY KEY (account_id, region, name, version),
+  FOREIGN KEY (account_id, region, name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
+);
+CREATE INDEX IF NOT EXISTS function_versions_code ON function_versions (code_sha256);
+CREATE TABLE IF NOT EXISTS logs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  version TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  ts INTEGER NOT NULL,
+  text TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS logs_function ON logs (account_id, region, function_name, id);
+`;
+
+/** Configuration members stored as one JSON document (everything but code and environment). */
+type Config = Omit<FunctionVersion, keyof Scope | 'name' | 'version' | 'environment' | 'codeSha256' | 'codeSize' | 'lastModified' | 'revisionId'>;
+
+interface VersionRow {
+  account_id: string;
+  region: string;
+  name: string;
+  version: string;
+  config: string;
+  environment: string;
+  code_sha256: string;
+  code_size: number;
+  last_modified: number;
+  revision_id: string;
+}
+
+interface LogRow {
+  id: number;
+  account_id: string;
+  region: string;
+  function_name: string;
+  version: string;
+  request_id: string;
+  ts: number;
+  text: string;
+}
+
+function fromLogRow(r: LogRow): StoredLogEntry {
+  return {
+    id: r.id,
+    accountId: r.account_id,
+    region: r.region,
+    functionName: r.function_name,
+    version: r.version,
+    requestId: r.request_id,
+    timestamp: r.ts,
+    text: r.text,
+  };
+}
+
+function toRow(v: FunctionVersion): VersionRow {
+  const { accountId, region, name, version, environment, codeSha256, codeSize, lastModified, revisionId, ...config } = v;
+  return {
+    account_id: accountId,
+    region,
+    name,
+    version,
+    config: JSON.stringify(config satisfies Config),
+    environment: JSON.stringify(environment),
+    code_sha256: codeSha256,
+    code_size: codeSize,
+    last_modified: lastModified,
+    revision_id: revisionId,
+  };
+}
+
+function fromRow(r: VersionRow): FunctionVersion {
+  return {
+    ...(JSON.parse(r.config) as Config),
+    accountId: r.account_id,
+    region: r.region,
+    name: r.name,
+    version: r.version,
+    environment: JSON.parse(r.environment) as Record<string, string>,
+    codeSha256: r.code_sha256,
+    codeSize: r.code_size,
+    lastModified: r.last_modified,
+    revisionId: r.revision_id,
+  };
+}
+
+export class SqliteStore implements Store {
+  private readonly db: Database.Database;
+  private readonly stmts;
+
+  constructor(file: string) {
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.stmts = {
+      insertFn: db.prepare('INSERT OR IGNORE INTO functions (account_id, region, name, created_at) VALUES (?, ?, ?, ?)'),
+      putVersion: db.prepare(`INSERT OR REPLACE INTO function_versions
+        (account_id, region, name, version, config, environment, code_sha256, code_size, last_modified, revision_id)
+        VALUES (@account_id, @region, @name, @version, @config, @environment, @code_sha256, @code_size, @last_modified, @revision_id)`),
+      getVersion: db.prepare('SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?'),
+      codesOf: db.prepare('SELECT DISTINCT code_sha256 FROM function_versions WHERE account_id = ? AND region = ? AND name = ?'),
+      deleteFn: db.prepare('DELETE FROM functions WHERE account_id = ? AND region = ? AND name = ?'),
+      list: db.prepare(`SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND version = '$LATEST' AND name > ?
+        ORDER BY name LIMIT ?`),
+      usage: db.prepare(`SELECT COUNT(DISTINCT name) AS n, COALESCE(SUM(code_size), 0) AS size FROM function_versions
+        WHERE account_id = ? AND region = ?`),
+      codeInUse: db.prepare('SELECT 1 FROM function_versions WHERE code_sha256 = ? LIMIT 1'),
+      appendLog: db.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text)
+        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      readLogs: db.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
+        ORDER BY id LIMIT ?`),
+      readLast: db.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
+        ORDER BY id DESC LIMIT ?`),
+      lastLog: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?'),
+    };
+  }
+
+  insertFunction(v: FunctionVersion): boolean {
+    return this.db.transaction(() => {
+      const r = this.stmts.insertFn.run(v.accountId, v.region, v.name, v.lastModified);
+      if (r.changes === 0) return false;
+      this.stmts.putVersion.run(toRow(v));
+      return true;
+    })();
+  }
+
+  getVersion(scope: Scope, name: string, version: string): FunctionVersion | undefined {
+    const r = this.stmts.getVersion.get(scope.accountId, scope.region, name, version) as VersionRow | undefined;
+    return r && fromRow(r);
+  }
+
+  putVersion(v: FunctionVersion): void {
+    this.stmts.putVersion.run(toRow(v));
+  }
+
+  deleteFunction(scope: Scope, name: string): string[] {
+    return this.db.transaction(() => {
+      const codes = (this.stmts.codesOf.all(scope.accountId, scope.region, name) as { code_sha256: string }[]).map((r) => r.code_sha256);
+      this.stmts.deleteFn.run(scope.accountId, scope.region, name);
+      return codes.filter((c) => !this.codeInUse(c));
+    })();
+  }
+
+  listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[] {
+    return (this.stmts.list.all(scope.accountId, scope.region, afterName ?? '', limit) as VersionRow[]).map(fromRow);
+  }
+
+  usage(scope: Scope): { functionCount: number; totalCodeSize: number } {
+    const r = this.stmts.usage.get(scope.accountId, scope.region) as { n: number; size: number };
+    return { functionCount: r.n, totalCodeSize: r.size };
+  }
+
+  codeInUse(codeSha256: string): boolean {
+    return this.stmts.codeInUse.get(codeSha256) !== undefined;
+  }
+
+  appendLogs(entries: readonly LogEntry[]): void {
+    this.db.transaction(() => {
+      for (const e of entries) {
+        this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text);
+      }
+    })();
+  }
+
+  readLogs(scope: Scope, functionName: string, afterId: number, limit: number): StoredLogEntry[] {
+    return (this.stmts.readLogs.all(scope.accountId, scope.region, functionName, afterId, limit) as LogRow[]).map(fromLogRow);
+  }
+
+  readLastLogs(scope: Scope, functionName: string, limit: number): StoredLogEntry[] {
+    return (this.stmts.readLast.all(scope.accountId, scope.region, functionName, limit) as LogRow[]).map(fromLogRow).reverse();
+  }
+
+
+  lastLogId(scope: Scope, functionName: string): number {
+    return (this.stmts.lastLog.get(scope.accountId, scope.region, functionName) as { id: number }).id;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
