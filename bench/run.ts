@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: named scenarios, each running Nimbus next to its peers and the physical limit
+ * in the same run, printing ratios and writing bench/RESULTS.md.
+ *
+ *   npm run bench                      all scenarios
+ *   npm run bench -- warm-invoke       one scenario
+ *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
+ *   npm run bench -- --no-peers        skip serverless-offline (no npm install of the peers)
+ */
+import { writeFileSync } from 'node:fs';
+import { describeMachine } from './lib/machine.js';
+import { ROOT } from './lib/paths.js';
+import { markdownTable, textTable, type Section } from './lib/report.js';
+import { warmInvoke } from './scenarios/warm-invoke.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const peers = !args.includes('--no-peers');
+const durationS = quick ? 3 : 10;
+
+const SCENARIOS: Record<string, () => Promise<Section>> = {
+  'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
+};
+
+async function main(): Promise<void> {
+  const chosen = args.filter((a) => !a.startsWith('--'));
+  for (const c of chosen) if (!SCENARIOS[c]) throw new Error(`unknown scenario '${c}'; known: ${Object.keys(SCENARIOS).join(', ')}`);
+  const names = chosen.length ? chosen : Object.keys(SCENARIOS);
+  const sections: Section[] = [];
+  for (const name of names) {
+    process.stderr.write(`bench: running ${name}...\n`);
+    const s = await SCENARIOS[name]!();
+    sections.push(s);
+    process.stdout.write(`\n== ${s.scenario}: ${s.description}\n${textTable(s.table.header, s.table.rows)}\n${s.notes.map((n) => `  ${n}`).join('\n')}\n`);
+  }
+  const md = [
+    '# Nimbus benchmark results',
+    '',
+    `Written by \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${new Date().toISOString()}.`,
+    '',
+    '## Machine',
+    '',
+    describeMachine(),
+    '',
+    ...sections.flatMap((s) => [`## ${s.scenario}`, '', s.description, '', markdownTable(s.table.header, s.table.rows), '', ...s.notes.map((n) => `- ${n}`), '']),
+  ].join('\n');
+  writeFileSync(`${ROOT}bench/RESULTS.md`, md);
+  process.stdout.write(`\nResults written to bench/RESULTS.md\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
