@@ -4,12 +4,21 @@
  * but the CLI and the tests.
  */
 import { mkdirSync } from 'node:fs';
+import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startAsync } from './app-async.js';
 import { systemClock, type Clock } from './clock.js';
+import { ConcurrencyService, concurrencyKey } from './control/concurrency.js';
 import { FunctionService } from './control/functions.js';
+import { DEFAULT_ACCOUNT } from './gateway/auth.js';
+import { concurrencyRoutes } from './gateway/routes/concurrency.js';
+import { metricsRoutes } from './gateway/routes/metrics.js';
+import { ConcurrencyLimiter } from './invoke/concurrency.js';
+import { Metrics } from './metrics/metrics.js';
 import { functionRoutes } from './gateway/routes/functions.js';
 import { invokeRoutes } from './gateway/routes/invoke.js';
 import { nimbusRoutes } from './gateway/routes/nimbus.js';
+import { registerHttpFeatures } from './gateway/http/register.js';
 import { Gateway } from './gateway/server.js';
 import { Invoker } from './invoke/invoker.js';
 import { LogService } from './logs/log-service.js';
@@ -36,7 +45,15 @@ export interface NimbusOptions {
   clock?: Clock;
   /** How long in-flight requests may finish after a shutdown begins. */
   shutdownGraceMs?: number;
+  /** The account's concurrent executions (AWS default 1000). */
+  accountConcurrency?: number;
+  /** Memory for sandboxes in MB (sum of MemorySize); default three quarters of the machine's RAM. */
+  memoryCapacityMb?: number;
   log?: (line: string) => void;
+  /** Largest Event payload in bytes: default 262144 (AWS's 256 KB), at most 1048576. */
+  asyncPayloadLimit?: number;
+  /** Randomness for weighted aliases, in [0, 1); default Math.random. */
+  random?: () => number;
 }
 
 export interface Nimbus {
@@ -58,24 +75,46 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const runtimes = builtinRuntimes();
   const factory: SandboxFactory = opts.sandboxFactory ?? new ProcessSandboxFactory(join(dataDir, 'sandboxes'));
   await factory.cleanupStale?.();
-  const pool = new Pool({ factory, policy: opts.policy ?? new FixedKeepAlive(10 * 60_000), clock });
+  const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
+  const pool = new Pool({ factory, policy: opts.policy ?? new FixedKeepAlive(10 * 60_000), clock, capacityMb });
   const logs = new LogService(store);
-  const invoker = new Invoker({ pool, code, runtimes, logs, clock });
+  const accountLimit = opts.accountConcurrency ?? 1000;
+  const limiter = new ConcurrencyLimiter(accountLimit);
+  const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
+  concurrency.loadAll(DEFAULT_ACCOUNT);
+  const metrics = new Metrics();
+  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics });
   const functions = new FunctionService({
     store,
     code,
     runtimes,
     clock,
+    ...(opts.random ? { random: opts.random } : {}),
     onChange: (scope, name) => {
       const prefix = `${scope.accountId}/${scope.region}/${name}/`;
       invoker.forget(prefix);
       pool.retire(prefix);
+      asyncParts.functionChanged(scope, name);
     },
   });
 
   const gateway = new Gateway(log);
-  functionRoutes(gateway.route, functions);
-  invokeRoutes(gateway.route, functions, invoker);
+  functionRoutes(gateway.route, functions, concurrency);
+  concurrencyRoutes(gateway.route, concurrency);
+  metricsRoutes(gateway.route, { metrics, pool, limiter });
+  const asyncParts = startAsync({
+    dataDir,
+    clock,
+    log,
+    functions,
+    invoker,
+    logs,
+    route: gateway.route,
+    reservedConcurrency: (scope, name) => limiter.getReserved(concurrencyKey(scope, name)),
+    payloadLimit: opts.asyncPayloadLimit,
+  });
+  invokeRoutes(gateway.route, functions, invoker, asyncParts.events);
+  registerHttpFeatures(gateway, { store, clock, functions, invoker, log });
   nimbusRoutes(gateway.route, { functions, logs, code, health: { isolation: factory.isolation, version: NIMBUS_VERSION } });
   const host = opts.host ?? '127.0.0.1';
   const port = await gateway.listen(opts.port ?? 9000, host);
@@ -89,8 +128,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     close: () =>
       (closing ??= (async () => {
         await gateway.close(opts.shutdownGraceMs ?? 10_000);
+        await asyncParts.drain(opts.shutdownGraceMs ?? 10_000);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
+        // Async attempts cut short by that go back in the queue for the next start.
+        await asyncParts.close();
         gateway.destroy();
         logs.close();
         store.close();

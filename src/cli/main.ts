@@ -6,6 +6,7 @@ import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
 import { registerServe } from './commands/serve.js';
+import { registerStats } from './commands/stats.js';
 
 export async function main(argv: string[]): Promise<number> {
   const program = new Command('nimbus')
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
   registerInvoke(program, client);
   registerLogs(program, client);
   registerLs(program, client);
+  registerStats(program, client);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

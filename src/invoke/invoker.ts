@@ -7,14 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { functionArn } from '../control/names.js';
 import { NimbusError } from '../errors.js';
-import { endLine, initStartLine, logTail, reportLine, startLine, timeoutLine } from '../logs/format.js';
+import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine } from '../logs/format.js';
 import type { LogService } from '../logs/log-service.js';
 import type { Pool, PoolTarget } from '../pool/pool.js';
 import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { InvocationResult } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
+import type { Metrics } from '../metrics/metrics.js';
 import type { FunctionVersion } from '../store/types.js';
+import type { ConcurrencyLimiter } from './concurrency.js';
 
 /** Init may take this long even when the function's timeout is shorter (AWS: 10 s init phase). */
 const MIN_INIT_TIMEOUT_MS = 10_000;
@@ -27,6 +29,8 @@ export interface InvokeRequest {
   tailLogs: boolean;
   clientContext?: string | undefined;
   traceId?: string | undefined;
+  /** Reuses a request id: every attempt of an async event carries the event's id. */
+  requestId?: string | undefined;
 }
 
 export interface InvokeResult {
@@ -46,6 +50,9 @@ export interface InvokerDeps {
   logs: LogService;
   clock: Clock;
   isolationNetwork?: 'none' | 'egress';
+  /** Enforces reserved and account concurrency; absent means unlimited. */
+  limiter?: ConcurrencyLimiter;
+  metrics?: Metrics;
 }
 
 export class Invoker {
@@ -55,10 +62,17 @@ export class Invoker {
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const { fn } = req;
-    const requestId = randomUUID();
+    const requestId = req.requestId ?? randomUUID();
     const target = this.target(fn);
     const timeoutMs = fn.timeout * 1000;
     const invokedFunctionArn = functionArn(fn, fn.name, req.qualifier);
+    let release: () => void = () => undefined;
+    try {
+      if (this.deps.limiter) release = this.deps.limiter.acquire(`${fn.accountId}/${fn.region}/${fn.name}`);
+    } catch (e) {
+      this.deps.metrics?.throttle(fn.region, fn.name, fn.version);
+      throw e;
+    }
     let outcome;
     try {
       outcome = await this.deps.pool.invoke(target, () => ({
@@ -70,8 +84,11 @@ export class Invoker {
         clientContext: req.clientContext,
       }));
     } catch (e) {
+      if (e instanceof NimbusError && e.code === 'ERR_TOO_MANY_REQUESTS') this.deps.metrics?.throttle(fn.region, fn.name, fn.version);
       if (e instanceof Error && e.message === 'pool is closed') throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
       throw e;
+    } finally {
+      release();
     }
     const { report } = outcome;
     const { payload, functionError, errorLog } = this.answer(requestId, fn, report.result);
@@ -80,17 +97,24 @@ export class Invoker {
     let log = '';
     if (outcome.coldStart) log += initStartLine(fn.runtime, runtimeVersion(fn.runtime), fn.region) + initLogs;
     const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : report.durationMs;
+    const figures = {
+      durationMs,
+      memorySizeMb: fn.memorySize,
+      maxMemoryUsedMb: Math.ceil(report.maxMemoryBytes / (1024 * 1024)),
+      initDurationMs: outcome.coldStart ? initMs : undefined,
+    };
     log +=
       startLine(requestId, fn.version) +
       report.logs +
       errorLog +
       endLine(requestId) +
-      reportLine(requestId, {
-        durationMs,
-        memorySizeMb: fn.memorySize,
-        maxMemoryUsedMb: Math.ceil(report.maxMemoryBytes / (1024 * 1024)),
-        initDurationMs: outcome.coldStart ? initMs : undefined,
-      });
+      reportLine(requestId, figures);
+    this.deps.metrics?.invocation(fn.region, fn.name, fn.version, {
+      ...figures,
+      billedMs: billedDurationMs(durationMs),
+      error: functionError !== undefined,
+      coldStart: outcome.coldStart,
+    });
     this.deps.logs.append({
       accountId: fn.accountId,
       region: fn.region,

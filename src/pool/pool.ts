@@ -5,10 +5,15 @@
  * how long it stays and whether to pre-warm a fresh one later. Sandboxes are reused only within
  * one generation of an app (its code and configuration revision): new code, new processes.
  *
+ * Memory is a budget: the sum of the MemorySize of live sandboxes stays within `capacityMb`.
+ * A cold start that does not fit first evicts idle sandboxes, least recently used first, and
+ * only then is refused (429, never a hang).
+ *
  * The pool never reads the wall clock for decisions: time and timers come from the injected clock.
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.js';
+import { throttle } from '../invoke/concurrency.js';
 import type { KeepAlivePolicy } from '../policy/types.js';
 import {
   SandboxInitError,
@@ -43,12 +48,19 @@ export interface PoolOutcome {
 
 interface Entry {
   sandbox: Sandbox;
+  app: AppState;
   generation: string;
+  memoryMb: number;
+  /** When it last became idle (clock ms), for least-recently-used eviction. */
+  lastUsed: number;
   /** Cancels the keep-alive timer while the sandbox is idle. */
   cancelExpiry: (() => void) | null;
+  /** Whether its memory is still counted against the capacity. */
+  counted: boolean;
 }
 
 interface AppState {
+  key: string;
   generation: string;
   idle: Entry[];
   busy: Set<Entry>;
@@ -61,11 +73,23 @@ export interface PoolDeps {
   factory: SandboxFactory;
   policy: KeepAlivePolicy;
   clock: Clock;
+  /** The node's memory for sandboxes, in MB (sum of MemorySize); default unlimited. */
+  capacityMb?: number;
+}
+
+export interface PoolStats {
+  apps: number;
+  idle: number;
+  busy: number;
+  starting: number;
+  memoryInUseMb: number;
+  capacityMb: number;
 }
 
 export class Pool {
   private readonly apps = new Map<string, AppState>();
   private closed = false;
+  private memoryInUseMb = 0;
 
   constructor(private readonly deps: PoolDeps) {}
 
@@ -111,7 +135,7 @@ export class Pool {
   }
 
   /** Counts for metrics and tests. */
-  stats(): { apps: number; idle: number; busy: number; starting: number } {
+  stats(): PoolStats {
     let idle = 0;
     let busy = 0;
     let starting = 0;
@@ -120,7 +144,7 @@ export class Pool {
       busy += a.busy.size;
       starting += a.starting;
     }
-    return { apps: this.apps.size, idle, busy, starting };
+    return { apps: this.apps.size, idle, busy, starting, memoryInUseMb: this.memoryInUseMb, capacityMb: this.capacity() };
   }
 
   /** Kills every sandbox, idle or busy (busy invocations end with an `exit` result). */
@@ -137,10 +161,14 @@ export class Pool {
     await Promise.all(all);
   }
 
+  private capacity(): number {
+    return this.deps.capacityMb ?? Infinity;
+  }
+
   private appState(target: PoolTarget): AppState {
     let app = this.apps.get(target.app);
     if (!app) {
-      app = { generation: target.generation, idle: [], busy: new Set(), starting: 0, lastTarget: target, cancelPrewarm: null };
+      app = { key: target.app, generation: target.generation, idle: [], busy: new Set(), starting: 0, lastTarget: target, cancelPrewarm: null };
       this.apps.set(target.app, app);
     }
     if (app.generation !== target.generation) {
@@ -151,14 +179,40 @@ export class Pool {
     return app;
   }
 
+  /** Makes room for `mb` by evicting idle sandboxes, least recently used first; false if it cannot. */
+  private makeRoom(mb: number): boolean {
+    while (this.memoryInUseMb + mb > this.capacity()) {
+      let lru: Entry | undefined;
+      for (const a of this.apps.values()) for (const e of a.idle) if (!lru || e.lastUsed < lru.lastUsed) lru = e;
+      if (!lru) return false;
+      lru.app.idle.splice(lru.app.idle.indexOf(lru), 1);
+      this.drop(lru);
+    }
+    return true;
+  }
+
   private async start(app: AppState, target: PoolTarget): Promise<{ entry: Entry; init: InitReport } | SandboxInitError> {
+    if (!this.makeRoom(target.memoryMb)) {
+      throw throttle(
+        'ConcurrentInvocationLimitExceeded',
+        `Nimbus has no memory left for another ${target.memoryMb} MB sandbox (${this.memoryInUseMb} of ${this.capacity()} MB in use by busy sandboxes).`,
+      );
+    }
     const sandbox = this.deps.factory.create(target.makeSpec(randomBytes(16).toString('hex')));
-    const entry: Entry = { sandbox, generation: target.generation, cancelExpiry: null };
+    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, cancelExpiry: null, counted: true };
+    this.memoryInUseMb += entry.memoryMb;
+    // A sandbox may die on its own while idle (a crash, an OOM kill): forget it then.
+    sandbox.onDeath(() => {
+      const i = app.idle.indexOf(entry);
+      if (i >= 0) app.idle.splice(i, 1);
+      this.uncount(entry);
+    });
     app.starting++;
     try {
       const init = await sandbox.start(target.initTimeoutMs);
       return { entry, init };
     } catch (e) {
+      this.uncount(entry);
       if (e instanceof SandboxInitError) return e;
       throw e;
     } finally {
@@ -172,6 +226,7 @@ export class Pool {
       return;
     }
     const now = this.deps.clock.now();
+    entry.lastUsed = now;
     const d = this.deps.policy.onIdle(app.lastTarget.app, now);
     const prewarm = d.prewarmMs;
     let keepMs = d.keepAliveMs;
@@ -181,6 +236,11 @@ export class Pool {
       this.drop(entry);
       return;
     }
+    this.park(app, entry, keepMs);
+  }
+
+  /** Puts an idle sandbox on its app's idle stack until `keepMs` runs out. */
+  private park(app: AppState, entry: Entry, keepMs: number): void {
     app.idle.push(entry);
     if (keepMs !== Infinity) entry.cancelExpiry = this.deps.clock.setTimer(keepMs, () => this.expire(app, entry));
   }
@@ -189,14 +249,19 @@ export class Pool {
     app.cancelPrewarm?.();
     app.cancelPrewarm = this.deps.clock.setTimer(afterMs, () => {
       app.cancelPrewarm = null;
-      if (this.closed || app.idle.length > 0 || this.apps.get(app.lastTarget.app) !== app) return;
+      if (this.closed || app.idle.length > 0 || this.apps.get(app.key) !== app) return;
       const target = app.lastTarget;
-      void this.start(app, target).then((r) => {
-        if (r instanceof SandboxInitError) return;
-        if (this.closed || target.generation !== app.generation || keepMs <= 0) return this.drop(r.entry);
-        app.idle.push(r.entry);
-        if (keepMs !== Infinity) r.entry.cancelExpiry = this.deps.clock.setTimer(keepMs, () => this.expire(app, r.entry));
-      });
+      // A pre-warm is a guess: it never evicts anything to make room.
+      if (this.memoryInUseMb + target.memoryMb > this.capacity()) return;
+      void this.start(app, target).then(
+        (r) => {
+          if (r instanceof SandboxInitError) return;
+          if (this.closed || target.generation !== app.generation || keepMs <= 0) return this.drop(r.entry);
+          r.entry.lastUsed = this.deps.clock.now();
+          this.park(app, r.entry, keepMs);
+        },
+        () => undefined,
+      );
     });
   }
 
@@ -210,7 +275,14 @@ export class Pool {
   private drop(entry: Entry): void {
     entry.cancelExpiry?.();
     entry.cancelExpiry = null;
+    this.uncount(entry);
     void entry.sandbox.dispose();
+  }
+
+  private uncount(entry: Entry): void {
+    if (!entry.counted) return;
+    entry.counted = false;
+    this.memoryInUseMb -= entry.memoryMb;
   }
 }
 

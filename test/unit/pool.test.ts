@@ -80,10 +80,10 @@ function target(generation = 'g1', app = 'acct/r/fn/$LATEST'): PoolTarget {
 const event = (): InvocationEvent => ({ requestId: 'r', payload: Buffer.from('{}'), deadlineMs: Date.now() + 1000, invokedFunctionArn: 'arn' });
 const flush = () => new Promise((r) => setImmediate(r));
 
-function setup(policy: KeepAlivePolicy = new FixedKeepAlive(10 * 60_000)) {
+function setup(policy: KeepAlivePolicy = new FixedKeepAlive(10 * 60_000), capacityMb?: number) {
   const clock = new ManualClock(1_000_000);
   const factory = new ScriptedFactory();
-  const pool = new Pool({ factory, policy, clock });
+  const pool = new Pool({ factory, policy, clock, ...(capacityMb === undefined ? {} : { capacityMb }) });
   return { clock, factory, pool };
 }
 
@@ -103,7 +103,7 @@ test('sequential invocations reuse one warm sandbox; concurrent ones scale up', 
   open();
   await busy;
   assert.equal(factory.created.length, 2);
-  assert.deepEqual(pool.stats(), { apps: 1, idle: 2, busy: 0, starting: 0 });
+  assert.deepEqual(pool.stats(), { apps: 1, idle: 2, busy: 0, starting: 0, memoryInUseMb: 256, capacityMb: Infinity });
 });
 
 test('an idle sandbox is reclaimed when the keep-alive runs out, not before', async () => {
@@ -170,4 +170,42 @@ test('close kills everything and refuses new work', async () => {
   await pool.close();
   assert.equal(factory.alive(), 0);
   await assert.rejects(pool.invoke(target(), event), /closed/);
+});
+
+test('under memory pressure idle sandboxes are evicted least recently used first, then work is refused', async () => {
+  const { clock, factory, pool } = setup(new FixedKeepAlive(60 * 60_000), 256);
+  await pool.invoke(target('g', 'a'), event);
+  clock.advance(1000);
+  await pool.invoke(target('g', 'b'), event);
+  clock.advance(1000);
+  await pool.invoke(target('g', 'a'), event);
+  // a was used last; b is the least recently used idle sandbox and must go first.
+  const [sa, sb] = factory.created;
+  await pool.invoke(target('g', 'c'), event);
+  assert.equal(sb!.state, 'dead', 'b (LRU) evicted');
+  assert.equal(sa!.state, 'idle', 'a kept');
+  assert.equal(pool.stats().memoryInUseMb, 256);
+  let open!: () => void;
+  factory.created[2]!.gate = new Promise((r) => (open = r));
+  sa!.gate = new Promise(() => undefined);
+  const busyA = pool.invoke(target('g', 'a'), event);
+  const busyC = pool.invoke(target('g', 'c'), event);
+  await flush();
+  await assert.rejects(pool.invoke(target('g', 'd'), event), (e: Error & { code?: string; extra?: { Reason?: string } }) => {
+    assert.equal(e.code, 'ERR_TOO_MANY_REQUESTS');
+    assert.equal(e.extra?.Reason, 'ConcurrentInvocationLimitExceeded');
+    return true;
+  });
+  open();
+  await busyC;
+  void busyA;
+});
+
+test('a sandbox that dies while idle is forgotten, and its memory returned', async () => {
+  const { factory, pool } = setup(new FixedKeepAlive(60_000), 128);
+  await pool.invoke(target(), event);
+  await factory.created[0]!.dispose();
+  assert.deepEqual([pool.stats().idle, pool.stats().memoryInUseMb], [0, 0]);
+  const again = await pool.invoke(target(), event);
+  assert.equal(again.coldStart, true);
 });

@@ -1,4 +1,5 @@
 /** The function lifecycle operations of Lambda's REST API (lambda-api.md §1.4). */
+import type { ConcurrencyService } from '../../control/concurrency.js';
 import type { FunctionService } from '../../control/functions.js';
 import { json, type RequestContext } from '../context.js';
 import type { AddRoute } from '../server.js';
@@ -10,7 +11,7 @@ const CODE_REQUEST_LIMIT = 70_167_211;
 const nameOf = (ctx: RequestContext): string => ctx.params['FunctionName'] ?? '';
 const qualifierOf = (ctx: RequestContext): string | undefined => ctx.query.get('Qualifier') ?? undefined;
 
-export function functionRoutes(route: AddRoute, functions: FunctionService): void {
+export function functionRoutes(route: AddRoute, functions: FunctionService, concurrency: ConcurrencyService): void {
   route('POST', '/2015-03-31/functions', async (ctx) => {
     const body = await ctx.json(CODE_REQUEST_LIMIT, 'CreateFunction');
     return json(201, functionConfiguration(await functions.create(ctx.scope, body)));
@@ -28,15 +29,18 @@ export function functionRoutes(route: AddRoute, functions: FunctionService): voi
 
   route('GET', '/2015-03-31/functions/:FunctionName', (ctx) => {
     const { fn, qualifier } = functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
-    return json(200, {
+    const body: Record<string, unknown> = {
       Configuration: functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }),
       Code: { RepositoryType: 'S3', Location: `${ctx.baseUrl}/nimbus/v1/code/${fn.codeSha256}` },
-    });
+    };
+    const reserved = concurrency.get(ctx.scope, fn.name);
+    if (reserved !== undefined) body['Concurrency'] = { ReservedConcurrentExecutions: reserved };
+    return json(200, body);
   });
 
   route('GET', '/2015-03-31/functions/:FunctionName/configuration', (ctx) => {
-    const fn = functions.get(ctx.scope, nameOf(ctx), qualifierOf(ctx));
-    return json(200, functionConfiguration(fn));
+    const { fn, qualifier } = functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    return json(200, functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }));
   });
 
   route('PUT', '/2015-03-31/functions/:FunctionName/code', async (ctx) => {
@@ -61,8 +65,8 @@ export function functionRoutes(route: AddRoute, functions: FunctionService): voi
         TotalCodeSize: 80_530_636_800,
         CodeSizeUnzipped: 262_144_000,
         CodeSizeZipped: 52_428_800,
-        ConcurrentExecutions: 1000,
-        UnreservedConcurrentExecutions: 1000,
+        ConcurrentExecutions: concurrency.accountLimit,
+        UnreservedConcurrentExecutions: concurrency.unreserved(ctx.scope.accountId),
       },
       AccountUsage: { TotalCodeSize: usage.totalCodeSize, FunctionCount: usage.functionCount },
     });

@@ -1,0 +1,22 @@
+/** Observability: Prometheus text at /metrics, and the same figures as JSON for `nimbus stats`. */
+import type { ConcurrencyLimiter } from '../../invoke/concurrency.js';
+import type { Metrics } from '../../metrics/metrics.js';
+import type { Pool } from '../../pool/pool.js';
+import { json } from '../context.js';
+import type { AddRoute } from '../server.js';
+
+export function metricsRoutes(route: AddRoute, deps: { metrics: Metrics; pool: Pool; limiter: ConcurrencyLimiter }): void {
+  route('GET', '/metrics', () => {
+    const p = deps.pool.stats();
+    const body = deps.metrics.prometheus([
+      { name: 'nimbus_sandboxes_idle', help: 'Warm sandboxes waiting for an invocation.', value: p.idle },
+      { name: 'nimbus_sandboxes_busy', help: 'Sandboxes running an invocation.', value: p.busy },
+      { name: 'nimbus_sandboxes_starting', help: 'Sandboxes in their init phase.', value: p.starting },
+      { name: 'nimbus_memory_in_use_mb', help: 'MemorySize of live sandboxes, summed.', value: p.memoryInUseMb },
+      { name: 'nimbus_memory_capacity_mb', help: 'Memory available to sandboxes.', value: p.capacityMb },
+      { name: 'nimbus_concurrent_executions', help: 'Invocations running now.', value: deps.limiter.runningCount() },
+    ]);
+    return { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body };
+  });
+  route('GET', '/nimbus/v1/stats', () => json(200, { functions: deps.metrics.stats(), pool: deps.pool.stats(), concurrentExecutions: deps.limiter.runningCount() }));
+}

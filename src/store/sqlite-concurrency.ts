@@ -1,0 +1,59 @@
+/** Reserved concurrency per function, in SQLite: one row per function that has a reservation. */
+import type Database from 'better-sqlite3';
+import type { Scope } from './types.js';
+
+export const CONCURRENCY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS function_concurrency (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  reserved INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, name),
+  FOREIGN KEY (account_id, region, name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
+);
+`;
+
+export interface ReservedConcurrency extends Scope {
+  name: string;
+  reserved: number;
+}
+
+export interface ConcurrencyStore {
+  get(scope: Scope, name: string): number | undefined;
+  /** Sets the reservation, or removes it with `undefined`. */
+  set(scope: Scope, name: string, reserved: number | undefined): void;
+  /** Every reservation of an account (all regions), to load limits at start-up and check sums. */
+  all(accountId: string): ReservedConcurrency[];
+}
+
+export class SqliteConcurrencyStore implements ConcurrencyStore {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      get: db.prepare('SELECT reserved FROM function_concurrency WHERE account_id = ? AND region = ? AND name = ?'),
+      put: db.prepare('INSERT OR REPLACE INTO function_concurrency (account_id, region, name, reserved) VALUES (?, ?, ?, ?)'),
+      del: db.prepare('DELETE FROM function_concurrency WHERE account_id = ? AND region = ? AND name = ?'),
+      all: db.prepare('SELECT account_id, region, name, reserved FROM function_concurrency WHERE account_id = ?'),
+    };
+  }
+
+  get(scope: Scope, name: string): number | undefined {
+    const r = this.stmts.get.get(scope.accountId, scope.region, name) as { reserved: number } | undefined;
+    return r?.reserved;
+  }
+
+  set(scope: Scope, name: string, reserved: number | undefined): void {
+    if (reserved === undefined) this.stmts.del.run(scope.accountId, scope.region, name);
+    else this.stmts.put.run(scope.accountId, scope.region, name, reserved);
+  }
+
+  all(accountId: string): ReservedConcurrency[] {
+    return (this.stmts.all.all(accountId) as { account_id: string; region: string; name: string; reserved: number }[]).map((r) => ({
+      accountId: r.account_id,
+      region: r.region,
+      name: r.name,
+      reserved: r.reserved,
+    }));
+  }
+}
