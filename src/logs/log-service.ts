@@ -7,6 +7,10 @@ import type { LogEntry, Scope, Store, StoredLogEntry } from '../store/types.js';
 
 const FLUSH_EVERY_MS = 50;
 const FLUSH_AT_ENTRIES = 1000;
+/** Log entries kept per function (about one per invocation); older ones are pruned in the background. */
+export const KEEP_PER_FUNCTION = 10_000;
+/** Prune a function's logs after this many new entries, so pruning costs little per entry. */
+const PRUNE_EVERY = 1000;
 
 interface Waiter {
   key: string;
@@ -19,8 +23,12 @@ export class LogService {
   private pending: LogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
   private waiters = new Set<Waiter>();
+  private sincePrune = new Map<string, number>();
 
-  constructor(private readonly store: Store) {}
+  constructor(
+    private readonly store: Store,
+    private readonly keep = KEEP_PER_FUNCTION,
+  ) {}
 
   append(entry: LogEntry): void {
     this.pending.push(entry);
@@ -36,7 +44,17 @@ export class LogService {
     const batch = this.pending;
     this.pending = [];
     this.store.appendLogs(batch);
-    const keys = new Set(batch.map((e) => keyOf(e, e.functionName)));
+    const keys = new Set<string>();
+    for (const e of batch) {
+      const key = keyOf(e, e.functionName);
+      keys.add(key);
+      const n = (this.sincePrune.get(key) ?? 0) + 1;
+      if (n < PRUNE_EVERY) this.sincePrune.set(key, n);
+      else {
+        this.sincePrune.delete(key);
+        this.store.pruneLogs(e, e.functionName, this.keep);
+      }
+    }
     for (const w of this.waiters) if (keys.has(w.key)) w.wake();
   }
 
