@@ -18,12 +18,19 @@ const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
 export type AddRoute = (method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, handler: Handler) => void;
 
+/**
+ * Claims a request the REST routes do not describe (function URLs by Host, SAM routes by path):
+ * `before` hooks run ahead of the router, `fallback` hooks only when no route matched.
+ */
+export type RouteHook = (req: http.IncomingMessage, path: string) => { handler: Handler; params: Record<string, string> } | undefined;
+
 export class Gateway {
   readonly server: http.Server;
   private readonly router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
   private inflight = 0;
   private closing = false;
   private idleWaiters: (() => void)[] = [];
+  private readonly hooks: { before: RouteHook[]; fallback: RouteHook[] } = { before: [], fallback: [] };
 
   constructor(private readonly log: (line: string) => void = () => undefined) {
     this.server = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
@@ -31,8 +38,9 @@ export class Gateway {
     this.server.headersTimeout = 30_000;
     this.server.requestTimeout = 0;
     this.server.keepAliveTimeout = 5_000;
-    this.server.on('clientError', (_err, socket) => {
-      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       else socket.destroy();
     });
   }
@@ -41,6 +49,19 @@ export class Gateway {
   readonly route: AddRoute = (method, path, handler) => {
     this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>);
   };
+
+  /** Adds a route hook (see RouteHook). */
+  hook(stage: 'before' | 'fallback', fn: RouteHook): void {
+    this.hooks[stage].push(fn);
+  }
+
+  private claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string) {
+    for (const h of this.hooks[stage]) {
+      const found = h(req, path);
+      if (found) return found;
+    }
+    return undefined;
+  }
 
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
@@ -85,13 +106,16 @@ export class Gateway {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      const found = this.router.find(req.method as FindMyWay.HTTPMethod, path);
+      const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
+      const found =
+        this.claim('before', req, path) ??
+        (routed ? { handler: routed.handler as unknown as Handler, params: routed.params } : undefined) ??
+        this.claim('fallback', req, path);
       if (!found) {
         req.resume();
         throw new NimbusError('ERR_UNKNOWN_OPERATION', `Unknown operation: ${req.method ?? ''} ${path}`);
       }
-      const abort = new AbortController();
-      res.on('close', () => abort.abort());
+      let abort: AbortController | undefined;
       let bodyPromise: Promise<Buffer> | null = null;
       const ctx: RequestContext = {
         req,
@@ -102,9 +126,16 @@ export class Gateway {
         baseUrl: `http://${req.headers.host ?? 'localhost'}`,
         body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => (bodyPromise ??= readBody(req, limit, operation)),
         json: async (limit, operation) => parseJson(await ctx.body(limit, operation)),
-        signal: abort.signal,
+        // Made on first use: most requests never need it, and the hot path should not pay for it.
+        get signal() {
+          if (!abort) {
+            const a = (abort = new AbortController());
+            res.on('close', () => a.abort());
+          }
+          return abort.signal;
+        },
       };
-      const reply = await (found.handler as unknown as Handler)(ctx);
+      const reply = await found.handler(ctx);
       if (!bodyPromise) req.resume();
       send(res, reply, requestId);
     } catch (err) {
