@@ -1,5 +1,5 @@
-// Builds the TypeScript sources when dist/ is missing or older than any source file,
-// so that `npm start` and `npm test` work straight from a fresh clone.
+// Builds the TypeScript sources when dist/ is missing or older than any source file, and the
+// Python and Java guests, so that `npm start` and `npm test` work straight from a fresh clone.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,3 +29,5 @@ if (sources > built) {
   const { writeFileSync } = await import('node:fs');
   writeFileSync(stamp, new Date().toISOString());
 }
+// The non-TypeScript guests (Python, Java) have their own incremental build.
+execFileSync(process.execPath, [join(root, 'scripts', 'build-guest.mjs')], { cwd: root, stdio: 'inherit' });

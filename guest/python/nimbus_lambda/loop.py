@@ -1,0 +1,84 @@
+"""Init and the invocation loop: load the handler (or report the init error and exit), then
+take events from the Runtime API one at a time, run the handler and post its result or error.
+"""
+import logging
+import os
+import sys
+
+from . import faults, handler as handlers, logs, marshal
+from .context import LambdaContext
+from .rapid import RapidClient, RuntimeApiError
+
+# Logged before an init error, as AWS's runtime does.
+_UNHANDLED_WARNING = (
+    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
+    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
+    "For functions using managed runtimes, runtime updates can be triggered by a function change, "
+    "or can be applied automatically. To determine if the runtime has been updated, check the runtime "
+    "version in the INIT_START log entry. If this error correlates with a change in the runtime version, "
+    "you may be able to mitigate this error by temporarily rolling back to the previous runtime version. "
+    "For more information, see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html"
+)
+
+
+def _set_sys_path(task_root):
+    """User code first, then layers, then the interpreter's own path; the runtime dir last."""
+    runtime_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    version = "python%d.%d" % sys.version_info[:2]
+    front = [task_root, "/opt/python/lib/%s/site-packages" % version, "/opt/python"]
+    rest = [p for p in sys.path if p not in front and os.path.abspath(p or ".") != runtime_dir]
+    sys.path[:] = front + rest + [runtime_dir]
+
+
+def _handle(client, request_handler, inv):
+    try:
+        context = LambdaContext(inv)
+        event = marshal.unmarshal_event(inv.body, inv.content_type)
+        response = request_handler(event, context)
+        body, content_type = marshal.marshal_response(response)
+    except faults.Fault as f:
+        error = faults.from_fault(f, inv.request_id)
+    except Exception as e:
+        error = faults.from_exception(e, inv.request_id)
+    else:
+        client.respond(inv.request_id, body, content_type)
+        return
+    faults.log_error(error, logs.write)
+    client.error(inv.request_id, marshal.to_json(error), error["errorType"])
+
+
+def main():
+    client = RapidClient.from_env()
+    # The task root is read-only on AWS; under process isolation it is Nimbus's stored copy of
+    # the code, which must stay as deployed: no __pycache__ written into it.
+    sys.dont_write_bytecode = True
+    task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
+    _set_sys_path(task_root)
+    logs.install()
+    try:
+        request_handler = handlers.load(os.environ.get("_HANDLER", ""))
+    except faults.Fault as f:
+        error = faults.from_fault(f)
+    except Exception as e:
+        error = faults.from_exception(e)
+    else:
+        error = None
+    if error is not None:
+        logging.warning(_UNHANDLED_WARNING)
+        faults.log_error(error, logs.write)
+        try:
+            client.init_error(marshal.to_json(error), error["errorType"])
+        finally:
+            sys.exit(1)
+    while True:
+        try:
+            inv = client.next()
+        except RuntimeApiError:
+            # The Runtime API is gone: Nimbus stopped or dropped this sandbox.
+            sys.exit(0)
+        logs.set_request_id(inv.request_id)
+        if inv.trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        _handle(client, request_handler, inv)
