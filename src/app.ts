@@ -26,7 +26,7 @@ import { FixedKeepAlive } from './policy/fixed.js';
 import type { KeepAlivePolicy } from './policy/types.js';
 import { Pool } from './pool/pool.js';
 import { builtinRuntimes } from './runtimes/registry.js';
-import { ProcessSandboxFactory } from './sandbox/process.js';
+import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -40,7 +40,8 @@ export interface NimbusOptions {
   dataDir: string;
   /** The keep-alive policy; default: fixed 10 minutes. */
   policy?: KeepAlivePolicy;
-  /** Sandboxes; default: process isolation under `<dataDir>/sandboxes`. */
+  /** Sandboxes: an isolation level (default `auto`: namespace where the host allows, else process), or a factory. */
+  isolation?: IsolationChoice;
   sandboxFactory?: SandboxFactory;
   clock?: Clock;
   /** How long in-flight requests may finish after a shutdown begins. */
@@ -61,6 +62,8 @@ export interface Nimbus {
   port: number;
   dataDir: string;
   isolation: string;
+  /** Set when functions are not (fully) isolated: print it where the operator sees it. */
+  warning?: string;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
 }
@@ -73,7 +76,12 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
   const code = new CodeStore(dataDir);
   const runtimes = builtinRuntimes();
-  const factory: SandboxFactory = opts.sandboxFactory ?? new ProcessSandboxFactory(join(dataDir, 'sandboxes'));
+  // Egress sandboxes must never reach Nimbus itself; the port is known once the gateway listens.
+  const hostPorts: number[] = [];
+  const choice: SandboxFactoryChoice = opts.sandboxFactory
+    ? { factory: opts.sandboxFactory, isolation: opts.sandboxFactory.isolation }
+    : createSandboxFactory({ isolation: opts.isolation ?? 'auto', dataDir, hostPorts, warn: log });
+  const factory = choice.factory;
   await factory.cleanupStale?.();
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   const pool = new Pool({ factory, policy: opts.policy ?? new FixedKeepAlive(10 * 60_000), clock, capacityMb });
@@ -118,6 +126,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   nimbusRoutes(gateway.route, { functions, logs, code, health: { isolation: factory.isolation, version: NIMBUS_VERSION } });
   const host = opts.host ?? '127.0.0.1';
   const port = await gateway.listen(opts.port ?? 9000, host);
+  hostPorts.push(port);
 
   let closing: Promise<void> | null = null;
   return {
@@ -125,6 +134,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     port,
     dataDir,
     isolation: factory.isolation,
+    ...(choice.warning ? { warning: choice.warning } : {}),
     close: () =>
       (closing ??= (async () => {
         await gateway.close(opts.shutdownGraceMs ?? 10_000);

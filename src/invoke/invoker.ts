@@ -18,6 +18,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { FunctionVersion } from '../store/types.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
 
+/** A function opts in to outbound network with this environment variable set to `egress`. */
+export const EGRESS_VARIABLE = 'NIMBUS_NETWORK';
+
 /** Init may take this long even when the function's timeout is shorter (AWS: 10 s init phase). */
 const MIN_INIT_TIMEOUT_MS = 10_000;
 
@@ -49,7 +52,6 @@ export interface InvokerDeps {
   runtimes: RuntimeRegistry;
   logs: LogService;
   clock: Clock;
-  isolationNetwork?: 'none' | 'egress';
   /** Enforces reserved and account concurrency; absent means unlimited. */
   limiter?: ConcurrencyLimiter;
   metrics?: Metrics;
@@ -155,7 +157,8 @@ export class Invoker {
         memoryMb: fn.memorySize,
         ephemeralStorageMb: fn.ephemeralStorageMb,
         env: lambdaEnvironment(fn, logStreamName(this.deps.clock.now(), fn.version, id)),
-        network: this.deps.isolationNetwork ?? 'none',
+        // Outbound network is a per-function opt-in (docs/isolation.md).
+        network: fn.environment[EGRESS_VARIABLE] === 'egress' ? 'egress' : 'none',
       }),
     };
     this.targets.set(app, { revisionId: fn.revisionId, target });

@@ -138,6 +138,8 @@ export abstract class ChildSandbox implements Sandbox {
     if (outcome.kind === 'timeout' || outcome.kind === 'exit') {
       this.api.abandon();
       await this.dispose();
+      // A level that measures a whole cgroup keeps its final peak past dispose (an OOM kill's peak is the limit).
+      this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
     } else {
       // Output written before the runtime posted its result may still sit in the pipe: the
       // poll phase that delivered the POST has the pipe's readiness too, so one turn drains it.

@@ -111,4 +111,6 @@ export interface SandboxFactory {
   create(spec: SandboxSpec): Sandbox;
   /** Removes what an earlier, crashed Nimbus left behind (processes, cgroups, mounts). */
   cleanupStale?(): Promise<void>;
+  /** Frees what the factory itself holds (network rules, parent cgroups), after every sandbox is gone. */
+  close?(): Promise<void>;
 }

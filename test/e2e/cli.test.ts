@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import { nimbusCli, serve } from '../helpers/serve.js';
 
 test('the nimbus CLI', async (t) => {
-  const s = await serve(t);
+  const s = await serve(t, { env: { NIMBUS_ISOLATION: 'process' } });
   const cli = (args: string[], input?: string) => nimbusCli(args, { endpoint: s.url, ...(input === undefined ? {} : { input }) });
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-fn-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
@@ -15,8 +15,9 @@ test('the nimbus CLI', async (t) => {
   writeFileSync(join(dir, 'lib', 'greet.js'), 'exports.greet = (n) => `hello ${n}`;');
   writeFileSync(join(dir, 'index.js'), "const { greet } = require('./lib/greet');\nexports.handler = async (e) => { console.log('greeting', e.name); if (e.fail) throw new Error('asked to fail'); return greet(e.name); };");
 
-  await t.test('serve warns that process isolation does not isolate', () => {
-    assert.match(s.stderr(), /WARNING: process isolation/);
+  await t.test('serve warns, at start-up and in its help, that process isolation does not isolate', async () => {
+    assert.match(s.stderr(), /WARNING: sandbox isolation is "process"/);
+    assert.match((await cli(['serve', '--help'])).stdout, /WARNING: sandbox isolation is "process"/);
   });
 
   await t.test('deploy creates, then updates', async () => {

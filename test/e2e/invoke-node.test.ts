@@ -34,13 +34,14 @@ test('Invoke and the Node.js runtime', async (t) => {
   await t.test('a result, the log tail, REPORT with Init Duration only when cold, and process reuse', async () => {
     await deploy(lambda, 'echo', {
       'index.js': `console.log('init output');
-exports.handler = async (event, context) => { console.log('got', JSON.stringify(event)); return { event, pid: process.pid }; };`,
+const id = require('crypto').randomUUID();
+exports.handler = async (event, context) => { console.log('got', JSON.stringify(event)); return { event, pid: id }; };`,
     });
     const r1 = await invoke(lambda, 'echo', { a: 1 }, { LogType: 'Tail' });
     assert.equal(r1.StatusCode, 200);
     assert.equal(r1.ExecutedVersion, '$LATEST');
     assert.equal(r1.FunctionError, undefined);
-    const b1 = payloadJson(r1.Payload) as { event: unknown; pid: number };
+    const b1 = payloadJson(r1.Payload) as { event: unknown; pid: string };
     assert.deepEqual(b1.event, { a: 1 });
     const log1 = tail(r1);
     const id = /START RequestId: ([0-9a-f-]{36}) Version: \$LATEST\n/.exec(log1)?.[1];
@@ -56,7 +57,7 @@ exports.handler = async (event, context) => { console.log('got', JSON.stringify(
     assert.ok(log1.indexOf('init output') < log1.indexOf('START RequestId'), 'init output precedes START');
     const r2 = await invoke(lambda, 'echo', { a: 2 }, { LogType: 'Tail' });
     assert.doesNotMatch(tail(r2), /Init Duration/);
-    assert.equal((payloadJson(r2.Payload) as { pid: number }).pid, b1.pid, 'a warm sandbox is reused');
+    assert.equal((payloadJson(r2.Payload) as { pid: string }).pid, b1.pid, 'a warm sandbox is reused');
     const none = await invoke(lambda, 'echo', { a: 3 });
     assert.equal(none.LogResult, undefined);
   });
@@ -70,10 +71,11 @@ exports.handler = async (event, context) => { console.log('got', JSON.stringify(
     });
   });
 
-  await t.test('DryRun is 204; Event is refused clearly until the durable queue exists', async () => {
-    const d = await invoke(lambda, 'echo', {}, { InvocationType: 'DryRun' });
+  await t.test('DryRun validates and answers 204 without running anything', async () => {
+    const d = await invoke(lambda, 'echo', {}, { InvocationType: 'DryRun', LogType: 'Tail' });
     assert.equal(d.StatusCode, 204);
-    await assert.rejects(invoke(lambda, 'echo', {}, { InvocationType: 'Event' }), { name: 'InvalidParameterValueException', message: /Event/ });
+    assert.equal(d.LogResult, undefined);
+    await assert.rejects(invoke(lambda, 'nope', {}, { InvocationType: 'DryRun' }), { name: 'ResourceNotFoundException' });
   });
 
   await t.test('a thrown error is 200 with X-Amz-Function-Error: Unhandled and {errorType, errorMessage, trace}', async () => {
@@ -89,7 +91,7 @@ exports.handler = async (event, context) => { console.log('got', JSON.stringify(
   });
 
   await t.test('a timeout kills the sandbox and answers Sandbox.Timedout', async () => {
-    await deploy(lambda, 'slow', { 'index.js': `exports.handler = async () => { await new Promise(r => setTimeout(r, 10000)); return process.pid; };` }, { Timeout: 1 });
+    await deploy(lambda, 'slow', { 'index.js': `exports.handler = async () => { await new Promise(r => setTimeout(r, 10000)); return 1; };` }, { Timeout: 1 });
     const r = await invoke(lambda, 'slow', {}, { LogType: 'Tail' });
     assert.equal(r.FunctionError, 'Unhandled');
     const e = payloadJson(r.Payload) as { errorType: string; errorMessage: string };
@@ -100,7 +102,8 @@ exports.handler = async (event, context) => { console.log('got', JSON.stringify(
   });
 
   await t.test('a crashed runtime is Runtime.ExitError and is replaced', async () => {
-    await deploy(lambda, 'crasher', { 'index.js': `exports.handler = async (e) => { if (e.crash) process.exit(3); return process.pid; };` });
+    await deploy(lambda, 'crasher', { 'index.js': `const id = require('crypto').randomUUID();
+exports.handler = async (e) => { if (e.crash) process.exit(3); return id; };` });
     const ok1 = payloadJson((await invoke(lambda, 'crasher', {})).Payload);
     const r = await invoke(lambda, 'crasher', { crash: true });
     assert.equal(r.FunctionError, 'Unhandled');
@@ -230,13 +233,14 @@ exports.count = () => done;`,
   });
 
   await t.test('concurrent invocations get their own sandboxes; new code gets new processes', async () => {
-    await deploy(lambda, 'par', { 'index.js': `exports.handler = async () => { await new Promise(r => setTimeout(r, 300)); return process.pid; };` });
+    await deploy(lambda, 'par', { 'index.js': `const id = require('crypto').randomUUID();
+exports.handler = async () => { await new Promise(r => setTimeout(r, 300)); return id; };` });
     const pids = (await Promise.all([1, 2, 3].map(() => invoke(lambda, 'par', {})))).map((r) => payloadJson(r.Payload));
     assert.equal(new Set(pids).size, 3);
     const warm = payloadJson((await invoke(lambda, 'par', {})).Payload);
     assert.ok(pids.includes(warm));
     await lambda.send(
-      new UpdateFunctionCodeCommand({ FunctionName: 'par', ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => process.pid;' }) }),
+      new UpdateFunctionCodeCommand({ FunctionName: 'par', ZipFile: await makeZip({ 'index.js': "const id = require('crypto').randomUUID(); exports.handler = async () => id;" }) }),
     );
     const fresh = payloadJson((await invoke(lambda, 'par', {})).Payload);
     assert.ok(!pids.includes(fresh));

@@ -1,7 +1,9 @@
 /**
  * Server lifecycle as users depend on it: a SIGTERM lets in-flight invocations finish and
  * leaves no sandbox behind; a SIGKILLed server's sandboxes exit on their own; a restart on the
- * same data directory loses nothing.
+ * same data directory loses nothing. These run with process isolation so that a function's
+ * `process.pid` is a host pid the test can watch; test/sandbox/namespace-crash covers the same
+ * promises for namespace sandboxes (bwrap --die-with-parent, stale cleanup).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -21,7 +23,7 @@ async function waitUntil(cond: () => boolean, ms: number): Promise<boolean> {
 }
 
 test('SIGTERM drains in-flight invocations and kills every sandbox', async (t) => {
-  const s = await serve(t);
+  const s = await serve(t, { env: { NIMBUS_ISOLATION: 'process' } });
   const lambda = sdkClient(s.url);
   t.after(() => lambda.destroy());
   await lambda.send(new CreateFunctionCommand({ FunctionName: 'slow', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip({ 'index.js': SLOW }) } }));
@@ -41,7 +43,7 @@ test('SIGTERM drains in-flight invocations and kills every sandbox', async (t) =
 });
 
 test('a SIGKILLed server leaves no sandbox running, and a restart loses nothing', async (t) => {
-  const s = await serve(t);
+  const s = await serve(t, { env: { NIMBUS_ISOLATION: 'process' } });
   const lambda = sdkClient(s.url);
   t.after(() => lambda.destroy());
   await lambda.send(new CreateFunctionCommand({ FunctionName: 'keep', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip({ 'index.js': SLOW }) } }));
@@ -51,7 +53,7 @@ test('a SIGKILLed server leaves no sandbox running, and a restart loses nothing'
   await s.exited;
   assert.ok(await waitUntil(() => !alive(pid), 5000), 'the orphaned sandbox exits when its Runtime API goes away');
 
-  const restarted = await serve(t, { dataDir: s.dataDir });
+  const restarted = await serve(t, { dataDir: s.dataDir, env: { NIMBUS_ISOLATION: 'process' } });
   const l2 = sdkClient(restarted.url);
   t.after(() => l2.destroy());
   const list = await l2.send(new ListFunctionsCommand({}));

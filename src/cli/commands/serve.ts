@@ -1,28 +1,59 @@
 /** `nimbus serve`: runs Nimbus in the foreground until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { startNimbus } from '../../app.js';
+import { PROCESS_ISOLATION_WARNING, type IsolationChoice } from '../../sandbox/index.js';
+
+interface ServeOptions {
+  host: string;
+  port: string;
+  dataDir: string;
+  isolation: string;
+  maxConcurrency: string;
+  memoryCapacity?: string;
+}
+
+function wholeNumber(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${flag} must be a whole number from ${min} to ${max}, got '${v}'`);
+  return n;
+}
 
 export function registerServe(program: Command): void {
+  const env = process.env;
   program
     .command('serve')
     .description('Start Nimbus: the Lambda API, Invoke and the sandboxes, with data in an embedded SQLite store')
-    .option('--host <host>', 'address to listen on (env NIMBUS_HOST)', process.env['NIMBUS_HOST'] ?? '127.0.0.1')
-    .option('--port <port>', 'port to listen on (env NIMBUS_PORT)', process.env['NIMBUS_PORT'] ?? '9000')
-    .option('--data-dir <dir>', 'where functions, code and logs live (env NIMBUS_DATA_DIR)', process.env['NIMBUS_DATA_DIR'] ?? './.nimbus')
+    .option('--host <host>', 'address to listen on (env NIMBUS_HOST)', env['NIMBUS_HOST'] ?? '127.0.0.1')
+    .option('--port <port>', 'port to listen on (env NIMBUS_PORT)', env['NIMBUS_PORT'] ?? '9000')
+    .option('--data-dir <dir>', 'where functions, code and logs live (env NIMBUS_DATA_DIR)', env['NIMBUS_DATA_DIR'] ?? './.nimbus')
+    .option(
+      '--isolation <level>',
+      'sandboxes: namespace (Linux containers; root and bubblewrap), process, or auto (env NIMBUS_ISOLATION)',
+      env['NIMBUS_ISOLATION'] ?? 'auto',
+    )
+    .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
+    .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .addHelpText(
       'after',
-      '\nIsolation: functions run as plain child processes of Nimbus (`process` isolation). This does NOT isolate\n' +
-        'them from the host, from each other or from the network; run only code you trust.',
+      '\nNIMBUS_ASYNC_PAYLOAD_LIMIT sets the Event payload limit in bytes (default 262144, at most 1048576).\n' +
+        '\nIsolation: `auto` uses namespace isolation where the host allows it and otherwise falls back to process isolation:\n' +
+        PROCESS_ISOLATION_WARNING,
     )
-    .action(async (opts: { host: string; port: string; dataDir: string }) => {
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got '${opts.port}'`);
-      const nimbus = await startNimbus({ host: opts.host, port, dataDir: opts.dataDir });
-      if (nimbus.isolation === 'process') {
-        process.stderr.write(
-          'WARNING: process isolation: functions run as plain child processes with your user, files and network.\n',
-        );
-      }
+    .action(async (opts: ServeOptions) => {
+      const port = wholeNumber(opts.port, '--port', 0, 65535);
+      if (!['auto', 'namespace', 'process'].includes(opts.isolation)) throw new Error(`--isolation must be auto, namespace or process, got '${opts.isolation}'`);
+      const accountConcurrency = wholeNumber(opts.maxConcurrency, '--max-concurrency', 1);
+      const asyncLimit = env['NIMBUS_ASYNC_PAYLOAD_LIMIT'];
+      const nimbus = await startNimbus({
+        host: opts.host,
+        port,
+        dataDir: opts.dataDir,
+        isolation: opts.isolation as IsolationChoice,
+        accountConcurrency,
+        ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
+        ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
+      });
+      if (nimbus.warning) process.stderr.write(`${nimbus.warning}\n`);
       process.stderr.write(`Nimbus listening on ${nimbus.url} (data: ${nimbus.dataDir}, isolation: ${nimbus.isolation})\n`);
       await new Promise<void>((resolve) => {
         const stop = (sig: string): void => {

@@ -1,0 +1,88 @@
+/**
+ * Chooses the isolation level and builds its sandbox factory: the one place the composition root
+ * asks. `auto` prefers `namespace` and falls back to `process` with a loud warning that says why.
+ */
+import { join } from 'node:path';
+import { detectNamespaceSupport } from './detect.js';
+import { NamespaceSandboxFactory, instanceTag } from './namespace/factory.js';
+import { findProgram } from './namespace/host-layout.js';
+import { EgressNetwork } from './namespace/network.js';
+import { buildSeccompFilter } from './namespace/seccomp.js';
+import { hostSyscallTable } from './namespace/syscalls.js';
+import { ProcessSandboxFactory } from './process.js';
+import type { SandboxFactory } from './types.js';
+
+export type IsolationChoice = 'namespace' | 'process' | 'auto';
+
+export interface SandboxFactoryOptions {
+  isolation: IsolationChoice;
+  dataDir: string;
+  /** Nimbus's own listening ports: egress sandboxes can never reach them. */
+  hostPorts: number[];
+  /** Extra CIDRs egress sandboxes may never reach (169.254.0.0/16 and loopback always are). */
+  egressDeny?: string[];
+  /** Where warnings about single sandboxes go (default: process warnings). */
+  warn?: (message: string) => void;
+}
+
+export interface SandboxFactoryChoice {
+  factory: SandboxFactory;
+  isolation: 'namespace' | 'process';
+  /** Print at start-up and in `nimbus serve --help`: set whenever functions are not isolated, or partly. */
+  warning?: string;
+}
+
+/** Text for `nimbus serve --help` and start-up: what `process` isolation does not do. */
+export const PROCESS_ISOLATION_WARNING =
+  'WARNING: sandbox isolation is "process": functions run as plain child processes of Nimbus, with its user, ' +
+  'its filesystem and its network. A function can read other functions\' code and data, reach Nimbus\'s API ' +
+  'and the host, and exhaust memory and processes. Use it only for trusted code on a development machine.';
+
+/** Error thrown when `namespace` is demanded but the host cannot provide it. */
+export class IsolationUnavailableError extends Error {
+  readonly code = 'ERR_ISOLATION_UNAVAILABLE';
+  constructor(readonly reasons: string[]) {
+    super(`namespace isolation is not available: ${reasons.join('; ')}`);
+  }
+}
+
+export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactoryChoice {
+  const processChoice = (why: string[]): SandboxFactoryChoice => ({
+    factory: new ProcessSandboxFactory(join(opts.dataDir, 'sandboxes')),
+    isolation: 'process',
+    warning: why.length ? `${PROCESS_ISOLATION_WARNING}\nNamespace isolation is unavailable because: ${why.join('; ')}.` : PROCESS_ISOLATION_WARNING,
+  });
+  if (opts.isolation === 'process') return processChoice([]);
+  const tag = instanceTag(opts.dataDir);
+  const support = detectNamespaceSupport(tag);
+  if (!support.ok) {
+    if (opts.isolation === 'namespace') throw new IsolationUnavailableError(support.reasons);
+    return processChoice(support.reasons);
+  }
+  const ip = findProgram('ip') ?? '/usr/sbin/ip';
+  const network = support.egressUnavailable
+    ? null
+    : new EgressNetwork({
+        tag,
+        hostPorts: opts.hostPorts,
+        deny: opts.egressDeny ?? [],
+        ip,
+        nft: findProgram('nft') ?? '/usr/sbin/nft',
+        nsenter: findProgram('nsenter') ?? '/usr/bin/nsenter',
+      });
+  const factory = new NamespaceSandboxFactory({
+    dataDir: opts.dataDir,
+    layout: support.layout,
+    seccomp: buildSeccompFilter(hostSyscallTable()!),
+    cgroups: support.cgroups,
+    network,
+    ip,
+    ...(opts.warn ? { warn: opts.warn } : {}),
+  });
+  const partial = [support.egressUnavailable && `functions with egress cannot start: ${support.egressUnavailable}`, support.tcpApiUnavailable && `custom runtimes cannot start: ${support.tcpApiUnavailable}`].filter(Boolean);
+  return {
+    factory,
+    isolation: 'namespace',
+    ...(partial.length ? { warning: `WARNING: namespace isolation is partial: ${partial.join('; ')}.` } : {}),
+  };
+}

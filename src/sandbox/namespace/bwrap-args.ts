@@ -1,0 +1,164 @@
+/**
+ * The bubblewrap command line for one sandbox. bubblewrap "is not a complete, ready-made sandbox
+ * with a specific security policy... the level of protection... is entirely determined by the
+ * arguments" (its README), so the policy lives here, in one pure function that tests can read.
+ *
+ * The options (environment included) travel through `--args FD`, never argv: /proc/<pid>/cmdline
+ * of the host-side bwrap is readable by every host user, and the environment holds the function's
+ * secrets.
+ */
+import type { RuntimeDescriptor } from '../../runtimes/types.js';
+import type { SandboxSpec } from '../types.js';
+import type { HostLayout } from './host-layout.js';
+
+/** Where things are inside every namespace sandbox (AWS's paths for code and runtime). */
+export const INSIDE = {
+  taskRoot: '/var/task',
+  runtimeDir: '/var/runtime',
+  apiDir: '/run/nimbus',
+  apiSocket: '/run/nimbus/rapi.sock',
+  /** AWS_LAMBDA_RUNTIME_API inside: the address AWS's own sandboxes use. */
+  apiAddress: '127.0.0.1:9001',
+} as const;
+
+/** Runtime families whose Nimbus bootstrap speaks the Runtime API over NIMBUS_RUNTIME_API_SOCKET. */
+export const SOCKET_FAMILIES: ReadonlySet<RuntimeDescriptor['family']> = new Set(['nodejs', 'python', 'java']);
+
+export interface BwrapInput {
+  layout: HostLayout;
+  spec: SandboxSpec;
+  uid: number;
+  gid: number;
+  /** Host directory holding the Runtime API socket; shown read-only at /run/nimbus. */
+  apiDir: string;
+  passwdFile: string;
+  groupFile: string;
+  seccompFd: number;
+  /** With egress, bwrap reports the sandbox's pid on `infoFd` and waits on `blockFd` until the network is plumbed. */
+  egress?: { infoFd: number; blockFd: number };
+}
+
+export interface BwrapCommand {
+  /** Options for `--args FD`, NUL-joined by the caller. */
+  options: string[];
+  /** What bwrap runs: setpriv, then (for TCP runtimes) the forwarder script, then the runtime. */
+  command: string[];
+  /** Whether a TCP forwarder to the socket runs inside. */
+  forwarder: boolean;
+}
+
+/**
+ * The TCP Runtime API for custom runtimes: socat listens on 127.0.0.1:9001 of the sandbox's own
+ * network namespace and relays each connection to the Unix socket. The runtime starts only once
+ * the port is listening (read from /proc/net/tcp: 0100007F:2329 is 127.0.0.1:9001, state 0A is
+ * LISTEN), or its first `next` would be refused.
+ */
+const FORWARDER = [
+  'socat="$1"; shift',
+  `"$socat" -lp nimbus-rapi TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.apiSocket} &`,
+  'ready() { while read -r _ a _ s _; do [ "$a" = 0100007F:2329 ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }',
+  'n=0',
+  'until ready; do n=$((n+1)); [ $n -gt 1000 ] && { echo "nimbus: the Runtime API forwarder did not start" >&2; exit 125; }; sleep 0.002; done',
+  'exec "$@"',
+].join('\n');
+
+/** The environment the runtime sees: the function's, the family's, and the Runtime API's. Nothing from the host. */
+export function sandboxEnv(spec: SandboxSpec, socket: boolean): Record<string, string> {
+  const paths = { taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir };
+  const env: Record<string, string> = {
+    ...spec.env,
+    ...spec.descriptor.env(paths),
+    AWS_LAMBDA_RUNTIME_API: INSIDE.apiAddress,
+    LAMBDA_TASK_ROOT: INSIDE.taskRoot,
+    LAMBDA_RUNTIME_DIR: INSIDE.runtimeDir,
+  };
+  if (socket) env['NIMBUS_RUNTIME_API_SOCKET'] = INSIDE.apiSocket;
+  return env;
+}
+
+/** Builds the bwrap options and command for `input`. */
+export function bwrapCommand(input: BwrapInput): BwrapCommand {
+  const { layout, spec } = input;
+  const socket = SOCKET_FAMILIES.has(spec.descriptor.family);
+  if (!socket && !layout.socat) throw new Error(`the ${spec.descriptor.family} runtime needs socat for its TCP Runtime API; install it (apt-get install socat)`);
+  const o: string[] = [];
+  // Own pid, network, IPC, UTS and cgroup namespaces; mount namespace always. No user namespace:
+  // Nimbus runs as root, so the uid switch below gives a real non-root uid on the host as well.
+  o.push('--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
+  // Kill the sandbox when Nimbus dies (PR_SET_PDEATHSIG); a new session blocks TIOCSTI (CVE-2017-5226).
+  o.push('--die-with-parent', '--new-session', '--hostname', 'localhost');
+  o.push('--clearenv');
+  for (const [k, v] of Object.entries(sandboxEnv(spec, socket))) o.push('--setenv', k, v);
+
+  o.push('--ro-bind', '/usr', '/usr');
+  for (const t of layout.topLevel) {
+    if ('symlink' in t) o.push('--symlink', t.symlink, t.path);
+    else o.push('--ro-bind', t.path, t.path);
+  }
+  o.push('--dir', '/etc');
+  for (const e of layout.etc) o.push('--ro-bind', e, e);
+  o.push('--ro-bind', input.passwdFile, '/etc/passwd', '--ro-bind', input.groupFile, '/etc/group');
+
+  o.push('--proc', '/proc');
+  for (const m of layout.procMasks) {
+    if (m.dir) o.push('--tmpfs', m.path, '--remount-ro', m.path);
+    else o.push('--ro-bind', '/dev/null', m.path);
+  }
+  o.push('--dev', '/dev');
+  // /tmp is a tmpfs capped at the function's ephemeral storage. tmpfs pages are charged to the
+  // writer's memory cgroup (exp T3 in reliability-and-isolation.md), so /tmp counts against MemorySize.
+  // size=0 would mean "unlimited" to tmpfs: fall back to Lambda's default of 512 MB.
+  const tmpMb = spec.ephemeralStorageMb > 0 ? spec.ephemeralStorageMb : 512;
+  o.push('--perms', '1777', '--size', String(tmpMb * 1024 * 1024), '--tmpfs', '/tmp');
+  const bound = ['/usr', ...layout.topLevel.map((t) => t.path), '/etc', '/proc', '/dev'];
+  const made = new Set<string>();
+  for (const p of spec.descriptor.hostPaths()) {
+    if (bound.some((b) => p === b || p.startsWith(`${b}/`))) continue;
+    // bwrap would create the missing parents (say /root/.pyenv) with mode 0700, which the
+    // sandbox user could not cross: create them traversable first. They are empty directories
+    // on the sandbox's own root, not the host's.
+    const parts = p.split('/').filter(Boolean);
+    for (let i = 1; i < parts.length; i++) {
+      const dir = `/${parts.slice(0, i).join('/')}`;
+      if (!made.has(dir)) o.push('--perms', '0755', '--dir', dir);
+      made.add(dir);
+    }
+    o.push('--ro-bind', p, p);
+    bound.push(p);
+  }
+  // bwrap creates missing parents of a mount point with mode 0700, which the sandbox user could not cross.
+  for (const d of ['/var', '/run']) o.push('--perms', '0755', '--dir', d);
+  o.push('--ro-bind', spec.codeDir, INSIDE.taskRoot);
+  o.push('--ro-bind', spec.descriptor.hostRuntimeDir(), INSIDE.runtimeDir);
+  o.push('--ro-bind', input.apiDir, INSIDE.apiDir);
+  // AWS mounts layers at /opt; an empty directory keeps NODE_PATH and PATH entries valid.
+  o.push('--dir', '/opt');
+  o.push('--chdir', INSIDE.taskRoot);
+  o.push('--remount-ro', '/');
+  // setpriv needs SETUID/SETGID to switch to the sandbox uid and SETPCAP to empty the bounding
+  // set; changing to a non-zero uid then clears every capability (capabilities(7)).
+  o.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP');
+  o.push('--seccomp', String(input.seccompFd));
+  if (input.egress) o.push('--info-fd', String(input.egress.infoFd), '--block-fd', String(input.egress.blockFd));
+
+  const argv = spec.descriptor.command({ taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir }, spec.runtime, spec.handler);
+  const setpriv = [
+    layout.setpriv, '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups',
+    '--bounding-set', '-all', '--inh-caps', '-all', '--',
+  ];
+  const command = socket ? [...setpriv, ...argv] : [...setpriv, layout.sh, '-c', FORWARDER, 'nimbus-rapi', layout.socat!, ...argv];
+  return { options: o, command, forwarder: !socket };
+}
+
+/** The sandbox's /etc/passwd and /etc/group: root, the sandbox user (AWS's name), nobody. */
+export function identityFiles(uid: number, gid: number): { passwd: string; group: string } {
+  return {
+    passwd: [
+      'root:x:0:0:root:/root:/usr/sbin/nologin',
+      `sbx_user1051:x:${uid}:${gid}::/tmp:/usr/sbin/nologin`,
+      'nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin',
+      '',
+    ].join('\n'),
+    group: ['root:x:0:', `sbx_user1051:x:${gid}:`, 'nogroup:x:65534:', ''].join('\n'),
+  };
+}

@@ -1,0 +1,86 @@
+/** Creates `namespace` sandboxes; one instance per Nimbus (it owns the uid pool and the egress rules). */
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Sandbox, SandboxFactory, SandboxSpec } from '../types.js';
+import type { CgroupManager } from './cgroup.js';
+import { UidPool, type NamespaceContext } from './context.js';
+import type { HostLayout } from './host-layout.js';
+import type { EgressNetwork } from './network.js';
+import { NamespaceSandbox } from './sandbox.js';
+import { cleanupStale, type StaleReport } from './stale.js';
+
+/** Short, stable name for one data directory: tags cgroups, the nft table and short socket dirs. */
+export function instanceTag(dataDir: string): string {
+  return createHash('sha256').update(resolve(dataDir)).digest('hex').slice(0, 12);
+}
+
+export interface NamespaceFactoryParts {
+  dataDir: string;
+  layout: HostLayout;
+  seccomp: Buffer;
+  cgroups: CgroupManager;
+  network: EgressNetwork | null;
+  ip: string;
+  warn?: (message: string) => void;
+}
+
+export class NamespaceSandboxFactory implements SandboxFactory {
+  readonly isolation = 'namespace' as const;
+  private readonly ctx: NamespaceContext;
+  private readonly live = new Map<string, NamespaceSandbox>();
+
+  constructor(private readonly parts: NamespaceFactoryParts) {
+    const tag = instanceTag(parts.dataDir);
+    const scratchRoot = join(resolve(parts.dataDir), 'sandboxes');
+    mkdirSync(scratchRoot, { recursive: true, mode: 0o700 });
+    this.ctx = {
+      scratchRoot,
+      shortApiRoot: `/run/nimbus-${tag}`,
+      layout: parts.layout,
+      seccomp: parts.seccomp,
+      cgroups: parts.cgroups,
+      network: parts.network,
+      uids: new UidPool(200_000, 65_536, parseInt(tag.slice(0, 4), 16)),
+      warn: parts.warn ?? ((m) => process.emitWarning(m, { code: 'NIMBUS_SANDBOX' })),
+    };
+  }
+
+  /** The cgroup version in use, for diagnostics. */
+  get cgroupVersion(): 1 | 2 {
+    return this.parts.cgroups.version;
+  }
+
+  /** The cgroup directories of sandbox `id` (for diagnostics and tests). */
+  cgroupDirsOf(id: string): string[] {
+    return this.parts.cgroups.dirsFor(id);
+  }
+
+  create(spec: SandboxSpec): Sandbox {
+    const sandbox = new NamespaceSandbox(spec, this.ctx);
+    this.live.set(spec.id, sandbox);
+    sandbox.onDeath(() => {
+      this.live.delete(spec.id);
+      // Leave no empty directories in the cgroup Nimbus was started in: its owner may want to remove it.
+      if (this.live.size === 0) this.ctx.cgroups.pruneParents();
+    });
+    return sandbox;
+  }
+
+  /** Removes leftovers of an earlier, crashed Nimbus on this data directory. */
+  cleanupStale(): Promise<void> {
+    return this.cleanupStaleReport().then(() => undefined);
+  }
+
+  /** `cleanupStale` with a report of what it removed. */
+  cleanupStaleReport(): Promise<StaleReport> {
+    return cleanupStale({ scratchRoot: this.ctx.scratchRoot, cgroups: this.ctx.cgroups, live: new Set(this.live.keys()), ip: this.parts.ip });
+  }
+
+  /** Disposes every live sandbox and removes this instance's cgroup parents and egress rules. */
+  async close(): Promise<void> {
+    await Promise.all([...this.live.values()].map((s) => s.dispose()));
+    this.ctx.cgroups.pruneParents();
+    await this.ctx.network?.removeRules();
+  }
+}

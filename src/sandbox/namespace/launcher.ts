@@ -1,0 +1,96 @@
+/**
+ * Starts bwrap so that the sandbox is inside its cgroups before it can fork, and inherits no file
+ * descriptor it should not have.
+ *
+ * Node's spawn cannot place a child in a cgroup, and writing the pid afterwards races the child's
+ * first fork. So a tiny bash wrapper writes its own pid to every `cgroup.procs`, sets the rlimits,
+ * closes every descriptor above the ones bwrap needs, and execs bwrap (same pid, already inside).
+ * Closing matters: Node marks its own descriptors close-on-exec, but whatever the process that
+ * started Nimbus left open is inherited by every child (runc's CVE-2024-21626 was such a leak; exp
+ * T6 in reliability-and-isolation.md saw one on this machine's shell).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+
+/** Lambda's limit on open files (1,024), and no core files: they would land in /tmp and leak memory. */
+const WRAPPER = [
+  'keep="$1"; shift',
+  'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift',
+  'ulimit -n 1024 && ulimit -c 0 || exit 125',
+  'for p in /proc/$$/fd/*; do n=${p##*/}; case " $keep " in *" $n "*) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done',
+  'exec "$@"',
+].join('\n');
+
+export interface LaunchInput {
+  bash: string;
+  bwrap: string;
+  procsFiles: readonly string[];
+  /** NUL-separated bwrap options (environment included), passed on fd 3. */
+  options: string[];
+  /** The seccomp program, passed on fd 4. */
+  seccomp: Buffer;
+  command: string[];
+  /** Also open fd 5 (bwrap's --info-fd) and fd 6 (--block-fd). */
+  egress: boolean;
+}
+
+export const ARGS_FD = 3;
+export const SECCOMP_FD = 4;
+export const INFO_FD = 5;
+export const BLOCK_FD = 6;
+
+/** A started bwrap and, with egress, its info and block channels. */
+export interface Launched {
+  child: ChildProcess;
+  info: Readable | null;
+  block: Writable | null;
+}
+
+/** Spawns the wrapper, feeds bwrap its options and filter, and resolves once it has started. */
+export async function launchBwrap(input: LaunchInput): Promise<Launched> {
+  const fds = input.egress ? [0, 1, 2, ARGS_FD, SECCOMP_FD, INFO_FD, BLOCK_FD] : [0, 1, 2, ARGS_FD, SECCOMP_FD];
+  const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'];
+  if (input.egress) stdio.push('pipe', 'pipe');
+  const args = ['-c', WRAPPER, 'nimbus-sandbox', fds.join(' '), ...input.procsFiles, '--', input.bwrap, '--args', String(ARGS_FD), '--', ...input.command];
+  // The wrapper's own environment is empty: bwrap gets the sandbox's through --setenv on fd 3.
+  const child = spawn(input.bash, args, { stdio, env: {} });
+  await new Promise<void>((resolve, reject) => {
+    child.once('spawn', resolve);
+    child.once('error', reject);
+  });
+  const argsPipe = child.stdio[ARGS_FD] as Writable;
+  const seccompPipe = child.stdio[SECCOMP_FD] as Writable;
+  // bwrap exits early on a bad option: its end of these pipes then closes, which is not our error.
+  argsPipe.on('error', () => undefined);
+  seccompPipe.on('error', () => undefined);
+  argsPipe.end(Buffer.from(input.options.map((a) => `${a}\0`).join('')));
+  seccompPipe.end(input.seccomp);
+  const streams = child.stdio as unknown as (Readable | Writable | null)[];
+  const info = input.egress ? (streams[INFO_FD] as Readable) : null;
+  const block = input.egress ? (streams[BLOCK_FD] as Writable) : null;
+  block?.on('error', () => undefined);
+  return { child, info, block };
+}
+
+/** Reads bwrap's `--info-fd` JSON and returns the sandbox's pid 1 as the host sees it. */
+export function readChildPid(info: Readable, timeoutMs: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const timer = setTimeout(() => done(new Error('bwrap did not report its child pid')), timeoutMs);
+    const done = (err: Error | null, pid?: number): void => {
+      clearTimeout(timer);
+      info.off('data', onData);
+      info.off('end', onEnd);
+      if (err) reject(err);
+      else resolve(pid!);
+    };
+    const onData = (c: Buffer): void => {
+      text += c.toString('utf8');
+      const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+      if (m) done(null, Number(m[1]));
+    };
+    const onEnd = (): void => done(new Error(`bwrap closed its info channel without a pid: ${text}`));
+    info.on('data', onData);
+    info.on('end', onEnd);
+  });
+}

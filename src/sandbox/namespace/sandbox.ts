@@ -1,0 +1,186 @@
+/**
+ * `namespace` isolation: one bubblewrap container per sandbox (docs/isolation.md). This class owns
+ * exactly one bwrap process tree and everything made for it: the scratch directory, the cgroups,
+ * the crash record, the uid and, with egress, the veth pair. `dispose()` (inherited) kills the
+ * tree and `release()` frees the rest, once.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { ChildSandbox, exitReason } from '../child-sandbox.js';
+import { SandboxInitError, type InitReport, type SandboxSpec } from '../types.js';
+import { bwrapCommand, identityFiles } from './bwrap-args.js';
+import type { SandboxCgroup } from './cgroup.js';
+import { rmdirQuiet } from './cgroup-fs.js';
+import { limitsFor } from './cgroup.js';
+import type { NamespaceContext } from './context.js';
+import { BLOCK_FD, INFO_FD, SECCOMP_FD, launchBwrap, readChildPid } from './launcher.js';
+import type { EgressLease } from './network.js';
+import { procStart, removeScratch, self, writeRecord, type SandboxRecord } from './records.js';
+
+/** Longest Unix socket path Linux accepts (sun_path is 108 bytes with the NUL). */
+const MAX_SOCKET_PATH = 107;
+
+export class NamespaceSandbox extends ChildSandbox {
+  private readonly scratch: string;
+  private readonly apiDir: string;
+  private cgroup: SandboxCgroup | null = null;
+  private lease: EgressLease | null = null;
+  private uid: number | null = null;
+  private finalPeak: number | null = null;
+  private readonly record: SandboxRecord;
+
+  constructor(
+    spec: SandboxSpec,
+    private readonly ctx: NamespaceContext,
+  ) {
+    super(spec);
+    if (!/^[0-9a-zA-Z_-]{1,64}$/.test(spec.id)) throw new Error(`bad sandbox id ${spec.id}`);
+    this.scratch = join(ctx.scratchRoot, spec.id);
+    const inside = join(this.scratch, 'api');
+    // Deep data directories make the socket path too long for sun_path; fall back to a short one.
+    this.apiDir = join(inside, 'rapi.sock').length <= MAX_SOCKET_PATH ? inside : join(ctx.shortApiRoot, spec.id);
+    this.record = { id: spec.id, owner: self(), cgroups: [], ...(this.apiDir !== inside ? { apiDir: this.apiDir } : {}) };
+  }
+
+  protected apiTarget(): { path: string } {
+    mkdirSync(this.scratch, { recursive: true, mode: 0o700 });
+    writeRecord(this.scratch, this.record);
+    // Only the bound directory's own mode matters inside: its parents can stay closed to host users.
+    if (this.record.apiDir) mkdirSync(this.ctx.shortApiRoot, { recursive: true, mode: 0o700 });
+    // The sandbox user must traverse the directory (it is bound at /run/nimbus) but not list or write it.
+    mkdirSync(this.apiDir, { recursive: true, mode: 0o711 });
+    chmodSync(this.apiDir, 0o711);
+    return { path: join(this.apiDir, 'rapi.sock') };
+  }
+
+  protected async launch(): Promise<ChildProcess> {
+    const { spec, ctx } = this;
+    // connect(2) on a Unix socket needs write permission on it; the sandbox's uid is not root.
+    chmodSync(join(this.apiDir, 'rapi.sock'), 0o666);
+    this.uid = ctx.uids.take();
+    const ids = identityFiles(this.uid, this.uid);
+    const passwdFile = join(this.scratch, 'passwd');
+    const groupFile = join(this.scratch, 'group');
+    writeFileSync(passwdFile, ids.passwd, { mode: 0o644 });
+    writeFileSync(groupFile, ids.group, { mode: 0o644 });
+
+    const limits = limitsFor(spec.memoryMb);
+    // Init runs with at least one vCPU: at Lambda's proportional share a 128 MB Node.js function
+    // needs over a second of wall time just to start (measured: 1.35 s vs 0.15 s). `start()`
+    // applies the proportional quota once the runtime is ready, before any invocation.
+    this.cgroup = ctx.cgroups.create(spec.id, { ...limits, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) });
+    this.record.cgroups = [...this.cgroup.dirs];
+    const egress = spec.network === 'egress';
+    if (egress) this.record.veth = `nbx${spec.id.slice(0, 12)}`;
+    writeRecord(this.scratch, this.record);
+
+    const cmd = bwrapCommand({
+      layout: ctx.layout,
+      spec,
+      uid: this.uid,
+      gid: this.uid,
+      apiDir: this.apiDir,
+      passwdFile,
+      groupFile,
+      seccompFd: SECCOMP_FD,
+      ...(egress ? { egress: { infoFd: INFO_FD, blockFd: BLOCK_FD } } : {}),
+    });
+    const launched = await launchBwrap({
+      bash: ctx.layout.bash,
+      bwrap: ctx.layout.bwrap,
+      procsFiles: this.cgroup.procsFiles,
+      options: cmd.options,
+      seccomp: ctx.seccomp,
+      command: cmd.command,
+      egress,
+    });
+    const pid = launched.child.pid!;
+    this.record.bwrap = { pid, start: procStart(pid) ?? '0' };
+    writeRecord(this.scratch, this.record);
+    if (egress) {
+      try {
+        if (!ctx.network) throw new Error('egress is not available on this host');
+        const childPid = await readChildPid(launched.info!, 5000);
+        this.lease = await ctx.network.plumb(childPid, spec.id);
+        // One byte releases bwrap's --block-fd: the runtime starts with its network ready.
+        launched.block!.end('1');
+      } catch (e) {
+        launched.child.kill('SIGKILL');
+        throw e;
+      }
+    }
+    return launched.child;
+  }
+
+  override async start(initTimeoutMs: number): Promise<InitReport> {
+    const report = await super.start(initTimeoutMs);
+    const limits = limitsFor(this.spec.memoryMb);
+    try {
+      this.cgroup?.setCpuQuota(limits.cpuQuotaUs, limits.cpuPeriodUs);
+    } catch (e) {
+      // A sandbox that cannot be capped must not run.
+      await this.dispose();
+      throw new SandboxInitError({ kind: 'exit', reason: `cgroup: ${(e as Error).message}` }, '', report.durationMs);
+    }
+    return report;
+  }
+
+  protected override exitReasonFor(code: number | null, signal: NodeJS.Signals | null): string {
+    // The memory cgroup's OOM killer SIGKILLs the runtime; bwrap, its parent, reports that as
+    // exit status 128 + 9. Lambda says "signal: killed" for it, so report the signal.
+    if (this.cgroup && this.cgroup.oomKills() > 0) return 'signal: killed';
+    if (signal === null && code !== null && code > 128 && code < 128 + 65) {
+      const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
+      if (name) return exitReason(null, name as NodeJS.Signals);
+    }
+    return exitReason(code, signal);
+  }
+
+  protected killTree(): void {
+    // SIGKILL to the host-side bwrap takes its pid-1 child with it (PR_SET_PDEATHSIG), and the
+    // death of a pid namespace's init SIGKILLs every process in it (pid_namespaces(7)), setsid'd
+    // daemons included. The cgroup sweep is the second net.
+    const pid = this.child?.pid;
+    if (pid) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
+    this.cgroup?.killAll();
+  }
+
+  protected readPeakMemory(): number {
+    if (this.finalPeak !== null) return this.finalPeak;
+    return this.cgroup?.peakMemoryBytes() ?? 0;
+  }
+
+  protected async release(): Promise<void> {
+    const errors: unknown[] = [];
+    const attempt = async (f: () => Promise<void> | void): Promise<void> => {
+      try {
+        await f();
+      } catch (e) {
+        errors.push(e);
+      }
+    };
+    // Kept for the invocation that ended with this death (an OOM kill reports its peak).
+    this.finalPeak = this.cgroup?.peakMemoryBytes() ?? 0;
+    await attempt(() => this.cgroup?.remove());
+    await attempt(() => this.lease?.release());
+    if (this.uid !== null) this.ctx.uids.give(this.uid);
+    this.uid = null;
+    if (errors.length === 0) {
+      await attempt(() => removeScratch(this.scratch));
+      if (this.apiDir !== join(this.scratch, 'api') && existsSync(this.apiDir)) {
+        await attempt(() => removeScratch(this.apiDir));
+        rmdirQuiet(this.ctx.shortApiRoot);
+      }
+    }
+    // Whatever could not be removed stays recorded for cleanupStale.
+    if (errors.length) this.ctx.warn(`sandbox ${this.id}: cleanup incomplete: ${errors.map(String).join('; ')}`);
+  }
+}
