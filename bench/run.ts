@@ -11,6 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { describeMachine } from './lib/machine.js';
 import { ROOT } from './lib/paths.js';
 import { markdownTable, textTable, type Section } from './lib/report.js';
+import { coldStart } from './scenarios/cold-start.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
 
 const args = process.argv.slice(2);
@@ -20,6 +21,7 @@ const durationS = quick ? 3 : 10;
 
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
+  'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 
 async function main(): Promise<void> {
