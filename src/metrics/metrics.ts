@@ -47,8 +47,19 @@ export interface FunctionStats {
   durationP99Ms: number;
   peakMemoryMb: number;
   gbSeconds: number;
+  /** Memory held by idle (warm, unused) sandboxes, in GB-seconds: the price of keep-alive. */
+  idleGbSeconds: number;
   lambdaPriceUsd: number;
 }
+
+/** Idle GB-seconds by pool app key (`account/region/function/version`). */
+export type IdleByApp = ReadonlyMap<string, number>;
+
+const idleOf = (idle: IdleByApp | undefined, s: { region: string; fn: string; version: string }): number => {
+  if (!idle) return 0;
+  for (const [k, v] of idle) if (k.endsWith(`/${s.region}/${s.fn}/${s.version}`)) return v;
+  return 0;
+};
 
 export class Metrics {
   private readonly series = new Map<string, Series>();
@@ -83,7 +94,7 @@ export class Metrics {
     for (const [k, s] of this.series) if (s.region === region && s.fn === fn) this.series.delete(k);
   }
 
-  stats(): FunctionStats[] {
+  stats(idle?: IdleByApp): FunctionStats[] {
     return [...this.series.values()]
       .sort((a, b) => a.fn.localeCompare(b.fn) || a.version.localeCompare(b.version))
       .map((s) => ({
@@ -99,12 +110,13 @@ export class Metrics {
         durationP99Ms: s.duration.quantile(0.99),
         peakMemoryMb: s.peakMemoryMb,
         gbSeconds: s.gbSeconds,
+        idleGbSeconds: idleOf(idle, s),
         lambdaPriceUsd: s.gbSeconds * LAMBDA_PRICE_PER_GB_SECOND + s.invocations * LAMBDA_PRICE_PER_REQUEST,
       }));
   }
 
   /** Prometheus text exposition format 0.0.4. */
-  prometheus(extra: { name: string; help: string; value: number }[] = []): string {
+  prometheus(extra: { name: string; help: string; value: number }[] = [], idle?: IdleByApp): string {
     const out: string[] = [];
     const lbl = (s: Series): string => `region="${esc(s.region)}",function="${esc(s.fn)}",version="${esc(s.version)}"`;
     const counter = (name: string, help: string, pick: (s: Series) => number): void => {
@@ -117,6 +129,7 @@ export class Metrics {
     counter('nimbus_cold_starts_total', 'Invocations that had to start a sandbox.', (s) => s.coldStarts);
     counter('nimbus_gb_seconds_total', 'Billed duration times memory size, in GB-seconds.', (s) => s.gbSeconds);
     counter('nimbus_lambda_price_usd_total', 'What this usage would cost on AWS Lambda (x86, on-demand), in USD.', (s) => s.gbSeconds * LAMBDA_PRICE_PER_GB_SECOND + s.invocations * LAMBDA_PRICE_PER_REQUEST);
+    counter('nimbus_idle_gb_seconds_total', 'Memory held by idle warm sandboxes, in GB-seconds.', (s) => idleOf(idle, s));
     out.push('# HELP nimbus_peak_memory_mb Highest Max Memory Used seen.', '# TYPE nimbus_peak_memory_mb gauge');
     for (const s of this.series.values()) out.push(`nimbus_peak_memory_mb{${lbl(s)}} ${s.peakMemoryMb}`);
     const histogram = (name: string, help: string, pick: (s: Series) => Histogram): void => {

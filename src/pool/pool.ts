@@ -51,8 +51,10 @@ interface Entry {
   app: AppState;
   generation: string;
   memoryMb: number;
-  /** When it last became idle (clock ms), for least-recently-used eviction. */
+  /** When it last became idle (clock ms), for least-recently-used eviction and idle accounting. */
   lastUsed: number;
+  /** Whether it sits on the idle stack now (idle time is charged when it leaves). */
+  parked: boolean;
   /** Cancels the keep-alive timer while the sandbox is idle. */
   cancelExpiry: (() => void) | null;
   /** Whether its memory is still counted against the capacity. */
@@ -90,6 +92,8 @@ export class Pool {
   private readonly apps = new Map<string, AppState>();
   private closed = false;
   private memoryInUseMb = 0;
+  /** Memory held by idle sandboxes over time per app, in MB-milliseconds: what keep-alive costs. */
+  private readonly idleMbMs = new Map<string, number>();
 
   constructor(private readonly deps: PoolDeps) {}
 
@@ -103,8 +107,7 @@ export class Pool {
     this.deps.policy.onInvocation(target.app, this.deps.clock.now(), { coldStart, memoryMb: target.memoryMb, durationMs: 0 });
     let init: InitReport | undefined;
     if (entry) {
-      entry.cancelExpiry?.();
-      entry.cancelExpiry = null;
+      this.unpark(entry);
     } else {
       const started = await this.start(app, target);
       if (started instanceof SandboxInitError) {
@@ -145,6 +148,18 @@ export class Pool {
       starting += a.starting;
     }
     return { apps: this.apps.size, idle, busy, starting, memoryInUseMb: this.memoryInUseMb, capacityMb: this.capacity() };
+  }
+
+  /** Idle memory per app so far, in GB-seconds, counting sandboxes idle right now up to `now`. */
+  idleGbSeconds(): Map<string, number> {
+    const now = this.deps.clock.now();
+    const out = new Map<string, number>();
+    const mbMs = new Map(this.idleMbMs);
+    for (const a of this.apps.values()) {
+      for (const e of a.idle) if (e.parked) mbMs.set(a.key, (mbMs.get(a.key) ?? 0) + (now - e.lastUsed) * e.memoryMb);
+    }
+    for (const [k, v] of mbMs) out.set(k, v / 1024 / 1000);
+    return out;
   }
 
   /** Kills every sandbox, idle or busy (busy invocations end with an `exit` result). */
@@ -199,12 +214,13 @@ export class Pool {
       );
     }
     const sandbox = this.deps.factory.create(target.makeSpec(randomBytes(16).toString('hex')));
-    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, cancelExpiry: null, counted: true };
+    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, parked: false, cancelExpiry: null, counted: true };
     this.memoryInUseMb += entry.memoryMb;
     // A sandbox may die on its own while idle (a crash, an OOM kill): forget it then.
     sandbox.onDeath(() => {
       const i = app.idle.indexOf(entry);
       if (i >= 0) app.idle.splice(i, 1);
+      this.unpark(entry);
       this.uncount(entry);
     });
     app.starting++;
@@ -242,6 +258,8 @@ export class Pool {
   /** Puts an idle sandbox on its app's idle stack until `keepMs` runs out. */
   private park(app: AppState, entry: Entry, keepMs: number): void {
     app.idle.push(entry);
+    entry.parked = true;
+    entry.lastUsed = this.deps.clock.now();
     if (keepMs !== Infinity) entry.cancelExpiry = this.deps.clock.setTimer(keepMs, () => this.expire(app, entry));
   }
 
@@ -272,9 +290,18 @@ export class Pool {
     this.drop(entry);
   }
 
-  private drop(entry: Entry): void {
+  /** Takes an entry off idle duty: stops its keep-alive timer and charges its idle time. */
+  private unpark(entry: Entry): void {
     entry.cancelExpiry?.();
     entry.cancelExpiry = null;
+    if (!entry.parked) return;
+    entry.parked = false;
+    const key = entry.app.key;
+    this.idleMbMs.set(key, (this.idleMbMs.get(key) ?? 0) + (this.deps.clock.now() - entry.lastUsed) * entry.memoryMb);
+  }
+
+  private drop(entry: Entry): void {
+    this.unpark(entry);
     this.uncount(entry);
     void entry.sandbox.dispose();
   }

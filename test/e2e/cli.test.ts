@@ -69,6 +69,17 @@ test('the nimbus CLI', async (t) => {
     }
   });
 
+  await t.test('stats shows calls, errors, cold starts and idle memory per function', async () => {
+    const st = await cli(['stats']);
+    assert.equal(st.code, 0, st.stderr);
+    assert.match(st.stdout, /^FUNCTION\s+VERSION\s+CALLS\s+ERRORS/);
+    const row = st.stdout.split('\n').find((l) => l.startsWith('greeter '));
+    assert.ok(row, st.stdout);
+    assert.match(row, /^greeter\s+\$LATEST\s+5\s+1\s+0\s+\d+ \(/);
+    const json = JSON.parse((await cli(['stats', '--json'])).stdout) as { functions: { function: string; idleGbSeconds: number }[] };
+    assert.ok(json.functions.find((f) => f.function === 'greeter')!.idleGbSeconds > 0);
+  });
+
   await t.test('ls and rm', async () => {
     const l = await cli(['ls']);
     assert.match(l.stdout, /^NAME\s+RUNTIME\s+MEMORY/);

@@ -209,3 +209,13 @@ test('a sandbox that dies while idle is forgotten, and its memory returned', asy
   const again = await pool.invoke(target(), event);
   assert.equal(again.coldStart, true);
 });
+
+test('idle memory is accounted per app in GB-seconds', async () => {
+  const { clock, pool } = setup(new FixedKeepAlive(60_000));
+  await pool.invoke(target(), event);
+  clock.advance(10_000);
+  await pool.invoke(target(), event);
+  clock.advance(60_000);
+  // 10 s idle, then 60 s idle until the keep-alive expired: 70 s x 128 MB.
+  assert.equal(pool.idleGbSeconds().get('acct/r/fn/$LATEST'), (70 * 128) / 1024);
+});

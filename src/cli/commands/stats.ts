@@ -19,12 +19,12 @@ export function registerStats(program: Command, client: () => NimbusClient): voi
     .action(async (opts: { json?: boolean }) => {
       const s = await client().json<StatsPage>('GET', '/nimbus/v1/stats');
       if (opts.json) return void process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
-      const rows = [['FUNCTION', 'VERSION', 'CALLS', 'ERRORS', 'THROTTLES', 'COLD', 'P50 MS', 'P99 MS', 'PEAK MB', 'GB-S', 'ON LAMBDA $']];
+      const rows = [['FUNCTION', 'VERSION', 'CALLS', 'ERRORS', 'THROTTLES', 'COLD', 'P50 MS', 'P99 MS', 'PEAK MB', 'GB-S', 'IDLE GB-S', 'ON LAMBDA $']];
       for (const f of s.functions) {
         rows.push([
           f.function, f.version, `${f.invocations}`, `${f.errors}`, `${f.throttles}`,
           `${f.coldStarts} (${(100 * f.coldStartRate).toFixed(1)}%)`, `<=${ms(f.durationP50Ms)}`, `<=${ms(f.durationP99Ms)}`,
-          `${f.peakMemoryMb}`, f.gbSeconds.toFixed(3), f.lambdaPriceUsd.toFixed(6),
+          `${f.peakMemoryMb}`, f.gbSeconds.toFixed(3), f.idleGbSeconds.toFixed(3), f.lambdaPriceUsd.toFixed(6),
         ]);
       }
       const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));

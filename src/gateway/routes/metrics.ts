@@ -15,8 +15,8 @@ export function metricsRoutes(route: AddRoute, deps: { metrics: Metrics; pool: P
       { name: 'nimbus_memory_in_use_mb', help: 'MemorySize of live sandboxes, summed.', value: p.memoryInUseMb },
       { name: 'nimbus_memory_capacity_mb', help: 'Memory available to sandboxes.', value: p.capacityMb },
       { name: 'nimbus_concurrent_executions', help: 'Invocations running now.', value: deps.limiter.runningCount() },
-    ]);
+    ], deps.pool.idleGbSeconds());
     return { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body };
   });
-  route('GET', '/nimbus/v1/stats', () => json(200, { functions: deps.metrics.stats(), pool: deps.pool.stats(), concurrentExecutions: deps.limiter.runningCount() }));
+  route('GET', '/nimbus/v1/stats', () => json(200, { functions: deps.metrics.stats(deps.pool.idleGbSeconds()), pool: deps.pool.stats(), concurrentExecutions: deps.limiter.runningCount() }));
 }
