@@ -22,7 +22,7 @@ import { registerHttpFeatures } from './gateway/http/register.js';
 import { Gateway } from './gateway/server.js';
 import { Invoker } from './invoke/invoker.js';
 import { LogService } from './logs/log-service.js';
-import { FixedKeepAlive } from './policy/fixed.js';
+import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
 import { Pool } from './pool/pool.js';
 import { builtinRuntimes } from './runtimes/registry.js';
@@ -32,14 +32,16 @@ import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
 
 export const NIMBUS_VERSION = '0.1.0';
+/** How often the keep-alive policy's learned state is written to the store. */
+const POLICY_SAVE_MS = 60_000;
 
 export interface NimbusOptions {
   host?: string;
   /** 0 picks a free port. */
   port?: number;
   dataDir: string;
-  /** The keep-alive policy; default: fixed 10 minutes. */
-  policy?: KeepAlivePolicy;
+  /** The keep-alive policy, as an object or a spec such as `fixed:10m`, `hybrid`, `learned` (default `fixed:10m`). */
+  policy?: KeepAlivePolicy | string;
   /** Sandboxes: an isolation level (default `auto`: namespace where the host allows, else process), or a factory. */
   isolation?: IsolationChoice;
   sandboxFactory?: SandboxFactory;
@@ -69,6 +71,8 @@ export interface Nimbus {
 }
 
 export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
+  // Bad settings fail before anything is opened.
+  const policy = typeof opts.policy === 'object' ? opts.policy : parsePolicy(opts.policy ?? 'fixed:10m');
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const clock = opts.clock ?? systemClock;
@@ -84,7 +88,19 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const factory = choice.factory;
   await factory.cleanupStale?.();
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
-  const pool = new Pool({ factory, policy: opts.policy ?? new FixedKeepAlive(10 * 60_000), clock, capacityMb });
+  // What the policy learned survives restarts: restored now, saved every minute and at shutdown.
+  const saved = store.policyState.get(policy.name);
+  if (saved !== undefined) policy.restore(saved);
+  const savePolicy = (): void => store.policyState.put(policy.name, policy.snapshot(), clock.now());
+  let cancelSave = (): void => undefined;
+  const scheduleSave = (): void => {
+    cancelSave = clock.setTimer(POLICY_SAVE_MS, () => {
+      savePolicy();
+      scheduleSave();
+    });
+  };
+  scheduleSave();
+  const pool = new Pool({ factory, policy, clock, capacityMb });
   const logs = new LogService(store);
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
@@ -141,6 +157,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await asyncParts.drain(opts.shutdownGraceMs ?? 10_000);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
+        cancelSave();
+        savePolicy();
         // Async attempts cut short by that go back in the queue for the next start.
         await asyncParts.close();
         gateway.destroy();

@@ -2,10 +2,13 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, NimbusClient } from './client.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerEvents } from './commands/events.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
+import { registerSchedule } from './commands/schedule.js';
 import { registerServe } from './commands/serve.js';
+import { registerSim } from './commands/sim.js';
 import { registerStats } from './commands/stats.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -24,7 +27,10 @@ export async function main(argv: string[]): Promise<number> {
   registerInvoke(program, client);
   registerLogs(program, client);
   registerLs(program, client);
+  registerEvents(program, client);
+  registerSchedule(program, client);
   registerStats(program, client);
+  registerSim(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -69,6 +69,8 @@ interface AppState {
   starting: number;
   lastTarget: PoolTarget;
   cancelPrewarm: (() => void) | null;
+  /** The latest measured Init Duration, for cost-aware policies. */
+  lastInitMs: number | undefined;
 }
 
 export interface PoolDeps {
@@ -104,7 +106,12 @@ export class Pool {
     app.cancelPrewarm = null;
     let entry = app.idle.pop();
     const coldStart = entry === undefined;
-    this.deps.policy.onInvocation(target.app, this.deps.clock.now(), { coldStart, memoryMb: target.memoryMb, durationMs: 0 });
+    this.deps.policy.onInvocation(target.app, this.deps.clock.now(), {
+      coldStart,
+      memoryMb: target.memoryMb,
+      durationMs: 0,
+      ...(app.lastInitMs === undefined ? {} : { initMs: app.lastInitMs }),
+    });
     let init: InitReport | undefined;
     if (entry) {
       this.unpark(entry);
@@ -183,7 +190,7 @@ export class Pool {
   private appState(target: PoolTarget): AppState {
     let app = this.apps.get(target.app);
     if (!app) {
-      app = { key: target.app, generation: target.generation, idle: [], busy: new Set(), starting: 0, lastTarget: target, cancelPrewarm: null };
+      app = { key: target.app, generation: target.generation, idle: [], busy: new Set(), starting: 0, lastTarget: target, cancelPrewarm: null, lastInitMs: undefined };
       this.apps.set(target.app, app);
     }
     if (app.generation !== target.generation) {
@@ -194,14 +201,27 @@ export class Pool {
     return app;
   }
 
-  /** Makes room for `mb` by evicting idle sandboxes, least recently used first; false if it cannot. */
+  /**
+   * Makes room for `mb` by evicting idle sandboxes: the lowest `evictionPriority` first when the
+   * policy ranks them (Greedy-Dual, learned), else the least recently used. False if it cannot.
+   */
   private makeRoom(mb: number): boolean {
+    const { policy, clock } = this.deps;
+    const now = clock.now();
+    const rank = (e: Entry): number => (policy.evictionPriority ? policy.evictionPriority(e.app.key, now) : e.lastUsed);
     while (this.memoryInUseMb + mb > this.capacity()) {
-      let lru: Entry | undefined;
-      for (const a of this.apps.values()) for (const e of a.idle) if (!lru || e.lastUsed < lru.lastUsed) lru = e;
-      if (!lru) return false;
-      lru.app.idle.splice(lru.app.idle.indexOf(lru), 1);
-      this.drop(lru);
+      let victim: Entry | undefined;
+      let best = Infinity;
+      for (const a of this.apps.values()) {
+        for (const e of a.idle) {
+          const r = rank(e);
+          if (!victim || r < best || (r === best && e.lastUsed < victim.lastUsed)) [victim, best] = [e, r];
+        }
+      }
+      if (!victim) return false;
+      victim.app.idle.splice(victim.app.idle.indexOf(victim), 1);
+      this.drop(victim);
+      policy.onEvict?.(victim.app.key, now);
     }
     return true;
   }
@@ -226,6 +246,7 @@ export class Pool {
     app.starting++;
     try {
       const init = await sandbox.start(target.initTimeoutMs);
+      app.lastInitMs = init.durationMs;
       return { entry, init };
     } catch (e) {
       this.uncount(entry);

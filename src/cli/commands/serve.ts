@@ -10,6 +10,7 @@ interface ServeOptions {
   isolation: string;
   maxConcurrency: string;
   memoryCapacity?: string;
+  keepalive: string;
 }
 
 function wholeNumber(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -31,6 +32,11 @@ export function registerServe(program: Command): void {
       'sandboxes: namespace (Linux containers; root and bubblewrap), process, or auto (env NIMBUS_ISOLATION)',
       env['NIMBUS_ISOLATION'] ?? 'auto',
     )
+    .option(
+      '--keepalive <policy>',
+      'how long idle sandboxes stay warm: fixed:10m, fixed:90s, never, hybrid, greedy-dual, learned, learned:mlp (env NIMBUS_KEEPALIVE)',
+      env['NIMBUS_KEEPALIVE'] ?? 'fixed:10m',
+    )
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .addHelpText(
@@ -50,6 +56,7 @@ export function registerServe(program: Command): void {
         dataDir: opts.dataDir,
         isolation: opts.isolation as IsolationChoice,
         accountConcurrency,
+        policy: opts.keepalive,
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });
