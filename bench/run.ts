@@ -12,6 +12,7 @@ import { describeMachine } from './lib/machine.js';
 import { ROOT } from './lib/paths.js';
 import { markdownTable, textTable, type Section } from './lib/report.js';
 import { coldStart } from './scenarios/cold-start.js';
+import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
 
 const args = process.argv.slice(2);
@@ -21,6 +22,7 @@ const durationS = quick ? 3 : 10;
 
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
+  'warm-http': () => warmHttp({ durationS, connections: 32, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

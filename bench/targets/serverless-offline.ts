@@ -27,7 +27,11 @@ export function ensurePeersInstalled(): void {
   execFileSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: PEERS, stdio: 'inherit' });
 }
 
-export async function startServerlessOffline(): Promise<Target> {
+/**
+ * With `http`, the function also gets an `httpApi` route (`ANY /hello`, payload 2.0), and the
+ * target's `httpUrl` is that route: what the function-URL benchmark compares against.
+ */
+export async function startServerlessOffline(opts: { http?: boolean } = {}): Promise<Target & { httpUrl: string }> {
   ensurePeersInstalled();
   const dir = `${WORK}serverless-offline/`;
   mkdirSync(dir, { recursive: true });
@@ -43,7 +47,7 @@ provider:
 functions:
   hello:
     handler: index.handler
-plugins:
+${opts.http ? '    events:\n      - httpApi:\n          path: /hello\n          method: ANY\n' : ''}plugins:
   - serverless-offline
 custom:
   serverless-offline:
@@ -70,6 +74,7 @@ custom:
   return {
     name: 'serverless-offline 13',
     invokeUrl: `http://127.0.0.1:${lambdaPort}/2015-03-31/functions/nimbus-bench-dev-hello/invocations`,
+    httpUrl: `http://127.0.0.1:${httpPort}/hello`,
     stop: p.stop,
   };
 }

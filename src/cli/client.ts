@@ -15,7 +15,7 @@ export interface ApiResponse {
 export class NimbusClient {
   constructor(
     readonly endpoint: string,
-    private readonly region: string,
+    readonly region: string,
   ) {}
 
   async request(method: string, path: string, body?: Buffer | string | object, headers: Record<string, string> = {}): Promise<ApiResponse> {

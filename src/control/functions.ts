@@ -10,7 +10,9 @@ import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { FunctionVersion, Scope, Store } from '../store/types.js';
 import { ZipError } from '../store/unzip.js';
+import { pickVersion } from '../invoke/weighted.js';
 import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from './names.js';
+import { publishFrom } from './versions.js';
 import {
   checkArchitectures,
   checkEnum,
@@ -36,6 +38,13 @@ export interface FunctionServiceDeps {
   clock: Clock;
   /** Called after a function's code or configuration changed, or it was deleted. */
   onChange?: (scope: Scope, name: string) => void;
+  /** Randomness for weighted aliases, in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
+export interface ResolveOptions {
+  /** Pick an alias's version by its routing weights (invocations) instead of its primary version. */
+  weighted?: boolean;
 }
 
 export interface ListResult {
@@ -56,7 +65,7 @@ export class FunctionService {
     const handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
     const settings = this.settings(body);
     const zip = this.zipOf(body['Code'], 'code.zipFile', true)!;
-    optionalBool(body, 'Publish', 'publish');
+    const publish = optionalBool(body, 'Publish', 'publish') ?? false;
     if (this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
     const stored = await this.storeCode(zip);
     const now = this.deps.clock.now();
@@ -86,7 +95,8 @@ export class FunctionService {
       this.collect([stored.sha256Hex]);
       throw conflict(`Function already exist: ${ref.name}`);
     }
-    return v;
+    // AWS answers a publishing create with Version "1" (and the unqualified ARN).
+    return publish ? publishFrom(this.deps.store, this.deps.clock, v) : v;
   }
 
   /** Resolves a FunctionName (+ optional `?Qualifier=`) to a stored version. */
@@ -95,10 +105,21 @@ export class FunctionService {
   }
 
   /** Like `get`, also telling which qualifier the caller used (from the name or the query). */
-  resolve(scope: Scope, rawName: string, queryQualifier?: string): { fn: FunctionVersion; qualifier: string | undefined } {
+  resolve(
+    scope: Scope,
+    rawName: string,
+    queryQualifier?: string,
+    opts: ResolveOptions = {},
+  ): { fn: FunctionVersion; qualifier: string | undefined } {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier);
-    const fn = this.deps.store.getVersion(scope, ref.name, qualifier ?? '$LATEST');
+    let version = qualifier ?? '$LATEST';
+    if (!/^(\$LATEST|[0-9]+)$/.test(version)) {
+      const alias = this.deps.store.aliases.get(scope, ref.name, version);
+      if (!alias) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
+      version = opts.weighted ? pickVersion(alias, this.deps.random ?? Math.random) : alias.functionVersion;
+    }
+    const fn = this.deps.store.getVersion(scope, ref.name, version);
     if (!fn) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
     return { fn, qualifier };
   }
@@ -109,7 +130,7 @@ export class FunctionService {
     this.checkRevision(current, body);
     const zip = this.zipOf(body, 'zipFile', true)!;
     const dryRun = optionalBool(body, 'DryRun', 'dryRun') ?? false;
-    optionalBool(body, 'Publish', 'publish');
+    const publish = optionalBool(body, 'Publish', 'publish') ?? false;
     const architectures = checkArchitectures(body['Architectures']);
     const stored = await this.storeCode(zip);
     const next: FunctionVersion = {
@@ -127,7 +148,7 @@ export class FunctionService {
     this.deps.store.putVersion(next);
     if (current.codeSha256 !== next.codeSha256) this.collect([current.codeSha256]);
     this.deps.onChange?.(scope, current.name);
-    return next;
+    return publish ? publishFrom(this.deps.store, this.deps.clock, next) : next;
   }
 
   updateConfiguration(scope: Scope, rawName: string, body: unknown): FunctionVersion {
@@ -166,7 +187,18 @@ export class FunctionService {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier);
     if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
-    if (qualifier !== undefined) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
+    if (qualifier !== undefined) {
+      if (!/^[0-9]+$/.test(qualifier) || !this.deps.store.getVersion(scope, ref.name, qualifier)) {
+        throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
+      }
+      const users = this.deps.store.aliases.referencing(scope, ref.name, qualifier).map((a) => a.name);
+      if (users.length > 0) {
+        throw conflict(`Unable to delete version because the following aliases reference it: [${users.join(', ')}]`);
+      }
+      this.collect(this.deps.store.deleteVersion(scope, ref.name, qualifier));
+      this.deps.onChange?.(scope, ref.name);
+      return;
+    }
     if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     this.collect(this.deps.store.deleteFunction(scope, ref.name));
     this.deps.onChange?.(scope, ref.name);

@@ -3,6 +3,12 @@
  * returns it is on disk, so everything the API acknowledged survives a crash.
  */
 import Database from 'better-sqlite3';
+import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
+import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
+import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore, type ConcurrencyStore } from './sqlite-concurrency.js';
+import { POLICY_SCHEMA, SqlitePolicyStateStore, type PolicyStateStore } from './sqlite-policy.js';
+import { ROUTES_SCHEMA, SqliteRouteStore } from './sqlite-routes.js';
+import { SqliteUrlConfigStore, URLS_SCHEMA } from './sqlite-urls.js';
 import type { FunctionVersion, LogEntry, Scope, Store, StoredLogEntry } from './types.js';
 
 const SCHEMA = `
@@ -39,7 +45,18 @@ CREATE TABLE IF NOT EXISTS logs (
   text TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS logs_function ON logs (account_id, region, function_name, id);
+CREATE TABLE IF NOT EXISTS version_counters (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  next_version INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, name),
+  FOREIGN KEY (account_id, region, name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
+);
 `;
+
+/** Orders `$LATEST` before published versions, and those numerically. */
+const VERSION_ORDER = "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END";
 
 /** Configuration members stored as one JSON document (everything but code and environment). */
 type Config = Omit<FunctionVersion, keyof Scope | 'name' | 'version' | 'environment' | 'codeSha256' | 'codeSize' | 'lastModified' | 'revisionId'>;
@@ -114,7 +131,13 @@ function fromRow(r: VersionRow): FunctionVersion {
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
+  private readonly logDb: Database.Database;
   private readonly stmts;
+  readonly aliases: AliasStore;
+  readonly urls: UrlConfigStore;
+  readonly routes: RouteStore;
+  readonly concurrency: ConcurrencyStore;
+  readonly policyState: PolicyStateStore;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -122,8 +145,20 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    // Every table is created IF NOT EXISTS, so opening an older data dir adds what it lacks.
+    this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA);
     const db = this.db;
+    // Logs are observability, not acknowledged state: their own connection skips the per-commit
+    // fsync (synchronous=NORMAL in WAL mode is still crash-safe, it may only lose the last commits).
+    this.logDb = new Database(file);
+    this.logDb.pragma('synchronous = NORMAL');
+    this.logDb.pragma('busy_timeout = 5000');
+    const logDb = this.logDb;
+    this.aliases = new SqliteAliasStore(db);
+    this.urls = new SqliteUrlConfigStore(db);
+    this.routes = new SqliteRouteStore(db);
+    this.concurrency = new SqliteConcurrencyStore(db);
+    this.policyState = new SqlitePolicyStateStore(db);
     this.stmts = {
       insertFn: db.prepare('INSERT OR IGNORE INTO functions (account_id, region, name, created_at) VALUES (?, ?, ?, ?)'),
       putVersion: db.prepare(`INSERT OR REPLACE INTO function_versions
@@ -137,13 +172,25 @@ export class SqliteStore implements Store {
       usage: db.prepare(`SELECT COUNT(DISTINCT name) AS n, COALESCE(SUM(code_size), 0) AS size FROM function_versions
         WHERE account_id = ? AND region = ?`),
       codeInUse: db.prepare('SELECT 1 FROM function_versions WHERE code_sha256 = ? LIMIT 1'),
-      appendLog: db.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text)
+      appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
-      readLogs: db.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
+      readLogs: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
         ORDER BY id LIMIT ?`),
-      readLast: db.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
+      readLast: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
         ORDER BY id DESC LIMIT ?`),
-      lastLog: db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?'),
+      nextVersion: db.prepare('SELECT next_version AS n FROM version_counters WHERE account_id = ? AND region = ? AND name = ?'),
+      setNextVersion: db.prepare(`INSERT INTO version_counters (account_id, region, name, next_version) VALUES (?, ?, ?, ?)
+        ON CONFLICT (account_id, region, name) DO UPDATE SET next_version = excluded.next_version`),
+      maxVersion: db.prepare(`SELECT COALESCE(MAX(CAST(version AS INTEGER)), 0) AS n FROM function_versions
+        WHERE account_id = ? AND region = ? AND name = ? AND version != '$LATEST'`),
+      listVersions: db.prepare(`SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND name = ?
+        AND ${VERSION_ORDER} > ? ORDER BY ${VERSION_ORDER} LIMIT ?`),
+      latestPublished: db.prepare(`SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND name = ?
+        AND version != '$LATEST' ORDER BY ${VERSION_ORDER} DESC LIMIT 1`),
+      deleteVersion: db.prepare('DELETE FROM function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?'),
+      prune: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
+        (SELECT id FROM logs WHERE account_id = @a AND region = @r AND function_name = @f ORDER BY id DESC LIMIT 1 OFFSET @keep)`),
+      lastLog: logDb.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?'),
     };
   }
 
@@ -186,8 +233,39 @@ export class SqliteStore implements Store {
     return this.stmts.codeInUse.get(codeSha256) !== undefined;
   }
 
+  publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
+    return this.db.transaction(() => {
+      const counter = this.stmts.nextVersion.get(scope.accountId, scope.region, name) as { n: number } | undefined;
+      // Data dirs from before versions existed have no counter row; rows are the fallback.
+      const n = counter?.n ?? (this.stmts.maxVersion.get(scope.accountId, scope.region, name) as { n: number }).n + 1;
+      const v = build(String(n));
+      this.stmts.putVersion.run(toRow(v));
+      this.stmts.setNextVersion.run(scope.accountId, scope.region, name, n + 1);
+      return v;
+    })();
+  }
+
+  listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): FunctionVersion[] {
+    const after = afterVersion === undefined ? -2 : afterVersion === '$LATEST' ? -1 : Number(afterVersion);
+    return (this.stmts.listVersions.all(scope.accountId, scope.region, name, after, limit) as VersionRow[]).map(fromRow);
+  }
+
+  latestPublished(scope: Scope, name: string): FunctionVersion | undefined {
+    const r = this.stmts.latestPublished.get(scope.accountId, scope.region, name) as VersionRow | undefined;
+    return r && fromRow(r);
+  }
+
+  deleteVersion(scope: Scope, name: string, version: string): string[] {
+    return this.db.transaction(() => {
+      const v = this.getVersion(scope, name, version);
+      if (!v) return [];
+      this.stmts.deleteVersion.run(scope.accountId, scope.region, name, version);
+      return this.codeInUse(v.codeSha256) ? [] : [v.codeSha256];
+    })();
+  }
+
   appendLogs(entries: readonly LogEntry[]): void {
-    this.db.transaction(() => {
+    this.logDb.transaction(() => {
       for (const e of entries) {
         this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text);
       }
@@ -203,11 +281,16 @@ export class SqliteStore implements Store {
   }
 
 
+  pruneLogs(scope: Scope, functionName: string, keep: number): void {
+    this.stmts.prune.run({ a: scope.accountId, r: scope.region, f: functionName, keep });
+  }
+
   lastLogId(scope: Scope, functionName: string): number {
     return (this.stmts.lastLog.get(scope.accountId, scope.region, functionName) as { id: number }).id;
   }
 
   close(): void {
+    if (this.logDb.open) this.logDb.close();
     if (this.db.open) this.db.close();
   }
 }

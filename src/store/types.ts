@@ -7,6 +7,10 @@
  * so that tenants can share one Nimbus later without a data migration.
  */
 
+import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
+import type { ConcurrencyStore } from './sqlite-concurrency.js';
+import type { PolicyStateStore } from './sqlite-policy.js';
+
 export interface Scope {
   accountId: string;
   region: string;
@@ -71,11 +75,33 @@ export interface Store {
   /** Whether any version anywhere still uses this code. */
   codeInUse(codeSha256: string): boolean;
 
+  /**
+   * Publishes a version atomically: takes the function's next version number (monotonic, never
+   * reused while the function exists), builds the row with it and stores it.
+   */
+  publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion;
+  /** `$LATEST` first, then published versions in numeric order, after `afterVersion` (exclusive). */
+  listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): FunctionVersion[];
+  /** The newest published version, if any. */
+  latestPublished(scope: Scope, name: string): FunctionVersion | undefined;
+  /** Deletes one published version; returns the code hash if nothing else uses it. */
+  deleteVersion(scope: Scope, name: string, version: string): string[];
+
+  readonly aliases: AliasStore;
+  readonly urls: UrlConfigStore;
+  readonly routes: RouteStore;
+  /** Reserved concurrency per function. */
+  readonly concurrency: ConcurrencyStore;
+  /** What the keep-alive policy has learned, to survive restarts. */
+  readonly policyState: PolicyStateStore;
+
   appendLogs(entries: readonly LogEntry[]): void;
   /** Log entries of a function with id > afterId, oldest first. */
   readLogs(scope: Scope, functionName: string, afterId: number, limit: number): StoredLogEntry[];
   /** The newest `limit` log entries of a function, oldest first. */
   readLastLogs(scope: Scope, functionName: string, limit: number): StoredLogEntry[];
+  /** Deletes all but the newest `keep` log entries of a function. */
+  pruneLogs(scope: Scope, functionName: string, keep: number): void;
   /** The id of the newest log entry of a function (0 when none). */
   lastLogId(scope: Scope, functionName: string): number;
 

@@ -1,7 +1,13 @@
-/** `nimbus deploy`: creates or updates a function from a folder or a zip. */
+/**
+ * `nimbus deploy`: creates or updates a function from a folder or a zip, or deploys a SAM
+ * template (`-t template.yaml`, logic in src/sam); `--watch` redeploys on file changes.
+ */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { deployTemplate } from '../../sam/deploy.js';
+import { SamError } from '../../sam/errors.js';
+import { watchAndRedeploy } from '../../sam/watch.js';
 import { CliError, fnPath, type NimbusClient } from '../client.js';
 import { zipFolder } from '../zip-folder.js';
 
@@ -14,21 +20,51 @@ interface DeployOptions {
   env: string[];
   description?: string;
   role: string;
+  template?: string;
+  stackName?: string;
+  parameterOverrides: string[];
+  watch?: boolean;
 }
 
 export function registerDeploy(program: Command, client: () => NimbusClient): void {
   program
-    .command('deploy <path>')
-    .description('Create or update a function from a folder or a .zip file')
+    .command('deploy [path]')
+    .description('Create or update a function from a folder or a .zip file, or deploy a SAM template (-t)')
+    .option('-t, --template <file>', 'deploy the AWS::Serverless::Function resources and HttpApi/Api routes of a SAM template')
+    .option('--stack-name <name>', 'with -t: the route group to replace (default: the template folder name)')
+    .option('--parameter-overrides <Key=Value>', 'with -t: a template parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
+    .option('-w, --watch', 'redeploy whenever a file under the folder (or the template folder) changes')
     .option('-n, --name <name>', 'function name (default: the folder or zip name)')
     .option('-r, --runtime <runtime>', 'runtime, for example nodejs20.x (default on create: nodejs20.x)')
     .option('-H, --handler <handler>', 'handler, for example index.handler (default on create: index.handler)')
     .option('-m, --memory <mb>', 'memory size in MB (128-10240)')
-    .option('-t, --timeout <seconds>', 'timeout in seconds (1-900)')
+    .option('--timeout <seconds>', 'timeout in seconds (1-900)')
     .option('-e, --env <KEY=VALUE>', 'environment variable (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('-d, --description <text>', 'description')
     .option('--role <arn>', 'execution role ARN (not enforced by Nimbus)', 'arn:aws:iam::000000000000:role/nimbus')
-    .action(async (path: string, opts: DeployOptions) => {
+    .action(async (path: string | undefined, opts: DeployOptions) => {
+      if (opts.template !== undefined) {
+        if (path !== undefined) throw new CliError('give either a path or -t <template>, not both');
+        const c = client();
+        const once = () =>
+          deployTemplate(
+            {
+              templateFile: opts.template!,
+              stack: opts.stackName,
+              region: c.region,
+              endpoint: c.endpoint,
+              parameterOverrides: parseEnv(opts.parameterOverrides, '--parameter-overrides'),
+              warn: (line) => process.stderr.write(`${line}\n`),
+            },
+            { client: c, zipFolder, role: opts.role, out: (line) => process.stdout.write(`${line}\n`) },
+          ).catch((e: unknown) => {
+            throw e instanceof SamError ? new CliError(e.message) : e;
+          });
+        await once();
+        if (opts.watch) await watchForever(dirname(resolve(opts.template)), once);
+        return;
+      }
+      if (path === undefined) throw new CliError('give a folder or .zip to deploy, or -t <template.yaml>');
       const abs = resolve(path);
       if (!existsSync(abs)) throw new CliError(`${path} does not exist`);
       const isDir = statSync(abs).isDirectory();
@@ -57,6 +93,19 @@ export function registerDeploy(program: Command, client: () => NimbusClient): vo
         result = await c.json('PUT', `${fnPath(name)}/code`, { ZipFile: zip.toString('base64') });
         if (Object.keys(config).length) result = await c.json('PUT', `${fnPath(name)}/configuration`, config);
       }
+      if (opts.watch && isDir) {
+        await watchForever(abs, async () => {
+          const again = await zipFolder(abs);
+          const r = await c.json('PUT', `${fnPath(name)}/code`, { ZipFile: again.toString('base64') });
+          process.stdout.write(`Updated ${name} (${again.length} bytes, sha256 ${String(r['CodeSha256'])})\n`);
+        }, () =>
+          process.stdout.write(
+            `${exists ? 'Updated' : 'Created'} ${String(result['FunctionName'])} (${String(result['Runtime'])}, ${String(result['Handler'])}, ` +
+              `${String(result['MemorySize'])} MB, ${zip.length} bytes, sha256 ${String(result['CodeSha256'])})\n`,
+          ),
+        );
+        return;
+      }
       process.stdout.write(
         `${exists ? 'Updated' : 'Created'} ${String(result['FunctionName'])} (${String(result['Runtime'])}, ${String(result['Handler'])}, ` +
           `${String(result['MemorySize'])} MB, ${zip.length} bytes, sha256 ${String(result['CodeSha256'])})\n`,
@@ -70,11 +119,28 @@ function toInt(v: string, flag: string): number {
   return n;
 }
 
-function parseEnv(pairs: string[]): Record<string, string> {
+/** Runs `deploy` on every change under `dir` until Ctrl-C. */
+async function watchForever(dir: string, deploy: () => Promise<void>, first?: () => void): Promise<void> {
+  first?.();
+  process.stdout.write(`Watching ${dir} for changes (Ctrl-C to stop)\n`);
+  const w = watchAndRedeploy(dir, deploy, { onError: (e) => process.stderr.write(`nimbus: ${e instanceof Error ? e.message : String(e)}\n`) });
+  await new Promise<void>((done) => {
+    const stop = (): void => {
+      w.close();
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+function parseEnv(pairs: string[], flag = '--env'): Record<string, string> {
   const out: Record<string, string> = {};
   for (const p of pairs) {
     const i = p.indexOf('=');
-    if (i <= 0) throw new CliError(`--env takes KEY=VALUE, got '${p}'`);
+    if (i <= 0) throw new CliError(`${flag} takes KEY=VALUE, got '${p}'`);
     out[p.slice(0, i)] = p.slice(i + 1);
   }
   return out;

@@ -1,6 +1,7 @@
-/** Invoke (lambda-api.md §2): RequestResponse and DryRun; Event comes with the durable queue. */
+/** Invoke (lambda-api.md §2): RequestResponse, DryRun, and Event through the durable queue (docs/async.md). */
 import type { FunctionService } from '../../control/functions.js';
 import { NimbusError } from '../../errors.js';
+import type { AsyncInvoker } from '../../invoke/async.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { AddRoute } from '../server.js';
 
@@ -10,7 +11,7 @@ const SYNC_PAYLOAD_LIMIT = 6_291_456;
 const MAX_CLIENT_CONTEXT = 3583;
 const EMPTY_EVENT = Buffer.from('{}');
 
-export function invokeRoutes(route: AddRoute, functions: FunctionService, invoker: Invoker): void {
+export function invokeRoutes(route: AddRoute, functions: FunctionService, invoker: Invoker, events?: AsyncInvoker): void {
   route('POST', '/2015-03-31/functions/:FunctionName/invocations', async (ctx) => {
     const h = ctx.req.headers;
     const type = (h['x-amz-invocation-type'] as string | undefined) ?? 'RequestResponse';
@@ -20,8 +21,12 @@ export function invokeRoutes(route: AddRoute, functions: FunctionService, invoke
         `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
       );
     }
-    const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined);
+    // An alias picks its version by routing weight here, once per invocation (lambda-api.md §1.4.4).
+    const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined, {
+      weighted: true,
+    });
     const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeFunction');
+    if (type === 'Event') events?.checkSize(payload.length);
     if (payload.length > 0) {
       try {
         JSON.parse(payload.toString('utf8'));
@@ -34,10 +39,10 @@ export function invokeRoutes(route: AddRoute, functions: FunctionService, invoke
     }
     if (type === 'DryRun') return { status: 204 };
     if (type === 'Event') {
-      throw new NimbusError(
-        'ERR_INVALID_PARAMETER',
-        'Nimbus does not run Event (asynchronous) invocations yet: they need its durable queue. Use RequestResponse.',
-      );
+      if (!events) throw new NimbusError('ERR_INVALID_PARAMETER', 'This Nimbus runs without its async queue; use RequestResponse.');
+      // Resolves only once the event is committed to disk: the 202 is a durability promise.
+      const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT });
+      return { status: 202, headers: { 'x-amzn-RequestId': requestId } };
     }
     const logType = h['x-amz-log-type'];
     const result = await invoker.invoke({
@@ -58,12 +63,21 @@ export function invokeRoutes(route: AddRoute, functions: FunctionService, invoke
     return { status: 200, headers, body: result.payload };
   });
 
-  route('POST', '/2014-11-13/functions/:FunctionName/invoke-async', (ctx) => {
-    functions.get(ctx.scope, ctx.params['FunctionName'] ?? '');
-    throw new NimbusError(
-      'ERR_INVALID_PARAMETER',
-      'Nimbus does not run asynchronous invocations (InvokeAsync) yet: they need its durable queue.',
-    );
+  // The deprecated InvokeAsync: the same durable Event path, answering 202 {"Status":202}.
+  route('POST', '/2014-11-13/functions/:FunctionName/invoke-async', async (ctx) => {
+    const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', undefined);
+    if (!events) throw new NimbusError('ERR_INVALID_PARAMETER', 'This Nimbus runs without its async queue; use RequestResponse.');
+    const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeAsync');
+    events.checkSize(payload.length);
+    if (payload.length > 0) {
+      try {
+        JSON.parse(payload.toString('utf8'));
+      } catch (e) {
+        throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', `Could not parse request body into json: ${(e as Error).message}`);
+      }
+    }
+    const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT });
+    return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: { Status: 202 } };
   });
 }
 

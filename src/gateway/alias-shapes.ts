@@ -1,0 +1,36 @@
+/** Wire shapes of aliases and function URL configs (lambda-api.md §1.4.4, §1.4). */
+import { functionArn } from '../control/names.js';
+import type { AliasRecord, UrlConfigRecord } from '../store/records.js';
+import { lambdaTimestamp } from './shapes.js';
+
+/** MODEL `AliasConfiguration`; RoutingConfig is omitted when no weights are set. */
+export function aliasConfiguration(a: AliasRecord): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    AliasArn: functionArn(a, a.functionName, a.name),
+    Name: a.name,
+    FunctionVersion: a.functionVersion,
+    Description: a.description,
+    RevisionId: a.revisionId,
+  };
+  if (Object.keys(a.weights).length > 0) c['RoutingConfig'] = { AdditionalVersionWeights: a.weights };
+  return c;
+}
+
+/** `http://<url-id>.lambda-url.<region>.localhost:<port>/`: AWS's shape with a local host. */
+export function functionUrl(u: Pick<UrlConfigRecord, 'urlId' | 'region'>, port: number): string {
+  return `http://${u.urlId}.lambda-url.${u.region}.localhost:${port}/`;
+}
+
+/** MODEL `GetFunctionUrlConfigResponse`; Create's answer has no LastModifiedTime. */
+export function urlConfiguration(u: UrlConfigRecord, port: number, opts: { created?: boolean } = {}): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    FunctionUrl: functionUrl(u, port),
+    FunctionArn: functionArn(u, u.functionName, u.qualifier || undefined),
+    AuthType: u.authType,
+  };
+  if (u.cors) c['Cors'] = u.cors;
+  c['CreationTime'] = lambdaTimestamp(u.createdAt);
+  if (!opts.created) c['LastModifiedTime'] = lambdaTimestamp(u.modifiedAt);
+  c['InvokeMode'] = u.invokeMode;
+  return c;
+}

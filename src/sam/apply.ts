@@ -1,0 +1,111 @@
+/**
+ * Applying a deployment plan through Nimbus's HTTP API, as any client would: create or update
+ * each function, publish and move its AutoPublishAlias, create or update its URL config, then
+ * replace the stack's routes in one call.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { SamError } from './errors.js';
+import type { DeployPlan, FunctionPlan } from './plan.js';
+
+/** The part of the CLI's client the deployer needs (injected, so sam/ does not import cli/). */
+export interface ApiClient {
+  request(method: string, path: string, body?: object): Promise<{ status: number; body: Buffer }>;
+}
+
+export interface ApplyDeps {
+  client: ApiClient;
+  zipFolder: (dir: string) => Promise<Buffer>;
+  role: string;
+  /** Progress lines for the user. */
+  out: (line: string) => void;
+}
+
+export interface FunctionOutcome {
+  name: string;
+  version: string | undefined;
+  url: string | undefined;
+}
+
+const fnPath = (name: string): string => `/2015-03-31/functions/${encodeURIComponent(name)}`;
+
+async function call(c: ApiClient, method: string, path: string, body?: object): Promise<Record<string, unknown>> {
+  const r = await c.request(method, path, body);
+  const text = r.body.toString('utf8');
+  let parsed: Record<string, unknown> = {};
+  try {
+    parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  } catch {
+    // Not JSON: the status decides, and the text is shown as it came.
+  }
+  if (r.status >= 400) {
+    const msg = (parsed['message'] ?? parsed['Message'] ?? text) as string;
+    throw new SamError(`${method} ${path}: ${r.status} ${msg}`);
+  }
+  return parsed;
+}
+
+async function deployFunction(fn: FunctionPlan, d: ApplyDeps): Promise<FunctionOutcome> {
+  if (!existsSync(fn.codeDir) || !statSync(fn.codeDir).isDirectory()) {
+    throw new SamError(`${fn.logicalId}: CodeUri ${fn.codeDir} is not a folder`);
+  }
+  const zip = (await d.zipFolder(fn.codeDir)).toString('base64');
+  const config: Record<string, unknown> = {
+    Handler: fn.handler,
+    Runtime: fn.runtime,
+    Environment: { Variables: fn.environment },
+    ...(fn.memorySize !== undefined ? { MemorySize: fn.memorySize } : {}),
+    ...(fn.timeout !== undefined ? { Timeout: fn.timeout } : {}),
+    ...(fn.description !== undefined ? { Description: fn.description } : {}),
+  };
+  const exists = (await d.client.request('GET', fnPath(fn.name))).status === 200;
+  if (exists) {
+    await call(d.client, 'PUT', `${fnPath(fn.name)}/code`, { ZipFile: zip, ...(fn.architectures ? { Architectures: fn.architectures } : {}) });
+    await call(d.client, 'PUT', `${fnPath(fn.name)}/configuration`, config);
+  } else {
+    await call(d.client, 'POST', '/2015-03-31/functions', {
+      FunctionName: fn.name,
+      Role: d.role,
+      Code: { ZipFile: zip },
+      ...config,
+      ...(fn.architectures ? { Architectures: fn.architectures } : {}),
+    });
+  }
+  let version: string | undefined;
+  if (fn.autoPublishAlias) {
+    version = String((await call(d.client, 'POST', `${fnPath(fn.name)}/versions`, {}))['Version']);
+    const aliasPath = `${fnPath(fn.name)}/aliases/${encodeURIComponent(fn.autoPublishAlias)}`;
+    if ((await d.client.request('GET', aliasPath)).status === 200) {
+      await call(d.client, 'PUT', aliasPath, { FunctionVersion: version, RoutingConfig: { AdditionalVersionWeights: {} } });
+    } else {
+      await call(d.client, 'POST', `${fnPath(fn.name)}/aliases`, { Name: fn.autoPublishAlias, FunctionVersion: version });
+    }
+  }
+  let url: string | undefined;
+  if (fn.url) {
+    const q = fn.autoPublishAlias ? `?Qualifier=${encodeURIComponent(fn.autoPublishAlias)}` : '';
+    const urlPath = `/2021-10-31/functions/${encodeURIComponent(fn.name)}/url${q}`;
+    const existing = (await d.client.request('GET', urlPath)).status === 200;
+    const body: Record<string, unknown> = { AuthType: fn.url.AuthType };
+    // On an update, null clears a Cors config the template no longer has.
+    if (fn.url.Cors || existing) body['Cors'] = fn.url.Cors ?? null;
+    if (fn.url.InvokeMode) body['InvokeMode'] = fn.url.InvokeMode;
+    url = String((await call(d.client, existing ? 'PUT' : 'POST', urlPath, body))['FunctionUrl']);
+  }
+  return { name: fn.name, version, url };
+}
+
+/** Deploys every function, then the routes; stops at the first error. */
+export async function applyPlan(plan: DeployPlan, d: ApplyDeps, endpoint: string): Promise<FunctionOutcome[]> {
+  const outcomes: FunctionOutcome[] = [];
+  for (const fn of plan.functions) {
+    const o = await deployFunction(fn, d);
+    outcomes.push(o);
+    d.out(`  ${fn.logicalId}: function ${o.name}${o.version ? ` version ${o.version} (alias ${fn.autoPublishAlias!})` : ''}${o.url ? ` url ${o.url}` : ''}`);
+  }
+  await call(d.client, 'PUT', '/nimbus/v1/routes', { Stack: plan.stack, Routes: plan.routes });
+  for (const r of plan.routes) {
+    const path = r.Path === '$default' ? '/*' : r.Path;
+    d.out(`  ${r.Method.padEnd(6)} ${endpoint.replace(/\/$/, '')}${path} -> ${r.FunctionName}${r.Qualifier ? `:${r.Qualifier}` : ''} (payload ${r.PayloadFormatVersion})`);
+  }
+  return outcomes;
+}

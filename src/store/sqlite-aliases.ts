@@ -1,0 +1,96 @@
+/** Aliases in SQLite: one row per alias, removed with its function (foreign key cascade). */
+import type Database from 'better-sqlite3';
+import type { AliasRecord, AliasStore } from './records.js';
+import type { Scope } from './types.js';
+
+export const ALIASES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS aliases (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  function_version TEXT NOT NULL,
+  description TEXT NOT NULL,
+  weights TEXT NOT NULL,
+  revision_id TEXT NOT NULL,
+  PRIMARY KEY (account_id, region, function_name, name),
+  FOREIGN KEY (account_id, region, function_name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
+);
+`;
+
+interface Row {
+  account_id: string;
+  region: string;
+  function_name: string;
+  name: string;
+  function_version: string;
+  description: string;
+  weights: string;
+  revision_id: string;
+}
+
+const fromRow = (r: Row): AliasRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  functionName: r.function_name,
+  name: r.name,
+  functionVersion: r.function_version,
+  description: r.description,
+  weights: JSON.parse(r.weights) as Record<string, number>,
+  revisionId: r.revision_id,
+});
+
+const toRow = (a: AliasRecord): Row => ({
+  account_id: a.accountId,
+  region: a.region,
+  function_name: a.functionName,
+  name: a.name,
+  function_version: a.functionVersion,
+  description: a.description,
+  weights: JSON.stringify(a.weights),
+  revision_id: a.revisionId,
+});
+
+export class SqliteAliasStore implements AliasStore {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    const cols = '(account_id, region, function_name, name, function_version, description, weights, revision_id)';
+    const vals = '(@account_id, @region, @function_name, @name, @function_version, @description, @weights, @revision_id)';
+    this.stmts = {
+      insert: db.prepare(`INSERT OR IGNORE INTO aliases ${cols} VALUES ${vals}`),
+      put: db.prepare(`INSERT OR REPLACE INTO aliases ${cols} VALUES ${vals}`),
+      get: db.prepare('SELECT * FROM aliases WHERE account_id = ? AND region = ? AND function_name = ? AND name = ?'),
+      delete: db.prepare('DELETE FROM aliases WHERE account_id = ? AND region = ? AND function_name = ? AND name = ?'),
+      list: db.prepare('SELECT * FROM aliases WHERE account_id = ? AND region = ? AND function_name = ? AND name > ? ORDER BY name LIMIT ?'),
+      all: db.prepare('SELECT * FROM aliases WHERE account_id = ? AND region = ? AND function_name = ?'),
+    };
+  }
+
+  insert(a: AliasRecord): boolean {
+    return this.stmts.insert.run(toRow(a)).changes > 0;
+  }
+
+  get(scope: Scope, functionName: string, name: string): AliasRecord | undefined {
+    const r = this.stmts.get.get(scope.accountId, scope.region, functionName, name) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  put(a: AliasRecord): void {
+    this.stmts.put.run(toRow(a));
+  }
+
+  delete(scope: Scope, functionName: string, name: string): boolean {
+    return this.stmts.delete.run(scope.accountId, scope.region, functionName, name).changes > 0;
+  }
+
+  list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[] {
+    return (this.stmts.list.all(scope.accountId, scope.region, functionName, afterName ?? '', limit) as Row[]).map(fromRow);
+  }
+
+  referencing(scope: Scope, functionName: string, version: string): AliasRecord[] {
+    return (this.stmts.all.all(scope.accountId, scope.region, functionName) as Row[])
+      .map(fromRow)
+      .filter((a) => a.functionVersion === version || a.weights[version] !== undefined);
+  }
+}

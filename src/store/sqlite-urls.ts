@@ -1,0 +1,103 @@
+/** Function URL configs in SQLite, found by function (control plane) or by URL id (serving). */
+import type Database from 'better-sqlite3';
+import type { CorsConfig, UrlConfigRecord, UrlConfigStore } from './records.js';
+import type { Scope } from './types.js';
+
+export const URLS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS url_configs (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  url_id TEXT NOT NULL UNIQUE,
+  auth_type TEXT NOT NULL,
+  cors TEXT,
+  invoke_mode TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  modified_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, function_name, qualifier),
+  FOREIGN KEY (account_id, region, function_name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
+);
+`;
+
+interface Row {
+  account_id: string;
+  region: string;
+  function_name: string;
+  qualifier: string;
+  url_id: string;
+  auth_type: string;
+  cors: string | null;
+  invoke_mode: string;
+  created_at: number;
+  modified_at: number;
+}
+
+const fromRow = (r: Row): UrlConfigRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  functionName: r.function_name,
+  qualifier: r.qualifier,
+  urlId: r.url_id,
+  authType: r.auth_type,
+  cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
+  invokeMode: r.invoke_mode,
+  createdAt: r.created_at,
+  modifiedAt: r.modified_at,
+});
+
+const toRow = (u: UrlConfigRecord): Row => ({
+  account_id: u.accountId,
+  region: u.region,
+  function_name: u.functionName,
+  qualifier: u.qualifier,
+  url_id: u.urlId,
+  auth_type: u.authType,
+  cors: u.cors === undefined ? null : JSON.stringify(u.cors),
+  invoke_mode: u.invokeMode,
+  created_at: u.createdAt,
+  modified_at: u.modifiedAt,
+});
+
+export class SqliteUrlConfigStore implements UrlConfigStore {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    const cols = '(account_id, region, function_name, qualifier, url_id, auth_type, cors, invoke_mode, created_at, modified_at)';
+    const vals = '(@account_id, @region, @function_name, @qualifier, @url_id, @auth_type, @cors, @invoke_mode, @created_at, @modified_at)';
+    this.stmts = {
+      insert: db.prepare(`INSERT OR IGNORE INTO url_configs ${cols} VALUES ${vals}`),
+      put: db.prepare(`INSERT OR REPLACE INTO url_configs ${cols} VALUES ${vals}`),
+      get: db.prepare('SELECT * FROM url_configs WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
+      byId: db.prepare('SELECT * FROM url_configs WHERE url_id = ?'),
+      delete: db.prepare('DELETE FROM url_configs WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
+      list: db.prepare('SELECT * FROM url_configs WHERE account_id = ? AND region = ? AND function_name = ? ORDER BY qualifier'),
+    };
+  }
+
+  insert(u: UrlConfigRecord): boolean {
+    return this.stmts.insert.run(toRow(u)).changes > 0;
+  }
+
+  get(scope: Scope, functionName: string, qualifier: string): UrlConfigRecord | undefined {
+    const r = this.stmts.get.get(scope.accountId, scope.region, functionName, qualifier) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  byUrlId(urlId: string): UrlConfigRecord | undefined {
+    const r = this.stmts.byId.get(urlId) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  put(u: UrlConfigRecord): void {
+    this.stmts.put.run(toRow(u));
+  }
+
+  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+    return this.stmts.delete.run(scope.accountId, scope.region, functionName, qualifier).changes > 0;
+  }
+
+  list(scope: Scope, functionName: string): UrlConfigRecord[] {
+    return (this.stmts.list.all(scope.accountId, scope.region, functionName) as Row[]).map(fromRow);
+  }
+}

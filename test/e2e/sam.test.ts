@@ -1,0 +1,271 @@
+/**
+ * SAM templates end to end: `nimbus deploy -t` (the real CLI) against a real Nimbus, then plain
+ * `fetch` on the routes it registered, the URL it configured and the alias it published.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { startTestNimbus } from '../helpers/nimbus.js';
+import { NIMBUS_BIN, nimbusCli } from '../helpers/serve.js';
+
+/** The `sam init` Hello World (Node.js 20) template, as generated. */
+const HELLO_TEMPLATE = `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Description: >
+  sam-app
+
+  Sample SAM Template for sam-app
+
+Globals:
+  Function:
+    Timeout: 3
+
+Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: hello-world/
+      Handler: app.lambdaHandler
+      Runtime: nodejs20.x
+      Architectures:
+        - x86_64
+      Events:
+        HelloWorld:
+          Type: Api
+          Properties:
+            Path: /hello
+            Method: get
+
+Outputs:
+  HelloWorldApi:
+    Description: "API Gateway endpoint URL for Prod stage for Hello World function"
+    Value: !Sub "https://\${ServerlessRestApi}.execute-api.\${AWS::Region}.amazonaws.com/Prod/hello/"
+  HelloWorldFunction:
+    Description: "Hello World Lambda Function ARN"
+    Value: !GetAtt HelloWorldFunction.Arn
+  HelloWorldFunctionIamRole:
+    Description: "Implicit IAM Role created for Hello World function"
+    Value: !GetAtt HelloWorldFunctionRole.Arn
+`;
+
+const HELLO_APP = `export const lambdaHandler = async (event, context) => {
+  const response = {
+    statusCode: 200,
+    body: JSON.stringify({
+      message: 'hello world',
+    })
+  };
+  return response;
+};
+`;
+
+const SHOP_TEMPLATE = `Transform: AWS::Serverless-2016-10-31
+Parameters:
+  Stage:
+    Type: String
+    Default: dev
+Globals:
+  Function:
+    Runtime: nodejs20.x
+    MemorySize: 256
+    Environment:
+      Variables:
+        STAGE: !Ref Stage
+        SHARED: global
+Resources:
+  ItemsFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: !Sub "\${AWS::StackName}-items"
+      CodeUri: src
+      Handler: items.handler
+      Timeout: 5
+      AutoPublishAlias: live
+      FunctionUrlConfig:
+        AuthType: NONE
+        Cors:
+          AllowOrigins: ["*"]
+      Environment:
+        Variables:
+          TABLE: !Ref ItemsTable
+          SELF: !GetAtt ItemsFunction.Arn
+      Events:
+        GetItem:
+          Type: HttpApi
+          Properties:
+            Path: /items/{id}
+            Method: get
+        AnyProxy:
+          Type: HttpApi
+          Properties:
+            Path: /files/{proxy+}
+            Method: ANY
+        Legacy:
+          Type: HttpApi
+          Properties:
+            Path: /legacy/{id}
+            Method: post
+            PayloadFormatVersion: "1.0"
+        Nightly:
+          Type: Schedule
+          Properties:
+            Schedule: rate(1 day)
+  ItemsTable:
+    Type: AWS::DynamoDB::Table
+    Properties:
+      BillingMode: PAY_PER_REQUEST
+`;
+
+const ITEMS_APP = `exports.handler = async (event) => ({
+  statusCode: 200,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({
+    version: event.version,
+    routeKey: event.routeKey ?? null,
+    resource: event.resource ?? null,
+    pathParameters: event.pathParameters ?? null,
+    method: event.requestContext.http ? event.requestContext.http.method : event.httpMethod,
+    body: event.body ?? null,
+    env: { STAGE: process.env.STAGE, SHARED: process.env.SHARED, TABLE: process.env.TABLE ?? null, SELF: process.env.SELF },
+    fnVersion: process.env.AWS_LAMBDA_FUNCTION_VERSION,
+    memory: process.env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE,
+  }),
+});
+`;
+
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-sam-'));
+  for (const [p, text] of Object.entries(files)) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    writeFileSync(join(dir, p), text);
+  }
+  return dir;
+}
+
+test('SAM templates with nimbus deploy -t', async (t) => {
+  const nimbus = await startTestNimbus(t);
+  const dirs: string[] = [];
+  t.after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+  const make = (files: Record<string, string>): string => {
+    const d = project(files);
+    dirs.push(d);
+    return d;
+  };
+  const cli = (args: string[]) => nimbusCli(['--endpoint', nimbus.url, ...args]);
+
+  await t.test('the sam init hello-world template deploys and answers on its route', async () => {
+    const dir = make({ 'template.yaml': HELLO_TEMPLATE, 'hello-world/app.mjs': HELLO_APP, 'hello-world/package.json': '{"type":"module"}' });
+    const r = await cli(['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'sam-app']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /HelloWorldFunction: function HelloWorldFunction/);
+    assert.match(r.stdout, /GET +http:\/\/127\.0\.0\.1:\d+\/hello -> HelloWorldFunction \(payload 1\.0\)/);
+    const res = await fetch(`${nimbus.url}/hello`);
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), { message: 'hello world' });
+    // The Api event is GET only; the Lambda API keeps its own paths.
+    assert.equal((await fetch(`${nimbus.url}/hello`, { method: 'POST' })).status, 404);
+    const cfg = await nimbus.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'HelloWorldFunction' }));
+    assert.equal(cfg.Timeout, 3);
+  });
+
+  await t.test('routes, globals, aliases, URLs and warnings from a richer template', async () => {
+    const dir = make({ 'template.yaml': SHOP_TEMPLATE, 'src/items.js': ITEMS_APP });
+    const r = await cli(['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'shop']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /ItemsFunction\.Events\.Nightly: Schedule events are not supported yet/);
+    assert.match(r.stderr, /ItemsTable: resource type AWS::DynamoDB::Table is not supported by Nimbus; skipped/);
+    assert.match(r.stderr, /cannot resolve Ref ItemsTable/);
+    assert.match(r.stdout, /version 1 \(alias live\)/);
+
+    const item = (await (await fetch(`${nimbus.url}/items/42?x=1`)).json()) as Record<string, unknown>;
+    assert.equal(item['version'], '2.0');
+    assert.equal(item['routeKey'], 'GET /items/{id}');
+    assert.deepEqual(item['pathParameters'], { id: '42' });
+    assert.deepEqual(item['env'], { STAGE: 'dev', SHARED: 'global', TABLE: null, SELF: 'arn:aws:lambda:us-east-1:000000000000:function:shop-items' });
+    assert.equal(item['fnVersion'], '1');
+    assert.equal(item['memory'], '256');
+
+    const proxied = (await (await fetch(`${nimbus.url}/files/a/b%20c.txt`, { method: 'DELETE' })).json()) as Record<string, unknown>;
+    assert.deepEqual(proxied['pathParameters'], { proxy: 'a/b c.txt' });
+    assert.equal(proxied['method'], 'DELETE');
+    assert.equal((await fetch(`${nimbus.url}/files/`)).status, 404);
+
+    const legacy = (await (await fetch(`${nimbus.url}/legacy/7`, { method: 'POST', body: 'hi', headers: { 'content-type': 'text/plain' } })).json()) as Record<string, unknown>;
+    assert.equal(legacy['version'], '1.0');
+    assert.equal(legacy['resource'], '/legacy/{id}');
+    assert.equal(legacy['method'], 'POST');
+    assert.equal(legacy['body'], 'hi');
+
+    const alias = await nimbus.lambda.send(new GetAliasCommand({ FunctionName: 'shop-items', Name: 'live' }));
+    assert.equal(alias.FunctionVersion, '1');
+    const urlLine = /url (http:\/\/\S+)/.exec(r.stdout);
+    assert.ok(urlLine, r.stdout);
+    const host = new URL(urlLine[1]!).hostname;
+    const viaUrl = await fetch(`${nimbus.url}/nimbus/v1/url/${host.split('.')[0]!}/anything`, { headers: { origin: 'https://x.example' } });
+    assert.equal(viaUrl.status, 200);
+    assert.equal(viaUrl.headers.get('access-control-allow-origin'), '*');
+
+    // A second deploy with new code publishes version 2 and moves the alias and the routes to it.
+    writeFileSync(join(dir, 'src/items.js'), ITEMS_APP.replace('version: event.version', "version: 'changed'"));
+    const again = await cli(['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'shop']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /version 2 \(alias live\)/);
+    const after = (await (await fetch(`${nimbus.url}/items/1`)).json()) as Record<string, unknown>;
+    assert.equal(after['version'], 'changed');
+    assert.equal(after['fnVersion'], '2');
+  });
+
+  await t.test('invalid templates get clear errors', async () => {
+    const cases: [string, RegExp][] = [
+      ['Resources: [unclosed', /is not valid YAML/],
+      ['Transform: AWS::Serverless-2016-10-31\nResources: {}\n', /has no Resources/],
+      ['Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n      Runtime: nodejs20.x\n', /F\.Handler is required/],
+      ['Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: s3://bucket/key.zip\n      Handler: a.b\n      Runtime: nodejs20.x\n', /CodeUri .* is not a folder/],
+      ['Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Runtime: nodejs99.x\n', /InvalidParameterValue|nodejs99\.x/],
+      ['Resources:\n  Q:\n    Type: AWS::SQS::Queue\n', /no AWS::Serverless::Function resources/],
+    ];
+    for (const [text, message] of cases) {
+      const dir = make({ 'template.yaml': text });
+      const r = await cli(['deploy', '-t', join(dir, 'template.yaml')]);
+      assert.equal(r.code, 1, `${text}\n${r.stdout}`);
+      assert.match(r.stderr, message);
+    }
+    const missing = await cli(['deploy', '-t', '/nonexistent/template.yaml']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read \/nonexistent\/template\.yaml/);
+  });
+
+  await t.test('--watch redeploys on file changes', async () => {
+    const dir = make({
+      'template.yaml': 'Transform: AWS::Serverless-2016-10-31\nResources:\n  W:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: fn\n      Handler: index.handler\n      Runtime: nodejs20.x\n      Events:\n        Root:\n          Type: HttpApi\n          Properties:\n            Path: /watched\n            Method: get\n',
+      'fn/index.js': "exports.handler = async () => 'first';",
+    });
+    const child = spawn(process.execPath, [NIMBUS_BIN, '--endpoint', nimbus.url, 'deploy', '-t', join(dir, 'template.yaml'), '--watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (out += s));
+    const exited = new Promise((r) => child.once('exit', r));
+    t.after(async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    });
+    const until = async (cond: () => boolean | Promise<boolean>, what: string): Promise<void> => {
+      for (let i = 0; i < 200; i++) {
+        if (await cond()) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.fail(`gave up waiting for ${what}; output: ${out}`);
+    };
+    await until(() => out.includes('Watching'), 'the first deployment');
+    assert.equal(await (await fetch(`${nimbus.url}/watched`)).text(), 'first');
+    writeFileSync(join(dir, 'fn/index.js'), "exports.handler = async () => 'second';");
+    await until(async () => (await (await fetch(`${nimbus.url}/watched`)).text()) === 'second', 'the redeployment');
+    child.kill('SIGTERM');
+    await exited;
+  });
+});
