@@ -11,7 +11,10 @@ import { writeFileSync } from 'node:fs';
 import { describeMachine } from './lib/machine.js';
 import { ROOT } from './lib/paths.js';
 import { markdownTable, textTable, type Section } from './lib/report.js';
+import { asyncEvents } from './scenarios/async-events.js';
+import { burst } from './scenarios/burst.js';
 import { coldStart } from './scenarios/cold-start.js';
+import { idleMemory } from './scenarios/idle-memory.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
 
@@ -23,6 +26,9 @@ const durationS = quick ? 3 : 10;
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
   'warm-http': () => warmHttp({ durationS, connections: 32, peers }),
+  burst: () => burst({ calls: 200, reserved: 20 }),
+  'async-events': () => asyncEvents({ durationS, connections: 32 }),
+  'idle-memory': () => idleMemory({ sandboxes: quick ? 5 : 20 }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

@@ -16,6 +16,7 @@ export type ErrorCode =
   | 'ERR_UNKNOWN_OPERATION'
   | 'ERR_SHUTTING_DOWN'
   | 'ERR_SANDBOX_START_FAILED'
+  | 'ERR_QUEUE_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 export class NimbusError extends Error {

@@ -86,6 +86,7 @@ export class FunctionService {
       logGroup: settings.logGroup ?? `/aws/lambda/${ref.name}`,
       packageType,
       environment: settings.environment ?? {},
+      ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       codeSha256: stored.sha256Hex,
       codeSize: stored.size,
       lastModified: now,
@@ -175,6 +176,8 @@ export class FunctionService {
       logFormat: s.logFormat ?? current.logFormat,
       logGroup: s.logGroup ?? current.logGroup,
       environment: s.environment ?? current.environment,
+      // An empty TargetArn removes the dead-letter queue.
+      deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
       lastModified: this.deps.clock.now(),
       revisionId: randomUUID(),
     };
@@ -275,6 +278,7 @@ export class FunctionService {
       tracingMode: isObject(tracing) ? checkEnum(tracing['Mode'], 'tracingConfig.mode', ['Active', 'PassThrough']) : undefined,
       logFormat: isObject(logging) ? checkEnum(logging['LogFormat'], 'loggingConfig.logFormat', ['Text', 'JSON']) : undefined,
       logGroup: isObject(logging) ? optionalString(logging, 'LogGroup', 'loggingConfig.logGroup', 512) : undefined,
+      deadLetterTargetArn: deadLetterTarget(body['DeadLetterConfig']),
     };
   }
 
@@ -311,4 +315,18 @@ export class FunctionService {
   private collect(hashes: string[]): void {
     for (const h of hashes) if (!this.deps.store.codeInUse(h)) this.deps.code.remove(h);
   }
+}
+
+/**
+ * DeadLetterConfig.TargetArn. Nimbus delivers dead letters to its built-in queues, named like SQS
+ * queues (docs/async.md); '' removes the setting.
+ */
+function deadLetterTarget(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw validationError(v, 'deadLetterConfig', 'Member must be a structure');
+  const arn = optionalString(v, 'TargetArn', 'deadLetterConfig.targetArn', 1024) ?? '';
+  if (arn !== '' && !/^arn:aws[a-zA-Z-]*:sqs:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_]{1,80}$/.test(arn)) {
+    throw invalidParameter(`Nimbus delivers dead letters to Nimbus queues only (arn:aws:sqs:<region>:<account>:<name>); ${arn} is not one.`);
+  }
+  return arn;
 }

@@ -40,6 +40,7 @@ export function functionConfiguration(v: FunctionVersion, opts: ConfigurationOpt
     EphemeralStorage: { Size: v.ephemeralStorageMb },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
     LoggingConfig: { LogFormat: v.logFormat, LogGroup: v.logGroup },
+    ...(v.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: v.deadLetterTargetArn } } : {}),
   };
   if (!opts.forList) {
     // Nimbus extracts and checks the package before it answers, so a function is ready at once:

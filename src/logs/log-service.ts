@@ -43,7 +43,15 @@ export class LogService {
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
-    this.store.appendLogs(batch);
+    try {
+      this.store.appendLogs(batch);
+    } catch {
+      // The store cannot write (for example a full disk): keep a bounded backlog and try again
+      // later rather than crash Nimbus from a timer.
+      this.pending = [...batch, ...this.pending].slice(-FLUSH_AT_ENTRIES * 10);
+      this.timer ??= setTimeout(() => this.flush(), 1000).unref();
+      return;
+    }
     const keys = new Set<string>();
     for (const e of batch) {
       const key = keyOf(e, e.functionName);

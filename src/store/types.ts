@@ -43,6 +43,8 @@ export interface FunctionVersion extends Scope {
   /** Epoch ms of the last change. */
   lastModified: number;
   revisionId: string;
+  /** DeadLetterConfig.TargetArn: where async events that finally fail are sent (docs/async.md). */
+  deadLetterTargetArn?: string | undefined;
 }
 
 /** One block of log text: an invocation's START..REPORT lines, or output between invocations. */

@@ -1,0 +1,60 @@
+/**
+ * Event (asynchronous) invocations: check the payload against the async limit, fix the request
+ * id, and hand the event to the queue's group commit. Resolves only once the event is on disk.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { NimbusError } from '../errors.js';
+import type { Acceptor } from '../queue/acceptor.js';
+import type { Scope } from '../store/types.js';
+
+/** Lambda's async payload limit (lambda-api.md §2.1). */
+export const ASYNC_PAYLOAD_LIMIT = 262_144;
+/** AWS now allows up to 1 MB for async invocations; Nimbus lets the operator choose up to that. */
+export const MAX_ASYNC_PAYLOAD_LIMIT = 1_048_576;
+
+export interface AsyncRequest {
+  scope: Scope;
+  functionName: string;
+  qualifier: string | undefined;
+  payload: Buffer;
+  source?: string;
+}
+
+export class AsyncInvoker {
+  readonly payloadLimit: number;
+
+  constructor(
+    private readonly deps: { acceptor: Acceptor; clock: Clock; payloadLimit?: number | undefined },
+  ) {
+    const limit = deps.payloadLimit ?? ASYNC_PAYLOAD_LIMIT;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ASYNC_PAYLOAD_LIMIT) {
+      throw new Error(`the async payload limit must be between 1 and ${MAX_ASYNC_PAYLOAD_LIMIT} bytes, got ${limit}`);
+    }
+    this.payloadLimit = limit;
+  }
+
+  /** Throws Lambda's 413 for a payload over the async limit. */
+  checkSize(bytes: number): void {
+    if (bytes > this.payloadLimit) {
+      throw new NimbusError('ERR_REQUEST_TOO_LARGE', `${bytes} byte payload is too large for the Event invocation type (limit ${this.payloadLimit} bytes)`);
+    }
+  }
+
+  /** Accepts an event durably; returns its request id. */
+  async enqueue(req: AsyncRequest): Promise<string> {
+    this.checkSize(req.payload.length);
+    const id = randomUUID();
+    await this.deps.acceptor.accept({
+      id,
+      accountId: req.scope.accountId,
+      region: req.scope.region,
+      functionName: req.functionName,
+      qualifier: req.qualifier,
+      payload: req.payload,
+      source: req.source ?? 'invoke',
+      enqueuedAt: this.deps.clock.now(),
+    });
+    return id;
+  }
+}

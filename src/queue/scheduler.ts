@@ -1,0 +1,110 @@
+/**
+ * Fires schedules into the durable queue. A run is enqueued and the schedule moved to its next
+ * slot in one transaction, so a slot never fires twice, whatever crashes.
+ *
+ * Runs missed while Nimbus was down are coalesced: at start-up a schedule whose slot passed fires
+ * once (its event's `time` is the latest missed slot), the number skipped is counted in
+ * `missed`, and it carries on from the next future slot. That is what EventBridge users expect
+ * from an outage (no burst of catch-up runs) without silently losing the fact that runs were missed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import { parseSchedule } from './schedule-expr.js';
+import type { NewEvent, Schedule, ScheduleStore } from './types.js';
+
+/** Counting missed slots stops here (a rate(1 minute) schedule down for years). */
+const MAX_MISSED_COUNT = 1_000_000;
+const STORAGE_RETRY_MS = 1_000;
+
+export interface SchedulerDeps {
+  store: ScheduleStore;
+  clock: Clock;
+  /** Called after runs were enqueued, so that delivery looks for them. */
+  onEnqueued: () => void;
+  log?: (line: string) => void;
+}
+
+export class Scheduler {
+  private cancelTimer: (() => void) | null = null;
+  private stopped = false;
+
+  constructor(private readonly deps: SchedulerDeps) {}
+
+  start(): void {
+    this.tick();
+  }
+
+  /** A schedule was created, changed or deleted: re-arm the timer. */
+  changed(): void {
+    this.tick();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.cancelTimer?.();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.now();
+    let fired = 0;
+    let retryAt: number | undefined;
+    try {
+      for (const s of this.deps.store.dueSchedules(now)) {
+        this.fire(s, now);
+        fired++;
+      }
+    } catch (e) {
+      this.deps.log?.(`scheduler: cannot fire schedules: ${(e as Error).message}`);
+      retryAt = now + STORAGE_RETRY_MS;
+    }
+    if (fired > 0) this.deps.onEnqueued();
+    this.cancelTimer?.();
+    const next = retryAt ?? this.deps.store.nextScheduleAt();
+    if (next !== undefined) this.cancelTimer = this.deps.clock.setTimer(Math.max(0, next - this.deps.clock.now()), () => this.tick());
+  }
+
+  private fire(s: Schedule, now: number): void {
+    const expr = parseSchedule(s.expression);
+    let slot = s.nextAt;
+    let missed = 0;
+    let following = expr.next(slot, s.createdAt);
+    while (following !== undefined && following <= now && missed < MAX_MISSED_COUNT) {
+      slot = following;
+      missed++;
+      following = expr.next(slot, s.createdAt);
+    }
+    if (following !== undefined && following <= now) following = expr.next(now, s.createdAt);
+    const event: NewEvent = {
+      id: randomUUID(),
+      accountId: s.accountId,
+      region: s.region,
+      functionName: s.functionName,
+      qualifier: s.qualifier,
+      payload: Buffer.from(s.input ?? JSON.stringify(scheduledEvent(s, slot))),
+      source: `schedule:${s.name}`,
+      enqueuedAt: now,
+    };
+    // A schedule that never fires again stays in the store, disabled in effect by a far next slot.
+    this.deps.store.fire(s, event, following ?? Number.MAX_SAFE_INTEGER, missed);
+  }
+}
+
+/** EventBridge's scheduled event (lambda-api.md §5.1): `time` without milliseconds. */
+export function scheduledEvent(s: Schedule, slot: number): Record<string, unknown> {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: s.accountId,
+    time: new Date(slot).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    region: s.region,
+    resources: [scheduleArn(s)],
+    detail: {},
+  };
+}
+
+export function scheduleArn(s: Pick<Schedule, 'accountId' | 'region' | 'name'>): string {
+  return `arn:aws:events:${s.region}:${s.accountId}:rule/${s.name}`;
+}
