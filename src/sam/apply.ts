@@ -103,6 +103,11 @@ export async function applyPlan(plan: DeployPlan, d: ApplyDeps, endpoint: string
     d.out(`  ${fn.logicalId}: function ${o.name}${o.version ? ` version ${o.version} (alias ${fn.autoPublishAlias!})` : ''}${o.url ? ` url ${o.url}` : ''}`);
   }
   await call(d.client, 'PUT', '/nimbus/v1/routes', { Stack: plan.stack, Routes: plan.routes });
+  for (const sch of plan.schedules) {
+    const { Name, ...body } = sch;
+    await call(d.client, 'PUT', `/nimbus/v1/schedules/${encodeURIComponent(Name)}`, body);
+    d.out(`  schedule ${Name}: ${sch.ScheduleExpression} -> ${sch.FunctionName}${sch.Qualifier ? `:${sch.Qualifier}` : ''}${sch.State === 'DISABLED' ? ' (disabled)' : ''}`);
+  }
   for (const r of plan.routes) {
     const path = r.Path === '$default' ? '/*' : r.Path;
     d.out(`  ${r.Method.padEnd(6)} ${endpoint.replace(/\/$/, '')}${path} -> ${r.FunctionName}${r.Qualifier ? `:${r.Qualifier}` : ''} (payload ${r.PayloadFormatVersion})`);

@@ -31,10 +31,21 @@ export interface RoutePlan {
   PayloadFormatVersion: '1.0' | '2.0';
 }
 
+/** A SAM `Schedule` event, as a Nimbus schedule (PUT /nimbus/v1/schedules/<Name>). */
+export interface SchedulePlan {
+  Name: string;
+  ScheduleExpression: string;
+  FunctionName: string;
+  Qualifier?: string;
+  Input?: string;
+  State: 'ENABLED' | 'DISABLED';
+}
+
 export interface DeployPlan {
   stack: string;
   functions: FunctionPlan[];
   routes: RoutePlan[];
+  schedules: SchedulePlan[];
   warnings: string[];
 }
 
@@ -117,6 +128,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const globals = isMap(t.globals['Function']) ? t.globals['Function'] : {};
   const functions: FunctionPlan[] = [];
   const routes: RoutePlan[] = [];
+  const schedules: SchedulePlan[] = [];
   const seen = new Set<string>();
   for (const [id, r] of fnIds) {
     if (r.Condition !== undefined) warn(`${id}: Condition ${JSON.stringify(r.Condition)} is not evaluated; the function is deployed`);
@@ -181,14 +193,30 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
         if (seen.has(key)) throw new SamError(`${ew}: route ${key} is already used by another event`);
         seen.add(key);
         routes.push({ ...route, FunctionName: fn.name, ...(fn.autoPublishAlias ? { Qualifier: fn.autoPublishAlias } : {}) });
-      } else if (type === 'Schedule' || type === 'ScheduleV2') {
-        warn(`${ew}: ${type} events are not supported yet (schedules come with Nimbus's async invocation queue); skipped`);
+      } else if (type === 'Schedule') {
+        schedules.push(scheduleOf(p, ew, `${o.stack}-${id}-${eventId}`, fn));
       } else {
         warn(`${ew}: event type ${type} is not supported by Nimbus; skipped`);
       }
     }
   }
-  return { stack: o.stack, functions, routes, warnings };
+  return { stack: o.stack, functions, routes, schedules, warnings };
+}
+
+/** SAM's Schedule event: Schedule (the expression), Input, Enabled/State, Name. */
+function scheduleOf(p: Record<string, unknown>, where: string, defaultName: string, fn: FunctionPlan): SchedulePlan {
+  const expression = requiredString(p['Schedule'], `${where}.Schedule`);
+  const name = typeof p['Name'] === 'string' ? p['Name'] : defaultName;
+  const disabled = p['Enabled'] === false || p['State'] === 'DISABLED';
+  if (p['Input'] !== undefined && typeof p['Input'] !== 'string') throw new SamError(`${where}.Input must be a JSON string`);
+  return {
+    Name: name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64),
+    ScheduleExpression: expression,
+    FunctionName: fn.name,
+    ...(fn.autoPublishAlias ? { Qualifier: fn.autoPublishAlias } : {}),
+    ...(typeof p['Input'] === 'string' ? { Input: p['Input'] } : {}),
+    State: disabled ? 'DISABLED' : 'ENABLED',
+  };
 }
 
 function eventRoute(type: 'HttpApi' | 'Api', p: Record<string, unknown>, where: string): Omit<RoutePlan, 'FunctionName'> {

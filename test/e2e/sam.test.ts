@@ -176,7 +176,9 @@ test('SAM templates with nimbus deploy -t', async (t) => {
     const dir = make({ 'template.yaml': SHOP_TEMPLATE, 'src/items.js': ITEMS_APP });
     const r = await cli(['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'shop']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stderr, /ItemsFunction\.Events\.Nightly: Schedule events are not supported yet/);
+    assert.match(r.stdout, /schedule shop-ItemsFunction-Nightly: rate\(1 day\) -> shop-items:live/);
+    const sch = (await (await fetch(`${nimbus.url}/nimbus/v1/schedules/shop-ItemsFunction-Nightly`)).json()) as Record<string, unknown>;
+    assert.deepEqual([sch['ScheduleExpression'], sch['FunctionName'], sch['Qualifier'], sch['State']], ['rate(1 day)', 'shop-items', 'live', 'ENABLED']);
     assert.match(r.stderr, /ItemsTable: resource type AWS::DynamoDB::Table is not supported by Nimbus; skipped/);
     assert.match(r.stderr, /cannot resolve Ref ItemsTable/);
     assert.match(r.stdout, /version 1 \(alias live\)/);
