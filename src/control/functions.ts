@@ -220,15 +220,19 @@ export class FunctionService {
       if (n > 10000) throw validationError(maxItems, 'maxItems', 'Member must have value less than or equal to 10000');
       limit = Math.min(n, 50);
     }
-    let after: string | undefined;
+    // The marker is opaque to clients: `name` or, when listing every version, `name:version`.
+    let after: { name: string; version: string } | undefined;
     if (marker) {
-      after = Buffer.from(marker, 'base64url').toString('utf8');
-      if (!/^[a-zA-Z0-9-_]{1,64}$/.test(after)) throw invalidParameter('Invalid Marker');
+      const [name, version = '$LATEST'] = Buffer.from(marker, 'base64url').toString('utf8').split(':');
+      if (!name || !/^[a-zA-Z0-9-_]{1,64}$/.test(name) || !/^(\$LATEST|[0-9]+)$/.test(version)) throw invalidParameter('Invalid Marker');
+      after = { name, version };
     }
-    const rows = this.deps.store.listFunctions(scope, after, limit + 1);
+    const all = functionVersion === 'ALL';
+    const rows = all ? this.deps.store.listAllVersions(scope, after, limit + 1) : this.deps.store.listFunctions(scope, after?.name, limit + 1);
     const page = rows.slice(0, limit);
-    const more = rows.length > limit;
-    return { functions: page, nextMarker: more ? Buffer.from(page[page.length - 1]!.name).toString('base64url') : undefined };
+    const last = page[page.length - 1];
+    const next = rows.length > limit && last ? (all ? `${last.name}:${last.version}` : last.name) : undefined;
+    return { functions: page, nextMarker: next === undefined ? undefined : Buffer.from(next).toString('base64url') };
   }
 
   usage(scope: Scope): { functionCount: number; totalCodeSize: number } {

@@ -169,6 +169,11 @@ export class SqliteStore implements Store {
       deleteFn: db.prepare('DELETE FROM functions WHERE account_id = ? AND region = ? AND name = ?'),
       list: db.prepare(`SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND version = '$LATEST' AND name > ?
         ORDER BY name LIMIT ?`),
+      // Every version, $LATEST first then 1, 2, ... (numerically), after a (name, version key) position.
+      listAll: db.prepare(`SELECT *, CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END AS vkey
+        FROM function_versions WHERE account_id = @a AND region = @r
+          AND (name > @name OR (name = @name AND (CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END) > @vkey))
+        ORDER BY name, vkey LIMIT @limit`),
       usage: db.prepare(`SELECT COUNT(DISTINCT name) AS n, COALESCE(SUM(code_size), 0) AS size FROM function_versions
         WHERE account_id = ? AND region = ?`),
       codeInUse: db.prepare('SELECT 1 FROM function_versions WHERE code_sha256 = ? LIMIT 1'),
@@ -222,6 +227,11 @@ export class SqliteStore implements Store {
 
   listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[] {
     return (this.stmts.list.all(scope.accountId, scope.region, afterName ?? '', limit) as VersionRow[]).map(fromRow);
+  }
+
+  listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): FunctionVersion[] {
+    const vkey = after === undefined ? -2 : after.version === '$LATEST' ? -1 : Number(after.version);
+    return (this.stmts.listAll.all({ a: scope.accountId, r: scope.region, name: after?.name ?? '', vkey, limit }) as VersionRow[]).map(fromRow);
   }
 
   usage(scope: Scope): { functionCount: number; totalCodeSize: number } {

@@ -72,6 +72,8 @@ export interface Store {
   deleteFunction(scope: Scope, name: string): string[];
   /** `$LATEST` of functions in name order, after `afterName` (exclusive). */
   listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[];
+  /** Every version of every function (ListFunctions FunctionVersion=ALL), after a position. */
+  listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): FunctionVersion[];
   /** Function count and total code size in the scope. */
   usage(scope: Scope): { functionCount: number; totalCodeSize: number };
   /** Whether any version anywhere still uses this code. */

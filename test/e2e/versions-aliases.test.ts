@@ -17,6 +17,8 @@ import {
   UpdateAliasCommand,
   UpdateFunctionCodeCommand,
   UpdateFunctionConfigurationCommand,
+  ListFunctionsCommand,
+  paginateListFunctions,
 } from '@aws-sdk/client-lambda';
 import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 
@@ -97,6 +99,16 @@ test('versions and aliases with @aws-sdk/client-lambda', async (t) => {
     }
     assert.equal(pages, 2);
     assert.deepEqual(seen, ['$LATEST', '1', '2', '3']);
+  });
+
+  await t.test('ListFunctions with FunctionVersion=ALL lists every version, across pages', async () => {
+    const listed: string[] = [];
+    for await (const page of paginateListFunctions({ client: lambda, pageSize: 2 }, { FunctionVersion: 'ALL' })) {
+      listed.push(...(page.Functions ?? []).map((f) => f.FunctionArn!));
+    }
+    assert.deepEqual(listed, [`${arn}:$LATEST`, `${arn}:1`, `${arn}:2`, `${arn}:3`]);
+    const latestOnly = await lambda.send(new ListFunctionsCommand({}));
+    assert.deepEqual(latestOnly.Functions?.map((f) => f.FunctionArn), [arn]);
   });
 
   await t.test('aliases: create, get, list, update, errors', async () => {
