@@ -58,9 +58,11 @@ describe('namespace sandbox limits', { skip: isolationSkip() }, () => {
   });
 
   it('kills a sandbox that fills /tmp past its memory (tmpfs is charged to the memory cgroup)', async () => {
-    const hog = factory.create(spec(code, { memoryMb: 128, functionName: 'tmp-hog' }));
+    // 512 MB gets 0.29 vCPU: filling memory under cgroup reclaim is CPU-heavy, and at 128 MB's
+    // 0.07 vCPU a loaded CI machine may not reach the OOM kill before the deadline.
+    const hog = factory.create(spec(code, { memoryMb: 512, ephemeralStorageMb: 2048, functionName: 'tmp-hog' }));
     await hog.start(10_000);
-    const r = await invoke(hog, { op: 'sh', cmd: 'head -c 300000000 /dev/zero > /tmp/fill; echo done' });
+    const r = await invoke(hog, { op: 'sh', cmd: 'head -c 900000000 /dev/zero > /tmp/fill; echo done' }, 90_000);
     // Either the writer or the runtime is OOM-killed; the sandbox dies with it.
     const killed = r.result.kind === 'exit' && r.result.reason === 'signal: killed';
     const writerKilled = r.result.kind === 'response' && !r.result.payload.toString().includes('done');
