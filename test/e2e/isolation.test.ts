@@ -65,3 +65,26 @@ test('functions are isolated from the host and from Nimbus', async (t) => {
   assert.match(o.gateway, /^\d+\.\d+\.\d+\.\d+ /, 'egress has a route out');
   assert.doesNotMatch(o.gateway, /reached$/, "egress never reaches Nimbus's own port on the host");
 });
+
+test('warm reuse stays within one function version (row 29)', async (t) => {
+  const nimbus = await startTestNimbus(t);
+  const probe = `const fs = require('fs'); let calls = 0;
+exports.handler = async (e) => {
+  calls++;
+  const seen = fs.existsSync('/tmp/m') ? fs.readFileSync('/tmp/m', 'utf8') : null;
+  fs.writeFileSync('/tmp/m', e.tag);
+  return { seen, calls };
+};`;
+  const create = async (name: string, publish: boolean) =>
+    nimbus.lambda.send(
+      new CreateFunctionCommand({ FunctionName: name, Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, Publish: publish, Code: { ZipFile: await makeZip({ 'index.js': probe }) } }),
+    );
+  const call = async (name: string, tag: string) =>
+    payloadJson((await nimbus.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ tag })) }))).Payload) as { seen: string | null; calls: number };
+  await create('a', true);
+  await create('b', false);
+  assert.deepEqual(await call('a:1', 'a1'), { seen: null, calls: 1 });
+  assert.deepEqual(await call('a:1', 'a1-again'), { seen: 'a1', calls: 2 }, 'warm reuse keeps /tmp and globals for A v1');
+  assert.deepEqual(await call('a', 'latest'), { seen: null, calls: 1 }, "$LATEST never sees version 1's sandbox");
+  assert.deepEqual(await call('b', 'b'), { seen: null, calls: 1 }, "B never sees A's sandbox");
+});
