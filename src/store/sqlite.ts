@@ -98,6 +98,14 @@ function fromLogRow(r: LogRow): StoredLogEntry {
   };
 }
 
+const VERSION_CACHE_LIMIT = 10_000;
+
+/** Freezes a record and its nested objects, so a cached one cannot be changed by a caller. */
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
 function toRow(v: FunctionVersion): VersionRow {
   const { accountId, region, name, version, environment, codeSha256, codeSize, lastModified, revisionId, ...config } = v;
   return {
@@ -199,30 +207,54 @@ export class SqliteStore implements Store {
     };
   }
 
+  /**
+   * Function versions by (account, region, name, version). Every Invoke resolves one, so reads are
+   * served from memory; any write to the function tables clears it (writes are rare, and all of
+   * them go through this class). Cached records are frozen: callers copy, never mutate.
+   */
+  private readonly versionCache = new Map<string, FunctionVersion | null>();
+
+  /** Runs a write to the function tables, then drops every cached version. */
+  private write<T>(f: () => T): T {
+    try {
+      return f();
+    } finally {
+      this.versionCache.clear();
+    }
+  }
+
   insertFunction(v: FunctionVersion): boolean {
-    return this.db.transaction(() => {
+    return this.write(this.db.transaction(() => {
       const r = this.stmts.insertFn.run(v.accountId, v.region, v.name, v.lastModified);
       if (r.changes === 0) return false;
       this.stmts.putVersion.run(toRow(v));
       return true;
-    })();
+    }));
   }
 
   getVersion(scope: Scope, name: string, version: string): FunctionVersion | undefined {
+    const key = `${scope.accountId}\0${scope.region}\0${name}\0${version}`;
+    const hit = this.versionCache.get(key);
+    if (hit !== undefined) return hit ?? undefined;
     const r = this.stmts.getVersion.get(scope.accountId, scope.region, name, version) as VersionRow | undefined;
-    return r && fromRow(r);
+    const v = r ? deepFreeze(fromRow(r)) : undefined;
+    // Misses are cached too (invokes of a missing name are 404s); the bound keeps a flood of
+    // made-up names from growing the map without limit.
+    if (this.versionCache.size >= VERSION_CACHE_LIMIT) this.versionCache.clear();
+    this.versionCache.set(key, v ?? null);
+    return v;
   }
 
   putVersion(v: FunctionVersion): void {
-    this.stmts.putVersion.run(toRow(v));
+    this.write(() => this.stmts.putVersion.run(toRow(v)));
   }
 
   deleteFunction(scope: Scope, name: string): string[] {
-    return this.db.transaction(() => {
+    return this.write(this.db.transaction(() => {
       const codes = (this.stmts.codesOf.all(scope.accountId, scope.region, name) as { code_sha256: string }[]).map((r) => r.code_sha256);
       this.stmts.deleteFn.run(scope.accountId, scope.region, name);
       return codes.filter((c) => !this.codeInUse(c));
-    })();
+    }));
   }
 
   listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[] {
@@ -244,7 +276,7 @@ export class SqliteStore implements Store {
   }
 
   publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
-    return this.db.transaction(() => {
+    return this.write(this.db.transaction(() => {
       const counter = this.stmts.nextVersion.get(scope.accountId, scope.region, name) as { n: number } | undefined;
       // Data dirs from before versions existed have no counter row; rows are the fallback.
       const n = counter?.n ?? (this.stmts.maxVersion.get(scope.accountId, scope.region, name) as { n: number }).n + 1;
@@ -252,7 +284,7 @@ export class SqliteStore implements Store {
       this.stmts.putVersion.run(toRow(v));
       this.stmts.setNextVersion.run(scope.accountId, scope.region, name, n + 1);
       return v;
-    })();
+    }));
   }
 
   listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): FunctionVersion[] {
@@ -266,12 +298,12 @@ export class SqliteStore implements Store {
   }
 
   deleteVersion(scope: Scope, name: string, version: string): string[] {
-    return this.db.transaction(() => {
+    return this.write(this.db.transaction(() => {
       const v = this.getVersion(scope, name, version);
       if (!v) return [];
       this.stmts.deleteVersion.run(scope.accountId, scope.region, name, version);
       return this.codeInUse(v.codeSha256) ? [] : [v.codeSha256];
-    })();
+    }));
   }
 
   appendLogs(entries: readonly LogEntry[]): void {
