@@ -8,7 +8,7 @@ import { totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAsync } from './app-async.js';
 import { systemClock, type Clock } from './clock.js';
-import { ConcurrencyService, concurrencyKey } from './control/concurrency.js';
+import { ConcurrencyService } from './control/concurrency.js';
 import { FunctionService } from './control/functions.js';
 import { DEFAULT_ACCOUNT } from './gateway/auth.js';
 import { concurrencyRoutes } from './gateway/routes/concurrency.js';
@@ -30,6 +30,7 @@ import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice }
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
+import { functionKey } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */
@@ -90,7 +91,12 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   // What the policy learned survives restarts: restored now, saved every minute and at shutdown.
   const saved = store.policyState.get(policy.name);
-  if (saved !== undefined) policy.restore(saved);
+  try {
+    if (saved !== undefined) policy.restore(saved);
+  } catch (e) {
+    // A snapshot from another build of the policy must not keep Nimbus from starting.
+    log(`keep-alive policy ${policy.name}: stored state not restored (${e instanceof Error ? e.message : String(e)}); starting fresh`);
+  }
   const savePolicy = (): void => store.policyState.put(policy.name, policy.snapshot(), clock.now());
   let cancelSave = (): void => undefined;
   const scheduleSave = (): void => {
@@ -115,7 +121,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     clock,
     ...(opts.random ? { random: opts.random } : {}),
     onChange: (scope, name) => {
-      const prefix = `${scope.accountId}/${scope.region}/${name}/`;
+      const prefix = `${functionKey(scope, name)}/`;
       invoker.forget(prefix);
       pool.retire(prefix);
       asyncParts.functionChanged(scope, name);
@@ -134,7 +140,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     invoker,
     logs,
     route: gateway.route,
-    reservedConcurrency: (scope, name) => limiter.getReserved(concurrencyKey(scope, name)),
+    reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
     payloadLimit: opts.asyncPayloadLimit,
   });
   invokeRoutes(gateway.route, functions, invoker, asyncParts.events);

@@ -3,14 +3,13 @@
  * stored, and handed to whoever enforces it (the invoke path's limiter) through `onChange`.
  */
 import { invalidParameter, notFound, validationError } from '../errors.js';
-import type { Scope, Store } from '../store/types.js';
+import { functionKey, type Scope, type Store } from '../store/types.js';
 import { functionArn, parseFunctionName } from './names.js';
 import { isObject } from './validate.js';
 
 /** AWS keeps at least this much of the account's concurrency unreserved. */
 export const MIN_UNRESERVED = 100;
 
-export const concurrencyKey = (scope: Scope, name: string): string => `${scope.accountId}/${scope.region}/${name}`;
 
 export class ConcurrencyService {
   constructor(
@@ -23,7 +22,7 @@ export class ConcurrencyService {
 
   /** Loads every stored reservation into the enforcer (at start-up). */
   loadAll(accountId: string): void {
-    for (const r of this.deps.store.concurrency.all(accountId)) this.deps.onChange(concurrencyKey(r, r.name), r.reserved);
+    for (const r of this.deps.store.concurrency.all(accountId)) this.deps.onChange(functionKey(r, r.name), r.reserved);
   }
 
   put(scope: Scope, rawName: string, body: unknown): number {
@@ -42,7 +41,7 @@ export class ConcurrencyService {
       );
     }
     this.deps.store.concurrency.set(scope, name, v);
-    this.deps.onChange(concurrencyKey(scope, name), v);
+    this.deps.onChange(functionKey(scope, name), v);
     return v;
   }
 
@@ -53,7 +52,7 @@ export class ConcurrencyService {
   delete(scope: Scope, rawName: string): void {
     const name = this.unqualified(scope, rawName);
     this.deps.store.concurrency.set(scope, name, undefined);
-    this.deps.onChange(concurrencyKey(scope, name), undefined);
+    this.deps.onChange(functionKey(scope, name), undefined);
   }
 
   get accountLimit(): number {

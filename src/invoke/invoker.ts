@@ -15,7 +15,7 @@ import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { InvocationResult } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { Metrics } from '../metrics/metrics.js';
-import type { FunctionVersion } from '../store/types.js';
+import { functionKey, versionKey, type FunctionVersion } from '../store/types.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
 
 /** A function opts in to outbound network with this environment variable set to `egress`. */
@@ -70,7 +70,7 @@ export class Invoker {
     const invokedFunctionArn = functionArn(fn, fn.name, req.qualifier);
     let release: () => void = () => undefined;
     try {
-      if (this.deps.limiter) release = this.deps.limiter.acquire(`${fn.accountId}/${fn.region}/${fn.name}`);
+      if (this.deps.limiter) release = this.deps.limiter.acquire(functionKey(fn, fn.name));
     } catch (e) {
       this.deps.metrics?.throttle(fn.region, fn.name, fn.version);
       throw e;
@@ -137,7 +137,7 @@ export class Invoker {
 
   /** The pool target of a function version, rebuilt only when its revision changes. */
   private target(fn: FunctionVersion): PoolTarget {
-    const app = `${fn.accountId}/${fn.region}/${fn.name}/${fn.version}`;
+    const app = versionKey(fn);
     const cached = this.targets.get(app);
     if (cached && cached.revisionId === fn.revisionId) return cached.target;
     const descriptor = this.deps.runtimes.get(fn.runtime);

@@ -10,15 +10,23 @@ import { ChildSandbox } from './child-sandbox.js';
 import type { Sandbox, SandboxFactory, SandboxSpec } from './types.js';
 
 export class ProcessSandbox extends ChildSandbox {
+  /** This sandbox's scratch directory (its /tmp lives inside); removed on release. */
+  protected readonly scratchDir: string;
   private readonly tmpDir: string;
 
   constructor(spec: SandboxSpec, scratchRoot: string) {
     super(spec);
-    this.tmpDir = join(scratchRoot, spec.id, 'tmp');
+    this.scratchDir = join(scratchRoot, spec.id);
+    this.tmpDir = join(this.scratchDir, 'tmp');
   }
 
-  protected apiTarget(): { port: number } {
+  protected apiTarget(): { port: number } | { path: string } {
     return { port: 0 };
+  }
+
+  /** How the runtime finds its Runtime API: `host:port` in AWS_LAMBDA_RUNTIME_API. */
+  protected runtimeApiEnv(apiAddress: string): Record<string, string> {
+    return { AWS_LAMBDA_RUNTIME_API: apiAddress };
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {
@@ -29,7 +37,7 @@ export class ProcessSandbox extends ChildSandbox {
     const env: Record<string, string> = {
       ...this.spec.env,
       ...descriptor.env(paths),
-      AWS_LAMBDA_RUNTIME_API: apiAddress,
+      ...this.runtimeApiEnv(apiAddress),
       LAMBDA_TASK_ROOT: paths.taskRoot,
       LAMBDA_RUNTIME_DIR: paths.runtimeDir,
       TMPDIR: this.tmpDir,
@@ -71,7 +79,7 @@ export class ProcessSandbox extends ChildSandbox {
   }
 
   protected async release(): Promise<void> {
-    rmSync(join(this.tmpDir, '..'), { recursive: true, force: true });
+    rmSync(this.scratchDir, { recursive: true, force: true });
   }
 }
 

@@ -11,6 +11,13 @@ import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
 import type { ConcurrencyStore } from './sqlite-concurrency.js';
 import type { PolicyStateStore } from './sqlite-policy.js';
 
+/**
+ * A function's key across modules (concurrency limits, the pool, metrics):
+ * `account/region/name`; a version's key appends `/version`.
+ */
+export const functionKey = (scope: Scope, name: string): string => `${scope.accountId}/${scope.region}/${name}`;
+export const versionKey = (v: Scope & { name: string; version: string }): string => `${functionKey(v, v.name)}/${v.version}`;
+
 export interface Scope {
   accountId: string;
   region: string;

@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
-import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { startNimbus } from '../../src/app.js';
 import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
-import { makeZip, ROLE, sdkClient } from '../helpers/nimbus.js';
+import { deployNode, sdkClient } from '../helpers/nimbus.js';
 import { NIMBUS_BIN, serve } from '../helpers/serve.js';
 
 /** A small seeded generator, so a failing run can be replayed from the seed in its message. */
@@ -28,17 +28,7 @@ function rng(seed: number): () => number {
 async function createLedgerFunction(url: string, name: string, ledger: string, code = LEDGER_HANDLER): Promise<void> {
   const lambda = sdkClient(url);
   try {
-    await lambda.send(
-      new CreateFunctionCommand({
-        FunctionName: name,
-        Runtime: 'nodejs20.x',
-        Handler: 'index.handler',
-        Role: ROLE,
-        Timeout: 60,
-        Code: { ZipFile: await makeZip({ 'index.js': code }) },
-        Environment: { Variables: { LEDGER: ledger } },
-      }),
-    );
+    await deployNode(lambda, name, { 'index.js': code }, { Timeout: 60, Environment: { Variables: { LEDGER: ledger } } });
   } finally {
     lambda.destroy();
   }

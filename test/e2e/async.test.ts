@@ -25,25 +25,15 @@ import {
 } from '@aws-sdk/client-lambda';
 import { ManualClock } from '../../src/clock.js';
 import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
-import { makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
+import { deployNode, makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 import { nimbusCli } from '../helpers/serve.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 /** The ledger functions write to a host file, which only process isolation lets them do. */
 const PROCESS = { isolation: 'process' as const };
 
-async function deploy(lambda: LambdaClient, name: string, ledger: string): Promise<void> {
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: ROLE,
-      Code: { ZipFile: await makeZip({ 'index.js': LEDGER_HANDLER }) },
-      Environment: { Variables: { LEDGER: ledger } },
-    }),
-  );
-}
+const deploy = (lambda: LambdaClient, name: string, ledger: string): Promise<void> =>
+  deployNode(lambda, name, { 'index.js': LEDGER_HANDLER }, { Environment: { Variables: { LEDGER: ledger } } });
 
 const event = (lambda: LambdaClient, name: string, payload: unknown) =>
   lambda.send(new InvokeCommand({ FunctionName: name, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(payload)) }));

@@ -1,21 +1,10 @@
 /** Invoke and the Node.js runtime end to end, through the AWS SDK. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { CreateFunctionCommand, InvokeCommand, UpdateFunctionCodeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
+import { InvokeCommand, UpdateFunctionCodeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { deployNode, makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 
-async function deploy(lambda: LambdaClient, name: string, files: Parameters<typeof makeZip>[0], extra: Record<string, unknown> = {}) {
-  await lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: name,
-      Runtime: 'nodejs20.x',
-      Handler: 'index.handler',
-      Role: ROLE,
-      Code: { ZipFile: await makeZip(files) },
-      ...extra,
-    }),
-  );
-}
+const deploy = deployNode;
 
 const invoke = (lambda: LambdaClient, name: string, payload?: unknown, extra: Record<string, unknown> = {}) =>
   lambda.send(

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { LambdaClient } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
 import { startNimbus, type Nimbus, type NimbusOptions } from '../../src/app.js';
 
@@ -56,6 +56,25 @@ export function makeZip(files: Record<string, string | Buffer | { content: strin
 }
 
 export const ROLE = 'arn:aws:iam::000000000000:role/lambda-role';
+
+/** Creates a Node.js function (`index.handler`) from `files`; `extra` adds or overrides members. */
+export async function deployNode(
+  lambda: LambdaClient,
+  name: string,
+  files: Parameters<typeof makeZip>[0],
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  await lambda.send(
+    new CreateFunctionCommand({
+      FunctionName: name,
+      Runtime: 'nodejs20.x',
+      Handler: 'index.handler',
+      Role: ROLE,
+      Code: { ZipFile: await makeZip(files) },
+      ...extra,
+    }),
+  );
+}
 
 /** Decodes an SDK Invoke payload as JSON. */
 export function payloadJson(p: Uint8Array | undefined): unknown {

@@ -11,7 +11,7 @@ const SYNC_PAYLOAD_LIMIT = 6_291_456;
 const MAX_CLIENT_CONTEXT = 3583;
 const EMPTY_EVENT = Buffer.from('{}');
 
-export function invokeRoutes(route: AddRoute, functions: FunctionService, invoker: Invoker, events?: AsyncInvoker): void {
+export function invokeRoutes(route: AddRoute, functions: FunctionService, invoker: Invoker, events: AsyncInvoker): void {
   route('POST', '/2015-03-31/functions/:FunctionName/invocations', async (ctx) => {
     const h = ctx.req.headers;
     const type = (h['x-amz-invocation-type'] as string | undefined) ?? 'RequestResponse';
@@ -26,20 +26,10 @@ export function invokeRoutes(route: AddRoute, functions: FunctionService, invoke
       weighted: true,
     });
     const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeFunction');
-    if (type === 'Event') events?.checkSize(payload.length);
-    if (payload.length > 0) {
-      try {
-        JSON.parse(payload.toString('utf8'));
-      } catch (e) {
-        throw new NimbusError(
-          'ERR_INVALID_REQUEST_CONTENT',
-          `Could not parse request body into json: Could not parse payload into json: ${(e as Error).message}`,
-        );
-      }
-    }
+    if (type === 'Event') events.checkSize(payload.length);
+    checkJson(payload);
     if (type === 'DryRun') return { status: 204 };
     if (type === 'Event') {
-      if (!events) throw new NimbusError('ERR_INVALID_PARAMETER', 'This Nimbus runs without its async queue; use RequestResponse.');
       // Resolves only once the event is committed to disk: the 202 is a durability promise.
       const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT });
       return { status: 202, headers: { 'x-amzn-RequestId': requestId } };
@@ -66,19 +56,25 @@ export function invokeRoutes(route: AddRoute, functions: FunctionService, invoke
   // The deprecated InvokeAsync: the same durable Event path, answering 202 {"Status":202}.
   route('POST', '/2014-11-13/functions/:FunctionName/invoke-async', async (ctx) => {
     const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', undefined);
-    if (!events) throw new NimbusError('ERR_INVALID_PARAMETER', 'This Nimbus runs without its async queue; use RequestResponse.');
     const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeAsync');
     events.checkSize(payload.length);
-    if (payload.length > 0) {
-      try {
-        JSON.parse(payload.toString('utf8'));
-      } catch (e) {
-        throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', `Could not parse request body into json: ${(e as Error).message}`);
-      }
-    }
+    checkJson(payload);
     const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT });
     return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: { Status: 202 } };
   });
+}
+
+/** An Invoke payload must be JSON (an empty one stands for `{}`). */
+function checkJson(payload: Buffer): void {
+  if (payload.length === 0) return;
+  try {
+    JSON.parse(payload.toString('utf8'));
+  } catch (e) {
+    throw new NimbusError(
+      'ERR_INVALID_REQUEST_CONTENT',
+      `Could not parse request body into json: Could not parse payload into json: ${(e as Error).message}`,
+    );
+  }
 }
 
 /** The Runtime API passes the client context on as decoded JSON text. */
