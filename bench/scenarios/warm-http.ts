@@ -24,15 +24,17 @@ interface Measured {
 
 async function measure(name: string, url: string, o: WarmHttpOptions): Promise<Measured> {
   const base = { url, method: 'POST' as const, body: '{"n":1}', headers: { 'content-type': 'application/json' } };
-  // Warm-up: start every sandbox the load needs and let the JIT settle.
-  await load({ ...base, connections: o.connections, durationS: Math.max(2, Math.round(o.durationS / 3)) });
+  // Warm-up: start every sandbox the load needs (32 cold starts) and let the JIT settle.
+  await load({ ...base, connections: o.connections, durationS: Math.max(5, Math.round(o.durationS / 2)) });
   const busy = await load({ ...base, connections: o.connections, durationS: o.durationS });
   const idle = await load({ ...base, connections: 1, durationS: Math.max(3, Math.round(o.durationS / 2)) });
   return { name, busy, idle, tool: busy.tool };
 }
 
 async function nimbusUrl(o: WarmHttpOptions): Promise<Measured> {
-  const t = await startNimbus();
+  // The same 512 MB as warm-invoke: at the default 128 MB a sandbox gets 0.07 vCPU, and the
+  // figures would measure CPU-quota waits rather than the HTTP path.
+  const t = await startNimbus({ memoryMb: 512 });
   try {
     const r = await fetch(`${t.url}/2021-10-31/functions/bench/url`, { method: 'POST', body: JSON.stringify({ AuthType: 'NONE' }) });
     if (r.status !== 201) throw new Error(`CreateFunctionUrlConfig failed: ${r.status} ${await r.text()}`);
