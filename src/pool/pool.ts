@@ -9,6 +9,11 @@
  * A cold start that does not fit first evicts idle sandboxes, least recently used first, and
  * only then is refused (429, never a hang).
  *
+ * Provisioned concurrency pins a minimum number of initialized sandboxes for an app (`provision`):
+ * they start at once (counted against the capacity), never expire and are never evicted, take
+ * invocations before on-demand sandboxes do, and are replaced when they die. A pin whose init
+ * fails stops there and reports the failure (AWS: Status FAILED, FUNCTION_ERROR_INIT_FAILURE).
+ *
  * The pool never reads the wall clock for decisions: time and timers come from the injected clock.
  */
 import { randomBytes } from 'node:crypto';
@@ -59,7 +64,30 @@ interface Entry {
   cancelExpiry: (() => void) | null;
   /** Whether its memory is still counted against the capacity. */
   counted: boolean;
+  /** Whether it is one of its app's provisioned sandboxes (no expiry, no eviction). */
+  pinned: boolean;
 }
+
+/** Provisioned concurrency of one app: how many initialized sandboxes it should keep. */
+interface Pin {
+  target: PoolTarget;
+  count: number;
+  /** Pinned sandboxes in their init phase. */
+  starting: number;
+  /** Set when a pinned sandbox failed to initialise: the pin stops filling until it is set again. */
+  failure: string | undefined;
+}
+
+/** What a pin holds now, for GetProvisionedConcurrencyConfig. */
+export interface ProvisionedState {
+  /** Initialized pinned sandboxes of the pin's generation, idle or busy. */
+  allocated: number;
+  /** Set when filling stopped because a pinned sandbox failed to initialise. */
+  failure: string | undefined;
+}
+
+/** The status reason AWS reports when a provisioned environment fails its init phase. */
+export const PROVISIONED_INIT_FAILURE = 'FUNCTION_ERROR_INIT_FAILURE';
 
 interface AppState {
   key: string;
@@ -88,6 +116,8 @@ export interface PoolStats {
   starting: number;
   memoryInUseMb: number;
   capacityMb: number;
+  /** Initialized provisioned sandboxes, idle or busy (already counted in `idle` and `busy`). */
+  provisioned: number;
 }
 
 export class Pool {
@@ -96,6 +126,8 @@ export class Pool {
   private memoryInUseMb = 0;
   /** Memory held by idle sandboxes over time per app, in MB-milliseconds: what keep-alive costs. */
   private readonly idleMbMs = new Map<string, number>();
+  private readonly pins = new Map<string, Pin>();
+  private refillQueued = false;
 
   constructor(private readonly deps: PoolDeps) {}
 
@@ -104,7 +136,7 @@ export class Pool {
     const app = this.appState(target);
     app.cancelPrewarm?.();
     app.cancelPrewarm = null;
-    let entry = app.idle.pop();
+    let entry = this.takeIdle(app);
     const coldStart = entry === undefined;
     this.deps.policy.onInvocation(target.app, this.deps.clock.now(), {
       coldStart,
@@ -132,12 +164,20 @@ export class Pool {
     }
   }
 
-  /** Retires every sandbox of apps whose key starts with `prefix` (their function changed). */
+  /**
+   * Retires every sandbox of apps whose key starts with `prefix` (their function changed).
+   * Provisioned sandboxes are spared: pins are on published versions, which never change, and
+   * the control plane removes a pin (`provision(target, 0)`) before its version goes away.
+   */
   retire(prefix: string): void {
     for (const [key, app] of this.apps) {
       if (!key.startsWith(prefix)) continue;
       app.cancelPrewarm?.();
       app.cancelPrewarm = null;
+      if (this.pins.has(key)) {
+        for (const e of app.idle.filter((x) => !x.pinned)) this.expire(app, e);
+        continue;
+      }
       app.generation = `retired-${randomBytes(4).toString('hex')}`;
       for (const e of app.idle.splice(0)) this.drop(e);
       if (app.busy.size === 0 && app.starting === 0) this.apps.delete(key);
@@ -149,12 +189,47 @@ export class Pool {
     let idle = 0;
     let busy = 0;
     let starting = 0;
+    let provisioned = 0;
     for (const a of this.apps.values()) {
       idle += a.idle.length;
       busy += a.busy.size;
       starting += a.starting;
+      if (this.pins.has(a.key)) provisioned += this.pinnedAlive(a);
     }
-    return { apps: this.apps.size, idle, busy, starting, memoryInUseMb: this.memoryInUseMb, capacityMb: this.capacity() };
+    return { apps: this.apps.size, idle, busy, starting, memoryInUseMb: this.memoryInUseMb, capacityMb: this.capacity(), provisioned };
+  }
+
+  /**
+   * Provisioned concurrency: keeps `count` initialized sandboxes of `target.app` from now on
+   * (0 removes the pin). Sandboxes start in the background; `provisioned()` tells how far they
+   * got. A pin set again with a new generation re-creates its sandboxes, and setting a pin
+   * clears an earlier init failure (a fresh attempt, as a new Put does on AWS).
+   */
+  provision(target: PoolTarget, count: number): void {
+    if (this.closed) return;
+    if (count <= 0) {
+      this.unpin(target.app);
+      return;
+    }
+    const pin = this.pins.get(target.app);
+    if (pin) {
+      pin.target = target;
+      pin.count = count;
+      pin.failure = undefined;
+    } else {
+      this.pins.set(target.app, { target, count, starting: 0, failure: undefined });
+    }
+    const app = this.appState(target);
+    this.shed(app, count);
+    this.fill(target.app);
+  }
+
+  /** What the pin of `app` holds now; undefined when the app has no pin. */
+  provisioned(app: string): ProvisionedState | undefined {
+    const pin = this.pins.get(app);
+    if (!pin) return undefined;
+    const a = this.apps.get(app);
+    return { allocated: a ? Math.min(pin.count, this.pinnedAlive(a)) : 0, failure: pin.failure };
   }
 
   /** Idle memory per app so far, in GB-seconds, counting sandboxes idle right now up to `now`. */
@@ -173,6 +248,7 @@ export class Pool {
   async close(): Promise<void> {
     this.closed = true;
     const all: Promise<void>[] = [];
+    this.pins.clear();
     for (const app of this.apps.values()) {
       app.cancelPrewarm?.();
       for (const e of [...app.idle, ...app.busy]) {
@@ -214,6 +290,7 @@ export class Pool {
       let best = Infinity;
       for (const a of this.apps.values()) {
         for (const e of a.idle) {
+          if (e.pinned) continue;
           const r = rank(e);
           if (!victim || r < best || (r === best && e.lastUsed < victim.lastUsed)) [victim, best] = [e, r];
         }
@@ -226,17 +303,31 @@ export class Pool {
     return true;
   }
 
-  private async start(app: AppState, target: PoolTarget): Promise<{ entry: Entry; init: InitReport } | SandboxInitError> {
+  private async start(app: AppState, target: PoolTarget, pinned = false): Promise<{ entry: Entry; init: InitReport } | SandboxInitError> {
     if (!this.makeRoom(target.memoryMb)) {
       throw throttle(
         'ConcurrentInvocationLimitExceeded',
-        `Nimbus has no memory left for another ${target.memoryMb} MB sandbox (${this.memoryInUseMb} of ${this.capacity()} MB in use by busy sandboxes).`,
+        `Nimbus has no memory left for another ${target.memoryMb} MB sandbox (${this.memoryInUseMb} of ${this.capacity()} MB in use by busy or provisioned sandboxes).`,
       );
     }
-    const sandbox = this.deps.factory.create(target.makeSpec(randomBytes(16).toString('hex')));
-    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, parked: false, cancelExpiry: null, counted: true };
+    let spec = target.makeSpec(randomBytes(16).toString('hex'));
+    // Lambda tells the function how its environment was started (AWS_LAMBDA_INITIALIZATION_TYPE).
+    if (pinned) spec = { ...spec, env: { ...spec.env, AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' } };
+    const sandbox = this.deps.factory.create(spec);
+    const entry: Entry = {
+      sandbox,
+      app,
+      generation: target.generation,
+      memoryMb: target.memoryMb,
+      lastUsed: 0,
+      parked: false,
+      cancelExpiry: null,
+      counted: true,
+      pinned,
+    };
     this.memoryInUseMb += entry.memoryMb;
-    // A sandbox may die on its own while idle (a crash, an OOM kill): forget it then.
+    // A sandbox may die on its own while idle (a crash, an OOM kill): forget it then (a
+    // provisioned one is replaced by the refill its returned memory triggers).
     sandbox.onDeath(() => {
       const i = app.idle.indexOf(entry);
       if (i >= 0) app.idle.splice(i, 1);
@@ -264,7 +355,13 @@ export class Pool {
     }
     const now = this.deps.clock.now();
     entry.lastUsed = now;
+    // The policy still hears of every idle period (it learns the app's pattern from them), but
+    // a provisioned sandbox stays whatever it says.
     const d = this.deps.policy.onIdle(app.lastTarget.app, now);
+    if (entry.pinned) {
+      this.park(app, entry, Infinity);
+      return;
+    }
     const prewarm = d.prewarmMs;
     let keepMs = d.keepAliveMs;
     if (prewarm !== undefined && prewarm <= keepMs) keepMs = Math.max(keepMs, prewarm + (d.prewarmKeepAliveMs ?? d.keepAliveMs));
@@ -331,6 +428,91 @@ export class Pool {
     if (!entry.counted) return;
     entry.counted = false;
     this.memoryInUseMb -= entry.memoryMb;
+    // Memory came back, or a sandbox died: a pin that waited for room, or lost a sandbox, refills.
+    if (this.pins.size > 0) this.queueRefill();
+  }
+
+  /** Takes the idle sandbox for an invocation: a provisioned one first, else the most recently used. */
+  private takeIdle(app: AppState): Entry | undefined {
+    if (this.pins.has(app.key)) {
+      for (let i = app.idle.length - 1; i >= 0; i--) {
+        if (app.idle[i]!.pinned) return app.idle.splice(i, 1)[0];
+      }
+    }
+    return app.idle.pop();
+  }
+
+  /** Initialized pinned sandboxes of the app's current generation, idle or busy. */
+  private pinnedAlive(app: AppState): number {
+    let n = 0;
+    for (const e of app.idle) if (e.pinned && e.generation === app.generation) n++;
+    for (const e of app.busy) if (e.pinned && e.generation === app.generation && e.sandbox.state !== 'dead') n++;
+    return n;
+  }
+
+  /** Starts pinned sandboxes until the app's pin is met, as far as memory allows. */
+  private fill(key: string): void {
+    const pin = this.pins.get(key);
+    if (!pin || this.closed || pin.failure !== undefined) return;
+    const app = this.appState(pin.target);
+    const target = pin.target;
+    let deficit = pin.count - this.pinnedAlive(app) - pin.starting;
+    for (; deficit > 0; deficit--) {
+      // A pin takes memory from idle on-demand sandboxes, never from busy or provisioned ones;
+      // when none is left it waits until memory comes back (queueRefill).
+      if (!this.makeRoom(target.memoryMb)) return;
+      pin.starting++;
+      void this.start(app, target, true).then(
+        (r) => {
+          pin.starting--;
+          if (r instanceof SandboxInitError) {
+            if (this.pins.get(key) === pin) pin.failure = PROVISIONED_INIT_FAILURE;
+            return;
+          }
+          const wanted = this.pins.get(key) === pin && !this.closed && r.entry.generation === app.generation && this.apps.get(key) === app;
+          if (!wanted || this.pinnedAlive(app) >= pin.count) return this.drop(r.entry);
+          this.park(app, r.entry, Infinity);
+        },
+        () => {
+          pin.starting--;
+        },
+      );
+    }
+  }
+
+  /** Refills every pin on a later tick (not inside whatever freed the memory or killed a sandbox). */
+  private queueRefill(): void {
+    if (this.refillQueued || this.closed) return;
+    this.refillQueued = true;
+    queueMicrotask(() => {
+      this.refillQueued = false;
+      for (const key of this.pins.keys()) this.fill(key);
+    });
+  }
+
+  /** Removes an app's pin: its idle provisioned sandboxes go, busy ones finish as on-demand ones. */
+  private unpin(key: string): void {
+    if (!this.pins.delete(key)) return;
+    const app = this.apps.get(key);
+    if (!app) return;
+    for (const e of app.busy) e.pinned = false;
+    for (const e of app.idle.filter((x) => x.pinned)) this.expire(app, e);
+  }
+
+  /** Drops idle provisioned sandboxes beyond `count` (a pin was lowered); busy ones are unpinned. */
+  private shed(app: AppState, count: number): void {
+    let excess = this.pinnedAlive(app) - count;
+    for (const e of app.idle.filter((x) => x.pinned)) {
+      if (excess <= 0) return;
+      this.expire(app, e);
+      excess--;
+    }
+    for (const e of app.busy) {
+      if (excess <= 0) return;
+      if (!e.pinned) continue;
+      e.pinned = false;
+      excess--;
+    }
   }
 }
 

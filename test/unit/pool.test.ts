@@ -1,7 +1,7 @@
 /**
  * The pool's decisions with an injected clock and a scripted sandbox (the real sandboxes are
  * exercised end to end elsewhere): scale-up, reuse, keep-alive expiry, pre-warming, retiring
- * old generations, init failures.
+ * old generations, init failures, provisioned concurrency.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -103,7 +103,7 @@ test('sequential invocations reuse one warm sandbox; concurrent ones scale up', 
   open();
   await busy;
   assert.equal(factory.created.length, 2);
-  assert.deepEqual(pool.stats(), { apps: 1, idle: 2, busy: 0, starting: 0, memoryInUseMb: 256, capacityMb: Infinity });
+  assert.deepEqual(pool.stats(), { apps: 1, idle: 2, busy: 0, starting: 0, memoryInUseMb: 256, capacityMb: Infinity, provisioned: 0 });
 });
 
 test('an idle sandbox is reclaimed when the keep-alive runs out, not before', async () => {
@@ -218,4 +218,150 @@ test('idle memory is accounted per app in GB-seconds', async () => {
   clock.advance(60_000);
   // 10 s idle, then 60 s idle until the keep-alive expired: 70 s x 128 MB.
   assert.equal(pool.idleGbSeconds().get('acct/r/fn/$LATEST'), (70 * 128) / 1024);
+});
+
+const V1 = 'acct/r/fn/1';
+
+test('provisioned: a pin starts its sandboxes at once and the first invocation is warm', async () => {
+  const { factory, pool } = setup();
+  pool.provision(target('g1', V1), 3);
+  assert.equal(factory.created.length, 3, 'started right away');
+  assert.deepEqual(pool.provisioned(V1), { allocated: 0, failure: undefined }, 'still initialising');
+  await flush();
+  assert.deepEqual(pool.provisioned(V1), { allocated: 3, failure: undefined });
+  assert.equal(pool.stats().provisioned, 3);
+  assert.equal(pool.stats().memoryInUseMb, 3 * 128);
+  for (const s of factory.created) assert.equal(s.spec.env['AWS_LAMBDA_INITIALIZATION_TYPE'], 'provisioned-concurrency');
+  const first = await pool.invoke(target('g1', V1), event);
+  assert.equal(first.coldStart, false, 'a provisioned sandbox took the call');
+  assert.equal(factory.created.length, 3);
+  assert.equal(pool.provisioned('acct/r/fn/2'), undefined, 'no pin, no state');
+});
+
+test('provisioned: sandboxes outlive the keep-alive and are never evicted under memory pressure', async () => {
+  const { clock, factory, pool } = setup(new FixedKeepAlive(60_000), 384);
+  pool.provision(target('g1', V1), 2);
+  await flush();
+  await pool.invoke(target('g1', V1), event);
+  clock.advance(60 * 60_000);
+  await flush();
+  assert.equal(factory.alive(), 2, 'not expired');
+  // One more 128 MB fits; the next cold start finds only provisioned sandboxes and is refused.
+  await pool.invoke(target('g', 'other'), event);
+  assert.equal(factory.alive(), 3);
+  let open!: () => void;
+  factory.created[2]!.gate = new Promise((r) => (open = r));
+  const busy = pool.invoke(target('g', 'other'), event);
+  await flush();
+  await assert.rejects(pool.invoke(target('g', 'third'), event), { code: 'ERR_TOO_MANY_REQUESTS' });
+  assert.equal(pool.provisioned(V1)?.allocated, 2, 'provisioned sandboxes kept');
+  open();
+  await busy;
+});
+
+test('provisioned: invocations beyond the pin spill over to on-demand sandboxes, which expire as usual', async () => {
+  const { clock, factory, pool } = setup(new FixedKeepAlive(60_000));
+  pool.provision(target('g1', V1), 1);
+  await flush();
+  let open!: () => void;
+  factory.created[0]!.gate = new Promise((r) => (open = r));
+  const busy = pool.invoke(target('g1', V1), event);
+  await flush();
+  const spill = await pool.invoke(target('g1', V1), event);
+  assert.equal(spill.coldStart, true, 'on-demand cold start');
+  assert.equal(factory.created[1]!.spec.env['AWS_LAMBDA_INITIALIZATION_TYPE'], undefined, 'not marked provisioned');
+  open();
+  await busy;
+  const again = await pool.invoke(target('g1', V1), event);
+  assert.equal(again.coldStart, false);
+  assert.equal(JSON.parse(again.report.result.kind === 'response' ? again.report.result.payload.toString() : '""'), factory.created[0]!.id, 'the provisioned sandbox is preferred');
+  clock.advance(60_000);
+  await flush();
+  assert.deepEqual([factory.created[0]!.state, factory.created[1]!.state], ['idle', 'dead']);
+});
+
+test('provisioned: a sandbox that crashes, idle or busy, is replaced', async () => {
+  const { factory, pool } = setup();
+  pool.provision(target('g1', V1), 2);
+  await flush();
+  await factory.created[0]!.dispose();
+  await flush();
+  await flush();
+  assert.equal(factory.created.length, 3, 'a replacement started');
+  assert.equal(pool.provisioned(V1)?.allocated, 2);
+  // Dies in the middle of an invocation (the scripted sandbox reports an exit).
+  const victim = factory.created[1]!;
+  victim.invoke = async () => {
+    await victim.dispose();
+    return { result: { kind: 'exit', reason: 'signal: killed' }, durationMs: 1, logs: '', maxMemoryBytes: 0 };
+  };
+  factory.created[2]!.gate = new Promise(() => undefined);
+  void pool.invoke(target('g1', V1), event);
+  await flush();
+  const o = await pool.invoke(target('g1', V1), event);
+  assert.equal(o.report.result.kind, 'exit');
+  await flush();
+  await flush();
+  assert.equal(factory.created.length, 4, 'replaced again');
+  assert.equal(pool.provisioned(V1)?.allocated, 2);
+});
+
+test('provisioned: lowering or removing a pin releases its idle sandboxes', async () => {
+  const { factory, pool } = setup();
+  pool.provision(target('g1', V1), 3);
+  await flush();
+  pool.provision(target('g1', V1), 1);
+  await flush();
+  assert.equal(factory.alive(), 1);
+  assert.equal(pool.provisioned(V1)?.allocated, 1);
+  pool.provision(target('g1', V1), 0);
+  await flush();
+  assert.equal(factory.alive(), 0);
+  assert.equal(pool.provisioned(V1), undefined);
+  assert.deepEqual([pool.stats().memoryInUseMb, pool.stats().provisioned], [0, 0]);
+});
+
+test('provisioned: retiring a function spares pinned versions; a new generation re-creates them', async () => {
+  const { factory, pool } = setup();
+  pool.provision(target('g1', V1), 1);
+  await flush();
+  await pool.invoke(target('g1', 'acct/r/fn/$LATEST'), event);
+  pool.retire('acct/r/fn/');
+  await flush();
+  assert.equal(factory.created[0]!.state, 'idle', 'the pinned sandbox survives');
+  assert.equal(factory.created[1]!.state, 'dead', 'the on-demand one is retired');
+  pool.provision(target('g2', V1), 1);
+  await flush();
+  assert.equal(factory.created[0]!.state, 'dead');
+  assert.equal(factory.alive(), 1);
+  assert.equal(pool.provisioned(V1)?.allocated, 1);
+});
+
+test('provisioned: an init failure stops the pin with AWS status reason until it is set again', async () => {
+  const { factory, pool } = setup();
+  factory.failInit = true;
+  pool.provision(target('g1', V1), 2);
+  await flush();
+  assert.deepEqual(pool.provisioned(V1), { allocated: 0, failure: 'FUNCTION_ERROR_INIT_FAILURE' });
+  assert.equal(factory.created.length, 2, 'no retry loop');
+  assert.equal(pool.stats().memoryInUseMb, 0);
+  factory.failInit = false;
+  pool.provision(target('g1', V1), 2);
+  await flush();
+  assert.deepEqual(pool.provisioned(V1), { allocated: 2, failure: undefined });
+});
+
+test('provisioned: a pin waits for memory held by busy sandboxes, then fills', async () => {
+  const { factory, pool } = setup(new FixedKeepAlive(0), 128);
+  let open!: () => void;
+  const busy = pool.invoke(target('g', 'other'), event);
+  factory.created[0]!.gate = new Promise((r) => (open = r));
+  await flush();
+  pool.provision(target('g1', V1), 1);
+  assert.equal(factory.created.length, 1, 'no room yet');
+  open();
+  await busy;
+  await flush();
+  await flush();
+  assert.equal(pool.provisioned(V1)?.allocated, 1);
 });
