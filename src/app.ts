@@ -10,9 +10,11 @@ import { startAsync } from './app-async.js';
 import { systemClock, type Clock } from './clock.js';
 import { ConcurrencyService } from './control/concurrency.js';
 import { FunctionService } from './control/functions.js';
+import { ProvisionedService } from './control/provisioned.js';
 import { DEFAULT_ACCOUNT } from './gateway/auth.js';
 import { concurrencyRoutes } from './gateway/routes/concurrency.js';
 import { metricsRoutes } from './gateway/routes/metrics.js';
+import { provisionedRoutes } from './gateway/routes/provisioned.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { Metrics } from './metrics/metrics.js';
 import { functionRoutes } from './gateway/routes/functions.js';
@@ -114,6 +116,14 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   concurrency.loadAll(DEFAULT_ACCOUNT);
   const metrics = new Metrics();
   const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics });
+  const provisioned = new ProvisionedService({
+    store,
+    clock,
+    pool,
+    targetOf: (fn) => invoker.target(fn),
+    unreserved: (accountId) => concurrency.unreserved(accountId),
+    capacityMb,
+  });
   const functions = new FunctionService({
     store,
     code,
@@ -123,6 +133,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     onChange: (scope, name) => {
       const prefix = `${functionKey(scope, name)}/`;
       invoker.forget(prefix);
+      // Before retiring: pins of a deleted version are released first, the others are spared.
+      provisioned.sync(scope, name);
       pool.retire(prefix);
       asyncParts.functionChanged(scope, name);
     },
@@ -131,6 +143,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const gateway = new Gateway(log);
   functionRoutes(gateway.route, functions, concurrency);
   concurrencyRoutes(gateway.route, concurrency);
+  provisionedRoutes(gateway.route, provisioned);
   metricsRoutes(gateway.route, { metrics, pool, limiter });
   const asyncParts = startAsync({
     dataDir,
@@ -144,11 +157,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     payloadLimit: opts.asyncPayloadLimit,
   });
   invokeRoutes(gateway.route, functions, invoker, asyncParts.events);
-  registerHttpFeatures(gateway, { store, clock, functions, invoker, log });
+  registerHttpFeatures(gateway, { store, clock, functions, invoker, log, onAliasChange: (scope, name) => provisioned.sync(scope, name) });
   nimbusRoutes(gateway.route, { functions, logs, code, health: { isolation: factory.isolation, version: NIMBUS_VERSION } });
   const host = opts.host ?? '127.0.0.1';
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
+  // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
+  provisioned.restoreAll(DEFAULT_ACCOUNT);
 
   let closing: Promise<void> | null = null;
   return {

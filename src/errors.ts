@@ -5,6 +5,7 @@
  */
 export type ErrorCode =
   | 'ERR_NOT_FOUND'
+  | 'ERR_PROVISIONED_CONFIG_NOT_FOUND'
   | 'ERR_CONFLICT'
   | 'ERR_INVALID_PARAMETER'
   | 'ERR_VALIDATION'

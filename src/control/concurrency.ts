@@ -31,10 +31,17 @@ export class ConcurrencyService {
     if (v === undefined || v === null) throw validationError(null, 'reservedConcurrentExecutions', 'Member must not be null');
     if (typeof v !== 'number' || !Number.isInteger(v)) throw validationError(v, 'reservedConcurrentExecutions', 'Member must be an integer');
     if (v < 0) throw validationError(v, 'reservedConcurrentExecutions', 'Member must have value greater than or equal to 0');
-    const others = this.deps.store.concurrency
-      .all(scope.accountId)
-      .filter((r) => !(r.region === scope.region && r.name === name))
-      .reduce((sum, r) => sum + r.reserved, 0);
+    const provisioned = this.deps.store.provisioned.list(scope, name).reduce((s, c) => s + c.requested, 0);
+    if (v < provisioned) {
+      // AWS's message, its odd spacing included.
+      throw invalidParameter(` ReservedConcurrentExecutions  ${v} should not be lower than function's total provisioned concurrency [${provisioned}].`);
+    }
+    const self = functionKey(scope, name);
+    const others =
+      this.deps.store.concurrency
+        .all(scope.accountId)
+        .filter((r) => !(r.region === scope.region && r.name === name))
+        .reduce((sum, r) => sum + r.reserved, 0) + this.unreservedProvisioned(scope.accountId, self);
     if (this.deps.accountLimit - others - v < MIN_UNRESERVED) {
       throw invalidParameter(
         `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED}].`,
@@ -59,9 +66,23 @@ export class ConcurrencyService {
     return this.deps.accountLimit;
   }
 
-  /** The account's unreserved concurrency (limit minus every reservation). */
+  /**
+   * The account's unreserved concurrency: the limit minus every reservation and the provisioned
+   * concurrency of functions without one (AWS takes that out of the unreserved pool too).
+   */
   unreserved(accountId: string): number {
-    return this.deps.accountLimit - this.deps.store.concurrency.all(accountId).reduce((s, r) => s + r.reserved, 0);
+    return this.deps.accountLimit - this.deps.store.concurrency.all(accountId).reduce((s, r) => s + r.reserved, 0) - this.unreservedProvisioned(accountId);
+  }
+
+  /** Provisioned concurrency of functions without a reservation, but for function `except`. */
+  private unreservedProvisioned(accountId: string, except?: string): number {
+    const reserved = new Set(this.deps.store.concurrency.all(accountId).map((r) => functionKey(r, r.name)));
+    let sum = 0;
+    for (const c of this.deps.store.provisioned.all(accountId)) {
+      const key = functionKey(c, c.functionName);
+      if (key !== except && !reserved.has(key)) sum += c.requested;
+    }
+    return sum;
   }
 
   private unqualified(scope: Scope, rawName: string): string {

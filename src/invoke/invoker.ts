@@ -135,8 +135,8 @@ export class Invoker {
     };
   }
 
-  /** The pool target of a function version, rebuilt only when its revision changes. */
-  private target(fn: FunctionVersion): PoolTarget {
+  /** The pool target of a function version, rebuilt only when its revision changes (also for provisioned pins). */
+  target(fn: FunctionVersion): PoolTarget {
     const app = versionKey(fn);
     const cached = this.targets.get(app);
     if (cached && cached.revisionId === fn.revisionId) return cached.target;

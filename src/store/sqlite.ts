@@ -7,6 +7,7 @@ import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
 import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore, type ConcurrencyStore } from './sqlite-concurrency.js';
 import { POLICY_SCHEMA, SqlitePolicyStateStore, type PolicyStateStore } from './sqlite-policy.js';
+import { PROVISIONED_SCHEMA, SqliteProvisionedStore, type ProvisionedStore } from './sqlite-provisioned.js';
 import { ROUTES_SCHEMA, SqliteRouteStore } from './sqlite-routes.js';
 import { SqliteUrlConfigStore, URLS_SCHEMA } from './sqlite-urls.js';
 import type { FunctionVersion, LogEntry, Scope, Store, StoredLogEntry } from './types.js';
@@ -146,6 +147,7 @@ export class SqliteStore implements Store {
   readonly routes: RouteStore;
   readonly concurrency: ConcurrencyStore;
   readonly policyState: PolicyStateStore;
+  readonly provisioned: ProvisionedStore;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -154,7 +156,7 @@ export class SqliteStore implements Store {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     // Every table is created IF NOT EXISTS, so opening an older data dir adds what it lacks.
-    this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA);
+    this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA);
     const db = this.db;
     // Logs are observability, not acknowledged state: their own connection skips the per-commit
     // fsync (synchronous=NORMAL in WAL mode is still crash-safe, it may only lose the last commits).
@@ -167,6 +169,7 @@ export class SqliteStore implements Store {
     this.routes = new SqliteRouteStore(db);
     this.concurrency = new SqliteConcurrencyStore(db);
     this.policyState = new SqlitePolicyStateStore(db);
+    this.provisioned = new SqliteProvisionedStore(db);
     this.stmts = {
       insertFn: db.prepare('INSERT OR IGNORE INTO functions (account_id, region, name, created_at) VALUES (?, ?, ?, ?)'),
       putVersion: db.prepare(`INSERT OR REPLACE INTO function_versions

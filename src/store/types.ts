@@ -10,6 +10,7 @@
 import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
 import type { ConcurrencyStore } from './sqlite-concurrency.js';
 import type { PolicyStateStore } from './sqlite-policy.js';
+import type { ProvisionedStore } from './sqlite-provisioned.js';
 
 /**
  * A function's key across modules (concurrency limits, the pool, metrics):
@@ -105,6 +106,8 @@ export interface Store {
   readonly concurrency: ConcurrencyStore;
   /** What the keep-alive policy has learned, to survive restarts. */
   readonly policyState: PolicyStateStore;
+  /** Provisioned concurrency configs per function version or alias. */
+  readonly provisioned: ProvisionedStore;
 
   appendLogs(entries: readonly LogEntry[]): void;
   /** Log entries of a function with id > afterId, oldest first. */

@@ -10,7 +10,7 @@ import { RouteService } from '../../control/routes.js';
 import { UrlConfigService } from '../../control/url-configs.js';
 import { VersionService } from '../../control/versions.js';
 import type { Invoker } from '../../invoke/invoker.js';
-import type { Store } from '../../store/types.js';
+import type { Scope, Store } from '../../store/types.js';
 import { apiRouteRoutes } from '../routes/api-routes.js';
 import { functionUrlRoutes } from '../routes/function-urls.js';
 import { responseStreamingRoutes } from '../routes/response-streaming.js';
@@ -25,11 +25,13 @@ export interface HttpFeatureDeps {
   functions: FunctionService;
   invoker: Invoker;
   log: (line: string) => void;
+  /** Called after an alias was moved or deleted (provisioned concurrency follows its alias). */
+  onAliasChange?: (scope: Scope, functionName: string) => void;
 }
 
 export function registerHttpFeatures(gateway: Gateway, deps: HttpFeatureDeps): void {
-  const { store, clock, functions, invoker, log } = deps;
-  versionRoutes(gateway.route, new VersionService({ store, clock }), new AliasService({ store }));
+  const { store, clock, functions, invoker, log, onAliasChange } = deps;
+  versionRoutes(gateway.route, new VersionService({ store, clock }), new AliasService({ store, ...(onAliasChange ? { onChange: onAliasChange } : {}) }));
   functionUrlRoutes(gateway.route, new UrlConfigService({ store, clock }));
   responseStreamingRoutes(gateway.route, functions);
   const routes = new RouteService(store);

@@ -12,6 +12,7 @@ export function metricsRoutes(route: AddRoute, deps: { metrics: Metrics; pool: P
       { name: 'nimbus_sandboxes_idle', help: 'Warm sandboxes waiting for an invocation.', value: p.idle },
       { name: 'nimbus_sandboxes_busy', help: 'Sandboxes running an invocation.', value: p.busy },
       { name: 'nimbus_sandboxes_starting', help: 'Sandboxes in their init phase.', value: p.starting },
+      { name: 'nimbus_sandboxes_provisioned', help: 'Initialized provisioned-concurrency sandboxes, idle or busy.', value: p.provisioned },
       { name: 'nimbus_memory_in_use_mb', help: 'MemorySize of live sandboxes, summed.', value: p.memoryInUseMb },
       { name: 'nimbus_memory_capacity_mb', help: 'Memory available to sandboxes.', value: p.capacityMb },
       { name: 'nimbus_concurrent_executions', help: 'Invocations running now.', value: deps.limiter.runningCount() },

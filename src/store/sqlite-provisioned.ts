@@ -1,0 +1,95 @@
+/**
+ * Provisioned concurrency configs in SQLite: one row per (function, qualifier), where the
+ * qualifier is a published version or an alias. Removed with the function (foreign key); the
+ * control plane removes those of a deleted version or alias.
+ */
+import type Database from 'better-sqlite3';
+import type { Scope } from './types.js';
+
+export const PROVISIONED_SCHEMA = `
+CREATE TABLE IF NOT EXISTS provisioned_concurrency (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  requested INTEGER NOT NULL,
+  last_modified INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, function_name, qualifier),
+  FOREIGN KEY (account_id, region, function_name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
+);
+`;
+
+/** A PutProvisionedConcurrencyConfig as stored. */
+export interface ProvisionedConfig extends Scope {
+  functionName: string;
+  /** A published version (`1`, `2`, ...) or an alias name. */
+  qualifier: string;
+  requested: number;
+  /** Epoch ms of the last Put. */
+  lastModified: number;
+}
+
+export interface ProvisionedStore {
+  get(scope: Scope, functionName: string, qualifier: string): ProvisionedConfig | undefined;
+  put(c: ProvisionedConfig): void;
+  /** Returns false when there was no config. */
+  delete(scope: Scope, functionName: string, qualifier: string): boolean;
+  /** The configs of one function, in qualifier order. */
+  list(scope: Scope, functionName: string): ProvisionedConfig[];
+  /** Every config of an account (all regions): limits are account-wide, and start-up restores them all. */
+  all(accountId: string): ProvisionedConfig[];
+}
+
+interface Row {
+  account_id: string;
+  region: string;
+  function_name: string;
+  qualifier: string;
+  requested: number;
+  last_modified: number;
+}
+
+const fromRow = (r: Row): ProvisionedConfig => ({
+  accountId: r.account_id,
+  region: r.region,
+  functionName: r.function_name,
+  qualifier: r.qualifier,
+  requested: r.requested,
+  lastModified: r.last_modified,
+});
+
+export class SqliteProvisionedStore implements ProvisionedStore {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      get: db.prepare('SELECT * FROM provisioned_concurrency WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
+      put: db.prepare(`INSERT OR REPLACE INTO provisioned_concurrency (account_id, region, function_name, qualifier, requested, last_modified)
+        VALUES (?, ?, ?, ?, ?, ?)`),
+      del: db.prepare('DELETE FROM provisioned_concurrency WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
+      list: db.prepare('SELECT * FROM provisioned_concurrency WHERE account_id = ? AND region = ? AND function_name = ? ORDER BY qualifier'),
+      all: db.prepare('SELECT * FROM provisioned_concurrency WHERE account_id = ? ORDER BY region, function_name, qualifier'),
+    };
+  }
+
+  get(scope: Scope, functionName: string, qualifier: string): ProvisionedConfig | undefined {
+    const r = this.stmts.get.get(scope.accountId, scope.region, functionName, qualifier) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  put(c: ProvisionedConfig): void {
+    this.stmts.put.run(c.accountId, c.region, c.functionName, c.qualifier, c.requested, c.lastModified);
+  }
+
+  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+    return this.stmts.del.run(scope.accountId, scope.region, functionName, qualifier).changes > 0;
+  }
+
+  list(scope: Scope, functionName: string): ProvisionedConfig[] {
+    return (this.stmts.list.all(scope.accountId, scope.region, functionName) as Row[]).map(fromRow);
+  }
+
+  all(accountId: string): ProvisionedConfig[] {
+    return (this.stmts.all.all(accountId) as Row[]).map(fromRow);
+  }
+}
