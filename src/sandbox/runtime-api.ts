@@ -4,10 +4,13 @@
  * timeout, `response` and `error` answer `202 {"status":"OK"}`, a wrong request id is `400
  * InvalidRequestID`, a response over 6 MiB + 100 bytes is `413 RequestEntityTooLarge`.
  *
- * One server per sandbox: a sandbox can only ever see its own invocations.
+ * One server per sandbox: a sandbox can only ever see its own invocations. The same listener
+ * also speaks Nimbus's framed channel (frames.ts), which the built-in runtimes use: the first
+ * byte of a connection picks the protocol, and both drive the same state machine.
  */
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
+import { encodeFrame, FrameReader, FrameType, isFrameStart } from './frames.js';
 import type { InvocationEvent } from './types.js';
 
 /** RIE `interop.MaxPayloadSize`: responses may be 6 MiB plus 100 bytes. */
@@ -28,11 +31,16 @@ interface Current {
   delivered: boolean;
 }
 
+/** A runtime waiting for its next event: a parked HTTP `next`, or a framed connection. */
+type Waiter = { res: http.ServerResponse } | { socket: net.Socket };
+
 const OK = Buffer.from('{"status":"OK"}');
 
 export class RuntimeApiServer {
-  private readonly server: http.Server;
-  private waiting: http.ServerResponse | null = null;
+  private readonly server: net.Server;
+  private readonly http: http.Server;
+  private readonly framed = new Set<net.Socket>();
+  private waiting: Waiter | null = null;
   private current: Current | null = null;
   private initDone = false;
   private closed = false;
@@ -45,12 +53,75 @@ export class RuntimeApiServer {
       onInitError: (o: Extract<RuntimeOutcome, { kind: 'error' }>) => void;
     },
   ) {
-    this.server = http.createServer({ keepAlive: true }, (req, res) => this.route(req, res));
+    this.http = http.createServer({ keepAlive: true }, (req, res) => this.route(req, res));
     // `next` is a long poll that may wait for hours while the sandbox is idle: no timeouts.
-    this.server.requestTimeout = 0;
-    this.server.headersTimeout = 0;
-    this.server.keepAliveTimeout = 0;
-    this.server.timeout = 0;
+    this.http.requestTimeout = 0;
+    this.http.headersTimeout = 0;
+    this.http.keepAliveTimeout = 0;
+    this.http.timeout = 0;
+    this.server = net.createServer((socket) => this.accept(socket));
+  }
+
+  /** Reads a connection's first bytes and hands it to the framed channel or to the HTTP server. */
+  private accept(socket: net.Socket): void {
+    socket.on('error', () => undefined);
+    socket.once('data', (first: Buffer) => {
+      if (this.closed) return void socket.destroy();
+      if (isFrameStart(first[0]!)) return this.framedConnection(socket, first);
+      this.http.emit('connection', socket);
+      // The HTTP server reads the socket from here on; the bytes already read go to its parser first.
+      socket.emit('data', first);
+    });
+  }
+
+  private framedConnection(socket: net.Socket, first: Buffer): void {
+    socket.setNoDelay(true);
+    this.framed.add(socket);
+    const reader = new FrameReader(
+      (type) => (type === FrameType.Response ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES),
+      (type, head, body) => this.frame(socket, type, head, body),
+    );
+    const onData = (chunk: Buffer): void => {
+      try {
+        reader.push(chunk);
+      } catch {
+        // A broken stream: the runtime loses its channel, exits, and the sandbox reports it.
+        socket.destroy();
+      }
+    };
+    socket.on('data', onData);
+    socket.once('close', () => {
+      this.framed.delete(socket);
+      if (this.waiting && 'socket' in this.waiting && this.waiting.socket === socket) this.waiting = null;
+    });
+    onData(first);
+  }
+
+  /** One frame from a runtime: the same transitions as the HTTP routes below. */
+  private frame(socket: net.Socket, type: number, head: string, body: Buffer | null): void {
+    switch (type) {
+      case FrameType.Next:
+        return this.next({ socket });
+      case FrameType.Response:
+      case FrameType.Error: {
+        const cur = this.current;
+        const nl = head.indexOf('\n');
+        const id = type === FrameType.Error && nl >= 0 ? head.slice(0, nl) : head;
+        if (!cur || !cur.delivered || cur.event.requestId !== id) return void socket.destroy();
+        this.current = null;
+        // A framed runtime waits for its next event right after posting a result.
+        this.waiting = { socket };
+        if (body === null) return cur.settle({ kind: 'too-large' });
+        if (type === FrameType.Response) return cur.settle({ kind: 'response', payload: body });
+        return cur.settle(errorOutcome(nl >= 0 ? head.slice(nl + 1) : undefined, body));
+      }
+      case FrameType.InitError:
+        if (this.initDone) return void socket.destroy();
+        this.initDone = true;
+        return this.hooks.onInitError(errorOutcome(head, body ?? Buffer.alloc(0)));
+      default:
+        socket.destroy();
+    }
   }
 
   /** Listens on a TCP port of 127.0.0.1 (`{ port: 0 }`) or a Unix socket path; returns the address. */
@@ -73,9 +144,9 @@ export class RuntimeApiServer {
     return new Promise<RuntimeOutcome>((settle) => {
       this.current = { event, settle, delivered: false };
       if (this.waiting) {
-        const res = this.waiting;
+        const w = this.waiting;
         this.waiting = null;
-        this.send(res, this.current);
+        this.send(w, this.current);
       }
     });
   }
@@ -89,15 +160,29 @@ export class RuntimeApiServer {
     if (this.closed) return;
     this.closed = true;
     this.current = null;
-    this.waiting?.destroy();
     this.waiting = null;
     this.server.close();
-    this.server.closeAllConnections();
+    this.http.closeAllConnections();
+    for (const s of this.framed) s.destroy();
+    this.framed.clear();
   }
 
-  private send(res: http.ServerResponse, cur: Current): void {
+  private send(w: Waiter, cur: Current): void {
     cur.delivered = true;
     const e = cur.event;
+    if ('socket' in w) {
+      const meta = JSON.stringify({
+        requestId: e.requestId,
+        deadlineMs: e.deadlineMs,
+        invokedFunctionArn: e.invokedFunctionArn,
+        traceId: e.traceId,
+        clientContext: e.clientContext,
+        cognitoIdentity: e.cognitoIdentity,
+      });
+      w.socket.write(encodeFrame(FrameType.Event, meta, e.payload));
+      return;
+    }
+    const res = w.res;
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': 'application/json',
       'Content-Length': e.payload.length,
@@ -115,7 +200,7 @@ export class RuntimeApiServer {
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '';
-    if (req.method === 'GET' && url === `${PREFIX}invocation/next`) return this.next(res);
+    if (req.method === 'GET' && url === `${PREFIX}invocation/next`) return this.next({ res });
     if (req.method === 'POST' && url === `${PREFIX}init/error`) return this.initError(req, res);
     if (req.method === 'POST' && url.startsWith(`${PREFIX}invocation/`)) {
       const rest = url.slice(PREFIX.length + 'invocation/'.length);
@@ -129,7 +214,7 @@ export class RuntimeApiServer {
     reply(res, 404, { errorMessage: 'Not Found', errorType: 'NotFound' });
   }
 
-  private next(res: http.ServerResponse): void {
+  private next(w: Waiter): void {
     if (!this.initDone) {
       this.initDone = true;
       this.hooks.onReady();
@@ -137,17 +222,20 @@ export class RuntimeApiServer {
     const cur = this.current;
     if (cur && cur.delivered) {
       // RIE: asking for the next event while one is outstanding is an invalid state transition.
-      return reply(res, 403, {
+      if ('socket' in w) return void w.socket.destroy();
+      return reply(w.res, 403, {
         errorMessage: 'State transition from Running to Ready failed for runtime. Error: invocation in progress',
         errorType: 'InvalidStateTransition',
       });
     }
-    if (cur) return this.send(res, cur);
-    this.waiting?.destroy();
-    this.waiting = res;
-    res.on('close', () => {
-      if (this.waiting === res) this.waiting = null;
-    });
+    if (cur) return this.send(w, cur);
+    if (this.waiting && 'res' in this.waiting) this.waiting.res.destroy();
+    this.waiting = w;
+    if ('res' in w) {
+      w.res.on('close', () => {
+        if (this.waiting === w) this.waiting = null;
+      });
+    }
   }
 
   private result(req: http.IncomingMessage, res: http.ServerResponse, id: string, what: 'response' | 'error'): void {
@@ -170,7 +258,7 @@ export class RuntimeApiServer {
       res.writeHead(202, { 'Content-Type': 'application/json', 'Content-Length': OK.length });
       res.end(OK);
       if (what === 'response') cur.settle({ kind: 'response', payload: body });
-      else cur.settle(errorOutcome(req, body));
+      else cur.settle(errorOutcome(errorTypeHeader(req), body));
     });
   }
 
@@ -185,15 +273,19 @@ export class RuntimeApiServer {
     readCapped(req, MAX_ERROR_BYTES, (body) => {
       reply(res, 202, { status: 'OK' });
       this.initDone = true;
-      this.hooks.onInitError(errorOutcome(req, body ?? Buffer.alloc(0)));
+      this.hooks.onInitError(errorOutcome(errorTypeHeader(req), body ?? Buffer.alloc(0)));
     });
   }
 }
 
-/** Error type: the optional header, else the body's `errorType`, else `Runtime.Unknown`. */
-function errorOutcome(req: http.IncomingMessage, body: Buffer): Extract<RuntimeOutcome, { kind: 'error' }> {
+function errorTypeHeader(req: http.IncomingMessage): string | undefined {
   const header = req.headers['lambda-runtime-function-error-type'];
-  let errorType = typeof header === 'string' && header ? header : '';
+  return typeof header === 'string' ? header : undefined;
+}
+
+/** Error type: the one the runtime named, else the body's `errorType`, else `Runtime.Unknown`. */
+function errorOutcome(named: string | undefined, body: Buffer): Extract<RuntimeOutcome, { kind: 'error' }> {
+  let errorType = named ?? '';
   let parsed: unknown;
   try {
     parsed = body.length ? JSON.parse(body.toString('utf8')) : undefined;

@@ -1,12 +1,12 @@
 /**
- * A small Runtime API client over one persistent connection to AWS_LAMBDA_RUNTIME_API (or, in a
- * network-isolated sandbox, the Unix socket Nimbus passes in NIMBUS_RUNTIME_API_SOCKET).
+ * The runtime's side of Nimbus's framed channel (src/sandbox/frames.ts on the host): one
+ * persistent connection to the sandbox's Runtime API address (AWS_LAMBDA_RUNTIME_API, or in a
+ * network-isolated sandbox the Unix socket in NIMBUS_RUNTIME_API_SOCKET), carrying next, the
+ * event, response, error and init error as length-prefixed frames instead of HTTP requests.
+ * A warm invocation is one read and one write here. Requests stay strictly sequential, as the
+ * Runtime API's state machine requires.
  *
- * It speaks just enough HTTP/1.1 for the Runtime API instead of using node:http: a profile of
- * the warm path showed http.ClientRequest's machinery and its two writes per request (headers,
- * then body) as the largest cost inside the sandbox. Here a request is one write, and a response
- * is parsed from its Content-Length. Requests are strictly sequential (next, then response or
- * error, then next), as the Runtime API's state machine requires anyway.
+ * Frame: type (1 byte), head length and body length (uint32 BE), head (UTF-8), body.
  */
 import net from 'node:net';
 
@@ -20,72 +20,81 @@ export interface NextInvocation {
   body: Buffer;
 }
 
-interface Response {
-  status: number;
-  headers: Map<string, string>;
-  body: Buffer;
-}
+const NEXT = 0x01;
+const RESPONSE = 0x02;
+const ERROR = 0x03;
+const INIT_ERROR = 0x04;
+const EVENT = 0x10;
+const PREFIX = 9;
 
-const HEADER_END = Buffer.from('\r\n\r\n');
+function frame(type: number, head: string, body?: string): Buffer {
+  const headBytes = Buffer.byteLength(head);
+  const bodyBytes = body === undefined ? 0 : Buffer.byteLength(body);
+  const out = Buffer.allocUnsafe(PREFIX + headBytes + bodyBytes);
+  out[0] = type;
+  out.writeUInt32BE(headBytes, 1);
+  out.writeUInt32BE(bodyBytes, 5);
+  out.write(head, PREFIX, 'utf8');
+  if (body !== undefined) out.write(body, PREFIX + headBytes, 'utf8');
+  return out;
+}
 
 export class RapidClient {
   private socket: net.Socket | null = null;
-  private buffered: Buffer = Buffer.alloc(0);
-  private waiting: { resolve: (r: Response) => void; reject: (e: Error) => void } | null = null;
+  private chunks: Buffer[] = [];
+  private size = 0;
+  private waiting: { resolve: (inv: NextInvocation) => void; reject: (e: Error) => void } | null = null;
   private readonly target: net.NetConnectOpts;
-  private readonly host: string;
+  /** Whether the host knows the runtime waits: after `next` was sent once, or after a result. */
+  private asked = false;
 
   constructor(address: string, socketPath?: string) {
     const i = address.lastIndexOf(':');
-    this.host = address;
     this.target = socketPath ? { path: socketPath } : { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
   }
 
   async next(): Promise<NextInvocation> {
-    const { headers, body } = await this.request('GET', '/2018-06-01/runtime/invocation/next');
-    const requestId = headers.get('lambda-runtime-aws-request-id');
-    if (!requestId) throw new Error('Runtime API sent an invocation without Lambda-Runtime-Aws-Request-Id');
-    return {
-      requestId,
-      deadlineMs: Number(headers.get('lambda-runtime-deadline-ms') ?? 0),
-      invokedFunctionArn: headers.get('lambda-runtime-invoked-function-arn') ?? '',
-      traceId: headers.get('lambda-runtime-trace-id') || undefined,
-      clientContext: headers.get('lambda-runtime-client-context') || undefined,
-      cognitoIdentity: headers.get('lambda-runtime-cognito-identity') || undefined,
-      body,
-    };
-  }
-
-  async respond(requestId: string, body: string): Promise<void> {
-    await this.request('POST', `/2018-06-01/runtime/invocation/${encodeURIComponent(requestId)}/response`, body);
-  }
-
-  async error(requestId: string, body: string, errorType: string): Promise<void> {
-    await this.request('POST', `/2018-06-01/runtime/invocation/${encodeURIComponent(requestId)}/error`, body, errorType);
-  }
-
-  async initError(body: string, errorType: string): Promise<void> {
-    await this.request('POST', '/2018-06-01/runtime/init/error', body, errorType);
-  }
-
-  private async request(method: string, path: string, body?: string, errorType?: string): Promise<Response> {
     const socket = this.socket ?? (await this.connect());
-    let head = `${method} ${path} HTTP/1.1\r\nHost: ${this.host}\r\n`;
-    const payload = body === undefined ? undefined : Buffer.from(body, 'utf8');
-    if (payload) head += `Content-Type: application/json\r\nContent-Length: ${payload.length}\r\n`;
-    if (errorType) head += `Lambda-Runtime-Function-Error-Type: ${errorType.replace(/[\r\n]/g, ' ')}\r\n`;
-    head += '\r\n';
-    // Referenced only while a request is out: between requests the handler runs, and an idle
-    // Runtime API connection must not keep the event loop alive (callbackWaitsForEmptyEventLoop
-    // waits for 'beforeExit').
+    // Referenced only while waiting: while the handler runs, an idle channel must not keep the
+    // event loop alive (callbackWaitsForEmptyEventLoop waits for 'beforeExit').
     socket.ref();
-    const res = await new Promise<Response>((resolve, reject) => {
-      this.waiting = { resolve, reject };
-      socket.write(payload ? Buffer.concat([Buffer.from(head, 'latin1'), payload]) : head);
-    }).finally(() => socket.unref());
-    // 413 is an answer the caller acts on (the host reports Function.ResponseSizeTooLarge).
-    if (res.status >= 300 && res.status !== 413) throw new Error(`Runtime API answered ${res.status} to ${method} ${path}`);
-    return res;
+    try {
+      return await new Promise<NextInvocation>((resolve, reject) => {
+        this.waiting = { resolve, reject };
+        // After a result the host already knows the runtime is waiting; only the first ask is sent.
+        if (!this.asked) socket.write(frame(NEXT, ''));
+        this.asked = true;
+        this.drain();
+      });
+    } finally {
+      socket.unref();
+    }
+  }
+
+  respond(requestId: string, body: string): Promise<void> {
+    // A result tells the host the runtime waits for its next event: `next` need not ask again.
+    this.asked = true;
+    return this.send(frame(RESPONSE, requestId, body));
+  }
+
+  error(requestId: string, body: string, errorType: string): Promise<void> {
+    this.asked = true;
+    return this.send(frame(ERROR, `${requestId}\n${errorType.replace(/[\r\n]/g, ' ')}`, body));
+  }
+
+  initError(body: string, errorType: string): Promise<void> {
+    return this.send(frame(INIT_ERROR, errorType, body));
+  }
+
+  /** Resolves once the frame is handed to the kernel, so an exit right after it loses nothing. */
+  private async send(data: Buffer): Promise<void> {
+    const socket = this.socket ?? (await this.connect());
+    socket.ref();
+    try {
+      await new Promise<void>((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve())));
+    } finally {
+      socket.unref();
+    }
   }
 
   private connect(): Promise<net.Socket> {
@@ -95,7 +104,11 @@ export class RapidClient {
         this.socket = socket;
         resolve(socket);
       });
-      socket.on('data', (chunk: Buffer) => this.onData(chunk));
+      socket.on('data', (chunk: Buffer) => {
+        this.chunks.push(chunk);
+        this.size += chunk.length;
+        this.drain();
+      });
       const fail = (e: Error): void => {
         this.socket = null;
         const w = this.waiting;
@@ -108,26 +121,38 @@ export class RapidClient {
     });
   }
 
-  private onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length ? Buffer.concat([this.buffered, chunk]) : chunk;
-    const end = this.buffered.indexOf(HEADER_END);
-    if (end < 0 || !this.waiting) return;
-    const lines = this.buffered.subarray(0, end).toString('latin1').split('\r\n');
-    const status = Number(lines[0]?.split(' ')[1] ?? 0);
-    const headers = new Map<string, string>();
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(':');
-      if (colon > 0) headers.set(line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim());
+  /** Hands a complete event frame to the waiting `next`. */
+  private drain(): void {
+    if (!this.waiting || this.size < PREFIX) return;
+    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.size)];
+    const buf = this.chunks[0]!;
+    const headBytes = buf.readUInt32BE(1);
+    const bodyBytes = buf.readUInt32BE(5);
+    const total = PREFIX + headBytes + bodyBytes;
+    if (this.size < total) return;
+    if (buf[0] !== EVENT) {
+      this.socket?.destroy(new Error(`Runtime API sent frame type ${buf[0]}`));
+      return;
     }
-    // Nimbus's Runtime API always sends Content-Length (never chunked encoding).
-    const length = Number(headers.get('content-length') ?? 0);
-    const total = end + HEADER_END.length + length;
-    if (this.buffered.length < total) return;
-    const body = Buffer.from(this.buffered.subarray(end + HEADER_END.length, total));
-    this.buffered = this.buffered.subarray(total);
+    const meta = JSON.parse(buf.toString('utf8', PREFIX, PREFIX + headBytes)) as Partial<NextInvocation>;
+    const body = Buffer.from(buf.subarray(PREFIX + headBytes, total));
+    this.chunks = total < buf.length ? [buf.subarray(total)] : [];
+    this.size -= total;
+    this.asked = false;
     const w = this.waiting;
     this.waiting = null;
-    w.resolve({ status, headers, body });
+    if (typeof meta.requestId !== 'string' || !meta.requestId) {
+      w.reject(new Error('Runtime API sent an invocation without a request id'));
+      return;
+    }
+    w.resolve({
+      requestId: meta.requestId,
+      deadlineMs: Number(meta.deadlineMs ?? 0),
+      invokedFunctionArn: meta.invokedFunctionArn ?? '',
+      traceId: meta.traceId || undefined,
+      clientContext: meta.clientContext || undefined,
+      cognitoIdentity: meta.cognitoIdentity || undefined,
+      body,
+    });
   }
 }
