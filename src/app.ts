@@ -48,6 +48,8 @@ export interface NimbusOptions {
   /** Sandboxes: an isolation level (default `auto`: namespace where the host allows, else process), or a factory. */
   isolation?: IsolationChoice;
   sandboxFactory?: SandboxFactory;
+  /** Stem cells kept ready per runtime family (docs/sandbox-lifecycle.md); default 0 (`nimbus serve`: 1). */
+  stemCells?: number;
   clock?: Clock;
   /** How long in-flight requests may finish after a shutdown begins. */
   shutdownGraceMs?: number;
@@ -87,9 +89,17 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const hostPorts: number[] = [];
   const choice: SandboxFactoryChoice = opts.sandboxFactory
     ? { factory: opts.sandboxFactory, isolation: opts.sandboxFactory.isolation }
-    : createSandboxFactory({ isolation: opts.isolation ?? 'auto', dataDir, hostPorts, warn: log });
+    : createSandboxFactory({
+        isolation: opts.isolation ?? 'auto',
+        dataDir,
+        hostPorts,
+        warn: log,
+        stemCells: opts.stemCells ?? 0,
+        stemRuntimes: [...new Set(runtimes.ids().map((id) => runtimes.get(id)!))],
+      });
   const factory = choice.factory;
   await factory.cleanupStale?.();
+  factory.prestart?.();
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   // What the policy learned survives restarts: restored now, saved every minute and at shutdown.
   const saved = store.policyState.get(policy.name);
@@ -178,6 +188,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await asyncParts.drain(opts.shutdownGraceMs ?? 10_000);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
+        // A factory Nimbus built is Nimbus's to close (its stem cells, egress rules, parent cgroups).
+        if (!opts.sandboxFactory) await factory.close?.();
         cancelSave();
         savePolicy();
         // Async attempts cut short by that go back in the queue for the next start.

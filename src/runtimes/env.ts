@@ -13,14 +13,17 @@ export function logStreamName(at: number, version: string, sandboxId: string): s
   return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/[${version}]${sandboxId.slice(0, 32).padEnd(32, '0')}`;
 }
 
+/** Lambda's platform defaults, which a function's own variables may override. */
+export const PLATFORM_ENV: Readonly<Record<string, string>> = {
+  LANG: 'en_US.UTF-8',
+  TZ: ':UTC',
+  PATH: '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin',
+  LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
+  AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
+};
+
 export function lambdaEnvironment(v: FunctionVersion, logStream: string): Record<string, string> {
-  const platform: Record<string, string> = {
-    LANG: 'en_US.UTF-8',
-    TZ: ':UTC',
-    PATH: '/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin',
-    LD_LIBRARY_PATH: '/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib',
-    AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
-  };
+  const platform = PLATFORM_ENV;
   const reserved: Record<string, string> = {
     _HANDLER: v.handler,
     AWS_EXECUTION_ENV: `AWS_Lambda_${v.runtime}`,

@@ -40,7 +40,7 @@ export function exitReason(code: number | null, signal: NodeJS.Signals | null): 
 
 export abstract class ChildSandbox implements Sandbox {
   state: SandboxState = 'starting';
-  readonly id: string;
+  private currentSpec: SandboxSpec;
   protected child: ChildProcess | null = null;
   private readonly api: RuntimeApiServer;
   private logs: string[] = [];
@@ -52,12 +52,28 @@ export abstract class ChildSandbox implements Sandbox {
   private ready: { resolve: () => void; reject: (e: InvocationResult & { kind: 'error' }) => void } | null = null;
   private lastPeak = 0;
 
-  constructor(readonly spec: SandboxSpec) {
-    this.id = spec.id;
+  constructor(spec: SandboxSpec) {
+    this.currentSpec = spec;
     this.api = new RuntimeApiServer({
       onReady: () => this.ready?.resolve(),
       onInitError: (o) => this.ready?.reject(o),
     });
+  }
+
+  get spec(): SandboxSpec {
+    return this.currentSpec;
+  }
+
+  get id(): string {
+    return this.currentSpec.id;
+  }
+
+  /**
+   * Makes a started stem cell the sandbox of `spec` (stem.ts). Only the description changes: the
+   * caller then hands the runtime its function through `invoke`, as stem.ts does.
+   */
+  protected adoptSpec(spec: SandboxSpec): void {
+    this.currentSpec = spec;
   }
 
   /** Where the Runtime API listens: a loopback port, or a Unix socket the sandbox can reach. */

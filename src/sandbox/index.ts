@@ -10,6 +10,7 @@ import { EgressNetwork } from './namespace/network.js';
 import { buildSeccompFilter } from './namespace/seccomp.js';
 import { hostSyscallTable } from './namespace/syscalls.js';
 import { ProcessSandboxFactory } from './process.js';
+import type { RuntimeDescriptor } from '../runtimes/types.js';
 import type { SandboxFactory } from './types.js';
 
 export type IsolationChoice = 'namespace' | 'process' | 'auto';
@@ -23,6 +24,10 @@ export interface SandboxFactoryOptions {
   egressDeny?: string[];
   /** Where warnings about single sandboxes go (default: process warnings). */
   warn?: (message: string) => void;
+  /** Stem cells kept ready per runtime family (docs/sandbox-lifecycle.md); 0 or absent: none. */
+  stemCells?: number;
+  /** The runtimes that may get stem cells (only families whose bootstrap supports them do). */
+  stemRuntimes?: readonly RuntimeDescriptor[];
 }
 
 export interface SandboxFactoryChoice {
@@ -78,6 +83,7 @@ export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactor
     network,
     ip,
     ...(opts.warn ? { warn: opts.warn } : {}),
+    ...(opts.stemCells ? { stemCells: { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [] } } : {}),
   });
   const partial = [support.egressUnavailable && `functions with egress cannot start: ${support.egressUnavailable}`, support.tcpApiUnavailable && `custom runtimes cannot start: ${support.tcpApiUnavailable}`].filter(Boolean);
   return {

@@ -111,6 +111,8 @@ export interface SandboxFactory {
   create(spec: SandboxSpec): Sandbox;
   /** Removes what an earlier, crashed Nimbus left behind (processes, cgroups, mounts). */
   cleanupStale?(): Promise<void>;
+  /** Starts what the factory keeps ready ahead of demand (stem cells), in the background. */
+  prestart?(): void;
   /** Frees what the factory itself holds (network rules, parent cgroups), after every sandbox is gone. */
   close?(): Promise<void>;
 }

@@ -75,16 +75,40 @@ function run(handler: Handler, inv: NextInvocation): Promise<Outcome> {
   });
 }
 
+/**
+ * A stem cell (docs/sandbox-lifecycle.md) starts before it has a function: its first `next` is
+ * the assignment, whose body is the function's whole environment. Once the environment is the
+ * one a normal start would have had, the handler loads as usual; the result of loading is the
+ * answer to the assignment.
+ */
+async function awaitAssignment(): Promise<NextInvocation> {
+  let assignment: NextInvocation;
+  try {
+    assignment = await client.next();
+  } catch {
+    process.exit(0);
+  }
+  const env = JSON.parse(assignment.body.toString('utf8')) as Record<string, string>;
+  for (const k of Object.keys(process.env)) if (!(k in env)) delete process.env[k];
+  Object.assign(process.env, env);
+  // The code was mounted over /var/task after this process entered it: enter it again.
+  process.chdir(process.env['LAMBDA_TASK_ROOT'] ?? '/var/task');
+  return assignment;
+}
+
 async function main(): Promise<void> {
+  const assignment = process.env['NIMBUS_STEM_CELL'] === '1' ? await awaitAssignment() : null;
   let handler: Handler;
   try {
     handler = await loadHandler(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), process.env['_HANDLER'] ?? '');
   } catch (err) {
     const body = toRapidError(err);
     console.error(`${err instanceof RuntimeInitError ? '' : 'Init error '}${JSON.stringify(body)}`);
-    await client.initError(JSON.stringify(body), body.errorType);
+    if (assignment) await client.error(assignment.requestId, JSON.stringify(body), body.errorType);
+    else await client.initError(JSON.stringify(body), body.errorType);
     process.exit(129);
   }
+  if (assignment) await client.respond(assignment.requestId, '{}');
   for (;;) {
     let inv: NextInvocation;
     try {

@@ -11,6 +11,7 @@ interface ServeOptions {
   maxConcurrency: string;
   memoryCapacity?: string;
   keepalive: string;
+  stemCells: string;
 }
 
 function wholeNumber(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
@@ -37,6 +38,7 @@ export function registerServe(program: Command): void {
       'how long idle sandboxes stay warm: fixed:10m, fixed:90s, never, hybrid, greedy-dual, learned, learned:mlp (env NIMBUS_KEEPALIVE)',
       env['NIMBUS_KEEPALIVE'] ?? 'fixed:10m',
     )
+    .option('--stem-cells <n>', 'pre-started runtime processes kept ready per runtime family for cold starts; 0 disables (env NIMBUS_STEM_CELLS)', env['NIMBUS_STEM_CELLS'] ?? '1')
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .addHelpText(
@@ -57,6 +59,7 @@ export function registerServe(program: Command): void {
         isolation: opts.isolation as IsolationChoice,
         accountConcurrency,
         policy: opts.keepalive,
+        stemCells: wholeNumber(opts.stemCells, '--stem-cells', 0, 64),
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });

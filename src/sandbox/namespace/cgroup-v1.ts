@@ -57,6 +57,31 @@ class V1Group implements SandboxCgroup {
     write(join(this.cpuDir, 'cpu.cfs_quota_us'), String(quotaUs));
   }
 
+  setCpuWeight(weight: 'idle' | 'normal'): void {
+    // cpu.shares: 2 is the kernel's minimum, 1024 its default (scheduler/sched-design-CFS.rst).
+    if (this.cpuDir) write(join(this.cpuDir, 'cpu.shares'), weight === 'idle' ? '2' : '1024');
+  }
+
+  memoryBytes(): number {
+    const d = this.memoryDir;
+    return d ? readNumber(join(d, 'memory.usage_in_bytes')) : 0;
+  }
+
+  setMemoryLimit(bytes: number): void {
+    const d = this.memoryDir;
+    if (!d) return;
+    const memsw = join(d, 'memory.memsw.limit_in_bytes');
+    // memsw must stay >= limit_in_bytes at every step: lower the limit first, raise memsw first.
+    const current = readNumber(join(d, 'memory.limit_in_bytes'));
+    if (bytes < current) {
+      write(join(d, 'memory.limit_in_bytes'), String(bytes));
+      writeIfPresent(memsw, String(bytes));
+    } else {
+      writeIfPresent(memsw, String(bytes));
+      write(join(d, 'memory.limit_in_bytes'), String(bytes));
+    }
+  }
+
   killAll(): void {
     // v1 has no cgroup.kill; the pids hierarchy lists every process, so sweep it first.
     for (const f of this.procsFiles) sweep(f);

@@ -58,6 +58,20 @@ class V2Group implements SandboxCgroup {
     write(join(this.dir, 'cpu.max'), `${quotaUs} ${periodUs}`);
   }
 
+  setCpuWeight(weight: 'idle' | 'normal'): void {
+    // cpu.weight: 1 is the minimum, 100 the default (admin-guide/cgroup-v2.rst).
+    write(join(this.dir, 'cpu.weight'), weight === 'idle' ? '1' : '100');
+  }
+
+  memoryBytes(): number {
+    return readNumber(join(this.dir, 'memory.current'));
+  }
+
+  setMemoryLimit(bytes: number): void {
+    // memory.swap.max stays 0: the new limit alone bounds the group.
+    write(join(this.dir, 'memory.max'), String(bytes));
+  }
+
   killAll(): void {
     if (!writeIfPresent(join(this.dir, 'cgroup.kill'), '1')) sweep(join(this.dir, 'cgroup.procs'));
   }

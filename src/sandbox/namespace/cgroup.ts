@@ -37,6 +37,12 @@ export interface SandboxCgroup {
   pids(): number[];
   /** Changes the CPU quota (microseconds per period) of a running cgroup. */
   setCpuQuota(quotaUs: number, periodUs: number): void;
+  /** `idle`: the lowest CPU weight, so the group runs only on otherwise idle CPU; `normal`: the default weight. */
+  setCpuWeight(weight: 'idle' | 'normal'): void;
+  /** Memory in use now, in bytes (0 when unknown). */
+  memoryBytes(): number;
+  /** Changes the memory limit (swap included) of a running cgroup; throws when usage cannot fit under it. */
+  setMemoryLimit(bytes: number): void;
   /** SIGKILLs every process in the cgroup, forks in flight included. */
   killAll(): void;
   /** Waits until the cgroup is empty (at most `timeoutMs`), then removes it. Idempotent. */

@@ -32,6 +32,8 @@ export interface LaunchInput {
   command: string[];
   /** Also open fd 5 (bwrap's --info-fd) and fd 6 (--block-fd). */
   egress: boolean;
+  /** Start bwrap in this mount namespace (stem cells: mounter.ts) instead of the host's. */
+  mountNamespace?: { nsenter: string; path: string };
 }
 
 export const ARGS_FD = 3;
@@ -51,7 +53,10 @@ export async function launchBwrap(input: LaunchInput): Promise<Launched> {
   const fds = input.egress ? [0, 1, 2, ARGS_FD, SECCOMP_FD, INFO_FD, BLOCK_FD] : [0, 1, 2, ARGS_FD, SECCOMP_FD];
   const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'];
   if (input.egress) stdio.push('pipe', 'pipe');
-  const args = ['-c', WRAPPER, 'nimbus-sandbox', fds.join(' '), ...input.procsFiles, '--', input.bwrap, '--args', String(ARGS_FD), '--', ...input.command];
+  const ns = input.mountNamespace;
+  // nsenter execs bwrap in the same process: it stays the wrapper's pid, already in the cgroups.
+  const enter = ns ? [ns.nsenter, `--mount=${ns.path}`, '--'] : [];
+  const args = ['-c', WRAPPER, 'nimbus-sandbox', fds.join(' '), ...input.procsFiles, '--', ...enter, input.bwrap, '--args', String(ARGS_FD), '--', ...input.command];
   // The wrapper's own environment is empty: bwrap gets the sandbox's through --setenv on fd 3.
   const child = spawn(input.bash, args, { stdio, env: {} });
   await new Promise<void>((resolve, reject) => {

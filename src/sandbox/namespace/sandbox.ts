@@ -23,9 +23,9 @@ import { procStart, removeScratch, self, writeRecord, type SandboxRecord } from 
 const MAX_SOCKET_PATH = 107;
 
 export class NamespaceSandbox extends ChildSandbox {
-  private readonly scratch: string;
+  protected readonly scratch: string;
   private readonly apiDir: string;
-  private cgroup: SandboxCgroup | null = null;
+  protected cgroup: SandboxCgroup | null = null;
   private lease: EgressLease | null = null;
   private uid: number | null = null;
   private finalPeak: number | null = null;
@@ -33,7 +33,7 @@ export class NamespaceSandbox extends ChildSandbox {
 
   constructor(
     spec: SandboxSpec,
-    private readonly ctx: NamespaceContext,
+    protected readonly ctx: NamespaceContext,
   ) {
     super(spec);
     if (!/^[0-9a-zA-Z_-]{1,64}$/.test(spec.id)) throw new Error(`bad sandbox id ${spec.id}`);
@@ -42,6 +42,11 @@ export class NamespaceSandbox extends ChildSandbox {
     // Deep data directories make the socket path too long for sun_path; fall back to a short one.
     this.apiDir = join(inside, 'rapi.sock').length <= MAX_SOCKET_PATH ? inside : join(ctx.shortApiRoot, spec.id);
     this.record = { id: spec.id, owner: self(), cgroups: [], ...(this.apiDir !== inside ? { apiDir: this.apiDir } : {}) };
+  }
+
+  /** The cgroup directories (for diagnostics and tests). */
+  get cgroupDirs(): readonly string[] {
+    return this.record.cgroups;
   }
 
   protected apiTarget(): { path: string } {
@@ -95,6 +100,7 @@ export class NamespaceSandbox extends ChildSandbox {
       seccomp: ctx.seccomp,
       command: cmd.command,
       egress,
+      ...(this.mountNamespace() ? { mountNamespace: this.mountNamespace()! } : {}),
     });
     const pid = launched.child.pid!;
     this.record.bwrap = { pid, start: procStart(pid) ?? '0' };
@@ -114,8 +120,17 @@ export class NamespaceSandbox extends ChildSandbox {
     return launched.child;
   }
 
+  /** The mount namespace bwrap starts in; undefined: the host's. */
+  protected mountNamespace(): { nsenter: string; path: string } | undefined {
+    return undefined;
+  }
+
   override async start(initTimeoutMs: number): Promise<InitReport> {
-    const report = await super.start(initTimeoutMs);
+    return this.capCpu(await super.start(initTimeoutMs));
+  }
+
+  /** Applies the function's proportional CPU quota once init is over. */
+  protected async capCpu(report: InitReport): Promise<InitReport> {
     const limits = limitsFor(this.spec.memoryMb);
     try {
       this.cgroup?.setCpuQuota(limits.cpuQuotaUs, limits.cpuPeriodUs);

@@ -1,0 +1,147 @@
+/**
+ * A namespace stem cell: a bwrap sandbox whose runtime is already running, with its own uid,
+ * cgroups, seccomp filter and namespaces, and an empty /var/task (docs/isolation.md, "Stem cells").
+ *
+ * /var/task is bound from `<scratch>/task`, which the host first makes a shared mount point of
+ * its own. bwrap turns every mount it copies into a slave of the host's (MS_SLAVE | MS_REC), so a
+ * mount the host later makes on `<scratch>/task` propagates into the cell's /var/task, and nowhere
+ * else. The assignment mounts the function's code there read-only in two steps, because
+ * `mount --bind -o ro` binds read-write and only then remounts read-only, and propagation copies a
+ * mount as it is when it is made: the code is bound read-only on `<scratch>/stage` (a private
+ * mount point, so that step propagates nowhere), and that read-only mount is bound on the task
+ * directory. The cell's copy is read-only, nosuid and nodev from its first instant.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { RuntimeDescriptor } from '../../runtimes/types.js';
+import { assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from '../stem.js';
+import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from '../types.js';
+import { INSIDE, sandboxEnv } from './bwrap-args.js';
+import { limitsFor } from './cgroup.js';
+import type { NamespaceContext } from './context.js';
+import { nsenterPath, type Mounter } from './mounter.js';
+import { NamespaceSandbox } from './sandbox.js';
+
+/** The memory limit while the cell waits; its function's MemorySize replaces it on assignment. */
+const STEM_MEMORY_MB = 512;
+/** A stem cell's /tmp has Lambda's default size: functions that ask for another start normally. */
+const STEM_TMP_MB = 512;
+/** The runtime must leave the function this share of its MemorySize after lowering the limit. */
+const MAX_USED_SHARE = 0.75;
+
+export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
+  private adopted = false;
+  private readonly taskDir: string;
+  private readonly stageDir: string;
+  private readonly argv: string;
+
+  constructor(
+    descriptor: RuntimeDescriptor,
+    id: string,
+    ctx: NamespaceContext,
+    private readonly mounter: Mounter,
+  ) {
+    super(
+      {
+        id,
+        runtime: descriptor.ids[0] ?? descriptor.family,
+        descriptor,
+        handler: '',
+        codeDir: join(ctx.scratchRoot, id, 'task'),
+        memoryMb: STEM_MEMORY_MB,
+        ephemeralStorageMb: STEM_TMP_MB,
+        env: stemEnvironment(),
+        network: 'none',
+      },
+      ctx,
+    );
+    this.taskDir = this.spec.codeDir;
+    this.stageDir = join(this.scratch, 'stage');
+    this.argv = JSON.stringify(commandOf(this.spec));
+  }
+
+  fits(spec: SandboxSpec): boolean {
+    if (this.adopted || this.state !== 'idle') return false;
+    if (spec.network !== 'none') return false;
+    if ((spec.ephemeralStorageMb || STEM_TMP_MB) !== STEM_TMP_MB) return false;
+    if (spec.descriptor.family !== this.spec.descriptor.family || JSON.stringify(commandOf(spec)) !== this.argv) return false;
+    if (!startupEnvMatches(spec.env, this.spec.env)) return false;
+    return (this.cgroup?.memoryBytes() ?? 0) <= limitsFor(spec.memoryMb).memoryBytes * MAX_USED_SHARE;
+  }
+
+  adopt(spec: SandboxSpec): Sandbox {
+    if (this.adopted) throw new Error(`stem cell ${this.scratch} is already assigned`);
+    this.adopted = true;
+    this.adoptSpec(spec);
+    this.state = 'starting';
+    return this;
+  }
+
+  override async start(initTimeoutMs: number): Promise<InitReport> {
+    return this.adopted ? this.specialise(initTimeoutMs) : super.start(initTimeoutMs);
+  }
+
+  /** A waiting cell keeps its init CPU; the function's own quota applies once its handler is loaded. */
+  protected override capCpu(report: InitReport): Promise<InitReport> {
+    return this.adopted ? super.capCpu(report) : Promise.resolve(report);
+  }
+
+  protected override mountNamespace(): { nsenter: string; path: string } {
+    return { nsenter: nsenterPath(), path: this.mounter.namespace };
+  }
+
+  protected override async launch(): Promise<ChildProcess> {
+    mkdirSync(this.taskDir, { mode: 0o755 });
+    mkdirSync(this.stageDir, { mode: 0o700 });
+    await this.mounter.mount([
+      { op: 'bind', source: this.taskDir, target: this.taskDir },
+      { op: 'shared', target: this.taskDir },
+      { op: 'bind', source: this.stageDir, target: this.stageDir },
+      { op: 'private', target: this.stageDir },
+    ]);
+    const child = await super.launch();
+    // Waiting cells take CPU nobody else wants: starting them must not slow real work.
+    this.cgroup?.setCpuWeight('idle');
+    return child;
+  }
+
+  private async specialise(initTimeoutMs: number): Promise<InitReport> {
+    const t0 = performance.now();
+    const fail = async (reason: string): Promise<never> => {
+      await this.dispose();
+      throw new SandboxInitError({ kind: 'exit', reason }, '', performance.now() - t0);
+    };
+    if (this.state !== 'starting' || !this.cgroup) return fail('the stem cell died before its assignment');
+    try {
+      await this.mounter.mount([
+        { op: 'bind', source: this.spec.codeDir, target: this.stageDir },
+        { op: 'remount-ro', target: this.stageDir },
+        { op: 'bind', source: this.stageDir, target: this.taskDir },
+      ]);
+      this.cgroup.setMemoryLimit(limitsFor(this.spec.memoryMb).memoryBytes);
+      this.cgroup.setCpuWeight('normal');
+    } catch (e) {
+      return fail(`stem cell: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (this.state !== 'starting') return fail('the stem cell died during its assignment');
+    this.state = 'idle';
+    // The environment a normal start gives, minus the socket variable, which the bootstrap already consumed.
+    const report = await assignFunction(this, sandboxEnv(this.spec, false), initTimeoutMs);
+    return this.capCpu({ durationMs: performance.now() - t0, logs: report.logs });
+  }
+
+  protected override async release(): Promise<void> {
+    // Only the helper's namespace holds these mounts. The code mount sits on the task directory's
+    // own bind, so each point is detached until there is nothing left (EINVAL: not a mount point).
+    for (const target of [this.taskDir, this.taskDir, this.stageDir, this.stageDir]) {
+      await this.mounter.mount([{ op: 'detach', target }]).catch(() => undefined);
+    }
+    await super.release();
+  }
+}
+
+function commandOf(spec: SandboxSpec): string[] {
+  return spec.descriptor.command({ taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir }, spec.runtime, spec.handler);
+}

@@ -1,0 +1,192 @@
+/**
+ * Stem cells: sandboxes started ahead of demand, running a runtime's bootstrap with everything
+ * set up except the function (docs/sandbox-lifecycle.md). A cold start that finds one ready skips
+ * the process and container start-up: the host gives the cell the function's code and limits,
+ * then hands the runtime its environment as the first event (the "assignment"); the runtime loads
+ * the handler and answers. A cell serves exactly one function version for the rest of its life.
+ *
+ * This file holds what every isolation level shares: which sandboxes may take a cell, the pool of
+ * ready cells with its background refill, and the assignment exchange.
+ */
+import { randomBytes } from 'node:crypto';
+import type { RuntimeDescriptor } from '../runtimes/types.js';
+import { PLATFORM_ENV } from '../runtimes/env.js';
+import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from './types.js';
+
+/** Set in a stem cell's environment: the bootstrap waits for its assignment before loading a handler. */
+export const STEM_VARIABLE = 'NIMBUS_STEM_CELL';
+
+/** Families whose Nimbus bootstrap understands the assignment (guest/node/src/bootstrap.mts). */
+export const STEM_FAMILIES: ReadonlySet<RuntimeDescriptor['family']> = new Set(['nodejs']);
+
+/**
+ * Variables a runtime or its loader reads once, when the process starts (Node's options and
+ * module paths, the dynamic loader, glibc's allocator and locale, OpenSSL). Setting them later
+ * has no effect, so a function whose value differs from a stem cell's must start normally.
+ */
+const STARTUP_VARIABLE = /^(NODE_|UV_|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CERT_|LC_)|^(LANG|LANGUAGE|AWS_LAMBDA_EXEC_WRAPPER)$/;
+
+/** Idle wait before a refill: the cold start that took the cell goes first. */
+const REFILL_DELAY_MS = 100;
+/** Cells that fail to start this many times in a row disable the pool (with a warning). */
+const MAX_FAILURES = 3;
+const CELL_START_TIMEOUT_MS = 30_000;
+
+/** A stem cell's environment before its assignment: the platform's defaults and nothing of any function. */
+export function stemEnvironment(): Record<string, string> {
+  return { ...PLATFORM_ENV, [STEM_VARIABLE]: '1' };
+}
+
+/** Whether a function's variables can be applied after the runtime started (see STARTUP_VARIABLE). */
+export function startupEnvMatches(env: Readonly<Record<string, string>>, cellEnv: Readonly<Record<string, string>>): boolean {
+  for (const k of new Set([...Object.keys(env), ...Object.keys(cellEnv)])) {
+    if (STARTUP_VARIABLE.test(k) && env[k] !== cellEnv[k]) return false;
+  }
+  return true;
+}
+
+/** A started, unassigned sandbox that can become the sandbox of one function version. */
+export interface StemCell extends Sandbox {
+  /** Whether the cell can take `spec` now: the runtime matches and everything the spec asks can be applied to a running cell. */
+  fits(spec: SandboxSpec): boolean;
+  /**
+   * Makes the cell the sandbox of `spec`, for good. Its `start()` then applies the function's
+   * code and limits and loads the handler, and it reports `spec.id` as its id.
+   */
+  adopt(spec: SandboxSpec): Sandbox;
+}
+
+export interface StemPoolOptions {
+  /** Cells kept ready per family; 0 disables the pool. */
+  size: number;
+  /** The runtimes that get cells (one pool per family; families outside STEM_FAMILIES are ignored). */
+  descriptors: readonly RuntimeDescriptor[];
+  /** Creates an unstarted cell for `descriptor`. */
+  make(descriptor: RuntimeDescriptor, id: string): StemCell;
+  warn(message: string): void;
+}
+
+/**
+ * Keeps `size` started cells per family. Refills one cell at a time per family, after a short
+ * delay, so that starting cells competes as little as possible with real work.
+ */
+export class StemPool {
+  private readonly ready = new Map<string, StemCell[]>();
+  private readonly filling = new Set<string>();
+  private readonly descriptors: RuntimeDescriptor[];
+  private failures = 0;
+  private closed = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly opts: StemPoolOptions) {
+    const seen = new Set<string>();
+    this.descriptors = opts.descriptors.filter((d) => STEM_FAMILIES.has(d.family) && !seen.has(d.family) && seen.add(d.family));
+    for (const d of this.descriptors) this.ready.set(d.family, []);
+  }
+
+  /** Cells ready now, per family (for diagnostics and tests). */
+  readyCount(family: string): number {
+    return this.ready.get(family)?.length ?? 0;
+  }
+
+  /** Starts cells until every family has `size` ready (in the background). */
+  fill(): void {
+    if (this.closed || this.opts.size <= 0 || this.failures >= MAX_FAILURES) return;
+    for (const d of this.descriptors) if (!this.filling.has(d.family)) void this.fillFamily(d);
+  }
+
+  /** Waits until every family has its cells (tests and benchmarks), or the pool gave up. */
+  async whenFull(timeoutMs = 30_000): Promise<boolean> {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end && !this.closed && this.failures < MAX_FAILURES) {
+      if (this.descriptors.every((d) => this.readyCount(d.family) >= this.opts.size)) return true;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    return false;
+  }
+
+  /** A ready cell that fits `spec`, removed from the pool, or null. */
+  take(spec: SandboxSpec): StemCell | null {
+    const cells = this.ready.get(spec.descriptor.family);
+    if (!cells) return null;
+    const i = cells.findIndex((c) => c.state === 'idle' && c.fits(spec));
+    if (i < 0) return null;
+    const [cell] = cells.splice(i, 1);
+    this.scheduleFill();
+    return cell!;
+  }
+
+  /** Stops refilling and disposes the ready cells. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    const cells = [...this.ready.values()].flat();
+    this.ready.clear();
+    await Promise.all(cells.map((c) => c.dispose()));
+  }
+
+  private scheduleFill(): void {
+    if (this.timer || this.closed) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.fill();
+    }, REFILL_DELAY_MS);
+    this.timer.unref();
+  }
+
+  private async fillFamily(d: RuntimeDescriptor): Promise<void> {
+    this.filling.add(d.family);
+    try {
+      const cells = this.ready.get(d.family)!;
+      while (!this.closed && cells.length < this.opts.size && this.failures < MAX_FAILURES) {
+        const cell = this.opts.make(d, `stem${randomBytes(12).toString('hex')}`);
+        try {
+          await cell.start(CELL_START_TIMEOUT_MS);
+        } catch (e) {
+          this.failures++;
+          const why = e instanceof SandboxInitError ? `${e.message} ${e.logs}`.trim() : String(e);
+          this.opts.warn(`stem cell for ${d.family} failed to start: ${why}${this.failures >= MAX_FAILURES ? '; stem cells are disabled' : ''}`);
+          continue;
+        }
+        this.failures = 0;
+        if (this.closed) {
+          await cell.dispose();
+          return;
+        }
+        cells.push(cell);
+        // A cell that dies while waiting leaves the pool and is replaced.
+        cell.onDeath(() => {
+          const i = cells.indexOf(cell);
+          if (i >= 0) {
+            cells.splice(i, 1);
+            this.scheduleFill();
+          }
+        });
+      }
+    } finally {
+      this.filling.delete(d.family);
+    }
+  }
+}
+
+/**
+ * Hands an adopted cell its function: `env` is the runtime's whole environment as a normal start
+ * would have set it. Resolves like `Sandbox.start`; on any failure the cell is disposed.
+ */
+export async function assignFunction(
+  cell: Pick<Sandbox, 'invoke' | 'dispose'>,
+  env: Record<string, string>,
+  initTimeoutMs: number,
+): Promise<InitReport> {
+  const report = await cell.invoke({
+    requestId: `nimbus-assignment-${randomBytes(8).toString('hex')}`,
+    payload: Buffer.from(JSON.stringify(env)),
+    deadlineMs: Date.now() + initTimeoutMs,
+    invokedFunctionArn: '',
+  });
+  const r = report.result;
+  if (r.kind === 'response') return { durationMs: report.durationMs, logs: report.logs };
+  await cell.dispose();
+  if (r.kind === 'error' || r.kind === 'timeout' || r.kind === 'exit') throw new SandboxInitError(r, report.logs, report.durationMs);
+  throw new SandboxInitError({ kind: 'exit', reason: 'the runtime answered its assignment with too large a body' }, report.logs, report.durationMs);
+}
