@@ -227,7 +227,13 @@ test('provisioned concurrency with @aws-sdk/client-lambda', async (t) => {
     assert.equal(got.AllocatedProvisionedConcurrentExecutions, 0);
   });
 
-  await t.test('deleting the function removes its configs and sandboxes', async () => {
+  await t.test('deleting a version or the function removes its configs and sandboxes', async () => {
+    assert.equal((await poolStats()).provisioned, 1);
+    await lambda.send(new DeleteFunctionCommand({ FunctionName: 'pc', Qualifier: '1' }));
+    assert.equal((await poolStats()).provisioned, 0, 'version 1 released');
+    assert.deepEqual((await lambda.send(new ListProvisionedConcurrencyConfigsCommand({ FunctionName: 'pc' }))).ProvisionedConcurrencyConfigs, []);
+    await lambda.send(new PutProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '2', ProvisionedConcurrentExecutions: 1 }));
+    assert.equal((await settled(lambda, 'pc', '2')).Status, 'READY');
     await lambda.send(new DeleteFunctionCommand({ FunctionName: 'pc' }));
     await lambda.send(new DeleteFunctionCommand({ FunctionName: 'broken' }));
     assert.equal((await poolStats()).provisioned, 0);
