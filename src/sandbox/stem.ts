@@ -143,6 +143,8 @@ export class StemPool {
         try {
           await cell.start(CELL_START_TIMEOUT_MS);
         } catch (e) {
+          // Closing kills the cell being started: that is no failure.
+          if (this.closed) return;
           this.failures++;
           const why = e instanceof SandboxInitError ? `${e.message} ${e.logs}`.trim() : String(e);
           this.opts.warn(`stem cell for ${d.family} failed to start: ${why}${this.failures >= MAX_FAILURES ? '; stem cells are disabled' : ''}`);

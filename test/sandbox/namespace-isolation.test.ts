@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import net from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { PLATFORM_ENV } from '../../src/runtimes/env.js';
+import { nodejs } from '../../src/runtimes/node.js';
 import { createSandboxFactory } from '../../src/sandbox/index.js';
 import { NamespaceSandboxFactory } from '../../src/sandbox/namespace/factory.js';
 import { hostSyscallTable } from '../../src/sandbox/namespace/syscalls.js';
@@ -16,7 +18,8 @@ import { assertIsolation, call, codeDir, hostPidsOfUid, isolationSkip, rmrf, spe
 type Read = { ok: boolean; value?: unknown; code?: string };
 type Status = { uid: number; gid: number; env: Record<string, string>; status: string; pids: number[]; pid1: Read; fds: string[] };
 
-describe('namespace sandbox isolation', { skip: isolationSkip() }, () => {
+// The same guarantees whether a sandbox starts fresh or from a stem cell (docs/isolation.md).
+for (const stem of [false, true]) describe(`namespace sandbox isolation${stem ? ' (from stem cells)' : ''}`, { skip: isolationSkip() }, () => {
   let dataDir: string;
   let factory: NamespaceSandboxFactory;
   let codeA: string;
@@ -32,14 +35,20 @@ describe('namespace sandbox isolation', { skip: isolationSkip() }, () => {
     // The host variable that must never leak: set it here so the test means something anywhere.
     process.env['NODE_EXTRA_CA_CERTS'] = '/etc/ssl/certs/ca-certificates.crt';
     dataDir = tempDir('nimbus-iso-');
-    const choice = createSandboxFactory({ isolation: 'namespace', dataDir, hostPorts: [] });
+    const choice = createSandboxFactory({ isolation: 'namespace', dataDir, hostPorts: [], ...(stem ? { stemCells: 2, stemRuntimes: [nodejs] } : {}) });
     assert.equal(choice.isolation, 'namespace');
     factory = choice.factory as NamespaceSandboxFactory;
+    if (stem) {
+      factory.prestart();
+      assert.equal(await factory.stemCellsReady(30_000), true, 'two stem cells start');
+    }
     codeA = codeDir({ 'secret-a.txt': 'code-secret-of-a' });
     codeB = codeDir();
-    a = factory.create(spec(codeA, { functionName: 'fn-a', env: { SECRET_A: 'env-secret-of-a' } }));
-    b = factory.create(spec(codeB, { functionName: 'fn-b' }));
+    // Lambda's platform variables, as Nimbus passes them: a stem cell was started with the same.
+    a = factory.create(spec(codeA, { functionName: 'fn-a', env: { ...PLATFORM_ENV, SECRET_A: 'env-secret-of-a' } }));
+    b = factory.create(spec(codeB, { functionName: 'fn-b', env: { ...PLATFORM_ENV } }));
     await Promise.all([a.start(10_000), b.start(10_000)]);
+    for (const sb of [a, b]) assert.equal(factory.cgroupDirsOf(sb.id)[0]!.includes('/stem'), stem, 'the sandbox comes from a stem cell iff enabled');
     server = net.createServer((s) => s.end('host'));
     await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
     port = (server.address() as net.AddressInfo).port;
@@ -75,7 +84,7 @@ describe('namespace sandbox isolation', { skip: isolationSkip() }, () => {
     assert.equal(s.env['NODE_EXTRA_CA_CERTS'], undefined);
     assert.equal(s.env['NIMBUS_RUNTIME_API_SOCKET'], undefined, 'the bootstrap hides its own channel');
     for (const k of ['HOME', 'USER', 'SHELL', 'CI', 'NODE_OPTIONS']) assert.equal(s.env[k], undefined, k);
-    const expected = new Set([...Object.keys(spec(codeA).env), 'SECRET_A', 'NODE_PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', 'PWD']);
+    const expected = new Set([...Object.keys(spec(codeA).env), ...Object.keys(PLATFORM_ENV), 'SECRET_A', 'NODE_PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', 'PWD']);
     for (const k of Object.keys(s.env)) assert.ok(expected.has(k), `unexpected variable ${k} in the sandbox`);
   });
 

@@ -109,10 +109,15 @@ class PerlMounter implements Mounter {
     this.child.once('exit', gone);
     this.child.once('error', gone);
     this.child.stdin!.on('error', () => undefined);
-    // The helper never keeps Nimbus running by itself; it exits when its input closes.
+    // The helper keeps Nimbus running only while a request waits; it exits when its input closes.
     this.child.unref();
     (this.child.stdin as unknown as { unref(): void }).unref();
-    (this.child.stdout as unknown as { unref(): void }).unref();
+  }
+
+  private holdOpen(): void {
+    const out = this.child.stdout as unknown as { ref(): void; unref(): void };
+    if (this.waiting.length) out.ref();
+    else out.unref();
   }
 
   async mount(steps: readonly MountStep[]): Promise<void> {
@@ -122,6 +127,7 @@ class PerlMounter implements Mounter {
     if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error('mount: the helper exited');
     const answer = await new Promise<string>((resolve) => {
       this.waiting.push(resolve);
+      this.holdOpen();
       this.child.stdin!.write(`${fields.join('\0')}\n`);
     });
     if (answer !== 'ok') throw new Error(`mount ${steps.map((s) => `${s.op} ${s.target}`).join(', ')}: ${answer.replace(/^err /, '')}`);
@@ -140,6 +146,7 @@ class PerlMounter implements Mounter {
       this.buffered = this.buffered.slice(i + 1);
       this.waiting.shift()?.(line);
     }
+    this.holdOpen();
   }
 }
 

@@ -1,0 +1,135 @@
+/**
+ * Stem cells (docs/sandbox-lifecycle.md): a pre-started namespace sandbox becomes the sandbox of
+ * exactly one function, with that function's code, environment and limits, and nothing else.
+ * The isolation suite (namespace-isolation.test.ts) also runs against stem cells.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { PLATFORM_ENV } from '../../src/runtimes/env.js';
+import { nodejs } from '../../src/runtimes/node.js';
+import { createSandboxFactory } from '../../src/sandbox/index.js';
+import { NamespaceSandboxFactory } from '../../src/sandbox/namespace/factory.js';
+import { SandboxInitError, type Sandbox, type SandboxSpec } from '../../src/sandbox/types.js';
+import { assertIsolation, call, codeDir, isolationSkip, rmrf, spec, tempDir } from './helpers.js';
+
+type Read = { ok: boolean; value?: unknown; code?: string };
+type Status = { uid: number; env: Record<string, string> };
+
+describe('namespace stem cells', { skip: isolationSkip() }, () => {
+  let dataDir: string;
+  let factory: NamespaceSandboxFactory;
+  const dirs: string[] = [];
+  const sandboxes: Sandbox[] = [];
+
+  /** A spec with Lambda's platform variables, as Nimbus builds them. */
+  const fnSpec = (code: string, over: Partial<SandboxSpec> & { functionName?: string } = {}): SandboxSpec =>
+    spec(code, { ...over, env: { ...PLATFORM_ENV, ...over.env } });
+  const fromStem = (sb: Sandbox): boolean => factory.cgroupDirsOf(sb.id)[0]!.includes('/stem');
+  const started = async (s: SandboxSpec): Promise<Sandbox> => {
+    const sb = factory.create(s);
+    sandboxes.push(sb);
+    await sb.start(15_000);
+    return sb;
+  };
+  const code = (extra: Record<string, string> = {}): string => {
+    const d = codeDir(extra);
+    dirs.push(d);
+    return d;
+  };
+
+  before(async () => {
+    assertIsolation();
+    dataDir = tempDir('nimbus-stem-');
+    const choice = createSandboxFactory({ isolation: 'namespace', dataDir, hostPorts: [], stemCells: 1, stemRuntimes: [nodejs] });
+    factory = choice.factory as NamespaceSandboxFactory;
+    factory.prestart();
+    assert.equal(await factory.stemCellsReady(30_000), true, 'the stem cell starts');
+  });
+
+  after(async () => {
+    await factory?.close();
+    for (const d of [dataDir, ...dirs]) if (d) rmrf(d);
+  });
+
+  it('runs a function with its code, handler, environment and memory limit', async () => {
+    const dir = code({ 'data.txt': 'code-of-one', 'other.mjs': 'export const main = async (e) => ({ other: e.n * 2 });' });
+    const s = fnSpec(dir, { functionName: 'stem-one', memoryMb: 256, handler: 'other.main', env: { OWN_VAR: 'own-value', _HANDLER: 'other.main' } });
+    const sb = await started(s);
+    assert.equal(sb.id, s.id, 'the cell reports the id of the sandbox it became');
+    assert.ok(fromStem(sb), 'the sandbox is a stem cell');
+    assert.deepEqual(await call(sb, { n: 21 }), { other: 42 }, 'the function’s handler runs');
+    const [memory, , cpu] = factory.cgroupDirsOf(sb.id);
+    assert.equal(Number(readFileSync(join(memory!, 'memory.limit_in_bytes'), 'utf8')), 256 * 1024 * 1024);
+    assert.equal(Number(readFileSync(join(cpu!, 'cpu.cfs_quota_us'), 'utf8')), Math.round((20_000 * 256) / 1769), 'the proportional CPU quota');
+    assert.equal(Number(readFileSync(join(cpu!, 'cpu.shares'), 'utf8')), 1024, 'a cell at work has the normal CPU weight');
+    // Back to the probe handler, on a second function, to look inside.
+    assert.equal(await factory.stemCellsReady(30_000), true, 'the pool refills');
+    const probe = await started(fnSpec(code({ 'data.txt': 'probe-code' }), { functionName: 'stem-probe', env: { OWN_VAR: 'probe-value' } }));
+    assert.equal(fromStem(probe), true, 'the pool refilled for the second function');
+    const st = await call<Status>(probe, { op: 'status' });
+    assert.equal(st.env['AWS_LAMBDA_FUNCTION_NAME'], 'stem-probe');
+    assert.equal(st.env['OWN_VAR'], 'probe-value');
+    assert.equal(st.env['AWS_LAMBDA_FUNCTION_MEMORY_SIZE'], '512');
+    assert.equal(st.env['LAMBDA_TASK_ROOT'], '/var/task');
+    for (const k of ['NIMBUS_STEM_CELL', 'NIMBUS_RUNTIME_API_SOCKET']) assert.equal(st.env[k], undefined, `${k} is Nimbus’s, not the function’s`);
+    assert.notEqual(st.uid, 0);
+    assert.deepEqual(await call<Read>(probe, { op: 'list', path: '/var/task' }), { ok: true, value: ['data.txt', 'index.mjs'] });
+    assert.deepEqual(await call<Read>(probe, { op: 'read', path: 'data.txt' }), { ok: true, value: 'probe-code' }, 'the working directory is the code');
+    assert.equal((await call<Read>(probe, { op: 'write', path: '/var/task/x', data: '1' })).code, 'EROFS');
+    const mounts = await call<{ stdout: string }>(probe, { op: 'sh', cmd: 'grep " /var/task " /proc/self/mountinfo' });
+    assert.ok(mounts.stdout.trim().split('\n').every((l) => / ro,nosuid,nodev/.test(l)), `every mount at /var/task is read-only: ${mounts.stdout}`);
+  });
+
+  it('gives each function its own cell: two functions never share one', async () => {
+    await factory.stemCellsReady(30_000);
+    const a = await started(fnSpec(code({ 'secret.txt': 'secret-of-a' }), { functionName: 'stem-a', env: { SECRET: 'env-of-a' } }));
+    const b = await started(fnSpec(code(), { functionName: 'stem-b' }));
+    assert.ok(fromStem(a) || fromStem(b), 'at least one came from a cell');
+    assert.notDeepEqual(factory.cgroupDirsOf(a.id), factory.cgroupDirsOf(b.id));
+    const [sa, sb] = [await call<Status>(a, { op: 'status' }), await call<Status>(b, { op: 'status' })];
+    assert.notEqual(sa.uid, sb.uid);
+    assert.equal(sb.env['SECRET'], undefined);
+    assert.equal((await call<Read>(b, { op: 'read', path: '/var/task/secret.txt' })).ok, false);
+    const grep = await call<{ stdout: string }>(b, { op: 'sh', cmd: 'grep -rl secret-of-a /tmp /var /run /opt 2>/dev/null | head -3' });
+    assert.equal(grep.stdout.trim(), '');
+    // A cell, once assigned, is never handed out again, even after its function's sandbox died.
+    await a.dispose();
+    const c = await started(fnSpec(code(), { functionName: 'stem-c' }));
+    assert.notDeepEqual(factory.cgroupDirsOf(c.id), factory.cgroupDirsOf(a.id));
+  });
+
+  it('starts functions normally when a setting cannot be applied to a running cell', async () => {
+    await factory.stemCellsReady(30_000);
+    const cases: [string, Partial<SandboxSpec>][] = [
+      ['NODE_OPTIONS', { env: { NODE_OPTIONS: '--max-old-space-size=100' } }],
+      ['a larger /tmp', { ephemeralStorageMb: 1024 }],
+    ];
+    for (const [why, over] of cases) {
+      const sb = await started(fnSpec(code(), { functionName: 'stem-normal', ...over, env: { ...over.env } }));
+      assert.equal(fromStem(sb), false, `${why}: a normal start`);
+      assert.equal((await call<Status>(sb, { op: 'status' })).env['AWS_LAMBDA_FUNCTION_NAME'], 'stem-normal');
+    }
+    const ours = await started(fnSpec(code(), { functionName: 'stem-after' }));
+    assert.equal(fromStem(ours), true, 'the unused cell is still there');
+  });
+
+  it('reports a handler that fails to load as an init error, like a normal start', async () => {
+    await factory.stemCellsReady(30_000);
+    const sb = factory.create(fnSpec(code({ 'index.mjs': 'throw new Error("broken at load");' }), { functionName: 'stem-broken' }));
+    sandboxes.push(sb);
+    await assert.rejects(sb.start(15_000), (e: unknown) => {
+      assert.ok(e instanceof SandboxInitError);
+      assert.equal(e.result.kind, 'error');
+      assert.match(e.logs, /broken at load/);
+      return true;
+    });
+    assert.equal(sb.state, 'dead');
+  });
+
+  it('leaves no mount in the host’s mount table', () => {
+    const mountinfo = readFileSync('/proc/self/mountinfo', 'utf8');
+    assert.ok(!mountinfo.includes(dataDir), 'stem cell mounts live in the mount helper’s namespace only');
+  });
+});
