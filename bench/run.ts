@@ -15,6 +15,7 @@ import { asyncEvents } from './scenarios/async-events.js';
 import { burst } from './scenarios/burst.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { idleMemory } from './scenarios/idle-memory.js';
+import { soak } from './scenarios/soak.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
 
@@ -29,6 +30,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   burst: () => burst({ calls: 200, reserved: 20 }),
   'async-events': () => asyncEvents({ durationS, connections: 32 }),
   'idle-memory': () => idleMemory({ sandboxes: quick ? 5 : 20 }),
+  soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

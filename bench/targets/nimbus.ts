@@ -8,7 +8,7 @@ import { startProc } from '../lib/proc.js';
 import { cleanEnv } from './ceiling.js';
 import type { Target } from './types.js';
 
-export async function startNimbus(opts: { memoryMb?: number; args?: string[] } = {}): Promise<Target & { url: string }> {
+export async function startNimbus(opts: { memoryMb?: number; args?: string[] } = {}): Promise<Target & { url: string; pid: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-bench-'));
   const p = await startProc(process.execPath, [`${ROOT}bin/nimbus.js`, 'serve', '--port', '0', '--data-dir', dataDir, ...(opts.args ?? [])], {
     env: cleanEnv(),
@@ -31,6 +31,7 @@ export async function startNimbus(opts: { memoryMb?: number; args?: string[] } =
   return {
     name: 'nimbus',
     url,
+    pid: p.child.pid!,
     invokeUrl: `${url}/2015-03-31/functions/bench/invocations`,
     stop: async () => {
       await p.stop();
