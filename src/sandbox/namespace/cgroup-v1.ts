@@ -10,6 +10,7 @@ import type { CgroupLimits, CgroupManager, CgroupMount, SandboxCgroup } from './
 import { cgroupDir } from './cgroup.js';
 import {
   childCgroups,
+  CounterFile,
   mkdirs,
   readKey,
   readNumber,
@@ -28,6 +29,7 @@ class V1Group implements SandboxCgroup {
   readonly procsFiles: string[];
   private readonly memoryDir: string | undefined;
   private readonly cpuDir: string | undefined;
+  private readonly peak: CounterFile | undefined;
   private removed: Promise<void> | null = null;
 
   constructor(readonly dirs: string[]) {
@@ -35,11 +37,11 @@ class V1Group implements SandboxCgroup {
     // Recognised by content rather than by path, so records from any mount layout work.
     this.memoryDir = dirs.find((d) => existsSync(join(d, 'memory.limit_in_bytes')));
     this.cpuDir = dirs.find((d) => existsSync(join(d, 'cpu.cfs_quota_us')));
+    this.peak = this.memoryDir ? new CounterFile(join(this.memoryDir, 'memory.max_usage_in_bytes')) : undefined;
   }
 
   peakMemoryBytes(): number {
-    const d = this.memoryDir;
-    return d ? readNumber(join(d, 'memory.max_usage_in_bytes')) : 0;
+    return this.peak?.read() ?? 0;
   }
 
   oomKills(): number {
@@ -88,6 +90,7 @@ class V1Group implements SandboxCgroup {
   }
 
   remove(timeoutMs = 5000): Promise<void> {
+    this.peak?.close();
     this.removed ??= removeWhenEmpty(this.dirs, timeoutMs);
     return this.removed;
   }
