@@ -161,6 +161,7 @@ test('a burst of 20 against reserved concurrency 1: all run, throttle backoff do
     if (n === ALWAYS) assert.deepEqual(errors, ['retry in 60.0 s', 'retry in 120.0 s', 'failed (RetriesExhausted)']);
     if (n === ONCE) assert.deepEqual(errors, ['retry in 60.0 s']);
   });
+  t.diagnostic(`rounds ${rounds}; most throttles for one event ${maxThrottles}; gaps at the cap ${capped}; throttles before the failing events ran: ${byId.get(ids[ONCE]!)!.throttles}, ${byId.get(ids[ALWAYS]!)!.throttles}`);
   assert.ok(maxThrottles >= 10, `the last events of the burst were throttled at least 10 times: ${maxThrottles}`);
   assert.ok(capped > 0, 'some gaps reached the 5-minute cap');
 });
