@@ -1,8 +1,11 @@
 /**
  * cold-start: Init Duration (from the REPORT line) and end-to-end first-call latency per
  * runtime and per isolation level, next to the physical floor measured in the same run: how
- * long a bare `node -e ''`, `python3 -c ''` and `java -version` take to start and exit.
+ * long a bare `node -e ''`, `python3 -c ''` and `java -version` take to start and exit. These
+ * rows run with `--stem-cells 0`; a last row measures a new Node function's first call when a
+ * stem cell is ready (namespace isolation, `--stem-cells 1`).
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,7 +74,10 @@ function floorMs(cmd: string, args: string[], n: number): number {
   return median(xs);
 }
 
-async function coldStarts(url: string, c: RuntimeCase, n: number): Promise<{ init: number; first: number }> {
+/** How long a stem cell may take to be ready again before the next sample (it starts at idle CPU weight). */
+const STEM_REFILL_WAIT_MS = 1500;
+
+async function coldStarts(url: string, c: RuntimeCase, n: number, before?: () => Promise<void>): Promise<{ init: number; first: number; bodies: string[] }> {
   const name = `cold-${c.runtime.replace(/\W/g, '-')}`;
   const call = (method: string, path: string, body: unknown) => fetch(`${url}${path}`, { method, body: JSON.stringify(body) });
   const created = await call('POST', '/2015-03-31/functions', {
@@ -86,33 +92,56 @@ async function coldStarts(url: string, c: RuntimeCase, n: number): Promise<{ ini
   if (created.status !== 201) throw new Error(`deploy ${name}: ${created.status} ${await created.text()}`);
   const inits: number[] = [];
   const firsts: number[] = [];
+  const bodies: string[] = [];
   for (let i = 0; i < n; i++) {
     // A new revision retires the warm sandbox, so the next call is a cold start.
     await call('PUT', `/2015-03-31/functions/${name}/configuration`, { Environment: { Variables: { RUN: String(i) } } });
+    await before?.();
     const t0 = performance.now();
     const r = await fetch(`${url}/2015-03-31/functions/${name}/invocations`, { method: 'POST', body: '{}', headers: { 'x-amz-log-type': 'Tail' } });
-    await r.arrayBuffer();
+    bodies.push(await r.text());
     firsts.push(performance.now() - t0);
     const log = Buffer.from(r.headers.get('x-amz-log-result') ?? '', 'base64').toString();
     if (r.headers.get('x-amz-function-error')) throw new Error(`${name} failed: ${log}`);
     inits.push(Number(/Init Duration: ([\d.]+) ms/.exec(log)?.[1] ?? NaN));
   }
-  return { init: median(inits), first: median(firsts) };
+  return { init: median(inits), first: median(firsts), bodies };
 }
+
+const STEM_CASE: RuntimeCase = { label: 'nodejs20.x + stem cell', runtime: 'nodejs20.x', handler: 'index.handler', zip: () => zipFolder(`${FIXTURES}cold/stem`), floor: [process.execPath, ['-e', '']] };
 
 export async function coldStart(o: { samples: number; isolations: string[] }): Promise<Section> {
   const rows: string[][] = [];
   const notes: string[] = [];
   const floors = new Map<string, number>();
   for (const c of CASES) if (c.floor) floors.set(c.label, floorMs(c.floor[0], c.floor[1], o.samples));
+  const row = (c: RuntimeCase, isolation: string, m: { init: number; first: number }): string[] => {
+    const floor = floors.get(c.label.split(' ')[0]!);
+    return [c.label, isolation, fmt(m.init, 1), fmt(m.first, 1), floor === undefined ? '-' : fmt(floor, 1), floor === undefined ? '-' : `${fmt(m.first / floor, 2)}x`];
+  };
+  let nodeNamespaceFirst = NaN;
   for (const isolation of o.isolations) {
-    const target = await startNimbus({ args: ['--isolation', isolation] });
+    const target = await startNimbus({ args: ['--isolation', isolation, '--stem-cells', '0'] });
     try {
       for (const c of CASES) {
         const m = await coldStarts(target.url, c, o.samples);
-        const floor = floors.get(c.label);
-        rows.push([c.label, isolation, fmt(m.init, 1), fmt(m.first, 1), floor === undefined ? '-' : fmt(floor, 1), floor === undefined ? '-' : `${fmt(m.first / floor, 2)}x`]);
+        if (isolation === 'namespace' && c.runtime === 'nodejs20.x') nodeNamespaceFirst = m.first;
+        rows.push(row(c, isolation, m));
       }
+    } finally {
+      await target.stop();
+    }
+  }
+  if (o.isolations.includes('namespace')) {
+    const target = await startNimbus({ args: ['--isolation', 'namespace', '--stem-cells', '1'] });
+    try {
+      const m = await coldStarts(target.url, STEM_CASE, o.samples, () => sleep(STEM_REFILL_WAIT_MS));
+      rows.push(row(STEM_CASE, 'namespace', m));
+      const used = m.bodies.filter((b) => (JSON.parse(b) as { stem?: boolean }).stem === true).length;
+      notes.push(
+        `Stem cell row: ${used} of ${m.bodies.length} first calls ran in a stem cell (the function reports it), each after a ${STEM_REFILL_WAIT_MS} ms pause for the refill; ` +
+          `first call ${fmt(m.first, 1)} ms vs ${fmt(nodeNamespaceFirst, 1)} ms without (${fmt(nodeNamespaceFirst / m.first, 1)}x faster).`,
+      );
     } finally {
       await target.stop();
     }
