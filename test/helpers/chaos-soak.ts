@@ -3,7 +3,8 @@
  * real `nimbus serve` while a chaos loop kill -9s the server (and restarts it), kill -9s sandboxes
  * (the server's child processes, found through /proc) and SIGSTOPs the server for 5 s. After the
  * chaos stops and Nimbus has recovered, every accepted event must have exactly one terminal state
- * (one terminal row in the queue and exactly one destination record), nothing may stay in flight,
+ * (one terminal row in the queue, exactly one destination record, and one dead letter if and only
+ * if it failed), nothing may stay in flight,
  * and every sync call must have got an answer or an explicit error, never a hang.
  *
  * The duration is a parameter: `test/e2e/async-soak.test.ts` runs about a minute of it inside
@@ -12,7 +13,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
+import { PutFunctionEventInvokeConfigCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
 import { LEDGER_HANDLER, readLedger } from './ledger.js';
 import { deployNode, sdkClient } from './nimbus.js';
 import { alive, serve, type ServedNimbus } from './serve.js';
@@ -42,6 +43,10 @@ export interface SoakReport {
   async: { sent: number; accepted: number; refused: number; cutOff: number; hung: number };
   /** Events in the queue at the end (acknowledged plus committed-but-cut-off) by terminal state. */
   terminal: { succeeded: number; failed: Record<string, number>; notTerminal: number; rows: number };
+  /** Failed events by the error type in their failure record (a function error, a timeout, a killed sandbox). */
+  failedBy: Record<string, number>;
+  /** Dead letters written (one per failed event). */
+  deadLetters: number;
   /** Distinct acknowledged events the function ran, total executions of them, and those run more than once. */
   executed: { events: number; executions: number; runMoreThanOnce: number };
   sync: { sent: number; ok: number; functionError: number; throttled: number; serverError: number; connectionError: number; hung: number };
@@ -58,6 +63,7 @@ export interface SoakReport {
 const FN = 'soak';
 const OK_QUEUE = 'soak-ok';
 const FAILED_QUEUE = 'soak-failed';
+const DLQ = 'soak-dlq';
 /** The function has a 2 s timeout, so `{ms: 5000}` ends as a timeout (a function error). */
 const TIMEOUT_S = 2;
 
@@ -114,6 +120,8 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     durationMs: o.durationMs,
     async: { sent: 0, accepted: 0, refused: 0, cutOff: 0, hung: 0 },
     terminal: { succeeded: 0, failed: {}, notTerminal: 0, rows: 0 },
+    failedBy: {},
+    deadLetters: 0,
     executed: { events: 0, executions: 0, runMoreThanOnce: 0 },
     sync: { sent: 0, ok: 0, functionError: 0, throttled: 0, serverError: 0, connectionError: 0, hung: 0 },
     chaos: { serverKills: 0, sandboxKills: 0, stops: 0 },
@@ -132,6 +140,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const lambda = sdkClient(server.url);
     try {
       await deployNode(lambda, FN, { 'index.js': LEDGER_HANDLER }, { Timeout: TIMEOUT_S, MemorySize: 128, Environment: { Variables: { LEDGER: ledger } } });
+      await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: FN, DeadLetterConfig: { TargetArn: `arn:aws:sqs:us-east-1:000000000000:${DLQ}` } }));
       await lambda.send(
         new PutFunctionEventInvokeConfigCommand({
           FunctionName: FN,
@@ -331,10 +340,20 @@ function checkQueue(file: string, accepted: Map<string, number>, report: SoakRep
     }
     const records = new Map<string, string[]>();
     for (const m of db.prepare('SELECT queue, body FROM messages WHERE queue IN (?, ?)').all(OK_QUEUE, FAILED_QUEUE) as { queue: string; body: string }[]) {
-      const rec = JSON.parse(m.body) as { requestContext: { requestId: string; condition: string } };
+      const rec = JSON.parse(m.body) as { requestContext: { requestId: string; condition: string }; responsePayload?: { errorType?: string } };
       const list = records.get(rec.requestContext.requestId) ?? [];
       list.push(rec.requestContext.condition);
       records.set(rec.requestContext.requestId, list);
+      if (rec.requestContext.condition !== 'Success') {
+        const type = rec.responsePayload?.errorType ?? 'none';
+        report.failedBy[type] = (report.failedBy[type] ?? 0) + 1;
+      }
+    }
+    const deadLetters = new Map<string, number>();
+    for (const m of db.prepare('SELECT attributes FROM messages WHERE queue = ?').all(DLQ) as { attributes: string }[]) {
+      const id = (JSON.parse(m.attributes) as { RequestID: string }).RequestID;
+      deadLetters.set(id, (deadLetters.get(id) ?? 0) + 1);
+      report.deadLetters++;
     }
     const problem = (s: string): void => {
       // Keep the report readable when something is badly wrong.
@@ -347,6 +366,8 @@ function checkQueue(file: string, accepted: Map<string, number>, report: SoakRep
       const recs = records.get(id) ?? [];
       if (recs.length !== 1) problem(`acknowledged event ${id} has ${recs.length} destination records: ${recs.join(',')}`);
       else if (r && (recs[0] === 'Success') !== (r.status === 'succeeded')) problem(`event ${id} is ${r.status} but its record says ${recs[0]}`);
+      const dead = deadLetters.get(id) ?? 0;
+      if (r && dead !== (r.status === 'failed' ? 1 : 0)) problem(`event ${id} is ${r.status} and has ${dead} dead letters`);
     }
     for (const r of rows) if (r.status !== 'succeeded' && r.status !== 'failed') problem(`event ${r.id} (committed, maybe not acknowledged) is stuck ${r.status}`);
     for (const [id, recs] of records) if (recs.length > 1 && !accepted.has(id)) problem(`event ${id} has ${recs.length} destination records`);
