@@ -2,8 +2,8 @@
  * cold-start: Init Duration (from the REPORT line) and end-to-end first-call latency per
  * runtime and per isolation level, next to the physical floor measured in the same run: how
  * long a bare `node -e ''`, `python3 -c ''` and `java -version` take to start and exit. These
- * rows run with `--stem-cells 0`; a last row measures a new Node function's first call when a
- * stem cell is ready (namespace isolation, `--stem-cells 1`).
+ * rows run with `--stem-cells 0`; one more row per isolation level measures a new Node function's
+ * first call when a stem cell is ready (`--stem-cells 1`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -119,28 +119,29 @@ export async function coldStart(o: { samples: number; isolations: string[] }): P
     const floor = floors.get(c.label.split(' ')[0]!);
     return [c.label, isolation, fmt(m.init, 1), fmt(m.first, 1), floor === undefined ? '-' : fmt(floor, 1), floor === undefined ? '-' : `${fmt(m.first / floor, 2)}x`];
   };
-  let nodeNamespaceFirst = NaN;
+  const nodeFirst = new Map<string, number>();
   for (const isolation of o.isolations) {
     const target = await startNimbus({ args: ['--isolation', isolation, '--stem-cells', '0'] });
     try {
       for (const c of CASES) {
         const m = await coldStarts(target.url, c, o.samples);
-        if (isolation === 'namespace' && c.runtime === 'nodejs20.x') nodeNamespaceFirst = m.first;
+        if (c.runtime === 'nodejs20.x') nodeFirst.set(isolation, m.first);
         rows.push(row(c, isolation, m));
       }
     } finally {
       await target.stop();
     }
   }
-  if (o.isolations.includes('namespace')) {
-    const target = await startNimbus({ args: ['--isolation', 'namespace', '--stem-cells', '1'] });
+  for (const isolation of o.isolations) {
+    const target = await startNimbus({ args: ['--isolation', isolation, '--stem-cells', '1'] });
     try {
       const m = await coldStarts(target.url, STEM_CASE, o.samples, () => sleep(STEM_REFILL_WAIT_MS));
-      rows.push(row(STEM_CASE, 'namespace', m));
+      rows.push(row(STEM_CASE, isolation, m));
       const used = m.bodies.filter((b) => (JSON.parse(b) as { stem?: boolean }).stem === true).length;
+      const without = nodeFirst.get(isolation) ?? NaN;
       notes.push(
-        `Stem cell row: ${used} of ${m.bodies.length} first calls ran in a stem cell (the function reports it), each after a ${STEM_REFILL_WAIT_MS} ms pause for the refill; ` +
-          `first call ${fmt(m.first, 1)} ms vs ${fmt(nodeNamespaceFirst, 1)} ms without (${fmt(nodeNamespaceFirst / m.first, 1)}x faster).`,
+        `Stem cells, ${isolation}: ${used} of ${m.bodies.length} first calls ran in a stem cell (the function reports it), each after a ${STEM_REFILL_WAIT_MS} ms pause for the refill; ` +
+          `first call ${fmt(m.first, 1)} ms vs ${fmt(without, 1)} ms without (${fmt(without / m.first, 1)}x faster).`,
       );
     } finally {
       await target.stop();

@@ -53,7 +53,10 @@ export class IsolationUnavailableError extends Error {
 
 export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactoryChoice {
   const processChoice = (why: string[]): SandboxFactoryChoice => ({
-    factory: new ProcessSandboxFactory(join(opts.dataDir, 'sandboxes')),
+    factory: new ProcessSandboxFactory(
+      join(opts.dataDir, 'sandboxes'),
+      opts.stemCells ? { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [], ...(opts.warn ? { warn: opts.warn } : {}) } : undefined,
+    ),
     isolation: 'process',
     warning: why.length ? `${PROCESS_ISOLATION_WARNING}\nNamespace isolation is unavailable because: ${why.join('; ')}.` : PROCESS_ISOLATION_WARNING,
   });

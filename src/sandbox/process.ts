@@ -4,10 +4,13 @@
  * (same user, same filesystem, same network); Nimbus says so loudly when it starts in this mode.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { RuntimeDescriptor } from '../runtimes/types.js';
 import { ChildSandbox } from './child-sandbox.js';
-import type { Sandbox, SandboxFactory, SandboxSpec } from './types.js';
+import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from './stem.js';
+import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
 
 export class ProcessSandbox extends ChildSandbox {
   /** This sandbox's scratch directory (its /tmp lives inside); removed on release. */
@@ -29,12 +32,16 @@ export class ProcessSandbox extends ChildSandbox {
     return { AWS_LAMBDA_RUNTIME_API: apiAddress };
   }
 
-  protected async launch(apiAddress: string): Promise<ChildProcess> {
-    mkdirSync(this.tmpDir, { recursive: true });
-    const { descriptor, runtime, handler, codeDir } = this.spec;
-    const paths = { taskRoot: codeDir, runtimeDir: descriptor.hostRuntimeDir() };
-    const argv = descriptor.command(paths, runtime, handler);
-    const env: Record<string, string> = {
+  /** Where the runtime finds the function's code: LAMBDA_TASK_ROOT and its working directory. */
+  protected taskRoot(): string {
+    return this.spec.codeDir;
+  }
+
+  /** The runtime's whole environment for the current spec: the function's, the family's, the Runtime API's. */
+  protected runtimeEnv(apiAddress: string): Record<string, string> {
+    const { descriptor } = this.spec;
+    const paths = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
+    return {
       ...this.spec.env,
       ...descriptor.env(paths),
       ...this.runtimeApiEnv(apiAddress),
@@ -42,9 +49,15 @@ export class ProcessSandbox extends ChildSandbox {
       LAMBDA_RUNTIME_DIR: paths.runtimeDir,
       TMPDIR: this.tmpDir,
     };
+  }
+
+  protected async launch(apiAddress: string): Promise<ChildProcess> {
+    mkdirSync(this.tmpDir, { recursive: true });
+    const { descriptor, runtime, handler } = this.spec;
+    const argv = descriptor.command({ taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() }, runtime, handler);
     const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: codeDir,
-      env,
+      cwd: this.taskRoot(),
+      env: this.runtimeEnv(apiAddress),
       stdio: ['ignore', 'pipe', 'pipe'],
       // A process group of its own, so that one kill reaches everything the runtime forked.
       detached: true,
@@ -83,10 +96,111 @@ export class ProcessSandbox extends ChildSandbox {
   }
 }
 
+/**
+ * A process stem cell (docs/sandbox-lifecycle.md): the runtime already running, waiting in an
+ * empty task directory of its own. On assignment that directory is replaced by a symbolic link to
+ * the function's code, so every path the runtime was started with (LAMBDA_TASK_ROOT, NODE_PATH,
+ * its working directory) leads to the code. Process isolation isolates nothing; neither does this.
+ */
+export class ProcessStemCell extends ProcessSandbox implements StemCell {
+  private adopted = false;
+  private apiAddress = '';
+  private readonly link: string;
+  private readonly argv: string;
+
+  constructor(descriptor: RuntimeDescriptor, id: string, scratchRoot: string) {
+    const link = join(scratchRoot, id, 'task');
+    super(
+      { id, runtime: descriptor.ids[0] ?? descriptor.family, descriptor, handler: '', codeDir: link, memoryMb: 512, ephemeralStorageMb: 512, env: stemEnvironment(), network: 'none' },
+      scratchRoot,
+    );
+    this.link = link;
+    this.argv = JSON.stringify(this.commandFor(this.spec));
+  }
+
+  fits(spec: SandboxSpec): boolean {
+    return (
+      !this.adopted &&
+      this.state === 'idle' &&
+      spec.descriptor.family === this.spec.descriptor.family &&
+      JSON.stringify(this.commandFor(spec)) === this.argv &&
+      startupEnvMatches(spec.env, this.spec.env)
+    );
+  }
+
+  adopt(spec: SandboxSpec): Sandbox {
+    if (this.adopted) throw new Error(`stem cell ${this.link} is already assigned`);
+    this.adopted = true;
+    this.adoptSpec(spec);
+    this.state = 'starting';
+    return this;
+  }
+
+  override async start(initTimeoutMs: number): Promise<InitReport> {
+    if (!this.adopted) return super.start(initTimeoutMs);
+    const t0 = performance.now();
+    try {
+      if (this.state !== 'starting') throw new Error('the stem cell died before its assignment');
+      rmdirSync(this.link);
+      symlinkSync(this.spec.codeDir, this.link);
+    } catch (e) {
+      await this.dispose();
+      throw new SandboxInitError({ kind: 'exit', reason: `stem cell: ${e instanceof Error ? e.message : String(e)}` }, '', performance.now() - t0);
+    }
+    this.state = 'idle';
+    const report = await assignFunction(this, this.runtimeEnv(this.apiAddress), initTimeoutMs);
+    return { durationMs: performance.now() - t0, logs: report.logs };
+  }
+
+  protected override taskRoot(): string {
+    return this.link;
+  }
+
+  protected override launch(apiAddress: string): Promise<ChildProcess> {
+    this.apiAddress = apiAddress;
+    mkdirSync(this.link, { recursive: true });
+    return super.launch(apiAddress);
+  }
+
+  private commandFor(spec: SandboxSpec): string[] {
+    return spec.descriptor.command({ taskRoot: this.link, runtimeDir: spec.descriptor.hostRuntimeDir() }, spec.runtime, spec.handler);
+  }
+}
+
 export class ProcessSandboxFactory implements SandboxFactory {
   readonly isolation = 'process' as const;
-  constructor(private readonly scratchRoot: string) {}
+  private readonly stems: StemPool | null;
+
+  /** `stemCells`: stem cells kept ready per runtime family (process-stem-cell.ts). */
+  constructor(
+    private readonly scratchRoot: string,
+    stemCells?: { size: number; descriptors: readonly RuntimeDescriptor[]; warn?: (message: string) => void },
+  ) {
+    this.stems =
+      stemCells && stemCells.size > 0
+        ? new StemPool({
+            size: stemCells.size,
+            descriptors: stemCells.descriptors,
+            make: (d, id) => new ProcessStemCell(d, id, scratchRoot),
+            warn: stemCells.warn ?? ((m) => process.emitWarning(m, { code: 'NIMBUS_SANDBOX' })),
+          })
+        : null;
+  }
+
   create(spec: SandboxSpec): Sandbox {
-    return new ProcessSandbox(spec, this.scratchRoot);
+    return this.stems?.take(spec)?.adopt(spec) ?? new ProcessSandbox(spec, this.scratchRoot);
+  }
+
+  prestart(): void {
+    this.stems?.fill();
+  }
+
+  /** Resolves true once every runtime family has its stem cells ready (false: none, or they failed). */
+  stemCellsReady(timeoutMs?: number): Promise<boolean> {
+    return this.stems ? this.stems.whenFull(timeoutMs) : Promise.resolve(false);
+  }
+
+  async close(): Promise<void> {
+    await this.stems?.close();
   }
 }

@@ -73,6 +73,8 @@ export interface StemPoolOptions {
 export class StemPool {
   private readonly ready = new Map<string, StemCell[]>();
   private readonly filling = new Set<string>();
+  /** Cells being started now: closing disposes them too. */
+  private readonly starting = new Set<StemCell>();
   private readonly descriptors: RuntimeDescriptor[];
   private failures = 0;
   private closed = false;
@@ -120,7 +122,7 @@ export class StemPool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    const cells = [...this.ready.values()].flat();
+    const cells = [...this.ready.values()].flat().concat([...this.starting]);
     this.ready.clear();
     await Promise.all(cells.map((c) => c.dispose()));
   }
@@ -140,6 +142,7 @@ export class StemPool {
       const cells = this.ready.get(d.family)!;
       while (!this.closed && cells.length < this.opts.size && this.failures < MAX_FAILURES) {
         const cell = this.opts.make(d, `stem${randomBytes(12).toString('hex')}`);
+        this.starting.add(cell);
         try {
           await cell.start(CELL_START_TIMEOUT_MS);
         } catch (e) {
@@ -149,6 +152,8 @@ export class StemPool {
           const why = e instanceof SandboxInitError ? `${e.message} ${e.logs}`.trim() : String(e);
           this.opts.warn(`stem cell for ${d.family} failed to start: ${why}${this.failures >= MAX_FAILURES ? '; stem cells are disabled' : ''}`);
           continue;
+        } finally {
+          this.starting.delete(cell);
         }
         this.failures = 0;
         if (this.closed) {
