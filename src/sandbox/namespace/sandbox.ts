@@ -33,7 +33,7 @@ export class NamespaceSandbox extends ChildSandbox {
 
   constructor(
     spec: SandboxSpec,
-    protected readonly ctx: NamespaceContext,
+    private readonly ctx: NamespaceContext,
   ) {
     super(spec);
     if (!/^[0-9a-zA-Z_-]{1,64}$/.test(spec.id)) throw new Error(`bad sandbox id ${spec.id}`);
@@ -92,6 +92,7 @@ export class NamespaceSandbox extends ChildSandbox {
       seccompFd: SECCOMP_FD,
       ...(egress ? { egress: { infoFd: INFO_FD, blockFd: BLOCK_FD } } : {}),
     });
+    const mountNamespace = this.mountNamespace();
     const launched = await launchBwrap({
       bash: ctx.layout.bash,
       bwrap: ctx.layout.bwrap,
@@ -100,7 +101,7 @@ export class NamespaceSandbox extends ChildSandbox {
       seccomp: ctx.seccomp,
       command: cmd.command,
       egress,
-      ...(this.mountNamespace() ? { mountNamespace: this.mountNamespace()! } : {}),
+      ...(mountNamespace ? { mountNamespace } : {}),
     });
     const pid = launched.child.pid!;
     this.record.bwrap = { pid, start: procStart(pid) ?? '0' };
