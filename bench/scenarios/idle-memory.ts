@@ -45,7 +45,8 @@ function rollup(pid: number): { rss: number; uss: number } {
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] ?? NaN;
 
 export async function idleMemory(o: { sandboxes: number }): Promise<Section> {
-  const target = await startNimbus();
+  // A waiting stem cell would count as one more sandbox; its own cost is in docs/sandbox-lifecycle.md.
+  const target = await startNimbus({ args: ['--stem-cells', '0'] });
   try {
     const deploy = await fetch(`${target.url}/2015-03-31/functions`, {
       method: 'POST',
