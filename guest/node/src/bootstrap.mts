@@ -82,6 +82,7 @@ function run(handler: Handler, inv: NextInvocation): Promise<Outcome> {
  * answer to the assignment.
  */
 async function awaitAssignment(): Promise<NextInvocation> {
+  await import('./warmup.cjs');
   let assignment: NextInvocation;
   try {
     assignment = await client.next();
