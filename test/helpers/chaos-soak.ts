@@ -31,6 +31,8 @@ export interface SoakOptions {
   /** Concurrent async and sync clients. */
   asyncClients?: number;
   syncClients?: number;
+  /** Mean pause of each async client between two events (ms); sets the offered load. */
+  asyncPauseMs?: number;
   /** A sync call (or a 202) that takes longer than this is a hang. */
   hangMs?: number;
   log?: (line: string) => void;
@@ -47,8 +49,11 @@ export interface SoakReport {
   failedBy: Record<string, number>;
   /** Dead letters written (one per failed event). */
   deadLetters: number;
-  /** Distinct acknowledged events the function ran, total executions of them, and those run more than once. */
-  executed: { events: number; executions: number; runMoreThanOnce: number };
+  /**
+   * Distinct acknowledged events the function ran, total executions of them (function-error
+   * retries included), and events that succeeded but ran more than once (duplicates from chaos).
+   */
+  executed: { events: number; executions: number; succeededMoreThanOnce: number };
   sync: { sent: number; ok: number; functionError: number; throttled: number; serverError: number; connectionError: number; hung: number };
   chaos: { serverKills: number; sandboxKills: number; stops: number };
   /** Server starts after the first (one per kill). */
@@ -108,6 +113,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
   const random = rng(o.seed);
   const log = o.log ?? (() => undefined);
   const hangMs = o.hangMs ?? 30_000;
+  const asyncPause = o.asyncPauseMs ?? 30;
   const [gapMin, gapMax] = o.chaosGapMs ?? [3_000, 8_000];
   const dataDir = join(o.workDir, 'data');
   const ledger = join(o.workDir, 'ledger');
@@ -122,7 +128,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     terminal: { succeeded: 0, failed: {}, notTerminal: 0, rows: 0 },
     failedBy: {},
     deadLetters: 0,
-    executed: { events: 0, executions: 0, runMoreThanOnce: 0 },
+    executed: { events: 0, executions: 0, succeededMoreThanOnce: 0 },
     sync: { sent: 0, ok: 0, functionError: 0, throttled: 0, serverError: 0, connectionError: 0, hung: 0 },
     chaos: { serverKills: 0, sandboxKills: 0, stops: 0 },
     restarts: 0,
@@ -183,7 +189,7 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
           } else report.async.cutOff++;
           await sleep(100);
         }
-        await sleep(10 + random() * 40);
+        await sleep(asyncPause * (0.5 + random()));
       }
     };
 
@@ -279,15 +285,27 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     clearTimeout(timer);
     log(`load and chaos stopped after ${Math.round((Date.now() - started) / 1000)} s; recovering`);
 
-    // Recovery: the last server (never killed after this point) works off whatever is left.
+    // Recovery: the last server (never killed after this point) works off whatever is left. A
+    // backlog may take a while; what must not happen is that the work stops while events remain
+    // in flight. The stall limit outlasts the longest retry delay (2 minutes).
     const recoveryStart = Date.now();
-    const deadline = recoveryStart + ((o.retries ?? 0) > 0 ? 10 * 60_000 : 2 * 60_000);
-    let counts: Record<string, number> = {};
+    const stallMs = 200_000;
+    let lastDone = -1;
+    let lastProgress = Date.now();
+    let lastLog = Date.now();
     for (;;) {
-      counts = ((await (await fetch(`${server!.url}/nimbus/v1/events?function=${FN}&limit=1`)).json()) as { counts: Record<string, number> }).counts;
+      const counts = ((await (await fetch(`${server!.url}/nimbus/v1/events?function=${FN}&limit=1`)).json()) as { counts: Record<string, number> }).counts;
       if ((counts['queued'] ?? 0) + (counts['running'] ?? 0) + (counts['retrying'] ?? 0) === 0) break;
-      if (Date.now() > deadline) {
-        problems.push(`still in flight ${Math.round((Date.now() - recoveryStart) / 1000)} s after the chaos: ${JSON.stringify(counts)}`);
+      const done = (counts['succeeded'] ?? 0) + (counts['failed'] ?? 0);
+      if (Date.now() - lastLog > 30_000) {
+        lastLog = Date.now();
+        log(`recovering: ${JSON.stringify(counts)}`);
+      }
+      if (done !== lastDone) {
+        lastDone = done;
+        lastProgress = Date.now();
+      } else if (Date.now() - lastProgress > stallMs) {
+        problems.push(`no event finished for ${stallMs / 1000} s while some are in flight: ${JSON.stringify(counts)}`);
         break;
       }
       await sleep(250);
@@ -297,12 +315,12 @@ export async function runSoak(o: SoakOptions): Promise<SoakReport> {
     const exit = await server!.exited;
     if (exit.code !== 0) problems.push(`the last server did not stop cleanly: ${JSON.stringify(exit)}`);
 
-    checkQueue(join(dataDir, 'queue.db'), accepted, report);
+    const succeeded = checkQueue(join(dataDir, 'queue.db'), accepted, report);
     const runs = new Map<string, number>();
     for (const l of readLedger(ledger)) if (accepted.has(l.id)) runs.set(l.id, (runs.get(l.id) ?? 0) + 1);
     report.executed.events = runs.size;
     report.executed.executions = [...runs.values()].reduce((a, b) => a + b, 0);
-    report.executed.runMoreThanOnce = [...runs.values()].filter((c) => c > 1).length;
+    report.executed.succeededMoreThanOnce = [...runs.entries()].filter(([id, c]) => c > 1 && succeeded.has(id)).length;
     report.orphans = orphanPids.size;
     if (report.async.accepted === 0) problems.push('no event was accepted');
     return report;
@@ -324,8 +342,8 @@ interface Row {
   condition: string | null;
 }
 
-/** Exactly one terminal state per accepted event: its queue row, and one destination record. */
-function checkQueue(file: string, accepted: Map<string, number>, report: SoakReport): void {
+/** Exactly one terminal state per accepted event: its queue row, and one destination record. Returns the ids that succeeded. */
+function checkQueue(file: string, accepted: Map<string, number>, report: SoakReport): Set<string> {
   const db = new Database(file, { readonly: true });
   try {
     const integrity = (db.pragma('integrity_check') as { integrity_check: string }[])[0]?.integrity_check;
@@ -371,6 +389,7 @@ function checkQueue(file: string, accepted: Map<string, number>, report: SoakRep
     }
     for (const r of rows) if (r.status !== 'succeeded' && r.status !== 'failed') problem(`event ${r.id} (committed, maybe not acknowledged) is stuck ${r.status}`);
     for (const [id, recs] of records) if (recs.length > 1 && !accepted.has(id)) problem(`event ${id} has ${recs.length} destination records`);
+    return new Set(rows.filter((r) => r.status === 'succeeded').map((r) => r.id));
   } finally {
     db.close();
   }
