@@ -16,15 +16,15 @@ import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } fro
 /** Set in a stem cell's environment: the bootstrap waits for its assignment before loading a handler. */
 export const STEM_VARIABLE = 'NIMBUS_STEM_CELL';
 
-/** Families whose Nimbus bootstrap understands the assignment (guest/node/src/bootstrap.mts). */
-export const STEM_FAMILIES: ReadonlySet<RuntimeDescriptor['family']> = new Set(['nodejs']);
+/** Families whose Nimbus bootstrap understands the assignment (guest/node/src/bootstrap.mts, guest/python/nimbus_lambda/loop.py). */
+export const STEM_FAMILIES: ReadonlySet<RuntimeDescriptor['family']> = new Set(['nodejs', 'python']);
 
 /**
- * Variables a runtime or its loader reads once, when the process starts (Node's options and
- * module paths, the dynamic loader, glibc's allocator and locale, OpenSSL). Setting them later
- * has no effect, so a function whose value differs from a stem cell's must start normally.
+ * Variables a runtime or its loader reads once, when the process starts (Node's and Python's
+ * options and module paths, the dynamic loader, glibc's allocator and locale, OpenSSL). Setting
+ * them later has no effect, so a function whose value differs from a stem cell's must start normally.
  */
-const STARTUP_VARIABLE = /^(NODE_|UV_|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CERT_|LC_)|^(LANG|LANGUAGE|AWS_LAMBDA_EXEC_WRAPPER)$/;
+const STARTUP_VARIABLE = /^(NODE_|UV_|PYTHON|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CERT_|LC_)|^(LANG|LANGUAGE|AWS_LAMBDA_EXEC_WRAPPER)$/;
 
 /** Idle wait before a refill: the cold start that took the cell goes first. */
 const REFILL_DELAY_MS = 100;
@@ -76,7 +76,8 @@ export class StemPool {
   /** Cells being started now: closing disposes them too. */
   private readonly starting = new Set<StemCell>();
   private readonly descriptors: RuntimeDescriptor[];
-  private failures = 0;
+  /** Consecutive failed starts per family; at MAX_FAILURES the family gets no more cells. */
+  private readonly failures = new Map<string, number>();
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
 
@@ -93,14 +94,14 @@ export class StemPool {
 
   /** Starts cells until every family has `size` ready (in the background). */
   fill(): void {
-    if (this.closed || this.opts.size <= 0 || this.failures >= MAX_FAILURES) return;
-    for (const d of this.descriptors) if (!this.filling.has(d.family)) void this.fillFamily(d);
+    if (this.closed || this.opts.size <= 0) return;
+    for (const d of this.descriptors) if (!this.filling.has(d.family) && !this.gaveUp(d.family)) void this.fillFamily(d);
   }
 
-  /** Waits until every family has its cells (tests and benchmarks), or the pool gave up. */
+  /** Waits until every family has its cells (tests and benchmarks), or the pool gave up on one. */
   async whenFull(timeoutMs = 30_000): Promise<boolean> {
     const end = Date.now() + timeoutMs;
-    while (Date.now() < end && !this.closed && this.failures < MAX_FAILURES) {
+    while (Date.now() < end && !this.closed && !this.descriptors.some((d) => this.gaveUp(d.family))) {
       if (this.descriptors.every((d) => this.readyCount(d.family) >= this.opts.size)) return true;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -127,6 +128,10 @@ export class StemPool {
     await Promise.all(cells.map((c) => c.dispose()));
   }
 
+  private gaveUp(family: string): boolean {
+    return (this.failures.get(family) ?? 0) >= MAX_FAILURES;
+  }
+
   private scheduleFill(): void {
     if (this.timer || this.closed) return;
     this.timer = setTimeout(() => {
@@ -140,7 +145,7 @@ export class StemPool {
     this.filling.add(d.family);
     try {
       const cells = this.ready.get(d.family)!;
-      while (!this.closed && cells.length < this.opts.size && this.failures < MAX_FAILURES) {
+      while (!this.closed && cells.length < this.opts.size && !this.gaveUp(d.family)) {
         const cell = this.opts.make(d, `stem${randomBytes(12).toString('hex')}`);
         this.starting.add(cell);
         try {
@@ -148,14 +153,14 @@ export class StemPool {
         } catch (e) {
           // Closing kills the cell being started: that is no failure.
           if (this.closed) return;
-          this.failures++;
+          this.failures.set(d.family, (this.failures.get(d.family) ?? 0) + 1);
           const why = e instanceof SandboxInitError ? `${e.message} ${e.logs}`.trim() : String(e);
-          this.opts.warn(`stem cell for ${d.family} failed to start: ${why}${this.failures >= MAX_FAILURES ? '; stem cells are disabled' : ''}`);
+          this.opts.warn(`stem cell for ${d.family} failed to start: ${why}${this.gaveUp(d.family) ? `; no more ${d.family} stem cells` : ''}`);
           continue;
         } finally {
           this.starting.delete(cell);
         }
-        this.failures = 0;
+        this.failures.delete(d.family);
         if (this.closed) {
           await cell.dispose();
           return;

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { PLATFORM_ENV } from '../../src/runtimes/env.js';
 import { nodejs } from '../../src/runtimes/node.js';
+import { python } from '../../src/runtimes/python.js';
 import { createSandboxFactory } from '../../src/sandbox/index.js';
 import { NamespaceSandboxFactory } from '../../src/sandbox/namespace/factory.js';
 import { SandboxInitError, type Sandbox, type SandboxSpec } from '../../src/sandbox/types.js';
-import { assertIsolation, call, codeDir, isolationSkip, rmrf, spec, tempDir } from './helpers.js';
+import { assertIsolation, call, codeDir, invoke, isolationSkip, rmrf, spec, tempDir } from './helpers.js';
 
 type Read = { ok: boolean; value?: unknown; code?: string };
 type Status = { uid: number; env: Record<string, string> };
@@ -42,7 +43,7 @@ describe('namespace stem cells', { skip: isolationSkip() }, () => {
   before(async () => {
     assertIsolation();
     dataDir = tempDir('nimbus-stem-');
-    const choice = createSandboxFactory({ isolation: 'namespace', dataDir, hostPorts: [], stemCells: 1, stemRuntimes: [nodejs] });
+    const choice = createSandboxFactory({ isolation: 'namespace', dataDir, hostPorts: [], stemCells: 1, stemRuntimes: [nodejs, python] });
     factory = choice.factory as NamespaceSandboxFactory;
     factory.prestart();
     assert.equal(await factory.stemCellsReady(30_000), true, 'the stem cell starts');
@@ -126,6 +127,26 @@ describe('namespace stem cells', { skip: isolationSkip() }, () => {
       return true;
     });
     assert.equal(sb.state, 'dead');
+  });
+
+  it('runs a Python function from a Python stem cell, with its environment applied', async () => {
+    await factory.stemCellsReady(30_000);
+    const app = [
+      'import os',
+      'def handler(event, context):',
+      '    return {"name": os.environ.get("AWS_LAMBDA_FUNCTION_NAME"), "own": os.environ.get("OWN"), "stem": os.environ.get("NIMBUS_STEM_CELL"),',
+      '            "cwd": os.getcwd(), "data": open("data.txt").read(), "memory": context.memory_limit_in_mb, "text": "\u00e9"}',
+      '',
+    ].join('\n');
+    const env = { OWN: 'py-value', _HANDLER: 'app.handler', AWS_EXECUTION_ENV: 'AWS_Lambda_python3.12' };
+    const s = fnSpec(code({ 'app.py': app, 'data.txt': 'python-code' }), { functionName: 'stem-py', runtime: 'python3.12', descriptor: python, handler: 'app.handler', memoryMb: 256, env });
+    const sb = await started(s);
+    assert.ok(fromStem(sb), 'the sandbox is a Python stem cell');
+    const r = await invoke(sb, {});
+    assert.equal(r.result.kind, 'response', r.logs);
+    const text = (r.result as { payload: Buffer }).payload.toString('utf8');
+    assert.deepEqual(JSON.parse(text), { name: 'stem-py', own: 'py-value', stem: null, cwd: '/var/task', data: 'python-code', memory: '256', text: 'é' });
+    assert.ok(text.includes('é'), 'python3.12 answers UTF-8 unescaped: the encoder follows the assigned AWS_EXECUTION_ENV');
   });
 
   it('leaves no mount in the host’s mount table', () => {

@@ -1,9 +1,11 @@
 """Init and the invocation loop: load the handler (or report the init error and exit), then
 take events from the Runtime API one at a time, run the handler and post its result or error.
 """
+import json
 import logging
 import os
 import sys
+import time
 
 from . import faults, handler as handlers, logs, marshal
 from .context import LambdaContext
@@ -47,8 +49,29 @@ def _handle(client, request_handler, inv):
     client.error(inv.request_id, marshal.to_json(error), error["errorType"])
 
 
+def _await_assignment(client):
+    """A stem cell (docs/sandbox-lifecycle.md) starts before it has a function: its first event is
+    the assignment, whose body is the function's whole environment. Once the environment is the one
+    a normal start would have had, init goes on as usual and its outcome answers the assignment."""
+    try:
+        assignment = client.next()
+    except RuntimeApiError:
+        sys.exit(0)
+    env = json.loads(assignment.body)
+    for key in list(os.environ):
+        if key not in env:
+            del os.environ[key]
+    os.environ.update(env)
+    time.tzset()
+    # The code was mounted over the task root after this process entered it: enter it again.
+    os.chdir(os.environ.get("LAMBDA_TASK_ROOT") or "/var/task")
+    marshal.configure()
+    return assignment
+
+
 def main():
     client = RapidClient.from_env()
+    assignment = _await_assignment(client) if os.environ.get("NIMBUS_STEM_CELL") == "1" else None
     # The task root is read-only on AWS; under process isolation it is Nimbus's stored copy of
     # the code, which must stay as deployed: no __pycache__ written into it.
     sys.dont_write_bytecode = True
@@ -67,9 +90,14 @@ def main():
         logging.warning(_UNHANDLED_WARNING)
         faults.log_error(error, logs.write)
         try:
-            client.init_error(marshal.to_json(error), error["errorType"])
+            if assignment is not None:
+                client.error(assignment.request_id, marshal.to_json(error), error["errorType"])
+            else:
+                client.init_error(marshal.to_json(error), error["errorType"])
         finally:
             sys.exit(1)
+    if assignment is not None:
+        client.respond(assignment.request_id, "{}")
     while True:
         try:
             inv = client.next()

@@ -28,7 +28,17 @@ class _Encoder(json.JSONEncoder):
         return json.JSONEncoder.default(self, o)
 
 
-_encoder = _Encoder(ensure_ascii=os.environ.get("AWS_EXECUTION_ENV") != "AWS_Lambda_python3.12")
+_encoder = None
+
+
+def configure():
+    """Picks the encoder for the function's runtime; main() calls it again once the environment is
+    final (a stem cell receives its function's environment after this module is imported)."""
+    global _encoder
+    _encoder = _Encoder(ensure_ascii=os.environ.get("AWS_EXECUTION_ENV") != "AWS_Lambda_python3.12")
+
+
+configure()
 
 
 def to_json(obj):
