@@ -2,7 +2,7 @@
  * cold-start: Init Duration (from the REPORT line) and end-to-end first-call latency per
  * runtime and per isolation level, next to the physical floor measured in the same run: how
  * long a bare `node -e ''`, `python3 -c ''` and `java -version` take to start and exit. These
- * rows run with `--stem-cells 0`; one more row per isolation level measures a new Node function's
+ * rows run with `--stem-cells 0`; the stem-cell rows measure a new Node.js or Python function's
  * first call when a stem cell is ready (`--stem-cells 1`).
  */
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -108,7 +108,10 @@ async function coldStarts(url: string, c: RuntimeCase, n: number, before?: () =>
   return { init: median(inits), first: median(firsts), bodies };
 }
 
-const STEM_CASE: RuntimeCase = { label: 'nodejs20.x + stem cell', runtime: 'nodejs20.x', handler: 'index.handler', zip: () => zipFolder(`${FIXTURES}cold/stem`), floor: [process.execPath, ['-e', '']] };
+const STEM_CASES: RuntimeCase[] = [
+  { label: 'nodejs20.x + stem cell', runtime: 'nodejs20.x', handler: 'index.handler', zip: () => zipFolder(`${FIXTURES}cold/stem`), floor: null },
+  { label: 'python3.12 + stem cell', runtime: 'python3.12', handler: 'app.handler', zip: () => zipFolder(`${FIXTURES}cold/stem-python`), floor: null },
+];
 
 export async function coldStart(o: { samples: number; isolations: string[] }): Promise<Section> {
   const rows: string[][] = [];
@@ -116,16 +119,17 @@ export async function coldStart(o: { samples: number; isolations: string[] }): P
   const floors = new Map<string, number>();
   for (const c of CASES) if (c.floor) floors.set(c.label, floorMs(c.floor[0], c.floor[1], o.samples));
   const row = (c: RuntimeCase, isolation: string, m: { init: number; first: number }): string[] => {
-    const floor = floors.get(c.label.split(' ')[0]!);
+    // A stem-cell row shares the floor of its runtime's row.
+    const floor = floors.get(CASES.find((k) => k.runtime === c.runtime)?.label ?? '');
     return [c.label, isolation, fmt(m.init, 1), fmt(m.first, 1), floor === undefined ? '-' : fmt(floor, 1), floor === undefined ? '-' : `${fmt(m.first / floor, 2)}x`];
   };
-  const nodeFirst = new Map<string, number>();
+  const without = new Map<string, number>();
   for (const isolation of o.isolations) {
     const target = await startNimbus({ args: ['--isolation', isolation, '--stem-cells', '0'] });
     try {
       for (const c of CASES) {
         const m = await coldStarts(target.url, c, o.samples);
-        if (c.runtime === 'nodejs20.x') nodeFirst.set(isolation, m.first);
+        without.set(`${c.runtime} ${isolation}`, m.first);
         rows.push(row(c, isolation, m));
       }
     } finally {
@@ -135,14 +139,16 @@ export async function coldStart(o: { samples: number; isolations: string[] }): P
   for (const isolation of o.isolations) {
     const target = await startNimbus({ args: ['--isolation', isolation, '--stem-cells', '1'] });
     try {
-      const m = await coldStarts(target.url, STEM_CASE, o.samples, () => sleep(STEM_REFILL_WAIT_MS));
-      rows.push(row(STEM_CASE, isolation, m));
-      const used = m.bodies.filter((b) => (JSON.parse(b) as { stem?: boolean }).stem === true).length;
-      const without = nodeFirst.get(isolation) ?? NaN;
-      notes.push(
-        `Stem cells, ${isolation}: ${used} of ${m.bodies.length} first calls ran in a stem cell (the function reports it), each after a ${STEM_REFILL_WAIT_MS} ms pause for the refill; ` +
-          `first call ${fmt(m.first, 1)} ms vs ${fmt(without, 1)} ms without (${fmt(without / m.first, 1)}x faster).`,
-      );
+      for (const c of STEM_CASES) {
+        const m = await coldStarts(target.url, c, o.samples, () => sleep(STEM_REFILL_WAIT_MS));
+        rows.push(row(c, isolation, m));
+        const used = m.bodies.filter((b) => (JSON.parse(b) as { stem?: boolean }).stem === true).length;
+        const before = without.get(`${c.runtime} ${isolation}`) ?? NaN;
+        notes.push(
+          `${c.label}, ${isolation}: ${used} of ${m.bodies.length} first calls ran in a stem cell (the function reports it), each after a ${STEM_REFILL_WAIT_MS} ms pause for the refill; ` +
+            `first call ${fmt(m.first, 1)} ms vs ${fmt(before, 1)} ms without (${fmt(before / m.first, 1)}x faster).`,
+        );
+      }
     } finally {
       await target.stop();
     }
