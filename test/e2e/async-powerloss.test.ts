@@ -197,8 +197,7 @@ test('power loss at random moments while events are accepted and run: no acknowl
       db.close();
     }
     // The store's database went through the same cut.
-    const store = filesUnder(dataDir).find((f) => f.endsWith('.db') && f !== 'queue.db');
-    if (store) {
+    for (const store of filesUnder(dataDir).filter((f) => f.endsWith('.db') && f !== 'queue.db')) {
       const sdb = new Database(join(dataDir, store), { readonly: true });
       try {
         assert.equal((sdb.pragma('integrity_check') as { integrity_check: string }[])[0]!.integrity_check, 'ok', `${store} after the cut`);
