@@ -155,7 +155,8 @@ export class StemPool {
           if (this.closed) return;
           this.failures.set(d.family, (this.failures.get(d.family) ?? 0) + 1);
           const why = e instanceof SandboxInitError ? `${e.message} ${e.logs}`.trim() : String(e);
-          this.opts.warn(`stem cell for ${d.family} failed to start: ${why}${this.gaveUp(d.family) ? `; no more ${d.family} stem cells` : ''}`);
+          // Said once, when giving up: a host without the runtime (no python3) fails every time.
+          if (this.gaveUp(d.family)) this.opts.warn(`${d.family} stem cells failed to start ${MAX_FAILURES} times; the last: ${why}. No more ${d.family} stem cells.`);
           continue;
         } finally {
           this.starting.delete(cell);
