@@ -5,12 +5,12 @@
  */
 import type { LogEntry, Scope, Store, StoredLogEntry } from '../store/types.js';
 
-const FLUSH_EVERY_MS = 50;
+const FLUSH_EVERY_MS = 10;
 const FLUSH_AT_ENTRIES = 1000;
 /** Log entries kept per function (about one per invocation); older ones are pruned in the background. */
 export const KEEP_PER_FUNCTION = 10_000;
 /** Prune a function's logs after this many new entries, so pruning costs little per entry. */
-const PRUNE_EVERY = 1000;
+const PRUNE_EVERY = 100;
 
 interface Waiter {
   key: string;

@@ -3,6 +3,7 @@
  * returns it is on disk, so everything the API acknowledged survives a crash.
  */
 import Database from 'better-sqlite3';
+import { Checkpointer } from './checkpointer.js';
 import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
 import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore, type ConcurrencyStore } from './sqlite-concurrency.js';
@@ -148,6 +149,7 @@ export class SqliteStore implements Store {
   readonly concurrency: ConcurrencyStore;
   readonly policyState: PolicyStateStore;
   readonly provisioned: ProvisionedStore;
+  private readonly checkpointer: Checkpointer;
 
   constructor(file: string) {
     this.db = new Database(file);
@@ -155,6 +157,8 @@ export class SqliteStore implements Store {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Checkpoints run on their own thread (checkpointer.ts), not inside a commit on the event loop.
+    this.db.pragma('wal_autocheckpoint = 0');
     // Every table is created IF NOT EXISTS, so opening an older data dir adds what it lacks.
     this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA);
     const db = this.db;
@@ -163,6 +167,8 @@ export class SqliteStore implements Store {
     this.logDb = new Database(file);
     this.logDb.pragma('synchronous = NORMAL');
     this.logDb.pragma('busy_timeout = 5000');
+    this.logDb.pragma('wal_autocheckpoint = 0');
+    this.checkpointer = new Checkpointer(file);
     const logDb = this.logDb;
     this.aliases = new SqliteAliasStore(db);
     this.urls = new SqliteUrlConfigStore(db);
@@ -335,6 +341,7 @@ export class SqliteStore implements Store {
   }
 
   close(): void {
+    void this.checkpointer.close();
     if (this.logDb.open) this.logDb.close();
     if (this.db.open) this.db.close();
   }
