@@ -52,28 +52,48 @@ export async function soak(o: SoakOptions): Promise<Section> {
   } finally {
     await t.stop();
   }
-  // Compare the first and the last quarter of the samples (at least one each).
-  const q = Math.max(1, Math.floor(samples.length / 4));
-  const early = samples.slice(0, q);
-  const late = samples.slice(-q);
+  // The first sample, right after the warm-up, is the baseline before the heap reaches its
+  // working size; the first and last quarters of the rest are compared, and a least-squares
+  // slope over the rest tells a trend from noise.
+  const steady = samples.length > 2 ? samples.slice(1) : samples;
+  const q = Math.max(1, Math.floor(steady.length / 4));
+  const early = steady.slice(0, q);
+  const late = steady.slice(-q);
   const rss = samples.map((s) => s.rssMb);
+  const growth = mean(late.map((s) => s.rssMb)) - mean(early.map((s) => s.rssMb));
+  const slope = (f: (s: Sample) => number): number => {
+    const mx = mean(steady.map((s) => s.requests));
+    const my = mean(steady.map(f));
+    const sxy = steady.reduce((a, s) => a + (s.requests - mx) * (f(s) - my), 0);
+    const sxx = steady.reduce((a, s) => a + (s.requests - mx) ** 2, 0);
+    return sxx ? (sxy / sxx) * 1e6 : 0;
+  };
   const rows = [
-    ['server RSS (MB)', fmt(mean(early.map((s) => s.rssMb)), 1), fmt(mean(late.map((s) => s.rssMb)), 1), fmt(Math.min(...rss), 1), fmt(Math.max(...rss), 1)],
+    [
+      'server RSS (MB)',
+      fmt(samples[0]!.rssMb, 1),
+      fmt(mean(early.map((s) => s.rssMb)), 1),
+      fmt(mean(late.map((s) => s.rssMb)), 1),
+      fmt(Math.min(...rss), 1),
+      fmt(Math.max(...rss), 1),
+      `${fmt(slope((s) => s.rssMb), 1)} MB`,
+    ],
     [
       'open file descriptors',
+      String(samples[0]!.fds),
       fmt(mean(early.map((s) => s.fds)), 1),
       fmt(mean(late.map((s) => s.fds)), 1),
       String(Math.min(...samples.map((s) => s.fds))),
       String(Math.max(...samples.map((s) => s.fds))),
+      fmt(slope((s) => s.fds), 1),
     ],
   ];
-  const growth = mean(late.map((s) => s.rssMb)) - mean(early.map((s) => s.rssMb));
   return {
     scenario: 'soak',
     description: `${requests.toLocaleString('en-US')} warm synchronous invocations of a trivial Node.js handler (512 MB) at ${o.connections} connections in ${o.segmentS} s segments (${seconds} s), server RSS and open fds sampled after each segment (${samples.length} samples).`,
-    table: { header: ['measure', `first ${q} samples`, `last ${q} samples`, 'min', 'max'], rows },
+    table: { header: ['measure', `baseline after warm-up`, `samples 2-${q + 1}`, `last ${q} samples`, 'min', 'max', 'trend per million'], rows },
     notes: [
-      `RSS change from the first to the last quarter: ${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MB over ${requests.toLocaleString('en-US')} invocations (${fmt((growth * 1e6) / Math.max(1, requests), 2)} MB per million); sample range ${fmt(Math.max(...rss) - Math.min(...rss), 1)} MB`,
+      `RSS change from the first to the last quarter of the samples after the baseline: ${growth >= 0 ? '+' : ''}${fmt(growth, 1)} MB over ${requests.toLocaleString('en-US')} invocations; range of those samples ${fmt(Math.max(...steady.map((s) => s.rssMb)) - Math.min(...steady.map((s) => s.rssMb)), 1)} MB (target: flat within noise)`,
       `${fmt(requests / Math.max(1, seconds))} invocations/s on average; ${errors} errors`,
     ],
   };
