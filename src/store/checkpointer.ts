@@ -16,15 +16,22 @@ const EVERY_MS = 500;
 export class Checkpointer {
   private readonly worker: Worker;
 
-  constructor(file: string) {
+  private stopping = false;
+
+  /** `onLost` runs if the worker fails or exits on its own: the caller checkpoints itself again. */
+  constructor(file: string, onLost: () => void) {
     this.worker = new Worker(new URL(import.meta.url), { workerData: { file } });
-    // A failing checkpointer must not take Nimbus down: the WAL then just grows until close.
+    // A failing checkpointer must not take Nimbus down, nor leave the WAL growing for ever.
     this.worker.on('error', () => undefined);
+    this.worker.once('exit', () => {
+      if (!this.stopping) onLost();
+    });
     this.worker.unref();
   }
 
   /** Stops the worker; the last connection to close checkpoints what is left. */
   async close(): Promise<void> {
+    this.stopping = true;
     this.worker.postMessage('stop');
     await new Promise<void>((resolve) => {
       const t = setTimeout(() => void this.worker.terminate().then(() => resolve()), 2000);

@@ -168,7 +168,10 @@ export class SqliteStore implements Store {
     this.logDb.pragma('synchronous = NORMAL');
     this.logDb.pragma('busy_timeout = 5000');
     this.logDb.pragma('wal_autocheckpoint = 0');
-    this.checkpointer = new Checkpointer(file);
+    // Should the checkpointer thread die, SQLite's own automatic checkpoints take over again.
+    this.checkpointer = new Checkpointer(file, () => {
+      for (const c of [this.db, this.logDb]) if (c.open) c.pragma('wal_autocheckpoint = 1000');
+    });
     const logDb = this.logDb;
     this.aliases = new SqliteAliasStore(db);
     this.urls = new SqliteUrlConfigStore(db);
