@@ -87,17 +87,20 @@ test('sandboxes that crash in the middle of a burst fail only their own invocati
     } else {
       assert.equal(v.FunctionError, 'Unhandled');
       assert.equal(body.errorType, 'Runtime.ExitError', `call ${i}: ${JSON.stringify(body)}`);
-      if (crashers.has(i)) assert.match(body.errorMessage ?? '', /Runtime exited with error: exit status 2/);
-      else {
-        assert.match(body.errorMessage ?? '', /signal: killed/, `call ${i}: only the killed sandbox's call may fail`);
-        killed++;
-      }
+      const message = body.errorMessage ?? '';
+      // On a loaded machine the victim may be a crasher's runtime still in its init phase.
+      if (/signal: killed/.test(message)) killed++;
+      else assert.ok(crashers.has(i) && /Runtime exited with error: exit status 2/.test(message), `call ${i}: only crashers and the killed sandbox may fail: ${message}`);
       exitErrors++;
     }
   }
-  // The crashers' runtimes exit 20 ms into their calls, long before the kill: the victim ran a 1.5 s call.
   assert.equal(killed, 1, 'the killed sandbox failed exactly its own call');
-  assert.equal(exitErrors, crashers.size + 1);
+  // Every crasher failed; the victim's call adds one more failure unless it was itself a crasher's.
+  const victimWasCrasher = [...crashers].some((i) => {
+    const r = results[i] as PromiseFulfilledResult<Awaited<(typeof started)[number]>>;
+    return /signal: killed/.test(String((payloadJson(r.value.Payload) as { errorMessage?: string }).errorMessage));
+  });
+  assert.equal(exitErrors, crashers.size + (victimWasCrasher ? 0 : 1));
   assert.equal(ok + exitErrors, calls);
 
   // The pool replaced what died: the next calls all succeed, on live sandboxes.

@@ -113,7 +113,9 @@ test('provisioned concurrency with @aws-sdk/client-lambda', async (t) => {
       'ValidationException',
       "1 validation error detected: Value '0' at 'provisionedConcurrentExecutions' failed to satisfy constraint: Member must have value greater than or equal to 1",
     );
-    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'pc', ZipFile: await makeZip(HANDLER), Publish: true }));
+    // Different code, so Publish makes version 2 (the same bytes would just return version 1, and
+    // a zip of the same files built within the same 2-second DOS timestamp is the same bytes).
+    await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'pc', ZipFile: await makeZip({ ...HANDLER, 'VERSION': '2' }), Publish: true }));
     await rejects(
       lambda.send(new GetProvisionedConcurrencyConfigCommand({ FunctionName: 'pc', Qualifier: '2' })),
       'ProvisionedConcurrencyConfigNotFoundException',
