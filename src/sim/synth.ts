@@ -17,6 +17,28 @@ const TRIGGER_FUNCTION_SHARE = [55, 15, 2, 16, 7, 5];
 /** Share of invocations per trigger, %: the rate multiplier is invocation share / function share. */
 const TRIGGER_INVOCATION_SHARE = [36, 34, 25, 2, 2, 1];
 
+/**
+ * How apps combine triggers (ATC'20 §3.2, Figure 3): 43 % of apps have only HTTP functions, 13 %
+ * only timers, 15.8 % timers plus another trigger (so 29 % have a timer); 64 % have an HTTP
+ * function; 4.5 % are exactly one HTTP and one timer function. A one-function app draws its trigger
+ * from SINGLE_TRIGGER_SHARE; a multi-function app draws a composition from MULTI_KIND_SHARE. The
+ * shares were solved so that these app shares and the per-function shares above both hold
+ * (test/sim/published-stats.test.ts regenerates all of them).
+ */
+const SINGLE_TRIGGER_SHARE = [56, 11, 1, 19, 9, 4];
+/** Multi-function apps: all HTTP, all timers, timers plus another trigger, no timer and not all HTTP. */
+const MULTI_KIND_SHARE = [28, 6, 34, 32];
+/**
+ * The remaining functions of a mixed app, by trigger (HTTP, queue, event, timer, orchestration,
+ * others): few HTTP ones in apps of up to 5 functions, so that only 64 % of apps have one, and
+ * mostly HTTP in larger apps, so that 55 % of all functions are HTTP. The timer weight applies only
+ * to apps that already have a timer.
+ */
+const REST_SMALL = [8, 15, 2, 8, 7, 5];
+const REST_LARGE = [46, 17, 3, 18, 9, 7];
+/** In a two-function app with a timer, the other function is HTTP this often (the 4.5 % pair). */
+const TIMER_PAIR_HTTP = 0.82;
+
 /** Functions per app: 1: 54%, 2: 16%, 3: 10%, 4-5: 8%, 6-10: 7%, 11+: 5% (capped at 50). */
 const FUNCTION_COUNT_BUCKETS: ReadonlyArray<readonly [lo: number, hi: number, pct: number]> = [
   [1, 1, 54], [2, 2, 16], [3, 3, 10], [4, 5, 8], [6, 10, 7], [11, 50, 5],
@@ -39,6 +61,12 @@ export interface SynthOptions {
   maxRatePerSec: number;
   /** Share of non-timer functions whose arrivals come in ON/OFF bursts (IAT CV > 1). */
   burstyShare: number;
+  /**
+   * Share of non-timer functions called at a steady pace (a device reporting, an outside
+   * scheduler, a pinger: IAT CV well below 1). Set so that 40 % of apps have an IAT CV above 1
+   * (ATC'20 §3.6: "40% of them have a CV of their IATs higher than 1").
+   */
+  steadyShare: number;
   /** Daily swing amplitude (0.33 ~ a 2x peak/trough). */
   diurnalAmplitude: number;
   weekendFactor: number;
@@ -50,6 +78,7 @@ export const SYNTH_DEFAULTS: SynthOptions = {
   days: 14,
   maxRatePerSec: 100,
   burstyShare: 0.4,
+  steadyShare: 0.45,
   diurnalAmplitude: 0.33,
   weekendFactor: 0.8,
 };
@@ -62,6 +91,8 @@ export interface SynthFunction {
   /** Timers only: the period and the first firing, ms. */
   periodMs?: number;
   phaseMs?: number;
+  /** Steady callers: normal jitter on each call, ms (the period is 1 / rate). */
+  steadyJitterMs?: number;
   /** ON/OFF bursts: mean sojourn in each state (ms) and the ON share of time. */
   burst?: { meanOnMs: number; meanOffMs: number; onRate: number; offRate: number };
   meanDurationMs: number;
@@ -84,7 +115,7 @@ export function synthApp(seed: number, index: number, o: SynthOptions = SYNTH_DE
   const maxPerDay = o.maxRatePerSec * 86_400;
   const ratePerDay = logUniform(rng, Math.min(bracket[0], maxPerDay), Math.min(bracket[1], maxPerDay));
 
-  const triggers = Array.from({ length: nFns }, () => TRIGGERS[categorical(rng, TRIGGER_FUNCTION_SHARE)] ?? 'http');
+  const triggers = drawTriggers(rng, nFns);
   // Zipf-like split inside the app, scaled by how heavy each trigger is across Azure.
   const weights = triggers.map((tr, i) => {
     const k = TRIGGERS.indexOf(tr);
@@ -104,7 +135,12 @@ export function synthApp(seed: number, index: number, o: SynthOptions = SYNTH_DE
       return { trigger, ratePerMs: 1 / periodMs, periodMs, phaseMs: rng.next() * periodMs, meanDurationMs };
     }
     const f: SynthFunction = { trigger, ratePerMs: perDay / DAY_MS, meanDurationMs };
-    if (rng.next() < o.burstyShare) {
+    const kind = rng.next();
+    if (kind < o.steadyShare) {
+      // Jitter from a second to a fifth of the period: an outside cron to a loosely regular device.
+      const periodMs = 1 / f.ratePerMs;
+      f.steadyJitterMs = logUniform(rng, Math.min(1000, periodMs / 5), periodMs / 5);
+    } else if (kind < o.steadyShare + o.burstyShare) {
       // Clustered ON/OFF: bursts of ~B calls spaced ~G apart (a user session, a batch of queue
       // messages), 90% of the calls inside bursts; the rest is a thin background.
       const size = logUniform(rng, 2, 50);
@@ -131,6 +167,22 @@ export function synthApp(seed: number, index: number, o: SynthOptions = SYNTH_DE
   };
 }
 
+/** The triggers of an app's functions, by the published app compositions. */
+function drawTriggers(rng: Rng, n: number): Trigger[] {
+  if (n === 1) return [TRIGGERS[categorical(rng, SINGLE_TRIGGER_SHARE)] ?? 'http'];
+  const restShare = n <= 5 ? REST_SMALL : REST_LARGE;
+  const draw = (weights: readonly number[]) => (): Trigger => TRIGGERS[categorical(rng, weights)] ?? 'http';
+  const only = (keep: (t: Trigger) => boolean): number[] => restShare.map((w, i) => (keep(TRIGGERS[i] ?? 'http') ? w : 0));
+  const other = draw(only((t) => t !== 'http' && t !== 'timer'));
+  const rest = (first: Trigger[], next: () => Trigger): Trigger[] => [...first, ...Array.from({ length: n - first.length }, next)];
+  switch (categorical(rng, MULTI_KIND_SHARE)) {
+    case 0: return Array<Trigger>(n).fill('http');
+    case 1: return Array<Trigger>(n).fill('timer');
+    case 2: return rest(['timer', rng.next() < TIMER_PAIR_HTTP ? 'http' : other()], draw(restShare));
+    default: return rest([other()], draw(only((t) => t !== 'timer')));
+  }
+}
+
 function nearestPeriod(ms: number): number {
   let best = TIMER_PERIODS_MS[0] ?? 60_000;
   for (const p of TIMER_PERIODS_MS) if (Math.abs(Math.log(p / ms)) < Math.abs(Math.log(best / ms))) best = p;
@@ -142,6 +194,10 @@ function sources(app: SynthApp, rng: Rng): FunctionSource[] {
   return app.fns.map((f) => {
     const durations = new DurationSampler(rng, f.meanDurationMs);
     if (f.periodMs !== undefined) return new TimerSource(rng, f.periodMs, f.phaseMs ?? 0, 1000, durations);
+    if (f.steadyJitterMs !== undefined) {
+      const periodMs = 1 / f.ratePerMs;
+      return new TimerSource(rng, periodMs, rng.next() * periodMs, f.steadyJitterMs, durations);
+    }
     if (f.burst) {
       const rates = { on: f.burst.onRate, off: f.burst.offRate };
       return new ModulatedPoissonSource(rng, rates, { on: f.burst.meanOnMs, off: f.burst.meanOffMs }, app.cycle, durations);

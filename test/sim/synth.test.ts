@@ -60,7 +60,7 @@ test('arrival processes: streams are ordered; timers have CV ~0, bursts CV > 1, 
   };
   const timer = trace.apps.findIndex((a) => a.fns.length === 1 && a.fns[0]?.trigger === 'timer' && (a.fns[0]?.periodMs ?? 0) <= 15 * 60_000);
   const bursty = trace.apps.findIndex((a) => a.fns.length === 1 && a.fns[0]?.burst !== undefined && a.ratePerDay > 50);
-  const busy = trace.apps.findIndex((a) => a.fns.length === 1 && a.fns[0]?.burst === undefined && a.fns[0]?.trigger !== 'timer' && a.ratePerDay > 5_000 && a.ratePerDay < 100_000);
+  const busy = trace.apps.findIndex((a) => a.fns.length === 1 && a.fns[0]?.burst === undefined && a.fns[0]?.steadyJitterMs === undefined && a.fns[0]?.trigger !== 'timer' && a.ratePerDay > 5_000 && a.ratePerDay < 100_000);
   assert.ok(timer >= 0 && bursty >= 0 && busy >= 0);
   const tt = times(timer);
   assert.ok(tt.every((t, i) => i === 0 || t >= (tt[i - 1] ?? 0)));
