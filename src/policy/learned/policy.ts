@@ -45,7 +45,7 @@ export interface LearnedOptions {
 
 export const LEARNED_DEFAULTS: LearnedOptions = {
   variant: 'tabular',
-  kappa: 6,
+  kappa: 14,
   gamma: 0,
   priorWeight: 10,
   appMinAlpha: 0.05,
