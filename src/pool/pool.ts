@@ -154,10 +154,25 @@ export class Pool {
       }
       ({ entry, init } = started);
     }
+    const report = await this.run(app, entry, makeEvent);
+    if (report.result.kind === 'exit' && report.result.beforeDelivery) {
+      // The runtime exited after its previous answer, before it asked for this event (a crash
+      // on the way out, or a custom runtime that serves one event per process): the event never
+      // ran, so it runs on a fresh sandbox. Its last output goes in front of the new init's.
+      const started = await this.start(app, target);
+      if (started instanceof SandboxInitError) {
+        return { coldStart: true, initError: started, report: initFailureReport(started) };
+      }
+      const retried = await this.run(app, started.entry, makeEvent);
+      return { report: retried, coldStart: true, init: { ...started.init, logs: report.logs + started.init.logs } };
+    }
+    return init ? { report, coldStart, init } : { report, coldStart };
+  }
+
+  private async run(app: AppState, entry: Entry, makeEvent: () => InvocationEvent): Promise<InvocationReport> {
     app.busy.add(entry);
     try {
-      const report = await entry.sandbox.invoke(makeEvent());
-      return init ? { report, coldStart, init } : { report, coldStart };
+      return await entry.sandbox.invoke(makeEvent());
     } finally {
       app.busy.delete(entry);
       this.release(app, entry);

@@ -143,8 +143,8 @@ export abstract class ChildSandbox implements Sandbox {
     this.state = 'busy';
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
-    const outcome = await new Promise<RuntimeOutcome | { kind: 'timeout' } | { kind: 'exit'; reason: string }>((resolve) => {
-      this.onExitDuringWork = (reason) => resolve({ kind: 'exit', reason });
+    const outcome = await new Promise<RuntimeOutcome | { kind: 'timeout' } | { kind: 'exit'; reason: string; beforeDelivery?: boolean }>((resolve) => {
+      this.onExitDuringWork = (reason) => resolve(this.api.undelivered ? { kind: 'exit', reason, beforeDelivery: true } : { kind: 'exit', reason });
       timer = setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, event.deadlineMs - Date.now()));
       this.api.deliver(event).then(resolve, () => resolve({ kind: 'exit', reason: 'runtime API failed' }));
     });

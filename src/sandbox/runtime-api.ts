@@ -53,7 +53,15 @@ export class RuntimeApiServer {
       onInitError: (o: Extract<RuntimeOutcome, { kind: 'error' }>) => void;
     },
   ) {
-    this.http = http.createServer({ keepAlive: true }, (req, res) => this.route(req, res));
+    this.http = http.createServer({ keepAlive: true }, (req, res) => {
+      // The runtime is the function author's code: nothing it sends may throw out of here.
+      try {
+        this.route(req, res);
+      } catch {
+        if (res.headersSent) res.destroy();
+        else reply(res, 500, { errorMessage: 'Internal error', errorType: 'ServiceException' });
+      }
+    });
     // `next` is a long poll that may wait for hours while the sandbox is idle: no timeouts.
     this.http.requestTimeout = 0;
     this.http.headersTimeout = 0;
@@ -151,6 +159,11 @@ export class RuntimeApiServer {
     });
   }
 
+  /** True while an invocation waits for the runtime to ask for it. */
+  get undelivered(): boolean {
+    return this.current !== null && !this.current.delivered;
+  }
+
   /** Forgets the current invocation (its sandbox died); late posts for it get 400. */
   abandon(): void {
     this.current = null;
@@ -205,7 +218,7 @@ export class RuntimeApiServer {
     if (req.method === 'POST' && url.startsWith(`${PREFIX}invocation/`)) {
       const rest = url.slice(PREFIX.length + 'invocation/'.length);
       const slash = rest.indexOf('/');
-      const id = decodeURIComponent(rest.slice(0, slash));
+      const id = decodeId(rest.slice(0, slash));
       const what = rest.slice(slash + 1);
       if (what === 'response' || what === 'error') return this.result(req, res, id, what);
     }
@@ -275,6 +288,15 @@ export class RuntimeApiServer {
       this.initDone = true;
       this.hooks.onInitError(errorOutcome(errorTypeHeader(req), body ?? Buffer.alloc(0)));
     });
+  }
+}
+
+/** A request id from the path; a malformed escape is kept as sent (it then matches no invocation). */
+function decodeId(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
   }
 }
 

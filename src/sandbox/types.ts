@@ -53,8 +53,11 @@ export type InvocationResult =
   | { kind: 'error'; payload: Buffer; errorType: string }
   /** The deadline passed; the sandbox has been killed. */
   | { kind: 'timeout' }
-  /** The runtime process died; `reason` is like `exit status 1` or `signal: killed`. */
-  | { kind: 'exit'; reason: string }
+  /**
+   * The runtime process died; `reason` is like `exit status 1` or `signal: killed`.
+   * `beforeDelivery`: it died before it asked for this event, so the event never ran.
+   */
+  | { kind: 'exit'; reason: string; beforeDelivery?: boolean }
   /** The response exceeded the Runtime API's limit. */
   | { kind: 'too-large' };
 
