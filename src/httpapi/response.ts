@@ -3,6 +3,7 @@
  * 200 JSON response from anything without `statusCode`; format 1.0 infers nothing. A result
  * that cannot be mapped is `undefined`, which the caller answers as a gateway error.
  */
+import { validateHeaderName, validateHeaderValue } from 'node:http';
 
 export interface HttpResponse {
   status: number;
@@ -26,8 +27,22 @@ function parse(payload: Buffer): { ok: true; value: unknown } | { ok: false } {
   }
 }
 
+/** A final status: a 1xx from a function would be sent as an interim response, then garbage. */
 function validStatus(v: unknown): v is number {
-  return typeof v === 'number' && Number.isInteger(v) && v >= 100 && v <= 599;
+  return typeof v === 'number' && Number.isInteger(v) && v >= 200 && v <= 599;
+}
+
+/** Whether Node can send these headers: a bad name or a CR/LF in a value is a malformed response. */
+function sendable(headers: Record<string, string | string[]>): boolean {
+  try {
+    for (const [k, v] of Object.entries(headers)) {
+      validateHeaderName(k);
+      for (const x of Array.isArray(v) ? v : [v]) validateHeaderValue(k, x);
+    }
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function headerValue(v: unknown): string | undefined {
@@ -73,7 +88,7 @@ export function responseV2(payload: Buffer): HttpResponse | undefined {
     headers['set-cookie'] = [...(own === undefined ? [] : Array.isArray(own) ? own : [own]), ...(cookies as string[])];
   }
   const body = bodyOf(v);
-  if (!body) return undefined;
+  if (!body || !sendable(headers)) return undefined;
   return { status: v['statusCode'], headers, body };
 }
 
@@ -101,6 +116,6 @@ export function responseV1(payload: Buffer): HttpResponse | undefined {
   }
   headers['content-type'] ??= 'application/json';
   const body = bodyOf(v);
-  if (!body) return undefined;
+  if (!body || !sendable(headers)) return undefined;
   return { status: v['statusCode'], headers, body };
 }

@@ -46,6 +46,24 @@ test('responseV2 maps statusCode, headers, cookies and base64 bodies', () => {
   assert.equal(responseV2(Buffer.from('not json')), undefined);
 });
 
+test('a response Node cannot send is unmappable (a 502), not a crash or a 500: CR/LF in a header, a bad header name, a 1xx status', () => {
+  const bad = [
+    { statusCode: 200, headers: { 'x-a': 'a\r\nSet-Cookie: evil=1' } },
+    { statusCode: 200, headers: { 'bad name': 'v' } },
+    { statusCode: 200, cookies: ['a=b\r\nX-Injected: 1'] },
+    { statusCode: 101, body: 'x' },
+    { statusCode: 199, body: 'x' },
+  ];
+  for (const v of bad) {
+    assert.equal(responseV2(Buffer.from(JSON.stringify(v))), undefined, JSON.stringify(v));
+    // Format 1.0 has no `cookies` member: there the cookie case is an ordinary response.
+    if (!('cookies' in v)) assert.equal(responseV1(Buffer.from(JSON.stringify(v))), undefined, JSON.stringify(v));
+  }
+  assert.equal(responseV1(Buffer.from(JSON.stringify({ statusCode: 200, multiValueHeaders: { 'x-m': ['ok', 'a\nb'] } }))), undefined);
+  // Latin-1 and tabs are legal header text; they still pass.
+  assert.equal(responseV2(Buffer.from(JSON.stringify({ statusCode: 200, headers: { 'x-a': 'caf\u00e9\tok' } })))?.headers['x-a'], 'caf\u00e9\tok');
+});
+
 test('responseV1 infers nothing and lets multiValueHeaders win', () => {
   assert.equal(responseV1(Buffer.from('"hello"')), undefined);
   assert.equal(responseV1(Buffer.from('{"hello":"world"}')), undefined);
