@@ -134,9 +134,20 @@ export class FunctionService {
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
     const architectures = checkArchitectures(body['Architectures']);
     const stored = await this.storeCode(zip);
+    // Unpacking took a while: the function may have been deleted or changed meanwhile. The code
+    // goes onto what is there now (404 if nothing is; a RevisionId given must still match), so a
+    // configuration update made during the upload is not lost.
+    let latest: FunctionVersion;
+    try {
+      latest = this.latest(scope, { name: current.name, qualifier: undefined });
+      this.checkRevision(latest, body);
+    } catch (e) {
+      this.collect([stored.sha256Hex]);
+      throw e;
+    }
     const next: FunctionVersion = {
-      ...current,
-      architectures: architectures ?? current.architectures,
+      ...latest,
+      architectures: architectures ?? latest.architectures,
       codeSha256: stored.sha256Hex,
       codeSize: stored.size,
       lastModified: this.deps.clock.now(),
@@ -147,7 +158,7 @@ export class FunctionService {
       return next;
     }
     this.deps.store.putVersion(next);
-    if (current.codeSha256 !== next.codeSha256) this.collect([current.codeSha256]);
+    if (latest.codeSha256 !== next.codeSha256) this.collect([latest.codeSha256]);
     this.deps.onChange?.(scope, current.name);
     return publish ? publishFrom(this.deps.store, this.deps.clock, next) : next;
   }

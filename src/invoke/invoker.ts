@@ -160,6 +160,7 @@ export class Invoker {
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: fn.environment[EGRESS_VARIABLE] === 'egress' ? 'egress' : 'none',
       }),
+      hold: () => this.deps.code.lease(fn.codeSha256),
     };
     this.targets.set(app, { revisionId: fn.revisionId, target });
     return target;

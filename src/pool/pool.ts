@@ -40,6 +40,11 @@ export interface PoolTarget {
   initTimeoutMs: number;
   /** Builds the spec of a new sandbox with the given id (called on cold starts only). */
   makeSpec: (id: string) => SandboxSpec;
+  /**
+   * Called when a sandbox is created: keeps what it runs (its code) from being removed until it
+   * dies, by returning the release.
+   */
+  hold?: () => () => void;
 }
 
 export interface PoolOutcome {
@@ -329,6 +334,8 @@ export class Pool {
     // Lambda tells the function how its environment was started (AWS_LAMBDA_INITIALIZATION_TYPE).
     if (pinned) spec = { ...spec, env: { ...spec.env, AWS_LAMBDA_INITIALIZATION_TYPE: 'provisioned-concurrency' } };
     const sandbox = this.deps.factory.create(spec);
+    const release = target.hold?.();
+    if (release) sandbox.onDeath(release);
     const entry: Entry = {
       sandbox,
       app,

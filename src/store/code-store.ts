@@ -17,6 +17,10 @@ export interface StoredCode {
 
 export class CodeStore {
   private readonly root: string;
+  /** Sandboxes running each package: it stays on disk until the last one is gone. */
+  private readonly leases = new Map<string, number>();
+  /** Packages removed while leased: deleted when their last lease ends. */
+  private readonly doomed = new Set<string>();
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'code');
@@ -30,6 +34,8 @@ export class CodeStore {
   /** Validates, extracts and stores a package; throws ZipError when it is not acceptable. */
   async put(zip: Buffer): Promise<StoredCode> {
     const sha256Hex = createHash('sha256').update(zip).digest('hex');
+    // Uploaded again while a sandbox still held it: it is wanted after all.
+    this.doomed.delete(sha256Hex);
     const final = join(this.root, sha256Hex);
     if (!existsSync(final)) {
       const tmp = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
@@ -58,7 +64,27 @@ export class CodeStore {
     return join(this.root, sha256Hex, 'package.zip');
   }
 
+  /**
+   * Keeps a package on disk while a sandbox runs it (a code update or a delete must not pull the
+   * files from under an invocation in flight); returns the release, which may be called once.
+   */
+  lease(sha256Hex: string): () => void {
+    this.leases.set(sha256Hex, (this.leases.get(sha256Hex) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (this.leases.get(sha256Hex) ?? 1) - 1;
+      if (n > 0) return void this.leases.set(sha256Hex, n);
+      this.leases.delete(sha256Hex);
+      if (this.doomed.delete(sha256Hex)) this.remove(sha256Hex);
+    };
+  }
+
+  /** Deletes a package, or, while sandboxes still run it, once the last of them is gone. */
   remove(sha256Hex: string): void {
-    if (/^[0-9a-f]{64}$/.test(sha256Hex)) rmSync(join(this.root, sha256Hex), { recursive: true, force: true });
+    if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return;
+    if (this.leases.has(sha256Hex)) return void this.doomed.add(sha256Hex);
+    rmSync(join(this.root, sha256Hex), { recursive: true, force: true });
   }
 }
