@@ -140,6 +140,12 @@ export abstract class ChildSandbox implements Sandbox {
 
   async invoke(event: InvocationEvent): Promise<InvocationReport> {
     if (this.state !== 'idle') throw new Error(`sandbox ${this.id} is ${this.state}, not idle`);
+    if (this.deathReason !== null) {
+      // Its runtime died while it was idle and it is still being torn down: the event never
+      // reached it (the pool runs it on a fresh sandbox).
+      await this.dispose();
+      return { result: { kind: 'exit', reason: this.deathReason, beforeDelivery: true }, durationMs: 0, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
+    }
     this.state = 'busy';
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;

@@ -151,6 +151,9 @@ export class RuntimeApiServer {
     if (this.current) throw new Error('runtime API: an invocation is already in progress');
     return new Promise<RuntimeOutcome>((settle) => {
       this.current = { event, settle, delivered: false };
+      // A framed runtime counts as waiting once it has answered; if its socket has ended since
+      // (the runtime is exiting), the event stays undelivered and the pool runs it elsewhere.
+      if (this.waiting && 'socket' in this.waiting && (this.waiting.socket.destroyed || !this.waiting.socket.readable)) this.waiting = null;
       if (this.waiting) {
         const w = this.waiting;
         this.waiting = null;
