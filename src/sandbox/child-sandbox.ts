@@ -47,7 +47,8 @@ export abstract class ChildSandbox implements Sandbox {
   private logBytes = 0;
   private droppedBytes = 0;
   private deathListeners: (() => void)[] = [];
-  private deathReason: string | null = null;
+  /** Why the runtime died (`exit status 1`, `signal: killed`), once it has. */
+  protected deathReason: string | null = null;
   private onExitDuringWork: ((reason: string) => void) | null = null;
   private ready: { resolve: () => void; reject: (e: InvocationResult & { kind: 'error' }) => void } | null = null;
   private lastPeak = 0;

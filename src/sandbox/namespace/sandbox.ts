@@ -136,9 +136,11 @@ export class NamespaceSandbox extends ChildSandbox {
     try {
       this.cgroup?.setCpuQuota(limits.cpuQuotaUs, limits.cpuPeriodUs);
     } catch (e) {
-      // A sandbox that cannot be capped must not run.
+      // A sandbox that cannot be capped must not run. If its runtime died meanwhile (its cgroup
+      // went with it), that death is the reason, as Lambda reports it.
+      const reason = this.deathReason ?? `cgroup: ${(e as Error).message}`;
       await this.dispose();
-      throw new SandboxInitError({ kind: 'exit', reason: `cgroup: ${(e as Error).message}` }, '', report.durationMs);
+      throw new SandboxInitError({ kind: 'exit', reason }, '', report.durationMs);
     }
     return report;
   }
