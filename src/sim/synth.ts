@@ -18,7 +18,7 @@ const TRIGGER_FUNCTION_SHARE = [55, 15, 2, 16, 7, 5];
 const TRIGGER_INVOCATION_SHARE = [36, 34, 25, 2, 2, 1];
 
 /**
- * How apps combine triggers (ATC'20 §3.2, Figure 3): 43 % of apps have only HTTP functions, 13 %
+ * How apps combine triggers (ATC'20 §3, on Figure 3): 43 % of apps have only HTTP functions, 13 %
  * only timers, 15.8 % timers plus another trigger (so 29 % have a timer); 64 % have an HTTP
  * function; 4.5 % are exactly one HTTP and one timer function. A one-function app draws its trigger
  * from SINGLE_TRIGGER_SHARE; a multi-function app draws a composition from MULTI_KIND_SHARE. The
@@ -64,7 +64,7 @@ export interface SynthOptions {
   /**
    * Share of non-timer functions called at a steady pace (a device reporting, an outside
    * scheduler, a pinger: IAT CV well below 1). Set so that 40 % of apps have an IAT CV above 1
-   * (ATC'20 §3.6: "40% of them have a CV of their IATs higher than 1").
+   * (ATC'20, §3's main takeaways: "40% of them have a CV of their IATs higher than 1").
    */
   steadyShare: number;
   /** Daily swing amplitude (0.33 ~ a 2x peak/trough). */

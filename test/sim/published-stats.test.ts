@@ -6,9 +6,9 @@ import { SYNTH_DEFAULTS, synthApp, synthTrace, type SynthApp, type Trigger } fro
  * Validation of the synthesiser against the published statistics of the Azure Functions 2019
  * trace, as tabulated in shared/reference/keepalive-policies.md §2.1 (the table and the
  * "Synthesiser recipe"), plus three from the text of the paper itself (Shahrad et al., ATC'20
- * §3.2 and §3.5): how apps combine triggers, and the share of apps with an IAT CV above 1. The
- * statistics are regenerated from the synthetic population, not read back from the constants,
- * so a change to the generator that breaks realism fails here.
+ * §3: the text on Figure 3 and the main takeaways): how apps combine triggers, and the share of
+ * apps with an IAT CV above 1. The statistics are regenerated from the synthetic population, not
+ * read back from the constants, so a change to the generator that breaks realism fails here.
  *
  * Two published statistics are NOT matched. The share of invocations per trigger (HTTP 36 %,
  * queue 34 %, event 25 %, timer 2 %) is checked only for its direction: the synthetic population
@@ -51,7 +51,7 @@ test('trigger mix by share of invocations: direction only (timers numerous but l
   assert.ok(perFn('event') > perFn('queue') && perFn('queue') > perFn('http') && perFn('http') > perFn('timer'), 'per-function weight event > queue > http > timer');
 });
 
-test('app trigger compositions (ATC\'20 §3.2): 43 % HTTP only, 13 % timers only, 15.8 % timers + other, 64 % with HTTP, 4.5 % one HTTP + one timer', () => {
+test('app trigger compositions (ATC\'20 §3, Figure 3): 43 % HTTP only, 13 % timers only, 15.8 % timers + other, 64 % with HTTP, 4.5 % one HTTP + one timer', () => {
   const has = (a: SynthApp, t: Trigger): boolean => a.fns.some((f) => f.trigger === t);
   const only = (a: SynthApp, t: Trigger): boolean => a.fns.every((f) => f.trigger === t);
   const near = (got: number, pct: number, tol: number, what: string): void =>
@@ -100,7 +100,7 @@ function iatCv(times: readonly number[]): number {
   return Math.sqrt(v) / m;
 }
 
-test('inter-arrival CV (ATC\'20 §3.5: "40% of them have a CV of their IATs higher than 1"); timers ~0; bursts above 1', () => {
+test('inter-arrival CV (ATC\'20 §3 takeaways: "40% of them have a CV of their IATs higher than 1"); timers ~0; bursts above 1', () => {
   const trace = synthTrace({ seed: 3, apps: 400, days: 7, maxRatePerSec: 1 });
   const cvOf = (i: number): number => {
     const s = trace.open(i);
