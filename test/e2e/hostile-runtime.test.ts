@@ -9,23 +9,28 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { CreateFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { deployNode, makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 
 const BOOTSTRAP = readFileSync(new URL('../../../test/fixtures/hostile-runtime/bootstrap', import.meta.url));
 
-test('a hostile custom runtime cannot break the Runtime API, its own later invocations, or anyone else', async (t) => {
-  const nimbus = await startTestNimbus(t);
-  await nimbus.lambda.send(
+/** A provided.al2023 function whose package is just `bootstrap`. */
+async function createCustom(lambda: LambdaClient, name: string, bootstrap: string | Buffer, timeout = 3): Promise<void> {
+  await lambda.send(
     new CreateFunctionCommand({
-      FunctionName: 'hostile',
+      FunctionName: name,
       Runtime: 'provided.al2023',
       Handler: 'unused',
       Role: ROLE,
-      Timeout: 120,
-      Code: { ZipFile: await makeZip({ bootstrap: { content: BOOTSTRAP, mode: 0o100755 } }) },
+      Timeout: timeout,
+      Code: { ZipFile: await makeZip({ bootstrap: { content: bootstrap, mode: 0o100755 } }) },
     }),
   );
+}
+
+test('a hostile custom runtime cannot break the Runtime API, its own later invocations, or anyone else', async (t) => {
+  const nimbus = await startTestNimbus(t);
+  await createCustom(nimbus.lambda, 'hostile', BOOTSTRAP, 120);
   await deployNode(nimbus.lambda, 'bystander', { 'index.js': 'exports.handler = async (e) => ({ fine: e.n });' });
   const invoke = (name: string, payload: unknown) =>
     nimbus.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)), LogType: 'Tail' }));
@@ -73,15 +78,7 @@ time.sleep(0.3)
 
 test('a runtime that exits after answering: the next call, which it never took, runs on a fresh sandbox', async (t) => {
   const nimbus = await startTestNimbus(t);
-  await nimbus.lambda.send(
-    new CreateFunctionCommand({
-      FunctionName: 'one-shot',
-      Runtime: 'provided.al2023',
-      Handler: 'unused',
-      Role: ROLE,
-      Code: { ZipFile: await makeZip({ bootstrap: { content: ONE_SHOT, mode: 0o100755 } }) },
-    }),
-  );
+  await createCustom(nimbus.lambda, 'one-shot', ONE_SHOT);
   const processes = new Set<string>();
   for (let n = 0; n < 4; n++) {
     // Sent as soon as the previous answer arrives: the sandbox looks idle, its runtime is leaving.
