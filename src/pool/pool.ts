@@ -141,7 +141,7 @@ export class Pool {
     const app = this.appState(target);
     app.cancelPrewarm?.();
     app.cancelPrewarm = null;
-    let entry = this.takeIdle(app);
+    const entry = this.takeIdle(app);
     const coldStart = entry === undefined;
     this.deps.policy.onInvocation(target.app, this.deps.clock.now(), {
       coldStart,
@@ -149,29 +149,24 @@ export class Pool {
       durationMs: 0,
       ...(app.lastInitMs === undefined ? {} : { initMs: app.lastInitMs }),
     });
-    let init: InitReport | undefined;
-    if (entry) {
-      this.unpark(entry);
-    } else {
-      const started = await this.start(app, target);
-      if (started instanceof SandboxInitError) {
-        return { coldStart, initError: started, report: initFailureReport(started) };
-      }
-      ({ entry, init } = started);
-    }
+    if (!entry) return this.coldRun(app, target, makeEvent);
+    this.unpark(entry);
     const report = await this.run(app, entry, makeEvent);
     if (report.result.kind === 'exit' && report.result.beforeDelivery) {
       // The runtime exited after its previous answer, before it asked for this event (a crash
       // on the way out, or a custom runtime that serves one event per process): the event never
       // ran, so it runs on a fresh sandbox. Its last output goes in front of the new init's.
-      const started = await this.start(app, target);
-      if (started instanceof SandboxInitError) {
-        return { coldStart: true, initError: started, report: initFailureReport(started) };
-      }
-      const retried = await this.run(app, started.entry, makeEvent);
-      return { report: retried, coldStart: true, init: { ...started.init, logs: report.logs + started.init.logs } };
+      return this.coldRun(app, target, makeEvent, report.logs);
     }
-    return init ? { report, coldStart, init } : { report, coldStart };
+    return { report, coldStart: false };
+  }
+
+  /** Starts a sandbox and runs the event on it; `logsBefore` goes in front of its init output. */
+  private async coldRun(app: AppState, target: PoolTarget, makeEvent: () => InvocationEvent, logsBefore = ''): Promise<PoolOutcome> {
+    const started = await this.start(app, target);
+    if (started instanceof SandboxInitError) return { coldStart: true, initError: started, report: initFailureReport(started) };
+    const report = await this.run(app, started.entry, makeEvent);
+    return { report, coldStart: true, init: logsBefore ? { ...started.init, logs: logsBefore + started.init.logs } : started.init };
   }
 
   private async run(app: AppState, entry: Entry, makeEvent: () => InvocationEvent): Promise<InvocationReport> {

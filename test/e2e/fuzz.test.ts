@@ -170,7 +170,6 @@ test('random requests to every route get Lambda-shaped 4xx answers, never a 5xx 
     return h;
   };
 
-  let fiveHundreds = 0;
   const statuses = new Map<number, number>();
   for (let i = 0; i < count; i++) {
     const [method, template] = pick(ROUTES);
@@ -184,7 +183,6 @@ test('random requests to every route get Lambda-shaped 4xx answers, never a 5xx 
       assert.fail(`${what}: no answer (${String(e)})`);
     }
     const text = await res.text();
-    if (res.status >= 500) fiveHundreds++;
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     assert.ok(res.status < 500, `${what}: ${res.status} ${text.slice(0, 300)}`);
     const lambdaRoute = /^\/20\d\d-/.test(path);
@@ -195,7 +193,6 @@ test('random requests to every route get Lambda-shaped 4xx answers, never a 5xx 
       assert.equal(typeof (parsed.message ?? parsed.Message), 'string', `${what}: error body ${text.slice(0, 200)}`);
     }
   }
-  assert.equal(fiveHundreds, 0);
   t.diagnostic(`answers by status: ${[...statuses].sort((a, b) => a[0] - b[0]).map(([k, v]) => `${k}: ${v}`).join(', ')}`);
   // The requests must reach the handlers, not only the validators.
   const ok = [...statuses].filter(([k]) => k < 300).reduce((a, [, v]) => a + v, 0);
