@@ -4,7 +4,7 @@
  * but the CLI and the tests.
  */
 import { mkdirSync } from 'node:fs';
-import { totalmem } from 'node:os';
+import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAsync } from './app-async.js';
 import { systemClock, type Clock } from './clock.js';
@@ -21,6 +21,7 @@ import { functionRoutes } from './gateway/routes/functions.js';
 import { invokeRoutes } from './gateway/routes/invoke.js';
 import { nimbusRoutes } from './gateway/routes/nimbus.js';
 import { registerHttpFeatures } from './gateway/http/register.js';
+import { isLoopback, isWildcard, RequestGuard } from './gateway/guard.js';
 import { Gateway } from './gateway/server.js';
 import { Invoker } from './invoke/invoker.js';
 import { LogService } from './logs/log-service.js';
@@ -62,6 +63,15 @@ export interface NimbusOptions {
   asyncPayloadLimit?: number;
   /** Randomness for weighted aliases, in [0, 1); default Math.random. */
   random?: () => number;
+  /** Browser origins allowed to call the API (a dashboard served elsewhere); none by default. */
+  allowOrigins?: readonly string[];
+  /** Host names the API answers under besides loopback and `host` (a proxy's name, a DNS name). */
+  publicHosts?: readonly string[];
+  /**
+   * Listening on a non-loopback address without authentication exposes an API that deploys and
+   * runs code: refused unless this is set, and then warned about at every start.
+   */
+  allowPublicUnauthenticated?: boolean;
 }
 
 export interface Nimbus {
@@ -78,6 +88,8 @@ export interface Nimbus {
 export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Bad settings fail before anything is opened.
   const policy = typeof opts.policy === 'object' ? opts.policy : parsePolicy(opts.policy ?? 'fixed:10m');
+  const host = opts.host ?? '127.0.0.1';
+  const exposure = exposureWarning(host, opts.allowPublicUnauthenticated ?? false);
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const clock = opts.clock ?? systemClock;
@@ -150,7 +162,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     },
   });
 
-  const gateway = new Gateway(log);
+  const guard = new RequestGuard({
+    listenHost: host,
+    allowOrigins: opts.allowOrigins ?? [],
+    publicHosts: opts.publicHosts ?? [],
+    wildcardNames: isWildcard(host) ? machineNames() : [],
+  });
+  const gateway = new Gateway(log, guard);
   functionRoutes(gateway.route, functions, concurrency);
   concurrencyRoutes(gateway.route, concurrency);
   provisionedRoutes(gateway.route, provisioned);
@@ -169,7 +187,6 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   invokeRoutes(gateway.route, functions, invoker, asyncParts.events);
   registerHttpFeatures(gateway, { store, clock, functions, invoker, log, onAliasChange: (scope, name) => provisioned.sync(scope, name) });
   nimbusRoutes(gateway.route, { functions, logs, code, health: { isolation: factory.isolation, version: NIMBUS_VERSION } });
-  const host = opts.host ?? '127.0.0.1';
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
@@ -181,7 +198,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     port,
     dataDir,
     isolation: factory.isolation,
-    ...(choice.warning ? { warning: choice.warning } : {}),
+    ...(choice.warning || exposure ? { warning: [exposure, choice.warning].filter(Boolean).join('\n') } : {}),
     close: () =>
       (closing ??= (async () => {
         await gateway.close(opts.shutdownGraceMs ?? 10_000);
@@ -199,4 +216,29 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         store.close();
       })()),
   };
+}
+
+/**
+ * Nimbus has no authentication yet (any SigV4 credentials are accepted), so an API reachable from
+ * the network lets anyone there deploy and run code on this machine: refused unless the operator
+ * says so explicitly, and then the warning is printed at every start.
+ */
+function exposureWarning(host: string, allowed: boolean): string | undefined {
+  if (isLoopback(host)) return undefined;
+  const risk =
+    `${host} is reachable from other machines, and Nimbus does not authenticate requests yet: anyone who can reach ` +
+    'this address can deploy functions, read their environment and run code on this machine.';
+  if (!allowed) {
+    throw new Error(
+      `Refusing to listen on ${risk} Listen on 127.0.0.1 (the default), or, on a network you trust, ` +
+        'pass --allow-public-unauthenticated (NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1).',
+    );
+  }
+  return `WARNING: Nimbus listens on ${risk} (--allow-public-unauthenticated is set.)`;
+}
+
+/** This machine's addresses and name: the Host values a client may use when Nimbus listens on all of them. */
+function machineNames(): string[] {
+  const addrs = Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  return [hostname(), ...addrs];
 }

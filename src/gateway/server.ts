@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import FindMyWay from 'find-my-way';
 import { NimbusError } from '../errors.js';
 import { scopeOf } from './auth.js';
+import type { RequestGuard } from './guard.js';
 import { readBody } from './body.js';
 import type { Handler, Reply, RequestContext } from './context.js';
 import { errorBody, WIRE_ERRORS } from './wire-errors.js';
@@ -32,7 +33,14 @@ export class Gateway {
   private idleWaiters: (() => void)[] = [];
   private readonly hooks: { before: RouteHook[]; fallback: RouteHook[] } = { before: [], fallback: [] };
 
-  constructor(private readonly log: (line: string) => void = () => undefined) {
+  private refusals = 0;
+  private lastRefusalLog = 0;
+
+  constructor(
+    private readonly log: (line: string) => void = () => undefined,
+    /** Browser and Host checks for Nimbus's own API (guard.ts); function URLs and routes skip it. */
+    private readonly guard?: RequestGuard,
+  ) {
     this.server = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
     // A slow client may not hold a request open forever (slowloris); invocations may run 15 minutes.
     this.server.headersTimeout = 30_000;
@@ -63,12 +71,23 @@ export class Gateway {
     return undefined;
   }
 
+  /** Refusals are logged at most once a second, with a count: a hostile page may send thousands. */
+  private noteRefusal(req: http.IncomingMessage, path: string, why: string): void {
+    this.refusals++;
+    const now = Date.now();
+    if (now - this.lastRefusalLog < 1000) return;
+    this.lastRefusalLog = now;
+    this.log(`refused ${req.method ?? ''} ${path} (${this.refusals} refused so far): ${why}`);
+  }
+
   listen(port: number, host: string): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
+        const bound = (this.server.address() as AddressInfo).port;
+        this.guard?.setPort(bound);
+        resolve(bound);
       });
     });
   }
@@ -106,11 +125,24 @@ export class Gateway {
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
-      const found =
-        this.claim('before', req, path) ??
-        (routed ? { handler: routed.handler as unknown as Handler, params: routed.params } : undefined) ??
-        this.claim('fallback', req, path);
+      let found = this.claim('before', req, path);
+      // Nimbus's own API (routed, or unknown): only what the guard lets through reaches it.
+      let api = false;
+      if (!found) {
+        const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
+        if (routed) found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
+        api = routed !== null;
+        found ??= this.claim('fallback', req, path);
+        api ||= !found;
+      }
+      if (api && this.guard) {
+        const refusal = this.guard.check(req);
+        if (refusal) {
+          req.resume();
+          this.noteRefusal(req, path, refusal.message);
+          throw refusal;
+        }
+      }
       if (!found) {
         req.resume();
         throw new NimbusError('ERR_UNKNOWN_OPERATION', `Unknown operation: ${req.method ?? ''} ${path}`);

@@ -24,6 +24,7 @@ export const WIRE_ERRORS: Readonly<Record<ErrorCode, WireError>> = {
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'UnsupportedMediaTypeException', messageKey: 'message' },
   ERR_TOO_MANY_REQUESTS: { status: 429, type: 'TooManyRequestsException', messageKey: 'message' },
   ERR_UNKNOWN_OPERATION: { status: 404, type: 'UnknownOperationException', messageKey: 'message' },
+  ERR_ACCESS_DENIED: { status: 403, type: 'AccessDeniedException', messageKey: 'Message' },
   ERR_SHUTTING_DOWN: { status: 503, type: 'ServiceException', messageKey: 'Message' },
   ERR_SANDBOX_START_FAILED: { status: 500, type: 'ServiceException', messageKey: 'Message' },
   ERR_QUEUE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },

@@ -12,7 +12,13 @@ interface ServeOptions {
   memoryCapacity?: string;
   keepalive: string;
   stemCells: string;
+  allowOrigin: string[];
+  publicHost: string[];
+  allowPublicUnauthenticated: boolean;
 }
+
+const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const collect = (v: string, prev: string[]): string[] => [...prev, ...list(v)];
 
 function wholeNumber(v: string, flag: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
   const n = Number(v);
@@ -41,6 +47,13 @@ export function registerServe(program: Command): void {
     .option('--stem-cells <n>', 'pre-started runtime processes kept ready per runtime family for cold starts; 0 disables (env NIMBUS_STEM_CELLS)', env['NIMBUS_STEM_CELLS'] ?? '1')
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
+    .option('--allow-origin <origin>', 'a browser origin (scheme://host:port) allowed to call the API, for a dashboard served elsewhere; repeatable (env NIMBUS_ALLOW_ORIGIN, comma-separated)', collect, list(env['NIMBUS_ALLOW_ORIGIN']))
+    .option('--public-host <name>', 'a host name the API answers under besides localhost and --host (a proxy or DNS name); repeatable (env NIMBUS_PUBLIC_HOST)', collect, list(env['NIMBUS_PUBLIC_HOST']))
+    .option(
+      '--allow-public-unauthenticated',
+      'listen on a non-loopback address although Nimbus does not authenticate requests yet (env NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1)',
+      env['NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED'] === '1',
+    )
     .addHelpText(
       'after',
       '\nNIMBUS_ASYNC_PAYLOAD_LIMIT sets the Event payload limit in bytes (default 262144, at most 1048576).\n' +
@@ -60,6 +73,9 @@ export function registerServe(program: Command): void {
         accountConcurrency,
         policy: opts.keepalive,
         stemCells: wholeNumber(opts.stemCells, '--stem-cells', 0, 64),
+        allowOrigins: opts.allowOrigin,
+        publicHosts: opts.publicHost,
+        allowPublicUnauthenticated: opts.allowPublicUnauthenticated,
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });
