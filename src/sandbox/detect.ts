@@ -19,19 +19,32 @@ export interface NamespaceSupport {
   tcpApiUnavailable: string | null;
 }
 
-export type Detection = NamespaceSupport | { ok: false; reasons: string[] };
+/**
+ * Why namespace isolation cannot be had. `expected`: the host was set up for it (Linux, root,
+ * bubblewrap and its tools installed, a seccomp table for the CPU), so its absence is a fault to
+ * report, never a reason to run functions with less isolation.
+ */
+export type Detection = NamespaceSupport | { ok: false; reasons: string[]; expected: boolean };
 
 /** Checks everything `namespace` isolation needs. `tag` names this instance's cgroups. */
 export function detectNamespaceSupport(tag: string): Detection {
   const reasons: string[] = [];
-  if (process.platform !== 'linux') return { ok: false, reasons: [`namespaces are Linux-only (this is ${process.platform})`] };
-  if (process.getuid?.() !== 0) reasons.push('Nimbus is not running as root (needed for cgroups and namespaces)');
-  if (!hostSyscallTable()) reasons.push(`no seccomp syscall table for ${process.arch}`);
+  if (process.platform !== 'linux') return { ok: false, reasons: [`namespaces are Linux-only (this is ${process.platform})`], expected: false };
+  let expected = true;
+  if (process.getuid?.() !== 0) {
+    reasons.push('Nimbus is not running as root (needed for cgroups and namespaces)');
+    expected = false;
+  }
+  if (!hostSyscallTable()) {
+    reasons.push(`no seccomp syscall table for ${process.arch}`);
+    expected = false;
+  }
   let layout: HostLayout | null = null;
   try {
     layout = readHostLayout();
   } catch (e) {
     reasons.push(`${(e as Error).message} (apt-get install bubblewrap util-linux bash)`);
+    expected = false;
   }
   const cg = detectCgroups({ tag });
   if ('reason' in cg) reasons.push(cg.reason);
@@ -43,7 +56,7 @@ export function detectNamespaceSupport(tag: string): Detection {
     ], { encoding: 'utf8', timeout: 5000, env: {} });
     if (probe.status !== 0) reasons.push(`bubblewrap cannot create namespaces here: ${(probe.stderr || probe.error?.message || `exit ${probe.status}`).trim()}`);
   }
-  if (reasons.length || !layout || 'reason' in cg) return { ok: false, reasons };
+  if (reasons.length || !layout || 'reason' in cg) return { ok: false, reasons, expected };
   const missing = ['ip', 'nft', 'nsenter'].filter((p) => !findProgram(p));
   return {
     ok: true,

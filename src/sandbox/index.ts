@@ -1,6 +1,9 @@
 /**
  * Chooses the isolation level and builds its sandbox factory: the one place the composition root
- * asks. `auto` prefers `namespace` and falls back to `process` with a loud warning that says why.
+ * asks. `auto` prefers `namespace`. It falls back to `process`, with a loud warning that says why,
+ * only where namespace isolation was never set up (not Linux, not root, bubblewrap not installed);
+ * where it was set up but fails (cgroups not visible, bwrap refused), Nimbus stops and says why:
+ * it fails closed. `process` never runs functions as root (process-users.ts).
  */
 import { join } from 'node:path';
 import { detectNamespaceSupport } from './detect.js';
@@ -10,6 +13,7 @@ import { EgressNetwork } from './namespace/network.js';
 import { buildSeccompFilter } from './namespace/seccomp.js';
 import { hostSyscallTable } from './namespace/syscalls.js';
 import { ProcessSandboxFactory } from './process.js';
+import { ProcessUsers } from './process-users.js';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
 import type { SandboxFactory } from './types.js';
 
@@ -39,32 +43,47 @@ export interface SandboxFactoryChoice {
 
 /** Text for `nimbus serve --help` and start-up: what `process` isolation does not do. */
 export const PROCESS_ISOLATION_WARNING =
-  'WARNING: sandbox isolation is "process": functions run as plain child processes of Nimbus, with its user, ' +
-  'its filesystem and its network. A function can read other functions\' code and data, reach Nimbus\'s API ' +
-  'and the host, and exhaust memory and processes. Use it only for trusted code on a development machine.';
+  'WARNING: sandbox isolation is "process": functions are not isolated from the host. They run as plain child processes of Nimbus, with its filesystem ' +
+  'and its network (as an unprivileged user of their own when Nimbus is root, else as Nimbus\'s user). A function ' +
+  'can read whatever that user may read, reach Nimbus\'s API and the host, and exhaust memory and processes. ' +
+  'Use it only for trusted code on a development machine.';
 
-/** Error thrown when `namespace` is demanded but the host cannot provide it. */
+/** Error thrown when `namespace` is demanded, or expected by `auto`, but the host cannot provide it. */
 export class IsolationUnavailableError extends Error {
   readonly code = 'ERR_ISOLATION_UNAVAILABLE';
-  constructor(readonly reasons: string[]) {
-    super(`namespace isolation is not available: ${reasons.join('; ')}`);
+  constructor(
+    readonly reasons: string[],
+    auto = false,
+  ) {
+    super(
+      auto
+        ? `namespace isolation should be available on this host (Linux, root, bubblewrap installed) but is not: ${reasons.join('; ')}. ` +
+            'Nimbus does not fall back to weaker isolation on its own. Fix the cause, or choose process isolation deliberately ' +
+            'with --isolation process (NIMBUS_ISOLATION=process): functions then run as unprivileged users, without containers.'
+        : `namespace isolation is not available: ${reasons.join('; ')}`,
+    );
   }
 }
 
 export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactoryChoice {
-  const processChoice = (why: string[]): SandboxFactoryChoice => ({
+  const processChoice = (why: string[]): SandboxFactoryChoice => {
+    const users = ProcessUsers.needed() ? ProcessUsers.create(opts.dataDir, instanceTag(opts.dataDir)) : null;
+    return {
     factory: new ProcessSandboxFactory(
-      join(opts.dataDir, 'sandboxes'),
+      users ? users.scratchRoot : join(opts.dataDir, 'sandboxes'),
       opts.stemCells ? { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [], ...(opts.warn ? { warn: opts.warn } : {}) } : undefined,
+      users,
     ),
     isolation: 'process',
     warning: why.length ? `${PROCESS_ISOLATION_WARNING}\nNamespace isolation is unavailable because: ${why.join('; ')}.` : PROCESS_ISOLATION_WARNING,
-  });
+    };
+  };
   if (opts.isolation === 'process') return processChoice([]);
   const tag = instanceTag(opts.dataDir);
   const support = detectNamespaceSupport(tag);
   if (!support.ok) {
     if (opts.isolation === 'namespace') throw new IsolationUnavailableError(support.reasons);
+    if (support.expected) throw new IsolationUnavailableError(support.reasons, true);
     return processChoice(support.reasons);
   }
   const ip = findProgram('ip') ?? '/usr/sbin/ip';

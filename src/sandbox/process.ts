@@ -1,7 +1,9 @@
 /**
  * `process` isolation: the runtime is a plain child process in its own process group, with a
  * clean environment and its own scratch /tmp. It does NOT isolate the function from the host
- * (same user, same filesystem, same network); Nimbus says so loudly when it starts in this mode.
+ * (same filesystem, same network); Nimbus says so loudly when it starts in this mode. It never
+ * runs a function as root: when Nimbus is root, each sandbox runs as a uid of its own
+ * (process-users.ts); otherwise as Nimbus's own, unprivileged, user.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
@@ -9,6 +11,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
 import { ChildSandbox } from './child-sandbox.js';
+import type { ProcessUsers } from './process-users.js';
 import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
 
@@ -17,10 +20,22 @@ export class ProcessSandbox extends ChildSandbox {
   protected readonly scratchDir: string;
   private readonly tmpDir: string;
 
-  constructor(spec: SandboxSpec, scratchRoot: string) {
+  /** The sandbox's own uid when Nimbus is root (process-users.ts); null: Nimbus's user. */
+  protected uid: number | null = null;
+
+  constructor(
+    spec: SandboxSpec,
+    scratchRoot: string,
+    protected readonly users: ProcessUsers | null = null,
+  ) {
     super(spec);
     this.scratchDir = join(scratchRoot, spec.id);
     this.tmpDir = join(this.scratchDir, 'tmp');
+  }
+
+  /** A path the runtime's user can read: exported out of the private data directory when needed. */
+  protected visible(dir: string): string {
+    return this.users ? this.users.exported(dir) : dir;
   }
 
   protected apiTarget(): { port: number } | { path: string } {
@@ -34,13 +49,18 @@ export class ProcessSandbox extends ChildSandbox {
 
   /** Where the runtime finds the function's code: LAMBDA_TASK_ROOT and its working directory. */
   protected taskRoot(): string {
-    return this.spec.codeDir;
+    return this.visible(this.spec.codeDir);
+  }
+
+  /** Where the runtime's bootstrap lives, as the runtime's user sees it. */
+  protected runtimeDir(spec: SandboxSpec = this.spec): string {
+    return this.visible(spec.descriptor.hostRuntimeDir());
   }
 
   /** The runtime's whole environment for the current spec: the function's, the family's, the Runtime API's. */
   protected runtimeEnv(apiAddress: string): Record<string, string> {
     const { descriptor } = this.spec;
-    const paths = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
+    const paths = { taskRoot: this.taskRoot(), runtimeDir: this.runtimeDir() };
     return {
       ...this.spec.env,
       ...descriptor.env(paths),
@@ -52,19 +72,31 @@ export class ProcessSandbox extends ChildSandbox {
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {
-    mkdirSync(this.tmpDir, { recursive: true });
+    if (this.users) {
+      this.uid = this.users.take();
+      // The scratch directory stays root's (0711); only /tmp inside it is the sandbox user's.
+      mkdirSync(this.scratchDir, { recursive: true, mode: 0o711 });
+      this.users.scratchFor(this.tmpDir, this.uid);
+    } else mkdirSync(this.tmpDir, { recursive: true });
     const { descriptor, runtime, handler } = this.spec;
-    const argv = descriptor.command({ taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() }, runtime, handler);
+    const argv = descriptor.command({ taskRoot: this.taskRoot(), runtimeDir: this.runtimeDir() }, runtime, handler);
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: this.taskRoot(),
       env: this.runtimeEnv(apiAddress),
       stdio: ['ignore', 'pipe', 'pipe'],
       // A process group of its own, so that one kill reaches everything the runtime forked.
       detached: true,
+      ...(this.uid === null ? {} : { uid: this.uid, gid: this.uid }),
     });
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
-      child.once('error', reject);
+      child.once('error', (e: NodeJS.ErrnoException) => {
+        // An interpreter under a private directory (/root/.pyenv, an nvm install) is the usual cause.
+        if (this.uid !== null && e.code === 'EACCES') {
+          e.message = `${e.message}: under process isolation the runtime runs as uid ${this.uid}, which may not run ${argv[0]}; install the interpreter where every user may run it, or use namespace isolation`;
+        }
+        reject(e);
+      });
     });
     return child;
   }
@@ -93,6 +125,8 @@ export class ProcessSandbox extends ChildSandbox {
 
   protected async release(): Promise<void> {
     rmSync(this.scratchDir, { recursive: true, force: true });
+    if (this.uid !== null) this.users?.give(this.uid);
+    this.uid = null;
   }
 }
 
@@ -108,11 +142,12 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
   private readonly link: string;
   private readonly argv: string;
 
-  constructor(descriptor: RuntimeDescriptor, id: string, scratchRoot: string) {
+  constructor(descriptor: RuntimeDescriptor, id: string, scratchRoot: string, users: ProcessUsers | null) {
     const link = join(scratchRoot, id, 'task');
     super(
       { id, runtime: descriptor.ids[0] ?? descriptor.family, descriptor, handler: '', codeDir: link, memoryMb: 512, ephemeralStorageMb: 512, env: stemEnvironment(), network: 'none' },
       scratchRoot,
+      users,
     );
     this.link = link;
     this.argv = JSON.stringify(this.commandFor(this.spec));
@@ -142,7 +177,7 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
     try {
       if (this.state !== 'starting') throw new Error('the stem cell died before its assignment');
       rmdirSync(this.link);
-      symlinkSync(this.spec.codeDir, this.link);
+      symlinkSync(this.visible(this.spec.codeDir), this.link);
     } catch (e) {
       await this.dispose();
       throw new SandboxInitError({ kind: 'exit', reason: `stem cell: ${e instanceof Error ? e.message : String(e)}` }, '', performance.now() - t0);
@@ -158,12 +193,13 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
 
   protected override launch(apiAddress: string): Promise<ChildProcess> {
     this.apiAddress = apiAddress;
+    // The link's directory is root's (only tmp/ beside it is the sandbox user's): it cannot be repointed.
     mkdirSync(this.link, { recursive: true });
     return super.launch(apiAddress);
   }
 
   private commandFor(spec: SandboxSpec): string[] {
-    return spec.descriptor.command({ taskRoot: this.link, runtimeDir: spec.descriptor.hostRuntimeDir() }, spec.runtime, spec.handler);
+    return spec.descriptor.command({ taskRoot: this.link, runtimeDir: this.runtimeDir(spec) }, spec.runtime, spec.handler);
   }
 }
 
@@ -171,24 +207,28 @@ export class ProcessSandboxFactory implements SandboxFactory {
   readonly isolation = 'process' as const;
   private readonly stems: StemPool | null;
 
-  /** `stemCells`: stem cells kept ready per runtime family (process-stem-cell.ts). */
+  /**
+   * `stemCells`: stem cells kept ready per runtime family (process-stem-cell.ts). `users`: when
+   * Nimbus is root, the sandboxes' own uids and the export of what they read (process-users.ts).
+   */
   constructor(
     private readonly scratchRoot: string,
     stemCells?: { size: number; descriptors: readonly RuntimeDescriptor[]; warn?: (message: string) => void },
+    private readonly users: ProcessUsers | null = null,
   ) {
     this.stems =
       stemCells && stemCells.size > 0
         ? new StemPool({
             size: stemCells.size,
             descriptors: stemCells.descriptors,
-            make: (d, id) => new ProcessStemCell(d, id, scratchRoot),
+            make: (d, id) => new ProcessStemCell(d, id, scratchRoot, users),
             warn: stemCells.warn ?? ((m) => process.emitWarning(m, { code: 'NIMBUS_SANDBOX' })),
           })
         : null;
   }
 
   create(spec: SandboxSpec): Sandbox {
-    return this.stems?.take(spec)?.adopt(spec) ?? new ProcessSandbox(spec, this.scratchRoot);
+    return this.stems?.take(spec)?.adopt(spec) ?? new ProcessSandbox(spec, this.scratchRoot, this.users);
   }
 
   prestart(): void {
@@ -202,5 +242,6 @@ export class ProcessSandboxFactory implements SandboxFactory {
 
   async close(): Promise<void> {
     await this.stems?.close();
+    this.users?.close();
   }
 }

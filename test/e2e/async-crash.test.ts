@@ -12,7 +12,7 @@ import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { startNimbus } from '../../src/app.js';
-import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
+import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync, ledgerDir } from '../helpers/ledger.js';
 import { deployNode, sdkClient } from '../helpers/nimbus.js';
 import { NIMBUS_BIN, serve } from '../helpers/serve.js';
 
@@ -48,7 +48,7 @@ const postEvent = (url: string, name: string, payload: unknown): Promise<Respons
 const PROCESS = { NIMBUS_ISOLATION: 'process' };
 
 const tempDir = (t: TestContext, prefix: string): string => {
-  const d = mkdtempSync(join(tmpdir(), prefix));
+  const d = ledgerDir(prefix);
   t.after(() => rmSync(d, { recursive: true, force: true }));
   return d;
 };
@@ -183,6 +183,7 @@ test('the fsync of the queue file precedes the write of every 202 (strace)', asy
 });
 
 const SLOW_ONCE = `const fs = require('fs');
+process.umask(0);
 exports.handler = async (event, context) => {
   const seen = fs.existsSync(process.env.LEDGER) && fs.readFileSync(process.env.LEDGER, 'utf8').includes(context.awsRequestId);
   fs.appendFileSync(process.env.LEDGER, JSON.stringify({ id: context.awsRequestId, event }) + '\\n');

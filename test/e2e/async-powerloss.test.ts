@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { childPids } from '../helpers/chaos-soak.js';
-import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
+import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync, ledgerDir } from '../helpers/ledger.js';
 import { deployNode, sdkClient } from '../helpers/nimbus.js';
 import { serve } from '../helpers/serve.js';
 
@@ -111,7 +111,7 @@ test('the power-loss shim keeps what was fsynced and drops the rest', async (t) 
 });
 
 test('power loss at random moments while events are accepted and run: no acknowledged event is lost, no partly written event is visible', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'nimbus-powerloss-'));
+  const tmp = ledgerDir('nimbus-powerloss-');
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const shim = buildShim(t, tmp);
   if (!shim) return;

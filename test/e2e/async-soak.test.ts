@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { runSoak } from '../helpers/chaos-soak.js';
+import { ledgerDir } from '../helpers/ledger.js';
 
 test('chaos soak: every accepted event ends in exactly one terminal state, none stays in flight, no sync call hangs', { timeout: 300_000 }, async (t) => {
-  const workDir = mkdtempSync(join(tmpdir(), 'nimbus-soak-'));
+  const workDir = ledgerDir('nimbus-soak-');
   t.after(() => rmSync(workDir, { recursive: true, force: true }));
   const seed = Number(process.env['NIMBUS_CHAOS_SEED'] ?? Date.now() % 100_000);
   const report = await runSoak({

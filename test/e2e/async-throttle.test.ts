@@ -18,12 +18,13 @@ import { test } from 'node:test';
 import { InvokeCommand, PutFunctionConcurrencyCommand, PutFunctionEventInvokeConfigCommand } from '@aws-sdk/client-lambda';
 import { ManualClock } from '../../src/clock.js';
 import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS } from '../../src/queue/retry.js';
-import { readLedger, waitForAsync } from '../helpers/ledger.js';
+import { readLedger, waitForAsync, ledgerDir } from '../helpers/ledger.js';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
 import { nimbusCli } from '../helpers/serve.js';
 
 /** Records each execution; `fail: "always"` throws every time, `fail: "once"` only on the first execution of its request id. */
 const HANDLER = `const fs = require('fs');
+process.umask(0);
 exports.handler = async (event, context) => {
   const L = process.env.LEDGER;
   const seen = fs.existsSync(L) && fs.readFileSync(L, 'utf8').includes(context.awsRequestId);
@@ -51,7 +52,7 @@ interface LogView {
 }
 
 test('a burst of 20 against reserved concurrency 1: all run, throttle backoff doubles from 1 s up to 5 min, and throttles leave the 2 function-error retries intact', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'nimbus-throttle-'));
+  const tmp = ledgerDir('nimbus-throttle-');
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const ledger = join(tmp, 'ledger');
   const clock = new ManualClock(Date.now());

@@ -24,7 +24,7 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { ManualClock } from '../../src/clock.js';
-import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
+import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync, ledgerDir } from '../helpers/ledger.js';
 import { deployNode, makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 import { nimbusCli } from '../helpers/serve.js';
 
@@ -51,7 +51,7 @@ async function expectError(p: Promise<unknown>, name: string, message?: string |
 }
 
 test('Event invocations', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'nimbus-async-'));
+  const tmp = ledgerDir('nimbus-async-');
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const ledger = join(tmp, 'ledger');
   const nimbus = await startTestNimbus(t, PROCESS);
@@ -243,7 +243,7 @@ test('the async payload limit can be raised to 1 MB', async (t) => {
 });
 
 test('schedules: rate() runs deliver EventBridge scheduled events through the queue', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'nimbus-sched-'));
+  const tmp = ledgerDir('nimbus-sched-');
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const ledger = join(tmp, 'ledger');
   const clock = new ManualClock(Date.now());
@@ -282,6 +282,7 @@ test('schedules: rate() runs deliver EventBridge scheduled events through the qu
 });
 
 const KILLED_ONCE = `const fs = require('fs');
+process.umask(0);
 exports.handler = async (event, context) => {
   const seen = fs.existsSync(process.env.LEDGER) && fs.readFileSync(process.env.LEDGER, 'utf8').includes(context.awsRequestId);
   fs.appendFileSync(process.env.LEDGER, JSON.stringify({ id: context.awsRequestId, event }) + '\\n');
@@ -292,7 +293,7 @@ exports.handler = async (event, context) => {
 };`;
 
 test('a sandbox killed mid-event: the retry a minute later carries the same request id; final failures reach the dead-letter queue', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'nimbus-retry-'));
+  const tmp = ledgerDir('nimbus-retry-');
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const ledger = join(tmp, 'ledger');
   const clock = new ManualClock(Date.now());
@@ -344,7 +345,7 @@ test('a sandbox killed mid-event: the retry a minute later carries the same requ
 });
 
 test('reserved concurrency 0: events go straight to OnFailure without running', async (t) => {
-  const tmp = mkdtempSync(join(tmpdir(), 'nimbus-zero-'));
+  const tmp = ledgerDir('nimbus-zero-');
   t.after(() => rmSync(tmp, { recursive: true, force: true }));
   const ledger = join(tmp, 'ledger');
   const { lambda, url } = await startTestNimbus(t, PROCESS);

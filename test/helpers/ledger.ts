@@ -1,12 +1,24 @@
 /**
  * A ledger for async tests: the function appends one JSON line per execution to a file named in
  * its environment (sandboxes are plain processes, so they can write there), and the test reads
- * what ran.
+ * what ran. When the tests run as root, process isolation runs each sandbox as a uid of its own:
+ * the ledger lives in a directory anyone may write (`ledgerDir`), and the file is created 0666 so
+ * that every sandbox of a function can append to it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A temporary directory that functions may write into, whichever user they run as. */
+export function ledgerDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(d, 0o777);
+  return d;
+}
 
 /** Handler source: records `{id, event}` for each execution; `{"fail":true}` throws, `{"ms":n}` sleeps. */
 export const LEDGER_HANDLER = `const fs = require('fs');
+process.umask(0);
 exports.handler = async (event, context) => {
   fs.appendFileSync(process.env.LEDGER, JSON.stringify({ id: context.awsRequestId, event }) + '\\n');
   if (event && event.ms) await new Promise((r) => setTimeout(r, event.ms));

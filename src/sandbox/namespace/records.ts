@@ -45,7 +45,7 @@ export function self(): { pid: number; start: string } {
 /** Writes the record atomically (rename), so a crash never leaves half a file. */
 export function writeRecord(scratchDir: string, rec: SandboxRecord): void {
   const tmp = join(scratchDir, `${FILE}.tmp`);
-  writeFileSync(tmp, JSON.stringify(rec));
+  writeFileSync(tmp, JSON.stringify(rec), { mode: 0o600 });
   renameSync(tmp, join(scratchDir, FILE));
 }
 

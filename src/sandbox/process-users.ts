@@ -1,0 +1,111 @@
+/**
+ * `process` isolation when Nimbus runs as root: functions never run as root. Each process sandbox
+ * gets a uid of its own (and a gid of the same number), from a range apart from the namespace
+ * sandboxes' and from the ones Debian hands out, so that sandboxes cannot signal or read each
+ * other's processes, and none can read Nimbus's data.
+ *
+ * The data directory is 0700, so a sandbox user cannot reach anything inside it. What a sandbox
+ * must read — its function's code and the runtime's bootstrap — is exported once per package into
+ * a directory of its own under the system's temporary directory: 0711 (it can be traversed by a
+ * path one knows, never listed), files readable, owned by root. Each sandbox's scratch directory
+ * (its /tmp) is created there too, owned by its uid, 0700. The interpreter itself must be one the
+ * sandbox users may run (a system Node.js or Python, not one under /root); when it is not, the
+ * runtime fails to start and says so.
+ */
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
+import { UidPool } from './uid-pool.js';
+
+/** Where the data directory records its export root, so that the next start removes a crashed run's. */
+const RECORD = 'process-export-root';
+
+export class ProcessUsers {
+  /** `<root>/sbx`: the sandboxes' scratch directories. */
+  readonly scratchRoot: string;
+  private readonly uids: UidPool;
+  private readonly exports = new Map<string, string>();
+
+  private constructor(
+    readonly root: string,
+    private readonly recordFile: string,
+  ) {
+    this.scratchRoot = join(root, 'sbx');
+    mkdirSync(this.scratchRoot, { mode: 0o711 });
+    chmodSync(this.scratchRoot, 0o711);
+    mkdirSync(join(root, 'x'), { mode: 0o711 });
+    chmodSync(join(root, 'x'), 0o711);
+    // 300000+: above Debian's users (< 60000) and the namespace sandboxes' 200000-265535.
+    this.uids = new UidPool(300_000, 65_536, parseInt(basename(root).slice(-4), 36) || 0);
+  }
+
+  /** Whether sandboxes must be given users of their own: Nimbus is root. */
+  static needed(): boolean {
+    return process.getuid?.() === 0;
+  }
+
+  /** Makes a fresh export root for one Nimbus, removing the one a previous, crashed run left. */
+  static create(dataDir: string, tag: string): ProcessUsers {
+    const recordFile = join(dataDir, RECORD);
+    if (existsSync(recordFile)) {
+      const old = readFileSync(recordFile, 'utf8').trim();
+      // Only ever a directory this code made: the record is in a private directory, but be strict.
+      if (dirname(old) === tmpdir() && basename(old).startsWith(`nimbus-${tag}-`)) rmSync(old, { recursive: true, force: true });
+    }
+    const root = mkdtempSync(join(tmpdir(), `nimbus-${tag}-`));
+    chmodSync(root, 0o711);
+    writeFileSync(recordFile, `${root}\n`, { mode: 0o600 });
+    return new ProcessUsers(root, recordFile);
+  }
+
+  take(): number {
+    return this.uids.take();
+  }
+
+  give(uid: number): void {
+    this.uids.give(uid);
+  }
+
+  /** Creates a sandbox's scratch directory, owned by its uid and private to it. */
+  scratchFor(dir: string, uid: number): void {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chownSync(dir, uid, uid);
+    chmodSync(dir, 0o700);
+  }
+
+  /**
+   * The path under which sandbox users can read `dir` (a package's task tree, a runtime's
+   * bootstrap): a copy made on first use. A `package.json` beside `dir` comes along, because it
+   * bounds Node's package scope (see store/code-store.ts).
+   */
+  exported(dir: string): string {
+    const known = this.exports.get(dir);
+    if (known) return known;
+    const key = createHash('sha256').update(dir).digest('hex').slice(0, 24);
+    const parent = join(this.root, 'x', key);
+    const target = join(parent, basename(dir));
+    if (!existsSync(target)) {
+      const tmp = join(this.root, 'x', `.tmp-${randomBytes(6).toString('hex')}`);
+      mkdirSync(tmp, { mode: 0o755 });
+      try {
+        cpSync(dir, join(tmp, basename(dir)), { recursive: true, verbatimSymlinks: true });
+        const scope = join(dirname(dir), 'package.json');
+        if (existsSync(scope)) cpSync(scope, join(tmp, 'package.json'));
+        chmodSync(tmp, 0o755);
+        renameSync(tmp, parent);
+      } catch (e) {
+        rmSync(tmp, { recursive: true, force: true });
+        throw e;
+      }
+    }
+    this.exports.set(dir, target);
+    return target;
+  }
+
+  /** Removes the export root (at shutdown; sandboxes are gone by then). */
+  close(): void {
+    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.recordFile, { force: true });
+  }
+}
