@@ -3,7 +3,6 @@
  * sandbox isolation level, keep-alive policy) and wires the modules together. Nothing imports it
  * but the CLI and the tests.
  */
-import { mkdirSync } from 'node:fs';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAsync } from './app-async.js';
@@ -32,6 +31,7 @@ import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
+import { privateDir } from './store/private-files.js';
 import { SqliteStore } from './store/sqlite.js';
 import { functionKey } from './store/types.js';
 
@@ -91,11 +91,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const host = opts.host ?? '127.0.0.1';
   const exposure = exposureWarning(host, opts.allowPublicUnauthenticated ?? false);
   const dataDir = resolve(opts.dataDir);
-  mkdirSync(dataDir, { recursive: true });
+  privateDir(dataDir);
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const store = new SqliteStore(join(dataDir, 'nimbus.db'));
-  const code = new CodeStore(dataDir);
   const runtimes = builtinRuntimes();
   // Egress sandboxes must never reach Nimbus itself; the port is known once the gateway listens.
   const hostPorts: number[] = [];
@@ -110,6 +108,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         stemRuntimes: [...new Set(runtimes.ids().map((id) => runtimes.get(id)!))],
       });
   const factory = choice.factory;
+  // Opened once the isolation level is settled: a refusal to start leaves nothing open.
+  const store = new SqliteStore(join(dataDir, 'nimbus.db'));
+  const code = new CodeStore(dataDir);
   await factory.cleanupStale?.();
   factory.prestart?.();
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);

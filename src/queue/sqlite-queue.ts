@@ -11,6 +11,7 @@
  * the contract - and it saves two fsyncs per event.
  */
 import Database from 'better-sqlite3';
+import { privateDatabase } from '../store/private-files.js';
 import type { Scope } from '../store/types.js';
 import { QUEUE_SCHEMA } from './schema.js';
 import type {
@@ -128,6 +129,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
   private readonly l;
 
   constructor(file: string) {
+    privateDatabase(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     // FULL: the WAL is fsynced at every commit, so a commit that returned survives power loss.

@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { privateCodeBlobs, privateDir } from './private-files.js';
 import { unzipTo, ZipError } from './unzip.js';
 
 export interface StoredCode {
@@ -24,7 +25,8 @@ export class CodeStore {
 
   constructor(dataDir: string) {
     this.root = join(dataDir, 'code');
-    mkdirSync(this.root, { recursive: true });
+    privateDir(this.root);
+    privateCodeBlobs(this.root);
     // Leftovers of extractions interrupted by a crash.
     for (const name of readdirSync(this.root)) {
       if (name.startsWith('.tmp-')) rmSync(join(this.root, name), { recursive: true, force: true });
@@ -43,7 +45,7 @@ export class CodeStore {
       try {
         await unzipTo(zip, join(tmp, 'task'));
         writeFileSync(join(tmp, 'package.json'), '{}\n');
-        writeFileSync(join(tmp, 'package.zip'), zip);
+        writeFileSync(join(tmp, 'package.zip'), zip, { mode: 0o600 });
         renameSync(tmp, final);
       } catch (e) {
         rmSync(tmp, { recursive: true, force: true });

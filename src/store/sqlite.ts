@@ -3,6 +3,7 @@
  * returns it is on disk, so everything the API acknowledged survives a crash.
  */
 import Database from 'better-sqlite3';
+import { privateDatabase } from './private-files.js';
 import { Checkpointer } from './checkpointer.js';
 import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
@@ -152,6 +153,7 @@ export class SqliteStore implements Store {
   private readonly checkpointer: Checkpointer;
 
   constructor(file: string) {
+    privateDatabase(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
