@@ -4,7 +4,7 @@
  * Kept apart so that app.ts stays a short list of parts.
  */
 import { join } from 'node:path';
-import type { Clock } from './clock.js';
+import type { Clock } from './core/clock.js';
 import { EventInvokeConfigService } from './control/event-invoke-config.js';
 import type { FunctionService } from './control/functions.js';
 import { ScheduleService } from './control/schedules.js';
@@ -19,7 +19,7 @@ import { makeAttempt } from './queue/attempt.js';
 import { Dispatcher } from './queue/dispatcher.js';
 import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
-import type { Scope } from './store/types.js';
+import type { Scope } from './core/model.js';
 
 export interface AsyncWiring {
   dataDir: string;

@@ -6,7 +6,7 @@
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startAsync } from './app-async.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from './core/clock.js';
 import { ConcurrencyService } from './control/concurrency.js';
 import { FunctionService } from './control/functions.js';
 import { ProvisionedService } from './control/provisioned.js';
@@ -31,9 +31,9 @@ import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
-import { privateDir } from './store/private-files.js';
+import { privateDir } from './core/private-files.js';
 import { SqliteStore } from './store/sqlite.js';
-import { functionKey } from './store/types.js';
+import { functionKey } from './core/model.js';
 
 export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */

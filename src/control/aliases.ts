@@ -4,10 +4,11 @@
  * recorded ones (§1.2).
  */
 import { randomUUID } from 'node:crypto';
-import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../errors.js';
+import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../core/errors.js';
 import type { AliasRecord } from '../store/records.js';
-import type { Scope, Store } from '../store/types.js';
-import { functionArn, parseFunctionName } from './names.js';
+import type { Store } from '../store/types.js';
+import type { Scope } from '../core/model.js';
+import { functionArn, parseFunctionName } from '../core/names.js';
 import { decodeMarker, encodeMarker, pageSize } from './paging.js';
 import { isObject, optionalString } from './validate.js';
 

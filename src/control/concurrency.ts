@@ -2,9 +2,10 @@
  * Reserved concurrency (Put/Get/DeleteFunctionConcurrency): validated here with AWS's messages,
  * stored, and handed to whoever enforces it (the invoke path's limiter) through `onChange`.
  */
-import { invalidParameter, notFound, validationError } from '../errors.js';
-import { functionKey, type Scope, type Store } from '../store/types.js';
-import { functionArn, parseFunctionName } from './names.js';
+import { invalidParameter, notFound, validationError } from '../core/errors.js';
+import { type Store } from '../store/types.js';
+import { functionKey, type Scope } from '../core/model.js';
+import { functionArn, parseFunctionName } from '../core/names.js';
 import { isObject } from './validate.js';
 
 /** AWS keeps at least this much of the account's concurrency unreserved. */

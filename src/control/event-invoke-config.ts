@@ -4,13 +4,13 @@
  * (lambda-api.md §1.4.5; recorded in aws-recordings/snap_api.json, TestLambdaEventInvokeConfig).
  * Put replaces the whole config, Update merges into an existing one.
  */
-import { invalidParameter, NimbusError, notFound, validationError } from '../errors.js';
+import { invalidParameter, NimbusError, notFound, validationError } from '../core/errors.js';
 import { parseDestination } from '../queue/records.js';
 import { DEFAULT_MAX_AGE_S, DEFAULT_MAX_RETRIES, type EffectiveConfig } from '../queue/retry.js';
 import type { InvokeConfig, InvokeConfigStore } from '../queue/types.js';
-import type { Clock } from '../clock.js';
-import type { Scope } from '../store/types.js';
-import { functionArn, parseFunctionName, qualifierOf } from './names.js';
+import type { Clock } from '../core/clock.js';
+import type { Scope } from '../core/model.js';
+import { functionArn, parseFunctionName, qualifierOf } from '../core/names.js';
 import { isObject } from './validate.js';
 
 /** MODEL `DestinationArn` pattern. */

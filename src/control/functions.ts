@@ -4,14 +4,15 @@
  * so that sandboxes of the old code are retired.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../core/errors.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { CodeStore } from '../store/code-store.js';
-import type { FunctionVersion, Scope, Store } from '../store/types.js';
+import type { Store } from '../store/types.js';
+import type { FunctionVersion, Scope } from '../core/model.js';
 import { ZipError } from '../store/unzip.js';
 import { pickVersion } from '../invoke/weighted.js';
-import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from './names.js';
+import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../core/names.js';
 import { publishFrom } from './versions.js';
 import {
   checkArchitectures,

@@ -1,5 +1,5 @@
 /** Marker/MaxItems pagination shared by the List* operations (lambda-api.md §1.4.2). */
-import { invalidParameter, validationError } from '../errors.js';
+import { invalidParameter, validationError } from '../core/errors.js';
 
 /** The page size: MaxItems (1..10000) capped at `cap`, AWS's own page limit. */
 export function pageSize(maxItems: string | undefined, cap: number): number {

@@ -7,13 +7,14 @@
  * `sync` reconciles a function's configs with what exists after any change (a version, alias
  * or the function deleted, an alias moved) and is how configs are restored at start-up.
  */
-import type { Clock } from '../clock.js';
-import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../core/errors.js';
 import type { PoolTarget, ProvisionedState } from '../pool/pool.js';
-import type { ProvisionedConfig } from '../store/sqlite-provisioned.js';
-import { functionKey, versionKey, type FunctionVersion, type Scope, type Store } from '../store/types.js';
+import type { ProvisionedConfig } from '../store/records.js';
+import { type Store } from '../store/types.js';
+import { functionKey, versionKey, type FunctionVersion, type Scope } from '../core/model.js';
 import { MIN_UNRESERVED } from './concurrency.js';
-import { functionArn, parseFunctionName, qualifierOf } from './names.js';
+import { functionArn, parseFunctionName, qualifierOf } from '../core/names.js';
 import { decodeMarker, encodeMarker, pageSize } from './paging.js';
 import { isObject } from './validate.js';
 

@@ -2,11 +2,12 @@
  * The HTTP route table (SAM `HttpApi`/`Api` events): registered per stack through
  * PUT /nimbus/v1/routes, stored, and kept compiled in memory for matching.
  */
-import { NimbusError, validationError } from '../errors.js';
+import { NimbusError, validationError } from '../core/errors.js';
 import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../httpapi/route-match.js';
 import type { RouteRecord } from '../store/records.js';
-import type { Scope, Store } from '../store/types.js';
-import { parseFunctionName } from './names.js';
+import type { Store } from '../store/types.js';
+import type { Scope } from '../core/model.js';
+import { parseFunctionName } from '../core/names.js';
 import { isObject } from './validate.js';
 
 const METHODS = new Set(['ANY', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);

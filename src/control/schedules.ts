@@ -3,12 +3,12 @@
  * expression that invokes one function asynchronously. Validation and storage; the firing is the
  * queue's Scheduler.
  */
-import type { Clock } from '../clock.js';
-import { invalidParameter, NimbusError, notFound, validationError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { invalidParameter, NimbusError, notFound, validationError } from '../core/errors.js';
 import { parseSchedule, ScheduleExpressionError } from '../queue/schedule-expr.js';
 import type { Schedule, ScheduleStore } from '../queue/types.js';
-import type { Scope } from '../store/types.js';
-import { parseFunctionName, qualifierOf } from './names.js';
+import type { Scope } from '../core/model.js';
+import { parseFunctionName, qualifierOf } from '../core/names.js';
 import { isObject } from './validate.js';
 
 /** EventBridge rule names. */

@@ -5,11 +5,13 @@
  * them silently would promise protection or behaviour that is not there.
  */
 import { randomInt } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../errors.js';
-import type { CorsConfig, UrlConfigRecord } from '../store/records.js';
-import type { Scope, Store } from '../store/types.js';
-import { functionArn, parseFunctionName, qualifierOf } from './names.js';
+import type { Clock } from '../core/clock.js';
+import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../core/errors.js';
+import type { CorsConfig } from '../core/model.js';
+import type { UrlConfigRecord } from '../store/records.js';
+import type { Store } from '../store/types.js';
+import type { Scope } from '../core/model.js';
+import { functionArn, parseFunctionName, qualifierOf } from '../core/names.js';
 import { isObject } from './validate.js';
 
 const QUALIFIER = /^((?!^\d+$)^[0-9a-zA-Z-_]+$)$/;

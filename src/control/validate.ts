@@ -2,7 +2,7 @@
  * Checks of control-plane request members, with the messages AWS gives
  * (../shared/reference/lambda-api.md §1.2 and the model's constraints).
  */
-import { invalidParameter, NimbusError, validationError } from '../errors.js';
+import { invalidParameter, NimbusError, validationError } from '../core/errors.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 
 /** The model's Runtime enum (lambda-model-shapes.txt), for AWS's "enum value set" message. */

@@ -3,10 +3,11 @@
  * configuration, numbered 1, 2, ... per function and never reused.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { invalidParameter, NimbusError, notFound } from '../errors.js';
-import type { FunctionVersion, Scope, Store } from '../store/types.js';
-import { functionArn, parseFunctionName } from './names.js';
+import type { Clock } from '../core/clock.js';
+import { invalidParameter, NimbusError, notFound } from '../core/errors.js';
+import type { Store } from '../store/types.js';
+import type { FunctionVersion, Scope } from '../core/model.js';
+import { functionArn, parseFunctionName } from '../core/names.js';
 import { decodeMarker, encodeMarker, pageSize } from './paging.js';
 import { isObject, optionalString } from './validate.js';
 

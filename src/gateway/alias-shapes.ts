@@ -1,5 +1,5 @@
 /** Wire shapes of aliases and function URL configs (lambda-api.md §1.4.4, §1.4). */
-import { functionArn } from '../control/names.js';
+import { functionArn } from '../core/names.js';
 import type { AliasRecord, UrlConfigRecord } from '../store/records.js';
 import { lambdaTimestamp } from './shapes.js';
 

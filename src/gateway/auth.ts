@@ -5,7 +5,7 @@
  * the one account Nimbus serves today.
  */
 import type http from 'node:http';
-import type { Scope } from '../store/types.js';
+import type { Scope } from '../core/model.js';
 
 export const DEFAULT_ACCOUNT = '000000000000';
 export const DEFAULT_REGION = 'us-east-1';

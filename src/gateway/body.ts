@@ -4,7 +4,7 @@
  * gigantic one closes the connection instead of being read.
  */
 import type http from 'node:http';
-import { NimbusError } from '../errors.js';
+import { NimbusError } from '../core/errors.js';
 
 /** Oversized bodies up to this size are drained so the 413 reaches the client intact. */
 const DRAIN_LIMIT = 128 * 1024 * 1024;

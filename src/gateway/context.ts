@@ -1,6 +1,6 @@
 /** What a route handler gets and returns: plain values, no sockets, so handlers stay small. */
 import type http from 'node:http';
-import type { Scope } from '../store/types.js';
+import type { Scope } from '../core/model.js';
 
 export interface RequestContext {
   req: http.IncomingMessage;

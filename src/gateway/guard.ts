@@ -18,7 +18,7 @@
  * Function URLs and HTTP routes do not pass through here: they keep their own CORS rules, as on AWS.
  */
 import type http from 'node:http';
-import { NimbusError } from '../errors.js';
+import { NimbusError } from '../core/errors.js';
 
 export interface GuardOptions {
   /** Exact origins (`scheme://host[:port]`) a browser page may call the API from. */

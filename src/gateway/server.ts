@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import FindMyWay from 'find-my-way';
-import { NimbusError } from '../errors.js';
+import { NimbusError } from '../core/errors.js';
 import { scopeOf } from './auth.js';
 import type { RequestGuard } from './guard.js';
 import { readBody } from './body.js';

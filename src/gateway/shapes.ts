@@ -1,6 +1,6 @@
 /** Lambda's response shapes, built from stored records (lambda-api.md §1.3). */
-import { functionArn } from '../control/names.js';
-import type { FunctionVersion } from '../store/types.js';
+import { functionArn } from '../core/names.js';
+import type { FunctionVersion } from '../core/model.js';
 
 /** `2024-05-01T12:34:56.789+0000`: the string format of FunctionConfiguration.LastModified. */
 export function lambdaTimestamp(ms: number): string {

@@ -4,7 +4,7 @@
  * (lambda-api.md §1.2). docs/errors.md documents this table; test/gateway/errors.test.ts keeps
  * the two in step.
  */
-import type { ErrorCode } from '../errors.js';
+import type { ErrorCode } from '../core/errors.js';
 
 export interface WireError {
   status: number;

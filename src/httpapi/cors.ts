@@ -3,7 +3,7 @@
  * (the function is not invoked) and adds the CORS headers to every other response, replacing
  * any the function set.
  */
-import type { CorsConfig } from '../store/records.js';
+import type { CorsConfig } from '../core/model.js';
 
 function allowedOrigin(cors: CorsConfig, origin: string | undefined): string | undefined {
   if (origin === undefined) return undefined;

@@ -3,10 +3,10 @@
  * id, and hand the event to the queue's group commit. Resolves only once the event is on disk.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { NimbusError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { NimbusError } from '../core/errors.js';
 import type { Acceptor } from '../queue/acceptor.js';
-import type { Scope } from '../store/types.js';
+import type { Scope } from '../core/model.js';
 
 /** Lambda's async payload limit (lambda-api.md §2.1). */
 export const ASYNC_PAYLOAD_LIMIT = 262_144;

@@ -5,9 +5,7 @@
  * "unreserved" pool). Beyond a limit the caller gets 429 TooManyRequestsException with AWS's
  * Reason. Plain counters: acquiring and releasing are O(1) on the hot path.
  */
-import { NimbusError } from '../errors.js';
-
-export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';
+import { throttle } from '../core/errors.js';
 
 export class ConcurrencyLimiter {
   private readonly running = new Map<string, number>();
@@ -66,9 +64,4 @@ export class ConcurrencyLimiter {
     for (const v of this.running.values()) n += v;
     return n;
   }
-}
-
-/** Lambda's throttle: 429, message "Rate Exceeded.", with the Reason member. */
-export function throttle(reason: ThrottleReason, detail = ''): NimbusError {
-  return new NimbusError('ERR_TOO_MANY_REQUESTS', `Rate Exceeded.${detail ? ` ${detail}` : ''}`, { Reason: reason });
 }

@@ -4,9 +4,9 @@
  * the log tail) and write the START/END/REPORT lines. Nothing here touches HTTP.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { functionArn } from '../control/names.js';
-import { NimbusError } from '../errors.js';
+import type { Clock } from '../core/clock.js';
+import { functionArn } from '../core/names.js';
+import { NimbusError } from '../core/errors.js';
 import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine } from '../logs/format.js';
 import type { LogService } from '../logs/log-service.js';
 import type { Pool, PoolTarget } from '../pool/pool.js';
@@ -15,7 +15,7 @@ import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { InvocationResult } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { functionKey, versionKey, type FunctionVersion } from '../store/types.js';
+import { functionKey, versionKey, type FunctionVersion } from '../core/model.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
 
 /** A function opts in to outbound network with this environment variable set to `egress`. */

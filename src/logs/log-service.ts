@@ -3,7 +3,8 @@
  * invocation on the hot path), read back by id, and followed live by long-poll readers that
  * are woken when new entries for their function land.
  */
-import type { LogEntry, Scope, Store, StoredLogEntry } from '../store/types.js';
+import type { LogEntry, Store, StoredLogEntry } from '../store/types.js';
+import type { Scope } from '../core/model.js';
 
 const FLUSH_EVERY_MS = 10;
 const FLUSH_AT_ENTRIES = 1000;

@@ -17,8 +17,8 @@
  * The pool never reads the wall clock for decisions: time and timers come from the injected clock.
  */
 import { randomBytes } from 'node:crypto';
-import type { Clock } from '../clock.js';
-import { throttle } from '../invoke/concurrency.js';
+import type { Clock } from '../core/clock.js';
+import { throttle } from '../core/errors.js';
 import type { KeepAlivePolicy } from '../policy/types.js';
 import {
   SandboxInitError,

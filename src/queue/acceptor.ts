@@ -4,7 +4,7 @@
  * next, so durability costs one fsync per batch rather than one per event. The gateway sends 202
  * only after the promise resolves, and a 5xx when it rejects (for example a full disk).
  */
-import { NimbusError } from '../errors.js';
+import { NimbusError } from '../core/errors.js';
 import type { EventQueue, NewEvent } from './types.js';
 
 /** A batch is committed at this size even if more events are waiting, to bound the latency of each. */

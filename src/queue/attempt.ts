@@ -2,8 +2,8 @@
  * One attempt of an async event through the synchronous invoke path, with the event's request
  * id, and how its end is classified for the retry rules.
  */
-import { NimbusError } from '../errors.js';
-import type { Scope } from '../store/types.js';
+import { NimbusError } from '../core/errors.js';
+import type { Scope } from '../core/model.js';
 import type { AttemptOutcome } from './retry.js';
 import type { AsyncEvent } from './types.js';
 

@@ -7,8 +7,8 @@
  * Time and timers come from the injected clock; `setImmediate` is used only to batch work that
  * is due now.
  */
-import type { Clock } from '../clock.js';
-import type { Scope } from '../store/types.js';
+import type { Clock } from '../core/clock.js';
+import type { Scope } from '../core/model.js';
 import { deadLetterAttributes, deliver, invocationRecord } from './records.js';
 import { decide, expired, type AttemptOutcome, type EffectiveConfig, type Next } from './retry.js';
 import type { AsyncEvent, Condition, EventQueue, Settlement } from './types.js';

@@ -8,7 +8,7 @@
  * from an outage (no burst of catch-up runs) without silently losing the fact that runs were missed.
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../core/clock.js';
 import { parseSchedule } from './schedule-expr.js';
 import type { NewEvent, Schedule, ScheduleStore } from './types.js';
 

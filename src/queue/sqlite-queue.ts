@@ -11,8 +11,8 @@
  * the contract - and it saves two fsyncs per event.
  */
 import Database from 'better-sqlite3';
-import { privateDatabase } from '../store/private-files.js';
-import type { Scope } from '../store/types.js';
+import { privateDatabase } from '../core/private-files.js';
+import type { Scope } from '../core/model.js';
 import { QUEUE_SCHEMA } from './schema.js';
 import type {
   AsyncEvent,

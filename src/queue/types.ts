@@ -6,7 +6,7 @@
  * An event's life: queued -> running -> (succeeded | failed), or running -> retrying -> running
  * ... Only `succeeded` and `failed` are terminal; anything else is picked up again after a crash.
  */
-import type { Scope } from '../store/types.js';
+import type { Scope } from '../core/model.js';
 
 export type EventStatus = 'queued' | 'running' | 'retrying' | 'succeeded' | 'failed';
 

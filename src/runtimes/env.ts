@@ -4,7 +4,7 @@
  * Precedence as in AWS's Runtime Interface Emulator: platform defaults the user may override,
  * then the user's variables, then the reserved variables, which always win.
  */
-import type { FunctionVersion } from '../store/types.js';
+import type { FunctionVersion } from '../core/model.js';
 
 /** `YYYY/MM/DD/[<version>]<32 hex>`, AWS's log stream name for one execution environment. */
 export function logStreamName(at: number, version: string, sandboxId: string): string {

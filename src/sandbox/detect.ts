@@ -6,7 +6,8 @@
  */
 import { spawnSync } from 'node:child_process';
 import { hostSyscallTable } from './namespace/syscalls.js';
-import { detectCgroups, type CgroupManager } from './namespace/cgroup.js';
+import type { CgroupManager } from './namespace/cgroup.js';
+import { detectCgroups } from './namespace/cgroup-detect.js';
 import { findProgram, readHostLayout, type HostLayout } from './namespace/host-layout.js';
 
 export interface NamespaceSupport {

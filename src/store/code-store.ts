@@ -8,7 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { privateCodeBlobs, privateDir } from './private-files.js';
+import { privateCodeBlobs, privateDir } from '../core/private-files.js';
 import { unzipTo, ZipError } from './unzip.js';
 
 export interface StoredCode {

@@ -3,7 +3,7 @@
  * Each lives in its own table, scoped by account and region like every stored record, and is
  * removed with its function.
  */
-import type { Scope } from './types.js';
+import type { CorsConfig, Scope } from '../core/model.js';
 
 /** An alias: a name pointing at a published version, optionally splitting traffic with a second. */
 export interface AliasRecord extends Scope {
@@ -14,15 +14,6 @@ export interface AliasRecord extends Scope {
   /** AdditionalVersionWeights: at most one entry, version -> weight in [0, 1]. */
   weights: Record<string, number>;
   revisionId: string;
-}
-
-export interface CorsConfig {
-  AllowCredentials?: boolean;
-  AllowHeaders?: string[];
-  AllowMethods?: string[];
-  AllowOrigins?: string[];
-  ExposeHeaders?: string[];
-  MaxAge?: number;
 }
 
 /** A function URL config; `qualifier` is '' for the unqualified function, else an alias name. */
@@ -53,31 +44,17 @@ export interface RouteRecord extends Scope {
   payloadFormatVersion: '1.0' | '2.0';
 }
 
-export interface AliasStore {
-  /** Returns false when the alias exists. */
-  insert(a: AliasRecord): boolean;
-  get(scope: Scope, functionName: string, name: string): AliasRecord | undefined;
-  put(a: AliasRecord): void;
-  delete(scope: Scope, functionName: string, name: string): boolean;
-  /** In name order, after `afterName` (exclusive). */
-  list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[];
-  /** Aliases that route any traffic to `version` (as primary or additional version). */
-  referencing(scope: Scope, functionName: string, version: string): AliasRecord[];
+export interface ReservedConcurrency extends Scope {
+  name: string;
+  reserved: number;
 }
 
-export interface UrlConfigStore {
-  /** Returns false when the function (and qualifier) already has a URL config. */
-  insert(u: UrlConfigRecord): boolean;
-  get(scope: Scope, functionName: string, qualifier: string): UrlConfigRecord | undefined;
-  byUrlId(urlId: string): UrlConfigRecord | undefined;
-  put(u: UrlConfigRecord): void;
-  delete(scope: Scope, functionName: string, qualifier: string): boolean;
-  list(scope: Scope, functionName: string): UrlConfigRecord[];
-}
-
-export interface RouteStore {
-  /** Replaces every route of a stack in one transaction. */
-  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[]): void;
-  /** All routes of all scopes (the route table is small and cached by its user). */
-  all(): RouteRecord[];
+/** A PutProvisionedConcurrencyConfig as stored. */
+export interface ProvisionedConfig extends Scope {
+  functionName: string;
+  /** A published version (`1`, `2`, ...) or an alias name. */
+  qualifier: string;
+  requested: number;
+  /** Epoch ms of the last Put. */
+  lastModified: number;
 }

@@ -1,7 +1,8 @@
 /** Aliases in SQLite: one row per alias, removed with its function (foreign key cascade). */
 import type Database from 'better-sqlite3';
-import type { AliasRecord, AliasStore } from './records.js';
-import type { Scope } from './types.js';
+import type { AliasRecord } from './records.js';
+import type { AliasStore } from './types.js';
+import type { Scope } from '../core/model.js';
 
 export const ALIASES_SCHEMA = `
 CREATE TABLE IF NOT EXISTS aliases (

@@ -1,6 +1,8 @@
 /** Reserved concurrency per function, in SQLite: one row per function that has a reservation. */
 import type Database from 'better-sqlite3';
-import type { Scope } from './types.js';
+import type { ReservedConcurrency } from './records.js';
+import type { ConcurrencyStore } from './types.js';
+import type { Scope } from '../core/model.js';
 
 export const CONCURRENCY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS function_concurrency (
@@ -12,19 +14,6 @@ CREATE TABLE IF NOT EXISTS function_concurrency (
   FOREIGN KEY (account_id, region, name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
 );
 `;
-
-export interface ReservedConcurrency extends Scope {
-  name: string;
-  reserved: number;
-}
-
-export interface ConcurrencyStore {
-  get(scope: Scope, name: string): number | undefined;
-  /** Sets the reservation, or removes it with `undefined`. */
-  set(scope: Scope, name: string, reserved: number | undefined): void;
-  /** Every reservation of an account (all regions), to load limits at start-up and check sums. */
-  all(accountId: string): ReservedConcurrency[];
-}
 
 export class SqliteConcurrencyStore implements ConcurrencyStore {
   private readonly stmts;

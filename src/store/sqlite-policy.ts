@@ -1,5 +1,6 @@
 /** The keep-alive policy's learned state, one JSON document per policy name. */
 import type Database from 'better-sqlite3';
+import type { PolicyStateStore } from './types.js';
 
 export const POLICY_SCHEMA = `
 CREATE TABLE IF NOT EXISTS policy_state (
@@ -8,11 +9,6 @@ CREATE TABLE IF NOT EXISTS policy_state (
   updated_at INTEGER NOT NULL
 );
 `;
-
-export interface PolicyStateStore {
-  get(name: string): unknown;
-  put(name: string, state: unknown, at: number): void;
-}
 
 export class SqlitePolicyStateStore implements PolicyStateStore {
   private readonly stmts;

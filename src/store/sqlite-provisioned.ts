@@ -4,7 +4,9 @@
  * control plane removes those of a deleted version or alias.
  */
 import type Database from 'better-sqlite3';
-import type { Scope } from './types.js';
+import type { ProvisionedConfig } from './records.js';
+import type { ProvisionedStore } from './types.js';
+import type { Scope } from '../core/model.js';
 
 export const PROVISIONED_SCHEMA = `
 CREATE TABLE IF NOT EXISTS provisioned_concurrency (
@@ -18,27 +20,6 @@ CREATE TABLE IF NOT EXISTS provisioned_concurrency (
   FOREIGN KEY (account_id, region, function_name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
 );
 `;
-
-/** A PutProvisionedConcurrencyConfig as stored. */
-export interface ProvisionedConfig extends Scope {
-  functionName: string;
-  /** A published version (`1`, `2`, ...) or an alias name. */
-  qualifier: string;
-  requested: number;
-  /** Epoch ms of the last Put. */
-  lastModified: number;
-}
-
-export interface ProvisionedStore {
-  get(scope: Scope, functionName: string, qualifier: string): ProvisionedConfig | undefined;
-  put(c: ProvisionedConfig): void;
-  /** Returns false when there was no config. */
-  delete(scope: Scope, functionName: string, qualifier: string): boolean;
-  /** The configs of one function, in qualifier order. */
-  list(scope: Scope, functionName: string): ProvisionedConfig[];
-  /** Every config of an account (all regions): limits are account-wide, and start-up restores them all. */
-  all(accountId: string): ProvisionedConfig[];
-}
 
 interface Row {
   account_id: string;

@@ -4,8 +4,9 @@
  * function answers with an error rather than vanishing.
  */
 import type Database from 'better-sqlite3';
-import type { RouteRecord, RouteStore } from './records.js';
-import type { Scope } from './types.js';
+import type { RouteRecord } from './records.js';
+import type { RouteStore } from './types.js';
+import type { Scope } from '../core/model.js';
 
 export const ROUTES_SCHEMA = `
 CREATE TABLE IF NOT EXISTS routes (

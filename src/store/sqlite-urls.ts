@@ -1,7 +1,9 @@
 /** Function URL configs in SQLite, found by function (control plane) or by URL id (serving). */
 import type Database from 'better-sqlite3';
-import type { CorsConfig, UrlConfigRecord, UrlConfigStore } from './records.js';
-import type { Scope } from './types.js';
+import type { CorsConfig } from '../core/model.js';
+import type { UrlConfigRecord } from './records.js';
+import type { UrlConfigStore } from './types.js';
+import type { Scope } from '../core/model.js';
 
 export const URLS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS url_configs (

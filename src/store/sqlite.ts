@@ -3,16 +3,20 @@
  * returns it is on disk, so everything the API acknowledged survives a crash.
  */
 import Database from 'better-sqlite3';
-import { privateDatabase } from './private-files.js';
+import { privateDatabase } from '../core/private-files.js';
 import { Checkpointer } from './checkpointer.js';
-import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
+import type { AliasStore, RouteStore, UrlConfigStore } from './types.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
-import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore, type ConcurrencyStore } from './sqlite-concurrency.js';
-import { POLICY_SCHEMA, SqlitePolicyStateStore, type PolicyStateStore } from './sqlite-policy.js';
-import { PROVISIONED_SCHEMA, SqliteProvisionedStore, type ProvisionedStore } from './sqlite-provisioned.js';
+import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore } from './sqlite-concurrency.js';
+import { type ConcurrencyStore } from './types.js';
+import { POLICY_SCHEMA, SqlitePolicyStateStore } from './sqlite-policy.js';
+import { type PolicyStateStore } from './types.js';
+import { PROVISIONED_SCHEMA, SqliteProvisionedStore } from './sqlite-provisioned.js';
+import { type ProvisionedStore } from './types.js';
 import { ROUTES_SCHEMA, SqliteRouteStore } from './sqlite-routes.js';
 import { SqliteUrlConfigStore, URLS_SCHEMA } from './sqlite-urls.js';
-import type { FunctionVersion, LogEntry, Scope, Store, StoredLogEntry } from './types.js';
+import type { LogEntry, Store, StoredLogEntry } from './types.js';
+import type { FunctionVersion, Scope } from '../core/model.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS functions (

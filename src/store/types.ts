@@ -1,59 +1,14 @@
 /**
- * The store contract: everything Nimbus persists. SQLite is the embedded default
- * (src/store/sqlite.ts); a server database can implement the same interface later, and the
- * shared suite in test/store runs against every implementation.
+ * The store contract: every interface of what Nimbus persists (the record shapes are in
+ * records.ts). SQLite is the embedded default (sqlite*.ts only implement these), memory.ts the
+ * small one for tests, and the shared suite in test/store runs against every implementation.
  *
  * Every record is scoped by account and region, even while only account 000000000000 exists,
  * so that tenants can share one Nimbus later without a data migration.
  */
 
-import type { AliasStore, RouteStore, UrlConfigStore } from './records.js';
-import type { ConcurrencyStore } from './sqlite-concurrency.js';
-import type { PolicyStateStore } from './sqlite-policy.js';
-import type { ProvisionedStore } from './sqlite-provisioned.js';
-
-/**
- * A function's key across modules (concurrency limits, the pool, metrics):
- * `account/region/name`; a version's key appends `/version`.
- */
-export const functionKey = (scope: Scope, name: string): string => `${scope.accountId}/${scope.region}/${name}`;
-export const versionKey = (v: Scope & { name: string; version: string }): string => `${functionKey(v, v.name)}/${v.version}`;
-
-export interface Scope {
-  accountId: string;
-  region: string;
-}
-
-/** One version of a function (`$LATEST` is the mutable one): code plus configuration. */
-export interface FunctionVersion extends Scope {
-  name: string;
-  version: string;
-  runtime: string;
-  handler: string;
-  role: string;
-  description: string;
-  timeout: number;
-  memorySize: number;
-  architectures: string[];
-  ephemeralStorageMb: number;
-  tracingMode: string;
-  logFormat: string;
-  logGroup: string;
-  packageType: string;
-  /**
-   * The function's environment variables. Kept in one place of the data model (its own column)
-   * so that encryption at rest can be added without touching anything else.
-   */
-  environment: Record<string, string>;
-  /** Hex SHA-256 of the deployment package (the API shows it base64-encoded). */
-  codeSha256: string;
-  codeSize: number;
-  /** Epoch ms of the last change. */
-  lastModified: number;
-  revisionId: string;
-  /** DeadLetterConfig.TargetArn: where async events that finally fail are sent (docs/async.md). */
-  deadLetterTargetArn?: string | undefined;
-}
+import type { FunctionVersion, Scope } from '../core/model.js';
+import type { AliasRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, UrlConfigRecord } from './records.js';
 
 /** One block of log text: an invocation's START..REPORT lines, or output between invocations. */
 export interface LogEntry extends Scope {
@@ -68,6 +23,59 @@ export interface LogEntry extends Scope {
 export interface StoredLogEntry extends LogEntry {
   /** Monotonic id: read logs after an id to follow them. */
   id: number;
+}
+
+export interface AliasStore {
+  /** Returns false when the alias exists. */
+  insert(a: AliasRecord): boolean;
+  get(scope: Scope, functionName: string, name: string): AliasRecord | undefined;
+  put(a: AliasRecord): void;
+  delete(scope: Scope, functionName: string, name: string): boolean;
+  /** In name order, after `afterName` (exclusive). */
+  list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[];
+  /** Aliases that route any traffic to `version` (as primary or additional version). */
+  referencing(scope: Scope, functionName: string, version: string): AliasRecord[];
+}
+
+export interface UrlConfigStore {
+  /** Returns false when the function (and qualifier) already has a URL config. */
+  insert(u: UrlConfigRecord): boolean;
+  get(scope: Scope, functionName: string, qualifier: string): UrlConfigRecord | undefined;
+  byUrlId(urlId: string): UrlConfigRecord | undefined;
+  put(u: UrlConfigRecord): void;
+  delete(scope: Scope, functionName: string, qualifier: string): boolean;
+  list(scope: Scope, functionName: string): UrlConfigRecord[];
+}
+
+export interface RouteStore {
+  /** Replaces every route of a stack in one transaction. */
+  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[]): void;
+  /** All routes of all scopes (the route table is small and cached by its user). */
+  all(): RouteRecord[];
+}
+
+export interface ConcurrencyStore {
+  get(scope: Scope, name: string): number | undefined;
+  /** Sets the reservation, or removes it with `undefined`. */
+  set(scope: Scope, name: string, reserved: number | undefined): void;
+  /** Every reservation of an account (all regions), to load limits at start-up and check sums. */
+  all(accountId: string): ReservedConcurrency[];
+}
+
+export interface PolicyStateStore {
+  get(name: string): unknown;
+  put(name: string, state: unknown, at: number): void;
+}
+
+export interface ProvisionedStore {
+  get(scope: Scope, functionName: string, qualifier: string): ProvisionedConfig | undefined;
+  put(c: ProvisionedConfig): void;
+  /** Returns false when there was no config. */
+  delete(scope: Scope, functionName: string, qualifier: string): boolean;
+  /** The configs of one function, in qualifier order. */
+  list(scope: Scope, functionName: string): ProvisionedConfig[];
+  /** Every config of an account (all regions): limits are account-wide, and start-up restores them all. */
+  all(accountId: string): ProvisionedConfig[];
 }
 
 export interface Store {

@@ -5,9 +5,7 @@
  * NIMBUS_SOAK_SECONDS and NIMBUS_CHAOS_SEED change the length and replay a run.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { test } from 'node:test';
 import { runSoak } from '../helpers/chaos-soak.js';
 import { ledgerDir } from '../helpers/ledger.js';

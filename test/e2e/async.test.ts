@@ -4,8 +4,7 @@
  * a built-in queue and to another function, schedules, and what `nimbus events`/`nimbus logs` show.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
@@ -23,7 +22,7 @@ import {
   UpdateFunctionEventInvokeConfigCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync, ledgerDir } from '../helpers/ledger.js';
 import { deployNode, makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 import { nimbusCli } from '../helpers/serve.js';

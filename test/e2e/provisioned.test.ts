@@ -18,7 +18,6 @@ import {
   GetProvisionedConcurrencyConfigCommand,
   InvokeCommand,
   ListProvisionedConcurrencyConfigsCommand,
-  PublishVersionCommand,
   PutFunctionConcurrencyCommand,
   PutProvisionedConcurrencyConfigCommand,
   UpdateAliasCommand,

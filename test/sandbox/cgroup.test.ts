@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { cgroupDir, detectCgroups, limitsFor, parseCgroupMounts, parseProcCgroup } from '../../src/sandbox/namespace/cgroup.js';
+import { cgroupDir, limitsFor, parseCgroupMounts, parseProcCgroup } from '../../src/sandbox/namespace/cgroup.js';
+import { detectCgroups } from '../../src/sandbox/namespace/cgroup-detect.js';
 import { rmrf, tempDir } from './helpers.js';
 
 /** This project's machines: v1 controllers plus a v2 mount holding only hugetlb (a "hybrid" host). */

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConcurrencyLimiter } from '../../src/invoke/concurrency.js';
-import { NimbusError } from '../../src/errors.js';
+import { NimbusError } from '../../src/core/errors.js';
 
 const reason = (f: () => unknown): string => {
   try {

@@ -1,8 +1,8 @@
 /** FunctionName forms the API accepts, and their errors. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseFunctionName, qualifierOf } from '../../src/control/names.js';
-import { NimbusError } from '../../src/errors.js';
+import { parseFunctionName, qualifierOf } from '../../src/core/names.js';
+import { NimbusError } from '../../src/core/errors.js';
 
 test('names, qualified names, partial and full ARNs', () => {
   assert.deepEqual(parseFunctionName('my-fn'), { name: 'my-fn', qualifier: undefined });

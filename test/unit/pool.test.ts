@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { FixedKeepAlive } from '../../src/policy/fixed.js';
 import type { IdleDecision, KeepAlivePolicy } from '../../src/policy/types.js';
 import { Pool, type PoolTarget } from '../../src/pool/pool.js';

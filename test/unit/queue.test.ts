@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { Acceptor } from '../../src/queue/acceptor.js';
 import { Dispatcher } from '../../src/queue/dispatcher.js';
 import { backoffMs, DEFAULT_CONFIG, type AttemptOutcome, type EffectiveConfig } from '../../src/queue/retry.js';

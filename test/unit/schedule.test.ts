@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { parseSchedule, ScheduleExpressionError } from '../../src/queue/schedule-expr.js';
 import { Scheduler } from '../../src/queue/scheduler.js';
 import { SqliteQueue } from '../../src/queue/sqlite-queue.js';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/store/sqlite.js';
-import type { FunctionVersion } from '../../src/store/types.js';
+import type { FunctionVersion } from '../../src/core/model.js';
 
 const scope = { accountId: '000000000000', region: 'us-east-1' };
 

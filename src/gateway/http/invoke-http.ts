@@ -3,9 +3,9 @@
  * hold it forever, and invoking a function (through its alias weights) with an event.
  */
 import type { FunctionService } from '../../control/functions.js';
-import { NimbusError } from '../../errors.js';
+import { NimbusError } from '../../core/errors.js';
 import type { InvokeResult, Invoker } from '../../invoke/invoker.js';
-import type { Scope } from '../../store/types.js';
+import type { Scope } from '../../core/model.js';
 import type { RequestContext } from '../context.js';
 
 /** Lambda's synchronous payload limit applies to the HTTP body too (6 MB). */

@@ -3,14 +3,15 @@
  * and their serving, and the SAM route table. Called once from the composition root, which
  * supplies the shared services.
  */
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { AliasService } from '../../control/aliases.js';
 import type { FunctionService } from '../../control/functions.js';
 import { RouteService } from '../../control/routes.js';
 import { UrlConfigService } from '../../control/url-configs.js';
 import { VersionService } from '../../control/versions.js';
 import type { Invoker } from '../../invoke/invoker.js';
-import type { Scope, Store } from '../../store/types.js';
+import type { Store } from '../../store/types.js';
+import type { Scope } from '../../core/model.js';
 import { apiRouteRoutes } from '../routes/api-routes.js';
 import { functionUrlRoutes } from '../routes/function-urls.js';
 import { responseStreamingRoutes } from '../routes/response-streaming.js';

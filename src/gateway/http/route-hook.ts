@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import type { RouteService } from '../../control/routes.js';
 import { eventV1 } from '../../httpapi/event-v1.js';
 import { eventV2 } from '../../httpapi/event-v2.js';

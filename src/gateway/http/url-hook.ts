@@ -6,12 +6,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
-import type { Clock } from '../../clock.js';
+import type { Clock } from '../../core/clock.js';
 import { isPreflight, preflightHeaders, responseCorsHeaders, withoutCorsHeaders } from '../../httpapi/cors.js';
 import { eventV2 } from '../../httpapi/event-v2.js';
 import { headerLists, requestInfo } from '../../httpapi/request.js';
 import { responseV2 } from '../../httpapi/response.js';
-import type { UrlConfigStore } from '../../store/records.js';
+import type { UrlConfigStore } from '../../store/types.js';
 import type { Handler, Reply } from '../context.js';
 import type { RouteHook } from '../server.js';
 import { invokeWithEvent, newTraceId, readHttpBody, type HttpInvokeDeps } from './invoke-http.js';

@@ -3,9 +3,9 @@
  * `nimbus events` lists), the built-in queues that destinations and dead-letter configs write to
  * (`nimbus queue`), and schedules (`nimbus schedule`).
  */
-import { parseFunctionName } from '../../control/names.js';
+import { parseFunctionName } from '../../core/names.js';
 import type { ScheduleService } from '../../control/schedules.js';
-import { notFound, validationError } from '../../errors.js';
+import { notFound, validationError } from '../../core/errors.js';
 import { scheduleArn } from '../../queue/scheduler.js';
 import type { AsyncEvent, EventQueue, EventStatus, Schedule } from '../../queue/types.js';
 import { json } from '../context.js';

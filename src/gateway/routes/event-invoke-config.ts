@@ -1,6 +1,6 @@
 /** Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) under /2019-09-25 (lambda-api.md §1.4.5). */
 import type { EventInvokeConfigService } from '../../control/event-invoke-config.js';
-import { functionArn } from '../../control/names.js';
+import { functionArn } from '../../core/names.js';
 import type { InvokeConfig } from '../../queue/types.js';
 import { json, type RequestContext } from '../context.js';
 import type { AddRoute } from '../server.js';

@@ -1,6 +1,6 @@
 /** Invoke (lambda-api.md §2): RequestResponse, DryRun, and Event through the durable queue (docs/async.md). */
 import type { FunctionService } from '../../control/functions.js';
-import { NimbusError } from '../../errors.js';
+import { NimbusError } from '../../core/errors.js';
 import type { AsyncInvoker } from '../../invoke/async.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { AddRoute } from '../server.js';

@@ -5,8 +5,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { FunctionService } from '../../control/functions.js';
-import { parseFunctionName } from '../../control/names.js';
-import { notFound, validationError } from '../../errors.js';
+import { parseFunctionName } from '../../core/names.js';
+import { notFound, validationError } from '../../core/errors.js';
 import type { LogService } from '../../logs/log-service.js';
 import type { CodeStore } from '../../store/code-store.js';
 import { json } from '../context.js';

@@ -2,7 +2,7 @@
  * Provisioned concurrency operations. Get and List share one path: List is the GET with
  * `?List=ALL` (MODEL ListProvisionedConcurrencyConfigs).
  */
-import { functionArn } from '../../control/names.js';
+import { functionArn } from '../../core/names.js';
 import type { ProvisionedService, ProvisionedView } from '../../control/provisioned.js';
 import { json, type RequestContext } from '../context.js';
 import type { AddRoute } from '../server.js';

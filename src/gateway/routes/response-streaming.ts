@@ -3,7 +3,7 @@
  * shows a message that says what is missing. Buffered Invoke and BUFFERED function URLs work.
  */
 import type { FunctionService } from '../../control/functions.js';
-import { invalidParameter } from '../../errors.js';
+import { invalidParameter } from '../../core/errors.js';
 import type { AddRoute } from '../server.js';
 
 export function responseStreamingRoutes(route: AddRoute, functions: FunctionService): void {

@@ -1,7 +1,7 @@
 /**
  * Per-sandbox control groups: memory (swap included), process count and CPU, for cgroup v1 and
- * v2 alike. The two versions differ only in file names, so one interface hides them; `detect`
- * picks the version from /proc/self/mountinfo. A hybrid host (v1 controllers plus a v2 mount
+ * v2 alike. The two versions differ only in file names, so one interface hides them;
+ * cgroup-detect.ts picks the version from /proc/self/mountinfo. A hybrid host (v1 controllers plus a v2 mount
  * holding none of them, as on this project's machines) uses v1.
  *
  * Every sandbox cgroup lives at `<Nimbus's own cgroup>/nimbus/<instance tag>/<sandbox id>`: nested
@@ -9,9 +9,6 @@
  * container engine) also covers its sandboxes, and tagged per data directory, so that two Nimbus
  * instances on one machine never touch each other's sandboxes.
  */
-import { readFileSync } from 'node:fs';
-import { CgroupV1 } from './cgroup-v1.js';
-import { CgroupV2 } from './cgroup-v2.js';
 
 /** What a sandbox may use; all enforced by the kernel. */
 export interface CgroupLimits {
@@ -127,35 +124,6 @@ export function parseProcCgroup(text: string): Map<string, string> {
 export function cgroupDir(mount: CgroupMount, procPath: string): string {
   const rel = mount.root !== '/' && procPath.startsWith(mount.root) ? procPath.slice(mount.root.length) : procPath;
   return `${mount.mountPoint}${rel === '/' ? '' : rel}`.replace(/\/+$/, '');
-}
-
-/** Options for `detectCgroups`; the defaults read the running system. */
-export interface CgroupDetectOptions {
-  /** Instance tag: a short hash of the data directory. */
-  tag: string;
-  mountinfo?: string;
-  procCgroup?: string;
-  /** Overrides the parent (for v1, a map controller -> directory; for v2 one directory). */
-  parent?: string;
-}
-
-/** Picks cgroup v1 or v2 and returns a manager, or the reason neither can be used. */
-export function detectCgroups(opts: CgroupDetectOptions): { manager: CgroupManager } | { reason: string } {
-  let mountinfo: string;
-  let procCgroup: string;
-  try {
-    mountinfo = opts.mountinfo ?? readFileSync('/proc/self/mountinfo', 'utf8');
-    procCgroup = opts.procCgroup ?? readFileSync('/proc/self/cgroup', 'utf8');
-  } catch (e) {
-    return { reason: `cannot read /proc: ${(e as Error).message}` };
-  }
-  const mounts = parseCgroupMounts(mountinfo);
-  const paths = parseProcCgroup(procCgroup);
-  const v1 = CgroupV1.fromMounts(mounts, paths, opts.tag, opts.parent);
-  if ('manager' in v1) return v1;
-  const v2 = CgroupV2.fromMounts(mounts, paths, opts.tag, opts.parent);
-  if ('manager' in v2) return v2;
-  return { reason: `${v1.reason}; ${v2.reason}` };
 }
 
 /** Decodes the octal escapes (\040 for a space) mountinfo uses in paths. */

@@ -2,8 +2,8 @@
  * Function names as the API accepts them: `my-fn`, `my-fn:qualifier`, a partial ARN
  * `123456789012:function:my-fn` or a full ARN, with the model's pattern and length limits.
  */
-import { invalidParameter, validationError } from '../errors.js';
-import type { Scope } from '../store/types.js';
+import { invalidParameter, validationError } from './errors.js';
+import type { Scope } from '../core/model.js';
 
 /** MODEL `FunctionName` pattern. */
 const FUNCTION_NAME =

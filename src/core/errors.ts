@@ -49,3 +49,11 @@ export function validationError(value: unknown, member: string, constraint: stri
     `1 validation error detected: Value '${shown}' at '${member}' failed to satisfy constraint: ${constraint}`,
   );
 }
+
+/** Why Lambda throttled a call (the `Reason` member of TooManyRequestsException). */
+export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded' | 'ConcurrentInvocationLimitExceeded';
+
+/** Lambda's throttle: 429, message "Rate Exceeded.", with the Reason member. */
+export function throttle(reason: ThrottleReason, detail = ''): NimbusError {
+  return new NimbusError('ERR_TOO_MANY_REQUESTS', `Rate Exceeded.${detail ? ` ${detail}` : ''}`, { Reason: reason });
+}

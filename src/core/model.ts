@@ -1,0 +1,59 @@
+/**
+ * The shared model every room names: a scope (account and region), one version of a function,
+ * and the keys modules use to index them. Stored by src/store, served by src/api, run by
+ * src/invoke and src/pool; it lives here so that none of them has to import another to say
+ * "a function version".
+ */
+
+/**
+ * A function's key across modules (concurrency limits, the pool, metrics):
+ * `account/region/name`; a version's key appends `/version`.
+ */
+export const functionKey = (scope: Scope, name: string): string => `${scope.accountId}/${scope.region}/${name}`;
+export const versionKey = (v: Scope & { name: string; version: string }): string => `${functionKey(v, v.name)}/${v.version}`;
+
+export interface Scope {
+  accountId: string;
+  region: string;
+}
+
+/** One version of a function (`$LATEST` is the mutable one): code plus configuration. */
+export interface FunctionVersion extends Scope {
+  name: string;
+  version: string;
+  runtime: string;
+  handler: string;
+  role: string;
+  description: string;
+  timeout: number;
+  memorySize: number;
+  architectures: string[];
+  ephemeralStorageMb: number;
+  tracingMode: string;
+  logFormat: string;
+  logGroup: string;
+  packageType: string;
+  /**
+   * The function's environment variables. Kept in one place of the data model (its own column)
+   * so that encryption at rest can be added without touching anything else.
+   */
+  environment: Record<string, string>;
+  /** Hex SHA-256 of the deployment package (the API shows it base64-encoded). */
+  codeSha256: string;
+  codeSize: number;
+  /** Epoch ms of the last change. */
+  lastModified: number;
+  revisionId: string;
+  /** DeadLetterConfig.TargetArn: where async events that finally fail are sent (docs/async.md). */
+  deadLetterTargetArn?: string | undefined;
+}
+
+/** A function URL's CORS settings, as the API takes and returns them (MODEL `Cors`). */
+export interface CorsConfig {
+  AllowCredentials?: boolean;
+  AllowHeaders?: string[];
+  AllowMethods?: string[];
+  AllowOrigins?: string[];
+  ExposeHeaders?: string[];
+  MaxAge?: number;
+}

@@ -1,0 +1,73 @@
+/**
+ * The dependency direction of src/, as the README's architecture section states it, held against
+ * the code's own imports: every arrow between rooms must be in the table below, no file may take
+ * part in an import cycle, and nothing but `nimbus serve` imports the composition root.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { cycles, readGraph, violations, type Graph } from '../helpers/imports.js';
+
+const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
+
+/** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
+export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
+  cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'metrics', 'core'],
+  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'core', 'app-async', 'gateway', 'control'],
+  'app-async': ['gateway', 'control', 'invoke', 'queue', 'logs', 'core'],
+  gateway: ['control', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'httpapi', 'core'],
+  control: ['invoke', 'pool', 'queue', 'store', 'runtimes', 'httpapi', 'core'],
+  api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'core'],
+  invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
+  pool: ['sandbox', 'policy', 'core'],
+  sandbox: ['runtimes', 'core'],
+  queue: ['core'],
+  logs: ['store', 'core'],
+  store: ['core'],
+  runtimes: ['core'],
+  httpapi: ['core'],
+  metrics: ['core'],
+  sim: ['policy', 'core'],
+  policy: ['core'],
+  sam: ['core'],
+  core: [],
+};
+
+/** Rules finer than rooms. */
+function fileRules(from: string, to: string): string | undefined {
+  if (to === 'app.ts' && from !== 'cli/commands/serve.ts') return 'only cli/commands/serve.ts imports the composition root';
+  return undefined;
+}
+
+describe('dependency direction', () => {
+  const graph = readGraph(SRC);
+
+  it('reads the whole of src/', () => {
+    assert.ok(graph.edges.size > 150, `${graph.edges.size} files`);
+    assert.ok([...graph.edges.values()].reduce((n, s) => n + s.size, 0) > 300, 'and their imports');
+  });
+
+  it('every arrow between rooms is one the table allows', () => {
+    const bad = violations(graph, ALLOWED, fileRules);
+    assert.deepEqual(bad.map((v) => `${v.from} -> ${v.to}: ${v.rule}`), []);
+  });
+
+  it('no import cycles between files', () => {
+    assert.deepEqual(cycles(graph), []);
+  });
+
+  it('the checks catch a reversed arrow and a cycle (a graph with one of each)', () => {
+    const g: Graph = {
+      edges: new Map([
+        ['core/errors.ts', new Set(['pool/pool.ts'])],
+        ['pool/pool.ts', new Set(['core/errors.ts', 'sandbox/types.ts'])],
+        ['sandbox/types.ts', new Set<string>()],
+        ['store/sqlite.ts', new Set(['app.ts'])],
+        ['app.ts', new Set<string>()],
+      ]),
+    };
+    const bad = violations(g, ALLOWED, fileRules).map((v) => `${v.from} -> ${v.to}`);
+    assert.deepEqual(bad.sort(), ['core/errors.ts -> pool/pool.ts', 'store/sqlite.ts -> app.ts']);
+    assert.deepEqual(cycles(g), [['core/errors.ts', 'pool/pool.ts']]);
+  });
+});
