@@ -1,39 +1,47 @@
 /**
- * The composition root: the one place that picks concrete implementations (SQLite store,
- * sandbox isolation level, keep-alive policy) and wires the modules together. Nothing imports it
- * but the CLI and the tests.
+ * The composition root: the one place that picks concrete implementations (SQLite store and queue,
+ * sandbox isolation level, keep-alive policy), constructs every service, and mounts the route
+ * table (api/table.ts) on the HTTP server. Nothing imports it but `nimbus serve` and the tests.
+ * It reads top to bottom as the parts of Nimbus, from the sandboxes up to the HTTP surface.
  */
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startAsync } from './app-async.js';
+import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
+import { ScheduleService } from './api/async/schedules.js';
+import { ProvisionedService } from './api/concurrency/provisioned.js';
+import { ConcurrencyService } from './api/concurrency/reserved.js';
+import { FunctionService } from './api/functions/service.js';
+import { DEFAULT_ACCOUNT } from './api/http/auth.js';
+import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
+import { Gateway } from './api/http/server.js';
+import { RouteService } from './api/http-routes/service.js';
+import { apiTable } from './api/table.js';
+import { UrlConfigService } from './api/urls/service.js';
+import { AliasService } from './api/versions/aliases.js';
+import { VersionService } from './api/versions/versions.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { ConcurrencyService } from './control/concurrency.js';
-import { FunctionService } from './control/functions.js';
-import { ProvisionedService } from './control/provisioned.js';
-import { DEFAULT_ACCOUNT } from './gateway/auth.js';
-import { concurrencyRoutes } from './gateway/routes/concurrency.js';
-import { metricsRoutes } from './gateway/routes/metrics.js';
-import { provisionedRoutes } from './gateway/routes/provisioned.js';
+import { messageOf, NimbusError } from './core/errors.js';
+import { functionKey, type Scope } from './core/model.js';
+import { privateDir } from './core/private-files.js';
+import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
-import { Metrics } from './metrics/metrics.js';
-import { functionRoutes } from './gateway/routes/functions.js';
-import { invokeRoutes } from './gateway/routes/invoke.js';
-import { nimbusRoutes } from './gateway/routes/nimbus.js';
-import { registerHttpFeatures } from './gateway/http/register.js';
-import { isLoopback, isWildcard, RequestGuard } from './gateway/guard.js';
-import { Gateway } from './gateway/server.js';
 import { Invoker } from './invoke/invoker.js';
 import { LogService } from './logs/log-service.js';
+import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
 import { Pool } from './pool/pool.js';
+import { Acceptor } from './queue/acceptor.js';
+import { makeAttempt } from './queue/attempt.js';
+import { Dispatcher } from './queue/dispatcher.js';
+import { Scheduler } from './queue/scheduler.js';
+import { SqliteQueue } from './queue/sqlite-queue.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
-import { privateDir } from './core/private-files.js';
 import { SqliteStore } from './store/sqlite.js';
-import { functionKey } from './core/model.js';
+import type { PolicyStateStore } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */
@@ -94,8 +102,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   privateDir(dataDir);
   const clock = opts.clock ?? systemClock;
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const graceMs = opts.shutdownGraceMs ?? 10_000;
+
+  // Sandboxes. Egress sandboxes must never reach Nimbus itself; its port is known once it listens.
   const runtimes = builtinRuntimes();
-  // Egress sandboxes must never reach Nimbus itself; the port is known once the gateway listens.
   const hostPorts: number[] = [];
   const choice: SandboxFactoryChoice = opts.sandboxFactory
     ? { factory: opts.sandboxFactory, isolation: opts.sandboxFactory.isolation }
@@ -108,37 +118,27 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         stemRuntimes: [...new Set(runtimes.ids().map((id) => runtimes.get(id)!))],
       });
   const factory = choice.factory;
-  // Opened once the isolation level is settled: a refusal to start leaves nothing open.
+
+  // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
   const code = new CodeStore(dataDir);
+  const queue = new SqliteQueue(join(dataDir, 'queue.db'));
   await factory.cleanupStale?.();
   factory.prestart?.();
+
+  // The data plane: warm sandboxes under a keep-alive policy, one invocation at a time.
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
-  // What the policy learned survives restarts: restored now, saved every minute and at shutdown.
-  const saved = store.policyState.get(policy.name);
-  try {
-    if (saved !== undefined) policy.restore(saved);
-  } catch (e) {
-    // A snapshot from another build of the policy must not keep Nimbus from starting.
-    log(`keep-alive policy ${policy.name}: stored state not restored (${e instanceof Error ? e.message : String(e)}); starting fresh`);
-  }
-  const savePolicy = (): void => store.policyState.put(policy.name, policy.snapshot(), clock.now());
-  let cancelSave = (): void => undefined;
-  const scheduleSave = (): void => {
-    cancelSave = clock.setTimer(POLICY_SAVE_MS, () => {
-      savePolicy();
-      scheduleSave();
-    });
-  };
-  scheduleSave();
+  const policyState = keepPolicyState(policy, store.policyState, clock, log);
   const pool = new Pool({ factory, policy, clock, capacityMb });
   const logs = new LogService(store);
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
-  const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
-  concurrency.loadAll(DEFAULT_ACCOUNT);
   const metrics = new Metrics();
   const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics });
+
+  // The control plane: functions, versions, aliases, concurrency, URLs, routes.
+  const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
+  concurrency.loadAll(DEFAULT_ACCOUNT);
   const provisioned = new ProvisionedService({
     store,
     clock,
@@ -159,10 +159,49 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       // Before retiring: pins of a deleted version are released first, the others are spared.
       provisioned.sync(scope, name);
       pool.retire(prefix);
-      asyncParts.functionChanged(scope, name);
+      // A deleted function loses its EventInvokeConfigs.
+      if (!exists(scope, name, undefined)) eventInvokeConfigs.forget(scope, name);
     },
   });
+  const exists = (scope: Scope, name: string, qualifier: string | undefined): boolean => {
+    try {
+      functions.resolve(scope, name, qualifier);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const versions = new VersionService({ store, clock });
+  // Provisioned concurrency follows its alias when the alias moves or goes.
+  const aliases = new AliasService({ store, onChange: (scope, name) => provisioned.sync(scope, name) });
+  const urls = new UrlConfigService({ store, clock });
+  const routes = new RouteService(store);
 
+  // Asynchronous invocation: group commit into the durable queue, delivery with retries, schedules.
+  const eventInvokeConfigs = new EventInvokeConfigService({ store: queue, clock, exists });
+  const deadLetterOf = (ev: Scope & { functionName: string; qualifier: string | undefined }): string | undefined => {
+    try {
+      return functions.resolve(ev, ev.functionName, ev.qualifier).fn.deadLetterTargetArn;
+    } catch {
+      return undefined;
+    }
+  };
+  const dispatcher = new Dispatcher({
+    queue,
+    clock,
+    attempt: makeAttempt({ resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier), invoke: (req) => invoker.invoke(req) }),
+    config: (ev) => eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, deadLetterOf(ev)),
+    reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
+    appendLog: (ev, text) =>
+      logs.append({ accountId: ev.accountId, region: ev.region, functionName: ev.functionName, version: ev.qualifier ?? '$LATEST', requestId: ev.id, timestamp: clock.now(), text }),
+    log,
+  });
+  const acceptor = new Acceptor(queue, () => dispatcher.wake(), log);
+  const scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log });
+  const schedules = new ScheduleService({ store: queue, clock, exists, onChange: () => scheduler.changed() });
+  const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
+
+  // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
   const guard = new RequestGuard({
     listenHost: host,
     allowOrigins: opts.allowOrigins ?? [],
@@ -170,24 +209,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     wildcardNames: isWildcard(host) ? machineNames() : [],
   });
   const gateway = new Gateway(log, guard);
-  functionRoutes(gateway.route, functions, concurrency);
-  concurrencyRoutes(gateway.route, concurrency);
-  provisionedRoutes(gateway.route, provisioned);
-  metricsRoutes(gateway.route, { metrics, pool, limiter });
-  const asyncParts = startAsync({
-    dataDir,
-    clock,
-    log,
-    functions,
-    invoker,
-    logs,
-    route: gateway.route,
-    reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
-    payloadLimit: opts.asyncPayloadLimit,
-  });
-  invokeRoutes(gateway.route, functions, invoker, asyncParts.events);
-  registerHttpFeatures(gateway, { store, clock, functions, invoker, log, onAliasChange: (scope, name) => provisioned.sync(scope, name) });
-  nimbusRoutes(gateway.route, { functions, logs, code, health: { isolation: factory.isolation, version: NIMBUS_VERSION } });
+  gateway.mount(
+    apiTable({
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, eventInvokeConfigs, schedules, queue, logs, code, metrics, pool, limiter,
+      urlStore: store.urls,
+      health: { isolation: factory.isolation, version: NIMBUS_VERSION },
+    }),
+  );
+  dispatcher.start();
+  scheduler.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
@@ -202,20 +232,51 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     ...(choice.warning || exposure ? { warning: [exposure, choice.warning].filter(Boolean).join('\n') } : {}),
     close: () =>
       (closing ??= (async () => {
-        await gateway.close(opts.shutdownGraceMs ?? 10_000);
-        await asyncParts.drain(opts.shutdownGraceMs ?? 10_000);
+        await gateway.close(graceMs);
+        // No new events; running attempts may finish.
+        scheduler.stop();
+        acceptor.flush();
+        await dispatcher.drain(graceMs);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
         // A factory Nimbus built is Nimbus's to close (its stem cells, egress rules, parent cgroups).
         if (!opts.sandboxFactory) await factory.close?.();
-        cancelSave();
-        savePolicy();
+        policyState.stop();
         // Async attempts cut short by that go back in the queue for the next start.
-        await asyncParts.close();
+        await dispatcher.finish();
+        queue.close();
         gateway.destroy();
         logs.close();
         store.close();
       })()),
+  };
+}
+
+/**
+ * What the policy learned survives restarts: restored now, saved every minute and at shutdown.
+ * A snapshot from another build of the policy must not keep Nimbus from starting.
+ */
+function keepPolicyState(policy: KeepAlivePolicy, state: PolicyStateStore, clock: Clock, log: (line: string) => void): { stop(): void } {
+  const saved = state.get(policy.name);
+  try {
+    if (saved !== undefined) policy.restore(saved);
+  } catch (e) {
+    log(`keep-alive policy ${policy.name}: stored state not restored (${messageOf(e)}); starting fresh`);
+  }
+  const save = (): void => state.put(policy.name, policy.snapshot(), clock.now());
+  let cancel = (): void => undefined;
+  const schedule = (): void => {
+    cancel = clock.setTimer(POLICY_SAVE_MS, () => {
+      save();
+      schedule();
+    });
+  };
+  schedule();
+  return {
+    stop() {
+      cancel();
+      save();
+    },
   };
 }
 
@@ -230,7 +291,8 @@ function exposureWarning(host: string, allowed: boolean): string | undefined {
     `${host} is reachable from other machines, and Nimbus does not authenticate requests yet: anyone who can reach ` +
     'this address can deploy functions, read their environment and run code on this machine.';
   if (!allowed) {
-    throw new Error(
+    throw new NimbusError(
+      'ERR_CONFIG',
       `Refusing to listen on ${risk} Listen on 127.0.0.1 (the default), or, on a network you trust, ` +
         'pass --allow-public-unauthenticated (NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1).',
     );

@@ -1,9 +1,12 @@
 /**
- * Nimbus's one error class. Every module throws `NimbusError` with a stable `code`; only the
- * gateway turns codes into Lambda's wire errors (src/gateway/wire-errors.ts), from one table
- * that docs/errors.md documents and a test keeps in step.
+ * Nimbus's one error class. Every module throws `NimbusError` with a stable `code`, and callers
+ * match on the code, never on the message. Wire codes are Lambda's errors: only the HTTP server
+ * turns them into bytes (src/api/http/wire-errors.ts), from one table that docs/errors.md
+ * documents and a test keeps in step. Internal codes name Nimbus's own failures (a closed pool,
+ * missing isolation, a bad setting); the server maps the few that can reach a request to a wire
+ * code, and answers the rest as an internal error.
  */
-export type ErrorCode =
+export type WireCode =
   | 'ERR_NOT_FOUND'
   | 'ERR_PROVISIONED_CONFIG_NOT_FOUND'
   | 'ERR_CONFLICT'
@@ -21,6 +24,20 @@ export type ErrorCode =
   | 'ERR_QUEUE_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
+export type InternalCode =
+  /** The pool takes no more work: Nimbus is stopping (answered as ERR_SHUTTING_DOWN). */
+  | 'ERR_POOL_CLOSED'
+  /** The isolation level asked for (or expected by `auto`) cannot be had on this host. */
+  | 'ERR_ISOLATION_UNAVAILABLE'
+  /** A keep-alive policy spec did not parse. */
+  | 'ERR_POLICY_SPEC'
+  /** A sandbox's runtime failed its init: an init error, an early exit or the init timeout. */
+  | 'ERR_SANDBOX_INIT'
+  /** A start-up setting is refused (an exposed address without authentication, a limit out of range). */
+  | 'ERR_CONFIG';
+
+export type ErrorCode = WireCode | InternalCode;
+
 export class NimbusError extends Error {
   override readonly name = 'NimbusError';
   constructor(
@@ -31,6 +48,11 @@ export class NimbusError extends Error {
   ) {
     super(message);
   }
+}
+
+/** The message of anything thrown (a non-Error is turned into a string). */
+export function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 export const notFound = (message: string): NimbusError => new NimbusError('ERR_NOT_FOUND', message);

@@ -29,7 +29,7 @@ export class AsyncInvoker {
   ) {
     const limit = deps.payloadLimit ?? ASYNC_PAYLOAD_LIMIT;
     if (!Number.isInteger(limit) || limit < 1 || limit > MAX_ASYNC_PAYLOAD_LIMIT) {
-      throw new Error(`the async payload limit must be between 1 and ${MAX_ASYNC_PAYLOAD_LIMIT} bytes, got ${limit}`);
+      throw new NimbusError('ERR_CONFIG', `the async payload limit must be between 1 and ${MAX_ASYNC_PAYLOAD_LIMIT} bytes, got ${limit}`);
     }
     this.payloadLimit = limit;
   }

@@ -87,7 +87,6 @@ export class Invoker {
       }));
     } catch (e) {
       if (e instanceof NimbusError && e.code === 'ERR_TOO_MANY_REQUESTS') this.deps.metrics?.throttle(fn.region, fn.name, fn.version);
-      if (e instanceof Error && e.message === 'pool is closed') throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
       throw e;
     } finally {
       release();

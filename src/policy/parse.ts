@@ -1,4 +1,5 @@
 import { FixedKeepAlive } from './fixed.js';
+import { messageOf, NimbusError } from '../core/errors.js';
 import { GreedyDual } from './greedy-dual.js';
 import { HybridHistogram, type HybridOptions } from './hybrid.js';
 import { createLearned } from './learned/index.js';
@@ -17,8 +18,10 @@ export interface PolicyContext {
 }
 
 /** A policy spec string did not parse; `code` is stable for callers to match on. */
-export class PolicySpecError extends Error {
-  readonly code = 'ERR_POLICY_SPEC';
+export class PolicySpecError extends NimbusError {
+  constructor(message: string) {
+    super('ERR_POLICY_SPEC', message);
+  }
 }
 
 /** Spec kinds and what they take, for `--help` texts and error messages. */
@@ -90,7 +93,7 @@ export function parsePolicy(spec: string, ctx: PolicyContext = {}): KeepAlivePol
       try {
         return createLearned(variant, numeric, ctx.seed ?? 1, s, ctx.capacityMb !== undefined && Number.isFinite(ctx.capacityMb));
       } catch (err) {
-        throw new PolicySpecError(err instanceof Error ? err.message : String(err));
+        throw new PolicySpecError(messageOf(err));
       }
     }
     default:

@@ -18,7 +18,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { throttle } from '../core/errors.js';
+import { NimbusError, throttle } from '../core/errors.js';
 import type { KeepAlivePolicy } from '../policy/types.js';
 import {
   SandboxInitError,
@@ -137,7 +137,7 @@ export class Pool {
   constructor(private readonly deps: PoolDeps) {}
 
   async invoke(target: PoolTarget, makeEvent: () => InvocationEvent): Promise<PoolOutcome> {
-    if (this.closed) throw new Error('pool is closed');
+    if (this.closed) throw new NimbusError('ERR_POOL_CLOSED', 'Nimbus is shutting down.');
     const app = this.appState(target);
     app.cancelPrewarm?.();
     app.cancelPrewarm = null;

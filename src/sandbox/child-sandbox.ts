@@ -16,6 +16,7 @@ import {
   type SandboxSpec,
   type SandboxState,
 } from './types.js';
+import { messageOf } from '../core/errors.js';
 
 /** Output kept per invocation; beyond it the log says how much was dropped. */
 const MAX_LOG_BYTES = 1024 * 1024;
@@ -132,7 +133,7 @@ export abstract class ChildSandbox implements Sandbox {
       await this.dispose();
       if (err instanceof SandboxInitError) throw err;
       throw new SandboxInitError(
-        { kind: 'exit', reason: `exec: ${err instanceof Error ? err.message : String(err)}` },
+        { kind: 'exit', reason: `exec: ${messageOf(err)}` },
         this.takeLogs(),
         performance.now() - t0,
       );

@@ -6,6 +6,7 @@
  * it fails closed. `process` never runs functions as root (process-users.ts).
  */
 import { join } from 'node:path';
+import { NimbusError } from '../core/errors.js';
 import { detectNamespaceSupport } from './detect.js';
 import { NamespaceSandboxFactory, instanceTag } from './namespace/factory.js';
 import { findProgram } from './namespace/host-layout.js';
@@ -49,13 +50,13 @@ export const PROCESS_ISOLATION_WARNING =
   'Use it only for trusted code on a development machine.';
 
 /** Error thrown when `namespace` is demanded, or expected by `auto`, but the host cannot provide it. */
-export class IsolationUnavailableError extends Error {
-  readonly code = 'ERR_ISOLATION_UNAVAILABLE';
+export class IsolationUnavailableError extends NimbusError {
   constructor(
     readonly reasons: string[],
     auto = false,
   ) {
     super(
+      'ERR_ISOLATION_UNAVAILABLE',
       auto
         ? `namespace isolation should be available on this host (Linux, root, bubblewrap installed) but is not: ${reasons.join('; ')}. ` +
             'Nimbus does not fall back to weaker isolation on its own. Fix the cause, or choose process isolation deliberately ' +

@@ -14,6 +14,7 @@ import { ChildSandbox } from './child-sandbox.js';
 import type { ProcessUsers } from './process-users.js';
 import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
+import { messageOf } from '../core/errors.js';
 
 export class ProcessSandbox extends ChildSandbox {
   /** This sandbox's scratch directory (its /tmp lives inside); removed on release. */
@@ -180,7 +181,7 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
       symlinkSync(this.visible(this.spec.codeDir), this.link);
     } catch (e) {
       await this.dispose();
-      throw new SandboxInitError({ kind: 'exit', reason: `stem cell: ${e instanceof Error ? e.message : String(e)}` }, '', performance.now() - t0);
+      throw new SandboxInitError({ kind: 'exit', reason: `stem cell: ${messageOf(e)}` }, '', performance.now() - t0);
     }
     this.state = 'idle';
     const report = await assignFunction(this, this.runtimeEnv(this.apiAddress), initTimeoutMs);

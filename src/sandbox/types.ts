@@ -8,6 +8,7 @@
  *       |                  |         |
  *       +--init error------+---------+--exit / timeout / dispose--> dead
  */
+import { NimbusError } from '../core/errors.js';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
 
 export type SandboxState = 'starting' | 'idle' | 'busy' | 'dead';
@@ -80,13 +81,13 @@ export interface InitReport {
 }
 
 /** Raised by `start()` when the runtime reports an init error or dies before asking for work. */
-export class SandboxInitError extends Error {
+export class SandboxInitError extends NimbusError {
   constructor(
     readonly result: Extract<InvocationResult, { kind: 'error' } | { kind: 'exit' } | { kind: 'timeout' }>,
     readonly logs: string,
     readonly initDurationMs: number,
   ) {
-    super(result.kind === 'error' ? result.errorType : result.kind === 'exit' ? result.reason : 'init timeout');
+    super('ERR_SANDBOX_INIT', result.kind === 'error' ? result.errorType : result.kind === 'exit' ? result.reason : 'init timeout');
   }
 }
 

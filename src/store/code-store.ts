@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { join } from 'node:path';
 import { privateCodeBlobs, privateDir } from '../core/private-files.js';
 import { unzipTo, ZipError } from './unzip.js';
+import { messageOf } from '../core/errors.js';
 
 export interface StoredCode {
   sha256Hex: string;
@@ -50,7 +51,7 @@ export class CodeStore {
       } catch (e) {
         rmSync(tmp, { recursive: true, force: true });
         if (existsSync(final)) return { sha256Hex, size: zip.length };
-        throw e instanceof ZipError ? e : new ZipError(e instanceof Error ? e.message : String(e));
+        throw e instanceof ZipError ? e : new ZipError(messageOf(e));
       }
     }
     return { sha256Hex, size: zip.length };

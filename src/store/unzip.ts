@@ -13,6 +13,7 @@
 import { createWriteStream, mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import yauzl from 'yauzl';
+import { messageOf } from '../core/errors.js';
 
 /** Lambda's limit for the unzipped deployment package. */
 export const MAX_UNZIPPED_BYTES = 262_144_000;
@@ -57,7 +58,7 @@ export function unzipTo(zip: Buffer, dest: string, limits = { bytes: MAX_UNZIPPE
         if (failed) return;
         failed = true;
         zf.close();
-        rejectPromise(e instanceof ZipError ? e : new ZipError(e instanceof Error ? e.message : String(e)));
+        rejectPromise(e instanceof ZipError ? e : new ZipError(messageOf(e)));
       };
       zf.on('error', fail);
       zf.on('end', () => {

@@ -4,6 +4,8 @@
  * part in an import cycle, and nothing but `nimbus serve` imports the composition root.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { cycles, readGraph, violations, type Graph } from '../helpers/imports.js';
@@ -13,10 +15,7 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'metrics', 'core'],
-  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'core', 'app-async', 'gateway', 'control'],
-  'app-async': ['gateway', 'control', 'invoke', 'queue', 'logs', 'core'],
-  gateway: ['control', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'httpapi', 'core'],
-  control: ['invoke', 'pool', 'queue', 'store', 'runtimes', 'httpapi', 'core'],
+  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'core'],
   api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
   pool: ['sandbox', 'policy', 'core'],
@@ -69,5 +68,18 @@ describe('dependency direction', () => {
     const bad = violations(g, ALLOWED, fileRules).map((v) => `${v.from} -> ${v.to}`);
     assert.deepEqual(bad.sort(), ['core/errors.ts -> pool/pool.ts', 'store/sqlite.ts -> app.ts']);
     assert.deepEqual(cycles(g), [['core/errors.ts', 'pool/pool.ts']]);
+  });
+});
+
+describe('one composition root', () => {
+  it('app.ts is the only file of src/ that constructs a service, store, queue, pool or server', () => {
+    const SERVICE = /\bnew (\w+Service|Pool|Invoker|AsyncInvoker|Gateway|SqliteStore|SqliteQueue|CodeStore|Dispatcher|Acceptor|Scheduler|ConcurrencyLimiter|LogService|Metrics|RequestGuard)\(/g;
+    const found: string[] = [];
+    for (const file of readGraph(SRC).edges.keys()) {
+      if (file === 'app.ts') continue;
+      const text = readFileSync(join(SRC, file), 'utf8');
+      for (const m of text.matchAll(SERVICE)) found.push(`${file}: new ${m[1]!}(`);
+    }
+    assert.deepEqual(found, []);
   });
 });

@@ -7,7 +7,7 @@ import { eventV2 } from '../../src/httpapi/event-v2.js';
 import { clfTime, encodeBody, type HttpRequestInfo } from '../../src/httpapi/request.js';
 import { responseV1, responseV2 } from '../../src/httpapi/response.js';
 import { checkRoutePath, compileRoute, matchRoute } from '../../src/httpapi/route-match.js';
-import { pickVersion } from '../../src/invoke/weighted.js';
+import { pickVersion } from '../../src/api/versions/weighted.js';
 
 const req = (o: Partial<HttpRequestInfo> = {}): HttpRequestInfo => ({
   method: 'GET',

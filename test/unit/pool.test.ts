@@ -169,7 +169,7 @@ test('close kills everything and refuses new work', async () => {
   await pool.invoke(target(), event);
   await pool.close();
   assert.equal(factory.alive(), 0);
-  await assert.rejects(pool.invoke(target(), event), /closed/);
+  await assert.rejects(pool.invoke(target(), event), { code: 'ERR_POOL_CLOSED' });
 });
 
 test('under memory pressure idle sandboxes are evicted least recently used first, then work is refused', async () => {

@@ -10,6 +10,7 @@ import { SamError } from '../../sam/errors.js';
 import { watchAndRedeploy } from '../../sam/watch.js';
 import { CliError, fnPath, type NimbusClient } from '../client.js';
 import { zipFolder } from '../zip-folder.js';
+import { messageOf } from '../../core/errors.js';
 
 interface DeployOptions {
   name?: string;
@@ -123,7 +124,7 @@ function toInt(v: string, flag: string): number {
 async function watchForever(dir: string, deploy: () => Promise<void>, first?: () => void): Promise<void> {
   first?.();
   process.stdout.write(`Watching ${dir} for changes (Ctrl-C to stop)\n`);
-  const w = watchAndRedeploy(dir, deploy, { onError: (e) => process.stderr.write(`nimbus: ${e instanceof Error ? e.message : String(e)}\n`) });
+  const w = watchAndRedeploy(dir, deploy, { onError: (e) => process.stderr.write(`nimbus: ${messageOf(e)}\n`) });
   await new Promise<void>((done) => {
     const stop = (): void => {
       w.close();

@@ -7,6 +7,7 @@ import { renderSvg } from '../../sim/plot.js';
 import { svgToPng } from '../../sim/png.js';
 import { ProgressBar } from '../../sim/progress.js';
 import { aggregate, capacityPoints, formatTable, paretoPoints } from '../../sim/report.js';
+import { messageOf } from '../../core/errors.js';
 
 /** Policies compared when `--policies` is not given. */
 export const DEFAULT_POLICIES = [
@@ -115,7 +116,7 @@ async function runSimCommand(flags: SimFlags): Promise<void> {
     try {
       await writeFile(`${flags.plot}.png`, await svgToPng(svg));
     } catch (err) {
-      process.stderr.write(`nimbus sim: wrote ${flags.plot}.svg but no PNG (${err instanceof Error ? err.message : String(err)})\n`);
+      process.stderr.write(`nimbus sim: wrote ${flags.plot}.svg but no PNG (${messageOf(err)})\n`);
     }
   }
 }

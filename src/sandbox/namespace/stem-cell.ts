@@ -23,6 +23,7 @@ import { limitsFor } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { nsenterPath, type Mounter } from './mounter.js';
 import { NamespaceSandbox } from './sandbox.js';
+import { messageOf } from '../../core/errors.js';
 
 /** The memory limit while the cell waits; its function's MemorySize replaces it on assignment. */
 const STEM_MEMORY_MB = 512;
@@ -123,7 +124,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
       this.cgroup.setMemoryLimit(limitsFor(this.spec.memoryMb).memoryBytes);
       this.cgroup.setCpuWeight('normal');
     } catch (e) {
-      return fail(`stem cell: ${e instanceof Error ? e.message : String(e)}`);
+      return fail(`stem cell: ${messageOf(e)}`);
     }
     if (this.state !== 'starting') return fail('the stem cell died during its assignment');
     this.state = 'idle';

@@ -1,0 +1,21 @@
+/** Reserved concurrency operations (note their own version prefixes, lambda-api.md §1.1); paths in api/table.ts. */
+import type { ConcurrencyService } from './reserved.js';
+import { json, type Handler } from '../http/context.js';
+
+export function reservedConcurrencyHandlers(concurrency: ConcurrencyService) {
+  return {
+    put: async (ctx) => {
+      const v = concurrency.put(ctx.scope, ctx.params['FunctionName'] ?? '', await ctx.json());
+      return json(200, { ReservedConcurrentExecutions: v });
+    },
+    get: (ctx) => {
+      const v = concurrency.get(ctx.scope, ctx.params['FunctionName'] ?? '');
+      // AWS answers {} when no reservation is set (LS-SNAP).
+      return json(200, v === undefined ? {} : { ReservedConcurrentExecutions: v });
+    },
+    delete: (ctx) => {
+      concurrency.delete(ctx.scope, ctx.params['FunctionName'] ?? '');
+      return { status: 204 };
+    },
+  } satisfies Record<string, Handler>;
+}

@@ -1,0 +1,348 @@
+/**
+ * Function lifecycle: create, read, update code and configuration, delete, list. Owns no
+ * processes; it validates, stores, and tells whoever listens (the pool) that a function changed
+ * so that sandboxes of the old code are retired.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../../core/errors.js';
+import type { RuntimeRegistry } from '../../runtimes/registry.js';
+import type { CodeStore } from '../../store/code-store.js';
+import type { Store } from '../../store/types.js';
+import type { FunctionVersion, Scope } from '../../core/model.js';
+import { ZipError } from '../../store/unzip.js';
+import { pickVersion } from '../versions/weighted.js';
+import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../../core/names.js';
+import { publishFrom } from '../versions/versions.js';
+import {
+  checkArchitectures,
+  checkEnum,
+  checkEnvironment,
+  checkHandler,
+  checkRole,
+  checkRuntime,
+  decodeBlob,
+  isObject,
+  optionalBool,
+  optionalInt,
+  optionalString,
+} from '../http/validate.js';
+
+/** Lambda's zipped-package limit for direct uploads. */
+export const MAX_ZIP_BYTES = 52_428_800;
+export const MAX_TIMEOUT_S = 900;
+
+export interface FunctionServiceDeps {
+  store: Store;
+  code: CodeStore;
+  runtimes: RuntimeRegistry;
+  clock: Clock;
+  /** Called after a function's code or configuration changed, or it was deleted. */
+  onChange?: (scope: Scope, name: string) => void;
+  /** Randomness for weighted aliases, in [0, 1); default Math.random. */
+  random?: () => number;
+}
+
+export interface ResolveOptions {
+  /** Pick an alias's version by its routing weights (invocations) instead of its primary version. */
+  weighted?: boolean;
+}
+
+export interface ListResult {
+  functions: FunctionVersion[];
+  nextMarker: string | undefined;
+}
+
+export class FunctionService {
+  constructor(private readonly deps: FunctionServiceDeps) {}
+
+  async create(scope: Scope, body: unknown): Promise<FunctionVersion> {
+    if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
+    const ref = parseFunctionName(body['FunctionName']);
+    const role = checkRole(body['Role']);
+    const packageType = checkEnum(body['PackageType'], 'packageType', ['Zip', 'Image']) ?? 'Zip';
+    if (packageType === 'Image') throw invalidParameter('Nimbus runs Zip packages only; container images are not supported yet.');
+    const runtime = checkRuntime(body['Runtime'], this.deps.runtimes);
+    const handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
+    const settings = this.settings(body);
+    const zip = this.zipOf(body['Code'], 'code.zipFile', true)!;
+    const publish = optionalBool(body, 'Publish', 'publish') ?? false;
+    if (this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
+    const stored = await this.storeCode(zip);
+    const now = this.deps.clock.now();
+    const v: FunctionVersion = {
+      ...scope,
+      name: ref.name,
+      version: '$LATEST',
+      runtime,
+      handler,
+      role,
+      description: settings.description ?? '',
+      timeout: settings.timeout ?? 3,
+      memorySize: settings.memorySize ?? 128,
+      architectures: settings.architectures ?? ['x86_64'],
+      ephemeralStorageMb: settings.ephemeralStorageMb ?? 512,
+      tracingMode: settings.tracingMode ?? 'PassThrough',
+      logFormat: settings.logFormat ?? 'Text',
+      logGroup: settings.logGroup ?? `/aws/lambda/${ref.name}`,
+      packageType,
+      environment: settings.environment ?? {},
+      ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
+      codeSha256: stored.sha256Hex,
+      codeSize: stored.size,
+      lastModified: now,
+      revisionId: randomUUID(),
+    };
+    if (!this.deps.store.insertFunction(v)) {
+      this.collect([stored.sha256Hex]);
+      throw conflict(`Function already exist: ${ref.name}`);
+    }
+    // AWS answers a publishing create with Version "1" (and the unqualified ARN).
+    return publish ? publishFrom(this.deps.store, this.deps.clock, v) : v;
+  }
+
+  /** Resolves a FunctionName (+ optional `?Qualifier=`) to a stored version. */
+  get(scope: Scope, rawName: string, queryQualifier?: string): FunctionVersion {
+    return this.resolve(scope, rawName, queryQualifier).fn;
+  }
+
+  /** Like `get`, also telling which qualifier the caller used (from the name or the query). */
+  resolve(
+    scope: Scope,
+    rawName: string,
+    queryQualifier?: string,
+    opts: ResolveOptions = {},
+  ): { fn: FunctionVersion; qualifier: string | undefined } {
+    const ref = parseFunctionName(rawName);
+    const qualifier = qualifierOf(ref, queryQualifier);
+    let version = qualifier ?? '$LATEST';
+    if (!/^(\$LATEST|[0-9]+)$/.test(version)) {
+      const alias = this.deps.store.aliases.get(scope, ref.name, version);
+      if (!alias) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
+      version = opts.weighted ? pickVersion(alias, this.deps.random ?? Math.random) : alias.functionVersion;
+    }
+    const fn = this.deps.store.getVersion(scope, ref.name, version);
+    if (!fn) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
+    return { fn, qualifier };
+  }
+
+  async updateCode(scope: Scope, rawName: string, body: unknown): Promise<FunctionVersion> {
+    if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
+    const current = this.latest(scope, parseFunctionName(rawName));
+    this.checkRevision(current, body);
+    const zip = this.zipOf(body, 'zipFile', true)!;
+    const dryRun = optionalBool(body, 'DryRun', 'dryRun') ?? false;
+    const publish = optionalBool(body, 'Publish', 'publish') ?? false;
+    const architectures = checkArchitectures(body['Architectures']);
+    const stored = await this.storeCode(zip);
+    // Unpacking took a while: the function may have been deleted or changed meanwhile. The code
+    // goes onto what is there now (404 if nothing is; a RevisionId given must still match), so a
+    // configuration update made during the upload is not lost.
+    let latest: FunctionVersion;
+    try {
+      latest = this.latest(scope, { name: current.name, qualifier: undefined });
+      this.checkRevision(latest, body);
+    } catch (e) {
+      this.collect([stored.sha256Hex]);
+      throw e;
+    }
+    const next: FunctionVersion = {
+      ...latest,
+      architectures: architectures ?? latest.architectures,
+      codeSha256: stored.sha256Hex,
+      codeSize: stored.size,
+      lastModified: this.deps.clock.now(),
+      revisionId: randomUUID(),
+    };
+    if (dryRun) {
+      if (!this.deps.store.codeInUse(stored.sha256Hex)) this.collect([stored.sha256Hex]);
+      return next;
+    }
+    this.deps.store.putVersion(next);
+    if (latest.codeSha256 !== next.codeSha256) this.collect([latest.codeSha256]);
+    this.deps.onChange?.(scope, current.name);
+    return publish ? publishFrom(this.deps.store, this.deps.clock, next) : next;
+  }
+
+  updateConfiguration(scope: Scope, rawName: string, body: unknown): FunctionVersion {
+    if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
+    const current = this.latest(scope, parseFunctionName(rawName));
+    this.checkRevision(current, body);
+    const runtime = body['Runtime'] === undefined ? current.runtime : checkRuntime(body['Runtime'], this.deps.runtimes);
+    const handler =
+      body['Handler'] === undefined && runtime === current.runtime
+        ? current.handler
+        : checkHandler(body['Handler'] ?? current.handler, runtime, this.deps.runtimes);
+    const role = body['Role'] === undefined ? current.role : checkRole(body['Role']);
+    const s = this.settings(body);
+    const next: FunctionVersion = {
+      ...current,
+      runtime,
+      handler,
+      role,
+      description: s.description ?? current.description,
+      timeout: s.timeout ?? current.timeout,
+      memorySize: s.memorySize ?? current.memorySize,
+      ephemeralStorageMb: s.ephemeralStorageMb ?? current.ephemeralStorageMb,
+      tracingMode: s.tracingMode ?? current.tracingMode,
+      logFormat: s.logFormat ?? current.logFormat,
+      logGroup: s.logGroup ?? current.logGroup,
+      environment: s.environment ?? current.environment,
+      // An empty TargetArn removes the dead-letter queue.
+      deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
+      lastModified: this.deps.clock.now(),
+      revisionId: randomUUID(),
+    };
+    this.deps.store.putVersion(next);
+    this.deps.onChange?.(scope, current.name);
+    return next;
+  }
+
+  delete(scope: Scope, rawName: string, queryQualifier?: string): void {
+    const ref = parseFunctionName(rawName);
+    const qualifier = qualifierOf(ref, queryQualifier);
+    if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
+    if (qualifier !== undefined) {
+      if (!/^[0-9]+$/.test(qualifier) || !this.deps.store.getVersion(scope, ref.name, qualifier)) {
+        throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
+      }
+      const users = this.deps.store.aliases.referencing(scope, ref.name, qualifier).map((a) => a.name);
+      if (users.length > 0) {
+        throw conflict(`Unable to delete version because the following aliases reference it: [${users.join(', ')}]`);
+      }
+      this.collect(this.deps.store.deleteVersion(scope, ref.name, qualifier));
+      this.deps.onChange?.(scope, ref.name);
+      return;
+    }
+    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    this.collect(this.deps.store.deleteFunction(scope, ref.name));
+    this.deps.onChange?.(scope, ref.name);
+  }
+
+  /** ListFunctions: at most 50 per page whatever MaxItems says, as AWS does. */
+  list(scope: Scope, marker: string | undefined, maxItems: string | undefined, functionVersion: string | undefined): ListResult {
+    if (functionVersion !== undefined && functionVersion !== 'ALL') {
+      throw validationError(functionVersion, 'functionVersion', 'Member must satisfy enum value set: [ALL]');
+    }
+    let limit = 50;
+    if (maxItems !== undefined) {
+      const n = Number(maxItems);
+      if (!Number.isInteger(n)) throw validationError(maxItems, 'maxItems', 'Member must be an integer');
+      if (n < 1) throw validationError(maxItems, 'maxItems', 'Member must have value greater than or equal to 1');
+      if (n > 10000) throw validationError(maxItems, 'maxItems', 'Member must have value less than or equal to 10000');
+      limit = Math.min(n, 50);
+    }
+    // The marker is opaque to clients: `name` or, when listing every version, `name:version`.
+    let after: { name: string; version: string } | undefined;
+    if (marker) {
+      const [name, version = '$LATEST'] = Buffer.from(marker, 'base64url').toString('utf8').split(':');
+      if (!name || !/^[a-zA-Z0-9-_]{1,64}$/.test(name) || !/^(\$LATEST|[0-9]+)$/.test(version)) throw invalidParameter('Invalid Marker');
+      after = { name, version };
+    }
+    const all = functionVersion === 'ALL';
+    const rows = all ? this.deps.store.listAllVersions(scope, after, limit + 1) : this.deps.store.listFunctions(scope, after?.name, limit + 1);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    const next = rows.length > limit && last ? (all ? `${last.name}:${last.version}` : last.name) : undefined;
+    return { functions: page, nextMarker: next === undefined ? undefined : Buffer.from(next).toString('base64url') };
+  }
+
+  usage(scope: Scope): { functionCount: number; totalCodeSize: number } {
+    return this.deps.store.usage(scope);
+  }
+
+  private latest(scope: Scope, ref: FunctionRef): FunctionVersion {
+    if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST') {
+      throw invalidParameter('Updates are permitted on the unqualified function or $LATEST only.');
+    }
+    const v = this.deps.store.getVersion(scope, ref.name, '$LATEST');
+    if (!v) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    return v;
+  }
+
+  private checkRevision(current: FunctionVersion, body: Record<string, unknown>): void {
+    const rev = optionalString(body, 'RevisionId', 'revisionId', 1024);
+    if (rev !== undefined && rev !== current.revisionId) {
+      throw new NimbusError(
+        'ERR_PRECONDITION_FAILED',
+        'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
+      );
+    }
+  }
+
+  /** The configuration members shared by CreateFunction and UpdateFunctionConfiguration. */
+  private settings(body: Record<string, unknown>) {
+    const ephemeral = body['EphemeralStorage'];
+    let ephemeralStorageMb: number | undefined;
+    if (ephemeral !== undefined && ephemeral !== null) {
+      if (!isObject(ephemeral)) throw validationError(ephemeral, 'ephemeralStorage', 'Member must be a structure');
+      ephemeralStorageMb = optionalInt(ephemeral, 'Size', 'ephemeralStorage.size', 512, 10240);
+    }
+    const tracing = body['TracingConfig'];
+    const logging = body['LoggingConfig'];
+    const layers = body['Layers'];
+    if (Array.isArray(layers) && layers.length > 0) throw invalidParameter('Nimbus does not support Lambda layers yet.');
+    const fs = body['FileSystemConfigs'];
+    if (Array.isArray(fs) && fs.length > 0) throw invalidParameter('Nimbus does not support file system configurations.');
+    return {
+      description: optionalString(body, 'Description', 'description', 256),
+      timeout: optionalInt(body, 'Timeout', 'timeout', 1, MAX_TIMEOUT_S),
+      memorySize: optionalInt(body, 'MemorySize', 'memorySize', 128, 10240),
+      environment: checkEnvironment(body['Environment']),
+      architectures: checkArchitectures(body['Architectures']),
+      ephemeralStorageMb,
+      tracingMode: isObject(tracing) ? checkEnum(tracing['Mode'], 'tracingConfig.mode', ['Active', 'PassThrough']) : undefined,
+      logFormat: isObject(logging) ? checkEnum(logging['LogFormat'], 'loggingConfig.logFormat', ['Text', 'JSON']) : undefined,
+      logGroup: isObject(logging) ? optionalString(logging, 'LogGroup', 'loggingConfig.logGroup', 512) : undefined,
+      deadLetterTargetArn: deadLetterTarget(body['DeadLetterConfig']),
+    };
+  }
+
+  private zipOf(code: unknown, member: string, required: boolean): Buffer | undefined {
+    if (!isObject(code)) {
+      if (required) throw validationError(null, 'code', 'Member must not be null');
+      return undefined;
+    }
+    if (code['S3Bucket'] !== undefined || code['S3Key'] !== undefined || code['ImageUri'] !== undefined) {
+      throw invalidParameter('Nimbus accepts code as ZipFile only; S3 locations and image URIs are not supported.');
+    }
+    if (code['ZipFile'] === undefined || code['ZipFile'] === null) {
+      if (required) throw invalidParameter('Please provide a source for function code.');
+      return undefined;
+    }
+    const zip = decodeBlob(code['ZipFile'], member);
+    if (zip.length > MAX_ZIP_BYTES) {
+      throw new NimbusError('ERR_REQUEST_TOO_LARGE', `Zipped size must be smaller than ${MAX_ZIP_BYTES} bytes`);
+    }
+    return zip;
+  }
+
+  private async storeCode(zip: Buffer) {
+    try {
+      return await this.deps.code.put(zip);
+    } catch (e) {
+      if (e instanceof ZipError && e.tooBig) throw invalidParameter(e.message);
+      const why = e instanceof Error ? ` (${e.message})` : '';
+      throw invalidParameter(`Could not unzip uploaded file. Please check your file, then try to upload again.${why}`);
+    }
+  }
+
+  /** Removes packages that no version uses any more. */
+  private collect(hashes: string[]): void {
+    for (const h of hashes) if (!this.deps.store.codeInUse(h)) this.deps.code.remove(h);
+  }
+}
+
+/**
+ * DeadLetterConfig.TargetArn. Nimbus delivers dead letters to its built-in queues, named like SQS
+ * queues (docs/async.md); '' removes the setting.
+ */
+function deadLetterTarget(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw validationError(v, 'deadLetterConfig', 'Member must be a structure');
+  const arn = optionalString(v, 'TargetArn', 'deadLetterConfig.targetArn', 1024) ?? '';
+  if (arn !== '' && !/^arn:aws[a-zA-Z-]*:sqs:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_]{1,80}$/.test(arn)) {
+    throw invalidParameter(`Nimbus delivers dead letters to Nimbus queues only (arn:aws:sqs:<region>:<account>:<name>); ${arn} is not one.`);
+  }
+  return arn;
+}

@@ -1,0 +1,49 @@
+/** Lambda's response shapes, built from stored records (lambda-api.md §1.3). */
+import { functionArn } from '../../core/names.js';
+import type { FunctionVersion } from '../../core/model.js';
+import { lambdaTimestamp } from '../http/wire-format.js';
+
+export function codeSha256Base64(hex: string): string {
+  return Buffer.from(hex, 'hex').toString('base64');
+}
+
+export interface ConfigurationOptions {
+  /** Qualified FunctionArn (`...:function:name:$LATEST`), as List(FunctionVersion=ALL) and versions show it. */
+  qualifiedArn?: boolean;
+  /** ListFunctions omits State, LastUpdateStatus and RuntimeVersionConfig. */
+  forList?: boolean;
+}
+
+export function functionConfiguration(v: FunctionVersion, opts: ConfigurationOptions = {}): Record<string, unknown> {
+  const c: Record<string, unknown> = {
+    FunctionName: v.name,
+    FunctionArn: functionArn(v, v.name, opts.qualifiedArn ? v.version : undefined),
+    Runtime: v.runtime,
+    Role: v.role,
+    Handler: v.handler,
+    CodeSize: v.codeSize,
+    Description: v.description,
+    Timeout: v.timeout,
+    MemorySize: v.memorySize,
+    LastModified: lambdaTimestamp(v.lastModified),
+    CodeSha256: codeSha256Base64(v.codeSha256),
+    Version: v.version,
+    Environment: { Variables: v.environment },
+    TracingConfig: { Mode: v.tracingMode },
+    RevisionId: v.revisionId,
+    PackageType: v.packageType,
+    Architectures: v.architectures,
+    EphemeralStorage: { Size: v.ephemeralStorageMb },
+    SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
+    LoggingConfig: { LogFormat: v.logFormat, LogGroup: v.logGroup },
+    ...(v.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: v.deadLetterTargetArn } } : {}),
+  };
+  if (!opts.forList) {
+    // Nimbus extracts and checks the package before it answers, so a function is ready at once:
+    // the waiters (FunctionActiveV2, FunctionUpdatedV2) succeed on their first poll.
+    c['State'] = 'Active';
+    c['LastUpdateStatus'] = 'Successful';
+    c['RuntimeVersionConfig'] = { RuntimeVersionArn: `arn:aws:lambda:${v.region}::runtime:nimbus-${v.runtime}` };
+  }
+  return c;
+}

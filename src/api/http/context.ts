@@ -1,0 +1,31 @@
+/** What a route handler gets and returns: plain values, no sockets, so handlers stay small. */
+import type http from 'node:http';
+import type { Scope } from '../../core/model.js';
+
+export interface RequestContext {
+  req: http.IncomingMessage;
+  method: string;
+  params: Record<string, string | undefined>;
+  query: URLSearchParams;
+  /** Account and region the request speaks for (from its credential scope). */
+  scope: Scope;
+  /** `http://host:port` as the client addressed Nimbus, for URLs in responses. */
+  baseUrl: string;
+  /** The request body, read once, at most `limit` bytes (413 beyond). */
+  body(limit?: number, operation?: string): Promise<Buffer>;
+  /** The body parsed as JSON (an empty body is `{}`). */
+  json(limit?: number, operation?: string): Promise<unknown>;
+  /** Aborted when the client goes away. */
+  signal: AbortSignal;
+}
+
+export interface Reply {
+  status: number;
+  headers?: Record<string, string | number | string[]>;
+  /** An object is sent as JSON; a Buffer or string as is; undefined sends no body. */
+  body?: unknown;
+}
+
+export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;
+
+export const json = (status: number, body: unknown): Reply => ({ status, body });

@@ -1,0 +1,241 @@
+/**
+ * The HTTP surface: Lambda's REST API (control plane and Invoke) and Nimbus's own small API
+ * (/nimbus/v1: logs, code downloads, health). Routes are plain handlers returning a `Reply`;
+ * this file alone turns them, and every NimbusError, into bytes on the wire.
+ */
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import FindMyWay from 'find-my-way';
+import { NimbusError, type WireCode } from '../../core/errors.js';
+import { scopeOf } from './auth.js';
+import type { RequestGuard } from './guard.js';
+import { readBody } from './body.js';
+import type { Handler, Reply, RequestContext } from './context.js';
+import { errorBody, WIRE_ERRORS, wireCode } from './wire-errors.js';
+
+/** JSON control-plane bodies other than code uploads are small. */
+const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+export type AddRoute = (method: Method, path: string, handler: Handler) => void;
+/** One row of the route table (api/table.ts). */
+export type Route = readonly [Method, string, Handler];
+
+/**
+ * Claims a request the REST routes do not describe (function URLs by Host, SAM routes by path):
+ * `before` hooks run ahead of the router, `fallback` hooks only when no route matched.
+ */
+export type RouteHook = (req: http.IncomingMessage, path: string) => { handler: Handler; params: Record<string, string> } | undefined;
+
+export class Gateway {
+  readonly server: http.Server;
+  private readonly router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  private inflight = 0;
+  private closing = false;
+  private idleWaiters: (() => void)[] = [];
+  private readonly hooks: { before: RouteHook[]; fallback: RouteHook[] } = { before: [], fallback: [] };
+
+  private refusals = 0;
+  private lastRefusalLog = 0;
+
+  constructor(
+    private readonly log: (line: string) => void = () => undefined,
+    /** Browser and Host checks for Nimbus's own API (guard.ts); function URLs and routes skip it. */
+    private readonly guard?: RequestGuard,
+  ) {
+    this.server = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
+    // A slow client may not hold a request open forever (slowloris); invocations may run 15 minutes.
+    this.server.headersTimeout = 30_000;
+    this.server.requestTimeout = 0;
+    this.server.keepAliveTimeout = 5_000;
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      else socket.destroy();
+    });
+  }
+
+  /** Adds a route; `path` uses find-my-way's `:param` syntax. */
+  readonly route: AddRoute = (method, path, handler) => {
+    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>);
+  };
+
+  /** Adds a route hook (see RouteHook). */
+  hook(stage: 'before' | 'fallback', fn: RouteHook): void {
+    this.hooks[stage].push(fn);
+  }
+
+  /** Mounts a whole route table: its routes, then its hooks in order. */
+  mount(table: { routes: readonly Route[]; before: readonly RouteHook[]; fallback: readonly RouteHook[] }): void {
+    for (const [method, path, handler] of table.routes) this.route(method, path, handler);
+    for (const h of table.before) this.hook('before', h);
+    for (const h of table.fallback) this.hook('fallback', h);
+  }
+
+  private claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string) {
+    for (const h of this.hooks[stage]) {
+      const found = h(req, path);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /** Refusals are logged at most once a second, with a count: a hostile page may send thousands. */
+  private noteRefusal(req: http.IncomingMessage, path: string, why: string): void {
+    this.refusals++;
+    const now = Date.now();
+    if (now - this.lastRefusalLog < 1000) return;
+    this.lastRefusalLog = now;
+    this.log(`refused ${req.method ?? ''} ${path} (${this.refusals} refused so far): ${why}`);
+  }
+
+  listen(port: number, host: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        const bound = (this.server.address() as AddressInfo).port;
+        this.guard?.setPort(bound);
+        resolve(bound);
+      });
+    });
+  }
+
+  /**
+   * Stops accepting requests, lets in-flight ones finish for up to `graceMs`, then returns.
+   * Requests that arrive meanwhile on kept-alive connections get an explicit 503.
+   */
+  async close(graceMs: number): Promise<void> {
+    this.closing = true;
+    this.server.close();
+    this.server.closeIdleConnections();
+    if (this.inflight > 0) {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, graceMs);
+        this.idleWaiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  /** Drops every connection at once (after `close`, when in-flight work has been answered). */
+  destroy(): void {
+    this.server.closeAllConnections();
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    this.inflight++;
+    const requestId = randomUUID();
+    try {
+      if (this.closing) throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q < 0 ? url : url.slice(0, q);
+      const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
+      let found = this.claim('before', req, path);
+      // Nimbus's own API (routed, or unknown): only what the guard lets through reaches it.
+      let api = false;
+      if (!found) {
+        const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
+        if (routed) found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
+        api = routed !== null;
+        found ??= this.claim('fallback', req, path);
+        api ||= !found;
+      }
+      if (api && this.guard) {
+        const refusal = this.guard.check(req);
+        if (refusal) {
+          req.resume();
+          this.noteRefusal(req, path, refusal.message);
+          throw refusal;
+        }
+      }
+      if (!found) {
+        req.resume();
+        throw new NimbusError('ERR_UNKNOWN_OPERATION', `Unknown operation: ${req.method ?? ''} ${path}`);
+      }
+      let abort: AbortController | undefined;
+      let bodyPromise: Promise<Buffer> | null = null;
+      const ctx: RequestContext = {
+        req,
+        method: req.method ?? 'GET',
+        params: found.params,
+        query,
+        scope: scopeOf(req, query),
+        baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+        body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => (bodyPromise ??= readBody(req, limit, operation)),
+        json: async (limit, operation) => parseJson(await ctx.body(limit, operation)),
+        // Made on first use: most requests never need it, and the hot path should not pay for it.
+        get signal() {
+          if (!abort) {
+            const a = (abort = new AbortController());
+            res.on('close', () => a.abort());
+          }
+          return abort.signal;
+        },
+      };
+      const reply = await found.handler(ctx);
+      if (!bodyPromise) req.resume();
+      send(res, reply, requestId);
+    } catch (err) {
+      this.sendError(res, err, requestId);
+    } finally {
+      if (--this.inflight === 0 && this.closing) for (const w of this.idleWaiters.splice(0)) w();
+    }
+  }
+
+  /**
+   * What a thrown value answers: a wire code as it is, an internal code by its mapping (a closed
+   * pool is "shutting down"); anything else is a bug, logged with its stack and answered as ERR_INTERNAL.
+   */
+  private onWire(err: unknown): NimbusError & { code: WireCode } {
+    if (err instanceof NimbusError) {
+      const { code, internal } = wireCode(err.code);
+      if (!internal) return err as NimbusError & { code: WireCode };
+      if (code !== 'ERR_INTERNAL') return new NimbusError(code, err.message, err.extra) as NimbusError & { code: WireCode };
+    }
+    this.log(`internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return new NimbusError('ERR_INTERNAL', 'An internal error occurred in Nimbus; see its log.') as NimbusError & { code: WireCode };
+  }
+
+  private sendError(res: http.ServerResponse, err: unknown, requestId: string): void {
+    const e = this.onWire(err);
+    const wire = WIRE_ERRORS[e.code];
+    const headers: Record<string, string | number> = { 'x-amzn-ErrorType': wire.type };
+    const retryAfter = e.extra['retryAfterSeconds'];
+    if (typeof retryAfter === 'number') headers['Retry-After'] = retryAfter;
+    const extra = Object.fromEntries(Object.entries(e.extra).filter(([k]) => k !== 'retryAfterSeconds'));
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    send(res, { status: wire.status, headers, body: errorBody(wire, e.message, extra) }, requestId);
+  }
+}
+
+function parseJson(buf: Buffer): unknown {
+  if (buf.length === 0) return {};
+  try {
+    return JSON.parse(buf.toString('utf8'));
+  } catch (e) {
+    throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', `Could not parse request body into json: ${(e as Error).message}`);
+  }
+}
+
+function send(res: http.ServerResponse, reply: Reply, requestId: string): void {
+  let body: Buffer | undefined;
+  const headers: http.OutgoingHttpHeaders = { 'x-amzn-RequestId': requestId, ...reply.headers };
+  if (reply.body === undefined) body = undefined;
+  else if (Buffer.isBuffer(reply.body)) body = reply.body;
+  else if (typeof reply.body === 'string') body = Buffer.from(reply.body);
+  else {
+    body = Buffer.from(JSON.stringify(reply.body));
+    headers['Content-Type'] ??= 'application/json';
+  }
+  headers['Content-Length'] = body?.length ?? 0;
+  res.writeHead(reply.status, headers);
+  res.end(body);
+}

@@ -1,0 +1,160 @@
+/**
+ * Everything Nimbus serves over HTTP, on one page: Lambda's REST API (by path), Nimbus's own
+ * /nimbus/v1 and /metrics, and the two hooks that claim requests the table does not describe
+ * (function URLs by Host or /nimbus/v1/url/..., SAM routes by path). The composition root builds
+ * the services and mounts this table on the server; the handlers live in their API area's folder.
+ *
+ * Paths use find-my-way's `:param` syntax. Lambda's API puts a date in each path: the date is the
+ * API version the operation was introduced with (lambda-api.md §1.1), not a choice of Nimbus.
+ */
+import type { Clock } from '../core/clock.js';
+import type { AsyncInvoker } from '../invoke/async.js';
+import type { ConcurrencyLimiter } from '../invoke/concurrency.js';
+import type { Invoker } from '../invoke/invoker.js';
+import type { LogService } from '../logs/log-service.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { Pool } from '../pool/pool.js';
+import type { EventQueue } from '../queue/types.js';
+import type { CodeStore } from '../store/code-store.js';
+import type { UrlConfigStore } from '../store/types.js';
+import { eventInvokeConfigHandlers } from './async/event-invoke-config-routes.js';
+import type { EventInvokeConfigService } from './async/event-invoke-config.js';
+import { asyncHandlers } from './async/routes.js';
+import type { ScheduleService } from './async/schedules.js';
+import { provisionedHandlers } from './concurrency/provisioned-routes.js';
+import type { ProvisionedService } from './concurrency/provisioned.js';
+import { reservedConcurrencyHandlers } from './concurrency/reserved-routes.js';
+import type { ConcurrencyService } from './concurrency/reserved.js';
+import { functionHandlers } from './functions/routes.js';
+import type { FunctionService } from './functions/service.js';
+import type { Route, RouteHook } from './http/server.js';
+import { apiRouteHook } from './http-routes/hook.js';
+import { routeTableHandlers } from './http-routes/routes.js';
+import type { RouteService } from './http-routes/service.js';
+import { responseStreamingHandler } from './invoke/response-streaming.js';
+import { invokeHandlers } from './invoke/routes.js';
+import { metricsHandlers } from './nimbus/metrics.js';
+import { nimbusHandlers, type HealthInfo } from './nimbus/routes.js';
+import { functionUrlHook } from './urls/hook.js';
+import { urlConfigHandlers } from './urls/routes.js';
+import type { UrlConfigService } from './urls/service.js';
+import type { AliasService } from './versions/aliases.js';
+import { versionHandlers } from './versions/routes.js';
+import type { VersionService } from './versions/versions.js';
+
+
+/** What the table's handlers and hooks are made from: built by the composition root alone. */
+export interface ApiServices {
+  clock: Clock;
+  log: (line: string) => void;
+  functions: FunctionService;
+  versions: VersionService;
+  aliases: AliasService;
+  concurrency: ConcurrencyService;
+  provisioned: ProvisionedService;
+  invoker: Invoker;
+  events: AsyncInvoker;
+  urls: UrlConfigService;
+  urlStore: UrlConfigStore;
+  routes: RouteService;
+  eventInvokeConfigs: EventInvokeConfigService;
+  schedules: ScheduleService;
+  queue: EventQueue;
+  logs: LogService;
+  code: CodeStore;
+  metrics: Metrics;
+  pool: Pool;
+  limiter: ConcurrencyLimiter;
+  health: HealthInfo;
+}
+
+export interface ApiTable {
+  routes: Route[];
+  /** Run before the routes: function URLs, which own every path under their host. */
+  before: RouteHook[];
+  /** Run when no route matched: the SAM route table. */
+  fallback: RouteHook[];
+}
+
+export function apiTable(s: ApiServices): ApiTable {
+  const fn = functionHandlers(s.functions, s.concurrency);
+  const ver = versionHandlers(s.versions, s.aliases);
+  const reserved = reservedConcurrencyHandlers(s.concurrency);
+  const prov = provisionedHandlers(s.provisioned);
+  const inv = invokeHandlers(s.functions, s.invoker, s.events);
+  const url = urlConfigHandlers(s.urls);
+  const eic = eventInvokeConfigHandlers(s.eventInvokeConfigs);
+  const routeTable = routeTableHandlers(s.routes);
+  const async = asyncHandlers({ queue: s.queue, schedules: s.schedules });
+  const nimbus = nimbusHandlers({ logs: s.logs, code: s.code, health: s.health });
+  const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter });
+  const FN = '/2015-03-31/functions/:FunctionName';
+  const EIC = '/2019-09-25/functions/:FunctionName/event-invoke-config';
+  const URL = '/2021-10-31/functions/:FunctionName';
+  const PROVISIONED = '/2019-09-30/functions/:FunctionName/provisioned-concurrency';
+  return {
+    routes: [
+      // Functions (api/functions)
+      ['POST', '/2015-03-31/functions', fn.create],
+      ['GET', '/2015-03-31/functions', fn.list],
+      ['GET', FN, fn.get],
+      ['DELETE', FN, fn.delete],
+      ['GET', `${FN}/configuration`, fn.getConfiguration],
+      ['PUT', `${FN}/configuration`, fn.updateConfiguration],
+      ['PUT', `${FN}/code`, fn.updateCode],
+      ['GET', '/2016-08-19/account-settings', fn.accountSettings],
+      // Versions and aliases (api/versions)
+      ['POST', `${FN}/versions`, ver.publish],
+      ['GET', `${FN}/versions`, ver.list],
+      ['POST', `${FN}/aliases`, ver.createAlias],
+      ['GET', `${FN}/aliases`, ver.listAliases],
+      ['GET', `${FN}/aliases/:Name`, ver.getAlias],
+      ['PUT', `${FN}/aliases/:Name`, ver.updateAlias],
+      ['DELETE', `${FN}/aliases/:Name`, ver.deleteAlias],
+      // Reserved and provisioned concurrency (api/concurrency)
+      ['PUT', '/2017-10-31/functions/:FunctionName/concurrency', reserved.put],
+      ['GET', '/2019-09-30/functions/:FunctionName/concurrency', reserved.get],
+      ['DELETE', '/2017-10-31/functions/:FunctionName/concurrency', reserved.delete],
+      ['PUT', PROVISIONED, prov.put],
+      ['GET', PROVISIONED, prov.getOrList],
+      ['DELETE', PROVISIONED, prov.delete],
+      // Invoke (api/invoke)
+      ['POST', `${FN}/invocations`, inv.invoke],
+      ['POST', '/2014-11-13/functions/:FunctionName/invoke-async', inv.invokeAsync],
+      ['POST', '/2021-11-15/functions/:FunctionName/response-streaming-invocations', responseStreamingHandler(s.functions)],
+      // Function URL configs (api/urls); serving them is the `before` hook
+      ['POST', `${URL}/url`, url.create],
+      ['GET', `${URL}/url`, url.get],
+      ['PUT', `${URL}/url`, url.update],
+      ['DELETE', `${URL}/url`, url.delete],
+      ['GET', `${URL}/urls`, url.list],
+      // Async invocation configs (api/async)
+      ['PUT', EIC, eic.put],
+      ['POST', EIC, eic.update],
+      ['GET', EIC, eic.get],
+      ['DELETE', EIC, eic.delete],
+      ['GET', `${EIC}/list`, eic.list],
+      // Nimbus's own API: events, built-in queues, schedules (api/async)
+      ['GET', '/nimbus/v1/events', async.listEvents],
+      ['GET', '/nimbus/v1/events/:id', async.getEvent],
+      ['GET', '/nimbus/v1/queues', async.listQueues],
+      ['GET', '/nimbus/v1/queues/:name/messages', async.readMessages],
+      ['DELETE', '/nimbus/v1/queues/:name/messages', async.deleteMessages],
+      ['GET', '/nimbus/v1/schedules', async.listSchedules],
+      ['GET', '/nimbus/v1/schedules/:name', async.getSchedule],
+      ['PUT', '/nimbus/v1/schedules/:name', async.putSchedule],
+      ['DELETE', '/nimbus/v1/schedules/:name', async.deleteSchedule],
+      // Nimbus's own API: the SAM route table (api/http-routes); serving it is the `fallback` hook
+      ['PUT', '/nimbus/v1/routes', routeTable.put],
+      ['GET', '/nimbus/v1/routes', routeTable.list],
+      // Nimbus's own API: logs, code, health, metrics (api/nimbus)
+      ['GET', '/nimbus/v1/functions/:FunctionName/logs', nimbus.logs],
+      ['GET', '/nimbus/v1/code/:sha', nimbus.code],
+      ['GET', '/nimbus/v1/health', nimbus.health],
+      ['GET', '/nimbus/v1/stats', metrics.stats],
+      ['GET', '/metrics', metrics.prometheus],
+    ],
+    before: [functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker })],
+    fallback: [apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log })],
+  };
+}

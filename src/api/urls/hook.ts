@@ -1,0 +1,89 @@
+/**
+ * Serving function URLs (lambda-api.md §4): requests whose Host is
+ * `<url-id>.lambda-url.<region>.<anything>`, or whose path is `/nimbus/v1/url/<url-id>/...`
+ * for clients that cannot choose a Host. Every method and path goes to the function as a
+ * payload 2.0 event; its result is mapped back per §4.3, and CORS comes from the URL config.
+ */
+import { randomUUID } from 'node:crypto';
+import type http from 'node:http';
+import type { Clock } from '../../core/clock.js';
+import { isPreflight, preflightHeaders, responseCorsHeaders, withoutCorsHeaders } from '../../httpapi/cors.js';
+import { eventV2 } from '../../httpapi/event-v2.js';
+import { headerLists, requestInfo } from '../../httpapi/request.js';
+import { responseV2 } from '../../httpapi/response.js';
+import type { UrlConfigStore } from '../../store/types.js';
+import type { Handler, Reply } from '../http/context.js';
+import type { RouteHook } from '../http/server.js';
+import { invokeWithEvent, newTraceId, readHttpBody, type HttpInvokeDeps } from '../invoke/http-event.js';
+
+const HOST = /^([a-z0-9]{32})\.lambda-url\.([a-z0-9-]+)\./i;
+const PATH_FORM = /^\/nimbus\/v1\/url\/([a-z0-9]{32})(\/.*)?$/;
+
+export interface UrlHookDeps extends HttpInvokeDeps {
+  urls: UrlConfigStore;
+  clock: Clock;
+}
+
+/** AWS (as mirrored by LocalStack) answers an unknown URL id with this 403. */
+const accessDenied = (): Reply => ({
+  status: 403,
+  headers: { 'x-amzn-ErrorType': 'AccessDeniedException', 'Content-Type': 'application/json' },
+  body: Buffer.from('{"Message":null}'),
+});
+
+const internalError = (extra: Record<string, string> = {}): Reply => ({
+  status: 502,
+  headers: { 'Content-Type': 'text/plain', ...extra },
+  body: Buffer.from('Internal Server Error'),
+});
+
+export function functionUrlHook(deps: UrlHookDeps): RouteHook {
+  return (req: http.IncomingMessage, path: string) => {
+    const host = HOST.exec(req.headers.host ?? '');
+    if (host) return { handler: serve(deps, host[1]!.toLowerCase(), path), params: {} };
+    const p = PATH_FORM.exec(path);
+    if (p) return { handler: serve(deps, p[1]!, p[2] ?? '/'), params: {} };
+    return undefined;
+  };
+}
+
+function serve(deps: UrlHookDeps, urlId: string, rawPath: string): Handler {
+  return async (ctx) => {
+    const config = deps.urls.byUrlId(urlId);
+    if (!config) return accessDenied();
+    const lists = headerLists(ctx.req.rawHeaders);
+    const origin = lists.get('origin')?.[0];
+    if (config.cors && isPreflight(ctx.method, lists)) {
+      return { status: 200, headers: preflightHeaders(config.cors, origin), body: Buffer.alloc(0) };
+    }
+    const body = await readHttpBody(ctx);
+    const now = deps.clock.now();
+    const rawUrl = ctx.req.url ?? '/';
+    const q = rawUrl.indexOf('?');
+    const info = requestInfo(ctx.req, rawPath, q < 0 ? '' : rawUrl.slice(q + 1), body, now);
+    const traceId = newTraceId(now);
+    const event = eventV2(info, {
+      accountId: config.accountId,
+      apiId: urlId,
+      domainName: `${urlId}.lambda-url.${config.region}.localhost`,
+      domainPrefix: urlId,
+      requestId: randomUUID(),
+      routeKey: '$default',
+      stage: '$default',
+      pathParameters: undefined,
+      extraHeaders: {
+        'x-amzn-trace-id': traceId,
+        'x-forwarded-for': info.sourceIp,
+        'x-forwarded-port': String(ctx.req.socket.localPort ?? ''),
+        'x-forwarded-proto': 'http',
+      },
+    });
+    const cors = config.cors ? responseCorsHeaders(config.cors, origin) : {};
+    const result = await invokeWithEvent(deps, config, config.functionName, config.qualifier, event, traceId);
+    if (result.functionError) return internalError({ ...cors, 'x-amzn-RequestId': result.requestId });
+    const mapped = responseV2(result.payload);
+    if (!mapped) return internalError({ ...cors, 'x-amzn-RequestId': result.requestId });
+    const headers = config.cors ? { ...withoutCorsHeaders(mapped.headers), ...cors } : mapped.headers;
+    return { status: mapped.status, headers: { ...headers, 'x-amzn-RequestId': result.requestId }, body: mapped.body };
+  };
+}

@@ -1,0 +1,46 @@
+/** PublishVersion, ListVersionsByFunction and the alias operations (lambda-api.md §1.4); paths in api/table.ts. */
+import type { AliasService } from './aliases.js';
+import type { VersionService } from './versions.js';
+import { aliasConfiguration } from './shapes.js';
+import { json, type Handler, type RequestContext } from '../http/context.js';
+import { functionConfiguration } from '../functions/shapes.js';
+
+const nameOf = (ctx: RequestContext): string => ctx.params['FunctionName'] ?? '';
+const aliasOf = (ctx: RequestContext): string => ctx.params['Name'] ?? '';
+const q = (ctx: RequestContext, key: string): string | undefined => ctx.query.get(key) ?? undefined;
+
+export function versionHandlers(versions: VersionService, aliases: AliasService) {
+  return {
+    publish: async (ctx) => {
+      const v = versions.publish(ctx.scope, nameOf(ctx), await ctx.json());
+      return json(201, functionConfiguration(v, { qualifiedArn: true }));
+    },
+
+    list: (ctx) => {
+      const page = versions.list(ctx.scope, nameOf(ctx), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
+      const body: Record<string, unknown> = {
+        Versions: page.versions.map((v) => functionConfiguration(v, { qualifiedArn: true, forList: true })),
+      };
+      if (page.nextMarker) body['NextMarker'] = page.nextMarker;
+      return json(200, body);
+    },
+
+    createAlias: async (ctx) => json(201, aliasConfiguration(aliases.create(ctx.scope, nameOf(ctx), await ctx.json()))),
+
+    listAliases: (ctx) => {
+      const page = aliases.list(ctx.scope, nameOf(ctx), q(ctx, 'FunctionVersion'), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
+      const body: Record<string, unknown> = { Aliases: page.aliases.map(aliasConfiguration) };
+      if (page.nextMarker) body['NextMarker'] = page.nextMarker;
+      return json(200, body);
+    },
+
+    getAlias: (ctx) => json(200, aliasConfiguration(aliases.get(ctx.scope, nameOf(ctx), aliasOf(ctx)))),
+
+    updateAlias: async (ctx) => json(200, aliasConfiguration(aliases.update(ctx.scope, nameOf(ctx), aliasOf(ctx), await ctx.json()))),
+
+    deleteAlias: (ctx) => {
+      aliases.delete(ctx.scope, nameOf(ctx), aliasOf(ctx));
+      return { status: 204 };
+    },
+  } satisfies Record<string, Handler>;
+}
