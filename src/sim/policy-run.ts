@@ -1,3 +1,4 @@
+import { planIdle } from '../policy/plan.js';
 import type { InvocationFacts, KeepAlivePolicy } from '../policy/types.js';
 import { MinHeap } from './heap.js';
 import type { TraceApp } from './trace.js';
@@ -158,13 +159,9 @@ export class PolicyRun {
     if (timed) c.decisionMicros.push(Number(process.hrtime.bigint() - t0) / 1000);
     c.decisions++;
 
-    let keep = d.keepAliveMs;
-    let pw = d.prewarmMs;
-    const pka = d.prewarmKeepAliveMs ?? keep;
-    if (pw !== undefined && pw <= keep) {
-      keep = Math.max(keep, pw + pka);
-      pw = undefined;
-    }
+    // The same reading of the decision as the pool's (policy/plan.ts).
+    const plan = planIdle(d);
+    const keep = plan.keepMs;
     if (keep > 0) {
       this.state[i] = IDLE_LOADED;
       this.idleSince[i] = t;
@@ -175,10 +172,11 @@ export class PolicyRun {
       this.state[i] = UNLOADED;
       this.usedMb -= app.memoryMb;
     }
-    if (pw !== undefined && Number.isFinite(pw) && pka > 0) {
-      this.prewarmAt[i] = t + pw;
-      this.prewarmUntil[i] = t + pw + pka;
-      this.schedule(i, PREWARM, t + pw);
+    if (plan.prewarm) {
+      const { afterMs, keepMs } = plan.prewarm;
+      this.prewarmAt[i] = t + afterMs;
+      this.prewarmUntil[i] = t + afterMs + keepMs;
+      this.schedule(i, PREWARM, t + afterMs);
     }
   }
 

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import { ManualClock } from '../../src/core/clock.js';
 import { FixedKeepAlive } from '../../src/policy/fixed.js';
 import type { IdleDecision, KeepAlivePolicy } from '../../src/policy/types.js';
-import { Pool, type PoolTarget } from '../../src/pool/pool.js';
+import { Pool } from '../../src/pool/pool.js';
+import type { PoolTarget } from '../../src/pool/types.js';
 import { nodejs } from '../../src/runtimes/node.js';
 import {
   SandboxInitError,

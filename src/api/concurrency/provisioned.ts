@@ -9,7 +9,7 @@
  */
 import type { Clock } from '../../core/clock.js';
 import { conflict, invalidParameter, NimbusError, notFound, validationError } from '../../core/errors.js';
-import type { PoolTarget, ProvisionedState } from '../../pool/pool.js';
+import type { PoolTarget, ProvisionedState } from '../../pool/types.js';
 import type { ProvisionedConfig } from '../../store/records.js';
 import { type Store } from '../../store/types.js';
 import { functionKey, versionKey, type FunctionVersion, type Scope } from '../../core/model.js';

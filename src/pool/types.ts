@@ -1,0 +1,91 @@
+/** The pool's vocabulary: what callers pass and get back, and the state its files share. */
+import type { InitReport, InvocationReport, Sandbox, SandboxFactory, SandboxInitError, SandboxSpec } from '../sandbox/types.js';
+import type { Clock } from '../core/clock.js';
+import type { KeepAlivePolicy } from '../policy/types.js';
+
+/** What the pool needs to know to run an invocation of one function version. */
+export interface PoolTarget {
+  /** The policy's key: one function version, for example `000000000000/us-east-1/hello/$LATEST`. */
+  app: string;
+  /** Sandboxes of other generations of the app are never reused (they run other code or settings). */
+  generation: string;
+  memoryMb: number;
+  initTimeoutMs: number;
+  /** Builds the spec of a new sandbox with the given id (called on cold starts only). */
+  makeSpec: (id: string) => SandboxSpec;
+  /**
+   * Called when a sandbox is created: keeps what it runs (its code) from being removed until it
+   * dies, by returning the release.
+   */
+  hold?: () => () => void;
+}
+
+export interface PoolOutcome {
+  report: InvocationReport;
+  coldStart: boolean;
+  /** Set on a cold start whose init succeeded. */
+  init?: InitReport;
+  /** Set when the sandbox failed to initialise; `report` then carries the init failure. */
+  initError?: SandboxInitError;
+}
+
+/** What a pin holds now, for GetProvisionedConcurrencyConfig. */
+export interface ProvisionedState {
+  /** Initialized pinned sandboxes of the pin's generation, idle or busy. */
+  allocated: number;
+  /** Set when filling stopped because a pinned sandbox failed to initialise. */
+  failure: string | undefined;
+}
+
+/** The status reason AWS reports when a provisioned environment fails its init phase. */
+export const PROVISIONED_INIT_FAILURE = 'FUNCTION_ERROR_INIT_FAILURE';
+
+export interface PoolDeps {
+  factory: SandboxFactory;
+  policy: KeepAlivePolicy;
+  clock: Clock;
+  /** The node's memory for sandboxes, in MB (sum of MemorySize); default unlimited. */
+  capacityMb?: number;
+}
+
+export interface PoolStats {
+  apps: number;
+  idle: number;
+  busy: number;
+  starting: number;
+  memoryInUseMb: number;
+  capacityMb: number;
+  /** Initialized provisioned sandboxes, idle or busy (already counted in `idle` and `busy`). */
+  provisioned: number;
+}
+
+/** One live sandbox as the pool tracks it. */
+export interface Entry {
+  sandbox: Sandbox;
+  app: AppState;
+  generation: string;
+  memoryMb: number;
+  /** When it last became idle (clock ms), for least-recently-used eviction and idle accounting. */
+  lastUsed: number;
+  /** Whether it sits on the idle stack now (idle time is charged when it leaves). */
+  parked: boolean;
+  /** Cancels the keep-alive timer while the sandbox is idle. */
+  cancelExpiry: (() => void) | null;
+  /** Whether its memory is still counted against the capacity. */
+  counted: boolean;
+  /** Whether it is one of its app's provisioned sandboxes (no expiry, no eviction). */
+  pinned: boolean;
+}
+
+/** One app (function version): its sandboxes by state. */
+export interface AppState {
+  key: string;
+  generation: string;
+  idle: Entry[];
+  busy: Set<Entry>;
+  starting: number;
+  lastTarget: PoolTarget;
+  cancelPrewarm: (() => void) | null;
+  /** The latest measured Init Duration, for cost-aware policies. */
+  lastInitMs: number | undefined;
+}
