@@ -1,4 +1,4 @@
-// The full chaos soak of reliability-and-isolation.md §5 row 17 (the short version runs in
+// The full chaos soak of docs/reference/reliability-and-isolation.md §5 row 17 (the short version runs in
 // `npm test`, test/e2e/async-soak.test.ts). Usage:
 //   npm run soak:async -- --minutes 30 [--seed N] [--retries 0-2] [--async-pause-ms 150] [--keep]
 // Prints the report as JSON; exits 1 when an accepted event lacks exactly one terminal state,

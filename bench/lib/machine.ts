@@ -1,4 +1,4 @@
-/** A description of the machine a benchmark ran on, for RESULTS.md. */
+/** A description of the machine a benchmark ran on, for bench/RESULTS.md. */
 import { execFileSync } from 'node:child_process';
 import { cpus, release, totalmem } from 'node:os';
 

@@ -5,7 +5,7 @@
  * the services and mounts this table on the server; the handlers live in their API area's folder.
  *
  * Paths use find-my-way's `:param` syntax. Lambda's API puts a date in each path: the date is the
- * API version the operation was introduced with (lambda-api.md §1.1), not a choice of Nimbus.
+ * API version the operation was introduced with (docs/reference/lambda-api.md §1.1), not a choice of Nimbus.
  */
 import type { Clock } from '../core/clock.js';
 import type { AsyncInvoker } from '../invoke/async.js';

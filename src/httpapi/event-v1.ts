@@ -1,5 +1,5 @@
 /**
- * Payload format 1.0 (lambda-api.md §4.4): the REST API (`Api` event) proxy event, with single-
+ * Payload format 1.0 (docs/reference/lambda-api.md §4.4): the REST API (`Api` event) proxy event, with single-
  * and multi-value headers and query parameters.
  */
 import { decodePath } from './event-v2.js';

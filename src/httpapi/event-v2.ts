@@ -1,5 +1,5 @@
 /**
- * Payload format 2.0 (lambda-api.md §4.2): the event function URLs and HTTP APIs send. Header
+ * Payload format 2.0 (docs/reference/lambda-api.md §4.2): the event function URLs and HTTP APIs send. Header
  * names are lower-cased and repeated headers joined with `,`; cookies move to `cookies`;
  * optional members are left out when empty, as AWS does.
  */

@@ -1,5 +1,5 @@
 /**
- * From a function's result to an HTTP response (lambda-api.md §4.3, §4.4). Format 2.0 infers a
+ * From a function's result to an HTTP response (docs/reference/lambda-api.md §4.3, §4.4). Format 2.0 infers a
  * 200 JSON response from anything without `statusCode`; format 1.0 infers nothing. A result
  * that cannot be mapped is `undefined`, which the caller answers as a gateway error.
  */

@@ -8,7 +8,7 @@ import { NimbusError } from '../core/errors.js';
 import type { Acceptor } from '../queue/acceptor.js';
 import type { Scope } from '../core/model.js';
 
-/** Lambda's async payload limit (lambda-api.md §2.1). */
+/** Lambda's async payload limit (docs/reference/lambda-api.md §2.1). */
 export const ASYNC_PAYLOAD_LIMIT = 262_144;
 /** AWS now allows up to 1 MB for async invocations; Nimbus lets the operator choose up to that. */
 export const MAX_ASYNC_PAYLOAD_LIMIT = 1_048_576;

@@ -171,7 +171,7 @@ export class Invoker {
     for (const k of this.targets.keys()) if (k.startsWith(prefix)) this.targets.delete(k);
   }
 
-  /** Lambda's answer for each way an invocation can end (lambda-api.md §2.3). */
+  /** Lambda's answer for each way an invocation can end (docs/reference/lambda-api.md §2.3). */
   private answer(
     requestId: string,
     fn: FunctionVersion,

@@ -1,5 +1,5 @@
 /**
- * Lambda's platform log lines, exactly as AWS prints them (lambda-api.md §3.6): tab-separated
+ * Lambda's platform log lines, exactly as AWS prints them (docs/reference/lambda-api.md §3.6): tab-separated
  * fields, `%.2f` durations, Billed Duration rounded up to the millisecond, Init Duration after
  * Max Memory Used and only on cold starts, and a trailing tab on REPORT.
  */

@@ -1,7 +1,7 @@
 /**
  * Where a finished event's outcome goes: Lambda's invocation record to the OnSuccess/OnFailure
  * destination (another function, or a built-in Nimbus queue), and the bare event to the
- * dead-letter queue (lambda-api.md §1.4.5; reliability-and-isolation.md §1.2).
+ * dead-letter queue (docs/reference/lambda-api.md §1.4.5; docs/reference/reliability-and-isolation.md §1.2).
  *
  * Built-in queues are named by SQS-shaped ARNs, `arn:aws:sqs:<region>:<account>:<name>`: a
  * template written for AWS keeps working, and the messages are read through /nimbus/v1/queues

@@ -2,7 +2,7 @@
  * What happens after an attempt: pure decisions from the event's counters, the attempt's outcome,
  * the function's EventInvokeConfig and the time. No I/O, no clock of its own.
  *
- * Lambda's rules (reliability-and-isolation.md §1.2): function errors (timeouts included) are
+ * Lambda's rules (docs/reference/reliability-and-isolation.md §1.2): function errors (timeouts included) are
  * retried MaximumRetryAttempts times (0-2, default 2), one minute before the second attempt and two
  * before the third; throttles and system errors go back to the queue with a backoff growing from
  * 1 s to 5 min and do not use up those retries; nothing runs once the event is older than

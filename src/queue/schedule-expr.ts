@@ -1,6 +1,6 @@
 /**
  * EventBridge schedule expressions: `rate(5 minutes)` and six-field `cron(min hour dom month dow
- * year)` in UTC (lambda-api.md §5.1; EventBridge's "Schedule expressions for rules"). Pure: parse
+ * year)` in UTC (docs/reference/lambda-api.md §5.1; EventBridge's "Schedule expressions for rules"). Pure: parse
  * once, then ask for the first run after a time.
  *
  * Supported cron syntax: `*`, `?`, numbers, ranges `a-b`, lists `a,b`, increments `a/n` and `*\/n`,

@@ -90,7 +90,7 @@ export class Scheduler {
   }
 }
 
-/** EventBridge's scheduled event (lambda-api.md §5.1): `time` without milliseconds. */
+/** EventBridge's scheduled event (docs/reference/lambda-api.md §5.1): `time` without milliseconds. */
 export function scheduledEvent(s: Schedule, slot: number): Record<string, unknown> {
   return {
     version: '0',

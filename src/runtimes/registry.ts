@@ -9,7 +9,7 @@ import { provided } from './provided.js';
 import { python } from './python.js';
 import type { RuntimeDescriptor } from './types.js';
 
-/** AWS no longer accepts these for create or update (lambda-api.md §1.2, "Deprecated runtime"). */
+/** AWS no longer accepts these for create or update (docs/reference/lambda-api.md §1.2, "Deprecated runtime"). */
 const DEPRECATED = new Set([
   'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x',
   'nodejs4.3-edge', 'java8', 'python2.7', 'python3.6', 'python3.7', 'python3.8', 'dotnetcore1.0', 'dotnetcore2.0',

@@ -7,7 +7,7 @@ import { MEMORY_BURR, burr, clamp } from './distributions.js';
 import { DAY_MS, type ArrivalStream, type Trace, type TraceApp } from './trace.js';
 
 /**
- * Loads the public Azure Functions 2019 trace (AzurePublicDataset, AzureFunctionsDataset2019.md)
+ * Loads the public Azure Functions 2019 trace (https://github.com/Azure/AzurePublicDataset/blob/master/AzureFunctionsDataset2019.md)
  * from a directory holding its CSVs:
  *   invocations_per_function_md.anon.dNN.csv  HashOwner,HashApp,HashFunction,Trigger,1..1440
  *   function_durations_percentiles.anon.dNN.csv  (optional) ...,Average,Count,...,percentile_Average_50,...

@@ -1,5 +1,5 @@
 /**
- * The async queue's durability under faults (reliability-and-isolation.md §5 rows 10, 11, 16-18,
+ * The async queue's durability under faults (docs/reference/reliability-and-isolation.md §5 rows 10, 11, 16-18,
  * 20): SIGKILL at random moments while events are accepted and run, the fsync before the 202
  * (under strace), SIGTERM re-queueing attempts cut short, and a full disk.
  */

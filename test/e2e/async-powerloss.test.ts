@@ -1,5 +1,5 @@
 /**
- * Row 19 of reliability-and-isolation.md §5: simulated power loss. An LD_PRELOAD shim
+ * Row 19 of docs/reference/reliability-and-isolation.md §5: simulated power loss. An LD_PRELOAD shim
  * (test/fixtures/powerloss/shim.c, built here with gcc) keeps a copy of each data file as of its
  * last fsync; "power loss" is a SIGKILL of `nimbus serve` followed by replacing the data directory
  * with those copies, so every write that was not fsynced is gone. Repeated at random moments while

@@ -1,5 +1,5 @@
 /**
- * Row 17 of reliability-and-isolation.md §5, short: about a minute of mixed sync and async load
+ * Row 17 of docs/reference/reliability-and-isolation.md §5, short: about a minute of mixed sync and async load
  * while a chaos loop kill -9s the server, kill -9s sandboxes and SIGSTOPs the server for 5 s
  * (test/helpers/chaos-soak.ts). The 30-minute version is `npm run soak:async -- --minutes 30`.
  * NIMBUS_SOAK_SECONDS and NIMBUS_CHAOS_SEED change the length and replay a run.

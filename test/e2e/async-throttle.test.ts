@@ -1,5 +1,5 @@
 /**
- * Row 15 of reliability-and-isolation.md §5: the throttle-retry path is separate from function
+ * Row 15 of docs/reference/reliability-and-isolation.md §5: the throttle-retry path is separate from function
  * retries. A burst of 20 events against reserved concurrency 1: all run, the gaps between a
  * throttle and the next attempt grow 1 s, 2 s, 4 s ... up to 5 minutes, and throttles do not use
  * up the 2 function-error retries.

@@ -1,5 +1,5 @@
 /**
- * The chaos soak of reliability-and-isolation.md §5 row 17: mixed sync and async load against a
+ * The chaos soak of docs/reference/reliability-and-isolation.md §5 row 17: mixed sync and async load against a
  * real `nimbus serve` while a chaos loop kill -9s the server (and restarts it), kill -9s sandboxes
  * (the server's child processes, found through /proc) and SIGSTOPs the server for 5 s. After the
  * chaos stops and Nimbus has recovered, every accepted event must have exactly one terminal state

@@ -68,7 +68,7 @@ export function tempDir(prefix: string): { path: string; remove: () => void } {
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
 }
 
-/** Lambda's standard environment for a function, as the pool would give it (lambda-api.md §3.5). */
+/** Lambda's standard environment for a function, as the pool would give it (docs/reference/lambda-api.md §3.5). */
 export function lambdaEnv(runtime: string, handler: string, extra: Record<string, string> = {}): Record<string, string> {
   return {
     _HANDLER: handler,

@@ -1,6 +1,6 @@
 /**
  * What a function can see and do inside a `namespace` sandbox (test plan rows 25-28, 30-32 of
- * reliability-and-isolation.md §5): its own code, env and /tmp only; no host processes; no host
+ * docs/reference/reliability-and-isolation.md §5): its own code, env and /tmp only; no host processes; no host
  * ports; not root, no capabilities, seccomp on; dangerous calls refused.
  */
 import assert from 'node:assert/strict';

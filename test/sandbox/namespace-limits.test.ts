@@ -1,5 +1,5 @@
 /**
- * Limits of a `namespace` sandbox (test plan rows 3, 4, 21, 22, 24 of reliability-and-isolation.md
+ * Limits of a `namespace` sandbox (test plan rows 3, 4, 21, 22, 24 of docs/reference/reliability-and-isolation.md
  * §5): a memory hog is killed with "signal: killed", a fork bomb hits pids.max, a timeout leaves no
  * process behind (setsid grandchildren included), and other sandboxes keep answering throughout.
  */

@@ -1,6 +1,6 @@
 """Error bodies as AWS's Python runtime builds them.
 
-Shape (lambda-api.md §2.3, and AWS recordings): {"errorMessage", "errorType", "requestId",
+Shape (docs/reference/lambda-api.md §2.3, and AWS recordings): {"errorMessage", "errorType", "requestId",
 "stackTrace"} in that order; requestId is "" for init errors. stackTrace is
 traceback.format_list() of the traceback with the runtime's own leading frames removed, so it
 starts at the first frame of user code (or of importlib, for an import-time failure).

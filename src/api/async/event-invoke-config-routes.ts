@@ -1,4 +1,4 @@
-/** Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) under /2019-09-25 (lambda-api.md §1.4.5); paths in api/table.ts. */
+/** Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s) under /2019-09-25 (docs/reference/lambda-api.md §1.4.5); paths in api/table.ts. */
 import type { EventInvokeConfigService } from './event-invoke-config.js';
 import { functionArn } from '../../core/names.js';
 import type { InvokeConfig } from '../../queue/types.js';

@@ -1,7 +1,7 @@
 /**
  * EventInvokeConfig (Put/Get/Update/Delete/ListFunctionEventInvokeConfig(s)): how a function's
  * async events are retried and where their outcome goes, per qualifier, with AWS's messages
- * (lambda-api.md §1.4.5; recorded in aws-recordings/snap_api.json, TestLambdaEventInvokeConfig).
+ * (docs/reference/lambda-api.md §1.4.5; recorded in aws-recordings/snap_api.json, TestLambdaEventInvokeConfig).
  * Put replaces the whole config, Update merges into an existing one.
  */
 import { invalidParameter, NimbusError, notFound, validationError } from '../../core/errors.js';

@@ -1,4 +1,4 @@
-/** Reserved concurrency operations (note their own version prefixes, lambda-api.md §1.1); paths in api/table.ts. */
+/** Reserved concurrency operations (note their own version prefixes, docs/reference/lambda-api.md §1.1); paths in api/table.ts. */
 import type { ConcurrencyService } from './reserved.js';
 import { json, type Handler } from '../http/context.js';
 

@@ -1,4 +1,4 @@
-/** The function lifecycle operations of Lambda's REST API (lambda-api.md §1.4); their paths are in api/table.ts. */
+/** The function lifecycle operations of Lambda's REST API (docs/reference/lambda-api.md §1.4); their paths are in api/table.ts. */
 import type { ConcurrencyService } from '../concurrency/reserved.js';
 import type { FunctionService } from './service.js';
 import { json, type Handler, type RequestContext } from '../http/context.js';

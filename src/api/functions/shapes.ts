@@ -1,4 +1,4 @@
-/** Lambda's response shapes, built from stored records (lambda-api.md §1.3). */
+/** Lambda's response shapes, built from stored records (docs/reference/lambda-api.md §1.3). */
 import { functionArn } from '../../core/names.js';
 import type { FunctionVersion } from '../../core/model.js';
 import { lambdaTimestamp } from '../http/wire-format.js';

@@ -1,4 +1,4 @@
-/** Marker/MaxItems pagination shared by the List* operations (lambda-api.md §1.4.2). */
+/** Marker/MaxItems pagination shared by the List* operations (docs/reference/lambda-api.md §1.4.2). */
 import { invalidParameter, validationError } from '../../core/errors.js';
 
 /** The page size: MaxItems (1..10000) capped at `cap`, AWS's own page limit. */

@@ -16,7 +16,7 @@ const MODEL_RUNTIMES = [
 ];
 const ROLE = /^arn:(aws[a-zA-Z-]*)?:iam::\d{12}:role\/?[a-zA-Z_0-9+=,.@\-_/]+$/;
 const ENV_KEY = /^[a-zA-Z]([a-zA-Z0-9_])+$/;
-/** Lambda's reserved environment variables (DG configuration-envvars.md). */
+/** Lambda's reserved environment variables (https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html). */
 const RESERVED_ENV = new Set([
   '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_REGION', 'AWS_EXECUTION_ENV', 'AWS_LAMBDA_FUNCTION_NAME',
   'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION', 'AWS_LAMBDA_INITIALIZATION_TYPE',

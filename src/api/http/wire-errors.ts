@@ -1,7 +1,7 @@
 /**
  * The one table from Nimbus error codes to Lambda's wire errors: status, `x-amzn-ErrorType`
  * and the casing of the message member, which differs per exception in Lambda's model
- * (lambda-api.md §1.2). docs/errors.md documents this table; test/unit/wire-errors.test.ts keeps
+ * (docs/reference/lambda-api.md §1.2). docs/errors.md documents this table; test/unit/wire-errors.test.ts keeps
  * the two in step.
  */
 import type { ErrorCode, InternalCode, WireCode } from '../../core/errors.js';

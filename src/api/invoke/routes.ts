@@ -1,11 +1,11 @@
-/** Invoke (lambda-api.md §2): RequestResponse, DryRun, and Event through the durable queue (docs/async.md); paths in api/table.ts. */
+/** Invoke (docs/reference/lambda-api.md §2): RequestResponse, DryRun, and Event through the durable queue (docs/async.md); paths in api/table.ts. */
 import type { FunctionService } from '../functions/service.js';
 import { NimbusError } from '../../core/errors.js';
 import type { AsyncInvoker } from '../../invoke/async.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { Handler } from '../http/context.js';
 
-/** Synchronous request payloads: 6 MB (lambda-api.md §2.1). */
+/** Synchronous request payloads: 6 MB (docs/reference/lambda-api.md §2.1). */
 const SYNC_PAYLOAD_LIMIT = 6_291_456;
 /** X-Amz-Client-Context: base64 of JSON, at most 3583 bytes. */
 const MAX_CLIENT_CONTEXT = 3583;
@@ -22,7 +22,7 @@ export function invokeHandlers(functions: FunctionService, invoker: Invoker, eve
           `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [Event, RequestResponse, DryRun]`,
         );
       }
-      // An alias picks its version by routing weight here, once per invocation (lambda-api.md §1.4.4).
+      // An alias picks its version by routing weight here, once per invocation (docs/reference/lambda-api.md §1.4.4).
       const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined, {
         weighted: true,
       });

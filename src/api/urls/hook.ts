@@ -1,5 +1,5 @@
 /**
- * Serving function URLs (lambda-api.md §4): requests whose Host is
+ * Serving function URLs (docs/reference/lambda-api.md §4): requests whose Host is
  * `<url-id>.lambda-url.<region>.<anything>`, or whose path is `/nimbus/v1/url/<url-id>/...`
  * for clients that cannot choose a Host. Every method and path goes to the function as a
  * payload 2.0 event; its result is mapped back per §4.3, and CORS comes from the URL config.

@@ -1,4 +1,4 @@
-/** The function URL config operations under /2021-10-31 (lambda-api.md §1.4); paths in api/table.ts. */
+/** The function URL config operations under /2021-10-31 (docs/reference/lambda-api.md §1.4); paths in api/table.ts. */
 import type { UrlConfigService } from './service.js';
 import { urlConfiguration } from './shapes.js';
 import { json, type Handler, type RequestContext } from '../http/context.js';

@@ -1,5 +1,5 @@
 /**
- * Function URL configs (lambda-api.md §1.4, §4.1): one per function or alias, each with a
+ * Function URL configs (docs/reference/lambda-api.md §1.4, §4.1): one per function or alias, each with a
  * random 32-character URL id that never changes. AuthType AWS_IAM and InvokeMode
  * RESPONSE_STREAM are refused until Nimbus verifies signatures and streams responses: accepting
  * them silently would promise protection or behaviour that is not there.

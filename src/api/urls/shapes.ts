@@ -1,4 +1,4 @@
-/** The wire shape of a function URL config (lambda-api.md §1.4) and the URL itself. */
+/** The wire shape of a function URL config (docs/reference/lambda-api.md §1.4) and the URL itself. */
 import { functionArn } from '../../core/names.js';
 import type { UrlConfigRecord } from '../../store/records.js';
 import { lambdaTimestamp } from '../http/wire-format.js';

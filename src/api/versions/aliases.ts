@@ -1,5 +1,5 @@
 /**
- * Aliases (lambda-api.md §1.4.4): named pointers to a published version, with at most one
+ * Aliases (docs/reference/lambda-api.md §1.4.4): named pointers to a published version, with at most one
  * additional version that receives a weighted share of invocations. Messages follow AWS's
  * recorded ones (§1.2).
  */

@@ -1,4 +1,4 @@
-/** PublishVersion, ListVersionsByFunction and the alias operations (lambda-api.md §1.4); paths in api/table.ts. */
+/** PublishVersion, ListVersionsByFunction and the alias operations (docs/reference/lambda-api.md §1.4); paths in api/table.ts. */
 import type { AliasService } from './aliases.js';
 import type { VersionService } from './versions.js';
 import { aliasConfiguration } from './shapes.js';

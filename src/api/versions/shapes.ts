@@ -1,4 +1,4 @@
-/** The wire shape of an alias (lambda-api.md §1.4.4). */
+/** The wire shape of an alias (docs/reference/lambda-api.md §1.4.4). */
 import { functionArn } from '../../core/names.js';
 import type { AliasRecord } from '../../store/records.js';
 

@@ -1,5 +1,5 @@
 /**
- * Published versions (lambda-api.md §1.4.3): immutable snapshots of `$LATEST`'s code and
+ * Published versions (docs/reference/lambda-api.md §1.4.3): immutable snapshots of `$LATEST`'s code and
  * configuration, numbered 1, 2, ... per function and never reused.
  */
 import { randomUUID } from 'node:crypto';

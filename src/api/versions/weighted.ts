@@ -1,5 +1,5 @@
 /**
- * Which version an alias invocation runs (lambda-api.md §1.4.4): the additional version with
+ * Which version an alias invocation runs (docs/reference/lambda-api.md §1.4.4): the additional version with
  * probability equal to its weight, else the primary. Pure: the caller supplies the randomness,
  * so tests can seed it.
  */

@@ -106,7 +106,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   }
   o.push('--dev', '/dev');
   // /tmp is a tmpfs capped at the function's ephemeral storage. tmpfs pages are charged to the
-  // writer's memory cgroup (exp T3 in reliability-and-isolation.md), so /tmp counts against MemorySize.
+  // writer's memory cgroup (exp T3 in docs/reference/reliability-and-isolation.md), so /tmp counts against MemorySize.
   // size=0 would mean "unlimited" to tmpfs: fall back to Lambda's default of 512 MB.
   const tmpMb = spec.ephemeralStorageMb > 0 ? spec.ephemeralStorageMb : 512;
   o.push('--perms', '1777', '--size', String(tmpMb * 1024 * 1024), '--tmpfs', '/tmp');

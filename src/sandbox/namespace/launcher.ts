@@ -7,7 +7,7 @@
  * closes every descriptor above the ones bwrap needs, and execs bwrap (same pid, already inside).
  * Closing matters: Node marks its own descriptors close-on-exec, but whatever the process that
  * started Nimbus left open is inherited by every child (runc's CVE-2024-21626 was such a leak; exp
- * T6 in reliability-and-isolation.md saw one on this machine's shell).
+ * T6 in docs/reference/reliability-and-isolation.md saw one on this machine's shell).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
