@@ -1,0 +1,251 @@
+/**
+ * The in-memory sub-stores: aliases, function URL configs, routes, reserved and provisioned
+ * concurrency, policy state. Each mirrors its sqlite-*.ts twin, quirks included (an insert that
+ * is ignored on any conflict, a put that replaces, orders, the foreign key to the function), and
+ * copies every record in and out the way a row's columns do, so a caller never holds the store's
+ * own object.
+ */
+import { NimbusError } from '../core/errors.js';
+import type { Scope } from '../core/model.js';
+import { compareText, FunctionChildTable, keyOf, take, type FunctionExists } from './memory-table.js';
+import type { AliasRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, UrlConfigRecord } from './records.js';
+import type { AliasStore, ConcurrencyStore, PolicyStateStore, ProvisionedStore, RouteStore, UrlConfigStore } from './types.js';
+
+/** A JSON column: written as text, read back as a fresh value. */
+const viaJson = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+const copyAlias = (a: AliasRecord): AliasRecord => ({
+  accountId: a.accountId,
+  region: a.region,
+  functionName: a.functionName,
+  name: a.name,
+  functionVersion: a.functionVersion,
+  description: a.description,
+  weights: viaJson(a.weights),
+  revisionId: a.revisionId,
+});
+
+export class MemoryAliasStore implements AliasStore {
+  private readonly table: FunctionChildTable<AliasRecord>;
+
+  constructor(exists: FunctionExists) {
+    this.table = new FunctionChildTable(exists, 'an alias');
+  }
+
+  insert(a: AliasRecord): boolean {
+    if (this.table.get(a, a.functionName, a.name)) return false;
+    this.table.set(a, a.functionName, a.name, copyAlias(a));
+    return true;
+  }
+
+  get(scope: Scope, functionName: string, name: string): AliasRecord | undefined {
+    const a = this.table.get(scope, functionName, name);
+    return a && copyAlias(a);
+  }
+
+  put(a: AliasRecord): void {
+    this.table.set(a, a.functionName, a.name, copyAlias(a));
+  }
+
+  delete(scope: Scope, functionName: string, name: string): boolean {
+    return this.table.delete(scope, functionName, name);
+  }
+
+  list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[] {
+    const after = afterName ?? '';
+    return take(this.table.rowsOf(scope, functionName).filter((a) => compareText(a.name, after) > 0), limit).map(copyAlias);
+  }
+
+  referencing(scope: Scope, functionName: string, version: string): AliasRecord[] {
+    return this.table
+      .rowsOf(scope, functionName)
+      .filter((a) => a.functionVersion === version || a.weights[version] !== undefined)
+      .map(copyAlias);
+  }
+
+  dropFunction(scope: Scope, name: string): void {
+    this.table.dropFunction(scope, name);
+  }
+}
+
+const copyUrl = (u: UrlConfigRecord): UrlConfigRecord => ({
+  accountId: u.accountId,
+  region: u.region,
+  functionName: u.functionName,
+  qualifier: u.qualifier,
+  urlId: u.urlId,
+  authType: u.authType,
+  cors: u.cors === undefined ? undefined : viaJson(u.cors),
+  invokeMode: u.invokeMode,
+  createdAt: u.createdAt,
+  modifiedAt: u.modifiedAt,
+});
+
+export class MemoryUrlConfigStore implements UrlConfigStore {
+  private readonly table: FunctionChildTable<UrlConfigRecord>;
+
+  constructor(exists: FunctionExists) {
+    this.table = new FunctionChildTable(exists, 'a function URL config');
+  }
+
+  private withUrlId(urlId: string): UrlConfigRecord | undefined {
+    for (const u of this.table.all()) if (u.urlId === urlId) return u;
+    return undefined;
+  }
+
+  /** Like SQLite's INSERT OR IGNORE, a taken URL id (it is UNIQUE) also makes this false. */
+  insert(u: UrlConfigRecord): boolean {
+    if (this.table.get(u, u.functionName, u.qualifier) || this.withUrlId(u.urlId)) return false;
+    this.table.set(u, u.functionName, u.qualifier, copyUrl(u));
+    return true;
+  }
+
+  get(scope: Scope, functionName: string, qualifier: string): UrlConfigRecord | undefined {
+    const u = this.table.get(scope, functionName, qualifier);
+    return u && copyUrl(u);
+  }
+
+  byUrlId(urlId: string): UrlConfigRecord | undefined {
+    const u = this.withUrlId(urlId);
+    return u && copyUrl(u);
+  }
+
+  /** Like SQLite's INSERT OR REPLACE, this also replaces another config holding the same URL id. */
+  put(u: UrlConfigRecord): void {
+    const row = copyUrl(u);
+    const other = this.withUrlId(u.urlId);
+    this.table.set(u, u.functionName, u.qualifier, row);
+    if (other && (other.accountId !== u.accountId || other.region !== u.region || other.functionName !== u.functionName || other.qualifier !== u.qualifier)) {
+      this.table.delete(other, other.functionName, other.qualifier);
+    }
+  }
+
+  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+    return this.table.delete(scope, functionName, qualifier);
+  }
+
+  list(scope: Scope, functionName: string): UrlConfigRecord[] {
+    return this.table.rowsOf(scope, functionName).map(copyUrl);
+  }
+
+  dropFunction(scope: Scope, name: string): void {
+    this.table.dropFunction(scope, name);
+  }
+}
+
+/** Routes have no foreign key (sqlite-routes.ts says why): they outlive their function. */
+export class MemoryRouteStore implements RouteStore {
+  /** Stack key -> `method\0path` -> route. */
+  private readonly stacks = new Map<string, Map<string, RouteRecord>>();
+
+  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[]): void {
+    const rows = new Map<string, RouteRecord>();
+    // The scope and stack come from the arguments, not the records; a repeated (method, path) replaces.
+    for (const r of routes) {
+      rows.set(keyOf(r.method, r.path), {
+        accountId: scope.accountId,
+        region: scope.region,
+        stack,
+        method: r.method,
+        path: r.path,
+        functionName: r.functionName,
+        qualifier: r.qualifier,
+        payloadFormatVersion: r.payloadFormatVersion === '1.0' ? '1.0' : '2.0',
+      });
+    }
+    const k = keyOf(scope.accountId, scope.region, stack);
+    if (rows.size === 0) this.stacks.delete(k);
+    else this.stacks.set(k, rows);
+  }
+
+  all(): RouteRecord[] {
+    const order: (keyof RouteRecord)[] = ['accountId', 'region', 'stack', 'path', 'method'];
+    return [...this.stacks.values()]
+      .flatMap((rows) => [...rows.values()])
+      .sort((a, b) => order.reduce((d, f) => d || compareText(a[f], b[f]), 0))
+      .map((r) => ({ ...r }));
+  }
+}
+
+export class MemoryConcurrencyStore implements ConcurrencyStore {
+  private readonly table: FunctionChildTable<ReservedConcurrency>;
+
+  constructor(exists: FunctionExists) {
+    this.table = new FunctionChildTable(exists, 'a concurrency reservation');
+  }
+
+  get(scope: Scope, name: string): number | undefined {
+    return this.table.get(scope, name, '')?.reserved;
+  }
+
+  set(scope: Scope, name: string, reserved: number | undefined): void {
+    if (reserved === undefined) this.table.delete(scope, name, '');
+    else this.table.set(scope, name, '', { accountId: scope.accountId, region: scope.region, name, reserved });
+  }
+
+  /** In (region, name) order, the order SQLite's primary-key index yields. */
+  all(accountId: string): ReservedConcurrency[] {
+    return [...this.table.all()]
+      .filter((r) => r.accountId === accountId)
+      .sort((a, b) => compareText(a.region, b.region) || compareText(a.name, b.name))
+      .map((r) => ({ ...r }));
+  }
+
+  dropFunction(scope: Scope, name: string): void {
+    this.table.dropFunction(scope, name);
+  }
+}
+
+export class MemoryPolicyStateStore implements PolicyStateStore {
+  /** Policy name -> the state as JSON text, so that what is read back is a fresh value. */
+  private readonly states = new Map<string, { json: string; at: number }>();
+
+  get(name: string): unknown {
+    const s = this.states.get(name);
+    return s === undefined ? undefined : (JSON.parse(s.json) as unknown);
+  }
+
+  put(name: string, state: unknown, at: number): void {
+    const json = JSON.stringify(state) as string | undefined;
+    // SQLite's NOT NULL column refuses what JSON cannot hold (undefined, a function).
+    if (json === undefined) throw new NimbusError('ERR_INTERNAL', `policy state ${name} is not JSON`);
+    this.states.set(name, { json, at });
+  }
+}
+
+export class MemoryProvisionedStore implements ProvisionedStore {
+  private readonly table: FunctionChildTable<ProvisionedConfig>;
+
+  constructor(exists: FunctionExists) {
+    this.table = new FunctionChildTable(exists, 'a provisioned concurrency config');
+  }
+
+  get(scope: Scope, functionName: string, qualifier: string): ProvisionedConfig | undefined {
+    const c = this.table.get(scope, functionName, qualifier);
+    return c && { ...c };
+  }
+
+  put(c: ProvisionedConfig): void {
+    const row = { accountId: c.accountId, region: c.region, functionName: c.functionName, qualifier: c.qualifier, requested: c.requested, lastModified: c.lastModified };
+    this.table.set(c, c.functionName, c.qualifier, row);
+  }
+
+  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+    return this.table.delete(scope, functionName, qualifier);
+  }
+
+  list(scope: Scope, functionName: string): ProvisionedConfig[] {
+    return this.table.rowsOf(scope, functionName).map((c) => ({ ...c }));
+  }
+
+  all(accountId: string): ProvisionedConfig[] {
+    return [...this.table.all()]
+      .filter((c) => c.accountId === accountId)
+      .sort((a, b) => compareText(a.region, b.region) || compareText(a.functionName, b.functionName) || compareText(a.qualifier, b.qualifier))
+      .map((c) => ({ ...c }));
+  }
+
+  dropFunction(scope: Scope, name: string): void {
+    this.table.dropFunction(scope, name);
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * The in-memory store: the whole Store contract (types.ts) with exactly the semantics of the
+ * SQLite one (sqlite.ts), for tests and for runs that need nothing to survive. The shared suite in
+ * test/store holds both to the same behaviour.
+ *
+ * It models SQLite's tables rather than the API: a function row separate from its version rows
+ * (the row keeps the name taken even if every version is gone), a version counter created by the
+ * first publish and dropped with the function (so a re-created function numbers from 1 again, as
+ * on AWS), child rows tied to the function by foreign key with ON DELETE CASCADE (memory-table.ts),
+ * and log ids that are never reused (AUTOINCREMENT). Records are copied in and out as a row's
+ * columns are: JSON members through JSON, so `undefined` members vanish as they do in SQLite.
+ */
+import type { FunctionVersion, Scope } from '../core/model.js';
+import {
+  MemoryAliasStore,
+  MemoryConcurrencyStore,
+  MemoryPolicyStateStore,
+  MemoryProvisionedStore,
+  MemoryRouteStore,
+  MemoryUrlConfigStore,
+} from './memory-features.js';
+import { compareText, keyOf, noFunction, take } from './memory-table.js';
+import type { LogEntry, Store, StoredLogEntry } from './types.js';
+
+/** A row of the functions table, with its versions and its version counter. */
+interface FunctionRow {
+  versions: Map<string, FunctionVersion>;
+  /** Set by the first publish; until then the next number is one past the highest version row. */
+  nextVersion: number | undefined;
+}
+
+/** SQLite's `CAST(version AS INTEGER)`: the leading integer, 0 when there is none. */
+function castInteger(s: string): number {
+  const n = Number.parseInt(s, 10);
+  return Number.isNaN(n) ? 0 : n;
+}
+
+/** `$LATEST` before published versions, and those numerically (sqlite.ts's VERSION_ORDER). */
+const versionKey = (version: string): number => (version === '$LATEST' ? -1 : castInteger(version));
+
+/** The key of a paging position; `Number` as sqlite.ts binds it (NaN matches nothing there either). */
+const afterKey = (version: string | undefined): number => (version === undefined ? -2 : version === '$LATEST' ? -1 : Number(version));
+
+const byVersion = (a: FunctionVersion, b: FunctionVersion): number => versionKey(a.version) - versionKey(b.version);
+
+/** A version as its row holds it: every member through JSON (config and environment are JSON columns). */
+const copyVersion = (v: FunctionVersion): FunctionVersion => JSON.parse(JSON.stringify(v)) as FunctionVersion;
+
+/** Freezes a record and its nested objects, as sqlite.ts does with the versions it caches. */
+function deepFreeze<T extends object>(o: T): T {
+  for (const v of Object.values(o)) if (v && typeof v === 'object') deepFreeze(v as object);
+  return Object.freeze(o);
+}
+
+const copyLog = (e: StoredLogEntry): StoredLogEntry => ({
+  id: e.id,
+  accountId: e.accountId,
+  region: e.region,
+  functionName: e.functionName,
+  version: e.version,
+  requestId: e.requestId,
+  timestamp: e.timestamp,
+  text: e.text,
+});
+
+export class MemoryStore implements Store {
+  private readonly functions = new Map<string, FunctionRow>();
+  /** Function key -> its log entries in id order. */
+  private readonly logs = new Map<string, StoredLogEntry[]>();
+  private lastId = 0;
+
+  private readonly exists = (scope: Scope, name: string): boolean => this.functions.has(keyOf(scope.accountId, scope.region, name));
+  readonly aliases = new MemoryAliasStore(this.exists);
+  readonly urls = new MemoryUrlConfigStore(this.exists);
+  readonly routes = new MemoryRouteStore();
+  readonly concurrency = new MemoryConcurrencyStore(this.exists);
+  readonly policyState = new MemoryPolicyStateStore();
+  readonly provisioned = new MemoryProvisionedStore(this.exists);
+
+  private row(scope: Scope, name: string): FunctionRow | undefined {
+    return this.functions.get(keyOf(scope.accountId, scope.region, name));
+  }
+
+  /** The function rows of a scope, in name order. */
+  private rowsIn(scope: Scope): [string, FunctionRow][] {
+    const out: [string, FunctionRow][] = [];
+    for (const [k, row] of this.functions) {
+      const [accountId, region, name] = k.split('\0') as [string, string, string];
+      if (accountId === scope.accountId && region === scope.region) out.push([name, row]);
+    }
+    return out.sort(([a], [b]) => compareText(a, b));
+  }
+
+  insertFunction(v: FunctionVersion): boolean {
+    const k = keyOf(v.accountId, v.region, v.name);
+    if (this.functions.has(k)) return false;
+    this.functions.set(k, { versions: new Map([[v.version, copyVersion(v)]]), nextVersion: undefined });
+    return true;
+  }
+
+  /** Frozen, as sqlite.ts's cached versions are: a caller that changes one fails here as it would there. */
+  getVersion(scope: Scope, name: string, version: string): FunctionVersion | undefined {
+    const v = this.row(scope, name)?.versions.get(version);
+    return v && deepFreeze(copyVersion(v));
+  }
+
+  putVersion(v: FunctionVersion): void {
+    const row = this.row(v, v.name);
+    if (!row) throw noFunction('a version', v, v.name);
+    row.versions.set(v.version, copyVersion(v));
+  }
+
+  deleteFunction(scope: Scope, name: string): string[] {
+    const row = this.row(scope, name);
+    if (!row) return [];
+    const versions = [...row.versions.keys()].sort(compareText);
+    const codes = [...new Set(versions.map((version) => row.versions.get(version)!.codeSha256))];
+    this.functions.delete(keyOf(scope.accountId, scope.region, name));
+    for (const child of [this.aliases, this.urls, this.concurrency, this.provisioned]) child.dropFunction(scope, name);
+    return codes.filter((c) => !this.codeInUse(c));
+  }
+
+  listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[] {
+    const after = afterName ?? '';
+    const latest = this.rowsIn(scope).flatMap(([name, row]) => {
+      const v = row.versions.get('$LATEST');
+      return v && compareText(name, after) > 0 ? [v] : [];
+    });
+    return take(latest, limit).map(copyVersion);
+  }
+
+  listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): FunctionVersion[] {
+    const name = after?.name ?? '';
+    const vkey = afterKey(after?.version);
+    const all = this.rowsIn(scope).flatMap(([n, row]) => {
+      const d = compareText(n, name);
+      if (d < 0) return [];
+      return [...row.versions.values()].filter((v) => d > 0 || versionKey(v.version) > vkey).sort(byVersion);
+    });
+    return take(all, limit).map(copyVersion);
+  }
+
+  usage(scope: Scope): { functionCount: number; totalCodeSize: number } {
+    let functionCount = 0;
+    let totalCodeSize = 0;
+    for (const [, row] of this.rowsIn(scope)) {
+      // Counted from version rows, as sqlite.ts's COUNT(DISTINCT name) is.
+      if (row.versions.size > 0) functionCount++;
+      for (const v of row.versions.values()) totalCodeSize += v.codeSize;
+    }
+    return { functionCount, totalCodeSize };
+  }
+
+  codeInUse(codeSha256: string): boolean {
+    for (const row of this.functions.values()) for (const v of row.versions.values()) if (v.codeSha256 === codeSha256) return true;
+    return false;
+  }
+
+  publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
+    const counter = this.row(scope, name);
+    const highest = Math.max(0, ...[...(counter?.versions.keys() ?? [])].filter((v) => v !== '$LATEST').map(castInteger));
+    const n = counter?.nextVersion ?? highest + 1;
+    const v = build(String(n));
+    // Both rows are checked before either is written: SQLite runs the two writes in one transaction.
+    const target = this.row(v, v.name);
+    if (!target) throw noFunction('a version', v, v.name);
+    if (!counter) throw noFunction('a version counter', scope, name);
+    target.versions.set(v.version, copyVersion(v));
+    counter.nextVersion = n + 1;
+    return v;
+  }
+
+  listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): FunctionVersion[] {
+    const after = afterKey(afterVersion);
+    const versions = [...(this.row(scope, name)?.versions.values() ?? [])].filter((v) => versionKey(v.version) > after).sort(byVersion);
+    return take(versions, limit).map(copyVersion);
+  }
+
+  latestPublished(scope: Scope, name: string): FunctionVersion | undefined {
+    const published = [...(this.row(scope, name)?.versions.values() ?? [])].filter((v) => v.version !== '$LATEST').sort(byVersion);
+    const v = published.at(-1);
+    return v && copyVersion(v);
+  }
+
+  deleteVersion(scope: Scope, name: string, version: string): string[] {
+    const row = this.row(scope, name);
+    const v = row?.versions.get(version);
+    if (!row || !v) return [];
+    row.versions.delete(version);
+    return this.codeInUse(v.codeSha256) ? [] : [v.codeSha256];
+  }
+
+  appendLogs(entries: readonly LogEntry[]): void {
+    for (const e of entries) {
+      const k = keyOf(e.accountId, e.region, e.functionName);
+      let list = this.logs.get(k);
+      if (!list) this.logs.set(k, (list = []));
+      list.push(copyLog({ ...e, id: ++this.lastId }));
+    }
+  }
+
+  private logsOf(scope: Scope, functionName: string): StoredLogEntry[] {
+    return this.logs.get(keyOf(scope.accountId, scope.region, functionName)) ?? [];
+  }
+
+  readLogs(scope: Scope, functionName: string, afterId: number, limit: number): StoredLogEntry[] {
+    return take(this.logsOf(scope, functionName).filter((e) => e.id > afterId), limit).map(copyLog);
+  }
+
+  readLastLogs(scope: Scope, functionName: string, limit: number): StoredLogEntry[] {
+    const list = this.logsOf(scope, functionName);
+    return (limit < 0 ? list : list.slice(Math.max(0, list.length - limit))).map(copyLog);
+  }
+
+  pruneLogs(scope: Scope, functionName: string, keep: number): void {
+    const k = keyOf(scope.accountId, scope.region, functionName);
+    const list = this.logs.get(k);
+    // A negative keep is SQLite's negative OFFSET, which counts as 0.
+    const kept = Math.max(0, keep);
+    if (!list || list.length <= kept) return;
+    if (kept === 0) this.logs.delete(k);
+    else this.logs.set(k, list.slice(list.length - kept));
+  }
+
+  lastLogId(scope: Scope, functionName: string): number {
+    return this.logsOf(scope, functionName).at(-1)?.id ?? 0;
+  }
+
+  close(): void {
+    // Nothing to release: the data goes with the object.
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * Records and scopes for the shared store suite (store.case.ts), and the factory type every
+ * implementation's test file passes to it.
+ */
+import type { TestContext } from 'node:test';
+import type { FunctionVersion, Scope } from '../../src/core/model.js';
+import type { AliasRecord, ProvisionedConfig, RouteRecord, UrlConfigRecord } from '../../src/store/records.js';
+import type { Store } from '../../src/store/types.js';
+
+/** Makes an empty store; `close` releases it and whatever it kept on disk. */
+export type NewStore = () => { store: Store; close(): void };
+
+/** A fresh store that closes when the test ends. */
+export function open(t: TestContext, newStore: NewStore): Store {
+  const s = newStore();
+  t.after(() => s.close());
+  return s.store;
+}
+
+/** Two accounts and two regions: every record must stay in the scope it was written in. */
+export const A: Scope = { accountId: '111111111111', region: 'us-east-1' };
+export const A2: Scope = { accountId: '111111111111', region: 'eu-west-1' };
+export const B: Scope = { accountId: '222222222222', region: 'us-east-1' };
+
+/** A hex SHA-256 made from a short tag, so that tests can say which code a version holds. */
+export const sha = (tag: string): string => tag.padEnd(64, '0');
+
+export function fn(scope: Scope, name: string, over: Partial<FunctionVersion> = {}): FunctionVersion {
+  return {
+    accountId: scope.accountId,
+    region: scope.region,
+    name,
+    version: '$LATEST',
+    runtime: 'nodejs20.x',
+    handler: 'index.handler',
+    role: 'arn:aws:iam::111111111111:role/r',
+    description: '',
+    timeout: 3,
+    memorySize: 128,
+    architectures: ['x86_64'],
+    ephemeralStorageMb: 512,
+    tracingMode: 'PassThrough',
+    logFormat: 'Text',
+    logGroup: `/aws/lambda/${name}`,
+    packageType: 'Zip',
+    environment: { STAGE: 'test' },
+    codeSha256: sha('c0de'),
+    codeSize: 100,
+    lastModified: 1_700_000_000_000,
+    revisionId: `rev-${name}`,
+    ...over,
+  };
+}
+
+/** A `build` for publishVersion: the function's `$LATEST` as it is, under the given number. */
+export const fromLatest =
+  (store: Store, scope: Scope, name: string, over: Partial<FunctionVersion> = {}) =>
+  (version: string): FunctionVersion => ({ ...store.getVersion(scope, name, '$LATEST')!, version, ...over });
+
+export function alias(scope: Scope, functionName: string, name: string, over: Partial<AliasRecord> = {}): AliasRecord {
+  return { ...scope, functionName, name, functionVersion: '1', description: '', weights: {}, revisionId: `rev-${name}`, ...over };
+}
+
+export function url(scope: Scope, functionName: string, qualifier: string, urlId: string, over: Partial<UrlConfigRecord> = {}): UrlConfigRecord {
+  return {
+    ...scope,
+    functionName,
+    qualifier,
+    urlId: urlId.padEnd(32, '0'),
+    authType: 'NONE',
+    cors: undefined,
+    invokeMode: 'BUFFERED',
+    createdAt: 1,
+    modifiedAt: 1,
+    ...over,
+  };
+}
+
+export function route(scope: Scope, stack: string, method: string, path: string, functionName: string): RouteRecord {
+  return { ...scope, stack, method, path, functionName, qualifier: '', payloadFormatVersion: '2.0' };
+}
+
+export function provisioned(scope: Scope, functionName: string, qualifier: string, requested: number): ProvisionedConfig {
+  return { ...scope, functionName, qualifier, requested, lastModified: 5 };
+}
+
+/** Tries to change a returned record in place; a frozen record refusing the change is fine too. */
+export function scribble(o: object, change: () => void): void {
+  try {
+    change();
+  } catch (e) {
+    if (!(e instanceof TypeError) || !Object.isFrozen(o)) throw e;
+  }
+}
