@@ -145,15 +145,15 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
       markRunning: lazy.prepare(`UPDATE events SET status = 'running', attempts = attempts + 1 WHERE id = ?`),
       settle: lazy.prepare(`UPDATE events SET status = @status, attempts = @attempts, function_errors = @functionErrors, throttles = @throttles,
         not_before = @notBefore, last_error = @lastError, condition = @condition, finished_at = @finishedAt WHERE id = @id`),
-      insert: lazy.prepare(`INSERT OR IGNORE INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`),
+      insert: lazy.prepare(`INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) ON CONFLICT (id) DO NOTHING`),
       sendMessage: lazy.prepare('INSERT INTO messages (account_id, region, queue, body, attributes, sent_at) VALUES (?, ?, ?, ?, ?, ?)'),
       prune: lazy.prepare(`DELETE FROM events WHERE finished_at IS NOT NULL AND finished_at < ?`),
     };
     const db = this.db;
     this.s = {
-      insert: db.prepare(`INSERT OR IGNORE INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)`),
+      insert: db.prepare(`INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) ON CONFLICT (id) DO NOTHING`),
       requeue: db.prepare(`UPDATE events SET status = 'retrying', not_before = MIN(not_before, ?) WHERE status = 'running'`),
       nextDue: db.prepare(`SELECT MIN(not_before) AS t FROM events WHERE status IN ('queued', 'retrying')`),
       get: db.prepare('SELECT * FROM events WHERE account_id = ? AND region = ? AND id = ?'),

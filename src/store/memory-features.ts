@@ -14,6 +14,11 @@ import type { AliasStore, ConcurrencyStore, PolicyStateStore, ProvisionedStore, 
 /** A JSON column: written as text, read back as a fresh value. */
 const viaJson = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
+/** SQLite's NOT NULL columns: a record missing one is refused, as there. */
+function required<T extends object>(table: string, r: T, keys: readonly (keyof T)[]): void {
+  for (const k of keys) if (r[k] === null || r[k] === undefined) throw new Error(`NOT NULL constraint failed: ${table}.${String(k)}`);
+}
+
 const copyAlias = (a: AliasRecord): AliasRecord => ({
   accountId: a.accountId,
   region: a.region,
@@ -33,6 +38,7 @@ export class MemoryAliasStore implements AliasStore {
   }
 
   insert(a: AliasRecord): boolean {
+    required('aliases', a, ['functionName', 'name', 'functionVersion', 'description', 'weights', 'revisionId']);
     if (this.table.get(a, a.functionName, a.name)) return false;
     this.table.set(a, a.functionName, a.name, copyAlias(a));
     return true;
@@ -93,8 +99,9 @@ export class MemoryUrlConfigStore implements UrlConfigStore {
     return undefined;
   }
 
-  /** Like SQLite's INSERT OR IGNORE, a taken URL id (it is UNIQUE) also makes this false. */
+  /** As in SQLite, a taken URL id (it is UNIQUE) also makes this false. */
   insert(u: UrlConfigRecord): boolean {
+    required('url_configs', u, ['functionName', 'qualifier', 'urlId', 'authType', 'invokeMode', 'createdAt', 'modifiedAt']);
     if (this.table.get(u, u.functionName, u.qualifier) || this.withUrlId(u.urlId)) return false;
     this.table.set(u, u.functionName, u.qualifier, copyUrl(u));
     return true;
@@ -110,14 +117,13 @@ export class MemoryUrlConfigStore implements UrlConfigStore {
     return u && copyUrl(u);
   }
 
-  /** Like SQLite's INSERT OR REPLACE, this also replaces another config holding the same URL id. */
+  /** As in SQLite, a URL id held by another config is refused (it is UNIQUE), never taken from it. */
   put(u: UrlConfigRecord): void {
-    const row = copyUrl(u);
     const other = this.withUrlId(u.urlId);
-    this.table.set(u, u.functionName, u.qualifier, row);
     if (other && (other.accountId !== u.accountId || other.region !== u.region || other.functionName !== u.functionName || other.qualifier !== u.qualifier)) {
-      this.table.delete(other, other.functionName, other.qualifier);
+      throw new Error(`UNIQUE constraint failed: url_configs.url_id (${u.urlId})`);
     }
+    this.table.set(u, u.functionName, u.qualifier, copyUrl(u));
   }
 
   delete(scope: Scope, functionName: string, qualifier: string): boolean {

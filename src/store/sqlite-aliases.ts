@@ -59,7 +59,7 @@ export class SqliteAliasStore implements AliasStore {
     const cols = '(account_id, region, function_name, name, function_version, description, weights, revision_id)';
     const vals = '(@account_id, @region, @function_name, @name, @function_version, @description, @weights, @revision_id)';
     this.stmts = {
-      insert: db.prepare(`INSERT OR IGNORE INTO aliases ${cols} VALUES ${vals}`),
+      insert: db.prepare(`INSERT INTO aliases ${cols} VALUES ${vals} ON CONFLICT DO NOTHING`),
       put: db.prepare(`INSERT OR REPLACE INTO aliases ${cols} VALUES ${vals}`),
       get: db.prepare('SELECT * FROM aliases WHERE account_id = ? AND region = ? AND function_name = ? AND name = ?'),
       delete: db.prepare('DELETE FROM aliases WHERE account_id = ? AND region = ? AND function_name = ? AND name = ?'),

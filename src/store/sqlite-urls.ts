@@ -68,8 +68,12 @@ export class SqliteUrlConfigStore implements UrlConfigStore {
     const cols = '(account_id, region, function_name, qualifier, url_id, auth_type, cors, invoke_mode, created_at, modified_at)';
     const vals = '(@account_id, @region, @function_name, @qualifier, @url_id, @auth_type, @cors, @invoke_mode, @created_at, @modified_at)';
     this.stmts = {
-      insert: db.prepare(`INSERT OR IGNORE INTO url_configs ${cols} VALUES ${vals}`),
-      put: db.prepare(`INSERT OR REPLACE INTO url_configs ${cols} VALUES ${vals}`),
+      insert: db.prepare(`INSERT INTO url_configs ${cols} VALUES ${vals} ON CONFLICT DO NOTHING`),
+      // An update in place: a URL id held by another config fails its UNIQUE constraint instead of
+      // deleting that config, as INSERT OR REPLACE would.
+      put: db.prepare(`INSERT INTO url_configs ${cols} VALUES ${vals} ON CONFLICT (account_id, region, function_name, qualifier) DO UPDATE SET
+        url_id = excluded.url_id, auth_type = excluded.auth_type, cors = excluded.cors, invoke_mode = excluded.invoke_mode,
+        created_at = excluded.created_at, modified_at = excluded.modified_at`),
       get: db.prepare('SELECT * FROM url_configs WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
       byId: db.prepare('SELECT * FROM url_configs WHERE url_id = ?'),
       delete: db.prepare('DELETE FROM url_configs WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),

@@ -186,7 +186,7 @@ export class SqliteStore implements Store {
     this.policyState = new SqlitePolicyStateStore(db);
     this.provisioned = new SqliteProvisionedStore(db);
     this.stmts = {
-      insertFn: db.prepare('INSERT OR IGNORE INTO functions (account_id, region, name, created_at) VALUES (?, ?, ?, ?)'),
+      insertFn: db.prepare('INSERT INTO functions (account_id, region, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       putVersion: db.prepare(`INSERT OR REPLACE INTO function_versions
         (account_id, region, name, version, config, environment, code_sha256, code_size, last_modified, revision_id)
         VALUES (@account_id, @region, @name, @version, @config, @environment, @code_sha256, @code_size, @last_modified, @revision_id)`),

@@ -54,7 +54,6 @@ export function eventCases(newQueue: NewQueue): void {
 
     it(
       'an event missing a required member is refused, not dropped',
-      { todo: 'sqlite-queue.ts inserts with INSERT OR IGNORE, which also skips NOT NULL violations: the event is dropped and enqueue returns' },
       (t) => {
         const { events } = open(t, newQueue);
         const bad = { ...event(A, 'bad'), functionName: null } as unknown as NewEvent;

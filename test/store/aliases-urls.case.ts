@@ -114,6 +114,25 @@ export function aliasAndUrlCases(newStore: NewStore): void {
       assert.equal(store.urls.byUrlId(url(A, 'f', '', 'same').urlId)?.functionName, 'f');
     });
 
+    it('a put that would take another config\'s URL id is refused, and both configs stay', (t) => {
+      const store = open(t, newStore);
+      store.insertFunction(fn(A, 'f'));
+      store.insertFunction(fn(A, 'g'));
+      store.urls.insert(url(A, 'f', '', 'one'));
+      store.urls.insert(url(A, 'g', '', 'two'));
+      assert.throws(() => store.urls.put(url(A, 'g', '', 'one')));
+      assert.equal(store.urls.get(A, 'f', '')?.urlId, url(A, 'f', '', 'one').urlId);
+      assert.equal(store.urls.get(A, 'g', '')?.urlId, url(A, 'g', '', 'two').urlId);
+    });
+
+    it('a record missing a required member is refused, never reported as already there', (t) => {
+      const store = open(t, newStore);
+      store.insertFunction(fn(A, 'f'));
+      assert.throws(() => store.aliases.insert({ ...alias(A, 'f', 'live'), functionVersion: null } as never));
+      assert.throws(() => store.urls.insert({ ...url(A, 'f', '', 'u1'), authType: null } as never));
+      assert.equal(store.aliases.get(A, 'f', 'live'), undefined);
+    });
+
     it('byUrlId finds a config in any scope; get and list stay in theirs', (t) => {
       const store = open(t, newStore);
       for (const scope of [A, A2, B]) store.insertFunction(fn(scope, 'f'));
