@@ -217,14 +217,15 @@ function anythingBut(val: JsonNode, d: Dialect): Matcher {
 }
 
 function anythingButSet(op: AnythingButOp, inner: JsonNode, d: Dialect): Matcher {
-  if (inner.t !== 'arr' && inner.t !== 'str' && inner.t !== 'num') return fail(NOT_ARRAY_OR_SCALAR);
   const typeError =
     op === 'equals-ignore-case'
       ? 'Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.'
       : op === 'wildcard'
         ? 'wildcard match pattern must be a string'
         : d.anythingButAffixTypeError;
-  if (inner.t === 'arr' && !d.anythingButLists) fail(typeError);
+  // Without lists (SNS) only a string is accepted, and anything else gets the type message.
+  if (!d.anythingButLists && inner.t !== 'str') fail(typeError);
+  if (inner.t !== 'arr' && inner.t !== 'str' && inner.t !== 'num') return fail(NOT_ARRAY_OR_SCALAR);
   const values: string[] = [];
   for (const item of inner.t === 'arr' ? inner.items : [inner]) {
     if (item.t !== 'str') return fail(typeError);
