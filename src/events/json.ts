@@ -34,6 +34,9 @@ const MAX_DEPTH = 1000;
 const NUMBER_RE = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 /** What Jackson reads as one token when it reports an unrecognised word (Java identifier characters). */
 const WORD_RE = /[\p{L}\p{N}_$]+/uy;
+const SHORT_INT_RE = /^-?\d{1,15}$/;
+/** A run of string characters that need no attention. */
+const PLAIN_RE = /[^"\\\u0000-\u001f]*/y;
 const ESCAPES: Record<string, string> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 export function parseJson(text: string): JsonNode {
@@ -49,6 +52,10 @@ export function parseJson(text: string): JsonNode {
     i++; // opening quote
     let out = '';
     for (;;) {
+      PLAIN_RE.lastIndex = i;
+      const run = PLAIN_RE.exec(text)![0];
+      out += run;
+      i += run.length;
       const ch = text[i];
       if (ch === undefined) fail('was expecting closing quote for a string value');
       if (ch === '"') break;
@@ -73,6 +80,10 @@ export function parseJson(text: string): JsonNode {
     }
     i++;
     return out;
+  };
+  const wordAt = (at: number): string | undefined => {
+    WORD_RE.lastIndex = at;
+    return WORD_RE.exec(text)?.[0];
   };
   const value = (depth: number): JsonNode => {
     if (depth > MAX_DEPTH) throw new JsonSyntaxError(`Document nesting depth (${depth}) exceeds the maximum allowed (${MAX_DEPTH})`, i);
@@ -129,9 +140,8 @@ export function parseJson(text: string): JsonNode {
       }
     }
     if (ch === '"') return { t: 'str', v: str() };
-    WORD_RE.lastIndex = i;
-    const word = WORD_RE.exec(text)?.[0];
-    if (word !== undefined && !/^[-\d]/.test(word)) {
+    const word = ch === '-' || (ch !== undefined && ch >= '0' && ch <= '9') ? undefined : wordAt(i);
+    if (word !== undefined) {
       if (word === 'true' || word === 'false') {
         i += word.length;
         return { t: 'bool', v: word === 'true' };
@@ -161,9 +171,15 @@ export function parseJsonValue(text: string): unknown {
 
 export function nodeToValue(node: JsonNode): unknown {
   switch (node.t) {
-    case 'obj':
-      // Object.fromEntries defines own properties, so a "__proto__" key stays a plain key.
-      return Object.fromEntries(node.entries.map(([k, v]) => [k, nodeToValue(v)]));
+    case 'obj': {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of node.entries) {
+        // Assignment to "__proto__" would set the prototype; define it as a plain own key instead.
+        if (k === '__proto__') Object.defineProperty(out, k, { value: nodeToValue(v), enumerable: true, writable: true, configurable: true });
+        else out[k] = nodeToValue(v);
+      }
+      return out;
+    }
     case 'arr':
       return node.items.map(nodeToValue);
     case 'str':
@@ -182,8 +198,11 @@ export function nodeToValue(node: JsonNode): unknown {
  * decimal that reads back as `n`, like Java's `Double.toString`.
  */
 export function isComparable(raw: string): boolean {
+  // Fast paths: integers of up to 15 digits are exact, and so is text that is already shortest.
+  if (SHORT_INT_RE.test(raw)) return true;
   const n = Number(raw);
   if (!Number.isFinite(n)) return false;
+  if (String(n) === raw) return true;
   const a = decimalKey(raw);
   const b = decimalKey(String(n));
   return a === b;
