@@ -144,6 +144,11 @@ describe('header form', () => {
     assertFail(v.verify(unsigned, NOW), 403, 'InvalidSignatureException', MISMATCH);
     const streaming = v.verify(withHeader(good, 'x-amz-content-sha256', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD'), NOW);
     assertFail(streaming, 400, 'IncompleteSignatureException', /aws-chunked/);
+    // Unsigned (the CLI signs only host;x-amz-date), the header must still tell the truth,
+    // because code after auth may read it.
+    const cliLike = onWire(await signHeaderForm(invoke, new Date(NOW), { applyChecksum: false }), body);
+    assert.ok(v.verify(withHeader(cliLike, 'x-amz-content-sha256', sha256Hex(body)), NOW).ok);
+    assertFail(v.verify(withHeader(cliLike, 'x-amz-content-sha256', sha256Hex('other')), NOW), 403, 'InvalidSignatureException', MISMATCH);
   });
 
   test('repeated Authorization or Host is 400; repeated X-Amz-Date fails its format check; never 2xx (row 12)', async () => {
