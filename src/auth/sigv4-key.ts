@@ -3,11 +3,12 @@
  * "aws4_request")` (AWS General Reference, "Calculate the signature"), cached: it changes once a
  * day per key, and four HMACs per request would be most of a warm Invoke's verification cost.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 interface Entry {
   readonly secret: string;
-  readonly key: Buffer;
+  /** A KeyObject: createHmac takes it without re-importing the key bytes on every request. */
+  readonly key: KeyObject;
 }
 
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac('sha256', key).update(data, 'utf8').digest();
@@ -22,11 +23,11 @@ export class SigningKeyCache {
    * The key for this scope. Cached by access key id rather than by secret, so secrets are not map
    * keys; the stored secret is compared on each hit, so a rotated secret is never served stale.
    */
-  get(accessKeyId: string, secret: string, date: string, region: string, service: string): Buffer {
+  get(accessKeyId: string, secret: string, date: string, region: string, service: string): KeyObject {
     const id = `${accessKeyId}/${date}/${region}/${service}`;
     const hit = this.entries.get(id);
     if (hit && hit.secret === secret) return hit.key;
-    const key = hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request');
+    const key = createSecretKey(hmac(hmac(hmac(hmac(`AWS4${secret}`, date), region), service), 'aws4_request'));
     if (hit) this.entries.delete(id);
     else if (this.entries.size >= this.capacity) {
       // Map iterates in insertion order: the first entry is the oldest.
