@@ -196,6 +196,18 @@ describe('header form', () => {
     }
   });
 
+  test('Authorization components may be separated by ", ", ",", extra commas or tabs', async () => {
+    const v = verifier();
+    const good = await signed();
+    const auth = headerValue(good, 'authorization')!;
+    for (const sep of [',', ',,', ' , ', '\t,', ', ,']) {
+      const respaced = auth.replace(/, /g, sep);
+      assert.notEqual(respaced, auth);
+      const r = v.verify(withHeader(good, 'authorization', respaced), NOW);
+      assert.ok(r.ok, `separator ${JSON.stringify(sep)}: ${r.ok ? '' : r.message}`);
+    }
+  });
+
   test('duplicate signed headers are joined with commas, odd spaces collapsed, names in any case', async () => {
     const u: Unsigned = { method: 'GET', path: '/2015-03-31/functions/', headers: { 'x-multi': 'one,two  three', 'x-odd': '\t lead  and   trail \t' } };
     const s = await signHeaderForm(u, new Date(NOW));
