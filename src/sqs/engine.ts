@@ -184,6 +184,11 @@ export class SqsEngine {
     return Number(effectiveAttributes(q)['ReceiveMessageWaitTimeSeconds'] ?? 0);
   }
 
+  /** Long polls waiting now (observability, and for tests that must know a poll is parked). */
+  get waitingReceives(): number {
+    return this.waiters.size;
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
