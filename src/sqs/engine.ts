@@ -9,6 +9,7 @@ import { effectiveAttributes } from './attributes.js';
 import { type Clock, realClock } from './clock.js';
 import { queueDoesNotExist, serviceUnavailable, SqsError } from './errors.js';
 import { MAX_RECEIVE_MESSAGES } from './limits.js';
+import { GroupCommit } from './group-commit.js';
 import { Notifier } from './notifier.js';
 import { checkOutgoing } from './outgoing.js';
 import { Receiver } from './receive.js';
@@ -39,6 +40,7 @@ export class SqsEngine {
   private readonly receiver: Receiver;
   private readonly acks: Acks;
   private readonly notifier: Notifier;
+  private readonly groupCommit: GroupCommit;
   private readonly log: (line: string) => void;
   /** Ends every pending long poll (close). */
   private readonly waiters = new Set<() => void>();
@@ -55,6 +57,7 @@ export class SqsEngine {
     this.sender = new Sender(this.messages, this.clock);
     this.receiver = new Receiver(this.messages, this.clock, (arn) => this.admin.byArn(arn));
     this.acks = new Acks(this.messages, this.clock);
+    this.groupCommit = new GroupCommit(this.db.durable);
     this.notifier = new Notifier(this.clock, (id) => this.messages.nextVisibleAt(id, this.clock.now()), (err) =>
       this.log(`sqs: wake-up listener failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`),
     );
@@ -88,14 +91,34 @@ export class SqsEngine {
     return this.enqueue(q, batch);
   }
 
-  /** Enqueues messages already checked with `checkOutgoing`. */
+  /** Enqueues messages already checked with `checkOutgoing`; durable when it returns. */
   enqueue(q: QueueRecord, batch: readonly OutgoingMessage[]): SentMessage[] {
     this.assertOpen();
     if (batch.length === 0) return [];
     const { results, visibleNow } = this.sender.send(q, batch, q.accountId);
+    this.afterSend(q, visibleNow);
+    return results;
+  }
+
+  /**
+   * As `enqueue`, sharing one fsync'd commit with the other sends of this event-loop turn
+   * (group-commit.ts); resolves once committed. What the HTTP operations use.
+   */
+  async enqueueGrouped(q: QueueRecord, batch: readonly OutgoingMessage[]): Promise<SentMessage[]> {
+    this.assertOpen();
+    if (batch.length === 0) return [];
+    const { results, visibleNow } = await this.groupCommit.run(() => {
+      // The queue may have been deleted since the request looked it up.
+      if (!this.queues.byId(q.id)) throw queueDoesNotExist();
+      return this.sender.send(q, batch, q.accountId);
+    });
+    if (!this.closed) this.afterSend(q, visibleNow);
+    return results;
+  }
+
+  private afterSend(q: QueueRecord, visibleNow: boolean): void {
     if (visibleNow) this.notifier.poke(q.id);
     this.notifier.rearm(q.id);
-    return results;
   }
 
   /**

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from './clock.js';
 import { SqsEngine } from './engine.js';
-import { internalError, invalidAction, SqsError, unknownOperation, unsupportedOperation } from './errors.js';
+import { internalError, invalidAction, serviceUnavailable, SqsError, unknownOperation, unsupportedOperation } from './errors.js';
 import { OPERATION_HANDLERS } from './ops/index.js';
 import type { OpContext } from './ops/context.js';
 import { classify, header, isSqsRequest, protocolOf, queryParams, SQS_TARGET_PREFIX, type WireRequest } from './protocol/detect.js';
@@ -79,6 +79,7 @@ export class SqsService {
     let action = '';
     try {
       protocol = protocolOf(req);
+      if (this.engine.isClosed) throw serviceUnavailable();
       const decoded = protocol === 'json' ? decodeJson(req) : decodeQuery(req);
       action = decoded.action;
       const handler = OPERATION_HANDLERS[action];

@@ -298,3 +298,25 @@ test('CreateQueue is idempotent with the same attributes and refuses different o
     e instanceof SqsError && e.code === 'QueueAlreadyExists' && e.type === 'QueueNameExists' &&
     e.message === 'A queue already exists with the same name and a different value for attribute DelaySeconds');
 });
+
+test('sends of one event-loop turn share a commit; one failing send does not sink the others', async (t) => {
+  const { sqs } = open(t);
+  sqs.createQueue(A, 'g');
+  sqs.createQueue(A, 'doomed');
+  sqs.createQueue(A, 'g.fifo', { FifoQueue: 'true' });
+  const g = sqs.queue(A, 'g');
+  const doomed = sqs.queue(A, 'doomed');
+  const fifo = sqs.queue(A, 'g.fifo');
+  const sends = Array.from({ length: 20 }, (_, i) => sqs.engine.enqueueGrouped(g, [{ body: `m${i}` }]));
+  const lost = sqs.engine.enqueueGrouped(doomed, [{ body: 'x' }]);
+  const d1 = sqs.engine.enqueueGrouped(fifo, [{ body: 'a', groupId: 'g', deduplicationId: 'same' }]);
+  const d2 = sqs.engine.enqueueGrouped(fifo, [{ body: 'b', groupId: 'g', deduplicationId: 'same' }]);
+  // Deleted after the sends were accepted but before their shared commit ran.
+  sqs.engine.deleteQueue(doomed);
+  const results = await Promise.all(sends);
+  await assert.rejects(lost, code('AWS.SimpleQueueService.NonExistentQueue'));
+  assert.equal((await d1)[0]?.messageId, (await d2)[0]?.messageId, 'deduplicated within one shared commit');
+  assert.equal(new Set(results.map((r) => r[0]?.messageId)).size, 20);
+  const got = [...(await sqs.receive(A, 'g', { max: 10 })), ...(await sqs.receive(A, 'g', { max: 10 }))];
+  assert.deepEqual(got.map((m) => m.body).sort(), Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
+});

@@ -34,12 +34,13 @@ const sent = (r: SentMessage): Record<string, unknown> => ({
   ...(r.sequenceNumber ? { SequenceNumber: r.sequenceNumber } : {}),
 });
 
-export const sendMessage: Operation = (ctx, p) => {
+export const sendMessage: Operation = async (ctx, p) => {
   const q = queueOf(ctx, p);
   // An X-Ray trace header on the request becomes the AWSTraceHeader system attribute (recorded).
   const trace = ctx.headers['x-amzn-trace-id'];
   const m = outgoing(ctx, p, trace ? { AWSTraceHeader: { DataType: 'String', StringValue: trace } } : undefined);
-  const [r] = ctx.engine.send(q, [m], false);
+  checkOutgoing(q, m, false);
+  const [r] = await ctx.engine.enqueueGrouped(q, [m]);
   if (!r) throw new Error('SendMessage produced no result');
   return sent(r);
 };
@@ -55,7 +56,7 @@ function checkFifoBatch(q: QueueRecord, list: Params[]): void {
   }
 }
 
-export const sendMessageBatch: Operation = (ctx, p) => {
+export const sendMessageBatch: Operation = async (ctx, p) => {
   const q = queueOf(ctx, p);
   const list = entries(p);
   checkBatch(list, 'SendMessageBatchRequestEntry');
@@ -68,7 +69,7 @@ export const sendMessageBatch: Operation = (ctx, p) => {
     checkOutgoing(q, m, true);
     return m;
   });
-  const results = ctx.engine.enqueue(q, checked.ok.map((o) => o.value));
+  const results = await ctx.engine.enqueueGrouped(q, checked.ok.map((o) => o.value));
   return {
     Successful: checked.ok.map((o, i) => {
       const r = results[i];
