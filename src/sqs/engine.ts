@@ -8,8 +8,8 @@ import { arnOf, QueueAdmin } from './admin.js';
 import { effectiveAttributes } from './attributes.js';
 import { type Clock, realClock } from './clock.js';
 import { queueDoesNotExist, serviceUnavailable, SqsError } from './errors.js';
-import { MAX_RECEIVE_MESSAGES } from './limits.js';
 import { GroupCommit } from './group-commit.js';
+import { MAX_RECEIVE_MESSAGES } from './limits.js';
 import { Notifier } from './notifier.js';
 import { checkOutgoing } from './outgoing.js';
 import { Receiver } from './receive.js';
@@ -220,6 +220,7 @@ export class SqsEngine {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.groupCommit.flush();
     for (const w of [...this.waiters]) w();
     this.cancelSweep?.();
     this.notifier.close();

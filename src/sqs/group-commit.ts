@@ -25,15 +25,19 @@ export class GroupCommit {
       this.pending.push({ fn, resolve: resolve as (v: unknown) => void, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.flush());
+        setImmediate(() => {
+          this.scheduled = false;
+          this.flush();
+        });
       }
     });
   }
 
-  private flush(): void {
+  /** Commits what is pending now (shutdown: sends already accepted are written before close). */
+  flush(): void {
+    if (this.pending.length === 0) return;
     const units = this.pending;
     this.pending = [];
-    this.scheduled = false;
     let outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[];
     try {
       outcomes = this.db.transaction(() =>

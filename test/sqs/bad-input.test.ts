@@ -144,3 +144,29 @@ test('random bytes and random parameter soup never escape handle()', async (t) =
   }
   assert.deepEqual(logs, []);
 });
+
+test('requests sent to a queue URL itself name their queue by the path (Query GET/POST, and JSON)', async (t) => {
+  const { sqs, logs } = open(t);
+  await json(sqs, 'CreateQueue', '{"QueueName":"q1"}');
+  await json(sqs, 'CreateQueue', '{"QueueName":"q2"}');
+  const get = (path: string, params: string) =>
+    sqs.handle({ ...base, method: 'GET', path, query: new URLSearchParams(params), headers: {}, body: Buffer.alloc(0) });
+  // LocalStack's AWS-validated Query API tests: GET on the queue URL, no Version needed.
+  assert.equal((await get('/000000000000/q1', 'Action=SendMessage&MessageBody=foobar')).status, 200);
+  const empty = await get('/000000000000/q2', 'Action=ReceiveMessage');
+  assert.match(empty.body.toString(), /<ReceiveMessageResult\/>/);
+  const got = await get('/000000000000/q1', 'Action=ReceiveMessage&VisibilityTimeout=0');
+  assert.match(got.body.toString(), /<Body>foobar<\/Body><MD5OfBody>|<MD5OfBody>[0-9a-f]{32}<\/MD5OfBody><Body>foobar<\/Body>/);
+  // A QueueUrl parameter overrides the path (recorded).
+  const attrs = await get('/000000000000/q1', 'Action=GetQueueAttributes&AttributeName.1=QueueArn&QueueUrl=http://x/000000000000/q2');
+  assert.match(attrs.body.toString(), /<Attribute><Name>QueueArn<\/Name><Value>arn:aws:sqs:us-east-1:000000000000:q2<\/Value><\/Attribute>/);
+  // JSON POSTed to the queue URL (as the PHP SDK does; recorded as working).
+  const r = await sqs.handle({
+    ...base, method: 'POST', path: '/000000000000/q1', query: new URLSearchParams(),
+    headers: { 'x-amz-target': 'AmazonSQS.ReceiveMessage', 'content-type': 'application/x-amz-json-1.0' },
+    body: Buffer.from('{"QueueUrl":"http://elsewhere:4566/000000000000/q1","VisibilityTimeout":0}'),
+  });
+  assert.equal(r.status, 200);
+  assert.equal((JSON.parse(r.body.toString()) as { Messages: { Body: string }[] }).Messages[0]?.Body, 'foobar');
+  assert.deepEqual(logs, []);
+});

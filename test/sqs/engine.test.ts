@@ -320,3 +320,18 @@ test('sends of one event-loop turn share a commit; one failing send does not sin
   const got = [...(await sqs.receive(A, 'g', { max: 10 })), ...(await sqs.receive(A, 'g', { max: 10 }))];
   assert.deepEqual(got.map((m) => m.body).sort(), Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
 });
+
+test('close() writes sends already accepted before it closes the database', async (t) => {
+  const { sqs, file } = open(t);
+  sqs.createQueue(A, 'last');
+  const q = sqs.queue(A, 'last');
+  const pending = [1, 2, 3].map((i) => sqs.engine.enqueueGrouped(q, [{ body: `m${i}` }]));
+  sqs.close();
+  assert.equal((await Promise.all(pending)).length, 3);
+  const reopened = new SqsService({ file, clock: new TestClock() });
+  try {
+    assert.deepEqual((await reopened.receive(A, 'last', { max: 10 })).map((m) => m.body), ['m1', 'm2', 'm3']);
+  } finally {
+    reopened.close();
+  }
+});
