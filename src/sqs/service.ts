@@ -1,0 +1,190 @@
+/**
+ * The entry point for the integrator: `SqsService` answers SQS requests in both wire protocols
+ * (`handle`), tells SQS requests apart from the rest (`SqsService.classify`/`isSqsRequest`), and
+ * offers the queue API Nimbus's own components use (`send`, `receive`, `delete`,
+ * `changeVisibility`, `subscribe`, `createQueue`).
+ *
+ * Nothing throws out of `handle`: SQS errors become AWS's error shapes, anything else a 500
+ * InternalError (logged).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from './clock.js';
+import { SqsEngine } from './engine.js';
+import { internalError, invalidAction, serviceUnavailable, SqsError, unknownOperation, unsupportedOperation } from './errors.js';
+import { OPERATION_HANDLERS } from './ops/index.js';
+import type { OpContext } from './ops/context.js';
+import { classify, header, isSqsRequest, protocolOf, queryParams, SQS_TARGET_PREFIX, type WireRequest } from './protocol/detect.js';
+import { decodeJsonParams, encodeJsonError, encodeJsonResult, JSON_CONTENT_TYPE } from './protocol/json.js';
+import { decodeQueryParams } from './protocol/query.js';
+import { OPERATIONS, type Params, REFUSED_OPERATIONS } from './protocol/shapes.js';
+import { encodeXmlError, encodeXmlResult } from './protocol/xml.js';
+import type { MessageAttributes, QueueRecord, ReceivedMessage, ReceiveOptions, Scope, SentMessage } from './types.js';
+import { parseQueuePath, queueUrl } from './url.js';
+
+export interface SqsServiceOptions {
+  /** The SQLite database file (created mode 0600). */
+  file: string;
+  clock?: Clock;
+  log?: (line: string) => void;
+}
+
+export interface SqsHttpRequest extends WireRequest {
+  body: Buffer;
+  /** The caller, as Nimbus authenticated it. */
+  accountId: string;
+  region: string;
+  /** The origin queue URLs are minted with, e.g. `http://127.0.0.1:9000`. */
+  baseUrl: string;
+  /** Abort when the client disconnects: a long poll then ends at once. */
+  signal?: AbortSignal;
+}
+
+export interface SqsHttpResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/** Options for `SqsService.send`. */
+export interface SendOptions {
+  attributes?: MessageAttributes;
+  delaySeconds?: number;
+  groupId?: string;
+  deduplicationId?: string;
+  /** Shown as the SenderId system attribute; default the queue's account. */
+  senderId?: string;
+}
+
+export class SqsService {
+  readonly engine: SqsEngine;
+  private readonly log: (line: string) => void;
+
+  constructor(opts: SqsServiceOptions) {
+    this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
+    this.engine = new SqsEngine({ file: opts.file, log: this.log, ...(opts.clock ? { clock: opts.clock } : {}) });
+  }
+
+  /** See protocol/detect.ts: `body` means "form POST; decide with `isSqsRequest` once the body is read". */
+  static classify(req: WireRequest): 'sqs' | 'not-sqs' | 'body' {
+    return classify(req);
+  }
+
+  static isSqsRequest(req: WireRequest & { body?: Buffer }): boolean {
+    return isSqsRequest(req);
+  }
+
+  async handle(req: SqsHttpRequest): Promise<SqsHttpResponse> {
+    const requestId = randomUUID();
+    let protocol: 'json' | 'query' = 'query';
+    let action = '';
+    try {
+      protocol = protocolOf(req);
+      if (this.engine.isClosed) throw serviceUnavailable();
+      const decoded = protocol === 'json' ? decodeJson(req) : decodeQuery(req);
+      action = decoded.action;
+      const handler = OPERATION_HANDLERS[action];
+      if (!handler) throw internalError();
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(req.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v[0] : v;
+      const ctx: OpContext = {
+        engine: this.engine,
+        scope: { accountId: req.accountId, region: req.region },
+        baseUrl: req.baseUrl,
+        headers,
+        ...(req.signal ? { signal: req.signal } : {}),
+      };
+      const result = await handler(ctx, decoded.params);
+      return protocol === 'json'
+        ? reply(200, JSON_CONTENT_TYPE, requestId, encodeJsonResult(result))
+        : reply(200, 'text/xml', requestId, encodeXmlResult(action, result, requestId));
+    } catch (e) {
+      let err: SqsError;
+      if (e instanceof SqsError) err = e;
+      else {
+        this.log(`sqs: ${action || 'request'} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+        err = internalError();
+      }
+      return errorReply(err, protocol, requestId);
+    }
+  }
+
+  // The programmatic API. `queue` is a queue name (in `scope`), ARN or URL; errors are SqsErrors.
+
+  createQueue(scope: Scope, name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): { arn: string; url: (baseUrl: string) => string } {
+    const q = this.engine.admin.create(scope, name, attributes, tags);
+    return { arn: this.engine.arn(q), url: (baseUrl) => queueUrl(baseUrl, q.accountId, q.name) };
+  }
+
+  queue(scope: Scope, queue: string): QueueRecord {
+    return this.engine.queue(scope, queue);
+  }
+
+  /** Enqueues one message; it is on disk when this returns. */
+  send(scope: Scope, queue: string, body: string, opts: SendOptions = {}): SentMessage {
+    const q = this.engine.queue(scope, queue);
+    const [r] = this.engine.send(q, [{ body, ...opts }], false);
+    if (!r) throw new Error('send produced no result');
+    return r;
+  }
+
+  /** Receives up to `opts.max` (1-10) messages, waiting up to `opts.waitMs` for the first. */
+  receive(scope: Scope, queue: string, opts: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
+    return this.engine.receive(this.engine.queue(scope, queue), opts);
+  }
+
+  delete(scope: Scope, queue: string, receiptHandle: string): void {
+    this.engine.deleteMessage(this.engine.queue(scope, queue), receiptHandle);
+  }
+
+  changeVisibility(scope: Scope, queue: string, receiptHandle: string, seconds: number): void {
+    this.engine.changeVisibility(this.engine.queue(scope, queue), receiptHandle, seconds);
+  }
+
+  /** `fn` runs (in a microtask or timer) whenever the queue may have gained visible messages. */
+  subscribe(scope: Scope, queue: string, fn: () => void): () => void {
+    return this.engine.subscribe(this.engine.queue(scope, queue), fn);
+  }
+
+  /** Ends pending long polls (they answer with no messages) and closes the database. Idempotent. */
+  close(): void {
+    this.engine.close();
+  }
+}
+
+function decodeJson(req: SqsHttpRequest): { action: string; params: Params } {
+  const target = header(req.headers, 'x-amz-target') ?? '';
+  const action = target.startsWith(SQS_TARGET_PREFIX) ? target.slice(SQS_TARGET_PREFIX.length) : '';
+  if (REFUSED_OPERATIONS.has(action)) throw unsupportedOperation(`${action} is not supported by Nimbus.`);
+  const shape = OPERATIONS[action];
+  if (!shape) throw unknownOperation();
+  return { action, params: decodeJsonParams(req.body, shape) };
+}
+
+function decodeQuery(req: SqsHttpRequest): { action: string; params: Params } {
+  const all = queryParams(req);
+  const action = all.get('Action') ?? '';
+  const queuePath = parseQueuePath(req.path);
+  if (REFUSED_OPERATIONS.has(action)) throw unsupportedOperation(`${action} is not supported by Nimbus.`);
+  const shape = OPERATIONS[action];
+  // Recorded: an unknown action, or CreateQueue/ListQueues sent to a queue URL, is InvalidAction.
+  if (!shape || (queuePath && (action === 'CreateQueue' || action === 'ListQueues'))) throw invalidAction(action);
+  const params = decodeQueryParams(all, shape);
+  // POSTed to the queue URL itself: the path names the queue, unless QueueUrl overrides it (recorded).
+  if (queuePath && 'QueueUrl' in shape && params['QueueUrl'] === undefined) params['QueueUrl'] = req.path;
+  return { action, params };
+}
+
+const reply = (status: number, contentType: string, requestId: string, body: Buffer): SqsHttpResponse => ({
+  status,
+  headers: { 'content-type': contentType, 'x-amzn-requestid': requestId, 'content-length': String(body.length) },
+  body,
+});
+
+function errorReply(err: SqsError, protocol: 'json' | 'query', requestId: string): SqsHttpResponse {
+  if (protocol === 'json') {
+    const { headers, body } = encodeJsonError(err);
+    const r = reply(err.status, JSON_CONTENT_TYPE, requestId, body);
+    return { ...r, headers: { ...r.headers, ...headers } };
+  }
+  return reply(err.status, 'text/xml', requestId, encodeXmlError(err, requestId));
+}
