@@ -4,7 +4,7 @@
  *
  * - Canonical URI, "double encoding" (Lambda and every non-S3 service): each raw path segment,
  *   still percent-encoded by the client, is URI-encoded again, so `my-fn%3Aprod` becomes
- *   `my-fn%253Aprod` (security.md §1.1 step 7; smithy-kotlin `useDoubleUriEncode`: "certain
+ *   `my-fn%253Aprod` (docs/reference/security.md §1.1 step 7; smithy-kotlin `useDoubleUriEncode`: "certain
  *   services do not decode before checking signature"; erlcloud#690 is the bug when one forgets).
  * - Canonical query: each name and value decoded (`+` is a space, as MinIO and aws4 read it) and
  *   encoded again per RFC 3986, pairs sorted by name then value (AWS General Reference, "Create a

@@ -1,7 +1,7 @@
 /**
  * The failures a SigV4 check can end in, each with the status, error type and message text AWS
  * sends, so the HTTP layer can put them on the wire unchanged (Lambda's restJson1 shape:
- * `x-amzn-ErrorType` plus `{"message": ...}`; see shared/reference/security.md §1.4).
+ * `x-amzn-ErrorType` plus `{"message": ...}`; see docs/reference/security.md §1.4).
  *
  * Where the text comes from (cited per message below):
  * - Lambda's own responses seen in issue threads: erlcloud/erlcloud#690 (403, a 192-byte body that is
@@ -147,6 +147,6 @@ export const streamingPayload = (): SigV4Failure =>
 /**
  * Nimbus: a request target whose path is not in normal form. AWS normalises it before checking the
  * signature (the signers do too), but then what was signed is not what would be routed
- * (security.md §1.1 step 7), so it is refused before auth, as Lambda's 400 ValidationException.
+ * (docs/reference/security.md §1.1 step 7), so it is refused before auth, as Lambda's 400 ValidationException.
  */
 export const badTarget = (why: string): SigV4Failure => fail(400, 'ValidationException', `Invalid request target: ${why}.`);

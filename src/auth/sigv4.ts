@@ -6,7 +6,7 @@
  * References: AWS General Reference / IAM User Guide "Create a signed AWS API request"
  * (reference_sigv-create-signed-request: canonical request, string to sign, signing key),
  * "Authenticating requests: using query parameters" for the presigned form, and
- * shared/reference/security.md §1 (what the JS SDK, the AWS CLI v1/v2 and boto3 put on the wire,
+ * docs/reference/security.md §1 (what the JS SDK, the AWS CLI v1/v2 and boto3 put on the wire,
  * Lambda's double-encoded canonical URI, the error texts and their sources, Node pitfalls).
  *
  * Use (the HTTP layer does this; nothing here formats a response):

@@ -11,7 +11,7 @@
  *   InvalidParameterValue "Message does not exist or is not available for visibility timeout
  *   change."; on a standard queue the latest handle still works after expiry (recorded).
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { invalidValue, receiptHandleExpired, receiptHandleIsInvalid } from './errors.js';
 import { decodeReceipt } from './receipt.js';
 import type { MessageStore } from './store/messages.js';

@@ -12,7 +12,7 @@ import {
   requestedAttributeNames,
   wantsFifo,
 } from './attributes.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import {
   invalidParameterValue,
   purgeQueueInProgress,

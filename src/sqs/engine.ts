@@ -6,7 +6,7 @@
 import { Acks } from './ack.js';
 import { arnOf, QueueAdmin } from './admin.js';
 import { effectiveAttributes } from './attributes.js';
-import { type Clock, realClock } from './clock.js';
+import { systemClock as realClock, type Clock } from '../core/clock.js';
 import { queueDoesNotExist, serviceUnavailable, SqsError } from './errors.js';
 import { GroupCommit } from './group-commit.js';
 import { MAX_RECEIVE_MESSAGES } from './limits.js';

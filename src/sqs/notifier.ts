@@ -8,7 +8,7 @@
  * model, rather than moto's polling every second). Listeners run in a microtask after the change
  * committed, never inside a database transaction.
  */
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 
 /** Returns true when it found the queue empty, so later listeners need not look (long polls). */
 export type QueueListener = () => boolean | void;

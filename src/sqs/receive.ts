@@ -14,7 +14,7 @@
  * - One receive is one short transaction; a long poll waits outside any transaction.
  */
 import { effectiveAttributes, redrivePolicyOf } from './attributes.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { encodeReceipt, newReceiptToken } from './receipt.js';
 import { RECEIVE_ATTEMPT_WINDOW_MS } from './limits.js';
 import { arnOf } from './admin.js';

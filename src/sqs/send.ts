@@ -10,7 +10,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { effectiveAttributes } from './attributes.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { invalidParameterValue } from './errors.js';
 import { DEDUP_WINDOW_MS } from './limits.js';
 import { md5OfAttributes, md5OfBody } from './md5.js';

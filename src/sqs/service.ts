@@ -8,7 +8,7 @@
  * InternalError (logged).
  */
 import { randomUUID } from 'node:crypto';
-import type { Clock } from './clock.js';
+import type { Clock } from '../core/clock.js';
 import { SqsEngine } from './engine.js';
 import { internalError, invalidAction, serviceUnavailable, SqsError, unknownOperation, unsupportedOperation } from './errors.js';
 import { OPERATION_HANDLERS } from './ops/index.js';

@@ -1,5 +1,5 @@
-/** A hand-moved clock for SQS tests (shape of src/sqs/clock.ts): time stands still until `advance`. */
-import type { Clock } from '../../src/sqs/clock.js';
+/** A hand-moved clock for SQS tests: like core's ManualClock, but `advance` lets microtasks run between timers (long-poll wake-ups are delivered in microtasks). */
+import type { Clock } from '../../src/core/clock.js';
 
 export class TestClock implements Clock {
   private timers: { at: number; fn: () => void; id: number }[] = [];

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
-import type { Clock } from '../../src/sqs/clock.js';
+import type { Clock } from '../../src/core/clock.js';
 import { SqsService } from '../../src/sqs/service.js';
 
 export const DEFAULT_ACCOUNT = '000000000000';

@@ -7,7 +7,7 @@ import { SqliteQueue } from '../../src/queue/sqlite-queue.js';
 import { runQueueSuite } from './queue.case.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nimbus-queue-suite-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
 let n = 0;
 
 runQueueSuite('sqlite', () => {

@@ -7,7 +7,8 @@ import { SqliteStore } from '../../src/store/sqlite.js';
 import { runStoreSuite } from './store.case.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nimbus-store-suite-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+// The store's checkpointer thread may still be closing its connection (close() does not wait for it).
+after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
 let n = 0;
 
 runStoreSuite('sqlite', () => {

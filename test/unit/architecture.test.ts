@@ -29,6 +29,9 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sim: ['policy', 'core'],
   policy: ['core'],
   sam: ['core'],
+  auth: ['core'],
+  events: ['core'],
+  sqs: ['core'],
   core: [],
 };
 

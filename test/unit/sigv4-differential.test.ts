@@ -1,5 +1,5 @@
 /**
- * Differential property test (security.md §5.3.1, §7 row 15): random requests are signed by
+ * Differential property test (docs/reference/security.md §5.3.1, §7 row 15): random requests are signed by
  * @smithy/signature-v4 (the JS SDK's signer), put into the shape the server sees, and must verify;
  * then each single-field change (method, a path byte, the query, a signed header, a body byte, the
  * date, the region, the secret, the signature) must be refused. Header form and presigned form.

@@ -1,5 +1,5 @@
 /**
- * The SigV4 verifier, rule by rule, with AWS's exact texts (security.md §1 and §7 rows 3-17).
+ * The SigV4 verifier, rule by rule, with AWS's exact texts (docs/reference/security.md §1 and §7 rows 3-17).
  * Valid requests are signed by @smithy/signature-v4, the JS SDK's own signer, so nothing here
  * checks the verifier against itself.
  */
