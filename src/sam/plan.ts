@@ -4,6 +4,7 @@
  * event-invoke configs, the built-in queues the template's queues map to, and a list of warnings
  * for everything that is skipped or ignored. Pure: no I/O, so it is unit-tested directly.
  */
+import { evaluateConditions, included } from './conditions.js';
 import { SamError } from './errors.js';
 import { planEvents, type RoutePlan, type SchedulePlan } from './events.js';
 import { planFunction, type FunctionPlan } from './function-plan.js';
@@ -63,8 +64,12 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     if (!(name in t.parameters)) warn(`--parameter-overrides: the template has no parameter ${name}`);
   }
   const ctx: IntrinsicContext = { refs, resources: {}, conditions: {}, warn };
+  evaluateConditions(t.conditions, ctx);
+  // Resources whose Condition is false are not part of this deployment at all.
+  const kept = Object.fromEntries(Object.entries(t.resources).filter(([id, r]) => included(r.Condition, ctx, id)));
+  const template: Template = { ...t, resources: kept };
   // Every resource's Ref/GetAtt value first, so that references resolve whatever the order.
-  const resources = planResources(t, { stack: o.stack, region: o.region, accountId: o.accountId, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
+  const resources = planResources(template, { stack: o.stack, region: o.region, accountId: o.accountId, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
   for (const section of Object.keys(t.globals)) {
     if (section !== 'Function') warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -73,9 +78,8 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const routes: RoutePlan[] = [];
   const schedules: SchedulePlan[] = [];
   const seen = new Map<string, string>();
-  for (const [id, r] of Object.entries(t.resources)) {
+  for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Serverless::Function') continue;
-    if (r.Condition !== undefined) warn(`${id}: Condition ${JSON.stringify(r.Condition)} is not evaluated; the function is deployed`);
     const props = mergeGlobals(globals, r.Properties);
     const fn = planFunction(id, props, r.Metadata, { baseDir: o.baseDir, ctx, name: ctx.resources[id]!.ref });
     if (fn.ignored.length > 0) warn(`${id}: not applied by Nimbus (no backend for them): ${fn.ignored.join(', ')}`);

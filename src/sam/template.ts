@@ -53,6 +53,8 @@ export interface Template {
   resources: Record<string, TemplateResource>;
   /** Outputs as written (intrinsics unresolved). */
   outputs: Record<string, unknown>;
+  /** Conditions as written. */
+  conditions: Record<string, unknown>;
 }
 
 export interface TemplateResource {
@@ -94,6 +96,8 @@ export function parseTemplate(text: string, file = 'template'): Template {
   const globals = root['Globals'] ?? {};
   const parameters = root['Parameters'] ?? {};
   const outputs = root['Outputs'] ?? {};
+  const conditions = root['Conditions'] ?? {};
+  if (!isMap(conditions)) throw new SamError(`${file}: Conditions must be a mapping`);
   if (!isMap(globals)) throw new SamError(`${file}: Globals must be a mapping`);
   if (!isMap(parameters)) throw new SamError(`${file}: Parameters must be a mapping`);
   return {
@@ -102,5 +106,6 @@ export function parseTemplate(text: string, file = 'template'): Template {
     globals: Object.fromEntries(Object.entries(globals).filter(([, v]) => isMap(v))) as Template['globals'],
     resources: out,
     outputs: isMap(outputs) ? outputs : {},
+    conditions,
   };
 }

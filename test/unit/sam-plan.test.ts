@@ -220,3 +220,38 @@ Resources:
     p.warnings.join('\n'),
   );
 });
+
+test('Conditions decide which resources exist and which Fn::If branch is taken', () => {
+  const text = `Parameters:
+  DomainName: { Type: String, Default: '' }
+  Stage: { Type: String, Default: prod }
+Conditions:
+  UseDomainName: !Not [!Equals [!Ref DomainName, '']]
+  IsProd: !Equals [!Ref Stage, prod]
+  ProdWithDomain: !And [!Condition IsProd, !Condition UseDomainName]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      MemorySize: !If [IsProd, 1024, 128]
+  DomainOnly:
+    Type: AWS::Serverless::Function
+    Condition: ProdWithDomain
+    Properties: { Runtime: nodejs20.x, Handler: app.handler }
+  Certificate:
+    Type: AWS::CertificateManager::Certificate
+    Condition: UseDomainName
+`;
+  const without = plan(text);
+  assert.deepEqual(without.functions.map((f) => [f.logicalId, f.memorySize]), [['Fn', 1024]]);
+  assert.equal(without.warnings.some((w) => w.includes('Certificate')), false, 'a resource left out by its condition is not reported');
+  const withDomain = planDeployment(parseTemplate(`Transform: AWS::Serverless-2016-10-31\n${text}`), { ...opts, parameterOverrides: { DomainName: 'shop.example.com', Stage: 'dev' } });
+  assert.deepEqual(withDomain.functions.map((f) => [f.logicalId, f.memorySize]), [['Fn', 128]]);
+  const both = planDeployment(parseTemplate(`Transform: AWS::Serverless-2016-10-31\n${text}`), { ...opts, parameterOverrides: { DomainName: 'shop.example.com' } });
+  assert.deepEqual(both.functions.map((f) => f.logicalId), ['Fn', 'DomainOnly']);
+  assert.ok(both.warnings.includes('Certificate: resource type AWS::CertificateManager::Certificate is not supported by Nimbus; skipped'));
+  assert.throws(() => plan('Conditions:\n  A: !Condition A\nResources:\n  F: { Type: AWS::Serverless::Function, Properties: { Runtime: nodejs20.x, Handler: a.b } }\n'), /Conditions\.A refers to itself/);
+  assert.throws(() => plan('Resources:\n  F: { Type: AWS::Serverless::Function, Condition: Nope, Properties: { Runtime: nodejs20.x, Handler: a.b } }\n'), /F: Condition "Nope" is not defined/);
+});
