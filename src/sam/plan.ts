@@ -10,6 +10,7 @@ import { planEvents, type RoutePlan, type SchedulePlan } from './events.js';
 import { planFunction, type FunctionPlan } from './function-plan.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { planResources, type ApiPlan, type QueuePlan } from './resources.js';
+import { scheduleResource } from './schedule-resources.js';
 import type { Template } from './template.js';
 
 export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
@@ -97,6 +98,12 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
       routes.push(route);
     }
     schedules.push(...planned.schedules);
+  }
+  for (const [id, r] of Object.entries(template.resources)) {
+    if (r.Type !== 'AWS::Scheduler::Schedule' && r.Type !== 'AWS::Events::Rule') continue;
+    const planned = scheduleResource(id, r, o.stack, ctx);
+    if (planned === undefined) warn(`${id}: ${r.Type} without a ScheduleExpression needs an EventBridge event bus, which Nimbus does not have; skipped`);
+    else schedules.push(...planned);
   }
   const outputs: Record<string, string> = {};
   const quiet: IntrinsicContext = { ...ctx, warn: () => undefined };

@@ -18,6 +18,8 @@ export const IMPLICIT_REST_API = 'ServerlessRestApi';
 export const IMPLICIT_HTTP_API = 'ServerlessHttpApi';
 
 const API_TYPES = new Set(['AWS::Serverless::Api', 'AWS::Serverless::HttpApi']);
+/** Planned elsewhere (schedule-resources.ts) once every function's name is known. */
+const SCHEDULE_TYPES = new Set(['AWS::Scheduler::Schedule', 'AWS::Events::Rule']);
 /** Declared but deliberately without effect: there is no IAM, and a policy only grants access. */
 const NO_EFFECT_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SQS::QueuePolicy', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup']);
 
@@ -95,7 +97,11 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       const arn = `${arnPrefix('sqs')}:${name}`;
       queues.push({ logicalId: id, name, arn });
       ctx.resources[id] = { ref: `https://sqs.${o.region}.amazonaws.com/${o.accountId}/${name}`, attrs: { Arn: arn, QueueName: name } };
+    } else if (SCHEDULE_TYPES.has(r.Type)) {
+      ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };
     } else if (NO_EFFECT_TYPES.has(r.Type)) {
+      // Roles are referenced everywhere (RoleArn: !GetAtt SchedulerRole.Arn); the reference resolves, the role does nothing.
+      if (r.Type === 'AWS::IAM::Role') ctx.resources[id] = { ref: id, attrs: { Arn: `arn:aws:iam::${o.accountId}:role/${id}`, RoleId: id } };
       ctx.warn(`${id}: ${r.Type} has no effect on Nimbus (no IAM or resource policies); skipped`);
     } else {
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);

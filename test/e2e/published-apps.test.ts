@@ -32,9 +32,10 @@ import { nimbusCli } from '../helpers/serve.js';
  * sdk: the runtime's AWS SDK (SDK for JavaScript v3, boto3), execution-role credentials and an
  *   endpoint that reaches Nimbus's Lambda API from inside a function;
  * sigv4: function URLs with AuthType AWS_IAM;
+ * streaming: response streaming (InvokeMode RESPONSE_STREAM);
  * gradle: building Gradle projects.
  */
-const NOT_YET = new Set(['node22', 'node24', 'python3.13', 'python3.14', 'java21', 'java25', 'sqs', 'sns', 'eventbridge', 'sdk', 'sigv4', 'gradle']);
+const NOT_YET = new Set(['node22', 'node24', 'python3.13', 'python3.14', 'java21', 'java25', 'sqs', 'sns', 'eventbridge', 'sdk', 'sigv4', 'streaming', 'gradle']);
 
 const APPS = fileURLToPath(new URL('../../../test/fixtures/apps/', import.meta.url));
 const CI = process.env['CI'] === 'true';
@@ -74,7 +75,7 @@ for (const name of apps) {
       const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: dir, encoding: 'utf8', timeout: 10 * 60_000 });
       assert.equal(r.status, 0, `prepare: ${cmd.join(' ')}\n${r.stdout}\n${r.stderr}`);
     }
-    const ticks = scenario.steps.some((s) => 'tick' in s);
+    const ticks = scenario.steps.some((s) => 'tick' in s || 'advance' in s);
     const clock = ticks ? new ManualClock(Date.now()) : undefined;
     const nimbus = await startTestNimbus(t, clock ? { clock } : {});
     const overrides = Object.entries(scenario.parameterOverrides).flatMap(([k, v]) => ['--parameter-overrides', `${k}=${v}`]);

@@ -255,3 +255,44 @@ Resources:
   assert.throws(() => plan('Conditions:\n  A: !Condition A\nResources:\n  F: { Type: AWS::Serverless::Function, Properties: { Runtime: nodejs20.x, Handler: a.b } }\n'), /Conditions\.A refers to itself/);
   assert.throws(() => plan('Resources:\n  F: { Type: AWS::Serverless::Function, Condition: Nope, Properties: { Runtime: nodejs20.x, Handler: a.b } }\n'), /F: Condition "Nope" is not defined/);
 });
+
+test('AWS::Scheduler::Schedule and scheduled AWS::Events::Rule resources targeting functions become schedules', () => {
+  const p = plan(`Resources:
+  Job:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: app.handler, AutoPublishAlias: live }
+  Role:
+    Type: AWS::IAM::Role
+  EventSchedule:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      Name: !Sub '\${AWS::StackName}-schedule'
+      ScheduleExpression: rate(5 minutes)
+      FlexibleTimeWindow: { Mode: 'OFF' }
+      Target:
+        Arn: !GetAtt Job.Arn
+        RoleArn: !GetAtt Role.Arn
+        Input: '{"from":"scheduler"}'
+        RetryPolicy: { MaximumRetryAttempts: 3 }
+  NightlyRule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: cron(0 3 * * ? *)
+      State: DISABLED
+      Targets:
+        - Arn: !Ref Job.Alias
+          Id: job
+  PatternRule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: { source: [shop] }
+      Targets: [{ Arn: !GetAtt Job.Arn, Id: job }]
+`);
+  assert.deepEqual(p.schedules, [
+    { Name: 'shop-schedule', ScheduleExpression: 'rate(5 minutes)', FunctionName: 'Job', Input: '{"from":"scheduler"}', State: 'ENABLED' },
+    { Name: 'shop-NightlyRule', ScheduleExpression: 'cron(0 3 * * ? *)', FunctionName: 'Job', Qualifier: 'live', State: 'DISABLED' },
+  ]);
+  assert.ok(p.warnings.includes("EventSchedule: the target's RetryPolicy is not applied by Nimbus"), p.warnings.join('\n'));
+  assert.ok(p.warnings.includes('PatternRule: AWS::Events::Rule without a ScheduleExpression needs an EventBridge event bus, which Nimbus does not have; skipped'));
+  assert.equal(p.warnings.some((w) => w.includes('cannot resolve')), false, p.warnings.join('\n'));
+});

@@ -14,7 +14,7 @@ export interface HttpExpect {
   status: number;
   /** Header values, exact or `{"$match": ...}`; a null value means the header must be absent. */
   headers?: Record<string, unknown>;
-  /** The body parsed as JSON equals this. */
+  /** The body parsed as JSON equals this (`{"$match": ...}` allowed for strings). */
   json?: unknown;
   /** The body parsed as JSON contains at least this (see match.ts). */
   jsonIncludes?: unknown;
@@ -32,15 +32,17 @@ export interface InvokeExpect {
 }
 
 export type Step =
-  /** An HTTP request to the app's API routes (`api`) or to a function URL (`url`: the function). */
-  | { http: { method?: string; path: string; url?: string; headers?: Record<string, string>; body?: unknown }; expect: HttpExpect }
+  /** An HTTP request to the app's API routes, or to the function URL of `url` (a function); `sign`: SigV4-signed. */
+  | { http: { method?: string; path: string; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean }; expect: HttpExpect }
   | { invoke: { function: string; qualifier?: string; payload?: unknown; type?: 'RequestResponse' | 'Event' }; expect: InvokeExpect }
   /** A call to Nimbus's Lambda API; `{LogicalId}` in the path becomes the function's name. */
   | { lambdaApi: { method: string; path: string; body?: unknown }; expect: HttpExpect }
   /** Moves time to the next run of the function's schedule, which then fires. */
   | { tick: { function: string } }
-  /** Until `timeoutMs` (default 30 s): the function's log lines match every regex. */
-  | { logs: { function: string; match: string[]; timeoutMs?: number } }
+  /** Moves time forward (retries of failed async events wait 1 and 2 minutes). */
+  | { advance: { seconds: number } }
+  /** Until `timeoutMs` (default 30 s): the function's log lines match every regex, and each regex of `times` that many times. */
+  | { logs: { function: string; match: string[]; times?: Record<string, number>; timeoutMs?: number } }
   /** A built-in queue (logical id of an AWS::SQS::Queue) holds `count` messages, each matching in order. */
   | { queue: { name: string; count: number; messages?: unknown[]; timeoutMs?: number } }
   /** Services other engineers are adding; sent with the AWS CLI v2 against Nimbus. */
@@ -65,7 +67,7 @@ export interface Scenario {
   steps: Step[];
 }
 
-const STEP_KINDS = ['http', 'invoke', 'lambdaApi', 'tick', 'logs', 'queue', 'sqsSend', 'snsPublish', 'putEvents'];
+const STEP_KINDS = ['http', 'invoke', 'lambdaApi', 'tick', 'advance', 'logs', 'queue', 'sqsSend', 'snsPublish', 'putEvents'];
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown, where: string): string[] => {
   if (v === undefined) return [];
