@@ -55,7 +55,7 @@ export async function mavenBuild(dir: string, scratch: string, outDir: string, c
   const env = javaHome ? { ...process.env, JAVA_HOME: javaHome } : process.env;
   await runTool(
     'mvn',
-    ['-B', '-q', '-DskipTests', 'package', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-Dmdep.prependGroupId=true'],
+    ['-B', '-q', '-Dstyle.color=never', '-DskipTests', 'package', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-Dmdep.prependGroupId=true'],
     { cwd: scratch, env, who: c.who },
   );
   const classes = join(scratch, 'target', 'classes');
