@@ -35,6 +35,8 @@ const CASES: [string, string, string][] = [
   ['S3Event', 's3', 's3.json'],
   ['DynamodbEvent', 'dynamodb', 'dynamodb.json'],
   ['KinesisEvent', 'kinesis', 'kinesis.json'],
+  // Not an event class: plain Jackson, whose choice among overloaded setters Nimbus follows.
+  ['example.Overloads', 'overloads', 'overloads.json'],
 ];
 
 toolTest('a JDK and Maven are installed', missing);
@@ -54,7 +56,7 @@ describe('aws-lambda-java-events classes bind as AWS binds them', needs(missing)
     const lib = join(work.path, 'lib');
     execFileSync('mvn', ['-q', '-B', 'dependency:copy-dependencies', `-DoutputDirectory=${lib}`], { cwd: work.path, stdio: ['ignore', 'ignore', 'inherit'], timeout: 600_000 });
     const jars = readdirSync(lib).map((j) => join(lib, j));
-    const sources = ['EventDump', 'EventEcho', 'Oracle'].map((n) => join(EVENTS, 'src', 'example', `${n}.java`));
+    const sources = ['EventDump', 'EventEcho', 'Oracle', 'Overloads'].map((n) => join(EVENTS, 'src', 'example', `${n}.java`));
     const classes = join(work.path, 'classes');
     execFileSync('javac', ['-J-XX:TieredStopAtLevel=1', '-d', classes, '-cp', [join(repoRoot, 'dist', 'guest', 'java', 'classes'), ...jars].join(':'), ...sources], { stdio: 'inherit' });
     // The function's code: classes/ plus the event jars in lib/, without AWS's serializer (the runtime is Nimbus's).
@@ -64,7 +66,8 @@ describe('aws-lambda-java-events classes bind as AWS binds them', needs(missing)
     for (const j of jars) if (!j.includes('serialization')) cpSync(j, join(task, 'lib', j.split('/').pop()!));
     const hostCp = [classes, ...jars].join(':');
     for (const [cls, , file] of CASES) {
-      aws.set(cls, execFileSync('java', ['-cp', hostCp, 'example.Oracle', `${PKG}.${cls}`, join(EVENTS, file)], { encoding: 'utf8' }).trim());
+      const name = cls.includes('.') ? cls : `${PKG}.${cls}`;
+      aws.set(cls, execFileSync('java', ['-cp', hostCp, 'example.Oracle', name, join(EVENTS, file)], { encoding: 'utf8' }).trim());
     }
   });
 
@@ -101,6 +104,7 @@ describe('aws-lambda-java-events classes bind as AWS binds them', needs(missing)
     assert.match(aws.get('DynamodbEvent')!, /getApproximateCreationDateTime=date:1428537600000/);
     assert.match(aws.get('KinesisEvent')!, /getApproximateArrivalTimestamp=date:1545084650987/);
     assert.match(aws.get('APIGatewayV2HTTPEvent')!, /getIsBase64Encoded=Boolean:true/);
+    assert.equal(aws.get('example.Overloads'), 'Overloads{getHow="age-int:7;color-string:RED;when-string:2020-01-01T00:00:00Z;count-long:3;"}');
   });
 
   it('event classes are written back with their AWS names (detail-type, an ISO time) and without nulls', async () => {

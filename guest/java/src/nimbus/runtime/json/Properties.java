@@ -18,8 +18,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * standard bean naming ({@code getURL} is "URL", {@code getUrl} is "url"), properties in the
  * order their fields are declared. Records use their components. Names are matched exactly, as
  * AWS's Jackson settings do (no case-insensitive properties); AWS's event classes get the JSON
- * names AWS's serializer gives them (AwsEvents). When a property has two setters (a String and an
- * enum, as in some event classes), the String one is used, as AWS's mixins choose.
+ * names AWS's serializer gives them (AwsEvents). When a property has several setters, the one
+ * Jackson (as shaded in aws-lambda-java-serialization 1.4) picks is used: a primitive parameter,
+ * else String, else another CharSequence, else the first found (observed: int over String, String
+ * over an enum or a Date, long over Integer; the event classes' mixins pick String over enums).
  */
 final class Properties {
     private static final Map<Class<?>, Properties> CACHE = new ConcurrentHashMap<Class<?>, Properties>();
@@ -117,7 +119,7 @@ final class Properties {
                     if (p.getter == null) p.getter = m;
                 } else if (params == 1 && n.startsWith("set") && n.length() > 3) {
                     Property p = property(beanName(n.substring(3)));
-                    if (p.setter == null || (m.getParameterTypes()[0] == String.class && p.setter.getParameterTypes()[0] != String.class)) p.setter = m;
+                    if (p.setter == null || setterPriority(m) < setterPriority(p.setter)) p.setter = m;
                 }
             }
         }
@@ -128,6 +130,14 @@ final class Properties {
             open(p.field);
             if (p.getter != null || p.field != null) readable.add(p);
         }
+    }
+
+    /** Lower is preferred among a property's setters. */
+    private static int setterPriority(Method m) {
+        Class<?> t = m.getParameterTypes()[0];
+        if (t.isPrimitive()) return 1;
+        if (t == String.class) return 2;
+        return CharSequence.class.isAssignableFrom(t) ? 3 : 4;
     }
 
     private static void open(java.lang.reflect.AccessibleObject o) {
