@@ -40,9 +40,14 @@ const NOT_YET = new Set(['node22', 'node24', 'python3.13', 'python3.14', 'java21
 const APPS = fileURLToPath(new URL('../../../test/fixtures/apps/', import.meta.url));
 const CI = process.env['CI'] === 'true';
 
-/** `--version` (or `-version` for java) of each tool; the ones that do not run. */
+const toolRuns = new Map<string, boolean>();
+
+/** The tools whose `--version` (`-version` for java) does not run; each is tried once. */
 function missingTools(tools: string[]): string[] {
-  return tools.filter((tool) => spawnSync(tool, [tool === 'java' || tool === 'javac' ? '-version' : '--version'], { stdio: 'ignore' }).status !== 0);
+  return tools.filter((tool) => {
+    if (!toolRuns.has(tool)) toolRuns.set(tool, spawnSync(tool, [tool === 'java' || tool === 'javac' ? '-version' : '--version'], { stdio: 'ignore' }).status === 0);
+    return !toolRuns.get(tool);
+  });
 }
 
 function skipReason(s: Scenario): string | false {
