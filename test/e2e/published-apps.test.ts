@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { ManualClock } from '../../src/clock.js';
+import { ManualClock } from '../../src/core/clock.js';
 import { parseDeployOutput } from '../helpers/apps/deploy-output.js';
 import { loadScenario, type Scenario } from '../helpers/apps/scenario.js';
 import { runStep } from '../helpers/apps/steps.js';

@@ -1,6 +1,6 @@
 /** File helpers for SAM builds: copying a source folder without what a build never ships. */
 import { cpSync, existsSync, readFileSync } from 'node:fs';
-import { join, relative, sep } from 'node:path';
+import { relative, sep } from 'node:path';
 
 /** Top-level entries a build never copies: dependencies it installs itself, SAM's output, version control. */
 const SKIP_TOP = new Set(['node_modules', '.aws-sam', '.git', '.nimbus']);

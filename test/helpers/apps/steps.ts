@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { ManualClock } from '../../../src/clock.js';
+import type { ManualClock } from '../../../src/core/clock.js';
 import type { Deployed } from './deploy-output.js';
 import { mismatch } from './match.js';
 import { signRequest } from './sigv4.js';
