@@ -1,15 +1,16 @@
 /**
  * Evaluating the intrinsic functions a local deployment can know the value of: Ref to
- * parameters, pseudo parameters and functions; Fn::Sub, Fn::Join, Fn::Select, Fn::Split,
- * Fn::If, Fn::GetAtt of a function's Arn. Anything else is reported, not guessed: the value
- * becomes undefined and a warning names where it was.
+ * parameters, pseudo parameters and the resources Nimbus deploys; Fn::Sub, Fn::Join,
+ * Fn::Select, Fn::Split, Fn::If, Fn::GetAtt of the attributes those resources have locally (a
+ * function's Arn, a queue's Arn). Anything else is reported, not guessed: the value becomes
+ * undefined and a warning names where it was.
  */
 
 export interface IntrinsicContext {
   /** Parameter and pseudo-parameter values (AWS::Region, AWS::AccountId, ...). */
   refs: Record<string, string>;
-  /** Logical id -> the value of `Ref` and of `GetAtt X.Arn`, for deployed functions. */
-  resources: Record<string, { ref: string; arn: string }>;
+  /** Logical id -> the value of `Ref` and of its `Fn::GetAtt` attributes, for resources Nimbus knows. */
+  resources: Record<string, { ref: string; attrs: Record<string, string> }>;
   conditions: Record<string, boolean>;
   warn: (message: string) => void;
 }
@@ -27,7 +28,8 @@ function refOf(name: string, c: IntrinsicContext, where: string): string | undef
 function getAtt(args: unknown, c: IntrinsicContext, where: string): string | undefined {
   const [id, attr] = Array.isArray(args) ? args : [];
   const r = typeof id === 'string' ? c.resources[id] : undefined;
-  if (r && attr === 'Arn') return r.arn;
+  const value = r && typeof attr === 'string' ? r.attrs[attr] : undefined;
+  if (value !== undefined) return value;
   c.warn(`${where}: cannot resolve Fn::GetAtt ${JSON.stringify(args)} locally; the value is left out`);
   return undefined;
 }

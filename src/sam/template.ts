@@ -50,7 +50,19 @@ export interface Template {
   transform: string[];
   parameters: Record<string, Record<string, unknown>>;
   globals: Record<string, Record<string, unknown>>;
-  resources: Record<string, { Type: string; Properties: Record<string, unknown>; Condition?: unknown }>;
+  resources: Record<string, TemplateResource>;
+  /** Outputs as written (intrinsics unresolved). */
+  outputs: Record<string, unknown>;
+  /** Conditions as written. */
+  conditions: Record<string, unknown>;
+}
+
+export interface TemplateResource {
+  Type: string;
+  Properties: Record<string, unknown>;
+  Condition?: unknown;
+  /** SAM reads build settings from here (`BuildMethod`, `BuildProperties`). */
+  Metadata?: Record<string, unknown>;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -71,11 +83,21 @@ export function parseTemplate(text: string, file = 'template'): Template {
     if (!isMap(r) || typeof r['Type'] !== 'string') throw new SamError(`resource ${id} has no Type`);
     const props = r['Properties'] ?? {};
     if (!isMap(props)) throw new SamError(`resource ${id}: Properties must be a mapping`);
-    out[id] = { Type: r['Type'], Properties: props, ...(r['Condition'] !== undefined ? { Condition: r['Condition'] } : {}) };
+    const metadata = r['Metadata'];
+    if (metadata !== undefined && !isMap(metadata)) throw new SamError(`resource ${id}: Metadata must be a mapping`);
+    out[id] = {
+      Type: r['Type'],
+      Properties: props,
+      ...(r['Condition'] !== undefined ? { Condition: r['Condition'] } : {}),
+      ...(metadata !== undefined ? { Metadata: metadata } : {}),
+    };
   }
   const transform = root['Transform'];
   const globals = root['Globals'] ?? {};
   const parameters = root['Parameters'] ?? {};
+  const outputs = root['Outputs'] ?? {};
+  const conditions = root['Conditions'] ?? {};
+  if (!isMap(conditions)) throw new SamError(`${file}: Conditions must be a mapping`);
   if (!isMap(globals)) throw new SamError(`${file}: Globals must be a mapping`);
   if (!isMap(parameters)) throw new SamError(`${file}: Parameters must be a mapping`);
   return {
@@ -83,5 +105,7 @@ export function parseTemplate(text: string, file = 'template'): Template {
     parameters: Object.fromEntries(Object.entries(parameters).filter(([, v]) => isMap(v))) as Template['parameters'],
     globals: Object.fromEntries(Object.entries(globals).filter(([, v]) => isMap(v))) as Template['globals'],
     resources: out,
+    outputs: isMap(outputs) ? outputs : {},
+    conditions,
   };
 }

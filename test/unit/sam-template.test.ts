@@ -58,7 +58,7 @@ Resources:
   assert.equal(plan.functions.length, 1);
   const f = plan.functions[0]!;
   assert.equal(f.name, 'Api');
-  assert.equal(f.codeDir, '/proj/api/');
+  assert.deepEqual(f.code, { kind: 'folder', path: '/proj/api/' });
   assert.equal(f.runtime, 'python3.12');
   assert.equal(f.timeout, 20);
   assert.deepEqual(f.environment, { A: 'global', B: 'prod-eu-west-1' });

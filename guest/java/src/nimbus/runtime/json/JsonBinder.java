@@ -11,10 +11,12 @@ import java.lang.reflect.TypeVariable;
 import java.lang.reflect.WildcardType;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -31,6 +33,8 @@ import java.util.TreeSet;
  * unknown properties are ignored, a null for a primitive gives its default, scalars convert
  * between strings, numbers and booleans, a single value binds to a one-element collection,
  * an empty string or array binds to a null object, an unknown enum name binds to null.
+ * AWS's event classes bind under the names and with the date handling AWS's serializer gives
+ * them (AwsEvents, Times), S3 events through their constructors (S3Events).
  */
 public final class JsonBinder {
     private JsonBinder() {}
@@ -70,6 +74,11 @@ public final class JsonBinder {
         if (c == Number.class) return json instanceof JsonNumber ? ((JsonNumber) json).natural() : fail(json, c);
         if (c.isEnum()) return enumValue(json, c);
         if (c == byte[].class && json instanceof String) return Base64.getDecoder().decode((String) json);
+        if (c == ByteBuffer.class && json instanceof String) return ByteBuffer.wrap(Base64.getDecoder().decode((String) json));
+        if (c == Date.class) return "".equals(json) ? null : Times.date(json);
+        if (Times.isJoda(c)) return "".equals(json) ? null : Times.joda(c, json);
+        if (Times.isJavaTime(c)) return "".equals(json) ? null : Times.javaTime(c, json);
+        if (S3Events.handles(c)) return S3Events.bind(json, c);
         if (c.isArray()) return array(json, c.getComponentType(), c.getComponentType());
         if (c == Optional.class) return Optional.ofNullable(bind(json, typeArg(full, 0)));
         if (Map.class.isAssignableFrom(c)) return map(json, c, full);
@@ -221,7 +230,9 @@ public final class JsonBinder {
             Properties.Property p = props.writable(e.getKey());
             if (p == null) continue;
             try {
-                p.set(bean, bind(e.getValue(), p.writeType()));
+                // In AWS's event classes a Date is epoch seconds (aws-lambda-java-serialization's DateModule).
+                boolean seconds = p.writeType() == Date.class && e.getValue() != null && AwsEvents.isEventModel(c);
+                p.set(bean, seconds ? Times.dateFromSeconds(e.getValue()) : bind(e.getValue(), p.writeType()));
             } catch (IllegalArgumentException ex) {
                 throw new IllegalArgumentException(
                         "Cannot bind property '" + e.getKey() + "' of " + c.getName() + ": " + ex.getMessage(), ex);

@@ -3,6 +3,7 @@ package nimbus.runtime.json;
 import java.lang.reflect.Array;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Map;
@@ -12,7 +13,8 @@ import java.util.Optional;
  * Writes Java values as JSON the way AWS's Java runtime (Jackson, as aws-lambda-java-serialization
  * configures it) does for common types: POJO properties from getters and public fields with
  * null properties left out, maps and collections, arrays (byte[] as base64), enums by name,
- * Date as epoch milliseconds, NaN and infinities as strings. Other value types (java.time and
+ * Date as epoch milliseconds (epoch seconds in AWS's event classes), a Joda DateTime as ISO
+ * text, a ByteBuffer as base64, NaN and infinities as strings. Other value types (java.time and
  * the like) are written as their toString().
  */
 public final class JsonWriter {
@@ -72,6 +74,13 @@ public final class JsonWriter {
             value(b, ((Optional<?>) v).orElse(null), depth + 1);
         } else if (v instanceof Date) {
             b.append(((Date) v).getTime());
+        } else if (v instanceof ByteBuffer) {
+            ByteBuffer bb = ((ByteBuffer) v).duplicate();
+            byte[] bytes = new byte[bb.remaining()];
+            bb.get(bytes);
+            string(b, Base64.getEncoder().encodeToString(bytes));
+        } else if (Times.isJoda(v.getClass())) {
+            string(b, Times.printJoda(v));
         } else if (isOpaque(v.getClass())) {
             string(b, v.toString());
         } else {
@@ -102,7 +111,7 @@ public final class JsonWriter {
             first = false;
             string(b, p.name);
             b.append(':');
-            value(b, pv, depth + 1);
+            value(b, pv instanceof Date && AwsEvents.isEventModel(v.getClass()) ? Times.dateToSeconds((Date) pv) : pv, depth + 1);
         }
         b.append('}');
     }

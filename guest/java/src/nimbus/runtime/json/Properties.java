@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,8 +16,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * The JSON properties of a class, found as Jackson finds them with AWS's settings: public
  * getters ({@code getX}, {@code isX} for boolean) and setters ({@code setX}), public fields,
  * standard bean naming ({@code getURL} is "URL", {@code getUrl} is "url"), properties in the
- * order their fields are declared. Records use their components. Reading also accepts a name
- * that differs only in case, which lets AWS's event classes ("Records" vs setRecords) bind.
+ * order their fields are declared. Records use their components. Names are matched exactly, as
+ * AWS's Jackson settings do (no case-insensitive properties); AWS's event classes get the JSON
+ * names AWS's serializer gives them (AwsEvents). When a property has several setters, the one
+ * Jackson (as shaded in aws-lambda-java-serialization 1.4) picks is used: a primitive parameter,
+ * else String, else another CharSequence, else the first found (observed: int over String, String
+ * over an enum or a Date, long over Integer; the event classes' mixins pick String over enums).
  */
 final class Properties {
     private static final Map<Class<?>, Properties> CACHE = new ConcurrentHashMap<Class<?>, Properties>();
@@ -64,7 +67,7 @@ final class Properties {
     }
 
     private final Map<String, Property> byName = new LinkedHashMap<String, Property>();
-    private final Map<String, Property> byLowerName = new LinkedHashMap<String, Property>();
+    private final Class<?> type;
     private final List<Property> readable = new ArrayList<Property>();
     final boolean isRecord;
     final List<Property> components = new ArrayList<Property>();
@@ -79,6 +82,7 @@ final class Properties {
     }
 
     private Properties(Class<?> c) {
+        type = c;
         Object[] recordComponents = Records.components(c);
         isRecord = recordComponents != null;
         // Declared fields, superclass first, fix the order (as Jackson's property collector does).
@@ -115,7 +119,7 @@ final class Properties {
                     if (p.getter == null) p.getter = m;
                 } else if (params == 1 && n.startsWith("set") && n.length() > 3) {
                     Property p = property(beanName(n.substring(3)));
-                    if (p.setter == null) p.setter = m;
+                    if (p.setter == null || setterPriority(m) < setterPriority(p.setter)) p.setter = m;
                 }
             }
         }
@@ -125,8 +129,15 @@ final class Properties {
             open(p.setter);
             open(p.field);
             if (p.getter != null || p.field != null) readable.add(p);
-            byLowerName.putIfAbsent(p.name.toLowerCase(Locale.ROOT), p);
         }
+    }
+
+    /** Lower is preferred among a property's setters. */
+    private static int setterPriority(Method m) {
+        Class<?> t = m.getParameterTypes()[0];
+        if (t.isPrimitive()) return 1;
+        if (t == String.class) return 2;
+        return CharSequence.class.isAssignableFrom(t) ? 3 : 4;
     }
 
     private static void open(java.lang.reflect.AccessibleObject o) {
@@ -138,7 +149,9 @@ final class Properties {
         }
     }
 
-    private Property property(String name) {
+    /** The property with this bean name, under the JSON name it has for this class. */
+    private Property property(String beanName) {
+        String name = AwsEvents.jsonName(type, beanName);
         Property p = byName.get(name);
         if (p == null) {
             p = new Property(name);
@@ -151,18 +164,15 @@ final class Properties {
         return readable;
     }
 
-    /** The writable property for a JSON field name, exact match first, then ignoring case. */
+    /** The writable property for a JSON field name. */
     Property writable(String jsonName) {
         Property p = byName.get(jsonName);
-        if (p != null && (p.setter != null || p.field != null)) return p;
-        p = byLowerName.get(jsonName.toLowerCase(Locale.ROOT));
         return p != null && (p.setter != null || p.field != null) ? p : null;
     }
 
-    /** The record component for a JSON field name, exact match first, then ignoring case. */
+    /** The record component for a JSON field name. */
     Property component(String jsonName) {
         Property p = byName.get(jsonName);
-        if (p == null) p = byLowerName.get(jsonName.toLowerCase(Locale.ROOT));
         return p != null && p.component >= 0 ? p : null;
     }
 

@@ -1,0 +1,143 @@
+/**
+ * A function's `Events`, as Nimbus serves them: `Api` and `HttpApi` become routes, `Schedule`
+ * (an EventBridge rule) and `ScheduleV2` (EventBridge Scheduler) become Nimbus schedules. Event
+ * sources Nimbus has no service for (SQS, SNS, EventBridge patterns, S3, ...) are skipped with a
+ * warning that names them.
+ */
+import { SamError } from './errors.js';
+import { IMPLICIT_HTTP_API, IMPLICIT_REST_API } from './resources.js';
+
+export interface RoutePlan {
+  Method: string;
+  Path: string;
+  FunctionName: string;
+  Qualifier?: string;
+  PayloadFormatVersion: '1.0' | '2.0';
+}
+
+/** A SAM `Schedule`/`ScheduleV2` event, as a Nimbus schedule (PUT /nimbus/v1/schedules/<Name>). */
+export interface SchedulePlan {
+  Name: string;
+  ScheduleExpression: string;
+  FunctionName: string;
+  Qualifier?: string;
+  Input?: string;
+  State: 'ENABLED' | 'DISABLED';
+}
+
+export interface EventTarget {
+  logicalId: string;
+  name: string;
+  alias: string | undefined;
+}
+
+export interface EventsOut {
+  /** Each route with the logical id of the API that serves it. */
+  routes: { api: string; route: RoutePlan }[];
+  schedules: SchedulePlan[];
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Event types that need a Nimbus service that does not exist yet; they are skipped with this reason. */
+const WAITING_FOR: Record<string, string> = {
+  SQS: 'an SQS event source mapping',
+  SNS: 'an SNS subscription',
+  EventBridgeRule: 'an EventBridge event bus',
+  CloudWatchEvent: 'an EventBridge event bus',
+  Kinesis: 'a Kinesis event source mapping',
+  DynamoDB: 'a DynamoDB stream',
+  S3: 'S3 notifications',
+  MSK: 'a Kafka event source mapping',
+  MQ: 'an MQ event source mapping',
+  SelfManagedKafka: 'a Kafka event source mapping',
+  DocumentDB: 'a DocumentDB stream',
+  CloudWatchLogs: 'a CloudWatch Logs subscription',
+  IoTRule: 'IoT rules',
+  AlexaSkill: 'Alexa skills',
+  Cognito: 'Cognito triggers',
+};
+
+function requiredString(v: unknown, where: string): string {
+  if (typeof v !== 'string' || v === '') throw new SamError(`${where} is required and must be a string`);
+  return v;
+}
+
+/**
+ * Translates one function's `Events`. Intrinsics are evaluated with `evaluate`, except an event's
+ * `ApiId`/`RestApiId`, which must stay a `Ref` to name the API's logical id.
+ */
+export function planEvents(
+  events: Record<string, unknown>,
+  fn: EventTarget,
+  stack: string,
+  evaluate: (v: unknown, where: string) => unknown,
+  warn: (m: string) => void,
+): EventsOut {
+  const out: EventsOut = { routes: [], schedules: [] };
+  const target = { FunctionName: fn.name, ...(fn.alias ? { Qualifier: fn.alias } : {}) };
+  for (const [eventId, ev] of Object.entries(events)) {
+    const where = `${fn.logicalId}.Events.${eventId}`;
+    if (!isMap(ev) || typeof ev['Type'] !== 'string') throw new SamError(`${where} has no Type`);
+    const raw = ev['Properties'] ?? {};
+    if (!isMap(raw)) throw new SamError(`${where}.Properties must be a mapping`);
+    const type = ev['Type'];
+    const apiKey = type === 'HttpApi' ? 'ApiId' : 'RestApiId';
+    const p = evaluate(Object.fromEntries(Object.entries(raw).filter(([k]) => k !== apiKey)), where);
+    if (!isMap(p)) throw new SamError(`${where}.Properties must be a mapping`);
+    if (type === 'HttpApi' || type === 'Api') {
+      const apiRef = raw[apiKey];
+      const api = apiRef === undefined ? (type === 'HttpApi' ? IMPLICIT_HTTP_API : IMPLICIT_REST_API) : apiLogicalId(apiRef, where);
+      out.routes.push({ api, route: { ...eventRoute(type, p, where), ...target } });
+      for (const k of ['Auth', 'RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
+        if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus; the route is served without it`);
+      }
+    } else if (type === 'Schedule') {
+      out.schedules.push(schedule(requiredString(p['Schedule'], `${where}.Schedule`), p, where, `${stack}-${fn.logicalId}-${eventId}`, target));
+      for (const k of ['DeadLetterConfig', 'RetryPolicy']) if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus`);
+    } else if (type === 'ScheduleV2') {
+      const s = schedule(requiredString(p['ScheduleExpression'], `${where}.ScheduleExpression`), p, where, `${stack}-${fn.logicalId}-${eventId}`, target);
+      if (p['Input'] === undefined) warn(`${where}: without Input, Nimbus sends EventBridge's scheduled-event JSON`);
+      const tz = p['ScheduleExpressionTimezone'];
+      if (tz !== undefined && tz !== 'UTC' && tz !== 'Etc/UTC') warn(`${where}: ScheduleExpressionTimezone ${String(tz)} is not applied; Nimbus evaluates cron() in UTC`);
+      for (const k of ['FlexibleTimeWindow', 'StartDate', 'EndDate', 'DeadLetterConfig', 'RetryPolicy', 'GroupName', 'KmsKeyArn']) {
+        if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus`);
+      }
+      out.schedules.push(s);
+    } else {
+      const why = WAITING_FOR[type];
+      warn(`${where}: event type ${type} is not supported by Nimbus${why ? ` (it needs ${why})` : ''}; skipped`);
+    }
+  }
+  return out;
+}
+
+/** `ApiId: !Ref MyApi` arrives resolved to the API's id; the plan needs the logical id back. */
+function apiLogicalId(v: unknown, where: string): string {
+  if (isMap(v) && typeof v['Ref'] === 'string') return v['Ref'];
+  throw new SamError(`${where}: the API must be given as !Ref to an AWS::Serverless::Api or AWS::Serverless::HttpApi in this template`);
+}
+
+function schedule(expression: string, p: Record<string, unknown>, where: string, defaultName: string, target: Omit<SchedulePlan, 'Name' | 'ScheduleExpression' | 'State'>): SchedulePlan {
+  const name = typeof p['Name'] === 'string' ? p['Name'] : defaultName;
+  const disabled = p['Enabled'] === false || p['State'] === 'DISABLED';
+  if (p['Input'] !== undefined && typeof p['Input'] !== 'string') throw new SamError(`${where}.Input must be a JSON string`);
+  return {
+    Name: name.replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64),
+    ScheduleExpression: expression,
+    ...target,
+    ...(typeof p['Input'] === 'string' ? { Input: p['Input'] } : {}),
+    State: disabled ? 'DISABLED' : 'ENABLED',
+  };
+}
+
+function eventRoute(type: 'HttpApi' | 'Api', p: Record<string, unknown>, where: string): Omit<RoutePlan, 'FunctionName'> {
+  const format = p['PayloadFormatVersion'] ?? (type === 'HttpApi' ? '2.0' : '1.0');
+  if (format !== '1.0' && format !== '2.0') throw new SamError(`${where}.PayloadFormatVersion must be "1.0" or "2.0"`);
+  if (type === 'Api' && (p['Path'] === undefined || p['Method'] === undefined)) throw new SamError(`${where}: an Api event needs Path and Method`);
+  // An HttpApi event without Path and Method is the API's catch-all `$default` route.
+  if (p['Path'] === undefined && p['Method'] === undefined) return { Method: 'ANY', Path: '$default', PayloadFormatVersion: format };
+  const path = requiredString(p['Path'], `${where}.Path`);
+  const method = requiredString(p['Method'] ?? 'ANY', `${where}.Method`).toUpperCase();
+  return { Method: method === 'X-AMAZON-APIGATEWAY-ANY-METHOD' ? 'ANY' : method, Path: path, PayloadFormatVersion: format };
+}

@@ -1,0 +1,111 @@
+/**
+ * What the template's resources are worth locally, before any function is planned: the value of
+ * `Ref` and `Fn::GetAtt` for each resource Nimbus knows (functions, the resources SAM generates
+ * for them, APIs, queues), and a warning for each it does not.
+ *
+ * - APIs: `AWS::Serverless::Api`/`HttpApi` and the implicit `ServerlessRestApi` (Api events
+ *   without RestApiId) and `ServerlessHttpApi` (HttpApi events without ApiId), as SAM names them
+ *   (docs: "generated resources"). Their routes are served by Nimbus; `Ref` is an API id.
+ * - `AWS::SQS::Queue`: a Nimbus built-in queue (what destinations and dead-letter configs write
+ *   to). `Ref` is the queue URL and `GetAtt Arn`/`QueueName` as in CloudFormation.
+ */
+import { resolve, type IntrinsicContext } from './intrinsics.js';
+import { apiId, physicalName } from './names.js';
+import type { Template } from './template.js';
+
+/** The implicit APIs' logical ids, as SAM generates them. */
+export const IMPLICIT_REST_API = 'ServerlessRestApi';
+export const IMPLICIT_HTTP_API = 'ServerlessHttpApi';
+
+const API_TYPES = new Set(['AWS::Serverless::Api', 'AWS::Serverless::HttpApi']);
+/** Planned elsewhere (schedule-resources.ts) once every function's name is known. */
+const SCHEDULE_TYPES = new Set(['AWS::Scheduler::Schedule', 'AWS::Events::Rule']);
+/** Declared but deliberately without effect: there is no IAM, and a policy only grants access. */
+const NO_EFFECT_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SQS::QueuePolicy', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup']);
+
+export interface QueuePlan {
+  logicalId: string;
+  name: string;
+  arn: string;
+}
+
+export interface ApiPlan {
+  logicalId: string;
+  id: string;
+  type: 'REST' | 'HTTP';
+  implicit: boolean;
+}
+
+export interface ResourcesPlan {
+  queues: QueuePlan[];
+  apis: ApiPlan[];
+}
+
+interface ResourceOptions {
+  stack: string;
+  region: string;
+  accountId: string;
+  role: string;
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Fills `ctx.resources` for every resource Nimbus knows and warns about the rest. */
+export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicContext): ResourcesPlan {
+  const arnPrefix = (service: string): string => `arn:aws:${service}:${o.region}:${o.accountId}`;
+  const queues: QueuePlan[] = [];
+  const apis: ApiPlan[] = [];
+  const fnIds = Object.entries(t.resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
+  for (const [id, r] of fnIds) {
+    const raw = resolve(r.Properties['FunctionName'], ctx, `${id}.FunctionName`);
+    const name = physicalName(id, typeof raw === 'string' ? raw : undefined);
+    const arn = `${arnPrefix('lambda')}:function:${name}`;
+    ctx.resources[id] = { ref: name, attrs: { Arn: arn } };
+    // SAM generates an execution role per function; Nimbus has no IAM, so all share the deploy role.
+    ctx.resources[`${id}Role`] = { ref: o.role.slice(o.role.lastIndexOf('/') + 1), attrs: { Arn: o.role } };
+    const alias = r.Properties['AutoPublishAlias'];
+    if (typeof alias === 'string') ctx.resources[`${id}.Alias`] = { ref: `${arn}:${alias}`, attrs: {} };
+  }
+  let implicitRest = false;
+  let implicitHttp = false;
+  for (const [, r] of fnIds) {
+    const events = r.Properties['Events'];
+    if (!isMap(events)) continue;
+    for (const ev of Object.values(events)) {
+      if (!isMap(ev)) continue;
+      const p = isMap(ev['Properties']) ? ev['Properties'] : {};
+      if (ev['Type'] === 'Api' && p['RestApiId'] === undefined) implicitRest = true;
+      if (ev['Type'] === 'HttpApi' && p['ApiId'] === undefined) implicitHttp = true;
+    }
+  }
+  const addApi = (logicalId: string, type: ApiPlan['type'], implicit: boolean): void => {
+    const id = apiId(o.stack, logicalId);
+    apis.push({ logicalId, id, type, implicit });
+    ctx.resources[logicalId] = { ref: id, attrs: {} };
+  };
+  if (implicitRest) addApi(IMPLICIT_REST_API, 'REST', true);
+  if (implicitHttp) addApi(IMPLICIT_HTTP_API, 'HTTP', true);
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (r.Type === 'AWS::Serverless::Function') continue;
+    if (API_TYPES.has(r.Type)) {
+      addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false);
+      const settings = Object.keys(r.Properties).filter((k) => k !== 'StageName');
+      if (settings.length > 0) ctx.warn(`${id} (${r.Type}): its routes are served by Nimbus; these settings are not applied: ${settings.join(', ')}`);
+    } else if (r.Type === 'AWS::SQS::Queue') {
+      const raw = resolve(r.Properties['QueueName'], ctx, `${id}.QueueName`);
+      const name = physicalName(id, typeof raw === 'string' ? raw : undefined);
+      const arn = `${arnPrefix('sqs')}:${name}`;
+      queues.push({ logicalId: id, name, arn });
+      ctx.resources[id] = { ref: `https://sqs.${o.region}.amazonaws.com/${o.accountId}/${name}`, attrs: { Arn: arn, QueueName: name } };
+    } else if (SCHEDULE_TYPES.has(r.Type)) {
+      ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };
+    } else if (NO_EFFECT_TYPES.has(r.Type)) {
+      // Roles are referenced everywhere (RoleArn: !GetAtt SchedulerRole.Arn); the reference resolves, the role does nothing.
+      if (r.Type === 'AWS::IAM::Role') ctx.resources[id] = { ref: id, attrs: { Arn: `arn:aws:iam::${o.accountId}:role/${id}`, RoleId: id } };
+      ctx.warn(`${id}: ${r.Type} has no effect on Nimbus (no IAM or resource policies); skipped`);
+    } else {
+      ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);
+    }
+  }
+  return { queues, apis };
+}

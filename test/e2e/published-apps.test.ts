@@ -1,0 +1,97 @@
+/**
+ * Applications modelled on published AWS samples (test/fixtures/apps/, listed with their models
+ * in SOURCES.md), each deployed as its template says with Nimbus's own CLI (`nimbus deploy -t`,
+ * which builds it as `sam build` would) against a real Nimbus, then called the way the app is
+ * meant to be called (its scenario.json) with the results checked exactly.
+ *
+ * Each app gets its own Nimbus and a copy of its folder, so apps never see each other and a
+ * build never writes into the checkout. An app whose scenario has a schedule tick runs on a
+ * manual clock, moved to the schedule's next run.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { ManualClock } from '../../src/core/clock.js';
+import { parseDeployOutput } from '../helpers/apps/deploy-output.js';
+import { loadScenario, type Scenario } from '../helpers/apps/scenario.js';
+import { runStep } from '../helpers/apps/steps.js';
+import { startTestNimbus } from '../helpers/nimbus.js';
+import { nimbusCli } from '../helpers/serve.js';
+
+/**
+ * Features other engineers are adding. An app that needs one of these is skipped, with the
+ * reason; every other app must pass. Empty this set as the features land.
+ *
+ * node22, node24, python3.13, python3.14, java21, java25: the runtime runs on the interpreter
+ *   version it names (the app checks it);
+ * sqs, sns, eventbridge: the service and its event source for Lambda;
+ * sdk: the runtime's AWS SDK (SDK for JavaScript v3, boto3), execution-role credentials and an
+ *   endpoint that reaches Nimbus's Lambda API from inside a function;
+ * sigv4: function URLs with AuthType AWS_IAM;
+ * streaming: response streaming (InvokeMode RESPONSE_STREAM);
+ * gradle: building Gradle projects.
+ */
+const NOT_YET = new Set(['node22', 'node24', 'python3.13', 'python3.14', 'java21', 'java25', 'sqs', 'sns', 'eventbridge', 'sdk', 'sigv4', 'streaming', 'gradle']);
+
+const APPS = fileURLToPath(new URL('../../../test/fixtures/apps/', import.meta.url));
+const CI = process.env['CI'] === 'true';
+
+const toolRuns = new Map<string, boolean>();
+
+/** The tools whose `--version` (`-version` for java) does not run; each is tried once. */
+function missingTools(tools: string[]): string[] {
+  return tools.filter((tool) => {
+    if (!toolRuns.has(tool)) toolRuns.set(tool, spawnSync(tool, [tool === 'java' || tool === 'javac' ? '-version' : '--version'], { stdio: 'ignore' }).status === 0);
+    return !toolRuns.get(tool);
+  });
+}
+
+function skipReason(s: Scenario): string | false {
+  const missing = s.needs.filter((n) => NOT_YET.has(n));
+  if (missing.length > 0) return `needs ${missing.join(', ')}, which Nimbus does not have yet`;
+  const tools = missingTools(s.tools);
+  // Under CI a missing tool is a failure (the test runs and says so), never a silent skip.
+  if (tools.length > 0 && !CI) return `needs ${tools.join(', ')} on this machine`;
+  return false;
+}
+
+const apps = readdirSync(APPS)
+  .filter((n) => statSync(join(APPS, n)).isDirectory())
+  .sort();
+
+test('the suite has the apps it claims', () => {
+  assert.ok(apps.length >= 30, `only ${apps.length} apps`);
+  for (const name of apps) assert.ok(existsSync(join(APPS, name, 'scenario.json')), `${name} has no scenario.json`);
+});
+
+for (const name of apps) {
+  const scenario = loadScenario(join(APPS, name));
+  test(`${name}: ${scenario.description}`, { skip: skipReason(scenario), timeout: 15 * 60_000 }, async (t) => {
+    const tools = missingTools(scenario.tools);
+    assert.deepEqual(tools, [], `missing tools: ${tools.join(', ')}`);
+    const dir = mkdtempSync(join(tmpdir(), `nimbus-app-${name}-`));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(join(APPS, name), dir, { recursive: true });
+    for (const cmd of scenario.prepare) {
+      const r = spawnSync(cmd[0]!, cmd.slice(1), { cwd: dir, encoding: 'utf8', timeout: 10 * 60_000 });
+      assert.equal(r.status, 0, `prepare: ${cmd.join(' ')}\n${r.stdout}\n${r.stderr}`);
+    }
+    const ticks = scenario.steps.some((s) => 'tick' in s || 'advance' in s);
+    const clock = ticks ? new ManualClock(Date.now()) : undefined;
+    const nimbus = await startTestNimbus(t, clock ? { clock } : {});
+    const overrides = Object.entries(scenario.parameterOverrides).flatMap(([k, v]) => ['--parameter-overrides', `${k}=${v}`]);
+    const deploy = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', join(dir, scenario.template), '--stack-name', scenario.stackName ?? name, ...overrides]);
+    assert.equal(deploy.code, 0, `deploy failed:\n${deploy.stdout}\n${deploy.stderr}`);
+    for (const p of scenario.deployStdout) assert.match(deploy.stdout, new RegExp(p), 'deploy output');
+    for (const p of scenario.deployStderr) assert.match(deploy.stderr, new RegExp(p), 'deploy warnings');
+    const deployed = parseDeployOutput(deploy.stdout);
+    const ctx = { endpoint: nimbus.url, lambda: nimbus.lambda, clock, deployed };
+    for (const [i, step] of scenario.steps.entries()) {
+      await runStep(step, ctx, `${name} step ${i + 1} (${Object.keys(step)[0]!})`);
+    }
+  });
+}

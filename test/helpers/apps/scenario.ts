@@ -1,0 +1,109 @@
+/**
+ * The scenario of one published-style app (test/fixtures/apps/<name>/scenario.json): how the app
+ * is meant to be deployed and called, and exactly what must come back. Read and checked here, so
+ * that a malformed scenario fails with its file and field instead of passing vacuously.
+ *
+ * Names of functions and queues in steps are the template's logical ids; the runner maps them to
+ * what the deployment created. Expected JSON may hold `{"$match": "<regex>"}` wherever a string
+ * is expected (see match.ts).
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface HttpExpect {
+  status: number;
+  /** Header values, exact or `{"$match": ...}`; a null value means the header must be absent. */
+  headers?: Record<string, unknown>;
+  /** The body parsed as JSON equals this (`{"$match": ...}` allowed for strings). */
+  json?: unknown;
+  /** The body parsed as JSON contains at least this (see match.ts). */
+  jsonIncludes?: unknown;
+  /** The body text equals this. */
+  body?: string;
+}
+
+export interface InvokeExpect {
+  /** X-Amz-Function-Error: "Unhandled" or "Handled"; absent means the invocation must succeed. */
+  functionError?: string;
+  json?: unknown;
+  jsonIncludes?: unknown;
+  /** HTTP status of the Invoke call (202 for Event). */
+  status?: number;
+}
+
+export type Step =
+  /** An HTTP request to the app's API routes, or to the function URL of `url` (a function); `sign`: SigV4-signed. */
+  | { http: { method?: string; path: string; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean }; expect: HttpExpect }
+  | { invoke: { function: string; qualifier?: string; payload?: unknown; type?: 'RequestResponse' | 'Event' }; expect: InvokeExpect }
+  /** A call to Nimbus's Lambda API; `{LogicalId}` in the path becomes the function's name. */
+  | { lambdaApi: { method: string; path: string; body?: unknown }; expect: HttpExpect }
+  /** Moves time to the next run of the function's schedule, which then fires. */
+  | { tick: { function: string } }
+  /** Moves time forward (retries of failed async events wait 1 and 2 minutes). */
+  | { advance: { seconds: number } }
+  /** Until `timeoutMs` (default 30 s): the function's log lines match every regex, and each regex of `times` that many times. */
+  | { logs: { function: string; match: string[]; times?: Record<string, number>; timeoutMs?: number } }
+  /** A built-in queue (logical id of an AWS::SQS::Queue) holds `count` messages, each matching in order. */
+  | { queue: { name: string; count: number; messages?: unknown[]; timeoutMs?: number } }
+  /** Services other engineers are adding; sent with the AWS CLI v2 against Nimbus. */
+  | { sqsSend: { queue: string; body: string } }
+  | { snsPublish: { topic: string; message: string; subject?: string } }
+  | { putEvents: { entries: { Source: string; DetailType: string; Detail: unknown; EventBusName?: string }[] } };
+
+export interface Scenario {
+  description: string;
+  /** Nimbus features the app needs (runner's NOT_YET decides which are missing). */
+  needs: string[];
+  /** Programs the machine must have (java, mvn, python3, npm): missing ones skip, or fail under CI=true. */
+  tools: string[];
+  template: string;
+  /** Commands a user runs before deploying, as the sample's README says (for example mvn package). */
+  prepare: string[][];
+  stackName: string | undefined;
+  parameterOverrides: Record<string, string>;
+  /** Regexes the deploy's stdout/stderr must match (warnings the template must produce). */
+  deployStdout: string[];
+  deployStderr: string[];
+  steps: Step[];
+}
+
+const STEP_KINDS = ['http', 'invoke', 'lambdaApi', 'tick', 'advance', 'logs', 'queue', 'sqsSend', 'snsPublish', 'putEvents'];
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const strings = (v: unknown, where: string): string[] => {
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`${where} must be a list of strings`);
+  return v as string[];
+};
+
+/** Reads and checks `dir/scenario.json`. */
+export function loadScenario(dir: string): Scenario {
+  const file = join(dir, 'scenario.json');
+  const raw: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!isMap(raw)) throw new Error(`${file}: must be an object`);
+  if (typeof raw['description'] !== 'string') throw new Error(`${file}: description is required`);
+  const steps = raw['steps'];
+  if (!Array.isArray(steps) || steps.length === 0) throw new Error(`${file}: steps must be a non-empty list`);
+  steps.forEach((s, i) => {
+    const kinds = isMap(s) ? Object.keys(s).filter((k) => STEP_KINDS.includes(k)) : [];
+    if (kinds.length !== 1) throw new Error(`${file}: steps[${i}] must have exactly one of ${STEP_KINDS.join(', ')}`);
+    const needsExpect = ['http', 'invoke', 'lambdaApi'].includes(kinds[0]!);
+    if (needsExpect && !isMap((s as Record<string, unknown>)['expect'])) throw new Error(`${file}: steps[${i}] needs an expect`);
+  });
+  const deploy = isMap(raw['deploy']) ? raw['deploy'] : {};
+  const prepare = raw['prepare'] ?? [];
+  if (!Array.isArray(prepare) || prepare.some((c) => !Array.isArray(c) || c.some((x) => typeof x !== 'string'))) {
+    throw new Error(`${file}: prepare must be a list of commands (lists of strings)`);
+  }
+  return {
+    description: raw['description'],
+    needs: strings(raw['needs'], `${file}: needs`),
+    tools: strings(raw['tools'], `${file}: tools`),
+    template: typeof raw['template'] === 'string' ? raw['template'] : 'template.yaml',
+    prepare: prepare as string[][],
+    stackName: typeof raw['stackName'] === 'string' ? raw['stackName'] : undefined,
+    parameterOverrides: isMap(raw['parameterOverrides']) ? (raw['parameterOverrides'] as Record<string, string>) : {},
+    deployStdout: strings(deploy['stdout'], `${file}: deploy.stdout`),
+    deployStderr: strings(deploy['stderr'], `${file}: deploy.stderr`),
+    steps: steps as Step[],
+  };
+}

@@ -1,0 +1,298 @@
+/**
+ * Planning the SAM features published apps use: InlineCode, zip/jar CodeUri, build metadata,
+ * EventInvokeConfig, implicit and explicit APIs, queues, ScheduleV2, settings that are honoured
+ * and the list of those that are reported as not applied.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { SamError } from '../../src/sam/errors.js';
+import { planDeployment, type DeployPlan } from '../../src/sam/plan.js';
+import { parseTemplate } from '../../src/sam/template.js';
+
+const opts = { stack: 'shop', region: 'eu-west-1', accountId: '123456789012', baseDir: '/proj', role: 'arn:aws:iam::123456789012:role/deployer' };
+const plan = (text: string): DeployPlan => planDeployment(parseTemplate(`Transform: AWS::Serverless-2016-10-31\n${text}`), opts);
+const fn = (p: DeployPlan, id: string) => {
+  const f = p.functions.find((x) => x.logicalId === id);
+  assert.ok(f, `no function ${id}`);
+  return f;
+};
+
+test('InlineCode, a zip or jar CodeUri, a folder, and the build method from Metadata', () => {
+  const p = plan(`Resources:
+  Inline:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: index.handler, InlineCode: "def handler(e, c):\\n    return 1\\n" }
+  Jar:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: java17, Handler: example.Handler, CodeUri: target/app-1.0.jar }
+  Ts:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs22.x, Handler: app.handler, CodeUri: hello-world/ }
+    Metadata: { BuildMethod: esbuild, BuildProperties: { Minify: true, EntryPoints: [app.ts] } }
+`);
+  assert.deepEqual(fn(p, 'Inline').code, { kind: 'inline', text: 'def handler(e, c):\n    return 1\n' });
+  assert.deepEqual(fn(p, 'Jar').code, { kind: 'archive', path: '/proj/target/app-1.0.jar' });
+  assert.deepEqual(fn(p, 'Ts').code, { kind: 'folder', path: '/proj/hello-world/' });
+  assert.deepEqual(fn(p, 'Ts').build, { method: 'esbuild', properties: { Minify: true, EntryPoints: ['app.ts'] } });
+  assert.equal(fn(p, 'Jar').build, undefined);
+});
+
+test('code errors say which function and why', () => {
+  const bad = (props: string, message: RegExp): void =>
+    assert.throws(() => plan(`Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: ${props}\n`), (e: Error) => e instanceof SamError && message.test(e.message));
+  bad('{ Runtime: java17, Handler: a.B, InlineCode: "x" }', /F: InlineCode works with Node.js and Python runtimes only, not java17/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, InlineCode: "x", CodeUri: src }', /F: give either InlineCode or CodeUri, not both/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: { Bucket: b, Key: k } }', /S3 locations \(\{Bucket, Key\}\) are not supported/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: "s3://b/k.zip" }', /CodeUri s3:\/\/b\/k\.zip is not a folder or a \.zip\/\.jar file/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, Layers: [arn:aws:lambda:eu-west-1:1:layer:x:1] }', /Layers are not supported/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 1 } }', /needs AutoPublishAlias/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, Tracing: Sometimes }', /F\.Tracing must be Active, PassThrough or Disabled/);
+});
+
+test('EventInvokeConfig: destinations resolve to functions and queues of the template, on the alias when there is one', () => {
+  const p = plan(`Resources:
+  Producer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      AutoPublishAlias: live
+      EventInvokeConfig:
+        MaximumEventAgeInSeconds: 120
+        MaximumRetryAttempts: 1
+        DestinationConfig:
+          OnSuccess: { Type: Lambda, Destination: !GetAtt Consumer.Arn }
+          OnFailure: { Type: SQS, Destination: !GetAtt Failures.Arn }
+  Consumer:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: app.handler, FunctionName: !Sub "\${AWS::StackName}-consumer" }
+  Failures:
+    Type: AWS::SQS::Queue
+    Properties: { QueueName: failures }
+  Policy:
+    Type: AWS::SQS::QueuePolicy
+    Properties: { Queues: [!Ref Failures] }
+`);
+  assert.deepEqual(fn(p, 'Producer').eventInvokeConfig, {
+    MaximumEventAgeInSeconds: 120,
+    MaximumRetryAttempts: 1,
+    DestinationConfig: {
+      OnSuccess: { Destination: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-consumer' },
+      OnFailure: { Destination: 'arn:aws:sqs:eu-west-1:123456789012:failures' },
+    },
+  });
+  assert.equal(fn(p, 'Consumer').eventInvokeConfig, undefined);
+  assert.deepEqual(p.queues, [{ logicalId: 'Failures', name: 'failures', arn: 'arn:aws:sqs:eu-west-1:123456789012:failures' }]);
+  assert.ok(p.warnings.some((w) => w === 'Policy: AWS::SQS::QueuePolicy has no effect on Nimbus (no IAM or resource policies); skipped'), p.warnings.join('\n'));
+  assert.throws(
+    () => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: a.b\n      EventInvokeConfig: { DestinationConfig: { OnSuccess: { Type: SQS } } }\n'),
+    /F\.EventInvokeConfig\.DestinationConfig\.OnSuccess\.Destination must be an ARN Nimbus can resolve/,
+  );
+});
+
+test('implicit and explicit APIs get stable ids; routes across APIs must not collide', () => {
+  const text = `Resources:
+  Api:
+    Type: AWS::Serverless::HttpApi
+    Properties: { StageName: v1, CorsConfiguration: { AllowOrigins: ["*"] } }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      Environment: { Variables: { REST: !Ref ServerlessRestApi, HTTP: !Ref Api } }
+      Events:
+        Hello: { Type: Api, Properties: { Path: /hello, Method: get } }
+        Own: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /own, Method: post } }
+Outputs:
+  HelloWorldApi:
+    Value: !Sub "https://\${ServerlessRestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/Prod/hello/"
+  FunctionArn:
+    Value: !GetAtt Fn.Arn
+  Role:
+    Value: !GetAtt FnRole.Arn
+  Url:
+    Value: !GetAtt FnUrl.FunctionUrl
+`;
+  const p = plan(text);
+  const rest = p.apis.find((a) => a.logicalId === 'ServerlessRestApi');
+  const own = p.apis.find((a) => a.logicalId === 'Api');
+  assert.ok(rest && own);
+  assert.match(rest.id, /^[a-z0-9]{10}$/);
+  assert.deepEqual([rest.type, rest.implicit, own.type, own.implicit], ['REST', true, 'HTTP', false]);
+  assert.equal(p.apis.some((a) => a.logicalId === 'ServerlessHttpApi'), false, 'every HttpApi event names its API');
+  assert.deepEqual(fn(p, 'Fn').environment, { REST: rest.id, HTTP: own.id });
+  assert.equal(plan(text).apis[0]!.id, rest.id, 'a redeployment keeps the id');
+  assert.deepEqual(p.routes, [
+    { Method: 'GET', Path: '/hello', PayloadFormatVersion: '1.0', FunctionName: 'Fn' },
+    { Method: 'POST', Path: '/own', PayloadFormatVersion: '2.0', FunctionName: 'Fn' },
+  ]);
+  assert.deepEqual(p.outputs, {
+    HelloWorldApi: `https://${rest.id}.execute-api.eu-west-1.amazonaws.com/Prod/hello/`,
+    FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:Fn',
+    Role: 'arn:aws:iam::123456789012:role/deployer',
+  });
+  assert.ok(p.warnings.includes('Api (AWS::Serverless::HttpApi): its routes are served by Nimbus; these settings are not applied: CorsConfiguration'), p.warnings.join('\n'));
+  assert.throws(
+    () => plan(`Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: HttpApi, Properties: { Path: /x, Method: get } } } }
+  B:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: Api, Properties: { Path: /x, Method: get } } } }
+`),
+    /B: route GET \/x of ServerlessRestApi is already used by ServerlessHttpApi \(A\)/,
+  );
+});
+
+test('Schedule and ScheduleV2 become schedules; event sources without a Nimbus service are named in a warning', () => {
+  const p = plan(`Resources:
+  Job:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: app.handler
+      AutoPublishAlias: live
+      Events:
+        Old: { Type: Schedule, Properties: { Schedule: rate(5 minutes), Enabled: false } }
+        New:
+          Type: ScheduleV2
+          Properties:
+            ScheduleExpression: cron(0 12 * * ? *)
+            ScheduleExpressionTimezone: Europe/Paris
+            Input: '{"job":"daily"}'
+            Name: daily-report
+            RetryPolicy: { MaximumRetryAttempts: 3 }
+        Orders: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn } }
+        Bus: { Type: EventBridgeRule, Properties: { Pattern: { source: [shop] } } }
+  Q:
+    Type: AWS::SQS::Queue
+`);
+  assert.deepEqual(p.schedules, [
+    { Name: 'shop-Job-Old', ScheduleExpression: 'rate(5 minutes)', FunctionName: 'Job', Qualifier: 'live', State: 'DISABLED' },
+    { Name: 'daily-report', ScheduleExpression: 'cron(0 12 * * ? *)', FunctionName: 'Job', Qualifier: 'live', Input: '{"job":"daily"}', State: 'ENABLED' },
+  ]);
+  for (const w of [
+    'Job.Events.New: ScheduleExpressionTimezone Europe/Paris is not applied; Nimbus evaluates cron() in UTC',
+    'Job.Events.New: RetryPolicy is not applied by Nimbus',
+    'Job.Events.Orders: event type SQS is not supported by Nimbus (it needs an SQS event source mapping); skipped',
+    'Job.Events.Bus: event type EventBridgeRule is not supported by Nimbus (it needs an EventBridge event bus); skipped',
+  ]) {
+    assert.ok(p.warnings.includes(w), `missing warning: ${w}\n${p.warnings.join('\n')}`);
+  }
+});
+
+test('settings the Lambda API has are passed on; the others are listed in one warning per function', () => {
+  const p = plan(`Globals:
+  Function:
+    Tags: { team: shop }
+    Tracing: Active
+Resources:
+  F:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      EphemeralStorage: { Size: 1024 }
+      LoggingConfig: { LogFormat: JSON, ApplicationLogLevel: DEBUG }
+      DeadLetterQueue: { Type: SQS, TargetArn: arn:aws:sqs:eu-west-1:123456789012:dlq }
+      ReservedConcurrentExecutions: 5
+      AutoPublishAlias: live
+      VersionDescription: first
+      ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 2 }
+      SnapStart: { ApplyOn: PublishedVersions }
+      VpcConfig: { SubnetIds: [a] }
+      KmsKeyArn: arn:aws:kms:eu-west-1:123456789012:key/k
+      Policies: [AWSLambdaBasicExecutionRole]
+      Frobnicate: 1
+`);
+  const f = fn(p, 'F');
+  assert.deepEqual(f.settings, {
+    EphemeralStorage: { Size: 1024 },
+    TracingConfig: { Mode: 'Active' },
+    LoggingConfig: { LogFormat: 'JSON' },
+    DeadLetterConfig: { TargetArn: 'arn:aws:sqs:eu-west-1:123456789012:dlq' },
+  });
+  assert.deepEqual([f.reservedConcurrency, f.provisionedConcurrency, f.versionDescription], [5, 2, 'first']);
+  assert.ok(
+    p.warnings.includes('F: not applied by Nimbus (no backend for them): Tags, SnapStart, VpcConfig, KmsKeyArn, Policies, Frobnicate (unknown), LoggingConfig log levels'),
+    p.warnings.join('\n'),
+  );
+});
+
+test('Conditions decide which resources exist and which Fn::If branch is taken', () => {
+  const text = `Parameters:
+  DomainName: { Type: String, Default: '' }
+  Stage: { Type: String, Default: prod }
+Conditions:
+  UseDomainName: !Not [!Equals [!Ref DomainName, '']]
+  IsProd: !Equals [!Ref Stage, prod]
+  ProdWithDomain: !And [!Condition IsProd, !Condition UseDomainName]
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      MemorySize: !If [IsProd, 1024, 128]
+  DomainOnly:
+    Type: AWS::Serverless::Function
+    Condition: ProdWithDomain
+    Properties: { Runtime: nodejs20.x, Handler: app.handler }
+  Certificate:
+    Type: AWS::CertificateManager::Certificate
+    Condition: UseDomainName
+`;
+  const without = plan(text);
+  assert.deepEqual(without.functions.map((f) => [f.logicalId, f.memorySize]), [['Fn', 1024]]);
+  assert.equal(without.warnings.some((w) => w.includes('Certificate')), false, 'a resource left out by its condition is not reported');
+  const withDomain = planDeployment(parseTemplate(`Transform: AWS::Serverless-2016-10-31\n${text}`), { ...opts, parameterOverrides: { DomainName: 'shop.example.com', Stage: 'dev' } });
+  assert.deepEqual(withDomain.functions.map((f) => [f.logicalId, f.memorySize]), [['Fn', 128]]);
+  const both = planDeployment(parseTemplate(`Transform: AWS::Serverless-2016-10-31\n${text}`), { ...opts, parameterOverrides: { DomainName: 'shop.example.com' } });
+  assert.deepEqual(both.functions.map((f) => f.logicalId), ['Fn', 'DomainOnly']);
+  assert.ok(both.warnings.includes('Certificate: resource type AWS::CertificateManager::Certificate is not supported by Nimbus; skipped'));
+  assert.throws(() => plan('Conditions:\n  A: !Condition A\nResources:\n  F: { Type: AWS::Serverless::Function, Properties: { Runtime: nodejs20.x, Handler: a.b } }\n'), /Conditions\.A refers to itself/);
+  assert.throws(() => plan('Resources:\n  F: { Type: AWS::Serverless::Function, Condition: Nope, Properties: { Runtime: nodejs20.x, Handler: a.b } }\n'), /F: Condition "Nope" is not defined/);
+});
+
+test('AWS::Scheduler::Schedule and scheduled AWS::Events::Rule resources targeting functions become schedules', () => {
+  const p = plan(`Resources:
+  Job:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: app.handler, AutoPublishAlias: live }
+  Role:
+    Type: AWS::IAM::Role
+  EventSchedule:
+    Type: AWS::Scheduler::Schedule
+    Properties:
+      Name: !Sub '\${AWS::StackName}-schedule'
+      ScheduleExpression: rate(5 minutes)
+      FlexibleTimeWindow: { Mode: 'OFF' }
+      Target:
+        Arn: !GetAtt Job.Arn
+        RoleArn: !GetAtt Role.Arn
+        Input: '{"from":"scheduler"}'
+        RetryPolicy: { MaximumRetryAttempts: 3 }
+  NightlyRule:
+    Type: AWS::Events::Rule
+    Properties:
+      ScheduleExpression: cron(0 3 * * ? *)
+      State: DISABLED
+      Targets:
+        - Arn: !Ref Job.Alias
+          Id: job
+  PatternRule:
+    Type: AWS::Events::Rule
+    Properties:
+      EventPattern: { source: [shop] }
+      Targets: [{ Arn: !GetAtt Job.Arn, Id: job }]
+`);
+  assert.deepEqual(p.schedules, [
+    { Name: 'shop-schedule', ScheduleExpression: 'rate(5 minutes)', FunctionName: 'Job', Input: '{"from":"scheduler"}', State: 'ENABLED' },
+    { Name: 'shop-NightlyRule', ScheduleExpression: 'cron(0 3 * * ? *)', FunctionName: 'Job', Qualifier: 'live', State: 'DISABLED' },
+  ]);
+  assert.ok(p.warnings.includes("EventSchedule: the target's RetryPolicy is not applied by Nimbus"), p.warnings.join('\n'));
+  assert.ok(p.warnings.includes('PatternRule: AWS::Events::Rule without a ScheduleExpression needs an EventBridge event bus, which Nimbus does not have; skipped'));
+  assert.equal(p.warnings.some((w) => w.includes('cannot resolve')), false, p.warnings.join('\n'));
+});
