@@ -1,6 +1,6 @@
 /**
  * Applications modelled on published AWS samples (test/fixtures/apps/, listed with their models
- * in SOURCES.md), each deployed as its template says with Nimbus's own CLI (`nimbus deploy -t`,
+ * in test/fixtures/apps/SOURCES.md), each deployed as its template says with Nimbus's own CLI (`nimbus deploy -t`,
  * which builds it as `sam build` would) against a real Nimbus, then called the way the app is
  * meant to be called (its scenario.json) with the results checked exactly.
  *
