@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
 import { ChildSandbox } from './child-sandbox.js';
-import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from './stem.js';
+import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
 
 export class ProcessSandbox extends ChildSandbox {
@@ -43,7 +43,7 @@ export class ProcessSandbox extends ChildSandbox {
     const paths = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
     return {
       ...this.spec.env,
-      ...descriptor.env(paths),
+      ...descriptor.env(paths, this.spec.runtime),
       ...this.runtimeApiEnv(apiAddress),
       LAMBDA_TASK_ROOT: paths.taskRoot,
       LAMBDA_RUNTIME_DIR: paths.runtimeDir,
@@ -111,7 +111,7 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
   constructor(descriptor: RuntimeDescriptor, id: string, scratchRoot: string) {
     const link = join(scratchRoot, id, 'task');
     super(
-      { id, runtime: descriptor.ids[0] ?? descriptor.family, descriptor, handler: '', codeDir: link, memoryMb: 512, ephemeralStorageMb: 512, env: stemEnvironment(), network: 'none' },
+      { id, runtime: stemRuntimeOf(descriptor), descriptor, handler: '', codeDir: link, memoryMb: 512, ephemeralStorageMb: 512, env: stemEnvironment(), network: 'none' },
       scratchRoot,
     );
     this.link = link;

@@ -65,3 +65,19 @@ function resolvePath(root: unknown, keys: string[]): unknown {
   }
   return cur;
 }
+
+/** AWS's message (its Node.js runtime interface client, for nodejs24.x and later). */
+const CALLBACK_DEPRECATED =
+  'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. ' +
+  'You need to modify this function to use a supported handler signature to use Node.js 24 or later. ' +
+  'For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
+
+/**
+ * From nodejs24.x on, AWS refuses callback-style handlers at init: a handler function declaring
+ * three or more parameters (`(event, context, callback)`, async or not) fails with
+ * `Runtime.CallbackHandlerDeprecated`. Earlier runtimes still accept them.
+ */
+export function refuseCallbackHandler(handler: Handler, executionEnv: string | undefined): void {
+  const major = Number(/^AWS_Lambda_nodejs(\d+)\.x$/.exec(executionEnv ?? '')?.[1] ?? 0);
+  if (major >= 24 && handler.length >= 3) throw new RuntimeInitError('Runtime.CallbackHandlerDeprecated', CALLBACK_DEPRECATED);
+}

@@ -67,7 +67,7 @@ export function sandboxEnv(spec: SandboxSpec, socket: boolean): Record<string, s
   const paths = { taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir };
   const env: Record<string, string> = {
     ...spec.env,
-    ...spec.descriptor.env(paths),
+    ...spec.descriptor.env(paths, spec.runtime),
     AWS_LAMBDA_RUNTIME_API: INSIDE.apiAddress,
     LAMBDA_TASK_ROOT: INSIDE.taskRoot,
     LAMBDA_RUNTIME_DIR: INSIDE.runtimeDir,
@@ -112,7 +112,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--perms', '1777', '--size', String(tmpMb * 1024 * 1024), '--tmpfs', '/tmp');
   const bound = ['/usr', ...layout.topLevel.map((t) => t.path), '/etc', '/proc', '/dev'];
   const made = new Set<string>();
-  for (const p of spec.descriptor.hostPaths()) {
+  for (const p of spec.descriptor.hostPaths(spec.runtime)) {
     if (bound.some((b) => p === b || p.startsWith(`${b}/`))) continue;
     // bwrap would create the missing parents (say /root/.pyenv) with mode 0700, which the
     // sandbox user could not cross: create them traversable first. They are empty directories

