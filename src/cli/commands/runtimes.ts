@@ -55,13 +55,21 @@ export function registerRuntimes(program: Command): void {
     .action(async (ids: string[], opts: Opts & { store?: string }) => {
       const catalog = catalogFor(opts.dataDir);
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
+      const unknown = ids.filter((id) => !ALL.includes(id as (typeof ALL)[number]));
+      if (unknown.length) throw new Error(`unknown runtime ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
+      // Each runtime on its own: one that cannot be had does not keep the others from installing.
+      const failed: string[] = [];
       for (const id of ids) {
-        if (!ALL.includes(id as (typeof ALL)[number])) throw new Error(`unknown runtime ${id}; known: ${ALL.join(', ')}`);
         const started = Date.now();
-        const a = await catalog.install(id, log, opts.store ?? catalog.storeDir);
-        const r = row(a);
-        process.stdout.write(`${r[0]}: ${r[1]} (${r[2]}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        try {
+          const r = row(await catalog.install(id, log, opts.store ?? catalog.storeDir));
+          process.stdout.write(`${r[0]}: ${r[1]} (${r[2]}) in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+        } catch (e) {
+          failed.push(id);
+          process.stderr.write(`nimbus: ${e instanceof Error ? e.message : String(e)}\n`);
+        }
       }
+      if (failed.length) process.exitCode = 1;
     });
 
   runtimes
