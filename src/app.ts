@@ -27,6 +27,7 @@ import { LogService } from './logs/log-service.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
 import { Pool } from './pool/pool.js';
+import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import type { SandboxFactory } from './sandbox/types.js';
@@ -84,7 +85,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
   const code = new CodeStore(dataDir);
-  const runtimes = builtinRuntimes();
+  const runtimes = builtinRuntimes({ dataDir });
   // Egress sandboxes must never reach Nimbus itself; the port is known once the gateway listens.
   const hostPorts: number[] = [];
   const choice: SandboxFactoryChoice = opts.sandboxFactory
@@ -125,7 +126,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
   concurrency.loadAll(DEFAULT_ACCOUNT);
   const metrics = new Metrics();
-  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics });
+  const credentials = CredentialIssuer.forDataDir(dataDir);
+  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials });
   const provisioned = new ProvisionedService({
     store,
     clock,

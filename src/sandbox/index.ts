@@ -11,6 +11,7 @@ import { buildSeccompFilter } from './namespace/seccomp.js';
 import { hostSyscallTable } from './namespace/syscalls.js';
 import { ProcessSandboxFactory } from './process.js';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
+import type { NimbusApiTarget } from './api-relay.js';
 import type { SandboxFactory } from './types.js';
 
 export type IsolationChoice = 'namespace' | 'process' | 'auto';
@@ -28,6 +29,11 @@ export interface SandboxFactoryOptions {
   stemCells?: number;
   /** The runtimes that may get stem cells (only families whose bootstrap supports them do). */
   stemRuntimes?: readonly RuntimeDescriptor[];
+  /**
+   * Where functions reach Nimbus's own API (AWS_ENDPOINT_URL_LAMBDA); default: loopback at
+   * `hostPorts[0]` once it is known. Namespace sandboxes get there through a relay (api-relay.ts).
+   */
+  nimbusApi?: NimbusApiTarget;
 }
 
 export interface SandboxFactoryChoice {
@@ -52,10 +58,14 @@ export class IsolationUnavailableError extends Error {
 }
 
 export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactoryChoice {
+  // The port is read when a sandbox needs it: app.ts fills hostPorts once its server listens.
+  const nimbusApi: NimbusApiTarget =
+    opts.nimbusApi ?? (() => (opts.hostPorts[0] !== undefined ? { host: '127.0.0.1', port: opts.hostPorts[0] } : null));
   const processChoice = (why: string[]): SandboxFactoryChoice => ({
     factory: new ProcessSandboxFactory(
       join(opts.dataDir, 'sandboxes'),
       opts.stemCells ? { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [], ...(opts.warn ? { warn: opts.warn } : {}) } : undefined,
+      nimbusApi,
     ),
     isolation: 'process',
     warning: why.length ? `${PROCESS_ISOLATION_WARNING}\nNamespace isolation is unavailable because: ${why.join('; ')}.` : PROCESS_ISOLATION_WARNING,
@@ -85,10 +95,11 @@ export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactor
     cgroups: support.cgroups,
     network,
     ip,
+    nimbusApi,
     ...(opts.warn ? { warn: opts.warn } : {}),
     ...(opts.stemCells ? { stemCells: { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [] } } : {}),
   });
-  const partial = [support.egressUnavailable && `functions with egress cannot start: ${support.egressUnavailable}`, support.tcpApiUnavailable && `custom runtimes cannot start: ${support.tcpApiUnavailable}`].filter(Boolean);
+  const partial = [support.egressUnavailable && `functions with egress cannot start: ${support.egressUnavailable}`, support.tcpApiUnavailable && `custom runtimes cannot start, and functions cannot call Nimbus's API: ${support.tcpApiUnavailable}`].filter(Boolean);
   return {
     factory,
     isolation: 'namespace',

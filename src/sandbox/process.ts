@@ -8,7 +8,9 @@ import { mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
+import type { NimbusApiTarget } from './api-relay.js';
 import { ChildSandbox } from './child-sandbox.js';
+import { endpointEnv } from './endpoint.js';
 import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
 
@@ -17,7 +19,12 @@ export class ProcessSandbox extends ChildSandbox {
   protected readonly scratchDir: string;
   private readonly tmpDir: string;
 
-  constructor(spec: SandboxSpec, scratchRoot: string) {
+  constructor(
+    spec: SandboxSpec,
+    scratchRoot: string,
+    /** Nimbus's API: the function's SDK calls go there directly (nothing is isolated here). */
+    private readonly nimbusApi: NimbusApiTarget | null = null,
+  ) {
     super(spec);
     this.scratchDir = join(scratchRoot, spec.id);
     this.tmpDir = join(this.scratchDir, 'tmp');
@@ -41,7 +48,9 @@ export class ProcessSandbox extends ChildSandbox {
   protected runtimeEnv(apiAddress: string): Record<string, string> {
     const { descriptor } = this.spec;
     const paths = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
+    const api = this.nimbusApi?.();
     return {
+      ...(api ? endpointEnv(`http://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}`, this.spec.env) : {}),
       ...this.spec.env,
       ...descriptor.env(paths, this.spec.runtime),
       ...this.runtimeApiEnv(apiAddress),
@@ -108,11 +117,12 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
   private readonly link: string;
   private readonly argv: string;
 
-  constructor(descriptor: RuntimeDescriptor, id: string, scratchRoot: string) {
+  constructor(descriptor: RuntimeDescriptor, id: string, scratchRoot: string, nimbusApi: NimbusApiTarget | null = null) {
     const link = join(scratchRoot, id, 'task');
     super(
       { id, runtime: stemRuntimeOf(descriptor), descriptor, handler: '', codeDir: link, memoryMb: 512, ephemeralStorageMb: 512, env: stemEnvironment(), network: 'none' },
       scratchRoot,
+      nimbusApi,
     );
     this.link = link;
     this.argv = JSON.stringify(this.commandFor(this.spec));
@@ -175,20 +185,21 @@ export class ProcessSandboxFactory implements SandboxFactory {
   constructor(
     private readonly scratchRoot: string,
     stemCells?: { size: number; descriptors: readonly RuntimeDescriptor[]; warn?: (message: string) => void },
+    private readonly nimbusApi: NimbusApiTarget | null = null,
   ) {
     this.stems =
       stemCells && stemCells.size > 0
         ? new StemPool({
             size: stemCells.size,
             descriptors: stemCells.descriptors,
-            make: (d, id) => new ProcessStemCell(d, id, scratchRoot),
+            make: (d, id) => new ProcessStemCell(d, id, scratchRoot, nimbusApi),
             warn: stemCells.warn ?? ((m) => process.emitWarning(m, { code: 'NIMBUS_SANDBOX' })),
           })
         : null;
   }
 
   create(spec: SandboxSpec): Sandbox {
-    return this.stems?.take(spec)?.adopt(spec) ?? new ProcessSandbox(spec, this.scratchRoot);
+    return this.stems?.take(spec)?.adopt(spec) ?? new ProcessSandbox(spec, this.scratchRoot, this.nimbusApi);
   }
 
   prestart(): void {

@@ -128,7 +128,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     if (this.state !== 'starting') return fail('the stem cell died during its assignment');
     this.state = 'idle';
     // The environment a normal start gives, minus the socket variable, which the bootstrap already consumed.
-    const report = await assignFunction(this, sandboxEnv(this.spec, false), initTimeoutMs);
+    const report = await assignFunction(this, sandboxEnv(this.spec, false, this.apiRelayed), initTimeoutMs);
     return this.capCpu({ durationMs: performance.now() - t0, logs: report.logs });
   }
 
