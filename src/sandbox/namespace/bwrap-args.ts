@@ -58,7 +58,7 @@ export interface BwrapCommand {
  * the TCP Runtime API (socat listens on 127.0.0.1:9001 of the sandbox's own network namespace and
  * relays each connection to the Unix socket); with an API relay, Nimbus's API on 127.0.0.1:9002.
  * The runtime starts only once each port is listening (read from /proc/net/tcp: 0100007F:2329 is
- * 127.0.0.1:9001, 2332 is 9002, state 0A is LISTEN), or its first request would be refused.
+ * 127.0.0.1:9001, 232A is 9002, state 0A is LISTEN), or its first request would be refused.
  * `$1` is socat; the rest is the runtime's argv.
  */
 function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
@@ -70,7 +70,7 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
   }
   if (nimbusApi) {
     lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:9002,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
-    ready.push(['0100007F:2332', 'the Nimbus API relay']);
+    ready.push(['0100007F:232A', 'the Nimbus API relay']);
   }
   lines.push('ready() { while read -r _ a _ s _; do [ "$a" = "$1" ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }');
   for (const [address, what] of ready) {
