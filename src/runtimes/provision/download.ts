@@ -49,7 +49,8 @@ export async function download(url: string, dest: string, checksum: Checksum, la
       hash.update(chunk);
       received += chunk.length;
       if (!out.write(chunk)) await once(out, 'drain');
-      if (total && received * 10 >= total * nextTenth && nextTenth < 10) {
+      // Progress only for downloads worth watching (the interpreters), not for small wheels.
+      if (total >= 5e6 && received * 10 >= total * nextTenth && nextTenth < 10) {
         log(`${label}: ${nextTenth * 10}% of ${megabytes(total)}`);
         nextTenth = Math.floor((received * 10) / total) + 1;
       }
