@@ -151,3 +151,20 @@ describe('runtime rules at the API', () => {
     );
   });
 });
+
+describe('ES module handlers import the runtime SDK on every Node.js runtime', () => {
+  for (const runtime of ['nodejs20.x', 'nodejs22.x', 'nodejs24.x']) {
+    it(`${runtime}: import { LambdaClient } from '@aws-sdk/client-lambda' in index.mjs`, needs(runtime), async (t) => {
+      const nimbus = await startTestNimbus(t, { isolation: 'process' });
+      const code = await makeZip({
+        'index.mjs': "import { LambdaClient } from '@aws-sdk/client-lambda';\nimport { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';\nexport const handler = async () => [typeof LambdaClient, typeof DynamoDBDocumentClient, process.version];\n",
+      });
+      await nimbus.lambda.send(new CreateFunctionCommand({ FunctionName: 'esm', Runtime: runtime as Runtime, Handler: 'index.handler', Role: ROLE, Code: { ZipFile: code } }));
+      const out = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'esm' }));
+      const body = payloadJson(out.Payload) as unknown[];
+      assert.equal(out.FunctionError, undefined, JSON.stringify(body));
+      assert.deepEqual(body.slice(0, 2), ['function', 'function']);
+      assert.match(String(body[2]), new RegExp(`^v${runtime.slice(6, 8)}\\.`));
+    });
+  }
+});

@@ -102,8 +102,8 @@ async function main(): Promise<void> {
   const assignment = process.env['NIMBUS_STEM_CELL'] === '1' ? await awaitAssignment() : null;
   let handler: Handler;
   try {
-    searchNodePath(process.env['NODE_PATH']);
-    handler = await loadHandler(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), process.env['_HANDLER'] ?? '');
+    const retryImport = searchNodePath(process.env['NODE_PATH']);
+    handler = await loadHandler(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), process.env['_HANDLER'] ?? '', retryImport);
     refuseCallbackHandler(handler, process.env['AWS_EXECUTION_ENV']);
   } catch (err) {
     const body = toRapidError(err);

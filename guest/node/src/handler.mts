@@ -12,7 +12,11 @@ import { RuntimeInitError } from './errors.mjs';
 
 export type Handler = (event: unknown, context: unknown, callback: (err?: unknown, result?: unknown) => void) => unknown;
 
-export async function loadHandler(taskRoot: string, spec: string): Promise<Handler> {
+/**
+ * `retryImport`, called when the module's import fails for a module it cannot find, may make more
+ * modules findable (node-path.mts); when it says it did, the import is tried once more.
+ */
+export async function loadHandler(taskRoot: string, spec: string, retryImport: () => boolean = () => false): Promise<Handler> {
   const slash = spec.lastIndexOf('/');
   const dir = slash >= 0 ? spec.slice(0, slash) : '';
   const rest = spec.slice(slash + 1);
@@ -39,7 +43,13 @@ export async function loadHandler(taskRoot: string, spec: string): Promise<Handl
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(specifier)) as Record<string, unknown>;
+    try {
+      mod = (await import(specifier)) as Record<string, unknown>;
+    } catch (err) {
+      // A failed import stays failed for its URL: the retry imports the module under a new one.
+      if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND' || !retryImport()) throw err;
+      mod = (await import(`${specifier}?nimbus-node-path`)) as Record<string, unknown>;
+    }
   } catch (err) {
     if (err instanceof SyntaxError) {
       throw new RuntimeInitError('Runtime.UserCodeSyntaxError', `${err.name}: ${err.message}`, err);

@@ -6,7 +6,10 @@
  *
  * A bare specifier that Node's own resolution cannot find is retried from each NODE_PATH folder
  * in order, as if imported by a module inside it. Node 22.15+ and 24 run the hook in-thread
- * (module.registerHooks); older ones on Node's loader thread (module.register).
+ * (module.registerHooks), from the start; older ones on Node's loader thread (module.register),
+ * installed when a handler's import first fails, after which the handler is imported again (a
+ * failed ES module import is cached by URL, so the retry adds a query to the URL). There, a
+ * dynamic import() of a runtime package by a handler that loaded without one still fails.
  */
 import module from 'node:module';
 import path from 'node:path';
@@ -50,14 +53,28 @@ function resolveSync(folders: string[]) {
   };
 }
 
-/** Installs the hook for the folders of `nodePath` (nothing when it names none). */
-export function searchNodePath(nodePath: string | undefined): void {
+const hooks = module as unknown as {
+  registerHooks?: (hooks: { resolve: ReturnType<typeof resolveSync> }) => unknown;
+  register?: (specifier: string, parentURL: string, options: { data: unknown }) => void;
+};
+let installed = false;
+
+/**
+ * Installs the hook for the folders of `nodePath` now when that is cheap (in-thread hooks), and
+ * returns a function that installs it on demand otherwise: module.register starts a loader thread,
+ * about 30 ms of every cold start (measured on Node 20), paid then only by an ES module handler
+ * whose import of a bare name failed. That function returns whether it installed the hook.
+ */
+export function searchNodePath(nodePath: string | undefined): () => boolean {
   const folders = parents(nodePath ?? '');
-  if (!folders.length) return;
-  const m = module as unknown as {
-    registerHooks?: (hooks: { resolve: ReturnType<typeof resolveSync> }) => unknown;
-    register?: (specifier: string, parentURL: string, options: { data: unknown }) => void;
+  const install = (): boolean => {
+    if (installed || !folders.length) return false;
+    installed = true;
+    if (typeof hooks.registerHooks === 'function') hooks.registerHooks({ resolve: resolveSync(folders) });
+    else if (typeof hooks.register === 'function') hooks.register('./node-path-loader.mjs', import.meta.url, { data: folders });
+    else installed = false;
+    return installed;
   };
-  if (typeof m.registerHooks === 'function') m.registerHooks({ resolve: resolveSync(folders) });
-  else m.register?.('./node-path-loader.mjs', import.meta.url, { data: folders });
+  if (typeof hooks.registerHooks === 'function') install();
+  return install;
 }
