@@ -59,6 +59,7 @@ export class RuntimeCatalog {
   readonly sharedStores: readonly string[];
   readonly registrations: Registrations;
   private pythons: Map<string, FoundInterpreter[]> | null = null;
+  private explicitPython: { path: string; found: FoundInterpreter | null } | null = null;
   private jdks: Map<number, FoundInterpreter[]> | null = null;
   private listing: { at: number; items: Installed[] } | null = null;
   private readonly installing = new Map<string, Promise<void>>();
@@ -83,6 +84,7 @@ export class RuntimeCatalog {
   /** Forgets what was discovered and listed (after an install, or `nimbus runtimes --rescan`). */
   refresh(): void {
     this.pythons = null;
+    this.explicitPython = null;
     this.jdks = null;
     this.listing = null;
   }
@@ -115,7 +117,9 @@ export class RuntimeCatalog {
     if (id.family === 'python') {
       const explicit = process.env['NIMBUS_PYTHON'];
       if (explicit) {
-        const p = probePython(explicit);
+        // Probed once: running an interpreter costs tens of milliseconds, and this is asked at every sandbox start.
+        if (this.explicitPython?.path !== explicit) this.explicitPython = { path: explicit, found: probePython(explicit) };
+        const p = this.explicitPython.found;
         if (p && p.version.startsWith(`${id.version}.`)) return { ...p, where: `NIMBUS_PYTHON=${explicit}`, source: 'host' };
       }
       this.pythons ??= discoverPythons();

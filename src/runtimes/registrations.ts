@@ -34,7 +34,14 @@ export class Registrations {
     if (!file || !existsSync(file)) return new Map();
     const mtimeMs = statSync(file).mtimeMs;
     if (this.cache?.mtimeMs === mtimeMs) return this.cache.map;
-    const map = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Registration>));
+    let map: Map<string, Registration>;
+    try {
+      map = new Map(Object.entries(JSON.parse(readFileSync(file, 'utf8')) as Record<string, Registration>));
+    } catch (e) {
+      // A hand-edited file that does not parse must not stop sandboxes from starting: said, then ignored.
+      process.emitWarning(`${file} is not valid JSON (${e instanceof Error ? e.message : String(e)}); registrations ignored`, { code: 'NIMBUS_RUNTIMES' });
+      map = new Map();
+    }
     this.cache = { mtimeMs, map };
     return map;
   }
