@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process';
 import {
   copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -76,15 +77,29 @@ function buildPython() {
 }
 
 /**
- * Byte-compiles the Python runtime with the interpreter that will run it: a namespace sandbox
+ * Byte-compiles the Python runtime with the interpreters that will run it: a namespace sandbox
  * mounts it read-only, where Python could not cache the bytecode and would recompile the runtime
- * at every cold start. Without python3 this is skipped; the runtime still works, a little slower.
+ * at every cold start. Each python3.X runtime runs on its own interpreter (src/runtimes/catalog.ts),
+ * and bytecode is per minor version (__pycache__/*.cpython-3X.pyc), so every python3.X found in the
+ * places the catalog looks compiles it once. Without any, this is skipped; the runtime still works,
+ * a little slower.
  */
 function precompile(dir) {
+  const candidates = new Set([process.env.NIMBUS_PYTHON ?? 'python3']);
+  const pyenv = process.env.PYENV_ROOT ?? join(homedir(), '.pyenv');
+  const bins = ['/usr/local/bin', '/usr/bin'];
   try {
-    execFileSync(process.env.NIMBUS_PYTHON ?? 'python3', ['-m', 'compileall', '-q', dir], { stdio: 'ignore' });
+    for (const v of readdirSync(join(pyenv, 'versions'))) bins.push(join(pyenv, 'versions', v, 'bin'));
   } catch {
-    // No usable python3 here.
+    // No pyenv.
+  }
+  for (const bin of bins) for (let minor = 9; minor <= 14; minor++) if (existsSync(join(bin, `python3.${minor}`))) candidates.add(join(bin, `python3.${minor}`));
+  for (const python of candidates) {
+    try {
+      execFileSync(python, ['-m', 'compileall', '-q', dir], { stdio: 'ignore' });
+    } catch {
+      // Not a usable interpreter.
+    }
   }
 }
 

@@ -18,6 +18,9 @@ function collect(dir) {
   return out;
 }
 
+// The interpreters and SDKs the tests run on (a no-op once they are in the checkout's store).
+spawnSync(process.execPath, [join(root, 'scripts', 'provision-test-runtimes.mjs')], { cwd: root, stdio: 'inherit' });
+
 let files = collect(join(root, 'dist', 'test')).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => relative(root, f).includes(s)));
 const concurrency = process.env.NIMBUS_TEST_CONCURRENCY ?? '2';

@@ -36,6 +36,7 @@ import { makeAttempt } from './queue/attempt.js';
 import { Dispatcher } from './queue/dispatcher.js';
 import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
+import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import type { SandboxFactory } from './sandbox/types.js';
@@ -105,7 +106,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const graceMs = opts.shutdownGraceMs ?? 10_000;
 
   // Sandboxes. Egress sandboxes must never reach Nimbus itself; its port is known once it listens.
-  const runtimes = builtinRuntimes();
+  const runtimes = builtinRuntimes({ dataDir });
   const hostPorts: number[] = [];
   const choice: SandboxFactoryChoice = opts.sandboxFactory
     ? { factory: opts.sandboxFactory, isolation: opts.sandboxFactory.isolation }
@@ -134,7 +135,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
   const metrics = new Metrics();
-  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics });
+  const credentials = CredentialIssuer.forDataDir(dataDir);
+  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials });
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
   const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });

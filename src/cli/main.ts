@@ -6,6 +6,7 @@ import { registerEvents } from './commands/events.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
+import { registerRuntimes } from './commands/runtimes.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerServe } from './commands/serve.js';
 import { registerSim } from './commands/sim.js';
@@ -31,6 +32,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSchedule(program, client);
   registerStats(program, client);
   registerSim(program);
+  registerRuntimes(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

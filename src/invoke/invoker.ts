@@ -11,6 +11,7 @@ import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLin
 import type { LogService } from '../logs/log-service.js';
 import type { Pool } from '../pool/pool.js';
 import type { PoolTarget } from '../pool/types.js';
+import type { CredentialIssuer } from '../runtimes/credentials.js';
 import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { InvocationResult } from '../sandbox/types.js';
@@ -56,6 +57,8 @@ export interface InvokerDeps {
   /** Enforces reserved and account concurrency; absent means unlimited. */
   limiter?: ConcurrencyLimiter;
   metrics?: Metrics;
+  /** Issues each sandbox its execution role's credentials; absent: none (src/runtimes/credentials.ts). */
+  credentials?: CredentialIssuer;
 }
 
 export class Invoker {
@@ -156,7 +159,9 @@ export class Invoker {
         codeDir,
         memoryMb: fn.memorySize,
         ephemeralStorageMb: fn.ephemeralStorageMb,
-        env: lambdaEnvironment(fn, logStreamName(this.deps.clock.now(), fn.version, id)),
+        env: lambdaEnvironment(fn, logStreamName(this.deps.clock.now(), fn.version, id), {
+          ...(this.deps.credentials ? { credentials: this.deps.credentials.issue(fn, this.deps.clock.now()) } : {}),
+        }),
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: fn.environment[EGRESS_VARIABLE] === 'egress' ? 'egress' : 'none',
       }),

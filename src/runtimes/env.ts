@@ -5,6 +5,7 @@
  * then the user's variables, then the reserved variables, which always win.
  */
 import type { FunctionVersion } from '../core/model.js';
+import type { Credentials } from './credentials.js';
 
 /** `YYYY/MM/DD/[<version>]<32 hex>`, AWS's log stream name for one execution environment. */
 export function logStreamName(at: number, version: string, sandboxId: string): string {
@@ -22,7 +23,12 @@ export const PLATFORM_ENV: Readonly<Record<string, string>> = {
   AWS_XRAY_CONTEXT_MISSING: 'LOG_ERROR',
 };
 
-export function lambdaEnvironment(v: FunctionVersion, logStream: string): Record<string, string> {
+/** What the platform adds per sandbox: the execution role's credentials (credentials.ts). */
+export interface SandboxPlatform {
+  credentials?: Credentials;
+}
+
+export function lambdaEnvironment(v: FunctionVersion, logStream: string, extra: SandboxPlatform = {}): Record<string, string> {
   const platform = PLATFORM_ENV;
   const reserved: Record<string, string> = {
     _HANDLER: v.handler,
@@ -37,5 +43,11 @@ export function lambdaEnvironment(v: FunctionVersion, logStream: string): Record
     AWS_DEFAULT_REGION: v.region,
   };
   if (v.logFormat === 'JSON') reserved['AWS_LAMBDA_LOG_FORMAT'] = 'JSON';
+  // Reserved on AWS (a function cannot set them), so they always win over the function's own.
+  if (extra.credentials) {
+    reserved['AWS_ACCESS_KEY_ID'] = extra.credentials.accessKeyId;
+    reserved['AWS_SECRET_ACCESS_KEY'] = extra.credentials.secretAccessKey;
+    reserved['AWS_SESSION_TOKEN'] = extra.credentials.sessionToken;
+  }
   return { ...platform, ...v.environment, ...reserved };
 }

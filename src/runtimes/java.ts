@@ -1,11 +1,13 @@
 /**
- * Java runtimes: every `javaNN` runs on the machine's own JDK (NIMBUS_JAVA_HOME, JAVA_HOME, or
- * `java` on PATH), with Nimbus's runtime from guest/java compiled into dist/guest/java/classes.
- * See docs/runtimes.md for the handler forms it supports.
+ * Java runtimes: `javaNN` runs on a Java NN runtime (catalog.ts says which one: a registered or
+ * host JDK, or one from PyPI), with Nimbus's runtime from guest/java compiled into
+ * dist/guest/java/classes. See docs/runtimes.md for the handler forms it supports.
  */
-import { existsSync, realpathSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { hostCatalog, type RuntimeCatalog } from './catalog.js';
+import { JAVA_IDS } from './ids.js';
+import { pathsOf, unavailableCommand } from './interpreter.js';
 import type { RuntimeDescriptor } from './types.js';
 
 /**
@@ -31,44 +33,33 @@ const JVM_OPTIONS = [
 const LAUNCHER =
   'S="${NIMBUS_RUNTIME_API_SOCKET-}"; unset NIMBUS_RUNTIME_API_SOCKET; exec "$0" -Dnimbus.runtimeApiSocket="$S" "$@"';
 
-let javaHome: string | null | undefined;
-
-function findJavaHome(): string | null {
-  if (javaHome !== undefined) return javaHome;
-  javaHome = null;
-  for (const home of [process.env['NIMBUS_JAVA_HOME'], process.env['JAVA_HOME']]) {
-    if (home && existsSync(join(home, 'bin', 'java'))) return (javaHome = realpathSync(home));
-  }
-  for (const dir of (process.env['PATH'] ?? '').split(':')) {
-    const candidate = dir && join(dir, 'java');
-    // bin/java's real location tells the JDK's home (/usr/bin/java is a chain of symlinks).
-    if (candidate && existsSync(candidate)) return (javaHome = dirname(dirname(realpathSync(candidate))));
-  }
-  return javaHome;
+export function javaDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
+  return {
+    family: 'java',
+    ids: JAVA_IDS,
+    checkHandler(handler) {
+      const sep = handler.lastIndexOf('::');
+      const cls = sep < 0 ? handler : handler.slice(0, sep);
+      const ok = /^[\p{L}_$][\p{L}\p{N}_$]*(\.[\p{L}_$][\p{L}\p{N}_$]*)*$/u.test(cls) && (sep < 0 || handler.length > sep + 2);
+      return ok ? null : `Bad handler ${handler}: expected package.Class or package.Class::method`;
+    },
+    command(paths, runtime) {
+      const a = catalog.availability(runtime);
+      if (!a.ok) return unavailableCommand(a);
+      return ['/bin/sh', '-c', LAUNCHER, a.interpreter.executable, ...JVM_OPTIONS, '-cp', join(paths.runtimeDir, 'classes'), 'nimbus.runtime.Bootstrap'];
+    },
+    env() {
+      return {};
+    },
+    hostPaths(runtime) {
+      return runtime ? pathsOf(catalog.availability(runtime)) : [];
+    },
+    hostRuntimeDir() {
+      return fileURLToPath(new URL('../../guest/java/', import.meta.url));
+    },
+    availability: (runtime) => catalog.availability(runtime),
+  };
 }
 
-export const java: RuntimeDescriptor = {
-  family: 'java',
-  ids: ['java8.al2', 'java11', 'java17', 'java21'],
-  checkHandler(handler) {
-    const sep = handler.lastIndexOf('::');
-    const cls = sep < 0 ? handler : handler.slice(0, sep);
-    const ok = /^[\p{L}_$][\p{L}\p{N}_$]*(\.[\p{L}_$][\p{L}\p{N}_$]*)*$/u.test(cls) && (sep < 0 || handler.length > sep + 2);
-    return ok ? null : `Bad handler ${handler}: expected package.Class or package.Class::method`;
-  },
-  command(paths) {
-    const home = findJavaHome();
-    const bin = home ? join(home, 'bin', 'java') : 'java';
-    return ['/bin/sh', '-c', LAUNCHER, bin, ...JVM_OPTIONS, '-cp', join(paths.runtimeDir, 'classes'), 'nimbus.runtime.Bootstrap'];
-  },
-  env() {
-    return {};
-  },
-  hostPaths() {
-    const home = findJavaHome();
-    return home ? [home] : [];
-  },
-  hostRuntimeDir() {
-    return fileURLToPath(new URL('../../guest/java/', import.meta.url));
-  },
-};
+/** The Java runtimes over the machine's own interpreters and the shared stores (no data directory). */
+export const java: RuntimeDescriptor = javaDescriptor(hostCatalog());

@@ -3,10 +3,11 @@
  * or not runnable here). One registry: the control plane validates against it, the pool starts
  * sandboxes from it.
  */
-import { java } from './java.js';
-import { nodejs } from './node.js';
+import { RuntimeCatalog, type CatalogOptions } from './catalog.js';
+import { javaDescriptor } from './java.js';
+import { nodejsDescriptor } from './node.js';
 import { provided } from './provided.js';
-import { python } from './python.js';
+import { pythonDescriptor } from './python.js';
 import type { RuntimeDescriptor } from './types.js';
 
 /** AWS no longer accepts these for create or update (docs/reference/lambda-api.md §1.2, "Deprecated runtime"). */
@@ -19,7 +20,11 @@ const DEPRECATED = new Set([
 export class RuntimeRegistry {
   private readonly byId = new Map<string, RuntimeDescriptor>();
 
-  constructor(descriptors: readonly RuntimeDescriptor[]) {
+  constructor(
+    descriptors: readonly RuntimeDescriptor[],
+    /** Where interpreters come from; null for a registry of descriptors that need none. */
+    readonly catalog: RuntimeCatalog | null = null,
+  ) {
     for (const d of descriptors) for (const id of d.ids) this.byId.set(id, d);
   }
 
@@ -31,13 +36,28 @@ export class RuntimeRegistry {
     return DEPRECATED.has(runtime);
   }
 
-  /** The runtime identifiers this Nimbus can run, in a stable order. */
+  /** The runtime identifiers this Nimbus knows, in a stable order (whether or not this machine can run them now). */
   ids(): string[] {
     return [...this.byId.keys()];
   }
+
+  /**
+   * Why a function may not be created with (or updated to) `runtime` on this machine, or null
+   * when it may: the exact interpreter version the runtime names must be available. The text is
+   * the message of Lambda's InvalidParameterValueException and says how to provide it.
+   */
+  refusal(runtime: string): string | null {
+    const a = this.get(runtime)?.availability?.(runtime);
+    if (!a || a.ok) return null;
+    return `The runtime ${runtime} is not available on this Nimbus: ${a.reason}. To provide it, ${a.howTo}.`;
+  }
 }
 
-/** The runtimes built into Nimbus. */
-export function builtinRuntimes(): RuntimeRegistry {
-  return new RuntimeRegistry([nodejs, python, java, provided]);
+/**
+ * The runtimes built into Nimbus, over a catalog of interpreters for `opts.dataDir` (installs and
+ * registrations live in its `runtimes/` directory).
+ */
+export function builtinRuntimes(opts: CatalogOptions = {}): RuntimeRegistry {
+  const catalog = new RuntimeCatalog(opts);
+  return new RuntimeRegistry([nodejsDescriptor(catalog), pythonDescriptor(catalog), javaDescriptor(catalog), provided], catalog);
 }

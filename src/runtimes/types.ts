@@ -1,8 +1,10 @@
 /**
  * A runtime descriptor: how one runtime family (Node.js, Python, Java, custom) is started inside
- * a sandbox. Descriptors are data plus two pure functions; the bootstraps they start are guest
- * code under guest/ and never import host modules.
+ * a sandbox. Descriptors are data plus small functions of the runtime identifier; the bootstraps
+ * they start are guest code under guest/ and never import host modules.
  */
+import type { Availability } from './catalog.js';
+
 export type RuntimeFamily = 'nodejs' | 'python' | 'java' | 'provided';
 
 /** Where things are as the sandboxed process sees them. */
@@ -19,12 +21,22 @@ export interface RuntimeDescriptor {
   readonly ids: readonly string[];
   /** Returns why `handler` cannot work for this runtime, or null when it is well-formed. */
   checkHandler(handler: string): string | null;
-  /** The argv that starts the runtime (argv[0] is an absolute path or a name found on PATH). */
+  /**
+   * The argv that starts `runtime` (argv[0] is an absolute path or a name found on PATH). When
+   * the runtime's interpreter is not available, a command that fails at once and says why.
+   */
   command(paths: LaunchPaths, runtime: string, handler: string): string[];
-  /** Environment the family needs on top of Lambda's standard variables. */
-  env(paths: LaunchPaths): Record<string, string>;
-  /** Host directories the sandbox must expose read-only for `command` to run (interpreters, JDK). */
-  hostPaths(): string[];
+  /** Environment the family needs on top of Lambda's standard variables (module paths, SDK). */
+  env(paths: LaunchPaths, runtime?: string): Record<string, string>;
+  /**
+   * Host directories the sandbox must expose read-only for `command` to run: the interpreter's
+   * (wherever it lives, under /root or the data directory included) and the runtime's SDK.
+   */
+  hostPaths(runtime?: string): string[];
   /** Host directory holding this family's guest bootstrap; sandboxes show it as `runtimeDir`. */
   hostRuntimeDir(): string;
+  /** Whether `runtime` can run here, on exactly the version it names (absent: always). */
+  availability?(runtime: string): Availability;
+  /** The runtime stem cells of this family start with (absent: the first id). */
+  stemRuntime?(): string | null;
 }

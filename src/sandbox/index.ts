@@ -16,6 +16,7 @@ import { hostSyscallTable } from './namespace/syscalls.js';
 import { ProcessSandboxFactory } from './process.js';
 import { ProcessUsers } from './process-users.js';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
+import type { NimbusApiTarget } from './api-relay.js';
 import type { SandboxFactory } from './types.js';
 
 export type IsolationChoice = 'namespace' | 'process' | 'auto';
@@ -33,6 +34,11 @@ export interface SandboxFactoryOptions {
   stemCells?: number;
   /** The runtimes that may get stem cells (only families whose bootstrap supports them do). */
   stemRuntimes?: readonly RuntimeDescriptor[];
+  /**
+   * Where functions reach Nimbus's own API (AWS_ENDPOINT_URL_LAMBDA); default: loopback at
+   * `hostPorts[0]` once it is known. Namespace sandboxes get there through a relay (api-relay.ts).
+   */
+  nimbusApi?: NimbusApiTarget;
 }
 
 export interface SandboxFactoryChoice {
@@ -67,16 +73,16 @@ export class IsolationUnavailableError extends NimbusError {
 }
 
 export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactoryChoice {
+  // The port is read when a sandbox needs it: app.ts fills hostPorts once its server listens.
+  const nimbusApi: NimbusApiTarget =
+    opts.nimbusApi ?? (() => (opts.hostPorts[0] !== undefined ? { host: '127.0.0.1', port: opts.hostPorts[0] } : null));
   const processChoice = (why: string[]): SandboxFactoryChoice => {
     const users = ProcessUsers.needed() ? ProcessUsers.create(opts.dataDir, instanceTag(opts.dataDir)) : null;
+    const stems = opts.stemCells ? { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [], ...(opts.warn ? { warn: opts.warn } : {}) } : undefined;
     return {
-    factory: new ProcessSandboxFactory(
-      users ? users.scratchRoot : join(opts.dataDir, 'sandboxes'),
-      opts.stemCells ? { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [], ...(opts.warn ? { warn: opts.warn } : {}) } : undefined,
-      users,
-    ),
-    isolation: 'process',
-    warning: why.length ? `${PROCESS_ISOLATION_WARNING}\nNamespace isolation is unavailable because: ${why.join('; ')}.` : PROCESS_ISOLATION_WARNING,
+      factory: new ProcessSandboxFactory({ scratchRoot: users ? users.scratchRoot : join(opts.dataDir, 'sandboxes'), users, nimbusApi }, stems),
+      isolation: 'process',
+      warning: why.length ? `${PROCESS_ISOLATION_WARNING}\nNamespace isolation is unavailable because: ${why.join('; ')}.` : PROCESS_ISOLATION_WARNING,
     };
   };
   if (opts.isolation === 'process') return processChoice([]);
@@ -105,10 +111,11 @@ export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactor
     cgroups: support.cgroups,
     network,
     ip,
+    nimbusApi,
     ...(opts.warn ? { warn: opts.warn } : {}),
     ...(opts.stemCells ? { stemCells: { size: opts.stemCells, descriptors: opts.stemRuntimes ?? [] } } : {}),
   });
-  const partial = [support.egressUnavailable && `functions with egress cannot start: ${support.egressUnavailable}`, support.tcpApiUnavailable && `custom runtimes cannot start: ${support.tcpApiUnavailable}`].filter(Boolean);
+  const partial = [support.egressUnavailable && `functions with egress cannot start: ${support.egressUnavailable}`, support.tcpApiUnavailable && `custom runtimes cannot start, and functions cannot call Nimbus's API: ${support.tcpApiUnavailable}`].filter(Boolean);
   return {
     factory,
     isolation: 'namespace',

@@ -5,17 +5,17 @@
  * other's processes, and none can read Nimbus's data.
  *
  * The data directory is 0700, so a sandbox user cannot reach anything inside it. What a sandbox
- * must read — its function's code and the runtime's bootstrap — is exported once per package into
+ * must read and cannot reach — its function's code, the runtime's bootstrap, an interpreter or SDK
+ * provisioned under the data directory or a private home — is exported once per run into
  * a directory of its own under the system's temporary directory: 0711 (it can be traversed by a
  * path one knows, never listed), files readable, owned by root. Each sandbox's scratch directory
- * (its /tmp) is created there too, owned by its uid, 0700. The interpreter itself must be one the
- * sandbox users may run (a system Node.js or Python, not one under /root); when it is not, the
- * runtime fails to start and says so.
+ * (its /tmp) is created there too, owned by its uid, 0700. A system interpreter (/usr/bin/node,
+ * /usr/lib/jvm) is used where it is.
  */
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UidPool } from './uid-pool.js';
 
 /** Where the data directory records its export root, so that the next start removes a crashed run's. */
@@ -26,6 +26,7 @@ export class ProcessUsers {
   readonly scratchRoot: string;
   private readonly uids: UidPool;
   private readonly exports = new Map<string, string>();
+  private readonly reach = new Map<string, boolean>();
 
   private constructor(
     readonly root: string,
@@ -72,6 +73,26 @@ export class ProcessUsers {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chownSync(dir, uid, uid);
     chmodSync(dir, 0o700);
+  }
+
+  /** Whether any user can reach `path`: every directory on the way searchable by others, the end readable. */
+  reachable(path: string): boolean {
+    const known = this.reach.get(path);
+    if (known !== undefined) return known;
+    let ok = true;
+    try {
+      const parts = resolve(path).split('/').filter(Boolean);
+      for (let i = 0; i <= parts.length && ok; i++) {
+        const p = `/${parts.slice(0, i).join('/')}`;
+        const st = statSync(p);
+        const last = i === parts.length;
+        ok = last ? (st.mode & (st.isDirectory() ? 0o005 : 0o004)) !== 0 : (st.mode & 0o001) !== 0;
+      }
+    } catch {
+      ok = false;
+    }
+    this.reach.set(path, ok);
+    return ok;
   }
 
   /**

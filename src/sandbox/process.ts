@@ -3,40 +3,47 @@
  * clean environment and its own scratch /tmp. It does NOT isolate the function from the host
  * (same filesystem, same network); Nimbus says so loudly when it starts in this mode. It never
  * runs a function as root: when Nimbus is root, each sandbox runs as a uid of its own
- * (process-users.ts); otherwise as Nimbus's own, unprivileged, user.
+ * (process-users.ts), and every host path it needs that such a user cannot reach (the code in
+ * the private data directory, the guest bootstrap, a provisioned interpreter or SDK) is replaced
+ * in its argv and environment by an exported copy; otherwise it runs as Nimbus's own user.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { RuntimeDescriptor } from '../runtimes/types.js';
-import { ChildSandbox } from './child-sandbox.js';
-import type { ProcessUsers } from './process-users.js';
-import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from './stem.js';
-import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
 import { messageOf } from '../core/errors.js';
+import type { RuntimeDescriptor } from '../runtimes/types.js';
+import type { NimbusApiTarget } from './api-relay.js';
+import { ChildSandbox } from './child-sandbox.js';
+import { endpointEnv } from './endpoint.js';
+import type { ProcessUsers } from './process-users.js';
+import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from './stem.js';
+import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
+
+/** What every process sandbox of one factory shares. */
+export interface ProcessHost {
+  /** Where sandboxes' scratch directories go. */
+  scratchRoot: string;
+  /** Set when Nimbus is root: the sandboxes' own uids and the export of what they read. */
+  users: ProcessUsers | null;
+  /** Nimbus's API: the function's SDK calls go there directly (nothing is isolated here). */
+  nimbusApi: NimbusApiTarget | null;
+}
 
 export class ProcessSandbox extends ChildSandbox {
   /** This sandbox's scratch directory (its /tmp lives inside); removed on release. */
   protected readonly scratchDir: string;
   private readonly tmpDir: string;
-
   /** The sandbox's own uid when Nimbus is root (process-users.ts); null: Nimbus's user. */
   protected uid: number | null = null;
 
   constructor(
     spec: SandboxSpec,
-    scratchRoot: string,
-    protected readonly users: ProcessUsers | null = null,
+    protected readonly host: ProcessHost,
   ) {
     super(spec);
-    this.scratchDir = join(scratchRoot, spec.id);
+    this.scratchDir = join(host.scratchRoot, spec.id);
     this.tmpDir = join(this.scratchDir, 'tmp');
-  }
-
-  /** A path the runtime's user can read: exported out of the private data directory when needed. */
-  protected visible(dir: string): string {
-    return this.users ? this.users.exported(dir) : dir;
   }
 
   protected apiTarget(): { port: number } | { path: string } {
@@ -50,37 +57,60 @@ export class ProcessSandbox extends ChildSandbox {
 
   /** Where the runtime finds the function's code: LAMBDA_TASK_ROOT and its working directory. */
   protected taskRoot(): string {
-    return this.visible(this.spec.codeDir);
+    return this.visible(this.spec)(this.spec.codeDir);
   }
 
-  /** Where the runtime's bootstrap lives, as the runtime's user sees it. */
-  protected runtimeDir(spec: SandboxSpec = this.spec): string {
-    return this.visible(spec.descriptor.hostRuntimeDir());
+  /**
+   * Rewrites host paths the sandbox's user cannot reach into their exported copies: the code,
+   * the guest bootstrap, the interpreter's and the SDK's directories (descriptor.hostPaths).
+   */
+  protected visible(spec: SandboxSpec): (s: string) => string {
+    const users = this.host.users;
+    if (!users) return (s) => s;
+    const dirs = [spec.codeDir, spec.descriptor.hostRuntimeDir(), ...spec.descriptor.hostPaths(spec.runtime)].map((d) => d.replace(/\/+$/, ''));
+    const pairs = dirs.filter((d) => !users.reachable(d)).map((d) => [d, users.exported(d)] as const);
+    // Longest first, so that a directory inside another is mapped by its own export.
+    pairs.sort((a, b) => b[0].length - a[0].length);
+    return (s) => {
+      for (const [from, to] of pairs) if (s.includes(from)) s = s.split(from).join(to);
+      return s;
+    };
   }
 
   /** The runtime's whole environment for the current spec: the function's, the family's, the Runtime API's. */
   protected runtimeEnv(apiAddress: string): Record<string, string> {
     const { descriptor } = this.spec;
-    const paths = { taskRoot: this.taskRoot(), runtimeDir: this.runtimeDir() };
-    return {
+    const paths = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
+    const api = this.host.nimbusApi?.();
+    const env: Record<string, string> = {
+      ...(api ? endpointEnv(`http://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}`, this.spec.env) : {}),
       ...this.spec.env,
-      ...descriptor.env(paths),
+      ...descriptor.env(paths, this.spec.runtime),
       ...this.runtimeApiEnv(apiAddress),
       LAMBDA_TASK_ROOT: paths.taskRoot,
       LAMBDA_RUNTIME_DIR: paths.runtimeDir,
       TMPDIR: this.tmpDir,
     };
+    const visible = this.visible(this.spec);
+    for (const k of Object.keys(env)) env[k] = visible(env[k]!);
+    return env;
+  }
+
+  /** The argv that starts the runtime, with paths its user can reach. */
+  protected command(spec: SandboxSpec, taskRoot: string): string[] {
+    const argv = spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir() }, spec.runtime, spec.handler);
+    return argv.map(this.visible(spec));
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {
-    if (this.users) {
-      this.uid = this.users.take();
+    const { users } = this.host;
+    if (users) {
+      this.uid = users.take();
       // The scratch directory stays root's (0711); only /tmp inside it is the sandbox user's.
       mkdirSync(this.scratchDir, { recursive: true, mode: 0o711 });
-      this.users.scratchFor(this.tmpDir, this.uid);
+      users.scratchFor(this.tmpDir, this.uid);
     } else mkdirSync(this.tmpDir, { recursive: true });
-    const { descriptor, runtime, handler } = this.spec;
-    const argv = descriptor.command({ taskRoot: this.taskRoot(), runtimeDir: this.runtimeDir() }, runtime, handler);
+    const argv = this.command(this.spec, this.taskRoot());
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: this.taskRoot(),
       env: this.runtimeEnv(apiAddress),
@@ -92,7 +122,7 @@ export class ProcessSandbox extends ChildSandbox {
     await new Promise<void>((resolve, reject) => {
       child.once('spawn', resolve);
       child.once('error', (e: NodeJS.ErrnoException) => {
-        // An interpreter under a private directory (/root/.pyenv, an nvm install) is the usual cause.
+        // An interpreter under a private directory that could not be exported is the usual cause.
         if (this.uid !== null && e.code === 'EACCES') {
           e.message = `${e.message}: under process isolation the runtime runs as uid ${this.uid}, which may not run ${argv[0]}; install the interpreter where every user may run it, or use namespace isolation`;
         }
@@ -126,7 +156,7 @@ export class ProcessSandbox extends ChildSandbox {
 
   protected async release(): Promise<void> {
     rmSync(this.scratchDir, { recursive: true, force: true });
-    if (this.uid !== null) this.users?.give(this.uid);
+    if (this.uid !== null) this.host.users?.give(this.uid);
     this.uid = null;
   }
 }
@@ -143,15 +173,14 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
   private readonly link: string;
   private readonly argv: string;
 
-  constructor(descriptor: RuntimeDescriptor, id: string, scratchRoot: string, users: ProcessUsers | null) {
-    const link = join(scratchRoot, id, 'task');
+  constructor(descriptor: RuntimeDescriptor, id: string, host: ProcessHost) {
+    const link = join(host.scratchRoot, id, 'task');
     super(
-      { id, runtime: descriptor.ids[0] ?? descriptor.family, descriptor, handler: '', codeDir: link, memoryMb: 512, ephemeralStorageMb: 512, env: stemEnvironment(), network: 'none' },
-      scratchRoot,
-      users,
+      { id, runtime: stemRuntimeOf(descriptor), descriptor, handler: '', codeDir: link, memoryMb: 512, ephemeralStorageMb: 512, env: stemEnvironment(), network: 'none' },
+      host,
     );
     this.link = link;
-    this.argv = JSON.stringify(this.commandFor(this.spec));
+    this.argv = JSON.stringify(this.command(this.spec, this.link));
   }
 
   fits(spec: SandboxSpec): boolean {
@@ -159,7 +188,7 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
       !this.adopted &&
       this.state === 'idle' &&
       spec.descriptor.family === this.spec.descriptor.family &&
-      JSON.stringify(this.commandFor(spec)) === this.argv &&
+      JSON.stringify(this.command(spec, this.link)) === this.argv &&
       startupEnvMatches(spec.env, this.spec.env)
     );
   }
@@ -178,7 +207,7 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
     try {
       if (this.state !== 'starting') throw new Error('the stem cell died before its assignment');
       rmdirSync(this.link);
-      symlinkSync(this.visible(this.spec.codeDir), this.link);
+      symlinkSync(this.visible(this.spec)(this.spec.codeDir), this.link);
     } catch (e) {
       await this.dispose();
       throw new SandboxInitError({ kind: 'exit', reason: `stem cell: ${messageOf(e)}` }, '', performance.now() - t0);
@@ -198,38 +227,30 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
     mkdirSync(this.link, { recursive: true });
     return super.launch(apiAddress);
   }
-
-  private commandFor(spec: SandboxSpec): string[] {
-    return spec.descriptor.command({ taskRoot: this.link, runtimeDir: this.runtimeDir(spec) }, spec.runtime, spec.handler);
-  }
 }
 
 export class ProcessSandboxFactory implements SandboxFactory {
   readonly isolation = 'process' as const;
   private readonly stems: StemPool | null;
 
-  /**
-   * `stemCells`: stem cells kept ready per runtime family (process-stem-cell.ts). `users`: when
-   * Nimbus is root, the sandboxes' own uids and the export of what they read (process-users.ts).
-   */
+  /** `stemCells`: stem cells kept ready per runtime family (docs/sandbox-lifecycle.md#stem-cells). */
   constructor(
-    private readonly scratchRoot: string,
+    private readonly host: ProcessHost,
     stemCells?: { size: number; descriptors: readonly RuntimeDescriptor[]; warn?: (message: string) => void },
-    private readonly users: ProcessUsers | null = null,
   ) {
     this.stems =
       stemCells && stemCells.size > 0
         ? new StemPool({
             size: stemCells.size,
             descriptors: stemCells.descriptors,
-            make: (d, id) => new ProcessStemCell(d, id, scratchRoot, users),
+            make: (d, id) => new ProcessStemCell(d, id, host),
             warn: stemCells.warn ?? ((m) => process.emitWarning(m, { code: 'NIMBUS_SANDBOX' })),
           })
         : null;
   }
 
   create(spec: SandboxSpec): Sandbox {
-    return this.stems?.take(spec)?.adopt(spec) ?? new ProcessSandbox(spec, this.scratchRoot, this.users);
+    return this.stems?.take(spec)?.adopt(spec) ?? new ProcessSandbox(spec, this.host);
   }
 
   prestart(): void {
@@ -243,6 +264,6 @@ export class ProcessSandboxFactory implements SandboxFactory {
 
   async close(): Promise<void> {
     await this.stems?.close();
-    this.users?.close();
+    this.host.users?.close();
   }
 }

@@ -32,6 +32,11 @@ const REFILL_DELAY_MS = 100;
 const MAX_FAILURES = 3;
 const CELL_START_TIMEOUT_MS = 30_000;
 
+/** The runtime a family's stem cells start (its interpreter decides which functions they fit). */
+export function stemRuntimeOf(d: RuntimeDescriptor): string {
+  return d.stemRuntime?.() ?? d.ids[0] ?? d.family;
+}
+
 /** A stem cell's environment before its assignment: the platform's defaults and nothing of any function. */
 export function stemEnvironment(): Record<string, string> {
   return { ...PLATFORM_ENV, [STEM_VARIABLE]: '1' };
@@ -83,7 +88,10 @@ export class StemPool {
 
   constructor(private readonly opts: StemPoolOptions) {
     const seen = new Set<string>();
-    this.descriptors = opts.descriptors.filter((d) => STEM_FAMILIES.has(d.family) && !seen.has(d.family) && seen.add(d.family));
+    // A family with no runtime available here gets no cells (they could only fail to start).
+    this.descriptors = opts.descriptors.filter(
+      (d) => STEM_FAMILIES.has(d.family) && !seen.has(d.family) && seen.add(d.family) && d.stemRuntime?.() !== null,
+    );
     for (const d of this.descriptors) this.ready.set(d.family, []);
   }
 

@@ -132,7 +132,8 @@ export interface Started {
 /** Starts sandboxes under process isolation in one scratch dir; `close()` disposes them all. */
 export class Sandboxes {
   private readonly scratch = tempDir('scratch');
-  private readonly factory = new ProcessSandboxFactory(this.scratch.path);
+  // Nimbus's own user: these tests are about the runtimes, not about who runs them (safe-defaults.test.ts is).
+  private readonly factory = new ProcessSandboxFactory({ scratchRoot: this.scratch.path, users: null, nimbusApi: null });
   private readonly live: Sandbox[] = [];
   /** Init durations (ms) of the sandboxes started, for the cold-start figures. */
   readonly initDurations: number[] = [];

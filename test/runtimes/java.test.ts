@@ -268,7 +268,7 @@ describe('java runtime', needs(missing), () => {
 
   it('speaks the Runtime API over a Unix socket and hides that channel from the function', async () => {
     const scratch = tempDir('java-unix');
-    const sandbox = new UnixSocketSandbox(spec('example.Ctx::handle'), scratch.path);
+    const sandbox = new UnixSocketSandbox(spec('example.Ctx::handle'), { scratchRoot: scratch.path, users: null, nimbusApi: null });
     try {
       await sandbox.start(30_000);
       const got = responseJson(await sandbox.invoke(event({}))) as Record<string, unknown>;

@@ -28,11 +28,12 @@ import {
   tempDir,
 } from './helpers.js';
 
-const ric = join(repoRoot, 'node_modules', 'aws-lambda-ric');
+// A test-only tool with a native build, installed apart from Nimbus (test-tools/, by .ci/run).
+const ric = join(repoRoot, 'test-tools', 'node_modules', 'aws-lambda-ric');
 const missing =
   existsSync(join(ric, 'bin', 'index.mjs')) && existsSync(join(ric, 'dist', 'rapid-client.node'))
     ? null
-    : 'aws-lambda-ric is not installed with its native client (npm install; it needs autoconf, automake, libtool, cmake, g++)';
+    : 'aws-lambda-ric is not installed with its native client (npm ci --prefix test-tools; it needs autoconf, automake, libtool, cmake, g++)';
 
 const FUNCTION = `console.log('index.mjs loaded');
 

@@ -252,7 +252,7 @@ describe('python runtime', needs(missing), () => {
 
   it('speaks the Runtime API over a Unix socket and hides that channel from the function', async () => {
     const scratch = tempDir('py-unix');
-    const sandbox = new UnixSocketSandbox(spec('app.ctx'), scratch.path);
+    const sandbox = new UnixSocketSandbox(spec('app.ctx'), { scratchRoot: scratch.path, users: null, nimbusApi: null });
     try {
       await sandbox.start(30_000);
       const got = responseJson(await sandbox.invoke(event({}))) as Record<string, unknown>;

@@ -84,7 +84,9 @@ for (const stem of [false, true]) describe(`namespace sandbox isolation${stem ? 
     assert.equal(s.env['NODE_EXTRA_CA_CERTS'], undefined);
     assert.equal(s.env['NIMBUS_RUNTIME_API_SOCKET'], undefined, 'the bootstrap hides its own channel');
     for (const k of ['HOME', 'USER', 'SHELL', 'CI', 'NODE_OPTIONS']) assert.equal(s.env[k], undefined, k);
-    const expected = new Set([...Object.keys(spec(codeA).env), ...Object.keys(PLATFORM_ENV), 'SECRET_A', 'NODE_PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', 'PWD']);
+    const expected = new Set([...Object.keys(spec(codeA).env), ...Object.keys(PLATFORM_ENV), 'SECRET_A', 'NODE_PATH', 'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR', 'PWD',
+      // Nimbus's own API, through the sandbox's relay (src/sandbox/api-relay.ts).
+      'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_LAMBDA']);
     for (const k of Object.keys(s.env)) assert.ok(expected.has(k), `unexpected variable ${k} in the sandbox`);
   });
 

@@ -12,7 +12,14 @@ import { createSandboxFactory } from '../../src/sandbox/index.js';
 import type { NamespaceSandboxFactory } from '../../src/sandbox/namespace/factory.js';
 import { assertIsolation, call, codeDir, isolationSkip, rmrf, spec, tempDir } from './helpers.js';
 
-const tcpRuntime: RuntimeDescriptor = { ...nodejs, family: 'provided', ids: ['provided.al2023'] };
+// The Node.js bootstrap on the Node.js running the tests, presented as a custom runtime.
+const tcpRuntime: RuntimeDescriptor = {
+  ...nodejs,
+  family: 'provided',
+  ids: ['provided.al2023'],
+  command: (paths, _runtime, handler) => nodejs.command(paths, `nodejs${process.versions.node.split('.')[0]}.x`, handler),
+  hostPaths: () => nodejs.hostPaths(`nodejs${process.versions.node.split('.')[0]}.x`),
+};
 
 describe('namespace sandbox Runtime API transport', { skip: isolationSkip() }, () => {
   let dataDir: string;

@@ -33,7 +33,7 @@ describe('process stem cells', () => {
 
   before(async () => {
     scratch = tempDir('nimbus-pstem-');
-    factory = new ProcessSandboxFactory(scratch, { size: 1, descriptors: [nodejs] });
+    factory = new ProcessSandboxFactory({ scratchRoot: scratch, users: null, nimbusApi: null }, { size: 1, descriptors: [nodejs] });
     factory.prestart();
     assert.equal(await factory.stemCellsReady(30_000), true);
   });

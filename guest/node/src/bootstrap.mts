@@ -6,7 +6,8 @@
 import { patchConsole, setRequestId } from './console.mjs';
 import { makeContext } from './context.mjs';
 import { RuntimeInitError, toRapidError } from './errors.mjs';
-import { loadHandler, type Handler } from './handler.mjs';
+import { loadHandler, refuseCallbackHandler, type Handler } from './handler.mjs';
+import { searchNodePath } from './node-path.mjs';
 import { RapidClient, type NextInvocation } from './rapid.mjs';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -101,7 +102,9 @@ async function main(): Promise<void> {
   const assignment = process.env['NIMBUS_STEM_CELL'] === '1' ? await awaitAssignment() : null;
   let handler: Handler;
   try {
-    handler = await loadHandler(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), process.env['_HANDLER'] ?? '');
+    const retryImport = searchNodePath(process.env['NODE_PATH']);
+    handler = await loadHandler(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), process.env['_HANDLER'] ?? '', retryImport);
+    refuseCallbackHandler(handler, process.env['AWS_EXECUTION_ENV']);
   } catch (err) {
     const body = toRapidError(err);
     console.error(`${err instanceof RuntimeInitError ? '' : 'Init error '}${JSON.stringify(body)}`);

@@ -12,7 +12,11 @@ import { RuntimeInitError } from './errors.mjs';
 
 export type Handler = (event: unknown, context: unknown, callback: (err?: unknown, result?: unknown) => void) => unknown;
 
-export async function loadHandler(taskRoot: string, spec: string): Promise<Handler> {
+/**
+ * `retryImport`, called when the module's import fails for a module it cannot find, may make more
+ * modules findable (node-path.mts); when it says it did, the import is tried once more.
+ */
+export async function loadHandler(taskRoot: string, spec: string, retryImport: () => boolean = () => false): Promise<Handler> {
   const slash = spec.lastIndexOf('/');
   const dir = slash >= 0 ? spec.slice(0, slash) : '';
   const rest = spec.slice(slash + 1);
@@ -39,7 +43,13 @@ export async function loadHandler(taskRoot: string, spec: string): Promise<Handl
   }
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(specifier)) as Record<string, unknown>;
+    try {
+      mod = (await import(specifier)) as Record<string, unknown>;
+    } catch (err) {
+      // A failed import stays failed for its URL: the retry imports the module under a new one.
+      if ((err as { code?: unknown }).code !== 'ERR_MODULE_NOT_FOUND' || !retryImport()) throw err;
+      mod = (await import(`${specifier}?nimbus-node-path`)) as Record<string, unknown>;
+    }
   } catch (err) {
     if (err instanceof SyntaxError) {
       throw new RuntimeInitError('Runtime.UserCodeSyntaxError', `${err.name}: ${err.message}`, err);
@@ -64,4 +74,20 @@ function resolvePath(root: unknown, keys: string[]): unknown {
     cur = (cur as Record<string, unknown>)[k];
   }
   return cur;
+}
+
+/** AWS's message (its Node.js runtime interface client, for nodejs24.x and later). */
+const CALLBACK_DEPRECATED =
+  'ERROR: AWS Lambda has removed support for callback-based function handlers starting with Node.js 24. ' +
+  'You need to modify this function to use a supported handler signature to use Node.js 24 or later. ' +
+  'For more information see https://docs.aws.amazon.com/lambda/latest/dg/nodejs-handler.html.';
+
+/**
+ * From nodejs24.x on, AWS refuses callback-style handlers at init: a handler function declaring
+ * three or more parameters (`(event, context, callback)`, async or not) fails with
+ * `Runtime.CallbackHandlerDeprecated`. Earlier runtimes still accept them.
+ */
+export function refuseCallbackHandler(handler: Handler, executionEnv: string | undefined): void {
+  const major = Number(/^AWS_Lambda_nodejs(\d+)\.x$/.exec(executionEnv ?? '')?.[1] ?? 0);
+  if (major >= 24 && handler.length >= 3) throw new RuntimeInitError('Runtime.CallbackHandlerDeprecated', CALLBACK_DEPRECATED);
 }

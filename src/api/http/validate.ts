@@ -75,6 +75,9 @@ export function checkRuntime(v: unknown, runtimes: RuntimeRegistry): string {
   if (!runtimes.get(v)) {
     throw invalidParameter(`Nimbus cannot run the ${v} runtime. Supported runtimes: ${runtimes.ids().join(', ')}.`);
   }
+  // The exact interpreter version the runtime names must be there (src/runtimes/catalog.ts).
+  const refusal = runtimes.refusal(v);
+  if (refusal) throw invalidParameter(refusal);
   return v;
 }
 

@@ -9,6 +9,7 @@
  */
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import type { SandboxSpec } from '../types.js';
+import { endpointEnv } from '../endpoint.js';
 import type { HostLayout } from './host-layout.js';
 
 /** Where things are inside every namespace sandbox (AWS's paths for code and runtime). */
@@ -19,6 +20,9 @@ export const INSIDE = {
   apiSocket: '/run/nimbus/rapi.sock',
   /** AWS_LAMBDA_RUNTIME_API inside: the address AWS's own sandboxes use. */
   apiAddress: '127.0.0.1:9001',
+  /** The relay to Nimbus's own API (api-relay.ts): its socket, and the address socat serves it on. */
+  nimbusApiSocket: '/run/nimbus/api.sock',
+  nimbusApiAddress: '127.0.0.1:9002',
 } as const;
 
 /** Runtime families whose Nimbus bootstrap speaks the Runtime API over NIMBUS_RUNTIME_API_SOCKET. */
@@ -36,6 +40,8 @@ export interface BwrapInput {
   seccompFd: number;
   /** With egress, bwrap reports the sandbox's pid on `infoFd` and waits on `blockFd` until the network is plumbed. */
   egress?: { infoFd: number; blockFd: number };
+  /** Whether `apiDir` holds the relay socket to Nimbus's API (socat then serves it inside). */
+  apiRelay?: boolean;
 }
 
 export interface BwrapCommand {
@@ -48,31 +54,51 @@ export interface BwrapCommand {
 }
 
 /**
- * The TCP Runtime API for custom runtimes: socat listens on 127.0.0.1:9001 of the sandbox's own
- * network namespace and relays each connection to the Unix socket. The runtime starts only once
- * the port is listening (read from /proc/net/tcp: 0100007F:2329 is 127.0.0.1:9001, state 0A is
- * LISTEN), or its first `next` would be refused.
+ * The relays inside the sandbox, in one shell that then becomes the runtime: for custom runtimes,
+ * the TCP Runtime API (socat listens on 127.0.0.1:9001 of the sandbox's own network namespace and
+ * relays each connection to the Unix socket); with an API relay, Nimbus's API on 127.0.0.1:9002.
+ * The runtime starts only once each port is listening (read from /proc/net/tcp: 0100007F:2329 is
+ * 127.0.0.1:9001, 232A is 9002, state 0A is LISTEN), or its first request would be refused.
+ * `$1` is socat; the rest is the runtime's argv.
  */
-const FORWARDER = [
-  'socat="$1"; shift',
-  `"$socat" -lp nimbus-rapi TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.apiSocket} &`,
-  'ready() { while read -r _ a _ s _; do [ "$a" = 0100007F:2329 ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }',
-  'n=0',
-  'until ready; do n=$((n+1)); [ $n -gt 1000 ] && { echo "nimbus: the Runtime API forwarder did not start" >&2; exit 125; }; sleep 0.002; done',
-  'exec "$@"',
-].join('\n');
+function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
+  const lines = ['socat="$1"; shift'];
+  const ready: [string, string][] = [];
+  if (runtimeApi) {
+    lines.push(`"$socat" -lp nimbus-rapi TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.apiSocket} &`);
+    ready.push(['0100007F:2329', 'the Runtime API forwarder']);
+  }
+  if (nimbusApi) {
+    lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:9002,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
+    ready.push(['0100007F:232A', 'the Nimbus API relay']);
+  }
+  lines.push('ready() { while read -r _ a _ s _; do [ "$a" = "$1" ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }');
+  for (const [address, what] of ready) {
+    lines.push(
+      'n=0',
+      `until ready ${address}; do n=$((n+1)); [ $n -gt 1000 ] && { echo "nimbus: ${what} did not start" >&2; exit 125; }; sleep 0.002; done`,
+    );
+  }
+  lines.push('exec "$@"');
+  return lines.join('\n');
+}
 
-/** The environment the runtime sees: the function's, the family's, and the Runtime API's. Nothing from the host. */
-export function sandboxEnv(spec: SandboxSpec, socket: boolean): Record<string, string> {
+/**
+ * The environment the runtime sees: the function's, the family's, and the Runtime API's. Nothing
+ * from the host. With the API relay, SDK calls go to Nimbus (AWS_ENDPOINT_URL_LAMBDA, and
+ * AWS_ENDPOINT_URL for the other services Nimbus serves), unless the function set its own.
+ */
+export function sandboxEnv(spec: SandboxSpec, socket: boolean, apiRelay = false): Record<string, string> {
   const paths = { taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir };
   const env: Record<string, string> = {
     ...spec.env,
-    ...spec.descriptor.env(paths),
+    ...spec.descriptor.env(paths, spec.runtime),
     AWS_LAMBDA_RUNTIME_API: INSIDE.apiAddress,
     LAMBDA_TASK_ROOT: INSIDE.taskRoot,
     LAMBDA_RUNTIME_DIR: INSIDE.runtimeDir,
   };
   if (socket) env['NIMBUS_RUNTIME_API_SOCKET'] = INSIDE.apiSocket;
+  if (apiRelay) Object.assign(env, endpointEnv(`http://${INSIDE.nimbusApiAddress}`, spec.env));
   return env;
 }
 
@@ -88,7 +114,8 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   // Kill the sandbox when Nimbus dies (PR_SET_PDEATHSIG); a new session blocks TIOCSTI (CVE-2017-5226).
   o.push('--die-with-parent', '--new-session', '--hostname', 'localhost');
   o.push('--clearenv');
-  for (const [k, v] of Object.entries(sandboxEnv(spec, socket))) o.push('--setenv', k, v);
+  const apiRelay = Boolean(input.apiRelay && layout.socat);
+  for (const [k, v] of Object.entries(sandboxEnv(spec, socket, apiRelay))) o.push('--setenv', k, v);
 
   o.push('--ro-bind', '/usr', '/usr');
   for (const t of layout.topLevel) {
@@ -112,7 +139,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--perms', '1777', '--size', String(tmpMb * 1024 * 1024), '--tmpfs', '/tmp');
   const bound = ['/usr', ...layout.topLevel.map((t) => t.path), '/etc', '/proc', '/dev'];
   const made = new Set<string>();
-  for (const p of spec.descriptor.hostPaths()) {
+  for (const p of spec.descriptor.hostPaths(spec.runtime)) {
     if (bound.some((b) => p === b || p.startsWith(`${b}/`))) continue;
     // bwrap would create the missing parents (say /root/.pyenv) with mode 0700, which the
     // sandbox user could not cross: create them traversable first. They are empty directories
@@ -146,7 +173,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
     layout.setpriv, '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups',
     '--bounding-set', '-all', '--inh-caps', '-all', '--',
   ];
-  const command = socket ? [...setpriv, ...argv] : [...setpriv, layout.sh, '-c', FORWARDER, 'nimbus-rapi', layout.socat!, ...argv];
+  const command = socket && !apiRelay ? [...setpriv, ...argv] : [...setpriv, layout.sh, '-c', relayScript(!socket, apiRelay), 'nimbus-rapi', layout.socat!, ...argv];
   return { options: o, command, forwarder: !socket };
 }
 

@@ -4,6 +4,7 @@
  */
 import type { CgroupManager } from './cgroup.js';
 import type { HostLayout } from './host-layout.js';
+import type { NimbusApiTarget } from '../api-relay.js';
 import type { EgressNetwork } from './network.js';
 import type { UidPool } from '../uid-pool.js';
 
@@ -18,5 +19,7 @@ export interface NamespaceContext {
   /** Null when the host lacks nft or ip: egress sandboxes then fail to start, loudly. */
   network: EgressNetwork | null;
   uids: UidPool;
+  /** Where sandboxes reach Nimbus's API through their relay (api-relay.ts); null: no relay. */
+  nimbusApi: NimbusApiTarget | null;
   warn(message: string): void;
 }

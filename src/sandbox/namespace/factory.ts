@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
+import type { NimbusApiTarget } from '../api-relay.js';
 import { StemPool } from '../stem.js';
 import type { Sandbox, SandboxFactory, SandboxSpec } from '../types.js';
 import type { CgroupManager } from './cgroup.js';
@@ -28,6 +29,8 @@ export interface NamespaceFactoryParts {
   network: EgressNetwork | null;
   ip: string;
   warn?: (message: string) => void;
+  /** Nimbus's API, relayed into every sandbox when socat is installed (api-relay.ts). */
+  nimbusApi?: NimbusApiTarget;
   /** Stem cells kept ready per runtime family (0 or absent: none), for these runtimes. */
   stemCells?: { size: number; descriptors: readonly RuntimeDescriptor[] };
 }
@@ -52,6 +55,7 @@ export class NamespaceSandboxFactory implements SandboxFactory {
       cgroups: parts.cgroups,
       network: parts.network,
       uids: new UidPool(200_000, 65_536, parseInt(tag.slice(0, 4), 16)),
+      nimbusApi: parts.nimbusApi && parts.layout.socat ? parts.nimbusApi : null,
       warn: parts.warn ?? ((m) => process.emitWarning(m, { code: 'NIMBUS_SANDBOX' })),
     };
     if (parts.stemCells && parts.stemCells.size > 0) {

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
+import { ApiRelay } from '../api-relay.js';
 import { ChildSandbox, exitReason } from '../child-sandbox.js';
 import { SandboxInitError, type InitReport, type SandboxSpec } from '../types.js';
 import { bwrapCommand, identityFiles } from './bwrap-args.js';
@@ -29,6 +30,7 @@ export class NamespaceSandbox extends ChildSandbox {
   private lease: EgressLease | null = null;
   private uid: number | null = null;
   private finalPeak: number | null = null;
+  private relay: ApiRelay | null = null;
   private readonly record: SandboxRecord;
 
   constructor(
@@ -42,6 +44,11 @@ export class NamespaceSandbox extends ChildSandbox {
     // Deep data directories make the socket path too long for sun_path; fall back to a short one.
     this.apiDir = join(inside, 'rapi.sock').length <= MAX_SOCKET_PATH ? inside : join(ctx.shortApiRoot, spec.id);
     this.record = { id: spec.id, owner: self(), cgroups: [], ...(this.apiDir !== inside ? { apiDir: this.apiDir } : {}) };
+  }
+
+  /** Whether this sandbox reaches Nimbus's API through a relay (its environment then names it). */
+  protected get apiRelayed(): boolean {
+    return this.ctx.nimbusApi !== null;
   }
 
   /** The cgroup directories (for diagnostics and tests). */
@@ -71,6 +78,7 @@ export class NamespaceSandbox extends ChildSandbox {
     writeFileSync(passwdFile, ids.passwd, { mode: 0o644 });
     writeFileSync(groupFile, ids.group, { mode: 0o644 });
 
+    if (ctx.nimbusApi) this.relay = await ApiRelay.listen(join(this.apiDir, 'api.sock'), ctx.nimbusApi);
     const limits = limitsFor(spec.memoryMb);
     // Init runs with at least one vCPU: at Lambda's proportional share a 128 MB Node.js function
     // needs over a second of wall time just to start (measured: 1.35 s vs 0.15 s). `start()`
@@ -90,6 +98,7 @@ export class NamespaceSandbox extends ChildSandbox {
       passwdFile,
       groupFile,
       seccompFd: SECCOMP_FD,
+      apiRelay: this.relay !== null,
       ...(egress ? { egress: { infoFd: INFO_FD, blockFd: BLOCK_FD } } : {}),
     });
     const mountNamespace = this.mountNamespace();
@@ -185,6 +194,8 @@ export class NamespaceSandbox extends ChildSandbox {
         errors.push(e);
       }
     };
+    this.relay?.close();
+    this.relay = null;
     // Kept for the invocation that ended with this death (an OOM kill reports its peak).
     this.finalPeak = this.cgroup?.peakMemoryBytes() ?? 0;
     await attempt(() => this.cgroup?.remove());

@@ -16,7 +16,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
-import { assignFunction, startupEnvMatches, stemEnvironment, type StemCell } from '../stem.js';
+import { assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from '../stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from '../types.js';
 import { INSIDE, sandboxEnv } from './bwrap-args.js';
 import { limitsFor } from './cgroup.js';
@@ -47,7 +47,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     super(
       {
         id,
-        runtime: descriptor.ids[0] ?? descriptor.family,
+        runtime: stemRuntimeOf(descriptor),
         descriptor,
         handler: '',
         codeDir: join(ctx.scratchRoot, id, 'task'),
@@ -129,7 +129,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     if (this.state !== 'starting') return fail('the stem cell died during its assignment');
     this.state = 'idle';
     // The environment a normal start gives, minus the socket variable, which the bootstrap already consumed.
-    const report = await assignFunction(this, sandboxEnv(this.spec, false), initTimeoutMs);
+    const report = await assignFunction(this, sandboxEnv(this.spec, false, this.apiRelayed), initTimeoutMs);
     return this.capCpu({ durationMs: performance.now() - t0, logs: report.logs });
   }
 

@@ -1,0 +1,30 @@
+/**
+ * At `nimbus serve`, the SDKs of the runtimes this machine can run are installed in the
+ * background when missing (the AWS SDK for JavaScript for the Node.js runtimes, boto3 for the
+ * Python ones), with progress on the server's log, so that a fresh install gives functions what
+ * AWS's runtimes include. Offline, it says so once and functions run without them (a function
+ * that bundles its SDK is unaffected). NIMBUS_RUNTIME_SDKS=0 turns it off.
+ */
+import { RuntimeCatalog } from './catalog.js';
+import { NODE_IDS, PYTHON_IDS } from './ids.js';
+import { boto3SetFor } from './provision/pypi.js';
+
+export async function installMissingSdks(dataDir: string, log: (line: string) => void): Promise<void> {
+  if (process.env['NIMBUS_RUNTIME_SDKS'] === '0') return;
+  const catalog = new RuntimeCatalog({ dataDir });
+  // One runtime per SDK artifact is enough: every Node.js runtime shares one SDK, Python ones one boto3 per set.
+  const wanted = new Map<string, string>();
+  for (const id of [...NODE_IDS, ...PYTHON_IDS]) {
+    const a = catalog.availability(id);
+    if (!a.ok || a.sdk) continue;
+    const key = id.startsWith('nodejs') ? 'node' : `boto3-${boto3SetFor(Number(a.interpreter.version.split('.')[1]))?.version}`;
+    if (!wanted.has(key)) wanted.set(key, id);
+  }
+  for (const id of wanted.values()) {
+    try {
+      await catalog.install(id, (line) => log(`runtimes: ${line}`));
+    } catch (e) {
+      log(`runtimes: the SDK for ${id} is not installed (${e instanceof Error ? e.message : String(e)}); functions that rely on the runtime's SDK must bundle it, or run: nimbus runtimes install ${id}`);
+    }
+  }
+}
