@@ -12,7 +12,7 @@
  * (its /tmp) is created there too, owned by its uid, 0700. A system interpreter (/usr/bin/node,
  * /usr/lib/jvm) is used where it is.
  */
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -79,6 +79,8 @@ export class ProcessUsers {
   reachable(path: string): boolean {
     const known = this.reach.get(path);
     if (known !== undefined) return known;
+    // A path that does not exist (yet) is not remembered: it may be made later (a stem cell's link).
+    if (!existsSync(path)) return false;
     let ok = true;
     try {
       const parts = resolve(path).split('/').filter(Boolean);
@@ -97,7 +99,8 @@ export class ProcessUsers {
 
   /**
    * The path under which sandbox users can read `dir` (a package's task tree, a runtime's
-   * bootstrap): a copy made on first use. A `package.json` beside `dir` comes along, because it
+   * bootstrap, an interpreter's prefix): a tree of hard links made on first use (a copy across
+   * file systems), so that exporting a 200 MB interpreter costs no space and no time. A `package.json` beside `dir` comes along, because it
    * bounds Node's package scope (see store/code-store.ts).
    */
   exported(dir: string): string {
@@ -110,9 +113,9 @@ export class ProcessUsers {
       const tmp = join(this.root, 'x', `.tmp-${randomBytes(6).toString('hex')}`);
       mkdirSync(tmp, { mode: 0o755 });
       try {
-        cpSync(dir, join(tmp, basename(dir)), { recursive: true, verbatimSymlinks: true });
+        linkTree(dir, join(tmp, basename(dir)));
         const scope = join(dirname(dir), 'package.json');
-        if (existsSync(scope)) cpSync(scope, join(tmp, 'package.json'));
+        if (existsSync(scope)) linkTree(scope, join(tmp, 'package.json'));
         chmodSync(tmp, 0o755);
         renameSync(tmp, parent);
       } catch (e) {
@@ -128,5 +131,26 @@ export class ProcessUsers {
   close(): void {
     rmSync(this.root, { recursive: true, force: true });
     rmSync(this.recordFile, { force: true });
+  }
+}
+
+/**
+ * Recreates `src` at `dst`: directories made anew (with `src`'s modes), files hard-linked (they keep
+ * their owner and modes: root's and readable), symbolic links copied as they are; files are copied
+ * where a hard link cannot cross file systems.
+ */
+function linkTree(src: string, dst: string): void {
+  const st = lstatSync(src);
+  if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+  else if (st.isDirectory()) {
+    mkdirSync(dst, { mode: st.mode & 0o777 });
+    for (const name of readdirSync(src)) linkTree(join(src, name), join(dst, name));
+  } else if (st.isFile()) {
+    try {
+      linkSync(src, dst);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
+      cpSync(src, dst);
+    }
   }
 }

@@ -8,7 +8,7 @@
  * in its argv and environment by an exported copy; otherwise it runs as Nimbus's own user.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { messageOf } from '../core/errors.js';
@@ -68,13 +68,32 @@ export class ProcessSandbox extends ChildSandbox {
     const users = this.host.users;
     if (!users) return (s) => s;
     const dirs = [spec.codeDir, spec.descriptor.hostRuntimeDir(), ...spec.descriptor.hostPaths(spec.runtime)].map((d) => d.replace(/\/+$/, ''));
-    const pairs = dirs.filter((d) => !users.reachable(d)).map((d) => [d, users.exported(d)] as const);
+    const pairs = dirs.flatMap((d) => {
+      // A path that does not exist yet (a stem cell's link) or cannot be exported stays as it is:
+      // the runtime then fails to start and says what it could not reach.
+      if (users.reachable(d) || !existsSync(d)) return [];
+      try {
+        return [[d, users.exported(d)] as const];
+      } catch {
+        return [];
+      }
+    });
     // Longest first, so that a directory inside another is mapped by its own export.
     pairs.sort((a, b) => b[0].length - a[0].length);
     return (s) => {
       for (const [from, to] of pairs) if (s.includes(from)) s = s.split(from).join(to);
       return s;
     };
+  }
+
+  /** `lib/` of each exported interpreter directory that has one. */
+  private exportedLibDirs(spec: SandboxSpec): string[] {
+    const users = this.host.users!;
+    return spec.descriptor
+      .hostPaths(spec.runtime)
+      .filter((d) => existsSync(d) && !users.reachable(d))
+      .map((d) => join(users.exported(d), 'lib'))
+      .filter((d) => existsSync(d));
   }
 
   /** The runtime's whole environment for the current spec: the function's, the family's, the Runtime API's. */
@@ -93,6 +112,10 @@ export class ProcessSandbox extends ChildSandbox {
     };
     const visible = this.visible(this.spec);
     for (const k of Object.keys(env)) env[k] = visible(env[k]!);
+    // An interpreter built with an absolute RUNPATH (pyenv's shared-library Python) looks for its
+    // libpython under the original prefix; the loader prefers LD_LIBRARY_PATH to RUNPATH.
+    const libs = this.host.users ? this.exportedLibDirs(this.spec) : [];
+    if (libs.length) env['LD_LIBRARY_PATH'] = [...libs, ...(env['LD_LIBRARY_PATH'] ? [env['LD_LIBRARY_PATH']] : [])].join(':');
     return env;
   }
 

@@ -9,6 +9,7 @@
  * ready cells with its background refill, and the assignment exchange.
  */
 import { randomBytes } from 'node:crypto';
+import { messageOf } from '../core/errors.js';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
 import { PLATFORM_ENV } from '../runtimes/env.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from './types.js';
@@ -154,7 +155,15 @@ export class StemPool {
     try {
       const cells = this.ready.get(d.family)!;
       while (!this.closed && cells.length < this.opts.size && !this.gaveUp(d.family)) {
-        const cell = this.opts.make(d, `stem${randomBytes(12).toString('hex')}`);
+        let cell: StemCell;
+        try {
+          cell = this.opts.make(d, `stem${randomBytes(12).toString('hex')}`);
+        } catch (e) {
+          // A cell that cannot even be made is a failed start: never an unhandled rejection.
+          this.failures.set(d.family, (this.failures.get(d.family) ?? 0) + 1);
+          if (this.gaveUp(d.family)) this.opts.warn(`${d.family} stem cells could not be made ${MAX_FAILURES} times; the last: ${messageOf(e)}. No more ${d.family} stem cells.`);
+          continue;
+        }
         this.starting.add(cell);
         try {
           await cell.start(CELL_START_TIMEOUT_MS);
