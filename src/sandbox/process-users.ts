@@ -12,7 +12,8 @@
  * (its /tmp) is created there too, owned by its uid, 0700. A system interpreter (/usr/bin/node,
  * /usr/lib/jvm) is used where it is.
  */
-import { chmodSync, chownSync, cpSync, existsSync, linkSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -25,7 +26,7 @@ export class ProcessUsers {
   /** `<root>/sbx`: the sandboxes' scratch directories. */
   readonly scratchRoot: string;
   private readonly uids: UidPool;
-  private readonly exports = new Map<string, string>();
+  private readonly exports = new Map<string, Promise<string>>();
   private readonly reach = new Map<string, boolean>();
 
   private constructor(
@@ -52,7 +53,8 @@ export class ProcessUsers {
     if (existsSync(recordFile)) {
       const old = readFileSync(recordFile, 'utf8').trim();
       // Only ever a directory this code made: the record is in a private directory, but be strict.
-      if (dirname(old) === tmpdir() && basename(old).startsWith(`nimbus-${tag}-`)) rmSync(old, { recursive: true, force: true });
+      // Removed in the background: an export of interpreters can hold tens of thousands of links.
+      if (dirname(old) === tmpdir() && basename(old).startsWith(`nimbus-${tag}-`)) void rm(old, { recursive: true, force: true }).catch(() => undefined);
     }
     const root = mkdtempSync(join(tmpdir(), `nimbus-${tag}-`));
     chmodSync(root, 0o711);
@@ -100,30 +102,38 @@ export class ProcessUsers {
   /**
    * The path under which sandbox users can read `dir` (a package's task tree, a runtime's
    * bootstrap, an interpreter's prefix): a tree of hard links made on first use (a copy across
-   * file systems), so that exporting a 200 MB interpreter costs no space and no time. A `package.json` beside `dir` comes along, because it
-   * bounds Node's package scope (see store/code-store.ts).
+   * file systems), so that exporting a 200 MB interpreter costs no space, and, made with
+   * asynchronous calls, never blocks the server. A `package.json` beside `dir` comes along,
+   * because it bounds Node's package scope (see store/code-store.ts).
    */
-  exported(dir: string): string {
-    const known = this.exports.get(dir);
-    if (known) return known;
+  exported(dir: string): Promise<string> {
+    let p = this.exports.get(dir);
+    if (!p) {
+      p = this.export(dir);
+      this.exports.set(dir, p);
+      // A failed export is tried again by the next sandbox.
+      p.catch(() => this.exports.delete(dir));
+    }
+    return p;
+  }
+
+  private async export(dir: string): Promise<string> {
     const key = createHash('sha256').update(dir).digest('hex').slice(0, 24);
     const parent = join(this.root, 'x', key);
     const target = join(parent, basename(dir));
-    if (!existsSync(target)) {
-      const tmp = join(this.root, 'x', `.tmp-${randomBytes(6).toString('hex')}`);
-      mkdirSync(tmp, { mode: 0o755 });
-      try {
-        linkTree(dir, join(tmp, basename(dir)));
-        const scope = join(dirname(dir), 'package.json');
-        if (existsSync(scope)) linkTree(scope, join(tmp, 'package.json'));
-        chmodSync(tmp, 0o755);
-        renameSync(tmp, parent);
-      } catch (e) {
-        rmSync(tmp, { recursive: true, force: true });
-        throw e;
-      }
+    if (existsSync(target)) return target;
+    const tmp = join(this.root, 'x', `.tmp-${randomBytes(6).toString('hex')}`);
+    await mkdir(tmp, { mode: 0o755 });
+    try {
+      await linkTree(dir, join(tmp, basename(dir)));
+      const scope = join(dirname(dir), 'package.json');
+      if (existsSync(scope)) await linkTree(scope, join(tmp, 'package.json'));
+      await chmod(tmp, 0o755);
+      await rename(tmp, parent);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      throw e;
     }
-    this.exports.set(dir, target);
     return target;
   }
 
@@ -139,18 +149,18 @@ export class ProcessUsers {
  * their owner and modes: root's and readable), symbolic links copied as they are; files are copied
  * where a hard link cannot cross file systems.
  */
-function linkTree(src: string, dst: string): void {
-  const st = lstatSync(src);
-  if (st.isSymbolicLink()) symlinkSync(readlinkSync(src), dst);
+async function linkTree(src: string, dst: string): Promise<void> {
+  const st = await lstat(src);
+  if (st.isSymbolicLink()) await symlink(await readlink(src), dst);
   else if (st.isDirectory()) {
-    mkdirSync(dst, { mode: st.mode & 0o777 });
-    for (const name of readdirSync(src)) linkTree(join(src, name), join(dst, name));
+    await mkdir(dst, { mode: st.mode & 0o777 });
+    for (const name of await readdir(src)) await linkTree(join(src, name), join(dst, name));
   } else if (st.isFile()) {
     try {
-      linkSync(src, dst);
+      await link(src, dst);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EXDEV') throw e;
-      cpSync(src, dst);
+      await copyFile(src, dst);
     }
   }
 }

@@ -20,6 +20,14 @@ import type { ProcessUsers } from './process-users.js';
 import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
 
+/** How a sandbox's user sees host paths (process-users.ts): a rewrite, and extra library dirs. */
+interface PathMap {
+  map: (s: string) => string;
+  libs: string[];
+}
+
+const trimSlash = (d: string): string => d.replace(/\/+$/, '');
+
 /** What every process sandbox of one factory shares. */
 export interface ProcessHost {
   /** Where sandboxes' scratch directories go. */
@@ -55,74 +63,65 @@ export class ProcessSandbox extends ChildSandbox {
     return { AWS_LAMBDA_RUNTIME_API: apiAddress };
   }
 
-  /** Where the runtime finds the function's code: LAMBDA_TASK_ROOT and its working directory. */
+  /** Where the runtime finds the function's code (host path): LAMBDA_TASK_ROOT and its working directory. */
   protected taskRoot(): string {
-    return this.visible(this.spec)(this.spec.codeDir);
+    return this.spec.codeDir;
   }
 
   /**
    * Rewrites host paths the sandbox's user cannot reach into their exported copies: the code,
    * the guest bootstrap, the interpreter's and the SDK's directories (descriptor.hostPaths).
+   * A path that does not exist yet (a stem cell's link) or cannot be exported stays as it is: the
+   * runtime then fails to start and says what it could not reach.
    */
-  protected visible(spec: SandboxSpec): (s: string) => string {
+  protected async visible(spec: SandboxSpec): Promise<PathMap> {
     const users = this.host.users;
-    if (!users) return (s) => s;
-    const dirs = [spec.codeDir, spec.descriptor.hostRuntimeDir(), ...spec.descriptor.hostPaths(spec.runtime)].map((d) => d.replace(/\/+$/, ''));
-    const pairs = dirs.flatMap((d) => {
-      // A path that does not exist yet (a stem cell's link) or cannot be exported stays as it is:
-      // the runtime then fails to start and says what it could not reach.
-      if (users.reachable(d) || !existsSync(d)) return [];
+    if (!users) return { map: (s) => s, libs: [] };
+    const interpreters = new Set(spec.descriptor.hostPaths(spec.runtime).map(trimSlash));
+    const dirs = [spec.codeDir, spec.descriptor.hostRuntimeDir(), ...interpreters].map(trimSlash);
+    const pairs: [string, string][] = [];
+    for (const d of dirs) {
+      if (users.reachable(d) || !existsSync(d)) continue;
       try {
-        return [[d, users.exported(d)] as const];
+        pairs.push([d, await users.exported(d)]);
       } catch {
-        return [];
+        // Left as it is (see above).
       }
-    });
+    }
     // Longest first, so that a directory inside another is mapped by its own export.
     pairs.sort((a, b) => b[0].length - a[0].length);
-    return (s) => {
+    const map = (s: string): string => {
       for (const [from, to] of pairs) if (s.includes(from)) s = s.split(from).join(to);
       return s;
     };
-  }
-
-  /** `lib/` of each exported interpreter directory that has one. */
-  private exportedLibDirs(spec: SandboxSpec): string[] {
-    const users = this.host.users!;
-    return spec.descriptor
-      .hostPaths(spec.runtime)
-      .filter((d) => existsSync(d) && !users.reachable(d))
-      .map((d) => join(users.exported(d), 'lib'))
-      .filter((d) => existsSync(d));
+    // An interpreter built with an absolute RUNPATH (pyenv's shared-library Python) looks for its
+    // libpython under the original prefix; the loader prefers LD_LIBRARY_PATH to RUNPATH.
+    const libs = pairs.filter(([from]) => interpreters.has(from)).map(([, to]) => join(to, 'lib')).filter((d) => existsSync(d));
+    return { map, libs };
   }
 
   /** The runtime's whole environment for the current spec: the function's, the family's, the Runtime API's. */
-  protected runtimeEnv(apiAddress: string): Record<string, string> {
+  protected runtimeEnv(apiAddress: string, paths: PathMap): Record<string, string> {
     const { descriptor } = this.spec;
-    const paths = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
+    const launch = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
     const api = this.host.nimbusApi?.();
     const env: Record<string, string> = {
       ...(api ? endpointEnv(`http://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}`, this.spec.env) : {}),
       ...this.spec.env,
-      ...descriptor.env(paths, this.spec.runtime),
+      ...descriptor.env(launch, this.spec.runtime),
       ...this.runtimeApiEnv(apiAddress),
-      LAMBDA_TASK_ROOT: paths.taskRoot,
-      LAMBDA_RUNTIME_DIR: paths.runtimeDir,
+      LAMBDA_TASK_ROOT: launch.taskRoot,
+      LAMBDA_RUNTIME_DIR: launch.runtimeDir,
       TMPDIR: this.tmpDir,
     };
-    const visible = this.visible(this.spec);
-    for (const k of Object.keys(env)) env[k] = visible(env[k]!);
-    // An interpreter built with an absolute RUNPATH (pyenv's shared-library Python) looks for its
-    // libpython under the original prefix; the loader prefers LD_LIBRARY_PATH to RUNPATH.
-    const libs = this.host.users ? this.exportedLibDirs(this.spec) : [];
-    if (libs.length) env['LD_LIBRARY_PATH'] = [...libs, ...(env['LD_LIBRARY_PATH'] ? [env['LD_LIBRARY_PATH']] : [])].join(':');
+    for (const k of Object.keys(env)) env[k] = paths.map(env[k]!);
+    if (paths.libs.length) env['LD_LIBRARY_PATH'] = [...paths.libs, ...(env['LD_LIBRARY_PATH'] ? [env['LD_LIBRARY_PATH']] : [])].join(':');
     return env;
   }
 
-  /** The argv that starts the runtime, with paths its user can reach. */
+  /** The argv that starts the runtime, with host paths (the launch maps them). */
   protected command(spec: SandboxSpec, taskRoot: string): string[] {
-    const argv = spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir() }, spec.runtime, spec.handler);
-    return argv.map(this.visible(spec));
+    return spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir() }, spec.runtime, spec.handler);
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {
@@ -133,10 +132,11 @@ export class ProcessSandbox extends ChildSandbox {
       mkdirSync(this.scratchDir, { recursive: true, mode: 0o711 });
       users.scratchFor(this.tmpDir, this.uid);
     } else mkdirSync(this.tmpDir, { recursive: true });
-    const argv = this.command(this.spec, this.taskRoot());
+    const paths = await this.visible(this.spec);
+    const argv = this.command(this.spec, this.taskRoot()).map(paths.map);
     const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: this.taskRoot(),
-      env: this.runtimeEnv(apiAddress),
+      cwd: paths.map(this.taskRoot()),
+      env: this.runtimeEnv(apiAddress, paths),
       stdio: ['ignore', 'pipe', 'pipe'],
       // A process group of its own, so that one kill reaches everything the runtime forked.
       detached: true,
@@ -227,16 +227,19 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
   override async start(initTimeoutMs: number): Promise<InitReport> {
     if (!this.adopted) return super.start(initTimeoutMs);
     const t0 = performance.now();
+    let env: Record<string, string>;
     try {
       if (this.state !== 'starting') throw new Error('the stem cell died before its assignment');
+      const paths = await this.visible(this.spec);
       rmdirSync(this.link);
-      symlinkSync(this.visible(this.spec)(this.spec.codeDir), this.link);
+      symlinkSync(paths.map(this.spec.codeDir), this.link);
+      env = this.runtimeEnv(this.apiAddress, paths);
     } catch (e) {
       await this.dispose();
       throw new SandboxInitError({ kind: 'exit', reason: `stem cell: ${messageOf(e)}` }, '', performance.now() - t0);
     }
     this.state = 'idle';
-    const report = await assignFunction(this, this.runtimeEnv(this.apiAddress), initTimeoutMs);
+    const report = await assignFunction(this, env, initTimeoutMs);
     return { durationMs: performance.now() - t0, logs: report.logs };
   }
 

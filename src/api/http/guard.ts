@@ -6,9 +6,12 @@
  * because the browser then believes the page and the API share an origin. Binding to 127.0.0.1
  * protects from neither. AWS clients never send `Origin` or `Sec-Fetch-Site`, so the rules are:
  *
- * - `Host` must name this server: localhost, 127.0.0.1, [::1] (with the listening port or none),
- *   the address given with `--host`, or a name given with `--public-host` (any port: a proxy's).
- *   A rebinding page sends its own domain as Host and is refused.
+ * - `Host` must name this server: localhost, 127.0.0.1, [::1], the address given with `--host`, or
+ *   a name given with `--public-host`. A rebinding page sends its own domain as Host and is
+ *   refused. The port is not checked for these names: a browser sends the port it connected to,
+ *   so a loopback literal with another port never reaches Nimbus from a page, while port
+ *   forwards (ssh -L, a container's published port) and the sandboxes' in-namespace relay to the
+ *   API (127.0.0.1:9002) legitimately do. A `--public-host` given with a port matches that port only.
  * - `Origin`, when present, must be in the allow list (`--allow-origin`; empty by default). Not
  *   even Nimbus's own origin is implied: function URLs and HTTP routes are also served on it by
  *   path, and a function's page must not drive the API.
@@ -51,26 +54,20 @@ function hostName(h: string): string {
 }
 
 export class RequestGuard {
-  /** Allowed host names, each with whether any port is acceptable. */
+  /** Allowed host names (`name`, or `name:port` for a public host given with its port), each with whether any port is acceptable. */
   private readonly hosts = new Map<string, boolean>();
   private readonly origins: Set<string>;
-  private port = 0;
 
   constructor(opts: GuardOptions) {
-    for (const n of LOOPBACK_NAMES) this.hosts.set(n, false);
-    this.hosts.set(hostName(opts.listenHost), false);
-    if (isWildcard(opts.listenHost)) for (const n of opts.wildcardNames ?? []) this.hosts.set(hostName(n), false);
+    for (const n of LOOPBACK_NAMES) this.hosts.set(n, true);
+    this.hosts.set(hostName(opts.listenHost), true);
+    if (isWildcard(opts.listenHost)) for (const n of opts.wildcardNames ?? []) this.hosts.set(hostName(n), true);
     for (const n of opts.publicHosts ?? []) {
       const { name, port } = splitHost(n.toLowerCase());
       // A public name given with a port only matches that port; without one, any port (a proxy's).
       this.hosts.set(port === undefined ? name : `${name}:${port}`, port === undefined);
     }
     this.origins = new Set((opts.allowOrigins ?? []).map((o) => o.toLowerCase().replace(/\/+$/, '')));
-  }
-
-  /** The port Nimbus listens on, once known. */
-  setPort(port: number): void {
-    this.port = port;
   }
 
   /** The refusal for a request that must not reach the API, or undefined. */
@@ -102,10 +99,8 @@ export class RequestGuard {
   private hostAllowed(host: string): boolean {
     const exact = this.hosts.get(host);
     if (exact !== undefined) return true;
-    const { name, port } = splitHost(host);
-    const anyPort = this.hosts.get(name);
-    if (anyPort === undefined) return false;
-    return anyPort || port === undefined || port === String(this.port);
+    const { name } = splitHost(host);
+    return this.hosts.get(name) === true;
   }
 }
 

@@ -95,9 +95,7 @@ export class Gateway {
       this.server.once('error', reject);
       this.server.listen(port, host, () => {
         this.server.off('error', reject);
-        const bound = (this.server.address() as AddressInfo).port;
-        this.guard?.setPort(bound);
-        resolve(bound);
+        resolve((this.server.address() as AddressInfo).port);
       });
     });
   }
