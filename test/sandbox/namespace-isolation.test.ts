@@ -151,7 +151,7 @@ for (const stem of [false, true]) describe(`namespace sandbox isolation${stem ? 
     assert.doesNotMatch(ifaces.stdout, /eth|veth|ens|nbx/, 'only loopback exists');
   });
 
-  it('refuses ptrace, unshare, mount and keyctl (seccomp), and raw sockets', async () => {
+  it('refuses ptrace, unshare, mount and keyctl (seccomp), raw sockets and exotic families (AF_VSOCK, AF_ALG)', async () => {
     const t = hostSyscallTable()!;
     const py = [
       'import ctypes, json',
@@ -162,13 +162,15 @@ for (const stem of [false, true]) describe(`namespace sandbox isolation${stem ? 
       `print(json.dumps({"ptrace": sc(${t.nr['ptrace']}, 0, 0, 0, 0), "unshare": sc(${t.nr['unshare']}, 0x10000000), ` +
         `"keyctl": sc(${t.nr['keyctl']}, 0, 0, 0, 0, 0), "bpf": sc(${t.nr['bpf']}, 0, 0, 0), ` +
         `"mount": libc.mount(b"none", b"/tmp", b"tmpfs", 0, None) and ctypes.get_errno(), ` +
-        `"rawsock": sc(${t.nr['socket']}, 17, 3, 0) and ctypes.get_errno()}))`,
+        `"rawsock": sc(${t.nr['socket']}, 17, 3, 0) and ctypes.get_errno(), ` +
+        // socket() returns a descriptor (> 0) when the family is allowed: -1 with EPERM is refusal.
+        `"vsock": (libc.socket(40, 1, 0) < 0) and ctypes.get_errno(), "alg": (libc.socket(38, 5, 0) < 0) and ctypes.get_errno()}))`,
     ].join('\n');
     const r = await call<{ stdout: string; stderr: string; status: number }>(a, { op: 'sh', cmd: `/usr/bin/python3 -c '${py}'` });
     assert.equal(r.status, 0, r.stderr);
     const got = JSON.parse(r.stdout) as Record<string, number>;
     // PTRACE_TRACEME and unshare(CLONE_NEWUSER) need no privilege at all: only seccomp refuses them.
-    assert.deepEqual(got, { ptrace: 1, unshare: 1, keyctl: 1, bpf: 1, mount: 1, rawsock: 1 });
+    assert.deepEqual(got, { ptrace: 1, unshare: 1, keyctl: 1, bpf: 1, mount: 1, rawsock: 1, vsock: 1, alg: 1 });
     const u = await call<{ status: number; stderr: string }>(a, { op: 'sh', cmd: 'unshare --user --map-root-user true' });
     assert.notEqual(u.status, 0);
     assert.match(u.stderr, /Operation not permitted/);

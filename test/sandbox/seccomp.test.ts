@@ -62,7 +62,7 @@ for (const table of [X86_64, AARCH64] as SyscallTable[]) {
       assert.equal(run(prog, { nr: 0, arch: 0x40000003 /* i386 */ }), KILL);
     });
 
-    it('refuses packet and raw sockets but allows TCP, UDP, Unix and netlink', () => {
+    it('refuses packet, raw and exotic-family sockets (AF_VSOCK, AF_ALG...) but allows TCP, UDP, Unix and netlink', () => {
       assert.equal(call('socket', [17, 3]), EPERM, 'AF_PACKET');
       assert.equal(call('socket', [2, 3]), EPERM, 'AF_INET SOCK_RAW');
       assert.equal(call('socket', [2, 3 | 0x80000]), EPERM, 'SOCK_RAW | SOCK_CLOEXEC');
@@ -72,6 +72,10 @@ for (const table of [X86_64, AARCH64] as SyscallTable[]) {
       assert.equal(call('socket', [1, 1]), ALLOW, 'Unix');
       assert.equal(call('socket', [16, 3]), ALLOW, 'netlink (getifaddrs) uses SOCK_RAW on AF_NETLINK');
       assert.equal(call('socket', [2, 10]), EPERM, 'SOCK_PACKET');
+      assert.equal(call('socket', [40, 1]), EPERM, 'AF_VSOCK');
+      assert.equal(call('socket', [38, 5]), EPERM, 'AF_ALG');
+      assert.equal(call('socket', [30, 2]), EPERM, 'AF_TIPC');
+      assert.equal(call('socket', [16, 2]), ALLOW, 'netlink datagram');
     });
 
     it('refuses clone into new namespaces but allows threads and forks; clone3 gets ENOSYS', () => {

@@ -57,9 +57,10 @@ const OFF_NR = 0;
 const OFF_ARCH = 4;
 const argLow = (i: number): number => 16 + 8 * i;
 
+const AF_UNIX = 1;
 const AF_INET = 2;
 const AF_INET6 = 10;
-const AF_PACKET = 17;
+const AF_NETLINK = 16;
 const SOCK_TYPE_MASK = 0xf; // strips SOCK_NONBLOCK and SOCK_CLOEXEC
 const SOCK_RAW = 3;
 const SOCK_PACKET = 10;
@@ -104,14 +105,18 @@ export function buildSeccompFilter(table: SyscallTable): Buffer {
   }
   p.push({ code: RET_K, k: RET_ALLOW });
 
-  // Packet sockets and raw IP sockets forge traffic; CAP_NET_RAW is gone, this is the second lock.
-  // Raw sockets only for IP: netlink uses SOCK_RAW for ordinary things (getifaddrs, `ip route`).
+  // Address families: Unix, IPv4, IPv6 and netlink only, as runtimes need. Every other family is a
+  // kernel surface a function has no use for: AF_VSOCK reaches the hypervisor's host side, AF_ALG,
+  // AF_TIPC, AF_RDS and AF_BLUETOOTH have had privilege-escalation bugs, AF_PACKET forges traffic.
+  // Raw IP sockets forge traffic too (CAP_NET_RAW is gone, this is the second lock); netlink uses
+  // SOCK_RAW for ordinary things (getifaddrs, `ip route`).
   label('socket');
   p.push({ code: LD_W_ABS, k: argLow(0) });
-  p.push({ code: JEQ_K, k: AF_PACKET, jt: 'deny' });
   p.push({ code: JEQ_K, k: AF_INET, jt: 'socket-type' });
   p.push({ code: JEQ_K, k: AF_INET6, jt: 'socket-type' });
-  p.push({ code: RET_K, k: RET_ALLOW });
+  p.push({ code: JEQ_K, k: AF_UNIX, jt: 'allow' });
+  p.push({ code: JEQ_K, k: AF_NETLINK, jt: 'allow' });
+  p.push({ code: RET_K, k: RET_ERRNO | EPERM });
   label('socket-type');
   p.push({ code: LD_W_ABS, k: argLow(1) });
   p.push({ code: ALU_AND_K, k: SOCK_TYPE_MASK });
@@ -130,6 +135,8 @@ export function buildSeccompFilter(table: SyscallTable): Buffer {
   p.push({ code: JEQ_K, k: TIOCLINUX, jt: 'deny' });
   p.push({ code: RET_K, k: RET_ALLOW });
 
+  label('allow');
+  p.push({ code: RET_K, k: RET_ALLOW });
   label('deny');
   p.push({ code: RET_K, k: RET_ERRNO | EPERM });
   label('enosys');
