@@ -20,8 +20,15 @@ import type { Metrics } from '../metrics/metrics.js';
 import { functionKey, versionKey, type FunctionVersion } from '../core/model.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
 
-/** A function opts in to outbound network with this environment variable set to `egress`. */
+/**
+ * A function opts in to outbound network with this environment variable: `egress` (public
+ * addresses) or `egress-lan` (the host's private networks too: RFC 1918 and CGNAT ranges).
+ */
 export const EGRESS_VARIABLE = 'NIMBUS_NETWORK';
+
+function networkOf(value: string | undefined): 'none' | 'egress' | 'egress-lan' {
+  return value === 'egress' || value === 'egress-lan' ? value : 'none';
+}
 
 /** Init may take this long even when the function's timeout is shorter (AWS: 10 s init phase). */
 const MIN_INIT_TIMEOUT_MS = 10_000;
@@ -163,7 +170,7 @@ export class Invoker {
           ...(this.deps.credentials ? { credentials: this.deps.credentials.issue(fn, this.deps.clock.now()) } : {}),
         }),
         // Outbound network is a per-function opt-in (docs/isolation.md).
-        network: fn.environment[EGRESS_VARIABLE] === 'egress' ? 'egress' : 'none',
+        network: networkOf(fn.environment[EGRESS_VARIABLE]),
       }),
       hold: () => this.deps.code.lease(fn.codeSha256),
     };

@@ -29,8 +29,12 @@ export interface SandboxSpec {
    * function's own. The sandbox adds `AWS_LAMBDA_RUNTIME_API` and the family's variables.
    */
   env: Record<string, string>;
-  /** `none`: loopback only. `egress`: outbound network (isolation levels that can restrict it). */
-  network: 'none' | 'egress';
+  /**
+   * `none`: loopback only. `egress`: outbound network to public addresses (isolation levels that
+   * can restrict it). `egress-lan`: the host's private networks too (RFC 1918, CGNAT), which
+   * `egress` does not reach.
+   */
+  network: 'none' | 'egress' | 'egress-lan';
 }
 
 /** One invocation as the Runtime API hands it to the runtime. */

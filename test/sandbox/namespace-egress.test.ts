@@ -1,7 +1,9 @@
 /**
  * Network policy (test plan row 32): without egress a sandbox has loopback only; with egress it
- * reaches the outside, never the host (Nimbus's ports included) nor denied networks such as the
- * metadata range. "Outside" is a network namespace this test creates: traffic never leaves the machine.
+ * reaches the outside, never the host (Nimbus's ports included), denied networks such as the
+ * metadata range, or the host's private networks (RFC 1918) unless the function asked for
+ * `egress-lan`. "Outside" is a network namespace this test creates, holding a public-looking
+ * address (TEST-NET-3, 203.0.113.0/24) and a LAN one (192.168.x.x): traffic never leaves the machine.
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -26,8 +28,9 @@ describe('namespace sandbox network', { skip: isolationSkip() }, () => {
   const r = randomBytes(1)[0]! % 250;
   const worldNs = `nimbus-world-${randomBytes(3).toString('hex')}`;
   const hostIf = `nwt${randomBytes(3).toString('hex')}`;
-  const allowed = `10.214.${r}.2`;
-  const denied = `10.214.${r}.3`;
+  const allowed = `203.0.113.${(r % 28) * 8 + 2}`;
+  const denied = `203.0.113.${(r % 28) * 8 + 3}`;
+  const lanHost = `192.168.${r}.2`;
   let dataDir: string;
   let code: string;
   let factory: NamespaceSandboxFactory;
@@ -36,6 +39,7 @@ describe('namespace sandbox network', { skip: isolationSkip() }, () => {
   let hostPort: number;
   const hostConnections: string[] = [];
   let open: Sandbox;
+  let lan: Sandbox;
   let closed: Sandbox;
 
   before(async () => {
@@ -44,9 +48,10 @@ describe('namespace sandbox network', { skip: isolationSkip() }, () => {
     // The "internet": a namespace with two addresses, one of which the factory is told to deny.
     sh(`ip netns add ${worldNs}`);
     sh(`ip link add ${hostIf} type veth peer name eth0 netns ${worldNs}`);
-    sh(`ip addr add 10.214.${r}.1/29 dev ${hostIf} && ip link set ${hostIf} up`);
-    sh(`ip -n ${worldNs} addr add ${allowed}/29 dev eth0 && ip -n ${worldNs} addr add ${denied}/29 dev eth0`);
-    sh(`ip -n ${worldNs} link set eth0 up && ip -n ${worldNs} link set lo up && ip -n ${worldNs} route add default via 10.214.${r}.1`);
+    const gw = `203.0.113.${(r % 28) * 8 + 1}`;
+    sh(`ip addr add ${gw}/29 dev ${hostIf} && ip addr add 192.168.${r}.1/29 dev ${hostIf} && ip link set ${hostIf} up`);
+    sh(`ip -n ${worldNs} addr add ${allowed}/29 dev eth0 && ip -n ${worldNs} addr add ${denied}/29 dev eth0 && ip -n ${worldNs} addr add ${lanHost}/29 dev eth0`);
+    sh(`ip -n ${worldNs} link set eth0 up && ip -n ${worldNs} link set lo up && ip -n ${worldNs} route add default via ${gw}`);
     world = spawn('ip', ['netns', 'exec', worldNs, process.execPath, '-e',
       "require('net').createServer((s) => { s.on('error', () => {}); s.end('world'); }).listen(8080, '0.0.0.0', () => console.log('ready'))"], { stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((res, rej) => {
@@ -66,8 +71,9 @@ describe('namespace sandbox network', { skip: isolationSkip() }, () => {
     factory = createSandboxFactory({ isolation: 'namespace', dataDir, hostPorts: [hostPort], egressDeny: [`${denied}/32`] })
       .factory as NamespaceSandboxFactory;
     open = factory.create(spec(code, { network: 'egress', functionName: 'open' }));
+    lan = factory.create(spec(code, { network: 'egress-lan', functionName: 'lan' }));
     closed = factory.create(spec(code, { network: 'none', functionName: 'closed' }));
-    await Promise.all([open.start(10_000), closed.start(10_000)]);
+    await Promise.all([open.start(10_000), lan.start(10_000), closed.start(10_000)]);
   });
 
   after(async () => {
@@ -87,6 +93,16 @@ describe('namespace sandbox network', { skip: isolationSkip() }, () => {
 
   it('with egress: reaches the outside', async () => {
     assert.deepEqual(await call<Conn>(open, { op: 'connect', host: allowed, port: 8080 }), { ok: true });
+  });
+
+  it('with egress: the host’s private networks (RFC 1918) are unreachable; with egress-lan they are', async () => {
+    const c = await call<Conn>(open, { op: 'connect', host: lanHost, port: 8080, timeoutMs: 1000 });
+    assert.equal(c.ok, false, 'a LAN address is dropped by default');
+    assert.deepEqual(await call<Conn>(lan, { op: 'connect', host: lanHost, port: 8080 }), { ok: true }, 'egress-lan reaches it');
+    assert.deepEqual(await call<Conn>(lan, { op: 'connect', host: allowed, port: 8080 }), { ok: true });
+    const other = await call<{ stdout: string }>(open, { op: 'sh', cmd: "ip -4 addr show eth0 | awk '/inet /{print $2}' | cut -d/ -f1" });
+    const toSandbox = await call<Conn>(lan, { op: 'connect', host: other.stdout.trim(), port: 8080, timeoutMs: 1000 });
+    assert.equal(toSandbox.ok, false, 'egress-lan still never reaches another sandbox');
   });
 
   it('with egress: denied networks and every host address stay unreachable, Nimbus’s port included', async () => {

@@ -10,6 +10,9 @@
  *     explicitly as well, so they stay closed even if an operator loosens the rest);
  *   - no link-local (169.254.0.0/16: the cloud metadata service, Firecracker's advice), loopback,
  *     multicast or other sandboxes; no IPv6 at all (addrgenmode none: no link-local address);
+ *   - no private network (RFC 1918, CGNAT, benchmarking ranges: the operator's LAN and whatever
+ *     sits on it), unless the function asked for `egress-lan`: such a sandbox's veth gets an
+ *     accept rule of its own in the `lan` chain, added with the veth and removed with it;
  *   - everything else is forwarded and masqueraded.
  * Forwarding needs net.ipv4.ip_forward=1, which Nimbus sets when the first egress sandbox starts.
  */
@@ -37,6 +40,9 @@ export interface EgressOptions {
 /** Destinations always refused: link-local (metadata), loopback, "this network", multicast, broadcast. */
 export const ALWAYS_DENIED = ['169.254.0.0/16', '127.0.0.0/8', '0.0.0.0/8', '224.0.0.0/4', '255.255.255.255/32'];
 
+/** Private networks (RFC 1918, RFC 6598 CGNAT, RFC 2544 benchmarking): reached only with `egress-lan`. */
+export const PRIVATE_RANGES = ['10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '100.64.0.0/10', '198.18.0.0/15'];
+
 /** The nftables ruleset for one instance (pure, so a test can read it). */
 export function egressRuleset(table: string, subnet: string, hostPorts: readonly number[], deny: readonly string[]): string {
   const ports = hostPorts.length ? `\n    elements = { ${hostPorts.join(', ')} }` : '';
@@ -56,9 +62,13 @@ export function egressRuleset(table: string, subnet: string, hostPorts: readonly
     iifname "${VETH_PREFIX}*" meta nfproto ipv6 drop
     iifname "${VETH_PREFIX}*" oifname "${VETH_PREFIX}*" drop
     iifname "${VETH_PREFIX}*" ip daddr { ${denied} } drop
+    iifname "${VETH_PREFIX}*" ip daddr { ${PRIVATE_RANGES.join(', ')} } jump lan
     iifname "${VETH_PREFIX}*" accept
     oifname "${VETH_PREFIX}*" ct state established,related accept
     oifname "${VETH_PREFIX}*" drop
+  }
+  chain lan {
+    drop
   }
   chain postrouting {
     type nat hook postrouting priority srcnat; policy accept;
@@ -120,16 +130,21 @@ export class EgressNetwork {
     await run(this.nft, ['-f', '-'], `table inet ${this.table}\ndelete table inet ${this.table}\n`).catch(() => undefined);
   }
 
-  /** Joins the network namespace of host pid `pid` to the host with a fresh veth pair. */
-  async plumb(pid: number, id: string): Promise<EgressLease> {
+  /**
+   * Joins the network namespace of host pid `pid` to the host with a fresh veth pair; with `lan`,
+   * the sandbox may also reach private networks (an accept rule for its veth in the `lan` chain).
+   */
+  async plumb(pid: number, id: string, lan = false): Promise<EgressLease> {
     await this.ensureRules();
     const slot = this.allocate();
     const net = this.base + slot * 4;
     const gatewayIp = intToIp(net + 1);
     const sandboxIp = intToIp(net + 2);
     const veth = `${VETH_PREFIX}${id.slice(0, 12)}`;
+    let lanRule: string | null = null;
     const release = async (): Promise<void> => {
       this.slots.delete(slot);
+      if (lanRule) await run(this.nft, ['delete', 'rule', 'inet', this.table, 'lan', 'handle', lanRule]).catch(() => undefined);
       await deleteLink(this.ip, veth);
     };
     try {
@@ -148,6 +163,12 @@ export class EgressNetwork {
         `route add default via ${gatewayIp}`,
         '',
       ].join('\n'));
+      if (lan) {
+        // Inserted ahead of the chain's final drop; the handle removes exactly this rule later.
+        const out = await run(this.nft, ['--echo', '--handle', 'insert', 'rule', 'inet', this.table, 'lan', 'iifname', veth, 'accept']);
+        lanRule = /# handle (\d+)/.exec(out)?.[1] ?? null;
+        if (!lanRule) throw new Error(`egress: nft gave no handle for the LAN rule of ${veth}`);
+      }
     } catch (e) {
       await release();
       throw e;

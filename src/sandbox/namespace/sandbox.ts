@@ -85,7 +85,7 @@ export class NamespaceSandbox extends ChildSandbox {
     // applies the proportional quota once the runtime is ready, before any invocation.
     this.cgroup = ctx.cgroups.create(spec.id, { ...limits, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) });
     this.record.cgroups = [...this.cgroup.dirs];
-    const egress = spec.network === 'egress';
+    const egress = spec.network !== 'none';
     if (egress) this.record.veth = `nbx${spec.id.slice(0, 12)}`;
     writeRecord(this.scratch, this.record);
 
@@ -119,7 +119,7 @@ export class NamespaceSandbox extends ChildSandbox {
       try {
         if (!ctx.network) throw new Error('egress is not available on this host');
         const childPid = await readChildPid(launched.info!, 5000);
-        this.lease = await ctx.network.plumb(childPid, spec.id);
+        this.lease = await ctx.network.plumb(childPid, spec.id, spec.network === 'egress-lan');
         // One byte releases bwrap's --block-fd: the runtime starts with its network ready.
         launched.block!.end('1');
       } catch (e) {
