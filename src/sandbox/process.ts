@@ -115,6 +115,10 @@ export class ProcessSandbox extends ChildSandbox {
       TMPDIR: this.tmpDir,
     };
     for (const k of Object.keys(env)) env[k] = paths.map(env[k]!);
+    // A sandbox uid of its own has no passwd entry, so getpwuid fails and os.homedir() throws
+    // (the AWS SDK reads ~/.aws/config through it): its home is its /tmp, as the namespace
+    // sandboxes' passwd says.
+    if (this.uid !== null && env['HOME'] === undefined) env['HOME'] = this.tmpDir;
     if (paths.libs.length) env['LD_LIBRARY_PATH'] = [...paths.libs, ...(env['LD_LIBRARY_PATH'] ? [env['LD_LIBRARY_PATH']] : [])].join(':');
     return env;
   }
