@@ -13,7 +13,7 @@ import { ConcurrencyService } from './api/concurrency/reserved.js';
 import { FunctionService } from './api/functions/service.js';
 import { DEFAULT_ACCOUNT } from './api/http/auth.js';
 import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
-import { Gateway } from './api/http/server.js';
+import { Gateway, type ServerLimits } from './api/http/server.js';
 import { RouteService } from './api/http-routes/service.js';
 import { apiTable } from './api/table.js';
 import { UrlConfigService } from './api/urls/service.js';
@@ -72,6 +72,8 @@ export interface NimbusOptions {
   asyncPayloadLimit?: number;
   /** Randomness for weighted aliases, in [0, 1); default Math.random. */
   random?: () => number;
+  /** HTTP server limits: how long a request may take to arrive, how many connections at most. */
+  httpLimits?: ServerLimits;
   /** Browser origins allowed to call the API (a dashboard served elsewhere); none by default. */
   allowOrigins?: readonly string[];
   /** Host names the API answers under besides loopback and `host` (a proxy's name, a DNS name). */
@@ -210,7 +212,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     publicHosts: opts.publicHosts ?? [],
     wildcardNames: isWildcard(host) ? machineNames() : [],
   });
-  const gateway = new Gateway(log, guard);
+  const gateway = new Gateway(log, guard, opts.httpLimits);
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, eventInvokeConfigs, schedules, queue, logs, code, metrics, pool, limiter,

@@ -10,12 +10,23 @@ import FindMyWay from 'find-my-way';
 import { NimbusError, type WireCode } from '../../core/errors.js';
 import { scopeOf } from './auth.js';
 import type { RequestGuard } from './guard.js';
-import { readBody } from './body.js';
+import { closeAfterResponse, discardBody, readBody } from './body.js';
+import { capConnections, defaultConnectionCap } from './connections.js';
 import type { Handler, Reply, RequestContext } from './context.js';
 import { errorBody, WIRE_ERRORS, wireCode } from './wire-errors.js';
 
 /** JSON control-plane bodies other than code uploads are small. */
 const DEFAULT_BODY_LIMIT = 1024 * 1024;
+
+/** A minute for the whole request, body included (a 70 MB CreateFunction needs 1.2 MB/s). */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+export interface ServerLimits {
+  /** How long a client may take to send a whole request (408 after). */
+  requestTimeoutMs?: number;
+  /** Open connections at most (default: the file-descriptor limit less a reserve). */
+  maxConnections?: number;
+}
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 export type AddRoute = (method: Method, path: string, handler: Handler) => void;
@@ -37,20 +48,34 @@ export class Gateway {
   private readonly hooks: { before: RouteHook[]; fallback: RouteHook[] } = { before: [], fallback: [] };
 
   private refusals = 0;
+  private shed = 0;
   private lastRefusalLog = 0;
 
   constructor(
     private readonly log: (line: string) => void = () => undefined,
     /** Browser and Host checks for Nimbus's own API (guard.ts); function URLs and routes skip it. */
     private readonly guard?: RequestGuard,
+    limits: ServerLimits = {},
   ) {
-    this.server = http.createServer({ keepAlive: true }, (req, res) => void this.handle(req, res));
-    // A slow client may not hold a request open forever (slowloris); invocations may run 15 minutes.
+    // Timeouts are checked every second, not every 30 s (Node's default), so they hold to the second.
+    this.server = http.createServer({ keepAlive: true, connectionsCheckingInterval: 1_000 }, (req, res) => void this.handle(req, res));
+    // A slow client may not hold a request open forever (slowloris): headers within 30 s, the whole
+    // request (body included) within a minute. The limit ends when the request is received, so an
+    // invocation may still run its 15 minutes before the response.
     this.server.headersTimeout = 30_000;
-    this.server.requestTimeout = 0;
+    this.server.requestTimeout = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.server.keepAliveTimeout = 5_000;
+    capConnections(this.server, limits.maxConnections ?? defaultConnectionCap(), (why) => {
+      this.shed++;
+      if (this.shed === 1 || this.shed % 1000 === 0) this.log(`connection cap reached: ${this.shed} connections closed so far (${why})`);
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-      const status = err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+      const status =
+        err.code === 'HPE_HEADER_OVERFLOW'
+          ? '431 Request Header Fields Too Large'
+          : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+            ? '408 Request Timeout'
+            : '400 Bad Request';
       if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       else socket.destroy();
     });
@@ -127,6 +152,7 @@ export class Gateway {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.inflight++;
     const requestId = randomUUID();
+    let bodyPromise: Promise<Buffer> | null = null;
     try {
       if (this.closing) throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
       const url = req.url ?? '/';
@@ -146,17 +172,16 @@ export class Gateway {
       if (api && this.guard) {
         const refusal = this.guard.check(req);
         if (refusal) {
-          req.resume();
+          discardBody(req, DEFAULT_BODY_LIMIT);
           this.noteRefusal(req, path, refusal.message);
           throw refusal;
         }
       }
       if (!found) {
-        req.resume();
+        discardBody(req, DEFAULT_BODY_LIMIT);
         throw new NimbusError('ERR_UNKNOWN_OPERATION', `Unknown operation: ${req.method ?? ''} ${path}`);
       }
       let abort: AbortController | undefined;
-      let bodyPromise: Promise<Buffer> | null = null;
       const ctx: RequestContext = {
         req,
         method: req.method ?? 'GET',
@@ -176,9 +201,11 @@ export class Gateway {
         },
       };
       const reply = await found.handler(ctx);
-      if (!bodyPromise) req.resume();
+      if (!bodyPromise) discardBody(req, DEFAULT_BODY_LIMIT);
       send(res, reply, requestId);
     } catch (err) {
+      // A handler that failed before reading the body: drop it without reading a flood to its end.
+      if (!bodyPromise && !req.complete) discardBody(req, DEFAULT_BODY_LIMIT);
       this.sendError(res, err, requestId);
     } finally {
       if (--this.inflight === 0 && this.closing) for (const w of this.idleWaiters.splice(0)) w();
@@ -214,13 +241,43 @@ export class Gateway {
   }
 }
 
+/**
+ * Lambda's JSON parser (Jackson) refuses documents nested deeper than 1000 levels; without the
+ * same bound, a 20,000-deep value parsed fine here and then overflowed the stack of whatever
+ * walked it recursively (a validation message's JSON.stringify): a 500.
+ */
+const MAX_JSON_DEPTH = 1000;
+
 function parseJson(buf: Buffer): unknown {
   if (buf.length === 0) return {};
+  let v: unknown;
   try {
-    return JSON.parse(buf.toString('utf8'));
+    v = JSON.parse(buf.toString('utf8'));
   } catch (e) {
     throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', `Could not parse request body into json: ${(e as Error).message}`);
   }
+  const depth = nestingDepth(v, MAX_JSON_DEPTH);
+  if (depth > MAX_JSON_DEPTH) {
+    throw new NimbusError(
+      'ERR_INVALID_REQUEST_CONTENT',
+      `Could not parse request body into json: Document nesting depth (${depth}) exceeds the maximum allowed (${MAX_JSON_DEPTH})`,
+    );
+  }
+  return v;
+}
+
+/** The nesting depth of a parsed JSON value, walked without recursion; stops counting past `limit`. */
+function nestingDepth(root: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d + 1 > max) max = d + 1;
+    if (max > limit) return max;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) if (typeof child === 'object' && child !== null) stack.push([child, d + 1]);
+  }
+  return max;
 }
 
 function send(res: http.ServerResponse, reply: Reply, requestId: string): void {
@@ -234,6 +291,7 @@ function send(res: http.ServerResponse, reply: Reply, requestId: string): void {
     headers['Content-Type'] ??= 'application/json';
   }
   headers['Content-Length'] = body?.length ?? 0;
+  if (closeAfterResponse.has(res.req)) headers['Connection'] = 'close';
   res.writeHead(reply.status, headers);
   res.end(body);
 }
