@@ -22,6 +22,7 @@ export type WireCode =
   | 'ERR_SHUTTING_DOWN'
   | 'ERR_SANDBOX_START_FAILED'
   | 'ERR_QUEUE_UNAVAILABLE'
+  | 'ERR_STORAGE_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 export type InternalCode =

@@ -29,8 +29,14 @@ const STARTUP_VARIABLE = /^(NODE_|UV_|PYTHON|LD_|MALLOC_|GLIBC_|OPENSSL_|SSL_CER
 
 /** Idle wait before a refill: the cold start that took the cell goes first. */
 const REFILL_DELAY_MS = 100;
-/** Cells that fail to start this many times in a row disable the pool (with a warning). */
+/**
+ * Cells that fail to start this many times in a row rest their family (with a warning), then try
+ * again after a pause that doubles each time, up to 10 minutes: a host without the runtime (no
+ * python3) costs next to nothing, and a passing fault (a full disk) heals itself.
+ */
 const MAX_FAILURES = 3;
+const FIRST_REST_MS = 30_000;
+const LONGEST_REST_MS = 600_000;
 const CELL_START_TIMEOUT_MS = 30_000;
 
 /** The runtime a family's stem cells start (its interpreter decides which functions they fit). */
@@ -82,8 +88,10 @@ export class StemPool {
   /** Cells being started now: closing disposes them too. */
   private readonly starting = new Set<StemCell>();
   private readonly descriptors: RuntimeDescriptor[];
-  /** Consecutive failed starts per family; at MAX_FAILURES the family gets no more cells. */
+  /** Consecutive failed starts per family; at MAX_FAILURES the family rests (see MAX_FAILURES). */
   private readonly failures = new Map<string, number>();
+  /** Families resting after repeated failures: until when, and how many rests in a row. */
+  private readonly resting = new Map<string, { until: number; rounds: number; timer: NodeJS.Timeout }>();
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
 
@@ -107,10 +115,10 @@ export class StemPool {
     for (const d of this.descriptors) if (!this.filling.has(d.family) && !this.gaveUp(d.family)) void this.fillFamily(d);
   }
 
-  /** Waits until every family has its cells (tests and benchmarks), or the pool gave up on one. */
+  /** Waits until every family has its cells (tests and benchmarks), through rests, up to `timeoutMs`. */
   async whenFull(timeoutMs = 30_000): Promise<boolean> {
     const end = Date.now() + timeoutMs;
-    while (Date.now() < end && !this.closed && !this.descriptors.some((d) => this.gaveUp(d.family))) {
+    while (Date.now() < end && !this.closed) {
       if (this.descriptors.every((d) => this.readyCount(d.family) >= this.opts.size)) return true;
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -132,13 +140,33 @@ export class StemPool {
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
+    for (const r of this.resting.values()) clearTimeout(r.timer);
     const cells = [...this.ready.values()].flat().concat([...this.starting]);
     this.ready.clear();
     await Promise.all(cells.map((c) => c.dispose()));
   }
 
   private gaveUp(family: string): boolean {
-    return (this.failures.get(family) ?? 0) >= MAX_FAILURES;
+    const r = this.resting.get(family);
+    return r !== undefined && Date.now() < r.until;
+  }
+
+  /** Counts a failed start; the MAX_FAILURES-th in a row rests the family, with a warning. */
+  private failed(family: string, why: string): void {
+    const n = (this.failures.get(family) ?? 0) + 1;
+    if (n < MAX_FAILURES) return void this.failures.set(family, n);
+    this.failures.delete(family);
+    const rounds = (this.resting.get(family)?.rounds ?? 0) + 1;
+    const pause = Math.min(FIRST_REST_MS * 2 ** (rounds - 1), LONGEST_REST_MS);
+    const rest = { until: Date.now() + pause, rounds, timer: setTimeout(() => {
+      // The rest is over: not a clock comparison, which a timer firing a millisecond early would fail.
+      rest.until = 0;
+      this.fill();
+    }, pause) };
+    rest.timer.unref();
+    this.resting.set(family, rest);
+    // Said when a rest begins: a host without the runtime fails every time, once per rest.
+    this.opts.warn(`${family} stem cells failed to start ${MAX_FAILURES} times; the last: ${why}. Trying again in ${Math.round(pause / 1000)} s.`);
   }
 
   private scheduleFill(): void {
@@ -160,8 +188,7 @@ export class StemPool {
           cell = this.opts.make(d, `stem${randomBytes(12).toString('hex')}`);
         } catch (e) {
           // A cell that cannot even be made is a failed start: never an unhandled rejection.
-          this.failures.set(d.family, (this.failures.get(d.family) ?? 0) + 1);
-          if (this.gaveUp(d.family)) this.opts.warn(`${d.family} stem cells could not be made ${MAX_FAILURES} times; the last: ${messageOf(e)}. No more ${d.family} stem cells.`);
+          this.failed(d.family, messageOf(e));
           continue;
         }
         this.starting.add(cell);
@@ -170,15 +197,13 @@ export class StemPool {
         } catch (e) {
           // Closing kills the cell being started: that is no failure.
           if (this.closed) return;
-          this.failures.set(d.family, (this.failures.get(d.family) ?? 0) + 1);
-          const why = e instanceof SandboxInitError ? `${e.message} ${e.logs}`.trim() : String(e);
-          // Said once, when giving up: a host without the runtime (no python3) fails every time.
-          if (this.gaveUp(d.family)) this.opts.warn(`${d.family} stem cells failed to start ${MAX_FAILURES} times; the last: ${why}. No more ${d.family} stem cells.`);
+          this.failed(d.family, e instanceof SandboxInitError ? `${e.message} ${e.logs}`.trim() : String(e));
           continue;
         } finally {
           this.starting.delete(cell);
         }
         this.failures.delete(d.family);
+        this.resting.delete(d.family);
         if (this.closed) {
           await cell.dispose();
           return;

@@ -9,8 +9,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { privateCodeBlobs, privateDir } from '../core/private-files.js';
-import { unzipTo, ZipError } from './unzip.js';
-import { messageOf } from '../core/errors.js';
+import { isStorageFailure, unzipTo, ZipError } from './unzip.js';
+import { messageOf, NimbusError } from '../core/errors.js';
 
 export interface StoredCode {
   sha256Hex: string;
@@ -51,6 +51,8 @@ export class CodeStore {
       } catch (e) {
         rmSync(tmp, { recursive: true, force: true });
         if (existsSync(final)) return { sha256Hex, size: zip.length };
+        // A full or failing disk is Nimbus's trouble, not the package's (it used to read as a bad zip).
+        if (isStorageFailure(e)) throw new NimbusError('ERR_STORAGE_UNAVAILABLE', `Nimbus could not store the package: ${e.code} (${e.message}).`);
         throw e instanceof ZipError ? e : new ZipError(messageOf(e));
       }
     }

@@ -20,6 +20,13 @@ export const MAX_UNZIPPED_BYTES = 262_144_000;
 /** Far more files than any real function has; a wall against inode exhaustion. */
 export const MAX_ENTRIES = 100_000;
 
+/** errno codes of a storage failure (full, read-only, broken disk; no descriptors left), not of the input. */
+const STORAGE_ERRNO = new Set(['ENOSPC', 'EDQUOT', 'EIO', 'EROFS', 'EMFILE', 'ENFILE']);
+
+export function isStorageFailure(e: unknown): e is NodeJS.ErrnoException {
+  return e instanceof Error && STORAGE_ERRNO.has((e as NodeJS.ErrnoException).code ?? '');
+}
+
 export class ZipError extends Error {
   constructor(
     message: string,
@@ -58,7 +65,8 @@ export function unzipTo(zip: Buffer, dest: string, limits = { bytes: MAX_UNZIPPE
         if (failed) return;
         failed = true;
         zf.close();
-        rejectPromise(e instanceof ZipError ? e : new ZipError(messageOf(e)));
+        // A failing disk is not a bad zip: its errors pass through as they are (code-store.ts).
+        rejectPromise(e instanceof ZipError || isStorageFailure(e) ? e : new ZipError(messageOf(e)));
       };
       zf.on('error', fail);
       zf.on('end', () => {

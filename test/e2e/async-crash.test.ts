@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeSync, openSync, closeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { startNimbus } from '../../src/app.js';
 import { LEDGER_HANDLER, readLedger, waitFor, waitForAsync, ledgerDir } from '../helpers/ledger.js';
+import { fillDisk, smallDisk } from '../helpers/small-disk.js';
 import { deployNode, sdkClient } from '../helpers/nimbus.js';
 import { NIMBUS_BIN, serve } from '../helpers/serve.js';
 
@@ -223,36 +223,6 @@ test('SIGTERM re-queues attempts it has to cut short; they run again after the r
   assert.ok(events.events.every((e) => e.attempts === 2));
 });
 
-/** Mounts a 24 MB ext4 image on a fresh directory; fails (never skips) under CI when it cannot. */
-function smallDisk(t: TestContext): string | undefined {
-  const base = mkdtempSync(join(tmpdir(), 'nimbus-disk-'));
-  const img = join(base, 'disk.img');
-  const mnt = join(base, 'mnt');
-  mkdirSync(mnt);
-  let mounted = false;
-  t.after(() => {
-    if (mounted) {
-      try {
-        execFileSync('umount', ['-l', mnt]);
-      } catch {
-        // Already gone.
-      }
-    }
-    rmSync(base, { recursive: true, force: true });
-  });
-  try {
-    execFileSync('truncate', ['-s', '24M', img]);
-    execFileSync('mkfs.ext4', ['-q', '-F', img], { stdio: 'ignore' });
-    execFileSync('mount', ['-o', 'loop', img, mnt]);
-    mounted = true;
-    return mnt;
-  } catch (e) {
-    if (process.env['CI'] === 'true') throw new Error(`cannot loop-mount a small filesystem for the disk-full test: ${(e as Error).message}`);
-    t.skip(`needs root and loop devices: ${(e as Error).message}`);
-    return undefined;
-  }
-}
-
 test('a full disk: Event invokes get a 5xx, never a 202; acknowledged events survive; Nimbus recovers by itself', async (t) => {
   const mnt = smallDisk(t);
   if (!mnt) return;
@@ -269,16 +239,7 @@ test('a full disk: Event invokes get a 5xx, never a 202; acknowledged events sur
   assert.ok(await waitFor(() => readLedger(ledger).some((l) => l.event['phase'] === 'before'), 10_000));
 
   // Fill the filesystem.
-  const filler = join(mnt, 'filler');
-  const fd = openSync(filler, 'w');
-  const chunk = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, chunk);
-  } catch (e) {
-    assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
-  } finally {
-    closeSync(fd);
-  }
+  const filler = fillDisk(mnt);
 
   const statuses: number[] = [];
   const ackedWhileFull: string[] = [];

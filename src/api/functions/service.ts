@@ -321,6 +321,7 @@ export class FunctionService {
     try {
       return await this.deps.code.put(zip);
     } catch (e) {
+      if (e instanceof NimbusError) throw e;
       if (e instanceof ZipError && e.tooBig) throw invalidParameter(e.message);
       const why = e instanceof Error ? ` (${e.message})` : '';
       throw invalidParameter(`Could not unzip uploaded file. Please check your file, then try to upload again.${why}`);

@@ -28,6 +28,7 @@ export const WIRE_ERRORS: Readonly<Record<WireCode, WireError>> = {
   ERR_SHUTTING_DOWN: { status: 503, type: 'ServiceException', messageKey: 'Message' },
   ERR_SANDBOX_START_FAILED: { status: 500, type: 'ServiceException', messageKey: 'Message' },
   ERR_QUEUE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },
+  ERR_STORAGE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },
   ERR_INTERNAL: { status: 500, type: 'ServiceException', messageKey: 'Message' },
 };
 
