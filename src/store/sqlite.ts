@@ -349,9 +349,11 @@ export class SqliteStore implements Store {
     return (this.stmts.lastLog.get(scope.accountId, scope.region, functionName) as { id: number }).id;
   }
 
-  close(): void {
-    void this.checkpointer.close();
+  /** Closes both connections; the promise settles once the checkpointer thread has stopped too. */
+  close(): Promise<void> {
+    const stopped = this.checkpointer.close();
     if (this.logDb.open) this.logDb.close();
     if (this.db.open) this.db.close();
+    return stopped;
   }
 }

@@ -8,7 +8,7 @@ import type { AliasRecord, ProvisionedConfig, RouteRecord, UrlConfigRecord } fro
 import type { Store } from '../../src/store/types.js';
 
 /** Makes an empty store; `close` releases it and whatever it kept on disk. */
-export type NewStore = () => { store: Store; close(): void };
+export type NewStore = () => { store: Store; close(): void | Promise<void> };
 
 /** A fresh store that closes when the test ends. */
 export function open(t: TestContext, newStore: NewStore): Store {

@@ -14,7 +14,7 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'metrics', 'core'],
+  cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
   app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'core'],
   api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
