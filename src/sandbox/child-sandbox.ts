@@ -18,6 +18,9 @@ import {
 } from './types.js';
 import { messageOf } from '../core/errors.js';
 
+/** A deadline timer this late means the server itself was not running (paused), not the function overrunning. */
+const PAUSE_MS = 1_000;
+
 /** Output kept per invocation; beyond it the log says how much was dropped. */
 const MAX_LOG_BYTES = 1024 * 1024;
 
@@ -153,7 +156,13 @@ export abstract class ChildSandbox implements Sandbox {
     let timer: NodeJS.Timeout | undefined;
     const outcome = await new Promise<RuntimeOutcome | { kind: 'timeout' } | { kind: 'exit'; reason: string; beforeDelivery?: boolean }>((resolve) => {
       this.onExitDuringWork = (reason) => resolve(this.api.undelivered ? { kind: 'exit', reason, beforeDelivery: true } : { kind: 'exit', reason });
-      timer = setTimeout(() => resolve({ kind: 'timeout' }), Math.max(0, event.deadlineMs - Date.now()));
+      timer = setTimeout(() => {
+        // Timers run before I/O in Node's event loop: a server paused past the deadline (SIGSTOP,
+        // a suspended VM) wakes with this timer and the runtime's answer both due, so the answer
+        // gets the next poll phase first (and, after a long pause, 100 ms to arrive whole).
+        const paused = Date.now() - event.deadlineMs > PAUSE_MS;
+        timer = setTimeout(() => resolve({ kind: 'timeout' }), paused ? 100 : 0);
+      }, Math.max(0, event.deadlineMs - Date.now()));
       this.api.deliver(event).then(resolve, () => resolve({ kind: 'exit', reason: 'runtime API failed' }));
     });
     clearTimeout(timer);
