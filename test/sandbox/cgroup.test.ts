@@ -52,9 +52,13 @@ describe('cgroup detection', () => {
   });
 
   it('computes Lambda’s limits: memory, 1024 pids, 1769 MB per vCPU', () => {
-    assert.deepEqual(limitsFor(1769), { memoryBytes: 1769 * 1048576, pidsMax: 1024, cpuQuotaUs: 20_000, cpuPeriodUs: 20_000 });
-    assert.equal(limitsFor(128).cpuQuotaUs, 1447);
-    assert.equal(limitsFor(3538).cpuQuotaUs, 40_000);
+    assert.deepEqual(limitsFor(1769, 4), { memoryBytes: 1769 * 1048576, pidsMax: 1024, cpuQuotaUs: 20_000, cpuPeriodUs: 20_000 });
+    assert.equal(limitsFor(128, 4).cpuQuotaUs, 1447);
+    assert.equal(limitsFor(3538, 4).cpuQuotaUs, 40_000);
+    // Never more than the host: 10,240 MB is 5.8 vCPU on Lambda, but only 2 (or 8) cores here.
+    assert.equal(limitsFor(10_240, 8).cpuQuotaUs, 115_772);
+    assert.equal(limitsFor(10_240, 2).cpuQuotaUs, 40_000);
+    assert.equal(limitsFor(10_240, 1).cpuQuotaUs, 20_000);
   });
 });
 

@@ -9,6 +9,7 @@
  * container engine) also covers its sandboxes, and tagged per data directory, so that two Nimbus
  * instances on one machine never touch each other's sandboxes.
  */
+import { availableParallelism } from 'node:os';
 
 /** What a sandbox may use; all enforced by the kernel. */
 export interface CgroupLimits {
@@ -71,12 +72,17 @@ export const MB_PER_VCPU = 1769;
 const CPU_PERIOD_US = 20_000;
 const MIN_QUOTA_US = 1_000;
 
-/** Limits for a function of `memoryMb`: memory, 1,024 pids, CPU proportional to memory. */
-export function limitsFor(memoryMb: number): CgroupLimits {
+/**
+ * Limits for a function of `memoryMb`: memory, 1,024 pids, CPU proportional to memory, never
+ * more than the host has (`hostCpus`): a 10,240 MB function is worth 5.8 vCPU on Lambda, and a quota
+ * above the host's cores only let it take every core from its neighbours.
+ */
+export function limitsFor(memoryMb: number, hostCpus = availableParallelism()): CgroupLimits {
+  const share = Math.round((CPU_PERIOD_US * memoryMb) / MB_PER_VCPU);
   return {
     memoryBytes: memoryMb * 1024 * 1024,
     pidsMax: 1024,
-    cpuQuotaUs: Math.max(MIN_QUOTA_US, Math.round((CPU_PERIOD_US * memoryMb) / MB_PER_VCPU)),
+    cpuQuotaUs: Math.min(Math.max(MIN_QUOTA_US, share), CPU_PERIOD_US * Math.max(1, hostCpus)),
     cpuPeriodUs: CPU_PERIOD_US,
   };
 }
