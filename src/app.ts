@@ -39,6 +39,7 @@ import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { INSIDE } from './sandbox/namespace/bwrap-args.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -207,7 +208,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const guard = new RequestGuard({
     listenHost: host,
     allowOrigins: opts.allowOrigins ?? [],
-    publicHosts: opts.publicHosts ?? [],
+    // A namespace sandbox's SDK reaches the API through its relay and sends the relay's address as Host.
+    publicHosts: [...(opts.publicHosts ?? []), INSIDE.nimbusApiAddress],
     wildcardNames: isWildcard(host) ? machineNames() : [],
   });
   const gateway = new Gateway(log, guard);
