@@ -35,7 +35,7 @@ import { nimbusCli } from '../helpers/serve.js';
  * streaming: response streaming (InvokeMode RESPONSE_STREAM);
  * gradle: building Gradle projects.
  */
-const NOT_YET = new Set(['node22', 'node24', 'python3.13', 'python3.14', 'java21', 'java25', 'sqs', 'sns', 'eventbridge', 'sdk', 'sigv4', 'streaming', 'gradle']);
+const NOT_YET = new Set(['python3.14', 'sqs', 'sns', 'eventbridge', 'sigv4', 'streaming', 'gradle']);
 
 const APPS = fileURLToPath(new URL('../../../test/fixtures/apps/', import.meta.url));
 const CI = process.env['CI'] === 'true';

@@ -84,7 +84,7 @@ export async function packageFunction(fn: FunctionPlan, o: BuildOptions): Promis
         const kind = javaProject(code.path);
         if (kind === 'gradle' || kind === 'empty') refuseUnbuilt(kind, code.path, who);
         if (kind === 'built') return { zip: await o.zipFolder(code.path), environment: {} };
-        await mavenBuild(code.path, join(scratch, 'maven'), out, ctx);
+        await mavenBuild(code.path, join(scratch, 'maven'), out, { ...ctx, runtime: fn.runtime });
         return { zip: await o.zipFolder(out), environment: {} };
       }
       case 'provided': {
