@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/core/clock.js';
-import { parseDeployOutput } from '../helpers/apps/deploy-output.js';
+import { readStack } from '../helpers/apps/deploy-output.js';
 import { loadScenario, type Scenario } from '../helpers/apps/scenario.js';
 import { runStep } from '../helpers/apps/steps.js';
 import { startTestNimbus } from '../helpers/nimbus.js';
@@ -84,11 +84,13 @@ for (const name of apps) {
     const clock = ticks ? new ManualClock(Date.now()) : undefined;
     const nimbus = await startTestNimbus(t, clock ? { clock } : {});
     const overrides = Object.entries(scenario.parameterOverrides).flatMap(([k, v]) => ['--parameter-overrides', `${k}=${v}`]);
-    const deploy = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', join(dir, scenario.template), '--stack-name', scenario.stackName ?? name, ...overrides]);
+    const stack = scenario.stackName ?? name;
+    const deploy = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', join(dir, scenario.template), '--stack-name', stack, ...overrides]);
     assert.equal(deploy.code, 0, `deploy failed:\n${deploy.stdout}\n${deploy.stderr}`);
     for (const p of scenario.deployStdout) assert.match(deploy.stdout, new RegExp(p), 'deploy output');
     for (const p of scenario.deployStderr) assert.match(deploy.stderr, new RegExp(p), 'deploy warnings');
-    const deployed = parseDeployOutput(deploy.stdout);
+    const deployed = await readStack(nimbus.url, stack);
+    assert.equal(deployed.status, 'CREATE_COMPLETE');
     const ctx = { endpoint: nimbus.url, lambda: nimbus.lambda, clock, deployed };
     for (const [i, step] of scenario.steps.entries()) {
       await runStep(step, ctx, `${name} step ${i + 1} (${Object.keys(step)[0]!})`);

@@ -18,8 +18,8 @@ export interface HttpExpect {
   json?: unknown;
   /** The body parsed as JSON contains at least this (see match.ts). */
   jsonIncludes?: unknown;
-  /** The body text equals this. */
-  body?: string;
+  /** The body text equals this, or matches `{"$match": ...}`. */
+  body?: string | { $match: string };
 }
 
 export interface InvokeExpect {
@@ -32,8 +32,12 @@ export interface InvokeExpect {
 }
 
 export type Step =
-  /** An HTTP request to the app's API routes, or to the function URL of `url` (a function); `sign`: SigV4-signed. */
-  | { http: { method?: string; path: string; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean }; expect: HttpExpect }
+  /**
+   * An HTTP request to an API of the app (`api`: its logical id, needed when the app has several;
+   * `path` follows the API's base URL, stage included), or to the function URL of `url` (a
+   * function); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed.
+   */
+  | { http: { method?: string; path: string; api?: string; via?: 'host' | 'path'; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean }; expect: HttpExpect }
   | { invoke: { function: string; qualifier?: string; payload?: unknown; type?: 'RequestResponse' | 'Event' }; expect: InvokeExpect }
   /** A call to Nimbus's Lambda API; `{LogicalId}` in the path becomes the function's name. */
   | { lambdaApi: { method: string; path: string; body?: unknown }; expect: HttpExpect }
