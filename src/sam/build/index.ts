@@ -74,7 +74,7 @@ export async function packageFunction(fn: FunctionPlan, o: BuildOptions): Promis
       }
       case 'pip': {
         if (!hasRequirements(code.path)) return { zip: await o.zipFolder(code.path), environment: {} };
-        const site = await pipInstall(code.path, ctx);
+        const site = await pipInstall(code.path, { ...ctx, runtime: fn.runtime });
         // Packages first, then the code: a module of the app wins over a package of the same name.
         cpSync(site, out, { recursive: true, verbatimSymlinks: true });
         copySource(code.path, out);

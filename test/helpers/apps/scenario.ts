@@ -68,6 +68,12 @@ export interface Scenario {
   /** Regexes the deploy's stdout/stderr must match (warnings the template must produce). */
   deployStdout: string[];
   deployStderr: string[];
+  /**
+   * A runtime this machine may not have: where `nimbus runtimes` says it is not available, the
+   * deployment must be refused with messages matching `refusal` (and the steps are not run);
+   * where it is available, the app deploys and runs as any other.
+   */
+  unavailable: { runtime: string; refusal: string[] } | undefined;
   steps: Step[];
 }
 
@@ -78,6 +84,14 @@ const strings = (v: unknown, where: string): string[] => {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`${where} must be a list of strings`);
   return v as string[];
 };
+
+function unavailable(v: unknown, file: string): Scenario['unavailable'] {
+  if (v === undefined) return undefined;
+  if (!isMap(v) || typeof v['runtime'] !== 'string') throw new Error(`${file}: unavailable needs a runtime`);
+  const refusal = strings(v['refusal'], `${file}: unavailable.refusal`);
+  if (refusal.length === 0) throw new Error(`${file}: unavailable.refusal must say what the refusal reads`);
+  return { runtime: v['runtime'], refusal };
+}
 
 /** Reads and checks `dir/scenario.json`. */
 export function loadScenario(dir: string): Scenario {
@@ -108,6 +122,7 @@ export function loadScenario(dir: string): Scenario {
     parameterOverrides: isMap(raw['parameterOverrides']) ? (raw['parameterOverrides'] as Record<string, string>) : {},
     deployStdout: strings(deploy['stdout'], `${file}: deploy.stdout`),
     deployStderr: strings(deploy['stderr'], `${file}: deploy.stderr`),
+    unavailable: unavailable(raw['unavailable'], file),
     steps: steps as Step[],
   };
 }
