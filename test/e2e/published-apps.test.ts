@@ -10,12 +10,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ManualClock } from '../../src/core/clock.js';
+import { parseTemplate } from '../../src/sam/template.js';
 import { readStack } from '../helpers/apps/deploy-output.js';
 import { loadScenario, type Scenario } from '../helpers/apps/scenario.js';
 import { runStep } from '../helpers/apps/steps.js';
@@ -76,7 +77,12 @@ const apps = readdirSync(APPS)
 
 test('the suite has the apps it claims', () => {
   assert.ok(apps.length >= 30, `only ${apps.length} apps`);
-  for (const name of apps) assert.ok(existsSync(join(APPS, name, 'scenario.json')), `${name} has no scenario.json`);
+  for (const name of apps) {
+    assert.ok(existsSync(join(APPS, name, 'scenario.json')), `${name} has no scenario.json`);
+    // Every template parses, also those of apps waiting for a feature: a broken one would wait unseen.
+    const file = join(APPS, name, loadScenario(join(APPS, name)).template);
+    assert.doesNotThrow(() => parseTemplate(readFileSync(file, 'utf8'), file), `${name}'s template`);
+  }
 });
 
 for (const name of apps) {
