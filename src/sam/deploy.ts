@@ -50,9 +50,15 @@ const ACCOUNT = '000000000000';
  */
 export function defaultStackName(templateFile: string): string {
   let dir = dirname(resolve(templateFile));
-  if (basename(dir) === 'build' && basename(dirname(dir)) === '.aws-sam') dir = dirname(dirname(dir));
+  if (builtBySam(templateFile)) dir = dirname(dirname(dir));
   const name = basename(dir).replace(/[^A-Za-z0-9-]/g, '-').replace(/^[^A-Za-z]+/, '');
   return (name || 'sam-app').slice(0, 128);
+}
+
+/** A template `sam build` wrote: its functions are built already. */
+export function builtBySam(templateFile: string): boolean {
+  const dir = dirname(resolve(templateFile));
+  return basename(dir) === 'build' && basename(dirname(dir)) === '.aws-sam';
 }
 
 export function defaultBuildCache(): string {
@@ -103,12 +109,13 @@ export async function deployTemplate(o: SamDeployOptions, deps: DeployDeps): Pro
   for (const w of plan.warnings) o.warn(`warning: ${w}`);
   if (plan.functions.length === 0) throw new SamError(`${o.templateFile} has no AWS::Serverless::Function resources to deploy`);
   const n = plan.functions.length;
-  deps.out(`Building ${n} function${n === 1 ? '' : 's'}`);
+  const prebuilt = builtBySam(o.templateFile);
+  deps.out(prebuilt ? `Packaging ${n} function${n === 1 ? '' : 's'} as sam build built them` : `Building ${n} function${n === 1 ? '' : 's'}`);
   const uploaded = new Map<string, Uploaded>();
   const cacheDir = o.buildCacheDir ?? defaultBuildCache();
   const zips = new Map<string, Buffer>();
   for (const fn of plan.functions) {
-    const built = await packageFunction(fn, { cacheDir, zipFolder: deps.zipFolder, out: deps.out });
+    const built = await packageFunction(fn, { cacheDir, prebuilt, zipFolder: deps.zipFolder, out: deps.out });
     const sha256 = createHash('sha256').update(built.zip).digest('hex');
     zips.set(sha256, built.zip);
     uploaded.set(fn.logicalId, { sha256, environment: built.environment });
