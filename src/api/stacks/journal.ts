@@ -14,10 +14,6 @@ export class Journal {
     this.steps.push({ what, undo });
   }
 
-  get size(): number {
-    return this.steps.length;
-  }
-
   /** Undoes every recorded change, newest first; returns what could not be undone, and why. */
   async rollback(): Promise<string[]> {
     const failed: string[] = [];
