@@ -20,6 +20,12 @@ function collect(dir) {
 
 // The interpreters and SDKs the tests run on (a no-op once they are in the checkout's store).
 spawnSync(process.execPath, [join(root, 'scripts', 'provision-test-runtimes.mjs')], { cwd: root, stdio: 'inherit' });
+// What the published apps and the sam-cli interop test download to build (npm, PyPI, Maven), into
+// the checkout's build cache; a no-op once done. The tests then need no network.
+const buildCache = process.env.NIMBUS_BUILD_CACHE ?? join(root, 'node_modules', '.cache', 'nimbus-sam-build');
+for (const step of ['provision-test-apps.mjs', 'provision-sam-cli.mjs']) {
+  spawnSync(process.execPath, [join(root, 'scripts', step)], { cwd: root, stdio: 'inherit', env: { ...process.env, NIMBUS_BUILD_CACHE: buildCache } });
+}
 
 let files = collect(join(root, 'dist', 'test')).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => relative(root, f).includes(s)));
@@ -27,6 +33,6 @@ const concurrency = process.env.NIMBUS_TEST_CONCURRENCY ?? '2';
 const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, NODE_ENV: 'test' },
+  env: { ...process.env, NODE_ENV: 'test', NIMBUS_BUILD_CACHE: buildCache },
 });
 process.exit(r.status ?? 1);

@@ -15,6 +15,7 @@ import { DEFAULT_ACCOUNT } from './api/http/auth.js';
 import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
 import { Gateway, type ServerLimits } from './api/http/server.js';
 import { RouteService } from './api/http-routes/service.js';
+import { StackService } from './api/stacks/service.js';
 import { apiTable } from './api/table.js';
 import { UrlConfigService } from './api/urls/service.js';
 import { AliasService } from './api/versions/aliases.js';
@@ -39,6 +40,7 @@ import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { INSIDE } from './sandbox/namespace/bwrap-args.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -205,17 +207,23 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const schedules = new ScheduleService({ store: queue, clock, exists, onChange: () => scheduler.changed() });
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
 
+  // SAM stacks: deployed through the services above, each change undone if the deployment fails.
+  const stacks = new StackService({
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, queue, log,
+  });
+
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
   const guard = new RequestGuard({
     listenHost: host,
     allowOrigins: opts.allowOrigins ?? [],
-    publicHosts: opts.publicHosts ?? [],
+    // A namespace sandbox's SDK reaches the API through its relay and sends the relay's address as Host.
+    publicHosts: [...(opts.publicHosts ?? []), INSIDE.nimbusApiAddress],
     wildcardNames: isWildcard(host) ? machineNames() : [],
   });
   const gateway = new Gateway(log, guard, opts.httpLimits);
   gateway.mount(
     apiTable({
-      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, eventInvokeConfigs, schedules, queue, logs, code, metrics, pool, limiter,
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, logs, code, metrics, pool, limiter,
       urlStore: store.urls,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),

@@ -1,7 +1,9 @@
 /**
  * Everything Nimbus serves over HTTP, on one page: Lambda's REST API (by path), Nimbus's own
  * /nimbus/v1 and /metrics, and the two hooks that claim requests the table does not describe
- * (function URLs by Host or /nimbus/v1/url/..., SAM routes by path). The composition root builds
+ * (function URLs by Host or /nimbus/v1/url/..., stack APIs by Host or /nimbus/v1/apis/...). Both
+ * hooks run before the table, and only on their own hosts or path prefixes: anything else that
+ * matches no route is Lambda's UnknownOperationException, never a user's function. The composition root builds
  * the services and mounts this table on the server; the handlers live in their API area's folder.
  *
  * Paths use find-my-way's `:param` syntax. Lambda's API puts a date in each path: the date is the
@@ -29,12 +31,14 @@ import { functionHandlers } from './functions/routes.js';
 import type { FunctionService } from './functions/service.js';
 import type { Route, RouteHook } from './http/server.js';
 import { apiRouteHook } from './http-routes/hook.js';
-import { routeTableHandlers } from './http-routes/routes.js';
+import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { invokeHandlers } from './invoke/routes.js';
 import { metricsHandlers } from './nimbus/metrics.js';
 import { nimbusHandlers, type HealthInfo } from './nimbus/routes.js';
+import { stackHandlers } from './stacks/routes.js';
+import type { StackService } from './stacks/service.js';
 import { functionUrlHook } from './urls/hook.js';
 import { urlConfigHandlers } from './urls/routes.js';
 import type { UrlConfigService } from './urls/service.js';
@@ -57,6 +61,7 @@ export interface ApiServices {
   urls: UrlConfigService;
   urlStore: UrlConfigStore;
   routes: RouteService;
+  stacks: StackService;
   eventInvokeConfigs: EventInvokeConfigService;
   schedules: ScheduleService;
   queue: EventQueue;
@@ -70,9 +75,9 @@ export interface ApiServices {
 
 export interface ApiTable {
   routes: Route[];
-  /** Run before the routes: function URLs, which own every path under their host. */
+  /** Run before the routes: function URLs and stack APIs, which own every path under their host. */
   before: RouteHook[];
-  /** Run when no route matched: the SAM route table. */
+  /** Run when no route matched: none, so an unknown path is always UnknownOperationException. */
   fallback: RouteHook[];
 }
 
@@ -84,7 +89,8 @@ export function apiTable(s: ApiServices): ApiTable {
   const inv = invokeHandlers(s.functions, s.invoker, s.events);
   const url = urlConfigHandlers(s.urls);
   const eic = eventInvokeConfigHandlers(s.eventInvokeConfigs);
-  const routeTable = routeTableHandlers(s.routes);
+  const apis = apiListHandlers(s.routes);
+  const stacks = stackHandlers({ stacks: s.stacks, routes: s.routes, urls: s.urlStore, code: s.code });
   const async = asyncHandlers({ queue: s.queue, schedules: s.schedules });
   const nimbus = nimbusHandlers({ logs: s.logs, code: s.code, health: s.health });
   const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter });
@@ -144,9 +150,14 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', '/nimbus/v1/schedules/:name', async.getSchedule],
       ['PUT', '/nimbus/v1/schedules/:name', async.putSchedule],
       ['DELETE', '/nimbus/v1/schedules/:name', async.deleteSchedule],
-      // Nimbus's own API: the SAM route table (api/http-routes); serving it is the `fallback` hook
-      ['PUT', '/nimbus/v1/routes', routeTable.put],
-      ['GET', '/nimbus/v1/routes', routeTable.list],
+      // Nimbus's own API: SAM stacks and the packages they name (api/stacks), their APIs (api/http-routes);
+      // serving the APIs is the second `before` hook
+      ['GET', '/nimbus/v1/stacks', stacks.list],
+      ['GET', '/nimbus/v1/stacks/:StackName', stacks.get],
+      ['PUT', '/nimbus/v1/stacks/:StackName', stacks.deploy],
+      ['DELETE', '/nimbus/v1/stacks/:StackName', stacks.delete],
+      ['PUT', '/nimbus/v1/artifacts/:sha256', stacks.uploadArtifact],
+      ['GET', '/nimbus/v1/apis', apis.list],
       // Nimbus's own API: logs, code, health, metrics (api/nimbus)
       ['GET', '/nimbus/v1/functions/:FunctionName/logs', nimbus.logs],
       ['GET', '/nimbus/v1/code/:sha', nimbus.code],
@@ -154,7 +165,10 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', '/nimbus/v1/stats', metrics.stats],
       ['GET', '/metrics', metrics.prometheus],
     ],
-    before: [functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker })],
-    fallback: [apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log })],
+    before: [
+      functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker }),
+      apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log }),
+    ],
+    fallback: [],
   };
 }

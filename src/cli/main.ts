@@ -10,6 +10,7 @@ import { registerRuntimes } from './commands/runtimes.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerServe } from './commands/serve.js';
 import { registerSim } from './commands/sim.js';
+import { registerStack } from './commands/stack.js';
 import { registerStats } from './commands/stats.js';
 
 export async function main(argv: string[]): Promise<number> {
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLs(program, client);
   registerEvents(program, client);
   registerSchedule(program, client);
+  registerStack(program, client);
   registerStats(program, client);
   registerSim(program);
   registerRuntimes(program);

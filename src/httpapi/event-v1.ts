@@ -14,6 +14,8 @@ export interface EventV1Context {
   resource: string;
   stage: string;
   pathParameters: Record<string, string> | undefined;
+  /** The path as the client sent it, stage included (`requestContext.path`); default: the event's path. */
+  requestPath?: string;
 }
 
 export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, unknown> {
@@ -54,7 +56,7 @@ export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, u
       extendedRequestId: c.requestId,
       httpMethod: r.method,
       identity: { sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? null },
-      path,
+      path: c.requestPath === undefined ? path : decodePath(c.requestPath),
       protocol: r.protocol,
       requestId: c.requestId,
       requestTime: clfTime(r.time),

@@ -4,19 +4,18 @@
  * sources Nimbus has no service for (SQS, SNS, EventBridge patterns, S3, ...) are skipped with a
  * warning that names them.
  */
+import type { RoutePlan } from './apis.js';
 import { SamError } from './errors.js';
+import { MAX_NAME, type Namer } from './names.js';
 import { IMPLICIT_HTTP_API, IMPLICIT_REST_API } from './resources.js';
 
-export interface RoutePlan {
-  Method: string;
-  Path: string;
-  FunctionName: string;
-  Qualifier?: string;
-  PayloadFormatVersion: '1.0' | '2.0';
-}
 
 /** A SAM `Schedule`/`ScheduleV2` event, as a Nimbus schedule (PUT /nimbus/v1/schedules/<Name>). */
 export interface SchedulePlan {
+  /** The logical id SAM gives the rule it generates: `<Function><Event>`, or the resource's own. */
+  LogicalId: string;
+  /** What CloudFormation would create: an EventBridge rule (`Schedule`) or a Scheduler schedule (`ScheduleV2`). */
+  Type: 'AWS::Events::Rule' | 'AWS::Scheduler::Schedule';
   Name: string;
   ScheduleExpression: string;
   FunctionName: string;
@@ -32,10 +31,12 @@ export interface EventTarget {
 }
 
 export interface EventsOut {
-  /** Each route with the logical id of the API that serves it. */
-  routes: { api: string; route: RoutePlan }[];
+  /** Each route with the logical id of the API that serves it, and the event type that made it. */
+  routes: { api: string; type: 'Api' | 'HttpApi'; route: RoutePlan }[];
   schedules: SchedulePlan[];
 }
+
+export type { RoutePlan } from './apis.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -70,7 +71,7 @@ function requiredString(v: unknown, where: string): string {
 export function planEvents(
   events: Record<string, unknown>,
   fn: EventTarget,
-  stack: string,
+  names: Namer,
   evaluate: (v: unknown, where: string) => unknown,
   warn: (m: string) => void,
 ): EventsOut {
@@ -88,15 +89,22 @@ export function planEvents(
     if (type === 'HttpApi' || type === 'Api') {
       const apiRef = raw[apiKey];
       const api = apiRef === undefined ? (type === 'HttpApi' ? IMPLICIT_HTTP_API : IMPLICIT_REST_API) : apiLogicalId(apiRef, where);
-      out.routes.push({ api, route: { ...eventRoute(type, p, where), ...target } });
+      out.routes.push({ api, type, route: { ...eventRoute(type, p, where), ...target } });
       for (const k of ['Auth', 'RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
         if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus; the route is served without it`);
       }
     } else if (type === 'Schedule') {
-      out.schedules.push(schedule(requiredString(p['Schedule'], `${where}.Schedule`), p, where, `${stack}-${fn.logicalId}-${eventId}`, target));
+      const logicalId = `${fn.logicalId}${eventId}`;
+      const rule = { LogicalId: logicalId, Type: 'AWS::Events::Rule' as const };
+      out.schedules.push({ ...rule, ...schedule(requiredString(p['Schedule'], `${where}.Schedule`), p, where, names.physical(logicalId, undefined, MAX_NAME.schedule), target) });
       for (const k of ['DeadLetterConfig', 'RetryPolicy']) if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus`);
     } else if (type === 'ScheduleV2') {
-      const s = schedule(requiredString(p['ScheduleExpression'], `${where}.ScheduleExpression`), p, where, `${stack}-${fn.logicalId}-${eventId}`, target);
+      const logicalId = `${fn.logicalId}${eventId}`;
+      const s = {
+        LogicalId: logicalId,
+        Type: 'AWS::Scheduler::Schedule' as const,
+        ...schedule(requiredString(p['ScheduleExpression'], `${where}.ScheduleExpression`), p, where, names.physical(logicalId, undefined, MAX_NAME.schedule), target),
+      };
       if (p['Input'] === undefined) warn(`${where}: without Input, Nimbus sends EventBridge's scheduled-event JSON`);
       const tz = p['ScheduleExpressionTimezone'];
       if (tz !== undefined && tz !== 'UTC' && tz !== 'Etc/UTC') warn(`${where}: ScheduleExpressionTimezone ${String(tz)} is not applied; Nimbus evaluates cron() in UTC`);
@@ -118,7 +126,9 @@ function apiLogicalId(v: unknown, where: string): string {
   throw new SamError(`${where}: the API must be given as !Ref to an AWS::Serverless::Api or AWS::Serverless::HttpApi in this template`);
 }
 
-function schedule(expression: string, p: Record<string, unknown>, where: string, defaultName: string, target: Omit<SchedulePlan, 'Name' | 'ScheduleExpression' | 'State'>): SchedulePlan {
+type ScheduleBody = Omit<SchedulePlan, 'LogicalId' | 'Type'>;
+
+function schedule(expression: string, p: Record<string, unknown>, where: string, defaultName: string, target: Omit<ScheduleBody, 'Name' | 'ScheduleExpression' | 'State'>): ScheduleBody {
   const name = typeof p['Name'] === 'string' ? p['Name'] : defaultName;
   const disabled = p['Enabled'] === false || p['State'] === 'DISABLED';
   if (p['Input'] !== undefined && typeof p['Input'] !== 'string') throw new SamError(`${where}.Input must be a JSON string`);

@@ -6,21 +6,30 @@
  */
 import { evaluateConditions, included } from './conditions.js';
 import { SamError } from './errors.js';
-import { planEvents, type RoutePlan, type SchedulePlan } from './events.js';
+import { planEvents, type SchedulePlan } from './events.js';
 import { planFunction, type FunctionPlan } from './function-plan.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
+import { namer } from './names.js';
 import { planResources, type ApiPlan, type QueuePlan } from './resources.js';
 import { scheduleResource } from './schedule-resources.js';
 import type { Template } from './template.js';
 
 export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
+export type { ApiPlan, QueuePlan } from './resources.js';
+import { mergeGlobals } from './globals.js';
+
+export { mergeGlobals };
 
 export interface DeployPlan {
   stack: string;
+  stackId: string;
+  description: string;
+  /** Parameter values as deployed (overrides, else defaults): the stack keeps them for the next deployment. */
+  parameters: Record<string, string>;
   functions: FunctionPlan[];
-  routes: RoutePlan[];
   schedules: SchedulePlan[];
+  /** Each API with its routes. */
   apis: ApiPlan[];
   queues: QueuePlan[];
   /** Outputs that resolve locally, by name. */
@@ -30,11 +39,15 @@ export interface DeployPlan {
 
 export interface PlanOptions {
   stack: string;
+  /** The stack's id: generated names and API ids derive from it (names.ts). */
+  stackId: string;
   region: string;
   accountId: string;
   /** The template's folder: CodeUri is relative to it. */
   baseDir: string;
   parameterOverrides?: Record<string, string>;
+  /** Values the stack's previous deployment used, for parameters without an override (CloudFormation's UsePreviousValue). */
+  previousParameters?: Record<string, string>;
   /** The execution role functions get (SAM's generated `<Function>Role` resolves to it). */
   role?: string;
 }
@@ -51,15 +64,16 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     'AWS::Region': o.region,
     'AWS::AccountId': o.accountId,
     'AWS::StackName': o.stack,
-    'AWS::StackId': `arn:aws:cloudformation:${o.region}:${o.accountId}:stack/${o.stack}/nimbus`,
+    'AWS::StackId': o.stackId,
     'AWS::Partition': 'aws',
     'AWS::URLSuffix': 'amazonaws.com',
     'AWS::NoValue': '',
   };
+  const parameters: Record<string, string> = {};
   for (const [name, p] of Object.entries(t.parameters)) {
-    const v = o.parameterOverrides?.[name] ?? p['Default'];
+    const v = o.parameterOverrides?.[name] ?? o.previousParameters?.[name] ?? p['Default'];
     if (v === undefined) throw new SamError(`parameter ${name} has no Default; give it with --parameter-overrides ${name}=...`);
-    refs[name] = String(v);
+    refs[name] = parameters[name] = String(v);
   }
   for (const name of Object.keys(o.parameterOverrides ?? {})) {
     if (!(name in t.parameters)) warn(`--parameter-overrides: the template has no parameter ${name}`);
@@ -70,14 +84,16 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const kept = Object.fromEntries(Object.entries(t.resources).filter(([id, r]) => included(r.Condition, ctx, id)));
   const template: Template = { ...t, resources: kept };
   // Every resource's Ref/GetAtt value first, so that references resolve whatever the order.
-  const resources = planResources(template, { stack: o.stack, region: o.region, accountId: o.accountId, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
+  const names = namer(o.stack, o.stackId);
+  const resources = planResources(template, { names, region: o.region, accountId: o.accountId, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
   for (const section of Object.keys(t.globals)) {
-    if (section !== 'Function') warn(`Globals.${section} is not applied by Nimbus; ignored`);
+    if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
   const globals = isMap(t.globals['Function']) ? t.globals['Function'] : {};
   const functions: FunctionPlan[] = [];
-  const routes: RoutePlan[] = [];
   const schedules: SchedulePlan[] = [];
+  const apis = new Map(resources.apis.map((a) => [a.logicalId, a]));
+  /** Per API, `METHOD path` -> the function that has it. */
   const seen = new Map<string, string>();
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Serverless::Function') continue;
@@ -88,20 +104,23 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const events = props['Events'] ?? {};
     if (!isMap(events)) throw new SamError(`${id}.Events must be a mapping`);
     const target = { logicalId: id, name: fn.name, alias: fn.autoPublishAlias };
-    const planned = planEvents(events, target, o.stack, (v, where) => resolve(v, ctx, where), warn);
-    for (const { api, route } of planned.routes) {
-      // Every API is served on Nimbus's one port, so a route may exist once across all of them.
-      const key = `${route.Method} ${route.Path}`;
+    const planned = planEvents(events, target, names, (v, where) => resolve(v, ctx, where), warn);
+    for (const { api, type, route } of planned.routes) {
+      const a = apis.get(api);
+      if (!a) throw new SamError(`${id}: the ${type} event names API ${api}, which is not an AWS::Serverless::${type === 'Api' ? 'Api' : 'HttpApi'} of this template`);
+      if ((a.type === 'REST') !== (type === 'Api')) throw new SamError(`${id}: an ${type} event cannot use ${api}, which is ${a.type === 'REST' ? 'a REST' : 'an HTTP'} API`);
+      // Each API has its own host, so a route may exist once per API; the same route on two APIs is two routes.
+      const key = `${api} ${route.Path === '$default' ? '$default' : `${route.Method} ${route.Path}`}`;
       const other = seen.get(key);
-      if (other !== undefined) throw new SamError(`${id}: route ${key} of ${api} is already used by ${other}`);
-      seen.set(key, `${api} (${id})`);
-      routes.push(route);
+      if (other !== undefined) throw new SamError(`${id}: route ${key.slice(api.length + 1)} of ${api} is already used by ${other}`);
+      seen.set(key, id);
+      a.routes.push(route);
     }
     schedules.push(...planned.schedules);
   }
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Scheduler::Schedule' && r.Type !== 'AWS::Events::Rule') continue;
-    const planned = scheduleResource(id, r, o.stack, ctx);
+    const planned = scheduleResource(id, r, names, ctx);
     if (planned === undefined) warn(`${id}: ${r.Type} without a ScheduleExpression needs an EventBridge event bus, which Nimbus does not have; skipped`);
     else schedules.push(...planned);
   }
@@ -112,15 +131,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const v = isMap(out) ? resolve(out['Value'], quiet, `Outputs.${name}`) : undefined;
     if (typeof v === 'string') outputs[name] = v;
   }
-  return { stack: o.stack, functions, routes, schedules, apis: resources.apis, queues: resources.queues, outputs, warnings };
-}
-
-/** SAM's Globals rules: a function's own value wins; maps (Environment.Variables) are merged. */
-export function mergeGlobals(globals: Record<string, unknown>, own: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...globals };
-  for (const [k, v] of Object.entries(own)) {
-    const g = out[k];
-    out[k] = isMap(g) && isMap(v) ? mergeGlobals(g, v) : v;
-  }
-  return out;
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, schedules, apis: resources.apis, queues: resources.queues, outputs, warnings };
 }

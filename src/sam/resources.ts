@@ -5,13 +5,19 @@
  *
  * - APIs: `AWS::Serverless::Api`/`HttpApi` and the implicit `ServerlessRestApi` (Api events
  *   without RestApiId) and `ServerlessHttpApi` (HttpApi events without ApiId), as SAM names them
- *   (docs: "generated resources"). Their routes are served by Nimbus; `Ref` is an API id.
+ *   (docs: "generated resources"). Each is served on its own host (apis.ts); `Ref` is its id.
  * - `AWS::SQS::Queue`: a Nimbus built-in queue (what destinations and dead-letter configs write
  *   to). `Ref` is the queue URL and `GetAtt Arn`/`QueueName` as in CloudFormation.
+ *
+ * Functions and queues without an explicit name get the stack's generated names (names.ts).
  */
+import { planApi, type ApiPlan } from './apis.js';
+import { mergeGlobals } from './globals.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
-import { apiId, physicalName } from './names.js';
+import { MAX_NAME, type Namer } from './names.js';
 import type { Template } from './template.js';
+
+export type { ApiPlan } from './apis.js';
 
 /** The implicit APIs' logical ids, as SAM generates them. */
 export const IMPLICIT_REST_API = 'ServerlessRestApi';
@@ -29,20 +35,13 @@ export interface QueuePlan {
   arn: string;
 }
 
-export interface ApiPlan {
-  logicalId: string;
-  id: string;
-  type: 'REST' | 'HTTP';
-  implicit: boolean;
-}
-
 export interface ResourcesPlan {
   queues: QueuePlan[];
   apis: ApiPlan[];
 }
 
 interface ResourceOptions {
-  stack: string;
+  names: Namer;
   region: string;
   accountId: string;
   role: string;
@@ -58,7 +57,7 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
   const fnIds = Object.entries(t.resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
   for (const [id, r] of fnIds) {
     const raw = resolve(r.Properties['FunctionName'], ctx, `${id}.FunctionName`);
-    const name = physicalName(id, typeof raw === 'string' ? raw : undefined);
+    const name = o.names.physical(id, typeof raw === 'string' ? raw : undefined, MAX_NAME.function);
     const arn = `${arnPrefix('lambda')}:function:${name}`;
     ctx.resources[id] = { ref: name, attrs: { Arn: arn } };
     // SAM generates an execution role per function; Nimbus has no IAM, so all share the deploy role.
@@ -78,22 +77,22 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       if (ev['Type'] === 'HttpApi' && p['ApiId'] === undefined) implicitHttp = true;
     }
   }
-  const addApi = (logicalId: string, type: ApiPlan['type'], implicit: boolean): void => {
-    const id = apiId(o.stack, logicalId);
-    apis.push({ logicalId, id, type, implicit });
+  const addApi = (logicalId: string, type: ApiPlan['type'], implicit: boolean, props: Record<string, unknown>): void => {
+    // SAM applies Globals.Api and Globals.HttpApi to the implicit APIs too.
+    const globals = t.globals[type === 'REST' ? 'Api' : 'HttpApi'] ?? {};
+    const id = o.names.apiId(logicalId);
+    apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx));
     ctx.resources[logicalId] = { ref: id, attrs: {} };
   };
-  if (implicitRest) addApi(IMPLICIT_REST_API, 'REST', true);
-  if (implicitHttp) addApi(IMPLICIT_HTTP_API, 'HTTP', true);
+  if (implicitRest) addApi(IMPLICIT_REST_API, 'REST', true, {});
+  if (implicitHttp) addApi(IMPLICIT_HTTP_API, 'HTTP', true, {});
   for (const [id, r] of Object.entries(t.resources)) {
     if (r.Type === 'AWS::Serverless::Function') continue;
     if (API_TYPES.has(r.Type)) {
-      addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false);
-      const settings = Object.keys(r.Properties).filter((k) => k !== 'StageName');
-      if (settings.length > 0) ctx.warn(`${id} (${r.Type}): its routes are served by Nimbus; these settings are not applied: ${settings.join(', ')}`);
+      addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false, r.Properties);
     } else if (r.Type === 'AWS::SQS::Queue') {
       const raw = resolve(r.Properties['QueueName'], ctx, `${id}.QueueName`);
-      const name = physicalName(id, typeof raw === 'string' ? raw : undefined);
+      const name = o.names.physical(id, typeof raw === 'string' ? raw : undefined, MAX_NAME.queue);
       const arn = `${arnPrefix('sqs')}:${name}`;
       queues.push({ logicalId: id, name, arn });
       ctx.resources[id] = { ref: `https://sqs.${o.region}.amazonaws.com/${o.accountId}/${name}`, attrs: { Arn: arn, QueueName: name } };

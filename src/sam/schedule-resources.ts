@@ -7,20 +7,23 @@
 import { SamError } from './errors.js';
 import type { SchedulePlan } from './events.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
+import { MAX_NAME, type Namer } from './names.js';
 import type { TemplateResource } from './template.js';
 
 const FUNCTION_ARN = /^arn:aws[a-zA-Z-]*:lambda:[^:]+:\d{12}:function:([^:]+)(?::([^:]+))?$/;
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** The schedules of one resource; undefined when the resource is not a schedule Nimbus runs. */
-export function scheduleResource(id: string, r: TemplateResource, stack: string, ctx: IntrinsicContext): SchedulePlan[] | undefined {
+export function scheduleResource(id: string, r: TemplateResource, names: Namer, ctx: IntrinsicContext): SchedulePlan[] | undefined {
   const p = resolve(r.Properties, ctx, id);
   if (!isMap(p)) return undefined;
   const expression = p['ScheduleExpression'];
   if (typeof expression !== 'string') return undefined;
   const targets = r.Type === 'AWS::Scheduler::Schedule' ? [p['Target']] : r.Type === 'AWS::Events::Rule' && Array.isArray(p['Targets']) ? p['Targets'] : undefined;
   if (!targets) return undefined;
-  const name = typeof p['Name'] === 'string' ? p['Name'] : `${stack}-${id}`;
+  const type = r.Type === 'AWS::Scheduler::Schedule' ? 'AWS::Scheduler::Schedule' : 'AWS::Events::Rule';
+  // Several targets of one rule are several Nimbus schedules: the later ones get -2, -3, ... in the room the suffix leaves.
+  const name = names.physical(id, typeof p['Name'] === 'string' ? p['Name'] : undefined, targets.length > 1 ? MAX_NAME.schedule - 3 : MAX_NAME.schedule);
   const disabled = p['State'] === 'DISABLED';
   const out: SchedulePlan[] = [];
   targets.forEach((t, i) => {
@@ -36,6 +39,8 @@ export function scheduleResource(id: string, r: TemplateResource, stack: string,
       if (t[k] !== undefined) ctx.warn(`${id}: the target's ${k} is not applied by Nimbus`);
     }
     out.push({
+      LogicalId: targets.length > 1 ? `${id}${i + 1}` : id,
+      Type: type,
       Name: (targets.length > 1 ? `${name}-${i + 1}` : name).replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64),
       ScheduleExpression: expression,
       FunctionName: fn[1]!,

@@ -48,6 +48,8 @@ const TAGS: (ScalarTag | CollectionTag)[] = Object.keys(FUNCTIONS).flatMap((shor
 
 export interface Template {
   transform: string[];
+  /** The template's Description ('' when none). */
+  description: string;
   parameters: Record<string, Record<string, unknown>>;
   globals: Record<string, Record<string, unknown>>;
   resources: Record<string, TemplateResource>;
@@ -102,6 +104,7 @@ export function parseTemplate(text: string, file = 'template'): Template {
   if (!isMap(parameters)) throw new SamError(`${file}: Parameters must be a mapping`);
   return {
     transform: typeof transform === 'string' ? [transform] : Array.isArray(transform) ? transform.filter((t): t is string => typeof t === 'string') : [],
+    description: typeof root['Description'] === 'string' ? root['Description'] : '',
     parameters: Object.fromEntries(Object.entries(parameters).filter(([, v]) => isMap(v))) as Template['parameters'],
     globals: Object.fromEntries(Object.entries(globals).filter(([, v]) => isMap(v))) as Template['globals'],
     resources: out,

@@ -1,5 +1,5 @@
 /**
- * The in-memory sub-stores: aliases, function URL configs, routes, reserved and provisioned
+ * The in-memory sub-stores: aliases, function URL configs, APIs and routes, stacks, reserved and provisioned
  * concurrency, policy state. Each mirrors its sqlite-*.ts twin, quirks included (an insert that
  * is ignored on any conflict, a put that replaces, orders, the foreign key to the function), and
  * copies every record in and out the way a row's columns do, so a caller never holds the store's
@@ -8,8 +8,8 @@
 import { NimbusError } from '../core/errors.js';
 import type { Scope } from '../core/model.js';
 import { compareText, FunctionChildTable, keyOf, take, type FunctionExists } from './memory-table.js';
-import type { AliasRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, UrlConfigRecord } from './records.js';
-import type { AliasStore, ConcurrencyStore, PolicyStateStore, ProvisionedStore, RouteStore, UrlConfigStore } from './types.js';
+import type { AliasRecord, ApiRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, StackRecord, UrlConfigRecord } from './records.js';
+import type { AliasStore, ConcurrencyStore, PolicyStateStore, ProvisionedStore, RouteStore, StackStore, UrlConfigStore } from './types.js';
 
 /** A JSON column: written as text, read back as a fresh value. */
 const viaJson = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
@@ -141,17 +141,21 @@ export class MemoryUrlConfigStore implements UrlConfigStore {
 
 /** Routes have no foreign key (sqlite-routes.ts says why): they outlive their function. */
 export class MemoryRouteStore implements RouteStore {
-  /** Stack key -> `method\0path` -> route. */
+  /** Stack key -> `apiId\0method\0path` -> route. */
   private readonly stacks = new Map<string, Map<string, RouteRecord>>();
+  /** Stack key -> logical id -> API. */
+  private readonly stackApis = new Map<string, Map<string, ApiRecord>>();
 
-  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[]): void {
+  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): void {
     const rows = new Map<string, RouteRecord>();
-    // The scope and stack come from the arguments, not the records; a repeated (method, path) replaces.
+    // The scope and stack come from the arguments, not the records; a repeated (api, method, path) replaces.
     for (const r of routes) {
-      rows.set(keyOf(r.method, r.path), {
+      required('api_routes', r, ['apiId', 'method', 'path', 'functionName', 'qualifier', 'payloadFormatVersion']);
+      rows.set(keyOf(r.apiId, r.method, r.path), {
         accountId: scope.accountId,
         region: scope.region,
         stack,
+        apiId: r.apiId,
         method: r.method,
         path: r.path,
         functionName: r.functionName,
@@ -160,16 +164,85 @@ export class MemoryRouteStore implements RouteStore {
       });
     }
     const k = keyOf(scope.accountId, scope.region, stack);
+    if (apis !== undefined) {
+      const byId = new Map<string, ApiRecord>();
+      for (const a of apis) {
+        required('apis', a, ['logicalId', 'apiId', 'type', 'stage']);
+        byId.set(a.logicalId, { ...copyApi(a), accountId: scope.accountId, region: scope.region, stack });
+      }
+      if (byId.size === 0) this.stackApis.delete(k);
+      else this.stackApis.set(k, byId);
+    }
     if (rows.size === 0) this.stacks.delete(k);
     else this.stacks.set(k, rows);
   }
 
   all(): RouteRecord[] {
-    const order: (keyof RouteRecord)[] = ['accountId', 'region', 'stack', 'path', 'method'];
+    const order: (keyof RouteRecord)[] = ['accountId', 'region', 'stack', 'path', 'method', 'apiId'];
     return [...this.stacks.values()]
       .flatMap((rows) => [...rows.values()])
       .sort((a, b) => order.reduce((d, f) => d || compareText(a[f], b[f]), 0))
       .map((r) => ({ ...r }));
+  }
+
+  apis(): ApiRecord[] {
+    const order: (keyof ApiRecord)[] = ['accountId', 'region', 'stack', 'logicalId'];
+    return [...this.stackApis.values()]
+      .flatMap((rows) => [...rows.values()])
+      .sort((a, b) => order.reduce((d, f) => d || compareText(String(a[f]), String(b[f])), 0))
+      .map(copyApi);
+  }
+}
+
+const copyApi = (a: ApiRecord): ApiRecord => ({
+  accountId: a.accountId,
+  region: a.region,
+  stack: a.stack,
+  logicalId: a.logicalId,
+  apiId: a.apiId,
+  type: a.type === 'REST' ? 'REST' : 'HTTP',
+  stage: a.stage,
+  cors: a.cors === undefined ? undefined : viaJson(a.cors),
+});
+
+const copyStack = (s: StackRecord): StackRecord => ({
+  accountId: s.accountId,
+  region: s.region,
+  name: s.name,
+  stackId: s.stackId,
+  status: s.status,
+  statusReason: s.statusReason,
+  description: s.description,
+  parameters: viaJson(s.parameters),
+  outputs: viaJson(s.outputs),
+  resources: viaJson(s.resources),
+  createdAt: s.createdAt,
+  updatedAt: s.updatedAt,
+});
+
+/** Stacks have no foreign keys either (sqlite-stacks.ts says why). */
+export class MemoryStackStore implements StackStore {
+  private readonly rows = new Map<string, StackRecord>();
+
+  get(scope: Scope, name: string): StackRecord | undefined {
+    const s = this.rows.get(keyOf(scope.accountId, scope.region, name));
+    return s && copyStack(s);
+  }
+
+  put(s: StackRecord): void {
+    required('stacks', s, ['name', 'stackId', 'status', 'statusReason', 'description', 'parameters', 'outputs', 'resources', 'createdAt', 'updatedAt']);
+    this.rows.set(keyOf(s.accountId, s.region, s.name), copyStack(s));
+  }
+
+  delete(scope: Scope, name: string): boolean {
+    return this.rows.delete(keyOf(scope.accountId, scope.region, name));
+  }
+
+  list(scope: Scope): StackRecord[] {
+    return [...this.rows.values()]
+      .filter((s) => s.accountId === scope.accountId && s.region === scope.region)
+      .sort((a, b) => compareText(a.name, b.name))
+      .map(copyStack);
   }
 }
 

@@ -17,6 +17,7 @@ import {
   MemoryPolicyStateStore,
   MemoryProvisionedStore,
   MemoryRouteStore,
+  MemoryStackStore,
   MemoryUrlConfigStore,
 } from './memory-features.js';
 import { compareText, keyOf, noFunction, take } from './memory-table.js';
@@ -73,6 +74,7 @@ export class MemoryStore implements Store {
   readonly aliases = new MemoryAliasStore(this.exists);
   readonly urls = new MemoryUrlConfigStore(this.exists);
   readonly routes = new MemoryRouteStore();
+  readonly stacks = new MemoryStackStore();
   readonly concurrency = new MemoryConcurrencyStore(this.exists);
   readonly policyState = new MemoryPolicyStateStore();
   readonly provisioned = new MemoryProvisionedStore(this.exists);

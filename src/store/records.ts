@@ -1,7 +1,7 @@
 /**
- * Records of the HTTP-facing features: aliases, function URL configs and API routes (SAM).
- * Each lives in its own table, scoped by account and region like every stored record, and is
- * removed with its function.
+ * Records of the HTTP-facing features: aliases, function URL configs, API routes (SAM), and the
+ * stacks that own them. Each lives in its own table, scoped by account and region like every
+ * stored record; aliases and URL configs are removed with their function.
  */
 import type { CorsConfig, Scope } from '../core/model.js';
 
@@ -30,10 +30,12 @@ export interface UrlConfigRecord extends Scope {
   modifiedAt: number;
 }
 
-/** One HTTP route on the main port (from a SAM template's HttpApi/Api events). */
+/** One HTTP route of an API (from a SAM template's HttpApi/Api events). */
 export interface RouteRecord extends Scope {
-  /** The group the route was registered with (a SAM stack); a PUT replaces a whole group. */
+  /** The stack that owns the route; a deployment replaces a whole stack's routes. */
   stack: string;
+  /** The API the route belongs to, served on that API's own host (ApiRecord). */
+  apiId: string;
   /** An HTTP method or `ANY`. */
   method: string;
   /** API Gateway path syntax: `/items/{id}`, `/{proxy+}`, or `$default` for the catch-all. */
@@ -57,4 +59,50 @@ export interface ProvisionedConfig extends Scope {
   requested: number;
   /** Epoch ms of the last Put. */
   lastModified: number;
+}
+
+/**
+ * An API of a stack (SAM `AWS::Serverless::Api`/`HttpApi`, or the implicit ones), served on its
+ * own host `<apiId>.execute-api.<region>.localhost`, apart from the Lambda API.
+ */
+export interface ApiRecord extends Scope {
+  /** Ten characters of [a-z0-9], as API Gateway's ids; stable for the life of the stack. */
+  apiId: string;
+  stack: string;
+  /** The template's logical id (`ServerlessRestApi` for SAM's implicit REST API). */
+  logicalId: string;
+  /** A REST API (API Gateway v1, `Api` events) or an HTTP API (v2, `HttpApi` events). */
+  type: 'REST' | 'HTTP';
+  /** The stage the URL path starts with (`Prod`); '' for an HTTP API's `$default` stage (no prefix). */
+  stage: string;
+  /** CORS answered by the API itself (an HTTP API's CorsConfiguration, a REST API's Cors). */
+  cors: CorsConfig | undefined;
+}
+
+/** One thing a stack created, as CloudFormation lists a stack's resources. */
+export interface StackResource {
+  logicalId: string;
+  /** The CloudFormation type: AWS::Lambda::Function, AWS::Lambda::Alias, AWS::ApiGateway::RestApi, ... */
+  type: string;
+  /** The function name, `function:alias`, API id, schedule or queue name. */
+  physicalId: string;
+}
+
+/** A deployed stack: what it owns, with what parameters, and how its last operation ended. */
+export interface StackRecord extends Scope {
+  name: string;
+  /** `arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`, fixed for the life of the stack. */
+  stackId: string;
+  /** CREATE_COMPLETE, UPDATE_COMPLETE, UPDATE_ROLLBACK_COMPLETE, UPDATE_ROLLBACK_FAILED. */
+  status: string;
+  /** Why the last operation failed (or what it could not clean up); '' when nothing to say. */
+  statusReason: string;
+  description: string;
+  /** Parameter values of the last successful deployment, reused by the next one. */
+  parameters: Record<string, string>;
+  outputs: Record<string, string>;
+  resources: StackResource[];
+  /** Epoch ms. */
+  createdAt: number;
+  updatedAt: number;
 }

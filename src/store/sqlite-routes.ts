@@ -1,24 +1,41 @@
 /**
- * The HTTP route table in SQLite. Routes are not tied to a function row by a foreign key: a
+ * APIs and their routes in SQLite. Routes are not tied to a function row by a foreign key: a
  * template may route to a function that is deployed a moment later, and a route to a deleted
  * function answers with an error rather than vanishing.
+ *
+ * The table of the route table's first form (`routes`, one table on the main port, no API ids)
+ * is dropped: those routes were re-registered by every deployment, and a deployment now puts
+ * them on their API's host.
  */
 import type Database from 'better-sqlite3';
-import type { RouteRecord } from './records.js';
+import type { CorsConfig, Scope } from '../core/model.js';
+import type { ApiRecord, RouteRecord } from './records.js';
 import type { RouteStore } from './types.js';
-import type { Scope } from '../core/model.js';
 
 export const ROUTES_SCHEMA = `
-CREATE TABLE IF NOT EXISTS routes (
+DROP TABLE IF EXISTS routes;
+CREATE TABLE IF NOT EXISTS api_routes (
   account_id TEXT NOT NULL,
   region TEXT NOT NULL,
   stack TEXT NOT NULL,
+  api_id TEXT NOT NULL,
   method TEXT NOT NULL,
   path TEXT NOT NULL,
   function_name TEXT NOT NULL,
   qualifier TEXT NOT NULL,
   payload_format TEXT NOT NULL,
-  PRIMARY KEY (account_id, region, stack, method, path)
+  PRIMARY KEY (account_id, region, stack, api_id, method, path)
+);
+CREATE TABLE IF NOT EXISTS apis (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  stack TEXT NOT NULL,
+  logical_id TEXT NOT NULL,
+  api_id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  cors TEXT,
+  PRIMARY KEY (account_id, region, stack, logical_id)
 );
 `;
 
@@ -26,6 +43,7 @@ interface Row {
   account_id: string;
   region: string;
   stack: string;
+  api_id: string;
   method: string;
   path: string;
   function_name: string;
@@ -33,23 +51,43 @@ interface Row {
   payload_format: string;
 }
 
+interface ApiRow {
+  account_id: string;
+  region: string;
+  stack: string;
+  logical_id: string;
+  api_id: string;
+  type: string;
+  stage: string;
+  cors: string | null;
+}
+
 export class SqliteRouteStore implements RouteStore {
   private readonly stmts;
 
   constructor(private readonly db: Database.Database) {
     this.stmts = {
-      clear: db.prepare('DELETE FROM routes WHERE account_id = ? AND region = ? AND stack = ?'),
-      insert: db.prepare(`INSERT OR REPLACE INTO routes (account_id, region, stack, method, path, function_name, qualifier, payload_format)
+      clear: db.prepare('DELETE FROM api_routes WHERE account_id = ? AND region = ? AND stack = ?'),
+      insert: db.prepare(`INSERT OR REPLACE INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      all: db.prepare('SELECT * FROM api_routes ORDER BY account_id, region, stack, path, method, api_id'),
+      clearApis: db.prepare('DELETE FROM apis WHERE account_id = ? AND region = ? AND stack = ?'),
+      insertApi: db.prepare(`INSERT OR REPLACE INTO apis (account_id, region, stack, logical_id, api_id, type, stage, cors)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
-      all: db.prepare('SELECT * FROM routes ORDER BY account_id, region, stack, path, method'),
+      apis: db.prepare('SELECT * FROM apis ORDER BY account_id, region, stack, logical_id'),
     };
   }
 
-  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[]): void {
+  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): void {
     this.db.transaction(() => {
       this.stmts.clear.run(scope.accountId, scope.region, stack);
       for (const r of routes) {
-        this.stmts.insert.run(scope.accountId, scope.region, stack, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion);
+        this.stmts.insert.run(scope.accountId, scope.region, stack, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion);
+      }
+      if (apis === undefined) return;
+      this.stmts.clearApis.run(scope.accountId, scope.region, stack);
+      for (const a of apis) {
+        this.stmts.insertApi.run(scope.accountId, scope.region, stack, a.logicalId, a.apiId, a.type, a.stage, a.cors === undefined ? null : JSON.stringify(a.cors));
       }
     })();
   }
@@ -59,11 +97,25 @@ export class SqliteRouteStore implements RouteStore {
       accountId: r.account_id,
       region: r.region,
       stack: r.stack,
+      apiId: r.api_id,
       method: r.method,
       path: r.path,
       functionName: r.function_name,
       qualifier: r.qualifier,
       payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
+    }));
+  }
+
+  apis(): ApiRecord[] {
+    return (this.stmts.apis.all() as ApiRow[]).map((r) => ({
+      accountId: r.account_id,
+      region: r.region,
+      stack: r.stack,
+      logicalId: r.logical_id,
+      apiId: r.api_id,
+      type: r.type === 'REST' ? 'REST' : 'HTTP',
+      stage: r.stage,
+      cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
     }));
   }
 }

@@ -5,7 +5,7 @@
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
 import { Checkpointer } from './checkpointer.js';
-import type { AliasStore, RouteStore, UrlConfigStore } from './types.js';
+import type { AliasStore, RouteStore, StackStore, UrlConfigStore } from './types.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
 import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore } from './sqlite-concurrency.js';
 import { type ConcurrencyStore } from './types.js';
@@ -14,6 +14,7 @@ import { type PolicyStateStore } from './types.js';
 import { PROVISIONED_SCHEMA, SqliteProvisionedStore } from './sqlite-provisioned.js';
 import { type ProvisionedStore } from './types.js';
 import { ROUTES_SCHEMA, SqliteRouteStore } from './sqlite-routes.js';
+import { SqliteStackStore, STACKS_SCHEMA } from './sqlite-stacks.js';
 import { SqliteUrlConfigStore, URLS_SCHEMA } from './sqlite-urls.js';
 import type { LogEntry, Store, StoredLogEntry } from './types.js';
 import type { FunctionVersion, Scope } from '../core/model.js';
@@ -151,6 +152,7 @@ export class SqliteStore implements Store {
   readonly aliases: AliasStore;
   readonly urls: UrlConfigStore;
   readonly routes: RouteStore;
+  readonly stacks: StackStore;
   readonly concurrency: ConcurrencyStore;
   readonly policyState: PolicyStateStore;
   readonly provisioned: ProvisionedStore;
@@ -166,7 +168,7 @@ export class SqliteStore implements Store {
     // Checkpoints run on their own thread (checkpointer.ts), not inside a commit on the event loop.
     this.db.pragma('wal_autocheckpoint = 0');
     // Every table is created IF NOT EXISTS, so opening an older data dir adds what it lacks.
-    this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA);
+    this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + STACKS_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA);
     const db = this.db;
     // Logs are observability, not acknowledged state: their own connection skips the per-commit
     // fsync (synchronous=NORMAL in WAL mode is still crash-safe, it may only lose the last commits).
@@ -182,6 +184,7 @@ export class SqliteStore implements Store {
     this.aliases = new SqliteAliasStore(db);
     this.urls = new SqliteUrlConfigStore(db);
     this.routes = new SqliteRouteStore(db);
+    this.stacks = new SqliteStackStore(db);
     this.concurrency = new SqliteConcurrencyStore(db);
     this.policyState = new SqlitePolicyStateStore(db);
     this.provisioned = new SqliteProvisionedStore(db);

@@ -8,7 +8,7 @@
  */
 
 import type { FunctionVersion, Scope } from '../core/model.js';
-import type { AliasRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, UrlConfigRecord } from './records.js';
+import type { AliasRecord, ApiRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, StackRecord, UrlConfigRecord } from './records.js';
 
 /** One block of log text: an invocation's START..REPORT lines, or output between invocations. */
 export interface LogEntry extends Scope {
@@ -48,10 +48,22 @@ export interface UrlConfigStore {
 }
 
 export interface RouteStore {
-  /** Replaces every route of a stack in one transaction. */
-  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[]): void;
+  /** Replaces every route of a stack (and, when given, every API of it) in one transaction. */
+  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): void;
   /** All routes of all scopes (the route table is small and cached by its user). */
   all(): RouteRecord[];
+  /** All APIs of all scopes, by account, region, stack and logical id. */
+  apis(): ApiRecord[];
+}
+
+export interface StackStore {
+  get(scope: Scope, name: string): StackRecord | undefined;
+  /** Creates or replaces a stack's record. */
+  put(s: StackRecord): void;
+  /** Returns false when there was no such stack. */
+  delete(scope: Scope, name: string): boolean;
+  /** A scope's stacks, in name order. */
+  list(scope: Scope): StackRecord[];
 }
 
 export interface ConcurrencyStore {
@@ -110,6 +122,8 @@ export interface Store {
   readonly aliases: AliasStore;
   readonly urls: UrlConfigStore;
   readonly routes: RouteStore;
+  /** SAM stacks and what each owns. */
+  readonly stacks: StackStore;
   /** Reserved concurrency per function. */
   readonly concurrency: ConcurrencyStore;
   /** What the keep-alive policy has learned, to survive restarts. */

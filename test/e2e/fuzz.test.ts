@@ -9,6 +9,7 @@
  * the request that caused it.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { InvokeCommand, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { Rng } from '../../src/policy/rng.js';
@@ -22,6 +23,7 @@ DELETE /2019-09-25/functions/:F/event-invoke-config
 DELETE /2019-09-30/functions/:F/provisioned-concurrency
 DELETE /nimbus/v1/queues/:N/messages
 DELETE /nimbus/v1/schedules/:N
+DELETE /nimbus/v1/stacks/:N
 GET /2015-03-31/functions
 GET /2015-03-31/functions/:F
 GET /2015-03-31/functions/:F/aliases
@@ -42,9 +44,12 @@ GET /nimbus/v1/events/:N
 GET /nimbus/v1/functions/:F/logs
 GET /nimbus/v1/queues
 GET /nimbus/v1/queues/:N/messages
-GET /nimbus/v1/routes
+GET /nimbus/v1/apis
+GET /nimbus/v1/apis/:N
 GET /nimbus/v1/schedules
 GET /nimbus/v1/schedules/:N
+GET /nimbus/v1/stacks
+GET /nimbus/v1/stacks/:N
 GET /nimbus/v1/stats
 GET /:N
 POST /2014-11-13/functions/:F/invoke-async
@@ -62,7 +67,8 @@ PUT /2017-10-31/functions/:F/concurrency
 PUT /2021-10-31/functions/:F/url
 PUT /2019-09-25/functions/:F/event-invoke-config
 PUT /2019-09-30/functions/:F/provisioned-concurrency
-PUT /nimbus/v1/routes
+PUT /nimbus/v1/artifacts/:N
+PUT /nimbus/v1/stacks/:N
 PUT /nimbus/v1/schedules/:N
 PATCH /2015-03-31/functions/:F`
   .split('\n')
@@ -84,7 +90,8 @@ const FIELDS = [
   'AllowOrigins', 'MaximumRetryAttempts', 'MaximumEventAgeInSeconds', 'DestinationConfig', 'OnSuccess', 'OnFailure',
   'Destination', 'DeadLetterConfig', 'TargetArn', 'RevisionId', 'InvokeMode', 'Layers', 'TracingConfig', 'Mode',
   'ImageUri', 'PackageType', 'S3Bucket', 'S3Key', 'Schedule', 'ScheduleExpression', 'Payload', 'routes', 'path',
-  'method', 'function', 'CodeSha256', 'SnapStart', 'LoggingConfig', 'LogFormat', 'VpcConfig', 'KMSKeyArn', 'Tags',
+  'method', 'function', 'Functions', 'Apis', 'Routes', 'LogicalId', 'ApiId', 'Type', 'StageName', 'Configuration',
+  'Alias', 'Url', 'Schedules', 'Queues', 'StackId', 'Parameters', 'Outputs', 'CodeSha256', 'SnapStart', 'LoggingConfig', 'LogFormat', 'VpcConfig', 'KMSKeyArn', 'Tags',
 ];
 const QUERIES = [
   '', '?Qualifier=1', '?Qualifier=live', '?Qualifier=%00', '?Qualifier=$LATEST', `?Qualifier=${'x'.repeat(200)}`,
@@ -102,7 +109,10 @@ test('random requests to every route get Lambda-shaped 4xx answers, never a 5xx 
   await deployNode(nimbus.lambda, 'f', echo);
   // 'g' is never named by the fuzzer: it must answer exactly as before at the end.
   await deployNode(nimbus.lambda, 'g', echo);
-  const zip = (await makeZip({ 'index.js': 'exports.handler = async () => 1;' })).toString('base64');
+  const zipBytes = await makeZip({ 'index.js': 'exports.handler = async () => 1;' });
+  const zip = zipBytes.toString('base64');
+  const zipSha = createHash('sha256').update(zipBytes).digest('hex');
+  assert.equal((await fetch(`${nimbus.url}/nimbus/v1/artifacts/${zipSha}`, { method: 'PUT', body: zipBytes })).status, 201);
   const post = (path: string, body: unknown) => fetch(nimbus.url + path, { method: 'POST', body: JSON.stringify(body) });
   assert.equal((await post('/2015-03-31/functions/f/versions', {})).status, 201);
   assert.equal((await post('/2015-03-31/functions/f/aliases', { Name: 'live', FunctionVersion: '1' })).status, 201);
@@ -130,6 +140,12 @@ test('random requests to every route get Lambda-shaped 4xx answers, never a 5xx 
     { AuthType: 'NONE', Cors: { AllowOrigins: ['*'], MaxAge: 10 }, InvokeMode: 'BUFFERED' },
     { MaximumRetryAttempts: 1, MaximumEventAgeInSeconds: 60, DestinationConfig: { OnFailure: { Destination: 'arn:aws:lambda:us-east-1:000000000000:function:f' } } },
     { ScheduleExpression: 'rate(5 minutes)', FunctionName: 'f' },
+    {
+      Functions: [{ LogicalId: 'Fn', FunctionName: 'sf', CodeSha256: zipSha, Configuration: { Role: 'arn:aws:iam::000000000000:role/r', Handler: 'index.handler', Runtime: 'nodejs20.x' }, Alias: { Name: 'live' } }],
+      Apis: [{ LogicalId: 'Api', ApiId: 'abcdefghij', Type: 'HTTP', Routes: [{ Method: 'GET', Path: '/x', FunctionName: 'sf' }] }],
+      Schedules: [{ LogicalId: 'Tick', Name: 'tick', Body: { ScheduleExpression: 'rate(1 hour)', FunctionName: 'sf' } }],
+      Queues: [{ LogicalId: 'Q', QueueName: 'q' }],
+    },
   ];
   const mutate = (o: Record<string, unknown>): Record<string, unknown> => {
     const copy = structuredClone(o);

@@ -1,14 +1,16 @@
 /**
  * SAM templates end to end: `nimbus deploy -t` (the real CLI) against a real Nimbus, then plain
- * `fetch` on the routes it registered, the URL it configured and the alias it published.
+ * `fetch` on the routes it registered (on their API's path form, the stack record says where),
+ * the URL it configured and the alias it published.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { test } from 'node:test';
 import { GetAliasCommand, GetFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
+import { readStack } from '../helpers/apps/deploy-output.js';
 import { startTestNimbus } from '../helpers/nimbus.js';
 import { NIMBUS_BIN, nimbusCli } from '../helpers/serve.js';
 
@@ -157,18 +159,37 @@ test('SAM templates with nimbus deploy -t', async (t) => {
   };
   const cli = (args: string[]) => nimbusCli(['--endpoint', nimbus.url, ...args]);
 
+  /** Where the stack's only API answers (path form, stage included), with no trailing slash. */
+  const apiBase = async (stack: string): Promise<string> => {
+    const d = await readStack(nimbus.url, stack);
+    assert.equal(d.apis.size, 1, `stack ${stack} has ${d.apis.size} APIs`);
+    return [...d.apis.values()][0]!.pathUrl.replace(/\/$/, '');
+  };
+
   await t.test('the sam init hello-world template deploys and answers on its route', async () => {
     const dir = make({ 'template.yaml': HELLO_TEMPLATE, 'hello-world/app.mjs': HELLO_APP, 'hello-world/package.json': '{"type":"module"}' });
     const r = await cli(['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'sam-app']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /HelloWorldFunction: function HelloWorldFunction/);
-    assert.match(r.stdout, /GET +http:\/\/127\.0\.0\.1:\d+\/hello -> HelloWorldFunction \(payload 1\.0\)/);
-    const res = await fetch(`${nimbus.url}/hello`);
+    const fn = /HelloWorldFunction: function (sam-app-HelloWorldFunction-[A-Za-z0-9]{12})\n/.exec(r.stdout)?.[1];
+    assert.ok(fn, r.stdout);
+    assert.match(r.stdout, /ServerlessRestApi: REST API [a-z0-9]{10}, stage Prod/);
+    assert.match(r.stdout, /GET +\/hello -> sam-app-HelloWorldFunction-[A-Za-z0-9]{12} \(payload 1\.0\)/);
+    // The template's output, and where Nimbus serves it.
+    assert.match(r.stdout, /HelloWorldApi: https:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.amazonaws\.com\/Prod\/hello\/\n {4}local: http:\/\/[a-z0-9]{10}\.execute-api\.us-east-1\.localhost:\d+\/Prod\/hello\//);
+    const base = await apiBase('sam-app');
+    assert.match(base, /\/nimbus\/v1\/apis\/[a-z0-9]{10}\/Prod$/);
+    const res = await fetch(`${base}/hello`);
     assert.equal(res.status, 200);
     assert.deepEqual(await res.json(), { message: 'hello world' });
-    // The Api event is GET only; the Lambda API keeps its own paths.
-    assert.equal((await fetch(`${nimbus.url}/hello`, { method: 'POST' })).status, 404);
-    const cfg = await nimbus.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'HelloWorldFunction' }));
+    // The Api event is GET only: a REST API answers anything else as API Gateway does.
+    const post = await fetch(`${base}/hello`, { method: 'POST' });
+    assert.equal(post.status, 403);
+    assert.deepEqual(await post.json(), { message: 'Missing Authentication Token' });
+    // Routes live on their API only: on Nimbus's own host, /hello is no Lambda API operation.
+    const main = await fetch(`${nimbus.url}/hello`);
+    assert.equal(main.status, 404);
+    assert.equal(main.headers.get('x-amzn-errortype'), 'UnknownOperationException');
+    const cfg = await nimbus.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: fn }));
     assert.equal(cfg.Timeout, 3);
   });
 
@@ -176,14 +197,18 @@ test('SAM templates with nimbus deploy -t', async (t) => {
     const dir = make({ 'template.yaml': SHOP_TEMPLATE, 'src/items.js': ITEMS_APP });
     const r = await cli(['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'shop']);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /schedule shop-ItemsFunction-Nightly: rate\(1 day\) -> shop-items:live/);
-    const sch = (await (await fetch(`${nimbus.url}/nimbus/v1/schedules/shop-ItemsFunction-Nightly`)).json()) as Record<string, unknown>;
+    const schedule = /schedule (shop-ItemsFunctionNightly-[A-Za-z0-9]{12}): rate\(1 day\) -> shop-items:live/.exec(r.stdout)?.[1];
+    assert.ok(schedule, r.stdout);
+    const sch = (await (await fetch(`${nimbus.url}/nimbus/v1/schedules/${schedule}`)).json()) as Record<string, unknown>;
     assert.deepEqual([sch['ScheduleExpression'], sch['FunctionName'], sch['Qualifier'], sch['State']], ['rate(1 day)', 'shop-items', 'live', 'ENABLED']);
     assert.match(r.stderr, /ItemsTable: resource type AWS::DynamoDB::Table is not supported by Nimbus; skipped/);
     assert.match(r.stderr, /cannot resolve Ref ItemsTable/);
     assert.match(r.stdout, /version 1 \(alias live\)/);
+    // The implicit HTTP API's $default stage: no stage in the path.
+    const base = await apiBase('shop');
+    assert.match(base, /\/nimbus\/v1\/apis\/[a-z0-9]{10}$/);
 
-    const item = (await (await fetch(`${nimbus.url}/items/42?x=1`)).json()) as Record<string, unknown>;
+    const item = (await (await fetch(`${base}/items/42?x=1`)).json()) as Record<string, unknown>;
     assert.equal(item['version'], '2.0');
     assert.equal(item['routeKey'], 'GET /items/{id}');
     assert.deepEqual(item['pathParameters'], { id: '42' });
@@ -191,12 +216,14 @@ test('SAM templates with nimbus deploy -t', async (t) => {
     assert.equal(item['fnVersion'], '1');
     assert.equal(item['memory'], '256');
 
-    const proxied = (await (await fetch(`${nimbus.url}/files/a/b%20c.txt`, { method: 'DELETE' })).json()) as Record<string, unknown>;
+    const proxied = (await (await fetch(`${base}/files/a/b%20c.txt`, { method: 'DELETE' })).json()) as Record<string, unknown>;
     assert.deepEqual(proxied['pathParameters'], { proxy: 'a/b c.txt' });
     assert.equal(proxied['method'], 'DELETE');
-    assert.equal((await fetch(`${nimbus.url}/files/`)).status, 404);
+    const none = await fetch(`${base}/files/`);
+    assert.equal(none.status, 404);
+    assert.deepEqual(await none.json(), { message: 'Not Found' });
 
-    const legacy = (await (await fetch(`${nimbus.url}/legacy/7`, { method: 'POST', body: 'hi', headers: { 'content-type': 'text/plain' } })).json()) as Record<string, unknown>;
+    const legacy = (await (await fetch(`${base}/legacy/7`, { method: 'POST', body: 'hi', headers: { 'content-type': 'text/plain' } })).json()) as Record<string, unknown>;
     assert.equal(legacy['version'], '1.0');
     assert.equal(legacy['resource'], '/legacy/{id}');
     assert.equal(legacy['method'], 'POST');
@@ -216,7 +243,9 @@ test('SAM templates with nimbus deploy -t', async (t) => {
     const again = await cli(['deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'shop']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /version 2 \(alias live\)/);
-    const after = (await (await fetch(`${nimbus.url}/items/1`)).json()) as Record<string, unknown>;
+    assert.match(again.stdout, /Stack shop: UPDATE_COMPLETE/);
+    assert.equal(await apiBase('shop'), base, 'a redeployment keeps the API id');
+    const after = (await (await fetch(`${base}/items/1`)).json()) as Record<string, unknown>;
     assert.equal(after['version'], 'changed');
     assert.equal(after['fnVersion'], '2');
   });
@@ -264,9 +293,11 @@ test('SAM templates with nimbus deploy -t', async (t) => {
       assert.fail(`gave up waiting for ${what}; output: ${out}`);
     };
     await until(() => out.includes('Watching'), 'the first deployment');
-    assert.equal(await (await fetch(`${nimbus.url}/watched`)).text(), 'first');
+    // The stack is named after the template's folder.
+    const base = await apiBase(basename(dir).replace(/[^A-Za-z0-9-]/g, '-').replace(/^[^A-Za-z]+/, ''));
+    assert.equal(await (await fetch(`${base}/watched`)).text(), 'first');
     writeFileSync(join(dir, 'fn/index.js'), "exports.handler = async () => 'second';");
-    await until(async () => (await (await fetch(`${nimbus.url}/watched`)).text()) === 'second', 'the redeployment');
+    await until(async () => (await (await fetch(`${base}/watched`)).text()) === 'second', 'the redeployment');
     child.kill('SIGTERM');
     await exited;
   });

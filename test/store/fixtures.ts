@@ -4,7 +4,7 @@
  */
 import type { TestContext } from 'node:test';
 import type { FunctionVersion, Scope } from '../../src/core/model.js';
-import type { AliasRecord, ProvisionedConfig, RouteRecord, UrlConfigRecord } from '../../src/store/records.js';
+import type { AliasRecord, ApiRecord, ProvisionedConfig, RouteRecord, StackRecord, UrlConfigRecord } from '../../src/store/records.js';
 import type { Store } from '../../src/store/types.js';
 
 /** Makes an empty store; `close` releases it and whatever it kept on disk. */
@@ -76,8 +76,29 @@ export function url(scope: Scope, functionName: string, qualifier: string, urlId
   };
 }
 
-export function route(scope: Scope, stack: string, method: string, path: string, functionName: string): RouteRecord {
-  return { ...scope, stack, method, path, functionName, qualifier: '', payloadFormatVersion: '2.0' };
+export function route(scope: Scope, stack: string, method: string, path: string, functionName: string, apiId = 'api0000001'): RouteRecord {
+  return { ...scope, stack, apiId, method, path, functionName, qualifier: '', payloadFormatVersion: '2.0' };
+}
+
+export function api(scope: Scope, stack: string, logicalId: string, apiId: string, over: Partial<ApiRecord> = {}): ApiRecord {
+  return { ...scope, stack, logicalId, apiId, type: 'HTTP', stage: '', cors: undefined, ...over };
+}
+
+export function stack(scope: Scope, name: string, over: Partial<StackRecord> = {}): StackRecord {
+  return {
+    ...scope,
+    name,
+    stackId: `arn:aws:cloudformation:${scope.region}:${scope.accountId}:stack/${name}/0b9d8a4e-0000-4000-8000-000000000000`,
+    status: 'CREATE_COMPLETE',
+    statusReason: '',
+    description: '',
+    parameters: { Stage: 'dev' },
+    outputs: { Url: 'http://x' },
+    resources: [{ logicalId: 'Fn', type: 'AWS::Lambda::Function', physicalId: `${name}-Fn-ABCDEFGHIJKL` }],
+    createdAt: 10,
+    updatedAt: 20,
+    ...over,
+  };
 }
 
 export function provisioned(scope: Scope, functionName: string, qualifier: string, requested: number): ProvisionedConfig {

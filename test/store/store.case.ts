@@ -10,6 +10,7 @@ import { featureCases } from './features.case.js';
 import type { NewStore } from './fixtures.js';
 import { functionCases } from './functions.case.js';
 import { logCases } from './logs.case.js';
+import { stackCases } from './stacks.case.js';
 import { versionCases } from './versions.case.js';
 
 export type { NewStore } from './fixtures.js';
@@ -22,5 +23,6 @@ export function runStoreSuite(name: string, newStore: NewStore): void {
     aliasAndUrlCases(newStore);
     featureCases(newStore);
     logCases(newStore);
+    stackCases(newStore);
   });
 }

@@ -6,10 +6,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SamError } from '../../src/sam/errors.js';
+import { generatedName } from '../../src/sam/names.js';
 import { planDeployment, type DeployPlan } from '../../src/sam/plan.js';
 import { parseTemplate } from '../../src/sam/template.js';
 
-const opts = { stack: 'shop', region: 'eu-west-1', accountId: '123456789012', baseDir: '/proj', role: 'arn:aws:iam::123456789012:role/deployer' };
+const opts = { stack: 'shop', stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/shop/0d1c2b3a', region: 'eu-west-1', accountId: '123456789012', baseDir: '/proj', role: 'arn:aws:iam::123456789012:role/deployer' };
+/** The name the stack gives a resource without one of its own. */
+const N = (logicalId: string): string => generatedName('shop', logicalId, opts.stackId, 64);
 const plan = (text: string): DeployPlan => planDeployment(parseTemplate(`Transform: AWS::Serverless-2016-10-31\n${text}`), opts);
 const fn = (p: DeployPlan, id: string) => {
   const f = p.functions.find((x) => x.logicalId === id);
@@ -90,11 +93,14 @@ test('EventInvokeConfig: destinations resolve to functions and queues of the tem
   );
 });
 
-test('implicit and explicit APIs get stable ids; routes across APIs must not collide', () => {
-  const text = `Resources:
+test('implicit and explicit APIs get stable ids, their own routes, stages and CORS; a route may exist once per API', () => {
+  const text = `Globals:
+  Api:
+    Cors: "'https://shop.example.com'"
+Resources:
   Api:
     Type: AWS::Serverless::HttpApi
-    Properties: { StageName: v1, CorsConfiguration: { AllowOrigins: ["*"] } }
+    Properties: { StageName: v1, CorsConfiguration: { AllowOrigins: ["*"], MaxAge: 600 }, Auth: { DefaultAuthorizer: none } }
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -104,6 +110,7 @@ test('implicit and explicit APIs get stable ids; routes across APIs must not col
       Events:
         Hello: { Type: Api, Properties: { Path: /hello, Method: get } }
         Own: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /own, Method: post } }
+        Also: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /hello, Method: get } }
 Outputs:
   HelloWorldApi:
     Value: !Sub "https://\${ServerlessRestApi}.execute-api.\${AWS::Region}.\${AWS::URLSuffix}/Prod/hello/"
@@ -119,31 +126,73 @@ Outputs:
   const own = p.apis.find((a) => a.logicalId === 'Api');
   assert.ok(rest && own);
   assert.match(rest.id, /^[a-z0-9]{10}$/);
-  assert.deepEqual([rest.type, rest.implicit, own.type, own.implicit], ['REST', true, 'HTTP', false]);
+  assert.notEqual(rest.id, own.id);
+  assert.deepEqual([rest.type, rest.implicit, rest.stage, own.type, own.implicit, own.stage], ['REST', true, 'Prod', 'HTTP', false, 'v1']);
+  assert.deepEqual(rest.cors, { AllowOrigins: ['https://shop.example.com'], AllowMethods: ['*'] }, 'Globals.Api applies to the implicit REST API');
+  assert.deepEqual(own.cors, { AllowOrigins: ['*'], MaxAge: 600 });
   assert.equal(p.apis.some((a) => a.logicalId === 'ServerlessHttpApi'), false, 'every HttpApi event names its API');
   assert.deepEqual(fn(p, 'Fn').environment, { REST: rest.id, HTTP: own.id });
   assert.equal(plan(text).apis[0]!.id, rest.id, 'a redeployment keeps the id');
-  assert.deepEqual(p.routes, [
-    { Method: 'GET', Path: '/hello', PayloadFormatVersion: '1.0', FunctionName: 'Fn' },
-    { Method: 'POST', Path: '/own', PayloadFormatVersion: '2.0', FunctionName: 'Fn' },
+  // The same route on two APIs is two routes: each API has its own host.
+  assert.deepEqual(rest.routes, [{ Method: 'GET', Path: '/hello', PayloadFormatVersion: '1.0', FunctionName: N('Fn') }]);
+  assert.deepEqual(own.routes, [
+    { Method: 'POST', Path: '/own', PayloadFormatVersion: '2.0', FunctionName: N('Fn') },
+    { Method: 'GET', Path: '/hello', PayloadFormatVersion: '2.0', FunctionName: N('Fn') },
   ]);
   assert.deepEqual(p.outputs, {
     HelloWorldApi: `https://${rest.id}.execute-api.eu-west-1.amazonaws.com/Prod/hello/`,
-    FunctionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:Fn',
+    FunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${N('Fn')}`,
     Role: 'arn:aws:iam::123456789012:role/deployer',
   });
-  assert.ok(p.warnings.includes('Api (AWS::Serverless::HttpApi): its routes are served by Nimbus; these settings are not applied: CorsConfiguration'), p.warnings.join('\n'));
+  assert.ok(p.warnings.includes('Api (AWS::Serverless::HttpApi): its routes are served by Nimbus; these settings are not applied: Auth'), p.warnings.join('\n'));
   assert.throws(
     () => plan(`Resources:
   A:
     Type: AWS::Serverless::Function
-    Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: HttpApi, Properties: { Path: /x, Method: get } } } }
+    Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: Api, Properties: { Path: /x, Method: get } } } }
   B:
     Type: AWS::Serverless::Function
     Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: Api, Properties: { Path: /x, Method: get } } } }
 `),
-    /B: route GET \/x of ServerlessRestApi is already used by ServerlessHttpApi \(A\)/,
+    /B: route GET \/x of ServerlessRestApi is already used by A/,
   );
+  assert.throws(
+    () => plan(`Resources:
+  Rest: { Type: AWS::Serverless::Api, Properties: { StageName: prod } }
+  A:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: HttpApi, Properties: { ApiId: !Ref Rest, Path: /x, Method: get } } } }
+`),
+    /A: an HttpApi event cannot use Rest, which is a REST API/,
+  );
+});
+
+test('names: <stack>-<LogicalId>-<suffix> unless the template names it, stable for a stack id, different for another', () => {
+  const text = `Resources:
+  HelloWorldFunction:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: Api, Properties: { Path: /x, Method: get } } } }
+  Named:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b, FunctionName: my-function }
+  Queue:
+    Type: AWS::SQS::Queue
+`;
+  const p = plan(text);
+  const name = fn(p, 'HelloWorldFunction').name;
+  assert.match(name, /^shop-HelloWorldFunction-[A-Za-z0-9]{12}$/);
+  assert.equal(fn(p, 'Named').name, 'my-function');
+  assert.match(p.queues[0]!.name, /^shop-Queue-[A-Za-z0-9]{12}$/);
+  assert.equal(fn(plan(text), 'HelloWorldFunction').name, name, 'the same stack id gives the same names');
+  const other = planDeployment(parseTemplate(text), { ...opts, stack: 'other', stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/other/9f8e' });
+  assert.match(fn(other, 'HelloWorldFunction').name, /^other-HelloWorldFunction-[A-Za-z0-9]{12}$/);
+  assert.notEqual(other.apis[0]!.id, p.apis[0]!.id);
+  const again = planDeployment(parseTemplate(text), { ...opts, stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/shop/new-life' });
+  assert.notEqual(fn(again, 'HelloWorldFunction').name, name, 'a stack deployed again after stack rm gets new names, as on AWS');
+  // Within 64 characters: both parts are cut, the suffix stays whole.
+  const long = generatedName('a-very-long-stack-name-for-a-project-with-many-apps', 'AnEvenLongerLogicalIdForTheFunctionThatHandlesOrders', opts.stackId, 64);
+  assert.equal(long.length, 64);
+  assert.match(long, /^a-very-long-stack-name-fo-AnEvenLongerLogicalIdForT-[A-Za-z0-9]{12}$/);
 });
 
 test('Schedule and ScheduleV2 become schedules; event sources without a Nimbus service are named in a warning', () => {
@@ -170,8 +219,8 @@ test('Schedule and ScheduleV2 become schedules; event sources without a Nimbus s
     Type: AWS::SQS::Queue
 `);
   assert.deepEqual(p.schedules, [
-    { Name: 'shop-Job-Old', ScheduleExpression: 'rate(5 minutes)', FunctionName: 'Job', Qualifier: 'live', State: 'DISABLED' },
-    { Name: 'daily-report', ScheduleExpression: 'cron(0 12 * * ? *)', FunctionName: 'Job', Qualifier: 'live', Input: '{"job":"daily"}', State: 'ENABLED' },
+    { LogicalId: 'JobOld', Type: 'AWS::Events::Rule', Name: N('JobOld'), ScheduleExpression: 'rate(5 minutes)', FunctionName: N('Job'), Qualifier: 'live', State: 'DISABLED' },
+    { LogicalId: 'JobNew', Type: 'AWS::Scheduler::Schedule', Name: 'daily-report', ScheduleExpression: 'cron(0 12 * * ? *)', FunctionName: N('Job'), Qualifier: 'live', Input: '{"job":"daily"}', State: 'ENABLED' },
   ]);
   for (const w of [
     'Job.Events.New: ScheduleExpressionTimezone Europe/Paris is not applied; Nimbus evaluates cron() in UTC',
@@ -289,8 +338,8 @@ test('AWS::Scheduler::Schedule and scheduled AWS::Events::Rule resources targeti
       Targets: [{ Arn: !GetAtt Job.Arn, Id: job }]
 `);
   assert.deepEqual(p.schedules, [
-    { Name: 'shop-schedule', ScheduleExpression: 'rate(5 minutes)', FunctionName: 'Job', Input: '{"from":"scheduler"}', State: 'ENABLED' },
-    { Name: 'shop-NightlyRule', ScheduleExpression: 'cron(0 3 * * ? *)', FunctionName: 'Job', Qualifier: 'live', State: 'DISABLED' },
+    { LogicalId: 'EventSchedule', Type: 'AWS::Scheduler::Schedule', Name: 'shop-schedule', ScheduleExpression: 'rate(5 minutes)', FunctionName: N('Job'), Input: '{"from":"scheduler"}', State: 'ENABLED' },
+    { LogicalId: 'NightlyRule', Type: 'AWS::Events::Rule', Name: N('NightlyRule'), ScheduleExpression: 'cron(0 3 * * ? *)', FunctionName: N('Job'), Qualifier: 'live', State: 'DISABLED' },
   ]);
   assert.ok(p.warnings.includes("EventSchedule: the target's RetryPolicy is not applied by Nimbus"), p.warnings.join('\n'));
   assert.ok(p.warnings.includes('PatternRule: AWS::Events::Rule without a ScheduleExpression needs an EventBridge event bus, which Nimbus does not have; skipped'));

@@ -2,10 +2,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SamError } from '../../src/sam/errors.js';
+import { generatedName } from '../../src/sam/names.js';
 import { mergeGlobals, planDeployment } from '../../src/sam/plan.js';
 import { parseTemplate } from '../../src/sam/template.js';
 
-const opts = { stack: 'app', region: 'eu-west-1', accountId: '000000000000', baseDir: '/proj' };
+const opts = { stack: 'app', stackId: 'arn:aws:cloudformation:eu-west-1:000000000000:stack/app/1', region: 'eu-west-1', accountId: '000000000000', baseDir: '/proj' };
 
 test('intrinsic short tags parse into their long forms', () => {
   const t = parseTemplate(`Resources:
@@ -57,15 +58,18 @@ Resources:
   const plan = planDeployment(t, { ...opts, parameterOverrides: { Env: 'prod' } });
   assert.equal(plan.functions.length, 1);
   const f = plan.functions[0]!;
-  assert.equal(f.name, 'Api');
+  assert.equal(f.name, generatedName('app', 'Api', opts.stackId, 64));
   assert.deepEqual(f.code, { kind: 'folder', path: '/proj/api/' });
   assert.equal(f.runtime, 'python3.12');
   assert.equal(f.timeout, 20);
   assert.deepEqual(f.environment, { A: 'global', B: 'prod-eu-west-1' });
-  assert.deepEqual(plan.routes, [
-    { Method: 'ANY', Path: '$default', PayloadFormatVersion: '2.0', FunctionName: 'Api' },
-    { Method: 'ANY', Path: '/one/{id}', PayloadFormatVersion: '1.0', FunctionName: 'Api' },
-  ]);
+  assert.deepEqual(
+    plan.apis.map((a) => [a.logicalId, a.routes]),
+    [
+      ['ServerlessRestApi', [{ Method: 'ANY', Path: '/one/{id}', PayloadFormatVersion: '1.0', FunctionName: f.name }]],
+      ['ServerlessHttpApi', [{ Method: 'ANY', Path: '$default', PayloadFormatVersion: '2.0', FunctionName: f.name }]],
+    ],
+  );
   assert.ok(plan.warnings.some((w) => w.includes('Fn::ImportValue is not evaluated locally')));
   assert.ok(plan.warnings.some((w) => w.includes('Api.Events.Q: event type SQS is not supported')));
   assert.ok(plan.warnings.some((w) => w.includes('Bucket: resource type AWS::S3::Bucket is not supported')));

@@ -1,22 +1,33 @@
 /**
- * Serving the route table (SAM `HttpApi`/`Api` events) on the main port, after Lambda's own
- * REST paths: the matched route's function gets a payload 2.0 or 1.0 event. Errors answer as
- * API Gateway does: HTTP APIs with 500 `{"message":"Internal Server Error"}`, REST APIs with
- * 502 `{"message": "Internal server error"}`. A path no route matches keeps Lambda's
- * UnknownOperationException 404 (API Gateway would say `{"message":"Not Found"}`).
+ * Serving a stack's APIs apart from the Lambda API, as API Gateway serves them on
+ * `<api-id>.execute-api.<region>.amazonaws.com`: requests whose Host is
+ * `<api-id>.execute-api.<region>.<anything>`, or whose path is `/nimbus/v1/apis/<api-id>/...` for
+ * clients that cannot choose a Host. Nothing on Nimbus's own host reaches a route, so a catch-all
+ * route can never swallow a Lambda API call. Like function URLs, API hosts are user-facing: the
+ * browser guard does not apply, and CORS comes from the API's own configuration.
+ *
+ * A REST API's URL path starts with its stage (`/Prod/hello`); an HTTP API's `$default` stage has
+ * no prefix, a named one has. Answers without a function are API Gateway's: an unknown API 404
+ * `Not Found`; on a REST API an unknown stage 403 `Forbidden` and an unmatched path 403
+ * `Missing Authentication Token`; on an HTTP API an unmatched route 404 `Not Found`. A function
+ * error answers REST 502 `Internal server error`, HTTP 500 `Internal Server Error`.
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Clock } from '../../core/clock.js';
-import type { RouteService } from './service.js';
+import { isPreflight, preflightHeaders, responseCorsHeaders, withoutCorsHeaders } from '../../httpapi/cors.js';
 import { eventV1 } from '../../httpapi/event-v1.js';
 import { eventV2 } from '../../httpapi/event-v2.js';
-import { requestInfo } from '../../httpapi/request.js';
+import { headerLists, requestInfo } from '../../httpapi/request.js';
 import { responseV1, responseV2 } from '../../httpapi/response.js';
-import type { RouteRecord } from '../../store/records.js';
+import type { ApiRecord } from '../../store/records.js';
 import type { Handler, Reply } from '../http/context.js';
 import type { RouteHook } from '../http/server.js';
 import { invokeWithEvent, isNotFound, newTraceId, readHttpBody, type HttpInvokeDeps } from '../invoke/http-event.js';
+import type { RouteService } from './service.js';
+
+const HOST = /^([a-z0-9]{10})\.execute-api\.([a-z0-9-]+)\./i;
+const PATH_FORM = /^\/nimbus\/v1\/apis\/([a-z0-9]{10})(\/.*)?$/;
 
 export interface RouteHookDeps extends HttpInvokeDeps {
   routes: RouteService;
@@ -24,57 +35,104 @@ export interface RouteHookDeps extends HttpInvokeDeps {
   log: (line: string) => void;
 }
 
-const API_ID = 'nimbus';
+function message(status: number, type: string, text: string): Reply {
+  return { status, headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': type }, body: Buffer.from(JSON.stringify({ message: text })) };
+}
 
-function failure(format: '1.0' | '2.0'): Reply {
-  return format === '1.0'
-    ? { status: 502, headers: { 'Content-Type': 'application/json' }, body: Buffer.from('{"message": "Internal server error"}') }
-    : { status: 500, headers: { 'Content-Type': 'application/json' }, body: Buffer.from('{"message":"Internal Server Error"}') };
+const notFound = (): Reply => message(404, 'NotFoundException', 'Not Found');
+
+function failure(api: ApiRecord, extra: Record<string, string> = {}): Reply {
+  const r =
+    api.type === 'REST'
+      ? { status: 502, body: Buffer.from('{"message": "Internal server error"}') }
+      : { status: 500, body: Buffer.from('{"message":"Internal Server Error"}') };
+  return { ...r, headers: { 'Content-Type': 'application/json', ...extra } };
 }
 
 export function apiRouteHook(deps: RouteHookDeps): RouteHook {
   return (req: http.IncomingMessage, path: string) => {
-    const m = deps.routes.match(req.method ?? 'GET', path);
-    if (!m) return undefined;
-    return { handler: serve(deps, m.value, m.routeKey, m.pathParameters, path), params: {} };
+    const host = HOST.exec(req.headers.host ?? '');
+    if (host) return { handler: serve(deps, host[1]!.toLowerCase(), host[2]!.toLowerCase(), path), params: {} };
+    const p = PATH_FORM.exec(path);
+    if (p) return { handler: serve(deps, p[1]!, undefined, p[2] ?? '/'), params: {} };
+    return undefined;
   };
 }
 
-function serve(deps: RouteHookDeps, route: RouteRecord, routeKey: string, pathParameters: Record<string, string> | undefined, rawPath: string): Handler {
+/** The request path without the API's stage, or undefined when it is not under the stage. */
+function underStage(api: ApiRecord, path: string): string | undefined {
+  if (api.stage === '') return path;
+  const prefix = `/${api.stage}`;
+  if (path === prefix) return '/';
+  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
+}
+
+function serve(deps: RouteHookDeps, apiId: string, region: string | undefined, fullPath: string): Handler {
   return async (ctx) => {
+    const api = deps.routes.api(apiId);
+    if (!api || (region !== undefined && region !== api.region)) return notFound();
+    const routePath = underStage(api, fullPath);
+    if (routePath === undefined) return api.type === 'REST' ? message(403, 'ForbiddenException', 'Forbidden') : notFound();
+    const lists = headerLists(ctx.req.rawHeaders);
+    const origin = lists.get('origin')?.[0];
+    if (api.cors && isPreflight(ctx.method, lists)) {
+      return { status: api.type === 'HTTP' ? 204 : 200, headers: preflightHeaders(api.cors, origin), body: Buffer.alloc(0) };
+    }
+    const m = deps.routes.match(apiId, ctx.method, routePath);
+    if (!m) return api.type === 'REST' ? message(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token') : notFound();
+    const route = m.value;
     const body = await readHttpBody(ctx);
     const now = deps.clock.now();
     const rawUrl = ctx.req.url ?? '/';
     const q = rawUrl.indexOf('?');
-    const info = requestInfo(ctx.req, rawPath, q < 0 ? '' : rawUrl.slice(q + 1), body, now);
+    const query = q < 0 ? '' : rawUrl.slice(q + 1);
     const requestId = randomUUID();
-    const host = ctx.req.headers.host ?? 'localhost';
+    const domainName = `${api.apiId}.execute-api.${api.region}.localhost`;
     const traceId = newTraceId(now);
+    const stage = api.stage === '' ? '$default' : api.stage;
+    // Payload 1.0's `path` is the resource path (no stage); 2.0's rawPath keeps a named stage, as API Gateway sends them.
     const event =
       route.payloadFormatVersion === '1.0'
-        ? eventV1(info, { accountId: route.accountId, apiId: API_ID, domainName: host, requestId, resource: route.path, stage: 'Prod', pathParameters })
-        : eventV2(info, {
+        ? eventV1(requestInfo(ctx.req, routePath, query, body, now), {
             accountId: route.accountId,
-            apiId: API_ID,
-            domainName: host,
-            domainPrefix: host.split('.')[0] ?? host,
+            apiId: api.apiId,
+            domainName,
             requestId,
-            routeKey,
-            stage: '$default',
-            pathParameters,
-            extraHeaders: { 'x-amzn-trace-id': traceId, 'x-forwarded-for': info.sourceIp, 'x-forwarded-proto': 'http' },
+            resource: route.path,
+            stage,
+            pathParameters: m.pathParameters,
+            requestPath: fullPath,
+          })
+        : eventV2(requestInfo(ctx.req, fullPath, query, body, now), {
+            accountId: route.accountId,
+            apiId: api.apiId,
+            domainName,
+            domainPrefix: api.apiId,
+            requestId,
+            routeKey: m.routeKey,
+            stage,
+            pathParameters: m.pathParameters,
+            extraHeaders: {
+              'x-amzn-trace-id': traceId,
+              'x-forwarded-for': ctx.req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
+              'x-forwarded-port': String(ctx.req.socket.localPort ?? ''),
+              'x-forwarded-proto': 'http',
+            },
           });
+    // An HTTP API with CORS configured sends its own CORS headers and drops the function's.
+    const cors = api.type === 'HTTP' && api.cors ? responseCorsHeaders(api.cors, origin) : undefined;
     let result;
     try {
       result = await invokeWithEvent(deps, route, route.functionName, route.qualifier, event, traceId);
     } catch (e) {
       if (!isNotFound(e)) throw e;
-      deps.log(`route ${routeKey} (stack ${route.stack}): ${(e as Error).message}`);
-      return failure(route.payloadFormatVersion);
+      deps.log(`API ${api.apiId} route ${m.routeKey} (stack ${route.stack}): ${(e as Error).message}`);
+      return failure(api, cors);
     }
-    if (result.functionError) return failure(route.payloadFormatVersion);
+    if (result.functionError) return failure(api, { ...cors, 'x-amzn-RequestId': result.requestId });
     const mapped = route.payloadFormatVersion === '1.0' ? responseV1(result.payload) : responseV2(result.payload);
-    if (!mapped) return failure(route.payloadFormatVersion);
-    return { status: mapped.status, headers: { ...mapped.headers, 'x-amzn-RequestId': result.requestId }, body: mapped.body };
+    if (!mapped) return failure(api, { ...cors, 'x-amzn-RequestId': result.requestId });
+    const headers = cors ? { ...withoutCorsHeaders(mapped.headers), ...cors } : mapped.headers;
+    return { status: mapped.status, headers: { ...headers, 'x-amzn-RequestId': result.requestId }, body: mapped.body };
   };
 }

@@ -1,20 +1,16 @@
-/** Nimbus's route-table API (paths in api/table.ts): PUT replaces one stack's routes, GET lists them all. */
+/** `GET /nimbus/v1/apis` (path in api/table.ts): every API of the caller's scope, with its URLs and routes. */
 import type { RouteService } from './service.js';
-import type { RouteRecord } from '../../store/records.js';
 import { json, type Handler } from '../http/context.js';
+import { apiShape, originOf } from './shapes.js';
 
-const shape = (r: RouteRecord): Record<string, unknown> => ({
-  Stack: r.stack,
-  Method: r.method,
-  Path: r.path,
-  FunctionName: r.functionName,
-  Qualifier: r.qualifier || undefined,
-  PayloadFormatVersion: r.payloadFormatVersion,
-});
-
-export function routeTableHandlers(routes: RouteService) {
+export function apiListHandlers(routes: RouteService) {
   return {
-    put: async (ctx) => json(200, { Routes: routes.put(ctx.scope, await ctx.json()).map(shape) }),
-    list: () => json(200, { Routes: routes.list().map(shape) }),
+    list: (ctx) => {
+      const inScope = <T extends { accountId: string; region: string }>(r: T): boolean => r.accountId === ctx.scope.accountId && r.region === ctx.scope.region;
+      const all = routes.apis().filter(inScope);
+      const byStack = new Map<string, ReturnType<RouteService['ofStack']>>();
+      for (const a of all) if (!byStack.has(a.stack)) byStack.set(a.stack, routes.ofStack(ctx.scope, a.stack));
+      return json(200, { Apis: all.map((a) => apiShape(a, byStack.get(a.stack)!.routes, originOf(ctx))) });
+    },
   } satisfies Record<string, Handler>;
 }

@@ -1,63 +1,157 @@
 /**
- * The HTTP route table (SAM `HttpApi`/`Api` events): registered per stack through
- * PUT /nimbus/v1/routes, stored, and kept compiled in memory for matching.
+ * A stack's APIs and their routes (SAM `HttpApi`/`Api` events): checked, stored per stack in one
+ * transaction, and kept compiled in memory per API id for serving on the API's own host. The
+ * stack service (api/stacks) is the only writer; `GET /nimbus/v1/apis` reads.
  */
 import { NimbusError, validationError } from '../../core/errors.js';
-import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../../httpapi/route-match.js';
-import type { RouteRecord } from '../../store/records.js';
-import type { Store } from '../../store/types.js';
-import type { Scope } from '../../core/model.js';
+import type { CorsConfig, Scope } from '../../core/model.js';
 import { parseFunctionName } from '../../core/names.js';
+import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../../httpapi/route-match.js';
+import type { ApiRecord, RouteRecord } from '../../store/records.js';
+import type { Store } from '../../store/types.js';
 import { isObject } from '../http/validate.js';
 
 const METHODS = new Set(['ANY', 'GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS']);
-const STACK = /^[a-zA-Z0-9][a-zA-Z0-9-_]{0,127}$/;
+export const API_ID = /^[a-z0-9]{10}$/;
+/** API Gateway stage names: letters, digits, hyphens and underscores, at most 128. */
+const STAGE = /^[A-Za-z0-9_-]{1,128}$/;
+const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
 const MAX_ROUTES = 1000;
 
+/** One API of a stack as the stack document gives it. */
+export interface ParsedApis {
+  apis: ApiRecord[];
+  routes: RouteRecord[];
+}
+
+interface ServedApi {
+  api: ApiRecord;
+  routes: CompiledRoute<RouteRecord>[];
+}
+
 export class RouteService {
-  private compiled: CompiledRoute<RouteRecord>[] | undefined;
+  private byId: Map<string, ServedApi> | undefined;
 
   constructor(private readonly store: Store) {}
 
-  /** Replaces a stack's routes; `body` is `{Stack, Routes: [{Method, Path, FunctionName, Qualifier?, PayloadFormatVersion?}]}`. */
-  put(scope: Scope, body: unknown): RouteRecord[] {
-    if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
-    const stack = body['Stack'];
-    if (typeof stack !== 'string' || !STACK.test(stack)) {
-      throw validationError(stack ?? null, 'stack', `Member must satisfy regular expression pattern: ${STACK.source.slice(1, -1)}`);
-    }
-    const list = body['Routes'];
-    if (!Array.isArray(list)) throw validationError(list ?? null, 'routes', 'Member must be a list');
-    if (list.length > MAX_ROUTES) throw validationError(list.length, 'routes', `Member must have length less than or equal to ${MAX_ROUTES}`);
-    const seen = new Set<string>();
-    const routes = list.map((r, i): RouteRecord => {
-      if (!isObject(r)) throw validationError(r, `routes.${i}`, 'Member must be a structure');
-      const method = typeof r['Method'] === 'string' ? r['Method'].toUpperCase() : '';
-      if (!METHODS.has(method)) throw validationError(r['Method'] ?? null, `routes.${i}.method`, `Member must satisfy enum value set: [${[...METHODS].join(', ')}]`);
-      const path = r['Path'];
-      if (typeof path !== 'string') throw validationError(path ?? null, `routes.${i}.path`, 'Member must be a string');
-      const bad = checkRoutePath(path);
-      if (bad) throw validationError(path, `routes.${i}.path`, bad);
-      const ref = parseFunctionName(r['FunctionName'], `routes.${i}.functionName`);
-      const qualifier = typeof r['Qualifier'] === 'string' ? r['Qualifier'] : (ref.qualifier ?? '');
-      const format = r['PayloadFormatVersion'] ?? '2.0';
-      if (format !== '1.0' && format !== '2.0') throw validationError(format, `routes.${i}.payloadFormatVersion`, 'Member must satisfy enum value set: [1.0, 2.0]');
-      const key = `${method} ${path}`;
-      if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice in stack ${stack}.`);
-      seen.add(key);
-      return { ...scope, stack, method, path, functionName: ref.name, qualifier, payloadFormatVersion: format };
+  /**
+   * Checks a stack's `Apis` list: `[{LogicalId, ApiId, Type: REST|HTTP, StageName?, Cors?,
+   * Routes: [{Method, Path, FunctionName, Qualifier?, PayloadFormatVersion?}]}]`. A route given
+   * twice on one API is an error (each API has its own host, so two APIs never share a route).
+   */
+  parse(scope: Scope, stack: string, list: unknown): ParsedApis {
+    if (!Array.isArray(list)) throw validationError(list ?? null, 'apis', 'Member must be a list');
+    const apis: ApiRecord[] = [];
+    const routes: RouteRecord[] = [];
+    const ids = new Set<string>();
+    list.forEach((a, i) => {
+      const where = `apis.${i}`;
+      if (!isObject(a)) throw validationError(a, where, 'Member must be a structure');
+      const logicalId = a['LogicalId'];
+      if (typeof logicalId !== 'string' || !LOGICAL_ID.test(logicalId)) throw validationError(logicalId ?? null, `${where}.logicalId`, 'Member must be alphanumeric');
+      const apiId = a['ApiId'];
+      if (typeof apiId !== 'string' || !API_ID.test(apiId)) throw validationError(apiId ?? null, `${where}.apiId`, 'Member must satisfy regular expression pattern: [a-z0-9]{10}');
+      if (ids.has(apiId) || ids.has(logicalId)) throw new NimbusError('ERR_CONFLICT', `API ${logicalId} (${apiId}) is given twice in stack ${stack}.`);
+      ids.add(apiId).add(logicalId);
+      const type = a['Type'];
+      if (type !== 'REST' && type !== 'HTTP') throw validationError(type ?? null, `${where}.type`, 'Member must satisfy enum value set: [REST, HTTP]');
+      const stage = checkStage(a['StageName'], type, `${where}.stageName`);
+      const cors = a['Cors'] === undefined || a['Cors'] === null ? undefined : checkApiCors(a['Cors'], `${where}.cors`);
+      apis.push({ ...scope, apiId, stack, logicalId, type, stage, cors });
+      routes.push(...parseRoutes(scope, stack, apiId, logicalId, a['Routes'], `${where}.routes`));
     });
-    this.store.routes.replaceStack(scope, stack, routes);
-    this.compiled = undefined;
-    return routes;
+    if (routes.length > MAX_ROUTES) throw validationError(routes.length, 'routes', `Member must have length less than or equal to ${MAX_ROUTES}`);
+    return { apis, routes };
   }
 
-  list(): RouteRecord[] {
-    return this.store.routes.all();
+  /** Replaces a stack's APIs and routes (an empty list removes them). */
+  replaceStack(scope: Scope, stack: string, parsed: ParsedApis): void {
+    this.store.routes.replaceStack(scope, stack, parsed.routes, parsed.apis);
+    this.byId = undefined;
   }
 
-  match(method: string, rawPath: string): RouteMatch<RouteRecord> | undefined {
-    this.compiled ??= this.store.routes.all().map((r) => compileRoute(r.method, r.path, r));
-    return matchRoute(this.compiled, method, rawPath);
+  /** A stack's APIs and routes as stored (what a rollback puts back). */
+  ofStack(scope: Scope, stack: string): ParsedApis {
+    const mine = (r: { accountId: string; region: string; stack: string }): boolean => r.accountId === scope.accountId && r.region === scope.region && r.stack === stack;
+    return { apis: this.store.routes.apis().filter(mine), routes: this.store.routes.all().filter(mine) };
   }
+
+  /** Every API of every scope. */
+  apis(): ApiRecord[] {
+    return this.store.routes.apis();
+  }
+
+  /** The API with this id, if any stack has it. */
+  api(apiId: string): ApiRecord | undefined {
+    return this.served().get(apiId)?.api;
+  }
+
+  /** The route of `apiId` a request matches (`path` without the stage). */
+  match(apiId: string, method: string, path: string): RouteMatch<RouteRecord> | undefined {
+    const s = this.served().get(apiId);
+    return s && matchRoute(s.routes, method, path);
+  }
+
+  private served(): Map<string, ServedApi> {
+    if (this.byId) return this.byId;
+    const byId = new Map<string, ServedApi>();
+    for (const api of this.store.routes.apis()) byId.set(api.apiId, { api, routes: [] });
+    for (const r of this.store.routes.all()) byId.get(r.apiId)?.routes.push(compileRoute(r.method, r.path, r));
+    return (this.byId = byId);
+  }
+}
+
+/** REST APIs always have a stage in the path; an HTTP API's `$default` stage (or none) has none. */
+function checkStage(v: unknown, type: 'REST' | 'HTTP', member: string): string {
+  if ((v === undefined || v === null || v === '$default') && type === 'HTTP') return '';
+  if (typeof v !== 'string' || !STAGE.test(v)) {
+    throw validationError(v ?? null, member, `Member must satisfy regular expression pattern: ${STAGE.source.slice(1, -1)}${type === 'HTTP' ? ' or be $default' : ''}`);
+  }
+  return v;
+}
+
+function parseRoutes(scope: Scope, stack: string, apiId: string, api: string, list: unknown, member: string): RouteRecord[] {
+  if (!Array.isArray(list)) throw validationError(list ?? null, member, 'Member must be a list');
+  const seen = new Set<string>();
+  return list.map((r, i): RouteRecord => {
+    const where = `${member}.${i}`;
+    if (!isObject(r)) throw validationError(r, where, 'Member must be a structure');
+    const method = typeof r['Method'] === 'string' ? r['Method'].toUpperCase() : '';
+    if (!METHODS.has(method)) throw validationError(r['Method'] ?? null, `${where}.method`, `Member must satisfy enum value set: [${[...METHODS].join(', ')}]`);
+    const path = r['Path'];
+    if (typeof path !== 'string') throw validationError(path ?? null, `${where}.path`, 'Member must be a string');
+    const bad = checkRoutePath(path);
+    if (bad) throw validationError(path, `${where}.path`, bad);
+    const ref = parseFunctionName(r['FunctionName'], `${where}.functionName`);
+    const qualifier = typeof r['Qualifier'] === 'string' ? r['Qualifier'] : (ref.qualifier ?? '');
+    const format = r['PayloadFormatVersion'] ?? '2.0';
+    if (format !== '1.0' && format !== '2.0') throw validationError(format, `${where}.payloadFormatVersion`, 'Member must satisfy enum value set: [1.0, 2.0]');
+    const key = path === '$default' ? '$default' : `${method} ${path}`;
+    if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api} of stack ${stack}.`);
+    seen.add(key);
+    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format };
+  });
+}
+
+/** API Gateway's Cors: lists of strings (any number of methods, unlike a function URL's six), MaxAge in seconds. */
+function checkApiCors(v: unknown, member: string): CorsConfig {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const c: CorsConfig = {};
+  for (const k of ['AllowHeaders', 'AllowMethods', 'AllowOrigins', 'ExposeHeaders'] as const) {
+    const list = v[k];
+    if (list === undefined || list === null) continue;
+    if (!Array.isArray(list) || list.some((s) => typeof s !== 'string' || s === '')) throw validationError(list, `${member}.${k}`, 'Member must be a list of non-empty strings');
+    c[k] = list as string[];
+  }
+  const creds = v['AllowCredentials'];
+  if (creds !== undefined && creds !== null) {
+    if (typeof creds !== 'boolean') throw validationError(creds, `${member}.allowCredentials`, 'Member must be a boolean');
+    c.AllowCredentials = creds;
+  }
+  const age = v['MaxAge'];
+  if (age !== undefined && age !== null) {
+    if (typeof age !== 'number' || !Number.isInteger(age) || age < -1 || age > 86400) throw validationError(age, `${member}.maxAge`, 'Member must have value between -1 and 86400');
+    c.MaxAge = age;
+  }
+  return c;
 }

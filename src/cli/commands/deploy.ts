@@ -23,6 +23,7 @@ interface DeployOptions {
   role: string;
   template?: string;
   stackName?: string;
+  stack?: string;
   parameterOverrides: string[];
   watch?: boolean;
 }
@@ -32,7 +33,8 @@ export function registerDeploy(program: Command, client: () => NimbusClient): vo
     .command('deploy [path]')
     .description('Create or update a function from a folder or a .zip file, or deploy a SAM template (-t)')
     .option('-t, --template <file>', 'deploy the AWS::Serverless::Function resources and HttpApi/Api routes of a SAM template')
-    .option('--stack-name <name>', 'with -t: the route group to replace (default: the template folder name)')
+    .option('--stack-name <name>', 'with -t: the stack to create or update (default: the template folder name)')
+    .option('--stack <name>', 'the same as --stack-name')
     .option('--parameter-overrides <Key=Value>', 'with -t: a template parameter (repeatable)', (v: string, all: string[]) => [...all, v], [])
     .option('-w, --watch', 'redeploy whenever a file under the folder (or the template folder) changes')
     .option('-n, --name <name>', 'function name (default: the folder or zip name)')
@@ -46,21 +48,24 @@ export function registerDeploy(program: Command, client: () => NimbusClient): vo
     .action(async (path: string | undefined, opts: DeployOptions) => {
       if (opts.template !== undefined) {
         if (path !== undefined) throw new CliError('give either a path or -t <template>, not both');
+        if (opts.stack !== undefined && opts.stackName !== undefined && opts.stack !== opts.stackName) throw new CliError('give --stack-name or --stack, not both');
         const c = client();
         const once = () =>
           deployTemplate(
             {
               templateFile: opts.template!,
-              stack: opts.stackName,
+              stack: opts.stackName ?? opts.stack,
               region: c.region,
-              endpoint: c.endpoint,
               parameterOverrides: parseEnv(opts.parameterOverrides, '--parameter-overrides'),
               warn: (line) => process.stderr.write(`${line}\n`),
             },
             { client: c, zipFolder, role: opts.role, out: (line) => process.stdout.write(`${line}\n`) },
-          ).catch((e: unknown) => {
-            throw e instanceof SamError ? new CliError(e.message) : e;
-          });
+          ).then(
+            () => undefined,
+            (e: unknown) => {
+              throw e instanceof SamError ? new CliError(e.message) : e;
+            },
+          );
         await once();
         if (opts.watch) await watchForever(dirname(resolve(opts.template)), once);
         return;

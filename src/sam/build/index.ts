@@ -4,6 +4,7 @@
  *
  * - InlineCode: the text as index.js or index.py (CloudFormation's ZipFile convention).
  * - CodeUri a .zip or .jar: deployed as it is (a built artifact).
+ * - A template `sam build` wrote (`.aws-sam/build/template.yaml`): every folder as it is.
  * - CodeUri a folder, by runtime and `Metadata.BuildMethod`:
  *   nodejs: esbuild bundle when BuildMethod is esbuild, else the folder plus its production
  *   dependencies (npm); python: the folder plus requirements.txt's packages (pip); java: a Maven
@@ -25,6 +26,11 @@ import { hasRequirements, pipInstall } from './python.js';
 export interface BuildOptions {
   /** Where installed dependencies are cached between deployments. */
   cacheDir: string;
+  /**
+   * The code is already built (a template in `.aws-sam/build`, written by `sam build`): each
+   * folder is deployed as it is, as `sam deploy` packages it, with nothing installed again.
+   */
+  prebuilt?: boolean;
   zipFolder: (dir: string) => Promise<Buffer>;
   /** Progress lines for the user. */
   out: (line: string) => void;
@@ -55,6 +61,7 @@ export async function packageFunction(fn: FunctionPlan, o: BuildOptions): Promis
   if (!existsSync(code.path) || !statSync(code.path).isDirectory()) {
     throw new SamError(`${who}: CodeUri ${code.path} is not a folder or a .zip/.jar file`);
   }
+  if (o.prebuilt) return { zip: await o.zipFolder(code.path), environment: {} };
   const method = builderFor(fn);
   const scratch = mkdtempSync(join(tmpdir(), 'nimbus-build-'));
   try {
@@ -74,7 +81,7 @@ export async function packageFunction(fn: FunctionPlan, o: BuildOptions): Promis
       }
       case 'pip': {
         if (!hasRequirements(code.path)) return { zip: await o.zipFolder(code.path), environment: {} };
-        const site = await pipInstall(code.path, ctx);
+        const site = await pipInstall(code.path, { ...ctx, runtime: fn.runtime });
         // Packages first, then the code: a module of the app wins over a package of the same name.
         cpSync(site, out, { recursive: true, verbatimSymlinks: true });
         copySource(code.path, out);
@@ -84,7 +91,7 @@ export async function packageFunction(fn: FunctionPlan, o: BuildOptions): Promis
         const kind = javaProject(code.path);
         if (kind === 'gradle' || kind === 'empty') refuseUnbuilt(kind, code.path, who);
         if (kind === 'built') return { zip: await o.zipFolder(code.path), environment: {} };
-        await mavenBuild(code.path, join(scratch, 'maven'), out, ctx);
+        await mavenBuild(code.path, join(scratch, 'maven'), out, { ...ctx, runtime: fn.runtime });
         return { zip: await o.zipFolder(out), environment: {} };
       }
       case 'provided': {

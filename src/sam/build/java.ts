@@ -3,7 +3,7 @@
  * JavaMavenBuilder): `mvn package` and `dependency:copy-dependencies` with runtime scope, then
  * target/classes at the root of the package and the dependency jars in lib/. Maven is run when it
  * is on PATH because Maven Central is all it needs (and ~/.m2 makes rebuilds offline); JAVA_HOME
- * is NIMBUS_JAVA_HOME when set, the JDK Nimbus runs Java functions on.
+ * is the JDK jdk.ts chooses for the runtime (NIMBUS_JAVA_HOME when set).
  *
  * Gradle projects are refused with a "build it first" message: the Gradle wrapper downloads a
  * Gradle distribution from services.gradle.org, which Nimbus cannot assume is reachable.
@@ -12,10 +12,13 @@ import { cpSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SamError } from '../errors.js';
 import { copySource } from './files.js';
+import { chooseJdk } from './jdk.js';
 import { runTool } from './run.js';
 
 export interface JavaBuildContext {
   who: string;
+  /** The function's runtime (java21): which JDK compiles it. */
+  runtime: string;
   out: (line: string) => void;
 }
 
@@ -50,9 +53,9 @@ export function refuseUnbuilt(kind: 'gradle' | 'empty', dir: string, who: string
 /** Builds the Maven project in `dir` into `outDir` (classes at the root, jars in lib/). */
 export async function mavenBuild(dir: string, scratch: string, outDir: string, c: JavaBuildContext): Promise<void> {
   copySource(dir, scratch, ['target']);
-  c.out(`  ${c.who}: building with Maven (mvn package)`);
-  const javaHome = process.env['NIMBUS_JAVA_HOME'];
-  const env = javaHome ? { ...process.env, JAVA_HOME: javaHome } : process.env;
+  const jdk = chooseJdk(c.runtime, c.who);
+  c.out(`  ${c.who}: building with Maven (mvn package)${jdk ? ` on the JDK in ${jdk.home}` : ''}`);
+  const env = jdk ? { ...process.env, JAVA_HOME: jdk.home } : process.env;
   await runTool(
     'mvn',
     ['-B', '-q', '-Dstyle.color=never', '-DskipTests', 'package', 'dependency:copy-dependencies', '-DincludeScope=runtime', '-Dmdep.prependGroupId=true'],

@@ -1,28 +1,64 @@
 /**
- * What a `nimbus deploy -t` run created, read from its output: the name behind each function
- * and queue logical id, function URLs and the base URL API routes are served under.
- *
- * This is the one place that knows the output's shape. When deployments become stacks with a
- * record of what they own (issue 14, item 2), read that record here instead.
+ * What a `nimbus deploy -t` run created, read from the stack's record (`GET /nimbus/v1/stacks/<name>`)
+ * rather than from the deploy's printed lines: the name behind each function and queue logical id,
+ * function URLs, and each API's two base URLs (its host, and the path form).
  */
-export interface Deployed {
-  functions: Map<string, { name: string; url: string | undefined; alias: string | undefined }>;
-  queues: Map<string, string>;
-  /** Where API routes are served (the routes' URL without their path), if the app has any. */
-  apiBase: string | undefined;
+import assert from 'node:assert/strict';
+
+export interface DeployedApi {
+  /** `http://<id>.execute-api.<region>.localhost:<port>/<stage>`. */
+  url: string;
+  /** `<nimbus>/nimbus/v1/apis/<id>/<stage>`. */
+  pathUrl: string;
+  type: 'REST' | 'HTTP';
 }
 
-export function parseDeployOutput(stdout: string): Deployed {
+export interface Deployed {
+  stack: string;
+  status: string;
+  functions: Map<string, { name: string; url: string | undefined; alias: string | undefined }>;
+  queues: Map<string, string>;
+  apis: Map<string, DeployedApi>;
+}
+
+interface Described {
+  StackName: string;
+  StackStatus: string;
+  Resources: { LogicalResourceId: string; PhysicalResourceId: string; ResourceType: string; FunctionUrl?: string }[];
+  Apis: { LogicalId: string; Url: string; PathUrl: string; Type: 'REST' | 'HTTP' }[];
+}
+
+/** Reads a stack's record from a running Nimbus. */
+export async function readStack(endpoint: string, stack: string): Promise<Deployed> {
+  const r = await fetch(`${endpoint}/nimbus/v1/stacks/${encodeURIComponent(stack)}`);
+  assert.equal(r.status, 200, `stack ${stack}: ${await r.clone().text()}`);
+  const d = (await r.json()) as Described;
   const functions: Deployed['functions'] = new Map();
   const queues = new Map<string, string>();
-  let apiBase: string | undefined;
-  for (const line of stdout.split('\n')) {
-    const f = /^ {2}(\S+): function (\S+)(?: version \S+ \(alias (\S+)\))?(?: url (\S+))?$/.exec(line);
-    if (f) functions.set(f[1]!, { name: f[2]!, alias: f[3], url: f[4] });
-    const q = /^ {2}(\S+): queue (\S+) /.exec(line);
-    if (q) queues.set(q[1]!, q[2]!);
-    const r = /^ {2}[A-Z]+ +(https?:\/\/[^/\s]+)(\/\S*) -> /.exec(line);
-    if (r && apiBase === undefined) apiBase = r[1];
+  for (const res of d.Resources) {
+    if (res.ResourceType === 'AWS::Lambda::Function') functions.set(res.LogicalResourceId, { name: res.PhysicalResourceId, url: undefined, alias: undefined });
+    if (res.ResourceType === 'AWS::SQS::Queue') queues.set(res.LogicalResourceId, res.PhysicalResourceId);
   }
-  return { functions, queues, apiBase };
+  // The sub-resources the stack service names `<Function>Url` and `<Function>Alias<name>`.
+  for (const res of d.Resources) {
+    for (const [id, f] of functions) {
+      if (res.ResourceType === 'AWS::Lambda::Url' && res.LogicalResourceId === `${id}Url`) f.url = res.FunctionUrl;
+      if (res.ResourceType === 'AWS::Lambda::Alias' && res.LogicalResourceId.startsWith(`${id}Alias`) && res.PhysicalResourceId.startsWith(`${f.name}:`)) {
+        f.alias = res.PhysicalResourceId.slice(f.name.length + 1);
+      }
+    }
+  }
+  const apis = new Map(d.Apis.map((a) => [a.LogicalId, { url: a.Url, pathUrl: a.PathUrl, type: a.Type }]));
+  return { stack: d.StackName, status: d.StackStatus, functions, queues, apis };
+}
+
+/** The API a step addresses: the one named, or the stack's only one. */
+export function apiOf(d: Deployed, logicalId: string | undefined, what: string): DeployedApi {
+  if (logicalId !== undefined) {
+    const a = d.apis.get(logicalId);
+    assert.ok(a, `${what}: the stack has no API ${logicalId} (it has ${[...d.apis.keys()].join(', ') || 'none'})`);
+    return a;
+  }
+  assert.equal(d.apis.size, 1, `${what}: name the API (the stack has ${[...d.apis.keys()].join(', ') || 'none'})`);
+  return [...d.apis.values()][0]!;
 }

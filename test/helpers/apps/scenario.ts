@@ -18,8 +18,8 @@ export interface HttpExpect {
   json?: unknown;
   /** The body parsed as JSON contains at least this (see match.ts). */
   jsonIncludes?: unknown;
-  /** The body text equals this. */
-  body?: string;
+  /** The body text equals this, or matches `{"$match": ...}`. */
+  body?: string | { $match: string };
 }
 
 export interface InvokeExpect {
@@ -32,8 +32,12 @@ export interface InvokeExpect {
 }
 
 export type Step =
-  /** An HTTP request to the app's API routes, or to the function URL of `url` (a function); `sign`: SigV4-signed. */
-  | { http: { method?: string; path: string; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean }; expect: HttpExpect }
+  /**
+   * An HTTP request to an API of the app (`api`: its logical id, needed when the app has several;
+   * `path` follows the API's base URL, stage included), or to the function URL of `url` (a
+   * function); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed.
+   */
+  | { http: { method?: string; path: string; api?: string; via?: 'host' | 'path'; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean }; expect: HttpExpect }
   | { invoke: { function: string; qualifier?: string; payload?: unknown; type?: 'RequestResponse' | 'Event' }; expect: InvokeExpect }
   /** A call to Nimbus's Lambda API; `{LogicalId}` in the path becomes the function's name. */
   | { lambdaApi: { method: string; path: string; body?: unknown }; expect: HttpExpect }
@@ -64,6 +68,12 @@ export interface Scenario {
   /** Regexes the deploy's stdout/stderr must match (warnings the template must produce). */
   deployStdout: string[];
   deployStderr: string[];
+  /**
+   * A runtime this machine may not have: where `nimbus runtimes` says it is not available, the
+   * deployment must be refused with messages matching `refusal` (and the steps are not run);
+   * where it is available, the app deploys and runs as any other.
+   */
+  unavailable: { runtime: string; refusal: string[] } | undefined;
   steps: Step[];
 }
 
@@ -74,6 +84,14 @@ const strings = (v: unknown, where: string): string[] => {
   if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) throw new Error(`${where} must be a list of strings`);
   return v as string[];
 };
+
+function unavailable(v: unknown, file: string): Scenario['unavailable'] {
+  if (v === undefined) return undefined;
+  if (!isMap(v) || typeof v['runtime'] !== 'string') throw new Error(`${file}: unavailable needs a runtime`);
+  const refusal = strings(v['refusal'], `${file}: unavailable.refusal`);
+  if (refusal.length === 0) throw new Error(`${file}: unavailable.refusal must say what the refusal reads`);
+  return { runtime: v['runtime'], refusal };
+}
 
 /** Reads and checks `dir/scenario.json`. */
 export function loadScenario(dir: string): Scenario {
@@ -104,6 +122,7 @@ export function loadScenario(dir: string): Scenario {
     parameterOverrides: isMap(raw['parameterOverrides']) ? (raw['parameterOverrides'] as Record<string, string>) : {},
     deployStdout: strings(deploy['stdout'], `${file}: deploy.stdout`),
     deployStderr: strings(deploy['stderr'], `${file}: deploy.stderr`),
+    unavailable: unavailable(raw['unavailable'], file),
     steps: steps as Step[],
   };
 }

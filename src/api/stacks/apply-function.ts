@@ -1,0 +1,163 @@
+/**
+ * One function of a stack brought to the state the document asks for, through the same services
+ * the Lambda API uses (so every setting gets Lambda's checks and messages), each change recorded
+ * with its inverse in the deployment's journal: create or update code and configuration, reserved
+ * concurrency, a published version and the AutoPublishAlias on it, provisioned concurrency, the
+ * URL config. A setting the template no longer has goes back to Lambda's default, as a
+ * CloudFormation update does.
+ */
+import { readFileSync } from 'node:fs';
+import { NimbusError } from '../../core/errors.js';
+import type { FunctionVersion, Scope } from '../../core/model.js';
+import type { StackResource } from '../../store/records.js';
+import type { FunctionSpec } from './document.js';
+import type { Journal } from './journal.js';
+import type { StackDeps } from './deps.js';
+
+/** What UpdateFunctionConfiguration takes to put a version's configuration back. */
+export function configurationOf(v: FunctionVersion): Record<string, unknown> {
+  return {
+    Role: v.role,
+    Handler: v.handler,
+    Runtime: v.runtime,
+    Description: v.description,
+    Timeout: v.timeout,
+    MemorySize: v.memorySize,
+    Environment: { Variables: v.environment },
+    EphemeralStorage: { Size: v.ephemeralStorageMb },
+    TracingConfig: { Mode: v.tracingMode },
+    LoggingConfig: { LogFormat: v.logFormat, LogGroup: v.logGroup },
+    DeadLetterConfig: { TargetArn: v.deadLetterTargetArn ?? '' },
+  };
+}
+
+/** Lambda's defaults for what a template may leave out; a removed setting returns to them. */
+function withDefaults(name: string, c: Record<string, unknown>): Record<string, unknown> {
+  const { Architectures: _a, FunctionName: _f, Code: _c, Publish: _p, ...rest } = c;
+  return {
+    Description: '',
+    Timeout: 3,
+    MemorySize: 128,
+    Environment: { Variables: {} },
+    EphemeralStorage: { Size: 512 },
+    TracingConfig: { Mode: 'PassThrough' },
+    LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` },
+    DeadLetterConfig: { TargetArn: '' },
+    ...rest,
+  };
+}
+
+function optional<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof NimbusError && (e.code === 'ERR_NOT_FOUND' || e.code === 'ERR_PROVISIONED_CONFIG_NOT_FOUND')) return undefined;
+    throw e;
+  }
+}
+
+const zipOf = (d: StackDeps, sha: string): string => readFileSync(d.code.zipPath(sha)).toString('base64');
+
+/** Applies one function; returns the resources it now consists of. */
+export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d: StackDeps): Promise<StackResource[]> {
+  const name = f.FunctionName;
+  const config = withDefaults(name, f.Configuration);
+  const architectures = f.Configuration['Architectures'];
+  const before = d.store.getVersion(scope, name, '$LATEST');
+  if (!before) {
+    await d.functions.create(scope, { ...config, FunctionName: name, Code: { ZipFile: zipOf(d, f.CodeSha256) }, ...(architectures ? { Architectures: architectures } : {}) });
+    j.push(`delete function ${name}`, () => d.functions.delete(scope, name));
+  } else {
+    const sameArch = architectures === undefined || JSON.stringify(architectures) === JSON.stringify(before.architectures);
+    if (before.codeSha256 !== f.CodeSha256 || !sameArch) {
+      // The previous package is read now: once replaced, nothing else may keep it on disk.
+      const previous = zipOf(d, before.codeSha256);
+      await d.functions.updateCode(scope, name, { ZipFile: zipOf(d, f.CodeSha256), ...(architectures ? { Architectures: architectures } : {}) });
+      j.push(`restore the code of ${name}`, () => d.functions.updateCode(scope, name, { ZipFile: previous, Architectures: before.architectures }));
+    }
+    d.functions.updateConfiguration(scope, name, config);
+    j.push(`restore the configuration of ${name}`, () => d.functions.updateConfiguration(scope, name, configurationOf(before)));
+  }
+  const reservedBefore = d.concurrency.get(scope, name);
+  const reserved = f.ReservedConcurrentExecutions;
+  if (reserved !== reservedBefore) {
+    if (reserved === undefined) d.concurrency.delete(scope, name);
+    else d.concurrency.put(scope, name, { ReservedConcurrentExecutions: reserved });
+    j.push(`restore the reserved concurrency of ${name}`, () =>
+      reservedBefore === undefined ? d.concurrency.delete(scope, name) : d.concurrency.put(scope, name, { ReservedConcurrentExecutions: reservedBefore }),
+    );
+  }
+  const resources: StackResource[] = [{ logicalId: f.LogicalId, type: 'AWS::Lambda::Function', physicalId: name }];
+  if (f.Alias) resources.push(...applyAlias(scope, f, f.Alias, j, d));
+  if (f.Url) resources.push(applyUrl(scope, f, f.Url, j, d));
+  return resources;
+}
+
+function applyAlias(scope: Scope, f: FunctionSpec, a: NonNullable<FunctionSpec['Alias']>, j: Journal, d: StackDeps): StackResource[] {
+  const name = f.FunctionName;
+  const newest = d.store.latestPublished(scope, name)?.version;
+  // Publishing with nothing changed answers the newest version (AWS's idempotent publish), as SAM only publishes on change.
+  const version = d.versions.publish(scope, name, a.VersionDescription !== undefined ? { Description: a.VersionDescription } : {}).version;
+  if (version !== newest) j.push(`delete version ${version} of ${name}`, () => d.functions.delete(scope, name, version));
+  const before = optional(() => d.aliases.get(scope, name, a.Name));
+  if (before) {
+    d.aliases.update(scope, name, a.Name, { FunctionVersion: version, RoutingConfig: { AdditionalVersionWeights: {} } });
+    j.push(`restore alias ${name}:${a.Name}`, () =>
+      d.aliases.update(scope, name, a.Name, { FunctionVersion: before.functionVersion, Description: before.description, RoutingConfig: { AdditionalVersionWeights: before.weights } }),
+    );
+  } else {
+    d.aliases.create(scope, name, { Name: a.Name, FunctionVersion: version });
+    j.push(`delete alias ${name}:${a.Name}`, () => d.aliases.delete(scope, name, a.Name));
+  }
+  const pcBefore = optional(() => d.provisioned.get(scope, name, a.Name))?.requested;
+  const pc = a.ProvisionedConcurrentExecutions;
+  if (pc !== pcBefore) {
+    if (pc === undefined) d.provisioned.delete(scope, name, a.Name);
+    else d.provisioned.put(scope, name, a.Name, { ProvisionedConcurrentExecutions: pc });
+    j.push(`restore the provisioned concurrency of ${name}:${a.Name}`, () =>
+      pcBefore === undefined ? d.provisioned.delete(scope, name, a.Name) : d.provisioned.put(scope, name, a.Name, { ProvisionedConcurrentExecutions: pcBefore }),
+    );
+  }
+  return [
+    { logicalId: `${f.LogicalId}Version`, type: 'AWS::Lambda::Version', physicalId: `${name}:${version}` },
+    { logicalId: `${f.LogicalId}Alias${a.Name}`, type: 'AWS::Lambda::Alias', physicalId: `${name}:${a.Name}` },
+  ];
+}
+
+function applyUrl(scope: Scope, f: FunctionSpec, url: Record<string, unknown>, j: Journal, d: StackDeps): StackResource {
+  const name = f.FunctionName;
+  const qualifier = f.Alias?.Name;
+  const before = optional(() => d.urls.get(scope, name, qualifier));
+  if (before) {
+    // null clears a Cors config the template no longer has.
+    d.urls.update(scope, name, qualifier, { Cors: null, ...url });
+    j.push(`restore the URL config of ${name}`, () =>
+      d.urls.update(scope, name, qualifier, { AuthType: before.authType, Cors: before.cors ?? null, InvokeMode: before.invokeMode }),
+    );
+  } else {
+    d.urls.create(scope, name, qualifier, url);
+    j.push(`delete the URL config of ${name}`, () => optional(() => d.urls.delete(scope, name, qualifier)));
+  }
+  return { logicalId: `${f.LogicalId}Url`, type: 'AWS::Lambda::Url', physicalId: qualifier ? `${name}:${qualifier}` : name };
+}
+
+/** SAM puts EventInvokeConfig on the alias when there is one, else on $LATEST. */
+export function applyEventInvokeConfig(scope: Scope, f: FunctionSpec, j: Journal, d: StackDeps): StackResource | undefined {
+  if (!f.EventInvokeConfig) return undefined;
+  const name = f.FunctionName;
+  const qualifier = f.Alias?.Name;
+  const before = optional(() => d.eventInvokeConfigs.get(scope, name, qualifier));
+  d.eventInvokeConfigs.put(scope, name, qualifier, f.EventInvokeConfig);
+  j.push(`restore the event invoke config of ${name}`, () => {
+    if (!before) return optional(() => d.eventInvokeConfigs.delete(scope, name, qualifier));
+    const dc: Record<string, unknown> = {};
+    if (before.onSuccess) dc['OnSuccess'] = { Destination: before.onSuccess };
+    if (before.onFailure) dc['OnFailure'] = { Destination: before.onFailure };
+    return d.eventInvokeConfigs.put(scope, name, qualifier, {
+      ...(before.maximumRetryAttempts !== undefined ? { MaximumRetryAttempts: before.maximumRetryAttempts } : {}),
+      ...(before.maximumEventAgeInSeconds !== undefined ? { MaximumEventAgeInSeconds: before.maximumEventAgeInSeconds } : {}),
+      ...(Object.keys(dc).length ? { DestinationConfig: dc } : {}),
+    });
+  });
+  return { logicalId: `${f.LogicalId}EventInvokeConfig`, type: 'AWS::Lambda::EventInvokeConfig', physicalId: `${name}:${qualifier ?? '$LATEST'}` };
+}

@@ -1,0 +1,36 @@
+/**
+ * What the stack service works with: the store (stack records, `$LATEST`, code in use), the code
+ * store (uploaded packages), and the services of every Lambda API area a stack's resources belong
+ * to. Built by the composition root alone.
+ */
+import type { Clock } from '../../core/clock.js';
+import type { EventQueue } from '../../queue/types.js';
+import type { CodeStore } from '../../store/code-store.js';
+import type { Store } from '../../store/types.js';
+import type { EventInvokeConfigService } from '../async/event-invoke-config.js';
+import type { ScheduleService } from '../async/schedules.js';
+import type { ProvisionedService } from '../concurrency/provisioned.js';
+import type { ConcurrencyService } from '../concurrency/reserved.js';
+import type { FunctionService } from '../functions/service.js';
+import type { RouteService } from '../http-routes/service.js';
+import type { UrlConfigService } from '../urls/service.js';
+import type { AliasService } from '../versions/aliases.js';
+import type { VersionService } from '../versions/versions.js';
+
+export interface StackDeps {
+  store: Store;
+  code: CodeStore;
+  clock: Clock;
+  functions: FunctionService;
+  versions: VersionService;
+  aliases: AliasService;
+  urls: UrlConfigService;
+  concurrency: ConcurrencyService;
+  provisioned: ProvisionedService;
+  eventInvokeConfigs: EventInvokeConfigService;
+  routes: RouteService;
+  schedules: ScheduleService;
+  /** Built-in queues: a removed queue's messages go with it. */
+  queue: EventQueue;
+  log: (line: string) => void;
+}

@@ -1,0 +1,162 @@
+/**
+ * The stack document: what `PUT /nimbus/v1/stacks/<name>` deploys, as a client (`nimbus deploy
+ * -t`, from a SAM template) computed it. It is desired state, the way a processed CloudFormation
+ * template is: every function with its physical name, its code (a package uploaded beforehand to
+ * /nimbus/v1/artifacts, named by SHA-256) and its whole configuration; the APIs with their routes;
+ * schedules and queues. Only the shape is checked here; each setting is checked by the service
+ * that applies it (FunctionService, AliasService, ...), with Lambda's own messages.
+ */
+import { existsSync } from 'node:fs';
+import { NimbusError, validationError } from '../../core/errors.js';
+import type { Scope } from '../../core/model.js';
+import type { CodeStore } from '../../store/code-store.js';
+import type { ParsedApis, RouteService } from '../http-routes/service.js';
+import { isObject } from '../http/validate.js';
+
+/** CloudFormation's stack names: a letter, then letters, digits and hyphens, at most 128. */
+export const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
+const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
+const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+const ALIAS = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
+const SCHEDULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
+const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
+
+export interface FunctionSpec {
+  LogicalId: string;
+  FunctionName: string;
+  CodeSha256: string;
+  /** CreateFunction's members other than FunctionName, Code and Publish. */
+  Configuration: Record<string, unknown>;
+  ReservedConcurrentExecutions: number | undefined;
+  /** SAM's AutoPublishAlias: publish a version, point the alias at it. */
+  Alias: { Name: string; VersionDescription?: string; ProvisionedConcurrentExecutions?: number } | undefined;
+  /** CreateFunctionUrlConfig's body (on the alias when there is one). */
+  Url: Record<string, unknown> | undefined;
+  /** PutFunctionEventInvokeConfig's body (on the alias when there is one). */
+  EventInvokeConfig: Record<string, unknown> | undefined;
+}
+
+export interface ScheduleSpec {
+  LogicalId: string;
+  Name: string;
+  /** PUT /nimbus/v1/schedules/<Name>'s body. */
+  Body: Record<string, unknown>;
+  /** CloudFormation's type: AWS::Events::Rule for SAM Schedule events, AWS::Scheduler::Schedule for ScheduleV2. */
+  Type: string;
+}
+
+export interface StackDocument {
+  /** When given, the stack's id (the client derives physical names from it); must match an existing stack's. */
+  StackId: string | undefined;
+  Description: string;
+  Parameters: Record<string, string>;
+  Outputs: Record<string, string>;
+  Functions: FunctionSpec[];
+  Apis: ParsedApis;
+  Schedules: ScheduleSpec[];
+  Queues: { LogicalId: string; QueueName: string }[];
+}
+
+const str = (v: unknown): v is string => typeof v === 'string';
+
+function stringMap(v: unknown, member: string): Record<string, string> {
+  if (v === undefined || v === null) return {};
+  if (!isObject(v) || Object.values(v).some((x) => !str(x))) throw validationError(v, member, 'Member must be a map of strings');
+  return v as Record<string, string>;
+}
+
+function list(v: unknown, member: string): unknown[] {
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw validationError(v, member, 'Member must be a list');
+  return v;
+}
+
+function named(v: unknown, key: string, re: RegExp, member: string): string {
+  if (!str(v) || !re.test(v)) throw validationError(v ?? null, `${member}.${key[0]!.toLowerCase()}${key.slice(1)}`, `Member must satisfy regular expression pattern: ${re.source}`);
+  return v;
+}
+
+function optionalObject(v: unknown, member: string): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  return v;
+}
+
+/** Checks a stack document's shape; the code it names must have been uploaded. */
+export function parseDocument(scope: Scope, stack: string, body: unknown, deps: { routes: RouteService; code: CodeStore }): StackDocument {
+  if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
+  const stackId = body['StackId'];
+  if (stackId !== undefined && (!str(stackId) || !stackId.startsWith(`arn:aws:cloudformation:${scope.region}:${scope.accountId}:stack/${stack}/`))) {
+    throw validationError(stackId, 'stackId', `Member must be arn:aws:cloudformation:${scope.region}:${scope.accountId}:stack/${stack}/<id>`);
+  }
+  const description = body['Description'] ?? '';
+  if (!str(description)) throw validationError(description, 'description', 'Member must be a string');
+  const logicalIds = new Set<string>();
+  const once = (id: string): void => {
+    if (logicalIds.has(id)) throw new NimbusError('ERR_CONFLICT', `Logical id ${id} is used twice in stack ${stack}.`);
+    logicalIds.add(id);
+  };
+  const names = new Set<string>();
+  const functions = list(body['Functions'], 'functions').map((f, i): FunctionSpec => {
+    const m = `functions.${i}`;
+    if (!isObject(f)) throw validationError(f, m, 'Member must be a structure');
+    const logicalId = named(f['LogicalId'], 'LogicalId', LOGICAL_ID, m);
+    once(logicalId);
+    const name = named(f['FunctionName'], 'FunctionName', FUNCTION_NAME, m);
+    if (names.has(name)) throw new NimbusError('ERR_CONFLICT', `${logicalId}: function name ${name} is used twice in stack ${stack}.`);
+    names.add(name);
+    const sha = named(f['CodeSha256'], 'CodeSha256', SHA256, m);
+    if (!existsSync(deps.code.zipPath(sha))) {
+      throw new NimbusError('ERR_INVALID_PARAMETER', `${logicalId}: no package with SHA-256 ${sha} was uploaded; PUT it to /nimbus/v1/artifacts/${sha} first.`);
+    }
+    const configuration = optionalObject(f['Configuration'], `${m}.configuration`) ?? {};
+    const reserved = f['ReservedConcurrentExecutions'];
+    if (reserved !== undefined && reserved !== null && typeof reserved !== 'number') throw validationError(reserved, `${m}.reservedConcurrentExecutions`, 'Member must be an integer');
+    const alias = optionalObject(f['Alias'], `${m}.alias`);
+    if (alias) {
+      named(alias['Name'], 'Name', ALIAS, `${m}.alias`);
+      const pc = alias['ProvisionedConcurrentExecutions'];
+      if (pc !== undefined && typeof pc !== 'number') throw validationError(pc, `${m}.alias.provisionedConcurrentExecutions`, 'Member must be an integer');
+      if (alias['VersionDescription'] !== undefined && !str(alias['VersionDescription'])) throw validationError(alias['VersionDescription'], `${m}.alias.versionDescription`, 'Member must be a string');
+    }
+    return {
+      LogicalId: logicalId,
+      FunctionName: name,
+      CodeSha256: sha,
+      Configuration: configuration,
+      ReservedConcurrentExecutions: typeof reserved === 'number' ? reserved : undefined,
+      Alias: alias as FunctionSpec['Alias'],
+      Url: optionalObject(f['Url'], `${m}.url`),
+      EventInvokeConfig: optionalObject(f['EventInvokeConfig'], `${m}.eventInvokeConfig`),
+    };
+  });
+  const schedules = list(body['Schedules'], 'schedules').map((s, i): ScheduleSpec => {
+    const m = `schedules.${i}`;
+    if (!isObject(s)) throw validationError(s, m, 'Member must be a structure');
+    const logicalId = named(s['LogicalId'], 'LogicalId', LOGICAL_ID, m);
+    once(logicalId);
+    const type = s['Type'] ?? 'AWS::Events::Rule';
+    if (type !== 'AWS::Events::Rule' && type !== 'AWS::Scheduler::Schedule') throw validationError(type, `${m}.type`, 'Member must satisfy enum value set: [AWS::Events::Rule, AWS::Scheduler::Schedule]');
+    return { LogicalId: logicalId, Name: named(s['Name'], 'Name', SCHEDULE_NAME, m), Body: optionalObject(s['Body'], `${m}.body`) ?? {}, Type: type };
+  });
+  const queues = list(body['Queues'], 'queues').map((q, i) => {
+    const m = `queues.${i}`;
+    if (!isObject(q)) throw validationError(q, m, 'Member must be a structure');
+    const logicalId = named(q['LogicalId'], 'LogicalId', LOGICAL_ID, m);
+    once(logicalId);
+    return { LogicalId: logicalId, QueueName: named(q['QueueName'], 'QueueName', QUEUE_NAME, m) };
+  });
+  const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
+  for (const a of apis.apis) once(a.logicalId);
+  return {
+    StackId: stackId,
+    Description: description,
+    Parameters: stringMap(body['Parameters'], 'parameters'),
+    Outputs: stringMap(body['Outputs'], 'outputs'),
+    Functions: functions,
+    Apis: apis,
+    Schedules: schedules,
+    Queues: queues,
+  };
+}

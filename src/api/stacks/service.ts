@@ -1,0 +1,215 @@
+/**
+ * SAM stacks, deployed the way CloudFormation deploys them (`PUT /nimbus/v1/stacks/<name>`,
+ * `nimbus deploy -t`): a stack record of everything the stack owns; a redeployment updates in
+ * place, creates what is new and, once everything else succeeded, deletes what the template no
+ * longer has; a deployment that fails anywhere undoes every change it made (journal.ts), so the
+ * previous stack keeps working unchanged; a resource name another stack owns, or a function that
+ * exists outside any stack, is refused before anything changes.
+ *
+ * Stack operations run one at a time: ownership checks and the changes that follow them must not
+ * interleave with another deployment's.
+ */
+import { randomUUID } from 'node:crypto';
+import { conflict, messageOf, NimbusError, notFound, validationError } from '../../core/errors.js';
+import type { Scope } from '../../core/model.js';
+import type { StackRecord, StackResource } from '../../store/records.js';
+import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
+import { deleteResources } from './cleanup.js';
+import type { StackDeps } from './deps.js';
+import { parseDocument, STACK_NAME, type StackDocument } from './document.js';
+import { Journal } from './journal.js';
+
+/** The resource kinds whose names must be unique: another stack may not own the same one. */
+const KIND: Readonly<Record<string, string>> = {
+  'AWS::Lambda::Function': 'function',
+  'AWS::Events::Rule': 'schedule',
+  'AWS::Scheduler::Schedule': 'schedule',
+  'AWS::SQS::Queue': 'queue',
+  'AWS::ApiGateway::RestApi': 'API',
+  'AWS::ApiGatewayV2::Api': 'API',
+};
+
+const key = (r: StackResource): string | undefined => (KIND[r.type] ? `${KIND[r.type]!} ${r.physicalId}` : undefined);
+
+export class StackService {
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly d: StackDeps) {}
+
+  list(scope: Scope): StackRecord[] {
+    return this.d.store.stacks.list(scope);
+  }
+
+  get(scope: Scope, name: string): StackRecord {
+    const s = this.d.store.stacks.get(scope, name);
+    // CloudFormation's DescribeStacks message for a missing stack.
+    if (!s) throw notFound(`Stack with id ${name} does not exist`);
+    return s;
+  }
+
+  /** Creates or updates a stack from a stack document (document.ts); answers the new record. */
+  deploy(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
+    return this.serial(() => this.apply(scope, checkName(name), body));
+  }
+
+  /** Deletes everything a stack owns, then its record. */
+  delete(scope: Scope, name: string): Promise<void> {
+    return this.serial(async () => {
+      const s = this.get(scope, name);
+      const failed = deleteResources(scope, s.resources, this.d);
+      this.d.routes.replaceStack(scope, name, { apis: [], routes: [] });
+      if (failed.length > 0) {
+        this.d.store.stacks.put({ ...s, status: 'DELETE_FAILED', statusReason: failed.join('; '), updatedAt: this.d.clock.now() });
+        throw conflict(`Stack ${name} could not delete everything it owns: ${failed.join('; ')}`);
+      }
+      this.d.store.stacks.delete(scope, name);
+    });
+  }
+
+  private serial<T>(op: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(op, op);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
+    const doc = parseDocument(scope, name, body, { routes: this.d.routes, code: this.d.code });
+    const prev = this.d.store.stacks.get(scope, name);
+    if (prev && doc.StackId !== undefined && doc.StackId !== prev.stackId) {
+      throw conflict(`Stack ${name} was deleted and deployed again since this deployment read it (its id is now ${prev.stackId}); deploy again.`);
+    }
+    const stackId = prev?.stackId ?? doc.StackId ?? `arn:aws:cloudformation:${scope.region}:${scope.accountId}:stack/${name}/${randomUUID()}`;
+    const wanted = planned(doc);
+    this.checkOwnership(scope, name, prev, doc, wanted);
+    const journal = new Journal();
+    try {
+      const resources: StackResource[] = [];
+      for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
+      for (const f of doc.Functions) {
+        const r = await within(f.LogicalId, () => applyEventInvokeConfig(scope, f, journal, this.d));
+        if (r) resources.push(r);
+      }
+      const routesBefore = this.d.routes.ofStack(scope, name);
+      this.d.routes.replaceStack(scope, name, doc.Apis);
+      journal.push(`restore the APIs of ${name}`, () => this.d.routes.replaceStack(scope, name, routesBefore));
+      for (const s of doc.Schedules) await within(s.LogicalId, () => this.applySchedule(scope, s.Name, s.Body, journal));
+      resources.push(...wanted.filter((r) => r.type !== 'AWS::Lambda::Function'));
+      // Cleanup, once everything new is in place: what the previous deployment had and this one has not.
+      const kept = new Set(resources.map((r) => `${r.type} ${r.physicalId}`));
+      const removed = (prev?.resources ?? []).filter((r) => !kept.has(`${r.type} ${r.physicalId}`));
+      const failed = deleteResources(scope, removed, this.d);
+      const now = this.d.clock.now();
+      const record: StackRecord = {
+        ...scope,
+        name,
+        stackId,
+        status: prev ? 'UPDATE_COMPLETE' : 'CREATE_COMPLETE',
+        statusReason: failed.length ? `Cleanup could not delete: ${failed.join('; ')}` : '',
+        description: doc.Description,
+        parameters: doc.Parameters,
+        outputs: doc.Outputs,
+        resources,
+        createdAt: prev?.createdAt ?? now,
+        updatedAt: now,
+      };
+      this.d.store.stacks.put(record);
+      return record;
+    } catch (e) {
+      const failed = await journal.rollback();
+      const reason = messageOf(e);
+      if (prev) {
+        this.d.store.stacks.put({
+          ...prev,
+          status: failed.length ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE',
+          statusReason: reason,
+          updatedAt: this.d.clock.now(),
+        });
+      }
+      const undo = failed.length ? ` The rollback could not undo: ${failed.join('; ')}.` : '';
+      const after = prev ? 'The stack was rolled back to its previous state.' : 'Everything the deployment created was deleted.';
+      this.d.log(`stack ${name}: deployment failed and was rolled back: ${reason}${undo}`);
+      if (e instanceof NimbusError) throw new NimbusError(e.code, `Stack ${name}: ${reason} ${after}${undo}`, e.extra);
+      throw e;
+    } finally {
+      // Uploaded packages no function ended up using are not kept.
+      for (const f of doc.Functions) if (!this.d.store.codeInUse(f.CodeSha256)) this.d.code.remove(f.CodeSha256);
+    }
+  }
+
+  private applySchedule(scope: Scope, scheduleName: string, body: Record<string, unknown>, j: Journal): void {
+    let before;
+    try {
+      before = this.d.schedules.get(scope, scheduleName);
+    } catch {
+      before = undefined;
+    }
+    this.d.schedules.put(scope, scheduleName, body);
+    j.push(`restore schedule ${scheduleName}`, () => {
+      if (!before) return this.d.schedules.delete(scope, scheduleName);
+      this.d.schedules.put(scope, scheduleName, {
+        ScheduleExpression: before.expression,
+        FunctionName: before.functionName,
+        ...(before.qualifier ? { Qualifier: before.qualifier } : {}),
+        ...(before.input !== undefined ? { Input: before.input } : {}),
+        State: before.enabled ? 'ENABLED' : 'DISABLED',
+      });
+    });
+  }
+
+  /**
+   * Refuses names another stack owns, functions and schedules that exist outside any stack, and
+   * API ids in use anywhere (an API host names no scope), before anything changes.
+   */
+  private checkOwnership(scope: Scope, name: string, prev: StackRecord | undefined, doc: StackDocument, wanted: StackResource[]): void {
+    const owner = new Map<string, string>();
+    for (const s of this.d.store.stacks.list(scope)) {
+      if (s.name === name) continue;
+      for (const r of s.resources) {
+        const k = key(r);
+        if (k) owner.set(k, s.name);
+      }
+    }
+    const mine = new Set((prev?.resources ?? []).map(key).filter((k) => k !== undefined));
+    for (const r of wanted) {
+      const k = key(r)!;
+      const other = owner.get(k);
+      if (other !== undefined) throw conflict(`${r.logicalId}: ${k} belongs to stack ${other}; give this one another name.`);
+      if (mine.has(k)) continue;
+      if (r.type === 'AWS::Lambda::Function' && this.d.store.getVersion(scope, r.physicalId, '$LATEST')) {
+        throw conflict(`${r.logicalId}: function ${r.physicalId} already exists and is not part of stack ${name}; delete it or give this one another FunctionName.`);
+      }
+      if (KIND[r.type] === 'schedule' && this.d.schedules.list(scope).some((s) => s.name === r.physicalId)) {
+        throw conflict(`${r.logicalId}: schedule ${r.physicalId} already exists and is not part of stack ${name}; delete it or give this one another Name.`);
+      }
+    }
+    for (const a of this.d.routes.apis()) {
+      const same = a.accountId === scope.accountId && a.region === scope.region && a.stack === name;
+      if (!same && doc.Apis.apis.some((x) => x.apiId === a.apiId)) throw conflict(`API id ${a.apiId} is already used by stack ${a.stack}.`);
+    }
+  }
+}
+
+/** The uniquely named resources a document asks for (functions, APIs, schedules, queues). */
+function planned(doc: StackDocument): StackResource[] {
+  return [
+    ...doc.Functions.map((f) => ({ logicalId: f.LogicalId, type: 'AWS::Lambda::Function', physicalId: f.FunctionName })),
+    ...doc.Apis.apis.map((a) => ({ logicalId: a.logicalId, type: a.type === 'REST' ? 'AWS::ApiGateway::RestApi' : 'AWS::ApiGatewayV2::Api', physicalId: a.apiId })),
+    ...doc.Schedules.map((s) => ({ logicalId: s.LogicalId, type: s.Type, physicalId: s.Name })),
+    ...doc.Queues.map((q) => ({ logicalId: q.LogicalId, type: 'AWS::SQS::Queue', physicalId: q.QueueName })),
+  ];
+}
+
+function checkName(name: string): string {
+  if (!STACK_NAME.test(name)) throw validationError(name, 'stackName', `Member must satisfy regular expression pattern: ${STACK_NAME.source}`);
+  return name;
+}
+
+/** Runs one resource's step; its errors name the resource, as CloudFormation's events do. */
+async function within<T>(logicalId: string, step: () => T | Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (e) {
+    if (e instanceof NimbusError) throw new NimbusError(e.code, `${logicalId}: ${e.message}`, e.extra);
+    throw e;
+  }
+}

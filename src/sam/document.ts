@@ -1,0 +1,64 @@
+/**
+ * A deployment plan and its built packages as the stack document Nimbus's stack API takes
+ * (src/api/stacks/document.ts describes the contract): each function with its physical name, the
+ * SHA-256 of its uploaded package and its whole configuration, the APIs with their routes,
+ * schedules and queues, and the parameters and outputs the stack record keeps.
+ */
+import type { DeployPlan } from './plan.js';
+
+/** One function's package once uploaded, and what its build adds to the environment. */
+export interface Uploaded {
+  sha256: string;
+  environment: Record<string, string>;
+}
+
+export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>, role: string): Record<string, unknown> {
+  return {
+    StackId: plan.stackId,
+    Description: plan.description,
+    Parameters: plan.parameters,
+    Outputs: plan.outputs,
+    Functions: plan.functions.map((fn) => {
+      const code = uploaded.get(fn.logicalId)!;
+      return {
+        LogicalId: fn.logicalId,
+        FunctionName: fn.name,
+        CodeSha256: code.sha256,
+        Configuration: {
+          ...fn.settings,
+          Role: role,
+          Handler: fn.handler,
+          Runtime: fn.runtime,
+          // The template's own variables win over what the build adds.
+          Environment: { Variables: { ...code.environment, ...fn.environment } },
+          ...(fn.memorySize !== undefined ? { MemorySize: fn.memorySize } : {}),
+          ...(fn.timeout !== undefined ? { Timeout: fn.timeout } : {}),
+          ...(fn.description !== undefined ? { Description: fn.description } : {}),
+          ...(fn.architectures ? { Architectures: fn.architectures } : {}),
+        },
+        ...(fn.reservedConcurrency !== undefined ? { ReservedConcurrentExecutions: fn.reservedConcurrency } : {}),
+        ...(fn.autoPublishAlias
+          ? {
+              Alias: {
+                Name: fn.autoPublishAlias,
+                ...(fn.versionDescription !== undefined ? { VersionDescription: fn.versionDescription } : {}),
+                ...(fn.provisionedConcurrency !== undefined ? { ProvisionedConcurrentExecutions: fn.provisionedConcurrency } : {}),
+              },
+            }
+          : {}),
+        ...(fn.url ? { Url: fn.url } : {}),
+        ...(fn.eventInvokeConfig ? { EventInvokeConfig: fn.eventInvokeConfig } : {}),
+      };
+    }),
+    Apis: plan.apis.map((a) => ({
+      LogicalId: a.logicalId,
+      ApiId: a.id,
+      Type: a.type,
+      StageName: a.stage,
+      ...(a.cors ? { Cors: a.cors } : {}),
+      Routes: a.routes,
+    })),
+    Schedules: plan.schedules.map(({ LogicalId, Type, Name, ...body }) => ({ LogicalId, Type, Name, Body: body })),
+    Queues: plan.queues.map((q) => ({ LogicalId: q.logicalId, QueueName: q.name })),
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Stack records in SQLite: one row per stack, what it owns kept as JSON beside the columns a list
+ * needs. A stack's resources are not tied to their rows by foreign keys: the stack service owns
+ * their lifecycle, and a function deleted by hand stays listed until the next deployment or
+ * `stack rm` notices.
+ */
+import type Database from 'better-sqlite3';
+import type { Scope } from '../core/model.js';
+import type { StackRecord, StackResource } from './records.js';
+import type { StackStore } from './types.js';
+
+export const STACKS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS stacks (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  name TEXT NOT NULL,
+  stack_id TEXT NOT NULL,
+  status TEXT NOT NULL,
+  status_reason TEXT NOT NULL,
+  description TEXT NOT NULL,
+  parameters TEXT NOT NULL,
+  outputs TEXT NOT NULL,
+  resources TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, name)
+);
+`;
+
+interface Row {
+  account_id: string;
+  region: string;
+  name: string;
+  stack_id: string;
+  status: string;
+  status_reason: string;
+  description: string;
+  parameters: string;
+  outputs: string;
+  resources: string;
+  created_at: number;
+  updated_at: number;
+}
+
+const fromRow = (r: Row): StackRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  name: r.name,
+  stackId: r.stack_id,
+  status: r.status,
+  statusReason: r.status_reason,
+  description: r.description,
+  parameters: JSON.parse(r.parameters) as Record<string, string>,
+  outputs: JSON.parse(r.outputs) as Record<string, string>,
+  resources: JSON.parse(r.resources) as StackResource[],
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export class SqliteStackStore implements StackStore {
+  private readonly stmts;
+
+  constructor(db: Database.Database) {
+    this.stmts = {
+      get: db.prepare('SELECT * FROM stacks WHERE account_id = ? AND region = ? AND name = ?'),
+      put: db.prepare(`INSERT OR REPLACE INTO stacks
+        (account_id, region, name, stack_id, status, status_reason, description, parameters, outputs, resources, created_at, updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      delete: db.prepare('DELETE FROM stacks WHERE account_id = ? AND region = ? AND name = ?'),
+      list: db.prepare('SELECT * FROM stacks WHERE account_id = ? AND region = ? ORDER BY name'),
+    };
+  }
+
+  get(scope: Scope, name: string): StackRecord | undefined {
+    const r = this.stmts.get.get(scope.accountId, scope.region, name) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  put(s: StackRecord): void {
+    this.stmts.put.run(
+      s.accountId, s.region, s.name, s.stackId, s.status, s.statusReason, s.description,
+      JSON.stringify(s.parameters), JSON.stringify(s.outputs), JSON.stringify(s.resources), s.createdAt, s.updatedAt,
+    );
+  }
+
+  delete(scope: Scope, name: string): boolean {
+    return this.stmts.delete.run(scope.accountId, scope.region, name).changes > 0;
+  }
+
+  list(scope: Scope): StackRecord[] {
+    return (this.stmts.list.all(scope.accountId, scope.region) as Row[]).map(fromRow);
+  }
+}
