@@ -40,7 +40,6 @@ import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
-import { INSIDE } from './sandbox/namespace/bwrap-args.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -216,8 +215,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const guard = new RequestGuard({
     listenHost: host,
     allowOrigins: opts.allowOrigins ?? [],
-    // A namespace sandbox's SDK reaches the API through its relay and sends the relay's address as Host.
-    publicHosts: [...(opts.publicHosts ?? []), INSIDE.nimbusApiAddress],
+    publicHosts: opts.publicHosts ?? [],
     wildcardNames: isWildcard(host) ? machineNames() : [],
   });
   const gateway = new Gateway(log, guard, opts.httpLimits);
