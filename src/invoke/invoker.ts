@@ -107,7 +107,7 @@ export class Invoker {
     const initMs = outcome.init?.durationMs ?? outcome.initError?.initDurationMs;
     const initLogs = outcome.init?.logs ?? '';
     let log = '';
-    if (outcome.coldStart) log += initStartLine(fn.runtime, runtimeVersion(fn.runtime), fn.region) + initLogs;
+    if (outcome.coldStart) log += initStartLine(fn.runtime, runtimeVersion(fn.runtime, this.deps.runtimes), fn.region) + initLogs;
     const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : report.durationMs;
     const figures = {
       durationMs,
@@ -225,8 +225,11 @@ export class Invoker {
 }
 
 /** The runtime version Nimbus reports in INIT_START: the family and the host interpreter's version. */
-function runtimeVersion(runtime: string): string {
-  if (runtime.startsWith('nodejs')) return `nodejs:${runtime.slice(6, -2)}.nimbus-${process.version}`;
-  return `${runtime}.nimbus`;
+/** The INIT_START line's Runtime Version: the family, and the exact interpreter the runtime resolved to here. */
+function runtimeVersion(runtime: string, runtimes: RuntimeRegistry): string {
+  const a = runtimes.get(runtime)?.availability?.(runtime);
+  const exact = a?.ok ? `v${a.interpreter.version}` : 'unknown';
+  if (runtime.startsWith('nodejs')) return `nodejs:${runtime.slice(6, -2)}.nimbus-${exact}`;
+  return `${runtime}.nimbus-${exact}`;
 }
 
