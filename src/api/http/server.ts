@@ -179,7 +179,8 @@ export class Gateway {
       };
       const reply = await found.handler(ctx);
       if (!bodyPromise) req.resume();
-      send(res, reply, requestId);
+      if (reply.stream) await reply.stream(res);
+      else send(res, reply, requestId);
     } catch (err) {
       this.sendError(res, err, requestId);
     } finally {
