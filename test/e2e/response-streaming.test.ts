@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { test } from 'node:test';
 import { InvokeWithResponseStreamCommand, type InvokeWithResponseStreamCommandOutput } from '@aws-sdk/client-lambda';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { invocationLog } from '../helpers/logs.js';
 import { FUNCTION_WAIT, SignalServer } from '../helpers/signal.js';
 
 const PROCESS = { isolation: 'process' as const };
@@ -175,7 +176,7 @@ test('InvokeWithResponseStream', async (t) => {
       }),
     );
     // The invocation ends normally: its REPORT line is written, after the function's own last line.
-    const log = await waitForLog(nimbus.url, 'streamer', requestId);
+    const log = await invocationLog(nimbus.url, 'streamer', requestId);
     assert.match(log, /finished after the client left/);
     const after = await collect(await lambda.send(new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', Payload: payload({}) })));
     assert.deepEqual(after.complete, {});
@@ -194,15 +195,3 @@ test('a streamed response past the limit is cut there and fails with Function.Re
     errorType: 'Function.ResponseSizeTooLarge',
   });
 });
-
-/** The log entry of one invocation once its REPORT line is written (a long poll on Nimbus's log API). */
-async function waitForLog(url: string, fn: string, requestId: string): Promise<string> {
-  let after = 0;
-  for (;;) {
-    const res = await fetch(`${url}/nimbus/v1/functions/${fn}/logs?after=${after}&wait=5`);
-    const body = (await res.json()) as { events: { requestId: string; text: string }[]; next: number };
-    after = body.next;
-    const mine = body.events.find((e) => e.requestId === requestId && /REPORT RequestId/.test(e.text));
-    if (mine) return mine.text;
-  }
-}
