@@ -46,6 +46,8 @@ exports.handler = awslambda.streamifyResponse(async (event, stream) => {
     }
     report.end();
     stream.end();
+  } else if (path === '/end-only') {
+    awslambda.HttpResponseStream.from(stream, { statusCode: 418, headers: { 'content-type': 'text/plain' } }).end('short and stout');
   } else if (path === '/empty') {
     stream = awslambda.HttpResponseStream.from(stream, { statusCode: 204, headers: { 'x-empty': '1' } });
     stream.end();
@@ -110,6 +112,12 @@ test('RESPONSE_STREAM function URLs', async (t) => {
     assert.equal(res.status, 200);
     assert.equal(res.headers.get('content-type'), 'text/csv');
     assert.equal(await res.text(), 'a,b\n1,2\n');
+  });
+
+  await t.test('end(chunk) alone sends the prelude first', async () => {
+    const r = await get(port, host, '/end-only');
+    assert.equal(r.status, 418);
+    assert.equal(r.body.toString(), 'short and stout');
   });
 
   await t.test('a prelude with no body still sends its status and headers', async () => {

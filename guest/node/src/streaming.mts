@@ -105,6 +105,14 @@ export class ResponseStream extends Writable {
     return super.write(data, encoding as BufferEncoding, cb as (e?: Error | null) => void);
   }
 
+  // end(chunk) writes through write(), so that a prelude goes out before that chunk too.
+  override end(chunk?: unknown, encoding?: unknown, cb?: unknown): this {
+    if (typeof chunk === 'function') return super.end(chunk as () => void);
+    if (chunk !== undefined && chunk !== null) this.write(chunk, typeof encoding === 'string' ? encoding : undefined);
+    const done = typeof encoding === 'function' ? encoding : cb;
+    return typeof done === 'function' ? super.end(done as () => void) : super.end();
+  }
+
   private open(): Promise<void> {
     return (this.opened ??= this.client.streamStart(this.requestId, this.contentType));
   }
