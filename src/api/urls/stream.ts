@@ -77,8 +77,12 @@ export class UrlStreamSink implements ResponseSink {
       this.res.end();
       return;
     }
-    if (failed || this.malformed) this.res.destroy();
-    else this.res.end();
+    // Ending the socket (not destroying it) sends what was written, then stops short of the final
+    // chunk: the client gets every byte and an unfinished response.
+    if (failed || this.malformed) {
+      if (this.res.socket) this.res.socket.end();
+      else this.res.destroy();
+    } else this.res.end();
   }
 
   /** Collects the prelude; once its delimiter is in, sends the head and returns the body bytes after it. */
