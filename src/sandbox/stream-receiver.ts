@@ -103,11 +103,17 @@ export function receiveHttpStream(
     settle(o);
   };
   req.on('data', (c: Buffer) => {
-    receiver.push(
-      c,
-      () => req.pause(),
-      () => req.resume(),
-    );
+    try {
+      receiver.push(
+        c,
+        () => req.pause(),
+        () => req.resume(),
+      );
+    } catch {
+      // A sink that cannot take the chunk (its client is broken): nothing a runtime sends may
+      // throw out of an event handler, so the response ends here as a truncated one.
+      return end(errorOutcome('Runtime.TruncatedResponse', Buffer.alloc(0)), 400);
+    }
     // The rest of the body is read and dropped (Node's server discards it once the answer is sent).
     if (receiver.oversized) end(receiver.tooLarge(), 413);
   });

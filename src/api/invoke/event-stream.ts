@@ -9,7 +9,7 @@
  * stream's content type (MODEL binds `ResponseStreamContentType` to that header). A client that goes
  * away is not waited for: chunks are dropped from then on and the function runs to its end, as on AWS.
  */
-import type http from 'node:http';
+import http from 'node:http';
 import { EventStreamCodec } from '@smithy/core/event-streams';
 import type { ResponseSink } from '../../invoke/invoker.js';
 
@@ -85,6 +85,16 @@ export class EventStreamSink implements ResponseSink {
   private head(contentType: string): void {
     if (this.headSent || this.gone) return;
     this.headSent = true;
-    this.res.writeHead(200, { ...this.headers, 'Content-Type': contentType });
+    this.res.writeHead(200, { ...this.headers, 'Content-Type': sendableType(contentType) });
+  }
+}
+
+/** The runtime names the content type: one Node would refuse to send becomes the default. */
+function sendableType(type: string): string {
+  try {
+    http.validateHeaderValue('content-type', type);
+    return type;
+  } catch {
+    return 'application/octet-stream';
   }
 }

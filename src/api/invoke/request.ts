@@ -53,6 +53,8 @@ export function clientContext(header: string | string[] | undefined): string | u
  */
 export function tenantOf(headers: http.IncomingHttpHeaders, fn: FunctionVersion): string | undefined {
   const raw = headers['x-amz-tenant-id'];
+  // The common case, kept cheap: no tenant, and a function without tenant isolation.
+  if (raw === undefined && !fn.tenantIsolation) return undefined;
   const tenant = typeof raw === 'string' ? raw : undefined;
   if (tenant !== undefined && !TENANT_ID.test(tenant)) {
     throw validationError(tenant, 'tenantId', 'Member must satisfy regular expression pattern: [a-zA-Z0-9\\._:\\/=+\\-@ ]+ and have length between 1 and 256');

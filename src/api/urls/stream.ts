@@ -43,7 +43,7 @@ export class UrlStreamSink implements ResponseSink {
 
   begin(contentType: string): void {
     if (contentType === HTTP_INTEGRATION_TYPE) this.prelude = [];
-    else this.contentType = contentType;
+    else if (sendable('content-type', contentType)) this.contentType = contentType;
   }
 
   write(chunk: Buffer): boolean {
@@ -144,13 +144,16 @@ function preludeHead(json: Buffer): { status: number; headers: Record<string, st
     headers['set-cookie'] = cookies as string[];
   }
   // Node refuses to send a bad name or a CR/LF in a value: such a prelude is malformed.
-  try {
-    for (const [k, val] of Object.entries(headers)) {
-      http.validateHeaderName(k);
-      for (const x of Array.isArray(val) ? val : [val]) http.validateHeaderValue(k, x);
-    }
-  } catch {
-    return undefined;
-  }
+  for (const [k, val] of Object.entries(headers)) for (const x of Array.isArray(val) ? val : [val]) if (!sendable(k, x)) return undefined;
   return { status, headers };
+}
+
+function sendable(name: string, value: string): boolean {
+  try {
+    http.validateHeaderName(name);
+    http.validateHeaderValue(name, value);
+    return true;
+  } catch {
+    return false;
+  }
 }
