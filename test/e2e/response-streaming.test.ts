@@ -195,3 +195,14 @@ test('a streamed response past the limit is cut there and fails with Function.Re
     errorType: 'Function.ResponseSizeTooLarge',
   });
 });
+
+test('under the default isolation (namespaces where the host has them) the stream is the same', async (t) => {
+  const nimbus = await startTestNimbus(t);
+  await deployNode(nimbus.lambda, 'streamer', { 'index.js': HANDLER });
+  const thrown = await collect(await nimbus.lambda.send(new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', Payload: payload({ mode: 'throw' }) })));
+  assert.equal(thrown.body.toString(), 'partial');
+  assert.equal(thrown.complete!['ErrorCode'], 'TypeError');
+  const big = await collect(await nimbus.lambda.send(new InvokeWithResponseStreamCommand({ FunctionName: 'streamer', Payload: payload({ mode: 'big', blocks: 64 }) })));
+  assert.equal(big.body.length, 64 * 65536);
+  assert.deepEqual(big.complete, {});
+});
