@@ -69,8 +69,10 @@ export interface NimbusOptions {
   /** Memory for sandboxes in MB (sum of MemorySize); default three quarters of the machine's RAM. */
   memoryCapacityMb?: number;
   log?: (line: string) => void;
-  /** Largest Event payload in bytes: default 262144 (AWS's 256 KB), at most 1048576. */
+  /** Largest Event payload in bytes: default and at most 1048576 (AWS's 1 MB). */
   asyncPayloadLimit?: number;
+  /** Largest streamed response in bytes (InvokeWithResponseStream, RESPONSE_STREAM URLs); default AWS's 200 MB. */
+  streamResponseLimitBytes?: number;
   /** Randomness for weighted aliases, in [0, 1); default Math.random. */
   random?: () => number;
   /** HTTP server limits: how long a request may take to arrive, how many connections at most. */
@@ -139,7 +141,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const limiter = new ConcurrencyLimiter(accountLimit);
   const metrics = new Metrics();
   const credentials = CredentialIssuer.forDataDir(dataDir);
-  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials });
+  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
   const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });

@@ -127,7 +127,7 @@ export function apiTable(s: ApiServices): ApiTable {
       // Invoke (api/invoke)
       ['POST', `${FN}/invocations`, inv.invoke],
       ['POST', '/2014-11-13/functions/:FunctionName/invoke-async', inv.invokeAsync],
-      ['POST', '/2021-11-15/functions/:FunctionName/response-streaming-invocations', responseStreamingHandler(s.functions)],
+      ['POST', '/2021-11-15/functions/:FunctionName/response-streaming-invocations', responseStreamingHandler(s.functions, s.invoker)],
       // Function URL configs (api/urls); serving them is the `before` hook
       ['POST', `${URL}/url`, url.create],
       ['GET', `${URL}/url`, url.get],

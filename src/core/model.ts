@@ -32,6 +32,11 @@ export interface FunctionVersion extends Scope {
   tracingMode: string;
   logFormat: string;
   logGroup: string;
+  /** LoggingConfig.ApplicationLogLevel and SystemLogLevel: set only with LogFormat JSON (docs/reference/lambda-logging.md §1). */
+  applicationLogLevel?: string | undefined;
+  systemLogLevel?: string | undefined;
+  /** TenancyConfig.TenantIsolationMode (`PER_TENANT`): fixed at create; every invoke names a tenant. */
+  tenantIsolation?: string | undefined;
   packageType: string;
   /**
    * The function's environment variables. Kept in one place of the data model (its own column)

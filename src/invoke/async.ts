@@ -8,10 +8,15 @@ import { NimbusError } from '../core/errors.js';
 import type { Acceptor } from '../queue/acceptor.js';
 import type { Scope } from '../core/model.js';
 
-/** Lambda's async payload limit (docs/reference/lambda-api.md §2.1). */
-export const ASYNC_PAYLOAD_LIMIT = 262_144;
-/** AWS now allows up to 1 MB for async invocations; Nimbus lets the operator choose up to that. */
+/**
+ * Lambda's async payload limit: 1 MB since AWS raised it from 256 KB (the Invoke API reference:
+ * "The maximum payload size is 6 MB for synchronous invocations and 1 MB for asynchronous
+ * invocations"; docs/reference/peers-2026.md §1.2). The operator may lower it, not raise it.
+ */
+export const ASYNC_PAYLOAD_LIMIT = 1_048_576;
 export const MAX_ASYNC_PAYLOAD_LIMIT = 1_048_576;
+/** The deprecated InvokeAsync keeps the old 256 KB limit (docs/reference/lambda-api.md §2.1). */
+export const INVOKE_ASYNC_PAYLOAD_LIMIT = 262_144;
 
 export interface AsyncRequest {
   scope: Scope;
@@ -34,10 +39,11 @@ export class AsyncInvoker {
     this.payloadLimit = limit;
   }
 
-  /** Throws Lambda's 413 for a payload over the async limit. */
-  checkSize(bytes: number): void {
-    if (bytes > this.payloadLimit) {
-      throw new NimbusError('ERR_REQUEST_TOO_LARGE', `${bytes} byte payload is too large for the Event invocation type (limit ${this.payloadLimit} bytes)`);
+  /** Throws Lambda's 413 for a payload over the async limit (or a smaller one an operation keeps). */
+  checkSize(bytes: number, operationLimit = Infinity): void {
+    const limit = Math.min(this.payloadLimit, operationLimit);
+    if (bytes > limit) {
+      throw new NimbusError('ERR_REQUEST_TOO_LARGE', `${bytes} byte payload is too large for the Event invocation type (limit ${limit} bytes)`);
     }
   }
 

@@ -1,24 +1,35 @@
 /**
  * One synchronous invocation from request to result: resolve the function version, run it in
  * the pool, turn the sandbox's result into Lambda's answer (payload, X-Amz-Function-Error,
- * the log tail) and write the START/END/REPORT lines. Nothing here touches HTTP.
+ * the log tail) and write the platform's log lines (START/END/REPORT, or JSON records for
+ * LogFormat JSON). A streamed invocation passes a sink that receives the body as the runtime
+ * produces it; a tenant-isolated one runs on sandboxes of its tenant only. Nothing here touches HTTP.
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { functionArn } from '../core/names.js';
 import { NimbusError } from '../core/errors.js';
-import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine } from '../logs/format.js';
+import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine, type ReportFigures } from '../logs/format.js';
+import { filterApplicationLogs, initStartRecord, reportRecord, runtimeDoneRecord, startRecord, systemLevelOn, type PlatformStatus } from '../logs/json-format.js';
 import type { LogService } from '../logs/log-service.js';
 import type { Pool } from '../pool/pool.js';
 import type { PoolTarget } from '../pool/types.js';
 import type { CredentialIssuer } from '../runtimes/credentials.js';
 import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
-import type { InvocationResult } from '../sandbox/types.js';
+import type { InvocationResult, ResponseSink } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { functionKey, versionKey, type FunctionVersion } from '../core/model.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
+
+export type { ResponseSink } from '../sandbox/types.js';
+
+/**
+ * The default limit of a streamed response: 200 MB, since AWS raised it from 20 MB in July 2025
+ * (docs/reference/response-streaming.md §1).
+ */
+export const STREAM_RESPONSE_LIMIT = 200 * 1024 * 1024;
 
 /**
  * A function opts in to outbound network with this environment variable: `egress` (public
@@ -29,6 +40,9 @@ export const EGRESS_VARIABLE = 'NIMBUS_NETWORK';
 function networkOf(value: string | undefined): 'none' | 'egress' | 'egress-lan' {
   return value === 'egress' || value === 'egress-lan' ? value : 'none';
 }
+
+/** The buffered response limit the runtime enforces (RIE MaxPayloadSize: 6 MiB + 100 bytes). */
+const MAX_BUFFERED_RESPONSE = 6_291_556;
 
 /** Init may take this long even when the function's timeout is shorter (AWS: 10 s init phase). */
 const MIN_INIT_TIMEOUT_MS = 10_000;
@@ -43,6 +57,10 @@ export interface InvokeRequest {
   traceId?: string | undefined;
   /** Reuses a request id: every attempt of an async event carries the event's id. */
   requestId?: string | undefined;
+  /** X-Amz-Tenant-Id of a tenant-isolated function: its sandboxes serve this tenant only. */
+  tenantId?: string | undefined;
+  /** Streams the response body here as it is produced (InvokeWithResponseStream, RESPONSE_STREAM URLs). */
+  sink?: ResponseSink | undefined;
 }
 
 export interface InvokeResult {
@@ -50,6 +68,8 @@ export interface InvokeResult {
   payload: Buffer;
   /** `Unhandled` when the function or its runtime failed. */
   functionError: 'Unhandled' | undefined;
+  /** The failure's type (`Error`, `Sandbox.Timedout`, ...), for InvokeComplete's ErrorCode. */
+  errorType: string | undefined;
   executedVersion: string;
   /** Base64 of the last 4 KB of the log, when the caller asked for it. */
   logResult: string | undefined;
@@ -66,17 +86,24 @@ export interface InvokerDeps {
   metrics?: Metrics;
   /** Issues each sandbox its execution role's credentials; absent: none (src/runtimes/credentials.ts). */
   credentials?: CredentialIssuer;
+  /** The most bytes a streamed response may carry; default STREAM_RESPONSE_LIMIT. */
+  streamResponseLimitBytes?: number;
 }
 
 export class Invoker {
   private readonly targets = new Map<string, { revisionId: string; target: PoolTarget }>();
 
-  constructor(private readonly deps: InvokerDeps) {}
+  /** The limit streamed responses get (their sink's `limitBytes`). */
+  readonly streamLimitBytes: number;
+
+  constructor(private readonly deps: InvokerDeps) {
+    this.streamLimitBytes = deps.streamResponseLimitBytes ?? STREAM_RESPONSE_LIMIT;
+  }
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const { fn } = req;
     const requestId = req.requestId ?? randomUUID();
-    const target = this.target(fn);
+    const target = this.target(fn, req.tenantId);
     const timeoutMs = fn.timeout * 1000;
     const invokedFunctionArn = functionArn(fn, fn.name, req.qualifier);
     let release: () => void = () => undefined;
@@ -95,6 +122,8 @@ export class Invoker {
         invokedFunctionArn,
         traceId: req.traceId,
         clientContext: req.clientContext,
+        tenantId: req.tenantId,
+        sink: req.sink,
       }));
     } catch (e) {
       if (e instanceof NimbusError && e.code === 'ERR_TOO_MANY_REQUESTS') this.deps.metrics?.throttle(fn.region, fn.name, fn.version);
@@ -103,24 +132,19 @@ export class Invoker {
       release();
     }
     const { report } = outcome;
-    const { payload, functionError, errorLog } = this.answer(requestId, fn, report.result);
+    const { payload, functionError, errorType, errorLog } = this.answer(requestId, fn, report.result);
     const initMs = outcome.init?.durationMs ?? outcome.initError?.initDurationMs;
-    const initLogs = outcome.init?.logs ?? '';
-    let log = '';
-    if (outcome.coldStart) log += initStartLine(fn.runtime, runtimeVersion(fn.runtime, this.deps.runtimes), fn.region) + initLogs;
     const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : report.durationMs;
-    const figures = {
+    const figures: ReportFigures = {
       durationMs,
       memorySizeMb: fn.memorySize,
       maxMemoryUsedMb: Math.ceil(report.maxMemoryBytes / (1024 * 1024)),
       initDurationMs: outcome.coldStart ? initMs : undefined,
     };
-    log +=
-      startLine(requestId, fn.version) +
-      report.logs +
-      errorLog +
-      endLine(requestId) +
-      reportLine(requestId, figures);
+    const log =
+      fn.logFormat === 'JSON'
+        ? this.jsonLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', report.logs, report.result, figures, errorType, payload.length)
+        : this.textLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', report.logs, errorLog, figures);
     this.deps.metrics?.invocation(fn.region, fn.name, fn.version, {
       ...figures,
       billedMs: billedDurationMs(durationMs),
@@ -140,13 +164,23 @@ export class Invoker {
       requestId,
       payload,
       functionError,
+      errorType,
       executedVersion: fn.version,
       logResult: req.tailLogs ? logTail(log) : undefined,
     };
   }
 
-  /** The pool target of a function version, rebuilt only when its revision changes (also for provisioned pins). */
-  target(fn: FunctionVersion): PoolTarget {
+  /**
+   * The pool target of a function version, rebuilt only when its revision changes (also for
+   * provisioned pins). A tenant gets the version's target under a key of its own: the pool keeps
+   * sandboxes per key, so an environment only ever serves one tenant (docs/reference/tenant-isolation.md §1).
+   */
+  target(fn: FunctionVersion, tenantId?: string): PoolTarget {
+    const base = this.versionTarget(fn);
+    return tenantId === undefined ? base : { ...base, app: `${base.app}#tenant:${tenantId}` };
+  }
+
+  private versionTarget(fn: FunctionVersion): PoolTarget {
     const app = versionKey(fn);
     const cached = this.targets.get(app);
     if (cached && cached.revisionId === fn.revisionId) return cached.target;
@@ -183,22 +217,73 @@ export class Invoker {
     for (const k of this.targets.keys()) if (k.startsWith(prefix)) this.targets.delete(k);
   }
 
+  /** What the text format writes for one invocation (docs/reference/lambda-api.md §3.6). */
+  private textLog(requestId: string, fn: FunctionVersion, coldStart: boolean, initLogs: string, logs: string, errorLog: string, f: ReportFigures): string {
+    const init = coldStart ? initStartLine(fn.runtime, runtimeVersion(fn.runtime, this.deps.runtimes), fn.region) + initLogs : '';
+    return init + startLine(requestId, fn.version) + logs + errorLog + endLine(requestId) + reportLine(requestId, f);
+  }
+
+  /**
+   * What the JSON format writes (docs/reference/lambda-logging.md §3-§5): platform records for the
+   * system log level, and the application's output filtered by its level.
+   */
+  private jsonLog(
+    requestId: string,
+    fn: FunctionVersion,
+    coldStart: boolean,
+    initLogs: string,
+    logs: string,
+    r: InvocationResult,
+    f: ReportFigures,
+    errorType: string | undefined,
+    payloadBytes: number,
+  ): string {
+    const end = this.deps.clock.now();
+    const start = end - f.durationMs;
+    const sys = fn.systemLogLevel;
+    const app = (text: string): string => filterApplicationLogs(text, fn.applicationLogLevel);
+    const status: PlatformStatus = {
+      status: r.kind === 'response' ? 'success' : r.kind === 'error' ? 'error' : r.kind === 'timeout' ? 'timeout' : 'failure',
+      errorType,
+    };
+    let log = '';
+    if (coldStart) {
+      if (systemLevelOn('INFO', sys)) {
+        log += initStartRecord(start - (f.initDurationMs ?? 0), {
+          functionName: fn.name,
+          functionVersion: fn.version,
+          runtimeVersion: runtimeVersion(fn.runtime, this.deps.runtimes),
+          runtimeVersionArn: `arn:aws:lambda:${fn.region}::runtime:nimbus-${fn.runtime}`,
+          initializationType: 'on-demand',
+        });
+      }
+      log += app(initLogs);
+    }
+    if (systemLevelOn('INFO', sys)) log += startRecord(start, requestId, fn.version);
+    log += app(logs);
+    const produced = r.kind === 'response' ? (r.streamed ?? payloadBytes) : 0;
+    if (systemLevelOn('DEBUG', sys)) log += runtimeDoneRecord(end, requestId, status, f.durationMs, produced);
+    if (systemLevelOn('INFO', sys)) log += reportRecord(end, requestId, f, status);
+    return log;
+  }
+
   /** Lambda's answer for each way an invocation can end (docs/reference/lambda-api.md §2.3). */
   private answer(
     requestId: string,
     fn: FunctionVersion,
     r: InvocationResult,
-  ): { payload: Buffer; functionError: 'Unhandled' | undefined; errorLog: string } {
+  ): { payload: Buffer; functionError: 'Unhandled' | undefined; errorType: string | undefined; errorLog: string } {
     const fail = (errorType: string, errorMessage: string, errorLog: string) => ({
       payload: Buffer.from(JSON.stringify({ errorType, errorMessage })),
       functionError: 'Unhandled' as const,
+      errorType,
       errorLog,
     });
     switch (r.kind) {
       case 'response':
-        return { payload: r.payload, functionError: undefined, errorLog: '' };
+        return { payload: r.payload, functionError: undefined, errorType: undefined, errorLog: '' };
       case 'error':
-        return { payload: r.payload, functionError: 'Unhandled', errorLog: '' };
+        return { payload: r.payload, functionError: 'Unhandled', errorType: r.errorType, errorLog: '' };
       case 'timeout':
         return fail(
           'Sandbox.Timedout',
@@ -210,14 +295,16 @@ export class Invoker {
         return fail('Runtime.ExitError', `RequestId: ${requestId} Error: ${why}`, `RequestId: ${requestId} Error: ${why}\nRuntime.ExitError\n`);
       }
       case 'too-large':
+        // A streamed response has its own, larger limit (docs/reference/response-streaming.md §1).
         return {
           payload: Buffer.from(
             JSON.stringify({
-              errorMessage: 'Response payload size exceeded maximum allowed payload size (6291556 bytes).',
+              errorMessage: `Response payload size exceeded maximum allowed payload size (${r.limitBytes ?? MAX_BUFFERED_RESPONSE} bytes).`,
               errorType: 'Function.ResponseSizeTooLarge',
             }),
           ),
           functionError: 'Unhandled',
+          errorType: 'Function.ResponseSizeTooLarge',
           errorLog: '',
         };
     }

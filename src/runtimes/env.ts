@@ -43,6 +43,8 @@ export function lambdaEnvironment(v: FunctionVersion, logStream: string, extra: 
     AWS_DEFAULT_REGION: v.region,
   };
   if (v.logFormat === 'JSON') reserved['AWS_LAMBDA_LOG_FORMAT'] = 'JSON';
+  // The runtimes filter application logs by it (docs/reference/lambda-api.md §3.5: set with JSON only).
+  if (v.logFormat === 'JSON' && v.applicationLogLevel) reserved['AWS_LAMBDA_LOG_LEVEL'] = v.applicationLogLevel;
   // Reserved on AWS (a function cannot set them), so they always win over the function's own.
   if (extra.credentials) {
     reserved['AWS_ACCESS_KEY_ID'] = extra.credentials.accessKeyId;

@@ -9,6 +9,11 @@
  * big-endian) — then the head (UTF-8 text) and the body (bytes). Types are below 0x20, so the
  * first byte of a connection tells frames from an HTTP request line.
  *
+ * A streamed response (`awslambda.streamifyResponse`) is StreamStart, any number of StreamChunk
+ * frames and StreamEnd: the same content as the HTTP Runtime API's streaming mode (a chunked
+ * response body, then the error trailers), cut into frames of at most MAX_STREAM_CHUNK_BYTES so
+ * that the host never holds more than one small frame of it.
+ *
  * Custom runtimes and AWS's runtime interface clients keep the HTTP Runtime API unchanged.
  */
 
@@ -21,11 +26,22 @@ export const FrameType = {
   Error: 0x03,
   /** runtime → host: head = error type, body = the error document. */
   InitError: 0x04,
+  /** runtime → host: a streamed response begins; head = request id + "\n" + content type. */
+  StreamStart: 0x05,
+  /** runtime → host: the next piece of the streamed body (head empty). */
+  StreamChunk: 0x06,
+  /**
+   * runtime → host: the streamed response ends; head = request id, or request id + "\n" + error
+   * type when it failed (then the body is the error document, as the error trailers carry it).
+   */
+  StreamEnd: 0x07,
   /** host → runtime: head = the event's metadata as JSON, body = the payload. */
   Event: 0x10,
 } as const;
 
 export const FRAME_PREFIX_BYTES = 9;
+/** The largest StreamChunk body; the guest cuts larger writes (guest/node/src/rapid.mts). */
+export const MAX_STREAM_CHUNK_BYTES = 1024 * 1024;
 /** Heads are request ids, error types and a little JSON; anything longer is a broken peer. */
 const MAX_HEAD_BYTES = 64 * 1024;
 

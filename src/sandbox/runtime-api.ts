@@ -2,7 +2,8 @@
  * The Lambda Runtime API for one sandbox (`/2018-06-01/runtime/...`), as AWS and its Runtime
  * Interface Emulator define it (../shared/reference/lambda-api.md §3): `next` long-polls with no
  * timeout, `response` and `error` answer `202 {"status":"OK"}`, a wrong request id is `400
- * InvalidRequestID`, a response over 6 MiB + 100 bytes is `413 RequestEntityTooLarge`.
+ * InvalidRequestID`, a response over 6 MiB + 100 bytes is `413 RequestEntityTooLarge`. A response
+ * may also stream (`Lambda-Runtime-Function-Response-Mode: streaming`, stream-receiver.ts).
  *
  * One server per sandbox: a sandbox can only ever see its own invocations. The same listener
  * also speaks Nimbus's framed channel (frames.ts), which the built-in runtimes use: the first
@@ -10,31 +11,34 @@
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
-import { encodeFrame, FrameReader, FrameType, isFrameStart } from './frames.js';
+import { encodeFrame, FrameReader, FrameType, isFrameStart, MAX_STREAM_CHUNK_BYTES } from './frames.js';
+import { errorOutcome, MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, type RuntimeOutcome } from './outcome.js';
+import { accepted, decodeId, errorTypeHeader, readCapped, reply } from './runtime-http.js';
+import { DEFAULT_STREAM_CONTENT_TYPE, receiveHttpStream, StreamReceiver } from './stream-receiver.js';
 import type { InvocationEvent } from './types.js';
 
-/** RIE `interop.MaxPayloadSize`: responses may be 6 MiB plus 100 bytes. */
-export const MAX_RESPONSE_BYTES = 6 * 1024 * 1024 + 100;
-/** Init and invocation error bodies are small; cap them so a runtime cannot exhaust memory. */
-const MAX_ERROR_BYTES = 1024 * 1024;
-const PREFIX = '/2018-06-01/runtime/';
+export { MAX_RESPONSE_BYTES, type RuntimeOutcome } from './outcome.js';
 
-/** What the runtime said about one invocation (or about init). */
-export type RuntimeOutcome =
-  | { kind: 'response'; payload: Buffer }
-  | { kind: 'error'; payload: Buffer; errorType: string }
-  | { kind: 'too-large' };
+const PREFIX = '/2018-06-01/runtime/';
 
 interface Current {
   event: InvocationEvent;
+  /** Settles the invocation; only the first call counts. */
   settle: (o: RuntimeOutcome) => void;
   delivered: boolean;
+  /** A response is arriving (a stream): a second response for it is refused. */
+  responding: boolean;
+}
+
+/** A streamed response arriving on the framed channel. */
+interface FramedStream {
+  id: string;
+  cur: Current;
+  receiver: StreamReceiver;
 }
 
 /** A runtime waiting for its next event: a parked HTTP `next`, or a framed connection. */
 type Waiter = { res: http.ServerResponse } | { socket: net.Socket };
-
-const OK = Buffer.from('{"status":"OK"}');
 
 export class RuntimeApiServer {
   private readonly server: net.Server;
@@ -42,6 +46,7 @@ export class RuntimeApiServer {
   private readonly framed = new Set<net.Socket>();
   private waiting: Waiter | null = null;
   private current: Current | null = null;
+  private framedStream: FramedStream | null = null;
   private initDone = false;
   private closed = false;
 
@@ -86,7 +91,7 @@ export class RuntimeApiServer {
     socket.setNoDelay(true);
     this.framed.add(socket);
     const reader = new FrameReader(
-      (type) => (type === FrameType.Response ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES),
+      (type) => (type === FrameType.Response ? MAX_RESPONSE_BYTES : type === FrameType.StreamChunk ? MAX_STREAM_CHUNK_BYTES : MAX_ERROR_BYTES),
       (type, head, body) => this.frame(socket, type, head, body),
     );
     const onData = (chunk: Buffer): void => {
@@ -116,12 +121,48 @@ export class RuntimeApiServer {
         const nl = head.indexOf('\n');
         const id = type === FrameType.Error && nl >= 0 ? head.slice(0, nl) : head;
         if (!cur || !cur.delivered || cur.event.requestId !== id) return void socket.destroy();
+        // A second response while one streams is a broken runtime; an error ends the stream (a crash).
+        if (cur.responding && type === FrameType.Response) return void socket.destroy();
         this.current = null;
+        this.framedStream = null;
         // A framed runtime waits for its next event right after posting a result.
         this.waiting = { socket };
         if (body === null) return cur.settle({ kind: 'too-large' });
-        if (type === FrameType.Response) return cur.settle({ kind: 'response', payload: body });
+        if (type === FrameType.Response) return cur.settle(cur.event.sink ? this.streamWhole(cur, body) : { kind: 'response', payload: body });
         return cur.settle(errorOutcome(nl >= 0 ? head.slice(nl + 1) : undefined, body));
+      }
+      case FrameType.StreamStart: {
+        const cur = this.current;
+        const nl = head.indexOf('\n');
+        const id = nl >= 0 ? head.slice(0, nl) : head;
+        if (!cur || !cur.delivered || cur.responding || cur.event.requestId !== id) return void socket.destroy();
+        cur.responding = true;
+        this.framedStream = { id, cur, receiver: new StreamReceiver(cur.event.sink, (nl >= 0 && head.slice(nl + 1)) || DEFAULT_STREAM_CONTENT_TYPE) };
+        return;
+      }
+      case FrameType.StreamChunk: {
+        const s = this.framedStream;
+        if (!s || body === null) return void socket.destroy();
+        s.receiver.push(
+          body,
+          () => socket.pause(),
+          () => socket.resume(),
+        );
+        if (s.receiver.oversized && this.current === s.cur) {
+          // The invocation ends here; the rest of the stream is read and dropped until its end.
+          this.current = null;
+          s.cur.settle(s.receiver.tooLarge());
+        }
+        return;
+      }
+      case FrameType.StreamEnd: {
+        const s = this.framedStream;
+        const nl = head.indexOf('\n');
+        if (!s || s.id !== (nl >= 0 ? head.slice(0, nl) : head)) return void socket.destroy();
+        this.framedStream = null;
+        if (this.current === s.cur) this.current = null;
+        s.cur.settle(s.receiver.finish(nl >= 0 ? head.slice(nl + 1) : undefined, body ?? undefined));
+        return this.framedReady(socket);
       }
       case FrameType.InitError:
         if (this.initDone) return void socket.destroy();
@@ -149,8 +190,14 @@ export class RuntimeApiServer {
   /** Hands `event` to the runtime and resolves with what it answers. One at a time. */
   deliver(event: InvocationEvent): Promise<RuntimeOutcome> {
     if (this.current) throw new Error('runtime API: an invocation is already in progress');
-    return new Promise<RuntimeOutcome>((settle) => {
-      this.current = { event, settle, delivered: false };
+    return new Promise<RuntimeOutcome>((resolve) => {
+      let settled = false;
+      const settle = (o: RuntimeOutcome): void => {
+        if (settled) return;
+        settled = true;
+        resolve(o);
+      };
+      this.current = { event, settle, delivered: false, responding: false };
       // A framed runtime counts as waiting once it has answered; if its socket has ended since
       // (the runtime is exiting), the event stays undelivered and the pool runs it elsewhere.
       if (this.waiting && 'socket' in this.waiting && (this.waiting.socket.destroyed || !this.waiting.socket.readable)) this.waiting = null;
@@ -170,12 +217,32 @@ export class RuntimeApiServer {
   /** Forgets the current invocation (its sandbox died); late posts for it get 400. */
   abandon(): void {
     this.current = null;
+    this.framedStream = null;
+  }
+
+  /** A framed runtime finished a response and waits: it gets the invocation delivered meanwhile, if any. */
+  private framedReady(socket: net.Socket): void {
+    const cur = this.current;
+    if (cur && !cur.delivered) this.send({ socket }, cur);
+    else this.waiting = { socket };
+  }
+
+  /** A buffered response to a streamed invocation goes to its sink as one chunk (a function that does not stream). */
+  private streamWhole(cur: Current, payload: Buffer): RuntimeOutcome {
+    const receiver = new StreamReceiver(cur.event.sink, 'application/json');
+    receiver.push(
+      payload,
+      () => undefined,
+      () => undefined,
+    );
+    return receiver.finish(undefined, undefined);
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.current = null;
+    this.framedStream = null;
     this.waiting = null;
     this.server.close();
     this.http.closeAllConnections();
@@ -194,6 +261,7 @@ export class RuntimeApiServer {
         traceId: e.traceId,
         clientContext: e.clientContext,
         cognitoIdentity: e.cognitoIdentity,
+        tenantId: e.tenantId,
       });
       w.socket.write(encodeFrame(FrameType.Event, meta, e.payload));
       return;
@@ -210,6 +278,7 @@ export class RuntimeApiServer {
     if (e.traceId) headers['Lambda-Runtime-Trace-Id'] = e.traceId;
     if (e.clientContext) headers['Lambda-Runtime-Client-Context'] = e.clientContext;
     if (e.cognitoIdentity) headers['Lambda-Runtime-Cognito-Identity'] = e.cognitoIdentity;
+    if (e.tenantId) headers['Lambda-Runtime-Aws-Tenant-Id'] = e.tenantId;
     res.writeHead(200, headers);
     res.end(e.payload);
   }
@@ -260,10 +329,24 @@ export class RuntimeApiServer {
       req.resume();
       return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
     }
+    if (what === 'response') {
+      if (cur.responding) {
+        req.resume();
+        return reply(res, 403, {
+          errorMessage: 'State transition from RuntimeResponseSent to InvocationResponse failed for runtime. Error: a response is already being sent',
+          errorType: 'InvalidStateTransition',
+        });
+      }
+      const mode = req.headers['lambda-runtime-function-response-mode'];
+      if (mode !== undefined || cur.event.sink) return this.streamResult(req, res, cur, mode);
+    }
     const limit = what === 'response' ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES;
     readCapped(req, limit, (body) => {
-      if (this.current !== cur) return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
-      this.current = null;
+      // An error may end a response that is still streaming (the runtime crashed mid-stream).
+      if (this.current !== cur && !(what === 'error' && cur.responding)) {
+        return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
+      }
+      if (this.current === cur) this.current = null;
       if (body === null) {
         reply(res, 413, {
           errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
@@ -271,12 +354,45 @@ export class RuntimeApiServer {
         });
         return cur.settle({ kind: 'too-large' });
       }
-      res.writeHead(202, { 'Content-Type': 'application/json', 'Content-Length': OK.length });
-      res.end(OK);
+      accepted(res);
       if (what === 'response') cur.settle({ kind: 'response', payload: body });
       else cur.settle(errorOutcome(errorTypeHeader(req), body));
     });
   }
+
+  /**
+   * A response POST in streaming mode, or any response to a streamed invocation: read with
+   * backpressure into the invocation's sink (stream-receiver.ts). Any other mode is RIE's
+   * `400 InvalidFunctionResponseMode`, and the invocation fails with Runtime.InvalidResponseModeHeader.
+   */
+  private streamResult(req: http.IncomingMessage, res: http.ServerResponse, cur: Current, mode: string | string[] | undefined): void {
+    if (mode !== undefined && mode !== 'streaming') {
+      req.resume();
+      this.current = null;
+      reply(res, 400, { errorMessage: 'Invalid function response mode', errorType: 'InvalidFunctionResponseMode' });
+      return cur.settle(errorOutcome('Runtime.InvalidResponseModeHeader', Buffer.from(JSON.stringify({ errorMessage: `Invalid function response mode: ${String(mode)}`, errorType: 'Runtime.InvalidResponseModeHeader' }))));
+    }
+    cur.responding = true;
+    const type = req.headers['content-type'] || (mode === undefined ? 'application/json' : DEFAULT_STREAM_CONTENT_TYPE);
+    receiveHttpStream(
+      req,
+      new StreamReceiver(cur.event.sink, type),
+      (o) => {
+        if (this.current === cur) this.current = null;
+        cur.settle(o);
+      },
+      (status) => {
+        if (status === 202) {
+          accepted(res);
+        } else if (status === 413) {
+          reply(res, 413, { errorMessage: `Exceeded maximum allowed payload size (${cur.event.sink?.limitBytes ?? MAX_RESPONSE_BYTES} bytes).`, errorType: 'RequestEntityTooLarge' });
+        } else if (!res.destroyed) {
+          reply(res, 400, { errorMessage: 'HTTP request detected as truncated', errorType: 'TruncatedHTTPRequest' });
+        }
+      },
+    );
+  }
+
 
   private initError(req: http.IncomingMessage, res: http.ServerResponse): void {
     if (this.initDone) {
@@ -292,65 +408,4 @@ export class RuntimeApiServer {
       this.hooks.onInitError(errorOutcome(errorTypeHeader(req), body ?? Buffer.alloc(0)));
     });
   }
-}
-
-/** A request id from the path; a malformed escape is kept as sent (it then matches no invocation). */
-function decodeId(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
-function errorTypeHeader(req: http.IncomingMessage): string | undefined {
-  const header = req.headers['lambda-runtime-function-error-type'];
-  return typeof header === 'string' ? header : undefined;
-}
-
-/** Error type: the one the runtime named, else the body's `errorType`, else `Runtime.Unknown`. */
-function errorOutcome(named: string | undefined, body: Buffer): Extract<RuntimeOutcome, { kind: 'error' }> {
-  let errorType = named ?? '';
-  let parsed: unknown;
-  try {
-    parsed = body.length ? JSON.parse(body.toString('utf8')) : undefined;
-  } catch {
-    parsed = undefined;
-  }
-  if (!errorType && parsed && typeof parsed === 'object' && typeof (parsed as { errorType?: unknown }).errorType === 'string') {
-    errorType = (parsed as { errorType: string }).errorType;
-  }
-  if (!errorType) errorType = 'Runtime.Unknown';
-  // The caller receives the body verbatim; a runtime that posted nothing gets AWS's generic shape.
-  const payload =
-    parsed === undefined
-      ? Buffer.from(JSON.stringify({ errorMessage: body.length ? body.toString('utf8') : 'Unknown error', errorType }))
-      : body;
-  return { kind: 'error', payload, errorType };
-}
-
-/** Reads a request body of at most `limit` bytes; calls back with null when it is larger. */
-function readCapped(req: http.IncomingMessage, limit: number, done: (body: Buffer | null) => void): void {
-  const declared = Number(req.headers['content-length'] ?? -1);
-  if (declared > limit) {
-    req.resume();
-    return done(null);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let over = false;
-  req.on('data', (c: Buffer) => {
-    if (over) return;
-    size += c.length;
-    if (size > limit) over = true;
-    else chunks.push(c);
-  });
-  req.on('end', () => done(over ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
-  req.on('error', () => undefined);
-}
-
-function reply(res: http.ServerResponse, status: number, body: unknown): void {
-  const buf = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': buf.length });
-  res.end(buf);
 }

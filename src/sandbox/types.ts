@@ -48,12 +48,38 @@ export interface InvocationEvent {
   /** Decoded JSON text of X-Amz-Client-Context. */
   clientContext?: string;
   cognitoIdentity?: string;
+  /** Tenant isolation: the caller's X-Amz-Tenant-Id, passed to the runtime as Lambda-Runtime-Aws-Tenant-Id. */
+  tenantId?: string;
+  /**
+   * Set for a streamed invocation (InvokeWithResponseStream, RESPONSE_STREAM function URLs): the
+   * response body goes here as the runtime produces it instead of being buffered.
+   */
+  sink?: ResponseSink;
+}
+
+/**
+ * Where a streamed response goes as it arrives. Backpressure is the sink's `write` returning
+ * false: the Runtime API then stops reading from the runtime until `onDrain` calls back, so a
+ * slow reader slows the function down instead of growing a buffer in Nimbus.
+ */
+export interface ResponseSink {
+  /** The most bytes the stream may carry; past it the invocation ends with `too-large`. */
+  readonly limitBytes: number;
+  /** The runtime began its response with this content type; called once, before any chunk. */
+  begin(contentType: string): void;
+  /** A chunk of the body. False: the consumer is full; send nothing more before `onDrain`. */
+  write(chunk: Buffer): boolean;
+  /** Calls `resume` once, when the consumer can take more. */
+  onDrain(resume: () => void): void;
 }
 
 /** How an invocation ended, from the sandbox's point of view. */
 export type InvocationResult =
-  /** The runtime posted a response. */
-  | { kind: 'response'; payload: Buffer }
+  /**
+   * The runtime posted a response. `streamed`: it went to the event's sink as it arrived (that many
+   * bytes), and `payload` is empty.
+   */
+  | { kind: 'response'; payload: Buffer; streamed?: number }
   /** The runtime posted an invocation or init error; `payload` is its body. */
   | { kind: 'error'; payload: Buffer; errorType: string }
   /** The deadline passed; the sandbox has been killed. */
@@ -63,8 +89,8 @@ export type InvocationResult =
    * `beforeDelivery`: it died before it asked for this event, so the event never ran.
    */
   | { kind: 'exit'; reason: string; beforeDelivery?: boolean }
-  /** The response exceeded the Runtime API's limit. */
-  | { kind: 'too-large' };
+  /** The response exceeded the Runtime API's limit (`limitBytes`; default the buffered 6 MiB + 100). */
+  | { kind: 'too-large'; limitBytes?: number };
 
 /** What the sandbox measured for one invocation. */
 export interface InvocationReport {

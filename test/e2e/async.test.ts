@@ -83,11 +83,19 @@ test('Event invocations', async (t) => {
     assert.equal(readLedger(ledger).find((l) => l.event['tag'] === 'same-id')!.id, id);
   });
 
-  await t.test('the async payload limit: 262144 bytes is accepted, one more byte is 413 with AWS message', async () => {
-    const ok = await lambda.send(new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: payloadOf(262_144) }));
+  await t.test('the async payload limit is 1 MB as on AWS now: 1048576 bytes are accepted, one more byte is 413', async () => {
+    const ok = await lambda.send(new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: payloadOf(1_048_576) }));
     assert.equal(ok.StatusCode, 202);
     await expectError(
-      lambda.send(new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: payloadOf(262_145) })),
+      lambda.send(new InvokeCommand({ FunctionName: 'worker', InvocationType: 'Event', Payload: payloadOf(1_048_577) })),
+      'RequestEntityTooLargeException',
+      '1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)',
+    );
+  });
+
+  await t.test('the deprecated InvokeAsync keeps the 256 KB limit', async () => {
+    await expectError(
+      lambda.send(new InvokeAsyncCommand({ FunctionName: 'worker', InvokeArgs: payloadOf(262_145) })),
       'RequestEntityTooLargeException',
       '262145 byte payload is too large for the Event invocation type (limit 262144 bytes)',
     );
@@ -229,15 +237,15 @@ test('Event invocations', async (t) => {
   });
 });
 
-test('the async payload limit can be raised to 1 MB', async (t) => {
-  const { lambda } = await startTestNimbus(t, { ...PROCESS, asyncPayloadLimit: 1_048_576 });
+test('the operator can lower the async payload limit', async (t) => {
+  const { lambda } = await startTestNimbus(t, { ...PROCESS, asyncPayloadLimit: 262_144 });
   await lambda.send(new CreateFunctionCommand({ FunctionName: 'big', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip({ 'index.js': 'exports.handler = async () => 1;' }) } }));
-  const ok = await lambda.send(new InvokeCommand({ FunctionName: 'big', InvocationType: 'Event', Payload: payloadOf(1_048_576) }));
+  const ok = await lambda.send(new InvokeCommand({ FunctionName: 'big', InvocationType: 'Event', Payload: payloadOf(262_144) }));
   assert.equal(ok.StatusCode, 202);
   await expectError(
-    lambda.send(new InvokeCommand({ FunctionName: 'big', InvocationType: 'Event', Payload: payloadOf(1_048_577) })),
+    lambda.send(new InvokeCommand({ FunctionName: 'big', InvocationType: 'Event', Payload: payloadOf(262_145) })),
     'RequestEntityTooLargeException',
-    '1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)',
+    '262145 byte payload is too large for the Event invocation type (limit 262144 bytes)',
   );
 });
 

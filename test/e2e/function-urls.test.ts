@@ -8,7 +8,6 @@ import {
   CreateAliasCommand,
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
-  InvokeWithResponseStreamCommand,
   DeleteFunctionUrlConfigCommand,
   GetFunctionUrlConfigCommand,
   ListFunctionUrlConfigsCommand,
@@ -73,14 +72,11 @@ test('function URLs', async (t) => {
       name: 'InvalidParameterValueException',
       message: /AWS_IAM cannot be enforced/,
     });
-    await assert.rejects(lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'web', InvokeMode: 'RESPONSE_STREAM' })), {
-      name: 'InvalidParameterValueException',
-      message: 'Nimbus does not support response streaming yet. Use InvokeMode BUFFERED.',
-    });
-    await assert.rejects(lambda.send(new InvokeWithResponseStreamCommand({ FunctionName: 'web' })), {
-      name: 'InvalidParameterValueException',
-      message: /does not support response streaming \(InvokeWithResponseStream\)/,
-    });
+    // Both invoke modes are served (RESPONSE_STREAM in test/e2e/function-url-streaming.test.ts).
+    const streaming = await lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'web', InvokeMode: 'RESPONSE_STREAM' }));
+    assert.equal(streaming.InvokeMode, 'RESPONSE_STREAM');
+    const buffered = await lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'web', InvokeMode: 'BUFFERED' }));
+    assert.equal(buffered.InvokeMode, 'BUFFERED');
     await assert.rejects(lambda.send(new GetFunctionUrlConfigCommand({ FunctionName: 'web', Qualifier: 'nope' })), {
       name: 'ResourceNotFoundException',
       message: 'The resource you requested does not exist.',

@@ -105,7 +105,7 @@ test('JSON nested 20,000 deep is refused as Lambda refuses it, never a 500', asy
     ['PUT', '/2017-10-31/functions/fn/concurrency', `{"ReservedConcurrentExecutions":${deepArray}}`],
     ['PUT', '/2019-09-25/functions/fn/event-invoke-config', `{"DestinationConfig":${deepObject}}`],
     ['POST', '/2021-10-31/functions/fn/url', `{"AuthType":${deepArray}}`],
-    ['PUT', '/nimbus/v1/routes', `{"Stack":"s","Routes":${deepArray}}`],
+    ['PUT', '/nimbus/v1/stacks/s', `{"Resources":${deepArray}}`],
     ['PUT', '/nimbus/v1/schedules/s', `{"ScheduleExpression":${deepArray}}`],
   ];
   for (const [method, path, body] of routes) {

@@ -67,3 +67,21 @@ test('an HTTP request line is not a frame, and a broken stream throws', () => {
   huge.writeUInt32BE(1 << 30, 1);
   assert.throws(() => reader().r.push(huge), /frame head/);
 });
+
+test('a streamed response is StreamStart, StreamChunk frames and StreamEnd, below 0x20 like every type', () => {
+  const stream = Buffer.concat([
+    encodeFrame(FrameType.StreamStart, 'req-1\ntext/plain'),
+    encodeFrame(FrameType.StreamChunk, '', Buffer.from('part one')),
+    encodeFrame(FrameType.StreamChunk, '', Buffer.from('part two')),
+    encodeFrame(FrameType.StreamEnd, 'req-1\nTypeError', Buffer.from('{"errorType":"TypeError"}')),
+  ]);
+  const { r, seen } = reader();
+  for (let i = 0; i < stream.length; i += 5) r.push(stream.subarray(i, i + 5));
+  assert.deepEqual(
+    seen.map((f) => f.type),
+    [FrameType.StreamStart, FrameType.StreamChunk, FrameType.StreamChunk, FrameType.StreamEnd],
+  );
+  assert.equal(seen[0]!.head, 'req-1\ntext/plain');
+  assert.equal(seen[3]!.body, '{"errorType":"TypeError"}');
+  for (const t of [FrameType.StreamStart, FrameType.StreamChunk, FrameType.StreamEnd]) assert.ok(isFrameStart(t));
+});

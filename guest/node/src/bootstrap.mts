@@ -1,14 +1,16 @@
 /**
  * Nimbus's Node.js runtime bootstrap: loads the handler, then loops on the Runtime API's
- * `next`, runs the handler and posts its result or error. Guest code: it never imports host
- * modules and sees only what the sandbox gives it.
+ * `next`, runs the handler and posts its result or error; a handler wrapped in
+ * `awslambda.streamifyResponse` streams its response instead (streaming.mts). Guest code: it never
+ * imports host modules and sees only what the sandbox gives it.
  */
-import { patchConsole, setRequestId } from './console.mjs';
+import { logInvokeError, patchConsole, setRequestId } from './console.mjs';
 import { makeContext } from './context.mjs';
 import { RuntimeInitError, toRapidError } from './errors.mjs';
 import { loadHandler, refuseCallbackHandler, type Handler } from './handler.mjs';
 import { searchNodePath } from './node-path.mjs';
 import { RapidClient, type NextInvocation } from './rapid.mjs';
+import { installAwsLambdaGlobal, runStreaming, streamingOf } from './streaming.mjs';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
@@ -100,11 +102,16 @@ async function awaitAssignment(): Promise<NextInvocation> {
 
 async function main(): Promise<void> {
   const assignment = process.env['NIMBUS_STEM_CELL'] === '1' ? await awaitAssignment() : null;
+  // The function's log format and level are known now (a stem cell learns them with its assignment).
+  if (assignment) patchConsole();
   let handler: Handler;
+  let streaming: ReturnType<typeof streamingOf>;
   try {
+    installAwsLambdaGlobal();
     const retryImport = searchNodePath(process.env['NODE_PATH']);
     handler = await loadHandler(process.env['LAMBDA_TASK_ROOT'] ?? process.cwd(), process.env['_HANDLER'] ?? '', retryImport);
-    refuseCallbackHandler(handler, process.env['AWS_EXECUTION_ENV']);
+    streaming = streamingOf(handler);
+    if (!streaming) refuseCallbackHandler(handler, process.env['AWS_EXECUTION_ENV']);
   } catch (err) {
     const body = toRapidError(err);
     console.error(`${err instanceof RuntimeInitError ? '' : 'Init error '}${JSON.stringify(body)}`);
@@ -122,9 +129,17 @@ async function main(): Promise<void> {
       process.exit(0);
     }
     current = inv;
-    setRequestId(inv.requestId);
+    setRequestId(inv.requestId, inv.tenantId);
     if (inv.traceId) process.env['_X_AMZN_TRACE_ID'] = inv.traceId;
     else delete process.env['_X_AMZN_TRACE_ID'];
+    if (streaming) {
+      const context = makeContext(inv, () => undefined);
+      // A streaming handler's context has no callback-era completion methods, as on AWS.
+      for (const k of ['done', 'succeed', 'fail']) delete context[k];
+      await runStreaming(handler, streaming.highWaterMark, inv.body, client, inv.requestId, context, (err) => logInvokeError(err, toRapidError(err)));
+      current = null;
+      continue;
+    }
     const outcome = await run(handler, inv);
     if (current !== inv) continue;
     current = null;
@@ -140,7 +155,7 @@ async function main(): Promise<void> {
       await client.respond(inv.requestId, body ?? 'null');
     } else {
       const e = toRapidError(outcome.error);
-      console.error('Invoke Error', JSON.stringify(e));
+      logInvokeError(outcome.error, e);
       await client.error(inv.requestId, JSON.stringify(e), e.errorType);
     }
   }

@@ -18,6 +18,8 @@ export function makeContext(inv: NextInvocation, done: LegacyDone): Record<strin
     logStreamName: env['AWS_LAMBDA_LOG_STREAM_NAME'],
     identity: inv.cognitoIdentity ? JSON.parse(inv.cognitoIdentity) : undefined,
     clientContext: inv.clientContext ? JSON.parse(inv.clientContext) : undefined,
+    // Tenant isolation: the invocation's tenant (Lambda-Runtime-Aws-Tenant-Id), undefined otherwise.
+    tenantId: inv.tenantId,
     getRemainingTimeInMillis: () => Math.max(0, inv.deadlineMs - Date.now()),
     // The legacy completion methods answer at once, without waiting for the event loop.
     done,

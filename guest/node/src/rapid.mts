@@ -6,7 +6,8 @@
  * A warm invocation is one read and one write here. Requests stay strictly sequential, as the
  * Runtime API's state machine requires.
  *
- * Frame: type (1 byte), head length and body length (uint32 BE), head (UTF-8), body.
+ * Frame: type (1 byte), head length and body length (uint32 BE), head (UTF-8), body. A streamed
+ * response is StreamStart, StreamChunk frames of at most 1 MiB, then StreamEnd.
  */
 import net from 'node:net';
 
@@ -17,6 +18,7 @@ export interface NextInvocation {
   traceId: string | undefined;
   clientContext: string | undefined;
   cognitoIdentity: string | undefined;
+  tenantId: string | undefined;
   body: Buffer;
 }
 
@@ -24,18 +26,24 @@ const NEXT = 0x01;
 const RESPONSE = 0x02;
 const ERROR = 0x03;
 const INIT_ERROR = 0x04;
+const STREAM_START = 0x05;
+const STREAM_CHUNK = 0x06;
+const STREAM_END = 0x07;
+/** The host refuses larger StreamChunk bodies (src/sandbox/frames.ts MAX_STREAM_CHUNK_BYTES). */
+const MAX_CHUNK = 1024 * 1024;
 const EVENT = 0x10;
 const PREFIX = 9;
 
-function frame(type: number, head: string, body?: string): Buffer {
+function frame(type: number, head: string, body?: string | Buffer): Buffer {
   const headBytes = Buffer.byteLength(head);
-  const bodyBytes = body === undefined ? 0 : Buffer.byteLength(body);
+  const bodyBytes = body === undefined ? 0 : typeof body === 'string' ? Buffer.byteLength(body) : body.length;
   const out = Buffer.allocUnsafe(PREFIX + headBytes + bodyBytes);
   out[0] = type;
   out.writeUInt32BE(headBytes, 1);
   out.writeUInt32BE(bodyBytes, 5);
   out.write(head, PREFIX, 'utf8');
-  if (body !== undefined) out.write(body, PREFIX + headBytes, 'utf8');
+  if (typeof body === 'string') out.write(body, PREFIX + headBytes, 'utf8');
+  else body?.copy(out, PREFIX + headBytes);
   return out;
 }
 
@@ -84,6 +92,27 @@ export class RapidClient {
 
   initError(body: string, errorType: string): Promise<void> {
     return this.send(frame(INIT_ERROR, errorType, body));
+  }
+
+  /** Opens a streamed response (the Runtime API's streaming mode) with its content type. */
+  streamStart(requestId: string, contentType: string): Promise<void> {
+    return this.send(frame(STREAM_START, `${requestId}\n${contentType.replace(/[\r\n]/g, ' ')}`));
+  }
+
+  /**
+   * Sends the next piece of a streamed body; resolves once it is handed to the kernel, so a host
+   * that stops reading (its client is slow) holds this promise back: that is the backpressure.
+   */
+  async streamChunk(data: Buffer): Promise<void> {
+    for (let at = 0; at < data.length; at += MAX_CHUNK) await this.send(frame(STREAM_CHUNK, '', data.subarray(at, at + MAX_CHUNK)));
+  }
+
+  /** Ends a streamed response; with an error, its type and document (what the error trailers carry). */
+  streamEnd(requestId: string, error?: { errorType: string; body: string }): Promise<void> {
+    // The host waits for the next event right after the end, as after any result.
+    this.asked = true;
+    if (!error) return this.send(frame(STREAM_END, requestId));
+    return this.send(frame(STREAM_END, `${requestId}\n${error.errorType.replace(/[\r\n]/g, ' ')}`, error.body));
   }
 
   /** Resolves once the frame is handed to the kernel, so an exit right after it loses nothing. */
@@ -152,6 +181,7 @@ export class RapidClient {
       traceId: meta.traceId || undefined,
       clientContext: meta.clientContext || undefined,
       cognitoIdentity: meta.cognitoIdentity || undefined,
+      tenantId: meta.tenantId || undefined,
       body,
     });
   }

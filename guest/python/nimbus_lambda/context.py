@@ -46,7 +46,7 @@ class LambdaContext(object):
         self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
         self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = inv.invoked_function_arn
-        self.tenant_id = None
+        self.tenant_id = inv.tenant_id
         self.client_context = None
         if inv.client_context:
             cc = _parse(inv.client_context, "Client Context")

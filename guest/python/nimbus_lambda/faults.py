@@ -8,6 +8,8 @@ starts at the first frame of user code (or of importlib, for an import-time fail
 import os
 import traceback
 
+from . import logs
+
 MARSHAL_ERROR = "Runtime.MarshalError"
 UNMARSHAL_ERROR = "Runtime.UnmarshalError"
 USER_CODE_SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
@@ -64,7 +66,10 @@ def _is_runtime_frame(filename):
 
 
 def log_error(error, write):
-    """Writes AWS's text-format error record: `[ERROR] Type: message` and the traceback."""
+    """Writes AWS's error record: in text `[ERROR] Type: message` and the traceback; in JSON one object."""
+    if logs.json_format():
+        write(logs.error_record(error))
+        return
     head = "[ERROR]"
     if error.get("errorType"):
         head += " " + error["errorType"]

@@ -1,21 +1,43 @@
-"""Function output: unbuffered stdout/stderr and the root logger in AWS's text format.
+"""Function output: unbuffered stdout/stderr and the root logger in AWS's formats.
 
 The host attributes output to an invocation by when it arrives, so nothing may sit in a buffer
 when the result is posted: every write is flushed at once, as AWS's runtime does.
-`logging` records are written as `[LEVEL]\\t<UTC time>.<ms>Z\\t<request id>\\t<message>\\n`; print()
-output goes out as it is.
+Text (the default): `logging` records are `[LEVEL]\\t<UTC time>.<ms>Z\\t<request id>\\t<message>\\n`.
+JSON (AWS_LAMBDA_LOG_FORMAT=JSON, from LoggingConfig): one object per record with AWS's Python
+runtime's fields, `timestamp`, `level`, `message`, `logger`, `stackTrace`, `errorType`,
+`errorMessage`, `requestId`, `location`, `tenantId` and the record's extra attributes, those
+without a value left out (docs/reference/lambda-logging.md §2.2). print() output goes out as it is.
 """
+import json
 import logging
 import os
 import sys
 import time
 
 _request_id = None
+_tenant_id = None
+
+_DATETIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+
+# LogRecord attributes of the logging module itself: everything else on a record is the caller's
+# `extra` and becomes a field of the JSON record.
+_RESERVED = {
+    "name", "msg", "args", "levelname", "levelno", "pathname", "filename", "module", "exc_info",
+    "exc_text", "stack_info", "lineno", "funcName", "created", "msecs", "relativeCreated", "thread",
+    "threadName", "processName", "process", "aws_request_id", "tenant_id",
+}
+
+_encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
 
 
-def set_request_id(request_id):
-    global _request_id
+def set_request_id(request_id, tenant_id=None):
+    global _request_id, _tenant_id
     _request_id = request_id
+    _tenant_id = tenant_id
+
+
+def json_format():
+    return (os.environ.get("AWS_LAMBDA_LOG_FORMAT") or "").upper() == "JSON"
 
 
 class _Unbuffered(object):
@@ -46,7 +68,43 @@ class _Handler(logging.Handler):
 class _RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.aws_request_id = _request_id or ""
+        record.tenant_id = _tenant_id
         return True
+
+
+class _JsonFormatter(logging.Formatter):
+    """AWS's JSON record: levels are rounded down to the standard ones (a custom 25 reads INFO)."""
+
+    def __init__(self):
+        logging.Formatter.__init__(self, datefmt=_DATETIME_FORMAT)
+
+    def format(self, record):
+        record.levelno = min(50, max(0, record.levelno)) // 10 * 10
+        record.levelname = logging.getLevelName(record.levelno)
+        exc = record.exc_info
+        result = {
+            "timestamp": self.formatTime(record, self.datefmt),
+            "level": record.levelname,
+            "message": record.getMessage(),
+            "logger": record.name,
+            "stackTrace": _traceback_list(exc[2]) if exc else None,
+            "errorType": exc[0].__name__ if exc else None,
+            "errorMessage": str(exc[1]) if exc else None,
+            "requestId": getattr(record, "aws_request_id", None),
+            "location": "%s:%s:%s" % (record.pathname, record.funcName, record.lineno) if exc else None,
+        }
+        if getattr(record, "tenant_id", None) is not None:
+            result["tenantId"] = record.tenant_id
+        for key, value in record.__dict__.items():
+            if key not in _RESERVED and key not in result:
+                result[key] = value
+        return _encode({k: v for k, v in result.items() if v is not None}) + "\n"
+
+
+def _traceback_list(tb):
+    import traceback
+
+    return traceback.format_tb(tb)
 
 
 def install():
@@ -54,12 +112,15 @@ def install():
     sys.stderr = _Unbuffered(sys.stderr)
     logging.Formatter.converter = time.gmtime
     handler = _Handler()
-    handler.setFormatter(
-        logging.Formatter(
-            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
-            "%Y-%m-%dT%H:%M:%S",
+    if json_format():
+        handler.setFormatter(_JsonFormatter())
+    else:
+        handler.setFormatter(
+            logging.Formatter(
+                "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n",
+                "%Y-%m-%dT%H:%M:%S",
+            )
         )
-    )
     handler.addFilter(_RequestIdFilter())
     root = logging.getLogger()
     # Like AWS, the root level stays Python's default (WARNING) unless AWS_LAMBDA_LOG_LEVEL says.
@@ -71,3 +132,8 @@ def install():
 
 def write(text):
     sys.stdout.write(text)
+
+
+def error_record(error):
+    """An error in the JSON format, as AWS's runtime logs it: the time, `log_level`, then the error body."""
+    return _encode(dict([("timestamp", time.strftime(_DATETIME_FORMAT, time.gmtime())), ("log_level", "ERROR")] + list(error.items()))) + "\n"

@@ -104,7 +104,7 @@ def main():
         except RuntimeApiError:
             # The Runtime API is gone: Nimbus stopped or dropped this sandbox.
             sys.exit(0)
-        logs.set_request_id(inv.request_id)
+        logs.set_request_id(inv.request_id, inv.tenant_id)
         if inv.trace_id:
             os.environ["_X_AMZN_TRACE_ID"] = inv.trace_id
         else:

@@ -23,6 +23,7 @@ class Invocation(object):
         "trace_id",
         "client_context",
         "cognito_identity",
+        "tenant_id",
         "content_type",
         "body",
     )
@@ -59,6 +60,7 @@ class RapidClient(object):
         inv.trace_id = headers.get("lambda-runtime-trace-id")
         inv.client_context = headers.get("lambda-runtime-client-context")
         inv.cognito_identity = headers.get("lambda-runtime-cognito-identity")
+        inv.tenant_id = headers.get("lambda-runtime-aws-tenant-id")
         inv.content_type = headers.get("content-type") or "application/json"
         inv.body = body
         return inv

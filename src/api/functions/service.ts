@@ -11,6 +11,7 @@ import type { CodeStore } from '../../store/code-store.js';
 import type { Store } from '../../store/types.js';
 import type { FunctionVersion, Scope } from '../../core/model.js';
 import { ZipError } from '../../store/unzip.js';
+import { APPLICATION_LOG_LEVELS, SYSTEM_LOG_LEVELS } from '../../logs/json-format.js';
 import { pickVersion } from '../versions/weighted.js';
 import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../../core/names.js';
 import { publishFrom } from '../versions/versions.js';
@@ -65,6 +66,7 @@ export class FunctionService {
     const runtime = checkRuntime(body['Runtime'], this.deps.runtimes);
     const handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
     const settings = this.settings(body);
+    const tenantIsolation = checkTenancy(body['TenancyConfig']);
     const zip = this.zipOf(body['Code'], 'code.zipFile', true)!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
     if (this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
@@ -84,7 +86,9 @@ export class FunctionService {
       ephemeralStorageMb: settings.ephemeralStorageMb ?? 512,
       tracingMode: settings.tracingMode ?? 'PassThrough',
       logFormat: settings.logFormat ?? 'Text',
+      ...(settings.logFormat === 'JSON' || settings.applicationLogLevel || settings.systemLogLevel ? logLevels(settings.logFormat ?? 'Text', settings, undefined) : {}),
       logGroup: settings.logGroup ?? `/aws/lambda/${ref.name}`,
+      ...(tenantIsolation ? { tenantIsolation } : {}),
       packageType,
       environment: settings.environment ?? {},
       ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
@@ -186,6 +190,7 @@ export class FunctionService {
       ephemeralStorageMb: s.ephemeralStorageMb ?? current.ephemeralStorageMb,
       tracingMode: s.tracingMode ?? current.tracingMode,
       logFormat: s.logFormat ?? current.logFormat,
+      ...logLevels(s.logFormat ?? current.logFormat, s, current),
       logGroup: s.logGroup ?? current.logGroup,
       environment: s.environment ?? current.environment,
       // An empty TargetArn removes the dead-letter queue.
@@ -293,6 +298,8 @@ export class FunctionService {
       ephemeralStorageMb,
       tracingMode: isObject(tracing) ? checkEnum(tracing['Mode'], 'tracingConfig.mode', ['Active', 'PassThrough']) : undefined,
       logFormat: isObject(logging) ? checkEnum(logging['LogFormat'], 'loggingConfig.logFormat', ['Text', 'JSON']) : undefined,
+      applicationLogLevel: isObject(logging) ? checkEnum(logging['ApplicationLogLevel'], 'loggingConfig.applicationLogLevel', APPLICATION_LOG_LEVELS) : undefined,
+      systemLogLevel: isObject(logging) ? checkEnum(logging['SystemLogLevel'], 'loggingConfig.systemLogLevel', SYSTEM_LOG_LEVELS) : undefined,
       logGroup: isObject(logging) ? optionalString(logging, 'LogGroup', 'loggingConfig.logGroup', 512) : undefined,
       deadLetterTargetArn: deadLetterTarget(body['DeadLetterConfig']),
     };
@@ -332,6 +339,37 @@ export class FunctionService {
   private collect(hashes: string[]): void {
     for (const h of hashes) if (!this.deps.store.codeInUse(h)) this.deps.code.remove(h);
   }
+}
+
+/**
+ * LoggingConfig's levels (docs/reference/lambda-logging.md §1): they filter JSON logs only, so they
+ * are refused with LogFormat Text and default to INFO with JSON; a change of format keeps or drops them.
+ */
+function logLevels(
+  format: string,
+  given: { applicationLogLevel?: string | undefined; systemLogLevel?: string | undefined },
+  current: FunctionVersion | undefined,
+): { applicationLogLevel: string | undefined; systemLogLevel: string | undefined } {
+  if (format !== 'JSON') {
+    if (given.applicationLogLevel !== undefined || given.systemLogLevel !== undefined) {
+      throw invalidParameter('ApplicationLogLevel and SystemLogLevel can be set only when LogFormat is JSON.');
+    }
+    return { applicationLogLevel: undefined, systemLogLevel: undefined };
+  }
+  return {
+    applicationLogLevel: given.applicationLogLevel ?? current?.applicationLogLevel ?? 'INFO',
+    systemLogLevel: given.systemLogLevel ?? current?.systemLogLevel ?? 'INFO',
+  };
+}
+
+/** TenancyConfig (MODEL `TenancyConfig`: TenantIsolationMode, required, `PER_TENANT`); fixed at create. */
+function checkTenancy(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw validationError(v, 'tenancyConfig', 'Member must be a structure');
+  if (v['TenantIsolationMode'] === undefined || v['TenantIsolationMode'] === null) {
+    throw validationError(null, 'tenancyConfig.tenantIsolationMode', 'Member must not be null');
+  }
+  return checkEnum(v['TenantIsolationMode'], 'tenancyConfig.tenantIsolationMode', ['PER_TENANT']);
 }
 
 /**

@@ -35,8 +35,14 @@ export function functionConfiguration(v: FunctionVersion, opts: ConfigurationOpt
     Architectures: v.architectures,
     EphemeralStorage: { Size: v.ephemeralStorageMb },
     SnapStart: { ApplyOn: 'None', OptimizationStatus: 'Off' },
-    LoggingConfig: { LogFormat: v.logFormat, LogGroup: v.logGroup },
+    LoggingConfig: {
+      LogFormat: v.logFormat,
+      ...(v.applicationLogLevel ? { ApplicationLogLevel: v.applicationLogLevel } : {}),
+      ...(v.systemLogLevel ? { SystemLogLevel: v.systemLogLevel } : {}),
+      LogGroup: v.logGroup,
+    },
     ...(v.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: v.deadLetterTargetArn } } : {}),
+    ...(v.tenantIsolation ? { TenancyConfig: { TenantIsolationMode: v.tenantIsolation } } : {}),
   };
   if (!opts.forList) {
     // Nimbus extracts and checks the package before it answers, so a function is ready at once:

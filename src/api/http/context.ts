@@ -24,6 +24,12 @@ export interface Reply {
   headers?: Record<string, string | number | string[]>;
   /** An object is sent as JSON; a Buffer or string as is; undefined sends no body. */
   body?: unknown;
+  /**
+   * A response written as it is produced (streamed invocations): the server calls this instead of
+   * sending `status`, `headers` and `body`. What it throws before writing the head is answered
+   * like any other error.
+   */
+  stream?: (res: http.ServerResponse) => Promise<void>;
 }
 
 export type Handler = (ctx: RequestContext) => Reply | Promise<Reply>;

@@ -202,7 +202,8 @@ export class Gateway {
       };
       const reply = await found.handler(ctx);
       if (!bodyPromise) discardBody(req, DEFAULT_BODY_LIMIT);
-      send(res, reply, requestId);
+      if (reply.stream) await reply.stream(res);
+      else send(res, reply, requestId);
     } catch (err) {
       // A handler that failed before reading the body: drop it without reading a flood to its end.
       if (!bodyPromise && !req.complete) discardBody(req, DEFAULT_BODY_LIMIT);

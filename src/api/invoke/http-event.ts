@@ -4,7 +4,7 @@
  */
 import type { FunctionService } from '../functions/service.js';
 import { NimbusError } from '../../core/errors.js';
-import type { InvokeResult, Invoker } from '../../invoke/invoker.js';
+import type { InvokeResult, Invoker, ResponseSink } from '../../invoke/invoker.js';
 import type { Scope } from '../../core/model.js';
 import type { RequestContext } from '../http/context.js';
 
@@ -31,7 +31,10 @@ export async function readHttpBody(ctx: RequestContext): Promise<Buffer> {
   }
 }
 
-/** Invokes `name[:qualifier]` with a JSON event; an alias picks its version by weight. */
+/**
+ * Invokes `name[:qualifier]` with a JSON event; an alias picks its version by weight. `stream`: the
+ * response goes to a sink as it is produced (a RESPONSE_STREAM function URL), under a known request id.
+ */
 export async function invokeWithEvent(
   deps: HttpInvokeDeps,
   scope: Scope,
@@ -39,9 +42,10 @@ export async function invokeWithEvent(
   qualifier: string,
   event: unknown,
   traceId: string,
+  stream?: { sink: ResponseSink; requestId: string },
 ): Promise<InvokeResult> {
   const { fn, qualifier: q } = deps.functions.resolve(scope, name, qualifier || undefined, { weighted: true });
-  return deps.invoker.invoke({ fn, qualifier: q, payload: Buffer.from(JSON.stringify(event)), tailLogs: false, traceId });
+  return deps.invoker.invoke({ fn, qualifier: q, payload: Buffer.from(JSON.stringify(event)), tailLogs: false, traceId, ...stream });
 }
 
 /** An X-Ray-shaped trace id, as AWS adds to the event's headers. */

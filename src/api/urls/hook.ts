@@ -3,6 +3,7 @@
  * `<url-id>.lambda-url.<region>.<anything>`, or whose path is `/nimbus/v1/url/<url-id>/...`
  * for clients that cannot choose a Host. Every method and path goes to the function as a
  * payload 2.0 event; its result is mapped back per §4.3, and CORS comes from the URL config.
+ * A RESPONSE_STREAM URL sends the response as the function produces it (stream.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
@@ -15,6 +16,7 @@ import type { UrlConfigStore } from '../../store/types.js';
 import type { Handler, Reply } from '../http/context.js';
 import type { RouteHook } from '../http/server.js';
 import { invokeWithEvent, newTraceId, readHttpBody, type HttpInvokeDeps } from '../invoke/http-event.js';
+import { UrlStreamSink } from './stream.js';
 
 const HOST = /^([a-z0-9]{32})\.lambda-url\.([a-z0-9-]+)\./i;
 const PATH_FORM = /^\/nimbus\/v1\/url\/([a-z0-9]{32})(\/.*)?$/;
@@ -79,6 +81,18 @@ function serve(deps: UrlHookDeps, urlId: string, rawPath: string): Handler {
       },
     });
     const cors = config.cors ? responseCorsHeaders(config.cors, origin) : {};
+    if (config.invokeMode === 'RESPONSE_STREAM') {
+      const requestId = randomUUID();
+      return {
+        status: 200,
+        stream: async (res) => {
+          const fix = (h: Record<string, string | string[]>) => (config.cors ? { ...withoutCorsHeaders(h), ...cors } : h);
+          const sink = new UrlStreamSink(res, { 'x-amzn-RequestId': requestId }, fix, deps.invoker.streamLimitBytes);
+          const result = await invokeWithEvent(deps, config, config.functionName, config.qualifier, event, traceId, { sink, requestId });
+          sink.finish(result.functionError !== undefined);
+        },
+      };
+    }
     const result = await invokeWithEvent(deps, config, config.functionName, config.qualifier, event, traceId);
     if (result.functionError) return internalError({ ...cors, 'x-amzn-RequestId': result.requestId });
     const mapped = responseV2(result.payload);

@@ -1,8 +1,9 @@
 /**
  * Function URL configs (docs/reference/lambda-api.md §1.4, §4.1): one per function or alias, each with a
- * random 32-character URL id that never changes. AuthType AWS_IAM and InvokeMode
- * RESPONSE_STREAM are refused until Nimbus verifies signatures and streams responses: accepting
- * them silently would promise protection or behaviour that is not there.
+ * random 32-character URL id that never changes. InvokeMode is BUFFERED or RESPONSE_STREAM
+ * (hook.ts serves both). AuthType AWS_IAM is refused until Nimbus verifies signatures: accepting
+ * it silently would promise protection that is not there. A tenant-isolated function has no URL,
+ * as on AWS (docs/reference/tenant-isolation.md §3).
  */
 import { randomInt } from 'node:crypto';
 import type { Clock } from '../../core/clock.js';
@@ -90,8 +91,10 @@ export class UrlConfigService {
     if (q !== undefined && !QUALIFIER.test(q)) {
       throw validationError(q, 'qualifier', 'Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)');
     }
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    const latest = this.deps.store.getVersion(scope, ref.name, '$LATEST');
+    if (!latest) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     if (q !== undefined && !this.deps.store.aliases.get(scope, ref.name, q)) throw notFound(MISSING);
+    if (latest.tenantIsolation) throw invalidParameter('Function URLs are not supported for functions with tenant isolation mode enabled.');
     return { name: ref.name, qualifier: q ?? '' };
   }
 }
@@ -116,7 +119,6 @@ function checkInvokeMode(v: unknown): string | undefined {
   if (v !== 'BUFFERED' && v !== 'RESPONSE_STREAM') {
     throw validationError(v, 'invokeMode', 'Member must satisfy enum value set: [BUFFERED, RESPONSE_STREAM]');
   }
-  if (v === 'RESPONSE_STREAM') throw invalidParameter('Nimbus does not support response streaming yet. Use InvokeMode BUFFERED.');
   return v;
 }
 

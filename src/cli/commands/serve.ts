@@ -57,7 +57,7 @@ export function registerServe(program: Command): void {
     )
     .addHelpText(
       'after',
-      '\nNIMBUS_ASYNC_PAYLOAD_LIMIT sets the Event payload limit in bytes (default 262144, at most 1048576).\n' +
+      '\nNIMBUS_ASYNC_PAYLOAD_LIMIT sets the Event payload limit in bytes (default and at most 1048576, the 1 MB AWS allows).\n' +
         '\nIsolation: `auto` uses namespace isolation where the host allows it and otherwise falls back to process isolation:\n' +
         PROCESS_ISOLATION_WARNING,
     )

@@ -34,7 +34,7 @@ public final class Bootstrap {
         String socket = System.getProperty("nimbus.runtimeApiSocket");
         String address = System.getenv("AWS_LAMBDA_RUNTIME_API");
         RuntimeApi api = new RuntimeApi(address == null ? "127.0.0.1:9001" : address, socket);
-        LambdaLogger logger = new StdoutLogger(System.getenv("AWS_LAMBDA_LOG_LEVEL"));
+        StdoutLogger logger = new StdoutLogger(System.getenv("AWS_LAMBDA_LOG_LEVEL"), System.getenv("AWS_LAMBDA_LOG_FORMAT"));
         publish(logger);
 
         Invoker invoker;
@@ -45,7 +45,7 @@ public final class Bootstrap {
             String handler = System.getenv("_HANDLER");
             invoker = HandlerLoader.load(handler == null ? "" : handler, loader);
         } catch (UserFault f) {
-            logger.log(f.reportable());
+            logger.logError(f.reportable());
             api.initError(Errors.body(f), Errors.BAD_FUNCTION_CODE);
             System.exit(1);
             return;
@@ -53,7 +53,7 @@ public final class Bootstrap {
         loop(api, invoker, logger);
     }
 
-    private static void loop(RuntimeApi api, Invoker invoker, LambdaLogger logger) {
+    private static void loop(RuntimeApi api, Invoker invoker, StdoutLogger logger) {
         for (;;) {
             Invocation inv;
             try {
@@ -63,6 +63,7 @@ public final class Bootstrap {
                 System.exit(0);
                 return;
             }
+            logger.setInvocation(inv.requestId, inv.tenantId);
             if (inv.traceId != null) System.setProperty(TRACE_PROPERTY, inv.traceId);
             else System.clearProperty(TRACE_PROPERTY);
             byte[] response = null;
@@ -75,13 +76,13 @@ public final class Bootstrap {
                 Thread.interrupted();
             } catch (UserFault f) {
                 exit = f.fatal;
-                logger.log(f.reportable());
+                logger.logError(f.reportable());
                 error = Errors.body(f);
                 errorType = Errors.BAD_FUNCTION_CODE;
             } catch (Throwable t) {
                 exit = t instanceof VirtualMachineError || t instanceof IOError;
                 Errors.filterStackTrace(t);
-                logger.log(UserFault.of(t, false).reportable());
+                logger.logError(UserFault.of(t, false).reportable());
                 error = Errors.body(t);
                 errorType = Errors.USER_EXCEPTION;
             }

@@ -11,6 +11,8 @@ final class Invocation {
     final String traceId;
     final String clientContext;
     final String cognitoIdentity;
+    /** Lambda-Runtime-Aws-Tenant-Id: the tenant of a tenant-isolated function's invocation, or null. */
+    final String tenantId;
     final byte[] body;
 
     private Invocation(Map<String, String> h, byte[] body) {
@@ -21,6 +23,7 @@ final class Invocation {
         this.traceId = h.get("lambda-runtime-trace-id");
         this.clientContext = h.get("lambda-runtime-client-context");
         this.cognitoIdentity = h.get("lambda-runtime-cognito-identity");
+        this.tenantId = h.get("lambda-runtime-aws-tenant-id");
         this.body = body;
     }
 

@@ -41,6 +41,7 @@ final class LambdaContextImpl implements Context {
     @Override public int getMemoryLimitInMB() { return MEMORY_MB; }
     @Override public LambdaLogger getLogger() { return logger; }
     @Override public String getXrayTraceId() { return inv.traceId; }
+    @Override public String getTenantId() { return inv.tenantId; }
 
     @Override
     public int getRemainingTimeInMillis() {

@@ -1,6 +1,6 @@
 package com.amazonaws.services.lambda.runtime.logging;
 
-/** The function's log format (LoggingConfig.LogFormat); Nimbus's Java runtime writes TEXT. */
+/** The function's log format (LoggingConfig.LogFormat, AWS_LAMBDA_LOG_FORMAT). */
 public enum LogFormat {
     JSON,
     TEXT;
