@@ -34,11 +34,14 @@ import { Pool } from './pool/pool.js';
 import { Acceptor } from './queue/acceptor.js';
 import { makeAttempt } from './queue/attempt.js';
 import { Dispatcher } from './queue/dispatcher.js';
+import { Outbox } from './queue/outbox.js';
+import { sqsHandOver } from './queue/sqs-target.js';
 import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { SqsService } from './sqs/service.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -124,6 +127,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
   const code = new CodeStore(dataDir);
   const queue = new SqliteQueue(join(dataDir, 'queue.db'));
+  const sqs = new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
   factory.prestart?.();
 
@@ -194,10 +198,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     attempt: makeAttempt({ resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier), invoke: (req) => invoker.invoke(req) }),
     config: (ev) => eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, deadLetterOf(ev)),
     reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
+    onHandedOn: () => outbox.wake(),
     appendLog: (ev, text) =>
       logs.append({ accountId: ev.accountId, region: ev.region, functionName: ev.functionName, version: ev.qualifier ?? '$LATEST', requestId: ev.id, timestamp: clock.now(), text }),
     log,
   });
+  // Destination records and dead letters move from the queue's outbox into SQS queues.
+  const outbox = new Outbox({ queue, clock, deliver: sqsHandOver(sqs, log), log });
   const acceptor = new Acceptor(queue, () => dispatcher.wake(), log);
   const scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log });
   const schedules = new ScheduleService({ store: queue, clock, exists, onChange: () => scheduler.changed() });
@@ -213,12 +220,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const gateway = new Gateway(log, guard);
   gateway.mount(
     apiTable({
-      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, eventInvokeConfigs, schedules, queue, logs, code, metrics, pool, limiter,
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       urlStore: store.urls,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),
   );
   dispatcher.start();
+  outbox.start();
   scheduler.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
@@ -234,7 +242,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     ...(choice.warning || exposure ? { warning: [exposure, choice.warning].filter(Boolean).join('\n') } : {}),
     close: () =>
       (closing ??= (async () => {
-        await gateway.close(graceMs);
+        // Long polls answer (empty) at once instead of holding the shutdown for up to 20 s.
+        const stopping = gateway.close(graceMs);
+        sqs.endLongPolls();
+        await stopping;
         // No new events; running attempts may finish.
         scheduler.stop();
         acceptor.flush();
@@ -246,6 +257,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         policyState.stop();
         // Async attempts cut short by that go back in the queue for the next start.
         await dispatcher.finish();
+        // What the last results handed on moves into SQS now; anything left moves at the next start.
+        outbox.pass();
+        outbox.stop();
+        sqs.close();
         queue.close();
         gateway.destroy();
         logs.close();

@@ -15,10 +15,12 @@ import type { LogService } from '../logs/log-service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Pool } from '../pool/pool.js';
 import type { EventQueue } from '../queue/types.js';
+import type { SqsService } from '../sqs/service.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { UrlConfigStore } from '../store/types.js';
 import { eventInvokeConfigHandlers } from './async/event-invoke-config-routes.js';
 import type { EventInvokeConfigService } from './async/event-invoke-config.js';
+import { queueHandlers } from './async/queues.js';
 import { asyncHandlers } from './async/routes.js';
 import type { ScheduleService } from './async/schedules.js';
 import { provisionedHandlers } from './concurrency/provisioned-routes.js';
@@ -32,6 +34,8 @@ import { apiRouteHook } from './http-routes/hook.js';
 import { routeTableHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
+import { servicesHook } from './services/hook.js';
+import { sqsWireService } from './services/sqs.js';
 import { invokeHandlers } from './invoke/routes.js';
 import { metricsHandlers } from './nimbus/metrics.js';
 import { nimbusHandlers, type HealthInfo } from './nimbus/routes.js';
@@ -60,6 +64,8 @@ export interface ApiServices {
   eventInvokeConfigs: EventInvokeConfigService;
   schedules: ScheduleService;
   queue: EventQueue;
+  /** The SQS-compatible service: its wire protocols on the endpoint, its queues under /nimbus/v1/queues. */
+  sqs: SqsService;
   logs: LogService;
   code: CodeStore;
   metrics: Metrics;
@@ -70,7 +76,10 @@ export interface ApiServices {
 
 export interface ApiTable {
   routes: Route[];
-  /** Run before the routes: function URLs, which own every path under their host. */
+  /**
+   * Run before the routes: function URLs, which own every path under their host; then the AWS
+   * service protocols (SQS), each selected by its wire markers (api/services/hook.ts).
+   */
   before: RouteHook[];
   /** Run when no route matched: the SAM route table. */
   fallback: RouteHook[];
@@ -86,8 +95,9 @@ export function apiTable(s: ApiServices): ApiTable {
   const eic = eventInvokeConfigHandlers(s.eventInvokeConfigs);
   const routeTable = routeTableHandlers(s.routes);
   const async = asyncHandlers({ queue: s.queue, schedules: s.schedules });
+  const queues = queueHandlers(s.sqs);
   const nimbus = nimbusHandlers({ logs: s.logs, code: s.code, health: s.health });
-  const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter });
+  const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter, sqs: { longPolls: () => s.sqs.engine.waitingReceives } });
   const FN = '/2015-03-31/functions/:FunctionName';
   const EIC = '/2019-09-25/functions/:FunctionName/event-invoke-config';
   const URL = '/2021-10-31/functions/:FunctionName';
@@ -134,12 +144,12 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', EIC, eic.get],
       ['DELETE', EIC, eic.delete],
       ['GET', `${EIC}/list`, eic.list],
-      // Nimbus's own API: events, built-in queues, schedules (api/async)
+      // Nimbus's own API: events, SQS queues, schedules (api/async)
       ['GET', '/nimbus/v1/events', async.listEvents],
       ['GET', '/nimbus/v1/events/:id', async.getEvent],
-      ['GET', '/nimbus/v1/queues', async.listQueues],
-      ['GET', '/nimbus/v1/queues/:name/messages', async.readMessages],
-      ['DELETE', '/nimbus/v1/queues/:name/messages', async.deleteMessages],
+      ['GET', '/nimbus/v1/queues', queues.listQueues],
+      ['GET', '/nimbus/v1/queues/:name/messages', queues.readMessages],
+      ['DELETE', '/nimbus/v1/queues/:name/messages', queues.deleteMessages],
       ['GET', '/nimbus/v1/schedules', async.listSchedules],
       ['GET', '/nimbus/v1/schedules/:name', async.getSchedule],
       ['PUT', '/nimbus/v1/schedules/:name', async.putSchedule],
@@ -154,7 +164,10 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', '/nimbus/v1/stats', metrics.stats],
       ['GET', '/metrics', metrics.prometheus],
     ],
-    before: [functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker })],
+    before: [
+      functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker }),
+      servicesHook([sqsWireService(s.sqs)]),
+    ],
     fallback: [apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log })],
   };
 }

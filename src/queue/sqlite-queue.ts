@@ -67,6 +67,27 @@ const fromEvent = (r: EventRow): AsyncEvent => ({
   finishedAt: r.finished_at ?? undefined,
 });
 
+interface MessageRow {
+  id: number;
+  account_id: string;
+  region: string;
+  queue: string;
+  body: string;
+  attributes: string;
+  sent_at: number;
+}
+
+const fromMessages = (rows: MessageRow[]): StoredMessage[] =>
+  rows.map((r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    region: r.region,
+    queue: r.queue,
+    body: r.body,
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    sentAt: r.sent_at,
+  }));
+
 interface ScheduleRow {
   account_id: string;
   region: string;
@@ -160,6 +181,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
       sendMessage: db.prepare('INSERT INTO messages (account_id, region, queue, body, attributes, sent_at) VALUES (?, ?, ?, ?, ?, ?)'),
       queues: db.prepare('SELECT queue AS name, COUNT(*) AS messages FROM messages WHERE account_id = ? AND region = ? GROUP BY queue ORDER BY queue'),
       readMessages: db.prepare('SELECT * FROM messages WHERE account_id = ? AND region = ? AND queue = ? AND id > ? ORDER BY id LIMIT ?'),
+      pending: db.prepare('SELECT * FROM messages ORDER BY id LIMIT ?'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE account_id = ? AND region = ? AND queue = ? AND id = ?'),
       getConfig: db.prepare('SELECT * FROM invoke_configs WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
       putConfig: db.prepare(`INSERT OR REPLACE INTO invoke_configs (account_id, region, function_name, qualifier, max_retry, max_age, on_success, on_failure, last_modified)
@@ -270,24 +292,11 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
   }
 
   readMessages(scope: Scope, queue: string, afterId: number, limit: number): StoredMessage[] {
-    const rows = this.s.readMessages.all(scope.accountId, scope.region, queue, afterId, limit) as {
-      id: number;
-      account_id: string;
-      region: string;
-      queue: string;
-      body: string;
-      attributes: string;
-      sent_at: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      accountId: r.account_id,
-      region: r.region,
-      queue: r.queue,
-      body: r.body,
-      attributes: JSON.parse(r.attributes) as Record<string, string>,
-      sentAt: r.sent_at,
-    }));
+    return fromMessages(this.s.readMessages.all(scope.accountId, scope.region, queue, afterId, limit) as MessageRow[]);
+  }
+
+  pendingMessages(limit: number): StoredMessage[] {
+    return fromMessages(this.s.pending.all(limit) as MessageRow[]);
   }
 
   deleteMessages(scope: Scope, queue: string, ids: readonly number[]): number {

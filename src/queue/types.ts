@@ -101,9 +101,15 @@ export interface EventQueue {
   /** Deletes terminal events that finished before `before`; returns how many. */
   prune(before: number): number;
 
-  /** Built-in queues that hold at least one message, with their sizes. */
+  /**
+   * The outbox: messages handed on to queues (destinations, dead-letter queues), written with the
+   * settlement that caused them and waiting to be moved into the queue service (outbox.ts).
+   * Queues that hold at least one such message, with their sizes:
+   */
   queues(scope: Scope): { name: string; messages: number }[];
   readMessages(scope: Scope, queue: string, afterId: number, limit: number): StoredMessage[];
+  /** The oldest outbox messages of every scope, by id. */
+  pendingMessages(limit: number): StoredMessage[];
   deleteMessages(scope: Scope, queue: string, ids: readonly number[]): number;
 
   close(): void;
