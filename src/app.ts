@@ -17,12 +17,16 @@ import { Gateway } from './api/http/server.js';
 import { RouteService } from './api/http-routes/service.js';
 import { apiTable } from './api/table.js';
 import { UrlConfigService } from './api/urls/service.js';
+import { EventSourceMappingService } from './api/esm/service.js';
 import { AliasService } from './api/versions/aliases.js';
 import { VersionService } from './api/versions/versions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { messageOf, NimbusError } from './core/errors.js';
 import { functionKey, type Scope } from './core/model.js';
 import { privateDir } from './core/private-files.js';
+import { batchInvoker } from './esm/invoke.js';
+import { MappingRunner } from './esm/runner.js';
+import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { Invoker } from './invoke/invoker.js';
@@ -210,6 +214,23 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const schedules = new ScheduleService({ store: queue, clock, exists, onChange: () => scheduler.changed() });
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
 
+  // Event-source mappings: the API stores them, the runner polls their sources and invokes.
+  const sourceKinds = [sqsSource(sqs)];
+  const mappingRunner = new MappingRunner({
+    store: store.eventSourceMappings,
+    kinds: sourceKinds,
+    invoke: batchInvoker({ resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier, { weighted: true }), invoke: (req) => invoker.invoke(req) }),
+    clock,
+    log,
+  });
+  const mappings = new EventSourceMappingService({
+    store: store.eventSourceMappings,
+    kinds: sourceKinds,
+    clock,
+    resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier).fn,
+    onChange: (uuid) => mappingRunner.changed(uuid),
+  });
+
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
   const guard = new RequestGuard({
     listenHost: host,
@@ -221,6 +242,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
+      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid),
       urlStore: store.urls,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),
@@ -228,6 +250,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   dispatcher.start();
   outbox.start();
   scheduler.start();
+  mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
@@ -246,17 +269,20 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         const stopping = gateway.close(graceMs);
         sqs.endLongPolls();
         await stopping;
-        // No new events; running attempts may finish.
+        // No new events or batches; running attempts and batches may finish.
         scheduler.stop();
         acceptor.flush();
-        await dispatcher.drain(graceMs);
+        const mappingsStopped = mappingRunner.stop();
+        await Promise.all([dispatcher.drain(graceMs), Promise.race([mappingsStopped, new Promise((r) => setTimeout(r, graceMs).unref())])]);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
         // A factory Nimbus built is Nimbus's to close (its stem cells, egress rules, parent cgroups).
         if (!opts.sandboxFactory) await factory.close?.();
         policyState.stop();
-        // Async attempts cut short by that go back in the queue for the next start.
+        // Async attempts cut short by that go back in the queue for the next start; batches cut
+        // short stay in their queues and come back after their visibility timeout.
         await dispatcher.finish();
+        await mappingsStopped;
         // What the last results handed on moves into SQS now; anything left moves at the next start.
         outbox.pass();
         outbox.stop();

@@ -27,6 +27,8 @@ import { provisionedHandlers } from './concurrency/provisioned-routes.js';
 import type { ProvisionedService } from './concurrency/provisioned.js';
 import { reservedConcurrencyHandlers } from './concurrency/reserved-routes.js';
 import type { ConcurrencyService } from './concurrency/reserved.js';
+import { esmHandlers, type MappingStatusOf } from './esm/routes.js';
+import type { EventSourceMappingService } from './esm/service.js';
 import { functionHandlers } from './functions/routes.js';
 import type { FunctionService } from './functions/service.js';
 import type { Route, RouteHook } from './http/server.js';
@@ -66,6 +68,9 @@ export interface ApiServices {
   queue: EventQueue;
   /** The SQS-compatible service: its wire protocols on the endpoint, its queues under /nimbus/v1/queues. */
   sqs: SqsService;
+  mappings: EventSourceMappingService;
+  /** What a mapping's poller has done (src/esm/runner.ts). */
+  mappingStatus: MappingStatusOf;
   logs: LogService;
   code: CodeStore;
   metrics: Metrics;
@@ -96,6 +101,8 @@ export function apiTable(s: ApiServices): ApiTable {
   const routeTable = routeTableHandlers(s.routes);
   const async = asyncHandlers({ queue: s.queue, schedules: s.schedules });
   const queues = queueHandlers(s.sqs);
+  const esm = esmHandlers(s.mappings, s.mappingStatus);
+  const ESM = '/2015-03-31/event-source-mappings';
   const nimbus = nimbusHandlers({ logs: s.logs, code: s.code, health: s.health });
   const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter, sqs: { longPolls: () => s.sqs.engine.waitingReceives } });
   const FN = '/2015-03-31/functions/:FunctionName';
@@ -138,6 +145,12 @@ export function apiTable(s: ApiServices): ApiTable {
       ['PUT', `${URL}/url`, url.update],
       ['DELETE', `${URL}/url`, url.delete],
       ['GET', `${URL}/urls`, url.list],
+      // Event-source mappings (api/esm); polling is src/esm
+      ['POST', ESM, esm.create],
+      ['GET', ESM, esm.list],
+      ['GET', `${ESM}/:UUID`, esm.get],
+      ['PUT', `${ESM}/:UUID`, esm.update],
+      ['DELETE', `${ESM}/:UUID`, esm.delete],
       // Async invocation configs (api/async)
       ['PUT', EIC, eic.put],
       ['POST', EIC, eic.update],
@@ -154,6 +167,9 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', '/nimbus/v1/schedules/:name', async.getSchedule],
       ['PUT', '/nimbus/v1/schedules/:name', async.putSchedule],
       ['DELETE', '/nimbus/v1/schedules/:name', async.deleteSchedule],
+      // Nimbus's own API: event-source mappings with their recent batches and lag (api/esm)
+      ['GET', '/nimbus/v1/event-source-mappings', esm.nimbusList],
+      ['GET', '/nimbus/v1/event-source-mappings/:UUID', esm.nimbusGet],
       // Nimbus's own API: the SAM route table (api/http-routes); serving it is the `fallback` hook
       ['PUT', '/nimbus/v1/routes', routeTable.put],
       ['GET', '/nimbus/v1/routes', routeTable.list],

@@ -206,11 +206,19 @@ export class SqsEngine {
   overview(scope: Scope): QueueOverview[] {
     this.assertOpen();
     const now = this.clock.now();
-    return this.admin.allQueues(scope).map((q) => {
-      const retention = Number(effectiveAttributes(q)['MessageRetentionPeriod']);
-      const c = this.messages.counts(q.id, now, now - retention * 1000);
-      return { queue: q, arn: arnOf(q), visible: c.visible, inFlight: c.notVisible, delayed: c.delayed };
-    });
+    return this.admin.allQueues(scope).map((q) => this.withCounts(q, now));
+  }
+
+  /** One queue with its counts. */
+  backlog(q: QueueRecord): QueueOverview {
+    this.assertOpen();
+    return this.withCounts(q, this.clock.now());
+  }
+
+  private withCounts(q: QueueRecord, now: number): QueueOverview {
+    const retention = Number(effectiveAttributes(q)['MessageRetentionPeriod']);
+    const c = this.messages.counts(q.id, now, now - retention * 1000);
+    return { queue: q, arn: arnOf(q), visible: c.visible, inFlight: c.notVisible, delayed: c.delayed, oldestVisibleSentAt: c.oldestVisibleSentAt ?? undefined };
   }
 
   /** Messages in send order after `afterSeq`, without receiving them (no visibility change, no receive count). */

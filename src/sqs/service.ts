@@ -161,6 +161,11 @@ export class SqsService {
     return this.engine.overview(scope);
   }
 
+  /** One queue's counts and the send time of its oldest visible message (a consumer's lag). */
+  backlog(scope: Scope, queue: string): QueueOverview {
+    return this.engine.backlog(this.engine.queue(scope, queue));
+  }
+
   /** Messages of a queue after `afterSeq`, in send order, without receiving them. */
   inspect(scope: Scope, queue: string, afterSeq: number, limit: number): InspectedMessage[] {
     return this.engine.inspect(this.engine.queue(scope, queue), afterSeq, limit);

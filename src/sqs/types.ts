@@ -86,6 +86,8 @@ export interface QueueOverview {
   visible: number;
   inFlight: number;
   delayed: number;
+  /** Epoch ms the oldest visible message was sent; undefined when none is visible. */
+  oldestVisibleSentAt: number | undefined;
 }
 
 /** A message as Nimbus's inspection API shows it, without receiving it. */

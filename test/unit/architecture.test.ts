@@ -15,8 +15,9 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'metrics', 'core'],
-  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'sqs', 'core'],
-  api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'sqs', 'core'],
+  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'sqs', 'core'],
+  api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'events', 'sqs', 'core'],
+  esm: ['sqs', 'queue', 'store', 'events', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
   pool: ['sandbox', 'policy', 'core'],
   sandbox: ['runtimes', 'core'],

@@ -42,6 +42,8 @@ export interface Counts {
   visible: number;
   notVisible: number;
   delayed: number;
+  /** When the oldest visible message was sent (the age of the backlog); null when none is visible. */
+  oldestVisibleSentAt: number | null;
 }
 
 export class MessageStore {
@@ -82,7 +84,8 @@ export class MessageStore {
       counts: l.prepare(`SELECT
           COALESCE(SUM(visible_at <= @now), 0) AS visible,
           COALESCE(SUM(visible_at > @now AND receipt IS NOT NULL), 0) AS notVisible,
-          COALESCE(SUM(visible_at > @now AND receipt IS NULL), 0) AS delayed
+          COALESCE(SUM(visible_at > @now AND receipt IS NULL), 0) AS delayed,
+          MIN(CASE WHEN visible_at <= @now THEN sent_at END) AS oldestVisibleSentAt
         FROM sqs_messages WHERE queue_id = @queueId AND sent_at > @cutoff`),
       nextVisible: l.prepare('SELECT MIN(visible_at) AS t FROM sqs_messages WHERE queue_id = ? AND visible_at > ?'),
       expire: l.prepare('DELETE FROM sqs_messages WHERE queue_id = ? AND sent_at <= ?'),
