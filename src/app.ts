@@ -4,6 +4,7 @@
  * table (api/table.ts) on the HTTP server. Nothing imports it but `nimbus serve` and the tests.
  * It reads top to bottom as the parts of Nimbus, from the sandboxes up to the HTTP surface.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
@@ -24,6 +25,7 @@ import { systemClock, type Clock } from './core/clock.js';
 import { messageOf, NimbusError } from './core/errors.js';
 import { functionKey, type Scope } from './core/model.js';
 import { privateDir } from './core/private-files.js';
+import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
 import { sqsSource } from './esm/sqs-source.js';
@@ -45,7 +47,9 @@ import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { SnsService } from './sns/service.js';
 import { SqsService } from './sqs/service.js';
+import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -210,9 +214,35 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Destination records and dead letters move from the queue's outbox into SQS queues.
   const outbox = new Outbox({ queue, clock, deliver: sqsHandOver(sqs, log), log });
   const acceptor = new Acceptor(queue, () => dispatcher.wake(), log);
-  const scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log });
+  const scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log, render: (s, ev) => eventBridge.renderScheduled(s, ev) });
   const schedules = new ScheduleService({ store: queue, clock, exists, onChange: () => scheduler.changed() });
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
+
+  // Push sources: EventBridge rules and SNS subscriptions invoke through the durable async queue.
+  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void> => {
+    try {
+      await events.enqueue({ scope, functionName, qualifier, payload, source });
+    } catch (e) {
+      // Over the async payload limit: the delivery fails, as it would on AWS; anything else is the caller's to report.
+      if (!(e instanceof NimbusError && e.code === 'ERR_REQUEST_TOO_LARGE')) throw e;
+      log(`${source}: not delivered to ${functionName}: ${e.message}`);
+    }
+  };
+  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string } = {}): void => {
+    const [, , , region = '', accountId = ''] = arn.split(':');
+    sqs.send({ accountId, region }, arn, body, {
+      ...(opts.attributes ? { attributes: opts.attributes } : {}),
+      ...(opts.groupId ? { groupId: opts.groupId, deduplicationId: randomUUID() } : {}),
+    });
+  };
+  const eventBridge = new EventBridgeService({
+    file: join(dataDir, 'eventbridge.db'),
+    clock,
+    log,
+    sinks: { invokeAsync, sendToQueue: (arn, body, groupId) => sendToQueue(arn, body, groupId ? { groupId } : {}) },
+    schedules: { store: queue, changed: () => scheduler.changed() },
+  });
+  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: { invokeAsync, sendToQueue: (arn, body, attributes) => sendToQueue(arn, body, { attributes }) } });
 
   // Event-source mappings: the API stores them, the runner polls their sources and invokes.
   const sourceKinds = [sqsSource(sqs)];
@@ -242,13 +272,14 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
-      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid),
+      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       urlStore: store.urls,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),
   );
   dispatcher.start();
   outbox.start();
+  eventBridge.start();
   scheduler.start();
   mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
@@ -286,6 +317,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         // What the last results handed on moves into SQS now; anything left moves at the next start.
         outbox.pass();
         outbox.stop();
+        eventBridge.close();
+        sns.close();
         sqs.close();
         queue.close();
         gateway.destroy();

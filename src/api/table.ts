@@ -15,6 +15,8 @@ import type { LogService } from '../logs/log-service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Pool } from '../pool/pool.js';
 import type { EventQueue } from '../queue/types.js';
+import type { EventBridgeService } from '../eventbridge/service.js';
+import type { SnsService } from '../sns/service.js';
 import type { SqsService } from '../sqs/service.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { UrlConfigStore } from '../store/types.js';
@@ -36,7 +38,9 @@ import { apiRouteHook } from './http-routes/hook.js';
 import { routeTableHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
+import { eventBridgeWireService } from './services/eventbridge.js';
 import { servicesHook } from './services/hook.js';
+import { snsWireService } from './services/sns.js';
 import { sqsWireService } from './services/sqs.js';
 import { invokeHandlers } from './invoke/routes.js';
 import { metricsHandlers } from './nimbus/metrics.js';
@@ -68,6 +72,9 @@ export interface ApiServices {
   queue: EventQueue;
   /** The SQS-compatible service: its wire protocols on the endpoint, its queues under /nimbus/v1/queues. */
   sqs: SqsService;
+  /** EventBridge and SNS subsets, on the endpoint by their wire markers. */
+  eventBridge: EventBridgeService;
+  sns: SnsService;
   mappings: EventSourceMappingService;
   /** What a mapping's poller has done (src/esm/runner.ts). */
   mappingStatus: MappingStatusOf;
@@ -83,7 +90,7 @@ export interface ApiTable {
   routes: Route[];
   /**
    * Run before the routes: function URLs, which own every path under their host; then the AWS
-   * service protocols (SQS), each selected by its wire markers (api/services/hook.ts).
+   * service protocols (SQS, SNS, EventBridge), each selected by its wire markers (api/services/hook.ts).
    */
   before: RouteHook[];
   /** Run when no route matched: the SAM route table. */
@@ -182,7 +189,7 @@ export function apiTable(s: ApiServices): ApiTable {
     ],
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker }),
-      servicesHook([sqsWireService(s.sqs)]),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge)]),
     ],
     fallback: [apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log })],
   };

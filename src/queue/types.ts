@@ -150,6 +150,10 @@ export interface Schedule extends Scope {
   lastRunAt: number | undefined;
   /** Runs missed while Nimbus was down (counted, then coalesced into one run). */
   missed: number;
+  /** On schedules an EventBridge rule owns (src/eventbridge): the rule's ARN, the event's `resources`. */
+  ruleArn?: string;
+  /** And its target's Input/InputPath/InputTransformer (JSON), rendered when a slot fires. */
+  targetInput?: string;
 }
 
 export interface ScheduleStore {
@@ -159,7 +163,10 @@ export interface ScheduleStore {
   deleteSchedule(scope: Scope, name: string): boolean;
   /** Schedules of every scope that are enabled and due at `now`. */
   dueSchedules(now: number): Schedule[];
-  /** Enqueues a run and moves the schedule on, atomically: a slot fires once, crash or not. */
-  fire(s: Schedule, event: NewEvent, nextAt: number, missed: number): void;
+  /**
+   * Enqueues a run and moves the schedule on, atomically: a slot fires once, crash or not. Without
+   * an event (its input could not be rendered) the slot passes with nothing enqueued, at `at`.
+   */
+  fire(s: Schedule, event: NewEvent | undefined, nextAt: number, missed: number, at?: number): void;
   nextScheduleAt(): number | undefined;
 }

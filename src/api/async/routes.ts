@@ -69,7 +69,7 @@ function eventShape(e: AsyncEvent): Record<string, unknown> {
 function scheduleShape(s: Schedule): Record<string, unknown> {
   return {
     Name: s.name,
-    Arn: scheduleArn(s),
+    Arn: s.ruleArn ?? scheduleArn(s),
     ScheduleExpression: s.expression,
     State: s.enabled ? 'ENABLED' : 'DISABLED',
     FunctionName: s.functionName,
