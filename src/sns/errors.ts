@@ -20,6 +20,6 @@ export class SnsError extends Error {
 }
 
 export const invalidParameter = (message: string): SnsError => new SnsError('InvalidParameter', 400, message);
-export const invalidParameterValue = (message: string): SnsError => new SnsError('InvalidParameterValue', 400, message);
+export const invalidParameterValue = (message: string): SnsError => new SnsError('ParameterValueInvalid', 400, message);
 export const notFound = (message: string): SnsError => new SnsError('NotFound', 404, message);
 export const internalError = (): SnsError => new SnsError('InternalError', 500, 'Request could not be completed.');
