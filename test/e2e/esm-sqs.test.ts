@@ -14,6 +14,7 @@ import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, PutFunct
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { ledgerDir, readLedger, waitFor } from '../helpers/ledger.js';
 import { deployNode, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
+import { nimbusCli } from '../helpers/serve.js';
 import { sdk, until } from '../helpers/sqs-clients.js';
 
 const ACCOUNT = '000000000000';
@@ -123,6 +124,18 @@ test('partial batch failures, the SQS event shape, and a poison message in the D
   assert.equal(own.Nimbus.stats.failed, 2, 'the poison message failed twice');
   assert.ok(own.Nimbus.stats.recent.some((b) => b.outcome === 'partial'));
   assert.deepEqual(own.Nimbus.lag, { waiting: 0, inFlight: 0 }, 'no lag: nothing waits (no oldest message)');
+
+  // The same through the CLI: `nimbus esm`, one mapping in detail, and `nimbus queues`.
+  const listed = await nimbusCli(['esm'], { endpoint: nimbus.url });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /UUID +FUNCTION +SOURCE +STATE +BATCHES +RECORDS +FAILED/);
+  assert.match(listed.stdout, new RegExp(`${m.UUID!} +worker +work +Enabled +\\d+ +\\d+ +2 +0 +0 +0 +0 +- +PROBLEM: 1 of \\d+ records reported as failed|${m.UUID!} +worker +work +Enabled .* OK`));
+  const detail = await nimbusCli(['esm', m.UUID!], { endpoint: nimbus.url });
+  assert.match(detail.stdout, /Recent batches \(oldest first\):/);
+  assert.match(detail.stdout, / partial +1 /);
+  const queues = await nimbusCli(['queues'], { endpoint: nimbus.url });
+  assert.match(queues.stdout, new RegExp(`^work +0 +0 +0 +${nimbus.url}/${ACCOUNT}/work$`, 'm'));
+  assert.match(queues.stdout, new RegExp(`^work-dlq +0 +1 +0 +${nimbus.url}/${ACCOUNT}/work-dlq$`, 'm'), 'the dead letter is in flight (received by the test)');
 });
 
 test('a function error fails the whole batch: every message comes back after the visibility timeout, then goes to the DLQ', async (t) => {
