@@ -5,7 +5,7 @@
  *   npm run bench                      all scenarios
  *   npm run bench -- warm-invoke       one scenario
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
- *   npm run bench -- --no-peers        skip serverless-offline (no npm install of the peers)
+ *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
  */
 import { writeFileSync } from 'node:fs';
 import { describeMachine } from './lib/machine.js';
@@ -16,6 +16,7 @@ import { burst } from './scenarios/burst.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { soak } from './scenarios/soak.js';
+import { sqsBench } from './scenarios/sqs.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
 
@@ -31,6 +32,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   'async-events': () => asyncEvents({ durationS, connections: 32 }),
   'idle-memory': () => idleMemory({ sandboxes: quick ? 5 : 20 }),
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
+  sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

@@ -4,6 +4,7 @@
  * table (api/table.ts) on the HTTP server. Nothing imports it but `nimbus serve` and the tests.
  * It reads top to bottom as the parts of Nimbus, from the sandboxes up to the HTTP surface.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
@@ -18,12 +19,17 @@ import { RouteService } from './api/http-routes/service.js';
 import { StackService } from './api/stacks/service.js';
 import { apiTable } from './api/table.js';
 import { UrlConfigService } from './api/urls/service.js';
+import { EventSourceMappingService } from './api/esm/service.js';
 import { AliasService } from './api/versions/aliases.js';
 import { VersionService } from './api/versions/versions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { messageOf, NimbusError } from './core/errors.js';
 import { functionKey, type Scope } from './core/model.js';
 import { privateDir } from './core/private-files.js';
+import { EventBridgeService } from './eventbridge/service.js';
+import { batchInvoker } from './esm/invoke.js';
+import { MappingRunner } from './esm/runner.js';
+import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { Invoker } from './invoke/invoker.js';
@@ -35,11 +41,16 @@ import { Pool } from './pool/pool.js';
 import { Acceptor } from './queue/acceptor.js';
 import { makeAttempt } from './queue/attempt.js';
 import { Dispatcher } from './queue/dispatcher.js';
+import { Outbox } from './queue/outbox.js';
+import { sqsHandOver } from './queue/sqs-target.js';
 import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { SnsService } from './sns/service.js';
+import { SqsService } from './sqs/service.js';
+import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
@@ -129,6 +140,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
   const code = new CodeStore(dataDir);
   const queue = new SqliteQueue(join(dataDir, 'queue.db'));
+  const sqs = new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
   factory.prestart?.();
 
@@ -199,14 +211,60 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     attempt: makeAttempt({ resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier), invoke: (req) => invoker.invoke(req) }),
     config: (ev) => eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, deadLetterOf(ev)),
     reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
+    onHandedOn: () => outbox.wake(),
     appendLog: (ev, text) =>
       logs.append({ accountId: ev.accountId, region: ev.region, functionName: ev.functionName, version: ev.qualifier ?? '$LATEST', requestId: ev.id, timestamp: clock.now(), text }),
     log,
   });
+  // Destination records and dead letters move from the queue's outbox into SQS queues.
+  const outbox = new Outbox({ queue, clock, deliver: sqsHandOver(sqs, log), log });
   const acceptor = new Acceptor(queue, () => dispatcher.wake(), log);
-  const scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log });
+  const scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log, render: (s, ev) => eventBridge.renderScheduled(s, ev) });
   const schedules = new ScheduleService({ store: queue, clock, exists, onChange: () => scheduler.changed() });
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
+
+  // Push sources: EventBridge rules and SNS subscriptions invoke through the durable async queue.
+  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void> => {
+    try {
+      await events.enqueue({ scope, functionName, qualifier, payload, source });
+    } catch (e) {
+      // Over the async payload limit: the delivery fails, as it would on AWS; anything else is the caller's to report.
+      if (!(e instanceof NimbusError && e.code === 'ERR_REQUEST_TOO_LARGE')) throw e;
+      log(`${source}: not delivered to ${functionName}: ${e.message}`);
+    }
+  };
+  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string } = {}): void => {
+    const [, , , region = '', accountId = ''] = arn.split(':');
+    sqs.send({ accountId, region }, arn, body, {
+      ...(opts.attributes ? { attributes: opts.attributes } : {}),
+      ...(opts.groupId ? { groupId: opts.groupId, deduplicationId: randomUUID() } : {}),
+    });
+  };
+  const eventBridge = new EventBridgeService({
+    file: join(dataDir, 'eventbridge.db'),
+    clock,
+    log,
+    sinks: { invokeAsync, sendToQueue: (arn, body, groupId) => sendToQueue(arn, body, groupId ? { groupId } : {}) },
+    schedules: { store: queue, changed: () => scheduler.changed() },
+  });
+  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: { invokeAsync, sendToQueue: (arn, body, attributes) => sendToQueue(arn, body, { attributes }) } });
+
+  // Event-source mappings: the API stores them, the runner polls their sources and invokes.
+  const sourceKinds = [sqsSource(sqs)];
+  const mappingRunner = new MappingRunner({
+    store: store.eventSourceMappings,
+    kinds: sourceKinds,
+    invoke: batchInvoker({ resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier, { weighted: true }), invoke: (req) => invoker.invoke(req) }),
+    clock,
+    log,
+  });
+  const mappings = new EventSourceMappingService({
+    store: store.eventSourceMappings,
+    kinds: sourceKinds,
+    clock,
+    resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier).fn,
+    onChange: (uuid) => mappingRunner.changed(uuid),
+  });
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
@@ -223,13 +281,17 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const gateway = new Gateway(log, guard, opts.httpLimits);
   gateway.mount(
     apiTable({
-      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, logs, code, metrics, pool, limiter,
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
+      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       urlStore: store.urls,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),
   );
   dispatcher.start();
+  outbox.start();
+  eventBridge.start();
   scheduler.start();
+  mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
@@ -244,18 +306,30 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     ...(choice.warning || exposure ? { warning: [exposure, choice.warning].filter(Boolean).join('\n') } : {}),
     close: () =>
       (closing ??= (async () => {
-        await gateway.close(graceMs);
-        // No new events; running attempts may finish.
+        // Long polls answer (empty) at once instead of holding the shutdown for up to 20 s.
+        const stopping = gateway.close(graceMs);
+        sqs.endLongPolls();
+        await stopping;
+        // No new events or batches; running attempts and batches may finish.
         scheduler.stop();
         acceptor.flush();
-        await dispatcher.drain(graceMs);
+        const mappingsStopped = mappingRunner.stop();
+        await Promise.all([dispatcher.drain(graceMs), Promise.race([mappingsStopped, new Promise((r) => setTimeout(r, graceMs).unref())])]);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
         // A factory Nimbus built is Nimbus's to close (its stem cells, egress rules, parent cgroups).
         if (!opts.sandboxFactory) await factory.close?.();
         policyState.stop();
-        // Async attempts cut short by that go back in the queue for the next start.
+        // Async attempts cut short by that go back in the queue for the next start; batches cut
+        // short stay in their queues and come back after their visibility timeout.
         await dispatcher.finish();
+        await mappingsStopped;
+        // What the last results handed on moves into SQS now; anything left moves at the next start.
+        outbox.pass();
+        outbox.stop();
+        eventBridge.close();
+        sns.close();
+        sqs.close();
         queue.close();
         gateway.destroy();
         logs.close();

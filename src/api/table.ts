@@ -17,16 +17,22 @@ import type { LogService } from '../logs/log-service.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Pool } from '../pool/pool.js';
 import type { EventQueue } from '../queue/types.js';
+import type { EventBridgeService } from '../eventbridge/service.js';
+import type { SnsService } from '../sns/service.js';
+import type { SqsService } from '../sqs/service.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { UrlConfigStore } from '../store/types.js';
 import { eventInvokeConfigHandlers } from './async/event-invoke-config-routes.js';
 import type { EventInvokeConfigService } from './async/event-invoke-config.js';
+import { queueHandlers } from './async/queues.js';
 import { asyncHandlers } from './async/routes.js';
 import type { ScheduleService } from './async/schedules.js';
 import { provisionedHandlers } from './concurrency/provisioned-routes.js';
 import type { ProvisionedService } from './concurrency/provisioned.js';
 import { reservedConcurrencyHandlers } from './concurrency/reserved-routes.js';
 import type { ConcurrencyService } from './concurrency/reserved.js';
+import { esmHandlers, type MappingStatusOf } from './esm/routes.js';
+import type { EventSourceMappingService } from './esm/service.js';
 import { functionHandlers } from './functions/routes.js';
 import type { FunctionService } from './functions/service.js';
 import type { Route, RouteHook } from './http/server.js';
@@ -34,6 +40,10 @@ import { apiRouteHook } from './http-routes/hook.js';
 import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
+import { eventBridgeWireService } from './services/eventbridge.js';
+import { servicesHook } from './services/hook.js';
+import { snsWireService } from './services/sns.js';
+import { sqsWireService } from './services/sqs.js';
 import { invokeHandlers } from './invoke/routes.js';
 import { metricsHandlers } from './nimbus/metrics.js';
 import { nimbusHandlers, type HealthInfo } from './nimbus/routes.js';
@@ -65,6 +75,14 @@ export interface ApiServices {
   eventInvokeConfigs: EventInvokeConfigService;
   schedules: ScheduleService;
   queue: EventQueue;
+  /** The SQS-compatible service: its wire protocols on the endpoint, its queues under /nimbus/v1/queues. */
+  sqs: SqsService;
+  /** EventBridge and SNS subsets, on the endpoint by their wire markers. */
+  eventBridge: EventBridgeService;
+  sns: SnsService;
+  mappings: EventSourceMappingService;
+  /** What a mapping's poller has done (src/esm/runner.ts). */
+  mappingStatus: MappingStatusOf;
   logs: LogService;
   code: CodeStore;
   metrics: Metrics;
@@ -75,7 +93,11 @@ export interface ApiServices {
 
 export interface ApiTable {
   routes: Route[];
-  /** Run before the routes: function URLs and stack APIs, which own every path under their host. */
+  /**
+   * Run before the routes: function URLs and stack APIs, which own every path under their host;
+   * then the AWS service protocols (SQS, SNS, EventBridge), each selected by its wire markers
+   * (api/services/hook.ts).
+   */
   before: RouteHook[];
   /** Run when no route matched: none, so an unknown path is always UnknownOperationException. */
   fallback: RouteHook[];
@@ -92,8 +114,11 @@ export function apiTable(s: ApiServices): ApiTable {
   const apis = apiListHandlers(s.routes);
   const stacks = stackHandlers({ stacks: s.stacks, routes: s.routes, urls: s.urlStore, code: s.code });
   const async = asyncHandlers({ queue: s.queue, schedules: s.schedules });
+  const queues = queueHandlers(s.sqs);
+  const esm = esmHandlers(s.mappings, s.mappingStatus);
+  const ESM = '/2015-03-31/event-source-mappings';
   const nimbus = nimbusHandlers({ logs: s.logs, code: s.code, health: s.health });
-  const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter });
+  const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter, sqs: { longPolls: () => s.sqs.engine.waitingReceives } });
   const FN = '/2015-03-31/functions/:FunctionName';
   const EIC = '/2019-09-25/functions/:FunctionName/event-invoke-config';
   const URL = '/2021-10-31/functions/:FunctionName';
@@ -134,18 +159,24 @@ export function apiTable(s: ApiServices): ApiTable {
       ['PUT', `${URL}/url`, url.update],
       ['DELETE', `${URL}/url`, url.delete],
       ['GET', `${URL}/urls`, url.list],
+      // Event-source mappings (api/esm); polling is src/esm
+      ['POST', ESM, esm.create],
+      ['GET', ESM, esm.list],
+      ['GET', `${ESM}/:UUID`, esm.get],
+      ['PUT', `${ESM}/:UUID`, esm.update],
+      ['DELETE', `${ESM}/:UUID`, esm.delete],
       // Async invocation configs (api/async)
       ['PUT', EIC, eic.put],
       ['POST', EIC, eic.update],
       ['GET', EIC, eic.get],
       ['DELETE', EIC, eic.delete],
       ['GET', `${EIC}/list`, eic.list],
-      // Nimbus's own API: events, built-in queues, schedules (api/async)
+      // Nimbus's own API: events, SQS queues, schedules (api/async)
       ['GET', '/nimbus/v1/events', async.listEvents],
       ['GET', '/nimbus/v1/events/:id', async.getEvent],
-      ['GET', '/nimbus/v1/queues', async.listQueues],
-      ['GET', '/nimbus/v1/queues/:name/messages', async.readMessages],
-      ['DELETE', '/nimbus/v1/queues/:name/messages', async.deleteMessages],
+      ['GET', '/nimbus/v1/queues', queues.listQueues],
+      ['GET', '/nimbus/v1/queues/:name/messages', queues.readMessages],
+      ['DELETE', '/nimbus/v1/queues/:name/messages', queues.deleteMessages],
       ['GET', '/nimbus/v1/schedules', async.listSchedules],
       ['GET', '/nimbus/v1/schedules/:name', async.getSchedule],
       ['PUT', '/nimbus/v1/schedules/:name', async.putSchedule],
@@ -158,6 +189,9 @@ export function apiTable(s: ApiServices): ApiTable {
       ['DELETE', '/nimbus/v1/stacks/:StackName', stacks.delete],
       ['PUT', '/nimbus/v1/artifacts/:sha256', stacks.uploadArtifact],
       ['GET', '/nimbus/v1/apis', apis.list],
+      // Nimbus's own API: event-source mappings with their recent batches and lag (api/esm)
+      ['GET', '/nimbus/v1/event-source-mappings', esm.nimbusList],
+      ['GET', '/nimbus/v1/event-source-mappings/:UUID', esm.nimbusGet],
       // Nimbus's own API: logs, code, health, metrics (api/nimbus)
       ['GET', '/nimbus/v1/functions/:FunctionName/logs', nimbus.logs],
       ['GET', '/nimbus/v1/code/:sha', nimbus.code],
@@ -168,6 +202,7 @@ export function apiTable(s: ApiServices): ApiTable {
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log }),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge)]),
     ],
     fallback: [],
   };

@@ -6,6 +6,7 @@ import { registerEvents } from './commands/events.js';
 import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
+import { registerQueues } from './commands/queues.js';
 import { registerRuntimes } from './commands/runtimes.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerServe } from './commands/serve.js';
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<number> {
   registerLogs(program, client);
   registerLs(program, client);
   registerEvents(program, client);
+  registerQueues(program, client);
   registerSchedule(program, client);
   registerStack(program, client);
   registerStats(program, client);

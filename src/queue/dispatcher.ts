@@ -33,6 +33,8 @@ export interface DispatcherDeps {
    * handling without running them, as Lambda does. The concurrency issue plugs in here.
    */
   reservedConcurrency?: (scope: Scope, functionName: string) => number | undefined;
+  /** Called once results that hand messages on (to the outbox, outbox.ts) are committed. */
+  onHandedOn?: () => void;
   /** Writes a line about each attempt into the function's log (`nimbus logs`). */
   appendLog?: (ev: AsyncEvent, text: string) => void;
   log?: (line: string) => void;
@@ -206,6 +208,7 @@ export class Dispatcher {
       this.deps.clock.setTimer(STORAGE_RETRY_MS, () => this.flushSettlements());
       return;
     }
+    if (batch.some((s) => s.messages.length > 0)) this.deps.onHandedOn?.();
     this.wake();
   }
 

@@ -21,6 +21,11 @@ export interface SchedulerDeps {
   clock: Clock;
   /** Called after runs were enqueued, so that delivery looks for them. */
   onEnqueued: () => void;
+  /**
+   * The payload of a run of a schedule with `targetInput` (an EventBridge rule's target with
+   * InputPath or an InputTransformer); undefined delivers nothing for that slot.
+   */
+  render?: (s: Schedule, event: Record<string, unknown>) => string | undefined;
   log?: (line: string) => void;
 }
 
@@ -75,13 +80,20 @@ export class Scheduler {
       following = expr.next(slot, s.createdAt);
     }
     if (following !== undefined && following <= now) following = expr.next(now, s.createdAt);
+    const scheduled = scheduledEvent(s, slot);
+    const payload = s.targetInput !== undefined && this.deps.render ? this.deps.render(s, scheduled) : (s.input ?? JSON.stringify(scheduled));
+    if (payload === undefined) {
+      this.deps.log?.(`scheduler: ${s.name}: the target's input could not be rendered; nothing was sent for this run`);
+      this.deps.store.fire(s, undefined, following ?? Number.MAX_SAFE_INTEGER, missed, now);
+      return;
+    }
     const event: NewEvent = {
       id: randomUUID(),
       accountId: s.accountId,
       region: s.region,
       functionName: s.functionName,
       qualifier: s.qualifier,
-      payload: Buffer.from(s.input ?? JSON.stringify(scheduledEvent(s, slot))),
+      payload: Buffer.from(payload),
       source: `schedule:${s.name}`,
       enqueuedAt: now,
     };
@@ -100,7 +112,7 @@ export function scheduledEvent(s: Schedule, slot: number): Record<string, unknow
     account: s.accountId,
     time: new Date(slot).toISOString().replace(/\.\d{3}Z$/, 'Z'),
     region: s.region,
-    resources: [scheduleArn(s)],
+    resources: [s.ruleArn ?? scheduleArn(s)],
     detail: {},
   };
 }

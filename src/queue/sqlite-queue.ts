@@ -67,6 +67,27 @@ const fromEvent = (r: EventRow): AsyncEvent => ({
   finishedAt: r.finished_at ?? undefined,
 });
 
+interface MessageRow {
+  id: number;
+  account_id: string;
+  region: string;
+  queue: string;
+  body: string;
+  attributes: string;
+  sent_at: number;
+}
+
+const fromMessages = (rows: MessageRow[]): StoredMessage[] =>
+  rows.map((r) => ({
+    id: r.id,
+    accountId: r.account_id,
+    region: r.region,
+    queue: r.queue,
+    body: r.body,
+    attributes: JSON.parse(r.attributes) as Record<string, string>,
+    sentAt: r.sent_at,
+  }));
+
 interface ScheduleRow {
   account_id: string;
   region: string;
@@ -80,6 +101,8 @@ interface ScheduleRow {
   next_at: number;
   last_run_at: number | null;
   missed: number;
+  rule_arn: string | null;
+  target_input: string | null;
 }
 
 const fromSchedule = (r: ScheduleRow): Schedule => ({
@@ -95,6 +118,8 @@ const fromSchedule = (r: ScheduleRow): Schedule => ({
   nextAt: r.next_at,
   lastRunAt: r.last_run_at ?? undefined,
   missed: r.missed,
+  ...(r.rule_arn !== null ? { ruleArn: r.rule_arn } : {}),
+  ...(r.target_input !== null ? { targetInput: r.target_input } : {}),
 });
 
 interface ConfigRow {
@@ -136,6 +161,9 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(QUEUE_SCHEMA);
+    // Columns added since the first release: a data directory from before gains them.
+    const columns = new Set((this.db.pragma('table_info(schedules)') as { name: string }[]).map((c) => c.name));
+    for (const c of ['rule_arn', 'target_input']) if (!columns.has(c)) this.db.exec(`ALTER TABLE schedules ADD COLUMN ${c} TEXT`);
     this.lazy = new Database(file);
     this.lazy.pragma('synchronous = NORMAL');
     this.lazy.pragma('busy_timeout = 5000');
@@ -160,6 +188,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
       sendMessage: db.prepare('INSERT INTO messages (account_id, region, queue, body, attributes, sent_at) VALUES (?, ?, ?, ?, ?, ?)'),
       queues: db.prepare('SELECT queue AS name, COUNT(*) AS messages FROM messages WHERE account_id = ? AND region = ? GROUP BY queue ORDER BY queue'),
       readMessages: db.prepare('SELECT * FROM messages WHERE account_id = ? AND region = ? AND queue = ? AND id > ? ORDER BY id LIMIT ?'),
+      pending: db.prepare('SELECT * FROM messages ORDER BY id LIMIT ?'),
       deleteMessage: db.prepare('DELETE FROM messages WHERE account_id = ? AND region = ? AND queue = ? AND id = ?'),
       getConfig: db.prepare('SELECT * FROM invoke_configs WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
       putConfig: db.prepare(`INSERT OR REPLACE INTO invoke_configs (account_id, region, function_name, qualifier, max_retry, max_age, on_success, on_failure, last_modified)
@@ -167,8 +196,8 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
       deleteConfig: db.prepare('DELETE FROM invoke_configs WHERE account_id = ? AND region = ? AND function_name = ? AND qualifier = ?'),
       listConfigs: db.prepare('SELECT * FROM invoke_configs WHERE account_id = ? AND region = ? AND function_name = ? ORDER BY qualifier'),
       deleteConfigs: db.prepare('DELETE FROM invoke_configs WHERE account_id = ? AND region = ? AND function_name = ?'),
-      putSchedule: db.prepare(`INSERT OR REPLACE INTO schedules (account_id, region, name, expression, function_name, qualifier, input, enabled, created_at, next_at, last_run_at, missed)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      putSchedule: db.prepare(`INSERT OR REPLACE INTO schedules (account_id, region, name, expression, function_name, qualifier, input, enabled, created_at, next_at, last_run_at, missed, rule_arn, target_input)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       getSchedule: db.prepare('SELECT * FROM schedules WHERE account_id = ? AND region = ? AND name = ?'),
       listSchedules: db.prepare('SELECT * FROM schedules WHERE account_id = ? AND region = ? ORDER BY name'),
       deleteSchedule: db.prepare('DELETE FROM schedules WHERE account_id = ? AND region = ? AND name = ?'),
@@ -270,24 +299,11 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
   }
 
   readMessages(scope: Scope, queue: string, afterId: number, limit: number): StoredMessage[] {
-    const rows = this.s.readMessages.all(scope.accountId, scope.region, queue, afterId, limit) as {
-      id: number;
-      account_id: string;
-      region: string;
-      queue: string;
-      body: string;
-      attributes: string;
-      sent_at: number;
-    }[];
-    return rows.map((r) => ({
-      id: r.id,
-      accountId: r.account_id,
-      region: r.region,
-      queue: r.queue,
-      body: r.body,
-      attributes: JSON.parse(r.attributes) as Record<string, string>,
-      sentAt: r.sent_at,
-    }));
+    return fromMessages(this.s.readMessages.all(scope.accountId, scope.region, queue, afterId, limit) as MessageRow[]);
+  }
+
+  pendingMessages(limit: number): StoredMessage[] {
+    return fromMessages(this.s.pending.all(limit) as MessageRow[]);
   }
 
   deleteMessages(scope: Scope, queue: string, ids: readonly number[]): number {
@@ -343,6 +359,8 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
       x.nextAt,
       x.lastRunAt ?? null,
       x.missed,
+      x.ruleArn ?? null,
+      x.targetInput ?? null,
     );
   }
 
@@ -363,11 +381,11 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     return (this.s.dueSchedules.all(now) as ScheduleRow[]).map(fromSchedule);
   }
 
-  fire(x: Schedule, event: NewEvent, nextAt: number, missed: number): void {
+  fire(x: Schedule, event: NewEvent | undefined, nextAt: number, missed: number, at?: number): void {
     this.db.transaction(() => {
       // Guarded by the old next_at: a schedule changed meanwhile is not fired twice.
-      const moved = this.s.moveSchedule.run(nextAt, event.enqueuedAt, missed, x.accountId, x.region, x.name, x.nextAt).changes;
-      if (moved === 1) this.insert(event);
+      const moved = this.s.moveSchedule.run(nextAt, event?.enqueuedAt ?? at ?? Date.now(), missed, x.accountId, x.region, x.name, x.nextAt).changes;
+      if (moved === 1 && event) this.insert(event);
     })();
   }
 

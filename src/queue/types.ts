@@ -101,9 +101,15 @@ export interface EventQueue {
   /** Deletes terminal events that finished before `before`; returns how many. */
   prune(before: number): number;
 
-  /** Built-in queues that hold at least one message, with their sizes. */
+  /**
+   * The outbox: messages handed on to queues (destinations, dead-letter queues), written with the
+   * settlement that caused them and waiting to be moved into the queue service (outbox.ts).
+   * Queues that hold at least one such message, with their sizes:
+   */
   queues(scope: Scope): { name: string; messages: number }[];
   readMessages(scope: Scope, queue: string, afterId: number, limit: number): StoredMessage[];
+  /** The oldest outbox messages of every scope, by id. */
+  pendingMessages(limit: number): StoredMessage[];
   deleteMessages(scope: Scope, queue: string, ids: readonly number[]): number;
 
   close(): void;
@@ -144,6 +150,10 @@ export interface Schedule extends Scope {
   lastRunAt: number | undefined;
   /** Runs missed while Nimbus was down (counted, then coalesced into one run). */
   missed: number;
+  /** On schedules an EventBridge rule owns (src/eventbridge): the rule's ARN, the event's `resources`. */
+  ruleArn?: string;
+  /** And its target's Input/InputPath/InputTransformer (JSON), rendered when a slot fires. */
+  targetInput?: string;
 }
 
 export interface ScheduleStore {
@@ -153,7 +163,10 @@ export interface ScheduleStore {
   deleteSchedule(scope: Scope, name: string): boolean;
   /** Schedules of every scope that are enabled and due at `now`. */
   dueSchedules(now: number): Schedule[];
-  /** Enqueues a run and moves the schedule on, atomically: a slot fires once, crash or not. */
-  fire(s: Schedule, event: NewEvent, nextAt: number, missed: number): void;
+  /**
+   * Enqueues a run and moves the schedule on, atomically: a slot fires once, crash or not. Without
+   * an event (its input could not be rendered) the slot passes with nothing enqueued, at `at`.
+   */
+  fire(s: Schedule, event: NewEvent | undefined, nextAt: number, missed: number, at?: number): void;
   nextScheduleAt(): number | undefined;
 }

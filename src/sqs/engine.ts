@@ -17,7 +17,7 @@ import { Sender } from './send.js';
 import { SqsDb } from './store/db.js';
 import { MessageStore } from './store/messages.js';
 import { QueueStore } from './store/queues.js';
-import type { OutgoingMessage, QueueRecord, ReceivedMessage, ReceiveOptions, Scope, SentMessage } from './types.js';
+import type { InspectedMessage, MessageAttributes, OutgoingMessage, QueueOverview, QueueRecord, ReceivedMessage, ReceiveOptions, Scope, SentMessage } from './types.js';
 import { parseQueueArn, parseQueueUrl } from './url.js';
 
 export interface EngineOptions {
@@ -202,6 +202,51 @@ export class SqsEngine {
     this.notifier.poke(q.id);
   }
 
+  /** Every queue of a scope with its message counts (Nimbus's listing; no SQS operation). */
+  overview(scope: Scope): QueueOverview[] {
+    this.assertOpen();
+    const now = this.clock.now();
+    return this.admin.allQueues(scope).map((q) => this.withCounts(q, now));
+  }
+
+  /** One queue with its counts. */
+  backlog(q: QueueRecord): QueueOverview {
+    this.assertOpen();
+    return this.withCounts(q, this.clock.now());
+  }
+
+  private withCounts(q: QueueRecord, now: number): QueueOverview {
+    const retention = Number(effectiveAttributes(q)['MessageRetentionPeriod']);
+    const c = this.messages.counts(q.id, now, now - retention * 1000);
+    return { queue: q, arn: arnOf(q), visible: c.visible, inFlight: c.notVisible, delayed: c.delayed, oldestVisibleSentAt: c.oldestVisibleSentAt ?? undefined };
+  }
+
+  /** Messages in send order after `afterSeq`, without receiving them (no visibility change, no receive count). */
+  inspect(q: QueueRecord, afterSeq: number, limit: number): InspectedMessage[] {
+    this.assertOpen();
+    const now = this.clock.now();
+    const retention = Number(effectiveAttributes(q)['MessageRetentionPeriod']);
+    return this.messages.peek(q.id, afterSeq, now - retention * 1000, limit).map((r) => ({
+      seq: r.seq,
+      messageId: r.id,
+      body: r.body,
+      sentAt: r.sent_at,
+      receiveCount: r.receive_count,
+      visible: r.visible_at <= now,
+      attributes: r.attributes ? (JSON.parse(r.attributes) as MessageAttributes) : {},
+      ...(r.group_id !== null ? { groupId: r.group_id } : {}),
+    }));
+  }
+
+  /** Deletes messages by sequence number (Nimbus's inspection API); returns how many went. */
+  discard(q: QueueRecord, seqs: readonly number[]): number {
+    this.assertOpen();
+    const n = this.messages.deleteSeqs(q.id, seqs);
+    // A FIFO group blocked by a discarded in-flight message may be free now.
+    if (n > 0) this.notifier.poke(q.id);
+    return n;
+  }
+
   /** The queue's ReceiveMessageWaitTimeSeconds, the long-poll default. */
   defaultWaitSeconds(q: QueueRecord): number {
     return Number(effectiveAttributes(q)['ReceiveMessageWaitTimeSeconds'] ?? 0);
@@ -214,6 +259,11 @@ export class SqsEngine {
 
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Ends the long polls waiting now (they return what they have: nothing), as a shutdown begins. */
+  endLongPolls(): void {
+    for (const w of [...this.waiters]) w();
   }
 
   /** Ends pending long polls (they return no messages), stops timers, closes the database. Idempotent. */

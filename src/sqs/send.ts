@@ -18,6 +18,9 @@ import type { MessageStore } from './store/messages.js';
 import type { OutgoingMessage, QueueRecord, SentMessage } from './types.js';
 
 /** SequenceNumber: AWS's are large non-consecutive decimals (20 digits in practice). */
+/** How long an idempotency key is remembered: hand-overs retry within seconds of a restart. */
+const INGEST_KEY_TTL_MS = 24 * 3600_000;
+
 export const sequenceNumber = (seq: number): string => (10n ** 19n + BigInt(seq)).toString();
 
 export class Sender {
@@ -42,6 +45,10 @@ export class Sender {
           md5OfAttributes: md5OfAttributes(m.attributes),
           md5OfSystemAttributes: md5OfAttributes(m.systemAttributes),
         };
+        if (m.idempotencyKey !== undefined) {
+          const earlier = this.messages.findIngest(m.idempotencyKey);
+          if (earlier !== undefined) return { ...md5s, messageId: earlier };
+        }
         let dedupId: string | null = null;
         if (q.fifo) {
           dedupId = m.deduplicationId ?? (contentDedup ? createHash('sha256').update(m.body, 'utf8').digest('hex') : null);
@@ -72,6 +79,7 @@ export class Sender {
         if (q.fifo && dedupId !== null) {
           this.messages.insertDedup(q.id, perGroup ? (m.groupId ?? '') : '', dedupId, id, seq, now + DEDUP_WINDOW_MS);
         }
+        if (m.idempotencyKey !== undefined) this.messages.insertIngest(m.idempotencyKey, id, now + INGEST_KEY_TTL_MS);
         return { ...md5s, messageId: id, ...(q.fifo ? { sequenceNumber: sequenceNumber(seq) } : {}) };
       }),
     );

@@ -18,7 +18,7 @@ import { decodeJsonParams, encodeJsonError, encodeJsonResult, JSON_CONTENT_TYPE 
 import { decodeQueryParams } from './protocol/query.js';
 import { OPERATIONS, type Params, REFUSED_OPERATIONS } from './protocol/shapes.js';
 import { encodeXmlError, encodeXmlResult } from './protocol/xml.js';
-import type { MessageAttributes, QueueRecord, ReceivedMessage, ReceiveOptions, Scope, SentMessage } from './types.js';
+import type { InspectedMessage, MessageAttributes, QueueOverview, QueueRecord, ReceivedMessage, ReceiveOptions, Scope, SentMessage } from './types.js';
 import { parseQueuePath, queueUrl } from './url.js';
 
 export interface SqsServiceOptions {
@@ -53,6 +53,8 @@ export interface SendOptions {
   deduplicationId?: string;
   /** Shown as the SenderId system attribute; default the queue's account. */
   senderId?: string;
+  /** A second send with the same key (within a day) enqueues nothing and answers the first message's id. */
+  idempotencyKey?: string;
 }
 
 export class SqsService {
@@ -71,6 +73,15 @@ export class SqsService {
 
   static isSqsRequest(req: WireRequest & { body?: Buffer }): boolean {
     return isSqsRequest(req);
+  }
+
+  /**
+   * The host's own refusal of an SQS request (a browser/Host guard, a body over the limit) as an
+   * SQS error in the request's protocol: `AccessDenied` is SQS's Query code for a refused caller.
+   */
+  static refusal(req: WireRequest, status: number, code: 'AccessDenied' | 'RequestTooLarge' | 'ServiceUnavailable' | 'InternalError', message: string): SqsHttpResponse {
+    const type = code === 'AccessDenied' ? 'AccessDeniedException' : code === 'RequestTooLarge' ? 'RequestEntityTooLarge' : code;
+    return errorReply(new SqsError(type, code, status, message, message, status < 500), protocolOf(req), randomUUID());
   }
 
   async handle(req: SqsHttpRequest): Promise<SqsHttpResponse> {
@@ -143,6 +154,31 @@ export class SqsService {
   /** `fn` runs (in a microtask or timer) whenever the queue may have gained visible messages. */
   subscribe(scope: Scope, queue: string, fn: () => void): () => void {
     return this.engine.subscribe(this.engine.queue(scope, queue), fn);
+  }
+
+  /** Every queue of a scope with its counts (Nimbus's own listing). */
+  overview(scope: Scope): QueueOverview[] {
+    return this.engine.overview(scope);
+  }
+
+  /** One queue's counts and the send time of its oldest visible message (a consumer's lag). */
+  backlog(scope: Scope, queue: string): QueueOverview {
+    return this.engine.backlog(this.engine.queue(scope, queue));
+  }
+
+  /** Messages of a queue after `afterSeq`, in send order, without receiving them. */
+  inspect(scope: Scope, queue: string, afterSeq: number, limit: number): InspectedMessage[] {
+    return this.engine.inspect(this.engine.queue(scope, queue), afterSeq, limit);
+  }
+
+  /** Deletes messages by their `seq` (from `inspect`); returns how many were deleted. */
+  discard(scope: Scope, queue: string, seqs: readonly number[]): number {
+    return this.engine.discard(this.engine.queue(scope, queue), seqs);
+  }
+
+  /** Ends the long polls waiting now (they answer with no messages); the service stays open. */
+  endLongPolls(): void {
+    this.engine.endLongPolls();
   }
 
   /** Ends pending long polls (they answer with no messages) and closes the database. Idempotent. */

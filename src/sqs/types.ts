@@ -42,6 +42,8 @@ export interface OutgoingMessage {
   groupId?: string;
   deduplicationId?: string;
   senderId?: string;
+  /** Nimbus's own hand-overs: a second send with the same key (within a day) enqueues nothing. */
+  idempotencyKey?: string;
 }
 
 /** What SendMessage answers for one message. */
@@ -75,4 +77,28 @@ export interface ReceiveOptions {
   receiveRequestAttemptId?: string;
   /** Ends a long poll early (client gone); the receive then returns what it has: nothing. */
   signal?: AbortSignal;
+}
+
+/** A queue with its counts, for Nimbus's listings (`nimbus queues`). */
+export interface QueueOverview {
+  queue: QueueRecord;
+  arn: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  /** Epoch ms the oldest visible message was sent; undefined when none is visible. */
+  oldestVisibleSentAt: number | undefined;
+}
+
+/** A message as Nimbus's inspection API shows it, without receiving it. */
+export interface InspectedMessage {
+  /** The message's position in the database: `inspect` pages by it, `discard` deletes by it. */
+  seq: number;
+  messageId: string;
+  body: string;
+  sentAt: number;
+  receiveCount: number;
+  visible: boolean;
+  attributes: MessageAttributes;
+  groupId?: string;
 }

@@ -20,6 +20,7 @@ import {
   MemoryStackStore,
   MemoryUrlConfigStore,
 } from './memory-features.js';
+import { MemoryEventSourceMappingStore } from './memory-esm.js';
 import { compareText, keyOf, noFunction, take } from './memory-table.js';
 import type { LogEntry, Store, StoredLogEntry } from './types.js';
 
@@ -78,6 +79,7 @@ export class MemoryStore implements Store {
   readonly concurrency = new MemoryConcurrencyStore(this.exists);
   readonly policyState = new MemoryPolicyStateStore();
   readonly provisioned = new MemoryProvisionedStore(this.exists);
+  readonly eventSourceMappings = new MemoryEventSourceMappingStore();
 
   private row(scope: Scope, name: string): FunctionRow | undefined {
     return this.functions.get(keyOf(scope.accountId, scope.region, name));

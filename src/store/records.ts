@@ -106,3 +106,35 @@ export interface StackRecord extends Scope {
   createdAt: number;
   updatedAt: number;
 }
+
+/** Where an event-source mapping is in its life (Lambda's `State`, docs/reference/lambda-api.md §1.4.6). */
+export type MappingState = 'Creating' | 'Enabling' | 'Enabled' | 'Disabling' | 'Disabled' | 'Updating' | 'Deleting';
+
+/**
+ * An event-source mapping (CreateEventSourceMapping). Not tied to its function by a foreign key:
+ * as on AWS, deleting a function leaves its mappings (DeleteFunction's reference says to delete
+ * them with DeleteEventSourceMapping), and they report the missing function.
+ */
+export interface EventSourceMappingRecord extends Scope {
+  uuid: string;
+  functionName: string;
+  /** The version or alias the mapping invokes; undefined for the unqualified function. */
+  qualifier: string | undefined;
+  eventSourceArn: string;
+  /** What the user asked for; `state` is where the mapping is on its way there. */
+  enabled: boolean;
+  state: MappingState;
+  stateTransitionReason: string;
+  batchSize: number;
+  maximumBatchingWindowInSeconds: number;
+  /** `FilterCriteria` as given (JSON text), if any. */
+  filterCriteria: string | undefined;
+  functionResponseTypes: string[];
+  maximumConcurrency: number | undefined;
+  /** Members kept and echoed as given (`MetricsConfig`, `ProvisionedPollerConfig`, `KMSKeyArn`). */
+  extras: Record<string, unknown>;
+  tags: Record<string, string>;
+  /** Epoch ms. */
+  createdAt: number;
+  lastModified: number;
+}

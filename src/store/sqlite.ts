@@ -5,9 +5,10 @@
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
 import { Checkpointer } from './checkpointer.js';
-import type { AliasStore, RouteStore, StackStore, UrlConfigStore } from './types.js';
+import type { AliasStore, EventSourceMappingStore, RouteStore, StackStore, UrlConfigStore } from './types.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
 import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore } from './sqlite-concurrency.js';
+import { ESM_SCHEMA, SqliteEventSourceMappingStore } from './sqlite-esm.js';
 import { type ConcurrencyStore } from './types.js';
 import { POLICY_SCHEMA, SqlitePolicyStateStore } from './sqlite-policy.js';
 import { type PolicyStateStore } from './types.js';
@@ -156,6 +157,7 @@ export class SqliteStore implements Store {
   readonly concurrency: ConcurrencyStore;
   readonly policyState: PolicyStateStore;
   readonly provisioned: ProvisionedStore;
+  readonly eventSourceMappings: EventSourceMappingStore;
   private readonly checkpointer: Checkpointer;
 
   constructor(file: string) {
@@ -168,7 +170,7 @@ export class SqliteStore implements Store {
     // Checkpoints run on their own thread (checkpointer.ts), not inside a commit on the event loop.
     this.db.pragma('wal_autocheckpoint = 0');
     // Every table is created IF NOT EXISTS, so opening an older data dir adds what it lacks.
-    this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + STACKS_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA);
+    this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + STACKS_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA + ESM_SCHEMA);
     const db = this.db;
     // Logs are observability, not acknowledged state: their own connection skips the per-commit
     // fsync (synchronous=NORMAL in WAL mode is still crash-safe, it may only lose the last commits).
@@ -188,6 +190,7 @@ export class SqliteStore implements Store {
     this.concurrency = new SqliteConcurrencyStore(db);
     this.policyState = new SqlitePolicyStateStore(db);
     this.provisioned = new SqliteProvisionedStore(db);
+    this.eventSourceMappings = new SqliteEventSourceMappingStore(db);
     this.stmts = {
       insertFn: db.prepare('INSERT INTO functions (account_id, region, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       putVersion: db.prepare(`INSERT OR REPLACE INTO function_versions

@@ -8,7 +8,7 @@
  */
 
 import type { FunctionVersion, Scope } from '../core/model.js';
-import type { AliasRecord, ApiRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, StackRecord, UrlConfigRecord } from './records.js';
+import type { AliasRecord, ApiRecord, EventSourceMappingRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, StackRecord, UrlConfigRecord } from './records.js';
 
 /** One block of log text: an invocation's START..REPORT lines, or output between invocations. */
 export interface LogEntry extends Scope {
@@ -90,6 +90,27 @@ export interface ProvisionedStore {
   all(accountId: string): ProvisionedConfig[];
 }
 
+export interface EventSourceMappingFilter {
+  functionName?: string | undefined;
+  /** With `functionName`: only mappings to this qualifier ('' for the unqualified function). */
+  qualifier?: string | undefined;
+  eventSourceArn?: string | undefined;
+}
+
+export interface EventSourceMappingStore {
+  /** Returns false when the UUID exists. */
+  insert(m: EventSourceMappingRecord): boolean;
+  /** UUIDs are unique across scopes; the caller checks the scope. */
+  get(uuid: string): EventSourceMappingRecord | undefined;
+  /** Replaces an existing mapping. */
+  put(m: EventSourceMappingRecord): void;
+  delete(uuid: string): boolean;
+  /** A scope's mappings in UUID order after `afterUuid` (exclusive). */
+  list(scope: Scope, filter: EventSourceMappingFilter, afterUuid: string | undefined, limit: number): EventSourceMappingRecord[];
+  /** Every mapping of every scope: the pollers start from these. */
+  all(): EventSourceMappingRecord[];
+}
+
 export interface Store {
   /** Inserts a new function's `$LATEST`; returns false when the name is taken. */
   insertFunction(v: FunctionVersion): boolean;
@@ -130,6 +151,8 @@ export interface Store {
   readonly policyState: PolicyStateStore;
   /** Provisioned concurrency configs per function version or alias. */
   readonly provisioned: ProvisionedStore;
+  /** Event-source mappings (no foreign key to their function). */
+  readonly eventSourceMappings: EventSourceMappingStore;
 
   appendLogs(entries: readonly LogEntry[]): void;
   /** Log entries of a function with id > afterId, oldest first. */

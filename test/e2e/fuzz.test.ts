@@ -17,6 +17,7 @@ import { deployNode, makeZip, payloadJson, startTestNimbus } from '../helpers/ni
 
 const ROUTES = `DELETE /2015-03-31/functions/:F
 DELETE /2015-03-31/functions/:F/aliases/:N
+DELETE /2015-03-31/event-source-mappings/:N
 DELETE /2017-10-31/functions/:F/concurrency
 DELETE /2021-10-31/functions/:F/url
 DELETE /2019-09-25/functions/:F/event-invoke-config
@@ -30,6 +31,8 @@ GET /2015-03-31/functions/:F/aliases
 GET /2015-03-31/functions/:F/aliases/:N
 GET /2015-03-31/functions/:F/configuration
 GET /2015-03-31/functions/:F/versions
+GET /2015-03-31/event-source-mappings
+GET /2015-03-31/event-source-mappings/:N
 GET /2016-08-19/account-settings
 GET /2019-09-30/functions/:F/concurrency
 GET /2021-10-31/functions/:F/url
@@ -41,6 +44,8 @@ GET /metrics
 GET /nimbus/v1/code/:N
 GET /nimbus/v1/events
 GET /nimbus/v1/events/:N
+GET /nimbus/v1/event-source-mappings
+GET /nimbus/v1/event-source-mappings/:N
 GET /nimbus/v1/functions/:F/logs
 GET /nimbus/v1/queues
 GET /nimbus/v1/queues/:N/messages
@@ -57,12 +62,14 @@ POST /2015-03-31/functions
 POST /2015-03-31/functions/:F/aliases
 POST /2015-03-31/functions/:F/invocations
 POST /2015-03-31/functions/:F/versions
+POST /2015-03-31/event-source-mappings
 POST /2021-10-31/functions/:F/url
 POST /2021-11-15/functions/:F/response-streaming-invocations
 POST /2019-09-25/functions/:F/event-invoke-config
 PUT /2015-03-31/functions/:F/aliases/:N
 PUT /2015-03-31/functions/:F/code
 PUT /2015-03-31/functions/:F/configuration
+PUT /2015-03-31/event-source-mappings/:N
 PUT /2017-10-31/functions/:F/concurrency
 PUT /2021-10-31/functions/:F/url
 PUT /2019-09-25/functions/:F/event-invoke-config
@@ -92,6 +99,8 @@ const FIELDS = [
   'ImageUri', 'PackageType', 'S3Bucket', 'S3Key', 'Schedule', 'ScheduleExpression', 'Payload', 'routes', 'path',
   'method', 'function', 'Functions', 'Apis', 'Routes', 'LogicalId', 'ApiId', 'Type', 'StageName', 'Configuration',
   'Alias', 'Url', 'Schedules', 'Queues', 'StackId', 'Parameters', 'Outputs', 'CodeSha256', 'SnapStart', 'LoggingConfig', 'LogFormat', 'VpcConfig', 'KMSKeyArn', 'Tags',
+  'EventSourceArn', 'BatchSize', 'MaximumBatchingWindowInSeconds', 'FilterCriteria', 'Filters', 'Pattern', 'ScalingConfig',
+  'MaximumConcurrency', 'FunctionResponseTypes', 'Enabled', 'StartingPosition', 'MetricsConfig',
 ];
 const QUERIES = [
   '', '?Qualifier=1', '?Qualifier=live', '?Qualifier=%00', '?Qualifier=$LATEST', `?Qualifier=${'x'.repeat(200)}`,
@@ -116,6 +125,8 @@ test('random requests to every route get Lambda-shaped 4xx answers, never a 5xx 
   const post = (path: string, body: unknown) => fetch(nimbus.url + path, { method: 'POST', body: JSON.stringify(body) });
   assert.equal((await post('/2015-03-31/functions/f/versions', {})).status, 201);
   assert.equal((await post('/2015-03-31/functions/f/aliases', { Name: 'live', FunctionVersion: '1' })).status, 201);
+  // A queue for event-source mappings to name.
+  assert.equal((await fetch(`${nimbus.url}/?Action=CreateQueue&Version=2012-11-05&QueueName=q`)).status, 200);
 
   const value = (depth: number): unknown => {
     const r = rng.next();
@@ -145,6 +156,14 @@ test('random requests to every route get Lambda-shaped 4xx answers, never a 5xx 
       Apis: [{ LogicalId: 'Api', ApiId: 'abcdefghij', Type: 'HTTP', Routes: [{ Method: 'GET', Path: '/x', FunctionName: 'sf' }] }],
       Schedules: [{ LogicalId: 'Tick', Name: 'tick', Body: { ScheduleExpression: 'rate(1 hour)', FunctionName: 'sf' } }],
       Queues: [{ LogicalId: 'Q', QueueName: 'q' }],
+    },
+    {
+      EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:q',
+      FunctionName: 'f',
+      BatchSize: 5,
+      FilterCriteria: { Filters: [{ Pattern: '{"body":{"a":[1]}}' }] },
+      ScalingConfig: { MaximumConcurrency: 2 },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     },
   ];
   const mutate = (o: Record<string, unknown>): Record<string, unknown> => {

@@ -10,7 +10,7 @@
  * The duration is a parameter: `test/e2e/async-soak.test.ts` runs about a minute of it inside
  * `npm test`; `npm run soak:async -- --minutes 30` (scripts/soak-async.mjs) runs the full soak.
  */
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PutFunctionEventInvokeConfigCommand, UpdateFunctionConfigurationCommand } from '@aws-sdk/client-lambda';
@@ -342,6 +342,32 @@ interface Row {
   condition: string | null;
 }
 
+/**
+ * Every message handed on to a queue: those still in the queue's outbox (queue.db) and those
+ * already moved into their SQS queue (sqs.db). Between the two, each must appear exactly once.
+ */
+function handedOn(queueDb: Database.Database, sqsFile: string, report: SoakReport): { queue: string; body: string; attributes: Record<string, string> }[] {
+  const out = (queueDb.prepare('SELECT queue, body, attributes FROM messages').all() as { queue: string; body: string; attributes: string }[]).map((m) => ({
+    queue: m.queue,
+    body: m.body,
+    attributes: JSON.parse(m.attributes) as Record<string, string>,
+  }));
+  if (!existsSync(sqsFile)) return out;
+  const sqs = new Database(sqsFile, { readonly: true });
+  try {
+    const integrity = (sqs.pragma('integrity_check') as { integrity_check: string }[])[0]?.integrity_check;
+    if (integrity !== 'ok') report.problems.push(`sqs.db integrity_check: ${integrity}`);
+    const rows = sqs.prepare('SELECT q.name AS queue, m.body AS body, m.attributes AS attributes FROM sqs_messages m JOIN sqs_queues q ON q.id = m.queue_id').all() as { queue: string; body: string; attributes: string | null }[];
+    for (const r of rows) {
+      const attrs = r.attributes ? (JSON.parse(r.attributes) as Record<string, { StringValue?: string }>) : {};
+      out.push({ queue: r.queue, body: r.body, attributes: Object.fromEntries(Object.entries(attrs).map(([k, v]) => [k, v.StringValue ?? ''])) });
+    }
+  } finally {
+    sqs.close();
+  }
+  return out;
+}
+
 /** Exactly one terminal state per accepted event: its queue row, and one destination record. Returns the ids that succeeded. */
 function checkQueue(file: string, accepted: Map<string, number>, report: SoakReport): Set<string> {
   const db = new Database(file, { readonly: true });
@@ -357,7 +383,8 @@ function checkQueue(file: string, accepted: Map<string, number>, report: SoakRep
       else report.terminal.notTerminal++;
     }
     const records = new Map<string, string[]>();
-    for (const m of db.prepare('SELECT queue, body FROM messages WHERE queue IN (?, ?)').all(OK_QUEUE, FAILED_QUEUE) as { queue: string; body: string }[]) {
+    const handed = handedOn(db, file.replace(/queue\.db$/, 'sqs.db'), report);
+    for (const m of handed.filter((x) => x.queue === OK_QUEUE || x.queue === FAILED_QUEUE)) {
       const rec = JSON.parse(m.body) as { requestContext: { requestId: string; condition: string }; responsePayload?: { errorType?: string } };
       const list = records.get(rec.requestContext.requestId) ?? [];
       list.push(rec.requestContext.condition);
@@ -368,8 +395,8 @@ function checkQueue(file: string, accepted: Map<string, number>, report: SoakRep
       }
     }
     const deadLetters = new Map<string, number>();
-    for (const m of db.prepare('SELECT attributes FROM messages WHERE queue = ?').all(DLQ) as { attributes: string }[]) {
-      const id = (JSON.parse(m.attributes) as { RequestID: string }).RequestID;
+    for (const m of handed.filter((x) => x.queue === DLQ)) {
+      const id = m.attributes['RequestID'] ?? '';
       deadLetters.set(id, (deadLetters.get(id) ?? 0) + 1);
       report.deadLetters++;
     }

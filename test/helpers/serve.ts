@@ -19,7 +19,8 @@ export interface ServedNimbus {
 /** Starts `nimbus serve` on a free port; with `dataDir`, on an existing data directory (a restart). */
 export async function serve(
   t: { after: TestContext['after'] },
-  opts: { env?: Record<string, string>; dataDir?: string } = {},
+  /** `startMs`: how long a start may take (a restart as root rebuilds process isolation's export trees). */
+  opts: { env?: Record<string, string>; dataDir?: string; startMs?: number } = {},
 ): Promise<ServedNimbus> {
   const env = opts.env ?? {};
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'nimbus-serve-'));
@@ -38,7 +39,7 @@ export async function serve(
     if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`nimbus serve did not start: ${err}`)), 15_000);
+    const timer = setTimeout(() => reject(new Error(`nimbus serve did not start: ${err}`)), opts.startMs ?? 15_000);
     const look = (): void => {
       const m = /listening on (http:\/\/[^\s]+)/.exec(err);
       if (m) {

@@ -202,7 +202,7 @@ test('FIFO, redrive to a DLQ and a long poll with /usr/bin/aws', async (t) => {
   await ok('create-queue', '--queue-name', 'waiting');
   const waitUrl = `${srv.url}/000000000000/waiting`;
   const polling = run('receive-message', '--queue-url', waitUrl, '--wait-time-seconds', '20');
-  await until(() => srv.service.engine.waitingReceives === 1, 'the CLI receive to be parked', 15_000);
+  await until(async () => (await srv.waitingReceives()) === 1, 'the CLI receive to be parked', 15_000);
   await ok('send-message', '--queue-url', waitUrl, '--message-body', 'wake');
   const woke = await polling;
   assert.equal(woke.code, 0, woke.stderr);

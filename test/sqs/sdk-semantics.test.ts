@@ -109,11 +109,11 @@ test('a long poll is woken by a send; a visibility timeout ending brings the mes
   t.after(() => [sqs, sender].forEach((c) => c.destroy()));
   const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'lp', Attributes: { VisibilityTimeout: '1' } }));
   const polling = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20 }));
-  await until(() => srv.service.engine.waitingReceives === 1, 'the receive to be parked');
+  await until(async () => (await srv.waitingReceives()) === 1, 'the receive to be parked');
   const sent = await sender.send(new SendMessageCommand({ QueueUrl, MessageBody: 'wake up' }));
   const got = await polling;
   assert.equal(got.Messages?.[0]?.MessageId, sent.MessageId);
-  assert.equal(srv.service.engine.waitingReceives, 0);
+  assert.equal(await srv.waitingReceives(), 0);
   // In flight for 1 s: a 20-second poll started now gets it back when the timeout ends.
   const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
   assert.equal(again.Messages?.[0]?.MessageId, sent.MessageId);
@@ -121,10 +121,10 @@ test('a long poll is woken by a send; a visibility timeout ending brings the mes
   // A client that gives up ends its poll on the server too.
   const ac = new AbortController();
   const abandoned = sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 20, VisibilityTimeout: 60 }), { abortSignal: ac.signal });
-  await until(() => srv.service.engine.waitingReceives === 1, 'the second receive to be parked');
+  await until(async () => (await srv.waitingReceives()) === 1, 'the second receive to be parked');
   ac.abort();
   await assert.rejects(abandoned);
-  await until(() => srv.service.engine.waitingReceives === 0, 'the server to drop the abandoned poll');
+  await until(async () => (await srv.waitingReceives()) === 0, 'the server to drop the abandoned poll');
 });
 
 test('restart: queues, sent messages and tags survive; in-flight messages return after their timeout', async (t) => {

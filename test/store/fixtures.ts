@@ -4,7 +4,7 @@
  */
 import type { TestContext } from 'node:test';
 import type { FunctionVersion, Scope } from '../../src/core/model.js';
-import type { AliasRecord, ApiRecord, ProvisionedConfig, RouteRecord, StackRecord, UrlConfigRecord } from '../../src/store/records.js';
+import type { AliasRecord, ApiRecord, EventSourceMappingRecord, ProvisionedConfig, RouteRecord, StackRecord, UrlConfigRecord } from '../../src/store/records.js';
 import type { Store } from '../../src/store/types.js';
 
 /** Makes an empty store; `close` releases it and whatever it kept on disk. */
@@ -112,4 +112,27 @@ export function scribble(o: object, change: () => void): void {
   } catch (e) {
     if (!(e instanceof TypeError) || !Object.isFrozen(o)) throw e;
   }
+}
+
+export function mapping(scope: Scope, uuid: string, functionName: string, over: Partial<EventSourceMappingRecord> = {}): EventSourceMappingRecord {
+  return {
+    ...scope,
+    uuid,
+    functionName,
+    qualifier: undefined,
+    eventSourceArn: `arn:aws:sqs:${scope.region}:${scope.accountId}:q`,
+    enabled: true,
+    state: 'Creating',
+    stateTransitionReason: 'USER_INITIATED',
+    batchSize: 10,
+    maximumBatchingWindowInSeconds: 0,
+    filterCriteria: undefined,
+    functionResponseTypes: [],
+    maximumConcurrency: undefined,
+    extras: {},
+    tags: {},
+    createdAt: 7,
+    lastModified: 7,
+    ...over,
+  };
 }

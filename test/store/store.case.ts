@@ -6,6 +6,7 @@
  */
 import { describe } from 'node:test';
 import { aliasAndUrlCases } from './aliases-urls.case.js';
+import { mappingCases } from './esm.case.js';
 import { featureCases } from './features.case.js';
 import type { NewStore } from './fixtures.js';
 import { functionCases } from './functions.case.js';
@@ -24,5 +25,6 @@ export function runStoreSuite(name: string, newStore: NewStore): void {
     featureCases(newStore);
     logCases(newStore);
     stackCases(newStore);
+    mappingCases(newStore);
   });
 }

@@ -18,6 +18,8 @@ function walk(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     if (e.name === 'node_modules' || e.name === 'fixtures') continue;
     const p = join(dir, e.name);
+    // A Python virtual environment is installed code, as node_modules is (the benchmark's peers).
+    if (e.isDirectory() && existsSync(join(p, 'pyvenv.cfg'))) continue;
     if (e.isDirectory()) walk(p, out);
     else if (SOURCE.test(e.name)) out.push(p);
   }

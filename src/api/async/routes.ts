@@ -1,7 +1,7 @@
 /**
  * Nimbus's own API for asynchronous work, under /nimbus/v1 (paths in api/table.ts): the events in the queue (what
- * `nimbus events` lists), the built-in queues that destinations and dead-letter configs write to
- * (`nimbus queue`), and schedules (`nimbus schedule`).
+ * `nimbus events` lists) and schedules (`nimbus schedule`). The queues destinations and
+ * dead-letter configs write to are SQS queues (queues.ts).
  */
 import { parseFunctionName } from '../../core/names.js';
 import type { ScheduleService } from './schedules.js';
@@ -34,24 +34,6 @@ export function asyncHandlers(deps: { queue: EventQueue; schedules: ScheduleServ
       const ev = deps.queue.get(ctx.scope, ctx.params['id'] ?? '');
       if (!ev) throw notFound(`Event ${ctx.params['id'] ?? ''} does not exist (finished events are kept for a day).`);
       return json(200, { ...eventShape(ev), payload: ev.payload.toString('utf8') });
-    },
-
-    listQueues: (ctx) => json(200, { queues: deps.queue.queues(ctx.scope).map((q) => ({ ...q, arn: queueArn(ctx.scope, q.name) })) }),
-
-    readMessages: (ctx) => {
-      const after = intParam(ctx.query.get('after'), 'after', 0, Number.MAX_SAFE_INTEGER) ?? 0;
-      const limit = intParam(ctx.query.get('limit'), 'limit', 1, 1000) ?? 100;
-      const messages = deps.queue.readMessages(ctx.scope, ctx.params['name'] ?? '', after, limit);
-      return json(200, {
-        messages: messages.map((m) => ({ id: m.id, sentAt: new Date(m.sentAt).toISOString(), body: m.body, attributes: m.attributes })),
-        next: messages.length ? messages[messages.length - 1]!.id : after,
-      });
-    },
-
-    deleteMessages: (ctx) => {
-      const ids = (ctx.query.get('ids') ?? '').split(',').filter(Boolean).map(Number);
-      if (ids.some((n) => !Number.isInteger(n))) throw validationError(ctx.query.get('ids'), 'ids', 'Member must be a comma-separated list of message ids');
-      return json(200, { deleted: deps.queue.deleteMessages(ctx.scope, ctx.params['name'] ?? '', ids) });
     },
 
     listSchedules: (ctx) => json(200, { schedules: deps.schedules.list(ctx.scope).map(scheduleShape) }),
@@ -87,7 +69,7 @@ function eventShape(e: AsyncEvent): Record<string, unknown> {
 function scheduleShape(s: Schedule): Record<string, unknown> {
   return {
     Name: s.name,
-    Arn: scheduleArn(s),
+    Arn: s.ruleArn ?? scheduleArn(s),
     ScheduleExpression: s.expression,
     State: s.enabled ? 'ENABLED' : 'DISABLED',
     FunctionName: s.functionName,
@@ -99,4 +81,3 @@ function scheduleShape(s: Schedule): Record<string, unknown> {
   };
 }
 
-const queueArn = (scope: { accountId: string; region: string }, name: string): string => `arn:aws:sqs:${scope.region}:${scope.accountId}:${name}`;

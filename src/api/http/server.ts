@@ -33,11 +33,27 @@ export type AddRoute = (method: Method, path: string, handler: Handler) => void;
 /** One row of the route table (api/table.ts). */
 export type Route = readonly [Method, string, Handler];
 
+/** What a hook claims a request with. */
+export interface HookMatch {
+  handler: Handler;
+  params: Record<string, string>;
+  /** Nimbus's own API rather than a user's endpoint: the guard applies (AWS service protocols). */
+  api?: boolean;
+  /** Answers an error the server raises for this request (a guard refusal) in the service's own shape. */
+  renderError?: (err: NimbusError & { code: WireCode }) => Reply;
+}
+
+/** A claim that only the body can settle (a form POST to `/`): `decide` reads it and claims or passes. */
+export interface TentativeMatch {
+  decide: (ctx: RequestContext) => Promise<HookMatch | undefined>;
+}
+
 /**
- * Claims a request the REST routes do not describe (function URLs by Host, SAM routes by path):
- * `before` hooks run ahead of the router, `fallback` hooks only when no route matched.
+ * Claims a request the REST routes do not describe (function URLs by Host, AWS service protocols
+ * by their wire markers, SAM routes by path): `before` hooks run ahead of the router, `fallback`
+ * hooks only when no route matched.
  */
-export type RouteHook = (req: http.IncomingMessage, path: string) => { handler: Handler; params: Record<string, string> } | undefined;
+export type RouteHook = (req: http.IncomingMessage, path: string) => HookMatch | TentativeMatch | undefined;
 
 export class Gateway {
   readonly server: http.Server;
@@ -98,10 +114,13 @@ export class Gateway {
     for (const h of table.fallback) this.hook('fallback', h);
   }
 
-  private claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string) {
+  private async claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string, ctx: () => RequestContext): Promise<HookMatch | undefined> {
     for (const h of this.hooks[stage]) {
       const found = h(req, path);
-      if (found) return found;
+      if (!found) continue;
+      if (!('decide' in found)) return found;
+      const decided = await found.decide(ctx());
+      if (decided) return decided;
     }
     return undefined;
   }
@@ -152,21 +171,24 @@ export class Gateway {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.inflight++;
     const requestId = randomUUID();
-    let bodyPromise: Promise<Buffer> | null = null;
+    let render: HookMatch['renderError'];
+    let built: ReturnType<typeof context> | undefined;
     try {
       if (this.closing) throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
       const url = req.url ?? '/';
       const q = url.indexOf('?');
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-      let found = this.claim('before', req, path);
-      // Nimbus's own API (routed, or unknown): only what the guard lets through reaches it.
-      let api = false;
+      const ctx = (): ReturnType<typeof context> => (built ??= context(req, res, query));
+      let found = await this.claim('before', req, path, ctx);
+      render = found?.renderError;
+      // Nimbus's own API (routed, claimed as one, or unknown): only what the guard lets through reaches it.
+      let api = found?.api === true;
       if (!found) {
         const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
         if (routed) found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
         api = routed !== null;
-        found ??= this.claim('fallback', req, path);
+        found ??= await this.claim('fallback', req, path, ctx);
         api ||= !found;
       }
       if (api && this.guard) {
@@ -181,33 +203,16 @@ export class Gateway {
         discardBody(req, DEFAULT_BODY_LIMIT);
         throw new NimbusError('ERR_UNKNOWN_OPERATION', `Unknown operation: ${req.method ?? ''} ${path}`);
       }
-      let abort: AbortController | undefined;
-      const ctx: RequestContext = {
-        req,
-        method: req.method ?? 'GET',
-        params: found.params,
-        query,
-        scope: scopeOf(req, query),
-        baseUrl: `http://${req.headers.host ?? 'localhost'}`,
-        body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => (bodyPromise ??= readBody(req, limit, operation)),
-        json: async (limit, operation) => parseJson(await ctx.body(limit, operation)),
-        // Made on first use: most requests never need it, and the hot path should not pay for it.
-        get signal() {
-          if (!abort) {
-            const a = (abort = new AbortController());
-            res.on('close', () => a.abort());
-          }
-          return abort.signal;
-        },
-      };
-      const reply = await found.handler(ctx);
-      if (!bodyPromise) discardBody(req, DEFAULT_BODY_LIMIT);
+      const c = ctx();
+      c.params = found.params;
+      const reply = await found.handler(c);
+      if (!c.bodyRead) discardBody(req, DEFAULT_BODY_LIMIT);
       if (reply.stream) await reply.stream(res);
       else send(res, reply, requestId);
     } catch (err) {
       // A handler that failed before reading the body: drop it without reading a flood to its end.
-      if (!bodyPromise && !req.complete) discardBody(req, DEFAULT_BODY_LIMIT);
-      this.sendError(res, err, requestId);
+      if (!built?.bodyRead && !req.complete) discardBody(req, DEFAULT_BODY_LIMIT);
+      this.sendError(res, err, requestId, render);
     } finally {
       if (--this.inflight === 0 && this.closing) for (const w of this.idleWaiters.splice(0)) w();
     }
@@ -227,8 +232,9 @@ export class Gateway {
     return new NimbusError('ERR_INTERNAL', 'An internal error occurred in Nimbus; see its log.') as NimbusError & { code: WireCode };
   }
 
-  private sendError(res: http.ServerResponse, err: unknown, requestId: string): void {
+  private sendError(res: http.ServerResponse, err: unknown, requestId: string, render?: HookMatch['renderError']): void {
     const e = this.onWire(err);
+    if (render && !res.headersSent) return send(res, render(e), requestId);
     const wire = WIRE_ERRORS[e.code];
     const headers: Record<string, string | number> = { 'x-amzn-ErrorType': wire.type };
     const retryAfter = e.extra['retryAfterSeconds'];
@@ -240,6 +246,35 @@ export class Gateway {
     }
     send(res, { status: wire.status, headers, body: errorBody(wire, e.message, extra) }, requestId);
   }
+}
+
+/** The handler's view of a request; the body is read once, on first use. */
+function context(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): RequestContext & { bodyRead: boolean } {
+  let abort: AbortController | undefined;
+  let bodyPromise: Promise<Buffer> | null = null;
+  const ctx: RequestContext & { bodyRead: boolean } = {
+    req,
+    method: req.method ?? 'GET',
+    params: {},
+    query,
+    scope: scopeOf(req, query),
+    baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+    bodyRead: false,
+    body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => {
+      ctx.bodyRead = true;
+      return (bodyPromise ??= readBody(req, limit, operation));
+    },
+    json: async (limit, operation) => parseJson(await ctx.body(limit, operation)),
+    // Made on first use: most requests never need it, and the hot path should not pay for it.
+    get signal() {
+      if (!abort) {
+        const a = (abort = new AbortController());
+        res.on('close', () => a.abort());
+      }
+      return abort.signal;
+    },
+  };
+  return ctx;
 }
 
 /**
@@ -283,7 +318,9 @@ function nestingDepth(root: unknown, limit: number): number {
 
 function send(res: http.ServerResponse, reply: Reply, requestId: string): void {
   let body: Buffer | undefined;
-  const headers: http.OutgoingHttpHeaders = { 'x-amzn-RequestId': requestId, ...reply.headers };
+  // A reply with its own request id (an AWS service answering in its protocol) keeps it.
+  const own = reply.headers && Object.keys(reply.headers).some((k) => k.toLowerCase() === 'x-amzn-requestid');
+  const headers: http.OutgoingHttpHeaders = own ? { ...reply.headers } : { 'x-amzn-RequestId': requestId, ...reply.headers };
   if (reply.body === undefined) body = undefined;
   else if (Buffer.isBuffer(reply.body)) body = reply.body;
   else if (typeof reply.body === 'string') body = Buffer.from(reply.body);

@@ -16,6 +16,7 @@ export const WIRE_ERRORS: Readonly<Record<WireCode, WireError>> = {
   ERR_NOT_FOUND: { status: 404, type: 'ResourceNotFoundException', messageKey: 'Message' },
   ERR_PROVISIONED_CONFIG_NOT_FOUND: { status: 404, type: 'ProvisionedConcurrencyConfigNotFoundException', messageKey: 'message' },
   ERR_CONFLICT: { status: 409, type: 'ResourceConflictException', messageKey: 'message' },
+  ERR_RESOURCE_IN_USE: { status: 400, type: 'ResourceInUseException', messageKey: 'Message' },
   ERR_INVALID_PARAMETER: { status: 400, type: 'InvalidParameterValueException', messageKey: 'message' },
   ERR_VALIDATION: { status: 400, type: 'ValidationException', messageKey: 'message' },
   ERR_INVALID_REQUEST_CONTENT: { status: 400, type: 'InvalidRequestContentException', messageKey: 'message' },

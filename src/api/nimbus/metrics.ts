@@ -4,7 +4,13 @@ import type { Metrics } from '../../metrics/metrics.js';
 import type { Pool } from '../../pool/pool.js';
 import { json, type Handler } from '../http/context.js';
 
-export function metricsHandlers(deps: { metrics: Metrics; pool: Pool; limiter: ConcurrencyLimiter }) {
+/** Figures of the SQS service. */
+export interface SqsFigures {
+  /** ReceiveMessage calls parked in a long poll now. */
+  longPolls(): number;
+}
+
+export function metricsHandlers(deps: { metrics: Metrics; pool: Pool; limiter: ConcurrencyLimiter; sqs: SqsFigures }) {
   return {
     prometheus: () => {
       const p = deps.pool.stats();
@@ -16,9 +22,16 @@ export function metricsHandlers(deps: { metrics: Metrics; pool: Pool; limiter: C
         { name: 'nimbus_memory_in_use_mb', help: 'MemorySize of live sandboxes, summed.', value: p.memoryInUseMb },
         { name: 'nimbus_memory_capacity_mb', help: 'Memory available to sandboxes.', value: p.capacityMb },
         { name: 'nimbus_concurrent_executions', help: 'Invocations running now.', value: deps.limiter.runningCount() },
+        { name: 'nimbus_sqs_long_polls', help: 'SQS ReceiveMessage calls waiting in a long poll.', value: deps.sqs.longPolls() },
       ], deps.pool.idleGbSeconds());
       return { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body };
     },
-    stats: () => json(200, { functions: deps.metrics.stats(deps.pool.idleGbSeconds()), pool: deps.pool.stats(), concurrentExecutions: deps.limiter.runningCount() }),
+    stats: () =>
+      json(200, {
+        functions: deps.metrics.stats(deps.pool.idleGbSeconds()),
+        pool: deps.pool.stats(),
+        concurrentExecutions: deps.limiter.runningCount(),
+        sqs: { longPolls: deps.sqs.longPolls() },
+      }),
   } satisfies Record<string, Handler>;
 }

@@ -1,7 +1,7 @@
 /**
  * `nimbus events`: the async queue (queued, running, retrying, succeeded and failed events with
- * their attempt counts); `nimbus queue`: the built-in queues that destinations and dead-letter
- * configs write to.
+ * their attempt counts); `nimbus queue`: the SQS queues that destinations and dead-letter
+ * configs write to, read without receiving (queues.ts has `nimbus queues` and `nimbus esm`).
  */
 import type { Command } from 'commander';
 import type { NimbusClient } from '../client.js';
@@ -56,18 +56,18 @@ export function registerEvents(program: Command, client: () => NimbusClient): vo
       table(rows);
     });
 
-  const queue = program.command('queue').description('Built-in queues (arn:aws:sqs:<region>:<account>:<name>) that async destinations write to');
+  const queue = program.command('queue').description('SQS queues (arn:aws:sqs:<region>:<account>:<name>), which async destinations and dead-letter configs write to');
   queue
     .command('ls')
-    .description('List queues that hold messages')
+    .description('List queues with how many messages each holds')
     .action(async () => {
       const { queues } = await client().json<{ queues: { name: string; messages: number; arn: string }[] }>('GET', '/nimbus/v1/queues');
-      if (queues.length === 0) return void process.stdout.write('No messages in any queue.\n');
+      if (queues.length === 0) return void process.stdout.write('No queues.\n');
       table([['NAME', 'MESSAGES', 'ARN'], ...queues.map((q) => [q.name, String(q.messages), q.arn])]);
     });
   queue
     .command('read <name>')
-    .description('Print messages of a queue as JSON lines (oldest first)')
+    .description('Print messages of a queue as JSON lines (oldest first) without receiving them')
     .option('--after <id>', 'only messages after this id', '0')
     .option('-n, --limit <count>', 'how many', '100')
     .option('--delete', 'delete the printed messages')

@@ -42,6 +42,8 @@ export interface Counts {
   visible: number;
   notVisible: number;
   delayed: number;
+  /** When the oldest visible message was sent (the age of the backlog); null when none is visible. */
+  oldestVisibleSentAt: number | null;
 }
 
 export class MessageStore {
@@ -62,6 +64,9 @@ export class MessageStore {
       insertDedup: d.prepare('INSERT OR REPLACE INTO sqs_dedup (queue_id, scope, dedup_id, message_id, seq, expires_at) VALUES (?, ?, ?, ?, ?, ?)'),
       purge: d.prepare('DELETE FROM sqs_messages WHERE queue_id = ? AND sent_at <= ?'),
       pruneDedup: d.prepare('DELETE FROM sqs_dedup WHERE expires_at <= ?'),
+      findIngest: d.prepare('SELECT message_id FROM sqs_ingest WHERE key = ?'),
+      insertIngest: d.prepare('INSERT INTO sqs_ingest (key, message_id, expires_at) VALUES (?, ?, ?)'),
+      pruneIngest: d.prepare('DELETE FROM sqs_ingest WHERE expires_at <= ?'),
     };
     this.l = {
       visible: l.prepare(`SELECT * FROM sqs_messages WHERE queue_id = ? AND visible_at <= ? AND sent_at > ?
@@ -79,10 +84,13 @@ export class MessageStore {
       counts: l.prepare(`SELECT
           COALESCE(SUM(visible_at <= @now), 0) AS visible,
           COALESCE(SUM(visible_at > @now AND receipt IS NOT NULL), 0) AS notVisible,
-          COALESCE(SUM(visible_at > @now AND receipt IS NULL), 0) AS delayed
+          COALESCE(SUM(visible_at > @now AND receipt IS NULL), 0) AS delayed,
+          MIN(CASE WHEN visible_at <= @now THEN sent_at END) AS oldestVisibleSentAt
         FROM sqs_messages WHERE queue_id = @queueId AND sent_at > @cutoff`),
       nextVisible: l.prepare('SELECT MIN(visible_at) AS t FROM sqs_messages WHERE queue_id = ? AND visible_at > ?'),
       expire: l.prepare('DELETE FROM sqs_messages WHERE queue_id = ? AND sent_at <= ?'),
+      peek: l.prepare('SELECT * FROM sqs_messages WHERE queue_id = ? AND seq > ? AND sent_at > ? ORDER BY seq LIMIT ?'),
+      deleteIn: l.prepare('DELETE FROM sqs_messages WHERE queue_id = ? AND seq = ?'),
     };
   }
 
@@ -105,6 +113,26 @@ export class MessageStore {
 
   pruneDedup(now: number): void {
     this.d.pruneDedup.run(now);
+    this.d.pruneIngest.run(now);
+  }
+
+  /** The message an idempotency key already produced, if the key is known. */
+  findIngest(key: string): string | undefined {
+    return (this.d.findIngest.get(key) as { message_id: string } | undefined)?.message_id;
+  }
+
+  insertIngest(key: string, messageId: string, expiresAt: number): void {
+    this.d.insertIngest.run(key, messageId, expiresAt);
+  }
+
+  /** Messages of a queue in send order after `afterSeq`, whatever their visibility (Nimbus's inspection API). */
+  peek(queueId: number, afterSeq: number, cutoff: number, limit: number): MessageRow[] {
+    return this.l.peek.all(queueId, afterSeq, cutoff, limit) as MessageRow[];
+  }
+
+  /** Deletes messages of a queue by sequence number; returns how many went. */
+  deleteSeqs(queueId: number, seqs: readonly number[]): number {
+    return this.lazyTx(() => seqs.reduce((n, seq) => n + this.l.deleteIn.run(queueId, seq).changes, 0));
   }
 
   /** Visible, unexpired messages of a queue, oldest visibility first. */

@@ -5,6 +5,10 @@
  * otherwise), is never reused (so a receipt handle naming a deleted message cannot hit a new
  * one), and gives FIFO queues their SequenceNumber. Queue ids are AUTOINCREMENT too, so a
  * queue deleted and created again is a different queue to old receipt handles.
+ *
+ * `sqs_ingest` holds the idempotency keys of Nimbus's own sends (`SendOptions.idempotencyKey`):
+ * a component that hands messages over from another database (the async queue's outbox) may
+ * send one again after a crash, and the key makes the second send a no-op.
  */
 export const SQS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS sqs_queues (
@@ -58,4 +62,9 @@ CREATE TABLE IF NOT EXISTS sqs_dedup (
   PRIMARY KEY (queue_id, scope, dedup_id)
 );
 CREATE INDEX IF NOT EXISTS sqs_dedup_expiry ON sqs_dedup (expires_at);
+CREATE TABLE IF NOT EXISTS sqs_ingest (
+  key TEXT PRIMARY KEY,
+  message_id TEXT NOT NULL,
+  expires_at INTEGER NOT NULL
+);
 `;

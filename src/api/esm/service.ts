@@ -1,0 +1,169 @@
+/**
+ * Event-source mappings as Lambda's API (docs/reference/lambda-api.md §1.4.6): Create, Get,
+ * Update, Delete and List, with Lambda's checks and messages. Storage is the store's
+ * (src/store/types.ts); polling is src/esm's runner, told after every change (`onChange`), which
+ * moves a mapping from the transitional state written here to a settled one.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../../core/clock.js';
+import { conflict, invalidParameter, NimbusError, notFound } from '../../core/errors.js';
+import type { FunctionVersion, Scope } from '../../core/model.js';
+import { parseFunctionName } from '../../core/names.js';
+import type { SourceKind } from '../../esm/types.js';
+import type { EventSourceMappingRecord, MappingState } from '../../store/records.js';
+import type { EventSourceMappingStore } from '../../store/types.js';
+import { decodeMarker, encodeMarker, pageSize } from '../http/paging.js';
+import { eventSourceArnOf, parseChanges, type MappingChanges } from './validate.js';
+
+/** ListEventSourceMappings returns at most 100 per page (its API reference). */
+const PAGE_CAP = 100;
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export interface MappingServiceDeps {
+  store: EventSourceMappingStore;
+  kinds: readonly SourceKind[];
+  clock: Clock;
+  /** The function version a name (and qualifier) designates; throws ERR_NOT_FOUND. */
+  resolve: (scope: Scope, name: string, qualifier: string | undefined) => FunctionVersion;
+  /** The runner settles the mapping (starts, restarts or stops its poller). */
+  onChange: (uuid: string) => void;
+}
+
+export class EventSourceMappingService {
+  constructor(private readonly deps: MappingServiceDeps) {}
+
+  create(scope: Scope, body: unknown): EventSourceMappingRecord {
+    const arn = eventSourceArnOf(body);
+    const kind = this.kindOf(arn);
+    const c = parseChanges(body, arn, true);
+    const target = c.function!;
+    const fn = this.functionOf(scope, target.name, target.qualifier);
+    const batchSize = c.batchSize ?? 10;
+    const window = c.window ?? 0;
+    kind.check({ ...scope, eventSourceArn: arn, batchSize, batchingWindowSeconds: window, functionTimeout: fn.timeout });
+    const dup = this.deps.store.list(scope, { functionName: target.name, qualifier: target.qualifier ?? '', eventSourceArn: arn }, undefined, 1)[0];
+    if (dup) {
+      // Recorded against AWS (test_duplicate_event_source_mappings).
+      throw conflict(
+        `An event source mapping with ${kind.name} arn (" ${arn} ") and function (" ${target.raw} ") already exists. Please update or delete the existing mapping with UUID ${dup.uuid}`,
+      );
+    }
+    const now = this.deps.clock.now();
+    const enabled = c.enabled ?? true;
+    const m: EventSourceMappingRecord = {
+      ...scope,
+      uuid: randomUUID(),
+      functionName: target.name,
+      qualifier: target.qualifier,
+      eventSourceArn: arn,
+      enabled,
+      // Recorded: a mapping created disabled is Disabled at once.
+      state: enabled ? 'Creating' : 'Disabled',
+      stateTransitionReason: 'USER_INITIATED',
+      batchSize,
+      maximumBatchingWindowInSeconds: window,
+      filterCriteria: c.filterCriteria ?? undefined,
+      functionResponseTypes: c.functionResponseTypes ?? [],
+      maximumConcurrency: c.maximumConcurrency ?? undefined,
+      extras: c.extras,
+      tags: c.tags ?? {},
+      createdAt: now,
+      lastModified: now,
+    };
+    this.deps.store.insert(m);
+    this.deps.onChange(m.uuid);
+    return m;
+  }
+
+  get(scope: Scope, uuid: string): EventSourceMappingRecord {
+    const m = UUID.test(uuid) ? this.deps.store.get(uuid) : undefined;
+    // Recorded against AWS (test_event_source_mapping_exceptions).
+    if (!m || m.accountId !== scope.accountId || m.region !== scope.region) throw notFound('The resource you requested does not exist.');
+    return m;
+  }
+
+  update(scope: Scope, uuid: string, body: unknown): EventSourceMappingRecord {
+    const cur = this.get(scope, uuid);
+    if (cur.state === 'Deleting') throw new NimbusError('ERR_RESOURCE_IN_USE', `The event source mapping ${uuid} is being deleted.`);
+    const c = parseChanges(body, cur.eventSourceArn, false);
+    const next = merge(cur, c);
+    const kind = this.kindOf(next.eventSourceArn);
+    let timeout: number | undefined;
+    if (c.function) timeout = this.functionOf(scope, next.functionName, next.qualifier).timeout;
+    else {
+      try {
+        timeout = this.deps.resolve(scope, next.functionName, next.qualifier).timeout;
+      } catch (e) {
+        // The mapped function was deleted since: the other settings can still change.
+        if (!(e instanceof NimbusError && e.code === 'ERR_NOT_FOUND')) throw e;
+      }
+    }
+    if (timeout !== undefined) {
+      kind.check({ ...scope, eventSourceArn: next.eventSourceArn, batchSize: next.batchSize, batchingWindowSeconds: next.maximumBatchingWindowInSeconds, functionTimeout: timeout });
+    }
+    const state: MappingState = next.enabled === cur.enabled ? 'Updating' : next.enabled ? 'Enabling' : 'Disabling';
+    const m = { ...next, state, stateTransitionReason: 'USER_INITIATED', lastModified: this.deps.clock.now() };
+    this.deps.store.put(m);
+    this.deps.onChange(uuid);
+    return m;
+  }
+
+  delete(scope: Scope, uuid: string): EventSourceMappingRecord {
+    const cur = this.get(scope, uuid);
+    const m = { ...cur, state: 'Deleting' as const, lastModified: this.deps.clock.now() };
+    this.deps.store.put(m);
+    this.deps.onChange(uuid);
+    return m;
+  }
+
+  list(scope: Scope, query: { functionName?: string | undefined; eventSourceArn?: string | undefined; marker?: string | undefined; maxItems?: string | undefined }): { mappings: EventSourceMappingRecord[]; nextMarker: string | undefined } {
+    const size = pageSize(query.maxItems, PAGE_CAP);
+    const after = decodeMarker(query.marker, UUID);
+    const fn = query.functionName ? parseFunctionName(query.functionName) : undefined;
+    // A function name matches the mappings whose FunctionArn it is: unqualified ones for a bare name.
+    const filter = {
+      functionName: fn?.name,
+      qualifier: fn ? (fn.qualifier ?? '') : undefined,
+      eventSourceArn: query.eventSourceArn || undefined,
+    };
+    const rows = this.deps.store.list(scope, filter, after, size + 1);
+    const page = rows.slice(0, size);
+    return { mappings: page, nextMarker: rows.length > size ? encodeMarker(page[page.length - 1]!.uuid) : undefined };
+  }
+
+  /** Every mapping of a scope (Nimbus's own listing). */
+  all(scope: Scope): EventSourceMappingRecord[] {
+    return this.deps.store.list(scope, {}, undefined, -1);
+  }
+
+  private kindOf(arn: string): SourceKind {
+    const kind = this.deps.kinds.find((k) => k.accepts(arn));
+    // Lambda reads streams, Kafka, MQ and DocumentDB too; Nimbus reads queues only (its wording).
+    if (!kind) throw invalidParameter(`Nimbus reads event sources of type ${this.deps.kinds.map((k) => k.name).join(', ')} only; ${arn} is not one.`);
+    return kind;
+  }
+
+  /** Recorded against AWS (test_event_source_mapping_exceptions): an unknown function is a 400. */
+  private functionOf(scope: Scope, name: string, qualifier: string | undefined): FunctionVersion {
+    try {
+      return this.deps.resolve(scope, name, qualifier);
+    } catch (e) {
+      if (e instanceof NimbusError && e.code === 'ERR_NOT_FOUND') throw invalidParameter('Function does not exist');
+      throw e;
+    }
+  }
+}
+
+function merge(cur: EventSourceMappingRecord, c: MappingChanges): EventSourceMappingRecord {
+  return {
+    ...cur,
+    ...(c.function ? { functionName: c.function.name, qualifier: c.function.qualifier } : {}),
+    enabled: c.enabled ?? cur.enabled,
+    batchSize: c.batchSize ?? cur.batchSize,
+    maximumBatchingWindowInSeconds: c.window ?? cur.maximumBatchingWindowInSeconds,
+    filterCriteria: c.filterCriteria === undefined ? cur.filterCriteria : (c.filterCriteria ?? undefined),
+    functionResponseTypes: c.functionResponseTypes ?? cur.functionResponseTypes,
+    maximumConcurrency: c.maximumConcurrency === undefined ? cur.maximumConcurrency : (c.maximumConcurrency ?? undefined),
+    extras: { ...cur.extras, ...c.extras },
+  };
+}

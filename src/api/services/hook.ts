@@ -1,0 +1,87 @@
+/**
+ * Serving AWS service protocols on Nimbus's one endpoint, as AWS's own endpoints tell them
+ * apart: by their wire markers, never by path alone, so a Lambda API path (dated), a function
+ * URL (claimed earlier, by Host) or a user's HTTP route (claimed later, in the fallback) is never
+ * taken. A form POST to `/` is ambiguous until its body is read (`Action=...&Version=...` is
+ * SQS's or SNS's Query protocol; anything else is a user's route), so that claim is tentative:
+ * the body is read once, and the request passes on to the router if no service claims it.
+ *
+ * These are APIs, not user endpoints: the browser/Host guard applies, its refusal rendered in
+ * the service's error shape.
+ */
+import type http from 'node:http';
+import { NimbusError } from '../../core/errors.js';
+import type { Handler, Reply, RequestContext } from '../http/context.js';
+import type { HookMatch, RouteHook } from '../http/server.js';
+import type { ServiceResponse, WireRequest, WireService } from './types.js';
+
+export function servicesHook(services: readonly WireService[]): RouteHook {
+  const maxBody = Math.max(...services.map((s) => s.bodyLimit));
+  return (req: http.IncomingMessage, path: string) => {
+    const wire = wireOf(req, path);
+    let tentative = false;
+    for (const s of services) {
+      const c = s.classify(wire);
+      if (c === 'yes') return match(s, wire);
+      if (c === 'body') tentative = true;
+    }
+    if (!tentative) return undefined;
+    return {
+      decide: async (ctx: RequestContext): Promise<HookMatch | undefined> => {
+        let body: Buffer;
+        try {
+          body = await ctx.body(maxBody, 'this');
+        } catch (e) {
+          // Too large to be any service's request: the route it was meant for answers as it would.
+          if (e instanceof NimbusError && e.code === 'ERR_REQUEST_TOO_LARGE') return undefined;
+          throw e;
+        }
+        const s = services.find((x) => x.classify(wire) === 'body' && x.claims({ ...wire, body }));
+        return s && match(s, wire);
+      },
+    };
+  };
+}
+
+function wireOf(req: http.IncomingMessage, path: string): WireRequest {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return { method: req.method ?? 'GET', path, query: new URLSearchParams(q < 0 ? '' : url.slice(q + 1)), headers: req.headers };
+}
+
+/** The server sets Content-Length itself (and the request id header, which the service's own replaces). */
+function toReply(r: ServiceResponse): Reply {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(r.headers)) if (k.toLowerCase() !== 'content-length') headers[k] = v;
+  return { status: r.status, headers, body: r.body };
+}
+
+function match(s: WireService, wire: WireRequest): HookMatch {
+  const handler: Handler = async (ctx) => {
+    let body: Buffer;
+    try {
+      body = await ctx.body(s.bodyLimit, s.name);
+    } catch (e) {
+      if (e instanceof NimbusError && e.code === 'ERR_REQUEST_TOO_LARGE') {
+        return toReply(s.refuse(wire, 413, 'RequestTooLarge', `Request must be smaller than ${s.bodyLimit} bytes.`));
+      }
+      throw e;
+    }
+    return toReply(
+      await s.handle({ ...wire, body, accountId: ctx.scope.accountId, region: ctx.scope.region, baseUrl: ctx.baseUrl, signal: ctx.signal }),
+    );
+  };
+  return {
+    handler,
+    params: {},
+    api: true,
+    renderError: (err) =>
+      toReply(
+        err.code === 'ERR_ACCESS_DENIED'
+          ? s.refuse(wire, 403, 'AccessDenied', err.message)
+          : err.code === 'ERR_SHUTTING_DOWN'
+            ? s.refuse(wire, 503, 'ServiceUnavailable', err.message)
+            : s.refuse(wire, 500, 'InternalError', err.message),
+      ),
+  };
+}

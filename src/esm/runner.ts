@@ -1,0 +1,164 @@
+/**
+ * The mappings' state machine: it brings each stored mapping to the state its settings ask for,
+ * running one poller per enabled mapping. The API (src/api/esm) writes what the user asked for
+ * with Lambda's transitional state - `Creating`, `Enabling`, `Updating`, `Disabling`,
+ * `Deleting` - and tells the runner; the runner starts, restarts or stops the poller and then
+ * writes the settled state (`Enabled`, `Disabled`) or removes a deleted mapping, as Lambda does a
+ * moment after its 202 (recorded: Create answers `Creating`, a later Get `Enabled`).
+ *
+ *   Creating/Enabling/Updating --(poller started)--> Enabled
+ *   Disabling/Updating(disabled) --(poller stopped)--> Disabled
+ *   Deleting --(poller stopped)--> removed
+ *
+ * Mappings survive restarts: at start every stored mapping is settled again, so an enabled one
+ * polls at once and one left mid-transition by a crash finishes it. One mapping is settled at a
+ * time (a chain per UUID); if the user changed it while the runner was stopping a poller, it
+ * settles again from the new settings instead of overwriting them.
+ */
+import type { Clock } from '../core/clock.js';
+import { compileFilterCriteria, type CompiledFilterCriteria, type FilterCriteria } from '../events/filter-criteria.js';
+import type { EventSourceMappingRecord, MappingState } from '../store/records.js';
+import type { EventSourceMappingStore } from '../store/types.js';
+import { Poller } from './poller.js';
+import type { StatsSnapshot } from './stats.js';
+import type { BatchInvoker, MappingSpec, SourceKind, SourceLag } from './types.js';
+
+/** Concurrent batches per mapping without ScalingConfig: Lambda starts five ("Scaling and processing"). */
+export const DEFAULT_CONCURRENCY = 5;
+
+export interface RunnerDeps {
+  store: EventSourceMappingStore;
+  kinds: readonly SourceKind[];
+  invoke: BatchInvoker;
+  clock: Clock;
+  log: (line: string) => void;
+}
+
+export interface MappingStatus {
+  stats: StatsSnapshot;
+  lag: SourceLag | undefined;
+}
+
+export class MappingRunner {
+  private readonly pollers = new Map<string, { poller: Poller; signature: string }>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private stopped = false;
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /** Settles every stored mapping (after a start or a restart). */
+  start(): void {
+    for (const m of this.deps.store.all()) this.changed(m.uuid);
+  }
+
+  /** The mapping was created, updated or deleted: settle it (after the API has answered). */
+  changed(uuid: string): void {
+    if (this.stopped) return;
+    const prev = this.chains.get(uuid) ?? Promise.resolve();
+    const next = prev
+      .then(() => this.settle(uuid))
+      .catch((e: unknown) => this.deps.log(`esm ${uuid}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`))
+      .finally(() => {
+        if (this.chains.get(uuid) === next) this.chains.delete(uuid);
+      });
+    this.chains.set(uuid, next);
+  }
+
+  /** Resolves once every pending transition has settled (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
+  }
+
+  status(uuid: string): MappingStatus | undefined {
+    const p = this.pollers.get(uuid)?.poller;
+    return p && { stats: p.stats.snapshot(), lag: p.lag() };
+  }
+
+  /** Stops every poller; batches in progress finish first. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.idle();
+    await Promise.allSettled([...this.pollers.keys()].map((uuid) => this.stopPoller(uuid)));
+  }
+
+  private async settle(uuid: string): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const m = this.deps.store.get(uuid);
+      if (!m) return this.stopPoller(uuid);
+      let target: MappingState | 'removed';
+      if (m.state === 'Deleting') {
+        await this.stopPoller(uuid);
+        target = 'removed';
+      } else if (m.state === 'Disabling' || m.state === 'Disabled' || !m.enabled) {
+        await this.stopPoller(uuid);
+        target = 'Disabled';
+      } else {
+        await this.ensurePoller(m);
+        target = 'Enabled';
+      }
+      const fresh = this.deps.store.get(uuid);
+      if (!fresh) return this.stopPoller(uuid);
+      // Changed while the poller was stopping: settle from the new settings.
+      if (fresh.state !== m.state || fresh.lastModified !== m.lastModified) continue;
+      if (target === 'removed') {
+        this.deps.store.delete(uuid);
+        return;
+      }
+      if (fresh.state !== target) this.deps.store.put({ ...fresh, state: target, lastModified: this.deps.clock.now() });
+      return;
+    }
+  }
+
+  private async ensurePoller(m: EventSourceMappingRecord): Promise<void> {
+    const spec = specOf(m, this.deps.log);
+    const signature = JSON.stringify({ ...spec, filter: m.filterCriteria ?? null });
+    const running = this.pollers.get(m.uuid);
+    if (running?.signature === signature) return;
+    if (running) await this.stopPoller(m.uuid);
+    const kind = this.deps.kinds.find((k) => k.accepts(m.eventSourceArn));
+    if (!kind) {
+      this.deps.log(`esm ${m.uuid}: no source kind reads ${m.eventSourceArn}`);
+      return;
+    }
+    let ordered = false;
+    try {
+      ordered = kind.ordered(m.eventSourceArn, m);
+    } catch (e) {
+      this.deps.log(`esm ${m.uuid}: ${(e as Error).message}`);
+    }
+    const poller = new Poller(spec, kind.open(spec), ordered, { invoke: this.deps.invoke, clock: this.deps.clock, log: this.deps.log });
+    this.pollers.set(m.uuid, { poller, signature });
+    poller.start();
+  }
+
+  private async stopPoller(uuid: string): Promise<void> {
+    const running = this.pollers.get(uuid);
+    if (!running) return;
+    this.pollers.delete(uuid);
+    await running.poller.stop();
+  }
+}
+
+/** The poller's settings from a stored mapping (its filters were checked when it was stored). */
+export function specOf(m: EventSourceMappingRecord, log: (line: string) => void): MappingSpec {
+  let filter: CompiledFilterCriteria = { filters: [] };
+  if (m.filterCriteria !== undefined) {
+    const compiled = compileFilterCriteria(JSON.parse(m.filterCriteria) as FilterCriteria);
+    if (compiled.ok) filter = compiled.criteria;
+    else log(`esm ${m.uuid}: stored FilterCriteria no longer compile (${compiled.error.message}); not filtering`);
+  }
+  return {
+    uuid: m.uuid,
+    accountId: m.accountId,
+    region: m.region,
+    functionName: m.functionName,
+    qualifier: m.qualifier,
+    eventSourceArn: m.eventSourceArn,
+    batchSize: m.batchSize,
+    batchingWindowMs: m.maximumBatchingWindowInSeconds * 1000,
+    filter,
+    reportBatchItemFailures: m.functionResponseTypes.includes('ReportBatchItemFailures'),
+    maximumConcurrency: m.maximumConcurrency ?? DEFAULT_CONCURRENCY,
+  };
+}

@@ -1,0 +1,192 @@
+/**
+ * EventBridge's state in its own SQLite file (`<data dir>/eventbridge.db`, WAL, synchronous=FULL:
+ * what PutRule/PutTargets acknowledged survives a crash): event buses, rules and targets, scoped
+ * by account and region. The default bus is not stored; it always exists.
+ */
+import Database from 'better-sqlite3';
+import { privateDatabase } from '../core/private-files.js';
+import type { Scope } from '../core/model.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS eb_buses (
+  account_id TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+  description TEXT, created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, name)
+);
+CREATE TABLE IF NOT EXISTS eb_rules (
+  account_id TEXT NOT NULL, region TEXT NOT NULL, bus TEXT NOT NULL, name TEXT NOT NULL,
+  event_pattern TEXT, schedule_expression TEXT, state TEXT NOT NULL, description TEXT, role_arn TEXT,
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, bus, name)
+);
+CREATE TABLE IF NOT EXISTS eb_targets (
+  account_id TEXT NOT NULL, region TEXT NOT NULL, bus TEXT NOT NULL, rule TEXT NOT NULL, id TEXT NOT NULL,
+  arn TEXT NOT NULL, input TEXT,
+  PRIMARY KEY (account_id, region, bus, rule, id)
+);
+`;
+
+export interface BusRecord extends Scope {
+  name: string;
+  description: string | undefined;
+  createdAt: number;
+}
+
+export interface RuleRecord extends Scope {
+  bus: string;
+  name: string;
+  eventPattern: string | undefined;
+  scheduleExpression: string | undefined;
+  state: 'ENABLED' | 'DISABLED';
+  description: string | undefined;
+  roleArn: string | undefined;
+  createdAt: number;
+}
+
+/** A target: `input` holds its Input/InputPath/InputTransformer (JSON), as PutTargets gave them. */
+export interface TargetRecord extends Scope {
+  bus: string;
+  rule: string;
+  id: string;
+  arn: string;
+  input: string | undefined;
+}
+
+interface RuleRow {
+  account_id: string;
+  region: string;
+  bus: string;
+  name: string;
+  event_pattern: string | null;
+  schedule_expression: string | null;
+  state: string;
+  description: string | null;
+  role_arn: string | null;
+  created_at: number;
+}
+
+const rule = (r: RuleRow): RuleRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  bus: r.bus,
+  name: r.name,
+  eventPattern: r.event_pattern ?? undefined,
+  scheduleExpression: r.schedule_expression ?? undefined,
+  state: r.state === 'DISABLED' ? 'DISABLED' : 'ENABLED',
+  description: r.description ?? undefined,
+  roleArn: r.role_arn ?? undefined,
+  createdAt: r.created_at,
+});
+
+interface TargetRow {
+  account_id: string;
+  region: string;
+  bus: string;
+  rule: string;
+  id: string;
+  arn: string;
+  input: string | null;
+}
+
+const target = (r: TargetRow): TargetRecord => ({ accountId: r.account_id, region: r.region, bus: r.bus, rule: r.rule, id: r.id, arn: r.arn, input: r.input ?? undefined });
+
+export class EventBridgeStore {
+  private readonly db: Database.Database;
+  private readonly s;
+
+  constructor(file: string) {
+    privateDatabase(file);
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.s = {
+      bus: db.prepare('SELECT * FROM eb_buses WHERE account_id = ? AND region = ? AND name = ?'),
+      buses: db.prepare('SELECT * FROM eb_buses WHERE account_id = ? AND region = ? ORDER BY name'),
+      insertBus: db.prepare('INSERT INTO eb_buses (account_id, region, name, description, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING'),
+      deleteBus: db.prepare('DELETE FROM eb_buses WHERE account_id = ? AND region = ? AND name = ?'),
+      rule: db.prepare('SELECT * FROM eb_rules WHERE account_id = ? AND region = ? AND bus = ? AND name = ?'),
+      rules: db.prepare('SELECT * FROM eb_rules WHERE account_id = ? AND region = ? AND bus = ? ORDER BY name'),
+      allRules: db.prepare('SELECT * FROM eb_rules ORDER BY account_id, region, bus, name'),
+      putRule: db.prepare(`INSERT OR REPLACE INTO eb_rules (account_id, region, bus, name, event_pattern, schedule_expression, state, description, role_arn, created_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      deleteRule: db.prepare('DELETE FROM eb_rules WHERE account_id = ? AND region = ? AND bus = ? AND name = ?'),
+      deleteBusRules: db.prepare('DELETE FROM eb_rules WHERE account_id = ? AND region = ? AND bus = ?'),
+      targets: db.prepare('SELECT * FROM eb_targets WHERE account_id = ? AND region = ? AND bus = ? AND rule = ? ORDER BY id'),
+      putTarget: db.prepare('INSERT OR REPLACE INTO eb_targets (account_id, region, bus, rule, id, arn, input) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      deleteTarget: db.prepare('DELETE FROM eb_targets WHERE account_id = ? AND region = ? AND bus = ? AND rule = ? AND id = ?'),
+      deleteBusTargets: db.prepare('DELETE FROM eb_targets WHERE account_id = ? AND region = ? AND bus = ?'),
+    };
+  }
+
+  bus(scope: Scope, name: string): BusRecord | undefined {
+    const r = this.s.bus.get(scope.accountId, scope.region, name) as { name: string; description: string | null; created_at: number } | undefined;
+    return r && { ...scope, name: r.name, description: r.description ?? undefined, createdAt: r.created_at };
+  }
+
+  buses(scope: Scope): BusRecord[] {
+    return (this.s.buses.all(scope.accountId, scope.region) as { name: string; description: string | null; created_at: number }[]).map((r) => ({
+      ...scope,
+      name: r.name,
+      description: r.description ?? undefined,
+      createdAt: r.created_at,
+    }));
+  }
+
+  /** Returns false when the bus exists. */
+  insertBus(b: BusRecord): boolean {
+    return this.s.insertBus.run(b.accountId, b.region, b.name, b.description ?? null, b.createdAt).changes === 1;
+  }
+
+  /** Deletes a bus with its rules and targets. */
+  deleteBus(scope: Scope, name: string): void {
+    this.db.transaction(() => {
+      this.s.deleteBusTargets.run(scope.accountId, scope.region, name);
+      this.s.deleteBusRules.run(scope.accountId, scope.region, name);
+      this.s.deleteBus.run(scope.accountId, scope.region, name);
+    })();
+  }
+
+  rule(scope: Scope, bus: string, name: string): RuleRecord | undefined {
+    const r = this.s.rule.get(scope.accountId, scope.region, bus, name) as RuleRow | undefined;
+    return r && rule(r);
+  }
+
+  rules(scope: Scope, bus: string): RuleRecord[] {
+    return (this.s.rules.all(scope.accountId, scope.region, bus) as RuleRow[]).map(rule);
+  }
+
+  allRules(): RuleRecord[] {
+    return (this.s.allRules.all() as RuleRow[]).map(rule);
+  }
+
+  putRule(r: RuleRecord): void {
+    this.s.putRule.run(r.accountId, r.region, r.bus, r.name, r.eventPattern ?? null, r.scheduleExpression ?? null, r.state, r.description ?? null, r.roleArn ?? null, r.createdAt);
+  }
+
+  deleteRule(scope: Scope, bus: string, name: string): boolean {
+    return this.s.deleteRule.run(scope.accountId, scope.region, bus, name).changes === 1;
+  }
+
+  targets(scope: Scope, bus: string, rule: string): TargetRecord[] {
+    return (this.s.targets.all(scope.accountId, scope.region, bus, rule) as TargetRow[]).map(target);
+  }
+
+  putTargets(ts: readonly TargetRecord[]): void {
+    this.db.transaction(() => {
+      for (const t of ts) this.s.putTarget.run(t.accountId, t.region, t.bus, t.rule, t.id, t.arn, t.input ?? null);
+    })();
+  }
+
+  deleteTargets(scope: Scope, bus: string, rule: string, ids: readonly string[]): void {
+    this.db.transaction(() => {
+      for (const id of ids) this.s.deleteTarget.run(scope.accountId, scope.region, bus, rule, id);
+    })();
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,41 @@
+/**
+ * Where a rule's matched event goes. Nimbus delivers to Lambda functions - an asynchronous
+ * invocation through the durable async queue, as EventBridge invokes Lambda targets - and to SQS
+ * queues; the payload is the event, or what the target's Input, InputPath or InputTransformer
+ * make of it (src/events/transform.ts).
+ */
+import type { Scope } from '../core/model.js';
+import { renderTargetInput, type TargetInputConfig } from '../events/transform.js';
+
+const LAMBDA_ARN = /^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{12}):function:([a-zA-Z0-9-_]{1,64})(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/;
+const SQS_ARN = /^arn:aws[a-zA-Z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$/;
+
+export type TargetKind = { kind: 'lambda'; scope: Scope; functionName: string; qualifier: string | undefined } | { kind: 'sqs'; arn: string; fifo: boolean };
+
+export function targetKind(arn: string): TargetKind | undefined {
+  const l = LAMBDA_ARN.exec(arn);
+  if (l) return { kind: 'lambda', scope: { region: l[1]!, accountId: l[2]! }, functionName: l[3]!, qualifier: l[4] };
+  const q = SQS_ARN.exec(arn);
+  if (q) return { kind: 'sqs', arn, fifo: q[1] !== undefined };
+  return undefined;
+}
+
+/** What the composition root plugs in: the durable ways out of EventBridge. */
+export interface TargetSinks {
+  /** An asynchronous invocation, on disk when the promise resolves. */
+  invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void>;
+  /** A message to an SQS queue, on disk when it returns; `groupId` for FIFO queues. */
+  sendToQueue(queueArn: string, body: string, groupId?: string): void;
+}
+
+export interface RuleContext {
+  ruleArn: string;
+  ruleName: string;
+  ingestionTime: string;
+}
+
+/** The payload for one target, or why nothing is delivered. */
+export function targetPayload(input: string | undefined, event: unknown, ctx: RuleContext): { ok: true; payload: string } | { ok: false; reason: string } {
+  const config = input === undefined ? {} : (JSON.parse(input) as TargetInputConfig);
+  return renderTargetInput(config, event, ctx);
+}

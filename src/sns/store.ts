@@ -1,0 +1,152 @@
+/**
+ * SNS's state in its own SQLite file (`<data dir>/sns.db`, WAL, synchronous=FULL): topics and
+ * subscriptions, scoped by account and region. Attributes are kept as given (JSON).
+ */
+import Database from 'better-sqlite3';
+import { privateDatabase } from '../core/private-files.js';
+import type { Scope } from '../core/model.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sns_topics (
+  arn TEXT PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL,
+  attributes TEXT NOT NULL, tags TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sns_topics_scope ON sns_topics (account_id, region, name);
+CREATE TABLE IF NOT EXISTS sns_subscriptions (
+  arn TEXT PRIMARY KEY, account_id TEXT NOT NULL, region TEXT NOT NULL, topic_arn TEXT NOT NULL,
+  protocol TEXT NOT NULL, endpoint TEXT NOT NULL, attributes TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sns_subscriptions_topic ON sns_subscriptions (topic_arn, created_at);
+`;
+
+export interface TopicRecord extends Scope {
+  arn: string;
+  name: string;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  createdAt: number;
+}
+
+export interface SubscriptionRecord extends Scope {
+  arn: string;
+  topicArn: string;
+  protocol: string;
+  endpoint: string;
+  attributes: Record<string, string>;
+  createdAt: number;
+}
+
+interface TopicRow {
+  arn: string;
+  account_id: string;
+  region: string;
+  name: string;
+  attributes: string;
+  tags: string;
+  created_at: number;
+}
+
+interface SubRow {
+  arn: string;
+  account_id: string;
+  region: string;
+  topic_arn: string;
+  protocol: string;
+  endpoint: string;
+  attributes: string;
+  created_at: number;
+}
+
+const topic = (r: TopicRow): TopicRecord => ({
+  arn: r.arn,
+  accountId: r.account_id,
+  region: r.region,
+  name: r.name,
+  attributes: JSON.parse(r.attributes) as Record<string, string>,
+  tags: JSON.parse(r.tags) as Record<string, string>,
+  createdAt: r.created_at,
+});
+
+const sub = (r: SubRow): SubscriptionRecord => ({
+  arn: r.arn,
+  accountId: r.account_id,
+  region: r.region,
+  topicArn: r.topic_arn,
+  protocol: r.protocol,
+  endpoint: r.endpoint,
+  attributes: JSON.parse(r.attributes) as Record<string, string>,
+  createdAt: r.created_at,
+});
+
+export class SnsStore {
+  private readonly db: Database.Database;
+  private readonly s;
+
+  constructor(file: string) {
+    privateDatabase(file);
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.exec(SCHEMA);
+    const db = this.db;
+    this.s = {
+      topic: db.prepare('SELECT * FROM sns_topics WHERE arn = ?'),
+      topics: db.prepare('SELECT * FROM sns_topics WHERE account_id = ? AND region = ? ORDER BY name'),
+      putTopic: db.prepare('INSERT OR REPLACE INTO sns_topics (arn, account_id, region, name, attributes, tags, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      deleteTopic: db.prepare('DELETE FROM sns_topics WHERE arn = ?'),
+      deleteTopicSubs: db.prepare('DELETE FROM sns_subscriptions WHERE topic_arn = ?'),
+      sub: db.prepare('SELECT * FROM sns_subscriptions WHERE arn = ?'),
+      subs: db.prepare('SELECT * FROM sns_subscriptions WHERE account_id = ? AND region = ? ORDER BY created_at, arn'),
+      subsOf: db.prepare('SELECT * FROM sns_subscriptions WHERE topic_arn = ? ORDER BY created_at, arn'),
+      putSub: db.prepare('INSERT OR REPLACE INTO sns_subscriptions (arn, account_id, region, topic_arn, protocol, endpoint, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+      deleteSub: db.prepare('DELETE FROM sns_subscriptions WHERE arn = ?'),
+    };
+  }
+
+  topic(arn: string): TopicRecord | undefined {
+    const r = this.s.topic.get(arn) as TopicRow | undefined;
+    return r && topic(r);
+  }
+
+  topics(scope: Scope): TopicRecord[] {
+    return (this.s.topics.all(scope.accountId, scope.region) as TopicRow[]).map(topic);
+  }
+
+  putTopic(t: TopicRecord): void {
+    this.s.putTopic.run(t.arn, t.accountId, t.region, t.name, JSON.stringify(t.attributes), JSON.stringify(t.tags), t.createdAt);
+  }
+
+  /** A topic and its subscriptions. */
+  deleteTopic(arn: string): void {
+    this.db.transaction(() => {
+      this.s.deleteTopicSubs.run(arn);
+      this.s.deleteTopic.run(arn);
+    })();
+  }
+
+  subscription(arn: string): SubscriptionRecord | undefined {
+    const r = this.s.sub.get(arn) as SubRow | undefined;
+    return r && sub(r);
+  }
+
+  subscriptions(scope: Scope): SubscriptionRecord[] {
+    return (this.s.subs.all(scope.accountId, scope.region) as SubRow[]).map(sub);
+  }
+
+  subscriptionsOf(topicArn: string): SubscriptionRecord[] {
+    return (this.s.subsOf.all(topicArn) as SubRow[]).map(sub);
+  }
+
+  putSubscription(x: SubscriptionRecord): void {
+    this.s.putSub.run(x.arn, x.accountId, x.region, x.topicArn, x.protocol, x.endpoint, JSON.stringify(x.attributes), x.createdAt);
+  }
+
+  deleteSubscription(arn: string): boolean {
+    return this.s.deleteSub.run(arn).changes === 1;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Event-source mappings in SQLite. The columns a listing filters on are columns; the rest of the
+ * configuration is one JSON document. No foreign key to the function (records.ts says why).
+ */
+import type Database from 'better-sqlite3';
+import type { Scope } from '../core/model.js';
+import type { EventSourceMappingRecord, MappingState } from './records.js';
+import type { EventSourceMappingFilter, EventSourceMappingStore } from './types.js';
+
+export const ESM_SCHEMA = `
+CREATE TABLE IF NOT EXISTS event_source_mappings (
+  uuid TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  function_name TEXT NOT NULL,
+  qualifier TEXT NOT NULL,
+  event_source_arn TEXT NOT NULL,
+  state TEXT NOT NULL,
+  config TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_source_mappings_scope ON event_source_mappings (account_id, region, uuid);
+`;
+
+interface Row {
+  uuid: string;
+  account_id: string;
+  region: string;
+  function_name: string;
+  qualifier: string;
+  event_source_arn: string;
+  state: string;
+  config: string;
+}
+
+type Config = Omit<EventSourceMappingRecord, keyof Scope | 'uuid' | 'functionName' | 'qualifier' | 'eventSourceArn' | 'state'>;
+
+function toRow(m: EventSourceMappingRecord): Row {
+  const { accountId, region, uuid, functionName, qualifier, eventSourceArn, state, ...config } = m;
+  return {
+    uuid,
+    account_id: accountId,
+    region,
+    function_name: functionName,
+    qualifier: qualifier ?? '',
+    event_source_arn: eventSourceArn,
+    state,
+    // undefined members are dropped by JSON, and come back as undefined.
+    config: JSON.stringify(config satisfies Config),
+  };
+}
+
+function fromRow(r: Row): EventSourceMappingRecord {
+  const c = JSON.parse(r.config) as Config;
+  return {
+    uuid: r.uuid,
+    accountId: r.account_id,
+    region: r.region,
+    functionName: r.function_name,
+    qualifier: r.qualifier === '' ? undefined : r.qualifier,
+    eventSourceArn: r.event_source_arn,
+    state: r.state as MappingState,
+    enabled: c.enabled,
+    stateTransitionReason: c.stateTransitionReason,
+    batchSize: c.batchSize,
+    maximumBatchingWindowInSeconds: c.maximumBatchingWindowInSeconds,
+    filterCriteria: c.filterCriteria,
+    functionResponseTypes: c.functionResponseTypes,
+    maximumConcurrency: c.maximumConcurrency,
+    extras: c.extras,
+    tags: c.tags,
+    createdAt: c.createdAt,
+    lastModified: c.lastModified,
+  };
+}
+
+export class SqliteEventSourceMappingStore implements EventSourceMappingStore {
+  private readonly s;
+
+  constructor(private readonly db: Database.Database) {
+    this.s = {
+      insert: db.prepare(`INSERT INTO event_source_mappings (uuid, account_id, region, function_name, qualifier, event_source_arn, state, config)
+        VALUES (@uuid, @account_id, @region, @function_name, @qualifier, @event_source_arn, @state, @config) ON CONFLICT (uuid) DO NOTHING`),
+      put: db.prepare(`UPDATE event_source_mappings SET account_id = @account_id, region = @region, function_name = @function_name,
+        qualifier = @qualifier, event_source_arn = @event_source_arn, state = @state, config = @config WHERE uuid = @uuid`),
+      get: db.prepare('SELECT * FROM event_source_mappings WHERE uuid = ?'),
+      delete: db.prepare('DELETE FROM event_source_mappings WHERE uuid = ?'),
+      all: db.prepare('SELECT * FROM event_source_mappings ORDER BY uuid'),
+    };
+  }
+
+  insert(m: EventSourceMappingRecord): boolean {
+    return this.s.insert.run(toRow(m)).changes === 1;
+  }
+
+  get(uuid: string): EventSourceMappingRecord | undefined {
+    const r = this.s.get.get(uuid) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  put(m: EventSourceMappingRecord): void {
+    this.s.put.run(toRow(m));
+  }
+
+  delete(uuid: string): boolean {
+    return this.s.delete.run(uuid).changes === 1;
+  }
+
+  list(scope: Scope, f: EventSourceMappingFilter, afterUuid: string | undefined, limit: number): EventSourceMappingRecord[] {
+    const where = ['account_id = ?', 'region = ?', 'uuid > ?'];
+    const args: (string | number)[] = [scope.accountId, scope.region, afterUuid ?? ''];
+    if (f.functionName !== undefined) {
+      where.push('function_name = ?');
+      args.push(f.functionName);
+      if (f.qualifier !== undefined) {
+        where.push('qualifier = ?');
+        args.push(f.qualifier);
+      }
+    }
+    if (f.eventSourceArn !== undefined) {
+      where.push('event_source_arn = ?');
+      args.push(f.eventSourceArn);
+    }
+    const sql = `SELECT * FROM event_source_mappings WHERE ${where.join(' AND ')} ORDER BY uuid LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, limit) as Row[]).map(fromRow);
+  }
+
+  all(): EventSourceMappingRecord[] {
+    return (this.s.all.all() as Row[]).map(fromRow);
+  }
+}
