@@ -9,6 +9,7 @@ import { aliasAndUrlCases } from './aliases-urls.case.js';
 import { featureCases } from './features.case.js';
 import type { NewStore } from './fixtures.js';
 import { functionCases } from './functions.case.js';
+import { layerCases } from './layers.case.js';
 import { logCases } from './logs.case.js';
 import { stackCases } from './stacks.case.js';
 import { versionCases } from './versions.case.js';
@@ -24,5 +25,6 @@ export function runStoreSuite(name: string, newStore: NewStore): void {
     featureCases(newStore);
     logCases(newStore);
     stackCases(newStore);
+    layerCases(newStore);
   });
 }
