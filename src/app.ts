@@ -10,7 +10,14 @@ import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
 import { ScheduleService } from './api/async/schedules.js';
 import { ProvisionedService } from './api/concurrency/provisioned.js';
 import { ConcurrencyService } from './api/concurrency/reserved.js';
+import { CodeSigningService } from './api/code-signing/service.js';
 import { FunctionService } from './api/functions/service.js';
+import { FunctionLayerRefs } from './api/layers/function-layers.js';
+import { LayerPermissions } from './api/layers/permissions.js';
+import { LayerService } from './api/layers/service.js';
+import { PermissionService } from './api/permissions/service.js';
+import { FunctionSettingsService } from './api/settings/service.js';
+import { TagService } from './api/tags/service.js';
 import { DEFAULT_ACCOUNT } from './api/http/auth.js';
 import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
 import { Gateway, type ServerLimits } from './api/http/server.js';
@@ -152,11 +159,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     unreserved: (accountId) => concurrency.unreserved(accountId),
     capacityMb,
   });
+  // What functions carry besides code and configuration: layers, tags, code signing, policies.
+  const layers = new LayerService({ store, code, clock });
+  const tags = new TagService(store);
+  const codeSigning = new CodeSigningService({ store, clock, tags });
   const functions = new FunctionService({
     store,
     code,
     runtimes,
     clock,
+    layers: new FunctionLayerRefs({ store, code }),
+    tags,
+    codeSigning,
     ...(opts.random ? { random: opts.random } : {}),
     onChange: (scope, name) => {
       const prefix = `${functionKey(scope, name)}/`;
@@ -222,6 +236,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, logs, code, metrics, pool, limiter,
+      layers, tags, codeSigning,
+      layerPermissions: new LayerPermissions(store),
+      permissions: new PermissionService(store),
+      functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),

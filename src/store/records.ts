@@ -105,6 +105,8 @@ export interface StackRecord extends Scope {
   /** Epoch ms. */
   createdAt: number;
   updatedAt: number;
+}
+
 /** One statement of a resource-based policy, as Lambda shows it in GetPolicy's document. */
 export type PolicyStatement = Record<string, unknown>;
 

@@ -18,7 +18,7 @@ import { performance } from 'node:perf_hooks';
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import { assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from '../stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from '../types.js';
-import { INSIDE, sandboxEnv } from './bwrap-args.js';
+import { launchPaths, sandboxEnv } from './bwrap-args.js';
 import { limitsFor } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { nsenterPath, type Mounter } from './mounter.js';
@@ -65,7 +65,8 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
 
   fits(spec: SandboxSpec): boolean {
     if (this.adopted || this.state !== 'idle') return false;
-    if (spec.network !== 'none') return false;
+    // A cell's /opt is its empty directory: a function with layers starts a sandbox of its own.
+    if (spec.network !== 'none' || spec.layers) return false;
     if ((spec.ephemeralStorageMb || STEM_TMP_MB) !== STEM_TMP_MB) return false;
     if (spec.descriptor.family !== this.spec.descriptor.family || JSON.stringify(commandOf(spec)) !== this.argv) return false;
     if (!startupEnvMatches(spec.env, this.spec.env)) return false;
@@ -144,5 +145,5 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
 }
 
 function commandOf(spec: SandboxSpec): string[] {
-  return spec.descriptor.command({ taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir }, spec.runtime, spec.handler);
+  return spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler);
 }
