@@ -54,6 +54,8 @@ export class LayerService {
     try {
       stored = await this.deps.code.put(zip);
     } catch (e) {
+      // Nimbus's own trouble (a full disk) is not the package's.
+      if (e instanceof NimbusError) throw e;
       if (e instanceof ZipError && e.tooBig) throw invalidParameter(e.message);
       throw invalidParameter(`Could not unzip uploaded file. Please check your file, then try to upload again.${e instanceof Error ? ` (${e.message})` : ''}`);
     }
