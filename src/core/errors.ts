@@ -66,14 +66,12 @@ export const invalidParameter = (message: string): NimbusError =>
 
 /**
  * Builds AWS's constraint-violation message:
- * `1 validation error detected: Value 'x' at 'member' failed to satisfy constraint: Member must ...`
+ * `1 validation error detected: Value 'x' at 'member' failed to satisfy constraint: Member must ...`,
+ * and for a missing member `Value null at 'member'`, unquoted (LS-SNAP `untag_empty_keys`).
  */
 export function validationError(value: unknown, member: string, constraint: string): NimbusError {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
-  return new NimbusError(
-    'ERR_VALIDATION',
-    `1 validation error detected: Value '${shown}' at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
+  const shown = value === null ? 'null' : `'${typeof value === 'string' ? value : JSON.stringify(value)}'`;
+  return new NimbusError('ERR_VALIDATION', `1 validation error detected: Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`);
 }
 
 /** Why Lambda throttled a call (the `Reason` member of TooManyRequestsException). */

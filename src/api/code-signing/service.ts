@@ -142,8 +142,9 @@ export class CodeSigningService implements FunctionCodeSigning {
 
   private find(scope: Scope, arn: string): CodeSigningConfigRecord | undefined {
     const m = CSC_ARN.exec(arn);
-    if (!m || m[2] !== scope.region || m[6] !== scope.accountId) return undefined;
-    return this.deps.store.codeSigning.get(scope, m[7]!);
+    // Groups: 2 the region, 7 the account, 8 the id.
+    if (!m || m[2] !== scope.region || m[7] !== scope.accountId) return undefined;
+    return this.deps.store.codeSigning.get(scope, m[8]!);
   }
 
   private config(scope: Scope, arn: string): CodeSigningConfigRecord {

@@ -94,16 +94,17 @@ export class TagService implements FunctionTags {
   }
 
   private resolve(scope: Scope, arn: string): { kind: TaggableKind; id: string } {
+    // Groups: 2 the region, 7 the account, 8 the resource (`function:name[:qualifier]`, ...).
     const m = TAGGABLE.exec(arn);
     if (!m) throw validationError(arn, 'resource', `Member must satisfy regular expression pattern: ${TAGGABLE.source.slice(1, -1)}`);
-    const resource = m[7]!;
+    const resource = m[8]!;
     const type = arnType(arn);
     const [, id = '', qualifier] = resource.split(':');
     // The qualifier is refused before the function is looked up (LS-SNAP `test_tag_exceptions`).
     if (qualifier !== undefined) throw invalidParameter('Tags on function aliases and versions are not supported. Please specify a function ARN.');
     const kind = this.kinds[type];
     // Another account's or region's resources are not this endpoint's; a kind Nimbus lacks has none.
-    if (!kind || m[2] !== scope.region || m[6] !== scope.accountId) throw notFound(`${MISSING[type] ?? 'Resource not found'}: ${arn}`);
+    if (!kind || m[2] !== scope.region || m[7] !== scope.accountId) throw notFound(`${MISSING[type] ?? 'Resource not found'}: ${arn}`);
     return { kind, id };
   }
 
