@@ -5,9 +5,10 @@
  * Get/PutFunctionScalingConfig, which belong to Lambda Managed Instances and are refused.
  *
  * What Nimbus does with them: recursive-loop detection does not exist yet (docs/async.md), so
- * `Terminate` (the default) is kept but not acted on. Every runtime runs on the host's
- * interpreter (docs/runtimes.md), so `Auto` and `FunctionUpdate` behave the same, and `Manual`
- * is accepted only for the runtime version Nimbus reports (RuntimeVersionConfig), the one it runs.
+ * `Terminate` (the default) is kept but not acted on. A runtime runs on an interpreter of this
+ * machine (docs/runtimes.md), which changes only when its operator changes it, so `Auto` and
+ * `FunctionUpdate` behave the same, and `Manual` is accepted only for the runtime version Nimbus
+ * reports (RuntimeVersionConfig), the one it runs.
  */
 import { invalidParameter, notFound, validationError } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
@@ -59,7 +60,7 @@ export class FunctionSettingsService {
       if (arn === undefined) throw invalidParameter('A RuntimeVersionArn is required when UpdateRuntimeOn is Manual.');
       const runs = runtimeVersionArn(scope.region, runtime);
       if (arn !== runs) {
-        throw invalidParameter(`Nimbus runs ${runtime} on the host's interpreter, runtime version ${runs}; it cannot pin ${arn}.`);
+        throw invalidParameter(`Nimbus runs ${runtime} as runtime version ${runs} (this machine's interpreter); it cannot pin ${arn}.`);
       }
       c = { UpdateRuntimeOn: mode, RuntimeVersionArn: arn };
     } else if (arn !== undefined) {
