@@ -133,6 +133,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
   const code = new CodeStore(dataDir);
+  code.keepSets(store.layerSets());
   const queue = new SqliteQueue(join(dataDir, 'queue.db'));
   await factory.cleanupStale?.();
   factory.prestart?.();

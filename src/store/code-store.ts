@@ -6,8 +6,8 @@
  * whatever the package.json of the directory Nimbus runs in says.
  *
  * Layers are packages too (their tree is what /opt shows). A function's layers, merged in order,
- * are `<dataDir>/code/sets/<set hash>/opt` (layer-sets.ts): a cache, built on first use, removed
- * with any of its layers' packages, and cleared at start.
+ * are `<dataDir>/code/sets/<set hash>/opt` (layer-sets.ts): built once, removed with any of its
+ * layers' packages, and at start when no function version uses the set any more (`keepSets`).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -46,10 +46,21 @@ export class CodeStore {
     for (const name of readdirSync(this.root)) {
       if (name.startsWith('.tmp-')) rmSync(join(this.root, name), { recursive: true, force: true });
     }
-    // Merged layer sets are a cache whose users are gone: set aside at once, removed in the background.
-    if (existsSync(join(this.root, 'sets'))) {
+  }
+
+  /**
+   * Removes the merged layer sets no function version uses any more (called at start, with the
+   * store's layer lists): moved aside at once, deleted in the background, for a set of a large
+   * layer can hold tens of thousands of links.
+   */
+  keepSets(used: readonly (readonly string[])[]): void {
+    const dir = join(this.root, 'sets');
+    if (!existsSync(dir)) return;
+    const keep = new Set(used.map((shas) => CodeStore.setKey(shas)));
+    for (const key of readdirSync(dir)) {
+      if (keep.has(key) || this.leases.has(`sets/${key}`)) continue;
       const old = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
-      renameSync(join(this.root, 'sets'), old);
+      renameSync(join(dir, key), old);
       void rm(old, { recursive: true, force: true }).catch(() => undefined);
     }
   }

@@ -165,6 +165,17 @@ export class MemoryStore implements Store {
     return this.layers.codeInUse(codeSha256);
   }
 
+  layerSets(): string[][] {
+    const sets = new Map<string, string[]>();
+    for (const row of this.functions.values()) {
+      for (const v of row.versions.values()) {
+        const shas = (v.layers ?? []).map((l) => l.codeSha256);
+        if (shas.length) sets.set(shas.join('\0'), shas);
+      }
+    }
+    return [...sets.values()];
+  }
+
   publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
     const counter = this.row(scope, name);
     const highest = Math.max(0, ...[...(counter?.versions.keys() ?? [])].filter((v) => v !== '$LATEST').map(castInteger));

@@ -221,6 +221,8 @@ export class SqliteStore implements Store {
       codeInUse: db.prepare('SELECT 1 FROM function_versions WHERE code_sha256 = ? LIMIT 1'),
       layerInUse: db.prepare(`SELECT 1 FROM function_versions v, json_each(v.config, '$.layers') l
         WHERE json_extract(l.value, '$.codeSha256') = ? LIMIT 1`),
+      layerSets: db.prepare(`SELECT DISTINCT json_extract(config, '$.layers') AS layers FROM function_versions
+        WHERE json_array_length(config, '$.layers') > 0`),
       appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       readLogs: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
@@ -309,6 +311,11 @@ export class SqliteStore implements Store {
 
   codeInUse(codeSha256: string): boolean {
     return this.stmts.codeInUse.get(codeSha256) !== undefined || this.stmts.layerInUse.get(codeSha256) !== undefined || this.layers.codeInUse(codeSha256);
+  }
+
+  layerSets(): string[][] {
+    const rows = this.stmts.layerSets.all() as { layers: string }[];
+    return rows.map((r) => (JSON.parse(r.layers) as { codeSha256: string }[]).map((l) => l.codeSha256));
   }
 
   publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {

@@ -157,6 +157,8 @@ export interface Store {
   usage(scope: Scope): { functionCount: number; totalCodeSize: number };
   /** Whether anything still uses this code: a function version's package or layer, or a layer version. */
   codeInUse(codeSha256: string): boolean;
+  /** The distinct layer lists of every function version (package hashes, in order): the sets /opt shows. */
+  layerSets(): string[][];
 
   /**
    * Publishes a version atomically: takes the function's next version number (monotonic, never

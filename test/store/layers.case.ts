@@ -98,6 +98,17 @@ export function layerCases(newStore: NewStore): void {
       assert.deepEqual(store.deleteFunction(A, 'f').sort(), [sha('bb'), sha('c0de')].sort());
     });
 
+    it('layerSets lists each distinct ordered list of layer packages the function versions use', (t) => {
+      const store = open(t, newStore);
+      assert.deepEqual(store.layerSets(), []);
+      store.insertFunction(fn(A, 'f', { layers: [ref('aa'), ref('bb')] }));
+      store.insertFunction(fn(B, 'g', { layers: [ref('aa'), ref('bb')] }));
+      store.insertFunction(fn(A, 'h', { layers: [ref('bb'), ref('aa')] }));
+      store.insertFunction(fn(A, 'plain'));
+      const sets = store.layerSets().map((s) => s.join(',')).sort();
+      assert.deepEqual(sets, [`${sha('aa')},${sha('bb')}`, `${sha('bb')},${sha('aa')}`]);
+    });
+
     it('a function version keeps its layers as written', (t) => {
       const store = open(t, newStore);
       const layers = [ref('aa'), ref('bb')];
