@@ -22,7 +22,7 @@ import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.j
 import { buildGuests, checkTool, failIfMissing, needs, repoRoot, tempDir } from '../runtimes/helpers.js';
 
 const python = checkTool('python3', ['--version']);
-const pythonRuntime = `python${execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']).toString().trim()}`;
+const pythonRuntime = python ? 'python3' : `python${execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])']).toString().trim()}`;
 const javaMissing = checkTool('javac', ['-version']) ?? checkTool('java', ['-version']);
 const namespace = process.getuid?.() === 0 ? checkTool('bwrap', ['--version']) : 'namespace isolation needs root';
 

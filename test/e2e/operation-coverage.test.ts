@@ -24,12 +24,32 @@ const PENDING = new Set([
   'InvokeWithResponseStream',
 ]);
 
+interface Shape {
+  type: string;
+  traits?: { 'smithy.api#http'?: { method: string; uri: string; code?: number } };
+}
+
+/** Each operation of the vendored model, with its HTTP binding (`METHOD uri status`; Smithy's default status is 200). */
+function modelBindings(): Map<string, string> {
+  const model = JSON.parse(readFileSync(`${root}docs/reference/lambda-model.json`, 'utf8')) as { shapes: Record<string, Shape> };
+  const ops = Object.entries(model.shapes).filter(([, s]) => s.type === 'operation');
+  return new Map(
+    ops.map(([id, s]) => {
+      const h = s.traits?.['smithy.api#http'];
+      return [id.slice(id.indexOf('#') + 1), h ? `${h.method} ${h.uri} ${h.code ?? 200}` : 'no binding'];
+    }),
+  );
+}
+
 function modelOperations(): string[] {
-  const model = JSON.parse(readFileSync(`${root}docs/reference/lambda-model.json`, 'utf8')) as { shapes: Record<string, { type: string }> };
-  return Object.entries(model.shapes)
-    .filter(([, s]) => s.type === 'operation')
-    .map(([id]) => id.slice(id.indexOf('#') + 1))
-    .sort();
+  return [...modelBindings().keys()].sort();
+}
+
+/** The same, as the installed SDK sends them: its schemas list each operation as `Name$ = [9, n0, _X, { [_h]: [method, uri, status] } ...`. */
+function sdkBindings(): Map<string, string> {
+  const schemas = readFileSync(`${root}node_modules/@aws-sdk/client-lambda/dist-es/schemas/schemas_0.js`, 'utf8');
+  const found = [...schemas.matchAll(/export var (\w+)\$ = \[9, n0, \w+,\s*\{ \[_h\]: \["(\w+)", "([^"]+)", (\d+)\] \}/g)];
+  return new Map(found.map((m) => [m[1]!, `${m[2]!} ${m[3]!} ${m[4]!}`]));
 }
 
 /** docs/compatibility.md's refusal table: operation -> the exception it answers. */
@@ -214,12 +234,15 @@ const REFUSED_INPUT: Record<string, Record<string, unknown>> = {
   PutFunctionScalingConfig: { FunctionName: 'cov', Qualifier: '1', FunctionScalingConfig: { MinExecutionEnvironments: 1 } },
 };
 
-test('the model Nimbus is held to is the one @aws-sdk/client-lambda speaks', () => {
+test('the model Nimbus is held to is the one @aws-sdk/client-lambda speaks: its operations and their methods, paths and statuses', () => {
   const commands = Object.keys(sdk)
     .filter((k) => /^[A-Z]\w+Command$/.test(k))
     .map((k) => k.slice(0, -'Command'.length))
     .sort();
   assert.deepEqual(modelOperations(), commands);
+  const sdkSide = sdkBindings();
+  assert.equal(sdkSide.size, commands.length, 'every operation found in the SDK schemas');
+  assert.deepEqual(Object.fromEntries([...modelBindings()].sort()), Object.fromEntries([...sdkSide].sort()));
 });
 
 test('every operation of the Lambda model works or is refused as docs/compatibility.md says', async (t) => {
