@@ -10,6 +10,9 @@
  * mount as it is when it is made: the code is bound read-only on `<scratch>/stage` (a private
  * mount point, so that step propagates nowhere), and that read-only mount is bound on the task
  * directory. The cell's copy is read-only, nosuid and nodev from its first instant.
+ *
+ * /opt is made the same way from `<scratch>/opt`: empty while the cell waits (and for a function
+ * without layers), the function's merged layers once assigned (docs/layers.md).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -36,6 +39,8 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   private adopted = false;
   private readonly taskDir: string;
   private readonly stageDir: string;
+  private readonly optDir: string;
+  private readonly optStageDir: string;
   private readonly argv: string;
 
   constructor(
@@ -44,6 +49,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     ctx: NamespaceContext,
     private readonly mounter: Mounter,
   ) {
+    const opt = join(ctx.scratchRoot, id, 'opt');
     super(
       {
         id,
@@ -55,18 +61,21 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
         ephemeralStorageMb: STEM_TMP_MB,
         env: stemEnvironment(),
         network: 'none',
+        // bwrap binds the cell's own /opt mount point there; the assignment mounts the layers on it.
+        layers: { dir: () => Promise.resolve(opt) },
       },
       ctx,
     );
     this.taskDir = this.spec.codeDir;
     this.stageDir = join(this.scratch, 'stage');
+    this.optDir = opt;
+    this.optStageDir = join(this.scratch, 'opt-stage');
     this.argv = JSON.stringify(commandOf(this.spec));
   }
 
   fits(spec: SandboxSpec): boolean {
     if (this.adopted || this.state !== 'idle') return false;
-    // A cell's /opt is its empty directory: a function with layers starts a sandbox of its own.
-    if (spec.network !== 'none' || spec.layers) return false;
+    if (spec.network !== 'none') return false;
     if ((spec.ephemeralStorageMb || STEM_TMP_MB) !== STEM_TMP_MB) return false;
     if (spec.descriptor.family !== this.spec.descriptor.family || JSON.stringify(commandOf(spec)) !== this.argv) return false;
     if (!startupEnvMatches(spec.env, this.spec.env)) return false;
@@ -97,11 +106,17 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   protected override async launch(): Promise<ChildProcess> {
     mkdirSync(this.taskDir, { mode: 0o755 });
     mkdirSync(this.stageDir, { mode: 0o700 });
+    mkdirSync(this.optDir, { mode: 0o755 });
+    mkdirSync(this.optStageDir, { mode: 0o700 });
     await this.mounter.mount([
       { op: 'bind', source: this.taskDir, target: this.taskDir },
       { op: 'shared', target: this.taskDir },
       { op: 'bind', source: this.stageDir, target: this.stageDir },
       { op: 'private', target: this.stageDir },
+      { op: 'bind', source: this.optDir, target: this.optDir },
+      { op: 'shared', target: this.optDir },
+      { op: 'bind', source: this.optStageDir, target: this.optStageDir },
+      { op: 'private', target: this.optStageDir },
     ]);
     const child = await super.launch();
     // Waiting cells take CPU nobody else wants: starting them must not slow real work.
@@ -117,10 +132,19 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     };
     if (this.state !== 'starting' || !this.cgroup) return fail('the stem cell died before its assignment');
     try {
+      // The merge of the function's layers (once per set), mounted read-only on /opt as the code is on /var/task.
+      const layers = this.spec.layers ? await this.spec.layers.dir() : undefined;
       await this.mounter.mount([
         { op: 'bind', source: this.spec.codeDir, target: this.stageDir },
         { op: 'remount-ro', target: this.stageDir },
         { op: 'bind', source: this.stageDir, target: this.taskDir },
+        ...(layers
+          ? ([
+              { op: 'bind', source: layers, target: this.optStageDir },
+              { op: 'remount-ro', target: this.optStageDir },
+              { op: 'bind', source: this.optStageDir, target: this.optDir },
+            ] as const)
+          : []),
       ]);
       this.cgroup.setMemoryLimit(limitsFor(this.spec.memoryMb).memoryBytes);
       this.cgroup.setCpuWeight('normal');
@@ -137,7 +161,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   protected override async release(): Promise<void> {
     // Only the helper's namespace holds these mounts. The code mount sits on the task directory's
     // own bind, so each point is detached until there is nothing left (EINVAL: not a mount point).
-    for (const target of [this.taskDir, this.taskDir, this.stageDir, this.stageDir]) {
+    for (const target of [this.taskDir, this.taskDir, this.stageDir, this.stageDir, this.optDir, this.optDir, this.optStageDir, this.optStageDir]) {
       await this.mounter.mount([{ op: 'detach', target }]).catch(() => undefined);
     }
     await super.release();
