@@ -11,7 +11,14 @@ import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
 import { ScheduleService } from './api/async/schedules.js';
 import { ProvisionedService } from './api/concurrency/provisioned.js';
 import { ConcurrencyService } from './api/concurrency/reserved.js';
+import { CodeSigningService } from './api/code-signing/service.js';
 import { FunctionService } from './api/functions/service.js';
+import { FunctionLayerRefs } from './api/layers/function-layers.js';
+import { LayerPermissions } from './api/layers/permissions.js';
+import { LayerService } from './api/layers/service.js';
+import { PermissionService } from './api/permissions/service.js';
+import { FunctionSettingsService } from './api/settings/service.js';
+import { TagService } from './api/tags/service.js';
 import { DEFAULT_ACCOUNT } from './api/http/auth.js';
 import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
 import { Gateway, type ServerLimits } from './api/http/server.js';
@@ -139,6 +146,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
   const code = new CodeStore(dataDir);
+  code.keepSets(store.layerSets());
   const queue = new SqliteQueue(join(dataDir, 'queue.db'));
   const sqs = new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
@@ -166,11 +174,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     unreserved: (accountId) => concurrency.unreserved(accountId),
     capacityMb,
   });
+  // What functions carry besides code and configuration: layers, tags, code signing, policies.
+  const layers = new LayerService({ store, code, clock });
+  const tags = new TagService(store);
+  const codeSigning = new CodeSigningService({ store, clock, tags });
   const functions = new FunctionService({
     store,
     code,
     runtimes,
     clock,
+    layers: new FunctionLayerRefs({ store, code }),
+    tags,
+    codeSigning,
     ...(opts.random ? { random: opts.random } : {}),
     onChange: (scope, name) => {
       const prefix = `${functionKey(scope, name)}/`;
@@ -283,6 +298,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
+      layers, tags, codeSigning,
+      layerPermissions: new LayerPermissions(store),
+      permissions: new PermissionService(store),
+      functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),

@@ -22,6 +22,18 @@ import type { SnsService } from '../sns/service.js';
 import type { SqsService } from '../sqs/service.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { UrlConfigStore } from '../store/types.js';
+import { codeSigningHandlers } from './code-signing/routes.js';
+import type { CodeSigningService } from './code-signing/service.js';
+import { layerHandlers } from './layers/routes.js';
+import type { LayerPermissions } from './layers/permissions.js';
+import type { LayerService } from './layers/service.js';
+import { permissionHandlers } from './permissions/routes.js';
+import type { PermissionService } from './permissions/service.js';
+import { refusedRoutes } from './refused/routes.js';
+import { settingsHandlers } from './settings/routes.js';
+import type { FunctionSettingsService } from './settings/service.js';
+import { tagHandlers } from './tags/routes.js';
+import type { TagService } from './tags/service.js';
 import { eventInvokeConfigHandlers } from './async/event-invoke-config-routes.js';
 import type { EventInvokeConfigService } from './async/event-invoke-config.js';
 import { queueHandlers } from './async/queues.js';
@@ -89,6 +101,12 @@ export interface ApiServices {
   pool: Pool;
   limiter: ConcurrencyLimiter;
   health: HealthInfo;
+  layers: LayerService;
+  layerPermissions: LayerPermissions;
+  tags: TagService;
+  permissions: PermissionService;
+  codeSigning: CodeSigningService;
+  functionSettings: FunctionSettingsService;
 }
 
 export interface ApiTable {
@@ -104,7 +122,7 @@ export interface ApiTable {
 }
 
 export function apiTable(s: ApiServices): ApiTable {
-  const fn = functionHandlers(s.functions, s.concurrency);
+  const fn = functionHandlers(s.functions, s.concurrency, s.tags);
   const ver = versionHandlers(s.versions, s.aliases);
   const reserved = reservedConcurrencyHandlers(s.concurrency);
   const prov = provisionedHandlers(s.provisioned);
@@ -123,6 +141,13 @@ export function apiTable(s: ApiServices): ApiTable {
   const EIC = '/2019-09-25/functions/:FunctionName/event-invoke-config';
   const URL = '/2021-10-31/functions/:FunctionName';
   const PROVISIONED = '/2019-09-30/functions/:FunctionName/provisioned-concurrency';
+  const layer = layerHandlers(s.layers, s.layerPermissions);
+  const tag = tagHandlers(s.tags);
+  const perm = permissionHandlers(s.permissions);
+  const csc = codeSigningHandlers(s.codeSigning);
+  const set = settingsHandlers(s.functionSettings);
+  const LAYER = '/2018-10-31/layers/:LayerName/versions/:VersionNumber';
+  const CSC = '/2020-04-22/code-signing-configs';
   return {
     routes: [
       // Functions (api/functions)
@@ -171,6 +196,46 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', EIC, eic.get],
       ['DELETE', EIC, eic.delete],
       ['GET', `${EIC}/list`, eic.list],
+      // Layers and layer version permissions (api/layers); GetLayerVersionByArn is ListLayers' path with `find=LayerVersion`
+      ['POST', '/2018-10-31/layers/:LayerName/versions', layer.publish],
+      ['GET', '/2018-10-31/layers/:LayerName/versions', layer.listVersions],
+      ['GET', '/2018-10-31/layers', layer.listOrFind],
+      ['GET', LAYER, layer.get],
+      ['DELETE', LAYER, layer.delete],
+      ['POST', `${LAYER}/policy`, layer.addPermission],
+      ['GET', `${LAYER}/policy`, layer.getPolicy],
+      ['DELETE', `${LAYER}/policy/:StatementId`, layer.removePermission],
+      // Tags (api/tags)
+      ['POST', '/2017-03-31/tags/:Resource', tag.tag],
+      ['DELETE', '/2017-03-31/tags/:Resource', tag.untag],
+      ['GET', '/2017-03-31/tags/:Resource', tag.list],
+      // Resource-based policies (api/permissions)
+      ['POST', `${FN}/policy`, perm.add],
+      ['GET', `${FN}/policy`, perm.get],
+      ['DELETE', `${FN}/policy/:StatementId`, perm.remove],
+      ['PUT', '/2026-07-09/resource-policy/:ResourceArn', perm.putResource],
+      ['GET', '/2026-07-09/resource-policy/:ResourceArn', perm.getResource],
+      ['DELETE', '/2026-07-09/resource-policy/:ResourceArn', perm.deleteResource],
+      // Code signing configs (api/code-signing)
+      ['POST', CSC, csc.create],
+      ['GET', CSC, csc.list],
+      ['GET', `${CSC}/:CodeSigningConfigArn`, csc.get],
+      ['PUT', `${CSC}/:CodeSigningConfigArn`, csc.update],
+      ['DELETE', `${CSC}/:CodeSigningConfigArn`, csc.delete],
+      ['GET', `${CSC}/:CodeSigningConfigArn/functions`, csc.listFunctions],
+      ['PUT', '/2020-06-30/functions/:FunctionName/code-signing-config', csc.putForFunction],
+      ['GET', '/2020-06-30/functions/:FunctionName/code-signing-config', csc.getForFunction],
+      ['DELETE', '/2020-06-30/functions/:FunctionName/code-signing-config', csc.deleteForFunction],
+      // Recursion, runtime management and (refused) scaling configs (api/settings)
+      ['GET', '/2024-08-31/functions/:FunctionName/recursion-config', set.getRecursion],
+      ['PUT', '/2024-08-31/functions/:FunctionName/recursion-config', set.putRecursion],
+      ['GET', '/2021-07-20/functions/:FunctionName/runtime-management-config', set.getRuntimeManagement],
+      ['PUT', '/2021-07-20/functions/:FunctionName/runtime-management-config', set.putRuntimeManagement],
+      ['GET', '/2025-11-30/functions/:FunctionName/function-scaling-config', set.getScaling],
+      ['PUT', '/2025-11-30/functions/:FunctionName/function-scaling-config', set.putScaling],
+      // Durable functions and capacity providers: refused with Lambda's error (api/refused, docs/compatibility.md)
+      ...refusedRoutes(),
+      // Nimbus's own API: events, built-in queues, schedules (api/async)
       // Nimbus's own API: events, SQS queues, schedules (api/async)
       ['GET', '/nimbus/v1/events', async.listEvents],
       ['GET', '/nimbus/v1/events/:id', async.getEvent],

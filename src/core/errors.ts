@@ -9,6 +9,7 @@
 export type WireCode =
   | 'ERR_NOT_FOUND'
   | 'ERR_PROVISIONED_CONFIG_NOT_FOUND'
+  | 'ERR_CODE_SIGNING_CONFIG_NOT_FOUND'
   | 'ERR_CONFLICT'
   | 'ERR_RESOURCE_IN_USE'
   | 'ERR_INVALID_PARAMETER'
@@ -16,6 +17,8 @@ export type WireCode =
   | 'ERR_INVALID_REQUEST_CONTENT'
   | 'ERR_REQUEST_TOO_LARGE'
   | 'ERR_PRECONDITION_FAILED'
+  | 'ERR_POLICY_TOO_LARGE'
+  | 'ERR_CODE_VERIFICATION_FAILED'
   | 'ERR_UNSUPPORTED_MEDIA_TYPE'
   | 'ERR_TOO_MANY_REQUESTS'
   | 'ERR_UNKNOWN_OPERATION'
@@ -64,14 +67,12 @@ export const invalidParameter = (message: string): NimbusError =>
 
 /**
  * Builds AWS's constraint-violation message:
- * `1 validation error detected: Value 'x' at 'member' failed to satisfy constraint: Member must ...`
+ * `1 validation error detected: Value 'x' at 'member' failed to satisfy constraint: Member must ...`,
+ * and for a missing member `Value null at 'member'`, unquoted (LS-SNAP `untag_empty_keys`).
  */
 export function validationError(value: unknown, member: string, constraint: string): NimbusError {
-  const shown = typeof value === 'string' ? value : JSON.stringify(value);
-  return new NimbusError(
-    'ERR_VALIDATION',
-    `1 validation error detected: Value '${shown}' at '${member}' failed to satisfy constraint: ${constraint}`,
-  );
+  const shown = value === null ? 'null' : `'${typeof value === 'string' ? value : JSON.stringify(value)}'`;
+  return new NimbusError('ERR_VALIDATION', `1 validation error detected: Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`);
 }
 
 /** Why Lambda throttled a call (the `Reason` member of TooManyRequestsException). */

@@ -51,6 +51,22 @@ export interface FunctionVersion extends Scope {
   revisionId: string;
   /** DeadLetterConfig.TargetArn: where async events that finally fail are sent (docs/async.md). */
   deadLetterTargetArn?: string | undefined;
+  /** The layers the sandbox shows merged at /opt, in order (docs/layers.md); absent: none. */
+  layers?: LayerRef[] | undefined;
+}
+
+/**
+ * One layer version a function version uses. The content is referenced by hash, not through the
+ * layer version's record: a deleted layer version keeps working for the functions that use it, as
+ * on AWS, because the code store keeps a package while anything references it.
+ */
+export interface LayerRef {
+  /** The layer version's ARN, `arn:aws:lambda:<region>:<account>:layer:<name>:<version>`. */
+  arn: string;
+  /** Hex SHA-256 of the layer's zip: its extracted tree in the code store. */
+  codeSha256: string;
+  /** Size of the zip in bytes (`FunctionConfiguration.Layers[].CodeSize`). */
+  codeSize: number;
 }
 
 /** A function URL's CORS settings, as the API takes and returns them (MODEL `Cors`). */

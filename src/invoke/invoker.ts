@@ -90,8 +90,14 @@ export interface InvokerDeps {
   streamResponseLimitBytes?: number;
 }
 
+/**
+ * What a sandbox of this version runs: everything but the RevisionId, which tags and permissions
+ * change too (AWS bumps it for them) without changing what runs.
+ */
+const runFingerprint = (fn: FunctionVersion): string => JSON.stringify({ ...fn, revisionId: '' });
+
 export class Invoker {
-  private readonly targets = new Map<string, { revisionId: string; target: PoolTarget }>();
+  private readonly targets = new Map<string, { revisionId: string; run: string; target: PoolTarget }>();
 
   /** The limit streamed responses get (their sink's `limitBytes`). */
   readonly streamLimitBytes: number;
@@ -184,9 +190,19 @@ export class Invoker {
     const app = versionKey(fn);
     const cached = this.targets.get(app);
     if (cached && cached.revisionId === fn.revisionId) return cached.target;
+    const run = runFingerprint(fn);
+    if (cached && cached.run === run) {
+      // Only the RevisionId moved: the warm sandboxes (same generation) still run this version.
+      cached.revisionId = fn.revisionId;
+      return cached.target;
+    }
     const descriptor = this.deps.runtimes.get(fn.runtime);
     if (!descriptor) throw new NimbusError('ERR_INTERNAL', `runtime ${fn.runtime} is not available`);
     const codeDir = this.deps.code.taskDir(fn.codeSha256);
+    const { code } = this.deps;
+    // The layers' packages in the function's order: merged once per set, mounted at /opt.
+    const layerShas = (fn.layers ?? []).map((l) => l.codeSha256);
+    const layers = layerShas.length > 0 ? { dir: () => code.layerSet(layerShas) } : undefined;
     const target: PoolTarget = {
       app,
       generation: fn.revisionId,
@@ -205,10 +221,20 @@ export class Invoker {
         }),
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: networkOf(fn.environment[EGRESS_VARIABLE]),
+        ...(layers ? { layers } : {}),
       }),
-      hold: () => this.deps.code.lease(fn.codeSha256),
+      hold: layers
+        ? () => {
+            const releaseCode = code.lease(fn.codeSha256);
+            const releaseSet = code.leaseSet(layerShas);
+            return () => {
+              releaseCode();
+              releaseSet();
+            };
+          }
+        : () => code.lease(fn.codeSha256),
     };
-    this.targets.set(app, { revisionId: fn.revisionId, target });
+    this.targets.set(app, { revisionId: fn.revisionId, run, target });
     return target;
   }
 

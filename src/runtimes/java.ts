@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { hostCatalog, type RuntimeCatalog } from './catalog.js';
 import { JAVA_IDS } from './ids.js';
 import { pathsOf, unavailableCommand } from './interpreter.js';
-import type { RuntimeDescriptor } from './types.js';
+import { OPT, type RuntimeDescriptor } from './types.js';
 
 /**
  * AWS's Java runtimes start the JVM for fast start-up (C1 only, serial GC, class data sharing)
@@ -46,7 +46,10 @@ export function javaDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
     command(paths, runtime) {
       const a = catalog.availability(runtime);
       if (!a.ok) return unavailableCommand(a);
-      return ['/bin/sh', '-c', LAUNCHER, a.interpreter.executable, ...JVM_OPTIONS, '-cp', join(paths.runtimeDir, 'classes'), 'nimbus.runtime.Bootstrap'];
+      // The runtime adds <opt>/java/lib/*.jar to the function's class path (DG "Layer paths for
+      // each Lambda runtime"); it is told <opt> only when it is not /opt.
+      const opt = paths.optDir && paths.optDir !== OPT ? [`-Dnimbus.optDir=${paths.optDir}`] : [];
+      return ['/bin/sh', '-c', LAUNCHER, a.interpreter.executable, ...JVM_OPTIONS, ...opt, '-cp', join(paths.runtimeDir, 'classes'), 'nimbus.runtime.Bootstrap'];
     },
     env() {
       return {};

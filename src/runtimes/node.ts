@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { hostCatalog, type RuntimeCatalog } from './catalog.js';
 import { NODE_IDS } from './ids.js';
 import { firstAvailable, pathsOf, unavailableCommand } from './interpreter.js';
-import type { RuntimeDescriptor } from './types.js';
+import { OPT, type RuntimeDescriptor } from './types.js';
 
 export function nodejsDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
   return {
@@ -29,7 +29,9 @@ export function nodejsDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
       const a = runtime ? catalog.availability(runtime) : null;
       const major = runtime?.match(/^nodejs(\d+)/)?.[1];
       const sdk = a?.ok && a.sdk ? a.sdk.dir : `${paths.runtimeDir}/node_modules`;
-      const layers = major ? [`/opt/nodejs/node${major}/node_modules`, '/opt/nodejs/node_modules'] : ['/opt/nodejs/node_modules'];
+      // DG "Layer paths for each Lambda runtime": nodejs/node_modules and nodejs/nodeNN/node_modules.
+      const opt = paths.optDir ?? OPT;
+      const layers = major ? [`${opt}/nodejs/node${major}/node_modules`, `${opt}/nodejs/node_modules`] : [`${opt}/nodejs/node_modules`];
       return { NODE_PATH: [...layers, sdk, paths.runtimeDir, paths.taskRoot].join(':') };
     },
     hostPaths(runtime) {

@@ -8,6 +8,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RuntimeDescriptor } from './types.js';
 
+/**
+ * With layers, a function without a `bootstrap` of its own runs the one a layer put at
+ * /opt/bootstrap, as Lambda does (DG "Building a custom runtime": the bootstrap is looked for in
+ * the deployment package, then in the function's layers). `$1` is the task root, `$2` the layers.
+ */
+const FIND_BOOTSTRAP = 'if [ -e "$1/bootstrap" ]; then exec "$1/bootstrap"; fi; exec "$2/bootstrap"';
+
 export const provided: RuntimeDescriptor = {
   family: 'provided',
   ids: ['provided', 'provided.al2', 'provided.al2023'],
@@ -16,8 +23,8 @@ export const provided: RuntimeDescriptor = {
     return handler.length > 0 ? null : 'Bad handler: a custom runtime still needs a non-empty handler';
   },
   command(paths) {
-    // AWS falls back to a layer's /opt/bootstrap; Nimbus has no layers yet, so only the task's.
-    return [join(paths.taskRoot, 'bootstrap')];
+    if (paths.optDir === undefined) return [join(paths.taskRoot, 'bootstrap')];
+    return ['/bin/sh', '-c', FIND_BOOTSTRAP, 'bootstrap', paths.taskRoot, paths.optDir];
   },
   env() {
     return {};

@@ -8,7 +8,7 @@ import { hostCatalog, type RuntimeCatalog } from './catalog.js';
 import { probePython } from './discover.js';
 import { PYTHON_IDS } from './ids.js';
 import { firstAvailable, pathsOf, unavailableCommand } from './interpreter.js';
-import type { RuntimeDescriptor } from './types.js';
+import { OPT, type RuntimeDescriptor } from './types.js';
 
 export function pythonDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
   let preferred: string | null | undefined;
@@ -23,7 +23,11 @@ export function pythonDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
     },
     command(paths, runtime) {
       const a = catalog.availability(runtime);
-      return a.ok ? [a.interpreter.executable, `${paths.runtimeDir}/bootstrap.py`] : unavailableCommand(a);
+      if (!a.ok) return unavailableCommand(a);
+      // The bootstrap puts <opt>/python/lib/pythonX.Y/site-packages and <opt>/python on sys.path
+      // (DG "Layer paths for each Lambda runtime"); it is told <opt> only when it is not /opt.
+      const opt = paths.optDir && paths.optDir !== OPT ? [paths.optDir] : [];
+      return [a.interpreter.executable, `${paths.runtimeDir}/bootstrap.py`, ...opt];
     },
     env(paths, runtime) {
       // AWS sets PYTHONPATH=/var/runtime; the bootstrap moves the runtime dir behind user code.

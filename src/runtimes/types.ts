@@ -13,7 +13,15 @@ export interface LaunchPaths {
   taskRoot: string;
   /** Nimbus's guest bootstrap for this family (AWS: /var/runtime). */
   runtimeDir: string;
+  /**
+   * The function's layers, merged (AWS: /opt, where namespace sandboxes mount them); absent: /opt.
+   * Process sandboxes have no mount namespace and pass the merged directory's own path.
+   */
+  optDir?: string;
 }
+
+/** Where the layers are when LaunchPaths says nothing: AWS's /opt. */
+export const OPT = '/opt';
 
 export interface RuntimeDescriptor {
   readonly family: RuntimeFamily;

@@ -11,6 +11,7 @@ import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { packageFunction } from './build/index.js';
 import { stackDocument, type Uploaded } from './document.js';
+import { layerZips, publishLayers, withLayerArns } from './layers.js';
 import { SamError } from './errors.js';
 import { newStackId } from './names.js';
 import { planDeployment } from './plan.js';
@@ -120,10 +121,13 @@ export async function deployTemplate(o: SamDeployOptions, deps: DeployDeps): Pro
     zips.set(sha256, built.zip);
     uploaded.set(fn.logicalId, { sha256, environment: built.environment });
   }
+  const layers = await layerZips(plan.layers, deps.zipFolder);
   for (const [sha, zip] of zips) await call(deps.client, 'PUT', `/nimbus/v1/artifacts/${sha}`, zip);
+  // Layers first: the functions and outputs name the version ARNs they get (layers.ts).
+  const final = withLayerArns(plan, await publishLayers(plan.layers, (id) => layers.get(id)!, deps.client, deps.out));
   const routes = plan.apis.reduce((sum, a) => sum + a.routes.length, 0);
   deps.out(`${existing ? 'Updating' : 'Creating'} stack ${stack} (${n} function${n === 1 ? '' : 's'}, ${routes} route${routes === 1 ? '' : 's'})`);
-  const result = (await call(deps.client, 'PUT', `/nimbus/v1/stacks/${encodeURIComponent(stack)}`, stackDocument(plan, uploaded, deps.role))) as unknown as StackDescription;
-  printDeployment(plan, result, deps.out);
+  const result = (await call(deps.client, 'PUT', `/nimbus/v1/stacks/${encodeURIComponent(stack)}`, stackDocument(final, uploaded, deps.role))) as unknown as StackDescription;
+  printDeployment(final, result, deps.out);
   return result;
 }

@@ -35,6 +35,8 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
           ...(fn.timeout !== undefined ? { Timeout: fn.timeout } : {}),
           ...(fn.description !== undefined ? { Description: fn.description } : {}),
           ...(fn.architectures ? { Architectures: fn.architectures } : {}),
+          // Version ARNs by now (layers.ts published the template's own); none removes any.
+          Layers: fn.layers ?? [],
         },
         ...(fn.reservedConcurrency !== undefined ? { ReservedConcurrentExecutions: fn.reservedConcurrency } : {}),
         ...(fn.autoPublishAlias

@@ -38,6 +38,8 @@ export interface FunctionPlan {
   provisionedConcurrency: number | undefined;
   /** The PutFunctionEventInvokeConfig body, or undefined to remove any. */
   eventInvokeConfig: Record<string, unknown> | undefined;
+  /** Layer version ARNs, or placeholders of the template's own layers (layers.ts); absent: none. */
+  layers?: string[];
   /** Properties given in the template that Nimbus does not apply. */
   ignored: string[];
 }
@@ -89,8 +91,7 @@ export function planFunction(id: string, props: Record<string, unknown>, metadat
     ignored.push(NO_BACKEND.has(k) ? k : `${k} (unknown)`);
   }
   if (props['PackageType'] === 'Image') throw new SamError(`${id}: PackageType Image is not supported; Nimbus runs Zip functions`);
-  const layers = val('Layers');
-  if (Array.isArray(layers) && layers.length > 0) throw new SamError(`${id}: Layers are not supported by Nimbus yet; install the layer's packages with the function (package.json or requirements.txt)`);
+  const layers = functionLayerRefs(id, val('Layers'));
   const runtime = requiredString(val('Runtime'), where('Runtime'));
   const env = val('Environment');
   const variables: Record<string, string> = {};
@@ -130,8 +131,18 @@ export function planFunction(id: string, props: Record<string, unknown>, metadat
       ? optionalNumber(provisioned['ProvisionedConcurrentExecutions'], where('ProvisionedConcurrencyConfig.ProvisionedConcurrentExecutions'))
       : undefined,
     eventInvokeConfig: eventInvokeConfig(id, val('EventInvokeConfig')),
+    layers,
     ignored,
   };
+}
+
+/** `Layers:`: version ARNs, or `!Ref` of the template's own layers (placeholders until published, sam/layers.ts). */
+function functionLayerRefs(id: string, raw: unknown): string[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw) || raw.some((l) => typeof l !== 'string')) {
+    throw new SamError(`${id}.Layers must be a list of layer version ARNs or !Ref of layers in this template`);
+  }
+  return raw as string[];
 }
 
 function codeSource(id: string, props: Record<string, unknown>, o: FunctionPlanOptions, runtime: string): CodeSource {

@@ -18,6 +18,7 @@ export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
 export type { ApiPlan, QueuePlan } from './resources.js';
 import { mergeGlobals } from './globals.js';
+import { planLayers, type LayerPlan } from './layers.js';
 
 export { mergeGlobals };
 
@@ -28,6 +29,8 @@ export interface DeployPlan {
   /** Parameter values as deployed (overrides, else defaults): the stack keeps them for the next deployment. */
   parameters: Record<string, string>;
   functions: FunctionPlan[];
+  /** Published before the stack document is sent; the functions may name them (layers.ts). */
+  layers: LayerPlan[];
   schedules: SchedulePlan[];
   /** Each API with its routes. */
   apis: ApiPlan[];
@@ -131,5 +134,6 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const v = isMap(out) ? resolve(out['Value'], quiet, `Outputs.${name}`) : undefined;
     if (typeof v === 'string') outputs[name] = v;
   }
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, schedules, apis: resources.apis, queues: resources.queues, outputs, warnings };
+  const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, queues: resources.queues, outputs, warnings };
 }

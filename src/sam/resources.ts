@@ -16,6 +16,7 @@ import { mergeGlobals } from './globals.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { MAX_NAME, type Namer } from './names.js';
 import type { Template } from './template.js';
+import { LAYER_TYPES, layerPlaceholder } from './layers.js';
 
 export type { ApiPlan } from './apis.js';
 
@@ -98,6 +99,9 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       ctx.resources[id] = { ref: `https://sqs.${o.region}.amazonaws.com/${o.accountId}/${name}`, attrs: { Arn: arn, QueueName: name } };
     } else if (SCHEDULE_TYPES.has(r.Type)) {
       ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };
+    } else if (LAYER_TYPES.has(r.Type)) {
+      // Published before the stack is applied (layers.ts); its Ref is the version ARN it gets then.
+      ctx.resources[id] = { ref: layerPlaceholder(id), attrs: {} };
     } else if (NO_EFFECT_TYPES.has(r.Type)) {
       // Roles are referenced everywhere (RoleArn: !GetAtt SchedulerRole.Arn); the reference resolves, the role does nothing.
       if (r.Type === 'AWS::IAM::Role') ctx.resources[id] = { ref: id, attrs: { Arn: `arn:aws:iam::${o.accountId}:role/${id}`, RoleId: id } };

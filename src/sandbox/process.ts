@@ -6,6 +6,11 @@
  * (process-users.ts), and every host path it needs that such a user cannot reach (the code in
  * the private data directory, the guest bootstrap, a provisioned interpreter or SDK) is replaced
  * in its argv and environment by an exported copy; otherwise it runs as Nimbus's own user.
+ *
+ * Without a mount namespace there is no /opt of the function's own: its merged layers stay where
+ * the code store built them (exported like the code), the runtime is given that directory, and
+ * `/opt` paths in its environment (PATH's /opt/bin, LD_LIBRARY_PATH's /opt/lib, a wrapper script
+ * or `--require` under /opt) are rewritten to it. Code that names /opt itself does not find them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
@@ -26,6 +31,9 @@ interface PathMap {
   libs: string[];
 }
 
+/** `/opt` as a path (alone, or followed by `/`) at the start of a value or after `:`, `=` or a space. */
+const OPT_PATH = /(^|[:= ])\/opt(?=\/|$|[: ])/g;
+
 const trimSlash = (d: string): string => d.replace(/\/+$/, '');
 
 /** What every process sandbox of one factory shares. */
@@ -41,6 +49,8 @@ export interface ProcessHost {
 export class ProcessSandbox extends ChildSandbox {
   /** This sandbox's scratch directory (its /tmp lives inside); removed on release. */
   protected readonly scratchDir: string;
+  /** The host directory of the function's merged layers, once launch resolved it. */
+  private layersDir: string | undefined;
   private readonly tmpDir: string;
   /** The sandbox's own uid when Nimbus is root (process-users.ts); null: Nimbus's user. */
   protected uid: number | null = null;
@@ -78,7 +88,7 @@ export class ProcessSandbox extends ChildSandbox {
     const users = this.host.users;
     if (!users) return { map: (s) => s, libs: [] };
     const interpreters = new Set(spec.descriptor.hostPaths(spec.runtime).map(trimSlash));
-    const dirs = [spec.codeDir, spec.descriptor.hostRuntimeDir(), ...interpreters].map(trimSlash);
+    const dirs = [spec.codeDir, spec.descriptor.hostRuntimeDir(), ...interpreters, ...(this.layersDir ? [this.layersDir] : [])].map(trimSlash);
     const pairs: [string, string][] = [];
     for (const d of dirs) {
       if (users.reachable(d) || !existsSync(d)) continue;
@@ -103,7 +113,7 @@ export class ProcessSandbox extends ChildSandbox {
   /** The runtime's whole environment for the current spec: the function's, the family's, the Runtime API's. */
   protected runtimeEnv(apiAddress: string, paths: PathMap): Record<string, string> {
     const { descriptor } = this.spec;
-    const launch = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir() };
+    const launch = { taskRoot: this.taskRoot(), runtimeDir: descriptor.hostRuntimeDir(), ...(this.layersDir ? { optDir: this.layersDir } : {}) };
     const api = this.host.nimbusApi?.();
     const env: Record<string, string> = {
       ...(api ? endpointEnv(`http://${api.host.includes(':') ? `[${api.host}]` : api.host}:${api.port}`, this.spec.env) : {}),
@@ -114,7 +124,8 @@ export class ProcessSandbox extends ChildSandbox {
       LAMBDA_RUNTIME_DIR: launch.runtimeDir,
       TMPDIR: this.tmpDir,
     };
-    for (const k of Object.keys(env)) env[k] = paths.map(env[k]!);
+    const opt = this.layersDir;
+    for (const k of Object.keys(env)) env[k] = paths.map(opt ? env[k]!.replace(OPT_PATH, (_, before: string) => `${before}${opt}`) : env[k]!);
     // A sandbox uid of its own has no passwd entry, so getpwuid fails and os.homedir() throws
     // (the AWS SDK reads ~/.aws/config through it): its home is its /tmp, as the namespace
     // sandboxes' passwd says.
@@ -125,7 +136,8 @@ export class ProcessSandbox extends ChildSandbox {
 
   /** The argv that starts the runtime, with host paths (the launch maps them). */
   protected command(spec: SandboxSpec, taskRoot: string): string[] {
-    return spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir() }, spec.runtime, spec.handler);
+    const optDir = this.layersDir ? { optDir: this.layersDir } : {};
+    return spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir(), ...optDir }, spec.runtime, spec.handler);
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {
@@ -136,6 +148,8 @@ export class ProcessSandbox extends ChildSandbox {
       mkdirSync(this.scratchDir, { recursive: true, mode: 0o711 });
       users.scratchFor(this.tmpDir, this.uid);
     } else mkdirSync(this.tmpDir, { recursive: true });
+    // Merged once per set of layers; exported like the code when the sandbox's user needs it.
+    this.layersDir = this.spec.layers ? await this.spec.layers.dir() : undefined;
     const paths = await this.visible(this.spec);
     const argv = this.command(this.spec, this.taskRoot()).map(paths.map);
     const child = spawn(argv[0]!, argv.slice(1), {
@@ -214,6 +228,8 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
     return (
       !this.adopted &&
       this.state === 'idle' &&
+      // The runtime already read its module paths, which name a function's layers.
+      !spec.layers &&
       spec.descriptor.family === this.spec.descriptor.family &&
       JSON.stringify(this.command(spec, this.link)) === this.argv &&
       startupEnvMatches(spec.env, this.spec.env)

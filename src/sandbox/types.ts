@@ -35,6 +35,14 @@ export interface SandboxSpec {
    * `egress` does not reach.
    */
   network: 'none' | 'egress' | 'egress-lan';
+  /** The function's layers, merged, which the runtime sees read-only at /opt; absent: an empty /opt. */
+  layers?: SandboxLayers;
+}
+
+/** Where a sandbox finds its function's merged layers (docs/layers.md). */
+export interface SandboxLayers {
+  /** Resolves to the host directory holding them, merging them first if need be (once per set). */
+  dir(): Promise<string>;
 }
 
 /** One invocation as the Runtime API hands it to the runtime. */

@@ -4,18 +4,29 @@
  * once. The empty package.json beside `task/` ends Node's search for a package scope there, so
  * a function's `.js` files are CommonJS unless its own package.json says otherwise, as on Lambda,
  * whatever the package.json of the directory Nimbus runs in says.
+ *
+ * Layers are packages too (their tree is what /opt shows). A function's layers, merged in order,
+ * are `<dataDir>/code/sets/<set hash>/opt` (layer-sets.ts): built once, removed with any of its
+ * layers' packages, and at start when no function version uses the set any more (`keepSets`).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { privateCodeBlobs, privateDir } from '../core/private-files.js';
+import { mergeTrees } from './layer-sets.js';
 import { isStorageFailure, unzipTo, ZipError } from './unzip.js';
 import { messageOf, NimbusError } from '../core/errors.js';
 
 export interface StoredCode {
   sha256Hex: string;
   size: number;
+  /** Bytes of the extracted tree (Lambda's 250 MB limit counts a function with its layers). */
+  unzippedSize: number;
 }
+
+const HASH = /^[0-9a-f]{64}$/;
+const UNZIPPED = 'unzipped-size';
 
 export class CodeStore {
   private readonly root: string;
@@ -24,6 +35,9 @@ export class CodeStore {
   /** Packages removed while leased: deleted when their last lease ends. */
   private readonly doomed = new Set<string>();
 
+  /** Layer sets being built or built this run: one build per set. */
+  private readonly sets = new Map<string, Promise<string>>();
+
   constructor(dataDir: string) {
     this.root = join(dataDir, 'code');
     privateDir(this.root);
@@ -31,6 +45,23 @@ export class CodeStore {
     // Leftovers of extractions interrupted by a crash.
     for (const name of readdirSync(this.root)) {
       if (name.startsWith('.tmp-')) rmSync(join(this.root, name), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Removes the merged layer sets no function version uses any more (called at start, with the
+   * store's layer lists): moved aside at once, deleted in the background, for a set of a large
+   * layer can hold tens of thousands of links.
+   */
+  keepSets(used: readonly (readonly string[])[]): void {
+    const dir = join(this.root, 'sets');
+    if (!existsSync(dir)) return;
+    const keep = new Set(used.map((shas) => CodeStore.setKey(shas)));
+    for (const key of readdirSync(dir)) {
+      if (keep.has(key) || this.leases.has(`sets/${key}`)) continue;
+      const old = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
+      renameSync(join(dir, key), old);
+      void rm(old, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
@@ -44,19 +75,77 @@ export class CodeStore {
       const tmp = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
       mkdirSync(tmp);
       try {
-        await unzipTo(zip, join(tmp, 'task'));
+        const { unzippedBytes } = await unzipTo(zip, join(tmp, 'task'));
         writeFileSync(join(tmp, 'package.json'), '{}\n');
         writeFileSync(join(tmp, 'package.zip'), zip, { mode: 0o600 });
+        writeFileSync(join(tmp, UNZIPPED), `${unzippedBytes}\n`);
         renameSync(tmp, final);
       } catch (e) {
         rmSync(tmp, { recursive: true, force: true });
-        if (existsSync(final)) return { sha256Hex, size: zip.length };
+        if (existsSync(final)) return { sha256Hex, size: zip.length, unzippedSize: this.unzippedSize(sha256Hex) };
         // A full or failing disk is Nimbus's trouble, not the package's (it used to read as a bad zip).
         if (isStorageFailure(e)) throw new NimbusError('ERR_STORAGE_UNAVAILABLE', `Nimbus could not store the package: ${e.code} (${e.message}).`);
         throw e instanceof ZipError ? e : new ZipError(messageOf(e));
       }
     }
-    return { sha256Hex, size: zip.length };
+    return { sha256Hex, size: zip.length, unzippedSize: this.unzippedSize(sha256Hex) };
+  }
+
+  /**
+   * Bytes of a package's extracted files, as extraction counted them. Packages stored before the
+   * count was kept are measured once (the sizes of their files, links' targets not followed).
+   */
+  unzippedSize(sha256Hex: string): number {
+    const file = join(this.root, sha256Hex, UNZIPPED);
+    try {
+      return Number(readFileSync(file, 'utf8'));
+    } catch {
+      const n = treeBytes(this.taskDir(sha256Hex));
+      if (existsSync(join(this.root, sha256Hex))) writeFileSync(file, `${n}\n`);
+      return n;
+    }
+  }
+
+  /** The key under which a set of layers is merged: its packages, in order. */
+  static setKey(layerShas: readonly string[]): string {
+    return createHash('sha256').update(`layers\0${layerShas.join('\0')}`).digest('hex');
+  }
+
+  /** Where the merge of these layers (in this order) is, once `layerSet` built it. */
+  layerSetDir(layerShas: readonly string[]): string {
+    return join(this.root, 'sets', CodeStore.setKey(layerShas), 'opt');
+  }
+
+  /** Merges the layers (packages already stored) for /opt, once per set; resolves to its directory. */
+  layerSet(layerShas: readonly string[]): Promise<string> {
+    const key = CodeStore.setKey(layerShas);
+    let p = this.sets.get(key);
+    if (!p) {
+      p = this.buildSet(key, layerShas);
+      this.sets.set(key, p);
+      // A failed build is tried again by the next sandbox.
+      p.catch(() => this.sets.delete(key));
+    }
+    return p;
+  }
+
+  private async buildSet(key: string, layerShas: readonly string[]): Promise<string> {
+    const final = join(this.root, 'sets', key);
+    if (existsSync(join(final, 'opt'))) return join(final, 'opt');
+    for (const sha of layerShas) if (!HASH.test(sha) || !existsSync(this.taskDir(sha))) throw new Error(`layer package ${sha} is not stored`);
+    mkdirSync(join(this.root, 'sets'), { recursive: true, mode: 0o700 });
+    const tmp = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
+    mkdirSync(tmp, { mode: 0o755 });
+    try {
+      await mergeTrees(layerShas.map((sha) => this.taskDir(sha)), join(tmp, 'opt'));
+      // Which packages went in: the set goes when any of them does.
+      await writeFile(join(tmp, 'members'), `${layerShas.join('\n')}\n`);
+      await rename(tmp, final);
+    } catch (e) {
+      await rm(tmp, { recursive: true, force: true });
+      if (!existsSync(join(final, 'opt'))) throw e;
+    }
+    return join(final, 'opt');
   }
 
   /** The extracted code of a package (the sandbox's task root). */
@@ -74,22 +163,65 @@ export class CodeStore {
    * files from under an invocation in flight); returns the release, which may be called once.
    */
   lease(sha256Hex: string): () => void {
-    this.leases.set(sha256Hex, (this.leases.get(sha256Hex) ?? 0) + 1);
+    return this.hold(sha256Hex);
+  }
+
+  /** Keeps a merged layer set on disk while a sandbox mounts it, as `lease` does for a package. */
+  leaseSet(layerShas: readonly string[]): () => void {
+    return this.hold(`sets/${CodeStore.setKey(layerShas)}`);
+  }
+
+  private hold(key: string): () => void {
+    this.leases.set(key, (this.leases.get(key) ?? 0) + 1);
     let released = false;
     return () => {
       if (released) return;
       released = true;
-      const n = (this.leases.get(sha256Hex) ?? 1) - 1;
-      if (n > 0) return void this.leases.set(sha256Hex, n);
-      this.leases.delete(sha256Hex);
-      if (this.doomed.delete(sha256Hex)) this.remove(sha256Hex);
+      const n = (this.leases.get(key) ?? 1) - 1;
+      if (n > 0) return void this.leases.set(key, n);
+      this.leases.delete(key);
+      if (this.doomed.delete(key)) this.drop(key);
     };
   }
 
-  /** Deletes a package, or, while sandboxes still run it, once the last of them is gone. */
+  /**
+   * Deletes a package, or, while sandboxes still run it, once the last of them is gone. The
+   * layer sets merged from it go too, each once no sandbox mounts it.
+   */
   remove(sha256Hex: string): void {
-    if (!/^[0-9a-f]{64}$/.test(sha256Hex)) return;
-    if (this.leases.has(sha256Hex)) return void this.doomed.add(sha256Hex);
-    rmSync(join(this.root, sha256Hex), { recursive: true, force: true });
+    if (HASH.test(sha256Hex)) this.drop(sha256Hex);
   }
+
+  /** Removes a package (`<sha>`) or a layer set (`sets/<key>`) now, or when its last lease ends. */
+  private drop(key: string): void {
+    if (this.leases.has(key)) return void this.doomed.add(key);
+    rmSync(join(this.root, key), { recursive: true, force: true });
+    if (key.startsWith('sets/')) return void this.sets.delete(key.slice(5));
+    for (const set of this.setsWith(key)) this.drop(`sets/${set}`);
+  }
+
+  /** The layer sets (keys) merged from a package. */
+  private setsWith(sha256Hex: string): string[] {
+    const dir = join(this.root, 'sets');
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir).filter((key) => {
+      try {
+        return readFileSync(join(dir, key, 'members'), 'utf8').split('\n').includes(sha256Hex);
+      } catch {
+        return false;
+      }
+    });
+  }
+}
+
+/** Bytes of the regular files under `dir`. */
+function treeBytes(dir: string): number {
+  let n = 0;
+  if (!existsSync(dir)) return 0;
+  for (const name of readdirSync(dir)) {
+    const st = lstatSync(join(dir, name));
+    if (st.isDirectory()) n += treeBytes(join(dir, name));
+    else if (st.isFile()) n += st.size;
+  }
+  return n;
 }

@@ -33,7 +33,11 @@ const copyAlias = (a: AliasRecord): AliasRecord => ({
 export class MemoryAliasStore implements AliasStore {
   private readonly table: FunctionChildTable<AliasRecord>;
 
-  constructor(exists: FunctionExists) {
+  constructor(
+    exists: FunctionExists,
+    /** What sqlite-settings.ts's trigger does when an alias row is deleted. */
+    private readonly onDelete: (scope: Scope, functionName: string, name: string) => void = () => undefined,
+  ) {
     this.table = new FunctionChildTable(exists, 'an alias');
   }
 
@@ -54,7 +58,9 @@ export class MemoryAliasStore implements AliasStore {
   }
 
   delete(scope: Scope, functionName: string, name: string): boolean {
-    return this.table.delete(scope, functionName, name);
+    if (!this.table.delete(scope, functionName, name)) return false;
+    this.onDelete(scope, functionName, name);
+    return true;
   }
 
   list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[] {

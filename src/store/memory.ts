@@ -21,6 +21,7 @@ import {
   MemoryUrlConfigStore,
 } from './memory-features.js';
 import { MemoryEventSourceMappingStore } from './memory-esm.js';
+import { MemoryCodeSigningConfigStore, MemoryFunctionSettingsStore, MemoryLayerStore } from './memory-layers.js';
 import { compareText, keyOf, noFunction, take } from './memory-table.js';
 import type { LogEntry, Store, StoredLogEntry } from './types.js';
 
@@ -54,6 +55,9 @@ function deepFreeze<T extends object>(o: T): T {
   return Object.freeze(o);
 }
 
+/** A version's package and the layers it uses: what it keeps in the code store. */
+const codesOf = (v: FunctionVersion): string[] => [v.codeSha256, ...(v.layers ?? []).map((l) => l.codeSha256)];
+
 const copyLog = (e: StoredLogEntry): StoredLogEntry => ({
   id: e.id,
   accountId: e.accountId,
@@ -72,7 +76,8 @@ export class MemoryStore implements Store {
   private lastId = 0;
 
   private readonly exists = (scope: Scope, name: string): boolean => this.functions.has(keyOf(scope.accountId, scope.region, name));
-  readonly aliases = new MemoryAliasStore(this.exists);
+  readonly settings = new MemoryFunctionSettingsStore(this.exists);
+  readonly aliases = new MemoryAliasStore(this.exists, (scope, fn, alias) => this.settings.dropQualifier(scope, fn, alias));
   readonly urls = new MemoryUrlConfigStore(this.exists);
   readonly routes = new MemoryRouteStore();
   readonly stacks = new MemoryStackStore();
@@ -80,6 +85,8 @@ export class MemoryStore implements Store {
   readonly policyState = new MemoryPolicyStateStore();
   readonly provisioned = new MemoryProvisionedStore(this.exists);
   readonly eventSourceMappings = new MemoryEventSourceMappingStore();
+  readonly layers = new MemoryLayerStore();
+  readonly codeSigning = new MemoryCodeSigningConfigStore();
 
   private row(scope: Scope, name: string): FunctionRow | undefined {
     return this.functions.get(keyOf(scope.accountId, scope.region, name));
@@ -118,9 +125,9 @@ export class MemoryStore implements Store {
     const row = this.row(scope, name);
     if (!row) return [];
     const versions = [...row.versions.keys()].sort(compareText);
-    const codes = [...new Set(versions.map((version) => row.versions.get(version)!.codeSha256))];
+    const codes = [...new Set(versions.flatMap((version) => codesOf(row.versions.get(version)!)))];
     this.functions.delete(keyOf(scope.accountId, scope.region, name));
-    for (const child of [this.aliases, this.urls, this.concurrency, this.provisioned]) child.dropFunction(scope, name);
+    for (const child of [this.aliases, this.urls, this.concurrency, this.provisioned, this.settings]) child.dropFunction(scope, name);
     return codes.filter((c) => !this.codeInUse(c));
   }
 
@@ -156,8 +163,19 @@ export class MemoryStore implements Store {
   }
 
   codeInUse(codeSha256: string): boolean {
-    for (const row of this.functions.values()) for (const v of row.versions.values()) if (v.codeSha256 === codeSha256) return true;
-    return false;
+    for (const row of this.functions.values()) for (const v of row.versions.values()) if (codesOf(v).includes(codeSha256)) return true;
+    return this.layers.codeInUse(codeSha256);
+  }
+
+  layerSets(): string[][] {
+    const sets = new Map<string, string[]>();
+    for (const row of this.functions.values()) {
+      for (const v of row.versions.values()) {
+        const shas = (v.layers ?? []).map((l) => l.codeSha256);
+        if (shas.length) sets.set(shas.join('\0'), shas);
+      }
+    }
+    return [...sets.values()];
   }
 
   publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
@@ -191,7 +209,8 @@ export class MemoryStore implements Store {
     const v = row?.versions.get(version);
     if (!row || !v) return [];
     row.versions.delete(version);
-    return this.codeInUse(v.codeSha256) ? [] : [v.codeSha256];
+    this.settings.dropQualifier(scope, name, version);
+    return [...new Set(codesOf(v))].filter((c) => !this.codeInUse(c));
   }
 
   appendLogs(entries: readonly LogEntry[]): void {

@@ -138,3 +138,52 @@ export interface EventSourceMappingRecord extends Scope {
   createdAt: number;
   lastModified: number;
 }
+
+/** One statement of a resource-based policy, as Lambda shows it in GetPolicy's document. */
+export type PolicyStatement = Record<string, unknown>;
+
+/** A PublishLayerVersion as stored; the layer itself is just the name its versions share. */
+export interface LayerVersionRecord extends Scope {
+  layerName: string;
+  /** 1, 2, ... per layer, never reused, even once every version is deleted. */
+  version: number;
+  description: string;
+  /** Absent when the publish did not name any (AWS then omits the member). */
+  compatibleRuntimes: string[] | undefined;
+  compatibleArchitectures: string[] | undefined;
+  licenseInfo: string | undefined;
+  /** Hex SHA-256 of the zip: its extracted tree in the code store. */
+  codeSha256: string;
+  codeSize: number;
+  /** Epoch ms. */
+  createdAt: number;
+  /** The layer version permissions (AddLayerVersionPermission); absent until the first one. */
+  policy: { statements: PolicyStatement[]; revisionId: string } | undefined;
+}
+
+/** A code signing config (CreateCodeSigningConfig) as stored. */
+export interface CodeSigningConfigRecord extends Scope {
+  /** `csc-` and 17 characters of [a-z0-9]. */
+  id: string;
+  description: string;
+  signingProfileVersionArns: string[];
+  /** UntrustedArtifactOnDeployment. */
+  policy: 'Warn' | 'Enforce';
+  /** Epoch ms. */
+  lastModified: number;
+  tags: Record<string, string>;
+}
+
+/**
+ * The settings other API areas keep beside a function, one JSON value per kind: its tags, its
+ * resource-based policy per qualifier, its code signing config, its recursion and runtime
+ * management configs. They go with their function (and a qualifier's with its version or alias).
+ */
+export type FunctionSettingKind = 'tags' | 'policy' | 'code-signing' | 'recursion' | 'runtime-management';
+
+export interface FunctionSetting {
+  functionName: string;
+  /** '' for settings of the whole function; else `$LATEST`, a version or an alias. */
+  qualifier: string;
+  value: unknown;
+}

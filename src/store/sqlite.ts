@@ -17,7 +17,10 @@ import { type ProvisionedStore } from './types.js';
 import { ROUTES_SCHEMA, SqliteRouteStore } from './sqlite-routes.js';
 import { SqliteStackStore, STACKS_SCHEMA } from './sqlite-stacks.js';
 import { SqliteUrlConfigStore, URLS_SCHEMA } from './sqlite-urls.js';
-import type { LogEntry, Store, StoredLogEntry } from './types.js';
+import { CODE_SIGNING_SCHEMA, SqliteCodeSigningConfigStore } from './sqlite-code-signing.js';
+import { LAYERS_SCHEMA, SqliteLayerStore } from './sqlite-layers.js';
+import { SETTINGS_SCHEMA, SqliteFunctionSettingsStore } from './sqlite-settings.js';
+import type { CodeSigningConfigStore, FunctionSettingsStore, LayerStore, LogEntry, Store, StoredLogEntry } from './types.js';
 import type { FunctionVersion, Scope } from '../core/model.js';
 
 const SCHEMA = `
@@ -158,6 +161,9 @@ export class SqliteStore implements Store {
   readonly policyState: PolicyStateStore;
   readonly provisioned: ProvisionedStore;
   readonly eventSourceMappings: EventSourceMappingStore;
+  readonly layers: LayerStore;
+  readonly settings: FunctionSettingsStore;
+  readonly codeSigning: CodeSigningConfigStore;
   private readonly checkpointer: Checkpointer;
 
   constructor(file: string) {
@@ -171,6 +177,7 @@ export class SqliteStore implements Store {
     this.db.pragma('wal_autocheckpoint = 0');
     // Every table is created IF NOT EXISTS, so opening an older data dir adds what it lacks.
     this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + STACKS_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA + ESM_SCHEMA);
+    this.db.exec(LAYERS_SCHEMA + SETTINGS_SCHEMA + CODE_SIGNING_SCHEMA);
     const db = this.db;
     // Logs are observability, not acknowledged state: their own connection skips the per-commit
     // fsync (synchronous=NORMAL in WAL mode is still crash-safe, it may only lose the last commits).
@@ -191,13 +198,19 @@ export class SqliteStore implements Store {
     this.policyState = new SqlitePolicyStateStore(db);
     this.provisioned = new SqliteProvisionedStore(db);
     this.eventSourceMappings = new SqliteEventSourceMappingStore(db);
+    this.layers = new SqliteLayerStore(db);
+    this.settings = new SqliteFunctionSettingsStore(db);
+    this.codeSigning = new SqliteCodeSigningConfigStore(db);
     this.stmts = {
       insertFn: db.prepare('INSERT INTO functions (account_id, region, name, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING'),
       putVersion: db.prepare(`INSERT OR REPLACE INTO function_versions
         (account_id, region, name, version, config, environment, code_sha256, code_size, last_modified, revision_id)
         VALUES (@account_id, @region, @name, @version, @config, @environment, @code_sha256, @code_size, @last_modified, @revision_id)`),
       getVersion: db.prepare('SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?'),
-      codesOf: db.prepare('SELECT DISTINCT code_sha256 FROM function_versions WHERE account_id = ? AND region = ? AND name = ?'),
+      // A function's packages and the layers its versions use (stored in their config as `layers`).
+      codesOf: db.prepare(`SELECT code_sha256 FROM function_versions WHERE account_id = @a AND region = @r AND name = @n
+        UNION SELECT json_extract(l.value, '$.codeSha256') FROM function_versions v, json_each(v.config, '$.layers') l
+          WHERE v.account_id = @a AND v.region = @r AND v.name = @n`),
       deleteFn: db.prepare('DELETE FROM functions WHERE account_id = ? AND region = ? AND name = ?'),
       list: db.prepare(`SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND version = '$LATEST' AND name > ?
         ORDER BY name LIMIT ?`),
@@ -209,6 +222,10 @@ export class SqliteStore implements Store {
       usage: db.prepare(`SELECT COUNT(DISTINCT name) AS n, COALESCE(SUM(code_size), 0) AS size FROM function_versions
         WHERE account_id = ? AND region = ?`),
       codeInUse: db.prepare('SELECT 1 FROM function_versions WHERE code_sha256 = ? LIMIT 1'),
+      layerInUse: db.prepare(`SELECT 1 FROM function_versions v, json_each(v.config, '$.layers') l
+        WHERE json_extract(l.value, '$.codeSha256') = ? LIMIT 1`),
+      layerSets: db.prepare(`SELECT DISTINCT json_extract(config, '$.layers') AS layers FROM function_versions
+        WHERE json_array_length(config, '$.layers') > 0`),
       appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text)
         VALUES (?, ?, ?, ?, ?, ?, ?)`),
       readLogs: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
@@ -275,7 +292,7 @@ export class SqliteStore implements Store {
 
   deleteFunction(scope: Scope, name: string): string[] {
     return this.write(this.db.transaction(() => {
-      const codes = (this.stmts.codesOf.all(scope.accountId, scope.region, name) as { code_sha256: string }[]).map((r) => r.code_sha256);
+      const codes = (this.stmts.codesOf.all({ a: scope.accountId, r: scope.region, n: name }) as { code_sha256: string }[]).map((r) => r.code_sha256);
       this.stmts.deleteFn.run(scope.accountId, scope.region, name);
       return codes.filter((c) => !this.codeInUse(c));
     }));
@@ -296,7 +313,12 @@ export class SqliteStore implements Store {
   }
 
   codeInUse(codeSha256: string): boolean {
-    return this.stmts.codeInUse.get(codeSha256) !== undefined;
+    return this.stmts.codeInUse.get(codeSha256) !== undefined || this.stmts.layerInUse.get(codeSha256) !== undefined || this.layers.codeInUse(codeSha256);
+  }
+
+  layerSets(): string[][] {
+    const rows = this.stmts.layerSets.all() as { layers: string }[];
+    return rows.map((r) => (JSON.parse(r.layers) as { codeSha256: string }[]).map((l) => l.codeSha256));
   }
 
   publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
@@ -326,7 +348,8 @@ export class SqliteStore implements Store {
       const v = this.getVersion(scope, name, version);
       if (!v) return [];
       this.stmts.deleteVersion.run(scope.accountId, scope.region, name, version);
-      return this.codeInUse(v.codeSha256) ? [] : [v.codeSha256];
+      const codes = new Set([v.codeSha256, ...(v.layers ?? []).map((l) => l.codeSha256)]);
+      return [...codes].filter((c) => !this.codeInUse(c));
     }));
   }
 

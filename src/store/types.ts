@@ -8,7 +8,20 @@
  */
 
 import type { FunctionVersion, Scope } from '../core/model.js';
-import type { AliasRecord, ApiRecord, EventSourceMappingRecord, ProvisionedConfig, ReservedConcurrency, RouteRecord, StackRecord, UrlConfigRecord } from './records.js';
+import type {
+  AliasRecord,
+  ApiRecord,
+  CodeSigningConfigRecord,
+  EventSourceMappingRecord,
+  FunctionSetting,
+  FunctionSettingKind,
+  LayerVersionRecord,
+  ProvisionedConfig,
+  ReservedConcurrency,
+  RouteRecord,
+  StackRecord,
+  UrlConfigRecord,
+} from './records.js';
 
 /** One block of log text: an invocation's START..REPORT lines, or output between invocations. */
 export interface LogEntry extends Scope {
@@ -30,6 +43,7 @@ export interface AliasStore {
   insert(a: AliasRecord): boolean;
   get(scope: Scope, functionName: string, name: string): AliasRecord | undefined;
   put(a: AliasRecord): void;
+  /** Deletes the alias and its settings (a policy on it). */
   delete(scope: Scope, functionName: string, name: string): boolean;
   /** In name order, after `afterName` (exclusive). */
   list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[];
@@ -111,13 +125,51 @@ export interface EventSourceMappingStore {
   all(): EventSourceMappingRecord[];
 }
 
+export interface LayerStore {
+  /**
+   * Publishes a layer's next version atomically: takes the number (monotonic per layer, never
+   * reused, not even once every version is deleted), builds the record with it and stores it.
+   */
+  publish(scope: Scope, layerName: string, build: (version: number) => LayerVersionRecord): LayerVersionRecord;
+  get(scope: Scope, layerName: string, version: number): LayerVersionRecord | undefined;
+  /** The versions of one layer, newest first, below `beforeVersion` (exclusive) when given. */
+  versions(scope: Scope, layerName: string, beforeVersion: number | undefined, limit: number): LayerVersionRecord[];
+  /** Names of the layers that have a version, in name order, after `afterName` (exclusive). */
+  names(scope: Scope, afterName: string | undefined, limit: number): string[];
+  /** Returns false when there was no such version. */
+  delete(scope: Scope, layerName: string, version: number): boolean;
+  /** Replaces a version's permissions; returns false when there is no such version. */
+  putPolicy(scope: Scope, layerName: string, version: number, policy: LayerVersionRecord['policy']): boolean;
+  /** Whether any layer version anywhere stores this code. */
+  codeInUse(codeSha256: string): boolean;
+}
+
+export interface FunctionSettingsStore {
+  get(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): unknown;
+  /** Inserts or replaces; the function must exist (its settings go with it). */
+  put(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind, value: unknown): void;
+  /** Returns false when there was nothing to delete. */
+  delete(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): boolean;
+  /** Every setting of one kind in the scope, in (function, qualifier) order. */
+  all(scope: Scope, kind: FunctionSettingKind): FunctionSetting[];
+}
+
+export interface CodeSigningConfigStore {
+  insert(c: CodeSigningConfigRecord): void;
+  get(scope: Scope, id: string): CodeSigningConfigRecord | undefined;
+  put(c: CodeSigningConfigRecord): void;
+  delete(scope: Scope, id: string): boolean;
+  /** In id order, after `afterId` (exclusive). */
+  list(scope: Scope, afterId: string | undefined, limit: number): CodeSigningConfigRecord[];
+}
+
 export interface Store {
   /** Inserts a new function's `$LATEST`; returns false when the name is taken. */
   insertFunction(v: FunctionVersion): boolean;
   getVersion(scope: Scope, name: string, version: string): FunctionVersion | undefined;
   /** Replaces an existing version row (the `$LATEST` of an update). */
   putVersion(v: FunctionVersion): void;
-  /** Deletes a function and all its versions; returns the code hashes no longer referenced. */
+  /** Deletes a function and all its versions; returns the code and layer hashes no longer referenced. */
   deleteFunction(scope: Scope, name: string): string[];
   /** `$LATEST` of functions in name order, after `afterName` (exclusive). */
   listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[];
@@ -125,8 +177,10 @@ export interface Store {
   listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): FunctionVersion[];
   /** Function count and total code size in the scope. */
   usage(scope: Scope): { functionCount: number; totalCodeSize: number };
-  /** Whether any version anywhere still uses this code. */
+  /** Whether anything still uses this code: a function version's package or layer, or a layer version. */
   codeInUse(codeSha256: string): boolean;
+  /** The distinct layer lists of every function version (package hashes, in order): the sets /opt shows. */
+  layerSets(): string[][];
 
   /**
    * Publishes a version atomically: takes the function's next version number (monotonic, never
@@ -137,7 +191,10 @@ export interface Store {
   listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): FunctionVersion[];
   /** The newest published version, if any. */
   latestPublished(scope: Scope, name: string): FunctionVersion | undefined;
-  /** Deletes one published version; returns the code hash if nothing else uses it. */
+  /**
+   * Deletes one published version and its settings (a policy on it); returns the hashes of its
+   * code and layers that nothing else uses.
+   */
   deleteVersion(scope: Scope, name: string, version: string): string[];
 
   readonly aliases: AliasStore;
@@ -153,6 +210,11 @@ export interface Store {
   readonly provisioned: ProvisionedStore;
   /** Event-source mappings (no foreign key to their function). */
   readonly eventSourceMappings: EventSourceMappingStore;
+  /** Layer versions and their permissions. */
+  readonly layers: LayerStore;
+  /** Tags, policies and the other settings kept beside a function. */
+  readonly settings: FunctionSettingsStore;
+  readonly codeSigning: CodeSigningConfigStore;
 
   appendLogs(entries: readonly LogEntry[]): void;
   /** Log entries of a function with id > afterId, oldest first. */

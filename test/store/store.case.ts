@@ -10,6 +10,7 @@ import { mappingCases } from './esm.case.js';
 import { featureCases } from './features.case.js';
 import type { NewStore } from './fixtures.js';
 import { functionCases } from './functions.case.js';
+import { layerCases } from './layers.case.js';
 import { logCases } from './logs.case.js';
 import { stackCases } from './stacks.case.js';
 import { versionCases } from './versions.case.js';
@@ -26,5 +27,6 @@ export function runStoreSuite(name: string, newStore: NewStore): void {
     logCases(newStore);
     stackCases(newStore);
     mappingCases(newStore);
+    layerCases(newStore);
   });
 }

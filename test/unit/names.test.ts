@@ -23,7 +23,7 @@ test('bad names are ValidationException or InvalidParameterValueException with A
   assert.match(code(() => parseFunctionName('bad name')), /^ERR_VALIDATION: 1 validation error detected: Value 'bad name' at 'functionName'/);
   assert.match(code(() => parseFunctionName('a'.repeat(65))), /^ERR_INVALID_PARAMETER: .*less than or equal to 64$/);
   assert.match(code(() => parseFunctionName('a'.repeat(141))), /^ERR_VALIDATION: .*less than or equal to 140$/);
-  assert.match(code(() => parseFunctionName(undefined)), /Value 'null' at 'functionName' failed to satisfy constraint: Member must not be null/);
+  assert.match(code(() => parseFunctionName(undefined)), /Value null at 'functionName' failed to satisfy constraint: Member must not be null/);
   assert.match(code(() => qualifierOf({ name: 'f', qualifier: 'a' }, 'b')), /does not match the specified qualifier/);
   assert.equal(qualifierOf({ name: 'f', qualifier: 'a' }, 'a'), 'a');
   assert.equal(qualifierOf({ name: 'f', qualifier: undefined }, '$LATEST'), '$LATEST');

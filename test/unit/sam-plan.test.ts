@@ -47,7 +47,7 @@ test('code errors say which function and why', () => {
   bad('{ Runtime: nodejs20.x, Handler: a.b, InlineCode: "x", CodeUri: src }', /F: give either InlineCode or CodeUri, not both/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: { Bucket: b, Key: k } }', /S3 locations \(\{Bucket, Key\}\) are not supported/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: "s3://b/k.zip" }', /CodeUri s3:\/\/b\/k\.zip is not a folder or a \.zip\/\.jar file/);
-  bad('{ Runtime: nodejs20.x, Handler: a.b, Layers: [arn:aws:lambda:eu-west-1:1:layer:x:1] }', /Layers are not supported/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, Layers: arn:aws:lambda:eu-west-1:1:layer:x:1 }', /F\.Layers must be a list of layer version ARNs/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 1 } }', /needs AutoPublishAlias/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, Tracing: Sometimes }', /F\.Tracing must be Active, PassThrough or Disabled/);
 });

@@ -23,11 +23,12 @@ _UNHANDLED_WARNING = (
 )
 
 
-def _set_sys_path(task_root):
-    """User code first, then layers, then the interpreter's own path; the runtime dir last."""
+def _set_sys_path(task_root, opt_root):
+    """User code first, then layers, then the interpreter's own path; the runtime dir last.
+    Layers are at /opt, or where the host says (argv[1]) when the sandbox cannot mount them there."""
     runtime_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     version = "python%d.%d" % sys.version_info[:2]
-    front = [task_root, "/opt/python/lib/%s/site-packages" % version, "/opt/python"]
+    front = [task_root, "%s/python/lib/%s/site-packages" % (opt_root, version), "%s/python" % opt_root]
     rest = [p for p in sys.path if p not in front and os.path.abspath(p or ".") != runtime_dir]
     sys.path[:] = front + rest + [runtime_dir]
 
@@ -76,7 +77,7 @@ def main():
     # the code, which must stay as deployed: no __pycache__ written into it.
     sys.dont_write_bytecode = True
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
-    _set_sys_path(task_root)
+    _set_sys_path(task_root, sys.argv[1] if len(sys.argv) > 1 else "/opt")
     logs.install()
     try:
         request_handler = handlers.load(os.environ.get("_HANDLER", ""))

@@ -10,7 +10,12 @@ const CODE_REQUEST_LIMIT = 70_167_211;
 const nameOf = (ctx: RequestContext): string => ctx.params['FunctionName'] ?? '';
 const qualifierOf = (ctx: RequestContext): string | undefined => ctx.query.get('Qualifier') ?? undefined;
 
-export function functionHandlers(functions: FunctionService, concurrency: ConcurrencyService) {
+/** GetFunction's `Tags` (api/tags). */
+export interface FunctionTagReader {
+  forFunction(scope: RequestContext['scope'], name: string): Record<string, string> | undefined;
+}
+
+export function functionHandlers(functions: FunctionService, concurrency: ConcurrencyService, tags?: FunctionTagReader) {
   return {
     create: async (ctx) => {
       const body = await ctx.json(CODE_REQUEST_LIMIT, 'CreateFunction');
@@ -33,6 +38,8 @@ export function functionHandlers(functions: FunctionService, concurrency: Concur
         Configuration: functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }),
         Code: { RepositoryType: 'S3', Location: `${ctx.baseUrl}/nimbus/v1/code/${fn.codeSha256}` },
       };
+      const fnTags = tags?.forFunction(ctx.scope, fn.name);
+      if (fnTags) body['Tags'] = fnTags;
       const reserved = concurrency.get(ctx.scope, fn.name);
       if (reserved !== undefined) body['Concurrency'] = { ReservedConcurrentExecutions: reserved };
       return json(200, body);

@@ -9,7 +9,8 @@ import { conflict, invalidParameter, NimbusError, notFound, validationError } fr
 import type { RuntimeRegistry } from '../../runtimes/registry.js';
 import type { CodeStore } from '../../store/code-store.js';
 import type { Store } from '../../store/types.js';
-import type { FunctionVersion, Scope } from '../../core/model.js';
+import type { FunctionVersion, LayerRef, Scope } from '../../core/model.js';
+import type { FunctionCodeSigning, FunctionLayers, FunctionTags } from './extensions.js';
 import { ZipError } from '../../store/unzip.js';
 import { APPLICATION_LOG_LEVELS, SYSTEM_LOG_LEVELS } from '../../logs/json-format.js';
 import { pickVersion } from '../versions/weighted.js';
@@ -42,6 +43,12 @@ export interface FunctionServiceDeps {
   onChange?: (scope: Scope, name: string) => void;
   /** Randomness for weighted aliases, in [0, 1); default Math.random. */
   random?: () => number;
+  /** `Layers` (api/layers); absent: a function with layers is refused. */
+  layers?: FunctionLayers;
+  /** CreateFunction's `Tags` (api/tags). */
+  tags?: FunctionTags;
+  /** `CodeSigningConfigArn` and its policy (api/code-signing). */
+  codeSigning?: FunctionCodeSigning;
 }
 
 export interface ResolveOptions {
@@ -69,8 +76,12 @@ export class FunctionService {
     const tenantIsolation = checkTenancy(body['TenancyConfig']);
     const zip = this.zipOf(body['Code'], 'code.zipFile', true)!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
+    const layers = this.layersOf(scope, body['Layers']) ?? [];
+    const tags = this.deps.tags?.check(body['Tags']);
+    const codeSigning = this.deps.codeSigning?.check(scope, ref.name, body['CodeSigningConfigArn']);
     if (this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
     const stored = await this.storeCode(zip);
+    this.checkSize(stored.sha256Hex, layers);
     const now = this.deps.clock.now();
     const v: FunctionVersion = {
       ...scope,
@@ -92,6 +103,7 @@ export class FunctionService {
       packageType,
       environment: settings.environment ?? {},
       ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
+      ...(layers.length ? { layers } : {}),
       codeSha256: stored.sha256Hex,
       codeSize: stored.size,
       lastModified: now,
@@ -101,6 +113,9 @@ export class FunctionService {
       this.collect([stored.sha256Hex]);
       throw conflict(`Function already exist: ${ref.name}`);
     }
+    if (tags) this.deps.tags?.put(scope, ref.name, tags);
+    if (codeSigning) this.deps.codeSigning?.attach(scope, ref.name, codeSigning);
+    this.deps.layers?.prepare(layers);
     // AWS answers a publishing create with Version "1" (and the unqualified ARN).
     return publish ? publishFrom(this.deps.store, this.deps.clock, v) : v;
   }
@@ -134,6 +149,7 @@ export class FunctionService {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
     const current = this.latest(scope, parseFunctionName(rawName));
     this.checkRevision(current, body);
+    this.deps.codeSigning?.beforeCode(scope, current.name);
     const zip = this.zipOf(body, 'zipFile', true)!;
     const dryRun = optionalBool(body, 'DryRun', 'dryRun') ?? false;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
@@ -146,6 +162,7 @@ export class FunctionService {
     try {
       latest = this.latest(scope, { name: current.name, qualifier: undefined });
       this.checkRevision(latest, body);
+      this.checkSize(stored.sha256Hex, latest.layers ?? []);
     } catch (e) {
       this.collect([stored.sha256Hex]);
       throw e;
@@ -179,6 +196,8 @@ export class FunctionService {
         : checkHandler(body['Handler'] ?? current.handler, runtime, this.deps.runtimes);
     const role = body['Role'] === undefined ? current.role : checkRole(body['Role']);
     const s = this.settings(body);
+    const layers = this.layersOf(scope, body['Layers']) ?? current.layers ?? [];
+    this.checkSize(current.codeSha256, layers);
     const next: FunctionVersion = {
       ...current,
       runtime,
@@ -195,10 +214,14 @@ export class FunctionService {
       environment: s.environment ?? current.environment,
       // An empty TargetArn removes the dead-letter queue.
       deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
+      layers: layers.length ? layers : undefined,
       lastModified: this.deps.clock.now(),
       revisionId: randomUUID(),
     };
     this.deps.store.putVersion(next);
+    // Layers no version uses any more (their layer version deleted meanwhile) leave the code store.
+    this.collect((current.layers ?? []).map((l) => l.codeSha256));
+    this.deps.layers?.prepare(layers);
     this.deps.onChange?.(scope, current.name);
     return next;
   }
@@ -285,10 +308,12 @@ export class FunctionService {
     }
     const tracing = body['TracingConfig'];
     const logging = body['LoggingConfig'];
-    const layers = body['Layers'];
-    if (Array.isArray(layers) && layers.length > 0) throw invalidParameter('Nimbus does not support Lambda layers yet.');
     const fs = body['FileSystemConfigs'];
     if (Array.isArray(fs) && fs.length > 0) throw invalidParameter('Nimbus does not support file system configurations.');
+    // The two model groups Nimbus refuses (docs/compatibility.md): never accepted and ignored.
+    for (const [key, feature] of [['DurableConfig', 'Lambda durable functions'], ['CapacityProviderConfig', 'Lambda Managed Instances (capacity providers)']]) {
+      if (body[key!] !== undefined && body[key!] !== null) throw invalidParameter(`${key}: Nimbus does not support ${feature}. See docs/compatibility.md.`);
+    }
     return {
       description: optionalString(body, 'Description', 'description', 256),
       timeout: optionalInt(body, 'Timeout', 'timeout', 1, MAX_TIMEOUT_S),
@@ -303,6 +328,24 @@ export class FunctionService {
       logGroup: isObject(logging) ? optionalString(logging, 'LogGroup', 'loggingConfig.logGroup', 512) : undefined,
       deadLetterTargetArn: deadLetterTarget(body['DeadLetterConfig']),
     };
+  }
+
+  /** `Layers` resolved (api/layers); undefined when the member is absent. */
+  private layersOf(scope: Scope, raw: unknown): LayerRef[] | undefined {
+    if (raw === undefined) return undefined;
+    if (this.deps.layers) return this.deps.layers.resolve(scope, raw);
+    if (Array.isArray(raw) && raw.length > 0) throw invalidParameter('Nimbus does not support Lambda layers here.');
+    return [];
+  }
+
+  /** Lambda's 250 MB over code and layers; a refused package that nothing uses is removed. */
+  private checkSize(codeSha256: string, layers: readonly LayerRef[]): void {
+    try {
+      this.deps.layers?.checkSize(codeSha256, layers);
+    } catch (e) {
+      this.collect([codeSha256]);
+      throw e;
+    }
   }
 
   private zipOf(code: unknown, member: string, required: boolean): Buffer | undefined {

@@ -3,6 +3,9 @@ import { functionArn } from '../../core/names.js';
 import type { FunctionVersion } from '../../core/model.js';
 import { lambdaTimestamp } from '../http/wire-format.js';
 
+/** The runtime version Nimbus reports for a runtime (RuntimeVersionConfig; runtime management configs). */
+export const runtimeVersionArn = (region: string, runtime: string): string => `arn:aws:lambda:${region}::runtime:nimbus-${runtime}`;
+
 export function codeSha256Base64(hex: string): string {
   return Buffer.from(hex, 'hex').toString('base64');
 }
@@ -43,13 +46,15 @@ export function functionConfiguration(v: FunctionVersion, opts: ConfigurationOpt
     },
     ...(v.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: v.deadLetterTargetArn } } : {}),
     ...(v.tenantIsolation ? { TenancyConfig: { TenantIsolationMode: v.tenantIsolation } } : {}),
+    // MODEL `Layer`: `[{Arn, CodeSize}]`, absent without layers (LS-SNAP `test_layer_lifecycle`).
+    ...(v.layers?.length ? { Layers: v.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize })) } : {}),
   };
   if (!opts.forList) {
     // Nimbus extracts and checks the package before it answers, so a function is ready at once:
     // the waiters (FunctionActiveV2, FunctionUpdatedV2) succeed on their first poll.
     c['State'] = 'Active';
     c['LastUpdateStatus'] = 'Successful';
-    c['RuntimeVersionConfig'] = { RuntimeVersionArn: `arn:aws:lambda:${v.region}::runtime:nimbus-${v.runtime}` };
+    c['RuntimeVersionConfig'] = { RuntimeVersionArn: runtimeVersionArn(v.region, v.runtime) };
   }
   return c;
 }

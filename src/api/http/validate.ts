@@ -6,7 +6,7 @@ import { invalidParameter, NimbusError, validationError } from '../../core/error
 import type { RuntimeRegistry } from '../../runtimes/registry.js';
 
 /** The model's Runtime enum (lambda-model-shapes.txt), for AWS's "enum value set" message. */
-const MODEL_RUNTIMES = [
+export const MODEL_RUNTIMES = [
   'nodejs', 'nodejs4.3', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x', 'java8',
   'java8.al2', 'java11', 'python2.7', 'python3.6', 'python3.7', 'python3.8', 'python3.9', 'dotnetcore1.0',
   'dotnetcore2.0', 'dotnetcore2.1', 'dotnetcore3.1', 'dotnet6', 'dotnet8', 'nodejs4.3-edge', 'go1.x', 'ruby2.5',

@@ -15,6 +15,7 @@ export interface WireError {
 export const WIRE_ERRORS: Readonly<Record<WireCode, WireError>> = {
   ERR_NOT_FOUND: { status: 404, type: 'ResourceNotFoundException', messageKey: 'Message' },
   ERR_PROVISIONED_CONFIG_NOT_FOUND: { status: 404, type: 'ProvisionedConcurrencyConfigNotFoundException', messageKey: 'message' },
+  ERR_CODE_SIGNING_CONFIG_NOT_FOUND: { status: 404, type: 'CodeSigningConfigNotFoundException', messageKey: 'Message' },
   ERR_CONFLICT: { status: 409, type: 'ResourceConflictException', messageKey: 'message' },
   ERR_RESOURCE_IN_USE: { status: 400, type: 'ResourceInUseException', messageKey: 'Message' },
   ERR_INVALID_PARAMETER: { status: 400, type: 'InvalidParameterValueException', messageKey: 'message' },
@@ -22,6 +23,8 @@ export const WIRE_ERRORS: Readonly<Record<WireCode, WireError>> = {
   ERR_INVALID_REQUEST_CONTENT: { status: 400, type: 'InvalidRequestContentException', messageKey: 'message' },
   ERR_REQUEST_TOO_LARGE: { status: 413, type: 'RequestEntityTooLargeException', messageKey: 'message' },
   ERR_PRECONDITION_FAILED: { status: 412, type: 'PreconditionFailedException', messageKey: 'message' },
+  ERR_POLICY_TOO_LARGE: { status: 400, type: 'PolicyLengthExceededException', messageKey: 'message' },
+  ERR_CODE_VERIFICATION_FAILED: { status: 400, type: 'CodeVerificationFailedException', messageKey: 'Message' },
   ERR_UNSUPPORTED_MEDIA_TYPE: { status: 415, type: 'UnsupportedMediaTypeException', messageKey: 'message' },
   ERR_TOO_MANY_REQUESTS: { status: 429, type: 'TooManyRequestsException', messageKey: 'message' },
   ERR_UNKNOWN_OPERATION: { status: 404, type: 'UnknownOperationException', messageKey: 'message' },

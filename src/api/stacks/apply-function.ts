@@ -28,6 +28,7 @@ export function configurationOf(v: FunctionVersion): Record<string, unknown> {
     TracingConfig: { Mode: v.tracingMode },
     LoggingConfig: { LogFormat: v.logFormat, LogGroup: v.logGroup },
     DeadLetterConfig: { TargetArn: v.deadLetterTargetArn ?? '' },
+    Layers: (v.layers ?? []).map((l) => l.arn),
   };
 }
 
@@ -43,6 +44,7 @@ function withDefaults(name: string, c: Record<string, unknown>): Record<string, 
     TracingConfig: { Mode: 'PassThrough' },
     LoggingConfig: { LogFormat: 'Text', LogGroup: `/aws/lambda/${name}` },
     DeadLetterConfig: { TargetArn: '' },
+    Layers: [],
     ...rest,
   };
 }

@@ -16,6 +16,8 @@ import type { HostLayout } from './host-layout.js';
 export const INSIDE = {
   taskRoot: '/var/task',
   runtimeDir: '/var/runtime',
+  /** The function's layers, merged and read-only, as on AWS. */
+  optDir: '/opt',
   apiDir: '/run/nimbus',
   apiSocket: '/run/nimbus/rapi.sock',
   /** AWS_LAMBDA_RUNTIME_API inside: the address AWS's own sandboxes use. */
@@ -42,6 +44,8 @@ export interface BwrapInput {
   egress?: { infoFd: number; blockFd: number };
   /** Whether `apiDir` holds the relay socket to Nimbus's API (socat then serves it inside). */
   apiRelay?: boolean;
+  /** Host directory of the function's merged layers, shown read-only at /opt (spec.layers). */
+  optDir?: string;
 }
 
 export interface BwrapCommand {
@@ -89,7 +93,7 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
  * AWS_ENDPOINT_URL for the other services Nimbus serves), unless the function set its own.
  */
 export function sandboxEnv(spec: SandboxSpec, socket: boolean, apiRelay = false): Record<string, string> {
-  const paths = { taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir };
+  const paths = launchPaths(spec);
   const env: Record<string, string> = {
     ...spec.env,
     ...spec.descriptor.env(paths, spec.runtime),
@@ -100,6 +104,11 @@ export function sandboxEnv(spec: SandboxSpec, socket: boolean, apiRelay = false)
   if (socket) env['NIMBUS_RUNTIME_API_SOCKET'] = INSIDE.apiSocket;
   if (apiRelay) Object.assign(env, endpointEnv(`http://${INSIDE.nimbusApiAddress}`, spec.env));
   return env;
+}
+
+/** Where the runtime finds things inside: AWS's paths; the layers at /opt when the function has some. */
+export function launchPaths(spec: SandboxSpec): { taskRoot: string; runtimeDir: string; optDir?: string } {
+  return { taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir, ...(spec.layers ? { optDir: INSIDE.optDir } : {}) };
 }
 
 /** Builds the bwrap options and command for `input`. */
@@ -158,8 +167,9 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--ro-bind', spec.codeDir, INSIDE.taskRoot);
   o.push('--ro-bind', spec.descriptor.hostRuntimeDir(), INSIDE.runtimeDir);
   o.push('--ro-bind', input.apiDir, INSIDE.apiDir);
-  // AWS mounts layers at /opt; an empty directory keeps NODE_PATH and PATH entries valid.
-  o.push('--dir', '/opt');
+  // AWS mounts layers at /opt; without any, an empty directory keeps NODE_PATH and PATH entries valid.
+  if (input.optDir) o.push('--ro-bind', input.optDir, INSIDE.optDir);
+  else o.push('--dir', INSIDE.optDir);
   o.push('--chdir', INSIDE.taskRoot);
   o.push('--remount-ro', '/');
   // setpriv needs SETUID/SETGID to switch to the sandbox uid and SETPCAP to empty the bounding
@@ -168,7 +178,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--seccomp', String(input.seccompFd));
   if (input.egress) o.push('--info-fd', String(input.egress.infoFd), '--block-fd', String(input.egress.blockFd));
 
-  const argv = spec.descriptor.command({ taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir }, spec.runtime, spec.handler);
+  const argv = spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler);
   const setpriv = [
     layout.setpriv, '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups',
     '--bounding-set', '-all', '--inh-caps', '-all', '--',

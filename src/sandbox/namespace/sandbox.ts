@@ -89,9 +89,12 @@ export class NamespaceSandbox extends ChildSandbox {
     if (egress) this.record.veth = `nbx${spec.id.slice(0, 12)}`;
     writeRecord(this.scratch, this.record);
 
+    // Merged once per set of layers; a sandbox only binds the result.
+    const optDir = spec.layers ? await spec.layers.dir() : undefined;
     const cmd = bwrapCommand({
       layout: ctx.layout,
       spec,
+      ...(optDir ? { optDir } : {}),
       uid: this.uid,
       gid: this.uid,
       apiDir: this.apiDir,

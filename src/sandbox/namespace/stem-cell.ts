@@ -10,6 +10,9 @@
  * mount as it is when it is made: the code is bound read-only on `<scratch>/stage` (a private
  * mount point, so that step propagates nowhere), and that read-only mount is bound on the task
  * directory. The cell's copy is read-only, nosuid and nodev from its first instant.
+ *
+ * /opt is made the same way from `<scratch>/opt`: empty while the cell waits (and for a function
+ * without layers), the function's merged layers once assigned (docs/layers.md).
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
@@ -18,7 +21,7 @@ import { performance } from 'node:perf_hooks';
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import { assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from '../stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from '../types.js';
-import { INSIDE, sandboxEnv } from './bwrap-args.js';
+import { launchPaths, sandboxEnv } from './bwrap-args.js';
 import { limitsFor } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { nsenterPath, type Mounter } from './mounter.js';
@@ -36,6 +39,8 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   private adopted = false;
   private readonly taskDir: string;
   private readonly stageDir: string;
+  private readonly optDir: string;
+  private readonly optStageDir: string;
   private readonly argv: string;
 
   constructor(
@@ -44,6 +49,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     ctx: NamespaceContext,
     private readonly mounter: Mounter,
   ) {
+    const opt = join(ctx.scratchRoot, id, 'opt');
     super(
       {
         id,
@@ -55,11 +61,15 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
         ephemeralStorageMb: STEM_TMP_MB,
         env: stemEnvironment(),
         network: 'none',
+        // bwrap binds the cell's own /opt mount point there; the assignment mounts the layers on it.
+        layers: { dir: () => Promise.resolve(opt) },
       },
       ctx,
     );
     this.taskDir = this.spec.codeDir;
     this.stageDir = join(this.scratch, 'stage');
+    this.optDir = opt;
+    this.optStageDir = join(this.scratch, 'opt-stage');
     this.argv = JSON.stringify(commandOf(this.spec));
   }
 
@@ -96,11 +106,17 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   protected override async launch(): Promise<ChildProcess> {
     mkdirSync(this.taskDir, { mode: 0o755 });
     mkdirSync(this.stageDir, { mode: 0o700 });
+    mkdirSync(this.optDir, { mode: 0o755 });
+    mkdirSync(this.optStageDir, { mode: 0o700 });
     await this.mounter.mount([
       { op: 'bind', source: this.taskDir, target: this.taskDir },
       { op: 'shared', target: this.taskDir },
       { op: 'bind', source: this.stageDir, target: this.stageDir },
       { op: 'private', target: this.stageDir },
+      { op: 'bind', source: this.optDir, target: this.optDir },
+      { op: 'shared', target: this.optDir },
+      { op: 'bind', source: this.optStageDir, target: this.optStageDir },
+      { op: 'private', target: this.optStageDir },
     ]);
     const child = await super.launch();
     // Waiting cells take CPU nobody else wants: starting them must not slow real work.
@@ -116,10 +132,19 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     };
     if (this.state !== 'starting' || !this.cgroup) return fail('the stem cell died before its assignment');
     try {
+      // The merge of the function's layers (once per set), mounted read-only on /opt as the code is on /var/task.
+      const layers = this.spec.layers ? await this.spec.layers.dir() : undefined;
       await this.mounter.mount([
         { op: 'bind', source: this.spec.codeDir, target: this.stageDir },
         { op: 'remount-ro', target: this.stageDir },
         { op: 'bind', source: this.stageDir, target: this.taskDir },
+        ...(layers
+          ? ([
+              { op: 'bind', source: layers, target: this.optStageDir },
+              { op: 'remount-ro', target: this.optStageDir },
+              { op: 'bind', source: this.optStageDir, target: this.optDir },
+            ] as const)
+          : []),
       ]);
       this.cgroup.setMemoryLimit(limitsFor(this.spec.memoryMb).memoryBytes);
       this.cgroup.setCpuWeight('normal');
@@ -136,7 +161,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   protected override async release(): Promise<void> {
     // Only the helper's namespace holds these mounts. The code mount sits on the task directory's
     // own bind, so each point is detached until there is nothing left (EINVAL: not a mount point).
-    for (const target of [this.taskDir, this.taskDir, this.stageDir, this.stageDir]) {
+    for (const target of [this.taskDir, this.taskDir, this.stageDir, this.stageDir, this.optDir, this.optDir, this.optStageDir, this.optStageDir]) {
       await this.mounter.mount([{ op: 'detach', target }]).catch(() => undefined);
     }
     await super.release();
@@ -144,5 +169,5 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
 }
 
 function commandOf(spec: SandboxSpec): string[] {
-  return spec.descriptor.command({ taskRoot: INSIDE.taskRoot, runtimeDir: INSIDE.runtimeDir }, spec.runtime, spec.handler);
+  return spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler);
 }

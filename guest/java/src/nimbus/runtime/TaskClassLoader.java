@@ -10,7 +10,8 @@ import java.util.List;
 
 /**
  * The class loader for the function's code. Like AWS's: the task root, then its lib/*.jar in
- * name order, then the layers' /opt/java/lib/*.jar; Nimbus also takes classes/ (the layout of a
+ * name order, then the layers' /opt/java/lib/*.jar (the system property nimbus.optDir replaces
+ * /opt where a sandbox cannot mount layers there); Nimbus also takes classes/ (the layout of a
  * zip built from a Maven or Gradle output folder) and jars at the task root. Its parent is the
  * runtime's own loader, so Nimbus's copies of the aws-lambda-java-core interfaces win over any
  * copy bundled in the function's jar, and the handler's Context is the runtime's Context.
@@ -26,7 +27,7 @@ final class TaskClassLoader {
         if (classes.isDirectory()) urls.add(classes.toURI().toURL());
         addJars(new File(root, "lib"), urls);
         addJars(root, urls);
-        addJars(new File("/opt/java/lib"), urls);
+        addJars(new File(System.getProperty("nimbus.optDir", "/opt"), "java/lib"), urls);
         return new URLClassLoader(urls.toArray(new URL[0]), ClassLoader.getSystemClassLoader());
     }
 

@@ -1,0 +1,171 @@
+/**
+ * Layers in a SAM template (docs/layers.md): `AWS::Serverless::LayerVersion` (`ContentUri`) and
+ * `AWS::Lambda::LayerVersion` (`Content` as a local path, as `sam build` and `aws cloudformation
+ * package` leave it), and the functions' `Layers:` that name them with `!Ref` or by ARN.
+ *
+ * Planning is pure: a layer's `Ref` is a placeholder until the layer is published, because its
+ * version number is only known then. Before the stack document is sent, the client publishes
+ * each layer whose content or settings changed since its newest version (unchanged, the newest
+ * version is reused, as CloudFormation keeps a LayerVersion whose properties did not change)
+ * through the Lambda API, then puts the version ARNs in the functions and the outputs. Layer
+ * versions are not part of the stack record: they stay when the stack is deleted or a deployment
+ * is rolled back, as SAM's default `RetentionPolicy: Retain` keeps them.
+ *
+ * A folder is deployed as it is: it holds the layer's `/opt` tree (`nodejs/node_modules`,
+ * `python/`, `java/lib`, `bin/`). `Metadata.BuildMethod` (sam build's dependency install into
+ * that tree) is refused unless the folder is already built that way.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
+import { SamError } from './errors.js';
+import { resolve, type IntrinsicContext } from './intrinsics.js';
+import type { FunctionPlan } from './function-plan.js';
+import { generatedName } from './names.js';
+import type { Template } from './template.js';
+
+/** The deployer's API client (apply.ts's ApiClient). */
+interface LayerClient {
+  request(method: string, path: string, body?: object): Promise<{ status: number; body: Buffer }>;
+}
+
+export const LAYER_TYPES: ReadonlySet<string> = new Set(['AWS::Serverless::LayerVersion', 'AWS::Lambda::LayerVersion']);
+
+/** What a layer's `Ref` resolves to until deployment knows its version ARN. */
+export const layerPlaceholder = (logicalId: string): string => `nimbus-layer:${logicalId}`;
+
+export interface LayerPlan {
+  logicalId: string;
+  name: string;
+  /** A folder (its tree is /opt) or a zip. */
+  content: { kind: 'folder' | 'archive'; path: string };
+  /** The PublishLayerVersion members besides Content. */
+  settings: { Description?: string; CompatibleRuntimes?: string[]; CompatibleArchitectures?: string[]; LicenseInfo?: string };
+}
+
+/** What sam build puts at a layer's root: a folder holding one of these is already built. */
+const BUILT_ROOTS = ['nodejs', 'python', 'java', 'bin', 'lib', 'extensions', 'bootstrap'];
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const strings = (v: unknown): string[] | undefined => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined);
+
+/**
+ * The template's layers, with their `Ref` placeholders already in `ctx` (planResources set them).
+ * A layer without a LayerName is named like any other resource of the stack (names.ts).
+ */
+export function planLayers(t: Template, o: { baseDir: string; stack: string; stackId: string }, ctx: IntrinsicContext): LayerPlan[] {
+  const baseDir = o.baseDir;
+  const plans: LayerPlan[] = [];
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (!LAYER_TYPES.has(r.Type)) continue;
+    const val = (k: string): unknown => resolve(r.Properties[k], ctx, `${id}.${k}`);
+    const serverless = r.Type === 'AWS::Serverless::LayerVersion';
+    const raw = val(serverless ? 'ContentUri' : 'Content');
+    if (typeof raw !== 'string' || /^s3:\/\//i.test(raw)) {
+      throw new SamError(`${id}: ${serverless ? 'ContentUri' : 'Content'} must be a local folder or .zip file; S3 locations are not supported`);
+    }
+    const path = isAbsolute(raw) ? raw : join(baseDir, raw);
+    const content = { kind: /\.zip$/i.test(raw) ? ('archive' as const) : ('folder' as const), path };
+    const method = isMap(r.Metadata) ? r.Metadata['BuildMethod'] : undefined;
+    if (method !== undefined && content.kind === 'folder' && !isBuilt(path)) {
+      throw new SamError(`${id}: Metadata.BuildMethod ${String(method)} installs dependencies Nimbus does not build for layers; run sam build and deploy .aws-sam/build/template.yaml, or lay the folder out as /opt (nodejs/node_modules, python/, ...)`);
+    }
+    const name = val('LayerName');
+    const description = val('Description');
+    const license = val('LicenseInfo');
+    const runtimes = strings(val('CompatibleRuntimes'));
+    const architectures = strings(val('CompatibleArchitectures'));
+    plans.push({
+      logicalId: id,
+      name: typeof name === 'string' ? name : generatedName(o.stack, id, o.stackId, 140),
+      content,
+      settings: {
+        ...(typeof description === 'string' ? { Description: description } : {}),
+        ...(runtimes ? { CompatibleRuntimes: runtimes } : {}),
+        ...(architectures ? { CompatibleArchitectures: architectures } : {}),
+        ...(typeof license === 'string' ? { LicenseInfo: license } : {}),
+      },
+    });
+  }
+  return plans;
+}
+
+function isBuilt(folder: string): boolean {
+  return existsSync(folder) && readdirSync(folder).some((n) => BUILT_ROOTS.includes(n));
+}
+
+/** The zip of each layer (a folder is zipped as it is); read before any API call, as functions' builds are. */
+export async function layerZips(layers: readonly LayerPlan[], zipFolder: (dir: string) => Promise<Buffer>): Promise<Map<string, Buffer>> {
+  const zips = new Map<string, Buffer>();
+  for (const l of layers) {
+    const { kind, path } = l.content;
+    const ok = existsSync(path) && (kind === 'folder' ? statSync(path).isDirectory() : statSync(path).isFile());
+    if (!ok) throw new SamError(`${l.logicalId}: ${path} is not a ${kind === 'folder' ? 'folder' : 'zip file'}`);
+    zips.set(l.logicalId, kind === 'folder' ? await zipFolder(path) : readFileSync(path));
+  }
+  return zips;
+}
+
+async function call(client: LayerClient, method: string, path: string, body?: object): Promise<Record<string, unknown>> {
+  const r = await client.request(method, path, body);
+  const text = r.body.toString('utf8');
+  const parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
+  if (r.status >= 400) throw new SamError(`${method} ${path}: ${r.status} ${String(parsed['message'] ?? parsed['Message'] ?? text)}`);
+  return parsed;
+}
+
+/**
+ * Publishes each layer unless its newest version has the same content and settings; returns
+ * each placeholder's version ARN.
+ */
+export async function publishLayers(layers: readonly LayerPlan[], zipOf: (logicalId: string) => Buffer, client: LayerClient, out: (line: string) => void): Promise<Map<string, string>> {
+  const api = (method: string, path: string, body?: object): Promise<Record<string, unknown>> => call(client, method, path, body);
+  const arns = new Map<string, string>();
+  for (const l of layers) {
+    const zip = zipOf(l.logicalId);
+    const sha = createHash('sha256').update(zip).digest('base64');
+    const path = `/2018-10-31/layers/${encodeURIComponent(l.name)}/versions`;
+    const newest = ((await api('GET', `${path}?MaxItems=1`))['LayerVersions'] as Record<string, unknown>[] | undefined)?.[0];
+    let arn: string | undefined;
+    if (newest) {
+      const v = await api('GET', `${path}/${String(newest['Version'])}`);
+      const same = (v['Content'] as Record<string, unknown> | undefined)?.['CodeSha256'] === sha && sameSettings(v, l.settings);
+      if (same) arn = String(v['LayerVersionArn']);
+    }
+    const reused = arn !== undefined;
+    arn ??= String((await api('POST', path, { ...l.settings, Content: { ZipFile: zip.toString('base64') } }))['LayerVersionArn']);
+    arns.set(layerPlaceholder(l.logicalId), arn);
+    out(`  ${l.logicalId}: layer ${arn}${reused ? ' (unchanged)' : ''}`);
+  }
+  return arns;
+}
+
+function sameSettings(v: Record<string, unknown>, s: LayerPlan['settings']): boolean {
+  const eq = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+  return (
+    eq(v['Description'] ?? '', s.Description ?? '') &&
+    eq(v['CompatibleRuntimes'], s.CompatibleRuntimes) &&
+    eq(v['CompatibleArchitectures'], s.CompatibleArchitectures) &&
+    eq(v['LicenseInfo'], s.LicenseInfo)
+  );
+}
+
+/** The plan with its layers' placeholders replaced by their version ARNs, in functions and outputs. */
+export function withLayerArns<P extends { functions: FunctionPlan[]; outputs: Record<string, string> }>(plan: P, arns: Map<string, string>): P {
+  const swap = (v: string): string => v.replace(/nimbus-layer:[A-Za-z0-9]+/g, (p) => arns.get(p) ?? p);
+  return {
+    ...plan,
+    functions: plan.functions.map((fn) => ({ ...fn, layers: resolvedLayers(fn.logicalId, fn.layers ?? [], arns) })),
+    outputs: Object.fromEntries(Object.entries(plan.outputs).map(([k, v]) => [k, swap(v)])),
+  };
+}
+
+/** A function's Layers with this template's placeholders replaced by the published ARNs. */
+export function resolvedLayers(id: string, layers: readonly string[], arns: Map<string, string>): string[] {
+  return layers.map((l) => {
+    if (!l.startsWith('nimbus-layer:')) return l;
+    const arn = arns.get(l);
+    if (arn === undefined) throw new SamError(`${id}: Layers names ${l.slice('nimbus-layer:'.length)}, which this deployment did not publish`);
+    return arn;
+  });
+}

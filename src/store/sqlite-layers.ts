@@ -1,0 +1,143 @@
+/**
+ * Layer versions in SQLite. A layer is only the name its versions share, so there is no layers
+ * table, but a counter per name: version numbers are never reused, not even after every version
+ * of the layer was deleted (AWS then publishes the next number, LS-SNAP `test_layer_lifecycle`).
+ */
+import type Database from 'better-sqlite3';
+import type { Scope } from '../core/model.js';
+import type { LayerVersionRecord } from './records.js';
+import type { LayerStore } from './types.js';
+
+export const LAYERS_SCHEMA = `
+CREATE TABLE IF NOT EXISTS layer_versions (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  layer_name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  description TEXT NOT NULL,
+  compatible_runtimes TEXT,
+  compatible_architectures TEXT,
+  license_info TEXT,
+  code_sha256 TEXT NOT NULL,
+  code_size INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  policy TEXT,
+  PRIMARY KEY (account_id, region, layer_name, version)
+);
+CREATE INDEX IF NOT EXISTS layer_versions_code ON layer_versions (code_sha256);
+CREATE TABLE IF NOT EXISTS layer_counters (
+  account_id TEXT NOT NULL,
+  region TEXT NOT NULL,
+  layer_name TEXT NOT NULL,
+  next_version INTEGER NOT NULL,
+  PRIMARY KEY (account_id, region, layer_name)
+);
+`;
+
+interface Row {
+  account_id: string;
+  region: string;
+  layer_name: string;
+  version: number;
+  description: string;
+  compatible_runtimes: string | null;
+  compatible_architectures: string | null;
+  license_info: string | null;
+  code_sha256: string;
+  code_size: number;
+  created_at: number;
+  policy: string | null;
+}
+
+const list = (s: string | null): string[] | undefined => (s === null ? undefined : (JSON.parse(s) as string[]));
+const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
+
+const fromRow = (r: Row): LayerVersionRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  layerName: r.layer_name,
+  version: r.version,
+  description: r.description,
+  compatibleRuntimes: list(r.compatible_runtimes),
+  compatibleArchitectures: list(r.compatible_architectures),
+  licenseInfo: r.license_info ?? undefined,
+  codeSha256: r.code_sha256,
+  codeSize: r.code_size,
+  createdAt: r.created_at,
+  policy: r.policy === null ? undefined : (JSON.parse(r.policy) as LayerVersionRecord['policy']),
+});
+
+const toRow = (v: LayerVersionRecord): Row => ({
+  account_id: v.accountId,
+  region: v.region,
+  layer_name: v.layerName,
+  version: v.version,
+  description: v.description,
+  compatible_runtimes: json(v.compatibleRuntimes),
+  compatible_architectures: json(v.compatibleArchitectures),
+  license_info: v.licenseInfo ?? null,
+  code_sha256: v.codeSha256,
+  code_size: v.codeSize,
+  created_at: v.createdAt,
+  policy: json(v.policy),
+});
+
+export class SqliteLayerStore implements LayerStore {
+  private readonly stmts;
+  private readonly publishTx;
+
+  constructor(db: Database.Database) {
+    const key = 'account_id = ? AND region = ? AND layer_name = ?';
+    this.stmts = {
+      next: db.prepare(`SELECT next_version AS n FROM layer_counters WHERE ${key}`),
+      setNext: db.prepare(`INSERT INTO layer_counters (account_id, region, layer_name, next_version) VALUES (?, ?, ?, ?)
+        ON CONFLICT (account_id, region, layer_name) DO UPDATE SET next_version = excluded.next_version`),
+      insert: db.prepare(`INSERT INTO layer_versions (account_id, region, layer_name, version, description, compatible_runtimes,
+        compatible_architectures, license_info, code_sha256, code_size, created_at, policy) VALUES (@account_id, @region, @layer_name,
+        @version, @description, @compatible_runtimes, @compatible_architectures, @license_info, @code_sha256, @code_size, @created_at, @policy)`),
+      get: db.prepare(`SELECT * FROM layer_versions WHERE ${key} AND version = ?`),
+      versions: db.prepare(`SELECT * FROM layer_versions WHERE ${key} AND version < ? ORDER BY version DESC LIMIT ?`),
+      names: db.prepare('SELECT DISTINCT layer_name FROM layer_versions WHERE account_id = ? AND region = ? AND layer_name > ? ORDER BY layer_name LIMIT ?'),
+      delete: db.prepare(`DELETE FROM layer_versions WHERE ${key} AND version = ?`),
+      policy: db.prepare(`UPDATE layer_versions SET policy = ? WHERE ${key} AND version = ?`),
+      codeInUse: db.prepare('SELECT 1 FROM layer_versions WHERE code_sha256 = ? LIMIT 1'),
+    };
+    this.publishTx = db.transaction((scope: Scope, name: string, build: (version: number) => LayerVersionRecord) => {
+      const n = (this.stmts.next.get(scope.accountId, scope.region, name) as { n: number } | undefined)?.n ?? 1;
+      const v = build(n);
+      this.stmts.insert.run(toRow(v));
+      this.stmts.setNext.run(scope.accountId, scope.region, name, n + 1);
+      return v;
+    });
+  }
+
+  publish(scope: Scope, layerName: string, build: (version: number) => LayerVersionRecord): LayerVersionRecord {
+    return this.publishTx(scope, layerName, build);
+  }
+
+  get(scope: Scope, layerName: string, version: number): LayerVersionRecord | undefined {
+    const r = this.stmts.get.get(scope.accountId, scope.region, layerName, version) as Row | undefined;
+    return r && fromRow(r);
+  }
+
+  versions(scope: Scope, layerName: string, beforeVersion: number | undefined, limit: number): LayerVersionRecord[] {
+    const before = beforeVersion ?? Number.MAX_SAFE_INTEGER;
+    return (this.stmts.versions.all(scope.accountId, scope.region, layerName, before, limit) as Row[]).map(fromRow);
+  }
+
+  names(scope: Scope, afterName: string | undefined, limit: number): string[] {
+    return (this.stmts.names.all(scope.accountId, scope.region, afterName ?? '', limit) as { layer_name: string }[]).map((r) => r.layer_name);
+  }
+
+  delete(scope: Scope, layerName: string, version: number): boolean {
+    return this.stmts.delete.run(scope.accountId, scope.region, layerName, version).changes > 0;
+  }
+
+  putPolicy(scope: Scope, layerName: string, version: number, policy: LayerVersionRecord['policy']): boolean {
+    return this.stmts.policy.run(json(policy), scope.accountId, scope.region, layerName, version).changes > 0;
+  }
+
+  codeInUse(codeSha256: string): boolean {
+    return this.stmts.codeInUse.get(codeSha256) !== undefined;
+  }
+}

@@ -1,0 +1,70 @@
+/**
+ * Planning a SAM template's layers (src/sam/layers.ts): both resource types, `!Ref` from a
+ * function's and Globals' `Layers`, literal ARNs kept, content paths, BuildMethod refused for a
+ * folder that is not laid out as /opt, and placeholders resolved once the layers are published.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { SamError } from '../../src/sam/errors.js';
+import { layerPlaceholder, resolvedLayers } from '../../src/sam/layers.js';
+import { planDeployment, type DeployPlan } from '../../src/sam/plan.js';
+import { parseTemplate } from '../../src/sam/template.js';
+
+const base = mkdtempSync(join(tmpdir(), 'nimbus-sam-layers-'));
+after(() => rmSync(base, { recursive: true, force: true }));
+mkdirSync(join(base, 'built/nodejs/node_modules'), { recursive: true });
+mkdirSync(join(base, 'unbuilt'), { recursive: true });
+
+const opts = { stack: 'shop', stackId: 'arn:aws:cloudformation:eu-west-1:123456789012:stack/shop/0d1c2b3a', region: 'eu-west-1', accountId: '123456789012', baseDir: base };
+const plan = (text: string): DeployPlan => planDeployment(parseTemplate(`Transform: AWS::Serverless-2016-10-31\n${text}`), opts);
+
+test("both layer types are planned, and a function's Layers (own and Globals') name them by placeholder until published", () => {
+  const p = plan(`Globals:
+  Function:
+    Layers: [!Ref Shared]
+Resources:
+  Shared:
+    Type: AWS::Serverless::LayerVersion
+    Properties: { LayerName: shared-deps, ContentUri: built/, CompatibleRuntimes: [nodejs20.x], Description: deps, LicenseInfo: MIT }
+    Metadata: { BuildMethod: nodejs20.x }
+  Raw:
+    Type: AWS::Lambda::LayerVersion
+    Properties: { Content: layer.zip, CompatibleArchitectures: [x86_64] }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: app.handler, Layers: [!Ref Shared, !Ref Raw, "arn:aws:lambda:eu-west-1:123456789012:layer:other:3"] }
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: app.handler }
+`);
+  assert.deepEqual(p.layers, [
+    { logicalId: 'Shared', name: 'shared-deps', content: { kind: 'folder', path: join(base, 'built/') }, settings: { Description: 'deps', CompatibleRuntimes: ['nodejs20.x'], LicenseInfo: 'MIT' } },
+    { logicalId: 'Raw', name: p.layers[1]!.name, content: { kind: 'archive', path: join(base, 'layer.zip') }, settings: { CompatibleArchitectures: ['x86_64'] } },
+  ]);
+  // Without a LayerName, a layer is named like the stack's other resources: <stack>-<LogicalId>-<suffix>.
+  assert.match(p.layers[1]!.name, /^shop-Raw-[A-Za-z0-9]{12}$/);
+  const fn = p.functions.find((f) => f.logicalId === 'Fn')!;
+  assert.deepEqual(fn.layers, [layerPlaceholder('Shared'), layerPlaceholder('Raw'), 'arn:aws:lambda:eu-west-1:123456789012:layer:other:3']);
+  assert.deepEqual(p.functions.find((f) => f.logicalId === 'Plain')!.layers, [layerPlaceholder('Shared')]);
+  assert.equal(p.warnings.some((w) => /Shared|Raw/.test(w)), false, 'no warning about the layer resources');
+  const arns = new Map([[layerPlaceholder('Shared'), 'arn:aws:lambda:eu-west-1:123456789012:layer:shared-deps:4'], [layerPlaceholder('Raw'), 'arn:aws:lambda:eu-west-1:123456789012:layer:raw:1']]);
+  assert.deepEqual(resolvedLayers('Fn', fn.layers!, arns), [
+    'arn:aws:lambda:eu-west-1:123456789012:layer:shared-deps:4',
+    'arn:aws:lambda:eu-west-1:123456789012:layer:raw:1',
+    'arn:aws:lambda:eu-west-1:123456789012:layer:other:3',
+  ]);
+});
+
+test('layer content from S3, and a BuildMethod on a folder not laid out as /opt, are refused with the way out', () => {
+  const bad = (props: string, metadata: string, message: RegExp): void =>
+    assert.throws(
+      () => plan(`Resources:\n  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties: ${props}\n${metadata}`),
+      (e: Error) => e instanceof SamError && message.test(e.message),
+    );
+  bad('{ ContentUri: "s3://bucket/layer.zip" }', '', /L: ContentUri must be a local folder or \.zip file; S3 locations are not supported/);
+  bad('{ ContentUri: { Bucket: b, Key: k } }', '', /S3 locations are not supported/);
+  bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: python3.12 }\n', /L: Metadata.BuildMethod python3.12 .*run sam build/);
+});
