@@ -37,7 +37,7 @@ import { nimbusCli } from '../helpers/serve.js';
  * this machine cannot have (python3.14 here) is no skip: the app's scenario says how its
  * deployment must be refused (`unavailable`), and runs it where the interpreter exists.
  */
-const NOT_YET = new Set(['sqs', 'sns', 'eventbridge', 'sigv4', 'streaming', 'gradle']);
+const NOT_YET = new Set(['sigv4', 'gradle']);
 
 const APPS = fileURLToPath(new URL('../../../test/fixtures/apps/', import.meta.url));
 const CI = process.env['CI'] === 'true';
