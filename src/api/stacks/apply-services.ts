@@ -36,6 +36,7 @@ export function redriveOrder(queues: readonly QueueSpec[]): QueueSpec[] {
     const dlq = t !== undefined && t !== q.QueueName ? byArnTail.get(t) : undefined;
     // A cycle of redrive policies is left to SQS to refuse.
     if (dlq && depth < queues.length) place(dlq, depth + 1);
+    if (placed.has(q.QueueName)) return;
     placed.add(q.QueueName);
     out.push(q);
   };
