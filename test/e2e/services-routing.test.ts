@@ -1,8 +1,8 @@
 /**
  * AWS service protocols share Nimbus's endpoint with Lambda's API, function URLs and SAM routes:
- * each is claimed by its wire markers only. A form POST to `/` that is not SQS's or SNS's reaches
- * the user's route with its body intact; a function URL keeps every request under its host, SQS
- * markers included; and the browser/Host guard refuses SQS, SNS and EventBridge requests as it
+ * each is claimed by its wire markers only. A form POST to `/` that is not SQS's or SNS's is
+ * Lambda's unknown operation (a stack's routes live on their own hosts, see api-hosts.test.ts); a
+ * function URL keeps every request under its host, SQS markers included, body intact; and the browser/Host guard refuses SQS, SNS and EventBridge requests as it
  * refuses Lambda's, in each service's own error shape.
  */
 import assert from 'node:assert/strict';
@@ -32,13 +32,11 @@ test('SQS, SNS and EventBridge are claimed by their markers only, and guarded as
   const nimbus = await startTestNimbus(t);
   const { port } = nimbus;
   await deployNode(nimbus.lambda, 'echo', { 'index.js': ECHO });
-  const routes = await fetch(`${nimbus.url}/nimbus/v1/routes`, { method: 'PUT', body: JSON.stringify({ Stack: 'web', Routes: [{ Method: 'POST', Path: '/', FunctionName: 'echo' }] }) });
-  assert.equal(routes.status, 200);
 
-  // A user's form POST to / is not a service's: it reaches the route, body and all.
+  // A form POST to / without a service's markers is not a service's: Lambda's unknown operation.
   const user = await request(port, { headers: FORM, body: 'name=ada&Action=Hello' });
-  assert.equal(user.status, 200);
-  assert.deepEqual(JSON.parse(user.body), { path: '/', body: 'name=ada&Action=Hello' });
+  assert.equal(user.status, 404);
+  assert.equal(user.headers['x-amzn-errortype'], 'UnknownOperationException');
   // The same path with SQS's and SNS's markers is theirs.
   const sqs = await request(port, { headers: FORM, body: 'Action=ListQueues&Version=2012-11-05' });
   assert.equal(sqs.status, 200);
@@ -71,9 +69,10 @@ test('SQS, SNS and EventBridge are claimed by their markers only, and guarded as
   const ebRefused = await request(port, { headers: { 'x-amz-target': 'AWSEvents.ListEventBuses', 'content-type': 'application/x-amz-json-1.1', 'sec-fetch-site': 'cross-site' }, body: '{}' });
   assert.equal(ebRefused.status, 403);
   assert.equal(JSON.parse(ebRefused.body).__type, 'AccessDeniedException');
-  // The user's route is not an API: the guard does not apply to it.
-  const routeFromPage = await request(port, { headers: { ...FORM, origin: 'https://some.site' }, body: 'x=1' });
-  assert.equal(routeFromPage.status, 200);
+  // A function URL is not an API: the guard does not apply to it.
+  const urlFromPage = await request(port, { host: urlHost, headers: { ...FORM, origin: 'https://some.site', 'sec-fetch-site': 'cross-site' }, body: 'x=1' });
+  assert.equal(urlFromPage.status, 200);
+  assert.deepEqual(JSON.parse(urlFromPage.body), { path: '/', body: 'x=1' });
   // Oversized SQS request: an SQS error, not Lambda's.
   const big = await request(port, { headers: { 'x-amz-target': 'AmazonSQS.SendMessage', 'content-type': 'application/x-amz-json-1.0' }, body: 'x'.repeat(9 * 1024 * 1024) });
   assert.equal(big.status, 413);

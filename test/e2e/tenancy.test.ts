@@ -69,7 +69,7 @@ test('tenant isolation mode', async (t) => {
     assert.equal((await lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'shared' }))).TenancyConfig, undefined);
     await assert.rejects(deployNode(lambda, 'bad1', { 'index.js': NODE }, { TenancyConfig: {} }), {
       name: 'ValidationException',
-      message: "1 validation error detected: Value 'null' at 'tenancyConfig.tenantIsolationMode' failed to satisfy constraint: Member must not be null",
+      message: "1 validation error detected: Value null at 'tenancyConfig.tenantIsolationMode' failed to satisfy constraint: Member must not be null",
     });
     await assert.rejects(deployNode(lambda, 'bad2', { 'index.js': NODE }, { TenancyConfig: { TenantIsolationMode: 'SHARED' } }), {
       name: 'ValidationException',
