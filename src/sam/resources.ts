@@ -33,7 +33,7 @@ const API_TYPES = new Set(['AWS::Serverless::Api', 'AWS::Serverless::HttpApi']);
 const SCHEDULE_TYPES = new Set(['AWS::Scheduler::Schedule', 'AWS::Events::Rule']);
 /** Declared but deliberately without effect: there is no IAM, and a policy only grants access. */
 const NO_EFFECT_TYPES = new Set([
-  'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SQS::QueuePolicy', 'AWS::SQS::QueueInlinePolicy',
+  'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SQS::QueueInlinePolicy',
   'AWS::SNS::TopicPolicy', 'AWS::SNS::TopicInlinePolicy', 'AWS::Events::EventBusPolicy', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup',
 ]);
 

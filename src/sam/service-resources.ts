@@ -10,6 +10,7 @@
  * a custom bus), `GetAtt` Arn. Unnamed queues, topics and rules get `<stack>-<LogicalId>-<suffix>`,
  * a FIFO queue's with `.fifo` after it. Queue URLs are Nimbus's own (`<endpoint>/<account>/<name>`),
  * the URLs its SQS service answers, so that an SDK that sends to the queue URL's host reaches Nimbus.
+ * An AWS::SQS::QueuePolicy becomes the Policy attribute of its queues (stored, not enforced).
  */
 import { SamError } from './errors.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
@@ -36,7 +37,7 @@ export interface ServiceResourceOptions {
 }
 
 /** The resource types this file plans (an AWS::Events::Rule only when it has an EventPattern). */
-export const SERVICE_TYPES = new Set(['AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::SNS::Subscription', 'AWS::Events::EventBus', 'AWS::Lambda::EventSourceMapping']);
+export const SERVICE_TYPES = new Set(['AWS::SQS::Queue', 'AWS::SQS::QueuePolicy', 'AWS::SNS::Topic', 'AWS::SNS::Subscription', 'AWS::Events::EventBus', 'AWS::Lambda::EventSourceMapping']);
 
 export const isPatternRule = (r: TemplateResource): boolean => r.Type === 'AWS::Events::Rule' && r.Properties['EventPattern'] !== undefined;
 
@@ -128,7 +129,27 @@ export function planServiceResources(t: Template, o: ServiceResourceOptions, ctx
       out.mappings.push({ logicalId: id, body: { ...p, ...(p['FilterCriteria'] !== undefined ? { FilterCriteria: filterCriteria(p['FilterCriteria'], `${id}.FilterCriteria`) } : {}) } });
     }
   }
+  storeQueuePolicies(t, out, ctx);
   return out;
+}
+
+/**
+ * An AWS::SQS::QueuePolicy sets the `Policy` attribute of each queue it names (by URL), as on AWS.
+ * Nimbus stores it (GetQueueAttributes answers it) and does not enforce it: there is no IAM.
+ */
+function storeQueuePolicies(t: Template, out: ServicePlans, ctx: IntrinsicContext): void {
+  for (const [id, r] of Object.entries(t.resources)) {
+    if (r.Type !== 'AWS::SQS::QueuePolicy') continue;
+    const p = resolve(r.Properties, ctx, id);
+    if (!isMap(p) || !Array.isArray(p['Queues'])) throw new SamError(`${id}: an AWS::SQS::QueuePolicy needs Queues, a list of queue URLs`);
+    const policy = jsonText(p['PolicyDocument'], `${id}.PolicyDocument`);
+    for (const url of p['Queues']) {
+      const q = out.queues.find((x) => ctx.resources[x.logicalId]?.ref === url);
+      if (q) q.attributes['Policy'] = policy;
+      else ctx.warn(`${id}: ${String(url)} is not a queue of this template; its policy is not set`);
+    }
+    ctx.warn(`${id}: the policy is stored as the queues' Policy attribute and not enforced (Nimbus has no IAM)`);
+  }
 }
 
 /** SNS topic attributes CloudFormation sets from the topic's properties. */

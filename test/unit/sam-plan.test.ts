@@ -74,7 +74,7 @@ test('EventInvokeConfig: destinations resolve to functions and queues of the tem
     Properties: { QueueName: failures }
   Policy:
     Type: AWS::SQS::QueuePolicy
-    Properties: { Queues: [!Ref Failures] }
+    Properties: { Queues: [!Ref Failures], PolicyDocument: { Statement: [] } }
 `);
   assert.deepEqual(fn(p, 'Producer').eventInvokeConfig, {
     MaximumEventAgeInSeconds: 120,
@@ -85,8 +85,8 @@ test('EventInvokeConfig: destinations resolve to functions and queues of the tem
     },
   });
   assert.equal(fn(p, 'Consumer').eventInvokeConfig, undefined);
-  assert.deepEqual(p.queues, [{ logicalId: 'Failures', name: 'failures', arn: 'arn:aws:sqs:eu-west-1:123456789012:failures', attributes: {}, tags: {} }]);
-  assert.ok(p.warnings.some((w) => w === 'Policy: AWS::SQS::QueuePolicy has no effect on Nimbus (no IAM or resource policies); skipped'), p.warnings.join('\n'));
+  assert.deepEqual(p.queues, [{ logicalId: 'Failures', name: 'failures', arn: 'arn:aws:sqs:eu-west-1:123456789012:failures', attributes: { Policy: '{"Statement":[]}' }, tags: {} }]);
+  assert.ok(p.warnings.includes("Policy: the policy is stored as the queues' Policy attribute and not enforced (Nimbus has no IAM)"), p.warnings.join('\n'));
   assert.throws(
     () => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: a.b\n      EventInvokeConfig: { DestinationConfig: { OnSuccess: { Type: SQS } } }\n'),
     /F\.EventInvokeConfig\.DestinationConfig\.OnSuccess\.Destination must be an ARN Nimbus can resolve/,
