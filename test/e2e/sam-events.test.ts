@@ -252,6 +252,21 @@ test('SAM SQS, SNS, EventBridgeRule and CloudWatchEvent events: deploy, run, upd
     assert.equal((await fetch(`${nimbus.url}/nimbus/v1/stacks/thief`)).status, 404);
   });
 
+  await t.test('a failed first deployment deletes the queues, topic and bus it created', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'nimbus-sam-first-'));
+    t.after(() => rmSync(other, { recursive: true, force: true }));
+    mkdirSync(join(other, 'src'));
+    writeFileSync(join(other, 'src', 'app.mjs'), HANDLER);
+    writeFileSync(join(other, 'template.yaml'), template({ ...V1, batchSize: 50 }));
+    const r = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', join(other, 'template.yaml'), '--stack-name', 'first']);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /Everything the deployment created was deleted/);
+    assert.equal((await fetch(`${nimbus.url}/nimbus/v1/stacks/first`)).status, 404);
+    const left = (await (await fetch(`${nimbus.url}/nimbus/v1/queues`)).json()) as { queues: { name: string }[] };
+    assert.deepEqual(left.queues.filter((q) => q.name.startsWith('first-')), []);
+    await assert.rejects(events.send(new DescribeEventBusCommand({ Name: 'first-bus' })), { name: 'ResourceNotFoundException' });
+  });
+
   await t.test('stack rm deletes the queues, topic, subscription, bus, rules and mapping', async () => {
     const s = await stack();
     const byType = (type: string) => s.Resources.filter((x) => x.ResourceType === type).map((x) => x.PhysicalResourceId);
