@@ -99,6 +99,16 @@ export class EventBridgeService {
     this.schedules.syncAll();
   }
 
+  /**
+   * One operation called by Nimbus's own components (SAM stacks), with the wire's members,
+   * checks and messages; throws the EventBridgeError the wire would answer.
+   */
+  async call(scope: Scope, operation: string, params: Params): Promise<Params> {
+    const run = this.ops[operation];
+    if (!run) throw new EventBridgeError('UnknownOperationException', `The requested operation ${operation} is not supported by Nimbus.`);
+    return run(scope, params);
+  }
+
   /** Never throws: every failure is an answer in EventBridge's error shape. */
   async handle(req: EventBridgeRequest): Promise<EventBridgeResponse> {
     const requestId = randomUUID();

@@ -20,6 +20,8 @@ import { parseTemplate } from './template.js';
 
 /** The part of the CLI's client the deployer needs (injected, so sam/ does not import cli/). */
 export interface ApiClient {
+  /** Where the client reaches Nimbus (queue URLs are minted on it); absent, AWS's form is used. */
+  readonly endpoint?: string;
   request(method: string, path: string, body?: Buffer | string | object): Promise<{ status: number; body: Buffer }>;
 }
 
@@ -104,6 +106,7 @@ export async function deployTemplate(o: SamDeployOptions, deps: DeployDeps): Pro
     accountId: ACCOUNT,
     baseDir: dirname(resolve(o.templateFile)),
     role: deps.role,
+    ...(deps.client.endpoint !== undefined ? { endpoint: deps.client.endpoint } : {}),
     ...(existing ? { previousParameters: Object.fromEntries(existing.Parameters.map((p) => [p.ParameterKey, p.ParameterValue])) } : {}),
     ...(o.parameterOverrides ? { parameterOverrides: o.parameterOverrides } : {}),
   });

@@ -2,7 +2,7 @@
  * A deployment plan and its built packages as the stack document Nimbus's stack API takes
  * (src/api/stacks/document.ts describes the contract): each function with its physical name, the
  * SHA-256 of its uploaded package and its whole configuration, the APIs with their routes,
- * schedules and queues, and the parameters and outputs the stack record keeps.
+ * schedules, and what the SQS, SNS and EventBridge services and the event-source mappings hold, and the parameters and outputs the stack record keeps.
  */
 import type { DeployPlan } from './plan.js';
 
@@ -61,6 +61,19 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
       Routes: a.routes,
     })),
     Schedules: plan.schedules.map(({ LogicalId, Type, Name, ...body }) => ({ LogicalId, Type, Name, Body: body })),
-    Queues: plan.queues.map((q) => ({ LogicalId: q.logicalId, QueueName: q.name })),
+    Queues: plan.queues.map((q) => ({ LogicalId: q.logicalId, QueueName: q.name, Attributes: q.attributes, Tags: q.tags })),
+    Topics: plan.topics.map((t) => ({ LogicalId: t.logicalId, TopicName: t.name, Attributes: t.attributes, Tags: t.tags })),
+    Subscriptions: plan.subscriptions.map((s) => ({ LogicalId: s.logicalId, TopicArn: s.topicArn, Protocol: s.protocol, Endpoint: s.endpoint, Attributes: s.attributes })),
+    EventBuses: plan.buses.map((b) => ({ LogicalId: b.logicalId, Name: b.name })),
+    Rules: plan.rules.map((r) => ({
+      LogicalId: r.logicalId,
+      Name: r.name,
+      EventBusName: r.bus,
+      EventPattern: r.pattern,
+      State: r.state,
+      ...(r.description !== undefined ? { Description: r.description } : {}),
+      Targets: r.targets,
+    })),
+    EventSourceMappings: plan.mappings.map((m) => ({ LogicalId: m.logicalId, Body: m.body })),
   };
 }

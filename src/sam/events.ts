@@ -1,11 +1,15 @@
 /**
  * A function's `Events`, as Nimbus serves them: `Api` and `HttpApi` become routes, `Schedule`
- * (an EventBridge rule) and `ScheduleV2` (EventBridge Scheduler) become Nimbus schedules. Event
- * sources Nimbus has no service for (SQS, SNS, EventBridge patterns, S3, ...) are skipped with a
- * warning that names them.
+ * (an EventBridge rule) and `ScheduleV2` (EventBridge Scheduler) become Nimbus schedules, `SQS`,
+ * `SNS`, `EventBridgeRule` and `CloudWatchEvent` become event-source mappings, subscriptions and
+ * rules of Nimbus's services (event-sources.ts). Event sources Nimbus has no service for (S3,
+ * Kinesis, DynamoDB, ...) are skipped with a warning that names them.
  */
 import type { RoutePlan } from './apis.js';
 import { SamError } from './errors.js';
+import { planEventSource, SOURCE_EVENT_TYPES } from './event-sources.js';
+import type { IntrinsicContext } from './intrinsics.js';
+import type { ServicePlans } from './service-plans.js';
 import { MAX_NAME, type Namer } from './names.js';
 import { IMPLICIT_HTTP_API, IMPLICIT_REST_API } from './resources.js';
 
@@ -28,6 +32,8 @@ export interface EventTarget {
   logicalId: string;
   name: string;
   alias: string | undefined;
+  /** The function's ARN, qualified with the alias when there is one (what event sources invoke). */
+  arn: string;
 }
 
 export interface EventsOut {
@@ -42,10 +48,6 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Event types that need a Nimbus service that does not exist yet; they are skipped with this reason. */
 const WAITING_FOR: Record<string, string> = {
-  SQS: 'an SQS event source mapping',
-  SNS: 'an SNS subscription',
-  EventBridgeRule: 'an EventBridge event bus',
-  CloudWatchEvent: 'an EventBridge event bus',
   Kinesis: 'a Kinesis event source mapping',
   DynamoDB: 'a DynamoDB stream',
   S3: 'S3 notifications',
@@ -72,9 +74,11 @@ export function planEvents(
   events: Record<string, unknown>,
   fn: EventTarget,
   names: Namer,
+  ctx: IntrinsicContext,
   evaluate: (v: unknown, where: string) => unknown,
-  warn: (m: string) => void,
+  services: ServicePlans,
 ): EventsOut {
+  const warn = ctx.warn;
   const out: EventsOut = { routes: [], schedules: [] };
   const target = { FunctionName: fn.name, ...(fn.alias ? { Qualifier: fn.alias } : {}) };
   for (const [eventId, ev] of Object.entries(events)) {
@@ -112,6 +116,8 @@ export function planEvents(
         if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus`);
       }
       out.schedules.push(s);
+    } else if (SOURCE_EVENT_TYPES.has(type)) {
+      planEventSource(type, eventId, p, { logicalId: fn.logicalId, arn: fn.arn }, ctx, services);
     } else {
       const why = WAITING_FOR[type];
       warn(`${where}: event type ${type} is not supported by Nimbus${why ? ` (it needs ${why})` : ''}; skipped`);

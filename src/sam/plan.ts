@@ -10,19 +10,23 @@ import { planEvents, type SchedulePlan } from './events.js';
 import { planFunction, type FunctionPlan } from './function-plan.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { namer } from './names.js';
-import { planResources, type ApiPlan, type QueuePlan } from './resources.js';
+import { planResources, type ApiPlan } from './resources.js';
 import { scheduleResource } from './schedule-resources.js';
+import { planServiceResources } from './service-resources.js';
+import type { ServicePlans } from './service-plans.js';
 import type { Template } from './template.js';
 
 export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
-export type { ApiPlan, QueuePlan } from './resources.js';
+export type { ApiPlan } from './resources.js';
+export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
 import { planLayers, type LayerPlan } from './layers.js';
 
 export { mergeGlobals };
 
-export interface DeployPlan {
+/** Queues, topics, subscriptions, event buses, rules and event-source mappings come from ServicePlans. */
+export interface DeployPlan extends ServicePlans {
   stack: string;
   stackId: string;
   description: string;
@@ -34,7 +38,6 @@ export interface DeployPlan {
   schedules: SchedulePlan[];
   /** Each API with its routes. */
   apis: ApiPlan[];
-  queues: QueuePlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -53,6 +56,8 @@ export interface PlanOptions {
   previousParameters?: Record<string, string>;
   /** The execution role functions get (SAM's generated `<Function>Role` resolves to it). */
   role?: string;
+  /** Where the deploying client reaches Nimbus: queue URLs (a queue's `Ref`) are minted on it. */
+  endpoint?: string;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -88,7 +93,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const template: Template = { ...t, resources: kept };
   // Every resource's Ref/GetAtt value first, so that references resolve whatever the order.
   const names = namer(o.stack, o.stackId);
-  const resources = planResources(template, { names, region: o.region, accountId: o.accountId, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
+  const where = { names, region: o.region, accountId: o.accountId, endpoint: o.endpoint };
+  const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
+  const services = planServiceResources(template, where, ctx);
   for (const section of Object.keys(t.globals)) {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -106,8 +113,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     functions.push(fn);
     const events = props['Events'] ?? {};
     if (!isMap(events)) throw new SamError(`${id}.Events must be a mapping`);
-    const target = { logicalId: id, name: fn.name, alias: fn.autoPublishAlias };
-    const planned = planEvents(events, target, names, (v, where) => resolve(v, ctx, where), warn);
+    const arn = `${ctx.resources[id]!.attrs['Arn']!}${fn.autoPublishAlias ? `:${fn.autoPublishAlias}` : ''}`;
+    const target = { logicalId: id, name: fn.name, alias: fn.autoPublishAlias, arn };
+    const planned = planEvents(events, target, names, ctx, (v, at) => resolve(v, ctx, at), services);
     for (const { api, type, route } of planned.routes) {
       const a = apis.get(api);
       if (!a) throw new SamError(`${id}: the ${type} event names API ${api}, which is not an AWS::Serverless::${type === 'Api' ? 'Api' : 'HttpApi'} of this template`);
@@ -123,8 +131,10 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   }
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Scheduler::Schedule' && r.Type !== 'AWS::Events::Rule') continue;
+    // A rule with an event pattern is an EventBridge rule (service-resources.ts).
+    if (r.Properties['EventPattern'] !== undefined) continue;
     const planned = scheduleResource(id, r, names, ctx);
-    if (planned === undefined) warn(`${id}: ${r.Type} without a ScheduleExpression needs an EventBridge event bus, which Nimbus does not have; skipped`);
+    if (planned === undefined) warn(`${id}: ${r.Type} without a ScheduleExpression or an EventPattern does nothing on Nimbus; skipped`);
     else schedules.push(...planned);
   }
   const outputs: Record<string, string> = {};
@@ -135,5 +145,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     if (typeof v === 'string') outputs[name] = v;
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, queues: resources.queues, outputs, warnings };
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, ...services, outputs, warnings };
 }

@@ -1,7 +1,8 @@
 /**
  * What a deployment prints: the stack's status, then per function its name, version, alias and
  * URL, per API its two base URLs (the API host, and the path form for clients that cannot set a
- * Host) and its routes, the schedules and queues, and the template's Outputs, each AWS API URL
+ * Host) and its routes, the schedules, queues, topics, buses, rules, subscriptions and
+ * event-source mappings, and the template's Outputs, each AWS API URL
  * among them also shown at its local address. Read from the stack API's answer (what Nimbus
  * deployed) and the plan (what the template said).
  */
@@ -61,7 +62,17 @@ export function printDeployment(plan: DeployPlan, d: StackDescription, out: (lin
   for (const sch of plan.schedules) {
     out(`  schedule ${sch.Name}: ${sch.ScheduleExpression} -> ${sch.FunctionName}${sch.Qualifier ? `:${sch.Qualifier}` : ''}${sch.State === 'DISABLED' ? ' (disabled)' : ''}`);
   }
-  for (const q of plan.queues) out(`  ${q.logicalId}: queue ${q.name} (a Nimbus built-in queue; read it with nimbus queue)`);
+  for (const q of plan.queues) out(`  ${q.logicalId}: SQS queue ${q.name}`);
+  for (const t of plan.topics) out(`  ${t.logicalId}: SNS topic ${t.arn}`);
+  for (const b of plan.buses) out(`  ${b.logicalId}: event bus ${b.name}`);
+  for (const r of plan.rules) {
+    out(`  ${r.logicalId}: rule ${r.name} on bus ${r.bus} -> ${r.targets.map((t) => t.Arn).join(', ')}${r.state === 'DISABLED' ? ' (disabled)' : ''}`);
+  }
+  for (const s of plan.subscriptions) out(`  ${s.logicalId}: subscription of ${s.topicArn} -> ${s.protocol} ${s.endpoint}`);
+  for (const m of plan.mappings) {
+    const uuid = resource(m.logicalId)?.PhysicalResourceId;
+    out(`  ${m.logicalId}: event-source mapping ${String(m.body['EventSourceArn'])} -> ${String(m.body['FunctionName'])}${uuid ? ` (${uuid})` : ''}`);
+  }
   if (d.Outputs.length > 0) {
     out('Outputs (as the template computes them; an API URL is also shown where Nimbus serves it):');
     for (const o of d.Outputs) {

@@ -6,8 +6,9 @@
  * - APIs: `AWS::Serverless::Api`/`HttpApi` and the implicit `ServerlessRestApi` (Api events
  *   without RestApiId) and `ServerlessHttpApi` (HttpApi events without ApiId), as SAM names them
  *   (docs: "generated resources"). Each is served on its own host (apis.ts); `Ref` is its id.
- * - `AWS::SQS::Queue`: a Nimbus built-in queue (what destinations and dead-letter configs write
- *   to). `Ref` is the queue URL and `GetAtt Arn`/`QueueName` as in CloudFormation.
+ * - SQS queues, SNS topics and subscriptions, EventBridge buses and pattern rules, event-source
+ *   mappings, and the queues and rules SAM generates for a function's events: service-resources.ts
+ *   and event-sources.ts.
  *
  * Functions and queues without an explicit name get the stack's generated names (names.ts).
  */
@@ -17,8 +18,11 @@ import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { MAX_NAME, type Namer } from './names.js';
 import type { Template } from './template.js';
 import { LAYER_TYPES, layerPlaceholder } from './layers.js';
+import { nameEventResources } from './event-sources.js';
+import { isPatternRule, nameServiceResources, SERVICE_TYPES } from './service-resources.js';
 
 export type { ApiPlan } from './apis.js';
+export type { QueuePlan } from './service-plans.js';
 
 /** The implicit APIs' logical ids, as SAM generates them. */
 export const IMPLICIT_REST_API = 'ServerlessRestApi';
@@ -28,16 +32,12 @@ const API_TYPES = new Set(['AWS::Serverless::Api', 'AWS::Serverless::HttpApi']);
 /** Planned elsewhere (schedule-resources.ts) once every function's name is known. */
 const SCHEDULE_TYPES = new Set(['AWS::Scheduler::Schedule', 'AWS::Events::Rule']);
 /** Declared but deliberately without effect: there is no IAM, and a policy only grants access. */
-const NO_EFFECT_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SQS::QueuePolicy', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup']);
-
-export interface QueuePlan {
-  logicalId: string;
-  name: string;
-  arn: string;
-}
+const NO_EFFECT_TYPES = new Set([
+  'AWS::IAM::Role', 'AWS::IAM::Policy', 'AWS::IAM::ManagedPolicy', 'AWS::SQS::QueueInlinePolicy',
+  'AWS::SNS::TopicPolicy', 'AWS::SNS::TopicInlinePolicy', 'AWS::Events::EventBusPolicy', 'AWS::Lambda::Permission', 'AWS::Logs::LogGroup',
+]);
 
 export interface ResourcesPlan {
-  queues: QueuePlan[];
   apis: ApiPlan[];
 }
 
@@ -46,6 +46,8 @@ interface ResourceOptions {
   region: string;
   accountId: string;
   role: string;
+  /** Where the deploying client reaches Nimbus (queue URLs are minted on it). */
+  endpoint: string | undefined;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -53,8 +55,8 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 /** Fills `ctx.resources` for every resource Nimbus knows and warns about the rest. */
 export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicContext): ResourcesPlan {
   const arnPrefix = (service: string): string => `arn:aws:${service}:${o.region}:${o.accountId}`;
-  const queues: QueuePlan[] = [];
   const apis: ApiPlan[] = [];
+  nameServiceResources(t, o, ctx);
   const fnIds = Object.entries(t.resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
   for (const [id, r] of fnIds) {
     const raw = resolve(r.Properties['FunctionName'], ctx, `${id}.FunctionName`);
@@ -68,9 +70,10 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
   }
   let implicitRest = false;
   let implicitHttp = false;
-  for (const [, r] of fnIds) {
+  for (const [id, r] of fnIds) {
     const events = r.Properties['Events'];
     if (!isMap(events)) continue;
+    nameEventResources(id, events, o, ctx, (v, where) => resolve(v, ctx, where));
     for (const ev of Object.values(events)) {
       if (!isMap(ev)) continue;
       const p = isMap(ev['Properties']) ? ev['Properties'] : {};
@@ -91,12 +94,8 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
     if (r.Type === 'AWS::Serverless::Function') continue;
     if (API_TYPES.has(r.Type)) {
       addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false, r.Properties);
-    } else if (r.Type === 'AWS::SQS::Queue') {
-      const raw = resolve(r.Properties['QueueName'], ctx, `${id}.QueueName`);
-      const name = o.names.physical(id, typeof raw === 'string' ? raw : undefined, MAX_NAME.queue);
-      const arn = `${arnPrefix('sqs')}:${name}`;
-      queues.push({ logicalId: id, name, arn });
-      ctx.resources[id] = { ref: `https://sqs.${o.region}.amazonaws.com/${o.accountId}/${name}`, attrs: { Arn: arn, QueueName: name } };
+    } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r)) {
+      // Named by nameServiceResources above, planned by planServiceResources.
     } else if (SCHEDULE_TYPES.has(r.Type)) {
       ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };
     } else if (LAYER_TYPES.has(r.Type)) {
@@ -110,5 +109,5 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);
     }
   }
-  return { queues, apis };
+  return { apis };
 }

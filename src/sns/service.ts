@@ -104,6 +104,65 @@ export class SnsService {
     }
   }
 
+  // The programmatic API, for Nimbus's own components (SAM stacks): the wire operations with
+  // their checks and messages; errors are SnsErrors.
+
+  /** CreateTopic; answers the topic's ARN (an existing topic of that name is answered as it is). */
+  async createTopic(scope: Scope, name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): Promise<string> {
+    const p = new URLSearchParams({ Name: name });
+    addEntries(p, 'Attributes.entry', 'key', 'value', attributes);
+    addEntries(p, 'Tags.member', 'Key', 'Value', tags);
+    return String((await this.op('CreateTopic', scope, p))['TopicArn']);
+  }
+
+  async deleteTopic(scope: Scope, topicArn: string): Promise<void> {
+    await this.op('DeleteTopic', scope, new URLSearchParams({ TopicArn: topicArn }));
+  }
+
+  /** The attributes a topic was given (not the computed ones), or undefined when it does not exist. */
+  topicAttributes(scope: Scope, topicArn: string): Record<string, string> | undefined {
+    const t = this.store.topic(topicArn);
+    return t && t.accountId === scope.accountId && t.region === scope.region ? { ...t.attributes } : undefined;
+  }
+
+  async setTopicAttribute(scope: Scope, topicArn: string, name: string, value: string): Promise<void> {
+    await this.op('SetTopicAttributes', scope, new URLSearchParams({ TopicArn: topicArn, AttributeName: name, AttributeValue: value }));
+  }
+
+  /** Subscribe; answers the subscription's ARN (the existing one for the same topic, protocol and endpoint). */
+  async subscribe(scope: Scope, topicArn: string, protocol: string, endpoint: string, attributes: Record<string, string> = {}): Promise<string> {
+    const p = new URLSearchParams({ TopicArn: topicArn, Protocol: protocol, Endpoint: endpoint });
+    addEntries(p, 'Attributes.entry', 'key', 'value', attributes);
+    return String((await this.op('Subscribe', scope, p))['SubscriptionArn']);
+  }
+
+  async unsubscribe(scope: Scope, subscriptionArn: string): Promise<void> {
+    await this.op('Unsubscribe', scope, new URLSearchParams({ SubscriptionArn: subscriptionArn }));
+  }
+
+  /** A subscription's topic, protocol, endpoint and the attributes it was given, or undefined when it does not exist. */
+  subscription(scope: Scope, subscriptionArn: string): { topicArn: string; protocol: string; endpoint: string; attributes: Record<string, string> } | undefined {
+    const s = this.store.subscription(subscriptionArn);
+    if (!s || s.accountId !== scope.accountId || s.region !== scope.region) return undefined;
+    return { topicArn: s.topicArn, protocol: s.protocol, endpoint: s.endpoint, attributes: { ...s.attributes } };
+  }
+
+  /** The ARN of the topic's subscription with this protocol and endpoint, if there is one. */
+  findSubscription(scope: Scope, topicArn: string, protocol: string, endpoint: string): string | undefined {
+    const t = this.store.topic(topicArn);
+    if (!t || t.accountId !== scope.accountId || t.region !== scope.region) return undefined;
+    return this.store.subscriptionsOf(topicArn).find((s) => s.protocol === protocol && s.endpoint === endpoint)?.arn;
+  }
+
+  /** SetSubscriptionAttributes; an empty FilterPolicy removes the policy, as on AWS. */
+  async setSubscriptionAttribute(scope: Scope, subscriptionArn: string, name: string, value: string): Promise<void> {
+    await this.op('SetSubscriptionAttributes', scope, new URLSearchParams({ SubscriptionArn: subscriptionArn, AttributeName: name, AttributeValue: value }));
+  }
+
+  private async op(action: string, scope: Scope, p: URLSearchParams): Promise<{ [k: string]: XmlValue }> {
+    return (await this.ops[action]!(scope, p, '')) ?? {};
+  }
+
   /** Nimbus's own refusal of an SNS request (guard, body size) in SNS's error shape. */
   static refusal(status: number, code: string, message: string): SnsResponse {
     const requestId = randomUUID();
@@ -117,4 +176,11 @@ export class SnsService {
 
 function reply(status: number, requestId: string, body: Buffer): SnsResponse {
   return { status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body };
+}
+
+function addEntries(p: URLSearchParams, prefix: string, keyName: string, valueName: string, map: Record<string, string>): void {
+  Object.entries(map).forEach(([k, v], i) => {
+    p.set(`${prefix}.${i + 1}.${keyName}`, k);
+    p.set(`${prefix}.${i + 1}.${valueName}`, v);
+  });
 }

@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { SqsEngine } from './engine.js';
+import { FIFO_DEFAULTS, QUEUE_DEFAULTS } from './limits.js';
 import { internalError, invalidAction, serviceUnavailable, SqsError, unknownOperation, unsupportedOperation } from './errors.js';
 import { OPERATION_HANDLERS } from './ops/index.js';
 import type { OpContext } from './ops/context.js';
@@ -128,6 +129,41 @@ export class SqsService {
 
   queue(scope: Scope, queue: string): QueueRecord {
     return this.engine.queue(scope, queue);
+  }
+
+  /** DeleteQueue: the queue and its messages go, and its name is blocked for 60 s, as on AWS. */
+  deleteQueue(scope: Scope, queue: string): void {
+    this.engine.deleteQueue(this.engine.queue(scope, queue));
+  }
+
+  /**
+   * Makes a queue's settable attributes exactly `attributes`, those left out back to their
+   * defaults, as a CloudFormation update of an AWS::SQS::Queue does. Answers the attributes the
+   * queue was given before, which undo the change when passed back.
+   */
+  replaceAttributes(scope: Scope, queue: string, attributes: Record<string, string>): Record<string, string> {
+    const q = this.engine.queue(scope, queue);
+    const before = { ...q.attributes };
+    const reset: Record<string, string> = {};
+    for (const k of Object.keys(before)) {
+      // '' removes the policies and the KMS key (mergeAttributes); a key's reuse period goes with its key.
+      if (k in attributes || k === 'FifoQueue' || k === 'KmsDataKeyReusePeriodSeconds') continue;
+      // A KMS key turns SQS-managed encryption off by itself.
+      if (k === 'SqsManagedSseEnabled' && attributes['KmsMasterKeyId']) continue;
+      reset[k] = QUEUE_DEFAULTS[k] ?? FIFO_DEFAULTS[k] ?? '';
+    }
+    this.engine.admin.setAttributes(q, { ...reset, ...attributes });
+    return before;
+  }
+
+  /** Makes a queue's tags exactly `tags`; answers the tags it had. */
+  replaceTags(scope: Scope, queue: string, tags: Record<string, string>): Record<string, string> {
+    const q = this.engine.queue(scope, queue);
+    const before = { ...q.tags };
+    const gone = Object.keys(before).filter((k) => !(k in tags));
+    if (gone.length > 0) this.engine.admin.untag(q, gone);
+    if (Object.keys(tags).length > 0) this.engine.admin.tag(q, tags);
+    return before;
   }
 
   /** Enqueues one message; it is on disk when this returns. */

@@ -74,7 +74,7 @@ test('EventInvokeConfig: destinations resolve to functions and queues of the tem
     Properties: { QueueName: failures }
   Policy:
     Type: AWS::SQS::QueuePolicy
-    Properties: { Queues: [!Ref Failures] }
+    Properties: { Queues: [!Ref Failures], PolicyDocument: { Statement: [] } }
 `);
   assert.deepEqual(fn(p, 'Producer').eventInvokeConfig, {
     MaximumEventAgeInSeconds: 120,
@@ -85,8 +85,8 @@ test('EventInvokeConfig: destinations resolve to functions and queues of the tem
     },
   });
   assert.equal(fn(p, 'Consumer').eventInvokeConfig, undefined);
-  assert.deepEqual(p.queues, [{ logicalId: 'Failures', name: 'failures', arn: 'arn:aws:sqs:eu-west-1:123456789012:failures' }]);
-  assert.ok(p.warnings.some((w) => w === 'Policy: AWS::SQS::QueuePolicy has no effect on Nimbus (no IAM or resource policies); skipped'), p.warnings.join('\n'));
+  assert.deepEqual(p.queues, [{ logicalId: 'Failures', name: 'failures', arn: 'arn:aws:sqs:eu-west-1:123456789012:failures', attributes: { Policy: '{"Statement":[]}' }, tags: {} }]);
+  assert.ok(p.warnings.includes("Policy: the policy is stored as the queues' Policy attribute and not enforced (Nimbus has no IAM)"), p.warnings.join('\n'));
   assert.throws(
     () => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: a.b\n      EventInvokeConfig: { DestinationConfig: { OnSuccess: { Type: SQS } } }\n'),
     /F\.EventInvokeConfig\.DestinationConfig\.OnSuccess\.Destination must be an ARN Nimbus can resolve/,
@@ -195,7 +195,7 @@ test('names: <stack>-<LogicalId>-<suffix> unless the template names it, stable f
   assert.match(long, /^a-very-long-stack-name-fo-AnEvenLongerLogicalIdForT-[A-Za-z0-9]{12}$/);
 });
 
-test('Schedule and ScheduleV2 become schedules; event sources without a Nimbus service are named in a warning', () => {
+test('Schedule and ScheduleV2 become schedules, SQS and EventBridgeRule events mappings and rules; event sources without a Nimbus service are named in a warning', () => {
   const p = plan(`Resources:
   Job:
     Type: AWS::Serverless::Function
@@ -215,6 +215,7 @@ test('Schedule and ScheduleV2 become schedules; event sources without a Nimbus s
             RetryPolicy: { MaximumRetryAttempts: 3 }
         Orders: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn } }
         Bus: { Type: EventBridgeRule, Properties: { Pattern: { source: [shop] } } }
+        Stream: { Type: Kinesis, Properties: { Stream: arn:aws:kinesis:eu-west-1:123456789012:stream/s, StartingPosition: LATEST } }
   Q:
     Type: AWS::SQS::Queue
 `);
@@ -225,11 +226,12 @@ test('Schedule and ScheduleV2 become schedules; event sources without a Nimbus s
   for (const w of [
     'Job.Events.New: ScheduleExpressionTimezone Europe/Paris is not applied; Nimbus evaluates cron() in UTC',
     'Job.Events.New: RetryPolicy is not applied by Nimbus',
-    'Job.Events.Orders: event type SQS is not supported by Nimbus (it needs an SQS event source mapping); skipped',
-    'Job.Events.Bus: event type EventBridgeRule is not supported by Nimbus (it needs an EventBridge event bus); skipped',
+    'Job.Events.Stream: event type Kinesis is not supported by Nimbus (it needs a Kinesis event source mapping); skipped',
   ]) {
     assert.ok(p.warnings.includes(w), `missing warning: ${w}\n${p.warnings.join('\n')}`);
   }
+  assert.deepEqual(p.mappings.map((m) => [m.logicalId, m.body['EventSourceArn'], m.body['FunctionName']]), [['JobOrders', `arn:aws:sqs:eu-west-1:123456789012:${generatedName('shop', 'Q', opts.stackId, 80)}`, `arn:aws:lambda:eu-west-1:123456789012:function:${N('Job')}:live`]]);
+  assert.deepEqual(p.rules.map((r) => [r.logicalId, r.bus, r.pattern]), [['JobBus', 'default', '{"source":["shop"]}']]);
 });
 
 test('settings the Lambda API has are passed on; the others are listed in one warning per function', () => {
@@ -342,6 +344,8 @@ test('AWS::Scheduler::Schedule and scheduled AWS::Events::Rule resources targeti
     { LogicalId: 'NightlyRule', Type: 'AWS::Events::Rule', Name: N('NightlyRule'), ScheduleExpression: 'cron(0 3 * * ? *)', FunctionName: N('Job'), Qualifier: 'live', State: 'DISABLED' },
   ]);
   assert.ok(p.warnings.includes("EventSchedule: the target's RetryPolicy is not applied by Nimbus"), p.warnings.join('\n'));
-  assert.ok(p.warnings.includes('PatternRule: AWS::Events::Rule without a ScheduleExpression needs an EventBridge event bus, which Nimbus does not have; skipped'));
+  assert.deepEqual(p.rules, [
+    { logicalId: 'PatternRule', name: N('PatternRule'), bus: 'default', pattern: '{"source":["shop"]}', state: 'ENABLED', description: undefined, targets: [{ Arn: `arn:aws:lambda:eu-west-1:123456789012:function:${N('Job')}`, Id: 'job' }] },
+  ]);
   assert.equal(p.warnings.some((w) => w.includes('cannot resolve')), false, p.warnings.join('\n'));
 });

@@ -52,7 +52,7 @@ Resources:
       Events:
         Root: { Type: HttpApi }
         One: { Type: Api, Properties: { Path: "/one/{id}", Method: any } }
-        Q: { Type: SQS, Properties: { Queue: arn } }
+        Q: { Type: S3, Properties: { Bucket: b, Events: "s3:ObjectCreated:*" } }
   Bucket: { Type: AWS::S3::Bucket }
 `);
   const plan = planDeployment(t, { ...opts, parameterOverrides: { Env: 'prod' } });
@@ -71,7 +71,7 @@ Resources:
     ],
   );
   assert.ok(plan.warnings.some((w) => w.includes('Fn::ImportValue is not evaluated locally')));
-  assert.ok(plan.warnings.some((w) => w.includes('Api.Events.Q: event type SQS is not supported')));
+  assert.ok(plan.warnings.some((w) => w.includes('Api.Events.Q: event type S3 is not supported')));
   assert.ok(plan.warnings.some((w) => w.includes('Bucket: resource type AWS::S3::Bucket is not supported')));
 });
 

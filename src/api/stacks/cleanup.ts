@@ -1,17 +1,22 @@
 /**
  * Deleting what a stack no longer has (a redeployment's cleanup, as CloudFormation's
  * UPDATE_COMPLETE_CLEANUP_IN_PROGRESS) or everything it owns (`stack rm`). Dependents go first:
- * event-invoke configs, URL configs and aliases before their function. Something already gone is
- * fine; anything else that fails is reported and the rest still goes. Published versions are kept
+ * event-source mappings, subscriptions, event-invoke configs, URL configs, aliases and rules
+ * before their function; functions before the queues, topics and buses they read or are named by.
+ * Something already gone is fine; anything else that fails is reported and the rest still goes. Published versions are kept
  * (SAM's versions have `DeletionPolicy: Retain`) until their function is deleted.
  */
-import { messageOf, NimbusError } from '../../core/errors.js';
+import { messageOf } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
 import type { StackResource } from '../../store/records.js';
+import { deleteRule } from './apply-triggers.js';
 import type { StackDeps } from './deps.js';
+import { isMissing } from './service-errors.js';
 
 /** Deletion order: lower first. */
 const ORDER: Record<string, number> = {
+  'AWS::Lambda::EventSourceMapping': 0,
+  'AWS::SNS::Subscription': 0,
   'AWS::Lambda::EventInvokeConfig': 0,
   'AWS::Lambda::Url': 1,
   'AWS::Lambda::Alias': 2,
@@ -19,6 +24,8 @@ const ORDER: Record<string, number> = {
   'AWS::Scheduler::Schedule': 3,
   'AWS::Lambda::Function': 4,
   'AWS::SQS::Queue': 5,
+  'AWS::SNS::Topic': 5,
+  'AWS::Events::EventBus': 6,
 };
 
 /** `name` or `name:qualifier`. */
@@ -27,17 +34,15 @@ function split(physicalId: string): [string, string | undefined] {
   return i < 0 ? [physicalId, undefined] : [physicalId.slice(0, i), physicalId.slice(i + 1)];
 }
 
-const missing = (e: unknown): boolean => e instanceof NimbusError && (e.code === 'ERR_NOT_FOUND' || e.code === 'ERR_PROVISIONED_CONFIG_NOT_FOUND');
-
 function ignoreMissing(f: () => void): void {
   try {
     f();
   } catch (e) {
-    if (!missing(e)) throw e;
+    if (!isMissing(e)) throw e;
   }
 }
 
-function deleteOne(scope: Scope, r: StackResource, d: StackDeps): void {
+async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<void> {
   const [name, qualifier] = split(r.physicalId);
   switch (r.type) {
     case 'AWS::Lambda::EventInvokeConfig':
@@ -50,16 +55,28 @@ function deleteOne(scope: Scope, r: StackResource, d: StackDeps): void {
       ignoreMissing(() => d.provisioned.delete(scope, name, qualifier));
       ignoreMissing(() => d.eventInvokeConfigs.delete(scope, name, qualifier));
       return d.aliases.delete(scope, name, qualifier);
-    case 'AWS::Events::Rule':
+    case 'AWS::Events::Rule': {
+      // An EventBridge rule is `bus|name` (apply-triggers.ts); a plain name is a Nimbus schedule.
+      const bar = r.physicalId.indexOf('|');
+      if (bar >= 0) return deleteRule(d, scope, r.physicalId.slice(0, bar), r.physicalId.slice(bar + 1));
+      return d.schedules.delete(scope, r.physicalId);
+    }
     case 'AWS::Scheduler::Schedule':
       return d.schedules.delete(scope, r.physicalId);
     case 'AWS::Lambda::Function':
       return d.functions.delete(scope, name);
+    case 'AWS::Lambda::EventSourceMapping':
+      await d.mappings.delete(scope, r.physicalId);
+      return;
+    case 'AWS::SNS::Subscription':
+      return d.sns.unsubscribe(scope, r.physicalId);
     case 'AWS::SQS::Queue':
-      for (;;) {
-        const ids = d.queue.readMessages(scope, r.physicalId, 0, 1000).map((m) => m.id);
-        if (ids.length === 0 || d.queue.deleteMessages(scope, r.physicalId, ids) === 0) return;
-      }
+      return d.sqs.deleteQueue(scope, r.physicalId);
+    case 'AWS::SNS::Topic':
+      return d.sns.deleteTopic(scope, r.physicalId);
+    case 'AWS::Events::EventBus':
+      await d.eventBridge.call(scope, 'DeleteEventBus', { Name: r.physicalId });
+      return;
     default:
       // Versions are retained; APIs go with the stack's route table, which the caller replaces.
       return;
@@ -67,14 +84,14 @@ function deleteOne(scope: Scope, r: StackResource, d: StackDeps): void {
 }
 
 /** Deletes `resources`; returns what could not be deleted, and why. */
-export function deleteResources(scope: Scope, resources: readonly StackResource[], d: StackDeps): string[] {
+export async function deleteResources(scope: Scope, resources: readonly StackResource[], d: StackDeps): Promise<string[]> {
   const failed: string[] = [];
   const sorted = [...resources].sort((a, b) => (ORDER[a.type] ?? 9) - (ORDER[b.type] ?? 9));
   for (const r of sorted) {
     try {
-      deleteOne(scope, r, d);
+      await deleteOne(scope, r, d);
     } catch (e) {
-      if (missing(e)) continue;
+      if (isMissing(e)) continue;
       failed.push(`${r.logicalId} (${r.type} ${r.physicalId}): ${messageOf(e)}`);
     }
   }

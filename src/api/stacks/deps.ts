@@ -1,16 +1,20 @@
 /**
  * What the stack service works with: the store (stack records, `$LATEST`, code in use), the code
- * store (uploaded packages), and the services of every Lambda API area a stack's resources belong
- * to. Built by the composition root alone.
+ * store (uploaded packages), the services of every Lambda API area a stack's resources belong
+ * to, and the SQS, SNS and EventBridge services whose queues, topics, buses and rules a stack
+ * owns. Built by the composition root alone.
  */
 import type { Clock } from '../../core/clock.js';
-import type { EventQueue } from '../../queue/types.js';
+import type { EventBridgeService } from '../../eventbridge/service.js';
+import type { SnsService } from '../../sns/service.js';
+import type { SqsService } from '../../sqs/service.js';
 import type { CodeStore } from '../../store/code-store.js';
 import type { Store } from '../../store/types.js';
 import type { EventInvokeConfigService } from '../async/event-invoke-config.js';
 import type { ScheduleService } from '../async/schedules.js';
 import type { ProvisionedService } from '../concurrency/provisioned.js';
 import type { ConcurrencyService } from '../concurrency/reserved.js';
+import type { EventSourceMappingService } from '../esm/service.js';
 import type { FunctionService } from '../functions/service.js';
 import type { RouteService } from '../http-routes/service.js';
 import type { UrlConfigService } from '../urls/service.js';
@@ -30,7 +34,9 @@ export interface StackDeps {
   eventInvokeConfigs: EventInvokeConfigService;
   routes: RouteService;
   schedules: ScheduleService;
-  /** Built-in queues: a removed queue's messages go with it. */
-  queue: EventQueue;
+  sqs: SqsService;
+  sns: SnsService;
+  eventBridge: EventBridgeService;
+  mappings: EventSourceMappingService;
   log: (line: string) => void;
 }

@@ -3,7 +3,8 @@
  * -t`, from a SAM template) computed it. It is desired state, the way a processed CloudFormation
  * template is: every function with its physical name, its code (a package uploaded beforehand to
  * /nimbus/v1/artifacts, named by SHA-256) and its whole configuration; the APIs with their routes;
- * schedules and queues. Only the shape is checked here; each setting is checked by the service
+ * schedules; the queues, topics, subscriptions, event buses, rules and event-source mappings of
+ * Nimbus's services (document-services.ts). Only the shape is checked here; each setting is checked by the service
  * that applies it (FunctionService, AliasService, ...), with Lambda's own messages.
  */
 import { existsSync } from 'node:fs';
@@ -12,15 +13,18 @@ import type { Scope } from '../../core/model.js';
 import type { CodeStore } from '../../store/code-store.js';
 import type { ParsedApis, RouteService } from '../http-routes/service.js';
 import { isObject } from '../http/validate.js';
+import { list, LOGICAL_ID, named, optionalObject, stringMap } from './document-fields.js';
+import { parseServices, type MappingSpec, type RuleSpec, type SubscriptionSpec, type TopicSpec } from './document-services.js';
+
+export type { MappingSpec, RuleSpec, SubscriptionSpec, TopicSpec } from './document-services.js';
 
 /** CloudFormation's stack names: a letter, then letters, digits and hyphens, at most 128. */
 export const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
-const LOGICAL_ID = /^[A-Za-z0-9]{1,255}$/;
 const FUNCTION_NAME = /^[a-zA-Z0-9-_]{1,64}$/;
 const SHA256 = /^[0-9a-f]{64}$/;
 const ALIAS = /^(?!^[0-9]+$)([a-zA-Z0-9-_]+)$/;
 const SCHEDULE_NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
-const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,80}$/;
+const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,75}(\.fifo|[a-zA-Z0-9_-]{0,5})$/;
 
 export interface FunctionSpec {
   LogicalId: string;
@@ -46,6 +50,14 @@ export interface ScheduleSpec {
   Type: string;
 }
 
+export interface QueueSpec {
+  LogicalId: string;
+  QueueName: string;
+  /** CreateQueue's Attributes. */
+  Attributes: Record<string, string>;
+  Tags: Record<string, string>;
+}
+
 export interface StackDocument {
   /** When given, the stack's id (the client derives physical names from it); must match an existing stack's. */
   StackId: string | undefined;
@@ -55,33 +67,15 @@ export interface StackDocument {
   Functions: FunctionSpec[];
   Apis: ParsedApis;
   Schedules: ScheduleSpec[];
-  Queues: { LogicalId: string; QueueName: string }[];
+  Queues: QueueSpec[];
+  Topics: TopicSpec[];
+  Subscriptions: SubscriptionSpec[];
+  EventBuses: { LogicalId: string; Name: string }[];
+  Rules: RuleSpec[];
+  EventSourceMappings: MappingSpec[];
 }
 
 const str = (v: unknown): v is string => typeof v === 'string';
-
-function stringMap(v: unknown, member: string): Record<string, string> {
-  if (v === undefined || v === null) return {};
-  if (!isObject(v) || Object.values(v).some((x) => !str(x))) throw validationError(v, member, 'Member must be a map of strings');
-  return v as Record<string, string>;
-}
-
-function list(v: unknown, member: string): unknown[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) throw validationError(v, member, 'Member must be a list');
-  return v;
-}
-
-function named(v: unknown, key: string, re: RegExp, member: string): string {
-  if (!str(v) || !re.test(v)) throw validationError(v ?? null, `${member}.${key[0]!.toLowerCase()}${key.slice(1)}`, `Member must satisfy regular expression pattern: ${re.source}`);
-  return v;
-}
-
-function optionalObject(v: unknown, member: string): Record<string, unknown> | undefined {
-  if (v === undefined || v === null) return undefined;
-  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
-  return v;
-}
 
 /** Checks a stack document's shape; the code it names must have been uploaded. */
 export function parseDocument(scope: Scope, stack: string, body: unknown, deps: { routes: RouteService; code: CodeStore }): StackDocument {
@@ -140,13 +134,14 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     if (type !== 'AWS::Events::Rule' && type !== 'AWS::Scheduler::Schedule') throw validationError(type, `${m}.type`, 'Member must satisfy enum value set: [AWS::Events::Rule, AWS::Scheduler::Schedule]');
     return { LogicalId: logicalId, Name: named(s['Name'], 'Name', SCHEDULE_NAME, m), Body: optionalObject(s['Body'], `${m}.body`) ?? {}, Type: type };
   });
-  const queues = list(body['Queues'], 'queues').map((q, i) => {
+  const queues = list(body['Queues'], 'queues').map((q, i): QueueSpec => {
     const m = `queues.${i}`;
     if (!isObject(q)) throw validationError(q, m, 'Member must be a structure');
     const logicalId = named(q['LogicalId'], 'LogicalId', LOGICAL_ID, m);
     once(logicalId);
-    return { LogicalId: logicalId, QueueName: named(q['QueueName'], 'QueueName', QUEUE_NAME, m) };
+    return { LogicalId: logicalId, QueueName: named(q['QueueName'], 'QueueName', QUEUE_NAME, m), Attributes: stringMap(q['Attributes'], `${m}.attributes`), Tags: stringMap(q['Tags'], `${m}.tags`) };
   });
+  const services = parseServices(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
   for (const a of apis.apis) once(a.logicalId);
   return {
@@ -158,5 +153,6 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     Apis: apis,
     Schedules: schedules,
     Queues: queues,
+    ...services,
   };
 }

@@ -14,10 +14,13 @@ import { conflict, messageOf, NimbusError, notFound, validationError } from '../
 import type { Scope } from '../../core/model.js';
 import type { StackRecord, StackResource } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
+import { applyServices, topicArn } from './apply-services.js';
+import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
 import { parseDocument, STACK_NAME, type StackDocument } from './document.js';
 import { Journal } from './journal.js';
+import { isMissing } from './service-errors.js';
 
 /** The resource kinds whose names must be unique: another stack may not own the same one. */
 const KIND: Readonly<Record<string, string>> = {
@@ -25,11 +28,21 @@ const KIND: Readonly<Record<string, string>> = {
   'AWS::Events::Rule': 'schedule',
   'AWS::Scheduler::Schedule': 'schedule',
   'AWS::SQS::Queue': 'queue',
+  'AWS::SNS::Topic': 'topic',
+  'AWS::Events::EventBus': 'event bus',
   'AWS::ApiGateway::RestApi': 'API',
   'AWS::ApiGatewayV2::Api': 'API',
 };
 
-const key = (r: StackResource): string | undefined => (KIND[r.type] ? `${KIND[r.type]!} ${r.physicalId}` : undefined);
+/** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
+const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
+/** Resources the apply steps list themselves (with what they consist of). */
+const LISTED_BY_APPLY = new Set(['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus']);
+
+const key = (r: StackResource): string | undefined => {
+  const k = kindOf(r);
+  return k ? `${k} ${r.physicalId}` : undefined;
+};
 
 export class StackService {
   private chain: Promise<unknown> = Promise.resolve();
@@ -56,7 +69,7 @@ export class StackService {
   delete(scope: Scope, name: string): Promise<void> {
     return this.serial(async () => {
       const s = this.get(scope, name);
-      const failed = deleteResources(scope, s.resources, this.d);
+      const failed = await deleteResources(scope, s.resources, this.d);
       this.d.routes.replaceStack(scope, name, { apis: [], routes: [] });
       if (failed.length > 0) {
         this.d.store.stacks.put({ ...s, status: 'DELETE_FAILED', statusReason: failed.join('; '), updatedAt: this.d.clock.now() });
@@ -79,11 +92,13 @@ export class StackService {
       throw conflict(`Stack ${name} was deleted and deployed again since this deployment read it (its id is now ${prev.stackId}); deploy again.`);
     }
     const stackId = prev?.stackId ?? doc.StackId ?? `arn:aws:cloudformation:${scope.region}:${scope.accountId}:stack/${name}/${randomUUID()}`;
-    const wanted = planned(doc);
-    this.checkOwnership(scope, name, prev, doc, wanted);
+    const wanted = planned(scope, doc);
+    await this.checkOwnership(scope, name, prev, doc, wanted);
     const journal = new Journal();
     try {
       const resources: StackResource[] = [];
+      // Queues, topics and buses first: functions name them (destinations, dead-letter queues).
+      resources.push(...(await applyServices(scope, doc, journal, this.d, within)));
       for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
       for (const f of doc.Functions) {
         const r = await within(f.LogicalId, () => applyEventInvokeConfig(scope, f, journal, this.d));
@@ -93,11 +108,13 @@ export class StackService {
       this.d.routes.replaceStack(scope, name, doc.Apis);
       journal.push(`restore the APIs of ${name}`, () => this.d.routes.replaceStack(scope, name, routesBefore));
       for (const s of doc.Schedules) await within(s.LogicalId, () => this.applySchedule(scope, s.Name, s.Body, journal));
-      resources.push(...wanted.filter((r) => r.type !== 'AWS::Lambda::Function'));
+      // What makes the functions run, once they exist: subscriptions, rules, event-source mappings.
+      resources.push(...(await applyTriggers(scope, doc, prev?.resources ?? [], journal, this.d, within)));
+      resources.push(...wanted.filter((r) => !LISTED_BY_APPLY.has(r.type) && kindOf(r) !== 'rule'));
       // Cleanup, once everything new is in place: what the previous deployment had and this one has not.
       const kept = new Set(resources.map((r) => `${r.type} ${r.physicalId}`));
       const removed = (prev?.resources ?? []).filter((r) => !kept.has(`${r.type} ${r.physicalId}`));
-      const failed = deleteResources(scope, removed, this.d);
+      const failed = await deleteResources(scope, removed, this.d);
       const now = this.d.clock.now();
       const record: StackRecord = {
         ...scope,
@@ -160,7 +177,7 @@ export class StackService {
    * Refuses names another stack owns, functions and schedules that exist outside any stack, and
    * API ids in use anywhere (an API host names no scope), before anything changes.
    */
-  private checkOwnership(scope: Scope, name: string, prev: StackRecord | undefined, doc: StackDocument, wanted: StackResource[]): void {
+  private async checkOwnership(scope: Scope, name: string, prev: StackRecord | undefined, doc: StackDocument, wanted: StackResource[]): Promise<void> {
     const owner = new Map<string, string>();
     for (const s of this.d.store.stacks.list(scope)) {
       if (s.name === name) continue;
@@ -178,8 +195,12 @@ export class StackService {
       if (r.type === 'AWS::Lambda::Function' && this.d.store.getVersion(scope, r.physicalId, '$LATEST')) {
         throw conflict(`${r.logicalId}: function ${r.physicalId} already exists and is not part of stack ${name}; delete it or give this one another FunctionName.`);
       }
-      if (KIND[r.type] === 'schedule' && this.d.schedules.list(scope).some((s) => s.name === r.physicalId)) {
+      if (KIND[r.type] === 'schedule' && kindOf(r) === 'schedule' && this.d.schedules.list(scope).some((s) => s.name === r.physicalId)) {
         throw conflict(`${r.logicalId}: schedule ${r.physicalId} already exists and is not part of stack ${name}; delete it or give this one another Name.`);
+      }
+      if (await this.existsOutside(scope, r)) {
+        // CloudFormation refuses to take over a named queue, topic, bus or rule it did not create.
+        throw conflict(`${r.logicalId}: ${k} already exists and is not part of stack ${name}; delete it or give this one another name.`);
       }
     }
     for (const a of this.d.routes.apis()) {
@@ -187,15 +208,45 @@ export class StackService {
       if (!same && doc.Apis.apis.some((x) => x.apiId === a.apiId)) throw conflict(`API id ${a.apiId} is already used by stack ${a.stack}.`);
     }
   }
+
+  /** Whether a queue, topic, event bus or EventBridge rule of this name exists in the services. */
+  private async existsOutside(scope: Scope, r: StackResource): Promise<boolean> {
+    const probe = async (f: () => unknown): Promise<boolean> => {
+      try {
+        await f();
+        return true;
+      } catch (e) {
+        if (isMissing(e)) return false;
+        throw e;
+      }
+    };
+    switch (kindOf(r)) {
+      case 'queue':
+        return probe(() => this.d.sqs.queue(scope, r.physicalId));
+      case 'topic':
+        return this.d.sns.topicAttributes(scope, r.physicalId) !== undefined;
+      case 'event bus':
+        return probe(() => this.d.eventBridge.call(scope, 'DescribeEventBus', { Name: r.physicalId }));
+      case 'rule': {
+        const [bus, rule] = r.physicalId.split('|') as [string, string];
+        return probe(() => this.d.eventBridge.call(scope, 'DescribeRule', { Name: rule, EventBusName: bus }));
+      }
+      default:
+        return false;
+    }
+  }
 }
 
-/** The uniquely named resources a document asks for (functions, APIs, schedules, queues). */
-function planned(doc: StackDocument): StackResource[] {
+/** The uniquely named resources a document asks for (functions, APIs, schedules, queues, topics, buses, rules). */
+function planned(scope: Scope, doc: StackDocument): StackResource[] {
   return [
     ...doc.Functions.map((f) => ({ logicalId: f.LogicalId, type: 'AWS::Lambda::Function', physicalId: f.FunctionName })),
     ...doc.Apis.apis.map((a) => ({ logicalId: a.logicalId, type: a.type === 'REST' ? 'AWS::ApiGateway::RestApi' : 'AWS::ApiGatewayV2::Api', physicalId: a.apiId })),
     ...doc.Schedules.map((s) => ({ logicalId: s.LogicalId, type: s.Type, physicalId: s.Name })),
     ...doc.Queues.map((q) => ({ logicalId: q.LogicalId, type: 'AWS::SQS::Queue', physicalId: q.QueueName })),
+    ...doc.Topics.map((t) => ({ logicalId: t.LogicalId, type: 'AWS::SNS::Topic', physicalId: topicArn(scope, t.TopicName) })),
+    ...doc.EventBuses.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::Events::EventBus', physicalId: b.Name })),
+    ...doc.Rules.map((r) => ({ logicalId: r.LogicalId, type: 'AWS::Events::Rule', physicalId: rulePhysicalId(r.EventBusName, r.Name) })),
   ];
 }
 

@@ -1,6 +1,7 @@
 /**
  * What a `nimbus deploy -t` run created, read from the stack's record (`GET /nimbus/v1/stacks/<name>`)
- * rather than from the deploy's printed lines: the name behind each function and queue logical id,
+ * rather than from the deploy's printed lines: the name behind each function and queue logical id
+ * and the ARN behind each topic's,
  * function URLs, and each API's two base URLs (its host, and the path form).
  */
 import assert from 'node:assert/strict';
@@ -18,6 +19,8 @@ export interface Deployed {
   status: string;
   functions: Map<string, { name: string; url: string | undefined; alias: string | undefined }>;
   queues: Map<string, string>;
+  /** Topic logical id -> its ARN. */
+  topics: Map<string, string>;
   apis: Map<string, DeployedApi>;
 }
 
@@ -35,7 +38,9 @@ export async function readStack(endpoint: string, stack: string): Promise<Deploy
   const d = (await r.json()) as Described;
   const functions: Deployed['functions'] = new Map();
   const queues = new Map<string, string>();
+  const topics = new Map<string, string>();
   for (const res of d.Resources) {
+    if (res.ResourceType === 'AWS::SNS::Topic') topics.set(res.LogicalResourceId, res.PhysicalResourceId);
     if (res.ResourceType === 'AWS::Lambda::Function') functions.set(res.LogicalResourceId, { name: res.PhysicalResourceId, url: undefined, alias: undefined });
     if (res.ResourceType === 'AWS::SQS::Queue') queues.set(res.LogicalResourceId, res.PhysicalResourceId);
   }
@@ -49,7 +54,7 @@ export async function readStack(endpoint: string, stack: string): Promise<Deploy
     }
   }
   const apis = new Map(d.Apis.map((a) => [a.LogicalId, { url: a.Url, pathUrl: a.PathUrl, type: a.Type }]));
-  return { stack: d.StackName, status: d.StackStatus, functions, queues, apis };
+  return { stack: d.StackName, status: d.StackStatus, functions, queues, topics, apis };
 }
 
 /** The API a step addresses: the one named, or the stack's only one. */

@@ -49,7 +49,7 @@ export type Step =
   | { logs: { function: string; match: string[]; times?: Record<string, number>; timeoutMs?: number } }
   /** A built-in queue (logical id of an AWS::SQS::Queue) holds `count` messages, each matching in order. */
   | { queue: { name: string; count: number; messages?: unknown[]; timeoutMs?: number } }
-  /** Services other engineers are adding; sent with the AWS CLI v2 against Nimbus. */
+  /** SQS, SNS and EventBridge, driven with the AWS CLI v2 against Nimbus; queues and topics by their logical ids. */
   | { sqsSend: { queue: string; body: string } }
   | { snsPublish: { topic: string; message: string; subject?: string } }
   | { putEvents: { entries: { Source: string; DetailType: string; Detail: unknown; EventBusName?: string }[] } };

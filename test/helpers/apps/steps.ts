@@ -2,8 +2,7 @@
  * Running one scenario step against a deployed app and checking what came back. HTTP goes to
  * the app's routes or function URLs with plain fetch; invocations go through the AWS SDK;
  * schedules fire by moving the test's clock; logs and built-in queues are read through Nimbus's
- * own API. Services other engineers are adding (SQS, SNS, EventBridge) are driven with the AWS
- * CLI v2, as a user would.
+ * own API. SQS, SNS and EventBridge are driven with the AWS CLI v2, as a user would.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -202,7 +201,8 @@ export async function runStep(step: Step, c: StepContext, what: string): Promise
     return;
   }
   if ('snsPublish' in step) {
-    const arn = `arn:aws:sns:us-east-1:000000000000:${step.snsPublish.topic}`;
+    // The template's topic by its logical id, else a topic named so.
+    const arn = c.deployed.topics.get(step.snsPublish.topic) ?? `arn:aws:sns:us-east-1:000000000000:${step.snsPublish.topic}`;
     await awsCli(c, ['sns', 'publish', '--topic-arn', arn, '--message', step.snsPublish.message, ...(step.snsPublish.subject ? ['--subject', step.snsPublish.subject] : [])]);
     return;
   }
