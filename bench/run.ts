@@ -6,6 +6,7 @@
  *   npm run bench -- warm-invoke       one scenario
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
+ *   npm run bench -- scale --scale-minutes 10   the scale scenario's mixed load for 10 minutes (default 1)
  */
 import { writeFileSync } from 'node:fs';
 import { describeMachine } from './lib/machine.js';
@@ -17,6 +18,7 @@ import { coldStart } from './scenarios/cold-start.js';
 import { coldStartLayers } from './scenarios/cold-start-layers.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { soak } from './scenarios/soak.js';
+import { scale } from './scenarios/scale.js';
 import { sqsBench } from './scenarios/sqs.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
@@ -25,6 +27,12 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const peers = !args.includes('--no-peers');
 const durationS = quick ? 3 : 10;
+/** `--name value` as a number, or `fallback`. */
+const numArg = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
 
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
@@ -35,11 +43,17 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
+  scale: () =>
+    scale({
+      functions: numArg('--scale-functions', quick ? 1000 : 10_000),
+      warm: numArg('--scale-warm', quick ? 50 : 500),
+      mixedS: numArg('--scale-minutes', quick ? 0.25 : 1) * 60,
+    }),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 
 async function main(): Promise<void> {
-  const chosen = args.filter((a) => !a.startsWith('--'));
+  const chosen = args.filter((a, i) => !a.startsWith('--') && !/^--scale-/.test(args[i - 1] ?? ''));
   for (const c of chosen) if (!SCENARIOS[c]) throw new Error(`unknown scenario '${c}'; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const names = chosen.length ? chosen : Object.keys(SCENARIOS);
   const sections: Section[] = [];

@@ -11,6 +11,7 @@ interface ServeOptions {
   isolation: string;
   maxConcurrency: string;
   memoryCapacity?: string;
+  timeScale: string;
   keepalive: string;
   stemCells: string;
   allowOrigin: string[];
@@ -48,6 +49,7 @@ export function registerServe(program: Command): void {
     .option('--stem-cells <n>', 'pre-started runtime processes kept ready per runtime family for cold starts; 0 disables (env NIMBUS_STEM_CELLS)', env['NIMBUS_STEM_CELLS'] ?? '1')
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
+    .option('--time-scale <n>', 'run the warm pool\'s time (keep-alive windows, pre-warms, idle accounting) n times faster than the wall clock, for `nimbus replay` (env NIMBUS_TIME_SCALE)', env['NIMBUS_TIME_SCALE'] ?? '1')
     .option('--allow-origin <origin>', 'a browser origin (scheme://host:port) allowed to call the API, for a dashboard served elsewhere; repeatable (env NIMBUS_ALLOW_ORIGIN, comma-separated)', collect, list(env['NIMBUS_ALLOW_ORIGIN']))
     .option('--public-host <name>', 'a host name the API answers under besides localhost and --host (a proxy or DNS name); repeatable (env NIMBUS_PUBLIC_HOST)', collect, list(env['NIMBUS_PUBLIC_HOST']))
     .option(
@@ -77,6 +79,7 @@ export function registerServe(program: Command): void {
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,
         allowPublicUnauthenticated: opts.allowPublicUnauthenticated,
+        ...(opts.timeScale === '1' ? {} : { poolTimeScale: positiveNumber(opts.timeScale, '--time-scale') }),
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });
@@ -95,4 +98,10 @@ export function registerServe(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+function positiveNumber(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 100_000) throw new Error(`${name} must be a number above 0 and at most 100000, got '${v}'`);
+  return n;
 }
