@@ -7,6 +7,7 @@ import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
 import { registerQueues } from './commands/queues.js';
+import { registerReplay } from './commands/replay.js';
 import { registerRuntimes } from './commands/runtimes.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerServe } from './commands/serve.js';
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   registerStack(program, client);
   registerStats(program, client);
   registerSim(program);
+  registerReplay(program, client);
   registerRuntimes(program);
   try {
     await program.parseAsync(argv);

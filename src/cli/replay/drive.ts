@@ -25,6 +25,8 @@ export interface LiveResult {
   errors: number;
   /** Per app and call: how long it held its sandbox (request to answer, init included), trace ms. */
   spans: number[][];
+  /** Per app and call: when it was sent, trace ms from the start (after the app's previous call, if that still ran). */
+  sentAt: number[][];
   /** Idle memory per app, MB x trace ms. */
   idleMbMs: number[];
   /** How late calls were sent after their due time, wall ms: p50 and p99. */
@@ -84,6 +86,7 @@ export async function drive(o: DriveOptions): Promise<LiveResult> {
     invocations: new Array<number>(n).fill(0),
     errors: 0,
     spans: o.apps.map((a) => new Array<number>(a.arrivals.length).fill(0)),
+    sentAt: o.apps.map((a) => a.arrivals.map(([t]) => t)),
     idleMbMs: new Array<number>(n).fill(0),
     lagP50Ms: 0,
     lagP99Ms: 0,
@@ -93,9 +96,11 @@ export async function drive(o: DriveOptions): Promise<LiveResult> {
   calls.sort((x, y) => x[0] - y[0]);
   const chains: Promise<void>[] = o.apps.map(() => Promise.resolve());
   const lags: number[] = [];
+  let start = 0;
   const call = async (i: number, k: number): Promise<void> => {
     const ms = Math.round(o.apps[i]!.arrivals[k]![1] / o.scale);
     const t0 = performance.now();
+    res.sentAt[i]![k] = (t0 - start) * o.scale;
     try {
       const r = await o.client.request('POST', `/2015-03-31/functions/${o.prefix}${i}/invocations`, JSON.stringify({ ms }), { 'x-amz-log-type': 'Tail' });
       res.spans[i]![k] = (performance.now() - t0) * o.scale;
@@ -107,8 +112,8 @@ export async function drive(o: DriveOptions): Promise<LiveResult> {
       res.errors++;
     }
   };
-  const start = performance.now();
   let done = 0;
+  start = performance.now();
   for (const [t, i, k] of calls) {
     const due = start + t / o.scale;
     await sleep(due - performance.now());

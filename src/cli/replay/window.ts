@@ -17,7 +17,7 @@ export type WindowApp = TraceApp & { arrivals: [t: number, durationMs: number][]
 /** Lambda's MemorySize range, whole MB. */
 export const lambdaMemory = (mb: number): number => Math.min(10_240, Math.max(128, Math.round(mb)));
 
-export function windowTrace(trace: Trace, o: WindowOptions): Trace & { apps: readonly WindowApp[] } {
+export function windowTrace(trace: Trace, o: WindowOptions): Trace & { readonly apps: readonly WindowApp[] } {
   const apps: WindowApp[] = [];
   for (let i = 0; i < trace.apps.length; i++) {
     const s = trace.open(i);
@@ -45,10 +45,16 @@ export function windowTrace(trace: Trace, o: WindowOptions): Trace & { apps: rea
   return { ...t, apps: kept };
 }
 
-/** The same trace with other execution times (for example the ones a live run measured). */
-export function withDurations(apps: readonly WindowApp[], durations: readonly (readonly number[])[], days: number): Trace {
+/**
+ * The calls a live run actually made: when each was sent and how long it held its sandbox (both
+ * trace ms), in place of the trace's arrival and execution times.
+ */
+export function asMeasured(apps: readonly WindowApp[], sentAt: readonly (readonly number[])[], spans: readonly (readonly number[])[], days: number): Trace {
   return arrayTrace(
-    apps.map((a, i) => ({ ...a, arrivals: a.arrivals.map(([t, d], k) => [t, durations[i]?.[k] ?? d] as [number, number]) })),
+    apps.map((a, i) => ({
+      ...a,
+      arrivals: a.arrivals.map(([t, d], k) => [sentAt[i]?.[k] ?? t, spans[i]?.[k] ?? d] as [number, number]).sort((x, y) => x[0] - y[0]),
+    })),
     days,
     'measured',
   );
