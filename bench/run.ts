@@ -7,6 +7,7 @@
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
  *   npm run bench -- scale --scale-minutes 10   the scale scenario's mixed load for 10 minutes (default 1)
+ *   npm run bench -- replay --replay-seed 2     the live-vs-simulator replay on another synthetic trace
  */
 import { writeFileSync } from 'node:fs';
 import { describeMachine } from './lib/machine.js';
@@ -18,6 +19,7 @@ import { coldStart } from './scenarios/cold-start.js';
 import { coldStartLayers } from './scenarios/cold-start-layers.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { soak } from './scenarios/soak.js';
+import { replayBench } from './scenarios/replay.js';
 import { scale } from './scenarios/scale.js';
 import { sqsBench } from './scenarios/sqs.js';
 import { warmHttp } from './scenarios/warm-http.js';
@@ -49,11 +51,20 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
       warm: numArg('--scale-warm', quick ? 50 : 500),
       mixedS: numArg('--scale-minutes', quick ? 0.25 : 1) * 60,
     }),
+  replay: () =>
+    replayBench({
+      policies: ['fixed:10m', 'hybrid', 'learned:kappa=2', 'learned', 'learned:kappa=100'],
+      scale: 240,
+      minutes: quick ? 120 : 480,
+      apps: 30,
+      maxInvocations: quick ? 200 : 600,
+      seed: numArg('--replay-seed', 1),
+    }),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 
 async function main(): Promise<void> {
-  const chosen = args.filter((a, i) => !a.startsWith('--') && !/^--scale-/.test(args[i - 1] ?? ''));
+  const chosen = args.filter((a, i) => !a.startsWith('--') && !/^--(scale|replay)-/.test(args[i - 1] ?? ''));
   for (const c of chosen) if (!SCENARIOS[c]) throw new Error(`unknown scenario '${c}'; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const names = chosen.length ? chosen : Object.keys(SCENARIOS);
   const sections: Section[] = [];
