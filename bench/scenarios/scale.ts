@@ -165,6 +165,7 @@ export async function scale(o: ScaleOptions): Promise<Section> {
     let ops = 0;
     let errors = 0;
     const errorKinds = new Map<string, number>();
+    const opMs = new Map<string, number[]>();
     let k = 0;
     const until = tm + o.mixedS * 1000;
     await Promise.all(
@@ -179,6 +180,12 @@ export async function scale(o: ScaleOptions): Promise<Section> {
           else if (roll < 95) r = await call(s.url, 'GET', `/2015-03-31/functions/?MaxItems=50&Marker=${encodeURIComponent(list3.markers[n % list3.markers.length] ?? '')}`);
           else r = await call(s.url, 'PUT', `/2015-03-31/functions/${fnName(o.warm + (n % (o.functions - o.warm)))}/configuration`, { Description: `mixed ${n}` });
           ops++;
+          const op = roll < 70 ? 'warm invoke' : roll < 72 ? 'cold invoke' : roll < 85 ? 'GetFunction' : roll < 95 ? 'ListFunctions page' : 'UpdateFunctionConfiguration';
+          const list = opMs.get(op) ?? [];
+          opMs.set(op, list);
+          // A reservoir would be fairer; the last 50,000 of each kind are plenty for p99.
+          if (list.length >= 50_000) list.shift();
+          list.push(r.ms);
           if (r.status >= 300) {
             errors++;
             const kind = `${roll < 72 ? 'invoke' : roll < 85 ? 'get' : roll < 95 ? 'list' : 'update'} ${r.status}`;
@@ -190,6 +197,7 @@ export async function scale(o: ScaleOptions): Promise<Section> {
     clearInterval(sampler);
     rss.push({ t: (performance.now() - tm) / 1000, mb: rssMb(pid) });
     notes.push(`Mixed load for ${o.mixedS} s (8 clients; 70% warm invokes, 2% cold invokes, 13% GetFunction, 10% ListFunctions pages, 5% UpdateFunctionConfiguration): ${ops} operations, ${errors} errors${errors ? ` (${[...errorKinds].map(([kind, n]) => `${kind}: ${n}`).join(', ')})` : ''}.`);
+    notes.push(`Latency per operation under the mixed load, p50 / p99 ms: ${[...opMs].map(([op, xs]) => `${op} ${fmt(pct(xs, 50), 1)} / ${fmt(pct(xs, 99), 1)}`).join('; ')}.`);
     notes.push(`Server RSS over the mixed load (s: MiB): ${rss.map((x) => `${fmt(x.t, 0)}: ${fmt(x.mb, 0)}`).join(', ')}.`);
     const third = Math.max(1, Math.floor(rss.length / 3));
     const early = Math.max(...rss.slice(0, third).map((x) => x.mb));
