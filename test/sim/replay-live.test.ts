@@ -9,6 +9,8 @@ import type { ReplayReport } from '../../src/cli/commands/replay.js';
 import { asMeasured, windowTrace } from '../../src/cli/replay/window.js';
 import { simulate } from '../../src/cli/replay/compare.js';
 import { arrayTrace } from '../../src/sim/trace.js';
+import { replay } from '../../src/sim/simulator.js';
+import type { KeepAlivePolicy } from '../../src/policy/types.js';
 import { nimbusCli, serve } from '../helpers/serve.js';
 
 const app = (id: string, memoryMb: number, arrivals: [number, number][]) => ({ id, memoryMb, coldStartMs: 500, functions: 1, trigger: 'http', arrivals });
@@ -51,6 +53,24 @@ test('the replayed slice ends at its window, keeps whole apps within the call bu
   const seen: number[][] = [];
   while (s.next()) seen.push([s.t, s.durationMs]);
   assert.deepEqual(seen, [[5, 1], [10, 40_000]]);
+});
+
+test('with prewarmInit, a pre-warm serves only after the app\'s init time, and its idle memory starts then', () => {
+  // Unload at once, pre-warm 60 s after the idle start, keep it 60 s.
+  const policy = (): KeepAlivePolicy => ({ name: 'prewarm', onInvocation: () => undefined, onIdle: () => ({ keepAliveMs: 0, prewarmMs: 60_000, prewarmKeepAliveMs: 60_000 }), forget: () => undefined, snapshot: () => null, restore: () => undefined });
+  // Init 30 s; calls end at 1 s; the next lands 70 s after the first call's end (pre-warm + 10 s), or 100 s after.
+  const run = (second: number, prewarmInit: boolean) => {
+    // The trace ends when the second call does: no idle period after it.
+    const trace = arrayTrace([{ ...app('a', 1024, [[0, 1_000], [1_000 + second, 1_000]]), coldStartMs: 30_000 }], (2_000 + second) / 86_400_000);
+    const [c] = replay({ trace, policies: [policy()], capacityMb: Infinity, measureFromDay: 0, prewarmInit });
+    return { cold: c!.coldStarts[0], idleS: c!.wasteMbMs[0]! / 1024 / 1000 };
+  };
+  assert.deepEqual(run(70_000, false), { cold: 1, idleS: 10 });
+  // Still initialising at 70 s (ready at 90 s): a cold start, and no idle memory yet.
+  assert.deepEqual(run(70_000, true), { cold: 2, idleS: 0 });
+  // Ready at 90 s, taken at 100 s: warm, 10 s idle (not 40).
+  assert.deepEqual(run(100_000, true), { cold: 1, idleS: 10 });
+  assert.deepEqual(run(100_000, false), { cold: 1, idleS: 40 });
 });
 
 test('nimbus replay drives a running Nimbus and reports live and simulated cold starts and idle memory', async (t) => {

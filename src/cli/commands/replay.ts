@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { buildTrace } from '../../sim/index.js';
 import type { NimbusClient } from '../client.js';
-import { disagreement, liveFigures, simulate } from '../replay/compare.js';
+import { disagreement, initTimes, liveFigures, simulate } from '../replay/compare.js';
 import { deployApps, drive } from '../replay/drive.js';
 import { windowTrace, asMeasured, type WindowApp } from '../replay/window.js';
 
@@ -30,7 +30,10 @@ export interface ReplayReport {
   minutes: number;
   live: { coldStarts: number; idleGbS: number; errors: number; lagP50Ms: number; lagP99Ms: number };
   sim: { coldStarts: number; idleGbS: number; prewarms: number };
-  /** The simulator given the calls the live run made: when each was sent, how long it held its sandbox. */
+  /**
+   * The simulator given the calls the live run made (when each was sent, how long it held its
+   * sandbox) and its measured init times, with pre-warms that take that init before they serve.
+   */
   simMeasured: { coldStarts: number; idleGbS: number; prewarms: number };
   /** |sim - live| / live with the measured times. */
   coldStartGap: number;
@@ -79,7 +82,7 @@ export function registerReplay(program: Command, client: () => NimbusClient): Co
       await deployApps(opts);
       const live = await drive(opts);
       const sim = simulate(slice, policy);
-      const simMeasured = simulate(asMeasured(apps, live.sentAt, live.spans, slice.days), policy);
+      const simMeasured = simulate(asMeasured(apps, live.sentAt, live.spans, slice.days, initTimes(live, scale)), policy, { prewarmInit: true });
       const l = liveFigures(live);
       const report: ReplayReport = {
         policy,

@@ -23,13 +23,28 @@ const sum = (xs: ArrayLike<number>): number => {
   return s;
 };
 
-export function simulate(trace: Trace, policy: string, capacityMb = Infinity): SimFigures {
-  const [c] = replay({ trace, policies: [parsePolicy(policy)], capacityMb, measureFromDay: 0 });
+/** `prewarmInit`: a pre-warm serves only once the app's init time has passed (as live). */
+export function simulate(trace: Trace, policy: string, o: { capacityMb?: number; prewarmInit?: boolean } = {}): SimFigures {
+  const [c] = replay({ trace, policies: [parsePolicy(policy)], capacityMb: o.capacityMb ?? Infinity, measureFromDay: 0, prewarmInit: o.prewarmInit ?? false });
   return { coldStarts: sum(c!.coldStarts), idleGbS: sum(c!.wasteMbMs) / 1024 / 1000, prewarms: c!.prewarms };
 }
 
 export function liveFigures(r: LiveResult): SimFigures {
   return { coldStarts: sum(r.coldStarts), idleGbS: sum(r.idleMbMs) / 1024 / 1000, prewarms: NaN };
+}
+
+const median = (xs: readonly number[]): number | undefined => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] : undefined);
+
+/**
+ * Each app's init time in trace ms: the median of its measured inits (wall ms x scale), or of all
+ * apps' when it has none.
+ */
+export function initTimes(r: LiveResult, scale: number): (number | undefined)[] {
+  const all = median(r.initMs.flat());
+  return r.initMs.map((xs) => {
+    const m = median(xs) ?? all;
+    return m === undefined ? undefined : m * scale;
+  });
 }
 
 /** |sim - live| / live (0 when both are 0). */

@@ -27,6 +27,8 @@ export interface LiveResult {
   spans: number[][];
   /** Per app and call: when it was sent, trace ms from the start (after the app's previous call, if that still ran). */
   sentAt: number[][];
+  /** Init durations the REPORT lines gave (cold starts), per app, wall ms. */
+  initMs: number[][];
   /** Idle memory per app, MB x trace ms. */
   idleMbMs: number[];
   /** How late calls were sent after their due time, wall ms: p50 and p99. */
@@ -88,6 +90,7 @@ export async function drive(o: DriveOptions): Promise<LiveResult> {
     spans: o.apps.map((a) => new Array<number>(a.arrivals.length).fill(0)),
     sentAt: o.apps.map((a) => a.arrivals.map(([t]) => t)),
     idleMbMs: new Array<number>(n).fill(0),
+    initMs: o.apps.map(() => []),
     lagP50Ms: 0,
     lagP99Ms: 0,
   };
@@ -107,7 +110,11 @@ export async function drive(o: DriveOptions): Promise<LiveResult> {
       res.invocations[i]!++;
       if (r.status !== 200 || r.headers.get('x-amz-function-error')) res.errors++;
       const tail = Buffer.from(r.headers.get('x-amz-log-result') ?? '', 'base64').toString();
-      if (tail.includes('Init Duration')) res.coldStarts[i]!++;
+      const init = /Init Duration: ([\d.]+) ms/.exec(tail);
+      if (init) {
+        res.coldStarts[i]!++;
+        res.initMs[i]!.push(Number(init[1]));
+      }
     } catch {
       res.errors++;
     }
