@@ -30,6 +30,8 @@ export interface ReplayReport {
   minutes: number;
   live: { coldStarts: number; idleGbS: number; errors: number; lagP50Ms: number; lagP99Ms: number };
   sim: { coldStarts: number; idleGbS: number; prewarms: number };
+  /** Per app: its memory, calls, and cold starts live and in the simulator given the live calls. */
+  perApp: { memoryMb: number; calls: number; liveCold: number; simCold: number }[];
   /**
    * The simulator given the calls the live run made (when each was sent, how long it held its
    * sandbox) and its measured init times, with pre-warms that take that init before they serve.
@@ -91,8 +93,9 @@ export function registerReplay(program: Command, client: () => NimbusClient): Co
         invocations,
         minutes: endMs / 60_000,
         live: { coldStarts: l.coldStarts, idleGbS: l.idleGbS, errors: live.errors, lagP50Ms: live.lagP50Ms, lagP99Ms: live.lagP99Ms },
-        sim,
-        simMeasured,
+        sim: { coldStarts: sim.coldStarts, idleGbS: sim.idleGbS, prewarms: sim.prewarms },
+        simMeasured: { coldStarts: simMeasured.coldStarts, idleGbS: simMeasured.idleGbS, prewarms: simMeasured.prewarms },
+        perApp: apps.map((a, i) => ({ memoryMb: a.memoryMb, calls: a.arrivals.length, liveCold: l.coldPerApp[i] ?? 0, simCold: simMeasured.coldPerApp[i] ?? 0 })),
         coldStartGap: disagreement(simMeasured.coldStarts, l.coldStarts),
         idleGap: disagreement(simMeasured.idleGbS, l.idleGbS),
       };

@@ -15,6 +15,8 @@ export interface SimFigures {
   /** Idle memory, GB-seconds (trace time). */
   idleGbS: number;
   prewarms: number;
+  /** Per app, in the trace's order. */
+  coldPerApp: number[];
 }
 
 const sum = (xs: ArrayLike<number>): number => {
@@ -26,11 +28,11 @@ const sum = (xs: ArrayLike<number>): number => {
 /** `prewarmInit`: a pre-warm serves only once the app's init time has passed (as live). */
 export function simulate(trace: Trace, policy: string, o: { capacityMb?: number; prewarmInit?: boolean } = {}): SimFigures {
   const [c] = replay({ trace, policies: [parsePolicy(policy)], capacityMb: o.capacityMb ?? Infinity, measureFromDay: 0, prewarmInit: o.prewarmInit ?? false });
-  return { coldStarts: sum(c!.coldStarts), idleGbS: sum(c!.wasteMbMs) / 1024 / 1000, prewarms: c!.prewarms };
+  return { coldStarts: sum(c!.coldStarts), idleGbS: sum(c!.wasteMbMs) / 1024 / 1000, prewarms: c!.prewarms, coldPerApp: Array.from(c!.coldStarts) };
 }
 
 export function liveFigures(r: LiveResult): SimFigures {
-  return { coldStarts: sum(r.coldStarts), idleGbS: sum(r.idleMbMs) / 1024 / 1000, prewarms: NaN };
+  return { coldStarts: sum(r.coldStarts), idleGbS: sum(r.idleMbMs) / 1024 / 1000, prewarms: NaN, coldPerApp: r.coldStarts };
 }
 
 const median = (xs: readonly number[]): number | undefined => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)] : undefined);
