@@ -53,6 +53,25 @@ async function call(url: string, method: string, path: string, body?: unknown): 
   return { status: r.status, text, ms: performance.now() - t0 };
 }
 
+/** CPU time (user + system) a process has used so far, ms (clock ticks of 10 ms). */
+const cpuMs = (pid: number): number => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+
+/** Starts and stops a server on `dataDir` `n` times: median wall and CPU ms from spawn to listening. */
+async function startTimes(dataDir: string, n: number): Promise<{ wallMs: number; cpuMs: number }> {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const s = await serve(dataDir);
+    wall.push(s.startMs);
+    cpu.push(cpuMs(s.proc.child.pid!));
+    await s.proc.stop();
+  }
+  return { wallMs: pct(wall, 50), cpuMs: pct(cpu, 50) };
+}
+
 async function serve(dataDir: string): Promise<{ proc: Proc; url: string; startMs: number }> {
   const t0 = performance.now();
   const proc = await startProc(
@@ -130,16 +149,15 @@ export async function scale(o: ScaleOptions): Promise<Section> {
     rows.push([`${o.functions} functions`, fmt(lat2.p50, 2), fmt(lat2.p99, 2), fmt(list2.first, 2), fmt(list2.middle, 2), fmt(list2.last, 2), fmt(rssMb(s.proc.child.pid!), 0)]);
     notes.push(`Walking all ${list2.pages} ListFunctions pages (50 each) took ${fmt(list2.walkMs / 1000, 2)} s.`);
 
-    // Restart on the full data directory.
+    // Restart on the full data directory, and on an empty one for comparison.
     await s.proc.stop();
-    const starts: number[] = [];
-    for (let i = 0; i < 3; i++) {
-      s = await serve(dataDir);
-      starts.push(s.startMs);
-      if (i < 2) await s.proc.stop();
-    }
-    const startMs = pct(starts, 50);
-    notes.push(`Server start on the data directory of ${o.functions + 1} functions (spawn to listening, median of 3): ${fmt(startMs, 0)} ms (target < 2000 ms: ${startMs < 2000 ? 'met' : 'NOT met'}).`);
+    const full = await startTimes(dataDir, 3);
+    const emptyDir = mkdtempSync(join(tmpdir(), 'nimbus-bench-scale-empty-'));
+    const empty = await startTimes(emptyDir, 3).finally(() => rmSync(emptyDir, { recursive: true, force: true }));
+    s = await serve(dataDir);
+    notes.push(
+      `Server start, spawn to listening, median of 3: ${fmt(full.wallMs, 0)} ms wall / ${fmt(full.cpuMs, 0)} ms CPU on the data directory of ${o.functions + 1} functions, ${fmt(empty.wallMs, 0)} ms wall / ${fmt(empty.cpuMs, 0)} ms CPU on an empty one (target < 2000 ms wall: ${full.wallMs < 2000 ? 'met' : 'NOT met'}; CPU ratio full / empty ${fmt(full.cpuMs / empty.cpuMs, 2)}).`,
+    );
 
     // Warm sandboxes: one per function, `warm` functions.
     const tw = performance.now();
