@@ -6,11 +6,8 @@
  * the policy is the server's own (`--keepalive`), read from /nimbus/v1/health.
  */
 import type { Command } from 'commander';
-import { buildTrace } from '../../sim/index.js';
 import type { NimbusClient } from '../client.js';
-import { disagreement, initTimes, liveFigures, simulate } from '../replay/compare.js';
-import { deployApps, drive } from '../replay/drive.js';
-import { windowTrace, asMeasured, type WindowApp } from '../replay/window.js';
+import type { WindowApp } from '../replay/window.js';
 
 interface ReplayFlags {
   seed: string;
@@ -60,6 +57,13 @@ export function registerReplay(program: Command, client: () => NimbusClient): Co
     .option('--prefix <name>', 'function names are PREFIX0, PREFIX1, ...', 'replay-')
     .option('--json', 'print the report as JSON')
     .action(async (f: ReplayFlags) => {
+      // Loaded here: `nimbus serve` and the other commands should not pay for the simulator at start.
+      const [{ buildTrace }, { disagreement, initTimes, liveFigures, simulate }, { deployApps, drive }, { windowTrace, asMeasured }] = await Promise.all([
+        import('../../sim/index.js'),
+        import('../replay/compare.js'),
+        import('../replay/drive.js'),
+        import('../replay/window.js'),
+      ]);
       const c = client();
       const health = JSON.parse((await c.request('GET', '/nimbus/v1/health')).body.toString()) as { poolTimeScale?: number; policy?: string };
       const scale = health.poolTimeScale ?? 1;
@@ -79,6 +83,7 @@ export function registerReplay(program: Command, client: () => NimbusClient): Co
       const slice = windowTrace(full, { endMs, maxInvocations: num('max-invocations', f.maxInvocations, 1), maxDurationMs: 30_000 });
       const apps: readonly WindowApp[] = slice.apps;
       const invocations = apps.reduce((a, x) => a + x.arrivals.length, 0);
+      if (scale === 1) process.stderr.write('replay: the server runs at time scale 1 (no --time-scale): the replay takes as long as the trace slice\n');
       process.stderr.write(`replay: ${slice.apps.length} apps, ${invocations} calls over ${endMs / 60_000} trace minutes = ${((endMs / scale) / 1000).toFixed(0)} s at time scale ${scale}, policy ${policy}\n`);
       const opts = { client: c, apps, endMs, scale, prefix: f.prefix };
       await deployApps(opts);
