@@ -1,6 +1,6 @@
 /**
  * replay: the simulator checked against the live pool (issue 18, item 5). For each policy a fresh
- * Nimbus (process isolation, pool time compressed by `scale`) is driven by `nimbus replay` with
+ * Nimbus (process isolation, no stem cells, pool time compressed by `scale`) is driven by `nimbus replay` with
  * the same synthetic trace slice; the table puts the live cold starts and idle memory beside the
  * simulator's prediction. The learned policy runs at several values of its trade-off knob
  * (kappa), so that its comparison with the hybrid is a curve, not a point.
@@ -29,7 +29,8 @@ async function one(o: ReplayBenchOptions, policy: string): Promise<ReplayReport>
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-bench-replay-'));
   const p = await startProc(
     process.execPath,
-    [`${ROOT}bin/nimbus.js`, 'serve', '--port', '0', '--data-dir', dataDir, '--isolation', 'process', '--keepalive', policy, '--time-scale', String(o.scale)],
+    // No stem cells: every init is a fresh process, so one measured init time models the pre-warms too.
+    [`${ROOT}bin/nimbus.js`, 'serve', '--port', '0', '--data-dir', dataDir, '--isolation', 'process', '--stem-cells', '0', '--keepalive', policy, '--time-scale', String(o.scale)],
     { env: cleanEnv(), ready: /listening on (http:\/\/\S+)/ },
   );
   try {

@@ -3,7 +3,9 @@
  * Nimbus, compressed in time, and compares the live cold starts and idle memory with what
  * `nimbus sim` predicts for the same slice and the same policy (docs/policy.md, "Replay").
  * The server must run with `--time-scale` equal to the compression and a fresh data directory;
- * the policy is the server's own (`--keepalive`), read from /nimbus/v1/health.
+ * the policy is the server's own (`--keepalive`), read from /nimbus/v1/health. Run it with
+ * `--stem-cells 0`: the simulator gives pre-warms the measured init time, and with stem cells
+ * some inits take milliseconds (a stem cell was free) and others a fresh process's time.
  */
 import type { Command } from 'commander';
 import type { NimbusClient } from '../client.js';
