@@ -44,6 +44,13 @@ export interface BwrapInput {
   egress?: { infoFd: number; blockFd: number };
   /** Whether `apiDir` holds the relay socket to Nimbus's API (socat then serves it inside). */
   apiRelay?: boolean;
+  /**
+   * Nimbus's own port on the host, served inside too (127.0.0.1:<port>) by the same relay: URLs
+   * Nimbus hands out name it (an SQS queue URL, which the JS SDK calls directly), and a function
+   * that reads one from its environment must reach it. Skipped for ports the sandbox cannot bind
+   * (below 1024) or that it already uses (9001, 9002).
+   */
+  nimbusPort?: number;
   /** Host directory of the function's merged layers, shown read-only at /opt (spec.layers). */
   optDir?: string;
 }
@@ -65,7 +72,7 @@ export interface BwrapCommand {
  * 127.0.0.1:9001, 232A is 9002, state 0A is LISTEN), or its first request would be refused.
  * `$1` is socat; the rest is the runtime's argv.
  */
-function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
+function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: number): string {
   const lines = ['socat="$1"; shift'];
   const ready: [string, string][] = [];
   if (runtimeApi) {
@@ -75,6 +82,10 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
   if (nimbusApi) {
     lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:9002,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
     ready.push(['0100007F:232A', 'the Nimbus API relay']);
+    if (nimbusPort !== undefined && servesOwnPort(nimbusPort)) {
+      lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:${nimbusPort},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
+      ready.push([`0100007F:${nimbusPort.toString(16).toUpperCase().padStart(4, '0')}`, "the relay on Nimbus's own port"]);
+    }
   }
   lines.push('ready() { while read -r _ a _ s _; do [ "$a" = "$1" ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }');
   for (const [address, what] of ready) {
@@ -85,6 +96,11 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
   }
   lines.push('exec "$@"');
   return lines.join('\n');
+}
+
+/** Whether the relay can also listen on Nimbus's own port inside (see BwrapInput.nimbusPort). */
+export function servesOwnPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1024 && port <= 65535 && port !== 9001 && port !== 9002;
 }
 
 /**
@@ -183,7 +199,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
     layout.setpriv, '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups',
     '--bounding-set', '-all', '--inh-caps', '-all', '--',
   ];
-  const command = socket && !apiRelay ? [...setpriv, ...argv] : [...setpriv, layout.sh, '-c', relayScript(!socket, apiRelay), 'nimbus-rapi', layout.socat!, ...argv];
+  const command = socket && !apiRelay ? [...setpriv, ...argv] : [...setpriv, layout.sh, '-c', relayScript(!socket, apiRelay, input.nimbusPort), 'nimbus-rapi', layout.socat!, ...argv];
   return { options: o, command, forwarder: !socket };
 }
 

@@ -102,6 +102,7 @@ export class NamespaceSandbox extends ChildSandbox {
       groupFile,
       seccompFd: SECCOMP_FD,
       apiRelay: this.relay !== null,
+      ...(this.relay && ctx.nimbusApi?.() ? { nimbusPort: ctx.nimbusApi()!.port } : {}),
       ...(egress ? { egress: { infoFd: INFO_FD, blockFd: BLOCK_FD } } : {}),
     });
     const mountNamespace = this.mountNamespace();
