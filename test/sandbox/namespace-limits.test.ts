@@ -49,7 +49,7 @@ describe('namespace sandbox limits', { skip: isolationSkip() }, () => {
     const swap = cgFile(s.id, ['memory', 'memory.memsw.limit_in_bytes'], 'memory.swap.max');
     if (swap !== null) assert.ok(swap === String(128 * 1024 * 1024) || swap === '0', 'swap cannot extend the limit');
     const r = await invoke(hog, { op: 'alloc', mb: 300 });
-    assert.deepEqual(r.result, { kind: 'exit', reason: 'signal: killed' });
+    assert.deepEqual(r.result, { kind: 'exit', reason: 'signal: killed', outOfMemory: true });
     assert.equal(hog.state, 'dead');
     assert.ok(r.maxMemoryBytes <= 128 * 1024 * 1024, `peak ${r.maxMemoryBytes} within the limit`);
     assert.ok(r.maxMemoryBytes > 64 * 1024 * 1024, `peak ${r.maxMemoryBytes} measured from the cgroup`);

@@ -163,7 +163,10 @@ export class NamespaceSandbox extends ChildSandbox {
   protected override exitReasonFor(code: number | null, signal: NodeJS.Signals | null): string {
     // The memory cgroup's OOM killer SIGKILLs the runtime; bwrap, its parent, reports that as
     // exit status 128 + 9. Lambda says "signal: killed" for it, so report the signal.
-    if (this.cgroup && this.cgroup.oomKills() > 0) return 'signal: killed';
+    if (this.outOfMemory || (this.cgroup && this.cgroup.oomKills() > 0)) {
+      this.outOfMemory = true;
+      return 'signal: killed';
+    }
     if (signal === null && code !== null && code > 128 && code < 128 + 65) {
       const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
       if (name) return exitReason(null, name as NodeJS.Signals);
