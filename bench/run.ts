@@ -16,6 +16,7 @@ import { burst } from './scenarios/burst.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { coldStartLayers } from './scenarios/cold-start-layers.js';
 import { idleMemory } from './scenarios/idle-memory.js';
+import { oom } from './scenarios/oom.js';
 import { soak } from './scenarios/soak.js';
 import { sqsBench } from './scenarios/sqs.js';
 import { warmHttp } from './scenarios/warm-http.js';
@@ -35,6 +36,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
+  oom: () => oom({ samples: quick ? 3 : 7 }),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

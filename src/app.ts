@@ -54,7 +54,7 @@ import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
-import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
 import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
@@ -79,6 +79,8 @@ export interface NimbusOptions {
   sandboxFactory?: SandboxFactory;
   /** Stem cells kept ready per runtime family (docs/sandbox-lifecycle.md); default 0 (`nimbus serve`: 1). */
   stemCells?: number;
+  /** How namespace sandboxes share the CPU: `shared` (default, weights) or `lambda` (hard quotas); docs/performance.md. */
+  cpuModel?: CpuModel;
   clock?: Clock;
   /** How long in-flight requests may finish after a shutdown begins. */
   shutdownGraceMs?: number;
@@ -139,6 +141,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         hostPorts,
         warn: log,
         stemCells: opts.stemCells ?? 0,
+        ...(opts.cpuModel ? { cpuModel: opts.cpuModel } : {}),
         stemRuntimes: [...new Set(runtimes.ids().map((id) => runtimes.get(id)!))],
       });
   const factory = choice.factory;

@@ -318,7 +318,9 @@ export class Invoker {
         );
       case 'exit': {
         const why = r.reason === 'exit status 0' ? 'Runtime exited without providing a reason' : `Runtime exited with error: ${r.reason}`;
-        return fail('Runtime.ExitError', `RequestId: ${requestId} Error: ${why}`, `RequestId: ${requestId} Error: ${why}\nRuntime.ExitError\n`);
+        // Killed for exceeding its memory: AWS reports the same message under its own error type.
+        const type = r.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+        return fail(type, `RequestId: ${requestId} Error: ${why}`, `RequestId: ${requestId} Error: ${why}\n${type}\n`);
       }
       case 'too-large':
         // A streamed response has its own, larger limit (docs/reference/response-streaming.md §1).

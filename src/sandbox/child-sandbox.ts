@@ -53,6 +53,8 @@ export abstract class ChildSandbox implements Sandbox {
   private deathListeners: (() => void)[] = [];
   /** Why the runtime died (`exit status 1`, `signal: killed`), once it has. */
   protected deathReason: string | null = null;
+  /** Set by a level that can tell, when the death was a kill for exceeding the memory limit. */
+  protected outOfMemory = false;
   private onExitDuringWork: ((reason: string) => void) | null = null;
   private ready: { resolve: () => void; reject: (e: InvocationResult & { kind: 'error' }) => void } | null = null;
   private lastPeak = 0;
@@ -168,6 +170,7 @@ export abstract class ChildSandbox implements Sandbox {
     clearTimeout(timer);
     this.onExitDuringWork = null;
     const durationMs = performance.now() - t0;
+    const result: InvocationResult = outcome.kind === 'exit' && this.outOfMemory ? { ...outcome, outOfMemory: true } : outcome;
     if (outcome.kind === 'timeout' || outcome.kind === 'exit') {
       this.api.abandon();
       await this.dispose();
@@ -180,7 +183,7 @@ export abstract class ChildSandbox implements Sandbox {
       this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
       if (this.state === 'busy') this.state = 'idle';
     }
-    return { result: outcome, durationMs, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
+    return { result, durationMs, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
   }
 
   onDeath(listener: () => void): void {

@@ -95,8 +95,9 @@ export type InvocationResult =
   /**
    * The runtime process died; `reason` is like `exit status 1` or `signal: killed`.
    * `beforeDelivery`: it died before it asked for this event, so the event never ran.
+   * `outOfMemory`: the sandbox exceeded its memory and was killed for it (Lambda's Runtime.OutOfMemory).
    */
-  | { kind: 'exit'; reason: string; beforeDelivery?: boolean }
+  | { kind: 'exit'; reason: string; beforeDelivery?: boolean; outOfMemory?: boolean }
   /** The response exceeded the Runtime API's limit (`limitBytes`; default the buffered 6 MiB + 100). */
   | { kind: 'too-large'; limitBytes?: number };
 

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { startNimbus } from '../../app.js';
 import { installMissingSdks } from '../../runtimes/sdk-install.js';
-import { PROCESS_ISOLATION_WARNING, type IsolationChoice } from '../../sandbox/index.js';
+import { CPU_MODELS, PROCESS_ISOLATION_WARNING, type CpuModel, type IsolationChoice } from '../../sandbox/index.js';
 
 interface ServeOptions {
   host: string;
@@ -13,6 +13,7 @@ interface ServeOptions {
   memoryCapacity?: string;
   keepalive: string;
   stemCells: string;
+  cpuModel: string;
   allowOrigin: string[];
   publicHost: string[];
   allowPublicUnauthenticated: boolean;
@@ -46,6 +47,11 @@ export function registerServe(program: Command): void {
       env['NIMBUS_KEEPALIVE'] ?? 'fixed:10m',
     )
     .option('--stem-cells <n>', 'pre-started runtime processes kept ready per runtime family for cold starts; 0 disables (env NIMBUS_STEM_CELLS)', env['NIMBUS_STEM_CELLS'] ?? '1')
+    .option(
+      '--cpu-model <model>',
+      'how sandboxes share the CPU: shared (weights in proportion to memory, idle CPU usable) or lambda (hard quota of 1 vCPU per 1,769 MB) (env NIMBUS_CPU_MODEL)',
+      env['NIMBUS_CPU_MODEL'] ?? 'shared',
+    )
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .option('--allow-origin <origin>', 'a browser origin (scheme://host:port) allowed to call the API, for a dashboard served elsewhere; repeatable (env NIMBUS_ALLOW_ORIGIN, comma-separated)', collect, list(env['NIMBUS_ALLOW_ORIGIN']))
@@ -64,6 +70,7 @@ export function registerServe(program: Command): void {
     .action(async (opts: ServeOptions) => {
       const port = wholeNumber(opts.port, '--port', 0, 65535);
       if (!['auto', 'namespace', 'process'].includes(opts.isolation)) throw new Error(`--isolation must be auto, namespace or process, got '${opts.isolation}'`);
+      if (!(CPU_MODELS as readonly string[]).includes(opts.cpuModel)) throw new Error(`--cpu-model must be ${CPU_MODELS.join(' or ')}, got '${opts.cpuModel}'`);
       const accountConcurrency = wholeNumber(opts.maxConcurrency, '--max-concurrency', 1);
       const asyncLimit = env['NIMBUS_ASYNC_PAYLOAD_LIMIT'];
       const nimbus = await startNimbus({
@@ -73,6 +80,7 @@ export function registerServe(program: Command): void {
         isolation: opts.isolation as IsolationChoice,
         accountConcurrency,
         policy: opts.keepalive,
+        cpuModel: opts.cpuModel as CpuModel,
         stemCells: wholeNumber(opts.stemCells, '--stem-cells', 0, 64),
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,

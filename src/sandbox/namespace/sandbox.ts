@@ -14,7 +14,7 @@ import { SandboxInitError, type InitReport, type SandboxSpec } from '../types.js
 import { bwrapCommand, identityFiles } from './bwrap-args.js';
 import type { SandboxCgroup } from './cgroup.js';
 import { rmdirQuiet } from './cgroup-fs.js';
-import { limitsFor } from './cgroup.js';
+import { initLimits, limitsFor, type CgroupLimits } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { BLOCK_FD, INFO_FD, SECCOMP_FD, launchBwrap, readChildPid } from './launcher.js';
 import type { EgressLease } from './network.js';
@@ -79,11 +79,8 @@ export class NamespaceSandbox extends ChildSandbox {
     writeFileSync(groupFile, ids.group, { mode: 0o644 });
 
     if (ctx.nimbusApi) this.relay = await ApiRelay.listen(join(this.apiDir, 'api.sock'), ctx.nimbusApi);
-    const limits = limitsFor(spec.memoryMb);
-    // Init runs with at least one vCPU: at Lambda's proportional share a 128 MB Node.js function
-    // needs over a second of wall time just to start (measured: 1.35 s vs 0.15 s). `start()`
-    // applies the proportional quota once the runtime is ready, before any invocation.
-    this.cgroup = ctx.cgroups.create(spec.id, { ...limits, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) });
+    // Init runs with at least one vCPU; `start()` applies the function's CPU once the runtime is ready.
+    this.cgroup = ctx.cgroups.create(spec.id, initLimits(this.limits()));
     this.record.cgroups = [...this.cgroup.dirs];
     const egress = spec.network !== 'none';
     if (egress) this.record.veth = `nbx${spec.id.slice(0, 12)}`;
@@ -143,11 +140,17 @@ export class NamespaceSandbox extends ChildSandbox {
     return this.capCpu(await super.start(initTimeoutMs));
   }
 
-  /** Applies the function's proportional CPU quota once init is over. */
+  /** The kernel limits of this sandbox's function under the server's CPU model. */
+  protected limits(): CgroupLimits {
+    return limitsFor(this.spec.memoryMb, this.ctx.cpuModel);
+  }
+
+  /** Applies the function's CPU (quota and weight, per the CPU model) once init is over. */
   protected async capCpu(report: InitReport): Promise<InitReport> {
-    const limits = limitsFor(this.spec.memoryMb);
+    const limits = this.limits();
     try {
       this.cgroup?.setCpuQuota(limits.cpuQuotaUs, limits.cpuPeriodUs);
+      this.cgroup?.setCpuShares(limits.cpuShares);
     } catch (e) {
       // A sandbox that cannot be capped must not run. If its runtime died meanwhile (its cgroup
       // went with it), that death is the reason, as Lambda reports it.
@@ -161,7 +164,10 @@ export class NamespaceSandbox extends ChildSandbox {
   protected override exitReasonFor(code: number | null, signal: NodeJS.Signals | null): string {
     // The memory cgroup's OOM killer SIGKILLs the runtime; bwrap, its parent, reports that as
     // exit status 128 + 9. Lambda says "signal: killed" for it, so report the signal.
-    if (this.cgroup && this.cgroup.oomKills() > 0) return 'signal: killed';
+    if (this.outOfMemory || (this.cgroup && this.cgroup.oomKills() > 0)) {
+      this.outOfMemory = true;
+      return 'signal: killed';
+    }
     if (signal === null && code !== null && code > 128 && code < 128 + 65) {
       const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
       if (name) return exitReason(null, name as NodeJS.Signals);
