@@ -147,7 +147,9 @@ export abstract class ChildSandbox implements Sandbox {
       child.once('exit', (code, signal) => this.died(this.exitReasonFor(code, signal)));
       child.once('error', (e) => this.died(`exec: ${e.message}`));
       try {
-        await Promise.race([ready, timeout]);
+        // An extension that fails while the runtime waits for it to register (or starts) ends init at once.
+        const extFailed = this.ext ? this.ext.initDone.then(() => new Promise<never>(() => undefined)) : null;
+        await Promise.race(extFailed ? [ready, timeout, extFailed] : [ready, timeout]);
         const ext = this.ext;
         if (ext) {
           ext.telemetry.emit('platform', 'platform.initRuntimeDone', platformRecords.initRuntimeDone(this.spec, 'success'));

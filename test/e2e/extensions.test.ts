@@ -90,6 +90,7 @@ for (const isolation of ['namespace', 'process'] as const) {
         const r = await invoke(lambda, 'with-telemetry');
         assert.equal(r.error, undefined, JSON.stringify(r.body));
         ids.push((r.body as { requestId: string }).requestId);
+        if (process.env['DEBUG_EXT']) console.log(r.log);
         last = r.body as { telemetry: string };
       }
       const records = last!.telemetry
@@ -112,6 +113,9 @@ for (const isolation of ['namespace', 'process'] as const) {
       assert.ok(order.every((i) => i >= 0), `missing records: ${JSON.stringify(order)}\n${last!.telemetry}`);
       assert.deepEqual([...order].sort((a, b) => a - b), order, last!.telemetry);
       assert.ok(at('extension', (r) => String(r).includes(`node-telemetry got INVOKE ${ids[0]}`)) >= 0, 'the extension\'s own output arrives as extension records');
+      // sandbox.localdomain resolves inside a namespace sandbox (its /etc/hosts), not on a process sandbox's host.
+      const listening = isolation === 'namespace' ? 'sandbox.localdomain' : '127.0.0.1';
+      assert.ok(at('extension', (r) => String(r).includes(`200 OK listening on ${listening}`)) >= 0, last!.telemetry);
       const init = records[at('platform.initStart')]!.record as Record<string, unknown>;
       assert.equal(init['functionName'], 'with-telemetry');
       assert.equal(init['phase'], 'init');
