@@ -1,7 +1,7 @@
 /**
  * The Extensions and Telemetry APIs' wire contract (docs/extensions.md), over real HTTP: the
  * register answer, AWS's 403 error types, the INVOKE event's shape and the wait for `next`, a
- * crash, telemetry validation and batches reaching a real listener, and the Logs API refusal.
+ * crash, telemetry validation and batches reaching a real listener, and the Logs API's records.
  */
 import assert from 'node:assert/strict';
 import http from 'node:http';
@@ -158,11 +158,39 @@ describe('Telemetry API', () => {
     assert.deepEqual(batches.flat().slice(3).map((r) => r.record), ['one', 'two']);
   });
 
-  it('the Logs API is refused as AWS\'s emulator refuses it', async (t) => {
+  it('the Logs API subscribes too, and gets its own record types (platform.end, no init records)', async (t) => {
     const ext = new ExtensionsApi({ ...options, names: ['agent'] });
     const base = await serve(t, ext);
-    const r = await fetch(`${base}/2020-08-15/logs`, { method: 'PUT', body: '{}' });
-    assert.equal(r.status, 202);
-    assert.deepEqual(await r.json(), { errorMessage: 'Logs API is not supported', errorType: 'Logs.NotSupported' });
+    const id = (await register(base, 'agent', ['INVOKE'])).headers.get('lambda-extension-identifier')!;
+    const records: { type: string; record: unknown }[] = [];
+    let got: () => void = () => undefined;
+    const listener = http.createServer((req, res) => {
+      let b = '';
+      req.on('data', (c: Buffer) => (b += c.toString()));
+      req.on('end', () => {
+        records.push(...(JSON.parse(b) as { type: string; record: unknown }[]));
+        res.end();
+        got();
+      });
+    });
+    await new Promise<void>((r) => listener.listen(0, '127.0.0.1', r));
+    t.after(() => listener.close());
+    const port = (listener.address() as AddressInfo).port;
+    ext.telemetry.emit('platform', 'platform.initStart', { phase: 'init' });
+    const r = await fetch(`${base}/2020-08-15/logs`, {
+      method: 'PUT',
+      headers: { 'Lambda-Extension-Identifier': id },
+      body: JSON.stringify({ destination: { protocol: 'HTTP', URI: `http://sandbox:${port}` }, types: ['platform'], buffering: { timeoutMs: 25 } }),
+    });
+    assert.equal(r.status, 200);
+    ext.endInit();
+    ext.telemetry.emit('platform', 'platform.start', { requestId: 'r1', version: '$LATEST' });
+    ext.telemetry.emit('platform', 'platform.runtimeDone', { requestId: 'r1', status: 'success' });
+    while (records.length < 5) await new Promise<void>((res) => (got = res));
+    assert.deepEqual(
+      records.map((x) => x.type),
+      ['platform.extension', 'platform.logsSubscription', 'platform.start', 'platform.runtimeDone', 'platform.end'],
+    );
+    assert.deepEqual(records[4]!.record, { requestId: 'r1' });
   });
 });

@@ -136,12 +136,8 @@ export class ExtensionsApi {
       return this.withBody(req, res, () => this.reportError(req, res, url.endsWith('init/error'))), true;
     }
     if (/^\/2022-07-01\/telemetry\/?$/.test(url) && req.method === 'PUT') return this.withBody(req, res, (b) => this.subscribe(req, res, b)), true;
-    if (/^\/2020-08-15\/logs\/?$/.test(url) && req.method === 'PUT') {
-      // The Logs API is superseded by the Telemetry API; Nimbus answers as AWS's emulator does.
-      req.resume();
-      reply(res, 202, { errorMessage: 'Logs API is not supported', errorType: 'Logs.NotSupported' });
-      return true;
-    }
+    // The Logs API, which the Telemetry API superseded, rides on the same subscriptions.
+    if (/^\/2020-08-15\/logs\/?$/.test(url) && req.method === 'PUT') return this.withBody(req, res, (b) => this.subscribe(req, res, b, 'logs')), true;
     return false;
   }
 
@@ -308,11 +304,11 @@ export class ExtensionsApi {
     this.fail(new ExtensionFailure(init ? 'Extension.InitError' : 'Extension.ExitError', `Extension ${e.name} reported ${type}`));
   }
 
-  private subscribe(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+  private subscribe(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, api: 'telemetry' | 'logs' = 'telemetry'): void {
     const e = this.caller(req, res);
     if (!e) return;
     try {
-      this.telemetry.subscribe(e.name, JSON.parse(body.toString('utf8')));
+      this.telemetry.subscribe(e.name, JSON.parse(body.toString('utf8')), api);
     } catch (err) {
       if (err instanceof TelemetryError) return reply(res, err.status, { errorMessage: err.message, errorType: err.errorType });
       return reply(res, 400, { errorMessage: 'The request body is not valid JSON', errorType: 'InvalidRequestFormat' });

@@ -31,6 +31,8 @@ interface Buffering {
 
 interface Subscriber {
   extension: string;
+  /** `logs`: a Logs API subscriber (2020-08-15), which gets that API's record types. */
+  api: 'telemetry' | 'logs';
   uri: URL;
   types: Set<TelemetryType>;
   buffering: Buffering;
@@ -41,6 +43,8 @@ interface Subscriber {
 }
 
 const SCHEMA_VERSIONS = new Set(['2022-07-01', '2022-12-13', '2025-01-29']);
+/** The Logs API's schema versions; its schemaVersion is optional (DG "Lambda Logs API"). */
+const LOGS_SCHEMA_VERSIONS = new Set(['2020-08-15', '2021-03-18']);
 const TYPES = new Set<TelemetryType>(['platform', 'function', 'extension']);
 /** Records kept for subscribers that are still to come during init. */
 const MAX_EARLY = 1_000;
@@ -57,7 +61,7 @@ export class TelemetryError extends Error {
 
 export class Telemetry {
   private readonly subs: Subscriber[] = [];
-  private early: { type: TelemetryType; line: string }[] | null = [];
+  private early: { type: TelemetryType; eventType: string; record: unknown; time: number }[] | null = [];
   private closed = false;
 
   constructor(private readonly transport: TelemetryTransport) {}
@@ -74,12 +78,13 @@ export class Telemetry {
    * TelemetryError with AWS's status and type for a bad request. A second subscription of the
    * same extension replaces its first.
    */
-  subscribe(extension: string, body: unknown): void {
+  subscribe(extension: string, body: unknown, api: 'telemetry' | 'logs' = 'telemetry'): void {
     const b = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
     const bad = (m: string): never => {
       throw new TelemetryError(400, 'ValidationError', m);
     };
-    if (typeof b['schemaVersion'] !== 'string' || !SCHEMA_VERSIONS.has(b['schemaVersion'])) bad(`schemaVersion must be one of ${[...SCHEMA_VERSIONS].join(', ')}`);
+    if (api === 'telemetry' && (typeof b['schemaVersion'] !== 'string' || !SCHEMA_VERSIONS.has(b['schemaVersion']))) bad(`schemaVersion must be one of ${[...SCHEMA_VERSIONS].join(', ')}`);
+    if (api === 'logs' && b['schemaVersion'] !== undefined && !LOGS_SCHEMA_VERSIONS.has(String(b['schemaVersion']))) bad(`schemaVersion must be one of ${[...LOGS_SCHEMA_VERSIONS].join(', ')}`);
     const d = (b['destination'] ?? {}) as Record<string, unknown>;
     if (d['protocol'] === 'TCP') throw new TelemetryError(400, 'ValidationError', 'Nimbus delivers telemetry over HTTP only; the TCP protocol is not supported');
     if (d['protocol'] !== 'HTTP') bad('destination.protocol must be HTTP or TCP');
@@ -101,12 +106,12 @@ export class Telemetry {
       return v;
     };
     const buffering = { maxItems: num('maxItems', 1_000, 1_000, 10_000), maxBytes: num('maxBytes', 262_144, 262_144, 1_048_576), timeoutMs: num('timeoutMs', 1_000, 25, 30_000) };
-    const prior = this.subs.findIndex((s) => s.extension === extension);
-    if (prior >= 0) this.subs.splice(prior, 1);
-    const sub: Subscriber = { extension, uri, types: new Set(types as TelemetryType[]), buffering, queue: [], bytes: 0, timer: null, sending: false };
+    const prior2 = this.subs.findIndex((s) => s.extension === extension && s.api === api);
+    if (prior2 >= 0) this.subs.splice(prior2, 1);
+    const sub: Subscriber = { extension, api, uri, types: new Set(types as TelemetryType[]), buffering, queue: [], bytes: 0, timer: null, sending: false };
     this.subs.push(sub);
-    for (const e of this.early ?? []) if (sub.types.has(e.type)) this.enqueue(sub, e.line);
-    this.emit('platform', 'platform.telemetrySubscription', { name: extension, state: 'Subscribed', types: [...sub.types] });
+    for (const e of this.early ?? []) if (sub.types.has(e.type)) this.offer(sub, e.eventType, e.record, e.time);
+    this.emit('platform', api === 'logs' ? 'platform.logsSubscription' : 'platform.telemetrySubscription', { name: extension, state: 'Subscribed', types: [...sub.types] });
   }
 
   /** Init is over: records no longer wait for subscribers to come. */
@@ -116,9 +121,25 @@ export class Telemetry {
 
   emit(type: TelemetryType, eventType: string, record: unknown, time = Date.now()): void {
     if (this.closed) return;
-    const line = JSON.stringify({ time: new Date(time).toISOString(), type: eventType, record } satisfies TelemetryRecord);
-    if (this.early && this.early.length < MAX_EARLY) this.early.push({ type, line });
-    for (const s of this.subs) if (s.types.has(type)) this.enqueue(s, line);
+    if (this.early && this.early.length < MAX_EARLY) this.early.push({ type, eventType, record, time });
+    for (const s of this.subs) if (s.types.has(type)) this.offer(s, eventType, record, time);
+  }
+
+  /** Queues a record for `s`, in its API's shape: the Logs API knows fewer platform events. */
+  private offer(s: Subscriber, eventType: string, record: unknown, time: number): void {
+    const iso = new Date(time).toISOString();
+    const line = (type: string, r: unknown): string => JSON.stringify({ time: iso, type, record: r } satisfies TelemetryRecord);
+    if (s.api === 'telemetry') {
+      if (eventType === 'platform.logsSubscription') return;
+      return this.enqueue(s, line(eventType, record));
+    }
+    if (eventType === 'platform.runtimeDone') {
+      // The Logs API ends an invocation with platform.end (and, since 2021-03-18, runtimeDone).
+      this.enqueue(s, line('platform.runtimeDone', record));
+      return this.enqueue(s, line('platform.end', { requestId: (record as { requestId?: string }).requestId }));
+    }
+    if (eventType.startsWith('platform.init') || eventType === 'platform.telemetrySubscription') return;
+    this.enqueue(s, line(eventType, record));
   }
 
   /** Each line of `text` as a `function` or `extension` record. */
