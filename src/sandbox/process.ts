@@ -22,6 +22,7 @@ import type { NimbusApiTarget } from './api-relay.js';
 import { ChildSandbox, exitReason } from './child-sandbox.js';
 import type { ExtensionsApi } from './extensions/extensions-api.js';
 import { endpointEnv } from './endpoint.js';
+import { withExecWrapper } from './exec-wrapper.js';
 import type { ProcessUsers } from './process-users.js';
 import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
@@ -140,7 +141,11 @@ export class ProcessSandbox extends ChildSandbox {
   /** The argv that starts the runtime, with host paths (the launch maps them). */
   protected command(spec: SandboxSpec, taskRoot: string): string[] {
     const optDir = this.layersDir ? { optDir: this.layersDir } : {};
-    return spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir(), ...optDir }, spec.runtime, spec.handler);
+    const argv = withExecWrapper(spec, spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir(), ...optDir }, spec.runtime, spec.handler));
+    // A wrapper under /opt is in the layers' directory here (see the file's comment).
+    const opt = this.layersDir;
+    if (opt && argv[0] !== undefined && spec.env['AWS_LAMBDA_EXEC_WRAPPER']) argv[0] = argv[0].replace(OPT_PATH, (_, before: string) => `${before}${opt}`);
+    return argv;
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {

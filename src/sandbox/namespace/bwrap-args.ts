@@ -10,6 +10,7 @@
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import type { SandboxSpec } from '../types.js';
 import { endpointEnv } from '../endpoint.js';
+import { withExecWrapper } from '../exec-wrapper.js';
 import type { HostLayout } from './host-layout.js';
 
 /** Where things are inside every namespace sandbox (AWS's paths for code and runtime). */
@@ -206,7 +207,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--seccomp', String(input.seccompFd));
   if (input.egress) o.push('--info-fd', String(input.egress.infoFd), '--block-fd', String(input.egress.blockFd));
 
-  const argv = spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler);
+  const argv = withExecWrapper(spec, spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler));
   const setpriv = [
     layout.setpriv, '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups',
     '--bounding-set', '-all', '--inh-caps', '-all', '--',
