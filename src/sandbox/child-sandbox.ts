@@ -170,7 +170,17 @@ export abstract class ChildSandbox implements Sandbox {
         this.ext.telemetry.emit('platform', 'platform.initReport', platformRecords.initReport(this.spec, 'success', durationMs));
         this.initMsForReport = durationMs;
         // Lambda's log lists each extension after INIT_START.
-        logs = this.ext.summary().map((e) => `EXTENSION\tName: ${e.name}\tState: ${e.state}\tEvents: [${e.events.join(',')}]\n`).join('') + logs;
+        const json = this.spec.env['AWS_LAMBDA_LOG_FORMAT'] === 'JSON';
+        const time = new Date().toISOString();
+        logs =
+          this.ext
+            .summary()
+            .map((e) =>
+              json
+                ? `${JSON.stringify({ time, type: 'platform.extension', record: { name: e.name, state: e.state, events: e.events } })}\n`
+                : `EXTENSION\tName: ${e.name}\tState: ${e.state}\tEvents: [${e.events.join(',')}]\n`,
+            )
+            .join('') + logs;
       }
       return { durationMs, logs };
     } catch (caught) {
@@ -254,7 +264,9 @@ export abstract class ChildSandbox implements Sandbox {
     const failedByExtension = outcome.kind === 'error' && outcome.errorType.startsWith('Extension.') && ext?.failed === true;
     if (outcome.kind === 'timeout' || outcome.kind === 'exit' || failedByExtension) {
       this.api.abandon();
-      await this.dispose(outcome.kind === 'timeout' ? 'timeout' : 'failure');
+      const ending = this.dispose(outcome.kind === 'timeout' ? 'timeout' : 'failure');
+      // Extensions' Shutdown (up to 2 s) must not hold the caller's answer back.
+      if (!ext) await ending;
       // A level that measures a whole cgroup keeps its final peak past dispose (an OOM kill's peak is the limit).
       this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
     } else {
@@ -267,7 +279,10 @@ export abstract class ChildSandbox implements Sandbox {
     const report: InvocationReport = { result: outcome, durationMs, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
     if (ext) {
       ext.telemetry.emit('platform', 'platform.runtimeDone', platformRecords.runtimeDone(event, outcome, durationMs));
-      report.after = this.afterInvoke(ext, event, t0, outcome);
+      if (this.disposed) {
+        // The environment is ending (timeout, crash): no post-invoke phase, the report is final.
+        ext.telemetry.emit('platform', 'platform.report', platformRecords.report(this.spec, event, statusOf(outcome), durationMs, this.lastPeak, this.initMsForReport));
+      } else report.after = this.afterInvoke(ext, event, t0, outcome);
     }
     return report;
   }

@@ -74,6 +74,13 @@ for (const isolation of ['namespace', 'process'] as const) {
       // A configuration change retires the environment: SHUTDOWN (spindown) reaches the extension.
       await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'with-bash-ext', Description: 'retire' }));
       assert.match(await shutdownLog(url, 'with-bash-ext', 'SHUTDOWN'), /bash-ext SHUTDOWN spindown/);
+
+      // A timed-out invocation ends the environment: the caller gets Sandbox.Timedout, the extension SHUTDOWN (timeout).
+      await deployNode(lambda, 'slow-with-bash-ext', { 'index.js': 'exports.handler = () => new Promise((r) => setTimeout(r, 20000));' }, { Layers: [arn], Timeout: 2 });
+      const slow = await lambda.send(new InvokeCommand({ FunctionName: 'slow-with-bash-ext', Payload: Buffer.from('{}') }));
+      assert.equal(slow.FunctionError, 'Unhandled', Buffer.from(slow.Payload ?? new Uint8Array()).toString());
+      assert.equal((payloadJson(slow.Payload) as { errorType: string }).errorType, 'Sandbox.Timedout');
+      assert.match(await shutdownLog(url, 'slow-with-bash-ext', 'SHUTDOWN'), /bash-ext SHUTDOWN timeout/);
     });
 
     it('a Node.js extension receives platform, function and extension telemetry in lifecycle order', async (t) => {

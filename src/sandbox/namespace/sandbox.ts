@@ -202,7 +202,11 @@ export class NamespaceSandbox extends ChildSandbox {
     const pid = sandboxPid(this.cgroup?.procsFiles ?? []);
     if (pid === null) throw new Error('the sandbox has no process in its network namespace');
     const path = join(this.scratch, `telemetry-${port}.sock`);
-    const proc = spawn(nsenterPath(), [`--net=/proc/${pid}/ns/net`, '--', socat, `UNIX-LISTEN:${path},fork,unlink-early,mode=600`, `TCP:127.0.0.1:${port}`], { stdio: 'ignore' });
+    // The forwarder joins the sandbox's cgroups first, so that killing the sandbox (or cleaning up
+    // after a crashed Nimbus) takes it too.
+    const joinCgroups = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+    const argv = ['-c', joinCgroups, 'nimbus-telemetry', ...(this.cgroup?.procsFiles ?? []), '--', nsenterPath(), `--net=/proc/${pid}/ns/net`, '--'];
+    const proc = spawn(this.ctx.layout.bash, [...argv, socat, `UNIX-LISTEN:${path},fork,unlink-early,mode=600`, `TCP:127.0.0.1:${port}`], { stdio: 'ignore', env: {} });
     proc.on('error', () => undefined);
     this.forwarderProcs.push(proc);
     for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 10));
