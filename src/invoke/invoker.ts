@@ -13,11 +13,11 @@ import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLin
 import { filterApplicationLogs, initStartRecord, reportRecord, runtimeDoneRecord, startRecord, systemLevelOn, type PlatformStatus } from '../logs/json-format.js';
 import type { LogService } from '../logs/log-service.js';
 import type { Pool } from '../pool/pool.js';
-import type { PoolTarget } from '../pool/types.js';
+import type { PoolOutcome, PoolTarget } from '../pool/types.js';
 import type { CredentialIssuer } from '../runtimes/credentials.js';
 import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
-import type { InvocationResult, ResponseSink } from '../sandbox/types.js';
+import type { AfterInvoke, InvocationResult, ResponseSink } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { functionKey, versionKey, type FunctionVersion } from '../core/model.js';
@@ -139,8 +139,39 @@ export class Invoker {
     }
     const { report } = outcome;
     const { payload, functionError, errorType, errorLog } = this.answer(requestId, fn, report.result);
+    const write = (after?: AfterInvoke): string => this.record(requestId, fn, outcome, timeoutMs, errorType, functionError, errorLog, payload.length, after);
+    let log = '';
+    if (!report.after) log = write();
+    // With extensions the answer goes out now and the log once they are done (REPORT counts their time);
+    // a caller that asked for the log tail waits for it.
+    else if (req.tailLogs) log = write(await report.after);
+    else void report.after.then(write);
+    return {
+      requestId,
+      payload,
+      functionError,
+      errorType,
+      executedVersion: fn.version,
+      logResult: req.tailLogs ? logTail(log) : undefined,
+    };
+  }
+
+  /** Writes the invocation's log and metrics (after its extensions finished, when it has some); returns the log. */
+  private record(
+    requestId: string,
+    fn: FunctionVersion,
+    outcome: PoolOutcome,
+    timeoutMs: number,
+    errorType: string | undefined,
+    functionError: 'Unhandled' | undefined,
+    errorLog: string,
+    payloadBytes: number,
+    after?: AfterInvoke,
+  ): string {
+    const { report } = outcome;
     const initMs = outcome.init?.durationMs ?? outcome.initError?.initDurationMs;
-    const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : report.durationMs;
+    const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : (after?.durationMs ?? report.durationMs);
+    const logs = after ? report.logs + after.logs + (after.failure ? `RequestId: ${requestId} Error: ${after.failure.errorType}\n` : '') : report.logs;
     const figures: ReportFigures = {
       durationMs,
       memorySizeMb: fn.memorySize,
@@ -149,8 +180,8 @@ export class Invoker {
     };
     const log =
       fn.logFormat === 'JSON'
-        ? this.jsonLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', report.logs, report.result, figures, errorType, payload.length)
-        : this.textLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', report.logs, errorLog, figures);
+        ? this.jsonLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', logs, report.result, figures, errorType, payloadBytes)
+        : this.textLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', logs, errorLog, figures);
     this.deps.metrics?.invocation(fn.region, fn.name, fn.version, {
       ...figures,
       billedMs: billedDurationMs(durationMs),
@@ -166,14 +197,7 @@ export class Invoker {
       timestamp: this.deps.clock.now(),
       text: log,
     });
-    return {
-      requestId,
-      payload,
-      functionError,
-      errorType,
-      executedVersion: fn.version,
-      logResult: req.tailLogs ? logTail(log) : undefined,
-    };
+    return log;
   }
 
   /**
@@ -222,6 +246,9 @@ export class Invoker {
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: networkOf(fn.environment[EGRESS_VARIABLE]),
         ...(layers ? { layers } : {}),
+        accountId: fn.accountId,
+        onLogs: (text: string) =>
+          this.deps.logs.append({ accountId: fn.accountId, region: fn.region, functionName: fn.name, version: fn.version, requestId: '', timestamp: this.deps.clock.now(), text }),
       }),
       hold: layers
         ? () => {

@@ -37,6 +37,10 @@ export interface SandboxSpec {
   network: 'none' | 'egress' | 'egress-lan';
   /** The function's layers, merged, which the runtime sees read-only at /opt; absent: an empty /opt. */
   layers?: SandboxLayers;
+  /** The function's account, which the Extensions API's register answers with when asked. */
+  accountId?: string;
+  /** Receives output written outside any invocation: extensions' Shutdown phase (docs/extensions.md). */
+  onLogs?: (text: string) => void;
 }
 
 /** Where a sandbox finds its function's merged layers (docs/layers.md). */
@@ -110,6 +114,22 @@ export interface InvocationReport {
   logs: string;
   /** Peak memory of the sandbox so far, in bytes (0 when it cannot be measured). */
   maxMemoryBytes: number;
+  /**
+   * Set when the sandbox has external extensions (docs/extensions.md): the result above is ready
+   * for the caller now, but the sandbox stays busy until the extensions are done with the
+   * invocation; this resolves then (never rejects).
+   */
+  after?: Promise<AfterInvoke>;
+}
+
+/** What the extensions' part of an invocation measured, once they all called `next` again. */
+export interface AfterInvoke {
+  /** Milliseconds from handing the event to the runtime until the last extension was done. */
+  durationMs: number;
+  /** Output of the runtime and the extensions after the result was posted. */
+  logs: string;
+  /** Set when an extension crashed or overran the deadline: the sandbox is gone. */
+  failure?: { status: 'failure' | 'timeout'; errorType: string };
 }
 
 /** What `start()` measured. */

@@ -10,6 +10,7 @@
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import type { SandboxSpec } from '../types.js';
 import { endpointEnv } from '../endpoint.js';
+import { withExecWrapper } from '../exec-wrapper.js';
 import type { HostLayout } from './host-layout.js';
 
 /** Where things are inside every namespace sandbox (AWS's paths for code and runtime). */
@@ -53,6 +54,12 @@ export interface BwrapInput {
   nimbusPort?: number;
   /** Host directory of the function's merged layers, shown read-only at /opt (spec.layers). */
   optDir?: string;
+  /**
+   * The function's external extensions (file names in /opt/extensions), started before the
+   * runtime with output on fd 7 and the control channel on fd 8; `hostsFile` becomes /etc/hosts
+   * so that `sandbox.localdomain` resolves inside.
+   */
+  extensions?: { names: readonly string[]; hostsFile: string };
 }
 
 export interface BwrapCommand {
@@ -72,7 +79,7 @@ export interface BwrapCommand {
  * 127.0.0.1:9001, 232A is 9002, state 0A is LISTEN), or its first request would be refused.
  * `$1` is socat; the rest is the runtime's argv.
  */
-function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: number): string {
+function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: number, extensions?: readonly string[]): string {
   const lines = ['socat="$1"; shift'];
   const ready: [string, string][] = [];
   if (runtimeApi) {
@@ -94,6 +101,7 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: numbe
       `until ready ${address}; do n=$((n+1)); [ $n -gt 1000 ] && { echo "nimbus: ${what} did not start" >&2; exit 125; }; sleep 0.002; done`,
     );
   }
+  if (extensions && extensions.length > 0) lines.push(...extensionLines(extensions));
   lines.push('exec "$@"');
   return lines.join('\n');
 }
@@ -101,6 +109,26 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: numbe
 /** Whether the relay can also listen on Nimbus's own port inside (see BwrapInput.nimbusPort). */
 export function servesOwnPort(port: number): boolean {
   return Number.isInteger(port) && port >= 1024 && port <= 65535 && port !== 9001 && port !== 9002;
+}
+
+/** A word the shell reads back as `s` exactly. */
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Starts each external extension (docs/extensions.md) in the background, once the Runtime API
+ * listens: its output goes to fd 7 (Nimbus reads it as the extensions' log), and when it ends its
+ * subshell reports `exit STATUS NAME` on fd 8. The runtime starts only when Nimbus answers `go`
+ * on fd 8 (every extension registered), as Lambda starts the runtime after Extension init; it
+ * inherits neither descriptor.
+ */
+function extensionLines(names: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const n of names) {
+    const q = shellQuote(n);
+    lines.push(`( ${shellQuote(`${INSIDE.optDir}/extensions/${n}`)} >&7 2>&7 7>&- 8>&- </dev/null; echo "exit $? "${q} >&8 ) &`);
+  }
+  lines.push('exec 7>&-', 'read -r go <&8 || exit 125', 'exec 8>&-');
+  return lines;
 }
 
 /**
@@ -150,6 +178,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--dir', '/etc');
   for (const e of layout.etc) o.push('--ro-bind', e, e);
   o.push('--ro-bind', input.passwdFile, '/etc/passwd', '--ro-bind', input.groupFile, '/etc/group');
+  if (input.extensions) o.push('--ro-bind', input.extensions.hostsFile, '/etc/hosts');
 
   o.push('--proc', '/proc');
   for (const m of layout.procMasks) {
@@ -194,14 +223,24 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--seccomp', String(input.seccompFd));
   if (input.egress) o.push('--info-fd', String(input.egress.infoFd), '--block-fd', String(input.egress.blockFd));
 
-  const argv = spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler);
+  const argv = withExecWrapper(spec, spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler));
   const setpriv = [
     layout.setpriv, '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups',
     '--bounding-set', '-all', '--inh-caps', '-all', '--',
   ];
-  const command = socket && !apiRelay ? [...setpriv, ...argv] : [...setpriv, layout.sh, '-c', relayScript(!socket, apiRelay, input.nimbusPort), 'nimbus-rapi', layout.socat!, ...argv];
-  return { options: o, command, forwarder: !socket };
+  const ext = input.extensions;
+  // Extensions speak HTTP to AWS_LAMBDA_RUNTIME_API, so with them the TCP forwarder always runs.
+  if (ext && !layout.socat) throw new Error('extensions need socat for the Runtime API at 127.0.0.1:9001; install it (apt-get install socat)');
+  const forwarder = !socket || ext !== undefined;
+  const command =
+    !forwarder && !apiRelay
+      ? [...setpriv, ...argv]
+      : [...setpriv, layout.sh, '-c', relayScript(forwarder, apiRelay, input.nimbusPort, ext?.names), 'nimbus-rapi', layout.socat!, ...argv];
+  return { options: o, command, forwarder };
 }
+
+/** The sandbox's /etc/hosts with extensions: `sandbox.localdomain` is the sandbox itself, as on Lambda. */
+export const SANDBOX_HOSTS = '127.0.0.1\tlocalhost sandbox.localdomain sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n';
 
 /** The sandbox's /etc/passwd and /etc/group: root, the sandbox user (AWS's name), nobody. */
 export function identityFiles(uid: number, gid: number): { passwd: string; group: string } {
