@@ -70,6 +70,8 @@ describe('cgroup detection', () => {
     assert.equal(limitsFor(10_240, 'shared', 2).cpuShares, 5928, 'a weight is not capped at the host’s cores: it only matters relative to others');
     assert.equal(limitsFor(1, 'shared', 2).cpuShares, 2, 'never below the kernel’s minimum');
     assert.equal(initLimits(limitsFor(128, 'shared', 4)).cpuQuotaUs, -1, 'no quota during init either');
+    assert.equal(initLimits(limitsFor(128, 'shared', 4)).cpuShares, 1024, 'init runs at a plain process’s weight');
+    assert.equal(initLimits(limitsFor(3538, 'shared', 4)).cpuShares, 2048, 'or the function’s, when larger');
     // v2 writes the same as cpu.weight (default 100) and cpu.max.
     assert.equal(cpuWeightOf(1024), 100);
     assert.equal(cpuWeightOf(74), 7);

@@ -115,12 +115,15 @@ export function limitsFor(memoryMb: number, model: CpuModel, hostCpus = availabl
 }
 
 /**
- * The limits while the runtime starts: at least one vCPU. At Lambda's proportional share a 128 MB
- * Node.js function needs over a second of wall time just to start (measured: 1.35 s vs 0.15 s);
- * the sandbox applies `limitsFor` once the runtime is ready, before any invocation.
+ * The limits while the runtime starts: at least one vCPU's quota and at least a plain process's
+ * weight. At Lambda's proportional share a 128 MB Node.js function needs over a second of wall
+ * time just to start (measured: 1.35 s vs 0.15 s), and at 74 shares on a busy machine 32 of them
+ * starting at once crawl as well; the sandbox applies `limitsFor` once the runtime is ready,
+ * before any invocation.
  */
 export function initLimits(limits: CgroupLimits): CgroupLimits {
-  return limits.cpuQuotaUs < 0 ? limits : { ...limits, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) };
+  const cpuShares = Math.max(limits.cpuShares, NORMAL_SHARES);
+  return limits.cpuQuotaUs < 0 ? { ...limits, cpuShares } : { ...limits, cpuShares, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) };
 }
 
 /** cgroup v2's `cpu.weight` (1 to 10,000, 100 by default) for v1 `shares` (1,024 by default). */
