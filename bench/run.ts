@@ -4,6 +4,7 @@
  *
  *   npm run bench                      all scenarios
  *   npm run bench -- warm-invoke       one scenario
+ *   npm run bench -- warm-invoke oom cold-start   issue #18's acceptance items, side by side in one run
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
  */

@@ -53,9 +53,9 @@ const met = (ok: boolean): string => (ok ? 'met' : 'NOT met');
 export async function warmInvoke(o: WarmInvokeOptions): Promise<Section> {
   const ceiling = await measure(startCeiling, o);
   // 32 sandboxes of 1769 MB are 55 GiB of MemorySize: more than the default capacity (3/4 of
-  // RAM), though each uses ~40 MB. The capacity is raised so that every connection has its
+  // RAM), though each uses ~40 MB. The capacity is raised (stem cells included) so that every connection has its
   // sandbox, as Lambda would give 32 concurrent executions.
-  const capacity = ['--memory-capacity', String(32 * 1769 + 1024)];
+  const capacity = ['--memory-capacity', String(32 * 1769 + 8192)];
   const sizes: { label: string; memoryMb: number; args: string[] }[] = [
     { label: 'nimbus 1769 MB', memoryMb: 1769, args: capacity },
     { label: 'nimbus 128 MB', memoryMb: 128, args: [] },

@@ -63,16 +63,19 @@ describe('cgroup detection', () => {
     assert.equal(initLimits(limitsFor(128, 'lambda', 4)).cpuQuotaUs, 20_000);
   });
 
-  it('computes the shared model’s limits: no quota, weights in proportion to memory (1769 MB = 1024 shares)', () => {
-    assert.deepEqual(limitsFor(1769, 'shared', 4), { memoryBytes: 1769 * 1048576, pidsMax: 1024, cpuQuotaUs: -1, cpuPeriodUs: 20_000, cpuShares: 1024 });
-    assert.equal(limitsFor(128, 'shared', 4).cpuShares, 74);
-    assert.equal(limitsFor(3538, 'shared', 4).cpuShares, 2048);
-    assert.equal(limitsFor(10_240, 'shared', 2).cpuShares, 5928, 'a weight is not capped at the host’s cores: it only matters relative to others');
-    assert.equal(limitsFor(1, 'shared', 2).cpuShares, 2, 'never below the kernel’s minimum');
+  it('computes the shared model’s limits: no quota, weights in proportion to memory (128 MB = 1024 shares)', () => {
+    assert.deepEqual(limitsFor(128, 'shared', 4), { memoryBytes: 128 * 1048576, pidsMax: 1024, cpuQuotaUs: -1, cpuPeriodUs: 20_000, cpuShares: 1024 });
+    assert.equal(limitsFor(1769, 'shared', 4).cpuShares, 14_152);
+    assert.equal(limitsFor(256, 'shared', 4).cpuShares, 2048);
+    assert.equal(limitsFor(10_240, 'shared', 2).cpuShares, 81_920, 'a weight is not capped at the host’s cores: it only matters relative to others');
+    assert.equal(limitsFor(1, 'shared', 2).cpuShares, 8);
     assert.equal(initLimits(limitsFor(128, 'shared', 4)).cpuQuotaUs, -1, 'no quota during init either');
+    assert.equal(initLimits(limitsFor(1, 'shared', 4)).cpuShares, 1024, 'init runs at least at a plain process’s weight');
+    assert.equal(initLimits(limitsFor(1769, 'shared', 4)).cpuShares, 14_152, 'or the function’s, when larger');
     // v2 writes the same as cpu.weight (default 100) and cpu.max.
     assert.equal(cpuWeightOf(1024), 100);
     assert.equal(cpuWeightOf(74), 7);
+    assert.equal(cpuWeightOf(81_920), 8000);
     assert.equal(cpuWeightOf(2), 1);
     assert.equal(cpuMaxOf(-1, 20_000), 'max 20000');
     assert.equal(cpuMaxOf(1447, 20_000), '1447 20000');

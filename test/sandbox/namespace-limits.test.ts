@@ -139,7 +139,7 @@ describe('namespace sandbox limits', { skip: isolationSkip() }, () => {
     await sb.start(10_000);
     const cpu = cpuOf(factory, s.id);
     assert.equal(cpu.quota, -1, 'no quota: idle CPU is the function’s to use');
-    assert.equal(cpu.weight, factory.cgroupVersion === 1 ? Math.round((1024 * 256) / 1769) : Math.round((100 * 256) / 1769), 'a weight in proportion to memory');
+    assert.equal(cpu.weight, factory.cgroupVersion === 1 ? 2048 : 200, 'a weight in proportion to memory: 1024 shares (v2: 100) per 128 MB');
     const r = await call<{ stdout: string }>(sb, { op: 'sh', cmd: 'ulimit -n; ulimit -Hn' });
     assert.equal(r.stdout, '1024\n1024\n');
     const py = "import os\ntry:\n  [os.open('/dev/null', 0) for _ in range(1100)]\n  print('opened all')\nexcept OSError as e:\n  print(e.strerror)";

@@ -29,8 +29,8 @@ export interface CgroupLimits {
 /**
  * How sandboxes share the CPU (`nimbus serve --cpu-model`, docs/performance.md):
  * - `shared` (the default): weights in proportion to memory, no quota. Work-conserving: on an idle
- *   machine a 128 MB function runs at full speed; on a busy one CPU divides by memory size, as on
- *   Lambda (1,769 MB = one 1,024-share process).
+ *   machine a 128 MB function runs at full speed; when sandboxes compete, CPU divides by memory size,
+ *   as on Lambda (a 1,769 MB function weighs as much as 13.8 of 128 MB).
  * - `lambda`: Lambda's hard proportional quota (128 MB = 0.07 vCPU, capped at the host's cores),
  *   for users who want Lambda's timings on any machine.
  */
@@ -87,6 +87,14 @@ export const MB_PER_VCPU = 1769;
  */
 export const CPU_PERIOD_US = 20_000;
 const MIN_QUOTA_US = 1_000;
+/**
+ * Memory worth a plain process's weight (1,024 shares) in the shared model: Lambda's smallest
+ * size. Sandboxes are siblings under Nimbus's own cgroup, so only their weights relative to each
+ * other matter (CPU in proportion to memory), and the scale is free: measured, tiny absolute
+ * weights (74 shares for 128 MB at 1,024 per 1,769 MB) cost 1.4-10x in throughput at 32
+ * connections and 3x in latency at one, against the same sandboxes at 1,024 (docs/performance.md).
+ */
+const SHARE_UNIT_MB = 128;
 /** cpu.shares of a plain process (nice 0), and the kernel's minimum and maximum. */
 const NORMAL_SHARES = 1024;
 export const IDLE_SHARES = 2;
@@ -96,12 +104,12 @@ const MAX_SHARES = 262_144;
  * Limits for a function of `memoryMb` under `model`: memory, 1,024 pids, and CPU in proportion to
  * memory. `lambda`: a hard quota, never more than the host has (`hostCpus`): a 10,240 MB function is
  * worth 5.8 vCPU on Lambda, and a quota above the host's cores only let it take every core from
- * its neighbours. `shared`: no quota, a weight of 1,024 shares per 1,769 MB.
+ * its neighbours. `shared`: no quota, a weight of 1,024 shares per 128 MB.
  */
 export function limitsFor(memoryMb: number, model: CpuModel, hostCpus = availableParallelism()): CgroupLimits {
   const memoryBytes = memoryMb * 1024 * 1024;
   if (model === 'shared') {
-    const shares = Math.min(MAX_SHARES, Math.max(IDLE_SHARES, Math.round((NORMAL_SHARES * memoryMb) / MB_PER_VCPU)));
+    const shares = Math.min(MAX_SHARES, Math.max(IDLE_SHARES, Math.round((NORMAL_SHARES * memoryMb) / SHARE_UNIT_MB)));
     return { memoryBytes, pidsMax: 1024, cpuQuotaUs: -1, cpuPeriodUs: CPU_PERIOD_US, cpuShares: shares };
   }
   const share = Math.round((CPU_PERIOD_US * memoryMb) / MB_PER_VCPU);
@@ -115,12 +123,15 @@ export function limitsFor(memoryMb: number, model: CpuModel, hostCpus = availabl
 }
 
 /**
- * The limits while the runtime starts: at least one vCPU. At Lambda's proportional share a 128 MB
- * Node.js function needs over a second of wall time just to start (measured: 1.35 s vs 0.15 s);
- * the sandbox applies `limitsFor` once the runtime is ready, before any invocation.
+ * The limits while the runtime starts: at least one vCPU's quota and at least a plain process's
+ * weight. At Lambda's proportional share a 128 MB Node.js function needs over a second of wall
+ * time just to start (measured: 1.35 s vs 0.15 s), and at 74 shares on a busy machine 32 of them
+ * starting at once crawl as well; the sandbox applies `limitsFor` once the runtime is ready,
+ * before any invocation.
  */
 export function initLimits(limits: CgroupLimits): CgroupLimits {
-  return limits.cpuQuotaUs < 0 ? limits : { ...limits, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) };
+  const cpuShares = Math.max(limits.cpuShares, NORMAL_SHARES);
+  return limits.cpuQuotaUs < 0 ? { ...limits, cpuShares } : { ...limits, cpuShares, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) };
 }
 
 /** cgroup v2's `cpu.weight` (1 to 10,000, 100 by default) for v1 `shares` (1,024 by default). */

@@ -22,7 +22,7 @@ import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import { assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from '../stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from '../types.js';
 import { launchPaths, sandboxEnv } from './bwrap-args.js';
-import { IDLE_SHARES } from './cgroup.js';
+import { IDLE_SHARES, initLimits } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { nsenterPath, type Mounter } from './mounter.js';
 import { NamespaceSandbox } from './sandbox.js';
@@ -148,7 +148,8 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
       ]);
       const limits = this.limits();
       this.cgroup.setMemoryLimit(limits.memoryBytes);
-      this.cgroup.setCpuShares(limits.cpuShares);
+      // The function's init runs at init weight; `capCpu` applies its own share after.
+      this.cgroup.setCpuShares(initLimits(limits).cpuShares);
     } catch (e) {
       return fail(`stem cell: ${messageOf(e)}`);
     }
