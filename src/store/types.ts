@@ -163,6 +163,22 @@ export interface CodeSigningConfigStore {
   list(scope: Scope, afterId: string | undefined, limit: number): CodeSigningConfigRecord[];
 }
 
+/**
+ * Encryption of secrets at rest (src/secrets/secret-box.ts), handed to a store by the composition
+ * root: the store seals each environment under the function's key with the version's ARN as
+ * associated data, and opens it on read.
+ */
+export interface SecretSealer {
+  seal(plaintext: string, aad: string, keyName?: string): string;
+  open(sealed: string, aad: string): { ok: true; plaintext: string } | { ok: false; failure: 'KMSNotFoundException' | 'KMSAccessDeniedException' };
+  /** Whether a stored value is sealed at all (rows from before encryption are not). */
+  isSealed(value: string): boolean;
+  /** Whether a sealed value is under the active key of `keyName` already. */
+  isCurrent(sealed: string, keyName?: string): boolean;
+  /** The key id a sealed value names. */
+  keyIdOf(sealed: string): string | undefined;
+}
+
 export interface Store {
   /** Inserts a new function's `$LATEST`; returns false when the name is taken. */
   insertFunction(v: FunctionVersion): boolean;
@@ -215,6 +231,13 @@ export interface Store {
   /** Tags, policies and the other settings kept beside a function. */
   readonly settings: FunctionSettingsStore;
   readonly codeSigning: CodeSigningConfigStore;
+
+  /**
+   * Re-encrypts every stored secret not under its key's active key (after a rotation), then wipes
+   * the old ciphertexts from free pages and the WAL; returns how many values were rewritten and
+   * the key ids still in use. Absent on stores that keep nothing on disk.
+   */
+  reencryptSecrets?(): Promise<{ rewritten: number; keyIdsInUse: string[] }>;
 
   appendLogs(entries: readonly LogEntry[]): void;
   /** Log entries of a function with id > afterId, oldest first. */

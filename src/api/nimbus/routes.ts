@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseFunctionName } from '../../core/names.js';
-import { notFound } from '../../core/errors.js';
+import { NimbusError, notFound } from '../../core/errors.js';
 import type { LogService } from '../../logs/log-service.js';
 import type { CodeStore } from '../../store/code-store.js';
 import { json, type Handler } from '../http/context.js';
@@ -18,7 +18,12 @@ export interface HealthInfo {
   version: string;
 }
 
-export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health: HealthInfo }) {
+/** Checks a presigned code download (src/secrets/code-urls.ts). */
+export interface CodeUrlCheck {
+  check(sha256Hex: string, query: URLSearchParams): string | undefined;
+}
+
+export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health: HealthInfo; codeUrls: CodeUrlCheck }) {
   return {
     logs: async (ctx) => {
       const name = parseFunctionName(ctx.params['FunctionName']).name;
@@ -40,6 +45,9 @@ export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health
       const sha = ctx.params['sha'] ?? '';
       const file = /^[0-9a-f]{64}$/.test(sha) ? deps.code.zipPath(sha) : '';
       if (!file || !existsSync(file)) throw notFound('The resource you requested does not exist.');
+      // Only a link GetFunction or GetLayerVersion handed out, within its ten minutes.
+      const refused = deps.codeUrls.check(sha, ctx.query);
+      if (refused) throw new NimbusError('ERR_ACCESS_DENIED', refused);
       return { status: 200, headers: { 'Content-Type': 'application/zip' }, body: await readFile(file) };
     },
 

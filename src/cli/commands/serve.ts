@@ -16,6 +16,8 @@ interface ServeOptions {
   allowOrigin: string[];
   publicHost: string[];
   allowPublicUnauthenticated: boolean;
+  keyFile?: string;
+  publicUrl?: string;
 }
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -49,6 +51,8 @@ export function registerServe(program: Command): void {
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .option('--allow-origin <origin>', 'a browser origin (scheme://host:port) allowed to call the API, for a dashboard served elsewhere; repeatable (env NIMBUS_ALLOW_ORIGIN, comma-separated)', collect, list(env['NIMBUS_ALLOW_ORIGIN']))
+    .option('--key-file <file>', 'the keyring that encrypts secrets at rest (default <data-dir>/keyring.json, made 0600 on first start; env NIMBUS_KEY_FILE; NIMBUS_MASTER_KEY may give the default key instead)', env['NIMBUS_KEY_FILE'])
+    .option('--public-url <url>', 'the base of links Nimbus hands out, such as code downloads (default http://<first --public-host or --host>:<port>; env NIMBUS_PUBLIC_URL)', env['NIMBUS_PUBLIC_URL'])
     .option('--public-host <name>', 'a host name the API answers under besides localhost and --host (a proxy or DNS name); repeatable (env NIMBUS_PUBLIC_HOST)', collect, list(env['NIMBUS_PUBLIC_HOST']))
     .option(
       '--allow-public-unauthenticated',
@@ -77,6 +81,8 @@ export function registerServe(program: Command): void {
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,
         allowPublicUnauthenticated: opts.allowPublicUnauthenticated,
+        ...(opts.keyFile ? { keyFile: opts.keyFile } : {}),
+        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });
