@@ -40,7 +40,7 @@ import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { Invoker } from './invoke/invoker.js';
-import { LogService } from './logs/log-service.js';
+import { LogService, type LogRetentionSettings } from './logs/log-service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
@@ -107,6 +107,8 @@ export interface NimbusOptions {
    * runs code: refused unless this is set, and then warned about at every start.
    */
   allowPublicUnauthenticated?: boolean;
+  /** Log retention per function, by count, size and age (docs/logging.md); default 10,000 entries and 64 MB, no age limit. */
+  logRetention?: LogRetentionSettings;
   /** The keyring file (docs/security.md); default `<dataDir>/keyring.json`, made 0600 on first start. */
   keyFile?: string;
   /** The base of links Nimbus hands out (code downloads), e.g. `https://nimbus.example`; default the listening address. */
@@ -166,7 +168,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   const policyState = keepPolicyState(policy, store.policyState, clock, log);
   const pool = new Pool({ factory, policy, clock, capacityMb });
-  const logs = new LogService(store);
+  const logs = new LogService(store, opts.logRetention ?? {}, () => clock.now());
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
   const metrics = new Metrics();

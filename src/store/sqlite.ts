@@ -21,7 +21,7 @@ import { SqliteUrlConfigStore, URLS_SCHEMA } from './sqlite-urls.js';
 import { CODE_SIGNING_SCHEMA, SqliteCodeSigningConfigStore } from './sqlite-code-signing.js';
 import { LAYERS_SCHEMA, SqliteLayerStore } from './sqlite-layers.js';
 import { SETTINGS_SCHEMA, SqliteFunctionSettingsStore } from './sqlite-settings.js';
-import type { CodeSigningConfigStore, FunctionSettingsStore, LayerStore, LogEntry, SecretSealer, Store, StoredLogEntry } from './types.js';
+import type { CodeSigningConfigStore, FunctionSettingsStore, LayerStore, LogEntry, LogRetention, SecretSealer, Store, StoredLogEntry } from './types.js';
 import type { FunctionVersion, Scope } from '../core/model.js';
 
 const SCHEMA = `
@@ -164,6 +164,7 @@ export class SqliteStore implements Store {
     this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + STACKS_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA + ESM_SCHEMA);
     this.db.exec(LAYERS_SCHEMA + SETTINGS_SCHEMA + CODE_SIGNING_SCHEMA);
     this.sealPlaintextRows();
+    this.addLogBytes();
     const db = this.db;
     // Logs are observability, not acknowledged state: their own connection skips the per-commit
     // fsync (synchronous=NORMAL in WAL mode is still crash-safe, it may only lose the last commits).
@@ -212,8 +213,8 @@ export class SqliteStore implements Store {
         WHERE json_extract(l.value, '$.codeSha256') = ? LIMIT 1`),
       layerSets: db.prepare(`SELECT DISTINCT json_extract(config, '$.layers') AS layers FROM function_versions
         WHERE json_array_length(config, '$.layers') > 0`),
-      appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text, bytes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       readLogs: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
         ORDER BY id LIMIT ?`),
       readLast: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
@@ -230,6 +231,13 @@ export class SqliteStore implements Store {
       deleteVersion: db.prepare('DELETE FROM function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?'),
       prune: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
         (SELECT id FROM logs WHERE account_id = @a AND region = @r AND function_name = @f ORDER BY id DESC LIMIT 1 OFFSET @keep)`),
+      pruneOld: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
+        COALESCE((SELECT MAX(id) FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND ts < @minTs), 0)`),
+      pruneBytes: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
+        COALESCE((SELECT id FROM (SELECT id, SUM(bytes) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS total
+          FROM logs WHERE account_id = @a AND region = @r AND function_name = @f) WHERE total > @maxBytes ORDER BY id DESC LIMIT 1), 0)`),
+      tailStart: logDb.prepare(`SELECT id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
+        ORDER BY id DESC LIMIT 1 OFFSET ?`),
       lastLog: logDb.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?'),
     };
   }
@@ -296,6 +304,17 @@ export class SqliteStore implements Store {
    */
   private wipe(): void {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
+  /**
+   * Each log entry's size in bytes, for retention by size, with an index that covers the
+   * retention queries (id, bytes, ts): pruning never reads the entries' text. Rows from before
+   * count as 0 bytes (they still go by count and age).
+   */
+  private addLogBytes(): void {
+    const cols = this.db.prepare('PRAGMA table_info(logs)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'bytes')) this.db.exec('ALTER TABLE logs ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0');
+    this.db.exec('CREATE INDEX IF NOT EXISTS logs_retention ON logs (account_id, region, function_name, id, bytes, ts)');
   }
 
   /** Seals the environments a data directory from before encryption kept in plain text, then rebuilds the file without them. */
@@ -446,7 +465,7 @@ export class SqliteStore implements Store {
   appendLogs(entries: readonly LogEntry[]): void {
     this.logDb.transaction(() => {
       for (const e of entries) {
-        this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text);
+        this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text, Buffer.byteLength(e.text));
       }
     })();
   }
@@ -460,8 +479,18 @@ export class SqliteStore implements Store {
   }
 
 
-  pruneLogs(scope: Scope, functionName: string, keep: number): void {
-    this.stmts.prune.run({ a: scope.accountId, r: scope.region, f: functionName, keep });
+  pruneLogs(scope: Scope, functionName: string, retention: LogRetention): void {
+    const at = { a: scope.accountId, r: scope.region, f: functionName };
+    this.logDb.transaction(() => {
+      this.stmts.prune.run({ ...at, keep: retention.keep });
+      this.stmts.pruneOld.run({ ...at, minTs: retention.minTimestamp });
+      this.stmts.pruneBytes.run({ ...at, maxBytes: retention.maxBytes });
+    })();
+  }
+
+  tailStart(scope: Scope, functionName: string, n: number): number {
+    const r = this.stmts.tailStart.get(scope.accountId, scope.region, functionName, n) as { id: number } | undefined;
+    return r?.id ?? 0;
   }
 
   lastLogId(scope: Scope, functionName: string): number {

@@ -168,6 +168,13 @@ export interface CodeSigningConfigStore {
  * root: the store seals each environment under the function's key with the version's ARN as
  * associated data, and opens it on read.
  */
+/** How much of a function's logs is kept (docs/logging.md, "Retention"). */
+export interface LogRetention {
+  keep: number;
+  maxBytes: number;
+  minTimestamp: number;
+}
+
 export interface SecretSealer {
   seal(plaintext: string, aad: string, keyName?: string): string;
   open(sealed: string, aad: string): { ok: true; plaintext: string } | { ok: false; failure: 'KMSNotFoundException' | 'KMSAccessDeniedException' };
@@ -244,8 +251,13 @@ export interface Store {
   readLogs(scope: Scope, functionName: string, afterId: number, limit: number): StoredLogEntry[];
   /** The newest `limit` log entries of a function, oldest first. */
   readLastLogs(scope: Scope, functionName: string, limit: number): StoredLogEntry[];
-  /** Deletes all but the newest `keep` log entries of a function. */
-  pruneLogs(scope: Scope, functionName: string, keep: number): void;
+  /**
+   * Deletes a function's oldest log entries beyond its retention: all but the newest `keep`,
+   * those before `minTimestamp` (epoch ms), and the oldest ones past `maxBytes` of text in all.
+   */
+  pruneLogs(scope: Scope, functionName: string, retention: LogRetention): void;
+  /** The `afterId` from which reading gives the newest `n` entries of a function (0 when it has fewer). */
+  tailStart(scope: Scope, functionName: string, n: number): number;
   /** The id of the newest log entry of a function (0 when none). */
   lastLogId(scope: Scope, functionName: string): number;
 
