@@ -12,7 +12,7 @@ const FLUSH_AT_ENTRIES = 1000;
 export const KEEP_PER_FUNCTION = 10_000;
 /** Bytes of log text kept per function by default: with the entry cap, a function's logs stay within this. */
 export const DEFAULT_MAX_BYTES_PER_FUNCTION = 64 * 2 ** 20;
-/** CloudWatch Logs' largest event (256 KB): a longer entry is cut there, with a note saying so. */
+/** CloudWatch Logs' largest event (256 KB): a longer entry is stored as several of at most this. */
 export const MAX_ENTRY_BYTES = 256 * 1024;
 /** Prune a function's logs after this many new entries, so pruning costs little per entry. */
 const PRUNE_EVERY = 100;
@@ -64,7 +64,7 @@ export class LogService {
   }
 
   append(entry: LogEntry): void {
-    this.pending.push(capped(entry));
+    for (const part of split(entry)) this.pending.push(part);
     if (this.pending.length >= FLUSH_AT_ENTRIES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
   }
@@ -178,12 +178,22 @@ export class LogService {
   }
 }
 
-/** An entry cut to CloudWatch's largest event, with a note of how much was dropped. */
-function capped(e: LogEntry): LogEntry {
-  if (e.text.length * 3 <= MAX_ENTRY_BYTES && Buffer.byteLength(e.text) <= MAX_ENTRY_BYTES) return e;
+/**
+ * An entry as CloudWatch-sized events: one past 256 KB (an invocation's whole output) is split
+ * into consecutive entries of at most that, cut between UTF-8 characters, so no single entry
+ * is large and retention by size can drop the oldest parts.
+ */
+function split(e: LogEntry): LogEntry[] {
+  if (e.text.length * 3 <= MAX_ENTRY_BYTES) return [e];
   const buf = Buffer.from(e.text);
-  if (buf.length <= MAX_ENTRY_BYTES) return e;
-  const note = `\n[Nimbus: log entry truncated, ${buf.length - (MAX_ENTRY_BYTES - 128)} bytes dropped]\n`;
-  // toString drops a partial UTF-8 sequence at the cut as a replacement character, never invalid text.
-  return { ...e, text: buf.subarray(0, MAX_ENTRY_BYTES - 128).toString('utf8') + note };
+  if (buf.length <= MAX_ENTRY_BYTES) return [e];
+  const parts: LogEntry[] = [];
+  for (let start = 0; start < buf.length; ) {
+    let end = Math.min(buf.length, start + MAX_ENTRY_BYTES);
+    // Never inside a character: back off continuation bytes (10xxxxxx).
+    while (end < buf.length && end > start + 1 && (buf[end]! & 0xc0) === 0x80) end--;
+    parts.push({ ...e, text: buf.subarray(start, end).toString('utf8') });
+    start = end;
+  }
+  return parts;
 }
