@@ -199,6 +199,10 @@ describe('secrets at rest', () => {
       assert.equal(e.$metadata?.httpStatusCode, 502);
       return true;
     });
+    // An update that keeps the unreadable environment is refused; a new environment (default key) mends it.
+    await assert.rejects(s.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'named', Description: 'x' })), { name: 'KMSNotFoundException' });
+    await s.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'named', KMSKeyArn: '', Environment: { Variables: { SECRET: 'fresh' } } }));
+    assert.equal(await envOf(s.lambda, 'named', 'SECRET'), 'fresh');
   });
 
   it('a ciphertext moved onto another function does not decrypt: Invoke fails with KMSAccessDeniedException', async (t) => {

@@ -215,6 +215,8 @@ export class FunctionService {
       ...logLevels(s.logFormat ?? current.logFormat, s, current),
       logGroup: s.logGroup ?? current.logGroup,
       environment: s.environment ?? current.environment,
+      // A new environment replaces one that could not be decrypted; without one, the store refuses the write.
+      environmentError: s.environment === undefined ? current.environmentError : undefined,
       // An empty KMSKeyArn goes back to the default key.
       kmsKeyArn: s.kmsKeyArn === undefined ? current.kmsKeyArn : s.kmsKeyArn || undefined,
       // An empty TargetArn removes the dead-letter queue.
