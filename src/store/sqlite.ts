@@ -112,6 +112,9 @@ function fromLogRow(r: LogRow): StoredLogEntry {
 }
 
 const VERSION_CACHE_LIMIT = 10_000;
+/** Up to a second of 5 ms waits for a truncating checkpoint (see `wipe`). */
+const WIPE_TRIES = 200;
+const WIPE_SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** Freezes a record and its nested objects, so a cached one cannot be changed by a caller. */
 function deepFreeze<T extends object>(o: T): T {
@@ -303,7 +306,13 @@ export class SqliteStore implements Store {
    * empties the WAL, so an old value survives in neither.
    */
   private wipe(): void {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    // The checkpointer thread's own (passive) checkpoint can make this one busy for a moment:
+    // try again briefly rather than leave the old pages in the WAL. Deletes are rare.
+    for (let i = 0; i < WIPE_TRIES; i++) {
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (!r || r.busy === 0) return;
+      Atomics.wait(WIPE_SLEEP, 0, 0, 5);
+    }
   }
 
   /**

@@ -11,6 +11,8 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { after, describe, it, type TestContext } from 'node:test';
 import Database from 'better-sqlite3';
 import {
@@ -22,6 +24,10 @@ import {
 } from '@aws-sdk/client-lambda';
 import { startNimbus, type Nimbus } from '../../src/app.js';
 import { deployNode, payloadJson, sdkClient } from '../helpers/nimbus.js';
+import { NIMBUS_BIN } from '../helpers/serve.js';
+
+/** The CLI runs while this process serves: it must not block the event loop (no spawnSync). */
+const run = promisify(execFile);
 
 const ECHO_ENV = { 'index.js': 'exports.handler = async (e) => ({ value: process.env[e.name] ?? null });\n' };
 
@@ -250,5 +256,25 @@ describe('secrets at rest', () => {
     t.after(() => s.stop());
     assert.equal(await envOf(s.lambda, 'd', 'SECRET'), 'default-key');
     assert.equal(await envOf(s.lambda, 'n', 'SECRET'), 'named-key');
+  });
+
+  it('the CLI adds a named key, lists the keyring without material, and rotates', async (t) => {
+    const dataDir = tempDir(t);
+    const s = await serve(dataDir);
+    t.after(() => s.stop());
+    await deployNode(s.lambda, 'c', ECHO_ENV, { Environment: { Variables: { SECRET: 'cli' } } });
+    const cli = async (...args: string[]): Promise<string> => {
+      const r = await run(process.execPath, [NIMBUS_BIN, '--endpoint', s.nimbus.url, 'secrets', ...args], { encoding: 'utf8' });
+      return r.stdout;
+    };
+    const arn = (await cli('add-key')).trim();
+    assert.match(arn, /^arn:aws:kms:us-east-1:000000000000:key\/[0-9a-f-]{36}$/);
+    const listed = await cli('keys');
+    assert.match(listed, /^default {2}active k-[0-9a-f]{16}$/m);
+    assert.ok(listed.includes(arn));
+    const material = (JSON.parse(readFileSync(join(dataDir, 'keyring.json'), 'utf8')) as { keys: { material: string }[] }).keys.map((k) => k.material);
+    for (const m of material) assert.ok(!listed.includes(m), 'no key material is printed');
+    assert.match(await cli('rotate', 'default'), /re-encrypted 1 value\(s\); retired 1 old key\(s\)/);
+    assert.equal(await envOf(s.lambda, 'c', 'SECRET'), 'cli');
   });
 });
