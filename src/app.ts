@@ -40,7 +40,7 @@ import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { Invoker } from './invoke/invoker.js';
-import { LogService } from './logs/log-service.js';
+import { LogService, type LogRetentionSettings } from './logs/log-service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
@@ -61,6 +61,9 @@ import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
+import { CodeUrls } from './secrets/code-urls.js';
+import { Keyring } from './secrets/keyring.js';
+import { SecretBox } from './secrets/secret-box.js';
 import type { PolicyStateStore } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
@@ -106,6 +109,12 @@ export interface NimbusOptions {
    * runs code: refused unless this is set, and then warned about at every start.
    */
   allowPublicUnauthenticated?: boolean;
+  /** Log retention per function, by count, size and age (docs/logging.md); default 10,000 entries and 64 MB, no age limit. */
+  logRetention?: LogRetentionSettings;
+  /** The keyring file (docs/security.md); default `<dataDir>/keyring.json`, made 0600 on first start. */
+  keyFile?: string;
+  /** The base of links Nimbus hands out (code downloads), e.g. `https://nimbus.example`; default the listening address. */
+  publicUrl?: string;
 }
 
 export interface Nimbus {
@@ -147,7 +156,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const factory = choice.factory;
 
   // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
-  const store = new SqliteStore(join(dataDir, 'nimbus.db'));
+  // Secrets at rest: the keyring seals every function's environment in the store.
+  const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
+  const codeUrls = new CodeUrls(box, () => clock.now());
+  const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
   const code = new CodeStore(dataDir);
   code.keepSets(store.layerSets());
   const queue = new SqliteQueue(join(dataDir, 'queue.db'));
@@ -159,7 +171,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   const policyState = keepPolicyState(policy, store.policyState, clock, log);
   const pool = new Pool({ factory, policy, clock, capacityMb });
-  const logs = new LogService(store);
+  const logs = new LogService(store, opts.logRetention ?? {}, () => clock.now());
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
   const metrics = new Metrics();
@@ -189,6 +201,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     layers: new FunctionLayerRefs({ store, code }),
     tags,
     codeSigning,
+    keys: box,
     ...(opts.random ? { random: opts.random } : {}),
     onChange: (scope, name) => {
       const prefix = `${functionKey(scope, name)}/`;
@@ -306,6 +319,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       permissions: new PermissionService(store),
       functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
+      codeUrls,
+      secrets: { box, store },
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),
   );
@@ -316,6 +331,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
+  // Links name the configured public URL or host, else the listening address: never a request's Host header.
+  const linkHost = opts.publicHosts?.[0] ?? (isWildcard(host) ? '127.0.0.1' : host);
+  codeUrls.setBase(opts.publicUrl ?? `http://${urlHost(linkHost)}:${port}`);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
   provisioned.restoreAll(DEFAULT_ACCOUNT);
 
@@ -393,6 +411,8 @@ function keepPolicyState(policy: KeepAlivePolicy, state: PolicyStateStore, clock
  * the network lets anyone there deploy and run code on this machine: refused unless the operator
  * says so explicitly, and then the warning is printed at every start.
  */
+const urlHost = (h: string): string => (h.includes(':') ? `[${h}]` : h);
+
 function exposureWarning(host: string, allowed: boolean): string | undefined {
   if (isLoopback(host)) return undefined;
   const risk =

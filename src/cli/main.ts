@@ -9,6 +9,7 @@ import { registerLs } from './commands/ls.js';
 import { registerQueues } from './commands/queues.js';
 import { registerRuntimes } from './commands/runtimes.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerServe } from './commands/serve.js';
 import { registerSim } from './commands/sim.js';
 import { registerStack } from './commands/stack.js';
@@ -35,6 +36,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSchedule(program, client);
   registerStack(program, client);
   registerStats(program, client);
+  registerSecrets(program, client);
   registerSim(program);
   registerRuntimes(program);
   try {

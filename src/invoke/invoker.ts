@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { functionArn } from '../core/names.js';
-import { NimbusError } from '../core/errors.js';
+import { kmsError, NimbusError } from '../core/errors.js';
 import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine, type ReportFigures } from '../logs/format.js';
 import { filterApplicationLogs, initStartRecord, reportRecord, runtimeDoneRecord, startRecord, systemLevelOn, type PlatformStatus } from '../logs/json-format.js';
 import type { LogService } from '../logs/log-service.js';
@@ -220,6 +220,8 @@ export class Invoker {
       cached.revisionId = fn.revisionId;
       return cached.target;
     }
+    // An environment that did not decrypt fails the call as Lambda's 502 KMS errors do.
+    if (fn.environmentError) throw kmsError(fn.environmentError);
     const descriptor = this.deps.runtimes.get(fn.runtime);
     if (!descriptor) throw new NimbusError('ERR_INTERNAL', `runtime ${fn.runtime} is not available`);
     const codeDir = this.deps.code.taskDir(fn.codeSha256);

@@ -352,6 +352,8 @@ export class RuntimeApiServer {
       }
       if (this.current === cur) this.current = null;
       if (body === null) {
+        // A body still arriving (one that never ends) is not read on: the connection goes once answered.
+        if (!req.complete) res.once('finish', () => req.socket.destroy());
         reply(res, 413, {
           errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
           errorType: 'RequestEntityTooLarge',

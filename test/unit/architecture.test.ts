@@ -15,8 +15,8 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'core'],
-  api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'core'],
+  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
+  api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'core'],
   sns: ['events', 'core'],
@@ -34,6 +34,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   policy: ['core'],
   sam: ['core'],
   auth: ['core'],
+  secrets: ['core'],
   events: ['core'],
   sqs: ['core'],
   core: [],

@@ -33,6 +33,8 @@ export const WIRE_ERRORS: Readonly<Record<WireCode, WireError>> = {
   ERR_SANDBOX_START_FAILED: { status: 500, type: 'ServiceException', messageKey: 'Message' },
   ERR_QUEUE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },
   ERR_STORAGE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },
+  ERR_KMS_NOT_FOUND: { status: 502, type: 'KMSNotFoundException', messageKey: 'Message' },
+  ERR_KMS_ACCESS_DENIED: { status: 502, type: 'KMSAccessDeniedException', messageKey: 'Message' },
   ERR_INTERNAL: { status: 500, type: 'ServiceException', messageKey: 'Message' },
 };
 

@@ -17,6 +17,10 @@ interface ServeOptions {
   allowOrigin: string[];
   publicHost: string[];
   allowPublicUnauthenticated: boolean;
+  keyFile?: string;
+  publicUrl?: string;
+  logRetentionMb?: string;
+  logRetentionDays?: string;
 }
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -55,6 +59,10 @@ export function registerServe(program: Command): void {
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .option('--allow-origin <origin>', 'a browser origin (scheme://host:port) allowed to call the API, for a dashboard served elsewhere; repeatable (env NIMBUS_ALLOW_ORIGIN, comma-separated)', collect, list(env['NIMBUS_ALLOW_ORIGIN']))
+    .option('--log-retention-mb <mb>', 'log text kept per function, oldest dropped first (default 64; env NIMBUS_LOG_RETENTION_MB)', env['NIMBUS_LOG_RETENTION_MB'])
+    .option('--log-retention-days <days>', 'drop log entries older than this (default: keep; env NIMBUS_LOG_RETENTION_DAYS)', env['NIMBUS_LOG_RETENTION_DAYS'])
+    .option('--key-file <file>', 'the keyring that encrypts secrets at rest (default <data-dir>/keyring.json, made 0600 on first start; env NIMBUS_KEY_FILE; NIMBUS_MASTER_KEY may give the default key instead)', env['NIMBUS_KEY_FILE'])
+    .option('--public-url <url>', 'the base of links Nimbus hands out, such as code downloads (default http://<first --public-host or --host>:<port>; env NIMBUS_PUBLIC_URL)', env['NIMBUS_PUBLIC_URL'])
     .option('--public-host <name>', 'a host name the API answers under besides localhost and --host (a proxy or DNS name); repeatable (env NIMBUS_PUBLIC_HOST)', collect, list(env['NIMBUS_PUBLIC_HOST']))
     .option(
       '--allow-public-unauthenticated',
@@ -85,6 +93,12 @@ export function registerServe(program: Command): void {
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,
         allowPublicUnauthenticated: opts.allowPublicUnauthenticated,
+        ...(opts.keyFile ? { keyFile: opts.keyFile } : {}),
+        logRetention: {
+          ...(opts.logRetentionMb ? { maxBytes: wholeNumber(opts.logRetentionMb, '--log-retention-mb', 1, 1_000_000) * 2 ** 20 } : {}),
+          ...(opts.logRetentionDays ? { maxAgeMs: wholeNumber(opts.logRetentionDays, '--log-retention-days', 1, 36_500) * 86_400_000 } : {}),
+        },
+        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });
