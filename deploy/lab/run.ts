@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { zipFolder } from '../../src/cli/zip-folder.js';
 import { check, parseJsonl, summary, type CheckResult, type DeliveryRecord, type RequestRecord } from '../../src/cluster/checker.js';
 import { FUNCTION_NAME, witnessFunctionSource } from './function.js';
-import { addNode, clientAddr, crash, heal, inNsFetch, nodeAddr, NODE_PORT, ns, partition, pause, readState, resume, type LabConfig } from './lab.js';
+import { addNode, clientAddr, crash, heal, inNsFetch, nodeAddr, nodePids, NODE_PORT, ns, partition, pause, readState, resume, type LabConfig } from './lab.js';
 
 const WITNESS_PORT = 8080;
 
@@ -65,7 +65,7 @@ export async function runLab(c: LabConfig, o: RunOptions): Promise<CheckResult> 
   const log = o.log ?? ((l: string) => process.stderr.write(`lab: ${l}\n`));
   const state = readState(c);
   if (!state) throw new Error('the lab is not up');
-  for (let k = 1; k <= o.nodes; k++) addNode(c, k);
+  for (let k = 1; k <= o.nodes; k++) if (!nodePids(c, k).length) addNode(c, k);
   for (let k = 1; k <= o.nodes; k++) await waitHealthy(c, k);
   log(`${o.nodes} nodes up (${state.cluster ? 'cluster mode' : 'cluster mode not available: independent single nodes'})`);
   for (let k = 1; k <= (state.cluster ? 1 : o.nodes); k++) await deployFunction(c, k);
