@@ -14,6 +14,7 @@ import { markdownTable, textTable, type Section } from './lib/report.js';
 import { asyncEvents } from './scenarios/async-events.js';
 import { burst } from './scenarios/burst.js';
 import { clusterSim } from './scenarios/cluster-sim.js';
+import { clusterBench } from './scenarios/cluster.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { coldStartLayers } from './scenarios/cold-start-layers.js';
 import { idleMemory } from './scenarios/idle-memory.js';
@@ -36,6 +37,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
+  cluster: () => clusterBench({ durationS, perNode: 8 }),
   'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
