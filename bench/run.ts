@@ -5,6 +5,7 @@
  *   npm run bench                      all scenarios
  *   npm run bench -- warm-invoke       one scenario
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
+ *   npm run bench -- cluster --lab-plain  the cluster lab's scaling run on independent nodes (before cluster mode)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
  */
 import { writeFileSync } from 'node:fs';
@@ -37,7 +38,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
-  cluster: () => clusterBench({ durationS, perNode: 8 }),
+  cluster: () => clusterBench({ durationS, perNode: 8, plain: args.includes('--lab-plain') }),
   'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };

@@ -26,9 +26,13 @@ function unavailable(why: string): Section {
   };
 }
 
-export async function clusterBench(o: { durationS: number; perNode: number }): Promise<Section> {
+/**
+ * `plain`: run the same measurement on independent single nodes (the client spreads the load),
+ * which checks the lab's per-node CPU caps and the load path before cluster mode exists.
+ */
+export async function clusterBench(o: { durationS: number; perNode: number; plain: boolean }): Promise<Section> {
   const c = labConfig({ ...process.env, NIMBUS_LAB_PREFIX: 'nbench', NIMBUS_LAB_SUBNET: '10.199.0', NIMBUS_LAB_DIR: `/tmp/nimbus-lab-bench-${process.pid}` });
-  if (!clusterModeAvailable(c.root)) return unavailable('this checkout\'s `nimbus serve` has no --cluster flag yet (issue #19 items 1-5)');
+  if (!o.plain && !clusterModeAvailable(c.root)) return unavailable('this checkout\'s `nimbus serve` has no --cluster flag yet (issue #19 items 1-5)');
   if (process.getuid?.() !== 0) return unavailable('the lab needs root (network namespaces, cgroups)');
   const rows: string[][] = [];
   let one = 0;
@@ -37,7 +41,7 @@ export async function clusterBench(o: { durationS: number; perNode: number }): P
     try {
       for (let k = 1; k <= n; k++) addNode(c, k);
       for (let k = 1; k <= n; k++) await waitHealthy(c, k);
-      await deployFunction(c, 1);
+      for (let k = 1; k <= (o.plain ? n : 1); k++) await deployFunction(c, k);
       const out = join(c.dir, 'requests.jsonl');
       const urls = Array.from({ length: n }, (_, i) => `http://${nodeAddr(c, i + 1)}:9000`);
       const script = new URL('../../deploy/lab/client.js', import.meta.url).pathname;
@@ -52,7 +56,7 @@ export async function clusterBench(o: { durationS: number; perNode: number }): P
   }
   return {
     scenario: 'cluster',
-    description: DESCRIPTION,
+    description: o.plain ? `${DESCRIPTION} PLAIN: independent single nodes, the client spreads the load (not cluster mode).` : DESCRIPTION,
     table: { header: ['nodes', 'invocations/s', 'x (N x one node)', 'not ok'], rows },
     notes: [
       'target: >= 0.8 x N x one node for N = 2..4',
