@@ -10,7 +10,7 @@
  * onto one node; a node whose in-flight load has reached `ceil(c × (total + 1) / live)` is skipped,
  * and the walk continues down the key's own order, so the overflow still lands on the same
  * second and third choices (which then warm up) rather than on random nodes.
- * See ../../shared/reference/scale-out.md §5.2 and docs/scale.md.
+ * See docs/reference/scale-out.md §5.2 and docs/scale.md.
  */
 import { defaultHasher, type Hasher } from './hash.js';
 
