@@ -27,7 +27,13 @@ async function main(argv: string[]): Promise<void> {
   const k = Number(a);
   switch (cmd) {
     case 'up': {
-      const s = upInfra(c);
+      let s;
+      try {
+        s = upInfra(c);
+      } catch (e) {
+        down(c, true);
+        throw e;
+      }
       const n = Number(a ?? 3);
       for (let i = 1; i <= n; i++) addNode(c, i);
       for (let i = 1; i <= n; i++) await waitHealthy(c, i);
@@ -37,8 +43,8 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case 'run': {
-      upInfra(c);
       try {
+        upInfra(c);
         const r = await runLab(c, { nodes: Number(a ?? 3), durationS: Number(b ?? 30), concurrency: 8, asyncShare: 0.4, faults: true, quiesceS: 15 });
         process.exitCode = r.valid ? 0 : 1;
       } finally {
