@@ -31,7 +31,7 @@ async function main(argv: string[]): Promise<void> {
       try {
         s = upInfra(c);
       } catch (e) {
-        down(c, true);
+        if (!(e instanceof Error && e.message.startsWith('a lab is already up'))) down(c, true);
         throw e;
       }
       const n = Number(a ?? 3);

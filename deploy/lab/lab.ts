@@ -78,6 +78,9 @@ function attach(c: LabConfig, name: string, addr: string): void {
 
 /** The bridge namespace, infra and client namespaces, PostgreSQL 15 and etcd. */
 export function upInfra(c: LabConfig): LabState {
+  if (readState(c)) throw new Error(`a lab is already up in ${c.dir}; run 'down' first`);
+  // A previous run's kept logs may sit here; its database and etcd data must not be reused.
+  for (const d of ['pg', 'etcd']) rmSync(join(c.dir, d), { recursive: true, force: true });
   mkdirSync(c.dir, { recursive: true });
   sh('ip', ['netns', 'add', ns(c, 'br')]);
   sh('ip', ['-n', ns(c, 'br'), 'link', 'add', 'br0', 'type', 'bridge']);
@@ -208,6 +211,7 @@ export function down(c: LabConfig, keep = false): void {
       }
     }
   }
+  rmSync(statePath(c), { force: true });
   if (!keep) rmSync(c.dir, { recursive: true, force: true });
 }
 
