@@ -44,6 +44,8 @@ export function rank(key: string, m: Members): string[] {
  * caches per key (walks past them are rare once the bound is 1.25 or more).
  */
 export function topRanked(key: string, m: Members, count: number): string[] {
+  // Insertion into a short list is linear per node; for a long head a full sort is cheaper.
+  if (count * 8 > m.ids.length) return rank(key, m).slice(0, count);
   const k = m.hasher.text(key);
   const best: { i: number; s: number }[] = [];
   const before = (a: { i: number; s: number }, b: { i: number; s: number }): boolean =>
