@@ -40,6 +40,8 @@ export interface ClusterSimOptions {
   asyncShare: number;
   /** A node joins at this time. */
   joinAtMs?: number;
+  /** False: measure the windows around `joinAtMs` but add no node (the control run of a join). */
+  joinNode?: boolean;
   /** A node (the busiest home) dies at this time. */
   killAtMs?: number;
   leaseTtlMs: number;
@@ -77,7 +79,7 @@ export interface ClusterSimReport {
   busySpread: number;
   /** Invocations refused because no node had a free slot (429). */
   rejected: number;
-  /** Keys active in the window after the join that had a cold start in it, over active keys. */
+  /** Keys active in the window after the join (up to 5 s) that had a cold start in it, over active keys. */
   coldKeysAfterJoin?: number;
   /** The same over the window of the same length just before the join (the churn a join adds to). */
   coldKeysBeforeJoin?: number;
@@ -175,7 +177,7 @@ export function simulateCluster(o: ClusterSimOptions): ClusterSimReport {
   let warm = 0;
   let rejected = 0;
   const measuring = (t: number): boolean => t >= o.measureFromMs;
-  const joinWindow = 5000;
+  const joinWindow = o.joinAtMs === undefined ? 0 : Math.min(5000, o.durationMs - o.joinAtMs);
   const activeBeforeJoin = new Set<number>();
   const coldBeforeJoin = new Set<number>();
   const activeAfterJoin = new Set<number>();
@@ -333,6 +335,7 @@ export function simulateCluster(o: ClusterSimOptions): ClusterSimReport {
       events.push(now + o.pollMs, POLL);
       claimRound(now);
     } else if (ev === JOIN) {
+      if (o.joinNode === false) continue;
       const before = new Map(Array.from({ length: o.functions }, (_, k) => [k, home(keyName(k), m)]));
       addNode();
       membershipChanged();
