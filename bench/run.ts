@@ -6,6 +6,7 @@
  *   npm run bench -- warm-invoke       one scenario
  *   npm run bench -- warm-invoke oom cold-start   issue #18's acceptance items, side by side in one run
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
+ *   npm run bench -- cluster --lab-plain  the cluster lab's scaling run on independent nodes (before cluster mode)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
  */
 import { writeFileSync } from 'node:fs';
@@ -14,6 +15,8 @@ import { ROOT } from './lib/paths.js';
 import { markdownTable, textTable, type Section } from './lib/report.js';
 import { asyncEvents } from './scenarios/async-events.js';
 import { burst } from './scenarios/burst.js';
+import { clusterSim } from './scenarios/cluster-sim.js';
+import { clusterBench } from './scenarios/cluster.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { coldStartLayers } from './scenarios/cold-start-layers.js';
 import { idleMemory } from './scenarios/idle-memory.js';
@@ -38,6 +41,8 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
   oom: () => oom({ samples: quick ? 3 : 7 }),
+  cluster: () => clusterBench({ durationS, perNode: 8, plain: args.includes('--lab-plain') }),
+  'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

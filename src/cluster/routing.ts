@@ -10,7 +10,7 @@
  * onto one node; a node whose in-flight load has reached `ceil(c × (total + 1) / live)` is skipped,
  * and the walk continues down the key's own order, so the overflow still lands on the same
  * second and third choices (which then warm up) rather than on random nodes.
- * See ../../shared/reference/scale-out.md §5.2 and docs/scale.md.
+ * See docs/reference/scale-out.md §5.2 and docs/scale.md.
  */
 import { defaultHasher, type Hasher } from './hash.js';
 
@@ -37,6 +37,31 @@ export function rank(key: string, m: Members): string[] {
   const score = m.hashes.map((h) => m.hasher.pair(k, h));
   idx.sort((a, b) => score[b]! - score[a]! || (m.ids[a]! < m.ids[b]! ? -1 : m.ids[a]! > m.ids[b]! ? 1 : 0));
   return idx.map((i) => m.ids[i]!);
+}
+
+/**
+ * The first `count` nodes of `rank(key, m)`, without sorting the whole membership: what a gateway
+ * caches per key (walks past them are rare once the bound is 1.25 or more).
+ */
+export function topRanked(key: string, m: Members, count: number): string[] {
+  // Insertion into a short list is linear per node; for a long head a full sort is cheaper.
+  if (count * 8 > m.ids.length) return rank(key, m).slice(0, count);
+  const k = m.hasher.text(key);
+  const best: { i: number; s: number }[] = [];
+  const before = (a: { i: number; s: number }, b: { i: number; s: number }): boolean =>
+    a.s > b.s || (a.s === b.s && m.ids[a.i]! < m.ids[b.i]!);
+  for (let i = 0; i < m.ids.length; i++) {
+    const e = { i, s: m.hasher.pair(k, m.hashes[i]!) };
+    if (best.length === count && !before(e, best[count - 1]!)) continue;
+    let j = Math.min(best.length, count - 1);
+    if (best.length < count) best.push(e);
+    while (j > 0 && before(e, best[j - 1]!)) {
+      best[j] = best[j - 1]!;
+      j--;
+    }
+    best[j] = e;
+  }
+  return best.map((e) => m.ids[e.i]!);
 }
 
 /** The node a key belongs to with no load at all (the async queue's `home_node` at enqueue). */
@@ -74,6 +99,13 @@ export interface RouteOptions {
   perNodeTarget?: number;
   /** Stop after this many candidates (forwarding rarely needs more than a few). Default: all. */
   maxCandidates?: number;
+  /**
+   * Live nodes, when `ranked` is only the head of the key's rank (a gateway that caches each
+   * key's first few nodes). Default: `ranked.length`.
+   */
+  live?: number;
+  /** In-flight invocations over all live nodes, when the caller tracks it. Default: summed over `ranked`. */
+  totalLoad?: number;
 }
 
 /** Why the first candidate was chosen. */
@@ -101,13 +133,13 @@ export const DEFAULT_BALANCE = 1.25;
  * skipping every node at or over the load bound or out of slots. An empty list means saturation.
  */
 export function route(ranked: readonly string[], view: LoadView, options: RouteOptions = {}): Route {
-  const n = ranked.length;
+  const n = Math.max(options.live ?? ranked.length, ranked.length);
   const balance = options.balance ?? DEFAULT_BALANCE;
   if (!(balance >= 1)) throw new RangeError(`balance must be >= 1, got ${balance}`);
   const max = options.maxCandidates ?? Infinity;
   if (n === 0) return { candidates: [], reason: undefined, cap: 0, spread: 0 };
-  let total = 0;
-  for (const id of ranked) total += view.load(id);
+  let total = options.totalLoad ?? 0;
+  if (options.totalLoad === undefined) for (const id of ranked) total += view.load(id);
   const cap = Math.ceil((balance * (total + 1)) / n);
   const target = options.perNodeTarget;
   const spread =
@@ -118,14 +150,14 @@ export function route(ranked: readonly string[], view: LoadView, options: RouteO
   };
   const warm: string[] = [];
   const cold: string[] = [];
-  for (let i = 0; i < spread; i++) {
+  for (let i = 0; i < spread && i < ranked.length; i++) {
     const id = ranked[i]!;
     if (!open(id)) continue;
     (view.idleWarm(id) > 0 ? warm : cold).push(id);
   }
   const candidates = [...warm, ...cold].slice(0, max);
   const reason: RouteReason | undefined = warm.length ? 'warm' : cold.length ? 'home' : undefined;
-  for (let i = spread; i < n && candidates.length < max; i++) {
+  for (let i = spread; i < ranked.length && candidates.length < max; i++) {
     const id = ranked[i]!;
     if (open(id)) candidates.push(id);
   }

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { defaultHasher, mix32, type Hasher } from '../../src/cluster/hash.js';
-import { home, members, rank, route, type LoadView } from '../../src/cluster/routing.js';
+import { home, members, rank, route, topRanked, type LoadView } from '../../src/cluster/routing.js';
 
 const nodeIds = (n: number, prefix = 'n'): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i + 1}`);
 const keys = (n: number, salt: string): string[] =>
@@ -41,6 +41,8 @@ describe('rendezvous ranking', () => {
         const rotated = [...ids.slice(k), ...ids.slice(0, k)].reverse();
         assert.deepEqual(rank(key, members(rotated)), r);
         assert.equal(home(key, members(ids)), r[0]);
+        const c = 1 + (Math.abs(rot) % 4);
+        assert.deepEqual(topRanked(key, members(ids), c), r.slice(0, c));
       }),
     );
   });
@@ -196,6 +198,14 @@ describe('warm preference, hot keys and slots', () => {
     assert.deepEqual(full.candidates, []);
     assert.equal(full.reason, undefined);
     assert.deepEqual(route([], fixedLoads({})).candidates, []);
+  });
+
+  it('routes on a cached head of the rank given the live count and total load', () => {
+    const m = members(nodeIds(100));
+    const head = topRanked('p', m, 4);
+    const r = route(head, fixedLoads({ [head[0]!]: 3 }), { live: 100, totalLoad: 100 });
+    assert.equal(r.cap, Math.ceil((1.25 * 101) / 100));
+    assert.deepEqual(r.candidates, head.slice(1));
   });
 
   it('maxCandidates trims the list and a balance below 1 is refused', () => {
