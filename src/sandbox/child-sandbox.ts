@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { listExtensions } from './extensions/discover.js';
 import { ExtensionFailure, ExtensionsApi } from './extensions/extensions-api.js';
-import { platformRecords, statusOf } from './extensions/records.js';
+import { extensionResult, platformRecords, statusOf } from './extensions/records.js';
 import { loopbackTransport, type TelemetryTransport } from './extensions/telemetry.js';
 import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api.js';
 import {
@@ -393,9 +393,3 @@ export abstract class ChildSandbox implements Sandbox {
     return out;
   }
 }
-
-/** An extension's failure as the invocation's error result (DG: Extension.Crash, Extension.InitError, ...). */
-function extensionResult(f: ExtensionFailure): Extract<InvocationResult, { kind: 'error' }> {
-  return { kind: 'error', errorType: f.errorType, payload: Buffer.from(JSON.stringify({ errorMessage: f.message, errorType: f.errorType })) };
-}
-
