@@ -92,11 +92,6 @@ export abstract class ChildSandbox implements Sandbox {
    * Makes a started stem cell the sandbox of `spec` (stem.ts). Only the description changes: the
    * caller then hands the runtime its function through `invoke`, as stem.ts does.
    */
-  /** Whether `dispose` has begun: a launch still under way must not start anything more. */
-  protected get disposed(): boolean {
-    return this.disposing !== null;
-  }
-
   protected adoptSpec(spec: SandboxSpec): void {
     this.currentSpec = spec;
   }
@@ -119,13 +114,16 @@ export abstract class ChildSandbox implements Sandbox {
   async start(initTimeoutMs: number): Promise<InitReport> {
     const t0 = performance.now();
     let cancel: NodeJS.Timeout | undefined;
-    // The init timeout covers the extensions' start too (Lambda's 10 s init phase includes them).
-    const timeout = new Promise<never>((_, reject) => {
-      cancel = setTimeout(() => {
-        reject(new SandboxInitError({ kind: 'timeout' }, this.takeLogs(), performance.now() - t0));
-      }, initTimeoutMs);
-    });
-    timeout.catch(() => undefined);
+    let timeout: Promise<never> | null = null;
+    const arm = (): Promise<never> => {
+      timeout ??= new Promise<never>((_, reject) => {
+        cancel = setTimeout(() => {
+          reject(new SandboxInitError({ kind: 'timeout' }, this.takeLogs(), performance.now() - t0));
+        }, initTimeoutMs);
+      });
+      timeout.catch(() => undefined);
+      return timeout;
+    };
     const initError = (e: unknown): unknown =>
       e instanceof ExtensionFailure ? new SandboxInitError(extensionResult(e), this.takeLogs(), performance.now() - t0) : e;
     try {
@@ -140,7 +138,9 @@ export abstract class ChildSandbox implements Sandbox {
         this.onExitDuringWork = (reason) =>
           reject(new SandboxInitError({ kind: 'exit', reason }, this.takeLogs(), performance.now() - t0));
       });
-      const child = await Promise.race([this.launch(address), timeout]);
+      // With extensions the init timeout covers their start too (Lambda's init phase includes them).
+      const child = this.ext ? await Promise.race([this.launch(address), arm()]) : await this.launch(address);
+      const deadline = arm();
       this.child = child;
       child.stdout?.setEncoding('utf8').on('data', (s: string) => this.capture(s));
       child.stderr?.setEncoding('utf8').on('data', (s: string) => this.capture(s));
@@ -149,12 +149,12 @@ export abstract class ChildSandbox implements Sandbox {
       try {
         // An extension that fails while the runtime waits for it to register (or starts) ends init at once.
         const extFailed = this.ext ? this.ext.initDone.then(() => new Promise<never>(() => undefined)) : null;
-        await Promise.race(extFailed ? [ready, timeout, extFailed] : [ready, timeout]);
+        await Promise.race(extFailed ? [ready, deadline, extFailed] : [ready, deadline]);
         const ext = this.ext;
         if (ext) {
           ext.telemetry.emit('platform', 'platform.initRuntimeDone', platformRecords.initRuntimeDone(this.spec, 'success'));
           // Init ends when every registered extension has asked for its next event, too.
-          await Promise.race([ext.initDone, timeout]);
+          await Promise.race([ext.initDone, deadline]);
         }
       } finally {
         this.ready = null;
@@ -327,6 +327,11 @@ export abstract class ChildSandbox implements Sandbox {
   }
 
   private disposing: Promise<void> | null = null;
+
+  /** Whether `dispose` has begun: a launch still under way must not start anything more. */
+  protected get disposed(): boolean {
+    return this.disposing !== null;
+  }
 
   /** `reason`: what extensions subscribed to SHUTDOWN are told (docs/extensions.md). */
   dispose(reason: 'spindown' | 'timeout' | 'failure' = 'spindown'): Promise<void> {
