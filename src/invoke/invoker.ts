@@ -6,6 +6,8 @@
  * produces it; a tenant-isolated one runs on sandboxes of its tenant only. Nothing here touches HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { functionArn } from '../core/names.js';
 import { kmsError, NimbusError } from '../core/errors.js';
@@ -228,7 +230,9 @@ export class Invoker {
     const { code } = this.deps;
     // The layers' packages in the function's order: merged once per set, mounted at /opt.
     const layerShas = (fn.layers ?? []).map((l) => l.codeSha256);
-    const layers = layerShas.length > 0 ? { dir: () => code.layerSet(layerShas) } : undefined;
+    // A layer with extensions/ rules out stem cells (their runtime already runs): checked once per revision.
+    const extensions = layerShas.some((sha) => existsSync(join(code.taskDir(sha), 'extensions')));
+    const layers = layerShas.length > 0 ? { dir: () => code.layerSet(layerShas), extensions } : undefined;
     const target: PoolTarget = {
       app,
       generation: fn.revisionId,

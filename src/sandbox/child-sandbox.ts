@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { listExtensions } from './extensions/discover.js';
 import { ExtensionFailure, ExtensionsApi } from './extensions/extensions-api.js';
-import { platformRecords, statusOf } from './extensions/records.js';
+import { extensionResult, platformRecords, statusOf } from './extensions/records.js';
 import { loopbackTransport, type TelemetryTransport } from './extensions/telemetry.js';
 import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api.js';
 import {
@@ -94,11 +94,6 @@ export abstract class ChildSandbox implements Sandbox {
    * Makes a started stem cell the sandbox of `spec` (stem.ts). Only the description changes: the
    * caller then hands the runtime its function through `invoke`, as stem.ts does.
    */
-  /** Whether `dispose` has begun: a launch still under way must not start anything more. */
-  protected get disposed(): boolean {
-    return this.disposing !== null;
-  }
-
   protected adoptSpec(spec: SandboxSpec): void {
     this.currentSpec = spec;
   }
@@ -121,13 +116,16 @@ export abstract class ChildSandbox implements Sandbox {
   async start(initTimeoutMs: number): Promise<InitReport> {
     const t0 = performance.now();
     let cancel: NodeJS.Timeout | undefined;
-    // The init timeout covers the extensions' start too (Lambda's 10 s init phase includes them).
-    const timeout = new Promise<never>((_, reject) => {
-      cancel = setTimeout(() => {
-        reject(new SandboxInitError({ kind: 'timeout' }, this.takeLogs(), performance.now() - t0));
-      }, initTimeoutMs);
-    });
-    timeout.catch(() => undefined);
+    let timeout: Promise<never> | null = null;
+    const arm = (): Promise<never> => {
+      timeout ??= new Promise<never>((_, reject) => {
+        cancel = setTimeout(() => {
+          reject(new SandboxInitError({ kind: 'timeout' }, this.takeLogs(), performance.now() - t0));
+        }, initTimeoutMs);
+      });
+      timeout.catch(() => undefined);
+      return timeout;
+    };
     const initError = (e: unknown): unknown =>
       e instanceof ExtensionFailure ? new SandboxInitError(extensionResult(e), this.takeLogs(), performance.now() - t0) : e;
     try {
@@ -142,7 +140,9 @@ export abstract class ChildSandbox implements Sandbox {
         this.onExitDuringWork = (reason) =>
           reject(new SandboxInitError({ kind: 'exit', reason }, this.takeLogs(), performance.now() - t0));
       });
-      const child = await Promise.race([this.launch(address), timeout]);
+      // With extensions the init timeout covers their start too (Lambda's init phase includes them).
+      const child = this.ext ? await Promise.race([this.launch(address), arm()]) : await this.launch(address);
+      const deadline = arm();
       this.child = child;
       child.stdout?.setEncoding('utf8').on('data', (s: string) => this.capture(s));
       child.stderr?.setEncoding('utf8').on('data', (s: string) => this.capture(s));
@@ -151,12 +151,12 @@ export abstract class ChildSandbox implements Sandbox {
       try {
         // An extension that fails while the runtime waits for it to register (or starts) ends init at once.
         const extFailed = this.ext ? this.ext.initDone.then(() => new Promise<never>(() => undefined)) : null;
-        await Promise.race(extFailed ? [ready, timeout, extFailed] : [ready, timeout]);
+        await Promise.race(extFailed ? [ready, deadline, extFailed] : [ready, deadline]);
         const ext = this.ext;
         if (ext) {
           ext.telemetry.emit('platform', 'platform.initRuntimeDone', platformRecords.initRuntimeDone(this.spec, 'success'));
           // Init ends when every registered extension has asked for its next event, too.
-          await Promise.race([ext.initDone, timeout]);
+          await Promise.race([ext.initDone, deadline]);
         }
       } finally {
         this.ready = null;
@@ -331,6 +331,11 @@ export abstract class ChildSandbox implements Sandbox {
 
   private disposing: Promise<void> | null = null;
 
+  /** Whether `dispose` has begun: a launch still under way must not start anything more. */
+  protected get disposed(): boolean {
+    return this.disposing !== null;
+  }
+
   /** `reason`: what extensions subscribed to SHUTDOWN are told (docs/extensions.md). */
   dispose(reason: 'spindown' | 'timeout' | 'failure' = 'spindown'): Promise<void> {
     this.disposing ??= (async () => {
@@ -396,9 +401,3 @@ export abstract class ChildSandbox implements Sandbox {
     return out;
   }
 }
-
-/** An extension's failure as the invocation's error result (DG: Extension.Crash, Extension.InitError, ...). */
-function extensionResult(f: ExtensionFailure): Extract<InvocationResult, { kind: 'error' }> {
-  return { kind: 'error', errorType: f.errorType, payload: Buffer.from(JSON.stringify({ errorMessage: f.message, errorType: f.errorType })) };
-}
-

@@ -47,6 +47,11 @@ export interface SandboxSpec {
 export interface SandboxLayers {
   /** Resolves to the host directory holding them, merging them first if need be (once per set). */
   dir(): Promise<string>;
+  /**
+   * Whether a layer carries `extensions/` (docs/extensions.md): extensions start before the
+   * runtime, so a stem cell, whose runtime already runs, cannot serve the function.
+   */
+  extensions?: boolean;
 }
 
 /** One invocation as the Runtime API hands it to the runtime. */

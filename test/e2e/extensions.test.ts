@@ -12,7 +12,11 @@ import { describe, it } from 'node:test';
 import { InvokeCommand, PublishLayerVersionCommand, UpdateFunctionConfigurationCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import { deployNode, makeZip, payloadJson } from '../helpers/nimbus.js';
 import { startTestNimbus } from '../helpers/nimbus.js';
+import { nodejs } from '../../src/runtimes/node.js';
+import { createSandboxFactory } from '../../src/sandbox/index.js';
+import { NamespaceSandboxFactory } from '../../src/sandbox/namespace/factory.js';
 import { checkTool, failIfMissing, needs, repoRoot } from '../runtimes/helpers.js';
+import { rmrf, tempDir } from '../sandbox/helpers.js';
 
 const namespace = process.getuid?.() === 0 ? checkTool('bwrap', ['--version']) : 'namespace isolation needs root';
 const curl = checkTool('curl', ['--version']);
@@ -160,3 +164,36 @@ sleep 30
     });
   });
 }
+
+describe('extensions and namespace stem cells', needs(namespace ?? curl), () => {
+  it('a function whose layer has an extension starts a fresh sandbox, never a stem cell (its runtime already runs)', async (t) => {
+    failIfMissing(namespace);
+    failIfMissing(curl);
+    const dataDir = tempDir('nimbus-ext-stem-');
+    const choice = createSandboxFactory({ isolation: 'namespace', dataDir, hostPorts: [], stemCells: 1, stemRuntimes: [nodejs] });
+    t.after(async () => {
+      await choice.factory.close?.();
+      rmrf(dataDir);
+    });
+    assert.ok(choice.factory instanceof NamespaceSandboxFactory, choice.warning);
+    const factory = choice.factory;
+    const { lambda } = await startTestNimbus(t, { sandboxFactory: factory });
+    const arn = await layer(lambda, 'bash-ext', { 'extensions/bash-ext': exe(fixture('bash-ext.sh')) });
+    assert.equal(await factory.stemCellsReady(30_000), true);
+    await deployNode(
+      lambda,
+      'ext-no-stem',
+      {
+        'index.js': `const fs = require('fs'); const os = require('os'); const path = require('path');
+exports.handler = async () => ({
+  stem: fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\\n').filter((l) => l.split(' ')[4] === '/var/task').length > 1,
+  registered: fs.existsSync(path.join(os.tmpdir(), 'bash-ext.register')),
+});`,
+      },
+      { Layers: [arn], Timeout: 30 },
+    );
+    const r = await invoke(lambda, 'ext-no-stem');
+    assert.equal(r.error, undefined, JSON.stringify(r.body));
+    assert.deepEqual(r.body, { stem: false, registered: true });
+  });
+});

@@ -18,12 +18,11 @@
 import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import { readCapped, reply } from '../runtime-http.js';
+import { MAX_EXTENSIONS } from './discover.js';
 import { Telemetry, TelemetryError, type TelemetryTransport } from './telemetry.js';
 
 const EXT = '/2020-01-01/extension/';
 const MAX_BODY = 64 * 1024;
-/** Lambda's limit of extensions per function. */
-const MAX_EXTENSIONS = 10;
 
 export type ExtensionEventType = 'INVOKE' | 'SHUTDOWN';
 
@@ -85,6 +84,7 @@ export class ExtensionsApi {
   /** The phase that waits for extensions to call `next`: invoke or shutdown. */
   private phase: Gate | null = null;
   private failureListener: ((f: ExtensionFailure) => void) | null = null;
+  private shuttingDown = false;
 
   constructor(private readonly o: ExtensionsOptions) {
     this.telemetry = new Telemetry(o.transport);
@@ -130,15 +130,23 @@ export class ExtensionsApi {
   /** Routes a request of the Extensions, Telemetry or Logs API; false: not one of theirs. */
   route(req: http.IncomingMessage, res: http.ServerResponse): boolean {
     const url = req.url ?? '';
-    if (url === `${EXT}register` && req.method === 'POST') return this.withBody(req, res, (b) => this.register(req, res, b)), true;
-    if (url === `${EXT}event/next` && req.method === 'GET') return req.resume(), this.next(req, res), true;
-    if ((url === `${EXT}init/error` || url === `${EXT}exit/error`) && req.method === 'POST') {
-      return this.withBody(req, res, () => this.reportError(req, res, url.endsWith('init/error'))), true;
+    const method = req.method;
+    if (url === `${EXT}register` && method === 'POST') {
+      this.withBody(req, res, (b) => this.register(req, res, b));
+    } else if (url === `${EXT}event/next` && method === 'GET') {
+      req.resume();
+      this.next(req, res);
+    } else if ((url === `${EXT}init/error` || url === `${EXT}exit/error`) && method === 'POST') {
+      this.withBody(req, res, () => this.reportError(req, res, url.endsWith('init/error')));
+    } else if (/^\/2022-07-01\/telemetry\/?$/.test(url) && method === 'PUT') {
+      this.withBody(req, res, (b) => this.subscribe(req, res, b, 'telemetry'));
+    } else if (/^\/2020-08-15\/logs\/?$/.test(url) && method === 'PUT') {
+      // The Logs API, which the Telemetry API superseded, rides on the same subscriptions.
+      this.withBody(req, res, (b) => this.subscribe(req, res, b, 'logs'));
+    } else {
+      return false;
     }
-    if (/^\/2022-07-01\/telemetry\/?$/.test(url) && req.method === 'PUT') return this.withBody(req, res, (b) => this.subscribe(req, res, b)), true;
-    // The Logs API, which the Telemetry API superseded, rides on the same subscriptions.
-    if (/^\/2020-08-15\/logs\/?$/.test(url) && req.method === 'PUT') return this.withBody(req, res, (b) => this.subscribe(req, res, b, 'logs')), true;
-    return false;
+    return true;
   }
 
   /** The extension process `name` ended (`exit status 1`, `signal: killed`). */
@@ -152,8 +160,6 @@ export class ExtensionsApi {
     if (this.shuttingDown) return this.checkPhase();
     this.fail(new ExtensionFailure('Extension.Crash', `Extension ${name} exited before completing its work: ${reason}`));
   }
-
-  private shuttingDown = false;
 
   /** Hands INVOKE to the extensions subscribed to it; `invokeDone` resolves when each has called `next` again. */
   invoke(event: { requestId: string; deadlineMs: number; invokedFunctionArn: string; traceId?: string | undefined }): void {
@@ -304,7 +310,7 @@ export class ExtensionsApi {
     this.fail(new ExtensionFailure(init ? 'Extension.InitError' : 'Extension.ExitError', `Extension ${e.name} reported ${type}`));
   }
 
-  private subscribe(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, api: 'telemetry' | 'logs' = 'telemetry'): void {
+  private subscribe(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer, api: 'telemetry' | 'logs'): void {
     const e = this.caller(req, res);
     if (!e) return;
     try {

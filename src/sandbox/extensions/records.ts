@@ -4,6 +4,7 @@
  * format's platform records (src/logs/json-format.ts), which this layer cannot import.
  */
 import type { InvocationEvent, InvocationResult, SandboxSpec } from '../types.js';
+import type { ExtensionFailure } from './extensions-api.js';
 
 export interface PlatformStatus {
   status: 'success' | 'error' | 'failure' | 'timeout';
@@ -64,3 +65,9 @@ export const platformRecords = {
     return { requestId: e.requestId, status: s.status, ...(s.errorType ? { errorType: s.errorType } : {}), metrics };
   },
 };
+
+/** An extension's failure as the invocation's error result (DG: Extension.Crash, Extension.InitError, ...). */
+export function extensionResult(f: ExtensionFailure): Extract<InvocationResult, { kind: 'error' }> {
+  return { kind: 'error', errorType: f.errorType, payload: Buffer.from(JSON.stringify({ errorMessage: f.message, errorType: f.errorType })) };
+}
+

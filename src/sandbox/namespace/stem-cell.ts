@@ -76,6 +76,8 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   fits(spec: SandboxSpec): boolean {
     if (this.adopted || this.state !== 'idle') return false;
     if (spec.network !== 'none') return false;
+    // Extensions start before the runtime (docs/extensions.md); this cell's runtime already runs.
+    if (spec.layers?.extensions) return false;
     if ((spec.ephemeralStorageMb || STEM_TMP_MB) !== STEM_TMP_MB) return false;
     if (spec.descriptor.family !== this.spec.descriptor.family || JSON.stringify(commandOf(spec)) !== this.argv) return false;
     if (!startupEnvMatches(spec.env, this.spec.env)) return false;
