@@ -31,26 +31,27 @@ export class LogService {
     private readonly keep = KEEP_PER_FUNCTION,
   ) {}
 
+  /** Buffers an entry; it is written off the caller's path, so an invoke's reply never waits on the log. */
   append(entry: LogEntry): void {
     this.pending.push(entry);
-    if (this.pending.length >= FLUSH_AT_ENTRIES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+    if (this.pending.length >= FLUSH_AT_ENTRIES) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
 
-  /** Writes everything pending and wakes followers. */
-  flush(): void {
+  /** Writes everything pending and wakes followers. Never rejects: a failed write is retried later. */
+  async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     try {
-      this.store.appendLogs(batch);
+      await this.store.appendLogs(batch);
     } catch {
       // The store cannot write (for example a full disk): keep a bounded backlog and try again
       // later rather than crash Nimbus from a timer.
       this.pending = [...batch, ...this.pending].slice(-FLUSH_AT_ENTRIES * 10);
-      this.timer ??= setTimeout(() => this.flush(), 1000).unref();
+      this.timer ??= setTimeout(() => void this.flush(), 1000).unref();
       return;
     }
     const keys = new Set<string>();
@@ -61,7 +62,8 @@ export class LogService {
       if (n < PRUNE_EVERY) this.sincePrune.set(key, n);
       else {
         this.sincePrune.delete(key);
-        this.store.pruneLogs(e, e.functionName, this.keep);
+        // Pruning is housekeeping: a failure leaves old entries for the next prune.
+        await this.store.pruneLogs(e, e.functionName, this.keep).catch(() => undefined);
       }
     }
     for (const w of this.waiters) if (keys.has(w.key)) w.wake();
@@ -72,8 +74,8 @@ export class LogService {
    * new ones (a long poll, so `nimbus logs --follow` needs no busy polling).
    */
   async read(scope: Scope, name: string, afterId: number, limit: number, waitMs = 0, signal?: AbortSignal): Promise<StoredLogEntry[]> {
-    this.flush();
-    const now = this.store.readLogs(scope, name, afterId, limit);
+    await this.flush();
+    const now = await this.store.readLogs(scope, name, afterId, limit);
     if (now.length > 0 || waitMs <= 0) return now;
     await new Promise<void>((resolve) => {
       const w: Waiter = {
@@ -93,19 +95,19 @@ export class LogService {
   }
 
   /** The newest `n` entries of a function. */
-  last(scope: Scope, name: string, n: number): StoredLogEntry[] {
-    this.flush();
+  async last(scope: Scope, name: string, n: number): Promise<StoredLogEntry[]> {
+    await this.flush();
     return this.store.readLastLogs(scope, name, n);
   }
 
   /** Newest entry id of a function, so a follower can start at the end. */
-  lastId(scope: Scope, name: string): number {
-    this.flush();
+  async lastId(scope: Scope, name: string): Promise<number> {
+    await this.flush();
     return this.store.lastLogId(scope, name);
   }
 
-  close(): void {
-    this.flush();
+  async close(): Promise<void> {
+    await this.flush();
     for (const w of [...this.waiters]) w.wake();
   }
 }

@@ -28,8 +28,8 @@ export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health
       const wait = intParam(ctx.query.get('wait'), 'wait', 0, MAX_WAIT_S) ?? 0;
       // `tail=N`: the newest N entries; otherwise entries after `after`, waiting up to `wait` s for some.
       const events =
-        tail !== undefined ? deps.logs.last(ctx.scope, name, tail) : await deps.logs.read(ctx.scope, name, after, limit, wait * 1000, ctx.signal);
-      const next = events.length ? events[events.length - 1]!.id : tail !== undefined ? deps.logs.lastId(ctx.scope, name) : after;
+        tail !== undefined ? await deps.logs.last(ctx.scope, name, tail) : await deps.logs.read(ctx.scope, name, after, limit, wait * 1000, ctx.signal);
+      const next = events.length ? events[events.length - 1]!.id : tail !== undefined ? await deps.logs.lastId(ctx.scope, name) : after;
       return json(200, {
         events: events.map((e) => ({ id: e.id, timestamp: e.timestamp, requestId: e.requestId, version: e.version, text: e.text })),
         next,
