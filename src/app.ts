@@ -161,7 +161,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const codeUrls = new CodeUrls(box, () => clock.now());
   const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
   const code = new CodeStore(dataDir);
-  code.keepSets(store.layerSets());
+  code.keepSets(await store.layerSets());
   const queue = new SqliteQueue(join(dataDir, 'queue.db'));
   const sqs = new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
@@ -169,7 +169,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // The data plane: warm sandboxes under a keep-alive policy, one invocation at a time.
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
-  const policyState = keepPolicyState(policy, store.policyState, clock, log);
+  const policyState = await keepPolicyState(policy, store.policyState, clock, log);
   const pool = new Pool({ factory, policy, clock, capacityMb });
   const logs = new LogService(store, opts.logRetention ?? {}, () => clock.now());
   const accountLimit = opts.accountConcurrency ?? 1000;
@@ -180,13 +180,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
   const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
-  concurrency.loadAll(DEFAULT_ACCOUNT);
+  await concurrency.loadAll(DEFAULT_ACCOUNT);
   const provisioned = new ProvisionedService({
     store,
     clock,
     pool,
     targetOf: (fn) => invoker.target(fn),
-    unreserved: (accountId) => concurrency.unreserved(accountId),
+    unreserved: async (accountId) => await concurrency.unreserved(accountId),
     capacityMb,
   });
   // What functions carry besides code and configuration: layers, tags, code signing, policies.
@@ -203,19 +203,19 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     codeSigning,
     keys: box,
     ...(opts.random ? { random: opts.random } : {}),
-    onChange: (scope, name) => {
+    onChange: async (scope, name) => {
       const prefix = `${functionKey(scope, name)}/`;
       invoker.forget(prefix);
       // Before retiring: pins of a deleted version are released first, the others are spared.
-      provisioned.sync(scope, name);
+      await provisioned.sync(scope, name);
       pool.retire(prefix);
       // A deleted function loses its EventInvokeConfigs.
-      if (!exists(scope, name, undefined)) eventInvokeConfigs.forget(scope, name);
+      if (!(await exists(scope, name, undefined))) await eventInvokeConfigs.forget(scope, name);
     },
   });
-  const exists = (scope: Scope, name: string, qualifier: string | undefined): boolean => {
+  const exists = async (scope: Scope, name: string, qualifier: string | undefined): Promise<boolean> => {
     try {
-      functions.resolve(scope, name, qualifier);
+      await functions.resolve(scope, name, qualifier);
       return true;
     } catch {
       return false;
@@ -223,15 +223,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   };
   const versions = new VersionService({ store, clock });
   // Provisioned concurrency follows its alias when the alias moves or goes.
-  const aliases = new AliasService({ store, onChange: (scope, name) => provisioned.sync(scope, name) });
+  const aliases = new AliasService({ store, onChange: async (scope, name) => await provisioned.sync(scope, name) });
   const urls = new UrlConfigService({ store, clock });
   const routes = new RouteService(store);
 
   // Asynchronous invocation: group commit into the durable queue, delivery with retries, schedules.
   const eventInvokeConfigs = new EventInvokeConfigService({ store: queue, clock, exists });
-  const deadLetterOf = (ev: Scope & { functionName: string; qualifier: string | undefined }): string | undefined => {
+  const deadLetterOf = async (ev: Scope & { functionName: string; qualifier: string | undefined }): Promise<string | undefined> => {
     try {
-      return functions.resolve(ev, ev.functionName, ev.qualifier).fn.deadLetterTargetArn;
+      return (await functions.resolve(ev, ev.functionName, ev.qualifier)).fn.deadLetterTargetArn;
     } catch {
       return undefined;
     }
@@ -239,8 +239,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const dispatcher = new Dispatcher({
     queue,
     clock,
-    attempt: makeAttempt({ resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier), invoke: (req) => invoker.invoke(req) }),
-    config: (ev) => eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, deadLetterOf(ev)),
+    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: (req) => invoker.invoke(req) }),
+    config: async (ev) => await eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, await deadLetterOf(ev)),
     reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
     onHandedOn: () => outbox.wake(),
     appendLog: (ev, text) =>
@@ -250,8 +250,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Destination records and dead letters move from the queue's outbox into SQS queues.
   const outbox = new Outbox({ queue, clock, deliver: sqsHandOver(sqs, log), log });
   const acceptor = new Acceptor(queue, () => dispatcher.wake(), log);
-  const scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log, render: (s, ev) => eventBridge.renderScheduled(s, ev) });
-  const schedules = new ScheduleService({ store: queue, clock, exists, onChange: () => scheduler.changed() });
+  const scheduler: Scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log, render: (s, ev) => eventBridge.renderScheduled(s, ev) });
+  const schedules = new ScheduleService({ store: queue, clock, exists, onChange: async () => await scheduler.changed() });
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
 
   // Push sources: EventBridge rules and SNS subscriptions invoke through the durable async queue.
@@ -276,7 +276,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     clock,
     log,
     sinks: { invokeAsync, sendToQueue: (arn, body, groupId) => sendToQueue(arn, body, groupId ? { groupId } : {}) },
-    schedules: { store: queue, changed: () => scheduler.changed() },
+    schedules: { store: queue, changed: async (): Promise<void> => await scheduler.changed() },
   });
   const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: { invokeAsync, sendToQueue: (arn, body, attributes) => sendToQueue(arn, body, { attributes }) } });
 
@@ -285,7 +285,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const mappingRunner = new MappingRunner({
     store: store.eventSourceMappings,
     kinds: sourceKinds,
-    invoke: batchInvoker({ resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier, { weighted: true }), invoke: (req) => invoker.invoke(req) }),
+    invoke: batchInvoker({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier, { weighted: true }), invoke: (req) => invoker.invoke(req) }),
     clock,
     log,
   });
@@ -293,7 +293,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     store: store.eventSourceMappings,
     kinds: sourceKinds,
     clock,
-    resolve: (scope, name, qualifier) => functions.resolve(scope, name, qualifier).fn,
+    resolve: async (scope, name, qualifier) => (await functions.resolve(scope, name, qualifier)).fn,
     onChange: (uuid) => mappingRunner.changed(uuid),
   });
 
@@ -324,18 +324,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),
   );
-  dispatcher.start();
+  await dispatcher.start();
   outbox.start();
-  eventBridge.start();
-  scheduler.start();
-  mappingRunner.start();
+  await eventBridge.start();
+  await scheduler.start();
+  await mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
   // Links name the configured public URL or host, else the listening address: never a request's Host header.
   const linkHost = opts.publicHosts?.[0] ?? (isWildcard(host) ? '127.0.0.1' : host);
   codeUrls.setBase(opts.publicUrl ?? `http://${urlHost(linkHost)}:${port}`);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
-  provisioned.restoreAll(DEFAULT_ACCOUNT);
+  await provisioned.restoreAll(DEFAULT_ACCOUNT);
 
   let closing: Promise<void> | null = null;
   return {
@@ -352,7 +352,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await stopping;
         // No new events or batches; running attempts and batches may finish.
         scheduler.stop();
-        acceptor.flush();
+        await acceptor.flush();
         const mappingsStopped = mappingRunner.stop();
         await Promise.all([dispatcher.drain(graceMs), Promise.race([mappingsStopped, new Promise((r) => setTimeout(r, graceMs).unref())])]);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
@@ -365,15 +365,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await dispatcher.finish();
         await mappingsStopped;
         // What the last results handed on moves into SQS now; anything left moves at the next start.
-        outbox.pass();
+        await outbox.pass();
         outbox.stop();
         eventBridge.close();
         sns.close();
         sqs.close();
-        queue.close();
+        await queue.close();
         gateway.destroy();
-        logs.close();
-        store.close();
+        await logs.close();
+        await store.close();
       })()),
   };
 }
@@ -382,26 +382,26 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
  * What the policy learned survives restarts: restored now, saved every minute and at shutdown.
  * A snapshot from another build of the policy must not keep Nimbus from starting.
  */
-function keepPolicyState(policy: KeepAlivePolicy, state: PolicyStateStore, clock: Clock, log: (line: string) => void): { stop(): void } {
-  const saved = state.get(policy.name);
+async function keepPolicyState(policy: KeepAlivePolicy, state: PolicyStateStore, clock: Clock, log: (line: string) => void): Promise<{ stop(): void }> {
+  const saved = await state.get(policy.name);
   try {
     if (saved !== undefined) policy.restore(saved);
   } catch (e) {
     log(`keep-alive policy ${policy.name}: stored state not restored (${messageOf(e)}); starting fresh`);
   }
-  const save = (): void => state.put(policy.name, policy.snapshot(), clock.now());
+  const save = async (): Promise<void> => await state.put(policy.name, policy.snapshot(), clock.now());
   let cancel = (): void => undefined;
   const schedule = (): void => {
-    cancel = clock.setTimer(POLICY_SAVE_MS, () => {
-      save();
+    cancel = clock.setTimer(POLICY_SAVE_MS, async () => {
+      await save();
       schedule();
     });
   };
   schedule();
   return {
-    stop() {
+    async stop() {
       cancel();
-      save();
+      await save();
     },
   };
 }

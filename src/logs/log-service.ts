@@ -63,26 +63,27 @@ export class LogService {
     return { keep, maxBytes, minTimestamp: Number.isFinite(maxAgeMs) ? this.now() - maxAgeMs : 0 };
   }
 
+  /** Buffers an entry; it is written off the caller's path, so an invoke's reply never waits on the log. */
   append(entry: LogEntry): void {
     for (const part of split(entry)) this.pending.push(part);
-    if (this.pending.length >= FLUSH_AT_ENTRIES) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_EVERY_MS);
+    if (this.pending.length >= FLUSH_AT_ENTRIES) void this.flush();
+    else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
 
-  /** Writes everything pending and wakes followers. */
-  flush(): void {
+  /** Writes everything pending and wakes followers. Never rejects: a failed write is retried later. */
+  async flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     if (this.pending.length === 0) return;
     const batch = this.pending;
     this.pending = [];
     try {
-      this.store.appendLogs(batch);
+      await this.store.appendLogs(batch);
     } catch {
       // The store cannot write (for example a full disk): keep a bounded backlog and try again
       // later rather than crash Nimbus from a timer.
       this.pending = [...batch, ...this.pending].slice(-FLUSH_AT_ENTRIES * 10);
-      this.timer ??= setTimeout(() => this.flush(), 1000).unref();
+      this.timer ??= setTimeout(() => void this.flush(), 1000).unref();
       return;
     }
     const keys = new Set<string>();
@@ -98,7 +99,8 @@ export class LogService {
       } else {
         this.sincePrune.delete(key);
         this.sinceBytes.delete(key);
-        this.store.pruneLogs(e, e.functionName, this.limits());
+        // Pruning is housekeeping: a failure leaves old entries for the next prune.
+        await this.store.pruneLogs(e, e.functionName, this.limits()).catch(() => undefined);
       }
     }
     for (const w of this.waiters) if (keys.has(w.key)) w.wake();
@@ -109,8 +111,8 @@ export class LogService {
    * new ones (a long poll, so `nimbus logs --follow` needs no busy polling).
    */
   async read(scope: Scope, name: string, afterId: number, limit: number, waitMs = 0, signal?: AbortSignal): Promise<StoredLogEntry[]> {
-    this.flush();
-    const now = this.store.readLogs(scope, name, afterId, limit);
+    await this.flush();
+    const now = await this.store.readLogs(scope, name, afterId, limit);
     if (now.length > 0 || waitMs <= 0) return now;
     await new Promise<void>((resolve) => {
       const w: Waiter = {
@@ -135,11 +137,11 @@ export class LogService {
    * memory nor keeps the server from answering anyone else meanwhile.
    */
   async *stream(scope: Scope, name: string, afterId: number, limit: number, upToId = Number.MAX_SAFE_INTEGER): AsyncGenerator<StoredLogEntry> {
-    this.flush();
+    await this.flush();
     let after = afterId;
     let left = limit;
     while (left > 0) {
-      const page = this.store.readLogs(scope, name, after, Math.min(PAGE, left)).filter((e) => e.id <= upToId);
+      const page = (await this.store.readLogs(scope, name, after, Math.min(PAGE, left))).filter((e) => e.id <= upToId);
       for (const e of page) yield e;
       if (page.length < Math.min(PAGE, left)) return;
       after = page[page.length - 1]!.id;
@@ -149,31 +151,31 @@ export class LogService {
   }
 
   /** Where to read from for the newest `n` entries (see `stream`), and the newest id now. */
-  tail(scope: Scope, name: string, n: number): { afterId: number; upToId: number } {
-    this.flush();
-    return { afterId: this.store.tailStart(scope, name, n), upToId: this.store.lastLogId(scope, name) };
+  async tail(scope: Scope, name: string, n: number): Promise<{ afterId: number; upToId: number }> {
+    await this.flush();
+    return { afterId: await this.store.tailStart(scope, name, n), upToId: await this.store.lastLogId(scope, name) };
   }
 
   /** The newest `n` entries of a function. */
-  last(scope: Scope, name: string, n: number): StoredLogEntry[] {
-    this.flush();
+  async last(scope: Scope, name: string, n: number): Promise<StoredLogEntry[]> {
+    await this.flush();
     return this.store.readLastLogs(scope, name, n);
   }
 
   /** Newest entry id of a function, so a follower can start at the end. */
-  lastId(scope: Scope, name: string): number {
-    this.flush();
+  async lastId(scope: Scope, name: string): Promise<number> {
+    await this.flush();
     return this.store.lastLogId(scope, name);
   }
 
   /** Runs retention on a function now (docs/logging.md). */
-  prune(scope: Scope, name: string): void {
-    this.flush();
-    this.store.pruneLogs(scope, name, this.limits());
+  async prune(scope: Scope, name: string): Promise<void> {
+    await this.flush();
+    await this.store.pruneLogs(scope, name, this.limits());
   }
 
-  close(): void {
-    this.flush();
+  async close(): Promise<void> {
+    await this.flush();
     for (const w of [...this.waiters]) w.wake();
   }
 }

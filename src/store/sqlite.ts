@@ -144,6 +144,7 @@ export class SqliteStore implements Store {
   readonly provisioned: ProvisionedStore;
   readonly eventSourceMappings: EventSourceMappingStore;
   readonly layers: LayerStore;
+  private readonly layerStore: SqliteLayerStore;
   readonly settings: FunctionSettingsStore;
   readonly codeSigning: CodeSigningConfigStore;
   private readonly checkpointer: Checkpointer;
@@ -188,7 +189,8 @@ export class SqliteStore implements Store {
     this.policyState = new SqlitePolicyStateStore(db);
     this.provisioned = new SqliteProvisionedStore(db);
     this.eventSourceMappings = new SqliteEventSourceMappingStore(db);
-    this.layers = new SqliteLayerStore(db);
+    this.layerStore = new SqliteLayerStore(db);
+    this.layers = this.layerStore;
     this.settings = new SqliteFunctionSettingsStore(db);
     this.codeSigning = new SqliteCodeSigningConfigStore(db);
     this.stmts = {
@@ -374,7 +376,7 @@ export class SqliteStore implements Store {
     return { rewritten, keyIdsInUse: [...inUse] };
   }
 
-  insertFunction(v: FunctionVersion): boolean {
+  async insertFunction(v: FunctionVersion): Promise<boolean> {
     return this.write(this.db.transaction(() => {
       const r = this.stmts.insertFn.run(v.accountId, v.region, v.name, v.lastModified);
       if (r.changes === 0) return false;
@@ -383,7 +385,15 @@ export class SqliteStore implements Store {
     }));
   }
 
-  getVersion(scope: Scope, name: string, version: string): FunctionVersion | undefined {
+  async getVersion(scope: Scope, name: string, version: string): Promise<FunctionVersion | undefined> {
+    return this.cachedVersion(scope, name, version);
+  }
+
+  /**
+   * getVersion without the promise (Store.cachedVersion): SQLite answers every read synchronously,
+   * from the version cache or the database.
+   */
+  cachedVersion(scope: Scope, name: string, version: string): FunctionVersion | undefined {
     const key = `${scope.accountId}\0${scope.region}\0${name}\0${version}`;
     const hit = this.versionCache.get(key);
     if (hit !== undefined) return hit ?? undefined;
@@ -396,44 +406,49 @@ export class SqliteStore implements Store {
     return v;
   }
 
-  putVersion(v: FunctionVersion): void {
+  async putVersion(v: FunctionVersion): Promise<void> {
     this.write(() => this.stmts.putVersion.run(this.toRow(v)));
   }
 
-  deleteFunction(scope: Scope, name: string): string[] {
+  async deleteFunction(scope: Scope, name: string): Promise<string[]> {
     const unused = this.write(this.db.transaction(() => {
       const codes = (this.stmts.codesOf.all({ a: scope.accountId, r: scope.region, n: name }) as { code_sha256: string }[]).map((r) => r.code_sha256);
       this.stmts.deleteFn.run(scope.accountId, scope.region, name);
-      return codes.filter((c) => !this.codeInUse(c));
+      return codes.filter((c) => !this.usesCode(c));
     }));
     this.wipe();
     return unused;
   }
 
-  listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[] {
+  async listFunctions(scope: Scope, afterName: string | undefined, limit: number): Promise<FunctionVersion[]> {
     return (this.stmts.list.all(scope.accountId, scope.region, afterName ?? '', limit) as VersionRow[]).map((r) => this.fromRow(r));
   }
 
-  listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): FunctionVersion[] {
+  async listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): Promise<FunctionVersion[]> {
     const vkey = after === undefined ? -2 : after.version === '$LATEST' ? -1 : Number(after.version);
     return (this.stmts.listAll.all({ a: scope.accountId, r: scope.region, name: after?.name ?? '', vkey, limit }) as VersionRow[]).map((r) => this.fromRow(r));
   }
 
-  usage(scope: Scope): { functionCount: number; totalCodeSize: number } {
+  async usage(scope: Scope): Promise<{ functionCount: number; totalCodeSize: number }> {
     const r = this.stmts.usage.get(scope.accountId, scope.region) as { n: number; size: number };
     return { functionCount: r.n, totalCodeSize: r.size };
   }
 
-  codeInUse(codeSha256: string): boolean {
-    return this.stmts.codeInUse.get(codeSha256) !== undefined || this.stmts.layerInUse.get(codeSha256) !== undefined || this.layers.codeInUse(codeSha256);
+  async codeInUse(codeSha256: string): Promise<boolean> {
+    return this.usesCode(codeSha256);
   }
 
-  layerSets(): string[][] {
+  /** codeInUse without the promise, for this store's own transactions. */
+  private usesCode(codeSha256: string): boolean {
+    return this.stmts.codeInUse.get(codeSha256) !== undefined || this.stmts.layerInUse.get(codeSha256) !== undefined || this.layerStore.usesCode(codeSha256);
+  }
+
+  async layerSets(): Promise<string[][]> {
     const rows = this.stmts.layerSets.all() as { layers: string }[];
     return rows.map((r) => (JSON.parse(r.layers) as { codeSha256: string }[]).map((l) => l.codeSha256));
   }
 
-  publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
+  async publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): Promise<FunctionVersion> {
     return this.write(this.db.transaction(() => {
       const counter = this.stmts.nextVersion.get(scope.accountId, scope.region, name) as { n: number } | undefined;
       // Data dirs from before versions existed have no counter row; rows are the fallback.
@@ -445,23 +460,23 @@ export class SqliteStore implements Store {
     }));
   }
 
-  listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): FunctionVersion[] {
+  async listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): Promise<FunctionVersion[]> {
     const after = afterVersion === undefined ? -2 : afterVersion === '$LATEST' ? -1 : Number(afterVersion);
     return (this.stmts.listVersions.all(scope.accountId, scope.region, name, after, limit) as VersionRow[]).map((r) => this.fromRow(r));
   }
 
-  latestPublished(scope: Scope, name: string): FunctionVersion | undefined {
+  async latestPublished(scope: Scope, name: string): Promise<FunctionVersion | undefined> {
     const r = this.stmts.latestPublished.get(scope.accountId, scope.region, name) as VersionRow | undefined;
     return r && this.fromRow(r);
   }
 
-  deleteVersion(scope: Scope, name: string, version: string): string[] {
+  async deleteVersion(scope: Scope, name: string, version: string): Promise<string[]> {
     return this.wipeAfter(this.write(this.db.transaction(() => {
-      const v = this.getVersion(scope, name, version);
+      const v = this.cachedVersion(scope, name, version);
       if (!v) return [];
       this.stmts.deleteVersion.run(scope.accountId, scope.region, name, version);
       const codes = new Set([v.codeSha256, ...(v.layers ?? []).map((l) => l.codeSha256)]);
-      return [...codes].filter((c) => !this.codeInUse(c));
+      return [...codes].filter((c) => !this.usesCode(c));
     })));
   }
 
@@ -471,7 +486,7 @@ export class SqliteStore implements Store {
     return r;
   }
 
-  appendLogs(entries: readonly LogEntry[]): void {
+  async appendLogs(entries: readonly LogEntry[]): Promise<void> {
     this.logDb.transaction(() => {
       for (const e of entries) {
         this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text, Buffer.byteLength(e.text));
@@ -479,16 +494,16 @@ export class SqliteStore implements Store {
     })();
   }
 
-  readLogs(scope: Scope, functionName: string, afterId: number, limit: number): StoredLogEntry[] {
+  async readLogs(scope: Scope, functionName: string, afterId: number, limit: number): Promise<StoredLogEntry[]> {
     return (this.stmts.readLogs.all(scope.accountId, scope.region, functionName, afterId, limit) as LogRow[]).map(fromLogRow);
   }
 
-  readLastLogs(scope: Scope, functionName: string, limit: number): StoredLogEntry[] {
+  async readLastLogs(scope: Scope, functionName: string, limit: number): Promise<StoredLogEntry[]> {
     return (this.stmts.readLast.all(scope.accountId, scope.region, functionName, limit) as LogRow[]).map(fromLogRow).reverse();
   }
 
 
-  pruneLogs(scope: Scope, functionName: string, retention: LogRetention): void {
+  async pruneLogs(scope: Scope, functionName: string, retention: LogRetention): Promise<void> {
     const at = { a: scope.accountId, r: scope.region, f: functionName };
     this.logDb.transaction(() => {
       this.stmts.prune.run({ ...at, keep: retention.keep });
@@ -497,12 +512,12 @@ export class SqliteStore implements Store {
     })();
   }
 
-  tailStart(scope: Scope, functionName: string, n: number): number {
+  async tailStart(scope: Scope, functionName: string, n: number): Promise<number> {
     const r = this.stmts.tailStart.get(scope.accountId, scope.region, functionName, n) as { id: number } | undefined;
     return r?.id ?? 0;
   }
 
-  lastLogId(scope: Scope, functionName: string): number {
+  async lastLogId(scope: Scope, functionName: string): Promise<number> {
     return (this.stmts.lastLog.get(scope.accountId, scope.region, functionName) as { id: number }).id;
   }
 

@@ -36,7 +36,7 @@ export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health
       let upTo: number | undefined;
       let count = limit;
       if (tail !== undefined) {
-        const t = deps.logs.tail(ctx.scope, name, tail);
+        const t = await deps.logs.tail(ctx.scope, name, tail);
         from = t.afterId;
         upTo = t.upToId;
         count = tail;

@@ -51,7 +51,7 @@ export function functionUrlHook(deps: UrlHookDeps): RouteHook {
 
 function serve(deps: UrlHookDeps, urlId: string, rawPath: string): Handler {
   return async (ctx) => {
-    const config = deps.urls.byUrlId(urlId);
+    const config = await deps.urls.byUrlId(urlId);
     if (!config) return accessDenied();
     const lists = headerLists(ctx.req.rawHeaders);
     const origin = lists.get('origin')?.[0];
