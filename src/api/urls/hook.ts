@@ -116,6 +116,7 @@ function serve(deps: UrlHookDeps, urlId: string, rawPath: string): Handler {
       return { status: 200, headers: preflightHeaders(config.cors, origin), body: Buffer.alloc(0) };
     }
     const body = await readHttpBody(ctx);
+    const who = config.authType === 'AWS_IAM' ? ctx.principal : undefined;
     const now = deps.clock.now();
     const rawUrl = ctx.req.url ?? '/';
     const q = rawUrl.indexOf('?');
@@ -130,6 +131,22 @@ function serve(deps: UrlHookDeps, urlId: string, rawPath: string): Handler {
       routeKey: '$default',
       stage: '$default',
       pathParameters: undefined,
+      // The signer, as Lambda describes it to an AWS_IAM URL's function (Lambda DG, "Invoking function URLs": request payload).
+      ...(who
+        ? {
+            authorizer: {
+              iam: {
+                accessKey: who.accessKeyId ?? null,
+                accountId: who.accountId,
+                callerId: who.accessKeyId ?? null,
+                cognitoIdentity: null,
+                principalOrgId: null,
+                userArn: who.arn,
+                userId: who.accessKeyId ?? null,
+              },
+            },
+          }
+        : {}),
       extraHeaders: {
         'x-amzn-trace-id': traceId,
         'x-forwarded-for': info.sourceIp,
