@@ -36,6 +36,7 @@ import { VersionService } from './api/versions/versions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { messageOf, NimbusError } from './core/errors.js';
 import { functionKey, type Scope } from './core/model.js';
+import { functionArn } from './core/names.js';
 import { privateDir } from './core/private-files.js';
 import { readFileSync } from 'node:fs';
 import { EventBridgeService } from './eventbridge/service.js';
@@ -267,7 +268,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
 
   // Push sources: EventBridge rules and SNS subscriptions invoke through the durable async queue.
-  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void> => {
+  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void> => {
+    // A topic or rule of another account reaches a function only through the function's resource
+    // policy naming the service principal (docs/auth.md); within one account, as SAM deploys them, always.
+    const sourceAccount = sourceArn?.split(':')[4];
+    if (sourceArn && sourceAccount !== scope.accountId) {
+      const service = source.startsWith('sns:') ? 'sns.amazonaws.com' : 'events.amazonaws.com';
+      const fn = { accountId: scope.accountId, region: scope.region, name: functionName, qualifier, arn: functionArn(scope, functionName, qualifier) };
+      if (!security.authorizer.serviceMayInvoke(service, fn, sourceArn, sourceAccount ?? '')) {
+        log(`${source}: not delivered to ${fn.arn}: its resource policy does not allow ${service} from ${sourceArn}`);
+        return;
+      }
+    }
     try {
       await events.enqueue({ scope, functionName, qualifier, payload, source });
     } catch (e) {

@@ -24,7 +24,7 @@ import {
   ListFunctionsCommand,
   RemovePermissionCommand,
 } from '@aws-sdk/client-lambda';
-import { ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { NewKey } from '../../src/accounts/store.js';
 import { signRequest } from '../helpers/apps/sigv4.js';
@@ -392,4 +392,30 @@ except Exception as e:
     assert.equal(without.code, 1);
     assert.match(without.stderr, /UnrecognizedClientException/);
   });
+});
+
+test("a topic of another account reaches a function only when the function's resource policy allows sns.amazonaws.com", async (t) => {
+  const { nimbus, a, b } = await world(t);
+  const la = lambda(nimbus.url, credsOf(a));
+  const snsB = new SNSClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: credsOf(b), maxAttempts: 1 });
+  t.after(() => (la.destroy(), snsB.destroy()));
+  await deployNode(la, 'listener', { 'index.js': 'exports.handler = async (e) => { console.log("GOT " + e.Records[0].Sns.Message); };' });
+  const fnArn = 'arn:aws:lambda:us-east-1:000000000000:function:listener';
+  const topic = (await snsB.send(new CreateTopicCommand({ Name: 'news' }))).TopicArn!;
+  await snsB.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'lambda', Endpoint: fnArn }));
+  await snsB.send(new PublishCommand({ TopicArn: topic, Message: 'first, not allowed' }));
+  await la.send(
+    new AddPermissionCommand({ FunctionName: 'listener', StatementId: 'sns-b', Action: 'lambda:InvokeFunction', Principal: 'sns.amazonaws.com', SourceArn: topic }),
+  );
+  await snsB.send(new PublishCommand({ TopicArn: topic, Message: 'second, allowed' }));
+  const logsPath = '/nimbus/v1/functions/listener/logs?limit=1000';
+  let text = '';
+  for (let i = 0; i < 300 && !text.includes('GOT second'); i++) {
+    const r = await fetch(`${nimbus.url}${logsPath}`, { headers: signRequest('GET', `${nimbus.url}${logsPath}`, {}, undefined, { service: 'lambda', region: 'us-east-1', credentials: credsOf(a) }) });
+    assert.equal(r.status, 200);
+    text = ((await r.json()) as { events: { text: string }[] }).events.map((e) => e.text).join('');
+    if (!text.includes('GOT second')) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.match(text, /GOT second, allowed/);
+  assert.doesNotMatch(text, /GOT first/, 'the delivery the policy did not allow never happened');
 });
