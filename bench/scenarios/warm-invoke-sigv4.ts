@@ -21,7 +21,6 @@ async function measure(signed: boolean, o: WarmInvokeSigV4Options): Promise<{ bu
     await load({ ...base, connections: o.connections, durationS: Math.max(5, Math.round(o.durationS * 1.5)) });
     const busy = await load({ ...base, connections: o.connections, durationS: o.durationS });
     const idle = await load({ ...base, connections: 1, durationS: Math.max(3, Math.round(o.durationS / 2)) });
-    if (busy.errors + idle.errors > 0) throw new Error(`${signed ? 'signed' : 'unsigned'} run had ${busy.errors + idle.errors} errors`);
     return { busy, idle };
   } finally {
     await t.stop();
@@ -42,12 +41,13 @@ export async function warmInvokeSigV4(o: WarmInvokeSigV4Options): Promise<Sectio
     fmt(r.busy.p99Ms, 2),
     fmt(r.idle.p50Ms, 3),
     fmt(r.idle.p99Ms, 3),
+    String(r.busy.errors + r.idle.errors),
   ]);
   const ratio = mean(true, (r) => r.busy.rps) / mean(false, (r) => r.busy.rps);
   return {
     scenario: 'warm-invoke-sigv4',
     description: `Warm synchronous Invoke, unsigned in local mode vs SigV4-signed with --auth keys, alternated; ${o.connections} connections for ${o.durationS} s, then 1 connection.`,
-    table: { header: ['target', 'req/s', 'p50 ms', 'p99 ms', 'p50 ms @1', 'p99 ms @1'], rows },
+    table: { header: ['target', 'req/s', 'p50 ms', 'p99 ms', 'p50 ms @1', 'p99 ms @1', 'errors'], rows },
     notes: [
       `signed / unsigned throughput = ${fmt(100 * ratio, 1)}% (target: >= 95%, i.e. SigV4 adds <= 5%)`,
       `added latency at 1 connection: p50 ${fmt(mean(true, (r) => r.idle.p50Ms) - mean(false, (r) => r.idle.p50Ms), 3)} ms`,

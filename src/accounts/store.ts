@@ -101,6 +101,14 @@ export class SqliteAccountStore implements AccountStore {
   private readonly db: Database.Database;
   private readonly getKey: Database.Statement<[string], KeyRow>;
   private readonly insertAudit: Database.Statement;
+  /**
+   * Active keys already read, so that a warm Invoke does not pay a row read and a secret unseal
+   * per request. SQLite's data_version changes whenever another connection (the CLI) commits:
+   * the cache is then dropped, so a key revoked with `nimbus keys revoke` fails at the next request.
+   */
+  private readonly cache = new Map<string, ActiveKey>();
+  private readonly dataVersion: Database.Statement<[], number>;
+  private seenVersion = -1;
 
   constructor(
     file: string,
@@ -118,21 +126,32 @@ export class SqliteAccountStore implements AccountStore {
       .prepare("INSERT OR IGNORE INTO accounts (account_id, name, status, created_at) VALUES (?, 'default', 'Active', ?)")
       .run(DEFAULT_ACCOUNT, this.now());
     this.getKey = this.db.prepare("SELECT * FROM access_keys WHERE access_key_id = ? AND status = 'Active'");
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck() as Database.Statement<[], number>;
     this.insertAudit = this.db.prepare(
       'INSERT INTO audit_log (time, request_id, account_id, access_key_id, principal, source_ip, action, resource, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
     );
   }
 
   async activeKey(accessKeyId: string): Promise<ActiveKey | undefined> {
+    const version = this.dataVersion.get()!;
+    if (version !== this.seenVersion) {
+      this.cache.clear();
+      this.seenVersion = version;
+    }
+    const hit = this.cache.get(accessKeyId);
+    if (hit) return hit;
     const r = this.getKey.get(accessKeyId);
     if (!r || !r.secret) return undefined;
-    return {
+    if (this.cache.size >= 10_000) this.cache.clear();
+    const key: ActiveKey = {
       accessKeyId: r.access_key_id,
       accountId: r.account_id,
       name: r.name,
       secret: this.box.open(r.secret, r.access_key_id),
       ...(r.policy ? { policy: JSON.parse(r.policy) as ActiveKey['policy'] } : {}),
     };
+    this.cache.set(accessKeyId, key);
+    return key;
   }
 
   async accountExists(accountId: string): Promise<boolean> {
@@ -173,6 +192,7 @@ export class SqliteAccountStore implements AccountStore {
     const a = await this.activeAccount(accountIdOrName);
     if (a.accountId === DEFAULT_ACCOUNT) throw new Error('the default account cannot be removed');
     const now = this.now();
+    this.cache.clear();
     this.db.transaction(() => {
       this.db.prepare("UPDATE access_keys SET status = 'Revoked', secret = NULL, revoked_at = ? WHERE account_id = ? AND status = 'Active'").run(now, a.accountId);
       // The row stays, renamed, so the audit log and old ARNs keep meaning something and the id is never reused.
@@ -212,6 +232,7 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async revokeKey(accessKeyId: string): Promise<void> {
+    this.cache.clear();
     const r = this.db.prepare("UPDATE access_keys SET status = 'Revoked', secret = NULL, revoked_at = ? WHERE access_key_id = ? AND status = 'Active'").run(this.now(), accessKeyId);
     if (r.changes === 0) throw new Error(`no active key '${accessKeyId}'`);
   }

@@ -151,6 +151,12 @@ export class Authenticator {
       const t = QUERY_TOKEN.exec(rawUrl);
       token = t ? safeDecode(t[1]!) : undefined;
     }
+    if (accessKeyId === undefined && auth === undefined && this.config.mode === 'local' && !o.requireSignature && !rawUrl.includes('X-Amz-')) {
+      // Unsigned in local mode: nothing was signed, so there is nothing to check (not even the target's form).
+      ctx.principal = localPrincipal();
+      ctx.scope = { accountId: DEFAULT_ACCOUNT, region: this.config.regions[0] ?? 'us-east-1' };
+      return;
+    }
     const verifier = this.verifier(services);
     this.current = accessKeyId !== undefined ? await this.resolve(accessKeyId, token) : undefined;
     const pending = verifier.begin({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders }, this.now());
