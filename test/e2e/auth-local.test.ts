@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { nimbusCli } from '../helpers/serve.js';
 
 const HANDLER = 'exports.handler = async () => 1;';
 
@@ -74,4 +75,47 @@ test('HTTPS with --tls-cert and --tls-key', async (t) => {
   assert.equal(body.status, 200);
   assert.match(body.text, /isolation/);
   await assert.rejects(startTestNimbus(t, { tlsCert: cert }), /--tls-cert and --tls-key go together/);
+});
+
+test('nimbus accounts and nimbus keys: create, list, rotate, revoke, remove; secrets shown once', async (t) => {
+  const nimbus = await startTestNimbus(t, { auth: 'keys' });
+  const cli = async (...args: string[]) => {
+    const r = await nimbusCli([...args, '--data-dir', nimbus.dataDir]);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const created = JSON.parse(await cli('accounts', 'create', 'team-x', '--id', '333333333333', '--json')) as { accountId: string; name: string };
+  assert.deepEqual([created.accountId, created.name], ['333333333333', 'team-x']);
+  const refused = await nimbusCli(['accounts', 'create', 'team-x', '--data-dir', nimbus.dataDir]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /an account named 'team-x' exists/);
+  assert.deepEqual((JSON.parse(await cli('accounts', 'ls', '--json')) as { name: string }[]).map((a) => a.name), ['default', 'team-x']);
+
+  const key = JSON.parse(await cli('keys', 'create', '--account', 'team-x', '--name', 'deployer', '--json')) as { AccessKeyId: string; SecretAccessKey: string };
+  assert.match(key.SecretAccessKey, /^[A-Za-z0-9_-]{40}$/);
+  const listed = await cli('keys', 'ls', '--account', 'team-x');
+  assert.match(listed, new RegExp(`${key.AccessKeyId}\\s+333333333333\\s+deployer\\s+Active`));
+  assert.ok(!listed.includes(key.SecretAccessKey) && !(await cli('keys', 'ls', '--json')).includes(key.SecretAccessKey), 'secrets are never listed');
+  const client = (k: { AccessKeyId: string; SecretAccessKey: string }) =>
+    new LambdaClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey }, maxAttempts: 1 });
+  const before = client(key);
+  t.after(() => before.destroy());
+  assert.deepEqual((await before.send(new ListFunctionsCommand({}))).Functions, []);
+
+  // Rotation: a new key for the same account and name; the old one stops working.
+  const rotated = JSON.parse(await cli('keys', 'rotate', key.AccessKeyId, '--json')) as { AccessKeyId: string; SecretAccessKey: string; AccountId: string; Name: string };
+  assert.notEqual(rotated.AccessKeyId, key.AccessKeyId);
+  assert.deepEqual([rotated.AccountId, rotated.Name], ['333333333333', 'deployer']);
+  await assert.rejects(before.send(new ListFunctionsCommand({})), { name: 'UnrecognizedClientException' });
+  const after = client(rotated);
+  t.after(() => after.destroy());
+  assert.deepEqual((await after.send(new ListFunctionsCommand({}))).Functions, []);
+  assert.match(await cli('keys', 'ls'), new RegExp(`${key.AccessKeyId}\\s+333333333333\\s+deployer\\s+Revoked`));
+
+  // Removing the account revokes its keys.
+  await cli('accounts', 'rm', 'team-x');
+  await assert.rejects(after.send(new ListFunctionsCommand({})), { name: 'UnrecognizedClientException' });
+  const rmDefault = await nimbusCli(['accounts', 'rm', 'default', '--data-dir', nimbus.dataDir]);
+  assert.equal(rmDefault.code, 1);
+  assert.match(rmDefault.stderr, /the default account cannot be removed/);
 });
