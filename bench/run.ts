@@ -25,6 +25,7 @@ import { soak } from './scenarios/soak.js';
 import { sqsBench } from './scenarios/sqs.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
+import { warmInvokeSigV4 } from './scenarios/warm-invoke-sigv4.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -33,6 +34,7 @@ const durationS = quick ? 3 : 10;
 
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
+  'warm-invoke-sigv4': () => warmInvokeSigV4({ durationS, connections: 32 }),
   'warm-http': () => warmHttp({ durationS, connections: 32, peers }),
   burst: () => burst({ calls: 200, reserved: 20 }),
   'async-events': () => asyncEvents({ durationS, connections: 32 }),

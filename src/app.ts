@@ -19,7 +19,11 @@ import { LayerService } from './api/layers/service.js';
 import { PermissionService } from './api/permissions/service.js';
 import { FunctionSettingsService } from './api/settings/service.js';
 import { TagService } from './api/tags/service.js';
-import { DEFAULT_ACCOUNT } from './api/http/auth.js';
+import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
+import { Authenticator, type AuthMode } from './api/http/authn.js';
+import { Authorizer } from './api/http/authz.js';
+import { AWS_REGIONS } from './api/http/regions.js';
+import type { PolicyDocument } from './auth/iam-policy.js';
 import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
 import { Gateway, type ServerLimits } from './api/http/server.js';
 import { RouteService } from './api/http-routes/service.js';
@@ -32,7 +36,9 @@ import { VersionService } from './api/versions/versions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { messageOf, NimbusError } from './core/errors.js';
 import { functionKey, type Scope } from './core/model.js';
+import { functionArn } from './core/names.js';
 import { privateDir } from './core/private-files.js';
+import { readFileSync } from 'node:fs';
 import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
@@ -115,6 +121,19 @@ export interface NimbusOptions {
   keyFile?: string;
   /** The base of links Nimbus hands out (code downloads), e.g. `https://nimbus.example`; default the listening address. */
   publicUrl?: string;
+  /**
+   * `keys`: every API request must be signed with an access key (`nimbus keys create`).
+   * `local` (the default on loopback): any well-formed credentials, or none, as the default
+   * account; keys Nimbus knows are still verified (docs/auth.md).
+   */
+  auth?: AuthMode;
+  /** Regions a credential scope may name (default: AWS's commercial regions); the first is the default region. */
+  regions?: readonly string[];
+  /** Accept presigned (query-string) SigV4 requests. */
+  allowPresigned?: boolean;
+  /** Serve HTTPS: PEM certificate and key files. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface Nimbus {
@@ -124,6 +143,11 @@ export interface Nimbus {
   isolation: string;
   /** Set when functions are not (fully) isolated: print it where the operator sees it. */
   warning?: string;
+  /** How requests are authenticated, said at start-up (docs/auth.md). */
+  authMode: AuthMode;
+  notice: string;
+  /** Accounts, access keys and the audit log (the same file the CLI's `nimbus keys` uses). */
+  accounts: AccountStore;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
 }
@@ -132,7 +156,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Bad settings fail before anything is opened.
   const policy = typeof opts.policy === 'object' ? opts.policy : parsePolicy(opts.policy ?? 'fixed:10m');
   const host = opts.host ?? '127.0.0.1';
-  const exposure = exposureWarning(host, opts.allowPublicUnauthenticated ?? false);
+  const authMode: AuthMode = opts.auth ?? 'local';
+  const tls = opts.tlsCert || opts.tlsKey ? readTls(opts.tlsCert, opts.tlsKey) : undefined;
+  const exposure = exposureWarning(host, authMode, tls !== undefined, opts.allowPublicUnauthenticated ?? false);
+  const regions = opts.regions?.length ? opts.regions : AWS_REGIONS;
   const dataDir = resolve(opts.dataDir);
   privateDir(dataDir);
   const clock = opts.clock ?? systemClock;
@@ -160,6 +187,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
   const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
+  const accounts = new SqliteAccountStore(join(dataDir, 'auth.db'));
+  const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
   const code = new CodeStore(dataDir);
   code.keepSets(await store.layerSets());
   const queue = new SqliteQueue(join(dataDir, 'queue.db'));
@@ -180,7 +209,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
   const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
-  await concurrency.loadAll(DEFAULT_ACCOUNT);
+  for (const id of accountIds) await concurrency.loadAll(id);
   const provisioned = new ProvisionedService({
     store,
     clock,
@@ -255,7 +284,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
 
   // Push sources: EventBridge rules and SNS subscriptions invoke through the durable async queue.
-  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void> => {
+  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void> => {
+    // A topic or rule of another account reaches a function only through the function's resource
+    // policy naming the service principal (docs/auth.md); within one account, as SAM deploys them, always.
+    const sourceAccount = sourceArn?.split(':')[4];
+    if (sourceArn && sourceAccount !== scope.accountId) {
+      const service = source.startsWith('sns:') ? 'sns.amazonaws.com' : 'events.amazonaws.com';
+      const fn = { accountId: scope.accountId, region: scope.region, name: functionName, qualifier, arn: functionArn(scope, functionName, qualifier) };
+      if (!(await security.authorizer.serviceMayInvoke(service, fn, sourceArn, sourceAccount ?? ''))) {
+        log(`${source}: not delivered to ${fn.arn}: its resource policy does not allow ${service} from ${sourceArn}`);
+        return;
+      }
+    }
     try {
       await events.enqueue({ scope, functionName, qualifier, payload, source });
     } catch (e) {
@@ -309,14 +349,24 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     publicHosts: opts.publicHosts ?? [],
     wildcardNames: isWildcard(host) ? machineNames() : [],
   });
-  const gateway = new Gateway(log, guard, opts.httpLimits);
+  // Who may call: SigV4 on every API request, then identity and resource policies (docs/auth.md).
+  const permissions = new PermissionService(store);
+  const resourcePolicy = async (scope: Scope, name: string, qualifier: string | undefined): Promise<PolicyDocument | undefined> =>
+    JSON.parse((await permissions.get(scope, name, qualifier)).policy) as PolicyDocument;
+  const security = {
+    authenticator: new Authenticator({ mode: authMode, regions, keys: accounts, functions: credentials, allowPresigned: opts.allowPresigned ?? false }),
+    authorizer: new Authorizer(resourcePolicy),
+    audit: accounts,
+  };
+  const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
-      permissions: new PermissionService(store),
+      permissions,
+      security,
       functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
       codeUrls,
@@ -333,13 +383,21 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   hostPorts.push(port);
   // Links name the configured public URL or host, else the listening address: never a request's Host header.
   const linkHost = opts.publicHosts?.[0] ?? (isWildcard(host) ? '127.0.0.1' : host);
-  codeUrls.setBase(opts.publicUrl ?? `http://${urlHost(linkHost)}:${port}`);
+  codeUrls.setBase(opts.publicUrl ?? `${tls ? 'https' : 'http'}://${urlHost(linkHost)}:${port}`);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
-  await provisioned.restoreAll(DEFAULT_ACCOUNT);
+  for (const id of accountIds) await provisioned.restoreAll(id);
 
   let closing: Promise<void> | null = null;
+  const notice =
+    authMode === 'keys'
+      ? `Authentication: every API request must be SigV4-signed with a Nimbus access key (nimbus keys create --data-dir ${dataDir}).`
+      : 'Authentication: local-development mode. Any well-formed credentials (or none) are accepted as account 000000000000; ' +
+        'keys made with `nimbus keys create` are verified. Start with --auth keys to require keys.';
   return {
-    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    authMode,
+    notice,
+    accounts,
     port,
     dataDir,
     isolation: factory.isolation,
@@ -374,6 +432,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         gateway.destroy();
         await logs.close();
         await store.close();
+        accounts.close();
       })()),
   };
 }
@@ -407,25 +466,42 @@ async function keepPolicyState(policy: KeepAlivePolicy, state: PolicyStateStore,
 }
 
 /**
- * Nimbus has no authentication yet (any SigV4 credentials are accepted), so an API reachable from
- * the network lets anyone there deploy and run code on this machine: refused unless the operator
- * says so explicitly, and then the warning is printed at every start.
+ * An API reachable from the network must authenticate: without `--auth keys` anyone there could
+ * deploy and run code on this machine, so that is refused unless the operator says so
+ * explicitly, and then warned about at every start. With keys but without TLS, signatures still
+ * hold, but bodies (environment secrets, code) cross the network readable: warned about too.
  */
 const urlHost = (h: string): string => (h.includes(':') ? `[${h}]` : h);
 
-function exposureWarning(host: string, allowed: boolean): string | undefined {
+function exposureWarning(host: string, mode: AuthMode, tls: boolean, allowed: boolean): string | undefined {
   if (isLoopback(host)) return undefined;
+  if (mode === 'keys') {
+    return tls
+      ? undefined
+      : `WARNING: Nimbus listens on ${host} without TLS: signatures are checked, but request and response bodies (environment variables, code) ` +
+          'cross the network in plain text. Give --tls-cert and --tls-key, or put a TLS proxy in front.';
+  }
   const risk =
-    `${host} is reachable from other machines, and Nimbus does not authenticate requests yet: anyone who can reach ` +
+    `${host} is reachable from other machines, and without --auth keys Nimbus does not authenticate requests: anyone who can reach ` +
     'this address can deploy functions, read their environment and run code on this machine.';
   if (!allowed) {
     throw new NimbusError(
       'ERR_CONFIG',
-      `Refusing to listen on ${risk} Listen on 127.0.0.1 (the default), or, on a network you trust, ` +
+      `Refusing to listen on ${risk} Start with --auth keys (NIMBUS_AUTH=keys) and create keys with \`nimbus keys create\`, listen on 127.0.0.1 (the default), or, on a network you trust, ` +
         'pass --allow-public-unauthenticated (NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1).',
     );
   }
   return `WARNING: Nimbus listens on ${risk} (--allow-public-unauthenticated is set.)`;
+}
+
+/** The PEM certificate and key for HTTPS; both or neither. */
+function readTls(cert: string | undefined, key: string | undefined): { cert: Buffer; key: Buffer } {
+  if (!cert || !key) throw new NimbusError('ERR_CONFIG', '--tls-cert and --tls-key go together: give both.');
+  try {
+    return { cert: readFileSync(cert), key: readFileSync(key) };
+  } catch (e) {
+    throw new NimbusError('ERR_CONFIG', `cannot read the TLS certificate or key: ${messageOf(e)}`);
+  }
 }
 
 /** This machine's addresses and name: the Host values a client may use when Nimbus listens on all of them. */

@@ -47,7 +47,7 @@ import { esmHandlers, type MappingStatusOf } from './esm/routes.js';
 import type { EventSourceMappingService } from './esm/service.js';
 import { functionHandlers } from './functions/routes.js';
 import type { FunctionService } from './functions/service.js';
-import type { Route, RouteHook } from './http/server.js';
+import type { Route, RouteHook, Security } from './http/server.js';
 import { apiRouteHook } from './http-routes/hook.js';
 import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
@@ -115,6 +115,8 @@ export interface ApiServices {
   codeUrls: CodeUrls;
   /** The keyring and the store whose secrets it encrypts (api/secrets). */
   secrets: { box: SecretBox; store: Store };
+  /** Authentication for AWS_IAM function URLs (the gateway applies it to the API itself). */
+  security?: Security | undefined;
 }
 
 export interface ApiTable {
@@ -278,7 +280,7 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', '/metrics', metrics.prometheus],
     ],
     before: [
-      functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker }),
+      functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log }),
       servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge)]),
     ],

@@ -1,6 +1,7 @@
 /** The `nimbus` command line: a client of Nimbus's HTTP API, plus `serve` to run Nimbus itself. */
 import { Command, CommanderError } from 'commander';
 import { CliError, NimbusClient } from './client.js';
+import { registerAccounts } from './commands/accounts.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
 import { registerInvoke } from './commands/invoke.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   registerSecrets(program, client);
   registerSim(program);
   registerRuntimes(program);
+  registerAccounts(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -21,6 +21,11 @@ interface ServeOptions {
   publicUrl?: string;
   logRetentionMb?: string;
   logRetentionDays?: string;
+  auth?: string | boolean;
+  region: string[];
+  allowPresigned: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -65,8 +70,17 @@ export function registerServe(program: Command): void {
     .option('--public-url <url>', 'the base of links Nimbus hands out, such as code downloads (default http://<first --public-host or --host>:<port>; env NIMBUS_PUBLIC_URL)', env['NIMBUS_PUBLIC_URL'])
     .option('--public-host <name>', 'a host name the API answers under besides localhost and --host (a proxy or DNS name); repeatable (env NIMBUS_PUBLIC_HOST)', collect, list(env['NIMBUS_PUBLIC_HOST']))
     .option(
+      '--auth [mode]',
+      'authentication: `keys` requires requests signed with access keys (nimbus keys create); `local` (default) accepts any credentials as the default account (env NIMBUS_AUTH)',
+      env['NIMBUS_AUTH'],
+    )
+    .option('--region <region>', 'a region credential scopes may name (default: AWS\'s commercial regions); repeatable, the first is the default (env NIMBUS_REGIONS)', collect, list(env['NIMBUS_REGIONS']))
+    .option('--allow-presigned', 'accept presigned (query-string) SigV4 requests (env NIMBUS_ALLOW_PRESIGNED=1)', env['NIMBUS_ALLOW_PRESIGNED'] === '1')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key; env NIMBUS_TLS_CERT)', env['NIMBUS_TLS_CERT'])
+    .option('--tls-key <file>', 'the PEM private key for --tls-cert (env NIMBUS_TLS_KEY)', env['NIMBUS_TLS_KEY'])
+    .option(
       '--allow-public-unauthenticated',
-      'listen on a non-loopback address although Nimbus does not authenticate requests yet (env NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1)',
+      'listen on a non-loopback address without --auth keys, so that anyone there may deploy and run code (env NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1)',
       env['NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED'] === '1',
     )
     .addHelpText(
@@ -81,6 +95,8 @@ export function registerServe(program: Command): void {
       if (!(CPU_MODELS as readonly string[]).includes(opts.cpuModel)) throw new Error(`--cpu-model must be ${CPU_MODELS.join(' or ')}, got '${opts.cpuModel}'`);
       const accountConcurrency = wholeNumber(opts.maxConcurrency, '--max-concurrency', 1);
       const asyncLimit = env['NIMBUS_ASYNC_PAYLOAD_LIMIT'];
+      const auth = opts.auth === true ? 'keys' : opts.auth === undefined || opts.auth === false ? 'local' : opts.auth;
+      if (auth !== 'keys' && auth !== 'local') throw new Error(`--auth must be keys or local, got '${String(auth)}'`);
       const nimbus = await startNimbus({
         host: opts.host,
         port,
@@ -99,10 +115,16 @@ export function registerServe(program: Command): void {
           ...(opts.logRetentionDays ? { maxAgeMs: wholeNumber(opts.logRetentionDays, '--log-retention-days', 1, 36_500) * 86_400_000 } : {}),
         },
         ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        auth,
+        regions: opts.region,
+        allowPresigned: opts.allowPresigned,
+        ...(opts.tlsCert ? { tlsCert: opts.tlsCert } : {}),
+        ...(opts.tlsKey ? { tlsKey: opts.tlsKey } : {}),
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });
       if (nimbus.warning) process.stderr.write(`${nimbus.warning}\n`);
+      process.stderr.write(`${nimbus.notice}\n`);
       process.stderr.write(`Nimbus listening on ${nimbus.url} (data: ${nimbus.dataDir}, isolation: ${nimbus.isolation})\n`);
       // The runtimes' SDKs (AWS's runtimes include them), in the background: serving does not wait.
       void installMissingSdks(nimbus.dataDir, (line) => process.stderr.write(`${line}\n`));
