@@ -10,7 +10,7 @@ import type { BatchInvoker } from './types.js';
 /** What the invocation needs from the invoke path (src/invoke/invoker.ts satisfies it). */
 export interface BatchInvokeDeps<F> {
   /** Resolves the version to run (an alias by its weights); throws ERR_NOT_FOUND when it is gone. */
-  resolve: (scope: Scope, name: string, qualifier: string | undefined) => { fn: F; qualifier: string | undefined };
+  resolve: (scope: Scope, name: string, qualifier: string | undefined) => Promise<{ fn: F; qualifier: string | undefined }>;
   invoke: (req: { fn: F; qualifier: string | undefined; payload: Buffer; tailLogs: boolean }) => Promise<{ payload: Buffer; functionError: string | undefined }>;
 }
 
@@ -18,7 +18,7 @@ export function batchInvoker<F>(deps: BatchInvokeDeps<F>): BatchInvoker {
   return async (spec, payload) => {
     let target;
     try {
-      target = deps.resolve(spec, spec.functionName, spec.qualifier);
+      target = await deps.resolve(spec, spec.functionName, spec.qualifier);
     } catch (e) {
       return { kind: 'system-error', message: (e as Error).message };
     }

@@ -47,8 +47,8 @@ export class MappingRunner {
   constructor(private readonly deps: RunnerDeps) {}
 
   /** Settles every stored mapping (after a start or a restart). */
-  start(): void {
-    for (const m of this.deps.store.all()) this.changed(m.uuid);
+  async start(): Promise<void> {
+    for (const m of await this.deps.store.all()) this.changed(m.uuid);
   }
 
   /** The mapping was created, updated or deleted: settle it (after the API has answered). */
@@ -84,7 +84,7 @@ export class MappingRunner {
   private async settle(uuid: string): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const m = this.deps.store.get(uuid);
+      const m = await this.deps.store.get(uuid);
       if (!m) return this.stopPoller(uuid);
       let target: MappingState | 'removed';
       if (m.state === 'Deleting') {
@@ -97,15 +97,15 @@ export class MappingRunner {
         await this.ensurePoller(m);
         target = 'Enabled';
       }
-      const fresh = this.deps.store.get(uuid);
+      const fresh = await this.deps.store.get(uuid);
       if (!fresh) return this.stopPoller(uuid);
       // Changed while the poller was stopping: settle from the new settings.
       if (fresh.state !== m.state || fresh.lastModified !== m.lastModified) continue;
       if (target === 'removed') {
-        this.deps.store.delete(uuid);
+        await this.deps.store.delete(uuid);
         return;
       }
-      if (fresh.state !== target) this.deps.store.put({ ...fresh, state: target, lastModified: this.deps.clock.now() });
+      if (fresh.state !== target) await this.deps.store.put({ ...fresh, state: target, lastModified: this.deps.clock.now() });
       return;
     }
   }

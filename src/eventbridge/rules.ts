@@ -47,7 +47,7 @@ function ruleShape(r: RuleRecord, full: boolean): Params {
   };
 }
 
-export function putRule(deps: RuleDeps, scope: Scope, p: Params): Params {
+export async function putRule(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Name']);
   const bus = existingBus(deps, scope, p);
   const pattern = str(p, 'EventPattern', 'eventPattern', { max: 4096 });
@@ -83,7 +83,7 @@ export function putRule(deps: RuleDeps, scope: Scope, p: Params): Params {
     createdAt: before?.createdAt ?? deps.clock.now(),
   };
   deps.store.putRule(r);
-  if (bus === DEFAULT_BUS) deps.schedules.sync(scope, name, r);
+  if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, r);
   return { RuleArn: ruleArn(scope, bus, name) };
 }
 
@@ -95,13 +95,13 @@ export function describeRule(deps: RuleDeps, scope: Scope, p: Params): Params {
   return ruleShape(r, true);
 }
 
-export function deleteRule(deps: RuleDeps, scope: Scope, p: Params): Params {
+export async function deleteRule(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Name']);
   const bus = busName(p['EventBusName']);
   if (!deps.store.rule(scope, bus, name)) return {};
   if (deps.store.targets(scope, bus, name).length > 0) throw validation("Rule can't be deleted since it has targets.");
   // Schedules first: a crash in between leaves a rule without schedules, which the next start repairs.
-  if (bus === DEFAULT_BUS) deps.schedules.sync(scope, name, undefined);
+  if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, undefined);
   deps.store.deleteRule(scope, bus, name);
   return {};
 }
@@ -116,18 +116,18 @@ export function listRules(deps: RuleDeps, scope: Scope, p: Params): Params {
   return { Rules: page.map((r) => ruleShape(r, false)), ...(from + limit < all.length ? { NextToken: encodeToken(from + limit) } : {}) };
 }
 
-export function setRuleState(deps: RuleDeps, scope: Scope, p: Params, state: 'ENABLED' | 'DISABLED'): Params {
+export async function setRuleState(deps: RuleDeps, scope: Scope, p: Params, state: 'ENABLED' | 'DISABLED'): Promise<Params> {
   const name = ruleName(p['Name']);
   const bus = busName(p['EventBusName']);
   const r = deps.store.rule(scope, bus, name);
   if (!r) throw ruleMissing(name, bus);
   const next = { ...r, state };
   deps.store.putRule(next);
-  if (bus === DEFAULT_BUS) deps.schedules.sync(scope, name, next);
+  if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, next);
   return {};
 }
 
-export function putTargets(deps: RuleDeps, scope: Scope, p: Params): Params {
+export async function putTargets(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Rule'], 'rule');
   const bus = busName(p['EventBusName']);
   const rule = deps.store.rule(scope, bus, name);
@@ -169,11 +169,11 @@ export function putTargets(deps: RuleDeps, scope: Scope, p: Params): Params {
   for (const t of accepted) existing.add(t.id);
   if (existing.size > MAX_TARGETS) throw limitExceeded('The requested resource exceeds the maximum number allowed.');
   deps.store.putTargets(accepted);
-  if (bus === DEFAULT_BUS) deps.schedules.sync(scope, name, rule);
+  if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, rule);
   return { FailedEntryCount: failed.length, FailedEntries: failed };
 }
 
-export function removeTargets(deps: RuleDeps, scope: Scope, p: Params): Params {
+export async function removeTargets(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Rule'], 'rule');
   const bus = busName(p['EventBusName']);
   const rule = deps.store.rule(scope, bus, name);
@@ -184,7 +184,7 @@ export function removeTargets(deps: RuleDeps, scope: Scope, p: Params): Params {
   });
   // The rule stays, so a crash before its schedules follow is repaired at the next start (syncAll).
   deps.store.deleteTargets(scope, bus, name, ids);
-  if (bus === DEFAULT_BUS) deps.schedules.sync(scope, name, rule);
+  if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, rule);
   return { FailedEntryCount: 0, FailedEntries: [] };
 }
 

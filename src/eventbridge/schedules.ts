@@ -16,7 +16,7 @@ import { targetKind } from './targets.js';
 export interface ScheduleHost {
   store: ScheduleStore;
   /** The scheduler re-arms its timer. */
-  changed(): void;
+  changed(): Promise<void>;
 }
 
 const prefix = (rule: string): string => `rule/${rule}/`;
@@ -29,8 +29,8 @@ export class RuleSchedules {
   ) {}
 
   /** Makes the schedules of one rule (of the default bus) match the rule and its targets; `rule` undefined removes them. */
-  sync(scope: Scope, name: string, rule: RuleRecord | undefined): void {
-    const existing = new Map(this.host.store.listSchedules(scope).filter((s) => s.name.startsWith(prefix(name))).map((s) => [s.name, s]));
+  async sync(scope: Scope, name: string, rule: RuleRecord | undefined): Promise<void> {
+    const existing = new Map((await this.host.store.listSchedules(scope)).filter((s) => s.name.startsWith(prefix(name))).map((s) => [s.name, s]));
     const wanted: Schedule[] = [];
     if (rule?.scheduleExpression && rule.bus === DEFAULT_BUS) {
       const expr = parseSchedule(rule.scheduleExpression);
@@ -62,13 +62,13 @@ export class RuleSchedules {
       }
     }
     const keepNames = new Set(wanted.map((s) => s.name));
-    for (const n of existing.keys()) if (!keepNames.has(n)) this.host.store.deleteSchedule(scope, n);
-    for (const s of wanted) this.host.store.putSchedule(s);
-    this.host.changed();
+    for (const n of existing.keys()) if (!keepNames.has(n)) await this.host.store.deleteSchedule(scope, n);
+    for (const s of wanted) await this.host.store.putSchedule(s);
+    await this.host.changed();
   }
 
   /** Every scheduled rule's schedules, after a start. */
-  syncAll(): void {
-    for (const r of this.store.allRules()) if (r.scheduleExpression && r.bus === DEFAULT_BUS) this.sync(r, r.name, r);
+  async syncAll(): Promise<void> {
+    for (const r of this.store.allRules()) if (r.scheduleExpression && r.bus === DEFAULT_BUS) await this.sync(r, r.name, r);
   }
 }

@@ -73,14 +73,14 @@ export class EventBridgeService {
     this.ops = {
       PutEvents: (s, p) => putEvents(delivery, s, p),
       TestEventPattern: (_s, p) => testEventPattern(p),
-      PutRule: (s, p) => putRule(rules, s, p),
+      PutRule: async (s, p) => await putRule(rules, s, p),
       DescribeRule: (s, p) => describeRule(rules, s, p),
-      DeleteRule: (s, p) => deleteRule(rules, s, p),
+      DeleteRule: async (s, p) => await deleteRule(rules, s, p),
       ListRules: (s, p) => listRules(rules, s, p),
-      EnableRule: (s, p) => setRuleState(rules, s, p, 'ENABLED'),
-      DisableRule: (s, p) => setRuleState(rules, s, p, 'DISABLED'),
-      PutTargets: (s, p) => putTargets(rules, s, p),
-      RemoveTargets: (s, p) => removeTargets(rules, s, p),
+      EnableRule: async (s, p) => await setRuleState(rules, s, p, 'ENABLED'),
+      DisableRule: async (s, p) => await setRuleState(rules, s, p, 'DISABLED'),
+      PutTargets: async (s, p) => await putTargets(rules, s, p),
+      RemoveTargets: async (s, p) => await removeTargets(rules, s, p),
       ListTargetsByRule: (s, p) => listTargets(rules, s, p),
       CreateEventBus: (s, p) => createBus(this.store, opts.clock, s, p),
       DescribeEventBus: (s, p) => describeBus(this.store, s, p),
@@ -95,8 +95,8 @@ export class EventBridgeService {
   }
 
   /** Repairs the scheduled rules' schedules after a start (see schedules.ts). */
-  start(): void {
-    this.schedules.syncAll();
+  async start(): Promise<void> {
+    await this.schedules.syncAll();
   }
 
   /**

@@ -34,18 +34,18 @@ export class Acceptor {
       if (!this.scheduled) {
         this.scheduled = true;
         // setImmediate, not a microtask: requests already read from sockets join this batch.
-        setImmediate(() => this.flush());
+        setImmediate(async () => await this.flush());
       }
     });
   }
 
   /** Commits everything pending now (also called at shutdown). */
-  flush(): void {
+  async flush(): Promise<void> {
     this.scheduled = false;
     while (this.pending.length > 0) {
       const batch = this.pending.splice(0, MAX_BATCH);
       try {
-        this.queue.enqueue(batch.map((p) => p.event));
+        await this.queue.enqueue(batch.map((p) => p.event));
       } catch (e) {
         this.log(`queue: could not persist ${batch.length} event(s): ${(e as Error).message}`);
         const err = new NimbusError('ERR_QUEUE_UNAVAILABLE', `Nimbus could not store the event durably, so it was not accepted: ${(e as Error).message}`);

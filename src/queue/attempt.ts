@@ -10,7 +10,7 @@ import type { AsyncEvent } from './types.js';
 /** What an attempt needs from the invoke path (src/invoke/invoker.ts satisfies it). */
 export interface AttemptDeps<F> {
   /** Resolves the function version to run; throws ERR_NOT_FOUND when it is gone. */
-  resolve: (scope: Scope, name: string, qualifier: string | undefined) => { fn: F; qualifier: string | undefined };
+  resolve: (scope: Scope, name: string, qualifier: string | undefined) => Promise<{ fn: F; qualifier: string | undefined }>;
   invoke: (req: { fn: F; qualifier: string | undefined; payload: Buffer; tailLogs: boolean; requestId: string }) => Promise<{
     payload: Buffer;
     functionError: string | undefined;
@@ -22,7 +22,7 @@ export function makeAttempt<F>(deps: AttemptDeps<F>): (ev: AsyncEvent) => Promis
   return async (ev) => {
     let target;
     try {
-      target = deps.resolve(ev, ev.functionName, ev.qualifier);
+      target = await deps.resolve(ev, ev.functionName, ev.qualifier);
     } catch (e) {
       if (e instanceof NimbusError && e.code === 'ERR_NOT_FOUND') return { kind: 'gone', message: e.message };
       return { kind: 'system-error', message: (e as Error).message };

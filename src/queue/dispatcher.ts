@@ -27,7 +27,7 @@ export interface DispatcherDeps {
   /** Runs one attempt of an event (with the event's request id). */
   attempt: (ev: AsyncEvent) => Promise<AttemptOutcome>;
   /** The event's EventInvokeConfig, defaults applied, read at each attempt. */
-  config: (ev: AsyncEvent) => EffectiveConfig;
+  config: (ev: AsyncEvent) => Promise<EffectiveConfig>;
   /**
    * The function's reserved concurrency, when it has one. 0 sends events straight to failure
    * handling without running them, as Lambda does. The concurrency issue plugs in here.
@@ -47,6 +47,8 @@ export class Dispatcher {
   private settlements: Settlement[] = [];
   private settleScheduled = false;
   private tickScheduled = false;
+  private ticking = false;
+  private tickAgain = false;
   private cancelTimer: (() => void) | null = null;
   private closing = false;
   private closed = false;
@@ -58,8 +60,8 @@ export class Dispatcher {
   }
 
   /** Puts events a crash left running back in line, then starts delivering. */
-  start(): void {
-    const n = this.deps.queue.requeueRunning(this.deps.clock.now());
+  async start(): Promise<void> {
+    const n = await this.deps.queue.requeueRunning(this.deps.clock.now());
     if (n > 0) this.deps.log?.(`queue: ${n} event(s) were running when Nimbus stopped; they run again`);
     this.wake();
   }
@@ -68,9 +70,9 @@ export class Dispatcher {
   wake(): void {
     if (this.closing || this.tickScheduled) return;
     this.tickScheduled = true;
-    setImmediate(() => {
+    setImmediate(async () => {
       this.tickScheduled = false;
-      this.tick();
+      await this.tick();
     });
   }
 
@@ -78,15 +80,35 @@ export class Dispatcher {
     return this.running.size;
   }
 
-  private tick(): void {
+  /**
+   * One tick at a time: store calls are awaited now (a server database takes a round trip), and two
+   * overlapping ticks would claim past maxInFlight. A tick asked for meanwhile runs right after.
+   */
+  private async tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.tickAgain = false;
+        await this.tickOnce();
+      } while (this.tickAgain && !this.closing);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickOnce(): Promise<void> {
     if (this.closing) return;
     const now = this.deps.clock.now();
     let claimed: AsyncEvent[];
     try {
-      claimed = this.deps.queue.claim(now, this.maxInFlight - this.running.size);
+      claimed = await this.deps.queue.claim(now, this.maxInFlight - this.running.size);
       if (now - this.lastPrune >= PRUNE_EVERY_MS) {
         this.lastPrune = now;
-        this.deps.queue.prune(now - (this.deps.retentionMs ?? DEFAULT_RETENTION_MS));
+        await this.deps.queue.prune(now - (this.deps.retentionMs ?? DEFAULT_RETENTION_MS));
       }
     } catch (e) {
       this.deps.log?.(`queue: cannot read due events: ${(e as Error).message}`);
@@ -97,7 +119,7 @@ export class Dispatcher {
       const p = this.run(ev).finally(() => this.running.delete(p));
       this.running.add(p);
     }
-    this.arm(this.running.size < this.maxInFlight ? this.deps.queue.nextDueAt() : undefined);
+    this.arm(this.running.size < this.maxInFlight ? await this.deps.queue.nextDueAt() : undefined);
   }
 
   /** Sets the timer for the next due event; at capacity, finishing attempts wake the dispatcher instead. */
@@ -111,7 +133,7 @@ export class Dispatcher {
   }
 
   private async run(ev: AsyncEvent): Promise<void> {
-    const cfg = this.deps.config(ev);
+    const cfg = await this.deps.config(ev);
     let outcome: AttemptOutcome | undefined;
     let next: Next;
     const start = this.deps.clock.now();
@@ -161,7 +183,7 @@ export class Dispatcher {
     this.settlements.push(settlement);
     if (!this.settleScheduled) {
       this.settleScheduled = true;
-      setImmediate(() => this.flushSettlements());
+      setImmediate(async () => await this.flushSettlements());
     }
   }
 
@@ -192,20 +214,20 @@ export class Dispatcher {
     }
   }
 
-  private flushSettlements(): void {
+  private async flushSettlements(): Promise<void> {
     this.settleScheduled = false;
     if (this.settlements.length === 0 || this.closed) return;
     const batch = this.settlements;
     this.settlements = [];
     try {
-      this.deps.queue.settle(batch);
+      await this.deps.queue.settle(batch);
     } catch (e) {
       // Not written: the events stay `running` in the queue and run again after a restart; keep
       // trying now so that they do not wait for one.
       this.deps.log?.(`queue: cannot record ${batch.length} attempt result(s): ${(e as Error).message}`);
       this.settlements.unshift(...batch);
       this.settleScheduled = true;
-      this.deps.clock.setTimer(STORAGE_RETRY_MS, () => this.flushSettlements());
+      this.deps.clock.setTimer(STORAGE_RETRY_MS, async () => await this.flushSettlements());
       return;
     }
     if (batch.some((s) => s.messages.length > 0)) this.deps.onHandedOn?.();
@@ -229,10 +251,10 @@ export class Dispatcher {
   async finish(): Promise<void> {
     this.closing = true;
     await Promise.allSettled([...this.running]);
-    this.flushSettlements();
+    await this.flushSettlements();
     this.closed = true;
     try {
-      this.deps.queue.requeueRunning(this.deps.clock.now());
+      await this.deps.queue.requeueRunning(this.deps.clock.now());
     } catch (e) {
       this.deps.log?.(`queue: cannot re-queue running events (they run after the restart): ${(e as Error).message}`);
     }

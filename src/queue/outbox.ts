@@ -41,6 +41,8 @@ export function handOverKey(m: StoredMessage): string {
 export class Outbox {
   private scheduled = false;
   private stopped = false;
+  private passing = false;
+  private passAgain = false;
   private failures = 0;
   private cancelRetry: (() => void) | null = null;
 
@@ -56,18 +58,37 @@ export class Outbox {
   wake(): void {
     if (this.scheduled || this.stopped || this.cancelRetry) return;
     this.scheduled = true;
-    setImmediate(() => {
+    setImmediate(async () => {
       this.scheduled = false;
-      this.pass();
+      await this.pass();
     });
   }
 
-  /** One synchronous pass: moves up to BATCH messages. Returns how many were moved or dropped. */
-  pass(): number {
+  /** One pass: moves up to BATCH messages. Returns how many were moved or dropped. */
+  async pass(): Promise<number> {
+    // One pass at a time (store calls are awaited): a pass asked for meanwhile runs right after.
+    if (this.passing) {
+      this.passAgain = true;
+      return 0;
+    }
+    this.passing = true;
+    try {
+      let moved = 0;
+      do {
+        this.passAgain = false;
+        moved += await this.passOnce();
+      } while (this.passAgain && !this.stopped);
+      return moved;
+    } finally {
+      this.passing = false;
+    }
+  }
+
+  private async passOnce(): Promise<number> {
     if (this.stopped) return 0;
     let pending: StoredMessage[];
     try {
-      pending = this.deps.queue.pendingMessages(BATCH);
+      pending = await this.deps.queue.pendingMessages(BATCH);
     } catch (e) {
       this.retryLater(`cannot read the outbox: ${(e as Error).message}`);
       return 0;
@@ -84,7 +105,7 @@ export class Outbox {
       }
     }
     try {
-      this.remove(done);
+      await this.remove(done);
     } catch (e) {
       // Delivered but still in the outbox: the next pass delivers them again under the same keys.
       failed ??= `cannot clear the outbox: ${(e as Error).message}`;
@@ -104,7 +125,7 @@ export class Outbox {
     this.cancelRetry = null;
   }
 
-  private remove(done: readonly StoredMessage[]): void {
+  private async remove(done: readonly StoredMessage[]): Promise<void> {
     const groups = new Map<string, { m: StoredMessage; ids: number[] }>();
     for (const m of done) {
       const k = `${m.accountId}\0${m.region}\0${m.queue}`;
@@ -112,7 +133,7 @@ export class Outbox {
       if (g) g.ids.push(m.id);
       else groups.set(k, { m, ids: [m.id] });
     }
-    for (const { m, ids } of groups.values()) this.deps.queue.deleteMessages(m, m.queue, ids);
+    for (const { m, ids } of groups.values()) await this.deps.queue.deleteMessages(m, m.queue, ids);
   }
 
   private retryLater(why: string): void {
@@ -120,9 +141,9 @@ export class Outbox {
     const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** Math.min(this.failures - 1, 16));
     this.deps.log?.(`queue: ${why}; trying again in ${delay / 1000} s`);
     this.cancelRetry?.();
-    this.cancelRetry = this.deps.clock.setTimer(delay, () => {
+    this.cancelRetry = this.deps.clock.setTimer(delay, async () => {
       this.cancelRetry = null;
-      this.pass();
+      await this.pass();
     });
   }
 }

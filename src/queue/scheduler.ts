@@ -32,16 +32,18 @@ export interface SchedulerDeps {
 export class Scheduler {
   private cancelTimer: (() => void) | null = null;
   private stopped = false;
+  private ticking = false;
+  private tickAgain = false;
 
   constructor(private readonly deps: SchedulerDeps) {}
 
-  start(): void {
-    this.tick();
+  async start(): Promise<void> {
+    await this.tick();
   }
 
   /** A schedule was created, changed or deleted: re-arm the timer. */
-  changed(): void {
-    this.tick();
+  async changed(): Promise<void> {
+    await this.tick();
   }
 
   stop(): void {
@@ -49,14 +51,34 @@ export class Scheduler {
     this.cancelTimer?.();
   }
 
-  private tick(): void {
+  /**
+   * One tick at a time: store calls are awaited now (a server database takes a round trip), and two
+   * overlapping ticks would read the same due schedules. A tick asked for meanwhile runs right after.
+   */
+  private async tick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
+    try {
+      do {
+        this.tickAgain = false;
+        await this.tickOnce();
+      } while (this.tickAgain && !this.stopped);
+    } finally {
+      this.ticking = false;
+    }
+  }
+
+  private async tickOnce(): Promise<void> {
     if (this.stopped) return;
     const now = this.deps.clock.now();
     let fired = 0;
     let retryAt: number | undefined;
     try {
-      for (const s of this.deps.store.dueSchedules(now)) {
-        this.fire(s, now);
+      for (const s of await this.deps.store.dueSchedules(now)) {
+        await this.fire(s, now);
         fired++;
       }
     } catch (e) {
@@ -65,11 +87,11 @@ export class Scheduler {
     }
     if (fired > 0) this.deps.onEnqueued();
     this.cancelTimer?.();
-    const next = retryAt ?? this.deps.store.nextScheduleAt();
-    if (next !== undefined) this.cancelTimer = this.deps.clock.setTimer(Math.max(0, next - this.deps.clock.now()), () => this.tick());
+    const next = retryAt ?? await this.deps.store.nextScheduleAt();
+    if (next !== undefined) this.cancelTimer = this.deps.clock.setTimer(Math.max(0, next - this.deps.clock.now()), async () => await this.tick());
   }
 
-  private fire(s: Schedule, now: number): void {
+  private async fire(s: Schedule, now: number): Promise<void> {
     const expr = parseSchedule(s.expression);
     let slot = s.nextAt;
     let missed = 0;
@@ -84,7 +106,7 @@ export class Scheduler {
     const payload = s.targetInput !== undefined && this.deps.render ? this.deps.render(s, scheduled) : (s.input ?? JSON.stringify(scheduled));
     if (payload === undefined) {
       this.deps.log?.(`scheduler: ${s.name}: the target's input could not be rendered; nothing was sent for this run`);
-      this.deps.store.fire(s, undefined, following ?? Number.MAX_SAFE_INTEGER, missed, now);
+      await this.deps.store.fire(s, undefined, following ?? Number.MAX_SAFE_INTEGER, missed, now);
       return;
     }
     const event: NewEvent = {
@@ -98,7 +120,7 @@ export class Scheduler {
       enqueuedAt: now,
     };
     // A schedule that never fires again stays in the store, disabled in effect by a far next slot.
-    this.deps.store.fire(s, event, following ?? Number.MAX_SAFE_INTEGER, missed);
+    await this.deps.store.fire(s, event, following ?? Number.MAX_SAFE_INTEGER, missed);
   }
 }
 

@@ -207,7 +207,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     };
   }
 
-  enqueue(events: readonly NewEvent[]): void {
+  async enqueue(events: readonly NewEvent[]): Promise<void> {
     this.db.transaction(() => {
       for (const e of events) this.insert(e);
     })();
@@ -217,7 +217,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     this.s.insert.run(e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt, e.enqueuedAt);
   }
 
-  claim(now: number, limit: number): AsyncEvent[] {
+  async claim(now: number, limit: number): Promise<AsyncEvent[]> {
     if (limit <= 0) return [];
     return this.lazy.transaction(() => {
       const rows = this.l.due.all(now, limit) as EventRow[];
@@ -226,7 +226,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     })();
   }
 
-  settle(settlements: readonly Settlement[]): void {
+  async settle(settlements: readonly Settlement[]): Promise<void> {
     if (settlements.length === 0) return;
     this.lazy.transaction(() => {
       for (const s of settlements) {
@@ -249,20 +249,20 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     })();
   }
 
-  requeueRunning(now: number): number {
+  async requeueRunning(now: number): Promise<number> {
     return this.s.requeue.run(now).changes;
   }
 
-  nextDueAt(): number | undefined {
+  async nextDueAt(): Promise<number | undefined> {
     return (this.s.nextDue.get() as { t: number | null }).t ?? undefined;
   }
 
-  get(scope: Scope, id: string): AsyncEvent | undefined {
+  async get(scope: Scope, id: string): Promise<AsyncEvent | undefined> {
     const r = this.s.get.get(scope.accountId, scope.region, id) as EventRow | undefined;
     return r && fromEvent(r);
   }
 
-  list(scope: Scope, f: EventFilter): AsyncEvent[] {
+  async list(scope: Scope, f: EventFilter): Promise<AsyncEvent[]> {
     const where = ['account_id = ?', 'region = ?'];
     const args: (string | number)[] = [scope.accountId, scope.region];
     if (f.functionName !== undefined) {
@@ -282,7 +282,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     return (this.db.prepare(sql).all(...args, f.limit) as EventRow[]).map(fromEvent);
   }
 
-  counts(scope: Scope, functionName?: string): Record<EventStatus, number> {
+  async counts(scope: Scope, functionName?: string): Promise<Record<EventStatus, number>> {
     const out: Record<EventStatus, number> = { queued: 0, running: 0, retrying: 0, succeeded: 0, failed: 0 };
     const sql = `SELECT status, COUNT(*) AS n FROM events WHERE account_id = ? AND region = ?${functionName === undefined ? '' : ' AND function_name = ?'} GROUP BY status`;
     const args = functionName === undefined ? [scope.accountId, scope.region] : [scope.accountId, scope.region, functionName];
@@ -290,23 +290,23 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     return out;
   }
 
-  prune(before: number): number {
+  async prune(before: number): Promise<number> {
     return this.l.prune.run(before).changes;
   }
 
-  queues(scope: Scope): { name: string; messages: number }[] {
+  async queues(scope: Scope): Promise<{ name: string; messages: number }[]> {
     return this.s.queues.all(scope.accountId, scope.region) as { name: string; messages: number }[];
   }
 
-  readMessages(scope: Scope, queue: string, afterId: number, limit: number): StoredMessage[] {
+  async readMessages(scope: Scope, queue: string, afterId: number, limit: number): Promise<StoredMessage[]> {
     return fromMessages(this.s.readMessages.all(scope.accountId, scope.region, queue, afterId, limit) as MessageRow[]);
   }
 
-  pendingMessages(limit: number): StoredMessage[] {
+  async pendingMessages(limit: number): Promise<StoredMessage[]> {
     return fromMessages(this.s.pending.all(limit) as MessageRow[]);
   }
 
-  deleteMessages(scope: Scope, queue: string, ids: readonly number[]): number {
+  async deleteMessages(scope: Scope, queue: string, ids: readonly number[]): Promise<number> {
     return this.db.transaction(() => {
       let n = 0;
       for (const id of ids) n += this.s.deleteMessage.run(scope.accountId, scope.region, queue, id).changes;
@@ -314,12 +314,12 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     })();
   }
 
-  getConfig(scope: Scope, functionName: string, qualifier: string): InvokeConfig | undefined {
+  async getConfig(scope: Scope, functionName: string, qualifier: string): Promise<InvokeConfig | undefined> {
     const r = this.s.getConfig.get(scope.accountId, scope.region, functionName, qualifier) as ConfigRow | undefined;
     return r && fromConfig(r);
   }
 
-  putConfig(c: InvokeConfig): void {
+  async putConfig(c: InvokeConfig): Promise<void> {
     this.s.putConfig.run(
       c.accountId,
       c.region,
@@ -333,19 +333,19 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     );
   }
 
-  deleteConfig(scope: Scope, functionName: string, qualifier: string): boolean {
+  async deleteConfig(scope: Scope, functionName: string, qualifier: string): Promise<boolean> {
     return this.s.deleteConfig.run(scope.accountId, scope.region, functionName, qualifier).changes > 0;
   }
 
-  listConfigs(scope: Scope, functionName: string): InvokeConfig[] {
+  async listConfigs(scope: Scope, functionName: string): Promise<InvokeConfig[]> {
     return (this.s.listConfigs.all(scope.accountId, scope.region, functionName) as ConfigRow[]).map(fromConfig);
   }
 
-  deleteConfigs(scope: Scope, functionName: string): void {
+  async deleteConfigs(scope: Scope, functionName: string): Promise<void> {
     this.s.deleteConfigs.run(scope.accountId, scope.region, functionName);
   }
 
-  putSchedule(x: Schedule): void {
+  async putSchedule(x: Schedule): Promise<void> {
     this.s.putSchedule.run(
       x.accountId,
       x.region,
@@ -364,24 +364,24 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     );
   }
 
-  getSchedule(scope: Scope, name: string): Schedule | undefined {
+  async getSchedule(scope: Scope, name: string): Promise<Schedule | undefined> {
     const r = this.s.getSchedule.get(scope.accountId, scope.region, name) as ScheduleRow | undefined;
     return r && fromSchedule(r);
   }
 
-  listSchedules(scope: Scope): Schedule[] {
+  async listSchedules(scope: Scope): Promise<Schedule[]> {
     return (this.s.listSchedules.all(scope.accountId, scope.region) as ScheduleRow[]).map(fromSchedule);
   }
 
-  deleteSchedule(scope: Scope, name: string): boolean {
+  async deleteSchedule(scope: Scope, name: string): Promise<boolean> {
     return this.s.deleteSchedule.run(scope.accountId, scope.region, name).changes > 0;
   }
 
-  dueSchedules(now: number): Schedule[] {
+  async dueSchedules(now: number): Promise<Schedule[]> {
     return (this.s.dueSchedules.all(now) as ScheduleRow[]).map(fromSchedule);
   }
 
-  fire(x: Schedule, event: NewEvent | undefined, nextAt: number, missed: number, at?: number): void {
+  async fire(x: Schedule, event: NewEvent | undefined, nextAt: number, missed: number, at?: number): Promise<void> {
     this.db.transaction(() => {
       // Guarded by the old next_at: a schedule changed meanwhile is not fired twice.
       const moved = this.s.moveSchedule.run(nextAt, event?.enqueuedAt ?? at ?? Date.now(), missed, x.accountId, x.region, x.name, x.nextAt).changes;
@@ -389,11 +389,11 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     })();
   }
 
-  nextScheduleAt(): number | undefined {
+  async nextScheduleAt(): Promise<number | undefined> {
     return (this.s.nextSchedule.get() as { t: number | null }).t ?? undefined;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.lazy.open) this.lazy.close();
     if (this.db.open) this.db.close();
   }

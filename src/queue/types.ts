@@ -84,35 +84,35 @@ export interface EventFilter {
  */
 export interface EventQueue {
   /** Makes events durable (one transaction for the whole batch). Throws when it cannot. */
-  enqueue(events: readonly NewEvent[]): void;
+  enqueue(events: readonly NewEvent[]): Promise<void>;
   /** Marks up to `limit` due events (notBefore <= now) running, counting the attempt, and returns them. */
-  claim(now: number, limit: number): AsyncEvent[];
+  claim(now: number, limit: number): Promise<AsyncEvent[]>;
   /** Applies the ends of attempts, with what they hand on, in one transaction. */
-  settle(settlements: readonly Settlement[]): void;
+  settle(settlements: readonly Settlement[]): Promise<void>;
   /** Puts events left running (a crash or a stop mid-attempt) back in line; returns how many. */
-  requeueRunning(now: number): number;
+  requeueRunning(now: number): Promise<number>;
   /** The earliest notBefore of a waiting event, if any. */
-  nextDueAt(): number | undefined;
-  get(scope: Scope, id: string): AsyncEvent | undefined;
+  nextDueAt(): Promise<number | undefined>;
+  get(scope: Scope, id: string): Promise<AsyncEvent | undefined>;
   /** Newest first, or oldest first from `filter.since`. */
-  list(scope: Scope, filter: EventFilter): AsyncEvent[];
+  list(scope: Scope, filter: EventFilter): Promise<AsyncEvent[]>;
   /** How many events are in each state (of a function, or all). */
-  counts(scope: Scope, functionName?: string): Record<EventStatus, number>;
+  counts(scope: Scope, functionName?: string): Promise<Record<EventStatus, number>>;
   /** Deletes terminal events that finished before `before`; returns how many. */
-  prune(before: number): number;
+  prune(before: number): Promise<number>;
 
   /**
    * The outbox: messages handed on to queues (destinations, dead-letter queues), written with the
    * settlement that caused them and waiting to be moved into the queue service (outbox.ts).
    * Queues that hold at least one such message, with their sizes:
    */
-  queues(scope: Scope): { name: string; messages: number }[];
-  readMessages(scope: Scope, queue: string, afterId: number, limit: number): StoredMessage[];
+  queues(scope: Scope): Promise<{ name: string; messages: number }[]>;
+  readMessages(scope: Scope, queue: string, afterId: number, limit: number): Promise<StoredMessage[]>;
   /** The oldest outbox messages of every scope, by id. */
-  pendingMessages(limit: number): StoredMessage[];
-  deleteMessages(scope: Scope, queue: string, ids: readonly number[]): number;
+  pendingMessages(limit: number): Promise<StoredMessage[]>;
+  deleteMessages(scope: Scope, queue: string, ids: readonly number[]): Promise<number>;
 
-  close(): void;
+  close(): Promise<void>;
 }
 
 /** A function's (or one qualifier's) async settings as stored. */
@@ -128,11 +128,11 @@ export interface InvokeConfig extends Scope {
 }
 
 export interface InvokeConfigStore {
-  getConfig(scope: Scope, functionName: string, qualifier: string): InvokeConfig | undefined;
-  putConfig(c: InvokeConfig): void;
-  deleteConfig(scope: Scope, functionName: string, qualifier: string): boolean;
-  listConfigs(scope: Scope, functionName: string): InvokeConfig[];
-  deleteConfigs(scope: Scope, functionName: string): void;
+  getConfig(scope: Scope, functionName: string, qualifier: string): Promise<InvokeConfig | undefined>;
+  putConfig(c: InvokeConfig): Promise<void>;
+  deleteConfig(scope: Scope, functionName: string, qualifier: string): Promise<boolean>;
+  listConfigs(scope: Scope, functionName: string): Promise<InvokeConfig[]>;
+  deleteConfigs(scope: Scope, functionName: string): Promise<void>;
 }
 
 /** A schedule: an EventBridge rate()/cron() expression that invokes one function asynchronously. */
@@ -157,16 +157,16 @@ export interface Schedule extends Scope {
 }
 
 export interface ScheduleStore {
-  putSchedule(s: Schedule): void;
-  getSchedule(scope: Scope, name: string): Schedule | undefined;
-  listSchedules(scope: Scope): Schedule[];
-  deleteSchedule(scope: Scope, name: string): boolean;
+  putSchedule(s: Schedule): Promise<void>;
+  getSchedule(scope: Scope, name: string): Promise<Schedule | undefined>;
+  listSchedules(scope: Scope): Promise<Schedule[]>;
+  deleteSchedule(scope: Scope, name: string): Promise<boolean>;
   /** Schedules of every scope that are enabled and due at `now`. */
-  dueSchedules(now: number): Schedule[];
+  dueSchedules(now: number): Promise<Schedule[]>;
   /**
    * Enqueues a run and moves the schedule on, atomically: a slot fires once, crash or not. Without
    * an event (its input could not be rendered) the slot passes with nothing enqueued, at `at`.
    */
-  fire(s: Schedule, event: NewEvent | undefined, nextAt: number, missed: number, at?: number): void;
-  nextScheduleAt(): number | undefined;
+  fire(s: Schedule, event: NewEvent | undefined, nextAt: number, missed: number, at?: number): Promise<void>;
+  nextScheduleAt(): Promise<number | undefined>;
 }

@@ -35,26 +35,26 @@ const copy = (m: EventSourceMappingRecord): EventSourceMappingRecord => ({
 export class MemoryEventSourceMappingStore implements EventSourceMappingStore {
   private readonly rows = new Map<string, EventSourceMappingRecord>();
 
-  insert(m: EventSourceMappingRecord): boolean {
+  async insert(m: EventSourceMappingRecord): Promise<boolean> {
     if (this.rows.has(m.uuid)) return false;
     this.rows.set(m.uuid, copy(m));
     return true;
   }
 
-  get(uuid: string): EventSourceMappingRecord | undefined {
+  async get(uuid: string): Promise<EventSourceMappingRecord | undefined> {
     const m = this.rows.get(uuid);
     return m && copy(m);
   }
 
-  put(m: EventSourceMappingRecord): void {
+  async put(m: EventSourceMappingRecord): Promise<void> {
     if (this.rows.has(m.uuid)) this.rows.set(m.uuid, copy(m));
   }
 
-  delete(uuid: string): boolean {
+  async delete(uuid: string): Promise<boolean> {
     return this.rows.delete(uuid);
   }
 
-  list(scope: Scope, f: EventSourceMappingFilter, afterUuid: string | undefined, limit: number): EventSourceMappingRecord[] {
+  async list(scope: Scope, f: EventSourceMappingFilter, afterUuid: string | undefined, limit: number): Promise<EventSourceMappingRecord[]> {
     const after = afterUuid ?? '';
     const found = this.sorted().filter(
       (m) =>
@@ -67,7 +67,7 @@ export class MemoryEventSourceMappingStore implements EventSourceMappingStore {
     return take(found, limit).map(copy);
   }
 
-  all(): EventSourceMappingRecord[] {
+  async all(): Promise<EventSourceMappingRecord[]> {
     return this.sorted().map(copy);
   }
 

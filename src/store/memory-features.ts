@@ -41,34 +41,34 @@ export class MemoryAliasStore implements AliasStore {
     this.table = new FunctionChildTable(exists, 'an alias');
   }
 
-  insert(a: AliasRecord): boolean {
+  async insert(a: AliasRecord): Promise<boolean> {
     required('aliases', a, ['functionName', 'name', 'functionVersion', 'description', 'weights', 'revisionId']);
     if (this.table.get(a, a.functionName, a.name)) return false;
     this.table.set(a, a.functionName, a.name, copyAlias(a));
     return true;
   }
 
-  get(scope: Scope, functionName: string, name: string): AliasRecord | undefined {
+  async get(scope: Scope, functionName: string, name: string): Promise<AliasRecord | undefined> {
     const a = this.table.get(scope, functionName, name);
     return a && copyAlias(a);
   }
 
-  put(a: AliasRecord): void {
+  async put(a: AliasRecord): Promise<void> {
     this.table.set(a, a.functionName, a.name, copyAlias(a));
   }
 
-  delete(scope: Scope, functionName: string, name: string): boolean {
+  async delete(scope: Scope, functionName: string, name: string): Promise<boolean> {
     if (!this.table.delete(scope, functionName, name)) return false;
     this.onDelete(scope, functionName, name);
     return true;
   }
 
-  list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[] {
+  async list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): Promise<AliasRecord[]> {
     const after = afterName ?? '';
     return take(this.table.rowsOf(scope, functionName).filter((a) => compareText(a.name, after) > 0), limit).map(copyAlias);
   }
 
-  referencing(scope: Scope, functionName: string, version: string): AliasRecord[] {
+  async referencing(scope: Scope, functionName: string, version: string): Promise<AliasRecord[]> {
     return this.table
       .rowsOf(scope, functionName)
       .filter((a) => a.functionVersion === version || a.weights[version] !== undefined)
@@ -106,25 +106,25 @@ export class MemoryUrlConfigStore implements UrlConfigStore {
   }
 
   /** As in SQLite, a taken URL id (it is UNIQUE) also makes this false. */
-  insert(u: UrlConfigRecord): boolean {
+  async insert(u: UrlConfigRecord): Promise<boolean> {
     required('url_configs', u, ['functionName', 'qualifier', 'urlId', 'authType', 'invokeMode', 'createdAt', 'modifiedAt']);
     if (this.table.get(u, u.functionName, u.qualifier) || this.withUrlId(u.urlId)) return false;
     this.table.set(u, u.functionName, u.qualifier, copyUrl(u));
     return true;
   }
 
-  get(scope: Scope, functionName: string, qualifier: string): UrlConfigRecord | undefined {
+  async get(scope: Scope, functionName: string, qualifier: string): Promise<UrlConfigRecord | undefined> {
     const u = this.table.get(scope, functionName, qualifier);
     return u && copyUrl(u);
   }
 
-  byUrlId(urlId: string): UrlConfigRecord | undefined {
+  async byUrlId(urlId: string): Promise<UrlConfigRecord | undefined> {
     const u = this.withUrlId(urlId);
     return u && copyUrl(u);
   }
 
   /** As in SQLite, a URL id held by another config is refused (it is UNIQUE), never taken from it. */
-  put(u: UrlConfigRecord): void {
+  async put(u: UrlConfigRecord): Promise<void> {
     const other = this.withUrlId(u.urlId);
     if (other && (other.accountId !== u.accountId || other.region !== u.region || other.functionName !== u.functionName || other.qualifier !== u.qualifier)) {
       throw new Error(`UNIQUE constraint failed: url_configs.url_id (${u.urlId})`);
@@ -132,11 +132,11 @@ export class MemoryUrlConfigStore implements UrlConfigStore {
     this.table.set(u, u.functionName, u.qualifier, copyUrl(u));
   }
 
-  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+  async delete(scope: Scope, functionName: string, qualifier: string): Promise<boolean> {
     return this.table.delete(scope, functionName, qualifier);
   }
 
-  list(scope: Scope, functionName: string): UrlConfigRecord[] {
+  async list(scope: Scope, functionName: string): Promise<UrlConfigRecord[]> {
     return this.table.rowsOf(scope, functionName).map(copyUrl);
   }
 
@@ -152,7 +152,7 @@ export class MemoryRouteStore implements RouteStore {
   /** Stack key -> logical id -> API. */
   private readonly stackApis = new Map<string, Map<string, ApiRecord>>();
 
-  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): void {
+  async replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): Promise<void> {
     const rows = new Map<string, RouteRecord>();
     // The scope and stack come from the arguments, not the records; a repeated (api, method, path) replaces.
     for (const r of routes) {
@@ -183,7 +183,7 @@ export class MemoryRouteStore implements RouteStore {
     else this.stacks.set(k, rows);
   }
 
-  all(): RouteRecord[] {
+  async all(): Promise<RouteRecord[]> {
     const order: (keyof RouteRecord)[] = ['accountId', 'region', 'stack', 'path', 'method', 'apiId'];
     return [...this.stacks.values()]
       .flatMap((rows) => [...rows.values()])
@@ -191,7 +191,7 @@ export class MemoryRouteStore implements RouteStore {
       .map((r) => ({ ...r }));
   }
 
-  apis(): ApiRecord[] {
+  async apis(): Promise<ApiRecord[]> {
     const order: (keyof ApiRecord)[] = ['accountId', 'region', 'stack', 'logicalId'];
     return [...this.stackApis.values()]
       .flatMap((rows) => [...rows.values()])
@@ -230,21 +230,21 @@ const copyStack = (s: StackRecord): StackRecord => ({
 export class MemoryStackStore implements StackStore {
   private readonly rows = new Map<string, StackRecord>();
 
-  get(scope: Scope, name: string): StackRecord | undefined {
+  async get(scope: Scope, name: string): Promise<StackRecord | undefined> {
     const s = this.rows.get(keyOf(scope.accountId, scope.region, name));
     return s && copyStack(s);
   }
 
-  put(s: StackRecord): void {
+  async put(s: StackRecord): Promise<void> {
     required('stacks', s, ['name', 'stackId', 'status', 'statusReason', 'description', 'parameters', 'outputs', 'resources', 'createdAt', 'updatedAt']);
     this.rows.set(keyOf(s.accountId, s.region, s.name), copyStack(s));
   }
 
-  delete(scope: Scope, name: string): boolean {
+  async delete(scope: Scope, name: string): Promise<boolean> {
     return this.rows.delete(keyOf(scope.accountId, scope.region, name));
   }
 
-  list(scope: Scope): StackRecord[] {
+  async list(scope: Scope): Promise<StackRecord[]> {
     return [...this.rows.values()]
       .filter((s) => s.accountId === scope.accountId && s.region === scope.region)
       .sort((a, b) => compareText(a.name, b.name))
@@ -259,17 +259,17 @@ export class MemoryConcurrencyStore implements ConcurrencyStore {
     this.table = new FunctionChildTable(exists, 'a concurrency reservation');
   }
 
-  get(scope: Scope, name: string): number | undefined {
+  async get(scope: Scope, name: string): Promise<number | undefined> {
     return this.table.get(scope, name, '')?.reserved;
   }
 
-  set(scope: Scope, name: string, reserved: number | undefined): void {
+  async set(scope: Scope, name: string, reserved: number | undefined): Promise<void> {
     if (reserved === undefined) this.table.delete(scope, name, '');
     else this.table.set(scope, name, '', { accountId: scope.accountId, region: scope.region, name, reserved });
   }
 
   /** In (region, name) order, the order SQLite's primary-key index yields. */
-  all(accountId: string): ReservedConcurrency[] {
+  async all(accountId: string): Promise<ReservedConcurrency[]> {
     return [...this.table.all()]
       .filter((r) => r.accountId === accountId)
       .sort((a, b) => compareText(a.region, b.region) || compareText(a.name, b.name))
@@ -285,12 +285,12 @@ export class MemoryPolicyStateStore implements PolicyStateStore {
   /** Policy name -> the state as JSON text, so that what is read back is a fresh value. */
   private readonly states = new Map<string, { json: string; at: number }>();
 
-  get(name: string): unknown {
+  async get(name: string): Promise<unknown> {
     const s = this.states.get(name);
     return s === undefined ? undefined : (JSON.parse(s.json) as unknown);
   }
 
-  put(name: string, state: unknown, at: number): void {
+  async put(name: string, state: unknown, at: number): Promise<void> {
     const json = JSON.stringify(state) as string | undefined;
     // SQLite's NOT NULL column refuses what JSON cannot hold (undefined, a function).
     if (json === undefined) throw new NimbusError('ERR_INTERNAL', `policy state ${name} is not JSON`);
@@ -305,25 +305,25 @@ export class MemoryProvisionedStore implements ProvisionedStore {
     this.table = new FunctionChildTable(exists, 'a provisioned concurrency config');
   }
 
-  get(scope: Scope, functionName: string, qualifier: string): ProvisionedConfig | undefined {
+  async get(scope: Scope, functionName: string, qualifier: string): Promise<ProvisionedConfig | undefined> {
     const c = this.table.get(scope, functionName, qualifier);
     return c && { ...c };
   }
 
-  put(c: ProvisionedConfig): void {
+  async put(c: ProvisionedConfig): Promise<void> {
     const row = { accountId: c.accountId, region: c.region, functionName: c.functionName, qualifier: c.qualifier, requested: c.requested, lastModified: c.lastModified };
     this.table.set(c, c.functionName, c.qualifier, row);
   }
 
-  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+  async delete(scope: Scope, functionName: string, qualifier: string): Promise<boolean> {
     return this.table.delete(scope, functionName, qualifier);
   }
 
-  list(scope: Scope, functionName: string): ProvisionedConfig[] {
+  async list(scope: Scope, functionName: string): Promise<ProvisionedConfig[]> {
     return this.table.rowsOf(scope, functionName).map((c) => ({ ...c }));
   }
 
-  all(accountId: string): ProvisionedConfig[] {
+  async all(accountId: string): Promise<ProvisionedConfig[]> {
     return [...this.table.all()]
       .filter((c) => c.accountId === accountId)
       .sort((a, b) => compareText(a.region, b.region) || compareText(a.functionName, b.functionName) || compareText(a.qualifier, b.qualifier))

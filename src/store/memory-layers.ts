@@ -33,7 +33,7 @@ export class MemoryLayerStore implements LayerStore {
   private readonly layers = new Map<string, Map<number, LayerVersionRecord>>();
   private readonly counters = new Map<string, number>();
 
-  publish(scope: Scope, layerName: string, build: (version: number) => LayerVersionRecord): LayerVersionRecord {
+  async publish(scope: Scope, layerName: string, build: (version: number) => LayerVersionRecord): Promise<LayerVersionRecord> {
     const k = keyOf(scope.accountId, scope.region, layerName);
     const n = this.counters.get(k) ?? 1;
     const v = build(n);
@@ -47,18 +47,18 @@ export class MemoryLayerStore implements LayerStore {
     return v;
   }
 
-  get(scope: Scope, layerName: string, version: number): LayerVersionRecord | undefined {
+  async get(scope: Scope, layerName: string, version: number): Promise<LayerVersionRecord | undefined> {
     const v = this.layers.get(keyOf(scope.accountId, scope.region, layerName))?.get(version);
     return v && copyLayer(v);
   }
 
-  versions(scope: Scope, layerName: string, beforeVersion: number | undefined, limit: number): LayerVersionRecord[] {
+  async versions(scope: Scope, layerName: string, beforeVersion: number | undefined, limit: number): Promise<LayerVersionRecord[]> {
     const before = beforeVersion ?? Number.MAX_SAFE_INTEGER;
     const all = [...(this.layers.get(keyOf(scope.accountId, scope.region, layerName))?.values() ?? [])];
     return take(all.filter((v) => v.version < before).sort((a, b) => b.version - a.version), limit).map(copyLayer);
   }
 
-  names(scope: Scope, afterName: string | undefined, limit: number): string[] {
+  async names(scope: Scope, afterName: string | undefined, limit: number): Promise<string[]> {
     const names: string[] = [];
     for (const [k, versions] of this.layers) {
       const [accountId, region, name] = k.split('\0') as [string, string, string];
@@ -67,18 +67,23 @@ export class MemoryLayerStore implements LayerStore {
     return take(names.sort(compareText), limit);
   }
 
-  delete(scope: Scope, layerName: string, version: number): boolean {
+  async delete(scope: Scope, layerName: string, version: number): Promise<boolean> {
     return this.layers.get(keyOf(scope.accountId, scope.region, layerName))?.delete(version) ?? false;
   }
 
-  putPolicy(scope: Scope, layerName: string, version: number, policy: LayerVersionRecord['policy']): boolean {
+  async putPolicy(scope: Scope, layerName: string, version: number, policy: LayerVersionRecord['policy']): Promise<boolean> {
     const v = this.layers.get(keyOf(scope.accountId, scope.region, layerName))?.get(version);
     if (!v) return false;
     v.policy = viaJson(policy);
     return true;
   }
 
-  codeInUse(codeSha256: string): boolean {
+  async codeInUse(codeSha256: string): Promise<boolean> {
+    return this.usesCode(codeSha256);
+  }
+
+  /** codeInUse without the promise, for the function store's own checks. */
+  usesCode(codeSha256: string): boolean {
     for (const versions of this.layers.values()) for (const v of versions.values()) if (v.codeSha256 === codeSha256) return true;
     return false;
   }
@@ -99,22 +104,22 @@ export class MemoryFunctionSettingsStore implements FunctionSettingsStore {
     this.table = new FunctionChildTable(exists, 'a function setting');
   }
 
-  get(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): unknown {
+  async get(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): Promise<unknown> {
     const r = this.table.get(scope, functionName, keyOf(qualifier, kind));
     return r === undefined ? undefined : (JSON.parse(r.json) as unknown);
   }
 
-  put(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind, value: unknown): void {
+  async put(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind, value: unknown): Promise<void> {
     const json = JSON.stringify(value) as string | undefined;
     if (json === undefined) throw new NimbusError('ERR_INTERNAL', 'NOT NULL constraint failed: function_settings.value');
     this.table.set(scope, functionName, keyOf(qualifier, kind), { accountId: scope.accountId, region: scope.region, functionName, qualifier, kind, json });
   }
 
-  delete(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): boolean {
+  async delete(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): Promise<boolean> {
     return this.table.delete(scope, functionName, keyOf(qualifier, kind));
   }
 
-  all(scope: Scope, kind: FunctionSettingKind): FunctionSetting[] {
+  async all(scope: Scope, kind: FunctionSettingKind): Promise<FunctionSetting[]> {
     return [...this.table.all()]
       .filter((r) => r.accountId === scope.accountId && r.region === scope.region && r.kind === kind)
       .sort((a, b) => compareText(a.functionName, b.functionName) || compareText(a.qualifier, b.qualifier))
@@ -147,26 +152,26 @@ const copyCsc = (c: CodeSigningConfigRecord): CodeSigningConfigRecord => ({
 export class MemoryCodeSigningConfigStore implements CodeSigningConfigStore {
   private readonly rows = new Map<string, CodeSigningConfigRecord>();
 
-  insert(c: CodeSigningConfigRecord): void {
+  async insert(c: CodeSigningConfigRecord): Promise<void> {
     const k = keyOf(c.accountId, c.region, c.id);
     if (this.rows.has(k)) throw new NimbusError('ERR_INTERNAL', `UNIQUE constraint failed: code_signing_configs (${c.id})`);
     this.rows.set(k, copyCsc(c));
   }
 
-  get(scope: Scope, id: string): CodeSigningConfigRecord | undefined {
+  async get(scope: Scope, id: string): Promise<CodeSigningConfigRecord | undefined> {
     const c = this.rows.get(keyOf(scope.accountId, scope.region, id));
     return c && copyCsc(c);
   }
 
-  put(c: CodeSigningConfigRecord): void {
+  async put(c: CodeSigningConfigRecord): Promise<void> {
     this.rows.set(keyOf(c.accountId, c.region, c.id), copyCsc(c));
   }
 
-  delete(scope: Scope, id: string): boolean {
+  async delete(scope: Scope, id: string): Promise<boolean> {
     return this.rows.delete(keyOf(scope.accountId, scope.region, id));
   }
 
-  list(scope: Scope, afterId: string | undefined, limit: number): CodeSigningConfigRecord[] {
+  async list(scope: Scope, afterId: string | undefined, limit: number): Promise<CodeSigningConfigRecord[]> {
     const all = [...this.rows.values()].filter((c) => c.accountId === scope.accountId && c.region === scope.region && compareText(c.id, afterId ?? '') > 0);
     return take(all.sort((a, b) => compareText(a.id, b.id)), limit).map(copyCsc);
   }

@@ -23,7 +23,7 @@ import {
 import { MemoryEventSourceMappingStore } from './memory-esm.js';
 import { MemoryCodeSigningConfigStore, MemoryFunctionSettingsStore, MemoryLayerStore } from './memory-layers.js';
 import { compareText, keyOf, noFunction, take } from './memory-table.js';
-import type { LogEntry, Store, StoredLogEntry } from './types.js';
+import type { LogEntry, LogRetention, Store, StoredLogEntry } from './types.js';
 
 /** A row of the functions table, with its versions and its version counter. */
 interface FunctionRow {
@@ -102,7 +102,7 @@ export class MemoryStore implements Store {
     return out.sort(([a], [b]) => compareText(a, b));
   }
 
-  insertFunction(v: FunctionVersion): boolean {
+  async insertFunction(v: FunctionVersion): Promise<boolean> {
     const k = keyOf(v.accountId, v.region, v.name);
     if (this.functions.has(k)) return false;
     this.functions.set(k, { versions: new Map([[v.version, copyVersion(v)]]), nextVersion: undefined });
@@ -110,28 +110,28 @@ export class MemoryStore implements Store {
   }
 
   /** Frozen, as sqlite.ts's cached versions are: a caller that changes one fails here as it would there. */
-  getVersion(scope: Scope, name: string, version: string): FunctionVersion | undefined {
+  async getVersion(scope: Scope, name: string, version: string): Promise<FunctionVersion | undefined> {
     const v = this.row(scope, name)?.versions.get(version);
     return v && deepFreeze(copyVersion(v));
   }
 
-  putVersion(v: FunctionVersion): void {
+  async putVersion(v: FunctionVersion): Promise<void> {
     const row = this.row(v, v.name);
     if (!row) throw noFunction('a version', v, v.name);
     row.versions.set(v.version, copyVersion(v));
   }
 
-  deleteFunction(scope: Scope, name: string): string[] {
+  async deleteFunction(scope: Scope, name: string): Promise<string[]> {
     const row = this.row(scope, name);
     if (!row) return [];
     const versions = [...row.versions.keys()].sort(compareText);
     const codes = [...new Set(versions.flatMap((version) => codesOf(row.versions.get(version)!)))];
     this.functions.delete(keyOf(scope.accountId, scope.region, name));
     for (const child of [this.aliases, this.urls, this.concurrency, this.provisioned, this.settings]) child.dropFunction(scope, name);
-    return codes.filter((c) => !this.codeInUse(c));
+    return codes.filter((c) => !this.usesCode(c));
   }
 
-  listFunctions(scope: Scope, afterName: string | undefined, limit: number): FunctionVersion[] {
+  async listFunctions(scope: Scope, afterName: string | undefined, limit: number): Promise<FunctionVersion[]> {
     const after = afterName ?? '';
     const latest = this.rowsIn(scope).flatMap(([name, row]) => {
       const v = row.versions.get('$LATEST');
@@ -140,7 +140,7 @@ export class MemoryStore implements Store {
     return take(latest, limit).map(copyVersion);
   }
 
-  listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): FunctionVersion[] {
+  async listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): Promise<FunctionVersion[]> {
     const name = after?.name ?? '';
     const vkey = afterKey(after?.version);
     const all = this.rowsIn(scope).flatMap(([n, row]) => {
@@ -151,7 +151,7 @@ export class MemoryStore implements Store {
     return take(all, limit).map(copyVersion);
   }
 
-  usage(scope: Scope): { functionCount: number; totalCodeSize: number } {
+  async usage(scope: Scope): Promise<{ functionCount: number; totalCodeSize: number }> {
     let functionCount = 0;
     let totalCodeSize = 0;
     for (const [, row] of this.rowsIn(scope)) {
@@ -162,12 +162,16 @@ export class MemoryStore implements Store {
     return { functionCount, totalCodeSize };
   }
 
-  codeInUse(codeSha256: string): boolean {
-    for (const row of this.functions.values()) for (const v of row.versions.values()) if (codesOf(v).includes(codeSha256)) return true;
-    return this.layers.codeInUse(codeSha256);
+  async codeInUse(codeSha256: string): Promise<boolean> {
+    return this.usesCode(codeSha256);
   }
 
-  layerSets(): string[][] {
+  private usesCode(codeSha256: string): boolean {
+    for (const row of this.functions.values()) for (const v of row.versions.values()) if (codesOf(v).includes(codeSha256)) return true;
+    return this.layers.usesCode(codeSha256);
+  }
+
+  async layerSets(): Promise<string[][]> {
     const sets = new Map<string, string[]>();
     for (const row of this.functions.values()) {
       for (const v of row.versions.values()) {
@@ -178,7 +182,7 @@ export class MemoryStore implements Store {
     return [...sets.values()];
   }
 
-  publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): FunctionVersion {
+  async publishVersion(scope: Scope, name: string, build: (version: string) => FunctionVersion): Promise<FunctionVersion> {
     const counter = this.row(scope, name);
     const highest = Math.max(0, ...[...(counter?.versions.keys() ?? [])].filter((v) => v !== '$LATEST').map(castInteger));
     const n = counter?.nextVersion ?? highest + 1;
@@ -192,28 +196,28 @@ export class MemoryStore implements Store {
     return v;
   }
 
-  listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): FunctionVersion[] {
+  async listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): Promise<FunctionVersion[]> {
     const after = afterKey(afterVersion);
     const versions = [...(this.row(scope, name)?.versions.values() ?? [])].filter((v) => versionKey(v.version) > after).sort(byVersion);
     return take(versions, limit).map(copyVersion);
   }
 
-  latestPublished(scope: Scope, name: string): FunctionVersion | undefined {
+  async latestPublished(scope: Scope, name: string): Promise<FunctionVersion | undefined> {
     const published = [...(this.row(scope, name)?.versions.values() ?? [])].filter((v) => v.version !== '$LATEST').sort(byVersion);
     const v = published.at(-1);
     return v && copyVersion(v);
   }
 
-  deleteVersion(scope: Scope, name: string, version: string): string[] {
+  async deleteVersion(scope: Scope, name: string, version: string): Promise<string[]> {
     const row = this.row(scope, name);
     const v = row?.versions.get(version);
     if (!row || !v) return [];
     row.versions.delete(version);
     this.settings.dropQualifier(scope, name, version);
-    return [...new Set(codesOf(v))].filter((c) => !this.codeInUse(c));
+    return [...new Set(codesOf(v))].filter((c) => !this.usesCode(c));
   }
 
-  appendLogs(entries: readonly LogEntry[]): void {
+  async appendLogs(entries: readonly LogEntry[]): Promise<void> {
     for (const e of entries) {
       const k = keyOf(e.accountId, e.region, e.functionName);
       let list = this.logs.get(k);
@@ -226,30 +230,42 @@ export class MemoryStore implements Store {
     return this.logs.get(keyOf(scope.accountId, scope.region, functionName)) ?? [];
   }
 
-  readLogs(scope: Scope, functionName: string, afterId: number, limit: number): StoredLogEntry[] {
+  async readLogs(scope: Scope, functionName: string, afterId: number, limit: number): Promise<StoredLogEntry[]> {
     return take(this.logsOf(scope, functionName).filter((e) => e.id > afterId), limit).map(copyLog);
   }
 
-  readLastLogs(scope: Scope, functionName: string, limit: number): StoredLogEntry[] {
+  async readLastLogs(scope: Scope, functionName: string, limit: number): Promise<StoredLogEntry[]> {
     const list = this.logsOf(scope, functionName);
     return (limit < 0 ? list : list.slice(Math.max(0, list.length - limit))).map(copyLog);
   }
 
-  pruneLogs(scope: Scope, functionName: string, keep: number): void {
+  async pruneLogs(scope: Scope, functionName: string, retention: LogRetention): Promise<void> {
     const k = keyOf(scope.accountId, scope.region, functionName);
     const list = this.logs.get(k);
-    // A negative keep is SQLite's negative OFFSET, which counts as 0.
-    const kept = Math.max(0, keep);
-    if (!list || list.length <= kept) return;
-    if (kept === 0) this.logs.delete(k);
-    else this.logs.set(k, list.slice(list.length - kept));
+    if (!list) return;
+    // Newest first: keep while within every limit.
+    let bytes = 0;
+    let from = list.length;
+    while (from > 0) {
+      const e = list[from - 1]!;
+      bytes += Buffer.byteLength(e.text);
+      if (list.length - from >= retention.keep || e.timestamp < retention.minTimestamp || bytes > retention.maxBytes) break;
+      from--;
+    }
+    if (from === list.length) this.logs.delete(k);
+    else if (from > 0) this.logs.set(k, list.slice(from));
   }
 
-  lastLogId(scope: Scope, functionName: string): number {
+  async tailStart(scope: Scope, functionName: string, n: number): Promise<number> {
+    const list = this.logsOf(scope, functionName);
+    return list.length <= n ? 0 : list[list.length - n - 1]!.id;
+  }
+
+  async lastLogId(scope: Scope, functionName: string): Promise<number> {
     return this.logsOf(scope, functionName).at(-1)?.id ?? 0;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     // Nothing to release: the data goes with the object.
   }
 }

@@ -68,28 +68,28 @@ export class SqliteAliasStore implements AliasStore {
     };
   }
 
-  insert(a: AliasRecord): boolean {
+  async insert(a: AliasRecord): Promise<boolean> {
     return this.stmts.insert.run(toRow(a)).changes > 0;
   }
 
-  get(scope: Scope, functionName: string, name: string): AliasRecord | undefined {
+  async get(scope: Scope, functionName: string, name: string): Promise<AliasRecord | undefined> {
     const r = this.stmts.get.get(scope.accountId, scope.region, functionName, name) as Row | undefined;
     return r && fromRow(r);
   }
 
-  put(a: AliasRecord): void {
+  async put(a: AliasRecord): Promise<void> {
     this.stmts.put.run(toRow(a));
   }
 
-  delete(scope: Scope, functionName: string, name: string): boolean {
+  async delete(scope: Scope, functionName: string, name: string): Promise<boolean> {
     return this.stmts.delete.run(scope.accountId, scope.region, functionName, name).changes > 0;
   }
 
-  list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): AliasRecord[] {
+  async list(scope: Scope, functionName: string, afterName: string | undefined, limit: number): Promise<AliasRecord[]> {
     return (this.stmts.list.all(scope.accountId, scope.region, functionName, afterName ?? '', limit) as Row[]).map(fromRow);
   }
 
-  referencing(scope: Scope, functionName: string, version: string): AliasRecord[] {
+  async referencing(scope: Scope, functionName: string, version: string): Promise<AliasRecord[]> {
     return (this.stmts.all.all(scope.accountId, scope.region, functionName) as Row[])
       .map(fromRow)
       .filter((a) => a.functionVersion === version || a.weights[version] !== undefined);

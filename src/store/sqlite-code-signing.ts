@@ -66,24 +66,24 @@ export class SqliteCodeSigningConfigStore implements CodeSigningConfigStore {
     };
   }
 
-  insert(c: CodeSigningConfigRecord): void {
+  async insert(c: CodeSigningConfigRecord): Promise<void> {
     this.stmts.insert.run(toRow(c));
   }
 
-  get(scope: Scope, id: string): CodeSigningConfigRecord | undefined {
+  async get(scope: Scope, id: string): Promise<CodeSigningConfigRecord | undefined> {
     const r = this.stmts.get.get(scope.accountId, scope.region, id) as Row | undefined;
     return r && fromRow(r);
   }
 
-  put(c: CodeSigningConfigRecord): void {
+  async put(c: CodeSigningConfigRecord): Promise<void> {
     this.stmts.put.run(toRow(c));
   }
 
-  delete(scope: Scope, id: string): boolean {
+  async delete(scope: Scope, id: string): Promise<boolean> {
     return this.stmts.delete.run(scope.accountId, scope.region, id).changes > 0;
   }
 
-  list(scope: Scope, afterId: string | undefined, limit: number): CodeSigningConfigRecord[] {
+  async list(scope: Scope, afterId: string | undefined, limit: number): Promise<CodeSigningConfigRecord[]> {
     return (this.stmts.list.all(scope.accountId, scope.region, afterId ?? '', limit) as Row[]).map(fromRow);
   }
 }

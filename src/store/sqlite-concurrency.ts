@@ -27,17 +27,17 @@ export class SqliteConcurrencyStore implements ConcurrencyStore {
     };
   }
 
-  get(scope: Scope, name: string): number | undefined {
+  async get(scope: Scope, name: string): Promise<number | undefined> {
     const r = this.stmts.get.get(scope.accountId, scope.region, name) as { reserved: number } | undefined;
     return r?.reserved;
   }
 
-  set(scope: Scope, name: string, reserved: number | undefined): void {
+  async set(scope: Scope, name: string, reserved: number | undefined): Promise<void> {
     if (reserved === undefined) this.stmts.del.run(scope.accountId, scope.region, name);
     else this.stmts.put.run(scope.accountId, scope.region, name, reserved);
   }
 
-  all(accountId: string): ReservedConcurrency[] {
+  async all(accountId: string): Promise<ReservedConcurrency[]> {
     return (this.stmts.all.all(accountId) as { account_id: string; region: string; name: string; reserved: number }[]).map((r) => ({
       accountId: r.account_id,
       region: r.region,

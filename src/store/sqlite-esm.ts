@@ -88,24 +88,24 @@ export class SqliteEventSourceMappingStore implements EventSourceMappingStore {
     };
   }
 
-  insert(m: EventSourceMappingRecord): boolean {
+  async insert(m: EventSourceMappingRecord): Promise<boolean> {
     return this.s.insert.run(toRow(m)).changes === 1;
   }
 
-  get(uuid: string): EventSourceMappingRecord | undefined {
+  async get(uuid: string): Promise<EventSourceMappingRecord | undefined> {
     const r = this.s.get.get(uuid) as Row | undefined;
     return r && fromRow(r);
   }
 
-  put(m: EventSourceMappingRecord): void {
+  async put(m: EventSourceMappingRecord): Promise<void> {
     this.s.put.run(toRow(m));
   }
 
-  delete(uuid: string): boolean {
+  async delete(uuid: string): Promise<boolean> {
     return this.s.delete.run(uuid).changes === 1;
   }
 
-  list(scope: Scope, f: EventSourceMappingFilter, afterUuid: string | undefined, limit: number): EventSourceMappingRecord[] {
+  async list(scope: Scope, f: EventSourceMappingFilter, afterUuid: string | undefined, limit: number): Promise<EventSourceMappingRecord[]> {
     const where = ['account_id = ?', 'region = ?', 'uuid > ?'];
     const args: (string | number)[] = [scope.accountId, scope.region, afterUuid ?? ''];
     if (f.functionName !== undefined) {
@@ -124,7 +124,7 @@ export class SqliteEventSourceMappingStore implements EventSourceMappingStore {
     return (this.db.prepare(sql).all(...args, limit) as Row[]).map(fromRow);
   }
 
-  all(): EventSourceMappingRecord[] {
+  async all(): Promise<EventSourceMappingRecord[]> {
     return (this.s.all.all() as Row[]).map(fromRow);
   }
 }

@@ -111,33 +111,38 @@ export class SqliteLayerStore implements LayerStore {
     });
   }
 
-  publish(scope: Scope, layerName: string, build: (version: number) => LayerVersionRecord): LayerVersionRecord {
+  async publish(scope: Scope, layerName: string, build: (version: number) => LayerVersionRecord): Promise<LayerVersionRecord> {
     return this.publishTx(scope, layerName, build);
   }
 
-  get(scope: Scope, layerName: string, version: number): LayerVersionRecord | undefined {
+  async get(scope: Scope, layerName: string, version: number): Promise<LayerVersionRecord | undefined> {
     const r = this.stmts.get.get(scope.accountId, scope.region, layerName, version) as Row | undefined;
     return r && fromRow(r);
   }
 
-  versions(scope: Scope, layerName: string, beforeVersion: number | undefined, limit: number): LayerVersionRecord[] {
+  async versions(scope: Scope, layerName: string, beforeVersion: number | undefined, limit: number): Promise<LayerVersionRecord[]> {
     const before = beforeVersion ?? Number.MAX_SAFE_INTEGER;
     return (this.stmts.versions.all(scope.accountId, scope.region, layerName, before, limit) as Row[]).map(fromRow);
   }
 
-  names(scope: Scope, afterName: string | undefined, limit: number): string[] {
+  async names(scope: Scope, afterName: string | undefined, limit: number): Promise<string[]> {
     return (this.stmts.names.all(scope.accountId, scope.region, afterName ?? '', limit) as { layer_name: string }[]).map((r) => r.layer_name);
   }
 
-  delete(scope: Scope, layerName: string, version: number): boolean {
+  async delete(scope: Scope, layerName: string, version: number): Promise<boolean> {
     return this.stmts.delete.run(scope.accountId, scope.region, layerName, version).changes > 0;
   }
 
-  putPolicy(scope: Scope, layerName: string, version: number, policy: LayerVersionRecord['policy']): boolean {
+  async putPolicy(scope: Scope, layerName: string, version: number, policy: LayerVersionRecord['policy']): Promise<boolean> {
     return this.stmts.policy.run(json(policy), scope.accountId, scope.region, layerName, version).changes > 0;
   }
 
-  codeInUse(codeSha256: string): boolean {
+  async codeInUse(codeSha256: string): Promise<boolean> {
+    return this.usesCode(codeSha256);
+  }
+
+  /** codeInUse without the promise, for the function store's own transactions. */
+  usesCode(codeSha256: string): boolean {
     return this.stmts.codeInUse.get(codeSha256) !== undefined;
   }
 }

@@ -20,12 +20,12 @@ export class SqlitePolicyStateStore implements PolicyStateStore {
     };
   }
 
-  get(name: string): unknown {
+  async get(name: string): Promise<unknown> {
     const r = this.stmts.get.get(name) as { state: string } | undefined;
     return r === undefined ? undefined : (JSON.parse(r.state) as unknown);
   }
 
-  put(name: string, state: unknown, at: number): void {
+  async put(name: string, state: unknown, at: number): Promise<void> {
     this.stmts.put.run(name, JSON.stringify(state), at);
   }
 }

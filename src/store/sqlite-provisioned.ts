@@ -53,24 +53,24 @@ export class SqliteProvisionedStore implements ProvisionedStore {
     };
   }
 
-  get(scope: Scope, functionName: string, qualifier: string): ProvisionedConfig | undefined {
+  async get(scope: Scope, functionName: string, qualifier: string): Promise<ProvisionedConfig | undefined> {
     const r = this.stmts.get.get(scope.accountId, scope.region, functionName, qualifier) as Row | undefined;
     return r && fromRow(r);
   }
 
-  put(c: ProvisionedConfig): void {
+  async put(c: ProvisionedConfig): Promise<void> {
     this.stmts.put.run(c.accountId, c.region, c.functionName, c.qualifier, c.requested, c.lastModified);
   }
 
-  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+  async delete(scope: Scope, functionName: string, qualifier: string): Promise<boolean> {
     return this.stmts.del.run(scope.accountId, scope.region, functionName, qualifier).changes > 0;
   }
 
-  list(scope: Scope, functionName: string): ProvisionedConfig[] {
+  async list(scope: Scope, functionName: string): Promise<ProvisionedConfig[]> {
     return (this.stmts.list.all(scope.accountId, scope.region, functionName) as Row[]).map(fromRow);
   }
 
-  all(accountId: string): ProvisionedConfig[] {
+  async all(accountId: string): Promise<ProvisionedConfig[]> {
     return (this.stmts.all.all(accountId) as Row[]).map(fromRow);
   }
 }

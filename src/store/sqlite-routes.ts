@@ -78,7 +78,7 @@ export class SqliteRouteStore implements RouteStore {
     };
   }
 
-  replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): void {
+  async replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): Promise<void> {
     this.db.transaction(() => {
       this.stmts.clear.run(scope.accountId, scope.region, stack);
       for (const r of routes) {
@@ -92,7 +92,7 @@ export class SqliteRouteStore implements RouteStore {
     })();
   }
 
-  all(): RouteRecord[] {
+  async all(): Promise<RouteRecord[]> {
     return (this.stmts.all.all() as Row[]).map((r) => ({
       accountId: r.account_id,
       region: r.region,
@@ -106,7 +106,7 @@ export class SqliteRouteStore implements RouteStore {
     }));
   }
 
-  apis(): ApiRecord[] {
+  async apis(): Promise<ApiRecord[]> {
     return (this.stmts.apis.all() as ApiRow[]).map((r) => ({
       accountId: r.account_id,
       region: r.region,

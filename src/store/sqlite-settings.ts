@@ -52,20 +52,20 @@ export class SqliteFunctionSettingsStore implements FunctionSettingsStore {
     };
   }
 
-  get(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): unknown {
+  async get(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): Promise<unknown> {
     const r = this.stmts.get.get(scope.accountId, scope.region, functionName, qualifier, kind) as { value: string } | undefined;
     return r === undefined ? undefined : (JSON.parse(r.value) as unknown);
   }
 
-  put(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind, value: unknown): void {
+  async put(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind, value: unknown): Promise<void> {
     this.stmts.put.run(scope.accountId, scope.region, functionName, qualifier, kind, JSON.stringify(value));
   }
 
-  delete(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): boolean {
+  async delete(scope: Scope, functionName: string, qualifier: string, kind: FunctionSettingKind): Promise<boolean> {
     return this.stmts.delete.run(scope.accountId, scope.region, functionName, qualifier, kind).changes > 0;
   }
 
-  all(scope: Scope, kind: FunctionSettingKind): FunctionSetting[] {
+  async all(scope: Scope, kind: FunctionSettingKind): Promise<FunctionSetting[]> {
     return (this.stmts.all.all(scope.accountId, scope.region, kind) as Row[]).map((r) => ({
       functionName: r.function_name,
       qualifier: r.qualifier,

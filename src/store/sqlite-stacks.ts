@@ -71,23 +71,23 @@ export class SqliteStackStore implements StackStore {
     };
   }
 
-  get(scope: Scope, name: string): StackRecord | undefined {
+  async get(scope: Scope, name: string): Promise<StackRecord | undefined> {
     const r = this.stmts.get.get(scope.accountId, scope.region, name) as Row | undefined;
     return r && fromRow(r);
   }
 
-  put(s: StackRecord): void {
+  async put(s: StackRecord): Promise<void> {
     this.stmts.put.run(
       s.accountId, s.region, s.name, s.stackId, s.status, s.statusReason, s.description,
       JSON.stringify(s.parameters), JSON.stringify(s.outputs), JSON.stringify(s.resources), s.createdAt, s.updatedAt,
     );
   }
 
-  delete(scope: Scope, name: string): boolean {
+  async delete(scope: Scope, name: string): Promise<boolean> {
     return this.stmts.delete.run(scope.accountId, scope.region, name).changes > 0;
   }
 
-  list(scope: Scope): StackRecord[] {
+  async list(scope: Scope): Promise<StackRecord[]> {
     return (this.stmts.list.all(scope.accountId, scope.region) as Row[]).map(fromRow);
   }
 }

@@ -81,29 +81,29 @@ export class SqliteUrlConfigStore implements UrlConfigStore {
     };
   }
 
-  insert(u: UrlConfigRecord): boolean {
+  async insert(u: UrlConfigRecord): Promise<boolean> {
     return this.stmts.insert.run(toRow(u)).changes > 0;
   }
 
-  get(scope: Scope, functionName: string, qualifier: string): UrlConfigRecord | undefined {
+  async get(scope: Scope, functionName: string, qualifier: string): Promise<UrlConfigRecord | undefined> {
     const r = this.stmts.get.get(scope.accountId, scope.region, functionName, qualifier) as Row | undefined;
     return r && fromRow(r);
   }
 
-  byUrlId(urlId: string): UrlConfigRecord | undefined {
+  async byUrlId(urlId: string): Promise<UrlConfigRecord | undefined> {
     const r = this.stmts.byId.get(urlId) as Row | undefined;
     return r && fromRow(r);
   }
 
-  put(u: UrlConfigRecord): void {
+  async put(u: UrlConfigRecord): Promise<void> {
     this.stmts.put.run(toRow(u));
   }
 
-  delete(scope: Scope, functionName: string, qualifier: string): boolean {
+  async delete(scope: Scope, functionName: string, qualifier: string): Promise<boolean> {
     return this.stmts.delete.run(scope.accountId, scope.region, functionName, qualifier).changes > 0;
   }
 
-  list(scope: Scope, functionName: string): UrlConfigRecord[] {
+  async list(scope: Scope, functionName: string): Promise<UrlConfigRecord[]> {
     return (this.stmts.list.all(scope.accountId, scope.region, functionName) as Row[]).map(fromRow);
   }
 }

@@ -24,8 +24,8 @@ test('the learned policy runs live and its state is persisted across restarts', 
     await first.close();
   }
   const store = new SqliteStore(join(dataDir, 'nimbus.db'));
-  const saved = JSON.stringify(store.policyState.get('learned'));
-  store.close();
+  const saved = JSON.stringify(await store.policyState.get('learned'));
+  await store.close();
   assert.ok(saved.includes('000000000000/us-east-1/ka/$LATEST'), `the snapshot knows the app: ${saved.slice(0, 200)}`);
 
   const second = await startNimbus({ port: 0, dataDir, policy: 'learned', log: () => undefined });

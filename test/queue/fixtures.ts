@@ -15,8 +15,8 @@ export interface Queues {
 
 /** An open queue: `reopen` closes it and opens the same data again (a restart); `close` ends it. */
 export interface QueueUnderTest extends Queues {
-  reopen(): Queues;
-  close(): void;
+  reopen(): Promise<Queues>;
+  close(): Promise<void>;
 }
 
 export type NewQueue = () => QueueUnderTest;
@@ -24,7 +24,7 @@ export type NewQueue = () => QueueUnderTest;
 /** A fresh queue that closes when the test ends. */
 export function open(t: TestContext, newQueue: NewQueue): QueueUnderTest {
   const q = newQueue();
-  t.after(() => q.close());
+  t.after(async () => await q.close());
   return q;
 }
 

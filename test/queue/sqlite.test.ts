@@ -16,11 +16,11 @@ runQueueSuite('sqlite', () => {
   const all = (): { events: SqliteQueue; configs: SqliteQueue; schedules: SqliteQueue } => ({ events: q, configs: q, schedules: q });
   return {
     ...all(),
-    reopen() {
-      q.close();
+    async reopen() {
+      await q.close();
       q = new SqliteQueue(file);
       return all();
     },
-    close: () => q.close(),
+    close: async () => await q.close(),
   };
 });

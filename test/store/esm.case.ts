@@ -9,7 +9,7 @@ import { A, A2, B, fn, mapping, open, type NewStore } from './fixtures.js';
 
 export function mappingCases(newStore: NewStore): void {
   describe('event-source mappings', () => {
-    it('insert, get, put and delete by UUID; a taken UUID is refused, a missing one is not created by put', (t) => {
+    it('insert, get, put and delete by UUID; a taken UUID is refused, a missing one is not created by put', async (t) => {
       const store = open(t, newStore);
       const m = mapping(A, 'u-1', 'f', {
         qualifier: 'live',
@@ -19,19 +19,19 @@ export function mappingCases(newStore: NewStore): void {
         extras: { MetricsConfig: { Metrics: ['EventCount'] } },
         tags: { team: 'a' },
       });
-      assert.equal(store.eventSourceMappings.insert(m), true);
-      assert.equal(store.eventSourceMappings.insert(mapping(B, 'u-1', 'other')), false);
-      assert.deepEqual(store.eventSourceMappings.get('u-1'), m);
-      store.eventSourceMappings.put({ ...m, state: 'Enabled', batchSize: 100, maximumConcurrency: undefined, lastModified: 9 });
-      assert.deepEqual(store.eventSourceMappings.get('u-1'), { ...m, state: 'Enabled', batchSize: 100, maximumConcurrency: undefined, lastModified: 9 });
-      store.eventSourceMappings.put(mapping(A, 'u-2', 'f'));
-      assert.equal(store.eventSourceMappings.get('u-2'), undefined);
-      assert.equal(store.eventSourceMappings.delete('u-1'), true);
-      assert.equal(store.eventSourceMappings.delete('u-1'), false);
-      assert.equal(store.eventSourceMappings.get('u-1'), undefined);
+      assert.equal(await store.eventSourceMappings.insert(m), true);
+      assert.equal(await store.eventSourceMappings.insert(mapping(B, 'u-1', 'other')), false);
+      assert.deepEqual(await store.eventSourceMappings.get('u-1'), m);
+      await store.eventSourceMappings.put({ ...m, state: 'Enabled', batchSize: 100, maximumConcurrency: undefined, lastModified: 9 });
+      assert.deepEqual(await store.eventSourceMappings.get('u-1'), { ...m, state: 'Enabled', batchSize: 100, maximumConcurrency: undefined, lastModified: 9 });
+      await store.eventSourceMappings.put(mapping(A, 'u-2', 'f'));
+      assert.equal(await store.eventSourceMappings.get('u-2'), undefined);
+      assert.equal(await store.eventSourceMappings.delete('u-1'), true);
+      assert.equal(await store.eventSourceMappings.delete('u-1'), false);
+      assert.equal(await store.eventSourceMappings.get('u-1'), undefined);
     });
 
-    it('list keeps to a scope, filters by function (and qualifier) and by source, pages in UUID order', (t) => {
+    it('list keeps to a scope, filters by function (and qualifier) and by source, pages in UUID order', async (t) => {
       const store = open(t, newStore);
       const other = 'arn:aws:sqs:us-east-1:111111111111:other';
       for (const m of [
@@ -42,34 +42,34 @@ export function mappingCases(newStore: NewStore): void {
         mapping(A2, 'e', 'f'),
         mapping(B, 'f', 'f'),
       ]) {
-        assert.equal(store.eventSourceMappings.insert(m), true);
+        assert.equal(await store.eventSourceMappings.insert(m), true);
       }
-      const uuids = (f: Parameters<typeof store.eventSourceMappings.list>[1], after?: string, limit = 100): string[] =>
-        store.eventSourceMappings.list(A, f, after, limit).map((m) => m.uuid);
-      assert.deepEqual(uuids({}), ['a', 'b', 'c', 'd']);
-      assert.deepEqual(uuids({ functionName: 'f' }), ['a', 'c', 'd']);
-      assert.deepEqual(uuids({ functionName: 'f', qualifier: '' }), ['c', 'd']);
-      assert.deepEqual(uuids({ functionName: 'f', qualifier: 'live' }), ['a']);
-      assert.deepEqual(uuids({ eventSourceArn: other }), ['b', 'd']);
-      assert.deepEqual(uuids({ functionName: 'f', eventSourceArn: other }), ['d']);
-      assert.deepEqual(uuids({}, 'b', 1), ['c']);
-      assert.deepEqual(uuids({}, 'd'), []);
-      assert.deepEqual(store.eventSourceMappings.list(B, {}, undefined, 10).map((m) => m.uuid), ['f']);
+      const uuids = async (f: Parameters<typeof store.eventSourceMappings.list>[1], after?: string, limit = 100): Promise<string[]> =>
+        (await store.eventSourceMappings.list(A, f, after, limit)).map((m) => m.uuid);
+      assert.deepEqual(await uuids({}), ['a', 'b', 'c', 'd']);
+      assert.deepEqual(await uuids({ functionName: 'f' }), ['a', 'c', 'd']);
+      assert.deepEqual(await uuids({ functionName: 'f', qualifier: '' }), ['c', 'd']);
+      assert.deepEqual(await uuids({ functionName: 'f', qualifier: 'live' }), ['a']);
+      assert.deepEqual(await uuids({ eventSourceArn: other }), ['b', 'd']);
+      assert.deepEqual(await uuids({ functionName: 'f', eventSourceArn: other }), ['d']);
+      assert.deepEqual(await uuids({}, 'b', 1), ['c']);
+      assert.deepEqual(await uuids({}, 'd'), []);
+      assert.deepEqual((await store.eventSourceMappings.list(B, {}, undefined, 10)).map((m) => m.uuid), ['f']);
     });
 
-    it('all returns every scope in UUID order; mappings outlive their function; records are copies', (t) => {
+    it('all returns every scope in UUID order; mappings outlive their function; records are copies', async (t) => {
       const store = open(t, newStore);
-      store.insertFunction(fn(A, 'f'));
+      await store.insertFunction(fn(A, 'f'));
       const given = mapping(A, 'm2', 'f', { tags: { k: 'v' } });
-      store.eventSourceMappings.insert(given);
-      store.eventSourceMappings.insert(mapping(B, 'm1', 'g'));
+      await store.eventSourceMappings.insert(given);
+      await store.eventSourceMappings.insert(mapping(B, 'm1', 'g'));
       given.tags['k'] = 'changed';
-      store.deleteFunction(A, 'f');
-      const all = store.eventSourceMappings.all();
+      await store.deleteFunction(A, 'f');
+      const all = await store.eventSourceMappings.all();
       assert.deepEqual(all.map((m) => `${m.accountId}/${m.uuid}`), ['222222222222/m1', '111111111111/m2']);
       all[1]!.tags['k'] = 'scribbled';
       all[1]!.functionResponseTypes.push('x');
-      assert.deepEqual(store.eventSourceMappings.get('m2'), mapping(A, 'm2', 'f', { tags: { k: 'v' } }));
+      assert.deepEqual(await store.eventSourceMappings.get('m2'), mapping(A, 'm2', 'f', { tags: { k: 'v' } }));
     });
   });
 }

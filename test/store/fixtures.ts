@@ -53,9 +53,11 @@ export function fn(scope: Scope, name: string, over: Partial<FunctionVersion> = 
 }
 
 /** A `build` for publishVersion: the function's `$LATEST` as it is, under the given number. */
-export const fromLatest =
-  (store: Store, scope: Scope, name: string, over: Partial<FunctionVersion> = {}) =>
-  (version: string): FunctionVersion => ({ ...store.getVersion(scope, name, '$LATEST')!, version, ...over });
+/** A publishVersion builder from `$LATEST` as it is now (read first: the builder itself is synchronous). */
+export async function fromLatest(store: Store, scope: Scope, name: string, over: Partial<FunctionVersion> = {}): Promise<(version: string) => FunctionVersion> {
+  const latest = (await store.getVersion(scope, name, '$LATEST'))!;
+  return (version) => ({ ...latest, version, ...over });
+}
 
 export function alias(scope: Scope, functionName: string, name: string, over: Partial<AliasRecord> = {}): AliasRecord {
   return { ...scope, functionName, name, functionVersion: '1', description: '', weights: {}, revisionId: `rev-${name}`, ...over };

@@ -4,5 +4,5 @@ import { runStoreSuite } from './store.case.js';
 
 runStoreSuite('memory', () => {
   const store = new MemoryStore();
-  return { store, close: () => store.close() };
+  return { store, close: async () => await store.close() };
 });

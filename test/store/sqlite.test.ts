@@ -13,5 +13,5 @@ let n = 0;
 
 runStoreSuite('sqlite', () => {
   const store = new SqliteStore(join(dir, `case-${++n}.db`));
-  return { store, close: () => store.close() };
+  return { store, close: async () => await store.close() };
 });

@@ -13,8 +13,8 @@ const entry = (i: number, fn = 'f') => ({ ...scope, functionName: fn, version: '
 test('logs are batched, followed and pruned to the newest entries per function', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-logs-'));
   const store = new SqliteStore(join(dir, 'db'));
-  t.after(() => {
-    store.close();
+  t.after(async () => {
+    await store.close();
     rmSync(dir, { recursive: true, force: true });
   });
   const logs = new LogService(store, 1500);
@@ -24,10 +24,10 @@ test('logs are batched, followed and pruned to the newest entries per function',
   assert.deepEqual(woke.map((e) => e.text), ['line 1\n'], 'a follower wakes when its function logs');
   for (let i = 2; i <= 3000; i++) logs.append(entry(i));
   logs.append(entry(1, 'other'));
-  logs.flush();
-  const last = logs.last(scope, 'f', 5000);
+  await logs.flush();
+  const last = await logs.last(scope, 'f', 5000);
   assert.ok(last.length >= 1500 && last.length < 2500, `pruned to about the newest 1500, kept ${last.length}`);
   assert.equal(last[last.length - 1]!.text, 'line 3000\n');
-  assert.equal(logs.last(scope, 'other', 10).length, 1, 'other functions untouched');
-  logs.close();
+  assert.equal((await logs.last(scope, 'other', 10)).length, 1, 'other functions untouched');
+  await logs.close();
 });

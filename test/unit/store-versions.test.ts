@@ -36,7 +36,7 @@ const latest = (name: string): FunctionVersion => ({
   revisionId: 'rev',
 });
 
-test('an old data dir gains the new tables, and versions number from its rows', (t) => {
+test('an old data dir gains the new tables, and versions number from its rows', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-store-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const file = join(dir, 'nimbus.db');
@@ -50,27 +50,27 @@ test('an old data dir gains the new tables, and versions number from its rows', 
       FOREIGN KEY (account_id, region, name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE);`);
   old.close();
   const store = new SqliteStore(file);
-  t.after(() => store.close());
-  assert.equal(store.insertFunction(latest('f')), true);
-  const v1 = store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version }));
-  const v2 = store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version }));
+  t.after(async () => await store.close());
+  assert.equal(await store.insertFunction(latest('f')), true);
+  const v1 = await store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version }));
+  const v2 = await store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version }));
   assert.deepEqual([v1.version, v2.version], ['1', '2']);
-  assert.deepEqual(store.listVersions(scope, 'f', undefined, 10).map((v) => v.version), ['$LATEST', '1', '2']);
-  assert.deepEqual(store.listVersions(scope, 'f', '$LATEST', 10).map((v) => v.version), ['1', '2']);
-  assert.equal(store.latestPublished(scope, 'f')?.version, '2');
+  assert.deepEqual((await store.listVersions(scope, 'f', undefined, 10)).map((v) => v.version), ['$LATEST', '1', '2']);
+  assert.deepEqual((await store.listVersions(scope, 'f', '$LATEST', 10)).map((v) => v.version), ['1', '2']);
+  assert.equal((await store.latestPublished(scope, 'f'))?.version, '2');
   // Deleting the newest version does not free its number.
-  store.deleteVersion(scope, 'f', '2');
-  assert.equal(store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version })).version, '3');
-  assert.equal(store.aliases.insert({ ...scope, functionName: 'f', name: 'live', functionVersion: '1', description: '', weights: { '3': 0.5 }, revisionId: 'r' }), true);
-  assert.deepEqual(store.aliases.referencing(scope, 'f', '3').map((a) => a.name), ['live']);
+  await store.deleteVersion(scope, 'f', '2');
+  assert.equal((await store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version }))).version, '3');
+  assert.equal(await store.aliases.insert({ ...scope, functionName: 'f', name: 'live', functionVersion: '1', description: '', weights: { '3': 0.5 }, revisionId: 'r' }), true);
+  assert.deepEqual((await store.aliases.referencing(scope, 'f', '3')).map((a) => a.name), ['live']);
   assert.equal(
-    store.urls.insert({ ...scope, functionName: 'f', qualifier: '', urlId: 'x'.repeat(32), authType: 'NONE', cors: undefined, invokeMode: 'BUFFERED', createdAt: 1, modifiedAt: 1 }),
+    await store.urls.insert({ ...scope, functionName: 'f', qualifier: '', urlId: 'x'.repeat(32), authType: 'NONE', cors: undefined, invokeMode: 'BUFFERED', createdAt: 1, modifiedAt: 1 }),
     true,
   );
   // Deleting the function takes its aliases, URL configs and counter with it.
-  store.deleteFunction(scope, 'f');
-  assert.equal(store.aliases.get(scope, 'f', 'live'), undefined);
-  assert.equal(store.urls.byUrlId('x'.repeat(32)), undefined);
-  store.insertFunction(latest('f'));
-  assert.equal(store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version })).version, '1');
+  await store.deleteFunction(scope, 'f');
+  assert.equal(await store.aliases.get(scope, 'f', 'live'), undefined);
+  assert.equal(await store.urls.byUrlId('x'.repeat(32)), undefined);
+  await store.insertFunction(latest('f'));
+  assert.equal((await store.publishVersion(scope, 'f', (version) => ({ ...latest('f'), version }))).version, '1');
 });

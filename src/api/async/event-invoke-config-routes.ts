@@ -9,15 +9,15 @@ const qualifierOf = (ctx: RequestContext): string | undefined => ctx.query.get('
 
 export function eventInvokeConfigHandlers(configs: EventInvokeConfigService) {
   return {
-    put: async (ctx) => json(200, shape(configs.put(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json()))),
-    update: async (ctx) => json(200, shape(configs.update(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json()))),
-    get: (ctx) => json(200, shape(configs.get(ctx.scope, nameOf(ctx), qualifierOf(ctx)))),
-    delete: (ctx) => {
-      configs.delete(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    put: async (ctx) => json(200, shape(await configs.put(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json()))),
+    update: async (ctx) => json(200, shape(await configs.update(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json()))),
+    get: async (ctx) => json(200, shape(await configs.get(ctx.scope, nameOf(ctx), qualifierOf(ctx)))),
+    delete: async (ctx) => {
+      await configs.delete(ctx.scope, nameOf(ctx), qualifierOf(ctx));
       return { status: 204 };
     },
-    list: (ctx) => {
-      const page = configs.list(ctx.scope, nameOf(ctx), ctx.query.get('Marker') ?? undefined, ctx.query.get('MaxItems') ?? undefined);
+    list: async (ctx) => {
+      const page = await configs.list(ctx.scope, nameOf(ctx), ctx.query.get('Marker') ?? undefined, ctx.query.get('MaxItems') ?? undefined);
       const body: Record<string, unknown> = { FunctionEventInvokeConfigs: page.configs.map(shape) };
       if (page.nextMarker) body['NextMarker'] = page.nextMarker;
       return json(200, body);

@@ -23,15 +23,15 @@ export interface EventInvokeConfigDeps {
   store: InvokeConfigStore;
   clock: Clock;
   /** Whether a function (and qualifier: version or alias) exists. */
-  exists: (scope: Scope, name: string, qualifier: string | undefined) => boolean;
+  exists: (scope: Scope, name: string, qualifier: string | undefined) => Promise<boolean>;
 }
 
 export class EventInvokeConfigService {
   constructor(private readonly deps: EventInvokeConfigDeps) {}
 
-  put(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): InvokeConfig {
-    const { name, qualifier } = this.target(scope, rawName, queryQualifier);
-    const s = this.settings(scope, name, body);
+  async put(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): Promise<InvokeConfig> {
+    const { name, qualifier } = await this.target(scope, rawName, queryQualifier);
+    const s = await this.settings(scope, name, body);
     if (s.maximumRetryAttempts === undefined && s.maximumEventAgeInSeconds === undefined && !s.destinationGiven) {
       throw invalidParameter('You must specify at least one of error handling or destination setting.');
     }
@@ -45,15 +45,15 @@ export class EventInvokeConfigService {
       onFailure: s.onFailure,
       lastModified: this.deps.clock.now(),
     };
-    this.deps.store.putConfig(c);
+    await this.deps.store.putConfig(c);
     return c;
   }
 
-  update(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): InvokeConfig {
-    const { name, qualifier } = this.target(scope, rawName, queryQualifier);
-    const current = this.deps.store.getConfig(scope, name, qualifier);
+  async update(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): Promise<InvokeConfig> {
+    const { name, qualifier } = await this.target(scope, rawName, queryQualifier);
+    const current = await this.deps.store.getConfig(scope, name, qualifier);
     if (!current) throw missing(scope, name, qualifier);
-    const s = this.settings(scope, name, body);
+    const s = await this.settings(scope, name, body);
     const given = isObject(body) ? body : {};
     const dc = isObject(given['DestinationConfig']) ? given['DestinationConfig'] : {};
     const c: InvokeConfig = {
@@ -64,27 +64,27 @@ export class EventInvokeConfigService {
       onFailure: dc['OnFailure'] !== undefined ? s.onFailure : current.onFailure,
       lastModified: this.deps.clock.now(),
     };
-    this.deps.store.putConfig(c);
+    await this.deps.store.putConfig(c);
     return c;
   }
 
-  get(scope: Scope, rawName: string, queryQualifier: string | undefined): InvokeConfig {
+  async get(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<InvokeConfig> {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier) ?? '$LATEST';
-    const c = this.deps.store.getConfig(scope, ref.name, qualifier);
+    const c = await this.deps.store.getConfig(scope, ref.name, qualifier);
     if (!c) throw missing(scope, ref.name, qualifier);
     return c;
   }
 
-  delete(scope: Scope, rawName: string, queryQualifier: string | undefined): void {
+  async delete(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<void> {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier) ?? '$LATEST';
-    if (!this.deps.store.deleteConfig(scope, ref.name, qualifier)) throw missing(scope, ref.name, qualifier);
+    if (!await this.deps.store.deleteConfig(scope, ref.name, qualifier)) throw missing(scope, ref.name, qualifier);
   }
 
-  list(scope: Scope, rawName: string, marker: string | undefined, maxItems: string | undefined): { configs: InvokeConfig[]; nextMarker: string | undefined } {
+  async list(scope: Scope, rawName: string, marker: string | undefined, maxItems: string | undefined): Promise<{ configs: InvokeConfig[]; nextMarker: string | undefined }> {
     const ref = parseFunctionName(rawName);
-    if (!this.deps.exists(scope, ref.name, undefined)) throw notFound("The function doesn't exist.");
+    if (!await this.deps.exists(scope, ref.name, undefined)) throw notFound("The function doesn't exist.");
     let limit = 50;
     if (maxItems !== undefined) {
       const n = Number(maxItems);
@@ -92,7 +92,7 @@ export class EventInvokeConfigService {
       if (n > 50) throw validationError(maxItems, 'maxItems', 'Member must have value less than or equal to 50');
       limit = n;
     }
-    const all = this.deps.store.listConfigs(scope, ref.name);
+    const all = await this.deps.store.listConfigs(scope, ref.name);
     const after = marker ? Buffer.from(marker, 'base64url').toString('utf8') : undefined;
     const rest = after === undefined ? all : all.filter((c) => c.qualifier > after);
     const page = rest.slice(0, limit);
@@ -101,13 +101,13 @@ export class EventInvokeConfigService {
   }
 
   /** Drops every config of a deleted function. */
-  forget(scope: Scope, name: string): void {
-    this.deps.store.deleteConfigs(scope, name);
+  async forget(scope: Scope, name: string): Promise<void> {
+    await this.deps.store.deleteConfigs(scope, name);
   }
 
   /** The settings that govern an event of `name:qualifier`, defaults applied. */
-  effective(scope: Scope, name: string, qualifier: string | undefined, deadLetter?: string): EffectiveConfig {
-    const c = this.deps.store.getConfig(scope, name, qualifier ?? '$LATEST');
+  async effective(scope: Scope, name: string, qualifier: string | undefined, deadLetter?: string): Promise<EffectiveConfig> {
+    const c = await this.deps.store.getConfig(scope, name, qualifier ?? '$LATEST');
     return {
       maxRetries: c?.maximumRetryAttempts ?? DEFAULT_MAX_RETRIES,
       maxAgeMs: (c?.maximumEventAgeInSeconds ?? DEFAULT_MAX_AGE_S) * 1000,
@@ -117,26 +117,26 @@ export class EventInvokeConfigService {
     };
   }
 
-  private target(scope: Scope, rawName: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
+  private async target(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<{ name: string; qualifier: string }> {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier);
-    if (!this.deps.exists(scope, ref.name, qualifier)) throw notFound("The function doesn't exist.");
+    if (!await this.deps.exists(scope, ref.name, qualifier)) throw notFound("The function doesn't exist.");
     return { name: ref.name, qualifier: qualifier ?? '$LATEST' };
   }
 
-  private settings(scope: Scope, name: string, body: unknown) {
+  private async settings(scope: Scope, name: string, body: unknown) {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
     const maximumRetryAttempts = intIn(body['MaximumRetryAttempts'], 'maximumRetryAttempts', 0, 2);
     const maximumEventAgeInSeconds = intIn(body['MaximumEventAgeInSeconds'], 'maximumEventAgeInSeconds', 60, 21_600);
     const dc = body['DestinationConfig'];
     if (dc === undefined || dc === null) return { maximumRetryAttempts, maximumEventAgeInSeconds, destinationGiven: false, onSuccess: undefined, onFailure: undefined };
     if (!isObject(dc)) throw validationError(dc, 'destinationConfig', 'Member must be a structure');
-    const onSuccess = this.destination(scope, name, dc, 'OnSuccess');
-    const onFailure = this.destination(scope, name, dc, 'OnFailure');
+    const onSuccess = await this.destination(scope, name, dc, 'OnSuccess');
+    const onFailure = await this.destination(scope, name, dc, 'OnFailure');
     return { maximumRetryAttempts, maximumEventAgeInSeconds, destinationGiven: true, onSuccess, onFailure };
   }
 
-  private destination(scope: Scope, name: string, dc: Record<string, unknown>, key: 'OnSuccess' | 'OnFailure'): string | undefined {
+  private async destination(scope: Scope, name: string, dc: Record<string, unknown>, key: 'OnSuccess' | 'OnFailure'): Promise<string | undefined> {
     const member = `destinationConfig.${key === 'OnSuccess' ? 'onSuccess' : 'onFailure'}.destination`;
     const d = dc[key];
     if (d === undefined || d === null) return undefined;
@@ -164,7 +164,7 @@ export class EventInvokeConfigService {
       if (parsed.name === name && parsed.accountId === scope.accountId && parsed.region === scope.region) {
         throw invalidParameter("You can't specify the function as a destination for itself.");
       }
-      if (!this.deps.exists({ accountId: parsed.accountId, region: parsed.region }, parsed.name, parsed.qualifier)) {
+      if (!await this.deps.exists({ accountId: parsed.accountId, region: parsed.region }, parsed.name, parsed.qualifier)) {
         throw invalidParameter(`The destination ARN ${arn} is invalid.`);
       }
     }

@@ -15,7 +15,7 @@ const STATUSES: readonly EventStatus[] = ['queued', 'running', 'retrying', 'succ
 
 export function asyncHandlers(deps: { queue: EventQueue; schedules: ScheduleService }) {
   return {
-    listEvents: (ctx) => {
+    listEvents: async (ctx) => {
       const fn = ctx.query.get('function');
       const status = ctx.query.get('status') ?? undefined;
       if (status !== undefined && !STATUSES.includes(status as EventStatus)) {
@@ -26,21 +26,21 @@ export function asyncHandlers(deps: { queue: EventQueue; schedules: ScheduleServ
       const sinceMs = since === null || since === '' ? undefined : Date.parse(since);
       if (sinceMs !== undefined && Number.isNaN(sinceMs)) throw validationError(since, 'since', 'Member must be an ISO-8601 time');
       const functionName = fn ? parseFunctionName(fn).name : undefined;
-      const events = deps.queue.list(ctx.scope, { functionName, status: status as EventStatus | undefined, since: sinceMs, limit });
-      return json(200, { counts: deps.queue.counts(ctx.scope, functionName), events: events.map(eventShape) });
+      const events = await deps.queue.list(ctx.scope, { functionName, status: status as EventStatus | undefined, since: sinceMs, limit });
+      return json(200, { counts: await deps.queue.counts(ctx.scope, functionName), events: events.map(eventShape) });
     },
 
-    getEvent: (ctx) => {
-      const ev = deps.queue.get(ctx.scope, ctx.params['id'] ?? '');
+    getEvent: async (ctx) => {
+      const ev = await deps.queue.get(ctx.scope, ctx.params['id'] ?? '');
       if (!ev) throw notFound(`Event ${ctx.params['id'] ?? ''} does not exist (finished events are kept for a day).`);
       return json(200, { ...eventShape(ev), payload: ev.payload.toString('utf8') });
     },
 
-    listSchedules: (ctx) => json(200, { schedules: deps.schedules.list(ctx.scope).map(scheduleShape) }),
-    getSchedule: (ctx) => json(200, scheduleShape(deps.schedules.get(ctx.scope, ctx.params['name'] ?? ''))),
-    putSchedule: async (ctx) => json(200, scheduleShape(deps.schedules.put(ctx.scope, ctx.params['name'] ?? '', await ctx.json()))),
-    deleteSchedule: (ctx) => {
-      deps.schedules.delete(ctx.scope, ctx.params['name'] ?? '');
+    listSchedules: async (ctx) => json(200, { schedules: (await deps.schedules.list(ctx.scope)).map(scheduleShape) }),
+    getSchedule: async (ctx) => json(200, scheduleShape(await deps.schedules.get(ctx.scope, ctx.params['name'] ?? ''))),
+    putSchedule: async (ctx) => json(200, scheduleShape(await deps.schedules.put(ctx.scope, ctx.params['name'] ?? '', await ctx.json()))),
+    deleteSchedule: async (ctx) => {
+      await deps.schedules.delete(ctx.scope, ctx.params['name'] ?? '');
       return { status: 204 };
     },
   } satisfies Record<string, Handler>;

@@ -17,16 +17,16 @@ const NAME = /^[.\-_A-Za-z0-9]{1,64}$/;
 export interface ScheduleServiceDeps {
   store: ScheduleStore;
   clock: Clock;
-  exists: (scope: Scope, name: string, qualifier: string | undefined) => boolean;
+  exists: (scope: Scope, name: string, qualifier: string | undefined) => Promise<boolean>;
   /** The scheduler re-arms its timer. */
-  onChange: () => void;
+  onChange: () => Promise<void>;
 }
 
 export class ScheduleService {
   constructor(private readonly deps: ScheduleServiceDeps) {}
 
   /** Creates or replaces a schedule; a changed expression starts counting from now. */
-  put(scope: Scope, name: string, body: unknown): Schedule {
+  async put(scope: Scope, name: string, body: unknown): Promise<Schedule> {
     if (!NAME.test(name)) throw validationError(name, 'name', 'Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+');
     if (!isObject(body)) throw invalidParameter('The body must be a JSON object.');
     const expression = body['ScheduleExpression'];
@@ -42,7 +42,7 @@ export class ScheduleService {
     const ref = parseFunctionName(body['FunctionName']);
     const q = body['Qualifier'];
     const qualifier = qualifierOf(ref, typeof q === 'string' ? q : undefined);
-    if (!this.deps.exists(scope, ref.name, qualifier)) throw notFound("The function doesn't exist.");
+    if (!await this.deps.exists(scope, ref.name, qualifier)) throw notFound("The function doesn't exist.");
     const input = body['Input'];
     if (input !== undefined && input !== null) {
       if (typeof input !== 'string') throw validationError(input, 'input', 'Member must be a string holding JSON');
@@ -55,7 +55,7 @@ export class ScheduleService {
     const state = body['State'] ?? 'ENABLED';
     if (state !== 'ENABLED' && state !== 'DISABLED') throw validationError(state, 'state', 'Member must satisfy enum value set: [ENABLED, DISABLED]');
     const now = this.deps.clock.now();
-    const before = this.deps.store.getSchedule(scope, name);
+    const before = await this.deps.store.getSchedule(scope, name);
     const keep = before && before.expression === expression;
     const createdAt = keep ? before.createdAt : now;
     const s: Schedule = {
@@ -71,23 +71,23 @@ export class ScheduleService {
       lastRunAt: before?.lastRunAt,
       missed: before?.missed ?? 0,
     };
-    this.deps.store.putSchedule(s);
-    this.deps.onChange();
+    await this.deps.store.putSchedule(s);
+    await this.deps.onChange();
     return s;
   }
 
-  get(scope: Scope, name: string): Schedule {
-    const s = this.deps.store.getSchedule(scope, name);
+  async get(scope: Scope, name: string): Promise<Schedule> {
+    const s = await this.deps.store.getSchedule(scope, name);
     if (!s) throw notFound(`Schedule ${name} does not exist.`);
     return s;
   }
 
-  list(scope: Scope): Schedule[] {
+  list(scope: Scope): Promise<Schedule[]> {
     return this.deps.store.listSchedules(scope);
   }
 
-  delete(scope: Scope, name: string): void {
-    if (!this.deps.store.deleteSchedule(scope, name)) throw notFound(`Schedule ${name} does not exist.`);
-    this.deps.onChange();
+  async delete(scope: Scope, name: string): Promise<void> {
+    if (!await this.deps.store.deleteSchedule(scope, name)) throw notFound(`Schedule ${name} does not exist.`);
+    await this.deps.onChange();
   }
 }

@@ -21,32 +21,32 @@ function config(c: CodeSigningConfigRecord): Record<string, unknown> {
 
 export function codeSigningHandlers(csc: CodeSigningService) {
   return {
-    create: async (ctx) => json(201, { CodeSigningConfig: config(csc.create(ctx.scope, await ctx.json())) }),
-    get: (ctx) => json(200, { CodeSigningConfig: config(csc.get(ctx.scope, arnOf(ctx))) }),
-    update: async (ctx) => json(200, { CodeSigningConfig: config(csc.update(ctx.scope, arnOf(ctx), await ctx.json())) }),
-    delete: (ctx) => {
-      csc.delete(ctx.scope, arnOf(ctx));
+    create: async (ctx) => json(201, { CodeSigningConfig: config(await csc.create(ctx.scope, await ctx.json())) }),
+    get: async (ctx) => json(200, { CodeSigningConfig: config(await csc.get(ctx.scope, arnOf(ctx))) }),
+    update: async (ctx) => json(200, { CodeSigningConfig: config(await csc.update(ctx.scope, arnOf(ctx), await ctx.json())) }),
+    delete: async (ctx) => {
+      await csc.delete(ctx.scope, arnOf(ctx));
       return { status: 204 };
     },
-    list: (ctx) => {
-      const p = csc.list(ctx.scope, query(ctx, 'Marker'), query(ctx, 'MaxItems'));
+    list: async (ctx) => {
+      const p = await csc.list(ctx.scope, query(ctx, 'Marker'), query(ctx, 'MaxItems'));
       return json(200, { CodeSigningConfigs: p.configs.map(config), ...(p.nextMarker ? { NextMarker: p.nextMarker } : {}) });
     },
-    listFunctions: (ctx) => {
-      const p = csc.functionArns(ctx.scope, arnOf(ctx), query(ctx, 'Marker'), query(ctx, 'MaxItems'));
+    listFunctions: async (ctx) => {
+      const p = await csc.functionArns(ctx.scope, arnOf(ctx), query(ctx, 'Marker'), query(ctx, 'MaxItems'));
       return json(200, { FunctionArns: p.arns, ...(p.nextMarker ? { NextMarker: p.nextMarker } : {}) });
     },
     putForFunction: async (ctx) => {
-      const r = csc.putForFunction(ctx.scope, ctx.params['FunctionName'] ?? '', await ctx.json());
+      const r = await csc.putForFunction(ctx.scope, ctx.params['FunctionName'] ?? '', await ctx.json());
       return json(200, { CodeSigningConfigArn: r.arn, FunctionName: r.functionName });
     },
-    getForFunction: (ctx) => {
-      const r = csc.getForFunction(ctx.scope, ctx.params['FunctionName'] ?? '');
+    getForFunction: async (ctx) => {
+      const r = await csc.getForFunction(ctx.scope, ctx.params['FunctionName'] ?? '');
       // A function without one answers `{}` (LS-SNAP `get_function_csc_fnwithoutcsc`).
       return json(200, r ? { CodeSigningConfigArn: r.arn, FunctionName: r.functionName } : {});
     },
-    deleteForFunction: (ctx) => {
-      csc.deleteForFunction(ctx.scope, ctx.params['FunctionName'] ?? '');
+    deleteForFunction: async (ctx) => {
+      await csc.deleteForFunction(ctx.scope, ctx.params['FunctionName'] ?? '');
       return { status: 204 };
     },
   } satisfies Record<string, Handler>;

@@ -32,7 +32,7 @@ const missingConfig = (arn: string): NimbusError => notFound(`The Lambda code si
 export class CodeSigningService implements FunctionCodeSigning {
   constructor(private readonly deps: { store: Store; clock: Clock; tags: TagService }) {}
 
-  create(scope: Scope, body: unknown): CodeSigningConfigRecord {
+  async create(scope: Scope, body: unknown): Promise<CodeSigningConfigRecord> {
     const b = isObject(body) ? body : {};
     const profiles = publishers(b['AllowedPublishers'], true)!;
     const policy = policyOf(b['CodeSigningPolicies']) ?? 'Warn';
@@ -41,16 +41,16 @@ export class CodeSigningService implements FunctionCodeSigning {
     // `csc-` and 17 characters, as AWS's ids are (MODEL `CodeSigningConfigId`).
     const id = `csc-${randomBytes(9).toString('hex').slice(0, 17)}`;
     const c: CodeSigningConfigRecord = { ...scope, id, description, signingProfileVersionArns: profiles, policy, lastModified: this.deps.clock.now(), tags };
-    this.deps.store.codeSigning.insert(c);
+    await this.deps.store.codeSigning.insert(c);
     return c;
   }
 
-  get(scope: Scope, arn: string): CodeSigningConfigRecord {
+  get(scope: Scope, arn: string): Promise<CodeSigningConfigRecord> {
     return this.config(scope, arn);
   }
 
-  update(scope: Scope, arn: string, body: unknown): CodeSigningConfigRecord {
-    const c = this.config(scope, arn);
+  async update(scope: Scope, arn: string, body: unknown): Promise<CodeSigningConfigRecord> {
+    const c = await this.config(scope, arn);
     const b = isObject(body) ? body : {};
     const next: CodeSigningConfigRecord = {
       ...c,
@@ -59,61 +59,61 @@ export class CodeSigningService implements FunctionCodeSigning {
       policy: policyOf(b['CodeSigningPolicies']) ?? c.policy,
       lastModified: this.deps.clock.now(),
     };
-    this.deps.store.codeSigning.put(next);
+    await this.deps.store.codeSigning.put(next);
     return next;
   }
 
-  delete(scope: Scope, arn: string): void {
-    const c = this.config(scope, arn);
-    const users = this.functionsUsing(scope, cscArn(c));
+  async delete(scope: Scope, arn: string): Promise<void> {
+    const c = await this.config(scope, arn);
+    const users = await this.functionsUsing(scope, cscArn(c));
     if (users.length > 0) throw conflict(`The code signing configuration ${cscArn(c)} is used by ${users.length} function(s) (${users.join(', ')}); remove it from them first.`);
-    this.deps.store.codeSigning.delete(scope, c.id);
+    await this.deps.store.codeSigning.delete(scope, c.id);
   }
 
-  list(scope: Scope, marker: string | undefined, maxItems: string | undefined): { configs: CodeSigningConfigRecord[]; nextMarker: string | undefined } {
+  async list(scope: Scope, marker: string | undefined, maxItems: string | undefined): Promise<{ configs: CodeSigningConfigRecord[]; nextMarker: string | undefined }> {
     const limit = pageSize(maxItems, 50);
-    const rows = this.deps.store.codeSigning.list(scope, decodeMarker(marker, /^csc-[a-z0-9]{17}$/), limit + 1);
+    const rows = await this.deps.store.codeSigning.list(scope, decodeMarker(marker, /^csc-[a-z0-9]{17}$/), limit + 1);
     const page = rows.slice(0, limit);
     return { configs: page, nextMarker: rows.length > limit ? encodeMarker(page.at(-1)!.id) : undefined };
   }
 
   /** ListFunctionsByCodeSigningConfig: the unqualified ARNs of the functions that use it. */
-  functionArns(scope: Scope, arn: string, marker: string | undefined, maxItems: string | undefined): { arns: string[]; nextMarker: string | undefined } {
-    const c = this.config(scope, arn);
+  async functionArns(scope: Scope, arn: string, marker: string | undefined, maxItems: string | undefined): Promise<{ arns: string[]; nextMarker: string | undefined }> {
+    const c = await this.config(scope, arn);
     const limit = pageSize(maxItems, 50);
     const after = decodeMarker(marker, /^[a-zA-Z0-9-_]{1,64}$/);
-    const names = this.functionsUsing(scope, cscArn(c)).filter((n) => after === undefined || n > after);
+    const names = (await this.functionsUsing(scope, cscArn(c))).filter((n) => after === undefined || n > after);
     const page = names.slice(0, limit);
     return { arns: page.map((n) => functionArn(scope, n)), nextMarker: names.length > limit ? encodeMarker(page.at(-1)!) : undefined };
   }
 
   /** PutFunctionCodeSigningConfig: the config is looked up first, then the function (LS-SNAP `put_function_csc_invalid_both`). */
-  putForFunction(scope: Scope, rawName: string, body: unknown): { arn: string; functionName: string } {
+  async putForFunction(scope: Scope, rawName: string, body: unknown): Promise<{ arn: string; functionName: string }> {
     const raw = isObject(body) ? body['CodeSigningConfigArn'] : undefined;
-    const arn = this.check(scope, '', raw, false);
+    const arn = await this.check(scope, '', raw, false);
     if (arn === undefined) throw validationError(null, 'codeSigningConfigArn', 'Member must not be null');
-    const name = this.functionName(scope, rawName);
-    this.attach(scope, name, arn);
+    const name = await this.functionName(scope, rawName);
+    await this.attach(scope, name, arn);
     return { arn, functionName: name };
   }
 
   /** GetFunctionCodeSigningConfig: undefined when the function has none (AWS then answers `{}`). */
-  getForFunction(scope: Scope, rawName: string): { arn: string; functionName: string } | undefined {
-    const name = this.functionName(scope, rawName);
-    const arn = this.deps.store.settings.get(scope, name, '', 'code-signing') as string | undefined;
+  async getForFunction(scope: Scope, rawName: string): Promise<{ arn: string; functionName: string } | undefined> {
+    const name = await this.functionName(scope, rawName);
+    const arn = (await this.deps.store.settings.get(scope, name, '', 'code-signing')) as string | undefined;
     return arn === undefined ? undefined : { arn, functionName: name };
   }
 
-  deleteForFunction(scope: Scope, rawName: string): void {
-    this.deps.store.settings.delete(scope, this.functionName(scope, rawName), '', 'code-signing');
+  async deleteForFunction(scope: Scope, rawName: string): Promise<void> {
+    await this.deps.store.settings.delete(scope, await this.functionName(scope, rawName), '', 'code-signing');
   }
 
-  check(scope: Scope, functionName: string, raw: unknown, unsignedCode = true): string | undefined {
+  async check(scope: Scope, functionName: string, raw: unknown, unsignedCode = true): Promise<string | undefined> {
     if (raw === undefined || raw === null) return undefined;
     if (typeof raw !== 'string' || raw.length > 200 || !CSC_ARN.test(raw)) {
       throw validationError(raw, 'codeSigningConfigArn', `Member must satisfy regular expression pattern: ${CSC_ARN.source.slice(1, -1)}`);
     }
-    const c = this.find(scope, raw);
+    const c = await this.find(scope, raw);
     if (!c) {
       throw new NimbusError('ERR_CODE_SIGNING_CONFIG_NOT_FOUND', `The code signing configuration cannot be found. Check that the provided configuration is not deleted: ${raw}.`);
     }
@@ -121,37 +121,37 @@ export class CodeSigningService implements FunctionCodeSigning {
     return raw;
   }
 
-  attach(scope: Scope, functionName: string, arn: string): void {
-    this.deps.store.settings.put(scope, functionName, '', 'code-signing', arn);
+  async attach(scope: Scope, functionName: string, arn: string): Promise<void> {
+    await this.deps.store.settings.put(scope, functionName, '', 'code-signing', arn);
   }
 
-  beforeCode(scope: Scope, functionName: string): void {
-    const arn = this.deps.store.settings.get(scope, functionName, '', 'code-signing') as string | undefined;
-    if (arn !== undefined && this.find(scope, arn)?.policy === 'Enforce') throw unsigned(scope, functionName);
+  async beforeCode(scope: Scope, functionName: string): Promise<void> {
+    const arn = (await this.deps.store.settings.get(scope, functionName, '', 'code-signing')) as string | undefined;
+    if (arn !== undefined && (await this.find(scope, arn))?.policy === 'Enforce') throw unsigned(scope, functionName);
   }
 
-  private functionsUsing(scope: Scope, arn: string): string[] {
-    return this.deps.store.settings.all(scope, 'code-signing').filter((s) => s.value === arn).map((s) => s.functionName);
+  private async functionsUsing(scope: Scope, arn: string): Promise<string[]> {
+    return (await this.deps.store.settings.all(scope, 'code-signing')).filter((s) => s.value === arn).map((s) => s.functionName);
   }
 
-  private functionName(scope: Scope, rawName: string): string {
+  private async functionName(scope: Scope, rawName: string): Promise<string> {
     const ref = parseFunctionName(rawName);
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    if (!await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     return ref.name;
   }
 
-  private find(scope: Scope, arn: string): CodeSigningConfigRecord | undefined {
+  private async find(scope: Scope, arn: string): Promise<CodeSigningConfigRecord | undefined> {
     const m = CSC_ARN.exec(arn);
     // Groups: 2 the region, 7 the account, 8 the id.
     if (!m || m[2] !== scope.region || m[7] !== scope.accountId) return undefined;
     return this.deps.store.codeSigning.get(scope, m[8]!);
   }
 
-  private config(scope: Scope, arn: string): CodeSigningConfigRecord {
+  private async config(scope: Scope, arn: string): Promise<CodeSigningConfigRecord> {
     if (arn.length > 200 || !CSC_ARN.test(arn)) {
       throw validationError(arn, 'codeSigningConfigArn', `Member must satisfy regular expression pattern: ${CSC_ARN.source.slice(1, -1)}`);
     }
-    const c = this.find(scope, arn);
+    const c = await this.find(scope, arn);
     if (!c) throw missingConfig(arn);
     return c;
   }

@@ -24,22 +24,22 @@ function configShape(v: ProvisionedView): Record<string, unknown> {
 
 export function provisionedHandlers(provisioned: ProvisionedService) {
   return {
-    put: async (ctx) => json(202, configShape(provisioned.put(ctx.scope, nameOf(ctx), q(ctx, 'Qualifier'), await ctx.json()))),
+    put: async (ctx) => json(202, configShape(await provisioned.put(ctx.scope, nameOf(ctx), q(ctx, 'Qualifier'), await ctx.json()))),
 
-    getOrList: (ctx) => {
+    getOrList: async (ctx) => {
       if (q(ctx, 'List') === 'ALL') {
-        const page = provisioned.list(ctx.scope, nameOf(ctx), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
+        const page = await provisioned.list(ctx.scope, nameOf(ctx), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
         const body: Record<string, unknown> = {
           ProvisionedConcurrencyConfigs: page.configs.map((v) => ({ FunctionArn: functionArn(ctx.scope, v.functionName, v.qualifier), ...configShape(v) })),
         };
         if (page.nextMarker) body['NextMarker'] = page.nextMarker;
         return json(200, body);
       }
-      return json(200, configShape(provisioned.get(ctx.scope, nameOf(ctx), q(ctx, 'Qualifier'))));
+      return json(200, configShape(await provisioned.get(ctx.scope, nameOf(ctx), q(ctx, 'Qualifier'))));
     },
 
-    delete: (ctx) => {
-      provisioned.delete(ctx.scope, nameOf(ctx), q(ctx, 'Qualifier'));
+    delete: async (ctx) => {
+      await provisioned.delete(ctx.scope, nameOf(ctx), q(ctx, 'Qualifier'));
       return { status: 204 };
     },
   } satisfies Record<string, Handler>;

@@ -50,7 +50,7 @@ export interface ProvisionedDeps {
   /** The pool target of a function version (the invoker builds it, with the sandbox spec). */
   targetOf: (fn: FunctionVersion) => PoolTarget;
   /** The account's unreserved concurrency now (ConcurrencyService.unreserved). */
-  unreserved: (accountId: string) => number;
+  unreserved: (accountId: string) => Promise<number>;
   /** Memory for sandboxes in MB: pinned sandboxes must all fit. */
   capacityMb: number;
 }
@@ -68,62 +68,62 @@ export class ProvisionedService {
   constructor(private readonly deps: ProvisionedDeps) {}
 
   /** PutProvisionedConcurrencyConfig: answers IN_PROGRESS; sandboxes start in the background. */
-  put(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): ProvisionedView {
-    const t = this.resolve(scope, rawName, queryQualifier, true);
+  async put(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): Promise<ProvisionedView> {
+    const t = await this.resolve(scope, rawName, queryQualifier, true);
     const v = isObject(body) ? body['ProvisionedConcurrentExecutions'] : undefined;
     const member = 'provisionedConcurrentExecutions';
     if (v === undefined || v === null) throw validationError(null, member, 'Member must not be null');
     if (typeof v !== 'number' || !Number.isInteger(v)) throw validationError(v, member, 'Member must be an integer');
     if (v < 1) throw validationError(v, member, 'Member must have value greater than or equal to 1');
-    this.checkOverlap(scope, t.fnName, t.qualifier, t.version);
-    this.checkLimits(scope, t.fnName, t.qualifier, v);
-    this.checkMemory(scope, t.fnName, t.qualifier, v, t.fn);
+    await this.checkOverlap(scope, t.fnName, t.qualifier, t.version);
+    await this.checkLimits(scope, t.fnName, t.qualifier, v);
+    await this.checkMemory(scope, t.fnName, t.qualifier, v, t.fn);
     const config: ProvisionedConfig = { ...scope, functionName: t.fnName, qualifier: t.qualifier, requested: v, lastModified: this.deps.clock.now() };
-    this.deps.store.provisioned.put(config);
+    await this.deps.store.provisioned.put(config);
     // A Put is a fresh attempt: it also clears an earlier init failure (pool.provision does).
-    this.sync(scope, t.fnName, t.version);
+    await this.sync(scope, t.fnName, t.version);
     return { ...this.view(config, t.fn), status: 'IN_PROGRESS', statusReason: undefined };
   }
 
-  get(scope: Scope, rawName: string, queryQualifier: string | undefined): ProvisionedView {
-    const t = this.resolve(scope, rawName, queryQualifier, false);
-    const config = this.deps.store.provisioned.get(scope, t.fnName, t.qualifier);
+  async get(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<ProvisionedView> {
+    const t = await this.resolve(scope, rawName, queryQualifier, false);
+    const config = await this.deps.store.provisioned.get(scope, t.fnName, t.qualifier);
     if (!config) throw new NimbusError('ERR_PROVISIONED_CONFIG_NOT_FOUND', 'No Provisioned Concurrency Config found for this function');
     return this.view(config, t.fn);
   }
 
   /** DeleteProvisionedConcurrencyConfig: 204 even when there was no config (AWS does the same). */
-  delete(scope: Scope, rawName: string, queryQualifier: string | undefined): void {
-    const t = this.resolve(scope, rawName, queryQualifier, false);
-    if (this.deps.store.provisioned.delete(scope, t.fnName, t.qualifier)) this.sync(scope, t.fnName);
+  async delete(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<void> {
+    const t = await this.resolve(scope, rawName, queryQualifier, false);
+    if (await this.deps.store.provisioned.delete(scope, t.fnName, t.qualifier)) await this.sync(scope, t.fnName);
   }
 
-  list(scope: Scope, rawName: string, marker: string | undefined, maxItems: string | undefined): { configs: ProvisionedView[]; nextMarker: string | undefined } {
+  async list(scope: Scope, rawName: string, marker: string | undefined, maxItems: string | undefined): Promise<{ configs: ProvisionedView[]; nextMarker: string | undefined }> {
     const ref = parseFunctionName(rawName);
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    if (!await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     if (maxItems !== undefined && Number(maxItems) > PAGE_CAP) {
       throw validationError(maxItems, 'maxItems', `Member must have value less than or equal to ${PAGE_CAP}`);
     }
     const limit = pageSize(maxItems, PAGE_CAP);
     const after = decodeMarker(marker, /^[a-zA-Z0-9$_-]{1,128}$/);
-    const all = this.deps.store.provisioned.list(scope, ref.name).filter((c) => after === undefined || c.qualifier > after);
-    const page = all.slice(0, limit).map((c) => this.view(c, this.versionOf(c)));
+    const all = (await this.deps.store.provisioned.list(scope, ref.name)).filter((c) => after === undefined || c.qualifier > after);
+    const page = await Promise.all(all.slice(0, limit).map(async (c) => this.view(c, await this.versionOf(c))));
     return { configs: page, nextMarker: all.length > limit ? encodeMarker(page[page.length - 1]!.qualifier) : undefined };
   }
 
   /** The sum of a function's provisioned concurrency (PutFunctionConcurrency may not go below it). */
-  total(scope: Scope, fnName: string): number {
-    return this.deps.store.provisioned.list(scope, fnName).reduce((s, c) => s + c.requested, 0);
+  async total(scope: Scope, fnName: string): Promise<number> {
+    return (await this.deps.store.provisioned.list(scope, fnName)).reduce((s, c) => s + c.requested, 0);
   }
 
   /** Pins every stored config's sandboxes (at start-up). */
-  restoreAll(accountId: string): void {
+  async restoreAll(accountId: string): Promise<void> {
     const seen = new Set<string>();
-    for (const c of this.deps.store.provisioned.all(accountId)) {
+    for (const c of await this.deps.store.provisioned.all(accountId)) {
       const key = functionKey(c, c.functionName);
       if (seen.has(key)) continue;
       seen.add(key);
-      this.sync(c, c.functionName);
+      await this.sync(c, c.functionName);
     }
   }
 
@@ -132,12 +132,12 @@ export class ProvisionedService {
    * configs whose version or alias is gone are deleted, pins nobody wants any more released.
    * `fresh` names a version whose pin is set again even if unchanged (a new Put).
    */
-  sync(scope: Scope, fnName: string, fresh?: string): void {
+  async sync(scope: Scope, fnName: string, fresh?: string): Promise<void> {
     const wanted = new Map<string, { fn: FunctionVersion; count: number }>();
-    for (const c of this.deps.store.provisioned.list(scope, fnName)) {
-      const fn = this.versionOf(c);
+    for (const c of await this.deps.store.provisioned.list(scope, fnName)) {
+      const fn = await this.versionOf(c);
       if (!fn) {
-        this.deps.store.provisioned.delete(scope, fnName, c.qualifier);
+        await this.deps.store.provisioned.delete(scope, fnName, c.qualifier);
         continue;
       }
       const app = versionKey(fn);
@@ -160,10 +160,10 @@ export class ProvisionedService {
   }
 
   /** The function version a stored config pins now, if its version or alias still exists. */
-  private versionOf(c: ProvisionedConfig): FunctionVersion | undefined {
+  private async versionOf(c: ProvisionedConfig): Promise<FunctionVersion | undefined> {
     let version = c.qualifier;
     if (!/^[0-9]+$/.test(version)) {
-      const alias = this.deps.store.aliases.get(c, c.functionName, c.qualifier);
+      const alias = await this.deps.store.aliases.get(c, c.functionName, c.qualifier);
       if (!alias || alias.functionVersion === '$LATEST') return undefined;
       version = alias.functionVersion;
     }
@@ -188,12 +188,12 @@ export class ProvisionedService {
   }
 
   /** Resolves FunctionName + Qualifier to a published version, with AWS's recorded errors. */
-  private resolve(
+  private async resolve(
     scope: Scope,
     rawName: string,
     queryQualifier: string | undefined,
     isPut: boolean,
-  ): { fnName: string; qualifier: string; version: string; fn: FunctionVersion } {
+  ): Promise<{ fnName: string; qualifier: string; version: string; fn: FunctionVersion }> {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier);
     if (qualifier === undefined) throw validationError(null, 'qualifier', 'Member must not be null');
@@ -208,23 +208,23 @@ export class ProvisionedService {
     if (qualifier === '$LATEST') throw unpublished();
     let version = qualifier;
     if (!/^[0-9]+$/.test(qualifier)) {
-      const alias = this.deps.store.aliases.get(scope, ref.name, qualifier);
+      const alias = await this.deps.store.aliases.get(scope, ref.name, qualifier);
       if (!alias) throw notFound(`Cannot find alias arn: ${functionArn(scope, ref.name, qualifier)}`);
       if (alias.functionVersion === '$LATEST') throw unpublished();
       version = alias.functionVersion;
     }
-    const fn = this.deps.store.getVersion(scope, ref.name, version);
+    const fn = await this.deps.store.getVersion(scope, ref.name, version);
     if (!fn) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
     return { fnName: ref.name, qualifier, version, fn };
   }
 
   /** One config per version: AWS refuses a version config under a provisioned alias and the reverse. */
-  private checkOverlap(scope: Scope, fnName: string, qualifier: string, version: string): void {
+  private async checkOverlap(scope: Scope, fnName: string, qualifier: string, version: string): Promise<void> {
     const isAlias = !/^[0-9]+$/.test(qualifier);
-    for (const c of this.deps.store.provisioned.list(scope, fnName)) {
+    for (const c of await this.deps.store.provisioned.list(scope, fnName)) {
       if (c.qualifier === qualifier) continue;
       const cIsAlias = !/^[0-9]+$/.test(c.qualifier);
-      if (this.versionOf(c)?.version !== version) continue;
+      if ((await this.versionOf(c))?.version !== version) continue;
       if (!isAlias && cIsAlias) throw conflict('Version is pointed by a Provisioned Concurrency alias');
       if (isAlias) throw conflict("Alias can't be used for Provisioned Concurrency configuration on an already Provisioned version");
     }
@@ -234,18 +234,18 @@ export class ProvisionedService {
    * AWS's limits: within the function's reserved concurrency when it has one, else out of the
    * account's unreserved pool, which must keep its minimum of 100.
    */
-  private checkLimits(scope: Scope, fnName: string, qualifier: string, requested: number): void {
+  private async checkLimits(scope: Scope, fnName: string, qualifier: string, requested: number): Promise<void> {
     const { store } = this.deps;
-    const reserved = store.concurrency.get(scope, fnName);
+    const reserved = await store.concurrency.get(scope, fnName);
     if (reserved !== undefined) {
-      const others = store.provisioned.list(scope, fnName).filter((c) => c.qualifier !== qualifier);
+      const others = (await store.provisioned.list(scope, fnName)).filter((c) => c.qualifier !== qualifier);
       if (others.reduce((s, c) => s + c.requested, 0) + requested > reserved) {
         throw invalidParameter('Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function');
       }
       return;
     }
     // The pool as it would be without this config's current value (a Put replaces it).
-    const unreserved = this.deps.unreserved(scope.accountId) + (store.provisioned.get(scope, fnName, qualifier)?.requested ?? 0);
+    const unreserved = (await this.deps.unreserved(scope.accountId)) + ((await store.provisioned.get(scope, fnName, qualifier))?.requested ?? 0);
     if (requested > unreserved) {
       throw invalidParameter(`Specified ConcurrentExecutions for function is greater than account's unreserved concurrency [${unreserved}].`);
     }
@@ -260,11 +260,11 @@ export class ProvisionedService {
    * Nimbus's own limit (AWS has none like it): every pinned sandbox must fit the node's memory
    * for sandboxes, or the config would stay IN_PROGRESS for ever.
    */
-  private checkMemory(scope: Scope, fnName: string, qualifier: string, requested: number, fn: FunctionVersion): void {
+  private async checkMemory(scope: Scope, fnName: string, qualifier: string, requested: number, fn: FunctionVersion): Promise<void> {
     let pinnedMb = requested * fn.memorySize;
-    for (const c of this.deps.store.provisioned.all(scope.accountId)) {
+    for (const c of await this.deps.store.provisioned.all(scope.accountId)) {
       if (sameConfig(c, scope, fnName, qualifier)) continue;
-      pinnedMb += c.requested * (this.versionOf(c)?.memorySize ?? 0);
+      pinnedMb += c.requested * ((await this.versionOf(c))?.memorySize ?? 0);
     }
     if (pinnedMb > this.deps.capacityMb) {
       throw invalidParameter(

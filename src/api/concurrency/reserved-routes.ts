@@ -5,16 +5,16 @@ import { json, type Handler } from '../http/context.js';
 export function reservedConcurrencyHandlers(concurrency: ConcurrencyService) {
   return {
     put: async (ctx) => {
-      const v = concurrency.put(ctx.scope, ctx.params['FunctionName'] ?? '', await ctx.json());
+      const v = await concurrency.put(ctx.scope, ctx.params['FunctionName'] ?? '', await ctx.json());
       return json(200, { ReservedConcurrentExecutions: v });
     },
-    get: (ctx) => {
-      const v = concurrency.get(ctx.scope, ctx.params['FunctionName'] ?? '');
+    get: async (ctx) => {
+      const v = await concurrency.get(ctx.scope, ctx.params['FunctionName'] ?? '');
       // AWS answers {} when no reservation is set (LS-SNAP).
       return json(200, v === undefined ? {} : { ReservedConcurrentExecutions: v });
     },
-    delete: (ctx) => {
-      concurrency.delete(ctx.scope, ctx.params['FunctionName'] ?? '');
+    delete: async (ctx) => {
+      await concurrency.delete(ctx.scope, ctx.params['FunctionName'] ?? '');
       return { status: 204 };
     },
   } satisfies Record<string, Handler>;

@@ -22,44 +22,44 @@ export class ConcurrencyService {
   ) {}
 
   /** Loads every stored reservation into the enforcer (at start-up). */
-  loadAll(accountId: string): void {
-    for (const r of this.deps.store.concurrency.all(accountId)) this.deps.onChange(functionKey(r, r.name), r.reserved);
+  async loadAll(accountId: string): Promise<void> {
+    for (const r of await this.deps.store.concurrency.all(accountId)) this.deps.onChange(functionKey(r, r.name), r.reserved);
   }
 
-  put(scope: Scope, rawName: string, body: unknown): number {
-    const name = this.unqualified(scope, rawName);
+  async put(scope: Scope, rawName: string, body: unknown): Promise<number> {
+    const name = await this.unqualified(scope, rawName);
     const v = isObject(body) ? body['ReservedConcurrentExecutions'] : undefined;
     if (v === undefined || v === null) throw validationError(null, 'reservedConcurrentExecutions', 'Member must not be null');
     if (typeof v !== 'number' || !Number.isInteger(v)) throw validationError(v, 'reservedConcurrentExecutions', 'Member must be an integer');
     if (v < 0) throw validationError(v, 'reservedConcurrentExecutions', 'Member must have value greater than or equal to 0');
-    const provisioned = this.deps.store.provisioned.list(scope, name).reduce((s, c) => s + c.requested, 0);
+    const provisioned = (await this.deps.store.provisioned.list(scope, name)).reduce((s, c) => s + c.requested, 0);
     if (v < provisioned) {
       // AWS's message, its odd spacing included.
       throw invalidParameter(` ReservedConcurrentExecutions  ${v} should not be lower than function's total provisioned concurrency [${provisioned}].`);
     }
     const self = functionKey(scope, name);
     const others =
-      this.deps.store.concurrency
-        .all(scope.accountId)
+      (await this.deps.store.concurrency
+        .all(scope.accountId))
         .filter((r) => !(r.region === scope.region && r.name === name))
-        .reduce((sum, r) => sum + r.reserved, 0) + this.unreservedProvisioned(scope.accountId, self);
+        .reduce((sum, r) => sum + r.reserved, 0) + await this.unreservedProvisioned(scope.accountId, self);
     if (this.deps.accountLimit - others - v < MIN_UNRESERVED) {
       throw invalidParameter(
         `Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its minimum value of [${MIN_UNRESERVED}].`,
       );
     }
-    this.deps.store.concurrency.set(scope, name, v);
+    await this.deps.store.concurrency.set(scope, name, v);
     this.deps.onChange(functionKey(scope, name), v);
     return v;
   }
 
-  get(scope: Scope, rawName: string): number | undefined {
-    return this.deps.store.concurrency.get(scope, this.unqualified(scope, rawName));
+  async get(scope: Scope, rawName: string): Promise<number | undefined> {
+    return this.deps.store.concurrency.get(scope, await this.unqualified(scope, rawName));
   }
 
-  delete(scope: Scope, rawName: string): void {
-    const name = this.unqualified(scope, rawName);
-    this.deps.store.concurrency.set(scope, name, undefined);
+  async delete(scope: Scope, rawName: string): Promise<void> {
+    const name = await this.unqualified(scope, rawName);
+    await this.deps.store.concurrency.set(scope, name, undefined);
     this.deps.onChange(functionKey(scope, name), undefined);
   }
 
@@ -71,29 +71,29 @@ export class ConcurrencyService {
    * The account's unreserved concurrency: the limit minus every reservation and the provisioned
    * concurrency of functions without one (AWS takes that out of the unreserved pool too).
    */
-  unreserved(accountId: string): number {
-    return this.deps.accountLimit - this.deps.store.concurrency.all(accountId).reduce((s, r) => s + r.reserved, 0) - this.unreservedProvisioned(accountId);
+  async unreserved(accountId: string): Promise<number> {
+    return this.deps.accountLimit - (await this.deps.store.concurrency.all(accountId)).reduce((s, r) => s + r.reserved, 0) - await this.unreservedProvisioned(accountId);
   }
 
   /** Provisioned concurrency of functions without a reservation, but for function `except`. */
-  private unreservedProvisioned(accountId: string, except?: string): number {
-    const reserved = new Set(this.deps.store.concurrency.all(accountId).map((r) => functionKey(r, r.name)));
+  private async unreservedProvisioned(accountId: string, except?: string): Promise<number> {
+    const reserved = new Set((await this.deps.store.concurrency.all(accountId)).map((r) => functionKey(r, r.name)));
     let sum = 0;
-    for (const c of this.deps.store.provisioned.all(accountId)) {
+    for (const c of await this.deps.store.provisioned.all(accountId)) {
       const key = functionKey(c, c.functionName);
       if (key !== except && !reserved.has(key)) sum += c.requested;
     }
     return sum;
   }
 
-  private unqualified(scope: Scope, rawName: string): string {
+  private async unqualified(scope: Scope, rawName: string): Promise<string> {
     const ref = parseFunctionName(rawName);
     if (ref.qualifier !== undefined) {
       throw invalidParameter(
         'This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.',
       );
     }
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    if (!await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     return ref.name;
   }
 }

@@ -14,21 +14,21 @@ export type MappingStatusOf = (uuid: string) => unknown;
 export function esmHandlers(service: EventSourceMappingService, status: MappingStatusOf) {
   const uuid = (p: Record<string, string | undefined>): string => p['UUID'] ?? '';
   return {
-    create: async (ctx) => json(202, mappingShape(service.create(ctx.scope, await ctx.json()))),
-    get: (ctx) => json(200, mappingShape(service.get(ctx.scope, uuid(ctx.params)))),
+    create: async (ctx) => json(202, mappingShape(await service.create(ctx.scope, await ctx.json()))),
+    get: async (ctx) => json(200, mappingShape(await service.get(ctx.scope, uuid(ctx.params)))),
     update: async (ctx) => {
       const body = await ctx.json();
-      return json(202, mappingShape(service.update(ctx.scope, uuid(ctx.params), body)));
+      return json(202, mappingShape(await service.update(ctx.scope, uuid(ctx.params), body)));
     },
-    delete: (ctx) => json(202, mappingShape(service.delete(ctx.scope, uuid(ctx.params)))),
-    list: (ctx) => {
+    delete: async (ctx) => json(202, mappingShape(await service.delete(ctx.scope, uuid(ctx.params)))),
+    list: async (ctx) => {
       const q = (k: string): string | undefined => ctx.query.get(k) ?? undefined;
-      const page = service.list(ctx.scope, { functionName: q('FunctionName'), eventSourceArn: q('EventSourceArn'), marker: q('Marker'), maxItems: q('MaxItems') });
+      const page = await service.list(ctx.scope, { functionName: q('FunctionName'), eventSourceArn: q('EventSourceArn'), marker: q('Marker'), maxItems: q('MaxItems') });
       return json(200, { EventSourceMappings: page.mappings.map(mappingShape), ...(page.nextMarker ? { NextMarker: page.nextMarker } : {}) });
     },
     /** Nimbus's own: every mapping of the caller's scope with what its poller has done. */
-    nimbusList: (ctx) => json(200, { mappings: service.all(ctx.scope).map((m) => nimbusShape(m, status)) }),
-    nimbusGet: (ctx) => json(200, nimbusShape(service.get(ctx.scope, uuid(ctx.params)), status)),
+    nimbusList: async (ctx) => json(200, { mappings: (await service.all(ctx.scope)).map((m) => nimbusShape(m, status)) }),
+    nimbusGet: async (ctx) => json(200, nimbusShape(await service.get(ctx.scope, uuid(ctx.params)), status)),
   } satisfies Record<string, Handler>;
 }
 

@@ -24,7 +24,7 @@ export interface MappingServiceDeps {
   kinds: readonly SourceKind[];
   clock: Clock;
   /** The function version a name (and qualifier) designates; throws ERR_NOT_FOUND. */
-  resolve: (scope: Scope, name: string, qualifier: string | undefined) => FunctionVersion;
+  resolve: (scope: Scope, name: string, qualifier: string | undefined) => Promise<FunctionVersion>;
   /** The runner settles the mapping (starts, restarts or stops its poller). */
   onChange: (uuid: string) => void;
 }
@@ -32,16 +32,16 @@ export interface MappingServiceDeps {
 export class EventSourceMappingService {
   constructor(private readonly deps: MappingServiceDeps) {}
 
-  create(scope: Scope, body: unknown): EventSourceMappingRecord {
+  async create(scope: Scope, body: unknown): Promise<EventSourceMappingRecord> {
     const arn = eventSourceArnOf(body);
     const kind = this.kindOf(arn);
     const c = parseChanges(body, arn, true);
     const target = c.function!;
-    const fn = this.functionOf(scope, target.name, target.qualifier);
+    const fn = await this.functionOf(scope, target.name, target.qualifier);
     const batchSize = c.batchSize ?? 10;
     const window = c.window ?? 0;
     kind.check({ ...scope, eventSourceArn: arn, batchSize, batchingWindowSeconds: window, functionTimeout: fn.timeout });
-    const dup = this.deps.store.list(scope, { functionName: target.name, qualifier: target.qualifier ?? '', eventSourceArn: arn }, undefined, 1)[0];
+    const dup = (await this.deps.store.list(scope, { functionName: target.name, qualifier: target.qualifier ?? '', eventSourceArn: arn }, undefined, 1))[0];
     if (dup) {
       // Recorded against AWS (test_duplicate_event_source_mappings).
       throw conflict(
@@ -70,29 +70,29 @@ export class EventSourceMappingService {
       createdAt: now,
       lastModified: now,
     };
-    this.deps.store.insert(m);
+    await this.deps.store.insert(m);
     this.deps.onChange(m.uuid);
     return m;
   }
 
-  get(scope: Scope, uuid: string): EventSourceMappingRecord {
-    const m = UUID.test(uuid) ? this.deps.store.get(uuid) : undefined;
+  async get(scope: Scope, uuid: string): Promise<EventSourceMappingRecord> {
+    const m = UUID.test(uuid) ? await this.deps.store.get(uuid) : undefined;
     // Recorded against AWS (test_event_source_mapping_exceptions).
     if (!m || m.accountId !== scope.accountId || m.region !== scope.region) throw notFound('The resource you requested does not exist.');
     return m;
   }
 
-  update(scope: Scope, uuid: string, body: unknown): EventSourceMappingRecord {
-    const cur = this.get(scope, uuid);
+  async update(scope: Scope, uuid: string, body: unknown): Promise<EventSourceMappingRecord> {
+    const cur = await this.get(scope, uuid);
     if (cur.state === 'Deleting') throw new NimbusError('ERR_RESOURCE_IN_USE', `The event source mapping ${uuid} is being deleted.`);
     const c = parseChanges(body, cur.eventSourceArn, false);
     const next = merge(cur, c);
     const kind = this.kindOf(next.eventSourceArn);
     let timeout: number | undefined;
-    if (c.function) timeout = this.functionOf(scope, next.functionName, next.qualifier).timeout;
+    if (c.function) timeout = (await this.functionOf(scope, next.functionName, next.qualifier)).timeout;
     else {
       try {
-        timeout = this.deps.resolve(scope, next.functionName, next.qualifier).timeout;
+        timeout = (await this.deps.resolve(scope, next.functionName, next.qualifier)).timeout;
       } catch (e) {
         // The mapped function was deleted since: the other settings can still change.
         if (!(e instanceof NimbusError && e.code === 'ERR_NOT_FOUND')) throw e;
@@ -103,20 +103,20 @@ export class EventSourceMappingService {
     }
     const state: MappingState = next.enabled === cur.enabled ? 'Updating' : next.enabled ? 'Enabling' : 'Disabling';
     const m = { ...next, state, stateTransitionReason: 'USER_INITIATED', lastModified: this.deps.clock.now() };
-    this.deps.store.put(m);
+    await this.deps.store.put(m);
     this.deps.onChange(uuid);
     return m;
   }
 
-  delete(scope: Scope, uuid: string): EventSourceMappingRecord {
-    const cur = this.get(scope, uuid);
+  async delete(scope: Scope, uuid: string): Promise<EventSourceMappingRecord> {
+    const cur = await this.get(scope, uuid);
     const m = { ...cur, state: 'Deleting' as const, lastModified: this.deps.clock.now() };
-    this.deps.store.put(m);
+    await this.deps.store.put(m);
     this.deps.onChange(uuid);
     return m;
   }
 
-  list(scope: Scope, query: { functionName?: string | undefined; eventSourceArn?: string | undefined; marker?: string | undefined; maxItems?: string | undefined }): { mappings: EventSourceMappingRecord[]; nextMarker: string | undefined } {
+  async list(scope: Scope, query: { functionName?: string | undefined; eventSourceArn?: string | undefined; marker?: string | undefined; maxItems?: string | undefined }): Promise<{ mappings: EventSourceMappingRecord[]; nextMarker: string | undefined }> {
     const size = pageSize(query.maxItems, PAGE_CAP);
     const after = decodeMarker(query.marker, UUID);
     const fn = query.functionName ? parseFunctionName(query.functionName) : undefined;
@@ -126,13 +126,13 @@ export class EventSourceMappingService {
       qualifier: fn ? (fn.qualifier ?? '') : undefined,
       eventSourceArn: query.eventSourceArn || undefined,
     };
-    const rows = this.deps.store.list(scope, filter, after, size + 1);
+    const rows = await this.deps.store.list(scope, filter, after, size + 1);
     const page = rows.slice(0, size);
     return { mappings: page, nextMarker: rows.length > size ? encodeMarker(page[page.length - 1]!.uuid) : undefined };
   }
 
   /** Every mapping of a scope (Nimbus's own listing). */
-  all(scope: Scope): EventSourceMappingRecord[] {
+  all(scope: Scope): Promise<EventSourceMappingRecord[]> {
     return this.deps.store.list(scope, {}, undefined, -1);
   }
 
@@ -144,9 +144,9 @@ export class EventSourceMappingService {
   }
 
   /** Recorded against AWS (test_event_source_mapping_exceptions): an unknown function is a 400. */
-  private functionOf(scope: Scope, name: string, qualifier: string | undefined): FunctionVersion {
+  private async functionOf(scope: Scope, name: string, qualifier: string | undefined): Promise<FunctionVersion> {
     try {
-      return this.deps.resolve(scope, name, qualifier);
+      return await this.deps.resolve(scope, name, qualifier);
     } catch (e) {
       if (e instanceof NimbusError && e.code === 'ERR_NOT_FOUND') throw invalidParameter('Function does not exist');
       throw e;

@@ -8,7 +8,7 @@ import type { LayerRef, Scope } from '../../core/model.js';
 
 export interface FunctionLayers {
   /** Resolves a `Layers` member into references to stored layer versions, with AWS's errors. */
-  resolve(scope: Scope, raw: unknown): LayerRef[];
+  resolve(scope: Scope, raw: unknown): Promise<LayerRef[]>;
   /** Lambda's limit on the unzipped function code and its layers together (250 MB). */
   checkSize(codeSha256: string, layers: readonly LayerRef[]): void;
   /** Merges the layers for /opt ahead of the first cold start (in the background). */
@@ -24,9 +24,9 @@ export interface FunctionTags {
 
 export interface FunctionCodeSigning {
   /** Checks CreateFunction's `CodeSigningConfigArn` (it must exist, and allow the unsigned code). */
-  check(scope: Scope, functionName: string, raw: unknown): string | undefined;
+  check(scope: Scope, functionName: string, raw: unknown): Promise<string | undefined>;
   /** Keeps the function's config once the function exists. */
-  attach(scope: Scope, functionName: string, arn: string): void;
+  attach(scope: Scope, functionName: string, arn: string): Promise<void>;
   /** Refuses new code for a function whose config enforces signatures (UpdateFunctionCode). */
-  beforeCode(scope: Scope, functionName: string): void;
+  beforeCode(scope: Scope, functionName: string): Promise<void>;
 }

@@ -12,19 +12,24 @@ const qualifierOf = (ctx: RequestContext): string | undefined => ctx.query.get('
 
 /** GetFunction's `Tags` (api/tags). */
 export interface FunctionTagReader {
-  forFunction(scope: RequestContext['scope'], name: string): Record<string, string> | undefined;
+  forFunction(scope: RequestContext['scope'], name: string): Promise<Record<string, string> | undefined>;
 }
 
-export function functionHandlers(functions: FunctionService, concurrency: ConcurrencyService, tags?: FunctionTagReader) {
+/** Presigned download links of packages (src/secrets/code-urls.ts). */
+export interface CodeLocations {
+  location(sha256Hex: string): string;
+}
+
+export function functionHandlers(functions: FunctionService, concurrency: ConcurrencyService, codeUrls: CodeLocations, tags?: FunctionTagReader) {
   return {
     create: async (ctx) => {
       const body = await ctx.json(CODE_REQUEST_LIMIT, 'CreateFunction');
       return json(201, functionConfiguration(await functions.create(ctx.scope, body)));
     },
 
-    list: (ctx) => {
+    list: async (ctx) => {
       const all = ctx.query.get('FunctionVersion') ?? undefined;
-      const page = functions.list(ctx.scope, ctx.query.get('Marker') ?? undefined, ctx.query.get('MaxItems') ?? undefined, all);
+      const page = await functions.list(ctx.scope, ctx.query.get('Marker') ?? undefined, ctx.query.get('MaxItems') ?? undefined, all);
       const body: Record<string, unknown> = {
         Functions: page.functions.map((f) => functionConfiguration(f, { forList: true, qualifiedArn: all === 'ALL' })),
       };
@@ -32,21 +37,21 @@ export function functionHandlers(functions: FunctionService, concurrency: Concur
       return json(200, body);
     },
 
-    get: (ctx) => {
-      const { fn, qualifier } = functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    get: async (ctx) => {
+      const { fn, qualifier } = await functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
       const body: Record<string, unknown> = {
         Configuration: functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }),
-        Code: { RepositoryType: 'S3', Location: `${ctx.baseUrl}/nimbus/v1/code/${fn.codeSha256}` },
+        Code: { RepositoryType: 'S3', Location: codeUrls.location(fn.codeSha256) },
       };
-      const fnTags = tags?.forFunction(ctx.scope, fn.name);
+      const fnTags = await tags?.forFunction(ctx.scope, fn.name);
       if (fnTags) body['Tags'] = fnTags;
-      const reserved = concurrency.get(ctx.scope, fn.name);
+      const reserved = await concurrency.get(ctx.scope, fn.name);
       if (reserved !== undefined) body['Concurrency'] = { ReservedConcurrentExecutions: reserved };
       return json(200, body);
     },
 
-    getConfiguration: (ctx) => {
-      const { fn, qualifier } = functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    getConfiguration: async (ctx) => {
+      const { fn, qualifier } = await functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
       return json(200, functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }));
     },
 
@@ -57,23 +62,23 @@ export function functionHandlers(functions: FunctionService, concurrency: Concur
 
     updateConfiguration: async (ctx) => {
       const body = await ctx.json();
-      return json(200, functionConfiguration(functions.updateConfiguration(ctx.scope, nameOf(ctx), body)));
+      return json(200, functionConfiguration(await functions.updateConfiguration(ctx.scope, nameOf(ctx), body)));
     },
 
-    delete: (ctx) => {
-      functions.delete(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    delete: async (ctx) => {
+      await functions.delete(ctx.scope, nameOf(ctx), qualifierOf(ctx));
       return { status: 204 };
     },
 
-    accountSettings: (ctx) => {
-      const usage = functions.usage(ctx.scope);
+    accountSettings: async (ctx) => {
+      const usage = await functions.usage(ctx.scope);
       return json(200, {
         AccountLimit: {
           TotalCodeSize: 80_530_636_800,
           CodeSizeUnzipped: 262_144_000,
           CodeSizeZipped: 52_428_800,
           ConcurrentExecutions: concurrency.accountLimit,
-          UnreservedConcurrentExecutions: concurrency.unreserved(ctx.scope.accountId),
+          UnreservedConcurrentExecutions: await concurrency.unreserved(ctx.scope.accountId),
         },
         AccountUsage: { TotalCodeSize: usage.totalCodeSize, FunctionCount: usage.functionCount },
       });

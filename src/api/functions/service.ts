@@ -40,7 +40,7 @@ export interface FunctionServiceDeps {
   runtimes: RuntimeRegistry;
   clock: Clock;
   /** Called after a function's code or configuration changed, or it was deleted. */
-  onChange?: (scope: Scope, name: string) => void;
+  onChange?: (scope: Scope, name: string) => Promise<void>;
   /** Randomness for weighted aliases, in [0, 1); default Math.random. */
   random?: () => number;
   /** `Layers` (api/layers); absent: a function with layers is refused. */
@@ -49,6 +49,8 @@ export interface FunctionServiceDeps {
   tags?: FunctionTags;
   /** `CodeSigningConfigArn` and its policy (api/code-signing). */
   codeSigning?: FunctionCodeSigning;
+  /** The keyring's named keys, for `KMSKeyArn` (src/secrets); absent: any KMSKeyArn is refused. */
+  keys?: { hasKey(name: string): boolean };
 }
 
 export interface ResolveOptions {
@@ -76,12 +78,12 @@ export class FunctionService {
     const tenantIsolation = checkTenancy(body['TenancyConfig']);
     const zip = this.zipOf(body['Code'], 'code.zipFile', true)!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
-    const layers = this.layersOf(scope, body['Layers']) ?? [];
+    const layers = await this.layersOf(scope, body['Layers']) ?? [];
     const tags = this.deps.tags?.check(body['Tags']);
-    const codeSigning = this.deps.codeSigning?.check(scope, ref.name, body['CodeSigningConfigArn']);
-    if (this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
+    const codeSigning = await this.deps.codeSigning?.check(scope, ref.name, body['CodeSigningConfigArn']);
+    if (await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
     const stored = await this.storeCode(zip);
-    this.checkSize(stored.sha256Hex, layers);
+    await this.checkSize(stored.sha256Hex, layers);
     const now = this.deps.clock.now();
     const v: FunctionVersion = {
       ...scope,
@@ -102,6 +104,7 @@ export class FunctionService {
       ...(tenantIsolation ? { tenantIsolation } : {}),
       packageType,
       environment: settings.environment ?? {},
+      ...(settings.kmsKeyArn ? { kmsKeyArn: settings.kmsKeyArn } : {}),
       ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       ...(layers.length ? { layers } : {}),
       codeSha256: stored.sha256Hex,
@@ -109,47 +112,47 @@ export class FunctionService {
       lastModified: now,
       revisionId: randomUUID(),
     };
-    if (!this.deps.store.insertFunction(v)) {
-      this.collect([stored.sha256Hex]);
+    if (!await this.deps.store.insertFunction(v)) {
+      await this.collect([stored.sha256Hex]);
       throw conflict(`Function already exist: ${ref.name}`);
     }
     if (tags) this.deps.tags?.put(scope, ref.name, tags);
-    if (codeSigning) this.deps.codeSigning?.attach(scope, ref.name, codeSigning);
+    if (codeSigning) await this.deps.codeSigning?.attach(scope, ref.name, codeSigning);
     this.deps.layers?.prepare(layers);
     // AWS answers a publishing create with Version "1" (and the unqualified ARN).
-    return publish ? publishFrom(this.deps.store, this.deps.clock, v) : v;
+    return publish ? await publishFrom(this.deps.store, this.deps.clock, v) : v;
   }
 
   /** Resolves a FunctionName (+ optional `?Qualifier=`) to a stored version. */
-  get(scope: Scope, rawName: string, queryQualifier?: string): FunctionVersion {
-    return this.resolve(scope, rawName, queryQualifier).fn;
+  async get(scope: Scope, rawName: string, queryQualifier?: string): Promise<FunctionVersion> {
+    return (await this.resolve(scope, rawName, queryQualifier)).fn;
   }
 
   /** Like `get`, also telling which qualifier the caller used (from the name or the query). */
-  resolve(
+  async resolve(
     scope: Scope,
     rawName: string,
     queryQualifier?: string,
     opts: ResolveOptions = {},
-  ): { fn: FunctionVersion; qualifier: string | undefined } {
+  ): Promise<{ fn: FunctionVersion; qualifier: string | undefined }> {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier);
     let version = qualifier ?? '$LATEST';
     if (!/^(\$LATEST|[0-9]+)$/.test(version)) {
-      const alias = this.deps.store.aliases.get(scope, ref.name, version);
+      const alias = await this.deps.store.aliases.get(scope, ref.name, version);
       if (!alias) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
       version = opts.weighted ? pickVersion(alias, this.deps.random ?? Math.random) : alias.functionVersion;
     }
-    const fn = this.deps.store.getVersion(scope, ref.name, version);
+    const fn = this.deps.store.cachedVersion?.(scope, ref.name, version) ?? (await this.deps.store.getVersion(scope, ref.name, version));
     if (!fn) throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
     return { fn, qualifier };
   }
 
   async updateCode(scope: Scope, rawName: string, body: unknown): Promise<FunctionVersion> {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
-    const current = this.latest(scope, parseFunctionName(rawName));
+    const current = await this.latest(scope, parseFunctionName(rawName));
     this.checkRevision(current, body);
-    this.deps.codeSigning?.beforeCode(scope, current.name);
+    await this.deps.codeSigning?.beforeCode(scope, current.name);
     const zip = this.zipOf(body, 'zipFile', true)!;
     const dryRun = optionalBool(body, 'DryRun', 'dryRun') ?? false;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
@@ -160,11 +163,11 @@ export class FunctionService {
     // configuration update made during the upload is not lost.
     let latest: FunctionVersion;
     try {
-      latest = this.latest(scope, { name: current.name, qualifier: undefined });
+      latest = await this.latest(scope, { name: current.name, qualifier: undefined });
       this.checkRevision(latest, body);
-      this.checkSize(stored.sha256Hex, latest.layers ?? []);
+      await this.checkSize(stored.sha256Hex, latest.layers ?? []);
     } catch (e) {
-      this.collect([stored.sha256Hex]);
+      await this.collect([stored.sha256Hex]);
       throw e;
     }
     const next: FunctionVersion = {
@@ -176,18 +179,18 @@ export class FunctionService {
       revisionId: randomUUID(),
     };
     if (dryRun) {
-      if (!this.deps.store.codeInUse(stored.sha256Hex)) this.collect([stored.sha256Hex]);
+      if (!await this.deps.store.codeInUse(stored.sha256Hex)) await this.collect([stored.sha256Hex]);
       return next;
     }
-    this.deps.store.putVersion(next);
-    if (latest.codeSha256 !== next.codeSha256) this.collect([latest.codeSha256]);
-    this.deps.onChange?.(scope, current.name);
-    return publish ? publishFrom(this.deps.store, this.deps.clock, next) : next;
+    await this.deps.store.putVersion(next);
+    if (latest.codeSha256 !== next.codeSha256) await this.collect([latest.codeSha256]);
+    await this.deps.onChange?.(scope, current.name);
+    return publish ? await publishFrom(this.deps.store, this.deps.clock, next) : next;
   }
 
-  updateConfiguration(scope: Scope, rawName: string, body: unknown): FunctionVersion {
+  async updateConfiguration(scope: Scope, rawName: string, body: unknown): Promise<FunctionVersion> {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
-    const current = this.latest(scope, parseFunctionName(rawName));
+    const current = await this.latest(scope, parseFunctionName(rawName));
     this.checkRevision(current, body);
     const runtime = body['Runtime'] === undefined ? current.runtime : checkRuntime(body['Runtime'], this.deps.runtimes);
     const handler =
@@ -196,8 +199,8 @@ export class FunctionService {
         : checkHandler(body['Handler'] ?? current.handler, runtime, this.deps.runtimes);
     const role = body['Role'] === undefined ? current.role : checkRole(body['Role']);
     const s = this.settings(body);
-    const layers = this.layersOf(scope, body['Layers']) ?? current.layers ?? [];
-    this.checkSize(current.codeSha256, layers);
+    const layers = await this.layersOf(scope, body['Layers']) ?? current.layers ?? [];
+    await this.checkSize(current.codeSha256, layers);
     const next: FunctionVersion = {
       ...current,
       runtime,
@@ -212,43 +215,47 @@ export class FunctionService {
       ...logLevels(s.logFormat ?? current.logFormat, s, current),
       logGroup: s.logGroup ?? current.logGroup,
       environment: s.environment ?? current.environment,
+      // A new environment replaces one that could not be decrypted; without one, the store refuses the write.
+      environmentError: s.environment === undefined ? current.environmentError : undefined,
+      // An empty KMSKeyArn goes back to the default key.
+      kmsKeyArn: s.kmsKeyArn === undefined ? current.kmsKeyArn : s.kmsKeyArn || undefined,
       // An empty TargetArn removes the dead-letter queue.
       deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
       layers: layers.length ? layers : undefined,
       lastModified: this.deps.clock.now(),
       revisionId: randomUUID(),
     };
-    this.deps.store.putVersion(next);
+    await this.deps.store.putVersion(next);
     // Layers no version uses any more (their layer version deleted meanwhile) leave the code store.
-    this.collect((current.layers ?? []).map((l) => l.codeSha256));
+    await this.collect((current.layers ?? []).map((l) => l.codeSha256));
     this.deps.layers?.prepare(layers);
-    this.deps.onChange?.(scope, current.name);
+    await this.deps.onChange?.(scope, current.name);
     return next;
   }
 
-  delete(scope: Scope, rawName: string, queryQualifier?: string): void {
+  async delete(scope: Scope, rawName: string, queryQualifier?: string): Promise<void> {
     const ref = parseFunctionName(rawName);
     const qualifier = qualifierOf(ref, queryQualifier);
     if (qualifier === '$LATEST') throw invalidParameter('$LATEST version cannot be deleted without deleting the function.');
     if (qualifier !== undefined) {
-      if (!/^[0-9]+$/.test(qualifier) || !this.deps.store.getVersion(scope, ref.name, qualifier)) {
+      if (!/^[0-9]+$/.test(qualifier) || !await this.deps.store.getVersion(scope, ref.name, qualifier)) {
         throw notFound(`Function not found: ${functionArn(scope, ref.name, qualifier)}`);
       }
-      const users = this.deps.store.aliases.referencing(scope, ref.name, qualifier).map((a) => a.name);
+      const users = (await this.deps.store.aliases.referencing(scope, ref.name, qualifier)).map((a) => a.name);
       if (users.length > 0) {
         throw conflict(`Unable to delete version because the following aliases reference it: [${users.join(', ')}]`);
       }
-      this.collect(this.deps.store.deleteVersion(scope, ref.name, qualifier));
-      this.deps.onChange?.(scope, ref.name);
+      await this.collect(await this.deps.store.deleteVersion(scope, ref.name, qualifier));
+      await this.deps.onChange?.(scope, ref.name);
       return;
     }
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
-    this.collect(this.deps.store.deleteFunction(scope, ref.name));
-    this.deps.onChange?.(scope, ref.name);
+    if (!await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    await this.collect(await this.deps.store.deleteFunction(scope, ref.name));
+    await this.deps.onChange?.(scope, ref.name);
   }
 
   /** ListFunctions: at most 50 per page whatever MaxItems says, as AWS does. */
-  list(scope: Scope, marker: string | undefined, maxItems: string | undefined, functionVersion: string | undefined): ListResult {
+  async list(scope: Scope, marker: string | undefined, maxItems: string | undefined, functionVersion: string | undefined): Promise<ListResult> {
     if (functionVersion !== undefined && functionVersion !== 'ALL') {
       throw validationError(functionVersion, 'functionVersion', 'Member must satisfy enum value set: [ALL]');
     }
@@ -268,22 +275,22 @@ export class FunctionService {
       after = { name, version };
     }
     const all = functionVersion === 'ALL';
-    const rows = all ? this.deps.store.listAllVersions(scope, after, limit + 1) : this.deps.store.listFunctions(scope, after?.name, limit + 1);
+    const rows = all ? await this.deps.store.listAllVersions(scope, after, limit + 1) : await this.deps.store.listFunctions(scope, after?.name, limit + 1);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     const next = rows.length > limit && last ? (all ? `${last.name}:${last.version}` : last.name) : undefined;
     return { functions: page, nextMarker: next === undefined ? undefined : Buffer.from(next).toString('base64url') };
   }
 
-  usage(scope: Scope): { functionCount: number; totalCodeSize: number } {
+  usage(scope: Scope): Promise<{ functionCount: number; totalCodeSize: number }> {
     return this.deps.store.usage(scope);
   }
 
-  private latest(scope: Scope, ref: FunctionRef): FunctionVersion {
+  private async latest(scope: Scope, ref: FunctionRef): Promise<FunctionVersion> {
     if (ref.qualifier !== undefined && ref.qualifier !== '$LATEST') {
       throw invalidParameter('Updates are permitted on the unqualified function or $LATEST only.');
     }
-    const v = this.deps.store.getVersion(scope, ref.name, '$LATEST');
+    const v = await this.deps.store.getVersion(scope, ref.name, '$LATEST');
     if (!v) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     return v;
   }
@@ -319,6 +326,7 @@ export class FunctionService {
       timeout: optionalInt(body, 'Timeout', 'timeout', 1, MAX_TIMEOUT_S),
       memorySize: optionalInt(body, 'MemorySize', 'memorySize', 128, 10240),
       environment: checkEnvironment(body['Environment']),
+      kmsKeyArn: this.kmsKeyArn(body['KMSKeyArn']),
       architectures: checkArchitectures(body['Architectures']),
       ephemeralStorageMb,
       tracingMode: isObject(tracing) ? checkEnum(tracing['Mode'], 'tracingConfig.mode', ['Active', 'PassThrough']) : undefined,
@@ -330,8 +338,28 @@ export class FunctionService {
     };
   }
 
+  /**
+   * `KMSKeyArn`: a key of Nimbus's keyring by name (docs/security.md), `''` for the default key,
+   * undefined when absent. An unknown key is refused as Lambda refuses a key it cannot grant on.
+   */
+  private kmsKeyArn(raw: unknown): string | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'string') throw validationError(raw, 'kMSKeyArn', 'Member must be a string');
+    if (raw === '') return '';
+    if (!/^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$/.test(raw)) {
+      throw validationError(raw, 'kMSKeyArn', 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()');
+    }
+    if (!this.deps.keys?.hasKey(raw)) {
+      throw invalidParameter(
+        'Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. ' +
+          `Please check your KMS key settings. KMS Exception: NotFoundException KMS Message: Key '${raw}' does not exist`,
+      );
+    }
+    return raw;
+  }
+
   /** `Layers` resolved (api/layers); undefined when the member is absent. */
-  private layersOf(scope: Scope, raw: unknown): LayerRef[] | undefined {
+  private async layersOf(scope: Scope, raw: unknown): Promise<LayerRef[] | undefined> {
     if (raw === undefined) return undefined;
     if (this.deps.layers) return this.deps.layers.resolve(scope, raw);
     if (Array.isArray(raw) && raw.length > 0) throw invalidParameter('Nimbus does not support Lambda layers here.');
@@ -339,11 +367,11 @@ export class FunctionService {
   }
 
   /** Lambda's 250 MB over code and layers; a refused package that nothing uses is removed. */
-  private checkSize(codeSha256: string, layers: readonly LayerRef[]): void {
+  private async checkSize(codeSha256: string, layers: readonly LayerRef[]): Promise<void> {
     try {
       this.deps.layers?.checkSize(codeSha256, layers);
     } catch (e) {
-      this.collect([codeSha256]);
+      await this.collect([codeSha256]);
       throw e;
     }
   }
@@ -379,8 +407,8 @@ export class FunctionService {
   }
 
   /** Removes packages that no version uses any more. */
-  private collect(hashes: string[]): void {
-    for (const h of hashes) if (!this.deps.store.codeInUse(h)) this.deps.code.remove(h);
+  private async collect(hashes: string[]): Promise<void> {
+    for (const h of hashes) if (!await this.deps.store.codeInUse(h)) this.deps.code.remove(h);
   }
 }
 

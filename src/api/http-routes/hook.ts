@@ -69,7 +69,7 @@ function underStage(api: ApiRecord, path: string): string | undefined {
 
 function serve(deps: RouteHookDeps, apiId: string, region: string | undefined, fullPath: string): Handler {
   return async (ctx) => {
-    const api = deps.routes.api(apiId);
+    const api = await deps.routes.api(apiId);
     if (!api || (region !== undefined && region !== api.region)) return notFound();
     const routePath = underStage(api, fullPath);
     if (routePath === undefined) return api.type === 'REST' ? message(403, 'ForbiddenException', 'Forbidden') : notFound();
@@ -78,7 +78,7 @@ function serve(deps: RouteHookDeps, apiId: string, region: string | undefined, f
     if (api.cors && isPreflight(ctx.method, lists)) {
       return { status: api.type === 'HTTP' ? 204 : 200, headers: preflightHeaders(api.cors, origin), body: Buffer.alloc(0) };
     }
-    const m = deps.routes.match(apiId, ctx.method, routePath);
+    const m = await deps.routes.match(apiId, ctx.method, routePath);
     if (!m) return api.type === 'REST' ? message(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token') : notFound();
     const route = m.value;
     const body = await readHttpBody(ctx);

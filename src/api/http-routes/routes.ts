@@ -5,11 +5,11 @@ import { apiShape, originOf } from './shapes.js';
 
 export function apiListHandlers(routes: RouteService) {
   return {
-    list: (ctx) => {
+    list: async (ctx) => {
       const inScope = <T extends { accountId: string; region: string }>(r: T): boolean => r.accountId === ctx.scope.accountId && r.region === ctx.scope.region;
-      const all = routes.apis().filter(inScope);
-      const byStack = new Map<string, ReturnType<RouteService['ofStack']>>();
-      for (const a of all) if (!byStack.has(a.stack)) byStack.set(a.stack, routes.ofStack(ctx.scope, a.stack));
+      const all = (await routes.apis()).filter(inScope);
+      const byStack = new Map<string, Awaited<ReturnType<RouteService['ofStack']>>>();
+      for (const a of all) if (!byStack.has(a.stack)) byStack.set(a.stack, await routes.ofStack(ctx.scope, a.stack));
       return json(200, { Apis: all.map((a) => apiShape(a, byStack.get(a.stack)!.routes, originOf(ctx))) });
     },
   } satisfies Record<string, Handler>;

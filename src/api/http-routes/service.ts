@@ -65,38 +65,38 @@ export class RouteService {
   }
 
   /** Replaces a stack's APIs and routes (an empty list removes them). */
-  replaceStack(scope: Scope, stack: string, parsed: ParsedApis): void {
-    this.store.routes.replaceStack(scope, stack, parsed.routes, parsed.apis);
+  async replaceStack(scope: Scope, stack: string, parsed: ParsedApis): Promise<void> {
+    await this.store.routes.replaceStack(scope, stack, parsed.routes, parsed.apis);
     this.byId = undefined;
   }
 
   /** A stack's APIs and routes as stored (what a rollback puts back). */
-  ofStack(scope: Scope, stack: string): ParsedApis {
+  async ofStack(scope: Scope, stack: string): Promise<ParsedApis> {
     const mine = (r: { accountId: string; region: string; stack: string }): boolean => r.accountId === scope.accountId && r.region === scope.region && r.stack === stack;
-    return { apis: this.store.routes.apis().filter(mine), routes: this.store.routes.all().filter(mine) };
+    return { apis: (await this.store.routes.apis()).filter(mine), routes: (await this.store.routes.all()).filter(mine) };
   }
 
   /** Every API of every scope. */
-  apis(): ApiRecord[] {
+  apis(): Promise<ApiRecord[]> {
     return this.store.routes.apis();
   }
 
   /** The API with this id, if any stack has it. */
-  api(apiId: string): ApiRecord | undefined {
-    return this.served().get(apiId)?.api;
+  async api(apiId: string): Promise<ApiRecord | undefined> {
+    return (await this.served()).get(apiId)?.api;
   }
 
   /** The route of `apiId` a request matches (`path` without the stage). */
-  match(apiId: string, method: string, path: string): RouteMatch<RouteRecord> | undefined {
-    const s = this.served().get(apiId);
+  async match(apiId: string, method: string, path: string): Promise<RouteMatch<RouteRecord> | undefined> {
+    const s = (await this.served()).get(apiId);
     return s && matchRoute(s.routes, method, path);
   }
 
-  private served(): Map<string, ServedApi> {
+  private async served(): Promise<Map<string, ServedApi>> {
     if (this.byId) return this.byId;
     const byId = new Map<string, ServedApi>();
-    for (const api of this.store.routes.apis()) byId.set(api.apiId, { api, routes: [] });
-    for (const r of this.store.routes.all()) byId.get(r.apiId)?.routes.push(compileRoute(r.method, r.path, r));
+    for (const api of await this.store.routes.apis()) byId.set(api.apiId, { api, routes: [] });
+    for (const r of await this.store.routes.all()) byId.get(r.apiId)?.routes.push(compileRoute(r.method, r.path, r));
     return (this.byId = byId);
   }
 }

@@ -44,7 +44,7 @@ export async function invokeWithEvent(
   traceId: string,
   stream?: { sink: ResponseSink; requestId: string },
 ): Promise<InvokeResult> {
-  const { fn, qualifier: q } = deps.functions.resolve(scope, name, qualifier || undefined, { weighted: true });
+  const { fn, qualifier: q } = await deps.functions.resolve(scope, name, qualifier || undefined, { weighted: true });
   return deps.invoker.invoke({ fn, qualifier: q, payload: Buffer.from(JSON.stringify(event)), tailLogs: false, traceId, ...stream });
 }
 

@@ -25,7 +25,7 @@ export function responseStreamingHandler(functions: FunctionService, invoker: In
         `1 validation error detected: Value '${type}' at 'invocationType' failed to satisfy constraint: Member must satisfy enum value set: [RequestResponse, DryRun]`,
       );
     }
-    const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined, { weighted: true });
+    const { fn, qualifier } = await functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined, { weighted: true });
     const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeWithResponseStream');
     checkJson(payload);
     const tenantId = tenantOf(h, fn);

@@ -20,7 +20,7 @@ export function invokeHandlers(functions: FunctionService, invoker: Invoker, eve
         );
       }
       // An alias picks its version by routing weight here, once per invocation (docs/reference/lambda-api.md §1.4.4).
-      const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined, {
+      const { fn, qualifier } = await functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', ctx.query.get('Qualifier') ?? undefined, {
         weighted: true,
       });
       const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeFunction');
@@ -57,7 +57,7 @@ export function invokeHandlers(functions: FunctionService, invoker: Invoker, eve
 
     /** The deprecated InvokeAsync: the same durable Event path, answering 202 {"Status":202}; it keeps the 256 KB limit. */
     invokeAsync: async (ctx) => {
-      const { fn, qualifier } = functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', undefined);
+      const { fn, qualifier } = await functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', undefined);
       const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeAsync');
       events.checkSize(payload.length, INVOKE_ASYNC_PAYLOAD_LIMIT);
       if (fn.tenantIsolation) throw invalidParameter('Nimbus does not run asynchronous invocations of tenant-isolated functions yet. Invoke them with RequestResponse.');

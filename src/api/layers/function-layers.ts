@@ -20,7 +20,7 @@ export const MAX_LAYERS = 5;
 export class FunctionLayerRefs implements FunctionLayers {
   constructor(private readonly deps: { store: Store; code: CodeStore }) {}
 
-  resolve(scope: Scope, raw: unknown): LayerRef[] {
+  async resolve(scope: Scope, raw: unknown): Promise<LayerRef[]> {
     if (raw === null) return [];
     if (!Array.isArray(raw)) throw new NimbusError('ERR_VALIDATION', `1 validation error detected: Value '${JSON.stringify(raw)}' at 'layers' failed to satisfy constraint: Member must be a list`);
     if (raw.length > MAX_LAYERS) throw invalidParameter(`Cannot reference more than ${MAX_LAYERS} layers.`);
@@ -38,7 +38,7 @@ export class FunctionLayerRefs implements FunctionLayers {
       if (ref.region !== scope.region) {
         throw invalidParameter(`Layers are not in the same region as the function. Layers are expected to be in region ${scope.region}.`);
       }
-      const v = ref.accountId === scope.accountId ? this.deps.store.layers.get(ref, ref.name, ref.version) : undefined;
+      const v = ref.accountId === scope.accountId ? await this.deps.store.layers.get(ref, ref.name, ref.version) : undefined;
       if (!v) {
         if (ref.accountId !== scope.accountId) {
           // AWS checks the other account's layer version policy; Nimbus keeps accounts apart until the security issue.

@@ -26,7 +26,7 @@ export class LayerPermissions {
   constructor(private readonly store: Store) {}
 
   /** Returns the new statement (as the JSON string AWS answers) and the policy's new RevisionId. */
-  add(scope: Scope, rawName: string | undefined, rawVersion: string | undefined, body: unknown, revisionId: string | null): { statement: string; revisionId: string } {
+  async add(scope: Scope, rawName: string | undefined, rawVersion: string | undefined, body: unknown, revisionId: string | null): Promise<{ statement: string; revisionId: string }> {
     const b = isObject(body) ? body : {};
     const sid = required(b, 'StatementId', 'statementId');
     if (sid.length > 100 || !STATEMENT_ID.test(sid)) throw validationError(sid, 'statementId', `Member must satisfy regular expression pattern: ${STATEMENT_ID.source.slice(1, -1)}`);
@@ -38,7 +38,7 @@ export class LayerPermissions {
     if (org !== undefined && (typeof org !== 'string' || !ORGANIZATION_ID.test(org))) {
       throw validationError(org, 'organizationId', `Member must satisfy regular expression pattern: ${ORGANIZATION_ID.source.slice(1, -1)}`);
     }
-    const v = this.version(scope, rawName, rawVersion);
+    const v = await this.version(scope, rawName, rawVersion);
     const statements = v.policy?.statements ?? [];
     if (statements.some((s) => s['Sid'] === sid)) {
       throw conflict(`The statement id (${sid}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
@@ -54,31 +54,31 @@ export class LayerPermissions {
       ...(typeof org === 'string' ? { Condition: { StringEquals: { 'aws:PrincipalOrgID': org } } } : {}),
     };
     const policy = { statements: [...statements, statement], revisionId: randomUUID() };
-    this.store.layers.putPolicy(v, v.layerName, v.version, policy);
+    await this.store.layers.putPolicy(v, v.layerName, v.version, policy);
     return { statement: JSON.stringify(statement), revisionId: policy.revisionId };
   }
 
-  remove(scope: Scope, rawName: string | undefined, rawVersion: string | undefined, sid: string, revisionId: string | null): void {
-    const v = this.version(scope, rawName, rawVersion);
+  async remove(scope: Scope, rawName: string | undefined, rawVersion: string | undefined, sid: string, revisionId: string | null): Promise<void> {
+    const v = await this.version(scope, rawName, rawVersion);
     if (revisionId !== null && revisionId !== '' && revisionId !== v.policy?.revisionId) throw stale();
     const statements = v.policy?.statements ?? [];
     if (!statements.some((s) => s['Sid'] === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
     const rest = statements.filter((s) => s['Sid'] !== sid);
     // Without statements there is no policy any more, as with a function's (LS-SNAP `test_remove_multi_permissions`).
-    this.store.layers.putPolicy(v, v.layerName, v.version, rest.length ? { statements: rest, revisionId: randomUUID() } : undefined);
+    await this.store.layers.putPolicy(v, v.layerName, v.version, rest.length ? { statements: rest, revisionId: randomUUID() } : undefined);
   }
 
   /** GetLayerVersionPolicy: the document as a JSON string, and its RevisionId. */
-  get(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): { policy: string; revisionId: string } {
-    const v = this.version(scope, rawName, rawVersion);
+  async get(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): Promise<{ policy: string; revisionId: string }> {
+    const v = await this.version(scope, rawName, rawVersion);
     if (!v.policy) throw notFound('No policy is associated with the given resource.');
     return { policy: JSON.stringify({ Version: '2012-10-17', Id: 'default', Statement: v.policy.statements }), revisionId: v.policy.revisionId };
   }
 
-  private version(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): LayerVersionRecord {
+  private async version(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): Promise<LayerVersionRecord> {
     const version = parseVersionNumber(rawVersion);
     const name = parseLayerName(rawName, scope);
-    const v = this.store.layers.get(scope, name, version);
+    const v = await this.store.layers.get(scope, name, version);
     if (!v) throw notFound(`Layer version ${layerVersionArn(scope, name, version)} does not exist.`);
     return v;
   }

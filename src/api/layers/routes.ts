@@ -24,44 +24,45 @@ const page = (key: string, items: Record<string, unknown>[], next: string | unde
   [key]: items,
 });
 
-export function layerHandlers(layers: LayerService, permissions: LayerPermissions) {
+export function layerHandlers(layers: LayerService, permissions: LayerPermissions, codeUrls: { location(sha256Hex: string): string }) {
+  const loc = (sha: string): string => codeUrls.location(sha);
   return {
     publish: async (ctx) => {
       const v = await layers.publish(ctx.scope, nameOf(ctx), await ctx.json(LAYER_REQUEST_LIMIT, 'PublishLayerVersion'));
-      return json(201, layerVersion(v, ctx.baseUrl));
+      return json(201, layerVersion(v, loc));
     },
 
-    get: (ctx) => json(200, layerVersion(layers.get(ctx.scope, nameOf(ctx), versionOf(ctx)), ctx.baseUrl)),
+    get: async (ctx) => json(200, layerVersion(await layers.get(ctx.scope, nameOf(ctx), versionOf(ctx)), loc)),
 
     /** ListLayers, or GetLayerVersionByArn when the query says `find=LayerVersion`. */
-    listOrFind: (ctx) => {
-      if (ctx.query.get('find') === 'LayerVersion') return json(200, layerVersion(layers.getByArn(ctx.scope, ctx.query.get('Arn')), ctx.baseUrl));
-      const p = layers.list(ctx.scope, listQuery(ctx));
+    listOrFind: async (ctx) => {
+      if (ctx.query.get('find') === 'LayerVersion') return json(200, layerVersion(await layers.getByArn(ctx.scope, ctx.query.get('Arn')), loc));
+      const p = await layers.list(ctx.scope, listQuery(ctx));
       return json(200, page('Layers', p.items.map(layersListItem), p.nextMarker));
     },
 
-    listVersions: (ctx) => {
-      const p = layers.listVersions(ctx.scope, nameOf(ctx), listQuery(ctx));
+    listVersions: async (ctx) => {
+      const p = await layers.listVersions(ctx.scope, nameOf(ctx), listQuery(ctx));
       return json(200, page('LayerVersions', p.items.map(layerVersionItem), p.nextMarker));
     },
 
-    delete: (ctx) => {
-      layers.delete(ctx.scope, nameOf(ctx), versionOf(ctx));
+    delete: async (ctx) => {
+      await layers.delete(ctx.scope, nameOf(ctx), versionOf(ctx));
       return { status: 204 };
     },
 
     addPermission: async (ctx) => {
-      const r = permissions.add(ctx.scope, nameOf(ctx), versionOf(ctx), await ctx.json(), ctx.query.get('RevisionId'));
+      const r = await permissions.add(ctx.scope, nameOf(ctx), versionOf(ctx), await ctx.json(), ctx.query.get('RevisionId'));
       return json(201, { Statement: r.statement, RevisionId: r.revisionId });
     },
 
-    removePermission: (ctx) => {
-      permissions.remove(ctx.scope, nameOf(ctx), versionOf(ctx), ctx.params['StatementId'] ?? '', ctx.query.get('RevisionId'));
+    removePermission: async (ctx) => {
+      await permissions.remove(ctx.scope, nameOf(ctx), versionOf(ctx), ctx.params['StatementId'] ?? '', ctx.query.get('RevisionId'));
       return { status: 204 };
     },
 
-    getPolicy: (ctx) => {
-      const p = permissions.get(ctx.scope, nameOf(ctx), versionOf(ctx));
+    getPolicy: async (ctx) => {
+      const p = await permissions.get(ctx.scope, nameOf(ctx), versionOf(ctx));
       return json(200, { Policy: p.policy, RevisionId: p.revisionId });
     },
   } satisfies Record<string, Handler>;

@@ -75,30 +75,30 @@ export class LayerService {
     }));
   }
 
-  get(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): LayerVersionRecord {
+  async get(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): Promise<LayerVersionRecord> {
     const version = parseVersionNumber(rawVersion);
-    const v = this.deps.store.layers.get(scope, parseLayerName(rawName, scope), version);
+    const v = await this.deps.store.layers.get(scope, parseLayerName(rawName, scope), version);
     if (!v) throw notFound(NOT_FOUND);
     return v;
   }
 
-  getByArn(scope: Scope, arn: string | null): LayerVersionRecord {
+  async getByArn(scope: Scope, arn: string | null): Promise<LayerVersionRecord> {
     const ref = arn === null ? undefined : parseLayerVersionArn(arn);
     if (!ref) throw validationError(arn ?? null, 'arn', `Member must satisfy regular expression pattern: ${LAYER_VERSION_ARN_PATTERN}`);
     // Another scope's layers are not this caller's to read (cross-account sharing is not modelled).
-    const v = ref.accountId === scope.accountId && ref.region === scope.region ? this.deps.store.layers.get(scope, ref.name, ref.version) : undefined;
+    const v = ref.accountId === scope.accountId && ref.region === scope.region ? await this.deps.store.layers.get(scope, ref.name, ref.version) : undefined;
     if (!v) throw notFound(NOT_FOUND);
     return v;
   }
 
   /** ListLayers: each layer with its newest version that matches the filters; layers with none are left out. */
-  list(scope: Scope, q: ListQuery): LayerPage<LayerVersionRecord> {
+  async list(scope: Scope, q: ListQuery): Promise<LayerPage<LayerVersionRecord>> {
     const filters = listFilters(q.runtime, q.architecture);
     const limit = maxItems(q.maxItems);
     const after = q.marker ? Buffer.from(q.marker, 'base64url').toString('utf8') : undefined;
     const items: LayerVersionRecord[] = [];
-    for (const name of this.deps.store.layers.names(scope, after, -1)) {
-      const match = this.deps.store.layers.versions(scope, name, undefined, -1).find((v) => matches(v, filters));
+    for (const name of await this.deps.store.layers.names(scope, after, -1)) {
+      const match = (await this.deps.store.layers.versions(scope, name, undefined, -1)).find((v) => matches(v, filters));
       if (match) items.push(match);
       if (items.length > limit) break;
     }
@@ -107,24 +107,24 @@ export class LayerService {
   }
 
   /** ListLayerVersions: newest first; a layer without versions lists none (no error, as on AWS). */
-  listVersions(scope: Scope, rawName: string | undefined, q: ListQuery): LayerPage<LayerVersionRecord> {
+  async listVersions(scope: Scope, rawName: string | undefined, q: ListQuery): Promise<LayerPage<LayerVersionRecord>> {
     const filters = listFilters(q.runtime, q.architecture);
     const name = parseLayerName(rawName, scope);
     const limit = maxItems(q.maxItems);
     const before = q.marker ? Number(Buffer.from(q.marker, 'base64url').toString('utf8')) : undefined;
     if (before !== undefined && !Number.isSafeInteger(before)) throw invalidParameter('Invalid Marker');
-    const items = this.deps.store.layers.versions(scope, name, before, -1).filter((v) => matches(v, filters));
+    const items = (await this.deps.store.layers.versions(scope, name, before, -1)).filter((v) => matches(v, filters));
     const page = items.slice(0, limit);
     return { items: page, nextMarker: items.length > limit ? Buffer.from(String(page.at(-1)!.version)).toString('base64url') : undefined };
   }
 
   /** DeleteLayerVersion: idempotent, as on AWS; the package goes once nothing uses it. */
-  delete(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): void {
+  async delete(scope: Scope, rawName: string | undefined, rawVersion: string | undefined): Promise<void> {
     const version = parseVersionNumber(rawVersion);
     const name = parseLayerName(rawName, scope);
-    const v = this.deps.store.layers.get(scope, name, version);
-    if (!v || !this.deps.store.layers.delete(scope, name, version)) return;
-    if (!this.deps.store.codeInUse(v.codeSha256)) this.deps.code.remove(v.codeSha256);
+    const v = await this.deps.store.layers.get(scope, name, version);
+    if (!v || !await this.deps.store.layers.delete(scope, name, version)) return;
+    if (!await this.deps.store.codeInUse(v.codeSha256)) this.deps.code.remove(v.codeSha256);
   }
 }
 

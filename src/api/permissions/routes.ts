@@ -11,30 +11,30 @@ const arnOf = (ctx: RequestContext): string => ctx.params['ResourceArn'] ?? '';
 
 export function permissionHandlers(permissions: PermissionService) {
   return {
-    add: async (ctx) => json(201, { Statement: permissions.add(ctx.scope, nameOf(ctx), query(ctx, 'Qualifier'), await ctx.json()) }),
+    add: async (ctx) => json(201, { Statement: await permissions.add(ctx.scope, nameOf(ctx), query(ctx, 'Qualifier'), await ctx.json()) }),
 
-    remove: (ctx) => {
-      permissions.remove(ctx.scope, nameOf(ctx), query(ctx, 'Qualifier'), ctx.params['StatementId'] ?? '', query(ctx, 'RevisionId'));
+    remove: async (ctx) => {
+      await permissions.remove(ctx.scope, nameOf(ctx), query(ctx, 'Qualifier'), ctx.params['StatementId'] ?? '', query(ctx, 'RevisionId'));
       return { status: 204 };
     },
 
-    get: (ctx) => {
-      const p = permissions.get(ctx.scope, nameOf(ctx), query(ctx, 'Qualifier'));
+    get: async (ctx) => {
+      const p = await permissions.get(ctx.scope, nameOf(ctx), query(ctx, 'Qualifier'));
       return json(200, { Policy: p.policy, RevisionId: p.revisionId });
     },
 
     putResource: async (ctx) => {
-      const p = permissions.put(ctx.scope, arnOf(ctx), await ctx.json());
+      const p = await permissions.put(ctx.scope, arnOf(ctx), await ctx.json());
       return json(200, { Policy: p.policy, RevisionId: p.revisionId });
     },
 
-    getResource: (ctx) => {
-      const p = permissions.getResource(ctx.scope, arnOf(ctx));
+    getResource: async (ctx) => {
+      const p = await permissions.getResource(ctx.scope, arnOf(ctx));
       return json(200, { Policy: p.policy, RevisionId: p.revisionId });
     },
 
-    deleteResource: (ctx) => {
-      permissions.deleteResource(ctx.scope, arnOf(ctx), query(ctx, 'RevisionId'));
+    deleteResource: async (ctx) => {
+      await permissions.deleteResource(ctx.scope, arnOf(ctx), query(ctx, 'RevisionId'));
       return { status: 204 };
     },
   } satisfies Record<string, Handler>;

@@ -34,50 +34,50 @@ export class PermissionService {
   constructor(private readonly store: Store) {}
 
   /** AddPermission: appends a statement; returns it as the JSON string AWS answers. */
-  add(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): string {
+  async add(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): Promise<string> {
     statementIdOf(body);
     const ref = targetRef(rawName, queryQualifier);
     if (ref.qualifier === '$LATEST') throw invalidParameter('We currently do not support adding policies for $LATEST.');
-    const t = policyTarget(this.store, scope, ref.name, ref.qualifier);
+    const t = await policyTarget(this.store, scope, ref.name, ref.qualifier);
     const rev = isObject(body) ? optionalString(body, 'RevisionId', 'revisionId', 1024) : undefined;
     if (rev !== undefined && rev !== t.revisionId) throw stale('GetPolicy');
     const statement = statementOf(body, t.resourceArn);
-    const doc = this.document(t) ?? { Version: '2012-10-17', Id: 'default', Statement: [] };
+    const doc = await this.document(t) ?? { Version: '2012-10-17', Id: 'default', Statement: [] };
     const statements = statementsOf(doc);
     // Statement ids are unique per function, version or alias (LS-SNAP `add_permission_conflicting_statement_id`).
     if (statements.some((s) => s['Sid'] === statement['Sid'])) {
       throw conflict(`The statement id (${String(statement['Sid'])}) provided already exists. Please provide a new statement id, or remove the existing statement.`);
     }
-    this.save(t, JSON.stringify({ ...doc, Statement: [...statements, statement] }));
+    await this.save(t, JSON.stringify({ ...doc, Statement: [...statements, statement] }));
     return JSON.stringify(statement);
   }
 
-  remove(scope: Scope, rawName: string, queryQualifier: string | undefined, sid: string, revisionId: string | undefined): void {
+  async remove(scope: Scope, rawName: string, queryQualifier: string | undefined, sid: string, revisionId: string | undefined): Promise<void> {
     const ref = targetRef(rawName, queryQualifier);
-    const t = policyTarget(this.store, scope, ref.name, ref.qualifier, { fn: (arn) => `No policy found for: ${arn}` });
-    const doc = this.document(t);
+    const t = await policyTarget(this.store, scope, ref.name, ref.qualifier, { fn: (arn) => `No policy found for: ${arn}` });
+    const doc = await this.document(t);
     if (!doc) throw notFound(NO_POLICY);
     const statements = statementsOf(doc);
     if (!statements.some((s) => s['Sid'] === sid)) throw notFound(`Statement ${sid} is not found in resource policy.`);
     if (revisionId !== undefined && revisionId !== '' && revisionId !== t.revisionId) throw stale('GetFunction/GetAlias');
     const rest = statements.filter((s) => s['Sid'] !== sid);
     // A policy without statements is no policy (LS-SNAP `get_policy_exception_removed_all`).
-    if (rest.length === 0) this.drop(t);
-    else this.save(t, JSON.stringify({ ...doc, Statement: rest }));
+    if (rest.length === 0) await this.drop(t);
+    else await this.save(t, JSON.stringify({ ...doc, Statement: rest }));
   }
 
   /** GetPolicy: the document as stored, and the function's (version's, alias's) RevisionId. */
-  get(scope: Scope, rawName: string, queryQualifier: string | undefined): { policy: string; revisionId: string } {
+  async get(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<{ policy: string; revisionId: string }> {
     const ref = targetRef(rawName, queryQualifier);
-    const t = policyTarget(this.store, scope, ref.name, ref.qualifier, { fn: () => NO_RESOURCE, version: () => NO_RESOURCE });
-    const stored = this.stored(t);
+    const t = await policyTarget(this.store, scope, ref.name, ref.qualifier, { fn: () => NO_RESOURCE, version: () => NO_RESOURCE });
+    const stored = await this.stored(t);
     if (!stored) throw notFound(NO_RESOURCE);
     return { policy: stored.document, revisionId: t.revisionId };
   }
 
   /** PutResourcePolicy: replaces the whole document with `Policy`, kept as written. */
-  put(scope: Scope, resourceArn: string, body: unknown): { policy: string; revisionId: string } {
-    const t = this.resource(scope, resourceArn);
+  async put(scope: Scope, resourceArn: string, body: unknown): Promise<{ policy: string; revisionId: string }> {
+    const t = await this.resource(scope, resourceArn);
     const b = isObject(body) ? body : {};
     const policy = b['Policy'];
     if (policy === undefined || policy === null) throw validationError(null, 'policy', 'Member must not be null');
@@ -91,25 +91,25 @@ export class PermissionService {
     if (!isObject(doc) || !Array.isArray(doc['Statement'])) throw invalidParameter('The policy is not a valid JSON policy document: it needs a Statement list.');
     const rev = optionalString(b, 'RevisionId', 'revisionId', 1024);
     if (rev !== undefined && rev !== t.revisionId) throw stale('GetResourcePolicy');
-    return { policy, revisionId: this.save(t, policy) };
+    return { policy, revisionId: await this.save(t, policy) };
   }
 
-  getResource(scope: Scope, resourceArn: string): { policy: string; revisionId: string } {
-    const t = this.resource(scope, resourceArn);
-    const stored = this.stored(t);
+  async getResource(scope: Scope, resourceArn: string): Promise<{ policy: string; revisionId: string }> {
+    const t = await this.resource(scope, resourceArn);
+    const stored = await this.stored(t);
     if (!stored) throw notFound(NO_POLICY);
     return { policy: stored.document, revisionId: t.revisionId };
   }
 
-  deleteResource(scope: Scope, resourceArn: string, revisionId: string | undefined): void {
-    const t = this.resource(scope, resourceArn);
-    if (!this.stored(t)) throw notFound(NO_POLICY);
+  async deleteResource(scope: Scope, resourceArn: string, revisionId: string | undefined): Promise<void> {
+    const t = await this.resource(scope, resourceArn);
+    if (!await this.stored(t)) throw notFound(NO_POLICY);
     if (revisionId !== undefined && revisionId !== '' && revisionId !== t.revisionId) throw stale('GetResourcePolicy');
-    this.drop(t);
+    await this.drop(t);
   }
 
   /** The target a resource ARN names: a function, version or alias of the caller's scope. */
-  private resource(scope: Scope, arn: string): PolicyTarget {
+  private resource(scope: Scope, arn: string): Promise<PolicyTarget> {
     const m = FUNCTION_ARN.exec(arn);
     if (!m) throw validationError(arn, 'resourceArn', `Member must satisfy regular expression pattern: ${FUNCTION_ARN.source.slice(1, -1)}`);
     const name = m[7]!;
@@ -119,30 +119,30 @@ export class PermissionService {
     return policyTarget(this.store, scope, name, qualifier);
   }
 
-  private stored(t: PolicyTarget): StoredPolicy | undefined {
-    return this.store.settings.get(t, t.functionName, t.qualifier, 'policy') as StoredPolicy | undefined;
+  private async stored(t: PolicyTarget): Promise<StoredPolicy | undefined> {
+    return (await this.store.settings.get(t, t.functionName, t.qualifier, 'policy')) as StoredPolicy | undefined;
   }
 
-  private document(t: PolicyTarget): Record<string, unknown> | undefined {
-    const stored = this.stored(t);
+  private async document(t: PolicyTarget): Promise<Record<string, unknown> | undefined> {
+    const stored = await this.stored(t);
     if (!stored) return undefined;
     const doc = JSON.parse(stored.document) as unknown;
     return isObject(doc) ? doc : undefined;
   }
 
   /** Stores the document and moves the target's RevisionId; returns the new one. */
-  private save(t: PolicyTarget, document: string): string {
+  private async save(t: PolicyTarget, document: string): Promise<string> {
     const size = Buffer.byteLength(document);
     if (size > MAX_POLICY_BYTES) {
       throw new NimbusError('ERR_POLICY_TOO_LARGE', `The final policy size (${size}) is bigger than the limit (${MAX_POLICY_BYTES}).`);
     }
-    this.store.settings.put(t, t.functionName, t.qualifier, 'policy', { document } satisfies StoredPolicy);
+    await this.store.settings.put(t, t.functionName, t.qualifier, 'policy', { document } satisfies StoredPolicy);
     return bumpRevision(this.store, t);
   }
 
-  private drop(t: PolicyTarget): void {
-    this.store.settings.delete(t, t.functionName, t.qualifier, 'policy');
-    bumpRevision(this.store, t);
+  private async drop(t: PolicyTarget): Promise<void> {
+    await this.store.settings.delete(t, t.functionName, t.qualifier, 'policy');
+    await bumpRevision(this.store, t);
   }
 }
 

@@ -47,33 +47,33 @@ export function targetRef(rawName: string, queryQualifier: string | undefined): 
 }
 
 /** Resolves a policy's target, or throws ResourceNotFoundException with the operation's message. */
-export function policyTarget(store: Store, scope: Scope, name: string, qualifier: string | undefined, missing: MissingMessages = {}): PolicyTarget {
+export async function policyTarget(store: Store, scope: Scope, name: string, qualifier: string | undefined, missing: MissingMessages = {}): Promise<PolicyTarget> {
   const m = { ...defaults, ...missing };
-  const latest = store.getVersion(scope, name, '$LATEST');
+  const latest = await store.getVersion(scope, name, '$LATEST');
   if (!latest) throw notFound(m.fn(functionArn(scope, name)));
   const base = { ...scope, functionName: name };
   if (qualifier === undefined || qualifier === '$LATEST') {
     return { ...base, qualifier: '$LATEST', resourceArn: functionArn(scope, name, qualifier), revisionId: latest.revisionId };
   }
   if (/^[0-9]+$/.test(qualifier)) {
-    const v = store.getVersion(scope, name, qualifier);
+    const v = await store.getVersion(scope, name, qualifier);
     if (!v) throw notFound(m.version(functionArn(scope, name, qualifier)));
     return { ...base, qualifier, resourceArn: functionArn(scope, name, qualifier), revisionId: v.revisionId };
   }
-  const a = store.aliases.get(scope, name, qualifier);
+  const a = await store.aliases.get(scope, name, qualifier);
   if (!a) throw notFound(m.alias(functionArn(scope, name, qualifier)));
   return { ...base, qualifier, resourceArn: functionArn(scope, name, qualifier), revisionId: a.revisionId };
 }
 
 /** Gives the version or alias a new RevisionId (its policy changed) and returns it. */
-export function bumpRevision(store: Store, t: PolicyTarget): string {
+export async function bumpRevision(store: Store, t: PolicyTarget): Promise<string> {
   const revisionId = randomUUID();
   if (t.qualifier === '$LATEST' || /^[0-9]+$/.test(t.qualifier)) {
-    const v = store.getVersion(t, t.functionName, t.qualifier);
-    if (v) store.putVersion({ ...v, revisionId });
+    const v = await store.getVersion(t, t.functionName, t.qualifier);
+    if (v) await store.putVersion({ ...v, revisionId });
   } else {
-    const a = store.aliases.get(t, t.functionName, t.qualifier);
-    if (a) store.aliases.put({ ...a, revisionId });
+    const a = await store.aliases.get(t, t.functionName, t.qualifier);
+    if (a) await store.aliases.put({ ...a, revisionId });
   }
   return revisionId;
 }

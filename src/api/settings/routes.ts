@@ -10,11 +10,11 @@ const qualifierOf = (ctx: RequestContext): string | undefined => ctx.query.get('
 
 export function settingsHandlers(settings: FunctionSettingsService) {
   return {
-    getRecursion: (ctx) => json(200, { RecursiveLoop: settings.getRecursion(ctx.scope, nameOf(ctx)) }),
-    putRecursion: async (ctx) => json(200, { RecursiveLoop: settings.putRecursion(ctx.scope, nameOf(ctx), await ctx.json()) }),
-    getRuntimeManagement: (ctx) => json(200, settings.getRuntimeManagement(ctx.scope, nameOf(ctx), qualifierOf(ctx))),
-    putRuntimeManagement: async (ctx) => json(200, settings.putRuntimeManagement(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json())),
-    getScaling: (ctx) => settings.scaling(ctx.scope, nameOf(ctx), qualifierOf(ctx)),
+    getRecursion: async (ctx) => json(200, { RecursiveLoop: await settings.getRecursion(ctx.scope, nameOf(ctx)) }),
+    putRecursion: async (ctx) => json(200, { RecursiveLoop: await settings.putRecursion(ctx.scope, nameOf(ctx), await ctx.json()) }),
+    getRuntimeManagement: async (ctx) => json(200, await settings.getRuntimeManagement(ctx.scope, nameOf(ctx), qualifierOf(ctx))),
+    putRuntimeManagement: async (ctx) => json(200, await settings.putRuntimeManagement(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json())),
+    getScaling: async (ctx) => await settings.scaling(ctx.scope, nameOf(ctx), qualifierOf(ctx)),
     putScaling: async (ctx) => {
       await ctx.json();
       return settings.scaling(ctx.scope, nameOf(ctx), qualifierOf(ctx));

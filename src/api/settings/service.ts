@@ -28,29 +28,29 @@ const PUBLISHED = /^(\$LATEST\.PUBLISHED|[0-9]+)$/;
 export class FunctionSettingsService {
   constructor(private readonly store: Store) {}
 
-  getRecursion(scope: Scope, rawName: string): string {
-    const name = this.unqualified(scope, rawName);
+  async getRecursion(scope: Scope, rawName: string): Promise<string> {
+    const name = await this.unqualified(scope, rawName);
     // AWS's default is Terminate (LS-SNAP `test_put_function_recursion_config_default_terminate`).
-    return (this.store.settings.get(scope, name, '', 'recursion') as string | undefined) ?? 'Terminate';
+    return ((await this.store.settings.get(scope, name, '', 'recursion')) as string | undefined) ?? 'Terminate';
   }
 
-  putRecursion(scope: Scope, rawName: string, body: unknown): string {
-    const name = this.unqualified(scope, rawName);
+  async putRecursion(scope: Scope, rawName: string, body: unknown): Promise<string> {
+    const name = await this.unqualified(scope, rawName);
     const v = isObject(body) ? body['RecursiveLoop'] : undefined;
     if (v === undefined || v === null) throw validationError(null, 'recursiveLoop', 'Member must not be null');
     const loop = checkEnum(v, 'recursiveLoop', ['Terminate', 'Allow'])!;
-    this.store.settings.put(scope, name, '', 'recursion', loop);
+    await this.store.settings.put(scope, name, '', 'recursion', loop);
     return loop;
   }
 
-  getRuntimeManagement(scope: Scope, rawName: string, queryQualifier: string | undefined): RuntimeManagementConfig & { FunctionArn: string } {
-    const { name, version } = this.version(scope, rawName, queryQualifier);
-    const c = (this.store.settings.get(scope, name, version, 'runtime-management') as RuntimeManagementConfig | undefined) ?? { UpdateRuntimeOn: 'Auto' };
+  async getRuntimeManagement(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<RuntimeManagementConfig & { FunctionArn: string }> {
+    const { name, version } = await this.version(scope, rawName, queryQualifier);
+    const c = ((await this.store.settings.get(scope, name, version, 'runtime-management')) as RuntimeManagementConfig | undefined) ?? { UpdateRuntimeOn: 'Auto' };
     return { ...c, FunctionArn: functionArn(scope, name, version) };
   }
 
-  putRuntimeManagement(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): RuntimeManagementConfig & { FunctionArn: string } {
-    const { name, version, runtime } = this.version(scope, rawName, queryQualifier);
+  async putRuntimeManagement(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): Promise<RuntimeManagementConfig & { FunctionArn: string }> {
+    const { name, version, runtime } = await this.version(scope, rawName, queryQualifier);
     const b = isObject(body) ? body : {};
     if (b['UpdateRuntimeOn'] === undefined || b['UpdateRuntimeOn'] === null) throw validationError(null, 'updateRuntimeOn', 'Member must not be null');
     const mode = checkEnum(b['UpdateRuntimeOn'], 'updateRuntimeOn', ['Auto', 'Manual', 'FunctionUpdate'])!;
@@ -66,7 +66,7 @@ export class FunctionSettingsService {
     } else if (arn !== undefined) {
       throw invalidParameter('A RuntimeVersionArn is only taken when UpdateRuntimeOn is Manual.');
     }
-    this.store.settings.put(scope, name, version, 'runtime-management', c);
+    await this.store.settings.put(scope, name, version, 'runtime-management', c);
     return { ...c, FunctionArn: functionArn(scope, name, version) };
   }
 
@@ -75,11 +75,11 @@ export class FunctionSettingsService {
    * function" (API reference), that is a function with a capacity provider; Nimbus has none, so
    * after the checks every call makes, the answer is Lambda's refusal of an unsupported setting.
    */
-  scaling(scope: Scope, rawName: string, queryQualifier: string | undefined): never {
-    const name = this.unqualified(scope, rawName);
+  async scaling(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<never> {
+    const name = await this.unqualified(scope, rawName);
     if (queryQualifier === undefined || queryQualifier === '') throw validationError(null, 'qualifier', 'Member must not be null');
     if (!PUBLISHED.test(queryQualifier)) throw validationError(queryQualifier, 'qualifier', `Member must satisfy regular expression pattern: ${PUBLISHED.source.slice(1, -1)}`);
-    if (queryQualifier !== '$LATEST.PUBLISHED' && !this.store.getVersion(scope, name, queryQualifier)) {
+    if (queryQualifier !== '$LATEST.PUBLISHED' && !await this.store.getVersion(scope, name, queryQualifier)) {
       throw notFound(`Function not found: ${functionArn(scope, name, queryQualifier)}`);
     }
     throw invalidParameter(
@@ -87,23 +87,23 @@ export class FunctionSettingsService {
     );
   }
 
-  private unqualified(scope: Scope, rawName: string): string {
+  private async unqualified(scope: Scope, rawName: string): Promise<string> {
     const ref = parseFunctionName(rawName);
     if (ref.qualifier !== undefined) {
       throw validationError(rawName, 'functionName', 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)');
     }
-    if (!this.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    if (!await this.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     return ref.name;
   }
 
   /** `$LATEST` or a published version (runtime management is set per version). */
-  private version(scope: Scope, rawName: string, queryQualifier: string | undefined): { name: string; version: string; runtime: string } {
+  private async version(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<{ name: string; version: string; runtime: string }> {
     const ref = parseFunctionName(rawName);
     const version = qualifierOf(ref, queryQualifier) ?? '$LATEST';
     if (version !== '$LATEST' && !/^[0-9]+$/.test(version)) {
       throw invalidParameter('Runtime management configs are set on $LATEST or a published version, not on an alias.');
     }
-    const v = this.store.getVersion(scope, ref.name, version);
+    const v = await this.store.getVersion(scope, ref.name, version);
     if (!v) throw notFound(`Function not found: ${functionArn(scope, ref.name, version === '$LATEST' ? undefined : version)}`);
     return { name: ref.name, version, runtime: v.runtime };
   }

@@ -49,9 +49,9 @@ function withDefaults(name: string, c: Record<string, unknown>): Record<string, 
   };
 }
 
-function optional<T>(read: () => T): T | undefined {
+async function optional<T>(read: () => Promise<T>): Promise<T | undefined> {
   try {
-    return read();
+    return await read();
   } catch (e) {
     if (e instanceof NimbusError && (e.code === 'ERR_NOT_FOUND' || e.code === 'ERR_PROVISIONED_CONFIG_NOT_FOUND')) return undefined;
     throw e;
@@ -65,10 +65,10 @@ export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d
   const name = f.FunctionName;
   const config = withDefaults(name, f.Configuration);
   const architectures = f.Configuration['Architectures'];
-  const before = d.store.getVersion(scope, name, '$LATEST');
+  const before = await d.store.getVersion(scope, name, '$LATEST');
   if (!before) {
     await d.functions.create(scope, { ...config, FunctionName: name, Code: { ZipFile: zipOf(d, f.CodeSha256) }, ...(architectures ? { Architectures: architectures } : {}) });
-    j.push(`delete function ${name}`, () => d.functions.delete(scope, name));
+    j.push(`delete function ${name}`, async () => await d.functions.delete(scope, name));
   } else {
     const sameArch = architectures === undefined || JSON.stringify(architectures) === JSON.stringify(before.architectures);
     if (before.codeSha256 !== f.CodeSha256 || !sameArch) {
@@ -77,47 +77,47 @@ export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d
       await d.functions.updateCode(scope, name, { ZipFile: zipOf(d, f.CodeSha256), ...(architectures ? { Architectures: architectures } : {}) });
       j.push(`restore the code of ${name}`, () => d.functions.updateCode(scope, name, { ZipFile: previous, Architectures: before.architectures }));
     }
-    d.functions.updateConfiguration(scope, name, config);
-    j.push(`restore the configuration of ${name}`, () => d.functions.updateConfiguration(scope, name, configurationOf(before)));
+    await d.functions.updateConfiguration(scope, name, config);
+    j.push(`restore the configuration of ${name}`, async () => await d.functions.updateConfiguration(scope, name, configurationOf(before)));
   }
-  const reservedBefore = d.concurrency.get(scope, name);
+  const reservedBefore = await d.concurrency.get(scope, name);
   const reserved = f.ReservedConcurrentExecutions;
   if (reserved !== reservedBefore) {
-    if (reserved === undefined) d.concurrency.delete(scope, name);
-    else d.concurrency.put(scope, name, { ReservedConcurrentExecutions: reserved });
-    j.push(`restore the reserved concurrency of ${name}`, () =>
-      reservedBefore === undefined ? d.concurrency.delete(scope, name) : d.concurrency.put(scope, name, { ReservedConcurrentExecutions: reservedBefore }),
+    if (reserved === undefined) await d.concurrency.delete(scope, name);
+    else await d.concurrency.put(scope, name, { ReservedConcurrentExecutions: reserved });
+    j.push(`restore the reserved concurrency of ${name}`, async () =>
+      reservedBefore === undefined ? await d.concurrency.delete(scope, name) : await d.concurrency.put(scope, name, { ReservedConcurrentExecutions: reservedBefore }),
     );
   }
   const resources: StackResource[] = [{ logicalId: f.LogicalId, type: 'AWS::Lambda::Function', physicalId: name }];
-  if (f.Alias) resources.push(...applyAlias(scope, f, f.Alias, j, d));
-  if (f.Url) resources.push(applyUrl(scope, f, f.Url, j, d));
+  if (f.Alias) resources.push(...await applyAlias(scope, f, f.Alias, j, d));
+  if (f.Url) resources.push(await applyUrl(scope, f, f.Url, j, d));
   return resources;
 }
 
-function applyAlias(scope: Scope, f: FunctionSpec, a: NonNullable<FunctionSpec['Alias']>, j: Journal, d: StackDeps): StackResource[] {
+async function applyAlias(scope: Scope, f: FunctionSpec, a: NonNullable<FunctionSpec['Alias']>, j: Journal, d: StackDeps): Promise<StackResource[]> {
   const name = f.FunctionName;
-  const newest = d.store.latestPublished(scope, name)?.version;
+  const newest = (await d.store.latestPublished(scope, name))?.version;
   // Publishing with nothing changed answers the newest version (AWS's idempotent publish), as SAM only publishes on change.
-  const version = d.versions.publish(scope, name, a.VersionDescription !== undefined ? { Description: a.VersionDescription } : {}).version;
-  if (version !== newest) j.push(`delete version ${version} of ${name}`, () => d.functions.delete(scope, name, version));
-  const before = optional(() => d.aliases.get(scope, name, a.Name));
+  const version = (await d.versions.publish(scope, name, a.VersionDescription !== undefined ? { Description: a.VersionDescription } : {})).version;
+  if (version !== newest) j.push(`delete version ${version} of ${name}`, async () => await d.functions.delete(scope, name, version));
+  const before = await optional(async () => await d.aliases.get(scope, name, a.Name));
   if (before) {
-    d.aliases.update(scope, name, a.Name, { FunctionVersion: version, RoutingConfig: { AdditionalVersionWeights: {} } });
-    j.push(`restore alias ${name}:${a.Name}`, () =>
-      d.aliases.update(scope, name, a.Name, { FunctionVersion: before.functionVersion, Description: before.description, RoutingConfig: { AdditionalVersionWeights: before.weights } }),
+    await d.aliases.update(scope, name, a.Name, { FunctionVersion: version, RoutingConfig: { AdditionalVersionWeights: {} } });
+    j.push(`restore alias ${name}:${a.Name}`, async () =>
+      await d.aliases.update(scope, name, a.Name, { FunctionVersion: before.functionVersion, Description: before.description, RoutingConfig: { AdditionalVersionWeights: before.weights } }),
     );
   } else {
-    d.aliases.create(scope, name, { Name: a.Name, FunctionVersion: version });
-    j.push(`delete alias ${name}:${a.Name}`, () => d.aliases.delete(scope, name, a.Name));
+    await d.aliases.create(scope, name, { Name: a.Name, FunctionVersion: version });
+    j.push(`delete alias ${name}:${a.Name}`, async () => await d.aliases.delete(scope, name, a.Name));
   }
-  const pcBefore = optional(() => d.provisioned.get(scope, name, a.Name))?.requested;
+  const pcBefore = (await optional(async () => await d.provisioned.get(scope, name, a.Name)))?.requested;
   const pc = a.ProvisionedConcurrentExecutions;
   if (pc !== pcBefore) {
-    if (pc === undefined) d.provisioned.delete(scope, name, a.Name);
-    else d.provisioned.put(scope, name, a.Name, { ProvisionedConcurrentExecutions: pc });
-    j.push(`restore the provisioned concurrency of ${name}:${a.Name}`, () =>
-      pcBefore === undefined ? d.provisioned.delete(scope, name, a.Name) : d.provisioned.put(scope, name, a.Name, { ProvisionedConcurrentExecutions: pcBefore }),
+    if (pc === undefined) await d.provisioned.delete(scope, name, a.Name);
+    else await d.provisioned.put(scope, name, a.Name, { ProvisionedConcurrentExecutions: pc });
+    j.push(`restore the provisioned concurrency of ${name}:${a.Name}`, async () =>
+      pcBefore === undefined ? await d.provisioned.delete(scope, name, a.Name) : await d.provisioned.put(scope, name, a.Name, { ProvisionedConcurrentExecutions: pcBefore }),
     );
   }
   return [
@@ -126,32 +126,32 @@ function applyAlias(scope: Scope, f: FunctionSpec, a: NonNullable<FunctionSpec['
   ];
 }
 
-function applyUrl(scope: Scope, f: FunctionSpec, url: Record<string, unknown>, j: Journal, d: StackDeps): StackResource {
+async function applyUrl(scope: Scope, f: FunctionSpec, url: Record<string, unknown>, j: Journal, d: StackDeps): Promise<StackResource> {
   const name = f.FunctionName;
   const qualifier = f.Alias?.Name;
-  const before = optional(() => d.urls.get(scope, name, qualifier));
+  const before = await optional(async () => await d.urls.get(scope, name, qualifier));
   if (before) {
     // null clears a Cors config the template no longer has.
-    d.urls.update(scope, name, qualifier, { Cors: null, ...url });
-    j.push(`restore the URL config of ${name}`, () =>
-      d.urls.update(scope, name, qualifier, { AuthType: before.authType, Cors: before.cors ?? null, InvokeMode: before.invokeMode }),
+    await d.urls.update(scope, name, qualifier, { Cors: null, ...url });
+    j.push(`restore the URL config of ${name}`, async () =>
+      await d.urls.update(scope, name, qualifier, { AuthType: before.authType, Cors: before.cors ?? null, InvokeMode: before.invokeMode }),
     );
   } else {
-    d.urls.create(scope, name, qualifier, url);
-    j.push(`delete the URL config of ${name}`, () => optional(() => d.urls.delete(scope, name, qualifier)));
+    await d.urls.create(scope, name, qualifier, url);
+    j.push(`delete the URL config of ${name}`, () => optional(async () => await d.urls.delete(scope, name, qualifier)));
   }
   return { logicalId: `${f.LogicalId}Url`, type: 'AWS::Lambda::Url', physicalId: qualifier ? `${name}:${qualifier}` : name };
 }
 
 /** SAM puts EventInvokeConfig on the alias when there is one, else on $LATEST. */
-export function applyEventInvokeConfig(scope: Scope, f: FunctionSpec, j: Journal, d: StackDeps): StackResource | undefined {
+export async function applyEventInvokeConfig(scope: Scope, f: FunctionSpec, j: Journal, d: StackDeps): Promise<StackResource | undefined> {
   if (!f.EventInvokeConfig) return undefined;
   const name = f.FunctionName;
   const qualifier = f.Alias?.Name;
-  const before = optional(() => d.eventInvokeConfigs.get(scope, name, qualifier));
-  d.eventInvokeConfigs.put(scope, name, qualifier, f.EventInvokeConfig);
+  const before = await optional(async () => await d.eventInvokeConfigs.get(scope, name, qualifier));
+  await d.eventInvokeConfigs.put(scope, name, qualifier, f.EventInvokeConfig);
   j.push(`restore the event invoke config of ${name}`, () => {
-    if (!before) return optional(() => d.eventInvokeConfigs.delete(scope, name, qualifier));
+    if (!before) return optional(async () => await d.eventInvokeConfigs.delete(scope, name, qualifier));
     const dc: Record<string, unknown> = {};
     if (before.onSuccess) dc['OnSuccess'] = { Destination: before.onSuccess };
     if (before.onFailure) dc['OnFailure'] = { Destination: before.onFailure };

@@ -120,11 +120,11 @@ async function applyMapping(scope: Scope, m: MappingSpec, previous: string | und
     const before = settingsOf(cur);
     await d.mappings.update(scope, cur.uuid, fullSettings(m.Body));
     const uuid = cur.uuid;
-    j.push(`restore event-source mapping ${uuid}`, () => d.mappings.update(scope, uuid, before));
+    j.push(`restore event-source mapping ${uuid}`, async () => await d.mappings.update(scope, uuid, before));
     return uuid;
   }
   const created = await d.mappings.create(scope, m.Body);
-  j.push(`delete event-source mapping ${created.uuid}`, () => d.mappings.delete(scope, created.uuid));
+  j.push(`delete event-source mapping ${created.uuid}`, async () => await d.mappings.delete(scope, created.uuid));
   return created.uuid;
 }
 

@@ -34,9 +34,9 @@ function split(physicalId: string): [string, string | undefined] {
   return i < 0 ? [physicalId, undefined] : [physicalId.slice(0, i), physicalId.slice(i + 1)];
 }
 
-function ignoreMissing(f: () => void): void {
+async function ignoreMissing(f: () => Promise<unknown>): Promise<void> {
   try {
-    f();
+    await f();
   } catch (e) {
     if (!isMissing(e)) throw e;
   }
@@ -52,8 +52,8 @@ async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<
     case 'AWS::Lambda::Alias':
       if (qualifier === undefined) return;
       // What hangs on the alias goes first (its URL config goes with it).
-      ignoreMissing(() => d.provisioned.delete(scope, name, qualifier));
-      ignoreMissing(() => d.eventInvokeConfigs.delete(scope, name, qualifier));
+      await ignoreMissing(() => d.provisioned.delete(scope, name, qualifier));
+      await ignoreMissing(() => d.eventInvokeConfigs.delete(scope, name, qualifier));
       return d.aliases.delete(scope, name, qualifier);
     case 'AWS::Events::Rule': {
       // An EventBridge rule is `bus|name` (apply-triggers.ts); a plain name is a Nimbus schedule.

@@ -29,11 +29,11 @@ export interface StackHandlerDeps {
 export function stackHandlers(d: StackHandlerDeps) {
   const name = (p: Record<string, string | undefined>): string => p['StackName'] ?? '';
   return {
-    list: (ctx) => json(200, { Stacks: d.stacks.list(ctx.scope).map(stackSummary) }),
-    get: (ctx) => json(200, stackShape(d.stacks.get(ctx.scope, name(ctx.params)), d, originOf(ctx))),
+    list: async (ctx) => json(200, { Stacks: (await d.stacks.list(ctx.scope)).map(stackSummary) }),
+    get: async (ctx) => json(200, await stackShape(await d.stacks.get(ctx.scope, name(ctx.params)), d, originOf(ctx))),
     deploy: async (ctx) => {
       const record = await d.stacks.deploy(ctx.scope, name(ctx.params), await ctx.json(DOCUMENT_LIMIT, 'DeployStack'));
-      return json(200, stackShape(record, d, originOf(ctx)));
+      return json(200, await stackShape(record, d, originOf(ctx)));
     },
     delete: async (ctx) => {
       await d.stacks.delete(ctx.scope, name(ctx.params));

@@ -49,12 +49,12 @@ export class StackService {
 
   constructor(private readonly d: StackDeps) {}
 
-  list(scope: Scope): StackRecord[] {
+  list(scope: Scope): Promise<StackRecord[]> {
     return this.d.store.stacks.list(scope);
   }
 
-  get(scope: Scope, name: string): StackRecord {
-    const s = this.d.store.stacks.get(scope, name);
+  async get(scope: Scope, name: string): Promise<StackRecord> {
+    const s = await this.d.store.stacks.get(scope, name);
     // CloudFormation's DescribeStacks message for a missing stack.
     if (!s) throw notFound(`Stack with id ${name} does not exist`);
     return s;
@@ -68,14 +68,14 @@ export class StackService {
   /** Deletes everything a stack owns, then its record. */
   delete(scope: Scope, name: string): Promise<void> {
     return this.serial(async () => {
-      const s = this.get(scope, name);
+      const s = await this.get(scope, name);
       const failed = await deleteResources(scope, s.resources, this.d);
-      this.d.routes.replaceStack(scope, name, { apis: [], routes: [] });
+      await this.d.routes.replaceStack(scope, name, { apis: [], routes: [] });
       if (failed.length > 0) {
-        this.d.store.stacks.put({ ...s, status: 'DELETE_FAILED', statusReason: failed.join('; '), updatedAt: this.d.clock.now() });
+        await this.d.store.stacks.put({ ...s, status: 'DELETE_FAILED', statusReason: failed.join('; '), updatedAt: this.d.clock.now() });
         throw conflict(`Stack ${name} could not delete everything it owns: ${failed.join('; ')}`);
       }
-      this.d.store.stacks.delete(scope, name);
+      await this.d.store.stacks.delete(scope, name);
     });
   }
 
@@ -87,7 +87,7 @@ export class StackService {
 
   private async apply(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
     const doc = parseDocument(scope, name, body, { routes: this.d.routes, code: this.d.code });
-    const prev = this.d.store.stacks.get(scope, name);
+    const prev = await this.d.store.stacks.get(scope, name);
     if (prev && doc.StackId !== undefined && doc.StackId !== prev.stackId) {
       throw conflict(`Stack ${name} was deleted and deployed again since this deployment read it (its id is now ${prev.stackId}); deploy again.`);
     }
@@ -101,13 +101,13 @@ export class StackService {
       resources.push(...(await applyServices(scope, doc, journal, this.d, within)));
       for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
       for (const f of doc.Functions) {
-        const r = await within(f.LogicalId, () => applyEventInvokeConfig(scope, f, journal, this.d));
+        const r = await within(f.LogicalId, async () => await applyEventInvokeConfig(scope, f, journal, this.d));
         if (r) resources.push(r);
       }
-      const routesBefore = this.d.routes.ofStack(scope, name);
-      this.d.routes.replaceStack(scope, name, doc.Apis);
-      journal.push(`restore the APIs of ${name}`, () => this.d.routes.replaceStack(scope, name, routesBefore));
-      for (const s of doc.Schedules) await within(s.LogicalId, () => this.applySchedule(scope, s.Name, s.Body, journal));
+      const routesBefore = await this.d.routes.ofStack(scope, name);
+      await this.d.routes.replaceStack(scope, name, doc.Apis);
+      journal.push(`restore the APIs of ${name}`, async () => await this.d.routes.replaceStack(scope, name, routesBefore));
+      for (const s of doc.Schedules) await within(s.LogicalId, async () => await this.applySchedule(scope, s.Name, s.Body, journal));
       // What makes the functions run, once they exist: subscriptions, rules, event-source mappings.
       resources.push(...(await applyTriggers(scope, doc, prev?.resources ?? [], journal, this.d, within)));
       resources.push(...wanted.filter((r) => !LISTED_BY_APPLY.has(r.type) && kindOf(r) !== 'rule'));
@@ -129,13 +129,13 @@ export class StackService {
         createdAt: prev?.createdAt ?? now,
         updatedAt: now,
       };
-      this.d.store.stacks.put(record);
+      await this.d.store.stacks.put(record);
       return record;
     } catch (e) {
       const failed = await journal.rollback();
       const reason = messageOf(e);
       if (prev) {
-        this.d.store.stacks.put({
+        await this.d.store.stacks.put({
           ...prev,
           status: failed.length ? 'UPDATE_ROLLBACK_FAILED' : 'UPDATE_ROLLBACK_COMPLETE',
           statusReason: reason,
@@ -149,21 +149,21 @@ export class StackService {
       throw e;
     } finally {
       // Uploaded packages no function ended up using are not kept.
-      for (const f of doc.Functions) if (!this.d.store.codeInUse(f.CodeSha256)) this.d.code.remove(f.CodeSha256);
+      for (const f of doc.Functions) if (!await this.d.store.codeInUse(f.CodeSha256)) this.d.code.remove(f.CodeSha256);
     }
   }
 
-  private applySchedule(scope: Scope, scheduleName: string, body: Record<string, unknown>, j: Journal): void {
+  private async applySchedule(scope: Scope, scheduleName: string, body: Record<string, unknown>, j: Journal): Promise<void> {
     let before;
     try {
-      before = this.d.schedules.get(scope, scheduleName);
+      before = await this.d.schedules.get(scope, scheduleName);
     } catch {
       before = undefined;
     }
-    this.d.schedules.put(scope, scheduleName, body);
-    j.push(`restore schedule ${scheduleName}`, () => {
+    await this.d.schedules.put(scope, scheduleName, body);
+    j.push(`restore schedule ${scheduleName}`, async () => {
       if (!before) return this.d.schedules.delete(scope, scheduleName);
-      this.d.schedules.put(scope, scheduleName, {
+      await this.d.schedules.put(scope, scheduleName, {
         ScheduleExpression: before.expression,
         FunctionName: before.functionName,
         ...(before.qualifier ? { Qualifier: before.qualifier } : {}),
@@ -179,7 +179,7 @@ export class StackService {
    */
   private async checkOwnership(scope: Scope, name: string, prev: StackRecord | undefined, doc: StackDocument, wanted: StackResource[]): Promise<void> {
     const owner = new Map<string, string>();
-    for (const s of this.d.store.stacks.list(scope)) {
+    for (const s of await this.d.store.stacks.list(scope)) {
       if (s.name === name) continue;
       for (const r of s.resources) {
         const k = key(r);
@@ -192,10 +192,10 @@ export class StackService {
       const other = owner.get(k);
       if (other !== undefined) throw conflict(`${r.logicalId}: ${k} belongs to stack ${other}; give this one another name.`);
       if (mine.has(k)) continue;
-      if (r.type === 'AWS::Lambda::Function' && this.d.store.getVersion(scope, r.physicalId, '$LATEST')) {
+      if (r.type === 'AWS::Lambda::Function' && await this.d.store.getVersion(scope, r.physicalId, '$LATEST')) {
         throw conflict(`${r.logicalId}: function ${r.physicalId} already exists and is not part of stack ${name}; delete it or give this one another FunctionName.`);
       }
-      if (KIND[r.type] === 'schedule' && kindOf(r) === 'schedule' && this.d.schedules.list(scope).some((s) => s.name === r.physicalId)) {
+      if (KIND[r.type] === 'schedule' && kindOf(r) === 'schedule' && (await this.d.schedules.list(scope)).some((s) => s.name === r.physicalId)) {
         throw conflict(`${r.logicalId}: schedule ${r.physicalId} already exists and is not part of stack ${name}; delete it or give this one another Name.`);
       }
       if (await this.existsOutside(scope, r)) {
@@ -203,7 +203,7 @@ export class StackService {
         throw conflict(`${r.logicalId}: ${k} already exists and is not part of stack ${name}; delete it or give this one another name.`);
       }
     }
-    for (const a of this.d.routes.apis()) {
+    for (const a of await this.d.routes.apis()) {
       const same = a.accountId === scope.accountId && a.region === scope.region && a.stack === name;
       if (!same && doc.Apis.apis.some((x) => x.apiId === a.apiId)) throw conflict(`API id ${a.apiId} is already used by stack ${a.stack}.`);
     }

@@ -23,22 +23,22 @@ export function stackSummary(s: StackRecord): Record<string, unknown> {
   };
 }
 
-export function stackShape(s: StackRecord, deps: { routes: RouteService; urls: UrlConfigStore }, o: Origin): Record<string, unknown> {
-  const { apis, routes } = deps.routes.ofStack(s, s.name);
+export async function stackShape(s: StackRecord, deps: { routes: RouteService; urls: UrlConfigStore }, o: Origin): Promise<Record<string, unknown>> {
+  const { apis, routes } = await deps.routes.ofStack(s, s.name);
   return {
     ...stackSummary(s),
     Description: s.description,
     Parameters: Object.entries(s.parameters).map(([ParameterKey, ParameterValue]) => ({ ParameterKey, ParameterValue })),
     Outputs: Object.entries(s.outputs).map(([OutputKey, OutputValue]) => ({ OutputKey, OutputValue })),
-    Resources: s.resources.map((r) => {
+    Resources: await Promise.all(s.resources.map(async (r) => {
       const out: Record<string, unknown> = { LogicalResourceId: r.logicalId, PhysicalResourceId: r.physicalId, ResourceType: r.type };
       if (r.type === 'AWS::Lambda::Url') {
         const [name, qualifier = ''] = r.physicalId.split(':') as [string, string?];
-        const u = deps.urls.get(s, name, qualifier);
+        const u = await deps.urls.get(s, name, qualifier);
         if (u) out['FunctionUrl'] = functionUrl(u, o.port);
       }
       return out;
-    }),
+    })),
     Apis: apis.map((a) => apiShape(a, routes, o)),
   };
 }

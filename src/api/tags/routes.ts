@@ -7,14 +7,14 @@ const resourceOf = (ctx: RequestContext): string => ctx.params['Resource'] ?? ''
 export function tagHandlers(tags: TagService) {
   return {
     tag: async (ctx) => {
-      tags.tag(ctx.scope, resourceOf(ctx), await ctx.json());
+      await tags.tag(ctx.scope, resourceOf(ctx), await ctx.json());
       return { status: 204 };
     },
     // The SDK sends the keys as repeated `tagKeys` query parameters.
-    untag: (ctx) => {
-      tags.untag(ctx.scope, resourceOf(ctx), ctx.query.getAll('tagKeys'));
+    untag: async (ctx) => {
+      await tags.untag(ctx.scope, resourceOf(ctx), ctx.query.getAll('tagKeys'));
       return { status: 204 };
     },
-    list: (ctx) => json(200, { Tags: tags.list(ctx.scope, resourceOf(ctx)) }),
+    list: async (ctx) => json(200, { Tags: await tags.list(ctx.scope, resourceOf(ctx)) }),
   } satisfies Record<string, Handler>;
 }

@@ -22,8 +22,8 @@ const TAGGABLE =
 /** A kind of resource whose tags another area keeps (event-source mappings, when they exist). */
 export interface TaggableKind {
   /** The resource's tags, or undefined when it does not exist. */
-  get(scope: Scope, id: string): Record<string, string> | undefined;
-  put(scope: Scope, id: string, tags: Record<string, string>): void;
+  get(scope: Scope, id: string): Promise<Record<string, string> | undefined>;
+  put(scope: Scope, id: string, tags: Record<string, string>): Promise<void>;
 }
 
 /** What AWS says when a resource of each kind is missing. */
@@ -53,42 +53,42 @@ export class TagService implements FunctionTags {
     return tags;
   }
 
-  put(scope: Scope, functionName: string, tags: Record<string, string>): void {
-    if (Object.keys(tags).length > 0) this.store.settings.put(scope, functionName, '', 'tags', tags);
+  async put(scope: Scope, functionName: string, tags: Record<string, string>): Promise<void> {
+    if (Object.keys(tags).length > 0) await this.store.settings.put(scope, functionName, '', 'tags', tags);
   }
 
   /** GetFunction's `Tags`: undefined when the function has none (AWS then omits the member). */
-  forFunction(scope: Scope, functionName: string): Record<string, string> | undefined {
-    const tags = this.store.settings.get(scope, functionName, '', 'tags') as Record<string, string> | undefined;
+  async forFunction(scope: Scope, functionName: string): Promise<Record<string, string> | undefined> {
+    const tags = (await this.store.settings.get(scope, functionName, '', 'tags')) as Record<string, string> | undefined;
     return tags && Object.keys(tags).length > 0 ? tags : undefined;
   }
 
-  tag(scope: Scope, arn: string, body: unknown): void {
+  async tag(scope: Scope, arn: string, body: unknown): Promise<void> {
     const raw = isObject(body) ? body['Tags'] : undefined;
     if (raw === undefined || raw === null || (isObject(raw) && Object.keys(raw).length === 0)) {
       throw invalidParameter('An error occurred and the request cannot be processed.');
     }
     const { kind, id } = this.resolve(scope, arn);
-    const merged = { ...this.current(kind, scope, id, arn), ...tagMap(raw) };
+    const merged = { ...await this.current(kind, scope, id, arn), ...tagMap(raw) };
     if (Object.keys(merged).length > MAX_TAGS) throw invalidParameter('Number of tags exceeds resource tag limit.');
-    kind.put(scope, id, merged);
+    await kind.put(scope, id, merged);
   }
 
-  untag(scope: Scope, arn: string, keys: string[]): void {
+  async untag(scope: Scope, arn: string, keys: string[]): Promise<void> {
     const { kind, id } = this.resolve(scope, arn);
     if (keys.length === 0) throw validationError(null, 'tagKeys', 'Member must not be null');
-    const tags = this.current(kind, scope, id, arn);
+    const tags = await this.current(kind, scope, id, arn);
     for (const k of keys) delete tags[k];
-    kind.put(scope, id, tags);
+    await kind.put(scope, id, tags);
   }
 
-  list(scope: Scope, arn: string): Record<string, string> {
+  list(scope: Scope, arn: string): Promise<Record<string, string>> {
     const { kind, id } = this.resolve(scope, arn);
     return this.current(kind, scope, id, arn);
   }
 
-  private current(kind: TaggableKind, scope: Scope, id: string, arn: string): Record<string, string> {
-    const tags = kind.get(scope, id);
+  private async current(kind: TaggableKind, scope: Scope, id: string, arn: string): Promise<Record<string, string>> {
+    const tags = await kind.get(scope, id);
     if (!tags) throw notFound(`${MISSING[arnType(arn)] ?? 'Resource not found'}: ${arn}`);
     return { ...tags };
   }
@@ -110,23 +110,23 @@ export class TagService implements FunctionTags {
 
   private functions(): TaggableKind {
     return {
-      get: (scope, name) => (this.store.getVersion(scope, name, '$LATEST') ? ((this.store.settings.get(scope, name, '', 'tags') as Record<string, string> | undefined) ?? {}) : undefined),
-      put: (scope, name, tags) => {
-        if (Object.keys(tags).length > 0) this.store.settings.put(scope, name, '', 'tags', tags);
-        else this.store.settings.delete(scope, name, '', 'tags');
+      get: async (scope, name) => (await this.store.getVersion(scope, name, '$LATEST') ? (((await this.store.settings.get(scope, name, '', 'tags')) as Record<string, string> | undefined) ?? {}) : undefined),
+      put: async (scope, name, tags) => {
+        if (Object.keys(tags).length > 0) await this.store.settings.put(scope, name, '', 'tags', tags);
+        else await this.store.settings.delete(scope, name, '', 'tags');
         // AWS gives $LATEST a new RevisionId when its tags change (LS `tag_resource`).
-        const latest = this.store.getVersion(scope, name, '$LATEST');
-        if (latest) this.store.putVersion({ ...latest, revisionId: randomUUID() });
+        const latest = await this.store.getVersion(scope, name, '$LATEST');
+        if (latest) await this.store.putVersion({ ...latest, revisionId: randomUUID() });
       },
     };
   }
 
   private codeSigningConfigs(): TaggableKind {
     return {
-      get: (scope, id) => this.store.codeSigning.get(scope, id)?.tags,
-      put: (scope, id, tags) => {
-        const c = this.store.codeSigning.get(scope, id);
-        if (c) this.store.codeSigning.put({ ...c, tags });
+      get: async (scope, id) => (await this.store.codeSigning.get(scope, id))?.tags,
+      put: async (scope, id, tags) => {
+        const c = await this.store.codeSigning.get(scope, id);
+        if (c) await this.store.codeSigning.put({ ...c, tags });
       },
     };
   }

@@ -11,22 +11,22 @@ const portOf = (ctx: RequestContext): number => ctx.req.socket.localPort ?? 0;
 export function urlConfigHandlers(urls: UrlConfigService) {
   return {
     create: async (ctx) => {
-      const u = urls.create(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json());
+      const u = await urls.create(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json());
       return json(201, urlConfiguration(u, portOf(ctx), { created: true }));
     },
 
-    get: (ctx) => json(200, urlConfiguration(urls.get(ctx.scope, nameOf(ctx), qualifierOf(ctx)), portOf(ctx))),
+    get: async (ctx) => json(200, urlConfiguration(await urls.get(ctx.scope, nameOf(ctx), qualifierOf(ctx)), portOf(ctx))),
 
-    update: async (ctx) => json(200, urlConfiguration(urls.update(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json()), portOf(ctx))),
+    update: async (ctx) => json(200, urlConfiguration(await urls.update(ctx.scope, nameOf(ctx), qualifierOf(ctx), await ctx.json()), portOf(ctx))),
 
-    delete: (ctx) => {
-      urls.delete(ctx.scope, nameOf(ctx), qualifierOf(ctx));
+    delete: async (ctx) => {
+      await urls.delete(ctx.scope, nameOf(ctx), qualifierOf(ctx));
       return { status: 204 };
     },
 
-    list: (ctx) => {
+    list: async (ctx) => {
       // A function has at most a handful of URL configs (one per alias): one page holds them all.
-      const all = urls.list(ctx.scope, nameOf(ctx));
+      const all = await urls.list(ctx.scope, nameOf(ctx));
       return json(200, { FunctionUrlConfigs: all.map((u) => urlConfiguration(u, portOf(ctx))) });
     },
   } satisfies Record<string, Handler>;

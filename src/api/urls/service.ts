@@ -1,8 +1,8 @@
 /**
  * Function URL configs (docs/reference/lambda-api.md §1.4, §4.1): one per function or alias, each with a
  * random 32-character URL id that never changes. InvokeMode is BUFFERED or RESPONSE_STREAM
- * (hook.ts serves both). AuthType AWS_IAM is refused until Nimbus verifies signatures: accepting
- * it silently would promise protection that is not there. A tenant-isolated function has no URL,
+ * (hook.ts serves both). AuthType AWS_IAM URLs take SigV4-signed requests only (hook.ts, docs/auth.md);
+ * NONE URLs are public, as on AWS. A tenant-isolated function has no URL,
  * as on AWS (docs/reference/tenant-isolation.md §3).
  */
 import { randomInt } from 'node:crypto';
@@ -28,9 +28,9 @@ export function newUrlId(): string {
 export class UrlConfigService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
-  create(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): UrlConfigRecord {
+  async create(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): Promise<UrlConfigRecord> {
     const b = object(body);
-    const { name, qualifier } = this.target(scope, rawName, queryQualifier);
+    const { name, qualifier } = await this.target(scope, rawName, queryQualifier);
     if (b['AuthType'] === undefined || b['AuthType'] === null) throw validationError(null, 'authType', 'Member must not be null');
     const now = this.deps.clock.now();
     const u: UrlConfigRecord = {
@@ -44,7 +44,7 @@ export class UrlConfigService {
       createdAt: now,
       modifiedAt: now,
     };
-    if (!this.deps.store.urls.insert(u)) {
+    if (!await this.deps.store.urls.insert(u)) {
       throw conflict(
         `Failed to create function url config for [functionArn = ${functionArn(scope, name, qualifier || undefined)}]. Error message:  FunctionUrlConfig exists for this Lambda function`,
       );
@@ -52,16 +52,16 @@ export class UrlConfigService {
     return u;
   }
 
-  get(scope: Scope, rawName: string, queryQualifier: string | undefined): UrlConfigRecord {
-    const { name, qualifier } = this.target(scope, rawName, queryQualifier);
-    const u = this.deps.store.urls.get(scope, name, qualifier);
+  async get(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<UrlConfigRecord> {
+    const { name, qualifier } = await this.target(scope, rawName, queryQualifier);
+    const u = await this.deps.store.urls.get(scope, name, qualifier);
     if (!u) throw notFound(MISSING);
     return u;
   }
 
-  update(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): UrlConfigRecord {
+  async update(scope: Scope, rawName: string, queryQualifier: string | undefined, body: unknown): Promise<UrlConfigRecord> {
     const b = object(body);
-    const current = this.get(scope, rawName, queryQualifier);
+    const current = await this.get(scope, rawName, queryQualifier);
     const next: UrlConfigRecord = {
       ...current,
       authType: b['AuthType'] === undefined ? current.authType : checkAuthType(b['AuthType']),
@@ -69,31 +69,31 @@ export class UrlConfigService {
       invokeMode: checkInvokeMode(b['InvokeMode']) ?? current.invokeMode,
       modifiedAt: this.deps.clock.now(),
     };
-    this.deps.store.urls.put(next);
+    await this.deps.store.urls.put(next);
     return next;
   }
 
-  delete(scope: Scope, rawName: string, queryQualifier: string | undefined): void {
-    const { name, qualifier } = this.target(scope, rawName, queryQualifier);
-    if (!this.deps.store.urls.delete(scope, name, qualifier)) throw notFound(MISSING);
+  async delete(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<void> {
+    const { name, qualifier } = await this.target(scope, rawName, queryQualifier);
+    if (!await this.deps.store.urls.delete(scope, name, qualifier)) throw notFound(MISSING);
   }
 
-  list(scope: Scope, rawName: string): UrlConfigRecord[] {
+  async list(scope: Scope, rawName: string): Promise<UrlConfigRecord[]> {
     const ref = parseFunctionName(rawName);
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    if (!await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     return this.deps.store.urls.list(scope, ref.name);
   }
 
   /** The URL config a request addresses: the function, or one of its aliases (never a version). */
-  private target(scope: Scope, rawName: string, queryQualifier: string | undefined): { name: string; qualifier: string } {
+  private async target(scope: Scope, rawName: string, queryQualifier: string | undefined): Promise<{ name: string; qualifier: string }> {
     const ref = parseFunctionName(rawName);
     const q = qualifierOf(ref, queryQualifier);
     if (q !== undefined && !QUALIFIER.test(q)) {
       throw validationError(q, 'qualifier', 'Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)');
     }
-    const latest = this.deps.store.getVersion(scope, ref.name, '$LATEST');
+    const latest = await this.deps.store.getVersion(scope, ref.name, '$LATEST');
     if (!latest) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
-    if (q !== undefined && !this.deps.store.aliases.get(scope, ref.name, q)) throw notFound(MISSING);
+    if (q !== undefined && !await this.deps.store.aliases.get(scope, ref.name, q)) throw notFound(MISSING);
     if (latest.tenantIsolation) throw invalidParameter('Function URLs are not supported for functions with tenant isolation mode enabled.');
     return { name: ref.name, qualifier: q ?? '' };
   }
@@ -107,9 +107,6 @@ function object(body: unknown): Record<string, unknown> {
 function checkAuthType(v: unknown): string {
   if (v !== 'NONE' && v !== 'AWS_IAM') {
     throw validationError(v, 'authType', 'Member must satisfy enum value set: [AWS_IAM, NONE]');
-  }
-  if (v === 'AWS_IAM') {
-    throw invalidParameter('Nimbus does not verify SigV4 signatures yet, so AuthType AWS_IAM cannot be enforced. Use AuthType NONE.');
   }
   return v;
 }

@@ -25,14 +25,14 @@ export interface AliasPage {
 const javaDouble = (n: number): string => (Number.isInteger(n) ? n.toFixed(1) : String(n));
 
 export class AliasService {
-  constructor(private readonly deps: { store: Store; onChange?: (scope: Scope, functionName: string) => void }) {}
+  constructor(private readonly deps: { store: Store; onChange?: (scope: Scope, functionName: string) => Promise<void> }) {}
 
-  create(scope: Scope, rawName: string, body: unknown): AliasRecord {
+  async create(scope: Scope, rawName: string, body: unknown): Promise<AliasRecord> {
     const b = this.object(body);
-    const fnName = this.functionName(scope, rawName);
+    const fnName = await this.functionName(scope, rawName);
     const name = checkAliasName(b['Name']);
-    const version = this.checkVersion(scope, fnName, b['FunctionVersion']);
-    const weights = this.checkRouting(scope, fnName, version, b['RoutingConfig']);
+    const version = await this.checkVersion(scope, fnName, b['FunctionVersion']);
+    const weights = await this.checkRouting(scope, fnName, version, b['RoutingConfig']);
     const alias: AliasRecord = {
       ...scope,
       functionName: fnName,
@@ -42,21 +42,21 @@ export class AliasService {
       weights,
       revisionId: randomUUID(),
     };
-    if (!this.deps.store.aliases.insert(alias)) throw conflict(`Alias already exists: ${functionArn(scope, fnName, name)}`);
+    if (!await this.deps.store.aliases.insert(alias)) throw conflict(`Alias already exists: ${functionArn(scope, fnName, name)}`);
     return alias;
   }
 
-  get(scope: Scope, rawName: string, name: string): AliasRecord {
-    const fnName = this.functionName(scope, rawName);
-    const alias = this.deps.store.aliases.get(scope, fnName, name);
+  async get(scope: Scope, rawName: string, name: string): Promise<AliasRecord> {
+    const fnName = await this.functionName(scope, rawName);
+    const alias = await this.deps.store.aliases.get(scope, fnName, name);
     if (!alias) throw notFound(`Cannot find alias arn: ${functionArn(scope, fnName, name)}`);
     return alias;
   }
 
-  update(scope: Scope, rawName: string, name: string, body: unknown): AliasRecord {
+  async update(scope: Scope, rawName: string, name: string, body: unknown): Promise<AliasRecord> {
     const b = this.object(body);
-    const fnName = this.functionName(scope, rawName);
-    const current = this.deps.store.aliases.get(scope, fnName, name);
+    const fnName = await this.functionName(scope, rawName);
+    const current = await this.deps.store.aliases.get(scope, fnName, name);
     if (!current) throw notFound(`Alias not found: ${functionArn(scope, fnName, name)}`);
     const rev = optionalString(b, 'RevisionId', 'revisionId', 1024);
     if (rev !== undefined && rev !== current.revisionId) {
@@ -65,11 +65,11 @@ export class AliasService {
         'The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id',
       );
     }
-    const version = b['FunctionVersion'] === undefined ? current.functionVersion : this.checkVersion(scope, fnName, b['FunctionVersion']);
+    const version = b['FunctionVersion'] === undefined ? current.functionVersion : await this.checkVersion(scope, fnName, b['FunctionVersion']);
     const weights =
       b['RoutingConfig'] === undefined
-        ? this.checkRouting(scope, fnName, version, { AdditionalVersionWeights: current.weights })
-        : this.checkRouting(scope, fnName, version, b['RoutingConfig']);
+        ? await this.checkRouting(scope, fnName, version, { AdditionalVersionWeights: current.weights })
+        : await this.checkRouting(scope, fnName, version, b['RoutingConfig']);
     const next: AliasRecord = {
       ...current,
       functionVersion: version,
@@ -77,21 +77,21 @@ export class AliasService {
       weights,
       revisionId: randomUUID(),
     };
-    this.deps.store.aliases.put(next);
-    this.deps.onChange?.(scope, fnName);
+    await this.deps.store.aliases.put(next);
+    await this.deps.onChange?.(scope, fnName);
     return next;
   }
 
-  delete(scope: Scope, rawName: string, name: string): void {
-    const fnName = this.functionName(scope, rawName);
-    if (!this.deps.store.aliases.delete(scope, fnName, name)) throw notFound(`Alias not found: ${functionArn(scope, fnName, name)}`);
+  async delete(scope: Scope, rawName: string, name: string): Promise<void> {
+    const fnName = await this.functionName(scope, rawName);
+    if (!await this.deps.store.aliases.delete(scope, fnName, name)) throw notFound(`Alias not found: ${functionArn(scope, fnName, name)}`);
     // A URL config on the alias goes with it: it could not be invoked any more.
-    this.deps.store.urls.delete(scope, fnName, name);
-    this.deps.onChange?.(scope, fnName);
+    await this.deps.store.urls.delete(scope, fnName, name);
+    await this.deps.onChange?.(scope, fnName);
   }
 
-  list(scope: Scope, rawName: string, functionVersion: string | undefined, marker: string | undefined, maxItems: string | undefined): AliasPage {
-    const fnName = this.functionName(scope, rawName);
+  async list(scope: Scope, rawName: string, functionVersion: string | undefined, marker: string | undefined, maxItems: string | undefined): Promise<AliasPage> {
+    const fnName = await this.functionName(scope, rawName);
     if (functionVersion !== undefined && !VERSION.test(functionVersion)) {
       throw validationError(functionVersion, 'functionVersion', `Member must satisfy regular expression pattern: ${VERSION.source.slice(1, -1)}`);
     }
@@ -100,7 +100,7 @@ export class AliasService {
     const page: AliasRecord[] = [];
     // Filtering by version happens after the query, so keep reading until the page is full.
     for (;;) {
-      const rows = this.deps.store.aliases.list(scope, fnName, after, limit + 1);
+      const rows = await this.deps.store.aliases.list(scope, fnName, after, limit + 1);
       for (const r of rows) if (functionVersion === undefined || r.functionVersion === functionVersion) page.push(r);
       if (page.length > limit || rows.length <= limit) break;
       after = rows[rows.length - 1]!.name;
@@ -114,22 +114,22 @@ export class AliasService {
     return body;
   }
 
-  private functionName(scope: Scope, rawName: string): string {
+  private async functionName(scope: Scope, rawName: string): Promise<string> {
     const ref = parseFunctionName(rawName);
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    if (!await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     return ref.name;
   }
 
-  private checkVersion(scope: Scope, fnName: string, v: unknown): string {
+  private async checkVersion(scope: Scope, fnName: string, v: unknown): Promise<string> {
     if (v === undefined || v === null) throw validationError(null, 'functionVersion', 'Member must not be null');
     if (typeof v !== 'string' || !VERSION.test(v)) {
       throw validationError(v, 'functionVersion', `Member must satisfy regular expression pattern: ${VERSION.source.slice(1, -1)}`);
     }
-    if (!this.deps.store.getVersion(scope, fnName, v)) throw notFound(`Function not found: ${functionArn(scope, fnName, v)}`);
+    if (!await this.deps.store.getVersion(scope, fnName, v)) throw notFound(`Function not found: ${functionArn(scope, fnName, v)}`);
     return v;
   }
 
-  private checkRouting(scope: Scope, fnName: string, primary: string, routing: unknown): Record<string, number> {
+  private async checkRouting(scope: Scope, fnName: string, primary: string, routing: unknown): Promise<Record<string, number>> {
     if (routing === undefined || routing === null) return {};
     if (!isObject(routing)) throw validationError(routing, 'routingConfig', 'Member must be a structure');
     const w = routing['AdditionalVersionWeights'];
@@ -157,7 +157,7 @@ export class AliasService {
     if (version === primary) {
       throw invalidParameter(`Invalid function version ${version}. Function version ${version} is already included in routing configuration.`);
     }
-    if (!this.deps.store.getVersion(scope, fnName, version)) throw notFound(`Function not found: ${functionArn(scope, fnName, version)}`);
+    if (!await this.deps.store.getVersion(scope, fnName, version)) throw notFound(`Function not found: ${functionArn(scope, fnName, version)}`);
     return { [version]: weight as number };
   }
 }

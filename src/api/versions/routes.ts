@@ -12,12 +12,12 @@ const q = (ctx: RequestContext, key: string): string | undefined => ctx.query.ge
 export function versionHandlers(versions: VersionService, aliases: AliasService) {
   return {
     publish: async (ctx) => {
-      const v = versions.publish(ctx.scope, nameOf(ctx), await ctx.json());
+      const v = await versions.publish(ctx.scope, nameOf(ctx), await ctx.json());
       return json(201, functionConfiguration(v, { qualifiedArn: true }));
     },
 
-    list: (ctx) => {
-      const page = versions.list(ctx.scope, nameOf(ctx), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
+    list: async (ctx) => {
+      const page = await versions.list(ctx.scope, nameOf(ctx), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
       const body: Record<string, unknown> = {
         Versions: page.versions.map((v) => functionConfiguration(v, { qualifiedArn: true, forList: true })),
       };
@@ -25,21 +25,21 @@ export function versionHandlers(versions: VersionService, aliases: AliasService)
       return json(200, body);
     },
 
-    createAlias: async (ctx) => json(201, aliasConfiguration(aliases.create(ctx.scope, nameOf(ctx), await ctx.json()))),
+    createAlias: async (ctx) => json(201, aliasConfiguration(await aliases.create(ctx.scope, nameOf(ctx), await ctx.json()))),
 
-    listAliases: (ctx) => {
-      const page = aliases.list(ctx.scope, nameOf(ctx), q(ctx, 'FunctionVersion'), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
+    listAliases: async (ctx) => {
+      const page = await aliases.list(ctx.scope, nameOf(ctx), q(ctx, 'FunctionVersion'), q(ctx, 'Marker'), q(ctx, 'MaxItems'));
       const body: Record<string, unknown> = { Aliases: page.aliases.map(aliasConfiguration) };
       if (page.nextMarker) body['NextMarker'] = page.nextMarker;
       return json(200, body);
     },
 
-    getAlias: (ctx) => json(200, aliasConfiguration(aliases.get(ctx.scope, nameOf(ctx), aliasOf(ctx)))),
+    getAlias: async (ctx) => json(200, aliasConfiguration(await aliases.get(ctx.scope, nameOf(ctx), aliasOf(ctx)))),
 
-    updateAlias: async (ctx) => json(200, aliasConfiguration(aliases.update(ctx.scope, nameOf(ctx), aliasOf(ctx), await ctx.json()))),
+    updateAlias: async (ctx) => json(200, aliasConfiguration(await aliases.update(ctx.scope, nameOf(ctx), aliasOf(ctx), await ctx.json()))),
 
-    deleteAlias: (ctx) => {
-      aliases.delete(ctx.scope, nameOf(ctx), aliasOf(ctx));
+    deleteAlias: async (ctx) => {
+      await aliases.delete(ctx.scope, nameOf(ctx), aliasOf(ctx));
       return { status: 204 };
     },
   } satisfies Record<string, Handler>;

@@ -29,8 +29,8 @@ function fingerprint(v: FunctionVersion): string {
  * Publishes `latest` unless the newest published version already has the same code and
  * configuration, in which case that version is returned (AWS's idempotent publish).
  */
-export function publishFrom(store: Store, clock: Clock, latest: FunctionVersion, description?: string): FunctionVersion {
-  const newest = store.latestPublished(latest, latest.name);
+export async function publishFrom(store: Store, clock: Clock, latest: FunctionVersion, description?: string): Promise<FunctionVersion> {
+  const newest = await store.latestPublished(latest, latest.name);
   if (newest && fingerprint(newest) === fingerprint(latest)) return newest;
   return store.publishVersion(latest, latest.name, (version) => ({
     ...latest,
@@ -45,13 +45,13 @@ export class VersionService {
   constructor(private readonly deps: { store: Store; clock: Clock }) {}
 
   /** PublishVersion: `{CodeSha256?, Description?, RevisionId?}` checked against `$LATEST`. */
-  publish(scope: Scope, rawName: string, body: unknown): FunctionVersion {
+  async publish(scope: Scope, rawName: string, body: unknown): Promise<FunctionVersion> {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
     const ref = parseFunctionName(rawName);
     if (ref.qualifier !== undefined) {
       throw invalidParameter('Version or Alias qualifiers are not permitted in the function name for this operation.');
     }
-    const latest = this.deps.store.getVersion(scope, ref.name, '$LATEST');
+    const latest = await this.deps.store.getVersion(scope, ref.name, '$LATEST');
     if (!latest) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     const sha = optionalString(body, 'CodeSha256', 'codeSha256', 256);
     const current = Buffer.from(latest.codeSha256, 'hex').toString('base64');
@@ -72,12 +72,12 @@ export class VersionService {
   }
 
   /** ListVersionsByFunction: `$LATEST` first, then 1, 2, ... */
-  list(scope: Scope, rawName: string, marker: string | undefined, maxItems: string | undefined): VersionPage {
+  async list(scope: Scope, rawName: string, marker: string | undefined, maxItems: string | undefined): Promise<VersionPage> {
     const ref = parseFunctionName(rawName);
-    if (!this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
+    if (!await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw notFound(`Function not found: ${functionArn(scope, ref.name)}`);
     const limit = pageSize(maxItems, PAGE_CAP);
     const after = decodeMarker(marker, /^(\$LATEST|\d+)$/);
-    const rows = this.deps.store.listVersions(scope, ref.name, after, limit + 1);
+    const rows = await this.deps.store.listVersions(scope, ref.name, after, limit + 1);
     const page = rows.slice(0, limit);
     return { versions: page, nextMarker: rows.length > limit ? encodeMarker(page[page.length - 1]!.version) : undefined };
   }
