@@ -8,6 +8,8 @@
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
  *   npm run bench -- cluster --lab-plain  the cluster lab's scaling run on independent nodes (before cluster mode)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
+ *   npm run bench -- scale --scale-minutes 10   the scale scenario's mixed load for 10 minutes (default 1)
+ *   npm run bench -- replay --replay-seed 2     the live-vs-simulator replay on another synthetic trace
  */
 import { writeFileSync } from 'node:fs';
 import { describeMachine } from './lib/machine.js';
@@ -22,6 +24,8 @@ import { coldStartLayers } from './scenarios/cold-start-layers.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { oom } from './scenarios/oom.js';
 import { soak } from './scenarios/soak.js';
+import { replayBench } from './scenarios/replay.js';
+import { scale } from './scenarios/scale.js';
 import { sqsBench } from './scenarios/sqs.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
@@ -31,6 +35,12 @@ const args = process.argv.slice(2);
 const quick = args.includes('--quick');
 const peers = !args.includes('--no-peers');
 const durationS = quick ? 3 : 10;
+/** `--name value` as a number, or `fallback`. */
+const numArg = (name: string, fallback: number): number => {
+  const i = args.indexOf(name);
+  const v = i >= 0 ? Number(args[i + 1]) : NaN;
+  return Number.isFinite(v) && v > 0 ? v : fallback;
+};
 
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
@@ -42,6 +52,21 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
+  scale: () =>
+    scale({
+      functions: numArg('--scale-functions', quick ? 1000 : 10_000),
+      warm: numArg('--scale-warm', quick ? 50 : 500),
+      mixedS: numArg('--scale-minutes', quick ? 0.25 : 1) * 60,
+    }),
+  replay: () =>
+    replayBench({
+      policies: ['fixed:10m', 'hybrid', 'learned:kappa=2', 'learned', 'learned:kappa=100'],
+      scale: 240,
+      minutes: quick ? 120 : 480,
+      apps: 30,
+      maxInvocations: quick ? 200 : 600,
+      seed: numArg('--replay-seed', 1),
+    }),
   oom: () => oom({ samples: quick ? 3 : 7 }),
   cluster: () => clusterBench({ durationS, perNode: 8, plain: args.includes('--lab-plain') }),
   'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
@@ -49,7 +74,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
 };
 
 async function main(): Promise<void> {
-  const chosen = args.filter((a) => !a.startsWith('--'));
+  const chosen = args.filter((a, i) => !a.startsWith('--') && !/^--(scale|replay)-/.test(args[i - 1] ?? ''));
   for (const c of chosen) if (!SCENARIOS[c]) throw new Error(`unknown scenario '${c}'; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const names = chosen.length ? chosen : Object.keys(SCENARIOS);
   const sections: Section[] = [];

@@ -33,7 +33,7 @@ import { UrlConfigService } from './api/urls/service.js';
 import { EventSourceMappingService } from './api/esm/service.js';
 import { AliasService } from './api/versions/aliases.js';
 import { VersionService } from './api/versions/versions.js';
-import { systemClock, type Clock } from './core/clock.js';
+import { scaledClock, systemClock, type Clock } from './core/clock.js';
 import { messageOf, NimbusError } from './core/errors.js';
 import { functionKey, type Scope } from './core/model.js';
 import { functionArn } from './core/names.js';
@@ -91,6 +91,11 @@ export interface NimbusOptions {
   /** How namespace sandboxes share the CPU: `shared` (default, weights) or `lambda` (hard quotas); docs/performance.md. */
   cpuModel?: CpuModel;
   clock?: Clock;
+  /**
+   * The pool's time runs this many times faster than `clock` (keep-alive windows, pre-warms, idle
+   * GB-seconds), for `nimbus replay`'s time-compressed traces; default 1.
+   */
+  poolTimeScale?: number;
   /** How long in-flight requests may finish after a shutdown begins. */
   shutdownGraceMs?: number;
   /** The account's concurrent executions (AWS default 1000). */
@@ -199,7 +204,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // The data plane: warm sandboxes under a keep-alive policy, one invocation at a time.
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   const policyState = await keepPolicyState(policy, store.policyState, clock, log);
-  const pool = new Pool({ factory, policy, clock, capacityMb });
+  const poolClock = scaledClock(clock, opts.poolTimeScale ?? 1);
+  const pool = new Pool({ factory, policy, clock: poolClock, capacityMb });
   const logs = new LogService(store, opts.logRetention ?? {}, () => clock.now());
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
@@ -371,7 +377,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       urlStore: store.urls,
       codeUrls,
       secrets: { box, store },
-      health: { isolation: factory.isolation, version: NIMBUS_VERSION },
+      health: { isolation: factory.isolation, version: NIMBUS_VERSION, poolTimeScale: opts.poolTimeScale ?? 1, policy: policy.name },
     }),
   );
   await dispatcher.start();

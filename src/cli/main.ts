@@ -8,6 +8,7 @@ import { registerInvoke } from './commands/invoke.js';
 import { registerLogs } from './commands/logs.js';
 import { registerLs } from './commands/ls.js';
 import { registerQueues } from './commands/queues.js';
+import { registerReplay } from './commands/replay.js';
 import { registerRuntimes } from './commands/runtimes.js';
 import { registerSchedule } from './commands/schedule.js';
 import { registerSecrets } from './commands/secrets.js';
@@ -39,6 +40,7 @@ export async function main(argv: string[]): Promise<number> {
   registerStats(program, client);
   registerSecrets(program, client);
   registerSim(program);
+  registerReplay(program, client);
   registerRuntimes(program);
   registerAccounts(program);
   try {

@@ -47,3 +47,18 @@ export class ManualClock implements Clock {
     this.t = end;
   }
 }
+
+/**
+ * A clock that runs `scale` times faster than `base` from the moment it is made (keeps `base`'s
+ * epoch then). `nimbus replay` compresses a trace in time; the pool then runs on this clock so
+ * that keep-alive windows, pre-warms and idle accounting compress with it (`--time-scale`).
+ */
+export function scaledClock(base: Clock, scale: number): Clock {
+  if (!(scale > 0) || !Number.isFinite(scale)) throw new RangeError(`time scale must be a positive number, got ${scale}`);
+  if (scale === 1) return base;
+  const origin = base.now();
+  return {
+    now: () => origin + (base.now() - origin) * scale,
+    setTimer: (ms, fn) => base.setTimer(ms / scale, fn),
+  };
+}

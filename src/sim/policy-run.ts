@@ -48,6 +48,8 @@ export class PolicyRun {
   private readonly prewarmAt: Float64Array;
   private readonly prewarmUntil: Float64Array;
   private readonly prewarmed: Uint8Array;
+  /** When a pre-warmed sandbox has finished its init and can take a call (prewarmInit only). */
+  private readonly readyAt: Float64Array;
   /** Key of the one queued expiry / pre-warm entry per app (NaN: none), see `schedule`. */
   private readonly queued: Float64Array;
   private readonly idleSet: Int32Array;
@@ -65,6 +67,12 @@ export class PolicyRun {
     private readonly capacityMb: number,
     private readonly measureFrom: number,
     private readonly timeDecisions: boolean,
+    /**
+     * A pre-warm runs the app's init (coldStartMs) before its sandbox can take a call, as the
+     * live pool's does: idle memory is counted from then, and a call that lands during that init
+     * is a cold start. Off: the pre-warmed sandbox is ready at once (the ATC'20 model).
+     */
+    private readonly prewarmInit = false,
   ) {
     const n = apps.length;
     this.state = new Uint8Array(n);
@@ -73,6 +81,7 @@ export class PolicyRun {
     this.prewarmAt = new Float64Array(n).fill(NaN);
     this.prewarmUntil = new Float64Array(n);
     this.prewarmed = new Uint8Array(n);
+    this.readyAt = new Float64Array(n);
     this.queued = new Float64Array(2 * n).fill(NaN);
     this.idleSet = new Int32Array(n);
     this.idlePos = new Int32Array(n).fill(-1);
@@ -120,7 +129,12 @@ export class PolicyRun {
     const app = this.apps[i] as TraceApp;
     let cold = false;
     if (!busy) {
-      if (this.state[i] === IDLE_LOADED) {
+      if (this.state[i] === IDLE_LOADED && this.prewarmed[i] === 1 && t < (this.readyAt[i] ?? 0)) {
+        // The pre-warm is still initialising: the call starts a sandbox of its own (the pool's
+        // pre-warmed one parks when its init ends; one sandbox per app here, so it is this one).
+        cold = true;
+        this.removeIdle(i);
+      } else if (this.state[i] === IDLE_LOADED) {
         this.addWaste(i, this.idleSince[i] ?? t, t);
         this.removeIdle(i);
         if (this.prewarmed[i] === 1 && t >= this.measureFrom) this.counters.prewarmHits++;
@@ -198,7 +212,9 @@ export class PolicyRun {
     }
     this.usedMb += app.memoryMb;
     this.state[i] = IDLE_LOADED;
-    this.idleSince[i] = t;
+    const ready = this.prewarmInit ? t + app.coldStartMs : t;
+    this.idleSince[i] = ready;
+    this.readyAt[i] = ready;
     const until = this.prewarmUntil[i] ?? t;
     this.expiryAt[i] = until;
     if (Number.isFinite(until)) this.schedule(i, EXPIRE, until);

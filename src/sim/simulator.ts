@@ -16,6 +16,8 @@ export interface ReplaySpec {
   measureFromDay: number;
   /** The look-ahead handed to the oracle, if any: attached to this replay's cursors. */
   future?: TraceFuture;
+  /** A pre-warm takes the app's init time before it can serve (PolicyRun's `prewarmInit`); default off. */
+  prewarmInit?: boolean;
   /** Time sampled policy decisions (the only wall-clock reading in a replay). */
   timeDecisions?: boolean;
   /** Called with the share of simulated time done, about every 64k events. */
@@ -49,7 +51,7 @@ export function replay(spec: ReplaySpec): RawCounters[] {
   const { trace } = spec;
   const endMs = trace.days * DAY_MS;
   const measureFrom = spec.measureFromDay * DAY_MS;
-  const runs = spec.policies.map((p) => new PolicyRun(p, trace.apps, spec.capacityMb, measureFrom, spec.timeDecisions ?? false));
+  const runs = spec.policies.map((p) => new PolicyRun(p, trace.apps, spec.capacityMb, measureFrom, spec.timeDecisions ?? false, spec.prewarmInit ?? false));
   const cursors = trace.apps.map((_, i) => new AppCursor(trace.open(i), endMs));
   spec.future?.attach(trace.apps.map((a) => a.id), cursors);
   const queue = new MinHeap(Math.max(16, cursors.length));

@@ -47,6 +47,9 @@ CREATE TABLE IF NOT EXISTS function_versions (
   FOREIGN KEY (account_id, region, name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
 );
 CREATE INDEX IF NOT EXISTS function_versions_code ON function_versions (code_sha256);
+-- Only versions with layers: startup (layerSets) and layer GC (layerInUse) read these, not every function.
+CREATE INDEX IF NOT EXISTS function_versions_layers ON function_versions (json_extract(config, '$.layers'))
+  WHERE json_array_length(config, '$.layers') > 0;
 CREATE TABLE IF NOT EXISTS logs (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   account_id TEXT NOT NULL,
@@ -215,7 +218,7 @@ export class SqliteStore implements Store {
         WHERE account_id = ? AND region = ?`),
       codeInUse: db.prepare('SELECT 1 FROM function_versions WHERE code_sha256 = ? LIMIT 1'),
       layerInUse: db.prepare(`SELECT 1 FROM function_versions v, json_each(v.config, '$.layers') l
-        WHERE json_extract(l.value, '$.codeSha256') = ? LIMIT 1`),
+        WHERE json_array_length(v.config, '$.layers') > 0 AND json_extract(l.value, '$.codeSha256') = ? LIMIT 1`),
       layerSets: db.prepare(`SELECT DISTINCT json_extract(config, '$.layers') AS layers FROM function_versions
         WHERE json_array_length(config, '$.layers') > 0`),
       appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text, bytes)

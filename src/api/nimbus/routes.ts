@@ -16,6 +16,10 @@ const MAX_WAIT_S = 60;
 export interface HealthInfo {
   isolation: string;
   version: string;
+  /** How much faster than the wall clock the pool's time runs (`--time-scale`; 1 normally). */
+  poolTimeScale: number;
+  /** The keep-alive policy's spec. */
+  policy: string;
 }
 
 /** Checks a presigned code download (src/secrets/code-urls.ts). */

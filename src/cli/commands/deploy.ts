@@ -5,9 +5,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { deployTemplate } from '../../sam/deploy.js';
-import { SamError } from '../../sam/errors.js';
-import { watchAndRedeploy } from '../../sam/watch.js';
 import { CliError, fnPath, type NimbusClient } from '../client.js';
 import { zipFolder } from '../zip-folder.js';
 import { messageOf } from '../../core/errors.js';
@@ -50,6 +47,8 @@ export function registerDeploy(program: Command, client: () => NimbusClient): vo
         if (path !== undefined) throw new CliError('give either a path or -t <template>, not both');
         if (opts.stack !== undefined && opts.stackName !== undefined && opts.stack !== opts.stackName) throw new CliError('give --stack-name or --stack, not both');
         const c = client();
+        // Loaded here, not at the top: every command (`serve` too) would pay for SAM's modules at start.
+        const [{ deployTemplate }, { SamError }] = await Promise.all([import('../../sam/deploy.js'), import('../../sam/errors.js')]);
         const once = () =>
           deployTemplate(
             {
@@ -128,6 +127,7 @@ function toInt(v: string, flag: string): number {
 /** Runs `deploy` on every change under `dir` until Ctrl-C. */
 async function watchForever(dir: string, deploy: () => Promise<void>, first?: () => void): Promise<void> {
   first?.();
+  const { watchAndRedeploy } = await import('../../sam/watch.js');
   process.stdout.write(`Watching ${dir} for changes (Ctrl-C to stop)\n`);
   const w = watchAndRedeploy(dir, deploy, { onError: (e) => process.stderr.write(`nimbus: ${messageOf(e)}\n`) });
   await new Promise<void>((done) => {

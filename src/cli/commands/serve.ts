@@ -11,6 +11,7 @@ interface ServeOptions {
   isolation: string;
   maxConcurrency: string;
   memoryCapacity?: string;
+  timeScale: string;
   keepalive: string;
   stemCells: string;
   cpuModel: string;
@@ -63,6 +64,7 @@ export function registerServe(program: Command): void {
     )
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
+    .option('--time-scale <n>', 'run the warm pool\'s time (keep-alive windows, pre-warms, idle accounting) n times faster than the wall clock, for `nimbus replay` (env NIMBUS_TIME_SCALE)', env['NIMBUS_TIME_SCALE'] ?? '1')
     .option('--allow-origin <origin>', 'a browser origin (scheme://host:port) allowed to call the API, for a dashboard served elsewhere; repeatable (env NIMBUS_ALLOW_ORIGIN, comma-separated)', collect, list(env['NIMBUS_ALLOW_ORIGIN']))
     .option('--log-retention-mb <mb>', 'log text kept per function, oldest dropped first (default 64; env NIMBUS_LOG_RETENTION_MB)', env['NIMBUS_LOG_RETENTION_MB'])
     .option('--log-retention-days <days>', 'drop log entries older than this (default: keep; env NIMBUS_LOG_RETENTION_DAYS)', env['NIMBUS_LOG_RETENTION_DAYS'])
@@ -109,6 +111,7 @@ export function registerServe(program: Command): void {
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,
         allowPublicUnauthenticated: opts.allowPublicUnauthenticated,
+        ...(opts.timeScale === '1' ? {} : { poolTimeScale: positiveNumber(opts.timeScale, '--time-scale') }),
         ...(opts.keyFile ? { keyFile: opts.keyFile } : {}),
         logRetention: {
           ...(opts.logRetentionMb ? { maxBytes: wholeNumber(opts.logRetentionMb, '--log-retention-mb', 1, 1_000_000) * 2 ** 20 } : {}),
@@ -139,4 +142,10 @@ export function registerServe(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+function positiveNumber(v: string, name: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0 || n > 100_000) throw new Error(`${name} must be a number above 0 and at most 100000, got '${v}'`);
+  return n;
 }
