@@ -1,7 +1,9 @@
 /**
  * Isolation as a user of the API sees it: by default (and always in CI) functions run in
- * namespace sandboxes, cannot reach Nimbus's API or see host processes, are not root, and see
- * none of the host's environment; opting in to egress still keeps Nimbus's port out of reach.
+ * namespace sandboxes, reach Nimbus's API only through their own relay (the SDK's endpoint, also
+ * on Nimbus's port so that queue URLs work inside), cannot see host processes, are not root, and
+ * see none of the host's environment; opting in to egress still keeps Nimbus's port on the host
+ * out of reach.
  * The detailed isolation suite is test/sandbox.
  */
 import assert from 'node:assert/strict';
@@ -20,6 +22,12 @@ exports.handler = async (e) => ({
   capEff: /CapEff:\\s+(\\S+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1],
   pids: fs.readdirSync('/proc').filter((d) => /^\\d+$/.test(d)).length,
   nimbus: await reach(e.port),
+  // Who listens on 127.0.0.1:<Nimbus's port> in this network namespace (state 0A = LISTEN): the
+  // sandbox's own relay, or nobody; never the host's socket, which lives in another namespace.
+  nimbusListener: fs.readFileSync('/proc/net/tcp', 'utf8').split('\\n').some((l) => {
+    const f = l.trim().split(/\\s+/);
+    return f[1] === '0100007F:' + e.port.toString(16).toUpperCase().padStart(4, '0') && f[3] === '0A';
+  }),
   // With egress, the host is the default gateway (/proc/net/route holds it little-endian in hex).
   gateway: await (async () => {
     const line = fs.readFileSync('/proc/net/route', 'utf8').split('\\n').find((l) => l.split('\\t')[1] === '00000000');
@@ -47,7 +55,7 @@ test('functions are isolated from the host and from Nimbus', async (t) => {
   const probe = async (name: string) => {
     const r = await nimbus.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify({ port: nimbus.port })) }));
     assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
-    return payloadJson(r.Payload) as { uid: number; capEff: string; pids: number; nimbus: string; gateway: string; extraCa: string | null; task: string[] };
+    return payloadJson(r.Payload) as { uid: number; capEff: string; pids: number; nimbus: string; nimbusListener: boolean; gateway: string; extraCa: string | null; task: string[] };
   };
 
   await create('closed');
@@ -55,7 +63,10 @@ test('functions are isolated from the host and from Nimbus', async (t) => {
   assert.notEqual(p.uid, 0, 'not root');
   assert.equal(p.capEff, '0000000000000000', 'no capabilities');
   assert.ok(p.pids <= 4, `sees only its own processes (${p.pids})`);
-  assert.notEqual(p.nimbus, 'reached', 'cannot reach the Nimbus API');
+  // Nimbus's port inside answers only because the sandbox's relay listens there, in the sandbox's
+  // own network namespace (the same relay as 127.0.0.1:9002, through a Unix socket).
+  assert.equal(p.nimbusListener, true, "the sandbox's relay listens on Nimbus's port inside");
+  assert.equal(p.nimbus, 'reached', 'the relay answers');
   assert.equal(p.gateway, 'no route', 'no network beyond loopback');
   assert.equal(p.extraCa, null, 'nothing from the host environment');
   assert.deepEqual(p.task, ['index.js'], 'only its own code at /var/task');

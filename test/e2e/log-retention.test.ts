@@ -81,7 +81,8 @@ test('a large tail is streamed: a health check is answered between its pages, an
     req.on('error', reject);
   });
   const total = await done;
-  assert.ok(total > 24 * MB, `the tail carried ${(total / MB).toFixed(1)} MB`);
+  // 48 MB were printed; what the tail carries must far exceed what the server may hold meanwhile (16 MB).
+  assert.ok(total > 20 * MB, `the tail carried ${(total / MB).toFixed(1)} MB`);
   const health = order.indexOf('health');
   assert.ok(health > 0, 'pages were read before the health check');
   assert.ok(order.slice(health + 1).includes('page'), `pages were read after the health check was answered: ${order.join(',')}`);

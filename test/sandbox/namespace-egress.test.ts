@@ -115,9 +115,16 @@ describe('namespace sandbox network', { skip: isolationSkip() }, () => {
       const c = await call<Conn>(open, { op: 'connect', host, port: hostPort, timeoutMs: 1000 });
       assert.equal(c.ok, false, `reached Nimbus’s port at ${host}`);
     }
-    const lo = await call<Conn>(open, { op: 'connect', host: '127.0.0.1', port: hostPort });
-    assert.equal(lo.code, 'ECONNREFUSED', 'loopback stays the sandbox’s own');
     assert.deepEqual(hostConnections, [], 'Nimbus’s port never saw a sandbox connection');
+    // 127.0.0.1:<Nimbus's port> inside is the sandbox's own relay to Nimbus's API (as 127.0.0.1:9002
+    // is): it listens in the sandbox's network namespace, and what reaches the host's port through
+    // it comes from Nimbus's relay on the host's loopback, never from the sandbox's address.
+    const listening = await call<{ stdout: string }>(open, { op: 'sh', cmd: 'cat /proc/net/tcp' });
+    const own = `0100007F:${hostPort.toString(16).toUpperCase().padStart(4, '0')}`;
+    assert.ok(listening.stdout.split('\n').some((l) => l.trim().split(/\s+/)[1] === own && l.trim().split(/\s+/)[3] === '0A'), 'the relay listens inside');
+    const lo = await call<Conn>(open, { op: 'connect', host: '127.0.0.1', port: hostPort, timeoutMs: 1000 });
+    assert.equal(lo.ok, true, 'loopback reaches the relay');
+    for (const peer of hostConnections) assert.match(peer, /^(::ffff:)?127\.0\.0\.1:/, `only Nimbus's relay, on the host's loopback, reached the port (${peer})`);
     const v6 = await call<{ stdout: string }>(open, { op: 'sh', cmd: 'cat /proc/net/if_inet6 2>/dev/null | grep -v " lo$" | wc -l' });
     assert.equal(v6.stdout.trim(), '0', 'no IPv6 address but loopback');
   });
