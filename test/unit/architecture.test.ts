@@ -15,7 +15,7 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['api', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'core'],
+  app: ['api', 'cluster', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'core'],
   api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'core'],
@@ -24,6 +24,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   pool: ['sandbox', 'policy', 'core'],
   sandbox: ['runtimes', 'core'],
   queue: ['sqs', 'core'],
+  cluster: ['queue', 'core'],
   logs: ['store', 'core'],
   store: ['core'],
   runtimes: ['core'],
