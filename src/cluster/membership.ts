@@ -26,8 +26,12 @@ export interface MembershipOptions {
   addr: string;
   /** Lease TTL in seconds (failure detection takes about this long). */
   ttlSeconds?: number;
-  /** A node left (its lease expired or it stopped): the reaper releases its work. */
-  onNodeGone?: (id: string) => Promise<void>;
+  /**
+   * Called on the reaper when a node left (its lease expired or it stopped), and when this node
+   * becomes reaper (nodes may have died while no one was): release the work of every node that
+   * is not in `live`.
+   */
+  onNodeGone?: (gone: string | undefined, live: string[]) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -131,13 +135,17 @@ export class Membership {
       const id = kv.key.toString().slice(PREFIX.length);
       this.nodes.delete(id);
       this.changed();
-      if (this.reaper && id !== this.opts.nodeId) {
-        this.opts.onNodeGone?.(id).catch((e: unknown) => this.opts.log?.(`cluster: cannot release node ${id}'s work: ${(e as Error).message}`));
-      }
+      if (this.reaper && id !== this.opts.nodeId) this.reap(id);
     });
     // etcd3 re-establishes watches itself; errors are only logged.
     w.on('error', (e) => this.opts.log?.(`cluster: membership watch: ${e.message}`));
     this.watcher = w;
+  }
+
+  private reap(gone: string | undefined): void {
+    const live = [...this.nodes.keys()];
+    if (!live.includes(this.opts.nodeId)) live.push(this.opts.nodeId);
+    this.opts.onNodeGone?.(gone, live).catch((e: unknown) => this.opts.log?.(`cluster: cannot release the work of nodes that left: ${(e as Error).message}`));
   }
 
   private campaign(): void {
@@ -146,8 +154,9 @@ export class Membership {
     c.on('elected', () => {
       this.reaper = true;
       this.opts.log?.(`cluster: node ${this.opts.nodeId} is the reaper`);
-      // Nodes that died while no one was reaper: their keys are gone, their events may still be leased.
-      // (Leases also run out on their own; release() only makes redelivery immediate.)
+      // Nodes that died while no one was reaper (the last reaper among them): their keys are gone
+      // and no delete will come again, but their events may still be leased.
+      this.reap(undefined);
     });
     c.on('error', () => {
       this.reaper = false;

@@ -43,6 +43,8 @@ export interface PgQueueOptions {
   schema?: string;
   /** Connections in the pool. */
   poolSize?: number;
+  /** False while this node must not claim (it is fenced: no live etcd lease). */
+  canClaim?: () => boolean;
 }
 
 /** Longer than the longest function timeout (900 s) with a margin: a live node's lease never runs out mid-attempt. */
@@ -181,6 +183,7 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
   private readonly owner: string;
   private readonly epoch: () => string;
   private readonly leaseMs: number;
+  private readonly canClaim: () => boolean;
   /** Migrations run once, before the first query (the constructor cannot wait). */
   private readonly ready: Promise<void>;
 
@@ -197,6 +200,7 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
     this.owner = opts.owner ?? 'local';
     this.epoch = opts.epoch ?? ((): string => '0');
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.canClaim = opts.canClaim ?? ((): boolean => true);
     const schema = opts.schema;
     this.ready = (async (): Promise<void> => {
       await migrate(pool, 'queue', QUEUE_MIGRATIONS, schema);
@@ -242,7 +246,7 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
   }
 
   async claim(now: number, limit: number): Promise<AsyncEvent[]> {
-    if (limit <= 0) return [];
+    if (limit <= 0 || !this.canClaim()) return [];
     // Due waiting events, and running ones whose lease ran out (their node died or stalled).
     const r = await this.q<EventRow>(
       `UPDATE events e SET status = 'running', attempts = e.attempts + 1, lease_owner = $1, lease_epoch = $2, lease_until = $3
@@ -284,6 +288,16 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
       `UPDATE events SET status = 'retrying', not_before = LEAST(not_before, $2), lease_owner = NULL, lease_epoch = NULL, lease_until = NULL
        WHERE status = 'running' AND lease_owner = $1`,
       [owner, now],
+    );
+    return r.rowCount ?? 0;
+  }
+
+  /** The reaper's sweep: running events of every node not in `live` go back in line. */
+  async releaseExcept(live: readonly string[], now: number): Promise<number> {
+    const r = await this.q(
+      `UPDATE events SET status = 'retrying', not_before = LEAST(not_before, $2), lease_owner = NULL, lease_epoch = NULL, lease_until = NULL
+       WHERE status = 'running' AND NOT (lease_owner = ANY($1::text[]))`,
+      [live, now],
     );
     return r.rowCount ?? 0;
   }

@@ -28,7 +28,7 @@ describe('cluster membership on etcd', { skip }, () => {
 
   it('nodes see each other; the reaper hears of a node that left; a lost lease fences and rejoins under a new epoch', async (t) => {
     const gone: string[] = [];
-    const n1 = await Membership.join({ etcd: etcd!.url, nodeId: 'n1', addr: 'http://127.0.0.1:1001', ttlSeconds: 2, onNodeGone: async (id) => void gone.push(id) });
+    const n1 = await Membership.join({ etcd: etcd!.url, nodeId: 'n1', addr: 'http://127.0.0.1:1001', ttlSeconds: 2, onNodeGone: async (id) => void (id && gone.push(id)) });
     t.after(() => n1.close());
     await until('n1 is reaper', () => n1.isReaper);
     const n2 = await Membership.join({ etcd: etcd!.url, nodeId: 'n2', addr: 'http://127.0.0.1:1002', ttlSeconds: 2 });
