@@ -11,7 +11,7 @@
  * One node is elected reaper (an etcd election): when a node's key disappears, the reaper
  * releases that node's running async events so that they are redelivered at once.
  */
-import { Etcd3, type Lease, type Watcher } from 'etcd3';
+import { Etcd3, type Campaign, type Lease, type Watcher } from 'etcd3';
 
 export interface NodeInfo {
   id: string;
@@ -42,6 +42,7 @@ export class Membership {
   private readonly client: Etcd3;
   private lease: Lease | null = null;
   private watcher: Watcher | null = null;
+  private campaignHandle: Campaign | null = null;
   private readonly nodes = new Map<string, NodeInfo>();
   private currentEpoch = '';
   private fencedNow = true;
@@ -151,6 +152,7 @@ export class Membership {
   private campaign(): void {
     if (this.closed) return;
     const c = this.client.election(ELECTION, this.opts.ttlSeconds ?? 5).campaign(this.opts.nodeId);
+    this.campaignHandle = c;
     c.on('elected', () => {
       this.reaper = true;
       this.opts.log?.(`cluster: node ${this.opts.nodeId} is the reaper`);
@@ -167,6 +169,7 @@ export class Membership {
   /** Leaves the cluster: the key goes at once (a clean stop needs no TTL to be noticed). */
   async close(): Promise<void> {
     this.closed = true;
+    await this.campaignHandle?.resign().catch(() => undefined);
     await this.watcher?.cancel().catch(() => undefined);
     await this.lease?.revoke().catch(() => undefined);
     this.client.close();
