@@ -4,7 +4,9 @@
  *
  *   npm run bench                      all scenarios
  *   npm run bench -- warm-invoke       one scenario
+ *   npm run bench -- warm-invoke oom cold-start   issue #18's acceptance items, side by side in one run
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
+ *   npm run bench -- cluster --lab-plain  the cluster lab's scaling run on independent nodes (before cluster mode)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
  */
 import { writeFileSync } from 'node:fs';
@@ -13,13 +15,17 @@ import { ROOT } from './lib/paths.js';
 import { markdownTable, textTable, type Section } from './lib/report.js';
 import { asyncEvents } from './scenarios/async-events.js';
 import { burst } from './scenarios/burst.js';
+import { clusterSim } from './scenarios/cluster-sim.js';
+import { clusterBench } from './scenarios/cluster.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { coldStartLayers } from './scenarios/cold-start-layers.js';
 import { idleMemory } from './scenarios/idle-memory.js';
+import { oom } from './scenarios/oom.js';
 import { soak } from './scenarios/soak.js';
 import { sqsBench } from './scenarios/sqs.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
+import { warmInvokeSigV4 } from './scenarios/warm-invoke-sigv4.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -28,6 +34,7 @@ const durationS = quick ? 3 : 10;
 
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
+  'warm-invoke-sigv4': () => warmInvokeSigV4({ durationS, connections: 32 }),
   'warm-http': () => warmHttp({ durationS, connections: 32, peers }),
   burst: () => burst({ calls: 200, reserved: 20 }),
   'async-events': () => asyncEvents({ durationS, connections: 32 }),
@@ -35,6 +42,9 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
+  oom: () => oom({ samples: quick ? 3 : 7 }),
+  cluster: () => clusterBench({ durationS, perNode: 8, plain: args.includes('--lab-plain') }),
+  'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

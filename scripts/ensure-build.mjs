@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const roots = ['src', 'test', 'bench', 'guest'].map((d) => join(root, d));
+const roots = ['src', 'test', 'bench', 'deploy', 'guest'].map((d) => join(root, d));
 
 function newest(dir) {
   let t = 0;

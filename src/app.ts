@@ -22,7 +22,11 @@ import { LayerService } from './api/layers/service.js';
 import { PermissionService } from './api/permissions/service.js';
 import { FunctionSettingsService } from './api/settings/service.js';
 import { TagService } from './api/tags/service.js';
-import { DEFAULT_ACCOUNT } from './api/http/auth.js';
+import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
+import { Authenticator, type AuthMode } from './api/http/authn.js';
+import { Authorizer } from './api/http/authz.js';
+import { AWS_REGIONS } from './api/http/regions.js';
+import type { PolicyDocument } from './auth/iam-policy.js';
 import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
 import { Gateway, type ServerLimits } from './api/http/server.js';
 import { RouteService } from './api/http-routes/service.js';
@@ -35,7 +39,9 @@ import { VersionService } from './api/versions/versions.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { messageOf, NimbusError } from './core/errors.js';
 import { functionKey, type Scope } from './core/model.js';
+import { functionArn } from './core/names.js';
 import { privateDir } from './core/private-files.js';
+import { readFileSync } from 'node:fs';
 import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
@@ -43,7 +49,7 @@ import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { Invoker } from './invoke/invoker.js';
-import { LogService } from './logs/log-service.js';
+import { LogService, type LogRetentionSettings } from './logs/log-service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
@@ -57,13 +63,16 @@ import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
-import { createSandboxFactory, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
 import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
+import { CodeUrls } from './secrets/code-urls.js';
+import { Keyring } from './secrets/keyring.js';
+import { SecretBox } from './secrets/secret-box.js';
 import type { PolicyStateStore } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
@@ -99,6 +108,8 @@ export interface NimbusOptions {
   sandboxFactory?: SandboxFactory;
   /** Stem cells kept ready per runtime family (docs/sandbox-lifecycle.md); default 0 (`nimbus serve`: 1). */
   stemCells?: number;
+  /** How namespace sandboxes share the CPU: `shared` (default, weights) or `lambda` (hard quotas); docs/performance.md. */
+  cpuModel?: CpuModel;
   clock?: Clock;
   /** How long in-flight requests may finish after a shutdown begins. */
   shutdownGraceMs?: number;
@@ -124,6 +135,25 @@ export interface NimbusOptions {
    * runs code: refused unless this is set, and then warned about at every start.
    */
   allowPublicUnauthenticated?: boolean;
+  /** Log retention per function, by count, size and age (docs/logging.md); default 10,000 entries and 64 MB, no age limit. */
+  logRetention?: LogRetentionSettings;
+  /** The keyring file (docs/security.md); default `<dataDir>/keyring.json`, made 0600 on first start. */
+  keyFile?: string;
+  /** The base of links Nimbus hands out (code downloads), e.g. `https://nimbus.example`; default the listening address. */
+  publicUrl?: string;
+  /**
+   * `keys`: every API request must be signed with an access key (`nimbus keys create`).
+   * `local` (the default on loopback): any well-formed credentials, or none, as the default
+   * account; keys Nimbus knows are still verified (docs/auth.md).
+   */
+  auth?: AuthMode;
+  /** Regions a credential scope may name (default: AWS's commercial regions); the first is the default region. */
+  regions?: readonly string[];
+  /** Accept presigned (query-string) SigV4 requests. */
+  allowPresigned?: boolean;
+  /** Serve HTTPS: PEM certificate and key files. */
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 export interface Nimbus {
@@ -133,6 +163,11 @@ export interface Nimbus {
   isolation: string;
   /** Set when functions are not (fully) isolated: print it where the operator sees it. */
   warning?: string;
+  /** How requests are authenticated, said at start-up (docs/auth.md). */
+  authMode: AuthMode;
+  notice: string;
+  /** Accounts, access keys and the audit log (the same file the CLI's `nimbus keys` uses). */
+  accounts: AccountStore;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
 }
@@ -141,7 +176,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Bad settings fail before anything is opened.
   const policy = typeof opts.policy === 'object' ? opts.policy : parsePolicy(opts.policy ?? 'fixed:10m');
   const host = opts.host ?? '127.0.0.1';
-  const exposure = exposureWarning(host, opts.allowPublicUnauthenticated ?? false);
+  const authMode: AuthMode = opts.auth ?? 'local';
+  const tls = opts.tlsCert || opts.tlsKey ? readTls(opts.tlsCert, opts.tlsKey) : undefined;
+  const exposure = exposureWarning(host, authMode, tls !== undefined, opts.allowPublicUnauthenticated ?? false);
+  const regions = opts.regions?.length ? opts.regions : AWS_REGIONS;
   const dataDir = resolve(opts.dataDir);
   privateDir(dataDir);
   const clock = opts.clock ?? systemClock;
@@ -159,12 +197,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         hostPorts,
         warn: log,
         stemCells: opts.stemCells ?? 0,
+        ...(opts.cpuModel ? { cpuModel: opts.cpuModel } : {}),
         stemRuntimes: [...new Set(runtimes.ids().map((id) => runtimes.get(id)!))],
       });
   const factory = choice.factory;
 
   // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
-  const store = new SqliteStore(join(dataDir, 'nimbus.db'));
+  // Secrets at rest: the keyring seals every function's environment in the store.
+  const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
+  const codeUrls = new CodeUrls(box, () => clock.now());
+  const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
+  const accounts = new SqliteAccountStore(join(dataDir, 'auth.db'));
+  const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
   const code = new CodeStore(dataDir);
   code.keepSets(await store.layerSets());
   // One node: the queue is SQLite's. A cluster node: PostgreSQL's, shared, leased under this
@@ -185,7 +229,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   const policyState = await keepPolicyState(policy, store.policyState, clock, log);
   const pool = new Pool({ factory, policy, clock, capacityMb });
-  const logs = new LogService(store);
+  const logs = new LogService(store, opts.logRetention ?? {}, () => clock.now());
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
   const metrics = new Metrics();
@@ -194,7 +238,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
   const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
-  await concurrency.loadAll(DEFAULT_ACCOUNT);
+  for (const id of accountIds) await concurrency.loadAll(id);
   const provisioned = new ProvisionedService({
     store,
     clock,
@@ -215,6 +259,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     layers: new FunctionLayerRefs({ store, code }),
     tags,
     codeSigning,
+    keys: box,
     ...(opts.random ? { random: opts.random } : {}),
     onChange: async (scope, name) => {
       const prefix = `${functionKey(scope, name)}/`;
@@ -268,7 +313,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
 
   // Push sources: EventBridge rules and SNS subscriptions invoke through the durable async queue.
-  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void> => {
+  const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void> => {
+    // A topic or rule of another account reaches a function only through the function's resource
+    // policy naming the service principal (docs/auth.md); within one account, as SAM deploys them, always.
+    const sourceAccount = sourceArn?.split(':')[4];
+    if (sourceArn && sourceAccount !== scope.accountId) {
+      const service = source.startsWith('sns:') ? 'sns.amazonaws.com' : 'events.amazonaws.com';
+      const fn = { accountId: scope.accountId, region: scope.region, name: functionName, qualifier, arn: functionArn(scope, functionName, qualifier) };
+      if (!(await security.authorizer.serviceMayInvoke(service, fn, sourceArn, sourceAccount ?? ''))) {
+        log(`${source}: not delivered to ${fn.arn}: its resource policy does not allow ${service} from ${sourceArn}`);
+        return;
+      }
+    }
     try {
       await events.enqueue({ scope, functionName, qualifier, payload, source });
     } catch (e) {
@@ -322,16 +378,28 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     publicHosts: opts.publicHosts ?? [],
     wildcardNames: isWildcard(host) ? machineNames() : [],
   });
-  const gateway = new Gateway(log, guard, opts.httpLimits);
+  // Who may call: SigV4 on every API request, then identity and resource policies (docs/auth.md).
+  const permissions = new PermissionService(store);
+  const resourcePolicy = async (scope: Scope, name: string, qualifier: string | undefined): Promise<PolicyDocument | undefined> =>
+    JSON.parse((await permissions.get(scope, name, qualifier)).policy) as PolicyDocument;
+  const security = {
+    authenticator: new Authenticator({ mode: authMode, regions, keys: accounts, functions: credentials, allowPresigned: opts.allowPresigned ?? false }),
+    authorizer: new Authorizer(resourcePolicy),
+    audit: accounts,
+  };
+  const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
-      permissions: new PermissionService(store),
+      permissions,
+      security,
       functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
+      codeUrls,
+      secrets: { box, store },
       health: { isolation: factory.isolation, version: NIMBUS_VERSION },
     }),
   );
@@ -342,7 +410,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   await mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let poll: NodeJS.Timeout | undefined;
   if (cluster && pgQueue) {
     membership = await Membership.join({
@@ -362,12 +430,23 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     poll = setInterval(() => dispatcher.wake(), CLUSTER_POLL_MS);
     poll.unref();
   }
+  // Links name the configured public URL or host, else the listening address: never a request's Host header.
+  const linkHost = opts.publicHosts?.[0] ?? (isWildcard(host) ? '127.0.0.1' : host);
+  codeUrls.setBase(opts.publicUrl ?? `${tls ? 'https' : 'http'}://${urlHost(linkHost)}:${port}`);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
-  await provisioned.restoreAll(DEFAULT_ACCOUNT);
+  for (const id of accountIds) await provisioned.restoreAll(id);
 
   let closing: Promise<void> | null = null;
+  const notice =
+    authMode === 'keys'
+      ? `Authentication: every API request must be SigV4-signed with a Nimbus access key (nimbus keys create --data-dir ${dataDir}).`
+      : 'Authentication: local-development mode. Any well-formed credentials (or none) are accepted as account 000000000000; ' +
+        'keys made with `nimbus keys create` are verified. Start with --auth keys to require keys.';
   return {
     url,
+    authMode,
+    notice,
+    accounts,
     port,
     dataDir,
     isolation: factory.isolation,
@@ -404,6 +483,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         gateway.destroy();
         await logs.close();
         await store.close();
+        accounts.close();
       })()),
   };
 }
@@ -437,23 +517,42 @@ async function keepPolicyState(policy: KeepAlivePolicy, state: PolicyStateStore,
 }
 
 /**
- * Nimbus has no authentication yet (any SigV4 credentials are accepted), so an API reachable from
- * the network lets anyone there deploy and run code on this machine: refused unless the operator
- * says so explicitly, and then the warning is printed at every start.
+ * An API reachable from the network must authenticate: without `--auth keys` anyone there could
+ * deploy and run code on this machine, so that is refused unless the operator says so
+ * explicitly, and then warned about at every start. With keys but without TLS, signatures still
+ * hold, but bodies (environment secrets, code) cross the network readable: warned about too.
  */
-function exposureWarning(host: string, allowed: boolean): string | undefined {
+const urlHost = (h: string): string => (h.includes(':') ? `[${h}]` : h);
+
+function exposureWarning(host: string, mode: AuthMode, tls: boolean, allowed: boolean): string | undefined {
   if (isLoopback(host)) return undefined;
+  if (mode === 'keys') {
+    return tls
+      ? undefined
+      : `WARNING: Nimbus listens on ${host} without TLS: signatures are checked, but request and response bodies (environment variables, code) ` +
+          'cross the network in plain text. Give --tls-cert and --tls-key, or put a TLS proxy in front.';
+  }
   const risk =
-    `${host} is reachable from other machines, and Nimbus does not authenticate requests yet: anyone who can reach ` +
+    `${host} is reachable from other machines, and without --auth keys Nimbus does not authenticate requests: anyone who can reach ` +
     'this address can deploy functions, read their environment and run code on this machine.';
   if (!allowed) {
     throw new NimbusError(
       'ERR_CONFIG',
-      `Refusing to listen on ${risk} Listen on 127.0.0.1 (the default), or, on a network you trust, ` +
+      `Refusing to listen on ${risk} Start with --auth keys (NIMBUS_AUTH=keys) and create keys with \`nimbus keys create\`, listen on 127.0.0.1 (the default), or, on a network you trust, ` +
         'pass --allow-public-unauthenticated (NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1).',
     );
   }
   return `WARNING: Nimbus listens on ${risk} (--allow-public-unauthenticated is set.)`;
+}
+
+/** The PEM certificate and key for HTTPS; both or neither. */
+function readTls(cert: string | undefined, key: string | undefined): { cert: Buffer; key: Buffer } {
+  if (!cert || !key) throw new NimbusError('ERR_CONFIG', '--tls-cert and --tls-key go together: give both.');
+  try {
+    return { cert: readFileSync(cert), key: readFileSync(key) };
+  } catch (e) {
+    throw new NimbusError('ERR_CONFIG', `cannot read the TLS certificate or key: ${messageOf(e)}`);
+  }
 }
 
 /** This machine's addresses and name: the Host values a client may use when Nimbus listens on all of them. */

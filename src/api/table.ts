@@ -47,7 +47,7 @@ import { esmHandlers, type MappingStatusOf } from './esm/routes.js';
 import type { EventSourceMappingService } from './esm/service.js';
 import { functionHandlers } from './functions/routes.js';
 import type { FunctionService } from './functions/service.js';
-import type { Route, RouteHook } from './http/server.js';
+import type { Route, RouteHook, Security } from './http/server.js';
 import { apiRouteHook } from './http-routes/hook.js';
 import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
@@ -59,6 +59,10 @@ import { sqsWireService } from './services/sqs.js';
 import { invokeHandlers } from './invoke/routes.js';
 import { metricsHandlers } from './nimbus/metrics.js';
 import { nimbusHandlers, type HealthInfo } from './nimbus/routes.js';
+import { secretsHandlers } from './secrets/routes.js';
+import type { CodeUrls } from '../secrets/code-urls.js';
+import type { SecretBox } from '../secrets/secret-box.js';
+import type { Store } from '../store/types.js';
 import { stackHandlers } from './stacks/routes.js';
 import type { StackService } from './stacks/service.js';
 import { functionUrlHook } from './urls/hook.js';
@@ -107,6 +111,12 @@ export interface ApiServices {
   permissions: PermissionService;
   codeSigning: CodeSigningService;
   functionSettings: FunctionSettingsService;
+  /** Presigned code download links (src/secrets/code-urls.ts). */
+  codeUrls: CodeUrls;
+  /** The keyring and the store whose secrets it encrypts (api/secrets). */
+  secrets: { box: SecretBox; store: Store };
+  /** Authentication for AWS_IAM function URLs (the gateway applies it to the API itself). */
+  security?: Security | undefined;
 }
 
 export interface ApiTable {
@@ -122,7 +132,7 @@ export interface ApiTable {
 }
 
 export function apiTable(s: ApiServices): ApiTable {
-  const fn = functionHandlers(s.functions, s.concurrency, s.tags);
+  const fn = functionHandlers(s.functions, s.concurrency, s.codeUrls, s.tags);
   const ver = versionHandlers(s.versions, s.aliases);
   const reserved = reservedConcurrencyHandlers(s.concurrency);
   const prov = provisionedHandlers(s.provisioned);
@@ -135,13 +145,14 @@ export function apiTable(s: ApiServices): ApiTable {
   const queues = queueHandlers(s.sqs);
   const esm = esmHandlers(s.mappings, s.mappingStatus);
   const ESM = '/2015-03-31/event-source-mappings';
-  const nimbus = nimbusHandlers({ logs: s.logs, code: s.code, health: s.health });
+  const nimbus = nimbusHandlers({ logs: s.logs, code: s.code, health: s.health, codeUrls: s.codeUrls });
+  const secrets = secretsHandlers(s.secrets);
   const metrics = metricsHandlers({ metrics: s.metrics, pool: s.pool, limiter: s.limiter, sqs: { longPolls: () => s.sqs.engine.waitingReceives } });
   const FN = '/2015-03-31/functions/:FunctionName';
   const EIC = '/2019-09-25/functions/:FunctionName/event-invoke-config';
   const URL = '/2021-10-31/functions/:FunctionName';
   const PROVISIONED = '/2019-09-30/functions/:FunctionName/provisioned-concurrency';
-  const layer = layerHandlers(s.layers, s.layerPermissions);
+  const layer = layerHandlers(s.layers, s.layerPermissions, s.codeUrls);
   const tag = tagHandlers(s.tags);
   const perm = permissionHandlers(s.permissions);
   const csc = codeSigningHandlers(s.codeSigning);
@@ -261,11 +272,15 @@ export function apiTable(s: ApiServices): ApiTable {
       ['GET', '/nimbus/v1/functions/:FunctionName/logs', nimbus.logs],
       ['GET', '/nimbus/v1/code/:sha', nimbus.code],
       ['GET', '/nimbus/v1/health', nimbus.health],
+      // Nimbus's own API: the keyring that encrypts secrets at rest (api/secrets)
+      ['GET', '/nimbus/v1/secrets/keys', secrets.list],
+      ['POST', '/nimbus/v1/secrets/keys', secrets.addKey],
+      ['POST', '/nimbus/v1/secrets/rotate', secrets.rotate],
       ['GET', '/nimbus/v1/stats', metrics.stats],
       ['GET', '/metrics', metrics.prometheus],
     ],
     before: [
-      functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker }),
+      functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log }),
       servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge)]),
     ],

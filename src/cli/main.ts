@@ -1,6 +1,7 @@
 /** The `nimbus` command line: a client of Nimbus's HTTP API, plus `serve` to run Nimbus itself. */
 import { Command, CommanderError } from 'commander';
 import { CliError, NimbusClient } from './client.js';
+import { registerAccounts } from './commands/accounts.js';
 import { registerDeploy } from './commands/deploy.js';
 import { registerEvents } from './commands/events.js';
 import { registerInvoke } from './commands/invoke.js';
@@ -9,6 +10,7 @@ import { registerLs } from './commands/ls.js';
 import { registerQueues } from './commands/queues.js';
 import { registerRuntimes } from './commands/runtimes.js';
 import { registerSchedule } from './commands/schedule.js';
+import { registerSecrets } from './commands/secrets.js';
 import { registerServe } from './commands/serve.js';
 import { registerSim } from './commands/sim.js';
 import { registerStack } from './commands/stack.js';
@@ -35,8 +37,10 @@ export async function main(argv: string[]): Promise<number> {
   registerSchedule(program, client);
   registerStack(program, client);
   registerStats(program, client);
+  registerSecrets(program, client);
   registerSim(program);
   registerRuntimes(program);
+  registerAccounts(program);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

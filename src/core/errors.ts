@@ -23,10 +23,16 @@ export type WireCode =
   | 'ERR_TOO_MANY_REQUESTS'
   | 'ERR_UNKNOWN_OPERATION'
   | 'ERR_ACCESS_DENIED'
+  | 'ERR_MISSING_AUTH_TOKEN'
+  | 'ERR_INCOMPLETE_SIGNATURE'
+  | 'ERR_INVALID_SIGNATURE'
+  | 'ERR_UNRECOGNIZED_CLIENT'
   | 'ERR_SHUTTING_DOWN'
   | 'ERR_SANDBOX_START_FAILED'
   | 'ERR_QUEUE_UNAVAILABLE'
   | 'ERR_STORAGE_UNAVAILABLE'
+  | 'ERR_KMS_NOT_FOUND'
+  | 'ERR_KMS_ACCESS_DENIED'
   | 'ERR_INTERNAL';
 
 export type InternalCode =
@@ -73,6 +79,11 @@ export const invalidParameter = (message: string): NimbusError =>
 export function validationError(value: unknown, member: string, constraint: string): NimbusError {
   const shown = value === null ? 'null' : `'${typeof value === 'string' ? value : JSON.stringify(value)}'`;
   return new NimbusError('ERR_VALIDATION', `1 validation error detected: Value ${shown} at '${member}' failed to satisfy constraint: ${constraint}`);
+}
+
+/** The invoke-time error of an environment that cannot be decrypted (its `environmentError`), as Lambda's 502 KMS exceptions. */
+export function kmsError(e: { errorCode: 'KMSNotFoundException' | 'KMSAccessDeniedException'; message: string }): NimbusError {
+  return new NimbusError(e.errorCode === 'KMSNotFoundException' ? 'ERR_KMS_NOT_FOUND' : 'ERR_KMS_ACCESS_DENIED', e.message);
 }
 
 /** Why Lambda throttled a call (the `Reason` member of TooManyRequestsException). */

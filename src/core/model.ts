@@ -43,6 +43,14 @@ export interface FunctionVersion extends Scope {
    * so that encryption at rest can be added without touching anything else.
    */
   environment: Record<string, string>;
+  /** KMSKeyArn: the named key of Nimbus's keyring that encrypts the environment (absent: the default key). */
+  kmsKeyArn?: string | undefined;
+  /**
+   * Set on a record read back when its environment could not be decrypted (its key left the
+   * keyring, or the ciphertext does not authenticate): `environment` is then empty, the API shows
+   * this as `Environment.Error`, and Invoke fails with the KMS error, as on AWS. Never stored.
+   */
+  environmentError?: { errorCode: 'KMSNotFoundException' | 'KMSAccessDeniedException'; message: string } | undefined;
   /** Hex SHA-256 of the deployment package (the API shows it base64-encoded). */
   codeSha256: string;
   codeSize: number;

@@ -114,7 +114,7 @@ export function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, event: un
       continue;
     }
     if (kind.kind === 'lambda') {
-      out.push(deps.sinks.invokeAsync(kind.scope, kind.functionName, kind.qualifier, Buffer.from(rendered.payload), `events:${rule.name}`));
+      out.push(deps.sinks.invokeAsync(kind.scope, kind.functionName, kind.qualifier, Buffer.from(rendered.payload), `events:${rule.name}`, arn));
     } else {
       const group = t.input === undefined ? undefined : (JSON.parse(t.input) as { SqsParameters?: { MessageGroupId?: string } }).SqsParameters?.MessageGroupId;
       try {

@@ -23,7 +23,8 @@ export function targetKind(arn: string): TargetKind | undefined {
 /** What the composition root plugs in: the durable ways out of EventBridge. */
 export interface TargetSinks {
   /** An asynchronous invocation, on disk when the promise resolves. */
-  invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void>;
+  /** `sourceArn`: the rule's ARN; a function of another account takes it only if its resource policy allows events.amazonaws.com. */
+  invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void>;
   /** A message to an SQS queue, on disk when it returns; `groupId` for FIFO queues. */
   sendToQueue(queueArn: string, body: string, groupId?: string): void;
 }

@@ -17,6 +17,8 @@ export interface EventV2Context {
   pathParameters: Record<string, string> | undefined;
   /** Extra headers the platform adds (x-forwarded-*, x-amzn-trace-id). */
   extraHeaders: Record<string, string>;
+  /** `requestContext.authorizer`: for an AWS_IAM function URL, `{ iam: { accessKey, accountId, ... } }`. */
+  authorizer?: Record<string, unknown> | undefined;
 }
 
 export function eventV2(r: HttpRequestInfo, c: EventV2Context): Record<string, unknown> {
@@ -42,6 +44,7 @@ export function eventV2(r: HttpRequestInfo, c: EventV2Context): Record<string, u
   event['requestContext'] = {
     accountId: c.accountId,
     apiId: c.apiId,
+    ...(c.authorizer ? { authorizer: c.authorizer } : {}),
     domainName: c.domainName,
     domainPrefix: c.domainPrefix,
     http: {

@@ -6,18 +6,20 @@
  * produces it; a tenant-isolated one runs on sandboxes of its tenant only. Nothing here touches HTTP.
  */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { functionArn } from '../core/names.js';
-import { NimbusError } from '../core/errors.js';
+import { kmsError, NimbusError } from '../core/errors.js';
 import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine, type ReportFigures } from '../logs/format.js';
 import { filterApplicationLogs, initStartRecord, reportRecord, runtimeDoneRecord, startRecord, systemLevelOn, type PlatformStatus } from '../logs/json-format.js';
 import type { LogService } from '../logs/log-service.js';
 import type { Pool } from '../pool/pool.js';
-import type { PoolTarget } from '../pool/types.js';
+import type { PoolOutcome, PoolTarget } from '../pool/types.js';
 import type { CredentialIssuer } from '../runtimes/credentials.js';
 import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
-import type { InvocationResult, ResponseSink } from '../sandbox/types.js';
+import type { AfterInvoke, InvocationResult, ResponseSink } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { functionKey, versionKey, type FunctionVersion } from '../core/model.js';
@@ -139,8 +141,39 @@ export class Invoker {
     }
     const { report } = outcome;
     const { payload, functionError, errorType, errorLog } = this.answer(requestId, fn, report.result);
+    const write = (after?: AfterInvoke): string => this.record(requestId, fn, outcome, timeoutMs, errorType, functionError, errorLog, payload.length, after);
+    let log = '';
+    if (!report.after) log = write();
+    // With extensions the answer goes out now and the log once they are done (REPORT counts their time);
+    // a caller that asked for the log tail waits for it.
+    else if (req.tailLogs) log = write(await report.after);
+    else void report.after.then(write);
+    return {
+      requestId,
+      payload,
+      functionError,
+      errorType,
+      executedVersion: fn.version,
+      logResult: req.tailLogs ? logTail(log) : undefined,
+    };
+  }
+
+  /** Writes the invocation's log and metrics (after its extensions finished, when it has some); returns the log. */
+  private record(
+    requestId: string,
+    fn: FunctionVersion,
+    outcome: PoolOutcome,
+    timeoutMs: number,
+    errorType: string | undefined,
+    functionError: 'Unhandled' | undefined,
+    errorLog: string,
+    payloadBytes: number,
+    after?: AfterInvoke,
+  ): string {
+    const { report } = outcome;
     const initMs = outcome.init?.durationMs ?? outcome.initError?.initDurationMs;
-    const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : report.durationMs;
+    const durationMs = report.result.kind === 'timeout' ? Math.max(report.durationMs, timeoutMs) : (after?.durationMs ?? report.durationMs);
+    const logs = after ? report.logs + after.logs + (after.failure ? `RequestId: ${requestId} Error: ${after.failure.errorType}\n` : '') : report.logs;
     const figures: ReportFigures = {
       durationMs,
       memorySizeMb: fn.memorySize,
@@ -149,8 +182,8 @@ export class Invoker {
     };
     const log =
       fn.logFormat === 'JSON'
-        ? this.jsonLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', report.logs, report.result, figures, errorType, payload.length)
-        : this.textLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', report.logs, errorLog, figures);
+        ? this.jsonLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', logs, report.result, figures, errorType, payloadBytes)
+        : this.textLog(requestId, fn, outcome.coldStart, outcome.init?.logs ?? '', logs, errorLog, figures);
     this.deps.metrics?.invocation(fn.region, fn.name, fn.version, {
       ...figures,
       billedMs: billedDurationMs(durationMs),
@@ -166,14 +199,7 @@ export class Invoker {
       timestamp: this.deps.clock.now(),
       text: log,
     });
-    return {
-      requestId,
-      payload,
-      functionError,
-      errorType,
-      executedVersion: fn.version,
-      logResult: req.tailLogs ? logTail(log) : undefined,
-    };
+    return log;
   }
 
   /**
@@ -196,13 +222,17 @@ export class Invoker {
       cached.revisionId = fn.revisionId;
       return cached.target;
     }
+    // An environment that did not decrypt fails the call as Lambda's 502 KMS errors do.
+    if (fn.environmentError) throw kmsError(fn.environmentError);
     const descriptor = this.deps.runtimes.get(fn.runtime);
     if (!descriptor) throw new NimbusError('ERR_INTERNAL', `runtime ${fn.runtime} is not available`);
     const codeDir = this.deps.code.taskDir(fn.codeSha256);
     const { code } = this.deps;
     // The layers' packages in the function's order: merged once per set, mounted at /opt.
     const layerShas = (fn.layers ?? []).map((l) => l.codeSha256);
-    const layers = layerShas.length > 0 ? { dir: () => code.layerSet(layerShas) } : undefined;
+    // A layer with extensions/ rules out stem cells (their runtime already runs): checked once per revision.
+    const extensions = layerShas.some((sha) => existsSync(join(code.taskDir(sha), 'extensions')));
+    const layers = layerShas.length > 0 ? { dir: () => code.layerSet(layerShas), extensions } : undefined;
     const target: PoolTarget = {
       app,
       generation: fn.revisionId,
@@ -222,6 +252,9 @@ export class Invoker {
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: networkOf(fn.environment[EGRESS_VARIABLE]),
         ...(layers ? { layers } : {}),
+        accountId: fn.accountId,
+        onLogs: (text: string) =>
+          this.deps.logs.append({ accountId: fn.accountId, region: fn.region, functionName: fn.name, version: fn.version, requestId: '', timestamp: this.deps.clock.now(), text }),
       }),
       hold: layers
         ? () => {
@@ -318,7 +351,9 @@ export class Invoker {
         );
       case 'exit': {
         const why = r.reason === 'exit status 0' ? 'Runtime exited without providing a reason' : `Runtime exited with error: ${r.reason}`;
-        return fail('Runtime.ExitError', `RequestId: ${requestId} Error: ${why}`, `RequestId: ${requestId} Error: ${why}\nRuntime.ExitError\n`);
+        // Killed for exceeding its memory: AWS reports the same message under its own error type.
+        const type = r.outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError';
+        return fail(type, `RequestId: ${requestId} Error: ${why}`, `RequestId: ${requestId} Error: ${why}\n${type}\n`);
       }
       case 'too-large':
         // A streamed response has its own, larger limit (docs/reference/response-streaming.md §1).

@@ -3,15 +3,31 @@
  * invocation on the hot path), read back by id, and followed live by long-poll readers that
  * are woken when new entries for their function land.
  */
-import type { LogEntry, Store, StoredLogEntry } from '../store/types.js';
+import type { LogEntry, LogRetention, Store, StoredLogEntry } from '../store/types.js';
 import type { Scope } from '../core/model.js';
 
 const FLUSH_EVERY_MS = 10;
 const FLUSH_AT_ENTRIES = 1000;
 /** Log entries kept per function (about one per invocation); older ones are pruned in the background. */
 export const KEEP_PER_FUNCTION = 10_000;
+/** Bytes of log text kept per function by default: with the entry cap, a function's logs stay within this. */
+export const DEFAULT_MAX_BYTES_PER_FUNCTION = 64 * 2 ** 20;
+/** CloudWatch Logs' largest event (256 KB): a longer entry is stored as several of at most this. */
+export const MAX_ENTRY_BYTES = 256 * 1024;
 /** Prune a function's logs after this many new entries, so pruning costs little per entry. */
 const PRUNE_EVERY = 100;
+/** Entries read per page when a read streams (at most MAX_ENTRY_BYTES each). */
+const PAGE = 16;
+
+/** Retention per function (docs/logging.md): like a CloudWatch log group's, by count, size and age. */
+export interface LogRetentionSettings {
+  /** Entries kept at most; default KEEP_PER_FUNCTION. */
+  keep?: number;
+  /** Bytes of text kept at most; default DEFAULT_MAX_BYTES_PER_FUNCTION. */
+  maxBytes?: number;
+  /** Age in ms beyond which entries go; default: never (CloudWatch's default). */
+  maxAgeMs?: number;
+}
 
 interface Waiter {
   key: string;
@@ -26,14 +42,30 @@ export class LogService {
   private waiters = new Set<Waiter>();
   private sincePrune = new Map<string, number>();
 
+  private readonly retention: Required<LogRetentionSettings>;
+  private sinceBytes = new Map<string, number>();
+
   constructor(
     private readonly store: Store,
-    private readonly keep = KEEP_PER_FUNCTION,
-  ) {}
+    retention: LogRetentionSettings | number = {},
+    private readonly now: () => number = Date.now,
+  ) {
+    const r = typeof retention === 'number' ? { keep: retention } : retention;
+    this.retention = {
+      keep: r.keep ?? KEEP_PER_FUNCTION,
+      maxBytes: r.maxBytes ?? DEFAULT_MAX_BYTES_PER_FUNCTION,
+      maxAgeMs: r.maxAgeMs ?? Number.POSITIVE_INFINITY,
+    };
+  }
+
+  private limits(): LogRetention {
+    const { keep, maxBytes, maxAgeMs } = this.retention;
+    return { keep, maxBytes, minTimestamp: Number.isFinite(maxAgeMs) ? this.now() - maxAgeMs : 0 };
+  }
 
   /** Buffers an entry; it is written off the caller's path, so an invoke's reply never waits on the log. */
   append(entry: LogEntry): void {
-    this.pending.push(entry);
+    for (const part of split(entry)) this.pending.push(part);
     if (this.pending.length >= FLUSH_AT_ENTRIES) void this.flush();
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
@@ -59,11 +91,16 @@ export class LogService {
       const key = keyOf(e, e.functionName);
       keys.add(key);
       const n = (this.sincePrune.get(key) ?? 0) + 1;
-      if (n < PRUNE_EVERY) this.sincePrune.set(key, n);
-      else {
+      const bytes = (this.sinceBytes.get(key) ?? 0) + Buffer.byteLength(e.text);
+      // By count, and by bytes too: large entries must not run far past the size cap between prunes.
+      if (n < PRUNE_EVERY && bytes < this.retention.maxBytes / 4) {
+        this.sincePrune.set(key, n);
+        this.sinceBytes.set(key, bytes);
+      } else {
         this.sincePrune.delete(key);
+        this.sinceBytes.delete(key);
         // Pruning is housekeeping: a failure leaves old entries for the next prune.
-        await this.store.pruneLogs(e, e.functionName, this.keep).catch(() => undefined);
+        await this.store.pruneLogs(e, e.functionName, this.limits()).catch(() => undefined);
       }
     }
     for (const w of this.waiters) if (keys.has(w.key)) w.wake();
@@ -94,6 +131,31 @@ export class LogService {
     return this.store.readLogs(scope, name, afterId, limit);
   }
 
+  /**
+   * Entries of a function after `afterId` (at most `limit`, and none past `upToId`), a page at a
+   * time, yielding to the event loop between pages: a large read neither holds every entry in
+   * memory nor keeps the server from answering anyone else meanwhile.
+   */
+  async *stream(scope: Scope, name: string, afterId: number, limit: number, upToId = Number.MAX_SAFE_INTEGER): AsyncGenerator<StoredLogEntry> {
+    await this.flush();
+    let after = afterId;
+    let left = limit;
+    while (left > 0) {
+      const page = (await this.store.readLogs(scope, name, after, Math.min(PAGE, left))).filter((e) => e.id <= upToId);
+      for (const e of page) yield e;
+      if (page.length < Math.min(PAGE, left)) return;
+      after = page[page.length - 1]!.id;
+      left -= page.length;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  /** Where to read from for the newest `n` entries (see `stream`), and the newest id now. */
+  async tail(scope: Scope, name: string, n: number): Promise<{ afterId: number; upToId: number }> {
+    await this.flush();
+    return { afterId: await this.store.tailStart(scope, name, n), upToId: await this.store.lastLogId(scope, name) };
+  }
+
   /** The newest `n` entries of a function. */
   async last(scope: Scope, name: string, n: number): Promise<StoredLogEntry[]> {
     await this.flush();
@@ -106,8 +168,34 @@ export class LogService {
     return this.store.lastLogId(scope, name);
   }
 
+  /** Runs retention on a function now (docs/logging.md). */
+  async prune(scope: Scope, name: string): Promise<void> {
+    await this.flush();
+    await this.store.pruneLogs(scope, name, this.limits());
+  }
+
   async close(): Promise<void> {
     await this.flush();
     for (const w of [...this.waiters]) w.wake();
   }
+}
+
+/**
+ * An entry as CloudWatch-sized events: one past 256 KB (an invocation's whole output) is split
+ * into consecutive entries of at most that, cut between UTF-8 characters, so no single entry
+ * is large and retention by size can drop the oldest parts.
+ */
+function split(e: LogEntry): LogEntry[] {
+  if (e.text.length * 3 <= MAX_ENTRY_BYTES) return [e];
+  const buf = Buffer.from(e.text);
+  if (buf.length <= MAX_ENTRY_BYTES) return [e];
+  const parts: LogEntry[] = [];
+  for (let start = 0; start < buf.length; ) {
+    let end = Math.min(buf.length, start + MAX_ENTRY_BYTES);
+    // Never inside a character: back off continuation bytes (10xxxxxx).
+    while (end < buf.length && end > start + 1 && (buf[end]! & 0xc0) === 0x80) end--;
+    parts.push({ ...e, text: buf.subarray(start, end).toString('utf8') });
+    start = end;
+  }
+  return parts;
 }

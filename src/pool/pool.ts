@@ -152,11 +152,18 @@ export class Pool {
 
   private async run(app: AppState, entry: Entry, makeEvent: () => InvocationEvent): Promise<InvocationReport> {
     app.busy.add(entry);
+    let report: InvocationReport | undefined;
     try {
-      return await entry.sandbox.invoke(makeEvent());
+      report = await entry.sandbox.invoke(makeEvent());
+      return report;
     } finally {
-      app.busy.delete(entry);
-      this.release(app, entry);
+      const done = (): void => {
+        app.busy.delete(entry);
+        this.release(app, entry);
+      };
+      // With extensions the result goes out now, but the sandbox is busy until they are done.
+      if (report?.after) void report.after.then(done, done);
+      else done();
     }
   }
 

@@ -5,9 +5,14 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
+import { listExtensions } from './extensions/discover.js';
+import { ExtensionFailure, ExtensionsApi } from './extensions/extensions-api.js';
+import { extensionResult, platformRecords, statusOf } from './extensions/records.js';
+import { loopbackTransport, type TelemetryTransport } from './extensions/telemetry.js';
 import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api.js';
 import {
   SandboxInitError,
+  type AfterInvoke,
   type InitReport,
   type InvocationEvent,
   type InvocationReport,
@@ -20,6 +25,12 @@ import { messageOf } from '../core/errors.js';
 
 /** A deadline timer this late means the server itself was not running (paused), not the function overrunning. */
 const PAUSE_MS = 1_000;
+
+/**
+ * How long extensions get to finish after SHUTDOWN before the sandbox is killed: the whole
+ * Shutdown phase is 2,000 ms with external extensions (DG "Lambda execution environment lifecycle").
+ */
+export const SHUTDOWN_GRACE_MS = 2_000;
 
 /** Output kept per invocation; beyond it the log says how much was dropped. */
 const MAX_LOG_BYTES = 1024 * 1024;
@@ -53,9 +64,15 @@ export abstract class ChildSandbox implements Sandbox {
   private deathListeners: (() => void)[] = [];
   /** Why the runtime died (`exit status 1`, `signal: killed`), once it has. */
   protected deathReason: string | null = null;
+  /** Set by a level that can tell, when the death was a kill for exceeding the memory limit. */
+  protected outOfMemory = false;
   private onExitDuringWork: ((reason: string) => void) | null = null;
   private ready: { resolve: () => void; reject: (e: InvocationResult & { kind: 'error' }) => void } | null = null;
   private lastPeak = 0;
+  /** The Extensions and Telemetry APIs when the function has external extensions; null otherwise (and then nothing below costs anything). */
+  protected ext: ExtensionsApi | null = null;
+  /** The init duration, until the first invocation's platform.report carries it. */
+  private initMsForReport: number | undefined;
 
   constructor(spec: SandboxSpec) {
     this.currentSpec = spec;
@@ -98,8 +115,23 @@ export abstract class ChildSandbox implements Sandbox {
 
   async start(initTimeoutMs: number): Promise<InitReport> {
     const t0 = performance.now();
+    let cancel: NodeJS.Timeout | undefined;
+    let timeout: Promise<never> | null = null;
+    const arm = (): Promise<never> => {
+      timeout ??= new Promise<never>((_, reject) => {
+        cancel = setTimeout(() => {
+          reject(new SandboxInitError({ kind: 'timeout' }, this.takeLogs(), performance.now() - t0));
+        }, initTimeoutMs);
+      });
+      timeout.catch(() => undefined);
+      return timeout;
+    };
+    const initError = (e: unknown): unknown =>
+      e instanceof ExtensionFailure ? new SandboxInitError(extensionResult(e), this.takeLogs(), performance.now() - t0) : e;
     try {
       const address = await this.api.listen(this.apiTarget());
+      const names = this.spec.layers ? listExtensions(await this.spec.layers.dir()) : [];
+      if (names.length > 0) this.useExtensions(names);
       const ready = new Promise<void>((resolve, reject) => {
         this.ready = {
           resolve,
@@ -108,22 +140,25 @@ export abstract class ChildSandbox implements Sandbox {
         this.onExitDuringWork = (reason) =>
           reject(new SandboxInitError({ kind: 'exit', reason }, this.takeLogs(), performance.now() - t0));
       });
-      const child = await this.launch(address);
+      // With extensions the init timeout covers their start too (Lambda's init phase includes them).
+      const child = this.ext ? await Promise.race([this.launch(address), arm()]) : await this.launch(address);
+      const deadline = arm();
       this.child = child;
       child.stdout?.setEncoding('utf8').on('data', (s: string) => this.capture(s));
       child.stderr?.setEncoding('utf8').on('data', (s: string) => this.capture(s));
       child.once('exit', (code, signal) => this.died(this.exitReasonFor(code, signal)));
       child.once('error', (e) => this.died(`exec: ${e.message}`));
-      let cancel: NodeJS.Timeout | undefined;
-      const timeout = new Promise<never>((_, reject) => {
-        cancel = setTimeout(() => {
-          reject(new SandboxInitError({ kind: 'timeout' }, this.takeLogs(), performance.now() - t0));
-        }, initTimeoutMs);
-      });
       try {
-        await Promise.race([ready, timeout]);
+        // An extension that fails while the runtime waits for it to register (or starts) ends init at once.
+        const extFailed = this.ext ? this.ext.initDone.then(() => new Promise<never>(() => undefined)) : null;
+        await Promise.race(extFailed ? [ready, deadline, extFailed] : [ready, deadline]);
+        const ext = this.ext;
+        if (ext) {
+          ext.telemetry.emit('platform', 'platform.initRuntimeDone', platformRecords.initRuntimeDone(this.spec, 'success'));
+          // Init ends when every registered extension has asked for its next event, too.
+          await Promise.race([ext.initDone, deadline]);
+        }
       } finally {
-        clearTimeout(cancel);
         this.ready = null;
         this.onExitDuringWork = null;
       }
@@ -131,16 +166,69 @@ export abstract class ChildSandbox implements Sandbox {
       const durationMs = performance.now() - t0;
       await new Promise<void>((r) => setImmediate(r));
       this.state = 'idle';
-      return { durationMs, logs: this.takeLogs() };
-    } catch (err) {
-      await this.dispose();
+      let logs = this.takeLogs();
+      if (this.ext) {
+        this.ext.endInit();
+        this.ext.telemetry.emit('platform', 'platform.initReport', platformRecords.initReport(this.spec, 'success', durationMs));
+        this.initMsForReport = durationMs;
+        // Lambda's log lists each extension after INIT_START.
+        const json = this.spec.env['AWS_LAMBDA_LOG_FORMAT'] === 'JSON';
+        const time = new Date().toISOString();
+        logs =
+          this.ext
+            .summary()
+            .map((e) =>
+              json
+                ? `${JSON.stringify({ time, type: 'platform.extension', record: { name: e.name, state: e.state, events: e.events } })}\n`
+                : `EXTENSION\tName: ${e.name}\tState: ${e.state}\tEvents: [${e.events.join(',')}]\n`,
+            )
+            .join('') + logs;
+      }
+      return { durationMs, logs };
+    } catch (caught) {
+      const err = initError(caught);
+      this.ext?.telemetry.emit('platform', 'platform.initReport', platformRecords.initReport(this.spec, 'error', performance.now() - t0, err instanceof SandboxInitError && err.result.kind === 'error' ? err.result.errorType : undefined));
+      await this.dispose('failure');
       if (err instanceof SandboxInitError) throw err;
       throw new SandboxInitError(
         { kind: 'exit', reason: `exec: ${messageOf(err)}` },
         this.takeLogs(),
         performance.now() - t0,
       );
+    } finally {
+      clearTimeout(cancel);
     }
+  }
+
+  /** Serves the Extensions and Telemetry APIs for the external extensions `names` (docs/extensions.md). */
+  private useExtensions(names: string[]): void {
+    const env = this.spec.env;
+    const ext = new ExtensionsApi({
+      names,
+      functionName: env['AWS_LAMBDA_FUNCTION_NAME'] ?? '',
+      functionVersion: env['AWS_LAMBDA_FUNCTION_VERSION'] ?? '$LATEST',
+      handler: this.spec.handler,
+      accountId: this.spec.accountId ?? '',
+      transport: this.telemetryTransport(),
+    });
+    ext.onFailure(() => {
+      // A crash while idle ends the environment; a busy one is ended by its invocation.
+      if (this.state === 'idle') void this.dispose('failure');
+    });
+    ext.telemetry.emit('platform', 'platform.initStart', platformRecords.initStart(this.spec));
+    this.ext = ext;
+    this.api.extensions = ext;
+  }
+
+  /** How telemetry reaches a listener on `sandbox.localdomain`: loopback here; a level with its own network overrides. */
+  protected telemetryTransport(): TelemetryTransport {
+    return loopbackTransport;
+  }
+
+  /** Output of an extension process: the function's log, and the Telemetry API's `extension` records. */
+  protected extensionOutput(s: string): void {
+    this.capture(s, true);
+    this.ext?.telemetry.lines('extension', s);
   }
 
   async invoke(event: InvocationEvent): Promise<InvocationReport> {
@@ -154,7 +242,14 @@ export abstract class ChildSandbox implements Sandbox {
     this.state = 'busy';
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
+    const ext = this.ext;
+    if (ext) {
+      ext.telemetry.emit('platform', 'platform.start', platformRecords.start(this.spec, event));
+      ext.invoke(event);
+    }
     const outcome = await new Promise<RuntimeOutcome | { kind: 'timeout' } | { kind: 'exit'; reason: string; beforeDelivery?: boolean }>((resolve) => {
+      // An extension that fails before the runtime answered fails the invocation (Extension.Crash, ...).
+      ext?.invokeDone().then(undefined, (f: ExtensionFailure) => resolve(extensionResult(f)));
       this.onExitDuringWork = (reason) => resolve(this.api.undelivered ? { kind: 'exit', reason, beforeDelivery: true } : { kind: 'exit', reason });
       timer = setTimeout(() => {
         // Timers run before I/O in Node's event loop: a server paused past the deadline (SIGSTOP,
@@ -168,9 +263,13 @@ export abstract class ChildSandbox implements Sandbox {
     clearTimeout(timer);
     this.onExitDuringWork = null;
     const durationMs = performance.now() - t0;
-    if (outcome.kind === 'timeout' || outcome.kind === 'exit') {
+    const result: InvocationResult = outcome.kind === 'exit' && this.outOfMemory ? { ...outcome, outOfMemory: true } : outcome;
+    const failedByExtension = outcome.kind === 'error' && outcome.errorType.startsWith('Extension.') && ext?.failed === true;
+    if (outcome.kind === 'timeout' || outcome.kind === 'exit' || failedByExtension) {
       this.api.abandon();
-      await this.dispose();
+      const ending = this.dispose(outcome.kind === 'timeout' ? 'timeout' : 'failure');
+      // Extensions' Shutdown (up to 2 s) must not hold the caller's answer back.
+      if (!ext) await ending;
       // A level that measures a whole cgroup keeps its final peak past dispose (an OOM kill's peak is the limit).
       this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
     } else {
@@ -178,9 +277,51 @@ export abstract class ChildSandbox implements Sandbox {
       // poll phase that delivered the POST has the pipe's readiness too, so one turn drains it.
       await new Promise<void>((r) => setImmediate(r));
       this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
-      if (this.state === 'busy') this.state = 'idle';
+      if (this.state === 'busy' && !ext) this.state = 'idle';
     }
-    return { result: outcome, durationMs, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
+    const report: InvocationReport = { result, durationMs, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
+    if (ext) {
+      ext.telemetry.emit('platform', 'platform.runtimeDone', platformRecords.runtimeDone(event, outcome, durationMs));
+      if (this.disposed) {
+        // The environment is ending (timeout, crash): no post-invoke phase, the report is final.
+        ext.telemetry.emit('platform', 'platform.report', platformRecords.report(this.spec, event, statusOf(outcome), durationMs, this.lastPeak, this.initMsForReport));
+      } else report.after = this.afterInvoke(ext, event, t0, outcome);
+    }
+    return report;
+  }
+
+  /**
+   * The Invoke phase's end with extensions: the sandbox stays busy until each extension has
+   * called `next` again; the deadline still holds (the sandbox is killed past it), and the
+   * duration includes this time, as Lambda's REPORT does.
+   */
+  private async afterInvoke(ext: ExtensionsApi, event: InvocationEvent, t0: number, outcome: InvocationResult): Promise<AfterInvoke> {
+    let timer: NodeJS.Timeout | undefined;
+    let failure: AfterInvoke['failure'];
+    if (this.state === 'busy') {
+      const ended = await Promise.race([
+        ext.invokeDone().then(
+          () => null,
+          (f: ExtensionFailure) => ({ status: 'failure' as const, errorType: f.errorType }),
+        ),
+        new Promise<{ status: 'timeout'; errorType: string }>((r) => {
+          timer = setTimeout(() => r({ status: 'timeout', errorType: 'Sandbox.Timedout' }), Math.max(0, event.deadlineMs - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+      if (ended) {
+        failure = ended;
+        await this.dispose(ended.status);
+      }
+    }
+    await new Promise<void>((r) => setImmediate(r));
+    const durationMs = performance.now() - t0;
+    this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
+    const status = failure ?? statusOf(outcome);
+    ext.telemetry.emit('platform', 'platform.report', platformRecords.report(this.spec, event, status, durationMs, this.lastPeak, this.initMsForReport));
+    this.initMsForReport = undefined;
+    if (this.state === 'busy') this.state = 'idle';
+    return { durationMs, logs: this.takeLogs(), ...(failure ? { failure } : {}) };
   }
 
   onDeath(listener: () => void): void {
@@ -190,14 +331,32 @@ export abstract class ChildSandbox implements Sandbox {
 
   private disposing: Promise<void> | null = null;
 
-  dispose(): Promise<void> {
+  /** Whether `dispose` has begun: a launch still under way must not start anything more. */
+  protected get disposed(): boolean {
+    return this.disposing !== null;
+  }
+
+  /** `reason`: what extensions subscribed to SHUTDOWN are told (docs/extensions.md). */
+  dispose(reason: 'spindown' | 'timeout' | 'failure' = 'spindown'): Promise<void> {
     this.disposing ??= (async () => {
+      // Extensions get SHUTDOWN and up to 2 s to finish while the runtime still runs (not after it
+      // died, nor when init failed).
+      if (this.ext && this.deathReason === null && this.child && this.state !== 'starting') await this.ext.shutdown(reason, SHUTDOWN_GRACE_MS);
       if (this.child && this.child.exitCode === null && this.child.signalCode === null) {
         const exited = new Promise<void>((r) => this.child!.once('exit', () => r()));
         this.killTree();
         await exited;
+      } else if (this.ext) {
+        // Extensions may run without a runtime yet (init failed before it started).
+        this.killTree();
       }
       this.api.close();
+      if (this.ext) {
+        this.ext.close();
+        // What the extensions wrote during Shutdown belongs to the function's log, as on Lambda.
+        const rest = this.takeLogs();
+        if (rest !== '' && this.state !== 'starting') this.spec.onLogs?.(rest);
+      }
       await this.release();
       this.markDead();
     })();
@@ -221,7 +380,8 @@ export abstract class ChildSandbox implements Sandbox {
     for (const l of listeners) l();
   }
 
-  private capture(s: string): void {
+  private capture(s: string, fromExtension = false): void {
+    if (this.ext !== null && !fromExtension) this.ext.telemetry.lines('function', s);
     const n = Buffer.byteLength(s);
     if (this.logBytes + n > MAX_LOG_BYTES) {
       this.droppedBytes += n;

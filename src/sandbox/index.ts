@@ -8,6 +8,8 @@
 import { join } from 'node:path';
 import { NimbusError } from '../core/errors.js';
 import { detectNamespaceSupport } from './detect.js';
+import type { CpuModel } from './namespace/cgroup.js';
+export { CPU_MODELS, type CpuModel } from './namespace/cgroup.js';
 import { NamespaceSandboxFactory, instanceTag } from './namespace/factory.js';
 import { findProgram } from './namespace/host-layout.js';
 import { EgressNetwork } from './namespace/network.js';
@@ -34,6 +36,8 @@ export interface SandboxFactoryOptions {
   stemCells?: number;
   /** The runtimes that may get stem cells (only families whose bootstrap supports them do). */
   stemRuntimes?: readonly RuntimeDescriptor[];
+  /** How namespace sandboxes share the CPU (namespace/cgroup.ts); default `shared`. */
+  cpuModel?: CpuModel;
   /**
    * Where functions reach Nimbus's own API (AWS_ENDPOINT_URL_LAMBDA); default: loopback at
    * `hostPorts[0]` once it is known. Namespace sandboxes get there through a relay (api-relay.ts).
@@ -109,6 +113,7 @@ export function createSandboxFactory(opts: SandboxFactoryOptions): SandboxFactor
     layout: support.layout,
     seccomp: buildSeccompFilter(hostSyscallTable()!),
     cgroups: support.cgroups,
+    ...(opts.cpuModel ? { cpuModel: opts.cpuModel } : {}),
     network,
     ip,
     nimbusApi,

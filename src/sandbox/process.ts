@@ -19,8 +19,10 @@ import { performance } from 'node:perf_hooks';
 import { messageOf } from '../core/errors.js';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
 import type { NimbusApiTarget } from './api-relay.js';
-import { ChildSandbox } from './child-sandbox.js';
+import { ChildSandbox, exitReason } from './child-sandbox.js';
+import type { ExtensionsApi } from './extensions/extensions-api.js';
 import { endpointEnv } from './endpoint.js';
+import { withExecWrapper } from './exec-wrapper.js';
 import type { ProcessUsers } from './process-users.js';
 import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
@@ -52,6 +54,8 @@ export class ProcessSandbox extends ChildSandbox {
   /** The host directory of the function's merged layers, once launch resolved it. */
   private layersDir: string | undefined;
   private readonly tmpDir: string;
+  /** The external extensions' processes (docs/extensions.md). */
+  private readonly extensionProcs: ChildProcess[] = [];
   /** The sandbox's own uid when Nimbus is root (process-users.ts); null: Nimbus's user. */
   protected uid: number | null = null;
 
@@ -137,7 +141,11 @@ export class ProcessSandbox extends ChildSandbox {
   /** The argv that starts the runtime, with host paths (the launch maps them). */
   protected command(spec: SandboxSpec, taskRoot: string): string[] {
     const optDir = this.layersDir ? { optDir: this.layersDir } : {};
-    return spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir(), ...optDir }, spec.runtime, spec.handler);
+    const argv = withExecWrapper(spec, spec.descriptor.command({ taskRoot, runtimeDir: spec.descriptor.hostRuntimeDir(), ...optDir }, spec.runtime, spec.handler));
+    // A wrapper under /opt is in the layers' directory here (see the file's comment).
+    const opt = this.layersDir;
+    if (opt && argv[0] !== undefined && spec.env['AWS_LAMBDA_EXEC_WRAPPER']) argv[0] = argv[0].replace(OPT_PATH, (_, before: string) => `${before}${opt}`);
+    return argv;
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {
@@ -151,6 +159,7 @@ export class ProcessSandbox extends ChildSandbox {
     // Merged once per set of layers; exported like the code when the sandbox's user needs it.
     this.layersDir = this.spec.layers ? await this.spec.layers.dir() : undefined;
     const paths = await this.visible(this.spec);
+    if (this.ext && this.layersDir) await this.startExtensions(this.ext, this.layersDir, apiAddress, paths);
     const argv = this.command(this.spec, this.taskRoot()).map(paths.map);
     const child = spawn(argv[0]!, argv.slice(1), {
       cwd: paths.map(this.taskRoot()),
@@ -173,7 +182,40 @@ export class ProcessSandbox extends ChildSandbox {
     return child;
   }
 
+  /**
+   * Starts each external extension as a process of its own (its own process group, the
+   * sandbox's uid and environment) and waits until all have registered: the runtime starts
+   * after them, as on Lambda. Their output is the function's log and `extension` telemetry.
+   */
+  private async startExtensions(ext: ExtensionsApi, layersDir: string, apiAddress: string, paths: PathMap): Promise<void> {
+    const env = this.runtimeEnv(apiAddress, paths);
+    for (const name of ext.names) {
+      const file = paths.map(join(layersDir, 'extensions', name));
+      const proc = spawn(file, [], {
+        cwd: paths.map(this.taskRoot()),
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+        ...(this.uid === null ? {} : { uid: this.uid, gid: this.uid }),
+      });
+      this.extensionProcs.push(proc);
+      proc.stdout.setEncoding('utf8').on('data', (s: string) => this.extensionOutput(s));
+      proc.stderr.setEncoding('utf8').on('data', (s: string) => this.extensionOutput(s));
+      proc.once('exit', (code, signal) => ext.exited(name, exitReason(code, signal)));
+      proc.once('error', (e) => ext.exited(name, `exec: ${e.message}`));
+    }
+    await ext.registered;
+    if (this.disposed) throw new Error('the sandbox was disposed during init');
+  }
+
   protected killTree(): void {
+    for (const p of this.extensionProcs) {
+      try {
+        if (p.pid && p.exitCode === null && p.signalCode === null) process.kill(-p.pid, 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
+    }
     const pid = this.child?.pid;
     if (!pid) return;
     try {

@@ -15,6 +15,7 @@ import { encodeFrame, FrameReader, FrameType, isFrameStart, MAX_STREAM_CHUNK_BYT
 import { errorOutcome, MAX_ERROR_BYTES, MAX_RESPONSE_BYTES, type RuntimeOutcome } from './outcome.js';
 import { accepted, decodeId, errorTypeHeader, readCapped, reply } from './runtime-http.js';
 import { DEFAULT_STREAM_CONTENT_TYPE, receiveHttpStream, StreamReceiver } from './stream-receiver.js';
+import type { ExtensionsApi } from './extensions/extensions-api.js';
 import type { InvocationEvent } from './types.js';
 
 export { MAX_RESPONSE_BYTES, type RuntimeOutcome } from './outcome.js';
@@ -49,6 +50,8 @@ export class RuntimeApiServer {
   private framedStream: FramedStream | null = null;
   private initDone = false;
   private closed = false;
+  /** The Extensions and Telemetry APIs, for a sandbox with external extensions (docs/extensions.md); null: none. */
+  extensions: ExtensionsApi | null = null;
 
   constructor(
     private readonly hooks: {
@@ -295,6 +298,7 @@ export class RuntimeApiServer {
       if (what === 'response' || what === 'error') return this.result(req, res, id, what);
     }
     if (req.method === 'GET' && url === '/2018-06-01/ping') return void res.end('pong');
+    if (this.extensions?.route(req, res)) return;
     req.resume();
     reply(res, 404, { errorMessage: 'Not Found', errorType: 'NotFound' });
   }
@@ -348,6 +352,8 @@ export class RuntimeApiServer {
       }
       if (this.current === cur) this.current = null;
       if (body === null) {
+        // A body still arriving (one that never ends) is not read on: the connection goes once answered.
+        if (!req.complete) res.once('finish', () => req.socket.destroy());
         reply(res, 413, {
           errorMessage: `Exceeded maximum allowed payload size (${MAX_RESPONSE_BYTES} bytes).`,
           errorType: 'RequestEntityTooLarge',

@@ -20,7 +20,11 @@ export function errorTypeHeader(req: http.IncomingMessage): string | undefined {
   return typeof header === 'string' ? header : undefined;
 }
 
-/** Reads a request body of at most `limit` bytes; calls back with null when it is larger. */
+/**
+ * Reads a request body of at most `limit` bytes; calls back with null when it is larger, as soon
+ * as it passes the limit: a body that never ends (a chunked response streamed forever) is cut
+ * there, not waited for until the function times out.
+ */
 export function readCapped(req: http.IncomingMessage, limit: number, done: (body: Buffer | null) => void): void {
   const declared = Number(req.headers['content-length'] ?? -1);
   if (declared > limit) {
@@ -29,14 +33,21 @@ export function readCapped(req: http.IncomingMessage, limit: number, done: (body
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  let over = false;
-  req.on('data', (c: Buffer) => {
-    if (over) return;
+  let settled = false;
+  const onData = (c: Buffer): void => {
     size += c.length;
-    if (size > limit) over = true;
-    else chunks.push(c);
+    if (size <= limit) return void chunks.push(c);
+    settled = true;
+    chunks.length = 0;
+    req.off('data', onData);
+    // The rest is discarded as it comes; the caller answers 413 and the connection is closed after.
+    req.resume();
+    done(null);
+  };
+  req.on('data', onData);
+  req.on('end', () => {
+    if (!settled) done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
   });
-  req.on('end', () => done(over ? null : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)));
   req.on('error', () => undefined);
 }
 

@@ -37,12 +37,21 @@ export interface SandboxSpec {
   network: 'none' | 'egress' | 'egress-lan';
   /** The function's layers, merged, which the runtime sees read-only at /opt; absent: an empty /opt. */
   layers?: SandboxLayers;
+  /** The function's account, which the Extensions API's register answers with when asked. */
+  accountId?: string;
+  /** Receives output written outside any invocation: extensions' Shutdown phase (docs/extensions.md). */
+  onLogs?: (text: string) => void;
 }
 
 /** Where a sandbox finds its function's merged layers (docs/layers.md). */
 export interface SandboxLayers {
   /** Resolves to the host directory holding them, merging them first if need be (once per set). */
   dir(): Promise<string>;
+  /**
+   * Whether a layer carries `extensions/` (docs/extensions.md): extensions start before the
+   * runtime, so a stem cell, whose runtime already runs, cannot serve the function.
+   */
+  extensions?: boolean;
 }
 
 /** One invocation as the Runtime API hands it to the runtime. */
@@ -95,8 +104,9 @@ export type InvocationResult =
   /**
    * The runtime process died; `reason` is like `exit status 1` or `signal: killed`.
    * `beforeDelivery`: it died before it asked for this event, so the event never ran.
+   * `outOfMemory`: the sandbox exceeded its memory and was killed for it (Lambda's Runtime.OutOfMemory).
    */
-  | { kind: 'exit'; reason: string; beforeDelivery?: boolean }
+  | { kind: 'exit'; reason: string; beforeDelivery?: boolean; outOfMemory?: boolean }
   /** The response exceeded the Runtime API's limit (`limitBytes`; default the buffered 6 MiB + 100). */
   | { kind: 'too-large'; limitBytes?: number };
 
@@ -109,6 +119,22 @@ export interface InvocationReport {
   logs: string;
   /** Peak memory of the sandbox so far, in bytes (0 when it cannot be measured). */
   maxMemoryBytes: number;
+  /**
+   * Set when the sandbox has external extensions (docs/extensions.md): the result above is ready
+   * for the caller now, but the sandbox stays busy until the extensions are done with the
+   * invocation; this resolves then (never rejects).
+   */
+  after?: Promise<AfterInvoke>;
+}
+
+/** What the extensions' part of an invocation measured, once they all called `next` again. */
+export interface AfterInvoke {
+  /** Milliseconds from handing the event to the runtime until the last extension was done. */
+  durationMs: number;
+  /** Output of the runtime and the extensions after the result was posted. */
+  logs: string;
+  /** Set when an extension crashed or overran the deadline: the sandbox is gone. */
+  failure?: { status: 'failure' | 'timeout'; errorType: string };
 }
 
 /** What `start()` measured. */

@@ -27,7 +27,8 @@ const SIGNATURE = 'TklNQlVTLVNJR05BVFVSRQ==';
 
 /** What the composition root plugs in: the durable ways out of SNS. */
 export interface SnsSinks {
-  invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string): Promise<void>;
+  /** `sourceArn`: the topic's ARN; a function of another account takes it only if its resource policy allows sns.amazonaws.com. */
+  invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void>;
   sendToQueue(queueArn: string, body: string, attributes: Record<string, QueryAttribute>): void;
 }
 
@@ -62,7 +63,7 @@ export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParam
     if (sub.protocol === 'lambda') {
       const m = LAMBDA_ARN.exec(sub.endpoint);
       if (!m) continue;
-      deliveries.push(deps.sinks.invokeAsync({ region: m[1]!, accountId: m[2]! }, m[3]!, m[4], Buffer.from(JSON.stringify(lambdaEvent(n))), `sns:${topic.name}`));
+      deliveries.push(deps.sinks.invokeAsync({ region: m[1]!, accountId: m[2]! }, m[3]!, m[4], Buffer.from(JSON.stringify(lambdaEvent(n))), `sns:${topic.name}`, topic.arn));
     } else {
       try {
         if (sub.attributes['RawMessageDelivery'] === 'true') deps.sinks.sendToQueue(sub.endpoint, text, attributes);

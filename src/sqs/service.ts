@@ -80,7 +80,7 @@ export class SqsService {
    * The host's own refusal of an SQS request (a browser/Host guard, a body over the limit) as an
    * SQS error in the request's protocol: `AccessDenied` is SQS's Query code for a refused caller.
    */
-  static refusal(req: WireRequest, status: number, code: 'AccessDenied' | 'RequestTooLarge' | 'ServiceUnavailable' | 'InternalError', message: string): SqsHttpResponse {
+  static refusal(req: WireRequest, status: number, code: string, message: string): SqsHttpResponse {
     const type = code === 'AccessDenied' ? 'AccessDeniedException' : code === 'RequestTooLarge' ? 'RequestEntityTooLarge' : code;
     return errorReply(new SqsError(type, code, status, message, message, status < 500), protocolOf(req), randomUUID());
   }

@@ -23,7 +23,7 @@ import {
 import { MemoryEventSourceMappingStore } from './memory-esm.js';
 import { MemoryCodeSigningConfigStore, MemoryFunctionSettingsStore, MemoryLayerStore } from './memory-layers.js';
 import { compareText, keyOf, noFunction, take } from './memory-table.js';
-import type { LogEntry, Store, StoredLogEntry } from './types.js';
+import type { LogEntry, LogRetention, Store, StoredLogEntry } from './types.js';
 
 /** A row of the functions table, with its versions and its version counter. */
 interface FunctionRow {
@@ -239,14 +239,26 @@ export class MemoryStore implements Store {
     return (limit < 0 ? list : list.slice(Math.max(0, list.length - limit))).map(copyLog);
   }
 
-  async pruneLogs(scope: Scope, functionName: string, keep: number): Promise<void> {
+  async pruneLogs(scope: Scope, functionName: string, retention: LogRetention): Promise<void> {
     const k = keyOf(scope.accountId, scope.region, functionName);
     const list = this.logs.get(k);
-    // A negative keep is SQLite's negative OFFSET, which counts as 0.
-    const kept = Math.max(0, keep);
-    if (!list || list.length <= kept) return;
-    if (kept === 0) this.logs.delete(k);
-    else this.logs.set(k, list.slice(list.length - kept));
+    if (!list) return;
+    // Newest first: keep while within every limit.
+    let bytes = 0;
+    let from = list.length;
+    while (from > 0) {
+      const e = list[from - 1]!;
+      bytes += Buffer.byteLength(e.text);
+      if (list.length - from >= retention.keep || e.timestamp < retention.minTimestamp || bytes > retention.maxBytes) break;
+      from--;
+    }
+    if (from === list.length) this.logs.delete(k);
+    else if (from > 0) this.logs.set(k, list.slice(from));
+  }
+
+  async tailStart(scope: Scope, functionName: string, n: number): Promise<number> {
+    const list = this.logsOf(scope, functionName);
+    return list.length <= n ? 0 : list[list.length - n - 1]!.id;
   }
 
   async lastLogId(scope: Scope, functionName: string): Promise<number> {

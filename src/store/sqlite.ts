@@ -4,6 +4,7 @@
  */
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
+import { kmsError } from '../core/errors.js';
 import { Checkpointer } from './checkpointer.js';
 import type { AliasStore, EventSourceMappingStore, RouteStore, StackStore, UrlConfigStore } from './types.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
@@ -20,7 +21,7 @@ import { SqliteUrlConfigStore, URLS_SCHEMA } from './sqlite-urls.js';
 import { CODE_SIGNING_SCHEMA, SqliteCodeSigningConfigStore } from './sqlite-code-signing.js';
 import { LAYERS_SCHEMA, SqliteLayerStore } from './sqlite-layers.js';
 import { SETTINGS_SCHEMA, SqliteFunctionSettingsStore } from './sqlite-settings.js';
-import type { CodeSigningConfigStore, FunctionSettingsStore, LayerStore, LogEntry, Store, StoredLogEntry } from './types.js';
+import type { CodeSigningConfigStore, FunctionSettingsStore, LayerStore, LogEntry, LogRetention, SecretSealer, Store, StoredLogEntry } from './types.js';
 import type { FunctionVersion, Scope } from '../core/model.js';
 
 const SCHEMA = `
@@ -71,7 +72,7 @@ CREATE TABLE IF NOT EXISTS version_counters (
 const VERSION_ORDER = "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END";
 
 /** Configuration members stored as one JSON document (everything but code and environment). */
-type Config = Omit<FunctionVersion, keyof Scope | 'name' | 'version' | 'environment' | 'codeSha256' | 'codeSize' | 'lastModified' | 'revisionId'>;
+type Config = Omit<FunctionVersion, keyof Scope | 'name' | 'version' | 'environment' | 'environmentError' | 'codeSha256' | 'codeSize' | 'lastModified' | 'revisionId'>;
 
 interface VersionRow {
   account_id: string;
@@ -111,6 +112,9 @@ function fromLogRow(r: LogRow): StoredLogEntry {
 }
 
 const VERSION_CACHE_LIMIT = 10_000;
+/** Up to a second of 5 ms waits for a truncating checkpoint (see `wipe`). */
+const WIPE_TRIES = 200;
+const WIPE_SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
 /** Freezes a record and its nested objects, so a cached one cannot be changed by a caller. */
 function deepFreeze<T extends object>(o: T): T {
@@ -118,36 +122,14 @@ function deepFreeze<T extends object>(o: T): T {
   return Object.freeze(o);
 }
 
-function toRow(v: FunctionVersion): VersionRow {
-  const { accountId, region, name, version, environment, codeSha256, codeSize, lastModified, revisionId, ...config } = v;
-  return {
-    account_id: accountId,
-    region,
-    name,
-    version,
-    config: JSON.stringify(config satisfies Config),
-    environment: JSON.stringify(environment),
-    code_sha256: codeSha256,
-    code_size: codeSize,
-    last_modified: lastModified,
-    revision_id: revisionId,
-  };
-}
+/** The associated data of a version's sealed environment: its place, so a ciphertext moved to another row does not open. */
+const envAad = (r: { account_id: string; region: string; name: string; version: string }): string =>
+  `nimbus:env:${r.account_id}:${r.region}:${r.name}:${r.version}`;
 
-function fromRow(r: VersionRow): FunctionVersion {
-  return {
-    ...(JSON.parse(r.config) as Config),
-    accountId: r.account_id,
-    region: r.region,
-    name: r.name,
-    version: r.version,
-    environment: JSON.parse(r.environment) as Record<string, string>,
-    codeSha256: r.code_sha256,
-    codeSize: r.code_size,
-    lastModified: r.last_modified,
-    revisionId: r.revision_id,
-  };
-}
+const KMS_MESSAGES = {
+  KMSNotFoundException: "Lambda couldn't decrypt the environment variables because the KMS key was not found. Check the function's KMS key settings.",
+  KMSAccessDeniedException: "Lambda couldn't decrypt the environment variables because KMS access was denied. Check the Lambda function's KMS permissions.",
+} as const;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -167,18 +149,26 @@ export class SqliteStore implements Store {
   readonly codeSigning: CodeSigningConfigStore;
   private readonly checkpointer: Checkpointer;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    /** Seals environments at rest; without one (unit tests of the store) they are stored as JSON. */
+    private readonly sealer?: SecretSealer,
+  ) {
     privateDatabase(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    // Deleted and replaced rows are overwritten with zeros, not left readable in free space.
+    this.db.pragma('secure_delete = ON');
     // Checkpoints run on their own thread (checkpointer.ts), not inside a commit on the event loop.
     this.db.pragma('wal_autocheckpoint = 0');
     // Every table is created IF NOT EXISTS, so opening an older data dir adds what it lacks.
     this.db.exec(SCHEMA + ALIASES_SCHEMA + URLS_SCHEMA + ROUTES_SCHEMA + STACKS_SCHEMA + CONCURRENCY_SCHEMA + POLICY_SCHEMA + PROVISIONED_SCHEMA + ESM_SCHEMA);
     this.db.exec(LAYERS_SCHEMA + SETTINGS_SCHEMA + CODE_SIGNING_SCHEMA);
+    this.sealPlaintextRows();
+    this.addLogBytes();
     const db = this.db;
     // Logs are observability, not acknowledged state: their own connection skips the per-commit
     // fsync (synchronous=NORMAL in WAL mode is still crash-safe, it may only lose the last commits).
@@ -228,8 +218,8 @@ export class SqliteStore implements Store {
         WHERE json_extract(l.value, '$.codeSha256') = ? LIMIT 1`),
       layerSets: db.prepare(`SELECT DISTINCT json_extract(config, '$.layers') AS layers FROM function_versions
         WHERE json_array_length(config, '$.layers') > 0`),
-      appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text)
-        VALUES (?, ?, ?, ?, ?, ?, ?)`),
+      appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text, bytes)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       readLogs: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
         ORDER BY id LIMIT ?`),
       readLast: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
@@ -246,6 +236,13 @@ export class SqliteStore implements Store {
       deleteVersion: db.prepare('DELETE FROM function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?'),
       prune: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
         (SELECT id FROM logs WHERE account_id = @a AND region = @r AND function_name = @f ORDER BY id DESC LIMIT 1 OFFSET @keep)`),
+      pruneOld: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
+        COALESCE((SELECT MAX(id) FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND ts < @minTs), 0)`),
+      pruneBytes: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
+        COALESCE((SELECT id FROM (SELECT id, SUM(bytes) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS total
+          FROM logs WHERE account_id = @a AND region = @r AND function_name = @f) WHERE total > @maxBytes ORDER BY id DESC LIMIT 1), 0)`),
+      tailStart: logDb.prepare(`SELECT id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
+        ORDER BY id DESC LIMIT 1 OFFSET ?`),
       lastLog: logDb.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?'),
     };
   }
@@ -266,11 +263,124 @@ export class SqliteStore implements Store {
     }
   }
 
+  private toRow(v: FunctionVersion): VersionRow {
+    const { accountId, region, name, version, environment, environmentError, codeSha256, codeSize, lastModified, revisionId, ...config } = v;
+    // A record whose environment did not decrypt has none to store: writing it would lose the real one.
+    if (environmentError) throw kmsError(environmentError);
+    const place = { account_id: accountId, region, name, version };
+    const env = JSON.stringify(environment);
+    return {
+      ...place,
+      config: JSON.stringify(config satisfies Config),
+      environment: this.sealer ? this.sealer.seal(env, envAad(place), v.kmsKeyArn) : env,
+      code_sha256: codeSha256,
+      code_size: codeSize,
+      last_modified: lastModified,
+      revision_id: revisionId,
+    };
+  }
+
+  private fromRow(r: VersionRow): FunctionVersion {
+    const v: FunctionVersion = {
+      ...(JSON.parse(r.config) as Config),
+      accountId: r.account_id,
+      region: r.region,
+      name: r.name,
+      version: r.version,
+      environment: {},
+      codeSha256: r.code_sha256,
+      codeSize: r.code_size,
+      lastModified: r.last_modified,
+      revisionId: r.revision_id,
+    };
+    if (!this.sealer?.isSealed(r.environment)) v.environment = JSON.parse(r.environment) as Record<string, string>;
+    else {
+      const opened = this.sealer.open(r.environment, envAad(r));
+      if (opened.ok) v.environment = JSON.parse(opened.plaintext) as Record<string, string>;
+      else v.environmentError = { errorCode: opened.failure, message: KMS_MESSAGES[opened.failure] };
+    }
+    return v;
+  }
+
+  /**
+   * Overwrites what deleted or replaced rows left behind: secure_delete zeroes freed cells and
+   * pages as rows go, and a truncating checkpoint moves the WAL's pages into the database and
+   * empties the WAL, so an old value survives in neither.
+   */
+  private wipe(): void {
+    // The checkpointer thread's own (passive) checkpoint can make this one busy for a moment:
+    // try again briefly rather than leave the old pages in the WAL. Deletes are rare.
+    for (let i = 0; i < WIPE_TRIES; i++) {
+      const [r] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (!r || r.busy === 0) return;
+      Atomics.wait(WIPE_SLEEP, 0, 0, 5);
+    }
+  }
+
+  /**
+   * Each log entry's size in bytes, for retention by size, with an index that covers the
+   * retention queries (id, bytes, ts): pruning never reads the entries' text. Rows from before
+   * count as 0 bytes (they still go by count and age).
+   */
+  private addLogBytes(): void {
+    const cols = this.db.prepare('PRAGMA table_info(logs)').all() as { name: string }[];
+    if (!cols.some((c) => c.name === 'bytes')) this.db.exec('ALTER TABLE logs ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0');
+    this.db.exec('CREATE INDEX IF NOT EXISTS logs_retention ON logs (account_id, region, function_name, id, bytes, ts)');
+  }
+
+  /** Seals the environments a data directory from before encryption kept in plain text, then rebuilds the file without them. */
+  private sealPlaintextRows(): void {
+    if (!this.sealer) return;
+    const rows = this.db.prepare('SELECT * FROM function_versions').all() as VersionRow[];
+    const old = rows.filter((r) => !this.sealer!.isSealed(r.environment));
+    if (old.length === 0) return;
+    const update = this.db.prepare(`UPDATE function_versions SET environment = ?
+      WHERE account_id = ? AND region = ? AND name = ? AND version = ?`);
+    this.db.transaction(() => {
+      for (const r of old) {
+        const keyName = (JSON.parse(r.config) as Config).kmsKeyArn;
+        update.run(this.sealer!.seal(r.environment, envAad(r), keyName), r.account_id, r.region, r.name, r.version);
+      }
+    })();
+    // Pages freed before secure_delete was on may still hold the plain text: rebuild the file.
+    this.db.exec('VACUUM');
+    this.wipe();
+  }
+
+  async reencryptSecrets(): Promise<{ rewritten: number; keyIdsInUse: string[] }> {
+    const sealer = this.sealer;
+    if (!sealer) return { rewritten: 0, keyIdsInUse: [] };
+    const update = this.db.prepare(`UPDATE function_versions SET environment = ?
+      WHERE account_id = ? AND region = ? AND name = ? AND version = ?`);
+    const inUse = new Set<string>();
+    let rewritten = 0;
+    await Promise.resolve();
+    this.write(this.db.transaction(() => {
+      for (const r of this.db.prepare('SELECT * FROM function_versions').all() as VersionRow[]) {
+        const keyName = (JSON.parse(r.config) as Config).kmsKeyArn;
+        let sealed = r.environment;
+        if (!sealer.isSealed(sealed) || !sealer.isCurrent(sealed, keyName)) {
+          const opened = sealer.isSealed(sealed) ? sealer.open(sealed, envAad(r)) : { ok: true as const, plaintext: sealed };
+          // A value that does not open stays as it is (and keeps its key in use): rotation never loses data.
+          if (opened.ok) {
+            sealed = sealer.seal(opened.plaintext, envAad(r), keyName);
+            update.run(sealed, r.account_id, r.region, r.name, r.version);
+            rewritten++;
+          }
+        }
+        const id = sealer.keyIdOf(sealed);
+        if (id) inUse.add(id);
+      }
+    }));
+    this.wipe();
+    return { rewritten, keyIdsInUse: [...inUse] };
+  }
+
   async insertFunction(v: FunctionVersion): Promise<boolean> {
     return this.write(this.db.transaction(() => {
       const r = this.stmts.insertFn.run(v.accountId, v.region, v.name, v.lastModified);
       if (r.changes === 0) return false;
-      this.stmts.putVersion.run(toRow(v));
+      this.stmts.putVersion.run(this.toRow(v));
       return true;
     }));
   }
@@ -288,7 +398,7 @@ export class SqliteStore implements Store {
     const hit = this.versionCache.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const r = this.stmts.getVersion.get(scope.accountId, scope.region, name, version) as VersionRow | undefined;
-    const v = r ? deepFreeze(fromRow(r)) : undefined;
+    const v = r ? deepFreeze(this.fromRow(r)) : undefined;
     // Misses are cached too (invokes of a missing name are 404s); the bound keeps a flood of
     // made-up names from growing the map without limit.
     if (this.versionCache.size >= VERSION_CACHE_LIMIT) this.versionCache.clear();
@@ -297,24 +407,26 @@ export class SqliteStore implements Store {
   }
 
   async putVersion(v: FunctionVersion): Promise<void> {
-    this.write(() => this.stmts.putVersion.run(toRow(v)));
+    this.write(() => this.stmts.putVersion.run(this.toRow(v)));
   }
 
   async deleteFunction(scope: Scope, name: string): Promise<string[]> {
-    return this.write(this.db.transaction(() => {
+    const unused = this.write(this.db.transaction(() => {
       const codes = (this.stmts.codesOf.all({ a: scope.accountId, r: scope.region, n: name }) as { code_sha256: string }[]).map((r) => r.code_sha256);
       this.stmts.deleteFn.run(scope.accountId, scope.region, name);
       return codes.filter((c) => !this.usesCode(c));
     }));
+    this.wipe();
+    return unused;
   }
 
   async listFunctions(scope: Scope, afterName: string | undefined, limit: number): Promise<FunctionVersion[]> {
-    return (this.stmts.list.all(scope.accountId, scope.region, afterName ?? '', limit) as VersionRow[]).map(fromRow);
+    return (this.stmts.list.all(scope.accountId, scope.region, afterName ?? '', limit) as VersionRow[]).map((r) => this.fromRow(r));
   }
 
   async listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): Promise<FunctionVersion[]> {
     const vkey = after === undefined ? -2 : after.version === '$LATEST' ? -1 : Number(after.version);
-    return (this.stmts.listAll.all({ a: scope.accountId, r: scope.region, name: after?.name ?? '', vkey, limit }) as VersionRow[]).map(fromRow);
+    return (this.stmts.listAll.all({ a: scope.accountId, r: scope.region, name: after?.name ?? '', vkey, limit }) as VersionRow[]).map((r) => this.fromRow(r));
   }
 
   async usage(scope: Scope): Promise<{ functionCount: number; totalCodeSize: number }> {
@@ -342,7 +454,7 @@ export class SqliteStore implements Store {
       // Data dirs from before versions existed have no counter row; rows are the fallback.
       const n = counter?.n ?? (this.stmts.maxVersion.get(scope.accountId, scope.region, name) as { n: number }).n + 1;
       const v = build(String(n));
-      this.stmts.putVersion.run(toRow(v));
+      this.stmts.putVersion.run(this.toRow(v));
       this.stmts.setNextVersion.run(scope.accountId, scope.region, name, n + 1);
       return v;
     }));
@@ -350,28 +462,34 @@ export class SqliteStore implements Store {
 
   async listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): Promise<FunctionVersion[]> {
     const after = afterVersion === undefined ? -2 : afterVersion === '$LATEST' ? -1 : Number(afterVersion);
-    return (this.stmts.listVersions.all(scope.accountId, scope.region, name, after, limit) as VersionRow[]).map(fromRow);
+    return (this.stmts.listVersions.all(scope.accountId, scope.region, name, after, limit) as VersionRow[]).map((r) => this.fromRow(r));
   }
 
   async latestPublished(scope: Scope, name: string): Promise<FunctionVersion | undefined> {
     const r = this.stmts.latestPublished.get(scope.accountId, scope.region, name) as VersionRow | undefined;
-    return r && fromRow(r);
+    return r && this.fromRow(r);
   }
 
   async deleteVersion(scope: Scope, name: string, version: string): Promise<string[]> {
-    return this.write(this.db.transaction(() => {
+    return this.wipeAfter(this.write(this.db.transaction(() => {
       const v = this.cachedVersion(scope, name, version);
       if (!v) return [];
       this.stmts.deleteVersion.run(scope.accountId, scope.region, name, version);
       const codes = new Set([v.codeSha256, ...(v.layers ?? []).map((l) => l.codeSha256)]);
       return [...codes].filter((c) => !this.usesCode(c));
-    }));
+    })));
+  }
+
+  /** After a version's deletion: its sealed environment leaves the WAL too. */
+  private wipeAfter<T>(r: T): T {
+    this.wipe();
+    return r;
   }
 
   async appendLogs(entries: readonly LogEntry[]): Promise<void> {
     this.logDb.transaction(() => {
       for (const e of entries) {
-        this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text);
+        this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text, Buffer.byteLength(e.text));
       }
     })();
   }
@@ -385,8 +503,18 @@ export class SqliteStore implements Store {
   }
 
 
-  async pruneLogs(scope: Scope, functionName: string, keep: number): Promise<void> {
-    this.stmts.prune.run({ a: scope.accountId, r: scope.region, f: functionName, keep });
+  async pruneLogs(scope: Scope, functionName: string, retention: LogRetention): Promise<void> {
+    const at = { a: scope.accountId, r: scope.region, f: functionName };
+    this.logDb.transaction(() => {
+      this.stmts.prune.run({ ...at, keep: retention.keep });
+      this.stmts.pruneOld.run({ ...at, minTs: retention.minTimestamp });
+      this.stmts.pruneBytes.run({ ...at, maxBytes: retention.maxBytes });
+    })();
+  }
+
+  async tailStart(scope: Scope, functionName: string, n: number): Promise<number> {
+    const r = this.stmts.tailStart.get(scope.accountId, scope.region, functionName, n) as { id: number } | undefined;
+    return r?.id ?? 0;
   }
 
   async lastLogId(scope: Scope, functionName: string): Promise<number> {

@@ -163,6 +163,29 @@ export interface CodeSigningConfigStore {
   list(scope: Scope, afterId: string | undefined, limit: number): Promise<CodeSigningConfigRecord[]>;
 }
 
+/**
+ * Encryption of secrets at rest (src/secrets/secret-box.ts), handed to a store by the composition
+ * root: the store seals each environment under the function's key with the version's ARN as
+ * associated data, and opens it on read.
+ */
+/** How much of a function's logs is kept (docs/logging.md, "Retention"). */
+export interface LogRetention {
+  keep: number;
+  maxBytes: number;
+  minTimestamp: number;
+}
+
+export interface SecretSealer {
+  seal(plaintext: string, aad: string, keyName?: string): string;
+  open(sealed: string, aad: string): { ok: true; plaintext: string } | { ok: false; failure: 'KMSNotFoundException' | 'KMSAccessDeniedException' };
+  /** Whether a stored value is sealed at all (rows from before encryption are not). */
+  isSealed(value: string): boolean;
+  /** Whether a sealed value is under the active key of `keyName` already. */
+  isCurrent(sealed: string, keyName?: string): boolean;
+  /** The key id a sealed value names. */
+  keyIdOf(sealed: string): string | undefined;
+}
+
 export interface Store {
   /** Inserts a new function's `$LATEST`; returns false when the name is taken. */
   insertFunction(v: FunctionVersion): Promise<boolean>;
@@ -222,13 +245,25 @@ export interface Store {
   readonly settings: FunctionSettingsStore;
   readonly codeSigning: CodeSigningConfigStore;
 
+  /**
+   * Re-encrypts every stored secret not under its key's active key (after a rotation), then wipes
+   * the old ciphertexts from free pages and the WAL; returns how many values were rewritten and
+   * the key ids still in use. Absent on stores that keep nothing on disk.
+   */
+  reencryptSecrets?(): Promise<{ rewritten: number; keyIdsInUse: string[] }>;
+
   appendLogs(entries: readonly LogEntry[]): Promise<void>;
   /** Log entries of a function with id > afterId, oldest first. */
   readLogs(scope: Scope, functionName: string, afterId: number, limit: number): Promise<StoredLogEntry[]>;
   /** The newest `limit` log entries of a function, oldest first. */
   readLastLogs(scope: Scope, functionName: string, limit: number): Promise<StoredLogEntry[]>;
-  /** Deletes all but the newest `keep` log entries of a function. */
-  pruneLogs(scope: Scope, functionName: string, keep: number): Promise<void>;
+  /**
+   * Deletes a function's oldest log entries beyond its retention: all but the newest `keep`,
+   * those before `minTimestamp` (epoch ms), and the oldest ones past `maxBytes` of text in all.
+   */
+  pruneLogs(scope: Scope, functionName: string, retention: LogRetention): Promise<void>;
+  /** The `afterId` from which reading gives the newest `n` entries of a function (0 when it has fewer). */
+  tailStart(scope: Scope, functionName: string, n: number): Promise<number>;
   /** The id of the newest log entry of a function (0 when none). */
   lastLogId(scope: Scope, functionName: string): Promise<number>;
 

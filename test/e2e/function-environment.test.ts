@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CreateFunctionCommand, InvokeCommand, type Runtime } from '@aws-sdk/client-lambda';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { builtinRuntimes } from '../../src/runtimes/registry.js';
 import { detectNamespaceSupport } from '../../src/sandbox/detect.js';
 import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
@@ -61,6 +62,16 @@ def handler(event, context):
     }
 `;
 
+// The JS SDK's SQS client sends to the queue URL's own host (useQueueUrlAsEndpoint), so a
+// function that reads a queue URL Nimbus handed out must reach Nimbus at that address.
+const NODE_SQS_SENDER = `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+const sqs = new SQSClient({});
+export const handler = async (event) => {
+  const out = await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: event.body }));
+  return { messageId: out.MessageId };
+};
+`;
+
 const CALLBACK_HANDLER = `exports.handler = (event, context, callback) => { callback(null, 'old style'); };\n`;
 
 function isolations(): ('process' | 'namespace')[] {
@@ -102,6 +113,23 @@ for (const isolation of isolations()) {
       assert.match(String(body['boto3_path']), /\/boto3-1\.44\.8\/boto3\/__init__\.py$/);
       assert.match(String(body['python']), /^3\.13\./);
       assert.match(String(body['keyId']), /^ASIA/);
+    });
+
+    it("a Node.js function's SQS client reaches the queue URL Nimbus handed out", needs('nodejs22.x'), async (t) => {
+      const nimbus = await startTestNimbus(t, { isolation });
+      const sqs = new SQSClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }));
+      assert.equal(QueueUrl, `http://127.0.0.1:${nimbus.port}/000000000000/inbox`);
+      await nimbus.lambda.send(new CreateFunctionCommand({
+        FunctionName: 'sender', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE,
+        Code: { ZipFile: await makeZip({ 'index.mjs': NODE_SQS_SENDER }) }, Environment: { Variables: { QUEUE_URL: QueueUrl! } },
+      }));
+      const out = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'sender', Payload: JSON.stringify({ body: 'from inside' }) }));
+      const body = payloadJson(out.Payload) as Record<string, unknown>;
+      assert.equal(out.FunctionError, undefined, JSON.stringify(body));
+      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl, WaitTimeSeconds: 1 }));
+      assert.equal(got.Messages?.[0]?.Body, 'from inside');
+      assert.equal(got.Messages?.[0]?.MessageId, body['messageId']);
     });
 
     it("a function's own SDK wins over the runtime's", needs('python3.13'), async (t) => {

@@ -68,10 +68,11 @@ test('function URLs', async (t) => {
       name: 'ValidationException',
       message: "1 validation error detected: Value '1' at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: ((?!^\\d+$)^[0-9a-zA-Z-_]+$)",
     });
-    await assert.rejects(lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'web', AuthType: 'AWS_IAM' })), {
-      name: 'InvalidParameterValueException',
-      message: /AWS_IAM cannot be enforced/,
-    });
+    // AWS_IAM is enforced (test/e2e/auth-keys.test.ts): an unsigned request is then refused.
+    const iam = await lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'web', AuthType: 'AWS_IAM' }));
+    assert.equal(iam.AuthType, 'AWS_IAM');
+    assert.equal((await viaPath('/')).status, 403);
+    await lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'web', AuthType: 'NONE' }));
     // Both invoke modes are served (RESPONSE_STREAM in test/e2e/function-url-streaming.test.ts).
     const streaming = await lambda.send(new UpdateFunctionUrlConfigCommand({ FunctionName: 'web', InvokeMode: 'RESPONSE_STREAM' }));
     assert.equal(streaming.InvokeMode, 'RESPONSE_STREAM');

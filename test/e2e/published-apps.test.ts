@@ -27,7 +27,6 @@ import { nimbusCli } from '../helpers/serve.js';
  * Features not there yet. An app that needs one of these is skipped, with the reason; every
  * other app must pass. Empty this set as the features land.
  *
- * sigv4: function URLs with AuthType AWS_IAM (another engineer is adding it).
  * gradle: building Gradle projects, which cannot be done with what this network reaches. `sam
  *   build` runs the project's Gradle wrapper, or `gradle` on PATH. The wrapper downloads its
  *   distribution from services.gradle.org, which is not reachable; Gradle distributions are not
@@ -37,12 +36,12 @@ import { nimbusCli } from '../helpers/serve.js';
  *   java()"), has no JavaVersion.VERSION_21 ("No such property: VERSION_21"), and given
  *   sourceCompatibility '21' it compiles Java 12 class files (major version 56) instead.
  *
- * sqs, sns, eventbridge (the services and their SAM events) and streaming have landed.
+ * sqs, sns, eventbridge (the services and their SAM events), streaming and sigv4 (AWS_IAM function URLs) have landed.
  * The runtimes (node22/24, python3.13, java21/25) and the runtime's SDK have landed. A runtime
  * this machine cannot have (python3.14 here) is no skip: the app's scenario says how its
  * deployment must be refused (`unavailable`), and runs it where the interpreter exists.
  */
-const NOT_YET = new Set(['sigv4', 'gradle']);
+const NOT_YET = new Set(['gradle']);
 
 const APPS = fileURLToPath(new URL('../../../test/fixtures/apps/', import.meta.url));
 const CI = process.env['CI'] === 'true';

@@ -64,9 +64,10 @@ test('a public address without authentication is refused unless explicitly allow
   const refused = await serveWith(t, ['--host', '0.0.0.0']);
   assert.equal(refused.url, undefined, 'it did not start');
   assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /does not authenticate requests yet/);
+  assert.match(refused.stderr, /without --auth keys Nimbus does not authenticate requests/);
   assert.match(refused.stderr, /Refusing to listen on 0\.0\.0\.0/);
   assert.match(refused.stderr, /--allow-public-unauthenticated/);
+  assert.match(refused.stderr, /--auth keys/);
   await assert.rejects(startNimbus({ host: '0.0.0.0', port: 0, dataDir: join(tmpdir(), 'never-created'), log: () => undefined }), /Refusing to listen/);
 
   const allowed = await serveWith(t, ['--host', '0.0.0.0', '--allow-public-unauthenticated']);
@@ -76,10 +77,18 @@ test('a public address without authentication is refused unless explicitly allow
   const health = await fetch(`http://127.0.0.1:${port}/nimbus/v1/health`);
   assert.equal(health.status, 200);
 
-  // Loopback addresses need no flag.
+  // With keys a public address is fine, but plain HTTP is warned about.
+  const keyed = await serveWith(t, ['--host', '0.0.0.0', '--auth', 'keys']);
+  assert.ok(keyed.url, keyed.stderr);
+  assert.match(keyed.stderr, /WARNING: Nimbus listens on 0\.0\.0\.0 without TLS/);
+  assert.match(keyed.stderr, /every API request must be SigV4-signed/);
+  assert.equal((await fetch(`http://127.0.0.1:${new URL(keyed.url).port}/2015-03-31/functions`)).status, 403);
+
+  // Loopback addresses need no flag; the local-development mode says what it accepts.
   const loop = await serveWith(t, ['--host', '127.0.0.2']);
   assert.ok(loop.url, loop.stderr);
   assert.doesNotMatch(loop.stderr, /WARNING: Nimbus listens on/);
+  assert.match(loop.stderr, /Authentication: local-development mode\. Any well-formed credentials \(or none\) are accepted/);
 });
 
 test('auto isolation fails closed when cgroups are hidden; process isolation then runs functions unprivileged', async (t) => {

@@ -49,7 +49,7 @@ describe('namespace sandbox limits', { skip: isolationSkip() }, () => {
     const swap = cgFile(s.id, ['memory', 'memory.memsw.limit_in_bytes'], 'memory.swap.max');
     if (swap !== null) assert.ok(swap === String(128 * 1024 * 1024) || swap === '0', 'swap cannot extend the limit');
     const r = await invoke(hog, { op: 'alloc', mb: 300 });
-    assert.deepEqual(r.result, { kind: 'exit', reason: 'signal: killed' });
+    assert.deepEqual(r.result, { kind: 'exit', reason: 'signal: killed', outOfMemory: true });
     assert.equal(hog.state, 'dead');
     assert.ok(r.maxMemoryBytes <= 128 * 1024 * 1024, `peak ${r.maxMemoryBytes} within the limit`);
     assert.ok(r.maxMemoryBytes > 64 * 1024 * 1024, `peak ${r.maxMemoryBytes} measured from the cgroup`);
@@ -104,14 +104,42 @@ describe('namespace sandbox limits', { skip: isolationSkip() }, () => {
     assert.deepEqual(await call(bystander, { op: 'alloc', mb: 1 }), 1);
   });
 
-  it('caps CPU in proportion to memory (1769 MB = one vCPU) and open files at 1024', async () => {
+  /** The CPU quota (-1: none), period and weight (v1 shares, or v2 cpu.weight) of sandbox `id` of `f`. */
+  const cpuOf = (f: NamespaceSandboxFactory, id: string): { quota: number; period: number; weight: number } => {
+    const dirs = f.cgroupDirsOf(id);
+    if (f.cgroupVersion === 1) {
+      const cpu = dirs.find((d) => existsSync(join(d, 'cpu.cfs_quota_us')))!;
+      const num = (n: string): number => Number(readFileSync(join(cpu, n), 'utf8'));
+      return { quota: num('cpu.cfs_quota_us'), period: num('cpu.cfs_period_us'), weight: num('cpu.shares') };
+    }
+    const [q, p] = readFileSync(join(dirs[0]!, 'cpu.max'), 'utf8').trim().split(' ');
+    return { quota: q === 'max' ? -1 : Number(q), period: Number(p), weight: Number(readFileSync(join(dirs[0]!, 'cpu.weight'), 'utf8')) };
+  };
+
+  it('with --cpu-model lambda, caps CPU with a quota in proportion to memory (1769 MB = one vCPU)', async () => {
+    const lambdaDir = tempDir('nimbus-limits-lambda-');
+    const lambda = createSandboxFactory({ isolation: 'namespace', dataDir: lambdaDir, hostPorts: [], cpuModel: 'lambda' }).factory as NamespaceSandboxFactory;
+    try {
+      const s = spec(code, { memoryMb: 256, functionName: 'cpu-lambda' });
+      const sb = lambda.create(s);
+      await sb.start(10_000);
+      const cpu = cpuOf(lambda, s.id);
+      assert.equal(cpu.quota, Math.round((cpu.period * 256) / 1769), 'proportional quota after init');
+      assert.equal(cpu.weight, lambda.cgroupVersion === 1 ? 1024 : 100, 'the default weight');
+      await sb.dispose();
+    } finally {
+      await lambda.close();
+      rmrf(lambdaDir);
+    }
+  });
+
+  it('by default shares CPU by weight in proportion to memory, with no quota, and caps open files at 1024', async () => {
     const s = spec(code, { memoryMb: 256, functionName: 'cpu' });
     const sb = factory.create(s);
     await sb.start(10_000);
-    const [quota, period] = factory.cgroupVersion === 1
-      ? [Number(cgFile(s.id, ['cpu', 'cpu.cfs_quota_us'], '')), Number(cgFile(s.id, ['cpu', 'cpu.cfs_period_us'], ''))]
-      : (cgFile(s.id, ['', ''], 'cpu.max') ?? '').split(' ').map(Number) as [number, number];
-    assert.equal(quota, Math.round((period * 256) / 1769), 'proportional quota after init');
+    const cpu = cpuOf(factory, s.id);
+    assert.equal(cpu.quota, -1, 'no quota: idle CPU is the function’s to use');
+    assert.equal(cpu.weight, factory.cgroupVersion === 1 ? 2048 : 200, 'a weight in proportion to memory: 1024 shares (v2: 100) per 128 MB');
     const r = await call<{ stdout: string }>(sb, { op: 'sh', cmd: 'ulimit -n; ulimit -Hn' });
     assert.equal(r.stdout, '1024\n1024\n');
     const py = "import os\ntry:\n  [os.open('/dev/null', 0) for _ in range(1100)]\n  print('opened all')\nexcept OSError as e:\n  print(e.strerror)";

@@ -64,8 +64,8 @@ describe('namespace stem cells', { skip: isolationSkip() }, () => {
     assert.deepEqual(await call(sb, { n: 21 }), { other: 42 }, 'the function’s handler runs');
     const [memory, , cpu] = factory.cgroupDirsOf(sb.id);
     assert.equal(Number(readFileSync(join(memory!, 'memory.limit_in_bytes'), 'utf8')), 256 * 1024 * 1024);
-    assert.equal(Number(readFileSync(join(cpu!, 'cpu.cfs_quota_us'), 'utf8')), Math.round((20_000 * 256) / 1769), 'the proportional CPU quota');
-    assert.equal(Number(readFileSync(join(cpu!, 'cpu.shares'), 'utf8')), 1024, 'a cell at work has the normal CPU weight');
+    assert.equal(Number(readFileSync(join(cpu!, 'cpu.cfs_quota_us'), 'utf8')), -1, 'no CPU quota (the default shared CPU model)');
+    assert.equal(Number(readFileSync(join(cpu!, 'cpu.shares'), 'utf8')), 2048, 'a cell at work has its function’s CPU weight (1024 per 128 MB), no longer the idle one');
     // Back to the probe handler, on a second function, to look inside.
     assert.equal(await factory.stemCellsReady(30_000), true, 'the pool refills');
     const probe = await started(fnSpec(code({ 'data.txt': 'probe-code' }), { functionName: 'stem-probe', env: { OWN_VAR: 'probe-value' } }));

@@ -17,6 +17,9 @@ const entry = (scope: Scope, functionName: string, text: string, timestamp = 1):
   text,
 });
 
+/** Retention by count alone. */
+const keepOnly = (keep: number) => ({ keep, maxBytes: Number.MAX_SAFE_INTEGER, minTimestamp: 0 });
+
 const texts = (entries: readonly { text: string }[]): string[] => entries.map((e) => e.text);
 
 export function logCases(newStore: NewStore): void {
@@ -46,7 +49,7 @@ export function logCases(newStore: NewStore): void {
       assert.deepEqual(texts(await store.readLastLogs(A2, 'f', 10)), ['a2']);
       assert.equal((await store.readLogs(B, 'f', 0, 10))[0]?.accountId, B.accountId);
       assert.equal(await store.lastLogId(B, 'f'), (await store.readLogs(B, 'f', 0, 10))[0]?.id);
-      await store.pruneLogs(A, 'f', 0);
+      await store.pruneLogs(A, 'f', keepOnly(0));
       assert.deepEqual(texts(await store.readLogs(A2, 'f', 0, 10)), ['a2']);
       assert.deepEqual(texts(await store.readLogs(B, 'f', 0, 10)), ['b']);
     });
@@ -82,17 +85,31 @@ export function logCases(newStore: NewStore): void {
       await store.appendLogs(['1', '2', '3', '4', '5'].map((n) => entry(A, 'f', n)));
       await store.appendLogs([entry(A, 'g', 'g1'), entry(A, 'g', 'g2')]);
       const newest = await store.lastLogId(A, 'f');
-      await store.pruneLogs(A, 'f', 2);
+      await store.pruneLogs(A, 'f', keepOnly(2));
       assert.deepEqual(texts(await store.readLogs(A, 'f', 0, 10)), ['4', '5']);
       assert.deepEqual(texts(await store.readLogs(A, 'g', 0, 10)), ['g1', 'g2'], 'another function keeps its own');
-      await store.pruneLogs(A, 'f', 10);
+      await store.pruneLogs(A, 'f', keepOnly(10));
       assert.deepEqual(texts(await store.readLogs(A, 'f', 0, 10)), ['4', '5'], 'fewer than keep: nothing goes');
-      await store.pruneLogs(A, 'f', 0);
+      await store.pruneLogs(A, 'f', keepOnly(0));
       assert.deepEqual(await store.readLogs(A, 'f', 0, 10), []);
       assert.equal(await store.lastLogId(A, 'f'), 0);
       await store.appendLogs([entry(A, 'f', 'after')]);
       assert.ok(await store.lastLogId(A, 'f') > Math.max(newest, await store.lastLogId(A, 'g')), 'a new id is above every id handed out');
-      await store.pruneLogs(A, 'nope', 0);
+      await store.pruneLogs(A, 'nope', keepOnly(0));
+    });
+
+    it('pruneLogs keeps a function within its bytes and its age, newest first; tailStart finds the newest n', async (t) => {
+      const store = open(t, newStore);
+      const kb = (c: string): string => c.repeat(1024);
+      await store.appendLogs([1, 2, 3, 4, 5].map((i) => entry(A, 'f', kb(String(i)), i * 1000)));
+      await store.appendLogs([entry(A, 'g', kb('g'), 1)]);
+      assert.deepEqual(texts(await store.readLogs(A, 'f', await store.tailStart(A, 'f', 2), 10)).map((x) => x[0]), ['4', '5']);
+      assert.equal(await store.tailStart(A, 'f', 9), 0, 'fewer than n: from the start');
+      await store.pruneLogs(A, 'f', { keep: 100, maxBytes: 100_000, minTimestamp: 2000 });
+      assert.deepEqual(texts(await store.readLogs(A, 'f', 0, 10)).map((x) => x[0]), ['2', '3', '4', '5'], 'older than minTimestamp go');
+      await store.pruneLogs(A, 'f', { keep: 100, maxBytes: 3 * 1024, minTimestamp: 0 });
+      assert.deepEqual(texts(await store.readLogs(A, 'f', 0, 10)).map((x) => x[0]), ['3', '4', '5'], 'the newest within maxBytes stay');
+      assert.equal((await store.readLogs(A, 'g', 0, 10)).length, 1, 'another function keeps its own');
     });
 
     it('log entries go in and come out as copies', async (t) => {

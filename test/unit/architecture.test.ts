@@ -14,9 +14,9 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
-  cli: ['app', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['api', 'cluster', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'core'],
-  api: ['invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'core'],
+  cli: ['app', 'accounts', 'auth', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
+  app: ['api', 'accounts', 'auth', 'cluster', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
+  api: ['auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'core'],
   sns: ['events', 'core'],
@@ -30,10 +30,12 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   runtimes: ['core'],
   httpapi: ['core'],
   metrics: ['core'],
-  sim: ['policy', 'core'],
+  sim: ['policy', 'cluster', 'core'],
   policy: ['core'],
   sam: ['core'],
+  accounts: ['auth', 'core'],
   auth: ['core'],
+  secrets: ['core'],
   events: ['core'],
   sqs: ['core'],
   core: [],

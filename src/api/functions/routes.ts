@@ -15,7 +15,12 @@ export interface FunctionTagReader {
   forFunction(scope: RequestContext['scope'], name: string): Promise<Record<string, string> | undefined>;
 }
 
-export function functionHandlers(functions: FunctionService, concurrency: ConcurrencyService, tags?: FunctionTagReader) {
+/** Presigned download links of packages (src/secrets/code-urls.ts). */
+export interface CodeLocations {
+  location(sha256Hex: string): string;
+}
+
+export function functionHandlers(functions: FunctionService, concurrency: ConcurrencyService, codeUrls: CodeLocations, tags?: FunctionTagReader) {
   return {
     create: async (ctx) => {
       const body = await ctx.json(CODE_REQUEST_LIMIT, 'CreateFunction');
@@ -36,7 +41,7 @@ export function functionHandlers(functions: FunctionService, concurrency: Concur
       const { fn, qualifier } = await functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
       const body: Record<string, unknown> = {
         Configuration: functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }),
-        Code: { RepositoryType: 'S3', Location: `${ctx.baseUrl}/nimbus/v1/code/${fn.codeSha256}` },
+        Code: { RepositoryType: 'S3', Location: codeUrls.location(fn.codeSha256) },
       };
       const fnTags = await tags?.forFunction(ctx.scope, fn.name);
       if (fnTags) body['Tags'] = fnTags;

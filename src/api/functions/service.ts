@@ -49,6 +49,8 @@ export interface FunctionServiceDeps {
   tags?: FunctionTags;
   /** `CodeSigningConfigArn` and its policy (api/code-signing). */
   codeSigning?: FunctionCodeSigning;
+  /** The keyring's named keys, for `KMSKeyArn` (src/secrets); absent: any KMSKeyArn is refused. */
+  keys?: { hasKey(name: string): boolean };
 }
 
 export interface ResolveOptions {
@@ -102,6 +104,7 @@ export class FunctionService {
       ...(tenantIsolation ? { tenantIsolation } : {}),
       packageType,
       environment: settings.environment ?? {},
+      ...(settings.kmsKeyArn ? { kmsKeyArn: settings.kmsKeyArn } : {}),
       ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       ...(layers.length ? { layers } : {}),
       codeSha256: stored.sha256Hex,
@@ -212,6 +215,10 @@ export class FunctionService {
       ...logLevels(s.logFormat ?? current.logFormat, s, current),
       logGroup: s.logGroup ?? current.logGroup,
       environment: s.environment ?? current.environment,
+      // A new environment replaces one that could not be decrypted; without one, the store refuses the write.
+      environmentError: s.environment === undefined ? current.environmentError : undefined,
+      // An empty KMSKeyArn goes back to the default key.
+      kmsKeyArn: s.kmsKeyArn === undefined ? current.kmsKeyArn : s.kmsKeyArn || undefined,
       // An empty TargetArn removes the dead-letter queue.
       deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
       layers: layers.length ? layers : undefined,
@@ -319,6 +326,7 @@ export class FunctionService {
       timeout: optionalInt(body, 'Timeout', 'timeout', 1, MAX_TIMEOUT_S),
       memorySize: optionalInt(body, 'MemorySize', 'memorySize', 128, 10240),
       environment: checkEnvironment(body['Environment']),
+      kmsKeyArn: this.kmsKeyArn(body['KMSKeyArn']),
       architectures: checkArchitectures(body['Architectures']),
       ephemeralStorageMb,
       tracingMode: isObject(tracing) ? checkEnum(tracing['Mode'], 'tracingConfig.mode', ['Active', 'PassThrough']) : undefined,
@@ -328,6 +336,26 @@ export class FunctionService {
       logGroup: isObject(logging) ? optionalString(logging, 'LogGroup', 'loggingConfig.logGroup', 512) : undefined,
       deadLetterTargetArn: deadLetterTarget(body['DeadLetterConfig']),
     };
+  }
+
+  /**
+   * `KMSKeyArn`: a key of Nimbus's keyring by name (docs/security.md), `''` for the default key,
+   * undefined when absent. An unknown key is refused as Lambda refuses a key it cannot grant on.
+   */
+  private kmsKeyArn(raw: unknown): string | undefined {
+    if (raw === undefined || raw === null) return undefined;
+    if (typeof raw !== 'string') throw validationError(raw, 'kMSKeyArn', 'Member must be a string');
+    if (raw === '') return '';
+    if (!/^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*$/.test(raw)) {
+      throw validationError(raw, 'kMSKeyArn', 'Member must satisfy regular expression pattern: (arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()');
+    }
+    if (!this.deps.keys?.hasKey(raw)) {
+      throw invalidParameter(
+        'Lambda was unable to configure access to your environment variables because the KMS key is invalid for CreateGrant. ' +
+          `Please check your KMS key settings. KMS Exception: NotFoundException KMS Message: Key '${raw}' does not exist`,
+      );
+    }
+    return raw;
   }
 
   /** `Layers` resolved (api/layers); undefined when the member is absent. */

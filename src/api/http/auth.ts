@@ -1,13 +1,15 @@
 /**
- * Who a request speaks for. Signatures are not verified yet (any credentials are accepted,
- * as LocalStack and SAM do); the region is read from the SigV4 credential scope
- * (`Credential=AKID/20240501/us-east-1/lambda/aws4_request`), and every request belongs to
- * the one account Nimbus serves today.
+ * The scope a request starts with before authentication (authn.ts) replaces it: the default
+ * account, and the region named in the SigV4 credential scope
+ * (`Credential=AKID/20240501/us-east-1/lambda/aws4_request`). Only a server built without
+ * authentication (unit tests of the gateway) keeps it.
  */
 import type http from 'node:http';
 import type { Scope } from '../../core/model.js';
 
-export const DEFAULT_ACCOUNT = '000000000000';
+import { DEFAULT_ACCOUNT } from '../../auth/principal.js';
+
+export { DEFAULT_ACCOUNT };
 export const DEFAULT_REGION = 'us-east-1';
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 const CREDENTIAL = /Credential=[^/,\s]+\/\d{8}\/([^/,\s]+)\//;

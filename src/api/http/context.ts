@@ -1,6 +1,7 @@
 /** What a route handler gets and returns: plain values, no sockets, so handlers stay small. */
 import type http from 'node:http';
 import type { Scope } from '../../core/model.js';
+import type { Principal } from '../../auth/principal.js';
 
 export interface RequestContext {
   req: http.IncomingMessage;
@@ -9,6 +10,13 @@ export interface RequestContext {
   query: URLSearchParams;
   /** Account and region the request speaks for (from its credential scope). */
   scope: Scope;
+  /** Who signed the request (src/api/http/authn.ts); absent where no authentication runs (function URLs, HTTP routes). */
+  principal?: Principal | undefined;
+  /**
+   * Authorises an action the route table cannot name (an SQS, SNS or EventBridge operation, read
+   * from the request): throws AccessDeniedException when the caller's policies do not allow it.
+   */
+  authorize?: ((action: string, resource: string) => void) | undefined;
   /** `http://host:port` as the client addressed Nimbus, for URLs in responses. */
   baseUrl: string;
   /** The request body, read once, at most `limit` bytes (413 beyond). */

@@ -5,10 +5,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import FindMyWay from 'find-my-way';
 import { NimbusError, type WireCode } from '../../core/errors.js';
+import { createHash } from 'node:crypto';
+import { audited, actionFor } from './actions.js';
 import { scopeOf } from './auth.js';
+import type { Authenticated, Authenticator } from './authn.js';
+import { functionTarget, type Authorizer, type FunctionTarget } from './authz.js';
+import type { AuditSink } from '../../auth/principal.js';
 import type { RequestGuard } from './guard.js';
 import { closeAfterResponse, discardBody, readBody } from './body.js';
 import { capConnections, defaultConnectionCap } from './connections.js';
@@ -26,6 +33,8 @@ export interface ServerLimits {
   requestTimeoutMs?: number;
   /** Open connections at most (default: the file-descriptor limit less a reserve). */
   maxConnections?: number;
+  /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | undefined;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -39,6 +48,8 @@ export interface HookMatch {
   params: Record<string, string>;
   /** Nimbus's own API rather than a user's endpoint: the guard applies (AWS service protocols). */
   api?: boolean;
+  /** The SigV4 service name its requests are signed for (`sqs`, `sns`, `events`); default `lambda`. */
+  service?: string;
   /** Answers an error the server raises for this request (a guard refusal) in the service's own shape. */
   renderError?: (err: NimbusError & { code: WireCode }) => Reply;
 }
@@ -54,6 +65,16 @@ export interface TentativeMatch {
  * hooks only when no route matched.
  */
 export type RouteHook = (req: http.IncomingMessage, path: string) => HookMatch | TentativeMatch | undefined;
+
+/** Authentication, authorisation and the audit log (docs/auth.md); absent: nothing is checked. */
+export interface Security {
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  audit?: AuditSink | undefined;
+}
+
+/** Paths that stay public whatever the mode: load balancers probe health without signing. */
+const PUBLIC_PATHS = new Set(['/nimbus/v1/health']);
 
 export class Gateway {
   readonly server: http.Server;
@@ -72,9 +93,14 @@ export class Gateway {
     /** Browser and Host checks for Nimbus's own API (guard.ts); function URLs and routes skip it. */
     private readonly guard?: RequestGuard,
     limits: ServerLimits = {},
+    private readonly security?: Security,
   ) {
     // Timeouts are checked every second, not every 30 s (Node's default), so they hold to the second.
-    this.server = http.createServer({ keepAlive: true, connectionsCheckingInterval: 1_000 }, (req, res) => void this.handle(req, res));
+    const options = { keepAlive: true, connectionsCheckingInterval: 1_000 };
+    const onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => void this.handle(req, res);
+    this.server = limits.tls
+      ? (https.createServer({ ...options, cert: limits.tls.cert, key: limits.tls.key, minVersion: 'TLSv1.2' }, onRequest) as unknown as http.Server)
+      : http.createServer(options, onRequest);
     // A slow client may not hold a request open forever (slowloris): headers within 30 s, the whole
     // request (body included) within a minute. The limit ends when the request is received, so an
     // invocation may still run its 15 minutes before the response.
@@ -99,7 +125,7 @@ export class Gateway {
 
   /** Adds a route; `path` uses find-my-way's `:param` syntax. */
   readonly route: AddRoute = (method, path, handler) => {
-    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>);
+    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>, { pattern: path });
   };
 
   /** Adds a route hook (see RouteHook). */
@@ -173,6 +199,10 @@ export class Gateway {
     const requestId = randomUUID();
     let render: HookMatch['renderError'];
     let built: ReturnType<typeof context> | undefined;
+    /** What the audit log records for this request, once it is known to be an API call. */
+    let audit: { action: string; resource: string } | undefined;
+    let status = 0;
+    let errorType = '';
     try {
       if (this.closing) throw new NimbusError('ERR_SHUTTING_DOWN', 'Nimbus is shutting down.');
       const url = req.url ?? '/';
@@ -184,9 +214,13 @@ export class Gateway {
       render = found?.renderError;
       // Nimbus's own API (routed, claimed as one, or unknown): only what the guard lets through reaches it.
       let api = found?.api === true;
+      let pattern: string | undefined;
       if (!found) {
         const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
-        if (routed) found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
+        if (routed) {
+          found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
+          pattern = (routed.store as { pattern?: string } | undefined)?.pattern;
+        }
         api = routed !== null;
         found ??= await this.claim('fallback', req, path, ctx);
         api ||= !found;
@@ -199,6 +233,14 @@ export class Gateway {
           throw refusal;
         }
       }
+      if (api && this.security && !PUBLIC_PATHS.has(path)) {
+        const c = ctx();
+        const action = pattern ? actionFor(req.method ?? 'GET', pattern) : `${req.method ?? ''} ${path}`;
+        audit = { action, resource: '*' };
+        const services = found?.service ? [found.service] : path.startsWith('/nimbus/') || path === '/metrics' ? ['lambda', 'nimbus'] : ['lambda'];
+        await this.security.authenticator.authenticate(c, services);
+        if (found) await this.authorize(c, found.params, query, audit);
+      }
       if (!found) {
         discardBody(req, DEFAULT_BODY_LIMIT);
         throw new NimbusError('ERR_UNKNOWN_OPERATION', `Unknown operation: ${req.method ?? ''} ${path}`);
@@ -207,15 +249,57 @@ export class Gateway {
       c.params = found.params;
       const reply = await found.handler(c);
       if (!c.bodyRead) discardBody(req, DEFAULT_BODY_LIMIT);
+      status = reply.status;
       if (reply.stream) await reply.stream(res);
       else send(res, reply, requestId);
     } catch (err) {
       // A handler that failed before reading the body: drop it without reading a flood to its end.
       if (!built?.bodyRead && !req.complete) discardBody(req, DEFAULT_BODY_LIMIT);
-      this.sendError(res, err, requestId, render);
+      const sent = this.sendError(res, err, requestId, render);
+      status = sent.status;
+      errorType = sent.type;
     } finally {
+      if (audit && this.security?.audit && audited(audit.action)) this.record(req, requestId, built, audit, status, errorType);
       if (--this.inflight === 0 && this.closing) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  /**
+   * Authorises a routed request as its action on its function (or `*`), and lets hooks authorise
+   * what only they can name. A FunctionName ARN of another account moves the request into that
+   * account once its resource policy allows the caller.
+   */
+  private async authorize(c: RequestContext, params: Record<string, string | undefined>, query: URLSearchParams, audit: { action: string; resource: string }): Promise<void> {
+    const who = c.principal;
+    const authorizer = this.security!.authorizer;
+    if (!who) return;
+    const rawName = params['FunctionName'];
+    let fn: FunctionTarget | undefined;
+    if (rawName !== undefined) fn = functionTarget(c.scope, rawName, query.get('Qualifier'));
+    if (fn) audit.resource = fn.arn;
+    if (!audit.action.includes(' ')) await authorizer.check(who, audit.action, fn?.arn ?? '*', fn);
+    if (fn && fn.accountId !== c.scope.accountId) c.scope = { accountId: fn.accountId, region: fn.region };
+    c.authorize = (action, resource) => {
+      audit.action = action;
+      audit.resource = resource;
+      authorizer.checkIdentity(who, action, resource);
+    };
+  }
+
+  private record(req: http.IncomingMessage, requestId: string, c: RequestContext | undefined, audit: { action: string; resource: string }, status: number, error: string): void {
+    const who = c?.principal;
+    this.security!.audit!.record({
+      time: Date.now(),
+      requestId,
+      accountId: who?.accountId ?? '',
+      accessKeyId: who?.accessKeyId ?? '',
+      principal: who?.arn ?? '',
+      sourceIp: req.socket.remoteAddress ?? '',
+      action: audit.action,
+      resource: audit.resource,
+      status,
+      error,
+    }).catch((e: unknown) => this.log(`audit log: ${e instanceof Error ? e.message : String(e)}`));
   }
 
   /**
@@ -232,37 +316,50 @@ export class Gateway {
     return new NimbusError('ERR_INTERNAL', 'An internal error occurred in Nimbus; see its log.') as NimbusError & { code: WireCode };
   }
 
-  private sendError(res: http.ServerResponse, err: unknown, requestId: string, render?: HookMatch['renderError']): void {
+  private sendError(res: http.ServerResponse, err: unknown, requestId: string, render?: HookMatch['renderError']): { status: number; type: string } {
     const e = this.onWire(err);
-    if (render && !res.headersSent) return send(res, render(e), requestId);
     const wire = WIRE_ERRORS[e.code];
+    if (render && !res.headersSent) {
+      const r = render(e);
+      send(res, r, requestId);
+      return { status: r.status, type: wire.type };
+    }
     const headers: Record<string, string | number> = { 'x-amzn-ErrorType': wire.type };
     const retryAfter = e.extra['retryAfterSeconds'];
     if (typeof retryAfter === 'number') headers['Retry-After'] = retryAfter;
     const extra = Object.fromEntries(Object.entries(e.extra).filter(([k]) => k !== 'retryAfterSeconds'));
     if (res.headersSent) {
       res.destroy();
-      return;
+      return { status: wire.status, type: wire.type };
     }
     send(res, { status: wire.status, headers, body: errorBody(wire, e.message, extra) }, requestId);
+    return { status: wire.status, type: wire.type };
   }
 }
 
 /** The handler's view of a request; the body is read once, on first use. */
-function context(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): RequestContext & { bodyRead: boolean } {
+function context(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): RequestContext & Authenticated {
   let abort: AbortController | undefined;
   let bodyPromise: Promise<Buffer> | null = null;
-  const ctx: RequestContext & { bodyRead: boolean } = {
+  const ctx: RequestContext & Authenticated = {
     req,
     method: req.method ?? 'GET',
     params: {},
     query,
     scope: scopeOf(req, query),
-    baseUrl: `http://${req.headers.host ?? 'localhost'}`,
+    baseUrl: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
     bodyRead: false,
     body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => {
       ctx.bodyRead = true;
-      return (bodyPromise ??= readBody(req, limit, operation));
+      // A signed body is checked against its signature before any handler sees it (authn.ts).
+      return (bodyPromise ??= readBody(req, limit, operation).then((buf) => {
+        const verify = ctx.verifyBody;
+        if (verify) {
+          ctx.verifyBody = undefined;
+          verify(createHash('sha256').update(buf).digest('hex'));
+        }
+        return buf;
+      }));
     },
     json: async (limit, operation) => parseJson(await ctx.body(limit, operation)),
     // Made on first use: most requests never need it, and the hot path should not pay for it.

@@ -29,10 +29,16 @@ export const WIRE_ERRORS: Readonly<Record<WireCode, WireError>> = {
   ERR_TOO_MANY_REQUESTS: { status: 429, type: 'TooManyRequestsException', messageKey: 'message' },
   ERR_UNKNOWN_OPERATION: { status: 404, type: 'UnknownOperationException', messageKey: 'message' },
   ERR_ACCESS_DENIED: { status: 403, type: 'AccessDeniedException', messageKey: 'Message' },
+  ERR_MISSING_AUTH_TOKEN: { status: 403, type: 'MissingAuthenticationTokenException', messageKey: 'message' },
+  ERR_INCOMPLETE_SIGNATURE: { status: 400, type: 'IncompleteSignatureException', messageKey: 'message' },
+  ERR_INVALID_SIGNATURE: { status: 403, type: 'InvalidSignatureException', messageKey: 'message' },
+  ERR_UNRECOGNIZED_CLIENT: { status: 403, type: 'UnrecognizedClientException', messageKey: 'message' },
   ERR_SHUTTING_DOWN: { status: 503, type: 'ServiceException', messageKey: 'Message' },
   ERR_SANDBOX_START_FAILED: { status: 500, type: 'ServiceException', messageKey: 'Message' },
   ERR_QUEUE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },
   ERR_STORAGE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },
+  ERR_KMS_NOT_FOUND: { status: 502, type: 'KMSNotFoundException', messageKey: 'Message' },
+  ERR_KMS_ACCESS_DENIED: { status: 502, type: 'KMSAccessDeniedException', messageKey: 'Message' },
   ERR_INTERNAL: { status: 500, type: 'ServiceException', messageKey: 'Message' },
 };
 

@@ -24,18 +24,19 @@ const page = (key: string, items: Record<string, unknown>[], next: string | unde
   [key]: items,
 });
 
-export function layerHandlers(layers: LayerService, permissions: LayerPermissions) {
+export function layerHandlers(layers: LayerService, permissions: LayerPermissions, codeUrls: { location(sha256Hex: string): string }) {
+  const loc = (sha: string): string => codeUrls.location(sha);
   return {
     publish: async (ctx) => {
       const v = await layers.publish(ctx.scope, nameOf(ctx), await ctx.json(LAYER_REQUEST_LIMIT, 'PublishLayerVersion'));
-      return json(201, layerVersion(v, ctx.baseUrl));
+      return json(201, layerVersion(v, loc));
     },
 
-    get: async (ctx) => json(200, layerVersion(await layers.get(ctx.scope, nameOf(ctx), versionOf(ctx)), ctx.baseUrl)),
+    get: async (ctx) => json(200, layerVersion(await layers.get(ctx.scope, nameOf(ctx), versionOf(ctx)), loc)),
 
     /** ListLayers, or GetLayerVersionByArn when the query says `find=LayerVersion`. */
     listOrFind: async (ctx) => {
-      if (ctx.query.get('find') === 'LayerVersion') return json(200, layerVersion(await layers.getByArn(ctx.scope, ctx.query.get('Arn')), ctx.baseUrl));
+      if (ctx.query.get('find') === 'LayerVersion') return json(200, layerVersion(await layers.getByArn(ctx.scope, ctx.query.get('Arn')), loc));
       const p = await layers.list(ctx.scope, listQuery(ctx));
       return json(200, page('Layers', p.items.map(layersListItem), p.nextMarker));
     },

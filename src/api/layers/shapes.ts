@@ -21,10 +21,10 @@ export function layerVersionItem(v: LayerVersionRecord): Record<string, unknown>
   };
 }
 
-/** MODEL `GetLayerVersionResponse`; `baseUrl` makes Content.Location a download of the zip. */
-export function layerVersion(v: LayerVersionRecord, baseUrl: string): Record<string, unknown> {
+/** MODEL `GetLayerVersionResponse`; `location` makes Content.Location a (presigned) download of the zip. */
+export function layerVersion(v: LayerVersionRecord, location: (sha256Hex: string) => string): Record<string, unknown> {
   return {
-    Content: { Location: `${baseUrl}/nimbus/v1/code/${v.codeSha256}`, CodeSha256: codeSha256Base64(v.codeSha256), CodeSize: v.codeSize },
+    Content: { Location: location(v.codeSha256), CodeSha256: codeSha256Base64(v.codeSha256), CodeSize: v.codeSize },
     LayerArn: layerArn(v, v.layerName),
     ...layerVersionItem(v),
   };

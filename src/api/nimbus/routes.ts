@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseFunctionName } from '../../core/names.js';
-import { notFound } from '../../core/errors.js';
+import { NimbusError, notFound } from '../../core/errors.js';
 import type { LogService } from '../../logs/log-service.js';
 import type { CodeStore } from '../../store/code-store.js';
 import { json, type Handler } from '../http/context.js';
@@ -18,7 +18,12 @@ export interface HealthInfo {
   version: string;
 }
 
-export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health: HealthInfo }) {
+/** Checks a presigned code download (src/secrets/code-urls.ts). */
+export interface CodeUrlCheck {
+  check(sha256Hex: string, query: URLSearchParams): string | undefined;
+}
+
+export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health: HealthInfo; codeUrls: CodeUrlCheck }) {
   return {
     logs: async (ctx) => {
       const name = parseFunctionName(ctx.params['FunctionName']).name;
@@ -27,19 +32,47 @@ export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health
       const limit = intParam(ctx.query.get('limit'), 'limit', 1, 1000) ?? 100;
       const wait = intParam(ctx.query.get('wait'), 'wait', 0, MAX_WAIT_S) ?? 0;
       // `tail=N`: the newest N entries; otherwise entries after `after`, waiting up to `wait` s for some.
-      const events =
-        tail !== undefined ? await deps.logs.last(ctx.scope, name, tail) : await deps.logs.read(ctx.scope, name, after, limit, wait * 1000, ctx.signal);
-      const next = events.length ? events[events.length - 1]!.id : tail !== undefined ? await deps.logs.lastId(ctx.scope, name) : after;
-      return json(200, {
-        events: events.map((e) => ({ id: e.id, timestamp: e.timestamp, requestId: e.requestId, version: e.version, text: e.text })),
-        next,
-      });
+      let from = after;
+      let upTo: number | undefined;
+      let count = limit;
+      if (tail !== undefined) {
+        const t = await deps.logs.tail(ctx.scope, name, tail);
+        from = t.afterId;
+        upTo = t.upToId;
+        count = tail;
+      } else if (wait > 0) {
+        await deps.logs.read(ctx.scope, name, after, 1, wait * 1000, ctx.signal);
+      }
+      const events = deps.logs.stream(ctx.scope, name, from, count, upTo);
+      const fallbackNext = tail !== undefined ? (upTo ?? 0) : after;
+      // Streamed: one page of entries in memory at a time, written as it is read (a tail of
+      // a thousand large entries must neither hold them all nor stall the server).
+      return {
+        status: 200,
+        stream: async (res) => {
+          res.writeHead(200, { 'Content-Type': 'application/json' });
+          let next = fallbackNext;
+          let first = true;
+          res.write('{"events":[');
+          for await (const e of events) {
+            if (res.destroyed) return;
+            const item = JSON.stringify({ id: e.id, timestamp: e.timestamp, requestId: e.requestId, version: e.version, text: e.text });
+            next = e.id;
+            if (!res.write(first ? item : `,${item}`)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+            first = false;
+          }
+          res.end(`],"next":${next}}`);
+        },
+      };
     },
 
     code: async (ctx) => {
       const sha = ctx.params['sha'] ?? '';
       const file = /^[0-9a-f]{64}$/.test(sha) ? deps.code.zipPath(sha) : '';
       if (!file || !existsSync(file)) throw notFound('The resource you requested does not exist.');
+      // Only a link GetFunction or GetLayerVersion handed out, within its ten minutes.
+      const refused = deps.codeUrls.check(sha, ctx.query);
+      if (refused) throw new NimbusError('ERR_ACCESS_DENIED', refused);
       return { status: 200, headers: { 'Content-Type': 'application/zip' }, body: await readFile(file) };
     },
 

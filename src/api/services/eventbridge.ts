@@ -1,6 +1,6 @@
 /** EventBridge on Nimbus's endpoint: the wire-service face of `EventBridgeService` (JSON 1.1, `X-Amz-Target: AWSEvents.*`). */
 import { EventBridgeService } from '../../eventbridge/service.js';
-import type { WireService } from './types.js';
+import { JSON_AUTH_ERRORS, type WireService } from './types.js';
 
 /** PutEvents takes 256 KB of entries; JSON escaping can double that. */
 const BODY_LIMIT = 1024 * 1024;
@@ -13,6 +13,6 @@ export function eventBridgeWireService(eb: EventBridgeService): WireService {
     claims: () => false,
     handle: (req) => eb.handle(req),
     refuse: (_req, status, code, message) =>
-      EventBridgeService.errorResponse(status, code === 'AccessDenied' ? 'AccessDeniedException' : code === 'RequestTooLarge' ? 'ValidationException' : 'InternalException', message),
+      EventBridgeService.errorResponse(status, code === 'AccessDenied' ? 'AccessDeniedException' : code === 'RequestTooLarge' ? 'ValidationException' : (JSON_AUTH_ERRORS[code] ?? 'InternalException'), message),
   };
 }

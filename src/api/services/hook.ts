@@ -13,7 +13,17 @@ import type http from 'node:http';
 import { NimbusError } from '../../core/errors.js';
 import type { Handler, Reply, RequestContext } from '../http/context.js';
 import type { HookMatch, RouteHook } from '../http/server.js';
-import type { ServiceResponse, WireRequest, WireService } from './types.js';
+import { WIRE_ERRORS } from '../http/wire-errors.js';
+import type { RefusalCode, ServiceResponse, WireRequest, WireService } from './types.js';
+
+/** Authentication refusals, as services name them. */
+const AUTH_REFUSALS: Readonly<Partial<Record<string, RefusalCode>>> = {
+  ERR_MISSING_AUTH_TOKEN: 'MissingAuthenticationToken',
+  ERR_INCOMPLETE_SIGNATURE: 'IncompleteSignature',
+  ERR_INVALID_SIGNATURE: 'SignatureDoesNotMatch',
+  ERR_UNRECOGNIZED_CLIENT: 'InvalidClientTokenId',
+  ERR_VALIDATION: 'ValidationError',
+};
 
 export function servicesHook(services: readonly WireService[]): RouteHook {
   const maxBody = Math.max(...services.map((s) => s.bodyLimit));
@@ -67,6 +77,8 @@ function match(s: WireService, wire: WireRequest): HookMatch {
       }
       throw e;
     }
+    // The operation is on the wire (a target header or an Action parameter): authorised here, not by the route table.
+    ctx.authorize?.(`${s.name}:${operationOf(wire, body)}`, '*');
     return toReply(
       await s.handle({ ...wire, body, accountId: ctx.scope.accountId, region: ctx.scope.region, baseUrl: ctx.baseUrl, signal: ctx.signal }),
     );
@@ -75,13 +87,27 @@ function match(s: WireService, wire: WireRequest): HookMatch {
     handler,
     params: {},
     api: true,
-    renderError: (err) =>
-      toReply(
+    service: s.name,
+    renderError: (err) => {
+      const auth = AUTH_REFUSALS[err.code];
+      if (auth) return toReply(s.refuse(wire, WIRE_ERRORS[err.code].status, auth, err.message));
+      return toReply(
         err.code === 'ERR_ACCESS_DENIED'
           ? s.refuse(wire, 403, 'AccessDenied', err.message)
           : err.code === 'ERR_SHUTTING_DOWN'
             ? s.refuse(wire, 503, 'ServiceUnavailable', err.message)
             : s.refuse(wire, 500, 'InternalError', err.message),
-      ),
+      );
+    },
   };
+}
+
+/** The operation's name: `AmazonSQS.SendMessage` from X-Amz-Target, or the Query protocol's `Action`. */
+function operationOf(wire: WireRequest, body: Buffer): string {
+  const target = wire.headers['x-amz-target'];
+  if (typeof target === 'string' && target.includes('.')) return target.slice(target.lastIndexOf('.') + 1);
+  const fromQuery = wire.query.get('Action');
+  if (fromQuery) return fromQuery;
+  const fromBody = new URLSearchParams(body.toString('latin1')).get('Action');
+  return fromBody ?? 'Unknown';
 }

@@ -13,6 +13,6 @@ export function snsWireService(sns: SnsService): WireService {
     claims: (req) => SnsService.claims(req),
     handle: (req) => sns.handle(req),
     refuse: (_req, status, code, message) =>
-      SnsService.refusal(status, code === 'AccessDenied' ? 'AuthorizationError' : code === 'RequestTooLarge' ? 'InvalidParameter' : 'InternalError', message),
+      SnsService.refusal(status, code === 'AccessDenied' ? 'AuthorizationError' : code === 'RequestTooLarge' ? 'InvalidParameter' : code === 'ServiceUnavailable' || code === 'InternalError' ? 'InternalError' : code, message),
   };
 }

@@ -29,7 +29,26 @@ export interface ServiceResponse {
 }
 
 /** Why Nimbus refused a request before the service saw it. */
-export type RefusalCode = 'AccessDenied' | 'RequestTooLarge' | 'ServiceUnavailable' | 'InternalError';
+export type RefusalCode =
+  | 'AccessDenied'
+  | 'RequestTooLarge'
+  | 'ServiceUnavailable'
+  | 'InternalError'
+  // Authentication refusals, by AWS's common error codes for Query-protocol services ("Common Errors").
+  | 'MissingAuthenticationToken'
+  | 'IncompleteSignature'
+  | 'SignatureDoesNotMatch'
+  | 'InvalidClientTokenId'
+  | 'ValidationError';
+
+/** The same refusals as JSON-protocol services (EventBridge) and Lambda name them. */
+export const JSON_AUTH_ERRORS: Readonly<Partial<Record<RefusalCode, string>>> = {
+  MissingAuthenticationToken: 'MissingAuthenticationTokenException',
+  IncompleteSignature: 'IncompleteSignatureException',
+  SignatureDoesNotMatch: 'InvalidSignatureException',
+  InvalidClientTokenId: 'UnrecognizedClientException',
+  ValidationError: 'ValidationException',
+};
 
 export interface WireService {
   /** For logs and refusals: `sqs`, `sns`, `events`. */

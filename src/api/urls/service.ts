@@ -1,8 +1,8 @@
 /**
  * Function URL configs (docs/reference/lambda-api.md §1.4, §4.1): one per function or alias, each with a
  * random 32-character URL id that never changes. InvokeMode is BUFFERED or RESPONSE_STREAM
- * (hook.ts serves both). AuthType AWS_IAM is refused until Nimbus verifies signatures: accepting
- * it silently would promise protection that is not there. A tenant-isolated function has no URL,
+ * (hook.ts serves both). AuthType AWS_IAM URLs take SigV4-signed requests only (hook.ts, docs/auth.md);
+ * NONE URLs are public, as on AWS. A tenant-isolated function has no URL,
  * as on AWS (docs/reference/tenant-isolation.md §3).
  */
 import { randomInt } from 'node:crypto';
@@ -107,9 +107,6 @@ function object(body: unknown): Record<string, unknown> {
 function checkAuthType(v: unknown): string {
   if (v !== 'NONE' && v !== 'AWS_IAM') {
     throw validationError(v, 'authType', 'Member must satisfy enum value set: [AWS_IAM, NONE]');
-  }
-  if (v === 'AWS_IAM') {
-    throw invalidParameter('Nimbus does not verify SigV4 signatures yet, so AuthType AWS_IAM cannot be enforced. Use AuthType NONE.');
   }
   return v;
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { startNimbus } from '../../app.js';
 import { installMissingSdks } from '../../runtimes/sdk-install.js';
-import { PROCESS_ISOLATION_WARNING, type IsolationChoice } from '../../sandbox/index.js';
+import { CPU_MODELS, PROCESS_ISOLATION_WARNING, type CpuModel, type IsolationChoice } from '../../sandbox/index.js';
 
 interface ServeOptions {
   host: string;
@@ -13,12 +13,22 @@ interface ServeOptions {
   memoryCapacity?: string;
   keepalive: string;
   stemCells: string;
+  cpuModel: string;
   allowOrigin: string[];
   publicHost: string[];
   allowPublicUnauthenticated: boolean;
   cluster?: string;
   etcd?: string;
   nodeId?: string;
+  keyFile?: string;
+  publicUrl?: string;
+  logRetentionMb?: string;
+  logRetentionDays?: string;
+  auth?: string | boolean;
+  region: string[];
+  allowPresigned: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
 }
 
 const list = (v: string | undefined): string[] => (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -52,13 +62,31 @@ export function registerServe(program: Command): void {
       env['NIMBUS_KEEPALIVE'] ?? 'fixed:10m',
     )
     .option('--stem-cells <n>', 'pre-started runtime processes kept ready per runtime family for cold starts; 0 disables (env NIMBUS_STEM_CELLS)', env['NIMBUS_STEM_CELLS'] ?? '1')
+    .option(
+      '--cpu-model <model>',
+      'how sandboxes share the CPU: shared (weights in proportion to memory, idle CPU usable) or lambda (hard quota of 1 vCPU per 1,769 MB) (env NIMBUS_CPU_MODEL)',
+      env['NIMBUS_CPU_MODEL'] ?? 'shared',
+    )
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .option('--allow-origin <origin>', 'a browser origin (scheme://host:port) allowed to call the API, for a dashboard served elsewhere; repeatable (env NIMBUS_ALLOW_ORIGIN, comma-separated)', collect, list(env['NIMBUS_ALLOW_ORIGIN']))
+    .option('--log-retention-mb <mb>', 'log text kept per function, oldest dropped first (default 64; env NIMBUS_LOG_RETENTION_MB)', env['NIMBUS_LOG_RETENTION_MB'])
+    .option('--log-retention-days <days>', 'drop log entries older than this (default: keep; env NIMBUS_LOG_RETENTION_DAYS)', env['NIMBUS_LOG_RETENTION_DAYS'])
+    .option('--key-file <file>', 'the keyring that encrypts secrets at rest (default <data-dir>/keyring.json, made 0600 on first start; env NIMBUS_KEY_FILE; NIMBUS_MASTER_KEY may give the default key instead)', env['NIMBUS_KEY_FILE'])
+    .option('--public-url <url>', 'the base of links Nimbus hands out, such as code downloads (default http://<first --public-host or --host>:<port>; env NIMBUS_PUBLIC_URL)', env['NIMBUS_PUBLIC_URL'])
     .option('--public-host <name>', 'a host name the API answers under besides localhost and --host (a proxy or DNS name); repeatable (env NIMBUS_PUBLIC_HOST)', collect, list(env['NIMBUS_PUBLIC_HOST']))
     .option(
+      '--auth [mode]',
+      'authentication: `keys` requires requests signed with access keys (nimbus keys create); `local` (default) accepts any credentials as the default account (env NIMBUS_AUTH)',
+      env['NIMBUS_AUTH'],
+    )
+    .option('--region <region>', 'a region credential scopes may name (default: AWS\'s commercial regions); repeatable, the first is the default (env NIMBUS_REGIONS)', collect, list(env['NIMBUS_REGIONS']))
+    .option('--allow-presigned', 'accept presigned (query-string) SigV4 requests (env NIMBUS_ALLOW_PRESIGNED=1)', env['NIMBUS_ALLOW_PRESIGNED'] === '1')
+    .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key; env NIMBUS_TLS_CERT)', env['NIMBUS_TLS_CERT'])
+    .option('--tls-key <file>', 'the PEM private key for --tls-cert (env NIMBUS_TLS_KEY)', env['NIMBUS_TLS_KEY'])
+    .option(
       '--allow-public-unauthenticated',
-      'listen on a non-loopback address although Nimbus does not authenticate requests yet (env NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1)',
+      'listen on a non-loopback address without --auth keys, so that anyone there may deploy and run code (env NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED=1)',
       env['NIMBUS_ALLOW_PUBLIC_UNAUTHENTICATED'] === '1',
     )
     .addHelpText(
@@ -70,9 +98,12 @@ export function registerServe(program: Command): void {
     .action(async (opts: ServeOptions) => {
       const port = wholeNumber(opts.port, '--port', 0, 65535);
       if (!['auto', 'namespace', 'process'].includes(opts.isolation)) throw new Error(`--isolation must be auto, namespace or process, got '${opts.isolation}'`);
+      if (!(CPU_MODELS as readonly string[]).includes(opts.cpuModel)) throw new Error(`--cpu-model must be ${CPU_MODELS.join(' or ')}, got '${opts.cpuModel}'`);
       const accountConcurrency = wholeNumber(opts.maxConcurrency, '--max-concurrency', 1);
       const asyncLimit = env['NIMBUS_ASYNC_PAYLOAD_LIMIT'];
       if ((opts.cluster === undefined) !== (opts.etcd === undefined)) throw new Error('--cluster and --etcd go together (env NIMBUS_CLUSTER and NIMBUS_ETCD)');
+      const auth = opts.auth === true ? 'keys' : opts.auth === undefined || opts.auth === false ? 'local' : opts.auth;
+      if (auth !== 'keys' && auth !== 'local') throw new Error(`--auth must be keys or local, got '${String(auth)}'`);
       const nimbus = await startNimbus({
         ...(opts.cluster && opts.etcd ? { cluster: { postgres: opts.cluster, etcd: opts.etcd, ...(opts.nodeId ? { nodeId: opts.nodeId } : {}) } } : {}),
         host: opts.host,
@@ -81,14 +112,27 @@ export function registerServe(program: Command): void {
         isolation: opts.isolation as IsolationChoice,
         accountConcurrency,
         policy: opts.keepalive,
+        cpuModel: opts.cpuModel as CpuModel,
         stemCells: wholeNumber(opts.stemCells, '--stem-cells', 0, 64),
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,
         allowPublicUnauthenticated: opts.allowPublicUnauthenticated,
+        ...(opts.keyFile ? { keyFile: opts.keyFile } : {}),
+        logRetention: {
+          ...(opts.logRetentionMb ? { maxBytes: wholeNumber(opts.logRetentionMb, '--log-retention-mb', 1, 1_000_000) * 2 ** 20 } : {}),
+          ...(opts.logRetentionDays ? { maxAgeMs: wholeNumber(opts.logRetentionDays, '--log-retention-days', 1, 36_500) * 86_400_000 } : {}),
+        },
+        ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
+        auth,
+        regions: opts.region,
+        allowPresigned: opts.allowPresigned,
+        ...(opts.tlsCert ? { tlsCert: opts.tlsCert } : {}),
+        ...(opts.tlsKey ? { tlsKey: opts.tlsKey } : {}),
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),
         ...(asyncLimit ? { asyncPayloadLimit: wholeNumber(asyncLimit, 'NIMBUS_ASYNC_PAYLOAD_LIMIT', 1, 1_048_576) } : {}),
       });
       if (nimbus.warning) process.stderr.write(`${nimbus.warning}\n`);
+      process.stderr.write(`${nimbus.notice}\n`);
       process.stderr.write(`Nimbus listening on ${nimbus.url} (data: ${nimbus.dataDir}, isolation: ${nimbus.isolation})\n`);
       // The runtimes' SDKs (AWS's runtimes include them), in the background: serving does not wait.
       void installMissingSdks(nimbus.dataDir, (line) => process.stderr.write(`${line}\n`));

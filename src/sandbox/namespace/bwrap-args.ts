@@ -10,6 +10,7 @@
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import type { SandboxSpec } from '../types.js';
 import { endpointEnv } from '../endpoint.js';
+import { withExecWrapper } from '../exec-wrapper.js';
 import type { HostLayout } from './host-layout.js';
 
 /** Where things are inside every namespace sandbox (AWS's paths for code and runtime). */
@@ -44,8 +45,21 @@ export interface BwrapInput {
   egress?: { infoFd: number; blockFd: number };
   /** Whether `apiDir` holds the relay socket to Nimbus's API (socat then serves it inside). */
   apiRelay?: boolean;
+  /**
+   * Nimbus's own port on the host, served inside too (127.0.0.1:<port>) by the same relay: URLs
+   * Nimbus hands out name it (an SQS queue URL, which the JS SDK calls directly), and a function
+   * that reads one from its environment must reach it. Skipped for ports the sandbox cannot bind
+   * (below 1024) or that it already uses (9001, 9002).
+   */
+  nimbusPort?: number;
   /** Host directory of the function's merged layers, shown read-only at /opt (spec.layers). */
   optDir?: string;
+  /**
+   * The function's external extensions (file names in /opt/extensions), started before the
+   * runtime with output on fd 7 and the control channel on fd 8; `hostsFile` becomes /etc/hosts
+   * so that `sandbox.localdomain` resolves inside.
+   */
+  extensions?: { names: readonly string[]; hostsFile: string };
 }
 
 export interface BwrapCommand {
@@ -65,7 +79,7 @@ export interface BwrapCommand {
  * 127.0.0.1:9001, 232A is 9002, state 0A is LISTEN), or its first request would be refused.
  * `$1` is socat; the rest is the runtime's argv.
  */
-function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
+function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: number, extensions?: readonly string[]): string {
   const lines = ['socat="$1"; shift'];
   const ready: [string, string][] = [];
   if (runtimeApi) {
@@ -75,6 +89,10 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
   if (nimbusApi) {
     lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:9002,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
     ready.push(['0100007F:232A', 'the Nimbus API relay']);
+    if (nimbusPort !== undefined && servesOwnPort(nimbusPort)) {
+      lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:${nimbusPort},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
+      ready.push([`0100007F:${nimbusPort.toString(16).toUpperCase().padStart(4, '0')}`, "the relay on Nimbus's own port"]);
+    }
   }
   lines.push('ready() { while read -r _ a _ s _; do [ "$a" = "$1" ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }');
   for (const [address, what] of ready) {
@@ -83,8 +101,34 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean): string {
       `until ready ${address}; do n=$((n+1)); [ $n -gt 1000 ] && { echo "nimbus: ${what} did not start" >&2; exit 125; }; sleep 0.002; done`,
     );
   }
+  if (extensions && extensions.length > 0) lines.push(...extensionLines(extensions));
   lines.push('exec "$@"');
   return lines.join('\n');
+}
+
+/** Whether the relay can also listen on Nimbus's own port inside (see BwrapInput.nimbusPort). */
+export function servesOwnPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1024 && port <= 65535 && port !== 9001 && port !== 9002;
+}
+
+/** A word the shell reads back as `s` exactly. */
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * Starts each external extension (docs/extensions.md) in the background, once the Runtime API
+ * listens: its output goes to fd 7 (Nimbus reads it as the extensions' log), and when it ends its
+ * subshell reports `exit STATUS NAME` on fd 8. The runtime starts only when Nimbus answers `go`
+ * on fd 8 (every extension registered), as Lambda starts the runtime after Extension init; it
+ * inherits neither descriptor.
+ */
+function extensionLines(names: readonly string[]): string[] {
+  const lines: string[] = [];
+  for (const n of names) {
+    const q = shellQuote(n);
+    lines.push(`( ${shellQuote(`${INSIDE.optDir}/extensions/${n}`)} >&7 2>&7 7>&- 8>&- </dev/null; echo "exit $? "${q} >&8 ) &`);
+  }
+  lines.push('exec 7>&-', 'read -r go <&8 || exit 125', 'exec 8>&-');
+  return lines;
 }
 
 /**
@@ -134,6 +178,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--dir', '/etc');
   for (const e of layout.etc) o.push('--ro-bind', e, e);
   o.push('--ro-bind', input.passwdFile, '/etc/passwd', '--ro-bind', input.groupFile, '/etc/group');
+  if (input.extensions) o.push('--ro-bind', input.extensions.hostsFile, '/etc/hosts');
 
   o.push('--proc', '/proc');
   for (const m of layout.procMasks) {
@@ -178,14 +223,24 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--seccomp', String(input.seccompFd));
   if (input.egress) o.push('--info-fd', String(input.egress.infoFd), '--block-fd', String(input.egress.blockFd));
 
-  const argv = spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler);
+  const argv = withExecWrapper(spec, spec.descriptor.command(launchPaths(spec), spec.runtime, spec.handler));
   const setpriv = [
     layout.setpriv, '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups',
     '--bounding-set', '-all', '--inh-caps', '-all', '--',
   ];
-  const command = socket && !apiRelay ? [...setpriv, ...argv] : [...setpriv, layout.sh, '-c', relayScript(!socket, apiRelay), 'nimbus-rapi', layout.socat!, ...argv];
-  return { options: o, command, forwarder: !socket };
+  const ext = input.extensions;
+  // Extensions speak HTTP to AWS_LAMBDA_RUNTIME_API, so with them the TCP forwarder always runs.
+  if (ext && !layout.socat) throw new Error('extensions need socat for the Runtime API at 127.0.0.1:9001; install it (apt-get install socat)');
+  const forwarder = !socket || ext !== undefined;
+  const command =
+    !forwarder && !apiRelay
+      ? [...setpriv, ...argv]
+      : [...setpriv, layout.sh, '-c', relayScript(forwarder, apiRelay, input.nimbusPort, ext?.names), 'nimbus-rapi', layout.socat!, ...argv];
+  return { options: o, command, forwarder };
 }
+
+/** The sandbox's /etc/hosts with extensions: `sandbox.localdomain` is the sandbox itself, as on Lambda. */
+export const SANDBOX_HOSTS = '127.0.0.1\tlocalhost sandbox.localdomain sandbox\n::1\tlocalhost ip6-localhost ip6-loopback\n';
 
 /** The sandbox's /etc/passwd and /etc/group: root, the sandbox user (AWS's name), nobody. */
 export function identityFiles(uid: number, gid: number): { passwd: string; group: string } {

@@ -2,7 +2,7 @@
  * cgroup v1: one directory per controller hierarchy (memory, pids, cpu). Limits follow the kernel
  * docs (admin-guide/cgroup-v1/memory.rst, pids.rst, scheduler/sched-bwc.rst):
  * `memory.limit_in_bytes`, then `memory.memsw.limit_in_bytes` at the same value so swap cannot
- * extend the limit, `pids.max`, `cpu.cfs_quota_us` / `cpu.cfs_period_us`.
+ * extend the limit, `pids.max`, `cpu.cfs_quota_us` / `cpu.cfs_period_us` (-1: no quota) and `cpu.shares`.
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -59,9 +59,9 @@ class V1Group implements SandboxCgroup {
     write(join(this.cpuDir, 'cpu.cfs_quota_us'), String(quotaUs));
   }
 
-  setCpuWeight(weight: 'idle' | 'normal'): void {
+  setCpuShares(shares: number): void {
     // cpu.shares: 2 is the kernel's minimum, 1024 its default (scheduler/sched-design-CFS.rst).
-    if (this.cpuDir) write(join(this.cpuDir, 'cpu.shares'), weight === 'idle' ? '2' : '1024');
+    if (this.cpuDir) write(join(this.cpuDir, 'cpu.shares'), String(shares));
   }
 
   memoryBytes(): number {
@@ -135,6 +135,7 @@ export class CgroupV1 implements CgroupManager {
     write(join(pids, 'pids.max'), String(limits.pidsMax));
     write(join(cpu, 'cpu.cfs_period_us'), String(limits.cpuPeriodUs));
     write(join(cpu, 'cpu.cfs_quota_us'), String(limits.cpuQuotaUs));
+    write(join(cpu, 'cpu.shares'), String(limits.cpuShares));
     return new V1Group(dirs);
   }
 

@@ -1,6 +1,6 @@
 /**
  * cgroup v2 (admin-guide/cgroup-v2.rst): one directory per sandbox with `memory.max`,
- * `memory.swap.max` 0 (swap must not extend the limit), `pids.max` and `cpu.max`; `memory.peak`
+ * `memory.swap.max` 0 (swap must not extend the limit), `pids.max`, `cpu.max` and `cpu.weight`; `memory.peak`
  * (5.19+) for the peak, and `cgroup.kill` (5.14+) to kill everything at once.
  *
  * v2's "no internal processes" rule: controllers can be enabled for children only in a cgroup
@@ -10,7 +10,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CgroupLimits, CgroupManager, CgroupMount, SandboxCgroup } from './cgroup.js';
-import { cgroupDir } from './cgroup.js';
+import { cgroupDir, cpuMaxOf, cpuWeightOf } from './cgroup.js';
 import {
   childCgroups,
   mkdirs,
@@ -55,12 +55,12 @@ class V2Group implements SandboxCgroup {
   }
 
   setCpuQuota(quotaUs: number, periodUs: number): void {
-    write(join(this.dir, 'cpu.max'), `${quotaUs} ${periodUs}`);
+    write(join(this.dir, 'cpu.max'), cpuMaxOf(quotaUs, periodUs));
   }
 
-  setCpuWeight(weight: 'idle' | 'normal'): void {
+  setCpuShares(shares: number): void {
     // cpu.weight: 1 is the minimum, 100 the default (admin-guide/cgroup-v2.rst).
-    write(join(this.dir, 'cpu.weight'), weight === 'idle' ? '1' : '100');
+    write(join(this.dir, 'cpu.weight'), String(cpuWeightOf(shares)));
   }
 
   memoryBytes(): number {
@@ -115,7 +115,8 @@ export class CgroupV2 implements CgroupManager {
     write(join(dir, 'memory.max'), String(limits.memoryBytes));
     writeIfPresent(join(dir, 'memory.swap.max'), '0');
     write(join(dir, 'pids.max'), String(limits.pidsMax));
-    write(join(dir, 'cpu.max'), `${limits.cpuQuotaUs} ${limits.cpuPeriodUs}`);
+    write(join(dir, 'cpu.max'), cpuMaxOf(limits.cpuQuotaUs, limits.cpuPeriodUs));
+    write(join(dir, 'cpu.weight'), String(cpuWeightOf(limits.cpuShares)));
     return new V2Group(dir);
   }
 

@@ -16,10 +16,26 @@ export interface CgroupLimits {
   memoryBytes: number;
   /** Lambda: 1,024 processes and threads per execution environment. */
   pidsMax: number;
-  /** CPU time per period, both in microseconds. */
+  /** CPU time per period, both in microseconds; a quota of -1: none (the `shared` model). */
   cpuQuotaUs: number;
   cpuPeriodUs: number;
+  /**
+   * The group's CPU weight in cgroup v1 units (`cpu.shares`: 2 to 262,144, 1,024 a plain
+   * process's); v2 writes it as `cpu.weight` (cpuWeightOf).
+   */
+  cpuShares: number;
 }
+
+/**
+ * How sandboxes share the CPU (`nimbus serve --cpu-model`, docs/performance.md):
+ * - `shared` (the default): weights in proportion to memory, no quota. Work-conserving: on an idle
+ *   machine a 128 MB function runs at full speed; when sandboxes compete, CPU divides by memory size,
+ *   as on Lambda (a 1,769 MB function weighs as much as 13.8 of 128 MB).
+ * - `lambda`: Lambda's hard proportional quota (128 MB = 0.07 vCPU, capped at the host's cores),
+ *   for users who want Lambda's timings on any machine.
+ */
+export type CpuModel = 'shared' | 'lambda';
+export const CPU_MODELS: readonly CpuModel[] = ['shared', 'lambda'];
 
 /** One sandbox's cgroup(s). */
 export interface SandboxCgroup {
@@ -33,10 +49,10 @@ export interface SandboxCgroup {
   oomKills(): number;
   /** Pids of every process in the cgroup. */
   pids(): number[];
-  /** Changes the CPU quota (microseconds per period) of a running cgroup. */
+  /** Changes the CPU quota (microseconds per period; -1: none) of a running cgroup. */
   setCpuQuota(quotaUs: number, periodUs: number): void;
-  /** `idle`: the lowest CPU weight, so the group runs only on otherwise idle CPU; `normal`: the default weight. */
-  setCpuWeight(weight: 'idle' | 'normal'): void;
+  /** Changes the CPU weight (v1 shares; IDLE_SHARES: runs only on otherwise idle CPU). */
+  setCpuShares(shares: number): void;
   /** Memory in use now, in bytes (0 when unknown). */
   memoryBytes(): number;
   /** Changes the memory limit (swap included) of a running cgroup; throws when usage cannot fit under it. */
@@ -69,22 +85,63 @@ export const MB_PER_VCPU = 1769;
  * spends its quota waits at most ~20 ms for the next period rather than ~100 ms (at 128 MB the
  * quota is 1.45 ms per 20 ms). Quotas below 1 ms are rejected by the kernel.
  */
-const CPU_PERIOD_US = 20_000;
+export const CPU_PERIOD_US = 20_000;
 const MIN_QUOTA_US = 1_000;
+/**
+ * Memory worth a plain process's weight (1,024 shares) in the shared model: Lambda's smallest
+ * size. Sandboxes are siblings under Nimbus's own cgroup, so only their weights relative to each
+ * other matter (CPU in proportion to memory), and the scale is free: measured, tiny absolute
+ * weights (74 shares for 128 MB at 1,024 per 1,769 MB) cost 1.4-10x in throughput at 32
+ * connections and 3x in latency at one, against the same sandboxes at 1,024 (docs/performance.md).
+ */
+const SHARE_UNIT_MB = 128;
+/** cpu.shares of a plain process (nice 0), and the kernel's minimum and maximum. */
+const NORMAL_SHARES = 1024;
+export const IDLE_SHARES = 2;
+const MAX_SHARES = 262_144;
 
 /**
- * Limits for a function of `memoryMb`: memory, 1,024 pids, CPU proportional to memory, never
- * more than the host has (`hostCpus`): a 10,240 MB function is worth 5.8 vCPU on Lambda, and a quota
- * above the host's cores only let it take every core from its neighbours.
+ * Limits for a function of `memoryMb` under `model`: memory, 1,024 pids, and CPU in proportion to
+ * memory. `lambda`: a hard quota, never more than the host has (`hostCpus`): a 10,240 MB function is
+ * worth 5.8 vCPU on Lambda, and a quota above the host's cores only let it take every core from
+ * its neighbours. `shared`: no quota, a weight of 1,024 shares per 128 MB.
  */
-export function limitsFor(memoryMb: number, hostCpus = availableParallelism()): CgroupLimits {
+export function limitsFor(memoryMb: number, model: CpuModel, hostCpus = availableParallelism()): CgroupLimits {
+  const memoryBytes = memoryMb * 1024 * 1024;
+  if (model === 'shared') {
+    const shares = Math.min(MAX_SHARES, Math.max(IDLE_SHARES, Math.round((NORMAL_SHARES * memoryMb) / SHARE_UNIT_MB)));
+    return { memoryBytes, pidsMax: 1024, cpuQuotaUs: -1, cpuPeriodUs: CPU_PERIOD_US, cpuShares: shares };
+  }
   const share = Math.round((CPU_PERIOD_US * memoryMb) / MB_PER_VCPU);
   return {
-    memoryBytes: memoryMb * 1024 * 1024,
+    memoryBytes,
     pidsMax: 1024,
     cpuQuotaUs: Math.min(Math.max(MIN_QUOTA_US, share), CPU_PERIOD_US * Math.max(1, hostCpus)),
     cpuPeriodUs: CPU_PERIOD_US,
+    cpuShares: NORMAL_SHARES,
   };
+}
+
+/**
+ * The limits while the runtime starts: at least one vCPU's quota and at least a plain process's
+ * weight. At Lambda's proportional share a 128 MB Node.js function needs over a second of wall
+ * time just to start (measured: 1.35 s vs 0.15 s), and at 74 shares on a busy machine 32 of them
+ * starting at once crawl as well; the sandbox applies `limitsFor` once the runtime is ready,
+ * before any invocation.
+ */
+export function initLimits(limits: CgroupLimits): CgroupLimits {
+  const cpuShares = Math.max(limits.cpuShares, NORMAL_SHARES);
+  return limits.cpuQuotaUs < 0 ? { ...limits, cpuShares } : { ...limits, cpuShares, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) };
+}
+
+/** cgroup v2's `cpu.weight` (1 to 10,000, 100 by default) for v1 `shares` (1,024 by default). */
+export function cpuWeightOf(shares: number): number {
+  return Math.min(10_000, Math.max(1, Math.round((shares * 100) / NORMAL_SHARES)));
+}
+
+/** v2's `cpu.max` text for a quota (-1: none). */
+export function cpuMaxOf(quotaUs: number, periodUs: number): string {
+  return `${quotaUs < 0 ? 'max' : quotaUs} ${periodUs}`;
 }
 
 /** One line of /proc/self/mountinfo that mounts a cgroup file system. */

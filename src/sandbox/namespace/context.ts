@@ -2,7 +2,7 @@
  * What every namespace sandbox of one factory shares: the host layout, the compiled seccomp
  * program, the cgroup manager, the egress network and the uid pool. Built once by the factory.
  */
-import type { CgroupManager } from './cgroup.js';
+import type { CgroupManager, CpuModel } from './cgroup.js';
 import type { HostLayout } from './host-layout.js';
 import type { NimbusApiTarget } from '../api-relay.js';
 import type { EgressNetwork } from './network.js';
@@ -16,6 +16,8 @@ export interface NamespaceContext {
   layout: HostLayout;
   seccomp: Buffer;
   cgroups: CgroupManager;
+  /** How sandboxes share the CPU (cgroup.ts). */
+  cpuModel: CpuModel;
   /** Null when the host lacks nft or ip: egress sandboxes then fail to start, loudly. */
   network: EgressNetwork | null;
   uids: UidPool;

@@ -6,7 +6,7 @@ import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import type { NimbusApiTarget } from '../api-relay.js';
 import { StemPool } from '../stem.js';
 import type { Sandbox, SandboxFactory, SandboxSpec } from '../types.js';
-import type { CgroupManager } from './cgroup.js';
+import type { CgroupManager, CpuModel } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { UidPool } from '../uid-pool.js';
 import type { HostLayout } from './host-layout.js';
@@ -26,6 +26,8 @@ export interface NamespaceFactoryParts {
   layout: HostLayout;
   seccomp: Buffer;
   cgroups: CgroupManager;
+  /** How sandboxes share the CPU (cgroup.ts); default `shared`. */
+  cpuModel?: CpuModel;
   network: EgressNetwork | null;
   ip: string;
   warn?: (message: string) => void;
@@ -53,6 +55,7 @@ export class NamespaceSandboxFactory implements SandboxFactory {
       layout: parts.layout,
       seccomp: parts.seccomp,
       cgroups: parts.cgroups,
+      cpuModel: parts.cpuModel ?? 'shared',
       network: parts.network,
       uids: new UidPool(200_000, 65_536, parseInt(tag.slice(0, 4), 16)),
       nimbusApi: parts.nimbusApi && parts.layout.socat ? parts.nimbusApi : null,

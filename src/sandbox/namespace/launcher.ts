@@ -10,7 +10,7 @@
  * T6 in docs/reference/reliability-and-isolation.md saw one on this machine's shell).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import type { Readable, Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 
 /** Lambda's limit on open files (1,024), and no core files: they would land in /tmp and leak memory. */
 const WRAPPER = [
@@ -34,18 +34,25 @@ export interface LaunchInput {
   egress: boolean;
   /** Start bwrap in this mount namespace (stem cells: mounter.ts) instead of the host's. */
   mountNamespace?: { nsenter: string; path: string };
+  /** Also open fd 7 (the extensions' output) and fd 8 (their control channel), docs/extensions.md. */
+  extensions?: boolean;
 }
 
 export const ARGS_FD = 3;
 export const SECCOMP_FD = 4;
 export const INFO_FD = 5;
 export const BLOCK_FD = 6;
+export const EXT_LOG_FD = 7;
+export const EXT_CONTROL_FD = 8;
 
 /** A started bwrap and, with egress, its info and block channels. */
 export interface Launched {
   child: ChildProcess;
   info: Readable | null;
   block: Writable | null;
+  /** With extensions: their output, and the control channel (a socket pair, both ways). */
+  extLog: Readable | null;
+  control: Duplex | null;
 }
 
 /** Spawns the wrapper, feeds bwrap its options and filter, and resolves once it has started. */
@@ -53,6 +60,11 @@ export async function launchBwrap(input: LaunchInput): Promise<Launched> {
   const fds = input.egress ? [0, 1, 2, ARGS_FD, SECCOMP_FD, INFO_FD, BLOCK_FD] : [0, 1, 2, ARGS_FD, SECCOMP_FD];
   const stdio: ('ignore' | 'pipe')[] = ['ignore', 'pipe', 'pipe', 'pipe', 'pipe'];
   if (input.egress) stdio.push('pipe', 'pipe');
+  if (input.extensions) {
+    if (!input.egress) stdio.push('ignore', 'ignore');
+    stdio.push('pipe', 'pipe');
+    fds.push(EXT_LOG_FD, EXT_CONTROL_FD);
+  }
   const ns = input.mountNamespace;
   // nsenter execs bwrap in the same process: it stays the wrapper's pid, already in the cgroups.
   const enter = ns ? [ns.nsenter, `--mount=${ns.path}`, '--'] : [];
@@ -74,7 +86,10 @@ export async function launchBwrap(input: LaunchInput): Promise<Launched> {
   const info = input.egress ? (streams[INFO_FD] as Readable) : null;
   const block = input.egress ? (streams[BLOCK_FD] as Writable) : null;
   block?.on('error', () => undefined);
-  return { child, info, block };
+  const extLog = input.extensions ? (streams[EXT_LOG_FD] as Readable) : null;
+  const control = input.extensions ? (streams[EXT_CONTROL_FD] as Duplex) : null;
+  control?.on('error', () => undefined);
+  return { child, info, block, extLog, control };
 }
 
 /** Reads bwrap's `--info-fd` JSON and returns the sandbox's pid 1 as the host sees it. */

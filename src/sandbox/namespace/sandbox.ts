@@ -4,17 +4,21 @@
  * the crash record, the uid and, with egress, the veth pair. `dispose()` (inherited) kills the
  * tree and `release()` frees the rest, once.
  */
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { ApiRelay } from '../api-relay.js';
 import { ChildSandbox, exitReason } from '../child-sandbox.js';
+import type { Duplex, Readable } from 'node:stream';
+import type { ExtensionsApi } from '../extensions/extensions-api.js';
+import { loopbackRequest, post, type TelemetryTransport } from '../extensions/telemetry.js';
 import { SandboxInitError, type InitReport, type SandboxSpec } from '../types.js';
-import { bwrapCommand, identityFiles } from './bwrap-args.js';
+import { bwrapCommand, identityFiles, SANDBOX_HOSTS } from './bwrap-args.js';
+import { nsenterPath } from './mounter.js';
 import type { SandboxCgroup } from './cgroup.js';
 import { rmdirQuiet } from './cgroup-fs.js';
-import { limitsFor } from './cgroup.js';
+import { initLimits, limitsFor, type CgroupLimits } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { BLOCK_FD, INFO_FD, SECCOMP_FD, launchBwrap, readChildPid } from './launcher.js';
 import type { EgressLease } from './network.js';
@@ -79,11 +83,8 @@ export class NamespaceSandbox extends ChildSandbox {
     writeFileSync(groupFile, ids.group, { mode: 0o644 });
 
     if (ctx.nimbusApi) this.relay = await ApiRelay.listen(join(this.apiDir, 'api.sock'), ctx.nimbusApi);
-    const limits = limitsFor(spec.memoryMb);
-    // Init runs with at least one vCPU: at Lambda's proportional share a 128 MB Node.js function
-    // needs over a second of wall time just to start (measured: 1.35 s vs 0.15 s). `start()`
-    // applies the proportional quota once the runtime is ready, before any invocation.
-    this.cgroup = ctx.cgroups.create(spec.id, { ...limits, cpuQuotaUs: Math.max(limits.cpuQuotaUs, limits.cpuPeriodUs) });
+    // Init runs with at least one vCPU; `start()` applies the function's CPU once the runtime is ready.
+    this.cgroup = ctx.cgroups.create(spec.id, initLimits(this.limits()));
     this.record.cgroups = [...this.cgroup.dirs];
     const egress = spec.network !== 'none';
     if (egress) this.record.veth = `nbx${spec.id.slice(0, 12)}`;
@@ -91,6 +92,13 @@ export class NamespaceSandbox extends ChildSandbox {
 
     // Merged once per set of layers; a sandbox only binds the result.
     const optDir = spec.layers ? await spec.layers.dir() : undefined;
+    const ext = this.ext;
+    let extensions: { names: readonly string[]; hostsFile: string } | undefined;
+    if (ext) {
+      const hostsFile = join(this.scratch, 'hosts');
+      writeFileSync(hostsFile, SANDBOX_HOSTS, { mode: 0o644 });
+      extensions = { names: ext.names, hostsFile };
+    }
     const cmd = bwrapCommand({
       layout: ctx.layout,
       spec,
@@ -102,7 +110,9 @@ export class NamespaceSandbox extends ChildSandbox {
       groupFile,
       seccompFd: SECCOMP_FD,
       apiRelay: this.relay !== null,
+      ...(this.relay && ctx.nimbusApi?.() ? { nimbusPort: ctx.nimbusApi()!.port } : {}),
       ...(egress ? { egress: { infoFd: INFO_FD, blockFd: BLOCK_FD } } : {}),
+      ...(extensions ? { extensions } : {}),
     });
     const mountNamespace = this.mountNamespace();
     const launched = await launchBwrap({
@@ -114,7 +124,9 @@ export class NamespaceSandbox extends ChildSandbox {
       command: cmd.command,
       egress,
       ...(mountNamespace ? { mountNamespace } : {}),
+      ...(ext ? { extensions: true } : {}),
     });
+    if (ext) this.wireExtensions(ext, launched.extLog!, launched.control!);
     const pid = launched.child.pid!;
     this.record.bwrap = { pid, start: procStart(pid) ?? '0' };
     writeRecord(this.scratch, this.record);
@@ -133,6 +145,73 @@ export class NamespaceSandbox extends ChildSandbox {
     return launched.child;
   }
 
+  /**
+   * The extensions' side of the launch (bwrap-args.ts): their output, the exits the sandbox's
+   * shell reports, and `go` for the runtime once all have registered.
+   */
+  private wireExtensions(ext: ExtensionsApi, log: Readable, control: Duplex): void {
+    log.setEncoding('utf8').on('data', (s: string) => this.extensionOutput(s));
+    let pending = '';
+    control.setEncoding('utf8').on('data', (s: string) => {
+      pending += s;
+      let nl: number;
+      while ((nl = pending.indexOf('\n')) >= 0) {
+        const m = /^exit (\d+) (.*)$/.exec(pending.slice(0, nl));
+        pending = pending.slice(nl + 1);
+        if (m) ext.exited(m[2]!, this.exitReasonFor(Number(m[1]), null));
+      }
+    });
+    ext.registered.then(
+      () => control.write('go\n'),
+      () => undefined,
+    );
+  }
+
+  /**
+   * Telemetry goes to the extension's listener on `sandbox.localdomain` (127.0.0.1 inside): a
+   * forwarder per port (socat in the sandbox's network namespace, entered with nsenter, listening
+   * on a Unix socket in the scratch directory) carries Nimbus's POSTs there.
+   */
+  protected override telemetryTransport(): TelemetryTransport {
+    return async (uri, body) => {
+      const port = Number(uri.port || 80);
+      const socketPath = await this.forwarderTo(port);
+      const { host: _host, port: _port, ...rest } = loopbackRequest(uri, body);
+      await post({ ...rest, socketPath }, body);
+    };
+  }
+
+  private readonly forwarders = new Map<number, Promise<string>>();
+  private readonly forwarderProcs: ChildProcess[] = [];
+
+  private forwarderTo(port: number): Promise<string> {
+    let f = this.forwarders.get(port);
+    if (!f) {
+      f = this.startForwarder(port);
+      f.catch(() => this.forwarders.delete(port));
+      this.forwarders.set(port, f);
+    }
+    return f;
+  }
+
+  private async startForwarder(port: number): Promise<string> {
+    const socat = this.ctx.layout.socat;
+    if (!socat) throw new Error('telemetry needs socat');
+    const pid = sandboxPid(this.cgroup?.procsFiles ?? []);
+    if (pid === null) throw new Error('the sandbox has no process in its network namespace');
+    const path = join(this.scratch, `telemetry-${port}.sock`);
+    // The forwarder joins the sandbox's cgroups first, so that killing the sandbox (or cleaning up
+    // after a crashed Nimbus) takes it too.
+    const joinCgroups = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
+    const argv = ['-c', joinCgroups, 'nimbus-telemetry', ...(this.cgroup?.procsFiles ?? []), '--', nsenterPath(), `--net=/proc/${pid}/ns/net`, '--'];
+    const proc = spawn(this.ctx.layout.bash, [...argv, socat, `UNIX-LISTEN:${path},fork,unlink-early,mode=600`, `TCP:127.0.0.1:${port}`], { stdio: 'ignore', env: {} });
+    proc.on('error', () => undefined);
+    this.forwarderProcs.push(proc);
+    for (let i = 0; i < 200 && !existsSync(path); i++) await new Promise((r) => setTimeout(r, 10));
+    if (!existsSync(path)) throw new Error('the telemetry forwarder did not start');
+    return path;
+  }
+
   /** The mount namespace bwrap starts in; undefined: the host's. */
   protected mountNamespace(): { nsenter: string; path: string } | undefined {
     return undefined;
@@ -142,11 +221,17 @@ export class NamespaceSandbox extends ChildSandbox {
     return this.capCpu(await super.start(initTimeoutMs));
   }
 
-  /** Applies the function's proportional CPU quota once init is over. */
+  /** The kernel limits of this sandbox's function under the server's CPU model. */
+  protected limits(): CgroupLimits {
+    return limitsFor(this.spec.memoryMb, this.ctx.cpuModel);
+  }
+
+  /** Applies the function's CPU (quota and weight, per the CPU model) once init is over. */
   protected async capCpu(report: InitReport): Promise<InitReport> {
-    const limits = limitsFor(this.spec.memoryMb);
+    const limits = this.limits();
     try {
       this.cgroup?.setCpuQuota(limits.cpuQuotaUs, limits.cpuPeriodUs);
+      this.cgroup?.setCpuShares(limits.cpuShares);
     } catch (e) {
       // A sandbox that cannot be capped must not run. If its runtime died meanwhile (its cgroup
       // went with it), that death is the reason, as Lambda reports it.
@@ -160,7 +245,10 @@ export class NamespaceSandbox extends ChildSandbox {
   protected override exitReasonFor(code: number | null, signal: NodeJS.Signals | null): string {
     // The memory cgroup's OOM killer SIGKILLs the runtime; bwrap, its parent, reports that as
     // exit status 128 + 9. Lambda says "signal: killed" for it, so report the signal.
-    if (this.cgroup && this.cgroup.oomKills() > 0) return 'signal: killed';
+    if (this.outOfMemory || (this.cgroup && this.cgroup.oomKills() > 0)) {
+      this.outOfMemory = true;
+      return 'signal: killed';
+    }
     if (signal === null && code !== null && code > 128 && code < 128 + 65) {
       const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0];
       if (name) return exitReason(null, name as NodeJS.Signals);
@@ -199,6 +287,8 @@ export class NamespaceSandbox extends ChildSandbox {
     };
     this.relay?.close();
     this.relay = null;
+    for (const p of this.forwarderProcs) p.kill('SIGKILL');
+    this.forwarderProcs.length = 0;
     // Kept for the invocation that ended with this death (an OOM kill reports its peak).
     this.finalPeak = this.cgroup?.peakMemoryBytes() ?? 0;
     await attempt(() => this.cgroup?.remove());
@@ -215,4 +305,25 @@ export class NamespaceSandbox extends ChildSandbox {
     // Whatever could not be removed stays recorded for cleanupStale.
     if (errors.length) this.ctx.warn(`sandbox ${this.id}: cleanup incomplete: ${errors.map(String).join('; ')}`);
   }
+}
+
+/** A process of the sandbox inside its own network namespace (not the host-side bwrap), from its cgroup. */
+function sandboxPid(procsFiles: readonly string[]): number | null {
+  const own = readlinkSync('/proc/self/ns/net');
+  for (const f of procsFiles) {
+    let pids: string[];
+    try {
+      pids = readFileSync(f, 'utf8').split('\n').filter(Boolean);
+    } catch {
+      continue;
+    }
+    for (const p of pids) {
+      try {
+        if (readlinkSync(`/proc/${p}/ns/net`) !== own) return Number(p);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+  }
+  return null;
 }

@@ -22,7 +22,7 @@ import type { RuntimeDescriptor } from '../../runtimes/types.js';
 import { assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from '../stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxSpec } from '../types.js';
 import { launchPaths, sandboxEnv } from './bwrap-args.js';
-import { limitsFor } from './cgroup.js';
+import { IDLE_SHARES, initLimits } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
 import { nsenterPath, type Mounter } from './mounter.js';
 import { NamespaceSandbox } from './sandbox.js';
@@ -76,10 +76,12 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   fits(spec: SandboxSpec): boolean {
     if (this.adopted || this.state !== 'idle') return false;
     if (spec.network !== 'none') return false;
+    // Extensions start before the runtime (docs/extensions.md); this cell's runtime already runs.
+    if (spec.layers?.extensions) return false;
     if ((spec.ephemeralStorageMb || STEM_TMP_MB) !== STEM_TMP_MB) return false;
     if (spec.descriptor.family !== this.spec.descriptor.family || JSON.stringify(commandOf(spec)) !== this.argv) return false;
     if (!startupEnvMatches(spec.env, this.spec.env)) return false;
-    return (this.cgroup?.memoryBytes() ?? 0) <= limitsFor(spec.memoryMb).memoryBytes * MAX_USED_SHARE;
+    return (this.cgroup?.memoryBytes() ?? 0) <= spec.memoryMb * 1024 * 1024 * MAX_USED_SHARE;
   }
 
   adopt(spec: SandboxSpec): Sandbox {
@@ -120,7 +122,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     ]);
     const child = await super.launch();
     // Waiting cells take CPU nobody else wants: starting them must not slow real work.
-    this.cgroup?.setCpuWeight('idle');
+    this.cgroup?.setCpuShares(IDLE_SHARES);
     return child;
   }
 
@@ -146,8 +148,10 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
             ] as const)
           : []),
       ]);
-      this.cgroup.setMemoryLimit(limitsFor(this.spec.memoryMb).memoryBytes);
-      this.cgroup.setCpuWeight('normal');
+      const limits = this.limits();
+      this.cgroup.setMemoryLimit(limits.memoryBytes);
+      // The function's init runs at init weight; `capCpu` applies its own share after.
+      this.cgroup.setCpuShares(initLimits(limits).cpuShares);
     } catch (e) {
       return fail(`stem cell: ${messageOf(e)}`);
     }

@@ -1,0 +1,75 @@
+/**
+ * The lab's client side, run inside the client namespace: the witness (an HTTP sink the test
+ * function reports every delivery to, outside the system under test) and the load generator
+ * (sync and async invokes with unique ids, each outcome logged as JSONL for the checker).
+ *
+ *   node client.js witness <port> <deliveries.jsonl>
+ *   node client.js load <requests.jsonl> <durationS> <concurrency> <asyncShare> <url> [url...]
+ */
+import { appendFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { randomUUID } from 'node:crypto';
+import type { Outcome, RequestRecord } from '../../src/cluster/checker.js';
+import { FUNCTION_NAME } from './function.js';
+
+function witness(port: number, out: string): void {
+  createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      // Appended before replying: a delivery the function saw acknowledged is on disk.
+      appendFileSync(out, `${Buffer.concat(chunks).toString('utf8')}\n`);
+      res.end('ok');
+    });
+  }).listen(port, '0.0.0.0');
+}
+
+/** Connection refused means nothing can have run: a definite failure. Anything else unexplained is unknown. */
+function classify(status: number | undefined, err: unknown): Outcome {
+  if (status !== undefined) return status < 300 ? 'ok' : status < 500 ? 'fail' : 'info';
+  const code = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
+  return code === 'ECONNREFUSED' ? 'fail' : 'info';
+}
+
+async function load(out: string, durationS: number, concurrency: number, asyncShare: number, urls: string[]): Promise<void> {
+  const end = Date.now() + durationS * 1000;
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (Date.now() < end) {
+      const id = randomUUID();
+      const kind = Math.random() < asyncShare ? 'async' : 'sync';
+      const url = urls[next++ % urls.length]!;
+      let status: number | undefined;
+      let reply: string | undefined;
+      let err: unknown;
+      try {
+        const r = await fetch(`${url}/2015-03-31/functions/${FUNCTION_NAME}/invocations`, {
+          method: 'POST',
+          headers: kind === 'async' ? { 'X-Amz-Invocation-Type': 'Event' } : {},
+          body: JSON.stringify({ id, ms: 20 }),
+          signal: AbortSignal.timeout(5000),
+        });
+        const text = await r.text();
+        status = r.status;
+        if (kind === 'sync' && r.status === 200) reply = (JSON.parse(text) as { id?: string }).id;
+      } catch (e) {
+        err = e;
+        status = undefined;
+      }
+      const rec: RequestRecord = { id, kind, outcome: classify(status, err), ...(reply !== undefined ? { reply } : {}) };
+      appendFileSync(out, `${JSON.stringify({ ...rec, status: status ?? null, url })}\n`);
+      if (status === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+}
+
+const [cmd, ...rest] = process.argv.slice(2);
+if (cmd === 'witness') witness(Number(rest[0]), rest[1]!);
+else if (cmd === 'load') {
+  const [out, d, c, a, ...urls] = rest;
+  load(out!, Number(d), Number(c), Number(a), urls).catch((e: unknown) => {
+    process.stderr.write(`load: ${String(e)}\n`);
+    process.exitCode = 1;
+  });
+}

@@ -1,0 +1,18 @@
+/** The lab's test function, which reports each delivery to the witness in the client namespace. */
+
+export const FUNCTION_NAME = 'lab-witness';
+
+/** The test function: reports `{id}` to the witness, then answers with its id. CommonJS, no dependencies. */
+export function witnessFunctionSource(): string {
+  return `const http = require('node:http');
+exports.handler = async (event) => {
+  await new Promise((resolve, reject) => {
+    const req = http.request({ host: process.env.WITNESS_HOST, port: Number(process.env.WITNESS_PORT), method: 'POST', path: '/' }, (res) => { res.resume(); res.on('end', resolve); });
+    req.on('error', reject);
+    req.end(JSON.stringify({ id: event.id, node: process.env.NIMBUS_NODE_ID || '' }));
+  });
+  if (event.ms) await new Promise((r) => setTimeout(r, event.ms));
+  return { id: event.id };
+};
+`;
+}

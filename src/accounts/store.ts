@@ -1,0 +1,290 @@
+/**
+ * Accounts, their access keys and the audit log, in `<data-dir>/auth.db` (SQLite, 0600). The
+ * server reads it to authenticate every request; `nimbus accounts`, `nimbus keys` and
+ * `nimbus audit` open the same file (WAL: both may have it open at once), so a key created or
+ * revoked with the CLI counts at the server's next request. Every method is Promise-returning,
+ * as new store interfaces must be (a clustered store may be remote).
+ *
+ * A key's secret is stored through a SecretBox bound to the key id (secret-box.ts); a revoked key
+ * keeps its row (the audit log names it) but loses its secret.
+ */
+import Database from 'better-sqlite3';
+import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry, type AuditSink, type KeyLookup } from '../auth/principal.js';
+import { parsePolicyDocument } from '../auth/iam-policy.js';
+import { privateDatabase } from '../core/private-files.js';
+import { ACCOUNT_ID, newAccessKeyId, newAccountId, newSecret } from './ids.js';
+import { PlainSecretBox, type SecretBox } from './secret-box.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS accounts (
+  account_id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL DEFAULT 'Active',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS access_keys (
+  access_key_id TEXT PRIMARY KEY,
+  account_id TEXT NOT NULL REFERENCES accounts (account_id),
+  name TEXT NOT NULL,
+  policy TEXT,
+  secret BLOB,
+  box TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'Active',
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS access_keys_account ON access_keys (account_id);
+CREATE TABLE IF NOT EXISTS audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  time INTEGER NOT NULL,
+  request_id TEXT NOT NULL,
+  account_id TEXT NOT NULL,
+  access_key_id TEXT NOT NULL,
+  principal TEXT NOT NULL,
+  source_ip TEXT NOT NULL,
+  action TEXT NOT NULL,
+  resource TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  error TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_account_time ON audit_log (account_id, id);
+`;
+
+export interface Account {
+  accountId: string;
+  name: string;
+  status: string;
+  createdAt: number;
+}
+
+export interface KeyInfo {
+  accessKeyId: string;
+  accountId: string;
+  name: string;
+  status: string;
+  createdAt: number;
+  policy?: string | undefined;
+}
+
+/** A new key: the only time its secret is handed out. */
+export interface NewKey extends KeyInfo {
+  secretAccessKey: string;
+}
+
+export interface AccountStore extends KeyLookup, AuditSink {
+  createAccount(name: string, accountId?: string): Promise<Account>;
+  listAccounts(): Promise<Account[]>;
+  /** Removes an account and revokes its keys; the default account cannot be removed. */
+  removeAccount(accountIdOrName: string): Promise<void>;
+  account(accountIdOrName: string): Promise<Account | undefined>;
+  createKey(accountIdOrName: string, o?: { name?: string; policy?: string }): Promise<NewKey>;
+  listKeys(accountIdOrName?: string): Promise<KeyInfo[]>;
+  /** A new key with the old one's account, name and policy; the old one is revoked. */
+  rotateKey(accessKeyId: string): Promise<NewKey>;
+  revokeKey(accessKeyId: string): Promise<void>;
+  audit(o?: { accountId?: string; limit?: number }): Promise<AuditEntry[]>;
+  close(): void;
+}
+
+interface KeyRow {
+  access_key_id: string;
+  account_id: string;
+  name: string;
+  policy: string | null;
+  secret: Buffer | null;
+  box: string;
+  status: string;
+  created_at: number;
+}
+
+export class SqliteAccountStore implements AccountStore {
+  private readonly db: Database.Database;
+  private readonly getKey: Database.Statement<[string], KeyRow>;
+  private readonly insertAudit: Database.Statement;
+  /**
+   * Active keys already read, so that a warm Invoke does not pay a row read and a secret unseal
+   * per request. SQLite's data_version changes whenever another connection (the CLI) commits:
+   * the cache is then dropped, so a key revoked with `nimbus keys revoke` fails at the next request.
+   */
+  private readonly cache = new Map<string, ActiveKey>();
+  private readonly dataVersion: Database.Statement<[], number>;
+  private seenVersion = -1;
+
+  constructor(
+    file: string,
+    private readonly box: SecretBox = new PlainSecretBox(),
+    private readonly now: () => number = Date.now,
+  ) {
+    privateDatabase(file);
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.db.exec(SCHEMA);
+    this.db
+      .prepare("INSERT OR IGNORE INTO accounts (account_id, name, status, created_at) VALUES (?, 'default', 'Active', ?)")
+      .run(DEFAULT_ACCOUNT, this.now());
+    this.getKey = this.db.prepare("SELECT * FROM access_keys WHERE access_key_id = ? AND status = 'Active'");
+    this.dataVersion = this.db.prepare('PRAGMA data_version').pluck() as Database.Statement<[], number>;
+    this.insertAudit = this.db.prepare(
+      'INSERT INTO audit_log (time, request_id, account_id, access_key_id, principal, source_ip, action, resource, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    );
+  }
+
+  async activeKey(accessKeyId: string): Promise<ActiveKey | undefined> {
+    const version = this.dataVersion.get()!;
+    if (version !== this.seenVersion) {
+      this.cache.clear();
+      this.seenVersion = version;
+    }
+    const hit = this.cache.get(accessKeyId);
+    if (hit) return hit;
+    const r = this.getKey.get(accessKeyId);
+    if (!r || !r.secret) return undefined;
+    if (this.cache.size >= 10_000) this.cache.clear();
+    const key: ActiveKey = {
+      accessKeyId: r.access_key_id,
+      accountId: r.account_id,
+      name: r.name,
+      secret: this.box.open(r.secret, r.access_key_id),
+      ...(r.policy ? { policy: JSON.parse(r.policy) as ActiveKey['policy'] } : {}),
+    };
+    this.cache.set(accessKeyId, key);
+    return key;
+  }
+
+  async accountExists(accountId: string): Promise<boolean> {
+    return (await this.account(accountId))?.status === 'Active';
+  }
+
+  async createAccount(name: string, accountId?: string): Promise<Account> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || ACCOUNT_ID.test(name)) {
+      throw new Error(`account name '${name}' must be 1-64 letters, digits, '.', '_' or '-', and not 12 digits`);
+    }
+    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw new Error(`account id '${accountId}' must be 12 digits`);
+    if (this.db.prepare('SELECT 1 FROM accounts WHERE name = ?').get(name)) throw new Error(`an account named '${name}' exists`);
+    let id = accountId ?? newAccountId();
+    while (!accountId && this.db.prepare('SELECT 1 FROM accounts WHERE account_id = ?').get(id)) id = newAccountId();
+    if (accountId && this.db.prepare('SELECT 1 FROM accounts WHERE account_id = ?').get(id)) throw new Error(`account ${id} exists`);
+    const created = this.now();
+    this.db.prepare("INSERT INTO accounts (account_id, name, status, created_at) VALUES (?, ?, 'Active', ?)").run(id, name, created);
+    return { accountId: id, name, status: 'Active', createdAt: created };
+  }
+
+  async listAccounts(): Promise<Account[]> {
+    const rows = this.db.prepare("SELECT * FROM accounts WHERE status = 'Active' ORDER BY created_at, account_id").all() as AccountRow[];
+    return rows.map(accountOf);
+  }
+
+  async account(accountIdOrName: string): Promise<Account | undefined> {
+    const r = this.db.prepare('SELECT * FROM accounts WHERE account_id = ? OR name = ?').get(accountIdOrName, accountIdOrName) as AccountRow | undefined;
+    return r ? accountOf(r) : undefined;
+  }
+
+  private async activeAccount(accountIdOrName: string): Promise<Account> {
+    const a = await this.account(accountIdOrName);
+    if (!a || a.status !== 'Active') throw new Error(`no account '${accountIdOrName}'`);
+    return a;
+  }
+
+  async removeAccount(accountIdOrName: string): Promise<void> {
+    const a = await this.activeAccount(accountIdOrName);
+    if (a.accountId === DEFAULT_ACCOUNT) throw new Error('the default account cannot be removed');
+    const now = this.now();
+    this.cache.clear();
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE access_keys SET status = 'Revoked', secret = NULL, revoked_at = ? WHERE account_id = ? AND status = 'Active'").run(now, a.accountId);
+      // The row stays, renamed, so the audit log and old ARNs keep meaning something and the id is never reused.
+      this.db.prepare("UPDATE accounts SET status = 'Removed', name = ? WHERE account_id = ?").run(`${a.name}#removed-${now}`, a.accountId);
+    })();
+  }
+
+  async createKey(accountIdOrName: string, o: { name?: string; policy?: string } = {}): Promise<NewKey> {
+    const a = await this.activeAccount(accountIdOrName);
+    if (o.policy !== undefined) parsePolicyDocument(o.policy);
+    const name = o.name ?? 'admin';
+    if (!/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(name)) throw new Error(`key name '${name}' must be 1-64 characters of A-Z a-z 0-9 +=,.@_-`);
+    const accessKeyId = newAccessKeyId();
+    const secretAccessKey = newSecret();
+    const createdAt = this.now();
+    this.db
+      .prepare("INSERT INTO access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'Active', ?)")
+      .run(accessKeyId, a.accountId, name, o.policy ?? null, this.box.seal(secretAccessKey, accessKeyId), this.box.id, createdAt);
+    return { accessKeyId, accountId: a.accountId, name, status: 'Active', createdAt, secretAccessKey, ...(o.policy ? { policy: o.policy } : {}) };
+  }
+
+  async listKeys(accountIdOrName?: string): Promise<KeyInfo[]> {
+    const rows = (
+      accountIdOrName === undefined
+        ? this.db.prepare('SELECT * FROM access_keys ORDER BY created_at').all()
+        : this.db.prepare('SELECT * FROM access_keys WHERE account_id = ? ORDER BY created_at').all((await this.activeAccount(accountIdOrName)).accountId)
+    ) as KeyRow[];
+    return rows.map((r) => ({ accessKeyId: r.access_key_id, accountId: r.account_id, name: r.name, status: r.status, createdAt: r.created_at, ...(r.policy ? { policy: r.policy } : {}) }));
+  }
+
+  async rotateKey(accessKeyId: string): Promise<NewKey> {
+    const old = this.getKey.get(accessKeyId);
+    if (!old) throw new Error(`no active key '${accessKeyId}'`);
+    const fresh = await this.createKey(old.account_id, { name: old.name, ...(old.policy ? { policy: old.policy } : {}) });
+    await this.revokeKey(accessKeyId);
+    return fresh;
+  }
+
+  async revokeKey(accessKeyId: string): Promise<void> {
+    this.cache.clear();
+    const r = this.db.prepare("UPDATE access_keys SET status = 'Revoked', secret = NULL, revoked_at = ? WHERE access_key_id = ? AND status = 'Active'").run(this.now(), accessKeyId);
+    if (r.changes === 0) throw new Error(`no active key '${accessKeyId}'`);
+  }
+
+  async record(e: AuditEntry): Promise<void> {
+    this.insertAudit.run(e.time, e.requestId, e.accountId, e.accessKeyId, e.principal, e.sourceIp, e.action, e.resource, e.status, e.error);
+  }
+
+  async audit(o: { accountId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
+    const limit = o.limit ?? 100;
+    const rows = (
+      o.accountId === undefined
+        ? this.db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit)
+        : this.db.prepare('SELECT * FROM audit_log WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(o.accountId, limit)
+    ) as AuditRow[];
+    return rows.reverse().map((r) => ({
+      time: r.time,
+      requestId: r.request_id,
+      accountId: r.account_id,
+      accessKeyId: r.access_key_id,
+      principal: r.principal,
+      sourceIp: r.source_ip,
+      action: r.action,
+      resource: r.resource,
+      status: r.status,
+      error: r.error,
+    }));
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+interface AccountRow {
+  account_id: string;
+  name: string;
+  status: string;
+  created_at: number;
+}
+
+interface AuditRow {
+  time: number;
+  request_id: string;
+  account_id: string;
+  access_key_id: string;
+  principal: string;
+  source_ip: string;
+  action: string;
+  resource: string;
+  status: number;
+  error: string;
+}
+
+const accountOf = (r: AccountRow): Account => ({ accountId: r.account_id, name: r.name, status: r.status, createdAt: r.created_at });

@@ -1,0 +1,202 @@
+/**
+ * Authentication of every request to Nimbus's APIs (Lambda's REST API, SQS, SNS, EventBridge,
+ * /nimbus/v1, /metrics): SigV4 in the header or presigned form (src/auth/sigv4.ts), answered
+ * with AWS's errors. Two modes (docs/auth.md):
+ *
+ * - `keys`: every request must be signed with an active access key (`nimbus keys create`) or a
+ *   function's execution-role credentials; the key's account is the request's account.
+ * - `local` (loopback without --auth): a signed request with a key Nimbus knows is verified as in
+ *   `keys` mode; any other well-formed signature is accepted without checking it, and so is an
+ *   unsigned request, both as the default account. A mode that accepts any key cannot protect
+ *   anything, so refusing unsigned requests in it would only break curl; the Host/Origin guard
+ *   is what protects a loopback Nimbus from browsers.
+ *
+ * The body is hashed only once something reads it: the checks that need no body run first (an
+ * unknown key never makes Nimbus read a large body), a request without a body is verified before
+ * its handler runs, and a POST or PUT body is verified when the handler reads it, before the
+ * handler can use it. Bodies of other methods are read and verified before the handler.
+ */
+import { createHash } from 'node:crypto';
+import { NimbusError } from '../../core/errors.js';
+import { DEFAULT_ACCOUNT, type KeyLookup, type Principal } from '../../auth/principal.js';
+import { SigV4Verifier, type SigningSecret, type SigV4Failure } from '../../auth/sigv4.js';
+import type { RequestContext } from './context.js';
+
+export type AuthMode = 'local' | 'keys';
+
+/** Verifies a function's execution-role credentials (src/runtimes/credentials.ts). */
+export interface FunctionCredentialCheck {
+  verify(accessKeyId: string, sessionToken: string, now: number): { claims: { a: string; f: string; role: string }; secretAccessKey: string } | null;
+}
+
+export interface AuthConfig {
+  mode: AuthMode;
+  regions: readonly string[];
+  keys: KeyLookup;
+  functions?: FunctionCredentialCheck | undefined;
+  /** Accept presigned query auth (off by default: Lambda clients never presign). */
+  allowPresigned?: boolean;
+  /** Wall-clock time for the skew check (never a test's manual clock). */
+  now?: () => number;
+}
+
+interface Resolved extends SigningSecret {
+  readonly principal: Principal;
+  /** Local mode, a key Nimbus does not know: the signature is not checked. */
+  readonly unchecked?: boolean;
+}
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
+const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\//;
+const QUERY_CREDENTIAL = /[?&]X-Amz-Credential=([^&]*)/;
+const QUERY_TOKEN = /[?&]X-Amz-Security-Token=([^&]*)/;
+
+const TYPE_TO_CODE = {
+  MissingAuthenticationTokenException: 'ERR_MISSING_AUTH_TOKEN',
+  IncompleteSignatureException: 'ERR_INCOMPLETE_SIGNATURE',
+  InvalidSignatureException: 'ERR_INVALID_SIGNATURE',
+  UnrecognizedClientException: 'ERR_UNRECOGNIZED_CLIENT',
+  ValidationException: 'ERR_VALIDATION',
+} as const;
+
+/** A verifier's refusal as the NimbusError the server puts on the wire. */
+export const refusal = (f: SigV4Failure): NimbusError => new NimbusError(TYPE_TO_CODE[f.errorType], f.message);
+
+const localPrincipal = (): Principal => ({ kind: 'local', accountId: DEFAULT_ACCOUNT, arn: `arn:aws:iam::${DEFAULT_ACCOUNT}:root` });
+
+/** What authentication leaves on the request context. */
+export interface Authenticated {
+  /** Called with the body's SHA-256 when a handler reads it; throws if the signature does not match. */
+  verifyBody?: ((sha256: string) => void) | undefined;
+  bodyRead: boolean;
+}
+
+export class Authenticator {
+  private readonly verifiers = new Map<string, SigV4Verifier<Resolved>>();
+  /** The key resolved for the request being checked (the verifier's lookup is synchronous). */
+  private current: Resolved | undefined;
+  private readonly now: () => number;
+
+  constructor(readonly config: AuthConfig) {
+    this.now = config.now ?? Date.now;
+  }
+
+  get mode(): AuthMode {
+    return this.config.mode;
+  }
+
+  private verifier(services: readonly string[]): SigV4Verifier<Resolved> {
+    const id = services.join(',');
+    let v = this.verifiers.get(id);
+    if (!v) {
+      v = new SigV4Verifier<Resolved>({
+        secretFor: () => this.current,
+        regions: this.config.regions,
+        services,
+        allowPresigned: this.config.allowPresigned ?? false,
+      });
+      this.verifiers.set(id, v);
+    }
+    return v;
+  }
+
+  /** The key (or function credentials) a request names, before any signature check. */
+  private async resolve(accessKeyId: string, sessionToken: string | undefined): Promise<Resolved | undefined> {
+    if (sessionToken !== undefined) {
+      const f = accessKeyId.startsWith('ASIA') ? this.config.functions?.verify(accessKeyId, sessionToken, this.now()) : null;
+      if (f) {
+        const principal: Principal = {
+          kind: 'function',
+          accountId: f.claims.a,
+          accessKeyId,
+          arn: `arn:aws:sts::${f.claims.a}:assumed-role/${f.claims.role.split('/').pop() ?? 'role'}/${f.claims.f}`,
+        };
+        return { secret: f.secretAccessKey, principal };
+      }
+    } else {
+      const k = await this.config.keys.activeKey(accessKeyId);
+      if (k) {
+        return {
+          secret: k.secret,
+          principal: { kind: 'key', accountId: k.accountId, accessKeyId, arn: `arn:aws:iam::${k.accountId}:user/${k.name}`, policies: k.policy ? [k.policy] : undefined },
+        };
+      }
+    }
+    return this.config.mode === 'local' ? { secret: '', principal: { ...localPrincipal(), accessKeyId }, unchecked: true } : undefined;
+  }
+
+  /**
+   * Authenticates the request behind `ctx` for one of `services` (the credential scope's
+   * service): sets `ctx.scope` and `ctx.principal`, and arranges the body check. Throws the
+   * NimbusError to answer with.
+   */
+  async authenticate(ctx: RequestContext & Authenticated, services: readonly string[], o: { requireSignature?: boolean } = {}): Promise<void> {
+    const req = ctx.req;
+    const rawUrl = req.url ?? '/';
+    const auth = req.headers.authorization;
+    let accessKeyId: string | undefined;
+    let region: string | undefined;
+    let token: string | undefined;
+    const m = typeof auth === 'string' ? CREDENTIAL.exec(auth) : null;
+    if (m) {
+      accessKeyId = m[1];
+      region = m[2];
+      const t = req.headers['x-amz-security-token'];
+      token = typeof t === 'string' ? t : undefined;
+    } else if (auth === undefined && rawUrl.includes('X-Amz-Credential=')) {
+      const q = QUERY_CREDENTIAL.exec(rawUrl);
+      const parts = q ? safeDecode(q[1]!).split('/') : [];
+      accessKeyId = parts[0];
+      region = parts[2];
+      const t = QUERY_TOKEN.exec(rawUrl);
+      token = t ? safeDecode(t[1]!) : undefined;
+    }
+    if (accessKeyId === undefined && auth === undefined && this.config.mode === 'local' && !o.requireSignature && !rawUrl.includes('X-Amz-')) {
+      // Unsigned in local mode: nothing was signed, so there is nothing to check (not even the target's form).
+      ctx.principal = localPrincipal();
+      ctx.scope = { accountId: DEFAULT_ACCOUNT, region: this.config.regions[0] ?? 'us-east-1' };
+      return;
+    }
+    const verifier = this.verifier(services);
+    this.current = accessKeyId !== undefined ? await this.resolve(accessKeyId, token) : undefined;
+    const pending = verifier.begin({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders }, this.now());
+    const resolved = this.current;
+    this.current = undefined;
+    if (pending.ok === false) {
+      if (pending.errorType === 'MissingAuthenticationTokenException' && this.config.mode === 'local' && !o.requireSignature) {
+        ctx.principal = localPrincipal();
+        ctx.scope = { accountId: DEFAULT_ACCOUNT, region: this.config.regions[0] ?? 'us-east-1' };
+        return;
+      }
+      throw refusal(pending);
+    }
+    // begin() passed, so the key resolved and the region is one of the configured ones.
+    const who = resolved!;
+    ctx.principal = who.principal;
+    ctx.scope = { accountId: who.principal.accountId, region: region ?? this.config.regions[0] ?? 'us-east-1' };
+    if (who.unchecked) return;
+    const finish = (sha: string): void => {
+      const r = pending.finish(sha);
+      if (!r.ok) throw refusal(r);
+    };
+    if (ctx.bodyRead) return finish(sha256(await ctx.body()));
+    if (!hasBody(ctx)) return finish(EMPTY_SHA256);
+    if (ctx.method !== 'POST' && ctx.method !== 'PUT') return finish(sha256(await ctx.body()));
+    ctx.verifyBody = finish;
+  }
+}
+
+const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
+
+function hasBody(ctx: RequestContext): boolean {
+  const h = ctx.req.headers;
+  return h['transfer-encoding'] !== undefined || Number(h['content-length'] ?? 0) > 0;
+}
+
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
+}
