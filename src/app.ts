@@ -7,6 +7,9 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Membership } from './cluster/membership.js';
+import { PgQueue } from './queue/pg-queue.js';
+import type { EventQueue, InvokeConfigStore, ScheduleStore } from './queue/types.js';
 import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
 import { ScheduleService } from './api/async/schedules.js';
 import { ProvisionedService } from './api/concurrency/provisioned.js';
@@ -76,7 +79,24 @@ export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */
 const POLICY_SAVE_MS = 60_000;
 
+/** Cluster mode (docs/cluster.md): the async queue in PostgreSQL, membership in etcd. */
+/** How often a cluster node looks for due events that other nodes enqueued. */
+const CLUSTER_POLL_MS = 250;
+
+export interface ClusterOptions {
+  /** postgres://user@host:port/db */
+  postgres: string;
+  /** etcd endpoints, comma-separated. */
+  etcd: string;
+  /** This node's id (default: host name and process id). */
+  nodeId?: string;
+  /** etcd lease TTL in seconds (default 5): failure detection takes about this long. */
+  ttlSeconds?: number;
+}
+
 export interface NimbusOptions {
+  /** Join a cluster (see ClusterOptions); without it Nimbus is one node on SQLite. */
+  cluster?: ClusterOptions;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -196,7 +216,16 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
   const code = new CodeStore(dataDir);
   code.keepSets(await store.layerSets());
-  const queue = new SqliteQueue(join(dataDir, 'queue.db'));
+  // One node: the queue is SQLite's. A cluster node: PostgreSQL's, shared, leased under this
+  // node's id and fenced by its etcd lease (membership joins once the port is known).
+  const cluster = opts.cluster;
+  const nodeId = cluster?.nodeId ?? `${hostname()}-${process.pid}`;
+  let membership: Membership | undefined;
+  const pgQueue = cluster
+    ? new PgQueue({ url: cluster.postgres, owner: nodeId, epoch: () => membership?.epoch ?? '0', canClaim: () => membership !== undefined && !membership.fenced })
+    : undefined;
+  await pgQueue?.open();
+  const queue: EventQueue & InvokeConfigStore & ScheduleStore = pgQueue ?? new SqliteQueue(join(dataDir, 'queue.db'));
   const sqs = new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
   factory.prestart?.();
@@ -387,6 +416,26 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   await mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
+  const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  let poll: NodeJS.Timeout | undefined;
+  if (cluster && pgQueue) {
+    membership = await Membership.join({
+      etcd: cluster.etcd,
+      nodeId,
+      addr: url,
+      ttlSeconds: cluster.ttlSeconds ?? 5,
+      log,
+      // The reaper: a dead node's running events are redelivered now, not when their leases run out.
+      onNodeGone: async (gone, live) => {
+        const n = await pgQueue.releaseExcept(live, clock.now());
+        if (n > 0) log(`cluster: ${n} event(s) of node(s) that left${gone ? ` (${gone})` : ''} released for redelivery`);
+        dispatcher.wake();
+      },
+    });
+    // Other nodes' enqueues do not wake this dispatcher: it polls the shared queue.
+    poll = setInterval(() => dispatcher.wake(), CLUSTER_POLL_MS);
+    poll.unref();
+  }
   // Links name the configured public URL or host, else the listening address: never a request's Host header.
   const linkHost = opts.publicHosts?.[0] ?? (isWildcard(host) ? '127.0.0.1' : host);
   codeUrls.setBase(opts.publicUrl ?? `${tls ? 'https' : 'http'}://${urlHost(linkHost)}:${port}`);
@@ -400,7 +449,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       : 'Authentication: local-development mode. Any well-formed credentials (or none) are accepted as account 000000000000; ' +
         'keys made with `nimbus keys create` are verified. Start with --auth keys to require keys.';
   return {
-    url: `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
+    url,
     authMode,
     notice,
     accounts,
@@ -434,6 +483,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         eventBridge.close();
         sns.close();
         sqs.close();
+        clearInterval(poll);
+        await membership?.close();
         await queue.close();
         gateway.destroy();
         await logs.close();

@@ -68,7 +68,9 @@ export async function runLab(c: LabConfig, o: RunOptions): Promise<CheckResult> 
   for (let k = 1; k <= o.nodes; k++) if (!nodePids(c, k).length) addNode(c, k);
   for (let k = 1; k <= o.nodes; k++) await waitHealthy(c, k);
   log(`${o.nodes} nodes up (${state.cluster ? 'cluster mode' : 'cluster mode not available: independent single nodes'})`);
-  for (let k = 1; k <= (state.cluster ? 1 : o.nodes); k++) await deployFunction(c, k);
+  // Every node: until the PostgreSQL store lands, functions live in each node's own store even in
+  // cluster mode (docs/cluster.md); with a shared store the later creates answer 409.
+  for (let k = 1; k <= o.nodes; k++) await deployFunction(c, k);
 
   const requests = join(c.dir, 'requests.jsonl');
   const deliveries = join(c.dir, 'deliveries.jsonl');

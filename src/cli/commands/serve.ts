@@ -18,6 +18,9 @@ interface ServeOptions {
   allowOrigin: string[];
   publicHost: string[];
   allowPublicUnauthenticated: boolean;
+  cluster?: string;
+  etcd?: string;
+  nodeId?: string;
   keyFile?: string;
   publicUrl?: string;
   logRetentionMb?: string;
@@ -45,6 +48,9 @@ export function registerServe(program: Command): void {
     .description('Start Nimbus: the Lambda API, Invoke and the sandboxes, with data in an embedded SQLite store')
     .option('--host <host>', 'address to listen on (env NIMBUS_HOST)', env['NIMBUS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on (env NIMBUS_PORT)', env['NIMBUS_PORT'] ?? '9000')
+    .option('--cluster <postgres-url>', 'join a cluster: the async queue in this PostgreSQL database (env NIMBUS_CLUSTER; needs --etcd)', env['NIMBUS_CLUSTER'])
+    .option('--etcd <urls>', "the cluster's etcd endpoints, comma-separated (env NIMBUS_ETCD)", env['NIMBUS_ETCD'])
+    .option('--node-id <id>', "this node's id in the cluster (env NIMBUS_NODE_ID; default host name and process id)", env['NIMBUS_NODE_ID'])
     .option('--data-dir <dir>', 'where functions, code and logs live (env NIMBUS_DATA_DIR)', env['NIMBUS_DATA_DIR'] ?? './.nimbus')
     .option(
       '--isolation <level>',
@@ -97,9 +103,11 @@ export function registerServe(program: Command): void {
       if (!(CPU_MODELS as readonly string[]).includes(opts.cpuModel)) throw new Error(`--cpu-model must be ${CPU_MODELS.join(' or ')}, got '${opts.cpuModel}'`);
       const accountConcurrency = wholeNumber(opts.maxConcurrency, '--max-concurrency', 1);
       const asyncLimit = env['NIMBUS_ASYNC_PAYLOAD_LIMIT'];
+      if ((opts.cluster === undefined) !== (opts.etcd === undefined)) throw new Error('--cluster and --etcd go together (env NIMBUS_CLUSTER and NIMBUS_ETCD)');
       const auth = opts.auth === true ? 'keys' : opts.auth === undefined || opts.auth === false ? 'local' : opts.auth;
       if (auth !== 'keys' && auth !== 'local') throw new Error(`--auth must be keys or local, got '${String(auth)}'`);
       const nimbus = await startNimbus({
+        ...(opts.cluster && opts.etcd ? { cluster: { postgres: opts.cluster, etcd: opts.etcd, ...(opts.nodeId ? { nodeId: opts.nodeId } : {}) } } : {}),
         host: opts.host,
         port,
         dataDir: opts.dataDir,

@@ -1,0 +1,80 @@
+/**
+ * Two `nimbus serve --cluster` nodes on loopback, sharing a PostgreSQL and an etcd that the test
+ * starts: an async event that node 1 accepted and was running survives `kill -9` of node 1 - the
+ * reaper on node 2 releases it when node 1's etcd lease expires, and node 2 runs it to success.
+ * (Functions live in each node's own SQLite store until the PostgreSQL store lands, so the
+ * function is created on both nodes.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
+import { PgQueue } from '../../src/queue/pg-queue.js';
+import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
+import { makeZip, ROLE, sdkClient } from '../helpers/nimbus.js';
+import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { serve } from '../helpers/serve.js';
+
+const skip = skipWithoutPostgres() || skipWithoutEtcd();
+const SCOPE = { accountId: '000000000000', region: 'us-east-1' };
+
+async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await f();
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('cluster: async events survive kill -9 of the node running them', { skip }, () => {
+  let pg: TempPostgres | undefined;
+  let etcd: TempEtcd | undefined;
+  before(async () => {
+    pg = await startPostgres();
+    etcd = await startEtcd();
+  });
+  after(() => {
+    pg?.stop();
+    etcd?.stop();
+  });
+
+  it('the reaper on the surviving node releases the dead node’s running event, which then succeeds there', async (t) => {
+    const env = (id: string): Record<string, string> => ({ NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0' });
+    // A function slow enough to be caught mid-run: the first attempt sleeps, later ones return at once.
+    const zip = await makeZip({
+      'index.mjs': "export const handler = async (e, ctx) => { if (!process.env.FAST) await new Promise((r) => setTimeout(r, 20000)); return 'ok'; };",
+    });
+    const create = async (url: string, fast: boolean): Promise<void> => {
+      const lambda = sdkClient(url);
+      t.after(() => lambda.destroy());
+      await lambda.send(
+        new CreateFunctionCommand({ FunctionName: 'slow', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: zip }, Timeout: 60, ...(fast ? { Environment: { Variables: { FAST: '1' } } } : {}) }),
+      );
+    };
+    const n1 = await serve(t, { env: env('n1') });
+    await create(n1.url, false);
+    const probe = new PgQueue({ url: pg!.url });
+    t.after(() => probe.close());
+
+    const accepted = await sdkClient(n1.url).send(new InvokeCommand({ FunctionName: 'slow', InvocationType: 'Event', Payload: Buffer.from('{"n":1}') }));
+    assert.equal(accepted.StatusCode, 202);
+    const id = await until('the event is in PostgreSQL', async () => (await probe.list(SCOPE, { limit: 1 }))[0]?.id);
+    await until('node 1 runs it', async () => ((await probe.get(SCOPE, id))?.status === 'running' ? true : undefined));
+
+    const n2 = await serve(t, { env: env('n2') });
+    await create(n2.url, true);
+    const killedAt = Date.now();
+    n1.child.kill('SIGKILL');
+    await n1.exited;
+    const ev = await until('node 2 finishes it', async () => {
+      const e = await probe.get(SCOPE, id);
+      return e?.status === 'succeeded' ? e : undefined;
+    });
+    const redeliveredMs = Date.now() - killedAt;
+    t.diagnostic(`redelivered and finished ${redeliveredMs} ms after kill -9 (lease TTL 5 s)`);
+    assert.equal(ev.attempts, 2, 'the second attempt ran on node 2');
+    assert.match(n2.stderr(), /released for redelivery/);
+  });
+});
