@@ -20,6 +20,17 @@ export function zipFolder(dir: string): Promise<Buffer> {
     }
   };
   walk(dir);
+  return finish(zip);
+}
+
+/** A deployment zip of the given files (name to content), each 0644. */
+export function zipFiles(files: Readonly<Record<string, string | Buffer>>): Promise<Buffer> {
+  const zip = new yazl.ZipFile();
+  for (const [name, content] of Object.entries(files)) zip.addBuffer(Buffer.from(content), name, { mode: 0o100644 });
+  return finish(zip);
+}
+
+function finish(zip: yazl.ZipFile): Promise<Buffer> {
   zip.end();
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];

@@ -12,6 +12,7 @@ import type { Scope } from '../core/model.js';
 import { deadLetterAttributes, deliver, invocationRecord } from './records.js';
 import { decide, expired, type AttemptOutcome, type EffectiveConfig, type Next } from './retry.js';
 import type { AsyncEvent, Condition, EventQueue, Settlement } from './types.js';
+import { SerialPass } from './serial.js';
 
 /** Attempts in flight at once across all functions (each one holds a sandbox). */
 const DEFAULT_MAX_IN_FLIGHT = 16;
@@ -47,8 +48,7 @@ export class Dispatcher {
   private settlements: Settlement[] = [];
   private settleScheduled = false;
   private tickScheduled = false;
-  private ticking = false;
-  private tickAgain = false;
+  private readonly ticks = new SerialPass(() => this.tickOnce(), () => this.closing);
   private cancelTimer: (() => void) | null = null;
   private closing = false;
   private closed = false;
@@ -80,24 +80,9 @@ export class Dispatcher {
     return this.running.size;
   }
 
-  /**
-   * One tick at a time: store calls are awaited now (a server database takes a round trip), and two
-   * overlapping ticks would claim past maxInFlight. A tick asked for meanwhile runs right after.
-   */
-  private async tick(): Promise<void> {
-    if (this.ticking) {
-      this.tickAgain = true;
-      return;
-    }
-    this.ticking = true;
-    try {
-      do {
-        this.tickAgain = false;
-        await this.tickOnce();
-      } while (this.tickAgain && !this.closing);
-    } finally {
-      this.ticking = false;
-    }
+  /** One tick at a time (SerialPass); a tick asked for meanwhile runs right after. */
+  private tick(): Promise<void> {
+    return this.ticks.run();
   }
 
   private async tickOnce(): Promise<void> {

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { parseSchedule } from './schedule-expr.js';
 import type { NewEvent, Schedule, ScheduleStore } from './types.js';
+import { SerialPass } from './serial.js';
 
 /** Counting missed slots stops here (a rate(1 minute) schedule down for years). */
 const MAX_MISSED_COUNT = 1_000_000;
@@ -32,8 +33,7 @@ export interface SchedulerDeps {
 export class Scheduler {
   private cancelTimer: (() => void) | null = null;
   private stopped = false;
-  private ticking = false;
-  private tickAgain = false;
+  private readonly ticks = new SerialPass(() => this.tickOnce(), () => this.stopped);
 
   constructor(private readonly deps: SchedulerDeps) {}
 
@@ -51,24 +51,9 @@ export class Scheduler {
     this.cancelTimer?.();
   }
 
-  /**
-   * One tick at a time: store calls are awaited now (a server database takes a round trip), and two
-   * overlapping ticks would read the same due schedules. A tick asked for meanwhile runs right after.
-   */
-  private async tick(): Promise<void> {
-    if (this.ticking) {
-      this.tickAgain = true;
-      return;
-    }
-    this.ticking = true;
-    try {
-      do {
-        this.tickAgain = false;
-        await this.tickOnce();
-      } while (this.tickAgain && !this.stopped);
-    } finally {
-      this.ticking = false;
-    }
+  /** One tick at a time (SerialPass); a tick asked for meanwhile runs right after. */
+  private tick(): Promise<void> {
+    return this.ticks.run();
   }
 
   private async tickOnce(): Promise<void> {

@@ -12,7 +12,7 @@
  * at the same scale).
  */
 import { performance } from 'node:perf_hooks';
-import yazl from 'yazl';
+import { zipFiles } from '../zip-folder.js';
 import type { NimbusClient } from '../client.js';
 import type { WindowApp } from './window.js';
 
@@ -48,15 +48,7 @@ export interface DriveOptions {
 }
 
 function handlerZip(): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(Buffer.from(HANDLER), 'index.js', { mode: 0o100644 });
-  zip.end();
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    zip.outputStream.on('data', (c: Buffer) => chunks.push(c));
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-    zip.outputStream.on('error', reject);
-  });
+  return zipFiles({ 'index.js': HANDLER });
 }
 
 /** Creates one function per app (memory from the trace; a timeout long enough for its longest call). */
