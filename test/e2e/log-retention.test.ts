@@ -43,7 +43,7 @@ test('many calls printing large output keep the database within the retention ca
 test('a large tail is streamed: a health check is answered between its pages, and the server holds little of it', async (t) => {
   const n = await startTestNimbus(t, { isolation: 'process' });
   await deployNode(n.lambda, 'loud', LOUD, { Timeout: 30 });
-  await callLoudly(n.lambda, 48, 1);
+  await callLoudly(n.lambda, 96, 1);
 
   // The order of events: each page the log reader takes from the store, and the health answer.
   const order: string[] = [];
@@ -81,10 +81,11 @@ test('a large tail is streamed: a health check is answered between its pages, an
     req.on('error', reject);
   });
   const total = await done;
-  // 48 MB were printed; what the tail carries must far exceed what the server may hold meanwhile (16 MB).
-  assert.ok(total > 20 * MB, `the tail carried ${(total / MB).toFixed(1)} MB`);
+  // 96 MB were printed; what the tail carries must far exceed what the server may hold meanwhile
+  // (24 MB: this process's heap also moves with the test's own work and the collector's timing).
+  assert.ok(total > 32 * MB, `the tail carried ${(total / MB).toFixed(1)} MB`);
   const health = order.indexOf('health');
   assert.ok(health > 0, 'pages were read before the health check');
   assert.ok(order.slice(health + 1).includes('page'), `pages were read after the health check was answered: ${order.join(',')}`);
-  assert.ok(heldAtPause < 16 * MB, `memory grew by ${(heldAtPause / MB).toFixed(1)} MB while the client paused`);
+  assert.ok(heldAtPause < 24 * MB, `memory grew by ${(heldAtPause / MB).toFixed(1)} MB while the client paused`);
 });

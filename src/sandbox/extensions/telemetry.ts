@@ -42,6 +42,9 @@ interface Subscriber {
   sending: boolean;
 }
 
+/** Waits before each retry of a batch the listener did not take. */
+const RETRY_DELAYS_MS = [100, 300, 1000];
+
 const SCHEMA_VERSIONS = new Set(['2022-07-01', '2022-12-13', '2025-01-29']);
 /** The Logs API's schema versions; its schemaVersion is optional (DG "Lambda Logs API"). */
 const LOGS_SCHEMA_VERSIONS = new Set(['2020-08-15', '2021-03-18']);
@@ -175,10 +178,20 @@ export class Telemetry {
     const batch = s.queue.splice(0, s.buffering.maxItems);
     s.bytes = s.queue.reduce((n, l) => n + l.length, 0);
     s.sending = true;
+    const body = Buffer.from(`[${batch.join(',')}]`);
     try {
-      await this.transport(s.uri, Buffer.from(`[${batch.join(',')}]`));
-    } catch {
-      // The listener is the extension's: a failed batch is dropped, as on AWS after its retries.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await this.transport(s.uri, body);
+          break;
+        } catch {
+          // The listener is the extension's, and may not answer yet (a namespace sandbox's forwarder
+          // starts with the subscription): retry a few times, then drop the batch, as AWS does
+          // after its retries.
+          if (attempt >= RETRY_DELAYS_MS.length || this.closed) break;
+          await new Promise<void>((r) => setTimeout(r, RETRY_DELAYS_MS[attempt]).unref());
+        }
+      }
     } finally {
       s.sending = false;
     }
