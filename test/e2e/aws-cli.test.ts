@@ -94,7 +94,7 @@ test('the AWS CLI v2 against Nimbus', async (t) => {
   assert.equal(conf['MemorySize'], 512);
   assert.equal((await ok('get-function-configuration', '--function-name', 'hello'))['MemorySize'], 512);
 
-  await ok('create-function', '--function-name', 'second', '--runtime', 'nodejs22.x', '--handler', 'index.handler', '--zip-file', `fileb://${zip}`, '--role', 'arn:aws:iam::000000000000:role/any');
+  await ok('create-function', '--function-name', 'second', '--runtime', 'nodejs20.x', '--handler', 'index.handler', '--zip-file', `fileb://${zip}`, '--role', 'arn:aws:iam::000000000000:role/any');
   const list = await ok('list-functions', '--page-size', '1');
   assert.deepEqual((list['Functions'] as { FunctionName: string }[]).map((f) => f.FunctionName), ['hello', 'second']);
   const settings = await ok('get-account-settings');
