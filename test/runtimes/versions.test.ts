@@ -46,14 +46,21 @@ function namespaceSkip(): string | false {
 
 describe('each runtime runs on the exact interpreter version it names', () => {
   const code = tempDir('versions');
+  let javaBuilt = false;
   before(() => {
     buildGuests();
     writeFileSync(join(code.path, 'index.mjs'), NODE_FN);
     writeFileSync(join(code.path, 'probe_version.py'), PYTHON_FN);
     mkdirSync(join(code.path, 'src'));
     writeFileSync(join(code.path, 'src', 'Version.java'), JAVA_FN);
-    // --release 11: the class runs on every Java runtime from 11 on.
-    execFileSync('javac', ['--release', '11', '-d', code.path, join(code.path, 'src', 'Version.java')]);
+    // --release 11: the class runs on every Java runtime from 11 on. Without javac (a laptop with a
+    // Java runtime but no JDK) the Java cases skip; CI has one.
+    try {
+      execFileSync('javac', ['--release', '11', '-d', code.path, join(code.path, 'src', 'Version.java')]);
+      javaBuilt = true;
+    } catch (e) {
+      if (inCI) throw e;
+    }
     chmodSync(code.path, 0o755);
     execFileSync('chmod', ['-R', 'a+rX', code.path]);
   });
@@ -92,7 +99,8 @@ describe('each runtime runs on the exact interpreter version it names', () => {
       for (const id of ALL) {
         const a = registry.get(id)!.availability!(id);
         const named = parseRuntime(id)!;
-        it(`${id}: ${a.ok ? `${a.interpreter.version} from ${a.interpreter.source}` : 'not available here'}`, { skip: !a.ok && 'not available on this machine' }, async () => {
+        it(`${id}: ${a.ok ? `${a.interpreter.version} from ${a.interpreter.source}` : 'not available here'}`, { skip: !a.ok && 'not available on this machine' }, async (t) => {
+          if (named.family === 'java' && !javaBuilt) return t.skip('javac is not installed (it builds the probe)');
           assert.ok(a.ok);
           const handler = named.family === 'nodejs' ? 'index.handler' : named.family === 'python' ? 'probe_version.handler' : 'probe.Version::handleRequest';
           const sandbox = factory.create(makeSpec(registry.get(id)!, id, handler, code.path));
