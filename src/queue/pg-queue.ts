@@ -13,7 +13,7 @@
  */
 import pg from 'pg';
 import type { Scope } from '../core/model.js';
-import { migrate } from './pg-migrate.js';
+import { migrate } from '../pg/migrate.js';
 import { QUEUE_MIGRATIONS } from './pg-schema.js';
 import type {
   AsyncEvent,
