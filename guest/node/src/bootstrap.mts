@@ -21,6 +21,8 @@ const client = new RapidClient(
 // Nimbus's own channel is not part of the function's environment.
 delete process.env['NIMBUS_RUNTIME_API_SOCKET'];
 let current: NextInvocation | null = null;
+/** Whether _X_AMZN_TRACE_ID may be set (by the last invocation, or by the environment at start). */
+let traced = true;
 
 patchConsole();
 process.on('uncaughtException', (err) => void fatal(err, 'uncaught', 129));
@@ -130,8 +132,14 @@ async function main(): Promise<void> {
     }
     current = inv;
     setRequestId(inv.requestId, inv.tenantId);
-    if (inv.traceId) process.env['_X_AMZN_TRACE_ID'] = inv.traceId;
-    else delete process.env['_X_AMZN_TRACE_ID'];
+    // Each process.env write is a call into C++ (1-2 µs): an absent trace id is cleared only once.
+    if (inv.traceId) {
+      process.env['_X_AMZN_TRACE_ID'] = inv.traceId;
+      traced = true;
+    } else if (traced) {
+      delete process.env['_X_AMZN_TRACE_ID'];
+      traced = false;
+    }
     if (streaming) {
       const context = makeContext(inv, () => undefined);
       // A streaming handler's context has no callback-era completion methods, as on AWS.
