@@ -238,8 +238,8 @@ export class SqliteStore implements Store {
         AND version != '$LATEST' ORDER BY ${VERSION_ORDER} DESC LIMIT 1`),
       deleteVersion: db.prepare('DELETE FROM function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?'),
       logTotals: logDb.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM logs WHERE account_id = @a AND region = @r AND function_name = @f'),
-      prune: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
-        (SELECT id FROM logs WHERE account_id = @a AND region = @r AND function_name = @f ORDER BY id DESC LIMIT 1 OFFSET @keep)`),
+      pruneOldest: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
+        (SELECT id FROM logs WHERE account_id = @a AND region = @r AND function_name = @f ORDER BY id ASC LIMIT 1 OFFSET @drop - 1)`),
       pruneOld: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
         COALESCE((SELECT MAX(id) FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND ts < @minTs), 0)`),
       pruneBytes: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
@@ -514,7 +514,8 @@ export class SqliteStore implements Store {
       // of ms for 10,000 entries, on the server's only thread). One pass over the covering index
       // (about 1 ms) tells which of them can delete anything; only those run (docs/performance.md).
       const totals = this.stmts.logTotals.get(at) as { n: number; bytes: number };
-      if (totals.n > retention.keep) this.stmts.prune.run({ ...at, keep: retention.keep });
+      // The surplus is deleted from the oldest end: the walk is as long as the surplus, not the window.
+      if (totals.n > retention.keep) this.stmts.pruneOldest.run({ ...at, drop: totals.n - retention.keep });
       // No age limit is 0: `ts < 0` matches nothing.
       if (retention.minTimestamp > 0) this.stmts.pruneOld.run({ ...at, minTs: retention.minTimestamp });
       // Measured before the count rule deleted anything: an overestimate, so nothing due is skipped.
