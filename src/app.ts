@@ -69,6 +69,7 @@ import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
+import { PgBlobSource } from './store/pg-blob-source.js';
 import { SqliteStore } from './store/sqlite.js';
 import { CodeUrls } from './secrets/code-urls.js';
 import { Keyring } from './secrets/keyring.js';
@@ -214,11 +215,12 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
   const accounts = new SqliteAccountStore(join(dataDir, 'auth.db'));
   const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
-  const code = new CodeStore(dataDir);
+  const cluster = opts.cluster;
+  // A cluster node's code directory is a cache of the packages in PostgreSQL (docs/cluster.md).
+  const code = new CodeStore(dataDir, cluster ? await PgBlobSource.open({ url: cluster.postgres }) : undefined, log);
   code.keepSets(await store.layerSets());
   // One node: the queue is SQLite's. A cluster node: PostgreSQL's, shared, leased under this
   // node's id and fenced by its etcd lease (membership joins once the port is known).
-  const cluster = opts.cluster;
   const nodeId = cluster?.nodeId ?? `${hostname()}-${process.pid}`;
   let membership: Membership | undefined;
   const pgQueue = cluster
@@ -486,6 +488,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         clearInterval(poll);
         await membership?.close();
         await queue.close();
+        await code.close();
         gateway.destroy();
         await logs.close();
         await store.close();
