@@ -210,6 +210,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
   // Secrets at rest: the keyring seals every function's environment in the store.
+  // A cluster node seals and opens what every other node does: one keyring for all, never a per-node file.
+  if (opts.cluster && !opts.keyFile && process.env['NIMBUS_MASTER_KEY'] === undefined) {
+    throw new NimbusError(
+      'ERR_CONFIG',
+      'A cluster node needs the keyring all nodes share: give every node the same --key-file <file> (env NIMBUS_KEY_FILE) or the same NIMBUS_MASTER_KEY (32 bytes, base64; e.g. `openssl rand -base64 32`). A key of its own per node would leave each node unable to open what the others sealed (docs/cluster.md).',
+    );
+  }
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
   const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
