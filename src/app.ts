@@ -22,6 +22,8 @@ import { LayerService } from './api/layers/service.js';
 import { PermissionService } from './api/permissions/service.js';
 import { FunctionSettingsService } from './api/settings/service.js';
 import { TagService } from './api/tags/service.js';
+import { KeyringSecretBox } from './accounts/keyring-box.js';
+import { PgAccountStore } from './accounts/pg-store.js';
 import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
 import { Authenticator, type AuthMode } from './api/http/authn.js';
 import { Authorizer } from './api/http/authz.js';
@@ -220,7 +222,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
   const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
-  const accounts = new SqliteAccountStore(join(dataDir, 'auth.db'));
+  // Access keys' secrets are sealed with the keyring; a cluster's accounts, keys and audit log are in PostgreSQL.
+  const keyBox = new KeyringSecretBox(box);
+  const accounts: AccountStore = opts.cluster
+    ? await PgAccountStore.open({ url: opts.cluster.postgres, box: keyBox })
+    : new SqliteAccountStore(join(dataDir, 'auth.db'), keyBox);
   const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
   const cluster = opts.cluster;
   // A cluster node's code directory is a cache of the packages in PostgreSQL (docs/cluster.md).
@@ -499,7 +505,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         gateway.destroy();
         await logs.close();
         await store.close();
-        accounts.close();
+        await accounts.close();
       })()),
   };
 }
