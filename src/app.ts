@@ -265,6 +265,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     clock,
     pool,
     targetOf: (fn) => invoker.target(fn),
+    // A package that cannot be fetched fails the pinned sandboxes' start, not the whole sync (nor a node's start).
+    fetchCode: (fn) => code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)])?.catch((e: unknown) => log(`provisioned concurrency: ${messageOf(e)}`)),
     unreserved: async (accountId) => await concurrency.unreserved(accountId),
     capacityMb,
   });
