@@ -422,7 +422,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
       codeUrls,
-      secrets: { box, store },
+      secrets: { box, store, clustered: cluster !== undefined },
       health: { isolation: factory.isolation, version: NIMBUS_VERSION, poolTimeScale: opts.poolTimeScale ?? 1, policy: policy.name },
     }),
   );

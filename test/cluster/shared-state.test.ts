@@ -108,6 +108,10 @@ describe('cluster: keys, the keyring and code packages are shared by the nodes',
     });
     const [n1, n2] = await Promise.all([serve(t, { env: env('n1') }), serve(t, { env: env('n2') })]);
 
+    // The CLI needs the cluster's keyring too.
+    const keyless = await nimbusCli(['keys', 'create', '--cluster', server!.url]);
+    assert.notEqual(keyless.code, 0);
+    assert.match(keyless.stderr, /--key-file/);
     // The CLI writes the key into PostgreSQL, sealed with the cluster's keyring.
     const made = await nimbusCli(['keys', 'create', '--cluster', server!.url, '--key-file', keyFile, '--name', 'deployer', '--json']);
     assert.equal(made.code, 0, made.stderr);
@@ -157,6 +161,22 @@ describe('cluster: keys, the keyring and code packages are shared by the nodes',
     assert.equal(got.status, 200, got.body.toString());
     assert.ok(got.body.equals(zip), 'node 2 serves the bytes node 1 received');
     assert.deepEqual(tree(join(n2.dataDir, 'code', sha, 'task')), tree(join(n1.dataDir, 'code', sha, 'task')), 'and holds the same extracted tree');
+
+    // The shared keyring is not changed through one node (the others would not follow).
+    const body = Buffer.from('{}');
+    const rot = await signer({ accessKeyId: key.AccessKeyId, secret: key.SecretAccessKey }).sign({
+      method: 'POST',
+      protocol: 'http:',
+      hostname: '127.0.0.1',
+      port,
+      path: '/nimbus/v1/secrets/rotate',
+      query: {},
+      headers: { host: `127.0.0.1:${port}`, 'content-type': 'application/json' },
+      body,
+    });
+    const rotated = await request(port, { method: 'POST', path: '/nimbus/v1/secrets/rotate', headers: rot.headers, body });
+    assert.equal(rotated.status, 400, rotated.body.toString());
+    assert.match(rotated.body.toString(), /all nodes share/);
 
     // Both nodes' requests are in the one audit log.
     const audit = await nimbusCli(['audit', '--cluster', server!.url, '--key-file', keyFile, '--json', '--limit', '100']);
