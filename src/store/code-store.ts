@@ -44,6 +44,8 @@ export class CodeStore {
   /** Layer sets being built or built this run: one build per set. */
   private readonly sets = new Map<string, Promise<string>>();
 
+  /** Packages known to be in the local directory (cluster mode): the warm path makes no syscall. */
+  private readonly present = new Set<string>();
   /** Packages being fetched from the BlobSource: one fetch per package. */
   private readonly fetching = new Map<string, Promise<void>>();
   /** Deletions in the BlobSource not yet done (`close` waits for them). */
@@ -104,8 +106,13 @@ export class CodeStore {
    */
   ensure(sha256s: readonly string[]): Promise<void> | undefined {
     if (!this.blobs) return undefined;
-    const missing = sha256s.filter((sha) => HASH.test(sha) && !existsSync(join(this.root, sha)));
-    if (missing.length === 0) return undefined;
+    let missing: string[] | undefined;
+    for (const sha of sha256s) {
+      if (this.present.has(sha)) continue;
+      if (existsSync(join(this.root, sha))) this.present.add(sha);
+      else if (HASH.test(sha)) (missing ??= []).push(sha);
+    }
+    if (!missing) return undefined;
     return Promise.all(missing.map((sha) => this.fetch(sha))).then(() => undefined);
   }
 
@@ -263,6 +270,7 @@ export class CodeStore {
   /** Removes a package (`<sha>`) or a layer set (`sets/<key>`) now, or when its last lease ends. */
   private drop(key: string): void {
     if (this.leases.has(key)) return void this.doomed.add(key);
+    this.present.delete(key);
     rmSync(join(this.root, key), { recursive: true, force: true });
     if (key.startsWith('sets/')) return void this.sets.delete(key.slice(5));
     for (const set of this.setsWith(key)) this.drop(`sets/${set}`);
