@@ -14,6 +14,11 @@ import { FUNCTION_NAME } from '../../deploy/lab/function.js';
 import { addNode, clusterModeAvailable, down, inNsFetch, ns, nodeAddr, upInfra } from '../../deploy/lab/lab.js';
 import { deployFunction, waitHealthy } from '../../deploy/lab/run.js';
 import { parseJsonl } from '../../src/cluster/checker.js';
+import http from 'node:http';
+import { hopHook } from '../../src/cluster/hop-endpoint.js';
+import { PeerClient } from '../../src/cluster/peer-client.js';
+import { Gateway } from '../../src/api/http/server.js';
+import type { FunctionVersion } from '../../src/core/model.js';
 import { fmt, type Section } from '../lib/report.js';
 
 const DESCRIPTION = 'Cluster scaling in the one-box lab: 1-4 nodes, each capped at the same CPU quota, same per-node concurrency.';
@@ -102,6 +107,65 @@ const median = (xs: number[]): number | undefined => {
 };
 
 /**
+ * The hop's own cost, outside the lab's CPU caps: a gateway (the real Gateway with the real hop
+ * endpoint) whose invocation does nothing, called through the real PeerClient over loopback
+ * keep-alive, next to a plain keep-alive HTTP round trip to the same kind of server (the floor).
+ */
+export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP99: number; plainP50: number }> {
+  const key = Buffer.alloc(32, 1);
+  const fn = { accountId: '000000000000', region: 'us-east-1', name: 'f', version: '$LATEST', timeout: 3 } as FunctionVersion;
+  const gateway = new Gateway();
+  gateway.hook(
+    'before',
+    hopHook({
+      key: () => key,
+      resolve: () => Promise.resolve(fn),
+      invoke: (req) => Promise.resolve({ requestId: 'r', payload: req.payload, functionError: undefined, errorType: undefined, executedVersion: '$LATEST', logResult: undefined }),
+      report: () => ({ load: 0, idle: 1 }),
+      streamLimitBytes: 1 << 20,
+    }),
+  );
+  const port = await gateway.listen(0, '127.0.0.1');
+  const plain = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{"ok":true}'));
+  });
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+  const plainPort = (plain.address() as { port: number }).port;
+  const client = new PeerClient({ self: 'bench', key });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const payload = Buffer.from('{"id":"x","ms":0}');
+  const meta = { accountId: fn.accountId, region: fn.region, name: 'f', version: '$LATEST', tailLogs: false };
+  const hop: number[] = [];
+  const flat: number[] = [];
+  try {
+    for (let i = 0; i < calls; i++) {
+      const t0 = performance.now();
+      await client.invoke('peer', `http://127.0.0.1:${port}`, meta, payload, 5000);
+      hop.push(performance.now() - t0);
+      const t1 = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: plainPort, method: 'POST', path: '/', agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
+      flat.push(performance.now() - t1);
+    }
+  } finally {
+    client.close();
+    agent.destroy();
+    await gateway.close(0);
+    gateway.destroy();
+    plain.close();
+  }
+  const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
+  return { hopP50: q(hop, 0.5), hopP99: q(hop, 0.99), plainP50: q(flat, 0.5) };
+}
+
+/**
  * `plain`: run the same measurement on independent single nodes (the client spreads the load),
  * which checks the lab's per-node CPU caps and the load path before cluster mode exists.
  */
@@ -168,6 +232,10 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
       down(c);
     }
   }
+  const h = await hopLoopback();
+  notes.push(
+    `the hop alone (real Gateway + hop endpoint + PeerClient, a no-op invocation, loopback keep-alive, no CPU cap): p50 ${fmt(h.hopP50, 3)} ms, p99 ${fmt(h.hopP99, 3)} ms; a plain keep-alive HTTP round trip on the same machine: p50 ${fmt(h.plainP50, 3)} ms`,
+  );
   return {
     scenario: 'cluster',
     description: o.plain ? `${DESCRIPTION} PLAIN: independent single nodes, the client spreads the load (not cluster mode).` : DESCRIPTION,
