@@ -443,7 +443,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         streamLimitBytes: invoker.streamLimitBytes,
       }),
     );
-    gateway.hook('before', clusterStatsHook(() => ({ node: nodeId, live: membership?.live() ?? [], router: router?.stats, hopP50Ms: router?.hopP50(), load: warm!.load(), functions: metrics.stats() })));
+    gateway.hook('before', clusterStatsHook(() => ({ node: nodeId, live: membership?.live() ?? [], router: router && { ...router.stats, hopMs: undefined }, hopP50Ms: router?.hopP50(), load: warm!.load(), functions: metrics.stats() })));
   }
   await dispatcher.start();
   outbox.start();

@@ -98,7 +98,7 @@ describe('cluster: sync routing between nodes', { skip }, () => {
     const outcomes = await Promise.all(
       clients.map(async (c) => {
         try {
-          await c.send(new InvokeCommand({ FunctionName: 'limited', Payload: Buffer.from('{"sleepMs":4000}') }));
+          await c.send(new InvokeCommand({ FunctionName: 'limited', Payload: Buffer.from('{"sleepMs":10000}') }));
           return 'ok';
         } catch (e) {
           return (e as { name: string }).name;
