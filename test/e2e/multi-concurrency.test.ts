@@ -160,7 +160,7 @@ test('multi-concurrent execution environments', async (t) => {
     assertLogsApart(results, true);
   });
 
-  await t.test('Python, concurrency 4: 4 calls at once in one sandbox (one process per loop), logs apart', { skip: 'the Python guest follows in the next commit' }, async (t) => {
+  await t.test('Python, concurrency 4: 4 calls at once in one sandbox (one process per loop), logs apart', async (t) => {
     await create('multi-py', lmi(4), 'python3.11', PYTHON);
     const results = await invokeAll(lambda, 'multi-py', 4, await barrier(t, 4));
     for (const r of results) assert.equal(r.body['arrived'], 'ok', JSON.stringify(r.body));
