@@ -10,9 +10,14 @@
  * says so.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { test } from 'node:test';
+import { promisify } from 'node:util';
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -22,6 +27,7 @@ import {
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
+import { checkTool, needs, repoRoot } from '../runtimes/helpers.js';
 
 const CP = 'arn:aws:lambda:us-east-1:000000000000:capacity-provider:this-host';
 const lmi = (max?: number): Record<string, unknown> => ({
@@ -52,6 +58,46 @@ def handler(event, context):
     arrived = urllib.request.urlopen(event['barrier'], timeout=60).read().decode()
     print('end', context.aws_request_id)
     return {'sandbox': sandbox, 'pid': os.getpid(), 'requestId': context.aws_request_id, 'arrived': arrived}
+`;
+
+const JAVA = `package example;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import java.io.InputStream;
+import java.net.URL;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+public class Multi implements RequestHandler<Map<String, Object>, Map<String, Object>> {
+    private static final String SANDBOX = UUID.randomUUID().toString();
+    private static final AtomicInteger INFLIGHT = new AtomicInteger();
+    private static final AtomicInteger PEAK = new AtomicInteger();
+
+    @Override
+    public Map<String, Object> handleRequest(Map<String, Object> input, Context context) {
+        int now = INFLIGHT.incrementAndGet();
+        PEAK.accumulateAndGet(now, Math::max);
+        context.getLogger().log("start " + context.getAwsRequestId() + "\\n");
+        String arrived;
+        try (InputStream in = new URL((String) input.get("barrier")).openStream()) {
+            arrived = new String(in.readAllBytes());
+        } catch (Exception e) {
+            arrived = e.toString();
+        }
+        context.getLogger().log("end " + context.getAwsRequestId() + "\\n");
+        INFLIGHT.decrementAndGet();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("sandbox", SANDBOX);
+        out.put("requestId", context.getAwsRequestId());
+        out.put("peak", PEAK.get());
+        out.put("arrived", arrived);
+        out.put("thread", Thread.currentThread().getName());
+        return out;
+    }
+}
 `;
 
 /** Answers every request once `n` are waiting (each gets "ok"), or after 20 s with "timeout". */
@@ -99,7 +145,27 @@ function assertLogsApart(results: { body: Record<string, unknown>; log: string }
   }
 }
 
+/** The Java handler's package, compiled with javac (before Nimbus starts: SDK connections left idle meanwhile may be reset). */
+async function buildJava(): Promise<Buffer> {
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-java-multi-'));
+  try {
+    mkdirSync(join(dir, 'src/example'), { recursive: true });
+    writeFileSync(join(dir, 'src/example/Multi.java'), JAVA);
+    await promisify(execFile)('javac', ['--release', '11', '-cp', join(repoRoot, 'dist/guest/java/classes'), '-d', join(dir, 'classes'), join(dir, 'src/example/Multi.java')]);
+    const files: Record<string, Buffer> = {};
+    for (const f of readdirSync(join(dir, 'classes'), { recursive: true }).map(String)) {
+      if (f.endsWith('.class')) files[relative(join(dir, 'classes'), join(dir, 'classes', f))] = readFileSync(join(dir, 'classes', f));
+    }
+    return await makeZip(files);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 test('multi-concurrent execution environments', async (t) => {
+  const javac = checkTool('javac', ['-version']);
+  const javaZip = javac ? undefined : buildJava();
+  javaZip?.catch(() => undefined);
   const nimbus = await startTestNimbus(t, { isolation: 'process' });
   const { lambda } = nimbus;
   const create = async (name: string, extra: Record<string, unknown>, runtime = 'nodejs22.x', code = NODE): Promise<void> => {
@@ -166,6 +232,17 @@ test('multi-concurrent execution environments', async (t) => {
     for (const r of results) assert.equal(r.body['arrived'], 'ok', JSON.stringify(r.body));
     assert.equal(new Set(results.map((r) => r.body['sandbox'])).size, 1, 'one sandbox served all 4');
     assert.equal(new Set(results.map((r) => r.body['pid'])).size, 4, 'each loop is a process of its own');
+    assertLogsApart(results, false);
+  });
+
+  await t.test('Java, concurrency 4: 4 calls at once in one sandbox, one thread each', needs(javac), async (t) => {
+    const zip = await javaZip!;
+    await lambda.send(new CreateFunctionCommand({ FunctionName: 'multi-java', Runtime: 'java17', Handler: 'example.Multi::handleRequest', Role: ROLE, Code: { ZipFile: zip }, Timeout: 60, MemorySize: 512, ...lmi(4) }));
+    const results = await invokeAll(lambda, 'multi-java', 4, await barrier(t, 4));
+    for (const r of results) assert.equal(r.body['arrived'], 'ok', JSON.stringify(r.body));
+    assert.equal(new Set(results.map((r) => r.body['sandbox'])).size, 1, 'one sandbox served all 4');
+    assert.equal(Math.max(...results.map((r) => Number(r.body['peak']))), 4);
+    assert.equal(new Set(results.map((r) => r.body['thread'])).size, 4);
     assertLogsApart(results, false);
   });
 });
