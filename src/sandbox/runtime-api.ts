@@ -378,6 +378,12 @@ export class RuntimeApiServer {
 
   private result(req: http.IncomingMessage, res: http.ServerResponse, id: string, what: 'response' | 'error'): void {
     const cur = this.inflight.get(id);
+    if (!cur && this.forgotten.delete(id)) {
+      // The late answer of an invocation that timed out in a multi-concurrent sandbox: taken and
+      // dropped, so that the loop that ran it (and the process around it) goes on serving.
+      req.resume();
+      return accepted(res);
+    }
     if (!cur) {
       req.resume();
       return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });

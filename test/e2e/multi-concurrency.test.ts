@@ -245,4 +245,36 @@ test('multi-concurrent execution environments', async (t) => {
     assert.equal(new Set(results.map((r) => r.body['thread'])).size, 4);
     assertLogsApart(results, false);
   });
+
+  await t.test('a timeout ends only its own invocation: the sandbox and its other loops go on (Node.js and Python)', async () => {
+    const node = `const sandbox = require('node:crypto').randomUUID();
+exports.handler = async (event) => { if (event.sleepMs) await new Promise((r) => setTimeout(r, event.sleepMs)); return { sandbox }; };`;
+    const python = `import time, uuid
+sandbox = str(uuid.uuid4())
+def handler(event, context):
+    if event.get('sleepMs'):
+        time.sleep(event['sleepMs'] / 1000)
+    return {'sandbox': sandbox}
+`;
+    await create('slow-node', { ...lmi(4), Timeout: 1 }, 'nodejs22.x', node);
+    await create('slow-py', { ...lmi(2), Timeout: 1 }, 'python3.11', python);
+    for (const name of ['slow-node', 'slow-py']) {
+      const call = async (payload: unknown): Promise<{ error: string | undefined; body: Record<string, unknown> }> => {
+        const out = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from(JSON.stringify(payload)) }));
+        return { error: out.FunctionError, body: payloadJson(out.Payload) as Record<string, unknown> };
+      };
+      const first = await call({});
+      const slow = await call({ sleepMs: 2500 });
+      assert.equal(slow.error, 'Unhandled');
+      assert.equal(slow.body['errorType'], 'Sandbox.Timedout');
+      const after = await call({});
+      assert.equal(after.error, undefined, JSON.stringify(after.body));
+      // Once the slow handler has finished and its loop posted its late answer, the sandbox still serves.
+      await new Promise((r) => setTimeout(r, 2000));
+      const later = await call({});
+      assert.equal(later.error, undefined, JSON.stringify(later.body));
+      assert.equal(after.body['sandbox'], first.body['sandbox'], 'the same sandbox after the timeout');
+      assert.equal(later.body['sandbox'], first.body['sandbox'], 'and after the late answer');
+    }
+  });
 });

@@ -44,27 +44,32 @@ async function fatal(err: unknown, kind: 'uncaught' | 'rejection', code: number)
   }
 }
 
-function run(handler: Handler, inv: NextInvocation, extra?: Record<string, unknown>): Promise<Outcome> {
+/**
+ * Runs the handler once. `concurrent` (a multi-concurrent runtime): other invocations share the
+ * event loop, so it is never empty for one of them - a callback's result is sent at once, as
+ * with callbackWaitsForEmptyEventLoop false.
+ */
+function run(handler: Handler, inv: NextInvocation, extra?: Record<string, unknown>, concurrent = false): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let settled = false;
     const finish = (o: Outcome): void => {
       if (settled) return;
       settled = true;
-      process.removeListener('beforeExit', onEmpty);
+      if (!concurrent) process.removeListener('beforeExit', onEmpty);
       resolve(o);
     };
     let pending: Outcome | null = null;
     // callbackWaitsForEmptyEventLoop: the callback's result is sent once the event loop is
     // empty, which Node signals with 'beforeExit' (the Runtime API socket is unref'd while idle).
     const onEmpty = (): void => finish(pending ?? { ok: true, value: null });
-    process.once('beforeExit', onEmpty);
+    if (!concurrent) process.once('beforeExit', onEmpty);
     const legacyDone = (err: unknown, value?: unknown): void =>
       finish(err === null || err === undefined ? { ok: true, value } : { ok: false, error: err });
     const context = makeContext(inv, legacyDone);
     if (extra) Object.assign(context, extra);
     const callback = (err?: unknown, value?: unknown): void => {
       const o: Outcome = err === null || err === undefined ? { ok: true, value } : { ok: false, error: err };
-      if (context['callbackWaitsForEmptyEventLoop'] === false) finish(o);
+      if (concurrent || context['callbackWaitsForEmptyEventLoop'] === false) finish(o);
       else pending ??= o;
     };
     try {
@@ -199,7 +204,7 @@ async function invokeOnce(c: RapidClient, handler: Handler, streaming: ReturnTyp
     await runStreaming(handler, streaming.highWaterMark, inv.body, c, inv.requestId, context, (err) => logInvokeError(err, toRapidError(err)));
     return;
   }
-  const outcome = await run(handler, inv, { xRayTraceId: inv.traceId });
+  const outcome = await run(handler, inv, { xRayTraceId: inv.traceId }, true);
   if (!running.has(inv.requestId)) return;
   if (outcome.ok) {
     let body: string;
