@@ -278,3 +278,52 @@ def handler(event, context):
     }
   });
 });
+
+test('multi-concurrent environments under namespace isolation (the Runtime API over the sandbox socket), JSON logs', async (t) => {
+  const nimbus = await startTestNimbus(t);
+  if (nimbus.isolation !== 'namespace') {
+    if (process.env['CI'] === 'true') assert.fail(`CI must run functions under namespace isolation, got ${nimbus.isolation}: ${nimbus.warning ?? ''}`);
+    t.skip(`namespace isolation unavailable here: ${nimbus.warning ?? ''}`);
+    return;
+  }
+  const { lambda } = nimbus;
+  // No network in the sandbox: the calls sleep instead of meeting at a barrier. The sandbox count
+  // does not depend on timing: with at most 8 in flight and a limit of 8, one sandbox takes them all.
+  const node = `const sandbox = require('node:crypto').randomUUID();
+exports.handler = async (event, context) => {
+  console.log('start', context.awsRequestId);
+  await new Promise((r) => setTimeout(r, 300));
+  console.log('end', context.awsRequestId);
+  return { sandbox, requestId: context.awsRequestId };
+};`;
+  const python = `import time, uuid
+sandbox = str(uuid.uuid4())
+def handler(event, context):
+    print('start', context.aws_request_id)
+    time.sleep(0.3)
+    print('end', context.aws_request_id)
+    return {'sandbox': sandbox, 'requestId': context.aws_request_id}
+`;
+  const fns: [string, string, string, string, number][] = [
+    ['ns-node', 'nodejs22.x', 'index.js', node, 8],
+    ['ns-py', 'python3.11', 'app.py', python, 4],
+  ];
+  for (const [name, runtime, file, code, n] of fns) {
+    await lambda.send(
+      new CreateFunctionCommand({
+        FunctionName: name, Runtime: runtime as Runtime, Handler: `${file.split('.')[0]}.handler`, Role: ROLE, Timeout: 30,
+        Code: { ZipFile: await makeZip({ [file]: code }) }, LoggingConfig: { LogFormat: 'JSON' }, ...lmi(n),
+      }),
+    );
+    const results = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const out = await lambda.send(new InvokeCommand({ FunctionName: name, LogType: 'Tail' }));
+        const body = payloadJson(out.Payload) as Record<string, unknown>;
+        assert.equal(out.FunctionError, undefined, JSON.stringify(body));
+        return { body, log: Buffer.from(out.LogResult ?? '', 'base64').toString('utf8') };
+      }),
+    );
+    assert.equal(new Set(results.map((r) => r.body['sandbox'])).size, 1, `${name}: one sandbox served all ${n}`);
+    assertLogsApart(results, false);
+  }
+});
