@@ -240,11 +240,6 @@ export abstract class ChildSandbox implements Sandbox {
     this.ext?.telemetry.lines('extension', s);
   }
 
-  /** Invocations out now (a multi-concurrent sandbox runs several). */
-  get inFlight(): number {
-    return this.running.size;
-  }
-
   async invoke(event: InvocationEvent): Promise<InvocationReport> {
     if (this.state !== 'idle' && !(this.state === 'busy' && this.running.size < this.limit)) {
       throw new Error(`sandbox ${this.id} is ${this.state}, not idle`);
