@@ -165,6 +165,11 @@ export class Pool {
         entry.inFlight--;
         return { coldStart: true, initError: failed, report: initFailureReport(failed) };
       }
+      if (entry.sandbox.state === 'dead') {
+        // It died right after its init: this invocation never reached it.
+        entry.inFlight--;
+        return this.coldRun(app, target, makeEvent);
+      }
     }
     const report = await this.run(app, entry, makeEvent);
     if (report.result.kind === 'exit' && report.result.beforeDelivery) return this.coldRun(app, target, makeEvent, report.logs);
