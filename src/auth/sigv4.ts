@@ -33,8 +33,11 @@
  * Files: sigv4-forms.ts reads the header and presigned forms, sigv4-parse.ts the Authorization
  * header, credential and dates, sigv4-canonical.ts the canonical URI, query and header values,
  * sigv4-key.ts derives and caches signing keys, sigv4-errors.ts holds AWS's texts with sources.
- * Cost: about 10 µs per verification of a JS SDK Invoke (8 signed headers) on a loaded 2-core
- * machine, a third of it in two SHA-256s; the signing key is derived once per key and day.
+ * Cost (bench/lib/verify-cost.ts, docs/auth.md "Cost"): most of what is left is cryptography
+ * (one HMAC, the canonical request's SHA-256 and, in the caller, the body's); the signing key is
+ * derived once per key and day, and the strings one client repeats request after request
+ * (Authorization without its signature, SignedHeaders, credential, path) are parsed once.
+ * Nothing about a signature itself is ever remembered: every request is verified in full.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalHeaderValue, canonicalQuery, canonicalUri, parseQuery, targetProblem, type QueryParam } from './sigv4-canonical.js';
