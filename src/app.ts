@@ -378,8 +378,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       log(`${source}: not delivered to ${functionName}: ${e.message}`);
     }
   };
-  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string } = {}): void => {
+  /**
+   * A topic's or rule's delivery to a queue: the queue's policy must let the service send on
+   * the source's behalf (src/sqs/policy.ts); a refusal throws, and the caller logs it as a
+   * delivery failure, as a queue that cannot take the message is on AWS.
+   */
+  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string; source?: { service: string; arn: string } } = {}): void => {
     const [, , , region = '', accountId = ''] = arn.split(':');
+    const refused = opts.source ? sqs.serviceSendRefusal({ accountId, region }, arn, opts.source.service, opts.source.arn) : undefined;
+    if (refused) throw new Error(refused);
     sqs.send({ accountId, region }, arn, body, {
       ...(opts.attributes ? { attributes: opts.attributes } : {}),
       ...(opts.groupId ? { groupId: opts.groupId, deduplicationId: randomUUID() } : {}),
@@ -389,10 +396,19 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     file: join(dataDir, 'eventbridge.db'),
     clock,
     log,
-    sinks: { invokeAsync, sendToQueue: (arn, body, groupId) => sendToQueue(arn, body, groupId ? { groupId } : {}) },
+    sinks: {
+      invokeAsync,
+      sendToQueue: (arn, body, groupId, sourceArn) =>
+        sendToQueue(arn, body, { ...(groupId ? { groupId } : {}), ...(sourceArn ? { source: { service: 'events.amazonaws.com', arn: sourceArn } } : {}) }),
+    },
     schedules: { store: queue, changed: async (): Promise<void> => await scheduler.changed() },
   });
-  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: { invokeAsync, sendToQueue: (arn, body, attributes) => sendToQueue(arn, body, { attributes }) } });
+  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: {
+      invokeAsync,
+      sendToQueue: (arn, body, attributes, sourceArn) =>
+        sendToQueue(arn, body, { attributes, ...(sourceArn ? { source: { service: 'sns.amazonaws.com', arn: sourceArn } } : {}) }),
+    },
+  });
 
   // Event-source mappings: the API stores them, the runner polls their sources and invokes.
   const sourceKinds = [sqsSource(sqs)];

@@ -19,7 +19,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   api: ['auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'core'],
-  sns: ['events', 'core'],
+  sns: ['events', 'auth', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
   pool: ['sandbox', 'policy', 'core'],
   sandbox: ['runtimes', 'core'],
@@ -38,7 +38,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   auth: ['core'],
   secrets: ['core'],
   events: ['core'],
-  sqs: ['core'],
+  sqs: ['auth', 'core'],
   core: [],
 };
 
