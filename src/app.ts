@@ -70,10 +70,11 @@ import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
+import { PgStore } from './store/pg/store.js';
 import { CodeUrls } from './secrets/code-urls.js';
 import { Keyring } from './secrets/keyring.js';
 import { SecretBox } from './secrets/secret-box.js';
-import type { PolicyStateStore } from './store/types.js';
+import type { PolicyStateStore, Store } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */
@@ -211,7 +212,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Secrets at rest: the keyring seals every function's environment in the store.
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
-  const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
+  // A cluster node keeps its store in the cluster's PostgreSQL (src/store/pg, own schema), so every
+  // node sees the same functions; one node keeps it in SQLite in the data directory.
+  const pgStore = opts.cluster ? new PgStore({ url: opts.cluster.postgres, sealer: box }) : undefined;
+  await pgStore?.open();
+  const store: Store = pgStore ?? new SqliteStore(join(dataDir, 'nimbus.db'), box);
   const accounts = new SqliteAccountStore(join(dataDir, 'auth.db'));
   const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
   const code = new CodeStore(dataDir);
