@@ -25,18 +25,30 @@ export class PgDb {
   /** Migrations run once, before the first query (the constructor cannot wait). */
   private readonly ready: Promise<void>;
 
-  constructor(readonly url: string, readonly schema: string, poolSize: number) {
+  constructor(
+    readonly url: string,
+    readonly schema: string,
+    poolSize: number,
+    /** Commits on this pool skip the WAL flush (crash-safe, the last commits may be lost): for observability data only. */
+    opts: { unflushed?: boolean; migrated?: Promise<void> } = {},
+  ) {
     if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-    this.pool = new pg.Pool({ connectionString: url, max: poolSize, options: `-c search_path=${schema}`, types });
+    const options = `-c search_path=${schema}${opts.unflushed ? ' -c synchronous_commit=off' : ''}`;
+    this.pool = new pg.Pool({ connectionString: url, max: poolSize, options, types });
     // An idle connection that breaks (the server restarted) must not crash the process.
     this.pool.on('error', () => undefined);
-    this.ready = migrate(this.pool, 'store', STORE_MIGRATIONS, schema).then(() => undefined);
+    this.ready = opts.migrated ?? migrate(this.pool, 'store', STORE_MIGRATIONS, schema).then(() => undefined);
     // Awaited by every query; a failure here is reported there.
     this.ready.catch(() => undefined);
   }
 
   async open(): Promise<void> {
     await this.ready;
+  }
+
+  /** A second pool on the same database and schema (already migrated by this one). */
+  sibling(poolSize: number, opts: { unflushed?: boolean }): PgDb {
+    return new PgDb(this.url, this.schema, poolSize, { ...opts, migrated: this.ready });
   }
 
   async q<R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {

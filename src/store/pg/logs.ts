@@ -1,12 +1,13 @@
 /**
- * Function logs in PostgreSQL. Logs are observability, not acknowledged state: their commits skip
- * the WAL flush (`synchronous_commit = off`, crash-safe, may lose the last commits), as the SQLite
- * store's log connection uses synchronous=NORMAL.
+ * Function logs in PostgreSQL. Logs are observability, not acknowledged state: they have their
+ * own small pool whose commits skip the WAL flush (`synchronous_commit = off`, crash-safe, may lose
+ * the last commits), as the SQLite store's log connection uses synchronous=NORMAL.
  *
  * Readers follow a function's logs by id (`readLogs` after the last id seen). A sequence hands out
  * ids before commit, so two nodes appending at once could commit ids out of order and a follower
- * would skip the lower one for good. Appends therefore take one transaction-scoped advisory lock:
- * ids commit in the order they are handed out. The lock is held for one unflushed commit.
+ * would skip the lower one for good. Each append therefore takes a transaction-scoped advisory lock
+ * before its ids are drawn: ids commit in the order they are handed out. The lock is held for one
+ * unflushed commit, and an append is one statement (one round trip).
  */
 import type { Scope } from '../../core/model.js';
 import type { LogEntry, LogRetention, StoredLogEntry } from '../types.js';
@@ -45,20 +46,18 @@ export class PgLogs {
   async append(entries: readonly LogEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const col = <T>(f: (e: LogEntry) => T): T[] => entries.map(f);
-    await this.db.tx(async (c) => {
-      await c.query('SET LOCAL synchronous_commit = off');
-      await c.query('SELECT pg_advisory_xact_lock($1)', [APPEND_LOCK]);
-      // One statement for the batch; WITH ORDINALITY keeps the batch's order in the ids.
-      await c.query(
-        `INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text, bytes)
-         SELECT a, r, f, v, q, t, x, b FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
-           WITH ORDINALITY AS e(a, r, f, v, q, t, x, b, n) ORDER BY n`,
-        [
-          col((e) => e.accountId), col((e) => e.region), col((e) => e.functionName), col((e) => e.version),
-          col((e) => e.requestId), col((e) => e.timestamp), col((e) => e.text), col((e) => Buffer.byteLength(e.text)),
-        ],
-      );
-    });
+    // The lock (a volatile CTE, evaluated once) is taken before the first row draws its id;
+    // WITH ORDINALITY keeps the batch's order in the ids.
+    await this.db.q(
+      `WITH l AS (SELECT pg_advisory_xact_lock($9))
+       INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text, bytes)
+       SELECT a, r, f, v, q, t, x, b FROM l, unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::bigint[])
+         WITH ORDINALITY AS e(a, r, f, v, q, t, x, b, n) ORDER BY n`,
+      [
+        col((e) => e.accountId), col((e) => e.region), col((e) => e.functionName), col((e) => e.version),
+        col((e) => e.requestId), col((e) => e.timestamp), col((e) => e.text), col((e) => Buffer.byteLength(e.text)), APPEND_LOCK,
+      ],
+    );
   }
 
   async read(scope: Scope, functionName: string, afterId: number, limit: number): Promise<StoredLogEntry[]> {
@@ -74,7 +73,6 @@ export class PgLogs {
   async prune(scope: Scope, functionName: string, retention: LogRetention): Promise<void> {
     const at = [scope.accountId, scope.region, functionName];
     await this.db.tx(async (c) => {
-      await c.query('SET LOCAL synchronous_commit = off');
       // All but the newest `keep`.
       await c.query(`DELETE FROM logs WHERE ${KEY} AND id <= (SELECT id FROM logs WHERE ${KEY} ORDER BY id DESC LIMIT 1 OFFSET $4)`, [...at, retention.keep]);
       // Everything up to the newest entry older than minTimestamp.

@@ -74,6 +74,7 @@ export class PgStore implements Store {
   private readonly db: PgDb;
   private readonly codec: VersionCodec;
   private readonly logs: PgLogs;
+  private readonly logDb: PgDb;
   private readonly cache: VersionCache | undefined;
   private readonly opened: Promise<void>;
   readonly aliases: AliasStore;
@@ -91,7 +92,8 @@ export class PgStore implements Store {
   constructor(opts: PgStoreOptions) {
     this.db = new PgDb(opts.url, opts.schema ?? DEFAULT_STORE_SCHEMA, opts.poolSize ?? 8);
     this.codec = new VersionCodec(opts.sealer);
-    this.logs = new PgLogs(this.db);
+    this.logDb = this.db.sibling(2, { unflushed: true });
+    this.logs = new PgLogs(this.logDb);
     this.cache = opts.cacheVersions === false ? undefined : new VersionCache(this.db);
     this.aliases = new PgAliasStore(this.db);
     this.urls = new PgUrlConfigStore(this.db);
@@ -337,6 +339,7 @@ export class PgStore implements Store {
 
   async close(): Promise<void> {
     await this.cache?.close();
+    await this.logDb.close();
     await this.db.close();
   }
 }
