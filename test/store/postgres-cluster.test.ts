@@ -90,6 +90,14 @@ if (skip) {
       assert.deepEqual((await two.listFunctions(A, undefined, 10)).map((v) => v.name), ['f']);
     });
 
+    it('creating one name through both nodes at once: exactly one create wins', async (t) => {
+      const [one, two] = await nodes(t);
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 === 0 ? one : two).insertFunction(fn(A, 'f', { description: `by ${i}` }))));
+      assert.equal(results.filter(Boolean).length, 1);
+      const winner = results.indexOf(true);
+      assert.equal((await two.getVersion(A, 'f', '$LATEST'))?.description, `by ${winner}`);
+    });
+
     it('publishing at once through both nodes hands out every version number exactly once', async (t) => {
       const [one, two] = await nodes(t);
       await one.insertFunction(fn(A, 'f'));

@@ -157,7 +157,8 @@ export class PgStore implements Store {
     const generation = this.cache?.generation;
     const r = await this.db.one<VersionRow>(`SELECT * FROM function_versions WHERE ${KEY} AND version = $4`, [scope.accountId, scope.region, name, version]);
     const v = r && this.codec.fromRow(r);
-    if (generation !== undefined) this.cache?.remember(generation, scope, name, version, r && this.codec.fromRow(r));
+    // The cache keeps (and freezes) its own copy: the caller may change the one it got.
+    if (generation !== undefined) this.cache?.remember(generation, scope, name, version, v && structuredClone(v));
     return v;
   }
 
