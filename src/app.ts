@@ -295,6 +295,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const aliases = new AliasService({ store, onChange: async (scope, name) => await provisioned.sync(scope, name) });
   const urls = new UrlConfigService({ store, clock });
   const routes = new RouteService(store);
+  // A cluster node drops what it holds in memory when another node changes it.
+  pgStore?.onChange((what) => {
+    if (what !== 'concurrency') routes.forget();
+    if (what !== 'routes') {
+      void (async (): Promise<void> => await concurrency.reload((await accounts.listAccounts()).map((a) => a.accountId)))().catch((e: unknown) =>
+        log(`cluster: reloading reserved concurrency failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+  });
 
   // Asynchronous invocation: group commit into the durable queue, delivery with retries, schedules.
   const eventInvokeConfigs = new EventInvokeConfigService({ store: queue, clock, exists });

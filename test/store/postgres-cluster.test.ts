@@ -17,7 +17,7 @@ import { SecretBox } from '../../src/secrets/secret-box.js';
 import { PgStore } from '../../src/store/pg/store.js';
 import type { SecretSealer } from '../../src/store/types.js';
 import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
-import { A, alias, fn, fromLatest, sha } from './fixtures.js';
+import { A, alias, api, fn, fromLatest, route, sha } from './fixtures.js';
 
 /** Polls `check` until it holds; the bound only keeps a broken invalidation from hanging the test. */
 async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
@@ -161,6 +161,23 @@ if (skip) {
       // It reconnects (after about a second), starts empty and fills from PostgreSQL again.
       await warm(two, 'f');
       assert.equal(two.cachedVersion(A, 'f', '$LATEST')?.memorySize, 512);
+    });
+
+    it("changes of what nodes hold in memory (routes, reservations) are announced to every node's onChange", async (t) => {
+      const [one, two] = await nodes(t);
+      const heard: string[] = [];
+      two.onChange((what) => heard.push(what));
+      await one.insertFunction(fn(A, 'f'));
+      await one.routes.replaceStack(A, 's', [route(A, 's', 'GET', '/a', 'f')], [api(A, 's', 'Api', 'api0000001')]);
+      await until('the route change is heard', () => heard.includes('routes'));
+      assert.deepEqual((await two.routes.all()).map((r) => r.path), ['/a']);
+      await one.concurrency.set(A, 'f', 3);
+      await until('the reservation is heard', () => heard.includes('concurrency'));
+      heard.length = 0;
+      // Deleting the function drops its reservation by cascade: that is announced too.
+      await one.deleteFunction(A, 'f');
+      await until('the cascade is heard', () => heard.includes('concurrency'));
+      assert.deepEqual(await two.concurrency.all(A.accountId), []);
     });
 
     it('environments are sealed in PostgreSQL, open on either node, and re-encryption after a rotation reaches both', async (t) => {

@@ -17,6 +17,9 @@ export const DEFAULT_STORE_SCHEMA = 'nimbus_store';
 /** The channel writes of versions are announced on (version-cache.ts). */
 export const VERSION_CHANNEL = 'nimbus_store_versions';
 
+/** The channel other changes that nodes hold in memory are announced on, the payload naming what changed (PgStore.onChange). */
+export const CHANGE_CHANNEL = 'nimbus_store_changes';
+
 const T = 'TEXT COLLATE "C" NOT NULL';
 
 export const STORE_MIGRATIONS: readonly Migration[] = [
@@ -188,6 +191,22 @@ CREATE TABLE code_signing_configs (
   tags TEXT NOT NULL,
   PRIMARY KEY (account_id, region, id)
 );
+`,
+  },
+  {
+    version: 2,
+    name: 'store: changes of what nodes hold in memory are announced',
+    sql: `
+-- Every change of the route table or of reservations, cascades from a function's deletion
+-- included, notifies nimbus_store_changes (CHANGE_CHANNEL) at commit with the kind as payload (PgStore.onChange).
+CREATE FUNCTION announce_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  PERFORM pg_notify('nimbus_store_changes', TG_ARGV[0]);
+  RETURN NULL;
+END $$;
+CREATE TRIGGER api_routes_changed AFTER INSERT OR UPDATE OR DELETE ON api_routes FOR EACH STATEMENT EXECUTE FUNCTION announce_change('routes');
+CREATE TRIGGER apis_changed AFTER INSERT OR UPDATE OR DELETE ON apis FOR EACH STATEMENT EXECUTE FUNCTION announce_change('routes');
+CREATE TRIGGER function_concurrency_changed AFTER INSERT OR UPDATE OR DELETE ON function_concurrency FOR EACH STATEMENT EXECUTE FUNCTION announce_change('concurrency');
 `,
   },
 ];

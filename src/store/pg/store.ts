@@ -39,7 +39,8 @@ import { PgLogs } from './logs.js';
 import { PgPolicyStateStore } from './policy.js';
 import { PgProvisionedStore } from './provisioned.js';
 import { PgRouteStore } from './routes.js';
-import { DEFAULT_STORE_SCHEMA, VERSION_CHANNEL } from './schema.js';
+import { StoreListener } from './listener.js';
+import { CHANGE_CHANNEL, DEFAULT_STORE_SCHEMA, VERSION_CHANNEL } from './schema.js';
 import { PgFunctionSettingsStore } from './settings.js';
 import { PgStackStore } from './stacks.js';
 import { PgUrlConfigStore } from './urls.js';
@@ -61,6 +62,9 @@ export interface PgStoreOptions {
 
 const KEY = 'account_id = $1 AND region = $2 AND name = $3';
 
+/** What `onChange` reports: a kind of record nodes hold in memory, or `*` for anything. */
+export type StoreChange = 'routes' | 'concurrency' | '*';
+
 /** Whether anything uses the code: a version's package or one of its layers, or a layer version. */
 const USES_CODE = `SELECT EXISTS (SELECT 1 FROM function_versions WHERE code_sha256 = $1)
   OR EXISTS (SELECT 1 FROM function_versions WHERE cardinality(layer_shas) > 0 AND layer_shas @> ARRAY[$1::text])
@@ -75,6 +79,7 @@ export class PgStore implements Store {
   private readonly codec: VersionCodec;
   private readonly logs: PgLogs;
   private readonly logDb: PgDb;
+  private readonly listener: StoreListener;
   private readonly cache: VersionCache | undefined;
   private readonly opened: Promise<void>;
   readonly aliases: AliasStore;
@@ -94,7 +99,8 @@ export class PgStore implements Store {
     this.codec = new VersionCodec(opts.sealer);
     this.logDb = this.db.sibling(2, { unflushed: true });
     this.logs = new PgLogs(this.logDb);
-    this.cache = opts.cacheVersions === false ? undefined : new VersionCache(this.db);
+    this.listener = new StoreListener(opts.url, [VERSION_CHANNEL, CHANGE_CHANNEL]);
+    this.cache = opts.cacheVersions === false ? undefined : new VersionCache(this.listener);
     this.aliases = new PgAliasStore(this.db);
     this.urls = new PgUrlConfigStore(this.db);
     this.routes = new PgRouteStore(this.db);
@@ -107,10 +113,10 @@ export class PgStore implements Store {
     this.settings = new PgFunctionSettingsStore(this.db);
     this.codeSigning = new PgCodeSigningConfigStore(this.db);
     const db = this.db;
-    const cache = this.cache;
+    const listener = this.listener;
     this.opened = (async (): Promise<void> => {
       await db.open();
-      await cache?.start();
+      await listener.start();
     })();
     // Awaited by open(); queries report a failed migration themselves.
     this.opened.catch(() => undefined);
@@ -119,6 +125,22 @@ export class PgStore implements Store {
   /** Resolves once the schema is in place and the cache listens (or rejects with why not). */
   async open(): Promise<void> {
     await this.opened;
+  }
+
+  /**
+   * Calls `f` when any node (this one included) changed something nodes hold in memory: `routes`
+   * (the served route table) or `concurrency` (reservations), and `*` when notifications may have
+   * been lost (the listening connection failed and is back): then anything may have changed.
+   */
+  onChange(f: (what: StoreChange) => void): void {
+    this.listener.subscribe({
+      notice: (channel, payload) => {
+        if (channel === CHANGE_CHANNEL && (payload === 'routes' || payload === 'concurrency')) f(payload);
+      },
+      reset: (live) => {
+        if (live) f('*');
+      },
+    });
   }
 
   /**
@@ -339,7 +361,7 @@ export class PgStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.cache?.close();
+    await this.listener.close();
     await this.logDb.close();
     await this.db.close();
   }

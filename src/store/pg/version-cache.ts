@@ -1,8 +1,8 @@
 /**
  * A node's cache of function versions for `Store.cachedVersion`, the invoke path's synchronous
- * read, kept coherent across nodes by PostgreSQL LISTEN/NOTIFY: every write of a version (on any
- * node) notifies in its transaction, the notification is delivered at commit, and each node's
- * listener then drops its whole cache (writes are rare next to invokes).
+ * read, kept coherent across nodes by PostgreSQL LISTEN/NOTIFY (listener.ts): every write of a
+ * version (on any node) notifies in its transaction, the notification is delivered at commit, and
+ * each node then drops its whole cache (writes are rare next to invokes).
  *
  * - A read that raced a write must not refill the cache with what it read before the write: a
  *   read only fills the cache when no invalidation happened since it was sent (`generation`).
@@ -12,13 +12,11 @@
  *   invoke on this node may still see the previous configuration (docs/cluster.md). Control-plane
  *   reads (`getVersion`) always go to PostgreSQL.
  */
-import pg from 'pg';
 import type { FunctionVersion, Scope } from '../../core/model.js';
-import type { PgDb } from './db.js';
+import type { StoreListener } from './listener.js';
 import { VERSION_CHANNEL } from './schema.js';
 
 const LIMIT = 10_000;
-const RECONNECT_MS = 1_000;
 
 /** Freezes a record and its nested objects, so a cached one cannot be changed by a caller. */
 function deepFreeze<T extends object>(o: T): T {
@@ -30,57 +28,27 @@ const keyOf = (scope: Scope, name: string, version: string): string => `${scope.
 
 export class VersionCache {
   private readonly map = new Map<string, FunctionVersion | null>();
-  private client: pg.Client | undefined;
-  private live = false;
-  private closed = false;
-  private retry: NodeJS.Timeout | undefined;
   /** Bumped by every invalidation: a read sent under an older generation does not fill the cache. */
   generation = 0;
 
-  constructor(private readonly db: PgDb) {}
-
-  /** Connects and listens; resolves once listening (a failure leaves the cache off and retries). */
-  async start(): Promise<void> {
-    if (this.closed || this.client) return;
-    const client = new pg.Client({ connectionString: this.db.url });
-    this.client = client;
-    const down = (): void => {
-      if (this.client !== client) return;
-      this.client = undefined;
-      this.live = false;
-      this.invalidate();
-      client.end().catch(() => undefined);
-      if (!this.closed) this.retry = setTimeout(() => void this.start().catch(() => undefined), RECONNECT_MS).unref();
-    };
-    client.on('error', down);
-    client.on('end', down);
-    client.on('notification', () => this.invalidate());
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${VERSION_CHANNEL}`);
-    } catch (e) {
-      down();
-      throw e;
-    }
-    if (this.client !== client) return;
-    // Whatever was written while nobody listened is unknown: start empty.
-    this.invalidate();
-    this.live = true;
-  }
-
-  /** Whether the cache may answer (it listens). */
-  get listening(): boolean {
-    return this.live;
+  constructor(private readonly listener: StoreListener) {
+    listener.subscribe({
+      notice: (channel) => {
+        if (channel === VERSION_CHANNEL) this.invalidate();
+      },
+      // Lost or (re)started listening: whatever was written meanwhile is unknown, start empty.
+      reset: () => this.invalidate(),
+    });
   }
 
   get(scope: Scope, name: string, version: string): FunctionVersion | undefined {
-    if (!this.live) return undefined;
+    if (!this.listener.live) return undefined;
     return this.map.get(keyOf(scope, name, version)) ?? undefined;
   }
 
   /** Fills the cache with what a read sent under `generation` found, unless something changed since. */
   remember(generation: number, scope: Scope, name: string, version: string, v: FunctionVersion | undefined): void {
-    if (!this.live || generation !== this.generation) return;
+    if (!this.listener.live || generation !== this.generation) return;
     if (this.map.size >= LIMIT) this.map.clear();
     this.map.set(keyOf(scope, name, version), v ? deepFreeze(v) : null);
   }
@@ -88,14 +56,5 @@ export class VersionCache {
   invalidate(): void {
     this.generation++;
     this.map.clear();
-  }
-
-  async close(): Promise<void> {
-    this.closed = true;
-    this.live = false;
-    clearTimeout(this.retry);
-    const c = this.client;
-    this.client = undefined;
-    await c?.end().catch(() => undefined);
   }
 }
