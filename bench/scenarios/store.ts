@@ -107,6 +107,21 @@ export async function storeBench(o: { ops: number; apiOps: number }): Promise<Se
     const pgStore = new PgStore({ url: pg.url, sealer: box });
     await pgStore.open();
     const p = await storeOps(pgStore, o.ops);
+    // How long another node's cache may serve the previous version: from the commit of an update
+    // through one store until the other store's cache has dropped it.
+    const other = new PgStore({ url: pg.url, sealer: box });
+    await other.open();
+    const lags: number[] = [];
+    for (let i = 0; i < Math.min(o.ops, 100); i++) {
+      while (other.cachedVersion(SCOPE, 'f1', '$LATEST') === undefined) await other.getVersion(SCOPE, 'f1', '$LATEST');
+      await pgStore.putVersion(version('f1', 10_000 + i));
+      const t0 = process.hrtime.bigint();
+      while (other.cachedVersion(SCOPE, 'f1', '$LATEST') !== undefined) await new Promise((r) => setImmediate(r));
+      lags.push(Number(process.hrtime.bigint() - t0) / 1000);
+    }
+    lags.sort((a, b) => a - b);
+    const lag = { p50: lags[Math.floor(lags.length / 2)]!, max: lags[lags.length - 1]! };
+    await other.close();
     await pgStore.close();
     for (const k of Object.keys(s)) rows.push([`Store.${k}`, fmt(s[k]!, 1), fmt(p[k]!, 1), fmt(p[k]! / s[k]!, 1)]);
 
@@ -116,6 +131,7 @@ export async function storeBench(o: { ops: number; apiOps: number }): Promise<Se
     const cluster = await onServer({ cluster: { postgres: pg.url, etcd: etcd.url, nodeId: 'bench' } }, o.apiOps);
     for (const k of Object.keys(single)) rows.push([k, fmt(single[k]!, 0), fmt(cluster[k]!, 0), fmt(cluster[k]! / single[k]!, 1)]);
     notes.push(
+      `another node's cache drops an updated version ${fmt(lag.p50, 0)} µs (median; max ${fmt(lag.max, 0)} µs) after the updating node's commit returned: the window in which an invoke there may run the previous configuration`,
       `a warm invoke's configuration read: ${fmt(p['cachedVersion (warm)']!, 1)} µs from the NOTIFY-invalidated cache vs ${fmt(p['getVersion']!, 1)} µs for a PostgreSQL round trip (getVersion)`,
       'medians of sequential calls, one caller; PostgreSQL on the same machine with fsync on; the Lambda API rows include HTTP and the SDK',
     );
