@@ -14,6 +14,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import pg from 'pg';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
+import { LISTENER_NAME } from '../../src/store/pg/listener.js';
 import { PgStore } from '../../src/store/pg/store.js';
 import type { SecretSealer } from '../../src/store/types.js';
 import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
@@ -154,7 +155,7 @@ if (skip) {
       const admin = new pg.Client({ connectionString: server!.url });
       await admin.connect();
       t.after(() => admin.end());
-      const cut = await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'LISTEN %'`);
+      const cut = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [LISTENER_NAME]);
       assert.ok((cut.rowCount ?? 0) >= 2, 'both listeners found');
       await until('the cut node stops answering from its cache', () => two.cachedVersion(A, 'f', '$LATEST') === undefined);
       await one.putVersion(fn(A, 'f', { memorySize: 512 }));
@@ -178,6 +179,36 @@ if (skip) {
       await one.deleteFunction(A, 'f');
       await until('the cascade is heard', () => heard.includes('concurrency'));
       assert.deepEqual(await two.concurrency.all(A.accountId), []);
+    });
+
+    it('a node whose listening connection stalls (no answers, no error) stops answering from its cache', async (t) => {
+      const [one, two] = await nodes(t);
+      await one.insertFunction(fn(A, 'f', { memorySize: 128 }));
+      await warm(two, 'f');
+      const admin = new pg.Client({ connectionString: server!.url });
+      await admin.connect();
+      t.after(() => admin.end());
+      // Freeze the server processes serving the listening connections, as a partition would.
+      const pids = (await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE application_name = $1', [LISTENER_NAME])).rows.map((r) => r.pid);
+      assert.ok(pids.length >= 2, 'both listeners found');
+      t.after(() => {
+        for (const pid of pids) {
+          try {
+            process.kill(pid, 'SIGCONT');
+          } catch {
+            // already gone
+          }
+        }
+      });
+      for (const pid of pids) process.kill(pid, 'SIGSTOP');
+      // The change is committed, but its notification cannot arrive.
+      await one.putVersion(fn(A, 'f', { memorySize: 512 }));
+      await until('the stalled node stops answering from its cache', () => two.cachedVersion(A, 'f', '$LATEST') === undefined);
+      assert.equal((await two.getVersion(A, 'f', '$LATEST'))?.memorySize, 512);
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+      // It listens again (a new connection) and serves from its cache again.
+      await warm(two, 'f');
+      assert.equal(two.cachedVersion(A, 'f', '$LATEST')?.memorySize, 512);
     });
 
     it('environments are sealed in PostgreSQL, open on either node, and re-encryption after a rotation reaches both', async (t) => {
