@@ -22,6 +22,8 @@ import { LayerService } from './api/layers/service.js';
 import { PermissionService } from './api/permissions/service.js';
 import { FunctionSettingsService } from './api/settings/service.js';
 import { TagService } from './api/tags/service.js';
+import { KeyringSecretBox } from './accounts/keyring-box.js';
+import { PgAccountStore } from './accounts/pg-store.js';
 import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
 import { Authenticator, type AuthMode } from './api/http/authn.js';
 import { Authorizer } from './api/http/authz.js';
@@ -69,6 +71,7 @@ import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
+import { PgBlobSource } from './store/pg-blob-source.js';
 import { SqliteStore } from './store/sqlite.js';
 import { PgStore } from './store/pg/store.js';
 import { CodeUrls } from './secrets/code-urls.js';
@@ -210,6 +213,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
   // Secrets at rest: the keyring seals every function's environment in the store.
+  // A cluster node seals and opens what every other node does: one keyring for all, never a per-node file.
+  if (opts.cluster && !opts.keyFile && process.env['NIMBUS_MASTER_KEY'] === undefined) {
+    throw new NimbusError(
+      'ERR_CONFIG',
+      'A cluster node needs the keyring all nodes share: give every node the same --key-file <file> (env NIMBUS_KEY_FILE) or the same NIMBUS_MASTER_KEY (32 bytes, base64; e.g. `openssl rand -base64 32`). A key of its own per node would leave each node unable to open what the others sealed (docs/cluster.md).',
+    );
+  }
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
   // A cluster node keeps its store in the cluster's PostgreSQL (src/store/pg, own schema), so every
@@ -217,13 +227,18 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const pgStore = opts.cluster ? new PgStore({ url: opts.cluster.postgres, sealer: box }) : undefined;
   await pgStore?.open();
   const store: Store = pgStore ?? new SqliteStore(join(dataDir, 'nimbus.db'), box);
-  const accounts = new SqliteAccountStore(join(dataDir, 'auth.db'));
+  // Access keys' secrets are sealed with the keyring; a cluster's accounts, keys and audit log are in PostgreSQL.
+  const keyBox = new KeyringSecretBox(box);
+  const accounts: AccountStore = opts.cluster
+    ? await PgAccountStore.open({ url: opts.cluster.postgres, box: keyBox })
+    : new SqliteAccountStore(join(dataDir, 'auth.db'), keyBox);
   const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
-  const code = new CodeStore(dataDir);
+  const cluster = opts.cluster;
+  // A cluster node's code directory is a cache of the packages in PostgreSQL (docs/cluster.md).
+  const code = new CodeStore(dataDir, cluster ? await PgBlobSource.open({ url: cluster.postgres }) : undefined, log);
   code.keepSets(await store.layerSets());
   // One node: the queue is SQLite's. A cluster node: PostgreSQL's, shared, leased under this
   // node's id and fenced by its etcd lease (membership joins once the port is known).
-  const cluster = opts.cluster;
   const nodeId = cluster?.nodeId ?? `${hostname()}-${process.pid}`;
   let membership: Membership | undefined;
   const pgQueue = cluster
@@ -255,6 +270,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     clock,
     pool,
     targetOf: (fn) => invoker.target(fn),
+    // A package that cannot be fetched fails the pinned sandboxes' start, not the whole sync (nor a node's start).
+    fetchCode: (fn) => code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)])?.catch((e: unknown) => log(`provisioned concurrency: ${messageOf(e)}`)),
     unreserved: async (accountId) => await concurrency.unreserved(accountId),
     capacityMb,
   });
@@ -419,7 +436,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
       codeUrls,
-      secrets: { box, store },
+      secrets: { box, store, clustered: cluster !== undefined },
       health: { isolation: factory.isolation, version: NIMBUS_VERSION, poolTimeScale: opts.poolTimeScale ?? 1, policy: policy.name },
     }),
   );
@@ -500,10 +517,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         clearInterval(poll);
         await membership?.close();
         await queue.close();
+        await code.close();
         gateway.destroy();
         await logs.close();
         await store.close();
-        accounts.close();
+        await accounts.close();
       })()),
   };
 }

@@ -69,8 +69,8 @@ export async function runLab(c: LabConfig, o: RunOptions): Promise<CheckResult> 
   for (let k = 1; k <= o.nodes; k++) await waitHealthy(c, k);
   log(`${o.nodes} nodes up (${state.cluster ? 'cluster mode' : 'cluster mode not available: independent single nodes'})`);
   // Every node: independent single nodes each need the function. In cluster mode the store is
-  // shared (docs/cluster.md): the later creates answer 409 and bring no package, so until code is
-  // shared between nodes only the first node has it on disk.
+  // shared (docs/cluster.md): the later creates answer 409, and each node fetches the package from
+  // PostgreSQL on first use.
   for (let k = 1; k <= o.nodes; k++) await deployFunction(c, k);
 
   const requests = join(c.dir, 'requests.jsonl');

@@ -111,6 +111,9 @@ export class Invoker {
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const { fn } = req;
     const requestId = req.requestId ?? randomUUID();
+    // A cluster node fetches a package (and layers) it has not seen from PostgreSQL first.
+    const fetching = this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
+    if (fetching) await fetching;
     const target = this.target(fn, req.tenantId);
     const timeoutMs = fn.timeout * 1000;
     const invokedFunctionArn = functionArn(fn, fn.name, req.qualifier);

@@ -2,16 +2,11 @@
  * Two `nimbus serve --cluster` nodes on loopback, sharing a PostgreSQL and an etcd that the test
  * starts: an async event that node 1 accepted and was running survives `kill -9` of node 1 - the
  * reaper on node 2 releases it when node 1's etcd lease expires, and node 2 runs it to success.
- * The function is created once, through node 1 (the store is shared in PostgreSQL). Code
- * packages are still kept per node, so node 2 starts on a data directory holding a copy of node
- * 1's packages (TODO(lead): drop the copy once code is shared, wip/pgshared); the nodes share
- * the key that seals environments.
+ * The function is created once, through node 1: its configuration and its package are in
+ * PostgreSQL, and the nodes share the keyring that seals environments.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
@@ -65,11 +60,7 @@ describe('cluster: async events survive kill -9 of the node running them', { ski
     const id = await until('the event is in PostgreSQL', async () => (await probe.list(SCOPE, { limit: 1 }))[0]?.id);
     await until('node 1 runs it', async () => ((await probe.get(SCOPE, id))?.status === 'running' ? true : undefined));
 
-    const dir2 = mkdtempSync(join(tmpdir(), 'nimbus-serve-'));
-    cpSync(join(n1.dataDir, 'code'), join(dir2, 'code'), { recursive: true });
-    const n2 = await serve(t, { env: env('n2'), dataDir: dir2 });
-    // After serve's own after-hook (which kills node 2).
-    t.after(() => rmSync(dir2, { recursive: true, force: true }));
+    const n2 = await serve(t, { env: env('n2') });
     const killedAt = Date.now();
     n1.child.kill('SIGKILL');
     await n1.exited;

@@ -3,10 +3,7 @@
  * starts: the control plane is one. A function created through node 1 with the AWS SDK is read,
  * listed, published, aliased, updated and deleted through node 2, and every change made through
  * one node is what the other answers next.
- *
- * Code packages are still kept per node (src/store/code-store.ts; moving them into PostgreSQL is
- * separate work), so Invoke is checked on the node that received the code; Invoke through node 2
- * is the one case below that waits for shared code (skipped, with a TODO).
+ * Node 2 also runs a function created through node 1: its package comes from PostgreSQL.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -153,13 +150,20 @@ describe('cluster: one control plane in PostgreSQL', { skip }, () => {
     assert.deepEqual((await one.send(new ListFunctionsCommand({}))).Functions, []);
   });
 
-  // TODO(lead): enable once code packages are shared between nodes (wip/pgshared, CodeStore in
-  // PostgreSQL). Until then node 2 has the function's configuration but not its code on disk.
-  it('Invoke through node 2 runs a function created through node 1', { skip: 'waits for code packages in PostgreSQL (wip/pgshared)' }, async (t) => {
+  it('Invoke through node 2 runs a function created through node 1', async (t) => {
     const [one, two] = await twoNodes(t);
     await one.send(new CreateFunctionCommand({ FunctionName: 'remote', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: await zip } }));
     const out = await two.send(new InvokeCommand({ FunctionName: 'remote', Payload: Buffer.from('{"n":4}') }));
     assert.equal(out.FunctionError, undefined);
     assert.deepEqual(payloadJson(out.Payload), { doubled: 8 });
+    // And follows a change made through node 1 on its invoke path (its cache is invalidated).
+    await one.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'remote', Environment: { Variables: { STAGE: 'changed' } } }));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const again = await two.send(new InvokeCommand({ FunctionName: 'remote', Payload: Buffer.from('{"n":1}') }));
+      if ((payloadJson(again.Payload) as { stage?: string }).stage === 'changed') break;
+      assert.ok(Date.now() < deadline, 'node 2 kept invoking the configuration node 1 replaced');
+      await new Promise((r) => setTimeout(r, 50));
+    }
   });
 });

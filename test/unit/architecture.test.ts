@@ -34,7 +34,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sim: ['policy', 'cluster', 'core'],
   policy: ['core'],
   sam: ['core'],
-  accounts: ['auth', 'core'],
+  accounts: ['auth', 'pg', 'secrets', 'core'],
   auth: ['core'],
   secrets: ['core'],
   events: ['core'],
