@@ -7,7 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_STEAL_AFTER_MS } from './cluster/claim.js';
+import { hopHook } from './cluster/hop-endpoint.js';
 import { Membership } from './cluster/membership.js';
+import { PeerClient } from './cluster/peer-client.js';
+import { ConcurrencySlices } from './cluster/slices.js';
+import { routedInvoker, SyncRouter } from './cluster/sync-router.js';
+import { WarmTracker } from './cluster/warm.js';
 import { PgQueue } from './queue/pg-queue.js';
 import type { EventQueue, InvokeConfigStore, ScheduleStore } from './queue/types.js';
 import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
@@ -50,7 +56,7 @@ import { MappingRunner } from './esm/runner.js';
 import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
-import { Invoker } from './invoke/invoker.js';
+import { Invoker, type InvokeRequest, type InvokeResult } from './invoke/invoker.js';
 import { LogService, type LogRetentionSettings } from './logs/log-service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
@@ -96,6 +102,8 @@ export interface ClusterOptions {
   nodeId?: string;
   /** etcd lease TTL in seconds (default 5): failure detection takes about this long. */
   ttlSeconds?: number;
+  /** The key forwarded invocations are signed with (every node the same); default one made once in etcd. */
+  hopKey?: string;
 }
 
 export interface NimbusOptions {
@@ -241,8 +249,16 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // node's id and fenced by its etcd lease (membership joins once the port is known).
   const nodeId = cluster?.nodeId ?? `${hostname()}-${process.pid}`;
   let membership: Membership | undefined;
+  // What runs on this node, for sync routing and warm-preferring claims (cluster/warm.ts).
+  const warm = cluster ? new WarmTracker(() => clock.now()) : undefined;
   const pgQueue = cluster
-    ? new PgQueue({ url: cluster.postgres, owner: nodeId, epoch: () => membership?.epoch ?? '0', canClaim: () => membership !== undefined && !membership.fenced })
+    ? new PgQueue({
+        url: cluster.postgres,
+        owner: nodeId,
+        epoch: () => membership?.epoch ?? '0',
+        canClaim: () => membership !== undefined && !membership.fenced,
+        prefer: () => (warm && membership ? { warm: [...warm.warmFunctions().keys()], stealAfterMs: membership.live().length > 1 ? DEFAULT_STEAL_AFTER_MS : 0 } : undefined),
+      })
     : undefined;
   await pgQueue?.open();
   const queue: EventQueue & InvokeConfigStore & ScheduleStore = pgQueue ?? new SqliteQueue(join(dataDir, 'queue.db'));
@@ -261,9 +277,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const metrics = new Metrics();
   const credentials = CredentialIssuer.forDataDir(dataDir);
   const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
+  // A cluster node: each node enforces its slice of the concurrency limits (cluster/slices.ts), and
+  // sync invocations go to their home node (cluster/sync-router.ts; the router starts with membership).
+  const slices = cluster ? new ConcurrencySlices(nodeId, accountLimit, limiter) : undefined;
+  const runHere = (req: InvokeRequest): Promise<InvokeResult> => (warm ? warm.run(req.fn, () => invoker.invoke(req)) : invoker.invoke(req));
+  let router: SyncRouter | undefined;
+  const apiInvoker = cluster ? routedInvoker(invoker, (req) => (router ? router.invoke(req) : runHere(req))) : invoker;
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
-  const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
+  const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => (slices ?? limiter).setReserved(key, v) });
   for (const id of accountIds) await concurrency.loadAll(id);
   const provisioned = new ProvisionedService({
     store,
@@ -334,9 +356,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const dispatcher = new Dispatcher({
     queue,
     clock,
-    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: (req) => invoker.invoke(req) }),
+    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: runHere }),
     config: async (ev) => await eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, await deadLetterOf(ev)),
-    reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
+    reservedConcurrency: (scope, name) => (slices ?? limiter).getReserved(functionKey(scope, name)),
     onHandedOn: () => outbox.wake(),
     appendLog: (ev, text) =>
       logs.append({ accountId: ev.accountId, region: ev.region, functionName: ev.functionName, version: ev.qualifier ?? '$LATEST', requestId: ev.id, timestamp: clock.now(), text }),
@@ -427,7 +449,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
-      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -440,6 +462,20 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       health: { isolation: factory.isolation, version: NIMBUS_VERSION, poolTimeScale: opts.poolTimeScale ?? 1, policy: policy.name },
     }),
   );
+  let hopKey: Buffer | undefined;
+  if (cluster) {
+    gateway.hook(
+      'before',
+      hopHook({
+        key: () => hopKey,
+        resolve: async (scope, name, version) => (await functions.resolve(scope, name, version)).fn,
+        invoke: runHere,
+        report: (key) => ({ load: warm!.load(), idle: warm!.idle(key) }),
+        streamLimitBytes: invoker.streamLimitBytes,
+      }),
+    );
+    gateway.hook('before', clusterStatsHook(() => ({ node: nodeId, live: membership?.live() ?? [], router: router && { ...router.stats, hopMs: undefined }, hopP50Ms: router?.hopP50(), load: warm!.load(), functions: metrics.stats() })));
+  }
   await dispatcher.start();
   outbox.start();
   await eventBridge.start();
@@ -449,6 +485,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   hostPorts.push(port);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let poll: NodeJS.Timeout | undefined;
+  let peers: PeerClient | undefined;
   if (cluster && pgQueue) {
     membership = await Membership.join({
       etcd: cluster.etcd,
@@ -463,6 +500,17 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         dispatcher.wake();
       },
     });
+    hopKey = cluster.hopKey !== undefined ? Buffer.from(cluster.hopKey) : await membership.sharedSecret('hop-key');
+    peers = new PeerClient({ self: nodeId, key: hopKey });
+    const m = membership;
+    const r = new SyncRouter({ self: nodeId, live: () => m.live(), client: peers, local: runHere, warm: warm!, log });
+    const membersChanged = (): void => {
+      r.membershipChanged();
+      slices!.setLive(m.live().map((n) => n.id));
+    };
+    m.onChange(membersChanged);
+    membersChanged();
+    router = r;
     // Other nodes' enqueues do not wake this dispatcher: it polls the shared queue.
     poll = setInterval(() => dispatcher.wake(), CLUSTER_POLL_MS);
     poll.unref();
@@ -516,6 +564,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         sqs.close();
         clearInterval(poll);
         await membership?.close();
+        peers?.close();
         await queue.close();
         await code.close();
         gateway.destroy();
@@ -524,6 +573,12 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await accounts.close();
       })()),
   };
+}
+
+/** GET /nimbus/v1/cluster: this node's view of the cluster and its routing figures (the bench reads them). */
+function clusterStatsHook(stats: () => unknown): (req: { method?: string | undefined }, path: string) => { handler: () => { status: number; body: unknown }; params: Record<string, string>; api: true } | undefined {
+  const handler = (): { status: number; body: unknown } => ({ status: 200, body: stats() });
+  return (req, path) => (path === '/nimbus/v1/cluster' && req.method === 'GET' ? { handler, params: {}, api: true } : undefined);
 }
 
 /**

@@ -24,7 +24,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   pool: ['sandbox', 'policy', 'core'],
   sandbox: ['runtimes', 'core'],
   queue: ['sqs', 'pg', 'core'],
-  cluster: ['queue', 'core'],
+  cluster: ['invoke', 'queue', 'core'],
   logs: ['store', 'core'],
   store: ['pg', 'core'],
   pg: [],

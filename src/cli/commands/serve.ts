@@ -107,7 +107,7 @@ export function registerServe(program: Command): void {
       const auth = opts.auth === true ? 'keys' : opts.auth === undefined || opts.auth === false ? 'local' : opts.auth;
       if (auth !== 'keys' && auth !== 'local') throw new Error(`--auth must be keys or local, got '${String(auth)}'`);
       const nimbus = await startNimbus({
-        ...(opts.cluster && opts.etcd ? { cluster: { postgres: opts.cluster, etcd: opts.etcd, ...(opts.nodeId ? { nodeId: opts.nodeId } : {}) } } : {}),
+        ...(opts.cluster && opts.etcd ? { cluster: { postgres: opts.cluster, etcd: opts.etcd, ...(opts.nodeId ? { nodeId: opts.nodeId } : {}), ...(env['NIMBUS_CLUSTER_SECRET'] ? { hopKey: env['NIMBUS_CLUSTER_SECRET'] } : {}) } } : {}),
         host: opts.host,
         port,
         dataDir: opts.dataDir,
