@@ -28,6 +28,7 @@ import { soak } from './scenarios/soak.js';
 import { replayBench } from './scenarios/replay.js';
 import { scale } from './scenarios/scale.js';
 import { sqsBench } from './scenarios/sqs.js';
+import { storeBench } from './scenarios/store.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
 import { warmInvokeMulti } from './scenarios/warm-invoke-multi.js';
@@ -73,6 +74,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   oom: () => oom({ samples: quick ? 3 : 7 }),
   cluster: () => clusterBench({ durationS, perNode: 8, plain: args.includes('--lab-plain') }),
   'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
+  store: () => storeBench({ ops: quick ? 100 : 500, apiOps: quick ? 20 : 100 }),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

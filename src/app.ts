@@ -79,10 +79,11 @@ import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { PgBlobSource } from './store/pg-blob-source.js';
 import { SqliteStore } from './store/sqlite.js';
+import { PgStore } from './store/pg/store.js';
 import { CodeUrls } from './secrets/code-urls.js';
 import { Keyring } from './secrets/keyring.js';
 import { SecretBox } from './secrets/secret-box.js';
-import type { PolicyStateStore } from './store/types.js';
+import type { PolicyStateStore, Store } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */
@@ -229,7 +230,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   }
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
-  const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
+  // A cluster node keeps its store in the cluster's PostgreSQL (src/store/pg, own schema), so every
+  // node sees the same functions; one node keeps it in SQLite in the data directory.
+  const pgStore = opts.cluster ? new PgStore({ url: opts.cluster.postgres, sealer: box }) : undefined;
+  await pgStore?.open();
+  const store: Store = pgStore ?? new SqliteStore(join(dataDir, 'nimbus.db'), box);
   // Access keys' secrets are sealed with the keyring; a cluster's accounts, keys and audit log are in PostgreSQL.
   const keyBox = new KeyringSecretBox(box);
   const accounts: AccountStore = opts.cluster
@@ -329,6 +334,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const aliases = new AliasService({ store, onChange: async (scope, name) => await provisioned.sync(scope, name) });
   const urls = new UrlConfigService({ store, clock });
   const routes = new RouteService(store);
+  // A cluster node drops what it holds in memory when another node changes it.
+  pgStore?.onChange((what) => {
+    if (what !== 'concurrency') routes.forget();
+    if (what !== 'routes') {
+      void (async (): Promise<void> => await concurrency.reload((await accounts.listAccounts()).map((a) => a.accountId)))().catch((e: unknown) =>
+        log(`cluster: reloading reserved concurrency failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+  });
 
   // Asynchronous invocation: group commit into the durable queue, delivery with retries, schedules.
   const eventInvokeConfigs = new EventInvokeConfigService({ store: queue, clock, exists });

@@ -3,10 +3,7 @@
  * through any node": control-plane and invoke flows with the SDK and the AWS CLI v2, every call
  * through the next of three nodes (round-robin, test/helpers/cluster.ts).
  *
- * PENDING until function records and code blobs are shared in PostgreSQL (wip/pgstore,
- * wip/pgshared): today each node has its own function store, so a function created through one
- * node is unknown to the others. To enable once they are merged: set SHARED_STATE to true below.
- * The whole single-node files can also be run against a cluster as they are:
+ * Function records and code packages are shared in PostgreSQL (SHARED_STATE). The whole single-node files can also be run against a cluster as they are:
  *   NIMBUS_TEST_CLUSTER=3 CI=true node scripts/test.mjs e2e/aws-cli e2e/control-plane e2e/invoke-node
  */
 import assert from 'node:assert/strict';
@@ -29,8 +26,8 @@ import {
 import { roundRobinLambda, skipWithoutCluster, startTestCluster } from '../helpers/cluster.js';
 import { makeZip, ROLE } from '../helpers/nimbus.js';
 
-/** Flip to true once function records and code are in PostgreSQL (see the header). */
-const SHARED_STATE = false;
+/** Function records and code are in PostgreSQL (see the header). */
+const SHARED_STATE = true;
 
 const skip = SHARED_STATE ? skipWithoutCluster() : 'pending: function records are per node until the PostgreSQL store lands (set SHARED_STATE in this file)';
 const run = promisify(execFile);
@@ -41,12 +38,12 @@ describe('3-node cluster: the SDK and the AWS CLI through any node', { skip }, (
     const c = await startTestCluster(t, 3);
     const lambda = roundRobinLambda(c);
     t.after(() => lambda.destroy());
-    const zip = await makeZip({ 'index.js': "exports.handler = async (e) => ({ hello: e.name ?? 'world', v: process.env.V ?? '0' });" });
+    const zip = await makeZip({ 'index.js': "exports.handler = async (e) => ({ hello: e.name ?? 'world', v: process.env.VV ?? '0' });" });
     const created = await lambda.send(new CreateFunctionCommand({ FunctionName: 'hello', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: zip } }));
     assert.equal(created.State, 'Active');
     for (let i = 0; i < 3; i++) assert.equal((await lambda.send(new GetFunctionCommand({ FunctionName: 'hello' }))).Configuration?.Handler, 'index.handler');
     assert.ok((await lambda.send(new ListFunctionsCommand({}))).Functions?.some((f) => f.FunctionName === 'hello'));
-    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello', Environment: { Variables: { V: '1' } } }));
+    await lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'hello', Environment: { Variables: { VV: '1' } } }));
     const v1 = await lambda.send(new PublishVersionCommand({ FunctionName: 'hello' }));
     assert.equal(v1.Version, '1');
     await lambda.send(new CreateAliasCommand({ FunctionName: 'hello', Name: 'live', FunctionVersion: '1' }));

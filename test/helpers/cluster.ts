@@ -5,6 +5,7 @@
  * node". `NIMBUS_TEST_CLUSTER=3` makes `startTestNimbus` (nimbus.ts) start one of these instead of
  * a single node.
  */
+import { Keyring } from '../../src/secrets/keyring.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,6 +76,11 @@ export async function startTestCluster(t: { after: TestContext['after'] }, n: nu
     pg.stop();
     etcd.stop();
   });
+  // Every node of a cluster has the same keyring (a node refuses to start without it).
+  const keyDir = mkdtempSync(join(tmpdir(), 'nimbus-cluster-key-'));
+  dirs.push(keyDir);
+  const keyFile = join(keyDir, 'keyring.json');
+  Keyring.open(keyFile);
   for (let i = 0; i < n; i++) {
     const dataDir = mkdtempSync(join(tmpdir(), `nimbus-cluster-n${i + 1}-`));
     dirs.push(dataDir);
@@ -85,6 +91,7 @@ export async function startTestCluster(t: { after: TestContext['after'] }, n: nu
         log: () => undefined,
         shutdownGraceMs: 2000,
         isolation: 'process',
+        keyFile,
         ...opts,
         cluster: { postgres: pg.url, etcd: etcd.url, nodeId: `n${i + 1}`, ttlSeconds: 3, ...opts.cluster },
       }),
