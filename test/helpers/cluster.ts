@@ -135,7 +135,8 @@ export async function waitForMembers(urls: readonly string[], n: number, ms = 30
  * node on every read and `lambda` sends every call to the next node.
  */
 export async function startClusterAsTestNimbus(t: { after: TestContext['after'] }, opts: Partial<NimbusOptions>): Promise<TestNimbus> {
-  const c = await startTestCluster(t, testClusterSize(), opts);
+  // The single-node suites run under the machine's default isolation; so do their cluster runs.
+  const c = await startTestCluster(t, testClusterSize(), { isolation: 'auto', ...opts });
   const lambda = roundRobinLambda(c);
   t.after(() => lambda.destroy());
   const first = c.nodes[0]!;

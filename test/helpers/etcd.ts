@@ -21,7 +21,21 @@ export function skipWithoutEtcd(): string | false {
   return `skipped: etcd is not installed (${ETCD})`;
 }
 
+/**
+ * A free port can be taken by another process between the probe and etcd's bind (tests run in
+ * parallel), so a start that failed on "address already in use" is tried again on new ports.
+ */
 export async function startEtcd(): Promise<TempEtcd> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startEtcdOnce();
+    } catch (e) {
+      if (attempt >= 5 || !String((e as Error).message).includes('address already in use')) throw e;
+    }
+  }
+}
+
+async function startEtcdOnce(): Promise<TempEtcd> {
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-etcd-'));
   const client = await freePort();
   const peer = await freePort();

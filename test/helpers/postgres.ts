@@ -66,9 +66,19 @@ export async function startPostgres(): Promise<TempPostgres> {
     chownSync(root, uid, gid);
   }
   run(join(BIN, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
-  const port = await freePort();
-  // fsync stays on (the default): the queue's durability is part of what the tests exercise.
-  run(join(BIN, 'pg_ctl'), ['-D', data, '-l', join(root, 'log'), '-w', '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c max_connections=200`, 'start']);
+  // A free port can be taken by another process before PostgreSQL binds it (tests run in
+  // parallel): a failed start is tried again on another port.
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort();
+    try {
+      // fsync stays on (the default): the queue's durability is part of what the tests exercise.
+      run(join(BIN, 'pg_ctl'), ['-D', data, '-l', join(root, 'log'), '-w', '-o', `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c max_connections=200`, 'start']);
+      break;
+    } catch (e) {
+      if (attempt >= 5) throw e;
+    }
+  }
   let stopped = false;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
