@@ -339,9 +339,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       log(`${source}: not delivered to ${functionName}: ${e.message}`);
     }
   };
-  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string } = {}): void => {
+  const sendToQueue = async (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string } = {}): Promise<void> => {
     const [, , , region = '', accountId = ''] = arn.split(':');
-    sqs.send({ accountId, region }, arn, body, {
+    await sqs.send({ accountId, region }, arn, body, {
       ...(opts.attributes ? { attributes: opts.attributes } : {}),
       ...(opts.groupId ? { groupId: opts.groupId, deduplicationId: randomUUID() } : {}),
     });
@@ -482,7 +482,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         outbox.stop();
         eventBridge.close();
         sns.close();
-        sqs.close();
+        await sqs.close();
         clearInterval(poll);
         await membership?.close();
         await queue.close();

@@ -117,12 +117,13 @@ export function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, event: un
       out.push(deps.sinks.invokeAsync(kind.scope, kind.functionName, kind.qualifier, Buffer.from(rendered.payload), `events:${rule.name}`, arn));
     } else {
       const group = t.input === undefined ? undefined : (JSON.parse(t.input) as { SqsParameters?: { MessageGroupId?: string } }).SqsParameters?.MessageGroupId;
-      try {
-        deps.sinks.sendToQueue(kind.arn, rendered.payload, group);
-      } catch (err) {
-        // As on AWS, a queue target that cannot take the event (deleted, say) loses it; Nimbus logs it.
-        deps.log(`eventbridge: rule ${rule.name} target ${t.id}: not delivered to ${kind.arn}: ${(err as Error).message}`);
-      }
+      const sent = (async () => await deps.sinks.sendToQueue(kind.arn, rendered.payload, group))();
+      out.push(
+        sent.catch((err: unknown) => {
+          // As on AWS, a queue target that cannot take the event (deleted, say) loses it; Nimbus logs it.
+          deps.log(`eventbridge: rule ${rule.name} target ${t.id}: not delivered to ${kind.arn}: ${(err as Error).message}`);
+        }),
+      );
     }
   }
   return out;

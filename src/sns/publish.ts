@@ -29,7 +29,7 @@ const SIGNATURE = 'TklNQlVTLVNJR05BVFVSRQ==';
 export interface SnsSinks {
   /** `sourceArn`: the topic's ARN; a function of another account takes it only if its resource policy allows sns.amazonaws.com. */
   invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void>;
-  sendToQueue(queueArn: string, body: string, attributes: Record<string, QueryAttribute>): void;
+  sendToQueue(queueArn: string, body: string, attributes: Record<string, QueryAttribute>): Promise<void>;
 }
 
 export interface PublishDeps {
@@ -65,13 +65,14 @@ export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParam
       if (!m) continue;
       deliveries.push(deps.sinks.invokeAsync({ region: m[1]!, accountId: m[2]! }, m[3]!, m[4], Buffer.from(JSON.stringify(lambdaEvent(n))), `sns:${topic.name}`, topic.arn));
     } else {
-      try {
-        if (sub.attributes['RawMessageDelivery'] === 'true') deps.sinks.sendToQueue(sub.endpoint, text, attributes);
-        else deps.sinks.sendToQueue(sub.endpoint, JSON.stringify(sqsNotification(n)), {});
-      } catch (e) {
-        // As on AWS, a queue that cannot take the message (deleted, say) misses it; Nimbus logs it.
-        deps.log(`sns: ${sub.arn}: not delivered to ${sub.endpoint}: ${(e as Error).message}`);
-      }
+      const raw = sub.attributes['RawMessageDelivery'] === 'true';
+      const sent = (async () => await deps.sinks.sendToQueue(sub.endpoint, raw ? text : JSON.stringify(sqsNotification(n)), raw ? attributes : {}))();
+      deliveries.push(
+        sent.catch((e: unknown) => {
+          // As on AWS, a queue that cannot take the message (deleted, say) misses it; Nimbus logs it.
+          deps.log(`sns: ${sub.arn}: not delivered to ${sub.endpoint}: ${(e as Error).message}`);
+        }),
+      );
     }
   }
   await Promise.all(deliveries);

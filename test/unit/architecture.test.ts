@@ -38,7 +38,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   auth: ['core'],
   secrets: ['core'],
   events: ['core'],
-  sqs: ['core'],
+  sqs: ['pg', 'core'],
   core: [],
 };
 

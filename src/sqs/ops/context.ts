@@ -1,12 +1,12 @@
 /** What an operation gets: the engine, who is calling, and typed access to its parameters. */
-import type { SqsEngine } from '../engine.js';
+import type { SqsBackend } from '../backend.js';
 import { missingParameter, queueDoesNotExist } from '../errors.js';
 import type { Params } from '../protocol/shapes.js';
 import type { MessageAttributes, QueueRecord, Scope } from '../types.js';
 import { parseQueueUrl } from '../url.js';
 
 export interface OpContext {
-  engine: SqsEngine;
+  engine: SqsBackend;
   scope: Scope;
   /** The origin queue URLs are minted with, e.g. `http://127.0.0.1:9000`. */
   baseUrl: string;
@@ -38,9 +38,9 @@ export function required(p: Params, name: string): string {
  * the API: another account's URL answers as if the queue did not exist (SQS would answer
  * AccessDenied without a queue policy; Nimbus has no queue policies).
  */
-export function queueOf(ctx: OpContext, p: Params): QueueRecord {
+export async function queueOf(ctx: OpContext, p: Params): Promise<QueueRecord> {
   const url = required(p, 'QueueUrl');
   const ref = parseQueueUrl(url, ctx.scope);
   if (!ref || ref.accountId !== ctx.scope.accountId) throw queueDoesNotExist();
-  return ctx.engine.admin.get(ctx.scope, ref.name);
+  return await ctx.engine.getQueue(ctx.scope, ref.name);
 }
