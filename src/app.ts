@@ -65,6 +65,7 @@ import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
+import { PgSqsBackend } from './sqs/pg/engine.js';
 import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
@@ -226,7 +227,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     : undefined;
   await pgQueue?.open();
   const queue: EventQueue & InvokeConfigStore & ScheduleStore = pgQueue ?? new SqliteQueue(join(dataDir, 'queue.db'));
-  const sqs = new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
+  // SQS: one node's queues in SQLite; a cluster's in PostgreSQL, shared by every node.
+  const sqs = cluster
+    ? new SqsService({ backend: await PgSqsBackend.open({ url: cluster.postgres, clock, log }), log })
+    : new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
   factory.prestart?.();
 
