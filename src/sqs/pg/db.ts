@@ -19,6 +19,12 @@ export interface SqsPgOptions {
 
 export class SqsPg {
   readonly pool: pg.Pool;
+  /**
+   * Delivery bookkeeping (receives, deletes, visibility changes) commits without waiting for the
+   * WAL flush (synchronous_commit off), as the SQLite engine's `lazy` connection does: losing
+   * one to a crash of PostgreSQL's host only delivers a message again, which SQS allows.
+   */
+  readonly lazy: pg.Pool;
   readonly url: string;
   readonly schema: string | undefined;
   private readonly ready: Promise<void>;
@@ -27,9 +33,12 @@ export class SqsPg {
     if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
     this.url = opts.url;
     this.schema = opts.schema;
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 8, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
+    const path = opts.schema ? ` -c search_path=${opts.schema}` : '';
+    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 8, ...(path ? { options: path.trim() } : {}) });
+    this.lazy = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 8, options: `-c synchronous_commit=off${path}` });
     // An idle connection that breaks (the server restarted) must not crash the process.
     this.pool.on('error', () => undefined);
+    this.lazy.on('error', () => undefined);
     this.ready = migrate(this.pool, 'sqs', SQS_MIGRATIONS, opts.schema).then(() => undefined);
     this.ready.catch(() => undefined);
   }
@@ -44,10 +53,16 @@ export class SqsPg {
     return this.pool.query<R>(sql, args);
   }
 
-  /** Runs `f` in one transaction on one connection. */
-  async tx<T>(f: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** One statement of delivery bookkeeping (see `lazy`). */
+  async lq<R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
     await this.ready;
-    const c = await this.pool.connect();
+    return this.lazy.query<R>(sql, args);
+  }
+
+  /** Runs `f` in one transaction on one connection (`lazy`: delivery bookkeeping). */
+  async tx<T>(f: (c: pg.PoolClient) => Promise<T>, lazy = false): Promise<T> {
+    await this.ready;
+    const c = await (lazy ? this.lazy : this.pool).connect();
     try {
       await c.query('BEGIN');
       const out = await f(c);
@@ -63,7 +78,7 @@ export class SqsPg {
 
   async close(): Promise<void> {
     await this.ready.catch(() => undefined);
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.lazy.end()]);
   }
 }
 

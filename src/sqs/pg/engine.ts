@@ -44,6 +44,8 @@ export class PgSqsBackend implements SqsBackend {
   private readonly log: (line: string) => void;
   private readonly waiters = new Set<() => void>();
   private cancelSweep: (() => void) | null = null;
+  /** Plain sends of this event-loop turn, written together (enqueueGrouped). */
+  private pendingSends: { values: unknown[][]; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private closed = false;
 
   private constructor(opts: PgSqsOptions) {
@@ -143,14 +145,54 @@ export class PgSqsBackend implements SqsBackend {
     return await this.enqueueGrouped(q, batch);
   }
 
-  /** PostgreSQL shares its WAL flushes between concurrent commits itself: no grouping here. */
+  /**
+   * As on SQLite (group-commit.ts), plain sends that arrive in one event-loop turn share one
+   * INSERT and one commit, which also NOTIFYs the other nodes; if that fails (a queue was
+   * deleted meanwhile), each send is retried alone so only its own fails. FIFO sends and sends
+   * with idempotency keys run one transaction each.
+   */
   async enqueueGrouped(q: QueueRecord, batch: readonly OutgoingMessage[]): Promise<SentMessage[]> {
     this.assertOpen();
     if (batch.length === 0) return [];
-    const { results, visibleNow, earliest } = await this.messages.send(q, batch, q.accountId, this.clock.now());
-    if (visibleNow) await this.changed(q.id);
-    else this.wakeups.hint(q.id, earliest);
-    return results;
+    const now = this.clock.now();
+    if (q.fifo || batch.some((m) => m.idempotencyKey !== undefined)) {
+      const { results, visibleNow, earliest } = await this.messages.send(q, batch, q.accountId, now);
+      if (visibleNow) await this.changed(q.id);
+      else this.wakeups.hint(q.id, earliest);
+      return results;
+    }
+    const plain = this.messages.plainRows(q, batch, q.accountId, now);
+    await new Promise<void>((resolve, reject) => {
+      this.pendingSends.push({ values: plain.values, resolve, reject });
+      if (this.pendingSends.length === 1) setImmediate(() => void this.flushSends());
+    });
+    if (plain.visibleNow) this.wakeups.poke(q.id);
+    else this.wakeups.hint(q.id, plain.earliest);
+    return plain.results;
+  }
+
+  private async flushSends(): Promise<void> {
+    const units = this.pendingSends;
+    this.pendingSends = [];
+    const notify = { channel: CHANNEL, node: this.wakeups.node, now: this.clock.now() };
+    try {
+      await this.messages.insertPlain(units.map((u) => u.values), notify);
+      for (const u of units) u.resolve();
+      return;
+    } catch (e) {
+      if (units.length === 1) {
+        units[0]!.reject(e);
+        return;
+      }
+    }
+    for (const u of units) {
+      try {
+        await this.messages.insertPlain([u.values], notify);
+        u.resolve();
+      } catch (e) {
+        u.reject(e);
+      }
+    }
   }
 
   async receive(q: QueueRecord, opts: ReceiveOptions = {}): Promise<ReceivedMessage[]> {

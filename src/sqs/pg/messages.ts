@@ -114,19 +114,12 @@ export class PgMessages {
       r.m.groupId ?? null,
       dedupId,
     ];
+    if (!q.fifo && batch.every((m) => m.idempotencyKey === undefined)) {
+      // The common case: the whole batch in one statement.
+      await this.insertPlain([rows.map((r) => values(r, null))]);
+      return { results: rows.map((r) => r.md5s), visibleNow, earliest };
+    }
     try {
-      if (!q.fifo && batch.every((m) => m.idempotencyKey === undefined)) {
-        // The common case: the whole batch in one statement.
-        const cols = rows.map((r) => values(r, null));
-        const arrays = Array.from({ length: 10 }, (_, i) => cols.map((v) => v[i + 1]));
-        const ins = await this.db.q(
-          `INSERT INTO sqs_messages (queue_id, id, body, attributes, system_attributes, md5_body, sender_id, sent_at, visible_at, group_id, dedup_id)
-           SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])`,
-          [q.id, ...arrays],
-        );
-        if (ins.rowCount !== rows.length) throw queueDoesNotExist();
-        return { results: rows.map((r) => r.md5s), visibleNow, earliest };
-      }
       const contentDedup = attrs['ContentBasedDeduplication'] === 'true';
       const perGroup = attrs['DeduplicationScope'] === 'messageGroup';
       const results = await this.db.tx(async (c) => {
@@ -177,6 +170,61 @@ export class PgMessages {
       if (isFkViolation(e)) throw queueDoesNotExist();
       throw e;
     }
+  }
+
+  /**
+   * Inserts the rows of several plain sends (standard queues, no idempotency key) in one
+   * statement and one commit; with `notify`, the same commit NOTIFYs other nodes of every queue
+   * that gained a visible message. All or nothing: a row of a deleted queue fails them all.
+   */
+  async insertPlain(sends: readonly (readonly unknown[][])[], notify?: { channel: string; node: string; now: number }): Promise<void> {
+    const all = sends.flat();
+    const arrays = Array.from({ length: 11 }, (_, i) => all.map((v) => v[i]));
+    try {
+      const ins = await this.db.q<{ n: string }>(
+        `WITH ins AS (
+           INSERT INTO sqs_messages (queue_id, id, body, attributes, system_attributes, md5_body, sender_id, sent_at, visible_at, group_id, dedup_id)
+           SELECT * FROM unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::text[], $11::text[])
+           RETURNING queue_id, visible_at
+         )
+         SELECT (SELECT count(*) FROM ins) AS n,
+                (SELECT count(pg_notify($12, $13 || ':' || v.queue_id)) FROM (SELECT DISTINCT queue_id FROM ins WHERE $12 <> '' AND visible_at <= $14) v) AS notified`,
+        [...arrays, notify?.channel ?? '', notify?.node ?? '', notify?.now ?? 0],
+      );
+      if (num(ins.rows[0]?.n ?? 0) !== all.length) throw queueDoesNotExist();
+    } catch (e) {
+      if (isFkViolation(e)) throw queueDoesNotExist();
+      throw e;
+    }
+  }
+
+  /** The row values of a plain send (see `insertPlain`), and its answers. */
+  plainRows(q: QueueRecord, batch: readonly OutgoingMessage[], defaultSenderId: string, now: number): { values: unknown[][]; results: SentMessage[]; visibleNow: boolean; earliest: number } {
+    const queueDelay = Number(effectiveAttributes(q)['DelaySeconds'] ?? 0);
+    let visibleNow = false;
+    let earliest = Infinity;
+    const results: SentMessage[] = [];
+    const values = batch.map((m) => {
+      const delay = m.delaySeconds ?? queueDelay;
+      if (delay === 0) visibleNow = true;
+      earliest = Math.min(earliest, now + delay * 1000);
+      const r: SentMessage = { messageId: randomUUID(), md5OfBody: md5OfBody(m.body), md5OfAttributes: md5OfAttributes(m.attributes), md5OfSystemAttributes: md5OfAttributes(m.systemAttributes) };
+      results.push(r);
+      return [
+        q.id,
+        r.messageId,
+        m.body,
+        m.attributes && Object.keys(m.attributes).length > 0 ? JSON.stringify(m.attributes) : null,
+        m.systemAttributes && Object.keys(m.systemAttributes).length > 0 ? JSON.stringify(m.systemAttributes) : null,
+        r.md5OfBody,
+        m.senderId ?? defaultSenderId,
+        now,
+        now + delay * 1000,
+        m.groupId ?? null,
+        null,
+      ];
+    });
+    return { values, results, visibleNow, earliest };
   }
 
   /** Takes up to `max` visible messages now (no waiting). */
@@ -232,10 +280,10 @@ export class PgMessages {
           }
           if (toMove.length === 0 || taken.length >= opts.max) return;
         }
-      });
+      }, true);
     } else {
       for (;;) {
-        const r = await this.db.q<RawRow & { moved: string }>(
+        const r = await this.db.lq<RawRow & { moved: string }>(
           `WITH picked AS (
              SELECT seq, receive_count FROM sqs_messages
              WHERE queue_id = $1 AND visible_at <= $2 AND sent_at > $3 AND NOT (seq = ANY($4::bigint[]))
@@ -285,7 +333,7 @@ export class PgMessages {
       // A retry resets the visibility timeout (ReceiveMessage API reference).
       await c.query('UPDATE sqs_messages SET visible_at = $1 WHERE seq = ANY($2::bigint[])', [visibleAt, rows.map((x) => x.seq)]);
       return rows.map((x) => ({ ...x, visible_at: visibleAt }));
-    });
+    }, true);
   }
 
   private pruneAttempts(now: number): void {
@@ -297,7 +345,7 @@ export class PgMessages {
   async delete(q: QueueRecord, handle: string, now: number): Promise<void> {
     const r = decodeReceipt(handle);
     if (!r || r.queueId !== q.id) throw receiptHandleIsInvalid(handle);
-    const gone = await this.db.q('DELETE FROM sqs_messages WHERE seq = $1 AND queue_id = $2 AND receipt = $3 AND ($4 = false OR visible_at > $5)', [r.seq, q.id, r.token, q.fifo, now]);
+    const gone = await this.db.lq('DELETE FROM sqs_messages WHERE seq = $1 AND queue_id = $2 AND receipt = $3 AND ($4 = false OR visible_at > $5)', [r.seq, q.id, r.token, q.fifo, now]);
     if (gone.rowCount !== 0 || !q.fifo) return;
     // FIFO: a handle whose receive is no longer in flight has expired; a message already gone is fine.
     const row = await this.db.q('SELECT 1 FROM sqs_messages WHERE seq = $1 AND queue_id = $2', [r.seq, q.id]);
@@ -309,7 +357,7 @@ export class PgMessages {
     const r = decodeReceipt(handle);
     if (!r || r.queueId !== q.id) throw receiptHandleIsInvalid(handle);
     const at = now + seconds * 1000;
-    const changed = await this.db.q('UPDATE sqs_messages SET visible_at = $1 WHERE seq = $2 AND queue_id = $3 AND receipt = $4 AND ($5 = false OR visible_at > $6)', [at, r.seq, q.id, r.token, q.fifo, now]);
+    const changed = await this.db.lq('UPDATE sqs_messages SET visible_at = $1 WHERE seq = $2 AND queue_id = $3 AND receipt = $4 AND ($5 = false OR visible_at > $6)', [at, r.seq, q.id, r.token, q.fifo, now]);
     if (changed.rowCount !== 0) return at;
     const row = await this.db.q<{ receipt: string | null }>('SELECT receipt FROM sqs_messages WHERE seq = $1 AND queue_id = $2', [r.seq, q.id]);
     const cur = row.rows[0];

@@ -82,6 +82,11 @@ export class Wakeups {
     this.retry.unref();
   }
 
+  /** This node's token in NOTIFY payloads. */
+  get node(): string {
+    return this.o.node;
+  }
+
   /** The payload other nodes get for a change of `queueId`. */
   payload(queueId: number): string {
     return `${this.o.node}:${queueId}`;
