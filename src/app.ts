@@ -64,6 +64,7 @@ import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { PgSnsStore } from './sns/pg-store.js';
 import { SnsService } from './sns/service.js';
 import { PgSqsBackend } from './sqs/pg/engine.js';
 import { SqsService } from './sqs/service.js';
@@ -357,7 +358,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     sinks: { invokeAsync, sendToQueue: (arn, body, groupId) => sendToQueue(arn, body, groupId ? { groupId } : {}) },
     schedules: { store: queue, changed: async (): Promise<void> => await scheduler.changed() },
   });
-  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: { invokeAsync, sendToQueue: (arn, body, attributes) => sendToQueue(arn, body, { attributes }) } });
+  // SNS: topics and subscriptions in SQLite on one node, in PostgreSQL shared by a cluster's nodes.
+  const snsStore = cluster ? await PgSnsStore.open({ url: cluster.postgres }) : undefined;
+  const sns = new SnsService({ file: join(dataDir, 'sns.db'), ...(snsStore ? { store: snsStore } : {}), clock, log, sinks: { invokeAsync, sendToQueue: (arn, body, attributes) => sendToQueue(arn, body, { attributes }) } });
 
   // Event-source mappings: the API stores them, the runner polls their sources and invokes.
   const sourceKinds = [sqsSource(sqs)];
@@ -485,7 +488,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await outbox.pass();
         outbox.stop();
         eventBridge.close();
-        sns.close();
+        await sns.close();
         await sqs.close();
         clearInterval(poll);
         await membership?.close();

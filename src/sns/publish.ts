@@ -17,7 +17,7 @@ import type { Scope } from '../core/model.js';
 import { compileFilterPolicy, matchesFilterPolicy, type FilterPolicyScope } from '../events/sns-filter.js';
 import { invalidParameter, invalidParameterValue } from './errors.js';
 import { messageAttributes, type QueryAttribute, type XmlValue } from './query.js';
-import type { SnsStore, SubscriptionRecord, TopicRecord } from './store.js';
+import type { SnsStoreApi, SubscriptionRecord, TopicRecord } from './store.js';
 import { missing, topicOf } from './topics.js';
 
 /** SNS's message size limit (256 KB). */
@@ -33,7 +33,7 @@ export interface SnsSinks {
 }
 
 export interface PublishDeps {
-  store: SnsStore;
+  store: SnsStoreApi;
   clock: Clock;
   sinks: SnsSinks;
   log: (line: string) => void;
@@ -44,7 +44,7 @@ const LAMBDA_ARN = /^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{
 export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParams, baseUrl: string): Promise<{ [k: string]: XmlValue }> {
   const arn = p.get('TopicArn') ?? p.get('TargetArn');
   if (arn === null) throw missing('topicArn');
-  const topic = topicOf(deps, scope, arn);
+  const topic = await topicOf(deps, scope, arn);
   const message = p.get('Message');
   if (message === null) throw missing('message');
   if (message === '') throw invalidParameter('Invalid parameter: Empty message');
@@ -56,7 +56,7 @@ export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParam
   const messageId = randomUUID();
   const timestamp = new Date(deps.clock.now()).toISOString();
   const deliveries: Promise<void>[] = [];
-  for (const sub of deps.store.subscriptionsOf(topic.arn)) {
+  for (const sub of await deps.store.subscriptionsOf(topic.arn)) {
     const text = perProtocol ? (perProtocol[sub.protocol] ?? perProtocol['default']!) : message;
     if (!takes(sub, text, attributes)) continue;
     const n: Notification = { topic, sub, messageId, message: text, subject, timestamp, attributes, baseUrl };

@@ -19,7 +19,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   api: ['auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'core'],
-  sns: ['events', 'core'],
+  sns: ['events', 'pg', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
   pool: ['sandbox', 'policy', 'core'],
   sandbox: ['runtimes', 'core'],

@@ -74,7 +74,7 @@ async function applyQueue(scope: Scope, q: QueueSpec, j: Journal, d: StackDeps):
 
 async function applyTopic(scope: Scope, t: StackDocument['Topics'][number], j: Journal, d: StackDeps): Promise<void> {
   const arn = topicArn(scope, t.TopicName);
-  const before = d.sns.topicAttributes(scope, arn);
+  const before = await d.sns.topicAttributes(scope, arn);
   if (!before) {
     await service(() => d.sns.createTopic(scope, t.TopicName, t.Attributes, t.Tags));
     j.push(`delete topic ${t.TopicName}`, () => d.sns.deleteTopic(scope, arn));
