@@ -1,6 +1,7 @@
 /**
  * Two `nimbus serve --cluster` nodes on loopback sharing a PostgreSQL and an etcd that the test
- * starts: SQS state lives in PostgreSQL, so a queue created and a message sent through node 1 are
+ * starts: SQS and SNS state live in PostgreSQL (a topic subscribed through node 1 is published to
+ * through node 2), so a queue created and a message sent through node 1 are
  * received and deleted through node 2 with SQS's semantics (receipt handles, receive count,
  * visibility timeout, redrive, FIFO order), a long poll on node 2 wakes on node 1's send, and two
  * consumers on the two nodes receive each message exactly once while it is invisible.
@@ -17,6 +18,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
 import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { serve } from '../helpers/serve.js';
@@ -25,7 +27,7 @@ import { sdk } from '../helpers/sqs-clients.js';
 const skip = skipWithoutPostgres() || skipWithoutEtcd();
 const ACCOUNT = '000000000000';
 
-describe('cluster: SQS queues are shared by every node', { skip }, () => {
+describe('cluster: SQS queues and SNS topics are shared by every node', { skip }, () => {
   let pg: TempPostgres | undefined;
   let etcd: TempEtcd | undefined;
   before(async () => {
@@ -110,6 +112,20 @@ describe('cluster: SQS queues are shared by every node', { skip }, () => {
     await c2.send(new DeleteMessageCommand({ QueueUrl: url(n2.url, 'order.fifo'), ReceiptHandle: head.Messages![0]!.ReceiptHandle! }));
     const rest = await c2.send(new ReceiveMessageCommand({ QueueUrl: url(n2.url, 'order.fifo'), MaxNumberOfMessages: 10 }));
     assert.deepEqual(rest.Messages?.map((x) => x.Body), ['a2', 'a3']);
+
+    // SNS: a topic and its SQS subscription made through node 1; a publish through node 2 reaches the queue.
+    const sns1 = new SNSClient({ endpoint: n1.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const sns2 = new SNSClient({ endpoint: n2.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    t.after(() => {
+      sns1.destroy();
+      sns2.destroy();
+    });
+    await c1.send(new CreateQueueCommand({ QueueName: 'fanout' }));
+    const topic = await sns1.send(new CreateTopicCommand({ Name: 'news' }));
+    await sns1.send(new SubscribeCommand({ TopicArn: topic.TopicArn!, Protocol: 'sqs', Endpoint: `arn:aws:sqs:us-east-1:${ACCOUNT}:fanout`, Attributes: { RawMessageDelivery: 'true' } }));
+    await sns2.send(new PublishCommand({ TopicArn: topic.TopicArn!, Message: 'published on node 2' }));
+    const fanned = await c1.send(new ReceiveMessageCommand({ QueueUrl: url(n1.url, 'fanout'), WaitTimeSeconds: 5 }));
+    assert.equal(fanned.Messages?.[0]?.Body, 'published on node 2');
 
     // Two consumers, one per node, draining one queue concurrently: every message exactly once.
     await c1.send(new CreateQueueCommand({ QueueName: 'work', Attributes: { VisibilityTimeout: '120' } }));
