@@ -42,6 +42,7 @@ import { functionKey, type Scope } from './core/model.js';
 import { functionArn } from './core/names.js';
 import { privateDir } from './core/private-files.js';
 import { readFileSync } from 'node:fs';
+import { PgEventBridgeStore } from './eventbridge/pg-store.js';
 import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
@@ -351,8 +352,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       ...(opts.groupId ? { groupId: opts.groupId, deduplicationId: randomUUID() } : {}),
     });
   };
+  // EventBridge: buses, rules and targets in SQLite on one node, in PostgreSQL shared by a cluster's nodes.
+  const ebStore = cluster ? await PgEventBridgeStore.open({ url: cluster.postgres }) : undefined;
   const eventBridge = new EventBridgeService({
     file: join(dataDir, 'eventbridge.db'),
+    ...(ebStore ? { store: ebStore } : {}),
     clock,
     log,
     sinks: { invokeAsync, sendToQueue: (arn, body, groupId) => sendToQueue(arn, body, groupId ? { groupId } : {}) },
@@ -487,7 +491,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         // What the last results handed on moves into SQS now; anything left moves at the next start.
         await outbox.pass();
         outbox.stop();
-        eventBridge.close();
+        await eventBridge.close();
         await sns.close();
         await sqs.close();
         clearInterval(poll);

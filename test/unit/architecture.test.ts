@@ -18,7 +18,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   app: ['api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
   api: ['auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
-  eventbridge: ['queue', 'events', 'core'],
+  eventbridge: ['queue', 'events', 'pg', 'core'],
   sns: ['events', 'pg', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
   pool: ['sandbox', 'policy', 'core'],
