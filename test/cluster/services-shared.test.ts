@@ -1,7 +1,7 @@
 /**
  * Two `nimbus serve --cluster` nodes on loopback sharing a PostgreSQL and an etcd that the test
- * starts: SQS and SNS state live in PostgreSQL (a topic subscribed through node 1 is published to
- * through node 2), so a queue created and a message sent through node 1 are
+ * starts: SQS, SNS and EventBridge state live in PostgreSQL (a topic subscribed and a rule
+ * targeted through node 1 are published to through node 2), so a queue created and a message sent through node 1 are
  * received and deleted through node 2 with SQS's semantics (receipt handles, receive count,
  * visibility timeout, redrive, FIFO order), a long poll on node 2 wakes on node 1's send, and two
  * consumers on the two nodes receive each message exactly once while it is invisible.
@@ -18,6 +18,7 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
 import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
@@ -27,7 +28,7 @@ import { sdk } from '../helpers/sqs-clients.js';
 const skip = skipWithoutPostgres() || skipWithoutEtcd();
 const ACCOUNT = '000000000000';
 
-describe('cluster: SQS queues and SNS topics are shared by every node', { skip }, () => {
+describe('cluster: SQS queues, SNS topics and EventBridge rules are shared by every node', { skip }, () => {
   let pg: TempPostgres | undefined;
   let etcd: TempEtcd | undefined;
   before(async () => {
@@ -126,6 +127,21 @@ describe('cluster: SQS queues and SNS topics are shared by every node', { skip }
     await sns2.send(new PublishCommand({ TopicArn: topic.TopicArn!, Message: 'published on node 2' }));
     const fanned = await c1.send(new ReceiveMessageCommand({ QueueUrl: url(n1.url, 'fanout'), WaitTimeSeconds: 5 }));
     assert.equal(fanned.Messages?.[0]?.Body, 'published on node 2');
+
+    // EventBridge: a rule and its SQS target made through node 1; an event put through node 2 reaches the queue.
+    const eb1 = new EventBridgeClient({ endpoint: n1.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    const eb2 = new EventBridgeClient({ endpoint: n2.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    t.after(() => {
+      eb1.destroy();
+      eb2.destroy();
+    });
+    await c1.send(new CreateQueueCommand({ QueueName: 'routed' }));
+    await eb1.send(new PutRuleCommand({ Name: 'orders', EventPattern: JSON.stringify({ source: ['shop'] }) }));
+    await eb1.send(new PutTargetsCommand({ Rule: 'orders', Targets: [{ Id: 'q', Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:routed` }] }));
+    const put = await eb2.send(new PutEventsCommand({ Entries: [{ Source: 'shop', DetailType: 'order', Detail: JSON.stringify({ id: 7 }) }] }));
+    assert.equal(put.FailedEntryCount, 0);
+    const routed = await c1.send(new ReceiveMessageCommand({ QueueUrl: url(n1.url, 'routed'), WaitTimeSeconds: 5 }));
+    assert.deepEqual((JSON.parse(routed.Messages?.[0]?.Body ?? '{}') as { detail?: unknown }).detail, { id: 7 });
 
     // Two consumers, one per node, draining one queue concurrently: every message exactly once.
     await c1.send(new CreateQueueCommand({ QueueName: 'work', Attributes: { VisibilityTimeout: '120' } }));
