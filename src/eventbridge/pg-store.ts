@@ -79,7 +79,7 @@ export class PgEventBridgeStore implements EventBridgeStoreApi {
 
   private constructor(opts: { url: string; schema?: string; poolSize?: number }) {
     if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
+    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
     // An idle connection that breaks (the server restarted) must not crash the process.
     this.pool.on('error', () => undefined);
     this.ready = migrate(this.pool, 'eventbridge', EVENTBRIDGE_MIGRATIONS, opts.schema).then(() => undefined);

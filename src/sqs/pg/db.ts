@@ -34,8 +34,8 @@ export class SqsPg {
     this.url = opts.url;
     this.schema = opts.schema;
     const path = opts.schema ? ` -c search_path=${opts.schema}` : '';
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 8, ...(path ? { options: path.trim() } : {}) });
-    this.lazy = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 8, options: `-c synchronous_commit=off${path}` });
+    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, ...(path ? { options: path.trim() } : {}) });
+    this.lazy = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, options: `-c synchronous_commit=off${path}` });
     // An idle connection that breaks (the server restarted) must not crash the process.
     this.pool.on('error', () => undefined);
     this.lazy.on('error', () => undefined);
