@@ -5,6 +5,7 @@
  *   npm run bench                      all scenarios
  *   npm run bench -- warm-invoke       one scenario
  *   npm run bench -- warm-invoke oom cold-start   issue #18's acceptance items, side by side in one run
+ *   npm run bench -- warm-invoke-multi a multi-concurrent function (concurrency 64) against the ceiling
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
  *   npm run bench -- cluster --lab-plain  the cluster lab's scaling run on independent nodes (before cluster mode)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
@@ -30,6 +31,7 @@ import { sqsBench } from './scenarios/sqs.js';
 import { sqsStores } from './scenarios/sqs-stores.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
+import { warmInvokeMulti } from './scenarios/warm-invoke-multi.js';
 import { warmInvokeSigV4 } from './scenarios/warm-invoke-sigv4.js';
 
 const args = process.argv.slice(2);
@@ -46,6 +48,7 @@ const numArg = (name: string, fallback: number): number => {
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
   'warm-invoke-sigv4': () => warmInvokeSigV4({ durationS, connections: 32 }),
+  'warm-invoke-multi': () => warmInvokeMulti({ durationS, connections: 64 }),
   'warm-http': () => warmHttp({ durationS, connections: 32, peers }),
   burst: () => burst({ calls: 200, reserved: 20 }),
   'async-events': () => asyncEvents({ durationS, connections: 32 }),

@@ -38,12 +38,12 @@ export async function waitHealthy(c: LabConfig, k: number, timeoutMs = 30_000): 
 }
 
 /** Creates the witness function on node `k` (on every node when they do not share state). */
-export async function deployFunction(c: LabConfig, k: number): Promise<void> {
+export async function deployFunction(c: LabConfig, k: number, name = FUNCTION_NAME): Promise<void> {
   const dir = mkdtempSync(join(c.dir, 'fn-'));
   writeFileSync(join(dir, 'index.js'), witnessFunctionSource());
   const zip = (await zipFolder(dir)).toString('base64');
   const body = JSON.stringify({
-    FunctionName: FUNCTION_NAME,
+    FunctionName: name,
     Runtime: 'nodejs20.x',
     Handler: 'index.handler',
     Role: 'arn:aws:iam::000000000000:role/lab',

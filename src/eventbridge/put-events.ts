@@ -117,7 +117,7 @@ export async function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, eve
       out.push(deps.sinks.invokeAsync(kind.scope, kind.functionName, kind.qualifier, Buffer.from(rendered.payload), `events:${rule.name}`, arn));
     } else {
       const group = t.input === undefined ? undefined : (JSON.parse(t.input) as { SqsParameters?: { MessageGroupId?: string } }).SqsParameters?.MessageGroupId;
-      const sent = (async () => await deps.sinks.sendToQueue(kind.arn, rendered.payload, group))();
+      const sent = (async () => await deps.sinks.sendToQueue(kind.arn, rendered.payload, group, arn))();
       out.push(
         sent.catch((err: unknown) => {
           // As on AWS, a queue target that cannot take the event (deleted, say) loses it; Nimbus logs it.

@@ -6,6 +6,7 @@
  * function is created on both nodes.)
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
@@ -41,7 +42,9 @@ describe('cluster: async events survive kill -9 of the node running them', { ski
   });
 
   it('the reaper on the surviving node releases the dead node’s running event, which then succeeds there', async (t) => {
-    const env = (id: string): Record<string, string> => ({ NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0' });
+    // Every node of a cluster has the same keyring.
+    const masterKey = randomBytes(32).toString('base64');
+    const env = (id: string): Record<string, string> => ({ NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0', NIMBUS_MASTER_KEY: masterKey });
     // A function slow enough to be caught mid-run: the first attempt sleeps, later ones return at once.
     const zip = await makeZip({
       'index.mjs': "export const handler = async (e, ctx) => { if (!process.env.FAST) await new Promise((r) => setTimeout(r, 20000)); return 'ok'; };",
