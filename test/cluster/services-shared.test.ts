@@ -7,6 +7,7 @@
  * consumers on the two nodes receive each message exactly once while it is invisible.
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import {
   ChangeMessageVisibilityCommand,
@@ -27,6 +28,8 @@ import { sdk } from '../helpers/sqs-clients.js';
 
 const skip = skipWithoutPostgres() || skipWithoutEtcd();
 const ACCOUNT = '000000000000';
+/** Cluster nodes share one keyring (docs/cluster.md). */
+const masterKey = randomBytes(32).toString('base64');
 
 describe('cluster: SQS queues, SNS topics and EventBridge rules are shared by every node', { skip }, () => {
   let pg: TempPostgres | undefined;
@@ -41,7 +44,7 @@ describe('cluster: SQS queues, SNS topics and EventBridge rules are shared by ev
   });
 
   it('send through node 1, receive and delete through node 2; two consumers on two nodes get each message once', async (t) => {
-    const env = (id: string): Record<string, string> => ({ NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0' });
+    const env = (id: string): Record<string, string> => ({ NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0', NIMBUS_MASTER_KEY: masterKey });
     const n1 = await serve(t, { env: env('n1'), startMs: 60_000 });
     const n2 = await serve(t, { env: env('n2'), startMs: 60_000 });
     const c1 = sdk(n1.url);
