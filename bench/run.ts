@@ -28,6 +28,7 @@ import { soak } from './scenarios/soak.js';
 import { replayBench } from './scenarios/replay.js';
 import { scale } from './scenarios/scale.js';
 import { sqsBench } from './scenarios/sqs.js';
+import { sqsStores } from './scenarios/sqs-stores.js';
 import { storeBench } from './scenarios/store.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
@@ -54,6 +55,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   'async-events': () => asyncEvents({ durationS, connections: 32 }),
   'idle-memory': () => idleMemory({ sandboxes: quick ? 5 : 20 }),
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
+  'sqs-stores': () => sqsStores({ durationS, senders: 16, messages: quick ? 1000 : 5000, consumers: 5 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
   scale: () =>

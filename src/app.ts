@@ -50,6 +50,7 @@ import { functionKey, type Scope } from './core/model.js';
 import { functionArn } from './core/names.js';
 import { privateDir } from './core/private-files.js';
 import { readFileSync } from 'node:fs';
+import { PgEventBridgeStore } from './eventbridge/pg-store.js';
 import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
@@ -72,7 +73,9 @@ import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
+import { PgSnsStore } from './sns/pg-store.js';
 import { SnsService } from './sns/service.js';
+import { PgSqsBackend } from './sqs/pg/engine.js';
 import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
@@ -262,7 +265,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     : undefined;
   await pgQueue?.open();
   const queue: EventQueue & InvokeConfigStore & ScheduleStore = pgQueue ?? new SqliteQueue(join(dataDir, 'queue.db'));
-  const sqs = new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
+  // SQS: one node's queues in SQLite; a cluster's in PostgreSQL, shared by every node.
+  const sqs = cluster
+    ? new SqsService({ backend: await PgSqsBackend.open({ url: cluster.postgres, clock, log }), log })
+    : new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
   factory.prestart?.();
 
@@ -397,17 +403,20 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
    * the source's behalf (src/sqs/policy.ts); a refusal throws, and the caller logs it as a
    * delivery failure, as a queue that cannot take the message is on AWS.
    */
-  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string; source?: { service: string; arn: string } } = {}): void => {
+  const sendToQueue = async (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string; source?: { service: string; arn: string } } = {}): Promise<void> => {
     const [, , , region = '', accountId = ''] = arn.split(':');
-    const refused = opts.source ? sqs.serviceSendRefusal({ accountId, region }, arn, opts.source.service, opts.source.arn) : undefined;
+    const refused = opts.source ? await sqs.serviceSendRefusal({ accountId, region }, arn, opts.source.service, opts.source.arn) : undefined;
     if (refused) throw new Error(refused);
-    sqs.send({ accountId, region }, arn, body, {
+    await sqs.send({ accountId, region }, arn, body, {
       ...(opts.attributes ? { attributes: opts.attributes } : {}),
       ...(opts.groupId ? { groupId: opts.groupId, deduplicationId: randomUUID() } : {}),
     });
   };
+  // EventBridge: buses, rules and targets in SQLite on one node, in PostgreSQL shared by a cluster's nodes.
+  const ebStore = cluster ? await PgEventBridgeStore.open({ url: cluster.postgres }) : undefined;
   const eventBridge = new EventBridgeService({
     file: join(dataDir, 'eventbridge.db'),
+    ...(ebStore ? { store: ebStore } : {}),
     clock,
     log,
     sinks: {
@@ -417,7 +426,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     },
     schedules: { store: queue, changed: async (): Promise<void> => await scheduler.changed() },
   });
-  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: {
+  // SNS: topics and subscriptions in SQLite on one node, in PostgreSQL shared by a cluster's nodes.
+  const snsStore = cluster ? await PgSnsStore.open({ url: cluster.postgres }) : undefined;
+  const sns = new SnsService({ file: join(dataDir, 'sns.db'), ...(snsStore ? { store: snsStore } : {}), clock, log, sinks: {
       invokeAsync,
       sendToQueue: (arn, body, attributes, sourceArn) =>
         sendToQueue(arn, body, { attributes, ...(sourceArn ? { source: { service: 'sns.amazonaws.com', arn: sourceArn } } : {}) }),
@@ -575,9 +586,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         // What the last results handed on moves into SQS now; anything left moves at the next start.
         await outbox.pass();
         outbox.stop();
-        eventBridge.close();
-        sns.close();
-        sqs.close();
+        await eventBridge.close();
+        await sns.close();
+        await sqs.close();
         clearInterval(poll);
         await membership?.close();
         peers?.close();

@@ -84,9 +84,9 @@ export class Poller {
     await Promise.allSettled(this.workers);
   }
 
-  lag(): ReturnType<SourceReader['lag']> | undefined {
+  async lag(): Promise<Awaited<ReturnType<SourceReader['lag']>> | undefined> {
     try {
-      return this.reader.lag();
+      return await this.reader.lag();
     } catch {
       return undefined;
     }
@@ -140,7 +140,7 @@ export class Poller {
     const matching: SourceRecord[] = [];
     const dropped: SourceRecord[] = [];
     for (const r of batch) (matchesFilterCriteria(this.spec.filter, r.record) ? matching : dropped).push(r);
-    if (dropped.length > 0) this.reader.ack(dropped);
+    if (dropped.length > 0) await this.reader.ack(dropped);
     if (matching.length === 0) {
       this.report({ records: 0, filtered: dropped.length, outcome: 'filtered', failed: 0, start: this.deps.clock.now(), chunk: [] });
       return;
@@ -201,16 +201,16 @@ export class Poller {
         return this.report({ ...base, outcome: 'failed', failed: chunk.length, error });
       }
       if (!this.spec.reportBatchItemFailures) {
-        this.reader.ack(chunk);
+        await this.reader.ack(chunk);
         return this.succeeded(base);
       }
       const result = readBatchResult(out.payload, new Set(chunk.map((r) => r.id)));
       if (result.kind === 'all-succeeded') {
-        this.reader.ack(chunk);
+        await this.reader.ack(chunk);
         return this.succeeded(base);
       }
       if (result.kind === 'all-failed') return this.report({ ...base, outcome: 'failed', failed: chunk.length, error: `batch failed: ${result.reason}` });
-      this.reader.ack(chunk.filter((r) => !result.failed.has(r.id)));
+      await this.reader.ack(chunk.filter((r) => !result.failed.has(r.id)));
       return this.report({ ...base, outcome: 'partial', failed: result.failed.size, error: `${result.failed.size} of ${chunk.length} records reported as failed` });
     }
   }

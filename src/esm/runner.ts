@@ -69,9 +69,9 @@ export class MappingRunner {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);
   }
 
-  status(uuid: string): MappingStatus | undefined {
+  async status(uuid: string): Promise<MappingStatus | undefined> {
     const p = this.pollers.get(uuid)?.poller;
-    return p && { stats: p.stats.snapshot(), lag: p.lag() };
+    return p && { stats: p.stats.snapshot(), lag: await p.lag() };
   }
 
   /** Stops every poller; batches in progress finish first. */
@@ -123,7 +123,7 @@ export class MappingRunner {
     }
     let ordered = false;
     try {
-      ordered = kind.ordered(m.eventSourceArn, m);
+      ordered = await kind.ordered(m.eventSourceArn, m);
     } catch (e) {
       this.deps.log(`esm ${m.uuid}: ${(e as Error).message}`);
     }

@@ -25,9 +25,9 @@ const UNWINDOWED_MAX = 10;
 const isMissingQueue = (e: unknown): boolean => e instanceof SqsError && e.code === 'AWS.SimpleQueueService.NonExistentQueue';
 
 export function sqsSource(sqs: SqsService): SourceKind {
-  const queueOf = (scope: Scope, arn: string) => {
+  const queueOf = async (scope: Scope, arn: string) => {
     try {
-      return sqs.queue(scope, arn);
+      return await sqs.queue(scope, arn);
     } catch (e) {
       // Recorded against AWS (test_esm_with_not_existing_sqs_queue).
       if (isMissingQueue(e)) {
@@ -39,8 +39,8 @@ export function sqsSource(sqs: SqsService): SourceKind {
   return {
     name: 'SQS',
     accepts: (arn) => SQS_ARN.test(arn),
-    check(m: MappingCheck): void {
-      const q = queueOf(m, m.eventSourceArn);
+    async check(m: MappingCheck): Promise<void> {
+      const q = await queueOf(m, m.eventSourceArn);
       if (m.batchSize > UNWINDOWED_MAX && m.batchingWindowSeconds < 1) {
         // Recorded against AWS (test_event_source_mapping_default_batch_size).
         throw invalidParameter('Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10');
@@ -54,9 +54,9 @@ export function sqsSource(sqs: SqsService): SourceKind {
         throw invalidParameter(`Queue visibility timeout: ${visibility} seconds is less than Function timeout: ${m.functionTimeout} seconds`);
       }
     },
-    ordered: (arn, scope) => {
+    ordered: async (arn, scope) => {
       try {
-        return sqs.queue(scope, arn).fifo;
+        return (await sqs.queue(scope, arn)).fifo;
       } catch (e) {
         if (isMissingQueue(e)) return false;
         throw e;
@@ -72,7 +72,7 @@ function sqsReader(sqs: SqsService, spec: MappingSpec): SourceReader {
   const region = arn.split(':')[3] ?? spec.region;
   return {
     async read(max) {
-      const q = sqs.queue(scope, arn);
+      const q = await sqs.queue(scope, arn);
       const visibilityMs = Number(effectiveAttributes(q)['VisibilityTimeout']) * 1000;
       const now = sqs.engine.clock.now();
       const got = await sqs.receive(scope, arn, { max: Math.min(max, UNWINDOWED_MAX) });
@@ -84,20 +84,32 @@ function sqsReader(sqs: SqsService, spec: MappingSpec): SourceReader {
         deadline: now + visibilityMs,
       }));
     },
-    ack(records) {
+    async ack(records) {
       for (const r of records) {
         try {
-          sqs.delete(scope, arn, String(r.record['receiptHandle']));
+          await sqs.delete(scope, arn, String(r.record['receiptHandle']));
         } catch (e) {
           // The queue went away meanwhile: nothing is left to delete.
           if (!isMissingQueue(e)) throw e;
         }
       }
     },
-    watch: (fn) => sqs.subscribe(scope, arn, fn),
+    watch: (fn) => {
+      // Subscribing looks the queue up first; an unsubscribe that comes before it ends the subscription as soon as it exists.
+      let unwatch: (() => void) | undefined;
+      let ended = false;
+      sqs.subscribe(scope, arn, fn).then(
+        (u) => (ended ? u() : (unwatch = u)),
+        () => undefined,
+      );
+      return () => {
+        ended = true;
+        unwatch?.();
+      };
+    },
     event: (records) => Buffer.from(JSON.stringify({ Records: records.map((r) => r.record) })),
-    lag() {
-      const b = sqs.backlog(scope, arn);
+    async lag() {
+      const b = await sqs.backlog(scope, arn);
       const now = sqs.engine.clock.now();
       return { waiting: b.visible + b.delayed, inFlight: b.inFlight, oldestAgeMs: b.oldestVisibleSentAt === undefined ? undefined : now - b.oldestVisibleSentAt };
     },

@@ -41,13 +41,13 @@ export interface SourceReader {
   /** Up to `max` records available now (never waits). */
   read(max: number): Promise<SourceRecord[]>;
   /** Processed (or filtered out): removed from the source. */
-  ack(records: readonly SourceRecord[]): void;
+  ack(records: readonly SourceRecord[]): Promise<void>;
   /** Calls `fn` whenever records may have become available; returns the unsubscribe function. */
   watch(fn: () => void): () => void;
   /** The event for one invocation. */
   event(records: readonly SourceRecord[]): Buffer;
   /** Records waiting, in flight, and how old the oldest waiting one is. */
-  lag(): SourceLag;
+  lag(): Promise<SourceLag>;
 }
 
 export interface SourceLag {
@@ -70,9 +70,9 @@ export interface SourceKind {
   readonly name: string;
   accepts(eventSourceArn: string): boolean;
   /** Throws Lambda's errors (NimbusError) for a source that is missing or settings it cannot take. */
-  check(m: MappingCheck): void;
+  check(m: MappingCheck): Promise<void>;
   /** Whether records of one group must stay in order (FIFO queues). */
-  ordered(eventSourceArn: string, scope: Scope): boolean;
+  ordered(eventSourceArn: string, scope: Scope): Promise<boolean>;
   open(spec: MappingSpec): SourceReader;
 }
 

@@ -14,7 +14,7 @@ import { compileEventPattern, matchesEventPattern, parseTestEvent, type EventPat
 import { EventBridgeError, validation } from './errors.js';
 import { busName, DEFAULT_BUS, ruleArn } from './names.js';
 import { isObject, list, str, type Params } from './params.js';
-import type { EventBridgeStore, RuleRecord } from './store.js';
+import type { EventBridgeStoreApi as EventBridgeStore, RuleRecord } from './store.js';
 import { targetKind, targetPayload, type TargetSinks } from './targets.js';
 
 /** PutEvents quota: the entries of one request, 256 KB in all (EventBridge quotas). */
@@ -73,7 +73,7 @@ async function putOne(deps: DeliveryDeps, scope: Scope, e: unknown): Promise<Par
     throw err;
   }
   // AWS's wording for an entry naming a missing bus was not recorded; this one is Nimbus's.
-  if (bus !== DEFAULT_BUS && !deps.store.bus(scope, bus)) return fail('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
+  if (bus !== DEFAULT_BUS && !await deps.store.bus(scope, bus)) return fail('ResourceNotFoundException', `Event bus ${bus} does not exist.`);
   const resources = Array.isArray(e['Resources']) ? e['Resources'].filter((r): r is string => typeof r === 'string') : [];
   const now = deps.clock.now();
   const time = typeof e['Time'] === 'number' ? e['Time'] * 1000 : now;
@@ -85,11 +85,11 @@ async function putOne(deps: DeliveryDeps, scope: Scope, e: unknown): Promise<Par
     `"resources":${JSON.stringify(resources)},"detail":${detailText}}`;
   const event = parseJsonValue(text);
   const deliveries: Promise<void>[] = [];
-  for (const rule of deps.store.rules(scope, bus)) {
+  for (const rule of await deps.store.rules(scope, bus)) {
     if (rule.state !== 'ENABLED' || rule.eventPattern === undefined) continue;
     const pattern = patternOf(rule.eventPattern);
     if (!pattern || !matchesEventPattern(pattern, event)) continue;
-    deliveries.push(...deliverToTargets(deps, rule, event, text, isoSeconds(now)));
+    deliveries.push(...(await deliverToTargets(deps, rule, event, text, isoSeconds(now))));
   }
   try {
     await Promise.all(deliveries);
@@ -102,10 +102,10 @@ async function putOne(deps: DeliveryDeps, scope: Scope, e: unknown): Promise<Par
 }
 
 /** Sends one matched event to every target of a rule; each promise resolves once its delivery is durable. */
-export function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, event: unknown, eventText: string, ingestionTime: string): Promise<void>[] {
+export async function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, event: unknown, eventText: string, ingestionTime: string): Promise<Promise<void>[]> {
   const out: Promise<void>[] = [];
   const arn = ruleArn(rule, rule.bus, rule.name);
-  for (const t of deps.store.targets(rule, rule.bus, rule.name)) {
+  for (const t of await deps.store.targets(rule, rule.bus, rule.name)) {
     const kind = targetKind(t.arn);
     if (!kind) continue;
     const rendered = t.input === undefined ? { ok: true as const, payload: eventText } : targetPayload(t.input, event, { ruleArn: arn, ruleName: rule.name, ingestionTime });
@@ -117,12 +117,13 @@ export function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, event: un
       out.push(deps.sinks.invokeAsync(kind.scope, kind.functionName, kind.qualifier, Buffer.from(rendered.payload), `events:${rule.name}`, arn));
     } else {
       const group = t.input === undefined ? undefined : (JSON.parse(t.input) as { SqsParameters?: { MessageGroupId?: string } }).SqsParameters?.MessageGroupId;
-      try {
-        deps.sinks.sendToQueue(kind.arn, rendered.payload, group, arn);
-      } catch (err) {
-        // As on AWS, a queue target that cannot take the event (deleted, say) loses it; Nimbus logs it.
-        deps.log(`eventbridge: rule ${rule.name} target ${t.id}: not delivered to ${kind.arn}: ${(err as Error).message}`);
-      }
+      const sent = (async () => await deps.sinks.sendToQueue(kind.arn, rendered.payload, group, arn))();
+      out.push(
+        sent.catch((err: unknown) => {
+          // As on AWS, a queue target that cannot take the event (deleted, say) loses it; Nimbus logs it.
+          deps.log(`eventbridge: rule ${rule.name} target ${t.id}: not delivered to ${kind.arn}: ${(err as Error).message}`);
+        }),
+      );
     }
   }
   return out;

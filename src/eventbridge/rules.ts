@@ -13,7 +13,7 @@ import { EventBridgeError, limitExceeded, notFound, validation } from './errors.
 import { busName, DEFAULT_BUS, ruleArn, ruleName, TARGET_ID } from './names.js';
 import { decodeToken, encodeToken, int, isObject, list, str, type Params } from './params.js';
 import type { RuleSchedules } from './schedules.js';
-import type { EventBridgeStore, RuleRecord, TargetRecord } from './store.js';
+import type { EventBridgeStoreApi as EventBridgeStore, RuleRecord, TargetRecord } from './store.js';
 import { targetKind } from './targets.js';
 
 /** EventBridge quota: five targets per rule. */
@@ -27,13 +27,13 @@ export interface RuleDeps {
 
 export const ruleMissing = (name: string, bus: string): EventBridgeError => notFound(`Rule ${name} does not exist on EventBus ${bus}.`);
 
-function existingBus(deps: RuleDeps, scope: Scope, p: Params): string {
+async function existingBus(deps: RuleDeps, scope: Scope, p: Params): Promise<string> {
   const bus = busName(p['EventBusName']);
-  if (bus !== DEFAULT_BUS && !deps.store.bus(scope, bus)) throw notFound(`Event bus ${bus} does not exist.`);
+  if (bus !== DEFAULT_BUS && !await deps.store.bus(scope, bus)) throw notFound(`Event bus ${bus} does not exist.`);
   return bus;
 }
 
-function ruleShape(r: RuleRecord, full: boolean): Params {
+async function ruleShape(r: RuleRecord, full: boolean): Promise<Params> {
   return {
     Name: r.name,
     Arn: ruleArn(r, r.bus, r.name),
@@ -49,7 +49,7 @@ function ruleShape(r: RuleRecord, full: boolean): Params {
 
 export async function putRule(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Name']);
-  const bus = existingBus(deps, scope, p);
+  const bus = await existingBus(deps, scope, p);
   const pattern = str(p, 'EventPattern', 'eventPattern', { max: 4096 });
   const schedule = str(p, 'ScheduleExpression', 'scheduleExpression', { max: 256 });
   if (pattern === undefined && schedule === undefined) throw validation('Parameter(s) EventPattern or ScheduleExpression must be specified.');
@@ -70,7 +70,7 @@ export async function putRule(deps: RuleDeps, scope: Scope, p: Params): Promise<
   if (!['ENABLED', 'DISABLED', 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS'].includes(state)) {
     throw validation(`1 validation error detected: Value '${state}' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]`);
   }
-  const before = deps.store.rule(scope, bus, name);
+  const before = await deps.store.rule(scope, bus, name);
   const r: RuleRecord = {
     ...scope,
     bus,
@@ -82,15 +82,15 @@ export async function putRule(deps: RuleDeps, scope: Scope, p: Params): Promise<
     roleArn: str(p, 'RoleArn', 'roleArn', { max: 1600 }),
     createdAt: before?.createdAt ?? deps.clock.now(),
   };
-  deps.store.putRule(r);
+  await deps.store.putRule(r);
   if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, r);
   return { RuleArn: ruleArn(scope, bus, name) };
 }
 
-export function describeRule(deps: RuleDeps, scope: Scope, p: Params): Params {
+export async function describeRule(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Name']);
   const bus = busName(p['EventBusName']);
-  const r = deps.store.rule(scope, bus, name);
+  const r = await deps.store.rule(scope, bus, name);
   if (!r) throw ruleMissing(name, bus);
   return ruleShape(r, true);
 }
@@ -98,20 +98,20 @@ export function describeRule(deps: RuleDeps, scope: Scope, p: Params): Params {
 export async function deleteRule(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Name']);
   const bus = busName(p['EventBusName']);
-  if (!deps.store.rule(scope, bus, name)) return {};
-  if (deps.store.targets(scope, bus, name).length > 0) throw validation("Rule can't be deleted since it has targets.");
+  if (!await deps.store.rule(scope, bus, name)) return {};
+  if ((await deps.store.targets(scope, bus, name)).length > 0) throw validation("Rule can't be deleted since it has targets.");
   // Schedules first: a crash in between leaves a rule without schedules, which the next start repairs.
   if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, undefined);
-  deps.store.deleteRule(scope, bus, name);
+  await deps.store.deleteRule(scope, bus, name);
   return {};
 }
 
-export function listRules(deps: RuleDeps, scope: Scope, p: Params): Params {
+export async function listRules(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const bus = busName(p['EventBusName']);
   const prefix = str(p, 'NamePrefix', 'namePrefix', { max: 64 }) ?? '';
   const limit = int(p, 'Limit', 'limit', 1, 100) ?? 100;
   const from = decodeToken(str(p, 'NextToken', 'nextToken'));
-  const all = deps.store.rules(scope, bus).filter((r) => r.name.startsWith(prefix));
+  const all = (await deps.store.rules(scope, bus)).filter((r) => r.name.startsWith(prefix));
   const page = all.slice(from, from + limit);
   return { Rules: page.map((r) => ruleShape(r, false)), ...(from + limit < all.length ? { NextToken: encodeToken(from + limit) } : {}) };
 }
@@ -119,10 +119,10 @@ export function listRules(deps: RuleDeps, scope: Scope, p: Params): Params {
 export async function setRuleState(deps: RuleDeps, scope: Scope, p: Params, state: 'ENABLED' | 'DISABLED'): Promise<Params> {
   const name = ruleName(p['Name']);
   const bus = busName(p['EventBusName']);
-  const r = deps.store.rule(scope, bus, name);
+  const r = await deps.store.rule(scope, bus, name);
   if (!r) throw ruleMissing(name, bus);
   const next = { ...r, state };
-  deps.store.putRule(next);
+  await deps.store.putRule(next);
   if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, next);
   return {};
 }
@@ -130,7 +130,7 @@ export async function setRuleState(deps: RuleDeps, scope: Scope, p: Params, stat
 export async function putTargets(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Rule'], 'rule');
   const bus = busName(p['EventBusName']);
-  const rule = deps.store.rule(scope, bus, name);
+  const rule = await deps.store.rule(scope, bus, name);
   if (!rule) throw ruleMissing(name, bus);
   const given = list(p, 'Targets', 'targets', 1, 10);
   const failed: Params[] = [];
@@ -165,10 +165,10 @@ export async function putTargets(deps: RuleDeps, scope: Scope, p: Params): Promi
     }
     accepted.push({ ...scope, bus, rule: name, id, arn, input: Object.keys(config).length > 0 ? JSON.stringify(config) : undefined });
   });
-  const existing = new Set(deps.store.targets(scope, bus, name).map((t) => t.id));
+  const existing = new Set((await deps.store.targets(scope, bus, name)).map((t) => t.id));
   for (const t of accepted) existing.add(t.id);
   if (existing.size > MAX_TARGETS) throw limitExceeded('The requested resource exceeds the maximum number allowed.');
-  deps.store.putTargets(accepted);
+  await deps.store.putTargets(accepted);
   if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, rule);
   return { FailedEntryCount: failed.length, FailedEntries: failed };
 }
@@ -176,23 +176,23 @@ export async function putTargets(deps: RuleDeps, scope: Scope, p: Params): Promi
 export async function removeTargets(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Rule'], 'rule');
   const bus = busName(p['EventBusName']);
-  const rule = deps.store.rule(scope, bus, name);
+  const rule = await deps.store.rule(scope, bus, name);
   if (!rule) throw ruleMissing(name, bus);
   const ids = list(p, 'Ids', 'ids', 1, 100).map((x, i) => {
     if (typeof x !== 'string' || !TARGET_ID.test(x)) throw validation(`1 validation error detected: Value '${String(x)}' at 'ids.${i + 1}.member' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+`);
     return x;
   });
   // The rule stays, so a crash before its schedules follow is repaired at the next start (syncAll).
-  deps.store.deleteTargets(scope, bus, name, ids);
+  await deps.store.deleteTargets(scope, bus, name, ids);
   if (bus === DEFAULT_BUS) await deps.schedules.sync(scope, name, rule);
   return { FailedEntryCount: 0, FailedEntries: [] };
 }
 
-export function listTargets(deps: RuleDeps, scope: Scope, p: Params): Params {
+export async function listTargets(deps: RuleDeps, scope: Scope, p: Params): Promise<Params> {
   const name = ruleName(p['Rule'], 'rule');
   const bus = busName(p['EventBusName']);
-  if (!deps.store.rule(scope, bus, name)) throw ruleMissing(name, bus);
+  if (!await deps.store.rule(scope, bus, name)) throw ruleMissing(name, bus);
   return {
-    Targets: deps.store.targets(scope, bus, name).map((t) => ({ Id: t.id, Arn: t.arn, ...(t.input !== undefined ? (JSON.parse(t.input) as Params) : {}) })),
+    Targets: (await deps.store.targets(scope, bus, name)).map((t) => ({ Id: t.id, Arn: t.arn, ...(t.input !== undefined ? (JSON.parse(t.input) as Params) : {}) })),
   };
 }

@@ -10,7 +10,7 @@ import type { Scope } from '../core/model.js';
 import { parseSchedule } from '../queue/schedule-expr.js';
 import type { Schedule, ScheduleStore } from '../queue/types.js';
 import { DEFAULT_BUS, ruleArn } from './names.js';
-import type { EventBridgeStore, RuleRecord } from './store.js';
+import type { EventBridgeStoreApi as EventBridgeStore, RuleRecord } from './store.js';
 import { targetKind } from './targets.js';
 
 export interface ScheduleHost {
@@ -35,7 +35,7 @@ export class RuleSchedules {
     if (rule?.scheduleExpression && rule.bus === DEFAULT_BUS) {
       const expr = parseSchedule(rule.scheduleExpression);
       const now = this.now();
-      for (const t of this.store.targets(scope, DEFAULT_BUS, name)) {
+      for (const t of await this.store.targets(scope, DEFAULT_BUS, name)) {
         const k = targetKind(t.arn);
         if (k?.kind !== 'lambda') continue;
         const id = `${prefix(name)}${t.id}`;
@@ -69,6 +69,6 @@ export class RuleSchedules {
 
   /** Every scheduled rule's schedules, after a start. */
   async syncAll(): Promise<void> {
-    for (const r of this.store.allRules()) if (r.scheduleExpression && r.bus === DEFAULT_BUS) await this.sync(r, r.name, r);
+    for (const r of await this.store.allRules()) if (r.scheduleExpression && r.bus === DEFAULT_BUS) await this.sync(r, r.name, r);
   }
 }

@@ -18,7 +18,7 @@ import { putEvents, testEventPattern, type DeliveryDeps } from './put-events.js'
 import type { Params } from './params.js';
 import { deleteRule, describeRule, listRules, listTargets, putRule, putTargets, removeTargets, setRuleState, type RuleDeps } from './rules.js';
 import { RuleSchedules, type ScheduleHost } from './schedules.js';
-import { EventBridgeStore } from './store.js';
+import { EventBridgeStore, type EventBridgeStoreApi } from './store.js';
 import { targetPayload, type TargetSinks } from './targets.js';
 import type { Schedule } from '../queue/types.js';
 
@@ -26,7 +26,10 @@ export const EVENTS_TARGET_PREFIX = 'AWSEvents.';
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 export interface EventBridgeOptions {
+  /** The SQLite file of one node. */
   file: string;
+  /** Instead: a store opened elsewhere (a cluster's PostgreSQL, pg-store.ts). */
+  store?: EventBridgeStoreApi;
   clock: Clock;
   sinks: TargetSinks;
   schedules: ScheduleHost;
@@ -59,14 +62,14 @@ const header = (h: WireRequest['headers'], name: string): string | undefined => 
 };
 
 export class EventBridgeService {
-  private readonly store: EventBridgeStore;
+  private readonly store: EventBridgeStoreApi;
   private readonly schedules: RuleSchedules;
   private readonly ops: Readonly<Record<string, Operation>>;
   private readonly log: (line: string) => void;
 
   constructor(opts: EventBridgeOptions) {
     this.log = opts.log;
-    this.store = new EventBridgeStore(opts.file);
+    this.store = opts.store ?? new EventBridgeStore(opts.file);
     this.schedules = new RuleSchedules(opts.schedules, this.store, () => opts.clock.now());
     const rules: RuleDeps = { store: this.store, schedules: this.schedules, clock: opts.clock };
     const delivery: DeliveryDeps = { store: this.store, clock: opts.clock, sinks: opts.sinks, log: opts.log };
@@ -149,8 +152,8 @@ export class EventBridgeService {
     return r.ok ? r.payload : undefined;
   }
 
-  close(): void {
-    this.store.close();
+  async close(): Promise<void> {
+    await this.store.close();
   }
 }
 

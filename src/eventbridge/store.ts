@@ -90,7 +90,26 @@ interface TargetRow {
 
 const target = (r: TargetRow): TargetRecord => ({ accountId: r.account_id, region: r.region, bus: r.bus, rule: r.rule, id: r.id, arn: r.arn, input: r.input ?? undefined });
 
-export class EventBridgeStore {
+/** Buses, rules and targets: one node's SQLite file (EventBridgeStore) or a cluster's PostgreSQL (pg-store.ts). */
+export interface EventBridgeStoreApi {
+  bus(scope: Scope, name: string): Promise<BusRecord | undefined>;
+  buses(scope: Scope): Promise<BusRecord[]>;
+  /** Resolves to false when the bus exists. */
+  insertBus(b: BusRecord): Promise<boolean>;
+  /** Deletes a bus with its rules and targets. */
+  deleteBus(scope: Scope, name: string): Promise<void>;
+  rule(scope: Scope, bus: string, name: string): Promise<RuleRecord | undefined>;
+  rules(scope: Scope, bus: string): Promise<RuleRecord[]>;
+  allRules(): Promise<RuleRecord[]>;
+  putRule(r: RuleRecord): Promise<void>;
+  deleteRule(scope: Scope, bus: string, name: string): Promise<boolean>;
+  targets(scope: Scope, bus: string, rule: string): Promise<TargetRecord[]>;
+  putTargets(ts: readonly TargetRecord[]): Promise<void>;
+  deleteTargets(scope: Scope, bus: string, rule: string, ids: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class EventBridgeStore implements EventBridgeStoreApi {
   private readonly db: Database.Database;
   private readonly s;
 
@@ -121,12 +140,12 @@ export class EventBridgeStore {
     };
   }
 
-  bus(scope: Scope, name: string): BusRecord | undefined {
+  async bus(scope: Scope, name: string): Promise<BusRecord | undefined> {
     const r = this.s.bus.get(scope.accountId, scope.region, name) as { name: string; description: string | null; created_at: number } | undefined;
     return r && { ...scope, name: r.name, description: r.description ?? undefined, createdAt: r.created_at };
   }
 
-  buses(scope: Scope): BusRecord[] {
+  async buses(scope: Scope): Promise<BusRecord[]> {
     return (this.s.buses.all(scope.accountId, scope.region) as { name: string; description: string | null; created_at: number }[]).map((r) => ({
       ...scope,
       name: r.name,
@@ -136,12 +155,12 @@ export class EventBridgeStore {
   }
 
   /** Returns false when the bus exists. */
-  insertBus(b: BusRecord): boolean {
+  async insertBus(b: BusRecord): Promise<boolean> {
     return this.s.insertBus.run(b.accountId, b.region, b.name, b.description ?? null, b.createdAt).changes === 1;
   }
 
   /** Deletes a bus with its rules and targets. */
-  deleteBus(scope: Scope, name: string): void {
+  async deleteBus(scope: Scope, name: string): Promise<void> {
     this.db.transaction(() => {
       this.s.deleteBusTargets.run(scope.accountId, scope.region, name);
       this.s.deleteBusRules.run(scope.accountId, scope.region, name);
@@ -149,44 +168,44 @@ export class EventBridgeStore {
     })();
   }
 
-  rule(scope: Scope, bus: string, name: string): RuleRecord | undefined {
+  async rule(scope: Scope, bus: string, name: string): Promise<RuleRecord | undefined> {
     const r = this.s.rule.get(scope.accountId, scope.region, bus, name) as RuleRow | undefined;
     return r && rule(r);
   }
 
-  rules(scope: Scope, bus: string): RuleRecord[] {
+  async rules(scope: Scope, bus: string): Promise<RuleRecord[]> {
     return (this.s.rules.all(scope.accountId, scope.region, bus) as RuleRow[]).map(rule);
   }
 
-  allRules(): RuleRecord[] {
+  async allRules(): Promise<RuleRecord[]> {
     return (this.s.allRules.all() as RuleRow[]).map(rule);
   }
 
-  putRule(r: RuleRecord): void {
+  async putRule(r: RuleRecord): Promise<void> {
     this.s.putRule.run(r.accountId, r.region, r.bus, r.name, r.eventPattern ?? null, r.scheduleExpression ?? null, r.state, r.description ?? null, r.roleArn ?? null, r.createdAt);
   }
 
-  deleteRule(scope: Scope, bus: string, name: string): boolean {
+  async deleteRule(scope: Scope, bus: string, name: string): Promise<boolean> {
     return this.s.deleteRule.run(scope.accountId, scope.region, bus, name).changes === 1;
   }
 
-  targets(scope: Scope, bus: string, rule: string): TargetRecord[] {
+  async targets(scope: Scope, bus: string, rule: string): Promise<TargetRecord[]> {
     return (this.s.targets.all(scope.accountId, scope.region, bus, rule) as TargetRow[]).map(target);
   }
 
-  putTargets(ts: readonly TargetRecord[]): void {
+  async putTargets(ts: readonly TargetRecord[]): Promise<void> {
     this.db.transaction(() => {
       for (const t of ts) this.s.putTarget.run(t.accountId, t.region, t.bus, t.rule, t.id, t.arn, t.input ?? null);
     })();
   }
 
-  deleteTargets(scope: Scope, bus: string, rule: string, ids: readonly string[]): void {
+  async deleteTargets(scope: Scope, bus: string, rule: string, ids: readonly string[]): Promise<void> {
     this.db.transaction(() => {
       for (const id of ids) this.s.deleteTarget.run(scope.accountId, scope.region, bus, rule, id);
     })();
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

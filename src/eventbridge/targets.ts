@@ -27,7 +27,7 @@ export interface TargetSinks {
   invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void>;
   /** A message to an SQS queue, on disk when it returns; `groupId` for FIFO queues. */
   /** `sourceArn`: the rule's ARN; the queue's policy decides whether events.amazonaws.com may send for it. */
-  sendToQueue(queueArn: string, body: string, groupId?: string, sourceArn?: string): void;
+  sendToQueue(queueArn: string, body: string, groupId?: string, sourceArn?: string): Promise<void>;
 }
 
 export interface RuleContext {

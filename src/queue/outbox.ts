@@ -28,7 +28,7 @@ export interface OutboxDeps {
    * Stores the message in its target queue, durably, before returning; a second call with the
    * same key must not store a second copy. Throws when it cannot now (retried with backoff).
    */
-  deliver: (m: StoredMessage, key: string) => HandOver;
+  deliver: (m: StoredMessage, key: string) => Promise<HandOver>;
   log?: (line: string) => void;
 }
 
@@ -97,7 +97,7 @@ export class Outbox {
     let failed: string | undefined;
     for (const m of pending) {
       try {
-        const r = this.deps.deliver(m, handOverKey(m));
+        const r = await this.deps.deliver(m, handOverKey(m));
         if (r.kind === 'dropped') this.deps.log?.(`queue: a message for queue ${m.queue} was dropped: ${r.reason}`);
         done.push(m);
       } catch (e) {

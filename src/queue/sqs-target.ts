@@ -23,22 +23,22 @@ import type { StoredMessage } from './types.js';
 
 const NUMBER_ATTRIBUTES = new Set(['ErrorCode']);
 
-export function sqsHandOver(sqs: SqsService, log: (line: string) => void): (m: StoredMessage, key: string) => HandOver {
-  return (m, key) => {
+export function sqsHandOver(sqs: SqsService, log: (line: string) => void): (m: StoredMessage, key: string) => Promise<HandOver> {
+  return async (m, key) => {
     const scope = { accountId: m.accountId, region: m.region };
     const attributes: MessageAttributes = {};
     for (const [name, value] of Object.entries(m.attributes)) {
       attributes[name] = { DataType: NUMBER_ATTRIBUTES.has(name) ? 'Number' : 'String', StringValue: value };
     }
-    const send = (): void => void sqs.send(scope, m.queue, m.body, { attributes, idempotencyKey: key });
+    const send = async (): Promise<void> => void (await sqs.send(scope, m.queue, m.body, { attributes, idempotencyKey: key }));
     try {
-      send();
+      await send();
     } catch (e) {
       if (!(e instanceof SqsError)) throw e;
       if (e.code === 'AWS.SimpleQueueService.NonExistentQueue') {
-        sqs.createQueue(scope, m.queue);
+        await sqs.createQueue(scope, m.queue);
         log(`queue: created SQS queue ${m.queue} (${scope.region}, ${scope.accountId}) for an async destination or dead-letter config`);
-        send();
+        await send();
       } else if (e.status === 400) {
         // The message itself is refused (larger than the queue's MaximumMessageSize): it can never go.
         return { kind: 'dropped', reason: `${e.code}: ${e.message}` };

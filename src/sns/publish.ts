@@ -17,7 +17,7 @@ import type { Scope } from '../core/model.js';
 import { compileFilterPolicy, matchesFilterPolicy, type FilterPolicyScope } from '../events/sns-filter.js';
 import { invalidParameter, invalidParameterValue } from './errors.js';
 import { messageAttributes, type QueryAttribute, type XmlValue } from './query.js';
-import type { SnsStore, SubscriptionRecord, TopicRecord } from './store.js';
+import type { SnsStoreApi, SubscriptionRecord, TopicRecord } from './store.js';
 import { missing, topicOf } from './topics.js';
 import type { Caller } from './policy.js';
 
@@ -31,11 +31,11 @@ export interface SnsSinks {
   /** `sourceArn`: the topic's ARN; a function of another account takes it only if its resource policy allows sns.amazonaws.com. */
   invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void>;
   /** `sourceArn`: the topic's ARN; the queue's policy decides whether sns.amazonaws.com may send for it. */
-  sendToQueue(queueArn: string, body: string, attributes: Record<string, QueryAttribute>, sourceArn?: string): void;
+  sendToQueue(queueArn: string, body: string, attributes: Record<string, QueryAttribute>, sourceArn?: string): Promise<void>;
 }
 
 export interface PublishDeps {
-  store: SnsStore;
+  store: SnsStoreApi;
   clock: Clock;
   sinks: SnsSinks;
   log: (line: string) => void;
@@ -46,7 +46,7 @@ const LAMBDA_ARN = /^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{
 export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParams, baseUrl: string, caller?: Caller): Promise<{ [k: string]: XmlValue }> {
   const arn = p.get('TopicArn') ?? p.get('TargetArn');
   if (arn === null) throw missing('topicArn');
-  const topic = topicOf(deps, scope, arn, { caller, operation: 'Publish' });
+  const topic = await topicOf(deps, scope, arn, { caller, operation: 'Publish' });
   const message = p.get('Message');
   if (message === null) throw missing('message');
   if (message === '') throw invalidParameter('Invalid parameter: Empty message');
@@ -58,7 +58,7 @@ export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParam
   const messageId = randomUUID();
   const timestamp = new Date(deps.clock.now()).toISOString();
   const deliveries: Promise<void>[] = [];
-  for (const sub of deps.store.subscriptionsOf(topic.arn)) {
+  for (const sub of await deps.store.subscriptionsOf(topic.arn)) {
     const text = perProtocol ? (perProtocol[sub.protocol] ?? perProtocol['default']!) : message;
     if (!takes(sub, text, attributes)) continue;
     const n: Notification = { topic, sub, messageId, message: text, subject, timestamp, attributes, baseUrl };
@@ -67,13 +67,14 @@ export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParam
       if (!m) continue;
       deliveries.push(deps.sinks.invokeAsync({ region: m[1]!, accountId: m[2]! }, m[3]!, m[4], Buffer.from(JSON.stringify(lambdaEvent(n))), `sns:${topic.name}`, topic.arn));
     } else {
-      try {
-        if (sub.attributes['RawMessageDelivery'] === 'true') deps.sinks.sendToQueue(sub.endpoint, text, attributes, topic.arn);
-        else deps.sinks.sendToQueue(sub.endpoint, JSON.stringify(sqsNotification(n)), {}, topic.arn);
-      } catch (e) {
-        // As on AWS, a queue that cannot take the message (deleted, say) misses it; Nimbus logs it.
-        deps.log(`sns: ${sub.arn}: not delivered to ${sub.endpoint}: ${(e as Error).message}`);
-      }
+      const raw = sub.attributes['RawMessageDelivery'] === 'true';
+      const sent = (async () => await deps.sinks.sendToQueue(sub.endpoint, raw ? text : JSON.stringify(sqsNotification(n)), raw ? attributes : {}, topic.arn))();
+      deliveries.push(
+        sent.catch((e: unknown) => {
+          // As on AWS, a queue that cannot take the message (deleted, say) misses it; Nimbus logs it.
+          deps.log(`sns: ${sub.arn}: not delivered to ${sub.endpoint}: ${(e as Error).message}`);
+        }),
+      );
     }
   }
   await Promise.all(deliveries);

@@ -10,7 +10,7 @@ import type { Scope } from '../core/model.js';
 import { internalError, SnsError } from './errors.js';
 import { publish, type SnsSinks } from './publish.js';
 import { claims, classify, encodeError, encodeResult, paramsOf, type WireRequest, type XmlValue } from './query.js';
-import { SnsStore } from './store.js';
+import { SnsStore, type SnsStoreApi } from './store.js';
 import type { Caller } from './policy.js';
 import {
   createTopic,
@@ -28,7 +28,10 @@ import {
 } from './topics.js';
 
 export interface SnsOptions {
+  /** The SQLite file of one node. */
   file: string;
+  /** Instead: a store opened elsewhere (a cluster's PostgreSQL, pg-store.ts). */
+  store?: SnsStoreApi;
   clock: Clock;
   sinks: SnsSinks;
   log: (line: string) => void;
@@ -49,16 +52,16 @@ export interface SnsResponse {
   body: Buffer;
 }
 
-type Operation = (scope: Scope, p: URLSearchParams, baseUrl: string, caller?: Caller) => { [k: string]: XmlValue } | undefined | Promise<{ [k: string]: XmlValue }>;
+type Operation = (scope: Scope, p: URLSearchParams, baseUrl: string, caller?: Caller) => Promise<{ [k: string]: XmlValue } | undefined>;
 
 export class SnsService {
-  private readonly store: SnsStore;
+  private readonly store: SnsStoreApi;
   private readonly ops: Readonly<Record<string, Operation>>;
   private readonly log: (line: string) => void;
 
   constructor(opts: SnsOptions) {
     this.log = opts.log;
-    this.store = new SnsStore(opts.file);
+    this.store = opts.store ?? new SnsStore(opts.file);
     const deps: TopicDeps = { store: this.store, clock: opts.clock };
     const pub = { store: this.store, clock: opts.clock, sinks: opts.sinks, log: opts.log };
     this.ops = {
@@ -123,8 +126,8 @@ export class SnsService {
   }
 
   /** The attributes a topic was given (not the computed ones), or undefined when it does not exist. */
-  topicAttributes(scope: Scope, topicArn: string): Record<string, string> | undefined {
-    const t = this.store.topic(topicArn);
+  async topicAttributes(scope: Scope, topicArn: string): Promise<Record<string, string> | undefined> {
+    const t = await this.store.topic(topicArn);
     return t && t.accountId === scope.accountId && t.region === scope.region ? { ...t.attributes } : undefined;
   }
 
@@ -144,17 +147,17 @@ export class SnsService {
   }
 
   /** A subscription's topic, protocol, endpoint and the attributes it was given, or undefined when it does not exist. */
-  subscription(scope: Scope, subscriptionArn: string): { topicArn: string; protocol: string; endpoint: string; attributes: Record<string, string> } | undefined {
-    const s = this.store.subscription(subscriptionArn);
+  async subscription(scope: Scope, subscriptionArn: string): Promise<{ topicArn: string; protocol: string; endpoint: string; attributes: Record<string, string> } | undefined> {
+    const s = await this.store.subscription(subscriptionArn);
     if (!s || s.accountId !== scope.accountId || s.region !== scope.region) return undefined;
     return { topicArn: s.topicArn, protocol: s.protocol, endpoint: s.endpoint, attributes: { ...s.attributes } };
   }
 
   /** The ARN of the topic's subscription with this protocol and endpoint, if there is one. */
-  findSubscription(scope: Scope, topicArn: string, protocol: string, endpoint: string): string | undefined {
-    const t = this.store.topic(topicArn);
+  async findSubscription(scope: Scope, topicArn: string, protocol: string, endpoint: string): Promise<string | undefined> {
+    const t = await this.store.topic(topicArn);
     if (!t || t.accountId !== scope.accountId || t.region !== scope.region) return undefined;
-    return this.store.subscriptionsOf(topicArn).find((s) => s.protocol === protocol && s.endpoint === endpoint)?.arn;
+    return (await this.store.subscriptionsOf(topicArn)).find((s) => s.protocol === protocol && s.endpoint === endpoint)?.arn;
   }
 
   /** SetSubscriptionAttributes; an empty FilterPolicy removes the policy, as on AWS. */
@@ -172,8 +175,8 @@ export class SnsService {
     return reply(status, requestId, encodeError(new SnsError(code, status, message), requestId));
   }
 
-  close(): void {
-    this.store.close();
+  async close(): Promise<void> {
+    await this.store.close();
   }
 }
 

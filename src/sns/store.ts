@@ -78,7 +78,22 @@ const sub = (r: SubRow): SubscriptionRecord => ({
   createdAt: r.created_at,
 });
 
-export class SnsStore {
+/** Topics and subscriptions: one node's SQLite file (SnsStore) or a cluster's PostgreSQL (pg-store.ts). */
+export interface SnsStoreApi {
+  topic(arn: string): Promise<TopicRecord | undefined>;
+  topics(scope: Scope): Promise<TopicRecord[]>;
+  putTopic(t: TopicRecord): Promise<void>;
+  /** A topic and its subscriptions. */
+  deleteTopic(arn: string): Promise<void>;
+  subscription(arn: string): Promise<SubscriptionRecord | undefined>;
+  subscriptions(scope: Scope): Promise<SubscriptionRecord[]>;
+  subscriptionsOf(topicArn: string): Promise<SubscriptionRecord[]>;
+  putSubscription(x: SubscriptionRecord): Promise<void>;
+  deleteSubscription(arn: string): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export class SnsStore implements SnsStoreApi {
   private readonly db: Database.Database;
   private readonly s;
 
@@ -104,49 +119,49 @@ export class SnsStore {
     };
   }
 
-  topic(arn: string): TopicRecord | undefined {
+  async topic(arn: string): Promise<TopicRecord | undefined> {
     const r = this.s.topic.get(arn) as TopicRow | undefined;
     return r && topic(r);
   }
 
-  topics(scope: Scope): TopicRecord[] {
+  async topics(scope: Scope): Promise<TopicRecord[]> {
     return (this.s.topics.all(scope.accountId, scope.region) as TopicRow[]).map(topic);
   }
 
-  putTopic(t: TopicRecord): void {
+  async putTopic(t: TopicRecord): Promise<void> {
     this.s.putTopic.run(t.arn, t.accountId, t.region, t.name, JSON.stringify(t.attributes), JSON.stringify(t.tags), t.createdAt);
   }
 
   /** A topic and its subscriptions. */
-  deleteTopic(arn: string): void {
+  async deleteTopic(arn: string): Promise<void> {
     this.db.transaction(() => {
       this.s.deleteTopicSubs.run(arn);
       this.s.deleteTopic.run(arn);
     })();
   }
 
-  subscription(arn: string): SubscriptionRecord | undefined {
+  async subscription(arn: string): Promise<SubscriptionRecord | undefined> {
     const r = this.s.sub.get(arn) as SubRow | undefined;
     return r && sub(r);
   }
 
-  subscriptions(scope: Scope): SubscriptionRecord[] {
+  async subscriptions(scope: Scope): Promise<SubscriptionRecord[]> {
     return (this.s.subs.all(scope.accountId, scope.region) as SubRow[]).map(sub);
   }
 
-  subscriptionsOf(topicArn: string): SubscriptionRecord[] {
+  async subscriptionsOf(topicArn: string): Promise<SubscriptionRecord[]> {
     return (this.s.subsOf.all(topicArn) as SubRow[]).map(sub);
   }
 
-  putSubscription(x: SubscriptionRecord): void {
+  async putSubscription(x: SubscriptionRecord): Promise<void> {
     this.s.putSub.run(x.arn, x.accountId, x.region, x.topicArn, x.protocol, x.endpoint, JSON.stringify(x.attributes), x.createdAt);
   }
 
-  deleteSubscription(arn: string): boolean {
+  async deleteSubscription(arn: string): Promise<boolean> {
     return this.s.deleteSub.run(arn).changes === 1;
   }
 
-  close(): void {
+  async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }

@@ -12,7 +12,7 @@ import { compileFilterPolicy, validateFilterPolicyScope, type FilterPolicyScope 
 import { invalidParameter, notFound, SnsError } from './errors.js';
 import { checkTopicAccess, type Caller } from './policy.js';
 import { entries, XmlMap, type XmlValue } from './query.js';
-import type { SnsStore, SubscriptionRecord, TopicRecord } from './store.js';
+import type { SnsStoreApi, SubscriptionRecord, TopicRecord } from './store.js';
 
 const TOPIC_NAME = /^[A-Za-z0-9_-]{1,256}$/;
 const TOPIC_ARN = /^arn:aws[a-z-]*:sns:([a-z0-9-]+):(\d{12}):([A-Za-z0-9_-]{1,256})$/;
@@ -24,7 +24,7 @@ const SUBSCRIPTION_ATTRIBUTES = new Set(['FilterPolicy', 'FilterPolicyScope', 'R
 const TOPIC_ATTRIBUTES = new Set(['DisplayName', 'Policy', 'DeliveryPolicy', 'KmsMasterKeyId', 'TracingConfig', 'SignatureVersion', 'ArchivePolicy', 'DataProtectionPolicy']);
 
 export interface TopicDeps {
-  store: SnsStore;
+  store: SnsStoreApi;
   clock: Clock;
 }
 
@@ -50,17 +50,17 @@ export interface Access {
  * The topic a TopicArn names, in the caller's region: in the caller's account, or, for an
  * authenticated caller, in another account whose topic policy allows it (policy.ts).
  */
-export function topicOf(deps: TopicDeps, scope: Scope, arn: string, access?: Access): TopicRecord {
+export async function topicOf(deps: TopicDeps, scope: Scope, arn: string, access?: Access): Promise<TopicRecord> {
   const m = TOPIC_ARN.exec(arn);
   if (!m) throw invalidParameter('Invalid parameter: TopicArn');
-  const t = deps.store.topic(arn);
+  const t = await deps.store.topic(arn);
   if (!t || t.region !== scope.region) throw notFound('Topic does not exist');
   if (access?.caller) checkTopicAccess(t, access.operation, access.caller);
   else if (t.accountId !== scope.accountId) throw notFound('Topic does not exist');
   return t;
 }
 
-export function createTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams): { [k: string]: XmlValue } {
+export async function createTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams): Promise<{ [k: string]: XmlValue }> {
   const name = required(p, 'Name', 'name');
   if (!TOPIC_NAME.test(name)) throw invalidParameter('Invalid parameter: Topic Name');
   const attributes = Object.fromEntries(entries(p, 'Attributes.entry', 'key', 'value'));
@@ -70,28 +70,28 @@ export function createTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams): 
   }
   const arn = topicArnOf(scope, name);
   // Idempotent, as on AWS: creating an existing topic answers its ARN.
-  if (!deps.store.topic(arn)) {
+  if (!await deps.store.topic(arn)) {
     const tags = Object.fromEntries(entries(p, 'Tags.member', 'Key', 'Value'));
-    deps.store.putTopic({ ...scope, arn, name, attributes, tags, createdAt: deps.clock.now() });
+    await deps.store.putTopic({ ...scope, arn, name, attributes, tags, createdAt: deps.clock.now() });
   }
   return { TopicArn: arn };
 }
 
-export function deleteTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams): undefined {
+export async function deleteTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams): Promise<undefined> {
   const arn = required(p, 'TopicArn', 'topicArn');
   // Deleting a topic that does not exist succeeds (DeleteTopic is idempotent on AWS).
-  const t = deps.store.topic(arn);
-  if (t && t.accountId === scope.accountId && t.region === scope.region) deps.store.deleteTopic(arn);
+  const t = await deps.store.topic(arn);
+  if (t && t.accountId === scope.accountId && t.region === scope.region) await deps.store.deleteTopic(arn);
   return undefined;
 }
 
-export function listTopics(deps: TopicDeps, scope: Scope): { [k: string]: XmlValue } {
-  return { Topics: deps.store.topics(scope).map((t) => ({ TopicArn: t.arn })) };
+export async function listTopics(deps: TopicDeps, scope: Scope): Promise<{ [k: string]: XmlValue }> {
+  return { Topics: (await deps.store.topics(scope)).map((t) => ({ TopicArn: t.arn })) };
 }
 
-export function getTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): { [k: string]: XmlValue } {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'GetTopicAttributes' });
-  const subs = deps.store.subscriptionsOf(t.arn).length;
+export async function getTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): Promise<{ [k: string]: XmlValue }> {
+  const t = await topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'GetTopicAttributes' });
+  const subs = (await deps.store.subscriptionsOf(t.arn)).length;
   return {
     Attributes: new XmlMap({
       TopicArn: t.arn,
@@ -105,16 +105,16 @@ export function getTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchPa
   };
 }
 
-export function setTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): undefined {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'SetTopicAttributes' });
+export async function setTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): Promise<undefined> {
+  const t = await topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'SetTopicAttributes' });
   const name = required(p, 'AttributeName', 'attributeName');
   if (!TOPIC_ATTRIBUTES.has(name)) throw invalidParameter('Invalid parameter: AttributeName');
-  deps.store.putTopic({ ...t, attributes: { ...t.attributes, [name]: p.get('AttributeValue') ?? '' } });
+  await deps.store.putTopic({ ...t, attributes: { ...t.attributes, [name]: p.get('AttributeValue') ?? '' } });
   return undefined;
 }
 
-export function subscribe(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): { [k: string]: XmlValue } {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'Subscribe' });
+export async function subscribe(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): Promise<{ [k: string]: XmlValue }> {
+  const t = await topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'Subscribe' });
   const protocol = required(p, 'Protocol', 'protocol');
   if (!PROTOCOLS.has(protocol)) throw invalidParameter(`Invalid parameter: Amazon SNS does not support this protocol string: ${protocol}`);
   if (protocol !== 'lambda' && protocol !== 'sqs') throw invalidParameter(`Invalid parameter: Nimbus delivers to the lambda and sqs protocols only, not ${protocol}`);
@@ -122,39 +122,39 @@ export function subscribe(deps: TopicDeps, scope: Scope, p: URLSearchParams, cal
   if (!(protocol === 'lambda' ? LAMBDA_ARN : SQS_ARN).test(endpoint)) throw invalidParameter(`Invalid parameter: ${protocol === 'lambda' ? 'Lambda' : 'SQS'} endpoint ARN`);
   const attributes = checkAttributes(Object.fromEntries(entries(p, 'Attributes.entry', 'key', 'value')), 'Subscribe');
   // Subscribing the same endpoint again answers the existing subscription (AWS does the same).
-  const same = deps.store.subscriptionsOf(t.arn).find((s) => s.protocol === protocol && s.endpoint === endpoint);
+  const same = (await deps.store.subscriptionsOf(t.arn)).find((s) => s.protocol === protocol && s.endpoint === endpoint);
   if (same) return { SubscriptionArn: same.arn };
   const sub: SubscriptionRecord = { ...scope, arn: `${t.arn}:${randomUUID()}`, topicArn: t.arn, protocol, endpoint, attributes, createdAt: deps.clock.now() };
-  deps.store.putSubscription(sub);
+  await deps.store.putSubscription(sub);
   return { SubscriptionArn: sub.arn };
 }
 
-export function subscriptionOf(deps: TopicDeps, scope: Scope, arn: string): SubscriptionRecord {
-  const s = deps.store.subscription(arn);
+export async function subscriptionOf(deps: TopicDeps, scope: Scope, arn: string): Promise<SubscriptionRecord> {
+  const s = await deps.store.subscription(arn);
   if (!s || s.accountId !== scope.accountId || s.region !== scope.region) throw notFound('Subscription does not exist');
   return s;
 }
 
-export function unsubscribe(deps: TopicDeps, scope: Scope, p: URLSearchParams): undefined {
+export async function unsubscribe(deps: TopicDeps, scope: Scope, p: URLSearchParams): Promise<undefined> {
   const arn = required(p, 'SubscriptionArn', 'subscriptionArn');
-  subscriptionOf(deps, scope, arn);
-  deps.store.deleteSubscription(arn);
+  await subscriptionOf(deps, scope, arn);
+  await deps.store.deleteSubscription(arn);
   return undefined;
 }
 
 const listed = (s: SubscriptionRecord): { [k: string]: XmlValue } => ({ SubscriptionArn: s.arn, Owner: s.accountId, Protocol: s.protocol, Endpoint: s.endpoint, TopicArn: s.topicArn });
 
-export function listSubscriptions(deps: TopicDeps, scope: Scope): { [k: string]: XmlValue } {
-  return { Subscriptions: deps.store.subscriptions(scope).map(listed) };
+export async function listSubscriptions(deps: TopicDeps, scope: Scope): Promise<{ [k: string]: XmlValue }> {
+  return { Subscriptions: (await deps.store.subscriptions(scope)).map(listed) };
 }
 
-export function listSubscriptionsByTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): { [k: string]: XmlValue } {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'ListSubscriptionsByTopic' });
-  return { Subscriptions: deps.store.subscriptionsOf(t.arn).map(listed) };
+export async function listSubscriptionsByTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): Promise<{ [k: string]: XmlValue }> {
+  const t = await topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'ListSubscriptionsByTopic' });
+  return { Subscriptions: (await deps.store.subscriptionsOf(t.arn)).map(listed) };
 }
 
-export function getSubscriptionAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams): { [k: string]: XmlValue } {
-  const s = subscriptionOf(deps, scope, required(p, 'SubscriptionArn', 'subscriptionArn'));
+export async function getSubscriptionAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams): Promise<{ [k: string]: XmlValue }> {
+  const s = await subscriptionOf(deps, scope, required(p, 'SubscriptionArn', 'subscriptionArn'));
   return {
     Attributes: new XmlMap({
       SubscriptionArn: s.arn,
@@ -172,15 +172,15 @@ export function getSubscriptionAttributes(deps: TopicDeps, scope: Scope, p: URLS
   };
 }
 
-export function setSubscriptionAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams): undefined {
-  const s = subscriptionOf(deps, scope, required(p, 'SubscriptionArn', 'subscriptionArn'));
+export async function setSubscriptionAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams): Promise<undefined> {
+  const s = await subscriptionOf(deps, scope, required(p, 'SubscriptionArn', 'subscriptionArn'));
   const name = required(p, 'AttributeName', 'attributeName');
   if (!SUBSCRIPTION_ATTRIBUTES.has(name)) throw invalidParameter('Invalid parameter: AttributeName');
   const value = p.get('AttributeValue') ?? '';
   const next = { ...s.attributes, [name]: value };
   // An empty FilterPolicy removes it (SNS's documented way to clear a policy).
   if (name === 'FilterPolicy' && value === '') delete next['FilterPolicy'];
-  deps.store.putSubscription({ ...s, attributes: checkAttributes(next, 'SetSubscriptionAttributes') });
+  await deps.store.putSubscription({ ...s, attributes: checkAttributes(next, 'SetSubscriptionAttributes') });
   return undefined;
 }
 

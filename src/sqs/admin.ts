@@ -21,7 +21,8 @@ import {
   queueNameExists,
 } from './errors.js';
 import { DELETED_QUEUE_COOLDOWN_MS, PURGE_INTERVAL_MS } from './limits.js';
-import type { MessageStore } from './store/messages.js';
+import type { Page } from './backend.js';
+import type { Counts, MessageStore } from './store/messages.js';
 import type { QueueStore } from './store/queues.js';
 import type { QueueRecord, Scope } from './types.js';
 import { parseQueueArn, queueArn } from './url.js';
@@ -29,10 +30,7 @@ import { checkQueueName } from './validate.js';
 
 export const arnOf = (q: QueueRecord): string => queueArn(q.region, q.accountId, q.name);
 
-export interface Page {
-  names: string[];
-  nextToken?: string;
-}
+export type { Page };
 
 export class QueueAdmin {
   constructor(
@@ -104,26 +102,10 @@ export class QueueAdmin {
 
   /** GetQueueAttributes: the requested attributes with defaults and computed values. */
   attributes(q: QueueRecord, names: readonly string[]): Record<string, string> {
-    const wanted = requestedAttributeNames(names);
-    if (wanted !== 'all' && wanted.size === 0) return {};
+    if (!wantsAnyAttribute(names)) return {};
     const now = this.clock.now();
-    const all = effectiveAttributes(q);
-    const retention = Number(all['MessageRetentionPeriod']);
-    const counts = this.messages.counts(q.id, now, now - retention * 1000);
-    all['ApproximateNumberOfMessages'] = String(counts.visible);
-    all['ApproximateNumberOfMessagesNotVisible'] = String(counts.notVisible);
-    all['ApproximateNumberOfMessagesDelayed'] = String(counts.delayed);
-    // Recorded values are epoch seconds.
-    all['CreatedTimestamp'] = String(Math.floor(q.createdAt / 1000));
-    all['LastModifiedTimestamp'] = String(Math.floor(q.modifiedAt / 1000));
-    all['QueueArn'] = arnOf(q);
-    if (wanted === 'all') return all;
-    const out: Record<string, string> = {};
-    for (const n of wanted) {
-      const v = all[n];
-      if (v !== undefined) out[n] = v;
-    }
-    return out;
+    const retention = Number(effectiveAttributes(q)['MessageRetentionPeriod']);
+    return queueAttributes(q, names, this.messages.counts(q.id, now, now - retention * 1000));
   }
 
   setAttributes(q: QueueRecord, attributes: Record<string, string>): void {
@@ -198,7 +180,35 @@ export class QueueAdmin {
   }
 }
 
-function redriveTarget(q: QueueRecord): string | null {
+
+/** Whether GetQueueAttributes asked for anything at all (then counts need not be read). */
+export const wantsAnyAttribute = (names: readonly string[]): boolean => {
+  const wanted = requestedAttributeNames(names);
+  return wanted === 'all' || wanted.size > 0;
+};
+
+/** GetQueueAttributes' answer from the queue's record and its message counts. */
+export function queueAttributes(q: QueueRecord, names: readonly string[], counts: Counts): Record<string, string> {
+  const wanted = requestedAttributeNames(names);
+  if (wanted !== 'all' && wanted.size === 0) return {};
+  const all = effectiveAttributes(q);
+  all['ApproximateNumberOfMessages'] = String(counts.visible);
+  all['ApproximateNumberOfMessagesNotVisible'] = String(counts.notVisible);
+  all['ApproximateNumberOfMessagesDelayed'] = String(counts.delayed);
+  // Recorded values are epoch seconds.
+  all['CreatedTimestamp'] = String(Math.floor(q.createdAt / 1000));
+  all['LastModifiedTimestamp'] = String(Math.floor(q.modifiedAt / 1000));
+  all['QueueArn'] = arnOf(q);
+  if (wanted === 'all') return all;
+  const out: Record<string, string> = {};
+  for (const n of wanted) {
+    const v = all[n];
+    if (v !== undefined) out[n] = v;
+  }
+  return out;
+}
+
+export function redriveTarget(q: QueueRecord): string | null {
   const raw = q.attributes['RedrivePolicy'];
   if (!raw) return null;
   try {
@@ -208,9 +218,9 @@ function redriveTarget(q: QueueRecord): string | null {
   }
 }
 
-const encodeToken = (name: string): string => Buffer.from(JSON.stringify({ after: name })).toString('base64');
+export const encodeToken = (name: string): string => Buffer.from(JSON.stringify({ after: name })).toString('base64');
 
-function decodeToken(token: string): string | null {
+export function decodeToken(token: string): string | null {
   try {
     const v = JSON.parse(Buffer.from(token, 'base64').toString('utf8')) as { after?: unknown };
     return typeof v.after === 'string' ? v.after : null;

@@ -147,7 +147,7 @@ export class Receiver {
 const parseAttributes = (s: string | null): MessageAttributes => (s ? (JSON.parse(s) as MessageAttributes) : {});
 
 /** A row as the receiver sees it, with every system attribute that applies. */
-function toReceived(r: MessageRow, q: QueueRecord): ReceivedMessage {
+export function toReceived(r: MessageRow, q: QueueRecord): ReceivedMessage {
   const attributes: Record<string, string> = {
     SenderId: r.sender_id,
     SentTimestamp: String(r.sent_at),

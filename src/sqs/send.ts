@@ -19,7 +19,7 @@ import type { OutgoingMessage, QueueRecord, SentMessage } from './types.js';
 
 /** SequenceNumber: AWS's are large non-consecutive decimals (20 digits in practice). */
 /** How long an idempotency key is remembered: hand-overs retry within seconds of a restart. */
-const INGEST_KEY_TTL_MS = 24 * 3600_000;
+export const INGEST_KEY_TTL_MS = 24 * 3600_000;
 
 export const sequenceNumber = (seq: number): string => (10n ** 19n + BigInt(seq)).toString();
 

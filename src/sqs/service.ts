@@ -9,7 +9,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
-import { SqsEngine } from './engine.js';
+import type { SqsBackend } from './backend.js';
+import { SqliteSqsBackend } from './sqlite-backend.js';
 import { FIFO_DEFAULTS, QUEUE_DEFAULTS } from './limits.js';
 import { internalError, invalidAction, serviceUnavailable, SqsError, unknownOperation, unsupportedOperation } from './errors.js';
 import { OPERATION_HANDLERS } from './ops/index.js';
@@ -24,8 +25,10 @@ import { parseQueuePath, queueUrl } from './url.js';
 import { serviceSendRefusal, type Caller } from './policy.js';
 
 export interface SqsServiceOptions {
-  /** The SQLite database file (created mode 0600). */
-  file: string;
+  /** The SQLite database file (created mode 0600); or: */
+  file?: string;
+  /** An engine opened elsewhere (a cluster's PostgreSQL engine, src/sqs/pg). */
+  backend?: SqsBackend;
   clock?: Clock;
   log?: (line: string) => void;
 }
@@ -62,12 +65,14 @@ export interface SendOptions {
 }
 
 export class SqsService {
-  readonly engine: SqsEngine;
+  readonly engine: SqsBackend;
   private readonly log: (line: string) => void;
 
   constructor(opts: SqsServiceOptions) {
     this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
-    this.engine = new SqsEngine({ file: opts.file, log: this.log, ...(opts.clock ? { clock: opts.clock } : {}) });
+    if (opts.backend) this.engine = opts.backend;
+    else if (opts.file !== undefined) this.engine = new SqliteSqsBackend({ file: opts.file, log: this.log, ...(opts.clock ? { clock: opts.clock } : {}) });
+    else throw new Error('SqsService needs a file or a backend');
   }
 
   /** See protocol/detect.ts: `body` means "form POST; decide with `isSqsRequest` once the body is read". */
@@ -127,18 +132,18 @@ export class SqsService {
 
   // The programmatic API. `queue` is a queue name (in `scope`), ARN or URL; errors are SqsErrors.
 
-  createQueue(scope: Scope, name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): { arn: string; url: (baseUrl: string) => string } {
-    const q = this.engine.admin.create(scope, name, attributes, tags);
+  async createQueue(scope: Scope, name: string, attributes: Record<string, string> = {}, tags: Record<string, string> = {}): Promise<{ arn: string; url: (baseUrl: string) => string }> {
+    const q = await this.engine.createQueue(scope, name, attributes, tags);
     return { arn: this.engine.arn(q), url: (baseUrl) => queueUrl(baseUrl, q.accountId, q.name) };
   }
 
-  queue(scope: Scope, queue: string): QueueRecord {
-    return this.engine.queue(scope, queue);
+  async queue(scope: Scope, queue: string): Promise<QueueRecord> {
+    return await this.engine.queue(scope, queue);
   }
 
   /** DeleteQueue: the queue and its messages go, and its name is blocked for 60 s, as on AWS. */
-  deleteQueue(scope: Scope, queue: string): void {
-    this.engine.deleteQueue(this.engine.queue(scope, queue));
+  async deleteQueue(scope: Scope, queue: string): Promise<void> {
+    await this.engine.deleteQueue(await this.engine.queue(scope, queue));
   }
 
   /**
@@ -146,8 +151,8 @@ export class SqsService {
    * defaults, as a CloudFormation update of an AWS::SQS::Queue does. Answers the attributes the
    * queue was given before, which undo the change when passed back.
    */
-  replaceAttributes(scope: Scope, queue: string, attributes: Record<string, string>): Record<string, string> {
-    const q = this.engine.queue(scope, queue);
+  async replaceAttributes(scope: Scope, queue: string, attributes: Record<string, string>): Promise<Record<string, string>> {
+    const q = await this.engine.queue(scope, queue);
     const before = { ...q.attributes };
     const reset: Record<string, string> = {};
     for (const k of Object.keys(before)) {
@@ -157,17 +162,17 @@ export class SqsService {
       if (k === 'SqsManagedSseEnabled' && attributes['KmsMasterKeyId']) continue;
       reset[k] = QUEUE_DEFAULTS[k] ?? FIFO_DEFAULTS[k] ?? '';
     }
-    this.engine.admin.setAttributes(q, { ...reset, ...attributes });
+    await this.engine.setAttributes(q, { ...reset, ...attributes });
     return before;
   }
 
   /** Makes a queue's tags exactly `tags`; answers the tags it had. */
-  replaceTags(scope: Scope, queue: string, tags: Record<string, string>): Record<string, string> {
-    const q = this.engine.queue(scope, queue);
+  async replaceTags(scope: Scope, queue: string, tags: Record<string, string>): Promise<Record<string, string>> {
+    const q = await this.engine.queue(scope, queue);
     const before = { ...q.tags };
     const gone = Object.keys(before).filter((k) => !(k in tags));
-    if (gone.length > 0) this.engine.admin.untag(q, gone);
-    if (Object.keys(tags).length > 0) this.engine.admin.tag(q, tags);
+    if (gone.length > 0) await this.engine.untag(q, gone);
+    if (Object.keys(tags).length > 0) await this.engine.tag(q, tags);
     return before;
   }
 
@@ -176,10 +181,10 @@ export class SqsService {
    * `queue` (name or ARN) of `scope` on behalf of `sourceArn`, by the queue's policy
    * (policy.ts); undefined when it may, or when there is no such queue (send says so).
    */
-  serviceSendRefusal(scope: Scope, queue: string, service: string, sourceArn: string): string | undefined {
+  async serviceSendRefusal(scope: Scope, queue: string, service: string, sourceArn: string): Promise<string | undefined> {
     let q: QueueRecord;
     try {
-      q = this.engine.queue(scope, queue);
+      q = await this.engine.queue(scope, queue);
     } catch {
       return undefined;
     }
@@ -187,49 +192,49 @@ export class SqsService {
   }
 
   /** Enqueues one message; it is on disk when this returns. */
-  send(scope: Scope, queue: string, body: string, opts: SendOptions = {}): SentMessage {
-    const q = this.engine.queue(scope, queue);
-    const [r] = this.engine.send(q, [{ body, ...opts }], false);
+  async send(scope: Scope, queue: string, body: string, opts: SendOptions = {}): Promise<SentMessage> {
+    const q = await this.engine.queue(scope, queue);
+    const [r] = await this.engine.send(q, [{ body, ...opts }], false);
     if (!r) throw new Error('send produced no result');
     return r;
   }
 
   /** Receives up to `opts.max` (1-10) messages, waiting up to `opts.waitMs` for the first. */
-  receive(scope: Scope, queue: string, opts: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
-    return this.engine.receive(this.engine.queue(scope, queue), opts);
+  async receive(scope: Scope, queue: string, opts: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
+    return await this.engine.receive(await this.engine.queue(scope, queue), opts);
   }
 
-  delete(scope: Scope, queue: string, receiptHandle: string): void {
-    this.engine.deleteMessage(this.engine.queue(scope, queue), receiptHandle);
+  async delete(scope: Scope, queue: string, receiptHandle: string): Promise<void> {
+    await this.engine.deleteMessage(await this.engine.queue(scope, queue), receiptHandle);
   }
 
-  changeVisibility(scope: Scope, queue: string, receiptHandle: string, seconds: number): void {
-    this.engine.changeVisibility(this.engine.queue(scope, queue), receiptHandle, seconds);
+  async changeVisibility(scope: Scope, queue: string, receiptHandle: string, seconds: number): Promise<void> {
+    await this.engine.changeVisibility(await this.engine.queue(scope, queue), receiptHandle, seconds);
   }
 
   /** `fn` runs (in a microtask or timer) whenever the queue may have gained visible messages. */
-  subscribe(scope: Scope, queue: string, fn: () => void): () => void {
-    return this.engine.subscribe(this.engine.queue(scope, queue), fn);
+  async subscribe(scope: Scope, queue: string, fn: () => void): Promise<() => void> {
+    return this.engine.subscribe(await this.engine.queue(scope, queue), fn);
   }
 
   /** Every queue of a scope with its counts (Nimbus's own listing). */
-  overview(scope: Scope): QueueOverview[] {
-    return this.engine.overview(scope);
+  async overview(scope: Scope): Promise<QueueOverview[]> {
+    return await this.engine.overview(scope);
   }
 
   /** One queue's counts and the send time of its oldest visible message (a consumer's lag). */
-  backlog(scope: Scope, queue: string): QueueOverview {
-    return this.engine.backlog(this.engine.queue(scope, queue));
+  async backlog(scope: Scope, queue: string): Promise<QueueOverview> {
+    return await this.engine.backlog(await this.engine.queue(scope, queue));
   }
 
   /** Messages of a queue after `afterSeq`, in send order, without receiving them. */
-  inspect(scope: Scope, queue: string, afterSeq: number, limit: number): InspectedMessage[] {
-    return this.engine.inspect(this.engine.queue(scope, queue), afterSeq, limit);
+  async inspect(scope: Scope, queue: string, afterSeq: number, limit: number): Promise<InspectedMessage[]> {
+    return await this.engine.inspect(await this.engine.queue(scope, queue), afterSeq, limit);
   }
 
   /** Deletes messages by their `seq` (from `inspect`); returns how many were deleted. */
-  discard(scope: Scope, queue: string, seqs: readonly number[]): number {
-    return this.engine.discard(this.engine.queue(scope, queue), seqs);
+  async discard(scope: Scope, queue: string, seqs: readonly number[]): Promise<number> {
+    return await this.engine.discard(await this.engine.queue(scope, queue), seqs);
   }
 
   /** Ends the long polls waiting now (they answer with no messages); the service stays open. */
@@ -238,8 +243,8 @@ export class SqsService {
   }
 
   /** Ends pending long polls (they answer with no messages) and closes the database. Idempotent. */
-  close(): void {
-    this.engine.close();
+  async close(): Promise<void> {
+    await this.engine.close();
   }
 }
 

@@ -108,12 +108,12 @@ async function startAdapter(t: TestContext, opts: SqsServerOptions): Promise<Sqs
     dataDir: dir,
     waitingReceives: () => Promise.resolve(service.engine.waitingReceives),
     restart: async () => {
-      service.close();
+      await service.close();
       service = open();
     },
   };
   t.after(async () => {
-    service.close();
+    await service.close();
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     if (!opts.dir) rmSync(dir, { recursive: true, force: true });

@@ -14,8 +14,8 @@ function open(t: TestContext): { sqs: SqsService; logs: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-sqs-bad-'));
   const logs: string[] = [];
   const sqs = new SqsService({ file: join(dir, 'sqs.db'), log: (l) => logs.push(l) });
-  t.after(() => {
-    sqs.close();
+  t.after(async () => {
+    await sqs.close();
     rmSync(dir, { recursive: true, force: true });
   });
   return { sqs, logs };

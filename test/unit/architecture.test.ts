@@ -18,8 +18,8 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   app: ['api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
   api: ['auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
-  eventbridge: ['queue', 'events', 'core'],
-  sns: ['events', 'auth', 'core'],
+  eventbridge: ['queue', 'events', 'pg', 'core'],
+  sns: ['events', 'auth', 'pg', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
   pool: ['sandbox', 'policy', 'core'],
   sandbox: ['runtimes', 'core'],
@@ -38,7 +38,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   auth: ['core'],
   secrets: ['core'],
   events: ['core'],
-  sqs: ['auth', 'core'],
+  sqs: ['auth', 'pg', 'core'],
   core: [],
 };
 

@@ -17,9 +17,9 @@ const missing = (e: unknown): boolean => e instanceof SqsError && e.code === 'AW
 
 export function queueHandlers(sqs: SqsService) {
   return {
-    listQueues: (ctx) =>
+    listQueues: async (ctx) =>
       json(200, {
-        queues: sqs.overview(ctx.scope).map((o) => ({
+        queues: (await sqs.overview(ctx.scope)).map((o) => ({
           name: o.queue.name,
           arn: o.arn,
           url: `${ctx.baseUrl}/${o.queue.accountId}/${o.queue.name}`,
@@ -31,12 +31,12 @@ export function queueHandlers(sqs: SqsService) {
         })),
       }),
 
-    readMessages: (ctx) => {
+    readMessages: async (ctx) => {
       const after = intParam(ctx.query.get('after'), 'after', 0, Number.MAX_SAFE_INTEGER) ?? 0;
       const limit = intParam(ctx.query.get('limit'), 'limit', 1, 1000) ?? 100;
       let messages: InspectedMessage[];
       try {
-        messages = sqs.inspect(ctx.scope, ctx.params['name'] ?? '', after, limit);
+        messages = await sqs.inspect(ctx.scope, ctx.params['name'] ?? '', after, limit);
       } catch (e) {
         if (!missing(e)) throw e;
         messages = [];
@@ -44,11 +44,11 @@ export function queueHandlers(sqs: SqsService) {
       return json(200, { messages: messages.map(shape), next: messages.length ? messages[messages.length - 1]!.seq : after });
     },
 
-    deleteMessages: (ctx) => {
+    deleteMessages: async (ctx) => {
       const ids = (ctx.query.get('ids') ?? '').split(',').filter(Boolean).map(Number);
       if (ids.some((n) => !Number.isInteger(n))) throw validationError(ctx.query.get('ids'), 'ids', 'Member must be a comma-separated list of message ids');
       try {
-        return json(200, { deleted: sqs.discard(ctx.scope, ctx.params['name'] ?? '', ids) });
+        return json(200, { deleted: await sqs.discard(ctx.scope, ctx.params['name'] ?? '', ids) });
       } catch (e) {
         if (!missing(e)) throw e;
         return json(200, { deleted: 0 });

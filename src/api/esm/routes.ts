@@ -27,11 +27,11 @@ export function esmHandlers(service: EventSourceMappingService, status: MappingS
       return json(200, { EventSourceMappings: page.mappings.map(mappingShape), ...(page.nextMarker ? { NextMarker: page.nextMarker } : {}) });
     },
     /** Nimbus's own: every mapping of the caller's scope with what its poller has done. */
-    nimbusList: async (ctx) => json(200, { mappings: (await service.all(ctx.scope)).map((m) => nimbusShape(m, status)) }),
-    nimbusGet: async (ctx) => json(200, nimbusShape(await service.get(ctx.scope, uuid(ctx.params)), status)),
+    nimbusList: async (ctx) => json(200, { mappings: await Promise.all((await service.all(ctx.scope)).map(async (m) => await nimbusShape(m, status))) }),
+    nimbusGet: async (ctx) => json(200, await nimbusShape(await service.get(ctx.scope, uuid(ctx.params)), status)),
   } satisfies Record<string, Handler>;
 }
 
-function nimbusShape(m: EventSourceMappingRecord, status: MappingStatusOf): Record<string, unknown> {
-  return { ...mappingShape(m), Enabled: m.enabled, Nimbus: status(m.uuid) ?? null };
+async function nimbusShape(m: EventSourceMappingRecord, status: MappingStatusOf): Promise<Record<string, unknown>> {
+  return { ...mappingShape(m), Enabled: m.enabled, Nimbus: (await status(m.uuid)) ?? null };
 }

@@ -40,7 +40,7 @@ export class EventSourceMappingService {
     const fn = await this.functionOf(scope, target.name, target.qualifier);
     const batchSize = c.batchSize ?? 10;
     const window = c.window ?? 0;
-    kind.check({ ...scope, eventSourceArn: arn, batchSize, batchingWindowSeconds: window, functionTimeout: fn.timeout });
+    await kind.check({ ...scope, eventSourceArn: arn, batchSize, batchingWindowSeconds: window, functionTimeout: fn.timeout });
     const dup = (await this.deps.store.list(scope, { functionName: target.name, qualifier: target.qualifier ?? '', eventSourceArn: arn }, undefined, 1))[0];
     if (dup) {
       // Recorded against AWS (test_duplicate_event_source_mappings).
@@ -99,7 +99,7 @@ export class EventSourceMappingService {
       }
     }
     if (timeout !== undefined) {
-      kind.check({ ...scope, eventSourceArn: next.eventSourceArn, batchSize: next.batchSize, batchingWindowSeconds: next.maximumBatchingWindowInSeconds, functionTimeout: timeout });
+      await kind.check({ ...scope, eventSourceArn: next.eventSourceArn, batchSize: next.batchSize, batchingWindowSeconds: next.maximumBatchingWindowInSeconds, functionTimeout: timeout });
     }
     const state: MappingState = next.enabled === cur.enabled ? 'Updating' : next.enabled ? 'Enabling' : 'Disabling';
     const m = { ...next, state, stateTransitionReason: 'USER_INITIATED', lastModified: this.deps.clock.now() };

@@ -44,9 +44,9 @@ export function redriveOrder(queues: readonly QueueSpec[]): QueueSpec[] {
   return out;
 }
 
-function existingQueue(d: StackDeps, scope: Scope, name: string): { fifo: boolean } | undefined {
+async function existingQueue(d: StackDeps, scope: Scope, name: string): Promise<{ fifo: boolean } | undefined> {
   try {
-    return d.sqs.queue(scope, name);
+    return await d.sqs.queue(scope, name);
   } catch (e) {
     if (isMissing(e)) return undefined;
     throw e;
@@ -55,7 +55,7 @@ function existingQueue(d: StackDeps, scope: Scope, name: string): { fifo: boolea
 
 async function applyQueue(scope: Scope, q: QueueSpec, j: Journal, d: StackDeps): Promise<void> {
   const name = q.QueueName;
-  const existing = existingQueue(d, scope, name);
+  const existing = await existingQueue(d, scope, name);
   if (!existing) {
     await service(() => d.sqs.createQueue(scope, name, q.Attributes, q.Tags));
     j.push(`delete queue ${name}`, () => d.sqs.deleteQueue(scope, name));
@@ -74,7 +74,7 @@ async function applyQueue(scope: Scope, q: QueueSpec, j: Journal, d: StackDeps):
 
 async function applyTopic(scope: Scope, t: StackDocument['Topics'][number], j: Journal, d: StackDeps): Promise<void> {
   const arn = topicArn(scope, t.TopicName);
-  const before = d.sns.topicAttributes(scope, arn);
+  const before = await d.sns.topicAttributes(scope, arn);
   if (!before) {
     await service(() => d.sns.createTopic(scope, t.TopicName, t.Attributes, t.Tags));
     j.push(`delete topic ${t.TopicName}`, () => d.sns.deleteTopic(scope, arn));

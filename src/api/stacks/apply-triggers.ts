@@ -24,15 +24,15 @@ export const rulePhysicalId = (bus: string, name: string): string => `${bus}|${n
 const unset = (k: string): string => (k === 'RawMessageDelivery' ? 'false' : '');
 
 async function applySubscription(scope: Scope, s: SubscriptionSpec, previous: string | undefined, j: Journal, d: StackDeps): Promise<string> {
-  const prev = previous === undefined ? undefined : d.sns.subscription(scope, previous);
+  const prev = previous === undefined ? undefined : await d.sns.subscription(scope, previous);
   const same = prev && prev.topicArn === s.TopicArn && prev.protocol === s.Protocol && prev.endpoint === s.Endpoint;
-  const arn = same ? previous : d.sns.findSubscription(scope, s.TopicArn, s.Protocol, s.Endpoint);
+  const arn = same ? previous : await d.sns.findSubscription(scope, s.TopicArn, s.Protocol, s.Endpoint);
   if (arn === undefined) {
     const created = await service(() => d.sns.subscribe(scope, s.TopicArn, s.Protocol, s.Endpoint, s.Attributes));
     j.push(`unsubscribe ${created}`, () => d.sns.unsubscribe(scope, created));
     return created;
   }
-  const before = d.sns.subscription(scope, arn)!.attributes;
+  const before = (await d.sns.subscription(scope, arn))!.attributes;
   for (const k of new Set([...Object.keys(before), ...Object.keys(s.Attributes)])) {
     const value = s.Attributes[k] ?? unset(k);
     if ((before[k] ?? unset(k)) === value) continue;

@@ -226,7 +226,7 @@ export class StackService {
       case 'queue':
         return probe(() => this.d.sqs.queue(scope, r.physicalId));
       case 'topic':
-        return this.d.sns.topicAttributes(scope, r.physicalId) !== undefined;
+        return (await this.d.sns.topicAttributes(scope, r.physicalId)) !== undefined;
       case 'event bus':
         return probe(() => this.d.eventBridge.call(scope, 'DescribeEventBus', { Name: r.physicalId }));
       case 'rule': {

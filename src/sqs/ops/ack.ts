@@ -2,7 +2,7 @@
 import { invalidValue, missingParameter } from '../errors.js';
 import { MAX_VISIBILITY_SECONDS } from '../limits.js';
 import type { Params } from '../protocol/shapes.js';
-import { checkBatch, perEntry } from './batch.js';
+import { checkBatch, perEntryAsync } from './batch.js';
 import { entries, int, type Operation, queueOf, required } from './context.js';
 
 function visibility(p: Params): number {
@@ -12,30 +12,30 @@ function visibility(p: Params): number {
   return v;
 }
 
-export const deleteMessage: Operation = (ctx, p) => {
-  const q = queueOf(ctx, p);
-  ctx.engine.deleteMessage(q, required(p, 'ReceiptHandle'));
+export const deleteMessage: Operation = async (ctx, p) => {
+  const q = await queueOf(ctx, p);
+  await ctx.engine.deleteMessage(q, required(p, 'ReceiptHandle'));
   return {};
 };
 
-export const deleteMessageBatch: Operation = (ctx, p) => {
-  const q = queueOf(ctx, p);
+export const deleteMessageBatch: Operation = async (ctx, p) => {
+  const q = await queueOf(ctx, p);
   const list = entries(p);
   checkBatch(list, 'DeleteMessageBatchRequestEntry');
-  const r = perEntry(list, (e) => ctx.engine.deleteMessage(q, required(e, 'ReceiptHandle')));
+  const r = await perEntryAsync(list, async (e) => await ctx.engine.deleteMessage(q, required(e, 'ReceiptHandle')));
   return { Successful: r.ok.map((o) => ({ Id: o.id })), ...(r.failed.length > 0 ? { Failed: r.failed } : {}) };
 };
 
-export const changeMessageVisibility: Operation = (ctx, p) => {
-  const q = queueOf(ctx, p);
-  ctx.engine.changeVisibility(q, required(p, 'ReceiptHandle'), visibility(p));
+export const changeMessageVisibility: Operation = async (ctx, p) => {
+  const q = await queueOf(ctx, p);
+  await ctx.engine.changeVisibility(q, required(p, 'ReceiptHandle'), visibility(p));
   return {};
 };
 
-export const changeMessageVisibilityBatch: Operation = (ctx, p) => {
-  const q = queueOf(ctx, p);
+export const changeMessageVisibilityBatch: Operation = async (ctx, p) => {
+  const q = await queueOf(ctx, p);
   const list = entries(p);
   checkBatch(list, 'ChangeMessageVisibilityBatchRequestEntry');
-  const r = perEntry(list, (e) => ctx.engine.changeVisibility(q, required(e, 'ReceiptHandle'), visibility(e)));
+  const r = await perEntryAsync(list, async (e) => await ctx.engine.changeVisibility(q, required(e, 'ReceiptHandle'), visibility(e)));
   return { Successful: r.ok.map((o) => ({ Id: o.id })), ...(r.failed.length > 0 ? { Failed: r.failed } : {}) };
 };

@@ -45,3 +45,19 @@ export function perEntry<T>(list: Params[], fn: (e: Params) => T): { ok: { id: s
   }
   return { ok, failed };
 }
+
+/** As `perEntry`, for entries handled one after another by an asynchronous call. */
+export async function perEntryAsync<T>(list: Params[], fn: (e: Params) => Promise<T>): Promise<{ ok: { id: string; value: T }[]; failed: BatchFailure[] }> {
+  const ok: { id: string; value: T }[] = [];
+  const failed: BatchFailure[] = [];
+  for (const e of list) {
+    const id = e['Id'] as string;
+    try {
+      ok.push({ id, value: await fn(e) });
+    } catch (err) {
+      if (!(err instanceof SqsError)) throw err;
+      failed.push(failure(id, err));
+    }
+  }
+  return { ok, failed };
+}

@@ -1,5 +1,5 @@
 /** What an operation gets: the engine, who is calling, and typed access to its parameters. */
-import type { SqsEngine } from '../engine.js';
+import type { SqsBackend } from '../backend.js';
 import { missingParameter, queueDoesNotExist } from '../errors.js';
 import type { Params } from '../protocol/shapes.js';
 import type { MessageAttributes, QueueRecord, Scope } from '../types.js';
@@ -7,7 +7,7 @@ import { checkQueueAccess, type Caller } from '../policy.js';
 import { parseQueueUrl } from '../url.js';
 
 export interface OpContext {
-  engine: SqsEngine;
+  engine: SqsBackend;
   scope: Scope;
   /** The origin queue URLs are minted with, e.g. `http://127.0.0.1:9000`. */
   baseUrl: string;
@@ -43,17 +43,17 @@ export function required(p: Params, name: string): string {
  * on it (policy.ts): another account's queue only through its policy, and an explicit Deny
  * refuses anyone.
  */
-export function queueOf(ctx: OpContext, p: Params): QueueRecord {
+export async function queueOf(ctx: OpContext, p: Params): Promise<QueueRecord> {
   const url = required(p, 'QueueUrl');
   const ref = parseQueueUrl(url, ctx.scope);
   if (!ref) throw queueDoesNotExist();
-  return queueChecked(ctx, ref.accountId, ref.name);
+  return await queueChecked(ctx, ref.accountId, ref.name);
 }
 
 /** The queue `name` of `accountId` in the caller's region, checked against its policy. */
-export function queueChecked(ctx: OpContext, accountId: string, name: string): QueueRecord {
+export async function queueChecked(ctx: OpContext, accountId: string, name: string): Promise<QueueRecord> {
   if (accountId !== ctx.scope.accountId && !ctx.caller) throw queueDoesNotExist();
-  const q = ctx.engine.admin.get({ accountId, region: ctx.scope.region }, name);
+  const q = await ctx.engine.getQueue({ accountId, region: ctx.scope.region }, name);
   if (ctx.caller) checkQueueAccess(q, ctx.operation ?? '', ctx.caller);
   return q;
 }

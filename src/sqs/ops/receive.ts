@@ -44,7 +44,7 @@ function render(m: ReceivedMessage, system: (n: string) => boolean, user: (n: st
 }
 
 export const receiveMessage: Operation = async (ctx, p) => {
-  const q = queueOf(ctx, p);
+  const q = await queueOf(ctx, p);
   const max = int(p, 'MaxNumberOfMessages');
   if (max !== undefined && (max < 1 || max > MAX_RECEIVE_MESSAGES)) {
     throw invalidValue('MaxNumberOfMessages', max, `Must be between 1 and ${MAX_RECEIVE_MESSAGES}, if provided.`);

@@ -35,7 +35,7 @@ const sent = (r: SentMessage): Record<string, unknown> => ({
 });
 
 export const sendMessage: Operation = async (ctx, p) => {
-  const q = queueOf(ctx, p);
+  const q = await queueOf(ctx, p);
   // An X-Ray trace header on the request becomes the AWSTraceHeader system attribute (recorded).
   const trace = ctx.headers['x-amzn-trace-id'];
   const m = outgoing(ctx, p, trace ? { AWSTraceHeader: { DataType: 'String', StringValue: trace } } : undefined);
@@ -57,7 +57,7 @@ function checkFifoBatch(q: QueueRecord, list: Params[]): void {
 }
 
 export const sendMessageBatch: Operation = async (ctx, p) => {
-  const q = queueOf(ctx, p);
+  const q = await queueOf(ctx, p);
   const list = entries(p);
   checkBatch(list, 'SendMessageBatchRequestEntry');
   let total = 0;
