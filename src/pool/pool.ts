@@ -270,7 +270,7 @@ export class Pool {
   /**
    * Pre-warms `app` so that a fresh sandbox is ready `afterMs` from now and stays until `keepMs`
    * after that. The policy (and the simulator) mean "ready then", so the start begins early by
-   * the app's typical start time (the median of its recent ones): a pre-warm started on time
+   * a generous estimate of the app's start time (start-times.ts): a pre-warm started on time
    * would serve only after its init, and a call landing in that init would be a cold start.
    * When the start takes longer than the wait, it begins at once. However long the start
    * really took, the sandbox stays until the planned end (`afterMs + keepMs` from now).
@@ -278,7 +278,7 @@ export class Pool {
   private schedulePrewarm(app: AppState, afterMs: number, keepMs: number): void {
     app.cancelPrewarm?.();
     const until = this.deps.clock.now() + afterMs + keepMs;
-    const lead = this.startTimesOf(app).typical() ?? 0;
+    const lead = this.startTimesOf(app).lead() ?? 0;
     app.cancelPrewarm = this.deps.clock.setTimer(Math.max(0, afterMs - lead), () => {
       app.cancelPrewarm = null;
       if (this.closed || app.idle.length > 0 || this.apps.get(app.key) !== app) return;

@@ -69,10 +69,9 @@ export class PolicyRun {
     private readonly timeDecisions: boolean,
     /**
      * A pre-warm runs the app's init (coldStartMs) before its sandbox can take a call, as the
-     * live pool's does: the pool starts it early by that time (src/pool/pool.ts,
-     * schedulePrewarm), so it is ready at the planned time, or an init after the idle start when
-     * the planned wait is shorter; idle memory is counted from then, and a call that lands
-     * during that init is a cold start. Off: the pre-warmed sandbox is ready at once at the
+     * live pool's does: the pool starts it early, by `prewarmLeadMs` (src/pool/pool.ts,
+     * schedulePrewarm), or at once when the planned wait is shorter; it is ready an init later,
+     * idle memory is counted from then, and a call that lands during that init is a cold start. Off: the pre-warmed sandbox is ready at once at the
      * planned time (the ATC'20 model; the same whenever the wait is longer than the init).
      */
     private readonly prewarmInit = false,
@@ -193,7 +192,7 @@ export class PolicyRun {
       const { afterMs, keepMs } = plan.prewarm;
       // With prewarmInit the pre-warm starts early by the init time, as the pool's does, so that
       // it is ready at the planned time (or init after now, when the wait is shorter than init).
-      const at = this.prewarmInit ? t + Math.max(0, afterMs - app.coldStartMs) : t + afterMs;
+      const at = this.prewarmInit ? t + Math.max(0, afterMs - (app.prewarmLeadMs ?? app.coldStartMs)) : t + afterMs;
       this.prewarmAt[i] = at;
       this.prewarmUntil[i] = t + afterMs + keepMs;
       this.schedule(i, PREWARM, at);

@@ -15,6 +15,12 @@ export interface TraceApp {
   readonly memoryMb: number;
   /** Cold-start (init) latency, ms. */
   readonly coldStartMs: number;
+  /**
+   * How long before its planned time the pool starts a pre-warm (only with `prewarmInit`);
+   * default `coldStartMs`. `nimbus replay` sets it from the measured start times as the pool
+   * does (policy/plan.ts, prewarmLead).
+   */
+  readonly prewarmLeadMs?: number;
   /** Number of functions in the app. */
   readonly functions: number;
   /** Trigger of the app's busiest function (for per-class breakdowns). */

@@ -75,6 +75,11 @@ test('with prewarmInit, a pre-warm starts early by the app\'s init time, as the 
   assert.deepEqual(run(20_000, 25_000, false), { cold: 1, idleS: 5 });
   assert.deepEqual(run(20_000, 40_000, true), { cold: 1, idleS: 10 });
   assert.deepEqual(run(20_000, 40_000, false), { cold: 1, idleS: 20 });
+  // A lead longer than the init (the pool's is a high percentile of its start times): the
+  // pre-warm starts 40 s ahead, at 20 s, and is ready at 50 s: 20 s idle before a call at 70 s.
+  const trace = arrayTrace([{ ...app('a', 1024, [[0, 1_000], [71_000, 1_000]]), coldStartMs: 30_000, prewarmLeadMs: 40_000 }], 72_000 / 86_400_000);
+  const [c] = replay({ trace, policies: [policy(60_000)], capacityMb: Infinity, measureFromDay: 0, prewarmInit: true });
+  assert.deepEqual({ cold: c!.coldStarts[0], idleS: c!.wasteMbMs[0]! / 1024 / 1000 }, { cold: 1, idleS: 20 });
 });
 
 test('nimbus replay drives a running Nimbus and reports live and simulated cold starts and idle memory', async (t) => {

@@ -8,6 +8,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import type { IdleDecision, KeepAlivePolicy } from '../../src/policy/types.js';
 import { Pool } from '../../src/pool/pool.js';
 import { StartTimes } from '../../src/pool/start-times.js';
+import { prewarmLead } from '../../src/policy/plan.js';
 import type { PoolTarget } from '../../src/pool/types.js';
 import { nodejs } from '../../src/runtimes/node.js';
 import type { InitReport, InvocationEvent, InvocationReport, Sandbox, SandboxFactory, SandboxSpec, SandboxState } from '../../src/sandbox/types.js';
@@ -123,14 +124,19 @@ test('a pre-warm whose start is longer than the wait starts at once and keeps it
   assert.equal((await warm).coldStart, true);
 });
 
-test('the typical start time is the median of the last five', () => {
+test('a pre-warm starts ahead by the 80th percentile of the last five starts', () => {
   const s = new StartTimes();
-  assert.equal(s.typical(), undefined);
+  assert.equal(s.lead(), undefined);
   for (const ms of [100, 900, 200]) s.add(ms);
-  assert.equal(s.typical(), 200);
+  assert.equal(s.lead(), 900, 'with fewer than five, the slowest');
   for (const ms of [5_000, 300, 400, 250]) s.add(ms);
-  // The last five: 200, 5000, 300, 400, 250.
-  assert.equal(s.typical(), 300);
+  // The last five: 200, 5000, 300, 400, 250: the second slowest.
+  assert.equal(s.lead(), 400);
   s.add(Number.NaN);
-  assert.equal(s.typical(), 300);
+  assert.equal(s.lead(), 400);
+  for (const ms of [10, 20, 30, 40]) s.add(ms);
+  assert.equal(s.lead(), 40, 'one slow start is forgotten after five more');
+  assert.equal(prewarmLead([]), undefined);
+  assert.equal(prewarmLead([7]), 7);
+  assert.equal(prewarmLead(Array.from({ length: 10 }, (_, i) => i + 1)), 8);
 });

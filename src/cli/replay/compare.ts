@@ -6,6 +6,7 @@
  * seconds; and a call that waited for its app's previous one is sent when that one ended).
  */
 import { parsePolicy } from '../../policy/parse.js';
+import { prewarmLead } from '../../policy/plan.js';
 import { replay } from '../../sim/simulator.js';
 import type { Trace } from '../../sim/trace.js';
 import type { LiveResult } from './drive.js';
@@ -45,6 +46,19 @@ export function initTimes(r: LiveResult, scale: number): (number | undefined)[] 
   const all = median(r.initMs.flat());
   return r.initMs.map((xs) => {
     const m = median(xs) ?? all;
+    return m === undefined ? undefined : m * scale;
+  });
+}
+
+/**
+ * How early the pool starts each app's pre-warms, in trace ms: the pool's rule (policy/plan.ts,
+ * prewarmLead) over the app's measured inits (the pool applies it to the last five starts), or
+ * over all apps' when it has none.
+ */
+export function leadTimes(r: LiveResult, scale: number): (number | undefined)[] {
+  const all = prewarmLead(r.initMs.flat());
+  return r.initMs.map((xs) => {
+    const m = prewarmLead(xs) ?? all;
     return m === undefined ? undefined : m * scale;
   });
 }
