@@ -50,6 +50,8 @@ export class PolicyRun {
   private readonly prewarmed: Uint8Array;
   /** When a pre-warmed sandbox has finished its init and can take a call (prewarmInit only). */
   private readonly readyAt: Float64Array;
+  /** Pre-warms started per app so far: which of its `initSamplesMs` the next one takes. */
+  private readonly prewarmCount: Uint32Array;
   /** Key of the one queued expiry / pre-warm entry per app (NaN: none), see `schedule`. */
   private readonly queued: Float64Array;
   private readonly idleSet: Int32Array;
@@ -84,6 +86,7 @@ export class PolicyRun {
     this.prewarmUntil = new Float64Array(n);
     this.prewarmed = new Uint8Array(n);
     this.readyAt = new Float64Array(n);
+    this.prewarmCount = new Uint32Array(n);
     this.queued = new Float64Array(2 * n).fill(NaN);
     this.idleSet = new Int32Array(n);
     this.idlePos = new Int32Array(n).fill(-1);
@@ -217,7 +220,7 @@ export class PolicyRun {
     }
     this.usedMb += app.memoryMb;
     this.state[i] = IDLE_LOADED;
-    const ready = this.prewarmInit ? t + app.coldStartMs : t;
+    const ready = this.prewarmInit ? t + this.prewarmInitMs(i, app) : t;
     this.idleSince[i] = ready;
     this.readyAt[i] = ready;
     const until = this.prewarmUntil[i] ?? t;
@@ -226,6 +229,15 @@ export class PolicyRun {
     this.addIdle(i);
     this.prewarmed[i] = 1;
     if (t >= this.measureFrom) this.counters.prewarms++;
+  }
+
+  /** The init time of app `i`'s next pre-warm: its measured samples in turn, else `coldStartMs`. */
+  private prewarmInitMs(i: number, app: TraceApp): number {
+    const xs = app.initSamplesMs;
+    if (!xs || xs.length === 0) return app.coldStartMs;
+    const k = this.prewarmCount[i] ?? 0;
+    this.prewarmCount[i] = k + 1;
+    return xs[k % xs.length] ?? app.coldStartMs;
   }
 
   /**

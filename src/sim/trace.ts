@@ -21,6 +21,12 @@ export interface TraceApp {
    * does (policy/plan.ts, prewarmLead).
    */
   readonly prewarmLeadMs?: number;
+  /**
+   * Measured init times, ms (only with `prewarmInit`): the app's pre-warms take these in turn
+   * instead of `coldStartMs`, so that the share of pre-warms that finish after their planned
+   * time is the measured one. `nimbus replay` sets them from the live run.
+   */
+  readonly initSamplesMs?: readonly number[];
   /** Number of functions in the app. */
   readonly functions: number;
   /** Trigger of the app's busiest function (for per-class breakdowns). */

@@ -80,6 +80,11 @@ test('with prewarmInit, a pre-warm starts early by the app\'s init time, as the 
   const trace = arrayTrace([{ ...app('a', 1024, [[0, 1_000], [71_000, 1_000]]), coldStartMs: 30_000, prewarmLeadMs: 40_000 }], 72_000 / 86_400_000);
   const [c] = replay({ trace, policies: [policy(60_000)], capacityMb: Infinity, measureFromDay: 0, prewarmInit: true });
   assert.deepEqual({ cold: c!.coldStarts[0], idleS: c!.wasteMbMs[0]! / 1024 / 1000 }, { cold: 1, idleS: 20 });
+  // With measured init samples a pre-warm takes the next one: a 90 s init from 20 s is ready at
+  // 110 s, so the call at 70 s lands in it (cold) although the median init would have made it.
+  const slow = arrayTrace([{ ...app('a', 1024, [[0, 1_000], [71_000, 1_000]]), coldStartMs: 30_000, prewarmLeadMs: 40_000, initSamplesMs: [90_000] }], 72_000 / 86_400_000);
+  const [d] = replay({ trace: slow, policies: [policy(60_000)], capacityMb: Infinity, measureFromDay: 0, prewarmInit: true });
+  assert.deepEqual({ cold: d!.coldStarts[0], idleS: d!.wasteMbMs[0]! / 1024 / 1000 }, { cold: 2, idleS: 0 });
 });
 
 test('nimbus replay drives a running Nimbus and reports live and simulated cold starts and idle memory', async (t) => {

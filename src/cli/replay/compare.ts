@@ -63,6 +63,15 @@ export function leadTimes(r: LiveResult, scale: number): (number | undefined)[] 
   });
 }
 
+/**
+ * Each app's measured inits in trace ms, in the order they happened (all apps' when it has none):
+ * the simulator's pre-warms take them in turn, so that as many of them finish late as live.
+ */
+export function initSamples(r: LiveResult, scale: number): number[][] {
+  const all = r.initMs.flat().map((x) => x * scale);
+  return r.initMs.map((xs) => (xs.length ? xs.map((x) => x * scale) : all));
+}
+
 /** |sim - live| / live (0 when both are 0). */
 export function disagreement(sim: number, live: number): number {
   if (live === 0) return sim === 0 ? 0 : Infinity;

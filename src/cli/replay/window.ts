@@ -58,12 +58,14 @@ export function asMeasured(
   days: number,
   initMs?: readonly (number | undefined)[],
   leadMs?: readonly (number | undefined)[],
+  initSamplesMs?: readonly (readonly number[])[],
 ): Trace {
   return arrayTrace(
     apps.map((a, i) => ({
       ...a,
       coldStartMs: initMs?.[i] ?? a.coldStartMs,
       ...(leadMs?.[i] === undefined ? {} : { prewarmLeadMs: leadMs[i] }),
+      ...(initSamplesMs?.[i]?.length ? { initSamplesMs: initSamplesMs[i] } : {}),
       arrivals: a.arrivals.map(([t, d], k) => [sentAt[i]?.[k] ?? t, spans[i]?.[k] ?? d] as [number, number]).sort((x, y) => x[0] - y[0]),
     })),
     days,
