@@ -5,6 +5,7 @@
  *   npm run bench                      all scenarios
  *   npm run bench -- warm-invoke       one scenario
  *   npm run bench -- warm-invoke oom cold-start   issue #18's acceptance items, side by side in one run
+ *   npm run bench -- warm-invoke-multi a multi-concurrent function (concurrency 64) against the ceiling
  *   npm run bench -- --quick           short runs (a smoke test of the benchmark itself)
  *   npm run bench -- cluster --lab-plain  the cluster lab's scaling run on independent nodes (before cluster mode)
  *   npm run bench -- --no-peers        skip the peers (serverless-offline, ElasticMQ, moto: nothing installed)
@@ -27,8 +28,10 @@ import { soak } from './scenarios/soak.js';
 import { replayBench } from './scenarios/replay.js';
 import { scale } from './scenarios/scale.js';
 import { sqsBench } from './scenarios/sqs.js';
+import { storeBench } from './scenarios/store.js';
 import { warmHttp } from './scenarios/warm-http.js';
 import { warmInvoke } from './scenarios/warm-invoke.js';
+import { warmInvokeMulti } from './scenarios/warm-invoke-multi.js';
 import { warmInvokeSigV4 } from './scenarios/warm-invoke-sigv4.js';
 
 const args = process.argv.slice(2);
@@ -45,6 +48,7 @@ const numArg = (name: string, fallback: number): number => {
 const SCENARIOS: Record<string, () => Promise<Section>> = {
   'warm-invoke': () => warmInvoke({ durationS, connections: 32, peers }),
   'warm-invoke-sigv4': () => warmInvokeSigV4({ durationS, connections: 32 }),
+  'warm-invoke-multi': () => warmInvokeMulti({ durationS, connections: 64 }),
   'warm-http': () => warmHttp({ durationS, connections: 32, peers }),
   burst: () => burst({ calls: 200, reserved: 20 }),
   'async-events': () => asyncEvents({ durationS, connections: 32 }),
@@ -70,6 +74,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   oom: () => oom({ samples: quick ? 3 : 7 }),
   cluster: () => clusterBench({ durationS, perNode: 8, plain: args.includes('--lab-plain') }),
   'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
+  store: () => storeBench({ ops: quick ? 100 : 500, apiOps: quick ? 20 : 100 }),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

@@ -7,7 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DEFAULT_STEAL_AFTER_MS } from './cluster/claim.js';
+import { hopHook } from './cluster/hop-endpoint.js';
 import { Membership } from './cluster/membership.js';
+import { PeerClient } from './cluster/peer-client.js';
+import { ConcurrencySlices } from './cluster/slices.js';
+import { routedInvoker, SyncRouter } from './cluster/sync-router.js';
+import { WarmTracker } from './cluster/warm.js';
 import { PgQueue } from './queue/pg-queue.js';
 import type { EventQueue, InvokeConfigStore, ScheduleStore } from './queue/types.js';
 import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
@@ -22,6 +28,8 @@ import { LayerService } from './api/layers/service.js';
 import { PermissionService } from './api/permissions/service.js';
 import { FunctionSettingsService } from './api/settings/service.js';
 import { TagService } from './api/tags/service.js';
+import { KeyringSecretBox } from './accounts/keyring-box.js';
+import { PgAccountStore } from './accounts/pg-store.js';
 import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
 import { Authenticator, type AuthMode } from './api/http/authn.js';
 import { Authorizer } from './api/http/authz.js';
@@ -48,7 +56,7 @@ import { MappingRunner } from './esm/runner.js';
 import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
-import { Invoker } from './invoke/invoker.js';
+import { Invoker, type InvokeRequest, type InvokeResult } from './invoke/invoker.js';
 import { LogService, type LogRetentionSettings } from './logs/log-service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
@@ -69,11 +77,13 @@ import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
+import { PgBlobSource } from './store/pg-blob-source.js';
 import { SqliteStore } from './store/sqlite.js';
+import { PgStore } from './store/pg/store.js';
 import { CodeUrls } from './secrets/code-urls.js';
 import { Keyring } from './secrets/keyring.js';
 import { SecretBox } from './secrets/secret-box.js';
-import type { PolicyStateStore } from './store/types.js';
+import type { PolicyStateStore, Store } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */
@@ -92,6 +102,8 @@ export interface ClusterOptions {
   nodeId?: string;
   /** etcd lease TTL in seconds (default 5): failure detection takes about this long. */
   ttlSeconds?: number;
+  /** The key forwarded invocations are signed with (every node the same); default one made once in etcd. */
+  hopKey?: string;
 }
 
 export interface NimbusOptions {
@@ -209,20 +221,44 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // Storage, opened once the isolation level is settled: a refusal to start leaves nothing open.
   // Secrets at rest: the keyring seals every function's environment in the store.
+  // A cluster node seals and opens what every other node does: one keyring for all, never a per-node file.
+  if (opts.cluster && !opts.keyFile && process.env['NIMBUS_MASTER_KEY'] === undefined) {
+    throw new NimbusError(
+      'ERR_CONFIG',
+      'A cluster node needs the keyring all nodes share: give every node the same --key-file <file> (env NIMBUS_KEY_FILE) or the same NIMBUS_MASTER_KEY (32 bytes, base64; e.g. `openssl rand -base64 32`). A key of its own per node would leave each node unable to open what the others sealed (docs/cluster.md).',
+    );
+  }
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
-  const store = new SqliteStore(join(dataDir, 'nimbus.db'), box);
-  const accounts = new SqliteAccountStore(join(dataDir, 'auth.db'));
+  // A cluster node keeps its store in the cluster's PostgreSQL (src/store/pg, own schema), so every
+  // node sees the same functions; one node keeps it in SQLite in the data directory.
+  const pgStore = opts.cluster ? new PgStore({ url: opts.cluster.postgres, sealer: box }) : undefined;
+  await pgStore?.open();
+  const store: Store = pgStore ?? new SqliteStore(join(dataDir, 'nimbus.db'), box);
+  // Access keys' secrets are sealed with the keyring; a cluster's accounts, keys and audit log are in PostgreSQL.
+  const keyBox = new KeyringSecretBox(box);
+  const accounts: AccountStore = opts.cluster
+    ? await PgAccountStore.open({ url: opts.cluster.postgres, box: keyBox })
+    : new SqliteAccountStore(join(dataDir, 'auth.db'), keyBox);
   const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
-  const code = new CodeStore(dataDir);
+  const cluster = opts.cluster;
+  // A cluster node's code directory is a cache of the packages in PostgreSQL (docs/cluster.md).
+  const code = new CodeStore(dataDir, cluster ? await PgBlobSource.open({ url: cluster.postgres }) : undefined, log);
   code.keepSets(await store.layerSets());
   // One node: the queue is SQLite's. A cluster node: PostgreSQL's, shared, leased under this
   // node's id and fenced by its etcd lease (membership joins once the port is known).
-  const cluster = opts.cluster;
   const nodeId = cluster?.nodeId ?? `${hostname()}-${process.pid}`;
   let membership: Membership | undefined;
+  // What runs on this node, for sync routing and warm-preferring claims (cluster/warm.ts).
+  const warm = cluster ? new WarmTracker(() => clock.now()) : undefined;
   const pgQueue = cluster
-    ? new PgQueue({ url: cluster.postgres, owner: nodeId, epoch: () => membership?.epoch ?? '0', canClaim: () => membership !== undefined && !membership.fenced })
+    ? new PgQueue({
+        url: cluster.postgres,
+        owner: nodeId,
+        epoch: () => membership?.epoch ?? '0',
+        canClaim: () => membership !== undefined && !membership.fenced,
+        prefer: () => (warm && membership ? { warm: [...warm.warmFunctions().keys()], stealAfterMs: membership.live().length > 1 ? DEFAULT_STEAL_AFTER_MS : 0 } : undefined),
+      })
     : undefined;
   await pgQueue?.open();
   const queue: EventQueue & InvokeConfigStore & ScheduleStore = pgQueue ?? new SqliteQueue(join(dataDir, 'queue.db'));
@@ -241,15 +277,23 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const metrics = new Metrics();
   const credentials = CredentialIssuer.forDataDir(dataDir);
   const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
+  // A cluster node: each node enforces its slice of the concurrency limits (cluster/slices.ts), and
+  // sync invocations go to their home node (cluster/sync-router.ts; the router starts with membership).
+  const slices = cluster ? new ConcurrencySlices(nodeId, accountLimit, limiter) : undefined;
+  const runHere = (req: InvokeRequest): Promise<InvokeResult> => (warm ? warm.run(req.fn, () => invoker.invoke(req)) : invoker.invoke(req));
+  let router: SyncRouter | undefined;
+  const apiInvoker = cluster ? routedInvoker(invoker, (req) => (router ? router.invoke(req) : runHere(req))) : invoker;
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
-  const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => limiter.setReserved(key, v) });
+  const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => (slices ?? limiter).setReserved(key, v) });
   for (const id of accountIds) await concurrency.loadAll(id);
   const provisioned = new ProvisionedService({
     store,
     clock,
     pool,
     targetOf: (fn) => invoker.target(fn),
+    // A package that cannot be fetched fails the pinned sandboxes' start, not the whole sync (nor a node's start).
+    fetchCode: (fn) => code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)])?.catch((e: unknown) => log(`provisioned concurrency: ${messageOf(e)}`)),
     unreserved: async (accountId) => await concurrency.unreserved(accountId),
     capacityMb,
   });
@@ -290,6 +334,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const aliases = new AliasService({ store, onChange: async (scope, name) => await provisioned.sync(scope, name) });
   const urls = new UrlConfigService({ store, clock });
   const routes = new RouteService(store);
+  // A cluster node drops what it holds in memory when another node changes it.
+  pgStore?.onChange((what) => {
+    if (what !== 'concurrency') routes.forget();
+    if (what !== 'routes') {
+      void (async (): Promise<void> => await concurrency.reload((await accounts.listAccounts()).map((a) => a.accountId)))().catch((e: unknown) =>
+        log(`cluster: reloading reserved concurrency failed: ${e instanceof Error ? e.message : String(e)}`),
+      );
+    }
+  });
 
   // Asynchronous invocation: group commit into the durable queue, delivery with retries, schedules.
   const eventInvokeConfigs = new EventInvokeConfigService({ store: queue, clock, exists });
@@ -303,9 +356,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const dispatcher = new Dispatcher({
     queue,
     clock,
-    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: (req) => invoker.invoke(req) }),
+    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: runHere }),
     config: async (ev) => await eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, await deadLetterOf(ev)),
-    reservedConcurrency: (scope, name) => limiter.getReserved(functionKey(scope, name)),
+    reservedConcurrency: (scope, name) => (slices ?? limiter).getReserved(functionKey(scope, name)),
     onHandedOn: () => outbox.wake(),
     appendLog: (ev, text) =>
       logs.append({ accountId: ev.accountId, region: ev.region, functionName: ev.functionName, version: ev.qualifier ?? '$LATEST', requestId: ev.id, timestamp: clock.now(), text }),
@@ -339,8 +392,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       log(`${source}: not delivered to ${functionName}: ${e.message}`);
     }
   };
-  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string } = {}): void => {
+  /**
+   * A topic's or rule's delivery to a queue: the queue's policy must let the service send on
+   * the source's behalf (src/sqs/policy.ts); a refusal throws, and the caller logs it as a
+   * delivery failure, as a queue that cannot take the message is on AWS.
+   */
+  const sendToQueue = (arn: string, body: string, opts: { attributes?: MessageAttributes; groupId?: string; source?: { service: string; arn: string } } = {}): void => {
     const [, , , region = '', accountId = ''] = arn.split(':');
+    const refused = opts.source ? sqs.serviceSendRefusal({ accountId, region }, arn, opts.source.service, opts.source.arn) : undefined;
+    if (refused) throw new Error(refused);
     sqs.send({ accountId, region }, arn, body, {
       ...(opts.attributes ? { attributes: opts.attributes } : {}),
       ...(opts.groupId ? { groupId: opts.groupId, deduplicationId: randomUUID() } : {}),
@@ -350,10 +410,19 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     file: join(dataDir, 'eventbridge.db'),
     clock,
     log,
-    sinks: { invokeAsync, sendToQueue: (arn, body, groupId) => sendToQueue(arn, body, groupId ? { groupId } : {}) },
+    sinks: {
+      invokeAsync,
+      sendToQueue: (arn, body, groupId, sourceArn) =>
+        sendToQueue(arn, body, { ...(groupId ? { groupId } : {}), ...(sourceArn ? { source: { service: 'events.amazonaws.com', arn: sourceArn } } : {}) }),
+    },
     schedules: { store: queue, changed: async (): Promise<void> => await scheduler.changed() },
   });
-  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: { invokeAsync, sendToQueue: (arn, body, attributes) => sendToQueue(arn, body, { attributes }) } });
+  const sns = new SnsService({ file: join(dataDir, 'sns.db'), clock, log, sinks: {
+      invokeAsync,
+      sendToQueue: (arn, body, attributes, sourceArn) =>
+        sendToQueue(arn, body, { attributes, ...(sourceArn ? { source: { service: 'sns.amazonaws.com', arn: sourceArn } } : {}) }),
+    },
+  });
 
   // Event-source mappings: the API stores them, the runner polls their sources and invokes.
   const sourceKinds = [sqsSource(sqs)];
@@ -396,7 +465,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
-      clock, log, functions, versions, aliases, concurrency, provisioned, invoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -405,10 +474,24 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       functionSettings: new FunctionSettingsService(store),
       urlStore: store.urls,
       codeUrls,
-      secrets: { box, store },
+      secrets: { box, store, clustered: cluster !== undefined },
       health: { isolation: factory.isolation, version: NIMBUS_VERSION, poolTimeScale: opts.poolTimeScale ?? 1, policy: policy.name },
     }),
   );
+  let hopKey: Buffer | undefined;
+  if (cluster) {
+    gateway.hook(
+      'before',
+      hopHook({
+        key: () => hopKey,
+        resolve: async (scope, name, version) => (await functions.resolve(scope, name, version)).fn,
+        invoke: runHere,
+        report: (key) => ({ load: warm!.load(), idle: warm!.idle(key) }),
+        streamLimitBytes: invoker.streamLimitBytes,
+      }),
+    );
+    gateway.hook('before', clusterStatsHook(() => ({ node: nodeId, live: membership?.live() ?? [], router: router && { ...router.stats, hopMs: undefined }, hopP50Ms: router?.hopP50(), load: warm!.load(), functions: metrics.stats() })));
+  }
   await dispatcher.start();
   outbox.start();
   await eventBridge.start();
@@ -418,6 +501,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   hostPorts.push(port);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let poll: NodeJS.Timeout | undefined;
+  let peers: PeerClient | undefined;
   if (cluster && pgQueue) {
     membership = await Membership.join({
       etcd: cluster.etcd,
@@ -432,6 +516,17 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         dispatcher.wake();
       },
     });
+    hopKey = cluster.hopKey !== undefined ? Buffer.from(cluster.hopKey) : await membership.sharedSecret('hop-key');
+    peers = new PeerClient({ self: nodeId, key: hopKey });
+    const m = membership;
+    const r = new SyncRouter({ self: nodeId, live: () => m.live(), client: peers, local: runHere, warm: warm!, log });
+    const membersChanged = (): void => {
+      r.membershipChanged();
+      slices!.setLive(m.live().map((n) => n.id));
+    };
+    m.onChange(membersChanged);
+    membersChanged();
+    router = r;
     // Other nodes' enqueues do not wake this dispatcher: it polls the shared queue.
     poll = setInterval(() => dispatcher.wake(), CLUSTER_POLL_MS);
     poll.unref();
@@ -485,13 +580,21 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         sqs.close();
         clearInterval(poll);
         await membership?.close();
+        peers?.close();
         await queue.close();
+        await code.close();
         gateway.destroy();
         await logs.close();
         await store.close();
-        accounts.close();
+        await accounts.close();
       })()),
   };
+}
+
+/** GET /nimbus/v1/cluster: this node's view of the cluster and its routing figures (the bench reads them). */
+function clusterStatsHook(stats: () => unknown): (req: { method?: string | undefined }, path: string) => { handler: () => { status: number; body: unknown }; params: Record<string, string>; api: true } | undefined {
+  const handler = (): { status: number; body: unknown } => ({ status: 200, body: stats() });
+  return (req, path) => (path === '/nimbus/v1/cluster' && req.method === 'GET' ? { handler, params: {}, api: true } : undefined);
 }
 
 /**

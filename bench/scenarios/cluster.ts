@@ -10,9 +10,15 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labConfig } from '../../deploy/lab/cli.js';
-import { addNode, clusterModeAvailable, down, ns, nodeAddr, upInfra } from '../../deploy/lab/lab.js';
+import { FUNCTION_NAME } from '../../deploy/lab/function.js';
+import { addNode, clusterModeAvailable, down, inNsFetch, ns, nodeAddr, upInfra } from '../../deploy/lab/lab.js';
 import { deployFunction, waitHealthy } from '../../deploy/lab/run.js';
 import { parseJsonl } from '../../src/cluster/checker.js';
+import http from 'node:http';
+import { hopHook } from '../../src/cluster/hop-endpoint.js';
+import { PeerClient } from '../../src/cluster/peer-client.js';
+import { Gateway } from '../../src/api/http/server.js';
+import type { FunctionVersion } from '../../src/core/model.js';
 import { fmt, type Section } from '../lib/report.js';
 
 const DESCRIPTION = 'Cluster scaling in the one-box lab: 1-4 nodes, each capped at the same CPU quota, same per-node concurrency.';
@@ -26,6 +32,139 @@ function unavailable(why: string): Section {
   };
 }
 
+/** Functions the load spreads over (lab-witness, lab-witness-1, ...): enough for homes to spread and for a join to move ~1/N of them. */
+const FUNCTIONS = 16;
+
+interface NodeStats {
+  hopP50Ms?: number;
+  router?: { local: number; forwarded: number; failovers: number; throttleWalks: number };
+  functions: { function: string; invocations: number; coldStarts: number }[];
+}
+
+const nodeUrl = (c: ReturnType<typeof labConfig>, k: number): string => `http://${nodeAddr(c, k)}:9000`;
+const fnName = (i: number): string => (i === 0 ? FUNCTION_NAME : `${FUNCTION_NAME}-${i}`);
+
+async function stats(c: ReturnType<typeof labConfig>, n: number): Promise<NodeStats[]> {
+  const out: NodeStats[] = [];
+  for (let k = 1; k <= n; k++) {
+    const r = await inNsFetch(c, 'client', `${nodeUrl(c, k)}/nimbus/v1/cluster`);
+    out.push(r.status === 200 ? (JSON.parse(r.body) as NodeStats) : { functions: [] });
+  }
+  return out;
+}
+
+/** Invocations and cold starts per function, summed over the nodes. */
+function perFunction(s: NodeStats[]): Map<string, { inv: number; cold: number }> {
+  const m = new Map<string, { inv: number; cold: number }>();
+  for (const node of s) {
+    for (const f of node.functions) {
+      const e = m.get(f.function) ?? { inv: 0, cold: 0 };
+      e.inv += f.invocations;
+      e.cold += f.coldStarts;
+      m.set(f.function, e);
+    }
+  }
+  return m;
+}
+
+async function waitMembers(c: ReturnType<typeof labConfig>, n: number): Promise<void> {
+  const until = Date.now() + 30_000;
+  for (let k = 1; k <= n; k++) {
+    while (Date.now() < until) {
+      const r = await inNsFetch(c, 'client', `${nodeUrl(c, k)}/nimbus/v1/cluster`);
+      if (r.status === 200 && (JSON.parse(r.body) as { live: unknown[] }).live.length === n) break;
+      await new Promise((res) => setTimeout(res, 300));
+    }
+  }
+}
+
+/** Every function on node k (function records are per node until the PostgreSQL store lands; 409 is fine). */
+async function deployAll(c: ReturnType<typeof labConfig>, k: number): Promise<void> {
+  // Four at a time, each tried three times: a CPU-capped node on a loaded machine can be slow to answer.
+  const one = async (i: number): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await deployFunction(c, k, fnName(i));
+      } catch (e) {
+        if (attempt >= 3) throw e;
+      }
+    }
+  };
+  for (let i = 0; i < FUNCTIONS; i += 4) await Promise.all([i, i + 1, i + 2, i + 3].filter((x) => x < FUNCTIONS).map(one));
+}
+
+function runLoad(c: ReturnType<typeof labConfig>, out: string, seconds: number, concurrency: number, urls: string[]): void {
+  const script = new URL('../../deploy/lab/client.js', import.meta.url).pathname;
+  spawnSync('ip', ['netns', 'exec', ns(c, 'client'), process.execPath, script, 'load', out, String(seconds), String(concurrency), '0', ...urls], {
+    stdio: 'inherit',
+    env: { ...process.env, LAB_FUNCTIONS: String(FUNCTIONS), LAB_NO_WITNESS: '1' },
+  });
+}
+
+const median = (xs: number[]): number | undefined => {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  return s.length ? s[Math.floor((s.length - 1) / 2)] : undefined;
+};
+
+/**
+ * The hop's own cost, outside the lab's CPU caps: a gateway (the real Gateway with the real hop
+ * endpoint) whose invocation does nothing, called through the real PeerClient over loopback
+ * keep-alive, next to a plain keep-alive HTTP round trip to the same kind of server (the floor).
+ */
+export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP99: number; plainP50: number }> {
+  const key = Buffer.alloc(32, 1);
+  const fn = { accountId: '000000000000', region: 'us-east-1', name: 'f', version: '$LATEST', timeout: 3 } as FunctionVersion;
+  const gateway = new Gateway();
+  gateway.hook(
+    'before',
+    hopHook({
+      key: () => key,
+      resolve: () => Promise.resolve(fn),
+      invoke: (req) => Promise.resolve({ requestId: 'r', payload: req.payload, functionError: undefined, errorType: undefined, executedVersion: '$LATEST', logResult: undefined }),
+      report: () => ({ load: 0, idle: 1 }),
+      streamLimitBytes: 1 << 20,
+    }),
+  );
+  const port = await gateway.listen(0, '127.0.0.1');
+  const plain = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.end('{"ok":true}'));
+  });
+  await new Promise<void>((r) => plain.listen(0, '127.0.0.1', r));
+  const plainPort = (plain.address() as { port: number }).port;
+  const client = new PeerClient({ self: 'bench', key });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const payload = Buffer.from('{"id":"x","ms":0}');
+  const meta = { accountId: fn.accountId, region: fn.region, name: 'f', version: '$LATEST', tailLogs: false };
+  const hop: number[] = [];
+  const flat: number[] = [];
+  try {
+    for (let i = 0; i < calls; i++) {
+      const t0 = performance.now();
+      await client.invoke('peer', `http://127.0.0.1:${port}`, meta, payload, 5000);
+      hop.push(performance.now() - t0);
+      const t1 = performance.now();
+      await new Promise<void>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port: plainPort, method: 'POST', path: '/', agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end(payload);
+      });
+      flat.push(performance.now() - t1);
+    }
+  } finally {
+    client.close();
+    agent.destroy();
+    await gateway.close(0);
+    gateway.destroy();
+    plain.close();
+  }
+  const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
+  return { hopP50: q(hop, 0.5), hopP99: q(hop, 0.99), plainP50: q(flat, 0.5) };
+}
+
 /**
  * `plain`: run the same measurement on independent single nodes (the client spreads the load),
  * which checks the lab's per-node CPU caps and the load path before cluster mode exists.
@@ -35,32 +174,78 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
   if (!o.plain && !clusterModeAvailable(c.root)) return unavailable('this checkout\'s `nimbus serve` has no --cluster flag yet (issue #19 items 1-5)');
   if (process.getuid?.() !== 0) return unavailable('the lab needs root (network namespaces, cgroups)');
   const rows: string[][] = [];
+  const notes: string[] = [];
   let one = 0;
   for (const n of [1, 2, 3, 4]) {
     upInfra(c);
     try {
       for (let k = 1; k <= n; k++) addNode(c, k);
       for (let k = 1; k <= n; k++) await waitHealthy(c, k);
-      for (let k = 1; k <= (o.plain ? n : 1); k++) await deployFunction(c, k);
+      for (let k = 1; k <= n; k++) await deployAll(c, k);
+      if (!o.plain) await waitMembers(c, n);
+      const urls = Array.from({ length: n }, (_, i) => nodeUrl(c, i + 1));
+      // Warm-up (not counted), then the measured run with stable membership.
+      runLoad(c, join(c.dir, 'warmup.jsonl'), Math.max(3, Math.round(o.durationS / 3)), o.perNode * n, urls);
+      const before = await stats(c, n);
       const out = join(c.dir, 'requests.jsonl');
-      const urls = Array.from({ length: n }, (_, i) => `http://${nodeAddr(c, i + 1)}:9000`);
-      const script = new URL('../../deploy/lab/client.js', import.meta.url).pathname;
-      spawnSync('ip', ['netns', 'exec', ns(c, 'client'), process.execPath, script, 'load', out, String(o.durationS), String(o.perNode * n), '0', ...urls], { stdio: 'inherit' });
+      runLoad(c, out, o.durationS, o.perNode * n, urls);
+      const after = await stats(c, n);
       const recs = parseJsonl<{ outcome: string }>(readFileSync(out, 'utf8'));
       const ok = recs.filter((r) => r.outcome === 'ok').length / o.durationS;
       if (n === 1) one = ok;
-      rows.push([String(n), fmt(ok), fmt(ok / (n * one), 2), String(recs.length - recs.filter((r) => r.outcome === 'ok').length)]);
+      const b = perFunction(before);
+      let inv = 0;
+      let cold = 0;
+      for (const [f, e] of perFunction(after)) {
+        inv += e.inv - (b.get(f)?.inv ?? 0);
+        cold += e.cold - (b.get(f)?.cold ?? 0);
+      }
+      const hop = median(after.map((s) => s.hopP50Ms ?? NaN));
+      const fwd = after.reduce((x, s) => x + (s.router?.forwarded ?? 0), 0);
+      const local = after.reduce((x, s) => x + (s.router?.local ?? 0), 0);
+      let join3 = '';
+      if (n === 3 && !o.plain) {
+        // A fourth node joins: which functions see a cold start in the next few seconds of the same load?
+        const pre = perFunction(await stats(c, 3));
+        addNode(c, 4);
+        await waitHealthy(c, 4);
+        await deployAll(c, 4);
+        await waitMembers(c, 4);
+        runLoad(c, join(c.dir, 'join.jsonl'), Math.max(3, Math.round(o.durationS / 3)), o.perNode * n, urls);
+        const post = perFunction(await stats(c, 4));
+        let coldFns = 0;
+        for (const [f, e] of post) if (e.cold > (pre.get(f)?.cold ?? 0)) coldFns++;
+        join3 = `${fmt((100 * coldFns) / FUNCTIONS, 1)}% (${coldFns}/${FUNCTIONS})`;
+        notes.push(`join 3 -> 4 nodes: ${coldFns} of ${FUNCTIONS} functions had a cold start in the ${Math.max(3, Math.round(o.durationS / 3))} s after the join (target <= 1/4 + 5% = 30%)`);
+      }
+      rows.push([
+        String(n),
+        fmt(ok),
+        fmt(ok / (n * one), 2),
+        String(recs.length - recs.filter((r) => r.outcome === 'ok').length),
+        inv > 0 ? `${fmt(100 * (1 - cold / inv), 1)}%` : '-',
+        hop === undefined ? '-' : fmt(hop, 2),
+        fwd + local > 0 ? `${fmt((100 * fwd) / (fwd + local), 0)}%` : '-',
+        join3 || '-',
+      ]);
     } finally {
       down(c);
     }
   }
+  const h = await hopLoopback();
+  notes.push(
+    `the hop alone (real Gateway + hop endpoint + PeerClient, a no-op invocation, loopback keep-alive, no CPU cap): p50 ${fmt(h.hopP50, 3)} ms, p99 ${fmt(h.hopP99, 3)} ms; a plain keep-alive HTTP round trip on the same machine: p50 ${fmt(h.plainP50, 3)} ms`,
+  );
   return {
     scenario: 'cluster',
     description: o.plain ? `${DESCRIPTION} PLAIN: independent single nodes, the client spreads the load (not cluster mode).` : DESCRIPTION,
-    table: { header: ['nodes', 'invocations/s', 'x (N x one node)', 'not ok'], rows },
+    table: { header: ['nodes', 'invocations/s', 'x (N x one node)', 'not ok', 'warm hits (stable)', 'hop p50 ms', 'forwarded', 'cold after join'], rows },
     notes: [
-      'target: >= 0.8 x N x one node for N = 2..4',
-      'warm-hit ratio, cold starts after a join and routing hop p50 need the nodes\' cluster statistics, not yet exposed by cluster mode',
+      'target: >= 0.8 x N x one node for N = 2..4; warm hits >= 95%; hop p50 <= 2 ms; cold after a join <= 1/N + 5%',
+      `${FUNCTIONS} functions (the lab's witness function, sleeping 20 ms), ${o.perNode} concurrent callers per node, spread round-robin over the nodes`,
+      'warm hits: 1 - cold starts / invocations over the measured run, summed over the nodes (after a warm-up run)',
+      'hop p50: the median over nodes of each gateway\'s median hop cost (round trip less the time the peer spent on the request)',
+      ...notes,
     ],
   };
 }

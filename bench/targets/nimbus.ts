@@ -14,11 +14,12 @@ import type { Target } from './types.js';
 export const INVOKE_BODY = '{"n":1}';
 
 /**
+ * `config`: more CreateFunction members for the function (for example CapacityProviderConfig).
  * `signed`: Nimbus runs with `--auth keys` and every request, the measured invocations included,
  * carries a SigV4 signature of a real access key (made once: the load tool replays the same
  * signed request, which stays valid for the five minutes of allowed clock skew).
  */
-export async function startNimbus(opts: { memoryMb?: number; args?: string[]; signed?: boolean } = {}): Promise<Target & { url: string; pid: number }> {
+export async function startNimbus(opts: { memoryMb?: number; args?: string[]; signed?: boolean; config?: Record<string, unknown> } = {}): Promise<Target & { url: string; pid: number }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-bench-'));
   let credentials: SigningCredentials | undefined;
   if (opts.signed) {
@@ -44,6 +45,8 @@ export async function startNimbus(opts: { memoryMb?: number; args?: string[]; si
     Role: 'arn:aws:iam::000000000000:role/bench',
     MemorySize: opts.memoryMb ?? 128,
     Code: { ZipFile: zip.toString('base64') },
+    // More of CreateFunction's members (a scenario's function configuration).
+    ...opts.config,
   });
   const r = await fetch(`${url}/2015-03-31/functions`, { method: 'POST', headers: sign('POST', '/2015-03-31/functions', create), body: create });
   if (r.status !== 201) throw new Error(`deploy failed: ${r.status} ${await r.text()}`);

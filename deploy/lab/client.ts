@@ -31,6 +31,9 @@ function classify(status: number | undefined, err: unknown): Outcome {
   return code === 'ECONNREFUSED' ? 'fail' : 'info';
 }
 
+const FUNCTIONS = Math.max(1, Number(process.env['LAB_FUNCTIONS'] ?? '1'));
+const NO_WITNESS = process.env['LAB_NO_WITNESS'] === '1';
+
 async function load(out: string, durationS: number, concurrency: number, asyncShare: number, urls: string[]): Promise<void> {
   const end = Date.now() + durationS * 1000;
   let next = 0;
@@ -39,14 +42,17 @@ async function load(out: string, durationS: number, concurrency: number, asyncSh
       const id = randomUUID();
       const kind = Math.random() < asyncShare ? 'async' : 'sync';
       const url = urls[next++ % urls.length]!;
+      // LAB_FUNCTIONS=k spreads calls over k functions (lab-witness, lab-witness-1, ...); LAB_NO_WITNESS skips the witness.
+      const k = Math.floor(Math.random() * FUNCTIONS);
+      const fn = k === 0 ? FUNCTION_NAME : `${FUNCTION_NAME}-${k}`;
       let status: number | undefined;
       let reply: string | undefined;
       let err: unknown;
       try {
-        const r = await fetch(`${url}/2015-03-31/functions/${FUNCTION_NAME}/invocations`, {
+        const r = await fetch(`${url}/2015-03-31/functions/${fn}/invocations`, {
           method: 'POST',
           headers: kind === 'async' ? { 'X-Amz-Invocation-Type': 'Event' } : {},
-          body: JSON.stringify({ id, ms: 20 }),
+          body: JSON.stringify({ id, ms: 20, ...(NO_WITNESS ? { nw: true } : {}) }),
           signal: AbortSignal.timeout(5000),
         });
         const text = await r.text();

@@ -6,7 +6,8 @@ export const FUNCTION_NAME = 'lab-witness';
 export function witnessFunctionSource(): string {
   return `const http = require('node:http');
 exports.handler = async (event) => {
-  await new Promise((resolve, reject) => {
+  // The scaling bench (bench/scenarios/cluster.ts) measures throughput, not deliveries: nw skips the witness.
+  if (!event.nw) await new Promise((resolve, reject) => {
     const req = http.request({ host: process.env.WITNESS_HOST, port: Number(process.env.WITNESS_PORT), method: 'POST', path: '/' }, (res) => { res.resume(); res.on('end', resolve); });
     req.on('error', reject);
     req.end(JSON.stringify({ id: event.id, node: process.env.NIMBUS_NODE_ID || '' }));

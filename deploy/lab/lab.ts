@@ -8,6 +8,7 @@
  * nftables rules inside a node's namespace (partitions). Needs root. See docs/cluster-lab.md.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -116,6 +117,13 @@ function gid(user: string): number {
   return Number(sh('id', ['-g', user]).trim());
 }
 
+/** The key every node of this lab shares, kept (0600) in the lab's directory. */
+function labMasterKey(c: LabConfig): string {
+  const file = join(c.dir, 'master.key');
+  if (!existsSync(file)) writeFileSync(file, randomBytes(32).toString('base64'), { mode: 0o600 });
+  return readFileSync(file, 'utf8').trim();
+}
+
 /** Adds node `k` (namespace, CPU cgroup, process). In cluster mode it joins through PostgreSQL and etcd. */
 export function addNode(c: LabConfig, k: number): number {
   const state = readState(c);
@@ -135,7 +143,8 @@ export function addNode(c: LabConfig, k: number): number {
   const child = spawn('sh', ['-c', script, process.execPath, join(c.root, 'bin/nimbus.js'), ...args], {
     detached: true,
     stdio: ['ignore', log, log],
-    env: { ...process.env, NIMBUS_NODE_ID: `n${k}` },
+    // Cluster nodes share one keyring (docs/cluster.md): the lab's master key, made once.
+    env: { ...process.env, NIMBUS_NODE_ID: `n${k}`, ...(state.cluster ? { NIMBUS_MASTER_KEY: labMasterKey(c) } : {}) },
   });
   child.unref();
   state.pids.nodes[String(k)] = child.pid!;

@@ -38,12 +38,12 @@ export async function waitHealthy(c: LabConfig, k: number, timeoutMs = 30_000): 
 }
 
 /** Creates the witness function on node `k` (on every node when they do not share state). */
-export async function deployFunction(c: LabConfig, k: number): Promise<void> {
+export async function deployFunction(c: LabConfig, k: number, name = FUNCTION_NAME): Promise<void> {
   const dir = mkdtempSync(join(c.dir, 'fn-'));
   writeFileSync(join(dir, 'index.js'), witnessFunctionSource());
   const zip = (await zipFolder(dir)).toString('base64');
   const body = JSON.stringify({
-    FunctionName: FUNCTION_NAME,
+    FunctionName: name,
     Runtime: 'nodejs20.x',
     Handler: 'index.handler',
     Role: 'arn:aws:iam::000000000000:role/lab',
@@ -68,8 +68,9 @@ export async function runLab(c: LabConfig, o: RunOptions): Promise<CheckResult> 
   for (let k = 1; k <= o.nodes; k++) if (!nodePids(c, k).length) addNode(c, k);
   for (let k = 1; k <= o.nodes; k++) await waitHealthy(c, k);
   log(`${o.nodes} nodes up (${state.cluster ? 'cluster mode' : 'cluster mode not available: independent single nodes'})`);
-  // Every node: until the PostgreSQL store lands, functions live in each node's own store even in
-  // cluster mode (docs/cluster.md); with a shared store the later creates answer 409.
+  // Every node: independent single nodes each need the function. In cluster mode the store is
+  // shared (docs/cluster.md): the later creates answer 409, and each node fetches the package from
+  // PostgreSQL on first use.
   for (let k = 1; k <= o.nodes; k++) await deployFunction(c, k);
 
   const requests = join(c.dir, 'requests.jsonl');

@@ -5,14 +5,16 @@
  * revoked with the CLI counts at the server's next request. Every method is Promise-returning,
  * as new store interfaces must be (a clustered store may be remote).
  *
- * A key's secret is stored through a SecretBox bound to the key id (secret-box.ts); a revoked key
- * keeps its row (the audit log names it) but loses its secret.
+ * A key's secret is stored through a SecretBox bound to the key id (secret-box.ts): the server and
+ * the CLI seal it with the keyring (keyring-box.ts); rows written before that name the `plain` box
+ * and still open. A revoked key keeps its row (the audit log names it) but loses its secret.
+ * A cluster shares one PostgreSQL store instead (pg-store.ts), which behaves the same.
  */
 import Database from 'better-sqlite3';
 import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry, type AuditSink, type KeyLookup } from '../auth/principal.js';
-import { parsePolicyDocument } from '../auth/iam-policy.js';
 import { privateDatabase } from '../core/private-files.js';
-import { ACCOUNT_ID, newAccessKeyId, newAccountId, newSecret } from './ids.js';
+import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
+import { activeKeyOf, checkAccountName, checkKey } from './rules.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 
 const SCHEMA = `
@@ -83,7 +85,7 @@ export interface AccountStore extends KeyLookup, AuditSink {
   rotateKey(accessKeyId: string): Promise<NewKey>;
   revokeKey(accessKeyId: string): Promise<void>;
   audit(o?: { accountId?: string; limit?: number }): Promise<AuditEntry[]>;
-  close(): void;
+  close(): Promise<void>;
 }
 
 interface KeyRow {
@@ -141,15 +143,9 @@ export class SqliteAccountStore implements AccountStore {
     const hit = this.cache.get(accessKeyId);
     if (hit) return hit;
     const r = this.getKey.get(accessKeyId);
-    if (!r || !r.secret) return undefined;
+    const key = r ? activeKeyOf(r, this.box) : undefined;
+    if (!key) return undefined;
     if (this.cache.size >= 10_000) this.cache.clear();
-    const key: ActiveKey = {
-      accessKeyId: r.access_key_id,
-      accountId: r.account_id,
-      name: r.name,
-      secret: this.box.open(r.secret, r.access_key_id),
-      ...(r.policy ? { policy: JSON.parse(r.policy) as ActiveKey['policy'] } : {}),
-    };
     this.cache.set(accessKeyId, key);
     return key;
   }
@@ -159,10 +155,7 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async createAccount(name: string, accountId?: string): Promise<Account> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || ACCOUNT_ID.test(name)) {
-      throw new Error(`account name '${name}' must be 1-64 letters, digits, '.', '_' or '-', and not 12 digits`);
-    }
-    if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw new Error(`account id '${accountId}' must be 12 digits`);
+    checkAccountName(name, accountId);
     if (this.db.prepare('SELECT 1 FROM accounts WHERE name = ?').get(name)) throw new Error(`an account named '${name}' exists`);
     let id = accountId ?? newAccountId();
     while (!accountId && this.db.prepare('SELECT 1 FROM accounts WHERE account_id = ?').get(id)) id = newAccountId();
@@ -202,9 +195,7 @@ export class SqliteAccountStore implements AccountStore {
 
   async createKey(accountIdOrName: string, o: { name?: string; policy?: string } = {}): Promise<NewKey> {
     const a = await this.activeAccount(accountIdOrName);
-    if (o.policy !== undefined) parsePolicyDocument(o.policy);
-    const name = o.name ?? 'admin';
-    if (!/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(name)) throw new Error(`key name '${name}' must be 1-64 characters of A-Z a-z 0-9 +=,.@_-`);
+    const name = checkKey(o);
     const accessKeyId = newAccessKeyId();
     const secretAccessKey = newSecret();
     const createdAt = this.now();
@@ -262,8 +253,8 @@ export class SqliteAccountStore implements AccountStore {
     }));
   }
 
-  close(): void {
-    this.db.close();
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
   }
 }
 

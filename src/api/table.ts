@@ -114,7 +114,7 @@ export interface ApiServices {
   /** Presigned code download links (src/secrets/code-urls.ts). */
   codeUrls: CodeUrls;
   /** The keyring and the store whose secrets it encrypts (api/secrets). */
-  secrets: { box: SecretBox; store: Store };
+  secrets: { box: SecretBox; store: Store; clustered?: boolean };
   /** Authentication for AWS_IAM function URLs (the gateway applies it to the API itself). */
   security?: Security | undefined;
 }

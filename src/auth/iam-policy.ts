@@ -45,9 +45,20 @@ export function wildcardMatch(pattern: string, value: string, ignoreCase = false
   const p = ignoreCase ? pattern.toLowerCase() : pattern;
   const v = ignoreCase ? value.toLowerCase() : value;
   if (!p.includes('*') && !p.includes('?')) return p === v;
-  const re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+  let re = compiled.get(p);
+  if (!re) {
+    re = new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
+    if (compiled.size >= 4096) compiled.clear();
+    compiled.set(p, re);
+  }
   return re.test(v);
 }
+
+/**
+ * Wildcard patterns compiled once: policies are evaluated on every request of a key that has
+ * one, with the same few patterns each time. Bounded; cleared when full.
+ */
+const compiled = new Map<string, RegExp>();
 
 function principalMatches(spec: unknown, who: PolicyRequest['principal']): boolean {
   if (spec === undefined) return true; // identity policies name no principal

@@ -6,7 +6,7 @@
  */
 import { decodeQueryPart, type QueryParam } from './sigv4-canonical.js';
 import * as E from './sigv4-errors.js';
-import { parseAuthorization, parseDateHeader } from './sigv4-parse.js';
+import { parseAuthorizationCached, parseDateHeader } from './sigv4-parse.js';
 
 const SHA256_HEADER = 'x-amz-content-sha256';
 
@@ -81,7 +81,7 @@ export interface SignedParts {
 
 /** The header form: Authorization's components and the time from X-Amz-Date, else Date. */
 export function fromHeader(h: HeaderScan, now: number, w: TimeWindow): SignedParts | E.SigV4Failure {
-  const auth = parseAuthorization(h.authorization!, h.amzDate !== undefined || h.date !== undefined);
+  const auth = parseAuthorizationCached(h.authorization!, h.amzDate !== undefined || h.date !== undefined);
   if ('ok' in auth) return auth;
   let signedAt: number | undefined;
   let amzDate: string;

@@ -117,3 +117,32 @@ export function parseDateHeader(v: string): number | undefined {
   if (mon < 0 || mon % 3 !== 0) return undefined;
   return utc(+m[3]!, mon / 3 + 1, +m[1]!, +m[4]!, +m[5]!, +m[6]!);
 }
+
+const SIGNATURE_COMPONENT = 'Signature=';
+const HEX64 = /^[0-9a-f]{64}$/;
+const PLACEHOLDER = '0'.repeat(64);
+/** Parsed Authorization headers without their signature: one client sends the same rest each time. */
+const withoutSignature = new Map<string, AuthComponents>();
+
+/**
+ * parseAuthorization, remembering the answer for everything before a trailing
+ * `Signature=<64 hex>` (where every SDK puts it): only the signature changes from one request of
+ * a client to the next. The remembered parse is of the same header with another 64-hex-digit
+ * signature, which splits into the same pieces; failures are never remembered (their messages
+ * quote the header), and any other header is parsed in full.
+ */
+export function parseAuthorizationCached(header: string, hasDate: boolean): AuthComponents | SigV4Failure {
+  const at = header.length - SIGNATURE_COMPONENT.length - 64;
+  if (!hasDate || at <= 0 || !header.startsWith(SIGNATURE_COMPONENT, at) || !isSeparator(header.charCodeAt(at - 1))) return parseAuthorization(header, hasDate);
+  const signature = header.slice(at + SIGNATURE_COMPONENT.length);
+  if (!HEX64.test(signature)) return parseAuthorization(header, hasDate);
+  const prefix = header.slice(0, at);
+  let parsed = withoutSignature.get(prefix);
+  if (parsed === undefined) {
+    const p = parseAuthorization(prefix + SIGNATURE_COMPONENT + PLACEHOLDER, true);
+    if ('ok' in p) return parseAuthorization(header, hasDate);
+    if (withoutSignature.size >= 256) withoutSignature.clear();
+    withoutSignature.set(prefix, (parsed = p));
+  }
+  return { algorithm: parsed.algorithm, credential: parsed.credential, signedHeaders: parsed.signedHeaders, signature };
+}

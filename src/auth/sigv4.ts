@@ -33,15 +33,19 @@
  * Files: sigv4-forms.ts reads the header and presigned forms, sigv4-parse.ts the Authorization
  * header, credential and dates, sigv4-canonical.ts the canonical URI, query and header values,
  * sigv4-key.ts derives and caches signing keys, sigv4-errors.ts holds AWS's texts with sources.
- * Cost: about 10 µs per verification of a JS SDK Invoke (8 signed headers) on a loaded 2-core
- * machine, a third of it in two SHA-256s; the signing key is derived once per key and day.
+ * Cost (bench/lib/verify-cost.ts, docs/auth.md "Cost"): most of what is left is cryptography
+ * (one HMAC, the canonical request's SHA-256 and, in the caller, the body's); the signing key is
+ * derived once per key and day, and the strings one client repeats request after request
+ * (Authorization without its signature, SignedHeaders, credential, path) are parsed once.
+ * Nothing about a signature itself is ever remembered: every request is verified in full.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { canonicalHeaderValue, canonicalQuery, canonicalUri, parseQuery, targetProblem, type QueryParam } from './sigv4-canonical.js';
 import * as E from './sigv4-errors.js';
 import { fromHeader, fromQuery, joinValues, scanHeaders, type HeaderScan, type SignedParts, type TimeWindow } from './sigv4-forms.js';
 import { SigningKeyCache } from './sigv4-key.js';
 import { parseBasicDate, parseCredential, type CredentialScope } from './sigv4-parse.js';
+import { sha256Hex } from './sha256.js';
 
 export type { SigV4ErrorType, SigV4Failure } from './sigv4-errors.js';
 
@@ -117,7 +121,7 @@ interface Checked<K> {
   readonly h: HeaderScan;
   readonly path: string;
   readonly params: readonly QueryParam[];
-  readonly signedList: readonly string[];
+  readonly signedList: SignedList;
   readonly scope: CredentialScope;
   readonly key: K;
   readonly p: SignedParts;
@@ -128,6 +132,15 @@ export class SigV4Verifier<K extends SigningSecret> {
   private readonly window: TimeWindow;
   private lastDate = '';
   private lastDateMs: number | undefined;
+  /**
+   * Pure functions of strings that repeat from request to request (one client sends the same
+   * SignedHeaders and Credential, to the same path, again and again), remembered: parsing them
+   * anew was most of a verification's cost that is not cryptography. Bounded; cleared when full.
+   */
+  private readonly signedLists = new Memo<SignedList>(256);
+  private readonly credentials = new Memo<CredentialScope | E.SigV4Failure>(1024);
+  private lastPath = '';
+  private lastCanonicalPath = '/';
 
   constructor(private readonly config: SigV4Config<K>) {
     this.keys = new SigningKeyCache(config.keyCacheSize ?? 1024);
@@ -175,10 +188,10 @@ export class SigV4Verifier<K extends SigningSecret> {
     }
     if ('ok' in parsed) return parsed;
 
-    const signedList = parsed.signedHeaders.split(';');
-    if (!signedList.some((n) => n.toLowerCase() === 'host')) return E.hostNotSigned();
+    const signedList = this.signedLists.get(parsed.signedHeaders, signedListOf);
+    if (!signedList.host) return E.hostNotSigned();
     if (parsed.algorithm !== ALGORITHM) return E.unsupportedAlgorithm(parsed.algorithm);
-    const scope = parseCredential(parsed.credential);
+    const scope = this.credentials.get(parsed.credential, parseCredential);
     if ('ok' in scope) return scope;
     const scopeProblems = this.scopeProblems(scope, parsed.amzDate);
     if (scopeProblems) return E.badScope(scopeProblems);
@@ -214,10 +227,14 @@ export class SigV4Verifier<K extends SigningSecret> {
       // UNSIGNED-PAYLOAD and any hash of another body land here: Lambda hashes what it received.
       if (h.contentSha256 !== payloadSha256) return E.signatureMismatch();
     }
-    const headers = canonicalHeaders(req.rawHeaders, h.names, signedList);
+    const headers = signedList.wellFormed ? canonicalHeaders(req.rawHeaders, h.names, signedList.names) : undefined;
     if (headers === undefined) return E.signatureMismatch();
-    const canonical = `${req.method}\n${canonicalUri(path)}\n${canonicalQuery(params, p.signatureParam)}\n${headers}\n${p.signedHeaders}\n${payloadSha256}`;
-    const stringToSign = `${ALGORITHM}\n${p.amzDate}\n${scope.date}/${scope.region}/${scope.service}/aws4_request\n${createHash('sha256').update(canonical, 'utf8').digest('hex')}`;
+    if (path !== this.lastPath) {
+      this.lastCanonicalPath = canonicalUri(path);
+      this.lastPath = path;
+    }
+    const canonical = `${req.method}\n${this.lastCanonicalPath}\n${canonicalQuery(params, p.signatureParam)}\n${headers}\n${p.signedHeaders}\n${payloadSha256}`;
+    const stringToSign = `${ALGORITHM}\n${p.amzDate}\n${scope.date}/${scope.region}/${scope.service}/aws4_request\n${sha256Hex(canonical)}`;
     const signingKey = this.keys.get(scope.accessKeyId, key.secret, scope.date, scope.region, scope.service);
     const expected = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest();
     // Shape first, so timingSafeEqual always gets two 32-byte buffers and never throws.
@@ -236,17 +253,49 @@ export class SigV4Verifier<K extends SigningSecret> {
   }
 }
 
+/** A SignedHeaders list, split and checked once. */
+interface SignedList {
+  readonly names: readonly string[];
+  /** `host` is among them (in any case: AWS's Host check comes before the form check). */
+  readonly host: boolean;
+  /** Lower-case, sorted and unique, as a client that signed correctly sends it. */
+  readonly wellFormed: boolean;
+}
+
+function signedListOf(signedHeaders: string): SignedList {
+  const names = signedHeaders.split(';');
+  let wellFormed = true;
+  let prev = '';
+  for (const name of names) {
+    if (name.length === 0 || name <= prev || name !== name.toLowerCase()) wellFormed = false;
+    prev = name;
+  }
+  return { names, host: names.some((n) => n.toLowerCase() === 'host'), wellFormed };
+}
+
+/** A bounded map from a string to what a pure function makes of it. */
+class Memo<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly capacity: number) {}
+  get(k: string, make: (k: string) => V): V {
+    let v = this.map.get(k);
+    if (v === undefined) {
+      v = make(k);
+      if (this.map.size >= this.capacity) this.map.clear();
+      this.map.set(k, v);
+    }
+    return v;
+  }
+}
+
 /**
- * `name:value\n` for each signed header, values of repeated headers joined with `,`; undefined
- * when the list is not lower-case, sorted and unique, or names a header the request lacks, since
- * the client cannot then have signed what AWS would compute.
+ * `name:value\n` for each signed header (a well-formed list), values of repeated headers joined
+ * with `,`; undefined when it names a header the request lacks, since the client cannot then
+ * have signed what AWS would compute.
  */
 function canonicalHeaders(raw: readonly string[], names: readonly string[], signed: readonly string[]): string | undefined {
   let out = '';
-  let prev = '';
   for (const name of signed) {
-    if (name.length === 0 || name <= prev || name !== name.toLowerCase()) return undefined;
-    prev = name;
     let value: string | undefined;
     for (let j = 0; j < names.length; j++) {
       if (names[j] === name) value = joinValues(value, canonicalHeaderValue(raw[2 * j + 1]!));

@@ -11,6 +11,7 @@
  * One node is elected reaper (an etcd election): when a node's key disappears, the reaper
  * releases that node's running async events so that they are redelivered at once.
  */
+import { randomBytes } from 'node:crypto';
 import { Etcd3, type Campaign, type Lease, type Watcher } from 'etcd3';
 
 export interface NodeInfo {
@@ -164,6 +165,20 @@ export class Membership {
       this.reaper = false;
       if (!this.closed) setTimeout(() => this.campaign(), 1000).unref();
     });
+  }
+
+  /**
+   * A random secret every node of the cluster shares (the forwarding hop's HMAC key, hop.ts):
+   * the first node to ask creates it in etcd with a create-if-absent transaction, the others read
+   * that one. Whoever can read etcd can read it, as they could already rewrite membership.
+   */
+  async sharedSecret(name: string): Promise<Buffer> {
+    const key = `/nimbus/secrets/${name}`;
+    const fresh = randomBytes(32).toString('base64');
+    await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(fresh)).commit();
+    const v = await this.client.get(key).string();
+    if (!v) throw new Error(`etcd holds no ${key}`);
+    return Buffer.from(v, 'base64');
   }
 
   /** Leaves the cluster: the key goes at once (a clean stop needs no TTL to be noticed). */

@@ -33,6 +33,8 @@ export type WireCode =
   | 'ERR_STORAGE_UNAVAILABLE'
   | 'ERR_KMS_NOT_FOUND'
   | 'ERR_KMS_ACCESS_DENIED'
+  /** Cluster mode: the node an invocation was forwarded to failed or stopped answering after it was sent (it may have run). */
+  | 'ERR_NODE_UNAVAILABLE'
   | 'ERR_INTERNAL';
 
 export type InternalCode =

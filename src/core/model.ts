@@ -37,6 +37,11 @@ export interface FunctionVersion extends Scope {
   systemLogLevel?: string | undefined;
   /** TenancyConfig.TenantIsolationMode (`PER_TENANT`): fixed at create; every invoke names a tenant. */
   tenantIsolation?: string | undefined;
+  /**
+   * CapacityProviderConfig (Lambda Managed Instances), as given: with `maxConcurrency` > 1 one
+   * sandbox runs that many invocations at once (docs/multi-concurrency.md).
+   */
+  capacityProvider?: CapacityProviderSetting | undefined;
   packageType: string;
   /**
    * The function's environment variables. Kept in one place of the data model (its own column)
@@ -61,6 +66,20 @@ export interface FunctionVersion extends Scope {
   deadLetterTargetArn?: string | undefined;
   /** The layers the sandbox shows merged at /opt, in order (docs/layers.md); absent: none. */
   layers?: LayerRef[] | undefined;
+}
+
+/** How many invocations one sandbox of the function may run at once (1: Lambda's default contract). */
+export function perSandboxConcurrency(v: { capacityProvider?: CapacityProviderSetting | undefined }): number {
+  return v.capacityProvider?.maxConcurrency ?? 1;
+}
+
+/** CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig's members. */
+export interface CapacityProviderSetting {
+  arn: string;
+  /** PerExecutionEnvironmentMaxConcurrency (1-1600); absent: not given (one at a time). */
+  maxConcurrency?: number;
+  /** ExecutionEnvironmentMemoryGiBPerVCpu (2.0-8.0), stored and returned; Nimbus's CPU model does not use it. */
+  memoryGiBPerVCpu?: number;
 }
 
 /**

@@ -118,7 +118,7 @@ export function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, event: un
     } else {
       const group = t.input === undefined ? undefined : (JSON.parse(t.input) as { SqsParameters?: { MessageGroupId?: string } }).SqsParameters?.MessageGroupId;
       try {
-        deps.sinks.sendToQueue(kind.arn, rendered.payload, group);
+        deps.sinks.sendToQueue(kind.arn, rendered.payload, group, arn);
       } catch (err) {
         // As on AWS, a queue target that cannot take the event (deleted, say) loses it; Nimbus logs it.
         deps.log(`eventbridge: rule ${rule.name} target ${t.id}: not delivered to ${kind.arn}: ${(err as Error).message}`);

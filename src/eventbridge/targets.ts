@@ -26,7 +26,8 @@ export interface TargetSinks {
   /** `sourceArn`: the rule's ARN; a function of another account takes it only if its resource policy allows events.amazonaws.com. */
   invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void>;
   /** A message to an SQS queue, on disk when it returns; `groupId` for FIFO queues. */
-  sendToQueue(queueArn: string, body: string, groupId?: string): void;
+  /** `sourceArn`: the rule's ARN; the queue's policy decides whether events.amazonaws.com may send for it. */
+  sendToQueue(queueArn: string, body: string, groupId?: string, sourceArn?: string): void;
 }
 
 export interface RuleContext {

@@ -13,7 +13,17 @@ export class ConcurrencyLimiter {
   private reservedTotal = 0;
   private unreservedRunning = 0;
 
-  constructor(readonly accountLimit: number) {}
+  constructor(private limit: number) {}
+
+  /** The account's concurrent executions this limiter enforces. */
+  get accountLimit(): number {
+    return this.limit;
+  }
+
+  /** Changes it (a cluster node's slice of the account limit, src/cluster/slices.ts); running invocations stay counted. */
+  setAccountLimit(limit: number): void {
+    this.limit = limit;
+  }
 
   /** Sets (or with undefined, removes) a function's reserved concurrency (validated by the control plane). */
   setReserved(fnKey: string, value: number | undefined): void {

@@ -22,7 +22,7 @@ import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { AfterInvoke, InvocationResult, ResponseSink } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { functionKey, versionKey, type FunctionVersion } from '../core/model.js';
+import { functionKey, perSandboxConcurrency, versionKey, type FunctionVersion } from '../core/model.js';
 import type { ConcurrencyLimiter } from './concurrency.js';
 
 export type { ResponseSink } from '../sandbox/types.js';
@@ -111,6 +111,9 @@ export class Invoker {
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const { fn } = req;
     const requestId = req.requestId ?? randomUUID();
+    // A cluster node fetches a package (and layers) it has not seen from PostgreSQL first.
+    const fetching = this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
+    if (fetching) await fetching;
     const target = this.target(fn, req.tenantId);
     const timeoutMs = fn.timeout * 1000;
     const invokedFunctionArn = functionArn(fn, fn.name, req.qualifier);
@@ -233,10 +236,13 @@ export class Invoker {
     // A layer with extensions/ rules out stem cells (their runtime already runs): checked once per revision.
     const extensions = layerShas.some((sha) => existsSync(join(code.taskDir(sha), 'extensions')));
     const layers = layerShas.length > 0 ? { dir: () => code.layerSet(layerShas), extensions } : undefined;
+    // Multi-concurrency (docs/multi-concurrency.md); extensions follow one invocation at a time.
+    const maxConcurrency = extensions ? 1 : perSandboxConcurrency(fn);
     const target: PoolTarget = {
       app,
       generation: fn.revisionId,
       memoryMb: fn.memorySize,
+      ...(maxConcurrency > 1 ? { maxConcurrency } : {}),
       initTimeoutMs: Math.max(MIN_INIT_TIMEOUT_MS, fn.timeout * 1000),
       makeSpec: (id) => ({
         id,
@@ -246,8 +252,10 @@ export class Invoker {
         codeDir,
         memoryMb: fn.memorySize,
         ephemeralStorageMb: fn.ephemeralStorageMb,
+        ...(maxConcurrency > 1 ? { maxConcurrency } : {}),
         env: lambdaEnvironment(fn, logStreamName(this.deps.clock.now(), fn.version, id), {
           ...(this.deps.credentials ? { credentials: this.deps.credentials.issue(fn, this.deps.clock.now()) } : {}),
+          maxConcurrency,
         }),
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: networkOf(fn.environment[EGRESS_VARIABLE]),

@@ -14,8 +14,16 @@ export const KEEP_PER_FUNCTION = 10_000;
 export const DEFAULT_MAX_BYTES_PER_FUNCTION = 64 * 2 ** 20;
 /** CloudWatch Logs' largest event (256 KB): a longer entry is stored as several of at most this. */
 export const MAX_ENTRY_BYTES = 256 * 1024;
-/** Prune a function's logs after this many new entries, so pruning costs little per entry. */
+/**
+ * Prune a function's logs after this many new entries, or a tenth of the entries it keeps if that
+ * is more: a prune scans the function's whole retention window (its newest `keep` entries, twice:
+ * by count and by bytes), so pruning every 100 entries cost about 200 rows read per invocation,
+ * 7-8% of the server's CPU in a warm-invoke profile (docs/performance.md). At a tenth of the
+ * window the cost per entry is constant (about 20 rows) and a function holds at most 10% more
+ * than its retention between prunes.
+ */
 const PRUNE_EVERY = 100;
+const PRUNE_FRACTION = 10;
 /** Entries read per page when a read streams (at most MAX_ENTRY_BYTES each). */
 const PAGE = 16;
 
@@ -44,6 +52,8 @@ export class LogService {
 
   private readonly retention: Required<LogRetentionSettings>;
   private sinceBytes = new Map<string, number>();
+  /** New entries of a function between prunes (PRUNE_EVERY). */
+  private readonly pruneEvery: number;
 
   constructor(
     private readonly store: Store,
@@ -56,6 +66,7 @@ export class LogService {
       maxBytes: r.maxBytes ?? DEFAULT_MAX_BYTES_PER_FUNCTION,
       maxAgeMs: r.maxAgeMs ?? Number.POSITIVE_INFINITY,
     };
+    this.pruneEvery = Math.max(PRUNE_EVERY, Math.ceil(this.retention.keep / PRUNE_FRACTION));
   }
 
   private limits(): LogRetention {
@@ -93,7 +104,7 @@ export class LogService {
       const n = (this.sincePrune.get(key) ?? 0) + 1;
       const bytes = (this.sinceBytes.get(key) ?? 0) + Buffer.byteLength(e.text);
       // By count, and by bytes too: large entries must not run far past the size cap between prunes.
-      if (n < PRUNE_EVERY && bytes < this.retention.maxBytes / 4) {
+      if (n < this.pruneEvery && bytes < this.retention.maxBytes / 4) {
         this.sincePrune.set(key, n);
         this.sinceBytes.set(key, bytes);
       } else {

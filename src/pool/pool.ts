@@ -1,5 +1,7 @@
 /**
- * The warm pool: sandboxes per function version ("app"), one invocation per sandbox at a time.
+ * The warm pool: sandboxes per function version ("app"), one invocation per sandbox at a time
+ * unless the function opts in to more (PerExecutionEnvironmentMaxConcurrency; shared.ts picks
+ * the least-loaded sandbox below its limit, and a burst joins a sandbox still starting).
  * An invocation takes the most recently used idle sandbox of its app (so the others age out),
  * or starts a new one (a cold start). When a sandbox becomes idle the keep-alive policy says
  * how long it stays and whether to pre-warm a fresh one later (policy/plan.ts reads the decision,
@@ -20,6 +22,7 @@ import { SandboxInitError, type InitReport, type InvocationEvent, type Invocatio
 import { evictionVictim, MemoryBudget } from './budget.js';
 import { IdleMeter } from './idle-meter.js';
 import { pinnedAlive, Pins } from './pins.js';
+import { leastLoaded } from './shared.js';
 import { StartTimes } from './start-times.js';
 import type { AppState, Entry, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState } from './types.js';
 
@@ -54,6 +57,10 @@ export class Pool {
     const app = this.appState(target);
     app.cancelPrewarm?.();
     app.cancelPrewarm = null;
+    if ((target.maxConcurrency ?? 1) > 1) {
+      const shared = leastLoaded(app);
+      if (shared) return this.runShared(app, target, shared, makeEvent);
+    }
     const entry = this.takeIdle(app);
     const coldStart = entry === undefined;
     this.deps.policy.onInvocation(target.app, this.deps.clock.now(), {
@@ -64,6 +71,7 @@ export class Pool {
     });
     if (!entry) return this.coldRun(app, target, makeEvent);
     this.unpark(entry);
+    entry.inFlight++;
     const report = await this.run(app, entry, makeEvent);
     if (report.result.kind === 'exit' && report.result.beforeDelivery) {
       // The runtime exited after its previous answer, before it asked for this event (a crash
@@ -145,14 +153,41 @@ export class Pool {
     await Promise.all(all);
   }
 
+  /**
+   * Runs an invocation on a multi-concurrent sandbox that already runs others, or is still
+   * starting (then it waits for its init, whose duration is the first invocation's to report).
+   */
+  private async runShared(app: AppState, target: PoolTarget, entry: Entry, makeEvent: () => InvocationEvent): Promise<PoolOutcome> {
+    if (entry.parked) app.idle.splice(app.idle.indexOf(entry), 1);
+    this.unpark(entry);
+    entry.inFlight++;
+    this.deps.policy.onInvocation(target.app, this.deps.clock.now(), { coldStart: false, memoryMb: target.memoryMb, durationMs: 0 });
+    if (entry.started) {
+      const failed = await entry.started;
+      if (failed) {
+        entry.inFlight--;
+        return { coldStart: true, initError: failed, report: initFailureReport(failed) };
+      }
+      if (entry.sandbox.state === 'dead') {
+        // It died right after its init: this invocation never reached it.
+        entry.inFlight--;
+        return this.coldRun(app, target, makeEvent);
+      }
+    }
+    const report = await this.run(app, entry, makeEvent);
+    if (report.result.kind === 'exit' && report.result.beforeDelivery) return this.coldRun(app, target, makeEvent, report.logs);
+    return { report, coldStart: false };
+  }
+
   /** Starts a sandbox and runs the event on it; `logsBefore` goes in front of its init output. */
   private async coldRun(app: AppState, target: PoolTarget, makeEvent: () => InvocationEvent, logsBefore = ''): Promise<PoolOutcome> {
-    const started = await this.start(app, target);
+    const started = await this.start(app, target, false, true);
     if (started instanceof SandboxInitError) return { coldStart: true, initError: started, report: initFailureReport(started) };
     const report = await this.run(app, started.entry, makeEvent);
     return { report, coldStart: true, init: logsBefore ? { ...started.init, logs: logsBefore + started.init.logs } : started.init };
   }
 
+  /** Runs the event on `entry`, whose `inFlight` the caller already counted it in. */
   private async run(app: AppState, entry: Entry, makeEvent: () => InvocationEvent): Promise<InvocationReport> {
     app.busy.add(entry);
     let report: InvocationReport | undefined;
@@ -161,6 +196,8 @@ export class Pool {
       return report;
     } finally {
       const done = (): void => {
+        // A sandbox is idle (kept alive, charged as idle) only once nothing runs on it.
+        if (--entry.inFlight > 0) return;
         app.busy.delete(entry);
         this.release(app, entry);
       };
@@ -173,7 +210,7 @@ export class Pool {
   private appState(target: PoolTarget): AppState {
     let app = this.apps.get(target.app);
     if (!app) {
-      app = { key: target.app, generation: target.generation, idle: [], busy: new Set(), starting: 0, lastTarget: target, cancelPrewarm: null, lastInitMs: undefined };
+      app = { key: target.app, generation: target.generation, idle: [], busy: new Set(), starting: 0, warming: new Set(), lastTarget: target, cancelPrewarm: null, lastInitMs: undefined };
       this.apps.set(target.app, app);
     }
     if (app.generation !== target.generation) {
@@ -198,7 +235,8 @@ export class Pool {
     return true;
   }
 
-  private async start(app: AppState, target: PoolTarget, pinned = false): Promise<{ entry: Entry; init: InitReport } | SandboxInitError> {
+  /** `reserve`: the sandbox starts for an invocation, which it counts in at once (joiners of a multi-concurrent one see it). */
+  private async start(app: AppState, target: PoolTarget, pinned = false, reserve = false): Promise<{ entry: Entry; init: InitReport } | SandboxInitError> {
     if (!this.makeRoom(target.memoryMb)) {
       throw throttle(
         'ConcurrentInvocationLimitExceeded',
@@ -211,7 +249,14 @@ export class Pool {
     const sandbox = this.deps.factory.create(spec);
     const release = target.hold?.();
     if (release) sandbox.onDeath(release);
-    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, parked: false, cancelExpiry: null, counted: true, pinned };
+    const limit = Math.max(1, target.maxConcurrency ?? 1);
+    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, parked: false, cancelExpiry: null, counted: true, pinned, inFlight: reserve ? 1 : 0, limit, started: null };
+    let startedNow: (r: SandboxInitError | null) => void = () => undefined;
+    // Invocations may join a multi-concurrent sandbox starting for one (not a pre-warm or a pin, parked once started).
+    if (limit > 1 && reserve) {
+      entry.started = new Promise((r) => (startedNow = r));
+      app.warming.add(entry);
+    }
     this.budget.take(entry.memoryMb);
     // A sandbox may die on its own while idle (a crash, an OOM kill): forget it then (a
     // provisioned one is replaced by the refill its returned memory triggers).
@@ -227,13 +272,18 @@ export class Pool {
       const init = await sandbox.start(target.initTimeoutMs);
       app.lastInitMs = init.durationMs;
       this.startTimesOf(app).add(this.deps.clock.now() - t0);
+      startedNow(null);
       return { entry, init };
     } catch (e) {
       this.uncount(entry);
+      const failure = e instanceof SandboxInitError ? e : new SandboxInitError({ kind: 'exit', reason: 'the sandbox could not start' }, '', 0);
+      startedNow(failure);
       if (e instanceof SandboxInitError) return e;
       throw e;
     } finally {
       app.starting--;
+      app.warming.delete(entry);
+      entry.started = null;
     }
   }
 

@@ -11,6 +11,11 @@ export interface PoolTarget {
   generation: string;
   memoryMb: number;
   initTimeoutMs: number;
+  /**
+   * How many invocations one sandbox runs at once (PerExecutionEnvironmentMaxConcurrency,
+   * docs/multi-concurrency.md); absent or 1: one at a time.
+   */
+  maxConcurrency?: number;
   /** Builds the spec of a new sandbox with the given id (called on cold starts only). */
   makeSpec: (id: string) => SandboxSpec;
   /**
@@ -75,6 +80,12 @@ export interface Entry {
   counted: boolean;
   /** Whether it is one of its app's provisioned sandboxes (no expiry, no eviction). */
   pinned: boolean;
+  /** Invocations running on it or waiting for its init (a multi-concurrent sandbox runs several). */
+  inFlight: number;
+  /** How many invocations it may run at once. */
+  limit: number;
+  /** While it starts: resolves with its init error, or null once it is ready (joiners wait on it). */
+  started: Promise<SandboxInitError | null> | null;
 }
 
 /** One app (function version): its sandboxes by state. */
@@ -84,6 +95,8 @@ export interface AppState {
   idle: Entry[];
   busy: Set<Entry>;
   starting: number;
+  /** Multi-concurrent sandboxes still starting, which invocations may join (docs/multi-concurrency.md). */
+  warming: Set<Entry>;
   lastTarget: PoolTarget;
   cancelPrewarm: (() => void) | null;
   /** The latest measured Init Duration, for cost-aware policies. */

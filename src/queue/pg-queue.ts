@@ -45,6 +45,18 @@ export interface PgQueueOptions {
   poolSize?: number;
   /** False while this node must not claim (it is fenced: no live etcd lease). */
   canClaim?: () => boolean;
+  /**
+   * Warm-preferring claims (src/cluster/claim.ts): the functions (`accountId/region/name`) this
+   * node has warm sandboxes for, whose events it takes first, and how long other events wait
+   * before it takes them (so that a node warm for them claims them first). Absent: oldest first.
+   */
+  prefer?: () => ClaimPreference | undefined;
+}
+
+/** See PgQueueOptions.prefer. */
+export interface ClaimPreference {
+  warm: readonly string[];
+  stealAfterMs: number;
 }
 
 /** Longer than the longest function timeout (900 s) with a margin: a live node's lease never runs out mid-attempt. */
@@ -184,6 +196,7 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
   private readonly epoch: () => string;
   private readonly leaseMs: number;
   private readonly canClaim: () => boolean;
+  private readonly prefer: (() => ClaimPreference | undefined) | undefined;
   /** Migrations run once, before the first query (the constructor cannot wait). */
   private readonly ready: Promise<void>;
 
@@ -201,6 +214,7 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
     this.epoch = opts.epoch ?? ((): string => '0');
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     this.canClaim = opts.canClaim ?? ((): boolean => true);
+    this.prefer = opts.prefer;
     const schema = opts.schema;
     this.ready = (async (): Promise<void> => {
       await migrate(pool, 'queue', QUEUE_MIGRATIONS, schema);
@@ -247,16 +261,33 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
 
   async claim(now: number, limit: number): Promise<AsyncEvent[]> {
     if (limit <= 0 || !this.canClaim()) return [];
-    // Due waiting events, and running ones whose lease ran out (their node died or stalled).
+    const prefer = this.prefer?.();
+    let rows: EventRow[];
+    if (!prefer) rows = await this.claimWhere(now, limit, now, undefined);
+    else {
+      // Tier 1: events of functions warm here, whatever their age. Tier 2 (stealing): the rest,
+      // once they have waited long enough for a node warm for them to take them first.
+      rows = prefer.warm.length ? await this.claimWhere(now, limit, now, prefer.warm) : [];
+      if (rows.length < limit) rows = rows.concat(await this.claimWhere(now, limit - rows.length, now - prefer.stealAfterMs, undefined));
+    }
+    return rows.sort((a, b) => num(a.not_before) - num(b.not_before) || num(a.seq) - num(b.seq)).map(fromEvent);
+  }
+
+  /**
+   * Leases up to `limit` due events: waiting ones due by `dueBy`, and running ones whose lease ran
+   * out by `now` (their node died or stalled); with `functions`, only events of those functions.
+   */
+  private async claimWhere(now: number, limit: number, dueBy: number, functions: readonly string[] | undefined): Promise<EventRow[]> {
+    const only = functions ? `AND (account_id || '/' || region || '/' || function_name) = ANY($7::text[])` : '';
     const r = await this.q<EventRow>(
       `UPDATE events e SET status = 'running', attempts = e.attempts + 1, lease_owner = $1, lease_epoch = $2, lease_until = $3
        FROM (SELECT id FROM events
-             WHERE (status IN ('queued', 'retrying') AND not_before <= $4) OR (status = 'running' AND lease_until < $4)
+             WHERE ((status IN ('queued', 'retrying') AND not_before <= $6) OR (status = 'running' AND lease_until < $4)) ${only}
              ORDER BY not_before, seq LIMIT $5 FOR UPDATE SKIP LOCKED) due
        WHERE e.id = due.id RETURNING e.*`,
-      [this.owner, this.epoch(), now + this.leaseMs, now, limit],
+      [this.owner, this.epoch(), now + this.leaseMs, now, limit, dueBy, ...(functions ? [functions] : [])],
     );
-    return r.rows.sort((a, b) => num(a.not_before) - num(b.not_before) || num(a.seq) - num(b.seq)).map(fromEvent);
+    return r.rows;
   }
 
   /** Settles what this node still holds; a settlement whose lease was lost is dropped, with its hand-ons. */

@@ -26,6 +26,8 @@ export const PLATFORM_ENV: Readonly<Record<string, string>> = {
 /** What the platform adds per sandbox: the execution role's credentials (credentials.ts). */
 export interface SandboxPlatform {
   credentials?: Credentials;
+  /** The sandbox's concurrency when it differs from the function's setting (1 with extensions). */
+  maxConcurrency?: number;
 }
 
 export function lambdaEnvironment(v: FunctionVersion, logStream: string, extra: SandboxPlatform = {}): Record<string, string> {
@@ -43,6 +45,9 @@ export function lambdaEnvironment(v: FunctionVersion, logStream: string, extra: 
     AWS_DEFAULT_REGION: v.region,
   };
   if (v.logFormat === 'JSON') reserved['AWS_LAMBDA_LOG_FORMAT'] = 'JSON';
+  // Lambda Managed Instances: a runtime (AWS's RIE and RICs, Nimbus's guests) runs this many loops
+  // at once when it is set (docs/multi-concurrency.md).
+  if (v.capacityProvider) reserved['AWS_LAMBDA_MAX_CONCURRENCY'] = String(extra.maxConcurrency ?? v.capacityProvider.maxConcurrency ?? 1);
   // The runtimes filter application logs by it (docs/reference/lambda-api.md §3.5: set with JSON only).
   if (v.logFormat === 'JSON' && v.applicationLogLevel) reserved['AWS_LAMBDA_LOG_LEVEL'] = v.applicationLogLevel;
   // Reserved on AWS (a function cannot set them), so they always win over the function's own.

@@ -67,6 +67,12 @@ export abstract class ChildSandbox implements Sandbox {
   /** Set by a level that can tell, when the death was a kill for exceeding the memory limit. */
   protected outOfMemory = false;
   private onExitDuringWork: ((reason: string) => void) | null = null;
+  /** Each invocation out now hears of the runtime's death here. */
+  private readonly exitWatchers = new Set<(reason: string) => void>();
+  /** How many invocations may run at once (docs/multi-concurrency.md): the spec's, or 1 with extensions. */
+  private limit = 1;
+  /** Request ids of the invocations out now. */
+  private readonly running = new Set<string>();
   private ready: { resolve: () => void; reject: (e: InvocationResult & { kind: 'error' }) => void } | null = null;
   private lastPeak = 0;
   /** The Extensions and Telemetry APIs when the function has external extensions; null otherwise (and then nothing below costs anything). */
@@ -132,6 +138,9 @@ export abstract class ChildSandbox implements Sandbox {
       const address = await this.api.listen(this.apiTarget());
       const names = this.spec.layers ? listExtensions(await this.spec.layers.dir()) : [];
       if (names.length > 0) this.useExtensions(names);
+      // Extensions follow one invocation at a time (their INVOKE/next cycle): with them, so does the function.
+      this.limit = this.ext ? 1 : Math.max(1, this.spec.maxConcurrency ?? 1);
+      this.api.maxConcurrency = this.limit;
       const ready = new Promise<void>((resolve, reject) => {
         this.ready = {
           resolve,
@@ -232,7 +241,9 @@ export abstract class ChildSandbox implements Sandbox {
   }
 
   async invoke(event: InvocationEvent): Promise<InvocationReport> {
-    if (this.state !== 'idle') throw new Error(`sandbox ${this.id} is ${this.state}, not idle`);
+    if (this.state !== 'idle' && !(this.state === 'busy' && this.running.size < this.limit)) {
+      throw new Error(`sandbox ${this.id} is ${this.state}, not idle`);
+    }
     if (this.deathReason !== null) {
       // Its runtime died while it was idle and it is still being torn down: the event never
       // reached it (the pool runs it on a fresh sandbox).
@@ -240,8 +251,10 @@ export abstract class ChildSandbox implements Sandbox {
       return { result: { kind: 'exit', reason: this.deathReason, beforeDelivery: true }, durationMs: 0, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
     }
     this.state = 'busy';
+    this.running.add(event.requestId);
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
+    let watcher: ((reason: string) => void) | undefined;
     const ext = this.ext;
     if (ext) {
       ext.telemetry.emit('platform', 'platform.start', platformRecords.start(this.spec, event));
@@ -250,7 +263,8 @@ export abstract class ChildSandbox implements Sandbox {
     const outcome = await new Promise<RuntimeOutcome | { kind: 'timeout' } | { kind: 'exit'; reason: string; beforeDelivery?: boolean }>((resolve) => {
       // An extension that fails before the runtime answered fails the invocation (Extension.Crash, ...).
       ext?.invokeDone().then(undefined, (f: ExtensionFailure) => resolve(extensionResult(f)));
-      this.onExitDuringWork = (reason) => resolve(this.api.undelivered ? { kind: 'exit', reason, beforeDelivery: true } : { kind: 'exit', reason });
+      watcher = (reason): void => resolve(this.api.undelivered(event.requestId) ? { kind: 'exit', reason, beforeDelivery: true } : { kind: 'exit', reason });
+      this.exitWatchers.add(watcher);
       timer = setTimeout(() => {
         // Timers run before I/O in Node's event loop: a server paused past the deadline (SIGSTOP,
         // a suspended VM) wakes with this timer and the runtime's answer both due, so the answer
@@ -261,11 +275,20 @@ export abstract class ChildSandbox implements Sandbox {
       this.api.deliver(event).then(resolve, () => resolve({ kind: 'exit', reason: 'runtime API failed' }));
     });
     clearTimeout(timer);
-    this.onExitDuringWork = null;
+    if (watcher) this.exitWatchers.delete(watcher);
     const durationMs = performance.now() - t0;
     const result: InvocationResult = outcome.kind === 'exit' && this.outOfMemory ? { ...outcome, outOfMemory: true } : outcome;
     const failedByExtension = outcome.kind === 'error' && outcome.errorType.startsWith('Extension.') && ext?.failed === true;
+    if (outcome.kind === 'timeout' && this.limit > 1) {
+      // A multi-concurrent sandbox outlives one invocation's timeout (killing it would fail the
+      // others): the invocation is forgotten, and its loop's late answer is dropped.
+      this.api.abandon(event.requestId);
+      this.running.delete(event.requestId);
+      if (this.running.size === 0 && this.state === 'busy') this.state = 'idle';
+      return { result, durationMs, logs: this.takeLogsFor(event.requestId), maxMemoryBytes: this.lastPeak };
+    }
     if (outcome.kind === 'timeout' || outcome.kind === 'exit' || failedByExtension) {
+      this.running.delete(event.requestId);
       this.api.abandon();
       const ending = this.dispose(outcome.kind === 'timeout' ? 'timeout' : 'failure');
       // Extensions' Shutdown (up to 2 s) must not hold the caller's answer back.
@@ -277,9 +300,10 @@ export abstract class ChildSandbox implements Sandbox {
       // poll phase that delivered the POST has the pipe's readiness too, so one turn drains it.
       await new Promise<void>((r) => setImmediate(r));
       this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
-      if (this.state === 'busy' && !ext) this.state = 'idle';
+      this.running.delete(event.requestId);
+      if (this.state === 'busy' && !ext && this.running.size === 0) this.state = 'idle';
     }
-    const report: InvocationReport = { result, durationMs, logs: this.takeLogs(), maxMemoryBytes: this.lastPeak };
+    const report: InvocationReport = { result, durationMs, logs: this.takeLogsFor(event.requestId), maxMemoryBytes: this.lastPeak };
     if (ext) {
       ext.telemetry.emit('platform', 'platform.runtimeDone', platformRecords.runtimeDone(event, outcome, durationMs));
       if (this.disposed) {
@@ -369,6 +393,7 @@ export abstract class ChildSandbox implements Sandbox {
     // Whatever else the runtime started must not outlive it.
     this.killTree();
     this.onExitDuringWork?.(reason);
+    for (const w of [...this.exitWatchers]) w(reason);
     void this.dispose();
   }
 
@@ -389,6 +414,36 @@ export abstract class ChildSandbox implements Sandbox {
     }
     this.logs.push(s);
     this.logBytes += n;
+  }
+
+  /**
+   * The output of invocation `requestId`. One at a time, that is all the output since the last
+   * call. In a multi-concurrent sandbox the output is shared: whole lines that name another
+   * invocation still out (the runtimes tag each line with its request id) stay for that one,
+   * the rest goes to this one; the last one out takes everything left.
+   */
+  private takeLogsFor(requestId: string): string {
+    if (this.limit === 1 || this.running.size === 0) return this.takeLogs();
+    const text = this.logs.join('');
+    const cut = text.lastIndexOf('\n') + 1;
+    const mine: string[] = [];
+    const kept: string[] = [];
+    for (const line of text.slice(0, cut).split('\n').slice(0, -1)) {
+      let other = false;
+      if (!line.includes(requestId)) {
+        for (const id of this.running) {
+          if (line.includes(id)) {
+            other = true;
+            break;
+          }
+        }
+      }
+      (other ? kept : mine).push(line);
+    }
+    const rest = (kept.length ? `${kept.join('\n')}\n` : '') + text.slice(cut);
+    this.logs = rest ? [rest] : [];
+    this.logBytes = Buffer.byteLength(rest);
+    return mine.length ? `${mine.join('\n')}\n` : '';
   }
 
   /** Returns and clears the output captured since the last call. */

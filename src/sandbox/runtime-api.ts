@@ -8,6 +8,12 @@
  * One server per sandbox: a sandbox can only ever see its own invocations. The same listener
  * also speaks Nimbus's framed channel (frames.ts), which the built-in runtimes use: the first
  * byte of a connection picks the protocol, and both drive the same state machine.
+ *
+ * Multi-concurrency (`maxConcurrency` > 1, Lambda Managed Instances, docs/multi-concurrency.md):
+ * up to that many invocations are out at once. Several `next` may wait together (one per loop of
+ * the runtime), each result is matched to its invocation by request id, and a framed connection
+ * is one loop. With 1 (the default) the state machine is Lambda's one-at-a-time one: a `next`
+ * while an invocation is out is RIE's 403 InvalidStateTransition.
  */
 import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
@@ -41,15 +47,30 @@ interface FramedStream {
 /** A runtime waiting for its next event: a parked HTTP `next`, or a framed connection. */
 type Waiter = { res: http.ServerResponse } | { socket: net.Socket };
 
+/** How many request ids of abandoned invocations are remembered (a late framed result for one is dropped quietly). */
+const FORGOTTEN_MAX = 1024;
+
 export class RuntimeApiServer {
   private readonly server: net.Server;
   private readonly http: http.Server;
   private readonly framed = new Set<net.Socket>();
-  private waiting: Waiter | null = null;
-  private current: Current | null = null;
-  private framedStream: FramedStream | null = null;
+  /** Runtimes (loops) waiting for an event, oldest first. */
+  private waiters: Waiter[] = [];
+  /** Invocations handed to the runtime and not answered yet, by request id. */
+  private readonly inflight = new Map<string, Current>();
+  /** Invocations waiting for a runtime loop to ask, oldest first. */
+  private readonly pending: Current[] = [];
+  /** Streamed responses arriving on framed connections, one per connection. */
+  private readonly streams = new Map<net.Socket, FramedStream>();
+  /** Multi-concurrency: ids of invocations abandoned (timed out) while their loop still runs them. */
+  private readonly forgotten = new Set<string>();
   private initDone = false;
   private closed = false;
+  /**
+   * How many invocations may be out at once (PerExecutionEnvironmentMaxConcurrency); 1: Lambda's
+   * default. Set by the sandbox before its runtime starts.
+   */
+  maxConcurrency = 1;
   /** The Extensions and Telemetry APIs, for a sandbox with external extensions (docs/extensions.md); null: none. */
   extensions: ExtensionsApi | null = null;
 
@@ -108,7 +129,8 @@ export class RuntimeApiServer {
     socket.on('data', onData);
     socket.once('close', () => {
       this.framed.delete(socket);
-      if (this.waiting && 'socket' in this.waiting && this.waiting.socket === socket) this.waiting = null;
+      this.streams.delete(socket);
+      this.waiters = this.waiters.filter((w) => !('socket' in w) || w.socket !== socket);
     });
     onData(first);
   }
@@ -120,50 +142,52 @@ export class RuntimeApiServer {
         return this.next({ socket });
       case FrameType.Response:
       case FrameType.Error: {
-        const cur = this.current;
         const nl = head.indexOf('\n');
         const id = type === FrameType.Error && nl >= 0 ? head.slice(0, nl) : head;
-        if (!cur || !cur.delivered || cur.event.requestId !== id) return void socket.destroy();
+        const cur = this.inflight.get(id);
+        // The late answer of an invocation that timed out in a multi-concurrent sandbox: dropped, the loop goes on.
+        if (!cur && this.forgotten.delete(id)) return this.framedReady(socket);
+        if (!cur) return void socket.destroy();
         // A second response while one streams is a broken runtime; an error ends the stream (a crash).
         if (cur.responding && type === FrameType.Response) return void socket.destroy();
-        this.current = null;
-        this.framedStream = null;
+        this.inflight.delete(id);
+        if (this.streams.get(socket)?.cur === cur) this.streams.delete(socket);
         // A framed runtime waits for its next event right after posting a result.
-        this.waiting = { socket };
+        this.framedReady(socket);
         if (body === null) return cur.settle({ kind: 'too-large' });
         if (type === FrameType.Response) return cur.settle(cur.event.sink ? this.streamWhole(cur, body) : { kind: 'response', payload: body });
         return cur.settle(errorOutcome(nl >= 0 ? head.slice(nl + 1) : undefined, body));
       }
       case FrameType.StreamStart: {
-        const cur = this.current;
         const nl = head.indexOf('\n');
         const id = nl >= 0 ? head.slice(0, nl) : head;
-        if (!cur || !cur.delivered || cur.responding || cur.event.requestId !== id) return void socket.destroy();
+        const cur = this.inflight.get(id);
+        if (!cur || cur.responding || this.streams.has(socket)) return void socket.destroy();
         cur.responding = true;
-        this.framedStream = { id, cur, receiver: new StreamReceiver(cur.event.sink, (nl >= 0 && head.slice(nl + 1)) || DEFAULT_STREAM_CONTENT_TYPE) };
+        this.streams.set(socket, { id, cur, receiver: new StreamReceiver(cur.event.sink, (nl >= 0 && head.slice(nl + 1)) || DEFAULT_STREAM_CONTENT_TYPE) });
         return;
       }
       case FrameType.StreamChunk: {
-        const s = this.framedStream;
+        const s = this.streams.get(socket);
         if (!s || body === null) return void socket.destroy();
         s.receiver.push(
           body,
           () => socket.pause(),
           () => socket.resume(),
         );
-        if (s.receiver.oversized && this.current === s.cur) {
+        if (s.receiver.oversized && this.inflight.get(s.id) === s.cur) {
           // The invocation ends here; the rest of the stream is read and dropped until its end.
-          this.current = null;
+          this.inflight.delete(s.id);
           s.cur.settle(s.receiver.tooLarge());
         }
         return;
       }
       case FrameType.StreamEnd: {
-        const s = this.framedStream;
+        const s = this.streams.get(socket);
         const nl = head.indexOf('\n');
         if (!s || s.id !== (nl >= 0 ? head.slice(0, nl) : head)) return void socket.destroy();
-        this.framedStream = null;
-        if (this.current === s.cur) this.current = null;
+        this.streams.delete(socket);
+        if (this.inflight.get(s.id) === s.cur) this.inflight.delete(s.id);
         s.cur.settle(s.receiver.finish(nl >= 0 ? head.slice(nl + 1) : undefined, body ?? undefined));
         return this.framedReady(socket);
       }
@@ -190,9 +214,9 @@ export class RuntimeApiServer {
     });
   }
 
-  /** Hands `event` to the runtime and resolves with what it answers. One at a time. */
+  /** Hands `event` to the runtime and resolves with what it answers. At most `maxConcurrency` at a time. */
   deliver(event: InvocationEvent): Promise<RuntimeOutcome> {
-    if (this.current) throw new Error('runtime API: an invocation is already in progress');
+    if (this.inflight.size + this.pending.length >= this.maxConcurrency) throw new Error('runtime API: no room for another invocation');
     return new Promise<RuntimeOutcome>((resolve) => {
       let settled = false;
       const settle = (o: RuntimeOutcome): void => {
@@ -200,34 +224,54 @@ export class RuntimeApiServer {
         settled = true;
         resolve(o);
       };
-      this.current = { event, settle, delivered: false, responding: false };
+      const cur: Current = { event, settle, delivered: false, responding: false };
       // A framed runtime counts as waiting once it has answered; if its socket has ended since
       // (the runtime is exiting), the event stays undelivered and the pool runs it elsewhere.
-      if (this.waiting && 'socket' in this.waiting && (this.waiting.socket.destroyed || !this.waiting.socket.readable)) this.waiting = null;
-      if (this.waiting) {
-        const w = this.waiting;
-        this.waiting = null;
-        this.send(w, this.current);
-      }
+      const w = this.takeWaiter();
+      if (w) this.send(w, cur);
+      else this.pending.push(cur);
     });
   }
 
-  /** True while an invocation waits for the runtime to ask for it. */
-  get undelivered(): boolean {
-    return this.current !== null && !this.current.delivered;
+  /** The oldest waiting loop whose connection is still usable. */
+  private takeWaiter(): Waiter | undefined {
+    for (let w = this.waiters.shift(); w; w = this.waiters.shift()) {
+      if ('socket' in w ? !w.socket.destroyed && w.socket.readable : !w.res.destroyed) return w;
+    }
+    return undefined;
   }
 
-  /** Forgets the current invocation (its sandbox died); late posts for it get 400. */
-  abandon(): void {
-    this.current = null;
-    this.framedStream = null;
+  /** True while an invocation waits for the runtime to ask for it (`requestId`: that one). */
+  undelivered(requestId?: string): boolean {
+    return requestId === undefined ? this.pending.length > 0 : this.pending.some((c) => c.event.requestId === requestId);
   }
 
-  /** A framed runtime finished a response and waits: it gets the invocation delivered meanwhile, if any. */
+  /**
+   * Forgets an invocation (`requestId`), or all of them (the sandbox died); late posts for them
+   * get 400. In a multi-concurrent sandbox a forgotten invocation's late framed answer is dropped
+   * quietly: its loop is still running and must go on serving.
+   */
+  abandon(requestId?: string): void {
+    if (requestId === undefined) {
+      this.inflight.clear();
+      this.pending.length = 0;
+      this.streams.clear();
+      return;
+    }
+    const i = this.pending.findIndex((c) => c.event.requestId === requestId);
+    if (i >= 0) this.pending.splice(i, 1);
+    if (this.inflight.delete(requestId) && this.maxConcurrency > 1) {
+      if (this.forgotten.size >= FORGOTTEN_MAX) this.forgotten.delete(this.forgotten.values().next().value!);
+      this.forgotten.add(requestId);
+    }
+    for (const [socket, s] of this.streams) if (s.id === requestId) this.streams.delete(socket);
+  }
+
+  /** A framed runtime finished a response and waits: it gets an invocation delivered meanwhile, if any. */
   private framedReady(socket: net.Socket): void {
-    const cur = this.current;
-    if (cur && !cur.delivered) this.send({ socket }, cur);
-    else this.waiting = { socket };
+    const cur = this.pending.shift();
+    if (cur) this.send({ socket }, cur);
+    else this.waiters.push({ socket });
   }
 
   /** A buffered response to a streamed invocation goes to its sink as one chunk (a function that does not stream). */
@@ -244,9 +288,8 @@ export class RuntimeApiServer {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.current = null;
-    this.framedStream = null;
-    this.waiting = null;
+    this.abandon();
+    this.waiters = [];
     this.server.close();
     this.http.closeAllConnections();
     for (const s of this.framed) s.destroy();
@@ -255,6 +298,7 @@ export class RuntimeApiServer {
 
   private send(w: Waiter, cur: Current): void {
     cur.delivered = true;
+    this.inflight.set(cur.event.requestId, cur);
     const e = cur.event;
     if ('socket' in w) {
       const meta = JSON.stringify({
@@ -308,8 +352,7 @@ export class RuntimeApiServer {
       this.initDone = true;
       this.hooks.onReady();
     }
-    const cur = this.current;
-    if (cur && cur.delivered) {
+    if (this.maxConcurrency === 1 && this.inflight.size > 0) {
       // RIE: asking for the next event while one is outstanding is an invalid state transition.
       if ('socket' in w) return void w.socket.destroy();
       return reply(w.res, 403, {
@@ -317,19 +360,31 @@ export class RuntimeApiServer {
         errorType: 'InvalidStateTransition',
       });
     }
+    const cur = this.pending.shift();
     if (cur) return this.send(w, cur);
-    if (this.waiting && 'res' in this.waiting) this.waiting.res.destroy();
-    this.waiting = w;
+    if (this.maxConcurrency === 1) {
+      // One loop only: a second `next` replaces the first (which is closed).
+      for (const old of this.waiters) if ('res' in old) old.res.destroy();
+      this.waiters = [];
+    }
+    this.waiters.push(w);
     if ('res' in w) {
       w.res.on('close', () => {
-        if (this.waiting === w) this.waiting = null;
+        const i = this.waiters.indexOf(w);
+        if (i >= 0) this.waiters.splice(i, 1);
       });
     }
   }
 
   private result(req: http.IncomingMessage, res: http.ServerResponse, id: string, what: 'response' | 'error'): void {
-    const cur = this.current;
-    if (!cur || !cur.delivered || cur.event.requestId !== id) {
+    const cur = this.inflight.get(id);
+    if (!cur && this.forgotten.delete(id)) {
+      // The late answer of an invocation that timed out in a multi-concurrent sandbox: taken and
+      // dropped, so that the loop that ran it (and the process around it) goes on serving.
+      req.resume();
+      return accepted(res);
+    }
+    if (!cur) {
       req.resume();
       return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
     }
@@ -347,10 +402,10 @@ export class RuntimeApiServer {
     const limit = what === 'response' ? MAX_RESPONSE_BYTES : MAX_ERROR_BYTES;
     readCapped(req, limit, (body) => {
       // An error may end a response that is still streaming (the runtime crashed mid-stream).
-      if (this.current !== cur && !(what === 'error' && cur.responding)) {
+      if (this.inflight.get(id) !== cur && !(what === 'error' && cur.responding)) {
         return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
       }
-      if (this.current === cur) this.current = null;
+      if (this.inflight.get(id) === cur) this.inflight.delete(id);
       if (body === null) {
         // A body still arriving (one that never ends) is not read on: the connection goes once answered.
         if (!req.complete) res.once('finish', () => req.socket.destroy());
@@ -374,7 +429,7 @@ export class RuntimeApiServer {
   private streamResult(req: http.IncomingMessage, res: http.ServerResponse, cur: Current, mode: string | string[] | undefined): void {
     if (mode !== undefined && mode !== 'streaming') {
       req.resume();
-      this.current = null;
+      this.inflight.delete(cur.event.requestId);
       reply(res, 400, { errorMessage: 'Invalid function response mode', errorType: 'InvalidFunctionResponseMode' });
       return cur.settle(errorOutcome('Runtime.InvalidResponseModeHeader', Buffer.from(JSON.stringify({ errorMessage: `Invalid function response mode: ${String(mode)}`, errorType: 'Runtime.InvalidResponseModeHeader' }))));
     }
@@ -384,7 +439,7 @@ export class RuntimeApiServer {
       req,
       new StreamReceiver(cur.event.sink, type),
       (o) => {
-        if (this.current === cur) this.current = null;
+        if (this.inflight.get(cur.event.requestId) === cur) this.inflight.delete(cur.event.requestId);
         cur.settle(o);
       },
       (status) => {

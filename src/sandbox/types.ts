@@ -39,6 +39,11 @@ export interface SandboxSpec {
   layers?: SandboxLayers;
   /** The function's account, which the Extensions API's register answers with when asked. */
   accountId?: string;
+  /**
+   * How many invocations the sandbox may run at once (PerExecutionEnvironmentMaxConcurrency,
+   * docs/multi-concurrency.md); absent or 1: one at a time, Lambda's default contract.
+   */
+  maxConcurrency?: number;
   /** Receives output written outside any invocation: extensions' Shutdown phase (docs/extensions.md). */
   onLogs?: (text: string) => void;
 }
@@ -165,7 +170,10 @@ export interface Sandbox {
    * `initTimeoutMs` passed).
    */
   start(initTimeoutMs: number): Promise<InitReport>;
-  /** Runs one invocation. Never rejects: every ending is an `InvocationResult`. */
+  /**
+   * Runs one invocation. Never rejects: every ending is an `InvocationResult`. A multi-concurrent
+   * sandbox (`spec.maxConcurrency` > 1) takes another while it is `busy`, up to that many.
+   */
   invoke(event: InvocationEvent): Promise<InvocationReport>;
   /** Kills the whole process tree and frees every resource. Idempotent. */
   dispose(): Promise<void>;

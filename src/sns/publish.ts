@@ -19,6 +19,7 @@ import { invalidParameter, invalidParameterValue } from './errors.js';
 import { messageAttributes, type QueryAttribute, type XmlValue } from './query.js';
 import type { SnsStore, SubscriptionRecord, TopicRecord } from './store.js';
 import { missing, topicOf } from './topics.js';
+import type { Caller } from './policy.js';
 
 /** SNS's message size limit (256 KB). */
 const MAX_MESSAGE_BYTES = 262_144;
@@ -29,7 +30,8 @@ const SIGNATURE = 'TklNQlVTLVNJR05BVFVSRQ==';
 export interface SnsSinks {
   /** `sourceArn`: the topic's ARN; a function of another account takes it only if its resource policy allows sns.amazonaws.com. */
   invokeAsync(scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void>;
-  sendToQueue(queueArn: string, body: string, attributes: Record<string, QueryAttribute>): void;
+  /** `sourceArn`: the topic's ARN; the queue's policy decides whether sns.amazonaws.com may send for it. */
+  sendToQueue(queueArn: string, body: string, attributes: Record<string, QueryAttribute>, sourceArn?: string): void;
 }
 
 export interface PublishDeps {
@@ -41,10 +43,10 @@ export interface PublishDeps {
 
 const LAMBDA_ARN = /^arn:aws[a-zA-Z-]*:lambda:([a-z]{2}(?:-gov)?-[a-z]+-\d):(\d{12}):function:([a-zA-Z0-9-_]{1,64})(?::(\$LATEST|[a-zA-Z0-9-_]+))?$/;
 
-export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParams, baseUrl: string): Promise<{ [k: string]: XmlValue }> {
+export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParams, baseUrl: string, caller?: Caller): Promise<{ [k: string]: XmlValue }> {
   const arn = p.get('TopicArn') ?? p.get('TargetArn');
   if (arn === null) throw missing('topicArn');
-  const topic = topicOf(deps, scope, arn);
+  const topic = topicOf(deps, scope, arn, { caller, operation: 'Publish' });
   const message = p.get('Message');
   if (message === null) throw missing('message');
   if (message === '') throw invalidParameter('Invalid parameter: Empty message');
@@ -66,8 +68,8 @@ export async function publish(deps: PublishDeps, scope: Scope, p: URLSearchParam
       deliveries.push(deps.sinks.invokeAsync({ region: m[1]!, accountId: m[2]! }, m[3]!, m[4], Buffer.from(JSON.stringify(lambdaEvent(n))), `sns:${topic.name}`, topic.arn));
     } else {
       try {
-        if (sub.attributes['RawMessageDelivery'] === 'true') deps.sinks.sendToQueue(sub.endpoint, text, attributes);
-        else deps.sinks.sendToQueue(sub.endpoint, JSON.stringify(sqsNotification(n)), {});
+        if (sub.attributes['RawMessageDelivery'] === 'true') deps.sinks.sendToQueue(sub.endpoint, text, attributes, topic.arn);
+        else deps.sinks.sendToQueue(sub.endpoint, JSON.stringify(sqsNotification(n)), {}, topic.arn);
       } catch (e) {
         // As on AWS, a queue that cannot take the message (deleted, say) misses it; Nimbus logs it.
         deps.log(`sns: ${sub.arn}: not delivered to ${sub.endpoint}: ${(e as Error).message}`);

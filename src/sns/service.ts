@@ -11,6 +11,7 @@ import { internalError, SnsError } from './errors.js';
 import { publish, type SnsSinks } from './publish.js';
 import { claims, classify, encodeError, encodeResult, paramsOf, type WireRequest, type XmlValue } from './query.js';
 import { SnsStore } from './store.js';
+import type { Caller } from './policy.js';
 import {
   createTopic,
   deleteTopic,
@@ -38,6 +39,8 @@ export interface SnsRequest extends WireRequest {
   accountId: string;
   region: string;
   baseUrl: string;
+  /** The authenticated caller; topic policies are checked against it (policy.ts). */
+  caller?: Caller | undefined;
 }
 
 export interface SnsResponse {
@@ -46,7 +49,7 @@ export interface SnsResponse {
   body: Buffer;
 }
 
-type Operation = (scope: Scope, p: URLSearchParams, baseUrl: string) => { [k: string]: XmlValue } | undefined | Promise<{ [k: string]: XmlValue }>;
+type Operation = (scope: Scope, p: URLSearchParams, baseUrl: string, caller?: Caller) => { [k: string]: XmlValue } | undefined | Promise<{ [k: string]: XmlValue }>;
 
 export class SnsService {
   private readonly store: SnsStore;
@@ -62,15 +65,15 @@ export class SnsService {
       CreateTopic: (s, p) => createTopic(deps, s, p),
       DeleteTopic: (s, p) => deleteTopic(deps, s, p),
       ListTopics: (s) => listTopics(deps, s),
-      GetTopicAttributes: (s, p) => getTopicAttributes(deps, s, p),
-      SetTopicAttributes: (s, p) => setTopicAttributes(deps, s, p),
-      Subscribe: (s, p) => subscribe(deps, s, p),
+      GetTopicAttributes: (s, p, _b, c) => getTopicAttributes(deps, s, p, c),
+      SetTopicAttributes: (s, p, _b, c) => setTopicAttributes(deps, s, p, c),
+      Subscribe: (s, p, _b, c) => subscribe(deps, s, p, c),
       Unsubscribe: (s, p) => unsubscribe(deps, s, p),
       ListSubscriptions: (s) => listSubscriptions(deps, s),
-      ListSubscriptionsByTopic: (s, p) => listSubscriptionsByTopic(deps, s, p),
+      ListSubscriptionsByTopic: (s, p, _b, c) => listSubscriptionsByTopic(deps, s, p, c),
       GetSubscriptionAttributes: (s, p) => getSubscriptionAttributes(deps, s, p),
       SetSubscriptionAttributes: (s, p) => setSubscriptionAttributes(deps, s, p),
-      Publish: (s, p, base) => publish(pub, s, p, base),
+      Publish: (s, p, base, c) => publish(pub, s, p, base, c),
     };
   }
 
@@ -91,7 +94,7 @@ export class SnsService {
       const op = this.ops[action];
       // SNS's answer to an action it does not have.
       if (!op) throw new SnsError('InvalidAction', 400, `The action ${action} is not valid for this endpoint.`);
-      const result = await op({ accountId: req.accountId, region: req.region }, p, req.baseUrl);
+      const result = await op({ accountId: req.accountId, region: req.region }, p, req.baseUrl, req.caller);
       return reply(200, requestId, encodeResult(action, result, requestId));
     } catch (e) {
       let err: SnsError;

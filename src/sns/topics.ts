@@ -10,6 +10,7 @@ import type { Clock } from '../core/clock.js';
 import type { Scope } from '../core/model.js';
 import { compileFilterPolicy, validateFilterPolicyScope, type FilterPolicyScope } from '../events/sns-filter.js';
 import { invalidParameter, notFound, SnsError } from './errors.js';
+import { checkTopicAccess, type Caller } from './policy.js';
 import { entries, XmlMap, type XmlValue } from './query.js';
 import type { SnsStore, SubscriptionRecord, TopicRecord } from './store.js';
 
@@ -39,12 +40,23 @@ const required = (p: URLSearchParams, key: string, member: string): string => {
 
 export const topicArnOf = (scope: Scope, name: string): string => `arn:aws:sns:${scope.region}:${scope.accountId}:${name}`;
 
-/** The topic a TopicArn names, in the caller's account and region. */
-export function topicOf(deps: TopicDeps, scope: Scope, arn: string): TopicRecord {
+/** The caller of an API operation and the operation's name, for topic policies (policy.ts). */
+export interface Access {
+  readonly caller?: Caller | undefined;
+  readonly operation: string;
+}
+
+/**
+ * The topic a TopicArn names, in the caller's region: in the caller's account, or, for an
+ * authenticated caller, in another account whose topic policy allows it (policy.ts).
+ */
+export function topicOf(deps: TopicDeps, scope: Scope, arn: string, access?: Access): TopicRecord {
   const m = TOPIC_ARN.exec(arn);
   if (!m) throw invalidParameter('Invalid parameter: TopicArn');
   const t = deps.store.topic(arn);
-  if (!t || t.accountId !== scope.accountId || t.region !== scope.region) throw notFound('Topic does not exist');
+  if (!t || t.region !== scope.region) throw notFound('Topic does not exist');
+  if (access?.caller) checkTopicAccess(t, access.operation, access.caller);
+  else if (t.accountId !== scope.accountId) throw notFound('Topic does not exist');
   return t;
 }
 
@@ -77,8 +89,8 @@ export function listTopics(deps: TopicDeps, scope: Scope): { [k: string]: XmlVal
   return { Topics: deps.store.topics(scope).map((t) => ({ TopicArn: t.arn })) };
 }
 
-export function getTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams): { [k: string]: XmlValue } {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'));
+export function getTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): { [k: string]: XmlValue } {
+  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'GetTopicAttributes' });
   const subs = deps.store.subscriptionsOf(t.arn).length;
   return {
     Attributes: new XmlMap({
@@ -93,16 +105,16 @@ export function getTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchPa
   };
 }
 
-export function setTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams): undefined {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'));
+export function setTopicAttributes(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): undefined {
+  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'SetTopicAttributes' });
   const name = required(p, 'AttributeName', 'attributeName');
   if (!TOPIC_ATTRIBUTES.has(name)) throw invalidParameter('Invalid parameter: AttributeName');
   deps.store.putTopic({ ...t, attributes: { ...t.attributes, [name]: p.get('AttributeValue') ?? '' } });
   return undefined;
 }
 
-export function subscribe(deps: TopicDeps, scope: Scope, p: URLSearchParams): { [k: string]: XmlValue } {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'));
+export function subscribe(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): { [k: string]: XmlValue } {
+  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'Subscribe' });
   const protocol = required(p, 'Protocol', 'protocol');
   if (!PROTOCOLS.has(protocol)) throw invalidParameter(`Invalid parameter: Amazon SNS does not support this protocol string: ${protocol}`);
   if (protocol !== 'lambda' && protocol !== 'sqs') throw invalidParameter(`Invalid parameter: Nimbus delivers to the lambda and sqs protocols only, not ${protocol}`);
@@ -136,8 +148,8 @@ export function listSubscriptions(deps: TopicDeps, scope: Scope): { [k: string]:
   return { Subscriptions: deps.store.subscriptions(scope).map(listed) };
 }
 
-export function listSubscriptionsByTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams): { [k: string]: XmlValue } {
-  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'));
+export function listSubscriptionsByTopic(deps: TopicDeps, scope: Scope, p: URLSearchParams, caller?: Caller): { [k: string]: XmlValue } {
+  const t = topicOf(deps, scope, required(p, 'TopicArn', 'topicArn'), { caller, operation: 'ListSubscriptionsByTopic' });
   return { Subscriptions: deps.store.subscriptionsOf(t.arn).map(listed) };
 }
 

@@ -21,6 +21,7 @@ import { OPERATIONS, type Params, REFUSED_OPERATIONS } from './protocol/shapes.j
 import { encodeXmlError, encodeXmlResult } from './protocol/xml.js';
 import type { InspectedMessage, MessageAttributes, QueueOverview, QueueRecord, ReceivedMessage, ReceiveOptions, Scope, SentMessage } from './types.js';
 import { parseQueuePath, queueUrl } from './url.js';
+import { serviceSendRefusal, type Caller } from './policy.js';
 
 export interface SqsServiceOptions {
   /** The SQLite database file (created mode 0600). */
@@ -38,6 +39,8 @@ export interface SqsHttpRequest extends WireRequest {
   baseUrl: string;
   /** Abort when the client disconnects: a long poll then ends at once. */
   signal?: AbortSignal;
+  /** The authenticated caller; queue policies are checked against it (policy.ts). */
+  caller?: Caller | undefined;
 }
 
 export interface SqsHttpResponse {
@@ -104,6 +107,8 @@ export class SqsService {
         baseUrl: req.baseUrl,
         headers,
         ...(req.signal ? { signal: req.signal } : {}),
+        caller: req.caller,
+        operation: action,
       };
       const result = await handler(ctx, decoded.params);
       return protocol === 'json'
@@ -164,6 +169,21 @@ export class SqsService {
     if (gone.length > 0) this.engine.admin.untag(q, gone);
     if (Object.keys(tags).length > 0) this.engine.admin.tag(q, tags);
     return before;
+  }
+
+  /**
+   * Why `service` (`sns.amazonaws.com`, `events.amazonaws.com`) may not send to the queue
+   * `queue` (name or ARN) of `scope` on behalf of `sourceArn`, by the queue's policy
+   * (policy.ts); undefined when it may, or when there is no such queue (send says so).
+   */
+  serviceSendRefusal(scope: Scope, queue: string, service: string, sourceArn: string): string | undefined {
+    let q: QueueRecord;
+    try {
+      q = this.engine.queue(scope, queue);
+    } catch {
+      return undefined;
+    }
+    return serviceSendRefusal(q, service, sourceArn);
   }
 
   /** Enqueues one message; it is on disk when this returns. */

@@ -8,12 +8,18 @@
  * Layers are packages too (their tree is what /opt shows). A function's layers, merged in order,
  * are `<dataDir>/code/sets/<set hash>/opt` (layer-sets.ts): built once, removed with any of its
  * layers' packages, and at start when no function version uses the set any more (`keepSets`).
+ *
+ * In cluster mode a BlobSource (PostgreSQL) holds every package and this directory is the node's
+ * cache of it: `put` stores there too, `ensure` fetches what this node has not seen (hash checked)
+ * and extracts it as an upload would, `remove` deletes it there as well. Without one (a single
+ * node) nothing else changes.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { privateCodeBlobs, privateDir } from '../core/private-files.js';
+import type { BlobSource } from './blob-source.js';
 import { mergeTrees } from './layer-sets.js';
 import { isStorageFailure, unzipTo, ZipError } from './unzip.js';
 import { messageOf, NimbusError } from '../core/errors.js';
@@ -38,7 +44,18 @@ export class CodeStore {
   /** Layer sets being built or built this run: one build per set. */
   private readonly sets = new Map<string, Promise<string>>();
 
-  constructor(dataDir: string) {
+  /** Packages known to be in the local directory (cluster mode): the warm path makes no syscall. */
+  private readonly present = new Set<string>();
+  /** Packages being fetched from the BlobSource: one fetch per package. */
+  private readonly fetching = new Map<string, Promise<void>>();
+  /** Deletions in the BlobSource not yet done (`close` waits for them). */
+  private readonly removing = new Set<Promise<void>>();
+
+  constructor(
+    dataDir: string,
+    private readonly blobs?: BlobSource,
+    private readonly warn: (message: string) => void = () => undefined,
+  ) {
     this.root = join(dataDir, 'code');
     privateDir(this.root);
     privateCodeBlobs(this.root);
@@ -70,6 +87,52 @@ export class CodeStore {
     const sha256Hex = createHash('sha256').update(zip).digest('hex');
     // Uploaded again while a sandbox still held it: it is wanted after all.
     this.doomed.delete(sha256Hex);
+    const stored = await this.extract(sha256Hex, zip);
+    // Validated here first: a package that does not extract never reaches the other nodes.
+    if (this.blobs) {
+      try {
+        await this.blobs.put(sha256Hex, zip);
+      } catch (e) {
+        throw new NimbusError('ERR_STORAGE_UNAVAILABLE', `Nimbus could not store the package in PostgreSQL: ${messageOf(e)}`);
+      }
+    }
+    return stored;
+  }
+
+  /**
+   * Makes packages this node has not stored yet local, from the BlobSource, before a sandbox uses
+   * them. Undefined when there is nothing to wait for (always on a single node), so the warm path
+   * pays no await.
+   */
+  ensure(sha256s: readonly string[]): Promise<void> | undefined {
+    if (!this.blobs) return undefined;
+    let missing: string[] | undefined;
+    for (const sha of sha256s) {
+      if (this.present.has(sha)) continue;
+      if (existsSync(join(this.root, sha))) this.present.add(sha);
+      else if (HASH.test(sha)) (missing ??= []).push(sha);
+    }
+    if (!missing) return undefined;
+    return Promise.all(missing.map((sha) => this.fetch(sha))).then(() => undefined);
+  }
+
+  private fetch(sha256Hex: string): Promise<void> {
+    let p = this.fetching.get(sha256Hex);
+    if (!p) {
+      p = (async () => {
+        const zip = await this.blobs!.get(sha256Hex);
+        if (!zip) throw new NimbusError('ERR_STORAGE_UNAVAILABLE', `The package ${sha256Hex} is in no store of this cluster.`);
+        // The hash is checked again here: the cache is keyed by it.
+        if (createHash('sha256').update(zip).digest('hex') !== sha256Hex) throw new NimbusError('ERR_STORAGE_UNAVAILABLE', `The package ${sha256Hex} fetched does not match its hash.`);
+        await this.extract(sha256Hex, zip);
+      })().finally(() => this.fetching.delete(sha256Hex));
+      this.fetching.set(sha256Hex, p);
+    }
+    return p;
+  }
+
+  /** Extracts a package into the local directory, once. */
+  private async extract(sha256Hex: string, zip: Buffer): Promise<StoredCode> {
     const final = join(this.root, sha256Hex);
     if (!existsSync(final)) {
       const tmp = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
@@ -189,12 +252,25 @@ export class CodeStore {
    * layer sets merged from it go too, each once no sandbox mounts it.
    */
   remove(sha256Hex: string): void {
-    if (HASH.test(sha256Hex)) this.drop(sha256Hex);
+    if (!HASH.test(sha256Hex)) return;
+    this.drop(sha256Hex);
+    if (!this.blobs) return;
+    // The callers do not wait (a single node's delete is synchronous); `close` does.
+    const p = this.blobs.remove(sha256Hex).catch((e: unknown) => this.warn(`could not delete package ${sha256Hex} from PostgreSQL: ${messageOf(e)}`));
+    this.removing.add(p);
+    void p.finally(() => this.removing.delete(p));
+  }
+
+  /** Waits for deletions in the BlobSource, then closes it. */
+  async close(): Promise<void> {
+    await Promise.all([...this.removing]);
+    await this.blobs?.close();
   }
 
   /** Removes a package (`<sha>`) or a layer set (`sets/<key>`) now, or when its last lease ends. */
   private drop(key: string): void {
     if (this.leases.has(key)) return void this.doomed.add(key);
+    this.present.delete(key);
     rmSync(join(this.root, key), { recursive: true, force: true });
     if (key.startsWith('sets/')) return void this.sets.delete(key.slice(5));
     for (const set of this.setsWith(key)) this.drop(`sets/${set}`);

@@ -9,6 +9,7 @@ import type { TestContext } from 'node:test';
 import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import yazl from 'yazl';
 import { startNimbus, type Nimbus, type NimbusOptions } from '../../src/app.js';
+import { startClusterAsTestNimbus, testClusterSize } from './cluster.js';
 
 export interface TestNimbus extends Nimbus {
   lambda: LambdaClient;
@@ -17,6 +18,8 @@ export interface TestNimbus extends Nimbus {
 
 /** Starts Nimbus for one test file; stops it and removes its data when the test ends. */
 export async function startTestNimbus(t: { after: TestContext['after'] }, opts: Partial<NimbusOptions> = {}): Promise<TestNimbus> {
+  // NIMBUS_TEST_CLUSTER=3: the same test against a 3-node cluster, each call through another node (helpers/cluster.ts).
+  if (testClusterSize() > 0) return await startClusterAsTestNimbus(t, opts);
   const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-test-'));
   const nimbus = await startNimbus({ port: 0, dataDir, log: () => undefined, shutdownGraceMs: 2000, ...opts });
   const lambda = sdkClient(nimbus.url);

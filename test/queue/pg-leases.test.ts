@@ -94,4 +94,27 @@ describe('PostgreSQL queue: leases and fencing', { skip }, () => {
     await probe.open();
     assert.equal(await probe.nextDueAt(), undefined);
   });
+  it('warm-preferring claims: a node takes the events of functions warm on it first, the others only once they waited; acks stay fenced', async (t) => {
+    const schema = `lease_${++n}`;
+    const epoch = { v: '1' };
+    const warmOn = new Set([`${A.accountId}/${A.region}/hot`]);
+    const q = new PgQueue({ url: pg!.url, schema, owner: 'n1', epoch: () => epoch.v, poolSize: 3, prefer: () => ({ warm: [...warmOn], stealAfterMs: 200 }) });
+    t.after(() => q.close());
+    await q.enqueue([
+      event(A, 'cold1', { functionName: 'cold', enqueuedAt: T0 }),
+      event(A, 'hot1', { functionName: 'hot', enqueuedAt: T0 }),
+      event(A, 'hot2', { functionName: 'hot', enqueuedAt: T0 }),
+    ]);
+    assert.deepEqual((await q.claim(T0, 10)).map((e) => e.id).sort(), ['hot1', 'hot2'], 'only the warm function, at once');
+    assert.deepEqual(await q.claim(T0 + 199, 10), [], 'the cold event waits for a node warm for it');
+    const stolen = await q.claim(T0 + 200, 10);
+    assert.deepEqual(stolen.map((e) => e.id), ['cold1'], 'then any node takes it');
+    // Fencing is unchanged: a claim made under epoch 1 cannot be settled under epoch 2.
+    epoch.v = '2';
+    await q.settle([done('hot1', 1, T0 + 300)]);
+    assert.equal((await q.get(A, 'hot1'))?.status, 'running');
+    epoch.v = '1';
+    await q.settle([done('hot1', 1, T0 + 300)]);
+    assert.equal((await q.get(A, 'hot1'))?.status, 'succeeded');
+  });
 });

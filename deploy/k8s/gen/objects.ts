@@ -67,6 +67,8 @@ export function base(): Record<string, Manifest[]> {
                   ],
                   env: [
                     { name: 'NIMBUS_DATABASE_URL', valueFrom: { secretKeyRef: { name: 'nimbus-database', key: 'url' } } },
+                    // Every node opens what the others sealed: one keyring for the cluster (docs/cluster.md).
+                    { name: 'NIMBUS_MASTER_KEY', valueFrom: { secretKeyRef: { name: 'nimbus-master-key', key: 'key' } } },
                     { name: 'NIMBUS_NODE_ID', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
                     { name: 'NIMBUS_ADVERTISE_ADDRESS', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
                   ],
@@ -133,6 +135,12 @@ export function dev(): Record<string, Manifest[]> {
         metadata: { name: 'nimbus-database', namespace: NAMESPACE },
         type: 'Opaque',
         stringData: { url: 'postgres://nimbus:nimbus@postgres:5432/nimbus', password: 'nimbus' },
+      }),
+      // A fixed, public dev key: fine for trying things out, never for real secrets.
+      new Secret({
+        metadata: { name: 'nimbus-master-key', namespace: NAMESPACE },
+        type: 'Opaque',
+        stringData: { key: 'bmltYnVzLWRldi1vbmx5LW1hc3Rlci1rZXktMzJieXQ=' },
       }),
       new Service({
         metadata: { name: 'postgres', namespace: NAMESPACE },

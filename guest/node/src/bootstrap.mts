@@ -4,7 +4,7 @@
  * `awslambda.streamifyResponse` streams its response instead (streaming.mts). Guest code: it never
  * imports host modules and sees only what the sandbox gives it.
  */
-import { logInvokeError, patchConsole, setRequestId } from './console.mjs';
+import { invocationScope, logInvokeError, patchConsole, setRequestId } from './console.mjs';
 import { makeContext } from './context.mjs';
 import { RuntimeInitError, toRapidError } from './errors.mjs';
 import { loadHandler, refuseCallbackHandler, type Handler } from './handler.mjs';
@@ -14,13 +14,16 @@ import { installAwsLambdaGlobal, runStreaming, streamingOf } from './streaming.m
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
-const client = new RapidClient(
-  process.env['AWS_LAMBDA_RUNTIME_API'] ?? '127.0.0.1:9001',
-  process.env['NIMBUS_RUNTIME_API_SOCKET'],
-);
+const apiAddress = process.env['AWS_LAMBDA_RUNTIME_API'] ?? '127.0.0.1:9001';
+const apiSocket = process.env['NIMBUS_RUNTIME_API_SOCKET'];
+const client = new RapidClient(apiAddress, apiSocket);
 // Nimbus's own channel is not part of the function's environment.
 delete process.env['NIMBUS_RUNTIME_API_SOCKET'];
 let current: NextInvocation | null = null;
+/** Whether _X_AMZN_TRACE_ID may be set (by the last invocation, or by the environment at start). */
+let traced = true;
+/** Multi-concurrency: the invocations out now, each with the loop (channel) that answers it. */
+const running = new Map<string, RapidClient>();
 
 patchConsole();
 process.on('uncaughtException', (err) => void fatal(err, 'uncaught', 129));
@@ -36,31 +39,39 @@ async function fatal(err: unknown, kind: 'uncaught' | 'rejection', code: number)
   current = null;
   try {
     if (inv) await client.error(inv.requestId, JSON.stringify(body), body.errorType);
+    // The process ends: every invocation still out fails with the same error.
+    await Promise.allSettled([...running].map(([id, c]) => c.error(id, JSON.stringify(body), body.errorType)));
   } finally {
     process.exit(code);
   }
 }
 
-function run(handler: Handler, inv: NextInvocation): Promise<Outcome> {
+/**
+ * Runs the handler once. `concurrent` (a multi-concurrent runtime): other invocations share the
+ * event loop, so it is never empty for one of them - a callback's result is sent at once, as
+ * with callbackWaitsForEmptyEventLoop false.
+ */
+function run(handler: Handler, inv: NextInvocation, extra?: Record<string, unknown>, concurrent = false): Promise<Outcome> {
   return new Promise<Outcome>((resolve) => {
     let settled = false;
     const finish = (o: Outcome): void => {
       if (settled) return;
       settled = true;
-      process.removeListener('beforeExit', onEmpty);
+      if (!concurrent) process.removeListener('beforeExit', onEmpty);
       resolve(o);
     };
     let pending: Outcome | null = null;
     // callbackWaitsForEmptyEventLoop: the callback's result is sent once the event loop is
     // empty, which Node signals with 'beforeExit' (the Runtime API socket is unref'd while idle).
     const onEmpty = (): void => finish(pending ?? { ok: true, value: null });
-    process.once('beforeExit', onEmpty);
+    if (!concurrent) process.once('beforeExit', onEmpty);
     const legacyDone = (err: unknown, value?: unknown): void =>
       finish(err === null || err === undefined ? { ok: true, value } : { ok: false, error: err });
     const context = makeContext(inv, legacyDone);
+    if (extra) Object.assign(context, extra);
     const callback = (err?: unknown, value?: unknown): void => {
       const o: Outcome = err === null || err === undefined ? { ok: true, value } : { ok: false, error: err };
-      if (context['callbackWaitsForEmptyEventLoop'] === false) finish(o);
+      if (concurrent || context['callbackWaitsForEmptyEventLoop'] === false) finish(o);
       else pending ??= o;
     };
     try {
@@ -120,6 +131,13 @@ async function main(): Promise<void> {
     process.exit(129);
   }
   if (assignment) await client.respond(assignment.requestId, '{}');
+  const loops = Math.min(1600, Math.max(1, Math.floor(Number(process.env['AWS_LAMBDA_MAX_CONCURRENCY'] ?? '1')) || 1));
+  if (loops > 1) {
+    // Lambda Managed Instances: that many loops, each on a channel of its own, in one event loop.
+    const clients = [client, ...Array.from({ length: loops - 1 }, () => new RapidClient(apiAddress, apiSocket))];
+    await Promise.all(clients.map((c) => serveConcurrently(c, handler, streaming)));
+    return;
+  }
   for (;;) {
     let inv: NextInvocation;
     try {
@@ -130,8 +148,14 @@ async function main(): Promise<void> {
     }
     current = inv;
     setRequestId(inv.requestId, inv.tenantId);
-    if (inv.traceId) process.env['_X_AMZN_TRACE_ID'] = inv.traceId;
-    else delete process.env['_X_AMZN_TRACE_ID'];
+    // Each process.env write is a call into C++ (1-2 µs): an absent trace id is cleared only once.
+    if (inv.traceId) {
+      process.env['_X_AMZN_TRACE_ID'] = inv.traceId;
+      traced = true;
+    } else if (traced) {
+      delete process.env['_X_AMZN_TRACE_ID'];
+      traced = false;
+    }
     if (streaming) {
       const context = makeContext(inv, () => undefined);
       // A streaming handler's context has no callback-era completion methods, as on AWS.
@@ -158,6 +182,52 @@ async function main(): Promise<void> {
       logInvokeError(outcome.error, e);
       await client.error(inv.requestId, JSON.stringify(e), e.errorType);
     }
+  }
+}
+
+/**
+ * One loop of a multi-concurrent runtime: each invocation runs in its own scope (request id and
+ * tenant for the logs, invocationScope), and its trace id is on `context.xRayTraceId`: the
+ * process-wide _X_AMZN_TRACE_ID cannot tell concurrent invocations apart, so it is not set.
+ */
+async function serveConcurrently(c: RapidClient, handler: Handler, streaming: ReturnType<typeof streamingOf>): Promise<void> {
+  for (;;) {
+    let inv: NextInvocation;
+    try {
+      inv = await c.next();
+    } catch {
+      process.exit(0);
+    }
+    running.set(inv.requestId, c);
+    await invocationScope.run({ requestId: inv.requestId, tenantId: inv.tenantId }, () => invokeOnce(c, handler, streaming, inv));
+    running.delete(inv.requestId);
+  }
+}
+
+async function invokeOnce(c: RapidClient, handler: Handler, streaming: ReturnType<typeof streamingOf>, inv: NextInvocation): Promise<void> {
+  if (streaming) {
+    const context = makeContext(inv, () => undefined);
+    for (const k of ['done', 'succeed', 'fail']) delete context[k];
+    context['xRayTraceId'] = inv.traceId;
+    await runStreaming(handler, streaming.highWaterMark, inv.body, c, inv.requestId, context, (err) => logInvokeError(err, toRapidError(err)));
+    return;
+  }
+  const outcome = await run(handler, inv, { xRayTraceId: inv.traceId }, true);
+  if (!running.has(inv.requestId)) return;
+  if (outcome.ok) {
+    let body: string;
+    try {
+      body = JSON.stringify(outcome.value === undefined ? null : outcome.value) ?? 'null';
+    } catch (err) {
+      const e = toRapidError(err);
+      await c.error(inv.requestId, JSON.stringify({ ...e, errorType: 'Runtime.SerializationError' }), 'Runtime.SerializationError');
+      return;
+    }
+    await c.respond(inv.requestId, body);
+  } else {
+    const e = toRapidError(outcome.error);
+    logInvokeError(outcome.error, e);
+    await c.error(inv.requestId, JSON.stringify(e), e.errorType);
   }
 }
 

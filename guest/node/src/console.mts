@@ -11,10 +11,22 @@
  * Writes go straight to the stdout pipe, which Node writes synchronously on Linux, so every
  * line is in the pipe before the runtime posts the invocation's result.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import util from 'node:util';
 
 let requestId: string | undefined;
 let tenantId: string | undefined;
+
+/**
+ * A multi-concurrent runtime (AWS_LAMBDA_MAX_CONCURRENCY > 1) runs each invocation inside this
+ * scope, so that every line is tagged with the request id of the invocation that wrote it, as
+ * AWS's Node.js runtime for Lambda Managed Instances does; one at a time the global id is used.
+ */
+export const invocationScope = new AsyncLocalStorage<{ requestId: string; tenantId: string | undefined }>();
+
+function ids(): { requestId: string | undefined; tenantId: string | undefined } {
+  return invocationScope.getStore() ?? { requestId, tenantId };
+}
 
 const LEVELS = { TRACE: 1, DEBUG: 2, INFO: 3, WARN: 4, ERROR: 5, FATAL: 6 } as const;
 type Level = keyof typeof LEVELS;
@@ -39,8 +51,9 @@ function errorRecord(e: Error): Record<string, unknown> {
 const replacer = (_key: string, value: unknown): unknown => (value instanceof Error ? errorRecord(value) : value);
 
 function jsonLine(level: Level, args: unknown[]): string {
-  const record: Record<string, unknown> = { timestamp: new Date().toISOString(), level, requestId };
-  if (tenantId !== undefined) record['tenantId'] = tenantId;
+  const now = ids();
+  const record: Record<string, unknown> = { timestamp: new Date().toISOString(), level, requestId: now.requestId };
+  if (now.tenantId !== undefined) record['tenantId'] = now.tenantId;
   if (args.length === 1) {
     record['message'] = args[0];
     try {
@@ -64,7 +77,7 @@ function jsonLine(level: Level, args: unknown[]): string {
 function writer(level: Level): (...args: unknown[]) => void {
   if (json) return (...args: unknown[]) => void process.stdout.write(`${jsonLine(level, args).replace(/\n/g, '\r')}\n`);
   return (...args: unknown[]) => {
-    process.stdout.write(`${new Date().toISOString()}\t${requestId}\t${level}\t${util.format(...args)}\n`);
+    process.stdout.write(`${new Date().toISOString()}\t${ids().requestId}\t${level}\t${util.format(...args)}\n`);
   };
 }
 

@@ -57,6 +57,45 @@ class _Unbuffered(object):
         self.stream.flush()
 
 
+class _LineBuffered(object):
+    """Multi-concurrency: several processes share the output pipe, so a line goes out in one write
+    (pipe writes up to 4 KiB are atomic) instead of piece by piece as print() makes them: lines of
+    concurrent invocations never mix. `flush_partial` sends an unterminated rest before a result."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.partial = ""
+
+    def __getattr__(self, attr):
+        return getattr(self.stream, attr)
+
+    def write(self, msg):
+        text = self.partial + msg
+        cut = text.rfind("\n") + 1
+        self.partial = text[cut:]
+        if cut:
+            self.stream.write(text[:cut])
+            self.stream.flush()
+        return len(msg)
+
+    def writelines(self, msgs):
+        for m in msgs:
+            self.write(m)
+
+    def flush_partial(self):
+        if self.partial:
+            self.stream.write(self.partial)
+            self.partial = ""
+        self.stream.flush()
+
+
+def flush_partial():
+    """Sends what a multi-concurrent process wrote without a final newline (before a result)."""
+    for s in (sys.stdout, sys.stderr):
+        if isinstance(s, _LineBuffered):
+            s.flush_partial()
+
+
 class _Handler(logging.Handler):
     def emit(self, record):
         try:
@@ -107,9 +146,10 @@ def _traceback_list(tb):
     return traceback.format_tb(tb)
 
 
-def install():
-    sys.stdout = _Unbuffered(sys.stdout)
-    sys.stderr = _Unbuffered(sys.stderr)
+def install(line_buffered=False):
+    wrap = _LineBuffered if line_buffered else _Unbuffered
+    sys.stdout = wrap(sys.stdout)
+    sys.stderr = wrap(sys.stderr)
     logging.Formatter.converter = time.gmtime
     handler = _Handler()
     if json_format():

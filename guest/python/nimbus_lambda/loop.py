@@ -44,10 +44,45 @@ def _handle(client, request_handler, inv):
     except Exception as e:
         error = faults.from_exception(e, inv.request_id)
     else:
+        logs.flush_partial()
         client.respond(inv.request_id, body, content_type)
         return
     faults.log_error(error, logs.write)
+    logs.flush_partial()
     client.error(inv.request_id, marshal.to_json(error), error["errorType"])
+
+
+def _max_concurrency():
+    try:
+        return max(1, min(1600, int(os.environ.get("AWS_LAMBDA_MAX_CONCURRENCY") or "1")))
+    except ValueError:
+        return 1
+
+
+def _fork_loops(client, loops):
+    """Lambda Managed Instances' Python model: one process per concurrent invocation. The handler
+    is loaded once, then the process forks into `loops` processes, each with its own Runtime API
+    connection and its own loop, one invocation at a time each (so module globals, os.environ and
+    the logging request id stay per invocation). If any of them dies, the first process exits too,
+    so that the sandbox sees its runtime die, as with one process."""
+    children = []
+    for _ in range(loops - 1):
+        pid = os.fork()
+        if pid == 0:
+            return client.clone()
+        children.append(pid)
+
+    def watch():
+        try:
+            os.waitpid(-1, 0)
+        except ChildProcessError:
+            return
+        os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch, daemon=True).start()
+    return client
 
 
 def _await_assignment(client):
@@ -78,7 +113,8 @@ def main():
     sys.dont_write_bytecode = True
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
     _set_sys_path(task_root, sys.argv[1] if len(sys.argv) > 1 else "/opt")
-    logs.install()
+    loops = _max_concurrency()
+    logs.install(line_buffered=loops > 1)
     try:
         request_handler = handlers.load(os.environ.get("_HANDLER", ""))
     except faults.Fault as f:
@@ -99,6 +135,8 @@ def main():
             sys.exit(1)
     if assignment is not None:
         client.respond(assignment.request_id, "{}")
+    if loops > 1:
+        client = _fork_loops(client, loops)
     while True:
         try:
             inv = client.next()

@@ -42,6 +42,11 @@ class RapidClient(object):
         self._sock = None
         self._reader = None
 
+    def clone(self):
+        """A client of the same Runtime API on a connection of its own (a forked loop's)."""
+        fresh = RapidClient("%s:%d" % (self._host, self._port), self._socket_path)
+        return fresh
+
     @classmethod
     def from_env(cls):
         socket_path = os.environ.pop("NIMBUS_RUNTIME_API_SOCKET", None)

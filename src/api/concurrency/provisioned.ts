@@ -49,6 +49,8 @@ export interface ProvisionedDeps {
   pool: Provisioner;
   /** The pool target of a function version (the invoker builds it, with the sandbox spec). */
   targetOf: (fn: FunctionVersion) => PoolTarget;
+  /** Makes the version's code local first (a cluster node fetches it from PostgreSQL); undefined when it is. */
+  fetchCode?: (fn: FunctionVersion) => Promise<void> | undefined;
   /** The account's unreserved concurrency now (ConcurrencyService.unreserved). */
   unreserved: (accountId: string) => Promise<number>;
   /** Memory for sandboxes in MB: pinned sandboxes must all fit. */
@@ -149,6 +151,7 @@ export class ProvisionedService {
     for (const [app, p] of before) if (!wanted.has(app)) this.deps.pool.provision(p.target, 0);
     for (const [app, w] of wanted) {
       const old = before.get(app);
+      await this.deps.fetchCode?.(w.fn);
       const target = this.deps.targetOf(w.fn);
       if (!old || old.count !== w.count || old.target.generation !== target.generation || w.fn.version === fresh) {
         this.deps.pool.provision(target, w.count);

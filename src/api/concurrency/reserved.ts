@@ -21,9 +21,29 @@ export class ConcurrencyService {
     },
   ) {}
 
+  /** The functions whose reservation was handed to the enforcer: what a reload takes back when gone. */
+  private readonly handed = new Set<string>();
+
+  private hand(fnKey: string, reserved: number | undefined): void {
+    if (reserved === undefined) this.handed.delete(fnKey);
+    else this.handed.add(fnKey);
+    this.deps.onChange(fnKey, reserved);
+  }
+
   /** Loads every stored reservation into the enforcer (at start-up). */
   async loadAll(accountId: string): Promise<void> {
-    for (const r of await this.deps.store.concurrency.all(accountId)) this.deps.onChange(functionKey(r, r.name), r.reserved);
+    for (const r of await this.deps.store.concurrency.all(accountId)) this.hand(functionKey(r, r.name), r.reserved);
+  }
+
+  /**
+   * Hands the enforcer the stored reservations of these accounts again, taking back those no longer
+   * stored: in a cluster, another node changed one (or deleted its function).
+   */
+  async reload(accountIds: readonly string[]): Promise<void> {
+    const now = new Map<string, number>();
+    for (const id of accountIds) for (const r of await this.deps.store.concurrency.all(id)) now.set(functionKey(r, r.name), r.reserved);
+    for (const k of [...this.handed]) if (!now.has(k)) this.hand(k, undefined);
+    for (const [k, v] of now) this.hand(k, v);
   }
 
   async put(scope: Scope, rawName: string, body: unknown): Promise<number> {
@@ -49,7 +69,7 @@ export class ConcurrencyService {
       );
     }
     await this.deps.store.concurrency.set(scope, name, v);
-    this.deps.onChange(functionKey(scope, name), v);
+    this.hand(functionKey(scope, name), v);
     return v;
   }
 
@@ -60,7 +80,7 @@ export class ConcurrencyService {
   async delete(scope: Scope, rawName: string): Promise<void> {
     const name = await this.unqualified(scope, rawName);
     await this.deps.store.concurrency.set(scope, name, undefined);
-    this.deps.onChange(functionKey(scope, name), undefined);
+    this.hand(functionKey(scope, name), undefined);
   }
 
   get accountLimit(): number {

@@ -16,6 +16,7 @@ import { APPLICATION_LOG_LEVELS, SYSTEM_LOG_LEVELS } from '../../logs/json-forma
 import { pickVersion } from '../versions/weighted.js';
 import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../../core/names.js';
 import { publishFrom } from '../versions/versions.js';
+import { checkCapacityProviderConfig } from './capacity.js';
 import {
   checkArchitectures,
   checkEnum,
@@ -102,6 +103,7 @@ export class FunctionService {
       ...(settings.logFormat === 'JSON' || settings.applicationLogLevel || settings.systemLogLevel ? logLevels(settings.logFormat ?? 'Text', settings, undefined) : {}),
       logGroup: settings.logGroup ?? `/aws/lambda/${ref.name}`,
       ...(tenantIsolation ? { tenantIsolation } : {}),
+      ...(settings.capacityProvider ? { capacityProvider: settings.capacityProvider } : {}),
       packageType,
       environment: settings.environment ?? {},
       ...(settings.kmsKeyArn ? { kmsKeyArn: settings.kmsKeyArn } : {}),
@@ -221,6 +223,7 @@ export class FunctionService {
       kmsKeyArn: s.kmsKeyArn === undefined ? current.kmsKeyArn : s.kmsKeyArn || undefined,
       // An empty TargetArn removes the dead-letter queue.
       deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
+      capacityProvider: s.capacityProvider ?? current.capacityProvider,
       layers: layers.length ? layers : undefined,
       lastModified: this.deps.clock.now(),
       revisionId: randomUUID(),
@@ -318,8 +321,8 @@ export class FunctionService {
     const fs = body['FileSystemConfigs'];
     if (Array.isArray(fs) && fs.length > 0) throw invalidParameter('Nimbus does not support file system configurations.');
     // The two model groups Nimbus refuses (docs/compatibility.md): never accepted and ignored.
-    for (const [key, feature] of [['DurableConfig', 'Lambda durable functions'], ['CapacityProviderConfig', 'Lambda Managed Instances (capacity providers)']]) {
-      if (body[key!] !== undefined && body[key!] !== null) throw invalidParameter(`${key}: Nimbus does not support ${feature}. See docs/compatibility.md.`);
+    if (body['DurableConfig'] !== undefined && body['DurableConfig'] !== null) {
+      throw invalidParameter('DurableConfig: Nimbus does not support Lambda durable functions. See docs/compatibility.md.');
     }
     return {
       description: optionalString(body, 'Description', 'description', 256),
@@ -335,6 +338,7 @@ export class FunctionService {
       systemLogLevel: isObject(logging) ? checkEnum(logging['SystemLogLevel'], 'loggingConfig.systemLogLevel', SYSTEM_LOG_LEVELS) : undefined,
       logGroup: isObject(logging) ? optionalString(logging, 'LogGroup', 'loggingConfig.logGroup', 512) : undefined,
       deadLetterTargetArn: deadLetterTarget(body['DeadLetterConfig']),
+      capacityProvider: checkCapacityProviderConfig(body['CapacityProviderConfig']),
     };
   }
 

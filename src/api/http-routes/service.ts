@@ -70,6 +70,11 @@ export class RouteService {
     this.byId = undefined;
   }
 
+  /** Drops the served route table: another node changed it (read again at the next request). */
+  forget(): void {
+    this.byId = undefined;
+  }
+
   /** A stack's APIs and routes as stored (what a rollback puts back). */
   async ofStack(scope: Scope, stack: string): Promise<ParsedApis> {
     const mine = (r: { accountId: string; region: string; stack: string }): boolean => r.accountId === scope.accountId && r.region === scope.region && r.stack === stack;

@@ -16,9 +16,9 @@
  * its handler runs, and a POST or PUT body is verified when the handler reads it, before the
  * handler can use it. Bodies of other methods are read and verified before the handler.
  */
-import { createHash } from 'node:crypto';
 import { NimbusError } from '../../core/errors.js';
-import { DEFAULT_ACCOUNT, type KeyLookup, type Principal } from '../../auth/principal.js';
+import { DEFAULT_ACCOUNT, type ActiveKey, type KeyLookup, type Principal } from '../../auth/principal.js';
+import { sha256Hex } from '../../auth/sha256.js';
 import { SigV4Verifier, type SigningSecret, type SigV4Failure } from '../../auth/sigv4.js';
 import type { RequestContext } from './context.js';
 
@@ -76,6 +76,21 @@ export class Authenticator {
   /** The key resolved for the request being checked (the verifier's lookup is synchronous). */
   private current: Resolved | undefined;
   private readonly now: () => number;
+  /**
+   * Keys looked up during this turn of the event loop, dropped at its end (setImmediate). Under
+   * load one turn parses many requests, most with the same key: they share one store lookup
+   * (for SQLite a `PRAGMA data_version` and a Promise) instead of each paying it. A key revoked
+   * with the CLI still fails at the next request: that request arrived after the revocation
+   * committed, so in a later turn than any lookup that could have seen the key active.
+   */
+  private readonly turn = new Map<string, Resolved | null>();
+  private turnArmed = false;
+  private readonly endTurn = (): void => {
+    this.turn.clear();
+    this.turnArmed = false;
+  };
+  /** The principal built for each store record, so a warm key allocates nothing per request. */
+  private readonly resolvedFor = new WeakMap<ActiveKey, Resolved>();
 
   constructor(readonly config: AuthConfig) {
     this.now = config.now ?? Date.now;
@@ -86,7 +101,7 @@ export class Authenticator {
   }
 
   private verifier(services: readonly string[]): SigV4Verifier<Resolved> {
-    const id = services.join(',');
+    const id = services.length === 1 ? services[0]! : services.join(',');
     let v = this.verifiers.get(id);
     if (!v) {
       v = new SigV4Verifier<Resolved>({
@@ -100,28 +115,54 @@ export class Authenticator {
     return v;
   }
 
-  /** The key (or function credentials) a request names, before any signature check. */
-  private async resolve(accessKeyId: string, sessionToken: string | undefined): Promise<Resolved | undefined> {
-    if (sessionToken !== undefined) {
-      const f = accessKeyId.startsWith('ASIA') ? this.config.functions?.verify(accessKeyId, sessionToken, this.now()) : null;
-      if (f) {
-        const principal: Principal = {
-          kind: 'function',
-          accountId: f.claims.a,
-          accessKeyId,
-          arn: `arn:aws:sts::${f.claims.a}:assumed-role/${f.claims.role.split('/').pop() ?? 'role'}/${f.claims.f}`,
-        };
-        return { secret: f.secretAccessKey, principal };
-      }
-    } else {
-      const k = await this.config.keys.activeKey(accessKeyId);
-      if (k) {
-        return {
+  /**
+   * The key (or function credentials) a request names, before any signature check: from this
+   * turn's lookups when it is there (no Promise then), else from the store.
+   */
+  private lookup(accessKeyId: string, sessionToken: string | undefined): Resolved | undefined | Promise<Resolved | undefined> {
+    if (sessionToken !== undefined) return this.resolveSession(accessKeyId, sessionToken);
+    const hit = this.turn.get(accessKeyId);
+    if (hit !== undefined) return hit ?? this.unknownKey(accessKeyId);
+    return this.resolveKey(accessKeyId);
+  }
+
+  private async resolveKey(accessKeyId: string): Promise<Resolved | undefined> {
+    const k = await this.config.keys.activeKey(accessKeyId);
+    let r: Resolved | undefined;
+    if (k) {
+      r = this.resolvedFor.get(k);
+      if (!r) {
+        r = {
           secret: k.secret,
           principal: { kind: 'key', accountId: k.accountId, accessKeyId, arn: `arn:aws:iam::${k.accountId}:user/${k.name}`, policies: k.policy ? [k.policy] : undefined },
         };
+        this.resolvedFor.set(k, r);
       }
     }
+    this.turn.set(accessKeyId, r ?? null);
+    if (!this.turnArmed) {
+      this.turnArmed = true;
+      setImmediate(this.endTurn);
+    }
+    return r ?? this.unknownKey(accessKeyId);
+  }
+
+  private resolveSession(accessKeyId: string, sessionToken: string): Resolved | undefined {
+    const f = accessKeyId.startsWith('ASIA') ? this.config.functions?.verify(accessKeyId, sessionToken, this.now()) : null;
+    if (f) {
+      const principal: Principal = {
+        kind: 'function',
+        accountId: f.claims.a,
+        accessKeyId,
+        arn: `arn:aws:sts::${f.claims.a}:assumed-role/${f.claims.role.split('/').pop() ?? 'role'}/${f.claims.f}`,
+      };
+      return { secret: f.secretAccessKey, principal };
+    }
+    return this.unknownKey(accessKeyId);
+  }
+
+  /** Local mode accepts a key it does not know, unchecked, as the default account. */
+  private unknownKey(accessKeyId: string): Resolved | undefined {
     return this.config.mode === 'local' ? { secret: '', principal: { ...localPrincipal(), accessKeyId }, unchecked: true } : undefined;
   }
 
@@ -158,7 +199,8 @@ export class Authenticator {
       return;
     }
     const verifier = this.verifier(services);
-    this.current = accessKeyId !== undefined ? await this.resolve(accessKeyId, token) : undefined;
+    const found = accessKeyId !== undefined ? this.lookup(accessKeyId, token) : undefined;
+    this.current = found instanceof Promise ? await found : found;
     const pending = verifier.begin({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders }, this.now());
     const resolved = this.current;
     this.current = undefined;
@@ -179,14 +221,12 @@ export class Authenticator {
       const r = pending.finish(sha);
       if (!r.ok) throw refusal(r);
     };
-    if (ctx.bodyRead) return finish(sha256(await ctx.body()));
+    if (ctx.bodyRead) return finish(sha256Hex(await ctx.body()));
     if (!hasBody(ctx)) return finish(EMPTY_SHA256);
-    if (ctx.method !== 'POST' && ctx.method !== 'PUT') return finish(sha256(await ctx.body()));
+    if (ctx.method !== 'POST' && ctx.method !== 'PUT') return finish(sha256Hex(await ctx.body()));
     ctx.verifyBody = finish;
   }
 }
-
-const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
 function hasBody(ctx: RequestContext): boolean {
   const h = ctx.req.headers;

@@ -10,12 +10,12 @@ import type { TLSSocket } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import FindMyWay from 'find-my-way';
 import { NimbusError, type WireCode } from '../../core/errors.js';
-import { createHash } from 'node:crypto';
 import { audited, actionFor } from './actions.js';
 import { scopeOf } from './auth.js';
 import type { Authenticated, Authenticator } from './authn.js';
 import { functionTarget, type Authorizer, type FunctionTarget } from './authz.js';
 import type { AuditSink } from '../../auth/principal.js';
+import { sha256Hex } from '../../auth/sha256.js';
 import type { RequestGuard } from './guard.js';
 import { closeAfterResponse, discardBody, readBody } from './body.js';
 import { capConnections, defaultConnectionCap } from './connections.js';
@@ -356,7 +356,7 @@ function context(req: http.IncomingMessage, res: http.ServerResponse, query: URL
         const verify = ctx.verifyBody;
         if (verify) {
           ctx.verifyBody = undefined;
-          verify(createHash('sha256').update(buf).digest('hex'));
+          verify(sha256Hex(buf));
         }
         return buf;
       }));

@@ -56,6 +56,8 @@ export class FunctionLayerRefs implements FunctionLayers {
       seen.set(layer, arn as string);
       refs.push({ arn: layerVersionArn(v, v.layerName, v.version), codeSha256: v.codeSha256, codeSize: v.codeSize });
     }
+    // A cluster node fetches layers published through another node: their sizes are checked and their set built here.
+    await this.deps.code.ensure(refs.map((r) => r.codeSha256));
     return refs;
   }
 

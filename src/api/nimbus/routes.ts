@@ -73,9 +73,11 @@ export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health
     code: async (ctx) => {
       const sha = ctx.params['sha'] ?? '';
       const file = /^[0-9a-f]{64}$/.test(sha) ? deps.code.zipPath(sha) : '';
-      if (!file || !existsSync(file)) throw notFound('The resource you requested does not exist.');
       // Only a link GetFunction or GetLayerVersion handed out, within its ten minutes.
-      const refused = deps.codeUrls.check(sha, ctx.query);
+      const refused = file ? deps.codeUrls.check(sha, ctx.query) : undefined;
+      // A cluster node may not have fetched the package yet.
+      if (file && !refused) await deps.code.ensure([sha])?.catch(() => undefined);
+      if (!file || !existsSync(file)) throw notFound('The resource you requested does not exist.');
       if (refused) throw new NimbusError('ERR_ACCESS_DENIED', refused);
       return { status: 200, headers: { 'Content-Type': 'application/zip' }, body: await readFile(file) };
     },

@@ -13,8 +13,17 @@ import type { Store } from '../../store/types.js';
 import { json, type Handler } from '../http/context.js';
 import { isObject } from '../http/validate.js';
 
-export function secretsHandlers(deps: { box: SecretBox; store: Store }) {
+export function secretsHandlers(deps: { box: SecretBox; store: Store; clustered?: boolean }) {
   const ring = deps.box.ring;
+  /**
+   * A cluster node's keyring is the one every node loaded at start: a key added or rotated in one
+   * node's memory and file would leave the others unable to open what it seals (docs/cluster.md).
+   */
+  const changeable = (): void => {
+    if (deps.clustered) {
+      throw invalidParameter('In a cluster the keyring is the one all nodes share: it cannot be changed through one node. Change the shared key file with every node stopped (docs/cluster.md).');
+    }
+  };
   const listing = () =>
     ring.names().map((name) => ({ Name: name, ActiveKeyId: ring.active(name)!.id, KeyIds: ring.ids().filter((id) => ring.byKeyId(id)!.name === name) }));
   let rotating = false;
@@ -24,6 +33,7 @@ export function secretsHandlers(deps: { box: SecretBox; store: Store }) {
 
     /** `{"KeyArn": "..."}` or nothing (a new `arn:aws:kms:<region>:<account>:key/<uuid>`). */
     addKey: async (ctx) => {
+      changeable();
       const body = await ctx.json();
       const given = isObject(body) ? body['KeyArn'] : undefined;
       if (given !== undefined && (typeof given !== 'string' || !/^arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.+$/.test(given))) {
@@ -36,6 +46,7 @@ export function secretsHandlers(deps: { box: SecretBox; store: Store }) {
 
     /** `{"Names": [...]}` or nothing (every key). */
     rotate: async (ctx) => {
+      changeable();
       const body = await ctx.json();
       const raw = isObject(body) ? body['Names'] : undefined;
       const names = Array.isArray(raw) ? raw.map(String) : ring.names();

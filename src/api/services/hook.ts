@@ -80,7 +80,15 @@ function match(s: WireService, wire: WireRequest): HookMatch {
     // The operation is on the wire (a target header or an Action parameter): authorised here, not by the route table.
     ctx.authorize?.(`${s.name}:${operationOf(wire, body)}`, '*');
     return toReply(
-      await s.handle({ ...wire, body, accountId: ctx.scope.accountId, region: ctx.scope.region, baseUrl: ctx.baseUrl, signal: ctx.signal }),
+      await s.handle({
+        ...wire,
+        body,
+        accountId: ctx.scope.accountId,
+        region: ctx.scope.region,
+        baseUrl: ctx.baseUrl,
+        signal: ctx.signal,
+        caller: ctx.principal ? { accountId: ctx.principal.accountId, arn: ctx.principal.arn } : undefined,
+      }),
     );
   };
   return {

@@ -20,6 +20,8 @@ export interface ServiceRequest extends WireRequest {
   baseUrl: string;
   /** Aborted when the client goes away (long polls end at once). */
   signal: AbortSignal;
+  /** The authenticated caller (absent without authentication): resource policies are checked against it. */
+  caller?: { readonly accountId: string; readonly arn: string } | undefined;
 }
 
 export interface ServiceResponse {

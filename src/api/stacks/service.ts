@@ -86,6 +86,8 @@ export class StackService {
   }
 
   private async apply(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
+    // A cluster node fetches the packages uploaded through another node; the document's check names any still missing.
+    await this.d.code.ensure(documentShas(body))?.catch(() => undefined);
     const doc = parseDocument(scope, name, body, { routes: this.d.routes, code: this.d.code });
     const prev = await this.d.store.stacks.get(scope, name);
     if (prev && doc.StackId !== undefined && doc.StackId !== prev.stackId) {
@@ -263,4 +265,11 @@ async function within<T>(logicalId: string, step: () => T | Promise<T>): Promise
     if (e instanceof NimbusError) throw new NimbusError(e.code, `${logicalId}: ${e.message}`, e.extra);
     throw e;
   }
+}
+
+/** The CodeSha256 values a stack document names, before it is validated. */
+function documentShas(body: unknown): string[] {
+  const fns = (body as { Functions?: unknown } | null)?.Functions;
+  if (!Array.isArray(fns)) return [];
+  return fns.map((f) => (f as { CodeSha256?: unknown } | null)?.CodeSha256).filter((s): s is string => typeof s === 'string');
 }

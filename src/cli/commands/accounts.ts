@@ -2,29 +2,28 @@
  * `nimbus accounts`, `nimbus keys` and `nimbus audit`: accounts, their access keys and the audit
  * log (docs/auth.md). They work on the data directory directly, like `serve` and `runtimes`: the
  * operator who owns the directory administers who may call Nimbus, and a running Nimbus sees a
- * new or revoked key at its next request. A key's secret is printed once, at create or rotate.
+ * new or revoked key at its next request. With `--cluster <postgres-url>` they work on the store
+ * a cluster's nodes share (docs/cluster.md). Secrets are sealed with the server's keyring, so the
+ * CLI takes the same `--key-file` / NIMBUS_MASTER_KEY. A key's secret is printed once.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { SqliteAccountStore, type KeyInfo, type NewKey } from '../../accounts/store.js';
-import { privateDir } from '../../core/private-files.js';
+import { openAccountStore } from '../../accounts/open.js';
+import type { AccountStore, KeyInfo, NewKey } from '../../accounts/store.js';
 import { readFileSync } from 'node:fs';
 
 interface DirOpts {
   dataDir: string;
+  cluster?: string;
+  keyFile?: string;
   json?: boolean;
 }
 
-async function withStore<T>(dataDir: string, fn: (s: SqliteAccountStore) => Promise<T>): Promise<T> {
-  const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
-  privateDir(dir);
-  const store = new SqliteAccountStore(join(dir, 'auth.db'));
+async function withStore<T>(o: DirOpts, fn: (s: AccountStore) => Promise<T>): Promise<T> {
+  const store = await openAccountStore({ dataDir: o.dataDir, cluster: o.cluster, keyFile: o.keyFile });
   try {
     return await fn(store);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
@@ -51,22 +50,27 @@ const keyRow = (k: KeyInfo): string[] => [k.accessKeyId, k.accountId, k.name, k.
 
 export function registerAccounts(program: Command): void {
   const dataDirDefault = process.env['NIMBUS_DATA_DIR'] ?? './.nimbus';
-  const dirOption = (c: Command): Command => c.option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault).option('--json', 'print JSON');
+  const dirOption = (c: Command): Command =>
+    c
+      .option('--data-dir <dir>', 'Nimbus data directory (env NIMBUS_DATA_DIR)', dataDirDefault)
+      .option('--cluster <postgres-url>', "a cluster's PostgreSQL instead of the data directory: what every node shares (env NIMBUS_CLUSTER)", process.env['NIMBUS_CLUSTER'])
+      .option('--key-file <file>', 'the keyring the server uses, which seals key secrets (env NIMBUS_KEY_FILE; NIMBUS_MASTER_KEY may give the key instead; default <data-dir>/keyring.json)', process.env['NIMBUS_KEY_FILE'])
+      .option('--json', 'print JSON');
 
   const accounts = program.command('accounts').description('Accounts sharing this Nimbus (each has its own functions, queues and keys)');
   dirOption(accounts.command('create <name>').description('create an account').option('--id <account-id>', '12-digit account id (default: random)')).action(
     async (name: string, o: DirOpts & { id?: string }) => {
-      const a = await withStore(o.dataDir, (s) => s.createAccount(name, o.id));
+      const a = await withStore(o, (s) => s.createAccount(name, o.id));
       process.stdout.write(o.json ? `${JSON.stringify(a)}\n` : `${a.accountId}  ${a.name}\n`);
     },
   );
   dirOption(accounts.command('ls').description('list accounts')).action(async (o: DirOpts) => {
-    const list = await withStore(o.dataDir, (s) => s.listAccounts());
+    const list = await withStore(o, (s) => s.listAccounts());
     if (o.json) process.stdout.write(`${JSON.stringify(list)}\n`);
     else table([['ACCOUNT', 'NAME', 'CREATED'], ...list.map((a) => [a.accountId, a.name, iso(a.createdAt)])]);
   });
   dirOption(accounts.command('rm <account>').description('remove an account (by id or name) and revoke its keys')).action(async (account: string, o: DirOpts) => {
-    await withStore(o.dataDir, (s) => s.removeAccount(account));
+    await withStore(o, (s) => s.removeAccount(account));
     process.stdout.write(`removed ${account}\n`);
   });
 
@@ -80,20 +84,20 @@ export function registerAccounts(program: Command): void {
       .option('--policy <file>', 'an IAM policy document (JSON) limiting the key; default: administrator of its account'),
   ).action(async (o: DirOpts & { account: string; name: string; policy?: string }) => {
     const policy = o.policy ? readFileSync(o.policy, 'utf8') : undefined;
-    showNewKey(await withStore(o.dataDir, (s) => s.createKey(o.account, { name: o.name, ...(policy ? { policy } : {}) })), o.json);
+    showNewKey(await withStore(o, (s) => s.createKey(o.account, { name: o.name, ...(policy ? { policy } : {}) })), o.json);
   });
   dirOption(keys.command('ls').description('list access keys (never their secrets)').option('--account <account>', 'only this account')).action(
     async (o: DirOpts & { account?: string }) => {
-      const list = await withStore(o.dataDir, (s) => s.listKeys(o.account));
+      const list = await withStore(o, (s) => s.listKeys(o.account));
       if (o.json) process.stdout.write(`${JSON.stringify(list)}\n`);
       else table([['ACCESS KEY', 'ACCOUNT', 'NAME', 'STATUS', 'CREATED', 'SCOPE'], ...list.map(keyRow)]);
     },
   );
   dirOption(keys.command('rotate <access-key-id>').description('replace a key: a new key with the same account, name and policy; the old one is revoked')).action(
-    async (id: string, o: DirOpts) => showNewKey(await withStore(o.dataDir, (s) => s.rotateKey(id)), o.json),
+    async (id: string, o: DirOpts) => showNewKey(await withStore(o, (s) => s.rotateKey(id)), o.json),
   );
   dirOption(keys.command('revoke <access-key-id>').description('revoke a key at once')).action(async (id: string, o: DirOpts) => {
-    await withStore(o.dataDir, (s) => s.revokeKey(id));
+    await withStore(o, (s) => s.revokeKey(id));
     process.stdout.write(`revoked ${id}\n`);
   });
 
@@ -106,7 +110,7 @@ export function registerAccounts(program: Command): void {
   ).action(async (o: DirOpts & { account?: string; limit: string }) => {
     const limit = Number(o.limit);
     if (!Number.isInteger(limit) || limit < 1) throw new Error(`--limit must be a positive whole number, got '${o.limit}'`);
-    const entries = await withStore(o.dataDir, (s) => s.audit({ limit, ...(o.account ? { accountId: o.account } : {}) }));
+    const entries = await withStore(o, (s) => s.audit({ limit, ...(o.account ? { accountId: o.account } : {}) }));
     if (o.json) process.stdout.write(`${JSON.stringify(entries)}\n`);
     else
       table([

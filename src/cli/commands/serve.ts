@@ -48,7 +48,7 @@ export function registerServe(program: Command): void {
     .description('Start Nimbus: the Lambda API, Invoke and the sandboxes, with data in an embedded SQLite store')
     .option('--host <host>', 'address to listen on (env NIMBUS_HOST)', env['NIMBUS_HOST'] ?? '127.0.0.1')
     .option('--port <port>', 'port to listen on (env NIMBUS_PORT)', env['NIMBUS_PORT'] ?? '9000')
-    .option('--cluster <postgres-url>', 'join a cluster: the async queue in this PostgreSQL database (env NIMBUS_CLUSTER; needs --etcd)', env['NIMBUS_CLUSTER'])
+    .option('--cluster <postgres-url>', 'join a cluster: functions and their configuration, the async queue, code packages, accounts and keys in this PostgreSQL database (env NIMBUS_CLUSTER; needs --etcd, and the keyring all nodes share: --key-file or NIMBUS_MASTER_KEY)', env['NIMBUS_CLUSTER'])
     .option('--etcd <urls>', "the cluster's etcd endpoints, comma-separated (env NIMBUS_ETCD)", env['NIMBUS_ETCD'])
     .option('--node-id <id>', "this node's id in the cluster (env NIMBUS_NODE_ID; default host name and process id)", env['NIMBUS_NODE_ID'])
     .option('--data-dir <dir>', 'where functions, code and logs live (env NIMBUS_DATA_DIR)', env['NIMBUS_DATA_DIR'] ?? './.nimbus')
@@ -107,7 +107,7 @@ export function registerServe(program: Command): void {
       const auth = opts.auth === true ? 'keys' : opts.auth === undefined || opts.auth === false ? 'local' : opts.auth;
       if (auth !== 'keys' && auth !== 'local') throw new Error(`--auth must be keys or local, got '${String(auth)}'`);
       const nimbus = await startNimbus({
-        ...(opts.cluster && opts.etcd ? { cluster: { postgres: opts.cluster, etcd: opts.etcd, ...(opts.nodeId ? { nodeId: opts.nodeId } : {}) } } : {}),
+        ...(opts.cluster && opts.etcd ? { cluster: { postgres: opts.cluster, etcd: opts.etcd, ...(opts.nodeId ? { nodeId: opts.nodeId } : {}), ...(env['NIMBUS_CLUSTER_SECRET'] ? { hopKey: env['NIMBUS_CLUSTER_SECRET'] } : {}) } } : {}),
         host: opts.host,
         port,
         dataDir: opts.dataDir,

@@ -3,6 +3,7 @@ import type { SqsEngine } from '../engine.js';
 import { missingParameter, queueDoesNotExist } from '../errors.js';
 import type { Params } from '../protocol/shapes.js';
 import type { MessageAttributes, QueueRecord, Scope } from '../types.js';
+import { checkQueueAccess, type Caller } from '../policy.js';
 import { parseQueueUrl } from '../url.js';
 
 export interface OpContext {
@@ -14,6 +15,10 @@ export interface OpContext {
   headers: Readonly<Record<string, string | undefined>>;
   /** Aborts a long poll (client went away). */
   signal?: AbortSignal;
+  /** Who is calling, as the server authenticated them; absent, nothing is checked (Nimbus's own calls). */
+  caller?: Caller | undefined;
+  /** The operation being run (`SendMessageBatch`): what a queue policy is asked about. */
+  operation?: string | undefined;
 }
 
 export type Operation = (ctx: OpContext, p: Params) => Record<string, unknown> | Promise<Record<string, unknown>>;
@@ -34,13 +39,21 @@ export function required(p: Params, name: string): string {
 }
 
 /**
- * The queue a request names by `QueueUrl`. Only the caller's own account is reachable over
- * the API: another account's URL answers as if the queue did not exist (SQS would answer
- * AccessDenied without a queue policy; Nimbus has no queue policies).
+ * The queue a request names by `QueueUrl`, once its policy lets the caller run the operation
+ * on it (policy.ts): another account's queue only through its policy, and an explicit Deny
+ * refuses anyone.
  */
 export function queueOf(ctx: OpContext, p: Params): QueueRecord {
   const url = required(p, 'QueueUrl');
   const ref = parseQueueUrl(url, ctx.scope);
-  if (!ref || ref.accountId !== ctx.scope.accountId) throw queueDoesNotExist();
-  return ctx.engine.admin.get(ctx.scope, ref.name);
+  if (!ref) throw queueDoesNotExist();
+  return queueChecked(ctx, ref.accountId, ref.name);
+}
+
+/** The queue `name` of `accountId` in the caller's region, checked against its policy. */
+export function queueChecked(ctx: OpContext, accountId: string, name: string): QueueRecord {
+  if (accountId !== ctx.scope.accountId && !ctx.caller) throw queueDoesNotExist();
+  const q = ctx.engine.admin.get({ accountId, region: ctx.scope.region }, name);
+  if (ctx.caller) checkQueueAccess(q, ctx.operation ?? '', ctx.caller);
+  return q;
 }

@@ -1,8 +1,8 @@
 /** Queue-level operations: create, find, list, delete, attributes, purge, tags, DLQ sources. */
-import { invalidValue, queueDoesNotExist } from '../errors.js';
+import { invalidValue } from '../errors.js';
 import { MAX_LIST_RESULTS } from '../limits.js';
 import { queueUrl } from '../url.js';
-import { int, type Operation, queueOf, required, str, strList, strMap } from './context.js';
+import { int, type Operation, queueChecked, queueOf, required, str, strList, strMap } from './context.js';
 
 const checkMaxResults = (n: number | undefined): void => {
   if (n !== undefined && (n < 1 || n > MAX_LIST_RESULTS)) invalidMax(n);
@@ -20,8 +20,7 @@ export const createQueue: Operation = (ctx, p) => {
 export const getQueueUrl: Operation = (ctx, p) => {
   const name = required(p, 'QueueName');
   const owner = str(p, 'QueueOwnerAWSAccountId');
-  if (owner !== undefined && owner !== ctx.scope.accountId) throw queueDoesNotExist();
-  const q = ctx.engine.admin.get(ctx.scope, name);
+  const q = queueChecked(ctx, owner ?? ctx.scope.accountId, name);
   return { QueueUrl: queueUrl(ctx.baseUrl, q.accountId, q.name) };
 };
 

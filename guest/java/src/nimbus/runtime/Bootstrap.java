@@ -50,10 +50,37 @@ public final class Bootstrap {
             System.exit(1);
             return;
         }
-        loop(api, invoker, logger);
+        int loops = maxConcurrency();
+        if (loops > 1) {
+            // Lambda Managed Instances: that many threads, each on a Runtime API connection of its
+            // own; the logger keeps each thread's request id. The trace header property is
+            // process-wide, so it is not set: Context.getXrayTraceId() has each invocation's.
+            final Invoker shared = invoker;
+            final ClassLoader loader = Thread.currentThread().getContextClassLoader();
+            for (int i = 1; i < loops; i++) {
+                final RuntimeApi own = new RuntimeApi(address == null ? "127.0.0.1:9001" : address, socket);
+                Thread t = new Thread(() -> loop(own, shared, logger, false), "lambda-loop-" + i);
+                t.setContextClassLoader(loader);
+                t.start();
+            }
+            loop(api, invoker, logger, false);
+            return;
+        }
+        loop(api, invoker, logger, true);
     }
 
-    private static void loop(RuntimeApi api, Invoker invoker, StdoutLogger logger) {
+    /** AWS_LAMBDA_MAX_CONCURRENCY (docs/multi-concurrency.md): how many invocations run at once. */
+    private static int maxConcurrency() {
+        String v = System.getenv("AWS_LAMBDA_MAX_CONCURRENCY");
+        if (v == null || v.isEmpty()) return 1;
+        try {
+            return Math.max(1, Math.min(1600, Integer.parseInt(v.trim())));
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    private static void loop(RuntimeApi api, Invoker invoker, StdoutLogger logger, boolean traceProperty) {
         for (;;) {
             Invocation inv;
             try {
@@ -64,7 +91,9 @@ public final class Bootstrap {
                 return;
             }
             logger.setInvocation(inv.requestId, inv.tenantId);
-            if (inv.traceId != null) System.setProperty(TRACE_PROPERTY, inv.traceId);
+            if (!traceProperty) {
+                // Several invocations at once: no process-wide trace header.
+            } else if (inv.traceId != null) System.setProperty(TRACE_PROPERTY, inv.traceId);
             else System.clearProperty(TRACE_PROPERTY);
             byte[] response = null;
             byte[] error = null;

@@ -1,0 +1,59 @@
+/**
+ * What both account stores (SQLite for one node, PostgreSQL for a cluster) check and how they
+ * read a key's secret, so that the two behave alike: the same names are refused with the same
+ * messages, and a secret opens through the box its row names.
+ */
+import type { ActiveKey } from '../auth/principal.js';
+import { parsePolicyDocument } from '../auth/iam-policy.js';
+import { ACCOUNT_ID } from './ids.js';
+import { PlainSecretBox, type SecretBox } from './secret-box.js';
+
+export function checkAccountName(name: string, accountId: string | undefined): void {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name) || ACCOUNT_ID.test(name)) {
+    throw new Error(`account name '${name}' must be 1-64 letters, digits, '.', '_' or '-', and not 12 digits`);
+  }
+  if (accountId !== undefined && !ACCOUNT_ID.test(accountId)) throw new Error(`account id '${accountId}' must be 12 digits`);
+}
+
+/** The key's name (default `admin`), its policy checked. */
+export function checkKey(o: { name?: string; policy?: string }): string {
+  if (o.policy !== undefined) parsePolicyDocument(o.policy);
+  const name = o.name ?? 'admin';
+  if (!/^[A-Za-z0-9+=,.@_-]{1,64}$/.test(name)) throw new Error(`key name '${name}' must be 1-64 characters of A-Z a-z 0-9 +=,.@_-`);
+  return name;
+}
+
+export interface StoredKey {
+  access_key_id: string;
+  account_id: string;
+  name: string;
+  policy: string | null;
+  secret: Buffer | null;
+  box: string;
+}
+
+const plain = new PlainSecretBox();
+
+/**
+ * The active key a row holds, or undefined when its secret cannot be opened here: the box its row
+ * names is not this store's (a key sealed under another keyring). Rows written before secrets were
+ * sealed name the `plain` box and still open.
+ */
+export function activeKeyOf(r: StoredKey, box: SecretBox): ActiveKey | undefined {
+  if (!r.secret) return undefined;
+  const opener = r.box === box.id ? box : r.box === plain.id ? plain : undefined;
+  if (!opener) return undefined;
+  let secret: string;
+  try {
+    secret = opener.open(r.secret, r.access_key_id);
+  } catch {
+    return undefined;
+  }
+  return {
+    accessKeyId: r.access_key_id,
+    accountId: r.account_id,
+    name: r.name,
+    secret,
+    ...(r.policy ? { policy: JSON.parse(r.policy) as ActiveKey['policy'] } : {}),
+  };
+}

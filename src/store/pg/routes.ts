@@ -1,0 +1,90 @@
+/**
+ * APIs and their routes in PostgreSQL. As in SQLite, routes have no foreign key to a function: a
+ * template may route to a function deployed a moment later, and a route to a deleted function
+ * answers with an error rather than vanishing.
+ */
+import type { CorsConfig, Scope } from '../../core/model.js';
+import type { ApiRecord, RouteRecord } from '../records.js';
+import type { RouteStore } from '../types.js';
+import type { PgDb } from './db.js';
+
+interface Row {
+  account_id: string;
+  region: string;
+  stack: string;
+  api_id: string;
+  method: string;
+  path: string;
+  function_name: string;
+  qualifier: string;
+  payload_format: string;
+}
+
+interface ApiRow {
+  account_id: string;
+  region: string;
+  stack: string;
+  logical_id: string;
+  api_id: string;
+  type: string;
+  stage: string;
+  cors: string | null;
+}
+
+export class PgRouteStore implements RouteStore {
+  constructor(private readonly db: PgDb) {}
+
+  async replaceStack(scope: Scope, stack: string, routes: readonly RouteRecord[], apis?: readonly ApiRecord[]): Promise<void> {
+    const at = [scope.accountId, scope.region, stack];
+    await this.db.tx(async (c) => {
+      await c.query('DELETE FROM api_routes WHERE account_id = $1 AND region = $2 AND stack = $3', at);
+      for (const r of routes) {
+        await c.query(
+          `INSERT INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, region, stack, api_id, method, path) DO UPDATE SET
+           function_name = excluded.function_name, qualifier = excluded.qualifier, payload_format = excluded.payload_format`,
+          [...at, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion],
+        );
+      }
+      if (apis === undefined) return;
+      await c.query('DELETE FROM apis WHERE account_id = $1 AND region = $2 AND stack = $3', at);
+      for (const a of apis) {
+        await c.query(
+          `INSERT INTO apis (account_id, region, stack, logical_id, api_id, type, stage, cors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+           ON CONFLICT (account_id, region, stack, logical_id) DO UPDATE SET
+           api_id = excluded.api_id, type = excluded.type, stage = excluded.stage, cors = excluded.cors`,
+          [...at, a.logicalId, a.apiId, a.type, a.stage, a.cors === undefined ? null : JSON.stringify(a.cors)],
+        );
+      }
+    });
+  }
+
+  async all(): Promise<RouteRecord[]> {
+    const rows = await this.db.rows<Row>('SELECT * FROM api_routes ORDER BY account_id, region, stack, path, method, api_id');
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      region: r.region,
+      stack: r.stack,
+      apiId: r.api_id,
+      method: r.method,
+      path: r.path,
+      functionName: r.function_name,
+      qualifier: r.qualifier,
+      payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
+    }));
+  }
+
+  async apis(): Promise<ApiRecord[]> {
+    const rows = await this.db.rows<ApiRow>('SELECT * FROM apis ORDER BY account_id, region, stack, logical_id');
+    return rows.map((r) => ({
+      accountId: r.account_id,
+      region: r.region,
+      stack: r.stack,
+      logicalId: r.logical_id,
+      apiId: r.api_id,
+      type: r.type === 'REST' ? 'REST' : 'HTTP',
+      stage: r.stage,
+      cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
+    }));
+  }
+}
