@@ -25,3 +25,16 @@ export function planIdle(d: IdleDecision): IdlePlan {
   if (!Number.isFinite(after) || prewarmKeep <= 0) return { keepMs };
   return { keepMs, prewarm: { afterMs: after, keepMs: prewarmKeep } };
 }
+
+/**
+ * How long before its planned time a pre-warm starts, from the app's start (init) times: the
+ * 80th percentile, nearest rank (with five samples the second slowest, with fewer the slowest).
+ * The pool applies it to the app's last five starts (pool/start-times.ts), `nimbus replay`'s
+ * simulator to the app's measured ones. Why a high percentile and not the median: docs/policy.md,
+ * "Replay". Undefined without a sample.
+ */
+export function prewarmLead(startMs: readonly number[]): number | undefined {
+  if (startMs.length === 0) return undefined;
+  const s = [...startMs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil(0.8 * s.length) - 1))];
+}

@@ -23,6 +23,7 @@ import { evictionVictim, MemoryBudget } from './budget.js';
 import { IdleMeter } from './idle-meter.js';
 import { pinnedAlive, Pins } from './pins.js';
 import { leastLoaded } from './shared.js';
+import { StartTimes } from './start-times.js';
 import type { AppState, Entry, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState } from './types.js';
 
 export class Pool {
@@ -31,6 +32,8 @@ export class Pool {
   private readonly budget: MemoryBudget;
   private readonly meter = new IdleMeter();
   private readonly pins: Pins;
+  /** Each app's recent sandbox start times (clock ms), for starting a pre-warm early enough. */
+  private readonly startTimes = new WeakMap<AppState, StartTimes>();
 
   constructor(private readonly deps: PoolDeps) {
     this.budget = new MemoryBudget(deps.capacityMb);
@@ -264,9 +267,11 @@ export class Pool {
       this.uncount(entry);
     });
     app.starting++;
+    const t0 = this.deps.clock.now();
     try {
       const init = await sandbox.start(target.initTimeoutMs);
       app.lastInitMs = init.durationMs;
+      this.startTimesOf(app).add(this.deps.clock.now() - t0);
       startedNow(null);
       return { entry, init };
     } catch (e) {
@@ -312,9 +317,19 @@ export class Pool {
     if (keepMs !== Infinity) entry.cancelExpiry = this.deps.clock.setTimer(keepMs, () => this.expire(app, entry));
   }
 
+  /**
+   * Pre-warms `app` so that a fresh sandbox is ready `afterMs` from now and stays until `keepMs`
+   * after that. The policy (and the simulator) mean "ready then", so the start begins early by
+   * a generous estimate of the app's start time (start-times.ts): a pre-warm started on time
+   * would serve only after its init, and a call landing in that init would be a cold start.
+   * When the start takes longer than the wait, it begins at once. However long the start
+   * really took, the sandbox stays until the planned end (`afterMs + keepMs` from now).
+   */
   private schedulePrewarm(app: AppState, afterMs: number, keepMs: number): void {
     app.cancelPrewarm?.();
-    app.cancelPrewarm = this.deps.clock.setTimer(afterMs, () => {
+    const until = this.deps.clock.now() + afterMs + keepMs;
+    const lead = this.startTimesOf(app).lead() ?? 0;
+    app.cancelPrewarm = this.deps.clock.setTimer(Math.max(0, afterMs - lead), () => {
       app.cancelPrewarm = null;
       if (this.closed || app.idle.length > 0 || this.apps.get(app.key) !== app) return;
       const target = app.lastTarget;
@@ -323,13 +338,23 @@ export class Pool {
       void this.start(app, target).then(
         (r) => {
           if (r instanceof SandboxInitError) return;
-          if (this.closed || target.generation !== app.generation) return this.drop(r.entry);
-          r.entry.lastUsed = this.deps.clock.now();
-          this.park(app, r.entry, keepMs);
+          const now = this.deps.clock.now();
+          if (this.closed || target.generation !== app.generation || now >= until) return this.drop(r.entry);
+          r.entry.lastUsed = now;
+          this.park(app, r.entry, until - now);
         },
         () => undefined,
       );
     });
+  }
+
+  private startTimesOf(app: AppState): StartTimes {
+    let s = this.startTimes.get(app);
+    if (!s) {
+      s = new StartTimes();
+      this.startTimes.set(app, s);
+    }
+    return s;
   }
 
   private expire(app: AppState, entry: Entry): void {

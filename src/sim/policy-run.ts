@@ -50,6 +50,8 @@ export class PolicyRun {
   private readonly prewarmed: Uint8Array;
   /** When a pre-warmed sandbox has finished its init and can take a call (prewarmInit only). */
   private readonly readyAt: Float64Array;
+  /** Pre-warms started per app so far: which of its `initSamplesMs` the next one takes. */
+  private readonly prewarmCount: Uint32Array;
   /** Key of the one queued expiry / pre-warm entry per app (NaN: none), see `schedule`. */
   private readonly queued: Float64Array;
   private readonly idleSet: Int32Array;
@@ -69,8 +71,10 @@ export class PolicyRun {
     private readonly timeDecisions: boolean,
     /**
      * A pre-warm runs the app's init (coldStartMs) before its sandbox can take a call, as the
-     * live pool's does: idle memory is counted from then, and a call that lands during that init
-     * is a cold start. Off: the pre-warmed sandbox is ready at once (the ATC'20 model).
+     * live pool's does: the pool starts it early, by `prewarmLeadMs` (src/pool/pool.ts,
+     * schedulePrewarm), or at once when the planned wait is shorter; it is ready an init later,
+     * idle memory is counted from then, and a call that lands during that init is a cold start. Off: the pre-warmed sandbox is ready at once at the
+     * planned time (the ATC'20 model; the same whenever the wait is longer than the init).
      */
     private readonly prewarmInit = false,
   ) {
@@ -82,6 +86,7 @@ export class PolicyRun {
     this.prewarmUntil = new Float64Array(n);
     this.prewarmed = new Uint8Array(n);
     this.readyAt = new Float64Array(n);
+    this.prewarmCount = new Uint32Array(n);
     this.queued = new Float64Array(2 * n).fill(NaN);
     this.idleSet = new Int32Array(n);
     this.idlePos = new Int32Array(n).fill(-1);
@@ -188,9 +193,12 @@ export class PolicyRun {
     }
     if (plan.prewarm) {
       const { afterMs, keepMs } = plan.prewarm;
-      this.prewarmAt[i] = t + afterMs;
+      // With prewarmInit the pre-warm starts early by the init time, as the pool's does, so that
+      // it is ready at the planned time (or init after now, when the wait is shorter than init).
+      const at = this.prewarmInit ? t + Math.max(0, afterMs - (app.prewarmLeadMs ?? app.coldStartMs)) : t + afterMs;
+      this.prewarmAt[i] = at;
       this.prewarmUntil[i] = t + afterMs + keepMs;
-      this.schedule(i, PREWARM, t + afterMs);
+      this.schedule(i, PREWARM, at);
     }
   }
 
@@ -212,7 +220,7 @@ export class PolicyRun {
     }
     this.usedMb += app.memoryMb;
     this.state[i] = IDLE_LOADED;
-    const ready = this.prewarmInit ? t + app.coldStartMs : t;
+    const ready = this.prewarmInit ? t + this.prewarmInitMs(i, app) : t;
     this.idleSince[i] = ready;
     this.readyAt[i] = ready;
     const until = this.prewarmUntil[i] ?? t;
@@ -221,6 +229,15 @@ export class PolicyRun {
     this.addIdle(i);
     this.prewarmed[i] = 1;
     if (t >= this.measureFrom) this.counters.prewarms++;
+  }
+
+  /** The init time of app `i`'s next pre-warm: its measured samples in turn, else `coldStartMs`. */
+  private prewarmInitMs(i: number, app: TraceApp): number {
+    const xs = app.initSamplesMs;
+    if (!xs || xs.length === 0) return app.coldStartMs;
+    const k = this.prewarmCount[i] ?? 0;
+    this.prewarmCount[i] = k + 1;
+    return xs[k % xs.length] ?? app.coldStartMs;
   }
 
   /**

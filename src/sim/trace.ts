@@ -15,6 +15,18 @@ export interface TraceApp {
   readonly memoryMb: number;
   /** Cold-start (init) latency, ms. */
   readonly coldStartMs: number;
+  /**
+   * How long before its planned time the pool starts a pre-warm (only with `prewarmInit`);
+   * default `coldStartMs`. `nimbus replay` sets it from the measured start times as the pool
+   * does (policy/plan.ts, prewarmLead).
+   */
+  readonly prewarmLeadMs?: number;
+  /**
+   * Measured init times, ms (only with `prewarmInit`): the app's pre-warms take these in turn
+   * instead of `coldStartMs`, so that the share of pre-warms that finish after their planned
+   * time is the measured one. `nimbus replay` sets them from the live run.
+   */
+  readonly initSamplesMs?: readonly number[];
   /** Number of functions in the app. */
   readonly functions: number;
   /** Trigger of the app's busiest function (for per-class breakdowns). */

@@ -55,22 +55,36 @@ test('the replayed slice ends at its window, keeps whole apps within the call bu
   assert.deepEqual(seen, [[5, 1], [10, 40_000]]);
 });
 
-test('with prewarmInit, a pre-warm serves only after the app\'s init time, and its idle memory starts then', () => {
-  // Unload at once, pre-warm 60 s after the idle start, keep it 60 s.
-  const policy = (): KeepAlivePolicy => ({ name: 'prewarm', onInvocation: () => undefined, onIdle: () => ({ keepAliveMs: 0, prewarmMs: 60_000, prewarmKeepAliveMs: 60_000 }), forget: () => undefined, snapshot: () => null, restore: () => undefined });
-  // Init 30 s; calls end at 1 s; the next lands 70 s after the first call's end (pre-warm + 10 s), or 100 s after.
-  const run = (second: number, prewarmInit: boolean) => {
+test('with prewarmInit, a pre-warm starts early by the app\'s init time, as the pool\'s does: ready as planned, or an init after the idle start', () => {
+  // Unload at once, pre-warm `after` ms after the idle start, keep it 60 s.
+  const policy = (after: number): KeepAlivePolicy => ({ name: 'prewarm', onInvocation: () => undefined, onIdle: () => ({ keepAliveMs: 0, prewarmMs: after, prewarmKeepAliveMs: 60_000 }), forget: () => undefined, snapshot: () => null, restore: () => undefined });
+  // Init 30 s; the first call ends at 1 s; the next lands `second` ms after that.
+  const run = (after: number, second: number, prewarmInit: boolean) => {
     // The trace ends when the second call does: no idle period after it.
     const trace = arrayTrace([{ ...app('a', 1024, [[0, 1_000], [1_000 + second, 1_000]]), coldStartMs: 30_000 }], (2_000 + second) / 86_400_000);
-    const [c] = replay({ trace, policies: [policy()], capacityMb: Infinity, measureFromDay: 0, prewarmInit });
+    const [c] = replay({ trace, policies: [policy(after)], capacityMb: Infinity, measureFromDay: 0, prewarmInit });
     return { cold: c!.coldStarts[0], idleS: c!.wasteMbMs[0]! / 1024 / 1000 };
   };
-  assert.deepEqual(run(70_000, false), { cold: 1, idleS: 10 });
-  // Still initialising at 70 s (ready at 90 s): a cold start, and no idle memory yet.
-  assert.deepEqual(run(70_000, true), { cold: 2, idleS: 0 });
-  // Ready at 90 s, taken at 100 s: warm, 10 s idle (not 40).
-  assert.deepEqual(run(100_000, true), { cold: 1, idleS: 10 });
-  assert.deepEqual(run(100_000, false), { cold: 1, idleS: 40 });
+  // A 60 s wait: the init runs from 30 to 60 s, so a call at 70 s is warm and 10 s of idle
+  // memory were spent, as when the pre-warm is ready at once.
+  assert.deepEqual(run(60_000, 70_000, true), { cold: 1, idleS: 10 });
+  assert.deepEqual(run(60_000, 70_000, false), { cold: 1, idleS: 10 });
+  // A 20 s wait, shorter than the init: it starts at once and serves from 30 s. A call at 25 s
+  // lands in the init (cold); one at 40 s is warm after 10 s idle (20 s when ready at once).
+  assert.deepEqual(run(20_000, 25_000, true), { cold: 2, idleS: 0 });
+  assert.deepEqual(run(20_000, 25_000, false), { cold: 1, idleS: 5 });
+  assert.deepEqual(run(20_000, 40_000, true), { cold: 1, idleS: 10 });
+  assert.deepEqual(run(20_000, 40_000, false), { cold: 1, idleS: 20 });
+  // A lead longer than the init (the pool's is a high percentile of its start times): the
+  // pre-warm starts 40 s ahead, at 20 s, and is ready at 50 s: 20 s idle before a call at 70 s.
+  const trace = arrayTrace([{ ...app('a', 1024, [[0, 1_000], [71_000, 1_000]]), coldStartMs: 30_000, prewarmLeadMs: 40_000 }], 72_000 / 86_400_000);
+  const [c] = replay({ trace, policies: [policy(60_000)], capacityMb: Infinity, measureFromDay: 0, prewarmInit: true });
+  assert.deepEqual({ cold: c!.coldStarts[0], idleS: c!.wasteMbMs[0]! / 1024 / 1000 }, { cold: 1, idleS: 20 });
+  // With measured init samples a pre-warm takes the next one: a 90 s init from 20 s is ready at
+  // 110 s, so the call at 70 s lands in it (cold) although the median init would have made it.
+  const slow = arrayTrace([{ ...app('a', 1024, [[0, 1_000], [71_000, 1_000]]), coldStartMs: 30_000, prewarmLeadMs: 40_000, initSamplesMs: [90_000] }], 72_000 / 86_400_000);
+  const [d] = replay({ trace: slow, policies: [policy(60_000)], capacityMb: Infinity, measureFromDay: 0, prewarmInit: true });
+  assert.deepEqual({ cold: d!.coldStarts[0], idleS: d!.wasteMbMs[0]! / 1024 / 1000 }, { cold: 2, idleS: 0 });
 });
 
 test('nimbus replay drives a running Nimbus and reports live and simulated cold starts and idle memory', async (t) => {

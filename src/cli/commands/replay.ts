@@ -60,7 +60,7 @@ export function registerReplay(program: Command, client: () => NimbusClient): Co
     .option('--json', 'print the report as JSON')
     .action(async (f: ReplayFlags) => {
       // Loaded here: `nimbus serve` and the other commands should not pay for the simulator at start.
-      const [{ buildTrace }, { disagreement, initTimes, liveFigures, simulate }, { deployApps, drive }, { windowTrace, asMeasured }] = await Promise.all([
+      const [{ buildTrace }, { disagreement, initSamples, initTimes, leadTimes, liveFigures, simulate }, { deployApps, drive }, { windowTrace, asMeasured }] = await Promise.all([
         import('../../sim/index.js'),
         import('../replay/compare.js'),
         import('../replay/drive.js'),
@@ -91,7 +91,7 @@ export function registerReplay(program: Command, client: () => NimbusClient): Co
       await deployApps(opts);
       const live = await drive(opts);
       const sim = simulate(slice, policy);
-      const simMeasured = simulate(asMeasured(apps, live.sentAt, live.spans, slice.days, initTimes(live, scale)), policy, { prewarmInit: true });
+      const simMeasured = simulate(asMeasured(apps, live.sentAt, live.spans, slice.days, initTimes(live, scale), leadTimes(live, scale), initSamples(live, scale)), policy, { prewarmInit: true });
       const l = liveFigures(live);
       const report: ReplayReport = {
         policy,

@@ -6,6 +6,7 @@
  * seconds; and a call that waited for its app's previous one is sent when that one ended).
  */
 import { parsePolicy } from '../../policy/parse.js';
+import { prewarmLead } from '../../policy/plan.js';
 import { replay } from '../../sim/simulator.js';
 import type { Trace } from '../../sim/trace.js';
 import type { LiveResult } from './drive.js';
@@ -47,6 +48,28 @@ export function initTimes(r: LiveResult, scale: number): (number | undefined)[] 
     const m = median(xs) ?? all;
     return m === undefined ? undefined : m * scale;
   });
+}
+
+/**
+ * How early the pool starts each app's pre-warms, in trace ms: the pool's rule (policy/plan.ts,
+ * prewarmLead) over the app's measured inits (the pool applies it to the last five starts), or
+ * over all apps' when it has none.
+ */
+export function leadTimes(r: LiveResult, scale: number): (number | undefined)[] {
+  const all = prewarmLead(r.initMs.flat());
+  return r.initMs.map((xs) => {
+    const m = prewarmLead(xs) ?? all;
+    return m === undefined ? undefined : m * scale;
+  });
+}
+
+/**
+ * Each app's measured inits in trace ms, in the order they happened (all apps' when it has none):
+ * the simulator's pre-warms take them in turn, so that as many of them finish late as live.
+ */
+export function initSamples(r: LiveResult, scale: number): number[][] {
+  const all = r.initMs.flat().map((x) => x * scale);
+  return r.initMs.map((xs) => (xs.length ? xs.map((x) => x * scale) : all));
 }
 
 /** |sim - live| / live (0 when both are 0). */

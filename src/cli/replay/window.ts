@@ -48,7 +48,8 @@ export function windowTrace(trace: Trace, o: WindowOptions): Trace & { readonly 
 /**
  * The calls a live run actually made: when each was sent and how long it held its sandbox (both
  * trace ms), in place of the trace's arrival and execution times; and, when given, each app's
- * measured init time (trace ms) as its cold-start time (what a pre-warm takes before it serves).
+ * measured init time (trace ms) as its cold-start time (what a pre-warm takes before it serves)
+ * and how early the pool starts its pre-warms (`leadMs`, trace ms).
  */
 export function asMeasured(
   apps: readonly WindowApp[],
@@ -56,11 +57,15 @@ export function asMeasured(
   spans: readonly (readonly number[])[],
   days: number,
   initMs?: readonly (number | undefined)[],
+  leadMs?: readonly (number | undefined)[],
+  initSamplesMs?: readonly (readonly number[])[],
 ): Trace {
   return arrayTrace(
     apps.map((a, i) => ({
       ...a,
       coldStartMs: initMs?.[i] ?? a.coldStartMs,
+      ...(leadMs?.[i] === undefined ? {} : { prewarmLeadMs: leadMs[i] }),
+      ...(initSamplesMs?.[i]?.length ? { initSamplesMs: initSamplesMs[i] } : {}),
       arrivals: a.arrivals.map(([t, d], k) => [sentAt[i]?.[k] ?? t, spans[i]?.[k] ?? d] as [number, number]).sort((x, y) => x[0] - y[0]),
     })),
     days,
