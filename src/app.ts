@@ -9,7 +9,7 @@ import { hostname, networkInterfaces, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { DEFAULT_STEAL_AFTER_MS } from './cluster/claim.js';
 import { hopHook } from './cluster/hop-endpoint.js';
-import { Membership } from './cluster/membership.js';
+import type { Membership } from './cluster/membership.js';
 import { PeerClient } from './cluster/peer-client.js';
 import { ConcurrencySlices } from './cluster/slices.js';
 import { routedInvoker, SyncRouter } from './cluster/sync-router.js';
@@ -514,6 +514,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   let poll: NodeJS.Timeout | undefined;
   let peers: PeerClient | undefined;
   if (cluster && pgQueue) {
+    // Loaded only here: the etcd client (gRPC, protobufjs) costs a single node ~0.1 s of start-up.
+    const { Membership } = await import('./cluster/membership.js');
     membership = await Membership.join({
       etcd: cluster.etcd,
       nodeId,
