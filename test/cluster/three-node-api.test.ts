@@ -3,8 +3,7 @@
  * through any node": control-plane and invoke flows with the SDK and the AWS CLI v2, every call
  * through the next of three nodes (round-robin, test/helpers/cluster.ts).
  *
- * Function records and code packages are shared in PostgreSQL (SHARED_STATE). The whole single-node files can also be run against a cluster as they are:
- *   NIMBUS_TEST_CLUSTER=3 CI=true node scripts/test.mjs e2e/aws-cli e2e/control-plane e2e/invoke-node
+ * The whole single-node files also run against a cluster as they are (single-node-suites.test.ts).
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -26,10 +25,7 @@ import {
 import { roundRobinLambda, skipWithoutCluster, startTestCluster } from '../helpers/cluster.js';
 import { makeZip, ROLE } from '../helpers/nimbus.js';
 
-/** Function records and code are in PostgreSQL (see the header). */
-const SHARED_STATE = true;
-
-const skip = SHARED_STATE ? skipWithoutCluster() : 'pending: function records are per node until the PostgreSQL store lands (set SHARED_STATE in this file)';
+const skip = skipWithoutCluster();
 const run = promisify(execFile);
 const AWS = '/usr/bin/aws';
 
