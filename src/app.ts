@@ -95,6 +95,8 @@ const POLICY_SAVE_MS = 60_000;
 /** Cluster mode (docs/cluster.md): the async queue in PostgreSQL, membership in etcd. */
 /** How often a cluster node looks for due events that other nodes enqueued. */
 const CLUSTER_POLL_MS = 250;
+/** How often a cluster node settles event-source mappings changed through other nodes. */
+const CLUSTER_MAPPING_SYNC_MS = 2000;
 
 export interface ClusterOptions {
   /** postgres://user@host:port/db */
@@ -512,6 +514,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   hostPorts.push(port);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let poll: NodeJS.Timeout | undefined;
+  let mappingSync: NodeJS.Timeout | undefined;
   let peers: PeerClient | undefined;
   if (cluster && pgQueue) {
     // Loaded only here: the etcd client (gRPC, protobufjs) costs a single node ~0.1 s of start-up.
@@ -543,6 +546,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     // Other nodes' enqueues do not wake this dispatcher: it polls the shared queue.
     poll = setInterval(() => dispatcher.wake(), CLUSTER_POLL_MS);
     poll.unref();
+    // Event-source mappings made through other nodes start polling here too (all nodes poll a
+    // queue; SQS hands each message to one receiver at a time).
+    mappingSync = setInterval(() => void mappingRunner.resync().catch((e: unknown) => log(`esm resync: ${messageOf(e)}`)), CLUSTER_MAPPING_SYNC_MS);
+    mappingSync.unref();
   }
   // Links name the configured public URL or host, else the listening address: never a request's Host header.
   const linkHost = opts.publicHosts?.[0] ?? (isWildcard(host) ? '127.0.0.1' : host);
@@ -574,6 +581,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         // No new events or batches; running attempts and batches may finish.
         scheduler.stop();
         await acceptor.flush();
+        clearInterval(mappingSync);
         const mappingsStopped = mappingRunner.stop();
         await Promise.all([dispatcher.drain(graceMs), Promise.race([mappingsStopped, new Promise((r) => setTimeout(r, graceMs).unref())])]);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.

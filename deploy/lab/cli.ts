@@ -45,7 +45,7 @@ async function main(argv: string[]): Promise<void> {
     case 'run': {
       try {
         upInfra(c);
-        const r = await runLab(c, { nodes: Number(a ?? 3), durationS: Number(b ?? 30), concurrency: 8, asyncShare: 0.4, faults: true, quiesceS: 15 });
+        const r = await runLab(c, { nodes: Number(a ?? 3), durationS: Number(b ?? 30), concurrency: 8, asyncShare: 0.4, sqsShare: 0.2, faults: true, quiesceS: 15 });
         process.exitCode = r.valid ? 0 : 1;
       } finally {
         if (!process.env['NIMBUS_LAB_KEEP']) down(c, true);

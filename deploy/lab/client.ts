@@ -1,7 +1,9 @@
 /**
  * The lab's client side, run inside the client namespace: the witness (an HTTP sink the test
  * function reports every delivery to, outside the system under test) and the load generator
- * (sync and async invokes with unique ids, each outcome logged as JSONL for the checker).
+ * (sync and async invokes and SQS messages with unique ids, each outcome logged as JSONL for the
+ * checker). LAB_SQS_QUEUE_URL names a queue an event-source mapping feeds to the function, and
+ * LAB_SQS_SHARE the share of requests sent to it (SendMessage through the next node).
  *
  *   node client.js witness <port> <deliveries.jsonl>
  *   node client.js load <requests.jsonl> <durationS> <concurrency> <asyncShare> <url> [url...]
@@ -33,6 +35,26 @@ function classify(status: number | undefined, err: unknown): Outcome {
 
 const FUNCTIONS = Math.max(1, Number(process.env['LAB_FUNCTIONS'] ?? '1'));
 const NO_WITNESS = process.env['LAB_NO_WITNESS'] === '1';
+const SQS_QUEUE_URL = process.env['LAB_SQS_QUEUE_URL'];
+const SQS_SHARE = SQS_QUEUE_URL ? Number(process.env['LAB_SQS_SHARE'] ?? '0.2') : 0;
+
+/** One request of the mix: an SQS SendMessage (AWS's JSON protocol), an Event invoke or a sync invoke. */
+function request(kind: RequestRecord['kind'], url: string, fn: string, id: string): Promise<Response> {
+  if (kind === 'sqs') {
+    return fetch(`${url}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' },
+      body: JSON.stringify({ QueueUrl: SQS_QUEUE_URL, MessageBody: JSON.stringify({ id }) }),
+      signal: AbortSignal.timeout(5000),
+    });
+  }
+  return fetch(`${url}/2015-03-31/functions/${fn}/invocations`, {
+    method: 'POST',
+    headers: kind === 'async' ? { 'X-Amz-Invocation-Type': 'Event' } : {},
+    body: JSON.stringify({ id, ms: 20, ...(NO_WITNESS ? { nw: true } : {}) }),
+    signal: AbortSignal.timeout(5000),
+  });
+}
 
 async function load(out: string, durationS: number, concurrency: number, asyncShare: number, urls: string[]): Promise<void> {
   const end = Date.now() + durationS * 1000;
@@ -40,7 +62,8 @@ async function load(out: string, durationS: number, concurrency: number, asyncSh
   const worker = async (): Promise<void> => {
     while (Date.now() < end) {
       const id = randomUUID();
-      const kind = Math.random() < asyncShare ? 'async' : 'sync';
+      const roll = Math.random();
+      const kind: RequestRecord['kind'] = roll < SQS_SHARE ? 'sqs' : roll < SQS_SHARE + asyncShare * (1 - SQS_SHARE) ? 'async' : 'sync';
       const url = urls[next++ % urls.length]!;
       // LAB_FUNCTIONS=k spreads calls over k functions (lab-witness, lab-witness-1, ...); LAB_NO_WITNESS skips the witness.
       const k = Math.floor(Math.random() * FUNCTIONS);
@@ -49,12 +72,7 @@ async function load(out: string, durationS: number, concurrency: number, asyncSh
       let reply: string | undefined;
       let err: unknown;
       try {
-        const r = await fetch(`${url}/2015-03-31/functions/${fn}/invocations`, {
-          method: 'POST',
-          headers: kind === 'async' ? { 'X-Amz-Invocation-Type': 'Event' } : {},
-          body: JSON.stringify({ id, ms: 20, ...(NO_WITNESS ? { nw: true } : {}) }),
-          signal: AbortSignal.timeout(5000),
-        });
+        const r = await request(kind, url, fn, id);
         const text = await r.text();
         status = r.status;
         if (kind === 'sync' && r.status === 200) reply = (JSON.parse(text) as { id?: string }).id;

@@ -225,10 +225,12 @@ export function down(c: LabConfig, keep = false): void {
 }
 
 /** An HTTP request made from inside one of the lab's namespaces (curl there; the host has no route). */
-export async function inNsFetch(c: LabConfig, name: string, url: string, method = 'GET', body?: string): Promise<{ status: number; body: string }> {
+export async function inNsFetch(
+  c: LabConfig, name: string, url: string, method = 'GET', body?: string, headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const args = ['netns', 'exec', ns(c, name), 'node', '-e',
-    `fetch(process.argv[1],{method:process.argv[2],body:process.argv[3]||undefined,signal:AbortSignal.timeout(5000)}).then(async r=>{process.stdout.write(r.status+'\\n'+await r.text())},()=>process.stdout.write('0\\n'))`,
-    url, method, body ?? ''];
+    `fetch(process.argv[1],{method:process.argv[2],body:process.argv[3]||undefined,headers:JSON.parse(process.argv[4]),signal:AbortSignal.timeout(5000)}).then(async r=>{process.stdout.write(r.status+'\\n'+await r.text())},()=>process.stdout.write('0\\n'))`,
+    url, method, body ?? '', JSON.stringify(headers)];
   const out = await new Promise<string>((resolve) => {
     const p = spawn('ip', args, { stdio: ['ignore', 'pipe', 'ignore'] });
     let s = '';

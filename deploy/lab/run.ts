@@ -1,6 +1,6 @@
 /**
- * One lab run (the CI profile of issue #19): N nodes, mixed sync/async load from the client
- * namespace, one crash, one pause and one partition, a quiet period, then the checker over the
+ * One lab run (the CI profile of issue #19): N nodes, mixed sync/async/SQS load from the client
+ * namespace (SQS messages reach the function through an event-source mapping), one crash, one pause and one partition, a quiet period, then the checker over the
  * load generator's log and the witness's log.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -19,6 +19,8 @@ export interface RunOptions {
   durationS: number;
   concurrency: number;
   asyncShare: number;
+  /** Share of requests sent as SQS messages (cluster mode only: the queue must be shared). */
+  sqsShare?: number;
   faults: boolean;
   /** Seconds to wait after the load for redeliveries (lease TTL + visibility timeout + function timeout). */
   quiesceS: number;
@@ -55,9 +57,28 @@ export async function deployFunction(c: LabConfig, k: number, name = FUNCTION_NA
   if (r.status !== 201 && r.status !== 409) throw new Error(`deploy on n${k}: ${r.status} ${r.body}`);
 }
 
-function inClient(c: LabConfig, args: string[]): ChildProcess {
+function inClient(c: LabConfig, args: string[], env: Record<string, string> = {}): ChildProcess {
   const script = new URL('./client.js', import.meta.url).pathname;
-  return spawn('ip', ['netns', 'exec', ns(c, 'client'), process.execPath, script, ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+  return spawn('ip', ['netns', 'exec', ns(c, 'client'), process.execPath, script, ...args], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, ...env } });
+}
+
+const QUEUE = 'lab-queue';
+
+/**
+ * Creates the lab's SQS queue and an event-source mapping from it to the witness function, through
+ * node `k`; answers the queue URL. The visibility timeout equals the function's timeout (10 s), so a
+ * batch held by a crashed or paused node comes back to another node's poller within the run's quiet period.
+ */
+export async function deployQueue(c: LabConfig, k: number): Promise<string> {
+  const sqs = (target: string, body: object): Promise<{ status: number; body: string }> =>
+    inNsFetch(c, 'client', `${url(c, k)}/`, 'POST', JSON.stringify(body), { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': `AmazonSQS.${target}` });
+  const q = await sqs('CreateQueue', { QueueName: QUEUE, Attributes: { VisibilityTimeout: '10' } });
+  if (q.status !== 200) throw new Error(`CreateQueue on n${k}: ${q.status} ${q.body}`);
+  const queueUrl = (JSON.parse(q.body) as { QueueUrl: string }).QueueUrl;
+  const m = await inNsFetch(c, 'client', `${url(c, k)}/2015-03-31/event-source-mappings/`, 'POST',
+    JSON.stringify({ FunctionName: FUNCTION_NAME, EventSourceArn: `arn:aws:sqs:us-east-1:000000000000:${QUEUE}`, BatchSize: 10 }));
+  if (m.status !== 202 && m.status !== 409) throw new Error(`CreateEventSourceMapping on n${k}: ${m.status} ${m.body}`);
+  return queueUrl;
 }
 
 /** Runs the load with the nemesis schedule and checks the histories. Assumes `upInfra` ran. */
@@ -72,6 +93,8 @@ export async function runLab(c: LabConfig, o: RunOptions): Promise<CheckResult> 
   // shared (docs/cluster.md): the later creates answer 409, and each node fetches the package from
   // PostgreSQL on first use.
   for (let k = 1; k <= o.nodes; k++) await deployFunction(c, k);
+  const sqsShare = state.cluster ? (o.sqsShare ?? 0) : 0;
+  const queueUrl = sqsShare > 0 ? await deployQueue(c, 1) : undefined;
 
   const requests = join(c.dir, 'requests.jsonl');
   const deliveries = join(c.dir, 'deliveries.jsonl');
@@ -80,7 +103,8 @@ export async function runLab(c: LabConfig, o: RunOptions): Promise<CheckResult> 
   const witness = inClient(c, ['witness', String(WITNESS_PORT), deliveries]);
   await sleep(500);
   const urls = Array.from({ length: o.nodes }, (_, i) => url(c, i + 1));
-  const load = inClient(c, ['load', requests, String(o.durationS), String(o.concurrency), String(o.asyncShare), ...urls]);
+  const load = inClient(c, ['load', requests, String(o.durationS), String(o.concurrency), String(o.asyncShare), ...urls],
+    queueUrl ? { LAB_SQS_QUEUE_URL: queueUrl, LAB_SQS_SHARE: String(sqsShare) } : {});
   const loadDone = new Promise<void>((res) => load.on('exit', () => res()));
 
   if (o.faults && o.nodes >= 2) {

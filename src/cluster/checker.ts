@@ -6,8 +6,8 @@
  *  - lost: acknowledged (202, or a sync 200) but never delivered;
  *  - unexpected: delivered but never requested, or requested and refused definitely (a 4xx such
  *    as 429 promises nothing ran);
- *  - duplicated: delivered more than once (allowed for async, at-least-once; a sync invoke runs
- *    at most once, so for sync it is a failure);
+ *  - duplicated: delivered more than once (allowed for async and SQS messages, at-least-once; a
+ *    sync invoke runs at most once, so for sync it is a failure);
  *  - recovered: outcome unknown (timeout, reset, 5xx) but delivered anyway.
  * Pure; the lab (scripts/cluster-lab) feeds it the two JSONL files.
  */
@@ -18,8 +18,9 @@ export type Outcome = 'ok' | 'fail' | 'info';
 /** One line of the load generator's log. */
 export interface RequestRecord {
   readonly id: string;
-  readonly kind: 'async' | 'sync';
-  /** ok: 202 (async) or 200 (sync); fail: a definite refusal (4xx); info: unknown (timeout, reset, 5xx). */
+  /** sqs: an SQS SendMessage to a queue an event-source mapping feeds to the function. */
+  readonly kind: 'async' | 'sync' | 'sqs';
+  /** ok: 202 (async), 200 (sync, or SendMessage); fail: a definite refusal (4xx); info: unknown (timeout, reset, 5xx). */
   readonly outcome: Outcome;
   /** For a sync ok: the id the function echoed back, which must be the request's own. */
   readonly reply?: string;
@@ -33,13 +34,13 @@ export interface DeliveryRecord {
 
 export interface CheckResult {
   readonly valid: boolean;
-  readonly requested: { readonly async: number; readonly sync: number };
-  readonly acknowledged: { readonly async: number; readonly sync: number };
+  readonly requested: { readonly async: number; readonly sync: number; readonly sqs: number };
+  readonly acknowledged: { readonly async: number; readonly sync: number; readonly sqs: number };
   readonly lost: readonly string[];
   readonly unexpected: readonly string[];
   /** Sync replies that carried another request's result. */
   readonly wrongReplies: readonly string[];
-  /** Async ids delivered more than once, with their delivery counts. */
+  /** Async and SQS ids delivered more than once, with their delivery counts. */
   readonly duplicatedAsync: ReadonlyMap<string, number>;
   /** Sync ids delivered more than once (a failure: sync is never retried once it may have run). */
   readonly duplicatedSync: ReadonlyMap<string, number>;
@@ -61,8 +62,8 @@ export function check(requests: Iterable<RequestRecord>, deliveries: Iterable<De
   const recovered: string[] = [];
   const duplicatedAsync = new Map<string, number>();
   const duplicatedSync = new Map<string, number>();
-  const requested = { async: 0, sync: 0 };
-  const acknowledged = { async: 0, sync: 0 };
+  const requested = { async: 0, sync: 0, sqs: 0 };
+  const acknowledged = { async: 0, sync: 0, sqs: 0 };
   for (const r of req.values()) {
     requested[r.kind]++;
     const n = seen.get(r.id) ?? 0;
@@ -72,7 +73,7 @@ export function check(requests: Iterable<RequestRecord>, deliveries: Iterable<De
       if (r.kind === 'sync' && r.reply !== r.id) wrongReplies.push(r.id);
     }
     if (r.outcome === 'info' && n > 0) recovered.push(r.id);
-    if (n > 1) (r.kind === 'async' ? duplicatedAsync : duplicatedSync).set(r.id, n);
+    if (n > 1) (r.kind === 'sync' ? duplicatedSync : duplicatedAsync).set(r.id, n);
   }
   const unexpected = [...seen.keys()].filter((id) => {
     const r = req.get(id);
@@ -115,7 +116,7 @@ export function summary(r: CheckResult): string {
   const dupA = [...r.duplicatedAsync.values()].reduce((s, n) => s + n - 1, 0);
   return [
     `${r.valid ? 'VALID' : 'INVALID'}:`,
-    `async ${r.acknowledged.async}/${r.requested.async} acknowledged, sync ${r.acknowledged.sync}/${r.requested.sync} ok;`,
+    `async ${r.acknowledged.async}/${r.requested.async} acknowledged, sqs ${r.acknowledged.sqs}/${r.requested.sqs} sent, sync ${r.acknowledged.sync}/${r.requested.sync} ok;`,
     `lost ${r.lost.length}, unexpected ${r.unexpected.length}, wrong sync replies ${r.wrongReplies.length},`,
     `duplicated async ${r.duplicatedAsync.size} ids (${dupA} extra deliveries), duplicated sync ${r.duplicatedSync.size}, recovered ${r.recovered.length}`,
   ].join(' ');

@@ -124,10 +124,15 @@ export class Membership {
   }
 
   private async watch(): Promise<void> {
-    const all = await this.client.getAll().prefix(PREFIX).strings();
-    for (const [k, addr] of Object.entries(all)) this.nodes.set(k.slice(PREFIX.length), { id: k.slice(PREFIX.length), addr });
+    // The watch starts right after the revision the listing read: a node that joins or leaves
+    // between the two is then seen in the watch (without it, it was missed until its next change).
+    const all = await this.client.getAll().prefix(PREFIX).exec();
+    for (const kv of all.kvs) {
+      const id = kv.key.toString().slice(PREFIX.length);
+      this.nodes.set(id, { id, addr: kv.value.toString() });
+    }
     this.changed();
-    const w = await this.client.watch().prefix(PREFIX).create();
+    const w = await this.client.watch().prefix(PREFIX).startRevision(String(BigInt(all.header.revision) + 1n)).create();
     w.on('put', (kv) => {
       const id = kv.key.toString().slice(PREFIX.length);
       this.nodes.set(id, { id, addr: kv.value.toString() });

@@ -64,6 +64,17 @@ export class MappingRunner {
     this.chains.set(uuid, next);
   }
 
+  /**
+   * Settles every mapping in the store and every running poller again. A cluster node calls this
+   * periodically: a mapping created, changed or deleted through another node reaches this node's
+   * runner only through the shared store. Settling an unchanged mapping writes nothing.
+   */
+  async resync(): Promise<void> {
+    if (this.stopped) return;
+    const uuids = new Set([...(await this.deps.store.all()).map((m) => m.uuid), ...this.pollers.keys()]);
+    for (const uuid of uuids) if (!this.chains.has(uuid)) this.changed(uuid);
+  }
+
   /** Resolves once every pending transition has settled (tests, shutdown). */
   async idle(): Promise<void> {
     while (this.chains.size > 0) await Promise.allSettled([...this.chains.values()]);

@@ -117,14 +117,16 @@ export async function startTestCluster(t: { after: TestContext['after'] }, n: nu
 export async function waitForMembers(urls: readonly string[], n: number, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   for (const url of urls) {
+    let last = '';
     for (;;) {
       try {
         const r = await fetch(`${url}/nimbus/v1/cluster`);
-        if (r.ok && ((await r.json()) as { live: unknown[] }).live.length === n) break;
-      } catch {
-        // not up yet
+        last = `${r.status} ${await r.text()}`;
+        if (r.ok && (JSON.parse(last.slice(4)) as { live: unknown[] }).live.length === n) break;
+      } catch (e) {
+        last = String(e); // not up yet
       }
-      if (Date.now() > end) throw new Error(`${url} did not see ${n} live nodes within ${ms} ms`);
+      if (Date.now() > end) throw new Error(`${url} did not see ${n} live nodes within ${ms} ms; it last answered: ${last.slice(0, 1500)}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }

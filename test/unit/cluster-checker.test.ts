@@ -17,8 +17,20 @@ describe('check', () => {
     const r = check([a('a1', 'ok'), a('a2', 'ok'), s('s1', 'ok')], d('a1', 'a2', 'a2', 's1'));
     assert.equal(r.valid, true);
     assert.deepEqual([...r.duplicatedAsync], [['a2', 2]]);
-    assert.deepEqual(r.acknowledged, { async: 2, sync: 1 });
+    assert.deepEqual(r.acknowledged, { async: 2, sync: 1, sqs: 0 });
     assert.match(summary(r), /^VALID: .*duplicated async 1 ids \(1 extra/);
+  });
+
+  it('an SQS message sent is acknowledged: lost if never delivered, duplicates allowed as for async', () => {
+    const q = (id: string, outcome: RequestRecord['outcome']): RequestRecord => ({ id, kind: 'sqs', outcome });
+    const ok = check([q('q1', 'ok'), q('q2', 'ok'), q('q3', 'fail')], d('q1', 'q2', 'q2'));
+    assert.equal(ok.valid, true);
+    assert.deepEqual(ok.acknowledged, { async: 0, sync: 0, sqs: 2 });
+    assert.deepEqual(ok.requested, { async: 0, sync: 0, sqs: 3 });
+    assert.deepEqual([...ok.duplicatedAsync], [['q2', 2]]);
+    const lost = check([q('q1', 'ok'), q('q2', 'ok')], d('q1'));
+    assert.equal(lost.valid, false);
+    assert.deepEqual(lost.lost, ['q2']);
   });
 
   it('finds a lost async event and a lost sync reply', () => {
@@ -50,7 +62,7 @@ describe('check', () => {
     const id = fc.constantFrom<string>('x1', 'x2', 'x3', 'x4', 'x5', 'x6');
     fc.assert(
       fc.property(
-        fc.array(fc.record({ id, kind: fc.constantFrom('async' as const, 'sync' as const), outcome: fc.constantFrom('ok' as const, 'fail' as const, 'info' as const) })),
+        fc.array(fc.record({ id, kind: fc.constantFrom('async' as const, 'sync' as const, 'sqs' as const), outcome: fc.constantFrom('ok' as const, 'fail' as const, 'info' as const) })),
         fc.array(id),
         (reqs, dels) => {
           const withReply = reqs.map((r) => ({ ...r, reply: r.id }));
