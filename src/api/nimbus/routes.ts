@@ -2,6 +2,7 @@
  * Nimbus's own API under /nimbus/v1 (paths in api/table.ts), for the CLI and (later) the dashboard: function logs with
  * a long-poll for `--follow`, code downloads (GetFunction's Code.Location), and health.
  */
+import type http from 'node:http';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { parseFunctionName } from '../../core/names.js';
@@ -62,7 +63,7 @@ export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health
             if (res.destroyed) return;
             const item = JSON.stringify({ id: e.id, timestamp: e.timestamp, requestId: e.requestId, version: e.version, text: e.text });
             next = e.id;
-            if (!res.write(first ? item : `,${item}`)) await new Promise<void>((resolve) => res.once('drain', resolve).once('close', resolve));
+            if (!res.write(first ? item : `,${item}`)) await drained(res);
             first = false;
           }
           res.end(`],"next":${next}}`);
@@ -84,4 +85,15 @@ export function nimbusHandlers(deps: { logs: LogService; code: CodeStore; health
 
     health: () => json(200, { status: 'ok', ...deps.health }),
   } satisfies Record<string, Handler>;
+}
+
+/** Resolves when `res` can take more (or is gone), leaving no listener behind for the next wait. */
+function drained(res: http.ServerResponse): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = (): void => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.once('drain', done).once('close', done);
+  });
 }
