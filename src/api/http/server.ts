@@ -106,7 +106,12 @@ export class Gateway {
     // invocation may still run its 15 minutes before the response.
     this.server.headersTimeout = 30_000;
     this.server.requestTimeout = limits.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
-    this.server.keepAliveTimeout = 5_000;
+    // Clients close idle keep-alive sockets after 4-5 s (undici 4 s, Node's agent 5 s); a server
+    // closing at the same moment races a client that reuses the socket just then, which sees EPIPE
+    // or ECONNRESET mid-upload (seen with `nimbus deploy` and the SDK on a loaded machine). Keeping
+    // them longer, as load balancers do (ALB: 60 s), lets the client always close first; the
+    // connection cap evicts idle sockets when a flood needs their descriptors.
+    this.server.keepAliveTimeout = 65_000;
     capConnections(this.server, limits.maxConnections ?? defaultConnectionCap(), (why) => {
       this.shed++;
       if (this.shed === 1 || this.shed % 1000 === 0) this.log(`connection cap reached: ${this.shed} connections closed so far (${why})`);
