@@ -11,7 +11,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -22,6 +22,7 @@ import { clusterBackends, clusterNodeEnv, skipWithoutCluster } from '../helpers/
 import { request } from '../helpers/http.js';
 import { makeZip, ROLE } from '../helpers/nimbus.js';
 import { nimbusCli, serve } from '../helpers/serve.js';
+import { tree } from '../helpers/tree.js';
 import { signer, wireQuery } from '../helpers/sigv4.js';
 
 const skip = skipWithoutCluster();
@@ -33,19 +34,6 @@ interface Key {
 
 const client = (url: string, k: Key): LambdaClient =>
   new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey }, maxAttempts: 1 });
-
-/** Every path under `dir` with what it is: file bytes' hash and mode, link target, or directory. */
-function tree(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, prefix)).sort()) {
-    const rel = join(prefix, name);
-    const st = lstatSync(join(dir, rel));
-    if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(join(dir, rel))}`;
-    else if (st.isDirectory()) Object.assign(out, { [rel]: 'dir' }, tree(dir, rel));
-    else out[rel] = `file ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex')}`;
-  }
-  return out;
-}
 
 /** Polls until `f` answers (bounded: a cache lifetime is seconds). */
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 15_000): Promise<T> {

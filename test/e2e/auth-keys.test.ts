@@ -30,6 +30,7 @@ import type { NewKey } from '../../src/accounts/store.js';
 import { awsCliHome } from '../helpers/aws-cli.js';
 import { signRequest } from '../helpers/apps/sigv4.js';
 import { deployNode, payloadJson, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
+import { outcome } from '../helpers/aws-errors.js';
 import { signer, wireQuery } from '../helpers/sigv4.js';
 import { NIMBUS_BIN, nimbusCli } from '../helpers/serve.js';
 
@@ -43,17 +44,6 @@ const credsOf = (k: NewKey): Creds => ({ accessKeyId: k.accessKeyId, secretAcces
 
 function lambda(url: string, credentials: Creds, region = 'us-east-1'): LambdaClient {
   return new LambdaClient({ endpoint: url, region, credentials, maxAttempts: 1 });
-}
-
-/** An SDK call's error name and message, or 'ok'. */
-async function outcome(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number | undefined }> {
-  try {
-    await p;
-    return { name: 'ok', message: '' };
-  } catch (e) {
-    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
 }
 
 function tool(t: TestContext, path: string, what: string): boolean {

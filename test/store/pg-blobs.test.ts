@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -16,21 +16,9 @@ import { CodeStore } from '../../src/store/code-store.js';
 import { CHUNK_BYTES, PgBlobSource } from '../../src/store/pg-blob-source.js';
 import { makeZip } from '../helpers/nimbus.js';
 import { skipWithoutPostgres, suitePostgres } from '../helpers/postgres.js';
+import { tree } from '../helpers/tree.js';
 
 const skip = skipWithoutPostgres();
-
-/** Every path under `dir` with what it is: file bytes' hash and mode, link target, or directory. */
-function tree(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, prefix)).sort()) {
-    const rel = join(prefix, name);
-    const st = lstatSync(join(dir, rel));
-    if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(join(dir, rel))}`;
-    else if (st.isDirectory()) Object.assign(out, { [rel]: 'dir' }, tree(dir, rel));
-    else out[rel] = `file ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex')}`;
-  }
-  return out;
-}
 
 describe('code blobs in PostgreSQL', { skip }, () => {
   const server = suitePostgres();
