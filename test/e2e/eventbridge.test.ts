@@ -27,6 +27,7 @@ import { ManualClock } from '../../src/core/clock.js';
 import { awsCliAt, haveAwsCli } from '../helpers/aws-cli.js';
 import { LEDGER_HANDLER, ledgerDir, readLedger, waitFor } from '../helpers/ledger.js';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 import { sdk } from '../helpers/sqs-clients.js';
 
 const ACCOUNT = '000000000000';
@@ -36,15 +37,8 @@ function client(url: string): EventBridgeClient {
   return new EventBridgeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 }
 
-async function fails(p: Promise<unknown>, name: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name);
-    assert.equal(e.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
+/** The call fails with AWS error `name`, HTTP 400 and `message` (exactly, or matching). */
+const fails = (p: Promise<unknown>, name: string, message: string | RegExp): Promise<void> => rejects(p, name, message, 400);
 
 test('a pattern rule on a custom bus delivers matching events only, transformed, to Lambda and SQS', async (t) => {
   const dir = ledgerDir('nimbus-eb-');

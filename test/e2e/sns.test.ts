@@ -25,6 +25,7 @@ import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { awsCliAt, haveAwsCli } from '../helpers/aws-cli.js';
 import { LEDGER_HANDLER, ledgerDir, readLedger, waitFor } from '../helpers/ledger.js';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 import { sdk } from '../helpers/sqs-clients.js';
 
 const ACCOUNT = '000000000000';
@@ -33,15 +34,8 @@ function client(url: string): SNSClient {
   return new SNSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 }
 
-async function fails(p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
+/** The call fails with AWS error `name`, HTTP `status` and `message` (exactly, or matching). */
+const fails = (p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> => rejects(p, name, message, status);
 
 test('SNS: a filter policy lets matching messages only reach the function; SQS subscribers get notifications', async (t) => {
   const dir = ledgerDir('nimbus-sns-');
