@@ -2,37 +2,27 @@
  * The account store suite against the PostgreSQL store (cluster mode): one temporary PostgreSQL
  * for the file, one schema per case. Without PostgreSQL it skips, and fails under CI=true.
  */
-import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { KeyringSecretBox } from '../../src/accounts/keyring-box.js';
 import { PgAccountStore } from '../../src/accounts/pg-store.js';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { postgresSuite } from '../helpers/postgres.js';
 import { runAccountSuite } from './accounts.case.js';
 
 /** How long the other handle may trust its cache in these cases. */
 const CACHE_MS = 200;
 
-const skip = skipWithoutPostgres();
-if (skip) {
-  test('account store contract: postgres', { skip }, () => undefined);
-} else {
-  let server: TempPostgres | undefined;
-  before(async () => {
-    server = await startPostgres();
-  });
-  after(() => server?.stop());
-  let n = 0;
+postgresSuite('account store contract: postgres', (db) => {
   runAccountSuite('postgres', async () => {
-    const schema = `accounts_${++n}`;
+    const schema = db.schema('accounts');
     const box = new KeyringSecretBox(new SecretBox(Keyring.ephemeral()));
-    const sql = new pg.Client({ connectionString: server!.url, options: `-c search_path=${schema}` });
+    const sql = new pg.Client({ connectionString: db.url, options: `-c search_path=${schema}` });
     // The schema and tables exist once a store has opened.
-    await (await PgAccountStore.open({ url: server!.url, schema, poolSize: 1 })).close();
+    await (await PgAccountStore.open({ url: db.url, schema, poolSize: 1 })).close();
     await sql.connect();
     return {
-      open: async () => await PgAccountStore.open({ url: server!.url, schema, box, poolSize: 2, cacheMs: CACHE_MS }),
+      open: async () => await PgAccountStore.open({ url: db.url, schema, box, poolSize: 2, cacheMs: CACHE_MS }),
       raw: async (id) => (await sql.query<{ secret: Buffer | null; box: string }>('SELECT secret, box FROM auth_access_keys WHERE access_key_id = $1', [id])).rows[0]!,
       insertPlain: async (id, account, secret) =>
         void (await sql.query("INSERT INTO auth_access_keys (access_key_id, account_id, name, secret, box, status, created_at) VALUES ($1, $2, 'old', $3, 'plain', 'Active', 1)", [
@@ -44,4 +34,4 @@ if (skip) {
       close: async () => await sql.end(),
     };
   });
-}
+});

@@ -6,17 +6,15 @@
  * PostgreSQL, and the nodes share the keyring that seals environments.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { CreateFunctionCommand } from '@aws-sdk/client-lambda';
 import { PgQueue } from '../../src/queue/pg-queue.js';
-import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
 import { makeZip, ROLE, sdkClient } from '../helpers/nimbus.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { serve } from '../helpers/serve.js';
+import { clusterBackends, clusterNodeEnv, newMasterKey, skipWithoutCluster } from '../helpers/cluster.js';
 
-const skip = skipWithoutPostgres() || skipWithoutEtcd();
+const skip = skipWithoutCluster();
 const SCOPE = { accountId: '000000000000', region: 'us-east-1' };
 
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
@@ -30,29 +28,17 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 30_0
 }
 
 describe('cluster: async events survive kill -9 of the node running them', { skip }, () => {
-  let pg: TempPostgres | undefined;
-  let etcd: TempEtcd | undefined;
-  before(async () => {
-    pg = await startPostgres();
-    etcd = await startEtcd();
-  });
-  after(() => {
-    pg?.stop();
-    etcd?.stop();
-  });
+  const backends = clusterBackends();
 
   it('the reaper on the surviving node releases the dead node’s running event, which then succeeds there', async (t) => {
-    const masterKey = randomBytes(32).toString('base64');
-    const env = (id: string): Record<string, string> => ({
-      NIMBUS_MASTER_KEY: masterKey, NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0',
-    });
+    const env = clusterNodeEnv(backends, { NIMBUS_MASTER_KEY: newMasterKey() });
     // A function slow enough to be caught mid-run (every attempt sleeps 20 s: the configuration is shared).
     const zip = await makeZip({ 'index.mjs': "export const handler = async () => { await new Promise((r) => setTimeout(r, 20000)); return 'ok'; };" });
     const n1 = await serve(t, { env: env('n1') });
     const lambda = sdkClient(n1.url);
     t.after(() => lambda.destroy());
     await lambda.send(new CreateFunctionCommand({ FunctionName: 'slow', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: zip }, Timeout: 60 }));
-    const probe = new PgQueue({ url: pg!.url });
+    const probe = new PgQueue({ url: backends.pg.url });
     t.after(() => probe.close());
 
     const accepted = await sdkClient(n1.url).send(new InvokeCommand({ FunctionName: 'slow', InvocationType: 'Event', Payload: Buffer.from('{"n":1}') }));

@@ -26,16 +26,13 @@ function nodeDir() {
 }
 `;
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { CreateFunctionCommand, InvokeCommand, InvokeWithResponseStreamCommand, PutFunctionConcurrencyCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { waitForMembers } from '../helpers/cluster.js';
-import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
+import { clusterBackends, clusterNodeEnv, newMasterKey, skipWithoutCluster, waitForMembers } from '../helpers/cluster.js';
 import { makeZip, ROLE, sdkClient } from '../helpers/nimbus.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { serve, type ServedNimbus } from '../helpers/serve.js';
 
-const skip = skipWithoutPostgres() || skipWithoutEtcd();
+const skip = skipWithoutCluster();
 const NAMES = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot'];
 
 /** Which node a data directory belongs to, set once the nodes are up. */
@@ -43,28 +40,11 @@ let nodeOf: (dataDir: string) => string = (d) => d;
 const where = (p: Uint8Array | undefined): string => nodeOf((JSON.parse(Buffer.from(p ?? []).toString('utf8')) as { node: string }).node);
 
 describe('cluster: sync routing between nodes', { skip }, () => {
-  let pg: TempPostgres | undefined;
-  let etcd: TempEtcd | undefined;
-  before(async () => {
-    pg = await startPostgres();
-    etcd = await startEtcd();
-  });
-  after(() => {
-    pg?.stop();
-    etcd?.stop();
-  });
+  const backends = clusterBackends();
 
   it('runs each version on its home node through any node, holds reserved concurrency cluster-wide, refuses forged hops, and reroutes at once after kill -9', async (t) => {
     // Every node of a cluster has the same keyring.
-    const masterKey = randomBytes(32).toString('base64');
-    const env = (id: string): Record<string, string> => ({
-      NIMBUS_MASTER_KEY: masterKey,
-      NIMBUS_CLUSTER: pg!.url,
-      NIMBUS_ETCD: etcd!.url,
-      NIMBUS_NODE_ID: id,
-      NIMBUS_ISOLATION: 'process',
-      NIMBUS_STEM_CELLS: '0',
-    });
+    const env = clusterNodeEnv(backends, { NIMBUS_MASTER_KEY: newMasterKey() });
     const ids = ['n1', 'n2', 'n3'];
     const nodes: ServedNimbus[] = await Promise.all(ids.map((id) => serve(t, { env: env(id) })));
     const urls = nodes.map((n) => n.url);

@@ -7,8 +7,7 @@
  * consumers on the two nodes receive each message exactly once while it is invisible.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import {
   ChangeMessageVisibilityCommand,
   CreateQueueCommand,
@@ -21,30 +20,20 @@ import {
 } from '@aws-sdk/client-sqs';
 import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { clusterBackends, clusterNodeEnv, newMasterKey, skipWithoutCluster } from '../helpers/cluster.js';
 import { serve } from '../helpers/serve.js';
 import { sdk } from '../helpers/sqs-clients.js';
 
-const skip = skipWithoutPostgres() || skipWithoutEtcd();
+const skip = skipWithoutCluster();
 const ACCOUNT = '000000000000';
 /** Cluster nodes share one keyring (docs/cluster.md). */
-const masterKey = randomBytes(32).toString('base64');
+const masterKey = newMasterKey();
 
 describe('cluster: SQS queues, SNS topics and EventBridge rules are shared by every node', { skip }, () => {
-  let pg: TempPostgres | undefined;
-  let etcd: TempEtcd | undefined;
-  before(async () => {
-    pg = await startPostgres();
-    etcd = await startEtcd();
-  });
-  after(() => {
-    pg?.stop();
-    etcd?.stop();
-  });
+  const backends = clusterBackends();
 
   it('send through node 1, receive and delete through node 2; two consumers on two nodes get each message once', async (t) => {
-    const env = (id: string): Record<string, string> => ({ NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0', NIMBUS_MASTER_KEY: masterKey });
+    const env = clusterNodeEnv(backends, { NIMBUS_MASTER_KEY: masterKey });
     const n1 = await serve(t, { env: env('n1'), startMs: 60_000 });
     const n2 = await serve(t, { env: env('n2'), startMs: 60_000 });
     const c1 = sdk(n1.url);

@@ -11,21 +11,21 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CreateFunctionCommand, GetFunctionCommand, LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
 import pg from 'pg';
 import { Keyring } from '../../src/secrets/keyring.js';
-import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
+import { clusterBackends, clusterNodeEnv, skipWithoutCluster } from '../helpers/cluster.js';
 import { request } from '../helpers/http.js';
 import { makeZip, ROLE } from '../helpers/nimbus.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { nimbusCli, serve } from '../helpers/serve.js';
+import { tree } from '../helpers/tree.js';
 import { signer, wireQuery } from '../helpers/sigv4.js';
 
-const skip = skipWithoutPostgres() || skipWithoutEtcd();
+const skip = skipWithoutCluster();
 
 interface Key {
   AccessKeyId: string;
@@ -34,19 +34,6 @@ interface Key {
 
 const client = (url: string, k: Key): LambdaClient =>
   new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey }, maxAttempts: 1 });
-
-/** Every path under `dir` with what it is: file bytes' hash and mode, link target, or directory. */
-function tree(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, prefix)).sort()) {
-    const rel = join(prefix, name);
-    const st = lstatSync(join(dir, rel));
-    if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(join(dir, rel))}`;
-    else if (st.isDirectory()) Object.assign(out, { [rel]: 'dir' }, tree(dir, rel));
-    else out[rel] = `file ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex')}`;
-  }
-  return out;
-}
 
 /** Polls until `f` answers (bounded: a cache lifetime is seconds). */
 async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
@@ -69,22 +56,17 @@ const errorName = async (p: Promise<unknown>): Promise<string> => {
 };
 
 describe('cluster: keys, the keyring and code packages are shared by the nodes', { skip }, () => {
-  let server: TempPostgres | undefined;
-  let etcd: TempEtcd | undefined;
+  const backends = clusterBackends();
   let dir = '';
-  before(async () => {
-    server = await startPostgres();
-    etcd = await startEtcd();
+  before(() => {
     dir = mkdtempSync(join(tmpdir(), 'nimbus-shared-'));
   });
   after(() => {
-    server?.stop();
-    etcd?.stop();
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses to start a cluster node without the shared keyring, saying what to give', async (t) => {
-    const env = { NIMBUS_CLUSTER: server!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: 'lonely', NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0' };
+    const env = clusterNodeEnv(backends)('lonely');
     const err = await serve(t, { env }).then(
       () => 'started',
       (e: Error) => e.message,
@@ -97,26 +79,18 @@ describe('cluster: keys, the keyring and code packages are shared by the nodes',
     // The keyring every node shares, as a file (the other cluster test uses NIMBUS_MASTER_KEY).
     const keyFile = join(dir, 'keyring.json');
     Keyring.open(keyFile, {});
-    const env = (id: string): Record<string, string> => ({
-      NIMBUS_CLUSTER: server!.url,
-      NIMBUS_ETCD: etcd!.url,
-      NIMBUS_NODE_ID: id,
-      NIMBUS_ISOLATION: 'process',
-      NIMBUS_STEM_CELLS: '0',
-      NIMBUS_KEY_FILE: keyFile,
-      NIMBUS_AUTH: 'keys',
-    });
+    const env = clusterNodeEnv(backends, { NIMBUS_KEY_FILE: keyFile, NIMBUS_AUTH: 'keys' });
     const [n1, n2] = await Promise.all([serve(t, { env: env('n1') }), serve(t, { env: env('n2') })]);
 
     // The CLI needs the cluster's keyring too.
-    const keyless = await nimbusCli(['keys', 'create', '--cluster', server!.url]);
+    const keyless = await nimbusCli(['keys', 'create', '--cluster', backends.pg.url]);
     assert.notEqual(keyless.code, 0);
     assert.match(keyless.stderr, /--key-file/);
     // The CLI writes the key into PostgreSQL, sealed with the cluster's keyring.
-    const made = await nimbusCli(['keys', 'create', '--cluster', server!.url, '--key-file', keyFile, '--name', 'deployer', '--json']);
+    const made = await nimbusCli(['keys', 'create', '--cluster', backends.pg.url, '--key-file', keyFile, '--name', 'deployer', '--json']);
     assert.equal(made.code, 0, made.stderr);
     const key = JSON.parse(made.stdout) as Key;
-    const sql = new pg.Client({ connectionString: server!.url });
+    const sql = new pg.Client({ connectionString: backends.pg.url });
     await sql.connect();
     t.after(async () => await sql.end());
     const row = (await sql.query<{ secret: Buffer; box: string }>('SELECT secret, box FROM auth_access_keys WHERE access_key_id = $1', [key.AccessKeyId])).rows[0]!;
@@ -179,14 +153,14 @@ describe('cluster: keys, the keyring and code packages are shared by the nodes',
     assert.match(rotated.body.toString(), /all nodes share/);
 
     // Both nodes' requests are in the one audit log.
-    const audit = await nimbusCli(['audit', '--cluster', server!.url, '--key-file', keyFile, '--json', '--limit', '100']);
+    const audit = await nimbusCli(['audit', '--cluster', backends.pg.url, '--key-file', keyFile, '--json', '--limit', '100']);
     assert.equal(audit.code, 0, audit.stderr);
     const actions = (JSON.parse(audit.stdout) as { action: string; accessKeyId: string }[]).filter((e) => e.accessKeyId === key.AccessKeyId).map((e) => e.action);
     assert.ok(actions.includes('lambda:CreateFunction'), actions.join());
     assert.ok(actions.filter((a) => a === 'lambda:ListFunctions').length >= 2, actions.join());
 
     // Revoked through the CLI: refused by node 2 as well (within its key cache's lifetime).
-    const revoked = await nimbusCli(['keys', 'revoke', key.AccessKeyId, '--cluster', server!.url, '--key-file', keyFile]);
+    const revoked = await nimbusCli(['keys', 'revoke', key.AccessKeyId, '--cluster', backends.pg.url, '--key-file', keyFile]);
     assert.equal(revoked.code, 0, revoked.stderr);
     const refusal = await until('node 2 refuses the revoked key', async () => {
       const name = await errorName(c2.send(new ListFunctionsCommand({})));

@@ -6,8 +6,7 @@
  * Node 2 also runs a function created through node 1: its package comes from PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { describe, it, type TestContext } from 'node:test';
 import {
   CreateAliasCommand,
   CreateFunctionCommand,
@@ -27,31 +26,17 @@ import {
   UpdateFunctionConfigurationCommand,
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { skipWithoutEtcd, startEtcd, type TempEtcd } from '../helpers/etcd.js';
 import { makeZip, payloadJson, ROLE, sdkClient } from '../helpers/nimbus.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
 import { serve } from '../helpers/serve.js';
+import { clusterBackends, clusterNodeEnv, newMasterKey, skipWithoutCluster } from '../helpers/cluster.js';
 
-const skip = skipWithoutPostgres() || skipWithoutEtcd();
+const skip = skipWithoutCluster();
 
 describe('cluster: one control plane in PostgreSQL', { skip }, () => {
-  let pg: TempPostgres | undefined;
-  let etcd: TempEtcd | undefined;
-  before(async () => {
-    pg = await startPostgres();
-    etcd = await startEtcd();
-  });
-  after(() => {
-    pg?.stop();
-    etcd?.stop();
-  });
+  const backends = clusterBackends();
 
   // Every node opens what any node sealed: they share the key (another key-sharing scheme may replace this).
-  const masterKey = randomBytes(32).toString('base64');
-  const env = (id: string): Record<string, string> => ({
-    NIMBUS_MASTER_KEY: masterKey,
-    NIMBUS_CLUSTER: pg!.url, NIMBUS_ETCD: etcd!.url, NIMBUS_NODE_ID: id, NIMBUS_ISOLATION: 'process', NIMBUS_STEM_CELLS: '0',
-  });
+  const env = clusterNodeEnv(backends, { NIMBUS_MASTER_KEY: newMasterKey() });
 
   async function twoNodes(t: TestContext): Promise<[LambdaClient, LambdaClient]> {
     const [n1, n2] = await Promise.all([serve(t, { env: env('n1') }), serve(t, { env: env('n2') })]);

@@ -7,8 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { promisify } from 'node:util';
@@ -22,12 +21,13 @@ import {
   PublishVersionCommand,
   UpdateFunctionConfigurationCommand,
 } from '@aws-sdk/client-lambda';
+import { AWS_CLI, awsCliHome } from '../helpers/aws-cli.js';
 import { roundRobinLambda, skipWithoutCluster, startTestCluster } from '../helpers/cluster.js';
 import { makeZip, ROLE } from '../helpers/nimbus.js';
 
 const skip = skipWithoutCluster();
 const run = promisify(execFile);
-const AWS = '/usr/bin/aws';
+const AWS = AWS_CLI;
 
 describe('3-node cluster: the SDK and the AWS CLI through any node', { skip }, () => {
   it('SDK: create, read, configure, publish, alias, invoke (sync and async) and delete, each call through the next node', async (t) => {
@@ -61,20 +61,9 @@ describe('3-node cluster: the SDK and the AWS CLI through any node', { skip }, (
   it('AWS CLI v2: create-function, get-function, invoke, list-functions, delete-function, each through the next node', async (t) => {
     if (!existsSync(AWS)) assert.fail(`the AWS CLI v2 is required (${AWS})`);
     const c = await startTestCluster(t, 3);
-    const home = mkdtempSync(join(tmpdir(), 'nimbus-cluster-cli-'));
-    t.after(() => rmSync(home, { recursive: true, force: true }));
-    const env = {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: home,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_PAGER: '',
-      AWS_CONFIG_FILE: join(home, 'config'),
-      AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-    };
+    const { home, env } = awsCliHome(t, 'nimbus-cluster-cli-');
     const ok = async (...args: string[]): Promise<Record<string, unknown>> => {
-      const r = await run(AWS, ['--endpoint-url', c.next(), '--output', 'json', 'lambda', ...args], { env, cwd: home });
+      const r = await run(AWS, ['--endpoint-url', c.next(), '--output', 'json', 'lambda', ...args], { env: env(), cwd: home });
       return r.stdout.trim() ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
     };
     const zip = join(home, 'hello.zip');

@@ -27,8 +27,10 @@ import {
 import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { NewKey } from '../../src/accounts/store.js';
+import { awsCliHome } from '../helpers/aws-cli.js';
 import { signRequest } from '../helpers/apps/sigv4.js';
 import { deployNode, payloadJson, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
+import { outcome } from '../helpers/aws-errors.js';
 import { signer, wireQuery } from '../helpers/sigv4.js';
 import { NIMBUS_BIN, nimbusCli } from '../helpers/serve.js';
 
@@ -42,17 +44,6 @@ const credsOf = (k: NewKey): Creds => ({ accessKeyId: k.accessKeyId, secretAcces
 
 function lambda(url: string, credentials: Creds, region = 'us-east-1'): LambdaClient {
   return new LambdaClient({ endpoint: url, region, credentials, maxAttempts: 1 });
-}
-
-/** An SDK call's error name and message, or 'ok'. */
-async function outcome(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number | undefined }> {
-  try {
-    await p;
-    return { name: 'ok', message: '' };
-  } catch (e) {
-    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
 }
 
 function tool(t: TestContext, path: string, what: string): boolean {
@@ -311,18 +302,9 @@ test('the AWS CLI v2 and boto3 work with real keys and are refused with a wrong 
   const la = lambda(nimbus.url, credsOf(a));
   t.after(() => la.destroy());
   await deployNode(la, 'tools', { 'index.js': HANDLER });
-  const home = mkdtempSync(join(tmpdir(), 'nimbus-auth-tools-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-  const env = (c: Creds): NodeJS.ProcessEnv => ({
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: home,
-    AWS_ACCESS_KEY_ID: c.accessKeyId,
-    AWS_SECRET_ACCESS_KEY: c.secretAccessKey,
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-  });
+  const cliHome = awsCliHome(t, 'nimbus-auth-tools-');
+  const home = cliHome.home;
+  const env = (c: Creds): NodeJS.ProcessEnv => cliHome.env({ AWS_ACCESS_KEY_ID: c.accessKeyId, AWS_SECRET_ACCESS_KEY: c.secretAccessKey });
   const wrong = { accessKeyId: a.accessKeyId, secretAccessKey: 'not-the-secret' };
 
   await t.test('AWS CLI v2', async (t) => {

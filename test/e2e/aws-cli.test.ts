@@ -4,11 +4,11 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { awsCliHome, runCli, type CliResult } from '../helpers/aws-cli.js';
 import { makeZip, startTestNimbus } from '../helpers/nimbus.js';
 
 const run = promisify(execFile);
@@ -35,27 +35,8 @@ test('the AWS CLI v2 against Nimbus', async (t) => {
     return;
   }
   const nimbus = await startTestNimbus(t);
-  const home = mkdtempSync(join(tmpdir(), 'nimbus-awscli-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-  const env = {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: home,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-  };
-  const cli = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    try {
-      const r = await run(aws, ['--endpoint-url', nimbus.url, '--output', 'json', 'lambda', ...args], { env, cwd: home });
-      return { code: 0, ...r };
-    } catch (e) {
-      const err = e as { code: number; stdout: string; stderr: string };
-      return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-    }
-  };
+  const { home, env } = awsCliHome(t, 'nimbus-awscli-');
+  const cli = (...args: string[]): Promise<CliResult> => runCli(aws, ['--endpoint-url', nimbus.url, '--output', 'json', 'lambda', ...args], { env: env(), cwd: home });
   const ok = async (...args: string[]): Promise<Record<string, unknown>> => {
     const r = await cli(...args);
     assert.equal(r.code, 0, `aws lambda ${args.join(' ')} failed: ${r.stderr}`);

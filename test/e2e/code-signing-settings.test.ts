@@ -30,15 +30,7 @@ import {
   UpdateFunctionCodeCommand,
 } from '@aws-sdk/client-lambda';
 import { makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
-
-async function rejects(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
+import { rejects } from '../helpers/aws-errors.js';
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function';
 const PROFILE = 'arn:aws:signer:us-east-1:000000000000:/signing-profiles/test';

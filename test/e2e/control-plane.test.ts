@@ -19,6 +19,7 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { makeZip, payloadJson, ROLE, sdkClient, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 
 const handler = (v: string): Promise<Buffer> => makeZip({ 'index.js': `exports.handler = async () => (${JSON.stringify(v)});` });
 
@@ -33,15 +34,6 @@ async function create(lambda: LambdaClient, name: string, extra: Record<string, 
       ...extra,
     }),
   );
-}
-
-async function rejects(p: Promise<unknown>, name: string, message?: RegExp | string): Promise<void> {
-  await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
 }
 
 test('control plane with @aws-sdk/client-lambda', async (t) => {

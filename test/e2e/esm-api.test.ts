@@ -15,21 +15,15 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 import { sdk, until } from '../helpers/sqs-clients.js';
 
 const ACCOUNT = '000000000000';
 const FN_ARN = `arn:aws:lambda:us-east-1:${ACCOUNT}:function`;
 const queueArn = (name: string): string => `arn:aws:sqs:us-east-1:${ACCOUNT}:${name}`;
 
-async function fails(p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
+/** The call fails with AWS error `name`, HTTP `status` and `message` (exactly, or matching). */
+const fails = (p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> => rejects(p, name, message, status);
 
 const stateOf = async (lambda: LambdaClient, UUID: string): Promise<string | undefined> => (await lambda.send(new GetEventSourceMappingCommand({ UUID }))).State;
 

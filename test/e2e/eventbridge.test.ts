@@ -6,10 +6,9 @@
  * Nimbus's scheduler.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import {
   CreateEventBusCommand,
   DeleteRuleCommand,
@@ -25,8 +24,10 @@ import {
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { ManualClock } from '../../src/core/clock.js';
+import { awsCliAt, haveAwsCli } from '../helpers/aws-cli.js';
 import { LEDGER_HANDLER, ledgerDir, readLedger, waitFor } from '../helpers/ledger.js';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 import { sdk } from '../helpers/sqs-clients.js';
 
 const ACCOUNT = '000000000000';
@@ -36,31 +37,8 @@ function client(url: string): EventBridgeClient {
   return new EventBridgeClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 }
 
-async function fails(p: Promise<unknown>, name: string, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name);
-    assert.equal(e.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
-
-function haveCli(t: TestContext): boolean {
-  if (existsSync('/usr/bin/aws')) return true;
-  if (process.env['CI'] === 'true') assert.fail('/usr/bin/aws (Debian awscli, CLI v2) is not installed; .ci/run installs it');
-  t.skip('/usr/bin/aws not found (apt-get install awscli)');
-  return false;
-}
-
-function cli(url: string, home: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: '/usr/bin:/bin', HOME: home, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
-  return new Promise((resolve) =>
-    execFile('/usr/bin/aws', ['--endpoint-url', url, '--output', 'json', ...args], { env, cwd: home }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+/** The call fails with AWS error `name`, HTTP 400 and `message` (exactly, or matching). */
+const fails = (p: Promise<unknown>, name: string, message: string | RegExp): Promise<void> => rejects(p, name, message, 400);
 
 test('a pattern rule on a custom bus delivers matching events only, transformed, to Lambda and SQS', async (t) => {
   const dir = ledgerDir('nimbus-eb-');
@@ -137,15 +115,15 @@ test('a pattern rule on a custom bus delivers matching events only, transformed,
   assert.deepEqual((await eb.send(new ListRulesCommand({ EventBusName: 'orders' }))).Rules, []);
 
   // The AWS CLI speaks the same JSON 1.1.
-  if (!haveCli(t)) return;
+  if (!haveAwsCli(t)) return;
   await eb.send(new PutRuleCommand({ Name: 'cli', EventPattern: JSON.stringify({ source: ['cli.test'] }) }));
   await eb.send(new PutTargetsCommand({ Rule: 'cli', Targets: [{ Id: 'fn', Arn: `${FN}:consumer` }] }));
-  const out = await cli(nimbus.url, dir, 'events', 'put-events', '--entries', JSON.stringify([{ Source: 'cli.test', DetailType: 'x', Detail: '{"from":"cli"}' }]));
+  const out = await awsCliAt(nimbus.url, dir, 'events', 'put-events', '--entries', JSON.stringify([{ Source: 'cli.test', DetailType: 'x', Detail: '{"from":"cli"}' }]));
   assert.equal(out.code, 0, out.stderr);
   assert.equal((JSON.parse(out.stdout) as { FailedEntryCount: number }).FailedEntryCount, 0);
   assert.ok(await waitFor(() => readLedger(ledger).length === 2, 15_000));
   assert.deepEqual((readLedger(ledger)[1]!.event as { detail: unknown }).detail, { from: 'cli' });
-  const missing = await cli(nimbus.url, dir, 'events', 'describe-rule', '--name', 'nope');
+  const missing = await awsCliAt(nimbus.url, dir, 'events', 'describe-rule', '--name', 'nope');
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /An error occurred \(ResourceNotFoundException\) when calling the DescribeRule operation(?: \(reached max retries: 0\))?: Rule nope does not exist on EventBus default\./);
 });

@@ -5,13 +5,7 @@
  * Developer Guide and the Telemetry API schema for the platform's). Text stays as it was.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -20,10 +14,10 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { invocationLog, logRecords } from '../helpers/logs.js';
+import { javaZip } from '../helpers/java.js';
 import { deployNode, makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 import { checkTool, needs } from '../runtimes/helpers.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
 const NODE = `
@@ -214,20 +208,7 @@ test('JSON logs', async (t) => {
 
   const javac = checkTool('javac', ['-version']);
   await t.test('Java: LambdaLogger records (§2.3)', needs(javac), async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nimbus-java-logs-'));
-    let zip: Buffer;
-    try {
-      mkdirSync(join(dir, 'src/example'), { recursive: true });
-      writeFileSync(join(dir, 'src/example/Logs.java'), JAVA);
-      await promisify(execFile)('javac', ['--release', '11', '-cp', join(root, 'dist/guest/java/classes'), '-d', join(dir, 'classes'), join(dir, 'src/example/Logs.java')]);
-      const files: Record<string, Buffer> = {};
-      for (const f of readdirSync(join(dir, 'classes'), { recursive: true }).map(String)) {
-        if (f.endsWith('.class')) files[relative(join(dir, 'classes'), join(dir, 'classes', f))] = readFileSync(join(dir, 'classes', f));
-      }
-      zip = await makeZip(files);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const zip = await javaZip('Logs', JAVA, 'nimbus-java-logs-');
     await lambda.send(new CreateFunctionCommand({ FunctionName: 'java-json', Runtime: 'java17', Handler: 'example.Logs::handleRequest', Role: ROLE, Code: { ZipFile: zip }, Timeout: 30, ...json() }));
     const { records, requestId } = await run(lambda, url, 'java-json');
     const lines = app(records);

@@ -6,11 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvokeCommand, PublishLayerVersionCommand } from '@aws-sdk/client-lambda';
-import { nodejs } from '../../src/runtimes/node.js';
-import { createSandboxFactory } from '../../src/sandbox/index.js';
-import { NamespaceSandboxFactory } from '../../src/sandbox/namespace/factory.js';
 import { deployNode, makeZip, payloadJson, startTestNimbus } from '../helpers/nimbus.js';
-import { rmrf, tempDir } from '../sandbox/helpers.js';
+import { stemCellFactory } from '../helpers/stem-cells.js';
 
 /** Reports whether /var/task and /opt are mounts over a stem cell's own, what /opt holds, and a layer's module. */
 const probe = `const fs = require('fs');
@@ -26,17 +23,8 @@ exports.handler = async () => {
 type Seen = { stem: boolean; optMounts: number; opt: string[]; greeting: string | null; write: string };
 
 test('functions with layers start in stem cells, whose /opt gets their layers', async (t) => {
-  const dataDir = tempDir('nimbus-stem-layers-');
-  const choice = createSandboxFactory({ isolation: process.env['CI'] === 'true' ? 'namespace' : 'auto', dataDir, hostPorts: [], stemCells: 1, stemRuntimes: [nodejs] });
-  t.after(async () => {
-    await choice.factory.close?.();
-    rmrf(dataDir);
-  });
-  if (!(choice.factory instanceof NamespaceSandboxFactory)) {
-    t.skip(`namespace isolation unavailable here: ${choice.warning ?? ''}`);
-    return;
-  }
-  const factory = choice.factory;
+  const factory = stemCellFactory(t, 'nimbus-stem-layers-');
+  if (!factory) return;
   const { lambda } = await startTestNimbus(t, { sandboxFactory: factory });
   const call = async (name: string): Promise<Seen> => {
     const r = await lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}') }));

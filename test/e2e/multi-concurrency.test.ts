@@ -10,14 +10,9 @@
  * says so.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
 import {
   CreateFunctionCommand,
   GetFunctionConfigurationCommand,
@@ -27,7 +22,8 @@ import {
   type Runtime,
 } from '@aws-sdk/client-lambda';
 import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
-import { checkTool, needs, repoRoot } from '../runtimes/helpers.js';
+import { javaZip } from '../helpers/java.js';
+import { checkTool, needs } from '../runtimes/helpers.js';
 
 const CP = 'arn:aws:lambda:us-east-1:000000000000:capacity-provider:this-host';
 const lmi = (max?: number): Record<string, unknown> => ({
@@ -147,19 +143,7 @@ function assertLogsApart(results: { body: Record<string, unknown>; log: string }
 
 /** The Java handler's package, compiled with javac (before Nimbus starts: SDK connections left idle meanwhile may be reset). */
 async function buildJava(): Promise<Buffer> {
-  const dir = mkdtempSync(join(tmpdir(), 'nimbus-java-multi-'));
-  try {
-    mkdirSync(join(dir, 'src/example'), { recursive: true });
-    writeFileSync(join(dir, 'src/example/Multi.java'), JAVA);
-    await promisify(execFile)('javac', ['--release', '11', '-cp', join(repoRoot, 'dist/guest/java/classes'), '-d', join(dir, 'classes'), join(dir, 'src/example/Multi.java')]);
-    const files: Record<string, Buffer> = {};
-    for (const f of readdirSync(join(dir, 'classes'), { recursive: true }).map(String)) {
-      if (f.endsWith('.class')) files[relative(join(dir, 'classes'), join(dir, 'classes', f))] = readFileSync(join(dir, 'classes', f));
-    }
-    return await makeZip(files);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+  return await javaZip('Multi', JAVA, 'nimbus-java-multi-');
 }
 
 test('multi-concurrent execution environments', async (t) => {

@@ -27,21 +27,12 @@ import {
 } from '@aws-sdk/client-lambda';
 import { startNimbus } from '../../src/app.js';
 import { deployNode, makeZip, payloadJson, sdkClient, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 
 const ARN = 'arn:aws:lambda:us-east-1:000000000000:function';
 const HANDLER = {
   'index.js': `exports.handler = async () => ({ init: process.env.AWS_LAMBDA_INITIALIZATION_TYPE, version: process.env.AWS_LAMBDA_FUNCTION_VERSION });`,
 };
-
-async function rejects(p: Promise<unknown>, name: string, message?: string | RegExp, status?: number): Promise<void> {
-  await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    if (status !== undefined) assert.equal(e.$metadata?.httpStatusCode, status);
-    return true;
-  });
-}
 
 /** Polls Get until the config leaves IN_PROGRESS (sandboxes start in the background). */
 async function settled(lambda: LambdaClient, FunctionName: string, Qualifier: string): Promise<GetProvisionedConcurrencyConfigCommandOutput> {

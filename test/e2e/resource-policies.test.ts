@@ -15,22 +15,13 @@ import { CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SNSClien
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { NewKey } from '../../src/accounts/store.js';
 import { startTestNimbus } from '../helpers/nimbus.js';
+import { outcome } from '../helpers/aws-errors.js';
 
 const run = promisify(execFile);
 const CI = process.env['CI'] === 'true';
 const AWS = '/usr/bin/aws';
 
 const creds = (k: NewKey) => ({ accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey });
-
-async function outcome(p: Promise<unknown>): Promise<{ name: string; message: string; status?: number | undefined }> {
-  try {
-    await p;
-    return { name: 'ok', message: '' };
-  } catch (e) {
-    const err = e as Error & { $metadata?: { httpStatusCode?: number } };
-    return { name: err.name, message: err.message, status: err.$metadata?.httpStatusCode };
-  }
-}
 
 const policy = (...statements: object[]): string => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 

@@ -5,10 +5,9 @@
  * or, raw, the message itself; errors in SNS's shapes.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { existsSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import {
   CreateTopicCommand,
   DeleteTopicCommand,
@@ -23,8 +22,10 @@ import {
   UnsubscribeCommand,
 } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { awsCliAt, haveAwsCli } from '../helpers/aws-cli.js';
 import { LEDGER_HANDLER, ledgerDir, readLedger, waitFor } from '../helpers/ledger.js';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 import { sdk } from '../helpers/sqs-clients.js';
 
 const ACCOUNT = '000000000000';
@@ -33,31 +34,8 @@ function client(url: string): SNSClient {
   return new SNSClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 }
 
-async function fails(p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: { name: string; message: string; $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name);
-    assert.equal(e.$metadata?.httpStatusCode, status);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else assert.match(e.message, message);
-    return true;
-  });
-}
-
-function haveCli(t: TestContext): boolean {
-  if (existsSync('/usr/bin/aws')) return true;
-  if (process.env['CI'] === 'true') assert.fail('/usr/bin/aws (Debian awscli, CLI v2) is not installed; .ci/run installs it');
-  t.skip('/usr/bin/aws not found (apt-get install awscli)');
-  return false;
-}
-
-function cli(url: string, home: string, ...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = { PATH: '/usr/bin:/bin', HOME: home, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_MAX_ATTEMPTS: '1' };
-  return new Promise((resolve) =>
-    execFile('/usr/bin/aws', ['--endpoint-url', url, '--output', 'json', ...args], { env, cwd: home }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    ),
-  );
-}
+/** The call fails with AWS error `name`, HTTP `status` and `message` (exactly, or matching). */
+const fails = (p: Promise<unknown>, name: string, status: number, message: string | RegExp): Promise<void> => rejects(p, name, message, status);
 
 test('SNS: a filter policy lets matching messages only reach the function; SQS subscribers get notifications', async (t) => {
   const dir = ledgerDir('nimbus-sns-');
@@ -147,13 +125,13 @@ test('SNS: a filter policy lets matching messages only reach the function; SQS s
   await fails(sns.send(new UnsubscribeCommand({ SubscriptionArn: `${TopicArn}:00000000-0000-0000-0000-000000000000` })), 'NotFoundException', 404, 'Subscription does not exist');
 
   // The AWS CLI (Debian's 2.9, Query protocol) publishes with attributes too.
-  if (haveCli(t)) {
-    const out = await cli(nimbus.url, dir, 'sns', 'publish', '--topic-arn', TopicArn!, '--message', 'from the cli', '--message-attributes', '{"color":{"DataType":"String","StringValue":"red"},"size":{"DataType":"Number","StringValue":"50"}}');
+  if (haveAwsCli(t)) {
+    const out = await awsCliAt(nimbus.url, dir, 'sns', 'publish', '--topic-arn', TopicArn!, '--message', 'from the cli', '--message-attributes', '{"color":{"DataType":"String","StringValue":"red"},"size":{"DataType":"Number","StringValue":"50"}}');
     assert.equal(out.code, 0, out.stderr);
     assert.ok(await waitFor(() => readLedger(ledger).length === 2, 15_000));
-    const listed = await cli(nimbus.url, dir, 'sns', 'list-topics');
+    const listed = await awsCliAt(nimbus.url, dir, 'sns', 'list-topics');
     assert.deepEqual((JSON.parse(listed.stdout) as { Topics: { TopicArn: string }[] }).Topics, [{ TopicArn }]);
-    const bad = await cli(nimbus.url, dir, 'sns', 'publish', '--topic-arn', missingTopic, '--message', 'x');
+    const bad = await awsCliAt(nimbus.url, dir, 'sns', 'publish', '--topic-arn', missingTopic, '--message', 'x');
     assert.match(bad.stderr, /An error occurred \(NotFound\) when calling the Publish operation(?: \(reached max retries: 0\))?: Topic does not exist/);
   }
 

@@ -7,11 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { InvokeCommand, UpdateFunctionCodeCommand, UpdateFunctionConfigurationCommand, waitUntilFunctionUpdatedV2 } from '@aws-sdk/client-lambda';
-import { nodejs } from '../../src/runtimes/node.js';
-import { createSandboxFactory } from '../../src/sandbox/index.js';
-import { NamespaceSandboxFactory } from '../../src/sandbox/namespace/factory.js';
 import { deployNode, makeZip, payloadJson, startTestNimbus } from '../helpers/nimbus.js';
-import { rmrf, tempDir } from '../sandbox/helpers.js';
+import { stemCellFactory } from '../helpers/stem-cells.js';
 
 /** Reports its code, environment, memory limit and whether /var/task is a stem cell's (code mounted over the cell's own). */
 const probe = (tag: string): string => `const fs = require('fs');
@@ -28,17 +25,8 @@ exports.handler = async () => ({
 type Seen = { tag: string; stem: boolean; task: string[]; name: string; memory: string; own: string | null; stemVariable: string | null };
 
 test('a new function’s first call runs in a stem cell, with its own code and settings only', async (t) => {
-  const dataDir = tempDir('nimbus-stem-e2e-');
-  const choice = createSandboxFactory({ isolation: process.env['CI'] === 'true' ? 'namespace' : 'auto', dataDir, hostPorts: [], stemCells: 1, stemRuntimes: [nodejs] });
-  t.after(async () => {
-    await choice.factory.close?.();
-    rmrf(dataDir);
-  });
-  if (!(choice.factory instanceof NamespaceSandboxFactory)) {
-    t.skip(`namespace isolation unavailable here: ${choice.warning ?? ''}`);
-    return;
-  }
-  const factory = choice.factory;
+  const factory = stemCellFactory(t, 'nimbus-stem-e2e-');
+  if (!factory) return;
   const nimbus = await startTestNimbus(t, { sandboxFactory: factory });
   const call = async (name: string): Promise<Seen> => {
     const r = await nimbus.lambda.send(new InvokeCommand({ FunctionName: name, Payload: Buffer.from('{}') }));

@@ -24,15 +24,7 @@ import {
   UntagResourceCommand,
 } from '@aws-sdk/client-lambda';
 import { makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
-
-async function rejects(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
+import { rejects } from '../helpers/aws-errors.js';
 
 const FN = 'arn:aws:lambda:us-east-1:000000000000:function';
 

@@ -4,13 +4,7 @@
  * ever serve one tenant, and the tenant in the Node.js, Python and Java contexts.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
 import { test } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import {
   CreateFunctionCommand,
   CreateFunctionUrlConfigCommand,
@@ -20,10 +14,10 @@ import {
   type LambdaClient,
 } from '@aws-sdk/client-lambda';
 import { invocationLog, logRecords } from '../helpers/logs.js';
+import { javaZip } from '../helpers/java.js';
 import { deployNode, makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
 import { checkTool, needs } from '../runtimes/helpers.js';
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 const PER_TENANT = { TenancyConfig: { TenantIsolationMode: 'PER_TENANT' as const } };
 
 const NODE = `
@@ -137,20 +131,7 @@ test('tenant isolation mode', async (t) => {
 
   const javac = checkTool('javac', ['-version']);
   await t.test('Java sees Context.getTenantId()', needs(javac), async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'nimbus-java-tenant-'));
-    let zip: Buffer;
-    try {
-      mkdirSync(join(dir, 'src/example'), { recursive: true });
-      writeFileSync(join(dir, 'src/example/Tenant.java'), JAVA);
-      await promisify(execFile)('javac', ['--release', '11', '-cp', join(root, 'dist/guest/java/classes'), '-d', join(dir, 'classes'), join(dir, 'src/example/Tenant.java')]);
-      const files: Record<string, Buffer> = {};
-      for (const f of readdirSync(join(dir, 'classes'), { recursive: true }).map(String)) {
-        if (f.endsWith('.class')) files[relative(join(dir, 'classes'), join(dir, 'classes', f))] = readFileSync(join(dir, 'classes', f));
-      }
-      zip = await makeZip(files);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    const zip = await javaZip('Tenant', JAVA, 'nimbus-java-tenant-');
     await lambda.send(new CreateFunctionCommand({ FunctionName: 'saas-java', Runtime: 'java17', Handler: 'example.Tenant::handleRequest', Role: ROLE, Code: { ZipFile: zip }, Timeout: 30, ...PER_TENANT }));
     assert.equal(await invoke(lambda, 'saas-java', 'amber'), 'java tenant amber');
   });

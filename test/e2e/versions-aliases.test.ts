@@ -21,17 +21,9 @@ import {
   paginateListFunctions,
 } from '@aws-sdk/client-lambda';
 import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
+import { rejects } from '../helpers/aws-errors.js';
 
 const code = (tag: string): Promise<Buffer> => makeZip({ 'index.js': `exports.handler = async () => ${JSON.stringify(tag)};` });
-
-async function rejects(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: Error) => {
-    assert.equal(e.name, name, `expected ${name}, got ${e.name}: ${e.message}`);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
 
 test('versions and aliases with @aws-sdk/client-lambda', async (t) => {
   const nimbus = await startTestNimbus(t);

@@ -5,11 +5,12 @@
  * node". `NIMBUS_TEST_CLUSTER=3` makes `startTestNimbus` (nimbus.ts) start one of these instead of
  * a single node.
  */
+import { randomBytes } from 'node:crypto';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TestContext } from 'node:test';
+import { after, before, type TestContext } from 'node:test';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { BuildMiddleware } from '@smithy/types';
 import { startNimbus, type Nimbus, type NimbusOptions } from '../../src/app.js';
@@ -26,6 +27,63 @@ export function testClusterSize(): number {
 /** Why a cluster cannot start here (no PostgreSQL or etcd); throws under CI=true. */
 export function skipWithoutCluster(): string | false {
   return skipWithoutPostgres() || skipWithoutEtcd();
+}
+
+/** The PostgreSQL and the etcd that a suite's `serve --cluster` nodes share. */
+export interface ClusterBackends {
+  /** Both throw if asked before the suite's `before` hook has started them. */
+  readonly pg: TempPostgres;
+  readonly etcd: TempEtcd;
+}
+
+/**
+ * Registers, in the current suite, a `before` hook that starts a temporary PostgreSQL and etcd and
+ * an `after` hook that stops them. The caller decides about skipping (`skipWithoutCluster`).
+ */
+export function clusterBackends(): ClusterBackends {
+  let pg: TempPostgres | undefined;
+  let etcd: TempEtcd | undefined;
+  before(async () => {
+    pg = await startPostgres();
+    etcd = await startEtcd();
+  });
+  after(() => {
+    pg?.stop();
+    etcd?.stop();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('PostgreSQL and etcd are not started yet (use them inside a test or a hook)');
+    return v;
+  };
+  return {
+    get pg() {
+      return started(pg);
+    },
+    get etcd() {
+      return started(etcd);
+    },
+  };
+}
+
+/** A fresh master key for NIMBUS_MASTER_KEY: every node of one cluster must be given the same. */
+export function newMasterKey(): string {
+  return randomBytes(32).toString('base64');
+}
+
+/**
+ * The environment of `nimbus serve` as a cluster node on `b` (process isolation, no stem cells),
+ * plus `extra` (typically NIMBUS_MASTER_KEY or NIMBUS_KEY_FILE: a node refuses to start without
+ * the cluster's keyring). Returns a function of the node id.
+ */
+export function clusterNodeEnv(b: ClusterBackends, extra: Record<string, string> = {}): (id: string) => Record<string, string> {
+  return (id) => ({
+    NIMBUS_CLUSTER: b.pg.url,
+    NIMBUS_ETCD: b.etcd.url,
+    NIMBUS_NODE_ID: id,
+    NIMBUS_ISOLATION: 'process',
+    NIMBUS_STEM_CELLS: '0',
+    ...extra,
+  });
 }
 
 export interface TestCluster {

@@ -9,6 +9,7 @@ import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 
 const BIN = '/usr/lib/postgresql/15/bin';
 
@@ -93,4 +94,54 @@ export async function startPostgres(): Promise<TempPostgres> {
       }
     },
   };
+}
+
+/** One temporary PostgreSQL shared by the tests of a suite, and fresh schema names on it. */
+export interface SuitePostgres {
+  /** The server; throws if asked before the suite's `before` hook has started it. */
+  readonly server: TempPostgres;
+  /** Shorthand for `server.url`. */
+  readonly url: string;
+  /** A schema name not used before in this suite: `${prefix}_1`, `${prefix}_2`, ... (one per case). */
+  schema(prefix: string): string;
+}
+
+/**
+ * Registers, in the current suite (or file), a `before` hook that starts a temporary PostgreSQL
+ * and an `after` hook that stops it. The caller decides about skipping (`skipWithoutPostgres`).
+ */
+export function suitePostgres(): SuitePostgres {
+  let server: TempPostgres | undefined;
+  before(async () => {
+    server = await startPostgres();
+  });
+  after(() => server?.stop());
+  let n = 0;
+  const started = (): TempPostgres => {
+    if (!server) throw new Error('PostgreSQL is not started yet (use it inside a test or a hook)');
+    return server;
+  };
+  return {
+    get server() {
+      return started();
+    },
+    get url() {
+      return started().url;
+    },
+    schema: (prefix) => `${prefix}_${++n}`,
+  };
+}
+
+/**
+ * A file's contract suite against PostgreSQL: `body` registers its tests with one temporary
+ * PostgreSQL for the file (`suitePostgres`). Without PostgreSQL a single test named `name` is
+ * skipped instead; under CI=true a missing PostgreSQL throws (the file fails).
+ */
+export function postgresSuite(name: string, body: (pg: SuitePostgres) => void): void {
+  const skip = skipWithoutPostgres();
+  if (skip) {
+    test(name, { skip }, () => undefined);
+    return;
+  }
+  body(suitePostgres());
 }

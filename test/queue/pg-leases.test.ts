@@ -4,25 +4,21 @@
  * events were handed on (it was paused, or re-registered under a new epoch) cannot settle them.
  */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { PgQueue } from '../../src/queue/pg-queue.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { skipWithoutPostgres, suitePostgres } from '../helpers/postgres.js';
 import { A, done, event, message, T0 } from './fixtures.js';
 
 const skip = skipWithoutPostgres();
 
 describe('PostgreSQL queue: leases and fencing', { skip }, () => {
-  let pg: TempPostgres | undefined;
-  before(async () => {
-    pg = await startPostgres();
-  });
-  after(() => pg?.stop());
+  const pg = suitePostgres();
   let n = 0;
   const nodes = (t: { after(f: () => Promise<void>): void }, count: number, leaseMs = 60_000): { q: PgQueue; epoch: { v: string } }[] => {
     const schema = `lease_${++n}`;
     return Array.from({ length: count }, (_, i) => {
       const epoch = { v: '1' };
-      const q = new PgQueue({ url: pg!.url, schema, owner: `n${i + 1}`, epoch: () => epoch.v, leaseMs, poolSize: 3 });
+      const q = new PgQueue({ url: pg.url, schema, owner: `n${i + 1}`, epoch: () => epoch.v, leaseMs, poolSize: 3 });
       t.after(() => q.close());
       return { q, epoch };
     });
@@ -89,7 +85,7 @@ describe('PostgreSQL queue: leases and fencing', { skip }, () => {
   it('migrations are recorded once, however many nodes start together', async (t) => {
     const ns = nodes(t, 3);
     await Promise.all(ns.map(({ q }) => q.open()));
-    const probe = new PgQueue({ url: pg!.url, schema: `lease_${n}` });
+    const probe = new PgQueue({ url: pg.url, schema: `lease_${n}` });
     t.after(() => probe.close());
     await probe.open();
     assert.equal(await probe.nextDueAt(), undefined);
@@ -98,7 +94,7 @@ describe('PostgreSQL queue: leases and fencing', { skip }, () => {
     const schema = `lease_${++n}`;
     const epoch = { v: '1' };
     const warmOn = new Set([`${A.accountId}/${A.region}/hot`]);
-    const q = new PgQueue({ url: pg!.url, schema, owner: 'n1', epoch: () => epoch.v, poolSize: 3, prefer: () => ({ warm: [...warmOn], stealAfterMs: 200 }) });
+    const q = new PgQueue({ url: pg.url, schema, owner: 'n1', epoch: () => epoch.v, poolSize: 3, prefer: () => ({ warm: [...warmOn], stealAfterMs: 200 }) });
     t.after(() => q.close());
     await q.enqueue([
       event(A, 'cold1', { functionName: 'cold', enqueuedAt: T0 }),

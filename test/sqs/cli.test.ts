@@ -5,42 +5,20 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { type TestContext, test } from 'node:test';
+import { AWS_CLI, awsCliHome, runCli, type CliResult } from '../helpers/aws-cli.js';
 import { startSqsServer, type SqsTestServer } from '../helpers/sqs-server.js';
 import { until } from '../helpers/sqs-clients.js';
 
-const AWS = '/usr/bin/aws';
+const AWS = AWS_CLI;
 
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 /** The CLI against the test server (async: the server runs in this process). */
 function cliFor(t: TestContext, srv: SqsTestServer) {
-  const home = mkdtempSync(join(tmpdir(), 'nimbus-sqs-cli-'));
-  t.after(() => rmSync(home, { recursive: true, force: true }));
-  const env = {
-    PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-    HOME: home,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_DEFAULT_REGION: 'us-east-1',
-    AWS_PAGER: '',
-    AWS_CONFIG_FILE: join(home, 'config'),
-    AWS_SHARED_CREDENTIALS_FILE: join(home, 'credentials'),
-    AWS_MAX_ATTEMPTS: '1',
-  };
-  const run = (...args: string[]): Promise<CliResult> =>
-    new Promise((resolve) => {
-      execFile(AWS, ['--endpoint-url', srv.url, '--output', 'json', 'sqs', ...args], { env, cwd: home, maxBuffer: 16 << 20 }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-      );
-    });
+  const { home, env } = awsCliHome(t, 'nimbus-sqs-cli-');
+  const cliEnv = env({ AWS_MAX_ATTEMPTS: '1' });
+  const run = (...args: string[]): Promise<CliResult> => runCli(AWS, ['--endpoint-url', srv.url, '--output', 'json', 'sqs', ...args], { env: cliEnv, cwd: home });
   const ok = async (...args: string[]): Promise<Record<string, unknown>> => {
     const r = await run(...args);
     assert.equal(r.code, 0, `aws sqs ${args.join(' ')} failed: ${r.stderr}`);

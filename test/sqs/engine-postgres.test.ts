@@ -4,27 +4,17 @@
  * CI=true (test/helpers/postgres.ts).
  */
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
 import { PgSqsBackend } from '../../src/sqs/pg/engine.js';
 import { SqsService } from '../../src/sqs/service.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { postgresSuite } from '../helpers/postgres.js';
 import { runEngineSuite } from './engine.case.js';
 
-const skip = skipWithoutPostgres();
-if (skip) {
-  test('sqs engine: postgres', { skip }, () => undefined);
-} else {
-  let pg: TempPostgres | undefined;
-  before(async () => {
-    pg = await startPostgres();
-  });
-  after(() => pg?.stop());
-  let n = 0;
+postgresSuite('sqs engine: postgres', (pg) => {
   runEngineSuite(
     'postgres',
     async (t, clock) => {
       const logs: string[] = [];
-      const backend = await PgSqsBackend.open({ url: pg!.url, schema: `sqs_case_${++n}`, poolSize: 3, clock, log: (l) => logs.push(l) });
+      const backend = await PgSqsBackend.open({ url: pg.url, schema: pg.schema('sqs_case'), poolSize: 3, clock, log: (l) => logs.push(l) });
       const sqs = new SqsService({ backend });
       t.after(async () => {
         await sqs.close();
@@ -35,4 +25,4 @@ if (skip) {
     // Round trips to PostgreSQL take real time: let them land before looking.
     { settle: () => new Promise((r) => setTimeout(r, 100)) },
   );
-}
+});

@@ -7,40 +7,23 @@
  */
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import pg from 'pg';
 import { CodeStore } from '../../src/store/code-store.js';
 import { CHUNK_BYTES, PgBlobSource } from '../../src/store/pg-blob-source.js';
 import { makeZip } from '../helpers/nimbus.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { skipWithoutPostgres, suitePostgres } from '../helpers/postgres.js';
+import { tree } from '../helpers/tree.js';
 
 const skip = skipWithoutPostgres();
 
-/** Every path under `dir` with what it is: file bytes' hash and mode, link target, or directory. */
-function tree(dir: string, prefix = ''): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of readdirSync(join(dir, prefix)).sort()) {
-    const rel = join(prefix, name);
-    const st = lstatSync(join(dir, rel));
-    if (st.isSymbolicLink()) out[rel] = `link ${readlinkSync(join(dir, rel))}`;
-    else if (st.isDirectory()) Object.assign(out, { [rel]: 'dir' }, tree(dir, rel));
-    else out[rel] = `file ${(st.mode & 0o777).toString(8)} ${createHash('sha256').update(readFileSync(join(dir, rel))).digest('hex')}`;
-  }
-  return out;
-}
-
 describe('code blobs in PostgreSQL', { skip }, () => {
-  let server: TempPostgres | undefined;
+  const server = suitePostgres();
   const dirs: string[] = [];
-  let n = 0;
-  before(async () => {
-    server = await startPostgres();
-  });
   after(() => {
-    server?.stop();
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   const dir = (): string => {
@@ -50,10 +33,10 @@ describe('code blobs in PostgreSQL', { skip }, () => {
   };
   /** Two nodes' code stores over one schema, and a plain client to look at the tables. */
   async function twoNodes(t: { after: (fn: () => Promise<void>) => void }) {
-    const schema = `blobs_${++n}`;
-    const a = new CodeStore(dir(), await PgBlobSource.open({ url: server!.url, schema, poolSize: 2 }));
-    const b = new CodeStore(dir(), await PgBlobSource.open({ url: server!.url, schema, poolSize: 2 }));
-    const sql = new pg.Client({ connectionString: server!.url, options: `-c search_path=${schema}` });
+    const schema = server.schema('blobs');
+    const a = new CodeStore(dir(), await PgBlobSource.open({ url: server.url, schema, poolSize: 2 }));
+    const b = new CodeStore(dir(), await PgBlobSource.open({ url: server.url, schema, poolSize: 2 }));
+    const sql = new pg.Client({ connectionString: server.url, options: `-c search_path=${schema}` });
     await sql.connect();
     t.after(async () => {
       await a.close();

@@ -10,14 +10,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, describe, it, type TestContext } from 'node:test';
 import pg from 'pg';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
 import { LISTENER_NAME } from '../../src/store/pg/listener.js';
 import { PgStore } from '../../src/store/pg/store.js';
 import type { SecretSealer } from '../../src/store/types.js';
-import { skipWithoutPostgres, startPostgres, type TempPostgres } from '../helpers/postgres.js';
+import { skipWithoutPostgres, suitePostgres } from '../helpers/postgres.js';
 import { A, alias, api, fn, fromLatest, route, sha } from './fixtures.js';
 
 /** Polls `check` until it holds; the bound only keeps a broken invalidation from hanging the test. */
@@ -45,13 +45,9 @@ if (skip) {
   it('store: two PostgreSQL stores on one database', { skip }, () => undefined);
 } else {
   describe('store: two PostgreSQL stores on one database (two cluster nodes)', () => {
-    let server: TempPostgres | undefined;
+    const server = suitePostgres();
     const dir = mkdtempSync(join(tmpdir(), 'nimbus-pg-cluster-'));
-    before(async () => {
-      server = await startPostgres();
-    });
     after(() => {
-      server?.stop();
       rmSync(dir, { recursive: true, force: true });
     });
     let n = 0;
@@ -59,8 +55,8 @@ if (skip) {
     /** Two stores on one fresh schema, both open (migrated, their caches listening). */
     async function nodes(t: TestContext, sealer?: SecretSealer): Promise<[PgStore, PgStore, string]> {
       const schema = `cluster_case_${++n}`;
-      const one = new PgStore({ url: server!.url, schema, poolSize: 4, ...(sealer ? { sealer } : {}) });
-      const two = new PgStore({ url: server!.url, schema, poolSize: 4, ...(sealer ? { sealer } : {}) });
+      const one = new PgStore({ url: server.url, schema, poolSize: 4, ...(sealer ? { sealer } : {}) });
+      const two = new PgStore({ url: server.url, schema, poolSize: 4, ...(sealer ? { sealer } : {}) });
       t.after(async () => {
         await one.close();
         await two.close();
@@ -152,7 +148,7 @@ if (skip) {
       await warm(two, 'f');
       assert.equal(two.cachedVersion(A, 'f', '$LATEST')?.memorySize, 128);
       // Cut every listening connection (both nodes'): notifications sent now would be lost.
-      const admin = new pg.Client({ connectionString: server!.url });
+      const admin = new pg.Client({ connectionString: server.url });
       await admin.connect();
       t.after(() => admin.end());
       const cut = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [LISTENER_NAME]);
@@ -185,7 +181,7 @@ if (skip) {
       const [one, two] = await nodes(t);
       await one.insertFunction(fn(A, 'f', { memorySize: 128 }));
       await warm(two, 'f');
-      const admin = new pg.Client({ connectionString: server!.url });
+      const admin = new pg.Client({ connectionString: server.url });
       await admin.connect();
       t.after(() => admin.end());
       // Freeze the server processes serving the listening connections, as a partition would.
@@ -218,7 +214,7 @@ if (skip) {
       await one.insertFunction(fn(A, 'f', { environment: { SECRET: 'hunter2-plain' } }));
       assert.deepEqual((await two.getVersion(A, 'f', '$LATEST'))?.environment, { SECRET: 'hunter2-plain' });
       const raw = async (): Promise<string> => {
-        const c = new pg.Client({ connectionString: server!.url });
+        const c = new pg.Client({ connectionString: server.url });
         await c.connect();
         try {
           return (await c.query<{ environment: string }>(`SELECT environment FROM ${schema}.function_versions`)).rows[0]!.environment;

@@ -12,22 +12,19 @@ import { FixedKeepAlive } from '../../src/policy/fixed.js';
 import type { KeepAlivePolicy } from '../../src/policy/types.js';
 import { Pool } from '../../src/pool/pool.js';
 import type { PoolTarget } from '../../src/pool/types.js';
-import { nodejs } from '../../src/runtimes/node.js';
-import type { InitReport, InvocationEvent, InvocationReport, Sandbox, SandboxFactory, SandboxSpec, SandboxState } from '../../src/sandbox/types.js';
+import type { InitReport, InvocationEvent, InvocationReport, SandboxSpec } from '../../src/sandbox/types.js';
+import { fakeEvent, FakeFactory, FakeSandbox, fakeTarget } from '../helpers/pool-fakes.js';
 
 /** Runs invocations until their request's gate opens; refuses more than `spec.maxConcurrency` at once. */
-class MultiSandbox implements Sandbox {
-  state: SandboxState = 'starting';
-  readonly id: string;
+class MultiSandbox extends FakeSandbox {
   inFlight = 0;
   peak = 0;
-  private listeners: (() => void)[] = [];
   constructor(
-    readonly spec: SandboxSpec,
+    spec: SandboxSpec,
     private readonly gates: Map<string, Promise<void>>,
     private readonly initGate: Promise<void>,
   ) {
-    this.id = spec.id;
+    super(spec);
   }
   async start(): Promise<InitReport> {
     await this.initGate;
@@ -43,25 +40,13 @@ class MultiSandbox implements Sandbox {
     if (--this.inFlight === 0) this.state = 'idle';
     return { result: { kind: 'response', payload: Buffer.from(JSON.stringify(this.id)) }, durationMs: 1, logs: '', maxMemoryBytes: 0 };
   }
-  async dispose(): Promise<void> {
-    if (this.state === 'dead') return;
-    this.state = 'dead';
-    for (const l of this.listeners.splice(0)) l();
-  }
-  onDeath(l: () => void): void {
-    this.listeners.push(l);
-  }
 }
 
-class Factory implements SandboxFactory {
-  readonly isolation = 'process' as const;
-  created: MultiSandbox[] = [];
+class Factory extends FakeFactory<MultiSandbox> {
   readonly gates = new Map<string, Promise<void>>();
   initGate: Promise<void> = Promise.resolve();
-  create(spec: SandboxSpec): Sandbox {
-    const s = new MultiSandbox(spec, this.gates, this.initGate);
-    this.created.push(s);
-    return s;
+  protected make(spec: SandboxSpec): MultiSandbox {
+    return new MultiSandbox(spec, this.gates, this.initGate);
   }
   /** Holds invocation `id` until the returned function is called. */
   hold(id: string): () => void {
@@ -71,18 +56,9 @@ class Factory implements SandboxFactory {
   }
 }
 
-function target(max: number): PoolTarget {
-  return {
-    app: 'acct/r/fn/$LATEST',
-    generation: 'g1',
-    memoryMb: 256,
-    initTimeoutMs: 1000,
-    maxConcurrency: max,
-    makeSpec: (id) => ({ id, runtime: 'nodejs22.x', descriptor: nodejs, handler: 'index.handler', codeDir: '/x', memoryMb: 256, ephemeralStorageMb: 512, env: {}, network: 'none', maxConcurrency: max }),
-  };
-}
+const target = (max: number): PoolTarget => fakeTarget({ memoryMb: 256, runtime: 'nodejs22.x', maxConcurrency: max });
 
-const event = (requestId: string) => (): InvocationEvent => ({ requestId, payload: Buffer.from('{}'), deadlineMs: Date.now() + 1000, invokedFunctionArn: 'arn' });
+const event = (requestId: string) => (): InvocationEvent => fakeEvent(requestId);
 const flush = async (): Promise<void> => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };

@@ -10,18 +10,12 @@ import { Pool } from '../../src/pool/pool.js';
 import { StartTimes } from '../../src/pool/start-times.js';
 import { prewarmLead } from '../../src/policy/plan.js';
 import type { PoolTarget } from '../../src/pool/types.js';
-import { nodejs } from '../../src/runtimes/node.js';
-import type { InitReport, InvocationEvent, InvocationReport, Sandbox, SandboxFactory, SandboxSpec, SandboxState } from '../../src/sandbox/types.js';
+import type { InitReport, InvocationEvent, InvocationReport, SandboxSpec } from '../../src/sandbox/types.js';
+import { fakeEvent, FakeFactory, FakeSandbox, fakeTarget } from '../helpers/pool-fakes.js';
 
 /** A sandbox whose start ends when the test says (`finishStart`), so a start can take clock time. */
-class SlowStartSandbox implements Sandbox {
-  state: SandboxState = 'starting';
-  readonly id: string;
-  private listeners: (() => void)[] = [];
+class SlowStartSandbox extends FakeSandbox {
   private started!: () => void;
-  constructor(readonly spec: SandboxSpec) {
-    this.id = spec.id;
-  }
   async start(): Promise<InitReport> {
     await new Promise<void>((r) => (this.started = r));
     this.state = 'idle';
@@ -33,37 +27,16 @@ class SlowStartSandbox implements Sandbox {
   async invoke(e: InvocationEvent): Promise<InvocationReport> {
     return { result: { kind: 'response', payload: Buffer.from('{}') }, durationMs: 1, logs: e.requestId, maxMemoryBytes: 0 };
   }
-  async dispose(): Promise<void> {
-    if (this.state === 'dead') return;
-    this.state = 'dead';
-    for (const l of this.listeners.splice(0)) l();
-  }
-  onDeath(l: () => void): void {
-    this.listeners.push(l);
+}
+
+class Factory extends FakeFactory<SlowStartSandbox> {
+  protected make(spec: SandboxSpec): SlowStartSandbox {
+    return new SlowStartSandbox(spec);
   }
 }
 
-class Factory implements SandboxFactory {
-  readonly isolation = 'process' as const;
-  created: SlowStartSandbox[] = [];
-  create(spec: SandboxSpec): Sandbox {
-    const s = new SlowStartSandbox(spec);
-    this.created.push(s);
-    return s;
-  }
-  alive(): number {
-    return this.created.filter((s) => s.state !== 'dead').length;
-  }
-}
-
-const target: PoolTarget = {
-  app: 'acct/r/fn/$LATEST',
-  generation: 'g1',
-  memoryMb: 128,
-  initTimeoutMs: 60_000,
-  makeSpec: (id) => ({ id, runtime: 'nodejs20.x', descriptor: nodejs, handler: 'index.handler', codeDir: '/x', memoryMb: 128, ephemeralStorageMb: 512, env: {}, network: 'none' }),
-};
-const event = (): InvocationEvent => ({ requestId: 'r', payload: Buffer.from('{}'), deadlineMs: Date.now() + 1000, invokedFunctionArn: 'arn' });
+const target: PoolTarget = fakeTarget({ initTimeoutMs: 60_000 });
+const event = (): InvocationEvent => fakeEvent();
 const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(decision: IdleDecision) {

@@ -10,25 +10,13 @@ import { FixedKeepAlive } from '../../src/policy/fixed.js';
 import type { IdleDecision, KeepAlivePolicy } from '../../src/policy/types.js';
 import { Pool } from '../../src/pool/pool.js';
 import type { PoolTarget } from '../../src/pool/types.js';
-import { nodejs } from '../../src/runtimes/node.js';
-import {
-  SandboxInitError,
-  type InitReport,
-  type InvocationEvent,
-  type InvocationReport,
-  type Sandbox,
-  type SandboxFactory,
-  type SandboxSpec,
-  type SandboxState,
-} from '../../src/sandbox/types.js';
+import { SandboxInitError, type InitReport, type InvocationEvent, type InvocationReport, type SandboxSpec } from '../../src/sandbox/types.js';
+import { fakeEvent, FakeFactory, FakeSandbox, fakeTarget } from '../helpers/pool-fakes.js';
 
-class ScriptedSandbox implements Sandbox {
-  state: SandboxState = 'starting';
-  readonly id: string;
-  private listeners: (() => void)[] = [];
+class ScriptedSandbox extends FakeSandbox {
   gate: Promise<void> = Promise.resolve();
-  constructor(readonly spec: SandboxSpec, private readonly failInit: boolean) {
-    this.id = spec.id;
+  constructor(spec: SandboxSpec, private readonly failInit: boolean) {
+    super(spec);
   }
   async start(): Promise<InitReport> {
     if (this.failInit) {
@@ -44,41 +32,18 @@ class ScriptedSandbox implements Sandbox {
     this.state = 'idle';
     return { result: { kind: 'response', payload: Buffer.from(JSON.stringify(this.id)) }, durationMs: 1, logs: e.requestId, maxMemoryBytes: 0 };
   }
-  async dispose(): Promise<void> {
-    if (this.state === 'dead') return;
-    this.state = 'dead';
-    for (const l of this.listeners.splice(0)) l();
-  }
-  onDeath(l: () => void): void {
-    this.listeners.push(l);
-  }
 }
 
-class ScriptedFactory implements SandboxFactory {
-  readonly isolation = 'process' as const;
-  created: ScriptedSandbox[] = [];
+class ScriptedFactory extends FakeFactory<ScriptedSandbox> {
   failInit = false;
-  create(spec: SandboxSpec): Sandbox {
-    const s = new ScriptedSandbox(spec, this.failInit);
-    this.created.push(s);
-    return s;
-  }
-  alive(): number {
-    return this.created.filter((s) => s.state !== 'dead').length;
+  protected make(spec: SandboxSpec): ScriptedSandbox {
+    return new ScriptedSandbox(spec, this.failInit);
   }
 }
 
-function target(generation = 'g1', app = 'acct/r/fn/$LATEST'): PoolTarget {
-  return {
-    app,
-    generation,
-    memoryMb: 128,
-    initTimeoutMs: 1000,
-    makeSpec: (id) => ({ id, runtime: 'nodejs20.x', descriptor: nodejs, handler: 'index.handler', codeDir: '/x', memoryMb: 128, ephemeralStorageMb: 512, env: {}, network: 'none' }),
-  };
-}
+const target = (generation = 'g1', app = 'acct/r/fn/$LATEST'): PoolTarget => fakeTarget({ generation, app });
 
-const event = (): InvocationEvent => ({ requestId: 'r', payload: Buffer.from('{}'), deadlineMs: Date.now() + 1000, invokedFunctionArn: 'arn' });
+const event = (): InvocationEvent => fakeEvent();
 const flush = () => new Promise((r) => setImmediate(r));
 
 function setup(policy: KeepAlivePolicy = new FixedKeepAlive(10 * 60_000), capacityMb?: number) {
