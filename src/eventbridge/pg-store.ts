@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Scope } from '../core/model.js';
 import { migrate, type Migration } from '../pg/migrate.js';
 import type { BusRecord, EventBridgeStoreApi, RuleRecord, TargetRecord } from './store.js';
+import { rule, target, type RuleRow, type TargetRow } from './rows.js';
 
 export const EVENTBRIDGE_MIGRATIONS: readonly Migration[] = [
   {
@@ -34,44 +35,6 @@ CREATE TABLE eb_targets (
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-interface RuleRow {
-  account_id: string;
-  region: string;
-  bus: string;
-  name: string;
-  event_pattern: string | null;
-  schedule_expression: string | null;
-  state: string;
-  description: string | null;
-  role_arn: string | null;
-  created_at: string;
-}
-
-interface TargetRow {
-  account_id: string;
-  region: string;
-  bus: string;
-  rule: string;
-  id: string;
-  arn: string;
-  input: string | null;
-}
-
-const rule = (r: RuleRow): RuleRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  bus: r.bus,
-  name: r.name,
-  eventPattern: r.event_pattern ?? undefined,
-  scheduleExpression: r.schedule_expression ?? undefined,
-  state: r.state === 'DISABLED' ? 'DISABLED' : 'ENABLED',
-  description: r.description ?? undefined,
-  roleArn: r.role_arn ?? undefined,
-  createdAt: Number(r.created_at),
-});
-
-const target = (r: TargetRow): TargetRecord => ({ accountId: r.account_id, region: r.region, bus: r.bus, rule: r.rule, id: r.id, arn: r.arn, input: r.input ?? undefined });
 
 export class PgEventBridgeStore implements EventBridgeStoreApi {
   private readonly pool: pg.Pool;

@@ -7,6 +7,7 @@ import pg from 'pg';
 import type { Scope } from '../core/model.js';
 import { migrate, type Migration } from '../pg/migrate.js';
 import type { SnsStoreApi, SubscriptionRecord, TopicRecord } from './store.js';
+import { sub, topic, type SubRow, type TopicRow } from './rows.js';
 
 export const SNS_MIGRATIONS: readonly Migration[] = [
   {
@@ -29,48 +30,6 @@ CREATE INDEX sns_subscriptions_scope ON sns_subscriptions (account_id, region, c
 ];
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-interface TopicRow {
-  arn: string;
-  account_id: string;
-  region: string;
-  name: string;
-  attributes: string;
-  tags: string;
-  created_at: string;
-}
-
-interface SubRow {
-  arn: string;
-  account_id: string;
-  region: string;
-  topic_arn: string;
-  protocol: string;
-  endpoint: string;
-  attributes: string;
-  created_at: string;
-}
-
-const topic = (r: TopicRow): TopicRecord => ({
-  arn: r.arn,
-  accountId: r.account_id,
-  region: r.region,
-  name: r.name,
-  attributes: JSON.parse(r.attributes) as Record<string, string>,
-  tags: JSON.parse(r.tags) as Record<string, string>,
-  createdAt: Number(r.created_at),
-});
-
-const sub = (r: SubRow): SubscriptionRecord => ({
-  arn: r.arn,
-  accountId: r.account_id,
-  region: r.region,
-  topicArn: r.topic_arn,
-  protocol: r.protocol,
-  endpoint: r.endpoint,
-  attributes: JSON.parse(r.attributes) as Record<string, string>,
-  createdAt: Number(r.created_at),
-});
 
 export class PgSnsStore implements SnsStoreApi {
   private readonly pool: pg.Pool;
