@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { Scope } from '../core/model.js';
 import { migrate, type Migration } from '../pg/migrate.js';
+import { createPool, transaction } from '../pg/pool.js';
 import type { BusRecord, EventBridgeStoreApi, RuleRecord, TargetRecord } from './store.js';
 import { rule, target, type RuleRow, type TargetRow } from './rows.js';
 
@@ -34,17 +35,12 @@ CREATE TABLE eb_targets (
   },
 ];
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export class PgEventBridgeStore implements EventBridgeStoreApi {
   private readonly pool: pg.Pool;
   private readonly ready: Promise<void>;
 
   private constructor(opts: { url: string; schema?: string; poolSize?: number }) {
-    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
-    // An idle connection that breaks (the server restarted) must not crash the process.
-    this.pool.on('error', () => undefined);
+    this.pool = createPool({ url: opts.url, max: opts.poolSize ?? 2, schema: opts.schema });
     this.ready = migrate(this.pool, 'eventbridge', EVENTBRIDGE_MIGRATIONS, opts.schema).then(() => undefined);
     this.ready.catch(() => undefined);
   }
@@ -68,17 +64,7 @@ export class PgEventBridgeStore implements EventBridgeStoreApi {
 
   private async tx(f: (c: pg.PoolClient) => Promise<void>): Promise<void> {
     await this.ready;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      await f(c);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    await transaction(this.pool, f);
   }
 
   async bus(scope: Scope, name: string): Promise<BusRecord | undefined> {

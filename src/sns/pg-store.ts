@@ -6,6 +6,7 @@
 import pg from 'pg';
 import type { Scope } from '../core/model.js';
 import { migrate, type Migration } from '../pg/migrate.js';
+import { createPool } from '../pg/pool.js';
 import type { SnsStoreApi, SubscriptionRecord, TopicRecord } from './store.js';
 import { sub, topic, type SubRow, type TopicRow } from './rows.js';
 
@@ -29,17 +30,12 @@ CREATE INDEX sns_subscriptions_scope ON sns_subscriptions (account_id, region, c
   },
 ];
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export class PgSnsStore implements SnsStoreApi {
   private readonly pool: pg.Pool;
   private readonly ready: Promise<void>;
 
   private constructor(opts: { url: string; schema?: string; poolSize?: number }) {
-    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
-    // An idle connection that breaks (the server restarted) must not crash the process.
-    this.pool.on('error', () => undefined);
+    this.pool = createPool({ url: opts.url, max: opts.poolSize ?? 2, schema: opts.schema });
     this.ready = migrate(this.pool, 'sns', SNS_MIGRATIONS, opts.schema).then(() => undefined);
     this.ready.catch(() => undefined);
   }
