@@ -6,7 +6,7 @@
 import pg from 'pg';
 import type { Scope } from '../core/model.js';
 import { migrate, type Migration } from '../pg/migrate.js';
-import { createPool } from '../pg/pool.js';
+import { createPool, transaction } from '../pg/pool.js';
 import type { SnsStoreApi, SubscriptionRecord, TopicRecord } from './store.js';
 import { sub, topic, type SubRow, type TopicRow } from './rows.js';
 
@@ -77,18 +77,10 @@ export class PgSnsStore implements SnsStoreApi {
 
   async deleteTopic(arn: string): Promise<void> {
     await this.ready;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    await transaction(this.pool, async (c) => {
       await c.query('DELETE FROM sns_subscriptions WHERE topic_arn = $1', [arn]);
       await c.query('DELETE FROM sns_topics WHERE arn = $1', [arn]);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   async subscription(arn: string): Promise<SubscriptionRecord | undefined> {
