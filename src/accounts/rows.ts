@@ -1,10 +1,17 @@
 /**
- * Account and audit-log rows and their mappers, shared by the SQLite store (store.ts) and the
+ * The Account record, account and audit-log rows and their mappers (here, not in store.ts, so
+ * neither file imports the other in a cycle), shared by the SQLite store (store.ts) and the
  * PostgreSQL one (pg-store.ts): same columns in both. PostgreSQL hands BIGINT times back as
  * strings, SQLite as numbers; `Number()` reads both.
  */
 import type { AuditEntry } from '../auth/principal.js';
-import type { Account } from './store.js';
+
+export interface Account {
+  accountId: string;
+  name: string;
+  status: string;
+  createdAt: number;
+}
 
 export interface AccountRow {
   account_id: string;

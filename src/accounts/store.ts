@@ -15,7 +15,8 @@ import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry, type AuditSink, type 
 import { privateDatabase } from '../core/private-files.js';
 import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
 import { activeKeyOf, checkAccountName, checkKey } from './rules.js';
-import { accountOf, auditOf, type AccountRow, type AuditRow } from './rows.js';
+import { type Account, accountOf, auditOf, type AccountRow, type AuditRow } from './rows.js';
+export type { Account } from './rows.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 
 const SCHEMA = `
@@ -52,13 +53,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_account_time ON audit_log (account_id, id);
 `;
-
-export interface Account {
-  accountId: string;
-  name: string;
-  status: string;
-  createdAt: number;
-}
 
 export interface KeyInfo {
   accessKeyId: string;

@@ -1,9 +1,30 @@
 /**
- * EventBridge rule and target rows and their mappers to records, shared by the SQLite store
+ * EventBridge rule and target records, their rows and the mappers between them (here, not in
+ * store.ts, so neither file imports the other in a cycle), shared by the SQLite store
  * (store.ts) and the PostgreSQL one (pg-store.ts): same columns in both. PostgreSQL hands BIGINT
  * `created_at` back as a string, SQLite as a number; `Number()` reads both.
  */
-import type { RuleRecord, TargetRecord } from './store.js';
+import type { Scope } from '../core/model.js';
+
+export interface RuleRecord extends Scope {
+  bus: string;
+  name: string;
+  eventPattern: string | undefined;
+  scheduleExpression: string | undefined;
+  state: 'ENABLED' | 'DISABLED';
+  description: string | undefined;
+  roleArn: string | undefined;
+  createdAt: number;
+}
+
+/** A target: `input` holds its Input/InputPath/InputTransformer (JSON), as PutTargets gave them. */
+export interface TargetRecord extends Scope {
+  bus: string;
+  rule: string;
+  id: string;
+  arn: string;
+  input: string | undefined;
+}
 
 export interface RuleRow {
   account_id: string;

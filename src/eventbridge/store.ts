@@ -6,7 +6,8 @@
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
 import type { Scope } from '../core/model.js';
-import { rule, target, type RuleRow, type TargetRow } from './rows.js';
+import { type RuleRecord, type TargetRecord, rule, target, type RuleRow, type TargetRow } from './rows.js';
+export type { RuleRecord, TargetRecord } from './rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS eb_buses (
@@ -31,26 +32,6 @@ export interface BusRecord extends Scope {
   name: string;
   description: string | undefined;
   createdAt: number;
-}
-
-export interface RuleRecord extends Scope {
-  bus: string;
-  name: string;
-  eventPattern: string | undefined;
-  scheduleExpression: string | undefined;
-  state: 'ENABLED' | 'DISABLED';
-  description: string | undefined;
-  roleArn: string | undefined;
-  createdAt: number;
-}
-
-/** A target: `input` holds its Input/InputPath/InputTransformer (JSON), as PutTargets gave them. */
-export interface TargetRecord extends Scope {
-  bus: string;
-  rule: string;
-  id: string;
-  arn: string;
-  input: string | undefined;
 }
 
 /** Buses, rules and targets: one node's SQLite file (EventBridgeStore) or a cluster's PostgreSQL (pg-store.ts). */

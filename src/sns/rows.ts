@@ -1,9 +1,27 @@
 /**
- * SNS topic and subscription rows and their mappers to records, shared by the SQLite store
+ * SNS topic and subscription records, their rows and the mappers between them (here, not in
+ * store.ts, so neither file imports the other in a cycle), shared by the SQLite store
  * (store.ts) and the PostgreSQL one (pg-store.ts): same columns in both. PostgreSQL hands BIGINT
  * `created_at` back as a string, SQLite as a number; `Number()` reads both.
  */
-import type { SubscriptionRecord, TopicRecord } from './store.js';
+import type { Scope } from '../core/model.js';
+
+export interface TopicRecord extends Scope {
+  arn: string;
+  name: string;
+  attributes: Record<string, string>;
+  tags: Record<string, string>;
+  createdAt: number;
+}
+
+export interface SubscriptionRecord extends Scope {
+  arn: string;
+  topicArn: string;
+  protocol: string;
+  endpoint: string;
+  attributes: Record<string, string>;
+  createdAt: number;
+}
 
 export interface TopicRow {
   arn: string;

@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
 import type { Scope } from '../core/model.js';
-import { sub, topic, type SubRow, type TopicRow } from './rows.js';
+import { type TopicRecord, type SubscriptionRecord, sub, topic, type SubRow, type TopicRow } from './rows.js';
+export type { TopicRecord, SubscriptionRecord } from './rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sns_topics (
@@ -19,23 +20,6 @@ CREATE TABLE IF NOT EXISTS sns_subscriptions (
 );
 CREATE INDEX IF NOT EXISTS sns_subscriptions_topic ON sns_subscriptions (topic_arn, created_at);
 `;
-
-export interface TopicRecord extends Scope {
-  arn: string;
-  name: string;
-  attributes: Record<string, string>;
-  tags: Record<string, string>;
-  createdAt: number;
-}
-
-export interface SubscriptionRecord extends Scope {
-  arn: string;
-  topicArn: string;
-  protocol: string;
-  endpoint: string;
-  attributes: Record<string, string>;
-  createdAt: number;
-}
 
 /** Topics and subscriptions: one node's SQLite file (SnsStore) or a cluster's PostgreSQL (pg-store.ts). */
 export interface SnsStoreApi {
