@@ -13,6 +13,7 @@ import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry } from '../auth/princi
 import { migrate } from '../pg/migrate.js';
 import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
 import { ACCOUNT_MIGRATIONS } from './pg-schema.js';
+import { accountOf, auditOf, type AccountRow, type AuditRow } from './rows.js';
 import { activeKeyOf, checkAccountName, checkKey, type StoredKey } from './rules.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 import type { Account, AccountStore, KeyInfo, NewKey } from './store.js';
@@ -34,30 +35,8 @@ interface KeyRow extends StoredKey {
   created_at: string;
 }
 
-interface AccountRow {
-  account_id: string;
-  name: string;
-  status: string;
-  created_at: string;
-}
-
-interface AuditRow {
-  time: string;
-  request_id: string;
-  account_id: string;
-  access_key_id: string;
-  principal: string;
-  source_ip: string;
-  action: string;
-  resource: string;
-  status: number;
-  error: string;
-}
-
 const UNIQUE_VIOLATION = '23505';
 const isUnique = (e: unknown): boolean => (e as { code?: string }).code === UNIQUE_VIOLATION;
-
-const accountOf = (r: AccountRow): Account => ({ accountId: r.account_id, name: r.name, status: r.status, createdAt: Number(r.created_at) });
 
 export class PgAccountStore implements AccountStore {
   private readonly pool: pg.Pool;
@@ -232,18 +211,7 @@ export class PgAccountStore implements AccountStore {
       o.accountId === undefined
         ? await this.pool.query<AuditRow>('SELECT * FROM auth_audit_log ORDER BY id DESC LIMIT $1', [limit])
         : await this.pool.query<AuditRow>('SELECT * FROM auth_audit_log WHERE account_id = $1 ORDER BY id DESC LIMIT $2', [o.accountId, limit]);
-    return r.rows.reverse().map((x) => ({
-      time: Number(x.time),
-      requestId: x.request_id,
-      accountId: x.account_id,
-      accessKeyId: x.access_key_id,
-      principal: x.principal,
-      sourceIp: x.source_ip,
-      action: x.action,
-      resource: x.resource,
-      status: x.status,
-      error: x.error,
-    }));
+    return r.rows.reverse().map(auditOf);
   }
 
   close(): Promise<void> {

@@ -15,6 +15,8 @@ import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry, type AuditSink, type 
 import { privateDatabase } from '../core/private-files.js';
 import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
 import { activeKeyOf, checkAccountName, checkKey } from './rules.js';
+import { type Account, accountOf, auditOf, type AccountRow, type AuditRow } from './rows.js';
+export type { Account } from './rows.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 
 const SCHEMA = `
@@ -51,13 +53,6 @@ CREATE TABLE IF NOT EXISTS audit_log (
 );
 CREATE INDEX IF NOT EXISTS audit_account_time ON audit_log (account_id, id);
 `;
-
-export interface Account {
-  accountId: string;
-  name: string;
-  status: string;
-  createdAt: number;
-}
 
 export interface KeyInfo {
   accessKeyId: string;
@@ -239,43 +234,10 @@ export class SqliteAccountStore implements AccountStore {
         ? this.db.prepare('SELECT * FROM audit_log ORDER BY id DESC LIMIT ?').all(limit)
         : this.db.prepare('SELECT * FROM audit_log WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(o.accountId, limit)
     ) as AuditRow[];
-    return rows.reverse().map((r) => ({
-      time: r.time,
-      requestId: r.request_id,
-      accountId: r.account_id,
-      accessKeyId: r.access_key_id,
-      principal: r.principal,
-      sourceIp: r.source_ip,
-      action: r.action,
-      resource: r.resource,
-      status: r.status,
-      error: r.error,
-    }));
+    return rows.reverse().map(auditOf);
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 }
-
-interface AccountRow {
-  account_id: string;
-  name: string;
-  status: string;
-  created_at: number;
-}
-
-interface AuditRow {
-  time: number;
-  request_id: string;
-  account_id: string;
-  access_key_id: string;
-  principal: string;
-  source_ip: string;
-  action: string;
-  resource: string;
-  status: number;
-  error: string;
-}
-
-const accountOf = (r: AccountRow): Account => ({ accountId: r.account_id, name: r.name, status: r.status, createdAt: r.created_at });

@@ -158,3 +158,19 @@ export function parsePolicyDocument(text: string): PolicyDocument {
   }
   return doc;
 }
+
+/**
+ * The policy document in a resource's `Policy` attribute (an SNS topic's, an SQS queue's), or
+ * undefined when it has none or, never stored, one that is not a policy. Shared by both services'
+ * resource-policy checks so they read the attribute alike.
+ */
+export function attributePolicy(attributes: Readonly<Record<string, string>>): PolicyDocument | undefined {
+  const text = attributes['Policy'];
+  if (!text) return undefined;
+  try {
+    const doc = JSON.parse(text) as unknown;
+    return typeof doc === 'object' && doc !== null && 'Statement' in doc ? (doc as PolicyDocument) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,10 +3,11 @@
  * same rows as the SQLite file (store.ts), migrated under the component name `eventbridge`.
  * PutEvents through any node matches the rules made through any other.
  */
-import pg from 'pg';
 import type { Scope } from '../core/model.js';
-import { migrate, type Migration } from '../pg/migrate.js';
+import type { Migration } from '../pg/migrate.js';
+import { MigratedPool, type MigratedPoolOptions } from '../pg/migrated-pool.js';
 import type { BusRecord, EventBridgeStoreApi, RuleRecord, TargetRecord } from './store.js';
+import { rule, target, type RuleRow, type TargetRow } from './rows.js';
 
 export const EVENTBRIDGE_MIGRATIONS: readonly Migration[] = [
   {
@@ -33,109 +34,32 @@ CREATE TABLE eb_targets (
   },
 ];
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-interface RuleRow {
-  account_id: string;
-  region: string;
-  bus: string;
-  name: string;
-  event_pattern: string | null;
-  schedule_expression: string | null;
-  state: string;
-  description: string | null;
-  role_arn: string | null;
-  created_at: string;
-}
-
-interface TargetRow {
-  account_id: string;
-  region: string;
-  bus: string;
-  rule: string;
-  id: string;
-  arn: string;
-  input: string | null;
-}
-
-const rule = (r: RuleRow): RuleRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  bus: r.bus,
-  name: r.name,
-  eventPattern: r.event_pattern ?? undefined,
-  scheduleExpression: r.schedule_expression ?? undefined,
-  state: r.state === 'DISABLED' ? 'DISABLED' : 'ENABLED',
-  description: r.description ?? undefined,
-  roleArn: r.role_arn ?? undefined,
-  createdAt: Number(r.created_at),
-});
-
-const target = (r: TargetRow): TargetRecord => ({ accountId: r.account_id, region: r.region, bus: r.bus, rule: r.rule, id: r.id, arn: r.arn, input: r.input ?? undefined });
-
 export class PgEventBridgeStore implements EventBridgeStoreApi {
-  private readonly pool: pg.Pool;
-  private readonly ready: Promise<void>;
-
-  private constructor(opts: { url: string; schema?: string; poolSize?: number }) {
-    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
-    // An idle connection that breaks (the server restarted) must not crash the process.
-    this.pool.on('error', () => undefined);
-    this.ready = migrate(this.pool, 'eventbridge', EVENTBRIDGE_MIGRATIONS, opts.schema).then(() => undefined);
-    this.ready.catch(() => undefined);
-  }
+  private constructor(private readonly db: MigratedPool) {}
 
   /** Opens the pool and applies the migrations. */
-  static async open(opts: { url: string; schema?: string; poolSize?: number }): Promise<PgEventBridgeStore> {
-    const s = new PgEventBridgeStore(opts);
-    try {
-      await s.ready;
-    } catch (e) {
-      await s.close();
-      throw e;
-    }
-    return s;
-  }
-
-  private async q<R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
-    await this.ready;
-    return this.pool.query<R>(sql, args);
-  }
-
-  private async tx(f: (c: pg.PoolClient) => Promise<void>): Promise<void> {
-    await this.ready;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      await f(c);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+  static async open(opts: MigratedPoolOptions): Promise<PgEventBridgeStore> {
+    return new PgEventBridgeStore(await MigratedPool.open(opts, 'eventbridge', EVENTBRIDGE_MIGRATIONS));
   }
 
   async bus(scope: Scope, name: string): Promise<BusRecord | undefined> {
-    const r = (await this.q<{ name: string; description: string | null; created_at: string }>('SELECT * FROM eb_buses WHERE account_id = $1 AND region = $2 AND name = $3', [scope.accountId, scope.region, name])).rows[0];
+    const r = (await this.db.q<{ name: string; description: string | null; created_at: string }>('SELECT * FROM eb_buses WHERE account_id = $1 AND region = $2 AND name = $3', [scope.accountId, scope.region, name])).rows[0];
     return r && { ...scope, name: r.name, description: r.description ?? undefined, createdAt: Number(r.created_at) };
   }
 
   async buses(scope: Scope): Promise<BusRecord[]> {
-    const rows = (await this.q<{ name: string; description: string | null; created_at: string }>('SELECT * FROM eb_buses WHERE account_id = $1 AND region = $2 ORDER BY name COLLATE "C"', [scope.accountId, scope.region])).rows;
+    const rows = (await this.db.q<{ name: string; description: string | null; created_at: string }>('SELECT * FROM eb_buses WHERE account_id = $1 AND region = $2 ORDER BY name COLLATE "C"', [scope.accountId, scope.region])).rows;
     return rows.map((r) => ({ ...scope, name: r.name, description: r.description ?? undefined, createdAt: Number(r.created_at) }));
   }
 
   async insertBus(b: BusRecord): Promise<boolean> {
-    const r = await this.q('INSERT INTO eb_buses (account_id, region, name, description, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [b.accountId, b.region, b.name, b.description ?? null, b.createdAt]);
+    const r = await this.db.q('INSERT INTO eb_buses (account_id, region, name, description, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [b.accountId, b.region, b.name, b.description ?? null, b.createdAt]);
     return r.rowCount === 1;
   }
 
   async deleteBus(scope: Scope, name: string): Promise<void> {
     const key = [scope.accountId, scope.region, name];
-    await this.tx(async (c) => {
+    await this.db.tx(async (c) => {
       await c.query('DELETE FROM eb_targets WHERE account_id = $1 AND region = $2 AND bus = $3', key);
       await c.query('DELETE FROM eb_rules WHERE account_id = $1 AND region = $2 AND bus = $3', key);
       await c.query('DELETE FROM eb_buses WHERE account_id = $1 AND region = $2 AND name = $3', key);
@@ -143,20 +67,20 @@ export class PgEventBridgeStore implements EventBridgeStoreApi {
   }
 
   async rule(scope: Scope, bus: string, name: string): Promise<RuleRecord | undefined> {
-    const r = (await this.q<RuleRow>('SELECT * FROM eb_rules WHERE account_id = $1 AND region = $2 AND bus = $3 AND name = $4', [scope.accountId, scope.region, bus, name])).rows[0];
+    const r = (await this.db.q<RuleRow>('SELECT * FROM eb_rules WHERE account_id = $1 AND region = $2 AND bus = $3 AND name = $4', [scope.accountId, scope.region, bus, name])).rows[0];
     return r && rule(r);
   }
 
   async rules(scope: Scope, bus: string): Promise<RuleRecord[]> {
-    return (await this.q<RuleRow>('SELECT * FROM eb_rules WHERE account_id = $1 AND region = $2 AND bus = $3 ORDER BY name COLLATE "C"', [scope.accountId, scope.region, bus])).rows.map(rule);
+    return (await this.db.q<RuleRow>('SELECT * FROM eb_rules WHERE account_id = $1 AND region = $2 AND bus = $3 ORDER BY name COLLATE "C"', [scope.accountId, scope.region, bus])).rows.map(rule);
   }
 
   async allRules(): Promise<RuleRecord[]> {
-    return (await this.q<RuleRow>('SELECT * FROM eb_rules ORDER BY account_id, region, bus, name COLLATE "C"')).rows.map(rule);
+    return (await this.db.q<RuleRow>('SELECT * FROM eb_rules ORDER BY account_id, region, bus, name COLLATE "C"')).rows.map(rule);
   }
 
   async putRule(r: RuleRecord): Promise<void> {
-    await this.q(
+    await this.db.q(
       `INSERT INTO eb_rules (account_id, region, bus, name, event_pattern, schedule_expression, state, description, role_arn, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
        ON CONFLICT (account_id, region, bus, name) DO UPDATE SET event_pattern = EXCLUDED.event_pattern, schedule_expression = EXCLUDED.schedule_expression,
@@ -166,15 +90,15 @@ export class PgEventBridgeStore implements EventBridgeStoreApi {
   }
 
   async deleteRule(scope: Scope, bus: string, name: string): Promise<boolean> {
-    return (await this.q('DELETE FROM eb_rules WHERE account_id = $1 AND region = $2 AND bus = $3 AND name = $4', [scope.accountId, scope.region, bus, name])).rowCount === 1;
+    return (await this.db.q('DELETE FROM eb_rules WHERE account_id = $1 AND region = $2 AND bus = $3 AND name = $4', [scope.accountId, scope.region, bus, name])).rowCount === 1;
   }
 
   async targets(scope: Scope, bus: string, ruleName: string): Promise<TargetRecord[]> {
-    return (await this.q<TargetRow>('SELECT * FROM eb_targets WHERE account_id = $1 AND region = $2 AND bus = $3 AND rule = $4 ORDER BY id COLLATE "C"', [scope.accountId, scope.region, bus, ruleName])).rows.map(target);
+    return (await this.db.q<TargetRow>('SELECT * FROM eb_targets WHERE account_id = $1 AND region = $2 AND bus = $3 AND rule = $4 ORDER BY id COLLATE "C"', [scope.accountId, scope.region, bus, ruleName])).rows.map(target);
   }
 
   async putTargets(ts: readonly TargetRecord[]): Promise<void> {
-    await this.tx(async (c) => {
+    await this.db.tx(async (c) => {
       for (const t of ts) {
         await c.query(
           `INSERT INTO eb_targets (account_id, region, bus, rule, id, arn, input) VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -186,11 +110,10 @@ export class PgEventBridgeStore implements EventBridgeStoreApi {
   }
 
   async deleteTargets(scope: Scope, bus: string, ruleName: string, ids: readonly string[]): Promise<void> {
-    await this.q('DELETE FROM eb_targets WHERE account_id = $1 AND region = $2 AND bus = $3 AND rule = $4 AND id = ANY($5::text[])', [scope.accountId, scope.region, bus, ruleName, [...ids]]);
+    await this.db.q('DELETE FROM eb_targets WHERE account_id = $1 AND region = $2 AND bus = $3 AND rule = $4 AND id = ANY($5::text[])', [scope.accountId, scope.region, bus, ruleName, [...ids]]);
   }
 
   async close(): Promise<void> {
-    await this.ready.catch(() => undefined);
-    await this.pool.end();
+    await this.db.close();
   }
 }

@@ -6,6 +6,8 @@
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
 import type { Scope } from '../core/model.js';
+import { type RuleRecord, type TargetRecord, rule, target, type RuleRow, type TargetRow } from './rows.js';
+export type { RuleRecord, TargetRecord } from './rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS eb_buses (
@@ -31,64 +33,6 @@ export interface BusRecord extends Scope {
   description: string | undefined;
   createdAt: number;
 }
-
-export interface RuleRecord extends Scope {
-  bus: string;
-  name: string;
-  eventPattern: string | undefined;
-  scheduleExpression: string | undefined;
-  state: 'ENABLED' | 'DISABLED';
-  description: string | undefined;
-  roleArn: string | undefined;
-  createdAt: number;
-}
-
-/** A target: `input` holds its Input/InputPath/InputTransformer (JSON), as PutTargets gave them. */
-export interface TargetRecord extends Scope {
-  bus: string;
-  rule: string;
-  id: string;
-  arn: string;
-  input: string | undefined;
-}
-
-interface RuleRow {
-  account_id: string;
-  region: string;
-  bus: string;
-  name: string;
-  event_pattern: string | null;
-  schedule_expression: string | null;
-  state: string;
-  description: string | null;
-  role_arn: string | null;
-  created_at: number;
-}
-
-const rule = (r: RuleRow): RuleRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  bus: r.bus,
-  name: r.name,
-  eventPattern: r.event_pattern ?? undefined,
-  scheduleExpression: r.schedule_expression ?? undefined,
-  state: r.state === 'DISABLED' ? 'DISABLED' : 'ENABLED',
-  description: r.description ?? undefined,
-  roleArn: r.role_arn ?? undefined,
-  createdAt: r.created_at,
-});
-
-interface TargetRow {
-  account_id: string;
-  region: string;
-  bus: string;
-  rule: string;
-  id: string;
-  arn: string;
-  input: string | null;
-}
-
-const target = (r: TargetRow): TargetRecord => ({ accountId: r.account_id, region: r.region, bus: r.bus, rule: r.rule, id: r.id, arn: r.arn, input: r.input ?? undefined });
 
 /** Buses, rules and targets: one node's SQLite file (EventBridgeStore) or a cluster's PostgreSQL (pg-store.ts). */
 export interface EventBridgeStoreApi {

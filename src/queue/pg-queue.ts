@@ -14,6 +14,7 @@
 import pg from 'pg';
 import type { Scope } from '../core/model.js';
 import { migrate } from '../pg/migrate.js';
+import { createPool, transaction } from '../pg/pool.js';
 import { QUEUE_MIGRATIONS } from './pg-schema.js';
 import type {
   AsyncEvent,
@@ -187,9 +188,6 @@ const INSERT_EVENT = `INSERT INTO events (id, account_id, region, function_name,
 const eventArgs = (e: NewEvent): unknown[] => [e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt];
 const INSERT_MESSAGE = 'INSERT INTO messages (account_id, region, queue, body, attributes, sent_at) VALUES ($1, $2, $3, $4, $5, $6)';
 
-/** Schema names go into SQL text (search_path): only plain identifiers. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
 export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
   private readonly pool: pg.Pool;
   private readonly owner: string;
@@ -201,14 +199,7 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
   private readonly ready: Promise<void>;
 
   constructor(opts: PgQueueOptions) {
-    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
-    const pool = new pg.Pool({
-      connectionString: opts.url,
-      max: opts.poolSize ?? 8,
-      ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
-    });
-    // An idle connection that breaks (the server restarted) must not crash the process.
-    pool.on('error', () => undefined);
+    const pool = createPool({ url: opts.url, max: opts.poolSize ?? 8, schema: opts.schema });
     this.pool = pool;
     this.owner = opts.owner ?? 'local';
     this.epoch = opts.epoch ?? ((): string => '0');
@@ -236,18 +227,7 @@ export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {
   /** Runs `f` in one transaction on one connection. */
   private async tx<T>(f: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.ready;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await f(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    return transaction(this.pool, f);
   }
 
   async enqueue(events: readonly NewEvent[]): Promise<void> {

@@ -3,10 +3,11 @@
  * rows as the SQLite file (store.ts), migrated under the component name `sns`. A publish through
  * any node sees every subscription made through any other.
  */
-import pg from 'pg';
 import type { Scope } from '../core/model.js';
-import { migrate, type Migration } from '../pg/migrate.js';
+import type { Migration } from '../pg/migrate.js';
+import { MigratedPool, type MigratedPoolOptions } from '../pg/migrated-pool.js';
 import type { SnsStoreApi, SubscriptionRecord, TopicRecord } from './store.js';
+import { sub, topic, type SubRow, type TopicRow } from './rows.js';
 
 export const SNS_MIGRATIONS: readonly Migration[] = [
   {
@@ -28,91 +29,25 @@ CREATE INDEX sns_subscriptions_scope ON sns_subscriptions (account_id, region, c
   },
 ];
 
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
-
-interface TopicRow {
-  arn: string;
-  account_id: string;
-  region: string;
-  name: string;
-  attributes: string;
-  tags: string;
-  created_at: string;
-}
-
-interface SubRow {
-  arn: string;
-  account_id: string;
-  region: string;
-  topic_arn: string;
-  protocol: string;
-  endpoint: string;
-  attributes: string;
-  created_at: string;
-}
-
-const topic = (r: TopicRow): TopicRecord => ({
-  arn: r.arn,
-  accountId: r.account_id,
-  region: r.region,
-  name: r.name,
-  attributes: JSON.parse(r.attributes) as Record<string, string>,
-  tags: JSON.parse(r.tags) as Record<string, string>,
-  createdAt: Number(r.created_at),
-});
-
-const sub = (r: SubRow): SubscriptionRecord => ({
-  arn: r.arn,
-  accountId: r.account_id,
-  region: r.region,
-  topicArn: r.topic_arn,
-  protocol: r.protocol,
-  endpoint: r.endpoint,
-  attributes: JSON.parse(r.attributes) as Record<string, string>,
-  createdAt: Number(r.created_at),
-});
-
 export class PgSnsStore implements SnsStoreApi {
-  private readonly pool: pg.Pool;
-  private readonly ready: Promise<void>;
-
-  private constructor(opts: { url: string; schema?: string; poolSize?: number }) {
-    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 2, ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}) });
-    // An idle connection that breaks (the server restarted) must not crash the process.
-    this.pool.on('error', () => undefined);
-    this.ready = migrate(this.pool, 'sns', SNS_MIGRATIONS, opts.schema).then(() => undefined);
-    this.ready.catch(() => undefined);
-  }
+  private constructor(private readonly db: MigratedPool) {}
 
   /** Opens the pool and applies the migrations. */
-  static async open(opts: { url: string; schema?: string; poolSize?: number }): Promise<PgSnsStore> {
-    const s = new PgSnsStore(opts);
-    try {
-      await s.ready;
-    } catch (e) {
-      await s.close();
-      throw e;
-    }
-    return s;
-  }
-
-  private async q<R extends pg.QueryResultRow>(sql: string, args: unknown[] = []): Promise<pg.QueryResult<R>> {
-    await this.ready;
-    return this.pool.query<R>(sql, args);
+  static async open(opts: MigratedPoolOptions): Promise<PgSnsStore> {
+    return new PgSnsStore(await MigratedPool.open(opts, 'sns', SNS_MIGRATIONS));
   }
 
   async topic(arn: string): Promise<TopicRecord | undefined> {
-    const r = (await this.q<TopicRow>('SELECT * FROM sns_topics WHERE arn = $1', [arn])).rows[0];
+    const r = (await this.db.q<TopicRow>('SELECT * FROM sns_topics WHERE arn = $1', [arn])).rows[0];
     return r && topic(r);
   }
 
   async topics(scope: Scope): Promise<TopicRecord[]> {
-    return (await this.q<TopicRow>('SELECT * FROM sns_topics WHERE account_id = $1 AND region = $2 ORDER BY name COLLATE "C"', [scope.accountId, scope.region])).rows.map(topic);
+    return (await this.db.q<TopicRow>('SELECT * FROM sns_topics WHERE account_id = $1 AND region = $2 ORDER BY name COLLATE "C"', [scope.accountId, scope.region])).rows.map(topic);
   }
 
   async putTopic(t: TopicRecord): Promise<void> {
-    await this.q(
+    await this.db.q(
       `INSERT INTO sns_topics (arn, account_id, region, name, attributes, tags, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (arn) DO UPDATE SET account_id = EXCLUDED.account_id, region = EXCLUDED.region, name = EXCLUDED.name,
          attributes = EXCLUDED.attributes, tags = EXCLUDED.tags, created_at = EXCLUDED.created_at`,
@@ -121,36 +56,27 @@ export class PgSnsStore implements SnsStoreApi {
   }
 
   async deleteTopic(arn: string): Promise<void> {
-    await this.ready;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
+    await this.db.tx(async (c) => {
       await c.query('DELETE FROM sns_subscriptions WHERE topic_arn = $1', [arn]);
       await c.query('DELETE FROM sns_topics WHERE arn = $1', [arn]);
-      await c.query('COMMIT');
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    });
   }
 
   async subscription(arn: string): Promise<SubscriptionRecord | undefined> {
-    const r = (await this.q<SubRow>('SELECT * FROM sns_subscriptions WHERE arn = $1', [arn])).rows[0];
+    const r = (await this.db.q<SubRow>('SELECT * FROM sns_subscriptions WHERE arn = $1', [arn])).rows[0];
     return r && sub(r);
   }
 
   async subscriptions(scope: Scope): Promise<SubscriptionRecord[]> {
-    return (await this.q<SubRow>('SELECT * FROM sns_subscriptions WHERE account_id = $1 AND region = $2 ORDER BY created_at, arn COLLATE "C"', [scope.accountId, scope.region])).rows.map(sub);
+    return (await this.db.q<SubRow>('SELECT * FROM sns_subscriptions WHERE account_id = $1 AND region = $2 ORDER BY created_at, arn COLLATE "C"', [scope.accountId, scope.region])).rows.map(sub);
   }
 
   async subscriptionsOf(topicArn: string): Promise<SubscriptionRecord[]> {
-    return (await this.q<SubRow>('SELECT * FROM sns_subscriptions WHERE topic_arn = $1 ORDER BY created_at, arn COLLATE "C"', [topicArn])).rows.map(sub);
+    return (await this.db.q<SubRow>('SELECT * FROM sns_subscriptions WHERE topic_arn = $1 ORDER BY created_at, arn COLLATE "C"', [topicArn])).rows.map(sub);
   }
 
   async putSubscription(x: SubscriptionRecord): Promise<void> {
-    await this.q(
+    await this.db.q(
       `INSERT INTO sns_subscriptions (arn, account_id, region, topic_arn, protocol, endpoint, attributes, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (arn) DO UPDATE SET account_id = EXCLUDED.account_id, region = EXCLUDED.region, topic_arn = EXCLUDED.topic_arn,
          protocol = EXCLUDED.protocol, endpoint = EXCLUDED.endpoint, attributes = EXCLUDED.attributes, created_at = EXCLUDED.created_at`,
@@ -159,11 +85,10 @@ export class PgSnsStore implements SnsStoreApi {
   }
 
   async deleteSubscription(arn: string): Promise<boolean> {
-    return ((await this.q('DELETE FROM sns_subscriptions WHERE arn = $1', [arn])).rowCount ?? 0) === 1;
+    return ((await this.db.q('DELETE FROM sns_subscriptions WHERE arn = $1', [arn])).rowCount ?? 0) === 1;
   }
 
   async close(): Promise<void> {
-    await this.ready.catch(() => undefined);
-    await this.pool.end();
+    await this.db.close();
   }
 }

@@ -7,7 +7,7 @@
  * explicit Deny refuses any caller, the owner's own keys included. The refusal is SNS's
  * AuthorizationError, 403, with IAM's message (SNS writes the action as `SNS:Publish`).
  */
-import { evaluate, type PolicyDocument } from '../auth/iam-policy.js';
+import { attributePolicy, evaluate } from '../auth/iam-policy.js';
 import { SnsError } from './errors.js';
 import type { TopicRecord } from './store.js';
 
@@ -17,24 +17,13 @@ export interface Caller {
   readonly arn: string;
 }
 
-function policyOf(t: TopicRecord): PolicyDocument | undefined {
-  const text = t.attributes['Policy'];
-  if (!text) return undefined;
-  try {
-    const doc = JSON.parse(text) as unknown;
-    return typeof doc === 'object' && doc !== null && 'Statement' in doc ? (doc as PolicyDocument) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const authorizationError = (who: string, action: string, resource: string, why: string): SnsError =>
   new SnsError('AuthorizationError', 403, `User: ${who} is not authorized to perform: ${action} on resource: ${resource} ${why}`);
 
 /** Throws AuthorizationError unless `caller` may run `operation` (`Publish`) on `t`. */
 export function checkTopicAccess(t: TopicRecord, operation: string, caller: Caller): void {
   const action = `SNS:${operation}`;
-  const doc = policyOf(t);
+  const doc = attributePolicy(t.attributes);
   const d = doc ? evaluate([doc], { action, resource: t.arn, principal: { accountId: caller.accountId, arn: caller.arn }, context: { 'aws:SourceAccount': caller.accountId } }) : 'none';
   if (d === 'deny') throw authorizationError(caller.arn, action, t.arn, 'with an explicit deny in a resource-based policy');
   if (caller.accountId !== t.accountId && d !== 'allow') throw authorizationError(caller.arn, action, t.arn, `because no resource-based policy allows the ${action} action`);

@@ -5,6 +5,8 @@
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
 import type { Scope } from '../core/model.js';
+import { type TopicRecord, type SubscriptionRecord, sub, topic, type SubRow, type TopicRow } from './rows.js';
+export type { TopicRecord, SubscriptionRecord } from './rows.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sns_topics (
@@ -18,65 +20,6 @@ CREATE TABLE IF NOT EXISTS sns_subscriptions (
 );
 CREATE INDEX IF NOT EXISTS sns_subscriptions_topic ON sns_subscriptions (topic_arn, created_at);
 `;
-
-export interface TopicRecord extends Scope {
-  arn: string;
-  name: string;
-  attributes: Record<string, string>;
-  tags: Record<string, string>;
-  createdAt: number;
-}
-
-export interface SubscriptionRecord extends Scope {
-  arn: string;
-  topicArn: string;
-  protocol: string;
-  endpoint: string;
-  attributes: Record<string, string>;
-  createdAt: number;
-}
-
-interface TopicRow {
-  arn: string;
-  account_id: string;
-  region: string;
-  name: string;
-  attributes: string;
-  tags: string;
-  created_at: number;
-}
-
-interface SubRow {
-  arn: string;
-  account_id: string;
-  region: string;
-  topic_arn: string;
-  protocol: string;
-  endpoint: string;
-  attributes: string;
-  created_at: number;
-}
-
-const topic = (r: TopicRow): TopicRecord => ({
-  arn: r.arn,
-  accountId: r.account_id,
-  region: r.region,
-  name: r.name,
-  attributes: JSON.parse(r.attributes) as Record<string, string>,
-  tags: JSON.parse(r.tags) as Record<string, string>,
-  createdAt: r.created_at,
-});
-
-const sub = (r: SubRow): SubscriptionRecord => ({
-  arn: r.arn,
-  accountId: r.account_id,
-  region: r.region,
-  topicArn: r.topic_arn,
-  protocol: r.protocol,
-  endpoint: r.endpoint,
-  attributes: JSON.parse(r.attributes) as Record<string, string>,
-  createdAt: r.created_at,
-});
 
 /** Topics and subscriptions: one node's SQLite file (SnsStore) or a cluster's PostgreSQL (pg-store.ts). */
 export interface SnsStoreApi {

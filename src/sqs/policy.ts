@@ -18,7 +18,7 @@
  * SendMessageBatch), as IAM names them. The refusal is AccessDenied, 403, with IAM's message;
  * SQS writes the action in lower case there (`sqs:sendmessage`).
  */
-import { evaluate, type Decision, type PolicyDocument, type PolicyRequest } from '../auth/iam-policy.js';
+import { attributePolicy, evaluate, type Decision, type PolicyRequest } from '../auth/iam-policy.js';
 import { SqsError } from './errors.js';
 import type { QueueRecord } from './types.js';
 import { queueArn } from './url.js';
@@ -54,21 +54,9 @@ const SINGLE_ACTION: Readonly<Record<string, string>> = {
 /** The IAM action an SQS operation is authorised as. */
 export const actionOf = (operation: string): string => `sqs:${SINGLE_ACTION[operation] ?? operation}`;
 
-/** The queue's policy document, or undefined when it has none (or, never stored, one that is not a policy). */
-function policyOf(q: QueueRecord): PolicyDocument | undefined {
-  const text = q.attributes['Policy'];
-  if (!text) return undefined;
-  try {
-    const doc = JSON.parse(text) as unknown;
-    return typeof doc === 'object' && doc !== null && 'Statement' in doc ? (doc as PolicyDocument) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** What the queue's policy says to `req` (`none` without a policy). */
 export function queuePolicyDecision(q: QueueRecord, req: PolicyRequest): Decision {
-  const doc = policyOf(q);
+  const doc = attributePolicy(q.attributes);
   return doc ? evaluate([doc], req) : 'none';
 }
 

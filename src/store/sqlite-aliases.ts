@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import type { AliasRecord } from './records.js';
 import type { AliasStore } from './types.js';
 import type { Scope } from '../core/model.js';
+import { fromRow } from './rows/aliases.js';
+import type { Row } from './rows/aliases.js';
 
 export const ALIASES_SCHEMA = `
 CREATE TABLE IF NOT EXISTS aliases (
@@ -18,28 +20,6 @@ CREATE TABLE IF NOT EXISTS aliases (
   FOREIGN KEY (account_id, region, function_name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
 );
 `;
-
-interface Row {
-  account_id: string;
-  region: string;
-  function_name: string;
-  name: string;
-  function_version: string;
-  description: string;
-  weights: string;
-  revision_id: string;
-}
-
-const fromRow = (r: Row): AliasRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  functionName: r.function_name,
-  name: r.name,
-  functionVersion: r.function_version,
-  description: r.description,
-  weights: JSON.parse(r.weights) as Record<string, number>,
-  revisionId: r.revision_id,
-});
 
 const toRow = (a: AliasRecord): Row => ({
   account_id: a.accountId,

@@ -3,6 +3,8 @@ import type Database from 'better-sqlite3';
 import type { Scope } from '../core/model.js';
 import type { CodeSigningConfigRecord } from './records.js';
 import type { CodeSigningConfigStore } from './types.js';
+import { fromRow } from './rows/code-signing.js';
+import type { Row } from './rows/code-signing.js';
 
 export const CODE_SIGNING_SCHEMA = `
 CREATE TABLE IF NOT EXISTS code_signing_configs (
@@ -17,28 +19,6 @@ CREATE TABLE IF NOT EXISTS code_signing_configs (
   PRIMARY KEY (account_id, region, id)
 );
 `;
-
-interface Row {
-  account_id: string;
-  region: string;
-  id: string;
-  description: string;
-  profiles: string;
-  policy: string;
-  last_modified: number;
-  tags: string;
-}
-
-const fromRow = (r: Row): CodeSigningConfigRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  id: r.id,
-  description: r.description,
-  signingProfileVersionArns: JSON.parse(r.profiles) as string[],
-  policy: r.policy === 'Enforce' ? 'Enforce' : 'Warn',
-  lastModified: r.last_modified,
-  tags: JSON.parse(r.tags) as Record<string, string>,
-});
 
 const toRow = (c: CodeSigningConfigRecord): Row => ({
   account_id: c.accountId,

@@ -4,8 +4,10 @@
  */
 import type Database from 'better-sqlite3';
 import type { Scope } from '../core/model.js';
-import type { EventSourceMappingRecord, MappingState } from './records.js';
+import type { EventSourceMappingRecord } from './records.js';
 import type { EventSourceMappingFilter, EventSourceMappingStore } from './types.js';
+import { fromRow } from './rows/esm.js';
+import type { Config, Row } from './rows/esm.js';
 
 export const ESM_SCHEMA = `
 CREATE TABLE IF NOT EXISTS event_source_mappings (
@@ -21,19 +23,6 @@ CREATE TABLE IF NOT EXISTS event_source_mappings (
 CREATE INDEX IF NOT EXISTS event_source_mappings_scope ON event_source_mappings (account_id, region, uuid);
 `;
 
-interface Row {
-  uuid: string;
-  account_id: string;
-  region: string;
-  function_name: string;
-  qualifier: string;
-  event_source_arn: string;
-  state: string;
-  config: string;
-}
-
-type Config = Omit<EventSourceMappingRecord, keyof Scope | 'uuid' | 'functionName' | 'qualifier' | 'eventSourceArn' | 'state'>;
-
 function toRow(m: EventSourceMappingRecord): Row {
   const { accountId, region, uuid, functionName, qualifier, eventSourceArn, state, ...config } = m;
   return {
@@ -46,30 +35,6 @@ function toRow(m: EventSourceMappingRecord): Row {
     state,
     // undefined members are dropped by JSON, and come back as undefined.
     config: JSON.stringify(config satisfies Config),
-  };
-}
-
-function fromRow(r: Row): EventSourceMappingRecord {
-  const c = JSON.parse(r.config) as Config;
-  return {
-    uuid: r.uuid,
-    accountId: r.account_id,
-    region: r.region,
-    functionName: r.function_name,
-    qualifier: r.qualifier === '' ? undefined : r.qualifier,
-    eventSourceArn: r.event_source_arn,
-    state: r.state as MappingState,
-    enabled: c.enabled,
-    stateTransitionReason: c.stateTransitionReason,
-    batchSize: c.batchSize,
-    maximumBatchingWindowInSeconds: c.maximumBatchingWindowInSeconds,
-    filterCriteria: c.filterCriteria,
-    functionResponseTypes: c.functionResponseTypes,
-    maximumConcurrency: c.maximumConcurrency,
-    extras: c.extras,
-    tags: c.tags,
-    createdAt: c.createdAt,
-    lastModified: c.lastModified,
   };
 }
 

@@ -7,6 +7,8 @@ import type Database from 'better-sqlite3';
 import type { ProvisionedConfig } from './records.js';
 import type { ProvisionedStore } from './types.js';
 import type { Scope } from '../core/model.js';
+import { fromRow } from './rows/provisioned.js';
+import type { Row } from './rows/provisioned.js';
 
 export const PROVISIONED_SCHEMA = `
 CREATE TABLE IF NOT EXISTS provisioned_concurrency (
@@ -20,24 +22,6 @@ CREATE TABLE IF NOT EXISTS provisioned_concurrency (
   FOREIGN KEY (account_id, region, function_name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
 );
 `;
-
-interface Row {
-  account_id: string;
-  region: string;
-  function_name: string;
-  qualifier: string;
-  requested: number;
-  last_modified: number;
-}
-
-const fromRow = (r: Row): ProvisionedConfig => ({
-  accountId: r.account_id,
-  region: r.region,
-  functionName: r.function_name,
-  qualifier: r.qualifier,
-  requested: r.requested,
-  lastModified: r.last_modified,
-});
 
 export class SqliteProvisionedStore implements ProvisionedStore {
   private readonly stmts;

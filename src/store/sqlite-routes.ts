@@ -8,9 +8,11 @@
  * them on their API's host.
  */
 import type Database from 'better-sqlite3';
-import type { CorsConfig, Scope } from '../core/model.js';
+import type { Scope } from '../core/model.js';
 import type { ApiRecord, RouteRecord } from './records.js';
 import type { RouteStore } from './types.js';
+import { fromApiRow, fromRow } from './rows/routes.js';
+import type { ApiRow, Row } from './rows/routes.js';
 
 export const ROUTES_SCHEMA = `
 DROP TABLE IF EXISTS routes;
@@ -38,29 +40,6 @@ CREATE TABLE IF NOT EXISTS apis (
   PRIMARY KEY (account_id, region, stack, logical_id)
 );
 `;
-
-interface Row {
-  account_id: string;
-  region: string;
-  stack: string;
-  api_id: string;
-  method: string;
-  path: string;
-  function_name: string;
-  qualifier: string;
-  payload_format: string;
-}
-
-interface ApiRow {
-  account_id: string;
-  region: string;
-  stack: string;
-  logical_id: string;
-  api_id: string;
-  type: string;
-  stage: string;
-  cors: string | null;
-}
 
 export class SqliteRouteStore implements RouteStore {
   private readonly stmts;
@@ -93,29 +72,10 @@ export class SqliteRouteStore implements RouteStore {
   }
 
   async all(): Promise<RouteRecord[]> {
-    return (this.stmts.all.all() as Row[]).map((r) => ({
-      accountId: r.account_id,
-      region: r.region,
-      stack: r.stack,
-      apiId: r.api_id,
-      method: r.method,
-      path: r.path,
-      functionName: r.function_name,
-      qualifier: r.qualifier,
-      payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
-    }));
+    return (this.stmts.all.all() as Row[]).map(fromRow);
   }
 
   async apis(): Promise<ApiRecord[]> {
-    return (this.stmts.apis.all() as ApiRow[]).map((r) => ({
-      accountId: r.account_id,
-      region: r.region,
-      stack: r.stack,
-      logicalId: r.logical_id,
-      apiId: r.api_id,
-      type: r.type === 'REST' ? 'REST' : 'HTTP',
-      stage: r.stage,
-      cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
-    }));
+    return (this.stmts.apis.all() as ApiRow[]).map(fromApiRow);
   }
 }

@@ -6,8 +6,10 @@
  */
 import type Database from 'better-sqlite3';
 import type { Scope } from '../core/model.js';
-import type { StackRecord, StackResource } from './records.js';
+import type { StackRecord } from './records.js';
 import type { StackStore } from './types.js';
+import { fromRow } from './rows/stacks.js';
+import type { Row } from './rows/stacks.js';
 
 export const STACKS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS stacks (
@@ -26,36 +28,6 @@ CREATE TABLE IF NOT EXISTS stacks (
   PRIMARY KEY (account_id, region, name)
 );
 `;
-
-interface Row {
-  account_id: string;
-  region: string;
-  name: string;
-  stack_id: string;
-  status: string;
-  status_reason: string;
-  description: string;
-  parameters: string;
-  outputs: string;
-  resources: string;
-  created_at: number;
-  updated_at: number;
-}
-
-const fromRow = (r: Row): StackRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  name: r.name,
-  stackId: r.stack_id,
-  status: r.status,
-  statusReason: r.status_reason,
-  description: r.description,
-  parameters: JSON.parse(r.parameters) as Record<string, string>,
-  outputs: JSON.parse(r.outputs) as Record<string, string>,
-  resources: JSON.parse(r.resources) as StackResource[],
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
 
 export class SqliteStackStore implements StackStore {
   private readonly stmts;

@@ -1,9 +1,10 @@
 /** Function URL configs in SQLite, found by function (control plane) or by URL id (serving). */
 import type Database from 'better-sqlite3';
-import type { CorsConfig } from '../core/model.js';
 import type { UrlConfigRecord } from './records.js';
 import type { UrlConfigStore } from './types.js';
 import type { Scope } from '../core/model.js';
+import { fromRow } from './rows/urls.js';
+import type { Row } from './rows/urls.js';
 
 export const URLS_SCHEMA = `
 CREATE TABLE IF NOT EXISTS url_configs (
@@ -21,32 +22,6 @@ CREATE TABLE IF NOT EXISTS url_configs (
   FOREIGN KEY (account_id, region, function_name) REFERENCES functions (account_id, region, name) ON DELETE CASCADE
 );
 `;
-
-interface Row {
-  account_id: string;
-  region: string;
-  function_name: string;
-  qualifier: string;
-  url_id: string;
-  auth_type: string;
-  cors: string | null;
-  invoke_mode: string;
-  created_at: number;
-  modified_at: number;
-}
-
-const fromRow = (r: Row): UrlConfigRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  functionName: r.function_name,
-  qualifier: r.qualifier,
-  urlId: r.url_id,
-  authType: r.auth_type,
-  cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
-  invokeMode: r.invoke_mode,
-  createdAt: r.created_at,
-  modifiedAt: r.modified_at,
-});
 
 const toRow = (u: UrlConfigRecord): Row => ({
   account_id: u.accountId,

@@ -4,7 +4,6 @@
  */
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
-import { kmsError } from '../core/errors.js';
 import { Checkpointer } from './checkpointer.js';
 import type { AliasStore, EventSourceMappingStore, RouteStore, StackStore, UrlConfigStore } from './types.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
@@ -23,6 +22,8 @@ import { LAYERS_SCHEMA, SqliteLayerStore } from './sqlite-layers.js';
 import { SETTINGS_SCHEMA, SqliteFunctionSettingsStore } from './sqlite-settings.js';
 import type { CodeSigningConfigStore, FunctionSettingsStore, LayerStore, LogEntry, LogRetention, SecretSealer, Store, StoredLogEntry } from './types.js';
 import type { FunctionVersion, Scope } from '../core/model.js';
+import { type Config, type VersionRow, VersionCodec, envAad } from './rows/versions.js';
+import { fromLogRow, type LogRow } from './rows/logs.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS functions (
@@ -74,46 +75,6 @@ CREATE TABLE IF NOT EXISTS version_counters (
 /** Orders `$LATEST` before published versions, and those numerically. */
 const VERSION_ORDER = "CASE version WHEN '$LATEST' THEN -1 ELSE CAST(version AS INTEGER) END";
 
-/** Configuration members stored as one JSON document (everything but code and environment). */
-type Config = Omit<FunctionVersion, keyof Scope | 'name' | 'version' | 'environment' | 'environmentError' | 'codeSha256' | 'codeSize' | 'lastModified' | 'revisionId'>;
-
-interface VersionRow {
-  account_id: string;
-  region: string;
-  name: string;
-  version: string;
-  config: string;
-  environment: string;
-  code_sha256: string;
-  code_size: number;
-  last_modified: number;
-  revision_id: string;
-}
-
-interface LogRow {
-  id: number;
-  account_id: string;
-  region: string;
-  function_name: string;
-  version: string;
-  request_id: string;
-  ts: number;
-  text: string;
-}
-
-function fromLogRow(r: LogRow): StoredLogEntry {
-  return {
-    id: r.id,
-    accountId: r.account_id,
-    region: r.region,
-    functionName: r.function_name,
-    version: r.version,
-    requestId: r.request_id,
-    timestamp: r.ts,
-    text: r.text,
-  };
-}
-
 const VERSION_CACHE_LIMIT = 10_000;
 /** Up to a second of 5 ms waits for a truncating checkpoint (see `wipe`). */
 const WIPE_TRIES = 200;
@@ -124,15 +85,6 @@ function deepFreeze<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (v && typeof v === 'object' && !Object.isFrozen(v)) deepFreeze(v as object);
   return Object.freeze(o);
 }
-
-/** The associated data of a version's sealed environment: its place, so a ciphertext moved to another row does not open. */
-const envAad = (r: { account_id: string; region: string; name: string; version: string }): string =>
-  `nimbus:env:${r.account_id}:${r.region}:${r.name}:${r.version}`;
-
-const KMS_MESSAGES = {
-  KMSNotFoundException: "Lambda couldn't decrypt the environment variables because the KMS key was not found. Check the function's KMS key settings.",
-  KMSAccessDeniedException: "Lambda couldn't decrypt the environment variables because KMS access was denied. Check the Lambda function's KMS permissions.",
-} as const;
 
 export class SqliteStore implements Store {
   private readonly db: Database.Database;
@@ -151,12 +103,14 @@ export class SqliteStore implements Store {
   readonly settings: FunctionSettingsStore;
   readonly codeSigning: CodeSigningConfigStore;
   private readonly checkpointer: Checkpointer;
+  private readonly codec: VersionCodec;
 
   constructor(
     file: string,
     /** Seals environments at rest; without one (unit tests of the store) they are stored as JSON. */
     private readonly sealer?: SecretSealer,
   ) {
+    this.codec = new VersionCodec(sealer);
     privateDatabase(file);
     this.db = new Database(file);
     this.db.pragma('journal_mode = WAL');
@@ -267,45 +221,6 @@ export class SqliteStore implements Store {
     }
   }
 
-  private toRow(v: FunctionVersion): VersionRow {
-    const { accountId, region, name, version, environment, environmentError, codeSha256, codeSize, lastModified, revisionId, ...config } = v;
-    // A record whose environment did not decrypt has none to store: writing it would lose the real one.
-    if (environmentError) throw kmsError(environmentError);
-    const place = { account_id: accountId, region, name, version };
-    const env = JSON.stringify(environment);
-    return {
-      ...place,
-      config: JSON.stringify(config satisfies Config),
-      environment: this.sealer ? this.sealer.seal(env, envAad(place), v.kmsKeyArn) : env,
-      code_sha256: codeSha256,
-      code_size: codeSize,
-      last_modified: lastModified,
-      revision_id: revisionId,
-    };
-  }
-
-  private fromRow(r: VersionRow): FunctionVersion {
-    const v: FunctionVersion = {
-      ...(JSON.parse(r.config) as Config),
-      accountId: r.account_id,
-      region: r.region,
-      name: r.name,
-      version: r.version,
-      environment: {},
-      codeSha256: r.code_sha256,
-      codeSize: r.code_size,
-      lastModified: r.last_modified,
-      revisionId: r.revision_id,
-    };
-    if (!this.sealer?.isSealed(r.environment)) v.environment = JSON.parse(r.environment) as Record<string, string>;
-    else {
-      const opened = this.sealer.open(r.environment, envAad(r));
-      if (opened.ok) v.environment = JSON.parse(opened.plaintext) as Record<string, string>;
-      else v.environmentError = { errorCode: opened.failure, message: KMS_MESSAGES[opened.failure] };
-    }
-    return v;
-  }
-
   /**
    * Overwrites what deleted or replaced rows left behind: secure_delete zeroes freed cells and
    * pages as rows go, and a truncating checkpoint moves the WAL's pages into the database and
@@ -384,7 +299,7 @@ export class SqliteStore implements Store {
     return this.write(this.db.transaction(() => {
       const r = this.stmts.insertFn.run(v.accountId, v.region, v.name, v.lastModified);
       if (r.changes === 0) return false;
-      this.stmts.putVersion.run(this.toRow(v));
+      this.stmts.putVersion.run(this.codec.toRow(v));
       return true;
     }));
   }
@@ -402,7 +317,7 @@ export class SqliteStore implements Store {
     const hit = this.versionCache.get(key);
     if (hit !== undefined) return hit ?? undefined;
     const r = this.stmts.getVersion.get(scope.accountId, scope.region, name, version) as VersionRow | undefined;
-    const v = r ? deepFreeze(this.fromRow(r)) : undefined;
+    const v = r ? deepFreeze(this.codec.fromRow(r)) : undefined;
     // Misses are cached too (invokes of a missing name are 404s); the bound keeps a flood of
     // made-up names from growing the map without limit.
     if (this.versionCache.size >= VERSION_CACHE_LIMIT) this.versionCache.clear();
@@ -411,7 +326,7 @@ export class SqliteStore implements Store {
   }
 
   async putVersion(v: FunctionVersion): Promise<void> {
-    this.write(() => this.stmts.putVersion.run(this.toRow(v)));
+    this.write(() => this.stmts.putVersion.run(this.codec.toRow(v)));
   }
 
   async deleteFunction(scope: Scope, name: string): Promise<string[]> {
@@ -425,12 +340,12 @@ export class SqliteStore implements Store {
   }
 
   async listFunctions(scope: Scope, afterName: string | undefined, limit: number): Promise<FunctionVersion[]> {
-    return (this.stmts.list.all(scope.accountId, scope.region, afterName ?? '', limit) as VersionRow[]).map((r) => this.fromRow(r));
+    return (this.stmts.list.all(scope.accountId, scope.region, afterName ?? '', limit) as VersionRow[]).map((r) => this.codec.fromRow(r));
   }
 
   async listAllVersions(scope: Scope, after: { name: string; version: string } | undefined, limit: number): Promise<FunctionVersion[]> {
     const vkey = after === undefined ? -2 : after.version === '$LATEST' ? -1 : Number(after.version);
-    return (this.stmts.listAll.all({ a: scope.accountId, r: scope.region, name: after?.name ?? '', vkey, limit }) as VersionRow[]).map((r) => this.fromRow(r));
+    return (this.stmts.listAll.all({ a: scope.accountId, r: scope.region, name: after?.name ?? '', vkey, limit }) as VersionRow[]).map((r) => this.codec.fromRow(r));
   }
 
   async usage(scope: Scope): Promise<{ functionCount: number; totalCodeSize: number }> {
@@ -458,7 +373,7 @@ export class SqliteStore implements Store {
       // Data dirs from before versions existed have no counter row; rows are the fallback.
       const n = counter?.n ?? (this.stmts.maxVersion.get(scope.accountId, scope.region, name) as { n: number }).n + 1;
       const v = build(String(n));
-      this.stmts.putVersion.run(this.toRow(v));
+      this.stmts.putVersion.run(this.codec.toRow(v));
       this.stmts.setNextVersion.run(scope.accountId, scope.region, name, n + 1);
       return v;
     }));
@@ -466,12 +381,12 @@ export class SqliteStore implements Store {
 
   async listVersions(scope: Scope, name: string, afterVersion: string | undefined, limit: number): Promise<FunctionVersion[]> {
     const after = afterVersion === undefined ? -2 : afterVersion === '$LATEST' ? -1 : Number(afterVersion);
-    return (this.stmts.listVersions.all(scope.accountId, scope.region, name, after, limit) as VersionRow[]).map((r) => this.fromRow(r));
+    return (this.stmts.listVersions.all(scope.accountId, scope.region, name, after, limit) as VersionRow[]).map((r) => this.codec.fromRow(r));
   }
 
   async latestPublished(scope: Scope, name: string): Promise<FunctionVersion | undefined> {
     const r = this.stmts.latestPublished.get(scope.accountId, scope.region, name) as VersionRow | undefined;
-    return r && this.fromRow(r);
+    return r && this.codec.fromRow(r);
   }
 
   async deleteVersion(scope: Scope, name: string, version: string): Promise<string[]> {

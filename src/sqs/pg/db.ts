@@ -4,10 +4,8 @@
  */
 import pg from 'pg';
 import { migrate } from '../../pg/migrate.js';
+import { createPool, transaction } from '../../pg/pool.js';
 import { SQS_MIGRATIONS } from './schema.js';
-
-/** Schema names go into SQL text (search_path): only plain identifiers. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 export interface SqsPgOptions {
   /** postgres://user@host:port/db */
@@ -30,15 +28,10 @@ export class SqsPg {
   private readonly ready: Promise<void>;
 
   constructor(opts: SqsPgOptions) {
-    if (opts.schema !== undefined && !SCHEMA_NAME.test(opts.schema)) throw new Error(`invalid schema name: ${opts.schema}`);
     this.url = opts.url;
     this.schema = opts.schema;
-    const path = opts.schema ? ` -c search_path=${opts.schema}` : '';
-    this.pool = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, ...(path ? { options: path.trim() } : {}) });
-    this.lazy = new pg.Pool({ connectionString: opts.url, max: opts.poolSize ?? 4, options: `-c synchronous_commit=off${path}` });
-    // An idle connection that breaks (the server restarted) must not crash the process.
-    this.pool.on('error', () => undefined);
-    this.lazy.on('error', () => undefined);
+    this.pool = createPool({ url: opts.url, max: opts.poolSize ?? 4, schema: opts.schema });
+    this.lazy = createPool({ url: opts.url, max: opts.poolSize ?? 4, schema: opts.schema, unflushed: true });
     this.ready = migrate(this.pool, 'sqs', SQS_MIGRATIONS, opts.schema).then(() => undefined);
     this.ready.catch(() => undefined);
   }
@@ -62,18 +55,7 @@ export class SqsPg {
   /** Runs `f` in one transaction on one connection (`lazy`: delivery bookkeeping). */
   async tx<T>(f: (c: pg.PoolClient) => Promise<T>, lazy = false): Promise<T> {
     await this.ready;
-    const c = await (lazy ? this.lazy : this.pool).connect();
-    try {
-      await c.query('BEGIN');
-      const out = await f(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    return transaction((lazy ? this.lazy : this.pool), f);
   }
 
   async close(): Promise<void> {

@@ -30,24 +30,13 @@ import { num, optNum, type SqsPg } from './db.js';
 const FIFO_SEND_LOCK = 0x53515301;
 const FIFO_RECEIVE_LOCK = 0x53515302;
 
-interface RawRow {
+/** A message row as pg returns it: the BIGINT columns arrive as strings (rowOf reads them). */
+type RawRow = Omit<MessageRow, 'seq' | 'sent_at' | 'visible_at' | 'first_receive_at'> & {
   seq: string;
-  queue_id: number;
-  id: string;
-  body: string;
-  attributes: string | null;
-  system_attributes: string | null;
-  md5_body: string;
-  sender_id: string;
   sent_at: string;
   visible_at: string;
-  receive_count: number;
   first_receive_at: string | null;
-  receipt: string | null;
-  group_id: string | null;
-  dedup_id: string | null;
-  dlq_source_arn: string | null;
-}
+};
 
 const COLS = 'seq, queue_id, id, body, attributes, system_attributes, md5_body, sender_id, sent_at, visible_at, receive_count, first_receive_at, receipt, group_id, dedup_id, dlq_source_arn';
 const M_COLS = COLS.split(', ').map((c) => `m.${c}`).join(', ');

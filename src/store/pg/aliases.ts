@@ -3,28 +3,8 @@ import type { Scope } from '../../core/model.js';
 import type { AliasRecord } from '../records.js';
 import type { AliasStore } from '../types.js';
 import type { PgDb } from './db.js';
-
-interface Row {
-  account_id: string;
-  region: string;
-  function_name: string;
-  name: string;
-  function_version: string;
-  description: string;
-  weights: string;
-  revision_id: string;
-}
-
-const fromRow = (r: Row): AliasRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  functionName: r.function_name,
-  name: r.name,
-  functionVersion: r.function_version,
-  description: r.description,
-  weights: JSON.parse(r.weights) as Record<string, number>,
-  revisionId: r.revision_id,
-});
+import { fromRow } from '../rows/aliases.js';
+import type { Row } from '../rows/aliases.js';
 
 const args = (a: AliasRecord): unknown[] => [a.accountId, a.region, a.functionName, a.name, a.functionVersion, a.description, JSON.stringify(a.weights), a.revisionId];
 const INSERT = `INSERT INTO aliases (account_id, region, function_name, name, function_version, description, weights, revision_id)

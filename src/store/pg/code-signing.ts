@@ -3,28 +3,8 @@ import type { Scope } from '../../core/model.js';
 import type { CodeSigningConfigRecord } from '../records.js';
 import type { CodeSigningConfigStore } from '../types.js';
 import type { PgDb } from './db.js';
-
-interface Row {
-  account_id: string;
-  region: string;
-  id: string;
-  description: string;
-  profiles: string;
-  policy: string;
-  last_modified: number;
-  tags: string;
-}
-
-const fromRow = (r: Row): CodeSigningConfigRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  id: r.id,
-  description: r.description,
-  signingProfileVersionArns: JSON.parse(r.profiles) as string[],
-  policy: r.policy === 'Enforce' ? 'Enforce' : 'Warn',
-  lastModified: r.last_modified,
-  tags: JSON.parse(r.tags) as Record<string, string>,
-});
+import { fromRow } from '../rows/code-signing.js';
+import type { Row } from '../rows/code-signing.js';
 
 const args = (c: CodeSigningConfigRecord): unknown[] => [
   c.accountId, c.region, c.id, c.description, JSON.stringify(c.signingProfileVersionArns), c.policy, c.lastModified, JSON.stringify(c.tags),

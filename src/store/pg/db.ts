@@ -5,13 +5,11 @@
  */
 import pg from 'pg';
 import { migrate } from '../../pg/migrate.js';
+import { createPool, transaction } from '../../pg/pool.js';
 import { STORE_MIGRATIONS } from './schema.js';
 
 /** Something a query can run on: the pool, or a transaction's connection. */
 export type Queryable = Pick<pg.PoolClient, 'query'>;
-
-/** Schema names go into SQL text (search_path): only plain identifiers. */
-const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** BIGINT columns hold epoch ms, sizes and ids, all below 2^53: read them as numbers. */
 const INT8_OID = 20;
@@ -32,11 +30,9 @@ export class PgDb {
     /** Commits on this pool skip the WAL flush (crash-safe, the last commits may be lost): for observability data only. */
     opts: { unflushed?: boolean; migrated?: Promise<void> } = {},
   ) {
-    if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-    const options = `-c search_path=${schema}${opts.unflushed ? ' -c synchronous_commit=off' : ''}`;
-    this.pool = new pg.Pool({ connectionString: url, max: poolSize, options, types });
-    // An idle connection that breaks (the server restarted) must not crash the process.
-    this.pool.on('error', () => undefined);
+    // A schema is required here: the store's tables never go to the server's default path.
+    if (!schema) throw new Error(`invalid schema name: ${schema}`);
+    this.pool = createPool({ url, max: poolSize, schema, unflushed: opts.unflushed ?? false, types });
     this.ready = opts.migrated ?? migrate(this.pool, 'store', STORE_MIGRATIONS, schema).then(() => undefined);
     // Awaited by every query; a failure here is reported there.
     this.ready.catch(() => undefined);
@@ -74,18 +70,7 @@ export class PgDb {
   /** Runs `f` in one transaction on one connection (READ COMMITTED: row locks order the writers). */
   async tx<T>(f: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     await this.ready;
-    const c = await this.pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await f(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (e) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      c.release();
-    }
+    return transaction(this.pool, f);
   }
 
   private closed = false;

@@ -3,51 +3,16 @@
  * the configuration is one JSON document. No foreign key to the function (records.ts says why).
  */
 import type { Scope } from '../../core/model.js';
-import type { EventSourceMappingRecord, MappingState } from '../records.js';
+import type { EventSourceMappingRecord } from '../records.js';
 import type { EventSourceMappingFilter, EventSourceMappingStore } from '../types.js';
 import type { PgDb } from './db.js';
-
-interface Row {
-  uuid: string;
-  account_id: string;
-  region: string;
-  function_name: string;
-  qualifier: string;
-  event_source_arn: string;
-  state: string;
-  config: string;
-}
-
-type Config = Omit<EventSourceMappingRecord, keyof Scope | 'uuid' | 'functionName' | 'qualifier' | 'eventSourceArn' | 'state'>;
+import { fromRow } from '../rows/esm.js';
+import type { Config, Row } from '../rows/esm.js';
 
 function args(m: EventSourceMappingRecord): unknown[] {
   const { accountId, region, uuid, functionName, qualifier, eventSourceArn, state, ...config } = m;
   // undefined members are dropped by JSON, and come back as undefined.
   return [uuid, accountId, region, functionName, qualifier ?? '', eventSourceArn, state, JSON.stringify(config satisfies Config)];
-}
-
-function fromRow(r: Row): EventSourceMappingRecord {
-  const c = JSON.parse(r.config) as Config;
-  return {
-    uuid: r.uuid,
-    accountId: r.account_id,
-    region: r.region,
-    functionName: r.function_name,
-    qualifier: r.qualifier === '' ? undefined : r.qualifier,
-    eventSourceArn: r.event_source_arn,
-    state: r.state as MappingState,
-    enabled: c.enabled,
-    stateTransitionReason: c.stateTransitionReason,
-    batchSize: c.batchSize,
-    maximumBatchingWindowInSeconds: c.maximumBatchingWindowInSeconds,
-    filterCriteria: c.filterCriteria,
-    functionResponseTypes: c.functionResponseTypes,
-    maximumConcurrency: c.maximumConcurrency,
-    extras: c.extras,
-    tags: c.tags,
-    createdAt: c.createdAt,
-    lastModified: c.lastModified,
-  };
 }
 
 export class PgEventSourceMappingStore implements EventSourceMappingStore {

@@ -7,39 +7,10 @@ import type { Scope } from '../../core/model.js';
 import type { LayerVersionRecord } from '../records.js';
 import type { LayerStore } from '../types.js';
 import type { PgDb } from './db.js';
+import { fromRow } from '../rows/layers.js';
+import { json } from '../rows/json.js';
+import type { Row } from '../rows/layers.js';
 
-interface Row {
-  account_id: string;
-  region: string;
-  layer_name: string;
-  version: number;
-  description: string;
-  compatible_runtimes: string | null;
-  compatible_architectures: string | null;
-  license_info: string | null;
-  code_sha256: string;
-  code_size: number;
-  created_at: number;
-  policy: string | null;
-}
-
-const list = (s: string | null): string[] | undefined => (s === null ? undefined : (JSON.parse(s) as string[]));
-const json = (v: unknown): string | null => (v === undefined ? null : JSON.stringify(v));
-
-const fromRow = (r: Row): LayerVersionRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  layerName: r.layer_name,
-  version: r.version,
-  description: r.description,
-  compatibleRuntimes: list(r.compatible_runtimes),
-  compatibleArchitectures: list(r.compatible_architectures),
-  licenseInfo: r.license_info ?? undefined,
-  codeSha256: r.code_sha256,
-  codeSize: r.code_size,
-  createdAt: r.created_at,
-  policy: r.policy === null ? undefined : (JSON.parse(r.policy) as LayerVersionRecord['policy']),
-});
 
 const KEY = 'account_id = $1 AND region = $2 AND layer_name = $3';
 

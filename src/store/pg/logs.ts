@@ -12,31 +12,10 @@
 import type { Scope } from '../../core/model.js';
 import type { LogEntry, LogRetention, StoredLogEntry } from '../types.js';
 import type { PgDb } from './db.js';
+import { fromLogRow, type LogRow } from '../rows/logs.js';
 
 /** The advisory lock ordering log appends ("NimLog"); any fixed number distinct from migrate's. */
 const APPEND_LOCK = 0x4e696d4c6f67;
-
-interface LogRow {
-  id: number;
-  account_id: string;
-  region: string;
-  function_name: string;
-  version: string;
-  request_id: string;
-  ts: number;
-  text: string;
-}
-
-const fromRow = (r: LogRow): StoredLogEntry => ({
-  id: r.id,
-  accountId: r.account_id,
-  region: r.region,
-  functionName: r.function_name,
-  version: r.version,
-  requestId: r.request_id,
-  timestamp: r.ts,
-  text: r.text,
-});
 
 const KEY = 'account_id = $1 AND region = $2 AND function_name = $3';
 
@@ -62,12 +41,12 @@ export class PgLogs {
 
   async read(scope: Scope, functionName: string, afterId: number, limit: number): Promise<StoredLogEntry[]> {
     const rows = await this.db.rows<LogRow>(`SELECT * FROM logs WHERE ${KEY} AND id > $4 ORDER BY id LIMIT $5`, [scope.accountId, scope.region, functionName, afterId, limit]);
-    return rows.map(fromRow);
+    return rows.map(fromLogRow);
   }
 
   async readLast(scope: Scope, functionName: string, limit: number): Promise<StoredLogEntry[]> {
     const rows = await this.db.rows<LogRow>(`SELECT * FROM logs WHERE ${KEY} ORDER BY id DESC LIMIT $4`, [scope.accountId, scope.region, functionName, limit]);
-    return rows.map(fromRow).reverse();
+    return rows.map(fromLogRow).reverse();
   }
 
   async prune(scope: Scope, functionName: string, retention: LogRetention): Promise<void> {

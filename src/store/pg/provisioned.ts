@@ -3,24 +3,8 @@ import type { Scope } from '../../core/model.js';
 import type { ProvisionedConfig } from '../records.js';
 import type { ProvisionedStore } from '../types.js';
 import type { PgDb } from './db.js';
-
-interface Row {
-  account_id: string;
-  region: string;
-  function_name: string;
-  qualifier: string;
-  requested: number;
-  last_modified: number;
-}
-
-const fromRow = (r: Row): ProvisionedConfig => ({
-  accountId: r.account_id,
-  region: r.region,
-  functionName: r.function_name,
-  qualifier: r.qualifier,
-  requested: r.requested,
-  lastModified: r.last_modified,
-});
+import { fromRow } from '../rows/provisioned.js';
+import type { Row } from '../rows/provisioned.js';
 
 const KEY = 'account_id = $1 AND region = $2 AND function_name = $3';
 

@@ -3,33 +3,12 @@
  * template may route to a function deployed a moment later, and a route to a deleted function
  * answers with an error rather than vanishing.
  */
-import type { CorsConfig, Scope } from '../../core/model.js';
+import type { Scope } from '../../core/model.js';
 import type { ApiRecord, RouteRecord } from '../records.js';
 import type { RouteStore } from '../types.js';
+import { fromApiRow, fromRow } from '../rows/routes.js';
+import type { ApiRow, Row } from '../rows/routes.js';
 import type { PgDb } from './db.js';
-
-interface Row {
-  account_id: string;
-  region: string;
-  stack: string;
-  api_id: string;
-  method: string;
-  path: string;
-  function_name: string;
-  qualifier: string;
-  payload_format: string;
-}
-
-interface ApiRow {
-  account_id: string;
-  region: string;
-  stack: string;
-  logical_id: string;
-  api_id: string;
-  type: string;
-  stage: string;
-  cors: string | null;
-}
 
 export class PgRouteStore implements RouteStore {
   constructor(private readonly db: PgDb) {}
@@ -61,30 +40,11 @@ export class PgRouteStore implements RouteStore {
 
   async all(): Promise<RouteRecord[]> {
     const rows = await this.db.rows<Row>('SELECT * FROM api_routes ORDER BY account_id, region, stack, path, method, api_id');
-    return rows.map((r) => ({
-      accountId: r.account_id,
-      region: r.region,
-      stack: r.stack,
-      apiId: r.api_id,
-      method: r.method,
-      path: r.path,
-      functionName: r.function_name,
-      qualifier: r.qualifier,
-      payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
-    }));
+    return rows.map(fromRow);
   }
 
   async apis(): Promise<ApiRecord[]> {
     const rows = await this.db.rows<ApiRow>('SELECT * FROM apis ORDER BY account_id, region, stack, logical_id');
-    return rows.map((r) => ({
-      accountId: r.account_id,
-      region: r.region,
-      stack: r.stack,
-      logicalId: r.logical_id,
-      apiId: r.api_id,
-      type: r.type === 'REST' ? 'REST' : 'HTTP',
-      stage: r.stage,
-      cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
-    }));
+    return rows.map(fromApiRow);
   }
 }

@@ -45,7 +45,8 @@ import { PgFunctionSettingsStore } from './settings.js';
 import { PgStackStore } from './stacks.js';
 import { PgUrlConfigStore } from './urls.js';
 import { VersionCache } from './version-cache.js';
-import { type Config, PUT_VERSION, type VersionRow, VersionCodec, envAad } from './versions.js';
+import { PUT_VERSION, versionArgs } from './versions.js';
+import { type Config, type VersionRow, VersionCodec, envAad } from '../rows/versions.js';
 
 export interface PgStoreOptions {
   /** postgres://user@host:port/db */
@@ -169,7 +170,7 @@ export class PgStore implements Store {
         v.accountId, v.region, v.name, v.lastModified,
       ]);
       if (r.rowCount === 0) return false;
-      await c.query(PUT_VERSION, this.codec.args(v));
+      await c.query(PUT_VERSION, versionArgs(this.codec, v));
       return true;
     });
   }
@@ -189,7 +190,7 @@ export class PgStore implements Store {
   }
 
   async putVersion(v: FunctionVersion): Promise<void> {
-    const args = this.codec.args(v);
+    const args = versionArgs(this.codec, v);
     await this.write(v, v.name, async (c) => {
       await c.query(PUT_VERSION, args);
     });
@@ -258,7 +259,7 @@ export class PgStore implements Store {
         counter?.n ??
         (await c.query<{ n: number }>(`SELECT COALESCE(MAX(vkey), 0) AS n FROM function_versions WHERE ${KEY} AND version != '$LATEST'`, at)).rows[0]!.n + 1;
       const v = build(String(n));
-      await c.query(PUT_VERSION, this.codec.args(v));
+      await c.query(PUT_VERSION, versionArgs(this.codec, v));
       await c.query(
         `INSERT INTO version_counters (account_id, region, name, next_version) VALUES ($1, $2, $3, $4)
          ON CONFLICT (account_id, region, name) DO UPDATE SET next_version = excluded.next_version`,

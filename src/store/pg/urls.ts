@@ -1,34 +1,10 @@
 /** Function URL configs in PostgreSQL, found by function (control plane) or by URL id (serving). */
-import type { CorsConfig, Scope } from '../../core/model.js';
+import type { Scope } from '../../core/model.js';
 import type { UrlConfigRecord } from '../records.js';
 import type { UrlConfigStore } from '../types.js';
 import type { PgDb } from './db.js';
-
-interface Row {
-  account_id: string;
-  region: string;
-  function_name: string;
-  qualifier: string;
-  url_id: string;
-  auth_type: string;
-  cors: string | null;
-  invoke_mode: string;
-  created_at: number;
-  modified_at: number;
-}
-
-const fromRow = (r: Row): UrlConfigRecord => ({
-  accountId: r.account_id,
-  region: r.region,
-  functionName: r.function_name,
-  qualifier: r.qualifier,
-  urlId: r.url_id,
-  authType: r.auth_type,
-  cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
-  invokeMode: r.invoke_mode,
-  createdAt: r.created_at,
-  modifiedAt: r.modified_at,
-});
+import { fromRow } from '../rows/urls.js';
+import type { Row } from '../rows/urls.js';
 
 const args = (u: UrlConfigRecord): unknown[] => [
   u.accountId, u.region, u.functionName, u.qualifier, u.urlId, u.authType,

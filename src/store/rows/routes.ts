@@ -1,0 +1,52 @@
+/**
+ * API routes and APIs: the row shapes of api_routes and apis and their mappers to records, shared by
+ * the SQLite and PostgreSQL stores (same columns in both) so the two backends cannot drift apart.
+ */
+import type { CorsConfig } from '../../core/model.js';
+import type { ApiRecord, RouteRecord } from '../records.js';
+
+export interface Row {
+  account_id: string;
+  region: string;
+  stack: string;
+  api_id: string;
+  method: string;
+  path: string;
+  function_name: string;
+  qualifier: string;
+  payload_format: string;
+}
+
+export interface ApiRow {
+  account_id: string;
+  region: string;
+  stack: string;
+  logical_id: string;
+  api_id: string;
+  type: string;
+  stage: string;
+  cors: string | null;
+}
+
+export const fromRow = (r: Row): RouteRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  stack: r.stack,
+  apiId: r.api_id,
+  method: r.method,
+  path: r.path,
+  functionName: r.function_name,
+  qualifier: r.qualifier,
+  payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
+});
+
+export const fromApiRow = (r: ApiRow): ApiRecord => ({
+  accountId: r.account_id,
+  region: r.region,
+  stack: r.stack,
+  logicalId: r.logical_id,
+  apiId: r.api_id,
+  type: r.type === 'REST' ? 'REST' : 'HTTP',
+  stage: r.stage,
+  cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
+});
