@@ -199,7 +199,15 @@ export class PgSqsBackend implements SqsBackend {
     this.assertOpen();
     const pick = { max: Math.min(Math.max(opts.max ?? 1, 1), MAX_RECEIVE_MESSAGES), ...(opts.visibilityTimeout !== undefined ? { visibilityTimeout: opts.visibilityTimeout } : {}), ...(opts.receiveRequestAttemptId !== undefined ? { receiveRequestAttemptId: opts.receiveRequestAttemptId } : {}) };
     const generation = this.wakeups.generation(q.id);
-    const first = await this.pick(q, pick);
+    let first: ReceivedMessage[];
+    try {
+      first = await this.pick(q, pick);
+    } catch (err) {
+      // The service closed while this first look ran: a receive ends empty at close, as a
+      // waiting long poll does, instead of failing on the closed pool.
+      if (this.closed && (opts.waitMs ?? 0) > 0) return [];
+      throw err;
+    }
     const waitMs = opts.waitMs ?? 0;
     if (first.length > 0 || waitMs <= 0 || opts.signal?.aborted || this.closed) return first;
     return await new Promise<ReceivedMessage[]>((resolve, reject) => {
