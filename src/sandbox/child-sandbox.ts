@@ -268,9 +268,10 @@ export abstract class ChildSandbox implements Sandbox {
       timer = setTimeout(() => {
         // Timers run before I/O in Node's event loop: a server paused past the deadline (SIGSTOP,
         // a suspended VM) wakes with this timer and the runtime's answer both due, so the answer
-        // gets the next poll phase first (and, after a long pause, 100 ms to arrive whole).
+        // gets the next poll phase first (and, after a long pause, a second to arrive whole: a
+        // host that was paused is often busy catching up when it wakes).
         const paused = Date.now() - event.deadlineMs > PAUSE_MS;
-        timer = setTimeout(() => resolve({ kind: 'timeout' }), paused ? 100 : 0);
+        timer = setTimeout(() => resolve({ kind: 'timeout' }), paused ? PAUSE_MS : 0);
       }, Math.max(0, event.deadlineMs - Date.now()));
       this.api.deliver(event).then(resolve, () => resolve({ kind: 'exit', reason: 'runtime API failed' }));
     });

@@ -220,8 +220,10 @@ test('multi-concurrent execution environments', async (t) => {
   });
 
   await t.test('Java, concurrency 4: 4 calls at once in one sandbox, one thread each', needs(javac), async (t) => {
+    // A generous timeout: what is asserted is concurrency, and a JVM on a starved CI machine
+    // (4 threads compiling their first HTTP call) once took past 60 s.
     const zip = await javaZip!;
-    await lambda.send(new CreateFunctionCommand({ FunctionName: 'multi-java', Runtime: 'java17', Handler: 'example.Multi::handleRequest', Role: ROLE, Code: { ZipFile: zip }, Timeout: 60, MemorySize: 512, ...lmi(4) }));
+    await lambda.send(new CreateFunctionCommand({ FunctionName: 'multi-java', Runtime: 'java17', Handler: 'example.Multi::handleRequest', Role: ROLE, Code: { ZipFile: zip }, Timeout: 300, MemorySize: 512, ...lmi(4) }));
     const results = await invokeAll(lambda, 'multi-java', 4, await barrier(t, 4));
     for (const r of results) assert.equal(r.body['arrived'], 'ok', JSON.stringify(r.body));
     assert.equal(new Set(results.map((r) => r.body['sandbox'])).size, 1, 'one sandbox served all 4');
