@@ -65,9 +65,10 @@ const BUS_OPERATIONS = new Set(['CreateEventBus', 'DeleteEventBus', 'DescribeEve
 export function eventBridgeResources(req: Request, scope: Scope, operation: string): string[] {
   const j = jsonBody(req.body);
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  const busArn = (bus: string | undefined): string =>
-    bus?.startsWith('arn:') ? bus : `arn:aws:events:${scope.region}:${scope.accountId}:event-bus/${bus ?? 'default'}`;
+  // A bus named by ARN is the caller's own bus of that name (src/eventbridge/names.ts): the ARN
+  // checked is the one acted on, whatever account the request's ARN says.
   const busName = (bus: string | undefined): string => (bus?.startsWith('arn:') ? bus.slice(bus.indexOf('/') + 1) : (bus ?? 'default'));
+  const busArn = (bus: string | undefined): string => `arn:aws:events:${scope.region}:${scope.accountId}:event-bus/${busName(bus)}`;
   const ruleArn = (rule: string | undefined, bus: string | undefined): string => {
     if (rule === undefined) return '*';
     const b = busName(bus);
