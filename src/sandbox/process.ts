@@ -12,7 +12,7 @@
  * `/opt` paths in its environment (PATH's /opt/bin, LD_LIBRARY_PATH's /opt/lib, a wrapper script
  * or `--require` under /opt) are rewritten to it. Code that names /opt itself does not find them.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -23,6 +23,7 @@ import { ChildSandbox, exitReason } from './child-sandbox.js';
 import type { ExtensionsApi } from './extensions/extensions-api.js';
 import { endpointEnv } from './endpoint.js';
 import { withExecWrapper } from './exec-wrapper.js';
+import { findProgram } from './namespace/host-layout.js';
 import type { ProcessUsers } from './process-users.js';
 import { StemPool, assignFunction, startupEnvMatches, stemEnvironment, stemRuntimeOf, type StemCell } from './stem.js';
 import { SandboxInitError, type InitReport, type Sandbox, type SandboxFactory, type SandboxSpec } from './types.js';
@@ -46,6 +47,29 @@ export interface ProcessHost {
   users: ProcessUsers | null;
   /** Nimbus's API: the function's SDK calls go there directly (nothing is isolated here). */
   nimbusApi: NimbusApiTarget | null;
+}
+
+let deathPrefix: string[] | undefined;
+
+/**
+ * What a process-isolated sandbox's runtime and extensions run under so that they die with
+ * Nimbus (PR_SET_PDEATHSIG, through util-linux's setpriv where it has --pdeathsig): nothing a
+ * sandbox runs may outlive the server, not even a SIGKILLed server's. Namespace sandboxes get the
+ * same from bwrap. Without it (an old util-linux), a killed server leaves its runtimes to end
+ * themselves when their Runtime API goes away, as Nimbus's own runtimes do.
+ */
+function dieWithNimbus(argv: string[]): string[] {
+  if (deathPrefix === undefined) {
+    const setpriv = findProgram('setpriv');
+    let ok = false;
+    try {
+      ok = setpriv !== null && execFileSync(setpriv, ['--help'], { encoding: 'utf8', timeout: 5_000 }).includes('--pdeathsig');
+    } catch {
+      ok = false;
+    }
+    deathPrefix = ok ? [setpriv!, '--pdeathsig', 'KILL', '--'] : [];
+  }
+  return [...deathPrefix, ...argv];
 }
 
 export class ProcessSandbox extends ChildSandbox {
@@ -161,7 +185,8 @@ export class ProcessSandbox extends ChildSandbox {
     const paths = await this.visible(this.spec);
     if (this.ext && this.layersDir) await this.startExtensions(this.ext, this.layersDir, apiAddress, paths);
     const argv = this.command(this.spec, this.taskRoot()).map(paths.map);
-    const child = spawn(argv[0]!, argv.slice(1), {
+    const run = dieWithNimbus(argv);
+    const child = spawn(run[0]!, run.slice(1), {
       cwd: paths.map(this.taskRoot()),
       env: this.runtimeEnv(apiAddress, paths),
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -191,7 +216,8 @@ export class ProcessSandbox extends ChildSandbox {
     const env = this.runtimeEnv(apiAddress, paths);
     for (const name of ext.names) {
       const file = paths.map(join(layersDir, 'extensions', name));
-      const proc = spawn(file, [], {
+      const run = dieWithNimbus([file]);
+      const proc = spawn(run[0]!, run.slice(1), {
         cwd: paths.map(this.taskRoot()),
         env,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -28,9 +28,25 @@ const running = new Map<string, RapidClient>();
 patchConsole();
 process.on('uncaughtException', (err) => void fatal(err, 'uncaught', 129));
 process.on('unhandledRejection', (reason) => void fatal(reason, 'rejection', 128));
+// stdout and stderr are pipes Nimbus reads: a broken one (EPIPE) means Nimbus is gone (killed, or
+// this sandbox dropped), and nothing may outlive it. Left to the uncaught-exception path, each
+// failed write of the error would raise the next EPIPE: an orphan spinning for ever.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', () => process.exit(0));
+
+/** How long a dying runtime tries to report its error before it exits anyway. */
+const FATAL_REPORT_MS = 2_000;
+let dying = false;
 
 async function fatal(err: unknown, kind: 'uncaught' | 'rejection', code: number): Promise<void> {
-  console.error(kind === 'rejection' ? 'Unhandled Promise Rejection' : 'Uncaught Exception', err);
+  // One report: a second fault while the first is reported (its own write failing) only waits for the exit.
+  if (dying) return;
+  dying = true;
+  setTimeout(() => process.exit(code), FATAL_REPORT_MS);
+  try {
+    console.error(kind === 'rejection' ? 'Unhandled Promise Rejection' : 'Uncaught Exception', err);
+  } catch {
+    // The log pipe is gone: the report below may still reach Nimbus.
+  }
   const body =
     kind === 'rejection'
       ? { errorType: 'Runtime.UnhandledPromiseRejection', errorMessage: String(err), trace: toRapidError(err).trace }
