@@ -136,8 +136,9 @@ export class CodeStore {
     const final = join(this.root, sha256Hex);
     if (!existsSync(final)) {
       const tmp = join(this.root, `.tmp-${randomBytes(6).toString('hex')}`);
-      mkdirSync(tmp);
       try {
+        // Inside the try: on a full disk the directory itself may be what fails (ENOSPC on mkdir).
+        mkdirSync(tmp);
         const { unzippedBytes } = await unzipTo(zip, join(tmp, 'task'));
         writeFileSync(join(tmp, 'package.json'), '{}\n');
         writeFileSync(join(tmp, 'package.zip'), zip, { mode: 0o600 });
