@@ -22,10 +22,10 @@ import pg from 'pg';
 import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry } from '../auth/principal.js';
 import { StoreListener } from '../pg/listener.js';
 import { migrate } from '../pg/migrate.js';
-import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
+import { newAccountId } from './ids.js';
 import { ACCOUNT_MIGRATIONS, AUTH_CHANNEL } from './pg-schema.js';
 import { accountOf, AUDIT_INSERT_COLUMNS, auditOf, auditValues, keyInfoOf, type AccountRow, type AuditRow } from './rows.js';
-import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, checkKey, rotate, type StoredKey } from './rules.js';
+import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, newKey, rotate, type StoredKey } from './rules.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 import type { Account, AccountStore, KeyInfo, NewKey } from './store.js';
 
@@ -193,16 +193,9 @@ export class PgAccountStore implements AccountStore {
   }
 
   async createKey(accountIdOrName: string, o: { name?: string; policy?: string } = {}): Promise<NewKey> {
-    const a = await activeAccount(this, accountIdOrName);
-    const name = checkKey(o);
-    const accessKeyId = newAccessKeyId();
-    const secretAccessKey = newSecret();
-    const createdAt = this.now();
-    await this.pool.query(
-      "INSERT INTO auth_access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'Active', $7)",
-      [accessKeyId, a.accountId, name, o.policy ?? null, this.box.seal(secretAccessKey, accessKeyId), this.box.id, createdAt],
-    );
-    return { accessKeyId, accountId: a.accountId, name, status: 'Active', createdAt, secretAccessKey, ...(o.policy ? { policy: o.policy } : {}) };
+    const { key, row } = await newKey(this, accountIdOrName, o, this.box, this.now());
+    await this.pool.query("INSERT INTO auth_access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'Active', $7)", row);
+    return key;
   }
 
   async listKeys(accountIdOrName?: string): Promise<KeyInfo[]> {

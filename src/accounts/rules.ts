@@ -6,7 +6,7 @@
  */
 import { DEFAULT_ACCOUNT, type ActiveKey } from '../auth/principal.js';
 import { parsePolicyDocument } from '../auth/iam-policy.js';
-import { ACCOUNT_ID } from './ids.js';
+import { ACCOUNT_ID, newAccessKeyId, newSecret } from './ids.js';
 import type { Account, NewKey } from './rows.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 
@@ -31,6 +31,28 @@ export async function accountRemoval(s: AccountReads, accountIdOrName: string, n
   const a = await activeAccount(s, accountIdOrName);
   if (a.accountId === DEFAULT_ACCOUNT) throw new Error('the default account cannot be removed');
   return { accountId: a.accountId, renamedTo: `${a.name}#removed-${now}` };
+}
+
+/**
+ * A new key for an active account: the record to hand out (its secret shown only then) and the
+ * row to insert, in the column order `access_key_id, account_id, name, policy, secret, box,
+ * created_at` (the secret sealed, bound to the key id).
+ */
+export async function newKey(
+  s: AccountReads,
+  accountIdOrName: string,
+  o: { name?: string; policy?: string },
+  box: SecretBox,
+  now: number,
+): Promise<{ key: NewKey; row: [string, string, string, string | null, Buffer, string, number] }> {
+  const a = await activeAccount(s, accountIdOrName);
+  const name = checkKey(o);
+  const accessKeyId = newAccessKeyId();
+  const secretAccessKey = newSecret();
+  return {
+    key: { accessKeyId, accountId: a.accountId, name, status: 'Active', createdAt: now, secretAccessKey, ...(o.policy ? { policy: o.policy } : {}) },
+    row: [accessKeyId, a.accountId, name, o.policy ?? null, box.seal(secretAccessKey, accessKeyId), box.id, now],
+  };
 }
 
 /** A key rotation: a new key with the old one's account, name and policy, then the old one revoked. */

@@ -14,8 +14,8 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry, type AuditSink, type KeyLookup } from '../auth/principal.js';
 import { privateDatabase } from '../core/private-files.js';
-import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
-import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, checkKey, rotate, type StoredKey } from './rules.js';
+import { newAccountId } from './ids.js';
+import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, newKey, rotate, type StoredKey } from './rules.js';
 import { type Account, accountOf, AUDIT_COLUMNS_DDL, AUDIT_INSERT_COLUMNS, auditOf, auditValues, keyInfoOf, type AccountRow, type AuditRow, type KeyInfo, type NewKey } from './rows.js';
 export type { Account, KeyInfo, NewKey } from './rows.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
@@ -178,15 +178,9 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async createKey(accountIdOrName: string, o: { name?: string; policy?: string } = {}): Promise<NewKey> {
-    const a = await activeAccount(this, accountIdOrName);
-    const name = checkKey(o);
-    const accessKeyId = newAccessKeyId();
-    const secretAccessKey = newSecret();
-    const createdAt = this.now();
-    this.db
-      .prepare("INSERT INTO access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'Active', ?)")
-      .run(accessKeyId, a.accountId, name, o.policy ?? null, this.box.seal(secretAccessKey, accessKeyId), this.box.id, createdAt);
-    return { accessKeyId, accountId: a.accountId, name, status: 'Active', createdAt, secretAccessKey, ...(o.policy ? { policy: o.policy } : {}) };
+    const { key, row } = await newKey(this, accountIdOrName, o, this.box, this.now());
+    this.db.prepare("INSERT INTO access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'Active', ?)").run(...row);
+    return key;
   }
 
   async listKeys(accountIdOrName?: string): Promise<KeyInfo[]> {
