@@ -4,19 +4,35 @@
  * signs requests to every node. Same contract as the SQLite store (store.ts), checked by the same
  * suite (test/accounts/*.case.ts).
  *
- * Authentication reads a key per request, so active keys and accounts are cached: changes made
- * through this handle clear the cache at once; changes made through another node are seen within
- * `cacheMs` (default 2 s), the longest a key revoked elsewhere may still be accepted here.
+ * Authentication reads a key per request, so active keys and accounts are cached, kept coherent
+ * across nodes by LISTEN/NOTIFY (src/pg/listener.ts), as the function store's version cache is:
+ * every write to the key and account tables, whoever makes it (a node, `nimbus keys --cluster`,
+ * SQL by hand), notifies at commit through a trigger (pg-schema.ts), and each node then drops
+ * its cache. Changes made through this handle drop it at once.
+ *
+ * - A read that raced a change does not refill the cache with what it read before (`generation`).
+ * - The cache answers only while the listener is current: every notification committed up to
+ *   PG_KEY_STALE_MS ago has been delivered (`heardAt`, kept fresh by a ping every 250 ms). So a
+ *   key revoked on another node is refused by every request authenticated PG_KEY_STALE_MS or
+ *   more after the revocation committed, even when the listening connection stalls or drops:
+ *   the cache then stops answering and every lookup reads PostgreSQL until it listens again.
  */
+import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry } from '../auth/principal.js';
+import { StoreListener } from '../pg/listener.js';
 import { migrate } from '../pg/migrate.js';
-import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
-import { ACCOUNT_MIGRATIONS } from './pg-schema.js';
-import { accountOf, auditOf, type AccountRow, type AuditRow } from './rows.js';
-import { activeKeyOf, checkAccountName, checkKey, type StoredKey } from './rules.js';
+import { newAccountId } from './ids.js';
+import { ACCOUNT_MIGRATIONS, AUTH_CHANNEL } from './pg-schema.js';
+import { accountOf, AUDIT_INSERT_COLUMNS, auditOf, auditValues, keyInfoOf, type AccountRow, type AuditRow } from './rows.js';
+import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, newKey, rotate, type StoredKey } from './rules.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 import type { Account, AccountStore, KeyInfo, NewKey } from './store.js';
+
+/** The longest (ms) a key revoked through another node or the CLI may still be accepted here. */
+export const PG_KEY_STALE_MS = 1_000;
+const PING_MS = 250;
+const CACHE_LIMIT = 10_000;
 
 export interface PgAccountStoreOptions {
   /** postgres://user@host:port/db */
@@ -25,8 +41,6 @@ export interface PgAccountStoreOptions {
   /** A PostgreSQL schema for the tables (tests use one per case); created if missing. */
   schema?: string;
   poolSize?: number;
-  /** How long an active key or an account read is trusted before it is read again (ms). */
-  cacheMs?: number;
   now?: () => number;
 }
 
@@ -42,9 +56,13 @@ export class PgAccountStore implements AccountStore {
   private readonly pool: pg.Pool;
   private readonly box: SecretBox;
   private readonly now: () => number;
-  private readonly cacheMs: number;
-  private readonly keys = new Map<string, { key: ActiveKey | undefined; until: number }>();
-  private readonly accounts = new Map<string, { active: boolean; until: number }>();
+  private readonly keys = new Map<string, ActiveKey>();
+  private readonly accounts = new Map<string, boolean>();
+  /** Bumped by every invalidation: a read sent under an older generation does not fill the cache. */
+  private generation = 0;
+  /** Started by the first key lookup: the CLI, which only writes, never listens. */
+  private readonly listener: StoreListener;
+  private listening = false;
   private closing: Promise<void> | undefined;
 
   private constructor(o: PgAccountStoreOptions) {
@@ -53,7 +71,12 @@ export class PgAccountStore implements AccountStore {
     this.pool.on('error', () => undefined);
     this.box = o.box ?? new PlainSecretBox();
     this.now = o.now ?? Date.now;
-    this.cacheMs = o.cacheMs ?? 2000;
+    this.listener = new StoreListener(o.url, [AUTH_CHANNEL], { pingMs: PING_MS, applicationName: 'nimbus-accounts-listener' });
+    this.listener.subscribe({
+      notice: () => this.forget(),
+      // Lost or (re)started listening: whatever was written meanwhile is unknown, start empty.
+      reset: () => this.forget(),
+    });
   }
 
   /** Connects, applies the migrations this database lacks and makes sure the default account exists. */
@@ -71,31 +94,48 @@ export class PgAccountStore implements AccountStore {
   }
 
   private forget(): void {
+    this.generation++;
     this.keys.clear();
     this.accounts.clear();
   }
 
+  /** Whether the cache may answer: every notification committed PG_KEY_STALE_MS ago or earlier has arrived. */
+  private current(): boolean {
+    if (!this.listening) {
+      this.listening = true;
+      this.listener.start().catch(() => undefined);
+    }
+    return this.listener.live && performance.now() - this.listener.heardAt < PG_KEY_STALE_MS;
+  }
+
+  /** The key from memory while the cache is current; undefined otherwise or when not cached (ask `activeKey`). */
+  cachedKey(accessKeyId: string): ActiveKey | undefined {
+    return this.current() ? this.keys.get(accessKeyId) : undefined;
+  }
+
   async activeKey(accessKeyId: string): Promise<ActiveKey | undefined> {
-    const t = Date.now();
-    const hit = this.keys.get(accessKeyId);
-    if (hit && hit.until > t) return hit.key;
+    const hit = this.cachedKey(accessKeyId);
+    if (hit) return hit;
+    const generation = this.generation;
     const r = await this.pool.query<KeyRow>("SELECT * FROM auth_access_keys WHERE access_key_id = $1 AND status = 'Active'", [accessKeyId]);
     const key = r.rows[0] ? activeKeyOf(r.rows[0], this.box) : undefined;
     // Unknown ids are not remembered: anyone can make up as many as they like.
-    if (key) {
-      if (this.keys.size >= 10_000) this.keys.clear();
-      this.keys.set(accessKeyId, { key, until: t + this.cacheMs });
+    if (key && generation === this.generation && this.listener.live) {
+      if (this.keys.size >= CACHE_LIMIT) this.keys.clear();
+      this.keys.set(accessKeyId, key);
     }
     return key;
   }
 
   async accountExists(accountId: string): Promise<boolean> {
-    const t = Date.now();
-    const hit = this.accounts.get(accountId);
-    if (hit && hit.until > t) return hit.active;
+    const hit = this.current() ? this.accounts.get(accountId) : undefined;
+    if (hit !== undefined) return hit;
+    const generation = this.generation;
     const active = (await this.account(accountId))?.status === 'Active';
-    if (this.accounts.size >= 10_000) this.accounts.clear();
-    this.accounts.set(accountId, { active, until: t + this.cacheMs });
+    if (generation === this.generation && this.listener.live) {
+      if (this.accounts.size >= CACHE_LIMIT) this.accounts.clear();
+      this.accounts.set(accountId, active);
+    }
     return active;
   }
 
@@ -108,7 +148,7 @@ export class PgAccountStore implements AccountStore {
       try {
         const r = await this.pool.query("INSERT INTO auth_accounts (account_id, name, status, created_at) VALUES ($1, $2, 'Active', $3) ON CONFLICT (account_id) DO NOTHING", [id, name, created]);
         if (r.rowCount === 1) {
-          this.accounts.delete(id);
+          this.forget();
           return { accountId: id, name, status: 'Active', createdAt: created };
         }
       } catch (e) {
@@ -132,23 +172,15 @@ export class PgAccountStore implements AccountStore {
     return row ? accountOf(row) : undefined;
   }
 
-  private async activeAccount(accountIdOrName: string): Promise<Account> {
-    const a = await this.account(accountIdOrName);
-    if (!a || a.status !== 'Active') throw new Error(`no account '${accountIdOrName}'`);
-    return a;
-  }
-
   async removeAccount(accountIdOrName: string): Promise<void> {
-    const a = await this.activeAccount(accountIdOrName);
-    if (a.accountId === DEFAULT_ACCOUNT) throw new Error('the default account cannot be removed');
     const now = this.now();
+    const a = await accountRemoval(this, accountIdOrName, now);
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
       try {
         await c.query("UPDATE auth_access_keys SET status = 'Revoked', secret = NULL, revoked_at = $1 WHERE account_id = $2 AND status = 'Active'", [now, a.accountId]);
-        // The row stays, renamed, so the audit log and old ARNs keep meaning something and the id is never reused.
-        await c.query("UPDATE auth_accounts SET status = 'Removed', name = $1 WHERE account_id = $2", [`${a.name}#removed-${now}`, a.accountId]);
+        await c.query("UPDATE auth_accounts SET status = 'Removed', name = $1 WHERE account_id = $2", [a.renamedTo, a.accountId]);
         await c.query('COMMIT');
       } catch (e) {
         await c.query('ROLLBACK');
@@ -161,48 +193,37 @@ export class PgAccountStore implements AccountStore {
   }
 
   async createKey(accountIdOrName: string, o: { name?: string; policy?: string } = {}): Promise<NewKey> {
-    const a = await this.activeAccount(accountIdOrName);
-    const name = checkKey(o);
-    const accessKeyId = newAccessKeyId();
-    const secretAccessKey = newSecret();
-    const createdAt = this.now();
-    await this.pool.query(
-      "INSERT INTO auth_access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'Active', $7)",
-      [accessKeyId, a.accountId, name, o.policy ?? null, this.box.seal(secretAccessKey, accessKeyId), this.box.id, createdAt],
-    );
-    return { accessKeyId, accountId: a.accountId, name, status: 'Active', createdAt, secretAccessKey, ...(o.policy ? { policy: o.policy } : {}) };
+    const { key, row } = await newKey(this, accountIdOrName, o, this.box, this.now());
+    await this.pool.query("INSERT INTO auth_access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, 'Active', $7)", row);
+    return key;
   }
 
   async listKeys(accountIdOrName?: string): Promise<KeyInfo[]> {
     const r =
       accountIdOrName === undefined
         ? await this.pool.query<KeyRow>('SELECT * FROM auth_access_keys ORDER BY created_at, access_key_id')
-        : await this.pool.query<KeyRow>('SELECT * FROM auth_access_keys WHERE account_id = $1 ORDER BY created_at, access_key_id', [(await this.activeAccount(accountIdOrName)).accountId]);
-    return r.rows.map((k) => ({ accessKeyId: k.access_key_id, accountId: k.account_id, name: k.name, status: k.status, createdAt: Number(k.created_at), ...(k.policy ? { policy: k.policy } : {}) }));
+        : await this.pool.query<KeyRow>('SELECT * FROM auth_access_keys WHERE account_id = $1 ORDER BY created_at, access_key_id', [(await activeAccount(this, accountIdOrName)).accountId]);
+    return r.rows.map(keyInfoOf);
   }
 
   async rotateKey(accessKeyId: string): Promise<NewKey> {
     const old = (await this.pool.query<KeyRow>("SELECT * FROM auth_access_keys WHERE access_key_id = $1 AND status = 'Active'", [accessKeyId])).rows[0];
-    if (!old) throw new Error(`no active key '${accessKeyId}'`);
-    const fresh = await this.createKey(old.account_id, { name: old.name, ...(old.policy ? { policy: old.policy } : {}) });
-    await this.revokeKey(accessKeyId);
-    return fresh;
+    return await rotate(this, old, accessKeyId);
   }
 
   async revokeKey(accessKeyId: string): Promise<void> {
-    this.keys.delete(accessKeyId);
-    const r = await this.pool.query("UPDATE auth_access_keys SET status = 'Revoked', secret = NULL, revoked_at = $1 WHERE access_key_id = $2 AND status = 'Active'", [
-      this.now(),
-      accessKeyId,
-    ]);
+    let r: pg.QueryResult;
+    try {
+      r = await this.pool.query("UPDATE auth_access_keys SET status = 'Revoked', secret = NULL, revoked_at = $1 WHERE access_key_id = $2 AND status = 'Active'", [this.now(), accessKeyId]);
+    } finally {
+      // After the commit: a lookup made while the UPDATE ran may have cached the key.
+      this.forget();
+    }
     if (r.rowCount === 0) throw new Error(`no active key '${accessKeyId}'`);
   }
 
   async record(e: AuditEntry): Promise<void> {
-    await this.pool.query(
-      'INSERT INTO auth_audit_log (time, request_id, account_id, access_key_id, principal, source_ip, action, resource, status, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)',
-      [e.time, e.requestId, e.accountId, e.accessKeyId, e.principal, e.sourceIp, e.action, e.resource, e.status, e.error],
-    );
+    await this.pool.query(`INSERT INTO auth_audit_log (${AUDIT_INSERT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, auditValues(e));
   }
 
   async audit(o: { accountId?: string; limit?: number } = {}): Promise<AuditEntry[]> {
@@ -215,6 +236,9 @@ export class PgAccountStore implements AccountStore {
   }
 
   close(): Promise<void> {
-    return (this.closing ??= this.pool.end());
+    return (this.closing ??= (async () => {
+      await this.listener.close();
+      await this.pool.end();
+    })());
   }
 }

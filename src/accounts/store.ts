@@ -2,22 +2,31 @@
  * Accounts, their access keys and the audit log, in `<data-dir>/auth.db` (SQLite, 0600). The
  * server reads it to authenticate every request; `nimbus accounts`, `nimbus keys` and
  * `nimbus audit` open the same file (WAL: both may have it open at once), so a key created or
- * revoked with the CLI counts at the server's next request. Every method is Promise-returning,
- * as new store interfaces must be (a clustered store may be remote).
+ * revoked with the CLI counts at the server too (how soon: `cachedKey`, below). Every method but
+ * `cachedKey` is Promise-returning, as new store interfaces must be (a clustered store may be remote).
  *
  * A key's secret is stored through a SecretBox bound to the key id (secret-box.ts): the server and
  * the CLI seal it with the keyring (keyring-box.ts); rows written before that name the `plain` box
  * and still open. A revoked key keeps its row (the audit log names it) but loses its secret.
  * A cluster shares one PostgreSQL store instead (pg-store.ts), which behaves the same.
  */
+import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry, type AuditSink, type KeyLookup } from '../auth/principal.js';
 import { privateDatabase } from '../core/private-files.js';
-import { newAccessKeyId, newAccountId, newSecret } from './ids.js';
-import { activeKeyOf, checkAccountName, checkKey } from './rules.js';
-import { type Account, accountOf, auditOf, type AccountRow, type AuditRow } from './rows.js';
-export type { Account } from './rows.js';
+import { newAccountId } from './ids.js';
+import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, newKey, rotate, type StoredKey } from './rules.js';
+import { type Account, accountOf, AUDIT_COLUMNS_DDL, AUDIT_INSERT_COLUMNS, auditOf, auditValues, keyInfoOf, type AccountRow, type AuditRow, type KeyInfo, type NewKey } from './rows.js';
+export type { Account, KeyInfo, NewKey } from './rows.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
+
+/**
+ * How long (ms, monotonic) the server trusts its last look at whether another process (the CLI)
+ * committed to auth.db: a key that process revoked is refused by every request authenticated
+ * this long or longer after the revocation committed (docs/auth.md). One `PRAGMA data_version`
+ * per this interval at most, instead of one per request.
+ */
+export const SQLITE_KEY_CHECK_MS = 100;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS accounts (
@@ -41,32 +50,10 @@ CREATE INDEX IF NOT EXISTS access_keys_account ON access_keys (account_id);
 CREATE TABLE IF NOT EXISTS audit_log (
   id INTEGER PRIMARY KEY AUTOINCREMENT,
   time INTEGER NOT NULL,
-  request_id TEXT NOT NULL,
-  account_id TEXT NOT NULL,
-  access_key_id TEXT NOT NULL,
-  principal TEXT NOT NULL,
-  source_ip TEXT NOT NULL,
-  action TEXT NOT NULL,
-  resource TEXT NOT NULL,
-  status INTEGER NOT NULL,
-  error TEXT NOT NULL
+${AUDIT_COLUMNS_DDL}
 );
 CREATE INDEX IF NOT EXISTS audit_account_time ON audit_log (account_id, id);
 `;
-
-export interface KeyInfo {
-  accessKeyId: string;
-  accountId: string;
-  name: string;
-  status: string;
-  createdAt: number;
-  policy?: string | undefined;
-}
-
-/** A new key: the only time its secret is handed out. */
-export interface NewKey extends KeyInfo {
-  secretAccessKey: string;
-}
 
 export interface AccountStore extends KeyLookup, AuditSink {
   createAccount(name: string, accountId?: string): Promise<Account>;
@@ -83,13 +70,7 @@ export interface AccountStore extends KeyLookup, AuditSink {
   close(): Promise<void>;
 }
 
-interface KeyRow {
-  access_key_id: string;
-  account_id: string;
-  name: string;
-  policy: string | null;
-  secret: Buffer | null;
-  box: string;
+interface KeyRow extends StoredKey {
   status: string;
   created_at: number;
 }
@@ -100,12 +81,15 @@ export class SqliteAccountStore implements AccountStore {
   private readonly insertAudit: Database.Statement;
   /**
    * Active keys already read, so that a warm Invoke does not pay a row read and a secret unseal
-   * per request. SQLite's data_version changes whenever another connection (the CLI) commits:
-   * the cache is then dropped, so a key revoked with `nimbus keys revoke` fails at the next request.
+   * per request. This handle's own writes drop it at once. SQLite's data_version changes
+   * whenever another connection (the CLI) commits: `activeKey` looks at it every time, the hot
+   * path (`cachedKey`) at most every SQLITE_KEY_CHECK_MS; a change drops the cache.
    */
   private readonly cache = new Map<string, ActiveKey>();
   private readonly dataVersion: Database.Statement<[], number>;
   private seenVersion = -1;
+  /** When data_version was last read (performance.now()). */
+  private checkedAt = -Infinity;
 
   constructor(
     file: string,
@@ -124,17 +108,30 @@ export class SqliteAccountStore implements AccountStore {
       .run(DEFAULT_ACCOUNT, this.now());
     this.getKey = this.db.prepare("SELECT * FROM access_keys WHERE access_key_id = ? AND status = 'Active'");
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck() as Database.Statement<[], number>;
-    this.insertAudit = this.db.prepare(
-      'INSERT INTO audit_log (time, request_id, account_id, access_key_id, principal, source_ip, action, resource, status, error) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-    );
+    this.insertAudit = this.db.prepare(`INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
-  async activeKey(accessKeyId: string): Promise<ActiveKey | undefined> {
+  /** Drops the cache if another connection committed since the last look. */
+  private sync(): void {
     const version = this.dataVersion.get()!;
+    this.checkedAt = performance.now();
     if (version !== this.seenVersion) {
       this.cache.clear();
       this.seenVersion = version;
     }
+  }
+
+  /**
+   * The key from memory, without a query unless the last look at data_version is older than
+   * SQLITE_KEY_CHECK_MS; undefined when it is not cached (ask `activeKey`).
+   */
+  cachedKey(accessKeyId: string): ActiveKey | undefined {
+    if (performance.now() - this.checkedAt >= SQLITE_KEY_CHECK_MS) this.sync();
+    return this.cache.get(accessKeyId);
+  }
+
+  async activeKey(accessKeyId: string): Promise<ActiveKey | undefined> {
+    this.sync();
     const hit = this.cache.get(accessKeyId);
     if (hit) return hit;
     const r = this.getKey.get(accessKeyId);
@@ -170,51 +167,33 @@ export class SqliteAccountStore implements AccountStore {
     return r ? accountOf(r) : undefined;
   }
 
-  private async activeAccount(accountIdOrName: string): Promise<Account> {
-    const a = await this.account(accountIdOrName);
-    if (!a || a.status !== 'Active') throw new Error(`no account '${accountIdOrName}'`);
-    return a;
-  }
-
   async removeAccount(accountIdOrName: string): Promise<void> {
-    const a = await this.activeAccount(accountIdOrName);
-    if (a.accountId === DEFAULT_ACCOUNT) throw new Error('the default account cannot be removed');
     const now = this.now();
+    const r = await accountRemoval(this, accountIdOrName, now);
     this.cache.clear();
     this.db.transaction(() => {
-      this.db.prepare("UPDATE access_keys SET status = 'Revoked', secret = NULL, revoked_at = ? WHERE account_id = ? AND status = 'Active'").run(now, a.accountId);
-      // The row stays, renamed, so the audit log and old ARNs keep meaning something and the id is never reused.
-      this.db.prepare("UPDATE accounts SET status = 'Removed', name = ? WHERE account_id = ?").run(`${a.name}#removed-${now}`, a.accountId);
+      this.db.prepare("UPDATE access_keys SET status = 'Revoked', secret = NULL, revoked_at = ? WHERE account_id = ? AND status = 'Active'").run(now, r.accountId);
+      this.db.prepare("UPDATE accounts SET status = 'Removed', name = ? WHERE account_id = ?").run(r.renamedTo, r.accountId);
     })();
   }
 
   async createKey(accountIdOrName: string, o: { name?: string; policy?: string } = {}): Promise<NewKey> {
-    const a = await this.activeAccount(accountIdOrName);
-    const name = checkKey(o);
-    const accessKeyId = newAccessKeyId();
-    const secretAccessKey = newSecret();
-    const createdAt = this.now();
-    this.db
-      .prepare("INSERT INTO access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'Active', ?)")
-      .run(accessKeyId, a.accountId, name, o.policy ?? null, this.box.seal(secretAccessKey, accessKeyId), this.box.id, createdAt);
-    return { accessKeyId, accountId: a.accountId, name, status: 'Active', createdAt, secretAccessKey, ...(o.policy ? { policy: o.policy } : {}) };
+    const { key, row } = await newKey(this, accountIdOrName, o, this.box, this.now());
+    this.db.prepare("INSERT INTO access_keys (access_key_id, account_id, name, policy, secret, box, status, created_at) VALUES (?, ?, ?, ?, ?, ?, 'Active', ?)").run(...row);
+    return key;
   }
 
   async listKeys(accountIdOrName?: string): Promise<KeyInfo[]> {
     const rows = (
       accountIdOrName === undefined
         ? this.db.prepare('SELECT * FROM access_keys ORDER BY created_at').all()
-        : this.db.prepare('SELECT * FROM access_keys WHERE account_id = ? ORDER BY created_at').all((await this.activeAccount(accountIdOrName)).accountId)
+        : this.db.prepare('SELECT * FROM access_keys WHERE account_id = ? ORDER BY created_at').all((await activeAccount(this, accountIdOrName)).accountId)
     ) as KeyRow[];
-    return rows.map((r) => ({ accessKeyId: r.access_key_id, accountId: r.account_id, name: r.name, status: r.status, createdAt: r.created_at, ...(r.policy ? { policy: r.policy } : {}) }));
+    return rows.map(keyInfoOf);
   }
 
   async rotateKey(accessKeyId: string): Promise<NewKey> {
-    const old = this.getKey.get(accessKeyId);
-    if (!old) throw new Error(`no active key '${accessKeyId}'`);
-    const fresh = await this.createKey(old.account_id, { name: old.name, ...(old.policy ? { policy: old.policy } : {}) });
-    await this.revokeKey(accessKeyId);
-    return fresh;
+    return await rotate(this, this.getKey.get(accessKeyId), accessKeyId);
   }
 
   async revokeKey(accessKeyId: string): Promise<void> {
@@ -224,7 +203,7 @@ export class SqliteAccountStore implements AccountStore {
   }
 
   async record(e: AuditEntry): Promise<void> {
-    this.insertAudit.run(e.time, e.requestId, e.accountId, e.accessKeyId, e.principal, e.sourceIp, e.action, e.resource, e.status, e.error);
+    this.insertAudit.run(...auditValues(e));
   }
 
   async audit(o: { accountId?: string; limit?: number } = {}): Promise<AuditEntry[]> {

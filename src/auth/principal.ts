@@ -47,6 +47,12 @@ export interface ActiveKey {
 export interface KeyLookup {
   /** The key if it exists and is active, else undefined. */
   activeKey(accessKeyId: string): Promise<ActiveKey | undefined>;
+  /**
+   * The key from the store's memory, synchronously (the per-request path: no query, no Promise),
+   * or undefined when the store does not have it there (then ask `activeKey`). A store that
+   * caches says how long a change made elsewhere may go unseen (docs/auth.md).
+   */
+  cachedKey?(accessKeyId: string): ActiveKey | undefined;
   /** Whether the account exists (and is active). */
   accountExists(accountId: string): Promise<boolean>;
 }

@@ -17,7 +17,10 @@ export interface AccountDb {
   raw(accessKeyId: string): Promise<{ secret: Buffer | null; box: string }>;
   /** Writes a key row as stores did before secrets were sealed (box `plain`). */
   insertPlain(accessKeyId: string, accountId: string, secret: string): Promise<void>;
-  /** Waits until a change made through another handle is visible (a cache's lifetime). */
+  /**
+   * Waits until a change made through another handle must be visible, to `activeKey` and to
+   * `cachedKey` (the store's documented staleness bound, and a little more).
+   */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -152,6 +155,37 @@ export function runAccountSuite(name: string, newDb: NewAccountDb): void {
       assert.equal(await s.accountExists(acct.accountId), false);
       await other.record(entry(9, DEFAULT_ACCOUNT));
       assert.deepEqual((await s.audit()).map((e) => e.requestId), ['req-9']);
+    });
+
+    test("a key warm in one handle's memory is dropped there when another handle revokes or rotates it, or removes its account", async (t) => {
+      const { db, s } = await fresh(t);
+      const other = await db.open();
+      t.after(async () => await other.close());
+      const acct = await other.createAccount('warm');
+      const [revoked, rotated, removed] = [await other.createKey('default'), await other.createKey('default'), await other.createKey('warm')];
+      // Warm: looked up until the store answers from memory (a PostgreSQL store first has to listen).
+      const warm = async (id: string): Promise<void> => {
+        for (let i = 0; i < 200 && s.cachedKey?.(id) === undefined; i++) {
+          assert.ok(await s.activeKey(id));
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(s.cachedKey?.(id)?.accessKeyId, id, 'the key is served from memory');
+      };
+      for (const k of [revoked, rotated, removed]) await warm(k.accessKeyId);
+      await other.revokeKey(revoked.accessKeyId);
+      const fresh2 = await other.rotateKey(rotated.accessKeyId);
+      await other.removeAccount(acct.accountId);
+      await db.settle();
+      for (const k of [revoked, rotated, removed]) {
+        assert.equal(s.cachedKey?.(k.accessKeyId), undefined, `${k.accessKeyId} is no longer served from memory`);
+        assert.equal(await s.activeKey(k.accessKeyId), undefined);
+      }
+      assert.equal((await s.activeKey(fresh2.accessKeyId))?.secret, fresh2.secretAccessKey);
+      // Through the handle itself: at once.
+      await warm(fresh2.accessKeyId);
+      await s.revokeKey(fresh2.accessKeyId);
+      assert.equal(s.cachedKey?.(fresh2.accessKeyId), undefined);
+      assert.equal(await s.activeKey(fresh2.accessKeyId), undefined);
     });
 
     test('what is stored survives closing and reopening', async (t) => {

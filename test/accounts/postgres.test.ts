@@ -4,14 +4,11 @@
  */
 import pg from 'pg';
 import { KeyringSecretBox } from '../../src/accounts/keyring-box.js';
-import { PgAccountStore } from '../../src/accounts/pg-store.js';
+import { PG_KEY_STALE_MS, PgAccountStore } from '../../src/accounts/pg-store.js';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
 import { postgresSuite } from '../helpers/postgres.js';
 import { runAccountSuite } from './accounts.case.js';
-
-/** How long the other handle may trust its cache in these cases. */
-const CACHE_MS = 200;
 
 postgresSuite('account store contract: postgres', (db) => {
   runAccountSuite('postgres', async () => {
@@ -22,7 +19,7 @@ postgresSuite('account store contract: postgres', (db) => {
     await (await PgAccountStore.open({ url: db.url, schema, poolSize: 1 })).close();
     await sql.connect();
     return {
-      open: async () => await PgAccountStore.open({ url: db.url, schema, box, poolSize: 2, cacheMs: CACHE_MS }),
+      open: async () => await PgAccountStore.open({ url: db.url, schema, box, poolSize: 2 }),
       raw: async (id) => (await sql.query<{ secret: Buffer | null; box: string }>('SELECT secret, box FROM auth_access_keys WHERE access_key_id = $1', [id])).rows[0]!,
       insertPlain: async (id, account, secret) =>
         void (await sql.query("INSERT INTO auth_access_keys (access_key_id, account_id, name, secret, box, status, created_at) VALUES ($1, $2, 'old', $3, 'plain', 'Active', 1)", [
@@ -30,7 +27,7 @@ postgresSuite('account store contract: postgres', (db) => {
           account,
           Buffer.from(secret),
         ])),
-      settle: async () => await new Promise((r) => setTimeout(r, CACHE_MS + 50)),
+      settle: async () => await new Promise((r) => setTimeout(r, PG_KEY_STALE_MS + 100)),
       close: async () => await sql.end(),
     };
   });

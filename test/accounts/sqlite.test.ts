@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after } from 'node:test';
 import Database from 'better-sqlite3';
 import { KeyringSecretBox } from '../../src/accounts/keyring-box.js';
-import { SqliteAccountStore } from '../../src/accounts/store.js';
+import { SQLITE_KEY_CHECK_MS, SqliteAccountStore } from '../../src/accounts/store.js';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
 import { runAccountSuite } from './accounts.case.js';
@@ -30,7 +30,7 @@ runAccountSuite('sqlite', async () => {
     raw: async (id) => peek((db) => db.prepare('SELECT secret, box FROM access_keys WHERE access_key_id = ?').get(id) as { secret: Buffer | null; box: string }),
     insertPlain: async (id, account, secret) =>
       void peek((db) => db.prepare("INSERT INTO access_keys (access_key_id, account_id, name, secret, box, status, created_at) VALUES (?, ?, 'old', ?, 'plain', 'Active', 1)").run(id, account, Buffer.from(secret))),
-    settle: async () => undefined,
+    settle: async () => await new Promise((r) => setTimeout(r, SQLITE_KEY_CHECK_MS + 20)),
     close: async () => undefined,
   };
 });

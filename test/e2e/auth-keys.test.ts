@@ -26,7 +26,7 @@ import {
 } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, ListTopicsCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { NewKey } from '../../src/accounts/store.js';
+import { SQLITE_KEY_CHECK_MS, type NewKey } from '../../src/accounts/store.js';
 import { awsCliHome } from '../helpers/aws-cli.js';
 import { signRequest } from '../helpers/apps/sigv4.js';
 import { deployNode, payloadJson, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
@@ -183,14 +183,37 @@ test('with --auth keys, every API refuses unsigned and wrongly signed requests w
   assert.equal(badPresign.status, 403);
   assert.equal(badPresign.headers.get('x-amzn-errortype'), 'InvalidSignatureException');
 
-  // A revoked key stops working at the next request.
+  // A key revoked or rotated with the CLI (another process writing auth.db) is refused by every
+  // request authenticated SQLITE_KEY_CHECK_MS or more after the CLI committed; each key is warm
+  // in the server's key cache first (several requests).
+  const cliSettled = async (): Promise<void> => await new Promise((r) => setTimeout(r, SQLITE_KEY_CHECK_MS));
+  const warmClient = async (k: NewKey): Promise<LambdaClient> => {
+    const c = lambda(url, credsOf(k));
+    t.after(() => c.destroy());
+    for (let i = 0; i < 3; i++) assert.equal((await outcome(c.send(new ListFunctionsCommand({})))).name, 'ok');
+    return c;
+  };
   const temp = await nimbus.accounts.createKey('default', { name: 'temp' });
-  const lt = lambda(url, credsOf(temp));
-  t.after(() => lt.destroy());
-  assert.equal((await outcome(lt.send(new ListFunctionsCommand({})))).name, 'ok');
+  const lt = await warmClient(temp);
   const revoked = await nimbusCli(['keys', 'revoke', temp.accessKeyId, '--data-dir', nimbus.dataDir]);
   assert.equal(revoked.code, 0, revoked.stderr);
+  await cliSettled();
   assert.equal((await outcome(lt.send(new ListFunctionsCommand({})))).name, 'UnrecognizedClientException');
+  const toRotate = await nimbus.accounts.createKey('default', { name: 'rotated' });
+  const lr = await warmClient(toRotate);
+  const rotated = await nimbusCli(['keys', 'rotate', toRotate.accessKeyId, '--data-dir', nimbus.dataDir, '--json']);
+  assert.equal(rotated.code, 0, rotated.stderr);
+  await cliSettled();
+  assert.equal((await outcome(lr.send(new ListFunctionsCommand({})))).name, 'UnrecognizedClientException', 'the rotated-out key is refused');
+  const next = JSON.parse(rotated.stdout) as { AccessKeyId: string; SecretAccessKey: string };
+  const ln = lambda(url, { accessKeyId: next.AccessKeyId, secretAccessKey: next.SecretAccessKey });
+  t.after(() => ln.destroy());
+  assert.equal((await outcome(ln.send(new ListFunctionsCommand({})))).name, 'ok', 'the new key works');
+  // Through the server's own store (in process): refused at the very next request.
+  const viaApi = await nimbus.accounts.createKey('default', { name: 'api' });
+  const lapi = await warmClient(viaApi);
+  await nimbus.accounts.revokeKey(viaApi.accessKeyId);
+  assert.equal((await outcome(lapi.send(new ListFunctionsCommand({})))).name, 'UnrecognizedClientException');
 
   // The audit log: who did what, and what was refused.
   const audit = await nimbusCli(['audit', '--data-dir', nimbus.dataDir, '--json', '--limit', '500']);

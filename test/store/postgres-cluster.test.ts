@@ -14,7 +14,7 @@ import { after, describe, it, type TestContext } from 'node:test';
 import pg from 'pg';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { SecretBox } from '../../src/secrets/secret-box.js';
-import { LISTENER_NAME } from '../../src/store/pg/listener.js';
+import { LISTENER_NAME } from '../../src/pg/listener.js';
 import { PgStore } from '../../src/store/pg/store.js';
 import type { SecretSealer } from '../../src/store/types.js';
 import { skipWithoutPostgres, suitePostgres } from '../helpers/postgres.js';

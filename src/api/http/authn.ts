@@ -76,19 +76,6 @@ export class Authenticator {
   /** The key resolved for the request being checked (the verifier's lookup is synchronous). */
   private current: Resolved | undefined;
   private readonly now: () => number;
-  /**
-   * Keys looked up during this turn of the event loop, dropped at its end (setImmediate). Under
-   * load one turn parses many requests, most with the same key: they share one store lookup
-   * (for SQLite a `PRAGMA data_version` and a Promise) instead of each paying it. A key revoked
-   * with the CLI still fails at the next request: that request arrived after the revocation
-   * committed, so in a later turn than any lookup that could have seen the key active.
-   */
-  private readonly turn = new Map<string, Resolved | null>();
-  private turnArmed = false;
-  private readonly endTurn = (): void => {
-    this.turn.clear();
-    this.turnArmed = false;
-  };
   /** The principal built for each store record, so a warm key allocates nothing per request. */
   private readonly resolvedFor = new WeakMap<ActiveKey, Resolved>();
 
@@ -116,35 +103,33 @@ export class Authenticator {
   }
 
   /**
-   * The key (or function credentials) a request names, before any signature check: from this
-   * turn's lookups when it is there (no Promise then), else from the store.
+   * The key (or function credentials) a request names, before any signature check: from the
+   * store's memory when it has it (no query, no Promise: the warm path), else from the store.
+   * How long a key revoked elsewhere can stay in that memory is the store's bound (docs/auth.md).
    */
   private lookup(accessKeyId: string, sessionToken: string | undefined): Resolved | undefined | Promise<Resolved | undefined> {
     if (sessionToken !== undefined) return this.resolveSession(accessKeyId, sessionToken);
-    const hit = this.turn.get(accessKeyId);
-    if (hit !== undefined) return hit ?? this.unknownKey(accessKeyId);
+    const hit = this.config.keys.cachedKey?.(accessKeyId);
+    if (hit) return this.resolved(hit);
     return this.resolveKey(accessKeyId);
   }
 
   private async resolveKey(accessKeyId: string): Promise<Resolved | undefined> {
     const k = await this.config.keys.activeKey(accessKeyId);
-    let r: Resolved | undefined;
-    if (k) {
-      r = this.resolvedFor.get(k);
-      if (!r) {
-        r = {
-          secret: k.secret,
-          principal: { kind: 'key', accountId: k.accountId, accessKeyId, arn: `arn:aws:iam::${k.accountId}:user/${k.name}`, policies: k.policy ? [k.policy] : undefined },
-        };
-        this.resolvedFor.set(k, r);
-      }
+    return k ? this.resolved(k) : this.unknownKey(accessKeyId);
+  }
+
+  /** The Resolved for a store record, built once per record. */
+  private resolved(k: ActiveKey): Resolved {
+    let r = this.resolvedFor.get(k);
+    if (!r) {
+      r = {
+        secret: k.secret,
+        principal: { kind: 'key', accountId: k.accountId, accessKeyId: k.accessKeyId, arn: `arn:aws:iam::${k.accountId}:user/${k.name}`, policies: k.policy ? [k.policy] : undefined },
+      };
+      this.resolvedFor.set(k, r);
     }
-    this.turn.set(accessKeyId, r ?? null);
-    if (!this.turnArmed) {
-      this.turnArmed = true;
-      setImmediate(this.endTurn);
-    }
-    return r ?? this.unknownKey(accessKeyId);
+    return r;
   }
 
   private resolveSession(accessKeyId: string, sessionToken: string): Resolved | undefined {

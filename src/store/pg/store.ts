@@ -39,7 +39,7 @@ import { PgLogs } from './logs.js';
 import { PgPolicyStateStore } from './policy.js';
 import { PgProvisionedStore } from './provisioned.js';
 import { PgRouteStore } from './routes.js';
-import { StoreListener } from './listener.js';
+import { StoreListener } from '../../pg/listener.js';
 import { CHANGE_CHANNEL, DEFAULT_STORE_SCHEMA, VERSION_CHANNEL } from './schema.js';
 import { PgFunctionSettingsStore } from './settings.js';
 import { PgStackStore } from './stacks.js';

@@ -13,7 +13,7 @@
  *   reads (`getVersion`) always go to PostgreSQL.
  */
 import type { FunctionVersion, Scope } from '../../core/model.js';
-import type { StoreListener } from './listener.js';
+import type { StoreListener } from '../../pg/listener.js';
 import { VERSION_CHANNEL } from './schema.js';
 
 const LIMIT = 10_000;
