@@ -12,10 +12,10 @@
  *   npm run bench -- scale --scale-minutes 10   the scale scenario's mixed load for 10 minutes (default 1)
  *   npm run bench -- replay --replay-seed 2     the live-vs-simulator replay on another synthetic trace
  */
-import { writeFileSync } from 'node:fs';
 import { describeMachine } from './lib/machine.js';
 import { ROOT } from './lib/paths.js';
-import { markdownTable, textTable, type Section } from './lib/report.js';
+import { textTable, type Section } from './lib/report.js';
+import { writeResults } from './lib/results.js';
 import { asyncEvents } from './scenarios/async-events.js';
 import { burst } from './scenarios/burst.js';
 import { clusterSim } from './scenarios/cluster-sim.js';
@@ -84,25 +84,14 @@ async function main(): Promise<void> {
   const chosen = args.filter((a, i) => !a.startsWith('--') && !/^--(scale|replay)-/.test(args[i - 1] ?? ''));
   for (const c of chosen) if (!SCENARIOS[c]) throw new Error(`unknown scenario '${c}'; known: ${Object.keys(SCENARIOS).join(', ')}`);
   const names = chosen.length ? chosen : Object.keys(SCENARIOS);
-  const sections: Section[] = [];
+  const run: { section: Section; when: Date }[] = [];
   for (const name of names) {
     process.stderr.write(`bench: running ${name}...\n`);
     const s = await SCENARIOS[name]!();
-    sections.push(s);
+    run.push({ section: s, when: new Date() });
     process.stdout.write(`\n== ${s.scenario}: ${s.description}\n${textTable(s.table.header, s.table.rows)}\n${s.notes.map((n) => `  ${n}`).join('\n')}\n`);
   }
-  const md = [
-    '# Nimbus benchmark results',
-    '',
-    `Written by \`npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}\` on ${new Date().toISOString()}.`,
-    '',
-    '## Machine',
-    '',
-    describeMachine(),
-    '',
-    ...sections.flatMap((s) => [`## ${s.scenario}`, '', s.description, '', markdownTable(s.table.header, s.table.rows), '', ...s.notes.map((n) => `- ${n}`), '']),
-  ].join('\n');
-  writeFileSync(`${ROOT}bench/RESULTS.md`, md);
+  writeResults(`${ROOT}bench/RESULTS.md`, describeMachine(), `npm run bench${args.length ? ` -- ${args.join(' ')}` : ''}`, run);
   process.stdout.write(`\nResults written to bench/RESULTS.md\n`);
 }
 

@@ -1,6 +1,6 @@
 /** A description of the machine a benchmark ran on, for bench/RESULTS.md. */
 import { execFileSync } from 'node:child_process';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { cpus, release, totalmem } from 'node:os';
 
 export function describeMachine(): string {
   const cpu = cpus();
@@ -17,6 +17,6 @@ export function describeMachine(): string {
     `- Kernel: Linux ${release()}`,
     `- Node.js: ${process.version}`,
     `- Load generator: ${wrk}`,
-    `- Load average when written (1, 5, 15 min): ${loadavg().map((l) => l.toFixed(1)).join(', ')}; the 2 cores are shared with other work, so figures vary run to run`,
+    '- Each section notes the load average of its run: the cores may be shared with other work, so figures vary from run to run',
   ].join('\n');
 }

@@ -5,8 +5,7 @@
  * handler in one plain Node HTTP server) at the same 64 connections. Issue #18's target: >= 0.8 x
  * the ceiling. The one-at-a-time function at the same load is shown beside it (64 sandboxes).
  */
-import { loadavg } from 'node:os';
-import { load, type LoadResult } from '../lib/load.js';
+import { measureWarm, type WarmMeasured } from '../lib/warm.js';
 import { fmt, type Section } from '../lib/report.js';
 import { startCeiling } from '../targets/ceiling.js';
 import { startNimbus } from '../targets/nimbus.js';
@@ -17,28 +16,10 @@ export interface WarmInvokeMultiOptions {
   connections: number;
 }
 
-interface Measured {
-  name: string;
-  busy: LoadResult;
-  load: number;
-}
-
 const TARGET_CEILING = 0.8;
 const CP = 'arn:aws:lambda:us-east-1:000000000000:capacity-provider:this-host';
 
-async function measure(start: () => Promise<Target>, o: WarmInvokeMultiOptions, name?: string): Promise<Measured> {
-  const t = await start();
-  try {
-    const base = { url: t.invokeUrl, method: 'POST' as const, body: '{"n":1}', ...(t.headers ? { headers: t.headers } : {}) };
-    // Warm-up as in warm-invoke: every sandbox the load needs started, the JIT settled.
-    await load({ ...base, connections: o.connections, durationS: Math.max(5, Math.round(o.durationS * 1.5)) });
-    const loadAvg = loadavg()[0]!;
-    const busy = await load({ ...base, connections: o.connections, durationS: o.durationS });
-    return { name: name ?? t.name, busy, load: loadAvg };
-  } finally {
-    await t.stop();
-  }
-}
+const measure = (start: () => Promise<Target>, o: WarmInvokeMultiOptions, name?: string): Promise<WarmMeasured> => measureWarm(start, o, name);
 
 export async function warmInvokeMulti(o: WarmInvokeMultiOptions): Promise<Section> {
   const ceiling = await measure(startCeiling, o);

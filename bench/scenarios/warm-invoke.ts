@@ -3,8 +3,8 @@
  * connections (throughput) and at 1 connection (added latency at low load), for Nimbus, the
  * in-process ceiling and serverless-offline, one after the other in the same run.
  */
-import { loadavg } from 'node:os';
-import { load, type LoadResult } from '../lib/load.js';
+import type { LoadResult } from '../lib/load.js';
+import { measureWarm, type WarmMeasured } from '../lib/warm.js';
 import { fmt, type Section } from '../lib/report.js';
 import { startCeiling } from '../targets/ceiling.js';
 import { startNimbus } from '../targets/nimbus.js';
@@ -17,31 +17,10 @@ export interface WarmInvokeOptions {
   peers: boolean;
 }
 
-interface Measured {
-  name: string;
-  busy: LoadResult;
-  idle: LoadResult;
-  /** The 1-minute load average when the target's measured run began (the machine is shared). */
-  load: number;
-}
+type Measured = WarmMeasured & { idle: LoadResult };
 
-async function measure(start: () => Promise<Target>, o: WarmInvokeOptions, name?: string): Promise<Measured> {
-  const t = await start();
-  try {
-    const base = { url: t.invokeUrl, method: 'POST' as const, body: '{"n":1}', ...(t.headers ? { headers: t.headers } : {}) };
-    // Warm-up, the same for every target: start every sandbox the load needs (32 cold starts)
-    // and let the JIT settle. Each of Nimbus's 32 runtimes sees only 1/32 of the calls, and
-    // measured at 32 connections a runtime's CPU per call halves between its first few hundred
-    // calls and its first few thousand, so the warm-up is 1.5x the measured run.
-    await load({ ...base, connections: o.connections, durationS: Math.max(5, Math.round(o.durationS * 1.5)) });
-    const loadAvg = loadavg()[0]!;
-    const busy = await load({ ...base, connections: o.connections, durationS: o.durationS });
-    const idle = await load({ ...base, connections: 1, durationS: Math.max(3, Math.round(o.durationS / 2)) });
-    return { name: name ?? t.name, busy, idle, load: loadAvg };
-  } finally {
-    await t.stop();
-  }
-}
+const measure = async (start: () => Promise<Target>, o: WarmInvokeOptions, name?: string): Promise<Measured> =>
+  (await measureWarm(start, { ...o, oneConnection: true }, name)) as Measured;
 
 /** Issue #18's targets. */
 const TARGET_CEILING = 0.5;

@@ -11,6 +11,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
+import { CreateEventBusCommand, EventBridgeClient, PutEventsCommand, PutRuleCommand } from '@aws-sdk/client-eventbridge';
 import { CreateTopicCommand, PublishCommand, SetTopicAttributesCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand, SendMessageCommand, SetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { NewKey } from '../../src/accounts/store.js';
@@ -107,4 +108,60 @@ test('queue and topic policies decide what another account may do', async (t) =>
   await snsA.send(new PublishCommand({ TopicArn: topic, Message: 'two' }));
   const delivered = await sqsB.send(new ReceiveMessageCommand({ QueueUrl: inbox, WaitTimeSeconds: 5, MaxNumberOfMessages: 10 }));
   assert.deepEqual(delivered.Messages?.map((m) => m.Body), ['two']);
+});
+
+test('identity policies scoped to one queue, topic, rule or bus allow that resource only (SDK and AWS CLI v2)', async (t) => {
+  const nimbus = await startTestNimbus(t, { auth: 'keys' });
+  const admin = await nimbus.accounts.createKey('default', { name: 'admin' });
+  const arn = (service: string, resource: string): string => `arn:aws:${service}:us-east-1:000000000000:${resource}`;
+  const scoped = await nimbus.accounts.createKey('default', {
+    name: 'scoped',
+    policy: policy(
+      { Effect: 'Allow', Action: ['sqs:SendMessage', 'sqs:GetQueueUrl'], Resource: arn('sqs', 'orders') },
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: arn('sns', 'news-*') },
+      { Effect: 'Allow', Action: 'events:PutRule', Resource: arn('events', 'rule/nightly') },
+      { Effect: 'Allow', Action: 'events:PutEvents', Resource: arn('events', 'event-bus/app') },
+      { Effect: 'Deny', Action: 'sqs:*', Resource: arn('sqs', 'orders-secret') },
+    ),
+  });
+  const client = <C>(make: new (o: object) => C, k: NewKey): C => new make({ endpoint: nimbus.url, region: 'us-east-1', credentials: creds(k), maxAttempts: 1 });
+  const [sqsAdmin, sqs, snsAdmin, sns, ebAdmin, eb] = [client(SQSClient, admin), client(SQSClient, scoped), client(SNSClient, admin), client(SNSClient, scoped), client(EventBridgeClient, admin), client(EventBridgeClient, scoped)];
+  t.after(() => [sqsAdmin, sqs, snsAdmin, sns, ebAdmin, eb].forEach((c) => c.destroy()));
+
+  const { QueueUrl: orders } = await sqsAdmin.send(new CreateQueueCommand({ QueueName: 'orders' }));
+  const { QueueUrl: other } = await sqsAdmin.send(new CreateQueueCommand({ QueueName: 'other' }));
+  assert.equal((await outcome(sqs.send(new SendMessageCommand({ QueueUrl: orders, MessageBody: 'x' })))).name, 'ok');
+  assert.equal((await outcome(sqs.send(new GetQueueUrlCommand({ QueueName: 'orders' })))).name, 'ok');
+  const refused = await outcome(sqs.send(new SendMessageCommand({ QueueUrl: other, MessageBody: 'x' })));
+  assert.equal(refused.status, 403, refused.message);
+  assert.match(refused.message, new RegExp(`not authorized to perform: sqs:SendMessage on resource: ${arn('sqs', 'other')} because no identity-based policy allows`));
+  assert.equal((await outcome(sqs.send(new ReceiveMessageCommand({ QueueUrl: orders })))).status, 403, 'ReceiveMessage is not granted');
+  assert.equal((await outcome(sqs.send(new CreateQueueCommand({ QueueName: 'orders-new' })))).status, 403, 'CreateQueue is checked against the new queue');
+  const { QueueUrl: secret } = await sqsAdmin.send(new CreateQueueCommand({ QueueName: 'orders-secret' }));
+  assert.match((await outcome(sqs.send(new SendMessageCommand({ QueueUrl: secret, MessageBody: 'x' })))).message, /explicit deny in an identity-based policy/);
+
+  const { TopicArn: news } = await snsAdmin.send(new CreateTopicCommand({ Name: 'news-eu' }));
+  const { TopicArn: billing } = await snsAdmin.send(new CreateTopicCommand({ Name: 'billing' }));
+  assert.equal((await outcome(sns.send(new PublishCommand({ TopicArn: news, Message: 'hi' })))).name, 'ok');
+  const noPublish = await outcome(sns.send(new PublishCommand({ TopicArn: billing, Message: 'hi' })));
+  assert.equal(noPublish.status, 403, noPublish.message);
+  assert.match(noPublish.message, new RegExp(`on resource: ${billing}`));
+
+  assert.equal((await outcome(eb.send(new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)' })))).name, 'ok');
+  assert.equal((await outcome(eb.send(new PutRuleCommand({ Name: 'hourly', ScheduleExpression: 'rate(1 hour)' })))).status, 403);
+  assert.equal((await outcome(eb.send(new PutRuleCommand({ Name: 'nightly', EventBusName: 'app', EventPattern: '{"source":["x"]}' })))).status, 403, 'a rule of the same name on another bus is another resource');
+  const entry = (bus?: string) => ({ Source: 'app', DetailType: 'x', Detail: '{}', ...(bus ? { EventBusName: bus } : {}) });
+  await ebAdmin.send(new CreateEventBusCommand({ Name: 'app' }));
+  assert.equal((await outcome(eb.send(new PutEventsCommand({ Entries: [entry('app')] })))).name, 'ok');
+  assert.equal((await outcome(eb.send(new PutEventsCommand({ Entries: [entry()] })))).status, 403, 'the default bus is not granted');
+  assert.equal((await outcome(eb.send(new PutEventsCommand({ Entries: [entry('app'), entry()] })))).status, 403, 'every bus of a batch is checked');
+
+  // The AWS CLI v2 (Query or JSON protocol, whichever it speaks) is checked against the same ARNs.
+  if (existsSync(AWS)) {
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: scoped.accessKeyId, AWS_SECRET_ACCESS_KEY: scoped.secretAccessKey, AWS_DEFAULT_REGION: 'us-east-1', AWS_PAGER: '', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+    const sent = await run(AWS, ['sqs', 'send-message', '--endpoint-url', nimbus.url, '--queue-url', orders!, '--message-body', 'cli', '--output', 'json'], { env });
+    assert.match(sent.stdout, /MessageId/);
+    await assert.rejects(run(AWS, ['sqs', 'send-message', '--endpoint-url', nimbus.url, '--queue-url', other!, '--message-body', 'cli'], { env }), (e: { stderr: string }) => /AccessDenied/.test(e.stderr));
+    await assert.rejects(run(AWS, ['sns', 'publish', '--endpoint-url', nimbus.url, '--topic-arn', billing!, '--message', 'cli'], { env }), (e: { stderr: string }) => /AuthorizationError/.test(e.stderr));
+  } else assert.ok(!CI, `the AWS CLI v2 is a CI dependency (${AWS})`);
 });

@@ -78,7 +78,10 @@ function match(s: WireService, wire: WireRequest): HookMatch {
       throw e;
     }
     // The operation is on the wire (a target header or an Action parameter): authorised here, not by the route table.
-    ctx.authorize?.(`${s.name}:${operationOf(wire, body)}`, '*');
+    if (ctx.authorize) {
+      const operation = operationOf(wire, body);
+      for (const resource of s.resources({ ...wire, body }, ctx.scope, operation)) ctx.authorize(`${s.name}:${operation}`, resource);
+    }
     return toReply(
       await s.handle({
         ...wire,

@@ -1,5 +1,6 @@
 /** SQS on Nimbus's endpoint: the wire-service face of `SqsService` (src/sqs/README.md, "Mounting it"). */
 import { SqsService } from '../../sqs/service.js';
+import { sqsResources } from './resources.js';
 import type { WireService } from './types.js';
 
 /**
@@ -17,6 +18,7 @@ export function sqsWireService(sqs: SqsService): WireService {
       return c === 'sqs' ? 'yes' : c === 'body' ? 'body' : 'no';
     },
     claims: (req) => SqsService.isSqsRequest(req),
+    resources: sqsResources,
     handle: (req) => sqs.handle(req),
     refuse: (req, status, code, message) => SqsService.refusal(req, status, code, message),
   };

@@ -61,6 +61,8 @@ export interface WireService {
   classify(req: WireRequest): 'yes' | 'no' | 'body';
   /** The decision once the body is read (called only after `classify` said `body`). */
   claims(req: WireRequest & { body: Buffer }): boolean;
+  /** The ARNs the request acts on, for identity policies (`*` when it cannot be told); never throws. */
+  resources(req: WireRequest & { body: Buffer }, scope: { accountId: string; region: string }, operation: string): string[];
   /** Never throws: errors are answers in the service's shape. */
   handle(req: ServiceRequest): Promise<ServiceResponse>;
   /** Nimbus's own refusal (the browser/Host guard, a body over the limit) in the service's error shape. */
