@@ -27,11 +27,13 @@ const JVM_OPTIONS = [
 
 /**
  * Java cannot remove a variable from its own environment, so a one-line shell moves Nimbus's
- * Unix-socket channel into a system property before the JVM starts: the function's environment
- * never shows it. `$0` is the java binary and `$@` the JVM's arguments.
+ * Unix-socket channel (and the relay ports to wait for, RelayWait.java) into system properties
+ * before the JVM starts: the function's environment never shows them. `$0` is the java binary and
+ * `$@` the JVM's arguments.
  */
 const LAUNCHER =
-  'S="${NIMBUS_RUNTIME_API_SOCKET-}"; unset NIMBUS_RUNTIME_API_SOCKET; exec "$0" -Dnimbus.runtimeApiSocket="$S" "$@"';
+  'S="${NIMBUS_RUNTIME_API_SOCKET-}"; R="${NIMBUS_API_RELAY_PORTS-}"; unset NIMBUS_RUNTIME_API_SOCKET NIMBUS_API_RELAY_PORTS; ' +
+  'exec "$0" -Dnimbus.runtimeApiSocket="$S" -Dnimbus.apiRelayPorts="$R" "$@"';
 
 export function javaDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
   return {

@@ -10,6 +10,7 @@ import { RuntimeInitError, toRapidError } from './errors.mjs';
 import { loadHandler, refuseCallbackHandler, type Handler } from './handler.mjs';
 import { searchNodePath } from './node-path.mjs';
 import { RapidClient, type NextInvocation } from './rapid.mjs';
+import { awaitRelay, takeRelayPorts } from './relay-wait.mjs';
 import { installAwsLambdaGlobal, runStreaming, streamingOf } from './streaming.mjs';
 
 type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
@@ -19,6 +20,7 @@ const apiSocket = process.env['NIMBUS_RUNTIME_API_SOCKET'];
 const client = new RapidClient(apiAddress, apiSocket);
 // Nimbus's own channel is not part of the function's environment.
 delete process.env['NIMBUS_RUNTIME_API_SOCKET'];
+const relayPorts = takeRelayPorts();
 let current: NextInvocation | null = null;
 /** Whether _X_AMZN_TRACE_ID may be set (by the last invocation, or by the environment at start). */
 let traced = true;
@@ -133,6 +135,8 @@ async function main(): Promise<void> {
   if (assignment) patchConsole();
   let handler: Handler;
   let streaming: ReturnType<typeof streamingOf>;
+  // The handler's init may call Nimbus's API: its relay must listen first (relay-wait.mts).
+  await awaitRelay(relayPorts);
   try {
     installAwsLambdaGlobal();
     const retryImport = searchNodePath(process.env['NODE_PATH']);

@@ -7,7 +7,7 @@ import os
 import sys
 import time
 
-from . import faults, handler as handlers, logs, marshal
+from . import faults, handler as handlers, logs, marshal, relay
 from .context import LambdaContext
 from .rapid import RapidClient, RuntimeApiError
 
@@ -107,6 +107,7 @@ def _await_assignment(client):
 
 def main():
     client = RapidClient.from_env()
+    relay_ports = relay.take_ports()
     assignment = _await_assignment(client) if os.environ.get("NIMBUS_STEM_CELL") == "1" else None
     # The task root is read-only on AWS; under process isolation it is Nimbus's stored copy of
     # the code, which must stay as deployed: no __pycache__ written into it.
@@ -115,6 +116,8 @@ def main():
     _set_sys_path(task_root, sys.argv[1] if len(sys.argv) > 1 else "/opt")
     loops = _max_concurrency()
     logs.install(line_buffered=loops > 1)
+    # The handler's init may call Nimbus's API: its relay must listen first (relay.py).
+    relay.await_relay(relay_ports)
     try:
         request_handler = handlers.load(os.environ.get("_HANDLER", ""))
     except faults.Fault as f:

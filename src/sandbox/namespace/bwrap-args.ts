@@ -74,27 +74,28 @@ export interface BwrapCommand {
 /**
  * The relays inside the sandbox, in one shell that then becomes the runtime: for custom runtimes,
  * the TCP Runtime API (socat listens on 127.0.0.1:9001 of the sandbox's own network namespace and
- * relays each connection to the Unix socket); with an API relay, Nimbus's API on 127.0.0.1:9002.
- * The runtime starts only once each port is listening (read from /proc/net/tcp: 0100007F:2329 is
- * 127.0.0.1:9001, 232A is 9002, state 0A is LISTEN), or its first request would be refused.
- * `$1` is socat; the rest is the runtime's argv.
+ * relays each connection to the Unix socket); with an API relay, Nimbus's API on 127.0.0.1:9002
+ * (and on Nimbus's own port). A runtime whose first request would otherwise be refused starts only
+ * once its ports listen (read from /proc/net/tcp: 0100007F:2329 is 127.0.0.1:9001, state 0A is
+ * LISTEN): the Runtime API forwarder always, the API relays only for a custom runtime. Nimbus's
+ * own bootstraps are started at once and wait for the API relays themselves, just before the
+ * handler loads (`relayPorts`, NIMBUS_API_RELAY_PORTS), so that socat's start overlaps the
+ * interpreter's instead of preceding it. `$1` is socat; the rest is the runtime's argv.
  */
-function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: number, extensions?: readonly string[]): string {
+function relayScript(runtimeApi: boolean, relayPorts: readonly number[], bootstrapWaits: boolean, extensions?: readonly string[]): string {
   const lines = ['socat="$1"; shift'];
   const ready: [string, string][] = [];
   if (runtimeApi) {
     lines.push(`"$socat" -lp nimbus-rapi TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.apiSocket} &`);
     ready.push(['0100007F:2329', 'the Runtime API forwarder']);
   }
-  if (nimbusApi) {
-    lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:9002,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
-    ready.push(['0100007F:232A', 'the Nimbus API relay']);
-    if (nimbusPort !== undefined && servesOwnPort(nimbusPort)) {
-      lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:${nimbusPort},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
-      ready.push([`0100007F:${nimbusPort.toString(16).toUpperCase().padStart(4, '0')}`, "the relay on Nimbus's own port"]);
-    }
+  for (const port of relayPorts) {
+    lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
+    if (!bootstrapWaits) ready.push([`0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`, `the Nimbus API relay on port ${port}`]);
   }
-  lines.push('ready() { while read -r _ a _ s _; do [ "$a" = "$1" ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }');
+  if (ready.length > 0) {
+    lines.push('ready() { while read -r _ a _ s _; do [ "$a" = "$1" ] && [ "$s" = 0A ] && return 0; done < /proc/net/tcp; return 1; }');
+  }
   for (const [address, what] of ready) {
     lines.push(
       'n=0',
@@ -104,6 +105,11 @@ function relayScript(runtimeApi: boolean, nimbusApi: boolean, nimbusPort?: numbe
   if (extensions && extensions.length > 0) lines.push(...extensionLines(extensions));
   lines.push('exec "$@"');
   return lines.join('\n');
+}
+
+/** The ports the API relay listens on inside: 9002, and Nimbus's own port when it can (BwrapInput.nimbusPort). */
+export function relayPortsOf(nimbusPort?: number): number[] {
+  return nimbusPort !== undefined && servesOwnPort(nimbusPort) ? [9002, nimbusPort] : [9002];
 }
 
 /** Whether the relay can also listen on Nimbus's own port inside (see BwrapInput.nimbusPort). */
@@ -168,7 +174,10 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   o.push('--die-with-parent', '--new-session', '--hostname', 'localhost');
   o.push('--clearenv');
   const apiRelay = Boolean(input.apiRelay && layout.socat);
+  const relayPorts = apiRelay ? relayPortsOf(input.nimbusPort) : [];
   for (const [k, v] of Object.entries(sandboxEnv(spec, socket, apiRelay))) o.push('--setenv', k, v);
+  // Nimbus's bootstraps wait for the relay themselves, and take this out of the environment.
+  if (socket && relayPorts.length > 0) o.push('--setenv', 'NIMBUS_API_RELAY_PORTS', relayPorts.join(','));
 
   o.push('--ro-bind', '/usr', '/usr');
   for (const t of layout.topLevel) {
@@ -235,7 +244,7 @@ export function bwrapCommand(input: BwrapInput): BwrapCommand {
   const command =
     !forwarder && !apiRelay
       ? [...setpriv, ...argv]
-      : [...setpriv, layout.sh, '-c', relayScript(forwarder, apiRelay, input.nimbusPort, ext?.names), 'nimbus-rapi', layout.socat!, ...argv];
+      : [...setpriv, layout.sh, '-c', relayScript(forwarder, relayPorts, socket, ext?.names), 'nimbus-rapi', layout.socat!, ...argv];
   return { options: o, command, forwarder };
 }
 

@@ -37,6 +37,8 @@ public final class Bootstrap {
         StdoutLogger logger = new StdoutLogger(System.getenv("AWS_LAMBDA_LOG_LEVEL"), System.getenv("AWS_LAMBDA_LOG_FORMAT"));
         publish(logger);
 
+        // The handler's init may call Nimbus's API: its relay must listen first (RelayWait).
+        RelayWait.await(System.getProperty("nimbus.apiRelayPorts"));
         Invoker invoker;
         try {
             String taskRoot = System.getenv("LAMBDA_TASK_ROOT");
