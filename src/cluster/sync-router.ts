@@ -22,7 +22,7 @@ import { versionKey } from '../core/model.js';
 import type { InvokeRequest, InvokeResult } from '../invoke/invoker.js';
 import type { HopMeta } from './hop.js';
 import { NotDelivered, type PeerClient, type PeerReport } from './peer-client.js';
-import { members, rank, route, type Members } from './routing.js';
+import { members, rank, route, type Members, type RouteReason } from './routing.js';
 import type { WarmTracker } from './warm.js';
 
 /** How long a node that could not be reached is skipped, unless it registers again. */
@@ -55,8 +55,22 @@ export interface SyncRouterDeps {
   perNodeTarget?: number;
 }
 
+/**
+ * Where an invocation ran, against its key's rendezvous order: on its home (`home`, the first
+ * node), on another home node of a hot key or a node preferred for an idle warm sandbox
+ * (`spread`), past the nodes at the load bound (`spill`), or after walking past a node that
+ * throttled or could not be reached (`walk`).
+ */
+export type Placement = 'home' | 'spread' | 'spill' | 'walk';
+
+const placements = (): Record<Placement, number> => ({ home: 0, spread: 0, spill: 0, walk: 0 });
+
 /** Routing figures: how requests were placed, and how long the hop took. */
 export interface RouterStats {
+  /** Invocations that ran (or answered with the function's error), by placement. */
+  placed: Record<Placement, number>;
+  /** Of those, the ones that started a sandbox: why a call was cold. */
+  cold: Record<Placement, number>;
   local: number;
   forwarded: number;
   /** Walks past a node that was not reached. */
@@ -73,7 +87,7 @@ export class SyncRouter {
   private readonly inflight = new Map<string, number>();
   private readonly keyInflight = new Map<string, number>();
   private readonly reports = new Map<string, { at: number; load: number; idle: Map<string, number> }>();
-  readonly stats: RouterStats = { local: 0, forwarded: 0, failovers: 0, throttleWalks: 0, hopMs: [] };
+  readonly stats: RouterStats = { placed: placements(), cold: placements(), local: 0, forwarded: 0, failovers: 0, throttleWalks: 0, hopMs: [] };
   private readonly now: () => number;
   private hopCursor = 0;
 
@@ -100,9 +114,9 @@ export class SyncRouter {
   }
 
   /** The nodes to try for `req`, best first (this node alone when it is the only member). */
-  candidates(key: string): { order: string[]; addrs: Map<string, string> } {
+  candidates(key: string): { order: string[]; addrs: Map<string, string>; ranked: readonly string[]; reason: RouteReason | undefined } {
     const { m, addrs } = this.view();
-    if (m.ids.length <= 1) return { order: [this.deps.self], addrs };
+    if (m.ids.length <= 1) return { order: [this.deps.self], addrs, ranked: [this.deps.self], reason: 'home' };
     const ranked = rank(key, m);
     const now = this.now();
     const report = (id: string): { load: number; idle: Map<string, number> } | undefined => {
@@ -119,7 +133,7 @@ export class SyncRouter {
     );
     // Every node stays a candidate after the ones the bound prefers: the walk may need them.
     const order = [...r.candidates, ...ranked.filter((id) => !r.candidates.includes(id))];
-    return { order, addrs };
+    return { order, addrs, ranked, reason: r.reason };
   }
 
   /** The median hop cost so far, ms (undefined before any forward). */
@@ -130,7 +144,13 @@ export class SyncRouter {
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const key = versionKey(req.fn);
-    const { order, addrs } = this.candidates(key);
+    const { order, addrs, ranked, reason } = this.candidates(key);
+    const placed = (i: number, r: InvokeResult): InvokeResult => {
+      const p: Placement = order[i] === ranked[0] ? 'home' : i > 0 ? 'walk' : reason === 'spill' ? 'spill' : 'spread';
+      this.stats.placed[p]++;
+      if (r.coldStart) this.stats.cold[p]++;
+      return r;
+    };
     let last: unknown;
     this.keyInflight.set(key, (this.keyInflight.get(key) ?? 0) + 1);
     try {
@@ -140,11 +160,11 @@ export class SyncRouter {
         try {
           if (id === this.deps.self) {
             this.stats.local++;
-            return await this.deps.local(req);
+            return placed(i, await this.deps.local(req));
           }
           const addr = addrs.get(id);
           if (!addr) continue;
-          return await this.forward(id, addr, key, req);
+          return placed(i, await this.forward(id, addr, key, req));
         } catch (e) {
           last = e;
           if (e instanceof NotDelivered) {
