@@ -31,6 +31,12 @@ export const SUSPECT_MS = 5_000;
 const REPLY_MARGIN_MS = 30_000;
 /** How long a reported load counts before it is considered stale. */
 const REPORT_TTL_MS = 2_000;
+/**
+ * A node is never skipped for load below this many invocations in flight (routing.ts `minBound`):
+ * the bounded-load cap is 1 or 2 while few calls are in flight, which would deal a burst out over
+ * every node, cold, whatever the keys' homes. The same figure as the hot-key spread's per-node target.
+ */
+export const MIN_BOUND = 8;
 /** Hop costs kept for the p50 (a ring). */
 const HOP_SAMPLES = 4096;
 
@@ -53,13 +59,16 @@ export interface SyncRouterDeps {
   balance?: number;
   /** A hot key spreads over more home nodes once it has this many in flight per node (default 8). */
   perNodeTarget?: number;
+  /** The load bound's floor (default MIN_BOUND). */
+  minBound?: number;
 }
 
 /**
  * Where an invocation ran, against its key's rendezvous order: on its home (`home`, the first
- * node), on another home node of a hot key or a node preferred for an idle warm sandbox
- * (`spread`), past the nodes at the load bound (`spill`), or after walking past a node that
- * throttled or could not be reached (`walk`).
+ * node), on another home node of a hot key or on a node chosen for its idle warm sandbox while the
+ * home's were busy (`spread`), past the nodes at the load bound (`spill`), or after walking past a
+ * node that throttled or could not be reached (`walk`). With the cold starts of each, the bench
+ * tells why calls were cold (a new home, spill-over, a full slice).
  */
 export type Placement = 'home' | 'spread' | 'spill' | 'walk';
 
@@ -128,8 +137,16 @@ export class SyncRouter {
       {
         load: (id) => (id === this.deps.self ? this.deps.warm.load() : Math.max(this.inflight.get(id) ?? 0, report(id)?.load ?? 0)),
         idleWarm: (id) => (id === this.deps.self ? this.deps.warm.idle(key) : (report(id)?.idle.get(key) ?? 0)),
+        // A peer holds the key if it ever reported on it (a sandbox outlives the report's TTL).
+        holds: (id) => (id === this.deps.self ? this.deps.warm.holds(key) : this.reports.get(id)?.idle.has(key) === true),
       },
-      { balance: this.deps.balance, keyInflight: this.keyInflight.get(key) ?? 0, perNodeTarget: this.deps.perNodeTarget ?? 8, live: m.ids.length },
+      {
+        balance: this.deps.balance,
+        keyInflight: this.keyInflight.get(key) ?? 0,
+        perNodeTarget: this.deps.perNodeTarget ?? 8,
+        live: m.ids.length,
+        minBound: this.deps.minBound ?? MIN_BOUND,
+      },
     );
     // Every node stays a candidate after the ones the bound prefers: the walk may need them.
     const order = [...r.candidates, ...ranked.filter((id) => !r.candidates.includes(id))];
@@ -206,6 +223,10 @@ export class SyncRouter {
     };
     this.inflight.set(id, (this.inflight.get(id) ?? 0) + 1);
     this.stats.forwarded++;
+    // This call takes one of the idle sandboxes the peer last reported, until its reply says more.
+    const idle = this.reports.get(id)?.idle;
+    const had = idle?.get(key);
+    if (idle && had !== undefined && had > 0) idle.set(key, had - 1);
     const sent = performance.now();
     const report = (r: PeerReport): void => {
       // Streamed replies report before the run (serverMs ~0): only whole replies measure the hop.
