@@ -145,7 +145,8 @@ export const DEFAULT_BALANCE = 1.25;
  *  2. home nodes not known to hold the key (a node that just became its home: the key moves
  *     there now, its one cold start, so that the nodes it left do not stay loaded with it);
  *  3. other nodes with an idle warm sandbox, in rank order (a warm hit rather than a cold start:
- *     the overflow of a busy home, or spill-over to where earlier spill-over left a sandbox);
+ *     the overflow of a busy home, or spill-over to where earlier spill-over left a sandbox),
+ *     when the view tracks `holds` (otherwise they stay in 5's rank order);
  *  4. home nodes that hold the key but have no idle sandbox (a cold start on a home node);
  *  5. the remaining nodes in rank order (spill-over, the bounded-load walk);
  * skipping every node at or over the load bound or out of slots. An empty list means saturation.
@@ -174,11 +175,14 @@ export function route(ranked: readonly string[], view: LoadView, options: RouteO
     if (!open(id)) continue;
     (view.idleWarm(id) > 0 ? warm : view.holds?.(id) ? busy : fresh).push(id);
   }
+  // Warm nodes outside the homes go first only for a caller that tracks which nodes hold the key
+  // (the sync router); the simulator's exact-load model keeps the plain rank-order walk.
+  const warmFirst = view.holds !== undefined;
   const elsewhere: string[] = [];
   const spill: string[] = [];
   for (let i = spread; i < ranked.length; i++) {
     const id = ranked[i]!;
-    if (open(id)) (view.idleWarm(id) > 0 ? elsewhere : spill).push(id);
+    if (open(id)) (warmFirst && view.idleWarm(id) > 0 ? elsewhere : spill).push(id);
   }
   const candidates = [...warm, ...fresh, ...elsewhere, ...busy, ...spill].slice(0, max);
   const first = candidates[0];

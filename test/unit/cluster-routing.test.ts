@@ -197,7 +197,7 @@ describe('warm preference, hot keys and slots', () => {
 
   it('spill-over goes to a node with an idle warm sandbox before the rest of the order', () => {
     const order = rank('s', members(nodeIds(4)));
-    const r = route(order, fixedLoads({ [order[0]!]: 5 }, { [order[3]!]: 1 }));
+    const r = route(order, { ...fixedLoads({ [order[0]!]: 5 }, { [order[3]!]: 1 }), holds: () => false });
     assert.equal(r.reason, 'warm');
     assert.deepEqual(r.candidates, [order[3], order[1], order[2]]);
   });
