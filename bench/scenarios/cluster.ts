@@ -14,6 +14,7 @@ import { FUNCTION_NAME } from '../../deploy/lab/function.js';
 import { addNode, clusterModeAvailable, down, inNsFetch, ns, nodeAddr, upInfra } from '../../deploy/lab/lab.js';
 import { deployFunction, waitHealthy } from '../../deploy/lab/run.js';
 import { parseJsonl } from '../../src/cluster/checker.js';
+import { home, members } from '../../src/cluster/routing.js';
 import http from 'node:http';
 import { hopHook } from '../../src/cluster/hop-endpoint.js';
 import { PeerClient } from '../../src/cluster/peer-client.js';
@@ -37,8 +38,41 @@ const FUNCTIONS = 16;
 
 interface NodeStats {
   hopP50Ms?: number;
-  router?: { local: number; forwarded: number; failovers: number; throttleWalks: number };
+  node?: string;
+  router?: { local: number; forwarded: number; failovers: number; throttleWalks: number; placed?: Placements; cold?: Placements };
   functions: { function: string; invocations: number; coldStarts: number }[];
+}
+
+/** sync-router.ts's Placement counts: where calls ran against their key's rendezvous order. */
+type Placements = Record<'home' | 'spread' | 'spill' | 'walk', number>;
+
+/** Router placement counts summed over nodes, less `before`'s. */
+function placements(after: NodeStats[], before: NodeStats[], which: 'placed' | 'cold'): Placements {
+  const sum = (s: NodeStats[]): Placements => {
+    const out: Placements = { home: 0, spread: 0, spill: 0, walk: 0 };
+    for (const n of s) for (const k of Object.keys(out) as (keyof Placements)[]) out[k] += n.router?.[which]?.[k] ?? 0;
+    return out;
+  };
+  const a = sum(after);
+  const b = sum(before);
+  return { home: a.home - b.home, spread: a.spread - b.spread, spill: a.spill - b.spill, walk: a.walk - b.walk };
+}
+
+const showPlacements = (p: Placements): string => `home ${p.home}, spread ${p.spread}, spill ${p.spill}, walk ${p.walk}`;
+
+/** Per node, per function: cold starts. */
+function coldByNode(s: NodeStats[]): Map<string, Map<string, number>> {
+  const out = new Map<string, Map<string, number>>();
+  s.forEach((n, i) => out.set(n.node ?? `n${i + 1}`, new Map(n.functions.map((f) => [f.function, f.coldStarts]))));
+  return out;
+}
+
+/** The version key routing hashes (core/model.ts versionKey) of a lab function, from its ARN. */
+async function keyOf(c: ReturnType<typeof labConfig>, name: string): Promise<string> {
+  const r = await inNsFetch(c, 'client', `${nodeUrl(c, 1)}/2015-03-31/functions/${name}`);
+  const arn = (JSON.parse(r.body) as { Configuration: { FunctionArn: string } }).Configuration.FunctionArn;
+  const [, , , region, account] = arn.split(':');
+  return `${account}/${region}/${name}/$LATEST`;
 }
 
 const nodeUrl = (c: ReturnType<typeof labConfig>, k: number): string => `http://${nodeAddr(c, k)}:9000`;
@@ -200,23 +234,49 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
         inv += e.inv - (b.get(f)?.inv ?? 0);
         cold += e.cold - (b.get(f)?.cold ?? 0);
       }
+      if (!o.plain && n > 1) {
+        notes.push(`${n} nodes, stable: cold starts by placement ${showPlacements(placements(after, before, 'cold'))} (calls: ${showPlacements(placements(after, before, 'placed'))})`);
+      }
       const hop = median(after.map((s) => s.hopP50Ms ?? NaN));
       const fwd = after.reduce((x, s) => x + (s.router?.forwarded ?? 0), 0);
       const local = after.reduce((x, s) => x + (s.router?.local ?? 0), 0);
       let join3 = '';
       if (n === 3 && !o.plain) {
         // A fourth node joins: which functions see a cold start in the next few seconds of the same load?
-        const pre = perFunction(await stats(c, 3));
+        const preStats = await stats(c, 3);
+        const pre = perFunction(preStats);
         addNode(c, 4);
         await waitHealthy(c, 4);
         await deployAll(c, 4);
         await waitMembers(c, 4);
         runLoad(c, join(c.dir, 'join.jsonl'), Math.max(3, Math.round(o.durationS / 3)), o.perNode * n, urls);
-        const post = perFunction(await stats(c, 4));
+        const postStats = await stats(c, 4);
+        const post = perFunction(postStats);
+        // Whose rendezvous home moved to the new node (the same hash the routers use).
+        const before3 = members(['n1', 'n2', 'n3']);
+        const after4 = members(['n1', 'n2', 'n3', 'n4']);
+        const moved = new Set<string>();
+        for (let i = 0; i < FUNCTIONS; i++) {
+          const key = await keyOf(c, fnName(i));
+          if (home(key, before3) !== home(key, after4)) moved.add(fnName(i));
+        }
+        const preNode = coldByNode(preStats);
+        const postNode = coldByNode(postStats);
         let coldFns = 0;
-        for (const [f, e] of post) if (e.cold > (pre.get(f)?.cold ?? 0)) coldFns++;
+        const unexpected: string[] = [];
+        for (const [f, e] of post) {
+          if (e.cold <= (pre.get(f)?.cold ?? 0)) continue;
+          coldFns++;
+          if (moved.has(f)) continue;
+          const where = [...postNode].filter(([n, m]) => (m.get(f) ?? 0) > (preNode.get(n)?.get(f) ?? 0)).map(([n]) => n);
+          unexpected.push(`${f} on ${where.join('+')}`);
+        }
         join3 = `${fmt((100 * coldFns) / FUNCTIONS, 1)}% (${coldFns}/${FUNCTIONS})`;
-        notes.push(`join 3 -> 4 nodes: ${coldFns} of ${FUNCTIONS} functions had a cold start in the ${Math.max(3, Math.round(o.durationS / 3))} s after the join (target <= 1/4 + 5% = 30%)`);
+        notes.push(
+          `join 3 -> 4 nodes: ${coldFns} of ${FUNCTIONS} functions had a cold start in the ${Math.max(3, Math.round(o.durationS / 3))} s after the join (target <= 1/4 + 5% = 30%); ` +
+            `${moved.size} functions' rendezvous home moved to n4; cold although their home did not move: ${unexpected.length ? unexpected.join(', ') : 'none'}; ` +
+            `cold starts by placement in that window: ${showPlacements(placements(postStats, preStats, 'cold'))} (calls: ${showPlacements(placements(postStats, preStats, 'placed'))})`,
+        );
       }
       rows.push([
         String(n),

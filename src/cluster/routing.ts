@@ -87,6 +87,13 @@ export interface LoadView {
   idleWarm(node: string): number;
   /** Execution slots of the node; a node with `load >= capacity` is never chosen. Unbounded if absent. */
   capacity?(node: string): number;
+  /**
+   * The node is known to have run this key lately (it holds sandboxes of it, idle or busy). A home
+   * node that holds the key but has no idle sandbox comes after nodes with an idle one (its
+   * sandboxes are busy: a call there would start one more); a home node not known to hold it (a
+   * node that just became its home) comes before them. False for every node if absent.
+   */
+  holds?(node: string): boolean;
 }
 
 /** Tunables of `route`. */
@@ -106,6 +113,13 @@ export interface RouteOptions {
   live?: number;
   /** In-flight invocations over all live nodes, when the caller tracks it. Default: summed over `ranked`. */
   totalLoad?: number;
+  /**
+   * The least the bound ever is: a node is never skipped for load while it runs fewer than this.
+   * `ceil(c × (total + 1) / live)` is 1 or 2 while few calls are in flight, so without a floor a
+   * burst is dealt out over every node whatever its keys' homes are, and each key lands cold on
+   * nodes that never ran it (after a join, on the new node). Default 0 (no floor).
+   */
+  minBound?: number;
 }
 
 /** Why the first candidate was chosen. */
@@ -127,9 +141,14 @@ export const DEFAULT_BALANCE = 1.25;
 
 /**
  * Orders `ranked` (the key's `rank`) into the nodes to try:
- *  1. among the key's first `spread` nodes, those with an idle warm sandbox (warm hits);
- *  2. the rest of the first `spread` nodes (a cold start on a home node);
- *  3. the remaining nodes in rank order (spill-over, the bounded-load walk);
+ *  1. among the key's first `spread` nodes (its home nodes), those with an idle warm sandbox;
+ *  2. home nodes not known to hold the key (a node that just became its home: the key moves
+ *     there now, its one cold start, so that the nodes it left do not stay loaded with it);
+ *  3. other nodes with an idle warm sandbox, in rank order (a warm hit rather than a cold start:
+ *     the overflow of a busy home, or spill-over to where earlier spill-over left a sandbox),
+ *     when the view tracks `holds` (otherwise they stay in 5's rank order);
+ *  4. home nodes that hold the key but have no idle sandbox (a cold start on a home node);
+ *  5. the remaining nodes in rank order (spill-over, the bounded-load walk);
  * skipping every node at or over the load bound or out of slots. An empty list means saturation.
  */
 export function route(ranked: readonly string[], view: LoadView, options: RouteOptions = {}): Route {
@@ -140,7 +159,7 @@ export function route(ranked: readonly string[], view: LoadView, options: RouteO
   if (n === 0) return { candidates: [], reason: undefined, cap: 0, spread: 0 };
   let total = options.totalLoad ?? 0;
   if (options.totalLoad === undefined) for (const id of ranked) total += view.load(id);
-  const cap = Math.ceil((balance * (total + 1)) / n);
+  const cap = Math.max(options.minBound ?? 0, Math.ceil((balance * (total + 1)) / n));
   const target = options.perNodeTarget;
   const spread =
     target !== undefined && target > 0 ? Math.min(n, Math.max(1, Math.ceil((options.keyInflight ?? 0) / target))) : 1;
@@ -149,17 +168,25 @@ export function route(ranked: readonly string[], view: LoadView, options: RouteO
     return load < cap && load < (view.capacity?.(id) ?? Infinity);
   };
   const warm: string[] = [];
-  const cold: string[] = [];
+  const fresh: string[] = [];
+  const busy: string[] = [];
   for (let i = 0; i < spread && i < ranked.length; i++) {
     const id = ranked[i]!;
     if (!open(id)) continue;
-    (view.idleWarm(id) > 0 ? warm : cold).push(id);
+    (view.idleWarm(id) > 0 ? warm : view.holds?.(id) ? busy : fresh).push(id);
   }
-  const candidates = [...warm, ...cold].slice(0, max);
-  const reason: RouteReason | undefined = warm.length ? 'warm' : cold.length ? 'home' : undefined;
-  for (let i = spread; i < ranked.length && candidates.length < max; i++) {
+  // Warm nodes outside the homes go first only for a caller that tracks which nodes hold the key
+  // (the sync router); the simulator's exact-load model keeps the plain rank-order walk.
+  const warmFirst = view.holds !== undefined;
+  const elsewhere: string[] = [];
+  const spill: string[] = [];
+  for (let i = spread; i < ranked.length; i++) {
     const id = ranked[i]!;
-    if (open(id)) candidates.push(id);
+    if (open(id)) (warmFirst && view.idleWarm(id) > 0 ? elsewhere : spill).push(id);
   }
-  return { candidates, reason: reason ?? (candidates.length ? 'spill' : undefined), cap, spread };
+  const candidates = [...warm, ...fresh, ...elsewhere, ...busy, ...spill].slice(0, max);
+  const first = candidates[0];
+  const reason: RouteReason | undefined =
+    first === undefined ? undefined : warm.includes(first) || elsewhere.includes(first) ? 'warm' : fresh.includes(first) || busy.includes(first) ? 'home' : 'spill';
+  return { candidates, reason, cap, spread };
 }

@@ -22,7 +22,7 @@ import { versionKey } from '../core/model.js';
 import type { InvokeRequest, InvokeResult } from '../invoke/invoker.js';
 import type { HopMeta } from './hop.js';
 import { NotDelivered, type PeerClient, type PeerReport } from './peer-client.js';
-import { members, rank, route, type Members } from './routing.js';
+import { members, rank, route, type Members, type RouteReason } from './routing.js';
 import type { WarmTracker } from './warm.js';
 
 /** How long a node that could not be reached is skipped, unless it registers again. */
@@ -31,6 +31,12 @@ export const SUSPECT_MS = 5_000;
 const REPLY_MARGIN_MS = 30_000;
 /** How long a reported load counts before it is considered stale. */
 const REPORT_TTL_MS = 2_000;
+/**
+ * A node is never skipped for load below this many invocations in flight (routing.ts `minBound`):
+ * the bounded-load cap is 1 or 2 while few calls are in flight, which would deal a burst out over
+ * every node, cold, whatever the keys' homes. The same figure as the hot-key spread's per-node target.
+ */
+export const MIN_BOUND = 8;
 /** Hop costs kept for the p50 (a ring). */
 const HOP_SAMPLES = 4096;
 
@@ -53,10 +59,27 @@ export interface SyncRouterDeps {
   balance?: number;
   /** A hot key spreads over more home nodes once it has this many in flight per node (default 8). */
   perNodeTarget?: number;
+  /** The load bound's floor (default MIN_BOUND). */
+  minBound?: number;
 }
+
+/**
+ * Where an invocation ran, against its key's rendezvous order: on its home (`home`, the first
+ * node), on another home node of a hot key or on a node chosen for its idle warm sandbox while the
+ * home's were busy (`spread`), past the nodes at the load bound (`spill`), or after walking past a
+ * node that throttled or could not be reached (`walk`). With the cold starts of each, the bench
+ * tells why calls were cold (a new home, spill-over, a full slice).
+ */
+export type Placement = 'home' | 'spread' | 'spill' | 'walk';
+
+const placements = (): Record<Placement, number> => ({ home: 0, spread: 0, spill: 0, walk: 0 });
 
 /** Routing figures: how requests were placed, and how long the hop took. */
 export interface RouterStats {
+  /** Invocations that ran (or answered with the function's error), by placement. */
+  placed: Record<Placement, number>;
+  /** Of those, the ones that started a sandbox: why a call was cold. */
+  cold: Record<Placement, number>;
   local: number;
   forwarded: number;
   /** Walks past a node that was not reached. */
@@ -73,7 +96,7 @@ export class SyncRouter {
   private readonly inflight = new Map<string, number>();
   private readonly keyInflight = new Map<string, number>();
   private readonly reports = new Map<string, { at: number; load: number; idle: Map<string, number> }>();
-  readonly stats: RouterStats = { local: 0, forwarded: 0, failovers: 0, throttleWalks: 0, hopMs: [] };
+  readonly stats: RouterStats = { placed: placements(), cold: placements(), local: 0, forwarded: 0, failovers: 0, throttleWalks: 0, hopMs: [] };
   private readonly now: () => number;
   private hopCursor = 0;
 
@@ -100,9 +123,9 @@ export class SyncRouter {
   }
 
   /** The nodes to try for `req`, best first (this node alone when it is the only member). */
-  candidates(key: string): { order: string[]; addrs: Map<string, string> } {
+  candidates(key: string): { order: string[]; addrs: Map<string, string>; ranked: readonly string[]; reason: RouteReason | undefined } {
     const { m, addrs } = this.view();
-    if (m.ids.length <= 1) return { order: [this.deps.self], addrs };
+    if (m.ids.length <= 1) return { order: [this.deps.self], addrs, ranked: [this.deps.self], reason: 'home' };
     const ranked = rank(key, m);
     const now = this.now();
     const report = (id: string): { load: number; idle: Map<string, number> } | undefined => {
@@ -114,12 +137,20 @@ export class SyncRouter {
       {
         load: (id) => (id === this.deps.self ? this.deps.warm.load() : Math.max(this.inflight.get(id) ?? 0, report(id)?.load ?? 0)),
         idleWarm: (id) => (id === this.deps.self ? this.deps.warm.idle(key) : (report(id)?.idle.get(key) ?? 0)),
+        // A peer holds the key if it ever reported on it (a sandbox outlives the report's TTL).
+        holds: (id) => (id === this.deps.self ? this.deps.warm.holds(key) : this.reports.get(id)?.idle.has(key) === true),
       },
-      { balance: this.deps.balance, keyInflight: this.keyInflight.get(key) ?? 0, perNodeTarget: this.deps.perNodeTarget ?? 8, live: m.ids.length },
+      {
+        balance: this.deps.balance,
+        keyInflight: this.keyInflight.get(key) ?? 0,
+        perNodeTarget: this.deps.perNodeTarget ?? 8,
+        live: m.ids.length,
+        minBound: this.deps.minBound ?? MIN_BOUND,
+      },
     );
     // Every node stays a candidate after the ones the bound prefers: the walk may need them.
     const order = [...r.candidates, ...ranked.filter((id) => !r.candidates.includes(id))];
-    return { order, addrs };
+    return { order, addrs, ranked, reason: r.reason };
   }
 
   /** The median hop cost so far, ms (undefined before any forward). */
@@ -130,7 +161,13 @@ export class SyncRouter {
 
   async invoke(req: InvokeRequest): Promise<InvokeResult> {
     const key = versionKey(req.fn);
-    const { order, addrs } = this.candidates(key);
+    const { order, addrs, ranked, reason } = this.candidates(key);
+    const placed = (i: number, r: InvokeResult): InvokeResult => {
+      const p: Placement = order[i] === ranked[0] ? 'home' : i > 0 ? 'walk' : reason === 'spill' ? 'spill' : 'spread';
+      this.stats.placed[p]++;
+      if (r.coldStart) this.stats.cold[p]++;
+      return r;
+    };
     let last: unknown;
     this.keyInflight.set(key, (this.keyInflight.get(key) ?? 0) + 1);
     try {
@@ -140,11 +177,11 @@ export class SyncRouter {
         try {
           if (id === this.deps.self) {
             this.stats.local++;
-            return await this.deps.local(req);
+            return placed(i, await this.deps.local(req));
           }
           const addr = addrs.get(id);
           if (!addr) continue;
-          return await this.forward(id, addr, key, req);
+          return placed(i, await this.forward(id, addr, key, req));
         } catch (e) {
           last = e;
           if (e instanceof NotDelivered) {
@@ -186,6 +223,10 @@ export class SyncRouter {
     };
     this.inflight.set(id, (this.inflight.get(id) ?? 0) + 1);
     this.stats.forwarded++;
+    // This call takes one of the idle sandboxes the peer last reported, until its reply says more.
+    const idle = this.reports.get(id)?.idle;
+    const had = idle?.get(key);
+    if (idle && had !== undefined && had > 0) idle.set(key, had - 1);
     const sent = performance.now();
     const report = (r: PeerReport): void => {
       // Streamed replies report before the run (serverMs ~0): only whole replies measure the hop.

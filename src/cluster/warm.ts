@@ -66,6 +66,11 @@ export class WarmTracker {
     return s.idle;
   }
 
+  /** Whether this node ran `key` lately (it holds sandboxes of it, idle or busy, as far as it can tell). */
+  holds(key: string): boolean {
+    return this.idle(key) > 0 || (this.keys.get(key)?.busy ?? 0) > 0;
+  }
+
   /** Idle warm sandboxes per function (`functionKey`, any version): what async claims prefer. */
   warmFunctions(limit = 256): Map<string, number> {
     const out = new Map<string, number>();

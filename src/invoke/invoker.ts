@@ -75,6 +75,11 @@ export interface InvokeResult {
   executedVersion: string;
   /** Base64 of the last 4 KB of the log, when the caller asked for it. */
   logResult: string | undefined;
+  /**
+   * The invocation started a sandbox. Not part of Lambda's reply: cluster routing counts where
+   * its cold starts come from (src/cluster/sync-router.ts), and the hop carries it back.
+   */
+  coldStart?: boolean | undefined;
 }
 
 export interface InvokerDeps {
@@ -158,6 +163,7 @@ export class Invoker {
       errorType,
       executedVersion: fn.version,
       logResult: req.tailLogs ? logTail(log) : undefined,
+      coldStart: outcome.coldStart,
     };
   }
 

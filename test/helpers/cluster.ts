@@ -95,6 +95,8 @@ export interface TestCluster {
   etcd: TempEtcd;
   /** Stops node `i` (a clean leave: its etcd key goes at once). */
   stop(i: number): Promise<void>;
+  /** Starts one more node (id `n<k>`, k = nodes so far + 1) and waits until every live node sees it. */
+  add(): Promise<Nimbus>;
 }
 
 /** Sends each request of `client` to the next of `urls`, before it is signed (the Host header is signed). */
@@ -139,26 +141,33 @@ export async function startTestCluster(t: { after: TestContext['after'] }, n: nu
   dirs.push(keyDir);
   const keyFile = join(keyDir, 'keyring.json');
   Keyring.open(keyFile);
-  for (let i = 0; i < n; i++) {
+  const startNode = async (i: number): Promise<Nimbus> => {
     const dataDir = mkdtempSync(join(tmpdir(), `nimbus-cluster-n${i + 1}-`));
     dirs.push(dataDir);
-    nodes.push(
-      await startNimbus({
-        port: 0,
-        dataDir,
-        log: () => undefined,
-        shutdownGraceMs: 2000,
-        isolation: 'process',
-        keyFile,
-        ...opts,
-        cluster: { postgres: pg.url, etcd: etcd.url, nodeId: `n${i + 1}`, ttlSeconds: 3, ...opts.cluster },
-      }),
-    );
-  }
+    const node = await startNimbus({
+      port: 0,
+      dataDir,
+      log: () => undefined,
+      shutdownGraceMs: 2000,
+      isolation: 'process',
+      keyFile,
+      ...opts,
+      cluster: { postgres: pg.url, etcd: etcd.url, nodeId: `n${i + 1}`, ttlSeconds: 3, ...opts.cluster },
+    });
+    nodes.push(node);
+    return node;
+  };
+  for (let i = 0; i < n; i++) await startNode(i);
   const urls = nodes.map((x) => x.url);
   await waitForMembers(urls, n);
   let turn = 0;
   return {
+    async add() {
+      const node = await startNode(nodes.length);
+      urls.push(node.url);
+      await waitForMembers(urls.filter((_, i) => !stopped.has(i)), nodes.length - stopped.size);
+      return node;
+    },
     nodes,
     urls,
     next: () => urls[turn++ % urls.length]!,

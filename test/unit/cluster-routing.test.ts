@@ -182,6 +182,38 @@ describe('warm preference, hot keys and slots', () => {
     assert.equal(notHome.candidates[0], order[0]);
   });
 
+  it('a home whose sandboxes are all busy comes after a warm node elsewhere; a home that never ran the key comes before it', () => {
+    const order = rank('w', members(nodeIds(4)));
+    const holds = (ids: string[]): LoadView => ({ ...fixedLoads({}, { [order[2]!]: 1 }), holds: (id) => ids.includes(id) });
+    // The home ran the key and has no idle sandbox: the idle one on the third node is a warm hit.
+    const busyHome = route(order, holds([order[0]!, order[2]!]));
+    assert.equal(busyHome.reason, 'warm');
+    assert.deepEqual(busyHome.candidates, [order[2], order[0], order[1], order[3]]);
+    // The home never ran it (it just became the home): the key moves there, cold, once.
+    const newHome = route(order, holds([order[2]!]));
+    assert.equal(newHome.reason, 'home');
+    assert.deepEqual(newHome.candidates, [order[0], order[2], order[1], order[3]]);
+  });
+
+  it('spill-over goes to a node with an idle warm sandbox before the rest of the order', () => {
+    const order = rank('s', members(nodeIds(4)));
+    const r = route(order, { ...fixedLoads({ [order[0]!]: 5 }, { [order[3]!]: 1 }), holds: () => false });
+    assert.equal(r.reason, 'warm');
+    assert.deepEqual(r.candidates, [order[3], order[1], order[2]]);
+  });
+
+  it('minBound: no node is skipped for load below the floor, so a burst stays on its homes', () => {
+    const order = rank('b', members(nodeIds(4)));
+    // Without a floor the 3rd call of a burst already spills (cap = ceil(1.25 x 3 / 4) = 1).
+    assert.equal(route(order, fixedLoads({ [order[0]!]: 2 })).reason, 'spill');
+    const floored = route(order, fixedLoads({ [order[0]!]: 7 }), { minBound: 8 });
+    assert.equal(floored.cap, 8);
+    assert.equal(floored.candidates[0], order[0]);
+    assert.equal(route(order, fixedLoads({ [order[0]!]: 8 }), { minBound: 8 }).reason, 'spill');
+    // Above the floor the bound is the usual one.
+    assert.equal(route(order, fixedLoads({ [order[0]!]: 20, [order[1]!]: 20, [order[2]!]: 20 }), { minBound: 8 }).cap, Math.ceil((1.25 * 61) / 4));
+  });
+
   it('a hot key spreads over ceil(inflight / target) home nodes, never more than are live', () => {
     const order = rank('h', members(nodeIds(3)));
     assert.equal(route(order, fixedLoads({}), { keyInflight: 0, perNodeTarget: 4 }).spread, 1);
