@@ -6,15 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname, networkInterfaces, totalmem } from 'node:os';
+import type { ClusterNode, ClusterOptions } from './app-cluster.js';
 import { join, resolve } from 'node:path';
-import { DEFAULT_STEAL_AFTER_MS } from './cluster/claim.js';
-import { hopHook } from './cluster/hop-endpoint.js';
-import type { Membership } from './cluster/membership.js';
-import { PeerClient } from './cluster/peer-client.js';
-import { ConcurrencySlices } from './cluster/slices.js';
-import { routedInvoker, SyncRouter } from './cluster/sync-router.js';
-import { WarmTracker } from './cluster/warm.js';
-import { PgQueue } from './queue/pg-queue.js';
 import type { EventQueue, InvokeConfigStore, ScheduleStore } from './queue/types.js';
 import { EventInvokeConfigService } from './api/async/event-invoke-config.js';
 import { ScheduleService } from './api/async/schedules.js';
@@ -29,7 +22,6 @@ import { PermissionService } from './api/permissions/service.js';
 import { FunctionSettingsService } from './api/settings/service.js';
 import { TagService } from './api/tags/service.js';
 import { KeyringSecretBox } from './accounts/keyring-box.js';
-import { PgAccountStore } from './accounts/pg-store.js';
 import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
 import { Authenticator, type AuthMode } from './api/http/authn.js';
 import { Authorizer } from './api/http/authz.js';
@@ -50,7 +42,6 @@ import { functionKey, type Scope } from './core/model.js';
 import { functionArn } from './core/names.js';
 import { privateDir } from './core/private-files.js';
 import { readFileSync } from 'node:fs';
-import { PgEventBridgeStore } from './eventbridge/pg-store.js';
 import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
@@ -72,17 +63,14 @@ import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
 import { builtinRuntimes } from './runtimes/registry.js';
+import { installMissingSdks } from './runtimes/sdk-install.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
-import { PgSnsStore } from './sns/pg-store.js';
 import { SnsService } from './sns/service.js';
-import { PgSqsBackend } from './sqs/pg/engine.js';
 import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
-import { PgBlobSource } from './store/pg-blob-source.js';
 import { SqliteStore } from './store/sqlite.js';
-import { PgStore } from './store/pg/store.js';
 import { CodeUrls } from './secrets/code-urls.js';
 import { Keyring } from './secrets/keyring.js';
 import { SecretBox } from './secrets/secret-box.js';
@@ -92,24 +80,8 @@ export const NIMBUS_VERSION = '0.1.0';
 /** How often the keep-alive policy's learned state is written to the store. */
 const POLICY_SAVE_MS = 60_000;
 
-/** Cluster mode (docs/cluster.md): the async queue in PostgreSQL, membership in etcd. */
-/** How often a cluster node looks for due events that other nodes enqueued. */
-const CLUSTER_POLL_MS = 250;
-/** How often a cluster node settles event-source mappings changed through other nodes. */
-const CLUSTER_MAPPING_SYNC_MS = 2000;
-
-export interface ClusterOptions {
-  /** postgres://user@host:port/db */
-  postgres: string;
-  /** etcd endpoints, comma-separated. */
-  etcd: string;
-  /** This node's id (default: host name and process id). */
-  nodeId?: string;
-  /** etcd lease TTL in seconds (default 5): failure detection takes about this long. */
-  ttlSeconds?: number;
-  /** The key forwarded invocations are signed with (every node the same); default one made once in etcd. */
-  hopKey?: string;
-}
+/** Cluster mode (docs/cluster.md): what only cluster nodes construct is in app-cluster.ts. */
+export type { ClusterOptions } from './app-cluster.js';
 
 export interface NimbusOptions {
   /** Join a cluster (see ClusterOptions); without it Nimbus is one node on SQLite. */
@@ -173,6 +145,11 @@ export interface NimbusOptions {
   regions?: readonly string[];
   /** Accept presigned (query-string) SigV4 requests. */
   allowPresigned?: boolean;
+  /**
+   * Once listening, install the runtimes' SDKs this machine lacks (the AWS SDK for JavaScript,
+   * boto3), in the background (`nimbus serve` does; runtimes/sdk-install.ts).
+   */
+  installRuntimeSdks?: boolean;
   /** Serve HTTPS: PEM certificate and key files. */
   tlsCert?: string;
   tlsKey?: string;
@@ -235,44 +212,23 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   }
   const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
   const codeUrls = new CodeUrls(box, () => clock.now());
-  // A cluster node keeps its store in the cluster's PostgreSQL (src/store/pg, own schema), so every
-  // node sees the same functions; one node keeps it in SQLite in the data directory.
-  const pgStore = opts.cluster ? new PgStore({ url: opts.cluster.postgres, sealer: box }) : undefined;
-  await pgStore?.open();
-  const store: Store = pgStore ?? new SqliteStore(join(dataDir, 'nimbus.db'), box);
-  // Access keys' secrets are sealed with the keyring; a cluster's accounts, keys and audit log are in PostgreSQL.
+  // Access keys' secrets are sealed with the keyring.
   const keyBox = new KeyringSecretBox(box);
-  const accounts: AccountStore = opts.cluster
-    ? await PgAccountStore.open({ url: opts.cluster.postgres, box: keyBox })
-    : new SqliteAccountStore(join(dataDir, 'auth.db'), keyBox);
-  const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
-  const cluster = opts.cluster;
-  // A cluster node's code directory is a cache of the packages in PostgreSQL (docs/cluster.md).
-  const code = new CodeStore(dataDir, cluster ? await PgBlobSource.open({ url: cluster.postgres }) : undefined, log);
-  code.keepSets(await store.layerSets());
-  // One node: the queue is SQLite's. A cluster node: PostgreSQL's, shared, leased under this
-  // node's id and fenced by its etcd lease (membership joins once the port is known).
-  const nodeId = cluster?.nodeId ?? `${hostname()}-${process.pid}`;
-  let membership: Membership | undefined;
-  // What runs on this node, for sync routing and warm-preferring claims (cluster/warm.ts).
-  const warm = cluster ? new WarmTracker(() => clock.now()) : undefined;
-  const pgQueue = cluster
-    ? new PgQueue({
-        url: cluster.postgres,
-        owner: nodeId,
-        epoch: () => membership?.epoch ?? '0',
-        canClaim: () => membership !== undefined && !membership.fenced,
-        prefer: () => (warm && membership ? { warm: [...warm.warmFunctions().keys()], stealAfterMs: membership.live().length > 1 ? DEFAULT_STEAL_AFTER_MS : 0 } : undefined),
-      })
+  // A cluster node keeps its stores in the cluster's PostgreSQL, so that every node sees the same
+  // functions, accounts, code, queues, buses and topics (app-cluster.ts, loaded only for a cluster);
+  // one node keeps them in SQLite in the data directory.
+  const cluster: ClusterNode | undefined = opts.cluster
+    ? await (await import('./app-cluster.js')).wireCluster(opts.cluster, { box, keyBox, clock, log })
     : undefined;
-  await pgQueue?.open();
-  const queue: EventQueue & InvokeConfigStore & ScheduleStore = pgQueue ?? new SqliteQueue(join(dataDir, 'queue.db'));
-  // SQS: one node's queues in SQLite; a cluster's in PostgreSQL, shared by every node.
-  const sqs = cluster
-    ? new SqsService({ backend: await PgSqsBackend.open({ url: cluster.postgres, clock, log }), log })
-    : new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
+  const store: Store = cluster?.store ?? new SqliteStore(join(dataDir, 'nimbus.db'), box);
+  const accounts: AccountStore = cluster?.accounts ?? new SqliteAccountStore(join(dataDir, 'auth.db'), keyBox);
+  const accountIds = (await accounts.listAccounts()).map((a) => a.accountId);
+  // A cluster node's code directory is a cache of the packages in PostgreSQL (docs/cluster.md).
+  const code = new CodeStore(dataDir, cluster?.blobs, log);
+  code.keepSets(await store.layerSets());
+  const queue: EventQueue & InvokeConfigStore & ScheduleStore = cluster?.queue ?? new SqliteQueue(join(dataDir, 'queue.db'));
+  const sqs = cluster ? new SqsService({ backend: cluster.sqs, log }) : new SqsService({ file: join(dataDir, 'sqs.db'), clock, log });
   await factory.cleanupStale?.();
-  factory.prestart?.();
 
   // The data plane: warm sandboxes under a keep-alive policy, one invocation at a time.
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
@@ -285,12 +241,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const metrics = new Metrics();
   const credentials = CredentialIssuer.forDataDir(dataDir);
   const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
-  // A cluster node: each node enforces its slice of the concurrency limits (cluster/slices.ts), and
-  // sync invocations go to their home node (cluster/sync-router.ts; the router starts with membership).
-  const slices = cluster ? new ConcurrencySlices(nodeId, accountLimit, limiter) : undefined;
-  const runHere = (req: InvokeRequest): Promise<InvokeResult> => (warm ? warm.run(req.fn, () => invoker.invoke(req)) : invoker.invoke(req));
-  let router: SyncRouter | undefined;
-  const apiInvoker = cluster ? routedInvoker(invoker, (req) => (router ? router.invoke(req) : runHere(req))) : invoker;
+  // A cluster node: each node enforces its slice of the concurrency limits, and sync invocations go to their home node.
+  const slices = cluster?.slices(accountLimit, limiter);
+  const { runHere, api: apiInvoker } = cluster?.invokers(invoker) ?? { runHere: (req: InvokeRequest): Promise<InvokeResult> => invoker.invoke(req), api: invoker };
 
   // The control plane: functions, versions, aliases, concurrency, URLs, routes.
   const concurrency = new ConcurrencyService({ store, accountLimit, onChange: (key, v) => (slices ?? limiter).setReserved(key, v) });
@@ -301,7 +254,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     pool,
     targetOf: (fn) => invoker.target(fn),
     // A package that cannot be fetched fails the pinned sandboxes' start, not the whole sync (nor a node's start).
-    fetchCode: (fn) => code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)])?.catch((e: unknown) => log(`provisioned concurrency: ${messageOf(e)}`)),
+    // The runtime's interpreters may still be being probed (runtimes/catalog.ts): their command waits for that.
+    fetchCode: async (fn) => {
+      await code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)])?.catch((e: unknown) => log(`provisioned concurrency: ${messageOf(e)}`));
+      await runtimes.ready(fn.runtime);
+    },
     unreserved: async (accountId) => await concurrency.unreserved(accountId),
     capacityMb,
   });
@@ -342,15 +299,6 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const aliases = new AliasService({ store, onChange: async (scope, name) => await provisioned.sync(scope, name) });
   const urls = new UrlConfigService({ store, clock });
   const routes = new RouteService(store);
-  // A cluster node drops what it holds in memory when another node changes it.
-  pgStore?.onChange((what) => {
-    if (what !== 'concurrency') routes.forget();
-    if (what !== 'routes') {
-      void (async (): Promise<void> => await concurrency.reload((await accounts.listAccounts()).map((a) => a.accountId)))().catch((e: unknown) =>
-        log(`cluster: reloading reserved concurrency failed: ${e instanceof Error ? e.message : String(e)}`),
-      );
-    }
-  });
 
   // Asynchronous invocation: group commit into the durable queue, delivery with retries, schedules.
   const eventInvokeConfigs = new EventInvokeConfigService({ store: queue, clock, exists });
@@ -415,10 +363,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     });
   };
   // EventBridge: buses, rules and targets in SQLite on one node, in PostgreSQL shared by a cluster's nodes.
-  const ebStore = cluster ? await PgEventBridgeStore.open({ url: cluster.postgres }) : undefined;
   const eventBridge = new EventBridgeService({
     file: join(dataDir, 'eventbridge.db'),
-    ...(ebStore ? { store: ebStore } : {}),
+    ...(cluster ? { store: cluster.eventBridge } : {}),
     clock,
     log,
     sinks: {
@@ -429,8 +376,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     schedules: { store: queue, changed: async (): Promise<void> => await scheduler.changed() },
   });
   // SNS: topics and subscriptions in SQLite on one node, in PostgreSQL shared by a cluster's nodes.
-  const snsStore = cluster ? await PgSnsStore.open({ url: cluster.postgres }) : undefined;
-  const sns = new SnsService({ file: join(dataDir, 'sns.db'), ...(snsStore ? { store: snsStore } : {}), clock, log, sinks: {
+  const sns = new SnsService({ file: join(dataDir, 'sns.db'), ...(cluster ? { store: cluster.sns } : {}), clock, log, sinks: {
       invokeAsync,
       sendToQueue: (arn, body, attributes, sourceArn) =>
         sendToQueue(arn, body, { attributes, ...(sourceArn ? { source: { service: 'sns.amazonaws.com', arn: sourceArn } } : {}) }),
@@ -491,20 +437,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       health: { isolation: factory.isolation, version: NIMBUS_VERSION, poolTimeScale: opts.poolTimeScale ?? 1, policy: policy.name },
     }),
   );
-  let hopKey: Buffer | undefined;
-  if (cluster) {
-    gateway.hook(
-      'before',
-      hopHook({
-        key: () => hopKey,
-        resolve: async (scope, name, version) => (await functions.resolve(scope, name, version)).fn,
-        invoke: runHere,
-        report: (key) => ({ load: warm!.load(), idle: warm!.idle(key) }),
-        streamLimitBytes: invoker.streamLimitBytes,
-      }),
-    );
-    gateway.hook('before', clusterStatsHook(() => ({ node: nodeId, live: membership?.live() ?? [], router: router && { ...router.stats, hopMs: undefined }, hopP50Ms: router?.hopP50(), load: warm!.load(), functions: metrics.stats() })));
-  }
+  // A cluster node drops what it holds when another node changes it, and takes forwarded invocations.
+  cluster?.attach({ gateway, functions, invoker, metrics, routes, concurrency });
   await dispatcher.start();
   outbox.start();
   await eventBridge.start();
@@ -513,51 +447,27 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const port = await gateway.listen(opts.port ?? 9000, host);
   hostPorts.push(port);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  let poll: NodeJS.Timeout | undefined;
-  let mappingSync: NodeJS.Timeout | undefined;
-  let peers: PeerClient | undefined;
-  if (cluster && pgQueue) {
-    // Loaded only here: the etcd client (gRPC, protobufjs) costs a single node ~0.1 s of start-up.
-    const { Membership } = await import('./cluster/membership.js');
-    membership = await Membership.join({
-      etcd: cluster.etcd,
-      nodeId,
-      addr: url,
-      ttlSeconds: cluster.ttlSeconds ?? 5,
-      log,
-      // The reaper: a dead node's running events are redelivered now, not when their leases run out.
-      onNodeGone: async (gone, live) => {
-        const n = await pgQueue.releaseExcept(live, clock.now());
-        if (n > 0) log(`cluster: ${n} event(s) of node(s) that left${gone ? ` (${gone})` : ''} released for redelivery`);
-        dispatcher.wake();
-      },
-    });
-    hopKey = cluster.hopKey !== undefined ? Buffer.from(cluster.hopKey) : await membership.sharedSecret('hop-key');
-    peers = new PeerClient({ self: nodeId, key: hopKey });
-    const m = membership;
-    const r = new SyncRouter({ self: nodeId, live: () => m.live(), client: peers, local: runHere, warm: warm!, log });
-    const membersChanged = (): void => {
-      r.membershipChanged();
-      slices!.setLive(m.live().map((n) => n.id));
-    };
-    m.onChange(membersChanged);
-    membersChanged();
-    router = r;
-    // Other nodes' enqueues do not wake this dispatcher: it polls the shared queue.
-    poll = setInterval(() => dispatcher.wake(), CLUSTER_POLL_MS);
-    poll.unref();
-    // Event-source mappings made through other nodes start polling here too (all nodes poll a
-    // queue; SQS hands each message to one receiver at a time).
-    mappingSync = setInterval(() => void mappingRunner.resync().catch((e: unknown) => log(`esm resync: ${messageOf(e)}`)), CLUSTER_MAPPING_SYNC_MS);
-    mappingSync.unref();
-  }
+  await cluster?.join(url, { wake: () => dispatcher.wake(), resyncMappings: () => mappingRunner.resync() });
   // Links name the configured public URL or host, else the listening address: never a request's Host header.
   const linkHost = opts.publicHosts?.[0] ?? (isWildcard(host) ? '127.0.0.1' : host);
   codeUrls.setBase(opts.publicUrl ?? `${tls ? 'https' : 'http'}://${urlHost(linkHost)}:${port}`);
   // Provisioned sandboxes start again now that the port is known (egress rules exclude it).
   for (const id of accountIds) await provisioned.restoreAll(id);
-
+  // What the first requests do not need starts now, in the background: the machine's interpreters
+  // are probed in child processes (a request for a runtime being probed waits for it, others are
+  // served meanwhile), then the stem cells start and `nimbus serve` installs missing SDKs.
+  const catalog = runtimes.catalog;
   let closing: Promise<void> | null = null;
+  // (setImmediate: the caller says it listens first.)
+  setImmediate(() => {
+    void (async (): Promise<void> => {
+      if ((opts.stemCells ?? 0) > 0) await catalog?.probeAll();
+      if (closing) return;
+      factory.prestart?.();
+      if (opts.installRuntimeSdks && catalog) await installMissingSdks(catalog, log);
+    })().catch((e: unknown) => log(`runtimes: ${messageOf(e)}`));
+  });
+
   const notice =
     authMode === 'keys'
       ? `Authentication: every API request must be SigV4-signed with a Nimbus access key (nimbus keys create --data-dir ${dataDir}).`
@@ -581,11 +491,12 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         // No new events or batches; running attempts and batches may finish.
         scheduler.stop();
         await acceptor.flush();
-        clearInterval(mappingSync);
+        cluster?.stopMappingSync();
         const mappingsStopped = mappingRunner.stop();
         await Promise.all([dispatcher.drain(graceMs), Promise.race([mappingsStopped, new Promise((r) => setTimeout(r, graceMs).unref())])]);
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
+        catalog?.close();
         // A factory Nimbus built is Nimbus's to close (its stem cells, egress rules, parent cgroups).
         if (!opts.sandboxFactory) await factory.close?.();
         policyState.stop();
@@ -599,9 +510,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await eventBridge.close();
         await sns.close();
         await sqs.close();
-        clearInterval(poll);
-        await membership?.close();
-        peers?.close();
+        await cluster?.close();
         await queue.close();
         await code.close();
         gateway.destroy();
@@ -610,12 +519,6 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await accounts.close();
       })()),
   };
-}
-
-/** GET /nimbus/v1/cluster: this node's view of the cluster and its routing figures (the bench reads them). */
-function clusterStatsHook(stats: () => unknown): (req: { method?: string | undefined }, path: string) => { handler: () => { status: number; body: unknown }; params: Record<string, string>; api: true } | undefined {
-  const handler = (): { status: number; body: unknown } => ({ status: 200, body: stats() });
-  return (req, path) => (path === '/nimbus/v1/cluster' && req.method === 'GET' ? { handler, params: {}, api: true } : undefined);
 }
 
 /**

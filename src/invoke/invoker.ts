@@ -119,6 +119,9 @@ export class Invoker {
     // A cluster node fetches a package (and layers) it has not seen from PostgreSQL first.
     const fetching = this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
     if (fetching) await fetching;
+    // A server that just started may still be probing the machine's interpreters: a sandbox's command waits for them.
+    const probing = this.deps.runtimes.ready(fn.runtime);
+    if (probing) await probing;
     const target = this.target(fn, req.tenantId);
     const timeoutMs = fn.timeout * 1000;
     const invokedFunctionArn = functionArn(fn, fn.name, req.qualifier);

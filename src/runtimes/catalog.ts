@@ -15,7 +15,7 @@
  */
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { discoverJdks, discoverPythons, probePython, type FoundInterpreter } from './discover.js';
+import { discoverJdks, discoverJdksAsync, discoverPythons, discoverPythonsAsync, probePython, probePythonAsync, type FoundInterpreter } from './discover.js';
 import { parseRuntime, type RuntimeId } from './ids.js';
 import type { Log } from './provision/download.js';
 import { compareVersions, nodePackageName, provisionNode } from './provision/npm.js';
@@ -61,6 +61,11 @@ export class RuntimeCatalog {
   private pythons: Map<string, FoundInterpreter[]> | null = null;
   private explicitPython: { path: string; found: FoundInterpreter | null } | null = null;
   private jdks: Map<number, FoundInterpreter[]> | null = null;
+  /** The `3.X` of the machine's default python3 (NIMBUS_PYTHON first); null: none; undefined: not asked yet. */
+  private preferred: string | null | undefined;
+  /** Probes running in the background (see ready()), by family. */
+  private readonly probes = new Map<'python' | 'java', Promise<void>>();
+  private readonly stopProbes = new AbortController();
   private listing: { at: number; items: Installed[] } | null = null;
   private readonly installing = new Map<string, Promise<void>>();
 
@@ -81,12 +86,64 @@ export class RuntimeCatalog {
     return this.listing.items;
   }
 
-  /** Forgets what was discovered and listed (after an install, or `nimbus runtimes --rescan`). */
+  /** Forgets what was discovered and listed (`nimbus runtimes --rescan`). */
   refresh(): void {
     this.pythons = null;
     this.explicitPython = null;
     this.jdks = null;
+    this.preferred = undefined;
     this.listing = null;
+  }
+
+  /**
+   * Makes availability(runtime) answer from memory without blocking: the interpreters of its
+   * family (every Python, every JDK: tens of processes behind pyenv shims, a second or more on a
+   * busy machine) are asked in child processes while the event loop serves other requests. The
+   * promise to await first, or undefined when availability() already answers at once. Without it,
+   * availability() still works: it discovers synchronously (the CLI does).
+   */
+  ready(runtime: string): Promise<void> | undefined {
+    const family = parseRuntime(runtime)?.family;
+    if (family === 'python') return this.pythons && this.preferred !== undefined ? undefined : this.probe('python');
+    if (family === 'java') return this.jdks ? undefined : this.probe('java');
+    return undefined;
+  }
+
+  /** Probes every family in the background (`nimbus serve` does, once it listens). */
+  async probeAll(): Promise<void> {
+    await Promise.all([this.ready('python3.12'), this.ready('java21')]);
+  }
+
+  /** Stops probes still running (their families are then discovered synchronously if ever asked). */
+  close(): void {
+    this.stopProbes.abort();
+  }
+
+  private probe(family: 'python' | 'java'): Promise<void> {
+    let p = this.probes.get(family);
+    if (p) return p;
+    const signal = this.stopProbes.signal;
+    p = (async (): Promise<void> => {
+      if (family === 'java') {
+        const jdks = await discoverJdksAsync(signal);
+        if (!signal.aborted) this.jdks ??= jdks;
+        return;
+      }
+      const explicit = process.env['NIMBUS_PYTHON'];
+      const [pythons, preferred] = await Promise.all([discoverPythonsAsync(signal), probePythonAsync(explicit ?? 'python3', signal)]);
+      if (signal.aborted) return;
+      this.pythons ??= pythons;
+      if (explicit && this.explicitPython?.path !== explicit) this.explicitPython = { path: explicit, found: preferred };
+      this.preferred ??= preferred ? minorOf(preferred.version) : null;
+    })().finally(() => this.probes.delete(family));
+    this.probes.set(family, p);
+    return p;
+  }
+
+  /** The `3.X` of the machine's default python3 (NIMBUS_PYTHON when set), or null: the Python stem cells run it. */
+  preferredPython(): string | null {
+    this.preferred ??= ((p) => (p ? minorOf(p.version) : null))(probePython(process.env['NIMBUS_PYTHON'] ?? 'python3'));
+    return this.preferred;
   }
 
   availability(runtime: string): Availability {
@@ -210,7 +267,8 @@ export class RuntimeCatalog {
       await this.once(id.family === 'nodejs' ? `node-sdk@${storeDir}` : `boto3-${boto3SetFor(minor)?.version}@${storeDir}`, () =>
         id.family === 'nodejs' ? provisionNodeSdk(storeDir, log) : provisionBoto3(storeDir, minor, log),
       );
-      this.refresh();
+      // Only the stores changed: the interpreters found stay known (rediscovering them would block).
+      this.listing = null;
       a = this.availability(runtime);
     }
     return a;
@@ -226,6 +284,8 @@ export class RuntimeCatalog {
     await p;
   }
 }
+
+const minorOf = (version: string): string => version.split('.').slice(0, 2).join('.');
 
 let host: RuntimeCatalog | undefined;
 

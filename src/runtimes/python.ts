@@ -5,13 +5,11 @@
  */
 import { fileURLToPath } from 'node:url';
 import { hostCatalog, type RuntimeCatalog } from './catalog.js';
-import { probePython } from './discover.js';
 import { PYTHON_IDS } from './ids.js';
 import { firstAvailable, pathsOf, unavailableCommand } from './interpreter.js';
 import { OPT, type RuntimeDescriptor } from './types.js';
 
 export function pythonDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
-  let preferred: string | null | undefined;
   return {
     family: 'python',
     ids: PYTHON_IDS,
@@ -45,11 +43,8 @@ export function pythonDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
     availability: (runtime) => catalog.availability(runtime),
     stemRuntime() {
       // Stem cells run the machine's default python3, the one most functions here will use.
-      if (preferred === undefined) {
-        const v = probePython(process.env['NIMBUS_PYTHON'] ?? 'python3')?.version;
-        preferred = v ? `python${v.split('.').slice(0, 2).join('.')}` : null;
-      }
-      return firstAvailable(catalog, PYTHON_IDS, preferred ?? undefined);
+      const preferred = catalog.preferredPython();
+      return firstAvailable(catalog, PYTHON_IDS, preferred ? `python${preferred}` : undefined);
     },
   };
 }

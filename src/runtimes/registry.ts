@@ -42,6 +42,14 @@ export class RuntimeRegistry {
   }
 
   /**
+   * What to await before asking about `runtime` (refusal, a descriptor's command): its
+   * interpreters being probed in the background; undefined when the answer is already at hand.
+   */
+  ready(runtime: string): Promise<void> | undefined {
+    return this.catalog?.ready(runtime);
+  }
+
+  /**
    * Why a function may not be created with (or updated to) `runtime` on this machine, or null
    * when it may: the exact interpreter version the runtime names must be available. The text is
    * the message of Lambda's InvalidParameterValueException and says how to provide it.

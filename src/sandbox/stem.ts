@@ -87,7 +87,8 @@ export class StemPool {
   private readonly filling = new Set<string>();
   /** Cells being started now: closing disposes them too. */
   private readonly starting = new Set<StemCell>();
-  private readonly descriptors: RuntimeDescriptor[];
+  /** The families that get cells: settled at the first fill (see families()). */
+  private descriptors: RuntimeDescriptor[] | null = null;
   /** Consecutive failed starts per family; at MAX_FAILURES the family rests (see MAX_FAILURES). */
   private readonly failures = new Map<string, number>();
   /** Families resting after repeated failures: until when, and how many rests in a row. */
@@ -95,13 +96,22 @@ export class StemPool {
   private closed = false;
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly opts: StemPoolOptions) {
-    const seen = new Set<string>();
-    // A family with no runtime available here gets no cells (they could only fail to start).
-    this.descriptors = opts.descriptors.filter(
-      (d) => STEM_FAMILIES.has(d.family) && !seen.has(d.family) && seen.add(d.family) && d.stemRuntime?.() !== null,
-    );
-    for (const d of this.descriptors) this.ready.set(d.family, []);
+  constructor(private readonly opts: StemPoolOptions) {}
+
+  /**
+   * The families that get cells. A family with no runtime available here gets none (they could
+   * only fail to start). Asked at the first fill, not at construction: knowing which runtimes are
+   * available means probing interpreters, which a server does after it listens (catalog.ts).
+   */
+  private families(): RuntimeDescriptor[] {
+    if (!this.descriptors) {
+      const seen = new Set<string>();
+      this.descriptors = this.opts.descriptors.filter(
+        (d) => STEM_FAMILIES.has(d.family) && !seen.has(d.family) && seen.add(d.family) && d.stemRuntime?.() !== null,
+      );
+      for (const d of this.descriptors) this.ready.set(d.family, []);
+    }
+    return this.descriptors;
   }
 
   /** Cells ready now, per family (for diagnostics and tests). */
@@ -112,14 +122,15 @@ export class StemPool {
   /** Starts cells until every family has `size` ready (in the background). */
   fill(): void {
     if (this.closed || this.opts.size <= 0) return;
-    for (const d of this.descriptors) if (!this.filling.has(d.family) && !this.gaveUp(d.family)) void this.fillFamily(d);
+    for (const d of this.families()) if (!this.filling.has(d.family) && !this.gaveUp(d.family)) void this.fillFamily(d);
   }
 
   /** Waits until every family has its cells (tests and benchmarks), through rests, up to `timeoutMs`. */
   async whenFull(timeoutMs = 30_000): Promise<boolean> {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end && !this.closed) {
-      if (this.descriptors.every((d) => this.readyCount(d.family) >= this.opts.size)) return true;
+      // Before the first fill nothing is known, not even which families get cells.
+      if (this.descriptors?.every((d) => this.readyCount(d.family) >= this.opts.size)) return true;
       await new Promise((r) => setTimeout(r, 10));
     }
     return false;

@@ -15,7 +15,9 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'accounts', 'auth', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
+  app: ['app-cluster', 'api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
+  // The composition root's cluster half: what only cluster nodes construct (PostgreSQL stores, membership, routing).
+  'app-cluster': ['api', 'accounts', 'cluster', 'invoke', 'metrics', 'queue', 'store', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
   api: ['auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'pg', 'core'],
@@ -45,6 +47,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
 /** Rules finer than rooms. */
 function fileRules(from: string, to: string): string | undefined {
   if (to === 'app.ts' && from !== 'cli/commands/serve.ts') return 'only cli/commands/serve.ts imports the composition root';
+  if (to === 'app-cluster.ts' && from !== 'app.ts') return 'only app.ts imports its cluster half';
   return undefined;
 }
 
@@ -82,11 +85,11 @@ describe('dependency direction', () => {
 });
 
 describe('one composition root', () => {
-  it('app.ts is the only file of src/ that constructs a service, store, queue, pool or server', () => {
+  it('app.ts (with its cluster half, app-cluster.ts) is the only file of src/ that constructs a service, store, queue, pool or server', () => {
     const SERVICE = /\bnew (\w+Service|Pool|Invoker|AsyncInvoker|Gateway|SqliteStore|SqliteQueue|CodeStore|Dispatcher|Acceptor|Scheduler|ConcurrencyLimiter|LogService|Metrics|RequestGuard)\(/g;
     const found: string[] = [];
     for (const file of readGraph(SRC).edges.keys()) {
-      if (file === 'app.ts') continue;
+      if (file === 'app.ts' || file === 'app-cluster.ts') continue;
       const text = readFileSync(join(SRC, file), 'utf8');
       for (const m of text.matchAll(SERVICE)) found.push(`${file}: new ${m[1]!}(`);
     }

@@ -67,12 +67,18 @@ export interface ListResult {
 export class FunctionService {
   constructor(private readonly deps: FunctionServiceDeps) {}
 
+  /** A runtime's interpreters may still be being probed (a server that just started): the answer waits for them, it does not block. */
+  private async runtimeProbed(runtime: unknown): Promise<void> {
+    if (typeof runtime === 'string') await this.deps.runtimes.ready(runtime);
+  }
+
   async create(scope: Scope, body: unknown): Promise<FunctionVersion> {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
     const ref = parseFunctionName(body['FunctionName']);
     const role = checkRole(body['Role']);
     const packageType = checkEnum(body['PackageType'], 'packageType', ['Zip', 'Image']) ?? 'Zip';
     if (packageType === 'Image') throw invalidParameter('Nimbus runs Zip packages only; container images are not supported yet.');
+    await this.runtimeProbed(body['Runtime']);
     const runtime = checkRuntime(body['Runtime'], this.deps.runtimes);
     const handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
     const settings = this.settings(body);
@@ -194,6 +200,7 @@ export class FunctionService {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
     const current = await this.latest(scope, parseFunctionName(rawName));
     this.checkRevision(current, body);
+    await this.runtimeProbed(body['Runtime']);
     const runtime = body['Runtime'] === undefined ? current.runtime : checkRuntime(body['Runtime'], this.deps.runtimes);
     const handler =
       body['Handler'] === undefined && runtime === current.runtime

@@ -1,7 +1,6 @@
 /** `nimbus serve`: runs Nimbus in the foreground until SIGINT or SIGTERM. */
 import type { Command } from 'commander';
 import { startNimbus } from '../../app.js';
-import { installMissingSdks } from '../../runtimes/sdk-install.js';
 import { CPU_MODELS, PROCESS_ISOLATION_WARNING, type CpuModel, type IsolationChoice } from '../../sandbox/index.js';
 
 interface ServeOptions {
@@ -127,6 +126,8 @@ export function registerServe(program: Command): void {
         },
         ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
         auth,
+        // The runtimes' SDKs (AWS's runtimes include them), in the background: serving does not wait.
+        installRuntimeSdks: true,
         regions: opts.region,
         allowPresigned: opts.allowPresigned,
         ...(opts.tlsCert ? { tlsCert: opts.tlsCert } : {}),
@@ -137,8 +138,6 @@ export function registerServe(program: Command): void {
       if (nimbus.warning) process.stderr.write(`${nimbus.warning}\n`);
       process.stderr.write(`${nimbus.notice}\n`);
       process.stderr.write(`Nimbus listening on ${nimbus.url} (data: ${nimbus.dataDir}, isolation: ${nimbus.isolation})\n`);
-      // The runtimes' SDKs (AWS's runtimes include them), in the background: serving does not wait.
-      void installMissingSdks(nimbus.dataDir, (line) => process.stderr.write(`${line}\n`));
       await new Promise<void>((resolve) => {
         const stop = (sig: string): void => {
           process.stderr.write(`${sig}: shutting down (in-flight requests may finish; signal again to force)\n`);
