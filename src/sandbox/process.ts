@@ -14,7 +14,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, rmdirSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { messageOf } from '../core/errors.js';
 import type { RuntimeDescriptor } from '../runtimes/types.js';
@@ -185,6 +185,8 @@ export class ProcessSandbox extends ChildSandbox {
     const paths = await this.visible(this.spec);
     if (this.ext && this.layersDir) await this.startExtensions(this.ext, this.layersDir, apiAddress, paths);
     const argv = this.command(this.spec, this.taskRoot()).map(paths.map);
+    // Under setpriv a missing program would be setpriv's exit status 127: say ENOENT, as a direct spawn did.
+    if (isAbsolute(argv[0]!) && !existsSync(argv[0]!)) throw Object.assign(new Error(`spawn ${argv[0]!} ENOENT`), { code: 'ENOENT', path: argv[0]! });
     const run = dieWithNimbus(argv);
     const child = spawn(run[0]!, run.slice(1), {
       cwd: paths.map(this.taskRoot()),

@@ -42,11 +42,11 @@ describe('runtime descriptors', () => {
     assert.match(python.hostRuntimeDir(), /\/dist\/guest\/python\/$/);
   });
 
-  it('starts Java through a launcher that moves the socket variable out of the environment', () => {
+  it('starts Java through a launcher that moves the socket and relay-port variables out of the environment', () => {
     const java = registry.get('java17')!;
     const argv = java.command(paths, 'java17', 'example.Hello');
     assert.equal(argv[0], '/bin/sh');
-    assert.match(argv[2]!, /unset NIMBUS_RUNTIME_API_SOCKET; exec "\$0" -Dnimbus\.runtimeApiSocket="\$S" "\$@"/);
+    assert.match(argv[2]!, /unset NIMBUS_RUNTIME_API_SOCKET NIMBUS_API_RELAY_PORTS; exec "\$0" -Dnimbus\.runtimeApiSocket="\$S" -Dnimbus\.apiRelayPorts="\$R" "\$@"/);
     assert.match(argv[3]!, /\/bin\/java$/);
     assert.deepEqual(argv.slice(-3), ['-cp', '/var/runtime/classes', 'nimbus.runtime.Bootstrap']);
   });
