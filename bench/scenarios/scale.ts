@@ -11,7 +11,7 @@
  * The warm sandboxes run a bash custom runtime (bench/fixtures/bash-runtime): a few MB each, so
  * that 500 of them fit beside the other work on the machine.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -179,32 +179,52 @@ export async function scale(o: ScaleOptions): Promise<Section> {
     const rss: { t: number; mb: number }[] = [];
     const pid = s.proc.child.pid!;
     const tm = performance.now();
-    const sampler = setInterval(() => rss.push({ t: (performance.now() - tm) / 1000, mb: rssMb(pid) }), Math.max(1000, (o.mixedS * 1000) / 20));
+    const sampler = setInterval(() => {
+      try {
+        rss.push({ t: (performance.now() - tm) / 1000, mb: rssMb(pid) });
+      } catch {
+        // The server is gone: the load below reports it.
+      }
+    }, Math.max(1000, (o.mixedS * 1000) / 20));
     let ops = 0;
     let errors = 0;
     const errorKinds = new Map<string, number>();
     const opMs = new Map<string, number[]>();
     let k = 0;
     const until = tm + o.mixedS * 1000;
+    const mixedCall = (n: number, roll: number): Promise<{ status: number; ms: number }> =>
+      roll < 70
+        ? call(s.url, 'POST', `/2015-03-31/functions/${fnName(n % o.warm)}/invocations`, '{}')
+        : roll < 72
+          ? call(s.url, 'POST', `/2015-03-31/functions/${fnName(o.warm + (n % (o.functions - o.warm)))}/invocations`, '{}')
+          : roll < 85
+            ? call(s.url, 'GET', `/2015-03-31/functions/${fnName(n % o.functions)}`)
+            : roll < 95
+              ? call(s.url, 'GET', `/2015-03-31/functions/?MaxItems=50&Marker=${encodeURIComponent(list3.markers[n % list3.markers.length] ?? '')}`)
+              : call(s.url, 'PUT', `/2015-03-31/functions/${fnName(o.warm + (n % (o.functions - o.warm)))}/configuration`, { Description: `mixed ${n}` });
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (performance.now() < until) {
           const n = k++;
           const roll = n % 100;
-          let r;
-          if (roll < 70) r = await call(s.url, 'POST', `/2015-03-31/functions/${fnName(n % o.warm)}/invocations`, '{}');
-          else if (roll < 72) r = await call(s.url, 'POST', `/2015-03-31/functions/${fnName(o.warm + (n % (o.functions - o.warm)))}/invocations`, '{}');
-          else if (roll < 85) r = await call(s.url, 'GET', `/2015-03-31/functions/${fnName(n % o.functions)}`);
-          else if (roll < 95) r = await call(s.url, 'GET', `/2015-03-31/functions/?MaxItems=50&Marker=${encodeURIComponent(list3.markers[n % list3.markers.length] ?? '')}`);
-          else r = await call(s.url, 'PUT', `/2015-03-31/functions/${fnName(o.warm + (n % (o.functions - o.warm)))}/configuration`, { Description: `mixed ${n}` });
+          let r: { status: number; ms: number };
+          try {
+            r = await mixedCall(n, roll);
+          } catch (e) {
+            // A refused or reset connection is an error of the run (counted below), not the end of it.
+            r = { status: 599, ms: NaN };
+            const kind = `network ${(e as { cause?: { code?: string } }).cause?.code ?? 'error'}`;
+            errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
+          }
           ops++;
           const op = roll < 70 ? 'warm invoke' : roll < 72 ? 'cold invoke' : roll < 85 ? 'GetFunction' : roll < 95 ? 'ListFunctions page' : 'UpdateFunctionConfiguration';
           const list = opMs.get(op) ?? [];
           opMs.set(op, list);
           // A reservoir would be fairer; the last 50,000 of each kind are plenty for p99.
           if (list.length >= 50_000) list.shift();
-          list.push(r.ms);
-          if (r.status >= 300) {
+          if (r.status !== 599) list.push(r.ms);
+          if (r.status === 599) errors++;
+          else if (r.status >= 300) {
             errors++;
             const kind = `${roll < 72 ? 'invoke' : roll < 85 ? 'get' : roll < 95 ? 'list' : 'update'} ${r.status}`;
             errorKinds.set(kind, (errorKinds.get(kind) ?? 0) + 1);
@@ -213,7 +233,8 @@ export async function scale(o: ScaleOptions): Promise<Section> {
       }),
     );
     clearInterval(sampler);
-    rss.push({ t: (performance.now() - tm) / 1000, mb: rssMb(pid) });
+    if (existsSync(`/proc/${pid}`)) rss.push({ t: (performance.now() - tm) / 1000, mb: rssMb(pid) });
+    else notes.push('The server exited during the mixed load.');
     notes.push(`Mixed load for ${o.mixedS} s (8 clients; 70% warm invokes, 2% cold invokes, 13% GetFunction, 10% ListFunctions pages, 5% UpdateFunctionConfiguration): ${ops} operations, ${errors} errors${errors ? ` (${[...errorKinds].map(([kind, n]) => `${kind}: ${n}`).join(', ')})` : ''}.`);
     notes.push(`Latency per operation under the mixed load, p50 / p99 ms: ${[...opMs].map(([op, xs]) => `${op} ${fmt(pct(xs, 50), 1)} / ${fmt(pct(xs, 99), 1)}`).join('; ')}.`);
     notes.push(`Server RSS over the mixed load (s: MiB): ${rss.map((x) => `${fmt(x.t, 0)}: ${fmt(x.mb, 0)}`).join(', ')}.`);
