@@ -178,12 +178,10 @@ const javaVersionIn = (text: string): string | null => /java\.version = (\S+)/.e
 /** `java.version` as the JVM reports it, or null. */
 export function runJavaVersion(java: string): string | null {
   try {
-    const r = execFileSync(java, ['-XshowSettings:properties', '-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
-    return /java\.version = (\S+)/.exec(r)?.[1] ?? null;
+    return javaVersionIn(execFileSync(java, ['-XshowSettings:properties', '-version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 }));
   } catch (e) {
     // -version prints to stderr; execFileSync only hands stderr back on failure, so read it there too.
-    const stderr = String((e as { stderr?: unknown }).stderr ?? '');
-    return /java\.version = (\S+)/.exec(stderr)?.[1] ?? null;
+    return javaVersionIn(String((e as { stderr?: unknown }).stderr ?? ''));
   }
 }
 
