@@ -18,6 +18,8 @@ export interface EventV1Context {
   requestPath?: string;
   /** `requestContext.authorizer`: what a Lambda authorizer answered (its context, principalId). */
   authorizer?: Record<string, unknown> | undefined;
+  /** `requestContext.identity`'s signer fields for an AWS_IAM route (accessKey, accountId, caller, user, userArn). */
+  identity?: Record<string, string | null> | undefined;
 }
 
 export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, unknown> {
@@ -58,7 +60,7 @@ export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, u
       domainPrefix: c.apiId,
       extendedRequestId: c.requestId,
       httpMethod: r.method,
-      identity: { sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? null },
+      identity: { ...c.identity, sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? null },
       path: c.requestPath === undefined ? path : decodePath(c.requestPath),
       protocol: r.protocol,
       requestId: c.requestId,

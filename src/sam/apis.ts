@@ -5,9 +5,9 @@
  * stage (`StageName`; SAM's implicit REST API is `Prod`, an HTTP API's default stage is
  * `$default`, with no prefix in the path) and CORS (`CorsConfiguration` of an HTTP API, `Cors` of
  * a REST API), Lambda authorizers (`Auth.Authorizers` with `FunctionArn`, and `Auth.DefaultAuthorizer`),
- * with `Globals.Api`/`Globals.HttpApi` merged in as SAM merges them. Every other property, and
- * authorizers Nimbus cannot run (Cognito, JWT, AWS_IAM), are named in a warning: routes that would
- * use them are served without authorization.
+ * and `AWS_IAM`, with `Globals.Api`/`Globals.HttpApi` merged in as SAM merges them. Every other
+ * property, and authorizers Nimbus cannot run (Cognito, JWT), are named in a warning: routes that
+ * would use them are served without authorization.
  */
 import { SamError } from './errors.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
@@ -34,7 +34,7 @@ export interface ApiPlan {
   cors: Record<string, unknown> | undefined;
   /** Lambda authorizers by name, in the stack API's shape (`Apis[].Authorizers`). */
   authorizers: Record<string, Record<string, unknown>>;
-  /** Authorizers of the template Nimbus does not run (Cognito, JWT, AWS_IAM): routes naming them are served open. */
+  /** Authorizers of the template Nimbus does not run (Cognito, JWT): routes naming them are served open. */
   unsupportedAuthorizers: Set<string>;
   /** `Auth.DefaultAuthorizer`: what routes without their own `Auth.Authorizer` use. */
   defaultAuthorizer: string | undefined;
@@ -157,17 +157,10 @@ function planAuth(raw: unknown, type: 'REST' | 'HTTP', where: string, warn: (m: 
   const def = raw['DefaultAuthorizer'];
   if (def !== undefined) {
     if (typeof def !== 'string') throw new SamError(`${where}.Auth.DefaultAuthorizer must be a string`);
-    if (def === 'AWS_IAM') {
-      out.unsupportedAuthorizers.add(def);
-      warn(`${where}.Auth.DefaultAuthorizer: AWS_IAM is not applied by Nimbus on API routes; they are served without authorization`);
-    } else if (!out.authorizers[def] && !out.unsupportedAuthorizers.has(def)) {
+    if (def !== 'AWS_IAM' && !out.authorizers[def] && !out.unsupportedAuthorizers.has(def)) {
       throw new SamError(`${where}.Auth.DefaultAuthorizer: ${def} is not one of Auth.Authorizers`);
     }
     out.defaultAuthorizer = def;
-  }
-  if (raw['EnableIamAuthorizer'] === true) {
-    out.unsupportedAuthorizers.add('AWS_IAM');
-    warn(`${where}.Auth.EnableIamAuthorizer: AWS_IAM is not applied by Nimbus on API routes`);
   }
   const ignored = Object.keys(raw).filter((k) => !['Authorizers', 'DefaultAuthorizer', 'EnableIamAuthorizer', 'AddDefaultAuthorizerToCorsPreflight'].includes(k));
   if (ignored.length > 0) warn(`${where}.Auth: not applied by Nimbus: ${ignored.join(', ')}`);
@@ -181,6 +174,8 @@ function planAuth(raw: unknown, type: 'REST' | 'HTTP', where: string, warn: (m: 
 export function routeAuthorizer(api: ApiPlan, requested: string | undefined, where: string): string | undefined {
   const name = requested ?? api.defaultAuthorizer;
   if (name === undefined || name === 'NONE' || api.unsupportedAuthorizers.has(name)) return undefined;
+  // SigV4-signed requests and the signer's IAM policies (api/http-routes/iam-auth.ts).
+  if (name === 'AWS_IAM') return name;
   if (!api.authorizers[name]) throw new SamError(`${where}: Auth.Authorizer ${name} is not one of ${api.logicalId}'s Auth.Authorizers`);
   return name;
 }

@@ -35,7 +35,7 @@ test('the stack API takes Lambda authorizers with API Gateway defaults and refus
   assert.equal(http.routes[0]!.authorizer, '');
   const refused = (type: 'REST' | 'HTTP', a: unknown, route: unknown, message: RegExp): void =>
     assert.throws(() => service.parse(scope, 's', apiWith(type, a, route)), (e: Error) => e instanceof NimbusError && message.test(e.message));
-  refused('REST', { Tok: { FunctionName: 'auth' } }, 'Other', /Member must name one of API Api's Authorizers/);
+  refused('REST', { Tok: { FunctionName: 'auth' } }, 'Other', /Member must be AWS_IAM or name one of API Api's Authorizers/);
   refused('HTTP', { S: { FunctionName: 'auth' } }, undefined, /payloadFormatVersion.*Member must satisfy enum value set: \[1\.0, 2\.0\]/);
   refused('HTTP', { S: { FunctionName: 'auth', PayloadType: 'TOKEN', PayloadFormatVersion: '1.0' } }, undefined, /Member must satisfy enum value set: \[REQUEST\]/);
   refused('HTTP', { S: { FunctionName: 'auth', PayloadFormatVersion: '1.0', EnableSimpleResponses: true } }, undefined, /Simple responses need payload format 2\.0/);

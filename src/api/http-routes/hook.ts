@@ -22,17 +22,23 @@ import { headerLists, requestInfo } from '../../httpapi/request.js';
 import { responseV1, responseV2 } from '../../httpapi/response.js';
 import type { ApiRecord } from '../../store/records.js';
 import type { Handler, Reply } from '../http/context.js';
-import type { RouteHook } from '../http/server.js';
+import type { RouteHook, Security } from '../http/server.js';
 import { invokeWithEvent, isNotFound, newTraceId, readHttpBody, type HttpInvokeDeps } from '../invoke/http-event.js';
+import { methodArn } from '../../httpapi/authorizer.js';
 import { RouteAuthorizers } from './authorize.js';
+import { iamRouteAuth, signerFields } from './iam-auth.js';
 import type { RouteService } from './service.js';
 
+/** The route authorizer name that means SigV4 and IAM policies (SAM's `AWS_IAM`). */
+const IAM = 'AWS_IAM';
 const HOST = /^([a-z0-9]{10})\.execute-api\.([a-z0-9-]+)\./i;
 const PATH_FORM = /^\/nimbus\/v1\/apis\/([a-z0-9]{10})(\/.*)?$/;
 
 export interface RouteHookDeps extends HttpInvokeDeps {
   routes: RouteService;
   clock: Clock;
+  /** Checks AWS_IAM routes' signatures and policies; absent: such routes refuse every request. */
+  security?: Security | undefined;
   log: (line: string) => void;
 }
 
@@ -83,6 +89,13 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
     const m = await deps.routes.match(apiId, ctx.method, routePath);
     if (!m) return api.type === 'REST' ? message(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token') : notFound();
     const route = m.value;
+    const stage = api.stage === '' ? '$default' : api.stage;
+    let signer: ReturnType<typeof signerFields> | undefined;
+    if (route.authorizer === IAM) {
+      const iam = await iamRouteAuth(deps.security, ctx, api.accountId, methodArn(api.region, api.accountId, api.apiId, stage, ctx.method, routePath));
+      if ('reply' in iam) return iam.reply;
+      signer = signerFields(iam.who);
+    }
     const body = await readHttpBody(ctx);
     const now = deps.clock.now();
     const rawUrl = ctx.req.url ?? '/';
@@ -91,7 +104,6 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
     const requestId = randomUUID();
     const domainName = `${api.apiId}.execute-api.${api.region}.localhost`;
     const traceId = newTraceId(now);
-    const stage = api.stage === '' ? '$default' : api.stage;
     const info = requestInfo(ctx.req, routePath, query, body, now);
     const v1: EventV1Context = {
       accountId: route.accountId,
@@ -102,6 +114,7 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
       stage,
       pathParameters: m.pathParameters,
       requestPath: fullPath,
+      ...(signer ? { identity: signer.v1 } : {}),
     };
     const v2: EventV2Context = {
       accountId: route.accountId,
@@ -112,6 +125,7 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
       routeKey: m.routeKey,
       stage,
       pathParameters: m.pathParameters,
+      ...(signer ? { authorizer: signer.v2 } : {}),
       extraHeaders: {
         'x-amzn-trace-id': traceId,
         'x-forwarded-for': info.sourceIp,
@@ -119,7 +133,7 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
         'x-forwarded-proto': 'http',
       },
     };
-    if (route.authorizer !== '') {
+    if (route.authorizer !== '' && route.authorizer !== IAM) {
       const a = await authorizers.authorize({ api, route, request: info, fullPath, routePath, v1, v2, traceId, now });
       if (!a.ok) {
         if (a.reply.status >= 500) deps.log(`API ${api.apiId} route ${m.routeKey} (stack ${route.stack}): ${a.why}`);

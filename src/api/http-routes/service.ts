@@ -62,8 +62,8 @@ export class RouteService {
       apis.push({ ...scope, apiId, stack, logicalId, type, stage, cors, authorizers });
       const mine = parseRoutes(scope, stack, apiId, logicalId, a['Routes'], `${where}.routes`);
       for (const [i, r] of mine.entries()) {
-        if (r.authorizer !== '' && !authorizers?.[r.authorizer]) {
-          throw validationError(r.authorizer, `${where}.routes.${i}.authorizer`, `Member must name one of API ${logicalId}'s Authorizers`);
+        if (r.authorizer !== '' && r.authorizer !== 'AWS_IAM' && !authorizers?.[r.authorizer]) {
+          throw validationError(r.authorizer, `${where}.routes.${i}.authorizer`, `Member must be AWS_IAM or name one of API ${logicalId}'s Authorizers`);
         }
       }
       routes.push(...mine);
@@ -185,6 +185,7 @@ function checkAuthorizers(v: unknown, type: 'REST' | 'HTTP', member: string): Re
   const out: Record<string, AuthorizerConfig> = {};
   for (const [name, a] of Object.entries(v)) {
     const where = `${member}.${name}`;
+    if (name === 'AWS_IAM') throw validationError(name, member, 'AWS_IAM is the name of IAM authorization, not of a Lambda authorizer');
     if (!AUTHORIZER_NAME.test(name)) throw validationError(name, member, `Member names must satisfy regular expression pattern: ${AUTHORIZER_NAME.source.slice(1, -1)}`);
     if (!isObject(a)) throw validationError(a, where, 'Member must be a structure');
     const ref = parseFunctionName(a['FunctionName'], `${where}.functionName`);
