@@ -109,6 +109,10 @@ export type SigV4Result<K extends SigningSecret> = SigV4Success<K> | E.SigV4Fail
 export interface SigV4Pending<K extends SigningSecret> {
   readonly ok: 'pending';
   readonly accessKeyId: string;
+  /** The credential scope's region (one of the configured ones). */
+  readonly region: string;
+  /** What `secretFor` returned for the key. */
+  readonly key: K;
   finish(payloadSha256: string): SigV4Result<K>;
 }
 
@@ -169,7 +173,7 @@ export class SigV4Verifier<K extends SigningSecret> {
   begin(req: SigV4RequestHead, now: number): SigV4Pending<K> | E.SigV4Failure {
     const c = this.check(req, now);
     if ('ok' in c) return c;
-    return { ok: 'pending', accessKeyId: c.scope.accessKeyId, finish: (payloadSha256) => this.finish(c, payloadSha256) };
+    return { ok: 'pending', accessKeyId: c.scope.accessKeyId, region: c.scope.region, key: c.key, finish: (payloadSha256) => this.finish(c, payloadSha256) };
   }
 
   private check(req: SigV4RequestHead, now: number): Checked<K> | E.SigV4Failure {
