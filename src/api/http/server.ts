@@ -20,6 +20,7 @@ import type { RequestGuard } from './guard.js';
 import { closeAfterResponse, discardBody, readBody } from './body.js';
 import { capConnections, defaultConnectionCap } from './connections.js';
 import type { Handler, Reply, RequestContext } from './context.js';
+import type { Scope } from '../../core/model.js';
 import { errorBody, WIRE_ERRORS, wireCode } from './wire-errors.js';
 
 /** JSON control-plane bodies other than code uploads are small. */
@@ -346,12 +347,20 @@ export class Gateway {
 function context(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): RequestContext & Authenticated {
   let abort: AbortController | undefined;
   let bodyPromise: Promise<Buffer> | null = null;
+  let scope: Scope | undefined;
   const ctx: RequestContext & Authenticated = {
     req,
     method: req.method ?? 'GET',
     params: {},
     query,
-    scope: scopeOf(req, query),
+    // Read from the credential scope on first use only: authentication sets it on every API
+    // request, so parsing the Authorization header here as well was work thrown away.
+    get scope() {
+      return (scope ??= scopeOf(req, query));
+    },
+    set scope(v: Scope) {
+      scope = v;
+    },
     baseUrl: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
     bodyRead: false,
     body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => {
