@@ -427,7 +427,7 @@ export class SqliteStore implements Store {
     return (this.stmts.lastLog.get(scope.accountId, scope.region, functionName) as { id: number }).id;
   }
 
-  /** Closes both connections; the promise settles once the checkpointer thread has stopped too. */
+  /** Closes both connections; the promise settles once the log writer and checkpointer threads have stopped too. */
   async close(): Promise<void> {
     // The log writer has a connection of its own: it commits what it was given, then stops.
     const written = this.logWriter.close();
