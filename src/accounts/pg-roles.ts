@@ -7,7 +7,7 @@
 import type pg from 'pg';
 import type { PolicyDocument } from '../auth/iam-policy.js';
 import { RoleError, type NewRole, type Role } from '../auth/roles.js';
-import { checkDeletable, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
+import { checkDeletable, DELETED, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
 
 const CACHE_LIMIT = 10_000;
 
@@ -32,6 +32,7 @@ export class PgRoles {
     const key = roleKey(roleName);
     const role = await this.row(accountId, roleName);
     let found: readonly PolicyDocument[] | null = null;
+    if (!role && (await this.pool.query('SELECT 1 FROM auth_deleted_roles WHERE account_id = $1 AND name_key = $2', [accountId, key])).rowCount) found = DELETED;
     if (role) {
       const inline = await this.pool.query<{ document: string }>('SELECT document FROM auth_role_policies WHERE account_id = $1 AND role_key = $2 ORDER BY policy_name', [accountId, key]);
       const attached = await this.pool.query<{ policy_arn: string }>('SELECT policy_arn FROM auth_role_attached WHERE account_id = $1 AND role_key = $2 ORDER BY policy_arn', [accountId, key]);
@@ -63,6 +64,7 @@ export class PgRoles {
       'INSERT INTO auth_roles (account_id, name, name_key, path, role_id, trust_policy, description, max_session, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING',
       row,
     );
+    if (done.rowCount) await this.pool.query('DELETE FROM auth_deleted_roles WHERE account_id = $1 AND name_key = $2', [accountId, row[2]]);
     this.forget();
     if (done.rowCount === 0) throw new RoleError('EntityAlreadyExists', `Role with name ${r.name} already exists.`);
     return role;
@@ -89,6 +91,7 @@ export class PgRoles {
         const attached = await c.query<{ n: string }>('SELECT count(*) AS n FROM auth_role_attached WHERE account_id = $1 AND role_key = $2', [accountId, key]);
         checkDeletable(Number(inline.rows[0]!.n), Number(attached.rows[0]!.n));
         await c.query('DELETE FROM auth_roles WHERE account_id = $1 AND name_key = $2', [accountId, key]);
+        await c.query('INSERT INTO auth_deleted_roles (account_id, name_key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [accountId, key]);
         await c.query('COMMIT');
       } catch (e) {
         await c.query('ROLLBACK');

@@ -77,6 +77,11 @@ CREATE TABLE auth_role_policies (
   document TEXT NOT NULL,
   PRIMARY KEY (account_id, role_key, policy_name)
 );
+CREATE TABLE auth_deleted_roles (
+  account_id TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  PRIMARY KEY (account_id, name_key)
+);
 CREATE TABLE auth_role_attached (
   account_id TEXT NOT NULL,
   role_key TEXT NOT NULL,
@@ -85,6 +90,7 @@ CREATE TABLE auth_role_attached (
 );
 CREATE TRIGGER auth_roles_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth_roles FOR EACH STATEMENT EXECUTE FUNCTION auth_announce_change();
 CREATE TRIGGER auth_role_policies_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth_role_policies FOR EACH STATEMENT EXECUTE FUNCTION auth_announce_change();
+CREATE TRIGGER auth_deleted_roles_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth_deleted_roles FOR EACH STATEMENT EXECUTE FUNCTION auth_announce_change();
 CREATE TRIGGER auth_role_attached_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON auth_role_attached FOR EACH STATEMENT EXECUTE FUNCTION auth_announce_change();
 `,
   },

@@ -116,6 +116,14 @@ export function rolePolicyDocuments(inline: readonly string[], attached: readonl
   return docs;
 }
 
+/**
+ * The policies of a role that existed and was deleted: none. Its functions are refused
+ * everything (as on AWS, where a deleted role's sessions can do nothing) instead of falling back
+ * to the administrator that a role Nimbus never had stands for (docs/auth.md). The stores keep
+ * a tombstone per deleted name until a role of that name is created again.
+ */
+export const DELETED: readonly PolicyDocument[] = Object.freeze([]);
+
 /** Refused while the role still has policies, with IAM's messages. */
 export function checkDeletable(inlineCount: number, attachedCount: number): void {
   if (inlineCount > 0) throw new RoleError('DeleteConflict', 'Cannot delete entity, must delete policies first.');

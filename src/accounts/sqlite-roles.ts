@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { PolicyDocument } from '../auth/iam-policy.js';
 import { RoleError, type NewRole, type Role } from '../auth/roles.js';
-import { checkDeletable, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
+import { checkDeletable, DELETED, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
 
 export const ROLE_TABLES = `
 CREATE TABLE IF NOT EXISTS iam_roles (
@@ -27,6 +27,11 @@ CREATE TABLE IF NOT EXISTS iam_role_policies (
   policy_name TEXT NOT NULL,
   document TEXT NOT NULL,
   PRIMARY KEY (account_id, role_key, policy_name)
+);
+CREATE TABLE IF NOT EXISTS iam_deleted_roles (
+  account_id TEXT NOT NULL,
+  name_key TEXT NOT NULL,
+  PRIMARY KEY (account_id, name_key)
 );
 CREATE TABLE IF NOT EXISTS iam_role_attached (
   account_id TEXT NOT NULL,
@@ -64,7 +69,9 @@ export class SqliteRoles {
           (this.db.prepare('SELECT document FROM iam_role_policies WHERE account_id = ? AND role_key = ? ORDER BY policy_name').pluck().all(accountId, roleKey(roleName)) as string[]),
           this.attached(accountId, roleName),
         )
-      : null;
+      : this.db.prepare('SELECT 1 FROM iam_deleted_roles WHERE account_id = ? AND name_key = ?').get(accountId, roleKey(roleName))
+        ? DELETED
+        : null;
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(key, found);
     return found;
@@ -82,7 +89,11 @@ export class SqliteRoles {
 
   create(accountId: string, r: NewRole): Role {
     const { role, row } = newRole(accountId, r, this.now());
-    const done = this.db.prepare('INSERT OR IGNORE INTO iam_roles (account_id, name, name_key, path, role_id, trust_policy, description, max_session, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(...row);
+    const done = this.db.transaction(() => {
+      const d = this.db.prepare('INSERT OR IGNORE INTO iam_roles (account_id, name, name_key, path, role_id, trust_policy, description, max_session, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(...row);
+      if (d.changes) this.db.prepare('DELETE FROM iam_deleted_roles WHERE account_id = ? AND name_key = ?').run(accountId, row[2]);
+      return d;
+    })();
     if (done.changes === 0) throw new RoleError('EntityAlreadyExists', `Role with name ${r.name} already exists.`);
     this.forget();
     return role;
@@ -105,6 +116,7 @@ export class SqliteRoles {
       const attached = this.db.prepare('SELECT count(*) FROM iam_role_attached WHERE account_id = ? AND role_key = ?').pluck().get(accountId, key) as number;
       checkDeletable(inline, attached);
       this.db.prepare('DELETE FROM iam_roles WHERE account_id = ? AND name_key = ?').run(accountId, key);
+      this.db.prepare('INSERT OR IGNORE INTO iam_deleted_roles (account_id, name_key) VALUES (?, ?)').run(accountId, key);
     })();
     this.forget();
   }

@@ -61,14 +61,17 @@ export interface RoleStore {
   createRole(accountId: string, r: NewRole): Promise<Role>;
   getRole(accountId: string, name: string): Promise<Role | undefined>;
   listRoles(accountId: string): Promise<Role[]>;
-  /** Refused (DeleteConflict) while the role has inline or attached policies, as IAM does. */
+  /**
+   * Refused (DeleteConflict) while the role has inline or attached policies, as IAM does. A
+   * deleted role's policies read as none (not null): its functions lose every permission.
+   */
   deleteRole(accountId: string, name: string): Promise<void>;
-  /** Creates or replaces an inline policy (the document already checked). */
+  /** Creates or replaces an inline policy (MalformedPolicyDocument when the document is not one). */
   putRolePolicy(accountId: string, roleName: string, policyName: string, document: string): Promise<void>;
   getRolePolicy(accountId: string, roleName: string, policyName: string): Promise<string | undefined>;
   listRolePolicies(accountId: string, roleName: string): Promise<string[]>;
   deleteRolePolicy(accountId: string, roleName: string, policyName: string): Promise<void>;
-  /** Attaches a managed policy by ARN (the ARN already checked); attaching twice is a no-op. */
+  /** Attaches a managed policy Nimbus knows (else NoSuchEntity); attaching twice is a no-op. */
   attachRolePolicy(accountId: string, roleName: string, policyArn: string): Promise<void>;
   detachRolePolicy(accountId: string, roleName: string, policyArn: string): Promise<void>;
   listAttachedRolePolicies(accountId: string, roleName: string): Promise<string[]>;

@@ -61,7 +61,10 @@ export function runRoleSuite(fresh: (t: { after: (fn: () => Promise<void>) => vo
     await s.detachRolePolicy(A, 'fn', 'arn:aws:iam::aws:policy/AmazonSNSFullAccess');
     await assert.rejects(s.detachRolePolicy(A, 'fn', 'arn:aws:iam::aws:policy/AmazonSNSFullAccess'), code('NoSuchEntity'));
     await s.deleteRole(A, 'fn');
-    assert.equal(await s.rolePolicies(A, 'fn'), null);
+    assert.deepEqual(await s.rolePolicies(A, 'fn'), [], 'a deleted role grants nothing (it does not fall back to the administrator)');
+    await s.createRole(A, { name: 'fn', trustPolicy: TRUST });
+    await s.putRolePolicy(A, 'fn', 'send', SEND_A);
+    assert.equal((await s.rolePolicies(A, 'fn'))?.length, 1, 'created again, it has its new policies');
   });
 
   test("roles: another handle's change reaches the cached policies within the store's bound", async (t) => {
@@ -82,6 +85,7 @@ export function runRoleSuite(fresh: (t: { after: (fn: () => Promise<void>) => vo
     await other.deleteRolePolicy(A, 'fn', 'send');
     await other.deleteRole(A, 'fn');
     await db.settle();
-    assert.equal(await s.rolePolicies(A, 'fn'), null);
+    assert.deepEqual(await s.rolePolicies(A, 'fn'), []);
+    assert.equal(await s.rolePolicies(A, 'never'), null);
   });
 }

@@ -196,6 +196,13 @@ test("a function's own credentials carry its execution role's permissions; aws i
   refused(await send('scoped', b, 'denied'), 'b');
   assert.ok((await send('scoped', a, 'still a'))['sent']);
 
+  // Deleted, the role grants nothing: its function does not fall back to the administrator.
+  await iam('delete-role-policy', '--role-name', 'sender', '--policy-name', 'send-a');
+  await iam('delete-role-policy', '--role-name', 'sender', '--policy-name', 'deny-b');
+  await iam('detach-role-policy', '--role-name', 'sender', '--policy-arn', 'arn:aws:iam::aws:policy/AmazonSQSFullAccess');
+  await iam('delete-role', '--role-name', 'sender');
+  refused(await send('scoped', a, 'role deleted'), 'a');
+
   const bodies = async (url: string): Promise<string[]> => ((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? []).map((m) => m.Body!).sort();
   assert.deepEqual(await bodies(b), ['legacy to b', 'to b, allowed now', 'to b, full access']);
   assert.deepEqual(await bodies(a), ['still a', 'to a']);
