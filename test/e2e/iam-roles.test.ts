@@ -207,3 +207,18 @@ test("a function's own credentials carry its execution role's permissions; aws i
   assert.deepEqual(await bodies(b), ['legacy to b', 'to b, allowed now', 'to b, full access']);
   assert.deepEqual(await bodies(a), ['still a', 'to a']);
 });
+
+test('IAM, which clients sign for us-east-1, answers when Nimbus serves only other regions', async (t) => {
+  if (!haveAwsCli(t)) return;
+  const nimbus = await startTestNimbus(t, { auth: 'keys', regions: ['eu-west-1'] });
+  const key = await nimbus.accounts.createKey('default');
+  const cli = awsCliHome(t, 'nimbus-iam-region-');
+  const env = cli.env({ AWS_ACCESS_KEY_ID: key.accessKeyId, AWS_SECRET_ACCESS_KEY: key.secretAccessKey, AWS_DEFAULT_REGION: 'eu-west-1' });
+  const made = await runCli(AWS_CLI, ['iam', 'create-role', '--role-name', 'r', '--assume-role-policy-document', TRUST, '--endpoint-url', nimbus.url, '--output', 'json'], { env, cwd: cli.home });
+  assert.equal(made.code, 0, made.stderr);
+  assert.equal((JSON.parse(made.stdout) as { Role: { Arn: string } }).Role.Arn, 'arn:aws:iam::000000000000:role/r');
+  // Lambda is still held to the configured regions.
+  const lambda = await runCli(AWS_CLI, ['lambda', 'list-functions', '--region', 'us-east-1', '--endpoint-url', nimbus.url], { env, cwd: cli.home });
+  assert.notEqual(lambda.code, 0);
+  assert.match(lambda.stderr, /Credential should be scoped to a valid region, not 'us-east-1'/);
+});

@@ -100,7 +100,8 @@ export class Authenticator {
     if (!v) {
       v = new SigV4Verifier<Resolved>({
         secretFor: () => this.current,
-        regions: this.config.regions,
+        // IAM is global: clients sign it for us-east-1 whatever regions Nimbus serves.
+        regions: services.includes('iam') && !this.config.regions.includes('us-east-1') ? [...this.config.regions, 'us-east-1'] : this.config.regions,
         services,
         allowPresigned: this.config.allowPresigned ?? false,
       });
