@@ -62,6 +62,50 @@ function nameOf(v: string): string {
   return v;
 }
 
+/**
+ * A policy document as the role store will take it, or undefined: values that did not resolve
+ * locally (a `GetAtt` of a resource type Nimbus skips) are left out of Action and Resource lists,
+ * and a statement left without an action or a resource is dropped with a warning, so a template
+ * that deployed before roles existed still deploys (the dropped statement could grant nothing here).
+ */
+function usablePolicy(doc: unknown, where: string, ctx: IntrinsicContext): string | undefined {
+  if (typeof doc === 'string') return doc;
+  if (!isMap(doc)) {
+    ctx.warn(`${where}: the policy document is not a mapping; skipped`);
+    return undefined;
+  }
+  const raw = doc['Statement'];
+  const statements = (Array.isArray(raw) ? raw : [raw]).flatMap((st, i) => {
+    if (!isMap(st)) return [];
+    const out: Record<string, unknown> = { ...st };
+    for (const k of ['Action', 'NotAction', 'Resource', 'NotResource']) {
+      const v = st[k];
+      if (Array.isArray(v)) out[k] = v.filter((x) => typeof x === 'string');
+      else if (v !== undefined && typeof v !== 'string') delete out[k];
+      if (Array.isArray(out[k]) && (out[k] as unknown[]).length === 0) delete out[k];
+    }
+    const ok = (out['Effect'] === 'Allow' || out['Effect'] === 'Deny') && (out['Action'] ?? out['NotAction']) !== undefined && (out['Resource'] ?? out['NotResource']) !== undefined;
+    if (!ok) ctx.warn(`${where}: Statement ${i} has no effect, action or resource Nimbus can tell; skipped`);
+    return ok ? [out] : [];
+  });
+  if (statements.length === 0) return undefined;
+  return JSON.stringify({ Version: '2012-10-17', ...doc, Statement: statements });
+}
+
+/** A trust policy the role store takes (statements with an Effect), else Lambda's with a warning. */
+function usableTrust(doc: unknown, where: string, ctx: IntrinsicContext): string {
+  const text = typeof doc === 'string' ? doc : doc === undefined ? undefined : JSON.stringify(doc);
+  try {
+    const v = JSON.parse(text ?? 'null') as { Statement?: unknown } | null;
+    const st = v?.Statement;
+    if (st !== undefined && (Array.isArray(st) ? st : [st]).every((x) => isMap(x) && (x['Effect'] === 'Allow' || x['Effect'] === 'Deny'))) return text!;
+  } catch {
+    // Falls through to Lambda's trust policy.
+  }
+  if (doc !== undefined) ctx.warn(`${where}: not a trust policy Nimbus can read; Lambda's is used (trust policies are not evaluated on Nimbus)`);
+  return LAMBDA_TRUST;
+}
+
 /** The statements, inline documents and managed ARNs a function's `Policies` stand for. */
 function functionPolicies(id: string, raw: unknown, w: Where, ctx: IntrinsicContext): { inline: { name: string; document: string }[]; managed: string[] } {
   const list = Array.isArray(raw) ? raw : [raw];
@@ -78,7 +122,8 @@ function functionPolicies(id: string, raw: unknown, w: Where, ctx: IntrinsicCont
     }
     if (!isMap(v)) throw new SamError(`${where} must be a managed policy name, a policy document or a SAM policy template`);
     if ('Statement' in v) {
-      inline.push({ name: `${id}RolePolicy${i}`, document: JSON.stringify({ Version: '2012-10-17', ...v }) });
+      const document = usablePolicy(v, where, ctx);
+      if (document) inline.push({ name: `${id}RolePolicy${i}`, document });
       return;
     }
     const [name, params] = Object.entries(v)[0] ?? [];
@@ -134,11 +179,11 @@ export function planRoles(t: Template, names: Namer, w: Where, ctx: IntrinsicCon
         logicalId: id,
         name,
         path,
-        trustPolicy: typeof trust === 'string' ? trust : JSON.stringify(trust ?? JSON.parse(LAMBDA_TRUST)),
-        policies: policies.map((x, i) => {
+        trustPolicy: usableTrust(trust, `${id}.AssumeRolePolicyDocument`, ctx),
+        policies: policies.flatMap((x, i) => {
           if (!isMap(x) || typeof x['PolicyName'] !== 'string') throw new SamError(`${id}.Policies[${i}] needs a PolicyName and a PolicyDocument`);
-          const doc = x['PolicyDocument'];
-          return { name: x['PolicyName'], document: typeof doc === 'string' ? doc : JSON.stringify(doc) };
+          const document = usablePolicy(x['PolicyDocument'], `${id}.Policies[${i}]`, ctx);
+          return document ? [{ name: x['PolicyName'], document }] : [];
         }),
         managedPolicyArns: managed,
       });

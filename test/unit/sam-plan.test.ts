@@ -296,6 +296,12 @@ test("a function's Policies make its generated role; AWS::IAM::Role resources ar
       Path: /svc/
       AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: lambda.amazonaws.com }, Action: sts:AssumeRole }] }
       ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonSQSFullAccess]
+      Policies:
+        - PolicyName: ddb
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt Table.Arn }] }
+        - PolicyName: mixed
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: 'sqs:*', Resource: [!GetAtt Table.Arn, !GetAtt Q.Arn] }] }
+  Table: { Type: AWS::DynamoDB::Table }
   WithRole:
     Type: AWS::Serverless::Function
     Properties: { Runtime: nodejs20.x, Handler: app.handler, Role: !GetAtt Named.Arn }
@@ -319,6 +325,9 @@ test("a function's Policies make its generated role; AWS::IAM::Role resources ar
   assert.ok(p.warnings.some((w) => w.includes('AWSXRayDaemonWriteAccess is not one Nimbus knows')), p.warnings.join('\n'));
   const named = p.roles.find((r) => r.logicalId === 'Named')!;
   assert.deepEqual([named.name, named.path, named.managedPolicyArns], ['named-role', '/svc/', ['arn:aws:iam::aws:policy/AmazonSQSFullAccess']]);
+  // What did not resolve locally (a skipped resource type's GetAtt) is left out; a statement left with no resource is dropped.
+  assert.deepEqual(named.policies, [{ name: 'mixed', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: ['arn:aws:sqs:eu-west-1:123456789012:jobs'] }] }) }]);
+  assert.ok(p.warnings.some((w) => w.includes('Named.Policies[0]: Statement 0 has no effect, action or resource Nimbus can tell')), p.warnings.join('\n'));
   assert.equal(fn(p, 'WithRole').role, 'arn:aws:iam::123456789012:role/svc/named-role');
   assert.equal(fn(p, 'Plain').role, undefined, 'the deploy role');
   assert.equal(p.roles.length, 2);
