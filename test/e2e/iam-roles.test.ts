@@ -146,6 +146,15 @@ print(json.dumps(out))
   assert.deepEqual(out['gone'], ['NoSuchEntity', 404, 'Sender']);
   assert.deepEqual(out['roles'], []);
 
+  // A key whose identity policy allows only reading roles: IAM's AccessDenied, in IAM's shape.
+  const reader = await nimbus.accounts.createKey('default', { name: 'reader', policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['iam:Get*', 'iam:List*'], Resource: '*' }] }) });
+  const readerEnv = cli.env({ AWS_ACCESS_KEY_ID: reader.accessKeyId, AWS_SECRET_ACCESS_KEY: reader.secretAccessKey });
+  const listed = await runCli(AWS_CLI, ['iam', 'list-roles', '--endpoint-url', nimbus.url], { env: readerEnv, cwd: cli.home });
+  assert.equal(listed.code, 0, listed.stderr);
+  const denied = await runCli(AWS_CLI, ['iam', 'create-role', '--role-name', 'nope', '--assume-role-policy-document', TRUST, '--endpoint-url', nimbus.url], { env: readerEnv, cwd: cli.home });
+  assert.notEqual(denied.code, 0);
+  assert.match(denied.stderr, /\(AccessDenied\).*User: arn:aws:iam::000000000000:user\/reader is not authorized to perform: iam:CreateRole on resource: arn:aws:iam::000000000000:role\/nope/);
+
   // An unsigned IAM request is refused like every other API's.
   const unsigned = await fetch(`${nimbus.url}/`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=ListRoles&Version=2010-05-08' });
   assert.equal(unsigned.status, 403);
