@@ -16,6 +16,8 @@ export interface EventV1Context {
   pathParameters: Record<string, string> | undefined;
   /** The path as the client sent it, stage included (`requestContext.path`); default: the event's path. */
   requestPath?: string;
+  /** `requestContext.authorizer`: what a Lambda authorizer answered (its context, principalId). */
+  authorizer?: Record<string, unknown> | undefined;
 }
 
 export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, unknown> {
@@ -51,6 +53,7 @@ export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, u
     requestContext: {
       accountId: c.accountId,
       apiId: c.apiId,
+      ...(c.authorizer ? { authorizer: c.authorizer } : {}),
       domainName: c.domainName,
       domainPrefix: c.apiId,
       extendedRequestId: c.requestId,
