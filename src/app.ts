@@ -24,6 +24,7 @@ import { TagService } from './api/tags/service.js';
 import { KeyringSecretBox } from './accounts/keyring-box.js';
 import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
 import { Authenticator, type AuthMode } from './api/http/authn.js';
+import { IamService } from './api/iam/service.js';
 import { Authorizer } from './api/http/authz.js';
 import { AWS_REGIONS } from './api/http/regions.js';
 import type { PolicyDocument } from './auth/iam-policy.js';
@@ -402,7 +403,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts,
   });
 
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
@@ -417,7 +418,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const resourcePolicy = async (scope: Scope, name: string, qualifier: string | undefined): Promise<PolicyDocument | undefined> =>
     JSON.parse((await permissions.get(scope, name, qualifier)).policy) as PolicyDocument;
   const security = {
-    authenticator: new Authenticator({ mode: authMode, regions, keys: accounts, functions: credentials, allowPresigned: opts.allowPresigned ?? false }),
+    authenticator: new Authenticator({ mode: authMode, regions, keys: accounts, functions: credentials, roles: accounts, allowPresigned: opts.allowPresigned ?? false }),
     authorizer: new Authorizer(resourcePolicy),
     audit: accounts,
   };
@@ -426,6 +427,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
+      iam: new IamService(accounts),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
       permissions,

@@ -26,7 +26,7 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
         CodeSha256: code.sha256,
         Configuration: {
           ...fn.settings,
-          Role: role,
+          Role: fn.role ?? role,
           Handler: fn.handler,
           Runtime: fn.runtime,
           // The template's own variables win over what the build adds.
@@ -74,6 +74,14 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
       State: r.state,
       ...(r.description !== undefined ? { Description: r.description } : {}),
       Targets: r.targets,
+    })),
+    Roles: plan.roles.map((r) => ({
+      LogicalId: r.logicalId,
+      RoleName: r.name,
+      Path: r.path,
+      AssumeRolePolicyDocument: r.trustPolicy,
+      Policies: r.policies.map((p) => ({ PolicyName: p.name, PolicyDocument: p.document })),
+      ManagedPolicyArns: r.managedPolicyArns,
     })),
     EventSourceMappings: plan.mappings.map((m) => ({ LogicalId: m.logicalId, Body: m.body })),
   };

@@ -322,9 +322,70 @@ Resources:
   });
   assert.deepEqual([f.reservedConcurrency, f.provisionedConcurrency, f.versionDescription], [5, 2, 'first']);
   assert.ok(
-    p.warnings.includes('F: not applied by Nimbus (no backend for them): Tags, SnapStart, VpcConfig, KmsKeyArn, Policies, Frobnicate (unknown), LoggingConfig log levels'),
+    p.warnings.includes('F: not applied by Nimbus (no backend for them): Tags, SnapStart, VpcConfig, KmsKeyArn, Frobnicate (unknown), LoggingConfig log levels'),
     p.warnings.join('\n'),
   );
+});
+
+test("a function's Policies make its generated role; AWS::IAM::Role resources are roles; without either, the deploy role", () => {
+  const p = plan(`Resources:
+  Q: { Type: AWS::SQS::Queue, Properties: { QueueName: jobs } }
+  WithPolicies:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      Policies:
+        - AmazonSNSFullAccess
+        - SQSPollerPolicy: { QueueName: !GetAtt Q.QueueName }
+        - EventBridgePutEventsPolicy: { EventBusName: default }
+        - LambdaInvokePolicy: { FunctionName: other }
+        - SNSPublishMessagePolicy: { TopicName: alerts }
+        - Statement: [{ Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Q.Arn }]
+        - DynamoDBCrudPolicy: { TableName: t }
+        - AWSXRayDaemonWriteAccess
+  Named:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: named-role
+      Path: /svc/
+      AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: lambda.amazonaws.com }, Action: sts:AssumeRole }] }
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonSQSFullAccess]
+      Policies:
+        - PolicyName: ddb
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt Table.Arn }] }
+        - PolicyName: mixed
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: 'sqs:*', Resource: [!GetAtt Table.Arn, !GetAtt Q.Arn] }] }
+  Table: { Type: AWS::DynamoDB::Table }
+  WithRole:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: app.handler, Role: !GetAtt Named.Arn }
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: app.handler }
+`);
+  const generated = p.roles.find((r) => r.logicalId === 'WithPoliciesRole')!;
+  assert.match(generated.name, /^shop-WithPoliciesRole-/);
+  assert.equal(fn(p, 'WithPolicies').role, `arn:aws:iam::123456789012:role/${generated.name}`);
+  assert.deepEqual(generated.managedPolicyArns, ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'arn:aws:iam::aws:policy/AmazonSNSFullAccess']);
+  const statements = generated.policies.map((x) => (JSON.parse(x.document) as { Statement: unknown[] }).Statement[0]);
+  assert.deepEqual(statements, [
+    { Effect: 'Allow', Action: ['sqs:ChangeMessageVisibility', 'sqs:ChangeMessageVisibilityBatch', 'sqs:DeleteMessage', 'sqs:DeleteMessageBatch', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], Resource: 'arn:aws:sqs:eu-west-1:123456789012:jobs' },
+    { Effect: 'Allow', Action: 'events:PutEvents', Resource: 'arn:aws:events:eu-west-1:123456789012:event-bus/default' },
+    { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:other*' },
+    { Effect: 'Allow', Action: ['sns:Publish'], Resource: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
+    { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:jobs' },
+  ]);
+  assert.ok(p.warnings.some((w) => w.includes('DynamoDBCrudPolicy is not one Nimbus expands')), p.warnings.join('\n'));
+  assert.ok(p.warnings.some((w) => w.includes('AWSXRayDaemonWriteAccess is not one Nimbus knows')), p.warnings.join('\n'));
+  const named = p.roles.find((r) => r.logicalId === 'Named')!;
+  assert.deepEqual([named.name, named.path, named.managedPolicyArns], ['named-role', '/svc/', ['arn:aws:iam::aws:policy/AmazonSQSFullAccess']]);
+  // What did not resolve locally (a skipped resource type's GetAtt) is left out; a statement left with no resource is dropped.
+  assert.deepEqual(named.policies, [{ name: 'mixed', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: ['arn:aws:sqs:eu-west-1:123456789012:jobs'] }] }) }]);
+  assert.ok(p.warnings.some((w) => w.includes('Named.Policies[0]: Statement 0 has no effect, action or resource Nimbus can tell')), p.warnings.join('\n'));
+  assert.equal(fn(p, 'WithRole').role, 'arn:aws:iam::123456789012:role/svc/named-role');
+  assert.equal(fn(p, 'Plain').role, undefined, 'the deploy role');
+  assert.equal(p.roles.length, 2);
 });
 
 test('Conditions decide which resources exist and which Fn::If branch is taken', () => {

@@ -18,6 +18,8 @@
  */
 import { NimbusError } from '../../core/errors.js';
 import { DEFAULT_ACCOUNT, type ActiveKey, type KeyLookup, type Principal } from '../../auth/principal.js';
+import type { PolicyDocument } from '../../auth/iam-policy.js';
+import { roleRef, type RolePolicyLookup } from '../../auth/roles.js';
 import { sha256Hex } from '../../auth/sha256.js';
 import { SigV4Verifier, type SigningSecret, type SigV4Failure } from '../../auth/sigv4.js';
 import type { RequestContext } from './context.js';
@@ -34,6 +36,11 @@ export interface AuthConfig {
   regions: readonly string[];
   keys: KeyLookup;
   functions?: FunctionCredentialCheck | undefined;
+  /**
+   * The policies of a function's execution role, when the role is one Nimbus has (api/iam);
+   * a role it does not have leaves the function its account's administrator (docs/auth.md).
+   */
+  roles?: RolePolicyLookup | undefined;
   /** Accept presigned query auth (off by default: Lambda clients never presign). */
   allowPresigned?: boolean;
   /** Wall-clock time for the skew check (never a test's manual clock). */
@@ -104,7 +111,8 @@ export class Authenticator {
           this.deferred = found;
           return undefined;
         },
-        regions: this.config.regions,
+        // IAM is global: clients sign it for us-east-1 whatever regions Nimbus serves.
+        regions: services.includes('iam') && !this.config.regions.includes('us-east-1') ? [...this.config.regions, 'us-east-1'] : this.config.regions,
         services,
         allowPresigned: this.config.allowPresigned ?? false,
       });
@@ -143,18 +151,26 @@ export class Authenticator {
     return r;
   }
 
-  private resolveSession(accessKeyId: string, sessionToken: string): Resolved | undefined {
+  private resolveSession(accessKeyId: string, sessionToken: string): Resolved | undefined | Promise<Resolved | undefined> {
     const f = accessKeyId.startsWith('ASIA') ? this.config.functions?.verify(accessKeyId, sessionToken, this.now()) : null;
-    if (f) {
-      const principal: Principal = {
+    if (!f) return this.unknownKey(accessKeyId);
+    const made = (policies: readonly PolicyDocument[] | null | undefined): Resolved => ({
+      secret: f.secretAccessKey,
+      principal: {
         kind: 'function',
         accountId: f.claims.a,
         accessKeyId,
         arn: `arn:aws:sts::${f.claims.a}:assumed-role/${f.claims.role.split('/').pop() ?? 'role'}/${f.claims.f}`,
-      };
-      return { secret: f.secretAccessKey, principal };
-    }
-    return this.unknownKey(accessKeyId);
+        policies: policies ?? undefined,
+      },
+    });
+    // The role's policies: from the store's memory on the warm path, else one read (then cached).
+    const role = roleRef(f.claims.role);
+    const roles = this.config.roles;
+    if (!roles || !role || role.accountId !== f.claims.a) return made(undefined);
+    const hit = roles.cachedRolePolicies?.(role.accountId, role.name);
+    if (hit !== undefined) return made(hit);
+    return roles.rolePolicies(role.accountId, role.name).then(made);
   }
 
   /** Local mode accepts a key it does not know, unchecked, as the default account. */
