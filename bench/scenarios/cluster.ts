@@ -222,7 +222,7 @@ const median = (xs: number[]): number | undefined => {
  * endpoint) whose invocation does nothing, called through the real PeerClient over loopback
  * keep-alive, next to a plain keep-alive HTTP round trip to the same kind of server (the floor).
  */
-export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP99: number; plainP50: number }> {
+export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP99: number; plainP50: number; hopCpuUs: number; plainCpuUs: number }> {
   const key = Buffer.alloc(32, 1);
   const fn = { accountId: '000000000000', region: 'us-east-1', name: 'f', version: '$LATEST', timeout: 3 } as FunctionVersion;
   const gateway = new Gateway();
@@ -249,11 +249,21 @@ export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP9
   const meta = { accountId: fn.accountId, region: fn.region, name: 'f', version: '$LATEST', tailLogs: false };
   const hop: number[] = [];
   const flat: number[] = [];
+  // CPU of this process (both ends of each call run here), per call: the hop's and a plain round trip's.
+  let hopCpuUs = 0;
+  let plainCpuUs = 0;
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   try {
     for (let i = 0; i < calls; i++) {
+      const c0 = cpu();
       const t0 = performance.now();
       await client.invoke('peer', `http://127.0.0.1:${port}`, meta, payload, 5000);
       hop.push(performance.now() - t0);
+      const c1 = cpu();
+      hopCpuUs += c1 - c0;
       const t1 = performance.now();
       await new Promise<void>((resolve, reject) => {
         const req = http.request({ host: '127.0.0.1', port: plainPort, method: 'POST', path: '/', agent }, (res) => {
@@ -264,6 +274,7 @@ export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP9
         req.end(payload);
       });
       flat.push(performance.now() - t1);
+      plainCpuUs += cpu() - c1;
     }
   } finally {
     client.close();
@@ -273,7 +284,7 @@ export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP9
     plain.close();
   }
   const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
-  return { hopP50: q(hop, 0.5), hopP99: q(hop, 0.99), plainP50: q(flat, 0.5) };
+  return { hopP50: q(hop, 0.5), hopP99: q(hop, 0.99), plainP50: q(flat, 0.5), hopCpuUs: hopCpuUs / calls, plainCpuUs: plainCpuUs / calls };
 }
 
 /**
@@ -415,7 +426,7 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
   }
   const h = await hopLoopback();
   notes.push(
-    `the hop alone (real Gateway + hop endpoint + PeerClient, a no-op invocation, loopback keep-alive, no CPU cap): p50 ${fmt(h.hopP50, 3)} ms, p99 ${fmt(h.hopP99, 3)} ms; a plain keep-alive HTTP round trip on the same machine: p50 ${fmt(h.plainP50, 3)} ms`,
+    `the hop alone (real Gateway + hop endpoint + PeerClient, a no-op invocation, loopback keep-alive, no CPU cap): p50 ${fmt(h.hopP50, 3)} ms, p99 ${fmt(h.hopP99, 3)} ms; a plain keep-alive HTTP round trip on the same machine: p50 ${fmt(h.plainP50, 3)} ms; CPU per call, both ends in one process: hop ${fmt(h.hopCpuUs, 0)} us, plain round trip ${fmt(h.plainCpuUs, 0)} us`,
   );
   return {
     scenario: 'cluster',
