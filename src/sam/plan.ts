@@ -4,6 +4,7 @@
  * event-invoke configs, the built-in queues the template's queues map to, and a list of warnings
  * for everything that is skipped or ignored. Pure: no I/O, so it is unit-tested directly.
  */
+import { routeAuthorizer } from './apis.js';
 import { evaluateConditions, included } from './conditions.js';
 import { SamError } from './errors.js';
 import { planEvents, type SchedulePlan } from './events.js';
@@ -125,7 +126,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
       const other = seen.get(key);
       if (other !== undefined) throw new SamError(`${id}: route ${key.slice(api.length + 1)} of ${api} is already used by ${other}`);
       seen.set(key, id);
-      a.routes.push(route);
+      const authorizer = routeAuthorizer(a, route.Authorizer, `${id}.Events`);
+      const { Authorizer: _requested, ...rest } = route;
+      a.routes.push(authorizer === undefined ? rest : { ...rest, Authorizer: authorizer });
     }
     schedules.push(...planned.schedules);
   }
