@@ -211,7 +211,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       'A cluster node needs the keyring all nodes share: give every node the same --key-file <file> (env NIMBUS_KEY_FILE) or the same NIMBUS_MASTER_KEY (32 bytes, base64; e.g. `openssl rand -base64 32`). A key of its own per node would leave each node unable to open what the others sealed (docs/cluster.md).',
     );
   }
-  const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
+  const keyring = Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json'));
+  const box = new SecretBox(keyring);
   const codeUrls = new CodeUrls(box, () => clock.now());
   // Access keys' secrets are sealed with the keyring.
   const keyBox = new KeyringSecretBox(box);
@@ -240,7 +241,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
   const metrics = new Metrics();
-  const credentials = CredentialIssuer.forDataDir(dataDir);
+  // A function's credentials are verified by whichever node its request reaches: a cluster's nodes
+  // share their secret through the keyring they share; one node keeps its own in the data directory.
+  const credentials = opts.cluster ? new CredentialIssuer(keyring.derive('function-credentials')) : CredentialIssuer.forDataDir(dataDir);
   const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
   // A cluster node: each node enforces its slice of the concurrency limits, and sync invocations go to their home node.
   const slices = cluster?.slices(accountLimit, limiter);

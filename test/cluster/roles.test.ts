@@ -15,10 +15,10 @@ import { makeZip, payloadJson } from '../helpers/nimbus.js';
 const skip = skipWithoutCluster();
 const TRUST = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
 const SENDER = `import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
-// To the node the function runs on (its credentials are that node's), whatever host the queue URL names.
-const endpoint = process.env.AWS_ENDPOINT_URL_LAMBDA;
-const sqs = new SQSClient({ maxAttempts: 1, endpoint, useQueueUrlAsEndpoint: false });
+// To the node the event names, else the one the function runs on, whatever host the queue URL names.
 export const handler = async (event) => {
+  const endpoint = event.endpoint ?? process.env.AWS_ENDPOINT_URL_LAMBDA;
+  const sqs = new SQSClient({ maxAttempts: 1, endpoint, useQueueUrlAsEndpoint: false });
   try {
     return { endpoint, sent: (await sqs.send(new SendMessageCommand({ QueueUrl: event.queueUrl, MessageBody: 'x' }))).MessageId };
   } catch (e) {
@@ -58,8 +58,8 @@ describe('cluster: roles are shared by the nodes', { skip }, () => {
 
     await iam('create-role', '--role-name', 'sender', '--assume-role-policy-document', TRUST);
     await lambda.send(new CreateFunctionCommand({ FunctionName: 'sender', Runtime: 'nodejs20.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/sender', Code: { ZipFile: await makeZip({ 'index.mjs': SENDER }) } }));
-    const send = async (): Promise<Record<string, unknown>> => {
-      const out = await lambda.send(new InvokeCommand({ FunctionName: 'sender', Payload: Buffer.from(JSON.stringify({ queueUrl })) }));
+    const send = async (endpoint?: string): Promise<Record<string, unknown>> => {
+      const out = await lambda.send(new InvokeCommand({ FunctionName: 'sender', Payload: Buffer.from(JSON.stringify({ queueUrl, endpoint })) }));
       assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
       return payloadJson(out.Payload) as Record<string, unknown>;
     };
@@ -83,5 +83,12 @@ describe('cluster: roles are shared by the nodes', { skip }, () => {
       return r['sent'] ? undefined : String(r['error']);
     });
     assert.match(refused, /AccessDenied/);
+    // Through the other node: its credentials verify there too (the nodes derive their credential
+    // secret from the keyring they share), so the role counts; a node that could not verify them
+    // would take them, in local mode, as an unchecked administrator and let the message through.
+    const other = runsOn === n1 ? n2 : n1;
+    const viaOther = await send(other);
+    assert.equal(viaOther['endpoint'], other);
+    assert.match(String(viaOther['error']), /AccessDenied/, JSON.stringify(viaOther));
   });
 });
