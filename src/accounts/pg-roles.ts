@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { PolicyDocument } from '../auth/iam-policy.js';
 import { RoleError, type NewRole, type Role } from '../auth/roles.js';
+import { transaction } from '../pg/pool.js';
 import { checkDeletable, DELETED, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
 
 const CACHE_LIMIT = 10_000;
@@ -81,10 +82,8 @@ export class PgRoles {
 
   async delete(accountId: string, name: string): Promise<void> {
     const key = roleKey(name);
-    const c = await this.pool.connect();
     try {
-      await c.query('BEGIN');
-      try {
+      await transaction(this.pool, async (c) => {
         const r = await c.query('SELECT 1 FROM auth_roles WHERE account_id = $1 AND name_key = $2 FOR UPDATE', [accountId, key]);
         if (!r.rowCount) throw noSuchRole(name);
         const inline = await c.query<{ n: string }>('SELECT count(*) AS n FROM auth_role_policies WHERE account_id = $1 AND role_key = $2', [accountId, key]);
@@ -92,13 +91,8 @@ export class PgRoles {
         checkDeletable(Number(inline.rows[0]!.n), Number(attached.rows[0]!.n));
         await c.query('DELETE FROM auth_roles WHERE account_id = $1 AND name_key = $2', [accountId, key]);
         await c.query('INSERT INTO auth_deleted_roles (account_id, name_key) VALUES ($1, $2) ON CONFLICT DO NOTHING', [accountId, key]);
-        await c.query('COMMIT');
-      } catch (e) {
-        await c.query('ROLLBACK');
-        throw e;
-      }
+      });
     } finally {
-      c.release();
       this.forget();
     }
   }

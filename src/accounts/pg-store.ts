@@ -22,6 +22,7 @@ import pg from 'pg';
 import { DEFAULT_ACCOUNT, type ActiveKey, type AuditEntry } from '../auth/principal.js';
 import { StoreListener } from '../pg/listener.js';
 import { migrate } from '../pg/migrate.js';
+import { transaction } from '../pg/pool.js';
 import { newAccountId } from './ids.js';
 import { ACCOUNT_MIGRATIONS, AUTH_CHANNEL } from './pg-schema.js';
 import { accountOf, AUDIT_INSERT_COLUMNS, auditOf, auditValues, keyInfoOf, type AccountRow, type AuditRow } from './rows.js';
@@ -182,19 +183,12 @@ export class PgAccountStore implements AccountStore {
   async removeAccount(accountIdOrName: string): Promise<void> {
     const now = this.now();
     const a = await accountRemoval(this, accountIdOrName, now);
-    const c = await this.pool.connect();
     try {
-      await c.query('BEGIN');
-      try {
+      await transaction(this.pool, async (c) => {
         await c.query("UPDATE auth_access_keys SET status = 'Revoked', secret = NULL, revoked_at = $1 WHERE account_id = $2 AND status = 'Active'", [now, a.accountId]);
         await c.query("UPDATE auth_accounts SET status = 'Removed', name = $1 WHERE account_id = $2", [a.renamedTo, a.accountId]);
-        await c.query('COMMIT');
-      } catch (e) {
-        await c.query('ROLLBACK');
-        throw e;
-      }
+      });
     } finally {
-      c.release();
       this.forget();
     }
   }
