@@ -23,14 +23,30 @@ _UNHANDLED_WARNING = (
 )
 
 
+def _site_packages():
+    """The interpreter's own site-packages, which `site` would have put on sys.path. The runtime
+    starts with -S (src/runtimes/python.ts): importing `site` then runs nothing, so its .pth files
+    and sitecustomize (the host's start-up code, not the function's) are skipped, while packages
+    installed in the interpreter stay importable, as before. exit(), quit(), help() and the
+    license builtins are installed as `site` would."""
+    if not sys.flags.no_site:
+        return []
+    import site
+
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
+    return [p for p in site.getsitepackages() if os.path.isdir(p)]
+
+
 def _set_sys_path(task_root, opt_root):
     """User code first, then layers, then the interpreter's own path; the runtime dir last.
     Layers are at /opt, or where the host says (argv[1]) when the sandbox cannot mount them there."""
     runtime_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     version = "python%d.%d" % sys.version_info[:2]
     front = [task_root, "%s/python/lib/%s/site-packages" % (opt_root, version), "%s/python" % opt_root]
-    rest = [p for p in sys.path if p not in front and os.path.abspath(p or ".") != runtime_dir]
-    sys.path[:] = front + rest + [runtime_dir]
+    rest = [p for p in sys.path + _site_packages() if p not in front and os.path.abspath(p or ".") != runtime_dir]
+    sys.path[:] = front + list(dict.fromkeys(rest)) + [runtime_dir]
 
 
 def _handle(client, request_handler, inv):
