@@ -24,6 +24,7 @@ import { TagService } from './api/tags/service.js';
 import { KeyringSecretBox } from './accounts/keyring-box.js';
 import { SqliteAccountStore, type AccountStore } from './accounts/store.js';
 import { Authenticator, type AuthMode } from './api/http/authn.js';
+import { IamService } from './api/iam/service.js';
 import { Authorizer } from './api/http/authz.js';
 import { AWS_REGIONS } from './api/http/regions.js';
 import type { PolicyDocument } from './auth/iam-policy.js';
@@ -210,7 +211,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       'A cluster node needs the keyring all nodes share: give every node the same --key-file <file> (env NIMBUS_KEY_FILE) or the same NIMBUS_MASTER_KEY (32 bytes, base64; e.g. `openssl rand -base64 32`). A key of its own per node would leave each node unable to open what the others sealed (docs/cluster.md).',
     );
   }
-  const box = new SecretBox(Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json')));
+  const keyring = Keyring.open(opts.keyFile ? resolve(opts.keyFile) : join(dataDir, 'keyring.json'));
+  const box = new SecretBox(keyring);
   const codeUrls = new CodeUrls(box, () => clock.now());
   // Access keys' secrets are sealed with the keyring.
   const keyBox = new KeyringSecretBox(box);
@@ -239,7 +241,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);
   const metrics = new Metrics();
-  const credentials = CredentialIssuer.forDataDir(dataDir);
+  // A function's credentials are verified by whichever node its request reaches: a cluster's nodes
+  // share their secret through the keyring they share; one node keeps its own in the data directory.
+  const credentials = opts.cluster ? new CredentialIssuer(keyring.derive('function-credentials')) : CredentialIssuer.forDataDir(dataDir);
   const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
   // A cluster node: each node enforces its slice of the concurrency limits, and sync invocations go to their home node.
   const slices = cluster?.slices(accountLimit, limiter);
@@ -402,7 +406,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts,
   });
 
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
@@ -417,7 +421,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const resourcePolicy = async (scope: Scope, name: string, qualifier: string | undefined): Promise<PolicyDocument | undefined> =>
     JSON.parse((await permissions.get(scope, name, qualifier)).policy) as PolicyDocument;
   const security = {
-    authenticator: new Authenticator({ mode: authMode, regions, keys: accounts, functions: credentials, allowPresigned: opts.allowPresigned ?? false }),
+    authenticator: new Authenticator({ mode: authMode, regions, keys: accounts, functions: credentials, roles: accounts, allowPresigned: opts.allowPresigned ?? false }),
     authorizer: new Authorizer(resourcePolicy),
     audit: accounts,
   };
@@ -426,6 +430,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
+      iam: new IamService(accounts),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
       permissions,

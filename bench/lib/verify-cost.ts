@@ -35,8 +35,8 @@ export async function verifyCost(iterations = 50_000): Promise<VerifyCost> {
       const lower: Record<string, string> = {};
       for (let i = 0; i < raw.length; i += 2) lower[raw[i]!.toLowerCase()] = raw[i + 1]!;
       const once = async (): Promise<void> => {
-        // A new turn of the event loop each time: the worst case for the Authenticator's per-turn
-        // key lookups (under load one turn serves several requests and they share one lookup).
+        // A new turn of the event loop each time, as a request served alone gets one (under load
+        // several requests share a turn).
         await new Promise<void>((r) => setImmediate(r));
         const ctx = { req: { method: 'POST', url: path, rawHeaders: raw, headers: lower }, method: 'POST', bodyRead: false, scope: {}, body: async () => body } as unknown as RequestContext & Authenticated;
         await a.authenticate(ctx, ['lambda']);

@@ -7,10 +7,12 @@
  * (`serve --cluster`); until the checkout has it this section says so and measures nothing.
  */
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labConfig } from '../../deploy/lab/cli.js';
 import { FUNCTION_NAME } from '../../deploy/lab/function.js';
+import { accountingProcs, cpuMs, throttling } from '../../deploy/lab/cpu.js';
 import { addNode, clusterModeAvailable, down, inNsFetch, ns, nodeAddr, upInfra } from '../../deploy/lab/lab.js';
 import { deployFunction, waitHealthy } from '../../deploy/lab/run.js';
 import { parseJsonl } from '../../src/cluster/checker.js';
@@ -129,10 +131,85 @@ async function deployAll(c: ReturnType<typeof labConfig>, k: number): Promise<vo
 
 function runLoad(c: ReturnType<typeof labConfig>, out: string, seconds: number, concurrency: number, urls: string[]): void {
   const script = new URL('../../deploy/lab/client.js', import.meta.url).pathname;
-  spawnSync('ip', ['netns', 'exec', ns(c, 'client'), process.execPath, script, 'load', out, String(seconds), String(concurrency), '0', ...urls], {
+  // The load generator's CPU is accounted on its own (deploy/lab/cpu.ts): it shares the machine's cores with the nodes.
+  const acct = accountingProcs(c, 'client');
+  const run = `${acct ? `echo $$ > ${acct} && ` : ''}exec ip netns exec "$@"`;
+  spawnSync('sh', ['-c', run, 'sh', ns(c, 'client'), process.execPath, script, 'load', out, String(seconds), String(concurrency), '0', ...urls], {
     stdio: 'inherit',
     env: { ...process.env, LAB_FUNCTIONS: String(FUNCTIONS), LAB_NO_WITNESS: '1' },
   });
+}
+
+/** CPU used so far by nodes 1..n, PostgreSQL + etcd and the load generator, ms (deploy/lab/cpu.ts); undefined without accounting. */
+interface CpuSnapshot {
+  at: number;
+  nodes: number[];
+  infra: number;
+  client: number;
+  periods: number;
+  throttled: number;
+}
+
+function cpuSnapshot(c: ReturnType<typeof labConfig>, n: number): CpuSnapshot | undefined {
+  const nodes: number[] = [];
+  let periods = 0;
+  let throttled = 0;
+  for (let k = 1; k <= n; k++) {
+    const v = cpuMs(c, `n${k}`);
+    if (v === undefined) return undefined;
+    nodes.push(v);
+    const t = throttling(c, k);
+    periods += t?.periods ?? 0;
+    throttled += t?.throttled ?? 0;
+  }
+  return { at: performance.now(), nodes, infra: cpuMs(c, 'infra') ?? 0, client: cpuMs(c, 'client') ?? 0, periods, throttled };
+}
+
+/** What a measured run cost in CPU: per successful invocation, by whom, and as a share of the machine. */
+interface CpuCost {
+  nodeMsPerInv: number;
+  infraMsPerInv: number;
+  clientMsPerInv: number;
+  /** Share of the node quota periods in which a node ran out of quota. */
+  throttledShare: number;
+  /** All of it (nodes, infra, client) over the run's wall time and the machine's cores. */
+  machineShare: number;
+}
+
+function cpuCost(a: CpuSnapshot | undefined, b: CpuSnapshot | undefined, ok: number): CpuCost | undefined {
+  if (!a || !b || ok === 0) return undefined;
+  const nodes = b.nodes.reduce((x, v, i) => x + v - a.nodes[i]!, 0);
+  const infra = b.infra - a.infra;
+  const client = b.client - a.client;
+  return {
+    nodeMsPerInv: nodes / ok,
+    infraMsPerInv: infra / ok,
+    clientMsPerInv: client / ok,
+    throttledShare: b.periods > a.periods ? (b.throttled - a.throttled) / (b.periods - a.periods) : 0,
+    machineShare: (nodes + infra + client) / ((b.at - a.at) * availableParallelism()),
+  };
+}
+
+/**
+ * Waits until the nodes have done their start-up work before any load: a node that has just
+ * started exports runtime trees for its stem cells and probes runtimes, seconds of CPU (4 s
+ * uncapped for the Python stem cell's interpreter tree, deploy/lab notes), which under a 0.5 CPU cap
+ * would otherwise fall into the warm-up and the measured window and be counted as the cost of
+ * invocations. Quiet: every node under a tenth of its cap over one second (at most 120 s).
+ * Returns each node's CPU up to then, ms (undefined without accounting).
+ */
+async function waitQuiet(c: ReturnType<typeof labConfig>, n: number): Promise<number[] | undefined> {
+  let prev = cpuSnapshot(c, n);
+  if (!prev) return undefined;
+  const until = Date.now() + 120_000;
+  while (Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const cur = cpuSnapshot(c, n)!;
+    const quiet = cur.nodes.every((v, i) => v - prev!.nodes[i]! < ((cur.at - prev!.at) * c.cpus) / 10);
+    prev = cur;
+    if (quiet) break;
+  }
+  return prev.nodes;
 }
 
 const median = (xs: number[]): number | undefined => {
@@ -145,7 +222,7 @@ const median = (xs: number[]): number | undefined => {
  * endpoint) whose invocation does nothing, called through the real PeerClient over loopback
  * keep-alive, next to a plain keep-alive HTTP round trip to the same kind of server (the floor).
  */
-export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP99: number; plainP50: number }> {
+export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP99: number; plainP50: number; hopCpuUs: number; plainCpuUs: number }> {
   const key = Buffer.alloc(32, 1);
   const fn = { accountId: '000000000000', region: 'us-east-1', name: 'f', version: '$LATEST', timeout: 3 } as FunctionVersion;
   const gateway = new Gateway();
@@ -172,11 +249,21 @@ export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP9
   const meta = { accountId: fn.accountId, region: fn.region, name: 'f', version: '$LATEST', tailLogs: false };
   const hop: number[] = [];
   const flat: number[] = [];
+  // CPU of this process (both ends of each call run here), per call: the hop's and a plain round trip's.
+  let hopCpuUs = 0;
+  let plainCpuUs = 0;
+  const cpu = (): number => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   try {
     for (let i = 0; i < calls; i++) {
+      const c0 = cpu();
       const t0 = performance.now();
       await client.invoke('peer', `http://127.0.0.1:${port}`, meta, payload, 5000);
       hop.push(performance.now() - t0);
+      const c1 = cpu();
+      hopCpuUs += c1 - c0;
       const t1 = performance.now();
       await new Promise<void>((resolve, reject) => {
         const req = http.request({ host: '127.0.0.1', port: plainPort, method: 'POST', path: '/', agent }, (res) => {
@@ -187,6 +274,7 @@ export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP9
         req.end(payload);
       });
       flat.push(performance.now() - t1);
+      plainCpuUs += cpu() - c1;
     }
   } finally {
     client.close();
@@ -196,7 +284,7 @@ export async function hopLoopback(calls = 2000): Promise<{ hopP50: number; hopP9
     plain.close();
   }
   const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
-  return { hopP50: q(hop, 0.5), hopP99: q(hop, 0.99), plainP50: q(flat, 0.5) };
+  return { hopP50: q(hop, 0.5), hopP99: q(hop, 0.99), plainP50: q(flat, 0.5), hopCpuUs: hopCpuUs / calls, plainCpuUs: plainCpuUs / calls };
 }
 
 /**
@@ -211,21 +299,52 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
   const notes: string[] = [];
   let one = 0;
   for (const n of [1, 2, 3, 4]) {
-    upInfra(c);
+    upInfra(c, { plain: o.plain });
     try {
       for (let k = 1; k <= n; k++) addNode(c, k);
       for (let k = 1; k <= n; k++) await waitHealthy(c, k);
       for (let k = 1; k <= n; k++) await deployAll(c, k);
       if (!o.plain) await waitMembers(c, n);
+      const startup = await waitQuiet(c, n);
+      if (startup) notes.push(`${n} node(s): start-up CPU per node before the load (waited for): ${startup.map((v) => fmt(v / 1000, 1)).join(', ')} s`);
       const urls = Array.from({ length: n }, (_, i) => nodeUrl(c, i + 1));
-      // Warm-up (not counted), then the measured run with stable membership.
-      runLoad(c, join(c.dir, 'warmup.jsonl'), Math.max(3, Math.round(o.durationS / 3)), o.perNode * n, urls);
+      // Warm-up (not counted), then the measured run with stable membership. The warm-up lasts until
+      // the sandbox population has settled (a chunk with at most one cold start per node, at most 10
+      // chunks): each cold start costs ~0.1 s of CPU, tens of warm invocations' worth under the cap,
+      // and a run that begins while they are still being added measures the ramp, not the steady state.
+      // The ramp's own figures are in the notes.
+      const chunkS = Math.max(3, Math.round(o.durationS / 3));
+      const ramp0 = cpuSnapshot(c, n);
+      const rampStats0 = await stats(c, n);
+      let rampOk = 0;
+      let chunks = 0;
+      for (let prev = rampStats0; chunks < 10; ) {
+        const file = join(c.dir, `warmup-${chunks}.jsonl`);
+        runLoad(c, file, chunkS, o.perNode * n, urls);
+        chunks++;
+        rampOk += parseJsonl<{ outcome: string }>(readFileSync(file, 'utf8')).filter((r) => r.outcome === 'ok').length;
+        const cur = await stats(c, n);
+        const colds = [...perFunction(cur)].reduce((x, [f, e]) => x + e.cold - (perFunction(prev).get(f)?.cold ?? 0), 0);
+        prev = cur;
+        if (colds <= n) break;
+      }
+      const rampCost = cpuCost(ramp0, cpuSnapshot(c, n), rampOk);
+      const rampStats1 = await stats(c, n);
+      const rampCold = [...perFunction(rampStats1)].reduce((x, [f, e]) => x + e.cold - (perFunction(rampStats0).get(f)?.cold ?? 0), 0);
+      notes.push(
+        `${n} node(s), warm-up (the ramp from an empty pool, ${chunks} x ${chunkS} s): ${fmt(rampOk / (chunks * chunkS))} invocations/s, ${rampCold} cold starts` +
+          (rampCost ? `, node CPU ${fmt(rampCost.nodeMsPerInv, 2)} ms/inv, quota periods throttled ${fmt(100 * rampCost.throttledShare, 0)}%` : ''),
+      );
       const before = await stats(c, n);
       const out = join(c.dir, 'requests.jsonl');
+      const cpu0 = cpuSnapshot(c, n);
       runLoad(c, out, o.durationS, o.perNode * n, urls);
+      const cpu1 = cpuSnapshot(c, n);
       const after = await stats(c, n);
       const recs = parseJsonl<{ outcome: string }>(readFileSync(out, 'utf8'));
-      const ok = recs.filter((r) => r.outcome === 'ok').length / o.durationS;
+      const okCount = recs.filter((r) => r.outcome === 'ok').length;
+      const ok = okCount / o.durationS;
+      const cost = cpuCost(cpu0, cpu1, okCount);
       if (n === 1) one = ok;
       const b = perFunction(before);
       let inv = 0;
@@ -243,13 +362,21 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
       let join3 = '';
       if (n === 3 && !o.plain) {
         // A fourth node joins: which functions see a cold start in the next few seconds of the same load?
+        const joinS = Math.max(3, Math.round(o.durationS / 3));
+        // The baseline: the same window of the same load without a join. Concurrency peaks still add a
+        // sandbox now and then on a function's own home, and those count below like the join's.
+        const base0 = perFunction(await stats(c, 3));
+        runLoad(c, join(c.dir, 'prejoin.jsonl'), joinS, o.perNode * n, urls);
+        const base1 = perFunction(await stats(c, 3));
+        const baseCold = [...base1].filter(([f, e]) => e.cold > (base0.get(f)?.cold ?? 0)).map(([f]) => f);
+        notes.push(`join baseline: in ${joinS} s of the same load on 3 nodes without a join, ${baseCold.length} of ${FUNCTIONS} functions had a cold start${baseCold.length ? ` (${baseCold.join(', ')})` : ''}`);
         const preStats = await stats(c, 3);
         const pre = perFunction(preStats);
         addNode(c, 4);
         await waitHealthy(c, 4);
         await deployAll(c, 4);
         await waitMembers(c, 4);
-        runLoad(c, join(c.dir, 'join.jsonl'), Math.max(3, Math.round(o.durationS / 3)), o.perNode * n, urls);
+        runLoad(c, join(c.dir, 'join.jsonl'), joinS, o.perNode * n, urls);
         const postStats = await stats(c, 4);
         const post = perFunction(postStats);
         // Whose rendezvous home moved to the new node (the same hash the routers use).
@@ -287,6 +414,11 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
         hop === undefined ? '-' : fmt(hop, 2),
         fwd + local > 0 ? `${fmt((100 * fwd) / (fwd + local), 0)}%` : '-',
         join3 || '-',
+        cost ? fmt(cost.nodeMsPerInv, 2) : '-',
+        cost ? fmt(cost.infraMsPerInv, 3) : '-',
+        cost ? fmt(cost.clientMsPerInv, 2) : '-',
+        cost ? `${fmt(100 * cost.throttledShare, 0)}%` : '-',
+        cost ? `${fmt(100 * cost.machineShare, 0)}%` : '-',
       ]);
     } finally {
       down(c);
@@ -294,16 +426,17 @@ export async function clusterBench(o: { durationS: number; perNode: number; plai
   }
   const h = await hopLoopback();
   notes.push(
-    `the hop alone (real Gateway + hop endpoint + PeerClient, a no-op invocation, loopback keep-alive, no CPU cap): p50 ${fmt(h.hopP50, 3)} ms, p99 ${fmt(h.hopP99, 3)} ms; a plain keep-alive HTTP round trip on the same machine: p50 ${fmt(h.plainP50, 3)} ms`,
+    `the hop alone (real Gateway + hop endpoint + PeerClient, a no-op invocation, loopback keep-alive, no CPU cap): p50 ${fmt(h.hopP50, 3)} ms, p99 ${fmt(h.hopP99, 3)} ms; a plain keep-alive HTTP round trip on the same machine: p50 ${fmt(h.plainP50, 3)} ms; CPU per call, both ends in one process: hop ${fmt(h.hopCpuUs, 0)} us, plain round trip ${fmt(h.plainCpuUs, 0)} us`,
   );
   return {
     scenario: 'cluster',
     description: o.plain ? `${DESCRIPTION} PLAIN: independent single nodes, the client spreads the load (not cluster mode).` : DESCRIPTION,
-    table: { header: ['nodes', 'invocations/s', 'x (N x one node)', 'not ok', 'warm hits (stable)', 'hop p50 ms', 'forwarded', 'cold after join'], rows },
+    table: { header: ['nodes', 'invocations/s', 'x (N x one node)', 'not ok', 'warm hits (stable)', 'hop p50 ms', 'forwarded', 'cold after join', 'node CPU ms/inv', 'PG+etcd CPU ms/inv', 'load gen CPU ms/inv', 'quota periods throttled', 'machine CPU used'], rows },
     notes: [
       'target: >= 0.8 x N x one node for N = 2..4; warm hits >= 95%; hop p50 <= 2 ms; cold after a join <= 1/N + 5%',
       `${FUNCTIONS} functions (the lab's witness function, sleeping 20 ms), ${o.perNode} concurrent callers per node, spread round-robin over the nodes`,
       'warm hits: 1 - cold starts / invocations over the measured run, summed over the nodes (after a warm-up run)',
+      `CPU (cgroup cpuacct, deploy/lab/cpu.ts): node = every node and its sandboxes, PG+etcd = the infra namespace's PostgreSQL and etcd, load gen = the client; all per successful invocation of the measured run; quota periods throttled = share of the nodes' 100 ms CFS periods in which the quota (${c.cpus} CPU) ran out; machine CPU used = all of it over wall time x ${availableParallelism()} cores`,
       'hop p50: the median over nodes of each gateway\'s median hop cost (round trip less the time the peer spent on the request)',
       ...notes,
     ],

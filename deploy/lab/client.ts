@@ -9,7 +9,7 @@
  *   node client.js load <requests.jsonl> <durationS> <concurrency> <asyncShare> <url> [url...]
  */
 import { appendFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { Agent, createServer, request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { Outcome, RequestRecord } from '../../src/cluster/checker.js';
 import { FUNCTION_NAME } from './function.js';
@@ -29,8 +29,30 @@ function witness(port: number, out: string): void {
 /** Connection refused means nothing can have run: a definite failure. Anything else unexplained is unknown. */
 function classify(status: number | undefined, err: unknown): Outcome {
   if (status !== undefined) return status < 300 ? 'ok' : status < 500 ? 'fail' : 'info';
-  const code = (err as { cause?: { code?: string } } | undefined)?.cause?.code;
-  return code === 'ECONNREFUSED' ? 'fail' : 'info';
+  const e = err as { code?: string; cause?: { code?: string } } | undefined;
+  return (e?.code ?? e?.cause?.code) === 'ECONNREFUSED' ? 'fail' : 'info';
+}
+
+/**
+ * Keep-alive connections to the nodes. node:http rather than fetch: the load generator shares the
+ * box's two cores with the nodes, and fetch (undici) cost ~1.3 ms of CPU per request in the lab
+ * against a few tenths of a millisecond here (bench/scenarios/cluster.ts reports the client's CPU).
+ */
+const agent = new Agent({ keepAlive: true });
+
+/** One POST; resolves with the status and body, rejects on a connection error or after `timeoutMs` (error code ETIMEDOUT). */
+function post(url: string, headers: Record<string, string>, body: string, timeoutMs: number): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method: 'POST', agent, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no reply within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 const FUNCTIONS = Math.max(1, Number(process.env['LAB_FUNCTIONS'] ?? '1'));
@@ -39,21 +61,21 @@ const SQS_QUEUE_URL = process.env['LAB_SQS_QUEUE_URL'];
 const SQS_SHARE = SQS_QUEUE_URL ? Number(process.env['LAB_SQS_SHARE'] ?? '0.2') : 0;
 
 /** One request of the mix: an SQS SendMessage (AWS's JSON protocol), an Event invoke or a sync invoke. */
-function request(kind: RequestRecord['kind'], url: string, fn: string, id: string): Promise<Response> {
+function request(kind: RequestRecord['kind'], url: string, fn: string, id: string): Promise<{ status: number; text: string }> {
   if (kind === 'sqs') {
-    return fetch(`${url}/`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' },
-      body: JSON.stringify({ QueueUrl: SQS_QUEUE_URL, MessageBody: JSON.stringify({ id }) }),
-      signal: AbortSignal.timeout(5000),
-    });
+    return post(
+      `${url}/`,
+      { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'AmazonSQS.SendMessage' },
+      JSON.stringify({ QueueUrl: SQS_QUEUE_URL, MessageBody: JSON.stringify({ id }) }),
+      5000,
+    );
   }
-  return fetch(`${url}/2015-03-31/functions/${fn}/invocations`, {
-    method: 'POST',
-    headers: kind === 'async' ? { 'X-Amz-Invocation-Type': 'Event' } : {},
-    body: JSON.stringify({ id, ms: 20, ...(NO_WITNESS ? { nw: true } : {}) }),
-    signal: AbortSignal.timeout(5000),
-  });
+  return post(
+    `${url}/2015-03-31/functions/${fn}/invocations`,
+    kind === 'async' ? { 'X-Amz-Invocation-Type': 'Event' } : {},
+    JSON.stringify({ id, ms: 20, ...(NO_WITNESS ? { nw: true } : {}) }),
+    5000,
+  );
 }
 
 async function load(out: string, durationS: number, concurrency: number, asyncShare: number, urls: string[]): Promise<void> {
@@ -73,7 +95,7 @@ async function load(out: string, durationS: number, concurrency: number, asyncSh
       let err: unknown;
       try {
         const r = await request(kind, url, fn, id);
-        const text = await r.text();
+        const text = r.text;
         status = r.status;
         if (kind === 'sync' && r.status === 200) reply = (JSON.parse(text) as { id?: string }).id;
       } catch (e) {
@@ -86,6 +108,7 @@ async function load(out: string, durationS: number, concurrency: number, asyncSh
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
+  agent.destroy();
 }
 
 const [cmd, ...rest] = process.argv.slice(2);

@@ -11,6 +11,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { accountingProcs, accountTree, removeAccounting } from './cpu.js';
 
 export interface LabConfig {
   /** Namespace and cgroup name prefix; two labs with different prefixes and subnets can coexist. */
@@ -78,7 +79,7 @@ function attach(c: LabConfig, name: string, addr: string): void {
 }
 
 /** The bridge namespace, infra and client namespaces, PostgreSQL 15 and etcd. */
-export function upInfra(c: LabConfig): LabState {
+export function upInfra(c: LabConfig, opts: { plain?: boolean } = {}): LabState {
   if (readState(c)) throw new Error(`a lab is already up in ${c.dir}; run 'down' first`);
   // A previous run's kept logs may sit here; its database and etcd data must not be reused.
   for (const d of ['pg', 'etcd']) rmSync(join(c.dir, d), { recursive: true, force: true });
@@ -104,8 +105,12 @@ export function upInfra(c: LabConfig): LabState {
     '--listen-client-urls', etcdUrl(c), '--advertise-client-urls', etcdUrl(c), '--listen-peer-urls', peer,
     '--initial-advertise-peer-urls', peer, '--initial-cluster', `lab=${peer}`], { detached: true, stdio: ['ignore', etcdLog, etcdLog] });
   etcd.unref();
-  const state: LabState = { nodes: 0, cluster: clusterModeAvailable(c.root), pids: { nodes: {} } };
+  // `plain`: independent single nodes (SQLite) even where the checkout has cluster mode, to compare.
+  const state: LabState = { nodes: 0, cluster: !opts.plain && clusterModeAvailable(c.root), pids: { nodes: {} } };
   if (etcd.pid !== undefined) state.pids.etcd = etcd.pid;
+  // PostgreSQL's backends fork from the postmaster, so they are accounted with it (deploy/lab/cpu.ts).
+  accountTree(c, 'infra', Number(readFileSync(join(pgdir, 'postmaster.pid'), 'utf8').split('\n')[0]));
+  if (etcd.pid !== undefined) accountTree(c, 'infra', etcd.pid);
   writeState(c, state);
   return state;
 }
@@ -139,7 +144,9 @@ export function addNode(c: LabConfig, k: number): number {
   if (state.cluster) args.push('--cluster', pgUrl(c), '--etcd', etcdUrl(c));
   const log = openSync(join(c.dir, `n${k}.log`), 'a');
   // Joins the cgroup before exec, so every process the node forks (runtimes, stem cells) is capped too.
-  const script = `echo $$ > ${join(cg, 'cgroup.procs')} && exec ip netns exec ${ns(c, `n${k}`)} "$0" "$@"`;
+  // It joins its CPU accounting group the same way, where there is one (deploy/lab/cpu.ts).
+  const acct = accountingProcs(c, `n${k}`);
+  const script = `echo $$ > ${join(cg, 'cgroup.procs')} && ${acct ? `echo $$ > ${acct} && ` : ''}exec ip netns exec ${ns(c, `n${k}`)} "$0" "$@"`;
   const child = spawn('sh', ['-c', script, process.execPath, join(c.root, 'bin/nimbus.js'), ...args], {
     detached: true,
     stdio: ['ignore', log, log],
@@ -220,6 +227,7 @@ export function down(c: LabConfig, keep = false): void {
       }
     }
   }
+  removeAccounting(c);
   rmSync(statePath(c), { force: true });
   if (!keep) rmSync(c.dir, { recursive: true, force: true });
 }

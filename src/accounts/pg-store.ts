@@ -28,6 +28,9 @@ import { accountOf, AUDIT_INSERT_COLUMNS, auditOf, auditValues, keyInfoOf, type 
 import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, newKey, rotate, type StoredKey } from './rules.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
 import type { Account, AccountStore, KeyInfo, NewKey } from './store.js';
+import type { PolicyDocument } from '../auth/iam-policy.js';
+import type { NewRole, Role } from '../auth/roles.js';
+import { PgRoles } from './pg-roles.js';
 
 /** The longest (ms) a key revoked through another node or the CLI may still be accepted here. */
 export const PG_KEY_STALE_MS = 1_000;
@@ -58,6 +61,8 @@ export class PgAccountStore implements AccountStore {
   private readonly now: () => number;
   private readonly keys = new Map<string, ActiveKey>();
   private readonly accounts = new Map<string, boolean>();
+  /** Roles and their policies, cached and dropped with the keys. */
+  private readonly roles: PgRoles;
   /** Bumped by every invalidation: a read sent under an older generation does not fill the cache. */
   private generation = 0;
   /** Started by the first key lookup: the CLI, which only writes, never listens. */
@@ -71,6 +76,7 @@ export class PgAccountStore implements AccountStore {
     this.pool.on('error', () => undefined);
     this.box = o.box ?? new PlainSecretBox();
     this.now = o.now ?? Date.now;
+    this.roles = new PgRoles(this.pool, this.now);
     this.listener = new StoreListener(o.url, [AUTH_CHANNEL], { pingMs: PING_MS, applicationName: 'nimbus-accounts-listener' });
     this.listener.subscribe({
       notice: () => this.forget(),
@@ -97,6 +103,7 @@ export class PgAccountStore implements AccountStore {
     this.generation++;
     this.keys.clear();
     this.accounts.clear();
+    this.roles.forget();
   }
 
   /** Whether the cache may answer: every notification committed PG_KEY_STALE_MS ago or earlier has arrived. */
@@ -233,6 +240,61 @@ export class PgAccountStore implements AccountStore {
         ? await this.pool.query<AuditRow>('SELECT * FROM auth_audit_log ORDER BY id DESC LIMIT $1', [limit])
         : await this.pool.query<AuditRow>('SELECT * FROM auth_audit_log WHERE account_id = $1 ORDER BY id DESC LIMIT $2', [o.accountId, limit]);
     return r.rows.reverse().map(auditOf);
+  }
+
+  cachedRolePolicies(accountId: string, roleName: string): readonly PolicyDocument[] | null | undefined {
+    return this.current() ? this.roles.cached(accountId, roleName) : undefined;
+  }
+
+  async rolePolicies(accountId: string, roleName: string): Promise<readonly PolicyDocument[] | null> {
+    const hit = this.cachedRolePolicies(accountId, roleName);
+    if (hit !== undefined) return hit;
+    const generation = this.generation;
+    return await this.roles.policies(accountId, roleName, () => generation === this.generation && this.listener.live);
+  }
+
+  async createRole(accountId: string, r: NewRole): Promise<Role> {
+    return await this.roles.create(accountId, r);
+  }
+
+  async getRole(accountId: string, name: string): Promise<Role | undefined> {
+    return await this.roles.get(accountId, name);
+  }
+
+  async listRoles(accountId: string): Promise<Role[]> {
+    return await this.roles.list(accountId);
+  }
+
+  async deleteRole(accountId: string, name: string): Promise<void> {
+    await this.roles.delete(accountId, name);
+  }
+
+  async putRolePolicy(accountId: string, roleName: string, policyName: string, document: string): Promise<void> {
+    await this.roles.putPolicy(accountId, roleName, policyName, document);
+  }
+
+  async getRolePolicy(accountId: string, roleName: string, policyName: string): Promise<string | undefined> {
+    return await this.roles.getPolicy(accountId, roleName, policyName);
+  }
+
+  async listRolePolicies(accountId: string, roleName: string): Promise<string[]> {
+    return await this.roles.listPolicies(accountId, roleName);
+  }
+
+  async deleteRolePolicy(accountId: string, roleName: string, policyName: string): Promise<void> {
+    await this.roles.deletePolicy(accountId, roleName, policyName);
+  }
+
+  async attachRolePolicy(accountId: string, roleName: string, policyArn: string): Promise<void> {
+    await this.roles.attach(accountId, roleName, policyArn);
+  }
+
+  async detachRolePolicy(accountId: string, roleName: string, policyArn: string): Promise<void> {
+    await this.roles.detach(accountId, roleName, policyArn);
+  }
+
+  async listAttachedRolePolicies(accountId: string, roleName: string): Promise<string[]> {
+    return await this.roles.attached(accountId, roleName);
   }
 
   close(): Promise<void> {

@@ -19,6 +19,9 @@ import { accountRemoval, activeAccount, activeKeyOf, checkAccountName, newKey, r
 import { type Account, accountOf, AUDIT_COLUMNS_DDL, AUDIT_INSERT_COLUMNS, auditOf, auditValues, keyInfoOf, type AccountRow, type AuditRow, type KeyInfo, type NewKey } from './rows.js';
 export type { Account, KeyInfo, NewKey } from './rows.js';
 import { PlainSecretBox, type SecretBox } from './secret-box.js';
+import type { PolicyDocument } from '../auth/iam-policy.js';
+import type { NewRole, Role, RolePolicyLookup, RoleStore } from '../auth/roles.js';
+import { ROLE_TABLES, SqliteRoles } from './sqlite-roles.js';
 
 /**
  * How long (ms, monotonic) the server trusts its last look at whether another process (the CLI)
@@ -53,9 +56,10 @@ CREATE TABLE IF NOT EXISTS audit_log (
 ${AUDIT_COLUMNS_DDL}
 );
 CREATE INDEX IF NOT EXISTS audit_account_time ON audit_log (account_id, id);
+${ROLE_TABLES}
 `;
 
-export interface AccountStore extends KeyLookup, AuditSink {
+export interface AccountStore extends KeyLookup, AuditSink, RoleStore, RolePolicyLookup {
   createAccount(name: string, accountId?: string): Promise<Account>;
   listAccounts(): Promise<Account[]>;
   /** Removes an account and revokes its keys; the default account cannot be removed. */
@@ -86,6 +90,8 @@ export class SqliteAccountStore implements AccountStore {
    * path (`cachedKey`) at most every SQLITE_KEY_CHECK_MS; a change drops the cache.
    */
   private readonly cache = new Map<string, ActiveKey>();
+  /** Roles and their policies: their cache is dropped with the keys' (same data_version rule). */
+  private readonly roles: SqliteRoles;
   private readonly dataVersion: Database.Statement<[], number>;
   private seenVersion = -1;
   /** When data_version was last read (performance.now()). */
@@ -108,6 +114,7 @@ export class SqliteAccountStore implements AccountStore {
       .run(DEFAULT_ACCOUNT, this.now());
     this.getKey = this.db.prepare("SELECT * FROM access_keys WHERE access_key_id = ? AND status = 'Active'");
     this.dataVersion = this.db.prepare('PRAGMA data_version').pluck() as Database.Statement<[], number>;
+    this.roles = new SqliteRoles(this.db, this.now);
     this.insertAudit = this.db.prepare(`INSERT INTO audit_log (${AUDIT_INSERT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
   }
 
@@ -117,6 +124,7 @@ export class SqliteAccountStore implements AccountStore {
     this.checkedAt = performance.now();
     if (version !== this.seenVersion) {
       this.cache.clear();
+      this.roles.forget();
       this.seenVersion = version;
     }
   }
@@ -214,6 +222,60 @@ export class SqliteAccountStore implements AccountStore {
         : this.db.prepare('SELECT * FROM audit_log WHERE account_id = ? ORDER BY id DESC LIMIT ?').all(o.accountId, limit)
     ) as AuditRow[];
     return rows.reverse().map(auditOf);
+  }
+
+  cachedRolePolicies(accountId: string, roleName: string): readonly PolicyDocument[] | null | undefined {
+    if (performance.now() - this.checkedAt >= SQLITE_KEY_CHECK_MS) this.sync();
+    return this.roles.cached(accountId, roleName);
+  }
+
+  async rolePolicies(accountId: string, roleName: string): Promise<readonly PolicyDocument[] | null> {
+    this.sync();
+    return this.roles.policies(accountId, roleName);
+  }
+
+  async createRole(accountId: string, r: NewRole): Promise<Role> {
+    return this.roles.create(accountId, r);
+  }
+
+  async getRole(accountId: string, name: string): Promise<Role | undefined> {
+    return this.roles.get(accountId, name);
+  }
+
+  async listRoles(accountId: string): Promise<Role[]> {
+    return this.roles.list(accountId);
+  }
+
+  async deleteRole(accountId: string, name: string): Promise<void> {
+    this.roles.delete(accountId, name);
+  }
+
+  async putRolePolicy(accountId: string, roleName: string, policyName: string, document: string): Promise<void> {
+    this.roles.putPolicy(accountId, roleName, policyName, document);
+  }
+
+  async getRolePolicy(accountId: string, roleName: string, policyName: string): Promise<string | undefined> {
+    return this.roles.getPolicy(accountId, roleName, policyName);
+  }
+
+  async listRolePolicies(accountId: string, roleName: string): Promise<string[]> {
+    return this.roles.listPolicies(accountId, roleName);
+  }
+
+  async deleteRolePolicy(accountId: string, roleName: string, policyName: string): Promise<void> {
+    this.roles.deletePolicy(accountId, roleName, policyName);
+  }
+
+  async attachRolePolicy(accountId: string, roleName: string, policyArn: string): Promise<void> {
+    this.roles.attach(accountId, roleName, policyArn);
+  }
+
+  async detachRolePolicy(accountId: string, roleName: string, policyArn: string): Promise<void> {
+    this.roles.detach(accountId, roleName, policyArn);
+  }
+
+  async listAttachedRolePolicies(accountId: string, roleName: string): Promise<string[]> {
+    return this.roles.attached(accountId, roleName);
   }
 
   async close(): Promise<void> {

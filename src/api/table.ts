@@ -53,6 +53,8 @@ import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { eventBridgeWireService } from './services/eventbridge.js';
+import type { IamService } from './iam/service.js';
+import { iamWireService } from './iam/wire.js';
 import { servicesHook } from './services/hook.js';
 import { snsWireService } from './services/sns.js';
 import { sqsWireService } from './services/sqs.js';
@@ -96,6 +98,8 @@ export interface ApiServices {
   /** EventBridge and SNS subsets, on the endpoint by their wire markers. */
   eventBridge: EventBridgeService;
   sns: SnsService;
+  /** IAM's roles API (api/iam), on the endpoint by its Query `Version`. */
+  iam: IamService;
   mappings: EventSourceMappingService;
   /** What a mapping's poller has done (src/esm/runner.ts). */
   mappingStatus: MappingStatusOf;
@@ -281,8 +285,8 @@ export function apiTable(s: ApiServices): ApiTable {
     ],
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
-      apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge)]),
+      apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam)]),
     ],
     fallback: [],
   };

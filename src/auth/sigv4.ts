@@ -39,7 +39,7 @@
  * (Authorization without its signature, SignedHeaders, credential, path) are parsed once.
  * Nothing about a signature itself is ever remembered: every request is verified in full.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { canonicalHeaderValue, canonicalQuery, canonicalUri, parseQuery, targetProblem, type QueryParam } from './sigv4-canonical.js';
 import * as E from './sigv4-errors.js';
 import { fromHeader, fromQuery, joinValues, scanHeaders, type HeaderScan, type SignedParts, type TimeWindow } from './sigv4-forms.js';
@@ -109,11 +109,23 @@ export type SigV4Result<K extends SigningSecret> = SigV4Success<K> | E.SigV4Fail
 export interface SigV4Pending<K extends SigningSecret> {
   readonly ok: 'pending';
   readonly accessKeyId: string;
+  /** The credential scope's region (one of the configured ones). */
+  readonly region: string;
+  /** What `secretFor` returned for the key. */
+  readonly key: K;
   finish(payloadSha256: string): SigV4Result<K>;
 }
 
 const ALGORITHM = 'AWS4-HMAC-SHA256';
 const SIGNATURE_HEX = /^[0-9a-f]{64}$/;
+/**
+ * The expected signature (bytes 0-31) and the one sent (32-63), compared in constant time. One
+ * buffer for every request: verification is synchronous, so no two requests use it at once, and
+ * no per-request Buffer is made.
+ */
+const COMPARE = Buffer.alloc(64);
+const EXPECTED = COMPARE.subarray(0, 32);
+const GIVEN = COMPARE.subarray(32, 64);
 
 /** A request that passed check(): what finish() needs. */
 interface Checked<K> {
@@ -161,7 +173,7 @@ export class SigV4Verifier<K extends SigningSecret> {
   begin(req: SigV4RequestHead, now: number): SigV4Pending<K> | E.SigV4Failure {
     const c = this.check(req, now);
     if ('ok' in c) return c;
-    return { ok: 'pending', accessKeyId: c.scope.accessKeyId, finish: (payloadSha256) => this.finish(c, payloadSha256) };
+    return { ok: 'pending', accessKeyId: c.scope.accessKeyId, region: c.scope.region, key: c.key, finish: (payloadSha256) => this.finish(c, payloadSha256) };
   }
 
   private check(req: SigV4RequestHead, now: number): Checked<K> | E.SigV4Failure {
@@ -236,9 +248,11 @@ export class SigV4Verifier<K extends SigningSecret> {
     const canonical = `${req.method}\n${this.lastCanonicalPath}\n${canonicalQuery(params, p.signatureParam)}\n${headers}\n${p.signedHeaders}\n${payloadSha256}`;
     const stringToSign = `${ALGORITHM}\n${p.amzDate}\n${scope.date}/${scope.region}/${scope.service}/aws4_request\n${sha256Hex(canonical)}`;
     const signingKey = this.keys.get(scope.accessKeyId, key.secret, scope.date, scope.region, scope.service);
-    const expected = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest();
-    // Shape first, so timingSafeEqual always gets two 32-byte buffers and never throws.
-    if (!SIGNATURE_HEX.test(p.signature) || !timingSafeEqual(expected, Buffer.from(p.signature, 'hex'))) return E.signatureMismatch();
+    // Shape first: 64 lower-case hex digits decode to exactly the 32 bytes compared.
+    if (!SIGNATURE_HEX.test(p.signature)) return E.signatureMismatch();
+    signingKey.macInto(stringToSign, COMPARE, 0);
+    COMPARE.write(p.signature, 32, 'hex');
+    if (!timingSafeEqual(EXPECTED, GIVEN)) return E.signatureMismatch();
     return {
       ok: true,
       accessKeyId: scope.accessKeyId,

@@ -105,3 +105,25 @@ export interface CorsConfig {
   ExposeHeaders?: string[];
   MaxAge?: number;
 }
+
+/** One authorizer of an API, as stored with it. */
+export interface AuthorizerConfig {
+  /** The authorizer function: a name, `name:qualifier` or an ARN. */
+  functionName: string;
+  /** REST APIs: TOKEN (one header) or REQUEST; HTTP APIs: always REQUEST. */
+  payloadType: 'TOKEN' | 'REQUEST';
+  /** The event's format: REST APIs 1.0; HTTP APIs 1.0 or 2.0 (`AuthorizerPayloadFormatVersion`). */
+  payloadFormatVersion: '1.0' | '2.0';
+  /** HTTP payload 2.0 only: the function answers `{isAuthorized, context}` instead of a policy. */
+  simpleResponses: boolean;
+  /**
+   * Where the identity comes from, in API Gateway's v2 notation: `$request.header.Authorization`,
+   * `$request.querystring.token`, `$context.<name>`, `$stageVariables.<name>`. A TOKEN authorizer
+   * has exactly one header.
+   */
+  identitySource: string[];
+  /** TOKEN only: a regular expression the token must match, else 401 without a call. */
+  validationExpression?: string | undefined;
+  /** How long a result is kept per identity (0: every request calls the function). */
+  ttlSeconds: number;
+}

@@ -16,6 +16,10 @@ export interface EventV1Context {
   pathParameters: Record<string, string> | undefined;
   /** The path as the client sent it, stage included (`requestContext.path`); default: the event's path. */
   requestPath?: string;
+  /** `requestContext.authorizer`: what a Lambda authorizer answered (its context, principalId). */
+  authorizer?: Record<string, unknown> | undefined;
+  /** `requestContext.identity`'s signer fields for an AWS_IAM route (accessKey, accountId, caller, user, userArn). */
+  identity?: Record<string, string | null> | undefined;
 }
 
 export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, unknown> {
@@ -51,11 +55,12 @@ export function eventV1(r: HttpRequestInfo, c: EventV1Context): Record<string, u
     requestContext: {
       accountId: c.accountId,
       apiId: c.apiId,
+      ...(c.authorizer ? { authorizer: c.authorizer } : {}),
       domainName: c.domainName,
       domainPrefix: c.apiId,
       extendedRequestId: c.requestId,
       httpMethod: r.method,
-      identity: { sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? null },
+      identity: { ...c.identity, sourceIp: r.sourceIp, userAgent: headers['user-agent'] ?? null },
       path: c.requestPath === undefined ? path : decodePath(c.requestPath),
       protocol: r.protocol,
       requestId: c.requestId,

@@ -47,6 +47,8 @@ const keyOf = (scope: Scope, name: string): string => `${scope.accountId}/${scop
 export class LogService {
   private pending: LogEntry[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The batch being written (and those queued behind it); settles when all are stored. */
+  private writing: Promise<void> = Promise.resolve();
   private waiters = new Set<Waiter>();
   private sincePrune = new Map<string, number>();
 
@@ -81,13 +83,23 @@ export class LogService {
     else this.timer ??= setTimeout(() => void this.flush(), FLUSH_EVERY_MS);
   }
 
-  /** Writes everything pending and wakes followers. Never rejects: a failed write is retried later. */
-  async flush(): Promise<void> {
+  /**
+   * Writes everything pending and wakes followers; settles once every entry appended before the
+   * call is stored (the store may write on another thread, so a batch already under way is waited
+   * for too). Never rejects: a failed write is retried later.
+   */
+  flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    if (this.pending.length === 0) return;
+    if (this.pending.length === 0) return this.writing;
     const batch = this.pending;
     this.pending = [];
+    // One batch at a time, in order: prunes count what the batches before them wrote.
+    this.writing = this.writing.then(() => this.write(batch));
+    return this.writing;
+  }
+
+  private async write(batch: LogEntry[]): Promise<void> {
     try {
       await this.store.appendLogs(batch);
     } catch {

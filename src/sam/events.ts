@@ -93,8 +93,14 @@ export function planEvents(
     if (type === 'HttpApi' || type === 'Api') {
       const apiRef = raw[apiKey];
       const api = apiRef === undefined ? (type === 'HttpApi' ? IMPLICIT_HTTP_API : IMPLICIT_REST_API) : apiLogicalId(apiRef, where);
-      out.routes.push({ api, type, route: { ...eventRoute(type, p, where), ...target } });
-      for (const k of ['Auth', 'RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
+      const auth = p['Auth'];
+      if (auth !== undefined && !isMap(auth)) throw new SamError(`${where}.Auth must be a mapping`);
+      const requested = auth?.['Authorizer'];
+      if (requested !== undefined && typeof requested !== 'string') throw new SamError(`${where}.Auth.Authorizer must be a string`);
+      out.routes.push({ api, type, route: { ...eventRoute(type, p, where), ...target, ...(requested !== undefined ? { Authorizer: requested } : {}) } });
+      const authIgnored = Object.keys(auth ?? {}).filter((k) => k !== 'Authorizer');
+      if (authIgnored.length > 0) warn(`${where}: Auth.${authIgnored.join(', Auth.')} not applied by Nimbus`);
+      for (const k of ['RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
         if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus; the route is served without it`);
       }
     } else if (type === 'Schedule') {

@@ -42,6 +42,8 @@ export interface FunctionPlan {
   layers?: string[];
   /** Properties given in the template that Nimbus does not apply. */
   ignored: string[];
+  /** The execution role's ARN: the template's `Role`, or the role generated for its `Policies` (roles.ts); absent: the deploy role. */
+  role?: string;
 }
 
 /** Handled here or by the events planner. */
@@ -49,11 +51,11 @@ const APPLIED = new Set([
   'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Description', 'FunctionName',
   'Architectures', 'AutoPublishAlias', 'VersionDescription', 'FunctionUrlConfig', 'Events', 'PackageType', 'EphemeralStorage',
   'Tracing', 'LoggingConfig', 'DeadLetterQueue', 'ReservedConcurrentExecutions', 'ProvisionedConcurrencyConfig',
-  'EventInvokeConfig', 'Layers', 'AutoPublishCodeSha256',
+  'EventInvokeConfig', 'Layers', 'AutoPublishCodeSha256', 'Role', 'Policies',
 ]);
-/** Known to SAM, without a Nimbus backend to give them to (no IAM, tagging, VPC, KMS, SnapStart, code signing). */
+/** Known to SAM, without a Nimbus backend to give them to (no permission boundaries, tagging, VPC, KMS, SnapStart, code signing). */
 const NO_BACKEND = new Set([
-  'Role', 'Policies', 'PermissionsBoundary', 'RolePath', 'AssumeRolePolicyDocument', 'Tags', 'PropagateTags', 'VpcConfig',
+  'PermissionsBoundary', 'RolePath', 'AssumeRolePolicyDocument', 'Tags', 'PropagateTags', 'VpcConfig',
   'KmsKeyArn', 'SnapStart', 'CodeSigningConfigArn', 'DeploymentPreference', 'FileSystemConfigs', 'RuntimeManagementConfig',
   'AutoPublishAliasAllProperties', 'RecursiveLoop', 'SourceKMSKeyArn', 'FunctionScalingConfig', 'CapacityProviderConfig',
   'ImageConfig', 'ImageUri',

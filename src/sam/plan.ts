@@ -4,6 +4,8 @@
  * event-invoke configs, the built-in queues the template's queues map to, and a list of warnings
  * for everything that is skipped or ignored. Pure: no I/O, so it is unit-tested directly.
  */
+import { planRoles, type RolePlan } from './roles.js';
+import { routeAuthorizer } from './apis.js';
 import { evaluateConditions, included } from './conditions.js';
 import { SamError } from './errors.js';
 import { planEvents, type SchedulePlan } from './events.js';
@@ -38,6 +40,8 @@ export interface DeployPlan extends ServicePlans {
   schedules: SchedulePlan[];
   /** Each API with its routes. */
   apis: ApiPlan[];
+  /** IAM roles: generated for functions' Policies, and the template's AWS::IAM::Role resources (roles.ts). */
+  roles: RolePlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -110,6 +114,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const props = mergeGlobals(globals, r.Properties);
     const fn = planFunction(id, props, r.Metadata, { baseDir: o.baseDir, ctx, name: ctx.resources[id]!.ref });
     if (fn.ignored.length > 0) warn(`${id}: not applied by Nimbus (no backend for them): ${fn.ignored.join(', ')}`);
+    const role = props['Role'] !== undefined ? resolve(props['Role'], ctx, `${id}.Role`) : ctx.resources[`${id}Role`]?.attrs['Arn'];
+    if (props['Role'] !== undefined && typeof role !== 'string') throw new SamError(`${id}.Role must be a role ARN`);
+    if (typeof role === 'string' && role !== o.role) fn.role = role;
     functions.push(fn);
     const events = props['Events'] ?? {};
     if (!isMap(events)) throw new SamError(`${id}.Events must be a mapping`);
@@ -125,7 +132,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
       const other = seen.get(key);
       if (other !== undefined) throw new SamError(`${id}: route ${key.slice(api.length + 1)} of ${api} is already used by ${other}`);
       seen.set(key, id);
-      a.routes.push(route);
+      const authorizer = routeAuthorizer(a, route.Authorizer, `${id}.Events`);
+      const { Authorizer: _requested, ...rest } = route;
+      a.routes.push(authorizer === undefined ? rest : { ...rest, Authorizer: authorizer });
     }
     schedules.push(...planned.schedules);
   }
@@ -145,5 +154,6 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     if (typeof v === 'string') outputs[name] = v;
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, ...services, outputs, warnings };
+  const roles = planRoles(template, names, where, ctx, (id) => mergeGlobals(globals, template.resources[id]!.Properties));
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, ...services, roles, outputs, warnings };
 }

@@ -62,6 +62,7 @@ export function printDeployment(plan: DeployPlan, d: StackDescription, out: (lin
   for (const sch of plan.schedules) {
     out(`  schedule ${sch.Name}: ${sch.ScheduleExpression} -> ${sch.FunctionName}${sch.Qualifier ? `:${sch.Qualifier}` : ''}${sch.State === 'DISABLED' ? ' (disabled)' : ''}`);
   }
+  for (const r of plan.roles) out(`  ${r.logicalId}: IAM role ${r.path}${r.name}${r.policies.length + r.managedPolicyArns.length ? ` (${[...r.policies.map((p) => p.name), ...r.managedPolicyArns.map((m) => m.slice(m.lastIndexOf('/') + 1))].join(', ')})` : ''}`);
   for (const q of plan.queues) out(`  ${q.logicalId}: SQS queue ${q.name}`);
   for (const t of plan.topics) out(`  ${t.logicalId}: SNS topic ${t.arn}`);
   for (const b of plan.buses) out(`  ${b.logicalId}: event bus ${b.name}`);

@@ -20,6 +20,7 @@ import type { Template } from './template.js';
 import { LAYER_TYPES, layerPlaceholder } from './layers.js';
 import { nameEventResources } from './event-sources.js';
 import { isPatternRule, nameServiceResources, SERVICE_TYPES } from './service-resources.js';
+import { generatedRoleName, generatesRole, iamRoleName } from './roles.js';
 
 export type { ApiPlan } from './apis.js';
 export type { QueuePlan } from './service-plans.js';
@@ -63,8 +64,15 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
     const name = o.names.physical(id, typeof raw === 'string' ? raw : undefined, MAX_NAME.function);
     const arn = `${arnPrefix('lambda')}:function:${name}`;
     ctx.resources[id] = { ref: name, attrs: { Arn: arn } };
-    // SAM generates an execution role per function; Nimbus has no IAM, so all share the deploy role.
-    ctx.resources[`${id}Role`] = { ref: o.role.slice(o.role.lastIndexOf('/') + 1), attrs: { Arn: o.role } };
+    // SAM generates an execution role per function: a real one when the function has Policies
+    // (roles.ts); without, the deploy role, which leaves it its account's administrator (docs/auth.md).
+    const explicit = r.Properties['Role'];
+    if (generatesRole(r.Properties)) {
+      const roleName = generatedRoleName(id, o.names);
+      ctx.resources[`${id}Role`] = { ref: roleName, attrs: { Arn: `arn:aws:iam::${o.accountId}:role/${roleName}` } };
+    } else if (explicit === undefined) {
+      ctx.resources[`${id}Role`] = { ref: o.role.slice(o.role.lastIndexOf('/') + 1), attrs: { Arn: o.role } };
+    }
     const alias = r.Properties['AutoPublishAlias'];
     if (typeof alias === 'string') ctx.resources[`${id}.Alias`] = { ref: `${arn}:${alias}`, attrs: {} };
   }
@@ -102,8 +110,12 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       // Published before the stack is applied (layers.ts); its Ref is the version ARN it gets then.
       ctx.resources[id] = { ref: layerPlaceholder(id), attrs: {} };
     } else if (NO_EFFECT_TYPES.has(r.Type)) {
-      // Roles are referenced everywhere (RoleArn: !GetAtt SchedulerRole.Arn); the reference resolves, the role does nothing.
-      if (r.Type === 'AWS::IAM::Role') ctx.resources[id] = { ref: id, attrs: { Arn: `arn:aws:iam::${o.accountId}:role/${id}`, RoleId: id } };
+      if (r.Type === 'AWS::IAM::Role') {
+        // A real role (roles.ts), planned once every name is known.
+        const { name, path } = iamRoleName(id, r.Properties, o.names, ctx);
+        ctx.resources[id] = { ref: name, attrs: { Arn: `arn:aws:iam::${o.accountId}:role${path}${name}`, RoleId: id } };
+        continue;
+      }
       ctx.warn(`${id}: ${r.Type} has no effect on Nimbus (no IAM or resource policies); skipped`);
     } else {
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);

@@ -16,11 +16,14 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UidPool } from './uid-pool.js';
 
 /** Where the data directory records its export root, so that the next start removes a crashed run's. */
 const RECORD = 'process-export-root';
+const execFileP = promisify(execFile);
 
 export class ProcessUsers {
   /** `<root>/sbx`: the sandboxes' scratch directories. */
@@ -125,9 +128,9 @@ export class ProcessUsers {
     const tmp = join(this.root, 'x', `.tmp-${randomBytes(6).toString('hex')}`);
     await mkdir(tmp, { mode: 0o755 });
     try {
-      await linkTree(dir, join(tmp, basename(dir)));
+      await exportTree(dir, join(tmp, basename(dir)));
       const scope = join(dirname(dir), 'package.json');
-      if (existsSync(scope)) await linkTree(scope, join(tmp, 'package.json'));
+      if (existsSync(scope)) await exportTree(scope, join(tmp, 'package.json'));
       await chmod(tmp, 0o755);
       await rename(tmp, parent);
     } catch (e) {
@@ -142,6 +145,22 @@ export class ProcessUsers {
     rmSync(this.root, { recursive: true, force: true });
     rmSync(this.recordFile, { force: true });
   }
+}
+
+/**
+ * Recreates `src` at `dst` with hard links. GNU `cp -al` does it in one process: for the Node.js
+ * SDK's tree (8,867 entries) 90 ms of CPU against 460 ms for linkTree's awaited calls, and each
+ * node of a cluster lab exports such trees for its stem cells at start. Where cp cannot (no GNU
+ * cp, another file system), linkTree does it, copying across file systems.
+ */
+async function exportTree(src: string, dst: string): Promise<void> {
+  try {
+    await execFileP('cp', ['-al', '--', src, dst]);
+    return;
+  } catch {
+    await rm(dst, { recursive: true, force: true });
+  }
+  await linkTree(src, dst);
 }
 
 /**

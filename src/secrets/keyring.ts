@@ -9,7 +9,7 @@
  * removed from the process environment, so no runtime ever inherits it. Such a keyring has no file,
  * so it cannot be rotated in place.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
 import { NimbusError } from '../core/errors.js';
 
@@ -93,6 +93,19 @@ export class Keyring {
   /** A keyring held only in memory (tests, and the in-memory store). */
   static ephemeral(): Keyring {
     return new Keyring(undefined, [newKey(DEFAULT_KEY)]);
+  }
+
+  /**
+   * A secret for `purpose` derived from the oldest key of the default name (HMAC-SHA256 of the
+   * purpose): the same on every node given the same keyring, and unchanged by a rotation, which
+   * adds a newer key and keeps the old ones. A cluster's nodes sign and verify functions'
+   * credentials with it (src/runtimes/credentials.ts).
+   */
+  derive(purpose: string): Buffer {
+    let oldest: KeyEntry | undefined;
+    for (const e of this.byId.values()) if (e.name === DEFAULT_KEY && (!oldest || e.created < oldest.created)) oldest = e;
+    if (!oldest) throw configError('The keyring has no default key.');
+    return createHmac('sha256', oldest.material).update(`nimbus:${purpose}`).digest();
   }
 
   names(): string[] {

@@ -167,6 +167,7 @@ export class MemoryRouteStore implements RouteStore {
         functionName: r.functionName,
         qualifier: r.qualifier,
         payloadFormatVersion: r.payloadFormatVersion === '1.0' ? '1.0' : '2.0',
+        authorizer: r.authorizer ?? '',
       });
     }
     const k = keyOf(scope.accountId, scope.region, stack);
@@ -209,6 +210,7 @@ const copyApi = (a: ApiRecord): ApiRecord => ({
   type: a.type === 'REST' ? 'REST' : 'HTTP',
   stage: a.stage,
   cors: a.cors === undefined ? undefined : viaJson(a.cors),
+  authorizers: a.authorizers === undefined ? undefined : viaJson(a.authorizers),
 });
 
 const copyStack = (s: StackRecord): StackRecord => ({

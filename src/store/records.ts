@@ -3,7 +3,7 @@
  * stacks that own them. Each lives in its own table, scoped by account and region like every
  * stored record; aliases and URL configs are removed with their function.
  */
-import type { CorsConfig, Scope } from '../core/model.js';
+import type { AuthorizerConfig, CorsConfig, Scope } from '../core/model.js';
 
 /** An alias: a name pointing at a published version, optionally splitting traffic with a second. */
 export interface AliasRecord extends Scope {
@@ -44,6 +44,8 @@ export interface RouteRecord extends Scope {
   /** '' for the unqualified function, else an alias or version. */
   qualifier: string;
   payloadFormatVersion: '1.0' | '2.0';
+  /** The API's Lambda authorizer this route runs first ('' for none: the route is open). */
+  authorizer: string;
 }
 
 export interface ReservedConcurrency extends Scope {
@@ -77,6 +79,8 @@ export interface ApiRecord extends Scope {
   stage: string;
   /** CORS answered by the API itself (an HTTP API's CorsConfiguration, a REST API's Cors). */
   cors: CorsConfig | undefined;
+  /** The API's Lambda authorizers by name (SAM `Auth.Authorizers`); routes name theirs. */
+  authorizers: Record<string, AuthorizerConfig> | undefined;
 }
 
 /** One thing a stack created, as CloudFormation lists a stack's resources. */

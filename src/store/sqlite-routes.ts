@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import type { Scope } from '../core/model.js';
 import type { ApiRecord, RouteRecord } from './records.js';
 import type { RouteStore } from './types.js';
-import { fromApiRow, fromRow } from './rows/routes.js';
+import { authorizersText, fromApiRow, fromRow } from './rows/routes.js';
 import type { ApiRow, Row } from './rows/routes.js';
 
 export const ROUTES_SCHEMA = `
@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS api_routes (
   function_name TEXT NOT NULL,
   qualifier TEXT NOT NULL,
   payload_format TEXT NOT NULL,
+  authorizer TEXT NOT NULL DEFAULT '',
   PRIMARY KEY (account_id, region, stack, api_id, method, path)
 );
 CREATE TABLE IF NOT EXISTS apis (
@@ -37,6 +38,7 @@ CREATE TABLE IF NOT EXISTS apis (
   type TEXT NOT NULL,
   stage TEXT NOT NULL,
   cors TEXT,
+  authorizers TEXT,
   PRIMARY KEY (account_id, region, stack, logical_id)
 );
 `;
@@ -45,14 +47,15 @@ export class SqliteRouteStore implements RouteStore {
   private readonly stmts;
 
   constructor(private readonly db: Database.Database) {
+    addAuthorizerColumns(db);
     this.stmts = {
       clear: db.prepare('DELETE FROM api_routes WHERE account_id = ? AND region = ? AND stack = ?'),
-      insert: db.prepare(`INSERT OR REPLACE INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT OR REPLACE INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format, authorizer)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       all: db.prepare('SELECT * FROM api_routes ORDER BY account_id, region, stack, path, method, api_id'),
       clearApis: db.prepare('DELETE FROM apis WHERE account_id = ? AND region = ? AND stack = ?'),
-      insertApi: db.prepare(`INSERT OR REPLACE INTO apis (account_id, region, stack, logical_id, api_id, type, stage, cors)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
+      insertApi: db.prepare(`INSERT OR REPLACE INTO apis (account_id, region, stack, logical_id, api_id, type, stage, cors, authorizers)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       apis: db.prepare('SELECT * FROM apis ORDER BY account_id, region, stack, logical_id'),
     };
   }
@@ -61,12 +64,12 @@ export class SqliteRouteStore implements RouteStore {
     this.db.transaction(() => {
       this.stmts.clear.run(scope.accountId, scope.region, stack);
       for (const r of routes) {
-        this.stmts.insert.run(scope.accountId, scope.region, stack, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion);
+        this.stmts.insert.run(scope.accountId, scope.region, stack, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion, r.authorizer);
       }
       if (apis === undefined) return;
       this.stmts.clearApis.run(scope.accountId, scope.region, stack);
       for (const a of apis) {
-        this.stmts.insertApi.run(scope.accountId, scope.region, stack, a.logicalId, a.apiId, a.type, a.stage, a.cors === undefined ? null : JSON.stringify(a.cors));
+        this.stmts.insertApi.run(scope.accountId, scope.region, stack, a.logicalId, a.apiId, a.type, a.stage, a.cors === undefined ? null : JSON.stringify(a.cors), authorizersText(a));
       }
     })();
   }
@@ -78,4 +81,11 @@ export class SqliteRouteStore implements RouteStore {
   async apis(): Promise<ApiRecord[]> {
     return (this.stmts.apis.all() as ApiRow[]).map(fromApiRow);
   }
+}
+
+/** Data directories from before Lambda authorizers: their tables get the two columns (routes open, APIs without authorizers). */
+function addAuthorizerColumns(db: Database.Database): void {
+  const has = (table: string, col: string): boolean => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === col);
+  if (!has('api_routes', 'authorizer')) db.exec("ALTER TABLE api_routes ADD COLUMN authorizer TEXT NOT NULL DEFAULT ''");
+  if (!has('apis', 'authorizers')) db.exec('ALTER TABLE apis ADD COLUMN authorizers TEXT');
 }

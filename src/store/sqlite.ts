@@ -5,6 +5,8 @@
 import Database from 'better-sqlite3';
 import { privateDatabase } from '../core/private-files.js';
 import { Checkpointer } from './checkpointer.js';
+import { LogWriter } from './log-writer.js';
+import { LogWrites } from './log-writes.js';
 import type { AliasStore, EventSourceMappingStore, RouteStore, StackStore, UrlConfigStore } from './types.js';
 import { ALIASES_SCHEMA, SqliteAliasStore } from './sqlite-aliases.js';
 import { CONCURRENCY_SCHEMA, SqliteConcurrencyStore } from './sqlite-concurrency.js';
@@ -103,6 +105,9 @@ export class SqliteStore implements Store {
   readonly settings: FunctionSettingsStore;
   readonly codeSigning: CodeSigningConfigStore;
   private readonly checkpointer: Checkpointer;
+  /** Log appends and prunes, on their own thread (log-writer.ts). */
+  private readonly logWriter: LogWriter;
+  private logWrites: LogWrites | null = null;
   private readonly codec: VersionCodec;
 
   constructor(
@@ -138,6 +143,7 @@ export class SqliteStore implements Store {
       for (const c of [this.db, this.logDb]) if (c.open) c.pragma('wal_autocheckpoint = 1000');
     });
     const logDb = this.logDb;
+    this.logWriter = new LogWriter(file, () => (this.logWrites ??= new LogWrites(logDb)));
     this.aliases = new SqliteAliasStore(db);
     this.urls = new SqliteUrlConfigStore(db);
     this.routes = new SqliteRouteStore(db);
@@ -175,8 +181,6 @@ export class SqliteStore implements Store {
         WHERE json_array_length(v.config, '$.layers') > 0 AND json_extract(l.value, '$.codeSha256') = ? LIMIT 1`),
       layerSets: db.prepare(`SELECT DISTINCT json_extract(config, '$.layers') AS layers FROM function_versions
         WHERE json_array_length(config, '$.layers') > 0`),
-      appendLog: logDb.prepare(`INSERT INTO logs (account_id, region, function_name, version, request_id, ts, text, bytes)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`),
       readLogs: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ? AND id > ?
         ORDER BY id LIMIT ?`),
       readLast: logDb.prepare(`SELECT * FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
@@ -191,14 +195,6 @@ export class SqliteStore implements Store {
       latestPublished: db.prepare(`SELECT * FROM function_versions WHERE account_id = ? AND region = ? AND name = ?
         AND version != '$LATEST' ORDER BY ${VERSION_ORDER} DESC LIMIT 1`),
       deleteVersion: db.prepare('DELETE FROM function_versions WHERE account_id = ? AND region = ? AND name = ? AND version = ?'),
-      logTotals: logDb.prepare('SELECT COUNT(*) AS n, COALESCE(SUM(bytes), 0) AS bytes FROM logs WHERE account_id = @a AND region = @r AND function_name = @f'),
-      pruneOldest: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
-        (SELECT id FROM logs WHERE account_id = @a AND region = @r AND function_name = @f ORDER BY id ASC LIMIT 1 OFFSET @drop - 1)`),
-      pruneOld: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
-        COALESCE((SELECT MAX(id) FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND ts < @minTs), 0)`),
-      pruneBytes: logDb.prepare(`DELETE FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND id <=
-        COALESCE((SELECT id FROM (SELECT id, SUM(bytes) OVER (ORDER BY id DESC ROWS UNBOUNDED PRECEDING) AS total
-          FROM logs WHERE account_id = @a AND region = @r AND function_name = @f) WHERE total > @maxBytes ORDER BY id DESC LIMIT 1), 0)`),
       tailStart: logDb.prepare(`SELECT id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
         ORDER BY id DESC LIMIT 1 OFFSET ?`),
       lastLog: logDb.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?'),
@@ -406,11 +402,7 @@ export class SqliteStore implements Store {
   }
 
   async appendLogs(entries: readonly LogEntry[]): Promise<void> {
-    this.logDb.transaction(() => {
-      for (const e of entries) {
-        this.stmts.appendLog.run(e.accountId, e.region, e.functionName, e.version, e.requestId, e.timestamp, e.text, Buffer.byteLength(e.text));
-      }
-    })();
+    await this.logWriter.append(entries);
   }
 
   async readLogs(scope: Scope, functionName: string, afterId: number, limit: number): Promise<StoredLogEntry[]> {
@@ -423,19 +415,7 @@ export class SqliteStore implements Store {
 
 
   async pruneLogs(scope: Scope, functionName: string, retention: LogRetention): Promise<void> {
-    const at = { a: scope.accountId, r: scope.region, f: functionName };
-    this.logDb.transaction(() => {
-      // Each delete scans the function's whole window (the bytes one with a window function: tens
-      // of ms for 10,000 entries, on the server's only thread). One pass over the covering index
-      // (about 1 ms) tells which of them can delete anything; only those run (docs/performance.md).
-      const totals = this.stmts.logTotals.get(at) as { n: number; bytes: number };
-      // The surplus is deleted from the oldest end: the walk is as long as the surplus, not the window.
-      if (totals.n > retention.keep) this.stmts.pruneOldest.run({ ...at, drop: totals.n - retention.keep });
-      // No age limit is 0: `ts < 0` matches nothing.
-      if (retention.minTimestamp > 0) this.stmts.pruneOld.run({ ...at, minTs: retention.minTimestamp });
-      // Measured before the count rule deleted anything: an overestimate, so nothing due is skipped.
-      if (totals.bytes > retention.maxBytes) this.stmts.pruneBytes.run({ ...at, maxBytes: retention.maxBytes });
-    })();
+    await this.logWriter.prune({ accountId: scope.accountId, region: scope.region, functionName }, retention);
   }
 
   async tailStart(scope: Scope, functionName: string, n: number): Promise<number> {
@@ -447,11 +427,13 @@ export class SqliteStore implements Store {
     return (this.stmts.lastLog.get(scope.accountId, scope.region, functionName) as { id: number }).id;
   }
 
-  /** Closes both connections; the promise settles once the checkpointer thread has stopped too. */
-  close(): Promise<void> {
+  /** Closes both connections; the promise settles once the log writer and checkpointer threads have stopped too. */
+  async close(): Promise<void> {
+    // The log writer has a connection of its own: it commits what it was given, then stops.
+    const written = this.logWriter.close();
     const stopped = this.checkpointer.close();
     if (this.logDb.open) this.logDb.close();
     if (this.db.open) this.db.close();
-    return stopped;
+    await Promise.all([written, stopped]);
   }
 }

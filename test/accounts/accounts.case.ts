@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import type { AuditEntry } from '../../src/auth/principal.js';
 import { DEFAULT_ACCOUNT } from '../../src/auth/principal.js';
 import type { AccountStore } from '../../src/accounts/store.js';
+import { runRoleSuite } from './roles.case.js';
 
 export interface AccountDb {
   /** A new handle on this database (another process, another node), its secrets sealed with the shared keyring. */
@@ -51,6 +52,8 @@ export function runAccountSuite(name: string, newDb: NewAccountDb): void {
       });
       return { db, s };
     }
+
+    runRoleSuite(fresh);
 
     test('the default account exists and cannot be removed; names and ids are checked', async (t) => {
       const { s } = await fresh(t);

@@ -79,11 +79,11 @@ export function url(scope: Scope, functionName: string, qualifier: string, urlId
 }
 
 export function route(scope: Scope, stack: string, method: string, path: string, functionName: string, apiId = 'api0000001'): RouteRecord {
-  return { ...scope, stack, apiId, method, path, functionName, qualifier: '', payloadFormatVersion: '2.0' };
+  return { ...scope, stack, apiId, method, path, functionName, qualifier: '', payloadFormatVersion: '2.0', authorizer: '' };
 }
 
 export function api(scope: Scope, stack: string, logicalId: string, apiId: string, over: Partial<ApiRecord> = {}): ApiRecord {
-  return { ...scope, stack, logicalId, apiId, type: 'HTTP', stage: '', cors: undefined, ...over };
+  return { ...scope, stack, logicalId, apiId, type: 'HTTP', stage: '', cors: undefined, authorizers: undefined, ...over };
 }
 
 export function stack(scope: Scope, name: string, over: Partial<StackRecord> = {}): StackRecord {

@@ -37,6 +37,18 @@ export function stackCases(newStore: NewStore): void {
       assert.deepEqual(await store.routes.all(), []);
     });
 
+    it('an API keeps its Lambda authorizers and a route the one it runs first', async (t) => {
+      const store = open(t, newStore);
+      const authorizers = {
+        Tok: { functionName: 'auth', payloadType: 'TOKEN' as const, payloadFormatVersion: '1.0' as const, simpleResponses: false, identitySource: ['$request.header.Authorization'], validationExpression: '^Bearer .+$', ttlSeconds: 300 },
+        Req: { functionName: 'auth2:live', payloadType: 'REQUEST' as const, payloadFormatVersion: '2.0' as const, simpleResponses: true, identitySource: [], ttlSeconds: 0 },
+      };
+      const r = { ...route(A, 'web', 'GET', '/a', 'f'), authorizer: 'Tok' };
+      await store.routes.replaceStack(A, 'web', [r, route(A, 'web', 'GET', '/open', 'f')], [api(A, 'web', 'Api', 'api0000001', { authorizers })]);
+      assert.deepEqual(await store.routes.apis(), [api(A, 'web', 'Api', 'api0000001', { authorizers })]);
+      assert.deepEqual((await store.routes.all()).map((x) => `${x.path} ${x.authorizer}`), ['/a Tok', '/open ']);
+    });
+
     it('APIs come out as copies', async (t) => {
       const store = open(t, newStore);
       const given = api(A, 'web', 'Api', 'api0000001', { cors: { AllowOrigins: ['*'] } });

@@ -35,7 +35,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   metrics: ['core'],
   sim: ['policy', 'cluster', 'core'],
   policy: ['core'],
-  sam: ['core'],
+  sam: ['auth', 'core'],
   accounts: ['auth', 'pg', 'secrets', 'core'],
   auth: ['core'],
   secrets: ['core'],

@@ -93,6 +93,61 @@ test('EventInvokeConfig: destinations resolve to functions and queues of the tem
   );
 });
 
+test('Lambda authorizers: SAM Auth becomes the API authorizers and each route its own, NONE opens a route, Cognito is named and left open', () => {
+  const p = plan(`Resources:
+  Rest:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok: { FunctionArn: !GetAtt AuthFn.Arn, Identity: { Header: X-Token, ValidationExpression: "Bearer .+", ReauthorizeEvery: 30 } }
+          Req: { FunctionArn: !GetAtt AuthFn.Arn, FunctionPayloadType: REQUEST, Identity: { Headers: [a], QueryStrings: [q] } }
+          Pool: { UserPoolArn: arn:aws:cognito-idp:eu-west-1:123456789012:userpool/x }
+  Http:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      Auth:
+        Authorizers:
+          Simple: { FunctionArn: !GetAtt AuthFn.Arn, AuthorizerPayloadFormatVersion: 2.0, EnableSimpleResponses: true }
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b }
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      Events:
+        Default: { Type: Api, Properties: { RestApiId: !Ref Rest, Path: /a, Method: get } }
+        Open: { Type: Api, Properties: { RestApiId: !Ref Rest, Path: /b, Method: get, Auth: { Authorizer: NONE } } }
+        ByRequest: { Type: Api, Properties: { RestApiId: !Ref Rest, Path: /c, Method: get, Auth: { Authorizer: Req } } }
+        Cognito: { Type: Api, Properties: { RestApiId: !Ref Rest, Path: /d, Method: get, Auth: { Authorizer: Pool } } }
+        Simple: { Type: HttpApi, Properties: { ApiId: !Ref Http, Path: /e, Method: get, Auth: { Authorizer: Simple } } }
+        NoDefault: { Type: HttpApi, Properties: { ApiId: !Ref Http, Path: /f, Method: get } }
+`);
+  const rest = p.apis.find((a) => a.logicalId === 'Rest')!;
+  const http = p.apis.find((a) => a.logicalId === 'Http')!;
+  const arn = `arn:aws:lambda:eu-west-1:123456789012:function:${N('AuthFn')}`;
+  assert.deepEqual(rest.authorizers, {
+    Tok: { FunctionName: arn, PayloadType: 'TOKEN', PayloadFormatVersion: '1.0', EnableSimpleResponses: false, IdentitySource: ['$request.header.X-Token'], ValidationExpression: 'Bearer .+', ResultTtlInSeconds: 30 },
+    Req: { FunctionName: arn, PayloadType: 'REQUEST', PayloadFormatVersion: '1.0', EnableSimpleResponses: false, IdentitySource: ['$request.header.a', '$request.querystring.q'], ResultTtlInSeconds: 300 },
+  });
+  assert.deepEqual(http.authorizers, { Simple: { FunctionName: arn, PayloadType: 'REQUEST', PayloadFormatVersion: '2.0', EnableSimpleResponses: true, IdentitySource: [], ResultTtlInSeconds: 0 } });
+  assert.deepEqual(rest.routes.map((r) => `${r.Path} ${r.Authorizer ?? '-'}`), ['/a Tok', '/b -', '/c Req', '/d -']);
+  assert.deepEqual(http.routes.map((r) => `${r.Path} ${r.Authorizer ?? '-'}`), ['/e Simple', '/f -']);
+  assert.ok(p.warnings.some((w) => w.includes('Rest.Auth.Authorizers.Pool: only Lambda authorizers')), p.warnings.join('\n'));
+  const bad = (auth: string, event: string, message: RegExp): void =>
+    assert.throws(
+      () => plan(`Resources:\n  Rest:\n    Type: AWS::Serverless::Api\n    Properties: { StageName: Prod, Auth: ${auth} }\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: nodejs20.x, Handler: a.b, Events: { E: { Type: Api, Properties: { RestApiId: !Ref Rest, Path: /x, Method: get${event} } } } }\n`),
+      (e: Error) => e instanceof SamError && message.test(e.message),
+    );
+  bad('{ DefaultAuthorizer: Missing }', '', /Rest\.Auth\.DefaultAuthorizer: Missing is not one of Auth\.Authorizers/);
+  bad('{ Authorizers: { A: { FunctionArn: f } } }', ', Auth: { Authorizer: B }', /Fn\.Events: Auth\.Authorizer B is not one of Rest's Auth\.Authorizers/);
+  bad('{ Authorizers: { A: { FunctionArn: f, FunctionPayloadType: REQUEST } } }', '', /a REQUEST authorizer with caching needs Identity/);
+});
+
 test('implicit and explicit APIs get stable ids, their own routes, stages and CORS; a route may exist once per API', () => {
   const text = `Globals:
   Api:
@@ -100,7 +155,7 @@ test('implicit and explicit APIs get stable ids, their own routes, stages and CO
 Resources:
   Api:
     Type: AWS::Serverless::HttpApi
-    Properties: { StageName: v1, CorsConfiguration: { AllowOrigins: ["*"], MaxAge: 600 }, Auth: { DefaultAuthorizer: none } }
+    Properties: { StageName: v1, CorsConfiguration: { AllowOrigins: ["*"], MaxAge: 600 }, Tags: { team: web } }
   Fn:
     Type: AWS::Serverless::Function
     Properties:
@@ -144,7 +199,7 @@ Outputs:
     FunctionArn: `arn:aws:lambda:eu-west-1:123456789012:function:${N('Fn')}`,
     Role: 'arn:aws:iam::123456789012:role/deployer',
   });
-  assert.ok(p.warnings.includes('Api (AWS::Serverless::HttpApi): its routes are served by Nimbus; these settings are not applied: Auth'), p.warnings.join('\n'));
+  assert.ok(p.warnings.includes('Api (AWS::Serverless::HttpApi): its routes are served by Nimbus; these settings are not applied: Tags'), p.warnings.join('\n'));
   assert.throws(
     () => plan(`Resources:
   A:
@@ -267,9 +322,70 @@ Resources:
   });
   assert.deepEqual([f.reservedConcurrency, f.provisionedConcurrency, f.versionDescription], [5, 2, 'first']);
   assert.ok(
-    p.warnings.includes('F: not applied by Nimbus (no backend for them): Tags, SnapStart, VpcConfig, KmsKeyArn, Policies, Frobnicate (unknown), LoggingConfig log levels'),
+    p.warnings.includes('F: not applied by Nimbus (no backend for them): Tags, SnapStart, VpcConfig, KmsKeyArn, Frobnicate (unknown), LoggingConfig log levels'),
     p.warnings.join('\n'),
   );
+});
+
+test("a function's Policies make its generated role; AWS::IAM::Role resources are roles; without either, the deploy role", () => {
+  const p = plan(`Resources:
+  Q: { Type: AWS::SQS::Queue, Properties: { QueueName: jobs } }
+  WithPolicies:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      Policies:
+        - AmazonSNSFullAccess
+        - SQSPollerPolicy: { QueueName: !GetAtt Q.QueueName }
+        - EventBridgePutEventsPolicy: { EventBusName: default }
+        - LambdaInvokePolicy: { FunctionName: other }
+        - SNSPublishMessagePolicy: { TopicName: alerts }
+        - Statement: [{ Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Q.Arn }]
+        - DynamoDBCrudPolicy: { TableName: t }
+        - AWSXRayDaemonWriteAccess
+  Named:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: named-role
+      Path: /svc/
+      AssumeRolePolicyDocument: { Statement: [{ Effect: Allow, Principal: { Service: lambda.amazonaws.com }, Action: sts:AssumeRole }] }
+      ManagedPolicyArns: [arn:aws:iam::aws:policy/AmazonSQSFullAccess]
+      Policies:
+        - PolicyName: ddb
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt Table.Arn }] }
+        - PolicyName: mixed
+          PolicyDocument: { Statement: [{ Effect: Allow, Action: 'sqs:*', Resource: [!GetAtt Table.Arn, !GetAtt Q.Arn] }] }
+  Table: { Type: AWS::DynamoDB::Table }
+  WithRole:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: app.handler, Role: !GetAtt Named.Arn }
+  Plain:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: app.handler }
+`);
+  const generated = p.roles.find((r) => r.logicalId === 'WithPoliciesRole')!;
+  assert.match(generated.name, /^shop-WithPoliciesRole-/);
+  assert.equal(fn(p, 'WithPolicies').role, `arn:aws:iam::123456789012:role/${generated.name}`);
+  assert.deepEqual(generated.managedPolicyArns, ['arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole', 'arn:aws:iam::aws:policy/AmazonSNSFullAccess']);
+  const statements = generated.policies.map((x) => (JSON.parse(x.document) as { Statement: unknown[] }).Statement[0]);
+  assert.deepEqual(statements, [
+    { Effect: 'Allow', Action: ['sqs:ChangeMessageVisibility', 'sqs:ChangeMessageVisibilityBatch', 'sqs:DeleteMessage', 'sqs:DeleteMessageBatch', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'], Resource: 'arn:aws:sqs:eu-west-1:123456789012:jobs' },
+    { Effect: 'Allow', Action: 'events:PutEvents', Resource: 'arn:aws:events:eu-west-1:123456789012:event-bus/default' },
+    { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:other*' },
+    { Effect: 'Allow', Action: ['sns:Publish'], Resource: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
+    { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:jobs' },
+  ]);
+  assert.ok(p.warnings.some((w) => w.includes('DynamoDBCrudPolicy is not one Nimbus expands')), p.warnings.join('\n'));
+  assert.ok(p.warnings.some((w) => w.includes('AWSXRayDaemonWriteAccess is not one Nimbus knows')), p.warnings.join('\n'));
+  const named = p.roles.find((r) => r.logicalId === 'Named')!;
+  assert.deepEqual([named.name, named.path, named.managedPolicyArns], ['named-role', '/svc/', ['arn:aws:iam::aws:policy/AmazonSQSFullAccess']]);
+  // What did not resolve locally (a skipped resource type's GetAtt) is left out; a statement left with no resource is dropped.
+  assert.deepEqual(named.policies, [{ name: 'mixed', document: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sqs:*', Resource: ['arn:aws:sqs:eu-west-1:123456789012:jobs'] }] }) }]);
+  assert.ok(p.warnings.some((w) => w.includes('Named.Policies[0]: Statement 0 has no effect, action or resource Nimbus can tell')), p.warnings.join('\n'));
+  assert.equal(fn(p, 'WithRole').role, 'arn:aws:iam::123456789012:role/svc/named-role');
+  assert.equal(fn(p, 'Plain').role, undefined, 'the deploy role');
+  assert.equal(p.roles.length, 2);
 });
 
 test('Conditions decide which resources exist and which Fn::If branch is taken', () => {

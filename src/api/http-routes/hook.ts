@@ -16,22 +16,29 @@ import { randomUUID } from 'node:crypto';
 import type http from 'node:http';
 import type { Clock } from '../../core/clock.js';
 import { isPreflight, preflightHeaders, responseCorsHeaders, withoutCorsHeaders } from '../../httpapi/cors.js';
-import { eventV1 } from '../../httpapi/event-v1.js';
-import { eventV2 } from '../../httpapi/event-v2.js';
+import { eventV1, type EventV1Context } from '../../httpapi/event-v1.js';
+import { eventV2, type EventV2Context } from '../../httpapi/event-v2.js';
 import { headerLists, requestInfo } from '../../httpapi/request.js';
 import { responseV1, responseV2 } from '../../httpapi/response.js';
 import type { ApiRecord } from '../../store/records.js';
 import type { Handler, Reply } from '../http/context.js';
-import type { RouteHook } from '../http/server.js';
+import type { RouteHook, Security } from '../http/server.js';
 import { invokeWithEvent, isNotFound, newTraceId, readHttpBody, type HttpInvokeDeps } from '../invoke/http-event.js';
+import { methodArn } from '../../httpapi/authorizer.js';
+import { RouteAuthorizers } from './authorize.js';
+import { iamRouteAuth, signerFields } from './iam-auth.js';
 import type { RouteService } from './service.js';
 
+/** The route authorizer name that means SigV4 and IAM policies (SAM's `AWS_IAM`). */
+const IAM = 'AWS_IAM';
 const HOST = /^([a-z0-9]{10})\.execute-api\.([a-z0-9-]+)\./i;
 const PATH_FORM = /^\/nimbus\/v1\/apis\/([a-z0-9]{10})(\/.*)?$/;
 
 export interface RouteHookDeps extends HttpInvokeDeps {
   routes: RouteService;
   clock: Clock;
+  /** Checks AWS_IAM routes' signatures and policies; absent: such routes refuse every request. */
+  security?: Security | undefined;
   log: (line: string) => void;
 }
 
@@ -50,11 +57,12 @@ function failure(api: ApiRecord, extra: Record<string, string> = {}): Reply {
 }
 
 export function apiRouteHook(deps: RouteHookDeps): RouteHook {
+  const authorizers = new RouteAuthorizers(deps);
   return (req: http.IncomingMessage, path: string) => {
     const host = HOST.exec(req.headers.host ?? '');
-    if (host) return { handler: serve(deps, host[1]!.toLowerCase(), host[2]!.toLowerCase(), path), params: {} };
+    if (host) return { handler: serve(deps, authorizers, host[1]!.toLowerCase(), host[2]!.toLowerCase(), path), params: {} };
     const p = PATH_FORM.exec(path);
-    if (p) return { handler: serve(deps, p[1]!, undefined, p[2] ?? '/'), params: {} };
+    if (p) return { handler: serve(deps, authorizers, p[1]!, undefined, p[2] ?? '/'), params: {} };
     return undefined;
   };
 }
@@ -67,7 +75,7 @@ function underStage(api: ApiRecord, path: string): string | undefined {
   return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
 }
 
-function serve(deps: RouteHookDeps, apiId: string, region: string | undefined, fullPath: string): Handler {
+function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string, region: string | undefined, fullPath: string): Handler {
   return async (ctx) => {
     const api = await deps.routes.api(apiId);
     if (!api || (region !== undefined && region !== api.region)) return notFound();
@@ -81,6 +89,13 @@ function serve(deps: RouteHookDeps, apiId: string, region: string | undefined, f
     const m = await deps.routes.match(apiId, ctx.method, routePath);
     if (!m) return api.type === 'REST' ? message(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token') : notFound();
     const route = m.value;
+    const stage = api.stage === '' ? '$default' : api.stage;
+    let signer: ReturnType<typeof signerFields> | undefined;
+    if (route.authorizer === IAM) {
+      const iam = await iamRouteAuth(deps.security, ctx, api.accountId, methodArn(api.region, api.accountId, api.apiId, stage, ctx.method, routePath));
+      if ('reply' in iam) return iam.reply;
+      signer = signerFields(iam.who);
+    }
     const body = await readHttpBody(ctx);
     const now = deps.clock.now();
     const rawUrl = ctx.req.url ?? '/';
@@ -89,36 +104,46 @@ function serve(deps: RouteHookDeps, apiId: string, region: string | undefined, f
     const requestId = randomUUID();
     const domainName = `${api.apiId}.execute-api.${api.region}.localhost`;
     const traceId = newTraceId(now);
-    const stage = api.stage === '' ? '$default' : api.stage;
+    const info = requestInfo(ctx.req, routePath, query, body, now);
+    const v1: EventV1Context = {
+      accountId: route.accountId,
+      apiId: api.apiId,
+      domainName,
+      requestId,
+      resource: route.path,
+      stage,
+      pathParameters: m.pathParameters,
+      requestPath: fullPath,
+      ...(signer ? { identity: signer.v1 } : {}),
+    };
+    const v2: EventV2Context = {
+      accountId: route.accountId,
+      apiId: api.apiId,
+      domainName,
+      domainPrefix: api.apiId,
+      requestId,
+      routeKey: m.routeKey,
+      stage,
+      pathParameters: m.pathParameters,
+      ...(signer ? { authorizer: signer.v2 } : {}),
+      extraHeaders: {
+        'x-amzn-trace-id': traceId,
+        'x-forwarded-for': info.sourceIp,
+        'x-forwarded-port': String(ctx.req.socket.localPort ?? ''),
+        'x-forwarded-proto': 'http',
+      },
+    };
+    if (route.authorizer !== '' && route.authorizer !== IAM) {
+      const a = await authorizers.authorize({ api, route, request: info, fullPath, routePath, v1, v2, traceId, now });
+      if (!a.ok) {
+        if (a.reply.status >= 500) deps.log(`API ${api.apiId} route ${m.routeKey} (stack ${route.stack}): ${a.why}`);
+        return a.reply;
+      }
+      v1.authorizer = a.authorizer;
+      v2.authorizer = a.authorizer;
+    }
     // Payload 1.0's `path` is the resource path (no stage); 2.0's rawPath keeps a named stage, as API Gateway sends them.
-    const event =
-      route.payloadFormatVersion === '1.0'
-        ? eventV1(requestInfo(ctx.req, routePath, query, body, now), {
-            accountId: route.accountId,
-            apiId: api.apiId,
-            domainName,
-            requestId,
-            resource: route.path,
-            stage,
-            pathParameters: m.pathParameters,
-            requestPath: fullPath,
-          })
-        : eventV2(requestInfo(ctx.req, fullPath, query, body, now), {
-            accountId: route.accountId,
-            apiId: api.apiId,
-            domainName,
-            domainPrefix: api.apiId,
-            requestId,
-            routeKey: m.routeKey,
-            stage,
-            pathParameters: m.pathParameters,
-            extraHeaders: {
-              'x-amzn-trace-id': traceId,
-              'x-forwarded-for': ctx.req.socket.remoteAddress?.replace(/^::ffff:/, '') ?? '127.0.0.1',
-              'x-forwarded-port': String(ctx.req.socket.localPort ?? ''),
-              'x-forwarded-proto': 'http',
-            },
-          });
+    const event = route.payloadFormatVersion === '1.0' ? eventV1(info, v1) : eventV2({ ...info, rawPath: fullPath }, v2);
     // An HTTP API with CORS configured sends its own CORS headers and drops the function's.
     const cors = api.type === 'HTTP' && api.cors ? responseCorsHeaders(api.cors, origin) : undefined;
     let result;

@@ -4,7 +4,7 @@
  * stack service (api/stacks) is the only writer; `GET /nimbus/v1/apis` reads.
  */
 import { NimbusError, validationError } from '../../core/errors.js';
-import type { CorsConfig, Scope } from '../../core/model.js';
+import type { AuthorizerConfig, CorsConfig, Scope } from '../../core/model.js';
 import { parseFunctionName } from '../../core/names.js';
 import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../../httpapi/route-match.js';
 import type { ApiRecord, RouteRecord } from '../../store/records.js';
@@ -36,8 +36,9 @@ export class RouteService {
 
   /**
    * Checks a stack's `Apis` list: `[{LogicalId, ApiId, Type: REST|HTTP, StageName?, Cors?,
-   * Routes: [{Method, Path, FunctionName, Qualifier?, PayloadFormatVersion?}]}]`. A route given
-   * twice on one API is an error (each API has its own host, so two APIs never share a route).
+   * Authorizers?: {<name>: {...}}, Routes: [{Method, Path, FunctionName, Qualifier?,
+   * PayloadFormatVersion?, Authorizer?}]}]`. A route given twice on one API is an error (each API
+   * has its own host, so two APIs never share a route); a route's Authorizer must be one of its API's.
    */
   parse(scope: Scope, stack: string, list: unknown): ParsedApis {
     if (!Array.isArray(list)) throw validationError(list ?? null, 'apis', 'Member must be a list');
@@ -57,8 +58,15 @@ export class RouteService {
       if (type !== 'REST' && type !== 'HTTP') throw validationError(type ?? null, `${where}.type`, 'Member must satisfy enum value set: [REST, HTTP]');
       const stage = checkStage(a['StageName'], type, `${where}.stageName`);
       const cors = a['Cors'] === undefined || a['Cors'] === null ? undefined : checkApiCors(a['Cors'], `${where}.cors`);
-      apis.push({ ...scope, apiId, stack, logicalId, type, stage, cors });
-      routes.push(...parseRoutes(scope, stack, apiId, logicalId, a['Routes'], `${where}.routes`));
+      const authorizers = a['Authorizers'] === undefined || a['Authorizers'] === null ? undefined : checkAuthorizers(a['Authorizers'], type, `${where}.authorizers`);
+      apis.push({ ...scope, apiId, stack, logicalId, type, stage, cors, authorizers });
+      const mine = parseRoutes(scope, stack, apiId, logicalId, a['Routes'], `${where}.routes`);
+      for (const [i, r] of mine.entries()) {
+        if (r.authorizer !== '' && r.authorizer !== 'AWS_IAM' && !authorizers?.[r.authorizer]) {
+          throw validationError(r.authorizer, `${where}.routes.${i}.authorizer`, `Member must be AWS_IAM or name one of API ${logicalId}'s Authorizers`);
+        }
+      }
+      routes.push(...mine);
     });
     if (routes.length > MAX_ROUTES) throw validationError(routes.length, 'routes', `Member must have length less than or equal to ${MAX_ROUTES}`);
     return { apis, routes };
@@ -131,10 +139,12 @@ function parseRoutes(scope: Scope, stack: string, apiId: string, api: string, li
     const qualifier = typeof r['Qualifier'] === 'string' ? r['Qualifier'] : (ref.qualifier ?? '');
     const format = r['PayloadFormatVersion'] ?? '2.0';
     if (format !== '1.0' && format !== '2.0') throw validationError(format, `${where}.payloadFormatVersion`, 'Member must satisfy enum value set: [1.0, 2.0]');
+    const authorizer = r['Authorizer'] ?? '';
+    if (typeof authorizer !== 'string') throw validationError(authorizer, `${where}.authorizer`, 'Member must be a string');
     const key = path === '$default' ? '$default' : `${method} ${path}`;
     if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api} of stack ${stack}.`);
     seen.add(key);
-    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format };
+    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer };
   });
 }
 
@@ -159,4 +169,65 @@ function checkApiCors(v: unknown, member: string): CorsConfig {
     c.MaxAge = age;
   }
   return c;
+}
+
+const AUTHORIZER_NAME = /^[A-Za-z0-9_-]{1,128}$/;
+const IDENTITY_SOURCE = /^\$(request\.header|request\.querystring|context|stageVariables)\.[!-~]{1,512}$/;
+
+/**
+ * An API's Lambda authorizers (API Gateway's rules): a REST API's are TOKEN (one header, the
+ * default `Authorization`) or REQUEST, payload 1.0, results kept 300 s by default; an HTTP API's
+ * are REQUEST with payload 1.0 or 2.0 (simple responses only with 2.0), not kept by default.
+ * Keeping results needs an identity source to key them by.
+ */
+function checkAuthorizers(v: unknown, type: 'REST' | 'HTTP', member: string): Record<string, AuthorizerConfig> {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const out: Record<string, AuthorizerConfig> = {};
+  for (const [name, a] of Object.entries(v)) {
+    const where = `${member}.${name}`;
+    if (name === 'AWS_IAM') throw validationError(name, member, 'AWS_IAM is the name of IAM authorization, not of a Lambda authorizer');
+    if (!AUTHORIZER_NAME.test(name)) throw validationError(name, member, `Member names must satisfy regular expression pattern: ${AUTHORIZER_NAME.source.slice(1, -1)}`);
+    if (!isObject(a)) throw validationError(a, where, 'Member must be a structure');
+    const ref = parseFunctionName(a['FunctionName'], `${where}.functionName`);
+    const payloadType = a['PayloadType'] ?? (type === 'REST' ? 'TOKEN' : 'REQUEST');
+    if (payloadType !== 'REQUEST' && !(payloadType === 'TOKEN' && type === 'REST')) {
+      throw validationError(payloadType, `${where}.payloadType`, `Member must satisfy enum value set: [${type === 'REST' ? 'TOKEN, REQUEST' : 'REQUEST'}]`);
+    }
+    const format = a['PayloadFormatVersion'] ?? (type === 'REST' ? '1.0' : undefined);
+    if (format !== '1.0' && !(format === '2.0' && type === 'HTTP')) {
+      throw validationError(format ?? null, `${where}.payloadFormatVersion`, `Member must satisfy enum value set: [${type === 'REST' ? '1.0' : '1.0, 2.0'}]`);
+    }
+    const simple = a['EnableSimpleResponses'] ?? false;
+    if (typeof simple !== 'boolean') throw validationError(simple, `${where}.enableSimpleResponses`, 'Member must be a boolean');
+    if (simple && format !== '2.0') throw validationError(simple, `${where}.enableSimpleResponses`, 'Simple responses need payload format 2.0');
+    const sources = a['IdentitySource'] ?? (payloadType === 'TOKEN' ? ['$request.header.Authorization'] : []);
+    if (!Array.isArray(sources) || sources.some((s) => typeof s !== 'string' || !IDENTITY_SOURCE.test(s))) {
+      throw validationError(sources, `${where}.identitySource`, 'Member must be a list of $request.header.*, $request.querystring.*, $context.* or $stageVariables.* names');
+    }
+    if (payloadType === 'TOKEN' && (sources.length !== 1 || !(sources[0] as string).startsWith('$request.header.'))) {
+      throw validationError(sources, `${where}.identitySource`, 'A TOKEN authorizer takes exactly one header');
+    }
+    const ttl = a['ResultTtlInSeconds'] ?? (type === 'REST' ? 300 : 0);
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < 0 || ttl > 3600) throw validationError(ttl, `${where}.resultTtlInSeconds`, 'Member must have value between 0 and 3600');
+    if (ttl > 0 && sources.length === 0) throw validationError(ttl, `${where}.resultTtlInSeconds`, 'Keeping results needs an IdentitySource');
+    const expr = a['ValidationExpression'];
+    if (expr !== undefined && expr !== null) {
+      if (typeof expr !== 'string' || payloadType !== 'TOKEN') throw validationError(expr, `${where}.validationExpression`, 'Member must be a string, for a TOKEN authorizer');
+      try {
+        new RegExp(expr);
+      } catch {
+        throw validationError(expr, `${where}.validationExpression`, 'Member must be a valid regular expression');
+      }
+    }
+    out[name] = {
+      functionName: ref.qualifier ? `${ref.name}:${ref.qualifier}` : ref.name,
+      payloadType,
+      payloadFormatVersion: format,
+      simpleResponses: simple,
+      identitySource: sources as string[],
+      ...(typeof expr === 'string' ? { validationExpression: expr } : {}),
+      ttlSeconds: ttl,
+    };
+  }
+  return out;
 }

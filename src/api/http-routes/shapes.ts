@@ -5,6 +5,7 @@
  * (`<nimbus>/nimbus/v1/apis/<id>/<stage>`), and its routes.
  */
 import type { ApiRecord, RouteRecord } from '../../store/records.js';
+import type { AuthorizerConfig } from '../../core/model.js';
 import type { RequestContext } from '../http/context.js';
 
 /** Where Nimbus was reached: its base URL and port, as the client addressed it. */
@@ -33,6 +34,7 @@ export function routeShape(r: RouteRecord): Record<string, unknown> {
     FunctionName: r.functionName,
     ...(r.qualifier ? { Qualifier: r.qualifier } : {}),
     PayloadFormatVersion: r.payloadFormatVersion,
+    ...(r.authorizer ? { Authorizer: r.authorizer } : {}),
   };
 }
 
@@ -45,6 +47,24 @@ export function apiShape(api: ApiRecord, routes: readonly RouteRecord[], o: Orig
     Stage: api.stage === '' ? '$default' : api.stage,
     ...apiUrls(api, o),
     ...(api.cors ? { Cors: api.cors } : {}),
+    ...(api.authorizers ? { Authorizers: authorizersShape(api.authorizers) } : {}),
     Routes: routes.filter((r) => r.apiId === api.apiId).map(routeShape),
   };
+}
+
+/** The stack API's own names for an API's authorizers (what `Apis[].Authorizers` takes). */
+function authorizersShape(all: Record<string, AuthorizerConfig>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, a] of Object.entries(all)) {
+    out[name] = {
+      FunctionName: a.functionName,
+      PayloadType: a.payloadType,
+      PayloadFormatVersion: a.payloadFormatVersion,
+      EnableSimpleResponses: a.simpleResponses,
+      IdentitySource: a.identitySource,
+      ...(a.validationExpression !== undefined ? { ValidationExpression: a.validationExpression } : {}),
+      ResultTtlInSeconds: a.ttlSeconds,
+    };
+  }
+  return out;
 }

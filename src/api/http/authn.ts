@@ -18,6 +18,8 @@
  */
 import { NimbusError } from '../../core/errors.js';
 import { DEFAULT_ACCOUNT, type ActiveKey, type KeyLookup, type Principal } from '../../auth/principal.js';
+import type { PolicyDocument } from '../../auth/iam-policy.js';
+import { roleRef, type RolePolicyLookup } from '../../auth/roles.js';
 import { sha256Hex } from '../../auth/sha256.js';
 import { SigV4Verifier, type SigningSecret, type SigV4Failure } from '../../auth/sigv4.js';
 import type { RequestContext } from './context.js';
@@ -34,6 +36,11 @@ export interface AuthConfig {
   regions: readonly string[];
   keys: KeyLookup;
   functions?: FunctionCredentialCheck | undefined;
+  /**
+   * The policies of a function's execution role, when the role is one Nimbus has (api/iam);
+   * a role it does not have leaves the function its account's administrator (docs/auth.md).
+   */
+  roles?: RolePolicyLookup | undefined;
   /** Accept presigned query auth (off by default: Lambda clients never presign). */
   allowPresigned?: boolean;
   /** Wall-clock time for the skew check (never a test's manual clock). */
@@ -47,9 +54,6 @@ interface Resolved extends SigningSecret {
 }
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-const CREDENTIAL = /Credential=([^/,\s]+)\/\d{8}\/([^/,\s]+)\//;
-const QUERY_CREDENTIAL = /[?&]X-Amz-Credential=([^&]*)/;
-const QUERY_TOKEN = /[?&]X-Amz-Security-Token=([^&]*)/;
 
 const TYPE_TO_CODE = {
   MissingAuthenticationTokenException: 'ERR_MISSING_AUTH_TOKEN',
@@ -73,8 +77,16 @@ export interface Authenticated {
 
 export class Authenticator {
   private readonly verifiers = new Map<string, SigV4Verifier<Resolved>>();
-  /** The key resolved for the request being checked (the verifier's lookup is synchronous). */
-  private current: Resolved | undefined;
+  /**
+   * The verifier asks for the key synchronously, from the credential it parsed. A key the store
+   * has in memory is answered at once (the warm path: no second parse of the header, no
+   * Promise); for any other, the store's Promise is left here, the verifier refuses, and
+   * `authenticate` awaits the lookup and runs the checks again with its answer in `looked`.
+   * Both are set and taken within one synchronous stretch, so concurrent requests never see
+   * each other's.
+   */
+  private deferred: Promise<Resolved | undefined> | undefined;
+  private looked: { key: Resolved | undefined } | undefined;
   private readonly now: () => number;
   /** The principal built for each store record, so a warm key allocates nothing per request. */
   private readonly resolvedFor = new WeakMap<ActiveKey, Resolved>();
@@ -92,8 +104,15 @@ export class Authenticator {
     let v = this.verifiers.get(id);
     if (!v) {
       v = new SigV4Verifier<Resolved>({
-        secretFor: () => this.current,
-        regions: this.config.regions,
+        secretFor: (accessKeyId, sessionToken) => {
+          if (this.looked) return this.looked.key;
+          const found = this.lookup(accessKeyId, sessionToken);
+          if (!(found instanceof Promise)) return found;
+          this.deferred = found;
+          return undefined;
+        },
+        // IAM is global: clients sign it for us-east-1 whatever regions Nimbus serves.
+        regions: services.includes('iam') && !this.config.regions.includes('us-east-1') ? [...this.config.regions, 'us-east-1'] : this.config.regions,
         services,
         allowPresigned: this.config.allowPresigned ?? false,
       });
@@ -132,18 +151,26 @@ export class Authenticator {
     return r;
   }
 
-  private resolveSession(accessKeyId: string, sessionToken: string): Resolved | undefined {
+  private resolveSession(accessKeyId: string, sessionToken: string): Resolved | undefined | Promise<Resolved | undefined> {
     const f = accessKeyId.startsWith('ASIA') ? this.config.functions?.verify(accessKeyId, sessionToken, this.now()) : null;
-    if (f) {
-      const principal: Principal = {
+    if (!f) return this.unknownKey(accessKeyId);
+    const made = (policies: readonly PolicyDocument[] | null | undefined): Resolved => ({
+      secret: f.secretAccessKey,
+      principal: {
         kind: 'function',
         accountId: f.claims.a,
         accessKeyId,
         arn: `arn:aws:sts::${f.claims.a}:assumed-role/${f.claims.role.split('/').pop() ?? 'role'}/${f.claims.f}`,
-      };
-      return { secret: f.secretAccessKey, principal };
-    }
-    return this.unknownKey(accessKeyId);
+        policies: policies ?? undefined,
+      },
+    });
+    // The role's policies: from the store's memory on the warm path, else one read (then cached).
+    const role = roleRef(f.claims.role);
+    const roles = this.config.roles;
+    if (!roles || !role || role.accountId !== f.claims.a) return made(undefined);
+    const hit = roles.cachedRolePolicies?.(role.accountId, role.name);
+    if (hit !== undefined) return made(hit);
+    return roles.rolePolicies(role.accountId, role.name).then(made);
   }
 
   /** Local mode accepts a key it does not know, unchecked, as the default account. */
@@ -160,35 +187,28 @@ export class Authenticator {
     const req = ctx.req;
     const rawUrl = req.url ?? '/';
     const auth = req.headers.authorization;
-    let accessKeyId: string | undefined;
-    let region: string | undefined;
-    let token: string | undefined;
-    const m = typeof auth === 'string' ? CREDENTIAL.exec(auth) : null;
-    if (m) {
-      accessKeyId = m[1];
-      region = m[2];
-      const t = req.headers['x-amz-security-token'];
-      token = typeof t === 'string' ? t : undefined;
-    } else if (auth === undefined && rawUrl.includes('X-Amz-Credential=')) {
-      const q = QUERY_CREDENTIAL.exec(rawUrl);
-      const parts = q ? safeDecode(q[1]!).split('/') : [];
-      accessKeyId = parts[0];
-      region = parts[2];
-      const t = QUERY_TOKEN.exec(rawUrl);
-      token = t ? safeDecode(t[1]!) : undefined;
-    }
-    if (accessKeyId === undefined && auth === undefined && this.config.mode === 'local' && !o.requireSignature && !rawUrl.includes('X-Amz-')) {
+    if (auth === undefined && this.config.mode === 'local' && !o.requireSignature && !rawUrl.includes('X-Amz-')) {
       // Unsigned in local mode: nothing was signed, so there is nothing to check (not even the target's form).
       ctx.principal = localPrincipal();
       ctx.scope = { accountId: DEFAULT_ACCOUNT, region: this.config.regions[0] ?? 'us-east-1' };
       return;
     }
     const verifier = this.verifier(services);
-    const found = accessKeyId !== undefined ? this.lookup(accessKeyId, token) : undefined;
-    this.current = found instanceof Promise ? await found : found;
-    const pending = verifier.begin({ method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders }, this.now());
-    const resolved = this.current;
-    this.current = undefined;
+    const head = { method: req.method ?? 'GET', rawUrl, rawHeaders: req.rawHeaders };
+    const now = this.now();
+    let pending = verifier.begin(head, now);
+    const deferred = this.deferred;
+    if (deferred !== undefined) {
+      // The key was not in memory: read it from the store, then check again with the answer.
+      this.deferred = undefined;
+      const key = await deferred;
+      this.looked = { key };
+      try {
+        pending = verifier.begin(head, now);
+      } finally {
+        this.looked = undefined;
+      }
+    }
     if (pending.ok === false) {
       if (pending.errorType === 'MissingAuthenticationTokenException' && this.config.mode === 'local' && !o.requireSignature) {
         ctx.principal = localPrincipal();
@@ -198,9 +218,9 @@ export class Authenticator {
       throw refusal(pending);
     }
     // begin() passed, so the key resolved and the region is one of the configured ones.
-    const who = resolved!;
+    const who = pending.key;
     ctx.principal = who.principal;
-    ctx.scope = { accountId: who.principal.accountId, region: region ?? this.config.regions[0] ?? 'us-east-1' };
+    ctx.scope = { accountId: who.principal.accountId, region: pending.region };
     if (who.unchecked) return;
     const finish = (sha: string): void => {
       const r = pending.finish(sha);
@@ -216,12 +236,4 @@ export class Authenticator {
 function hasBody(ctx: RequestContext): boolean {
   const h = ctx.req.headers;
   return h['transfer-encoding'] !== undefined || Number(h['content-length'] ?? 0) > 0;
-}
-
-function safeDecode(s: string): string {
-  try {
-    return decodeURIComponent(s);
-  } catch {
-    return s;
-  }
 }

@@ -20,6 +20,7 @@ import type { RequestGuard } from './guard.js';
 import { closeAfterResponse, discardBody, readBody } from './body.js';
 import { capConnections, defaultConnectionCap } from './connections.js';
 import type { Handler, Reply, RequestContext } from './context.js';
+import type { Scope } from '../../core/model.js';
 import { errorBody, WIRE_ERRORS, wireCode } from './wire-errors.js';
 
 /** JSON control-plane bodies other than code uploads are small. */
@@ -342,40 +343,67 @@ export class Gateway {
   }
 }
 
+const RES = Symbol('response');
+const ABORT = Symbol('abort');
+const SCOPE = Symbol('scope');
+type ContextState = { [RES]: http.ServerResponse; [ABORT]?: AbortController | undefined; [SCOPE]?: Scope | undefined };
+
+/**
+ * What every request's context inherits: `signal`, made on first use (most requests never need
+ * it, and the hot path should not pay for it). The getter lives here, once, and not in each
+ * context's object literal: an accessor in a literal gives every object a hidden class of its
+ * own, made in the old generation and pointing at that request's closures, so every request's
+ * objects (req, res, the context, what the handler allocated) survived the young-generation GCs
+ * until the next full one. That was 1.9 MB promoted per scavenge and a 3 ms scavenge every few
+ * hundred requests, the largest stall left in a warm invocation (docs/performance.md, "Third pass").
+ */
+const CONTEXT_PROTO = {
+  /**
+   * Read from the credential scope on first use only: authentication sets it on every API
+   * request, so parsing the Authorization header here as well was work thrown away.
+   */
+  get scope(): Scope {
+    const self = this as unknown as ContextState & RequestContext;
+    return (self[SCOPE] ??= scopeOf(self.req, self.query));
+  },
+  set scope(v: Scope) {
+    (this as unknown as ContextState)[SCOPE] = v;
+  },
+  get signal(): AbortSignal {
+    const self = this as unknown as ContextState;
+    let a = self[ABORT];
+    if (!a) {
+      const made = (a = self[ABORT] = new AbortController());
+      self[RES].on('close', () => made.abort());
+    }
+    return a.signal;
+  },
+};
+
 /** The handler's view of a request; the body is read once, on first use. */
 function context(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams): RequestContext & Authenticated {
-  let abort: AbortController | undefined;
   let bodyPromise: Promise<Buffer> | null = null;
-  const ctx: RequestContext & Authenticated = {
-    req,
-    method: req.method ?? 'GET',
-    params: {},
-    query,
-    scope: scopeOf(req, query),
-    baseUrl: `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`,
-    bodyRead: false,
-    body: (limit = DEFAULT_BODY_LIMIT, operation = 'this') => {
-      ctx.bodyRead = true;
-      // A signed body is checked against its signature before any handler sees it (authn.ts).
-      return (bodyPromise ??= readBody(req, limit, operation).then((buf) => {
-        const verify = ctx.verifyBody;
-        if (verify) {
-          ctx.verifyBody = undefined;
-          verify(sha256Hex(buf));
-        }
-        return buf;
-      }));
-    },
-    json: async (limit, operation) => parseJson(await ctx.body(limit, operation)),
-    // Made on first use: most requests never need it, and the hot path should not pay for it.
-    get signal() {
-      if (!abort) {
-        const a = (abort = new AbortController());
-        res.on('close', () => a.abort());
+  const ctx = Object.create(CONTEXT_PROTO) as RequestContext & Authenticated & ContextState;
+  ctx.req = req;
+  ctx.method = req.method ?? 'GET';
+  ctx.params = {};
+  ctx.query = query;
+  ctx.baseUrl = `${(req.socket as TLSSocket).encrypted ? 'https' : 'http'}://${req.headers.host ?? 'localhost'}`;
+  ctx.bodyRead = false;
+  ctx.body = (limit = DEFAULT_BODY_LIMIT, operation = 'this') => {
+    ctx.bodyRead = true;
+    // A signed body is checked against its signature before any handler sees it (authn.ts).
+    return (bodyPromise ??= readBody(req, limit, operation).then((buf) => {
+      const verify = ctx.verifyBody;
+      if (verify) {
+        ctx.verifyBody = undefined;
+        verify(sha256Hex(buf));
       }
-      return abort.signal;
-    },
+      return buf;
+    }));
   };
+  ctx.json = async (limit, operation) => parseJson(await ctx.body(limit, operation));
+  ctx[RES] = res;
   return ctx;
 }
 

@@ -9,6 +9,7 @@
 import { messageOf } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
 import type { StackResource } from '../../store/records.js';
+import { deleteRoleWithPolicies } from './apply-roles.js';
 import { deleteRule } from './apply-triggers.js';
 import type { StackDeps } from './deps.js';
 import { isMissing } from './service-errors.js';
@@ -26,6 +27,8 @@ const ORDER: Record<string, number> = {
   'AWS::SQS::Queue': 5,
   'AWS::SNS::Topic': 5,
   'AWS::Events::EventBus': 6,
+  // After the functions that use them.
+  'AWS::IAM::Role': 7,
 };
 
 /** `name` or `name:qualifier`. */
@@ -74,6 +77,9 @@ async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<
       return d.sqs.deleteQueue(scope, r.physicalId);
     case 'AWS::SNS::Topic':
       return d.sns.deleteTopic(scope, r.physicalId);
+    case 'AWS::IAM::Role':
+      if (!(await d.roles.getRole(scope.accountId, r.physicalId))) return;
+      return deleteRoleWithPolicies(d.roles, scope.accountId, r.physicalId);
     case 'AWS::Events::EventBus':
       await d.eventBridge.call(scope, 'DeleteEventBus', { Name: r.physicalId });
       return;

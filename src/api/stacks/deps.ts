@@ -4,6 +4,7 @@
  * to, and the SQS, SNS and EventBridge services whose queues, topics, buses and rules a stack
  * owns. Built by the composition root alone.
  */
+import type { RoleStore } from '../../auth/roles.js';
 import type { Clock } from '../../core/clock.js';
 import type { EventBridgeService } from '../../eventbridge/service.js';
 import type { SnsService } from '../../sns/service.js';
@@ -38,5 +39,7 @@ export interface StackDeps {
   sns: SnsService;
   eventBridge: EventBridgeService;
   mappings: EventSourceMappingService;
+  /** IAM roles a stack owns (api/iam's store). */
+  roles: RoleStore;
   log: (line: string) => void;
 }

@@ -14,6 +14,7 @@ import type { CodeStore } from '../../store/code-store.js';
 import type { ParsedApis, RouteService } from '../http-routes/service.js';
 import { isObject } from '../http/validate.js';
 import { list, LOGICAL_ID, named, optionalObject, stringMap } from './document-fields.js';
+import { parseRoles, type RoleSpec } from './document-roles.js';
 import { parseServices, type MappingSpec, type RuleSpec, type SubscriptionSpec, type TopicSpec } from './document-services.js';
 
 export type { MappingSpec, RuleSpec, SubscriptionSpec, TopicSpec } from './document-services.js';
@@ -73,6 +74,8 @@ export interface StackDocument {
   EventBuses: { LogicalId: string; Name: string }[];
   Rules: RuleSpec[];
   EventSourceMappings: MappingSpec[];
+  /** IAM roles (document-roles.ts); absent: none. */
+  Roles: RoleSpec[];
 }
 
 const str = (v: unknown): v is string => typeof v === 'string';
@@ -142,6 +145,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     return { LogicalId: logicalId, QueueName: named(q['QueueName'], 'QueueName', QUEUE_NAME, m), Attributes: stringMap(q['Attributes'], `${m}.attributes`), Tags: stringMap(q['Tags'], `${m}.tags`) };
   });
   const services = parseServices(body, once);
+  const roles = parseRoles(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
   for (const a of apis.apis) once(a.logicalId);
   return {
@@ -154,5 +158,6 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     Schedules: schedules,
     Queues: queues,
     ...services,
+    Roles: roles,
   };
 }

@@ -14,6 +14,7 @@ import { conflict, messageOf, NimbusError, notFound, validationError } from '../
 import type { Scope } from '../../core/model.js';
 import type { StackRecord, StackResource } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
+import { applyRoles } from './apply-roles.js';
 import { applyServices, topicArn } from './apply-services.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
@@ -32,12 +33,13 @@ const KIND: Readonly<Record<string, string>> = {
   'AWS::Events::EventBus': 'event bus',
   'AWS::ApiGateway::RestApi': 'API',
   'AWS::ApiGatewayV2::Api': 'API',
+  'AWS::IAM::Role': 'role',
 };
 
 /** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
 const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
 /** Resources the apply steps list themselves (with what they consist of). */
-const LISTED_BY_APPLY = new Set(['AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus']);
+const LISTED_BY_APPLY = new Set(['AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus']);
 
 const key = (r: StackResource): string | undefined => {
   const k = kindOf(r);
@@ -99,6 +101,8 @@ export class StackService {
     const journal = new Journal();
     try {
       const resources: StackResource[] = [];
+      // Roles first: a function's credentials carry its role from its first invocation.
+      resources.push(...(await applyRoles(scope, doc.Roles, journal, this.d.roles, within)));
       // Queues, topics and buses first: functions name them (destinations, dead-letter queues).
       resources.push(...(await applyServices(scope, doc, journal, this.d, within)));
       for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
@@ -229,6 +233,8 @@ export class StackService {
         return (await this.d.sns.topicAttributes(scope, r.physicalId)) !== undefined;
       case 'event bus':
         return probe(() => this.d.eventBridge.call(scope, 'DescribeEventBus', { Name: r.physicalId }));
+      case 'role':
+        return (await this.d.roles.getRole(scope.accountId, r.physicalId)) !== undefined;
       case 'rule': {
         const [bus, rule] = r.physicalId.split('|') as [string, string];
         return probe(() => this.d.eventBridge.call(scope, 'DescribeRule', { Name: rule, EventBusName: bus }));
@@ -242,6 +248,7 @@ export class StackService {
 /** The uniquely named resources a document asks for (functions, APIs, schedules, queues, topics, buses, rules). */
 function planned(scope: Scope, doc: StackDocument): StackResource[] {
   return [
+    ...doc.Roles.map((r) => ({ logicalId: r.LogicalId, type: 'AWS::IAM::Role', physicalId: r.RoleName })),
     ...doc.Functions.map((f) => ({ logicalId: f.LogicalId, type: 'AWS::Lambda::Function', physicalId: f.FunctionName })),
     ...doc.Apis.apis.map((a) => ({ logicalId: a.logicalId, type: a.type === 'REST' ? 'AWS::ApiGateway::RestApi' : 'AWS::ApiGatewayV2::Api', physicalId: a.apiId })),
     ...doc.Schedules.map((s) => ({ logicalId: s.LogicalId, type: s.Type, physicalId: s.Name })),

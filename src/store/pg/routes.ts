@@ -6,7 +6,7 @@
 import type { Scope } from '../../core/model.js';
 import type { ApiRecord, RouteRecord } from '../records.js';
 import type { RouteStore } from '../types.js';
-import { fromApiRow, fromRow } from '../rows/routes.js';
+import { authorizersText, fromApiRow, fromRow } from '../rows/routes.js';
 import type { ApiRow, Row } from '../rows/routes.js';
 import type { PgDb } from './db.js';
 
@@ -19,20 +19,20 @@ export class PgRouteStore implements RouteStore {
       await c.query('DELETE FROM api_routes WHERE account_id = $1 AND region = $2 AND stack = $3', at);
       for (const r of routes) {
         await c.query(
-          `INSERT INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (account_id, region, stack, api_id, method, path) DO UPDATE SET
-           function_name = excluded.function_name, qualifier = excluded.qualifier, payload_format = excluded.payload_format`,
-          [...at, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion],
+          `INSERT INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format, authorizer)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (account_id, region, stack, api_id, method, path) DO UPDATE SET
+           function_name = excluded.function_name, qualifier = excluded.qualifier, payload_format = excluded.payload_format, authorizer = excluded.authorizer`,
+          [...at, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion, r.authorizer],
         );
       }
       if (apis === undefined) return;
       await c.query('DELETE FROM apis WHERE account_id = $1 AND region = $2 AND stack = $3', at);
       for (const a of apis) {
         await c.query(
-          `INSERT INTO apis (account_id, region, stack, logical_id, api_id, type, stage, cors) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+          `INSERT INTO apis (account_id, region, stack, logical_id, api_id, type, stage, cors, authorizers) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
            ON CONFLICT (account_id, region, stack, logical_id) DO UPDATE SET
-           api_id = excluded.api_id, type = excluded.type, stage = excluded.stage, cors = excluded.cors`,
-          [...at, a.logicalId, a.apiId, a.type, a.stage, a.cors === undefined ? null : JSON.stringify(a.cors)],
+           api_id = excluded.api_id, type = excluded.type, stage = excluded.stage, cors = excluded.cors, authorizers = excluded.authorizers`,
+          [...at, a.logicalId, a.apiId, a.type, a.stage, a.cors === undefined ? null : JSON.stringify(a.cors), authorizersText(a)],
         );
       }
     });

@@ -209,4 +209,12 @@ CREATE TRIGGER apis_changed AFTER INSERT OR UPDATE OR DELETE ON apis FOR EACH ST
 CREATE TRIGGER function_concurrency_changed AFTER INSERT OR UPDATE OR DELETE ON function_concurrency FOR EACH STATEMENT EXECUTE FUNCTION announce_change('concurrency');
 `,
   },
+  {
+    version: 3,
+    name: 'store: Lambda authorizers of APIs and the routes that use them',
+    sql: `
+ALTER TABLE api_routes ADD COLUMN authorizer TEXT NOT NULL DEFAULT '';
+ALTER TABLE apis ADD COLUMN authorizers TEXT;
+`,
+  },
 ];

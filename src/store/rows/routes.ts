@@ -2,7 +2,7 @@
  * API routes and APIs: the row shapes of api_routes and apis and their mappers to records, shared by
  * the SQLite and PostgreSQL stores (same columns in both) so the two backends cannot drift apart.
  */
-import type { CorsConfig } from '../../core/model.js';
+import type { AuthorizerConfig, CorsConfig } from '../../core/model.js';
 import type { ApiRecord, RouteRecord } from '../records.js';
 
 export interface Row {
@@ -15,6 +15,7 @@ export interface Row {
   function_name: string;
   qualifier: string;
   payload_format: string;
+  authorizer: string;
 }
 
 export interface ApiRow {
@@ -26,6 +27,7 @@ export interface ApiRow {
   type: string;
   stage: string;
   cors: string | null;
+  authorizers: string | null;
 }
 
 export const fromRow = (r: Row): RouteRecord => ({
@@ -38,6 +40,7 @@ export const fromRow = (r: Row): RouteRecord => ({
   functionName: r.function_name,
   qualifier: r.qualifier,
   payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
+  authorizer: r.authorizer ?? '',
 });
 
 export const fromApiRow = (r: ApiRow): ApiRecord => ({
@@ -49,4 +52,8 @@ export const fromApiRow = (r: ApiRow): ApiRecord => ({
   type: r.type === 'REST' ? 'REST' : 'HTTP',
   stage: r.stage,
   cors: r.cors === null ? undefined : (JSON.parse(r.cors) as CorsConfig),
+  authorizers: r.authorizers === null || r.authorizers === undefined ? undefined : (JSON.parse(r.authorizers) as Record<string, AuthorizerConfig>),
 });
+
+/** The apis.authorizers column's text. */
+export const authorizersText = (a: ApiRecord): string | null => (a.authorizers === undefined ? null : JSON.stringify(a.authorizers));

@@ -35,9 +35,9 @@ export type Step =
   /**
    * An HTTP request to an API of the app (`api`: its logical id, needed when the app has several;
    * `path` follows the API's base URL, stage included), or to the function URL of `url` (a
-   * function); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed.
+   * function); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed (for `lambda`, or the service it names: `execute-api`).
    */
-  | { http: { method?: string; path: string; api?: string; via?: 'host' | 'path'; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean }; expect: HttpExpect }
+  | { http: { method?: string; path: string; api?: string; via?: 'host' | 'path'; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean | string }; expect: HttpExpect }
   | { invoke: { function: string; qualifier?: string; payload?: unknown; type?: 'RequestResponse' | 'Event' }; expect: InvokeExpect }
   /** A call to Nimbus's Lambda API; `{LogicalId}` in the path becomes the function's name. */
   | { lambdaApi: { method: string; path: string; body?: unknown }; expect: HttpExpect }

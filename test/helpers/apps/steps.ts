@@ -124,7 +124,7 @@ export async function runStep(step: Step, c: StepContext, what: string): Promise
       if (h.via === 'host') return checkHttp(await viaHost(url, c.endpoint, { method: h.method ?? 'GET', headers: h.headers ?? {}, body }), step.expect, what);
     }
     const method = h.method ?? 'GET';
-    const signed = h.sign ? signRequest(method, url, h.headers ?? {}, body, { service: 'lambda', region: 'us-east-1', credentials: TEST_CREDENTIALS }) : {};
+    const signed = h.sign ? signRequest(method, url, h.headers ?? {}, body, { service: typeof h.sign === 'string' ? h.sign : 'lambda', region: 'us-east-1', credentials: TEST_CREDENTIALS }) : {};
     return checkHttp(await fetchText(url, { method, headers: { ...h.headers, ...signed }, body }), step.expect, what);
   }
   if ('invoke' in step) {

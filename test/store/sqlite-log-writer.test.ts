@@ -1,0 +1,41 @@
+/**
+ * The SQLite store writes logs on a thread of its own (src/store/log-writer.ts): what was appended
+ * is readable once the append settles, appends and prunes keep their order, and close() commits
+ * what was handed over before it, even when nobody awaited the appends.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { SqliteStore } from '../../src/store/sqlite.js';
+
+const scope = { accountId: '000000000000', region: 'us-east-1' };
+const entry = (i: number) => ({ ...scope, functionName: 'f', version: '$LATEST', requestId: `r${i}`, timestamp: i, text: `line ${i}\n` });
+const retention = { keep: 5, maxBytes: 1 << 30, minTimestamp: 0 };
+
+test('log appends and prunes land in order; close() commits appends nobody awaited', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-log-writer-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
+  const file = join(dir, 'db');
+  const store = new SqliteStore(file);
+  // Not awaited one by one: the prune must still count every append posted before it.
+  const writes = [];
+  for (let i = 1; i <= 20; i++) writes.push(store.appendLogs([entry(i)]));
+  writes.push(store.pruneLogs(scope, 'f', retention));
+  await Promise.all(writes);
+  const kept = await store.readLastLogs(scope, 'f', 100);
+  assert.deepEqual(kept.map((e) => e.text), [16, 17, 18, 19, 20].map((i) => `line ${i}\n`));
+
+  const last = [21, 22, 23].map(entry);
+  void store.appendLogs(last);
+  await store.close();
+  const again = new SqliteStore(file);
+  try {
+    const after = await again.readLastLogs(scope, 'f', 100);
+    assert.deepEqual(after.map((e) => e.requestId).slice(-3), ['r21', 'r22', 'r23'], 'close() waited for the append');
+    assert.equal(await again.lastLogId(scope, 'f'), after[after.length - 1]!.id);
+  } finally {
+    await again.close();
+  }
+});
