@@ -20,7 +20,7 @@ export function nodejsDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
     },
     command(paths, runtime) {
       const a = catalog.availability(runtime);
-      return a.ok ? [a.interpreter.executable, `${paths.runtimeDir}/bootstrap.mjs`] : unavailableCommand(a);
+      return a.ok ? [a.interpreter.executable, `${paths.runtimeDir}/bootstrap.cjs`] : unavailableCommand(a);
     },
     env(paths, runtime) {
       // AWS's order (its Node.js bootstrap): layers for this major, layers, the runtime's own

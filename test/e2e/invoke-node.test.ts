@@ -138,6 +138,29 @@ exports.handler = async (e) => { if (e.crash) process.exit(3); return id; };` })
     assert.equal((payloadJson(r.Payload) as { errorMessage: string }).errorMessage, 'cb failed');
   });
 
+  await t.test('CommonJS handlers are require()d, ES modules imported, as by AWS\'s runtime', async () => {
+    // require() keeps the ES module loader out of a CommonJS cold start (docs/performance.md).
+    const loader = 'exports.handler = async () => ({ by: module.parent ? "require" : "import" });';
+    await deploy(lambda, 'bycjs', { 'index.js': loader });
+    assert.deepEqual(payloadJson((await invoke(lambda, 'bycjs', {})).Payload), { by: 'require' });
+    await deploy(lambda, 'bydotcjs', { 'index.cjs': loader });
+    assert.deepEqual(payloadJson((await invoke(lambda, 'bydotcjs', {})).Payload), { by: 'require' });
+    // A package.json further up with "type": "commonjs" is CommonJS too; one saying "module" is not.
+    await deploy(lambda, 'bysub', { 'package.json': '{"type":"commonjs"}', 'src/app.js': loader }, { Handler: 'src/app.handler' });
+    assert.deepEqual(payloadJson((await invoke(lambda, 'bysub', {})).Payload), { by: 'require' });
+    // An ES module with top-level await in a .js file of no package type: require() refuses it
+    // before running it, and it is imported instead, once.
+    // Module syntax detection (Node 20.19+, 22.12+) is what makes such a file an ES module at all.
+    if ((process.features as { require_module?: boolean }).require_module) {
+      await deploy(lambda, 'tla', {
+        'index.js': 'globalThis.runs = (globalThis.runs ?? 0) + 1;\nawait Promise.resolve();\nexport const handler = async () => ({ runs: globalThis.runs });',
+      });
+      assert.deepEqual(payloadJson((await invoke(lambda, 'tla', {})).Payload), { runs: 1 });
+    }
+    await deploy(lambda, 'nullexports', { 'index.js': 'module.exports = null;' });
+    assert.equal((payloadJson((await invoke(lambda, 'nullexports', {})).Payload) as { errorType: string }).errorType, 'Runtime.HandlerNotFound');
+  });
+
   await t.test('callbackWaitsForEmptyEventLoop decides whether pending work delays the answer', async () => {
     await deploy(lambda, 'waits', {
       'index.js': `let done = 0;

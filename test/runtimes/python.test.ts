@@ -3,6 +3,7 @@
  * the Runtime API exactly as the pool drives them.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -106,6 +107,10 @@ describe('python runtime', needs(missing), () => {
     writeFileSync(join(code.path, 'pkg', 'sub', 'mod.py'), 'def handler(event, context):\n    return "nested:" + event["name"]\n');
     writeFileSync(join(code.path, 'broken.py'), 'def handler(event, context)\n    return 1\n');
     writeFileSync(join(code.path, 'raises_at_import.py'), 'raise Exception("Runtime startup fails")\n');
+    writeFileSync(
+      join(code.path, 'sitecheck.py'),
+      'import sys\ndef handler(event, context):\n    return {"no_site": sys.flags.no_site, "path": sys.path, "exit": callable(exit) and callable(quit)}\n',
+    );
   });
 
   after(async () => {
@@ -248,6 +253,21 @@ describe('python runtime', needs(missing), () => {
         cwd: code.path,
       },
     );
+  });
+
+  it("starts without `site` (-S) and still finds the interpreter's site-packages, after the task root", async () => {
+    // `site` would run the host's .pth files at every cold start (docs/performance.md); the
+    // bootstrap puts the directories themselves on sys.path.
+    const executable = python.command({ taskRoot: '', runtimeDir: '' }, 'python3.12', '')[0]!;
+    const expected = JSON.parse(
+      execFileSync(executable, ['-c', 'import json, os, site; print(json.dumps([p for p in site.getsitepackages() if os.path.isdir(p)]))'], { encoding: 'utf8' }),
+    ) as string[];
+    const { sandbox } = await sandboxes.start(spec('sitecheck.handler'));
+    const got = responseJson(await sandbox.invoke(event({}))) as { no_site: number; path: string[]; exit: boolean };
+    assert.equal(got.no_site, 1);
+    assert.equal(got.exit, true, 'exit() and quit() are there, as site would install them');
+    assert.ok(expected.length > 0, 'the interpreter has a site-packages directory');
+    for (const dir of expected) assert.ok(got.path.indexOf(dir) > got.path.indexOf(code.path), `${dir} on sys.path after the task root: ${got.path.join(', ')}`);
   });
 
   it('speaks the Runtime API over a Unix socket and hides that channel from the function', async () => {

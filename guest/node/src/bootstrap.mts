@@ -114,7 +114,8 @@ function run(handler: Handler, inv: NextInvocation, extra?: Record<string, unkno
  * answer to the assignment.
  */
 async function awaitAssignment(): Promise<NextInvocation> {
-  await import('./warmup.cjs');
+  // A computed specifier: the bundler leaves this import to Node (it warms Node's ES module loader).
+  await import(new URL('./warmup.mjs', import.meta.url).href);
   let assignment: NextInvocation;
   try {
     assignment = await client.next();

@@ -12,7 +12,7 @@
  * line is in the pipe before the runtime posts the invocation's result.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import util from 'node:util';
+import { format } from 'node:util';
 
 let requestId: string | undefined;
 let tenantId: string | undefined;
@@ -60,11 +60,11 @@ function jsonLine(level: Level, args: unknown[]): string {
       return JSON.stringify(record, replacer);
     } catch {
       // A message that cannot be JSON (a cycle, a BigInt) is written formatted.
-      record['message'] = util.format(args[0]);
+      record['message'] = format(args[0]);
       return JSON.stringify(record);
     }
   }
-  record['message'] = util.format(...args);
+  record['message'] = format(...args);
   const err = args.find((a): a is Error => a instanceof Error);
   if (err) {
     record['errorType'] = err.constructor?.name ?? 'UnknownError';
@@ -77,14 +77,14 @@ function jsonLine(level: Level, args: unknown[]): string {
 function writer(level: Level): (...args: unknown[]) => void {
   if (json) return (...args: unknown[]) => void process.stdout.write(`${jsonLine(level, args).replace(/\n/g, '\r')}\n`);
   return (...args: unknown[]) => {
-    process.stdout.write(`${new Date().toISOString()}\t${ids().requestId}\t${level}\t${util.format(...args)}\n`);
+    process.stdout.write(`${new Date().toISOString()}\t${ids().requestId}\t${level}\t${format(...args)}\n`);
   };
 }
 
 function traceWriter(): (...args: unknown[]) => void {
   if (json) return writer('TRACE');
   return (...args: unknown[]) => {
-    const err = new Error(util.format(...args));
+    const err = new Error(format(...args));
     err.name = 'Trace';
     writer('TRACE')(err.stack ?? err.message);
   };

@@ -1,5 +1,5 @@
 /** Errors as the Node.js runtime reports them: `{errorType, errorMessage, trace}` (AWS uses `trace`). */
-import util from 'node:util';
+import { types } from 'node:util';
 
 export interface RapidError {
   errorType: string;
@@ -8,7 +8,7 @@ export interface RapidError {
 }
 
 export function toRapidError(err: unknown): RapidError {
-  if (util.types.isNativeError(err) || (err && typeof err === 'object' && 'message' in err && 'name' in err)) {
+  if (types.isNativeError(err) || (err && typeof err === 'object' && 'message' in err && 'name' in err)) {
     const e = err as Error;
     return {
       errorType: String(e.name ?? 'Error'),

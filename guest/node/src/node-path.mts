@@ -11,8 +11,8 @@
  * failed ES module import is cached by URL, so the retry adds a query to the URL). There, a
  * dynamic import() of a runtime package by a handler that loaded without one still fails.
  */
-import module from 'node:module';
-import path from 'node:path';
+import * as nodeModule from 'node:module';
+import { delimiter, isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 type Resolved = { url: string; format?: string | null; shortCircuit?: boolean };
@@ -29,9 +29,9 @@ function notFound(err: unknown): boolean {
 /** Parents to retry from: a file inside each folder, so resolution looks in the folder itself. */
 function parents(nodePath: string): string[] {
   return nodePath
-    .split(path.delimiter)
-    .filter((d) => path.isAbsolute(d))
-    .map((d) => pathToFileURL(path.join(d, 'nimbus-node-path.mjs')).href);
+    .split(delimiter)
+    .filter((d) => isAbsolute(d))
+    .map((d) => pathToFileURL(join(d, 'nimbus-node-path.mjs')).href);
 }
 
 /** The synchronous hook (module.registerHooks). */
@@ -53,7 +53,7 @@ function resolveSync(folders: string[]) {
   };
 }
 
-const hooks = module as unknown as {
+const hooks = nodeModule as unknown as {
   registerHooks?: (hooks: { resolve: ReturnType<typeof resolveSync> }) => unknown;
   register?: (specifier: string, parentURL: string, options: { data: unknown }) => void;
 };

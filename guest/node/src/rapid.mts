@@ -9,7 +9,7 @@
  * Frame: type (1 byte), head length and body length (uint32 BE), head (UTF-8), body. A streamed
  * response is StreamStart, StreamChunk frames of at most 1 MiB, then StreamEnd.
  */
-import net from 'node:net';
+import { connect, type NetConnectOpts, type Socket } from 'node:net';
 
 export interface NextInvocation {
   requestId: string;
@@ -48,11 +48,11 @@ function frame(type: number, head: string, body?: string | Buffer): Buffer {
 }
 
 export class RapidClient {
-  private socket: net.Socket | null = null;
+  private socket: Socket | null = null;
   private chunks: Buffer[] = [];
   private size = 0;
   private waiting: { resolve: (inv: NextInvocation) => void; reject: (e: Error) => void } | null = null;
-  private readonly target: net.NetConnectOpts;
+  private readonly target: NetConnectOpts;
   /** Whether the host knows the runtime waits: after `next` was sent once, or after a result. */
   private asked = false;
 
@@ -126,9 +126,9 @@ export class RapidClient {
     }
   }
 
-  private connect(): Promise<net.Socket> {
+  private connect(): Promise<Socket> {
     return new Promise((resolve, reject) => {
-      const socket = net.connect(this.target, () => {
+      const socket = connect(this.target, () => {
         socket.setNoDelay(true);
         this.socket = socket;
         resolve(socket);

@@ -23,14 +23,30 @@ _UNHANDLED_WARNING = (
 )
 
 
-def _set_sys_path(task_root, opt_root):
+def _site_packages():
+    """The interpreter's own site-packages, which `site` would have put on sys.path. The runtime
+    starts with -S (src/runtimes/python.ts): importing `site` then runs nothing, so its .pth files
+    and sitecustomize (the host's start-up code, not the function's) are skipped, while packages
+    installed in the interpreter stay importable, as before. exit(), quit(), help() and the
+    license builtins are installed as `site` would."""
+    if not sys.flags.no_site:
+        return []
+    import site
+
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
+    return [p for p in site.getsitepackages() if os.path.isdir(p)]
+
+
+def _set_sys_path(task_root, opt_root, site_packages):
     """User code first, then layers, then the interpreter's own path; the runtime dir last.
     Layers are at /opt, or where the host says (argv[1]) when the sandbox cannot mount them there."""
     runtime_dir = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     version = "python%d.%d" % sys.version_info[:2]
     front = [task_root, "%s/python/lib/%s/site-packages" % (opt_root, version), "%s/python" % opt_root]
-    rest = [p for p in sys.path if p not in front and os.path.abspath(p or ".") != runtime_dir]
-    sys.path[:] = front + rest + [runtime_dir]
+    rest = [p for p in sys.path + site_packages if p not in front and os.path.abspath(p or ".") != runtime_dir]
+    sys.path[:] = front + list(dict.fromkeys(rest)) + [runtime_dir]
 
 
 def _handle(client, request_handler, inv):
@@ -108,12 +124,14 @@ def _await_assignment(client):
 def main():
     client = RapidClient.from_env()
     relay_ports = relay.take_ports()
+    # Before a stem cell's assignment, so that the cell has paid for it.
+    site_packages = _site_packages()
     assignment = _await_assignment(client) if os.environ.get("NIMBUS_STEM_CELL") == "1" else None
     # The task root is read-only on AWS; under process isolation it is Nimbus's stored copy of
     # the code, which must stay as deployed: no __pycache__ written into it.
     sys.dont_write_bytecode = True
     task_root = os.environ.get("LAMBDA_TASK_ROOT") or os.getcwd()
-    _set_sys_path(task_root, sys.argv[1] if len(sys.argv) > 1 else "/opt")
+    _set_sys_path(task_root, sys.argv[1] if len(sys.argv) > 1 else "/opt", site_packages)
     loops = _max_concurrency()
     logs.install(line_buffered=loops > 1)
     # The handler's init may call Nimbus's API: its relay must listen first (relay.py).
