@@ -16,14 +16,25 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { chmod, copyFile, link, lstat, mkdir, readdir, readlink, rename, rm, symlink } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFile, type ChildProcess } from 'node:child_process';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UidPool } from './uid-pool.js';
 
 /** Where the data directory records its export root, so that the next start removes a crashed run's. */
 const RECORD = 'process-export-root';
-const execFileP = promisify(execFile);
+/** The `cp -al` processes at work, stopped by `close()`. */
+const copying = new Set<ChildProcess>();
+
+function cpLinks(src: string, dst: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const c = execFile('cp', ['-al', '--', src, dst], (e) => {
+      copying.delete(c);
+      if (e) reject(e);
+      else resolve();
+    });
+    copying.add(c);
+  });
+}
 
 export class ProcessUsers {
   /** `<root>/sbx`: the sandboxes' scratch directories. */
@@ -142,7 +153,15 @@ export class ProcessUsers {
 
   /** Removes the export root (at shutdown; sandboxes are gone by then). */
   close(): void {
-    rmSync(this.root, { recursive: true, force: true });
+    // An export still being made by `cp` adds files while the tree is removed: stop it first, and
+    // let the removal retry on a directory that filled meanwhile.
+    for (const c of copying) c.kill('SIGKILL');
+    try {
+      rmSync(this.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+    } catch {
+      // Left for the next start on this data directory, which removes what its record names.
+      return;
+    }
     rmSync(this.recordFile, { force: true });
   }
 }
@@ -155,7 +174,7 @@ export class ProcessUsers {
  */
 async function exportTree(src: string, dst: string): Promise<void> {
   try {
-    await execFileP('cp', ['-al', '--', src, dst]);
+    await cpLinks(src, dst);
     return;
   } catch {
     await rm(dst, { recursive: true, force: true });

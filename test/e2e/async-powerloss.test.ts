@@ -130,7 +130,7 @@ test('power loss at random moments while events are accepted and run: no acknowl
   await lambda.send(new InvokeCommand({ FunctionName: 'pl', Payload: Buffer.from('{"warm":true}') }));
   lambda.destroy();
   setup.child.kill('SIGTERM');
-  assert.equal((await setup.exited).code, 0);
+  assert.equal((await setup.exited).code, 0, setup.stderr());
   // Everything on disk now counts as durable.
   cpSync(dataDir, durableDir, { recursive: true });
 

@@ -63,7 +63,7 @@ test('sandboxes that crash in the middle of a burst fail only their own invocati
   for (let i = 0; i < 100 && victims.length === 0; i++) {
     await new Promise((r) => setTimeout(r, 100));
     victims = descendants(process.pid)
-      .filter((p) => /bootstrap\.mjs/.test(p.cmd) && !/bwrap|setpriv/.test(p.cmd.split(' ')[0] ?? ''))
+      .filter((p) => /bootstrap\.(cjs|mjs)/.test(p.cmd) && !/bwrap|setpriv/.test(p.cmd.split(' ')[0] ?? ''))
       .map((p) => p.pid);
   }
   assert.ok(victims.length > 0, 'found the burst’s runtimes');
