@@ -8,7 +8,8 @@
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LabConfig } from './lab.js';
+/** What these helpers need of a lab's configuration (lab.ts's LabConfig has it): the name prefix of its groups. */
+type LabConfig = { prefix: string };
 
 const ACCT = '/sys/fs/cgroup/cpuacct';
 const CPU = '/sys/fs/cgroup/cpu';
