@@ -8,12 +8,10 @@ import type pg from 'pg';
 import type { PolicyDocument } from '../auth/iam-policy.js';
 import { RoleError, type NewRole, type Role } from '../auth/roles.js';
 import { transaction } from '../pg/pool.js';
-import { checkDeletable, DELETED, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
-
-const CACHE_LIMIT = 10_000;
+import { checkDeletable, DELETED, RolePolicyCache, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
 
 export class PgRoles {
-  private readonly cache = new Map<string, readonly PolicyDocument[] | null>();
+  private readonly cache = new RolePolicyCache();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -25,7 +23,7 @@ export class PgRoles {
   }
 
   cached(accountId: string, roleName: string): readonly PolicyDocument[] | null | undefined {
-    return this.cache.get(`${accountId} ${roleKey(roleName)}`);
+    return this.cache.get(accountId, roleName);
   }
 
   /** Read from PostgreSQL; `remember` says whether the answer may be cached (no change raced the read). */
@@ -42,10 +40,7 @@ export class PgRoles {
         attached.rows.map((r) => r.policy_arn),
       );
     }
-    if (remember()) {
-      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-      this.cache.set(`${accountId} ${key}`, found);
-    }
+    if (remember()) this.cache.set(accountId, roleName, found);
     return found;
   }
 

@@ -140,3 +140,25 @@ export function checkInlinePolicy(policyName: string, document: string): void {
   checkPolicyName(policyName);
   checkIdentityPolicy(document);
 }
+
+/**
+ * A role's policies by account and role name, as both stores keep them in memory: an array, or
+ * null for a role the account does not have. Bounded (cleared when full); dropped whenever the
+ * store drops its key cache (store.ts, pg-store.ts).
+ */
+export class RolePolicyCache {
+  private readonly byKey = new Map<string, readonly PolicyDocument[] | null>();
+
+  get(accountId: string, roleName: string): readonly PolicyDocument[] | null | undefined {
+    return this.byKey.get(`${accountId} ${roleKey(roleName)}`);
+  }
+
+  set(accountId: string, roleName: string, found: readonly PolicyDocument[] | null): void {
+    if (this.byKey.size >= 10_000) this.byKey.clear();
+    this.byKey.set(`${accountId} ${roleKey(roleName)}`, found);
+  }
+
+  clear(): void {
+    this.byKey.clear();
+  }
+}

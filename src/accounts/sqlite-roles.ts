@@ -6,7 +6,7 @@
 import type Database from 'better-sqlite3';
 import type { PolicyDocument } from '../auth/iam-policy.js';
 import { RoleError, type NewRole, type Role } from '../auth/roles.js';
-import { checkDeletable, DELETED, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
+import { checkDeletable, DELETED, RolePolicyCache, checkInlinePolicy, checkManagedArn, newRole, noSuchRole, roleKey, roleOf, rolePolicyDocuments, type RoleRow } from './role-rules.js';
 
 export const ROLE_TABLES = `
 CREATE TABLE IF NOT EXISTS iam_roles (
@@ -41,11 +41,8 @@ CREATE TABLE IF NOT EXISTS iam_role_attached (
 );
 `;
 
-const CACHE_LIMIT = 10_000;
-
 export class SqliteRoles {
-  /** `<account> <role key>` → its policies, or null for a role the account does not have. */
-  private readonly cache = new Map<string, readonly PolicyDocument[] | null>();
+  private readonly cache = new RolePolicyCache();
 
   constructor(
     private readonly db: Database.Database,
@@ -57,12 +54,11 @@ export class SqliteRoles {
   }
 
   cached(accountId: string, roleName: string): readonly PolicyDocument[] | null | undefined {
-    return this.cache.get(`${accountId} ${roleKey(roleName)}`);
+    return this.cache.get(accountId, roleName);
   }
 
   policies(accountId: string, roleName: string): readonly PolicyDocument[] | null {
-    const key = `${accountId} ${roleKey(roleName)}`;
-    const hit = this.cache.get(key);
+    const hit = this.cache.get(accountId, roleName);
     if (hit !== undefined) return hit;
     const found = this.row(accountId, roleName)
       ? rolePolicyDocuments(
@@ -72,8 +68,7 @@ export class SqliteRoles {
       : this.db.prepare('SELECT 1 FROM iam_deleted_roles WHERE account_id = ? AND name_key = ?').get(accountId, roleKey(roleName))
         ? DELETED
         : null;
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(key, found);
+    this.cache.set(accountId, roleName, found);
     return found;
   }
 
