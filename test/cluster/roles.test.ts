@@ -10,6 +10,7 @@ import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/cli
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AWS_CLI, awsCliHome, haveAwsCli, runCli } from '../helpers/aws-cli.js';
 import { skipWithoutCluster, startTestCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/until.js';
 import { makeZip, payloadJson } from '../helpers/nimbus.js';
 
 const skip = skipWithoutCluster();
@@ -27,16 +28,6 @@ export const handler = async (event) => {
 };
 `;
 
-/** Polls until `f` answers (bounded: the role cache's bound on a cluster is 1 s). */
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('cluster: roles are shared by the nodes', { skip }, () => {
   it("a role changed through one node's IAM API counts for a function's requests to another node", async (t) => {

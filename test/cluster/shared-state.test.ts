@@ -19,6 +19,7 @@ import { CreateFunctionCommand, GetFunctionCommand, LambdaClient, ListFunctionsC
 import pg from 'pg';
 import { Keyring } from '../../src/secrets/keyring.js';
 import { clusterBackends, clusterNodeEnv, skipWithoutCluster } from '../helpers/cluster.js';
+import { until } from '../helpers/until.js';
 import { request } from '../helpers/http.js';
 import { makeZip, ROLE } from '../helpers/nimbus.js';
 import { nimbusCli, serve } from '../helpers/serve.js';
@@ -35,16 +36,6 @@ interface Key {
 const client = (url: string, k: Key): LambdaClient =>
   new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: k.AccessKeyId, secretAccessKey: k.SecretAccessKey }, maxAttempts: 1 });
 
-/** Polls until `f` answers (bounded: a cache lifetime is seconds). */
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const errorName = async (p: Promise<unknown>): Promise<string> => {
   try {
