@@ -3,7 +3,7 @@
  * generator's own CPU use matters; autocannon (npm) otherwise. Both keep connections alive.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -54,9 +54,14 @@ async function wrk(o: LoadOptions): Promise<LoadResult> {
     .join('\n');
   writeFileSync(script, `wrk.method = "${o.method}"\n${o.body !== undefined ? `wrk.body = ${JSON.stringify(o.body)}\n` : ''}${headers}\n`);
   const threads = Math.min(2, o.connections);
-  const { stdout } = await promisify(execFile)('wrk', ['-t', String(threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--latency', '-s', script, o.url], {
-    maxBuffer: 1 << 20,
-  });
+  let stdout: string;
+  try {
+    ({ stdout } = await promisify(execFile)('wrk', ['-t', String(threads), '-c', String(o.connections), '-d', `${o.durationS}s`, '--latency', '-s', script, o.url], {
+      maxBuffer: 1 << 20,
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const pct = (p: string): number => {
     const m = new RegExp(`^\\s+${p}%\\s+([\\d.]+)(us|ms|s)`, 'm').exec(stdout);
     return m ? toMs(m[1]!, m[2]!) : NaN;

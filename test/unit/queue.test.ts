@@ -44,8 +44,9 @@ async function harness(
   cfg: Partial<EffectiveConfig> | ((ev: AsyncEvent) => Partial<EffectiveConfig>) = {},
   extra: { reserved?: number; file?: string; start?: boolean } = {},
 ): Promise<Harness> {
-  const dir = mkdtempSync(join(tmpdir(), 'nimbus-queue-'));
-  const file = extra.file ?? join(dir, 'queue.db');
+  // A caller that passes its own file owns its directory; only a directory made here is removed here.
+  const dir = extra.file ? undefined : mkdtempSync(join(tmpdir(), 'nimbus-queue-'));
+  const file = extra.file ?? join(dir!, 'queue.db');
   const clock = new ManualClock(T0);
   const queue = new SqliteQueue(file);
   const calls: { at: number; id: string }[] = [];
@@ -61,7 +62,7 @@ async function harness(
   });
   t.after(async () => {
     await queue.close();
-    if (!extra.file) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
   if (extra.start !== false) await dispatcher.start();
   return {
