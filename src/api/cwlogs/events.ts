@@ -64,12 +64,20 @@ export const eventId = (e: LogEvent): string => `${String(e.entryId).padStart(20
  * and distinct between functions sharing a log group).
  */
 export function streamName(functionName: string, version: string, timestamp: number): string {
-  const day = dayOf(timestamp);
-  const hex = createHash('sha256').update(`${functionName}\n${version}\n${day}`).digest('hex').slice(0, 32);
-  return `${day}/[${version}]${hex}`;
+  const key = `${functionName}\n${version}\n${Math.floor(timestamp / DAY_MS)}`;
+  let name = names.get(key);
+  if (name === undefined) {
+    const day = dayOf(timestamp);
+    name = `${day}/[${version}]${createHash('sha256').update(`${functionName}\n${version}\n${day}`).digest('hex').slice(0, 32)}`;
+    // Every event is named: the hashes of the streams seen lately are kept.
+    if (names.size >= 10_000) names.clear();
+    names.set(key, name);
+  }
+  return name;
 }
 
 const DAY_MS = 86_400_000;
+const names = new Map<string, string>();
 
 /** `YYYY/MM/DD` of a time, in UTC. */
 function dayOf(timestamp: number): string {
