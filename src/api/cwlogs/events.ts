@@ -3,9 +3,9 @@
  * START..REPORT with the runtime's output between, or output between invocations); CloudWatch
  * holds one event per record. A record starts at a platform line (START, END, REPORT,
  * INIT_START, ...), a runtime's timestamped or `[LEVEL]` line, or a JSON line (LogFormat JSON);
- * the lines after a runtime's timestamped or `[LEVEL]` line that start no record of their own (a
- * stack trace, a multi-line message) stay in its event, as the runtimes send them to Lambda's log
- * pipeline as one record. Any other line (a bare `print`) is an event of its own.
+ * the lines after a runtime's log line that continue it (a stack trace, a multi-line message; see
+ * `continues`) stay in its event, as the runtimes send them to Lambda's log pipeline as one
+ * record. Any other line (a bare `print`) is an event of its own.
  *
  * Each event keeps its trailing newline, as Lambda's do, and takes its entry's timestamp. Its id
  * is stable, the entry's id and the event's place in it, so a follower that asks again from a
@@ -35,19 +35,40 @@ const LEVELED = /^\[(?:TRACE|DEBUG|INFO|WARN|WARNING|ERROR|FATAL|CRITICAL)\]/;
 export function recordsOf(text: string): string[] {
   const out: string[] = [];
   let current = '';
-  let structured = false;
+  /** What opened the current record: a Node.js/Java line, a Python one, or anything else. */
+  let kind: 'stamped' | 'leveled' | 'other' = 'other';
+  let traceback = false;
+  let lastIndented = false;
   for (const line of text.split(/(?<=\n)/)) {
-    const runtime = STAMPED.test(line) || LEVELED.test(line);
-    const starts = runtime || PLATFORM.test(line) || line.startsWith('{');
-    if (current !== '' && (starts || !structured)) {
+    const stamped = STAMPED.test(line);
+    const leveled = !stamped && LEVELED.test(line);
+    const starts = stamped || leveled || PLATFORM.test(line) || line.startsWith('{');
+    if (current !== '' && (starts || !continues(kind, line, traceback, lastIndented))) {
       out.push(current);
       current = '';
     }
-    if (current === '') structured = runtime;
+    if (current === '') {
+      kind = stamped ? 'stamped' : leveled ? 'leveled' : 'other';
+      traceback = false;
+    }
+    if (line.startsWith('Traceback (most recent call last):')) traceback = true;
+    lastIndented = /^\s/.test(line);
     current += line;
   }
   if (current !== '') out.push(current);
   return out;
+}
+
+/**
+ * Whether a line that starts no record belongs to the one before. Node.js and Java send a log
+ * call's lines as one record, so everything up to the next record is its. Python's output mixes
+ * `print` lines (an event each) with logging records, whose only continuation lines are an
+ * indented or traceback line, and the exception line that ends a traceback.
+ */
+function continues(kind: 'stamped' | 'leveled' | 'other', line: string, traceback: boolean, lastIndented: boolean): boolean {
+  if (kind === 'stamped') return true;
+  if (kind === 'other') return false;
+  return /^\s/.test(line) || line.startsWith('Traceback (most recent call last):') || (traceback && lastIndented);
 }
 
 export function eventsOf(e: StoredLogEntry): LogEvent[] {
