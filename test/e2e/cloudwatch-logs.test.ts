@@ -18,10 +18,11 @@ import {
   type FilteredLogEvent,
   type FilterLogEventsCommandInput,
 } from '@aws-sdk/client-cloudwatch-logs';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { CreateFunctionCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { builtinRuntimes } from '../../src/runtimes/registry.js';
 import { AWS_CLI, awsCliHome, haveAwsCli, runCli } from '../helpers/aws-cli.js';
 import { rejects } from '../helpers/aws-errors.js';
-import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { deployNode, makeZip, payloadJson, startTestNimbus } from '../helpers/nimbus.js';
 import { until } from '../helpers/until.js';
 
 const CI = process.env['CI'] === 'true';
@@ -290,7 +291,6 @@ test('with --auth keys, CloudWatch Logs takes signed requests only, and identity
   const nimbus = await startTestNimbus(t, { auth: 'keys' });
   const admin = await nimbus.accounts.createKey('default', { name: 'admin' });
   const creds = (k: { accessKeyId: string; secretAccessKey: string }) => ({ accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey });
-  const { LambdaClient } = await import('@aws-sdk/client-lambda');
   const lambda = new LambdaClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: creds(admin), maxAttempts: 1 });
   t.after(() => lambda.destroy());
   await deployNode(lambda, 'logger', { 'index.js': LOGGER });
@@ -329,4 +329,55 @@ test('with --auth keys, CloudWatch Logs takes signed requests only, and identity
   assert.ok(((await l2.send(new GetLogEventsCommand({ logGroupName: '/aws/lambda/logger', logStreamName: stream }))).events ?? []).length > 0);
   await rejects(l2.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/other' })), 'AccessDeniedException');
   await rejects(l2.send(new DescribeLogGroupsCommand({})), 'AccessDeniedException');
+});
+
+/** Reads a log group with the SDK the runtime provides and the function's own credentials. */
+const SELF_READER = `import { CloudWatchLogsClient, FilterLogEventsCommand } from '@aws-sdk/client-cloudwatch-logs';
+const logs = new CloudWatchLogsClient({ maxAttempts: 1 });
+export const handler = async (event) => {
+  console.log('reader ran ' + event.n);
+  try {
+    const out = await logs.send(new FilterLogEventsCommand({ logGroupName: event.group, filterPattern: 'reader' }));
+    return { messages: out.events.map((e) => e.message.split('\\t').pop().trim()) };
+  } catch (e) {
+    return { error: e.name, status: e.$metadata?.httpStatusCode, message: e.message };
+  }
+};
+`;
+
+test("a function's own credentials read logs as its execution role allows", async (t) => {
+  const a = builtinRuntimes().get('nodejs22.x')!.availability!('nodejs22.x');
+  if (!(a.ok && a.sdk)) {
+    assert.ok(!CI, 'nodejs22.x with its SDK is a CI dependency (node scripts/provision-test-runtimes.mjs)');
+    t.skip('nodejs22.x or its SDK not installed here');
+    return;
+  }
+  const nimbus = await startTestNimbus(t, { auth: 'keys' });
+  const key = await nimbus.accounts.createKey('default', { name: 'admin' });
+  const lambda = new LambdaClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey }, maxAttempts: 1 });
+  t.after(() => lambda.destroy());
+  const trust = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
+  await nimbus.accounts.createRole('000000000000', { name: 'log-reader', trustPolicy: trust });
+  await nimbus.accounts.putRolePolicy('000000000000', 'log-reader', 'own-group', JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Effect: 'Allow', Action: 'logs:FilterLogEvents', Resource: 'arn:aws:logs:us-east-1:000000000000:log-group:/aws/lambda/self:*' }],
+  }));
+  const code = await makeZip({ 'index.mjs': SELF_READER });
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'self', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/log-reader', Code: { ZipFile: code } }));
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'other', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: 'arn:aws:iam::000000000000:role/log-reader', Code: { ZipFile: code } }));
+  const call = async (fn: string, group: string, n: number): Promise<Record<string, unknown>> => {
+    const out = await lambda.send(new InvokeCommand({ FunctionName: fn, Payload: Buffer.from(JSON.stringify({ group, n })) }));
+    assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
+    return payloadJson(out.Payload) as Record<string, unknown>;
+  };
+  await call('self', '/aws/lambda/self', 1);
+  const seen = await until('the function reads its own earlier invocation', async () => {
+    const r = await call('self', '/aws/lambda/self', 2);
+    return Array.isArray(r['messages']) && (r['messages'] as string[]).includes('reader ran 1') ? r : undefined;
+  });
+  assert.ok(!('error' in seen));
+  const refused = await call('self', '/aws/lambda/other', 3);
+  assert.equal(refused['error'], 'AccessDeniedException');
+  assert.equal(refused['status'], 403);
+  assert.match(String(refused['message']), /assumed-role\/log-reader\/self is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:us-east-1:000000000000:log-group:\/aws\/lambda\/other:\*/);
 });
