@@ -55,6 +55,7 @@ import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { eventBridgeWireService } from './services/eventbridge.js';
 import type { CloudWatchLogsService } from './cwlogs/service.js';
 import { logsWireService } from './cwlogs/wire.js';
+import { cloudFormationWireService } from './stacks/cloudformation.js';
 import type { IamService } from './iam/service.js';
 import { iamWireService } from './iam/wire.js';
 import { servicesHook } from './services/hook.js';
@@ -290,7 +291,7 @@ export function apiTable(s: ApiServices): ApiTable {
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs)]),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), cloudFormationWireService(s.stacks)]),
     ],
     fallback: [],
   };

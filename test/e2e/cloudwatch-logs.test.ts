@@ -6,7 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import {
   CloudWatchLogsClient,
@@ -23,6 +25,8 @@ import { builtinRuntimes } from '../../src/runtimes/registry.js';
 import { AWS_CLI, awsCliHome, haveAwsCli, runCli } from '../helpers/aws-cli.js';
 import { rejects } from '../helpers/aws-errors.js';
 import { deployNode, makeZip, payloadJson, startTestNimbus } from '../helpers/nimbus.js';
+import { findSam, run as runSam, SAM_CLI_VERSION } from '../helpers/sam-cli.js';
+import { nimbusCli } from '../helpers/serve.js';
 import { until } from '../helpers/until.js';
 
 const CI = process.env['CI'] === 'true';
@@ -380,4 +384,51 @@ test("a function's own credentials read logs as its execution role allows", asyn
   assert.equal(refused['error'], 'AccessDeniedException');
   assert.equal(refused['status'], 403);
   assert.match(String(refused['message']), /assumed-role\/log-reader\/self is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:us-east-1:000000000000:log-group:\/aws\/lambda\/other:\*/);
+});
+
+test('sam logs finds a stack function by its logical id (CloudFormation ListStackResources) and prints its events', async (t) => {
+  const sam = await findSam();
+  if (!sam) {
+    assert.ok(!CI, `aws-sam-cli is not installed: .ci/run installs aws-sam-cli==${SAM_CLI_VERSION} in a venv (or set NIMBUS_SAM_CLI)`);
+    t.skip(`sam not found (pip install aws-sam-cli==${SAM_CLI_VERSION}, or set NIMBUS_SAM_CLI)`);
+    return;
+  }
+  const nimbus = await startTestNimbus(t);
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-sam-logs-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'hello'));
+  writeFileSync(join(dir, 'hello', 'app.mjs'), "export const handler = async (e) => { console.log('hello from sam ' + e.n); return {}; };\n");
+  writeFileSync(
+    join(dir, 'template.yaml'),
+    `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  HelloFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: hello/
+      Handler: app.handler
+      Runtime: nodejs20.x
+`,
+  );
+  const deployed = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'logs-app']);
+  assert.equal(deployed.code, 0, deployed.stderr);
+  const stack = (await (await fetch(`${nimbus.url}/nimbus/v1/stacks/logs-app`)).json()) as { Resources: { LogicalResourceId: string; PhysicalResourceId: string }[] };
+  const fn = stack.Resources.find((r) => r.LogicalResourceId === 'HelloFunction')!.PhysicalResourceId;
+  await invoke(nimbus, fn, 7);
+
+  const env = { ...process.env, HOME: dir, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_DEFAULT_REGION: 'us-east-1', AWS_ENDPOINT_URL: nimbus.url, SAM_CLI_TELEMETRY: '0', AWS_CONFIG_FILE: join(dir, 'config'), AWS_SHARED_CREDENTIALS_FILE: join(dir, 'credentials') };
+  const byStack = await until('sam logs shows the invocation', async () => {
+    const r = await runSam(sam, ['logs', '-n', 'HelloFunction', '--stack-name', 'logs-app', '-s', '1h ago'], dir, env);
+    assert.equal(r.code, 0, `${r.stdout}\n${r.stderr}`);
+    return r.stdout.includes('hello from sam 7') ? r.stdout : undefined;
+  }, 60_000);
+  assert.match(byStack, /^\S+ \S+ START RequestId: /m);
+  const byGroup = await runSam(sam, ['logs', '--cw-log-group', `/aws/lambda/${fn}`, '-s', '1h ago', '--filter', 'hello'], dir, env);
+  assert.equal(byGroup.code, 0, byGroup.stderr);
+  assert.match(byGroup.stdout, /hello from sam 7/);
+  assert.doesNotMatch(byGroup.stdout, /START RequestId/, 'the filter applies');
+  const noStack = await runSam(sam, ['logs', '-n', 'HelloFunction', '--stack-name', 'nope', '-s', '1h ago'], dir, env);
+  assert.notEqual(noStack.code, 0);
+  assert.match(`${noStack.stdout}${noStack.stderr}`, /nope/);
 });
