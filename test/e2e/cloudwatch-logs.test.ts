@@ -384,6 +384,10 @@ test("a function's own credentials read logs as its execution role allows", asyn
   assert.equal(refused['error'], 'AccessDeniedException');
   assert.equal(refused['status'], 403);
   assert.match(String(refused['message']), /assumed-role\/log-reader\/self is not authorized to perform: logs:FilterLogEvents on resource: arn:aws:logs:us-east-1:000000000000:log-group:\/aws\/lambda\/other:\*/);
+  // AWS's managed policy for reading Lambda's logs grants every /aws/lambda/ group.
+  await nimbus.accounts.attachRolePolicy('000000000000', 'log-reader', 'arn:aws:iam::aws:policy/AWSLambda_ReadOnlyAccess');
+  const allowed = await call('self', '/aws/lambda/other', 4);
+  assert.deepEqual(allowed, { messages: [] });
 });
 
 test('sam logs finds a stack function by its logical id (CloudFormation ListStackResources) and prints its events', async (t) => {
