@@ -213,6 +213,11 @@ test("a function's LoggingConfig.LogGroup is its log group; JSON filter patterns
   assert.deepEqual(await json('{ $.level = "ERR*" || $.message = "fine 3" }'), ['bad 1', 'fine 3', 'bad 3']);
   assert.deepEqual(await json('{ $.type = "platform.report" && $.record.metrics.durationMs >= 0 }'), ['platform.report', 'platform.report']);
   assert.deepEqual(await json('{ $.nothing EXISTS }'), []);
+
+  // A function created after the groups were read is seen at once, listed and read.
+  await deployNode(nimbus.lambda, 'late', { 'index.js': LOGGER });
+  assert.deepEqual((await logs.send(new DescribeLogGroupsCommand({}))).logGroups?.map((g) => g.logGroupName), ['/aws/lambda/late', '/team/shared']);
+  assert.deepEqual((await logs.send(new FilterLogEventsCommand({ logGroupName: '/aws/lambda/late' }))).events, []);
 });
 
 test('the AWS CLI v2 reads function logs: logs tail (short, filter, follow), filter-log-events, get-log-events, describe-*', async (t) => {

@@ -14,7 +14,7 @@ export async function describeLogGroups(d: LogsDeps, scope: Scope, p: Params): P
   const limit = int(p, 'limit', 1, 50) ?? 50;
   const after = decode(str(p, 'nextToken', { min: 1 }), ['a'])?.['a'];
   const needle = pattern?.toLowerCase();
-  const all = [...(await d.groups.all(scope)).values()]
+  const all = [...(await d.groups.all(scope, true)).values()]
     .filter((g) => (prefix === undefined || g.name.startsWith(prefix)) && (needle === undefined || g.name.toLowerCase().includes(needle)))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     .filter((g) => after === undefined || g.name > String(after));

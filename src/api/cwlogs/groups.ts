@@ -4,9 +4,10 @@
  * (AWS creates it at the first invocation; Nimbus shows it from the function's creation).
  *
  * Telling a group's functions needs every function's configuration, so the index is kept per
- * scope for a few seconds (`aws logs tail --follow` asks every 5 s), and rebuilt at once when a
- * request names a group it does not hold: a new function's group is never missed, a deleted
- * function's shows for at most that long.
+ * scope for half a minute (`aws logs tail --follow` asks every 5 s), and rebuilt at once when a
+ * request names a group it does not hold: a new function's group is never missed; a function
+ * deleted, or moved into a group already indexed, counts in its old place for at most that long.
+ * DescribeLogGroups, which lists them, always reads them afresh.
  */
 import type { FunctionVersion, Scope } from '../../core/model.js';
 import { groupNotFound } from './errors.js';
@@ -23,7 +24,7 @@ export interface LogGroup {
   creationTime: number;
 }
 
-const FRESH_MS = 5000;
+const FRESH_MS = 30_000;
 const PAGE = 1000;
 const MAX_SCOPES = 1000;
 
