@@ -125,6 +125,7 @@ test('the JS SDK reads a function log group: groups, streams, events (one per re
   // FilterLogEvents by stream: by name (a name of the right shape that holds nothing gives nothing) and by prefix.
   assert.equal((await all(logs, { logGroupName: '/aws/lambda/logger', logStreamNames: [stream.logStreamName!] })).length, events.length);
   assert.equal((await all(logs, { logGroupName: '/aws/lambda/logger', logStreamNames: ['2001/01/01/[$LATEST]00000000000000000000000000000000'] })).length, 0);
+  assert.equal((await all(logs, { logGroupName: '/aws/lambda/logger', logStreamNames: ['not-a-stream', stream.logStreamName!] })).length, events.length);
   assert.equal((await all(logs, { logGroupName: '/aws/lambda/logger', logStreamNamePrefix: stream.logStreamName!.slice(0, 11) })).length, events.length);
   assert.equal((await all(logs, { logGroupName: '/aws/lambda/logger', logStreamNamePrefix: '2001/' })).length, 0);
 

@@ -35,11 +35,14 @@ export async function filterLogEvents(d: LogsDeps, scope: Scope, p: Params): Pro
   if (names) {
     // Named streams narrow the read to their functions and days.
     wanted = new Set(names);
-    const refs = names.map(parseStreamName).filter((r) => r !== undefined);
-    functions = group.functions.filter((fn) => names.some((n, i) => refs[i] && streamName(fn, refs[i].version, refs[i].from) === n));
-    if (refs.length === names.length && refs.length > 0) {
-      startTime = Math.max(startTime ?? 0, Math.min(...refs.map((r) => r.from)));
-      endTime = Math.min(endTime ?? Number.MAX_SAFE_INTEGER, Math.max(...refs.map((r) => r.to)));
+    const named = names.flatMap((n) => {
+      const ref = parseStreamName(n);
+      return ref ? [{ n, ref }] : [];
+    });
+    functions = group.functions.filter((fn) => named.some(({ n, ref }) => streamName(fn, ref.version, ref.from) === n));
+    if (named.length > 0) {
+      startTime = Math.max(startTime ?? 0, Math.min(...named.map((x) => x.ref.from)));
+      endTime = Math.min(endTime ?? Number.MAX_SAFE_INTEGER, Math.max(...named.map((x) => x.ref.to)));
     }
   }
   const from: Key = token ? { entry: Number(token['e']), index: Number(token['i']) } : { entry: 0, index: 0 };
