@@ -51,6 +51,7 @@ import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
 import { Invoker, type InvokeRequest, type InvokeResult } from './invoke/invoker.js';
 import { LogService, type LogRetentionSettings } from './logs/log-service.js';
+import { CloudWatchLogsService } from './api/cwlogs/service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
@@ -431,6 +432,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       iam: new IamService(accounts),
+      cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
       permissions,

@@ -53,6 +53,9 @@ import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { eventBridgeWireService } from './services/eventbridge.js';
+import type { CloudWatchLogsService } from './cwlogs/service.js';
+import { logsWireService } from './cwlogs/wire.js';
+import { cloudFormationWireService } from './stacks/cloudformation.js';
 import type { IamService } from './iam/service.js';
 import { iamWireService } from './iam/wire.js';
 import { servicesHook } from './services/hook.js';
@@ -100,6 +103,8 @@ export interface ApiServices {
   sns: SnsService;
   /** IAM's roles API (api/iam), on the endpoint by its Query `Version`. */
   iam: IamService;
+  /** A CloudWatch Logs subset over the function logs (api/cwlogs), on the endpoint by its X-Amz-Target. */
+  cloudWatchLogs: CloudWatchLogsService;
   mappings: EventSourceMappingService;
   /** What a mapping's poller has done (src/esm/runner.ts). */
   mappingStatus: MappingStatusOf;
@@ -286,7 +291,7 @@ export function apiTable(s: ApiServices): ApiTable {
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam)]),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), cloudFormationWireService(s.stacks)]),
     ],
     fallback: [],
   };

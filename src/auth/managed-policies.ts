@@ -1,20 +1,25 @@
 /**
  * The AWS managed policies Nimbus knows, by ARN, for `attach-role-policy`, SAM's `Policies` and
  * `ManagedPolicyArns`. Each document is AWS's published one cut down to the services Nimbus
- * serves (Lambda, SQS, SNS, EventBridge, IAM): statements about other services (CloudWatch Logs,
- * X-Ray, KMS, EC2...) are kept only where they are the whole policy, since they grant nothing here
- * either way. An ARN not listed is unknown: attaching it is IAM's NoSuchEntity.
+ * serves (Lambda, SQS, SNS, EventBridge, IAM, CloudWatch Logs reads, CloudFormation's
+ * ListStackResources): statements about other services (X-Ray, KMS, EC2...) are kept only where
+ * they are the whole policy, since they grant nothing here either way. An ARN not listed is unknown: attaching it is IAM's NoSuchEntity.
  */
 import type { PolicyDocument } from './iam-policy.js';
 
 const V = '2012-10-17';
 const allow = (Action: string[], Resource: string | string[] = '*'): PolicyDocument => ({ Version: V, Statement: [{ Effect: 'Allow', Action, Resource }] });
 const LOGS = ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'];
+/** Reading Lambda's log groups, as the AWSLambda_* policies grant it (their second statement). */
+const LAMBDA_LOG_READS = { Effect: 'Allow' as const, Action: ['logs:DescribeLogStreams', 'logs:GetLogEvents', 'logs:FilterLogEvents'], Resource: 'arn:aws:logs:*:*:log-group:/aws/lambda/*' };
+const LAMBDA_READS = ['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoles'];
 
 const BY_NAME: Readonly<Record<string, PolicyDocument>> = {
   AdministratorAccess: allow(['*']),
   PowerUserAccess: { Version: V, Statement: [{ Effect: 'Allow', NotAction: ['iam:*', 'organizations:*', 'account:*'], Resource: '*' }] },
   ReadOnlyAccess: allow([
+    'cloudformation:Describe*',
+    'cloudformation:List*',
     'events:Describe*',
     'events:List*',
     'events:Test*',
@@ -24,6 +29,9 @@ const BY_NAME: Readonly<Record<string, PolicyDocument>> = {
     'iam:Simulate*',
     'lambda:Get*',
     'lambda:List*',
+    'logs:Describe*',
+    'logs:FilterLogEvents',
+    'logs:Get*',
     'sns:Check*',
     'sns:Get*',
     'sns:List*',
@@ -35,18 +43,22 @@ const BY_NAME: Readonly<Record<string, PolicyDocument>> = {
   'service-role/AWSLambdaSQSQueueExecutionRole': allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', ...LOGS]),
   'service-role/AWSLambdaRole': allow(['lambda:InvokeFunction']),
   AWSLambdaExecute: allow(['logs:*']),
-  AWSLambda_FullAccess: allow([
-    'iam:GetPolicy',
-    'iam:GetPolicyVersion',
-    'iam:GetRole',
-    'iam:GetRolePolicy',
-    'iam:ListAttachedRolePolicies',
-    'iam:ListRolePolicies',
-    'iam:ListRoles',
-    'lambda:*',
-    'logs:DescribeLogGroups',
-  ]),
-  AWSLambda_ReadOnlyAccess: allow(['iam:GetPolicy', 'iam:GetPolicyVersion', 'iam:GetRole', 'iam:GetRolePolicy', 'iam:ListAttachedRolePolicies', 'iam:ListRolePolicies', 'iam:ListRoles', 'lambda:Get*', 'lambda:List*']),
+  AWSLambda_FullAccess: {
+    Version: V,
+    Statement: [
+      { Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', ...LAMBDA_READS, 'lambda:*', 'logs:DescribeLogGroups'], Resource: '*' },
+      LAMBDA_LOG_READS,
+    ],
+  },
+  AWSLambda_ReadOnlyAccess: {
+    Version: V,
+    Statement: [
+      { Effect: 'Allow', Action: ['cloudformation:DescribeStacks', 'cloudformation:ListStackResources', ...LAMBDA_READS, 'lambda:Get*', 'lambda:List*', 'logs:DescribeLogGroups'], Resource: '*' },
+      LAMBDA_LOG_READS,
+    ],
+  },
+  CloudWatchLogsFullAccess: allow(['logs:*']),
+  CloudWatchLogsReadOnlyAccess: allow(['logs:Describe*', 'logs:Get*', 'logs:List*', 'logs:StartQuery', 'logs:StopQuery', 'logs:TestMetricFilter', 'logs:FilterLogEvents', 'logs:StartLiveTail', 'logs:StopLiveTail']),
   AmazonSQSFullAccess: allow(['sqs:*']),
   AmazonSQSReadOnlyAccess: allow(['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ListDeadLetterSourceQueues', 'sqs:ListQueues', 'sqs:ListMessageMoveTasks', 'sqs:ListQueueTags']),
   AmazonSNSFullAccess: allow(['sns:*']),

@@ -191,6 +191,15 @@ export class LogService {
     return this.store.lastLogId(scope, name);
   }
 
+  /**
+   * Where to read from (an `afterId`) for the entries of a function stamped at or after
+   * `timestamp`: a time range starts there instead of at the function's oldest entry.
+   */
+  async startAt(scope: Scope, name: string, timestamp: number): Promise<number> {
+    await this.flush();
+    return this.store.logStartAt(scope, name, timestamp);
+  }
+
   /** Runs retention on a function now (docs/logging.md). */
   async prune(scope: Scope, name: string): Promise<void> {
     await this.flush();

@@ -265,6 +265,12 @@ export class MemoryStore implements Store {
     return this.logsOf(scope, functionName).at(-1)?.id ?? 0;
   }
 
+  async logStartAt(scope: Scope, functionName: string, timestamp: number): Promise<number> {
+    const list = this.logsOf(scope, functionName);
+    const first = list.find((e) => e.timestamp >= timestamp);
+    return first ? first.id - 1 : (list.at(-1)?.id ?? 0);
+  }
+
   async close(): Promise<void> {
     // Nothing to release: the data goes with the object.
   }

@@ -198,6 +198,9 @@ export class SqliteStore implements Store {
       tailStart: logDb.prepare(`SELECT id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?
         ORDER BY id DESC LIMIT 1 OFFSET ?`),
       lastLog: logDb.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE account_id = ? AND region = ? AND function_name = ?'),
+      // Answered from the logs_retention index (it holds id and ts) without reading any text.
+      logStartAt: logDb.prepare(`SELECT COALESCE(MIN(id) - 1, (SELECT COALESCE(MAX(id), 0) FROM logs WHERE account_id = @a AND region = @r AND function_name = @f)) AS id
+        FROM logs WHERE account_id = @a AND region = @r AND function_name = @f AND ts >= @t`),
     };
   }
 
@@ -425,6 +428,10 @@ export class SqliteStore implements Store {
 
   async lastLogId(scope: Scope, functionName: string): Promise<number> {
     return (this.stmts.lastLog.get(scope.accountId, scope.region, functionName) as { id: number }).id;
+  }
+
+  async logStartAt(scope: Scope, functionName: string, timestamp: number): Promise<number> {
+    return (this.stmts.logStartAt.get({ a: scope.accountId, r: scope.region, f: functionName, t: timestamp }) as { id: number }).id;
   }
 
   /** Closes both connections; the promise settles once the log writer and checkpointer threads have stopped too. */

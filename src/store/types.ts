@@ -266,6 +266,12 @@ export interface Store {
   tailStart(scope: Scope, functionName: string, n: number): Promise<number>;
   /** The id of the newest log entry of a function (0 when none). */
   lastLogId(scope: Scope, functionName: string): Promise<number>;
+  /**
+   * The `afterId` from which reading gives every entry of a function stamped at or after
+   * `timestamp` (epoch ms): every entry before it is older. Stamps follow ids only roughly, so a
+   * reader still checks each entry's; this only saves reading the older ones (CloudWatch's time ranges).
+   */
+  logStartAt(scope: Scope, functionName: string, timestamp: number): Promise<number>;
 
   close(): Promise<void>;
 }

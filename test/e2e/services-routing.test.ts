@@ -69,6 +69,13 @@ test('SQS, SNS and EventBridge are claimed by their markers only, and guarded as
   const ebRefused = await request(port, { headers: { 'x-amz-target': 'AWSEvents.ListEventBuses', 'content-type': 'application/x-amz-json-1.1', 'sec-fetch-site': 'cross-site' }, body: '{}' });
   assert.equal(ebRefused.status, 403);
   assert.equal(JSON.parse(ebRefused.body).__type, 'AccessDeniedException');
+  const logsRefused = await request(port, { headers: { 'x-amz-target': 'Logs_20140328.DescribeLogGroups', 'content-type': 'application/x-amz-json-1.1', 'sec-fetch-site': 'cross-site' }, body: '{}' });
+  assert.equal(logsRefused.status, 403);
+  assert.equal(logsRefused.headers['x-amzn-errortype'], 'AccessDeniedException');
+  assert.equal(JSON.parse(logsRefused.body).__type, 'AccessDeniedException');
+  const logs = await request(port, { headers: { 'x-amz-target': 'Logs_20140328.DescribeLogGroups', 'content-type': 'application/x-amz-json-1.1' }, body: '{}' });
+  assert.equal(logs.status, 200);
+  assert.deepEqual(JSON.parse(logs.body).logGroups.map((g: { logGroupName: string }) => g.logGroupName), ['/aws/lambda/echo']);
   // A function URL is not an API: the guard does not apply to it.
   const urlFromPage = await request(port, { host: urlHost, headers: { ...FORM, origin: 'https://some.site', 'sec-fetch-site': 'cross-site' }, body: 'x=1' });
   assert.equal(urlFromPage.status, 200);

@@ -112,6 +112,20 @@ export function logCases(newStore: NewStore): void {
       assert.equal((await store.readLogs(A, 'g', 0, 10)).length, 1, 'another function keeps its own');
     });
 
+    it('logStartAt skips the entries older than a time: reading after it gives every entry at or after it', async (t) => {
+      const store = open(t, newStore);
+      assert.equal(await store.logStartAt(A, 'f', 0), 0, 'no entries: from the start');
+      await store.appendLogs([entry(A, 'f', 'a', 1000), entry(A, 'g', 'other', 2500), entry(A, 'f', 'b', 2000), entry(A, 'f', 'c', 3000)]);
+      const from = async (ts: number): Promise<string[]> => texts(await store.readLogs(A, 'f', await store.logStartAt(A, 'f', ts), 10));
+      assert.deepEqual(await from(0), ['a', 'b', 'c']);
+      assert.deepEqual(await from(1000), ['a', 'b', 'c'], 'at the time itself');
+      assert.deepEqual(await from(1001), ['b', 'c']);
+      assert.deepEqual(await from(2600), ['c'], "another function's entries do not count");
+      assert.deepEqual(await from(3001), [], 'after the newest: nothing, and not from the start');
+      assert.equal(await store.logStartAt(A, 'f', 3001), await store.lastLogId(A, 'f'));
+      assert.equal(await store.logStartAt(B, 'f', 0), 0, 'another account has none');
+    });
+
     it('log entries go in and come out as copies', async (t) => {
       const store = open(t, newStore);
       const given = entry(A, 'f', 'x');

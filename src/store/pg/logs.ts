@@ -70,6 +70,15 @@ export class PgLogs {
     return r?.id ?? 0;
   }
 
+  /** Store.logStartAt: from the logs_retention index (id and ts), no text read. */
+  async startAt(scope: Scope, functionName: string, timestamp: number): Promise<number> {
+    const r = await this.db.one<{ id: number }>(
+      `SELECT COALESCE(MIN(id) - 1, (SELECT COALESCE(MAX(id), 0) FROM logs WHERE ${KEY}))::bigint AS id FROM logs WHERE ${KEY} AND ts >= $4`,
+      [scope.accountId, scope.region, functionName, timestamp],
+    );
+    return Number(r?.id ?? 0);
+  }
+
   async lastId(scope: Scope, functionName: string): Promise<number> {
     const r = await this.db.one<{ id: number }>(`SELECT COALESCE(MAX(id), 0) AS id FROM logs WHERE ${KEY}`, [scope.accountId, scope.region, functionName]);
     return r?.id ?? 0;

@@ -361,6 +361,10 @@ export class PgStore implements Store {
     return await this.logs.lastId(scope, functionName);
   }
 
+  async logStartAt(scope: Scope, functionName: string, timestamp: number): Promise<number> {
+    return await this.logs.startAt(scope, functionName, timestamp);
+  }
+
   async close(): Promise<void> {
     await this.listener.close();
     await this.logDb.close();

@@ -1,0 +1,26 @@
+/**
+ * CloudWatch Logs' errors as its AWS JSON 1.1 protocol carries them: `{"__type": "<Name>",
+ * "message": "..."}` with HTTP 400 and the name in `x-amzn-ErrorType`. Names are the logs
+ * model's (botocore `logs/2014-03-28`); messages are AWS's where known (ResourceNotFound, the
+ * nextToken refusal, the model's constraint wording).
+ */
+export class LogsError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+export const invalidParameter = (message: string): LogsError => new LogsError('InvalidParameterException', message);
+export const groupNotFound = (): LogsError => new LogsError('ResourceNotFoundException', 'The specified log group does not exist.');
+export const streamNotFound = (): LogsError => new LogsError('ResourceNotFoundException', 'The specified log stream does not exist.');
+export const badToken = (): LogsError => invalidParameter('The specified nextToken is invalid.');
+export const internal = (): LogsError => new LogsError('ServiceUnavailableException', 'The service cannot complete the request.', 500);
+
+/** The model's constraint messages, in AWS's validation wording. */
+export const constraint = (value: unknown, member: string, rule: string): LogsError =>
+  invalidParameter(`1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: ${rule}`);
