@@ -154,7 +154,13 @@ export class Invoker {
     const { payload, functionError, errorType, errorLog } = this.answer(requestId, fn, report.result);
     const write = (after?: AfterInvoke): string => this.record(requestId, fn, outcome, timeoutMs, errorType, functionError, errorLog, payload.length, after);
     let log = '';
-    if (!report.after) log = write();
+    // The log and metrics are bookkeeping: without a log tail to return they are written on the
+    // next tick, once the caller's continuations (the HTTP response) have run, and still before
+    // the event loop reads another request (docs/performance.md, "Fourth pass").
+    if (!report.after) {
+      if (req.tailLogs) log = write();
+      else process.nextTick(write);
+    }
     // With extensions the answer goes out now and the log once they are done (REPORT counts their time);
     // a caller that asked for the log tail waits for it.
     else if (req.tailLogs) log = write(await report.after);

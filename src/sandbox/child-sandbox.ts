@@ -35,6 +35,28 @@ export const SHUTDOWN_GRACE_MS = 2_000;
 /** Output kept per invocation; beyond it the log says how much was dropped. */
 const MAX_LOG_BYTES = 1024 * 1024;
 
+/**
+ * The report of an invocation that ended with the runtime's answer: the memory peak (a syscall
+ * on the sandbox's cgroup, 4-5% of the server's CPU at 32 connections) is read on first use,
+ * which is the REPORT line's, written once the response is out (docs/performance.md, "Fourth pass").
+ * A class, not an object literal with a getter: an accessor in a literal gives every object a
+ * hidden class of its own (the third pass's promotion problem).
+ */
+class WarmReport implements InvocationReport {
+  private peak = -1;
+  constructor(
+    readonly result: InvocationResult,
+    readonly durationMs: number,
+    readonly logs: string,
+    private readonly sandbox: { peakNow(): number },
+  ) {}
+
+  get maxMemoryBytes(): number {
+    if (this.peak < 0) this.peak = this.sandbox.peakNow();
+    return this.peak;
+  }
+}
+
 /** Go's names for signals, as the Runtime.ExitError message prints them ("signal: killed"). */
 const SIGNAL_NAMES: Record<string, string> = {
   SIGKILL: 'killed',
@@ -75,6 +97,12 @@ export abstract class ChildSandbox implements Sandbox {
   private readonly running = new Set<string>();
   private ready: { resolve: () => void; reject: (e: InvocationResult & { kind: 'error' }) => void } | null = null;
   private lastPeak = 0;
+
+  /** The sandbox's memory peak so far (a high-water mark), read now. */
+  peakNow(): number {
+    this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
+    return this.lastPeak;
+  }
   /** The Extensions and Telemetry APIs when the function has external extensions; null otherwise (and then nothing below costs anything). */
   protected ext: ExtensionsApi | null = null;
   /** The init duration, until the first invocation's platform.report carries it. */
@@ -300,9 +328,13 @@ export abstract class ChildSandbox implements Sandbox {
       // Output written before the runtime posted its result may still sit in the pipe: the
       // poll phase that delivered the POST has the pipe's readiness too, so one turn drains it.
       await new Promise<void>((r) => setImmediate(r));
-      this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
       this.running.delete(event.requestId);
       if (this.state === 'busy' && !ext && this.running.size === 0) this.state = 'idle';
+      // The peak is read when the REPORT line is written, after the caller's answer went out
+      // (the same turn of the event loop: nothing else reaches this sandbox meanwhile). With
+      // extensions it is read now, for platform.report.
+      if (!ext) return new WarmReport(result, durationMs, this.takeLogsFor(event.requestId), this);
+      this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
     }
     const report: InvocationReport = { result, durationMs, logs: this.takeLogsFor(event.requestId), maxMemoryBytes: this.lastPeak };
     if (ext) {

@@ -146,13 +146,14 @@ export class Gateway {
     for (const h of table.fallback) this.hook('fallback', h);
   }
 
-  private async claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string, ctx: () => RequestContext): Promise<HookMatch | undefined> {
-    for (const h of this.hooks[stage]) {
-      const found = h(req, path);
+  /** The first hook of `stage` that claims the request; a promise only once a hook needs the body to decide. */
+  private claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string, ctx: () => RequestContext, from = 0): HookMatch | undefined | Promise<HookMatch | undefined> {
+    const hooks = this.hooks[stage];
+    for (let i = from; i < hooks.length; i++) {
+      const found = hooks[i]!(req, path);
       if (!found) continue;
       if (!('decide' in found)) return found;
-      const decided = await found.decide(ctx());
-      if (decided) return decided;
+      return found.decide(ctx()).then((decided) => decided ?? this.claim(stage, req, path, ctx, i + 1));
     }
     return undefined;
   }
@@ -202,7 +203,9 @@ export class Gateway {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.inflight++;
-    const requestId = randomUUID();
+    // Made when something needs it: the Invoke route answers with its invocation's own id.
+    let rid: string | undefined;
+    const requestId = (): string => (rid ??= randomUUID());
     let render: HookMatch['renderError'];
     let built: ReturnType<typeof context> | undefined;
     /** What the audit log records for this request, once it is known to be an API call. */
@@ -216,7 +219,10 @@ export class Gateway {
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
       const ctx = (): ReturnType<typeof context> => (built ??= context(req, res, query));
-      let found = await this.claim('before', req, path, ctx);
+      // Most requests are claimed by no hook, or by one that needs no body: no await (and no
+      // turn of the microtask queue) then.
+      const claimed = this.claim('before', req, path, ctx);
+      let found = claimed instanceof Promise ? await claimed : claimed;
       render = found?.renderError;
       // Nimbus's own API (routed, claimed as one, or unknown): only what the guard lets through reaches it.
       let api = found?.api === true;
@@ -265,7 +271,7 @@ export class Gateway {
       status = sent.status;
       errorType = sent.type;
     } finally {
-      if (audit && this.security?.audit && audited(audit.action)) this.record(req, requestId, built, audit, status, errorType);
+      if (audit && this.security?.audit && audited(audit.action)) this.record(req, requestId(), built, audit, status, errorType);
       if (--this.inflight === 0 && this.closing) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
@@ -322,7 +328,7 @@ export class Gateway {
     return new NimbusError('ERR_INTERNAL', 'An internal error occurred in Nimbus; see its log.') as NimbusError & { code: WireCode };
   }
 
-  private sendError(res: http.ServerResponse, err: unknown, requestId: string, render?: HookMatch['renderError']): { status: number; type: string } {
+  private sendError(res: http.ServerResponse, err: unknown, requestId: () => string, render?: HookMatch['renderError']): { status: number; type: string } {
     const e = this.onWire(err);
     const wire = WIRE_ERRORS[e.code];
     if (render && !res.headersSent) {
@@ -446,11 +452,11 @@ function nestingDepth(root: unknown, limit: number): number {
   return max;
 }
 
-function send(res: http.ServerResponse, reply: Reply, requestId: string): void {
+function send(res: http.ServerResponse, reply: Reply, requestId: () => string): void {
   let body: Buffer | undefined;
-  // A reply with its own request id (an AWS service answering in its protocol) keeps it.
-  const own = reply.headers && Object.keys(reply.headers).some((k) => k.toLowerCase() === 'x-amzn-requestid');
-  const headers: http.OutgoingHttpHeaders = own ? { ...reply.headers } : { 'x-amzn-RequestId': requestId, ...reply.headers };
+  // A reply with its own request id (Invoke's, or an AWS service answering in its protocol) keeps it.
+  const own = reply.headers !== undefined && (reply.headers['x-amzn-RequestId'] !== undefined || Object.keys(reply.headers).some((k) => k.toLowerCase() === 'x-amzn-requestid'));
+  const headers: http.OutgoingHttpHeaders = own ? { ...reply.headers } : { 'x-amzn-RequestId': requestId(), ...reply.headers };
   if (reply.body === undefined) body = undefined;
   else if (Buffer.isBuffer(reply.body)) body = reply.body;
   else if (typeof reply.body === 'string') body = Buffer.from(reply.body);
