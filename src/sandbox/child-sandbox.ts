@@ -22,6 +22,10 @@ import {
   type SandboxState,
 } from './types.js';
 import { messageOf } from '../core/errors.js';
+import { type Deadline, Deadlines } from './deadlines.js';
+
+/** Every sandbox's invocation deadlines, on one timer (deadlines.ts). */
+const DEADLINES = new Deadlines();
 
 /** A deadline timer this late means the server itself was not running (paused), not the function overrunning. */
 const PAUSE_MS = 1_000;
@@ -282,6 +286,7 @@ export abstract class ChildSandbox implements Sandbox {
     this.running.add(event.requestId);
     const t0 = performance.now();
     let timer: NodeJS.Timeout | undefined;
+    let deadline: Deadline | undefined;
     let watcher: ((reason: string) => void) | undefined;
     const ext = this.ext;
     if (ext) {
@@ -293,16 +298,17 @@ export abstract class ChildSandbox implements Sandbox {
       ext?.invokeDone().then(undefined, (f: ExtensionFailure) => resolve(extensionResult(f)));
       watcher = (reason): void => resolve(this.api.undelivered(event.requestId) ? { kind: 'exit', reason, beforeDelivery: true } : { kind: 'exit', reason });
       this.exitWatchers.add(watcher);
-      timer = setTimeout(() => {
+      deadline = DEADLINES.add(event.deadlineMs, () => {
         // Timers run before I/O in Node's event loop: a server paused past the deadline (SIGSTOP,
         // a suspended VM) wakes with this timer and the runtime's answer both due, so the answer
         // gets the next poll phase first (and, after a long pause, a second to arrive whole: a
         // host that was paused is often busy catching up when it wakes).
         const paused = Date.now() - event.deadlineMs > PAUSE_MS;
         timer = setTimeout(() => resolve({ kind: 'timeout' }), paused ? PAUSE_MS : 0);
-      }, Math.max(0, event.deadlineMs - Date.now()));
+      });
       this.api.deliver(event).then(resolve, () => resolve({ kind: 'exit', reason: 'runtime API failed' }));
     });
+    if (deadline) DEADLINES.remove(deadline);
     clearTimeout(timer);
     if (watcher) this.exitWatchers.delete(watcher);
     const durationMs = performance.now() - t0;
