@@ -452,20 +452,40 @@ function nestingDepth(root: unknown, limit: number): number {
   return max;
 }
 
+/**
+ * Writes a reply. The headers go to `writeHead` as one flat list of names and values, copied from
+ * the reply's own: building an object by spreading the reply's headers and then adding
+ * Content-Length was the single most expensive line of Nimbus's JavaScript per request
+ * (docs/performance.md, "Fourth pass").
+ */
 function send(res: http.ServerResponse, reply: Reply, requestId: () => string): void {
   let body: Buffer | undefined;
+  const list: (string | number | readonly string[])[] = [];
   // A reply with its own request id (Invoke's, or an AWS service answering in its protocol) keeps it.
-  const own = reply.headers !== undefined && (reply.headers['x-amzn-RequestId'] !== undefined || Object.keys(reply.headers).some((k) => k.toLowerCase() === 'x-amzn-requestid'));
-  const headers: http.OutgoingHttpHeaders = own ? { ...reply.headers } : { 'x-amzn-RequestId': requestId(), ...reply.headers };
+  let own = false;
+  let contentType = false;
+  const closing = closeAfterResponse.has(res.req);
+  const h = reply.headers;
+  if (h !== undefined) {
+    for (const k in h) {
+      const v = h[k];
+      // Set below, once: the body's length, and Connection when this response ends the connection.
+      if (v === undefined || k === 'Content-Length' || (closing && k === 'Connection')) continue;
+      if (k === 'x-amzn-RequestId' || k.toLowerCase() === 'x-amzn-requestid') own = true;
+      else if (k === 'Content-Type') contentType = true;
+      list.push(k, v);
+    }
+  }
+  if (!own) list.push('x-amzn-RequestId', requestId());
   if (reply.body === undefined) body = undefined;
   else if (Buffer.isBuffer(reply.body)) body = reply.body;
   else if (typeof reply.body === 'string') body = Buffer.from(reply.body);
   else {
     body = Buffer.from(JSON.stringify(reply.body));
-    headers['Content-Type'] ??= 'application/json';
+    if (!contentType) list.push('Content-Type', 'application/json');
   }
-  headers['Content-Length'] = body?.length ?? 0;
-  if (closeAfterResponse.has(res.req)) headers['Connection'] = 'close';
-  res.writeHead(reply.status, headers);
+  list.push('Content-Length', body?.length ?? 0);
+  if (closing) list.push('Connection', 'close');
+  res.writeHead(reply.status, list as unknown as http.OutgoingHttpHeader[]);
   res.end(body);
 }
