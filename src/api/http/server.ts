@@ -74,6 +74,13 @@ export interface Security {
   audit?: AuditSink | undefined;
 }
 
+/** What the router keeps with each route: its pattern, and its IAM action (found once, not per request). */
+interface RouteStore {
+  method: string;
+  pattern: string;
+  action: string;
+}
+
 /** Paths that stay public whatever the mode: load balancers probe health without signing. */
 const PUBLIC_PATHS = new Set(['/nimbus/v1/health']);
 
@@ -131,7 +138,8 @@ export class Gateway {
 
   /** Adds a route; `path` uses find-my-way's `:param` syntax. */
   readonly route: AddRoute = (method, path, handler) => {
-    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>, { pattern: path });
+    const store: RouteStore = { method, pattern: path, action: actionFor(method, path) };
+    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>, store);
   };
 
   /** Adds a route hook (see RouteHook). */
@@ -226,12 +234,12 @@ export class Gateway {
       render = found?.renderError;
       // Nimbus's own API (routed, claimed as one, or unknown): only what the guard lets through reaches it.
       let api = found?.api === true;
-      let pattern: string | undefined;
+      let routeStore: RouteStore | undefined;
       if (!found) {
         const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
         if (routed) {
           found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
-          pattern = (routed.store as { pattern?: string } | undefined)?.pattern;
+          routeStore = routed.store as RouteStore | undefined;
         }
         api = routed !== null;
         found ??= await this.claim('fallback', req, path, ctx);
@@ -247,7 +255,9 @@ export class Gateway {
       }
       if (api && this.security && !PUBLIC_PATHS.has(path)) {
         const c = ctx();
-        const action = pattern ? actionFor(req.method ?? 'GET', pattern) : `${req.method ?? ''} ${path}`;
+        const method = req.method ?? 'GET';
+        // A HEAD the router answers with a GET route is its own (unlisted) action, as before.
+        const action = routeStore ? (routeStore.method === method ? routeStore.action : actionFor(method, routeStore.pattern)) : `${req.method ?? ''} ${path}`;
         audit = { action, resource: '*' };
         const services = found?.service ? [found.service] : path.startsWith('/nimbus/') || path === '/metrics' ? ['lambda', 'nimbus'] : ['lambda'];
         await this.security.authenticator.authenticate(c, services);
