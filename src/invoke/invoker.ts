@@ -159,7 +159,7 @@ export class Invoker {
     // the event loop reads another request (docs/performance.md, "Fourth pass").
     if (!report.after) {
       if (req.tailLogs) log = write();
-      else process.nextTick(write);
+      else process.nextTick(writeLater, write, requestId);
     }
     // With extensions the answer goes out now and the log once they are done (REPORT counts their time);
     // a caller that asked for the log tail waits for it.
@@ -397,6 +397,18 @@ export class Invoker {
           errorLog: '',
         };
     }
+  }
+}
+
+/**
+ * The log and metrics of an invocation already answered: a failure here can no longer become the
+ * caller's error, and must not end the server from a tick callback, so it is reported and dropped.
+ */
+function writeLater(write: () => unknown, requestId: string): void {
+  try {
+    write();
+  } catch (e) {
+    process.emitWarning(`the log of invocation ${requestId} was not written: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`, { code: 'NIMBUS_INVOKE_LOG' });
   }
 }
 
