@@ -64,13 +64,19 @@ const idleOf = (idle: IdleByApp | undefined, s: { region: string; fn: string; ve
 export class Metrics {
   private readonly series = new Map<string, Series>();
 
+  /** The series asked for last: a warm function's invocations skip building the map key. */
+  private last: Series | null = null;
+
   private get(region: string, fn: string, version: string): Series {
+    const l = this.last;
+    if (l !== null && l.fn === fn && l.version === version && l.region === region) return l;
     const key = `${region}\0${fn}\0${version}`;
     let s = this.series.get(key);
     if (!s) {
       s = { region, fn, version, invocations: 0, errors: 0, throttles: 0, coldStarts: 0, gbSeconds: 0, peakMemoryMb: 0, duration: new Histogram(DURATION_BUCKETS_MS), init: new Histogram(DURATION_BUCKETS_MS) };
       this.series.set(key, s);
     }
+    this.last = s;
     return s;
   }
 
@@ -91,6 +97,7 @@ export class Metrics {
 
   /** Drops a deleted function's series. */
   forget(region: string, fn: string): void {
+    this.last = null;
     for (const [k, s] of this.series) if (s.region === region && s.fn === fn) this.series.delete(k);
   }
 

@@ -250,7 +250,7 @@ export class Pool {
     const release = target.hold?.();
     if (release) sandbox.onDeath(release);
     const limit = Math.max(1, target.maxConcurrency ?? 1);
-    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, parked: false, cancelExpiry: null, counted: true, pinned, inFlight: reserve ? 1 : 0, limit, started: null };
+    const entry: Entry = { sandbox, app, generation: target.generation, memoryMb: target.memoryMb, lastUsed: 0, parked: false, cancelExpiry: null, expiresAt: Infinity, expiryTimerAt: 0, counted: true, pinned, inFlight: reserve ? 1 : 0, limit, started: null };
     let startedNow: (r: SandboxInitError | null) => void = () => undefined;
     // Invocations may join a multi-concurrent sandbox starting for one (not a pre-warm or a pin, parked once started).
     if (limit > 1 && reserve) {
@@ -263,6 +263,8 @@ export class Pool {
     sandbox.onDeath(() => {
       const i = app.idle.indexOf(entry);
       if (i >= 0) app.idle.splice(i, 1);
+      entry.cancelExpiry?.();
+      entry.cancelExpiry = null;
       this.unpark(entry);
       this.uncount(entry);
     });
@@ -313,8 +315,27 @@ export class Pool {
   private park(app: AppState, entry: Entry, keepMs: number): void {
     app.idle.push(entry);
     entry.parked = true;
-    entry.lastUsed = this.deps.clock.now();
-    if (keepMs !== Infinity) entry.cancelExpiry = this.deps.clock.setTimer(keepMs, () => this.expire(app, entry));
+    const now = this.deps.clock.now();
+    entry.lastUsed = now;
+    entry.expiresAt = now + keepMs;
+    if (keepMs === Infinity) return;
+    // A warm sandbox parks after every invocation: its timer is moved only when the new end is
+    // earlier than the one it is armed for; a later end is re-armed when the timer fires. A timer
+    // set and cleared per invocation cost a Timeout, a closure and two timer-list updates each.
+    if (entry.cancelExpiry === null || entry.expiryTimerAt > entry.expiresAt) this.armExpiry(app, entry, keepMs);
+  }
+
+  private armExpiry(app: AppState, entry: Entry, ms: number): void {
+    entry.cancelExpiry?.();
+    entry.expiryTimerAt = this.deps.clock.now() + ms;
+    entry.cancelExpiry = this.deps.clock.setTimer(ms, () => {
+      entry.cancelExpiry = null;
+      // Busy now: its next park arms the timer again.
+      if (!entry.parked) return;
+      const left = entry.expiresAt - this.deps.clock.now();
+      if (left <= 0) this.expire(app, entry);
+      else if (left !== Infinity) this.armExpiry(app, entry, left);
+    });
   }
 
   /**
@@ -366,14 +387,15 @@ export class Pool {
 
   /** Takes an entry off idle duty: stops its keep-alive timer and charges its idle time. */
   private unpark(entry: Entry): void {
-    entry.cancelExpiry?.();
-    entry.cancelExpiry = null;
+    // The keep-alive timer stays armed (see park); it does nothing while the sandbox is busy.
     if (!entry.parked) return;
     entry.parked = false;
     this.meter.charge(entry, this.deps.clock.now());
   }
 
   private drop(entry: Entry): void {
+    entry.cancelExpiry?.();
+    entry.cancelExpiry = null;
     this.unpark(entry);
     this.uncount(entry);
     void entry.sandbox.dispose();

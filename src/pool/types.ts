@@ -74,8 +74,16 @@ export interface Entry {
   lastUsed: number;
   /** Whether it sits on the idle stack now (idle time is charged when it leaves). */
   parked: boolean;
-  /** Cancels the keep-alive timer while the sandbox is idle. */
+  /**
+   * Cancels the keep-alive timer. The timer is not moved on every invocation: it stays armed
+   * while the sandbox is busy and, when it fires, expires the sandbox only if it is still idle
+   * past `expiresAt` (else it re-arms for what is left, or waits for the next park).
+   */
   cancelExpiry: (() => void) | null;
+  /** When its keep-alive ends (clock ms); Infinity: never (a provisioned sandbox). */
+  expiresAt: number;
+  /** When the armed keep-alive timer fires (clock ms). */
+  expiryTimerAt: number;
   /** Whether its memory is still counted against the capacity. */
   counted: boolean;
   /** Whether it is one of its app's provisioned sandboxes (no expiry, no eviction). */

@@ -95,6 +95,41 @@ test('reuse restarts the keep-alive window', async () => {
   assert.equal(factory.alive(), 0);
 });
 
+test('a keep-alive the policy shortens after a reuse ends at the new, earlier time', async () => {
+  // The pool keeps one keep-alive timer per sandbox and moves it only when it must fire earlier.
+  let keepAliveMs = 60_000;
+  const policy: KeepAlivePolicy = { name: 'test', onInvocation() {}, onIdle: () => ({ keepAliveMs }), forget() {}, snapshot: () => null, restore() {} };
+  const { clock, factory, pool } = setup(policy);
+  await pool.invoke(target(), event);
+  clock.advance(10_000);
+  keepAliveMs = 5_000;
+  await pool.invoke(target(), event);
+  clock.advance(4_999);
+  assert.equal(factory.alive(), 1);
+  clock.advance(1);
+  await flush();
+  assert.equal(factory.alive(), 0, 'expired 5 s after its last use, not 60 s after its first');
+});
+
+test('a sandbox busy when its first keep-alive would have ended is kept from its last use', async () => {
+  const { clock, factory, pool } = setup(new FixedKeepAlive(60_000));
+  await pool.invoke(target(), event);
+  const sb = factory.created[0] as ScriptedSandbox;
+  let open!: () => void;
+  sb.gate = new Promise<void>((r) => (open = r));
+  clock.advance(59_000);
+  const running = pool.invoke(target(), event);
+  clock.advance(2_000);
+  assert.equal(factory.alive(), 1, 'busy past the first window');
+  open();
+  await running;
+  clock.advance(59_999);
+  assert.equal(factory.alive(), 1);
+  clock.advance(1);
+  await flush();
+  assert.equal(factory.alive(), 0);
+});
+
 test('a pre-warm decision unloads now and starts a fresh sandbox later', async () => {
   const decision: IdleDecision = { keepAliveMs: 0, prewarmMs: 30_000, prewarmKeepAliveMs: 5_000 };
   const policy: KeepAlivePolicy = { name: 'test', onInvocation() {}, onIdle: () => decision, forget() {}, snapshot: () => null, restore() {} };

@@ -74,6 +74,13 @@ export interface Security {
   audit?: AuditSink | undefined;
 }
 
+/** What the router keeps with each route: its pattern, and its IAM action (found once, not per request). */
+interface RouteStore {
+  method: string;
+  pattern: string;
+  action: string;
+}
+
 /** Paths that stay public whatever the mode: load balancers probe health without signing. */
 const PUBLIC_PATHS = new Set(['/nimbus/v1/health']);
 
@@ -131,7 +138,8 @@ export class Gateway {
 
   /** Adds a route; `path` uses find-my-way's `:param` syntax. */
   readonly route: AddRoute = (method, path, handler) => {
-    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>, { pattern: path });
+    const store: RouteStore = { method, pattern: path, action: actionFor(method, path) };
+    this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>, store);
   };
 
   /** Adds a route hook (see RouteHook). */
@@ -146,13 +154,14 @@ export class Gateway {
     for (const h of table.fallback) this.hook('fallback', h);
   }
 
-  private async claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string, ctx: () => RequestContext): Promise<HookMatch | undefined> {
-    for (const h of this.hooks[stage]) {
-      const found = h(req, path);
+  /** The first hook of `stage` that claims the request; a promise only once a hook needs the body to decide. */
+  private claim(stage: 'before' | 'fallback', req: http.IncomingMessage, path: string, ctx: () => RequestContext, from = 0): HookMatch | undefined | Promise<HookMatch | undefined> {
+    const hooks = this.hooks[stage];
+    for (let i = from; i < hooks.length; i++) {
+      const found = hooks[i]!(req, path);
       if (!found) continue;
       if (!('decide' in found)) return found;
-      const decided = await found.decide(ctx());
-      if (decided) return decided;
+      return found.decide(ctx()).then((decided) => decided ?? this.claim(stage, req, path, ctx, i + 1));
     }
     return undefined;
   }
@@ -202,7 +211,9 @@ export class Gateway {
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     this.inflight++;
-    const requestId = randomUUID();
+    // Made when something needs it: the Invoke route answers with its invocation's own id.
+    let rid: string | undefined;
+    const requestId = (): string => (rid ??= randomUUID());
     let render: HookMatch['renderError'];
     let built: ReturnType<typeof context> | undefined;
     /** What the audit log records for this request, once it is known to be an API call. */
@@ -216,16 +227,19 @@ export class Gateway {
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
       const ctx = (): ReturnType<typeof context> => (built ??= context(req, res, query));
-      let found = await this.claim('before', req, path, ctx);
+      // Most requests are claimed by no hook, or by one that needs no body: no await (and no
+      // turn of the microtask queue) then.
+      const claimed = this.claim('before', req, path, ctx);
+      let found = claimed instanceof Promise ? await claimed : claimed;
       render = found?.renderError;
       // Nimbus's own API (routed, claimed as one, or unknown): only what the guard lets through reaches it.
       let api = found?.api === true;
-      let pattern: string | undefined;
+      let routeStore: RouteStore | undefined;
       if (!found) {
         const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
         if (routed) {
           found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
-          pattern = (routed.store as { pattern?: string } | undefined)?.pattern;
+          routeStore = routed.store as RouteStore | undefined;
         }
         api = routed !== null;
         found ??= await this.claim('fallback', req, path, ctx);
@@ -241,7 +255,9 @@ export class Gateway {
       }
       if (api && this.security && !PUBLIC_PATHS.has(path)) {
         const c = ctx();
-        const action = pattern ? actionFor(req.method ?? 'GET', pattern) : `${req.method ?? ''} ${path}`;
+        const method = req.method ?? 'GET';
+        // A HEAD the router answers with a GET route is its own (unlisted) action, as before.
+        const action = routeStore ? (routeStore.method === method ? routeStore.action : actionFor(method, routeStore.pattern)) : `${req.method ?? ''} ${path}`;
         audit = { action, resource: '*' };
         const services = found?.service ? [found.service] : path.startsWith('/nimbus/') || path === '/metrics' ? ['lambda', 'nimbus'] : ['lambda'];
         await this.security.authenticator.authenticate(c, services);
@@ -265,7 +281,7 @@ export class Gateway {
       status = sent.status;
       errorType = sent.type;
     } finally {
-      if (audit && this.security?.audit && audited(audit.action)) this.record(req, requestId, built, audit, status, errorType);
+      if (audit && this.security?.audit && audited(audit.action)) this.record(req, requestId(), built, audit, status, errorType);
       if (--this.inflight === 0 && this.closing) for (const w of this.idleWaiters.splice(0)) w();
     }
   }
@@ -322,7 +338,7 @@ export class Gateway {
     return new NimbusError('ERR_INTERNAL', 'An internal error occurred in Nimbus; see its log.') as NimbusError & { code: WireCode };
   }
 
-  private sendError(res: http.ServerResponse, err: unknown, requestId: string, render?: HookMatch['renderError']): { status: number; type: string } {
+  private sendError(res: http.ServerResponse, err: unknown, requestId: () => string, render?: HookMatch['renderError']): { status: number; type: string } {
     const e = this.onWire(err);
     const wire = WIRE_ERRORS[e.code];
     if (render && !res.headersSent) {
@@ -446,20 +462,40 @@ function nestingDepth(root: unknown, limit: number): number {
   return max;
 }
 
-function send(res: http.ServerResponse, reply: Reply, requestId: string): void {
+/**
+ * Writes a reply. The headers go to `writeHead` as one flat list of names and values, copied from
+ * the reply's own: building an object by spreading the reply's headers and then adding
+ * Content-Length was the single most expensive line of Nimbus's JavaScript per request
+ * (docs/performance.md, "Fourth pass").
+ */
+function send(res: http.ServerResponse, reply: Reply, requestId: () => string): void {
   let body: Buffer | undefined;
-  // A reply with its own request id (an AWS service answering in its protocol) keeps it.
-  const own = reply.headers && Object.keys(reply.headers).some((k) => k.toLowerCase() === 'x-amzn-requestid');
-  const headers: http.OutgoingHttpHeaders = own ? { ...reply.headers } : { 'x-amzn-RequestId': requestId, ...reply.headers };
+  const list: (string | number | readonly string[])[] = [];
+  // A reply with its own request id (Invoke's, or an AWS service answering in its protocol) keeps it.
+  let own = false;
+  let contentType = false;
+  const closing = closeAfterResponse.has(res.req);
+  const h = reply.headers;
+  if (h !== undefined) {
+    for (const k in h) {
+      const v = h[k];
+      // Set below, once: the body's length, and Connection when this response ends the connection.
+      if (v === undefined || k === 'Content-Length' || (closing && k === 'Connection')) continue;
+      if (k === 'x-amzn-RequestId' || k.toLowerCase() === 'x-amzn-requestid') own = true;
+      else if (k === 'Content-Type') contentType = true;
+      list.push(k, v);
+    }
+  }
+  if (!own) list.push('x-amzn-RequestId', requestId());
   if (reply.body === undefined) body = undefined;
   else if (Buffer.isBuffer(reply.body)) body = reply.body;
   else if (typeof reply.body === 'string') body = Buffer.from(reply.body);
   else {
     body = Buffer.from(JSON.stringify(reply.body));
-    headers['Content-Type'] ??= 'application/json';
+    if (!contentType) list.push('Content-Type', 'application/json');
   }
-  headers['Content-Length'] = body?.length ?? 0;
-  if (closeAfterResponse.has(res.req)) headers['Connection'] = 'close';
-  res.writeHead(reply.status, headers);
+  list.push('Content-Length', body?.length ?? 0);
+  if (closing) list.push('Connection', 'close');
+  res.writeHead(reply.status, list as unknown as http.OutgoingHttpHeader[]);
   res.end(body);
 }
