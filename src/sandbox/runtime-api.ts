@@ -64,6 +64,14 @@ export class RuntimeApiServer {
   private readonly streams = new Map<net.Socket, FramedStream>();
   /** Multi-concurrency: ids of invocations abandoned (timed out) while their loop still runs them. */
   private readonly forgotten = new Set<string>();
+  /**
+   * Multi-concurrency: Event frames waiting to be written, per connection. A multi-concurrent
+   * runtime may serve all its loops on one connection; the events handed out in one event-loop
+   * turn then go out in one write (one syscall and one wake-up of the runtime instead of one per
+   * invocation), flushed by `flushOutbox` in the turn's check phase.
+   */
+  private readonly outbox = new Map<net.Socket, Buffer[]>();
+  private flushing = false;
   private initDone = false;
   private closed = false;
   /**
@@ -290,6 +298,7 @@ export class RuntimeApiServer {
     this.closed = true;
     this.abandon();
     this.waiters = [];
+    this.outbox.clear();
     this.server.close();
     this.http.closeAllConnections();
     for (const s of this.framed) s.destroy();
@@ -310,7 +319,16 @@ export class RuntimeApiServer {
         cognitoIdentity: e.cognitoIdentity,
         tenantId: e.tenantId,
       });
-      w.socket.write(encodeFrame(FrameType.Event, meta, e.payload));
+      const frame = encodeFrame(FrameType.Event, meta, e.payload);
+      // One at a time there is never a second event to join: written at once, no deferral.
+      if (this.maxConcurrency === 1) return void w.socket.write(frame);
+      const queued = this.outbox.get(w.socket);
+      if (queued) queued.push(frame);
+      else this.outbox.set(w.socket, [frame]);
+      if (!this.flushing) {
+        this.flushing = true;
+        setImmediate(this.flushOutbox);
+      }
       return;
     }
     const res = w.res;
@@ -329,6 +347,16 @@ export class RuntimeApiServer {
     res.writeHead(200, headers);
     res.end(e.payload);
   }
+
+  /** Writes each connection's queued Event frames as one buffer (see `outbox`). */
+  private readonly flushOutbox = (): void => {
+    this.flushing = false;
+    for (const [socket, frames] of this.outbox) {
+      // A connection gone since: its events are in flight on a dead runtime, which the sandbox reports.
+      if (!socket.destroyed) socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    }
+    this.outbox.clear();
+  };
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '';
