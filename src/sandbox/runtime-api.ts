@@ -65,13 +65,12 @@ export class RuntimeApiServer {
   /** Multi-concurrency: ids of invocations abandoned (timed out) while their loop still runs them. */
   private readonly forgotten = new Set<string>();
   /**
-   * Multi-concurrency: Event frames waiting to be written, per connection. A multi-concurrent
-   * runtime may serve all its loops on one connection; the events handed out in one event-loop
-   * turn then go out in one write (one syscall and one wake-up of the runtime instead of one per
-   * invocation), flushed by `flushOutbox` in the turn's check phase.
+   * Multi-concurrency: connections corked in this event-loop turn. A multi-concurrent runtime may
+   * serve all its loops on one connection; the events handed to it in one turn then go out in
+   * one write (one syscall and one wake-up of the runtime instead of one per invocation), when
+   * `uncorkAll` runs in the turn's check phase.
    */
-  private readonly outbox = new Map<net.Socket, Buffer[]>();
-  private flushing = false;
+  private readonly corked = new Set<net.Socket>();
   private initDone = false;
   private closed = false;
   /**
@@ -236,7 +235,7 @@ export class RuntimeApiServer {
       // A framed runtime counts as waiting once it has answered; if its socket has ended since
       // (the runtime is exiting), the event stays undelivered and the pool runs it elsewhere.
       const w = this.takeWaiter();
-      if (w) this.send(w, cur);
+      if (w) this.hand(w, cur);
       else this.pending.push(cur);
     });
   }
@@ -278,7 +277,7 @@ export class RuntimeApiServer {
   /** A framed runtime finished a response and waits: it gets an invocation delivered meanwhile, if any. */
   private framedReady(socket: net.Socket): void {
     const cur = this.pending.shift();
-    if (cur) this.send({ socket }, cur);
+    if (cur) this.hand({ socket }, cur);
     else this.waiters.push({ socket });
   }
 
@@ -293,12 +292,30 @@ export class RuntimeApiServer {
     return receiver.finish(undefined, undefined);
   }
 
+  /**
+   * Hands `cur` to the waiting loop `w`. In a multi-concurrent sandbox a framed connection's
+   * writes are held (corked) until the end of the turn, so that several events for it leave in
+   * one write; one at a time there is never a second event to join, and nothing is deferred.
+   */
+  private hand(w: Waiter, cur: Current): void {
+    if (this.maxConcurrency > 1 && 'socket' in w && !this.corked.has(w.socket)) {
+      if (this.corked.size === 0) setImmediate(this.uncorkAll);
+      this.corked.add(w.socket);
+      w.socket.cork();
+    }
+    this.send(w, cur);
+  }
+
+  private readonly uncorkAll = (): void => {
+    for (const socket of this.corked) socket.uncork();
+    this.corked.clear();
+  };
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.abandon();
     this.waiters = [];
-    this.outbox.clear();
     this.server.close();
     this.http.closeAllConnections();
     for (const s of this.framed) s.destroy();
@@ -319,16 +336,7 @@ export class RuntimeApiServer {
         cognitoIdentity: e.cognitoIdentity,
         tenantId: e.tenantId,
       });
-      const frame = encodeFrame(FrameType.Event, meta, e.payload);
-      // One at a time there is never a second event to join: written at once, no deferral.
-      if (this.maxConcurrency === 1) return void w.socket.write(frame);
-      const queued = this.outbox.get(w.socket);
-      if (queued) queued.push(frame);
-      else this.outbox.set(w.socket, [frame]);
-      if (!this.flushing) {
-        this.flushing = true;
-        setImmediate(this.flushOutbox);
-      }
+      w.socket.write(encodeFrame(FrameType.Event, meta, e.payload));
       return;
     }
     const res = w.res;
@@ -347,16 +355,6 @@ export class RuntimeApiServer {
     res.writeHead(200, headers);
     res.end(e.payload);
   }
-
-  /** Writes each connection's queued Event frames as one buffer (see `outbox`). */
-  private readonly flushOutbox = (): void => {
-    this.flushing = false;
-    for (const [socket, frames] of this.outbox) {
-      // A connection gone since: its events are in flight on a dead runtime, which the sandbox reports.
-      if (!socket.destroyed) socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
-    }
-    this.outbox.clear();
-  };
 
   private route(req: http.IncomingMessage, res: http.ServerResponse): void {
     const url = req.url ?? '';
@@ -389,7 +387,7 @@ export class RuntimeApiServer {
       });
     }
     const cur = this.pending.shift();
-    if (cur) return this.send(w, cur);
+    if (cur) return this.hand(w, cur);
     if (this.maxConcurrency === 1) {
       // One loop only: a second `next` replaces the first (which is closed).
       for (const old of this.waiters) if ('res' in old) old.res.destroy();
