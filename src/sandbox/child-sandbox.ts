@@ -10,6 +10,7 @@ import { ExtensionFailure, ExtensionsApi } from './extensions/extensions-api.js'
 import { extensionResult, platformRecords, statusOf } from './extensions/records.js';
 import { loopbackTransport, type TelemetryTransport } from './extensions/telemetry.js';
 import { RuntimeApiServer, type RuntimeOutcome } from './runtime-api.js';
+import { ConcurrentLogs } from './concurrent-logs.js';
 import {
   SandboxInitError,
   type AfterInvoke,
@@ -86,6 +87,8 @@ export abstract class ChildSandbox implements Sandbox {
   private readonly api: RuntimeApiServer;
   private logs: string[] = [];
   private logBytes = 0;
+  /** A multi-concurrent sandbox's output lines kept for invocations still in flight. */
+  private readonly concurrentLogs = new ConcurrentLogs();
   private droppedBytes = 0;
   private deathListeners: (() => void)[] = [];
   /** Why the runtime died (`exit status 1`, `signal: killed`), once it has. */
@@ -463,31 +466,16 @@ export abstract class ChildSandbox implements Sandbox {
    */
   private takeLogsFor(requestId: string): string {
     if (this.limit === 1 || this.running.size === 0) return this.takeLogs();
-    const text = this.logs.join('');
-    const cut = text.lastIndexOf('\n') + 1;
-    const mine: string[] = [];
-    const kept: string[] = [];
-    for (const line of text.slice(0, cut).split('\n').slice(0, -1)) {
-      let other = false;
-      if (!line.includes(requestId)) {
-        for (const id of this.running) {
-          if (line.includes(id)) {
-            other = true;
-            break;
-          }
-        }
-      }
-      (other ? kept : mine).push(line);
-    }
-    const rest = (kept.length ? `${kept.join('\n')}\n` : '') + text.slice(cut);
+    const { mine, rest } = this.concurrentLogs.take(this.logs.join(''), requestId, this.running);
     this.logs = rest ? [rest] : [];
-    this.logBytes = Buffer.byteLength(rest);
-    return mine.length ? `${mine.join('\n')}\n` : '';
+    this.logBytes = Buffer.byteLength(rest) + this.concurrentLogs.bytes;
+    return mine;
   }
 
   /** Returns and clears the output captured since the last call. */
   private takeLogs(): string {
-    let out = this.logs.join('');
+    // Lines kept for invocations of a multi-concurrent sandbox were written before the rest.
+    let out = this.concurrentLogs.drain() + this.logs.join('');
     if (this.droppedBytes) out += `\n[nimbus: ${this.droppedBytes} bytes of output dropped; the limit is ${MAX_LOG_BYTES} per invocation]\n`;
     this.logs = [];
     this.logBytes = 0;

@@ -9,7 +9,7 @@ import { makeContext } from './context.mjs';
 import { RuntimeInitError, toRapidError } from './errors.mjs';
 import { loadHandler, refuseCallbackHandler, type Handler } from './handler.mjs';
 import { searchNodePath } from './node-path.mjs';
-import { RapidClient, type NextInvocation } from './rapid.mjs';
+import { RapidClient, type NextInvocation, type RapidLoop } from './rapid.mjs';
 import { awaitRelay, takeRelayPorts } from './relay-wait.mjs';
 import { installAwsLambdaGlobal, runStreaming, streamingOf } from './streaming.mjs';
 
@@ -25,7 +25,7 @@ let current: NextInvocation | null = null;
 /** Whether _X_AMZN_TRACE_ID may be set (by the last invocation, or by the environment at start). */
 let traced = true;
 /** Multi-concurrency: the invocations out now, each with the loop (channel) that answers it. */
-const running = new Map<string, RapidClient>();
+const running = new Map<string, RapidLoop>();
 
 patchConsole();
 process.on('uncaughtException', (err) => void fatal(err, 'uncaught', 129));
@@ -154,9 +154,13 @@ async function main(): Promise<void> {
   if (assignment) await client.respond(assignment.requestId, '{}');
   const loops = Math.min(1600, Math.max(1, Math.floor(Number(process.env['AWS_LAMBDA_MAX_CONCURRENCY'] ?? '1')) || 1));
   if (loops > 1) {
-    // Lambda Managed Instances: that many loops, each on a channel of its own, in one event loop.
-    const clients = [client, ...Array.from({ length: loops - 1 }, () => new RapidClient(apiAddress, apiSocket))];
-    await Promise.all(clients.map((c) => serveConcurrently(c, handler, streaming)));
+    // Lambda Managed Instances: that many loops in one event loop, all on one channel (its
+    // writes and reads batched per event-loop turn, rapid.mts); a streaming handler's loops keep a
+    // channel each, since a streamed response's chunks do not name their invocation.
+    const channels = streaming
+      ? [client, ...Array.from({ length: loops - 1 }, () => new RapidClient(apiAddress, apiSocket))]
+      : Array.from({ length: loops }, () => client.loop());
+    await Promise.all(channels.map((c) => serveConcurrently(c, handler, streaming)));
     return;
   }
   for (;;) {
@@ -211,7 +215,7 @@ async function main(): Promise<void> {
  * tenant for the logs, invocationScope), and its trace id is on `context.xRayTraceId`: the
  * process-wide _X_AMZN_TRACE_ID cannot tell concurrent invocations apart, so it is not set.
  */
-async function serveConcurrently(c: RapidClient, handler: Handler, streaming: ReturnType<typeof streamingOf>): Promise<void> {
+async function serveConcurrently(c: RapidClient | RapidLoop, handler: Handler, streaming: ReturnType<typeof streamingOf>): Promise<void> {
   for (;;) {
     let inv: NextInvocation;
     try {
@@ -225,8 +229,9 @@ async function serveConcurrently(c: RapidClient, handler: Handler, streaming: Re
   }
 }
 
-async function invokeOnce(c: RapidClient, handler: Handler, streaming: ReturnType<typeof streamingOf>, inv: NextInvocation): Promise<void> {
-  if (streaming) {
+async function invokeOnce(c: RapidClient | RapidLoop, handler: Handler, streaming: ReturnType<typeof streamingOf>, inv: NextInvocation): Promise<void> {
+  // A streaming handler's loops have a channel each (main): `c` is a RapidClient.
+  if (streaming && c instanceof RapidClient) {
     const context = makeContext(inv, () => undefined);
     for (const k of ['done', 'succeed', 'fail']) delete context[k];
     context['xRayTraceId'] = inv.traceId;

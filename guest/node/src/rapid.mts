@@ -6,6 +6,12 @@
  * A warm invocation is one read and one write here. Requests stay strictly sequential, as the
  * Runtime API's state machine requires.
  *
+ * A multi-concurrent runtime (docs/multi-concurrency.md) runs its N loops on ONE channel
+ * (`loop()`): each loop's first `next` is a Next frame, events arrive on the shared connection
+ * and go to the loops waiting, oldest first, and the host matches results by request id. The
+ * frames the loops send in one event-loop turn go out in one write, and one read may carry
+ * several events: fewer syscalls and wake-ups on both sides than one connection per loop.
+ *
  * Frame: type (1 byte), head length and body length (uint32 BE), head (UTF-8), body. A streamed
  * response is StreamStart, StreamChunk frames of at most 1 MiB, then StreamEnd.
  */
@@ -47,35 +53,88 @@ function frame(type: number, head: string, body?: string | Buffer): Buffer {
   return out;
 }
 
+/** One loop of a multi-concurrent runtime on a shared channel (RapidClient.loop). */
+export interface RapidLoop {
+  next(): Promise<NextInvocation>;
+  respond(requestId: string, body: string): Promise<void>;
+  error(requestId: string, body: string, errorType: string): Promise<void>;
+}
+
+type Waiting = { resolve: (inv: NextInvocation) => void; reject: (e: Error) => void };
+
 export class RapidClient {
   private socket: Socket | null = null;
   private chunks: Buffer[] = [];
   private size = 0;
-  private waiting: { resolve: (inv: NextInvocation) => void; reject: (e: Error) => void } | null = null;
+  /** The `next` calls waiting for an event, oldest first (one, unless loops share the channel). */
+  private waiting: Waiting[] = [];
+  private connecting: Promise<Socket> | null = null;
   private readonly target: NetConnectOpts;
   /** Whether the host knows the runtime waits: after `next` was sent once, or after a result. */
   private asked = false;
+  /**
+   * Loops share this channel: the socket stays referenced (there is no waiting for an empty event
+   * loop in a multi-concurrent runtime) and frames are written once per event-loop turn.
+   */
+  private shared = false;
+  /** Frames queued for the turn's write, with their senders' callbacks (shared channel). */
+  private outbox: { data: Buffer; done: (e?: Error | null) => void }[] = [];
 
   constructor(address: string, socketPath?: string) {
     const i = address.lastIndexOf(':');
     this.target = socketPath ? { path: socketPath } : { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
   }
 
-  async next(): Promise<NextInvocation> {
+  next(): Promise<NextInvocation> {
+    // After a result the host already knows the runtime is waiting; only the first ask is sent.
+    const ask = !this.asked;
+    this.asked = true;
+    return this.take(ask);
+  }
+
+  /**
+   * A loop of a multi-concurrent runtime on this channel; each keeps its own "the host knows I
+   * wait" state, as a channel of its own would. For non-streaming handlers only: a streamed
+   * response's chunks do not name their invocation, so streaming loops keep a channel each.
+   */
+  loop(): RapidLoop {
+    this.shared = true;
+    let asked = false;
+    return {
+      next: async () => {
+        const ask = !asked;
+        asked = true;
+        const inv = await this.take(ask);
+        asked = false;
+        return inv;
+      },
+      respond: (requestId, body) => {
+        asked = true;
+        return this.send(frame(RESPONSE, requestId, body));
+      },
+      error: (requestId, body, errorType) => {
+        asked = true;
+        return this.send(frame(ERROR, `${requestId}\n${errorType.replace(/[\r\n]/g, ' ')}`, body));
+      },
+    };
+  }
+
+  /** Waits for the next event; `ask`: tell the host first that this loop waits. */
+  private async take(ask: boolean): Promise<NextInvocation> {
     const socket = this.socket ?? (await this.connect());
     // Referenced only while waiting: while the handler runs, an idle channel must not keep the
     // event loop alive (callbackWaitsForEmptyEventLoop waits for 'beforeExit').
     socket.ref();
     try {
       return await new Promise<NextInvocation>((resolve, reject) => {
-        this.waiting = { resolve, reject };
-        // After a result the host already knows the runtime is waiting; only the first ask is sent.
-        if (!this.asked) socket.write(frame(NEXT, ''));
-        this.asked = true;
+        this.waiting.push({ resolve, reject });
+        // Shared: with the other loops' frames of this turn. A failed write closes the channel, which rejects this.
+        if (ask && this.shared) void this.send(frame(NEXT, '')).catch(() => undefined);
+        else if (ask) socket.write(frame(NEXT, ''));
         this.drain();
       });
     } finally {
-      socket.unref();
+      if (!this.shared) socket.unref();
     }
   }
 
@@ -118,6 +177,11 @@ export class RapidClient {
   /** Resolves once the frame is handed to the kernel, so an exit right after it loses nothing. */
   private async send(data: Buffer): Promise<void> {
     const socket = this.socket ?? (await this.connect());
+    if (this.shared) {
+      return new Promise<void>((resolve, reject) => {
+        if (this.outbox.push({ data, done: (e) => (e ? reject(e) : resolve()) }) === 1) setImmediate(this.flush);
+      });
+    }
     socket.ref();
     try {
       await new Promise<void>((resolve, reject) => socket.write(data, (e) => (e ? reject(e) : resolve())));
@@ -126,8 +190,21 @@ export class RapidClient {
     }
   }
 
+  /** Writes the frames the loops queued during this event-loop turn as one buffer. */
+  private readonly flush = (): void => {
+    const batch = this.outbox;
+    this.outbox = [];
+    const socket = this.socket;
+    const done = (e?: Error | null): void => {
+      for (const f of batch) f.done(e);
+    };
+    if (!socket) return done(new Error('Runtime API connection closed'));
+    socket.write(batch.length === 1 ? batch[0]!.data : Buffer.concat(batch.map((f) => f.data)), done);
+  };
+
   private connect(): Promise<Socket> {
-    return new Promise((resolve, reject) => {
+    // Loops sharing the channel may all ask before it is open: one connection.
+    this.connecting ??= new Promise((resolve, reject) => {
       const socket = connect(this.target, () => {
         socket.setNoDelay(true);
         this.socket = socket;
@@ -140,39 +217,44 @@ export class RapidClient {
       });
       const fail = (e: Error): void => {
         this.socket = null;
-        const w = this.waiting;
-        this.waiting = null;
-        w?.reject(e);
+        this.connecting = null;
+        const waiting = this.waiting;
+        this.waiting = [];
+        for (const w of waiting) w.reject(e);
         reject(e);
       };
       socket.on('error', fail);
       socket.on('close', () => fail(new Error('Runtime API connection closed')));
     });
+    return this.connecting;
   }
 
-  /** Hands a complete event frame to the waiting `next`. */
+  /** Hands complete event frames to the waiting `next` calls, oldest first. */
   private drain(): void {
-    if (!this.waiting || this.size < PREFIX) return;
+    while (this.waiting.length > 0 && this.size >= PREFIX && this.drainOne());
+  }
+
+  /** Hands one complete event frame to the oldest waiting `next`; false: none is complete yet. */
+  private drainOne(): boolean {
     if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.size)];
     const buf = this.chunks[0]!;
     const headBytes = buf.readUInt32BE(1);
     const bodyBytes = buf.readUInt32BE(5);
     const total = PREFIX + headBytes + bodyBytes;
-    if (this.size < total) return;
+    if (this.size < total) return false;
     if (buf[0] !== EVENT) {
       this.socket?.destroy(new Error(`Runtime API sent frame type ${buf[0]}`));
-      return;
+      return false;
     }
     const meta = JSON.parse(buf.toString('utf8', PREFIX, PREFIX + headBytes)) as Partial<NextInvocation>;
     const body = Buffer.from(buf.subarray(PREFIX + headBytes, total));
     this.chunks = total < buf.length ? [buf.subarray(total)] : [];
     this.size -= total;
     this.asked = false;
-    const w = this.waiting;
-    this.waiting = null;
+    const w = this.waiting.shift()!;
     if (typeof meta.requestId !== 'string' || !meta.requestId) {
       w.reject(new Error('Runtime API sent an invocation without a request id'));
-      return;
+      return true;
     }
     w.resolve({
       requestId: meta.requestId,
@@ -184,5 +266,6 @@ export class RapidClient {
       tenantId: meta.tenantId || undefined,
       body,
     });
+    return true;
   }
 }
