@@ -25,7 +25,7 @@ test('waits until every relay port listens, then returns', async (t) => {
   const servers: net.Server[] = [];
   t.after(() => servers.forEach((s) => s.close()));
   let listening = 0;
-  const waiting = awaitRelay([a, b]).then(() => listening);
+  const waiting = awaitRelay([a, b]).then((ready) => (assert.equal(ready, true, 'says the relay is ready'), listening));
   // The listeners come up later, one after the other, as socat's do beside the interpreter.
   for (const port of [a, b]) {
     await new Promise((r) => setTimeout(r, 30));
@@ -44,11 +44,16 @@ test('gives up on a port that never listens, and says so on stderr', async () =>
   const original = console.error;
   console.error = (...a: unknown[]) => void written.push(a.join(' '));
   try {
-    await awaitRelay([port], 50);
+    assert.equal(await awaitRelay([port], 50), false, 'says the relay is not ready');
   } finally {
     console.error = original;
   }
   assert.match(written.join('\n'), new RegExp(`relay to Nimbus's API \\(127\\.0\\.0\\.1:${port}\\) did not start`));
+});
+
+test('no ports: ready at once, without a look', async () => {
+  const { awaitRelay } = await load();
+  assert.equal(await awaitRelay([]), true);
 });
 
 test('takes the ports out of the environment', async () => {
