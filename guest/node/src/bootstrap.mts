@@ -4,6 +4,7 @@
  * `awslambda.streamifyResponse` streams its response instead (streaming.mts). Guest code: it never
  * imports host modules and sees only what the sandbox gives it.
  */
+import { fileURLToPath } from 'node:url';
 import { invocationScope, logInvokeError, patchConsole, setRequestId } from './console.mjs';
 import { makeContext } from './context.mjs';
 import { RuntimeInitError, toRapidError } from './errors.mjs';
@@ -116,6 +117,8 @@ function run(handler: Handler, inv: NextInvocation, extra?: Record<string, unkno
 async function awaitAssignment(): Promise<NextInvocation> {
   // A computed specifier: the bundler leaves this import to Node (it warms Node's ES module loader).
   await import(new URL('./warmup.mjs', import.meta.url).href);
+  // And the way a CommonJS handler loads, through the same code (warmup-require.cts): best effort.
+  await loadHandler(fileURLToPath(new URL('.', import.meta.url)), 'warmup-require.handler').catch(() => undefined);
   let assignment: NextInvocation;
   try {
     assignment = await client.next();
