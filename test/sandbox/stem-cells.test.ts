@@ -130,6 +130,44 @@ describe('namespace stem cells', { skip: isolationSkip() }, () => {
     assert.equal(sb.state, 'dead');
   });
 
+  it('loads a CommonJS handler after the cell warmed the loader: its own module, even under the warm-up module’s name', async () => {
+    // A waiting Node.js cell loads the runtime's warmup-require.cjs as a handler (bootstrap.mts):
+    // a function's module of the same name must still be its own, and nothing of the warm-up shows.
+    await factory.stemCellsReady(30_000);
+    const mine = [
+      'let calls = 0;',
+      'exports.handler = async () => ({ mine: true, calls: ++calls, file: __filename,',
+      "  task: Object.keys(require.cache).filter((k) => k.startsWith('/var/task/')) });",
+    ].join('\n');
+    const s = fnSpec(code({ 'warmup-require.js': mine }), { functionName: 'stem-cjs', handler: 'warmup-require.handler', env: { _HANDLER: 'warmup-require.handler' } });
+    const sb = await started(s);
+    assert.ok(fromStem(sb), 'the sandbox is a stem cell');
+    assert.deepEqual(await call(sb, {}), { mine: true, calls: 1, file: '/var/task/warmup-require.js', task: ['/var/task/warmup-require.js'] });
+    assert.deepEqual(await call(sb, {}), { mine: true, calls: 2, file: '/var/task/warmup-require.js', task: ['/var/task/warmup-require.js'] });
+  });
+
+  it('reports CommonJS handlers that fail to load with Lambda’s error types, as a normal start does', async () => {
+    const cases: [string, Record<string, string>, string, RegExp][] = [
+      ['no such module', {}, 'missing.handler', /^Runtime\.ImportModuleError$/],
+      ['no such export', { 'app.js': 'exports.other = async () => 1;' }, 'app.handler', /^Runtime\.HandlerNotFound$/],
+      ['a syntax error', { 'app.js': 'exports.handler = async () => {;' }, 'app.handler', /^Runtime\.UserCodeSyntaxError$/],
+      ['a throw at load', { 'app.js': 'throw new TypeError("broken at load");' }, 'app.handler', /^TypeError$/],
+    ];
+    for (const [why, files, handler, type] of cases) {
+      await factory.stemCellsReady(30_000);
+      const sb = factory.create(fnSpec(code(files), { functionName: 'stem-cjs-broken', handler, env: { _HANDLER: handler } }));
+      sandboxes.push(sb);
+      assert.ok(fromStem(sb), `${why}: the sandbox is a stem cell`);
+      await assert.rejects(sb.start(15_000), (e: unknown) => {
+        assert.ok(e instanceof SandboxInitError, why);
+        assert.equal(e.result.kind, 'error', why);
+        assert.match((e.result as { errorType: string }).errorType, type, why);
+        return true;
+      });
+      assert.equal(sb.state, 'dead', why);
+    }
+  });
+
   it('runs a Python function from a Python stem cell, with its environment applied', async () => {
     await factory.stemCellsReady(30_000);
     const app = [

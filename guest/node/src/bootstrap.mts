@@ -4,6 +4,7 @@
  * `awslambda.streamifyResponse` streams its response instead (streaming.mts). Guest code: it never
  * imports host modules and sees only what the sandbox gives it.
  */
+import { fileURLToPath } from 'node:url';
 import { invocationScope, logInvokeError, patchConsole, setRequestId } from './console.mjs';
 import { makeContext } from './context.mjs';
 import { RuntimeInitError, toRapidError } from './errors.mjs';
@@ -116,6 +117,8 @@ function run(handler: Handler, inv: NextInvocation, extra?: Record<string, unkno
 async function awaitAssignment(): Promise<NextInvocation> {
   // A computed specifier: the bundler leaves this import to Node (it warms Node's ES module loader).
   await import(new URL('./warmup.mjs', import.meta.url).href);
+  // And the way a CommonJS handler loads, through the same code (warmup-require.cts): best effort.
+  await loadHandler(fileURLToPath(new URL('.', import.meta.url)), 'warmup-require.handler').catch(() => undefined);
   let assignment: NextInvocation;
   try {
     assignment = await client.next();
@@ -131,13 +134,18 @@ async function awaitAssignment(): Promise<NextInvocation> {
 }
 
 async function main(): Promise<void> {
-  const assignment = process.env['NIMBUS_STEM_CELL'] === '1' ? await awaitAssignment() : null;
+  const stem = process.env['NIMBUS_STEM_CELL'] === '1';
+  // The handler's init may call Nimbus's API: its relay must listen first (relay-wait.mts). A
+  // stem cell's relay starts with the cell, whatever function it gets: the cell waits for it
+  // before its assignment, so that no function's Init pays for the look (a relay that failed is
+  // waited for again after the assignment, which then says so in the function's log).
+  const relayReady = stem && (await awaitRelay(relayPorts));
+  const assignment = stem ? await awaitAssignment() : null;
   // The function's log format and level are known now (a stem cell learns them with its assignment).
   if (assignment) patchConsole();
   let handler: Handler;
   let streaming: ReturnType<typeof streamingOf>;
-  // The handler's init may call Nimbus's API: its relay must listen first (relay-wait.mts).
-  await awaitRelay(relayPorts);
+  if (!relayReady) await awaitRelay(relayPorts);
   try {
     installAwsLambdaGlobal();
     const retryImport = searchNodePath(process.env['NODE_PATH']);

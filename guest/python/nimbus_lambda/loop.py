@@ -126,7 +126,13 @@ def main():
     relay_ports = relay.take_ports()
     # Before a stem cell's assignment, so that the cell has paid for it.
     site_packages = _site_packages()
-    assignment = _await_assignment(client) if os.environ.get("NIMBUS_STEM_CELL") == "1" else None
+    stem = os.environ.get("NIMBUS_STEM_CELL") == "1"
+    # The handler's init may call Nimbus's API: its relay must listen first (relay.py). A stem
+    # cell's relay starts with the cell, whatever function it gets: the cell waits for it before its
+    # assignment, so that no function's Init pays for the look (a relay that failed is waited for
+    # again after the assignment, which then says so in the function's log).
+    relay_ready = stem and relay.await_relay(relay_ports)
+    assignment = _await_assignment(client) if stem else None
     # The task root is read-only on AWS; under process isolation it is Nimbus's stored copy of
     # the code, which must stay as deployed: no __pycache__ written into it.
     sys.dont_write_bytecode = True
@@ -134,8 +140,8 @@ def main():
     _set_sys_path(task_root, sys.argv[1] if len(sys.argv) > 1 else "/opt", site_packages)
     loops = _max_concurrency()
     logs.install(line_buffered=loops > 1)
-    # The handler's init may call Nimbus's API: its relay must listen first (relay.py).
-    relay.await_relay(relay_ports)
+    if not relay_ready:
+        relay.await_relay(relay_ports)
     try:
         request_handler = handlers.load(os.environ.get("_HANDLER", ""))
     except faults.Fault as f:

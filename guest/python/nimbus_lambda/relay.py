@@ -29,19 +29,21 @@ def _listening(addresses):
 
 
 def await_relay(ports, timeout=10.0):
-    """Returns once every port listens on 127.0.0.1, or after `timeout` seconds (a relay that failed:
-    the SDK's calls then fail as they would without one, and stderr says why)."""
+    """Returns True once every port listens on 127.0.0.1, or False after `timeout` seconds (a relay
+    that failed: the SDK's calls then fail as they would without one, and stderr says why). Each
+    look reads /proc/net/tcp, which costs 1.5-2 ms even in an empty network namespace (the kernel
+    walks its global socket tables), so a stem cell looks before its assignment."""
     if not ports:
-        return
+        return True
     addresses = ["0100007F:%04X" % p for p in ports]
     deadline = time.monotonic() + timeout
     while True:
         try:
             if _listening(addresses):
-                return
+                return True
         except OSError:
-            return
+            return True
         if time.monotonic() > deadline:
             sys.stderr.write("nimbus: the relay to Nimbus's API (127.0.0.1:%s) did not start\n" % ", ".join(map(str, ports)))
-            return
+            return False
         time.sleep(0.001)

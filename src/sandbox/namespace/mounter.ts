@@ -89,6 +89,7 @@ class PerlMounter implements Mounter {
   private buffered = '';
   private readonly waiting: ((answer: string) => void)[] = [];
   private readonly ready: Promise<void>;
+  private isReady = false;
 
   constructor(unshare: string, perl: string, nr: { mount: number; umount2: number }) {
     // Private: the helper's mounts never propagate back to the host.
@@ -101,7 +102,7 @@ class PerlMounter implements Mounter {
     this.ready = new Promise((resolve, reject) => {
       this.waiting.push((line) => (line === 'ready' ? resolve() : reject(new Error(`mount helper: ${line}`))));
     });
-    this.ready.catch(() => undefined);
+    this.ready.then(() => (this.isReady = true), () => undefined);
     this.child.stdout!.setEncoding('utf8').on('data', (s: string) => this.onData(s));
     const gone = (): void => {
       for (const w of this.waiting.splice(0)) w('err the mount helper exited');
@@ -120,10 +121,17 @@ class PerlMounter implements Mounter {
     else out.unref();
   }
 
-  async mount(steps: readonly MountStep[]): Promise<void> {
+  /**
+   * Once the helper is ready, the request is written before this returns, so the caller's own
+   * work that follows (a stem cell's cgroup writes) overlaps the helper's.
+   */
+  mount(steps: readonly MountStep[]): Promise<void> {
     const fields = steps.flatMap(fieldsOf);
-    if (fields.some((f) => /[\0\n]/.test(f))) throw new Error('mount: a path holds a NUL or a newline');
-    await this.ready;
+    if (fields.some((f) => /[\0\n]/.test(f))) return Promise.reject(new Error('mount: a path holds a NUL or a newline'));
+    return this.isReady ? this.send(steps, fields) : this.ready.then(() => this.send(steps, fields));
+  }
+
+  private async send(steps: readonly MountStep[], fields: readonly string[]): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null) throw new Error('mount: the helper exited');
     const answer = await new Promise<string>((resolve) => {
       this.waiting.push(resolve);

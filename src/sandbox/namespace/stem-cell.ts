@@ -136,7 +136,8 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     try {
       // The merge of the function's layers (once per set), mounted read-only on /opt as the code is on /var/task.
       const layers = this.spec.layers ? await this.spec.layers.dir() : undefined;
-      await this.mounter.mount([
+      // The mounts and the cgroup writes are independent: the helper mounts while this process writes.
+      const mounted = this.mounter.mount([
         { op: 'bind', source: this.spec.codeDir, target: this.stageDir },
         { op: 'remount-ro', target: this.stageDir },
         { op: 'bind', source: this.stageDir, target: this.taskDir },
@@ -148,10 +149,15 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
             ] as const)
           : []),
       ]);
-      const limits = this.limits();
-      this.cgroup.setMemoryLimit(limits.memoryBytes);
-      // The function's init runs at init weight; `capCpu` applies its own share after.
-      this.cgroup.setCpuShares(initLimits(limits).cpuShares);
+      try {
+        const limits = this.limits();
+        this.cgroup.setMemoryLimit(limits.memoryBytes);
+        // The function's init runs at init weight; `capCpu` applies its own share after.
+        this.cgroup.setCpuShares(initLimits(limits).cpuShares);
+      } finally {
+        // Both must have worked before the runtime hears of its function.
+        await mounted;
+      }
     } catch (e) {
       return fail(`stem cell: ${messageOf(e)}`);
     }
