@@ -116,5 +116,6 @@ describe('cgroup v2 manager (fake cgroupfs)', { skip: process.getuid?.() !== 0 &
     assert.equal(cg.peakMemoryBytes(), 12345);
     assert.equal(cg.oomKills(), 1);
     assert.deepEqual(cg.procsFiles, [join(root, 'svc/nimbus/t1/s1/cgroup.procs')]);
+    assert.deepEqual(cg.joinFiles, cg.procsFiles, 'v2 has no per-thread join outside threaded cgroups: the launch writes its pid');
   });
 });

@@ -4,7 +4,7 @@
  * process behind (setsid grandchildren included), and other sandboxes keep answering throughout.
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -102,6 +102,34 @@ describe('namespace sandbox limits', { skip: isolationSkip() }, () => {
     assert.deepEqual(hostPidsOfUid(uid), [], 'no process of the sandbox’s uid survives');
     for (const d of factory.cgroupDirsOf(s.id)) assert.equal(existsSync(d), false, `${d} removed`);
     assert.deepEqual(await call(bystander, { op: 'alloc', mb: 1 }), 1);
+  });
+
+  it('runs every process and thread of the sandbox inside each of its cgroups, from the first', async () => {
+    const s = spec(code, { functionName: 'members' });
+    const sb = factory.create(s);
+    await sb.start(10_000);
+    // A process the runtime starts, and the runtime's own threads (Node starts several).
+    const bg = await call<{ status: number }>(sb, { op: 'sh', cmd: 'setsid sleep 30.25 >/dev/null 2>&1 </dev/null & echo started' });
+    assert.equal(bg.status, 0);
+    const { uid } = await call<{ uid: number }>(sb, { op: 'status' });
+    const pids = hostPidsOfUid(uid);
+    assert.ok(pids.length >= 2, `the runtime and its child run as the sandbox's uid: ${pids.join(',')}`);
+    const dirs = factory.cgroupDirsOf(s.id);
+    assert.equal(dirs.length, factory.cgroupVersion === 1 ? 3 : 1, 'memory, pids and cpu (one directory on v2)');
+    const listed = (f: string): Set<number> => new Set(readFileSync(f, 'utf8').split('\n').filter(Boolean).map(Number));
+    for (const d of dirs) {
+      const procs = listed(join(d, 'cgroup.procs'));
+      for (const p of pids) assert.ok(procs.has(p), `${p} is in ${d}`);
+      if (factory.cgroupVersion !== 1) continue;
+      // v1's launch joins by thread (the tasks file): every thread must have followed.
+      const tasks = listed(join(d, 'tasks'));
+      for (const p of pids) {
+        const tids = readdirSync(`/proc/${p}/task`).map(Number);
+        for (const t of tids) assert.ok(tasks.has(t), `thread ${t} of ${p} is in ${d}`);
+      }
+    }
+    await sb.dispose();
+    assert.deepEqual(hostPidsOfUid(uid), [], 'the background process went with the sandbox');
   });
 
   /** The CPU quota (-1: none), period and weight (v1 shares, or v2 cpu.weight) of sandbox `id` of `f`. */

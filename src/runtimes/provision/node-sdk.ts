@@ -17,9 +17,16 @@ import { installAtomically } from './store.js';
 /** guest/node-sdk, where the SDK's package.json and lock live. */
 export const NODE_SDK_SOURCE = fileURLToPath(new URL('../../../../guest/node-sdk/', import.meta.url));
 
-/** The SDK version Nimbus provides (the package.json's own version, kept equal to the clients'). */
+let sdkVersion: string | undefined;
+
+/**
+ * The SDK version Nimbus provides (the package.json's own version, kept equal to the clients').
+ * Read once: every sandbox start asks (three times, through the catalog), and the file is part of
+ * Nimbus's own installation.
+ */
 export function nodeSdkVersion(): string {
-  return (JSON.parse(readFileSync(join(NODE_SDK_SOURCE, 'package.json'), 'utf8')) as { version: string }).version;
+  sdkVersion ??= (JSON.parse(readFileSync(join(NODE_SDK_SOURCE, 'package.json'), 'utf8')) as { version: string }).version;
+  return sdkVersion;
 }
 
 export function nodeSdkDirName(version = nodeSdkVersion()): string {

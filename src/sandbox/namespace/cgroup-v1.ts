@@ -27,6 +27,7 @@ type Controller = (typeof CONTROLLERS)[number];
 
 class V1Group implements SandboxCgroup {
   readonly procsFiles: string[];
+  readonly joinFiles: string[];
   private readonly memoryDir: string | undefined;
   private readonly cpuDir: string | undefined;
   private readonly peak: CounterFile | undefined;
@@ -34,6 +35,7 @@ class V1Group implements SandboxCgroup {
 
   constructor(readonly dirs: string[]) {
     this.procsFiles = dirs.map((d) => join(d, 'cgroup.procs'));
+    this.joinFiles = dirs.map((d) => join(d, 'tasks'));
     // Recognised by content rather than by path, so records from any mount layout work.
     this.memoryDir = dirs.find((d) => existsSync(join(d, 'memory.limit_in_bytes')));
     this.cpuDir = dirs.find((d) => existsSync(join(d, 'cpu.cfs_quota_us')));

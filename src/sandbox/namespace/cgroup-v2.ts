@@ -29,6 +29,7 @@ const NEEDED = ['memory', 'pids', 'cpu'];
 
 class V2Group implements SandboxCgroup {
   readonly procsFiles: string[];
+  readonly joinFiles: string[];
   readonly dirs: string[];
   /** memory.current samples, for kernels without memory.peak. */
   private sampledPeak = 0;
@@ -37,6 +38,7 @@ class V2Group implements SandboxCgroup {
   constructor(private readonly dir: string) {
     this.dirs = [dir];
     this.procsFiles = [join(dir, 'cgroup.procs')];
+    this.joinFiles = this.procsFiles;
   }
 
   peakMemoryBytes(): number {

@@ -41,6 +41,16 @@ export const CPU_MODELS: readonly CpuModel[] = ['shared', 'lambda'];
 export interface SandboxCgroup {
   /** Every `cgroup.procs` file a process must join (one per v1 hierarchy, one on v2). */
   readonly procsFiles: readonly string[];
+  /**
+   * What a process that is still single-threaded (the launch wrapper, launcher.ts) writes to, to
+   * join the cgroups itself: on v1 each hierarchy's `tasks` file, written `0` (the writing thread,
+   * which is then the whole process); on v2 `cgroup.procs`, written its pid. Why not v1's
+   * `cgroup.procs`: moving a whole process takes the kernel's global threadgroup lock for writing,
+   * a per-CPU rwsem whose write side waits for an RCU grace period (7-33 ms measured here, per
+   * start, on the launch path); moving only the calling thread skips that lock (Linux's
+   * cgroup_procs_write_start: "If we migrate a single thread... we can skip the global lock").
+   */
+  readonly joinFiles: readonly string[];
   /** The cgroup directories, for crash records. */
   readonly dirs: readonly string[];
   /** Highest memory use so far, in bytes (0 when unknown). */

@@ -3,7 +3,7 @@
  * descriptor it should not have.
  *
  * Node's spawn cannot place a child in a cgroup, and writing the pid afterwards races the child's
- * first fork. So a tiny bash wrapper writes its own pid to every `cgroup.procs`, sets the rlimits,
+ * first fork. So a tiny bash wrapper joins every cgroup itself (`JOIN_CGROUPS`), sets the rlimits,
  * closes every descriptor above the ones bwrap needs, and execs bwrap (same pid, already inside).
  * Closing matters: Node marks its own descriptors close-on-exec, but whatever the process that
  * started Nimbus left open is inherited by every child (runc's CVE-2024-21626 was such a leak; exp
@@ -12,10 +12,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Duplex, Readable, Writable } from 'node:stream';
 
+/**
+ * Shell lines that join the cgroups whose files (SandboxCgroup.joinFiles) come first in the
+ * arguments, up to `--`: `0` to a v1 `tasks` file moves the writing thread, the whole of a shell
+ * (bash starts no threads), without the kernel's global threadgroup lock and the RCU grace period
+ * its write side waits for (cgroup.ts); the pid to a v2 `cgroup.procs`. Exits 125 on a failure:
+ * nothing runs outside its cgroups.
+ */
+export const JOIN_CGROUPS = 'while [ "$1" != -- ]; do case "$1" in */tasks) echo 0 > "$1" ;; *) echo $$ > "$1" ;; esac || exit 125; shift; done; shift';
+
 /** Lambda's limit on open files (1,024), and no core files: they would land in /tmp and leak memory. */
 const WRAPPER = [
   'keep="$1"; shift',
-  'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift',
+  JOIN_CGROUPS,
   'ulimit -n 1024 && ulimit -c 0 || exit 125',
   'for p in /proc/$$/fd/*; do n=${p##*/}; case " $keep " in *" $n "*) ;; *) eval "exec $n>&-" 2>/dev/null ;; esac; done',
   'exec "$@"',
@@ -24,7 +33,8 @@ const WRAPPER = [
 export interface LaunchInput {
   bash: string;
   bwrap: string;
-  procsFiles: readonly string[];
+  /** SandboxCgroup.joinFiles. */
+  joinFiles: readonly string[];
   /** NUL-separated bwrap options (environment included), passed on fd 3. */
   options: string[];
   /** The seccomp program, passed on fd 4. */
@@ -68,7 +78,7 @@ export async function launchBwrap(input: LaunchInput): Promise<Launched> {
   const ns = input.mountNamespace;
   // nsenter execs bwrap in the same process: it stays the wrapper's pid, already in the cgroups.
   const enter = ns ? [ns.nsenter, `--mount=${ns.path}`, '--'] : [];
-  const args = ['-c', WRAPPER, 'nimbus-sandbox', fds.join(' '), ...input.procsFiles, '--', ...enter, input.bwrap, '--args', String(ARGS_FD), '--', ...input.command];
+  const args = ['-c', WRAPPER, 'nimbus-sandbox', fds.join(' '), ...input.joinFiles, '--', ...enter, input.bwrap, '--args', String(ARGS_FD), '--', ...input.command];
   // The wrapper's own environment is empty: bwrap gets the sandbox's through --setenv on fd 3.
   const child = spawn(input.bash, args, { stdio, env: {} });
   await new Promise<void>((resolve, reject) => {

@@ -20,7 +20,7 @@ import type { SandboxCgroup } from './cgroup.js';
 import { rmdirQuiet } from './cgroup-fs.js';
 import { initLimits, limitsFor, type CgroupLimits } from './cgroup.js';
 import type { NamespaceContext } from './context.js';
-import { BLOCK_FD, INFO_FD, SECCOMP_FD, launchBwrap, readChildPid } from './launcher.js';
+import { BLOCK_FD, INFO_FD, JOIN_CGROUPS, SECCOMP_FD, launchBwrap, readChildPid } from './launcher.js';
 import type { EgressLease } from './network.js';
 import { procStart, removeScratch, self, writeRecord, type SandboxRecord } from './records.js';
 
@@ -118,7 +118,7 @@ export class NamespaceSandbox extends ChildSandbox {
     const launched = await launchBwrap({
       bash: ctx.layout.bash,
       bwrap: ctx.layout.bwrap,
-      procsFiles: this.cgroup.procsFiles,
+      joinFiles: this.cgroup.joinFiles,
       options: cmd.options,
       seccomp: ctx.seccomp,
       command: cmd.command,
@@ -202,8 +202,7 @@ export class NamespaceSandbox extends ChildSandbox {
     const path = join(this.scratch, `telemetry-${port}.sock`);
     // The forwarder joins the sandbox's cgroups first, so that killing the sandbox (or cleaning up
     // after a crashed Nimbus) takes it too.
-    const joinCgroups = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"';
-    const argv = ['-c', joinCgroups, 'nimbus-telemetry', ...(this.cgroup?.procsFiles ?? []), '--', nsenterPath(), `--net=/proc/${pid}/ns/net`, '--'];
+    const argv = ['-c', `${JOIN_CGROUPS}; exec "$@"`, 'nimbus-telemetry', ...(this.cgroup?.joinFiles ?? []), '--', nsenterPath(), `--net=/proc/${pid}/ns/net`, '--'];
     const proc = spawn(this.ctx.layout.bash, [...argv, socat, `UNIX-LISTEN:${path},fork,unlink-early,mode=600`, `TCP:127.0.0.1:${port}`], { stdio: 'ignore', env: {} });
     proc.on('error', () => undefined);
     this.forwarderProcs.push(proc);
