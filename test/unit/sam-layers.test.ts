@@ -66,5 +66,14 @@ test('layer content from S3, and a BuildMethod on a folder not laid out as /opt,
     );
   bad('{ ContentUri: "s3://bucket/layer.zip" }', '', /L: ContentUri must be a local folder or \.zip file; S3 locations are not supported/);
   bad('{ ContentUri: { Bucket: b, Key: k } }', '', /S3 locations are not supported/);
-  bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: python3.12 }\n', /L: Metadata.BuildMethod python3.12 .*run sam build/);
+  bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: makefile }\n', /L: Metadata.BuildMethod makefile .*run sam build/);
+  bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: java21 }\n', /L: Metadata.BuildMethod java21 .*run sam build/);
+});
+
+test('a folder not laid out as /opt with a Python or Node.js BuildMethod is built as sam build does; one laid out already is deployed as it is', () => {
+  const layer = (dir: string, method: string): DeployPlan['layers'][number] =>
+    plan(`Resources:\n  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties: { ContentUri: ${dir} }\n    Metadata: { BuildMethod: ${method} }\n`).layers[0]!;
+  assert.equal(layer('unbuilt/', 'python3.12').build, 'python3.12');
+  assert.equal(layer('unbuilt/', 'nodejs22.x').build, 'nodejs22.x');
+  assert.equal(layer('built/', 'nodejs20.x').build, undefined);
 });
