@@ -146,13 +146,17 @@ function planAuth(raw: unknown, type: 'REST' | 'HTTP', where: string, warn: (m: 
       FunctionName: a['FunctionArn'],
       PayloadType: payloadType,
       PayloadFormatVersion: String(format).includes('2') ? '2.0' : '1.0',
-      EnableSimpleResponses: a['EnableSimpleResponses'] === true,
+      // An HTTP API's setting: SAM's translator reads only its own keys of a REST API's authorizer.
+      EnableSimpleResponses: type === 'HTTP' && a['EnableSimpleResponses'] === true,
       IdentitySource: sources,
       ...(typeof identity['ValidationExpression'] === 'string' ? { ValidationExpression: identity['ValidationExpression'] } : {}),
       ResultTtlInSeconds: ttl ?? (type === 'REST' ? 300 : 0),
     };
     const ignored = Object.keys(a).filter((k) => !['FunctionArn', 'FunctionPayloadType', 'AuthorizerPayloadFormatVersion', 'EnableSimpleResponses', 'Identity', 'FunctionInvokeRole', 'EnableFunctionDefaultPermissions'].includes(k));
     if (ignored.length > 0) warn(`${at}: not applied by Nimbus: ${ignored.join(', ')}`);
+    // SAM deploys a REST API whose authorizer carries HTTP API keys; they change nothing there.
+    const httpOnly = type === 'REST' ? ['AuthorizerPayloadFormatVersion', 'EnableSimpleResponses'].filter((k) => a[k] !== undefined) : [];
+    if (httpOnly.length > 0) warn(`${at}: ${httpOnly.join(', ')} ${httpOnly.length === 1 ? 'is an HTTP API setting' : 'are HTTP API settings'}, ignored on a REST API (as SAM ignores them)`);
   }
   const def = raw['DefaultAuthorizer'];
   if (def !== undefined) {

@@ -148,6 +148,33 @@ test('Lambda authorizers: SAM Auth becomes the API authorizers and each route it
   bad('{ Authorizers: { A: { FunctionArn: f, FunctionPayloadType: REQUEST } } }', '', /a REQUEST authorizer with caching needs Identity/);
 });
 
+test("a REST API's authorizer with HTTP API keys (AuthorizerPayloadFormatVersion, EnableSimpleResponses) deploys as SAM deploys it: a TOKEN authorizer, the keys ignored and named", () => {
+  // As serverless-patterns apigw-lambda-authorizer-custom-header has it.
+  const p = plan(`Resources:
+  AppApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok: { FunctionArn: !GetAtt AuthFn.Arn, Identity: { Header: AuthorizationToken }, AuthorizerPayloadFormatVersion: 2.0, EnableSimpleResponses: true }
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b }
+`);
+  const rest = p.apis.find((a) => a.logicalId === 'AppApi')!;
+  assert.deepEqual(rest.authorizers['Tok'], {
+    FunctionName: `arn:aws:lambda:eu-west-1:123456789012:function:${N('AuthFn')}`,
+    PayloadType: 'TOKEN',
+    PayloadFormatVersion: '1.0',
+    EnableSimpleResponses: false,
+    IdentitySource: ['$request.header.AuthorizationToken'],
+    ResultTtlInSeconds: 300,
+  });
+  assert.ok(p.warnings.includes('AppApi.Auth.Authorizers.Tok: AuthorizerPayloadFormatVersion, EnableSimpleResponses are HTTP API settings, ignored on a REST API (as SAM ignores them)'), p.warnings.join('\n'));
+});
+
 test('implicit and explicit APIs get stable ids, their own routes, stages and CORS; a route may exist once per API', () => {
   const text = `Globals:
   Api:
