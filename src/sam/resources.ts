@@ -116,7 +116,11 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
         ctx.resources[id] = { ref: name, attrs: { Arn: `arn:aws:iam::${o.accountId}:role${path}${name}`, RoleId: id } };
         continue;
       }
-      ctx.warn(`${id}: ${r.Type} has no effect on Nimbus (no IAM or resource policies); skipped`);
+      ctx.warn(
+        r.Type === 'AWS::Logs::LogGroup'
+          ? `${id}: AWS::Logs::LogGroup is not created: Nimbus keeps each function's logs itself (nimbus logs); skipped`
+          : `${id}: ${r.Type} has no effect on Nimbus (no IAM or resource policies); skipped`,
+      );
     } else {
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);
     }

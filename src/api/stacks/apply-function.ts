@@ -63,11 +63,18 @@ const zipOf = (d: StackDeps, sha: string): string => readFileSync(d.code.zipPath
 /** Applies one function; returns the resources it now consists of. */
 export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d: StackDeps): Promise<StackResource[]> {
   const name = f.FunctionName;
-  const config = withDefaults(name, f.Configuration);
+  // TenancyConfig is CreateFunction's only: fixed for the function's life (CloudFormation replaces the function to change it).
+  const { TenancyConfig: tenancy, ...config } = withDefaults(name, f.Configuration);
   const architectures = f.Configuration['Architectures'];
   const before = await d.store.getVersion(scope, name, '$LATEST');
+  if (before && ((tenancy as { TenantIsolationMode?: unknown } | undefined)?.TenantIsolationMode ?? undefined) !== before.tenantIsolation) {
+    throw new NimbusError(
+      'ERR_INVALID_PARAMETER',
+      `TenancyConfig cannot change on an existing function (${name}); CloudFormation would replace it. Give the function another FunctionName, or remove the stack and deploy it again.`,
+    );
+  }
   if (!before) {
-    await d.functions.create(scope, { ...config, FunctionName: name, Code: { ZipFile: zipOf(d, f.CodeSha256) }, ...(architectures ? { Architectures: architectures } : {}) });
+    await d.functions.create(scope, { ...config, ...(tenancy !== undefined ? { TenancyConfig: tenancy } : {}), FunctionName: name, Code: { ZipFile: zipOf(d, f.CodeSha256) }, ...(architectures ? { Architectures: architectures } : {}) });
     j.push(`delete function ${name}`, async () => await d.functions.delete(scope, name));
   } else {
     const sameArch = architectures === undefined || JSON.stringify(architectures) === JSON.stringify(before.architectures);
