@@ -34,6 +34,8 @@ export interface FunctionPlan {
   autoPublishAlias: string | undefined;
   versionDescription: string | undefined;
   url: { AuthType: string; Cors?: Record<string, unknown>; InvokeMode?: string } | undefined;
+  /** The template's `AWS::Lambda::Url` resources on this function (url-resources.ts). */
+  urlResources?: { logicalId: string; qualifier?: string; config: Record<string, unknown> }[];
   reservedConcurrency: number | undefined;
   provisionedConcurrency: number | undefined;
   /** The PutFunctionEventInvokeConfig body, or undefined to remove any. */

@@ -365,6 +365,37 @@ test('TenancyConfig (Lambda tenant isolation) is passed on to CreateFunction, as
   assert.throws(() => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: python3.12, Handler: i.h, TenancyConfig: PER_TENANT }\n'), /F\.TenancyConfig must be a mapping/);
 });
 
+test('AWS::Lambda::Url resources become URLs of their functions, each under its own logical id and qualifier', () => {
+  const p = plan(`Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b, AutoPublishAlias: live, FunctionUrlConfig: { AuthType: NONE } }
+  Plain:
+    Type: AWS::Lambda::Url
+    Properties: { TargetFunctionArn: !Ref Fn, AuthType: AWS_IAM, InvokeMode: RESPONSE_STREAM, Cors: { AllowOrigins: ['*'] } }
+  ByArn:
+    Type: AWS::Lambda::Url
+    Properties: { TargetFunctionArn: !Sub '\${Fn.Arn}:blue', AuthType: NONE }
+  Outside:
+    Type: AWS::Lambda::Url
+    Properties: { TargetFunctionArn: arn:aws:lambda:eu-west-1:123456789012:function:elsewhere, AuthType: NONE }
+Outputs:
+  Target: { Value: !GetAtt Plain.FunctionArn }
+`);
+  assert.deepEqual(fn(p, 'Fn').urlResources, [
+    { logicalId: 'Plain', config: { AuthType: 'AWS_IAM', Cors: { AllowOrigins: ['*'] }, InvokeMode: 'RESPONSE_STREAM' } },
+    { logicalId: 'ByArn', qualifier: 'blue', config: { AuthType: 'NONE' } },
+  ]);
+  assert.equal(p.outputs['Target'], `arn:aws:lambda:eu-west-1:123456789012:function:${N('Fn')}`);
+  assert.ok(p.warnings.some((w) => w.startsWith('Outside: arn:aws:lambda:eu-west-1:123456789012:function:elsewhere is not a function of this template')), p.warnings.join('\n'));
+  assert.equal(p.warnings.some((w) => w.includes('not supported')), false, p.warnings.join('\n'));
+  // One URL per qualifier: the alias already has the function's own.
+  assert.throws(
+    () => plan(`Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: nodejs20.x, Handler: a.b, AutoPublishAlias: live, FunctionUrlConfig: { AuthType: NONE } }\n  U:\n    Type: AWS::Lambda::Url\n    Properties: { TargetFunctionArn: !Sub '\${Fn.Arn}:live', AuthType: NONE }\n`),
+    /U: Fn already has a URL for qualifier live/,
+  );
+});
+
 test("a function's Policies make its generated role; AWS::IAM::Role resources are roles; without either, the deploy role", () => {
   const p = plan(`Resources:
   Q: { Type: AWS::SQS::Queue, Properties: { QueueName: jobs } }

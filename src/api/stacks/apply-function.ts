@@ -98,7 +98,8 @@ export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d
   }
   const resources: StackResource[] = [{ logicalId: f.LogicalId, type: 'AWS::Lambda::Function', physicalId: name }];
   if (f.Alias) resources.push(...await applyAlias(scope, f, f.Alias, j, d));
-  if (f.Url) resources.push(await applyUrl(scope, f, f.Url, j, d));
+  if (f.Url) resources.push(await applyUrl(scope, f, `${f.LogicalId}Url`, f.Alias?.Name, f.Url, j, d));
+  for (const u of f.Urls) resources.push(await applyUrl(scope, f, u.LogicalId, u.Qualifier, u.Config, j, d));
   return resources;
 }
 
@@ -133,9 +134,8 @@ async function applyAlias(scope: Scope, f: FunctionSpec, a: NonNullable<Function
   ];
 }
 
-async function applyUrl(scope: Scope, f: FunctionSpec, url: Record<string, unknown>, j: Journal, d: StackDeps): Promise<StackResource> {
+async function applyUrl(scope: Scope, f: FunctionSpec, logicalId: string, qualifier: string | undefined, url: Record<string, unknown>, j: Journal, d: StackDeps): Promise<StackResource> {
   const name = f.FunctionName;
-  const qualifier = f.Alias?.Name;
   const before = await optional(async () => await d.urls.get(scope, name, qualifier));
   if (before) {
     // null clears a Cors config the template no longer has.
@@ -147,7 +147,7 @@ async function applyUrl(scope: Scope, f: FunctionSpec, url: Record<string, unkno
     await d.urls.create(scope, name, qualifier, url);
     j.push(`delete the URL config of ${name}`, () => optional(async () => await d.urls.delete(scope, name, qualifier)));
   }
-  return { logicalId: `${f.LogicalId}Url`, type: 'AWS::Lambda::Url', physicalId: qualifier ? `${name}:${qualifier}` : name };
+  return { logicalId, type: 'AWS::Lambda::Url', physicalId: qualifier ? `${name}:${qualifier}` : name };
 }
 
 /** SAM puts EventInvokeConfig on the alias when there is one, else on $LATEST. */

@@ -35,7 +35,7 @@ export type Step =
   /**
    * An HTTP request to an API of the app (`api`: its logical id, needed when the app has several;
    * `path` follows the API's base URL, stage included), or to the function URL of `url` (a
-   * function); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed (for `lambda`, or the service it names: `execute-api`).
+   * function, or an AWS::Lambda::Url resource); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed (for `lambda`, or the service it names: `execute-api`).
    */
   | { http: { method?: string; path: string; api?: string; via?: 'host' | 'path'; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean | string }; expect: HttpExpect }
   | { invoke: { function: string; qualifier?: string; payload?: unknown; type?: 'RequestResponse' | 'Event' }; expect: InvokeExpect }

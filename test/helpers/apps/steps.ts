@@ -114,7 +114,8 @@ export async function runStep(step: Step, c: StepContext, what: string): Promise
     const body = requestBody(h.body);
     let url: string;
     if (h.url !== undefined) {
-      const printed = c.deployed.functions.get(h.url)?.url;
+      // A function (its own FunctionUrlConfig URL) or an AWS::Lambda::Url resource, by logical id.
+      const printed = c.deployed.functions.get(h.url)?.url ?? c.deployed.urls.get(h.url);
       assert.ok(printed, `${what}: the deployment printed no function URL for ${h.url}`);
       url = urlPathForm(c, printed, h.path);
     } else {
