@@ -93,6 +93,18 @@ export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: bool
   const corsRaw = resolve(props[corsKey], ctx, `${where}.${corsKey}`);
   const cors = type === 'REST' ? restCors(corsRaw, where) : httpCors(corsRaw, where);
   const ignored = Object.keys(props).filter((k) => !APPLIED[type].has(k));
+  const definition = definitionRoutes(props['DefinitionBody']);
+  const included = includedDefinition(props['DefinitionBody']) ?? (typeof props['DefinitionUri'] === 'string' ? props['DefinitionUri'] : undefined);
+  if (included !== undefined) {
+    ctx.warn(`${logicalId}: the integrations of its OpenAPI definition (${included}) are not applied by Nimbus; it serves only the routes of functions' ${type === 'REST' ? 'Api' : 'HttpApi'} events`);
+  }
+  if (definition.length > 0) {
+    // The routes an OpenAPI definition declares are not planned: say which ones a user will miss.
+    ctx.warn(
+      `${logicalId}: the integrations of its OpenAPI DefinitionBody are not applied by Nimbus (${definition.join(', ')}); ` +
+        `it serves only the routes of functions' ${type === 'REST' ? 'Api' : 'HttpApi'} events`,
+    );
+  }
   if (ignored.length > 0) {
     ctx.warn(`${logicalId} (${type === 'REST' ? 'AWS::Serverless::Api' : 'AWS::Serverless::HttpApi'}): its routes are served by Nimbus; these settings are not applied: ${ignored.join(', ')}`);
   }
@@ -188,4 +200,33 @@ function strings(v: unknown, where: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new SamError(`${where} must be a list of strings`);
   return v as string[];
+}
+
+const OPENAPI_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'x-amazon-apigateway-any-method']);
+
+/**
+ * `METHOD path -> integration` of each operation of an OpenAPI `DefinitionBody` (the integration's
+ * subtype, such as SQS-SendMessage, else its type), for the warning that they are not served.
+ */
+function definitionRoutes(body: unknown): string[] {
+  if (!isMap(body) || !isMap(body['paths'])) return [];
+  const out: string[] = [];
+  for (const [path, ops] of Object.entries(body['paths'])) {
+    if (!isMap(ops)) continue;
+    for (const [method, op] of Object.entries(ops)) {
+      if (!OPENAPI_METHODS.has(method.toLowerCase()) || !isMap(op)) continue;
+      const integration = op['x-amazon-apigateway-integration'];
+      const kind = isMap(integration) ? (integration['integrationSubtype'] ?? integration['type']) : undefined;
+      const m = method.toLowerCase() === 'x-amazon-apigateway-any-method' ? 'ANY' : method.toUpperCase();
+      out.push(`${m} ${path}${typeof kind === 'string' ? ` -> ${kind}` : ''}`);
+    }
+  }
+  return out;
+}
+
+/** The file an `AWS::Include` DefinitionBody names, if it is one. */
+function includedDefinition(body: unknown): string | undefined {
+  const t = isMap(body) ? body['Fn::Transform'] : undefined;
+  const params = isMap(t) && t['Name'] === 'AWS::Include' && isMap(t['Parameters']) ? t['Parameters'] : undefined;
+  return params && typeof params['Location'] === 'string' ? `AWS::Include of ${params['Location']}` : undefined;
 }
