@@ -19,7 +19,7 @@
  * way out (sam build).
  */
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, lutimesSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { copySource } from './build/files.js';
@@ -105,6 +105,16 @@ function isBuilt(folder: string): boolean {
   return existsSync(folder) && readdirSync(folder).some((n) => BUILT_ROOTS.includes(n));
 }
 
+/** A fixed modification time (the zip format's own epoch, 1980) for every entry under `dir`. */
+const SETTLED = new Date('1980-01-01T00:00:00Z');
+function settleTimes(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (lstatSync(p).isDirectory()) settleTimes(p);
+    lutimesSync(p, SETTLED, SETTLED);
+  }
+}
+
 /** Where builds cache installed dependencies, and the progress lines for the user (build/index.ts's options). */
 export interface LayerBuildOptions {
   cacheDir: string;
@@ -148,6 +158,9 @@ async function buildLayer(id: string, dir: string, method: string, zipFolder: (d
       if (deps) cpSync(deps, join(root, 'node_modules'), { recursive: true, verbatimSymlinks: true });
     }
     opts.out(`  ${id}: layer built as sam build does (${method})`);
+    // Copies get fresh timestamps; one fixed time makes the zip depend on the contents only, so an
+    // unchanged layer keeps its newest version (publishLayers compares the zips' SHA-256).
+    settleTimes(scratch);
     return await zipFolder(scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
