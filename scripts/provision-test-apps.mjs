@@ -45,6 +45,7 @@ async function main() {
   const { planDeployment } = await import('../dist/src/sam/plan.js');
   const { packageFunction } = await import('../dist/src/sam/build/index.js');
   const { zipFolder } = await import('../dist/src/cli/zip-folder.js');
+  const { layerZips } = await import('../dist/src/sam/layers.js');
   mkdirSync(BUILD_CACHE, { recursive: true });
   process.stdout.write('provision-test-apps: building the published apps once, so that their tests need no network\n');
   let failed = 0;
@@ -73,6 +74,8 @@ async function main() {
           throw e;
         }
       }
+      // Layers with a BuildMethod install their requirements too (src/sam/layers.ts).
+      await layerZips(plan.layers, zipFolder, { cacheDir: BUILD_CACHE, out: () => undefined });
     } catch (e) {
       failed++;
       process.stderr.write(`provision-test-apps: ${name}: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -377,6 +377,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       invokeAsync,
       sendToQueue: (arn, body, groupId, sourceArn) =>
         sendToQueue(arn, body, { ...(groupId ? { groupId } : {}), ...(sourceArn ? { source: { service: 'events.amazonaws.com', arn: sourceArn } } : {}) }),
+      // SNS is constructed below; a rule only delivers once both are up.
+      publishToTopic: async (topicArn, message) => await sns.publishFromService(topicArn, message),
     },
     schedules: { store: queue, changed: async (): Promise<void> => await scheduler.changed() },
   });

@@ -174,3 +174,13 @@ export function attributePolicy(attributes: Readonly<Record<string, string>>): P
     return undefined;
   }
 }
+
+/**
+ * The global condition keys IAM sets for every request of an authenticated principal:
+ * `aws:PrincipalAccount` and `aws:PrincipalArn` (the policy samples' usual "deny anyone outside
+ * this account" statement uses `StringNotEquals` on them, which a missing key would satisfy), and
+ * `aws:SourceAccount` as Nimbus gave it before.
+ */
+export function principalKeys(who: { accountId: string; arn: string }): Record<string, string> {
+  return { 'aws:PrincipalAccount': who.accountId, 'aws:PrincipalArn': who.arn, 'aws:SourceAccount': who.accountId };
+}

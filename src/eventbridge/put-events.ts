@@ -115,6 +115,14 @@ export async function deliverToTargets(deps: DeliveryDeps, rule: RuleRecord, eve
     }
     if (kind.kind === 'lambda') {
       out.push(deps.sinks.invokeAsync(kind.scope, kind.functionName, kind.qualifier, Buffer.from(rendered.payload), `events:${rule.name}`, arn));
+    } else if (kind.kind === 'sns') {
+      const published = (async () => await deps.sinks.publishToTopic(kind.arn, rendered.payload, arn))();
+      out.push(
+        published.catch((err: unknown) => {
+          // As with a queue target: a topic that cannot take the event (deleted, say) loses it; Nimbus logs it.
+          deps.log(`eventbridge: rule ${rule.name} target ${t.id}: not delivered to ${kind.arn}: ${(err as Error).message}`);
+        }),
+      );
     } else {
       const group = t.input === undefined ? undefined : (JSON.parse(t.input) as { SqsParameters?: { MessageGroupId?: string } }).SqsParameters?.MessageGroupId;
       const sent = (async () => await deps.sinks.sendToQueue(kind.arn, rendered.payload, group, arn))();

@@ -156,7 +156,8 @@ export async function putTargets(deps: RuleDeps, scope: Scope, p: Params): Promi
     if (bad) throw validation(bad.message);
     const kind = targetKind(arn);
     const fail = (code: string, message: string): void => void failed.push({ TargetId: id, ErrorCode: code, ErrorMessage: message });
-    if (!kind) return fail('InvalidArgument', `Nimbus delivers to Lambda functions and SQS queues only; ${arn} is neither.`);
+    if (!kind) return fail('InvalidArgument', `Nimbus delivers to Lambda functions, SQS queues and SNS topics only; ${arn} is none of them.`);
+    if (kind.kind === 'sns' && rule.scheduleExpression !== undefined) return fail('InvalidArgument', 'Nimbus runs scheduled rules with Lambda targets only.');
     if (kind.kind === 'sqs') {
       if (rule.scheduleExpression !== undefined) return fail('InvalidArgument', 'Nimbus runs scheduled rules with Lambda targets only.');
       const group = isObject(t['SqsParameters']) ? t['SqsParameters']['MessageGroupId'] : undefined;

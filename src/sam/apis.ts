@@ -93,6 +93,18 @@ export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: bool
   const corsRaw = resolve(props[corsKey], ctx, `${where}.${corsKey}`);
   const cors = type === 'REST' ? restCors(corsRaw, where) : httpCors(corsRaw, where);
   const ignored = Object.keys(props).filter((k) => !APPLIED[type].has(k));
+  const definition = definitionRoutes(props['DefinitionBody']);
+  const included = includedDefinition(props['DefinitionBody']) ?? (typeof props['DefinitionUri'] === 'string' ? props['DefinitionUri'] : undefined);
+  if (included !== undefined) {
+    ctx.warn(`${logicalId}: the integrations of its OpenAPI definition (${included}) are not applied by Nimbus; it serves only the routes of functions' ${type === 'REST' ? 'Api' : 'HttpApi'} events`);
+  }
+  if (definition.length > 0) {
+    // The routes an OpenAPI definition declares are not planned: say which ones a user will miss.
+    ctx.warn(
+      `${logicalId}: the integrations of its OpenAPI DefinitionBody are not applied by Nimbus (${definition.join(', ')}); ` +
+        `it serves only the routes of functions' ${type === 'REST' ? 'Api' : 'HttpApi'} events`,
+    );
+  }
   if (ignored.length > 0) {
     ctx.warn(`${logicalId} (${type === 'REST' ? 'AWS::Serverless::Api' : 'AWS::Serverless::HttpApi'}): its routes are served by Nimbus; these settings are not applied: ${ignored.join(', ')}`);
   }
@@ -146,13 +158,17 @@ function planAuth(raw: unknown, type: 'REST' | 'HTTP', where: string, warn: (m: 
       FunctionName: a['FunctionArn'],
       PayloadType: payloadType,
       PayloadFormatVersion: String(format).includes('2') ? '2.0' : '1.0',
-      EnableSimpleResponses: a['EnableSimpleResponses'] === true,
+      // An HTTP API's setting: SAM's translator reads only its own keys of a REST API's authorizer.
+      EnableSimpleResponses: type === 'HTTP' && a['EnableSimpleResponses'] === true,
       IdentitySource: sources,
       ...(typeof identity['ValidationExpression'] === 'string' ? { ValidationExpression: identity['ValidationExpression'] } : {}),
       ResultTtlInSeconds: ttl ?? (type === 'REST' ? 300 : 0),
     };
     const ignored = Object.keys(a).filter((k) => !['FunctionArn', 'FunctionPayloadType', 'AuthorizerPayloadFormatVersion', 'EnableSimpleResponses', 'Identity', 'FunctionInvokeRole', 'EnableFunctionDefaultPermissions'].includes(k));
     if (ignored.length > 0) warn(`${at}: not applied by Nimbus: ${ignored.join(', ')}`);
+    // SAM deploys a REST API whose authorizer carries HTTP API keys; they change nothing there.
+    const httpOnly = type === 'REST' ? ['AuthorizerPayloadFormatVersion', 'EnableSimpleResponses'].filter((k) => a[k] !== undefined) : [];
+    if (httpOnly.length > 0) warn(`${at}: ${httpOnly.join(', ')} ${httpOnly.length === 1 ? 'is an HTTP API setting' : 'are HTTP API settings'}, ignored on a REST API (as SAM ignores them)`);
   }
   const def = raw['DefaultAuthorizer'];
   if (def !== undefined) {
@@ -184,4 +200,33 @@ function strings(v: unknown, where: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.some((s) => typeof s !== 'string')) throw new SamError(`${where} must be a list of strings`);
   return v as string[];
+}
+
+const OPENAPI_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'x-amazon-apigateway-any-method']);
+
+/**
+ * `METHOD path -> integration` of each operation of an OpenAPI `DefinitionBody` (the integration's
+ * subtype, such as SQS-SendMessage, else its type), for the warning that they are not served.
+ */
+function definitionRoutes(body: unknown): string[] {
+  if (!isMap(body) || !isMap(body['paths'])) return [];
+  const out: string[] = [];
+  for (const [path, ops] of Object.entries(body['paths'])) {
+    if (!isMap(ops)) continue;
+    for (const [method, op] of Object.entries(ops)) {
+      if (!OPENAPI_METHODS.has(method.toLowerCase()) || !isMap(op)) continue;
+      const integration = op['x-amazon-apigateway-integration'];
+      const kind = isMap(integration) ? (integration['integrationSubtype'] ?? integration['type']) : undefined;
+      const m = method.toLowerCase() === 'x-amazon-apigateway-any-method' ? 'ANY' : method.toUpperCase();
+      out.push(`${m} ${path}${typeof kind === 'string' ? ` -> ${kind}` : ''}`);
+    }
+  }
+  return out;
+}
+
+/** The file an `AWS::Include` DefinitionBody names, if it is one. */
+function includedDefinition(body: unknown): string | undefined {
+  const t = isMap(body) ? body['Fn::Transform'] : undefined;
+  const params = isMap(t) && t['Name'] === 'AWS::Include' && isMap(t['Parameters']) ? t['Parameters'] : undefined;
+  return params && typeof params['Location'] === 'string' ? `AWS::Include of ${params['Location']}` : undefined;
 }

@@ -124,7 +124,7 @@ export async function deployTemplate(o: SamDeployOptions, deps: DeployDeps): Pro
     zips.set(sha256, built.zip);
     uploaded.set(fn.logicalId, { sha256, environment: built.environment });
   }
-  const layers = await layerZips(plan.layers, deps.zipFolder);
+  const layers = await layerZips(plan.layers, deps.zipFolder, prebuilt ? undefined : { cacheDir, out: deps.out });
   for (const [sha, zip] of zips) await call(deps.client, 'PUT', `/nimbus/v1/artifacts/${sha}`, zip);
   // Layers first: the functions and outputs name the version ARNs they get (layers.ts).
   const final = withLayerArns(plan, await publishLayers(plan.layers, (id) => layers.get(id)!, deps.client, deps.out));

@@ -49,6 +49,7 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
             }
           : {}),
         ...(fn.url ? { Url: fn.url } : {}),
+        ...(fn.urlResources?.length ? { Urls: fn.urlResources.map((u) => ({ LogicalId: u.logicalId, ...(u.qualifier !== undefined ? { Qualifier: u.qualifier } : {}), Config: u.config })) } : {}),
         ...(fn.eventInvokeConfig ? { EventInvokeConfig: fn.eventInvokeConfig } : {}),
       };
     }),

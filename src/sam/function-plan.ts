@@ -29,11 +29,13 @@ export interface FunctionPlan {
   description: string | undefined;
   environment: Record<string, string>;
   architectures: string[] | undefined;
-  /** CreateFunction members passed through as they are (EphemeralStorage, TracingConfig, LoggingConfig, DeadLetterConfig). */
+  /** CreateFunction members passed through as they are (EphemeralStorage, TracingConfig, LoggingConfig, DeadLetterConfig, TenancyConfig). */
   settings: Record<string, unknown>;
   autoPublishAlias: string | undefined;
   versionDescription: string | undefined;
   url: { AuthType: string; Cors?: Record<string, unknown>; InvokeMode?: string } | undefined;
+  /** The template's `AWS::Lambda::Url` resources on this function (url-resources.ts). */
+  urlResources?: { logicalId: string; qualifier?: string; config: Record<string, unknown> }[];
   reservedConcurrency: number | undefined;
   provisionedConcurrency: number | undefined;
   /** The PutFunctionEventInvokeConfig body, or undefined to remove any. */
@@ -51,7 +53,7 @@ const APPLIED = new Set([
   'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Description', 'FunctionName',
   'Architectures', 'AutoPublishAlias', 'VersionDescription', 'FunctionUrlConfig', 'Events', 'PackageType', 'EphemeralStorage',
   'Tracing', 'LoggingConfig', 'DeadLetterQueue', 'ReservedConcurrentExecutions', 'ProvisionedConcurrencyConfig',
-  'EventInvokeConfig', 'Layers', 'AutoPublishCodeSha256', 'Role', 'Policies',
+  'EventInvokeConfig', 'Layers', 'AutoPublishCodeSha256', 'Role', 'Policies', 'TenancyConfig',
 ]);
 /** Known to SAM, without a Nimbus backend to give them to (no permission boundaries, tagging, VPC, KMS, SnapStart, code signing). */
 const NO_BACKEND = new Set([
@@ -187,6 +189,12 @@ function settingsOf(id: string, val: (k: string) => unknown, ignored: string[]):
     const { ApplicationLogLevel, SystemLogLevel, ...rest } = logging;
     out['LoggingConfig'] = rest;
     if (ApplicationLogLevel !== undefined || SystemLogLevel !== undefined) ignored.push('LoggingConfig log levels');
+  }
+  // Lambda's tenant isolation mode (PER_TENANT): CreateFunction's member as it is.
+  const tenancy = val('TenancyConfig');
+  if (tenancy !== undefined) {
+    if (!isMap(tenancy)) throw new SamError(`${id}.TenancyConfig must be a mapping (TenantIsolationMode: PER_TENANT)`);
+    out['TenancyConfig'] = tenancy;
   }
   const dlq = val('DeadLetterQueue');
   if (isMap(dlq)) {

@@ -11,13 +11,20 @@
  * versions are not part of the stack record: they stay when the stack is deleted or a deployment
  * is rolled back, as SAM's default `RetentionPolicy: Retain` keeps them.
  *
- * A folder is deployed as it is: it holds the layer's `/opt` tree (`nodejs/node_modules`,
- * `python/`, `java/lib`, `bin/`). `Metadata.BuildMethod` (sam build's dependency install into
- * that tree) is refused unless the folder is already built that way.
+ * A folder laid out as the layer's `/opt` tree (`nodejs/node_modules`, `python/`, `java/lib`,
+ * `bin/`) is deployed as it is. A folder that is not, with `Metadata.BuildMethod` naming a Python
+ * or Node.js runtime, is built as `sam build` builds it: the folder's files and the packages of
+ * its requirements.txt (pip) under `python/`, or its files and the production dependencies of its
+ * package.json (npm) under `nodejs/`. Other build methods (makefile, Java) are refused with the
+ * way out (sam build).
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, lutimesSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
+import { copySource } from './build/files.js';
+import { productionDependencies } from './build/node.js';
+import { hasRequirements, pipInstall } from './build/python.js';
 import { SamError } from './errors.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 import type { FunctionPlan } from './function-plan.js';
@@ -39,6 +46,8 @@ export interface LayerPlan {
   name: string;
   /** A folder (its tree is /opt) or a zip. */
   content: { kind: 'folder' | 'archive'; path: string };
+  /** `Metadata.BuildMethod` of a folder to build as sam build does (python3.X or nodejsNN.x). */
+  build?: string;
   /** The PublishLayerVersion members besides Content. */
   settings: { Description?: string; CompatibleRuntimes?: string[]; CompatibleArchitectures?: string[]; LicenseInfo?: string };
 }
@@ -67,7 +76,8 @@ export function planLayers(t: Template, o: { baseDir: string; stack: string; sta
     const path = isAbsolute(raw) ? raw : join(baseDir, raw);
     const content = { kind: /\.zip$/i.test(raw) ? ('archive' as const) : ('folder' as const), path };
     const method = isMap(r.Metadata) ? r.Metadata['BuildMethod'] : undefined;
-    if (method !== undefined && content.kind === 'folder' && !isBuilt(path)) {
+    const buildable = typeof method === 'string' && /^(python3\.\d+|nodejs\d+\.x)$/.test(method);
+    if (method !== undefined && content.kind === 'folder' && !isBuilt(path) && !buildable) {
       throw new SamError(`${id}: Metadata.BuildMethod ${String(method)} installs dependencies Nimbus does not build for layers; run sam build and deploy .aws-sam/build/template.yaml, or lay the folder out as /opt (nodejs/node_modules, python/, ...)`);
     }
     const name = val('LayerName');
@@ -79,6 +89,7 @@ export function planLayers(t: Template, o: { baseDir: string; stack: string; sta
       logicalId: id,
       name: typeof name === 'string' ? name : generatedName(o.stack, id, o.stackId, 140),
       content,
+      ...(buildable && content.kind === 'folder' && !isBuilt(path) ? { build: method } : {}),
       settings: {
         ...(typeof description === 'string' ? { Description: description } : {}),
         ...(runtimes ? { CompatibleRuntimes: runtimes } : {}),
@@ -94,16 +105,66 @@ function isBuilt(folder: string): boolean {
   return existsSync(folder) && readdirSync(folder).some((n) => BUILT_ROOTS.includes(n));
 }
 
-/** The zip of each layer (a folder is zipped as it is); read before any API call, as functions' builds are. */
-export async function layerZips(layers: readonly LayerPlan[], zipFolder: (dir: string) => Promise<Buffer>): Promise<Map<string, Buffer>> {
+/** A fixed modification time (the zip format's own epoch, 1980) for every entry under `dir`. */
+const SETTLED = new Date('1980-01-01T00:00:00Z');
+function settleTimes(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (lstatSync(p).isDirectory()) settleTimes(p);
+    lutimesSync(p, SETTLED, SETTLED);
+  }
+}
+
+/** Where builds cache installed dependencies, and the progress lines for the user (build/index.ts's options). */
+export interface LayerBuildOptions {
+  cacheDir: string;
+  out: (line: string) => void;
+}
+
+/**
+ * The zip of each layer (a folder is zipped as it is, or built first when its plan says so);
+ * made before any API call, as functions' builds are.
+ */
+export async function layerZips(layers: readonly LayerPlan[], zipFolder: (dir: string) => Promise<Buffer>, build?: LayerBuildOptions): Promise<Map<string, Buffer>> {
   const zips = new Map<string, Buffer>();
   for (const l of layers) {
     const { kind, path } = l.content;
     const ok = existsSync(path) && (kind === 'folder' ? statSync(path).isDirectory() : statSync(path).isFile());
     if (!ok) throw new SamError(`${l.logicalId}: ${path} is not a ${kind === 'folder' ? 'folder' : 'zip file'}`);
-    zips.set(l.logicalId, kind === 'folder' ? await zipFolder(path) : readFileSync(path));
+    if (kind === 'folder' && l.build !== undefined) zips.set(l.logicalId, await buildLayer(l.logicalId, path, l.build, zipFolder, build));
+    else zips.set(l.logicalId, kind === 'folder' ? await zipFolder(path) : readFileSync(path));
   }
   return zips;
+}
+
+/**
+ * A layer built as sam build builds it for `method`: Python under `python/` (the folder's files
+ * over requirements.txt's packages, as for a function), Node.js under `nodejs/` (the folder's
+ * files, package.json with them, and `node_modules` of its production dependencies).
+ */
+async function buildLayer(id: string, dir: string, method: string, zipFolder: (dir: string) => Promise<Buffer>, o: LayerBuildOptions | undefined): Promise<Buffer> {
+  const opts = o ?? { cacheDir: join(tmpdir(), 'nimbus-sam-build'), out: () => undefined };
+  const ctx = { who: id, cacheDir: opts.cacheDir, out: opts.out };
+  const scratch = mkdtempSync(join(tmpdir(), 'nimbus-layer-'));
+  try {
+    if (method.startsWith('python')) {
+      const root = join(scratch, 'python');
+      if (hasRequirements(dir)) cpSync(await pipInstall(dir, { ...ctx, runtime: method }), root, { recursive: true, verbatimSymlinks: true });
+      copySource(dir, root);
+    } else {
+      const root = join(scratch, 'nodejs');
+      const deps = await productionDependencies(dir, ctx);
+      copySource(dir, root);
+      if (deps) cpSync(deps, join(root, 'node_modules'), { recursive: true, verbatimSymlinks: true });
+    }
+    opts.out(`  ${id}: layer built as sam build does (${method})`);
+    // Copies get fresh timestamps; one fixed time makes the zip depend on the contents only, so an
+    // unchanged layer keeps its newest version (publishLayers compares the zips' SHA-256).
+    settleTimes(scratch);
+    return await zipFolder(scratch);
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 async function call(client: LayerClient, method: string, path: string, body?: object): Promise<Record<string, unknown>> {

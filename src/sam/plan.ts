@@ -24,6 +24,7 @@ export type { ApiPlan } from './resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
 import { planLayers, type LayerPlan } from './layers.js';
+import { planUrlResources } from './url-resources.js';
 
 export { mergeGlobals };
 
@@ -146,6 +147,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     if (planned === undefined) warn(`${id}: ${r.Type} without a ScheduleExpression or an EventPattern does nothing on Nimbus; skipped`);
     else schedules.push(...planned);
   }
+  planUrlResources(template, functions, ctx);
   const outputs: Record<string, string> = {};
   const quiet: IntrinsicContext = { ...ctx, warn: () => undefined };
   for (const [name, out] of Object.entries(t.outputs)) {

@@ -44,6 +44,7 @@ export function printDeployment(plan: DeployPlan, d: StackDescription, out: (lin
     const version = resource(`${fn.logicalId}Version`)?.PhysicalResourceId.split(':')[1];
     const url = resource(`${fn.logicalId}Url`)?.FunctionUrl;
     out(`  ${fn.logicalId}: function ${fn.name}${version ? ` version ${version} (alias ${fn.autoPublishAlias!})` : ''}${url ? ` url ${url}` : ''}`);
+    for (const u of fn.urlResources ?? []) out(`  ${u.logicalId}: function URL of ${fn.name}${u.qualifier ? `:${u.qualifier}` : ''} ${resource(u.logicalId)?.FunctionUrl ?? ''}`.trimEnd());
     const dc = fn.eventInvokeConfig?.['DestinationConfig'] as Record<string, { Destination: string }> | undefined;
     if (fn.eventInvokeConfig) {
       const to = Object.entries(dc ?? {}).map(([when, v]) => `${when} -> ${v.Destination}`);

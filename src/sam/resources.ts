@@ -18,6 +18,7 @@ import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { MAX_NAME, type Namer } from './names.js';
 import type { Template } from './template.js';
 import { LAYER_TYPES, layerPlaceholder } from './layers.js';
+import { URL_TYPE } from './url-resources.js';
 import { nameEventResources } from './event-sources.js';
 import { isPatternRule, nameServiceResources, SERVICE_TYPES } from './service-resources.js';
 import { generatedRoleName, generatesRole, iamRoleName } from './roles.js';
@@ -106,6 +107,14 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       // Named by nameServiceResources above, planned by planServiceResources.
     } else if (SCHEDULE_TYPES.has(r.Type)) {
       ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };
+    } else if (r.Type === URL_TYPE) {
+      // Set on its function by planUrlResources; Ref and GetAtt FunctionArn are the target's ARN (resolved there).
+      const target = r.Properties['TargetFunctionArn'];
+      const given = resolve(target, { ...ctx, warn: () => undefined }, `${id}.TargetFunctionArn`);
+      // A function named by its name (`!Ref Fn`) is reported by its ARN, as CloudFormation does.
+      const byName = typeof given === 'string' && !given.startsWith('arn:') ? Object.values(ctx.resources).find((x) => x.ref === given)?.attrs['Arn'] : undefined;
+      const arn = byName ?? given;
+      ctx.resources[id] = { ref: typeof arn === 'string' ? arn : id, attrs: typeof arn === 'string' ? { FunctionArn: arn } : {} };
     } else if (LAYER_TYPES.has(r.Type)) {
       // Published before the stack is applied (layers.ts); its Ref is the version ARN it gets then.
       ctx.resources[id] = { ref: layerPlaceholder(id), attrs: {} };
@@ -116,7 +125,11 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
         ctx.resources[id] = { ref: name, attrs: { Arn: `arn:aws:iam::${o.accountId}:role${path}${name}`, RoleId: id } };
         continue;
       }
-      ctx.warn(`${id}: ${r.Type} has no effect on Nimbus (no IAM or resource policies); skipped`);
+      ctx.warn(
+        r.Type === 'AWS::Logs::LogGroup'
+          ? `${id}: AWS::Logs::LogGroup is not created: Nimbus keeps each function's logs itself (nimbus logs); skipped`
+          : `${id}: ${r.Type} has no effect on Nimbus (no IAM or resource policies); skipped`,
+      );
     } else {
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);
     }

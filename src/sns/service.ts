@@ -58,6 +58,12 @@ export class SnsService {
   private readonly store: SnsStoreApi;
   private readonly ops: Readonly<Record<string, Operation>>;
   private readonly log: (line: string) => void;
+  /**
+   * The base URL of the newest request (the endpoint clients reach Nimbus on): a notification
+   * published by another service (an EventBridge rule's topic target) has no request of its own
+   * to take its UnsubscribeURL and SigningCertURL from.
+   */
+  private baseUrl = 'http://localhost';
 
   constructor(opts: SnsOptions) {
     this.log = opts.log;
@@ -91,6 +97,7 @@ export class SnsService {
   /** Never throws: every failure is an answer in SNS's error shape. */
   async handle(req: SnsRequest): Promise<SnsResponse> {
     const requestId = randomUUID();
+    if (req.baseUrl) this.baseUrl = req.baseUrl;
     const p = paramsOf(req);
     const action = p.get('Action') ?? '';
     try {
@@ -163,6 +170,17 @@ export class SnsService {
   /** SetSubscriptionAttributes; an empty FilterPolicy removes the policy, as on AWS. */
   async setSubscriptionAttribute(scope: Scope, subscriptionArn: string, name: string, value: string): Promise<void> {
     await this.op('SetSubscriptionAttributes', scope, new URLSearchParams({ SubscriptionArn: subscriptionArn, AttributeName: name, AttributeValue: value }));
+  }
+
+  /**
+   * Publish on behalf of another service (an EventBridge rule with the topic as its target): the
+   * message goes to the topic's subscriptions as a Publish would send it, without a Subject.
+   * The topic is the one the ARN names (its account and region); no caller is checked, as Nimbus
+   * does not enforce topic policies for service principals.
+   */
+  async publishFromService(topicArn: string, message: string): Promise<void> {
+    const [, , , region = '', accountId = ''] = topicArn.split(':');
+    await this.ops['Publish']!({ accountId, region }, new URLSearchParams({ TopicArn: topicArn, Message: message }), this.baseUrl);
   }
 
   private async op(action: string, scope: Scope, p: URLSearchParams): Promise<{ [k: string]: XmlValue }> {

@@ -13,6 +13,7 @@ import type { SqsBackend } from './backend.js';
 import { SqliteSqsBackend } from './sqlite-backend.js';
 import { FIFO_DEFAULTS, QUEUE_DEFAULTS } from './limits.js';
 import { internalError, invalidAction, serviceUnavailable, SqsError, unknownOperation, unsupportedOperation } from './errors.js';
+import { MessageMoveTasks } from './move-tasks.js';
 import { OPERATION_HANDLERS } from './ops/index.js';
 import type { OpContext } from './ops/context.js';
 import { classify, header, isSqsRequest, protocolOf, queryParams, SQS_TARGET_PREFIX, type WireRequest } from './protocol/detect.js';
@@ -67,12 +68,16 @@ export interface SendOptions {
 export class SqsService {
   readonly engine: SqsBackend;
   private readonly log: (line: string) => void;
+  /** Dead-letter redrives (StartMessageMoveTask), run on this node. */
+  private readonly moves: MessageMoveTasks;
 
   constructor(opts: SqsServiceOptions) {
     this.log = opts.log ?? ((line) => process.stderr.write(`${line}\n`));
     if (opts.backend) this.engine = opts.backend;
     else if (opts.file !== undefined) this.engine = new SqliteSqsBackend({ file: opts.file, log: this.log, ...(opts.clock ? { clock: opts.clock } : {}) });
     else throw new Error('SqsService needs a file or a backend');
+    const clock = opts.clock;
+    this.moves = new MessageMoveTasks(this.engine, () => (clock ? clock.now() : Date.now()), this.log);
   }
 
   /** See protocol/detect.ts: `body` means "form POST; decide with `isSqsRequest` once the body is read". */
@@ -114,6 +119,7 @@ export class SqsService {
         ...(req.signal ? { signal: req.signal } : {}),
         caller: req.caller,
         operation: action,
+        moves: this.moves,
       };
       const result = await handler(ctx, decoded.params);
       return protocol === 'json'
@@ -244,6 +250,7 @@ export class SqsService {
 
   /** Ends pending long polls (they answer with no messages) and closes the database. Idempotent. */
   async close(): Promise<void> {
+    await this.moves.close();
     await this.engine.close();
   }
 }

@@ -23,6 +23,7 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, DeleteTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { ManualClock } from '../../src/core/clock.js';
 import { awsCliAt, haveAwsCli } from '../helpers/aws-cli.js';
 import { LEDGER_HANDLER, ledgerDir, readLedger, waitFor } from '../helpers/ledger.js';
@@ -64,7 +65,7 @@ test('a pattern rule on a custom bus delivers matching events only, transformed,
       Targets: [
         { Id: 'fn', Arn: `${FN}:consumer`, InputTransformer: { InputPathsMap: { id: '$.detail.id' }, InputTemplate: '{"order": <id>, "rule": "<aws.events.rule-name>", "n": 1}' } },
         { Id: 'audit', Arn: `arn:aws:sqs:us-east-1:${ACCOUNT}:audit` },
-        { Id: 'elsewhere', Arn: `arn:aws:sns:us-east-1:${ACCOUNT}:topic` },
+        { Id: 'elsewhere', Arn: `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/clicks` },
       ],
     }),
   );
@@ -126,6 +127,48 @@ test('a pattern rule on a custom bus delivers matching events only, transformed,
   const missing = await awsCliAt(nimbus.url, dir, 'events', 'describe-rule', '--name', 'nope');
   assert.notEqual(missing.code, 0);
   assert.match(missing.stderr, /An error occurred \(ResourceNotFoundException\) when calling the DescribeRule operation(?: \(reached max retries: 0\))?: Rule nope does not exist on EventBus default\./);
+});
+
+test('an SNS topic target: the event (or what InputPath makes of it) is published as the message; a scheduled rule cannot have one', async (t) => {
+  const nimbus = await startTestNimbus(t, { isolation: 'process' });
+  const eb = client(nimbus.url);
+  const sqs = sdk(nimbus.url);
+  const sns = new SNSClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  t.after(() => [eb, sqs, sns].forEach((c) => c.destroy()));
+  const topic = (await sns.send(new CreateTopicCommand({ Name: 'alerts' }))).TopicArn!;
+  const gone = (await sns.send(new CreateTopicCommand({ Name: 'gone' }))).TopicArn!;
+  await sqs.send(new CreateQueueCommand({ QueueName: 'inbox' }));
+  await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'sqs', Endpoint: `arn:aws:sqs:us-east-1:${ACCOUNT}:inbox`, Attributes: { RawMessageDelivery: 'true' } }));
+  await eb.send(new PutRuleCommand({ Name: 'alarms', EventPattern: JSON.stringify({ source: ['monitor'] }) }));
+  const put = await eb.send(
+    new PutTargetsCommand({
+      Rule: 'alarms',
+      Targets: [
+        { Id: 'whole', Arn: topic },
+        { Id: 'detail', Arn: topic, InputPath: '$.detail' },
+        { Id: 'deleted', Arn: gone },
+      ],
+    }),
+  );
+  assert.equal(put.FailedEntryCount, 0);
+  await sns.send(new DeleteTopicCommand({ TopicArn: gone }));
+  const sent = await eb.send(new PutEventsCommand({ Entries: [{ Source: 'monitor', DetailType: 'Alarm', Detail: JSON.stringify({ level: 'high' }) }] }));
+  // A target topic that no longer exists loses the event (logged), as on AWS; the entry still succeeds.
+  assert.equal(sent.FailedEntryCount, 0);
+  const bodies: string[] = [];
+  for (let i = 0; i < 20 && bodies.length < 2; i++) {
+    const got = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: `${nimbus.url}/${ACCOUNT}/inbox`, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }))).Messages ?? [];
+    bodies.push(...got.map((m) => m.Body!));
+  }
+  const parsed = bodies.map((b) => JSON.parse(b) as Record<string, unknown>).sort((a, b) => Object.keys(a).length - Object.keys(b).length);
+  assert.deepEqual(parsed[0], { level: 'high' });
+  assert.equal(parsed[1]!['id'], sent.Entries?.[0]?.EventId);
+  assert.deepEqual(parsed[1]!['detail'], { level: 'high' });
+  assert.equal(parsed.length, 2);
+
+  await eb.send(new PutRuleCommand({ Name: 'nightly', ScheduleExpression: 'rate(1 day)' }));
+  const scheduled = await eb.send(new PutTargetsCommand({ Rule: 'nightly', Targets: [{ Id: 't', Arn: topic }] }));
+  assert.deepEqual(scheduled.FailedEntries?.map((f) => [f.TargetId, f.ErrorCode]), [['t', 'InvalidArgument']]);
 });
 
 test('a scheduled rule fires through the scheduler, its target input rendered per run', async (t) => {

@@ -73,7 +73,8 @@ test('malformed JSON requests get JSON errors with __type and the query-error he
     ['ListQueues', '{"NextToken":"@@@"}', 'InvalidParameterValueException'],
     ['ListQueues', '{"MaxResults":100000}', 'InvalidParameterValueException'],
     ['NoSuchAction', '{}', 'UnknownOperationException'],
-    ['CancelMessageMoveTask', '{"TaskHandle":"x"}', 'UnsupportedOperation'],
+    ['CancelMessageMoveTask', '{"TaskHandle":"x"}', 'ResourceNotFoundException'],
+    ['StartMessageMoveTask', '{}', 'MissingRequiredParameterException'],
   ];
   for (const [action, body, type] of cases) {
     const r = await json(sqs, action, body);

@@ -140,7 +140,8 @@ test('create, find, list, attributes, tags, purge, delete - and their errors - w
     'Only one PurgeQueue operation on orders is allowed every 60 seconds.');
 
   // Refused operations.
-  await rejects(sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn })), UnsupportedOperation, 'AWS.SimpleQueueService.UnsupportedOperation', 400);
+  // No queue names list-0 as its dead-letter queue any more: nothing to redrive from it.
+  await rejects(sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn })), Error, 'InvalidParameterValue', 400, 'Source queue must be configured as a Dead Letter Queue.');
   await rejects(sqs.send(new AddPermissionCommand({ QueueUrl, Label: 'l', AWSAccountIds: ['111111111111'], Actions: ['SendMessage'] })), UnsupportedOperation, 'AWS.SimpleQueueService.UnsupportedOperation', 400);
 
   // Delete; the name stays blocked for 60 s.

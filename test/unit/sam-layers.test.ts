@@ -4,12 +4,13 @@
  * folder that is not laid out as /opt, and placeholders resolved once the layers are published.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { SamError } from '../../src/sam/errors.js';
-import { layerPlaceholder, resolvedLayers } from '../../src/sam/layers.js';
+import { layerPlaceholder, layerZips, resolvedLayers } from '../../src/sam/layers.js';
+import { zipFolder } from '../../src/cli/zip-folder.js';
 import { planDeployment, type DeployPlan } from '../../src/sam/plan.js';
 import { parseTemplate } from '../../src/sam/template.js';
 
@@ -66,5 +67,43 @@ test('layer content from S3, and a BuildMethod on a folder not laid out as /opt,
     );
   bad('{ ContentUri: "s3://bucket/layer.zip" }', '', /L: ContentUri must be a local folder or \.zip file; S3 locations are not supported/);
   bad('{ ContentUri: { Bucket: b, Key: k } }', '', /S3 locations are not supported/);
-  bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: python3.12 }\n', /L: Metadata.BuildMethod python3.12 .*run sam build/);
+  bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: makefile }\n', /L: Metadata.BuildMethod makefile .*run sam build/);
+  bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: java21 }\n', /L: Metadata.BuildMethod java21 .*run sam build/);
+});
+
+test('a folder not laid out as /opt with a Python or Node.js BuildMethod is built as sam build does; one laid out already is deployed as it is', () => {
+  const layer = (dir: string, method: string): DeployPlan['layers'][number] =>
+    plan(`Resources:\n  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties: { ContentUri: ${dir} }\n    Metadata: { BuildMethod: ${method} }\n`).layers[0]!;
+  assert.equal(layer('unbuilt/', 'python3.12').build, 'python3.12');
+  assert.equal(layer('unbuilt/', 'nodejs22.x').build, 'nodejs22.x');
+  assert.equal(layer('built/', 'nodejs20.x').build, undefined);
+});
+
+test('a BuildMethod layer is zipped under python/ or nodejs/ as sam build lays it out, the same bytes each time for the same files', async () => {
+  const src = join(base, 'src-layers');
+  mkdirSync(join(src, 'py'), { recursive: true });
+  mkdirSync(join(src, 'js'), { recursive: true });
+  writeFileSync(join(src, 'py', 'helpers.py'), 'X = 1\n');
+  writeFileSync(join(src, 'py', 'requirements.txt'), '# nothing to install\n');
+  writeFileSync(join(src, 'js', 'package.json'), '{"name":"l","version":"1.0.0"}');
+  writeFileSync(join(src, 'js', 'shout.js'), 'exports.shout = (s) => s.toUpperCase();\n');
+  const layers = [
+    { logicalId: 'Py', name: 'py', content: { kind: 'folder' as const, path: join(src, 'py') }, build: 'python3.12', settings: {} },
+    { logicalId: 'Js', name: 'js', content: { kind: 'folder' as const, path: join(src, 'js') }, build: 'nodejs20.x', settings: {} },
+  ];
+  const opts = { cacheDir: join(base, 'cache'), out: (): void => undefined };
+  const first = await layerZips(layers, zipFolder, opts);
+  const names = (zip: Buffer): string[] => {
+    // Central directory file names (signature PK\x01\x02, name length at +28, name at +46).
+    const out: string[] = [];
+    for (let i = zip.indexOf('PK\x01\x02'); i >= 0; i = zip.indexOf('PK\x01\x02', i + 4)) out.push(zip.subarray(i + 46, i + 46 + zip.readUInt16LE(i + 28)).toString());
+    return out.sort();
+  };
+  assert.deepEqual(names(first.get('Py')!), ['python/helpers.py', 'python/requirements.txt']);
+  assert.deepEqual(names(first.get('Js')!), ['nodejs/package.json', 'nodejs/shout.js']);
+  // Zip times have a 2-second resolution: the second build's copies are made in a later interval.
+  await new Promise((r) => setTimeout(r, 2100));
+  const second = await layerZips(layers, zipFolder, opts);
+  assert.ok(second.get('Py')!.equals(first.get('Py')!), 'an unchanged Python layer zips to the same bytes');
+  assert.ok(second.get('Js')!.equals(first.get('Js')!), 'an unchanged Node.js layer zips to the same bytes');
 });

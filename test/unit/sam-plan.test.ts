@@ -86,7 +86,7 @@ test('EventInvokeConfig: destinations resolve to functions and queues of the tem
   });
   assert.equal(fn(p, 'Consumer').eventInvokeConfig, undefined);
   assert.deepEqual(p.queues, [{ logicalId: 'Failures', name: 'failures', arn: 'arn:aws:sqs:eu-west-1:123456789012:failures', attributes: { Policy: '{"Statement":[]}' }, tags: {} }]);
-  assert.ok(p.warnings.includes("Policy: the policy is stored as the queues' Policy attribute and not enforced (Nimbus has no IAM)"), p.warnings.join('\n'));
+  assert.equal(p.warnings.some((w) => w.startsWith('Policy:')), false, 'a queue policy is applied as CloudFormation applies it, without a warning');
   assert.throws(
     () => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Runtime: nodejs20.x\n      Handler: a.b\n      EventInvokeConfig: { DestinationConfig: { OnSuccess: { Type: SQS } } }\n'),
     /F\.EventInvokeConfig\.DestinationConfig\.OnSuccess\.Destination must be an ARN Nimbus can resolve/,
@@ -146,6 +146,33 @@ test('Lambda authorizers: SAM Auth becomes the API authorizers and each route it
   bad('{ DefaultAuthorizer: Missing }', '', /Rest\.Auth\.DefaultAuthorizer: Missing is not one of Auth\.Authorizers/);
   bad('{ Authorizers: { A: { FunctionArn: f } } }', ', Auth: { Authorizer: B }', /Fn\.Events: Auth\.Authorizer B is not one of Rest's Auth\.Authorizers/);
   bad('{ Authorizers: { A: { FunctionArn: f, FunctionPayloadType: REQUEST } } }', '', /a REQUEST authorizer with caching needs Identity/);
+});
+
+test("a REST API's authorizer with HTTP API keys (AuthorizerPayloadFormatVersion, EnableSimpleResponses) deploys as SAM deploys it: a TOKEN authorizer, the keys ignored and named", () => {
+  // As serverless-patterns apigw-lambda-authorizer-custom-header has it.
+  const p = plan(`Resources:
+  AppApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: Prod
+      Auth:
+        DefaultAuthorizer: Tok
+        Authorizers:
+          Tok: { FunctionArn: !GetAtt AuthFn.Arn, Identity: { Header: AuthorizationToken }, AuthorizerPayloadFormatVersion: 2.0, EnableSimpleResponses: true }
+  AuthFn:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b }
+`);
+  const rest = p.apis.find((a) => a.logicalId === 'AppApi')!;
+  assert.deepEqual(rest.authorizers['Tok'], {
+    FunctionName: `arn:aws:lambda:eu-west-1:123456789012:function:${N('AuthFn')}`,
+    PayloadType: 'TOKEN',
+    PayloadFormatVersion: '1.0',
+    EnableSimpleResponses: false,
+    IdentitySource: ['$request.header.AuthorizationToken'],
+    ResultTtlInSeconds: 300,
+  });
+  assert.ok(p.warnings.includes('AppApi.Auth.Authorizers.Tok: AuthorizerPayloadFormatVersion, EnableSimpleResponses are HTTP API settings, ignored on a REST API (as SAM ignores them)'), p.warnings.join('\n'));
 });
 
 test('implicit and explicit APIs get stable ids, their own routes, stages and CORS; a route may exist once per API', () => {
@@ -325,6 +352,72 @@ Resources:
     p.warnings.includes('F: not applied by Nimbus (no backend for them): Tags, SnapStart, VpcConfig, KmsKeyArn, Frobnicate (unknown), LoggingConfig log levels'),
     p.warnings.join('\n'),
   );
+});
+
+test('TenancyConfig (Lambda tenant isolation) is passed on to CreateFunction, as serverless-patterns sqs-lambda-tenant-isolation-sam-py has it', () => {
+  const p = plan(`Resources:
+  Isolated:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: python3.12, Handler: index.handler, TenancyConfig: { TenantIsolationMode: PER_TENANT } }
+`);
+  assert.deepEqual(fn(p, 'Isolated').settings, { TenancyConfig: { TenantIsolationMode: 'PER_TENANT' } });
+  assert.equal(p.warnings.some((w) => w.includes('TenancyConfig')), false, p.warnings.join('\n'));
+  assert.throws(() => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: python3.12, Handler: i.h, TenancyConfig: PER_TENANT }\n'), /F\.TenancyConfig must be a mapping/);
+});
+
+test('AWS::Lambda::Url resources become URLs of their functions, each under its own logical id and qualifier', () => {
+  const p = plan(`Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties: { Runtime: nodejs20.x, Handler: a.b, AutoPublishAlias: live, FunctionUrlConfig: { AuthType: NONE } }
+  Plain:
+    Type: AWS::Lambda::Url
+    Properties: { TargetFunctionArn: !Ref Fn, AuthType: AWS_IAM, InvokeMode: RESPONSE_STREAM, Cors: { AllowOrigins: ['*'] } }
+  ByArn:
+    Type: AWS::Lambda::Url
+    Properties: { TargetFunctionArn: !Sub '\${Fn.Arn}:blue', AuthType: NONE }
+  Outside:
+    Type: AWS::Lambda::Url
+    Properties: { TargetFunctionArn: arn:aws:lambda:eu-west-1:123456789012:function:elsewhere, AuthType: NONE }
+Outputs:
+  Target: { Value: !GetAtt Plain.FunctionArn }
+`);
+  assert.deepEqual(fn(p, 'Fn').urlResources, [
+    { logicalId: 'Plain', config: { AuthType: 'AWS_IAM', Cors: { AllowOrigins: ['*'] }, InvokeMode: 'RESPONSE_STREAM' } },
+    { logicalId: 'ByArn', qualifier: 'blue', config: { AuthType: 'NONE' } },
+  ]);
+  assert.equal(p.outputs['Target'], `arn:aws:lambda:eu-west-1:123456789012:function:${N('Fn')}`);
+  assert.ok(p.warnings.some((w) => w.startsWith('Outside: arn:aws:lambda:eu-west-1:123456789012:function:elsewhere is not a function of this template')), p.warnings.join('\n'));
+  assert.equal(p.warnings.some((w) => w.includes('not supported')), false, p.warnings.join('\n'));
+  // One URL per qualifier: the alias already has the function's own.
+  assert.throws(
+    () => plan(`Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: nodejs20.x, Handler: a.b, AutoPublishAlias: live, FunctionUrlConfig: { AuthType: NONE } }\n  U:\n    Type: AWS::Lambda::Url\n    Properties: { TargetFunctionArn: !Sub '\${Fn.Arn}:live', AuthType: NONE }\n`),
+    /U: Fn already has a URL for qualifier live/,
+  );
+});
+
+test('an OpenAPI DefinitionBody is named in a warning with the integrations a user will miss (inline, or AWS::Include)', () => {
+  const p = plan(`Resources:
+  Inline:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        openapi: '3.0.1'
+        paths:
+          /send:
+            post:
+              x-amazon-apigateway-integration: { integrationSubtype: SQS-SendMessage, type: aws_proxy }
+          /any:
+            x-amazon-apigateway-any-method:
+              x-amazon-apigateway-integration: { type: http_proxy }
+  Included:
+    Type: AWS::Serverless::HttpApi
+    Properties:
+      DefinitionBody:
+        'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: ./api.yaml } }
+`);
+  assert.ok(p.warnings.includes("Inline: the integrations of its OpenAPI DefinitionBody are not applied by Nimbus (POST /send -> SQS-SendMessage, ANY /any -> http_proxy); it serves only the routes of functions' HttpApi events"), p.warnings.join('\n'));
+  assert.ok(p.warnings.includes("Included: the integrations of its OpenAPI definition (AWS::Include of ./api.yaml) are not applied by Nimbus; it serves only the routes of functions' HttpApi events"), p.warnings.join('\n'));
 });
 
 test("a function's Policies make its generated role; AWS::IAM::Role resources are roles; without either, the deploy role", () => {

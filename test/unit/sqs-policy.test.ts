@@ -61,3 +61,20 @@ test('a Policy that is not a policy document grants nothing and refuses nobody o
     assert.equal(refusedWith(() => checkQueueAccess(queue(p), 'SendMessage', alice)), 'allowed');
   }
 });
+
+test("the global keys aws:PrincipalAccount and aws:PrincipalArn are set: a sample's 'deny other accounts' statement lets the owner through", () => {
+  // As serverless-patterns sqs-lambda-tenant-isolation-sam-py writes it: StringNotEquals on a missing key would deny everyone.
+  const policy = {
+    Version: '2012-10-17',
+    Statement: [
+      { Sid: 'DenyInsecureTransport', Effect: 'Deny', Principal: '*', Action: 'sqs:*', Resource: ARN, Condition: { Bool: { 'aws:SecureTransport': 'false' } } },
+      { Sid: 'AllowSameAccount', Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'sqs:SendMessage', Resource: ARN },
+      { Sid: 'DenyExternal', Effect: 'Deny', Principal: '*', Action: 'sqs:SendMessage', Resource: ARN, Condition: { StringNotEquals: { 'aws:PrincipalAccount': A } } },
+      { Sid: 'DenyMallory', Effect: 'Deny', Principal: '*', Action: 'sqs:ReceiveMessage', Resource: ARN, Condition: { StringLike: { 'aws:PrincipalArn': '*:user/mallory' } } },
+    ],
+  };
+  assert.equal(refusedWith(() => checkQueueAccess(queue(policy), 'SendMessage', alice)), 'allowed');
+  assert.equal(refusedWith(() => checkQueueAccess(queue(policy), 'SendMessage', bob)), 'AccessDeniedException');
+  assert.equal(refusedWith(() => checkQueueAccess(queue(policy), 'ReceiveMessage', { accountId: A, arn: `arn:aws:iam::${A}:user/mallory` })), 'AccessDeniedException');
+  assert.equal(refusedWith(() => checkQueueAccess(queue(policy), 'ReceiveMessage', alice)), 'allowed');
+});

@@ -63,11 +63,18 @@ const zipOf = (d: StackDeps, sha: string): string => readFileSync(d.code.zipPath
 /** Applies one function; returns the resources it now consists of. */
 export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d: StackDeps): Promise<StackResource[]> {
   const name = f.FunctionName;
-  const config = withDefaults(name, f.Configuration);
+  // TenancyConfig is CreateFunction's only: fixed for the function's life (CloudFormation replaces the function to change it).
+  const { TenancyConfig: tenancy, ...config } = withDefaults(name, f.Configuration);
   const architectures = f.Configuration['Architectures'];
   const before = await d.store.getVersion(scope, name, '$LATEST');
+  if (before && ((tenancy as { TenantIsolationMode?: unknown } | undefined)?.TenantIsolationMode ?? undefined) !== before.tenantIsolation) {
+    throw new NimbusError(
+      'ERR_INVALID_PARAMETER',
+      `TenancyConfig cannot change on an existing function (${name}); CloudFormation would replace it. Give the function another FunctionName, or remove the stack and deploy it again.`,
+    );
+  }
   if (!before) {
-    await d.functions.create(scope, { ...config, FunctionName: name, Code: { ZipFile: zipOf(d, f.CodeSha256) }, ...(architectures ? { Architectures: architectures } : {}) });
+    await d.functions.create(scope, { ...config, ...(tenancy !== undefined ? { TenancyConfig: tenancy } : {}), FunctionName: name, Code: { ZipFile: zipOf(d, f.CodeSha256) }, ...(architectures ? { Architectures: architectures } : {}) });
     j.push(`delete function ${name}`, async () => await d.functions.delete(scope, name));
   } else {
     const sameArch = architectures === undefined || JSON.stringify(architectures) === JSON.stringify(before.architectures);
@@ -91,7 +98,8 @@ export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d
   }
   const resources: StackResource[] = [{ logicalId: f.LogicalId, type: 'AWS::Lambda::Function', physicalId: name }];
   if (f.Alias) resources.push(...await applyAlias(scope, f, f.Alias, j, d));
-  if (f.Url) resources.push(await applyUrl(scope, f, f.Url, j, d));
+  if (f.Url) resources.push(await applyUrl(scope, f, `${f.LogicalId}Url`, f.Alias?.Name, f.Url, j, d));
+  for (const u of f.Urls) resources.push(await applyUrl(scope, f, u.LogicalId, u.Qualifier, u.Config, j, d));
   return resources;
 }
 
@@ -126,9 +134,8 @@ async function applyAlias(scope: Scope, f: FunctionSpec, a: NonNullable<Function
   ];
 }
 
-async function applyUrl(scope: Scope, f: FunctionSpec, url: Record<string, unknown>, j: Journal, d: StackDeps): Promise<StackResource> {
+async function applyUrl(scope: Scope, f: FunctionSpec, logicalId: string, qualifier: string | undefined, url: Record<string, unknown>, j: Journal, d: StackDeps): Promise<StackResource> {
   const name = f.FunctionName;
-  const qualifier = f.Alias?.Name;
   const before = await optional(async () => await d.urls.get(scope, name, qualifier));
   if (before) {
     // null clears a Cors config the template no longer has.
@@ -140,7 +147,7 @@ async function applyUrl(scope: Scope, f: FunctionSpec, url: Record<string, unkno
     await d.urls.create(scope, name, qualifier, url);
     j.push(`delete the URL config of ${name}`, () => optional(async () => await d.urls.delete(scope, name, qualifier)));
   }
-  return { logicalId: `${f.LogicalId}Url`, type: 'AWS::Lambda::Url', physicalId: qualifier ? `${name}:${qualifier}` : name };
+  return { logicalId, type: 'AWS::Lambda::Url', physicalId: qualifier ? `${name}:${qualifier}` : name };
 }
 
 /** SAM puts EventInvokeConfig on the alias when there is one, else on $LATEST. */

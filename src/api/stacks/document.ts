@@ -38,6 +38,11 @@ export interface FunctionSpec {
   Alias: { Name: string; VersionDescription?: string; ProvisionedConcurrentExecutions?: number } | undefined;
   /** CreateFunctionUrlConfig's body (on the alias when there is one). */
   Url: Record<string, unknown> | undefined;
+  /**
+   * `AWS::Lambda::Url` resources of the template on this function: each its own logical id,
+   * qualifier (none: the unqualified function) and CreateFunctionUrlConfig body.
+   */
+  Urls: { LogicalId: string; Qualifier?: string; Config: Record<string, unknown> }[];
   /** PutFunctionEventInvokeConfig's body (on the alias when there is one). */
   EventInvokeConfig: Record<string, unknown> | undefined;
 }
@@ -125,6 +130,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
       ReservedConcurrentExecutions: typeof reserved === 'number' ? reserved : undefined,
       Alias: alias as FunctionSpec['Alias'],
       Url: optionalObject(f['Url'], `${m}.url`),
+      Urls: urlResources(f['Urls'], `${m}.urls`, logicalIds, f['Url'] !== undefined ? (alias as FunctionSpec['Alias'])?.Name ?? '' : undefined),
       EventInvokeConfig: optionalObject(f['EventInvokeConfig'], `${m}.eventInvokeConfig`),
     };
   });
@@ -160,4 +166,29 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     ...services,
     Roles: roles,
   };
+}
+
+/**
+ * A function's `Urls`: one URL config per qualifier, each with a logical id of its own in the
+ * stack. `ownQualifier` is where the function's own `Url` goes ('' unqualified), which no
+ * `Urls` entry may take too.
+ */
+function urlResources(v: unknown, m: string, logicalIds: Set<string>, ownQualifier: string | undefined): FunctionSpec['Urls'] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw validationError(v, m, 'Member must be a list');
+  const qualifiers = new Set(ownQualifier === undefined ? [] : [ownQualifier]);
+  return v.map((u: unknown, i) => {
+    const at = `${m}.${i + 1}.member`;
+    if (!isObject(u)) throw validationError(u, at, 'Member must be a structure');
+    const id = u['LogicalId'];
+    if (!str(id) || !LOGICAL_ID.test(id)) throw validationError(id, `${at}.logicalId`, 'Member must be a logical id');
+    if (logicalIds.has(id)) throw new NimbusError('ERR_CONFLICT', `Logical id ${id} is used twice in the stack.`);
+    logicalIds.add(id);
+    const q = u['Qualifier'];
+    if (q !== undefined && !str(q)) throw validationError(q, `${at}.qualifier`, 'Member must be a string');
+    if (qualifiers.has(q ?? '')) throw new NimbusError('ERR_CONFLICT', `${id}: the function already has a URL for ${q === undefined ? 'its unqualified ARN' : `qualifier ${q}`}.`);
+    qualifiers.add(q ?? '');
+    const config = optionalObject(u['Config'], `${at}.config`) ?? {};
+    return { LogicalId: id, ...(q !== undefined ? { Qualifier: q } : {}), Config: config };
+  });
 }

@@ -4,6 +4,7 @@ import { missingParameter, queueDoesNotExist } from '../errors.js';
 import type { Params } from '../protocol/shapes.js';
 import type { MessageAttributes, QueueRecord, Scope } from '../types.js';
 import { checkQueueAccess, type Caller } from '../policy.js';
+import type { MessageMoveTasks } from '../move-tasks.js';
 import { parseQueueUrl } from '../url.js';
 
 export interface OpContext {
@@ -19,6 +20,8 @@ export interface OpContext {
   caller?: Caller | undefined;
   /** The operation being run (`SendMessageBatch`): what a queue policy is asked about. */
   operation?: string | undefined;
+  /** The message move tasks of this service (StartMessageMoveTask and friends). */
+  moves?: MessageMoveTasks | undefined;
 }
 
 export type Operation = (ctx: OpContext, p: Params) => Record<string, unknown> | Promise<Record<string, unknown>>;

@@ -14,6 +14,7 @@ import {
   tagQueue,
   untagQueue,
 } from './queues.js';
+import { cancelMessageMoveTask, listMessageMoveTasks, startMessageMoveTask } from './move.js';
 import { receiveMessage } from './receive.js';
 import { sendMessage, sendMessageBatch } from './send.js';
 
@@ -36,4 +37,7 @@ export const OPERATION_HANDLERS: Readonly<Record<string, Operation>> = {
   DeleteMessageBatch: deleteMessageBatch,
   ChangeMessageVisibility: changeMessageVisibility,
   ChangeMessageVisibilityBatch: changeMessageVisibilityBatch,
+  StartMessageMoveTask: startMessageMoveTask,
+  ListMessageMoveTasks: listMessageMoveTasks,
+  CancelMessageMoveTask: cancelMessageMoveTask,
 };

@@ -64,10 +64,13 @@ export const OPERATIONS: Readonly<Record<string, Shape>> = {
   UntagQueue: { QueueUrl: str, TagKeys: list('TagKey') },
   ListQueueTags: { QueueUrl: str },
   ListDeadLetterSourceQueues: { QueueUrl: str, NextToken: str, MaxResults: int },
+  StartMessageMoveTask: { SourceArn: str, DestinationArn: str, MaxNumberOfMessagesPerSecond: int },
+  ListMessageMoveTasks: { SourceArn: str, MaxResults: int },
+  CancelMessageMoveTask: { TaskHandle: str },
 };
 
 /** SQS operations this service refuses with UnsupportedOperation (see README). */
-export const REFUSED_OPERATIONS = new Set(['AddPermission', 'RemovePermission', 'StartMessageMoveTask', 'CancelMessageMoveTask', 'ListMessageMoveTasks']);
+export const REFUSED_OPERATIONS = new Set(['AddPermission', 'RemovePermission']);
 
 /** Canonical, type-checked parameters: what the operations read. */
 export type Params = Record<string, unknown>;

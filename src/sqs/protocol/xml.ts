@@ -34,6 +34,9 @@ const RESULTS: Readonly<Record<string, Struct>> = {
   ChangeMessageVisibilityBatch: { Successful: { list: 'ChangeMessageVisibilityBatchResultEntry' }, Failed: failed },
   ListQueueTags: { Tags: { map: 'Tag', key: 'Key', value: 'Value' } },
   ListDeadLetterSourceQueues: { queueUrls: { list: 'QueueUrl' } },
+  StartMessageMoveTask: {},
+  CancelMessageMoveTask: {},
+  ListMessageMoveTasks: { Results: { list: 'ListMessageMoveTasksResultEntry' } },
 };
 
 /** XML text: markup characters escaped, and CR as a reference so parsers keep it (MD5s depend on it). */

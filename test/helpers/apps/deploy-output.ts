@@ -18,6 +18,8 @@ export interface Deployed {
   stack: string;
   status: string;
   functions: Map<string, { name: string; url: string | undefined; alias: string | undefined }>;
+  /** Every function URL by its logical id: `<Function>Url`, and the template's AWS::Lambda::Url resources. */
+  urls: Map<string, string>;
   queues: Map<string, string>;
   /** Topic logical id -> its ARN. */
   topics: Map<string, string>;
@@ -39,7 +41,9 @@ export async function readStack(endpoint: string, stack: string): Promise<Deploy
   const functions: Deployed['functions'] = new Map();
   const queues = new Map<string, string>();
   const topics = new Map<string, string>();
+  const urls = new Map<string, string>();
   for (const res of d.Resources) {
+    if (res.ResourceType === 'AWS::Lambda::Url' && res.FunctionUrl) urls.set(res.LogicalResourceId, res.FunctionUrl);
     if (res.ResourceType === 'AWS::SNS::Topic') topics.set(res.LogicalResourceId, res.PhysicalResourceId);
     if (res.ResourceType === 'AWS::Lambda::Function') functions.set(res.LogicalResourceId, { name: res.PhysicalResourceId, url: undefined, alias: undefined });
     if (res.ResourceType === 'AWS::SQS::Queue') queues.set(res.LogicalResourceId, res.PhysicalResourceId);
@@ -54,7 +58,7 @@ export async function readStack(endpoint: string, stack: string): Promise<Deploy
     }
   }
   const apis = new Map(d.Apis.map((a) => [a.LogicalId, { url: a.Url, pathUrl: a.PathUrl, type: a.Type }]));
-  return { stack: d.StackName, status: d.StackStatus, functions, queues, topics, apis };
+  return { stack: d.StackName, status: d.StackStatus, functions, urls, queues, topics, apis };
 }
 
 /** The API a step addresses: the one named, or the stack's only one. */

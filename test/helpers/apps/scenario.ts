@@ -35,7 +35,7 @@ export type Step =
   /**
    * An HTTP request to an API of the app (`api`: its logical id, needed when the app has several;
    * `path` follows the API's base URL, stage included), or to the function URL of `url` (a
-   * function); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed (for `lambda`, or the service it names: `execute-api`).
+   * function, or an AWS::Lambda::Url resource); `via: "host"` sends it to the API's own host instead of the path form; `sign`: SigV4-signed (for `lambda`, or the service it names: `execute-api`).
    */
   | { http: { method?: string; path: string; api?: string; via?: 'host' | 'path'; url?: string; headers?: Record<string, string>; body?: unknown; sign?: boolean | string }; expect: HttpExpect }
   | { invoke: { function: string; qualifier?: string; payload?: unknown; type?: 'RequestResponse' | 'Event' }; expect: InvokeExpect }
@@ -50,7 +50,13 @@ export type Step =
   /** A built-in queue (logical id of an AWS::SQS::Queue) holds `count` messages, each matching in order. */
   | { queue: { name: string; count: number; messages?: unknown[]; timeoutMs?: number } }
   /** SQS, SNS and EventBridge, driven with the AWS CLI v2 against Nimbus; queues and topics by their logical ids. */
-  | { sqsSend: { queue: string; body: string } }
+  | { sqsSend: { queue: string; body: string; groupId?: string } }
+  /**
+   * A dead-letter queue redrive (StartMessageMoveTask, through @aws-sdk/client-sqs: Debian's AWS
+   * CLI 2.9 predates it), `destination` omitted to send each message back where it came from;
+   * waits until the task is COMPLETED.
+   */
+  | { sqsRedrive: { source: string; destination?: string; moved: number } }
   | { snsPublish: { topic: string; message: string; subject?: string } }
   | { putEvents: { entries: { Source: string; DetailType: string; Detail: unknown; EventBusName?: string }[] } };
 
@@ -77,7 +83,7 @@ export interface Scenario {
   steps: Step[];
 }
 
-const STEP_KINDS = ['http', 'invoke', 'lambdaApi', 'tick', 'advance', 'logs', 'queue', 'sqsSend', 'snsPublish', 'putEvents'];
+const STEP_KINDS = ['http', 'invoke', 'lambdaApi', 'tick', 'advance', 'logs', 'queue', 'sqsSend', 'sqsRedrive', 'snsPublish', 'putEvents'];
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown, where: string): string[] => {
   if (v === undefined) return [];

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import { ListMessageMoveTasksCommand, SQSClient, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
 import type { ManualClock } from '../../../src/core/clock.js';
 import { apiOf, type Deployed } from './deploy-output.js';
 import { mismatch } from './match.js';
@@ -113,7 +114,8 @@ export async function runStep(step: Step, c: StepContext, what: string): Promise
     const body = requestBody(h.body);
     let url: string;
     if (h.url !== undefined) {
-      const printed = c.deployed.functions.get(h.url)?.url;
+      // A function (its own FunctionUrlConfig URL) or an AWS::Lambda::Url resource, by logical id.
+      const printed = c.deployed.functions.get(h.url)?.url ?? c.deployed.urls.get(h.url);
       assert.ok(printed, `${what}: the deployment printed no function URL for ${h.url}`);
       url = urlPathForm(c, printed, h.path);
     } else {
@@ -197,8 +199,28 @@ export async function runStep(step: Step, c: StepContext, what: string): Promise
   if ('sqsSend' in step) {
     const name = c.deployed.queues.get(step.sqsSend.queue) ?? step.sqsSend.queue;
     const { QueueUrl } = JSON.parse(await awsCli(c, ['sqs', 'get-queue-url', '--queue-name', name])) as { QueueUrl: string };
-    await awsCli(c, ['sqs', 'send-message', '--queue-url', QueueUrl, '--message-body', step.sqsSend.body]);
+    await awsCli(c, ['sqs', 'send-message', '--queue-url', QueueUrl, '--message-body', step.sqsSend.body, ...(step.sqsSend.groupId ? ['--message-group-id', step.sqsSend.groupId] : [])]);
     return;
+  }
+  if ('sqsRedrive' in step) {
+    const arn = (logicalId: string): string => `arn:aws:sqs:us-east-1:000000000000:${c.deployed.queues.get(logicalId) ?? logicalId}`;
+    const sqs = new SQSClient({ endpoint: c.endpoint, region: 'us-east-1', credentials: TEST_CREDENTIALS });
+    try {
+      const source = arn(step.sqsRedrive.source);
+      await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: source, ...(step.sqsRedrive.destination ? { DestinationArn: arn(step.sqsRedrive.destination) } : {}) }));
+      const deadline = Date.now() + DEFAULT_WAIT_MS;
+      for (;;) {
+        const task = (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: source }))).Results?.[0];
+        if (task?.Status === 'COMPLETED') {
+          assert.equal(task.ApproximateNumberOfMessagesMoved, step.sqsRedrive.moved, `${what}: messages moved`);
+          return;
+        }
+        assert.ok(Date.now() < deadline && task?.Status === 'RUNNING', `${what}: the move task is ${JSON.stringify(task)}`);
+        await sleep(200);
+      }
+    } finally {
+      sqs.destroy();
+    }
   }
   if ('snsPublish' in step) {
     // The template's topic by its logical id, else a topic named so.
