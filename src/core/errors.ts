@@ -95,3 +95,24 @@ export type ThrottleReason = 'ReservedFunctionConcurrentInvocationLimitExceeded'
 export function throttle(reason: ThrottleReason, detail = ''): NimbusError {
   return new NimbusError('ERR_TOO_MANY_REQUESTS', `Rate Exceeded.${detail ? ` ${detail}` : ''}`, { Reason: reason });
 }
+
+/**
+ * An error of an AWS JSON-protocol service Nimbus also speaks (EventBridge, CloudWatch Logs):
+ * `type` is the model's error name (`__type` and `x-amzn-ErrorType` on the wire). Each service
+ * subclasses it, so that `instanceof` still tells whose error it is.
+ */
+export class AwsJsonError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = type;
+  }
+}
+
+/** AWS's usual validation wording: "1 validation error detected: Value '...' at '<member>' failed to satisfy constraint: <rule>". */
+export function constraintMessage(value: unknown, member: string, rule: string): string {
+  return `1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: ${rule}`;
+}

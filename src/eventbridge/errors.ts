@@ -4,16 +4,9 @@
  * model's (`@aws-sdk/client-eventbridge` turns `__type` into `e.name`); messages are AWS's where
  * known (marked in the code where Nimbus words them).
  */
-export class EventBridgeError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+import { AwsJsonError, constraintMessage } from '../core/errors.js';
+
+export class EventBridgeError extends AwsJsonError {}
 
 export const validation = (message: string): EventBridgeError => new EventBridgeError('ValidationException', message);
 export const notFound = (message: string): EventBridgeError => new EventBridgeError('ResourceNotFoundException', message);
@@ -23,4 +16,4 @@ export const internal = (): EventBridgeError => new EventBridgeError('InternalEx
 
 /** The model's constraint messages, in AWS's usual validation wording. */
 export const constraint = (value: unknown, member: string, rule: string): EventBridgeError =>
-  validation(`1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: ${rule}`);
+  validation(constraintMessage(value, member, rule));

@@ -25,7 +25,7 @@ import { builtinRuntimes } from '../../src/runtimes/registry.js';
 import { AWS_CLI, awsCliHome, haveAwsCli, runCli } from '../helpers/aws-cli.js';
 import { rejects } from '../helpers/aws-errors.js';
 import { deployNode, makeZip, payloadJson, startTestNimbus } from '../helpers/nimbus.js';
-import { findSam, run as runSam, SAM_CLI_VERSION } from '../helpers/sam-cli.js';
+import { run as runSam, samOrSkip } from '../helpers/sam-cli.js';
 import { nimbusCli } from '../helpers/serve.js';
 import { until } from '../helpers/until.js';
 
@@ -413,12 +413,8 @@ test("a function's own credentials read logs as its execution role allows", asyn
 });
 
 test('sam logs finds a stack function by its logical id (CloudFormation ListStackResources) and prints its events', async (t) => {
-  const sam = await findSam();
-  if (!sam) {
-    assert.ok(!CI, `aws-sam-cli is not installed: .ci/run installs aws-sam-cli==${SAM_CLI_VERSION} in a venv (or set NIMBUS_SAM_CLI)`);
-    t.skip(`sam not found (pip install aws-sam-cli==${SAM_CLI_VERSION}, or set NIMBUS_SAM_CLI)`);
-    return;
-  }
+  const sam = await samOrSkip(t);
+  if (!sam) return;
   const nimbus = await startTestNimbus(t);
   const dir = mkdtempSync(join(tmpdir(), 'nimbus-sam-logs-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -13,18 +13,12 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { readStack } from '../helpers/apps/deploy-output.js';
 import { startTestNimbus } from '../helpers/nimbus.js';
-import { findSam, run, SAM_CLI_VERSION, SAM_FIXTURES, samBuildEnv } from '../helpers/sam-cli.js';
+import { run, SAM_FIXTURES, samBuildEnv, samOrSkip } from '../helpers/sam-cli.js';
 import { nimbusCli } from '../helpers/serve.js';
 
-const CI = process.env['CI'] === 'true';
-
 test('apps built by sam build deploy from .aws-sam/build/template.yaml and work', { timeout: 30 * 60_000 }, async (t) => {
-  const sam = await findSam();
-  if (!sam) {
-    assert.ok(!CI, `aws-sam-cli is not installed: .ci/run installs aws-sam-cli==${SAM_CLI_VERSION} in a venv (or set NIMBUS_SAM_CLI)`);
-    t.skip(`sam not found (pip install aws-sam-cli==${SAM_CLI_VERSION}, or set NIMBUS_SAM_CLI)`);
-    return;
-  }
+  const sam = await samOrSkip(t);
+  if (!sam) return;
   const nimbus = await startTestNimbus(t);
   const root = mkdtempSync(join(tmpdir(), 'nimbus-sam-cli-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));

@@ -26,6 +26,18 @@ export async function findSam(): Promise<string | undefined> {
   return undefined;
 }
 
+/**
+ * `sam` for a test, or undefined after skipping it: under CI a missing SAM CLI fails the test
+ * (.ci/run installs it), elsewhere the test skips saying how to install it.
+ */
+export async function samOrSkip(t: { skip(message?: string): void }): Promise<string | undefined> {
+  const sam = await findSam();
+  if (sam) return sam;
+  if (process.env['CI'] === 'true') throw new Error(`aws-sam-cli is not installed: .ci/run installs aws-sam-cli==${SAM_CLI_VERSION} in a venv (or set NIMBUS_SAM_CLI)`);
+  t.skip(`sam not found (pip install aws-sam-cli==${SAM_CLI_VERSION}, or set NIMBUS_SAM_CLI)`);
+  return undefined;
+}
+
 /** What `sam build` runs with: pip from the provisioned wheelhouse only, npm from its cache first, no telemetry. */
 export function samBuildEnv(): NodeJS.ProcessEnv {
   return {

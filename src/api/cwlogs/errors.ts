@@ -4,16 +4,9 @@
  * model's (botocore `logs/2014-03-28`); messages are AWS's where known (ResourceNotFound, the
  * nextToken refusal, the model's constraint wording).
  */
-export class LogsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = type;
-  }
-}
+import { AwsJsonError, constraintMessage } from '../../core/errors.js';
+
+export class LogsError extends AwsJsonError {}
 
 export const invalidParameter = (message: string): LogsError => new LogsError('InvalidParameterException', message);
 export const groupNotFound = (): LogsError => new LogsError('ResourceNotFoundException', 'The specified log group does not exist.');
@@ -23,4 +16,4 @@ export const internal = (): LogsError => new LogsError('ServiceUnavailableExcept
 
 /** The model's constraint messages, in AWS's validation wording. */
 export const constraint = (value: unknown, member: string, rule: string): LogsError =>
-  invalidParameter(`1 validation error detected: Value '${typeof value === 'string' ? value : JSON.stringify(value)}' at '${member}' failed to satisfy constraint: ${rule}`);
+  invalidParameter(constraintMessage(value, member, rule));
