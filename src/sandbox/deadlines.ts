@@ -25,7 +25,13 @@ export class Deadlines {
   /** When the armed timer fires (epoch ms); Infinity when none is armed. */
   private armedAt = Infinity;
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Where a callback's error goes: by default thrown again from its own tick, as an uncaught error would be. */
+    private readonly onError: (e: unknown) => void = (e) => process.nextTick(() => {
+      throw e;
+    }),
+  ) {}
 
   /** Calls `fire` once `at` (epoch ms) has passed, unless `remove` comes first. */
   add(at: number, fire: () => void): Deadline {
@@ -71,7 +77,13 @@ export class Deadlines {
     while (this.heap.length > 0 && this.heap[0]!.at <= now) {
       const d = this.heap[0]!;
       this.remove(d);
-      d.fire();
+      // One timer holds every invocation's deadline: a callback that throws must not leave the
+      // others unfired or unarmed.
+      try {
+        d.fire();
+      } catch (e) {
+        this.onError(e);
+      }
     }
     if (this.heap.length > 0) this.arm(this.heap[0]!.at);
   }

@@ -75,3 +75,19 @@ test('an idle timer does not hold the process open; a pending deadline does', as
   assert.equal(timer.hasRef(), true, 'the same timer, held again');
   d.remove(again);
 });
+
+test('a deadline whose callback throws does not take the later deadlines with it', async () => {
+  const errors: unknown[] = [];
+  const d = new Deadlines(Date.now, (e) => errors.push(e));
+  const fired: string[] = [];
+  const now = Date.now();
+  d.add(now + 5, () => {
+    throw new Error('boom');
+  });
+  d.add(now + 5, () => fired.push('same tick'));
+  d.add(now + 30, () => fired.push('later'));
+  await sleep(80);
+  assert.equal((errors[0] as Error | undefined)?.message, 'boom');
+  assert.deepEqual(fired, ['same tick', 'later']);
+  assert.equal(d.size, 0);
+});
