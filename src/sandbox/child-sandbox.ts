@@ -339,9 +339,10 @@ export abstract class ChildSandbox implements Sandbox {
       await new Promise<void>((r) => setImmediate(r));
       this.running.delete(event.requestId);
       if (this.state === 'busy' && !ext && this.running.size === 0) this.state = 'idle';
-      // The peak is read when the REPORT line is written, after the caller's answer went out
-      // (the same turn of the event loop: nothing else reaches this sandbox meanwhile). With
-      // extensions it is read now, for platform.report.
+      // The peak is read when the REPORT line is written, after the caller's answer went out, in
+      // the same turn of the event loop. A call queued for this sandbox may have been handed to it
+      // by then, but its runtime has had no time to run: the figure is this invocation's high-water
+      // mark, as before. With extensions it is read now, for platform.report.
       if (!ext) return new WarmReport(result, durationMs, this.takeLogsFor(event.requestId), this);
       this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
     }
