@@ -120,9 +120,25 @@ function statementApplies(s: PolicyStatement, req: PolicyRequest): boolean {
   if (notResources && notResources.some((r) => wildcardMatch(r, req.resource))) return false;
   if (!resources && !notResources && s.Principal === undefined) return false;
   if (!principalMatches(s.Principal, req.principal)) return false;
-  const held = conditionsHold(s.Condition, req.context ?? {});
+  const held = s.Condition === undefined ? true : conditionsHold(s.Condition, conditionContext(req));
   // An operator Nimbus does not know: a Deny applies, an Allow does not.
   return held === undefined ? s.Effect === 'Deny' : held;
+}
+
+/**
+ * The condition keys of a request: its own, and the global keys IAM sets for every request of an
+ * AWS principal, `aws:PrincipalAccount` and `aws:PrincipalArn`. Without them the policy samples'
+ * usual "deny anyone outside this account" statement (`StringNotEquals` on either key, which a
+ * missing key satisfies) would deny the owner too, in whichever policy it stands.
+ */
+function conditionContext(req: PolicyRequest): Readonly<Record<string, string>> {
+  const p = req.principal;
+  const c = req.context ?? {};
+  if (!p || p.service !== undefined || (p.accountId === undefined && p.arn === undefined)) return c;
+  const keys: Record<string, string> = {};
+  if (p.accountId !== undefined) keys['aws:PrincipalAccount'] = p.accountId;
+  if (p.arn !== undefined) keys['aws:PrincipalArn'] = p.arn;
+  return { ...keys, ...c };
 }
 
 /** Evaluates documents together: any applicable Deny wins, else any Allow, else none. */
@@ -173,14 +189,4 @@ export function attributePolicy(attributes: Readonly<Record<string, string>>): P
   } catch {
     return undefined;
   }
-}
-
-/**
- * The global condition keys IAM sets for every request of an authenticated principal:
- * `aws:PrincipalAccount` and `aws:PrincipalArn` (the policy samples' usual "deny anyone outside
- * this account" statement uses `StringNotEquals` on them, which a missing key would satisfy), and
- * `aws:SourceAccount` as Nimbus gave it before.
- */
-export function principalKeys(who: { accountId: string; arn: string }): Record<string, string> {
-  return { 'aws:PrincipalAccount': who.accountId, 'aws:PrincipalArn': who.arn, 'aws:SourceAccount': who.accountId };
 }

@@ -7,7 +7,7 @@
  * explicit Deny refuses any caller, the owner's own keys included. The refusal is SNS's
  * AuthorizationError, 403, with IAM's message (SNS writes the action as `SNS:Publish`).
  */
-import { attributePolicy, evaluate, principalKeys } from '../auth/iam-policy.js';
+import { attributePolicy, evaluate } from '../auth/iam-policy.js';
 import { SnsError } from './errors.js';
 import type { TopicRecord } from './store.js';
 
@@ -24,7 +24,7 @@ const authorizationError = (who: string, action: string, resource: string, why: 
 export function checkTopicAccess(t: TopicRecord, operation: string, caller: Caller): void {
   const action = `SNS:${operation}`;
   const doc = attributePolicy(t.attributes);
-  const d = doc ? evaluate([doc], { action, resource: t.arn, principal: { accountId: caller.accountId, arn: caller.arn }, context: principalKeys(caller) }) : 'none';
+  const d = doc ? evaluate([doc], { action, resource: t.arn, principal: { accountId: caller.accountId, arn: caller.arn }, context: { 'aws:SourceAccount': caller.accountId } }) : 'none';
   if (d === 'deny') throw authorizationError(caller.arn, action, t.arn, 'with an explicit deny in a resource-based policy');
   if (caller.accountId !== t.accountId && d !== 'allow') throw authorizationError(caller.arn, action, t.arn, `because no resource-based policy allows the ${action} action`);
 }

@@ -18,7 +18,7 @@
  * SendMessageBatch), as IAM names them. The refusal is AccessDenied, 403, with IAM's message;
  * SQS writes the action in lower case there (`sqs:sendmessage`).
  */
-import { attributePolicy, evaluate, principalKeys, type Decision, type PolicyRequest } from '../auth/iam-policy.js';
+import { attributePolicy, evaluate, type Decision, type PolicyRequest } from '../auth/iam-policy.js';
 import { SqsError } from './errors.js';
 import type { QueueRecord } from './types.js';
 import { queueArn } from './url.js';
@@ -72,7 +72,7 @@ export function checkQueueAccess(q: QueueRecord, operation: string, caller: Call
   const crossAccount = caller.accountId !== q.accountId;
   const why = `because no resource-based policy allows the ${action.toLowerCase()} action`;
   if (crossAccount && NOT_CROSS_ACCOUNT.has(operation)) throw accessDenied(caller.arn, action, resource, why);
-  const d = queuePolicyDecision(q, { action, resource, principal: { accountId: caller.accountId, arn: caller.arn }, context: principalKeys(caller) });
+  const d = queuePolicyDecision(q, { action, resource, principal: { accountId: caller.accountId, arn: caller.arn }, context: { 'aws:SourceAccount': caller.accountId } });
   if (d === 'deny') throw accessDenied(caller.arn, action, resource, 'with an explicit deny in a resource-based policy');
   if (crossAccount && d !== 'allow') throw accessDenied(caller.arn, action, resource, why);
 }

@@ -66,3 +66,23 @@ test('parsePolicyDocument refuses what is not a policy', () => {
   assert.throws(() => parsePolicyDocument('{"Statement":{"Effect":"Allow","Resource":"*"}}'), /Action or NotAction/);
   assert.deepEqual(parsePolicyDocument('{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}').Statement, [{ Effect: 'Allow', Action: '*', Resource: '*' }]);
 });
+
+test('aws:PrincipalAccount and aws:PrincipalArn are set for an AWS principal in every policy, and never for a service principal', () => {
+  // The samples' usual guard: deny anyone outside the account (a missing key satisfies StringNotEquals).
+  const doc: PolicyDocument = {
+    Version: '2012-10-17',
+    Statement: [
+      { Effect: 'Allow', Principal: '*', Action: 'lambda:InvokeFunction', Resource: '*' },
+      { Effect: 'Deny', Principal: '*', Action: '*', Resource: '*', Condition: { StringNotEquals: { 'aws:PrincipalAccount': '111111111111' } } },
+      { Effect: 'Deny', Principal: '*', Action: 'lambda:GetPolicy', Resource: '*', Condition: { StringLike: { 'aws:PrincipalArn': '*:role/blocked' } } },
+    ],
+  };
+  const ask = (principal: { accountId?: string; arn?: string; service?: string }, action = 'lambda:InvokeFunction') => evaluate([doc], { action, resource: 'arn:aws:lambda:us-east-1:111111111111:function:f', principal });
+  assert.equal(ask({ accountId: '111111111111', arn: 'arn:aws:iam::111111111111:user/owner' }), 'allow');
+  assert.equal(ask({ accountId: '222222222222', arn: 'arn:aws:iam::222222222222:user/other' }), 'deny');
+  assert.equal(ask({ accountId: '111111111111', arn: 'arn:aws:iam::111111111111:role/blocked' }, 'lambda:GetPolicy'), 'deny');
+  // A service principal has no principal account: the guard denies it, as on AWS.
+  assert.equal(ask({ service: 'sns.amazonaws.com' }), 'deny');
+  // A key the caller passes itself wins.
+  assert.equal(evaluate([doc], { action: 'lambda:InvokeFunction', resource: '*', principal: { accountId: '222222222222' }, context: { 'aws:PrincipalAccount': '111111111111' } }), 'allow');
+});

@@ -51,7 +51,7 @@ export class Authorizer {
    * (no function, so no resource policy): what a service's hooks ask, synchronously.
    */
   checkIdentity(who: Principal, action: string, resource: string): void {
-    const req: PolicyRequest = { action, resource, principal: { accountId: who.accountId, arn: who.arn }, context: { 'aws:PrincipalAccount': who.accountId, 'aws:PrincipalArn': who.arn } };
+    const req: PolicyRequest = { action, resource, principal: { accountId: who.accountId, arn: who.arn }, context: {} };
     const identity = who.policies ? evaluate(who.policies, req) : 'allow';
     if (identity === 'deny') throw accessDenied(who, action, resource, 'with an explicit deny in an identity-based policy');
     if (identity !== 'allow') throw accessDenied(who, action, resource, `because no identity-based policy allows the ${action} action`);
