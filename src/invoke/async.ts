@@ -24,6 +24,8 @@ export interface AsyncRequest {
   qualifier: string | undefined;
   payload: Buffer;
   source?: string;
+  /** The tenant of a tenant-isolated function (X-Amz-Tenant-Id): every attempt runs on its sandboxes. */
+  tenantId?: string | undefined;
 }
 
 export class AsyncInvoker {
@@ -60,6 +62,7 @@ export class AsyncInvoker {
       payload: req.payload,
       source: req.source ?? 'invoke',
       enqueuedAt: this.deps.clock.now(),
+      tenantId: req.tenantId,
     });
     return id;
   }

@@ -11,7 +11,7 @@ import type { AsyncEvent } from './types.js';
 export interface AttemptDeps<F> {
   /** Resolves the function version to run; throws ERR_NOT_FOUND when it is gone. */
   resolve: (scope: Scope, name: string, qualifier: string | undefined) => Promise<{ fn: F; qualifier: string | undefined }>;
-  invoke: (req: { fn: F; qualifier: string | undefined; payload: Buffer; tailLogs: boolean; requestId: string }) => Promise<{
+  invoke: (req: { fn: F; qualifier: string | undefined; payload: Buffer; tailLogs: boolean; requestId: string; tenantId: string | undefined }) => Promise<{
     payload: Buffer;
     functionError: string | undefined;
     executedVersion: string;
@@ -28,7 +28,7 @@ export function makeAttempt<F>(deps: AttemptDeps<F>): (ev: AsyncEvent) => Promis
       return { kind: 'system-error', message: (e as Error).message };
     }
     try {
-      const r = await deps.invoke({ fn: target.fn, qualifier: target.qualifier, payload: ev.payload, tailLogs: false, requestId: ev.id });
+      const r = await deps.invoke({ fn: target.fn, qualifier: target.qualifier, payload: ev.payload, tailLogs: false, requestId: ev.id, tenantId: ev.tenantId });
       if (r.functionError) return { kind: 'function-error', payload: r.payload, executedVersion: r.executedVersion };
       return { kind: 'success', payload: r.payload, executedVersion: r.executedVersion };
     } catch (e) {

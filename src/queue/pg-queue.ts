@@ -80,6 +80,7 @@ interface EventRow {
   last_error: string | null;
   condition: Condition | null;
   finished_at: string | null;
+  tenant_id: string | null;
   seq: string;
 }
 
@@ -103,6 +104,7 @@ const fromEvent = (r: EventRow): AsyncEvent => ({
   lastError: r.last_error ?? undefined,
   condition: r.condition ?? undefined,
   finishedAt: optNum(r.finished_at),
+  tenantId: r.tenant_id ?? undefined,
 });
 
 interface MessageRow {
@@ -183,9 +185,9 @@ const fromConfig = (r: ConfigRow): InvokeConfig => ({
   lastModified: num(r.last_modified),
 });
 
-const INSERT_EVENT = `INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $8) ON CONFLICT (id) DO NOTHING`;
-const eventArgs = (e: NewEvent): unknown[] => [e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt];
+const INSERT_EVENT = `INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before, tenant_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued', $8, $9) ON CONFLICT (id) DO NOTHING`;
+const eventArgs = (e: NewEvent): unknown[] => [e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt, e.tenantId ?? null];
 const INSERT_MESSAGE = 'INSERT INTO messages (account_id, region, queue, body, attributes, sent_at) VALUES ($1, $2, $3, $4, $5, $6)';
 
 export class PgQueue implements EventQueue, InvokeConfigStore, ScheduleStore {

@@ -76,4 +76,9 @@ CREATE TABLE schedules (
 );
 `,
   },
+  {
+    version: 2,
+    name: 'queue: the tenant of an Event invoke of a tenant-isolated function',
+    sql: 'ALTER TABLE events ADD COLUMN tenant_id TEXT;',
+  },
 ];

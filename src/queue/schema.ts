@@ -16,7 +16,8 @@ CREATE TABLE IF NOT EXISTS events (
   not_before INTEGER NOT NULL,
   last_error TEXT,
   condition TEXT,
-  finished_at INTEGER
+  finished_at INTEGER,
+  tenant_id TEXT
 );
 CREATE INDEX IF NOT EXISTS events_waiting ON events (not_before) WHERE status IN ('queued', 'retrying');
 CREATE INDEX IF NOT EXISTS events_running ON events (status) WHERE status = 'running';

@@ -46,6 +46,7 @@ interface EventRow {
   last_error: string | null;
   condition: Condition | null;
   finished_at: number | null;
+  tenant_id: string | null;
 }
 
 const fromEvent = (r: EventRow): AsyncEvent => ({
@@ -65,6 +66,7 @@ const fromEvent = (r: EventRow): AsyncEvent => ({
   lastError: r.last_error ?? undefined,
   condition: r.condition ?? undefined,
   finishedAt: r.finished_at ?? undefined,
+  tenantId: r.tenant_id ?? undefined,
 });
 
 interface MessageRow {
@@ -164,6 +166,8 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
     // Columns added since the first release: a data directory from before gains them.
     const columns = new Set((this.db.pragma('table_info(schedules)') as { name: string }[]).map((c) => c.name));
     for (const c of ['rule_arn', 'target_input']) if (!columns.has(c)) this.db.exec(`ALTER TABLE schedules ADD COLUMN ${c} TEXT`);
+    const eventColumns = new Set((this.db.pragma('table_info(events)') as { name: string }[]).map((c) => c.name));
+    if (!eventColumns.has('tenant_id')) this.db.exec('ALTER TABLE events ADD COLUMN tenant_id TEXT');
     this.lazy = new Database(file);
     this.lazy.pragma('synchronous = NORMAL');
     this.lazy.pragma('busy_timeout = 5000');
@@ -173,15 +177,15 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
       markRunning: lazy.prepare(`UPDATE events SET status = 'running', attempts = attempts + 1 WHERE id = ?`),
       settle: lazy.prepare(`UPDATE events SET status = @status, attempts = @attempts, function_errors = @functionErrors, throttles = @throttles,
         not_before = @notBefore, last_error = @lastError, condition = @condition, finished_at = @finishedAt WHERE id = @id`),
-      insert: lazy.prepare(`INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) ON CONFLICT (id) DO NOTHING`),
+      insert: lazy.prepare(`INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before, tenant_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (id) DO NOTHING`),
       sendMessage: lazy.prepare('INSERT INTO messages (account_id, region, queue, body, attributes, sent_at) VALUES (?, ?, ?, ?, ?, ?)'),
       prune: lazy.prepare(`DELETE FROM events WHERE finished_at IS NOT NULL AND finished_at < ?`),
     };
     const db = this.db;
     this.s = {
-      insert: db.prepare(`INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?) ON CONFLICT (id) DO NOTHING`),
+      insert: db.prepare(`INSERT INTO events (id, account_id, region, function_name, qualifier, payload, source, enqueued_at, status, not_before, tenant_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) ON CONFLICT (id) DO NOTHING`),
       requeue: db.prepare(`UPDATE events SET status = 'retrying', not_before = MIN(not_before, ?) WHERE status = 'running'`),
       nextDue: db.prepare(`SELECT MIN(not_before) AS t FROM events WHERE status IN ('queued', 'retrying')`),
       get: db.prepare('SELECT * FROM events WHERE account_id = ? AND region = ? AND id = ?'),
@@ -214,7 +218,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
   }
 
   private insert(e: NewEvent): void {
-    this.s.insert.run(e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt, e.enqueuedAt);
+    this.s.insert.run(e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt, e.enqueuedAt, e.tenantId ?? null);
   }
 
   async claim(now: number, limit: number): Promise<AsyncEvent[]> {
@@ -243,7 +247,7 @@ export class SqliteQueue implements EventQueue, InvokeConfigStore, ScheduleStore
         });
         // Deliveries commit with the result that caused them: if this is lost, so are they,
         // and the event that produces them runs again.
-        for (const e of s.events) this.l.insert.run(e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt, e.enqueuedAt);
+        for (const e of s.events) this.l.insert.run(e.id, e.accountId, e.region, e.functionName, e.qualifier ?? null, e.payload, e.source, e.enqueuedAt, e.enqueuedAt, e.tenantId ?? null);
         for (const m of s.messages) this.l.sendMessage.run(m.accountId, m.region, m.queue, m.body, JSON.stringify(m.attributes), m.sentAt);
       }
     })();

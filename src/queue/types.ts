@@ -22,6 +22,8 @@ export interface NewEvent extends Scope {
   /** `invoke`, `schedule:<name>` or `destination`. */
   source: string;
   enqueuedAt: number;
+  /** X-Amz-Tenant-Id of an Event invoke of a tenant-isolated function: every attempt runs on that tenant's sandboxes. */
+  tenantId?: string | undefined;
 }
 
 export interface AsyncEvent extends NewEvent {

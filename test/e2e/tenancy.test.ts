@@ -81,9 +81,9 @@ test('tenant isolation mode', async (t) => {
       message: 'The function arn:aws:lambda:us-east-1:000000000000:function:shared does not have tenant isolation mode enabled: invoke it without a tenant id (X-Amz-Tenant-Id).',
     });
     await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'saas', TenantId: 'no<angle>' })), { name: 'ValidationException' });
-    await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'saas', TenantId: 'blue', InvocationType: 'Event' })), {
+    await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'saas', InvocationType: 'Event' })), {
       name: 'InvalidParameterValueException',
-      message: /asynchronous \(Event\) invocations of tenant-isolated functions/,
+      message: /has tenant isolation mode enabled: invoke it with a tenant id/,
     });
     await assert.rejects(lambda.send(new CreateFunctionUrlConfigCommand({ FunctionName: 'saas', AuthType: 'NONE' })), {
       name: 'InvalidParameterValueException',
@@ -103,6 +103,20 @@ test('tenant isolation mode', async (t) => {
     assert.equal(blue2['count'], 2);
     const shared = await invoke(lambda, 'shared');
     assert.equal(shared['tenant'], undefined);
+  });
+
+  await t.test('an Event invoke runs later on its tenant\'s sandboxes, with the tenant in its context', async () => {
+    const sync = await invoke(lambda, 'saas', 'violet');
+    const out = await lambda.send(new InvokeCommand({ FunctionName: 'saas', TenantId: 'violet', InvocationType: 'Event', Payload: '{"async":true}' }));
+    assert.equal(out.StatusCode, 202);
+    const { records } = logRecords(await invocationLog(nimbus.url, 'saas', out.$metadata.requestId!, (text) => text.includes('serving')));
+    const line = records.find((r) => typeof r['message'] === 'string' && (r['message'] as string).startsWith('serving'))!;
+    assert.equal(line['message'], 'serving violet');
+    assert.equal(line['tenantId'], 'violet');
+    // The same sandbox served the synchronous call before it: the event ran in violet's environment.
+    const after = await invoke(lambda, 'saas', 'violet');
+    assert.equal(after['sandbox'], sync['sandbox']);
+    assert.equal(after['count'], (sync['count'] as number) + 2, 'the Event invoke ran in between, in the same environment');
   });
 
   await t.test('the tenant is in JSON log records and reaches streamed invocations', async () => {

@@ -26,11 +26,24 @@ export function eventCases(newQueue: NewQueue): void {
         lastError: undefined,
         condition: undefined,
         finishedAt: undefined,
+        tenantId: undefined,
       });
       assert.equal(await events.get(A2, 'e1'), undefined);
       assert.equal(await events.get(B, 'e1'), undefined);
       assert.equal(await events.get(A, 'nope'), undefined);
       assert.equal(await events.nextDueAt(), T0);
+    });
+
+    it('an event keeps its tenant through claim and a restart (each attempt runs on that tenant\'s sandboxes)', async (t) => {
+      const q = open(t, newQueue);
+      await q.events.enqueue([event(A, 'blue', { tenantId: 'tenant-blue' }), event(A, 'none')]);
+      const { events } = await q.reopen();
+      assert.equal((await events.get(A, 'blue'))?.tenantId, 'tenant-blue');
+      const claimed = await events.claim(T0, 10);
+      assert.deepEqual(
+        claimed.map((e) => [e.id, e.tenantId]),
+        [['blue', 'tenant-blue'], ['none', undefined]],
+      );
     });
 
     it('enqueueing an id again changes nothing: a retried accept does not run an event twice', async (t) => {

@@ -1,6 +1,6 @@
 /** Invoke (docs/reference/lambda-api.md §2): RequestResponse, DryRun, and Event through the durable queue (docs/async.md); paths in api/table.ts. */
 import type { FunctionService } from '../functions/service.js';
-import { invalidParameter, NimbusError } from '../../core/errors.js';
+import { NimbusError } from '../../core/errors.js';
 import { INVOKE_ASYNC_PAYLOAD_LIMIT, type AsyncInvoker } from '../../invoke/async.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { Handler } from '../http/context.js';
@@ -29,10 +29,9 @@ export function invokeHandlers(functions: FunctionService, invoker: Invoker, eve
       const tenantId = tenantOf(h, fn);
       if (type === 'DryRun') return { status: 204 };
       if (type === 'Event') {
-        // The durable queue does not carry a tenant yet: refused rather than run on a shared sandbox.
-        if (tenantId !== undefined) throw invalidParameter('Nimbus does not run asynchronous (Event) invocations of tenant-isolated functions yet. Invoke them with RequestResponse.');
-        // Resolves only once the event is committed to disk: the 202 is a durability promise.
-        const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT });
+        // Resolves only once the event is committed to disk: the 202 is a durability promise. The
+        // event keeps its tenant, so each attempt runs on that tenant's sandboxes only.
+        const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT, tenantId });
         return { status: 202, headers: { 'x-amzn-RequestId': requestId } };
       }
       const logType = h['x-amz-log-type'];
@@ -60,9 +59,10 @@ export function invokeHandlers(functions: FunctionService, invoker: Invoker, eve
       const { fn, qualifier } = await functions.resolve(ctx.scope, ctx.params['FunctionName'] ?? '', undefined);
       const payload = await ctx.body(SYNC_PAYLOAD_LIMIT, 'InvokeAsync');
       events.checkSize(payload.length, INVOKE_ASYNC_PAYLOAD_LIMIT);
-      if (fn.tenantIsolation) throw invalidParameter('Nimbus does not run asynchronous invocations of tenant-isolated functions yet. Invoke them with RequestResponse.');
+      // InvokeAsync's model has no TenantId; the header is honoured as Invoke honours it.
+      const tenantId = tenantOf(ctx.req.headers, fn);
       checkJson(payload);
-      const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT });
+      const requestId = await events.enqueue({ scope: ctx.scope, functionName: fn.name, qualifier, payload: payload.length ? payload : EMPTY_EVENT, tenantId });
       return { status: 202, headers: { 'x-amzn-RequestId': requestId }, body: { Status: 202 } };
     },
   } satisfies Record<string, Handler>;
