@@ -32,6 +32,7 @@ import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
 import { Gateway, type ServerLimits } from './api/http/server.js';
 import { RouteService } from './api/http-routes/service.js';
 import { StackService } from './api/stacks/service.js';
+import { CloudFormationService } from './api/cloudformation/service.js';
 import { apiTable } from './api/table.js';
 import { UrlConfigService } from './api/urls/service.js';
 import { EventSourceMappingService } from './api/esm/service.js';
@@ -411,6 +412,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const stacks = new StackService({
     store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts,
   });
+  // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
+  const cloudFormation = new CloudFormationService({ stacks, code, clock, log });
 
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
   const guard = new RequestGuard({
@@ -431,7 +434,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
-      clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, cloudFormation, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       iam: new IamService(accounts),
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),

@@ -55,7 +55,8 @@ import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { eventBridgeWireService } from './services/eventbridge.js';
 import type { CloudWatchLogsService } from './cwlogs/service.js';
 import { logsWireService } from './cwlogs/wire.js';
-import { cloudFormationWireService } from './stacks/cloudformation.js';
+import { cloudFormationWireService } from './cloudformation/wire.js';
+import type { CloudFormationService } from './cloudformation/service.js';
 import type { IamService } from './iam/service.js';
 import { iamWireService } from './iam/wire.js';
 import { servicesHook } from './services/hook.js';
@@ -93,6 +94,8 @@ export interface ApiServices {
   urlStore: UrlConfigStore;
   routes: RouteService;
   stacks: StackService;
+  /** CloudFormation's API over the same stacks (api/cloudformation). */
+  cloudFormation: CloudFormationService;
   eventInvokeConfigs: EventInvokeConfigService;
   schedules: ScheduleService;
   queue: EventQueue;
@@ -291,7 +294,7 @@ export function apiTable(s: ApiServices): ApiTable {
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), cloudFormationWireService(s.stacks)]),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],
     fallback: [],
   };
