@@ -348,13 +348,17 @@ export class CloudFormationService {
       cs.executionStatus = 'EXECUTE_COMPLETE';
       this.event(meta, meta.name, meta.stackId, 'AWS::CloudFormation::Stack', record.status, '');
     } catch (e) {
-      const reason = messageOf(e);
+      // The stack service's message, without what the events say themselves (the stack, the resource, the rollback).
+      const reason = messageOf(e)
+        .replace(`Stack ${cs.stackName}: `, '')
+        .replace(/ (The stack was rolled back to its previous state\.|Everything the deployment created was deleted\.)/, '');
       if (!(e instanceof NimbusError) && !(e instanceof CfnError)) this.d.log(`cloudformation: stack ${cs.stackName}: ${reason}`);
       // The stack service names the resource that failed (`Stack s: <LogicalId>: ...`).
-      const m = /^(?:Stack [^:]+: )?([A-Za-z0-9]+): /.exec(reason);
+      const m = /^([A-Za-z0-9]+): /.exec(reason);
       const failed = cs.changes.find((c) => c.logicalId === m?.[1]) ?? cs.changes.find((c) => reason.startsWith(`${c.logicalId}:`));
       const id = failed?.logicalId ?? meta.name;
-      this.event(meta, id, failed?.physicalId ?? id, failed?.type ?? 'AWS::CloudFormation::Stack', creating || failed?.action === 'Add' ? 'CREATE_FAILED' : 'UPDATE_FAILED', reason);
+      const own = failed && m ? reason.slice(m[0].length) : reason;
+      this.event(meta, id, failed?.physicalId ?? id, failed?.type ?? 'AWS::CloudFormation::Stack', creating || failed?.action === 'Add' ? 'CREATE_FAILED' : 'UPDATE_FAILED', own);
       const why = `The following resource(s) failed to ${creating ? 'create' : 'update'}: [${id}]. `;
       cs.executionStatus = 'EXECUTE_FAILED';
       if (creating) {
