@@ -70,6 +70,10 @@ import { installMissingSdks } from './runtimes/sdk-install.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
 import { SqsService } from './sqs/service.js';
+import { BlobDir } from './s3/blobs.js';
+import { S3Service } from './s3/service.js';
+import { SqliteObjectStore } from './s3/sqlite-store.js';
+import type { BucketAdmin, ObjectReader } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
@@ -170,6 +174,8 @@ export interface Nimbus {
   notice: string;
   /** Accounts, access keys and the audit log (the same file the CLI's `nimbus keys` uses). */
   accounts: AccountStore;
+  /** Nimbus's S3 (src/s3): reads objects and makes buckets for whatever deploys through it (core/objects.ts). */
+  objects: ObjectReader & BucketAdmin;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
 }
@@ -269,10 +275,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     capacityMb,
   });
   // What functions carry besides code and configuration: layers, tags, code signing, policies.
-  const layers = new LayerService({ store, code, clock });
+  // S3-compatible object storage (src/s3): its REST API on the endpoint, and code for the Lambda API.
+  // Metadata in s3.db, bodies under s3/blobs/; a cluster node keeps its own (S3 is single-node, docs/s3.md).
+  const s3 = new S3Service({ store: new SqliteObjectStore(join(dataDir, 's3.db')), blobs: new BlobDir(join(dataDir, 's3')), now: () => clock.now() });
+  await s3.sweep(log);
+  const layers = new LayerService({ store, code, clock, objects: s3 });
   const tags = new TagService(store);
   const codeSigning = new CodeSigningService({ store, clock, tags });
   const functions = new FunctionService({
+    objects: s3,
     store,
     code,
     runtimes,
@@ -410,10 +421,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts, buckets: s3,
   });
   // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
-  const cloudFormation = new CloudFormationService({ stacks, code, clock, log });
+  const cloudFormation = new CloudFormationService({ stacks, code, clock, log, objects: s3 });
 
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
   const guard = new RequestGuard({
@@ -435,7 +446,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, cloudFormation, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
-      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
+      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
       iam: new IamService(accounts),
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
@@ -490,6 +501,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     authMode,
     notice,
     accounts,
+    objects: s3,
     port,
     dataDir,
     isolation: factory.isolation,
@@ -522,6 +534,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await eventBridge.close();
         await sns.close();
         await sqs.close();
+        await s3.store.close();
         await cluster?.close();
         await queue.close();
         await code.close();
