@@ -512,6 +512,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         const stopping = gateway.close(graceMs);
         sqs.endLongPolls();
         await stopping;
+        // Stack operations CloudFormation's API started finish (or roll back) before the stores close.
+        await cloudFormation.idle();
         // No new events or batches; running attempts and batches may finish.
         scheduler.stop();
         await acceptor.flush();
