@@ -307,6 +307,19 @@ Resources:
   assert.equal(deployed.code, 0, deployed.stderr + deployed.stdout);
   const p = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'packaged-fn', Payload: Buffer.from('{"n":1}') }));
   assert.deepEqual(JSON.parse(Buffer.from(p.Payload!).toString()), { packaged: 2 });
+  // A template read from S3 (TemplateURL, path style on Nimbus's endpoint), as sam passes one over 51,200 bytes.
+  assert.equal((await aws('s3', 'cp', 'plain.yaml', 's3://artifacts/templates/plain.yaml')).code, 0);
+  const cfn = cfnClient(nimbus.url);
+  await cfn.send(new CreateChangeSetCommand({ StackName: 'from-url', ChangeSetName: 'u', ChangeSetType: 'CREATE', TemplateURL: `${nimbus.url}/artifacts/templates/plain.yaml`, Capabilities: ['CAPABILITY_IAM'] }));
+  const fromUrl = await cfn.send(new DescribeChangeSetCommand({ StackName: 'from-url', ChangeSetName: 'u' }));
+  assert.equal(fromUrl.Status, 'CREATE_COMPLETE', fromUrl.StatusReason);
+  assert.deepEqual(fromUrl.Changes!.map((c) => c.ResourceChange!.LogicalResourceId), ['Role', 'Fn']);
+  await assert.rejects(
+    cfn.send(new CreateChangeSetCommand({ StackName: 'from-url', ChangeSetName: 'v', ChangeSetType: 'CREATE', TemplateURL: `https://artifacts.s3.amazonaws.com/templates/none.yaml` })),
+    (e: Error) => e.name === 'ValidationError' && /NoSuchKey/.test(e.message),
+  );
+  await cfn.send(new DeleteStackCommand({ StackName: 'from-url' }));
+
   // A code location that does not exist fails the deployment with S3's reason.
   writeFileSync(join(cli.home, 'missing.yaml'), readFileSync(join(cli.home, 'packaged.yaml'), 'utf8').replace('code/app.zip', 'code/none.zip').replace('packaged-fn', 'missing-fn'));
   const missing = await aws('cloudformation', 'deploy', '--template-file', 'missing.yaml', '--stack-name', 'missing', '--capabilities', 'CAPABILITY_IAM');
@@ -373,6 +386,8 @@ Outputs:
   assert.deepEqual(stacks.Stacks.map((s) => s.StackName), ['aws-sam-cli-managed-default', 'hello-app']);
 
   writeFileSync(join(dir, 'hello', 'app.mjs'), "export const handler = async () => ({ statusCode: 200, body: 'v2' });\n");
+  // Over 51,200 bytes: sam uploads the template to the bucket and passes its TemplateURL.
+  writeFileSync(join(dir, 'template.yaml'), `${readFileSync(join(dir, 'template.yaml'), 'utf8')}Metadata:\n  Padding: ${'x'.repeat(60_000)}\n`);
   const second = await deploy();
   assert.equal(second.code, 0, `${second.stdout}\n${second.stderr}`);
   assert.match(second.stdout, /\* Modify\s+HelloFunction/);
