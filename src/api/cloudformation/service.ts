@@ -247,7 +247,7 @@ export class CloudFormationService {
       });
       cs.parameters = cs.planned.plan.parameters;
       cs.changes = changesOf(template, cs.planned.plan.apis.map((a) => a.logicalId), existing);
-      const same = existing?.meta.template === body && sameMap(existing.record?.parameters ?? {}, cs.parameters) && sameTags(existing.meta.tags, i.tags);
+      const same = existing?.meta.template === body && existing.record?.updatedAt === existing.meta.deployedAt && sameMap(existing.record?.parameters ?? {}, cs.parameters) && sameTags(existing.meta.tags, i.tags);
       if (i.type === 'UPDATE' && same) this.fail(cs, NO_CHANGES);
     } catch (e) {
       if (!(e instanceof SamError)) throw e;
@@ -338,6 +338,7 @@ export class CloudFormationService {
       }
       for (const w of plan.warnings) this.event(meta, meta.name, meta.stackId, 'AWS::CloudFormation::Stack', creating ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS', `Nimbus: ${w}`);
       meta.template = cs.body;
+      meta.deployedAt = record.updatedAt;
       meta.parameters = record.parameters;
       meta.capabilities = cs.capabilities;
       meta.tags = cs.tags;

@@ -60,6 +60,8 @@ export interface StackMeta {
   description: string;
   /** The template body and parameters of the last successful deployment through CloudFormation. */
   template: string | undefined;
+  /** The record's updatedAt when `template` was deployed: a later `nimbus deploy -t` makes the template stale. */
+  deployedAt?: number;
   parameters: Record<string, string>;
   capabilities: string[];
   tags: { Key: string; Value: string }[];
