@@ -424,7 +424,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts, buckets: s3,
   });
   // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
-  const cloudFormation = new CloudFormationService({ stacks, code, clock, log, objects: s3 });
+  const cloudFormation = new CloudFormationService({ stacks, code, clock, log, layers, objects: s3 });
 
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
   const guard = new RequestGuard({

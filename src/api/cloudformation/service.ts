@@ -15,17 +15,20 @@ import { SamError } from '../../sam/errors.js';
 import type { Template } from '../../sam/template.js';
 import type { CodeStore } from '../../store/code-store.js';
 import type { StackRecord } from '../../store/records.js';
+import type { LayerService } from '../layers/service.js';
 import type { StackService } from '../stacks/service.js';
 import { checkCapabilities } from './capabilities.js';
 import { CfnError, noStack, validation } from './errors.js';
 import type { ChangeSet, ResourceChange, StackMeta } from './state.js';
 import { CfnState } from './state.js';
-import { documentOf, planTemplate, readTemplate, readTemplateUrl, SAM_TRANSFORM, stageCode } from './translate.js';
+import { documentOf, planTemplate, readTemplate, readTemplateUrl, SAM_TRANSFORM, stageCode, withPublishedLayers } from './translate.js';
 
 export interface CloudFormationDeps {
   stacks: StackService;
   code: CodeStore;
   clock: Clock;
+  /** The Lambda API's layers: a template's LayerVersions are published through it. */
+  layers: LayerService;
   /** Nimbus's S3 service: code at `s3://` locations and TemplateURL. Absent: those are refused. */
   objects?: ObjectReader | undefined;
   log: (line: string) => void;
@@ -59,6 +62,8 @@ const UPDATABLE = new Set(['CREATE_COMPLETE', 'UPDATE_COMPLETE', 'UPDATE_ROLLBAC
 const CHANGE_SET_NAME = /^[a-zA-Z][-a-zA-Z0-9]{0,127}$/;
 /** How long ExecuteChangeSet and DeleteStack wait for the operation before answering. */
 const SETTLE_MS = 5000;
+/** Change sets kept per stack. */
+const MAX_CHANGE_SETS = 20;
 const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 
 /** A stack named by name or by its id (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`). */
@@ -255,6 +260,9 @@ export class CloudFormationService {
       this.fail(cs, transformed ? `Transform ${SAM_TRANSFORM} failed with: Invalid Serverless Application Specification document. Number of errors found: 1. ${e.message}` : `Template error: ${e.message}`);
     }
     this.state.changeSets.set(cs.id, cs);
+    // Change sets nobody executes (every no-op `sam deploy` leaves one) are kept up to a bound, the oldest dropped.
+    const mine = [...this.state.changeSets.values()].filter((c) => c.stackId === cs.stackId && c.executionStatus !== 'EXECUTE_IN_PROGRESS');
+    for (const c of mine.slice(0, Math.max(0, mine.length - MAX_CHANGE_SETS))) this.state.changeSets.delete(c.id);
     return cs;
   }
 
@@ -291,8 +299,8 @@ export class CloudFormationService {
     meta.statusReason = 'User Initiated';
     meta.changeSetId = cs.id;
     cs.executionStatus = 'EXECUTE_IN_PROGRESS';
-    // Executing one change set makes the stack's others obsolete, as on AWS.
-    for (const c of this.state.changeSets.values()) if (c.stackId === cs.stackId && c.id !== cs.id) c.executionStatus = 'OBSOLETE';
+    // Executing one change set removes the stack's others, as on AWS.
+    for (const c of this.state.changeSets.values()) if (c.stackId === cs.stackId && c.id !== cs.id) this.state.changeSets.delete(c.id);
     this.event(meta, meta.name, meta.stackId, 'AWS::CloudFormation::Stack', meta.status, 'User Initiated');
     await this.settle(this.track(this.run(cs, meta, view.record)));
   }
@@ -321,8 +329,9 @@ export class CloudFormationService {
 
   private async run(cs: ChangeSet, meta: StackMeta, before: StackRecord | undefined): Promise<void> {
     const creating = cs.type === 'CREATE';
-    const plan = cs.planned!.plan;
+    const planned = cs.planned!.plan;
     try {
+      const plan = await withPublishedLayers(cs.scope, planned, this.d.layers, this.d.objects);
       const staged = await stageCode(cs.scope, plan, this.d.code, this.d.objects);
       const record = await this.d.stacks.deploy(cs.scope, cs.stackName, documentOf(plan, staged, cs.role));
       const physical = new Map(record.resources.map((r) => [r.logicalId, r.physicalId]));
@@ -336,7 +345,7 @@ export class CloudFormationService {
         this.event(meta, c.logicalId, pid, c.type, `${verb}_IN_PROGRESS`, '');
         this.event(meta, c.logicalId, pid, c.type, `${verb}_COMPLETE`, '');
       }
-      for (const w of plan.warnings) this.event(meta, meta.name, meta.stackId, 'AWS::CloudFormation::Stack', creating ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS', `Nimbus: ${w}`);
+      for (const w of planned.warnings) this.event(meta, meta.name, meta.stackId, 'AWS::CloudFormation::Stack', creating ? 'CREATE_IN_PROGRESS' : 'UPDATE_IN_PROGRESS', `Nimbus: ${w}`);
       meta.template = cs.body;
       meta.deployedAt = record.updatedAt;
       meta.parameters = record.parameters;
@@ -347,6 +356,7 @@ export class CloudFormationService {
       meta.statusReason = '';
       meta.updatedAt = record.updatedAt;
       cs.executionStatus = 'EXECUTE_COMPLETE';
+      cs.planned = undefined;
       this.event(meta, meta.name, meta.stackId, 'AWS::CloudFormation::Stack', record.status, '');
     } catch (e) {
       // The stack service's message, without what the events say themselves (the stack, the resource, the rollback).
@@ -362,6 +372,7 @@ export class CloudFormationService {
       this.event(meta, id, failed?.physicalId ?? id, failed?.type ?? 'AWS::CloudFormation::Stack', creating || failed?.action === 'Add' ? 'CREATE_FAILED' : 'UPDATE_FAILED', own);
       const why = `The following resource(s) failed to ${creating ? 'create' : 'update'}: [${id}]. `;
       cs.executionStatus = 'EXECUTE_FAILED';
+      cs.planned = undefined;
       if (creating) {
         this.event(meta, meta.name, meta.stackId, 'AWS::CloudFormation::Stack', 'ROLLBACK_IN_PROGRESS', `${why}Rollback requested by user.`);
         meta.status = 'ROLLBACK_COMPLETE';

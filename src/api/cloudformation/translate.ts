@@ -7,11 +7,14 @@
  * inline (`InlineCode`, `Code.ZipFile`) or an S3 object read through Nimbus's S3 service
  * (core/objects.ts).
  */
+import { createHash } from 'node:crypto';
 import yazl from 'yazl';
 import type { Scope } from '../../core/model.js';
 import { ObjectError, type ObjectReader } from '../../core/objects.js';
 import { stackDocument, type Uploaded } from '../../sam/document.js';
 import { SamError } from '../../sam/errors.js';
+import { layerPlaceholder, withLayerArns } from '../../sam/layers.js';
+import type { LayerService } from '../layers/service.js';
 import { planDeployment, type DeployPlan } from '../../sam/plan.js';
 import { knownResourceType } from '../../sam/resources.js';
 import { parseTemplate, type Template } from '../../sam/template.js';
@@ -85,8 +88,10 @@ export function planTemplate(t: Template, i: PlanInput): Planned {
       throw new SamError(`Resource with id [${f.logicalId}] is invalid. 'CodeUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter (package the template first: sam deploy, aws cloudformation package).`);
     }
   }
-  if (plan.layers.length > 0) {
-    throw new SamError(`Resource with id [${plan.layers[0]!.logicalId}] is invalid. Layers declared in the template are not deployed through Nimbus's CloudFormation endpoint yet; publish them with PublishLayerVersion or deploy with nimbus deploy -t.`);
+  for (const l of plan.layers) {
+    if (l.content.kind !== 's3') {
+      throw new SamError(`Resource with id [${l.logicalId}] is invalid. 'ContentUri' is not a valid S3 Uri of the form 's3://bucket/key' with optional versionId query parameter (package the template first: sam deploy, aws cloudformation package).`);
+    }
   }
   return { template: t, plan };
 }
@@ -116,6 +121,38 @@ export async function stageCode(scope: Scope, plan: DeployPlan, code: CodeStore,
     }
   }
   return out;
+}
+
+/**
+ * Publishes each of the template's layers from its S3 zip, unless the layer's newest version has
+ * the same content and settings (as `nimbus deploy -t` does, and CloudFormation keeps an unchanged
+ * LayerVersion); returns the plan with the version ARNs in its functions and outputs. Versions
+ * are not stack resources: they stay when the stack goes, as SAM's `RetentionPolicy: Retain`.
+ */
+export async function withPublishedLayers(scope: Scope, plan: DeployPlan, layers: LayerService, objects: ObjectReader | undefined): Promise<DeployPlan> {
+  const arns = new Map<string, string>();
+  for (const l of plan.layers) {
+    const c = l.content;
+    if (c.kind !== 's3') throw new CfnError('ValidationError', `${l.logicalId}: 'ContentUri' is not a valid S3 Uri`);
+    if (!objects) throw new CfnError('ValidationError', `${l.logicalId}: ${NO_S3_CODE}`);
+    let zip: Buffer;
+    try {
+      zip = await objects.read(scope, c.bucket, c.key, { limit: MAX_ZIP_BYTES, ...(c.version !== undefined ? { versionId: c.version } : {}) });
+    } catch (e) {
+      if (e instanceof ObjectError) throw new CfnError('ValidationError', `${l.logicalId}: Error occurred while GetObject. S3 Error Code: ${e.code}. S3 Error Message: ${e.message}`);
+      throw e;
+    }
+    const sha = createHash('sha256').update(zip).digest('hex');
+    const newest = (await layers.listVersions(scope, l.name, { runtime: null, architecture: null, marker: null, maxItems: '1' })).items[0];
+    const same = (a: unknown, b: unknown): boolean => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+    const s = l.settings;
+    const unchanged =
+      newest !== undefined && newest.codeSha256 === sha && newest.description === (s.Description ?? '') && same(newest.compatibleRuntimes, s.CompatibleRuntimes) &&
+      same(newest.compatibleArchitectures, s.CompatibleArchitectures) && same(newest.licenseInfo, s.LicenseInfo);
+    const v = unchanged ? newest : await layers.publish(scope, l.name, { ...s, Content: { ZipFile: zip.toString('base64') } });
+    arns.set(layerPlaceholder(l.logicalId), `arn:aws:lambda:${scope.region}:${scope.accountId}:layer:${v.layerName}:${v.version}`);
+  }
+  return arns.size === 0 ? plan : withLayerArns(plan, arns);
 }
 
 export function documentOf(plan: DeployPlan, staged: Map<string, Uploaded>, role: string): Record<string, unknown> {
