@@ -291,22 +291,33 @@ Outputs:
 
   // A packaged SAM template: its code is a zip in Nimbus's S3 (what `sam package`/`aws cloudformation
   // package` upload; this CLI, 2.9, cannot point their S3 client at another endpoint, so the test uploads it).
-  writeFileSync(join(cli.home, 'app.zip'), await makeZip({ 'app.mjs': 'export const handler = async (e) => ({ packaged: e.n + 1 });\n' }));
+  // Its layer is a zip in S3 too, published through the Lambda API when the stack is deployed.
+  writeFileSync(join(cli.home, 'app.zip'), await makeZip({ 'app.js': "const greet = require('greet');\nexports.handler = async (e) => ({ packaged: e.n + 1, greet: greet() });\n" }));
+  writeFileSync(join(cli.home, 'layer.zip'), await makeZip({ 'nodejs/node_modules/greet/index.js': "module.exports = () => 'from the layer';\n" }));
   assert.equal((await aws('s3', 'mb', 's3://artifacts')).code, 0);
   assert.equal((await aws('s3', 'cp', 'app.zip', 's3://artifacts/code/app.zip')).code, 0);
+  assert.equal((await aws('s3', 'cp', 'layer.zip', 's3://artifacts/code/layer.zip')).code, 0);
   writeFileSync(
     join(cli.home, 'packaged.yaml'),
     `Transform: AWS::Serverless-2016-10-31
 Resources:
+  GreetLayer:
+    Type: AWS::Serverless::LayerVersion
+    Properties: { LayerName: greet, ContentUri: s3://artifacts/code/layer.zip, CompatibleRuntimes: [nodejs20.x] }
   Packaged:
     Type: AWS::Serverless::Function
-    Properties: { CodeUri: s3://artifacts/code/app.zip, Handler: app.handler, Runtime: nodejs20.x, FunctionName: packaged-fn }
+    Properties: { CodeUri: s3://artifacts/code/app.zip, Handler: app.handler, Runtime: nodejs20.x, FunctionName: packaged-fn, Layers: [!Ref GreetLayer] }
+Outputs:
+  Layer:
+    Value: !Ref GreetLayer
 `,
   );
   const deployed = await aws('cloudformation', 'deploy', '--template-file', 'packaged.yaml', '--stack-name', 'packaged', '--capabilities', 'CAPABILITY_IAM');
   assert.equal(deployed.code, 0, deployed.stderr + deployed.stdout);
   const p = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'packaged-fn', Payload: Buffer.from('{"n":1}') }));
-  assert.deepEqual(JSON.parse(Buffer.from(p.Payload!).toString()), { packaged: 2 });
+  assert.deepEqual(JSON.parse(Buffer.from(p.Payload!).toString()), { packaged: 2, greet: 'from the layer' });
+  const layerOut = await aws('cloudformation', 'describe-stacks', '--stack-name', 'packaged', '--query', 'Stacks[0].Outputs[0].OutputValue', '--output', 'text');
+  assert.equal(layerOut.stdout.trim(), 'arn:aws:lambda:us-east-1:000000000000:layer:greet:1');
   // A template read from S3 (TemplateURL, path style on Nimbus's endpoint), as sam passes one over 51,200 bytes.
   assert.equal((await aws('s3', 'cp', 'plain.yaml', 's3://artifacts/templates/plain.yaml')).code, 0);
   const cfn = cfnClient(nimbus.url);
@@ -321,7 +332,7 @@ Resources:
   await cfn.send(new DeleteStackCommand({ StackName: 'from-url' }));
 
   // A code location that does not exist fails the deployment with S3's reason.
-  writeFileSync(join(cli.home, 'missing.yaml'), readFileSync(join(cli.home, 'packaged.yaml'), 'utf8').replace('code/app.zip', 'code/none.zip').replace('packaged-fn', 'missing-fn'));
+  writeFileSync(join(cli.home, 'missing.yaml'), readFileSync(join(cli.home, 'packaged.yaml'), 'utf8').replace('code/app.zip', 'code/none.zip').replace('packaged-fn', 'missing-fn').replace('LayerName: greet', 'LayerName: greet2'));
   const missing = await aws('cloudformation', 'deploy', '--template-file', 'missing.yaml', '--stack-name', 'missing', '--capabilities', 'CAPABILITY_IAM');
   assert.notEqual(missing.code, 0);
   const events = await aws('cloudformation', 'describe-stack-events', '--stack-name', 'missing', '--output', 'json');
