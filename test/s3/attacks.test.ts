@@ -9,9 +9,10 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import net from 'node:net';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { AWS_CLI } from '../helpers/aws-cli.js';
 import { startTestNimbus } from '../helpers/nimbus.js';
 import { s3Client, s3Rejects } from './helpers.js';
@@ -46,6 +47,10 @@ test('S3 with --auth keys: signatures, presigned URLs, chunk signatures, policie
     }
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'guarded' }));
     assert.equal(listed.KeyCount, 6);
+    // A stream body: aws-chunked with a trailing CRC32 and no chunk signatures, under a verified key.
+    await s3.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'streamed', Body: Readable.from([Buffer.from('one '), Buffer.from('two')]), ContentLength: 7 }));
+    assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'guarded', Key: 'streamed' }))).Body!.transformToString(), 'one two');
+    await s3.send(new DeleteObjectCommand({ Bucket: 'guarded', Key: 'streamed' }));
   });
 
   await t.test('wrong secret, unknown key, no signature: 403 in S3 XML', async () => {
@@ -83,6 +88,23 @@ test('S3 with --auth keys: signatures, presigned URLs, chunk signatures, policie
     assert.equal(bad.status, 403);
     assert.match(bad.body, /<Code>SignatureDoesNotMatch<\/Code>/);
     await s3Rejects(s3.send(new GetObjectCommand({ Bucket: 'guarded', Key: 'chunked-bad' })), 'NoSuchKey', 404);
+  });
+
+  await t.test('a trailing checksum that does not match the body is BadDigest, and nothing is stored', async () => {
+    const wire = '5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n';
+    const headers = await signedHeaders(creds, port, 'PUT', '/guarded/trailer', {
+      'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '5', 'x-amz-trailer': 'x-amz-checksum-crc32', 'content-length': String(wire.length),
+    }, 'STREAMING-UNSIGNED-PAYLOAD-TRAILER');
+    const r = await send(port, 'PUT', '/guarded/trailer', headers, wire);
+    assert.equal(r.status, 400);
+    assert.match(r.body, /<Code>BadDigest<\/Code><Message>The CRC32 you specified did not match the calculated checksum\.<\/Message>/);
+    await s3Rejects(s3.send(new GetObjectCommand({ Bucket: 'guarded', Key: 'trailer' })), 'NoSuchKey', 404);
+    // A chunk header that is not one is IncompleteBody, not a crash.
+    const junk = 'zz;chunk\r\nhello\r\n';
+    const h2 = await signedHeaders(creds, port, 'PUT', '/guarded/junk', { 'content-encoding': 'aws-chunked', 'x-amz-decoded-content-length': '5', 'content-length': String(junk.length) }, 'STREAMING-UNSIGNED-PAYLOAD-TRAILER');
+    const r2 = await send(port, 'PUT', '/guarded/junk', h2, junk);
+    assert.equal(r2.status, 400);
+    assert.match(r2.body, /<Code>IncompleteBody<\/Code>/);
   });
 
   await t.test('presigned URLs: a real key works, a tampered URL does not', async (tt) => {

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { test } from 'node:test';
 import {
   AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateBucketCommand, CreateMultipartUploadCommand, DeleteBucketCommand,
@@ -68,6 +69,16 @@ test('@aws-sdk/client-s3 against Nimbus: buckets, objects, listings, copies, mul
       assert.equal(await got.Body!.transformToString(), `checked with ${alg}`);
     }
     await s3Rejects(s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'sum/bad', Body: 'abc', ChecksumCRC32: 'AAAAAA==' })), 'BadDigest', 400);
+    // A stream body goes as aws-chunked with the checksum in a trailer (STREAMING-UNSIGNED-PAYLOAD-TRAILER).
+    for (const alg of ['CRC32', 'SHA256'] as const) {
+      const chunks = [Buffer.alloc(70_000, 'a'), Buffer.from('middle'), Buffer.alloc(50_000, 'z')];
+      const total = chunks.reduce((n, c) => n + c.length, 0);
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: `stream/${alg}`, Body: Readable.from(chunks), ContentLength: total, ChecksumAlgorithm: alg }));
+      assert.equal(put.ETag, `"${createHash('md5').update(Buffer.concat(chunks)).digest('hex')}"`);
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'alpha', Key: `stream/${alg}`, ChecksumMode: 'ENABLED' }));
+      assert.ok(Buffer.from(await got.Body!.transformToByteArray()).equals(Buffer.concat(chunks)));
+      assert.equal(got[`Checksum${alg}`], put[`Checksum${alg}`]);
+    }
   });
 
   await t.test('ranges and preconditions: 206, 416, 304, 412, response-content-type', async () => {
