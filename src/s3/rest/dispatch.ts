@@ -5,7 +5,7 @@
  */
 import { S3Error } from '../errors.js';
 import type { S3Service } from '../service.js';
-import { createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.js';
+import { bucketNotification, createBucket, deleteBucket, getBucketLocation, headBucket, listBuckets } from './buckets.js';
 import { listObjectsV1, listObjectsV2 } from './list.js';
 import { abortUpload, completeUpload, createUpload, listParts, listUploads, uploadPart } from './multipart.js';
 import { copyObject, deleteObject, deleteObjects, getObject, putObject } from './objects.js';
@@ -19,6 +19,7 @@ export async function dispatch(s3: S3Service, r: S3Request): Promise<S3Response>
     throw new S3Error('MethodNotAllowed', undefined, { Method: method, ResourceType: 'SERVICE' });
   }
   if (!key) {
+    if (q.has('notification')) return bucketNotification(s3, r, bucket);
     const sub = await bucketSubresource(s3, r, bucket);
     if (sub) return sub;
     switch (method) {
