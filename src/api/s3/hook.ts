@@ -116,7 +116,10 @@ export function s3Hook(deps: { s3: S3Service; log: (line: string) => void }): Ro
             authorize: (action, resource) => ctx.authorize?.(action, resource),
             requestId: rid,
           };
-          return toReply(await dispatch(deps.s3, r), rid);
+          const reply = toReply(await dispatch(deps.s3, r), rid);
+          // An operation that had no use for a body (a sub-resource PUT Nimbus does not keep) leaves it unread: drop it.
+          if (!req.complete) discardBody(req, 1024 * 1024);
+          return reply;
         } catch (e) {
           // A body not read to its end is not read further: the connection closes after the answer.
           if (!req.complete) discardBody(req, 1024 * 1024);
