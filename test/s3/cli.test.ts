@@ -50,6 +50,12 @@ test('aws s3 and s3api (CLI v2) against Nimbus, then a function from the uploade
   await aws('s3', 'cp', '--only-show-errors', 's3://cli-bucket/dir/big.bin', back);
   assert.ok(readFileSync(back).equals(bigBytes), 'the 20 MB file comes back byte for byte');
 
+  // A copy inside S3 above 8 MB: the CLI copies it as a multipart upload of UploadPartCopy ranges.
+  await aws('s3', 'cp', '--only-show-errors', 's3://cli-bucket/dir/big.bin', 's3://cli-bucket/copy/big.bin');
+  const copyBack = join(home, 'copy.bin');
+  await aws('s3', 'cp', '--only-show-errors', 's3://cli-bucket/copy/big.bin', copyBack);
+  assert.ok(readFileSync(copyBack).equals(bigBytes), 'the copied 20 MB object is the same bytes');
+
   // A presigned URL works with plain HTTP (tampering is refused with --auth keys: attacks.test.ts).
   const url = (await aws('s3', 'presign', 's3://cli-bucket/dir/small.txt', '--expires-in', '300')).trim();
   const res = await fetch(url);
