@@ -72,6 +72,7 @@ import { SnsService } from './sns/service.js';
 import { SqsService } from './sqs/service.js';
 import { BlobDir } from './s3/blobs.js';
 import { S3Service } from './s3/service.js';
+import { notify } from './s3/notify.js';
 import { SqliteObjectStore } from './s3/sqlite-store.js';
 import type { BucketAdmin, ObjectReader } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
@@ -365,6 +366,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       log(`${source}: not delivered to ${functionName}: ${e.message}`);
     }
   };
+  // S3 event notifications: an asynchronous invocation per matching object change, to functions of
+  // the bucket owner's account (docs/s3.md); the record shape is S3's (src/s3/notify.ts).
+  s3.onEvents((e) => {
+    void notify(e, async (arn, payload) => {
+      const ref = parseS3Target(arn);
+      if (!ref || ref.accountId !== e.bucket.accountId) throw new Error('the function is not in the bucket owner\'s account');
+      await invokeAsync({ accountId: ref.accountId, region: ref.region }, ref.name, ref.qualifier, payload, `s3:${e.bucket.name}`);
+    }, clock.now(), log);
+  });
   /**
    * A topic's or rule's delivery to a queue: the queue's policy must let the service send on
    * the source's behalf (src/sqs/policy.ts); a refusal throws, and the caller logs it as a
@@ -546,6 +556,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await accounts.close();
       })()),
   };
+}
+
+/** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`, as a notification names its function. */
+function parseS3Target(arn: string): { accountId: string; region: string; name: string; qualifier: string | undefined } | undefined {
+  const p = arn.split(':');
+  if (p.length < 7 || p[2] !== 'lambda' || p[5] !== 'function') return undefined;
+  return { region: p[3]!, accountId: p[4]!, name: p[6]!, qualifier: p[7] };
 }
 
 /**

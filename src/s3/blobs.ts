@@ -3,7 +3,8 @@
  * that the metadata store points to. Keys never become file names, so no key (`../x`, `%2F`,
  * 1024 bytes of unicode) can reach outside this directory.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import { Transform } from 'node:stream';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, type ReadStream, type WriteStream } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -67,6 +68,27 @@ export class BlobDir {
       throw e;
     }
     return id;
+  }
+
+  /** A new blob holding bytes `range` of `id` (UploadPartCopy), and their MD5. */
+  async copyRange(id: string, range: { start: number; end: number } | undefined): Promise<{ id: string; md5: Buffer; size: number }> {
+    const out = this.newId();
+    const md5 = createHash('md5');
+    let size = 0;
+    const hash = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        md5.update(chunk);
+        size += chunk.length;
+        done(null, chunk);
+      },
+    });
+    try {
+      await pipeline(this.reader(id, range), hash, this.writer(out));
+    } catch (e) {
+      await this.remove(out);
+      throw e;
+    }
+    return { id: out, md5: md5.digest(), size };
   }
 
   async remove(id: string | undefined): Promise<void> {

@@ -54,7 +54,9 @@ export async function receiveBody(req: http.IncomingMessage, blobs: BlobDir, opt
 
   const md5 = createHash('md5');
   const sha: Hash | undefined = contentSha && /^[0-9a-f]{64}$/.test(contentSha) ? createHash('sha256') : undefined;
-  const decoder = chunked ? new AwsChunkedDecoder(opts.signing) : undefined;
+  // Chunk signatures exist only in the signed streaming forms; STREAMING-UNSIGNED-PAYLOAD-TRAILER has none.
+  const signedChunks = contentSha?.startsWith('STREAMING-AWS4-HMAC-SHA256-PAYLOAD') ?? false;
+  const decoder = chunked ? new AwsChunkedDecoder(signedChunks ? opts.signing : undefined) : undefined;
   const id = blobs.newId();
   const out = blobs.writer(id);
   let size = 0;

@@ -26,6 +26,11 @@ export interface S3ServiceDeps {
 export class S3Service implements ObjectReader, BucketAdmin {
   constructor(readonly deps: S3ServiceDeps) {}
 
+  /** Where object events go (event notifications); set once the invoker exists. */
+  onEvents(fn: (e: ObjectEvent) => void): void {
+    this.deps.onEvent = fn;
+  }
+
   get store(): ObjectStore {
     return this.deps.store;
   }

@@ -123,6 +123,8 @@ export class Authenticator {
         // S3 clients presign (`aws s3 presign`), and S3 signs its payload its own way.
         allowPresigned: services.includes('s3') || (this.config.allowPresigned ?? false),
         s3: services.includes('s3'),
+        // S3 allows 15 minutes of clock skew where Lambda allows 5 (docs/reference/security.md §1.4).
+        ...(services.includes('s3') ? { skewMs: 15 * 60_000 } : {}),
       });
       this.verifiers.set(id, v);
     }

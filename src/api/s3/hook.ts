@@ -31,8 +31,13 @@ function signedService(req: http.IncomingMessage): string | undefined {
   const auth = req.headers.authorization;
   if (typeof auth === 'string') return CREDENTIAL_SERVICE.exec(auth)?.[1];
   const url = req.url ?? '';
-  return url.includes('X-Amz-Credential') ? QUERY_SERVICE.exec(url)?.[1] : undefined;
+  if (url.includes('X-Amz-Credential')) return QUERY_SERVICE.exec(url)?.[1];
+  // SigV2 presigned URLs (older botocore's default for S3): only S3 ever took them. Nimbus does not
+  // verify SigV2, so they pass as unsigned requests do: in local mode only (docs/s3.md).
+  return SIGV2_QUERY.test(url) ? 's3' : undefined;
 }
+
+const SIGV2_QUERY = /[?&]AWSAccessKeyId=[^&]+.*&Signature=|[?&]Signature=[^&]+.*&AWSAccessKeyId=/;
 
 /** Nimbus's refusals (authentication, the guard, policies) as S3 names them. */
 const FROM_NIMBUS: Partial<Record<string, S3ErrorCode>> = {
@@ -111,7 +116,10 @@ export function s3Hook(deps: { s3: S3Service; log: (line: string) => void }): Ro
             authorize: (action, resource) => ctx.authorize?.(action, resource),
             requestId: rid,
           };
-          return toReply(await dispatch(deps.s3, r), rid);
+          const reply = toReply(await dispatch(deps.s3, r), rid);
+          // An operation that had no use for a body (a sub-resource PUT Nimbus does not keep) leaves it unread: drop it.
+          if (!req.complete) discardBody(req, 1024 * 1024);
+          return reply;
         } catch (e) {
           // A body not read to its end is not read further: the connection closes after the answer.
           if (!req.complete) discardBody(req, 1024 * 1024);

@@ -12,7 +12,7 @@ import type { ObjectRecord, UploadRecord } from '../types.js';
 import { parseXml, xmlDocument } from '../xml.js';
 import { readSmallBody } from './body.js';
 import { objectHeadersOf } from './object-headers.js';
-import { checksumReply } from './objects.js';
+import { checksumReply, copySource } from './objects.js';
 import { header, isoDate, s3Arn, xmlReply, type S3Request, type S3Response } from './request.js';
 
 const MIN_PART = 5 * 1024 * 1024;
@@ -39,10 +39,7 @@ export async function createUpload(s3: S3Service, r: S3Request, bucket: string, 
 export async function uploadPart(s3: S3Service, r: S3Request, bucket: string, key: string): Promise<S3Response> {
   r.authorize('s3:PutObject', s3Arn(bucket, key));
   const u = await upload(s3, r, bucket, key);
-  const n = Number(r.query.get('partNumber'));
-  if (!Number.isInteger(n) || n < 1 || n > MAX_PARTS) {
-    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: r.query.get('partNumber') ?? '' });
-  }
+  const n = partNumberOf(r);
   const got = await receiveBody(r.req, s3.blobs, { signing: r.signing });
   const etag = `"${got.md5.toString('hex')}"`;
   // The upload may have been completed or aborted while this part streamed in.
@@ -53,6 +50,39 @@ export async function uploadPart(s3: S3Service, r: S3Request, bucket: string, ke
   const old = await s3.store.putPart({ uploadId: u.uploadId, partNumber: n, blob: got.blob, size: got.size, etag, lastModified: s3.deps.now(), checksums: got.checksums });
   await s3.blobs.remove(old);
   return { status: 200, headers: { ETag: etag, ...checksumReply(got.checksums) } };
+}
+
+/** UploadPartCopy: a part made from (a byte range of) an existing object, as `aws s3 cp s3://… s3://…` does above 8 MB. */
+export async function uploadPartCopy(s3: S3Service, r: S3Request, bucket: string, key: string): Promise<S3Response> {
+  const src = copySource(r);
+  r.authorize('s3:GetObject', s3Arn(src.bucket, src.key));
+  r.authorize('s3:PutObject', s3Arn(bucket, key));
+  const u = await upload(s3, r, bucket, key);
+  const n = partNumberOf(r);
+  const from = await s3.head(r.scope, src.bucket, src.key);
+  let range: { start: number; end: number } | undefined;
+  const rangeText = header(r, 'x-amz-copy-source-range');
+  if (rangeText !== undefined) {
+    const m = /^bytes=(\d+)-(\d+)$/.exec(rangeText.trim());
+    if (!m || Number(m[1]) > Number(m[2]) || Number(m[2]) >= from.size) {
+      throw new S3Error('InvalidArgument', 'The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are the zero-based offsets of the first and last bytes to copy', { ArgumentName: 'x-amz-copy-source-range', ArgumentValue: rangeText });
+    }
+    range = { start: Number(m[1]), end: Number(m[2]) };
+  }
+  const copied = from.size === 0 ? await s3.blobs.copyRange(from.blob, undefined) : await s3.blobs.copyRange(from.blob, range);
+  const etag = `"${copied.md5.toString('hex')}"`;
+  const now = s3.deps.now();
+  const old = await s3.store.putPart({ uploadId: u.uploadId, partNumber: n, blob: copied.id, size: copied.size, etag, lastModified: now, checksums: {} });
+  await s3.blobs.remove(old);
+  return xmlReply(xmlDocument('CopyPartResult', { LastModified: isoDate(now), ETag: etag }));
+}
+
+function partNumberOf(r: S3Request): number {
+  const n = Number(r.query.get('partNumber'));
+  if (!Number.isInteger(n) || n < 1 || n > MAX_PARTS) {
+    throw new S3Error('InvalidArgument', `Part number must be an integer between 1 and ${MAX_PARTS}, inclusive`, { ArgumentName: 'partNumber', ArgumentValue: r.query.get('partNumber') ?? '' });
+  }
+  return n;
 }
 
 export async function completeUpload(s3: S3Service, r: S3Request, bucket: string, key: string): Promise<S3Response> {
