@@ -416,3 +416,33 @@ Outputs:
   const after = (await (await fetch(`${nimbus.url}/nimbus/v1/stacks`)).json()) as { Stacks: { StackName: string }[] };
   assert.deepEqual(after.Stacks.map((s) => s.StackName), ['aws-sam-cli-managed-default']);
 });
+
+test('with --auth keys, CloudFormation takes signed requests only, and identity policies decide by stack', async (t) => {
+  const nimbus = await startTestNimbus(t, { auth: 'keys' });
+  const creds = (k: { accessKeyId: string; secretAccessKey: string }) => ({ accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey });
+  const client = (k: { accessKeyId: string; secretAccessKey: string }) => {
+    const c = new CloudFormationClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: creds(k), maxAttempts: 1 });
+    t.after(() => c.destroy());
+    return c;
+  };
+  const unsigned = await fetch(nimbus.url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'Action=DescribeStacks&Version=2010-05-15' });
+  assert.equal(unsigned.status, 403);
+  assert.match(await unsigned.text(), /<Code>MissingAuthenticationToken<\/Code>/);
+
+  const admin = client(await nimbus.accounts.createKey('default', { name: 'admin' }));
+  await changeSet(admin, 'mine', 'one', 'CREATE');
+  await admin.send(new ExecuteChangeSetCommand({ StackName: 'mine', ChangeSetName: 'one' }));
+  await waitUntilStackCreateComplete({ client: admin, ...WAIT }, { StackName: 'mine' });
+
+  // A key that may only read stacks named `mine`.
+  const reader = client(
+    await nimbus.accounts.createKey('default', {
+      name: 'reader',
+      policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'cloudformation:Describe*', Resource: 'arn:aws:cloudformation:us-east-1:000000000000:stack/mine/*' }] }),
+    }),
+  );
+  assert.equal((await reader.send(new DescribeStacksCommand({ StackName: 'mine' }))).Stacks![0]!.StackStatus, 'CREATE_COMPLETE');
+  await assert.rejects(reader.send(new DeleteStackCommand({ StackName: 'mine' })), (e: Error) => e.name === 'AccessDenied' || e.name === 'AccessDeniedException');
+  await assert.rejects(changeSet(reader, 'other', 'one', 'CREATE'), (e: Error) => /AccessDenied/.test(e.name) && /cloudformation:CreateChangeSet/.test(e.message));
+  assert.equal((await admin.send(new DescribeStacksCommand({ StackName: 'mine' }))).Stacks![0]!.StackStatus, 'CREATE_COMPLETE');
+});
