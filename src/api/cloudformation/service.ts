@@ -19,8 +19,11 @@ import type { LayerService } from '../layers/service.js';
 import type { StackService } from '../stacks/service.js';
 import { checkCapabilities } from './capabilities.js';
 import { CfnError, noStack, validation } from './errors.js';
-import type { ChangeSet, ResourceChange, StackMeta } from './state.js';
+import type { ChangeSet, StackMeta, StackView } from './state.js';
+
+export type { StackView } from './state.js';
 import { CfnState } from './state.js';
+import { changesOf, sameMap, sameTags } from './changes.js';
 import { documentOf, planTemplate, readTemplate, readTemplateUrl, SAM_TRANSFORM, stageCode, withPublishedLayers } from './translate.js';
 
 export interface CloudFormationDeps {
@@ -34,13 +37,6 @@ export interface CloudFormationDeps {
   log: (line: string) => void;
 }
 
-/** A stack as DescribeStacks shows it: the record (absent before a first success) and what only this API knows. */
-export interface StackView {
-  meta: StackMeta;
-  record: StackRecord | undefined;
-  status: string;
-  reason: string;
-}
 
 export interface CreateChangeSetInput {
   stackName: string;
@@ -69,13 +65,6 @@ const STACK_NAME = /^[A-Za-z][A-Za-z0-9-]{0,127}$/;
 /** A stack named by name or by its id (`arn:aws:cloudformation:<region>:<account>:stack/<name>/<uuid>`). */
 export const stackNameOf = (v: string): string => (v.startsWith('arn:') ? (v.split(':').slice(5).join(':').split('/')[1] ?? v) : v);
 
-/** What CloudFormation lists a template resource as once transformed. */
-const TRANSFORMED: Readonly<Record<string, string>> = {
-  'AWS::Serverless::Function': 'AWS::Lambda::Function',
-  'AWS::Serverless::Api': 'AWS::ApiGateway::RestApi',
-  'AWS::Serverless::HttpApi': 'AWS::ApiGatewayV2::Api',
-  'AWS::Serverless::LayerVersion': 'AWS::Lambda::LayerVersion',
-};
 
 export class CloudFormationService {
   readonly state = new CfnState();
@@ -430,37 +419,3 @@ export class CloudFormationService {
     return readTemplate(await this.templateBody(scope, body, url));
   }
 }
-
-/** What executing the template would do to the stack, by logical id. */
-function changesOf(t: Template, implicitApis: string[], existing: StackView | undefined): ResourceChange[] {
-  const wanted = new Map<string, string>();
-  for (const [id, r] of Object.entries(t.resources)) wanted.set(id, TRANSFORMED[r.Type] ?? r.Type);
-  for (const id of implicitApis) if (!wanted.has(id)) wanted.set(id, id === 'ServerlessHttpApi' ? 'AWS::ApiGatewayV2::Api' : 'AWS::ApiGateway::RestApi');
-  const before = new Map<string, { type: string; physicalId: string | undefined }>();
-  if (existing?.meta.template) {
-    try {
-      for (const [id, r] of Object.entries(readTemplate(existing.meta.template).resources)) before.set(id, { type: TRANSFORMED[r.Type] ?? r.Type, physicalId: undefined });
-    } catch {
-      // The previous template was accepted once; if it no longer reads, the record decides below.
-    }
-  }
-  for (const r of existing?.record?.resources ?? []) before.set(r.logicalId, { type: r.type, physicalId: r.physicalId });
-  const out: ResourceChange[] = [];
-  for (const [id, type] of wanted) {
-    const b = before.get(id);
-    out.push({ action: b ? 'Modify' : 'Add', logicalId: id, physicalId: b?.physicalId, type });
-  }
-  for (const [id, b] of before) {
-    // SAM's generated resources (versions, aliases, URLs) go with their function.
-    if (!wanted.has(id) && !existing?.record?.resources.some((r) => r.logicalId !== id && id.startsWith(r.logicalId) && wanted.has(r.logicalId))) {
-      out.push({ action: 'Remove', logicalId: id, physicalId: b.physicalId, type: b.type });
-    }
-  }
-  return out;
-}
-
-const sameMap = (a: Record<string, string>, b: Record<string, string>): boolean =>
-  Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([k, v]) => b[k] === v);
-
-const sameTags = (a: { Key: string; Value: string }[], b: { Key: string; Value: string }[]): boolean =>
-  sameMap(Object.fromEntries(a.map((t) => [t.Key, t.Value])), Object.fromEntries(b.map((t) => [t.Key, t.Value])));

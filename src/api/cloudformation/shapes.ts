@@ -6,8 +6,7 @@
  * answers (docs/http.md).
  */
 import type { StackResource } from '../../store/records.js';
-import type { ChangeSet, StackEvent } from './state.js';
-import type { StackView } from './service.js';
+import type { ChangeSet, StackEvent, StackView } from './state.js';
 import { el, iso, members, textMembers } from './xml.js';
 
 const NOT_CHECKED = '<DriftInformation><StackDriftStatus>NOT_CHECKED</StackDriftStatus></DriftInformation>';

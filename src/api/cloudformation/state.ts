@@ -7,6 +7,7 @@
  * and a stack is then described from its record alone.
  */
 import type { Scope } from '../../core/model.js';
+import type { StackRecord } from '../../store/records.js';
 import type { Planned } from './translate.js';
 
 export interface ResourceChange {
@@ -122,4 +123,12 @@ export class CfnState {
   allMeta(scope: Scope): StackMeta[] {
     return [...this.stacks.values()].filter((m) => m.scope.accountId === scope.accountId && m.scope.region === scope.region);
   }
+}
+
+/** A stack as DescribeStacks shows it: the record (absent before a first success) and what only this API knows. */
+export interface StackView {
+  meta: StackMeta;
+  record: StackRecord | undefined;
+  status: string;
+  reason: string;
 }
