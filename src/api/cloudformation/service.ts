@@ -49,7 +49,6 @@ export interface CreateChangeSetInput {
   capabilities: string[];
   tags: { Key: string; Value: string }[];
   description: string | undefined;
-  roleArn: string | undefined;
   endpoint: string;
 }
 
@@ -207,7 +206,9 @@ export class CloudFormationService {
     for (const c of this.state.changeSets.values()) {
       if (c.stackId === meta.stackId && c.name === i.changeSetName) throw new CfnError('AlreadyExistsException', `ChangeSet [${i.changeSetName}] already exists`);
     }
-    const role = i.roleArn ?? `arn:aws:iam::${scope.accountId}:role/nimbus`;
+    // The deploy role `nimbus deploy -t` gives functions without a Role or Policies. A RoleARN is
+    // CloudFormation's own service role, not the functions': it is accepted and not used.
+    const role = `arn:aws:iam::${scope.accountId}:role/nimbus`;
     const cs: ChangeSet = {
       id: `arn:aws:cloudformation:${scope.region}:${scope.accountId}:changeSet/${i.changeSetName}/${randomUUID()}`,
       name: i.changeSetName,

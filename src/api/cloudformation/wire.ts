@@ -103,7 +103,6 @@ function actionsOf(d: CloudFormationWireDeps): Record<string, Action> {
       capabilities: p.list('Capabilities'),
       tags: p.structs('Tags').map((t) => ({ Key: t['Key'] ?? '', Value: t['Value'] ?? '' })),
       description: p.get('Description'),
-      roleArn: p.get('RoleARN'),
       endpoint: req.baseUrl,
     });
   const templateSummary = async (scope: Scope, p: QueryParams, full: boolean): Promise<string> => {
