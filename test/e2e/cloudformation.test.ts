@@ -56,6 +56,8 @@ Resources:
     Properties:
       Runtime: nodejs20.x
       Handler: index.handler
+      # A first start on a loaded machine may take more than Lambda's default 3 s.
+      Timeout: 30
       MemorySize: !Ref Memory
       InlineCode: |
         exports.handler = async () => ({ statusCode: 200, body: process.env.GREETING });
@@ -268,6 +270,7 @@ test('aws cloudformation deploy: a plain CloudFormation template (Code.ZipFile),
     Type: AWS::Lambda::Function
     Properties:
       FunctionName: plain-fn
+      Timeout: 30
       Runtime: python3.12
       Handler: index.handler
       Role: !GetAtt Role.Arn
@@ -306,7 +309,7 @@ Resources:
     Properties: { LayerName: greet, ContentUri: s3://artifacts/code/layer.zip, CompatibleRuntimes: [nodejs20.x] }
   Packaged:
     Type: AWS::Serverless::Function
-    Properties: { CodeUri: s3://artifacts/code/app.zip, Handler: app.handler, Runtime: nodejs20.x, FunctionName: packaged-fn, Layers: [!Ref GreetLayer] }
+    Properties: { CodeUri: s3://artifacts/code/app.zip, Handler: app.handler, Runtime: nodejs20.x, Timeout: 30, FunctionName: packaged-fn, Layers: [!Ref GreetLayer] }
 Outputs:
   Layer:
     Value: !Ref GreetLayer
@@ -339,7 +342,7 @@ Outputs:
   assert.match(events.stdout, /Packaged[\s\S]*CREATE_FAILED[\s\S]*S3 Error Code: NoSuchKey/);
 
   // A failed deployment: the CLI exits non-zero and points at the events.
-  writeFileSync(join(cli.home, 'broken.yaml'), readFileSync(join(cli.home, 'plain.yaml'), 'utf8').replace('FunctionName: plain-fn', 'FunctionName: broken-fn\n      Timeout: 0').replace('Role:\n', 'Role2:\n').replace('Role.Arn', 'Role2.Arn'));
+  writeFileSync(join(cli.home, 'broken.yaml'), readFileSync(join(cli.home, 'plain.yaml'), 'utf8').replace('FunctionName: plain-fn', 'FunctionName: broken-fn').replace('Timeout: 30', 'Timeout: 0').replace('Role:\n', 'Role2:\n').replace('Role.Arn', 'Role2.Arn'));
   const broken = await aws('cloudformation', 'deploy', '--template-file', 'broken.yaml', '--stack-name', 'broken', '--capabilities', 'CAPABILITY_IAM');
   assert.notEqual(broken.code, 0);
   assert.match(broken.stderr + broken.stdout, /describe-stack-events --stack-name broken/);
@@ -373,6 +376,7 @@ Resources:
       CodeUri: hello/
       Handler: app.handler
       Runtime: nodejs20.x
+      Timeout: 30
       Events:
         Hello:
           Type: Api
