@@ -32,6 +32,7 @@ import { isLoopback, isWildcard, RequestGuard } from './api/http/guard.js';
 import { Gateway, type ServerLimits } from './api/http/server.js';
 import { RouteService } from './api/http-routes/service.js';
 import { StackService } from './api/stacks/service.js';
+import { CloudFormationService } from './api/cloudformation/service.js';
 import { apiTable } from './api/table.js';
 import { UrlConfigService } from './api/urls/service.js';
 import { EventSourceMappingService } from './api/esm/service.js';
@@ -69,6 +70,11 @@ import { installMissingSdks } from './runtimes/sdk-install.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
 import { SqsService } from './sqs/service.js';
+import { BlobDir } from './s3/blobs.js';
+import { S3Service } from './s3/service.js';
+import { notify } from './s3/notify.js';
+import { SqliteObjectStore } from './s3/sqlite-store.js';
+import type { BucketAdmin, ObjectReader } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
@@ -169,6 +175,8 @@ export interface Nimbus {
   notice: string;
   /** Accounts, access keys and the audit log (the same file the CLI's `nimbus keys` uses). */
   accounts: AccountStore;
+  /** Nimbus's S3 (src/s3): reads objects and makes buckets for whatever deploys through it (core/objects.ts). */
+  objects: ObjectReader & BucketAdmin;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
 }
@@ -268,10 +276,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     capacityMb,
   });
   // What functions carry besides code and configuration: layers, tags, code signing, policies.
-  const layers = new LayerService({ store, code, clock });
+  // S3-compatible object storage (src/s3): its REST API on the endpoint, and code for the Lambda API.
+  // Metadata in s3.db, bodies under s3/blobs/; a cluster node keeps its own (S3 is single-node, docs/s3.md).
+  const s3 = new S3Service({ store: new SqliteObjectStore(join(dataDir, 's3.db')), blobs: new BlobDir(join(dataDir, 's3')), now: () => clock.now() });
+  await s3.sweep(log);
+  const layers = new LayerService({ store, code, clock, objects: s3 });
   const tags = new TagService(store);
   const codeSigning = new CodeSigningService({ store, clock, tags });
   const functions = new FunctionService({
+    objects: s3,
     store,
     code,
     runtimes,
@@ -353,6 +366,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       log(`${source}: not delivered to ${functionName}: ${e.message}`);
     }
   };
+  // S3 event notifications: an asynchronous invocation per matching object change, to functions of
+  // the bucket owner's account (docs/s3.md); the record shape is S3's (src/s3/notify.ts).
+  s3.onEvents((e) => {
+    void notify(e, async (arn, payload) => {
+      const ref = parseS3Target(arn);
+      if (!ref || ref.accountId !== e.bucket.accountId) throw new Error('the function is not in the bucket owner\'s account');
+      await invokeAsync({ accountId: ref.accountId, region: ref.region }, ref.name, ref.qualifier, payload, `s3:${e.bucket.name}`);
+    }, clock.now(), log);
+  });
   /**
    * A topic's or rule's delivery to a queue: the queue's policy must let the service send on
    * the source's behalf (src/sqs/policy.ts); a refusal throws, and the caller logs it as a
@@ -409,8 +431,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts, buckets: s3,
   });
+  // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
+  const cloudFormation = new CloudFormationService({ stacks, code, clock, log, layers, objects: s3 });
 
   // The HTTP surface: every route and hook of api/table.ts, behind the browser and Host guard.
   const guard = new RequestGuard({
@@ -431,8 +455,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
-      clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
-      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
+      clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, cloudFormation, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
+      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
       iam: new IamService(accounts),
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
@@ -487,6 +511,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     authMode,
     notice,
     accounts,
+    objects: s3,
     port,
     dataDir,
     isolation: factory.isolation,
@@ -497,6 +522,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         const stopping = gateway.close(graceMs);
         sqs.endLongPolls();
         await stopping;
+        // Stack operations CloudFormation's API started finish (or roll back) before the stores close.
+        await cloudFormation.idle();
         // No new events or batches; running attempts and batches may finish.
         scheduler.stop();
         await acceptor.flush();
@@ -519,6 +546,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await eventBridge.close();
         await sns.close();
         await sqs.close();
+        await s3.store.close();
         await cluster?.close();
         await queue.close();
         await code.close();
@@ -528,6 +556,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await accounts.close();
       })()),
   };
+}
+
+/** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`, as a notification names its function. */
+function parseS3Target(arn: string): { accountId: string; region: string; name: string; qualifier: string | undefined } | undefined {
+  const p = arn.split(':');
+  if (p.length < 7 || p[2] !== 'lambda' || p[5] !== 'function') return undefined;
+  return { region: p[3]!, accountId: p[4]!, name: p[6]!, qualifier: p[7] };
 }
 
 /**

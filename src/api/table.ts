@@ -20,6 +20,8 @@ import type { EventQueue } from '../queue/types.js';
 import type { EventBridgeService } from '../eventbridge/service.js';
 import type { SnsService } from '../sns/service.js';
 import type { SqsService } from '../sqs/service.js';
+import type { S3Service } from '../s3/service.js';
+import { s3Hook } from './s3/hook.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { UrlConfigStore } from '../store/types.js';
 import { codeSigningHandlers } from './code-signing/routes.js';
@@ -55,7 +57,8 @@ import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { eventBridgeWireService } from './services/eventbridge.js';
 import type { CloudWatchLogsService } from './cwlogs/service.js';
 import { logsWireService } from './cwlogs/wire.js';
-import { cloudFormationWireService } from './stacks/cloudformation.js';
+import { cloudFormationWireService } from './cloudformation/wire.js';
+import type { CloudFormationService } from './cloudformation/service.js';
 import type { IamService } from './iam/service.js';
 import { iamWireService } from './iam/wire.js';
 import { servicesHook } from './services/hook.js';
@@ -93,6 +96,8 @@ export interface ApiServices {
   urlStore: UrlConfigStore;
   routes: RouteService;
   stacks: StackService;
+  /** CloudFormation's API over the same stacks (api/cloudformation). */
+  cloudFormation: CloudFormationService;
   eventInvokeConfigs: EventInvokeConfigService;
   schedules: ScheduleService;
   queue: EventQueue;
@@ -101,6 +106,8 @@ export interface ApiServices {
   /** EventBridge and SNS subsets, on the endpoint by their wire markers. */
   eventBridge: EventBridgeService;
   sns: SnsService;
+  /** The S3 REST API (src/s3), on the endpoint by its signing service or Host (api/s3). */
+  s3: S3Service;
   /** IAM's roles API (api/iam), on the endpoint by its Query `Version`. */
   iam: IamService;
   /** A CloudWatch Logs subset over the function logs (api/cwlogs), on the endpoint by its X-Amz-Target. */
@@ -291,7 +298,8 @@ export function apiTable(s: ApiServices): ApiTable {
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), cloudFormationWireService(s.stacks)]),
+      s3Hook({ s3: s.s3, log: s.log }),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],
     fallback: [],
   };

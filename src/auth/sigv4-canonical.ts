@@ -114,12 +114,13 @@ export function decodeQueryPart(raw: string): string | undefined {
  * its path in normal form (no empty, `.` or `..` segments; a trailing `/` is fine, ListFunctions
  * ends in one), and every `%` must start a valid escape other than `%00`.
  */
-export function targetProblem(rawUrl: string): string | undefined {
+export function targetProblem(rawUrl: string, s3 = false): string | undefined {
   if (rawUrl.charCodeAt(0) !== 47 /* / */) return 'the target must start with /';
   const q = rawUrl.indexOf('?');
   const end = q < 0 ? rawUrl.length : q;
   let segStart = 1;
-  for (let i = 1; i <= end; i++) {
+  // S3 keys are names, not paths: `a//b` and `a/../b` are keys of their own, signed as sent.
+  for (let i = 1; i <= end && !s3; i++) {
     if (i === end || rawUrl.charCodeAt(i) === 47) {
       const len = i - segStart;
       if (len === 0 && i !== end) return 'the path has an empty segment';
@@ -148,6 +149,21 @@ export function canonicalUri(path: string): string {
     }
   }
   return out;
+}
+
+/**
+ * S3's canonical URI: the path encoded once (each segment decoded, then UriEncoded; `/` kept), as
+ * S3's signers compute it from the key. A segment that is not valid UTF-8 is kept as sent.
+ */
+export function canonicalS3Uri(path: string): string {
+  if (path.length <= 1) return '/';
+  return path
+    .split('/')
+    .map((seg) => {
+      const text = decodeQueryPart(seg.replace(/\+/g, '%2B'));
+      return text === undefined ? seg : uriEncode(text);
+    })
+    .join('/');
 }
 
 /** One query parameter: its raw name and value as received, and their canonical forms. */

@@ -40,10 +40,10 @@
  * Nothing about a signature itself is ever remembered: every request is verified in full.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { canonicalHeaderValue, canonicalQuery, canonicalUri, parseQuery, targetProblem, type QueryParam } from './sigv4-canonical.js';
+import { canonicalHeaderValue, canonicalQuery, canonicalS3Uri, canonicalUri, parseQuery, targetProblem, type QueryParam } from './sigv4-canonical.js';
 import * as E from './sigv4-errors.js';
 import { fromHeader, fromQuery, joinValues, scanHeaders, type HeaderScan, type SignedParts, type TimeWindow } from './sigv4-forms.js';
-import { SigningKeyCache } from './sigv4-key.js';
+import { SigningKeyCache, type SigningKey } from './sigv4-key.js';
 import { parseBasicDate, parseCredential, type CredentialScope } from './sigv4-parse.js';
 import { sha256Hex } from './sha256.js';
 
@@ -87,6 +87,14 @@ export interface SigV4Config<K extends SigningSecret> {
   readonly maxPresignedExpiresSeconds?: number;
   /** How many derived signing keys to keep. */
   readonly keyCacheSize?: number;
+  /**
+   * S3's rules (docs/reference/security.md): the canonical URI is the path encoded once (S3 does
+   * not double-encode, and keys may hold `..` or `//`, which are not normalised), and the payload
+   * hash in the canonical request is the `x-amz-content-sha256` value as sent (a hex hash,
+   * `UNSIGNED-PAYLOAD` or a `STREAMING-...` marker; presigned URLs: `UNSIGNED-PAYLOAD`); the
+   * caller checks the body against it while streaming it.
+   */
+  readonly s3?: boolean;
 }
 
 export interface SigV4Success<K extends SigningSecret> {
@@ -101,6 +109,8 @@ export interface SigV4Success<K extends SigningSecret> {
   readonly signature: string;
   /** The signing time the request carried, epoch ms. */
   readonly signedAt: number;
+  /** What aws-chunked chunk signatures chain from (S3 streaming uploads): the key, the date and the scope. */
+  readonly chain: { readonly key: SigningKey; readonly amzDate: string; readonly scope: string };
 }
 
 export type SigV4Result<K extends SigningSecret> = SigV4Success<K> | E.SigV4Failure;
@@ -177,7 +187,7 @@ export class SigV4Verifier<K extends SigningSecret> {
   }
 
   private check(req: SigV4RequestHead, now: number): Checked<K> | E.SigV4Failure {
-    const problem = targetProblem(req.rawUrl);
+    const problem = targetProblem(req.rawUrl, this.config.s3 === true);
     if (problem) return E.badTarget(problem);
     const h = scanHeaders(req.rawHeaders);
     if (h.authorizations > 1) return E.duplicateHeader('Authorization');
@@ -234,7 +244,10 @@ export class SigV4Verifier<K extends SigningSecret> {
 
   private finish(c: Checked<K>, payloadSha256: string): SigV4Result<K> {
     const { req, h, path, params, signedList, scope, key, p } = c;
-    if (h.contentSha256 !== undefined) {
+    if (this.config.s3) {
+      // S3 signs the declared payload hash; the body is checked against it as it streams in.
+      payloadSha256 = p.signatureParam !== undefined ? (h.contentSha256 ?? 'UNSIGNED-PAYLOAD') : (h.contentSha256 ?? payloadSha256);
+    } else if (h.contentSha256 !== undefined) {
       if (h.contentSha256.startsWith('STREAMING-')) return E.streamingPayload();
       // UNSIGNED-PAYLOAD and any hash of another body land here: Lambda hashes what it received.
       if (h.contentSha256 !== payloadSha256) return E.signatureMismatch();
@@ -242,7 +255,7 @@ export class SigV4Verifier<K extends SigningSecret> {
     const headers = signedList.wellFormed ? canonicalHeaders(req.rawHeaders, h.names, signedList.names) : undefined;
     if (headers === undefined) return E.signatureMismatch();
     if (path !== this.lastPath) {
-      this.lastCanonicalPath = canonicalUri(path);
+      this.lastCanonicalPath = this.config.s3 ? canonicalS3Uri(path) : canonicalUri(path);
       this.lastPath = path;
     }
     const canonical = `${req.method}\n${this.lastCanonicalPath}\n${canonicalQuery(params, p.signatureParam)}\n${headers}\n${p.signedHeaders}\n${payloadSha256}`;
@@ -263,6 +276,7 @@ export class SigV4Verifier<K extends SigningSecret> {
       sessionToken: p.sessionToken,
       signature: p.signature,
       signedAt: p.signedAt,
+      chain: { key: signingKey, amzDate: p.amzDate, scope: `${scope.date}/${scope.region}/${scope.service}/aws4_request` },
     };
   }
 }

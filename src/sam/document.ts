@@ -84,6 +84,7 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
       Policies: r.policies.map((p) => ({ PolicyName: p.name, PolicyDocument: p.document })),
       ManagedPolicyArns: r.managedPolicyArns,
     })),
+    Buckets: plan.buckets.map((b) => ({ LogicalId: b.logicalId, BucketName: b.name })),
     EventSourceMappings: plan.mappings.map((m) => ({ LogicalId: m.logicalId, Body: m.body })),
   };
 }

@@ -9,7 +9,12 @@ import { SamError } from './errors.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 
 /** Where a function's code comes from: a folder, a .zip/.jar file, or the template itself. */
-export type CodeSource = { kind: 'folder'; path: string } | { kind: 'archive'; path: string } | { kind: 'inline'; text: string };
+export type CodeSource =
+  | { kind: 'folder'; path: string }
+  | { kind: 'archive'; path: string }
+  | { kind: 'inline'; text: string }
+  /** A package already uploaded (`sam deploy`/`aws cloudformation package`): read by the server, never built. */
+  | { kind: 's3'; bucket: string; key: string; version?: string };
 
 /** `Metadata: BuildMethod/BuildProperties`, as `sam build` reads them. */
 export interface BuildSpec {
@@ -158,13 +163,28 @@ function codeSource(id: string, props: Record<string, unknown>, o: FunctionPlanO
     if (!INLINE_RUNTIMES.test(runtime)) throw new SamError(`${id}: InlineCode works with Node.js and Python runtimes only, not ${runtime}`);
     return { kind: 'inline', text: inline };
   }
-  const uri = resolve(props['CodeUri'] ?? '.', o.ctx, `${id}.CodeUri`);
-  if (typeof uri !== 'string') {
-    throw new SamError(`${id}: CodeUri must be a local folder or a .zip/.jar file; S3 locations ({Bucket, Key}) are not supported`);
+  const given = props['CodeUri'] ?? '.';
+  const uri = resolve(given, o.ctx, `${id}.CodeUri`);
+  if (isMap(given) && ('Bucket' in given || 'Key' in given)) {
+    // `{Bucket, Key, Version}`: each member resolved on its own.
+    const part = (k: string): unknown => resolve(given[k], o.ctx, `${id}.CodeUri.${k}`);
+    const bucket = part('Bucket');
+    const key = part('Key');
+    const version = part('Version');
+    if (typeof bucket !== 'string' || typeof key !== 'string') throw new SamError(`${id}: CodeUri {Bucket, Key} needs both as strings`);
+    return { kind: 's3', bucket, key, ...(typeof version === 'string' ? { version } : {}) };
   }
-  if (/^s3:\/\//i.test(uri)) throw new SamError(`${id}: CodeUri ${uri} is not a folder or a .zip/.jar file; S3 locations are not supported`);
+  if (typeof uri !== 'string') throw new SamError(`${id}: CodeUri must be a local folder, a .zip/.jar file, s3://bucket/key or {Bucket, Key}`);
+  const s3 = s3Location(uri);
+  if (s3) return s3;
   const path = isAbsolute(uri) ? uri : join(o.baseDir, uri);
   return /\.(zip|jar)$/i.test(uri) ? { kind: 'archive', path } : { kind: 'folder', path };
+}
+
+/** `s3://bucket/key` as a code source (what `sam package` writes), else undefined. */
+export function s3Location(uri: string): CodeSource | undefined {
+  const m = /^s3:\/\/([^/]+)\/(.+)$/i.exec(uri);
+  return m ? { kind: 's3', bucket: m[1]!, key: m[2]! } : undefined;
 }
 
 function buildSpec(id: string, metadata: Record<string, unknown> | undefined): BuildSpec | undefined {

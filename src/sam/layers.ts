@@ -44,8 +44,8 @@ export const layerPlaceholder = (logicalId: string): string => `nimbus-layer:${l
 export interface LayerPlan {
   logicalId: string;
   name: string;
-  /** A folder (its tree is /opt) or a zip. */
-  content: { kind: 'folder' | 'archive'; path: string };
+  /** A folder (its tree is /opt) or a zip; or a zip in S3 (a packaged template: only the server reads it). */
+  content: { kind: 'folder' | 'archive'; path: string } | { kind: 's3'; bucket: string; key: string; version?: string };
   /** `Metadata.BuildMethod` of a folder to build as sam build does (python3.X or nodejsNN.x). */
   build?: string;
   /** The PublishLayerVersion members besides Content. */
@@ -70,8 +70,13 @@ export function planLayers(t: Template, o: { baseDir: string; stack: string; sta
     const val = (k: string): unknown => resolve(r.Properties[k], ctx, `${id}.${k}`);
     const serverless = r.Type === 'AWS::Serverless::LayerVersion';
     const raw = val(serverless ? 'ContentUri' : 'Content');
-    if (typeof raw !== 'string' || /^s3:\/\//i.test(raw)) {
-      throw new SamError(`${id}: ${serverless ? 'ContentUri' : 'Content'} must be a local folder or .zip file; S3 locations are not supported`);
+    const s3 = s3Content(raw);
+    if (s3) {
+      plans.push({ logicalId: id, name: layerName(val('LayerName'), o, id), content: s3, settings: layerSettings(val) });
+      continue;
+    }
+    if (typeof raw !== 'string') {
+      throw new SamError(`${id}: ${serverless ? 'ContentUri' : 'Content'} must be a local folder, a .zip file, s3://bucket/key or {Bucket, Key}`);
     }
     const path = isAbsolute(raw) ? raw : join(baseDir, raw);
     const content = { kind: /\.zip$/i.test(raw) ? ('archive' as const) : ('folder' as const), path };
@@ -80,22 +85,12 @@ export function planLayers(t: Template, o: { baseDir: string; stack: string; sta
     if (method !== undefined && content.kind === 'folder' && !isBuilt(path) && !buildable) {
       throw new SamError(`${id}: Metadata.BuildMethod ${String(method)} installs dependencies Nimbus does not build for layers; run sam build and deploy .aws-sam/build/template.yaml, or lay the folder out as /opt (nodejs/node_modules, python/, ...)`);
     }
-    const name = val('LayerName');
-    const description = val('Description');
-    const license = val('LicenseInfo');
-    const runtimes = strings(val('CompatibleRuntimes'));
-    const architectures = strings(val('CompatibleArchitectures'));
     plans.push({
       logicalId: id,
-      name: typeof name === 'string' ? name : generatedName(o.stack, id, o.stackId, 140),
+      name: layerName(val('LayerName'), o, id),
       content,
       ...(buildable && content.kind === 'folder' && !isBuilt(path) ? { build: method } : {}),
-      settings: {
-        ...(typeof description === 'string' ? { Description: description } : {}),
-        ...(runtimes ? { CompatibleRuntimes: runtimes } : {}),
-        ...(architectures ? { CompatibleArchitectures: architectures } : {}),
-        ...(typeof license === 'string' ? { LicenseInfo: license } : {}),
-      },
+      settings: layerSettings(val),
     });
   }
   return plans;
@@ -115,6 +110,35 @@ function settleTimes(dir: string): void {
   }
 }
 
+const layerName = (name: unknown, o: { stack: string; stackId: string }, id: string): string => (typeof name === 'string' ? name : generatedName(o.stack, id, o.stackId, 140));
+
+function layerSettings(val: (k: string) => unknown): LayerPlan['settings'] {
+  const description = val('Description');
+  const license = val('LicenseInfo');
+  const runtimes = strings(val('CompatibleRuntimes'));
+  const architectures = strings(val('CompatibleArchitectures'));
+  return {
+    ...(typeof description === 'string' ? { Description: description } : {}),
+    ...(runtimes ? { CompatibleRuntimes: runtimes } : {}),
+    ...(architectures ? { CompatibleArchitectures: architectures } : {}),
+    ...(typeof license === 'string' ? { LicenseInfo: license } : {}),
+  };
+}
+
+/** `s3://bucket/key`, SAM's `{Bucket, Key, Version}` or the LayerVersion's `{S3Bucket, S3Key, S3ObjectVersion}`. */
+function s3Content(raw: unknown): LayerPlan['content'] | undefined {
+  if (typeof raw === 'string') {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/i.exec(raw);
+    return m ? { kind: 's3', bucket: m[1]!, key: m[2]! } : undefined;
+  }
+  if (!isMap(raw)) return undefined;
+  const bucket = raw['Bucket'] ?? raw['S3Bucket'];
+  const key = raw['Key'] ?? raw['S3Key'];
+  const version = raw['Version'] ?? raw['S3ObjectVersion'];
+  if (typeof bucket !== 'string' || typeof key !== 'string') return undefined;
+  return { kind: 's3', bucket, key, ...(typeof version === 'string' ? { version } : {}) };
+}
+
 /** Where builds cache installed dependencies, and the progress lines for the user (build/index.ts's options). */
 export interface LayerBuildOptions {
   cacheDir: string;
@@ -128,6 +152,9 @@ export interface LayerBuildOptions {
 export async function layerZips(layers: readonly LayerPlan[], zipFolder: (dir: string) => Promise<Buffer>, build?: LayerBuildOptions): Promise<Map<string, Buffer>> {
   const zips = new Map<string, Buffer>();
   for (const l of layers) {
+    if (l.content.kind === 's3') {
+      throw new SamError(`${l.logicalId}: s3://${l.content.bucket}/${l.content.key}: S3 locations are not supported by nimbus deploy -t, which deploys local content; deploy a packaged template with sam deploy or aws cloudformation deploy on Nimbus's endpoint (docs/cloudformation.md)`);
+    }
     const { kind, path } = l.content;
     const ok = existsSync(path) && (kind === 'folder' ? statSync(path).isDirectory() : statSync(path).isFile());
     if (!ok) throw new SamError(`${l.logicalId}: ${path} is not a ${kind === 'folder' ? 'folder' : 'zip file'}`);

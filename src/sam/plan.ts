@@ -12,7 +12,8 @@ import { planEvents, type SchedulePlan } from './events.js';
 import { planFunction, type FunctionPlan } from './function-plan.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { namer } from './names.js';
-import { planResources, type ApiPlan } from './resources.js';
+import { planResources, type ApiPlan, type BucketPlan } from './resources.js';
+import { FROM_LAMBDA, lambdaFunctionsAsSam } from './lambda-functions.js';
 import { scheduleResource } from './schedule-resources.js';
 import { planServiceResources } from './service-resources.js';
 import type { ServicePlans } from './service-plans.js';
@@ -20,7 +21,7 @@ import type { Template } from './template.js';
 
 export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
-export type { ApiPlan } from './resources.js';
+export type { ApiPlan, BucketPlan } from './resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
 import { planLayers, type LayerPlan } from './layers.js';
@@ -41,6 +42,8 @@ export interface DeployPlan extends ServicePlans {
   schedules: SchedulePlan[];
   /** Each API with its routes. */
   apis: ApiPlan[];
+  /** `AWS::S3::Bucket` resources (resources.ts). */
+  buckets: BucketPlan[];
   /** IAM roles: generated for functions' Policies, and the template's AWS::IAM::Role resources (roles.ts). */
   roles: RolePlan[];
   /** Outputs that resolve locally, by name. */
@@ -94,7 +97,8 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const ctx: IntrinsicContext = { refs, resources: {}, conditions: {}, warn };
   evaluateConditions(t.conditions, ctx);
   // Resources whose Condition is false are not part of this deployment at all.
-  const kept = Object.fromEntries(Object.entries(t.resources).filter(([id, r]) => included(r.Condition, ctx, id)));
+  // Plain AWS::Lambda::Function resources are planned as the SAM functions they are equivalent to.
+  const kept = lambdaFunctionsAsSam(Object.fromEntries(Object.entries(t.resources).filter(([id, r]) => included(r.Condition, ctx, id))));
   const template: Template = { ...t, resources: kept };
   // Every resource's Ref/GetAtt value first, so that references resolve whatever the order.
   const names = namer(o.stack, o.stackId);
@@ -105,6 +109,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
   const globals = isMap(t.globals['Function']) ? t.globals['Function'] : {};
+  // SAM applies Globals to its own functions only, not to plain AWS::Lambda::Function resources.
+  const globalsFor = (meta: Record<string, unknown> | undefined, props: Record<string, unknown>): Record<string, unknown> =>
+    meta?.[FROM_LAMBDA] === true ? props : mergeGlobals(globals, props);
   const functions: FunctionPlan[] = [];
   const schedules: SchedulePlan[] = [];
   const apis = new Map(resources.apis.map((a) => [a.logicalId, a]));
@@ -112,7 +119,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const seen = new Map<string, string>();
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Serverless::Function') continue;
-    const props = mergeGlobals(globals, r.Properties);
+    const props = globalsFor(r.Metadata, r.Properties);
     const fn = planFunction(id, props, r.Metadata, { baseDir: o.baseDir, ctx, name: ctx.resources[id]!.ref });
     if (fn.ignored.length > 0) warn(`${id}: not applied by Nimbus (no backend for them): ${fn.ignored.join(', ')}`);
     const role = props['Role'] !== undefined ? resolve(props['Role'], ctx, `${id}.Role`) : ctx.resources[`${id}Role`]?.attrs['Arn'];
@@ -156,6 +163,6 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     if (typeof v === 'string') outputs[name] = v;
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
-  const roles = planRoles(template, names, where, ctx, (id) => mergeGlobals(globals, template.resources[id]!.Properties));
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, ...services, roles, outputs, warnings };
+  const roles = planRoles(template, names, where, ctx, (id) => globalsFor(template.resources[id]!.Metadata, template.resources[id]!.Properties));
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, outputs, warnings };
 }

@@ -41,6 +41,31 @@ const NO_EFFECT_TYPES = new Set([
 
 export interface ResourcesPlan {
   apis: ApiPlan[];
+  /** `AWS::S3::Bucket` resources, created through Nimbus's S3 service (api/stacks). */
+  buckets: BucketPlan[];
+}
+
+export interface BucketPlan {
+  logicalId: string;
+  name: string;
+}
+
+/** Handled as resources of their own (BucketPolicy: accepted, not applied). */
+const BUCKET_TYPE = 'AWS::S3::Bucket';
+const BUCKET_POLICY_TYPE = 'AWS::S3::BucketPolicy';
+/** S3's bucket names: 3 to 63 lower-case letters, digits, dots and hyphens. */
+const MAX_BUCKET = 63;
+
+/**
+ * Whether Nimbus plans this resource type at all (created, or accepted without effect), as
+ * opposed to skipping it with a warning: CloudFormation's endpoint refuses the latter.
+ */
+export function knownResourceType(type: string): boolean {
+  return (
+    type === 'AWS::Serverless::Function' || type === 'AWS::Lambda::Function' || API_TYPES.has(type) || SERVICE_TYPES.has(type) ||
+    SCHEDULE_TYPES.has(type) || type === URL_TYPE || LAYER_TYPES.has(type) || NO_EFFECT_TYPES.has(type) ||
+    type === BUCKET_TYPE || type === BUCKET_POLICY_TYPE
+  );
 }
 
 interface ResourceOptions {
@@ -58,6 +83,7 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicContext): ResourcesPlan {
   const arnPrefix = (service: string): string => `arn:aws:${service}:${o.region}:${o.accountId}`;
   const apis: ApiPlan[] = [];
+  const buckets: BucketPlan[] = [];
   nameServiceResources(t, o, ctx);
   const fnIds = Object.entries(t.resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
   for (const [id, r] of fnIds) {
@@ -115,6 +141,18 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       const byName = typeof given === 'string' && !given.startsWith('arn:') ? Object.values(ctx.resources).find((x) => x.ref === given)?.attrs['Arn'] : undefined;
       const arn = byName ?? given;
       ctx.resources[id] = { ref: typeof arn === 'string' ? arn : id, attrs: typeof arn === 'string' ? { FunctionArn: arn } : {} };
+    } else if (r.Type === BUCKET_TYPE) {
+      const raw = resolve(r.Properties['BucketName'], ctx, `${id}.BucketName`);
+      // CloudFormation's generated bucket names are lower case (S3 allows nothing else).
+      const name = typeof raw === 'string' ? raw : o.names.physical(id, undefined, MAX_BUCKET).toLowerCase();
+      buckets.push({ logicalId: id, name });
+      const domain = `${name}.s3.amazonaws.com`;
+      ctx.resources[id] = {
+        ref: name,
+        attrs: { Arn: `arn:aws:s3:::${name}`, DomainName: domain, RegionalDomainName: `${name}.s3.${o.region}.amazonaws.com`, WebsiteURL: `http://${name}.s3-website-${o.region}.amazonaws.com` },
+      };
+    } else if (r.Type === BUCKET_POLICY_TYPE) {
+      ctx.warn(`${id}: ${r.Type} is accepted and not enforced by Nimbus; skipped`);
     } else if (LAYER_TYPES.has(r.Type)) {
       // Published before the stack is applied (layers.ts); its Ref is the version ARN it gets then.
       ctx.resources[id] = { ref: layerPlaceholder(id), attrs: {} };
@@ -134,5 +172,5 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);
     }
   }
-  return { apis };
+  return { apis, buckets };
 }

@@ -80,7 +80,7 @@ test('layer versions with @aws-sdk/client-lambda', async (t) => {
       'ValidationException',
       /^2 validation errors detected: Value '\[invalidruntime\]' at 'compatibleRuntimes' failed to satisfy constraint: Member must satisfy enum value set: \[.*\]; Value '\[invalidarch\]' at 'compatibleArchitectures' failed to satisfy constraint: Member must satisfy constraint: \[Member must satisfy enum value set: \[x86_64, arm64\], Member must not be null\]$/,
     );
-    await rejects(lambda.send(new PublishLayerVersionCommand({ LayerName: 'x', Content: { S3Bucket: 'b', S3Key: 'k' } })), 'InvalidParameterValueException', /S3/);
+    await rejects(lambda.send(new PublishLayerVersionCommand({ LayerName: 'x', Content: { S3Bucket: 'no-such-bucket', S3Key: 'k' } })), 'InvalidParameterValueException', /S3 Error Code: NoSuchBucket/);
     await rejects(lambda.send(new PublishLayerVersionCommand({ LayerName: 'x', Content: { ZipFile: Buffer.from('not a zip') } })), 'InvalidParameterValueException', /^Could not unzip uploaded file/);
   });
 

@@ -255,7 +255,7 @@ test('SAM templates with nimbus deploy -t', async (t) => {
       ['Resources: [unclosed', /is not valid YAML/],
       ['Transform: AWS::Serverless-2016-10-31\nResources: {}\n', /has no Resources/],
       ['Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: .\n      Runtime: nodejs20.x\n', /F\.Handler is required/],
-      ['Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: s3://bucket/key.zip\n      Handler: a.b\n      Runtime: nodejs20.x\n', /CodeUri .* is not a folder/],
+      ['Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: s3://bucket/key.zip\n      Handler: a.b\n      Runtime: nodejs20.x\n', /F: CodeUri s3:\/\/bucket\/key\.zip: S3 locations are not supported by nimbus deploy -t/],
       ['Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n      Runtime: nodejs99.x\n', /InvalidParameterValue|nodejs99\.x/],
       ['Resources:\n  Q:\n    Type: AWS::SQS::Queue\n', /no AWS::Serverless::Function resources/],
     ];

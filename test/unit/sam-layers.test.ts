@@ -59,14 +59,20 @@ Resources:
   ]);
 });
 
-test('layer content from S3, and a BuildMethod on a folder not laid out as /opt, are refused with the way out', () => {
+test('layer content in S3 (a packaged template) is planned for the server to read', () => {
+  const content = (props: string, type = 'AWS::Serverless::LayerVersion'): unknown => plan(`Resources:\n  L:\n    Type: ${type}\n    Properties: ${props}\n`).layers[0]!.content;
+  assert.deepEqual(content('{ ContentUri: "s3://bucket/dir/layer.zip" }'), { kind: 's3', bucket: 'bucket', key: 'dir/layer.zip' });
+  assert.deepEqual(content('{ ContentUri: { Bucket: b, Key: k, Version: "2" } }'), { kind: 's3', bucket: 'b', key: 'k', version: '2' });
+  assert.deepEqual(content('{ Content: { S3Bucket: b, S3Key: k } }', 'AWS::Lambda::LayerVersion'), { kind: 's3', bucket: 'b', key: 'k' });
+});
+
+test('a BuildMethod on a folder not laid out as /opt is refused with the way out', () => {
   const bad = (props: string, metadata: string, message: RegExp): void =>
     assert.throws(
       () => plan(`Resources:\n  L:\n    Type: AWS::Serverless::LayerVersion\n    Properties: ${props}\n${metadata}`),
       (e: Error) => e instanceof SamError && message.test(e.message),
     );
-  bad('{ ContentUri: "s3://bucket/layer.zip" }', '', /L: ContentUri must be a local folder or \.zip file; S3 locations are not supported/);
-  bad('{ ContentUri: { Bucket: b, Key: k } }', '', /S3 locations are not supported/);
+  bad('{ ContentUri: { Bucket: b } }', '', /L: ContentUri must be a local folder, a \.zip file, s3:\/\/bucket\/key or \{Bucket, Key\}/);
   bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: makefile }\n', /L: Metadata.BuildMethod makefile .*run sam build/);
   bad('{ ContentUri: unbuilt/ }', '    Metadata: { BuildMethod: java21 }\n', /L: Metadata.BuildMethod java21 .*run sam build/);
 });

@@ -40,13 +40,27 @@ test('InlineCode, a zip or jar CodeUri, a folder, and the build method from Meta
   assert.equal(fn(p, 'Jar').build, undefined);
 });
 
+test('S3 code locations (what sam package writes) are planned as such, for the server to read', () => {
+  const code = (props: string): unknown => plan(`Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: ${props}\n`).functions[0]!.code;
+  assert.deepEqual(code('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: "s3://b/dir/k.zip" }'), { kind: 's3', bucket: 'b', key: 'dir/k.zip' });
+  assert.deepEqual(code('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: { Bucket: b, Key: k, Version: "3" } }'), { kind: 's3', bucket: 'b', key: 'k', version: '3' });
+});
+
+test('plain AWS::Lambda::Function resources are planned as SAM functions, without Globals', () => {
+  const p = plan(`Globals:\n  Function: { Timeout: 9 }\nResources:\n  F:\n    Type: AWS::Lambda::Function\n    Properties: { Runtime: python3.12, Handler: index.handler, Code: { ZipFile: "def handler(e, c): return 1" }, TracingConfig: { Mode: Active } }\n  G:\n    Type: AWS::Lambda::Function\n    Properties: { Runtime: nodejs20.x, Handler: a.b, Code: { S3Bucket: b, S3Key: k.zip } }\n`);
+  assert.deepEqual(p.functions.map((f) => [f.logicalId, f.code, f.timeout]), [
+    ['F', { kind: 'inline', text: 'def handler(e, c): return 1' }, undefined],
+    ['G', { kind: 's3', bucket: 'b', key: 'k.zip' }, undefined],
+  ]);
+  assert.deepEqual(p.functions[0]!.settings['TracingConfig'], { Mode: 'Active' });
+});
+
 test('code errors say which function and why', () => {
   const bad = (props: string, message: RegExp): void =>
     assert.throws(() => plan(`Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: ${props}\n`), (e: Error) => e instanceof SamError && message.test(e.message));
   bad('{ Runtime: java17, Handler: a.B, InlineCode: "x" }', /F: InlineCode works with Node.js and Python runtimes only, not java17/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, InlineCode: "x", CodeUri: src }', /F: give either InlineCode or CodeUri, not both/);
-  bad('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: { Bucket: b, Key: k } }', /S3 locations \(\{Bucket, Key\}\) are not supported/);
-  bad('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: "s3://b/k.zip" }', /CodeUri s3:\/\/b\/k\.zip is not a folder or a \.zip\/\.jar file/);
+  bad('{ Runtime: nodejs20.x, Handler: a.b, CodeUri: { Bucket: b } }', /F: CodeUri \{Bucket, Key\} needs both as strings/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, Layers: arn:aws:lambda:eu-west-1:1:layer:x:1 }', /F\.Layers must be a list of layer version ARNs/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, ProvisionedConcurrencyConfig: { ProvisionedConcurrentExecutions: 1 } }', /needs AutoPublishAlias/);
   bad('{ Runtime: nodejs20.x, Handler: a.b, Tracing: Sometimes }', /F\.Tracing must be Active, PassThrough or Disabled/);

@@ -72,7 +72,8 @@ Resources:
   );
   assert.ok(plan.warnings.some((w) => w.includes('Fn::ImportValue is not evaluated locally')));
   assert.ok(plan.warnings.some((w) => w.includes('Api.Events.Q: event type S3 is not supported')));
-  assert.ok(plan.warnings.some((w) => w.includes('Bucket: resource type AWS::S3::Bucket is not supported')));
+  // A bucket is a resource of the stack, named as CloudFormation names buckets (lower case).
+  assert.deepEqual(plan.buckets, [{ logicalId: 'Bucket', name: generatedName('app', 'Bucket', opts.stackId, 63).toLowerCase() }]);
 });
 
 test('template errors are SamErrors that say where', () => {

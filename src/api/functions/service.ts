@@ -14,6 +14,8 @@ import type { FunctionCodeSigning, FunctionLayers, FunctionTags } from './extens
 import { ZipError } from '../../store/unzip.js';
 import { APPLICATION_LOG_LEVELS, SYSTEM_LOG_LEVELS } from '../../logs/json-format.js';
 import { pickVersion } from '../versions/weighted.js';
+import type { ObjectReader } from '../../core/objects.js';
+import { readS3Code, s3LocationOf } from './s3-code.js';
 import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../../core/names.js';
 import { publishFrom } from '../versions/versions.js';
 import { checkCapacityProviderConfig } from './capacity.js';
@@ -52,6 +54,8 @@ export interface FunctionServiceDeps {
   codeSigning?: FunctionCodeSigning;
   /** The keyring's named keys, for `KMSKeyArn` (src/secrets); absent: any KMSKeyArn is refused. */
   keys?: { hasKey(name: string): boolean };
+  /** Where `Code.S3Bucket`/`S3Key` are read from (src/s3 through core/objects.ts); absent: refused. */
+  objects?: ObjectReader | undefined;
 }
 
 export interface ResolveOptions {
@@ -83,7 +87,7 @@ export class FunctionService {
     const handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
     const settings = this.settings(body);
     const tenantIsolation = checkTenancy(body['TenancyConfig']);
-    const zip = this.zipOf(body['Code'], 'code.zipFile', true)!;
+    const zip = (await this.zipOf(scope, body['Code'], 'code.zipFile', true))!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
     const layers = await this.layersOf(scope, body['Layers']) ?? [];
     const tags = this.deps.tags?.check(body['Tags']);
@@ -161,7 +165,7 @@ export class FunctionService {
     const current = await this.latest(scope, parseFunctionName(rawName));
     this.checkRevision(current, body);
     await this.deps.codeSigning?.beforeCode(scope, current.name);
-    const zip = this.zipOf(body, 'zipFile', true)!;
+    const zip = (await this.zipOf(scope, body, 'zipFile', true))!;
     const dryRun = optionalBool(body, 'DryRun', 'dryRun') ?? false;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
     const architectures = checkArchitectures(body['Architectures']);
@@ -387,13 +391,16 @@ export class FunctionService {
     }
   }
 
-  private zipOf(code: unknown, member: string, required: boolean): Buffer | undefined {
+  private async zipOf(scope: Scope, code: unknown, member: string, required: boolean): Promise<Buffer | undefined> {
     if (!isObject(code)) {
       if (required) throw validationError(null, 'code', 'Member must not be null');
       return undefined;
     }
-    if (code['S3Bucket'] !== undefined || code['S3Key'] !== undefined || code['ImageUri'] !== undefined) {
-      throw invalidParameter('Nimbus accepts code as ZipFile only; S3 locations and image URIs are not supported.');
+    if (code['ImageUri'] !== undefined) throw invalidParameter('Nimbus accepts code as a ZipFile or an S3 object; image URIs are not supported.');
+    const s3 = s3LocationOf(code, member === 'zipFile' ? '' : 'code.');
+    if (s3) {
+      if (code['ZipFile'] !== undefined && code['ZipFile'] !== null) throw invalidParameter('Please do not provide other FunctionCode parameters when providing a ZipFile.');
+      return readS3Code(this.deps.objects, scope, s3);
     }
     if (code['ZipFile'] === undefined || code['ZipFile'] === null) {
       if (required) throw invalidParameter('Please provide a source for function code.');

@@ -22,6 +22,7 @@ import type { PolicyDocument } from '../../auth/iam-policy.js';
 import { roleRef, type RolePolicyLookup } from '../../auth/roles.js';
 import { sha256Hex } from '../../auth/sha256.js';
 import { SigV4Verifier, type SigningSecret, type SigV4Failure } from '../../auth/sigv4.js';
+import type { SigningKey } from '../../auth/sigv4-key.js';
 import type { RequestContext } from './context.js';
 
 export type AuthMode = 'local' | 'keys';
@@ -73,6 +74,11 @@ export interface Authenticated {
   /** Called with the body's SHA-256 when a handler reads it; throws if the signature does not match. */
   verifyBody?: ((sha256: string) => void) | undefined;
   bodyRead: boolean;
+  /**
+   * S3 requests (verified in S3's mode, the body not yet read): what the body's aws-chunked
+   * signatures chain from; absent when nothing was verified (local mode, unsigned or unknown key).
+   */
+  s3Signed?: { seed: string; key: SigningKey; amzDate: string; scope: string } | undefined;
 }
 
 export class Authenticator {
@@ -114,7 +120,11 @@ export class Authenticator {
         // IAM is global: clients sign it for us-east-1 whatever regions Nimbus serves.
         regions: services.includes('iam') && !this.config.regions.includes('us-east-1') ? [...this.config.regions, 'us-east-1'] : this.config.regions,
         services,
-        allowPresigned: this.config.allowPresigned ?? false,
+        // S3 clients presign (`aws s3 presign`), and S3 signs its payload its own way.
+        allowPresigned: services.includes('s3') || (this.config.allowPresigned ?? false),
+        s3: services.includes('s3'),
+        // S3 allows 15 minutes of clock skew where Lambda allows 5 (docs/reference/security.md §1.4).
+        ...(services.includes('s3') ? { skewMs: 15 * 60_000 } : {}),
       });
       this.verifiers.set(id, v);
     }
@@ -222,6 +232,13 @@ export class Authenticator {
     ctx.principal = who.principal;
     ctx.scope = { accountId: who.principal.accountId, region: pending.region };
     if (who.unchecked) return;
+    if (services.includes('s3')) {
+      // The signature covers the declared payload hash; the S3 handler checks the body against it.
+      const r = pending.finish(EMPTY_SHA256);
+      if (!r.ok) throw refusal(r);
+      ctx.s3Signed = { seed: r.signature, ...r.chain };
+      return;
+    }
     const finish = (sha: string): void => {
       const r = pending.finish(sha);
       if (!r.ok) throw refusal(r);

@@ -7,6 +7,8 @@
 import type { Clock } from '../../core/clock.js';
 import { invalidParameter, NimbusError, notFound, validationError } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
+import type { ObjectReader } from '../../core/objects.js';
+import { readS3Code, s3LocationOf } from '../functions/s3-code.js';
 import type { CodeStore } from '../../store/code-store.js';
 import type { LayerVersionRecord } from '../../store/records.js';
 import type { Store } from '../../store/types.js';
@@ -32,7 +34,7 @@ export interface ListQuery {
 }
 
 export class LayerService {
-  constructor(private readonly deps: { store: Store; code: CodeStore; clock: Clock }) {}
+  constructor(private readonly deps: { store: Store; code: CodeStore; clock: Clock; objects?: ObjectReader | undefined }) {}
 
   async publish(scope: Scope, rawName: string | undefined, body: unknown): Promise<LayerVersionRecord> {
     if (!isObject(body)) throw new NimbusError('ERR_INVALID_REQUEST_CONTENT', 'Could not parse request body into json: expected an object');
@@ -44,12 +46,16 @@ export class LayerService {
     const licenseInfo = optionalString(body, 'LicenseInfo', 'licenseInfo', 512);
     const content = body['Content'];
     if (!isObject(content)) throw validationError(null, 'content', 'Member must not be null');
-    if (content['S3Bucket'] !== undefined || content['S3Key'] !== undefined || content['S3ObjectVersion'] !== undefined) {
-      throw invalidParameter('Nimbus accepts layer content as ZipFile only; S3 locations are not supported.');
+    const s3 = s3LocationOf(content, 'content.');
+    let zip: Buffer;
+    if (s3) {
+      if (content['ZipFile'] !== undefined && content['ZipFile'] !== null) throw invalidParameter('Please do not provide other LayerVersionContentInput parameters when providing a ZipFile.');
+      zip = await readS3Code(this.deps.objects, scope, s3);
+    } else {
+      if (content['ZipFile'] === undefined || content['ZipFile'] === null) throw invalidParameter('Please provide a source for layer content.');
+      zip = decodeBlob(content['ZipFile'], 'content.zipFile');
+      if (zip.length > MAX_ZIP_BYTES) throw new NimbusError('ERR_REQUEST_TOO_LARGE', `Zipped size must be smaller than ${MAX_ZIP_BYTES} bytes`);
     }
-    if (content['ZipFile'] === undefined || content['ZipFile'] === null) throw invalidParameter('Please provide a source for layer content.');
-    const zip = decodeBlob(content['ZipFile'], 'content.zipFile');
-    if (zip.length > MAX_ZIP_BYTES) throw new NimbusError('ERR_REQUEST_TOO_LARGE', `Zipped size must be smaller than ${MAX_ZIP_BYTES} bytes`);
     let stored;
     try {
       stored = await this.deps.code.put(zip);

@@ -13,6 +13,7 @@ import { deleteRoleWithPolicies } from './apply-roles.js';
 import { deleteRule } from './apply-triggers.js';
 import type { StackDeps } from './deps.js';
 import { isMissing } from './service-errors.js';
+import { NO_S3 } from './apply-buckets.js';
 
 /** Deletion order: lower first. */
 const ORDER: Record<string, number> = {
@@ -29,6 +30,7 @@ const ORDER: Record<string, number> = {
   'AWS::Events::EventBus': 6,
   // After the functions that use them.
   'AWS::IAM::Role': 7,
+  'AWS::S3::Bucket': 8,
 };
 
 /** `name` or `name:qualifier`. */
@@ -80,6 +82,10 @@ async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<
     case 'AWS::IAM::Role':
       if (!(await d.roles.getRole(scope.accountId, r.physicalId))) return;
       return deleteRoleWithPolicies(d.roles, scope.accountId, r.physicalId);
+    case 'AWS::S3::Bucket':
+      // As CloudFormation: a bucket that still holds objects is not deleted (the stack reports it).
+      if (!d.buckets) throw new Error(NO_S3);
+      return d.buckets.deleteBucket(scope, r.physicalId);
     case 'AWS::Events::EventBus':
       await d.eventBridge.call(scope, 'DeleteEventBus', { Name: r.physicalId });
       return;

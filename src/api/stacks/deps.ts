@@ -6,6 +6,7 @@
  */
 import type { RoleStore } from '../../auth/roles.js';
 import type { Clock } from '../../core/clock.js';
+import type { BucketAdmin } from '../../core/objects.js';
 import type { EventBridgeService } from '../../eventbridge/service.js';
 import type { SnsService } from '../../sns/service.js';
 import type { SqsService } from '../../sqs/service.js';
@@ -41,5 +42,7 @@ export interface StackDeps {
   mappings: EventSourceMappingService;
   /** IAM roles a stack owns (api/iam's store). */
   roles: RoleStore;
+  /** Nimbus's S3 service, for `AWS::S3::Bucket` resources; absent: such a stack is refused. */
+  buckets?: BucketAdmin | undefined;
   log: (line: string) => void;
 }

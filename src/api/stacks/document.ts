@@ -81,7 +81,12 @@ export interface StackDocument {
   EventSourceMappings: MappingSpec[];
   /** IAM roles (document-roles.ts); absent: none. */
   Roles: RoleSpec[];
+  /** S3 buckets (`AWS::S3::Bucket`), created through Nimbus's S3 service; absent: none. */
+  Buckets: { LogicalId: string; BucketName: string }[];
 }
+
+/** S3's bucket names. */
+const BUCKET_NAME = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const str = (v: unknown): v is string => typeof v === 'string';
 
@@ -150,6 +155,13 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     once(logicalId);
     return { LogicalId: logicalId, QueueName: named(q['QueueName'], 'QueueName', QUEUE_NAME, m), Attributes: stringMap(q['Attributes'], `${m}.attributes`), Tags: stringMap(q['Tags'], `${m}.tags`) };
   });
+  const buckets = list(body['Buckets'], 'buckets').map((b, i) => {
+    const m = `buckets.${i}`;
+    if (!isObject(b)) throw validationError(b, m, 'Member must be a structure');
+    const logicalId = named(b['LogicalId'], 'LogicalId', LOGICAL_ID, m);
+    once(logicalId);
+    return { LogicalId: logicalId, BucketName: named(b['BucketName'], 'BucketName', BUCKET_NAME, m) };
+  });
   const services = parseServices(body, once);
   const roles = parseRoles(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
@@ -165,6 +177,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     Queues: queues,
     ...services,
     Roles: roles,
+    Buckets: buckets,
   };
 }
 

@@ -6,6 +6,7 @@
  * cleanup, which takes a resource already gone as deleted.
  */
 import { invalidParameter, NimbusError } from '../../core/errors.js';
+import { ObjectError } from '../../core/objects.js';
 import { EventBridgeError } from '../../eventbridge/errors.js';
 import { SnsError } from '../../sns/errors.js';
 import { SqsError } from '../../sqs/errors.js';
@@ -32,5 +33,6 @@ export function isMissing(e: unknown): boolean {
   if (e instanceof SqsError) return e.code === 'AWS.SimpleQueueService.NonExistentQueue';
   if (e instanceof SnsError) return e.code === 'NotFound';
   if (e instanceof EventBridgeError) return e.type === 'ResourceNotFoundException';
+  if (e instanceof ObjectError) return e.code === 'NoSuchBucket';
   return e instanceof NimbusError && (e.code === 'ERR_NOT_FOUND' || e.code === 'ERR_PROVISIONED_CONFIG_NOT_FOUND');
 }

@@ -14,6 +14,7 @@ import { conflict, messageOf, NimbusError, notFound, validationError } from '../
 import type { Scope } from '../../core/model.js';
 import type { StackRecord, StackResource } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
+import { applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
 import { applyServices, topicArn } from './apply-services.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
@@ -34,12 +35,13 @@ const KIND: Readonly<Record<string, string>> = {
   'AWS::ApiGateway::RestApi': 'API',
   'AWS::ApiGatewayV2::Api': 'API',
   'AWS::IAM::Role': 'role',
+  'AWS::S3::Bucket': 'bucket',
 };
 
 /** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
 const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
 /** Resources the apply steps list themselves (with what they consist of). */
-const LISTED_BY_APPLY = new Set(['AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus']);
+const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus']);
 
 const key = (r: StackResource): string | undefined => {
   const k = kindOf(r);
@@ -101,6 +103,8 @@ export class StackService {
     const journal = new Journal();
     try {
       const resources: StackResource[] = [];
+      // Buckets before everything: nothing else names them on Nimbus, and a failure here changes nothing else.
+      resources.push(...(await applyBuckets(scope, doc, prev?.resources ?? [], journal, this.d.buckets, within)));
       // Roles first: a function's credentials carry its role from its first invocation.
       resources.push(...(await applyRoles(scope, doc.Roles, journal, this.d.roles, within)));
       // Queues, topics and buses first: functions name them (destinations, dead-letter queues).
@@ -256,6 +260,7 @@ function planned(scope: Scope, doc: StackDocument): StackResource[] {
     ...doc.Topics.map((t) => ({ logicalId: t.LogicalId, type: 'AWS::SNS::Topic', physicalId: topicArn(scope, t.TopicName) })),
     ...doc.EventBuses.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::Events::EventBus', physicalId: b.Name })),
     ...doc.Rules.map((r) => ({ logicalId: r.LogicalId, type: 'AWS::Events::Rule', physicalId: rulePhysicalId(r.EventBusName, r.Name) })),
+    ...doc.Buckets.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::S3::Bucket', physicalId: b.BucketName })),
   ];
 }
 

@@ -50,6 +50,9 @@ export async function packageFunction(fn: FunctionPlan, o: BuildOptions): Promis
   if (code.kind === 'inline') {
     return { zip: await zipOne(fn.runtime.startsWith('python') ? 'index.py' : 'index.js', code.text), environment: {} };
   }
+  if (code.kind === 's3') {
+    throw new SamError(`${who}: CodeUri s3://${code.bucket}/${code.key}: S3 locations are not supported by nimbus deploy -t, which builds local code; deploy a packaged template with sam deploy or aws cloudformation deploy on Nimbus's endpoint (docs/cloudformation.md)`);
+  }
   if (code.kind === 'archive') {
     if (!existsSync(code.path) || !statSync(code.path).isFile()) {
       throw new SamError(`${who}: CodeUri ${code.path} does not exist; build it first (for example mvn package or gradle build)`);
