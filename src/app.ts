@@ -279,6 +279,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Metadata in s3.db, bodies under s3/blobs/; a cluster node keeps its own (S3 is single-node, docs/s3.md).
   const s3 = new S3Service({ store: new SqliteObjectStore(join(dataDir, 's3.db')), blobs: new BlobDir(join(dataDir, 's3')), now: () => clock.now() });
   await s3.sweep(log);
+  if (cluster) log('s3: objects are kept on this node only; other nodes of the cluster do not see them (docs/s3.md, "Storage")');
   const layers = new LayerService({ store, code, clock, objects: s3 });
   const tags = new TagService(store);
   const codeSigning = new CodeSigningService({ store, clock, tags });

@@ -54,6 +54,12 @@ test('@aws-sdk/client-s3 against Nimbus: buckets, objects, listings, copies, mul
     await s3Rejects(s3.send(new HeadObjectCommand({ Bucket: 'alpha', Key: 'missing' })), 'NotFound', 404);
     await s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'second' }));
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }))).Body!.transformToString(), 'second');
+    // Conditional writes: only if new, only over a given ETag.
+    await s3Rejects(s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'third', IfNoneMatch: '*' })), 'PreconditionFailed', 412);
+    await s3Rejects(s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'third', IfMatch: put.ETag })), 'PreconditionFailed', 412);
+    const current = await s3.send(new HeadObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'third', IfMatch: current.ETag }));
+    await s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/new-only.txt', Body: 'new', IfNoneMatch: '*' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }));
     await s3Rejects(s3.send(new GetObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' })), 'NoSuchKey', 404);

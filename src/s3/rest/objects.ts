@@ -16,6 +16,7 @@ export async function putObject(s3: S3Service, r: S3Request, bucket: string, key
   const b = await s3.bucket(r.scope, bucket);
   checkKey(key);
   const headers = objectHeadersOf(r);
+  await conditionalWrite(s3, r, bucket, key);
   const got = await receiveBody(r.req, s3.blobs, { signing: r.signing });
   const o: ObjectRecord = {
     ...headers,
@@ -30,6 +31,22 @@ export async function putObject(s3: S3Service, r: S3Request, bucket: string, key
   };
   await s3.commit(b, o, 'Put');
   return { status: 200, headers: { ETag: o.etag, ...checksumReply(o.checksums) } };
+}
+
+/**
+ * Conditional writes: `If-None-Match: *` (only if the key is new) and `If-Match: <etag>` (only
+ * over that version) fail with 412 PreconditionFailed, checked before the body is read.
+ */
+async function conditionalWrite(s3: S3Service, r: S3Request, bucket: string, key: string): Promise<void> {
+  const none = header(r, 'if-none-match');
+  const match = header(r, 'if-match');
+  if (none === undefined && match === undefined) return;
+  const o = await s3.store.getObject(bucket, key);
+  if (none !== undefined && none.trim() === '*' && o) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
+  if (match !== undefined) {
+    if (!o) throw new S3Error('NoSuchKey', undefined, { Key: key });
+    if (match.replace(/"/g, '').trim() !== o.etag.replace(/"/g, '')) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-Match' });
+  }
 }
 
 export function checksumReply(checksums: Record<string, string>): Record<string, string> {
