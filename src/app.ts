@@ -73,6 +73,7 @@ import { SqsService } from './sqs/service.js';
 import { BlobDir } from './s3/blobs.js';
 import { S3Service } from './s3/service.js';
 import { notify } from './s3/notify.js';
+import { RemoteObjectReader } from './s3/remote-reader.js';
 import { SqliteObjectStore } from './s3/sqlite-store.js';
 import type { BucketAdmin, ObjectReader } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
@@ -153,6 +154,8 @@ export interface NimbusOptions {
   regions?: readonly string[];
   /** Accept presigned (query-string) SigV4 requests. */
   allowPresigned?: boolean;
+  /** Read Lambda code from this external S3 endpoint instead of Nimbus's own (src/s3/remote-reader.ts). */
+  s3Endpoint?: string;
   /**
    * Once listening, install the runtimes' SDKs this machine lacks (the AWS SDK for JavaScript,
    * boto3), in the background (`nimbus serve` does; runtimes/sdk-install.ts).
@@ -280,11 +283,20 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // Metadata in s3.db, bodies under s3/blobs/; a cluster node keeps its own (S3 is single-node, docs/s3.md).
   const s3 = new S3Service({ store: new SqliteObjectStore(join(dataDir, 's3.db')), blobs: new BlobDir(join(dataDir, 's3')), now: () => clock.now() });
   await s3.sweep(log);
-  const layers = new LayerService({ store, code, clock, objects: s3 });
+  if (cluster) log('s3: objects are kept on this node only; other nodes of the cluster do not see them (docs/s3.md, "Storage")');
+  // Lambda code from S3: Nimbus's own, or an external endpoint's (AWS S3, MinIO, moto) with the environment's credentials.
+  const codeObjects: ObjectReader = opts.s3Endpoint
+    ? new RemoteObjectReader(opts.s3Endpoint, () => ({
+        accessKeyId: process.env['AWS_ACCESS_KEY_ID'] ?? 'test',
+        secretAccessKey: process.env['AWS_SECRET_ACCESS_KEY'] ?? 'test',
+        sessionToken: process.env['AWS_SESSION_TOKEN'],
+      }))
+    : s3;
+  const layers = new LayerService({ store, code, clock, objects: codeObjects });
   const tags = new TagService(store);
   const codeSigning = new CodeSigningService({ store, clock, tags });
   const functions = new FunctionService({
-    objects: s3,
+    objects: codeObjects,
     store,
     code,
     runtimes,

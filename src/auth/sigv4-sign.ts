@@ -6,7 +6,7 @@
  * headers (as the JS SDK does).
  */
 import { createHash, createHmac } from 'node:crypto';
-import { canonicalHeaderValue, canonicalQuery, canonicalUri, parseQuery } from './sigv4-canonical.js';
+import { canonicalHeaderValue, canonicalQuery, canonicalS3Uri, canonicalUri, parseQuery } from './sigv4-canonical.js';
 
 export interface SigningCredentials {
   readonly accessKeyId: string;
@@ -27,6 +27,8 @@ export interface SignInput {
   credentials: SigningCredentials;
   /** Epoch ms; default now. */
   now?: number;
+  /** S3's canonical URI (the path encoded once) instead of Lambda's double encoding. */
+  s3?: boolean;
 }
 
 const sha256 = (d: Buffer | string): string => createHash('sha256').update(d).digest('hex');
@@ -46,7 +48,7 @@ export function signHeaders(i: SignInput): Record<string, string> {
   const q = i.target.indexOf('?');
   const path = q < 0 ? i.target : i.target.slice(0, q);
   const query = canonicalQuery(parseQuery(q < 0 ? '' : i.target.slice(q + 1)));
-  const canonical = `${i.method}\n${canonicalUri(path)}\n${query}\n${names.map((n) => `${n}:${all.get(n)!}\n`).join('')}\n${names.join(';')}\n${payload}`;
+  const canonical = `${i.method}\n${i.s3 ? canonicalS3Uri(path) : canonicalUri(path)}\n${query}\n${names.map((n) => `${n}:${all.get(n)!}\n`).join('')}\n${names.join(';')}\n${payload}`;
   const scope = `${day}/${i.region}/${i.service}/aws4_request`;
   const toSign = `AWS4-HMAC-SHA256\n${amzDate}\n${scope}\n${sha256(canonical)}`;
   const key = hmac(hmac(hmac(hmac(`AWS4${i.credentials.secretAccessKey}`, day), i.region), i.service), 'aws4_request');

@@ -34,6 +34,8 @@ export interface ObjectRecord extends ObjectHeaders {
   checksums: Record<string, string>;
   /** Parts of a multipart upload (the `-N` of its ETag); 0 for a single PUT. */
   parts: number;
+  /** Each part's size, in order (GetObject `?partNumber=`); multipart objects only. */
+  partSizes?: number[] | undefined;
 }
 
 export interface UploadRecord extends ObjectHeaders {

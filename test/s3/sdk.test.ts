@@ -54,6 +54,12 @@ test('@aws-sdk/client-s3 against Nimbus: buckets, objects, listings, copies, mul
     await s3Rejects(s3.send(new HeadObjectCommand({ Bucket: 'alpha', Key: 'missing' })), 'NotFound', 404);
     await s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'second' }));
     assert.equal(await (await s3.send(new GetObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }))).Body!.transformToString(), 'second');
+    // Conditional writes: only if new, only over a given ETag.
+    await s3Rejects(s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'third', IfNoneMatch: '*' })), 'PreconditionFailed', 412);
+    await s3Rejects(s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'third', IfMatch: put.ETag })), 'PreconditionFailed', 412);
+    const current = await s3.send(new HeadObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }));
+    await s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt', Body: 'third', IfMatch: current.ETag }));
+    await s3.send(new PutObjectCommand({ Bucket: 'alpha', Key: 'docs/new-only.txt', Body: 'new', IfNoneMatch: '*' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' }));
     await s3Rejects(s3.send(new GetObjectCommand({ Bucket: 'alpha', Key: 'docs/hello.txt' })), 'NoSuchKey', 404);
@@ -176,6 +182,12 @@ test('@aws-sdk/client-s3 against Nimbus: buckets, objects, listings, copies, mul
     const bytes = Buffer.from(await got.Body!.transformToByteArray());
     assert.ok(bytes.equals(Buffer.concat([partA, partB])));
     await s3Rejects(s3.send(new UploadPartCommand({ Bucket: 'alpha', Key: 'multi.bin', UploadId: id, PartNumber: 3, Body: 'late' })), 'NoSuchUpload', 404);
+    // Part by part, as multipart downloaders read it.
+    const second = await s3.send(new GetObjectCommand({ Bucket: 'alpha', Key: 'multi.bin', PartNumber: 2 }));
+    assert.equal(second.PartsCount, 2);
+    assert.equal(second.ContentRange, `bytes ${partA.length}-${partA.length + 3}/${partA.length + 4}`);
+    assert.equal(await second.Body!.transformToString(), 'tail');
+    await s3Rejects(s3.send(new GetObjectCommand({ Bucket: 'alpha', Key: 'multi.bin', PartNumber: 3 })), 'InvalidPartNumber', 416);
     // Too small a part before the last one; then abort.
     const small = (await s3.send(new CreateMultipartUploadCommand({ Bucket: 'alpha', Key: 'small.bin' }))).UploadId!;
     const s1 = (await s3.send(new UploadPartCommand({ Bucket: 'alpha', Key: 'small.bin', UploadId: small, PartNumber: 1, Body: 'x' }))).ETag!;

@@ -28,6 +28,7 @@ interface ServeOptions {
   auth?: string | boolean;
   region: string[];
   allowPresigned: boolean;
+  s3Endpoint?: string;
   tlsCert?: string;
   tlsKey?: string;
 }
@@ -83,6 +84,7 @@ export function registerServe(program: Command): void {
       env['NIMBUS_AUTH'],
     )
     .option('--region <region>', 'a region credential scopes may name (default: AWS\'s commercial regions); repeatable, the first is the default (env NIMBUS_REGIONS)', collect, list(env['NIMBUS_REGIONS']))
+    .option('--s3-endpoint <url>', 'read Lambda code (Code.S3Bucket/S3Key) from this external S3 endpoint instead of Nimbus\'s own S3, with the AWS_* credentials of the environment (env NIMBUS_S3_ENDPOINT)', env['NIMBUS_S3_ENDPOINT'])
     .option('--allow-presigned', 'accept presigned (query-string) SigV4 requests (env NIMBUS_ALLOW_PRESIGNED=1)', env['NIMBUS_ALLOW_PRESIGNED'] === '1')
     .option('--tls-cert <file>', 'serve HTTPS with this PEM certificate (with --tls-key; env NIMBUS_TLS_CERT)', env['NIMBUS_TLS_CERT'])
     .option('--tls-key <file>', 'the PEM private key for --tls-cert (env NIMBUS_TLS_KEY)', env['NIMBUS_TLS_KEY'])
@@ -132,6 +134,7 @@ export function registerServe(program: Command): void {
         installRuntimeSdks: true,
         regions: opts.region,
         allowPresigned: opts.allowPresigned,
+        ...(opts.s3Endpoint ? { s3Endpoint: opts.s3Endpoint } : {}),
         ...(opts.tlsCert ? { tlsCert: opts.tlsCert } : {}),
         ...(opts.tlsKey ? { tlsKey: opts.tlsKey } : {}),
         ...(opts.memoryCapacity === undefined ? {} : { memoryCapacityMb: wholeNumber(opts.memoryCapacity, '--memory-capacity', 128) }),

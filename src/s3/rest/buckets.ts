@@ -63,10 +63,3 @@ export async function bucketNotification(s3: S3Service, r: S3Request, bucket: st
   const b = await s3.bucket(r.scope, bucket);
   return xmlReply(notificationXml(b.notification ? (JSON.parse(b.notification) as NotificationConfig) : undefined));
 }
-
-/** A bucket that exists and is the caller's, for sub-resource calls Nimbus accepts but does not model. */
-export async function ownBucket(s3: S3Service, r: S3Request, bucket: string): Promise<void> {
-  await s3.bucket(r.scope, bucket);
-}
-
-export { S3Error };

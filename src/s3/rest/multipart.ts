@@ -117,7 +117,7 @@ export async function completeUpload(s3: S3Service, r: S3Request, bucket: string
   const o: ObjectRecord = {
     contentType: u.contentType, contentEncoding: u.contentEncoding, contentDisposition: u.contentDisposition, contentLanguage: u.contentLanguage,
     cacheControl: u.cacheControl, expires: u.expires, meta: u.meta,
-    bucket, key, blob, size: chosen.reduce((n, p) => n + p.size, 0), etag, lastModified: s3.deps.now(), checksums: {}, parts: chosen.length,
+    bucket, key, blob, size: chosen.reduce((n, p) => n + p.size, 0), etag, lastModified: s3.deps.now(), checksums: {}, parts: chosen.length, partSizes: chosen.map((p) => p.size),
   };
   for (const old of await s3.store.deleteUpload(u.uploadId)) await s3.blobs.remove(old);
   await s3.commit(b, o, 'CompleteMultipartUpload');

@@ -16,6 +16,7 @@ export async function putObject(s3: S3Service, r: S3Request, bucket: string, key
   const b = await s3.bucket(r.scope, bucket);
   checkKey(key);
   const headers = objectHeadersOf(r);
+  await conditionalWrite(s3, r, bucket, key);
   const got = await receiveBody(r.req, s3.blobs, { signing: r.signing });
   const o: ObjectRecord = {
     ...headers,
@@ -30,6 +31,22 @@ export async function putObject(s3: S3Service, r: S3Request, bucket: string, key
   };
   await s3.commit(b, o, 'Put');
   return { status: 200, headers: { ETag: o.etag, ...checksumReply(o.checksums) } };
+}
+
+/**
+ * Conditional writes: `If-None-Match: *` (only if the key is new) and `If-Match: <etag>` (only
+ * over that version) fail with 412 PreconditionFailed, checked before the body is read.
+ */
+async function conditionalWrite(s3: S3Service, r: S3Request, bucket: string, key: string): Promise<void> {
+  const none = header(r, 'if-none-match');
+  const match = header(r, 'if-match');
+  if (none === undefined && match === undefined) return;
+  const o = await s3.store.getObject(bucket, key);
+  if (none !== undefined && none.trim() === '*' && o) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-None-Match' });
+  if (match !== undefined) {
+    if (!o) throw new S3Error('NoSuchKey', undefined, { Key: key });
+    if (match.replace(/"/g, '').trim() !== o.etag.replace(/"/g, '')) throw new S3Error('PreconditionFailed', undefined, { Condition: 'If-Match' });
+  }
 }
 
 export function checksumReply(checksums: Record<string, string>): Record<string, string> {
@@ -49,7 +66,7 @@ export async function getObject(s3: S3Service, r: S3Request, bucket: string, key
   const headers = responseHeaders(o, r);
   if (checkConditions(r, o) === 'not-modified') return { status: 304, headers: { ETag: o.etag, 'Last-Modified': headers['Last-Modified']! } };
   const partNumber = r.query.get('partNumber');
-  const range = partNumber === null ? rangeOf(r, o.size) : undefined;
+  const range = partNumber === null ? rangeOf(r, o.size) : partRange(o, partNumber);
   if (range) {
     // A checksum covers the whole object, not the range: S3 sends none with a part of it.
     for (const k of Object.keys(headers)) if (k.startsWith('x-amz-checksum-')) delete headers[k];
@@ -58,6 +75,17 @@ export async function getObject(s3: S3Service, r: S3Request, bucket: string, key
     return { status: 206, headers, length, stream: head ? undefined : s3.blobs.reader(o.blob, range) };
   }
   return { status: 200, headers, length: o.size, stream: head || o.size === 0 ? undefined : s3.blobs.reader(o.blob) };
+}
+
+/** The bytes of part `n` (GetObject `?partNumber=`, what multipart downloaders ask for); a single PUT is part 1. */
+function partRange(o: ObjectRecord, raw: string): { start: number; end: number } | undefined {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new S3Error('InvalidArgument', 'Part number must be an integer between 1 and 10000, inclusive', { ArgumentName: 'partNumber', ArgumentValue: raw });
+  const sizes = o.partSizes ?? [o.size];
+  if (n > sizes.length) throw new S3Error('InvalidPartNumber', undefined, { PartNumberRequested: raw, ActualPartCount: String(sizes.length) });
+  if (o.size === 0) return undefined;
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0);
+  return { start, end: start + sizes[n - 1]! - 1 };
 }
 
 export async function deleteObject(s3: S3Service, r: S3Request, bucket: string, key: string): Promise<S3Response> {
