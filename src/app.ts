@@ -68,6 +68,7 @@ import { builtinRuntimes } from './runtimes/registry.js';
 import { installMissingSdks } from './runtimes/sdk-install.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
+import { DynamoDbService } from './dynamodb/service.js';
 import { SqsService } from './sqs/service.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
@@ -407,6 +408,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     onChange: (uuid) => mappingRunner.changed(uuid),
   });
 
+  // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
+  const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
+
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
     store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts,
@@ -434,6 +438,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns,
       iam: new IamService(accounts),
+      dynamodb,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -519,6 +524,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await eventBridge.close();
         await sns.close();
         await sqs.close();
+        await dynamodb.close();
         await cluster?.close();
         await queue.close();
         await code.close();
