@@ -85,5 +85,6 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
       ManagedPolicyArns: r.managedPolicyArns,
     })),
     EventSourceMappings: plan.mappings.map((m) => ({ LogicalId: m.logicalId, Body: m.body })),
+    ...(plan.tables.length > 0 ? { Tables: plan.tables.map((t) => ({ LogicalId: t.logicalId, TableName: t.name, Definition: t.definition, Tags: t.tags, Retain: t.retain })) } : {}),
   };
 }

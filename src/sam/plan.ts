@@ -15,12 +15,14 @@ import { namer } from './names.js';
 import { planResources, type ApiPlan } from './resources.js';
 import { scheduleResource } from './schedule-resources.js';
 import { planServiceResources } from './service-resources.js';
+import { planTables, type TablePlan } from './table-resources.js';
 import type { ServicePlans } from './service-plans.js';
 import type { Template } from './template.js';
 
 export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
 export type { ApiPlan } from './resources.js';
+export type { TablePlan } from './table-resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
 import { planLayers, type LayerPlan } from './layers.js';
@@ -43,6 +45,8 @@ export interface DeployPlan extends ServicePlans {
   apis: ApiPlan[];
   /** IAM roles: generated for functions' Policies, and the template's AWS::IAM::Role resources (roles.ts). */
   roles: RolePlan[];
+  /** DynamoDB tables (table-resources.ts). */
+  tables: TablePlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -101,6 +105,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const where = { names, region: o.region, accountId: o.accountId, endpoint: o.endpoint };
   const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
   const services = planServiceResources(template, where, ctx);
+  const tables = planTables(template, ctx);
   for (const section of Object.keys(t.globals)) {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -157,5 +162,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
   const roles = planRoles(template, names, where, ctx, (id) => mergeGlobals(globals, template.resources[id]!.Properties));
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, ...services, roles, outputs, warnings };
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, ...services, roles, tables, outputs, warnings };
 }

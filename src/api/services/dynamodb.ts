@@ -17,9 +17,10 @@ export function dynamoDbWireService(ddb: DynamoDbService): WireService {
     claims: () => false,
     resources: (req, scope, operation) => dynamoResources(req.body, scope, operation),
     handle: (req) => ddb.handle(req),
+    // DynamoDB answers its front end's refusals (signature, access) with 400, not 403.
     refuse: (_req, status, code, message) =>
       DynamoDbService.errorResponse(
-        status,
+        status === 403 ? 400 : status,
         code === 'AccessDenied'
           ? `${CORAL}AccessDeniedException`
           : code === 'RequestTooLarge'

@@ -15,6 +15,7 @@ import type { ParsedApis, RouteService } from '../http-routes/service.js';
 import { isObject } from '../http/validate.js';
 import { list, LOGICAL_ID, named, optionalObject, stringMap } from './document-fields.js';
 import { parseRoles, type RoleSpec } from './document-roles.js';
+import { parseTables, type TableSpec } from './document-tables.js';
 import { parseServices, type MappingSpec, type RuleSpec, type SubscriptionSpec, type TopicSpec } from './document-services.js';
 
 export type { MappingSpec, RuleSpec, SubscriptionSpec, TopicSpec } from './document-services.js';
@@ -81,6 +82,8 @@ export interface StackDocument {
   EventSourceMappings: MappingSpec[];
   /** IAM roles (document-roles.ts); absent: none. */
   Roles: RoleSpec[];
+  /** DynamoDB tables (document-tables.ts); absent: none. */
+  Tables: TableSpec[];
 }
 
 const str = (v: unknown): v is string => typeof v === 'string';
@@ -152,6 +155,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
   });
   const services = parseServices(body, once);
   const roles = parseRoles(body, once);
+  const tables = parseTables(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
   for (const a of apis.apis) once(a.logicalId);
   return {
@@ -165,6 +169,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     Queues: queues,
     ...services,
     Roles: roles,
+    Tables: tables,
   };
 }
 

@@ -16,6 +16,7 @@ import type { StackRecord, StackResource } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
 import { applyRoles } from './apply-roles.js';
 import { applyServices, topicArn } from './apply-services.js';
+import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
@@ -34,12 +35,13 @@ const KIND: Readonly<Record<string, string>> = {
   'AWS::ApiGateway::RestApi': 'API',
   'AWS::ApiGatewayV2::Api': 'API',
   'AWS::IAM::Role': 'role',
+  [TABLE_TYPE]: 'table',
 };
 
 /** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
 const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
 /** Resources the apply steps list themselves (with what they consist of). */
-const LISTED_BY_APPLY = new Set(['AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus']);
+const LISTED_BY_APPLY = new Set(['AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE]);
 
 const key = (r: StackResource): string | undefined => {
   const k = kindOf(r);
@@ -105,6 +107,8 @@ export class StackService {
       resources.push(...(await applyRoles(scope, doc.Roles, journal, this.d.roles, within)));
       // Queues, topics and buses first: functions name them (destinations, dead-letter queues).
       resources.push(...(await applyServices(scope, doc, journal, this.d, within)));
+      // Tables before the functions: a function may write to its table on its first invocation.
+      resources.push(...(await applyTables(scope, doc.Tables, journal, this.d.dynamodb, within)));
       for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
       for (const f of doc.Functions) {
         const r = await within(f.LogicalId, async () => await applyEventInvokeConfig(scope, f, journal, this.d));
@@ -233,6 +237,8 @@ export class StackService {
         return (await this.d.sns.topicAttributes(scope, r.physicalId)) !== undefined;
       case 'event bus':
         return probe(() => this.d.eventBridge.call(scope, 'DescribeEventBus', { Name: r.physicalId }));
+      case 'table':
+        return tableExists(this.d.dynamodb, scope, r.physicalId);
       case 'role':
         return (await this.d.roles.getRole(scope.accountId, r.physicalId)) !== undefined;
       case 'rule': {
@@ -256,6 +262,7 @@ function planned(scope: Scope, doc: StackDocument): StackResource[] {
     ...doc.Topics.map((t) => ({ logicalId: t.LogicalId, type: 'AWS::SNS::Topic', physicalId: topicArn(scope, t.TopicName) })),
     ...doc.EventBuses.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::Events::EventBus', physicalId: b.Name })),
     ...doc.Rules.map((r) => ({ logicalId: r.LogicalId, type: 'AWS::Events::Rule', physicalId: rulePhysicalId(r.EventBusName, r.Name) })),
+    ...doc.Tables.map((t) => ({ logicalId: t.LogicalId, type: TABLE_TYPE, physicalId: t.TableName })),
   ];
 }
 
