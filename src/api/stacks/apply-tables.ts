@@ -74,9 +74,11 @@ async function replaceTags(d: DynamoDbService, scope: Scope, name: string, tags:
 async function applyTable(scope: Scope, t: TableSpec, j: Journal, d: DynamoDbService): Promise<void> {
   const existing = await describeTable(d, scope, t.TableName);
   if (!existing) {
-    await call(d, scope, 'CreateTable', { ...t.Definition, ...(Object.keys(t.Tags).length > 0 ? { Tags: Object.entries(t.Tags).map(([Key, Value]) => ({ Key, Value })) } : {}) });
+    await call(d, scope, 'CreateTable', t.Definition);
     j.push(`delete table ${t.TableName}`, () => call(d, scope, 'DeleteTable', { TableName: t.TableName }));
     await waitActive(d, scope, t.TableName);
+    // dynalite does not keep CreateTable's Tags: they are set as an update would set them.
+    if (Object.keys(t.Tags).length > 0) await replaceTags(d, scope, t.TableName, t.Tags);
     return;
   }
   if (shape(existing) !== shape(t.Definition)) {
