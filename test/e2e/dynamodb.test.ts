@@ -8,7 +8,8 @@
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, sep } from 'node:path';
 import { test } from 'node:test';
 import {
   BatchWriteItemCommand,
@@ -47,6 +48,17 @@ const ORDERS = {
   GlobalSecondaryIndexes: [{ IndexName: 'by-status', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' as const }], Projection: { ProjectionType: 'ALL' as const } }],
   BillingMode: 'PAY_PER_REQUEST' as const,
 };
+
+test('dynalite is loaded by the first DynamoDB request, not when Nimbus starts', async (t) => {
+  // This Nimbus runs in this process, so its CommonJS loads show in this process's require cache.
+  const dynaliteLoaded = (): boolean => Object.keys(createRequire(import.meta.url).cache).some((f) => f.includes(`${sep}dynalite${sep}`));
+  const nimbus = await startTestNimbus(t);
+  assert.equal((await fetch(`${nimbus.url}/nimbus/v1/health`)).status, 200);
+  assert.equal(dynaliteLoaded(), false, 'dynalite was loaded before any DynamoDB request');
+  const r = await fetch(`${nimbus.url}/`, { method: 'POST', headers: { 'x-amz-target': 'DynamoDB_20120810.ListTables', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
+  assert.equal(r.status, 200);
+  assert.equal(dynaliteLoaded(), true);
+});
 
 test('the JS SDK (client-dynamodb and lib-dynamodb) creates a table and reads and writes items through Nimbus', async (t) => {
   const nimbus = await startTestNimbus(t);
