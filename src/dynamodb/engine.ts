@@ -54,6 +54,7 @@ let loaded: Dynalite | undefined;
 function dynalite(): Dynalite {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
+  // Loads level, and with it classic-level's native binding: a platform without a prebuilt one fails here.
   const db = require('dynalite/db') as { create: Dynalite['create'] };
   const validations = require('dynalite/validations') as Pick<Dynalite, 'checkTypes' | 'checkValidations'> & { toLowerFirst(s: string): string };
   const actions = new Map<string, { run: Action; validation: ActionValidation }>();
@@ -127,13 +128,25 @@ export class DynamoEngine {
         body: errorBody('com.amazon.coral.service#UnknownOperationException', `Nimbus's DynamoDB (dynalite) does not implement ${op} (docs/dynamodb.md).`),
       });
     }
+    let engine: Dynalite;
+    try {
+      engine = dynalite();
+    } catch (e) {
+      // dynalite is an optional dependency: a machine without it (or without a LevelDB build for
+      // its platform) serves everything but DynamoDB, and says why.
+      this.o.log(`dynamodb: dynalite could not be loaded: ${e instanceof Error ? e.message : String(e)}`);
+      return Promise.resolve({
+        status: 503,
+        body: errorBody('com.amazon.coral.service#ServiceUnavailableException', `Nimbus's DynamoDB is unavailable here: its engine, the optional dependency dynalite, could not be loaded (${e instanceof Error ? e.message.split('\n')[0] : String(e)}); see docs/dynamodb.md.`),
+      });
+    }
     return new Promise((resolve) => {
       const fail = (e: unknown): void => {
         this.o.log(`dynamodb: ${op} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
         resolve({ status: 500, body: errorBody('com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal server error') });
       };
       try {
-        const d = dynalite();
+        const d = engine;
         const store = this.store(scope);
         const { run, validation } = d.action(op);
         let data: unknown;
