@@ -120,7 +120,23 @@ export class DynamoEngine {
   }
 
   /** Runs one DynamoDB operation for `scope`; never throws (every failure is an answer). */
-  call(scope: Scope, op: string, params: unknown): Promise<EngineAnswer> {
+  async call(scope: Scope, op: string, params: unknown): Promise<EngineAnswer> {
+    const a = await this.run(scope, op, params);
+    // dynalite finishes a table change on a timer (0 ms here): the answer waits for it, so the
+    // next request already finds the table ACTIVE (or gone), as the docs promise.
+    if (a.status === 200 && (op === 'CreateTable' || op === 'UpdateTable' || op === 'DeleteTable')) {
+      const name = (params as { TableName?: unknown }).TableName;
+      for (let i = 0; i < 100; i++) {
+        const d = await this.run(scope, 'DescribeTable', { TableName: name });
+        const status = (d.body['Table'] as { TableStatus?: string } | undefined)?.TableStatus;
+        if (op === 'DeleteTable' ? d.status !== 200 : status === 'ACTIVE' || d.status !== 200) break;
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    }
+    return a;
+  }
+
+  private run(scope: Scope, op: string, params: unknown): Promise<EngineAnswer> {
     if (this.closed) return Promise.resolve({ status: 500, body: errorBody('com.amazonaws.dynamodb.v20120810#InternalServerError', 'Nimbus is shutting down.') });
     if (!DYNALITE_OPERATIONS.has(op)) {
       return Promise.resolve({
