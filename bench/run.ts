@@ -27,6 +27,7 @@ import { oom } from './scenarios/oom.js';
 import { soak } from './scenarios/soak.js';
 import { replayBench } from './scenarios/replay.js';
 import { scale } from './scenarios/scale.js';
+import { dynamoBench } from './scenarios/dynamodb.js';
 import { sqsBench } from './scenarios/sqs.js';
 import { sqsStores } from './scenarios/sqs-stores.js';
 import { storeBench } from './scenarios/store.js';
@@ -56,6 +57,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   'idle-memory': () => idleMemory({ sandboxes: quick ? 5 : 20 }),
   soak: () => soak({ invocations: quick ? 50_000 : 1_000_000, connections: 32, segmentS: quick ? 5 : 20 }),
   'sqs-stores': () => sqsStores({ durationS, senders: 16, messages: quick ? 1000 : 5000, consumers: 5 }),
+  dynamodb: () => dynamoBench({ durationS, clients: 16 }),
   sqs: () => sqsBench({ durationS, senders: 16, messages: quick ? 1000 : 5000, pollers: 5, peers }),
   'cold-start': () => coldStart({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
   scale: () =>

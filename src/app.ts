@@ -69,6 +69,7 @@ import { builtinRuntimes } from './runtimes/registry.js';
 import { installMissingSdks } from './runtimes/sdk-install.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
+import { DynamoDbService } from './dynamodb/service.js';
 import { SqsService } from './sqs/service.js';
 import { BlobDir } from './s3/blobs.js';
 import { S3Service } from './s3/service.js';
@@ -441,9 +442,12 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     onChange: (uuid) => mappingRunner.changed(uuid),
   });
 
+  // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
+  const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
+
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, mappings, log, roles: accounts, buckets: s3,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3,
   });
   // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
   const cloudFormation = new CloudFormationService({ stacks, code, clock, log, layers, objects: s3 });
@@ -470,6 +474,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, cloudFormation, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
       iam: new IamService(accounts),
+      dynamodb,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -559,6 +564,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await sns.close();
         await sqs.close();
         await s3.store.close();
+        await dynamodb.close();
         await cluster?.close();
         await queue.close();
         await code.close();

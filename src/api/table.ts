@@ -54,7 +54,9 @@ import { apiRouteHook } from './http-routes/hook.js';
 import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
+import { dynamoDbWireService } from './services/dynamodb.js';
 import { eventBridgeWireService } from './services/eventbridge.js';
+import type { DynamoDbService } from '../dynamodb/service.js';
 import type { CloudWatchLogsService } from './cwlogs/service.js';
 import { logsWireService } from './cwlogs/wire.js';
 import { cloudFormationWireService } from './cloudformation/wire.js';
@@ -112,6 +114,8 @@ export interface ApiServices {
   iam: IamService;
   /** A CloudWatch Logs subset over the function logs (api/cwlogs), on the endpoint by its X-Amz-Target. */
   cloudWatchLogs: CloudWatchLogsService;
+  /** DynamoDB (dynalite, loaded on first use), on the endpoint by its X-Amz-Target. */
+  dynamodb: DynamoDbService;
   mappings: EventSourceMappingService;
   /** What a mapping's poller has done (src/esm/runner.ts). */
   mappingStatus: MappingStatusOf;
@@ -299,7 +303,7 @@ export function apiTable(s: ApiServices): ApiTable {
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
       s3Hook({ s3: s.s3, log: s.log }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],
     fallback: [],
   };

@@ -16,12 +16,14 @@ import { planResources, type ApiPlan, type BucketPlan } from './resources.js';
 import { FROM_LAMBDA, lambdaFunctionsAsSam } from './lambda-functions.js';
 import { scheduleResource } from './schedule-resources.js';
 import { planServiceResources } from './service-resources.js';
+import { planTables, type TablePlan } from './table-resources.js';
 import type { ServicePlans } from './service-plans.js';
 import type { Template } from './template.js';
 
 export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
 export type { ApiPlan, BucketPlan } from './resources.js';
+export type { TablePlan } from './table-resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
 import { planLayers, type LayerPlan } from './layers.js';
@@ -46,6 +48,8 @@ export interface DeployPlan extends ServicePlans {
   buckets: BucketPlan[];
   /** IAM roles: generated for functions' Policies, and the template's AWS::IAM::Role resources (roles.ts). */
   roles: RolePlan[];
+  /** DynamoDB tables (table-resources.ts). */
+  tables: TablePlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -105,6 +109,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const where = { names, region: o.region, accountId: o.accountId, endpoint: o.endpoint };
   const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
   const services = planServiceResources(template, where, ctx);
+  const tables = planTables(template, ctx);
   for (const section of Object.keys(t.globals)) {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -164,5 +169,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
   const roles = planRoles(template, names, where, ctx, (id) => globalsFor(template.resources[id]!.Metadata, template.resources[id]!.Properties));
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, outputs, warnings };
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, outputs, warnings };
 }

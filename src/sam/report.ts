@@ -66,6 +66,7 @@ export function printDeployment(plan: DeployPlan, d: StackDescription, out: (lin
   for (const r of plan.roles) out(`  ${r.logicalId}: IAM role ${r.path}${r.name}${r.policies.length + r.managedPolicyArns.length ? ` (${[...r.policies.map((p) => p.name), ...r.managedPolicyArns.map((m) => m.slice(m.lastIndexOf('/') + 1))].join(', ')})` : ''}`);
   for (const q of plan.queues) out(`  ${q.logicalId}: SQS queue ${q.name}`);
   for (const t of plan.topics) out(`  ${t.logicalId}: SNS topic ${t.arn}`);
+  for (const t of plan.tables) out(`  ${t.logicalId}: DynamoDB table ${t.name}${t.retain ? ' (DeletionPolicy: Retain)' : ''}`);
   for (const b of plan.buses) out(`  ${b.logicalId}: event bus ${b.name}`);
   for (const r of plan.rules) {
     out(`  ${r.logicalId}: rule ${r.name} on bus ${r.bus} -> ${r.targets.map((t) => t.Arn).join(', ')}${r.state === 'DISABLED' ? ' (disabled)' : ''}`);

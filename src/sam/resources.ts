@@ -21,6 +21,7 @@ import { LAYER_TYPES, layerPlaceholder } from './layers.js';
 import { URL_TYPE } from './url-resources.js';
 import { nameEventResources } from './event-sources.js';
 import { isPatternRule, nameServiceResources, SERVICE_TYPES } from './service-resources.js';
+import { nameTables, TABLE_TYPES } from './table-resources.js';
 import { generatedRoleName, generatesRole, iamRoleName } from './roles.js';
 
 export type { ApiPlan } from './apis.js';
@@ -85,6 +86,7 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
   const apis: ApiPlan[] = [];
   const buckets: BucketPlan[] = [];
   nameServiceResources(t, o, ctx);
+  nameTables(t, o, ctx);
   const fnIds = Object.entries(t.resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
   for (const [id, r] of fnIds) {
     const raw = resolve(r.Properties['FunctionName'], ctx, `${id}.FunctionName`);
@@ -129,7 +131,7 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
     if (r.Type === 'AWS::Serverless::Function') continue;
     if (API_TYPES.has(r.Type)) {
       addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false, r.Properties);
-    } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r)) {
+    } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r) || TABLE_TYPES.has(r.Type)) {
       // Named by nameServiceResources above, planned by planServiceResources.
     } else if (SCHEDULE_TYPES.has(r.Type)) {
       ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };

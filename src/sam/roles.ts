@@ -52,8 +52,32 @@ const TEMPLATES: Readonly<Record<string, { param: string; statement: (v: string,
     statement: (t, w) => ({ Effect: 'Allow', Action: ['sns:ListSubscriptionsByTopic', 'sns:CreateTopic', 'sns:SetTopicAttributes', 'sns:Subscribe', 'sns:Publish'], Resource: `arn:aws:sns:${w.region}:${w.accountId}:${t}*` }),
   },
   EventBridgePutEventsPolicy: { param: 'EventBusName', statement: (b, w) => ({ Effect: 'Allow', Action: 'events:PutEvents', Resource: `arn:aws:events:${w.region}:${w.accountId}:event-bus/${b}` }) },
+  // DynamoDB (docs/dynamodb.md): the actions aws-sam-translator's templates list, on the table and its indexes.
+  DynamoDBCrudPolicy: {
+    param: 'TableName',
+    statement: (t, w) => ({
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:ConditionCheckItem'],
+      Resource: dynamoResources(t, w),
+    }),
+  },
+  DynamoDBReadPolicy: {
+    param: 'TableName',
+    statement: (t, w) => ({ Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable'], Resource: dynamoResources(t, w) }),
+  },
+  DynamoDBWritePolicy: {
+    param: 'TableName',
+    statement: (t, w) => ({ Effect: 'Allow', Action: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'], Resource: dynamoResources(t, w) }),
+  },
+  DynamoDBReconfigurePolicy: { param: 'TableName', statement: (t, w) => ({ Effect: 'Allow', Action: ['dynamodb:UpdateTable'], Resource: `arn:aws:dynamodb:${w.region}:${w.accountId}:table/${t}` }) },
   LambdaInvokePolicy: { param: 'FunctionName', statement: (f, w) => ({ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: `arn:aws:lambda:${w.region}:${w.accountId}:function:${f}*` }) },
 };
+
+/** A table and its indexes, as SAM's DynamoDB policy templates name them. */
+function dynamoResources(table: string, w: Where): string[] {
+  const arn = `arn:aws:dynamodb:${w.region}:${w.accountId}:table/${table}`;
+  return [arn, `${arn}/index/*`];
+}
 
 /** A queue, topic or bus name given to a template, which SAM users often pass as an ARN or queue URL. */
 function nameOf(v: string): string {

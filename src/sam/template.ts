@@ -65,6 +65,8 @@ export interface TemplateResource {
   Condition?: unknown;
   /** SAM reads build settings from here (`BuildMethod`, `BuildProperties`). */
   Metadata?: Record<string, unknown>;
+  /** `Retain` keeps what the resource made when the stack or the resource goes (tables: table-resources.ts). */
+  DeletionPolicy?: string;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -92,6 +94,7 @@ export function parseTemplate(text: string, file = 'template'): Template {
       Properties: props,
       ...(r['Condition'] !== undefined ? { Condition: r['Condition'] } : {}),
       ...(metadata !== undefined ? { Metadata: metadata } : {}),
+      ...(typeof r['DeletionPolicy'] === 'string' ? { DeletionPolicy: r['DeletionPolicy'] } : {}),
     };
   }
   const transform = root['Transform'];

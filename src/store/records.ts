@@ -90,6 +90,8 @@ export interface StackResource {
   type: string;
   /** The function name, `function:alias`, API id, schedule or queue name. */
   physicalId: string;
+  /** `DeletionPolicy: Retain`: left in place when the stack, or the template, drops it. */
+  retain?: boolean;
 }
 
 /** A deployed stack: what it owns, with what parameters, and how its last operation ended. */

@@ -450,6 +450,7 @@ test("a function's Policies make its generated role; AWS::IAM::Role resources ar
         - SNSPublishMessagePolicy: { TopicName: alerts }
         - Statement: [{ Effect: Allow, Action: sqs:SendMessage, Resource: !GetAtt Q.Arn }]
         - DynamoDBCrudPolicy: { TableName: t }
+        - KinesisStreamReadPolicy: { StreamName: s }
         - AWSXRayDaemonWriteAccess
   Named:
     Type: AWS::IAM::Role
@@ -463,7 +464,7 @@ test("a function's Policies make its generated role; AWS::IAM::Role resources ar
           PolicyDocument: { Statement: [{ Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt Table.Arn }] }
         - PolicyName: mixed
           PolicyDocument: { Statement: [{ Effect: Allow, Action: 'sqs:*', Resource: [!GetAtt Table.Arn, !GetAtt Q.Arn] }] }
-  Table: { Type: AWS::DynamoDB::Table }
+  Table: { Type: AWS::Kinesis::Stream }
   WithRole:
     Type: AWS::Serverless::Function
     Properties: { Runtime: nodejs20.x, Handler: app.handler, Role: !GetAtt Named.Arn }
@@ -482,8 +483,13 @@ test("a function's Policies make its generated role; AWS::IAM::Role resources ar
     { Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: 'arn:aws:lambda:eu-west-1:123456789012:function:other*' },
     { Effect: 'Allow', Action: ['sns:Publish'], Resource: 'arn:aws:sns:eu-west-1:123456789012:alerts' },
     { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: 'arn:aws:sqs:eu-west-1:123456789012:jobs' },
+    {
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem', 'dynamodb:BatchGetItem', 'dynamodb:DescribeTable', 'dynamodb:ConditionCheckItem'],
+      Resource: ['arn:aws:dynamodb:eu-west-1:123456789012:table/t', 'arn:aws:dynamodb:eu-west-1:123456789012:table/t/index/*'],
+    },
   ]);
-  assert.ok(p.warnings.some((w) => w.includes('DynamoDBCrudPolicy is not one Nimbus expands')), p.warnings.join('\n'));
+  assert.ok(p.warnings.some((w) => w.includes('KinesisStreamReadPolicy is not one Nimbus expands')), p.warnings.join('\n'));
   assert.ok(p.warnings.some((w) => w.includes('AWSXRayDaemonWriteAccess is not one Nimbus knows')), p.warnings.join('\n'));
   const named = p.roles.find((r) => r.logicalId === 'Named')!;
   assert.deepEqual([named.name, named.path, named.managedPolicyArns], ['named-role', '/svc/', ['arn:aws:iam::aws:policy/AmazonSQSFullAccess']]);

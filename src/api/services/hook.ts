@@ -26,16 +26,16 @@ const AUTH_REFUSALS: Readonly<Partial<Record<string, RefusalCode>>> = {
 };
 
 export function servicesHook(services: readonly WireService[]): RouteHook {
-  const maxBody = Math.max(...services.map((s) => s.bodyLimit));
   return (req: http.IncomingMessage, path: string) => {
     const wire = wireOf(req, path);
-    let tentative = false;
+    // Only the services that could claim this body bound how much of it is read to decide.
+    let maxBody = 0;
     for (const s of services) {
       const c = s.classify(wire);
       if (c === 'yes') return match(s, wire);
-      if (c === 'body') tentative = true;
+      if (c === 'body') maxBody = Math.max(maxBody, s.bodyLimit);
     }
-    if (!tentative) return undefined;
+    if (maxBody === 0) return undefined;
     return {
       decide: async (ctx: RequestContext): Promise<HookMatch | undefined> => {
         let body: Buffer;

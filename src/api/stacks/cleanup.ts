@@ -10,6 +10,7 @@ import { messageOf } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
 import type { StackResource } from '../../store/records.js';
 import { deleteRoleWithPolicies } from './apply-roles.js';
+import { deleteTable, TABLE_TYPE } from './apply-tables.js';
 import { deleteRule } from './apply-triggers.js';
 import type { StackDeps } from './deps.js';
 import { isMissing } from './service-errors.js';
@@ -27,6 +28,7 @@ const ORDER: Record<string, number> = {
   'AWS::Lambda::Function': 4,
   'AWS::SQS::Queue': 5,
   'AWS::SNS::Topic': 5,
+  [TABLE_TYPE]: 5,
   'AWS::Events::EventBus': 6,
   // After the functions that use them.
   'AWS::IAM::Role': 7,
@@ -77,6 +79,8 @@ async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<
       return d.sns.unsubscribe(scope, r.physicalId);
     case 'AWS::SQS::Queue':
       return d.sqs.deleteQueue(scope, r.physicalId);
+    case TABLE_TYPE:
+      return deleteTable(d.dynamodb, scope, r.physicalId);
     case 'AWS::SNS::Topic':
       return d.sns.deleteTopic(scope, r.physicalId);
     case 'AWS::IAM::Role':
@@ -100,6 +104,8 @@ export async function deleteResources(scope: Scope, resources: readonly StackRes
   const failed: string[] = [];
   const sorted = [...resources].sort((a, b) => (ORDER[a.type] ?? 9) - (ORDER[b.type] ?? 9));
   for (const r of sorted) {
+    // DeletionPolicy: Retain (tables): the resource leaves the stack and stays.
+    if (r.retain) continue;
     try {
       await deleteOne(scope, r, d);
     } catch (e) {

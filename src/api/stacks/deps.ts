@@ -7,6 +7,7 @@
 import type { RoleStore } from '../../auth/roles.js';
 import type { Clock } from '../../core/clock.js';
 import type { BucketAdmin } from '../../core/objects.js';
+import type { DynamoDbService } from '../../dynamodb/service.js';
 import type { EventBridgeService } from '../../eventbridge/service.js';
 import type { SnsService } from '../../sns/service.js';
 import type { SqsService } from '../../sqs/service.js';
@@ -39,6 +40,8 @@ export interface StackDeps {
   sqs: SqsService;
   sns: SnsService;
   eventBridge: EventBridgeService;
+  /** DynamoDB tables a stack owns (docs/dynamodb.md). */
+  dynamodb: DynamoDbService;
   mappings: EventSourceMappingService;
   /** IAM roles a stack owns (api/iam's store). */
   roles: RoleStore;

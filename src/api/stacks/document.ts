@@ -15,6 +15,7 @@ import type { ParsedApis, RouteService } from '../http-routes/service.js';
 import { isObject } from '../http/validate.js';
 import { list, LOGICAL_ID, named, optionalObject, stringMap } from './document-fields.js';
 import { parseRoles, type RoleSpec } from './document-roles.js';
+import { parseTables, type TableSpec } from './document-tables.js';
 import { parseServices, type MappingSpec, type RuleSpec, type SubscriptionSpec, type TopicSpec } from './document-services.js';
 
 export type { MappingSpec, RuleSpec, SubscriptionSpec, TopicSpec } from './document-services.js';
@@ -83,6 +84,8 @@ export interface StackDocument {
   Roles: RoleSpec[];
   /** S3 buckets (`AWS::S3::Bucket`), created through Nimbus's S3 service; absent: none. */
   Buckets: { LogicalId: string; BucketName: string }[];
+  /** DynamoDB tables (document-tables.ts); absent: none. */
+  Tables: TableSpec[];
 }
 
 /** S3's bucket names. */
@@ -164,6 +167,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
   });
   const services = parseServices(body, once);
   const roles = parseRoles(body, once);
+  const tables = parseTables(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
   for (const a of apis.apis) once(a.logicalId);
   return {
@@ -178,6 +182,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     ...services,
     Roles: roles,
     Buckets: buckets,
+    Tables: tables,
   };
 }
 

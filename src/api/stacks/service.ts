@@ -17,6 +17,7 @@ import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
 import { applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
 import { applyServices, topicArn } from './apply-services.js';
+import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
@@ -36,12 +37,13 @@ const KIND: Readonly<Record<string, string>> = {
   'AWS::ApiGatewayV2::Api': 'API',
   'AWS::IAM::Role': 'role',
   'AWS::S3::Bucket': 'bucket',
+  [TABLE_TYPE]: 'table',
 };
 
 /** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
 const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
 /** Resources the apply steps list themselves (with what they consist of). */
-const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus']);
+const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE]);
 
 const key = (r: StackResource): string | undefined => {
   const k = kindOf(r);
@@ -109,6 +111,8 @@ export class StackService {
       resources.push(...(await applyRoles(scope, doc.Roles, journal, this.d.roles, within)));
       // Queues, topics and buses first: functions name them (destinations, dead-letter queues).
       resources.push(...(await applyServices(scope, doc, journal, this.d, within)));
+      // Tables before the functions: a function may write to its table on its first invocation.
+      resources.push(...(await applyTables(scope, doc.Tables, journal, this.d.dynamodb, within)));
       for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
       for (const f of doc.Functions) {
         const r = await within(f.LogicalId, async () => await applyEventInvokeConfig(scope, f, journal, this.d));
@@ -237,6 +241,8 @@ export class StackService {
         return (await this.d.sns.topicAttributes(scope, r.physicalId)) !== undefined;
       case 'event bus':
         return probe(() => this.d.eventBridge.call(scope, 'DescribeEventBus', { Name: r.physicalId }));
+      case 'table':
+        return tableExists(this.d.dynamodb, scope, r.physicalId);
       case 'role':
         return (await this.d.roles.getRole(scope.accountId, r.physicalId)) !== undefined;
       case 'rule': {
@@ -261,6 +267,7 @@ function planned(scope: Scope, doc: StackDocument): StackResource[] {
     ...doc.EventBuses.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::Events::EventBus', physicalId: b.Name })),
     ...doc.Rules.map((r) => ({ logicalId: r.LogicalId, type: 'AWS::Events::Rule', physicalId: rulePhysicalId(r.EventBusName, r.Name) })),
     ...doc.Buckets.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::S3::Bucket', physicalId: b.BucketName })),
+    ...doc.Tables.map((t) => ({ logicalId: t.LogicalId, type: TABLE_TYPE, physicalId: t.TableName })),
   ];
 }
 
