@@ -169,6 +169,8 @@ export interface Nimbus {
   notice: string;
   /** Accounts, access keys and the audit log (the same file the CLI's `nimbus keys` uses). */
   accounts: AccountStore;
+  /** Requests the lean front end served (`NIMBUS_LEAN_FRONT=1`, api/http/lean.ts); 0 when it is off. */
+  leanServed(): number;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
 }
@@ -428,7 +430,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     authorizer: new Authorizer(resourcePolicy),
     audit: accounts,
   };
-  const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
+  const gateway = new Gateway(log, guard, { lean: process.env['NIMBUS_LEAN_FRONT'] === '1', ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
@@ -487,6 +489,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     authMode,
     notice,
     accounts,
+    leanServed: () => gateway.leanServed,
     port,
     dataDir,
     isolation: factory.isolation,
