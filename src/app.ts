@@ -169,7 +169,7 @@ export interface Nimbus {
   notice: string;
   /** Accounts, access keys and the audit log (the same file the CLI's `nimbus keys` uses). */
   accounts: AccountStore;
-  /** Requests the lean front end served (`NIMBUS_LEAN_FRONT=1`, api/http/lean.ts); 0 when it is off. */
+  /** Requests the lean front end served (api/http/lean.ts; on unless `NIMBUS_LEAN_FRONT=0`); 0 when it is off. */
   leanServed(): number;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
@@ -430,7 +430,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     authorizer: new Authorizer(resourcePolicy),
     audit: accounts,
   };
-  const gateway = new Gateway(log, guard, { lean: process.env['NIMBUS_LEAN_FRONT'] === '1', ...opts.httpLimits, tls }, security);
+  const gateway = new Gateway(log, guard, { lean: process.env['NIMBUS_LEAN_FRONT'] !== '0', ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,

@@ -178,6 +178,8 @@ class LeanConnection {
   /** Close once the response in flight is written. */
   closeAfter = false;
   private handedOff = false;
+  /** The last response waits in the socket's buffer: no next request until it drains. */
+  private draining = false;
   private readonly onData = (chunk: Buffer): void => this.data(chunk);
   private readonly onEnd = (): void => this.ended();
   private readonly onError = (): void => {
@@ -214,7 +216,7 @@ class LeanConnection {
     this.parts.push(chunk);
     this.size += chunk.length;
     if (this.started === 0) this.started = Date.now();
-    if (this.inflight) {
+    if (this.inflight || this.draining) {
       if (this.size > PIPELINE_BUFFER) this.socket.pause();
       return;
     }
@@ -264,13 +266,23 @@ class LeanConnection {
     const socket = this.socket;
     if (socket.destroyed || !socket.writable) return;
     if (this.closeAfter) {
-      socket.end(out);
+      // As node:http's destroySoon: the end once written, then the socket (the client's side may stay open).
+      socket.end(out, () => socket.destroy());
       this.parts = [];
       this.size = 0;
       return;
     }
-    socket.write(out);
     this.front.host.idle?.(socket);
+    if (!socket.write(out)) {
+      // A client that does not read its answers gets no more of them until it does (node:http pauses too).
+      this.draining = true;
+      socket.once('drain', () => {
+        this.draining = false;
+        if (socket.isPaused()) socket.resume();
+        this.next();
+      });
+      return;
+    }
     if (socket.isPaused()) socket.resume();
     if (this.size > 0) this.next();
   }
