@@ -222,3 +222,40 @@ test('the lean path reaps slow requests with the 408 node:http sends, and drains
   await closing;
   assert.match(got, /^HTTP\/1\.1 200 OK\r\n/);
 });
+
+test('a client that pipelines many requests and reads the answers late gets every answer, in order', async (t) => {
+  const lean = await startTestNimbus(t, { httpLimits: { lean: true } });
+  await deployNode(lean.lambda, 'echo', { 'index.js': HANDLER });
+  await lean.lambda.send(new InvokeCommand({ FunctionName: 'echo', Payload: Buffer.from('{}') }));
+  const count = 120;
+  const before = lean.leanServed();
+  // Each answer echoes a 64 KB string: 7.5 MB of answers, past what the socket buffers, so the
+  // server's writes wait for the client to read (the response's `drain`).
+  const big = 'x'.repeat(64 * 1024);
+  const raw = Buffer.concat(Array.from({ length: count }, (_, i) => req(INV, JSON.stringify({ i, big }))));
+  const got = await new Promise<string>((resolve) => {
+    const s = net.connect(lean.port, '127.0.0.1', () => {
+      s.write(raw);
+      s.pause();
+      setTimeout(() => s.resume(), 1000);
+    });
+    const chunks: Buffer[] = [];
+    let seen = 0;
+    s.on('data', (d: Buffer) => {
+      chunks.push(d);
+      seen += d.length;
+      if (seen > count * big.length) {
+        const text = Buffer.concat(chunks).toString('latin1');
+        if ((text.match(/HTTP\/1\.1 200 OK/g) ?? []).length === count && text.endsWith('}}')) {
+          s.destroy();
+          resolve(text);
+        }
+      }
+    });
+    s.on('error', () => undefined);
+    s.on('close', () => resolve(Buffer.concat(chunks).toString('latin1')));
+  });
+  const order = [...got.matchAll(/"got":\{"i":(\d+)/g)].map((m) => Number(m[1]));
+  assert.deepEqual(order, Array.from({ length: count }, (_, i) => i));
+  assert.equal(lean.leanServed(), before + count, 'all of them on the lean path');
+});
