@@ -181,6 +181,8 @@ export interface Nimbus {
   accounts: AccountStore;
   /** Nimbus's S3 (src/s3): reads objects and makes buckets for whatever deploys through it (core/objects.ts). */
   objects: ObjectReader & BucketAdmin;
+  /** Requests the lean front end served (api/http/lean.ts; on unless `NIMBUS_LEAN_FRONT=0`); 0 when it is off. */
+  leanServed(): number;
   /** Stops accepting work, lets in-flight requests finish, kills every sandbox, closes the store. */
   close(): Promise<void>;
 }
@@ -468,7 +470,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     authorizer: new Authorizer(resourcePolicy),
     audit: accounts,
   };
-  const gateway = new Gateway(log, guard, { ...opts.httpLimits, tls }, security);
+  const gateway = new Gateway(log, guard, { lean: process.env['NIMBUS_LEAN_FRONT'] !== '0', ...opts.httpLimits, tls }, security);
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, cloudFormation, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
@@ -529,6 +531,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     notice,
     accounts,
     objects: s3,
+    leanServed: () => gateway.leanServed,
     port,
     dataDir,
     isolation: factory.isolation,

@@ -149,6 +149,11 @@ export interface ApiTable {
   before: RouteHook[];
   /** Run when no route matched: none, so an unknown path is always UnknownOperationException. */
   fallback: RouteHook[];
+  /**
+   * `METHOD pattern` of the routes the lean front end may serve (api/http/lean.ts): a handler that
+   * reads only the request's head and body and answers a plain Reply (never `stream`).
+   */
+  lean: string[];
 }
 
 export function apiTable(s: ApiServices): ApiTable {
@@ -306,5 +311,6 @@ export function apiTable(s: ApiServices): ApiTable {
       servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],
     fallback: [],
+    lean: [`POST ${FN}/invocations`],
   };
 }

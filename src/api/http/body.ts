@@ -7,6 +7,7 @@
  */
 import type http from 'node:http';
 import { NimbusError } from '../../core/errors.js';
+import { LeanRequest } from './lean.js';
 
 /** Oversized bodies up to this size are drained so the 413 reaches the client intact. */
 const DRAIN_LIMIT = 128 * 1024 * 1024;
@@ -19,6 +20,11 @@ export function tooLarge(limit: number, operation: string): NimbusError {
 export const closeAfterResponse = new WeakSet<http.IncomingMessage>();
 
 export function readBody(req: http.IncomingMessage, limit: number, operation: string): Promise<Buffer> {
+  // The lean front end reads the whole body before dispatching (its Content-Length is declared and within 6 MB).
+  if (req instanceof LeanRequest) {
+    req.complete = true;
+    return req.body.length > limit ? Promise.reject(tooLarge(limit, operation)) : Promise.resolve(req.body);
+  }
   return new Promise<Buffer>((resolve, reject) => {
     const declared = Number(req.headers['content-length'] ?? NaN);
     const overflow = (): void => {

@@ -26,8 +26,14 @@ export function defaultConnectionCap(): number {
   return limit > 2 * RESERVED_FDS ? limit - RESERVED_FDS : Math.max(64, Math.floor(limit / 2));
 }
 
+/** Marks a connection busy (a request in flight) or idle again, for connections node:http does not serve (lean.ts). */
+export interface ConnectionStates {
+  busy(socket: net.Socket): void;
+  idle(socket: net.Socket): void;
+}
+
 /** Applies the cap to `server`; `onShed` hears of every connection closed to respect it. */
-export function capConnections(server: http.Server, cap: number, onShed: (why: 'idle-evicted' | 'refused') => void = () => undefined): void {
+export function capConnections(server: http.Server, cap: number, onShed: (why: 'idle-evicted' | 'refused') => void = () => undefined): ConnectionStates {
   // Sockets with no request in flight, oldest idle first (Map keeps insertion order).
   const idle = new Map<net.Socket, true>();
   let open = 0;
@@ -50,11 +56,16 @@ export function capConnections(server: http.Server, cap: number, onShed: (why: '
       onShed('refused');
     }
   });
+  const states: ConnectionStates = {
+    busy: (socket) => idle.delete(socket),
+    idle: (socket) => {
+      if (!socket.destroyed) idle.set(socket, true);
+    },
+  };
   server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const socket = req.socket;
-    idle.delete(socket);
-    res.once('close', () => {
-      if (!socket.destroyed) idle.set(socket, true);
-    });
+    states.busy(socket);
+    res.once('close', () => states.idle(socket));
   });
+  return states;
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import type { TLSSocket } from 'node:tls';
+import type net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import FindMyWay from 'find-my-way';
 import { NimbusError, type WireCode } from '../../core/errors.js';
@@ -19,6 +20,7 @@ import { sha256Hex } from '../../auth/sha256.js';
 import type { RequestGuard } from './guard.js';
 import { closeAfterResponse, discardBody, readBody } from './body.js';
 import { capConnections, defaultConnectionCap } from './connections.js';
+import { LeanFront, type LeanRequest } from './lean.js';
 import type { Handler, Reply, RequestContext } from './context.js';
 import type { Scope } from '../../core/model.js';
 import { errorBody, WIRE_ERRORS, wireCode } from './wire-errors.js';
@@ -36,6 +38,11 @@ export interface ServerLimits {
   maxConnections?: number;
   /** Serve HTTPS with this certificate and key (PEM) instead of plain HTTP. */
   tls?: { cert: Buffer; key: Buffer } | undefined;
+  /**
+   * Serve the routes the table marks lean (Invoke) from the raw socket, without node:http's
+   * request and response objects (lean.ts); plain HTTP only. Everything else still goes to node:http.
+   */
+  lean?: boolean | undefined;
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -79,6 +86,8 @@ interface RouteStore {
   method: string;
   pattern: string;
   action: string;
+  /** The lean front end may serve it (the table says its handler needs nothing but the head and body). */
+  lean: boolean;
 }
 
 /** Paths that stay public whatever the mode: load balancers probe health without signing. */
@@ -91,6 +100,11 @@ export class Gateway {
   private closing = false;
   private idleWaiters: (() => void)[] = [];
   private readonly hooks: { before: RouteHook[]; fallback: RouteHook[] } = { before: [], fallback: [] };
+  /** `METHOD pattern` of the routes the lean front end may serve. */
+  private leanRoutes = new Set<string>();
+  private readonly lean: LeanFront | undefined;
+  /** Requests the lean front end served. */
+  leanServed = 0;
 
   private refusals = 0;
   private shed = 0;
@@ -120,7 +134,29 @@ export class Gateway {
     // them longer, as load balancers do (ALB: 60 s), lets the client always close first; the
     // connection cap evicts idle sockets when a flood needs their descriptors.
     this.server.keepAliveTimeout = 65_000;
-    capConnections(this.server, limits.maxConnections ?? defaultConnectionCap(), (why) => {
+    // node:http's own listener, registered by createServer: the lean front end takes new
+    // connections first and hands the ones it does not serve to it.
+    const nodeListener = limits.lean && !limits.tls ? (this.server.listeners('connection')[0] as ((s: net.Socket) => void) | undefined) : undefined;
+    if (nodeListener) {
+      this.server.off('connection', nodeListener);
+      const server = this.server;
+      this.lean = new LeanFront(
+        {
+          accepts: (req, path) => this.leanAccepts(req, path),
+          serve: (req, res) => {
+            this.leanServed++;
+            void this.handle(req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse);
+          },
+          busy: (socket) => states.busy(socket),
+          idle: (socket) => states.idle(socket),
+        },
+        (socket) => nodeListener.call(server, socket),
+        () => ({ headersTimeout: server.headersTimeout, requestTimeout: server.requestTimeout, keepAliveTimeout: server.keepAliveTimeout }),
+      );
+      const lean = this.lean;
+      this.server.on('connection', (socket: net.Socket) => lean.accept(socket));
+    }
+    const states = capConnections(this.server, limits.maxConnections ?? defaultConnectionCap(), (why) => {
       this.shed++;
       if (this.shed === 1 || this.shed % 1000 === 0) this.log(`connection cap reached: ${this.shed} connections closed so far (${why})`);
     });
@@ -138,7 +174,7 @@ export class Gateway {
 
   /** Adds a route; `path` uses find-my-way's `:param` syntax. */
   readonly route: AddRoute = (method, path, handler) => {
-    const store: RouteStore = { method, pattern: path, action: actionFor(method, path) };
+    const store: RouteStore = { method, pattern: path, action: actionFor(method, path), lean: this.leanRoutes.has(`${method} ${path}`) };
     this.router.on(method, path, handler as unknown as FindMyWay.Handler<FindMyWay.HTTPVersion.V1>, store);
   };
 
@@ -148,10 +184,22 @@ export class Gateway {
   }
 
   /** Mounts a whole route table: its routes, then its hooks in order. */
-  mount(table: { routes: readonly Route[]; before: readonly RouteHook[]; fallback: readonly RouteHook[] }): void {
+  mount(table: { routes: readonly Route[]; before: readonly RouteHook[]; fallback: readonly RouteHook[]; lean?: readonly string[] }): void {
+    for (const r of table.lean ?? []) this.leanRoutes.add(r);
     for (const [method, path, handler] of table.routes) this.route(method, path, handler);
     for (const h of table.before) this.hook('before', h);
     for (const h of table.fallback) this.hook('fallback', h);
+  }
+
+  /**
+   * Whether the lean front end serves this request: its route is marked lean and no `before` hook
+   * claims it (a function URL's host, a service protocol); the pipeline then runs as for any request.
+   */
+  private leanAccepts(req: LeanRequest, path: string): boolean {
+    const r = req as unknown as http.IncomingMessage;
+    for (const h of this.hooks.before) if (h(r, path)) return false;
+    const routed = this.router.find('POST', path);
+    return routed !== null && (routed.store as RouteStore).lean;
   }
 
   /** The first hook of `stage` that claims the request; a promise only once a hook needs the body to decide. */
@@ -191,6 +239,7 @@ export class Gateway {
    */
   async close(graceMs: number): Promise<void> {
     this.closing = true;
+    this.lean?.close();
     this.server.close();
     this.server.closeIdleConnections();
     if (this.inflight > 0) {
@@ -206,6 +255,7 @@ export class Gateway {
 
   /** Drops every connection at once (after `close`, when in-flight work has been answered). */
   destroy(): void {
+    this.lean?.destroyAll();
     this.server.closeAllConnections();
   }
 
