@@ -2,6 +2,8 @@
 import type { InitReport, InvocationReport, Sandbox, SandboxFactory, SandboxInitError, SandboxSpec } from '../sandbox/types.js';
 import type { Clock } from '../core/clock.js';
 import type { KeepAlivePolicy } from '../policy/types.js';
+import type { FunctionDurations, HandoffSettings } from './handoff.js';
+import type { Waiters } from './waiters.js';
 
 /** What the pool needs to know to run an invocation of one function version. */
 export interface PoolTarget {
@@ -51,6 +53,24 @@ export interface PoolDeps {
   clock: Clock;
   /** The node's memory for sandboxes, in MB (sum of MemorySize); default unlimited. */
   capacityMb?: number;
+  /** Hand-off to hot sandboxes (handoff.ts) with these settings; absent: off. */
+  handoff?: HandoffSettings;
+}
+
+/** Hand-off's counts, for metrics. */
+export interface HandoffStats {
+  /** Invocations waiting for a busy sandbox now. */
+  waiting: number;
+  /** Invocations a finishing sandbox took over, so far. */
+  handedOff: number;
+  /** Waiters that ran on an idle or new sandbox instead (their bound ran out, or their sandboxes went away), so far. */
+  spilled: number;
+}
+
+/** An app's hand-off state. */
+export interface HotState {
+  durations: FunctionDurations;
+  waiters: Waiters;
 }
 
 export interface PoolStats {
@@ -109,4 +129,6 @@ export interface AppState {
   cancelPrewarm: (() => void) | null;
   /** The latest measured Init Duration, for cost-aware policies. */
   lastInitMs: number | undefined;
+  /** Hand-off's state, for one-at-a-time apps when hand-off is on. */
+  hot?: HotState;
 }
