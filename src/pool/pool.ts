@@ -30,8 +30,8 @@ import { IdleMeter } from './idle-meter.js';
 import { pinnedAlive, Pins } from './pins.js';
 import { leastLoaded } from './shared.js';
 import { StartTimes } from './start-times.js';
-import type { AppState, Entry, HandoffStats, HotState, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState } from './types.js';
-import { Waiters, type Waiter } from './waiters.js';
+import type { AppState, Entry, HandoffStats, HotState, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState, Waiter } from './types.js';
+import { Waiters } from './waiters.js';
 
 export class Pool {
   private readonly apps = new Map<string, AppState>();
@@ -463,7 +463,7 @@ export class Pool {
     if (!app.hot) {
       const hot: HotState = {
         durations: new FunctionDurations(this.handoff!),
-        waiters: new Waiters(this.deps.clock, (w) => {
+        waiters: new Waiters<Waiter>(this.deps.clock, (w) => {
           this.handoffCounts.spilled++;
           this.spill(app, w);
         }),

@@ -1,5 +1,5 @@
 /** The pool's vocabulary: what callers pass and get back, and the state its files share. */
-import type { InitReport, InvocationReport, Sandbox, SandboxFactory, SandboxInitError, SandboxSpec } from '../sandbox/types.js';
+import type { InitReport, InvocationEvent, InvocationReport, Sandbox, SandboxFactory, SandboxInitError, SandboxSpec } from '../sandbox/types.js';
 import type { Clock } from '../core/clock.js';
 import type { KeepAlivePolicy } from '../policy/types.js';
 import type { FunctionDurations, HandoffSettings } from './handoff.js';
@@ -67,10 +67,20 @@ export interface HandoffStats {
   spilled: number;
 }
 
+/** An invocation waiting for a busy sandbox of its app (hand-off). */
+export interface Waiter {
+  target: PoolTarget;
+  makeEvent: () => InvocationEvent;
+  /** Clock ms after which it spills. */
+  deadline: number;
+  resolve: (o: PoolOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
 /** An app's hand-off state. */
 export interface HotState {
   durations: FunctionDurations;
-  waiters: Waiters;
+  waiters: Waiters<Waiter>;
 }
 
 export interface PoolStats {

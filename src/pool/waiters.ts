@@ -4,19 +4,14 @@
  * earliest deadline, not one per waiter: a waiter served in time costs no timer work.
  */
 import type { Clock } from '../core/clock.js';
-import type { InvocationEvent } from '../sandbox/types.js';
-import type { PoolOutcome, PoolTarget } from './types.js';
 
-export interface Waiter {
-  target: PoolTarget;
-  makeEvent: () => InvocationEvent;
+/** What the queue needs of a waiter (the pool's Waiter, types.ts). */
+export interface Deadlined {
   /** Clock ms after which it spills. */
   deadline: number;
-  resolve: (o: PoolOutcome) => void;
-  reject: (e: unknown) => void;
 }
 
-export class Waiters {
+export class Waiters<Waiter extends Deadlined> {
   private readonly queue: Waiter[] = [];
   private cancelTimer: (() => void) | null = null;
   private timerAt = Infinity;
