@@ -55,7 +55,7 @@ import { CloudWatchLogsService } from './api/cwlogs/service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
-import { HANDOFF_DEFAULTS } from './pool/handoff.js';
+import { HANDOFF_DEFAULTS, type HandoffSettings } from './pool/handoff.js';
 import { Pool } from './pool/pool.js';
 import { Acceptor } from './queue/acceptor.js';
 import { makeAttempt } from './queue/attempt.js';
@@ -108,9 +108,10 @@ export interface NimbusOptions {
    * Hand-off to hot sandboxes (docs/sandbox-lifecycle.md): an invocation of a short one-at-a-time
    * function may wait a bounded moment for a busy sandbox of its function instead of waking an
    * idle one or starting a new one. Default HOT_HANDOFF_DEFAULT; always off with a `poolTimeScale`
-   * other than 1 (the simulator `nimbus replay` compares with does not model it).
+   * other than 1 (the simulator `nimbus replay` compares with does not model it). An object
+   * turns it on with some of its settings changed (tests use it to make waiting certain).
    */
-  hotHandoff?: boolean;
+  hotHandoff?: boolean | Partial<HandoffSettings>;
   clock?: Clock;
   /**
    * The pool's time runs this many times faster than `clock` (keep-alive windows, pre-warms, idle
@@ -247,8 +248,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   const policyState = await keepPolicyState(policy, store.policyState, clock, log);
   const poolClock = scaledClock(clock, opts.poolTimeScale ?? 1);
-  const handoff = (opts.hotHandoff ?? HOT_HANDOFF_DEFAULT) && (opts.poolTimeScale ?? 1) === 1;
-  const pool = new Pool({ factory, policy, clock: poolClock, capacityMb, ...(handoff ? { handoff: { ...HANDOFF_DEFAULTS, ...(process.env['NIMBUS_HANDOFF_TUNING'] ? JSON.parse(process.env['NIMBUS_HANDOFF_TUNING']) : {}) } } : {}) });
+  const handoffChoice = opts.hotHandoff ?? HOT_HANDOFF_DEFAULT;
+  const handoff = handoffChoice !== false && (opts.poolTimeScale ?? 1) === 1 ? { ...HANDOFF_DEFAULTS, ...(handoffChoice === true ? {} : handoffChoice) } : undefined;
+  const pool = new Pool({ factory, policy, clock: poolClock, capacityMb, ...(handoff ? { handoff } : {}) });
   const logs = new LogService(store, opts.logRetention ?? {}, () => clock.now());
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);

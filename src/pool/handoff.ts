@@ -31,6 +31,7 @@
  *   sandboxes (the queue is the function's, served by whichever sandbox finishes first), is at
  *   most half the bound, so that spills stay the exception.
  */
+import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /** The policy's knobs (the defaults are HANDOFF_DEFAULTS). */
@@ -45,6 +46,8 @@ export interface HandoffSettings {
   p99Multiple: number;
   /** The server's event-loop idle time so far (ms): performance.nodeTiming.idleTime. */
   idleTime: () => number;
+  /** The machine's CPUs (a duration measured with more of the function's sandboxes busy is scaled, see above). */
+  cpus: number;
   /** An invocation waits only when its expected wait is at most this fraction of the bound. */
   admitFraction: number;
   /** At most this many waiters per busy sandbox. */
@@ -53,7 +56,8 @@ export interface HandoffSettings {
   minBusy: number;
 }
 
-export const HANDOFF_DEFAULTS: Readonly<HandoffSettings> = { shortMs: 1, maxWaitMs: 4, minWaitMs: 1, p99Multiple: 8, idleTime: () => performance.nodeTiming.idleTime, admitFraction: 0.5, maxDepth: 8, minBusy: 2 };
+export const HANDOFF_DEFAULTS: Readonly<HandoffSettings> = { shortMs: 1, maxWaitMs: 4, minWaitMs: 1, p99Multiple: 8, idleTime: () => performance.nodeTiming.idleTime,
+  cpus: availableParallelism(), admitFraction: 0.5, maxDepth: 8, minBusy: 2 };
 
 const WINDOW = 64;
 /** Durations needed before a function may qualify. */
@@ -106,12 +110,13 @@ export class FunctionDurations {
   constructor(private readonly s: HandoffSettings) {}
 
   /**
-   * One invocation's duration (ms) as the sandbox measured it, and the time the server's event
-   * loop sat idle meanwhile (ms).
+   * One invocation's duration (ms) as the sandbox measured it, the time the server's event loop
+   * sat idle meanwhile (ms), and how many of the function's sandboxes were busy as it ended.
    */
-  add(ms: number, idleMs: number): void {
+  add(ms: number, idleMs: number, busy: number): void {
     this.measured.add(ms);
-    this.net.add(Math.min(ms, Math.max(0, idleMs)));
+    const net = Math.min(ms, Math.max(0, idleMs));
+    this.net.add(busy > this.s.cpus ? (net * this.s.cpus) / busy : net);
   }
 
   /** How long a waiter may wait (ms). */

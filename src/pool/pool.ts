@@ -233,7 +233,7 @@ export class Pool {
     const idle0 = this.handoff ? this.handoff.idleTime() : 0;
     try {
       report = await entry.sandbox.invoke(makeEvent());
-      if (app.hot && entry.limit === 1) app.hot.durations.add(report.durationMs, this.handoff!.idleTime() - idle0);
+      if (app.hot && entry.limit === 1) app.hot.durations.add(report.durationMs, this.handoff!.idleTime() - idle0, app.busy.size);
       return report;
     } finally {
       const done = (): void => {

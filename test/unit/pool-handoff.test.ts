@@ -16,7 +16,7 @@ import type { PoolOutcome, PoolTarget } from '../../src/pool/types.js';
 import type { InitReport, InvocationEvent, InvocationReport, SandboxSpec } from '../../src/sandbox/types.js';
 import { fakeEvent, FakeFactory, FakeSandbox, fakeTarget } from '../helpers/pool-fakes.js';
 
-const settings = (o: Partial<HandoffSettings> = {}): HandoffSettings => ({ ...HANDOFF_DEFAULTS, idleTime: () => 0, ...o });
+const settings = (o: Partial<HandoffSettings> = {}): HandoffSettings => ({ ...HANDOFF_DEFAULTS, idleTime: () => 0, cpus: 2, ...o });
 
 test('a window judges nothing before 16 durations, then gives its percentiles', () => {
   const w = new DurationWindow();
@@ -33,30 +33,30 @@ test('a window judges nothing before 16 durations, then gives its percentiles', 
 
 test('a function qualifies only while the p90 of its durations net of the server loop is short', () => {
   const d = new FunctionDurations(settings());
-  for (let i = 0; i < 16; i++) d.add(0.2, 0.2);
+  for (let i = 0; i < 16; i++) d.add(0.2, 0.2, 1);
   assert.equal(d.shouldWait(0, 2), true, 'short, two busy sandboxes');
   assert.equal(d.shouldWait(0, 1), false, 'fewer busy sandboxes than minBusy');
   assert.equal(d.shouldWait(16, 2), false, 'maxDepth waiters per busy sandbox already');
   // Durations that were long while the server's loop sat idle (the function itself was slow).
-  for (let i = 0; i < 64; i++) d.add(i % 5 === 0 ? 20 : 0.2, i % 5 === 0 ? 20 : 0.2);
+  for (let i = 0; i < 64; i++) d.add(i % 5 === 0 ? 20 : 0.2, i % 5 === 0 ? 20 : 0.2, 1);
   assert.equal(d.shouldWait(0, 4), false, 'one call in five takes 20 ms: p90 over 1 ms');
   // Long as measured, but the server's loop was busy all along: the server, not the function.
   const busyServer = new FunctionDurations(settings());
-  for (let i = 0; i < 16; i++) busyServer.add(6, 0);
+  for (let i = 0; i < 16; i++) busyServer.add(6, 0, 1);
   assert.equal(busyServer.shouldWait(0, 2), true);
 });
 
 test('the bound is min(4 ms, max(1 ms, 8 x the p99 as measured)); the expected wait must fit half of it', () => {
   const d = new FunctionDurations(settings());
-  for (let i = 0; i < 16; i++) d.add(0.05, 0.05);
+  for (let i = 0; i < 16; i++) d.add(0.05, 0.05, 1);
   assert.equal(d.bound(), 1);
-  for (let i = 0; i < 64; i++) d.add(0.25, 0.25);
+  for (let i = 0; i < 64; i++) d.add(0.25, 0.25, 1);
   assert.equal(d.bound(), 2);
-  for (let i = 0; i < 64; i++) d.add(3, 0.1);
+  for (let i = 0; i < 64; i++) d.add(3, 0.1, 1);
   assert.equal(d.bound(), 4);
   // 0.9 ms each: the bound is 4 ms (8 x 0.9 = 7.2, capped), so the expected wait must be at most 2 ms.
   const e = new FunctionDurations(settings());
-  for (let i = 0; i < 16; i++) e.add(0.9, 0.9);
+  for (let i = 0; i < 16; i++) e.add(0.9, 0.9, 1);
   assert.equal(e.bound(), 4);
   assert.equal(e.shouldWait(3, 2), true, '(4 x 0.9) / 2 = 1.8 ms <= 2 ms');
   assert.equal(e.shouldWait(4, 2), false, '(5 x 0.9) / 2 = 2.25 ms > 2 ms');
@@ -275,6 +275,6 @@ test('with hand-off off, a call with every sandbox busy starts a new one, as bef
 
 test('a function whose calls are slow (the server idle meanwhile) never waits', async () => {
   const slow = new FunctionDurations(settings());
-  for (let i = 0; i < 64; i++) slow.add(3, 3);
+  for (let i = 0; i < 64; i++) slow.add(3, 3, 1);
   assert.equal(slow.shouldWait(0, 8), false);
 });
