@@ -81,7 +81,7 @@ import type { PolicyStateStore, Store } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
 /** Whether hand-off to hot sandboxes is on when nothing says (docs/performance.md, "Fifth pass"). */
-export const HOT_HANDOFF_DEFAULT = false;
+export const HOT_HANDOFF_DEFAULT = true;
 /** How often the keep-alive policy's learned state is written to the store. */
 const POLICY_SAVE_MS = 60_000;
 

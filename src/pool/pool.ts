@@ -469,13 +469,6 @@ export class Pool {
         }),
       };
       app.hot = hot;
-      if (process.env['NIMBUS_HANDOFF_DEBUG']) {
-        const t = setInterval(() => {
-          const d = hot.durations;
-          process.stderr.write(`HODEBUG busy ${this.busyNow(app)} idle ${app.idle.length} waiters ${hot.waiters.length} measured p50 ${d.measured.p50.toFixed(3)} p90 ${d.measured.p90.toFixed(3)} p99 ${d.measured.p99.toFixed(3)} net p50 ${d.net.p50.toFixed(3)} p90 ${d.net.p90.toFixed(3)} bound ${d.bound()} ${JSON.stringify(this.handoffCounts)}\n`);
-        }, 1000);
-        t.unref();
-      }
     }
     return app.hot;
   }

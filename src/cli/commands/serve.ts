@@ -123,7 +123,7 @@ export function registerServe(program: Command): void {
         accountConcurrency,
         policy: opts.keepalive,
         cpuModel: opts.cpuModel as CpuModel,
-        hotHandoff: opts.hotHandoff === 'on' ? (process.env['NIMBUS_HANDOFF_TUNING'] ? (JSON.parse(process.env['NIMBUS_HANDOFF_TUNING']) as object) : true) : false,
+        hotHandoff: opts.hotHandoff === 'on',
         stemCells: wholeNumber(opts.stemCells, '--stem-cells', 0, 64),
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,
