@@ -9,8 +9,10 @@
  * and configuration revision): new code, new processes.
  *
  * Beside this file: the memory budget and eviction (budget.ts), provisioned concurrency's pins
- * (pins.ts), idle accounting (idle-meter.ts). Unlike undici's pool there is no queue of waiting
- * calls: a cold start that does not fit is refused with a 429 at once, as Lambda does. `close()`
+ * (pins.ts), idle accounting (idle-meter.ts), hand-off to hot sandboxes (hot.ts, handoff.ts,
+ * waiters.ts). Unlike undici's pool there is no queue of calls waiting for room: a cold start
+ * that does not fit is refused with a 429 at once, as Lambda does (hand-off's waiters wait a few
+ * ms for a busy sandbox of their own function, never for memory). `close()`
  * kills every sandbox; draining in-flight calls is the HTTP server's and the dispatcher's job.
  *
  * With hand-off on (`PoolDeps.handoff`, handoff.ts), an invocation of a one-at-a-time function
@@ -25,13 +27,12 @@ import { NimbusError, throttle } from '../core/errors.js';
 import { planIdle } from '../policy/plan.js';
 import { SandboxInitError, type InitReport, type InvocationEvent, type InvocationReport } from '../sandbox/types.js';
 import { evictionVictim, MemoryBudget } from './budget.js';
-import { FunctionDurations, type HandoffSettings } from './handoff.js';
+import { HotHandoff } from './hot.js';
 import { IdleMeter } from './idle-meter.js';
 import { pinnedAlive, Pins } from './pins.js';
 import { leastLoaded } from './shared.js';
 import { StartTimes } from './start-times.js';
-import type { AppState, Entry, HandoffStats, HotState, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState, Waiter } from './types.js';
-import { Waiters } from './waiters.js';
+import type { AppState, Entry, HandoffStats, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState } from './types.js';
 
 export class Pool {
   private readonly apps = new Map<string, AppState>();
@@ -41,14 +42,23 @@ export class Pool {
   private readonly pins: Pins;
   /** Each app's recent sandbox start times (clock ms), for starting a pre-warm early enough. */
   private readonly startTimes = new WeakMap<AppState, StartTimes>();
-  /** Hand-off's settings; null: off. */
-  private readonly handoff: HandoffSettings | null;
-  private readonly handoffCounts: HandoffStats = { waiting: 0, handedOff: 0, spilled: 0 };
+  /** Hand-off to hot sandboxes (hot.ts); null: off. */
+  private readonly hot: HotHandoff | null;
 
   constructor(private readonly deps: PoolDeps) {
     this.budget = new MemoryBudget(deps.capacityMb);
-    this.handoff = deps.handoff ?? null;
     const pool = this;
+    this.hot = deps.handoff
+      ? new HotHandoff(deps.handoff, {
+          get closed() {
+            return pool.closed;
+          },
+          clock: deps.clock,
+          policy: deps.policy,
+          warmRun: (app, target, entry, makeEvent) => this.warmRun(app, target, entry, makeEvent),
+          runNow: (app, target, makeEvent) => this.runNow(app, target, makeEvent),
+        })
+      : null;
     this.pins = new Pins({
       get closed() {
         return pool.closed;
@@ -71,9 +81,9 @@ export class Pool {
     if ((target.maxConcurrency ?? 1) > 1) {
       const shared = leastLoaded(app);
       if (shared) return this.runShared(app, target, shared, makeEvent);
-    } else if (this.handoff) {
-      const hot = this.hotOf(app);
-      if (hot.durations.shouldWait(hot.waiters.length, this.busyNow(app))) return this.wait(app, hot, target, makeEvent);
+    } else if (this.hot) {
+      const waiting = this.hot.tryWait(app, target, makeEvent);
+      if (waiting) return waiting;
     }
     return this.runNow(app, target, makeEvent);
   }
@@ -118,7 +128,7 @@ export class Pool {
       app.cancelPrewarm = null;
       // Its waiters start now, on the code they were accepted for, as they would have without
       // hand-off: none is left to run old code after the change returns.
-      this.spillAll(app);
+      this.hot?.spillAll(app);
       if (this.pins.has(key)) {
         for (const e of app.idle.filter((x) => !x.pinned)) this.expire(app, e);
         continue;
@@ -162,7 +172,7 @@ export class Pool {
 
   /** Hand-off's counts (invocations waiting now, handed off, spilled so far), for metrics. */
   handoffStats(): HandoffStats {
-    return { ...this.handoffCounts };
+    return this.hot?.stats() ?? { waiting: 0, handedOff: 0, spilled: 0 };
   }
 
   /** Idle memory per app so far, in GB-seconds, counting sandboxes idle right now up to `now`. */
@@ -177,13 +187,7 @@ export class Pool {
     this.pins.clear();
     for (const app of this.apps.values()) {
       app.cancelPrewarm?.();
-      if (app.hot) {
-        app.hot.waiters.stop();
-        for (const w of app.hot.waiters.drain()) {
-          this.handoffCounts.waiting--;
-          w.reject(new NimbusError('ERR_POOL_CLOSED', 'Nimbus is shutting down.'));
-        }
-      }
+      this.hot?.close(app);
       for (const e of [...app.idle, ...app.busy]) {
         e.cancelExpiry?.();
         all.push(e.sandbox.dispose());
@@ -230,20 +234,21 @@ export class Pool {
   private async run(app: AppState, entry: Entry, makeEvent: () => InvocationEvent): Promise<InvocationReport> {
     app.busy.add(entry);
     let report: InvocationReport | undefined;
-    const idle0 = this.handoff ? this.handoff.idleTime() : 0;
+    const hot = entry.limit === 1 ? this.hot : null;
+    const idle0 = hot ? hot.idleNow() : 0;
     try {
       report = await entry.sandbox.invoke(makeEvent());
-      if (app.hot && entry.limit === 1) app.hot.durations.add(report.durationMs, this.handoff!.idleTime() - idle0, app.busy.size);
+      hot?.record(app, report, idle0);
       return report;
     } finally {
       const done = (): void => {
         // A sandbox is idle (kept alive, charged as idle) only once nothing runs on it.
         if (--entry.inFlight > 0) return;
         // A waiting invocation of the same function takes it over in this same turn.
-        if (app.hot && app.hot.waiters.length > 0 && this.handOff(app, app.hot, entry)) return;
+        if (hot?.handOff(app, entry)) return;
         app.busy.delete(entry);
         this.release(app, entry);
-        if (app.hot && app.hot.waiters.length > 0 && this.busyNow(app) === 0) this.spillAll(app);
+        hot?.afterRelease(app);
       };
       // With extensions the result goes out now, but the sandbox is busy until they are done.
       if (report?.after) void report.after.then(done, done);
@@ -260,9 +265,7 @@ export class Pool {
     if (app.generation !== target.generation) {
       // Waiters of the generation going away start now, on the code they were accepted for;
       // the new code's durations are learnt afresh.
-      this.spillAll(app);
-      app.hot?.waiters.stop();
-      delete app.hot;
+      this.hot?.newGeneration(app);
       app.generation = target.generation;
       for (const e of app.idle.splice(0)) this.drop(e);
     }
@@ -456,68 +459,6 @@ export class Pool {
     this.budget.give(entry.memoryMb);
     // Memory came back, or a sandbox died: a pin that waited for room, or lost a sandbox, refills.
     if (this.pins.size > 0) this.pins.queueRefill();
-  }
-
-  /** The app's hand-off state (its durations, its waiters), made on first use. */
-  private hotOf(app: AppState): HotState {
-    if (!app.hot) {
-      const hot: HotState = {
-        durations: new FunctionDurations(this.handoff!),
-        waiters: new Waiters<Waiter>(this.deps.clock, (w) => {
-          this.handoffCounts.spilled++;
-          this.spill(app, w);
-        }),
-      };
-      app.hot = hot;
-    }
-    return app.hot;
-  }
-
-  /** Sandboxes of the app's current generation running an invocation now (the ones a waiter may get). */
-  private busyNow(app: AppState): number {
-    let n = 0;
-    for (const e of app.busy) if (e.generation === app.generation && e.sandbox.state !== 'dead') n++;
-    return n;
-  }
-
-  /** Queues the invocation for the next of the app's busy sandboxes to finish, until its bound. */
-  private wait(app: AppState, hot: HotState, target: PoolTarget, makeEvent: () => InvocationEvent): Promise<PoolOutcome> {
-    this.handoffCounts.waiting++;
-    return new Promise<PoolOutcome>((resolve, reject) => {
-      hot.waiters.add({ target, makeEvent, deadline: this.deps.clock.now() + hot.durations.bound(), resolve, reject });
-    });
-  }
-
-  /** Gives `entry`, which just finished, to the longest waiter; false when it cannot take one. */
-  private handOff(app: AppState, hot: HotState, entry: Entry): boolean {
-    if (this.closed || entry.sandbox.state !== 'idle' || entry.generation !== app.generation || entry.limit !== 1) return false;
-    const w = hot.waiters.take();
-    if (!w) return false;
-    this.handoffCounts.waiting--;
-    this.handoffCounts.handedOff++;
-    entry.inFlight++;
-    this.deps.policy.onInvocation(w.target.app, this.deps.clock.now(), { coldStart: false, memoryMb: w.target.memoryMb, durationMs: 0 });
-    this.warmRun(app, w.target, entry, w.makeEvent).then(w.resolve, w.reject);
-    return true;
-  }
-
-  /** A waiter whose bound ran out (or whose sandboxes went away) runs as it would have without hand-off. */
-  private spill(app: AppState, w: Waiter): void {
-    this.handoffCounts.waiting--;
-    if (this.closed) {
-      w.reject(new NimbusError('ERR_POOL_CLOSED', 'Nimbus is shutting down.'));
-      return;
-    }
-    this.runNow(app, w.target, w.makeEvent).then(w.resolve, w.reject);
-  }
-
-  /** Every waiter of the app runs now (its sandboxes died or went to another generation). */
-  private spillAll(app: AppState): void {
-    if (!app.hot || app.hot.waiters.length === 0) return;
-    for (const w of app.hot.waiters.drain()) {
-      this.handoffCounts.spilled++;
-      this.spill(app, w);
-    }
   }
 
   /** Takes the idle sandbox for an invocation: a provisioned one first, else the most recently used. */
