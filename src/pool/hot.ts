@@ -48,6 +48,8 @@ export class HotHandoff {
 
   /** Queues the call when it should wait for one of the app's busy sandboxes; undefined when it runs now. */
   tryWait(app: AppState, target: PoolTarget, makeEvent: () => InvocationEvent): Promise<PoolOutcome> | undefined {
+    // The common cases first, without counting: fewer sandboxes busy than waiting needs.
+    if (app.busy.size < this.s.minBusy) return undefined;
     const hot = this.of(app);
     if (!hot.durations.shouldWait(hot.waiters.length, busyNow(app))) return undefined;
     this.counts.waiting++;
