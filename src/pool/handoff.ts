@@ -29,7 +29,10 @@
  *   waiter for at most that long.
  * - **Worth it**: it waits only when the expected wait, (waiters ahead + 1) x p50 / busy
  *   sandboxes (the queue is the function's, served by whichever sandbox finishes first), is at
- *   most half the bound, so that spills stay the exception.
+ *   most half the bound, so that spills stay the exception; and not while more than a fifth of
+ *   its recent waiters spilled (on a machine so loaded that the server's turns outlast the
+ *   bound, waiting only adds the bound to the calls that spill), until that share has decayed
+ *   over a few dozen calls that ran at once.
  */
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -54,16 +57,21 @@ export interface HandoffSettings {
   maxDepth: number;
   /** No waiting while fewer of the function's sandboxes than this are busy. */
   minBusy: number;
+  /** No waiting while more than this share of the function's recent waiters spilled. */
+  maxSpillShare: number;
 }
 
 export const HANDOFF_DEFAULTS: Readonly<HandoffSettings> = { shortMs: 1, maxWaitMs: 4, minWaitMs: 1, p99Multiple: 8, idleTime: () => performance.nodeTiming.idleTime,
-  cpus: availableParallelism(), admitFraction: 0.5, maxDepth: 8, minBusy: 2 };
+  cpus: availableParallelism(), admitFraction: 0.5, maxDepth: 8, minBusy: 2, maxSpillShare: 0.2 };
 
 const WINDOW = 64;
 /** Durations needed before a function may qualify. */
 const MIN_SAMPLES = 16;
 /** The percentiles are recomputed after this many new durations (a sort of 64 numbers). */
 const RECOMPUTE_EVERY = 8;
+/** Each waiter's weight in the spill share, and the share's decay per call that does not wait. */
+const SPILL_WEIGHT = 1 / 32;
+const SPILL_DECAY = 0.98;
 
 /** A function's recent invocation durations (ms) and their percentiles. */
 export class DurationWindow {
@@ -106,6 +114,8 @@ export class DurationWindow {
 export class FunctionDurations {
   readonly measured = new DurationWindow();
   readonly net = new DurationWindow();
+  /** The share of recent waiters that spilled (a moving average over about 30 waiters). */
+  spillShare = 0;
 
   constructor(private readonly s: HandoffSettings) {}
 
@@ -117,6 +127,11 @@ export class FunctionDurations {
     this.measured.add(ms);
     const net = Math.min(ms, Math.max(0, idleMs));
     this.net.add(busy > this.s.cpus ? (net * this.s.cpus) / busy : net);
+  }
+
+  /** How a waiter ended: handed a finishing sandbox, or spilled. */
+  waited(spilled: boolean): void {
+    this.spillShare += ((spilled ? 1 : 0) - this.spillShare) * SPILL_WEIGHT;
   }
 
   /** How long a waiter may wait (ms). */
@@ -131,6 +146,12 @@ export class FunctionDurations {
   shouldWait(ahead: number, busy: number): boolean {
     const { net, s } = this;
     if (busy < s.minBusy || !net.ready || net.p90 > s.shortMs || ahead >= s.maxDepth * busy) return false;
+    if (this.spillShare > s.maxSpillShare) {
+      // Waiting has not been paying: each call that runs at once instead lets the share decay,
+      // so that waiting is tried again after a few dozen calls.
+      this.spillShare *= SPILL_DECAY;
+      return false;
+    }
     return ((ahead + 1) * net.p50) / busy <= this.bound() * s.admitFraction;
   }
 }

@@ -66,6 +66,7 @@ export class HotHandoff {
     const w = hot.waiters.take()!;
     this.counts.waiting--;
     this.counts.handedOff++;
+    hot.durations.waited(false);
     entry.inFlight++;
     this.host.policy.onInvocation(w.target.app, this.host.clock.now(), { coldStart: false, memoryMb: w.target.memoryMb, durationMs: 0 });
     this.host.warmRun(app, w.target, entry, w.makeEvent).then(w.resolve, w.reject);
@@ -120,6 +121,7 @@ export class HotHandoff {
   /** A waiter whose bound ran out (or whose sandboxes went away) runs as it would have without hand-off. */
   private spill(app: AppState, w: Waiter): void {
     this.counts.waiting--;
+    app.hot?.durations.waited(true);
     if (this.host.closed) {
       w.reject(closedError());
       return;

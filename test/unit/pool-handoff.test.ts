@@ -278,3 +278,20 @@ test('a function whose calls are slow (the server idle meanwhile) never waits', 
   for (let i = 0; i < 64; i++) slow.add(3, 3, 1);
   assert.equal(slow.shouldWait(0, 8), false);
 });
+
+test('no waiting while more than a fifth of the recent waiters spilled, until that share decays', () => {
+  const d = new FunctionDurations(settings());
+  for (let i = 0; i < 16; i++) d.add(0.2, 0.2, 1);
+  assert.equal(d.shouldWait(0, 2), true);
+  for (let i = 0; i < 8; i++) d.waited(true);
+  assert.ok(d.spillShare > 0.2);
+  assert.equal(d.shouldWait(0, 2), false, 'waiting has not been paying');
+  let calls = 1;
+  while (!d.shouldWait(0, 2)) calls++;
+  assert.ok(calls > 1 && calls < 100, `tried again after ${calls} calls that ran at once`);
+  // Waiters handed a finishing sandbox bring the share down.
+  for (let i = 0; i < 8; i++) d.waited(true);
+  for (let i = 0; i < 64; i++) d.waited(false);
+  assert.ok(d.spillShare < 0.2);
+  assert.equal(d.shouldWait(0, 2), true);
+});
