@@ -1,6 +1,6 @@
 /**
  * Hand-off to hot sandboxes (docs/performance.md, "Fifth pass"; docs/sandbox-lifecycle.md):
- * when every warm sandbox a one-at-a-time function is using is busy and its invocations are
+ * when at least two of a one-at-a-time function's sandboxes are busy and its invocations are
  * short, a new invocation may wait a moment for one of them to finish instead of waking an idle
  * sandbox or starting a new one. The finishing sandbox gets the waiting event in the same turn
  * of the server's event loop that read its answer, so its runtime often finds the next event
@@ -9,7 +9,7 @@
  * of the calls costs 60-115 µs of CPU per call, a hot one ~40 µs).
  *
  * This file is the policy: which durations count, when an invocation may wait, and for how
- * long. The pool (pool.ts) keeps the waiters and does the hand-off.
+ * long. The pool's side (hot.ts, waiters.ts) keeps the waiters and does the hand-off.
  *
  * - **Short**: the p90 of the function's last 64 invocation durations, each net of the time
  *   the server's event loop was busy meanwhile, is at most `shortMs` (1 ms by default). The
@@ -20,16 +20,20 @@
  *   the load where hand-off pays. So each duration counts as the time the loop sat idle during
  *   it (performance.nodeTiming.idleTime, libuv's own count, no syscall): on an idle server that
  *   is the duration, on a saturated one close to nothing, when any invocation, on a waited-for
- *   sandbox or an idle one, waits for the loop anyway. (A slow function on a saturated server
- *   therefore counts as short; the expected-wait rule and the bound below, which use the
- *   durations as measured, protect its callers.) Until 16 durations are known it does not qualify.
+ *   sandbox or an idle one, waits for the loop anyway. And when more of the function's
+ *   sandboxes were busy than the machine has CPUs (`cpus`), it is scaled by cpus / busy: 32
+ *   runnable runtimes on 2 cores each get 1/16 of one, and the loop then sits idle waiting for
+ *   them. (A slow function on a saturated machine therefore counts as short; the bound below,
+ *   from the durations as measured, the depth cap and the spill rule protect its callers.)
+ *   Until 16 durations are known it does not qualify.
  * - **Bounded**: a waiter waits at most min(`maxWaitMs`, max(`minWaitMs`, `p99Multiple` x the
  *   recent p99)), by default min(4 ms, max(1 ms, 8 x p99)), then spills to an idle sandbox or a
  *   new one exactly as it would have without hand-off. A sometimes-slow call therefore holds a
  *   waiter for at most that long.
- * - **Worth it**: it waits only when the expected wait, (waiters ahead + 1) x p50 / busy
- *   sandboxes (the queue is the function's, served by whichever sandbox finishes first), is at
- *   most half the bound, so that spills stay the exception; and not while more than a fifth of
+ * - **Worth it**: it waits only when at least `minBusy` (2) sandboxes are busy, at most
+ *   `maxDepth` (8) wait per busy sandbox, the expected wait, (waiters ahead + 1) x the corrected
+ *   p50 / busy sandboxes (the queue is the function's, served by whichever sandbox finishes
+ *   first), is at most half the bound, so that spills stay the exception; and not while more than a fifth of
  *   its recent waiters spilled (on a machine so loaded that the server's turns outlast the
  *   bound, waiting only adds the bound to the calls that spill), until that share has decayed
  *   over a few dozen calls that ran at once.
