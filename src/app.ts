@@ -56,6 +56,7 @@ import { CloudWatchLogsService } from './api/cwlogs/service.js';
 import { Metrics } from './metrics/metrics.js';
 import { parsePolicy } from './policy/parse.js';
 import type { KeepAlivePolicy } from './policy/types.js';
+import { HANDOFF_DEFAULTS, type HandoffSettings } from './pool/handoff.js';
 import { Pool } from './pool/pool.js';
 import { Acceptor } from './queue/acceptor.js';
 import { makeAttempt } from './queue/attempt.js';
@@ -87,6 +88,8 @@ import { SecretBox } from './secrets/secret-box.js';
 import type { PolicyStateStore, Store } from './store/types.js';
 
 export const NIMBUS_VERSION = '0.1.0';
+/** Whether hand-off to hot sandboxes is on when nothing says (docs/performance.md, "Fifth pass"). */
+export const HOT_HANDOFF_DEFAULT = true;
 /** How often the keep-alive policy's learned state is written to the store. */
 const POLICY_SAVE_MS = 60_000;
 
@@ -109,6 +112,14 @@ export interface NimbusOptions {
   stemCells?: number;
   /** How namespace sandboxes share the CPU: `shared` (default, weights) or `lambda` (hard quotas); docs/performance.md. */
   cpuModel?: CpuModel;
+  /**
+   * Hand-off to hot sandboxes (docs/sandbox-lifecycle.md): an invocation of a short one-at-a-time
+   * function may wait a bounded moment for a busy sandbox of its function instead of waking an
+   * idle one or starting a new one. Default HOT_HANDOFF_DEFAULT; always off with a `poolTimeScale`
+   * other than 1 (the simulator `nimbus replay` compares with does not model it). An object
+   * turns it on with some of its settings changed (tests use it to make waiting certain).
+   */
+  hotHandoff?: boolean | Partial<HandoffSettings>;
   clock?: Clock;
   /**
    * The pool's time runs this many times faster than `clock` (keep-alive windows, pre-warms, idle
@@ -251,7 +262,9 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const capacityMb = opts.memoryCapacityMb ?? Math.floor((totalmem() / 2 ** 20) * 0.75);
   const policyState = await keepPolicyState(policy, store.policyState, clock, log);
   const poolClock = scaledClock(clock, opts.poolTimeScale ?? 1);
-  const pool = new Pool({ factory, policy, clock: poolClock, capacityMb });
+  const handoffChoice = opts.hotHandoff ?? HOT_HANDOFF_DEFAULT;
+  const handoff = handoffChoice !== false && (opts.poolTimeScale ?? 1) === 1 ? { ...HANDOFF_DEFAULTS, ...(handoffChoice === true ? {} : handoffChoice) } : undefined;
+  const pool = new Pool({ factory, policy, clock: poolClock, capacityMb, ...(handoff ? { handoff } : {}) });
   const logs = new LogService(store, opts.logRetention ?? {}, () => clock.now());
   const accountLimit = opts.accountConcurrency ?? 1000;
   const limiter = new ConcurrencyLimiter(accountLimit);

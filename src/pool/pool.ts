@@ -9,9 +9,16 @@
  * and configuration revision): new code, new processes.
  *
  * Beside this file: the memory budget and eviction (budget.ts), provisioned concurrency's pins
- * (pins.ts), idle accounting (idle-meter.ts). Unlike undici's pool there is no queue of waiting
- * calls: a cold start that does not fit is refused with a 429 at once, as Lambda does. `close()`
+ * (pins.ts), idle accounting (idle-meter.ts), hand-off to hot sandboxes (hot.ts, handoff.ts,
+ * waiters.ts). Unlike undici's pool there is no queue of calls waiting for room: a cold start
+ * that does not fit is refused with a 429 at once, as Lambda does (hand-off's waiters wait a few
+ * ms for a busy sandbox of their own function, never for memory). `close()`
  * kills every sandbox; draining in-flight calls is the HTTP server's and the dispatcher's job.
+ *
+ * With hand-off on (`PoolDeps.handoff`, handoff.ts), an invocation of a one-at-a-time function
+ * whose calls are short may wait a bounded moment for one of its busy sandboxes instead of
+ * waking an idle one or starting a new one; a waiter holds its concurrency unit (the invoker
+ * took it before calling the pool) exactly as a running invocation does.
  *
  * The pool never reads the wall clock for decisions: time and timers come from the injected clock.
  */
@@ -20,11 +27,12 @@ import { NimbusError, throttle } from '../core/errors.js';
 import { planIdle } from '../policy/plan.js';
 import { SandboxInitError, type InitReport, type InvocationEvent, type InvocationReport } from '../sandbox/types.js';
 import { evictionVictim, MemoryBudget } from './budget.js';
+import { HotHandoff } from './hot.js';
 import { IdleMeter } from './idle-meter.js';
 import { pinnedAlive, Pins } from './pins.js';
 import { leastLoaded } from './shared.js';
 import { StartTimes } from './start-times.js';
-import type { AppState, Entry, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState } from './types.js';
+import type { AppState, Entry, HandoffStats, PoolDeps, PoolOutcome, PoolStats, PoolTarget, ProvisionedState } from './types.js';
 
 export class Pool {
   private readonly apps = new Map<string, AppState>();
@@ -34,10 +42,23 @@ export class Pool {
   private readonly pins: Pins;
   /** Each app's recent sandbox start times (clock ms), for starting a pre-warm early enough. */
   private readonly startTimes = new WeakMap<AppState, StartTimes>();
+  /** Hand-off to hot sandboxes (hot.ts); null: off. */
+  private readonly hot: HotHandoff | null;
 
   constructor(private readonly deps: PoolDeps) {
     this.budget = new MemoryBudget(deps.capacityMb);
     const pool = this;
+    this.hot = deps.handoff
+      ? new HotHandoff(deps.handoff, {
+          get closed() {
+            return pool.closed;
+          },
+          clock: deps.clock,
+          policy: deps.policy,
+          warmRun: (app, target, entry, makeEvent) => this.warmRun(app, target, entry, makeEvent),
+          runNow: (app, target, makeEvent) => this.runNow(app, target, makeEvent),
+        })
+      : null;
     this.pins = new Pins({
       get closed() {
         return pool.closed;
@@ -60,7 +81,15 @@ export class Pool {
     if ((target.maxConcurrency ?? 1) > 1) {
       const shared = leastLoaded(app);
       if (shared) return this.runShared(app, target, shared, makeEvent);
+    } else if (this.hot) {
+      const waiting = this.hot.tryWait(app, target, makeEvent);
+      if (waiting) return waiting;
     }
+    return this.runNow(app, target, makeEvent);
+  }
+
+  /** Runs an invocation of a one-at-a-time function now: on an idle sandbox, else a new one. */
+  private async runNow(app: AppState, target: PoolTarget, makeEvent: () => InvocationEvent): Promise<PoolOutcome> {
     const entry = this.takeIdle(app);
     const coldStart = entry === undefined;
     this.deps.policy.onInvocation(target.app, this.deps.clock.now(), {
@@ -72,6 +101,11 @@ export class Pool {
     if (!entry) return this.coldRun(app, target, makeEvent);
     this.unpark(entry);
     entry.inFlight++;
+    return this.warmRun(app, target, entry, makeEvent);
+  }
+
+  /** Runs the event on a warm `entry` (its `inFlight` already counts it). */
+  private async warmRun(app: AppState, target: PoolTarget, entry: Entry, makeEvent: () => InvocationEvent): Promise<PoolOutcome> {
     const report = await this.run(app, entry, makeEvent);
     if (report.result.kind === 'exit' && report.result.beforeDelivery) {
       // The runtime exited after its previous answer, before it asked for this event (a crash
@@ -92,6 +126,9 @@ export class Pool {
       if (!key.startsWith(prefix)) continue;
       app.cancelPrewarm?.();
       app.cancelPrewarm = null;
+      // Its waiters start now, on the code they were accepted for, as they would have without
+      // hand-off: none is left to run old code after the change returns.
+      this.hot?.spillAll(app);
       if (this.pins.has(key)) {
         for (const e of app.idle.filter((x) => !x.pinned)) this.expire(app, e);
         continue;
@@ -133,6 +170,11 @@ export class Pool {
     return this.pins.state(app);
   }
 
+  /** Hand-off's counts (invocations waiting now, handed off, spilled so far), for metrics. */
+  handoffStats(): HandoffStats {
+    return this.hot?.stats() ?? { waiting: 0, handedOff: 0, spilled: 0 };
+  }
+
   /** Idle memory per app so far, in GB-seconds, counting sandboxes idle right now up to `now`. */
   idleGbSeconds(): Map<string, number> {
     return this.meter.gbSeconds(this.apps.values(), this.deps.clock.now());
@@ -145,6 +187,7 @@ export class Pool {
     this.pins.clear();
     for (const app of this.apps.values()) {
       app.cancelPrewarm?.();
+      this.hot?.close(app);
       for (const e of [...app.idle, ...app.busy]) {
         e.cancelExpiry?.();
         all.push(e.sandbox.dispose());
@@ -191,15 +234,21 @@ export class Pool {
   private async run(app: AppState, entry: Entry, makeEvent: () => InvocationEvent): Promise<InvocationReport> {
     app.busy.add(entry);
     let report: InvocationReport | undefined;
+    const hot = entry.limit === 1 ? this.hot : null;
+    const idle0 = hot ? hot.idleNow() : 0;
     try {
       report = await entry.sandbox.invoke(makeEvent());
+      hot?.record(app, report, idle0);
       return report;
     } finally {
       const done = (): void => {
         // A sandbox is idle (kept alive, charged as idle) only once nothing runs on it.
         if (--entry.inFlight > 0) return;
+        // A waiting invocation of the same function takes it over in this same turn.
+        if (hot?.handOff(app, entry)) return;
         app.busy.delete(entry);
         this.release(app, entry);
+        hot?.afterRelease(app);
       };
       // With extensions the result goes out now, but the sandbox is busy until they are done.
       if (report?.after) void report.after.then(done, done);
@@ -214,6 +263,9 @@ export class Pool {
       this.apps.set(target.app, app);
     }
     if (app.generation !== target.generation) {
+      // Waiters of the generation going away start now, on the code they were accepted for;
+      // the new code's durations are learnt afresh.
+      this.hot?.newGeneration(app);
       app.generation = target.generation;
       for (const e of app.idle.splice(0)) this.drop(e);
     }

@@ -1,7 +1,9 @@
 /** The pool's vocabulary: what callers pass and get back, and the state its files share. */
-import type { InitReport, InvocationReport, Sandbox, SandboxFactory, SandboxInitError, SandboxSpec } from '../sandbox/types.js';
+import type { InitReport, InvocationEvent, InvocationReport, Sandbox, SandboxFactory, SandboxInitError, SandboxSpec } from '../sandbox/types.js';
 import type { Clock } from '../core/clock.js';
 import type { KeepAlivePolicy } from '../policy/types.js';
+import type { FunctionDurations, HandoffSettings } from './handoff.js';
+import type { Waiters } from './waiters.js';
 
 /** What the pool needs to know to run an invocation of one function version. */
 export interface PoolTarget {
@@ -51,6 +53,34 @@ export interface PoolDeps {
   clock: Clock;
   /** The node's memory for sandboxes, in MB (sum of MemorySize); default unlimited. */
   capacityMb?: number;
+  /** Hand-off to hot sandboxes (handoff.ts) with these settings; absent: off. */
+  handoff?: HandoffSettings;
+}
+
+/** Hand-off's counts, for metrics. */
+export interface HandoffStats {
+  /** Invocations waiting for a busy sandbox now. */
+  waiting: number;
+  /** Invocations a finishing sandbox took over, so far. */
+  handedOff: number;
+  /** Waiters that ran on an idle or new sandbox instead (their bound ran out, or their sandboxes went away), so far. */
+  spilled: number;
+}
+
+/** An invocation waiting for a busy sandbox of its app (hand-off). */
+export interface Waiter {
+  target: PoolTarget;
+  makeEvent: () => InvocationEvent;
+  /** Clock ms after which it spills. */
+  deadline: number;
+  resolve: (o: PoolOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+/** An app's hand-off state. */
+export interface HotState {
+  durations: FunctionDurations;
+  waiters: Waiters<Waiter>;
 }
 
 export interface PoolStats {
@@ -109,4 +139,6 @@ export interface AppState {
   cancelPrewarm: (() => void) | null;
   /** The latest measured Init Duration, for cost-aware policies. */
   lastInitMs: number | undefined;
+  /** Hand-off's state, for one-at-a-time apps when hand-off is on. */
+  hot?: HotState;
 }

@@ -14,6 +14,7 @@ export function metricsHandlers(deps: { metrics: Metrics; pool: Pool; limiter: C
   return {
     prometheus: () => {
       const p = deps.pool.stats();
+      const h = deps.pool.handoffStats();
       const body = deps.metrics.prometheus([
         { name: 'nimbus_sandboxes_idle', help: 'Warm sandboxes waiting for an invocation.', value: p.idle },
         { name: 'nimbus_sandboxes_busy', help: 'Sandboxes running an invocation.', value: p.busy },
@@ -21,7 +22,10 @@ export function metricsHandlers(deps: { metrics: Metrics; pool: Pool; limiter: C
         { name: 'nimbus_sandboxes_provisioned', help: 'Initialized provisioned-concurrency sandboxes, idle or busy.', value: p.provisioned },
         { name: 'nimbus_memory_in_use_mb', help: 'MemorySize of live sandboxes, summed.', value: p.memoryInUseMb },
         { name: 'nimbus_memory_capacity_mb', help: 'Memory available to sandboxes.', value: p.capacityMb },
-        { name: 'nimbus_concurrent_executions', help: 'Invocations running now.', value: deps.limiter.runningCount() },
+        { name: 'nimbus_concurrent_executions', help: 'Invocations running now (those waiting for a busy sandbox included).', value: deps.limiter.runningCount() },
+        { name: 'nimbus_invocations_waiting', help: 'Invocations waiting for a busy sandbox of their function (--hot-handoff).', value: h.waiting },
+        { name: 'nimbus_handoffs', help: 'Invocations a finishing sandbox of their function took over, since the start (--hot-handoff).', value: h.handedOff },
+        { name: 'nimbus_handoff_spills', help: 'Waiting invocations that ran on an idle or new sandbox instead, since the start (--hot-handoff).', value: h.spilled },
         { name: 'nimbus_sqs_long_polls', help: 'SQS ReceiveMessage calls waiting in a long poll.', value: deps.sqs.longPolls() },
       ], deps.pool.idleGbSeconds());
       return { status: 200, headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' }, body };

@@ -1,7 +1,7 @@
 /** `nimbus serve`: runs Nimbus in the foreground until SIGINT or SIGTERM. */
 import { setFlagsFromString } from 'node:v8';
 import type { Command } from 'commander';
-import { startNimbus } from '../../app.js';
+import { HOT_HANDOFF_DEFAULT, startNimbus } from '../../app.js';
 import { CPU_MODELS, PROCESS_ISOLATION_WARNING, type CpuModel, type IsolationChoice } from '../../sandbox/index.js';
 
 interface ServeOptions {
@@ -15,6 +15,7 @@ interface ServeOptions {
   keepalive: string;
   stemCells: string;
   cpuModel: string;
+  hotHandoff: string;
   allowOrigin: string[];
   publicHost: string[];
   allowPublicUnauthenticated: boolean;
@@ -69,6 +70,11 @@ export function registerServe(program: Command): void {
       'how sandboxes share the CPU: shared (weights in proportion to memory, idle CPU usable) or lambda (hard quota of 1 vCPU per 1,769 MB) (env NIMBUS_CPU_MODEL)',
       env['NIMBUS_CPU_MODEL'] ?? 'shared',
     )
+    .option(
+      '--hot-handoff <on|off>',
+      'let an invocation of a short function wait a few ms for a busy sandbox of the same function instead of waking an idle one or starting a new one (env NIMBUS_HOT_HANDOFF)',
+      env['NIMBUS_HOT_HANDOFF'] ?? (HOT_HANDOFF_DEFAULT ? 'on' : 'off'),
+    )
     .option('--max-concurrency <n>', 'concurrent executions for the account (env NIMBUS_MAX_CONCURRENCY)', env['NIMBUS_MAX_CONCURRENCY'] ?? '1000')
     .option('--memory-capacity <mb>', 'memory for sandboxes, the sum of their MemorySize (default 3/4 of RAM; env NIMBUS_MEMORY_CAPACITY)', env['NIMBUS_MEMORY_CAPACITY'])
     .option('--time-scale <n>', 'run the warm pool\'s time (keep-alive windows, pre-warms, idle accounting) n times faster than the wall clock, for `nimbus replay` (env NIMBUS_TIME_SCALE)', env['NIMBUS_TIME_SCALE'] ?? '1')
@@ -104,6 +110,7 @@ export function registerServe(program: Command): void {
       const port = wholeNumber(opts.port, '--port', 0, 65535);
       if (!['auto', 'namespace', 'process'].includes(opts.isolation)) throw new Error(`--isolation must be auto, namespace or process, got '${opts.isolation}'`);
       if (!(CPU_MODELS as readonly string[]).includes(opts.cpuModel)) throw new Error(`--cpu-model must be ${CPU_MODELS.join(' or ')}, got '${opts.cpuModel}'`);
+      if (opts.hotHandoff !== 'on' && opts.hotHandoff !== 'off') throw new Error(`--hot-handoff must be on or off, got '${opts.hotHandoff}'`);
       const accountConcurrency = wholeNumber(opts.maxConcurrency, '--max-concurrency', 1);
       const asyncLimit = env['NIMBUS_ASYNC_PAYLOAD_LIMIT'];
       if ((opts.cluster === undefined) !== (opts.etcd === undefined)) throw new Error('--cluster and --etcd go together (env NIMBUS_CLUSTER and NIMBUS_ETCD)');
@@ -118,6 +125,7 @@ export function registerServe(program: Command): void {
         accountConcurrency,
         policy: opts.keepalive,
         cpuModel: opts.cpuModel as CpuModel,
+        hotHandoff: opts.hotHandoff === 'on',
         stemCells: wholeNumber(opts.stemCells, '--stem-cells', 0, 64),
         allowOrigins: opts.allowOrigin,
         publicHosts: opts.publicHost,
