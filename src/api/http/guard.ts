@@ -104,12 +104,9 @@ export class RequestGuard {
     // Sub-domains of an allowed name: S3's virtual-hosted buckets (`bucket.s3.localhost`,
     // `bucket.<public host>`). `*.localhost` is loopback by definition (RFC 6761), and a name under a
     // public host is the operator's DNS, not a rebinding page's.
-    const dot = name.indexOf('.');
-    for (let rest = name; dot >= 0; ) {
-      const i = rest.indexOf('.');
-      if (i < 0) break;
-      rest = rest.slice(i + 1);
-      if (rest === 'localhost' || (this.hosts.get(rest) === true && !/^[\d.]+$/.test(rest) && !rest.startsWith('['))) return true;
+    for (let i = name.indexOf('.'); i >= 0; i = name.indexOf('.', i + 1)) {
+      const parent = name.slice(i + 1);
+      if (parent === 'localhost' || (this.hosts.get(parent) === true && !/^[\d.]+$/.test(parent) && !parent.startsWith('['))) return true;
     }
     return false;
   }
