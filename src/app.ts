@@ -74,6 +74,7 @@ import { createSandboxFactory, type CpuModel, type IsolationChoice, type Sandbox
 import { SnsService } from './sns/service.js';
 import { SnsError } from './sns/errors.js';
 import { DynamoDbService } from './dynamodb/service.js';
+import { SsmService } from './ssm/service.js';
 import { SqsService } from './sqs/service.js';
 import { BlobDir } from './s3/blobs.js';
 import { S3Service } from './s3/service.js';
@@ -491,6 +492,20 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
   const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
+  // Parameter Store (src/ssm): ssm.db on each node, SecureString values sealed with the keyring.
+  const ssm = new SsmService({
+    file: join(dataDir, 'ssm.db'),
+    sealer: {
+      seal: (plaintext, aad) => box.seal(plaintext, aad),
+      open: (sealed, aad) => {
+        const r = box.open(sealed, aad);
+        return r.ok ? r.plaintext : undefined;
+      },
+    },
+    now: () => clock.now(),
+    log,
+  });
+  if (cluster) log('ssm: parameters are kept on this node only; other nodes of the cluster do not see them (docs/parameters-and-secrets.md)');
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
@@ -522,6 +537,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
       iam: new IamService(accounts),
       dynamodb,
+      ssm,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -613,6 +629,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await sqs.close();
         await s3.store.close();
         await dynamodb.close();
+        ssm.close();
         await cluster?.close();
         await queue.close();
         await code.close();
