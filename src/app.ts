@@ -509,6 +509,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
     store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3,
+    dynamicReferences: {
+      parameter: async (scope, name, version) => ssm.valueOf(scope, name, version),
+      secret: async (scope, id, stage, versionId) => secretsManager.secretString(scope, id, stage, versionId),
+    },
   });
   // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
   const cloudFormation = new CloudFormationService({ stacks, code, clock, log, layers, objects: s3 });

@@ -39,6 +39,13 @@ export class SecretsManagerService {
     });
   }
 
+  /** A secret's SecretString for Nimbus's own components: GetSecretValue's checks and errors. */
+  secretString(scope: Scope, id: string, stage?: string, versionId?: string): string {
+    const r = this.ops['GetSecretValue']!(scope, { SecretId: id, ...(stage ? { VersionStage: stage } : {}), ...(versionId ? { VersionId: versionId } : {}) }) as { SecretString?: string };
+    if (r.SecretString === undefined) throw new SecretsError('InvalidRequestException', `The secret ${id} holds a binary value, not a SecretString.`);
+    return r.SecretString;
+  }
+
   static errorResponse(status: number, type: string, message: string): JsonResponse {
     return jsonError(status, type, message);
   }

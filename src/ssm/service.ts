@@ -39,6 +39,12 @@ export class SsmService {
     });
   }
 
+  /** A parameter's value for Nimbus's own components (a SecureString decrypted): GetParameter's checks and errors. */
+  valueOf(scope: Scope, name: string, version?: number): string {
+    const r = this.ops['GetParameter']!(scope, { Name: version === undefined ? name : `${name}:${version}`, WithDecryption: true }, '') as { Parameter: { Value: string } };
+    return r.Parameter.Value;
+  }
+
   static errorResponse(status: number, type: string, message: string): JsonResponse {
     return jsonError(status, type, message);
   }

@@ -21,6 +21,7 @@ import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
+import { resolveDynamicReferences } from './dynamic-refs.js';
 import { parseDocument, STACK_NAME, type StackDocument } from './document.js';
 import { Journal } from './journal.js';
 import { isMissing } from './service-errors.js';
@@ -97,7 +98,9 @@ export class StackService {
   private async apply(scope: Scope, name: string, body: unknown, deployedWith: StackTemplate | undefined): Promise<StackRecord> {
     // A cluster node fetches the packages uploaded through another node; the document's check names any still missing.
     await this.d.code.ensure(documentShas(body))?.catch(() => undefined);
-    const doc = parseDocument(scope, name, body, { routes: this.d.routes, code: this.d.code });
+    // `{{resolve:ssm:...}}` and `{{resolve:secretsmanager:...}}` take their values now, as CloudFormation's do.
+    const resolved = await resolveDynamicReferences(body, scope, this.d.dynamicReferences);
+    const doc = parseDocument(scope, name, resolved, { routes: this.d.routes, code: this.d.code });
     const prev = await this.d.store.stacks.get(scope, name);
     if (prev && doc.StackId !== undefined && doc.StackId !== prev.stackId) {
       throw conflict(`Stack ${name} was deleted and deployed again since this deployment read it (its id is now ${prev.stackId}); deploy again.`);
