@@ -74,6 +74,12 @@ export class RuntimeApiServer {
   private initDone = false;
   private closed = false;
   /**
+   * Invocation answers received so far (a response or an error, framed or HTTP). The sandbox's
+   * memory peak read for a REPORT may serve another invocation's REPORT as long as no answer
+   * arrived after it was read (child-sandbox.ts `peakNow`).
+   */
+  answers = 0;
+  /**
    * How many invocations may be out at once (PerExecutionEnvironmentMaxConcurrency); 1: Lambda's
    * default. Set by the sandbox before its runtime starts.
    */
@@ -158,6 +164,7 @@ export class RuntimeApiServer {
         // A second response while one streams is a broken runtime; an error ends the stream (a crash).
         if (cur.responding && type === FrameType.Response) return void socket.destroy();
         this.inflight.delete(id);
+        this.answers++;
         if (this.streams.get(socket)?.cur === cur) this.streams.delete(socket);
         // A framed runtime waits for its next event right after posting a result.
         this.framedReady(socket);
@@ -185,6 +192,7 @@ export class RuntimeApiServer {
         if (s.receiver.oversized && this.inflight.get(s.id) === s.cur) {
           // The invocation ends here; the rest of the stream is read and dropped until its end.
           this.inflight.delete(s.id);
+          this.answers++;
           s.cur.settle(s.receiver.tooLarge());
         }
         return;
@@ -195,6 +203,7 @@ export class RuntimeApiServer {
         if (!s || s.id !== (nl >= 0 ? head.slice(0, nl) : head)) return void socket.destroy();
         this.streams.delete(socket);
         if (this.inflight.get(s.id) === s.cur) this.inflight.delete(s.id);
+        this.answers++;
         s.cur.settle(s.receiver.finish(nl >= 0 ? head.slice(nl + 1) : undefined, body ?? undefined));
         return this.framedReady(socket);
       }
@@ -431,6 +440,7 @@ export class RuntimeApiServer {
         return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
       }
       if (this.inflight.get(id) === cur) this.inflight.delete(id);
+      this.answers++;
       if (body === null) {
         // A body still arriving (one that never ends) is not read on: the connection goes once answered.
         if (!req.complete) res.once('finish', () => req.socket.destroy());
@@ -465,6 +475,7 @@ export class RuntimeApiServer {
       new StreamReceiver(cur.event.sink, type),
       (o) => {
         if (this.inflight.get(cur.event.requestId) === cur) this.inflight.delete(cur.event.requestId);
+        this.answers++;
         cur.settle(o);
       },
       (status) => {
