@@ -65,12 +65,14 @@ export class RuntimeApiServer {
   /** Multi-concurrency: ids of invocations abandoned (timed out) while their loop still runs them. */
   private readonly forgotten = new Set<string>();
   /**
-   * Multi-concurrency: connections corked in this event-loop turn. A multi-concurrent runtime may
-   * serve all its loops on one connection; the events handed to it in one turn then go out in
-   * one write (one syscall and one wake-up of the runtime instead of one per invocation), when
-   * `uncorkAll` runs in the turn's check phase.
+   * Multi-concurrency: the event frames handed to each connection in this event-loop turn. A
+   * multi-concurrent runtime may serve all its loops on one connection; the events handed to it
+   * in one turn then go out as one buffer in one write (one syscall and one wake-up of the runtime
+   * instead of one per invocation), when `flushAll` runs in the turn's check phase. (A corked
+   * socket did the same with one Writable entry per frame and a writev: docs/performance.md,
+   * "Sixth pass".)
    */
-  private readonly corked = new Set<net.Socket>();
+  private readonly outbox = new Map<net.Socket, Buffer[]>();
   private initDone = false;
   private closed = false;
   /**
@@ -303,21 +305,28 @@ export class RuntimeApiServer {
 
   /**
    * Hands `cur` to the waiting loop `w`. In a multi-concurrent sandbox a framed connection's
-   * writes are held (corked) until the end of the turn, so that several events for it leave in
-   * one write; one at a time there is never a second event to join, and nothing is deferred.
+   * frames are held until the end of the turn, so that several events for it leave in one
+   * write; one at a time there is never a second event to join, and nothing is deferred.
    */
   private hand(w: Waiter, cur: Current): void {
-    if (this.maxConcurrency > 1 && 'socket' in w && !this.corked.has(w.socket)) {
-      if (this.corked.size === 0) setImmediate(this.uncorkAll);
-      this.corked.add(w.socket);
-      w.socket.cork();
+    if (this.maxConcurrency > 1 && 'socket' in w) {
+      const frame = this.eventFrame(cur);
+      const queued = this.outbox.get(w.socket);
+      if (queued) queued.push(frame);
+      else {
+        if (this.outbox.size === 0) setImmediate(this.flushAll);
+        this.outbox.set(w.socket, [frame]);
+      }
+      return;
     }
     this.send(w, cur);
   }
 
-  private readonly uncorkAll = (): void => {
-    for (const socket of this.corked) socket.uncork();
-    this.corked.clear();
+  private readonly flushAll = (): void => {
+    for (const [socket, frames] of this.outbox) {
+      if (!socket.destroyed) socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    }
+    this.outbox.clear();
   };
 
   close(): void {
@@ -331,22 +340,30 @@ export class RuntimeApiServer {
     this.framed.clear();
   }
 
-  private send(w: Waiter, cur: Current): void {
+  /** The Event frame of `cur` (which counts as delivered from here on). */
+  private eventFrame(cur: Current): Buffer {
     cur.delivered = true;
     this.inflight.set(cur.event.requestId, cur);
     const e = cur.event;
+    // Written out field by field (each string still through JSON.stringify): the same JSON as
+    // stringifying an object literal, without building the object per invocation.
+    let meta = `{"requestId":${JSON.stringify(e.requestId)},"deadlineMs":${JSON.stringify(e.deadlineMs)},"invokedFunctionArn":${JSON.stringify(e.invokedFunctionArn)}`;
+    if (e.traceId !== undefined) meta += `,"traceId":${JSON.stringify(e.traceId)}`;
+    if (e.clientContext !== undefined) meta += `,"clientContext":${JSON.stringify(e.clientContext)}`;
+    if (e.cognitoIdentity !== undefined) meta += `,"cognitoIdentity":${JSON.stringify(e.cognitoIdentity)}`;
+    if (e.tenantId !== undefined) meta += `,"tenantId":${JSON.stringify(e.tenantId)}`;
+    meta += '}';
+    return encodeFrame(FrameType.Event, meta, e.payload);
+  }
+
+  private send(w: Waiter, cur: Current): void {
     if ('socket' in w) {
-      // Written out field by field (each string still through JSON.stringify): the same JSON as
-      // stringifying an object literal, without building the object per invocation.
-      let meta = `{"requestId":${JSON.stringify(e.requestId)},"deadlineMs":${JSON.stringify(e.deadlineMs)},"invokedFunctionArn":${JSON.stringify(e.invokedFunctionArn)}`;
-      if (e.traceId !== undefined) meta += `,"traceId":${JSON.stringify(e.traceId)}`;
-      if (e.clientContext !== undefined) meta += `,"clientContext":${JSON.stringify(e.clientContext)}`;
-      if (e.cognitoIdentity !== undefined) meta += `,"cognitoIdentity":${JSON.stringify(e.cognitoIdentity)}`;
-      if (e.tenantId !== undefined) meta += `,"tenantId":${JSON.stringify(e.tenantId)}`;
-      meta += '}';
-      w.socket.write(encodeFrame(FrameType.Event, meta, e.payload));
+      w.socket.write(this.eventFrame(cur));
       return;
     }
+    cur.delivered = true;
+    this.inflight.set(cur.event.requestId, cur);
+    const e = cur.event;
     const res = w.res;
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': 'application/json',
