@@ -47,6 +47,14 @@ interface FramedStream {
 /** A runtime waiting for its next event: a parked HTTP `next`, or a framed connection. */
 type Waiter = { res: http.ServerResponse } | { socket: net.Socket };
 
+/** Strings JSON writes as they are, between quotes: printable ASCII but `"` and `\\`. */
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string, without its escaping pass for the usual request id. */
+function jsonString(s: string): string {
+  return JSON_PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
 /** How many request ids of abandoned invocations are remembered (a late framed result for one is dropped quietly). */
 const FORGOTTEN_MAX = 1024;
 
@@ -73,6 +81,9 @@ export class RuntimeApiServer {
    * "Sixth pass".)
    */
   private readonly outbox = new Map<net.Socket, Buffer[]>();
+  /** The last invoked ARN, and its JSON. */
+  private arn = '';
+  private arnJson = '""';
   private initDone = false;
   private closed = false;
   /**
@@ -345,9 +356,13 @@ export class RuntimeApiServer {
     cur.delivered = true;
     this.inflight.set(cur.event.requestId, cur);
     const e = cur.event;
-    // Written out field by field (each string still through JSON.stringify): the same JSON as
-    // stringifying an object literal, without building the object per invocation.
-    let meta = `{"requestId":${JSON.stringify(e.requestId)},"deadlineMs":${JSON.stringify(e.deadlineMs)},"invokedFunctionArn":${JSON.stringify(e.invokedFunctionArn)}`;
+    // Written out field by field: the same JSON as stringifying an object literal, without
+    // building the object per invocation; the function's ARN is the same call after call.
+    if (e.invokedFunctionArn !== this.arn) {
+      this.arn = e.invokedFunctionArn;
+      this.arnJson = JSON.stringify(e.invokedFunctionArn);
+    }
+    let meta = `{"requestId":${jsonString(e.requestId)},"deadlineMs":${Number.isFinite(e.deadlineMs) ? String(e.deadlineMs) : 'null'},"invokedFunctionArn":${this.arnJson}`;
     if (e.traceId !== undefined) meta += `,"traceId":${JSON.stringify(e.traceId)}`;
     if (e.clientContext !== undefined) meta += `,"clientContext":${JSON.stringify(e.clientContext)}`;
     if (e.cognitoIdentity !== undefined) meta += `,"cognitoIdentity":${JSON.stringify(e.cognitoIdentity)}`;
