@@ -64,3 +64,30 @@ test('a data directory with the older log index loses it; its logs are still rea
     await store.close();
   }
 });
+
+test('one batch of entries of several functions and versions, interleaved, lands under each one', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-log-groups-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }));
+  const store = new SqliteStore(join(dir, 'db'));
+  try {
+    const other = { accountId: '111111111111', region: 'eu-west-1' };
+    const batch = [
+      { ...entry(1), functionName: 'a' },
+      { ...entry(2), functionName: 'b' },
+      { ...entry(3), functionName: 'a', version: '2' },
+      { ...entry(4), ...other, functionName: 'a' },
+      { ...entry(5), functionName: 'a' },
+    ];
+    await store.appendLogs(batch);
+    const a = await store.readLastLogs(scope, 'a', 10);
+    assert.deepEqual(a.map((e) => [e.requestId, e.version, e.timestamp, e.text]), [
+      ['r1', '$LATEST', 1, 'line 1\n'],
+      ['r3', '2', 3, 'line 3\n'],
+      ['r5', '$LATEST', 5, 'line 5\n'],
+    ]);
+    assert.deepEqual((await store.readLastLogs(scope, 'b', 10)).map((e) => e.requestId), ['r2']);
+    assert.deepEqual((await store.readLastLogs(other, 'a', 10)).map((e) => e.requestId), ['r4']);
+  } finally {
+    await store.close();
+  }
+});
