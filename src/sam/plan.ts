@@ -99,6 +99,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const v = o.parameterOverrides?.[name] ?? o.previousParameters?.[name] ?? p['Default'];
     if (v === undefined) throw new SamError(`parameter ${name} has no Default; give it with --parameter-overrides ${name}=...`);
     refs[name] = parameters[name] = String(v);
+    // An SSM parameter type's value is a parameter name: it becomes a dynamic reference, which the
+    // stack service resolves from Parameter Store when it applies the stack (api/stacks/dynamic-refs.ts).
+    if (typeof p['Type'] === 'string' && p['Type'].startsWith('AWS::SSM::Parameter::Value<')) refs[name] = `{{resolve:ssm:${String(v)}}}`;
   }
   for (const name of Object.keys(o.parameterOverrides ?? {})) {
     if (!(name in t.parameters)) warn(`--parameter-overrides: the template has no parameter ${name}`);
