@@ -4,7 +4,7 @@
  * by account and region. The default bus is not stored; it always exists.
  */
 import Database from 'better-sqlite3';
-import { privateDatabase } from '../core/private-files.js';
+import { openDurableDatabase } from '../core/sqlite.js';
 import type { Scope } from '../core/model.js';
 import { type RuleRecord, type TargetRecord, rule, target, type RuleRow, type TargetRow } from './rows.js';
 export type { RuleRecord, TargetRecord } from './rows.js';
@@ -58,11 +58,7 @@ export class EventBridgeStore implements EventBridgeStoreApi {
   private readonly s;
 
   constructor(file: string) {
-    privateDatabase(file);
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDurableDatabase(file);
     this.db.exec(SCHEMA);
     const db = this.db;
     this.s = {

@@ -5,7 +5,7 @@
  */
 import Database from 'better-sqlite3';
 import type { Scope } from '../core/model.js';
-import { privateDatabase } from '../core/private-files.js';
+import { openDurableDatabase } from '../core/sqlite.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS sm_secrets (
@@ -95,11 +95,7 @@ export class SecretStore {
   private readonly s;
 
   constructor(file: string) {
-    privateDatabase(file);
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDurableDatabase(file);
     this.db.exec(SCHEMA);
     const db = this.db;
     this.s = {

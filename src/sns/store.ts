@@ -3,7 +3,7 @@
  * subscriptions, scoped by account and region. Attributes are kept as given (JSON).
  */
 import Database from 'better-sqlite3';
-import { privateDatabase } from '../core/private-files.js';
+import { openDurableDatabase } from '../core/sqlite.js';
 import type { Scope } from '../core/model.js';
 import { type TopicRecord, type SubscriptionRecord, sub, topic, type SubRow, type TopicRow } from './rows.js';
 export type { TopicRecord, SubscriptionRecord } from './rows.js';
@@ -41,11 +41,7 @@ export class SnsStore implements SnsStoreApi {
   private readonly s;
 
   constructor(file: string) {
-    privateDatabase(file);
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openDurableDatabase(file);
     this.db.exec(SCHEMA);
     const db = this.db;
     this.s = {
