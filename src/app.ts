@@ -577,12 +577,14 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   let closing: Promise<void> | null = null;
   // (setImmediate: the caller says it listens first.)
   setImmediate(() => {
-    void (async (): Promise<void> => {
+    const work = async (): Promise<void> => {
       if ((opts.stemCells ?? 0) > 0) await catalog?.probeAll();
       if (closing) return;
       factory.prestart?.();
       if (opts.installRuntimeSdks && catalog) await installMissingSdks(catalog, log);
-    })().catch((e: unknown) => log(`runtimes: ${messageOf(e)}`));
+    };
+    // Installing SDKs: from here, before any request is read, sandboxes of Node.js and Python functions wait for it.
+    void (opts.installRuntimeSdks && catalog ? catalog.inBackground(work) : work()).catch((e: unknown) => log(`runtimes: ${messageOf(e)}`));
   });
 
   const notice =

@@ -259,7 +259,10 @@ export class Invoker {
     const layers = layerShas.length > 0 ? { dir: () => code.layerSet(layerShas), extensions } : undefined;
     // Multi-concurrency (docs/multi-concurrency.md); extensions follow one invocation at a time.
     const maxConcurrency = extensions ? 1 : perSandboxConcurrency(fn);
+    // A first start of Nimbus installs the runtimes' SDKs in the background: sandboxes wait for it rather than miss it.
+    const sdk = descriptor.sdkPending?.(fn.runtime);
     const target: PoolTarget = {
+      ...(sdk ? { beforeStart: () => sdk.catch(() => undefined) } : {}),
       app,
       generation: fn.revisionId,
       memoryMb: fn.memorySize,

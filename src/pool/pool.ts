@@ -289,6 +289,7 @@ export class Pool {
 
   /** `reserve`: the sandbox starts for an invocation, which it counts in at once (joiners of a multi-concurrent one see it). */
   private async start(app: AppState, target: PoolTarget, pinned = false, reserve = false): Promise<{ entry: Entry; init: InitReport } | SandboxInitError> {
+    if (target.beforeStart) await target.beforeStart();
     if (!this.makeRoom(target.memoryMb)) {
       throw throttle(
         'ConcurrentInvocationLimitExceeded',

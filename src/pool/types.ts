@@ -21,6 +21,11 @@ export interface PoolTarget {
   /** Builds the spec of a new sandbox with the given id (called on cold starts only). */
   makeSpec: (id: string) => SandboxSpec;
   /**
+   * Awaited before a new sandbox is made, outside its init time: the runtime's SDK still being
+   * installed when the target was built (a first start of Nimbus, runtimes/sdk-install.ts).
+   */
+  beforeStart?: () => Promise<void>;
+  /**
    * Called when a sandbox is created: keeps what it runs (its code) from being removed until it
    * dies, by returning the release.
    */

@@ -274,6 +274,31 @@ export class RuntimeCatalog {
     return a;
   }
 
+  /** The background install of missing SDKs (runtimes/sdk-install.ts) while it runs. */
+  private background: Promise<void> | null = null;
+
+  /** Runs `f` as the background install that sdkPending() reports until it ends. */
+  inBackground(f: () => Promise<void>): Promise<void> {
+    const p: Promise<void> = f().finally(() => {
+      if (this.background === p) this.background = null;
+    });
+    this.background = p;
+    return p;
+  }
+
+  /** The install of `runtime`'s SDK under way in this catalog's store (or the background install that may add it), or undefined. */
+  sdkPending(runtime: string): Promise<void> | undefined {
+    const id = parseRuntime(runtime);
+    if (!id || id.family === 'java') return undefined;
+    // A first start: the SDKs are being looked for and installed; a sandbox started now might miss them.
+    if (this.background) return this.background;
+    if (this.installing.size === 0 || !this.storeDir) return undefined;
+    if (id.family === 'nodejs') return this.installing.get(`node-sdk@${this.storeDir}`);
+    const a = this.availability(runtime);
+    if (!a.ok) return undefined;
+    return this.installing.get(`boto3-${boto3SetFor(Number(a.interpreter.version.split('.')[1]))?.version}@${this.storeDir}`);
+  }
+
   private async once(key: string, f: () => Promise<unknown>): Promise<void> {
     let p = this.installing.get(key);
     if (!p) {

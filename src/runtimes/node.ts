@@ -41,6 +41,7 @@ export function nodejsDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
       return fileURLToPath(new URL('../../guest/node/', import.meta.url));
     },
     availability: (runtime) => catalog.availability(runtime),
+    sdkPending: (runtime) => catalog.sdkPending(runtime),
     stemRuntime: () => firstAvailable(catalog, NODE_IDS, `nodejs${process.versions.node.split('.')[0]}.x`),
   };
 }

@@ -44,6 +44,7 @@ export function pythonDescriptor(catalog: RuntimeCatalog): RuntimeDescriptor {
       return fileURLToPath(new URL('../../guest/python/', import.meta.url));
     },
     availability: (runtime) => catalog.availability(runtime),
+    sdkPending: (runtime) => catalog.sdkPending(runtime),
     stemRuntime() {
       // Stem cells run the machine's default python3, the one most functions here will use.
       const preferred = catalog.preferredPython();

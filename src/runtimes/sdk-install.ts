@@ -12,7 +12,11 @@ import { boto3SetFor } from './provision/pypi.js';
 
 export async function installMissingSdks(catalog: RuntimeCatalog, log: (line: string) => void): Promise<void> {
   if (process.env['NIMBUS_RUNTIME_SDKS'] === '0') return;
-  // The server's own catalog, its interpreters probed without blocking: availability() below then answers from memory.
+  // Sandboxes of Node.js and Python functions started meanwhile wait for it (catalog.sdkPending).
+  await catalog.inBackground(() => install(catalog, log));
+}
+
+async function install(catalog: RuntimeCatalog, log: (line: string) => void): Promise<void> {  // The server's own catalog, its interpreters probed without blocking: availability() below then answers from memory.
   await catalog.probeAll();
   // One runtime per SDK artifact is enough: every Node.js runtime shares one SDK, Python ones one boto3 per set.
   const wanted = new Map<string, string>();

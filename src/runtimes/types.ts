@@ -45,6 +45,11 @@ export interface RuntimeDescriptor {
   hostRuntimeDir(): string;
   /** Whether `runtime` can run here, on exactly the version it names (absent: always). */
   availability?(runtime: string): Availability;
+  /**
+   * The install of `runtime`'s SDK under way (runtimes/sdk-install.ts), or undefined: a sandbox
+   * started before it ends would not have the SDK its functions import.
+   */
+  sdkPending?(runtime: string): Promise<void> | undefined;
   /** The runtime stem cells of this family start with (absent: the first id). */
   stemRuntime?(): string | null;
 }

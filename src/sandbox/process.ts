@@ -283,6 +283,8 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
   private apiAddress = '';
   private readonly link: string;
   private readonly argv: string;
+  /** The host paths its runtime was started with (the SDK's among them). */
+  private readonly hostPathsAtStart: string;
 
   constructor(descriptor: RuntimeDescriptor, id: string, host: ProcessHost) {
     const link = join(host.scratchRoot, id, 'task');
@@ -292,6 +294,7 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
     );
     this.link = link;
     this.argv = JSON.stringify(this.command(this.spec, this.link));
+    this.hostPathsAtStart = JSON.stringify(this.spec.descriptor.hostPaths(this.spec.runtime));
   }
 
   fits(spec: SandboxSpec): boolean {
@@ -304,6 +307,11 @@ export class ProcessStemCell extends ProcessSandbox implements StemCell {
       JSON.stringify(this.command(spec, this.link)) === this.argv &&
       startupEnvMatches(spec.env, this.spec.env)
     );
+  }
+
+  /** Started before its runtime's SDK was installed (runtimes/sdk-install.ts): its runtime cannot see it. */
+  stale(): boolean {
+    return JSON.stringify(this.spec.descriptor.hostPaths(this.spec.runtime)) !== this.hostPathsAtStart;
   }
 
   adopt(spec: SandboxSpec): Sandbox {

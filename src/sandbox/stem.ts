@@ -66,6 +66,8 @@ export interface StemCell extends Sandbox {
    * code and limits and loads the handler, and it reports `spec.id` as its id.
    */
   adopt(spec: SandboxSpec): Sandbox;
+  /** Whether the cell was started with host paths its runtime no longer has (an SDK installed since): it is replaced. */
+  stale?(): boolean;
 }
 
 export interface StemPoolOptions {
@@ -142,6 +144,15 @@ export class StemPool {
     if ((spec.maxConcurrency ?? 1) > 1) return null;
     const cells = this.ready.get(spec.descriptor.family);
     if (!cells) return null;
+    // Cells started before the runtime's SDK was installed are replaced by ones that see it.
+    for (let j = cells.length - 1; j >= 0; j--) {
+      const c = cells[j]!;
+      if (c.state === 'idle' && c.stale?.()) {
+        cells.splice(j, 1);
+        void c.dispose().catch(() => undefined);
+        this.scheduleFill();
+      }
+    }
     const i = cells.findIndex((c) => c.state === 'idle' && c.fits(spec));
     if (i < 0) return null;
     const [cell] = cells.splice(i, 1);

@@ -42,6 +42,8 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
   private readonly optDir: string;
   private readonly optStageDir: string;
   private readonly argv: string;
+  /** The host paths its runtime was started with (the SDK's among them). */
+  private readonly hostPathsAtStart: string;
 
   constructor(
     descriptor: RuntimeDescriptor,
@@ -71,6 +73,7 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     this.optDir = opt;
     this.optStageDir = join(this.scratch, 'opt-stage');
     this.argv = JSON.stringify(commandOf(this.spec));
+    this.hostPathsAtStart = JSON.stringify(this.spec.descriptor.hostPaths(this.spec.runtime));
   }
 
   fits(spec: SandboxSpec): boolean {
@@ -82,6 +85,11 @@ export class NamespaceStemCell extends NamespaceSandbox implements StemCell {
     if (spec.descriptor.family !== this.spec.descriptor.family || JSON.stringify(commandOf(spec)) !== this.argv) return false;
     if (!startupEnvMatches(spec.env, this.spec.env)) return false;
     return (this.cgroup?.memoryBytes() ?? 0) <= spec.memoryMb * 1024 * 1024 * MAX_USED_SHARE;
+  }
+
+  /** Started before its runtime's SDK was installed (runtimes/sdk-install.ts): its runtime cannot see it. */
+  stale(): boolean {
+    return JSON.stringify(this.spec.descriptor.hostPaths(this.spec.runtime)) !== this.hostPathsAtStart;
   }
 
   adopt(spec: SandboxSpec): Sandbox {
