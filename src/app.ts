@@ -77,6 +77,11 @@ import { S3Service } from './s3/service.js';
 import { notify } from './s3/notify.js';
 import { RemoteObjectReader } from './s3/remote-reader.js';
 import { SqliteObjectStore } from './s3/sqlite-store.js';
+import { RegistryBlobs } from './registry/blobs.js';
+import { EcrApi } from './registry/ecr.js';
+import { RegistryService } from './registry/service.js';
+import { SqliteRegistryStore } from './registry/sqlite-store.js';
+import { RegistryTokens } from './registry/tokens.js';
 import type { BucketAdmin, ObjectReader } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
@@ -300,6 +305,10 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const s3 = new S3Service({ store: new SqliteObjectStore(join(dataDir, 's3.db')), blobs: new BlobDir(join(dataDir, 's3')), now: () => clock.now() });
   await s3.sweep(log);
   if (cluster) log('s3: objects are kept on this node only; other nodes of the cluster do not see them (docs/s3.md, "Storage")');
+  // The container registry (src/registry): blobs under registry/, metadata in registry.db; like S3, per node.
+  const registryService = new RegistryService(new SqliteRegistryStore(join(dataDir, 'registry.db')), new RegistryBlobs(join(dataDir, 'registry')), () => clock.now());
+  const registryTokens = new RegistryTokens(keyring.derive('registry-tokens'));
+  const registry = { service: registryService, tokens: registryTokens, ecr: new EcrApi(registryService, registryTokens, () => clock.now()) };
   // Lambda code from S3: Nimbus's own, or an external endpoint's (AWS S3, MinIO, moto) with the environment's credentials.
   const codeObjects: ObjectReader = opts.s3Endpoint
     ? new RemoteObjectReader(opts.s3Endpoint, () => ({
@@ -487,7 +496,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, cloudFormation, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
-      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
+      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3, registry,
       iam: new IamService(accounts),
       dynamodb,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
@@ -580,6 +589,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await sns.close();
         await sqs.close();
         await s3.store.close();
+        await registryService.store.close();
         await dynamodb.close();
         await cluster?.close();
         await queue.close();
