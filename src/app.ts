@@ -82,6 +82,7 @@ import { EcrApi } from './registry/ecr.js';
 import { RegistryService } from './registry/service.js';
 import { SqliteRegistryStore } from './registry/sqlite-store.js';
 import { RegistryTokens } from './registry/tokens.js';
+import { ImageService } from './registry/images.js';
 import type { BucketAdmin, ObjectReader } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
@@ -277,7 +278,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // A function's credentials are verified by whichever node its request reaches: a cluster's nodes
   // share their secret through the keyring they share; one node keeps its own in the data directory.
   const credentials = opts.cluster ? new CredentialIssuer(keyring.derive('function-credentials')) : CredentialIssuer.forDataDir(dataDir);
-  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
+  // The container registry (src/registry): blobs under registry/, metadata in registry.db; like S3, per node.
+  const registryService = new RegistryService(new SqliteRegistryStore(join(dataDir, 'registry.db')), new RegistryBlobs(join(dataDir, 'registry')), () => clock.now());
+  const registryTokens = new RegistryTokens(keyring.derive('registry-tokens'));
+  const registry = { service: registryService, tokens: registryTokens, ecr: new EcrApi(registryService, registryTokens, () => clock.now()) };
+  // Container-image functions (docs/images.md): images resolved at create, unpacked once per digest under images/.
+  const images = new ImageService(registryService, join(dataDir, 'images'));
+  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, images, streamResponseLimitBytes: opts.streamResponseLimitBytes });
   // A cluster node: each node enforces its slice of the concurrency limits, and sync invocations go to their home node.
   const slices = cluster?.slices(accountLimit, limiter);
   const { runHere, api: apiInvoker } = cluster?.invokers(invoker) ?? { runHere: (req: InvokeRequest): Promise<InvokeResult> => invoker.invoke(req), api: invoker };
@@ -305,10 +312,6 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const s3 = new S3Service({ store: new SqliteObjectStore(join(dataDir, 's3.db')), blobs: new BlobDir(join(dataDir, 's3')), now: () => clock.now() });
   await s3.sweep(log);
   if (cluster) log('s3: objects are kept on this node only; other nodes of the cluster do not see them (docs/s3.md, "Storage")');
-  // The container registry (src/registry): blobs under registry/, metadata in registry.db; like S3, per node.
-  const registryService = new RegistryService(new SqliteRegistryStore(join(dataDir, 'registry.db')), new RegistryBlobs(join(dataDir, 'registry')), () => clock.now());
-  const registryTokens = new RegistryTokens(keyring.derive('registry-tokens'));
-  const registry = { service: registryService, tokens: registryTokens, ecr: new EcrApi(registryService, registryTokens, () => clock.now()) };
   // Lambda code from S3: Nimbus's own, or an external endpoint's (AWS S3, MinIO, moto) with the environment's credentials.
   const codeObjects: ObjectReader = opts.s3Endpoint
     ? new RemoteObjectReader(opts.s3Endpoint, () => ({
@@ -321,6 +324,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const tags = new TagService(store);
   const codeSigning = new CodeSigningService({ store, clock, tags });
   const functions = new FunctionService({
+    images,
     objects: codeObjects,
     store,
     code,
@@ -519,6 +523,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   await scheduler.start();
   await mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
+  // An ImageUri naming this server's own address is its own registry (any loopback name, and the public hosts).
+  images.setOwnHosts([...['localhost', '127.0.0.1', '[::1]', ...(isWildcard(host) || isLoopback(host) ? [] : [host]), ...(opts.publicHosts ?? [])].map((h) => (h.includes(':') && !h.startsWith('[') ? h : `${h}:${port}`))]);
   hostPorts.push(port);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await cluster?.join(url, { wake: () => dispatcher.wake(), resyncMappings: () => mappingRunner.resync() });

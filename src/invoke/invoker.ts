@@ -5,19 +5,23 @@
  * LogFormat JSON). A streamed invocation passes a sink that receives the body as the runtime
  * produces it; a tenant-isolated one runs on sandboxes of its tenant only. Nothing here touches HTTP.
  */
+import { imageHandler, imageLaunch, type ImageRoots } from '../core/images.js';
+import type { SandboxImage } from '../sandbox/types.js';
+import { provided } from '../runtimes/provided.js';
+import type { RuntimeDescriptor } from '../runtimes/types.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { functionArn } from '../core/names.js';
-import { kmsError, NimbusError } from '../core/errors.js';
+import { invalidParameter, kmsError, NimbusError } from '../core/errors.js';
 import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine, type ReportFigures } from '../logs/format.js';
 import { filterApplicationLogs, initStartRecord, reportRecord, runtimeDoneRecord, startRecord, systemLevelOn, type PlatformStatus } from '../logs/json-format.js';
 import type { LogService } from '../logs/log-service.js';
 import type { Pool } from '../pool/pool.js';
 import type { PoolOutcome, PoolTarget } from '../pool/types.js';
 import type { CredentialIssuer } from '../runtimes/credentials.js';
-import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
+import { lambdaEnvironment, logStreamName, PLATFORM_ENV } from '../runtimes/env.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { AfterInvoke, InvocationResult, ResponseSink } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
@@ -95,6 +99,8 @@ export interface InvokerDeps {
   credentials?: CredentialIssuer;
   /** The most bytes a streamed response may carry; default STREAM_RESPONSE_LIMIT. */
   streamResponseLimitBytes?: number;
+  /** Unpacked roots of container images (src/registry); absent: image functions cannot run. */
+  images?: ImageRoots;
 }
 
 /**
@@ -117,7 +123,8 @@ export class Invoker {
     const { fn } = req;
     const requestId = req.requestId ?? randomUUID();
     // A cluster node fetches a package (and layers) it has not seen from PostgreSQL first.
-    const fetching = this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
+    // An image function's code is its image (src/registry), not a package of the code store.
+    const fetching = fn.image ? undefined : this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
     if (fetching) await fetching;
     // A server that just started may still be probing the machine's interpreters: a sandbox's command waits for them.
     const probing = this.deps.runtimes.ready(fn.runtime);
@@ -247,8 +254,9 @@ export class Invoker {
     }
     // An environment that did not decrypt fails the call as Lambda's 502 KMS errors do.
     if (fn.environmentError) throw kmsError(fn.environmentError);
-    const descriptor = this.deps.runtimes.get(fn.runtime);
+    const descriptor = fn.image ? IMAGE_DESCRIPTOR : this.deps.runtimes.get(fn.runtime);
     if (!descriptor) throw new NimbusError('ERR_INTERNAL', `runtime ${fn.runtime} is not available`);
+    const image = fn.image ? this.imageOf(fn) : undefined;
     const codeDir = this.deps.code.taskDir(fn.codeSha256);
     const { code } = this.deps;
     // The layers' packages in the function's order: merged once per set, mounted at /opt.
@@ -268,15 +276,16 @@ export class Invoker {
         id,
         runtime: fn.runtime,
         descriptor,
-        handler: fn.handler,
+        handler: fn.image ? imageHandler(fn.image) : fn.handler,
         codeDir,
+        ...(image ? { image } : {}),
         memoryMb: fn.memorySize,
         ephemeralStorageMb: fn.ephemeralStorageMb,
         ...(maxConcurrency > 1 ? { maxConcurrency } : {}),
-        env: lambdaEnvironment(fn, logStreamName(this.deps.clock.now(), fn.version, id), {
+        env: imageEnv(fn, lambdaEnvironment(fn.image ? { ...fn, handler: imageHandler(fn.image) } : fn, logStreamName(this.deps.clock.now(), fn.version, id), {
           ...(this.deps.credentials ? { credentials: this.deps.credentials.issue(fn, this.deps.clock.now()) } : {}),
           maxConcurrency,
-        }),
+        })),
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: networkOf(fn.environment[EGRESS_VARIABLE]),
         ...(layers ? { layers } : {}),
@@ -297,6 +306,16 @@ export class Invoker {
     };
     this.targets.set(app, { revisionId: fn.revisionId, run, target });
     return target;
+  }
+
+  /** What a sandbox of an image function starts from (docs/images.md). */
+  private imageOf(fn: FunctionVersion): SandboxImage {
+    const roots = this.deps.images;
+    const image = fn.image!;
+    if (!roots) throw new NimbusError('ERR_INTERNAL', 'this Nimbus has no image store; container-image functions cannot run');
+    const launch = imageLaunch(image);
+    if (launch.argv.length === 0) throw invalidParameter('The image has neither ENTRYPOINT nor CMD, and the function sets no ImageConfig.EntryPoint: nothing to run.');
+    return { rootfs: () => roots.rootfs(image), argv: launch.argv, workdir: launch.workdir };
   }
 
   /** Forgets cached targets of a function (it changed or was deleted). */
@@ -421,3 +440,21 @@ function runtimeVersion(runtime: string, runtimes: RuntimeRegistry): string {
   return `${runtime}.nimbus-${exact}`;
 }
 
+
+/** A runtime descriptor for image functions: the image brings its runtime, which speaks the Runtime API over TCP. */
+const IMAGE_DESCRIPTOR: RuntimeDescriptor = { ...provided, ids: [], command: () => [] };
+
+/**
+ * An image function's environment: the image's ENV over the platform's defaults (its PATH wins),
+ * under the function's Environment and Lambda's reserved variables; no AWS_EXECUTION_ENV (AWS's
+ * base images set their own).
+ */
+function imageEnv(fn: FunctionVersion, env: Record<string, string>): Record<string, string> {
+  if (!fn.image) return env;
+  const out = { ...env };
+  delete out['AWS_EXECUTION_ENV'];
+  for (const [k, v] of Object.entries(imageLaunch(fn.image).env)) {
+    if (!(k in fn.environment) && (!(k in env) || k in PLATFORM_ENV || k === 'AWS_EXECUTION_ENV')) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,156 @@
+/**
+ * Container-image functions end to end (docs/images.md): images laid out like AWS's Node.js base
+ * image, built with umoci and pushed with skopeo to Nimbus's own registry (and to a second Nimbus
+ * acting as another registry), created with the SDK (client-ecr + client-lambda) and the AWS CLI,
+ * then invoked in namespace sandboxes whose root is the image. Running needs root and bubblewrap:
+ * under CI these tests fail rather than skip.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { describe, it, type TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import { CreateRepositoryCommand, ECRClient, GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateFunctionCommand,
+  GetFunctionCommand,
+  InvokeCommand,
+  UpdateFunctionCodeCommand,
+  UpdateFunctionConfigurationCommand,
+  waitUntilFunctionUpdatedV2,
+} from '@aws-sdk/client-lambda';
+import { AWS_CLI, awsCliHome } from '../helpers/aws-cli.js';
+import { ROLE, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
+import { imageToolsOr, pushImage } from '../helpers/oci-image.js';
+import { nodeFunctionImage } from '../helpers/node-image.js';
+
+const run = promisify(execFile);
+
+const HANDLER = `
+const fs = require('node:fs');
+exports.handler = async (event) => {
+  let rootWritable = true;
+  try { fs.writeFileSync('/var/task/x', 'x'); } catch { rootWritable = false; }
+  fs.writeFileSync('/tmp/ok', 'ok');
+  return {
+    event,
+    cwd: process.cwd(),
+    uid: process.getuid(),
+    env: { FROM_IMAGE: process.env.FROM_IMAGE, OVERRIDDEN: process.env.OVERRIDDEN, HANDLER: process.env._HANDLER, TASK: process.env.LAMBDA_TASK_ROOT, API: process.env.AWS_LAMBDA_RUNTIME_API, NAME: process.env.AWS_LAMBDA_FUNCTION_NAME, PATH: process.env.PATH },
+    rootWritable,
+    tmp: fs.readFileSync('/tmp/ok', 'utf8'),
+    osRelease: fs.readFileSync('/etc/os-release', 'utf8').trim(),
+    hostApt: fs.existsSync('/usr/bin/apt-get'),
+    sbxUser: fs.readFileSync('/etc/passwd', 'utf8').includes('sbx_user1051'),
+  };
+};
+`;
+
+function namespaceOr(t: TestContext, nimbus: TestNimbus): boolean {
+  if (nimbus.isolation === 'namespace') return true;
+  if (process.env['CI'] === 'true') assert.fail(`image functions need namespace isolation under CI, got ${nimbus.isolation}: ${nimbus.warning ?? ''}`);
+  t.skip(`namespace isolation unavailable here: ${nimbus.warning ?? ''}`);
+  return false;
+}
+
+function ecrClient(url: string): ECRClient {
+  return new ECRClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+}
+
+const payload = (r: { Payload?: Uint8Array }): Record<string, unknown> => JSON.parse(Buffer.from(r.Payload ?? []).toString('utf8')) as Record<string, unknown>;
+
+describe('container-image functions', () => {
+  it('creates, describes, invokes and updates an image function (SDK: client-ecr + client-lambda)', async (t) => {
+    if (!imageToolsOr(t)) return;
+    const nimbus = await startTestNimbus(t);
+    if (!namespaceOr(t, nimbus)) return;
+    const ecr = ecrClient(nimbus.url);
+    t.after(() => ecr.destroy());
+    const repo = (await ecr.send(new CreateRepositoryCommand({ repositoryName: 'fn/node' }))).repository!;
+    const auth = (await ecr.send(new GetAuthorizationTokenCommand({}))).authorizationData![0]!;
+    const creds = Buffer.from(auth.authorizationToken!, 'base64').toString('utf8');
+    const host = new URL(nimbus.url).host;
+    const layout = await nodeFunctionImage(t, { '/var/task/index.js': HANDLER, '/var/task/other.js': 'exports.run = async () => "other handler";\n' });
+    await pushImage(layout, `${host}/fn/node:v1`, creds);
+
+    const uri = `${repo.repositoryUri!}:v1`;
+    const created = await nimbus.lambda.send(
+      new CreateFunctionCommand({ FunctionName: 'img', PackageType: 'Image', Code: { ImageUri: uri }, Role: ROLE, Environment: { Variables: { OVERRIDDEN: 'function' } } }),
+    );
+    assert.equal(created.PackageType, 'Image');
+    assert.equal(created.Runtime, undefined);
+    assert.equal(created.Handler, undefined);
+    const got = await nimbus.lambda.send(new GetFunctionCommand({ FunctionName: 'img' }));
+    assert.equal(got.Code?.RepositoryType, 'ECR');
+    assert.equal(got.Code?.ImageUri, uri);
+    assert.match(got.Code?.ResolvedImageUri ?? '', new RegExp(`^${repo.repositoryUri!}@sha256:${got.Configuration!.CodeSha256!}$`));
+
+    const r = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'img', Payload: Buffer.from('{"hello":"image"}'), LogType: 'Tail' }));
+    assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
+    const out = payload(r);
+    assert.deepEqual(out['event'], { hello: 'image' });
+    assert.equal(out['cwd'], '/var/task');
+    assert.notEqual(out['uid'], 0);
+    const env = out['env'] as Record<string, string>;
+    assert.equal(env['FROM_IMAGE'], 'image', 'the image ENV reaches the function');
+    assert.equal(env['OVERRIDDEN'], 'function', "the function's Environment wins over the image's");
+    assert.equal(env['HANDLER'], 'index.handler');
+    assert.equal(env['TASK'], '/var/task');
+    assert.equal(env['API'], '127.0.0.1:9001');
+    assert.equal(env['NAME'], 'img');
+    assert.equal(env['PATH'], '/var/lang/bin:/usr/local/bin:/usr/bin:/bin', "the image's PATH, not the platform default");
+    assert.equal(out['rootWritable'], false, 'the image root is read-only');
+    assert.equal(out['tmp'], 'ok', '/tmp is writable');
+    assert.equal(out['osRelease'], 'NAME="Nimbus test image"', "/etc is the image's");
+    assert.equal(out['hostApt'], false, "the host's /usr is not the sandbox's");
+    assert.equal(out['sbxUser'], true);
+    const tail = Buffer.from(r.LogResult ?? '', 'base64').toString('utf8');
+    assert.match(tail, /REPORT RequestId: \S+\tDuration: [\d.]+ ms\tBilled Duration: \d+ ms\tMemory Size: 128 MB\tMax Memory Used: \d+ MB\tInit Duration: [\d.]+ ms/);
+
+    // ImageConfig: another CMD (handler) for the same image.
+    const cfg = await nimbus.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'img', ImageConfig: { Command: ['other.run'] } }));
+    assert.deepEqual(cfg.ImageConfigResponse?.ImageConfig, { Command: ['other.run'] });
+    await waitUntilFunctionUpdatedV2({ client: nimbus.lambda, maxWaitTime: 30 }, { FunctionName: 'img' });
+    assert.equal(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'img' }))) as unknown, 'other handler');
+
+    // New code: a new tag, resolved to its digest at update.
+    const v2 = await nodeFunctionImage(t, { '/var/task/index.js': HANDLER, '/var/task/other.js': 'exports.run = async () => "version two";\n' });
+    await pushImage(v2, `${host}/fn/node:v2`, creds);
+    const updated = await nimbus.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'img', ImageUri: `${repo.repositoryUri!}:v2` }));
+    assert.notEqual(updated.CodeSha256, got.Configuration!.CodeSha256);
+    assert.equal(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'img' }))) as unknown, 'version two');
+
+    // Lambda's errors: a missing image, a zip update of an image function.
+    await assert.rejects(
+      nimbus.lambda.send(new CreateFunctionCommand({ FunctionName: 'img2', PackageType: 'Image', Code: { ImageUri: `${repo.repositoryUri!}:nope` }, Role: ROLE })),
+      (e: Error & { name: string }) => e.name === 'InvalidParameterValueException' && /Source image .*:nope does not exist/.test(e.message),
+    );
+    await assert.rejects(
+      nimbus.lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'img', ZipFile: Buffer.from('PK') })),
+      (e: Error & { name: string }) => e.name === 'InvalidParameterValueException' && e.message === 'Please provide ImageUri when updating a function with packageType Image.',
+    );
+  });
+
+  it('the AWS CLI creates an image function from an image in another registry (a second Nimbus), copied at create', async (t) => {
+    if (!imageToolsOr(t)) return;
+    const nimbus = await startTestNimbus(t);
+    if (!namespaceOr(t, nimbus)) return;
+    const other = await startTestNimbus(t);
+    const otherHost = new URL(other.url).host;
+    const layout = await nodeFunctionImage(t, { '/var/task/index.js': 'exports.handler = async (e) => ({ from: "elsewhere", e });\n' });
+    await pushImage(layout, `${otherHost}/shared/app:1.0`);
+    const home = awsCliHome(t, 'nimbus-img-cli-');
+    const created = await run(
+      AWS_CLI,
+      ['--endpoint-url', nimbus.url, '--output', 'json', 'lambda', 'create-function', '--function-name', 'far', '--package-type', 'Image', '--code', `ImageUri=${otherHost}/shared/app:1.0`, '--role', ROLE],
+      { env: home.env() },
+    );
+    const cfg = JSON.parse(created.stdout) as { PackageType: string; CodeSha256: string };
+    assert.equal(cfg.PackageType, 'Image');
+    // The other registry is gone: the function runs from Nimbus's copy.
+    await other.close();
+    const out = JSON.parse((await run(AWS_CLI, ['--endpoint-url', nimbus.url, 'lambda', 'invoke', '--function-name', 'far', '--cli-binary-format', 'raw-in-base64-out', '--payload', '{"n":1}', `${home.home}/out.json`], { env: home.env() })).stdout) as { StatusCode: number };
+    assert.equal(out.StatusCode, 200);
+    const { readFileSync } = await import('node:fs');
+    assert.deepEqual(JSON.parse(readFileSync(`${home.home}/out.json`, 'utf8')), { from: 'elsewhere', e: { n: 1 } });
+  });
+});
