@@ -153,4 +153,36 @@ describe('container-image functions', () => {
     const { readFileSync } = await import('node:fs');
     assert.deepEqual(JSON.parse(readFileSync(`${home.home}/out.json`, 'utf8')), { from: 'elsewhere', e: { n: 1 } });
   });
+
+  it('a SAM template with PackageType Image deploys through CloudFormation (aws cloudformation deploy)', async (t) => {
+    if (!imageToolsOr(t)) return;
+    const nimbus = await startTestNimbus(t);
+    if (!namespaceOr(t, nimbus)) return;
+    const host = new URL(nimbus.url).host;
+    const layout = await nodeFunctionImage(t, { '/var/task/app.js': 'exports.go = async (e) => ({ stack: true, n: e.n * 2 });\n' });
+    await pushImage(layout, `${host}/stacks/app:live`);
+    const home = awsCliHome(t, 'nimbus-img-cfn-');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(
+      `${home.home}/template.yaml`,
+      `Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: stack-image
+      PackageType: Image
+      ImageUri: 000000000000.dkr.ecr.us-east-1.amazonaws.com/stacks/app:live
+      ImageConfig:
+        Command: [app.go]
+      Timeout: 10
+`,
+    );
+    const deployed = await run(AWS_CLI, ['--endpoint-url', nimbus.url, 'cloudformation', 'deploy', '--template-file', `${home.home}/template.yaml`, '--stack-name', 'imgstack', '--capabilities', 'CAPABILITY_IAM'], { env: home.env() });
+    assert.match(deployed.stdout, /Successfully created\/updated stack - imgstack/);
+    const got = await nimbus.lambda.send(new GetFunctionCommand({ FunctionName: 'stack-image' }));
+    assert.equal(got.Configuration?.PackageType, 'Image');
+    assert.deepEqual(got.Configuration?.ImageConfigResponse?.ImageConfig, { Command: ['app.go'] });
+    assert.deepEqual(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'stack-image', Payload: Buffer.from('{"n":21}') }))), { stack: true, n: 42 });
+  });
 });
