@@ -126,6 +126,16 @@ export class Invoker {
     // An image function's code is its image (src/registry), not a package of the code store.
     const fetching = fn.image ? undefined : this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
     if (fetching) await fetching;
+    // An image still being unpacked (just created or updated) is waited for here, before the
+    // sandbox's init clock starts: Lambda does not count its image preparation as Init Duration.
+    if (fn.image && this.deps.images) {
+      try {
+        await this.deps.images.rootfs(fn.image);
+      } catch (e) {
+        // Lambda's InvalidImage: the image cannot become a root (a hostile layer, over 10 GiB, a missing blob).
+        throw new NimbusError('ERR_SANDBOX_START_FAILED', `InvalidImage: the function's image ${fn.image.resolvedUri} could not be prepared: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     // A server that just started may still be probing the machine's interpreters: a sandbox's command waits for them.
     const probing = this.deps.runtimes.ready(fn.runtime);
     if (probing) await probing;

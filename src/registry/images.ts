@@ -7,7 +7,7 @@
  * store at resolve time, so that running the function never depends on that registry again.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageCode, ImageRoots, ImageRunConfig } from '../core/images.js';
@@ -80,6 +80,9 @@ export class ImageService implements ImageRoots {
     this.rootDir = join(cacheRoot, 'roots');
     this.pullDir = join(cacheRoot, 'pulls');
     for (const d of [this.manifestDir, this.rootDir, this.pullDir]) mkdirSync(d, { recursive: true, mode: 0o700 });
+    // What a crash left mid-way: half-unpacked roots (dot-named) and partial downloads.
+    for (const name of readdirSync(this.rootDir)) if (name.startsWith('.')) rmSync(join(this.rootDir, name), { recursive: true, force: true });
+    for (const name of readdirSync(this.pullDir)) rmSync(join(this.pullDir, name), { recursive: true, force: true });
   }
 
   /** The `host:port` names this server's own registry answers under (set once it listens). */
@@ -151,7 +154,11 @@ export class ImageService implements ImageRoots {
     }
     const config = await this.readConfig(parsed.config, uri);
     await writeFile(join(this.manifestDir, `${digestHex(platform.digest)!}.json`), platform.body, { mode: 0o600 });
-    return { uri, resolvedUri: `${repoBase}@${top.digest}`, digest: top.digest, manifestDigest: platform.digest, config };
+    const code: ImageCode = { uri, resolvedUri: `${repoBase}@${top.digest}`, digest: top.digest, manifestDigest: platform.digest, config };
+    // Unpacked now, in the background, as Lambda optimises an image while the function is Pending:
+    // the first invocation then finds it ready (or waits for the same unpacking, never a second one).
+    this.rootfs(code).catch(() => undefined);
+    return code;
   }
 
   /** Copies the blobs a remote image names into Nimbus's blob store (those it lacks). */
