@@ -107,8 +107,11 @@ export class ImageService implements ImageRoots {
     let top: { body: Buffer; mediaType: string; digest: string } | undefined;
     let fetchChild: (d: Descriptor) => Promise<{ body: Buffer; digest: string } | undefined>;
     let remote: RemoteRegistry | undefined;
+    /** Whether a blob the manifest names is readable: in this repository (own registry), anywhere once copied (another registry). */
+    let holds: (digest: string) => Promise<boolean> = async () => true;
     if (own) {
       const repo = { accountId: scope.accountId, region: ecr?.[2] ?? scope.region, name: ref.repo };
+      holds = (digest) => this.registry.store.hasBlob(repo, digest);
       const digest = await this.registry.resolve(repo, ref.digest ?? ref.tag!).catch(() => undefined);
       const m = digest ? await this.registry.store.getManifest(repo, digest) : undefined;
       if (m && ref.tag && ref.digest && (await this.registry.store.resolveTag(repo, ref.tag)) !== ref.digest) throw new ImageError(missing);
@@ -150,7 +153,7 @@ export class ImageService implements ImageRoots {
     if (total > this.maxImageBytes) throw new ImageError(`The image ${uri} is ${total} bytes compressed, over Lambda's limit of ${this.maxImageBytes} bytes.`);
     if (remote) await this.copy(remote, [parsed.config, ...parsed.layers]);
     for (const d of [parsed.config, ...parsed.layers]) {
-      if ((await this.registry.blobs.size(d.digest)) !== d.size) throw new ImageError(`${missing} (blob ${d.digest} is missing)`);
+      if (!(await holds(d.digest)) || (await this.registry.blobs.size(d.digest)) !== d.size) throw new ImageError(`${missing} (blob ${d.digest} is missing)`);
     }
     const config = await this.readConfig(parsed.config, uri);
     await writeFile(join(this.manifestDir, `${digestHex(platform.digest)!}.json`), platform.body, { mode: 0o600 });

@@ -85,9 +85,14 @@ export class RegistryService {
       if (r.method !== 'POST') throw new RegistryError('UNSUPPORTED', `${r.method} is not supported here`);
       await this.repository(repo, true);
       const mount = r.query.get('mount');
-      if (mount !== null) {
-        // Blobs are stored once for the whole registry: a mount of a blob Nimbus has is immediate.
-        if (isDigest(mount) && (await this.blobs.size(mount)) !== undefined) return done(mount);
+      const from = r.query.get('from');
+      if (mount !== null && from !== null && isDigest(mount) && REPO_NAME.test(from)) {
+        // Blobs are stored once for the whole registry: mounting one that the caller's other repository holds is immediate.
+        const source = { accountId: r.accountId, region: r.region, name: from };
+        if ((await this.store.hasBlob(source, mount)) && (await this.blobs.size(mount)) !== undefined) {
+          await this.store.linkBlob(repo, mount);
+          return done(mount);
+        }
       }
       const u = this.blobs.newUpload();
       await this.blobs.begin(u);
@@ -105,6 +110,7 @@ export class RegistryService {
           throw e;
         }
         await this.blobs.commit(u, digest);
+        await this.store.linkBlob(repo, digest);
         return done(digest);
       }
       return progress(u, 0, 202);
@@ -136,6 +142,9 @@ export class RegistryService {
         throw new RegistryError('DIGEST_INVALID', `invalid digest: ${digest ?? '(none)'}`);
       }
       await this.blobs.commit(id, digest);
+      // An upload id is not bound to its repository: the blob belongs to the one the PUT names.
+      await this.repository(repo, true);
+      await this.store.linkBlob(repo, digest);
       return done(digest);
     }
     throw new RegistryError('UNSUPPORTED', `${r.method} is not supported here`);
@@ -146,7 +155,7 @@ export class RegistryService {
     if (r.method !== 'GET' && r.method !== 'HEAD') throw new RegistryError('UNSUPPORTED', `${r.method} is not supported here`);
     if (!isDigest(digest)) throw new RegistryError('DIGEST_INVALID', `invalid digest: ${digest}`);
     await this.repository(repo, false);
-    const size = await this.blobs.size(digest);
+    const size = (await this.store.hasBlob(repo, digest)) ? await this.blobs.size(digest) : undefined;
     if (size === undefined) throw new RegistryError('BLOB_UNKNOWN', 'blob unknown to registry', { digest });
     const headers = { ...API_HEADER, 'Content-Type': 'application/octet-stream', 'Docker-Content-Digest': digest, 'Content-Length': size, ETag: `"${digest}"` };
     if (r.method === 'HEAD') return { status: 200, headers };
@@ -193,7 +202,7 @@ export class RegistryService {
     if (parsed.kind === 'image') {
       // Every blob it names must already be here, with the size it declares (a lie about a size is refused now, not at pull).
       for (const d of [parsed.config, ...parsed.layers]) {
-        const size = await this.blobs.size(d.digest);
+        const size = (await this.store.hasBlob(repo, d.digest)) ? await this.blobs.size(d.digest) : undefined;
         if (size === undefined) throw new RegistryError('MANIFEST_BLOB_UNKNOWN', 'blob unknown to registry', { digest: d.digest });
         if (size !== d.size) throw new RegistryError('MANIFEST_INVALID', `size of ${d.digest} is ${size}, not ${d.size}`);
         imageSize += size;

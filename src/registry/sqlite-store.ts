@@ -8,6 +8,7 @@ import type { ManifestRecord, RegistryStore, RepoRef, RepositoryRecord } from '.
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS repositories (account_id TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL, tag_mutability TEXT NOT NULL, PRIMARY KEY (account_id, region, name)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS manifests (account_id TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, digest TEXT NOT NULL, media_type TEXT NOT NULL, body BLOB NOT NULL, pushed INTEGER NOT NULL, image_size INTEGER NOT NULL, PRIMARY KEY (account_id, region, repo, digest)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS repo_blobs (account_id TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (account_id, region, repo, digest)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS tags (account_id TEXT NOT NULL, region TEXT NOT NULL, repo TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (account_id, region, repo, tag)) WITHOUT ROWID;
 `;
 
@@ -64,6 +65,7 @@ export class SqliteRegistryStore implements RegistryStore {
       if (!force && this.db.prepare('SELECT 1 FROM manifests WHERE account_id = ? AND region = ? AND repo = ? LIMIT 1').get(...k)) return false;
       this.db.prepare('DELETE FROM tags WHERE account_id = ? AND region = ? AND repo = ?').run(...k);
       this.db.prepare('DELETE FROM manifests WHERE account_id = ? AND region = ? AND repo = ?').run(...k);
+      this.db.prepare('DELETE FROM repo_blobs WHERE account_id = ? AND region = ? AND repo = ?').run(...k);
       this.db.prepare('DELETE FROM repositories WHERE account_id = ? AND region = ? AND name = ?').run(...k);
       return true;
     })();
@@ -109,6 +111,14 @@ export class SqliteRegistryStore implements RegistryStore {
       if (r) this.db.prepare('DELETE FROM tags WHERE account_id = ? AND region = ? AND repo = ? AND tag = ?').run(...k, tag);
       return r?.digest;
     })();
+  }
+
+  async linkBlob(ref: RepoRef, digest: string): Promise<void> {
+    this.db.prepare('INSERT OR IGNORE INTO repo_blobs VALUES (?, ?, ?, ?)').run(ref.accountId, ref.region, ref.name, digest);
+  }
+
+  async hasBlob(ref: RepoRef, digest: string): Promise<boolean> {
+    return this.db.prepare('SELECT 1 FROM repo_blobs WHERE account_id = ? AND region = ? AND repo = ? AND digest = ?').get(ref.accountId, ref.region, ref.name, digest) !== undefined;
   }
 
   async deleteManifest(ref: RepoRef, digest: string): Promise<boolean> {

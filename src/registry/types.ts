@@ -38,6 +38,9 @@ export interface RegistryStore {
   listImages(ref: RepoRef): Promise<{ digest: string; mediaType: string; pushed: number; imageSize: number; tags: string[] }[]>;
   /** Removes a tag; the manifest stays. */
   deleteTag(ref: RepoRef, tag: string): Promise<string | undefined>;
+  /** Records that a repository holds a blob (uploaded or mounted into it): only then may it be read there. */
+  linkBlob(ref: RepoRef, digest: string): Promise<void>;
+  hasBlob(ref: RepoRef, digest: string): Promise<boolean>;
   /** Removes a manifest and every tag on it; whether it was there. */
   deleteManifest(ref: RepoRef, digest: string): Promise<boolean>;
   close(): Promise<void>;

@@ -116,6 +116,16 @@ describe('registry: OCI Distribution API', () => {
     assert.equal(got.headers.get('content-type'), 'application/vnd.oci.image.manifest.v1+json');
     assert.equal((await fetch(`${base}/manifests/${sha(good)}`, { method: 'HEAD' })).headers.get('content-length'), String(good.length));
 
+    // Blobs are stored once, but readable only in the repositories that hold them: another
+    // repository must upload or mount it first (a mount from a repository that holds it is immediate).
+    assert.equal((await fetch(`${nimbus.url}/v2/elsewhere/blobs/uploads/`, { method: 'POST' })).status, 202);
+    assert.equal((await fetch(`${nimbus.url}/v2/elsewhere/blobs/${sha(blob)}`, { method: 'HEAD' })).status, 404);
+    const mountFromNowhere = await fetch(`${nimbus.url}/v2/elsewhere/blobs/uploads/?mount=${sha(blob)}&from=nosuchrepo`, { method: 'POST' });
+    assert.equal(mountFromNowhere.status, 202, 'not mounted: an ordinary upload starts');
+    const mounted = await fetch(`${nimbus.url}/v2/elsewhere/blobs/uploads/?mount=${sha(blob)}&from=chunks`, { method: 'POST' });
+    assert.equal(mounted.status, 201);
+    assert.equal((await fetch(`${nimbus.url}/v2/elsewhere/blobs/${sha(blob)}`, { method: 'HEAD' })).status, 200);
+
     assert.equal(await code(await fetch(`${nimbus.url}/v2/Bad..Name/tags/list`)), 'NAME_INVALID');
     assert.equal(await code(await fetch(`${nimbus.url}/v2/nosuch/tags/list`)), 'NAME_UNKNOWN');
     assert.equal(await code(await fetch(`${base}/manifests/nosuchtag`)), 'MANIFEST_UNKNOWN');
