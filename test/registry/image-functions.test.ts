@@ -185,4 +185,33 @@ Resources:
     assert.deepEqual(got.Configuration?.ImageConfigResponse?.ImageConfig, { Command: ['app.go'] });
     assert.deepEqual(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'stack-image', Payload: Buffer.from('{"n":21}') }))), { stack: true, n: 42 });
   });
+
+  it('limits as for zip functions: a timeout ends the invocation, the memory limit kills a hog (Runtime.OutOfMemory)', async (t) => {
+    if (!imageToolsOr(t)) return;
+    const nimbus = await startTestNimbus(t);
+    if (!namespaceOr(t, nimbus)) return;
+    const host = new URL(nimbus.url).host;
+    const layout = await nodeFunctionImage(t, {
+      '/var/task/index.js': `exports.handler = async (e) => {
+  if (e.sleep) await new Promise((r) => setTimeout(r, e.sleep));
+  const kept = [];
+  for (let i = 0; i < (e.mb || 0); i++) kept.push(Buffer.alloc(1 << 20, 1));
+  return { ok: kept.length };
+};
+`,
+    });
+    await pushImage(layout, `${host}/limits:v1`);
+    await nimbus.lambda.send(new CreateFunctionCommand({ FunctionName: 'lim', PackageType: 'Image', Code: { ImageUri: `${host}/limits:v1` }, Role: ROLE, Timeout: 1, MemorySize: 128 }));
+    const slow = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'lim', Payload: Buffer.from('{"sleep":5000}'), LogType: 'Tail' }));
+    assert.equal(slow.FunctionError, 'Unhandled');
+    assert.match((payload(slow)['errorMessage'] as string) ?? '', /Task timed out after 1\.00 seconds$/);
+    await nimbus.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'lim', Timeout: 60 }));
+    await waitUntilFunctionUpdatedV2({ client: nimbus.lambda, maxWaitTime: 30 }, { FunctionName: 'lim' });
+    const hog = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'lim', Payload: Buffer.from('{"mb":400}'), LogType: 'Tail' }));
+    assert.equal(hog.FunctionError, 'Unhandled');
+    assert.equal(payload(hog)['errorType'], 'Runtime.OutOfMemory');
+    const used = Number(/Max Memory Used: (\d+) MB/.exec(Buffer.from(hog.LogResult ?? '', 'base64').toString())?.[1]);
+    assert.ok(used > 64 && used <= 128, `peak ${used} MB within the 128 MB limit`);
+    assert.deepEqual(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'lim', Payload: Buffer.from('{"mb":8}') }))), { ok: 8 });
+  });
 });
