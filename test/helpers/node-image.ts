@@ -8,9 +8,10 @@
  * Node binary and kept in the temp directory; each test adds its own /var/task layer.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { UMOCI, hostArch, type TreeEntry } from './oci-image.js';
 import { buildImage } from './oci-image.js';
@@ -112,8 +113,50 @@ async function baseLayout(t: { after: TestContext['after'] }): Promise<string> {
   return cached;
 }
 
-/** A Node.js function image: the base plus a layer with `task` at /var/task; returns the OCI layout. */
-export async function nodeFunctionImage(t: { after: TestContext['after'] }, task: Record<string, string>, config: Partial<typeof BASE_CONFIG> = {}): Promise<string> {
+/** AWS's Node.js runtime interface client (npm aws-lambda-ric, built in test-tools/), when it is there. */
+export const AWS_RIC = fileURLToPath(new URL('../../../test-tools/node_modules/aws-lambda-ric/', import.meta.url));
+
+export function awsRicPresent(): boolean {
+  return existsSync(join(AWS_RIC, 'bin', 'index.mjs')) && existsSync(join(AWS_RIC, 'dist', 'rapid-client.node'));
+}
+
+/** AWS's entrypoint as its base images have it: the handler from CMD, then /var/runtime/bootstrap. */
+const AWS_ENTRYPOINT_SH = `#!/bin/sh
+if [ $# -ne 1 ]; then
+  echo "entrypoint requires the handler name to be the first argument" 1>&2
+  exit 142
+fi
+export _HANDLER="$1"
+RUNTIME_ENTRYPOINT=/var/runtime/bootstrap
+if [ -z "\${AWS_LAMBDA_RUNTIME_API}" ]; then
+  exec /usr/local/bin/aws-lambda-rie $RUNTIME_ENTRYPOINT
+else
+  exec $RUNTIME_ENTRYPOINT
+fi
+`;
+
+/** The files of the AWS client layer: the client at /var/runtime/node_modules/aws-lambda-ric and a bootstrap starting it. */
+function awsRicFiles(): Record<string, string | Buffer> {
+  const files: Record<string, string | Buffer> = {};
+  const base = '/var/runtime/node_modules/aws-lambda-ric';
+  files[`${base}/package.json`] = readFileSync(join(AWS_RIC, 'package.json'));
+  files[`${base}/bin/index.mjs`] = readFileSync(join(AWS_RIC, 'bin', 'index.mjs'));
+  for (const f of readdirSync(join(AWS_RIC, 'dist'))) files[`${base}/dist/${f}`] = readFileSync(join(AWS_RIC, 'dist', f));
+  files['/var/runtime/bootstrap'] = `#!/bin/sh\nexec /var/lang/bin/node ${base}/bin/index.mjs "$_HANDLER"\n`;
+  files['/lambda-entrypoint.sh'] = AWS_ENTRYPOINT_SH;
+  return files;
+}
+
+/**
+ * A Node.js function image: the base plus a layer with `task` at /var/task; with `awsRic`, AWS's
+ * own runtime interface client and entrypoint instead of the small client. Returns the OCI layout.
+ */
+export async function nodeFunctionImage(
+  t: { after: TestContext['after'] },
+  task: Record<string, string>,
+  config: Partial<typeof BASE_CONFIG> = {},
+  o: { awsRic?: boolean } = {},
+): Promise<string> {
   const base = await baseLayout(t);
   const work = mkdtempSync(join(tmpdir(), 'nimbus-fn-image-'));
   t.after(() => rmSync(work, { recursive: true, force: true }));
@@ -121,11 +164,11 @@ export async function nodeFunctionImage(t: { after: TestContext['after'] }, task
   cpSync(base, layout, { recursive: true });
   const bundle = join(work, 'bundle');
   execFileSync(UMOCI, ['unpack', '--rootless', '--image', `${layout}:latest`, bundle]);
-  for (const [p, content] of Object.entries(task)) {
-    const { writeFileSync, mkdirSync } = await import('node:fs');
-    const { dirname } = await import('node:path');
+  const files: Record<string, string | Buffer> = { ...(o.awsRic ? awsRicFiles() : {}), ...task };
+  for (const [p, content] of Object.entries(files)) {
     mkdirSync(dirname(join(bundle, 'rootfs', p)), { recursive: true });
     writeFileSync(join(bundle, 'rootfs', p), content);
+    if (p.endsWith('.sh') || p.endsWith('/bootstrap')) chmodSync(join(bundle, 'rootfs', p), 0o755);
   }
   execFileSync(UMOCI, ['repack', '--image', `${layout}:latest`, bundle]);
   const c = { ...BASE_CONFIG, ...config };

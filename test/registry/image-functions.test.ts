@@ -21,7 +21,7 @@ import {
 import { AWS_CLI, awsCliHome } from '../helpers/aws-cli.js';
 import { ROLE, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
 import { imageToolsOr, pushImage } from '../helpers/oci-image.js';
-import { nodeFunctionImage } from '../helpers/node-image.js';
+import { awsRicPresent, nodeFunctionImage } from '../helpers/node-image.js';
 
 const run = promisify(execFile);
 
@@ -213,5 +213,43 @@ Resources:
     const used = Number(/Max Memory Used: (\d+) MB/.exec(Buffer.from(hog.LogResult ?? '', 'base64').toString())?.[1]);
     assert.ok(used > 64 && used <= 128, `peak ${used} MB within the 128 MB limit`);
     assert.deepEqual(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'lim', Payload: Buffer.from('{"mb":8}') }))), { ok: 8 });
+  });
+
+  it("AWS's own runtime interface client (aws-lambda-ric) in the image, started by AWS's entrypoint", async (t) => {
+    if (!imageToolsOr(t)) return;
+    if (!awsRicPresent()) {
+      if (process.env['CI'] === 'true') assert.fail('aws-lambda-ric is not built (npm ci --prefix test-tools)');
+      return void t.skip('aws-lambda-ric is not built (npm ci --prefix test-tools)');
+    }
+    const nimbus = await startTestNimbus(t);
+    if (!namespaceOr(t, nimbus)) return;
+    const host = new URL(nimbus.url).host;
+    const layout = await nodeFunctionImage(
+      t,
+      {
+        '/var/task/index.mjs': `console.log('index.mjs loaded');
+export const handler = async (event, context) => { console.log('handling', event.name); return { hello: event.name, fn: context.functionName, remaining: context.getRemainingTimeInMillis() > 0 }; };
+export const fail = async () => { throw new TypeError('some_error_msg'); };
+`,
+      },
+      { cmd: ['index.handler'] },
+      { awsRic: true },
+    );
+    await pushImage(layout, `${host}/ric/node:v1`);
+    await nimbus.lambda.send(new CreateFunctionCommand({ FunctionName: 'ric', PackageType: 'Image', Code: { ImageUri: `${host}/ric/node:v1` }, Role: ROLE }));
+    const r = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'ric', Payload: Buffer.from('{"name":"image"}'), LogType: 'Tail' }));
+    assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
+    assert.deepEqual(payload(r), { hello: 'image', fn: 'ric', remaining: true });
+    const tail = Buffer.from(r.LogResult ?? '', 'base64').toString();
+    assert.match(tail, /index\.mjs loaded/);
+    assert.match(tail, new RegExp(`\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\t${r.$metadata.requestId ?? '[0-9a-f-]+'}\\tINFO\\thandling image\\n`));
+    await nimbus.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'ric', ImageConfig: { Command: ['index.fail'] } }));
+    await waitUntilFunctionUpdatedV2({ client: nimbus.lambda, maxWaitTime: 30 }, { FunctionName: 'ric' });
+    const failed = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'ric' }));
+    assert.equal(failed.FunctionError, 'Unhandled');
+    const body = payload(failed);
+    assert.equal(body['errorType'], 'TypeError');
+    assert.equal(body['errorMessage'], 'some_error_msg');
+    assert.ok(Array.isArray(body['trace']));
   });
 });
