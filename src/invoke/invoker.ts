@@ -335,7 +335,8 @@ export class Invoker {
 
   /** What the text format writes for one invocation (docs/reference/lambda-api.md §3.6). */
   private textLog(requestId: string, fn: FunctionVersion, coldStart: boolean, initLogs: string, logs: string, errorLog: string, f: ReportFigures): string {
-    const init = coldStart ? initStartLine(fn.runtime, runtimeVersion(fn.runtime, this.deps.runtimes), fn.region) + initLogs : '';
+    // An image brings its own runtime: there is no managed runtime version to name.
+    const init = coldStart ? (fn.image ? '' : initStartLine(fn.runtime, runtimeVersion(fn.runtime, this.deps.runtimes), fn.region)) + initLogs : '';
     return init + startLine(requestId, fn.version) + logs + errorLog + endLine(requestId) + reportLine(requestId, f);
   }
 

@@ -22,6 +22,7 @@ import { AWS_CLI, awsCliHome } from '../helpers/aws-cli.js';
 import { ROLE, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
 import { imageToolsOr, pushImage } from '../helpers/oci-image.js';
 import { awsRicPresent, nodeFunctionImage } from '../helpers/node-image.js';
+import { pythonFunctionImage, pythonPresent } from '../helpers/python-image.js';
 
 const run = promisify(execFile);
 
@@ -251,5 +252,32 @@ export const fail = async () => { throw new TypeError('some_error_msg'); };
     assert.equal(body['errorType'], 'TypeError');
     assert.equal(body['errorMessage'], 'some_error_msg');
     assert.ok(Array.isArray(body['trace']));
+  });
+
+  it("a Python image with AWS's runtime interface client from PyPI (awslambdaric)", async (t) => {
+    if (!imageToolsOr(t)) return;
+    if (!pythonPresent()) {
+      if (process.env['CI'] === 'true') assert.fail('the pyenv Python 3.13 the runtime tests use is missing');
+      return void t.skip('pyenv Python 3.13 is not installed');
+    }
+    const nimbus = await startTestNimbus(t);
+    if (!namespaceOr(t, nimbus)) return;
+    const host = new URL(nimbus.url).host;
+    const layout = await pythonFunctionImage(t, {
+      '/var/task/app.py': `import os, sys
+print("app loaded")
+def handler(event, context):
+    print("handling", event["name"])
+    return {"hello": event["name"], "fn": context.function_name, "python": sys.version_info[:2], "task": os.environ["LAMBDA_TASK_ROOT"]}
+`,
+    });
+    await pushImage(layout, `${host}/py/app:v1`);
+    await nimbus.lambda.send(new CreateFunctionCommand({ FunctionName: 'py', PackageType: 'Image', Code: { ImageUri: `${host}/py/app:v1` }, Role: ROLE, Timeout: 30 }));
+    const r = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'py', Payload: Buffer.from('{"name":"snake"}'), LogType: 'Tail' }));
+    const tail = Buffer.from(r.LogResult ?? '', 'base64').toString();
+    assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString() + tail);
+    assert.deepEqual(payload(r), { hello: 'snake', fn: 'py', python: [3, 13], task: '/var/task' });
+    assert.match(tail, /app loaded/);
+    assert.match(tail, /handling snake/);
   });
 });
