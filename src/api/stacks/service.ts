@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, messageOf, NimbusError, notFound, validationError } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
-import type { StackRecord, StackResource } from '../../store/records.js';
+import type { StackRecord, StackResource, StackTemplate } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
 import { applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
@@ -66,9 +66,12 @@ export class StackService {
     return s;
   }
 
-  /** Creates or updates a stack from a stack document (document.ts); answers the new record. */
-  deploy(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
-    return this.serial(() => this.apply(scope, checkName(name), body));
+  /**
+   * Creates or updates a stack from a stack document (document.ts); answers the new record.
+   * `deployedWith`: the CloudFormation template it came from, kept with the record (none from `nimbus deploy`).
+   */
+  deploy(scope: Scope, name: string, body: unknown, deployedWith?: StackTemplate): Promise<StackRecord> {
+    return this.serial(() => this.apply(scope, checkName(name), body, deployedWith));
   }
 
   /** Deletes everything a stack owns, then its record. */
@@ -91,7 +94,7 @@ export class StackService {
     return run;
   }
 
-  private async apply(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
+  private async apply(scope: Scope, name: string, body: unknown, deployedWith: StackTemplate | undefined): Promise<StackRecord> {
     // A cluster node fetches the packages uploaded through another node; the document's check names any still missing.
     await this.d.code.ensure(documentShas(body))?.catch(() => undefined);
     const doc = parseDocument(scope, name, body, { routes: this.d.routes, code: this.d.code });
@@ -142,6 +145,7 @@ export class StackService {
         resources,
         createdAt: prev?.createdAt ?? now,
         updatedAt: now,
+        ...(deployedWith ? { deployedWith } : {}),
       };
       await this.d.store.stacks.put(record);
       return record;
