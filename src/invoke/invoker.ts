@@ -371,8 +371,8 @@ export class Invoker {
         log += initStartRecord(start - (f.initDurationMs ?? 0), {
           functionName: fn.name,
           functionVersion: fn.version,
-          runtimeVersion: runtimeVersion(fn.runtime, this.deps.runtimes),
-          runtimeVersionArn: `arn:aws:lambda:${fn.region}::runtime:nimbus-${fn.runtime}`,
+          runtimeVersion: fn.image ? undefined : runtimeVersion(fn.runtime, this.deps.runtimes),
+          runtimeVersionArn: fn.image ? undefined : `arn:aws:lambda:${fn.region}::runtime:nimbus-${fn.runtime}`,
           initializationType: 'on-demand',
         });
       }

@@ -14,7 +14,16 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { CreateFunctionCommand, GetFunctionCommand, InvokeCommand } from '@aws-sdk/client-lambda';
+import {
+  CreateFunctionCommand,
+  DeleteFunctionCommand,
+  GetFunctionCommand,
+  GetFunctionConfigurationCommand,
+  InvokeCommand,
+  ListFunctionsCommand,
+  PublishVersionCommand,
+  UpdateFunctionConfigurationCommand,
+} from '@aws-sdk/client-lambda';
 import tar from 'tar-stream';
 import { ROLE, startTestNimbus } from '../helpers/nimbus.js';
 import { hostArch } from '../helpers/oci-image.js';
@@ -99,6 +108,26 @@ describe('image functions at the API', () => {
     await rejectsWith(create('f5', 'not an image'), 'InvalidParameterValueException', /is not valid/);
     // The ECR form of the same repository is Nimbus's own registry.
     await create('f6', '000000000000.dkr.ecr.us-east-1.amazonaws.com/multi:mine');
+
+    // Versions keep the image they were published with; listings show no Runtime or Handler.
+    const v1 = await nimbus.lambda.send(new PublishVersionCommand({ FunctionName: 'multi' }));
+    assert.equal(v1.Version, '1');
+    assert.equal(v1.PackageType, 'Image');
+    const byVersion = await nimbus.lambda.send(new GetFunctionCommand({ FunctionName: 'multi', Qualifier: '1' }));
+    assert.equal(byVersion.Code?.ResolvedImageUri, `${host}/multi@${index}`);
+    const listed = (await nimbus.lambda.send(new ListFunctionsCommand({}))).Functions ?? [];
+    const multi = listed.find((f) => f.FunctionName === 'multi');
+    assert.equal(multi?.PackageType, 'Image');
+    assert.equal(multi?.Runtime, undefined);
+    assert.equal(multi?.Handler, undefined);
+    const cfg = await nimbus.lambda.send(new GetFunctionConfigurationCommand({ FunctionName: 'multi' }));
+    assert.equal(cfg.RuntimeVersionConfig, undefined);
+    await rejectsWith(
+      nimbus.lambda.send(new UpdateFunctionConfigurationCommand({ FunctionName: 'multi', Layers: ['arn:aws:lambda:us-east-1:000000000000:layer:x:1'] })),
+      'InvalidParameterValueException',
+      /^Layers are not supported for functions with packageType Image\.$/,
+    );
+    await nimbus.lambda.send(new DeleteFunctionCommand({ FunctionName: 'multi' }));
   });
 
   it('a hostile layer is accepted at create (digest only) but never becomes a root: InvalidImage, nothing outside', async (t) => {

@@ -100,8 +100,8 @@ export class FunctionService {
     const image = isImage ? await this.imageOf(scope, body['Code'], checkImageConfig(body['ImageConfig'])) : undefined;
     const zip = isImage ? undefined : (await this.zipOf(scope, body['Code'], 'code.zipFile', true))!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
+    if (isImage && Array.isArray(body['Layers']) && body['Layers'].length > 0) throw invalidParameter('Layers are not supported for functions with packageType Image.');
     const layers = await this.layersOf(scope, body['Layers']) ?? [];
-    if (isImage && layers.length > 0) throw invalidParameter('Layers are not supported for functions with packageType Image.');
     const tags = this.deps.tags?.check(body['Tags']);
     const codeSigning = await this.deps.codeSigning?.check(scope, ref.name, body['CodeSigningConfigArn']);
     if (await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
@@ -227,10 +227,10 @@ export class FunctionService {
         : checkHandler(body['Handler'] ?? current.handler, runtime, this.deps.runtimes);
     const role = body['Role'] === undefined ? current.role : checkRole(body['Role']);
     const s = this.settings(body);
+    if (current.image && Array.isArray(body['Layers']) && body['Layers'].length > 0) throw invalidParameter('Layers are not supported for functions with packageType Image.');
     const layers = await this.layersOf(scope, body['Layers']) ?? current.layers ?? [];
     const imageConfig = checkImageConfig(body['ImageConfig']);
     if (imageConfig && !current.image) throw invalidParameter('ImageConfig is not supported for the Zip package type.');
-    if (current.image && layers.length > 0) throw invalidParameter('Layers are not supported for functions with packageType Image.');
     if (!current.image) await this.checkSize(current.codeSha256, layers);
     const next: FunctionVersion = {
       ...current,
