@@ -5,7 +5,7 @@
  * so no name a client sends can become a path.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, mkdirSync, type ReadStream } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, readdirSync, rmSync, type ReadStream } from 'node:fs';
 import { link, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
@@ -30,6 +30,9 @@ export class RegistryBlobs {
     this.uploadDir = join(root, 'uploads');
     mkdirSync(this.blobDir, { recursive: true, mode: 0o700 });
     mkdirSync(this.uploadDir, { recursive: true, mode: 0o700 });
+    // Uploads do not survive a restart (a client starts them again, as after any registry's): their
+    // files would otherwise stay forever.
+    for (const f of readdirSync(this.uploadDir)) rmSync(join(this.uploadDir, f), { force: true, recursive: true });
   }
 
   /** The file of a stored blob (for readers that open it themselves: the image unpacker). */

@@ -52,6 +52,11 @@ export class RegistryService {
 
   async handle(r: RegistryRequest): Promise<RegistryResponse> {
     if (r.path === '/v2/' || r.path === '/v2') return { status: 200, headers: { ...API_HEADER, 'Content-Type': 'application/json' }, body: Buffer.from('{}') };
+    if (r.path === '/v2/_catalog') {
+      // The caller's own repositories (ECR has no catalog; crane and skopeo list with it).
+      const names = (await this.store.listRepositories(r.accountId, r.region)).map((x) => x.name);
+      return { status: 200, headers: { ...API_HEADER, 'Content-Type': 'application/json' }, body: Buffer.from(JSON.stringify({ repositories: names })) };
+    }
     const m = ROUTE.exec(r.path);
     if (!m) throw new RegistryError('UNSUPPORTED', `unsupported path ${r.path}`);
     const name = decodeURIComponent(m[1]!);

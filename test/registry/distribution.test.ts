@@ -165,5 +165,17 @@ describe('registry: OCI Distribution API', () => {
     await pushImage(layout, `${host}/locked:v2`, `${key.accessKeyId}:${key.secretAccessKey}`);
     const tags = await fetch(`${nimbus.url}/v2/locked/tags/list`, { headers: { Authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` } });
     assert.deepEqual(((await tags.json()) as { tags: string[] }).tags, ['v1', 'v2']);
+    const catalog = await fetch(`${nimbus.url}/v2/_catalog`, { headers: { Authorization: `Basic ${Buffer.from(`AWS:${password}`).toString('base64')}` } });
+    assert.deepEqual(await catalog.json(), { repositories: ['locked'] });
+
+    // A key whose identity policy allows pulling only: it reads, and its push is refused (DENIED).
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: 'arn:aws:ecr:*:*:repository/locked' }] });
+    const reader = await nimbus.accounts.createKey('default', { name: 'reader', policy });
+    const asReader = { Authorization: `Basic ${Buffer.from(`${reader.accessKeyId}:${reader.secretAccessKey}`).toString('base64')}` };
+    assert.equal((await fetch(`${nimbus.url}/v2/locked/manifests/v1`, { headers: asReader })).status, 200);
+    const denied = await fetch(`${nimbus.url}/v2/locked/blobs/uploads/`, { method: 'POST', headers: asReader });
+    assert.equal(denied.status, 403);
+    assert.equal(((await denied.json()) as { errors: { code: string }[] }).errors[0]!.code, 'DENIED');
+    assert.equal((await fetch(`${nimbus.url}/v2/other/tags/list`, { headers: asReader })).status, 403, 'another repository is not in the policy');
   });
 });
