@@ -9,7 +9,7 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { gzipSync } from 'node:zlib';
+import zlib, { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { unpackLayers, UnpackError } from '../../src/registry/unpack.js';
 
@@ -127,6 +127,21 @@ describe('image layer unpacking', () => {
     const w = world(t);
     const f = w.write('1', await layer([{ name: 'a', body: 'x'.repeat(600) }, { name: 'b', body: 'y'.repeat(600) }]));
     await assert.rejects(unpackLayers(w.root, [f], { maxBytes: 1000 }), /larger than the limit/);
+    untouched(w.outside);
+  });
+
+  it('zstd layers: unpacked where Node.js has zstd (22.15+), refused with a message saying so elsewhere', async (t) => {
+    const w = world(t);
+    const raw = await layer([{ name: 'z/file', body: 'zstd content' }], false);
+    const z = zlib as unknown as { zstdCompressSync?: (b: Buffer) => Buffer };
+    if (z.zstdCompressSync) {
+      await unpackLayers(w.root, [w.write('z', z.zstdCompressSync(raw))]);
+      assert.equal(readFileSync(join(w.root, 'z/file'), 'utf8'), 'zstd content');
+    } else {
+      // A zstd frame (magic 28 b5 2f fd) this Node cannot read.
+      const frame = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), Buffer.alloc(16)]);
+      await assert.rejects(unpackLayers(w.root, [w.write('z', frame)]), /zstd-compressed, which needs Node\.js 22\.15 or later/);
+    }
     untouched(w.outside);
   });
 });
