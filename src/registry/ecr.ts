@@ -19,6 +19,8 @@ export interface EcrCall {
   region: string;
   /** `http://<host the client used>`: the proxy endpoint a client logs in to. */
   baseUrl: string;
+  /** The access key that asked (absent: local mode, or a function's credentials). */
+  accessKeyId?: string;
 }
 
 export interface EcrResponse {
@@ -128,7 +130,7 @@ export class EcrApi {
     const store = this.registry.store;
     switch (c.operation) {
       case 'GetAuthorizationToken': {
-        const t = this.tokens.issue(c.accountId, c.region, this.now());
+        const t = this.tokens.issue(c.accountId, c.region, this.now(), c.accessKeyId);
         return {
           authorizationData: [{ authorizationToken: Buffer.from(`AWS:${t.password}`).toString('base64'), expiresAt: t.expiresAt / 1000, proxyEndpoint: c.baseUrl }],
         };

@@ -13,14 +13,16 @@ export interface TokenClaims {
   a: string;
   r: string;
   exp: number;
+  /** The access key the password was issued to: its policies apply to what the password does. */
+  k?: string;
 }
 
 export class RegistryTokens {
   constructor(private readonly secret: Buffer) {}
 
-  issue(accountId: string, region: string, now: number): { password: string; expiresAt: number } {
+  issue(accountId: string, region: string, now: number, accessKeyId?: string): { password: string; expiresAt: number } {
     const exp = Math.floor((now + TOKEN_LIFETIME_MS) / 1000);
-    const claims = Buffer.from(JSON.stringify({ a: accountId, r: region, exp } satisfies TokenClaims)).toString('base64url');
+    const claims = Buffer.from(JSON.stringify({ a: accountId, r: region, exp, ...(accessKeyId ? { k: accessKeyId } : {}) } satisfies TokenClaims)).toString('base64url');
     return { password: `NRT1.${claims}.${this.mac(claims)}`, expiresAt: exp * 1000 };
   }
 
@@ -38,6 +40,7 @@ export class RegistryTokens {
       return null;
     }
     if (typeof c.a !== 'string' || typeof c.r !== 'string' || typeof c.exp !== 'number' || c.exp * 1000 < now) return null;
+    if (c.k !== undefined && typeof c.k !== 'string') return null;
     return c;
   }
 

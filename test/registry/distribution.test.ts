@@ -169,7 +169,7 @@ describe('registry: OCI Distribution API', () => {
     assert.deepEqual(await catalog.json(), { repositories: ['locked'] });
 
     // A key whose identity policy allows pulling only: it reads, and its push is refused (DENIED).
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: 'arn:aws:ecr:*:*:repository/locked' }] });
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: 'arn:aws:ecr:*:*:repository/locked' }, { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' }] });
     const reader = await nimbus.accounts.createKey('default', { name: 'reader', policy });
     const asReader = { Authorization: `Basic ${Buffer.from(`${reader.accessKeyId}:${reader.secretAccessKey}`).toString('base64')}` };
     assert.equal((await fetch(`${nimbus.url}/v2/locked/manifests/v1`, { headers: asReader })).status, 200);
@@ -177,5 +177,12 @@ describe('registry: OCI Distribution API', () => {
     assert.equal(denied.status, 403);
     assert.equal(((await denied.json()) as { errors: { code: string }[] }).errors[0]!.code, 'DENIED');
     assert.equal((await fetch(`${nimbus.url}/v2/other/tags/list`, { headers: asReader })).status, 403, 'another repository is not in the policy');
+    // The key's ECR password carries the key: the same policy applies to it, and it dies with the key.
+    const readerPassword = (await aws(t, nimbus.url, ['ecr', 'get-login-password'], { AWS_ACCESS_KEY_ID: reader.accessKeyId, AWS_SECRET_ACCESS_KEY: reader.secretAccessKey })).trim();
+    const withReaderPassword = { Authorization: `Basic ${Buffer.from(`AWS:${readerPassword}`).toString('base64')}` };
+    assert.equal((await fetch(`${nimbus.url}/v2/locked/manifests/v1`, { headers: withReaderPassword })).status, 200);
+    assert.equal((await fetch(`${nimbus.url}/v2/locked/blobs/uploads/`, { method: 'POST', headers: withReaderPassword })).status, 403);
+    await nimbus.accounts.revokeKey(reader.accessKeyId);
+    assert.equal((await fetch(`${nimbus.url}/v2/locked/manifests/v1`, { headers: withReaderPassword })).status, 401);
   });
 });

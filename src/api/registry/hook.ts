@@ -9,10 +9,11 @@
  * secret as user and password; in local mode anything (or nothing) is accepted, as for the other
  * APIs, and a valid password still selects its account and region.
  */
+import { timingSafeEqual } from 'node:crypto';
 import type http from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import { NimbusError, type WireCode } from '../../core/errors.js';
-import { DEFAULT_ACCOUNT, type Principal } from '../../auth/principal.js';
+import { DEFAULT_ACCOUNT, type ActiveKey, type Principal } from '../../auth/principal.js';
 import { RegistryError } from '../../registry/errors.js';
 import type { RegistryResponse, RegistryService } from '../../registry/service.js';
 import type { RegistryTokens } from '../../registry/tokens.js';
@@ -74,22 +75,38 @@ async function identify(req: http.IncomingMessage, d: RegistryHookDeps): Promise
     const user = colon < 0 ? basic : basic.slice(0, colon);
     const password = colon < 0 ? '' : basic.slice(colon + 1);
     const claims = user === 'AWS' ? d.tokens.verify(password, d.now()) : null;
-    if (claims) return { accountId: claims.a, region: regions.includes(claims.r) ? claims.r : fallback.region };
+    if (claims) {
+      const region = regions.includes(claims.r) ? claims.r : fallback.region;
+      if (claims.k === undefined || !authn) return { accountId: claims.a, region };
+      // Issued to a key: that key's policies apply, and a revoked key's passwords stop working.
+      const key = await authn.config.keys.activeKey(claims.k);
+      if (key && key.accountId === claims.a) return { accountId: claims.a, region, principal: keyPrincipal(key) };
+      throw new RegistryError('UNAUTHORIZED', 'Your authorization token is invalid or has expired.');
+    }
     if (authn && user !== 'AWS') {
       const key = await authn.config.keys.activeKey(user);
-      if (key && key.secret === password) {
-        return {
-          accountId: key.accountId,
-          region: fallback.region,
-          principal: { kind: 'key', accountId: key.accountId, accessKeyId: key.accessKeyId, arn: `arn:aws:iam::${key.accountId}:user/${key.name}`, policies: key.policy ? [key.policy] : undefined },
-        };
-      }
+      if (key && sameSecret(key.secret, password)) return { accountId: key.accountId, region: fallback.region, principal: keyPrincipal(key) };
     }
     if (!local) throw new RegistryError('UNAUTHORIZED', 'Your authorization token is invalid or has expired.');
   }
   if (local) return fallback;
   throw new RegistryError('UNAUTHORIZED', 'authentication required');
 }
+
+/** Compares a key's secret in constant time. */
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+const keyPrincipal = (key: ActiveKey): Principal => ({
+  kind: 'key',
+  accountId: key.accountId,
+  accessKeyId: key.accessKeyId,
+  arn: `arn:aws:iam::${key.accountId}:user/${key.name}`,
+  policies: key.policy ? [key.policy] : undefined,
+});
 
 /** The IAM action a registry request is, as ECR names its registry permissions. */
 function actionOf(method: string, path: string): string {

@@ -23,7 +23,16 @@ export function ecrWireService(ecr: EcrApi): WireService {
         return ['*'];
       }
     },
-    handle: (req) => ecr.handle({ operation: target(req.headers).slice(ECR_TARGET_PREFIX.length), body: req.body, accountId: req.accountId, region: req.region, baseUrl: req.baseUrl }),
+    handle: (req) =>
+      ecr.handle({
+        operation: target(req.headers).slice(ECR_TARGET_PREFIX.length),
+        body: req.body,
+        accountId: req.accountId,
+        region: req.region,
+        baseUrl: req.baseUrl,
+        // A key's password carries the key: the registry then applies that key's policies (and refuses it once revoked).
+        ...(req.caller?.kind === 'key' && req.caller.accessKeyId ? { accessKeyId: req.caller.accessKeyId } : {}),
+      }),
     refuse: (_req, status, code, message) =>
       ecrErrorResponse(status, code === 'AccessDenied' ? 'AccessDeniedException' : code === 'RequestTooLarge' ? 'InvalidParameterException' : (JSON_AUTH_ERRORS[code] ?? 'ServerException'), message),
   };
