@@ -27,6 +27,8 @@ export class UnpackError extends Error {}
 /** Lambda's limit on an image's size, uncompressed. */
 export const MAX_IMAGE_BYTES = 10 * 1024 ** 3;
 const MAX_SYMLINK_HOPS = 40;
+/** Entries across all layers: bytes alone do not bound a layer of millions of empty files (inodes). */
+export const MAX_ENTRIES = 1_000_000;
 
 /** An entry's path as components relative to the root; refuses absolute names and `..`. */
 export function entryParts(name: string): string[] {
@@ -99,11 +101,13 @@ async function readHead(file: string): Promise<Buffer> {
 export interface UnpackOptions {
   /** The most bytes all layers may write together (default MAX_IMAGE_BYTES). */
   maxBytes?: number;
+  /** The most entries all layers may hold together (default MAX_ENTRIES). */
+  maxEntries?: number;
 }
 
 /** Applies the layer files (compressed or not) to `root`, in order. Returns the bytes written. */
 export async function unpackLayers(root: string, layerFiles: readonly string[], o: UnpackOptions = {}): Promise<number> {
-  const budget = { left: o.maxBytes ?? MAX_IMAGE_BYTES, written: 0 };
+  const budget = { left: o.maxBytes ?? MAX_IMAGE_BYTES, written: 0, entries: o.maxEntries ?? MAX_ENTRIES };
   await mkdir(root, { recursive: true, mode: 0o755 });
   for (const f of layerFiles) {
     const head = await readHead(f);
@@ -118,7 +122,7 @@ async function remove(path: string): Promise<void> {
   await rm(path, { recursive: true, force: true });
 }
 
-async function applyLayer(root: string, archive: Readable, budget: { left: number; written: number }): Promise<void> {
+async function applyLayer(root: string, archive: Readable, budget: { left: number; written: number; entries: number }): Promise<void> {
   const extract = tar.extract();
   archive.on('error', (e) => extract.destroy(e));
   archive.pipe(extract);
@@ -127,6 +131,7 @@ async function applyLayer(root: string, archive: Readable, budget: { left: numbe
   for await (const entry of extract) {
     const h = entry.header;
     try {
+      if (--budget.entries < 0) throw new UnpackError('the image has more entries than the limit of files Nimbus unpacks');
       const parts = entryParts(h.name);
       if (parts.length === 0) {
         entry.resume();

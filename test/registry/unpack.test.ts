@@ -127,6 +127,9 @@ describe('image layer unpacking', () => {
     const w = world(t);
     const f = w.write('1', await layer([{ name: 'a', body: 'x'.repeat(600) }, { name: 'b', body: 'y'.repeat(600) }]));
     await assert.rejects(unpackLayers(w.root, [f], { maxBytes: 1000 }), /larger than the limit/);
+    // Many empty files cost no bytes but inodes: bounded by count.
+    const many = w.write('2', await layer(Array.from({ length: 50 }, (_, i) => ({ name: `e${i}`, body: '' }))));
+    await assert.rejects(unpackLayers(join(w.root, '..', 'other'), [many], { maxEntries: 20 }), /more entries than the limit/);
     untouched(w.outside);
   });
 
