@@ -21,6 +21,7 @@ import {
 import { AWS_CLI, awsCliHome } from '../helpers/aws-cli.js';
 import { ROLE, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
 import { imageToolsOr, pushImage } from '../helpers/oci-image.js';
+import { nimbusCli } from '../helpers/serve.js';
 import { awsRicPresent, nodeFunctionImage } from '../helpers/node-image.js';
 import { pythonFunctionImage, pythonPresent } from '../helpers/python-image.js';
 
@@ -163,7 +164,7 @@ describe('container-image functions', () => {
     const layout = await nodeFunctionImage(t, { '/var/task/app.js': 'exports.go = async (e) => ({ stack: true, n: e.n * 2 });\n' });
     await pushImage(layout, `${host}/stacks/app:live`);
     const home = awsCliHome(t, 'nimbus-img-cfn-');
-    const { writeFileSync } = await import('node:fs');
+    const { readFileSync, writeFileSync } = await import('node:fs');
     writeFileSync(
       `${home.home}/template.yaml`,
       `Transform: AWS::Serverless-2016-10-31
@@ -185,6 +186,19 @@ Resources:
     assert.equal(got.Configuration?.PackageType, 'Image');
     assert.deepEqual(got.Configuration?.ImageConfigResponse?.ImageConfig, { Command: ['app.go'] });
     assert.deepEqual(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'stack-image', Payload: Buffer.from('{"n":21}') }))), { stack: true, n: 42 });
+
+    // The same template through `nimbus deploy -t` (nothing to build for an image), then a Dockerfile-only one.
+    writeFileSync(`${home.home}/cli.yaml`, readFileSync(`${home.home}/template.yaml`, 'utf8').replace('stack-image', 'cli-image'));
+    const viaCli = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', `${home.home}/cli.yaml`, '--stack-name', 'cliimg']);
+    assert.equal(viaCli.code, 0, viaCli.stderr + viaCli.stdout);
+    assert.deepEqual(payload(await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'cli-image', Payload: Buffer.from('{"n":2}') }))), { stack: true, n: 4 });
+    writeFileSync(
+      `${home.home}/docker.yaml`,
+      'Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties: { PackageType: Image }\n    Metadata: { Dockerfile: Dockerfile, DockerContext: ./app, DockerTag: v1 }\n',
+    );
+    const docker = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', `${home.home}/docker.yaml`, '--stack-name', 'dockerimg']);
+    assert.notEqual(docker.code, 0);
+    assert.match(docker.stderr + docker.stdout, /Nimbus does not build Dockerfiles/);
   });
 
   it('limits as for zip functions: a timeout ends the invocation, the memory limit kills a hog (Runtime.OutOfMemory)', async (t) => {
