@@ -169,7 +169,7 @@ describe('registry: OCI Distribution API', () => {
     assert.deepEqual(await catalog.json(), { repositories: ['locked'] });
 
     // A key whose identity policy allows pulling only: it reads, and its push is refused (DENIED).
-    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'ecr:BatchGetImage', Resource: 'arn:aws:ecr:*:*:repository/locked' }, { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' }] });
+    const policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'], Resource: 'arn:aws:ecr:*:*:repository/locked' }, { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' }] });
     const reader = await nimbus.accounts.createKey('default', { name: 'reader', policy });
     const asReader = { Authorization: `Basic ${Buffer.from(`${reader.accessKeyId}:${reader.secretAccessKey}`).toString('base64')}` };
     assert.equal((await fetch(`${nimbus.url}/v2/locked/manifests/v1`, { headers: asReader })).status, 200);

@@ -108,11 +108,13 @@ const keyPrincipal = (key: ActiveKey): Principal => ({
   policies: key.policy ? [key.policy] : undefined,
 });
 
-/** The IAM action a registry request is, as ECR names its registry permissions. */
+/** The IAM action a registry request is, as ECR names the permissions behind each registry call. */
 function actionOf(method: string, path: string): string {
-  if (method === 'GET' || method === 'HEAD') return path.includes('/blobs/') ? 'ecr:BatchGetImage' : 'ecr:BatchGetImage';
   if (method === 'DELETE') return 'ecr:BatchDeleteImage';
-  return path.includes('/manifests/') ? 'ecr:PutImage' : 'ecr:UploadLayerPart';
+  if (path.includes('/blobs/uploads')) return 'ecr:UploadLayerPart';
+  if (path.includes('/blobs/')) return method === 'HEAD' ? 'ecr:BatchCheckLayerAvailability' : 'ecr:GetDownloadUrlForLayer';
+  if (path.endsWith('/tags/list')) return 'ecr:ListImages';
+  return method === 'PUT' ? 'ecr:PutImage' : 'ecr:BatchGetImage';
 }
 
 export function registryHook(d: RegistryHookDeps): RouteHook {
