@@ -75,6 +75,7 @@ import { SnsService } from './sns/service.js';
 import { SnsError } from './sns/errors.js';
 import { DynamoDbService } from './dynamodb/service.js';
 import { SsmService } from './ssm/service.js';
+import { SecretsManagerService } from './secretsmanager/service.js';
 import { SqsService } from './sqs/service.js';
 import { BlobDir } from './s3/blobs.js';
 import { S3Service } from './s3/service.js';
@@ -505,24 +506,26 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
   const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
-  // Parameter Store (src/ssm): ssm.db on each node, SecureString values sealed with the keyring.
-  const ssm = new SsmService({
-    file: join(dataDir, 'ssm.db'),
-    sealer: {
-      seal: (plaintext, aad) => box.seal(plaintext, aad),
-      open: (sealed, aad) => {
-        const r = box.open(sealed, aad);
-        return r.ok ? r.plaintext : undefined;
-      },
+  // Parameter Store (src/ssm) and Secrets Manager (src/secretsmanager): a SQLite file each on each
+  // node, values (SecureStrings, every secret) sealed with the keyring.
+  const sealer = {
+    seal: (plaintext: string, aad: string): string => box.seal(plaintext, aad),
+    open: (sealed: string, aad: string): string | undefined => {
+      const r = box.open(sealed, aad);
+      return r.ok ? r.plaintext : undefined;
     },
-    now: () => clock.now(),
-    log,
-  });
-  if (cluster) log('ssm: parameters are kept on this node only; other nodes of the cluster do not see them (docs/parameters-and-secrets.md)');
+  };
+  const ssm = new SsmService({ file: join(dataDir, 'ssm.db'), sealer, now: () => clock.now(), log });
+  const secretsManager = new SecretsManagerService({ file: join(dataDir, 'secretsmanager.db'), sealer, now: () => clock.now(), log });
+  if (cluster) log('ssm, secretsmanager: parameters and secrets are kept on this node only; other nodes of the cluster do not see them (docs/parameters-and-secrets.md)');
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3, ssm, secretsManager,
+    dynamicReferences: {
+      parameter: async (scope, name, version) => ssm.valueOf(scope, name, version),
+      secret: async (scope, id, stage, versionId) => secretsManager.secretString(scope, id, stage, versionId),
+    },
   });
   // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
   const cloudFormation = new CloudFormationService({ stacks, code, clock, log, layers, objects: s3 });
@@ -551,6 +554,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       iam: new IamService(accounts),
       dynamodb,
       ssm,
+      secretsManager,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -646,6 +650,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await registryService.store.close();
         await dynamodb.close();
         ssm.close();
+        secretsManager.close();
         await cluster?.close();
         await queue.close();
         await code.close();

@@ -194,3 +194,44 @@ export const handler = async () => (await ssm.send(new GetParameterCommand({ Nam
   assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
   assert.equal(JSON.parse(Buffer.from(r.Payload!).toString('utf8')), 'bonjour');
 });
+
+test('with --auth keys: signed requests only, each account its own parameters and secrets, identity policies by ARN', async (t) => {
+  const nimbus = await startTestNimbus(t, { auth: 'keys' });
+  const admin = await nimbus.accounts.createKey('default', { name: 'admin' });
+  const other = await nimbus.accounts.createKey((await nimbus.accounts.createAccount('other')).name, { name: 'other' });
+  const reader = await nimbus.accounts.createKey('default', {
+    name: 'reader',
+    policy: JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Action: 'ssm:GetParameter', Resource: 'arn:aws:ssm:us-east-1:000000000000:parameter/app/*' },
+        { Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: 'arn:aws:secretsmanager:us-east-1:000000000000:secret:app/*' },
+      ],
+    }),
+  });
+  const as = (k: { accessKeyId: string; secretAccessKey: string }) => ({ endpoint: nimbus.url, region: 'us-east-1', credentials: { accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey }, maxAttempts: 1 });
+  const { SecretsManagerClient, CreateSecretCommand, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const ssmAdmin = new SSMClient(as(admin));
+  const ssmOther = new SSMClient(as(other));
+  const ssmReader = new SSMClient(as(reader));
+  const smAdmin = new SecretsManagerClient(as(admin));
+  const smReader = new SecretsManagerClient(as(reader));
+  t.after(() => [ssmAdmin, ssmOther, ssmReader, smAdmin, smReader].forEach((c) => c.destroy()));
+
+  await ssmAdmin.send(new PutParameterCommand({ Name: '/app/x', Value: 'ok', Type: 'String' }));
+  await ssmAdmin.send(new PutParameterCommand({ Name: '/ops/y', Value: 'no', Type: 'String' }));
+  await smAdmin.send(new CreateSecretCommand({ Name: 'app/key', SecretString: 'k' }));
+  await smAdmin.send(new CreateSecretCommand({ Name: 'ops/key', SecretString: 'k2' }));
+
+  assert.equal((await ssmReader.send(new GetParameterCommand({ Name: '/app/x' }))).Parameter!.Value, 'ok');
+  await assert.rejects(ssmReader.send(new GetParameterCommand({ Name: '/ops/y' })), (e: Error) => e.name === 'AccessDeniedException' && /ssm:GetParameter/.test(e.message));
+  await assert.rejects(ssmReader.send(new PutParameterCommand({ Name: '/app/x', Value: 'changed', Type: 'String', Overwrite: true })), (e: Error) => e.name === 'AccessDeniedException');
+  assert.equal((await smReader.send(new GetSecretValueCommand({ SecretId: 'app/key' }))).SecretString, 'k');
+  await assert.rejects(smReader.send(new GetSecretValueCommand({ SecretId: 'ops/key' })), (e: Error) => e.name === 'AccessDeniedException');
+  // Another account sees none of it.
+  await assert.rejects(ssmOther.send(new GetParameterCommand({ Name: '/app/x' })), (e: Error) => e.name === 'ParameterNotFound');
+  // Unsigned: refused in SSM's shape before the service sees it.
+  const unsigned = await fetch(`${nimbus.url}/`, { method: 'POST', headers: { 'x-amz-target': 'AmazonSSM.GetParameter', 'content-type': 'application/x-amz-json-1.1' }, body: '{"Name":"/app/x"}' });
+  assert.ok(unsigned.status >= 400 && unsigned.status < 500);
+  assert.equal(((await unsigned.json()) as { __type: string }).__type, 'MissingAuthenticationTokenException');
+});
