@@ -22,6 +22,7 @@ import { clusterSim } from './scenarios/cluster-sim.js';
 import { clusterBench } from './scenarios/cluster.js';
 import { coldStart } from './scenarios/cold-start.js';
 import { coldStartLayers } from './scenarios/cold-start-layers.js';
+import { coldStartImage } from './scenarios/cold-start-image.js';
 import { idleMemory } from './scenarios/idle-memory.js';
 import { oom } from './scenarios/oom.js';
 import { soak } from './scenarios/soak.js';
@@ -79,6 +80,7 @@ const SCENARIOS: Record<string, () => Promise<Section>> = {
   cluster: () => clusterBench({ durationS, perNode: 8, plain: args.includes('--lab-plain') }),
   'cluster-sim': () => Promise.resolve(clusterSim({ nodes: quick ? 200 : 1000 })),
   store: () => storeBench({ ops: quick ? 100 : 500, apiOps: quick ? 20 : 100 }),
+  'cold-start-image': () => coldStartImage({ samples: quick ? 3 : 10 }),
   'cold-start-layers': () => coldStartLayers({ samples: quick ? 3 : 10, isolations: args.includes('--process-only') ? ['process'] : ['process', 'namespace'] }),
 };
 

@@ -82,6 +82,12 @@ import { S3Service } from './s3/service.js';
 import { notify } from './s3/notify.js';
 import { RemoteObjectReader } from './s3/remote-reader.js';
 import { SqliteObjectStore } from './s3/sqlite-store.js';
+import { RegistryBlobs } from './registry/blobs.js';
+import { EcrApi } from './registry/ecr.js';
+import { RegistryService } from './registry/service.js';
+import { SqliteRegistryStore } from './registry/sqlite-store.js';
+import { RegistryTokens } from './registry/tokens.js';
+import { ImageService } from './registry/images.js';
 import type { BucketAdmin, ObjectReader } from './core/objects.js';
 import { ObjectError } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
@@ -278,7 +284,13 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // A function's credentials are verified by whichever node its request reaches: a cluster's nodes
   // share their secret through the keyring they share; one node keeps its own in the data directory.
   const credentials = opts.cluster ? new CredentialIssuer(keyring.derive('function-credentials')) : CredentialIssuer.forDataDir(dataDir);
-  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, streamResponseLimitBytes: opts.streamResponseLimitBytes });
+  // The container registry (src/registry): blobs under registry/, metadata in registry.db; like S3, per node.
+  const registryService = new RegistryService(new SqliteRegistryStore(join(dataDir, 'registry.db')), new RegistryBlobs(join(dataDir, 'registry')), () => clock.now());
+  const registryTokens = new RegistryTokens(keyring.derive('registry-tokens'));
+  const registry = { service: registryService, tokens: registryTokens, ecr: new EcrApi(registryService, registryTokens, () => clock.now()) };
+  // Container-image functions (docs/images.md): images resolved at create, unpacked once per digest under images/.
+  const images = new ImageService(registryService, join(dataDir, 'images'));
+  const invoker = new Invoker({ pool, code, runtimes, logs, clock, limiter, metrics, credentials, images, streamResponseLimitBytes: opts.streamResponseLimitBytes });
   // A cluster node: each node enforces its slice of the concurrency limits, and sync invocations go to their home node.
   const slices = cluster?.slices(accountLimit, limiter);
   const { runHere, api: apiInvoker } = cluster?.invokers(invoker) ?? { runHere: (req: InvokeRequest): Promise<InvokeResult> => invoker.invoke(req), api: invoker };
@@ -318,6 +330,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const tags = new TagService(store);
   const codeSigning = new CodeSigningService({ store, clock, tags });
   const functions = new FunctionService({
+    images,
     objects: codeObjects,
     store,
     code,
@@ -537,7 +550,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   gateway.mount(
     apiTable({
       clock, log, functions, versions, aliases, concurrency, provisioned, invoker: apiInvoker, events, urls, routes, stacks, cloudFormation, eventInvokeConfigs, schedules, queue, sqs, logs, code, metrics, pool, limiter,
-      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
+      mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3, registry,
       iam: new IamService(accounts),
       dynamodb,
       ssm,
@@ -562,6 +575,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   await scheduler.start();
   await mappingRunner.start();
   const port = await gateway.listen(opts.port ?? 9000, host);
+  // An ImageUri naming this server's own address is its own registry (any loopback name, and the public hosts).
+  images.setOwnHosts([...['localhost', '127.0.0.1', '[::1]', ...(isWildcard(host) || isLoopback(host) ? [] : [host]), ...(opts.publicHosts ?? [])].map((h) => (h.includes(':') && !h.startsWith('[') ? h : `${h}:${port}`))]);
   hostPorts.push(port);
   const url = `${tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   await cluster?.join(url, { wake: () => dispatcher.wake(), resyncMappings: () => mappingRunner.resync() });
@@ -634,6 +649,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await sns.close();
         await sqs.close();
         await s3.store.close();
+        await registryService.store.close();
         await dynamodb.close();
         ssm.close();
         secretsManager.close();

@@ -22,6 +22,11 @@ import type { SnsService } from '../sns/service.js';
 import type { SqsService } from '../sqs/service.js';
 import type { S3Service } from '../s3/service.js';
 import { s3Hook } from './s3/hook.js';
+import { registryHook } from './registry/hook.js';
+import { ecrWireService } from './services/ecr.js';
+import type { RegistryService } from '../registry/service.js';
+import type { RegistryTokens } from '../registry/tokens.js';
+import type { EcrApi } from '../registry/ecr.js';
 import type { CodeStore } from '../store/code-store.js';
 import type { UrlConfigStore } from '../store/types.js';
 import { codeSigningHandlers } from './code-signing/routes.js';
@@ -114,6 +119,8 @@ export interface ApiServices {
   sns: SnsService;
   /** The S3 REST API (src/s3), on the endpoint by its signing service or Host (api/s3). */
   s3: S3Service;
+  /** The container registry (src/registry): OCI Distribution under /v2/ (api/registry), ECR's API by its X-Amz-Target. */
+  registry: { service: RegistryService; tokens: RegistryTokens; ecr: EcrApi };
   /** IAM's roles API (api/iam), on the endpoint by its Query `Version`. */
   iam: IamService;
   /** A CloudWatch Logs subset over the function logs (api/cwlogs), on the endpoint by its X-Amz-Target. */
@@ -314,7 +321,8 @@ export function apiTable(s: ApiServices): ApiTable {
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
       s3Hook({ s3: s.s3, log: s.log }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), ssmWireService(s.ssm), secretsManagerWireService(s.secretsManager), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
+      registryHook({ registry: s.registry.service, tokens: s.registry.tokens, security: s.security, now: () => s.clock.now(), log: s.log }),
+      servicesHook([ecrWireService(s.registry.ecr), sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), ssmWireService(s.ssm), secretsManagerWireService(s.secretsManager), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],
     fallback: [],
     lean: [`POST ${FN}/invocations`],

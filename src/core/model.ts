@@ -4,6 +4,7 @@
  * src/invoke and src/pool; it lives here so that none of them has to import another to say
  * "a function version".
  */
+import type { ImageCode } from './images.js';
 
 /**
  * A function's key across modules (concurrency limits, the pool, metrics):
@@ -66,6 +67,11 @@ export interface FunctionVersion extends Scope {
   deadLetterTargetArn?: string | undefined;
   /** The layers the sandbox shows merged at /opt, in order (docs/layers.md); absent: none. */
   layers?: LayerRef[] | undefined;
+  /**
+   * PackageType Image (docs/images.md): the image and its settings. `runtime` and `handler` are
+   * then empty, and `codeSha256` is the hex of the image digest ResolvedImageUri names.
+   */
+  image?: ImageCode | undefined;
 }
 
 /** How many invocations one sandbox of the function may run at once (1: Lambda's default contract). */

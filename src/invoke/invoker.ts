@@ -5,19 +5,23 @@
  * LogFormat JSON). A streamed invocation passes a sink that receives the body as the runtime
  * produces it; a tenant-isolated one runs on sandboxes of its tenant only. Nothing here touches HTTP.
  */
+import { imageHandler, imageLaunch, type ImageRoots } from '../core/images.js';
+import type { SandboxImage } from '../sandbox/types.js';
+import { provided } from '../runtimes/provided.js';
+import type { RuntimeDescriptor } from '../runtimes/types.js';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { functionArn } from '../core/names.js';
-import { kmsError, NimbusError } from '../core/errors.js';
+import { invalidParameter, kmsError, NimbusError } from '../core/errors.js';
 import { billedDurationMs, endLine, initStartLine, logTail, reportLine, startLine, timeoutLine, type ReportFigures } from '../logs/format.js';
 import { filterApplicationLogs, initStartRecord, reportRecord, runtimeDoneRecord, startRecord, systemLevelOn, type PlatformStatus } from '../logs/json-format.js';
 import type { LogService } from '../logs/log-service.js';
 import type { Pool } from '../pool/pool.js';
 import type { PoolOutcome, PoolTarget } from '../pool/types.js';
 import type { CredentialIssuer } from '../runtimes/credentials.js';
-import { lambdaEnvironment } from '../runtimes/env.js';
+import { lambdaEnvironment, PLATFORM_ENV } from '../runtimes/env.js';
 import { streamName } from '../core/log-streams.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { AfterInvoke, InvocationResult, ResponseSink } from '../sandbox/types.js';
@@ -96,6 +100,8 @@ export interface InvokerDeps {
   credentials?: CredentialIssuer;
   /** The most bytes a streamed response may carry; default STREAM_RESPONSE_LIMIT. */
   streamResponseLimitBytes?: number;
+  /** Unpacked roots of container images (src/registry); absent: image functions cannot run. */
+  images?: ImageRoots;
 }
 
 /**
@@ -118,8 +124,19 @@ export class Invoker {
     const { fn } = req;
     const requestId = req.requestId ?? randomUUID();
     // A cluster node fetches a package (and layers) it has not seen from PostgreSQL first.
-    const fetching = this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
+    // An image function's code is its image (src/registry), not a package of the code store.
+    const fetching = fn.image ? undefined : this.deps.code.ensure([fn.codeSha256, ...(fn.layers ?? []).map((l) => l.codeSha256)]);
     if (fetching) await fetching;
+    // An image still being unpacked (just created or updated) is waited for here, before the
+    // sandbox's init clock starts: Lambda does not count its image preparation as Init Duration.
+    if (fn.image && this.deps.images) {
+      try {
+        await this.deps.images.rootfs(fn.image);
+      } catch (e) {
+        // Lambda's InvalidImage: the image cannot become a root (a hostile layer, over 10 GiB, a missing blob).
+        throw new NimbusError('ERR_SANDBOX_START_FAILED', `InvalidImage: the function's image ${fn.image.resolvedUri} could not be prepared: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     // A server that just started may still be probing the machine's interpreters: a sandbox's command waits for them.
     const probing = this.deps.runtimes.ready(fn.runtime);
     if (probing) await probing;
@@ -248,8 +265,9 @@ export class Invoker {
     }
     // An environment that did not decrypt fails the call as Lambda's 502 KMS errors do.
     if (fn.environmentError) throw kmsError(fn.environmentError);
-    const descriptor = this.deps.runtimes.get(fn.runtime);
+    const descriptor = fn.image ? IMAGE_DESCRIPTOR : this.deps.runtimes.get(fn.runtime);
     if (!descriptor) throw new NimbusError('ERR_INTERNAL', `runtime ${fn.runtime} is not available`);
+    const image = fn.image ? this.imageOf(fn) : undefined;
     const codeDir = this.deps.code.taskDir(fn.codeSha256);
     const { code } = this.deps;
     // The layers' packages in the function's order: merged once per set, mounted at /opt.
@@ -272,16 +290,17 @@ export class Invoker {
         id,
         runtime: fn.runtime,
         descriptor,
-        handler: fn.handler,
+        handler: fn.image ? imageHandler(fn.image) : fn.handler,
         codeDir,
+        ...(image ? { image } : {}),
         memoryMb: fn.memorySize,
         ephemeralStorageMb: fn.ephemeralStorageMb,
         ...(maxConcurrency > 1 ? { maxConcurrency } : {}),
         // The stream the CloudWatch Logs API lists this version's output under today (core/log-streams.ts).
-        env: lambdaEnvironment(fn, streamName(fn.name, fn.version, this.deps.clock.now()), {
+        env: imageEnv(fn, lambdaEnvironment(fn.image ? { ...fn, handler: imageHandler(fn.image) } : fn, streamName(fn.name, fn.version, this.deps.clock.now()), {
           ...(this.deps.credentials ? { credentials: this.deps.credentials.issue(fn, this.deps.clock.now()) } : {}),
           maxConcurrency,
-        }),
+        })),
         // Outbound network is a per-function opt-in (docs/isolation.md).
         network: networkOf(fn.environment[EGRESS_VARIABLE]),
         ...(layers ? { layers } : {}),
@@ -304,6 +323,16 @@ export class Invoker {
     return target;
   }
 
+  /** What a sandbox of an image function starts from (docs/images.md). */
+  private imageOf(fn: FunctionVersion): SandboxImage {
+    const roots = this.deps.images;
+    const image = fn.image!;
+    if (!roots) throw new NimbusError('ERR_INTERNAL', 'this Nimbus has no image store; container-image functions cannot run');
+    const launch = imageLaunch(image);
+    if (launch.argv.length === 0) throw invalidParameter('The image has neither ENTRYPOINT nor CMD, and the function sets no ImageConfig.EntryPoint: nothing to run.');
+    return { rootfs: () => roots.rootfs(image), argv: launch.argv, workdir: launch.workdir };
+  }
+
   /** Forgets cached targets of a function (it changed or was deleted). */
   forget(prefix: string): void {
     for (const k of this.targets.keys()) if (k.startsWith(prefix)) this.targets.delete(k);
@@ -311,7 +340,8 @@ export class Invoker {
 
   /** What the text format writes for one invocation (docs/reference/lambda-api.md §3.6). */
   private textLog(requestId: string, fn: FunctionVersion, coldStart: boolean, initLogs: string, logs: string, errorLog: string, f: ReportFigures): string {
-    const init = coldStart ? initStartLine(fn.runtime, runtimeVersion(fn.runtime, this.deps.runtimes), fn.region) + initLogs : '';
+    // An image brings its own runtime: there is no managed runtime version to name.
+    const init = coldStart ? (fn.image ? '' : initStartLine(fn.runtime, runtimeVersion(fn.runtime, this.deps.runtimes), fn.region)) + initLogs : '';
     return init + startLine(requestId, fn.version) + logs + errorLog + endLine(requestId) + reportLine(requestId, f);
   }
 
@@ -344,8 +374,8 @@ export class Invoker {
         log += initStartRecord(start - (f.initDurationMs ?? 0), {
           functionName: fn.name,
           functionVersion: fn.version,
-          runtimeVersion: runtimeVersion(fn.runtime, this.deps.runtimes),
-          runtimeVersionArn: `arn:aws:lambda:${fn.region}::runtime:nimbus-${fn.runtime}`,
+          runtimeVersion: fn.image ? undefined : runtimeVersion(fn.runtime, this.deps.runtimes),
+          runtimeVersionArn: fn.image ? undefined : `arn:aws:lambda:${fn.region}::runtime:nimbus-${fn.runtime}`,
           initializationType: 'on-demand',
         });
       }
@@ -426,3 +456,21 @@ function runtimeVersion(runtime: string, runtimes: RuntimeRegistry): string {
   return `${runtime}.nimbus-${exact}`;
 }
 
+
+/** A runtime descriptor for image functions: the image brings its runtime, which speaks the Runtime API over TCP. */
+const IMAGE_DESCRIPTOR: RuntimeDescriptor = { ...provided, ids: [], command: () => [] };
+
+/**
+ * An image function's environment: the image's ENV over the platform's defaults (its PATH wins),
+ * under the function's Environment and Lambda's reserved variables; no AWS_EXECUTION_ENV (AWS's
+ * base images set their own).
+ */
+function imageEnv(fn: FunctionVersion, env: Record<string, string>): Record<string, string> {
+  if (!fn.image) return env;
+  const out = { ...env };
+  delete out['AWS_EXECUTION_ENV'];
+  for (const [k, v] of Object.entries(imageLaunch(fn.image).env)) {
+    if (!(k in fn.environment) && (!(k in env) || k in PLATFORM_ENV || k === 'AWS_EXECUTION_ENV')) out[k] = v;
+  }
+  return out;
+}

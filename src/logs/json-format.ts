@@ -32,7 +32,8 @@ export function systemLevelOn(level: 'DEBUG' | 'INFO' | 'WARN', min: string | un
 
 export function initStartRecord(
   time: number,
-  r: { functionName: string; functionVersion: string; runtimeVersion: string; runtimeVersionArn: string; initializationType: string },
+  /** The runtime version members are absent for container images (they bring their own runtime). */
+  r: { functionName: string; functionVersion: string; runtimeVersion: string | undefined; runtimeVersionArn: string | undefined; initializationType: string },
 ): string {
   return line(time, 'platform.initStart', {
     initializationType: r.initializationType,

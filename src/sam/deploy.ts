@@ -119,6 +119,7 @@ export async function deployTemplate(o: SamDeployOptions, deps: DeployDeps): Pro
   const cacheDir = o.buildCacheDir ?? defaultBuildCache();
   const zips = new Map<string, Buffer>();
   for (const fn of plan.functions) {
+    if (fn.code.kind === 'image') continue;
     const built = await packageFunction(fn, { cacheDir, prebuilt, zipFolder: deps.zipFolder, out: deps.out });
     const sha256 = createHash('sha256').update(built.zip).digest('hex');
     zips.set(sha256, built.zip);

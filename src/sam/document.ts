@@ -19,16 +19,16 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
     Parameters: plan.parameters,
     Outputs: plan.outputs,
     Functions: plan.functions.map((fn) => {
-      const code = uploaded.get(fn.logicalId)!;
+      // An image function has no package: its ImageUri is resolved by the server (docs/images.md).
+      const code = uploaded.get(fn.logicalId) ?? { sha256: '', environment: {} };
       return {
         LogicalId: fn.logicalId,
         FunctionName: fn.name,
-        CodeSha256: code.sha256,
+        ...(fn.code.kind === 'image' ? { ImageUri: fn.code.uri } : { CodeSha256: code.sha256 }),
         Configuration: {
           ...fn.settings,
           Role: fn.role ?? role,
-          Handler: fn.handler,
-          Runtime: fn.runtime,
+          ...(fn.code.kind === 'image' ? { PackageType: 'Image' } : { Handler: fn.handler, Runtime: fn.runtime }),
           // The template's own variables win over what the build adds.
           Environment: { Variables: { ...code.environment, ...fn.environment } },
           ...(fn.memorySize !== undefined ? { MemorySize: fn.memorySize } : {}),

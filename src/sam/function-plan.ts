@@ -14,7 +14,9 @@ export type CodeSource =
   | { kind: 'archive'; path: string }
   | { kind: 'inline'; text: string }
   /** A package already uploaded (`sam deploy`/`aws cloudformation package`): read by the server, never built. */
-  | { kind: 's3'; bucket: string; key: string; version?: string };
+  | { kind: 's3'; bucket: string; key: string; version?: string }
+  /** PackageType Image: an image already pushed (docs/images.md); Nimbus builds no Dockerfiles. */
+  | { kind: 'image'; uri: string };
 
 /** `Metadata: BuildMethod/BuildProperties`, as `sam build` reads them. */
 export interface BuildSpec {
@@ -58,14 +60,13 @@ const APPLIED = new Set([
   'CodeUri', 'InlineCode', 'Handler', 'Runtime', 'MemorySize', 'Timeout', 'Environment', 'Description', 'FunctionName',
   'Architectures', 'AutoPublishAlias', 'VersionDescription', 'FunctionUrlConfig', 'Events', 'PackageType', 'EphemeralStorage',
   'Tracing', 'LoggingConfig', 'DeadLetterQueue', 'ReservedConcurrentExecutions', 'ProvisionedConcurrencyConfig',
-  'EventInvokeConfig', 'Layers', 'AutoPublishCodeSha256', 'Role', 'Policies', 'TenancyConfig',
+  'EventInvokeConfig', 'Layers', 'AutoPublishCodeSha256', 'Role', 'Policies', 'TenancyConfig', 'ImageUri', 'ImageConfig',
 ]);
 /** Known to SAM, without a Nimbus backend to give them to (no permission boundaries, tagging, VPC, KMS, SnapStart, code signing). */
 const NO_BACKEND = new Set([
   'PermissionsBoundary', 'RolePath', 'AssumeRolePolicyDocument', 'Tags', 'PropagateTags', 'VpcConfig',
   'KmsKeyArn', 'SnapStart', 'CodeSigningConfigArn', 'DeploymentPreference', 'FileSystemConfigs', 'RuntimeManagementConfig',
   'AutoPublishAliasAllProperties', 'RecursiveLoop', 'SourceKMSKeyArn', 'FunctionScalingConfig', 'CapacityProviderConfig',
-  'ImageConfig', 'ImageUri',
 ]);
 const INLINE_RUNTIMES = /^(nodejs|python)/;
 
@@ -99,9 +100,9 @@ export function planFunction(id: string, props: Record<string, unknown>, metadat
     if (APPLIED.has(k)) continue;
     ignored.push(NO_BACKEND.has(k) ? k : `${k} (unknown)`);
   }
-  if (props['PackageType'] === 'Image') throw new SamError(`${id}: PackageType Image is not supported; Nimbus runs Zip functions`);
+  const image = imageSource(id, val('PackageType'), val('ImageUri'), metadata);
   const layers = functionLayerRefs(id, val('Layers'));
-  const runtime = requiredString(val('Runtime'), where('Runtime'));
+  const runtime = image ? '' : requiredString(val('Runtime'), where('Runtime'));
   const env = val('Environment');
   const variables: Record<string, string> = {};
   if (isMap(env) && isMap(env['Variables'])) {
@@ -122,9 +123,9 @@ export function planFunction(id: string, props: Record<string, unknown>, metadat
   return {
     logicalId: id,
     name: o.name,
-    code: codeSource(id, props, o, runtime),
-    build: buildSpec(id, metadata),
-    handler: requiredString(val('Handler'), where('Handler')),
+    code: image ?? codeSource(id, props, o, runtime),
+    build: image ? undefined : buildSpec(id, metadata),
+    handler: image ? '' : requiredString(val('Handler'), where('Handler')),
     runtime,
     memorySize: optionalNumber(val('MemorySize'), where('MemorySize')),
     timeout: optionalNumber(val('Timeout'), where('Timeout')),
@@ -143,6 +144,28 @@ export function planFunction(id: string, props: Record<string, unknown>, metadat
     layers,
     ignored,
   };
+}
+
+/**
+ * PackageType Image: the ImageUri of an image already pushed. A template that only describes how
+ * to build one (Metadata Dockerfile/DockerContext, for `sam build`) is refused with what to do:
+ * Nimbus has no Docker daemon and builds no Dockerfiles.
+ */
+function imageSource(id: string, packageType: unknown, uri: unknown, metadata: Record<string, unknown> | undefined): CodeSource | undefined {
+  if (packageType === undefined || packageType === 'Zip') {
+    if (uri !== undefined) throw new SamError(`${id}: ImageUri needs PackageType: Image`);
+    return undefined;
+  }
+  if (packageType !== 'Image') throw new SamError(`${id}.PackageType must be Zip or Image, got ${JSON.stringify(packageType)}`);
+  if (typeof uri === 'string' && uri !== '') return { kind: 'image', uri };
+  const dockerfile = metadata?.['Dockerfile'] ?? metadata?.['DockerContext'];
+  if (dockerfile !== undefined) {
+    throw new SamError(
+      `${id}: PackageType Image with Metadata Dockerfile but no ImageUri: Nimbus does not build Dockerfiles. Build and push the image yourself ` +
+        `(podman/buildah/docker build, then push to Nimbus's registry, e.g. skopeo copy ... docker://localhost:9000/<repo>:<tag>) and set ImageUri (docs/images.md)`,
+    );
+  }
+  throw new SamError(`${id}: PackageType Image needs ImageUri (an image pushed to Nimbus's registry or another one; docs/images.md)`);
 }
 
 /** `Layers:`: version ARNs, or `!Ref` of the template's own layers (placeholders until published, sam/layers.ts). */
@@ -215,6 +238,11 @@ function settingsOf(id: string, val: (k: string) => unknown, ignored: string[]):
   if (tenancy !== undefined) {
     if (!isMap(tenancy)) throw new SamError(`${id}.TenancyConfig must be a mapping (TenantIsolationMode: PER_TENANT)`);
     out['TenancyConfig'] = tenancy;
+  }
+  const imageConfig = val('ImageConfig');
+  if (imageConfig !== undefined) {
+    if (!isMap(imageConfig)) throw new SamError(`${id}.ImageConfig must be a mapping (EntryPoint, Command, WorkingDirectory)`);
+    out['ImageConfig'] = imageConfig;
   }
   const dlq = val('DeadLetterQueue');
   if (isMap(dlq)) {

@@ -173,6 +173,7 @@ export class ProcessSandbox extends ChildSandbox {
   }
 
   protected async launch(apiAddress: string): Promise<ChildProcess> {
+    if (this.spec.image) throw new Error('container-image functions need namespace isolation (run Nimbus as root with bubblewrap; docs/images.md)');
     const { users } = this.host;
     if (users) {
       this.uid = users.take();

@@ -142,6 +142,8 @@ export class StemPool {
   take(spec: SandboxSpec): StemCell | null {
     // A multi-concurrent runtime starts its loops at launch (docs/multi-concurrency.md): a cell started with one cannot serve it.
     if ((spec.maxConcurrency ?? 1) > 1) return null;
+    // A container image brings its own root and runtime: no stem cell can become it.
+    if (spec.image) return null;
     const cells = this.ready.get(spec.descriptor.family);
     if (!cells) return null;
     // Cells started before the runtime's SDK was installed are replaced by ones that see it.

@@ -46,6 +46,21 @@ export interface SandboxSpec {
   maxConcurrency?: number;
   /** Receives output written outside any invocation: extensions' Shutdown phase (docs/extensions.md). */
   onLogs?: (text: string) => void;
+  /**
+   * A container-image function (docs/images.md): the sandbox's root is the image's, read-only,
+   * and it runs the image's ENTRYPOINT + CMD in its WORKDIR; `codeDir` and the descriptor's
+   * command are then unused. Namespace isolation only.
+   */
+  image?: SandboxImage;
+}
+
+export interface SandboxImage {
+  /** Resolves to the host directory holding the unpacked image (once per image digest). */
+  rootfs(): Promise<string>;
+  /** ENTRYPOINT + CMD, with the function's ImageConfig applied. */
+  argv: string[];
+  /** WORKDIR (absolute, inside the image). The image's ENV is already in the spec's `env`. */
+  workdir: string;
 }
 
 /** Where a sandbox finds its function's merged layers (docs/layers.md). */

@@ -579,6 +579,27 @@ test('AWS::Scheduler::Schedule and scheduled AWS::Events::Rule resources targeti
   assert.equal(p.warnings.some((w) => w.includes('cannot resolve')), false, p.warnings.join('\n'));
 });
 
+test('PackageType Image: ImageUri and ImageConfig planned, no Runtime or Handler needed; a Dockerfile alone is refused with what to do', () => {
+  const p = plan(`Resources:
+  Img:
+    Type: AWS::Serverless::Function
+    Properties: { PackageType: Image, ImageUri: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1", ImageConfig: { Command: [app.handler] }, MemorySize: 256 }
+  Cfn:
+    Type: AWS::Lambda::Function
+    Properties: { PackageType: Image, Code: { ImageUri: "localhost:9000/app@sha256:${'a'.repeat(64)}" }, Role: "arn:aws:iam::123456789012:role/r" }
+`);
+  assert.deepEqual(fn(p, 'Img').code, { kind: 'image', uri: '123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:v1' });
+  assert.deepEqual(fn(p, 'Img').settings['ImageConfig'], { Command: ['app.handler'] });
+  assert.equal(fn(p, 'Img').runtime, '');
+  assert.equal(fn(p, 'Img').ignored.length, 0);
+  assert.deepEqual(fn(p, 'Cfn').code, { kind: 'image', uri: `localhost:9000/app@sha256:${'a'.repeat(64)}` });
+  assert.throws(
+    () => plan(`Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: { PackageType: Image }\n    Metadata: { Dockerfile: Dockerfile, DockerContext: ./app, DockerTag: v1 }\n`),
+    (e: Error) => e instanceof SamError && /Nimbus does not build Dockerfiles/.test(e.message) && /ImageUri/.test(e.message),
+  );
+  assert.throws(() => plan(`Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: nodejs20.x, Handler: a.b, ImageUri: "x/y:z" }\n`), /ImageUri needs PackageType: Image/);
+});
+
 test("Parameter Store and Secrets Manager policy templates expand as SAM's do", () => {
   const p = plan(`Resources:
   Reader:

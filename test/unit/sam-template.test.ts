@@ -84,7 +84,7 @@ test('template errors are SamErrors that say where', () => {
   bad('- a\n- b\n', /must be a mapping/);
   bad('Resources:\n  F: { Properties: {} }\n', /resource F has no Type/);
   bad('Resources:\n  F: { Type: AWS::Serverless::Function, Properties: { Handler: a.b, Runtime: nodejs20.x, MemorySize: big } }\n', /F\.MemorySize must be a whole number/);
-  bad('Resources:\n  F: { Type: AWS::Serverless::Function, Properties: { Handler: a.b, Runtime: nodejs20.x, PackageType: Image } }\n', /PackageType Image is not supported/);
+  bad('Resources:\n  F: { Type: AWS::Serverless::Function, Properties: { Handler: a.b, Runtime: nodejs20.x, PackageType: Image } }\n', /PackageType Image needs ImageUri/);
   bad('Parameters:\n  P: { Type: String }\nResources:\n  F: { Type: AWS::Serverless::Function, Properties: { Handler: a.b, Runtime: nodejs20.x } }\n', /parameter P has no Default/);
   bad(
     'Resources:\n  F: { Type: AWS::Serverless::Function, Properties: { Handler: a.b, Runtime: nodejs20.x, Events: { A: { Type: Api, Properties: { Path: /x } } } } }\n',

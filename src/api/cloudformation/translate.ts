@@ -102,6 +102,8 @@ export async function stageCode(scope: Scope, plan: DeployPlan, code: CodeStore,
   for (const fn of plan.functions) {
     let zip: Buffer;
     const c = fn.code;
+    // An image is resolved by CreateFunction itself (docs/images.md): nothing to stage.
+    if (c.kind === 'image') continue;
     if (c.kind === 'inline') zip = await zipOne(fn.runtime.startsWith('python') ? 'index.py' : 'index.js', c.text);
     else if (c.kind === 's3') {
       if (!objects) throw new CfnError('ValidationError', `${fn.logicalId}: ${NO_S3_CODE}`);

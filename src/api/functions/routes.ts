@@ -41,7 +41,9 @@ export function functionHandlers(functions: FunctionService, concurrency: Concur
       const { fn, qualifier } = await functions.resolve(ctx.scope, nameOf(ctx), qualifierOf(ctx));
       const body: Record<string, unknown> = {
         Configuration: functionConfiguration(fn, { qualifiedArn: qualifier !== undefined }),
-        Code: { RepositoryType: 'S3', Location: codeUrls.location(fn.codeSha256) },
+        Code: fn.image
+          ? { RepositoryType: 'ECR', ImageUri: fn.image.uri, ResolvedImageUri: fn.image.resolvedUri }
+          : { RepositoryType: 'S3', Location: codeUrls.location(fn.codeSha256) },
       };
       const fnTags = await tags?.forFunction(ctx.scope, fn.name);
       if (fnTags) body['Tags'] = fnTags;

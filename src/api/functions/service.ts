@@ -19,6 +19,8 @@ import { readS3Code, s3LocationOf } from './s3-code.js';
 import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../../core/names.js';
 import { publishFrom } from '../versions/versions.js';
 import { checkCapacityProviderConfig } from './capacity.js';
+import type { ImageCode, ImageOverrides } from '../../core/images.js';
+import { ImageError } from '../../registry/images.js';
 import {
   checkArchitectures,
   checkEnum,
@@ -56,6 +58,8 @@ export interface FunctionServiceDeps {
   keys?: { hasKey(name: string): boolean };
   /** Where `Code.S3Bucket`/`S3Key` are read from (src/s3 through core/objects.ts); absent: refused. */
   objects?: ObjectReader | undefined;
+  /** Resolves Code.ImageUri (src/registry/images.ts); absent: PackageType Image is refused. */
+  images?: { resolve(scope: Scope, uri: string): Promise<ImageCode> } | undefined;
 }
 
 export interface ResolveOptions {
@@ -81,20 +85,28 @@ export class FunctionService {
     const ref = parseFunctionName(body['FunctionName']);
     const role = checkRole(body['Role']);
     const packageType = checkEnum(body['PackageType'], 'packageType', ['Zip', 'Image']) ?? 'Zip';
-    if (packageType === 'Image') throw invalidParameter('Nimbus runs Zip packages only; container images are not supported yet.');
-    await this.runtimeProbed(body['Runtime']);
-    const runtime = checkRuntime(body['Runtime'], this.deps.runtimes);
-    const handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
+    const isImage = packageType === 'Image';
+    // An image brings its own runtime: Runtime and Handler are neither needed nor kept (as on AWS).
+    let runtime = '';
+    let handler = '';
+    if (!isImage) {
+      await this.runtimeProbed(body['Runtime']);
+      runtime = checkRuntime(body['Runtime'], this.deps.runtimes);
+      handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
+    }
+    if (!isImage && body['ImageConfig'] !== undefined && body['ImageConfig'] !== null) throw invalidParameter('ImageConfig is not supported for the Zip package type.');
     const settings = this.settings(body);
     const tenantIsolation = checkTenancy(body['TenancyConfig']);
-    const zip = (await this.zipOf(scope, body['Code'], 'code.zipFile', true))!;
+    const image = isImage ? await this.imageOf(scope, body['Code'], checkImageConfig(body['ImageConfig'])) : undefined;
+    const zip = isImage ? undefined : (await this.zipOf(scope, body['Code'], 'code.zipFile', true))!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
+    if (isImage && Array.isArray(body['Layers']) && body['Layers'].length > 0) throw invalidParameter('Layers are not supported for functions with packageType Image.');
     const layers = await this.layersOf(scope, body['Layers']) ?? [];
     const tags = this.deps.tags?.check(body['Tags']);
     const codeSigning = await this.deps.codeSigning?.check(scope, ref.name, body['CodeSigningConfigArn']);
     if (await this.deps.store.getVersion(scope, ref.name, '$LATEST')) throw conflict(`Function already exist: ${ref.name}`);
-    const stored = await this.storeCode(zip);
-    await this.checkSize(stored.sha256Hex, layers);
+    const stored = image ? { sha256Hex: image.digest.slice('sha256:'.length), size: 0 } : await this.storeCode(zip!);
+    if (!image) await this.checkSize(stored.sha256Hex, layers);
     const now = this.deps.clock.now();
     const v: FunctionVersion = {
       ...scope,
@@ -119,6 +131,7 @@ export class FunctionService {
       ...(settings.kmsKeyArn ? { kmsKeyArn: settings.kmsKeyArn } : {}),
       ...(settings.deadLetterTargetArn ? { deadLetterTargetArn: settings.deadLetterTargetArn } : {}),
       ...(layers.length ? { layers } : {}),
+      ...(image ? { image } : {}),
       codeSha256: stored.sha256Hex,
       codeSize: stored.size,
       lastModified: now,
@@ -165,6 +178,8 @@ export class FunctionService {
     const current = await this.latest(scope, parseFunctionName(rawName));
     this.checkRevision(current, body);
     await this.deps.codeSigning?.beforeCode(scope, current.name);
+    if (current.image) return this.updateImage(scope, current, body);
+    if (body['ImageUri'] !== undefined && body['ImageUri'] !== null) throw invalidParameter("Please don't provide ImageUri when updating a function with packageType Zip.");
     const zip = (await this.zipOf(scope, body, 'zipFile', true))!;
     const dryRun = optionalBool(body, 'DryRun', 'dryRun') ?? false;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
@@ -212,10 +227,14 @@ export class FunctionService {
         : checkHandler(body['Handler'] ?? current.handler, runtime, this.deps.runtimes);
     const role = body['Role'] === undefined ? current.role : checkRole(body['Role']);
     const s = this.settings(body);
+    if (current.image && Array.isArray(body['Layers']) && body['Layers'].length > 0) throw invalidParameter('Layers are not supported for functions with packageType Image.');
     const layers = await this.layersOf(scope, body['Layers']) ?? current.layers ?? [];
-    await this.checkSize(current.codeSha256, layers);
+    const imageConfig = checkImageConfig(body['ImageConfig']);
+    if (imageConfig && !current.image) throw invalidParameter('ImageConfig is not supported for the Zip package type.');
+    if (!current.image) await this.checkSize(current.codeSha256, layers);
     const next: FunctionVersion = {
       ...current,
+      ...(current.image && imageConfig ? { image: { ...current.image, overrides: imageConfig } } : {}),
       runtime,
       handler,
       role,
@@ -391,12 +410,60 @@ export class FunctionService {
     }
   }
 
+  /** Code.ImageUri resolved now (its tag to a digest), with the function's ImageConfig overrides. */
+  private async imageOf(scope: Scope, code: unknown, overrides: ImageOverrides | undefined): Promise<ImageCode> {
+    if (!isObject(code)) throw validationError(null, 'code', 'Member must not be null');
+    if ((code['ZipFile'] ?? code['S3Bucket'] ?? code['S3Key']) !== undefined) {
+      throw invalidParameter('Please provide ImageUri only when creating a function with packageType Image.');
+    }
+    const uri = code['ImageUri'];
+    if (typeof uri !== 'string' || uri === '') throw invalidParameter('Please provide ImageUri when creating a function with packageType Image.');
+    return { ...(await this.resolveImage(scope, uri)), ...(overrides ? { overrides } : {}) };
+  }
+
+  private async resolveImage(scope: Scope, uri: string): Promise<ImageCode> {
+    if (!this.deps.images) throw invalidParameter('This Nimbus has no image registry; container images are not supported here.');
+    try {
+      return await this.deps.images.resolve(scope, uri);
+    } catch (e) {
+      if (e instanceof ImageError) throw invalidParameter(e.message);
+      throw e;
+    }
+  }
+
+  /** UpdateFunctionCode for an image function: a new ImageUri, resolved; ImageConfig stays. */
+  private async updateImage(scope: Scope, current: FunctionVersion, body: Record<string, unknown>): Promise<FunctionVersion> {
+    const uri = body['ImageUri'];
+    if (typeof uri !== 'string' || uri === '' || (body['ZipFile'] ?? body['S3Bucket']) !== undefined) {
+      throw invalidParameter('Please provide ImageUri when updating a function with packageType Image.');
+    }
+    const dryRun = optionalBool(body, 'DryRun', 'dryRun') ?? false;
+    const publish = optionalBool(body, 'Publish', 'publish') ?? false;
+    const architectures = checkArchitectures(body['Architectures']);
+    const resolved = await this.resolveImage(scope, uri);
+    const latest = await this.latest(scope, { name: current.name, qualifier: undefined });
+    this.checkRevision(latest, body);
+    const next: FunctionVersion = {
+      ...latest,
+      architectures: architectures ?? latest.architectures,
+      image: { ...resolved, ...(latest.image?.overrides ? { overrides: latest.image.overrides } : {}) },
+      codeSha256: resolved.digest.slice('sha256:'.length),
+      codeSize: 0,
+      lastModified: this.deps.clock.now(),
+      revisionId: randomUUID(),
+    };
+    if (dryRun) return next;
+    await this.deps.store.putVersion(next);
+    await this.deps.onChange?.(scope, current.name);
+    return publish ? await publishFrom(this.deps.store, this.deps.clock, next) : next;
+  }
+
   private async zipOf(scope: Scope, code: unknown, member: string, required: boolean): Promise<Buffer | undefined> {
     if (!isObject(code)) {
       if (required) throw validationError(null, 'code', 'Member must not be null');
       return undefined;
     }
-    if (code['ImageUri'] !== undefined) throw invalidParameter('Nimbus accepts code as a ZipFile or an S3 object; image URIs are not supported.');
+    if (code['ImageUri'] !== undefined && code['ImageUri'] !== null) throw invalidParameter('Please provide a source for function code. (ImageUri needs PackageType Image.)');
     const s3 = s3LocationOf(code, member === 'zipFile' ? '' : 'code.');
     if (s3) {
       if (code['ZipFile'] !== undefined && code['ZipFile'] !== null) throw invalidParameter('Please do not provide other FunctionCode parameters when providing a ZipFile.');
@@ -473,4 +540,25 @@ function deadLetterTarget(v: unknown): string | undefined {
     throw invalidParameter(`Nimbus delivers dead letters to its SQS queues and SNS topics (arn:aws:sqs|sns:<region>:<account>:<name>); ${arn} is not one.`);
   }
   return arn;
+}
+
+/** ImageConfig: EntryPoint and Command (string lists, at most 1500 entries), WorkingDirectory (at most 1000 characters). */
+function checkImageConfig(v: unknown): ImageOverrides | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!isObject(v)) throw validationError(v, 'imageConfig', 'Member must be a structure');
+  const list = (x: unknown, member: string): string[] | undefined => {
+    if (x === undefined || x === null) return undefined;
+    if (!Array.isArray(x) || !x.every((e) => typeof e === 'string')) throw validationError(x, member, 'Member must be a list of strings');
+    if (x.length > 1500) throw validationError(x, member, 'Member must have length less than or equal to 1500');
+    return x as string[];
+  };
+  const wd = v['WorkingDirectory'];
+  if (wd !== undefined && wd !== null && (typeof wd !== 'string' || wd.length > 1000)) {
+    throw validationError(wd, 'imageConfig.workingDirectory', 'Member must have length less than or equal to 1000');
+  }
+  return {
+    ...(list(v['EntryPoint'], 'imageConfig.entryPoint') ? { entryPoint: list(v['EntryPoint'], 'imageConfig.entryPoint') } : {}),
+    ...(list(v['Command'], 'imageConfig.command') ? { command: list(v['Command'], 'imageConfig.command') } : {}),
+    ...(typeof wd === 'string' && wd !== '' ? { workingDirectory: wd } : {}),
+  };
 }

@@ -52,12 +52,28 @@ export function functionConfiguration(v: FunctionVersion, opts: ConfigurationOpt
     // MODEL `Layer`: `[{Arn, CodeSize}]`, absent without layers (LS-SNAP `test_layer_lifecycle`).
     ...(v.layers?.length ? { Layers: v.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize })) } : {}),
   };
+  if (v.image) {
+    // Image functions have no runtime or handler; CodeSha256 is the image digest's hex (as AWS shows it).
+    delete c['Runtime'];
+    delete c['Handler'];
+    c['CodeSha256'] = v.codeSha256;
+    const o = v.image.overrides;
+    if (o && (o.entryPoint || o.command || o.workingDirectory)) {
+      c['ImageConfigResponse'] = {
+        ImageConfig: {
+          ...(o.entryPoint ? { EntryPoint: o.entryPoint } : {}),
+          ...(o.command ? { Command: o.command } : {}),
+          ...(o.workingDirectory ? { WorkingDirectory: o.workingDirectory } : {}),
+        },
+      };
+    }
+  }
   if (!opts.forList) {
     // Nimbus extracts and checks the package before it answers, so a function is ready at once:
     // the waiters (FunctionActiveV2, FunctionUpdatedV2) succeed on their first poll.
     c['State'] = 'Active';
     c['LastUpdateStatus'] = 'Successful';
-    c['RuntimeVersionConfig'] = { RuntimeVersionArn: runtimeVersionArn(v.region, v.runtime) };
+    if (!v.image) c['RuntimeVersionConfig'] = { RuntimeVersionArn: runtimeVersionArn(v.region, v.runtime) };
   }
   return c;
 }

@@ -60,6 +60,11 @@ export interface HookMatch {
   service?: string;
   /** Answers an error the server raises for this request (a guard refusal) in the service's own shape. */
   renderError?: (err: NimbusError & { code: WireCode }) => Reply;
+  /**
+   * The handler authenticates the request itself (the container registry: clients log in with
+   * HTTP Basic, never SigV4); the guard still applies.
+   */
+  ownAuth?: boolean;
 }
 
 /** A claim that only the body can settle (a form POST to `/`): `decide` reads it and claims or passes. */
@@ -309,7 +314,7 @@ export class Gateway {
           throw refusal;
         }
       }
-      if (api && this.security && !PUBLIC_PATHS.has(path)) {
+      if (api && this.security && !PUBLIC_PATHS.has(path) && found?.ownAuth !== true) {
         const c = ctx();
         const method = req.method ?? 'GET';
         // A HEAD the router answers with a GET route is its own (unlisted) action, as before.

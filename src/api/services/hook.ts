@@ -93,7 +93,7 @@ function match(s: WireService, wire: WireRequest): HookMatch {
         region: ctx.scope.region,
         baseUrl: ctx.baseUrl,
         signal: ctx.signal,
-        caller: ctx.principal ? { accountId: ctx.principal.accountId, arn: ctx.principal.arn } : undefined,
+        caller: ctx.principal ? { accountId: ctx.principal.accountId, arn: ctx.principal.arn, accessKeyId: ctx.principal.accessKeyId, kind: ctx.principal.kind } : undefined,
       }),
     );
   };

@@ -21,7 +21,7 @@ export interface ServiceRequest extends WireRequest {
   /** Aborted when the client goes away (long polls end at once). */
   signal: AbortSignal;
   /** The authenticated caller (absent without authentication): resource policies are checked against it. */
-  caller?: { readonly accountId: string; readonly arn: string } | undefined;
+  caller?: { readonly accountId: string; readonly arn: string; readonly accessKeyId?: string | undefined; readonly kind?: string } | undefined;
 }
 
 export interface ServiceResponse {

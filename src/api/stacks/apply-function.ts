@@ -18,8 +18,9 @@ import type { StackDeps } from './deps.js';
 export function configurationOf(v: FunctionVersion): Record<string, unknown> {
   return {
     Role: v.role,
-    Handler: v.handler,
-    Runtime: v.runtime,
+    ...(v.image
+      ? { ImageConfig: { EntryPoint: v.image.overrides?.entryPoint ?? null, Command: v.image.overrides?.command ?? null, WorkingDirectory: v.image.overrides?.workingDirectory ?? '' } }
+      : { Handler: v.handler, Runtime: v.runtime }),
     Description: v.description,
     Timeout: v.timeout,
     MemorySize: v.memorySize,
@@ -73,7 +74,26 @@ export async function applyFunction(scope: Scope, f: FunctionSpec, j: Journal, d
       `TenancyConfig cannot change on an existing function (${name}); CloudFormation would replace it. Give the function another FunctionName, or remove the stack and deploy it again.`,
     );
   }
-  if (!before) {
+  if (f.ImageUri !== undefined) {
+    const { PackageType: _p, ...imageConfig } = config;
+    if (before && !before.image) {
+      throw new NimbusError('ERR_INVALID_PARAMETER', `${name} is a Zip function; CloudFormation would replace it to make it an image function. Give it another FunctionName.`);
+    }
+    // An image function's settings go back to none when the template drops them.
+    const withImage = { ImageConfig: {}, ...imageConfig };
+    if (!before) {
+      await d.functions.create(scope, { ...withImage, ...(tenancy !== undefined ? { TenancyConfig: tenancy } : {}), FunctionName: name, PackageType: 'Image', Code: { ImageUri: f.ImageUri }, ...(architectures ? { Architectures: architectures } : {}) });
+      j.push(`delete function ${name}`, async () => await d.functions.delete(scope, name));
+    } else {
+      const previous = before.image!.resolvedUri;
+      await d.functions.updateCode(scope, name, { ImageUri: f.ImageUri, ...(architectures ? { Architectures: architectures } : {}) });
+      j.push(`restore the image of ${name}`, () => d.functions.updateCode(scope, name, { ImageUri: previous, Architectures: before.architectures }));
+      await d.functions.updateConfiguration(scope, name, withImage);
+      j.push(`restore the configuration of ${name}`, async () => await d.functions.updateConfiguration(scope, name, configurationOf(before)));
+    }
+  } else if (before?.image) {
+    throw new NimbusError('ERR_INVALID_PARAMETER', `${name} is an image function; CloudFormation would replace it to make it a Zip function. Give it another FunctionName.`);
+  } else if (!before) {
     await d.functions.create(scope, { ...config, ...(tenancy !== undefined ? { TenancyConfig: tenancy } : {}), FunctionName: name, Code: { ZipFile: zipOf(d, f.CodeSha256) }, ...(architectures ? { Architectures: architectures } : {}) });
     j.push(`delete function ${name}`, async () => await d.functions.delete(scope, name));
   } else {

@@ -32,7 +32,10 @@ const QUEUE_NAME = /^[a-zA-Z0-9_-]{1,75}(\.fifo|[a-zA-Z0-9_-]{0,5})$/;
 export interface FunctionSpec {
   LogicalId: string;
   FunctionName: string;
+  /** The uploaded package's SHA-256; '' for an image function. */
   CodeSha256: string;
+  /** PackageType Image: Code.ImageUri, resolved by CreateFunction/UpdateFunctionCode (docs/images.md). */
+  ImageUri?: string | undefined;
   /** CreateFunction's members other than FunctionName, Code and Publish. */
   Configuration: Record<string, unknown>;
   ReservedConcurrentExecutions: number | undefined;
@@ -120,8 +123,10 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     const name = named(f['FunctionName'], 'FunctionName', FUNCTION_NAME, m);
     if (names.has(name)) throw new NimbusError('ERR_CONFLICT', `${logicalId}: function name ${name} is used twice in stack ${stack}.`);
     names.add(name);
-    const sha = named(f['CodeSha256'], 'CodeSha256', SHA256, m);
-    if (!existsSync(deps.code.zipPath(sha))) {
+    const imageUri = f['ImageUri'];
+    if (imageUri !== undefined && (typeof imageUri !== 'string' || imageUri === '' || imageUri.length > 512)) throw validationError(imageUri, `${m}.imageUri`, 'Member must be an image URI');
+    const sha = imageUri !== undefined ? '' : named(f['CodeSha256'], 'CodeSha256', SHA256, m);
+    if (imageUri === undefined && !existsSync(deps.code.zipPath(sha))) {
       throw new NimbusError('ERR_INVALID_PARAMETER', `${logicalId}: no package with SHA-256 ${sha} was uploaded; PUT it to /nimbus/v1/artifacts/${sha} first.`);
     }
     const configuration = optionalObject(f['Configuration'], `${m}.configuration`) ?? {};
@@ -138,6 +143,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
       LogicalId: logicalId,
       FunctionName: name,
       CodeSha256: sha,
+      ...(typeof imageUri === 'string' ? { ImageUri: imageUri } : {}),
       Configuration: configuration,
       ReservedConcurrentExecutions: typeof reserved === 'number' ? reserved : undefined,
       Alias: alias as FunctionSpec['Alias'],

@@ -53,6 +53,7 @@ export async function packageFunction(fn: FunctionPlan, o: BuildOptions): Promis
   if (code.kind === 's3') {
     throw new SamError(`${who}: CodeUri s3://${code.bucket}/${code.key}: S3 locations are not supported by nimbus deploy -t, which builds local code; deploy a packaged template with sam deploy or aws cloudformation deploy on Nimbus's endpoint (docs/cloudformation.md)`);
   }
+  if (code.kind === 'image') throw new SamError(`${who}: an image function has no package to build (ImageUri ${code.uri})`);
   if (code.kind === 'archive') {
     if (!existsSync(code.path) || !statSync(code.path).isFile()) {
       throw new SamError(`${who}: CodeUri ${code.path} does not exist; build it first (for example mvn package or gradle build)`);

@@ -8,10 +8,11 @@
  * secrets.
  */
 import type { RuntimeDescriptor } from '../../runtimes/types.js';
-import type { SandboxSpec } from '../types.js';
+import type { SandboxImage, SandboxSpec } from '../types.js';
 import { endpointEnv } from '../endpoint.js';
 import { withExecWrapper } from '../exec-wrapper.js';
-import type { HostLayout } from './host-layout.js';
+import { findProgram, type HostLayout } from './host-layout.js';
+import { HOST_PREFIX, hostTools, imageRootOptions, viaLoader } from './image-root.js';
 
 /** Where things are inside every namespace sandbox (AWS's paths for code and runtime). */
 export const INSIDE = {
@@ -60,6 +61,8 @@ export interface BwrapInput {
    * so that `sandbox.localdomain` resolves inside.
    */
   extensions?: { names: readonly string[]; hostsFile: string };
+  /** A container-image function: the host directory of the unpacked image, which becomes the root (image-root.ts). */
+  imageRoot?: string;
 }
 
 export interface BwrapCommand {
@@ -82,15 +85,19 @@ export interface BwrapCommand {
  * handler loads (`relayPorts`, NIMBUS_API_RELAY_PORTS), so that socat's start overlaps the
  * interpreter's instead of preceding it. `$1` is socat; the rest is the runtime's argv.
  */
-function relayScript(runtimeApi: boolean, relayPorts: readonly number[], bootstrapWaits: boolean, extensions?: readonly string[]): string {
-  const lines = ['socat="$1"; shift'];
+function relayScript(runtimeApi: boolean, relayPorts: readonly number[], bootstrapWaits: boolean, extensions?: readonly string[], hostLoader = false): string {
+  // In an image's root the host's socat and sleep run through the host's loader (image-root.ts):
+  // then `$1`..`$4` are the loader, its library path, socat and sleep.
+  const lines = hostLoader ? ['ld="$1"; lp="$2"; socat="$3"; slp="$4"; shift 4'] : ['socat="$1"; shift'];
+  const socat = hostLoader ? '"$ld" --library-path "$lp" "$socat"' : '"$socat"';
+  const pause = hostLoader ? '"$ld" --library-path "$lp" "$slp" 0.002' : 'sleep 0.002';
   const ready: [string, string][] = [];
   if (runtimeApi) {
-    lines.push(`"$socat" -lp nimbus-rapi TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.apiSocket} &`);
+    lines.push(`${socat} -lp nimbus-rapi TCP-LISTEN:9001,bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.apiSocket} &`);
     ready.push(['0100007F:2329', 'the Runtime API forwarder']);
   }
   for (const port of relayPorts) {
-    lines.push(`"$socat" -lp nimbus-api TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
+    lines.push(`${socat} -lp nimbus-api TCP-LISTEN:${port},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${INSIDE.nimbusApiSocket} &`);
     if (!bootstrapWaits) ready.push([`0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`, `the Nimbus API relay on port ${port}`]);
   }
   if (ready.length > 0) {
@@ -99,7 +106,7 @@ function relayScript(runtimeApi: boolean, relayPorts: readonly number[], bootstr
   for (const [address, what] of ready) {
     lines.push(
       'n=0',
-      `until ready ${address}; do n=$((n+1)); [ $n -gt 1000 ] && { echo "nimbus: ${what} did not start" >&2; exit 125; }; sleep 0.002; done`,
+      `until ready ${address}; do n=$((n+1)); [ $n -gt 1000 ] && { echo "nimbus: ${what} did not start" >&2; exit 125; }; ${pause}; done`,
     );
   }
   if (extensions && extensions.length > 0) lines.push(...extensionLines(extensions));
@@ -163,6 +170,7 @@ export function launchPaths(spec: SandboxSpec): { taskRoot: string; runtimeDir: 
 
 /** Builds the bwrap options and command for `input`. */
 export function bwrapCommand(input: BwrapInput): BwrapCommand {
+  if (input.spec.image && input.imageRoot !== undefined) return imageBwrapCommand(input, input.spec.image, input.imageRoot);
   const { layout, spec } = input;
   const socket = SOCKET_FAMILIES.has(spec.descriptor.family);
   if (!socket && !layout.socat) throw new Error(`the ${spec.descriptor.family} runtime needs socat for its TCP Runtime API; install it (apt-get install socat)`);
@@ -262,4 +270,56 @@ export function identityFiles(uid: number, gid: number): { passwd: string; group
     ].join('\n'),
     group: ['root:x:0:', `sbx_user1051:x:${gid}:`, 'nogroup:x:65534:', ''].join('\n'),
   };
+}
+
+/**
+ * The bwrap command of a container-image function (docs/images.md): the same namespaces, limits,
+ * seccomp filter, uid switch and Runtime API forwarder as any sandbox, on the image's own root
+ * (image-root.ts) with the image's ENTRYPOINT + CMD in its WORKDIR.
+ */
+function imageBwrapCommand(input: BwrapInput, image: SandboxImage, rootfs: string): BwrapCommand {
+  const { layout, spec } = input;
+  const tools = hostTools();
+  if (!tools) throw new Error('container images need a host whose dynamic loader lives under /usr (merged /usr)');
+  if (!layout.socat) throw new Error('container images need socat for the Runtime API at 127.0.0.1:9001; install it (apt-get install socat)');
+  const o: string[] = [];
+  o.push('--unshare-pid', '--unshare-net', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try');
+  o.push('--die-with-parent', '--new-session', '--hostname', 'localhost');
+  o.push('--clearenv');
+  const apiRelay = Boolean(input.apiRelay);
+  const relayPorts = apiRelay ? relayPortsOf(input.nimbusPort) : [];
+  for (const [k, v] of Object.entries(sandboxEnv(spec, false, apiRelay))) o.push('--setenv', k, v);
+  o.push(...imageRootOptions(rootfs, input.passwdFile, input.groupFile));
+  o.push('--proc', '/proc');
+  for (const m of layout.procMasks) {
+    if (m.dir) o.push('--tmpfs', m.path, '--remount-ro', m.path);
+    else o.push('--ro-bind', '/dev/null', m.path);
+  }
+  o.push('--dev', '/dev');
+  const tmpMb = spec.ephemeralStorageMb > 0 ? spec.ephemeralStorageMb : 512;
+  o.push('--perms', '1777', '--size', String(tmpMb * 1024 * 1024), '--tmpfs', '/tmp');
+  o.push('--perms', '0755', '--dir', '/run');
+  o.push('--ro-bind', input.apiDir, INSIDE.apiDir);
+  o.push('--perms', '0755', '--dir', HOST_PREFIX, '--ro-bind', '/usr', `${HOST_PREFIX}/usr`);
+  o.push('--chdir', image.workdir);
+  o.push('--remount-ro', '/');
+  o.push('--cap-drop', 'ALL', '--cap-add', 'CAP_SETUID', '--cap-add', 'CAP_SETGID', '--cap-add', 'CAP_SETPCAP');
+  o.push('--seccomp', String(input.seccompFd));
+  if (input.egress) o.push('--info-fd', String(input.egress.infoFd), '--block-fd', String(input.egress.blockFd));
+  const setpriv = [...viaLoader(tools, layout.setpriv), '--reuid', String(input.uid), '--regid', String(input.gid), '--clear-groups', '--bounding-set', '-all', '--inh-caps', '-all', '--'];
+  const inside = (p: string): string => viaLoader(tools, p)[3]!;
+  const sleep = findProgram('sleep') ?? '/usr/bin/sleep';
+  const command = [
+    ...setpriv,
+    ...viaLoader(tools, layout.sh),
+    '-c',
+    relayScript(true, relayPorts, false, undefined, true),
+    'nimbus-rapi',
+    tools.loader,
+    tools.libraryPath,
+    inside(layout.socat),
+    inside(sleep),
+    ...image.argv,
+  ];
+  return { options: o, command, forwarder: true };
 }

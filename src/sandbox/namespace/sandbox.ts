@@ -92,6 +92,8 @@ export class NamespaceSandbox extends ChildSandbox {
 
     // Merged once per set of layers; a sandbox only binds the result.
     const optDir = spec.layers ? await spec.layers.dir() : undefined;
+    // An image is unpacked once per digest; its sandboxes bind the result as their root.
+    const imageRoot = spec.image ? await spec.image.rootfs() : undefined;
     const ext = this.ext;
     let extensions: { names: readonly string[]; hostsFile: string } | undefined;
     if (ext) {
@@ -103,6 +105,7 @@ export class NamespaceSandbox extends ChildSandbox {
       layout: ctx.layout,
       spec,
       ...(optDir ? { optDir } : {}),
+      ...(imageRoot !== undefined ? { imageRoot } : {}),
       uid: this.uid,
       gid: this.uid,
       apiDir: this.apiDir,
