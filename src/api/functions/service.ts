@@ -18,6 +18,7 @@ import type { ObjectReader } from '../../core/objects.js';
 import { readS3Code, s3LocationOf } from './s3-code.js';
 import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../../core/names.js';
 import { publishFrom } from '../versions/versions.js';
+import { checkDurableConfig, checkDurableRuntime } from './durable-config.js';
 import { checkCapacityProviderConfig } from './capacity.js';
 import {
   checkArchitectures,
@@ -87,6 +88,8 @@ export class FunctionService {
     const handler = checkHandler(body['Handler'], runtime, this.deps.runtimes);
     const settings = this.settings(body);
     const tenantIsolation = checkTenancy(body['TenancyConfig']);
+    const durable = checkDurableConfig(body['DurableConfig']);
+    if (durable) checkDurableRuntime(runtime);
     const zip = (await this.zipOf(scope, body['Code'], 'code.zipFile', true))!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
     const layers = await this.layersOf(scope, body['Layers']) ?? [];
@@ -114,6 +117,7 @@ export class FunctionService {
       logGroup: settings.logGroup ?? `/aws/lambda/${ref.name}`,
       ...(tenantIsolation ? { tenantIsolation } : {}),
       ...(settings.capacityProvider ? { capacityProvider: settings.capacityProvider } : {}),
+      ...(durable ? { durable } : {}),
       packageType,
       environment: settings.environment ?? {},
       ...(settings.kmsKeyArn ? { kmsKeyArn: settings.kmsKeyArn } : {}),
@@ -212,6 +216,10 @@ export class FunctionService {
         : checkHandler(body['Handler'] ?? current.handler, runtime, this.deps.runtimes);
     const role = body['Role'] === undefined ? current.role : checkRole(body['Role']);
     const s = this.settings(body);
+    const durable = checkDurableConfig(body['DurableConfig'], current.durable);
+    // Durability is chosen at create (docs/durable.md): an update tunes a durable function's numbers only.
+    if (durable && !current.durable) throw invalidParameter('DurableConfig cannot be added to an existing function; create the function with DurableConfig.');
+    if (current.durable) checkDurableRuntime(runtime);
     const layers = await this.layersOf(scope, body['Layers']) ?? current.layers ?? [];
     await this.checkSize(current.codeSha256, layers);
     const next: FunctionVersion = {
@@ -235,6 +243,7 @@ export class FunctionService {
       // An empty TargetArn removes the dead-letter queue.
       deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
       capacityProvider: s.capacityProvider ?? current.capacityProvider,
+      durable: durable ?? current.durable,
       layers: layers.length ? layers : undefined,
       lastModified: this.deps.clock.now(),
       revisionId: randomUUID(),
@@ -331,10 +340,6 @@ export class FunctionService {
     const logging = body['LoggingConfig'];
     const fs = body['FileSystemConfigs'];
     if (Array.isArray(fs) && fs.length > 0) throw invalidParameter('Nimbus does not support file system configurations.');
-    // The two model groups Nimbus refuses (docs/compatibility.md): never accepted and ignored.
-    if (body['DurableConfig'] !== undefined && body['DurableConfig'] !== null) {
-      throw invalidParameter('DurableConfig: Nimbus does not support Lambda durable functions. See docs/compatibility.md.');
-    }
     return {
       description: optionalString(body, 'Description', 'description', 256),
       timeout: optionalInt(body, 'Timeout', 'timeout', 1, MAX_TIMEOUT_S),

@@ -1,0 +1,15 @@
+/** Operations as the two transports show them: epoch seconds on the API, ISO-8601 in the invocation envelope (as AWS sends them). */
+import type { Operation } from './types.js';
+
+const TS: readonly string[] = ['StartTimestamp', 'EndTimestamp'];
+
+function mapTimes(op: Operation, f: (ms: number) => unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...op };
+  for (const k of TS) if (typeof out[k] === 'number') out[k] = f(out[k] as number);
+  if (op.StepDetails?.NextAttemptTimestamp !== undefined) out['StepDetails'] = { ...op.StepDetails, NextAttemptTimestamp: f(op.StepDetails.NextAttemptTimestamp) };
+  if (op.WaitDetails?.ScheduledEndTimestamp !== undefined) out['WaitDetails'] = { ...op.WaitDetails, ScheduledEndTimestamp: f(op.WaitDetails.ScheduledEndTimestamp) };
+  return out;
+}
+
+export const apiOperation = (op: Operation): Record<string, unknown> => mapTimes(op, (ms) => ms / 1000);
+export const envelopeOperation = (op: Operation): Record<string, unknown> => mapTimes(op, (ms) => new Date(ms).toISOString());
