@@ -367,8 +367,9 @@ export class DurableEngine {
           const ops = await this.opsOf(e.arn);
           const fired = this.fire(x, ops);
           if (x.status !== 'RUNNING') return await this.commitClose(x, ops, fired);
+          // A failed invocation's retry that is due is the invocation driven below.
+          if ((x.retryInvokeAtMs ?? Infinity) <= this.now()) delete x.retryInvokeAtMs;
           x.wakeAtMs = this.wakeOf(x, ops);
-          // A failed invocation's retry is due: keep it until the invocation starts.
           await this.d.store.commit(x, fired.changed, fired.events);
         });
         this.drive(e.arn);

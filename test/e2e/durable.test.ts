@@ -6,6 +6,9 @@
  * where a test waits, it polls the execution's status.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import {
   CheckpointDurableExecutionCommand,
@@ -25,7 +28,8 @@ import {
 } from '@aws-sdk/client-lambda';
 import { builtinRuntimes } from '../../src/runtimes/registry.js';
 import { durableZip, HELPER, WORKFLOWS } from '../helpers/durable-apps.js';
-import { makeZip, payloadJson, ROLE, startTestNimbus } from '../helpers/nimbus.js';
+import { startNimbus } from '../../src/app.js';
+import { makeZip, payloadJson, ROLE, sdkClient, startTestNimbus } from '../helpers/nimbus.js';
 import { until } from '../helpers/until.js';
 
 const CI = process.env['CI'] === 'true';
@@ -235,6 +239,30 @@ test('durable functions with the published JavaScript SDK', async (t) => {
     assert.ok(types.includes('ChainedInvokeStarted') && types.includes('ChainedInvokeSucceeded'), types.join(','));
   });
 
+  await t.test('a durable function as a chained invoke runs as a child execution', async () => {
+    await createDurable(lambda, 'child');
+    const out = await invoke(lambda, 'orders', { mode: 'chain', target: 'child:$LATEST', n: 5 });
+    assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
+    assert.deepEqual(payloadJson(out.Payload), { chained: { echo: { n: 5 } } });
+    const children = await lambda.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: 'child' }));
+    assert.deepEqual(children.DurableExecutions!.map((x) => x.Status), ['SUCCEEDED']);
+  });
+
+  await t.test('a callback times out; an execution times out', async () => {
+    const out = await invoke(lambda, 'orders', { mode: 'approval', timeoutSeconds: 1 });
+    assert.match((payloadJson(out.Payload) as { rejected: string }).rejected, /time/i);
+    assert.ok((await history(lambda, out.DurableExecutionArn!)).some((ev) => ev.EventType === 'CallbackTimedOut'));
+
+    await lambda.send(new CreateFunctionCommand({
+      FunctionName: 'short', Runtime: RUNTIME, Handler: 'index.handler', Role: ROLE, Timeout: 3,
+      Code: { ZipFile: await durableZip(WORKFLOWS) }, DurableConfig: { ExecutionTimeout: 2 },
+    }));
+    const started = await invoke(lambda, 'short', { mode: 'approval' }, { InvocationType: 'Event' });
+    const e = await closed(lambda, started.DurableExecutionArn!);
+    assert.equal(e.Status, 'TIMED_OUT');
+    assert.equal((await history(lambda, started.DurableExecutionArn!)).at(-1)!.EventType, 'ExecutionTimedOut');
+  });
+
   await t.test("bad input answers Lambda's errors", async () => {
     const bad = await errorOf(lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: 'not-an-arn' })));
     assert.equal(bad.status, 400);
@@ -250,4 +278,37 @@ test('durable functions with the published JavaScript SDK', async (t) => {
     const name = await errorOf(invoke(lambda, 'orders', {}, { DurableExecutionName: 'no spaces allowed' }));
     assert.equal(name.status, 400);
   });
+});
+
+test('an execution waiting across a restart of the server completes', async (t) => {
+  if (!runtimeReady(t)) return;
+  const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-durable-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const first = await startNimbus({ port: 0, dataDir, log: () => undefined, shutdownGraceMs: 1000 });
+  let lambda = sdkClient(first.url);
+  let arn: string;
+  try {
+    await createDurable(lambda, 'orders');
+    const out = await invoke(lambda, 'orders', { mode: 'order', amount: 5, waitSeconds: 5 }, { InvocationType: 'Event' });
+    arn = out.DurableExecutionArn!;
+    // The function has suspended in its wait (Timeout 3 s < 5 s): nothing of it runs when the server stops.
+    await until('the function suspends in its wait', async () => {
+      const types = (await history(lambda, arn)).map((ev) => ev.EventType);
+      return types.includes('WaitStarted') && types.includes('InvocationCompleted') ? true : undefined;
+    });
+  } finally {
+    lambda.destroy();
+    await first.close();
+  }
+  const second = await startNimbus({ port: 0, dataDir, log: () => undefined, shutdownGraceMs: 1000 });
+  lambda = sdkClient(second.url);
+  t.after(async () => {
+    lambda.destroy();
+    await second.close();
+  });
+  const e = await closed(lambda, arn);
+  assert.equal(e.Status, 'SUCCEEDED');
+  assert.equal((JSON.parse(e.Result!) as { total: number }).total, 10);
+  const types = (await history(lambda, arn)).map((ev) => ev.EventType);
+  assert.ok(types.includes('WaitSucceeded'), types.join(','));
 });
