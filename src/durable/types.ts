@@ -2,7 +2,7 @@
  * The records of Lambda durable functions (docs/durable.md): one execution, the operations its
  * function checkpointed, its history events and its callbacks. Operations keep the wire names of
  * Lambda's `Operation` shape (docs/reference/lambda-model.json), with timestamps in epoch ms;
- * the API turns them into epoch seconds, the invocation envelope into ISO-8601, as AWS does.
+ * the API turns them into epoch seconds, the invocation envelope keeps milliseconds (src/durable/wire.ts).
  */
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED';

@@ -1,4 +1,9 @@
-/** Operations as the two transports show them: epoch seconds on the API, ISO-8601 in the invocation envelope (as AWS sends them). */
+/**
+ * Operations as the two transports show them: epoch seconds on the API (Smithy's JSON default),
+ * epoch milliseconds in the invocation envelope: the Python SDK reads the envelope's timestamps
+ * as milliseconds (`TimestampConverter.from_unix_millis`), the JavaScript SDK as anything
+ * `new Date()` takes.
+ */
 import type { Operation } from './types.js';
 
 const TS: readonly string[] = ['StartTimestamp', 'EndTimestamp'];
@@ -12,4 +17,4 @@ function mapTimes(op: Operation, f: (ms: number) => unknown): Record<string, unk
 }
 
 export const apiOperation = (op: Operation): Record<string, unknown> => mapTimes(op, (ms) => ms / 1000);
-export const envelopeOperation = (op: Operation): Record<string, unknown> => mapTimes(op, (ms) => new Date(ms).toISOString());
+export const envelopeOperation = (op: Operation): Record<string, unknown> => mapTimes(op, (ms) => ms);
