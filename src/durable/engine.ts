@@ -83,7 +83,8 @@ export class DurableEngine {
     const existing = await this.d.store.byName(fn.accountId, fn.region, fn.name, name);
     if (existing) return { execution: this.sameStart(existing, req), created: false };
     const now = this.now();
-    const arn = `${functionArn(fn, fn.name, fn.version)}/durable-execution/${name}/${randomUUID()}`;
+    const invocationId = randomUUID();
+    const arn = `${functionArn(fn, fn.name, fn.version)}/durable-execution/${name}/${invocationId}`;
     const e: Execution = {
       arn, accountId: fn.accountId, region: fn.region, functionName: fn.name, version: fn.version, name,
       inputPayload: req.payload, status: 'RUNNING', startMs: now,
@@ -93,7 +94,8 @@ export class DurableEngine {
     };
     e.wakeAtMs = e.deadlineMs;
     const first: StoredOperation = {
-      op: { Id: createHash('sha256').update(arn).digest('hex').slice(0, 32), Type: 'EXECUTION', StartTimestamp: now, Status: 'STARTED', ExecutionDetails: { InputPayload: req.payload } },
+      // The execution's own operation has the ARN's last part as its Id: the Python SDK finds it so.
+      op: { Id: invocationId, Type: 'EXECUTION', StartTimestamp: now, Status: 'STARTED', ExecutionDetails: { InputPayload: req.payload } },
       state: {}, seq: 1, order: 0,
     };
     if (!(await this.d.store.create(e, [first], [executionEvent('Started', now, { input: req.payload, timeoutS: e.executionTimeoutS })]))) {
