@@ -116,6 +116,7 @@ export function applyUpdates(ops: Map<string, StoredOperation>, updates: Update[
         const secs = num(obj(u, 'WaitOptions'), 'WaitSeconds');
         if (secs === undefined || secs < 1) throw invalidParameter(`Operation ${id}: WaitOptions.WaitSeconds must be at least 1.`);
         op.WaitDetails = { ScheduledEndTimestamp: c.nowMs + c.ms(secs) };
+        s.state.waitS = secs;
         extra.waitS = secs;
       } else if (type === 'CALLBACK') {
         const o = obj(u, 'CallbackOptions');
@@ -161,7 +162,8 @@ export function applyUpdates(ops: Map<string, StoredOperation>, updates: Update[
         op.Status = ok ? 'SUCCEEDED' : 'FAILED';
         op.EndTimestamp = c.nowMs;
         const detail = { ...(ok ? { Result: payload ?? '' } : {}), ...(!ok && error ? { Error: error } : {}) };
-        if (type === 'STEP') op.StepDetails = { Attempt: (op.StepDetails?.Attempt ?? 0) + (ok ? 0 : 1), ...detail };
+        // Attempt counts the attempts that ended; the events' CurrentAttempt is this one's number (from 1).
+        if (type === 'STEP') op.StepDetails = { Attempt: (op.StepDetails?.Attempt ?? 0) + 1, ...detail };
         else if (type === 'CONTEXT') op.ContextDetails = { ...op.ContextDetails, ...detail };
         else if (type === 'CALLBACK') op.CallbackDetails = { ...op.CallbackDetails, ...detail };
         else if (type === 'CHAINED_INVOKE') op.ChainedInvokeDetails = detail;

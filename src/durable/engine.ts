@@ -49,6 +49,8 @@ export class DurableEngine {
   private readonly active = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
   private readonly waiters = new Map<string, Set<(e: Execution) => void>>();
+  /** Chained invokes being run (`arn#opId`). */
+  private readonly chainedRunning = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
 
@@ -196,6 +198,7 @@ export class DurableEngine {
       }
       if (this.closing) return;
       const again = await this.lock(arn, async () => await this.finishInvocation(arn, started, result, failure));
+      await this.launchChained(arn);
       if (!again && !this.dirty.has(arn)) return;
     }
   }
@@ -272,7 +275,7 @@ export class DurableEngine {
       e.wakeAtMs = this.wakeOf(e, ops);
       const changed = new Map([...fired.changed, ...r.changed].map((s) => [s.op.Id, s]));
       await this.d.store.commit(e, [...changed.values()], [...fired.events, ...r.events], r.callbacks);
-      for (const id of r.chained) this.runChained(arn, id);
+      // Chained invokes start once this invocation has ended (see launchChained).
       this.reschedule();
       const updated = [...ops.values()].filter((s) => s.seq > sinceSeq).sort((a, b) => a.order - b.order);
       return { CheckpointToken: e.token, NewExecutionState: { Operations: updated.map((s) => apiOperation(s.op)) } };
@@ -309,7 +312,7 @@ export class DurableEngine {
     const touch = (s: StoredOperation): void => {
       s.seq = ++e.seq;
       changed.push(s);
-      const ev = operationEvent(s.op, now);
+      const ev = operationEvent(s.op, now, s.state.waitS !== undefined ? { waitS: s.state.waitS } : {});
       if (ev) events.push(ev);
     };
     for (const s of ops.values()) {
@@ -326,7 +329,7 @@ export class DurableEngine {
         if (heartbeat || (s.state.callbackTimeoutAt ?? Infinity) <= now) {
           op.Status = 'TIMED_OUT';
           op.EndTimestamp = now;
-          op.CallbackDetails = { ...op.CallbackDetails, Error: { ErrorType: heartbeat ? 'Callback.HeartbeatTimeout' : 'Callback.Timeout', ErrorMessage: heartbeat ? 'The callback missed its heartbeat timeout.' : 'The callback timed out.' } };
+          op.CallbackDetails = { ...op.CallbackDetails, Error: { ErrorType: heartbeat ? 'Callback.Heartbeat' : 'Callback.Timeout', ErrorMessage: heartbeat ? 'The callback missed its heartbeat timeout.' : 'The callback timed out.' } };
           touch(s);
         }
       }
@@ -456,8 +459,21 @@ export class DurableEngine {
 
   // ---- chained invokes ---------------------------------------------------------------------
 
-  /** Runs a chained invoke: a durable target starts a child execution, any other is invoked and answers. */
+  /**
+   * Starts the chained invokes the invocation that just ended asked for. They start after it, so
+   * that their end is recorded after its InvocationCompleted, as Lambda records it.
+   */
+  private async launchChained(arn: string): Promise<void> {
+    for (const s of (await this.opsOf(arn)).values()) {
+      if (s.op.Type === 'CHAINED_INVOKE' && s.op.Status === 'STARTED') this.runChained(arn, s.op.Id);
+    }
+  }
+
+  /** Runs a chained invoke (once at a time): a durable target starts a child execution, any other is invoked and answers. */
   private runChained(arn: string, opId: string): void {
+    const key = `${arn}#${opId}`;
+    if (this.chainedRunning.has(key)) return;
+    this.chainedRunning.add(key);
     void (async (): Promise<void> => {
       const e = await this.d.store.get(arn);
       const s = (await this.opsOf(arn)).get(opId);
@@ -479,7 +495,9 @@ export class DurableEngine {
       const r = await this.d.invoke({ fn: target.fn, qualifier: target.qualifier, payload: Buffer.from(payload), tailLogs: false, ...(s.state.chainedTenant ? { tenantId: s.state.chainedTenant } : {}) });
       if (r.functionError) await this.completeChained(arn, opId, 'FAILED', undefined, errorFromPayload(r.payload));
       else await this.completeChained(arn, opId, 'SUCCEEDED', r.payload.toString('utf8'), undefined);
-    })().catch((err: unknown) => this.d.log(`durable: chained invoke ${opId} of ${arn}: ${messageOf(err)}`));
+    })()
+      .catch((err: unknown) => this.d.log(`durable: chained invoke ${opId} of ${arn}: ${messageOf(err)}`))
+      .finally(() => this.chainedRunning.delete(key));
   }
 
   private async completeChained(arn: string, opId: string, status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED', result: string | undefined, error: ErrorObject | undefined): Promise<void> {
@@ -505,8 +523,8 @@ export class DurableEngine {
   async resume(): Promise<void> {
     for (const e of await this.d.store.running()) {
       const ops = await this.opsOf(e.arn);
-      for (const s of ops.values()) if (s.op.Type === 'CHAINED_INVOKE' && s.op.Status === 'STARTED') this.runChained(e.arn, s.op.Id);
       if (e.invoking) this.drive(e.arn);
+      else for (const s of ops.values()) if (s.op.Type === 'CHAINED_INVOKE' && s.op.Status === 'STARTED') this.runChained(e.arn, s.op.Id);
     }
     await this.tick();
   }

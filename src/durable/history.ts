@@ -38,14 +38,16 @@ export function operationEvent(op: Operation, at: number, extra: { retryDelayS?:
     }
     case 'SUCCEEDED': {
       const ev = base(`${kind}Succeeded`, at, op);
-      if (kind === 'Wait') ev['WaitSucceededDetails'] = {};
+      if (kind === 'Wait') ev['WaitSucceededDetails'] = extra.waitS !== undefined ? { Duration: extra.waitS } : {};
       else if (kind === 'Step') ev['StepSucceededDetails'] = { Result: payload(op.StepDetails?.Result), RetryDetails: retry };
       else ev[`${kind}SucceededDetails`] = { Result: payload(resultOf(op)) };
       return ev;
     }
     case 'PENDING':
-      // A step that failed and will be tried again (RETRY).
+      // A step to be tried again (RETRY): a failed attempt (with an Error), or waitForCondition's
+      // check that goes on polling (a Payload, no Error), which Lambda records as a success.
       if (kind !== 'Step') return undefined;
+      if (!op.StepDetails?.Error) return { ...base('StepSucceeded', at, op), StepSucceededDetails: { Result: payload(op.StepDetails?.Result), RetryDetails: retry } };
       return { ...base('StepFailed', at, op), StepFailedDetails: { Error: errorPayload(op.StepDetails?.Error), RetryDetails: retry } };
     case 'FAILED': {
       const ev = base(`${kind}Failed`, at, op);

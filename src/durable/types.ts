@@ -37,6 +37,8 @@ export interface Operation {
 
 /** What Nimbus keeps beside an operation and never shows: its timers and a chained invoke's target. */
 export interface OperationState {
+  /** A wait's duration in seconds, for its history events. */
+  waitS?: number;
   /** A callback's overall deadline and heartbeat deadline (epoch ms). */
   callbackTimeoutAt?: number;
   heartbeatTimeoutAt?: number;
