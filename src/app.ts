@@ -365,7 +365,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const dispatcher = new Dispatcher({
     queue,
     clock,
-    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: runHere }),
+    // An event for a durable function starts a durable execution (src/durable, docs/durable.md).
+    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: async (req) => (req.fn.durable && durable ? await durable.startFromEvent(req) : await runHere(req)) }),
     config: async (ev) => await eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, await deadLetterOf(ev)),
     reservedConcurrency: (scope, name) => (slices ?? limiter).getReserved(functionKey(scope, name)),
     onHandedOn: () => outbox.wake(),

@@ -110,6 +110,24 @@ export class DurableEngine {
     return { execution: e, created: true };
   }
 
+  /**
+   * An asynchronous event for a durable function (InvokeAsync, a rule, a topic, a notification, a
+   * schedule) starts an execution, as on AWS; the event's id names it, so a retried delivery of
+   * the same event starts it once. The attempt succeeds once the execution is stored. Durable
+   * functions want a qualified ARN here too.
+   */
+  async startFromEvent(req: InvokeRequest): Promise<InvokeResult> {
+    const requestId = req.requestId ?? randomUUID();
+    const base = { requestId, executedVersion: req.fn.version, logResult: undefined };
+    if (req.qualifier === undefined) {
+      const errorMessage = `Durable functions must be invoked with a qualified ARN: name a version, an alias or $LATEST (for example ${req.fn.name}:$LATEST).`;
+      return { ...base, functionError: 'Unhandled', errorType: 'InvalidParameterValueException', payload: Buffer.from(JSON.stringify({ errorType: 'InvalidParameterValueException', errorMessage })) };
+    }
+    const payload = req.payload.length ? req.payload.toString('utf8') : '{}';
+    const { execution } = await this.start({ fn: req.fn, payload, name: requestId.replace(/[^a-zA-Z0-9_-]/g, '-').slice(0, 64), traceId: req.traceId });
+    return { ...base, functionError: undefined, errorType: undefined, payload: Buffer.from(JSON.stringify({ DurableExecutionArn: execution.arn })) };
+  }
+
   /** An execution name already used: the same start again answers that execution (docs: idempotency). */
   private sameStart(e: Execution, req: StartRequest): Execution {
     if (e.inputPayload !== req.payload || e.version !== req.fn.version) {

@@ -17,6 +17,7 @@ import {
   GetDurableExecutionHistoryCommand,
   GetDurableExecutionStateCommand,
   GetFunctionConfigurationCommand,
+  InvokeAsyncCommand,
   InvokeCommand,
   ListDurableExecutionsByFunctionCommand,
   SendDurableExecutionCallbackFailureCommand,
@@ -280,6 +281,21 @@ test('durable functions with the published JavaScript SDK', async (t) => {
     const e = await closed(lambda, started.DurableExecutionArn!);
     assert.equal(e.Status, 'TIMED_OUT');
     assert.equal((await history(lambda, started.DurableExecutionArn!)).at(-1)!.EventType, 'ExecutionTimedOut');
+  });
+
+  await t.test('InvokeAsync (the asynchronous event queue) starts an execution too', async () => {
+    await lambda.send(new InvokeAsyncCommand({ FunctionName: 'orders:$LATEST', InvokeArgs: Buffer.from(JSON.stringify({ mode: 'order', amount: 50, waitSeconds: 1, via: 'queue' })) }));
+    const found = await until('the queued event starts an execution', async () => {
+      const list = await lambda.send(new ListDurableExecutionsByFunctionCommand({ FunctionName: 'orders' }));
+      for (const x of list.DurableExecutions ?? []) {
+        const e = await lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: x.DurableExecutionArn }));
+        if (e.InputPayload?.includes('"queue"')) return e;
+      }
+      return undefined;
+    });
+    const e = await closed(lambda, found.DurableExecutionArn!);
+    assert.equal(e.Status, 'SUCCEEDED');
+    assert.equal((JSON.parse(e.Result!) as { total: number }).total, 100);
   });
 
   await t.test("bad input answers Lambda's errors", async () => {
