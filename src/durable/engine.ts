@@ -197,7 +197,21 @@ export class DurableEngine {
         return { e, ops: [...ops.values()].sort((a, b) => a.order - b.order) };
       });
       if (!prep) return;
-      const fn = await this.d.version(prep.e, prep.e.functionName, prep.e.version);
+      let fn: FunctionVersion;
+      try {
+        fn = await this.d.version(prep.e, prep.e.functionName, prep.e.version);
+      } catch (err) {
+        // The function (or the version) was deleted: nothing can run the execution any more.
+        if (!(err instanceof NimbusError && err.code === 'ERR_NOT_FOUND')) throw err;
+        await this.lock(arn, async () => {
+          const e = await this.d.store.get(arn);
+          if (!e || e.status !== 'RUNNING') return;
+          const events: HistoryEvent[] = [];
+          this.closeExecution(e, 'FAILED', { error: { ErrorType: 'ResourceNotFoundException', ErrorMessage: messageOf(err) } }, events, this.now());
+          await this.commitClose(e, await this.opsOf(arn), { changed: [], events });
+        });
+        return;
+      }
       const started = this.now();
       const envelope = {
         DurableExecutionArn: arn,
