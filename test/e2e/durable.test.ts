@@ -347,3 +347,16 @@ test('an execution waiting across a restart of the server completes', async (t) 
   const types = (await history(lambda, arn)).map((ev) => ev.EventType);
   assert.ok(types.includes('WaitSucceeded'), types.join(','));
 });
+
+test('the time scale shortens durable waits (durableTimeScale, default --time-scale)', async (t) => {
+  if (!runtimeReady(t)) return;
+  const nimbus = await startTestNimbus(t, { durableTimeScale: 100 });
+  await createDurable(nimbus.lambda, 'orders');
+  // A 300 s wait passes in about 3 s of wall time; unscaled it would outlast the poll below.
+  const out = await invoke(nimbus.lambda, 'orders', { mode: 'order', amount: 1, waitSeconds: 300 }, { InvocationType: 'Event' });
+  const e = await closed(nimbus.lambda, out.DurableExecutionArn!);
+  assert.equal(e.Status, 'SUCCEEDED');
+  const wait = (await history(nimbus.lambda, out.DurableExecutionArn!)).find((ev) => ev.EventType === 'WaitStarted');
+  // The history keeps the duration the function asked for.
+  assert.equal(wait?.WaitStartedDetails?.Duration, 300);
+});
