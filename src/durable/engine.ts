@@ -259,7 +259,10 @@ export class DurableEngine {
         : result?.functionError ? errorFromPayload(result.payload) : { ErrorType: 'InvalidDurableExecutionOutput', ErrorMessage: 'The function did not answer with a durable execution output (is it wrapped with withDurableExecution?).' };
       events.push(invocationEvent(started, now, result?.requestId ?? '', error));
       e.invokeFailures++;
-      if (e.invokeFailures >= MAX_INVOKE_FAILURES || !result?.functionError) {
+      // A crash, a timeout, a throttle or a sandbox that did not start is tried again; an answer
+      // that is not a durable output (a function not wrapped by the SDK) fails at once.
+      const retryable = failure !== undefined || result?.functionError !== undefined;
+      if (e.invokeFailures >= MAX_INVOKE_FAILURES || !retryable) {
         this.closeExecution(e, 'FAILED', { error }, events, now);
         await this.commitClose(e, ops, { changed: [], events });
         return false;

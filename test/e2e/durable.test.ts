@@ -298,6 +298,16 @@ test('durable functions with the published JavaScript SDK', async (t) => {
     assert.equal((JSON.parse(e.Result!) as { total: number }).total, 100);
   });
 
+  await t.test('a durable function not wrapped by the SDK fails its execution', async () => {
+    await lambda.send(new CreateFunctionCommand({
+      FunctionName: 'unwrapped', Runtime: RUNTIME, Handler: 'index.handler', Role: ROLE,
+      Code: { ZipFile: await makeZip({ 'index.js': HELPER }) }, DurableConfig: { ExecutionTimeout: 60 },
+    }));
+    const out = await invoke(lambda, 'unwrapped', { n: 1 });
+    assert.equal(out.FunctionError, 'Unhandled');
+    assert.equal((payloadJson(out.Payload) as { errorType: string }).errorType, 'InvalidDurableExecutionOutput');
+  });
+
   await t.test("bad input answers Lambda's errors", async () => {
     const bad = await errorOf(lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: 'not-an-arn' })));
     assert.equal(bad.status, 400);
