@@ -6,7 +6,7 @@
  * armed again at start, so a restart of the server loses nothing: executions an invocation was
  * running for are invoked again (replay makes that safe).
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Clock } from '../core/clock.js';
 import { NimbusError, invalidParameter, messageOf, notFound } from '../core/errors.js';
 import type { FunctionVersion, Scope } from '../core/model.js';
@@ -15,7 +15,12 @@ import type { InvokeRequest, InvokeResult } from '../invoke/invoker.js';
 import { applyUpdates, checkUpdates, isClosed } from './apply.js';
 import { executionEvent, invocationEvent, operationEvent } from './history.js';
 import type { DurableStore, ErrorObject, Execution, HistoryEvent, StoredOperation } from './types.js';
-import { envelopeOperation, apiOperation } from './wire.js';
+import { ChainedInvokes } from './chained.js';
+import { KeyedLock } from './lock.js';
+import { Waiters } from './waiters.js';
+import { readOutcome } from './outcome.js';
+import { closeExecution, fireDue, wakeOf } from './timers.js';
+import { apiOperation, invocationEnvelope } from './wire.js';
 
 /** Operations in the envelope; the SDK pages through the rest with GetDurableExecutionState. */
 export const ENVELOPE_PAGE = 100;
@@ -45,16 +50,25 @@ export interface StartRequest {
 }
 
 export class DurableEngine {
-  private readonly locks = new Map<string, Promise<unknown>>();
+  private readonly locks = new KeyedLock();
   private readonly active = new Map<string, Promise<void>>();
   private readonly dirty = new Set<string>();
-  private readonly waiters = new Map<string, Set<(e: Execution) => void>>();
-  /** Chained invokes being run (`arn#opId`). */
-  private readonly chainedRunning = new Set<string>();
+  private readonly waiters = new Waiters();
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
 
-  constructor(private readonly d: EngineDeps) {}
+  private readonly chained: ChainedInvokes;
+
+  constructor(private readonly d: EngineDeps) {
+    this.chained = new ChainedInvokes({
+      store: d.store,
+      target: d.target,
+      invoke: d.invoke,
+      start: async (req) => await this.start(req),
+      complete: async (arn, opId, status, result, error) => await this.completeChained(arn, opId, status, result, error),
+      log: d.log,
+    });
+  }
 
   private now(): number {
     return this.d.clock.now();
@@ -65,16 +79,9 @@ export class DurableEngine {
 
   /** Serialises the read-modify-write of one execution. */
   private async lock<T>(arn: string, f: () => Promise<T>): Promise<T> {
-    const prev = this.locks.get(arn) ?? Promise.resolve();
-    const run = prev.then(f, f);
-    const tail = run.then(() => undefined, () => undefined);
-    this.locks.set(arn, tail);
-    try {
-      return await run;
-    } finally {
-      if (this.locks.get(arn) === tail) this.locks.delete(arn);
-    }
+    return await this.locks.run(arn, f);
   }
+
 
   // ---- starting ----------------------------------------------------------------------------
 
@@ -141,20 +148,7 @@ export class DurableEngine {
     const e = await this.d.store.get(arn);
     if (!e) throw notFound(`Durable execution not found: ${arn}`);
     if (e.status !== 'RUNNING') return e;
-    return await new Promise<Execution>((resolve) => {
-      const set = this.waiters.get(arn) ?? new Set();
-      this.waiters.set(arn, set);
-      const done = (x: Execution): void => {
-        clearTimeout(t);
-        set.delete(done);
-        resolve(x);
-      };
-      const t = setTimeout(() => {
-        set.delete(done);
-        void this.d.store.get(arn).then((x) => resolve(x ?? e), () => resolve(e));
-      }, timeoutMs);
-      set.add(done);
-    });
+    return await this.waiters.wait(arn, timeoutMs, async () => (await this.d.store.get(arn)) ?? e);
   }
 
   // ---- invoking ----------------------------------------------------------------------------
@@ -182,7 +176,7 @@ export class DurableEngine {
         const e = await this.d.store.get(arn);
         if (!e || e.status !== 'RUNNING') return undefined;
         const ops = await this.opsOf(arn);
-        const fired = this.fire(e, ops);
+        const fired = fireDue(e, ops, this.now());
         if (e.status !== 'RUNNING') {
           await this.commitClose(e, ops, fired);
           return undefined;
@@ -192,7 +186,7 @@ export class DurableEngine {
         e.tokenSeq = e.seq;
         e.invoking = true;
         delete e.retryInvokeAtMs;
-        e.wakeAtMs = this.wakeOf(e, ops);
+        e.wakeAtMs = wakeOf(e, ops);
         await this.d.store.commit(e, fired.changed, fired.events);
         return { e, ops: [...ops.values()].sort((a, b) => a.order - b.order) };
       });
@@ -207,20 +201,13 @@ export class DurableEngine {
           const e = await this.d.store.get(arn);
           if (!e || e.status !== 'RUNNING') return;
           const events: HistoryEvent[] = [];
-          this.closeExecution(e, 'FAILED', { error: { ErrorType: 'ResourceNotFoundException', ErrorMessage: messageOf(err) } }, events, this.now());
+          closeExecution(e, 'FAILED', { error: { ErrorType: 'ResourceNotFoundException', ErrorMessage: messageOf(err) } }, events, this.now());
           await this.commitClose(e, await this.opsOf(arn), { changed: [], events });
         });
         return;
       }
       const started = this.now();
-      const envelope = {
-        DurableExecutionArn: arn,
-        CheckpointToken: prep.e.token,
-        InitialExecutionState: {
-          Operations: prep.ops.slice(0, ENVELOPE_PAGE).map((s) => envelopeOperation(s.op)),
-          ...(prep.ops.length > ENVELOPE_PAGE ? { NextMarker: String(ENVELOPE_PAGE) } : {}),
-        },
-      };
+      const envelope = invocationEnvelope(arn, prep.e.token!, prep.ops, ENVELOPE_PAGE);
       let result: InvokeResult | undefined;
       let failure: string | undefined;
       try {
@@ -230,7 +217,7 @@ export class DurableEngine {
       }
       if (this.closing) return;
       const again = await this.lock(arn, async () => await this.finishInvocation(arn, started, result, failure));
-      await this.launchChained(arn);
+      await this.chained.launch(arn);
       if (!again && !this.dirty.has(arn)) return;
     }
   }
@@ -243,50 +230,31 @@ export class DurableEngine {
     const now = this.now();
     delete e.token;
     e.invoking = false;
-    let out: { Status?: unknown; Result?: unknown; Error?: unknown } | undefined;
-    if (result && !result.functionError) {
-      try {
-        out = JSON.parse(result.payload.toString('utf8')) as typeof out;
-      } catch {
-        out = undefined;
-      }
-    }
     const events: HistoryEvent[] = [];
-    const status = out?.Status;
-    if (status !== 'SUCCEEDED' && status !== 'FAILED' && status !== 'PENDING') {
-      const error: ErrorObject = failure
-        ? { ErrorType: 'ServiceException', ErrorMessage: failure }
-        : result?.functionError ? errorFromPayload(result.payload) : { ErrorType: 'InvalidDurableExecutionOutput', ErrorMessage: 'The function did not answer with a durable execution output (is it wrapped with withDurableExecution?).' };
-      events.push(invocationEvent(started, now, result?.requestId ?? '', error));
+    const out = readOutcome(result, failure);
+    if (out.kind === 'invocation-failed') {
+      events.push(invocationEvent(started, now, result?.requestId ?? '', out.error));
       e.invokeFailures++;
-      // A crash, a timeout, a throttle or a sandbox that did not start is tried again; an answer
-      // that is not a durable output (a function not wrapped by the SDK) fails at once.
-      const retryable = failure !== undefined || result?.functionError !== undefined;
-      if (e.invokeFailures >= MAX_INVOKE_FAILURES || !retryable) {
-        this.closeExecution(e, 'FAILED', { error }, events, now);
+      if (e.invokeFailures >= MAX_INVOKE_FAILURES || !out.retryable) {
+        closeExecution(e, 'FAILED', { error: out.error }, events, now);
         await this.commitClose(e, ops, { changed: [], events });
         return false;
       }
       e.retryInvokeAtMs = now + this.ms(2 ** (e.invokeFailures - 1));
-      e.wakeAtMs = this.wakeOf(e, ops);
+      e.wakeAtMs = wakeOf(e, ops);
       await this.d.store.commit(e, [], events);
       this.reschedule();
       return false;
     }
     events.push(invocationEvent(started, now, result?.requestId ?? ''));
     e.invokeFailures = 0;
-    if (status === 'SUCCEEDED') {
-      const r = typeof out?.Result === 'string' && out.Result !== '' ? out.Result : e.result ?? '';
-      this.closeExecution(e, 'SUCCEEDED', { result: r }, events, now);
+    if (out.kind !== 'pending') {
+      // A result too large to return was checkpointed as the EXECUTION's SUCCEED (e.result).
+      closeExecution(e, out.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED', out.kind === 'succeeded' ? { result: out.result ?? e.result ?? '' } : { error: out.error }, events, now);
       await this.commitClose(e, ops, { changed: [], events });
       return false;
     }
-    if (status === 'FAILED') {
-      this.closeExecution(e, 'FAILED', { error: (out?.Error as ErrorObject | undefined) ?? {} }, events, now);
-      await this.commitClose(e, ops, { changed: [], events });
-      return false;
-    }
-    e.wakeAtMs = this.wakeOf(e, ops);
+    e.wakeAtMs = wakeOf(e, ops);
     await this.d.store.commit(e, [], events);
     this.reschedule();
     // A step whose retry timer already fired, or a timer already due: go on at once.
@@ -300,14 +268,14 @@ export class DurableEngine {
     return await this.lock(arn, async () => {
       const e = await this.running(arn, token, false);
       const ops = await this.opsOf(arn);
-      const fired = this.fire(e, ops);
+      const fired = fireDue(e, ops, this.now());
       let order = Math.max(0, ...[...ops.values()].map((s) => s.order));
       const r = applyUpdates(ops, list, { nowMs: this.now(), ms: (s) => this.ms(s), nextSeq: () => ++e.seq, nextOrder: () => ++order });
       const sinceSeq = e.tokenSeq ?? 0;
       e.token = randomBytes(32).toString('hex');
       e.tokenSeq = e.seq;
       if (r.close?.status === 'SUCCEEDED') e.result = r.close.result ?? '';
-      e.wakeAtMs = this.wakeOf(e, ops);
+      e.wakeAtMs = wakeOf(e, ops);
       const changed = new Map([...fired.changed, ...r.changed].map((s) => [s.op.Id, s]));
       await this.d.store.commit(e, [...changed.values()], [...fired.events, ...r.events], r.callbacks);
       // Chained invokes start once this invocation has ended (see launchChained).
@@ -339,53 +307,6 @@ export class DurableEngine {
 
   // ---- timers ------------------------------------------------------------------------------
 
-  /** Fires what is due: waits end, retries become READY, callbacks time out, the execution times out. */
-  private fire(e: Execution, ops: Map<string, StoredOperation>): { changed: StoredOperation[]; events: HistoryEvent[] } {
-    const now = this.now();
-    const changed: StoredOperation[] = [];
-    const events: HistoryEvent[] = [];
-    const touch = (s: StoredOperation): void => {
-      s.seq = ++e.seq;
-      changed.push(s);
-      const ev = operationEvent(s.op, now, s.state.waitS !== undefined ? { waitS: s.state.waitS } : {});
-      if (ev) events.push(ev);
-    };
-    for (const s of ops.values()) {
-      const op = s.op;
-      if (op.Type === 'WAIT' && op.Status === 'STARTED' && (op.WaitDetails?.ScheduledEndTimestamp ?? Infinity) <= now) {
-        op.Status = 'SUCCEEDED';
-        op.EndTimestamp = now;
-        touch(s);
-      } else if (op.Type === 'STEP' && op.Status === 'PENDING' && (op.StepDetails?.NextAttemptTimestamp ?? 0) <= now) {
-        op.Status = 'READY';
-        touch(s);
-      } else if (op.Type === 'CALLBACK' && op.Status === 'STARTED') {
-        const heartbeat = (s.state.heartbeatTimeoutAt ?? Infinity) <= now;
-        if (heartbeat || (s.state.callbackTimeoutAt ?? Infinity) <= now) {
-          op.Status = 'TIMED_OUT';
-          op.EndTimestamp = now;
-          op.CallbackDetails = { ...op.CallbackDetails, Error: { ErrorType: heartbeat ? 'Callback.Heartbeat' : 'Callback.Timeout', ErrorMessage: heartbeat ? 'The callback missed its heartbeat timeout.' : 'The callback timed out.' } };
-          touch(s);
-        }
-      }
-    }
-    if (e.deadlineMs <= now) this.closeExecution(e, 'TIMED_OUT', { error: { ErrorType: 'Execution.Timeout', ErrorMessage: `The durable execution exceeded its ExecutionTimeout of ${e.executionTimeoutS} seconds.` } }, events, now);
-    return { changed, events };
-  }
-
-  /** The earliest timer of a running execution. */
-  private wakeOf(e: Execution, ops: Map<string, StoredOperation>): number {
-    let t = e.deadlineMs;
-    if (e.retryInvokeAtMs !== undefined) t = Math.min(t, e.retryInvokeAtMs);
-    for (const s of ops.values()) {
-      const op = s.op;
-      if (op.Type === 'WAIT' && op.Status === 'STARTED') t = Math.min(t, op.WaitDetails?.ScheduledEndTimestamp ?? t);
-      if (op.Type === 'STEP' && op.Status === 'PENDING') t = Math.min(t, op.StepDetails?.NextAttemptTimestamp ?? t);
-      if (op.Type === 'CALLBACK' && op.Status === 'STARTED') t = Math.min(t, s.state.callbackTimeoutAt ?? t, s.state.heartbeatTimeoutAt ?? t);
-    }
-    return t;
-  }
-
   /** Arms the one timer at the store's earliest wake-up. */
   private reschedule(): void {
     if (this.closing) return;
@@ -405,11 +326,11 @@ export class DurableEngine {
           const x = await this.d.store.get(e.arn);
           if (!x || x.status !== 'RUNNING') return;
           const ops = await this.opsOf(e.arn);
-          const fired = this.fire(x, ops);
+          const fired = fireDue(x, ops, this.now());
           if (x.status !== 'RUNNING') return await this.commitClose(x, ops, fired);
           // A failed invocation's retry that is due is the invocation driven below.
           if ((x.retryInvokeAtMs ?? Infinity) <= this.now()) delete x.retryInvokeAtMs;
-          x.wakeAtMs = this.wakeOf(x, ops);
+          x.wakeAtMs = wakeOf(x, ops);
           await this.d.store.commit(x, fired.changed, fired.events);
         });
         this.drive(e.arn);
@@ -423,23 +344,10 @@ export class DurableEngine {
 
   // ---- closing -----------------------------------------------------------------------------
 
-  private closeExecution(e: Execution, status: Execution['status'], d: { result?: string; error?: ErrorObject }, events: HistoryEvent[], now: number): void {
-    e.status = status;
-    e.endMs = now;
-    e.invoking = false;
-    delete e.token;
-    delete e.wakeAtMs;
-    if (d.result !== undefined) e.result = d.result;
-    if (d.error) e.error = d.error;
-    const kind = ({ SUCCEEDED: 'Succeeded', FAILED: 'Failed', TIMED_OUT: 'TimedOut', STOPPED: 'Stopped' } as const)[status as 'SUCCEEDED'];
-    events.push(executionEvent(kind, now, { ...(d.result !== undefined ? { result: d.result } : {}), ...(d.error ? { error: d.error } : {}) }));
-  }
-
   /** Commits a closed execution, wakes its synchronous callers and completes a parent's chained invoke. */
   private async commitClose(e: Execution, _ops: Map<string, StoredOperation>, f: { changed: StoredOperation[]; events: HistoryEvent[] }): Promise<void> {
     await this.d.store.commit(e, f.changed, f.events);
-    for (const w of [...(this.waiters.get(e.arn) ?? [])]) w(e);
-    this.waiters.delete(e.arn);
+    this.waiters.closed(e);
     if (e.parent) {
       const { arn, opId } = e.parent;
       const status = e.status === 'SUCCEEDED' ? 'SUCCEEDED' : e.status === 'TIMED_OUT' ? 'TIMED_OUT' : e.status === 'STOPPED' ? 'STOPPED' : 'FAILED';
@@ -454,7 +362,7 @@ export class DurableEngine {
       if (e.status !== 'RUNNING') throw invalidParameter(`Durable execution ${arn} is not running (${e.status}).`);
       const now = this.now();
       const events: HistoryEvent[] = [];
-      this.closeExecution(e, 'STOPPED', { error: error ?? { ErrorType: 'Execution.Stopped', ErrorMessage: 'The durable execution was stopped.' } }, events, now);
+      closeExecution(e, 'STOPPED', { error: error ?? { ErrorType: 'Execution.Stopped', ErrorMessage: 'The durable execution was stopped.' } }, events, now);
       await this.commitClose(e, await this.opsOf(arn), { changed: [], events });
       return now;
     });
@@ -470,7 +378,7 @@ export class DurableEngine {
       const ops = await this.opsOf(ref.arn);
       const s = ops.get(ref.opId);
       if (!e || !s) throw invalidParameter(`Invalid callback id: ${id}`);
-      const fired = this.fire(e, ops);
+      const fired = fireDue(e, ops, this.now());
       if (e.status !== 'RUNNING' || s.op.Status !== 'STARTED') {
         if (fired.changed.length || e.status !== 'RUNNING') await (e.status === 'RUNNING' ? this.d.store.commit(e, fired.changed, fired.events) : this.commitClose(e, ops, fired));
         throw new NimbusError('ERR_CALLBACK_TIMEOUT', 'The callback ID token has either expired or the callback associated with the token has already been closed.');
@@ -485,56 +393,14 @@ export class DurableEngine {
       }
       s.seq = ++e.seq;
       const ev = action === 'heartbeat' ? undefined : operationEvent(s.op, now);
-      e.wakeAtMs = this.wakeOf(e, ops);
+      e.wakeAtMs = wakeOf(e, ops);
       await this.d.store.commit(e, [...fired.changed, s], [...fired.events, ...(ev ? [ev] : [])]);
     });
     this.reschedule();
     if (action !== 'heartbeat') this.drive(ref.arn);
   }
 
-  // ---- chained invokes ---------------------------------------------------------------------
-
-  /**
-   * Starts the chained invokes the invocation that just ended asked for. They start after it, so
-   * that their end is recorded after its InvocationCompleted, as Lambda records it.
-   */
-  private async launchChained(arn: string): Promise<void> {
-    for (const s of (await this.opsOf(arn)).values()) {
-      if (s.op.Type === 'CHAINED_INVOKE' && s.op.Status === 'STARTED') this.runChained(arn, s.op.Id);
-    }
-  }
-
-  /** Runs a chained invoke (once at a time): a durable target starts a child execution, any other is invoked and answers. */
-  private runChained(arn: string, opId: string): void {
-    const key = `${arn}#${opId}`;
-    if (this.chainedRunning.has(key)) return;
-    this.chainedRunning.add(key);
-    void (async (): Promise<void> => {
-      const e = await this.d.store.get(arn);
-      const s = (await this.opsOf(arn)).get(opId);
-      if (!e || !s || s.op.Status !== 'STARTED' || !s.state.chainedFunction) return;
-      let target;
-      try {
-        target = await this.d.target(e, s.state.chainedFunction);
-      } catch (err) {
-        return await this.completeChained(arn, opId, 'FAILED', undefined, { ErrorType: err instanceof NimbusError && err.code === 'ERR_NOT_FOUND' ? 'ResourceNotFoundException' : 'ServiceException', ErrorMessage: messageOf(err) });
-      }
-      const payload = s.state.chainedPayload ?? '{}';
-      if (target.fn.durable) {
-        const name = createHash('sha256').update(`${arn}/${opId}`).digest('hex').slice(0, 48);
-        const child = await this.start({ fn: target.fn, payload, name, parent: { arn, opId } });
-        const x = child.execution;
-        if (x.status !== 'RUNNING') await this.completeChained(arn, opId, x.status === 'SUCCEEDED' ? 'SUCCEEDED' : 'FAILED', x.result, x.error);
-        return;
-      }
-      const r = await this.d.invoke({ fn: target.fn, qualifier: target.qualifier, payload: Buffer.from(payload), tailLogs: false, ...(s.state.chainedTenant ? { tenantId: s.state.chainedTenant } : {}) });
-      if (r.functionError) await this.completeChained(arn, opId, 'FAILED', undefined, errorFromPayload(r.payload));
-      else await this.completeChained(arn, opId, 'SUCCEEDED', r.payload.toString('utf8'), undefined);
-    })()
-      .catch((err: unknown) => this.d.log(`durable: chained invoke ${opId} of ${arn}: ${messageOf(err)}`))
-      .finally(() => this.chainedRunning.delete(key));
-  }
-
+  /** Closes a chained invoke's operation and invokes its execution again. */
   private async completeChained(arn: string, opId: string, status: 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'STOPPED', result: string | undefined, error: ErrorObject | undefined): Promise<void> {
     await this.lock(arn, async () => {
       const e = await this.d.store.get(arn);
@@ -559,7 +425,7 @@ export class DurableEngine {
     for (const e of await this.d.store.running()) {
       const ops = await this.opsOf(e.arn);
       if (e.invoking) this.drive(e.arn);
-      else for (const s of ops.values()) if (s.op.Type === 'CHAINED_INVOKE' && s.op.Status === 'STARTED') this.runChained(e.arn, s.op.Id);
+      else for (const s of ops.values()) if (s.op.Type === 'CHAINED_INVOKE' && s.op.Status === 'STARTED') this.chained.run(e.arn, s.op.Id);
     }
     await this.tick();
   }
@@ -578,24 +444,10 @@ export class DurableEngine {
   async close(): Promise<void> {
     this.halt();
     await Promise.allSettled([...this.active.values()]);
-    await Promise.allSettled([...this.locks.values()]);
+    await this.locks.idle();
   }
 
   private async opsOf(arn: string): Promise<Map<string, StoredOperation>> {
     return new Map((await this.d.store.operations(arn)).map((s) => [s.op.Id, s]));
-  }
-}
-
-/** A function error's payload (`{errorType, errorMessage, stackTrace}`) as an ErrorObject. */
-export function errorFromPayload(payload: Buffer): ErrorObject {
-  try {
-    const p = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
-    return {
-      ErrorType: typeof p['errorType'] === 'string' ? p['errorType'] : 'Error',
-      ErrorMessage: typeof p['errorMessage'] === 'string' ? p['errorMessage'] : payload.toString('utf8'),
-      ...(Array.isArray(p['stackTrace']) ? { StackTrace: (p['stackTrace'] as unknown[]).map(String) } : {}),
-    };
-  } catch {
-    return { ErrorType: 'Error', ErrorMessage: payload.toString('utf8') };
   }
 }

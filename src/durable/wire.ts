@@ -4,7 +4,7 @@
  * as milliseconds (`TimestampConverter.from_unix_millis`), the JavaScript SDK as anything
  * `new Date()` takes.
  */
-import type { Operation } from './types.js';
+import type { Operation, StoredOperation } from './types.js';
 
 const TS: readonly string[] = ['StartTimestamp', 'EndTimestamp'];
 
@@ -18,3 +18,19 @@ function mapTimes(op: Operation, f: (ms: number) => unknown): Record<string, unk
 
 export const apiOperation = (op: Operation): Record<string, unknown> => mapTimes(op, (ms) => ms / 1000);
 export const envelopeOperation = (op: Operation): Record<string, unknown> => mapTimes(op, (ms) => ms);
+
+/**
+ * What the function receives (the durable invocation envelope): its execution, the token its
+ * first checkpoint carries, and the first `page` operations in order, with a NextMarker the SDK
+ * pages on with GetDurableExecutionState.
+ */
+export function invocationEnvelope(arn: string, token: string, ops: StoredOperation[], page: number): Record<string, unknown> {
+  return {
+    DurableExecutionArn: arn,
+    CheckpointToken: token,
+    InitialExecutionState: {
+      Operations: ops.slice(0, page).map((s) => envelopeOperation(s.op)),
+      ...(ops.length > page ? { NextMarker: String(page) } : {}),
+    },
+  };
+}
