@@ -351,7 +351,7 @@ export class DurableEngine {
     if (e.parent) {
       const { arn, opId } = e.parent;
       const status = e.status === 'SUCCEEDED' ? 'SUCCEEDED' : e.status === 'TIMED_OUT' ? 'TIMED_OUT' : e.status === 'STOPPED' ? 'STOPPED' : 'FAILED';
-      void this.completeChained(arn, opId, status, e.result, e.error);
+      this.completeChained(arn, opId, status, e.result, e.error).catch((err: unknown) => this.d.log(`durable: ${arn}: ${messageOf(err)}`));
     }
   }
 
