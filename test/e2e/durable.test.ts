@@ -141,6 +141,16 @@ test('durable functions with the published JavaScript SDK', async (t) => {
     assert.equal(first.Events!.length + rest.Events!.length, events.length);
   });
 
+  await t.test('map, parallel, a child context and waitForCondition', async () => {
+    const out = await invoke(lambda, 'orders', { mode: 'composite' });
+    assert.equal(out.FunctionError, undefined, Buffer.from(out.Payload ?? []).toString());
+    assert.deepEqual(payloadJson(out.Payload), { squares: [1, 4, 9], both: ['A', 'B'], child: 'C', polled: 3 });
+    const events = await history(lambda, out.DurableExecutionArn!);
+    // waitForCondition's checks that go on polling are recorded as successes, as Lambda records them.
+    const checks = events.filter((ev) => ev.Name === 'count' && ev.EventType === 'StepSucceeded').map((ev) => ev.StepSucceededDetails?.Result?.Payload);
+    assert.deepEqual(checks, ['1', '2', '3']);
+  });
+
   await t.test('a failing step is retried until it succeeds', async () => {
     const out = await invoke(lambda, 'orders', { mode: 'flaky' });
     assert.deepEqual(payloadJson(out.Payload), { attempts: 3 });

@@ -73,6 +73,20 @@ export const handler = withDurableExecution(async (event, context) => {
       const out = await context.invoke('call-helper', event.target, { n: event.n });
       return { chained: out };
     }
+    case 'composite': {
+      // map and parallel (child contexts with steps and a wait), a named child context, waitForCondition.
+      const squares = await context.map('square', [1, 2, 3], async (ctx, n) => await ctx.step('sq', async () => n * n));
+      const both = await context.parallel('both', [
+        async (ctx) => await ctx.step('a', async () => 'A'),
+        async (ctx) => { await ctx.wait('pause', { seconds: 1 }); return 'B'; },
+      ]);
+      const child = await context.runInChildContext('child', async (ctx) => await ctx.step('inner', async () => 'C'));
+      const polled = await context.waitForCondition('count', async (state) => state + 1, {
+        initialState: 0,
+        waitStrategy: (state) => (state < 3 ? { shouldContinue: true, delay: { seconds: 1 } } : { shouldContinue: false }),
+      });
+      return { squares: squares.getResults(), both: both.getResults(), child, polled };
+    }
     default:
       return { echo: event };
   }
