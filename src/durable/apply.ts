@@ -86,7 +86,7 @@ export function applyUpdates(ops: Map<string, StoredOperation>, updates: Update[
     const type = u['Type'] as OperationType;
     const action = u['Action'] as string;
     if (type === 'EXECUTION') {
-      if (action === 'SUCCEED') r.close = { status: 'SUCCEEDED', result: str(u, 'Payload') ?? '' };
+      if (action === 'SUCCEED') r.close = { status: 'SUCCEEDED', ...(str(u, 'Payload') !== undefined ? { result: str(u, 'Payload')! } : {}) };
       else if (action === 'FAIL') r.close = { status: 'FAILED', ...(errorObject(u['Error']) ? { error: errorObject(u['Error'])! } : {}) };
       else throw invalidParameter(`Action ${action} is not valid for an operation of type EXECUTION.`);
       continue;
@@ -161,7 +161,8 @@ export function applyUpdates(ops: Map<string, StoredOperation>, updates: Update[
         const ok = action === 'SUCCEED';
         op.Status = ok ? 'SUCCEEDED' : 'FAILED';
         op.EndTimestamp = c.nowMs;
-        const detail = { ...(ok ? { Result: payload ?? '' } : {}), ...(!ok && error ? { Error: error } : {}) };
+        // A result of `undefined` has no Payload: it stays absent (an empty string would not deserialize).
+        const detail = { ...(ok && payload !== undefined ? { Result: payload } : {}), ...(!ok && error ? { Error: error } : {}) };
         // Attempt counts the attempts that ended; the events' CurrentAttempt is this one's number (from 1).
         if (type === 'STEP') op.StepDetails = { Attempt: (op.StepDetails?.Attempt ?? 0) + 1, ...detail };
         else if (type === 'CONTEXT') op.ContextDetails = { ...op.ContextDetails, ...detail };

@@ -250,7 +250,7 @@ export class DurableEngine {
     e.invokeFailures = 0;
     if (out.kind !== 'pending') {
       // A result too large to return was checkpointed as the EXECUTION's SUCCEED (e.result).
-      closeExecution(e, out.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED', out.kind === 'succeeded' ? { result: out.result ?? e.result ?? '' } : { error: out.error }, events, now);
+      closeExecution(e, out.kind === 'succeeded' ? 'SUCCEEDED' : 'FAILED', out.kind === 'succeeded' ? { ...((out.result ?? e.result) !== undefined ? { result: (out.result ?? e.result)! } : {}) } : { error: out.error }, events, now);
       await this.commitClose(e, ops, { changed: [], events });
       return false;
     }
@@ -274,7 +274,7 @@ export class DurableEngine {
       const sinceSeq = e.tokenSeq ?? 0;
       e.token = randomBytes(32).toString('hex');
       e.tokenSeq = e.seq;
-      if (r.close?.status === 'SUCCEEDED') e.result = r.close.result ?? '';
+      if (r.close?.status === 'SUCCEEDED' && r.close.result !== undefined) e.result = r.close.result;
       e.wakeAtMs = wakeOf(e, ops);
       const changed = new Map([...fired.changed, ...r.changed].map((s) => [s.op.Id, s]));
       await this.d.store.commit(e, [...changed.values()], [...fired.events, ...r.events], r.callbacks);

@@ -11,7 +11,7 @@ const base = (type: string, at: number, op?: Operation): HistoryEvent => ({
   ...(op ? { Id: op.Id, ...(op.Name ? { Name: op.Name } : {}), ...(op.SubType ? { SubType: op.SubType } : {}), ...(op.ParentId ? { ParentId: op.ParentId } : {}) } : {}),
 });
 
-export const payload = (p: string | undefined): Record<string, unknown> => ({ Payload: p ?? '' });
+export const payload = (p: string | undefined): Record<string, unknown> => (p === undefined ? {} : { Payload: p });
 export const errorPayload = (e: ErrorObject | undefined): Record<string, unknown> => ({ Payload: e ?? {} });
 
 export function executionEvent(type: 'Started' | 'Succeeded' | 'Failed' | 'TimedOut' | 'Stopped', at: number, d: { input?: string; timeoutS?: number; result?: string; error?: ErrorObject }): HistoryEvent {

@@ -208,6 +208,25 @@ test('durable functions with the published JavaScript SDK', async (t) => {
     assert.equal(again.status, 400);
   });
 
+  await t.test('waitForCallback: a child context with the callback and its submitter step', async () => {
+    const out = await invoke(lambda, 'orders', { mode: 'submit' }, { InvocationType: 'Event' });
+    const arn = out.DurableExecutionArn!;
+    const callbackId = await until('the callback is submitted', async () => {
+      const events = await history(lambda, arn);
+      return events.some((ev) => ev.EventType === 'InvocationCompleted') ? events.find((ev) => ev.EventType === 'CallbackStarted')?.CallbackStartedDetails?.CallbackId : undefined;
+    });
+    // The SDK's default for callback results hands the bytes sent over as a string.
+    await lambda.send(new SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackId, Result: Buffer.from('granted') }));
+    const e = await closed(lambda, arn);
+    assert.equal(e.Status, 'SUCCEEDED');
+    assert.deepEqual(JSON.parse(e.Result!), { answer: 'granted' });
+    // The conformance requirements' "wait-for-callback basic" order.
+    assert.deepEqual((await history(lambda, arn)).map((ev) => ev.EventType), [
+      'ExecutionStarted', 'ContextStarted', 'CallbackStarted', 'StepStarted', 'StepSucceeded', 'InvocationCompleted',
+      'CallbackSucceeded', 'ContextSucceeded', 'InvocationCompleted', 'ExecutionSucceeded',
+    ]);
+  });
+
   await t.test('a callback failed by SendDurableExecutionCallbackFailure', async () => {
     const { arn, callbackId } = await approval();
     await lambda.send(new SendDurableExecutionCallbackFailureCommand({ CallbackId: callbackId, Error: { ErrorType: 'Rejected', ErrorMessage: 'budget exceeded' } }));

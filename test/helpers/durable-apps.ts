@@ -73,6 +73,11 @@ export const handler = withDurableExecution(async (event, context) => {
       const out = await context.invoke('call-helper', event.target, { n: event.n });
       return { chained: out };
     }
+    case 'submit': {
+      // The submitter would hand the callback id to another system; the test plays that system.
+      const answer = await context.waitForCallback('approve', async (callbackId, ctx) => { ctx.logger.info('submitted ' + callbackId); }, { timeout: { seconds: 120 } });
+      return { answer };
+    }
     case 'composite': {
       // map and parallel (child contexts with steps and a wait), a named child context, waitForCondition.
       const squares = await context.map('square', [1, 2, 3], async (ctx, n) => await ctx.step('sq', async () => n * n));
