@@ -17,6 +17,7 @@ import { FROM_LAMBDA, lambdaFunctionsAsSam } from './lambda-functions.js';
 import { scheduleResource } from './schedule-resources.js';
 import { planServiceResources } from './service-resources.js';
 import { planTables, type TablePlan } from './table-resources.js';
+import { nameStoreResources, planStoreResources, type ParameterPlan, type SecretPlan } from './store-resources.js';
 import type { ServicePlans } from './service-plans.js';
 import type { Template } from './template.js';
 
@@ -24,6 +25,7 @@ export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
 export type { ApiPlan, BucketPlan } from './resources.js';
 export type { TablePlan } from './table-resources.js';
+export type { ParameterPlan, SecretPlan } from './store-resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
 import { planLayers, type LayerPlan } from './layers.js';
@@ -50,6 +52,9 @@ export interface DeployPlan extends ServicePlans {
   roles: RolePlan[];
   /** DynamoDB tables (table-resources.ts). */
   tables: TablePlan[];
+  /** `AWS::SSM::Parameter` and `AWS::SecretsManager::Secret` resources (store-resources.ts). */
+  ssmParameters: ParameterPlan[];
+  secrets: SecretPlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -94,6 +99,9 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const v = o.parameterOverrides?.[name] ?? o.previousParameters?.[name] ?? p['Default'];
     if (v === undefined) throw new SamError(`parameter ${name} has no Default; give it with --parameter-overrides ${name}=...`);
     refs[name] = parameters[name] = String(v);
+    // An SSM parameter type's value is a parameter name: it becomes a dynamic reference, which the
+    // stack service resolves from Parameter Store when it applies the stack (api/stacks/dynamic-refs.ts).
+    if (typeof p['Type'] === 'string' && p['Type'].startsWith('AWS::SSM::Parameter::Value<')) refs[name] = `{{resolve:ssm:${String(v)}}}`;
   }
   for (const name of Object.keys(o.parameterOverrides ?? {})) {
     if (!(name in t.parameters)) warn(`--parameter-overrides: the template has no parameter ${name}`);
@@ -107,9 +115,11 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   // Every resource's Ref/GetAtt value first, so that references resolve whatever the order.
   const names = namer(o.stack, o.stackId);
   const where = { names, region: o.region, accountId: o.accountId, endpoint: o.endpoint };
+  nameStoreResources(template, where, o.stackId, ctx);
   const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
   const services = planServiceResources(template, where, ctx);
   const tables = planTables(template, ctx);
+  const store = planStoreResources(template, ctx);
   for (const section of Object.keys(t.globals)) {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -169,5 +179,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
   const roles = planRoles(template, names, where, ctx, (id) => globalsFor(template.resources[id]!.Metadata, template.resources[id]!.Properties));
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, outputs, warnings };
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, ssmParameters: store.parameters, secrets: store.secrets, outputs, warnings };
 }

@@ -191,36 +191,39 @@ function randomPassword(p: Params): string {
   }
 }
 
+/** CreateSecret; `arnSuffix` is given by a stack (its references name the ARN before the secret exists), else random. */
+export function createSecret(d: SecretDeps, scope: Scope, p: Params, arnSuffix: string = suffix()): Params {
+  const name = str(p, 'Name', { required: true })!;
+  if (!NAME.test(name)) throw invalidParameter('Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
+  const existing = d.store.byName(scope, name);
+  if (existing && existing.deletionDate !== undefined && existing.deletionDate > d.now()) {
+    throw invalidRequest(`You can't create this secret because a secret with this name is already scheduled for deletion.`);
+  }
+  if (existing && existing.deletionDate === undefined) throw new SecretsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+  if (existing) d.store.delete(existing.arn);
+  const v = value(p);
+  const token = versionToken(p);
+  const now = d.now();
+  const secret: SecretRecord = {
+    ...scope,
+    name,
+    arn: `arn:aws:secretsmanager:${scope.region}:${scope.accountId}:secret:${name}-${arnSuffix}`,
+    description: str(p, 'Description', { max: 2048 }),
+    kmsKeyId: str(p, 'KmsKeyId'),
+    tags: tagsOf(p['Tags']),
+    createdAt: now,
+    changedAt: now,
+    accessedAt: undefined,
+    deletionDate: undefined,
+  };
+  d.store.put(secret);
+  const version = v ? addVersion(d, secret, token, v, [CURRENT]) : undefined;
+  return { ARN: secret.arn, Name: name, ...(version ? { VersionId: version.versionId } : {}) };
+}
+
 export function secretOperations(d: SecretDeps): Record<string, (scope: Scope, p: Params) => Params> {
   return {
-    CreateSecret: (scope, p) => {
-      const name = str(p, 'Name', { required: true })!;
-      if (!NAME.test(name)) throw invalidParameter('Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!');
-      const existing = d.store.byName(scope, name);
-      if (existing && existing.deletionDate !== undefined && existing.deletionDate > d.now()) {
-        throw invalidRequest(`You can't create this secret because a secret with this name is already scheduled for deletion.`);
-      }
-      if (existing && existing.deletionDate === undefined) throw new SecretsError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
-      if (existing) d.store.delete(existing.arn);
-      const v = value(p);
-      const token = versionToken(p);
-      const now = d.now();
-      const secret: SecretRecord = {
-        ...scope,
-        name,
-        arn: `arn:aws:secretsmanager:${scope.region}:${scope.accountId}:secret:${name}-${suffix()}`,
-        description: str(p, 'Description', { max: 2048 }),
-        kmsKeyId: str(p, 'KmsKeyId'),
-        tags: tagsOf(p['Tags']),
-        createdAt: now,
-        changedAt: now,
-        accessedAt: undefined,
-        deletionDate: undefined,
-      };
-      d.store.put(secret);
-      const version = v ? addVersion(d, secret, token, v, [CURRENT]) : undefined;
-      return { ARN: secret.arn, Name: name, ...(version ? { VersionId: version.versionId } : {}) };
-    },
+    CreateSecret: (scope, p) => createSecret(d, scope, p),
     GetSecretValue: (scope, p) => getSecretValue(d, scope, p),
     PutSecretValue: (scope, p) => {
       const s = find(d, scope, str(p, 'SecretId', { required: true, max: 2048 })!);

@@ -6,7 +6,7 @@
  */
 import { handleJson, isJsonTarget, jsonError, type JsonRequest, type JsonResponse } from '../core/json-protocol.js';
 import type { Scope } from '../core/model.js';
-import { SecretsError, secretOperations, type Params, type Sealer } from './operations.js';
+import { createSecret, SecretsError, secretOperations, type Params, type SecretDeps, type Sealer } from './operations.js';
 import { SecretStore } from './store.js';
 
 export const SECRETS_TARGET_PREFIX = 'secretsmanager.';
@@ -15,12 +15,14 @@ export const SECRETS_BODY_LIMIT = 512 * 1024;
 
 export class SecretsManagerService {
   private readonly store: SecretStore;
+  private readonly deps: SecretDeps;
   private readonly ops;
   private readonly log: (line: string) => void;
 
   constructor(opts: { file: string; sealer: Sealer; now: () => number; log: (line: string) => void }) {
     this.store = new SecretStore(opts.file);
-    this.ops = secretOperations({ store: this.store, sealer: opts.sealer, now: opts.now });
+    this.deps = { store: this.store, sealer: opts.sealer, now: opts.now };
+    this.ops = secretOperations(this.deps);
     this.log = opts.log;
   }
 
@@ -37,6 +39,18 @@ export class SecretsManagerService {
       log: this.log,
       service: 'secretsmanager',
     });
+  }
+
+  /** One operation called by Nimbus's own components (stacks): the wire's checks; throws the SecretsError the wire would answer. */
+  call(scope: Scope, operation: string, params: Params): Params {
+    const run = this.ops[operation];
+    if (!run) throw new SecretsError('InvalidRequestException', `${operation} is not an operation of Nimbus's Secrets Manager`);
+    return run(scope, params);
+  }
+
+  /** CreateSecret with the ARN suffix a stack planned (its template's references name the ARN already). */
+  createWithSuffix(scope: Scope, params: Params, arnSuffix: string): Params {
+    return createSecret(this.deps, scope, params, arnSuffix);
   }
 
   /** A secret's SecretString for Nimbus's own components: GetSecretValue's checks and errors. */

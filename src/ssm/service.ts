@@ -39,6 +39,13 @@ export class SsmService {
     });
   }
 
+  /** One operation called by Nimbus's own components (stacks): the wire's checks; throws the SsmError the wire would answer. */
+  call(scope: Scope, operation: string, params: Params): Params {
+    const run = this.ops[operation];
+    if (!run) throw new SsmError('InvalidAction', `${operation} is not an operation of Nimbus's Parameter Store`);
+    return run(scope, params, `arn:aws:iam::${scope.accountId}:root`);
+  }
+
   /** A parameter's value for Nimbus's own components (a SecureString decrypted): GetParameter's checks and errors. */
   valueOf(scope: Scope, name: string, version?: number): string {
     const r = this.ops['GetParameter']!(scope, { Name: version === undefined ? name : `${name}:${version}`, WithDecryption: true }, '') as { Parameter: { Value: string } };

@@ -2,8 +2,9 @@
  * CloudFormation's dynamic references (`{{resolve:ssm:...}}`, `{{resolve:ssm-secure:...}}`,
  * `{{resolve:secretsmanager:...}}`) in a template deployed through CloudFormation's API: the
  * function's environment gets the values when the stack is applied, GetTemplate keeps the
- * references, a missing parameter rolls the deployment back, and a new parameter version is
- * picked up by the next deployment.
+ * references, a missing parameter rolls the deployment back, a new parameter version is picked up
+ * by the next deployment, and a template parameter of type AWS::SSM::Parameter::Value<String> reads
+ * the parameter it names.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -24,6 +25,10 @@ import { startTestNimbus } from '../helpers/nimbus.js';
 const WAIT = { maxWaitTime: 120, minDelay: 1, maxDelay: 2 };
 
 const template = (host: string) => `AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  PortParam:
+    Type: AWS::SSM::Parameter::Value<String>
+    Default: /app/db/port
 Resources:
   Reader:
     Type: AWS::Lambda::Function
@@ -35,13 +40,14 @@ Resources:
       Role: arn:aws:iam::000000000000:role/lambda-role
       Code:
         ZipFile: |
-          exports.handler = async () => ({ host: process.env.DB_HOST, token: process.env.TOKEN, password: process.env.DB_PASSWORD, url: process.env.URL });
+          exports.handler = async () => ({ host: process.env.DB_HOST, token: process.env.TOKEN, password: process.env.DB_PASSWORD, url: process.env.URL, port: process.env.PORT });
       Environment:
         Variables:
           DB_HOST: '${host}'
           TOKEN: '{{resolve:ssm-secure:/app/token}}'
           DB_PASSWORD: '{{resolve:secretsmanager:prod/db:SecretString:password}}'
           URL: 'postgres://{{resolve:ssm:/app/db/host}}:{{resolve:ssm:/app/db/port}}/app'
+          PORT: !Ref PortParam
 `;
 
 test('dynamic references take Parameter Store and Secrets Manager values when the stack is applied', async (t) => {
@@ -64,7 +70,9 @@ test('dynamic references take Parameter Store and Secrets Manager values when th
     assert.equal(r.FunctionError, undefined, Buffer.from(r.Payload ?? []).toString());
     return JSON.parse(Buffer.from(r.Payload!).toString('utf8')) as Record<string, string>;
   };
-  assert.deepEqual(await call(), { host: 'db.internal', token: 'tok-secret', password: 'pw-from-secrets-manager', url: 'postgres://db.internal:5432/app' });
+  assert.deepEqual(await call(), { host: 'db.internal', token: 'tok-secret', password: 'pw-from-secrets-manager', url: 'postgres://db.internal:5432/app', port: '5432' });
+  // The SSM-typed template parameter keeps its parameter name as its value.
+  assert.deepEqual((await cfn.send(new DescribeStacksCommand({ StackName: 'config' }))).Stacks![0]!.Parameters!.map((p) => [p.ParameterKey, p.ParameterValue]), [['PortParam', '/app/db/port']]);
   // The template keeps its references.
   assert.equal((await cfn.send(new GetTemplateCommand({ StackName: 'config' }))).TemplateBody, body);
 
