@@ -94,6 +94,8 @@ import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
 import { SqliteStore } from './store/sqlite.js';
+import { DurableEngine } from './durable/engine.js';
+import { SqliteDurableStore } from './durable/sqlite-store.js';
 import { CodeUrls } from './secrets/code-urls.js';
 import { Keyring } from './secrets/keyring.js';
 import { SecretBox } from './secrets/secret-box.js';
@@ -138,6 +140,11 @@ export interface NimbusOptions {
    * GB-seconds), for `nimbus replay`'s time-compressed traces; default 1.
    */
   poolTimeScale?: number;
+  /**
+   * Durable functions' waits, retry delays, callback and execution timeouts pass this many times
+   * faster than their seconds say (docs/durable.md); default `poolTimeScale`, else 1.
+   */
+  durableTimeScale?: number;
   /** How long in-flight requests may finish after a shutdown begins. */
   shutdownGraceMs?: number;
   /** The account's concurrent executions (AWS default 1000). */
@@ -377,7 +384,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const dispatcher = new Dispatcher({
     queue,
     clock,
-    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: runHere }),
+    // An event for a durable function starts a durable execution (src/durable, docs/durable.md).
+    attempt: makeAttempt({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier), invoke: async (req) => (req.fn.durable && durable ? await durable.startFromEvent(req) : await runHere(req)) }),
     config: async (ev) => await eventInvokeConfigs.effective(ev, ev.functionName, ev.qualifier, await deadLetterOf(ev)),
     reservedConcurrency: (scope, name) => (slices ?? limiter).getReserved(functionKey(scope, name)),
     onHandedOn: () => outbox.wake(),
@@ -419,6 +427,20 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   const scheduler: Scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log, render: (s, ev) => eventBridge.renderScheduled(s, ev) });
   const schedules = new ScheduleService({ store: queue, clock, exists, onChange: async () => await scheduler.changed() });
   const events = new AsyncInvoker({ acceptor, clock, payloadLimit: opts.asyncPayloadLimit });
+  // Durable functions (src/durable): executions in durable.db; single nodes only (docs/durable.md).
+  const durableScale = opts.durableTimeScale ?? opts.poolTimeScale ?? 1;
+  const durableStore = cluster ? undefined : new SqliteDurableStore(join(dataDir, 'durable.db'));
+  const durable = durableStore
+    ? new DurableEngine({
+        store: durableStore,
+        clock,
+        timeScale: durableScale,
+        version: async (scope, name, version) => (await functions.resolve(scope, name, version)).fn,
+        target: async (scope, name) => await functions.resolve(scope, name, undefined),
+        invoke: async (req) => await invoker.invoke(req),
+        log,
+      })
+    : undefined;
 
   // Push sources: EventBridge rules and SNS subscriptions invoke through the durable async queue.
   const invokeAsync = async (scope: Scope, functionName: string, qualifier: string | undefined, payload: Buffer, source: string, sourceArn?: string): Promise<void> => {
@@ -564,6 +586,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       urlStore: store.urls,
       codeUrls,
       secrets: { box, store, clustered: cluster !== undefined },
+      durable: { engine: durable, store: durableStore, functions },
+      timeScale: durableScale,
       health: { isolation: factory.isolation, version: NIMBUS_VERSION, poolTimeScale: opts.poolTimeScale ?? 1, policy: policy.name },
     }),
   );
@@ -574,6 +598,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   await eventBridge.start();
   await scheduler.start();
   await mappingRunner.start();
+  await durable?.resume();
   const port = await gateway.listen(opts.port ?? 9000, host);
   // An ImageUri naming this server's own address is its own registry (any loopback name, and the public hosts).
   images.setOwnHosts([...['localhost', '127.0.0.1', '[::1]', ...(isWildcard(host) || isLoopback(host) ? [] : [host]), ...(opts.publicHosts ?? [])].map((h) => (h.includes(':') && !h.startsWith('[') ? h : `${h}:${port}`))]);
@@ -632,6 +657,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         cluster?.stopMappingSync();
         const mappingsStopped = mappingRunner.stop();
         await Promise.all([dispatcher.drain(graceMs), Promise.race([mappingsStopped, new Promise((r) => setTimeout(r, graceMs).unref())])]);
+        // Durable invocations cut short now are invoked again at the next start (src/durable).
+        durable?.halt();
         // Whatever still runs after the grace period is killed; its caller gets an explicit error.
         await pool.close();
         catalog?.close();
@@ -654,6 +681,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         ssm.close();
         secretsManager.close();
         await cluster?.close();
+        await durable?.close();
+        await durableStore?.close();
         await queue.close();
         await code.close();
         gateway.destroy();

@@ -37,6 +37,7 @@ import type { LayerService } from './layers/service.js';
 import { permissionHandlers } from './permissions/routes.js';
 import type { PermissionService } from './permissions/service.js';
 import { refusedRoutes } from './refused/routes.js';
+import { durableHandlers, type DurableApi } from './durable/routes.js';
 import { settingsHandlers } from './settings/routes.js';
 import type { FunctionSettingsService } from './settings/service.js';
 import { tagHandlers } from './tags/routes.js';
@@ -150,6 +151,10 @@ export interface ApiServices {
   secrets: { box: SecretBox; store: Store; clustered?: boolean };
   /** Authentication for AWS_IAM function URLs (the gateway applies it to the API itself). */
   security?: Security | undefined;
+  /** Lambda durable functions (api/durable); its engine is absent on a cluster node. */
+  durable: DurableApi;
+  /** `--time-scale`: a synchronous durable invoke waits this many times less. */
+  timeScale: number;
 }
 
 export interface ApiTable {
@@ -174,7 +179,10 @@ export function apiTable(s: ApiServices): ApiTable {
   const ver = versionHandlers(s.versions, s.aliases);
   const reserved = reservedConcurrencyHandlers(s.concurrency);
   const prov = provisionedHandlers(s.provisioned);
-  const inv = invokeHandlers(s.functions, s.invoker, s.events);
+  const inv = invokeHandlers(s.functions, s.invoker, s.events, { api: s.durable, timeScale: s.timeScale });
+  const dur = durableHandlers(s.durable);
+  const DX = '/2025-12-01/durable-executions/:DurableExecutionArn';
+  const CB = '/2025-12-01/durable-execution-callbacks/:CallbackId';
   const url = urlConfigHandlers(s.urls);
   const eic = eventInvokeConfigHandlers(s.eventInvokeConfigs);
   const apis = apiListHandlers(s.routes);
@@ -282,7 +290,17 @@ export function apiTable(s: ApiServices): ApiTable {
       ['PUT', '/2021-07-20/functions/:FunctionName/runtime-management-config', set.putRuntimeManagement],
       ['GET', '/2025-11-30/functions/:FunctionName/function-scaling-config', set.getScaling],
       ['PUT', '/2025-11-30/functions/:FunctionName/function-scaling-config', set.putScaling],
-      // Durable functions and capacity providers: refused with Lambda's error (api/refused, docs/compatibility.md)
+      // Durable functions (api/durable, docs/durable.md)
+      ['POST', `${DX}/checkpoint`, dur.checkpoint],
+      ['GET', DX, dur.get],
+      ['GET', `${DX}/history`, dur.history],
+      ['GET', `${DX}/state`, dur.state],
+      ['POST', `${DX}/stop`, dur.stop],
+      ['GET', '/2025-12-01/functions/:FunctionName/durable-executions', dur.list],
+      ['POST', `${CB}/succeed`, dur.callbackSuccess],
+      ['POST', `${CB}/fail`, dur.callbackFailure],
+      ['POST', `${CB}/heartbeat`, dur.callbackHeartbeat],
+      // Capacity providers: refused with Lambda's error (api/refused, docs/compatibility.md)
       ...refusedRoutes(),
       // Nimbus's own API: events, built-in queues, schedules (api/async)
       // Nimbus's own API: events, SQS queues, schedules (api/async)

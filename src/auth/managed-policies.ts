@@ -42,6 +42,8 @@ const BY_NAME: Readonly<Record<string, PolicyDocument>> = {
   'service-role/AWSLambdaBasicExecutionRole': allow(LOGS),
   'service-role/AWSLambdaSQSQueueExecutionRole': allow(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', ...LOGS]),
   'service-role/AWSLambdaRole': allow(['lambda:InvokeFunction']),
+  // What a durable function's SDK calls (docs/durable.md), as AWS publishes the policy.
+  'service-role/AWSLambdaBasicDurableExecutionRolePolicy': allow([...LOGS, 'lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState']),
   AWSLambdaExecute: allow(['logs:*']),
   AWSLambda_FullAccess: {
     Version: V,

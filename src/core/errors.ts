@@ -33,6 +33,10 @@ export type WireCode =
   | 'ERR_STORAGE_UNAVAILABLE'
   | 'ERR_KMS_NOT_FOUND'
   | 'ERR_KMS_ACCESS_DENIED'
+  /** Durable functions: an execution name already used with another input (409). */
+  | 'ERR_DURABLE_ALREADY_STARTED'
+  /** Durable functions: a callback that timed out or was already closed (400). */
+  | 'ERR_CALLBACK_TIMEOUT'
   /** Cluster mode: the node an invocation was forwarded to failed or stopped answering after it was sent (it may have run). */
   | 'ERR_NODE_UNAVAILABLE'
   | 'ERR_INTERNAL';

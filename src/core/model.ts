@@ -43,6 +43,8 @@ export interface FunctionVersion extends Scope {
    * sandbox runs that many invocations at once (docs/multi-concurrency.md).
    */
   capacityProvider?: CapacityProviderSetting | undefined;
+  /** DurableConfig: the function runs as durable executions (docs/durable.md); chosen at create. */
+  durable?: DurableSetting | undefined;
   packageType: string;
   /**
    * The function's environment variables. Kept in one place of the data model (its own column)
@@ -77,6 +79,14 @@ export interface FunctionVersion extends Scope {
 /** How many invocations one sandbox of the function may run at once (1: Lambda's default contract). */
 export function perSandboxConcurrency(v: { capacityProvider?: CapacityProviderSetting | undefined }): number {
   return v.capacityProvider?.maxConcurrency ?? 1;
+}
+
+/** DurableConfig's members (MODEL `DurableConfig`), with AWS's defaults filled in. */
+export interface DurableSetting {
+  /** ExecutionTimeout in seconds (1-31622400): how long one execution may run, all invocations and waits included. */
+  executionTimeout: number;
+  /** RetentionPeriodInDays (1-90, default 14): how long a closed execution stays readable. */
+  retentionPeriodInDays: number;
 }
 
 /** CapacityProviderConfig.LambdaManagedInstancesCapacityProviderConfig's members. */

@@ -36,7 +36,7 @@ export interface FunctionPlan {
   description: string | undefined;
   environment: Record<string, string>;
   architectures: string[] | undefined;
-  /** CreateFunction members passed through as they are (EphemeralStorage, TracingConfig, LoggingConfig, DeadLetterConfig, TenancyConfig). */
+  /** CreateFunction members passed through as they are (EphemeralStorage, TracingConfig, LoggingConfig, DeadLetterConfig, TenancyConfig, DurableConfig). */
   settings: Record<string, unknown>;
   autoPublishAlias: string | undefined;
   versionDescription: string | undefined;
@@ -61,6 +61,7 @@ const APPLIED = new Set([
   'Architectures', 'AutoPublishAlias', 'VersionDescription', 'FunctionUrlConfig', 'Events', 'PackageType', 'EphemeralStorage',
   'Tracing', 'LoggingConfig', 'DeadLetterQueue', 'ReservedConcurrentExecutions', 'ProvisionedConcurrencyConfig',
   'EventInvokeConfig', 'Layers', 'AutoPublishCodeSha256', 'Role', 'Policies', 'TenancyConfig', 'ImageUri', 'ImageConfig',
+  'DurableConfig',
 ]);
 /** Known to SAM, without a Nimbus backend to give them to (no permission boundaries, tagging, VPC, KMS, SnapStart, code signing). */
 const NO_BACKEND = new Set([
@@ -243,6 +244,12 @@ function settingsOf(id: string, val: (k: string) => unknown, ignored: string[]):
   if (imageConfig !== undefined) {
     if (!isMap(imageConfig)) throw new SamError(`${id}.ImageConfig must be a mapping (EntryPoint, Command, WorkingDirectory)`);
     out['ImageConfig'] = imageConfig;
+  }
+  // Lambda durable functions (docs/durable.md): CreateFunction's member as it is.
+  const durable = val('DurableConfig');
+  if (durable !== undefined) {
+    if (!isMap(durable)) throw new SamError(`${id}.DurableConfig must be a mapping (ExecutionTimeout, RetentionPeriodInDays)`);
+    out['DurableConfig'] = durable;
   }
   const dlq = val('DeadLetterQueue');
   if (isMap(dlq)) {

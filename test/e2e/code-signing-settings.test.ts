@@ -2,7 +2,8 @@
  * Code signing configs and the per-function settings infrastructure-as-code reads back, through
  * the real AWS SDK: configs stored and returned (LS-SNAP `TestCodeSigningConfig`), Enforce refusing
  * unsigned code with Lambda's error, recursion and runtime management configs, and the refusals
- * of what Nimbus does not run (function scaling configs, durable functions, capacity providers).
+ * of what Nimbus does not run (function scaling configs, capacity providers); durable functions
+ * answer as Lambda does for an execution that does not exist (docs/durable.md).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -131,12 +132,13 @@ test('code signing configs, recursion and runtime management configs, and what i
     await rejects(lambda.send(new PutRuntimeManagementConfigCommand({ FunctionName: 'signed', UpdateRuntimeOn: 'Sometimes' as never })), 'ValidationException');
   });
 
-  await t.test('refused with Lambda\'s error for an unsupported setting: scaling configs, durable executions, capacity providers', async () => {
+  await t.test('refused with Lambda\'s error for an unsupported setting: scaling configs, capacity providers; durable executions work', async () => {
     await rejects(lambda.send(new PutFunctionScalingConfigCommand({ FunctionName: 'signed', Qualifier: '1', FunctionScalingConfig: { MinExecutionEnvironments: 1 } })), 'InvalidParameterValueException', /no capacity provider/);
     await rejects(lambda.send(new GetFunctionScalingConfigCommand({ FunctionName: 'signed', Qualifier: '1' })), 'InvalidParameterValueException', /no capacity provider/);
     await rejects(lambda.send(new GetFunctionScalingConfigCommand({ FunctionName: 'signed', Qualifier: '7' })), 'ResourceNotFoundException');
-    await rejects(lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: `${FN}:signed:1/durable-execution/x/y` })), 'InvalidParameterValueException', /^GetDurableExecution: Nimbus does not support Lambda durable functions/);
+    await rejects(lambda.send(new GetDurableExecutionCommand({ DurableExecutionArn: `${FN}:signed:1/durable-execution/x/y` })), 'ResourceNotFoundException', /Durable execution not found/);
     await rejects(lambda.send(new ListCapacityProvidersCommand({})), 'InvalidParameterValueException', /^ListCapacityProviders: Nimbus does not support Lambda Managed Instances/);
-    await rejects(fn('durable', { DurableConfig: { ExecutionTimeout: 60 } }), 'InvalidParameterValueException', /^DurableConfig: Nimbus does not support Lambda durable functions/);
+    // DurableConfig works on the runtimes AWS ships a durable SDK for (nodejs22.x/24.x, python3.13/3.14), not on this one.
+    await rejects(fn('durable', { DurableConfig: { ExecutionTimeout: 60 } }), 'InvalidParameterValueException', /DurableConfig is not supported for runtime/);
   });
 });

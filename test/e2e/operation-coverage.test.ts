@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import * as sdk from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { makeZip, ROLE, startTestNimbus } from '../helpers/nimbus.js';
+import { until } from '../helpers/until.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -62,6 +63,26 @@ const send = <T>(lambda: Lambda, command: unknown): Promise<T> => lambda.send(co
 let codeSigningArn = '';
 let mappingUuid = '';
 const QUEUE = 'arn:aws:sqs:us-east-1:000000000000:cov-q';
+let durableArn = '';
+let callbackIds: string[] = [];
+const durableEvents = async (l: Lambda) => (await l.send(new sdk.GetDurableExecutionHistoryCommand({ DurableExecutionArn: durableArn, IncludeExecutionData: true }))).Events ?? [];
+
+/**
+ * A durable function without the durable SDK: on its first invocation it reads its state, records
+ * how many operations it saw as a step's result, starts three callbacks and suspends.
+ */
+const RAW_DURABLE = `
+const { LambdaClient, CheckpointDurableExecutionCommand, GetDurableExecutionStateCommand } = require('@aws-sdk/client-lambda');
+const lambda = new LambdaClient({});
+exports.handler = async (ev) => {
+  if (ev.InitialExecutionState.Operations.length > 1) return { Status: 'PENDING' };
+  const arn = ev.DurableExecutionArn;
+  const state = await lambda.send(new GetDurableExecutionStateCommand({ DurableExecutionArn: arn, CheckpointToken: ev.CheckpointToken }));
+  const seen = { Id: 'seen', Type: 'STEP', Action: 'SUCCEED', Payload: JSON.stringify({ operations: state.Operations.length }) };
+  const callbacks = ['cb1', 'cb2', 'cb3'].map((Id) => ({ Id, Type: 'CALLBACK', Action: 'START' }));
+  await lambda.send(new CheckpointDurableExecutionCommand({ DurableExecutionArn: arn, CheckpointToken: ev.CheckpointToken, Updates: [seen, ...callbacks] }));
+  return { Status: 'PENDING' };
+};`;
 
 /**
  * One call per working operation, in an order where each finds what it needs (a function, a
@@ -225,6 +246,45 @@ const WORKS: [string, Call][] = [
     await l.send(new sdk.DeleteAliasCommand({ FunctionName: 'cov', Name: 'live' }));
     assert.deepEqual((await l.send(new sdk.ListAliasesCommand({ FunctionName: 'cov' }))).Aliases, []);
   }],
+  // Durable functions (docs/durable.md): a durable function speaking the wire contract itself.
+  ['CheckpointDurableExecution', async (l) => {
+    await l.send(new sdk.CreateFunctionCommand({ FunctionName: 'covd', Runtime: 'nodejs22.x', Handler: 'index.handler', Role: ROLE, Code: { ZipFile: await makeZip({ 'index.js': RAW_DURABLE }) }, DurableConfig: { ExecutionTimeout: 600 } }));
+    const r = await l.send(new sdk.InvokeCommand({ FunctionName: 'covd', Qualifier: '$LATEST', InvocationType: 'Event', Payload: Buffer.from('{}') }));
+    durableArn = r.DurableExecutionArn!;
+    const started = await until('the callbacks start', async () => {
+      const ids = (await durableEvents(l)).flatMap((e) => (e.CallbackStartedDetails?.CallbackId ? [e.CallbackStartedDetails.CallbackId] : []));
+      return ids.length === 3 ? ids : undefined;
+    });
+    callbackIds = started;
+  }],
+  ['GetDurableExecutionState', async (l) => {
+    const step = (await durableEvents(l)).find((e) => e.EventType === 'StepSucceeded');
+    assert.deepEqual(JSON.parse(step!.StepSucceededDetails!.Result!.Payload!), { operations: 1 });
+  }],
+  ['GetDurableExecution', async (l) => assert.equal((await l.send(new sdk.GetDurableExecutionCommand({ DurableExecutionArn: durableArn }))).Status, 'RUNNING')],
+  ['GetDurableExecutionHistory', async (l) => assert.equal((await durableEvents(l))[0]!.EventType, 'ExecutionStarted')],
+  ['ListDurableExecutionsByFunction', async (l) => {
+    const r = await l.send(new sdk.ListDurableExecutionsByFunctionCommand({ FunctionName: 'covd' }));
+    assert.deepEqual(r.DurableExecutions?.map((e) => e.DurableExecutionArn), [durableArn]);
+  }],
+  ['SendDurableExecutionCallbackHeartbeat', async (l) => {
+    const r = await l.send(new sdk.SendDurableExecutionCallbackHeartbeatCommand({ CallbackId: callbackIds[0]! }));
+    assert.equal(r.$metadata.httpStatusCode, 200);
+  }],
+  ['SendDurableExecutionCallbackSuccess', async (l) => {
+    await l.send(new sdk.SendDurableExecutionCallbackSuccessCommand({ CallbackId: callbackIds[0]!, Result: Buffer.from('"yes"') }));
+    const ok = (await durableEvents(l)).find((e) => e.EventType === 'CallbackSucceeded');
+    assert.equal(ok?.CallbackSucceededDetails?.Result?.Payload, '"yes"');
+  }],
+  ['SendDurableExecutionCallbackFailure', async (l) => {
+    await l.send(new sdk.SendDurableExecutionCallbackFailureCommand({ CallbackId: callbackIds[1]!, Error: { ErrorMessage: 'no' } }));
+    const failed = (await durableEvents(l)).find((e) => e.EventType === 'CallbackFailed');
+    assert.equal(failed?.CallbackFailedDetails?.Error?.Payload?.ErrorMessage, 'no');
+  }],
+  ['StopDurableExecution', async (l) => {
+    await l.send(new sdk.StopDurableExecutionCommand({ DurableExecutionArn: durableArn }));
+    assert.equal((await l.send(new sdk.GetDurableExecutionCommand({ DurableExecutionArn: durableArn }))).Status, 'STOPPED');
+  }],
   ['DeleteFunction', async (l) => {
     await l.send(new sdk.DeleteFunctionCommand({ FunctionName: 'cov' }));
     await assert.rejects(l.send(new sdk.GetFunctionCommand({ FunctionName: 'cov' })), { name: 'ResourceNotFoundException' });
@@ -233,15 +293,6 @@ const WORKS: [string, Call][] = [
 
 /** The least input the SDK sends for each refused operation (its required members). */
 const REFUSED_INPUT: Record<string, Record<string, unknown>> = {
-  CheckpointDurableExecution: { DurableExecutionArn: `${FN}:1/durable-execution/e/i`, CheckpointToken: 't' },
-  GetDurableExecution: { DurableExecutionArn: `${FN}:1/durable-execution/e/i` },
-  GetDurableExecutionHistory: { DurableExecutionArn: `${FN}:1/durable-execution/e/i` },
-  GetDurableExecutionState: { DurableExecutionArn: `${FN}:1/durable-execution/e/i`, CheckpointToken: 't' },
-  ListDurableExecutionsByFunction: { FunctionName: 'cov' },
-  StopDurableExecution: { DurableExecutionArn: `${FN}:1/durable-execution/e/i` },
-  SendDurableExecutionCallbackSuccess: { CallbackId: 'c' },
-  SendDurableExecutionCallbackFailure: { CallbackId: 'c' },
-  SendDurableExecutionCallbackHeartbeat: { CallbackId: 'c' },
   CreateCapacityProvider: { CapacityProviderName: 'cp', VpcConfig: { SubnetIds: ['subnet-1'], SecurityGroupIds: ['sg-1'] }, PermissionsConfig: { CapacityProviderOperatorRoleArn: ROLE } },
   GetCapacityProvider: { CapacityProviderName: 'cp' },
   UpdateCapacityProvider: { CapacityProviderName: 'cp' },

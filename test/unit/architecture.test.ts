@@ -15,11 +15,13 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'accounts', 'auth', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['app-cluster', 'api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'registry', 'dynamodb', 'ssm', 'secretsmanager', 'secrets', 'core'],
+  app: ['app-cluster', 'api', 'durable', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'registry', 'dynamodb', 'ssm', 'secretsmanager', 'secrets', 'core'],
   // The composition root's cluster half: what only cluster nodes construct (PostgreSQL stores, membership, routing).
   'app-cluster': ['api', 'accounts', 'cluster', 'invoke', 'metrics', 'queue', 'store', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
-  api: ['sam', 's3', 'registry', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'ssm', 'secretsmanager', 'secrets', 'core'],
+  api: ['sam', 's3', 'registry', 'durable', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'ssm', 'secretsmanager', 'secrets', 'core'],
   esm: ['sqs', 'queue', 'store', 'events', 'core'],
+  // Lambda durable functions: the engine and its SQLite store (docs/durable.md); it invokes through invoke.
+  durable: ['invoke', 'core'],
   eventbridge: ['queue', 'events', 'pg', 'core'],
   sns: ['events', 'auth', 'pg', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],

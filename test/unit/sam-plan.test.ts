@@ -379,6 +379,29 @@ test('TenancyConfig (Lambda tenant isolation) is passed on to CreateFunction, as
   assert.throws(() => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: python3.12, Handler: i.h, TenancyConfig: PER_TENANT }\n'), /F\.TenancyConfig must be a mapping/);
 });
 
+test('DurableConfig (Lambda durable functions) is passed on to CreateFunction, from the function or Globals, as the lambda-durable-* samples have it', () => {
+  const p = plan(`Globals:
+  Function:
+    Runtime: nodejs22.x
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      DurableConfig: { ExecutionTimeout: 120, RetentionPeriodInDays: 7 }
+      Policies:
+        - arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy
+      AutoPublishAlias: prod
+  Raw:
+    Type: AWS::Lambda::Function
+    Properties: { Runtime: nodejs22.x, Handler: index.handler, Code: { ZipFile: 'exports.handler = async () => 1' }, Role: arn:aws:iam::123456789012:role/r, DurableConfig: { ExecutionTimeout: 60 } }
+`);
+  assert.deepEqual(fn(p, 'Orders').settings, { DurableConfig: { ExecutionTimeout: 120, RetentionPeriodInDays: 7 } });
+  assert.deepEqual(fn(p, 'Raw').settings['DurableConfig'], { ExecutionTimeout: 60 });
+  assert.equal(p.warnings.some((w) => w.includes('DurableConfig')), false, p.warnings.join('\n'));
+  assert.throws(() => plan('Resources:\n  F:\n    Type: AWS::Serverless::Function\n    Properties: { Runtime: nodejs22.x, Handler: i.h, DurableConfig: 60 }\n'), /F\.DurableConfig must be a mapping/);
+});
+
 test('AWS::Lambda::Url resources become URLs of their functions, each under its own logical id and qualifier', () => {
   const p = plan(`Resources:
   Fn:

@@ -18,6 +18,7 @@ import type { ObjectReader } from '../../core/objects.js';
 import { readS3Code, s3LocationOf } from './s3-code.js';
 import { functionArn, parseFunctionName, qualifierOf, type FunctionRef } from '../../core/names.js';
 import { publishFrom } from '../versions/versions.js';
+import { checkDurableConfig, checkDurableRuntime } from './durable-config.js';
 import { checkCapacityProviderConfig } from './capacity.js';
 import type { ImageCode, ImageOverrides } from '../../core/images.js';
 import { ImageError } from '../../registry/images.js';
@@ -97,6 +98,11 @@ export class FunctionService {
     if (!isImage && body['ImageConfig'] !== undefined && body['ImageConfig'] !== null) throw invalidParameter('ImageConfig is not supported for the Zip package type.');
     const settings = this.settings(body);
     const tenantIsolation = checkTenancy(body['TenancyConfig']);
+    const durable = checkDurableConfig(body['DurableConfig']);
+    if (durable) {
+      if (isImage) throw invalidParameter('DurableConfig is not supported for functions with packageType Image.');
+      checkDurableRuntime(runtime);
+    }
     const image = isImage ? await this.imageOf(scope, body['Code'], checkImageConfig(body['ImageConfig'])) : undefined;
     const zip = isImage ? undefined : (await this.zipOf(scope, body['Code'], 'code.zipFile', true))!;
     const publish = optionalBool(body, 'Publish', 'publish') ?? false;
@@ -126,6 +132,7 @@ export class FunctionService {
       logGroup: settings.logGroup ?? `/aws/lambda/${ref.name}`,
       ...(tenantIsolation ? { tenantIsolation } : {}),
       ...(settings.capacityProvider ? { capacityProvider: settings.capacityProvider } : {}),
+      ...(durable ? { durable } : {}),
       packageType,
       environment: settings.environment ?? {},
       ...(settings.kmsKeyArn ? { kmsKeyArn: settings.kmsKeyArn } : {}),
@@ -228,6 +235,10 @@ export class FunctionService {
     const role = body['Role'] === undefined ? current.role : checkRole(body['Role']);
     const s = this.settings(body);
     if (current.image && Array.isArray(body['Layers']) && body['Layers'].length > 0) throw invalidParameter('Layers are not supported for functions with packageType Image.');
+    const durable = checkDurableConfig(body['DurableConfig'], current.durable);
+    // Durability is chosen at create (docs/durable.md): an update tunes a durable function's numbers only.
+    if (durable && !current.durable) throw invalidParameter('DurableConfig cannot be added to an existing function; create the function with DurableConfig.');
+    if (current.durable) checkDurableRuntime(runtime);
     const layers = await this.layersOf(scope, body['Layers']) ?? current.layers ?? [];
     const imageConfig = checkImageConfig(body['ImageConfig']);
     if (imageConfig && !current.image) throw invalidParameter('ImageConfig is not supported for the Zip package type.');
@@ -254,6 +265,7 @@ export class FunctionService {
       // An empty TargetArn removes the dead-letter queue.
       deadLetterTargetArn: s.deadLetterTargetArn === undefined ? current.deadLetterTargetArn : s.deadLetterTargetArn || undefined,
       capacityProvider: s.capacityProvider ?? current.capacityProvider,
+      durable: durable ?? current.durable,
       layers: layers.length ? layers : undefined,
       lastModified: this.deps.clock.now(),
       revisionId: randomUUID(),
@@ -350,10 +362,6 @@ export class FunctionService {
     const logging = body['LoggingConfig'];
     const fs = body['FileSystemConfigs'];
     if (Array.isArray(fs) && fs.length > 0) throw invalidParameter('Nimbus does not support file system configurations.');
-    // The two model groups Nimbus refuses (docs/compatibility.md): never accepted and ignored.
-    if (body['DurableConfig'] !== undefined && body['DurableConfig'] !== null) {
-      throw invalidParameter('DurableConfig: Nimbus does not support Lambda durable functions. See docs/compatibility.md.');
-    }
     return {
       description: optionalString(body, 'Description', 'description', 256),
       timeout: optionalInt(body, 'Timeout', 'timeout', 1, MAX_TIMEOUT_S),

@@ -2,6 +2,7 @@
 import { functionArn } from '../../core/names.js';
 import type { FunctionVersion } from '../../core/model.js';
 import { lambdaTimestamp } from '../http/wire-format.js';
+import { durableConfigShape } from './durable-config.js';
 import { capacityProviderShape } from './capacity.js';
 
 /** The runtime version Nimbus reports for a runtime (RuntimeVersionConfig; runtime management configs). */
@@ -49,6 +50,7 @@ export function functionConfiguration(v: FunctionVersion, opts: ConfigurationOpt
     ...(v.deadLetterTargetArn ? { DeadLetterConfig: { TargetArn: v.deadLetterTargetArn } } : {}),
     ...(v.tenantIsolation ? { TenancyConfig: { TenantIsolationMode: v.tenantIsolation } } : {}),
     ...(v.capacityProvider ? { CapacityProviderConfig: capacityProviderShape(v.capacityProvider) } : {}),
+    ...(v.durable ? { DurableConfig: durableConfigShape(v.durable) } : {}),
     // MODEL `Layer`: `[{Arn, CodeSize}]`, absent without layers (LS-SNAP `test_layer_lifecycle`).
     ...(v.layers?.length ? { Layers: v.layers.map((l) => ({ Arn: l.arn, CodeSize: l.codeSize })) } : {}),
   };

@@ -103,7 +103,8 @@ const PUBLIC_PATHS = new Set(['/nimbus/v1/health']);
 
 export class Gateway {
   readonly server: http.Server;
-  private readonly router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true });
+  // A durable execution's ARN is one path parameter of up to 1024 characters (find-my-way's default limit is 100).
+  private readonly router = FindMyWay({ ignoreTrailingSlash: true, caseSensitive: true, maxParamLength: 2048 });
   private inflight = 0;
   private closing = false;
   private idleWaiters: (() => void)[] = [];

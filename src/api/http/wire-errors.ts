@@ -39,6 +39,8 @@ export const WIRE_ERRORS: Readonly<Record<WireCode, WireError>> = {
   ERR_STORAGE_UNAVAILABLE: { status: 503, type: 'ServiceException', messageKey: 'Message' },
   ERR_KMS_NOT_FOUND: { status: 502, type: 'KMSNotFoundException', messageKey: 'Message' },
   ERR_KMS_ACCESS_DENIED: { status: 502, type: 'KMSAccessDeniedException', messageKey: 'Message' },
+  ERR_DURABLE_ALREADY_STARTED: { status: 409, type: 'DurableExecutionAlreadyStartedException', messageKey: 'Message' },
+  ERR_CALLBACK_TIMEOUT: { status: 400, type: 'CallbackTimeoutException', messageKey: 'Message' },
   ERR_NODE_UNAVAILABLE: { status: 502, type: 'ServiceException', messageKey: 'Message' },
   ERR_INTERNAL: { status: 500, type: 'ServiceException', messageKey: 'Message' },
 };

@@ -4,11 +4,13 @@ import { NimbusError } from '../../core/errors.js';
 import { INVOKE_ASYNC_PAYLOAD_LIMIT, type AsyncInvoker } from '../../invoke/async.js';
 import type { Invoker } from '../../invoke/invoker.js';
 import type { Handler } from '../http/context.js';
+import { invokeDurable } from '../durable/invoke.js';
+import type { DurableApi } from '../durable/routes.js';
 import { checkJson, clientContext, SYNC_PAYLOAD_LIMIT, tenantOf } from './request.js';
 
 const EMPTY_EVENT = Buffer.from('{}');
 
-export function invokeHandlers(functions: FunctionService, invoker: Invoker, events: AsyncInvoker) {
+export function invokeHandlers(functions: FunctionService, invoker: Invoker, events: AsyncInvoker, durable?: { api: DurableApi; timeScale: number }) {
   return {
     invoke: async (ctx) => {
       const h = ctx.req.headers;
@@ -27,6 +29,8 @@ export function invokeHandlers(functions: FunctionService, invoker: Invoker, eve
       if (type === 'Event') events.checkSize(payload.length);
       checkJson(payload);
       const tenantId = tenantOf(h, fn);
+      // A durable function's invocations are durable executions (api/durable, docs/durable.md).
+      if (fn.durable && durable) return await invokeDurable(durable.api, ctx, fn, qualifier, type, payload, durable.timeScale);
       if (type === 'DryRun') return { status: 204 };
       if (type === 'Event') {
         // Resolves only once the event is committed to disk: the 202 is a durability promise. The

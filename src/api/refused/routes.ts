@@ -1,6 +1,6 @@
 /**
- * The two groups of the current Lambda model Nimbus refuses (docs/compatibility.md): durable
- * functions (/2025-12-01) and Lambda Managed Instances' capacity providers (/2025-11-30). Each
+ * The group of the current Lambda model Nimbus refuses (docs/compatibility.md): Lambda Managed
+ * Instances' capacity providers (/2025-11-30); durable functions are served by api/durable. Each
  * operation is routed, so that a client gets Lambda's error for a setting a service does not
  * support (InvalidParameterValueException, 400) naming what is missing, never a 404 that reads
  * like a typo, and never a success that did nothing. Their own issues will replace these routes.
@@ -10,20 +10,10 @@ import type { Handler } from '../http/context.js';
 
 type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
 
-const DURABLE = 'Lambda durable functions (durable executions, checkpoints and callbacks)';
 const MANAGED = 'Lambda Managed Instances (capacity providers)';
 
 /** Every refused operation: method, path, name (MODEL), and the feature it belongs to. */
 export const REFUSED: readonly (readonly [Method, string, string, string])[] = [
-  ['POST', '/2025-12-01/durable-executions/:DurableExecutionArn/checkpoint', 'CheckpointDurableExecution', DURABLE],
-  ['GET', '/2025-12-01/durable-executions/:DurableExecutionArn', 'GetDurableExecution', DURABLE],
-  ['GET', '/2025-12-01/durable-executions/:DurableExecutionArn/history', 'GetDurableExecutionHistory', DURABLE],
-  ['GET', '/2025-12-01/durable-executions/:DurableExecutionArn/state', 'GetDurableExecutionState', DURABLE],
-  ['GET', '/2025-12-01/functions/:FunctionName/durable-executions', 'ListDurableExecutionsByFunction', DURABLE],
-  ['POST', '/2025-12-01/durable-executions/:DurableExecutionArn/stop', 'StopDurableExecution', DURABLE],
-  ['POST', '/2025-12-01/durable-execution-callbacks/:CallbackId/succeed', 'SendDurableExecutionCallbackSuccess', DURABLE],
-  ['POST', '/2025-12-01/durable-execution-callbacks/:CallbackId/fail', 'SendDurableExecutionCallbackFailure', DURABLE],
-  ['POST', '/2025-12-01/durable-execution-callbacks/:CallbackId/heartbeat', 'SendDurableExecutionCallbackHeartbeat', DURABLE],
   ['POST', '/2025-11-30/capacity-providers', 'CreateCapacityProvider', MANAGED],
   ['GET', '/2025-11-30/capacity-providers', 'ListCapacityProviders', MANAGED],
   ['GET', '/2025-11-30/capacity-providers/:CapacityProviderName', 'GetCapacityProvider', MANAGED],
