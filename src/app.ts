@@ -47,6 +47,7 @@ import { readFileSync } from 'node:fs';
 import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
+import { dynamoDbStreamSource } from './esm/dynamodb-stream-source.js';
 import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
@@ -440,14 +441,19 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     },
   });
 
+  // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
+  const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
+
   // Event-source mappings: the API stores them, the runner polls their sources and invokes.
-  const sourceKinds = [sqsSource(sqs)];
+  const sourceKinds = [sqsSource(sqs), dynamoDbStreamSource(dynamodb)];
   const mappingRunner = new MappingRunner({
     store: store.eventSourceMappings,
     kinds: sourceKinds,
     invoke: batchInvoker({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier, { weighted: true }), invoke: (req) => invoker.invoke(req) }),
     clock,
     log,
+    // A stream mapping's OnFailure destination: Lambda's failure record to a queue or a topic.
+    sendFailure: async (arn, body) => (arn.split(':')[2] === 'sns' ? void (await sns.publishFromService(arn, body)) : await sendToQueue(arn, body)),
   });
   const mappings = new EventSourceMappingService({
     store: store.eventSourceMappings,
@@ -457,8 +463,6 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     onChange: (uuid) => mappingRunner.changed(uuid),
   });
 
-  // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
-  const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({

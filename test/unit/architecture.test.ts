@@ -19,7 +19,7 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   // The composition root's cluster half: what only cluster nodes construct (PostgreSQL stores, membership, routing).
   'app-cluster': ['api', 'accounts', 'cluster', 'invoke', 'metrics', 'queue', 'store', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
   api: ['sam', 's3', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'secrets', 'core'],
-  esm: ['sqs', 'queue', 'store', 'events', 'core'],
+  esm: ['sqs', 'dynamodb', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'pg', 'core'],
   sns: ['events', 'auth', 'pg', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
