@@ -117,13 +117,17 @@ export class DynamoDbService {
     return t.slice(t.indexOf('.') + 1);
   }
 
-  /** One operation by name, for Nimbus's own callers (stacks); the answer as DynamoDB gives it. */
-  async call(scope: Scope, op: string, params: Record<string, unknown>): Promise<EngineAnswer> {
+  /**
+   * One operation by name, for Nimbus's own callers (stacks); the answer as DynamoDB gives it.
+   * `streamLabel`: the label a stream enabled by this CreateTable or UpdateTable gets (a stack's
+   * tables are planned with their StreamArn before they exist).
+   */
+  async call(scope: Scope, op: string, params: Record<string, unknown>, o: { streamLabel?: string } = {}): Promise<EngineAnswer> {
     const refused = this.refusal();
     if (refused) return refused;
     const run = (o: string, p: Record<string, unknown>): Promise<EngineAnswer> => this.engine.call(scope, o, p);
     let a: EngineAnswer;
-    if (TABLE_OPERATIONS.has(op)) a = await this.streamCapture().tableOp(scope, op, params, run);
+    if (TABLE_OPERATIONS.has(op)) a = await this.streamCapture().tableOp(scope, op, params, run, o.streamLabel);
     else if (WRITE_OPERATIONS.has(op)) {
       a = await this.streamCapture().write(scope, op, params, run);
       if (a.status === 200) for (const w of [...this.watchers]) w();

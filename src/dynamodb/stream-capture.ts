@@ -59,7 +59,7 @@ export class StreamCapture {
   ) {}
 
   /** CreateTable, UpdateTable, DeleteTable, DescribeTable: the stream part kept here, the rest dynalite's. */
-  async tableOp(scope: Scope, op: string, params: Record<string, unknown>, run: RunOp): Promise<EngineAnswer> {
+  async tableOp(scope: Scope, op: string, params: Record<string, unknown>, run: RunOp, label?: string): Promise<EngineAnswer> {
     const table = typeof params['TableName'] === 'string' ? params['TableName'] : '';
     let spec: Spec | undefined;
     let rest = params;
@@ -89,22 +89,25 @@ export class StreamCapture {
     const key = op === 'DescribeTable' ? 'Table' : 'TableDescription';
     const desc = a.body[key];
     if (!isObject(desc)) return a;
-    if (spec !== undefined) await this.applySpec(scope, table, spec, desc);
+    if (spec !== undefined) await this.applySpec(scope, table, spec, desc, label);
     if (op === 'DeleteTable') await this.close(scope, table);
     return { status: 200, body: { ...a.body, [key]: await this.describe(scope, table, desc) } };
   }
 
-  private async applySpec(scope: Scope, table: string, spec: Spec, desc: Record<string, unknown>): Promise<void> {
+  private async applySpec(scope: Scope, table: string, spec: Spec, desc: Record<string, unknown>, given?: string): Promise<void> {
     if (!spec.enabled) return this.close(scope, table);
     const now = this.now();
     const current = await this.store.latest(scope, table);
     // Two enablings within one millisecond would share a label: the next one is a millisecond later.
     const at = current && current.createdAt >= now ? current.createdAt + 1 : now;
-    const label = new Date(at).toISOString().slice(0, -1);
+    const label = given ?? new Date(at).toISOString().slice(0, -1);
     const tableArn = typeof desc['TableArn'] === 'string' ? desc['TableArn'] : `arn:aws:dynamodb:${scope.region}:${scope.accountId}:table/${table}`;
+    const arn = `${tableArn}/stream/${label}`;
+    // A stack's label comes again when the stack is deployed anew: the old stream's records are not the new one's.
+    if (given !== undefined) await this.store.forget(arn);
     await this.store.putStream({
       ...scope,
-      arn: `${tableArn}/stream/${label}`,
+      arn,
       tableName: table,
       label,
       viewType: spec.viewType,

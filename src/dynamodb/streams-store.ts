@@ -146,6 +146,8 @@ export class StreamsStore {
       after: db.prepare('SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM ddb_stream_records WHERE stream_arn = ? AND seq > ?'),
       maxSeq: db.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'ddb_stream_records'"),
       trim: db.prepare('DELETE FROM ddb_stream_records WHERE created_at < ?'),
+      forgetRecords: db.prepare('DELETE FROM ddb_stream_records WHERE stream_arn = ?'),
+      forgetCheckpoints: db.prepare('DELETE FROM ddb_stream_checkpoints WHERE stream_arn = ?'),
       trimStreams: db.prepare('DELETE FROM ddb_streams WHERE closed_at IS NOT NULL AND closed_at < ?'),
       checkpoint: db.prepare('SELECT seq FROM ddb_stream_checkpoints WHERE mapping = ? AND stream_arn = ?'),
       putCheckpoint: db.prepare('INSERT OR REPLACE INTO ddb_stream_checkpoints (mapping, stream_arn, seq) VALUES (?, ?, ?)'),
@@ -202,6 +204,14 @@ export class StreamsStore {
   async pending(streamArn: string, after: number): Promise<{ count: number; oldest: number | undefined }> {
     const r = this.s.after.get(streamArn, after) as { n: number; oldest: number | null };
     return { count: r.n, oldest: r.oldest ?? undefined };
+  }
+
+  /** A stream's records and checkpoints (its ARN is about to name a new stream). */
+  async forget(streamArn: string): Promise<void> {
+    this.db.transaction(() => {
+      this.s.forgetRecords.run(streamArn);
+      this.s.forgetCheckpoints.run(streamArn);
+    })();
   }
 
   /** Drops records (and closed streams) older than the retention period. */
