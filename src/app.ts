@@ -48,6 +48,8 @@ import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
 import { dynamoDbStreamSource } from './esm/dynamodb-stream-source.js';
+import { kinesisSource } from './esm/kinesis-source.js';
+import { KinesisService } from './kinesis/service.js';
 import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
@@ -444,8 +446,11 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
   // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
   const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
 
+  // Kinesis Data Streams (a subset): streams in SQLite on one node, refused on cluster nodes as DynamoDB is.
+  const kinesis = new KinesisService({ file: join(dataDir, 'kinesis.db'), clustered: cluster !== undefined, now: () => clock.now() });
+
   // Event-source mappings: the API stores them, the runner polls their sources and invokes.
-  const sourceKinds = [sqsSource(sqs), dynamoDbStreamSource(dynamodb)];
+  const sourceKinds = [sqsSource(sqs), dynamoDbStreamSource(dynamodb), kinesisSource(kinesis)];
   const mappingRunner = new MappingRunner({
     store: store.eventSourceMappings,
     kinds: sourceKinds,
@@ -494,6 +499,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
       iam: new IamService(accounts),
       dynamodb,
+      kinesis,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -585,6 +591,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await sqs.close();
         await s3.store.close();
         await dynamodb.close();
+        await kinesis.close();
         await cluster?.close();
         await queue.close();
         await code.close();

@@ -15,11 +15,11 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'accounts', 'auth', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['app-cluster', 'api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'dynamodb', 'secrets', 'core'],
+  app: ['app-cluster', 'api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'dynamodb', 'kinesis', 'secrets', 'core'],
   // The composition root's cluster half: what only cluster nodes construct (PostgreSQL stores, membership, routing).
   'app-cluster': ['api', 'accounts', 'cluster', 'invoke', 'metrics', 'queue', 'store', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
-  api: ['sam', 's3', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'secrets', 'core'],
-  esm: ['sqs', 'dynamodb', 'queue', 'store', 'events', 'core'],
+  api: ['sam', 's3', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'kinesis', 'secrets', 'core'],
+  esm: ['sqs', 'dynamodb', 'kinesis', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'pg', 'core'],
   sns: ['events', 'auth', 'pg', 'core'],
   invoke: ['pool', 'sandbox', 'runtimes', 'store', 'logs', 'metrics', 'queue', 'core'],
@@ -43,8 +43,10 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   sqs: ['auth', 'pg', 'core'],
   // S3-compatible object storage: its REST handlers and stores; api/s3 serves it, app.ts opens it.
   s3: ['auth', 'core'],
-  // DynamoDB: dynalite embedded (docs/dynamodb.md).
+  // DynamoDB: dynalite embedded (docs/dynamodb.md), with its streams beside it (docs/streams.md).
   dynamodb: ['core'],
+  // Kinesis Data Streams, a subset in SQLite (docs/streams.md).
+  kinesis: ['core'],
   core: [],
 };
 
