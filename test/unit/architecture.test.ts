@@ -15,10 +15,10 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'accounts', 'auth', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['app-cluster', 'api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'dynamodb', 'kinesis', 'secrets', 'core'],
+  app: ['app-cluster', 'api', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'dynamodb', 'kinesis', 'ssm', 'secretsmanager', 'secrets', 'core'],
   // The composition root's cluster half: what only cluster nodes construct (PostgreSQL stores, membership, routing).
   'app-cluster': ['api', 'accounts', 'cluster', 'invoke', 'metrics', 'queue', 'store', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
-  api: ['sam', 's3', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'kinesis', 'secrets', 'core'],
+  api: ['sam', 's3', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'kinesis', 'ssm', 'secretsmanager', 'secrets', 'core'],
   esm: ['sqs', 'dynamodb', 'kinesis', 'queue', 'store', 'events', 'core'],
   eventbridge: ['queue', 'events', 'pg', 'core'],
   sns: ['events', 'auth', 'pg', 'core'],
@@ -47,6 +47,9 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   dynamodb: ['core'],
   // Kinesis Data Streams, a subset in SQLite (docs/streams.md).
   kinesis: ['core'],
+  // Parameter Store: its operations and SQLite store (docs/parameters-and-secrets.md).
+  ssm: ['core'],
+  secretsmanager: ['core'],
   core: [],
 };
 

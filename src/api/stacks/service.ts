@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, messageOf, NimbusError, notFound, validationError } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
-import type { StackRecord, StackResource } from '../../store/records.js';
+import type { StackRecord, StackResource, StackTemplate } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
 import { applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
@@ -21,6 +21,7 @@ import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
+import { resolveDynamicReferences } from './dynamic-refs.js';
 import { parseDocument, STACK_NAME, type StackDocument } from './document.js';
 import { Journal } from './journal.js';
 import { isMissing } from './service-errors.js';
@@ -66,9 +67,12 @@ export class StackService {
     return s;
   }
 
-  /** Creates or updates a stack from a stack document (document.ts); answers the new record. */
-  deploy(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
-    return this.serial(() => this.apply(scope, checkName(name), body));
+  /**
+   * Creates or updates a stack from a stack document (document.ts); answers the new record.
+   * `deployedWith`: the CloudFormation template it came from, kept with the record (none from `nimbus deploy`).
+   */
+  deploy(scope: Scope, name: string, body: unknown, deployedWith?: StackTemplate): Promise<StackRecord> {
+    return this.serial(() => this.apply(scope, checkName(name), body, deployedWith));
   }
 
   /** Deletes everything a stack owns, then its record. */
@@ -91,10 +95,12 @@ export class StackService {
     return run;
   }
 
-  private async apply(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
+  private async apply(scope: Scope, name: string, body: unknown, deployedWith: StackTemplate | undefined): Promise<StackRecord> {
     // A cluster node fetches the packages uploaded through another node; the document's check names any still missing.
     await this.d.code.ensure(documentShas(body))?.catch(() => undefined);
-    const doc = parseDocument(scope, name, body, { routes: this.d.routes, code: this.d.code });
+    // `{{resolve:ssm:...}}` and `{{resolve:secretsmanager:...}}` take their values now, as CloudFormation's do.
+    const resolved = await resolveDynamicReferences(body, scope, this.d.dynamicReferences);
+    const doc = parseDocument(scope, name, resolved, { routes: this.d.routes, code: this.d.code });
     const prev = await this.d.store.stacks.get(scope, name);
     if (prev && doc.StackId !== undefined && doc.StackId !== prev.stackId) {
       throw conflict(`Stack ${name} was deleted and deployed again since this deployment read it (its id is now ${prev.stackId}); deploy again.`);
@@ -142,6 +148,7 @@ export class StackService {
         resources,
         createdAt: prev?.createdAt ?? now,
         updatedAt: now,
+        ...(deployedWith ? { deployedWith } : {}),
       };
       await this.d.store.stacks.put(record);
       return record;

@@ -217,4 +217,11 @@ ALTER TABLE api_routes ADD COLUMN authorizer TEXT NOT NULL DEFAULT '';
 ALTER TABLE apis ADD COLUMN authorizers TEXT;
 `,
   },
+  {
+    version: 4,
+    name: "store: the CloudFormation template a stack was last deployed with",
+    sql: `
+ALTER TABLE stacks ADD COLUMN deployed_with TEXT;
+`,
+  },
 ];
