@@ -517,7 +517,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, kinesis, mappings, log, roles: accounts, buckets: s3,
     dynamicReferences: {
       parameter: async (scope, name, version) => ssm.valueOf(scope, name, version),
       secret: async (scope, id, stage, versionId) => secretsManager.secretString(scope, id, stage, versionId),

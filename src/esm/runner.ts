@@ -27,6 +27,8 @@ import type { BatchInvoker, MappingSpec, SourceKind, SourceLag, StreamSettings }
 /** A queue's poller or a stream's: what the runner needs of either. */
 interface Running {
   readonly stats: MappingStats;
+  /** A stream poller's starting position is resolved (a LATEST checkpoint stored). */
+  readonly ready?: Promise<void>;
   start(): void;
   stop(): Promise<void>;
   lag(): Promise<SourceLag | undefined>;
@@ -160,6 +162,8 @@ export class MappingRunner {
       : new Poller(spec, kind.open(spec), ordered, { invoke: this.deps.invoke, clock: this.deps.clock, log: this.deps.log });
     this.pollers.set(m.uuid, { poller, signature });
     poller.start();
+    // Enabled only once a stream mapping knows where it starts: a record written after that is read.
+    await poller.ready;
   }
 
   /** A stream mapping's LastProcessingResult, as GetEventSourceMapping shows it (written only when it changes). */

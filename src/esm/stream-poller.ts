@@ -53,6 +53,9 @@ export class StreamPoller {
   private unwatch: () => void = () => undefined;
   private position = 0;
   private lastResult = '';
+  private readyResolve: () => void = () => undefined;
+  /** Resolves once the starting position is known (a LATEST mapping is Enabled only then, so no record written after slips by). */
+  readonly ready: Promise<void> = new Promise((r) => (this.readyResolve = r));
   private readonly settings: StreamSettings;
 
   constructor(
@@ -78,6 +81,7 @@ export class StreamPoller {
   /** Stops reading; the batch in progress ends at its next attempt (uncommitted, so it comes again). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.readyResolve();
     this.unwatch();
     this.wakeAll();
     await this.loop;
@@ -95,9 +99,12 @@ export class StreamPoller {
     while (!this.stopped) {
       try {
         this.position = await this.reader.checkpoint();
+        this.readyResolve();
         break;
       } catch (e) {
         this.problem((e as Error).message);
+        // The runner waits for `ready` before settling the mapping: it must not wait for a source that fails.
+        this.readyResolve();
         await this.wait(ERROR_RETRY_MS);
       }
     }

@@ -4,8 +4,8 @@
  * (`<Function><Event>`):
  *
  * - `SQS`: an event-source mapping from the queue to the function.
- * - `DynamoDB`: an event-source mapping from the table's stream (`Stream`, usually
- *   `!GetAtt Table.StreamArn`); `DestinationConfig.OnFailure.Type` is SAM's own and dropped.
+ * - `DynamoDB`, `Kinesis`: an event-source mapping from the stream (`Stream`: usually
+ *   `!GetAtt Table.StreamArn` or `!GetAtt Stream.Arn`); `DestinationConfig.OnFailure.Type` is SAM's own and dropped.
  * - `SNS`: a subscription of the function to the topic; with `SqsSubscription: true`, a queue
  *   `<Function><Event>Queue` subscribed to the topic and a mapping
  *   `<Function><Event>EventSourceMapping` from it (with `SqsSubscription: {QueueArn, QueueUrl}`,
@@ -21,7 +21,7 @@ import type { IntrinsicContext } from './intrinsics.js';
 import { busOf, filterCriteria, nameQueue, nameRule, subscription, type ServiceResourceOptions } from './service-resources.js';
 import { isMap, jsonText, targetId, type ServicePlans } from './service-plans.js';
 
-export const SOURCE_EVENT_TYPES = new Set(['SQS', 'DynamoDB', 'SNS', 'EventBridgeRule', 'CloudWatchEvent']);
+export const SOURCE_EVENT_TYPES = new Set(['SQS', 'DynamoDB', 'Kinesis', 'SNS', 'EventBridgeRule', 'CloudWatchEvent']);
 
 export interface SourceTarget {
   logicalId: string;
@@ -57,7 +57,7 @@ export function planEventSource(type: string, eventId: string, p: Record<string,
     const { Queue: queue, ...settings } = p;
     if (typeof queue !== 'string') throw new SamError(`${where}.Queue is required and must be a queue ARN`);
     out.mappings.push({ logicalId: id, body: mappingBody(fn.arn, queue, settings, where) });
-  } else if (type === 'DynamoDB') {
+  } else if (type === 'DynamoDB' || type === 'Kinesis') {
     const { Stream: stream, ...settings } = p;
     if (typeof stream !== 'string') throw new SamError(`${where}.Stream is required and must be a stream ARN`);
     const dest = settings['DestinationConfig'];

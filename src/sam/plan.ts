@@ -17,6 +17,7 @@ import { FROM_LAMBDA, lambdaFunctionsAsSam } from './lambda-functions.js';
 import { scheduleResource } from './schedule-resources.js';
 import { planServiceResources } from './service-resources.js';
 import { planTables, type TablePlan } from './table-resources.js';
+import { planKinesisStreams, type KinesisStreamPlan } from './kinesis-resources.js';
 import type { ServicePlans } from './service-plans.js';
 import type { Template } from './template.js';
 
@@ -50,6 +51,8 @@ export interface DeployPlan extends ServicePlans {
   roles: RolePlan[];
   /** DynamoDB tables (table-resources.ts). */
   tables: TablePlan[];
+  /** Kinesis streams (kinesis-resources.ts). */
+  kinesisStreams: KinesisStreamPlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -110,6 +113,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
   const services = planServiceResources(template, where, ctx);
   const tables = planTables(template, ctx);
+  const kinesisStreams = planKinesisStreams(template, ctx);
   for (const section of Object.keys(t.globals)) {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -169,5 +173,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
   const roles = planRoles(template, names, where, ctx, (id) => globalsFor(template.resources[id]!.Metadata, template.resources[id]!.Properties));
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, outputs, warnings };
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, kinesisStreams, outputs, warnings };
 }

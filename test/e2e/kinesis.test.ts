@@ -6,7 +6,8 @@
  * from a reported failure.
  */
 import assert from 'node:assert/strict';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -21,12 +22,13 @@ import {
   PutRecordCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
-import { CreateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { AWS_CLI, awsCliAt, awsCliHome } from '../helpers/aws-cli.js';
 import { rejects } from '../helpers/aws-errors.js';
-import { ledgerDir, readLedger, waitFor } from '../helpers/ledger.js';
+import { ledgerDir, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
+import { nimbusCli } from '../helpers/serve.js';
 
 const CI = process.env['CI'] === 'true';
 const ACCOUNT = '000000000000';
@@ -139,4 +141,66 @@ test('a Kinesis mapping delivers Lambda\'s Kinesis event in order and retries fr
   await k.send(new PutRecordCommand({ StreamName: 'orders', PartitionKey: 'p', Data: Buffer.from('r4') }));
   assert.ok(await waitFor(() => batches().flat().some((x) => Buffer.from(x.kinesis.data, 'base64').toString() === 'r4'), 30_000));
   assert.deepEqual(batches().slice(2).flat().map((x) => Buffer.from(x.kinesis.data, 'base64').toString()), ['r4']);
+});
+
+const samTemplate = (ledger: string): string => `AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  ClickStream:
+    Type: AWS::Kinesis::Stream
+    Properties:
+      ShardCount: 2
+  ClickConsumer:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: index.handler
+      Environment: { Variables: { LEDGER: ${ledger} } }
+      InlineCode: |
+        const fs = require('fs');
+        process.umask(0);
+        exports.handler = async (event) => { fs.appendFileSync(process.env.LEDGER, JSON.stringify(event) + '\\n'); };
+      Events:
+        Clicks:
+          Type: Kinesis
+          Properties:
+            Stream: !GetAtt ClickStream.Arn
+            StartingPosition: LATEST
+            BatchSize: 50
+            MaximumRetryAttempts: 3
+Outputs:
+  StreamName: { Value: !Ref ClickStream }
+  StreamArn: { Value: !GetAtt ClickStream.Arn }
+`;
+
+test('a SAM app with an AWS::Kinesis::Stream and a Kinesis event deploys, delivers, and goes with the stack', async (t) => {
+  const nimbus = await startTestNimbus(t, { isolation: 'process' });
+  const dir = mkdtempSync(join(tmpdir(), 'nimbus-sam-kinesis-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const ledgers = ledgerDir('nimbus-sam-kinesis-ledger-');
+  t.after(() => rmSync(ledgers, { recursive: true, force: true }));
+  const ledger = join(ledgers, 'ledger');
+  const k = client(nimbus.url);
+  t.after(() => k.destroy());
+  writeFileSync(join(dir, 'template.yaml'), samTemplate(ledger));
+  const r = await nimbusCli(['--endpoint', nimbus.url, 'deploy', '-t', join(dir, 'template.yaml'), '--stack-name', 'clicks']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.doesNotMatch(r.stderr, /Kinesis/, 'nothing about the stream is skipped');
+  const stack = (await (await fetch(`${nimbus.url}/nimbus/v1/stacks/clicks`)).json()) as { Outputs: { OutputKey: string; OutputValue: string }[] };
+  const out = Object.fromEntries(stack.Outputs.map((o) => [o.OutputKey, o.OutputValue]));
+  assert.equal(out['StreamArn'], `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/${out['StreamName']}`);
+  assert.equal((await k.send(new DescribeStreamSummaryCommand({ StreamName: out['StreamName'] }))).StreamDescriptionSummary?.OpenShardCount, 2);
+  const mappings = (await nimbus.lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: out['StreamArn'] }))).EventSourceMappings ?? [];
+  assert.deepEqual(mappings.map((m) => [m.StartingPosition, m.BatchSize, m.MaximumRetryAttempts]), [['LATEST', 50, 3]]);
+  // LATEST: records put once the mapping is Enabled reach the function.
+  await waitForAsync(() => nimbus.lambda.send(new GetEventSourceMappingCommand({ UUID: mappings[0]!.UUID })), (m) => m.State === 'Enabled', 30_000);
+  for (const x of ['c1', 'c2', 'c3']) await k.send(new PutRecordCommand({ StreamName: out['StreamName'], PartitionKey: 'same-user', Data: Buffer.from(x) }));
+  type Ev = { Records: Array<{ kinesis: { data: string } }> };
+  const data = () => readLedger(ledger).flatMap((l) => (l as unknown as Ev).Records.map((x) => Buffer.from(x.kinesis.data, 'base64').toString()));
+  assert.ok(await waitFor(() => data().length >= 3, 60_000), `got ${data().join(',')}`);
+  assert.deepEqual(data(), ['c1', 'c2', 'c3']);
+
+  const rm = await nimbusCli(['--endpoint', nimbus.url, 'stack', 'rm', 'clicks']);
+  assert.equal(rm.code, 0, rm.stderr);
+  await rejects(k.send(new DescribeStreamCommand({ StreamName: out['StreamName'] })), 'ResourceNotFoundException', undefined, 400);
 });

@@ -11,6 +11,7 @@ import type { Scope } from '../../core/model.js';
 import type { StackResource } from '../../store/records.js';
 import { deleteRoleWithPolicies } from './apply-roles.js';
 import { deleteTable, TABLE_TYPE } from './apply-tables.js';
+import { deleteKinesisStream, KINESIS_TYPE } from './kinesis-streams.js';
 import { deleteRule } from './apply-triggers.js';
 import type { StackDeps } from './deps.js';
 import { isMissing } from './service-errors.js';
@@ -29,6 +30,7 @@ const ORDER: Record<string, number> = {
   'AWS::SQS::Queue': 5,
   'AWS::SNS::Topic': 5,
   [TABLE_TYPE]: 5,
+  [KINESIS_TYPE]: 5,
   'AWS::Events::EventBus': 6,
   // After the functions that use them.
   'AWS::IAM::Role': 7,
@@ -81,6 +83,8 @@ async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<
       return d.sqs.deleteQueue(scope, r.physicalId);
     case TABLE_TYPE:
       return deleteTable(d.dynamodb, scope, r.physicalId);
+    case KINESIS_TYPE:
+      return deleteKinesisStream(d.kinesis, scope, r.physicalId);
     case 'AWS::SNS::Topic':
       return d.sns.deleteTopic(scope, r.physicalId);
     case 'AWS::IAM::Role':

@@ -4,6 +4,7 @@
  * to, and the SQS, SNS and EventBridge services whose queues, topics, buses and rules a stack
  * owns. Built by the composition root alone.
  */
+import type { KinesisService } from '../../kinesis/service.js';
 import type { DynamicResolver } from './dynamic-refs.js';
 import type { RoleStore } from '../../auth/roles.js';
 import type { Clock } from '../../core/clock.js';
@@ -43,6 +44,8 @@ export interface StackDeps {
   eventBridge: EventBridgeService;
   /** DynamoDB tables a stack owns (docs/dynamodb.md). */
   dynamodb: DynamoDbService;
+  /** Kinesis streams a stack owns (docs/streams.md). */
+  kinesis: KinesisService;
   mappings: EventSourceMappingService;
   /** IAM roles a stack owns (api/iam's store). */
   roles: RoleStore;

@@ -16,6 +16,7 @@ import { isObject } from '../http/validate.js';
 import { list, LOGICAL_ID, named, optionalObject, stringMap } from './document-fields.js';
 import { parseRoles, type RoleSpec } from './document-roles.js';
 import { parseTables, type TableSpec } from './document-tables.js';
+import { parseKinesisStreams, type KinesisStreamSpec } from './kinesis-streams.js';
 import { parseServices, type MappingSpec, type RuleSpec, type SubscriptionSpec, type TopicSpec } from './document-services.js';
 
 export type { MappingSpec, RuleSpec, SubscriptionSpec, TopicSpec } from './document-services.js';
@@ -86,6 +87,8 @@ export interface StackDocument {
   Buckets: { LogicalId: string; BucketName: string }[];
   /** DynamoDB tables (document-tables.ts); absent: none. */
   Tables: TableSpec[];
+  /** Kinesis streams (kinesis-streams.ts); absent: none. */
+  KinesisStreams: KinesisStreamSpec[];
 }
 
 /** S3's bucket names. */
@@ -168,6 +171,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
   const services = parseServices(body, once);
   const roles = parseRoles(body, once);
   const tables = parseTables(body, once);
+  const kinesisStreams = parseKinesisStreams(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
   for (const a of apis.apis) once(a.logicalId);
   return {
@@ -183,6 +187,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     Roles: roles,
     Buckets: buckets,
     Tables: tables,
+    KinesisStreams: kinesisStreams,
   };
 }
 

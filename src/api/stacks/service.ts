@@ -18,6 +18,7 @@ import { applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
 import { applyServices, topicArn } from './apply-services.js';
 import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
+import { applyKinesisStreams, KINESIS_TYPE, kinesisStreamExists } from './kinesis-streams.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
@@ -39,12 +40,13 @@ const KIND: Readonly<Record<string, string>> = {
   'AWS::IAM::Role': 'role',
   'AWS::S3::Bucket': 'bucket',
   [TABLE_TYPE]: 'table',
+  [KINESIS_TYPE]: 'Kinesis stream',
 };
 
 /** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
 const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
 /** Resources the apply steps list themselves (with what they consist of). */
-const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE]);
+const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE, KINESIS_TYPE]);
 
 const key = (r: StackResource): string | undefined => {
   const k = kindOf(r);
@@ -119,6 +121,8 @@ export class StackService {
       resources.push(...(await applyServices(scope, doc, journal, this.d, within)));
       // Tables before the functions: a function may write to its table on its first invocation.
       resources.push(...(await applyTables(scope, doc.Tables, journal, this.d.dynamodb, within)));
+      // Streams before the mappings that read them.
+      resources.push(...(await applyKinesisStreams(scope, doc.KinesisStreams, journal, this.d.kinesis, within)));
       for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
       for (const f of doc.Functions) {
         const r = await within(f.LogicalId, async () => await applyEventInvokeConfig(scope, f, journal, this.d));
@@ -250,6 +254,8 @@ export class StackService {
         return probe(() => this.d.eventBridge.call(scope, 'DescribeEventBus', { Name: r.physicalId }));
       case 'table':
         return tableExists(this.d.dynamodb, scope, r.physicalId);
+      case 'Kinesis stream':
+        return kinesisStreamExists(this.d.kinesis, scope, r.physicalId);
       case 'role':
         return (await this.d.roles.getRole(scope.accountId, r.physicalId)) !== undefined;
       case 'rule': {
@@ -275,6 +281,7 @@ function planned(scope: Scope, doc: StackDocument): StackResource[] {
     ...doc.Rules.map((r) => ({ logicalId: r.LogicalId, type: 'AWS::Events::Rule', physicalId: rulePhysicalId(r.EventBusName, r.Name) })),
     ...doc.Buckets.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::S3::Bucket', physicalId: b.BucketName })),
     ...doc.Tables.map((t) => ({ logicalId: t.LogicalId, type: TABLE_TYPE, physicalId: t.TableName })),
+    ...doc.KinesisStreams.map((k) => ({ logicalId: k.LogicalId, type: KINESIS_TYPE, physicalId: k.StreamName })),
   ];
 }
 
