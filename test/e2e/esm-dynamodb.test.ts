@@ -7,15 +7,17 @@
  * get Lambda's errors.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
-import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetEventSourceMappingCommand, type CreateEventSourceMappingCommandInput } from '@aws-sdk/client-lambda';
+import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, type CreateEventSourceMappingCommandInput } from '@aws-sdk/client-lambda';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { rejects } from '../helpers/aws-errors.js';
 import { ledgerDir, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
-import { deployNode, makeZip, ROLE, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
+import { startNimbus } from '../../src/app.js';
+import { deployNode, makeZip, ROLE, sdkClient, startTestNimbus, type TestNimbus } from '../helpers/nimbus.js';
 import { sdk } from '../helpers/sqs-clients.js';
 
 const ACCOUNT = '000000000000';
@@ -223,3 +225,42 @@ test('stream settings are checked with Lambda\'s errors', async (t) => {
 });
 
 export type { TestNimbus };
+
+test('a stream mapping goes on from its checkpoint after a restart: nothing delivered twice, nothing lost', async (t) => {
+  const dir = ledgerDir('nimbus-esm-ddb-restart-');
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-esm-ddb-restart-data-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const ledgerFile = join(dir, 'ledger');
+  const start = () => startNimbus({ port: 0, dataDir, log: () => undefined, shutdownGraceMs: 2000, isolation: 'process' });
+  let nimbus = await start();
+  const clients = (url: string) => ({
+    ddb: new DynamoDBClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 }),
+    lambda: sdkClient(url),
+  });
+  let c = clients(nimbus.url);
+  await deployNode(c.lambda, 'restart', { 'index.js': NODE }, { Timeout: 5, Environment: { Variables: { LEDGER: ledgerFile } } });
+  const arn = (await c.ddb.send(new CreateTableCommand({
+    TableName: 'restart',
+    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+    BillingMode: 'PAY_PER_REQUEST',
+    StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
+  }))).TableDescription!.LatestStreamArn!;
+  // TRIM_HORIZON: a checkpoint lost in the restart would deliver 'before' again.
+  await c.lambda.send(new CreateEventSourceMappingCommand({ FunctionName: 'restart', EventSourceArn: arn, StartingPosition: 'TRIM_HORIZON' }));
+  const ids = () => readLedger(ledgerFile).flatMap((l) => (l.event as unknown as { Records: DdbRecord[] }).Records.map((r) => r.dynamodb.Keys['id']!.S));
+  await waitForAsync(async () => (await c.lambda.send(new ListEventSourceMappingsCommand({ EventSourceArn: arn }))).EventSourceMappings ?? [], (m) => m[0]?.State === 'Enabled', 30_000);
+  await put(c.ddb, 'restart', 'before');
+  assert.ok(await waitFor(() => ids().length >= 1, 30_000));
+  c.ddb.destroy();
+  c.lambda.destroy();
+  await nimbus.close();
+  nimbus = await start();
+  t.after(() => nimbus.close());
+  c = clients(nimbus.url);
+  t.after(() => (c.ddb.destroy(), c.lambda.destroy()));
+  await put(c.ddb, 'restart', 'after');
+  assert.ok(await waitFor(() => ids().length >= 2, 30_000));
+  assert.deepEqual(ids(), ['before', 'after']);
+});
