@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { BatchWriteItemCommand, CreateTableCommand, DeleteItemCommand, DynamoDBClient, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { CreateEventSourceMappingCommand, CreateFunctionCommand, GetEventSourceMappingCommand, ListEventSourceMappingsCommand, type CreateEventSourceMappingCommandInput } from '@aws-sdk/client-lambda';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { rejects } from '../helpers/aws-errors.js';
 import { ledgerDir, readLedger, waitFor, waitForAsync } from '../helpers/ledger.js';
@@ -263,4 +264,23 @@ test('a stream mapping goes on from its checkpoint after a restart: nothing deli
   await put(c.ddb, 'restart', 'after');
   assert.ok(await waitFor(() => ids().length >= 2, 30_000));
   assert.deepEqual(ids(), ['before', 'after']);
+});
+
+test('retries used up on a single poison record: the failure record goes to an SNS OnFailure topic', async (t) => {
+  const { nimbus, ddb, mapping, name, streamArn } = await setup(t, 'ddb-sns');
+  const sqs = sdk(nimbus.url);
+  const sns = new SNSClient({ endpoint: nimbus.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+  t.after(() => (sqs.destroy(), sns.destroy()));
+  const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'from-topic' }))).QueueUrl!;
+  const topicArn = (await sns.send(new CreateTopicCommand({ Name: 'stream-failures' }))).TopicArn!;
+  await sns.send(new SubscribeCommand({ TopicArn: topicArn, Protocol: 'sqs', Endpoint: `arn:aws:sqs:us-east-1:${ACCOUNT}:from-topic`, Attributes: { RawMessageDelivery: 'true' } }));
+  await put(ddb, name, 'bad', { poison: { BOOL: true } });
+  await mapping({ MaximumRetryAttempts: 0, DestinationConfig: { OnFailure: { Destination: topicArn } } });
+  const msg = await waitForAsync(() => sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1 })), (r) => (r.Messages ?? []).length > 0, 30_000);
+  const failure = JSON.parse(msg.Messages![0]!.Body!) as { requestContext: { condition: string; approximateInvokeCount: number }; responseContext: { functionError: string }; DDBStreamBatchInfo: { batchSize: number; streamArn: string } };
+  assert.equal(failure.requestContext.condition, 'RetryAttemptsExhausted');
+  // MaximumRetryAttempts 0: the first attempt is the only one.
+  assert.equal(failure.requestContext.approximateInvokeCount, 1);
+  assert.equal(failure.responseContext.functionError, 'Unhandled');
+  assert.deepEqual([failure.DDBStreamBatchInfo.batchSize, failure.DDBStreamBatchInfo.streamArn], [1, streamArn]);
 });
