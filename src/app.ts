@@ -47,6 +47,9 @@ import { readFileSync } from 'node:fs';
 import { EventBridgeService } from './eventbridge/service.js';
 import { batchInvoker } from './esm/invoke.js';
 import { MappingRunner } from './esm/runner.js';
+import { dynamoDbStreamSource } from './esm/dynamodb-stream-source.js';
+import { kinesisSource } from './esm/kinesis-source.js';
+import { KinesisService } from './kinesis/service.js';
 import { sqsSource } from './esm/sqs-source.js';
 import { AsyncInvoker } from './invoke/async.js';
 import { ConcurrencyLimiter } from './invoke/concurrency.js';
@@ -509,14 +512,22 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     },
   });
 
+  // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
+  const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
+
+  // Kinesis Data Streams (a subset): streams in SQLite on one node, refused on cluster nodes as DynamoDB is.
+  const kinesis = new KinesisService({ file: join(dataDir, 'kinesis.db'), clustered: cluster !== undefined, now: () => clock.now() });
+
   // Event-source mappings: the API stores them, the runner polls their sources and invokes.
-  const sourceKinds = [sqsSource(sqs)];
+  const sourceKinds = [sqsSource(sqs), dynamoDbStreamSource(dynamodb), kinesisSource(kinesis)];
   const mappingRunner = new MappingRunner({
     store: store.eventSourceMappings,
     kinds: sourceKinds,
     invoke: batchInvoker({ resolve: async (scope, name, qualifier) => await functions.resolve(scope, name, qualifier, { weighted: true }), invoke: (req) => invoker.invoke(req) }),
     clock,
     log,
+    // A stream mapping's OnFailure destination: Lambda's failure record to a queue or a topic.
+    sendFailure: async (arn, body) => (arn.split(':')[2] === 'sns' ? void (await sns.publishFromService(arn, body)) : await sendToQueue(arn, body)),
   });
   const mappings = new EventSourceMappingService({
     store: store.eventSourceMappings,
@@ -526,8 +537,6 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
     onChange: (uuid) => mappingRunner.changed(uuid),
   });
 
-  // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
-  const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
   // Parameter Store (src/ssm) and Secrets Manager (src/secretsmanager): a SQLite file each on each
   // node, values (SecureStrings, every secret) sealed with the keyring.
   const sealer = {
@@ -543,7 +552,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3, ssm, secretsManager,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, kinesis, mappings, log, roles: accounts, buckets: s3, ssm, secretsManager,
     dynamicReferences: {
       parameter: async (scope, name, version) => ssm.valueOf(scope, name, version),
       secret: async (scope, id, stage, versionId) => secretsManager.secretString(scope, id, stage, versionId),
@@ -575,6 +584,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3, registry,
       iam: new IamService(accounts),
       dynamodb,
+      kinesis,
       ssm,
       secretsManager,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
@@ -678,6 +688,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await s3.store.close();
         await registryService.store.close();
         await dynamodb.close();
+        await kinesis.close();
         ssm.close();
         secretsManager.close();
         await cluster?.close();

@@ -61,6 +61,8 @@ import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { dynamoDbWireService } from './services/dynamodb.js';
+import { kinesisWireService } from './services/kinesis.js';
+import type { KinesisService } from '../kinesis/service.js';
 import { ssmWireService } from './services/ssm.js';
 import { secretsManagerWireService } from './services/secretsmanager.js';
 import type { SecretsManagerService } from '../secretsmanager/service.js';
@@ -128,6 +130,8 @@ export interface ApiServices {
   cloudWatchLogs: CloudWatchLogsService;
   /** DynamoDB (dynalite, loaded on first use), on the endpoint by its X-Amz-Target. */
   dynamodb: DynamoDbService;
+  /** Kinesis Data Streams (a subset, src/kinesis), on the endpoint by its X-Amz-Target. */
+  kinesis: KinesisService;
   ssm: SsmService;
   secretsManager: SecretsManagerService;
   mappings: EventSourceMappingService;
@@ -340,7 +344,7 @@ export function apiTable(s: ApiServices): ApiTable {
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
       s3Hook({ s3: s.s3, log: s.log }),
       registryHook({ registry: s.registry.service, tokens: s.registry.tokens, security: s.security, now: () => s.clock.now(), log: s.log }),
-      servicesHook([ecrWireService(s.registry.ecr), sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), ssmWireService(s.ssm), secretsManagerWireService(s.secretsManager), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
+      servicesHook([ecrWireService(s.registry.ecr), sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), kinesisWireService(s.kinesis), ssmWireService(s.ssm), secretsManagerWireService(s.secretsManager), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],
     fallback: [],
     lean: [`POST ${FN}/invocations`],

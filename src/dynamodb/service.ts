@@ -11,11 +11,18 @@
  * serving tables that other nodes would not see.
  */
 import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import type { Scope } from '../core/model.js';
 import { DynamoEngine, type DynamoEngineOptions, type EngineAnswer } from './engine.js';
+import { StreamCapture, WRITE_OPERATIONS } from './stream-capture.js';
+import { StreamsApi, streamArnOf } from './streams-api.js';
+import { StreamsStore } from './streams-store.js';
 
 export const DYNAMODB_TARGET_PREFIX = 'DynamoDB_20120810.';
+export const STREAMS_TARGET_PREFIX = 'DynamoDBStreams_20120810.';
+const TABLE_OPERATIONS: ReadonlySet<string> = new Set(['CreateTable', 'UpdateTable', 'DeleteTable', 'DescribeTable']);
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 /** DynamoDB's largest request (a BatchWriteItem of 25 items of 400 KB fits well within it). */
 export const DYNAMODB_BODY_LIMIT = 16 * 1024 * 1024;
@@ -62,9 +69,37 @@ function withMessage(body: Record<string, unknown>, params: unknown): Record<str
 
 export class DynamoDbService {
   readonly engine: DynamoEngine;
+  private capture: StreamCapture | undefined;
+  private streamsApi: StreamsApi | undefined;
 
   constructor(private readonly o: DynamoEngineOptions & { clustered?: boolean }) {
     this.engine = new DynamoEngine(o);
+  }
+
+  /** The streams' store and capture, opened on first use (`<dir>/streams.db`). */
+  private streamCapture(): StreamCapture {
+    if (!this.capture) {
+      if (this.o.dir !== undefined) mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
+      this.capture = new StreamCapture(new StreamsStore(this.o.dir === undefined ? undefined : join(this.o.dir, 'streams.db')));
+    }
+    return this.capture;
+  }
+
+  /** The streams' records, for event-source mappings (src/esm). */
+  get streams(): StreamsStore {
+    return this.streamCapture().store;
+  }
+
+  /** Whether this node serves DynamoDB (and its streams) at all: a cluster node does not. */
+  get clustered(): boolean {
+    return this.o.clustered === true;
+  }
+
+  /** A stream of the stream store changed (records appended): event-source mappings wake up. */
+  private readonly watchers = new Set<() => void>();
+  watchStreams(fn: () => void): () => void {
+    this.watchers.add(fn);
+    return () => this.watchers.delete(fn);
   }
 
   /** DynamoDB's marker: a POST to `/` whose X-Amz-Target names DynamoDB_20120810. */
@@ -72,16 +107,40 @@ export class DynamoDbService {
     return req.method === 'POST' && req.path === '/' && (headerOf(req.headers, 'x-amz-target') ?? '').startsWith(DYNAMODB_TARGET_PREFIX);
   }
 
-  static operationOf(headers: Headers): string {
-    return (headerOf(headers, 'x-amz-target') ?? '').slice(DYNAMODB_TARGET_PREFIX.length);
+  /** DynamoDB Streams' marker: the same endpoint, X-Amz-Target naming DynamoDBStreams_20120810. */
+  static isStreamsRequest(req: { method: string; path: string; headers: Headers }): boolean {
+    return req.method === 'POST' && req.path === '/' && (headerOf(req.headers, 'x-amz-target') ?? '').startsWith(STREAMS_TARGET_PREFIX);
   }
 
-  /** One operation by name, for Nimbus's own callers (stacks); the answer as DynamoDB gives it. */
-  async call(scope: Scope, op: string, params: Record<string, unknown>): Promise<EngineAnswer> {
+  static operationOf(headers: Headers): string {
+    const t = headerOf(headers, 'x-amz-target') ?? '';
+    return t.slice(t.indexOf('.') + 1);
+  }
+
+  /**
+   * One operation by name, for Nimbus's own callers (stacks); the answer as DynamoDB gives it.
+   * `streamLabel`: the label a stream enabled by this CreateTable or UpdateTable gets (a stack's
+   * tables are planned with their StreamArn before they exist).
+   */
+  async call(scope: Scope, op: string, params: Record<string, unknown>, o: { streamLabel?: string } = {}): Promise<EngineAnswer> {
     const refused = this.refusal();
     if (refused) return refused;
-    const a = await this.engine.call(scope, op, params);
+    const run = (o: string, p: Record<string, unknown>): Promise<EngineAnswer> => this.engine.call(scope, o, p);
+    let a: EngineAnswer;
+    if (TABLE_OPERATIONS.has(op)) a = await this.streamCapture().tableOp(scope, op, params, run, o.streamLabel);
+    else if (WRITE_OPERATIONS.has(op)) {
+      a = await this.streamCapture().write(scope, op, params, run);
+      if (a.status === 200) for (const w of [...this.watchers]) w();
+    } else a = await run(op, params);
     return a.status === 200 ? a : { status: a.status, body: withMessage(a.body, params) };
+  }
+
+  /** One DynamoDB Streams operation (streams-api.ts). */
+  async callStreams(scope: Scope, op: string, params: Record<string, unknown>): Promise<EngineAnswer> {
+    const refused = this.refusal();
+    if (refused) return refused;
+    this.streamsApi ??= new StreamsApi(this.streams);
+    return this.streamsApi.call(scope, op, params);
   }
 
   /** Never throws: every failure is an answer in DynamoDB's error shape. */
@@ -94,7 +153,8 @@ export class DynamoDbService {
       return DynamoDbService.errorResponse(400, 'com.amazon.coral.service#SerializationException', 'Start of structure or map found where not expected.');
     }
     if (!isObject(params)) return DynamoDbService.errorResponse(400, 'com.amazon.coral.service#SerializationException', 'Start of structure or map found where not expected.');
-    const a = await this.call({ accountId: req.accountId, region: req.region }, op, params);
+    const scope = { accountId: req.accountId, region: req.region };
+    const a = DynamoDbService.isStreamsRequest(req) ? await this.callStreams(scope, op, params) : await this.call(scope, op, params);
     if (a.status !== 200) return DynamoDbService.errorResponse(a.status, String(a.body['__type'] ?? 'InternalServerError'), typeof a.body['message'] === 'string' ? a.body['message'] : undefined, a.body);
     return reply(200, a.body);
   }
@@ -115,8 +175,9 @@ export class DynamoDbService {
     return { ...r, headers: { ...r.headers, 'x-amzn-ErrorType': shortType(type) } };
   }
 
-  close(): Promise<void> {
-    return this.engine.close();
+  async close(): Promise<void> {
+    await this.engine.close();
+    await this.capture?.store.close();
   }
 }
 
@@ -143,6 +204,8 @@ export function dynamoResources(body: Buffer, scope: Scope, operation: string): 
     return tables.length > 0 ? tables.map((t) => tableArn(scope, t)) : ['*'];
   }
   if (typeof j['ResourceArn'] === 'string') return [j['ResourceArn']];
+  const stream = streamArnOf(j);
+  if (stream !== undefined) return [stream];
   const table = j['TableName'];
   if (typeof table !== 'string') return ['*'];
   const arn = tableArn(scope, table);

@@ -20,8 +20,19 @@ import { compileFilterCriteria, type CompiledFilterCriteria, type FilterCriteria
 import type { EventSourceMappingRecord, MappingState } from '../store/records.js';
 import type { EventSourceMappingStore } from '../store/types.js';
 import { Poller } from './poller.js';
-import type { StatsSnapshot } from './stats.js';
-import type { BatchInvoker, MappingSpec, SourceKind, SourceLag } from './types.js';
+import type { MappingStats, StatsSnapshot } from './stats.js';
+import { StreamPoller } from './stream-poller.js';
+import type { BatchInvoker, MappingSpec, SourceKind, SourceLag, StreamSettings } from './types.js';
+
+/** A queue's poller or a stream's: what the runner needs of either. */
+interface Running {
+  readonly stats: MappingStats;
+  /** A stream poller's starting position is resolved (a LATEST checkpoint stored). */
+  readonly ready?: Promise<void>;
+  start(): void;
+  stop(): Promise<void>;
+  lag(): Promise<SourceLag | undefined>;
+}
 
 /** Concurrent batches per mapping without ScalingConfig: Lambda starts five ("Scaling and processing"). */
 export const DEFAULT_CONCURRENCY = 5;
@@ -32,6 +43,8 @@ export interface RunnerDeps {
   invoke: BatchInvoker;
   clock: Clock;
   log: (line: string) => void;
+  /** Delivers a stream mapping's failure record to its OnFailure destination (an SQS queue or SNS topic ARN). */
+  sendFailure?: (destinationArn: string, body: string) => Promise<void>;
 }
 
 export interface MappingStatus {
@@ -40,7 +53,7 @@ export interface MappingStatus {
 }
 
 export class MappingRunner {
-  private readonly pollers = new Map<string, { poller: Poller; signature: string }>();
+  private readonly pollers = new Map<string, { poller: Running; signature: string }>();
   private readonly chains = new Map<string, Promise<void>>();
   private stopped = false;
 
@@ -138,9 +151,34 @@ export class MappingRunner {
     } catch (e) {
       this.deps.log(`esm ${m.uuid}: ${(e as Error).message}`);
     }
-    const poller = new Poller(spec, kind.open(spec), ordered, { invoke: this.deps.invoke, clock: this.deps.clock, log: this.deps.log });
+    const poller: Running = kind.openStream
+      ? new StreamPoller(spec, kind.openStream(spec), {
+          invoke: this.deps.invoke,
+          clock: this.deps.clock,
+          log: this.deps.log,
+          sendFailure: this.deps.sendFailure ?? (async () => Promise.reject(new Error('no destination delivery configured'))),
+          onResult: (r) => this.lastResult(m.uuid, r),
+        })
+      : new Poller(spec, kind.open(spec), ordered, { invoke: this.deps.invoke, clock: this.deps.clock, log: this.deps.log });
     this.pollers.set(m.uuid, { poller, signature });
     poller.start();
+    // Enabled only once a stream mapping knows where it starts: a record written after that is read.
+    await poller.ready;
+  }
+
+  /** A stream mapping's LastProcessingResult, as GetEventSourceMapping shows it (written only when it changes). */
+  private lastResult(uuid: string, result: string): void {
+    const prev = this.chains.get(uuid) ?? Promise.resolve();
+    const next = prev
+      .then(async () => {
+        const m = await this.deps.store.get(uuid);
+        if (m && m.extras['LastProcessingResult'] !== result) await this.deps.store.put({ ...m, extras: { ...m.extras, LastProcessingResult: result } });
+      })
+      .catch((e: unknown) => this.deps.log(`esm ${uuid}: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => {
+        if (this.chains.get(uuid) === next) this.chains.delete(uuid);
+      });
+    this.chains.set(uuid, next);
   }
 
   private async stopPoller(uuid: string): Promise<void> {
@@ -171,5 +209,19 @@ export function specOf(m: EventSourceMappingRecord, log: (line: string) => void)
     filter,
     reportBatchItemFailures: m.functionResponseTypes.includes('ReportBatchItemFailures'),
     maximumConcurrency: m.maximumConcurrency ?? DEFAULT_CONCURRENCY,
+    stream: streamSettings(m.extras),
+  };
+}
+
+/** A stream mapping's settings from the members it shows (api/esm/validate.ts keeps them in `extras`). */
+function streamSettings(x: Record<string, unknown>): StreamSettings | undefined {
+  if (typeof x['StartingPosition'] !== 'string') return undefined;
+  const dest = (x['DestinationConfig'] as { OnFailure?: { Destination?: unknown } } | undefined)?.OnFailure?.Destination;
+  return {
+    startingPosition: x['StartingPosition'],
+    bisectBatchOnFunctionError: x['BisectBatchOnFunctionError'] === true,
+    maximumRetryAttempts: typeof x['MaximumRetryAttempts'] === 'number' ? x['MaximumRetryAttempts'] : -1,
+    maximumRecordAgeSeconds: typeof x['MaximumRecordAgeInSeconds'] === 'number' ? x['MaximumRecordAgeInSeconds'] : -1,
+    onFailure: typeof dest === 'string' ? dest : undefined,
   };
 }

@@ -20,6 +20,50 @@ export interface MappingSpec extends Scope {
   reportBatchItemFailures: boolean;
   /** Concurrent batches at most (ScalingConfig.MaximumConcurrency, or the default). */
   maximumConcurrency: number;
+  /** A stream mapping's own settings (absent for queues). */
+  stream?: StreamSettings | undefined;
+}
+
+/** How a stream mapping retries and gives up (CreateEventSourceMapping's stream members). */
+export interface StreamSettings {
+  startingPosition: string;
+  bisectBatchOnFunctionError: boolean;
+  /** -1: until the record expires. */
+  maximumRetryAttempts: number;
+  /** -1: as long as the stream keeps it. */
+  maximumRecordAgeSeconds: number;
+  /** DestinationConfig.OnFailure.Destination: an SQS queue or SNS topic ARN. */
+  onFailure: string | undefined;
+}
+
+/** One record read from a stream's shard. */
+export interface StreamSourceRecord {
+  /** Its position in the shard: what a checkpoint stores. */
+  position: number;
+  /** The id a partial batch response names (`itemIdentifier`): the record's sequence number. */
+  id: string;
+  /** The record as the function sees it, and as filters match it. */
+  record: { readonly [field: string]: unknown };
+  /** Epoch ms the record entered the stream. */
+  arrivedAt: number;
+}
+
+/** A stream mapping's view of its source's one shard: read in order from a checkpoint. */
+export interface StreamReader {
+  /** The position after which processing goes on: the stored checkpoint, or the starting position (then stored). */
+  checkpoint(): Promise<number>;
+  /** Up to `max` records after `position` (never waits). */
+  read(position: number, max: number): Promise<StreamSourceRecord[]>;
+  /** Everything up to `position` was processed (or given up on). */
+  commit(position: number): Promise<void>;
+  /** Calls `fn` whenever records may have been added; returns the unsubscribe function. */
+  watch(fn: () => void): () => void;
+  /** The event for one invocation. */
+  event(records: readonly StreamSourceRecord[]): Buffer;
+  /** The source's part of a failure record (`DDBStreamBatchInfo` or `KinesisBatchInfo`), under its name. */
+  batchInfo(records: readonly StreamSourceRecord[]): Record<string, unknown>;
+  /** Records after `position`, and how old the oldest is. */
+  lag(position: number): Promise<SourceLag>;
 }
 
 /** One record read from a source. */
@@ -73,7 +117,11 @@ export interface SourceKind {
   check(m: MappingCheck): Promise<void>;
   /** Whether records of one group must stay in order (FIFO queues). */
   ordered(eventSourceArn: string, scope: Scope): Promise<boolean>;
+  /** A queue's reader (a stream kind throws: the runner opens its `openStream` instead). */
   open(spec: MappingSpec): SourceReader;
+  /** A stream kind: its rules for the API, and its shard's reader. */
+  readonly stream?: { startingPositions: readonly string[]; defaultBatchSize: number };
+  openStream?(spec: MappingSpec): StreamReader;
 }
 
 /** How an invocation of a batch ended. */

@@ -86,7 +86,8 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
     })),
     Buckets: plan.buckets.map((b) => ({ LogicalId: b.logicalId, BucketName: b.name })),
     EventSourceMappings: plan.mappings.map((m) => ({ LogicalId: m.logicalId, Body: m.body })),
-    ...(plan.tables.length > 0 ? { Tables: plan.tables.map((t) => ({ LogicalId: t.logicalId, TableName: t.name, Definition: t.definition, Tags: t.tags, Retain: t.retain })) } : {}),
+    ...(plan.kinesisStreams.length > 0 ? { KinesisStreams: plan.kinesisStreams.map((k) => ({ LogicalId: k.logicalId, StreamName: k.name, ShardCount: k.shardCount, Retain: k.retain })) } : {}),
+    ...(plan.tables.length > 0 ? { Tables: plan.tables.map((t) => ({ LogicalId: t.logicalId, TableName: t.name, Definition: t.definition, Tags: t.tags, Retain: t.retain, ...(t.streamLabel ? { StreamLabel: t.streamLabel } : {}) })) } : {}),
     ...(plan.ssmParameters.length > 0 ? { SsmParameters: plan.ssmParameters.map((x) => ({ LogicalId: x.logicalId, Request: x.request, Tags: x.tags })) } : {}),
     ...(plan.secrets.length > 0
       ? {

@@ -4,6 +4,8 @@
  * (`<Function><Event>`):
  *
  * - `SQS`: an event-source mapping from the queue to the function.
+ * - `DynamoDB`, `Kinesis`: an event-source mapping from the stream (`Stream`: usually
+ *   `!GetAtt Table.StreamArn` or `!GetAtt Stream.Arn`); `DestinationConfig.OnFailure.Type` is SAM's own and dropped.
  * - `SNS`: a subscription of the function to the topic; with `SqsSubscription: true`, a queue
  *   `<Function><Event>Queue` subscribed to the topic and a mapping
  *   `<Function><Event>EventSourceMapping` from it (with `SqsSubscription: {QueueArn, QueueUrl}`,
@@ -19,7 +21,7 @@ import type { IntrinsicContext } from './intrinsics.js';
 import { busOf, filterCriteria, nameQueue, nameRule, subscription, type ServiceResourceOptions } from './service-resources.js';
 import { isMap, jsonText, targetId, type ServicePlans } from './service-plans.js';
 
-export const SOURCE_EVENT_TYPES = new Set(['SQS', 'SNS', 'EventBridgeRule', 'CloudWatchEvent']);
+export const SOURCE_EVENT_TYPES = new Set(['SQS', 'DynamoDB', 'Kinesis', 'SNS', 'EventBridgeRule', 'CloudWatchEvent']);
 
 export interface SourceTarget {
   logicalId: string;
@@ -55,6 +57,15 @@ export function planEventSource(type: string, eventId: string, p: Record<string,
     const { Queue: queue, ...settings } = p;
     if (typeof queue !== 'string') throw new SamError(`${where}.Queue is required and must be a queue ARN`);
     out.mappings.push({ logicalId: id, body: mappingBody(fn.arn, queue, settings, where) });
+  } else if (type === 'DynamoDB' || type === 'Kinesis') {
+    const { Stream: stream, ...settings } = p;
+    if (typeof stream !== 'string') throw new SamError(`${where}.Stream is required and must be a stream ARN`);
+    const dest = settings['DestinationConfig'];
+    if (isMap(dest) && isMap(dest['OnFailure'])) {
+      const { Type: _type, ...onFailure } = dest['OnFailure'];
+      settings['DestinationConfig'] = { ...dest, OnFailure: onFailure };
+    }
+    out.mappings.push({ logicalId: id, body: mappingBody(fn.arn, stream, settings, where) });
   } else if (type === 'SNS') {
     const topic = p['Topic'];
     const sqs = p['SqsSubscription'];
@@ -81,10 +92,13 @@ export function planEventSource(type: string, eventId: string, p: Record<string,
   }
 }
 
-/** CreateEventSourceMapping's body from an SQS event's properties (SAM passes them through). */
+/** CreateEventSourceMapping's body from an SQS or DynamoDB event's properties (SAM passes them through). */
 function mappingBody(functionArn: string, queueArn: string, settings: Record<string, unknown>, where: string): Record<string, unknown> {
   const body: Record<string, unknown> = { ...settings, FunctionName: functionArn, EventSourceArn: queueArn };
-  for (const k of ['BatchSize', 'MaximumBatchingWindowInSeconds']) if (body[k] !== undefined) body[k] = int(body[k]);
+  for (const k of ['BatchSize', 'MaximumBatchingWindowInSeconds', 'MaximumRetryAttempts', 'MaximumRecordAgeInSeconds', 'ParallelizationFactor', 'TumblingWindowInSeconds']) {
+    if (body[k] !== undefined) body[k] = k === 'MaximumRetryAttempts' || k === 'MaximumRecordAgeInSeconds' ? (typeof body[k] === 'string' && /^-?\d+$/.test(body[k]) ? Number(body[k]) : body[k]) : int(body[k]);
+  }
+  if (body['BisectBatchOnFunctionError'] === 'true' || body['BisectBatchOnFunctionError'] === 'false') body['BisectBatchOnFunctionError'] = body['BisectBatchOnFunctionError'] === 'true';
   if (isMap(body['ScalingConfig'])) body['ScalingConfig'] = { ...body['ScalingConfig'], MaximumConcurrency: int(body['ScalingConfig']['MaximumConcurrency']) };
   if (body['Enabled'] === 'true' || body['Enabled'] === 'false') body['Enabled'] = body['Enabled'] === 'true';
   if (body['FilterCriteria'] !== undefined) body['FilterCriteria'] = filterCriteria(body['FilterCriteria'], `${where}.FilterCriteria`);

@@ -1,9 +1,9 @@
 /**
  * A function's `Events`, as Nimbus serves them: `Api` and `HttpApi` become routes, `Schedule`
  * (an EventBridge rule) and `ScheduleV2` (EventBridge Scheduler) become Nimbus schedules, `SQS`,
- * `SNS`, `EventBridgeRule` and `CloudWatchEvent` become event-source mappings, subscriptions and
- * rules of Nimbus's services (event-sources.ts). Event sources Nimbus has no service for (S3,
- * Kinesis, DynamoDB, ...) are skipped with a warning that names them.
+ * `DynamoDB`, `Kinesis`, `SNS`, `EventBridgeRule` and `CloudWatchEvent` become event-source mappings,
+ * subscriptions and rules of Nimbus's services (event-sources.ts). Event sources Nimbus has no
+ * service for (S3, MSK, ...) are skipped with a warning that names them.
  */
 import type { RoutePlan } from './apis.js';
 import { SamError } from './errors.js';
@@ -48,8 +48,6 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Event types that need a Nimbus service that does not exist yet; they are skipped with this reason. */
 const WAITING_FOR: Record<string, string> = {
-  Kinesis: 'a Kinesis event source mapping',
-  DynamoDB: 'a DynamoDB stream',
   S3: 'S3 notifications',
   MSK: 'a Kafka event source mapping',
   MQ: 'an MQ event source mapping',

@@ -18,6 +18,7 @@ import { scheduleResource } from './schedule-resources.js';
 import { planServiceResources } from './service-resources.js';
 import { planTables, type TablePlan } from './table-resources.js';
 import { nameStoreResources, planStoreResources, type ParameterPlan, type SecretPlan } from './store-resources.js';
+import { planKinesisStreams, type KinesisStreamPlan } from './kinesis-resources.js';
 import type { ServicePlans } from './service-plans.js';
 import type { Template } from './template.js';
 
@@ -55,6 +56,8 @@ export interface DeployPlan extends ServicePlans {
   /** `AWS::SSM::Parameter` and `AWS::SecretsManager::Secret` resources (store-resources.ts). */
   ssmParameters: ParameterPlan[];
   secrets: SecretPlan[];
+  /** Kinesis streams (kinesis-resources.ts). */
+  kinesisStreams: KinesisStreamPlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -120,6 +123,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const services = planServiceResources(template, where, ctx);
   const tables = planTables(template, ctx);
   const store = planStoreResources(template, ctx);
+  const kinesisStreams = planKinesisStreams(template, ctx);
   for (const section of Object.keys(t.globals)) {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -179,5 +183,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
   const roles = planRoles(template, names, where, ctx, (id) => globalsFor(template.resources[id]!.Metadata, template.resources[id]!.Properties));
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, ssmParameters: store.parameters, secrets: store.secrets, outputs, warnings };
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, kinesisStreams, ssmParameters: store.parameters, secrets: store.secrets, outputs, warnings };
 }

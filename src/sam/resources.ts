@@ -23,6 +23,7 @@ import { nameEventResources } from './event-sources.js';
 import { isPatternRule, nameServiceResources, SERVICE_TYPES } from './service-resources.js';
 import { nameTables, TABLE_TYPES } from './table-resources.js';
 import { STORE_TYPES } from './store-resources.js';
+import { KINESIS_STREAM_TYPE, nameKinesisStreams } from './kinesis-resources.js';
 import { generatedRoleName, generatesRole, iamRoleName } from './roles.js';
 
 export type { ApiPlan } from './apis.js';
@@ -88,6 +89,7 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
   const buckets: BucketPlan[] = [];
   nameServiceResources(t, o, ctx);
   nameTables(t, o, ctx);
+  nameKinesisStreams(t, o, ctx);
   const fnIds = Object.entries(t.resources).filter(([, r]) => r.Type === 'AWS::Serverless::Function');
   for (const [id, r] of fnIds) {
     const raw = resolve(r.Properties['FunctionName'], ctx, `${id}.FunctionName`);
@@ -132,7 +134,7 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
     if (r.Type === 'AWS::Serverless::Function') continue;
     if (API_TYPES.has(r.Type)) {
       addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false, r.Properties);
-    } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r) || TABLE_TYPES.has(r.Type) || STORE_TYPES.has(r.Type)) {
+    } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r) || TABLE_TYPES.has(r.Type) || STORE_TYPES.has(r.Type) || r.Type === KINESIS_STREAM_TYPE) {
       // Named by nameServiceResources above, planned by planServiceResources.
     } else if (SCHEDULE_TYPES.has(r.Type)) {
       ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };

@@ -2,12 +2,17 @@
  * A template's DynamoDB tables (docs/dynamodb.md): `AWS::Serverless::SimpleTable` and
  * `AWS::DynamoDB::Table`, planned into CreateTable requests for Nimbus's DynamoDB service.
  *
- * CloudFormation's values: a table's `Ref` is its name, `GetAtt` Arn (and StreamArn, which Nimbus
- * cannot give: no streams); an unnamed table is `<stack>-<LogicalId>-<suffix>` (names.ts). A
+ * CloudFormation's values: a table's `Ref` is its name, `GetAtt` Arn and, with a
+ * StreamSpecification, StreamArn; an unnamed table is `<stack>-<LogicalId>-<suffix>` (names.ts). A
  * SimpleTable is what SAM makes of it: `PrimaryKey` (default `{Name: id, Type: String}`) as the
  * hash key, PAY_PER_REQUEST unless ProvisionedThroughput is given. Throughput, SSE, point-in-time
  * recovery, table class, deletion protection and contributor insights change nothing locally and
- * are taken quietly; TTL and streams are warned about (dynalite has neither).
+ * are taken quietly; TTL is warned about (dynalite has none).
+ *
+ * A stream's ARN ends in its label, which DynamoDB makes from the time the stream was created;
+ * a template needs it before the table exists (`!GetAtt Table.StreamArn` in an event), so a
+ * stack's table gets a label derived from the stack and the logical id, shaped as a timestamp
+ * and the same on every deployment of the stack (docs/streams.md).
  */
 import { SamError } from './errors.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
@@ -25,6 +30,15 @@ export interface TablePlan {
   tags: Record<string, string>;
   /** `DeletionPolicy: Retain` (or RetainExceptOnCreate): the table outlives the stack. */
   retain: boolean;
+  /** The label of the table's stream, when it has one (its StreamArn ends in it). */
+  streamLabel: string | undefined;
+}
+
+/** A timestamp-shaped label from the stack's API id for the table (stable per stack and logical id), within 2020-2030. */
+export function stackStreamLabel(seed: string): string {
+  let h = 0n;
+  for (const c of seed) h = (h * 131n + BigInt(c.charCodeAt(0))) % 315_532_800_000n;
+  return new Date(Date.UTC(2020, 0, 1) + Number(h)).toISOString().slice(0, -1);
 }
 
 interface Where {
@@ -49,7 +63,9 @@ export function nameTables(t: Template, o: Where, ctx: IntrinsicContext): void {
     const raw = resolve(r.Properties['TableName'], ctx, `${id}.TableName`);
     if (raw !== undefined && (typeof raw !== 'string' || !TABLE_NAME.test(raw))) throw new SamError(`${id}.TableName must be 3 to 255 letters, digits, '_', '-' or '.'`);
     const name = o.names.physical(id, raw, 255);
-    ctx.resources[id] = { ref: name, attrs: { Arn: `arn:aws:dynamodb:${o.region}:${o.accountId}:table/${name}` } };
+    const arn = `arn:aws:dynamodb:${o.region}:${o.accountId}:table/${name}`;
+    const stream = r.Type === 'AWS::DynamoDB::Table' && r.Properties['StreamSpecification'] !== undefined ? `${arn}/stream/${stackStreamLabel(o.names.apiId(id))}` : undefined;
+    ctx.resources[id] = { ref: name, attrs: { Arn: arn, ...(stream ? { StreamArn: stream } : {}) } };
   }
 }
 
@@ -86,7 +102,12 @@ function dynamoTable(id: string, p: Record<string, unknown>, name: string, ctx: 
     out['LocalSecondaryIndexes'] = p['LocalSecondaryIndexes'].map((x, i) => index(x, `${id}.LocalSecondaryIndexes.${i}`));
   }
   if (p['TimeToLiveSpecification'] !== undefined) ctx.warn(`${id}: TimeToLiveSpecification is not applied by Nimbus (its DynamoDB does not expire items)`);
-  if (p['StreamSpecification'] !== undefined) ctx.warn(`${id}: StreamSpecification is not applied by Nimbus (no DynamoDB Streams)`);
+  const stream = p['StreamSpecification'];
+  if (stream !== undefined) {
+    // CloudFormation's StreamSpecification has only the view type (a ResourcePolicy changes nothing locally).
+    if (!isMap(stream) || typeof stream['StreamViewType'] !== 'string') throw new SamError(`${id}.StreamSpecification needs a StreamViewType`);
+    out['StreamSpecification'] = { StreamEnabled: true, StreamViewType: stream['StreamViewType'] };
+  }
   if (p['KinesisStreamSpecification'] !== undefined || p['ImportSourceSpecification'] !== undefined) {
     ctx.warn(`${id}: KinesisStreamSpecification and ImportSourceSpecification are not applied by Nimbus`);
   }
@@ -107,7 +128,8 @@ export function planTables(t: Template, ctx: IntrinsicContext): TablePlan[] {
     for (const k of Object.keys(p)) if (!known.includes(k) && !QUIET.has(k)) ctx.warn(`${id}: ${k} is not applied by Nimbus`);
     // SimpleTable's Tags are a map; AWS::DynamoDB::Table's a list of {Key, Value}.
     const tags = simple ? (isMap(p['Tags']) ? Object.fromEntries(Object.entries(p['Tags']).map(([k, v]) => [k, String(v)])) : {}) : tagList(p['Tags'], `${id}.Tags`);
-    out.push({ logicalId: id, name, definition, tags, retain: retains(r) });
+    const streamArn = ctx.resources[id]!.attrs['StreamArn'];
+    out.push({ logicalId: id, name, definition, tags, retain: retains(r), streamLabel: streamArn ? streamArn.slice(streamArn.lastIndexOf('/') + 1) : undefined });
   }
   return out;
 }

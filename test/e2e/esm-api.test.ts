@@ -83,7 +83,7 @@ test('event-source mapping lifecycle: shapes, states, list, errors', async (t) =
   await fails(create({ EventSourceArn: queueArn('ordered.fifo'), BatchSize: 11, MaximumBatchingWindowInSeconds: 1 }), 'InvalidParameterValueException', 400, /FIFO queue/);
   await fails(create({ ScalingConfig: { MaximumConcurrency: 1 } }), 'ValidationException', 400, /scalingConfig.maximumConcurrency/);
   await fails(create({ FunctionResponseTypes: ['Nope'] }), 'ValidationException', 400, /functionResponseTypes/);
-  await fails(create({ EventSourceArn: 'arn:aws:kinesis:us-east-1:000000000000:stream/s' }), 'InvalidParameterValueException', 400, /event sources of type SQS only/);
+  await fails(create({ EventSourceArn: 'arn:aws:mq:us-east-1:000000000000:broker:b:b-1' }), 'InvalidParameterValueException', 400, /event sources of type SQS, DynamoDB, Kinesis only/);
 
   // A second mapping, created disabled (Disabled at once, as recorded), with every option.
   const filters = { Filters: [{ Pattern: JSON.stringify({ body: { kind: ['keep'] } }) }] };

@@ -15,11 +15,11 @@ const SRC = fileURLToPath(new URL('../../../src/', import.meta.url));
 /** Which rooms each room may import (README, "Architecture"). Read top to bottom. */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['app', 'accounts', 'auth', 'sam', 'sim', 'policy', 'sandbox', 'runtimes', 'metrics', 'core'],
-  app: ['app-cluster', 'api', 'durable', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'registry', 'dynamodb', 'ssm', 'secretsmanager', 'secrets', 'core'],
+  app: ['app-cluster', 'api', 'durable', 'accounts', 'auth', 'cluster', 'pg', 'invoke', 'pool', 'sandbox', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'policy', 'esm', 'eventbridge', 'sns', 'sqs', 's3', 'registry', 'dynamodb', 'kinesis', 'ssm', 'secretsmanager', 'secrets', 'core'],
   // The composition root's cluster half: what only cluster nodes construct (PostgreSQL stores, membership, routing).
   'app-cluster': ['api', 'accounts', 'cluster', 'invoke', 'metrics', 'queue', 'store', 'eventbridge', 'sns', 'sqs', 'secrets', 'core'],
-  api: ['sam', 's3', 'registry', 'durable', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'ssm', 'secretsmanager', 'secrets', 'core'],
-  esm: ['sqs', 'queue', 'store', 'events', 'core'],
+  api: ['sam', 's3', 'registry', 'durable', 'auth', 'invoke', 'pool', 'queue', 'store', 'logs', 'metrics', 'runtimes', 'httpapi', 'esm', 'eventbridge', 'sns', 'events', 'sqs', 'dynamodb', 'kinesis', 'ssm', 'secretsmanager', 'secrets', 'core'],
+  esm: ['sqs', 'dynamodb', 'kinesis', 'queue', 'store', 'events', 'core'],
   // Lambda durable functions: the engine and its SQLite store (docs/durable.md); it invokes through invoke.
   durable: ['invoke', 'core'],
   eventbridge: ['queue', 'events', 'pg', 'core'],
@@ -47,8 +47,10 @@ export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   s3: ['auth', 'core'],
   // Container registry (OCI Distribution + an ECR subset) and image unpacking; api/registry serves it, app.ts opens it.
   registry: ['core'],
-  // DynamoDB: dynalite embedded (docs/dynamodb.md).
+  // DynamoDB: dynalite embedded (docs/dynamodb.md), with its streams beside it (docs/streams.md).
   dynamodb: ['core'],
+  // Kinesis Data Streams, a subset in SQLite (docs/streams.md).
+  kinesis: ['core'],
   // Parameter Store: its operations and SQLite store (docs/parameters-and-secrets.md).
   ssm: ['core'],
   secretsmanager: ['core'],

@@ -311,7 +311,8 @@ test('Schedule and ScheduleV2 become schedules, SQS and EventBridgeRule events m
             RetryPolicy: { MaximumRetryAttempts: 3 }
         Orders: { Type: SQS, Properties: { Queue: !GetAtt Q.Arn } }
         Bus: { Type: EventBridgeRule, Properties: { Pattern: { source: [shop] } } }
-        Stream: { Type: Kinesis, Properties: { Stream: arn:aws:kinesis:eu-west-1:123456789012:stream/s, StartingPosition: LATEST } }
+        Stream: { Type: Kinesis, Properties: { Stream: arn:aws:kinesis:eu-west-1:123456789012:stream/s, StartingPosition: LATEST, BatchSize: '50' } }
+        Kafka: { Type: MSK, Properties: { Stream: arn:aws:kafka:eu-west-1:123456789012:cluster/c/1, StartingPosition: LATEST, Topics: [t] } }
   Q:
     Type: AWS::SQS::Queue
 `);
@@ -322,11 +323,17 @@ test('Schedule and ScheduleV2 become schedules, SQS and EventBridgeRule events m
   for (const w of [
     'Job.Events.New: ScheduleExpressionTimezone Europe/Paris is not applied; Nimbus evaluates cron() in UTC',
     'Job.Events.New: RetryPolicy is not applied by Nimbus',
-    'Job.Events.Stream: event type Kinesis is not supported by Nimbus (it needs a Kinesis event source mapping); skipped',
+    'Job.Events.Kafka: event type MSK is not supported by Nimbus (it needs a Kafka event source mapping); skipped',
   ]) {
     assert.ok(p.warnings.includes(w), `missing warning: ${w}\n${p.warnings.join('\n')}`);
   }
-  assert.deepEqual(p.mappings.map((m) => [m.logicalId, m.body['EventSourceArn'], m.body['FunctionName']]), [['JobOrders', `arn:aws:sqs:eu-west-1:123456789012:${generatedName('shop', 'Q', opts.stackId, 80)}`, `arn:aws:lambda:eu-west-1:123456789012:function:${N('Job')}:live`]]);
+  assert.deepEqual(p.mappings.map((m) => [m.logicalId, m.body['EventSourceArn'], m.body['FunctionName']]), [
+    ['JobOrders', `arn:aws:sqs:eu-west-1:123456789012:${generatedName('shop', 'Q', opts.stackId, 80)}`, `arn:aws:lambda:eu-west-1:123456789012:function:${N('Job')}:live`],
+    ['JobStream', 'arn:aws:kinesis:eu-west-1:123456789012:stream/s', `arn:aws:lambda:eu-west-1:123456789012:function:${N('Job')}:live`],
+  ]);
+  // A stream event's numbers given as strings become numbers, as CloudFormation converts them.
+  assert.equal(p.mappings[1]!.body['BatchSize'], 50);
+  assert.equal(p.mappings[1]!.body['StartingPosition'], 'LATEST');
   assert.deepEqual(p.rules.map((r) => [r.logicalId, r.bus, r.pattern]), [['JobBus', 'default', '{"source":["shop"]}']]);
 });
 
@@ -487,7 +494,7 @@ test("a function's Policies make its generated role; AWS::IAM::Role resources ar
           PolicyDocument: { Statement: [{ Effect: Allow, Action: 'dynamodb:*', Resource: !GetAtt Table.Arn }] }
         - PolicyName: mixed
           PolicyDocument: { Statement: [{ Effect: Allow, Action: 'sqs:*', Resource: [!GetAtt Table.Arn, !GetAtt Q.Arn] }] }
-  Table: { Type: AWS::Kinesis::Stream }
+  Table: { Type: AWS::MSK::Cluster }
   WithRole:
     Type: AWS::Serverless::Function
     Properties: { Runtime: nodejs20.x, Handler: app.handler, Role: !GetAtt Named.Arn }

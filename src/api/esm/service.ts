@@ -35,10 +35,11 @@ export class EventSourceMappingService {
   async create(scope: Scope, body: unknown): Promise<EventSourceMappingRecord> {
     const arn = eventSourceArnOf(body);
     const kind = this.kindOf(arn);
-    const c = parseChanges(body, arn, true);
+    const c = parseChanges(body, arn, true, kind.stream);
     const target = c.function!;
     const fn = await this.functionOf(scope, target.name, target.qualifier);
-    const batchSize = c.batchSize ?? 10;
+    // Lambda's defaults: 10 for queues, 100 for streams.
+    const batchSize = c.batchSize ?? kind.stream?.defaultBatchSize ?? 10;
     const window = c.window ?? 0;
     await kind.check({ ...scope, eventSourceArn: arn, batchSize, batchingWindowSeconds: window, functionTimeout: fn.timeout });
     const dup = (await this.deps.store.list(scope, { functionName: target.name, qualifier: target.qualifier ?? '', eventSourceArn: arn }, undefined, 1))[0];
@@ -59,7 +60,8 @@ export class EventSourceMappingService {
       enabled,
       // Recorded: a mapping created disabled is Disabled at once.
       state: enabled ? 'Creating' : 'Disabled',
-      stateTransitionReason: 'USER_INITIATED',
+      // Recorded: SQS mappings say USER_INITIATED, stream mappings "User action".
+      stateTransitionReason: kind.stream ? 'User action' : 'USER_INITIATED',
       batchSize,
       maximumBatchingWindowInSeconds: window,
       filterCriteria: c.filterCriteria ?? undefined,
@@ -85,9 +87,9 @@ export class EventSourceMappingService {
   async update(scope: Scope, uuid: string, body: unknown): Promise<EventSourceMappingRecord> {
     const cur = await this.get(scope, uuid);
     if (cur.state === 'Deleting') throw new NimbusError('ERR_RESOURCE_IN_USE', `The event source mapping ${uuid} is being deleted.`);
-    const c = parseChanges(body, cur.eventSourceArn, false);
+    const kind = this.kindOf(cur.eventSourceArn);
+    const c = parseChanges(body, cur.eventSourceArn, false, kind.stream);
     const next = merge(cur, c);
-    const kind = this.kindOf(next.eventSourceArn);
     let timeout: number | undefined;
     if (c.function) timeout = (await this.functionOf(scope, next.functionName, next.qualifier)).timeout;
     else {
@@ -102,7 +104,7 @@ export class EventSourceMappingService {
       await kind.check({ ...scope, eventSourceArn: next.eventSourceArn, batchSize: next.batchSize, batchingWindowSeconds: next.maximumBatchingWindowInSeconds, functionTimeout: timeout });
     }
     const state: MappingState = next.enabled === cur.enabled ? 'Updating' : next.enabled ? 'Enabling' : 'Disabling';
-    const m = { ...next, state, stateTransitionReason: 'USER_INITIATED', lastModified: this.deps.clock.now() };
+    const m = { ...next, state, stateTransitionReason: kind.stream ? 'User action' : 'USER_INITIATED', lastModified: this.deps.clock.now() };
     await this.deps.store.put(m);
     this.deps.onChange(uuid);
     return m;
@@ -138,7 +140,7 @@ export class EventSourceMappingService {
 
   private kindOf(arn: string): SourceKind {
     const kind = this.deps.kinds.find((k) => k.accepts(arn));
-    // Lambda reads streams, Kafka, MQ and DocumentDB too; Nimbus reads queues only (its wording).
+    // Lambda reads Kafka, MQ and DocumentDB too; Nimbus reads what its kinds read (its wording).
     if (!kind) throw invalidParameter(`Nimbus reads event sources of type ${this.deps.kinds.map((k) => k.name).join(', ')} only; ${arn} is not one.`);
     return kind;
   }

@@ -12,12 +12,20 @@ import { isObject, optionalBool, optionalInt } from '../http/validate.js';
 /** MODEL `Arn` pattern (EventSourceArn). */
 const ARN = /^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9-])+:([a-z]{2}(-gov)?-[a-z]+-\d{1})?:(\d{12})?:(.*)$/;
 
-/** Members for stream and Kafka sources, which an SQS mapping cannot take. */
-const NOT_FOR_QUEUES = [
-  'ParallelizationFactor', 'MaximumRecordAgeInSeconds', 'BisectBatchOnFunctionError', 'MaximumRetryAttempts', 'TumblingWindowInSeconds',
+/** Members for stream sources (DynamoDB Streams, Kinesis), which an SQS mapping cannot take. */
+const STREAM_ONLY = ['ParallelizationFactor', 'MaximumRecordAgeInSeconds', 'BisectBatchOnFunctionError', 'MaximumRetryAttempts', 'TumblingWindowInSeconds'];
+/** Members for Kafka, MQ and DocumentDB sources, which Nimbus does not read. */
+const NOT_READ = [
   'Topics', 'Queues', 'SourceAccessConfigurations', 'SelfManagedEventSource', 'AmazonManagedKafkaEventSourceConfig',
   'SelfManagedKafkaEventSourceConfig', 'DocumentDBEventSourceConfig',
 ];
+/** The starting positions Lambda's model knows (recorded: its enum message lists them in this order). */
+const STARTING_POSITIONS = ['LATEST', 'AT_TIMESTAMP', 'TRIM_HORIZON'];
+/** What a stream source kind tells the checks. */
+export interface StreamRules {
+  /** The starting positions this source takes (DynamoDB Streams: no AT_TIMESTAMP). */
+  startingPositions: readonly string[];
+}
 /** Accepted and shown back as given; they change nothing Nimbus does. */
 const ECHOED = ['MetricsConfig', 'ProvisionedPollerConfig', 'KMSKeyArn'];
 
@@ -34,20 +42,23 @@ export interface MappingChanges {
   tags?: Record<string, string>;
 }
 
-export function parseChanges(body: unknown, eventSourceArn: string, creating: boolean): MappingChanges {
+export function parseChanges(body: unknown, eventSourceArn: string, creating: boolean, stream?: StreamRules): MappingChanges {
   if (!isObject(body)) throw invalidParameter('The request body must be a JSON object.');
-  // Recorded against AWS: an SQS mapping refuses a DestinationConfig and a StartingPosition this way.
-  if (body['DestinationConfig'] !== undefined && body['DestinationConfig'] !== null) {
-    throw invalidParameter('Unsupported DestinationConfig parameter for given event source mapping type.');
+  const out: MappingChanges = { extras: {} };
+  if (stream) streamChanges(body, eventSourceArn, creating, stream, out.extras);
+  else {
+    // Recorded against AWS: an SQS mapping refuses a DestinationConfig and a StartingPosition this way.
+    if (body['DestinationConfig'] !== undefined && body['DestinationConfig'] !== null) {
+      throw invalidParameter('Unsupported DestinationConfig parameter for given event source mapping type.');
+    }
+    if (body['StartingPosition'] !== undefined && body['StartingPosition'] !== null) {
+      throw invalidParameter(`Unsupported starting position for arn type: ${eventSourceArn}`);
+    }
   }
-  if (body['StartingPosition'] !== undefined && body['StartingPosition'] !== null) {
-    throw invalidParameter(`Unsupported starting position for arn type: ${eventSourceArn}`);
-  }
-  for (const k of NOT_FOR_QUEUES) {
+  for (const k of [...(stream ? [] : STREAM_ONLY), ...NOT_READ]) {
     // AWS's wording for these was not recorded; this follows the DestinationConfig message.
     if (body[k] !== undefined && body[k] !== null) throw invalidParameter(`Unsupported ${k} parameter for given event source mapping type.`);
   }
-  const out: MappingChanges = { extras: {} };
   const rawName = body['FunctionName'];
   if (creating || (rawName !== undefined && rawName !== null)) {
     const ref = parseFunctionName(rawName);
@@ -113,4 +124,65 @@ function tags(v: unknown): Record<string, string> {
   if (v === null) return {};
   if (!isObject(v) || !Object.values(v).every((x) => typeof x === 'string')) throw validationError(v, 'tags', 'Member must be a map of strings');
   return v as Record<string, string>;
+}
+
+/**
+ * A stream mapping's own members, kept in `extras` as Lambda shows them (recorded: a DynamoDB
+ * stream mapping always shows StartingPosition, ParallelizationFactor 1, BisectBatchOnFunctionError
+ * false, MaximumRetryAttempts -1, MaximumRecordAgeInSeconds -1, DestinationConfig {OnFailure: {}},
+ * TumblingWindowInSeconds 0 and LastProcessingResult "No records processed").
+ */
+function streamChanges(body: Record<string, unknown>, arn: string, creating: boolean, rules: StreamRules, extras: Record<string, unknown>): void {
+  if (creating) {
+    const pos = body['StartingPosition'];
+    // Recorded against AWS (test_create_event_source_validation): missing, not in the enum, not for this source.
+    if (pos === undefined || pos === null) throw invalidParameter("1 validation error detected: Value null at 'startingPosition' failed to satisfy constraint: Member must not be null.");
+    if (typeof pos !== 'string' || !STARTING_POSITIONS.includes(pos)) {
+      throw validationError(pos, 'startingPosition', `Member must satisfy enum value set: [${STARTING_POSITIONS.join(', ')}]`);
+    }
+    if (!rules.startingPositions.includes(pos)) throw invalidParameter(`Unsupported starting position for arn type: ${arn}`);
+    Object.assign(extras, {
+      StartingPosition: pos,
+      ParallelizationFactor: 1,
+      BisectBatchOnFunctionError: false,
+      MaximumRetryAttempts: -1,
+      MaximumRecordAgeInSeconds: -1,
+      DestinationConfig: { OnFailure: {} },
+      TumblingWindowInSeconds: 0,
+      LastProcessingResult: 'No records processed',
+    });
+  }
+  // Accepted and shown; Nimbus reads each shard with one batch at a time (docs/streams.md).
+  const parallel = optionalInt(body, 'ParallelizationFactor', 'parallelizationFactor', 1, 10);
+  if (parallel !== undefined) extras['ParallelizationFactor'] = parallel;
+  const bisect = optionalBool(body, 'BisectBatchOnFunctionError', 'bisectBatchOnFunctionError');
+  if (bisect !== undefined) extras['BisectBatchOnFunctionError'] = bisect;
+  const retries = optionalInt(body, 'MaximumRetryAttempts', 'maximumRetryAttempts', -1, 10_000);
+  if (retries !== undefined) extras['MaximumRetryAttempts'] = retries;
+  const age = optionalInt(body, 'MaximumRecordAgeInSeconds', 'maximumRecordAgeInSeconds', -1, 604_800);
+  if (age !== undefined) {
+    if (age !== -1 && age < 60) throw validationError(age, 'maximumRecordAgeInSeconds', 'Member must have value greater than or equal to 60');
+    extras['MaximumRecordAgeInSeconds'] = age;
+  }
+  const window = optionalInt(body, 'TumblingWindowInSeconds', 'tumblingWindowInSeconds', 0, 900);
+  if (window !== undefined && window !== 0) {
+    // Nimbus's refusal: it does not keep the window's state, so a function relying on it would be wrong silently.
+    throw invalidParameter('Nimbus does not implement tumbling windows (TumblingWindowInSeconds); see docs/streams.md.');
+  }
+  if (body['DestinationConfig'] !== undefined && body['DestinationConfig'] !== null) extras['DestinationConfig'] = destination(body['DestinationConfig']);
+}
+
+/** `{OnFailure: {Destination}}` naming an SQS queue or an SNS topic (what Nimbus can deliver to). */
+function destination(v: unknown): Record<string, unknown> {
+  if (!isObject(v)) throw validationError(v, 'destinationConfig', 'Member must be a structure');
+  if (v['OnSuccess'] !== undefined && v['OnSuccess'] !== null) throw invalidParameter('Unsupported OnSuccess destination for given event source mapping type.');
+  const f = v['OnFailure'];
+  if (f === undefined || f === null) return { OnFailure: {} };
+  if (!isObject(f)) throw validationError(f, 'destinationConfig.onFailure', 'Member must be a structure');
+  const d = f['Destination'];
+  if (d === undefined || d === null || d === '') return { OnFailure: {} };
+  if (typeof d !== 'string' || !/^arn:aws[a-zA-Z-]*:(sqs|sns):[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+$/.test(d)) {
+    throw invalidParameter(`The provided destination config DestinationConfig(onSuccess=null, onFailure=OnFailure(destination=${String(d)})) is invalid: Nimbus delivers stream failures to SQS queues and SNS topics only.`);
+  }
+  return { OnFailure: { Destination: d } };
 }

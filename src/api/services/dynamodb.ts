@@ -1,6 +1,6 @@
 /**
  * DynamoDB on Nimbus's endpoint: the wire-service face of `DynamoDbService` (JSON 1.0,
- * `X-Amz-Target: DynamoDB_20120810.*`, signed for service `dynamodb`; actions `dynamodb:<Operation>`
+ * `X-Amz-Target: DynamoDB_20120810.*`, and DynamoDB Streams' `DynamoDBStreams_20120810.*`, signed for service `dynamodb`; actions `dynamodb:<Operation>`
  * on table ARNs). Nimbus's refusals carry DynamoDB's front-end error names
  * (`com.amazon.coral.service#...`), as DynamoDB's own answers do.
  */
@@ -13,7 +13,8 @@ export function dynamoDbWireService(ddb: DynamoDbService): WireService {
   return {
     name: 'dynamodb',
     bodyLimit: DYNAMODB_BODY_LIMIT,
-    classify: (req) => (DynamoDbService.isDynamoRequest(req) ? 'yes' : 'no'),
+    // DynamoDB Streams shares the endpoint and the signing name (`dynamodb`); its target prefix tells it apart.
+    classify: (req) => (DynamoDbService.isDynamoRequest(req) || DynamoDbService.isStreamsRequest(req) ? 'yes' : 'no'),
     claims: () => false,
     resources: (req, scope, operation) => dynamoResources(req.body, scope, operation),
     handle: (req) => ddb.handle(req),

@@ -17,8 +17,8 @@ import type { Journal } from './journal.js';
 export const TABLE_TYPE = 'AWS::DynamoDB::Table';
 
 /** One DynamoDB call for the stack: a refusal becomes Nimbus's error (a missing table ERR_NOT_FOUND, which the cleanup takes as gone). */
-async function call(d: DynamoDbService, scope: Scope, op: string, params: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const a = await d.call(scope, op, params);
+async function call(d: DynamoDbService, scope: Scope, op: string, params: Record<string, unknown>, streamLabel?: string): Promise<Record<string, unknown>> {
+  const a = await d.call(scope, op, params, streamLabel === undefined ? undefined : { streamLabel });
   if (a.status === 200) return a.body;
   const type = String(a.body['__type'] ?? '');
   const short = type.slice(type.lastIndexOf('#') + 1);
@@ -71,10 +71,25 @@ async function replaceTags(d: DynamoDbService, scope: Scope, name: string, tags:
   return before;
 }
 
+/**
+ * The table's stream as the document asks: the planned one (its label from the document) when
+ * the definition enables one, none otherwise. A stream with another label or view type is
+ * closed and the planned one opened (a new stream, as DynamoDB makes on each enabling).
+ */
+async function applyStream(scope: Scope, t: TableSpec, existing: Record<string, unknown>, d: DynamoDbService): Promise<void> {
+  const spec = t.Definition['StreamSpecification'] as { StreamEnabled?: boolean; StreamViewType?: string } | undefined;
+  const want = spec?.StreamEnabled === true && t.StreamLabel ? `${tableArn(scope, t.TableName)}/stream/${t.StreamLabel}` : undefined;
+  const current = existing['StreamSpecification'] ? (existing['LatestStreamArn'] as string | undefined) : undefined;
+  const view = (existing['StreamSpecification'] as { StreamViewType?: string } | undefined)?.StreamViewType;
+  if (current === want && (!want || view === spec?.StreamViewType)) return;
+  if (current) await call(d, scope, 'UpdateTable', { TableName: t.TableName, StreamSpecification: { StreamEnabled: false } });
+  if (want) await call(d, scope, 'UpdateTable', { TableName: t.TableName, StreamSpecification: spec }, t.StreamLabel);
+}
+
 async function applyTable(scope: Scope, t: TableSpec, j: Journal, d: DynamoDbService): Promise<void> {
   const existing = await describeTable(d, scope, t.TableName);
   if (!existing) {
-    await call(d, scope, 'CreateTable', t.Definition);
+    await call(d, scope, 'CreateTable', t.Definition, t.StreamLabel);
     j.push(`delete table ${t.TableName}`, () => call(d, scope, 'DeleteTable', { TableName: t.TableName }));
     await waitActive(d, scope, t.TableName);
     // dynalite does not keep CreateTable's Tags: they are set as an update would set them.
@@ -88,6 +103,7 @@ async function applyTable(scope: Scope, t: TableSpec, j: Journal, d: DynamoDbSer
   }
   const before = await replaceTags(d, scope, t.TableName, t.Tags);
   j.push(`restore the tags of table ${t.TableName}`, () => replaceTags(d, scope, t.TableName, before));
+  await applyStream(scope, t, existing, d);
 }
 
 /** Applies the document's tables; answers their stack resources. */

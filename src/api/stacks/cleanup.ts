@@ -12,6 +12,7 @@ import type { StackResource } from '../../store/records.js';
 import { deleteRoleWithPolicies } from './apply-roles.js';
 import { deleteTable, TABLE_TYPE } from './apply-tables.js';
 import { deleteStoreResource, PARAMETER_TYPE, SECRET_TYPE } from './apply-store.js';
+import { deleteKinesisStream, KINESIS_TYPE } from './kinesis-streams.js';
 import { deleteRule } from './apply-triggers.js';
 import type { StackDeps } from './deps.js';
 import { isMissing } from './service-errors.js';
@@ -32,6 +33,7 @@ const ORDER: Record<string, number> = {
   [TABLE_TYPE]: 5,
   [PARAMETER_TYPE]: 5,
   [SECRET_TYPE]: 5,
+  [KINESIS_TYPE]: 5,
   'AWS::Events::EventBus': 6,
   // After the functions that use them.
   'AWS::IAM::Role': 7,
@@ -84,6 +86,8 @@ async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<
       return d.sqs.deleteQueue(scope, r.physicalId);
     case TABLE_TYPE:
       return deleteTable(d.dynamodb, scope, r.physicalId);
+    case KINESIS_TYPE:
+      return deleteKinesisStream(d.kinesis, scope, r.physicalId);
     case 'AWS::SNS::Topic':
       return d.sns.deleteTopic(scope, r.physicalId);
     case 'AWS::IAM::Role':

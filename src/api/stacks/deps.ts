@@ -6,6 +6,7 @@
  */
 import type { SecretsManagerService } from '../../secretsmanager/service.js';
 import type { SsmService } from '../../ssm/service.js';
+import type { KinesisService } from '../../kinesis/service.js';
 import type { DynamicResolver } from './dynamic-refs.js';
 import type { RoleStore } from '../../auth/roles.js';
 import type { Clock } from '../../core/clock.js';
@@ -45,6 +46,8 @@ export interface StackDeps {
   eventBridge: EventBridgeService;
   /** DynamoDB tables a stack owns (docs/dynamodb.md). */
   dynamodb: DynamoDbService;
+  /** Kinesis streams a stack owns (docs/streams.md). */
+  kinesis: KinesisService;
   mappings: EventSourceMappingService;
   /** IAM roles a stack owns (api/iam's store). */
   roles: RoleStore;

@@ -16,7 +16,11 @@ export interface TableSpec {
   Definition: Record<string, unknown>;
   Tags: Record<string, string>;
   Retain: boolean;
+  /** The label the table's stream gets (src/sam/table-resources.ts), when its Definition enables one. */
+  StreamLabel?: string | undefined;
 }
+
+const STREAM_LABEL = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}$/;
 
 /** Reads `Tables`; `once` refuses a logical id used twice. */
 export function parseTables(body: Record<string, unknown>, once: (logicalId: string) => void): TableSpec[] {
@@ -30,6 +34,8 @@ export function parseTables(body: Record<string, unknown>, once: (logicalId: str
     const definition = optionalObject(o['Definition'], `${m}.definition`) ?? {};
     const retain = o['Retain'] ?? false;
     if (typeof retain !== 'boolean') throw validationError(retain, `${m}.retain`, 'Member must be a boolean');
-    return { LogicalId: id, TableName: name, Definition: { ...definition, TableName: name }, Tags: stringMap(o['Tags'], `${m}.tags`), Retain: retain };
+    const label = o['StreamLabel'];
+    if (label !== undefined && (typeof label !== 'string' || !STREAM_LABEL.test(label))) throw validationError(label, `${m}.streamLabel`, `Member must satisfy regular expression pattern: ${STREAM_LABEL.source}`);
+    return { LogicalId: id, TableName: name, Definition: { ...definition, TableName: name }, Tags: stringMap(o['Tags'], `${m}.tags`), Retain: retain, StreamLabel: label };
   });
 }

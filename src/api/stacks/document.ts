@@ -17,6 +17,7 @@ import { list, LOGICAL_ID, named, optionalObject, stringMap } from './document-f
 import { parseRoles, type RoleSpec } from './document-roles.js';
 import { parseTables, type TableSpec } from './document-tables.js';
 import { parseStoreResources, type SecretSpec, type SsmParameterSpec } from './document-store.js';
+import { parseKinesisStreams, type KinesisStreamSpec } from './kinesis-streams.js';
 import { parseServices, type MappingSpec, type RuleSpec, type SubscriptionSpec, type TopicSpec } from './document-services.js';
 
 export type { MappingSpec, RuleSpec, SubscriptionSpec, TopicSpec } from './document-services.js';
@@ -93,6 +94,8 @@ export interface StackDocument {
   /** Parameter Store parameters and Secrets Manager secrets (document-store.ts); absent: none. */
   SsmParameters: SsmParameterSpec[];
   Secrets: SecretSpec[];
+  /** Kinesis streams (kinesis-streams.ts); absent: none. */
+  KinesisStreams: KinesisStreamSpec[];
 }
 
 /** S3's bucket names. */
@@ -179,6 +182,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
   const roles = parseRoles(body, once);
   const tables = parseTables(body, once);
   const store = parseStoreResources(body, once);
+  const kinesisStreams = parseKinesisStreams(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
   for (const a of apis.apis) once(a.logicalId);
   return {
@@ -195,6 +199,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     Buckets: buckets,
     Tables: tables,
     ...store,
+    KinesisStreams: kinesisStreams,
   };
 }
 

@@ -18,6 +18,7 @@ import { applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
 import { applyServices, topicArn } from './apply-services.js';
 import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
+import { applyKinesisStreams, KINESIS_TYPE, kinesisStreamExists } from './kinesis-streams.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
@@ -42,12 +43,13 @@ const KIND: Readonly<Record<string, string>> = {
   [TABLE_TYPE]: 'table',
   [PARAMETER_TYPE]: 'parameter',
   [SECRET_TYPE]: 'secret',
+  [KINESIS_TYPE]: 'Kinesis stream',
 };
 
 /** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
 const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
 /** Resources the apply steps list themselves (with what they consist of). */
-const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE, PARAMETER_TYPE, SECRET_TYPE]);
+const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE, PARAMETER_TYPE, SECRET_TYPE, KINESIS_TYPE]);
 
 const key = (r: StackResource): string | undefined => {
   const k = kindOf(r);
@@ -126,6 +128,8 @@ export class StackService {
       resources.push(...(await applyServices(scope, live, journal, this.d, within)));
       // Tables before the functions: a function may write to its table on its first invocation.
       resources.push(...(await applyTables(scope, live.Tables, journal, this.d.dynamodb, within)));
+      // Streams before the mappings that read them.
+      resources.push(...(await applyKinesisStreams(scope, live.KinesisStreams, journal, this.d.kinesis, within)));
       for (const f of live.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
       for (const f of live.Functions) {
         const r = await within(f.LogicalId, async () => await applyEventInvokeConfig(scope, f, journal, this.d));
@@ -261,6 +265,8 @@ export class StackService {
       case 'parameter':
       case 'secret':
         return storeResourceExists(scope, r, this.d);
+      case 'Kinesis stream':
+        return kinesisStreamExists(this.d.kinesis, scope, r.physicalId);
       case 'role':
         return (await this.d.roles.getRole(scope.accountId, r.physicalId)) !== undefined;
       case 'rule': {
@@ -288,6 +294,7 @@ function planned(scope: Scope, doc: StackDocument): StackResource[] {
     ...doc.Tables.map((t) => ({ logicalId: t.LogicalId, type: TABLE_TYPE, physicalId: t.TableName })),
     ...doc.SsmParameters.map((p) => ({ logicalId: p.LogicalId, type: PARAMETER_TYPE, physicalId: p.Request['Name'] as string })),
     ...doc.Secrets.map((s) => ({ logicalId: s.LogicalId, type: SECRET_TYPE, physicalId: s.Arn })),
+    ...doc.KinesisStreams.map((k) => ({ logicalId: k.LogicalId, type: KINESIS_TYPE, physicalId: k.StreamName })),
   ];
 }
 
