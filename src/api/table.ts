@@ -306,7 +306,7 @@ export function apiTable(s: ApiServices): ApiTable {
     ],
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
-      apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
+      apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security, sqs: s.sqs, eventBridge: s.eventBridge }),
       s3Hook({ s3: s.s3, log: s.log }),
       servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],

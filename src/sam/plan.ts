@@ -70,6 +70,8 @@ export interface PlanOptions {
   role?: string;
   /** Where the deploying client reaches Nimbus: queue URLs (a queue's `Ref`) are minted on it. */
   endpoint?: string;
+  /** `s3://bucket/key` -> text of the OpenAPI definitions the template's APIs name in S3 (definition.ts). */
+  definitions?: ReadonlyMap<string, string>;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -107,7 +109,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   // Every resource's Ref/GetAtt value first, so that references resolve whatever the order.
   const names = namer(o.stack, o.stackId);
   const where = { names, region: o.region, accountId: o.accountId, endpoint: o.endpoint };
-  const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
+  const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus', baseDir: o.baseDir, ...(o.definitions ? { definitions: o.definitions } : {}) }, ctx);
   const services = planServiceResources(template, where, ctx);
   const tables = planTables(template, ctx);
   for (const section of Object.keys(t.globals)) {
@@ -122,6 +124,10 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const apis = new Map(resources.apis.map((a) => [a.logicalId, a]));
   /** Per API, `METHOD path` -> the function that has it. */
   const seen = new Map<string, string>();
+  // The routes of OpenAPI definitions come first: an event may not define one of them again (as in SAM).
+  for (const a of resources.apis) {
+    for (const r of a.routes) seen.set(`${a.logicalId} ${r.Path === '$default' ? '$default' : `${r.Method} ${r.Path}`}`, `${a.logicalId}'s OpenAPI definition`);
+  }
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Serverless::Function') continue;
     const props = globalsFor(r.Metadata, r.Properties);

@@ -24,7 +24,7 @@ export interface StackDescription {
     Stage: string;
     Url: string;
     PathUrl: string;
-    Routes: { RouteKey: string; FunctionName: string; Qualifier?: string; PayloadFormatVersion: string }[];
+    Routes: { RouteKey: string; FunctionName?: string; Integration?: { Subtype: string }; Qualifier?: string; PayloadFormatVersion: string }[];
   }[];
 }
 
@@ -57,7 +57,8 @@ export function printDeployment(plan: DeployPlan, d: StackDescription, out: (lin
     out(`    ${api.PathUrl}`);
     for (const r of api.Routes) {
       const [method, path] = r.RouteKey === '$default' ? ['ANY', '$default'] : r.RouteKey.split(' ');
-      out(`    ${method!.padEnd(6)} ${path!} -> ${r.FunctionName}${r.Qualifier ? `:${r.Qualifier}` : ''} (payload ${r.PayloadFormatVersion})`);
+      if (r.Integration) out(`    ${method!.padEnd(6)} ${path!} -> ${r.Integration.Subtype}`);
+      else out(`    ${method!.padEnd(6)} ${path!} -> ${r.FunctionName ?? ''}${r.Qualifier ? `:${r.Qualifier}` : ''} (payload ${r.PayloadFormatVersion})`);
     }
   }
   for (const sch of plan.schedules) {

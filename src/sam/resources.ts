@@ -76,6 +76,10 @@ interface ResourceOptions {
   role: string;
   /** Where the deploying client reaches Nimbus (queue URLs are minted on it). */
   endpoint: string | undefined;
+  /** The template's folder (OpenAPI definitions in files are relative to it). */
+  baseDir?: string;
+  /** OpenAPI definitions in Nimbus's S3, read beforehand (definition.ts). */
+  definitions?: ReadonlyMap<string, string>;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -122,9 +126,11 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
     // SAM applies Globals.Api and Globals.HttpApi to the implicit APIs too.
     const globals = t.globals[type === 'REST' ? 'Api' : 'HttpApi'] ?? {};
     const id = o.names.apiId(logicalId);
-    apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx));
     ctx.resources[logicalId] = { ref: id, attrs: {} };
+    // Planned once every resource has its Ref and GetAtt values: a definition names queues, roles, functions.
+    later.push(() => apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx, { baseDir: o.baseDir ?? '/', s3: o.definitions ?? new Map() })));
   };
+  const later: (() => void)[] = [];
   if (implicitRest) addApi(IMPLICIT_REST_API, 'REST', true, {});
   if (implicitHttp) addApi(IMPLICIT_HTTP_API, 'HTTP', true, {});
   for (const [id, r] of Object.entries(t.resources)) {
@@ -174,5 +180,6 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);
     }
   }
+  for (const plan of later) plan();
   return { apis, buckets };
 }

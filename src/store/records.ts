@@ -46,6 +46,15 @@ export interface RouteRecord extends Scope {
   payloadFormatVersion: '1.0' | '2.0';
   /** The API's Lambda authorizer this route runs first ('' for none: the route is open). */
   authorizer: string;
+  /** An HTTP API service integration answering instead of a function (functionName is ''). */
+  integration?: ServiceIntegration | undefined;
+}
+
+/** An HTTP API's AWS service integration (SQS-SendMessage, EventBridge-PutEvents, ...) and its parameter mapping. */
+export interface ServiceIntegration {
+  subtype: string;
+  /** Parameter -> `$request.body.x`, `$request.header.x`, `$context.x`, ... or a literal. */
+  parameters: Record<string, string>;
 }
 
 export interface ReservedConcurrency extends Scope {

@@ -28,13 +28,15 @@ import { methodArn } from '../../httpapi/authorizer.js';
 import { RouteAuthorizers } from './authorize.js';
 import { iamRouteAuth, signerFields } from './iam-auth.js';
 import type { RouteService } from './service.js';
+import { serveIntegration, type IntegrationDeps } from './integrations.js';
+import { mapParameters } from '../../httpapi/parameter-mapping.js';
 
 /** The route authorizer name that means SigV4 and IAM policies (SAM's `AWS_IAM`). */
 const IAM = 'AWS_IAM';
 const HOST = /^([a-z0-9]{10})\.execute-api\.([a-z0-9-]+)\./i;
 const PATH_FORM = /^\/nimbus\/v1\/apis\/([a-z0-9]{10})(\/.*)?$/;
 
-export interface RouteHookDeps extends HttpInvokeDeps {
+export interface RouteHookDeps extends HttpInvokeDeps, IntegrationDeps {
   routes: RouteService;
   clock: Clock;
   /** Checks AWS_IAM routes' signatures and policies; absent: such routes refuse every request. */
@@ -141,6 +143,16 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
       }
       v1.authorizer = a.authorizer;
       v2.authorizer = a.authorizer;
+    }
+    if (route.integration) {
+      const values = mapParameters(route.integration.parameters, {
+        request: info,
+        pathParameters: m.pathParameters,
+        context: { requestId, apiId: api.apiId, stage, routeKey: m.routeKey, httpMethod: ctx.method, path: fullPath, accountId: api.accountId, domainName, domainPrefix: api.apiId, 'identity.sourceIp': info.sourceIp, requestTimeEpoch: String(now) },
+      });
+      const cors = api.cors ? responseCorsHeaders(api.cors, origin) : undefined;
+      const r = await serveIntegration(deps, api, route.integration, values, ctx.baseUrl);
+      return { ...r, headers: { ...r.headers, ...cors, 'apigw-requestid': requestId } };
     }
     // Payload 1.0's `path` is the resource path (no stage); 2.0's rawPath keeps a named stage, as API Gateway sends them.
     const event = route.payloadFormatVersion === '1.0' ? eventV1(info, v1) : eventV2({ ...info, rawPath: fullPath }, v2);

@@ -7,7 +7,8 @@ import { NimbusError, validationError } from '../../core/errors.js';
 import type { AuthorizerConfig, CorsConfig, Scope } from '../../core/model.js';
 import { parseFunctionName } from '../../core/names.js';
 import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../../httpapi/route-match.js';
-import type { ApiRecord, RouteRecord } from '../../store/records.js';
+import type { ApiRecord, RouteRecord, ServiceIntegration } from '../../store/records.js';
+import { SUBTYPES } from './integrations.js';
 import type { Store } from '../../store/types.js';
 import { isObject } from '../http/validate.js';
 
@@ -60,7 +61,7 @@ export class RouteService {
       const cors = a['Cors'] === undefined || a['Cors'] === null ? undefined : checkApiCors(a['Cors'], `${where}.cors`);
       const authorizers = a['Authorizers'] === undefined || a['Authorizers'] === null ? undefined : checkAuthorizers(a['Authorizers'], type, `${where}.authorizers`);
       apis.push({ ...scope, apiId, stack, logicalId, type, stage, cors, authorizers });
-      const mine = parseRoutes(scope, stack, apiId, logicalId, a['Routes'], `${where}.routes`);
+      const mine = parseRoutes(scope, stack, apiId, { logicalId, type }, a['Routes'], `${where}.routes`);
       for (const [i, r] of mine.entries()) {
         if (r.authorizer !== '' && r.authorizer !== 'AWS_IAM' && !authorizers?.[r.authorizer]) {
           throw validationError(r.authorizer, `${where}.routes.${i}.authorizer`, `Member must be AWS_IAM or name one of API ${logicalId}'s Authorizers`);
@@ -123,7 +124,17 @@ function checkStage(v: unknown, type: 'REST' | 'HTTP', member: string): string {
   return v;
 }
 
-function parseRoutes(scope: Scope, stack: string, apiId: string, api: string, list: unknown, member: string): RouteRecord[] {
+/** `{Subtype, RequestParameters}`: one of the subtypes Nimbus serves (http-routes/integrations.ts), string parameters. */
+function parseIntegration(v: unknown, member: string): ServiceIntegration {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const subtype = v['Subtype'];
+  if (typeof subtype !== 'string' || !SUBTYPES.includes(subtype)) throw validationError(subtype ?? null, `${member}.subtype`, `Member must satisfy enum value set: [${SUBTYPES.join(', ')}]`);
+  const params = v['RequestParameters'] ?? {};
+  if (!isObject(params) || Object.values(params).some((x) => typeof x !== 'string')) throw validationError(params, `${member}.requestParameters`, 'Member must be a map of strings');
+  return { subtype, parameters: params as Record<string, string> };
+}
+
+function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalId: string; type: 'REST' | 'HTTP' }, list: unknown, member: string): RouteRecord[] {
   if (!Array.isArray(list)) throw validationError(list ?? null, member, 'Member must be a list');
   const seen = new Set<string>();
   return list.map((r, i): RouteRecord => {
@@ -135,16 +146,18 @@ function parseRoutes(scope: Scope, stack: string, apiId: string, api: string, li
     if (typeof path !== 'string') throw validationError(path ?? null, `${where}.path`, 'Member must be a string');
     const bad = checkRoutePath(path);
     if (bad) throw validationError(path, `${where}.path`, bad);
-    const ref = parseFunctionName(r['FunctionName'], `${where}.functionName`);
+    const integration = r['Integration'] === undefined || r['Integration'] === null ? undefined : parseIntegration(r['Integration'], `${where}.integration`);
+    if (integration && api.type !== 'HTTP') throw validationError(r['Integration'], `${where}.integration`, 'Service integrations belong to HTTP APIs');
+    const ref = integration ? { name: '', qualifier: undefined } : parseFunctionName(r['FunctionName'], `${where}.functionName`);
     const qualifier = typeof r['Qualifier'] === 'string' ? r['Qualifier'] : (ref.qualifier ?? '');
     const format = r['PayloadFormatVersion'] ?? '2.0';
     if (format !== '1.0' && format !== '2.0') throw validationError(format, `${where}.payloadFormatVersion`, 'Member must satisfy enum value set: [1.0, 2.0]');
     const authorizer = r['Authorizer'] ?? '';
     if (typeof authorizer !== 'string') throw validationError(authorizer, `${where}.authorizer`, 'Member must be a string');
     const key = path === '$default' ? '$default' : `${method} ${path}`;
-    if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api} of stack ${stack}.`);
+    if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api.logicalId} of stack ${stack}.`);
     seen.add(key);
-    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer };
+    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer, ...(integration ? { integration } : {}) };
   });
 }
 

@@ -31,7 +31,7 @@ export function routeShape(r: RouteRecord): Record<string, unknown> {
     RouteKey: r.path === '$default' ? '$default' : `${r.method} ${r.path}`,
     Method: r.method,
     Path: r.path,
-    FunctionName: r.functionName,
+    ...(r.integration ? { Integration: { Subtype: r.integration.subtype, RequestParameters: r.integration.parameters } } : { FunctionName: r.functionName }),
     ...(r.qualifier ? { Qualifier: r.qualifier } : {}),
     PayloadFormatVersion: r.payloadFormatVersion,
     ...(r.authorizer ? { Authorizer: r.authorizer } : {}),

@@ -217,4 +217,11 @@ ALTER TABLE api_routes ADD COLUMN authorizer TEXT NOT NULL DEFAULT '';
 ALTER TABLE apis ADD COLUMN authorizers TEXT;
 `,
   },
+  {
+    version: 4,
+    name: 'store: routes answered by an HTTP API service integration',
+    sql: `
+ALTER TABLE api_routes ADD COLUMN extra TEXT;
+`,
+  },
 ];

@@ -16,6 +16,8 @@ export interface Row {
   qualifier: string;
   payload_format: string;
   authorizer: string;
+  /** JSON of the route's extras (a service integration), or null. */
+  extra: string | null;
 }
 
 export interface ApiRow {
@@ -41,7 +43,11 @@ export const fromRow = (r: Row): RouteRecord => ({
   qualifier: r.qualifier,
   payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
   authorizer: r.authorizer ?? '',
+  ...(r.extra ? (JSON.parse(r.extra) as Pick<RouteRecord, 'integration'>) : {}),
 });
+
+/** The api_routes.extra column's text. */
+export const extraText = (r: RouteRecord): string | null => (r.integration ? JSON.stringify({ integration: r.integration }) : null);
 
 export const fromApiRow = (r: ApiRow): ApiRecord => ({
   accountId: r.account_id,
