@@ -113,7 +113,7 @@ export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: bool
     cors: cors ?? (definition.cors as Record<string, unknown> | undefined),
     authorizers: { ...definition.authorizers, ...auth.authorizers },
     unsupportedAuthorizers: new Set([...definition.unsupportedAuthorizers, ...auth.unsupportedAuthorizers]),
-    defaultAuthorizer: auth.defaultAuthorizer,
+    defaultAuthorizer: auth.defaultAuthorizer ?? definition.defaultAuthorizer,
     routes: [],
   };
   // As SAM's DefaultAuthorizer, applied to the definition's operations that name none.

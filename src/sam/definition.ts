@@ -18,8 +18,8 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 export interface DefinitionSource {
   /** The template's folder: local files are relative to it. */
   baseDir: string;
-  /** `s3://bucket/key` -> the object's text, fetched beforehand. */
-  s3: ReadonlyMap<string, string>;
+  /** `s3://bucket/key` -> the object's text, fetched beforehand; absent where S3 is not read (nimbus deploy -t). */
+  s3: ReadonlyMap<string, string> | undefined;
 }
 
 const API_TYPES = new Set(['AWS::Serverless::Api', 'AWS::Serverless::HttpApi']);
@@ -53,6 +53,7 @@ export function definitionLocations(t: Template): string[] {
 function readText(location: unknown, src: DefinitionSource, where: string): { text: string; name: string } {
   const s3 = s3Location(location);
   if (s3 !== undefined) {
+    if (!src.s3) throw new SamError(`${where}: ${s3}: S3 locations are not supported by nimbus deploy -t, which deploys local files; deploy a packaged template with sam deploy or aws cloudformation deploy on Nimbus's endpoint (docs/cloudformation.md)`);
     const text = src.s3.get(s3);
     if (text === undefined) throw new SamError(`${where}: cannot read ${s3} (not found in Nimbus's S3)`);
     return { text, name: s3 };

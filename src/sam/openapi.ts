@@ -43,6 +43,8 @@ export interface DefinitionPlan {
   /** Authorizers it declares that Nimbus does not run (routes naming them are served open). */
   unsupportedAuthorizers: string[];
   cors: Record<string, unknown> | undefined;
+  /** The document's own `security`: API Gateway applies it to every operation without one, the events' routes included. */
+  defaultAuthorizer: string | undefined;
   /** `METHOD path: why` of each operation that gets no route. */
   skipped: string[];
 }
@@ -65,9 +67,10 @@ export function planDefinition(doc: unknown, type: 'REST' | 'HTTP', where: strin
   if (doc['openapi'] === undefined && doc['swagger'] === undefined) throw new SamError(`${where}: the OpenAPI definition has neither "openapi" nor "swagger"`);
   const paths = doc['paths'] ?? {};
   if (!isMap(paths)) throw new SamError(`${where}: the OpenAPI definition's paths must be a mapping`);
-  const out: DefinitionPlan = { routes: [], authorizers: {}, unsupportedAuthorizers: [], cors: undefined, skipped: [] };
+  const out: DefinitionPlan = { routes: [], authorizers: {}, unsupportedAuthorizers: [], cors: undefined, defaultAuthorizer: undefined, skipped: [] };
   readAuthorizers(doc, type, where, out);
-  const topSecurity = doc['security'];
+  const top = securityOf(doc['security'], out, `${where}: security`);
+  if (top !== 'NONE') out.defaultAuthorizer = top;
   for (const [path, ops] of Object.entries(paths)) {
     if (!isMap(ops)) throw new SamError(`${where}: paths.${path} must be a mapping`);
     const routePath = path === '/$default' ? '$default' : path;
@@ -89,7 +92,7 @@ export function planDefinition(doc: unknown, type: 'REST' | 'HTTP', where: strin
         continue;
       }
       const route: RoutePlan = { Method: method, Path: routePath, ...target.route };
-      const authorizer = securityOf(op['security'] ?? topSecurity, out, at);
+      const authorizer = securityOf(op['security'], out, at);
       if (authorizer !== undefined) route.Authorizer = authorizer;
       out.routes.push(route);
     }

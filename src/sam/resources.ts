@@ -128,7 +128,7 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
     const id = o.names.apiId(logicalId);
     ctx.resources[logicalId] = { ref: id, attrs: {} };
     // Planned once every resource has its Ref and GetAtt values: a definition names queues, roles, functions.
-    later.push(() => apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx, { baseDir: o.baseDir ?? '/', s3: o.definitions ?? new Map() })));
+    later.push(() => apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx, { baseDir: o.baseDir ?? '/', s3: o.definitions })));
   };
   const later: (() => void)[] = [];
   if (implicitRest) addApi(IMPLICIT_REST_API, 'REST', true, {});
