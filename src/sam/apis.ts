@@ -14,19 +14,8 @@ import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { loadDefinition, type DefinitionSource } from './definition.js';
 import { planDefinition, type DefinitionPlan } from './openapi.js';
 
-/** One route of an API: what the stack API's `Routes` take. */
-export interface RoutePlan {
-  Method: string;
-  Path: string;
-  /** Absent for an HTTP API service integration (Integration). */
-  FunctionName?: string;
-  /** An HTTP API service integration from an OpenAPI definition (openapi.ts): SQS or EventBridge, with its parameter mapping. */
-  Integration?: { Subtype: string; RequestParameters: Record<string, string> };
-  Qualifier?: string;
-  PayloadFormatVersion: '1.0' | '2.0';
-  /** The Lambda authorizer of the API the route runs first; the event's `Auth.Authorizer` until resolved (`NONE`: none). */
-  Authorizer?: string;
-}
+export type { RoutePlan } from './route-plan.js';
+import type { RoutePlan } from './route-plan.js';
 
 export interface ApiPlan {
   logicalId: string;

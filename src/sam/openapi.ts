@@ -17,7 +17,7 @@
  * templates, `http`/`http_proxy`, `mock`, Step Functions, Kinesis and AppConfig subtypes, Cognito
  * and JWT authorizers) is named in a warning, operation by operation; those operations get no route.
  */
-import type { RoutePlan } from './apis.js';
+import type { RoutePlan } from './route-plan.js';
 import { SamError } from './errors.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -106,7 +106,7 @@ Resources:
   Fn: { Type: AWS::Serverless::Function, Properties: { Runtime: nodejs20.x, Handler: index.handler, InlineCode: x } }
   Api: { Type: AWS::Serverless::HttpApi, Properties: { DefinitionUri: s3://defs/none.yaml } }
 `);
-  const missing = await aws('cloudformation', 'deploy', '--template-file', 'missing.yaml', '--stack-name', 'missing-def');
+  const missing = await aws('cloudformation', 'deploy', '--template-file', 'missing.yaml', '--stack-name', 'missing-def', '--capabilities', 'CAPABILITY_IAM');
   assert.notEqual(missing.code, 0);
   // The CLI's waiter prints the failed change set's reason.
   assert.match(missing.stderr + missing.stdout, /Api\.DefinitionUri: cannot read s3:\/\/defs\/none\.yaml \(not found in Nimbus's S3\)/);
