@@ -33,12 +33,14 @@ export interface ApiPlan {
   /** `Auth.DefaultAuthorizer`: what routes without their own `Auth.Authorizer` use. */
   defaultAuthorizer: string | undefined;
   routes: RoutePlan[];
+  /** A REST API's `Models` (JSON Schemas by name), for its events' `RequestModel`. */
+  models?: Record<string, unknown> | undefined;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** What each kind applies; SAM calls a REST API's CORS `Cors` and an HTTP API's `CorsConfiguration`. */
 const APPLIED = {
-  REST: new Set(['StageName', 'Cors', 'Auth', 'DefinitionBody', 'DefinitionUri']),
+  REST: new Set(['StageName', 'Cors', 'Auth', 'DefinitionBody', 'DefinitionUri', 'Models']),
   HTTP: new Set(['StageName', 'CorsConfiguration', 'Auth', 'DefinitionBody', 'DefinitionUri']),
 };
 
@@ -95,7 +97,9 @@ export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: bool
     ctx.warn(`${logicalId} (${type === 'REST' ? 'AWS::Serverless::Api' : 'AWS::Serverless::HttpApi'}): its routes are served by Nimbus; these settings are not applied: ${ignored.join(', ')}`);
   }
   const auth = planAuth(resolve(props['Auth'], ctx, `${where}.Auth`), type, where, ctx.warn);
-  if (!definition) return { logicalId, id, type, implicit, stage, cors, ...auth, routes: [] };
+  const models = type === 'REST' ? resolve(props['Models'], ctx, `${where}.Models`) : undefined;
+  if (models !== undefined && !isMap(models)) throw new SamError(`${where}.Models must be a mapping of model names to JSON Schemas`);
+  if (!definition) return { logicalId, id, type, implicit, stage, cors, ...auth, routes: [], models };
   // SAM adds Auth's authorizers to the definition's; a template's own CorsConfiguration wins.
   const api: ApiPlan = {
     logicalId, id, type, implicit, stage,
@@ -104,6 +108,7 @@ export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: bool
     unsupportedAuthorizers: new Set([...definition.unsupportedAuthorizers, ...auth.unsupportedAuthorizers]),
     defaultAuthorizer: auth.defaultAuthorizer ?? definition.defaultAuthorizer,
     routes: [],
+    models,
   };
   // As SAM's DefaultAuthorizer, applied to the definition's operations that name none.
   for (const r of definition.routes) {

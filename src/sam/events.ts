@@ -38,7 +38,7 @@ export interface EventTarget {
 
 export interface EventsOut {
   /** Each route with the logical id of the API that serves it, and the event type that made it. */
-  routes: { api: string; type: 'Api' | 'HttpApi'; route: RoutePlan }[];
+  routes: { api: string; type: 'Api' | 'HttpApi'; route: RoutePlan; properties: Record<string, unknown> }[];
   schedules: SchedulePlan[];
 }
 
@@ -97,10 +97,11 @@ export function planEvents(
       if (auth !== undefined && !isMap(auth)) throw new SamError(`${where}.Auth must be a mapping`);
       const requested = auth?.['Authorizer'];
       if (requested !== undefined && typeof requested !== 'string') throw new SamError(`${where}.Auth.Authorizer must be a string`);
-      out.routes.push({ api, type, route: { ...eventRoute(type, p, where), ...target, ...(requested !== undefined ? { Authorizer: requested } : {}) } });
+      out.routes.push({ api, type, route: { ...eventRoute(type, p, where), ...target, ...(requested !== undefined ? { Authorizer: requested } : {}) }, properties: p });
       const authIgnored = Object.keys(auth ?? {}).filter((k) => k !== 'Authorizer');
       if (authIgnored.length > 0) warn(`${where}: Auth.${authIgnored.join(', Auth.')} not applied by Nimbus`);
-      for (const k of ['RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
+      // A REST route's RequestModel and RequestParameters are its validation (plan.ts, validation.ts).
+      for (const k of type === 'Api' ? ['RouteSettings', 'TimeoutInMillis'] : ['RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
         if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus; the route is served without it`);
       }
     } else if (type === 'Schedule') {

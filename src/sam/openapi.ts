@@ -19,6 +19,7 @@
  */
 import type { RoutePlan } from './route-plan.js';
 import { SamError } from './errors.js';
+import { operationValidation } from './validation.js';
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -92,6 +93,9 @@ export function planDefinition(doc: unknown, type: 'REST' | 'HTTP', where: strin
         continue;
       }
       const route: RoutePlan = { Method: method, Path: routePath, ...target.route };
+      // API Gateway validates requests of REST APIs only.
+      const validation = type === 'REST' ? operationValidation(doc, op, ops['parameters'], at) : undefined;
+      if (validation) route.Validation = validation;
       const authorizer = securityOf(op['security'], out, at);
       if (authorizer !== undefined) route.Authorizer = authorizer;
       out.routes.push(route);

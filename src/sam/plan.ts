@@ -26,6 +26,7 @@ export type { ApiPlan, BucketPlan } from './resources.js';
 export type { TablePlan } from './table-resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
+import { eventValidation } from './validation.js';
 import { planLayers, type LayerPlan } from './layers.js';
 import { planUrlResources } from './url-resources.js';
 
@@ -142,7 +143,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const arn = `${ctx.resources[id]!.attrs['Arn']!}${fn.autoPublishAlias ? `:${fn.autoPublishAlias}` : ''}`;
     const target = { logicalId: id, name: fn.name, alias: fn.autoPublishAlias, arn };
     const planned = planEvents(events, target, names, ctx, (v, at) => resolve(v, ctx, at), services);
-    for (const { api, type, route } of planned.routes) {
+    for (const { api, type, route, properties } of planned.routes) {
       const a = apis.get(api);
       if (!a) throw new SamError(`${id}: the ${type} event names API ${api}, which is not an AWS::Serverless::${type === 'Api' ? 'Api' : 'HttpApi'} of this template`);
       if ((a.type === 'REST') !== (type === 'Api')) throw new SamError(`${id}: an ${type} event cannot use ${api}, which is ${a.type === 'REST' ? 'a REST' : 'an HTTP'} API`);
@@ -153,6 +154,8 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
       seen.set(key, id);
       const authorizer = routeAuthorizer(a, route.Authorizer, `${id}.Events`);
       const { Authorizer: _requested, ...rest } = route;
+      const validation = type === 'Api' ? eventValidation(properties, a.models, `${id}.Events`) : undefined;
+      if (validation) rest.Validation = validation;
       a.routes.push(authorizer === undefined ? rest : { ...rest, Authorizer: authorizer });
     }
     schedules.push(...planned.schedules);

@@ -1,4 +1,6 @@
 /** One route of an API as planned from an event or an OpenAPI definition (apis.ts, openapi.ts): what the stack API's `Routes` take. */
+import type { ValidationPlan } from './validation.js';
+
 export interface RoutePlan {
   Method: string;
   Path: string;
@@ -10,4 +12,6 @@ export interface RoutePlan {
   PayloadFormatVersion: '1.0' | '2.0';
   /** The Lambda authorizer of the API the route runs first; the event's `Auth.Authorizer` until resolved (`NONE`: none). */
   Authorizer?: string;
+  /** REST request validation: required parameters and body models (validation.ts). */
+  Validation?: ValidationPlan;
 }

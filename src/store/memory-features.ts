@@ -169,6 +169,7 @@ export class MemoryRouteStore implements RouteStore {
         payloadFormatVersion: r.payloadFormatVersion === '1.0' ? '1.0' : '2.0',
         authorizer: r.authorizer ?? '',
         ...(r.integration ? { integration: structuredClone(r.integration) } : {}),
+        ...(r.validation ? { validation: structuredClone(r.validation) } : {}),
       });
     }
     const k = keyOf(scope.accountId, scope.region, stack);

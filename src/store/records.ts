@@ -48,6 +48,8 @@ export interface RouteRecord extends Scope {
   authorizer: string;
   /** An HTTP API service integration answering instead of a function (functionName is ''). */
   integration?: ServiceIntegration | undefined;
+  /** A REST route's request validation (httpapi/validation.ts): required parameters, body models. */
+  validation?: { requiredParameters: string[]; bodySchemas?: Record<string, unknown> | undefined } | undefined;
 }
 
 /** An HTTP API's AWS service integration (SQS-SendMessage, EventBridge-PutEvents, ...) and its parameter mapping. */

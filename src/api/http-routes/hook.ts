@@ -18,7 +18,8 @@ import type { Clock } from '../../core/clock.js';
 import { isPreflight, preflightHeaders, responseCorsHeaders, withoutCorsHeaders } from '../../httpapi/cors.js';
 import { eventV1, type EventV1Context } from '../../httpapi/event-v1.js';
 import { eventV2, type EventV2Context } from '../../httpapi/event-v2.js';
-import { headerLists, requestInfo } from '../../httpapi/request.js';
+import { headerLists, queryLists, requestInfo } from '../../httpapi/request.js';
+import { validateRequest } from '../../httpapi/validation.js';
 import { responseV1, responseV2 } from '../../httpapi/response.js';
 import type { ApiRecord } from '../../store/records.js';
 import type { Handler, Reply } from '../http/context.js';
@@ -143,6 +144,10 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
       }
       v1.authorizer = a.authorizer;
       v2.authorizer = a.authorizer;
+    }
+    if (route.validation) {
+      const bad = validateRequest(route.validation, { headers: lists, query: queryLists(query), pathParameters: m.pathParameters, body });
+      if (bad !== undefined) return { status: 400, headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'BadRequestException' }, body: Buffer.from(`{"message": ${JSON.stringify(bad)}}`) };
     }
     if (route.integration) {
       const values = mapParameters(route.integration.parameters, {

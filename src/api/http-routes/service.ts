@@ -9,6 +9,7 @@ import { parseFunctionName } from '../../core/names.js';
 import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../../httpapi/route-match.js';
 import type { ApiRecord, RouteRecord, ServiceIntegration } from '../../store/records.js';
 import { SUBTYPES } from './integrations.js';
+import { compileModel } from '../../httpapi/validation.js';
 import type { Store } from '../../store/types.js';
 import { isObject } from '../http/validate.js';
 
@@ -134,6 +135,27 @@ function parseIntegration(v: unknown, member: string): ServiceIntegration {
   return { subtype, parameters: params as Record<string, string> };
 }
 
+/** `{RequiredParameters: ['querystring.x', ...], BodySchemas: {<content type>: <draft-04 schema>}}`; each schema must compile. */
+function parseValidation(v: unknown, member: string): NonNullable<RouteRecord['validation']> {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const required = v['RequiredParameters'] ?? [];
+  if (!Array.isArray(required) || required.some((p) => typeof p !== 'string' || !/^(querystring|header|path)\.[!-~]{1,512}$/.test(p))) {
+    throw validationError(required, `${member}.requiredParameters`, 'Member must be a list of querystring.<name>, header.<name> or path.<name>');
+  }
+  const schemas = v['BodySchemas'];
+  if (schemas !== undefined && schemas !== null) {
+    if (!isObject(schemas)) throw validationError(schemas, `${member}.bodySchemas`, 'Member must be a map of content types to JSON Schemas');
+    for (const [ct, s] of Object.entries(schemas)) {
+      try {
+        compileModel(s);
+      } catch (e) {
+        throw validationError(ct, `${member}.bodySchemas`, `The model for ${ct} is not a valid JSON Schema (draft-04): ${(e as Error).message}`);
+      }
+    }
+  }
+  return { requiredParameters: required as string[], ...(isObject(schemas) ? { bodySchemas: schemas } : {}) };
+}
+
 function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalId: string; type: 'REST' | 'HTTP' }, list: unknown, member: string): RouteRecord[] {
   if (!Array.isArray(list)) throw validationError(list ?? null, member, 'Member must be a list');
   const seen = new Set<string>();
@@ -154,10 +176,12 @@ function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalI
     if (format !== '1.0' && format !== '2.0') throw validationError(format, `${where}.payloadFormatVersion`, 'Member must satisfy enum value set: [1.0, 2.0]');
     const authorizer = r['Authorizer'] ?? '';
     if (typeof authorizer !== 'string') throw validationError(authorizer, `${where}.authorizer`, 'Member must be a string');
+    const validation = r['Validation'] === undefined || r['Validation'] === null ? undefined : parseValidation(r['Validation'], `${where}.validation`);
+    if (validation && api.type !== 'REST') throw validationError(r['Validation'], `${where}.validation`, 'Request validation belongs to REST APIs');
     const key = path === '$default' ? '$default' : `${method} ${path}`;
     if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api.logicalId} of stack ${stack}.`);
     seen.add(key);
-    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer, ...(integration ? { integration } : {}) };
+    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer, ...(integration ? { integration } : {}), ...(validation ? { validation } : {}) };
   });
 }
 

@@ -35,6 +35,7 @@ export function routeShape(r: RouteRecord): Record<string, unknown> {
     ...(r.qualifier ? { Qualifier: r.qualifier } : {}),
     PayloadFormatVersion: r.payloadFormatVersion,
     ...(r.authorizer ? { Authorizer: r.authorizer } : {}),
+    ...(r.validation ? { Validation: { RequiredParameters: r.validation.requiredParameters, ...(r.validation.bodySchemas ? { BodySchemas: r.validation.bodySchemas } : {}) } } : {}),
   };
 }
 
