@@ -25,9 +25,31 @@ export interface ObjectReader {
   read(scope: Scope, bucket: string, key: string, opts?: { versionId?: string; limit?: number }): Promise<Buffer>;
 }
 
+/** One destination of a bucket's event notifications (notify.ts has S3's rules). */
+export interface NotificationTarget {
+  id: string;
+  /** The function's, queue's or topic's ARN. */
+  arn: string;
+  /** `s3:ObjectCreated:*`, `s3:ObjectRemoved:Delete`, ... */
+  events: string[];
+  prefix: string;
+  suffix: string;
+}
+
+/** A bucket's NotificationConfiguration: functions, SQS queues and SNS topics. */
+export interface BucketNotification {
+  functions: NotificationTarget[];
+  queues: NotificationTarget[];
+  topics: NotificationTarget[];
+}
+
 export interface BucketAdmin {
   /** Creates the bucket for the scope's account; succeeds if that account already owns it. */
   createBucket(scope: Scope, bucket: string): Promise<void>;
   /** Deletes the bucket; BucketNotEmpty if it holds objects and `force` is not set. */
   deleteBucket(scope: Scope, bucket: string, opts?: { force?: boolean }): Promise<void>;
+  /** The bucket's notification configuration (undefined: none). */
+  getNotification(scope: Scope, bucket: string): Promise<BucketNotification | undefined>;
+  /** Replaces it (undefined or empty: none), checked as PutBucketNotificationConfiguration checks it; new queues and topics get S3's test event. */
+  putNotification(scope: Scope, bucket: string, config: BucketNotification | undefined): Promise<void>;
 }

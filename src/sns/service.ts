@@ -178,9 +178,9 @@ export class SnsService {
    * The topic is the one the ARN names (its account and region); no caller is checked, as Nimbus
    * does not enforce topic policies for service principals.
    */
-  async publishFromService(topicArn: string, message: string): Promise<void> {
+  async publishFromService(topicArn: string, message: string, subject?: string): Promise<void> {
     const [, , , region = '', accountId = ''] = topicArn.split(':');
-    await this.ops['Publish']!({ accountId, region }, new URLSearchParams({ TopicArn: topicArn, Message: message }), this.baseUrl);
+    await this.ops['Publish']!({ accountId, region }, new URLSearchParams({ TopicArn: topicArn, Message: message, ...(subject ? { Subject: subject } : {}) }), this.baseUrl);
   }
 
   private async op(action: string, scope: Scope, p: URLSearchParams): Promise<{ [k: string]: XmlValue }> {
