@@ -84,7 +84,7 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
       Policies: r.policies.map((p) => ({ PolicyName: p.name, PolicyDocument: p.document })),
       ManagedPolicyArns: r.managedPolicyArns,
     })),
-    Buckets: plan.buckets.map((b) => ({ LogicalId: b.logicalId, BucketName: b.name })),
+    Buckets: plan.buckets.map((b) => ({ LogicalId: b.logicalId, BucketName: b.name, ...(b.notification ? { Notification: b.notification } : {}) })),
     EventSourceMappings: plan.mappings.map((m) => ({ LogicalId: m.logicalId, Body: m.body })),
     ...(plan.tables.length > 0 ? { Tables: plan.tables.map((t) => ({ LogicalId: t.logicalId, TableName: t.name, Definition: t.definition, Tags: t.tags, Retain: t.retain })) } : {}),
   };

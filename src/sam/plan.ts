@@ -159,6 +159,12 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
       a.routes.push(authorizer === undefined ? rest : { ...rest, Authorizer: authorizer });
     }
     schedules.push(...planned.schedules);
+    for (const { bucket, target } of planned.s3) {
+      const b = resources.buckets.find((x) => x.logicalId === bucket);
+      if (!b) throw new SamError(`${id}: the S3 event names ${bucket}, which is not an AWS::S3::Bucket of this template (SAM requires the bucket in the same template)`);
+      b.notification ??= { Functions: [], Queues: [], Topics: [] };
+      b.notification.Functions.push(target);
+    }
   }
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Scheduler::Schedule' && r.Type !== 'AWS::Events::Rule') continue;

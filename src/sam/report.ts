@@ -65,6 +65,11 @@ export function printDeployment(plan: DeployPlan, d: StackDescription, out: (lin
     out(`  schedule ${sch.Name}: ${sch.ScheduleExpression} -> ${sch.FunctionName}${sch.Qualifier ? `:${sch.Qualifier}` : ''}${sch.State === 'DISABLED' ? ' (disabled)' : ''}`);
   }
   for (const r of plan.roles) out(`  ${r.logicalId}: IAM role ${r.path}${r.name}${r.policies.length + r.managedPolicyArns.length ? ` (${[...r.policies.map((p) => p.name), ...r.managedPolicyArns.map((m) => m.slice(m.lastIndexOf('/') + 1))].join(', ')})` : ''}`);
+  for (const b of plan.buckets) {
+    const n = b.notification;
+    const to = n ? [...n.Functions, ...n.Queues, ...n.Topics].map((t) => `${t.Events.join('|')} -> ${t.Arn}`) : [];
+    out(`  ${b.logicalId}: S3 bucket ${b.name}${to.length ? ` (notifies ${to.join(', ')})` : ''}`);
+  }
   for (const q of plan.queues) out(`  ${q.logicalId}: SQS queue ${q.name}`);
   for (const t of plan.topics) out(`  ${t.logicalId}: SNS topic ${t.arn}`);
   for (const t of plan.tables) out(`  ${t.logicalId}: DynamoDB table ${t.name}${t.retain ? ' (DeletionPolicy: Retain)' : ''}`);

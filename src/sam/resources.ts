@@ -13,6 +13,7 @@
  * Functions and queues without an explicit name get the stack's generated names (names.ts).
  */
 import { planApi, type ApiPlan } from './apis.js';
+import { bucketNotification, type NotificationPlan } from './bucket-notifications.js';
 import { mergeGlobals } from './globals.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { MAX_NAME, type Namer } from './names.js';
@@ -49,6 +50,8 @@ export interface ResourcesPlan {
 export interface BucketPlan {
   logicalId: string;
   name: string;
+  /** Its NotificationConfiguration, with SAM's S3 events of functions added (bucket-notifications.ts). */
+  notification?: NotificationPlan | undefined;
 }
 
 /** Handled as resources of their own (BucketPolicy: accepted, not applied). */
@@ -153,7 +156,8 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       const raw = resolve(r.Properties['BucketName'], ctx, `${id}.BucketName`);
       // CloudFormation's generated bucket names are lower case (S3 allows nothing else).
       const name = typeof raw === 'string' ? raw : o.names.physical(id, undefined, MAX_BUCKET).toLowerCase();
-      buckets.push({ logicalId: id, name });
+      const notification = bucketNotification(id, r.Properties['NotificationConfiguration'], ctx);
+      buckets.push({ logicalId: id, name, ...(notification ? { notification } : {}) });
       const domain = `${name}.s3.amazonaws.com`;
       ctx.resources[id] = {
         ref: name,

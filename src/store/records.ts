@@ -103,6 +103,8 @@ export interface StackResource {
   physicalId: string;
   /** `DeletionPolicy: Retain`: left in place when the stack, or the template, drops it. */
   retain?: boolean;
+  /** An AWS::S3::Bucket whose NotificationConfiguration the stack set: a deployment without one clears it. */
+  notification?: boolean;
 }
 
 /** A deployed stack: what it owns, with what parameters, and how its last operation ended. */
