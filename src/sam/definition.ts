@@ -22,7 +22,7 @@ export interface DefinitionSource {
   s3: ReadonlyMap<string, string> | undefined;
 }
 
-const API_TYPES = new Set(['AWS::Serverless::Api', 'AWS::Serverless::HttpApi']);
+const API_TYPES = new Set(['AWS::Serverless::Api', 'AWS::Serverless::HttpApi', 'AWS::ApiGatewayV2::Api', 'AWS::ApiGateway::RestApi']);
 
 /** The `s3://` location of an Include or a DefinitionUri, if it is one. */
 function s3Location(v: unknown): string | undefined {
@@ -42,7 +42,8 @@ export function definitionLocations(t: Template): string[] {
   const out = new Set<string>();
   for (const r of Object.values(t.resources)) {
     if (!API_TYPES.has(r.Type)) continue;
-    for (const v of [includeLocation(r.Properties['DefinitionBody']), r.Properties['DefinitionUri']]) {
+    const p = r.Properties;
+    for (const v of [includeLocation(p['DefinitionBody'] ?? p['Body']), p['DefinitionUri'] ?? p['BodyS3Location']]) {
       const s3 = s3Location(v);
       if (s3) out.add(s3);
     }

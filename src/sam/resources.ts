@@ -13,6 +13,7 @@
  * Functions and queues without an explicit name get the stack's generated names (names.ts).
  */
 import { planApi, type ApiPlan } from './apis.js';
+import { gatewayApi, GATEWAY_API_TYPES, GATEWAY_STAGE_TYPES } from './apigateway-resources.js';
 import { bucketNotification, type NotificationPlan } from './bucket-notifications.js';
 import { mergeGlobals } from './globals.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
@@ -67,6 +68,7 @@ const MAX_BUCKET = 63;
 export function knownResourceType(type: string): boolean {
   return (
     type === 'AWS::Serverless::Function' || type === 'AWS::Lambda::Function' || API_TYPES.has(type) || SERVICE_TYPES.has(type) ||
+    GATEWAY_API_TYPES.has(type) || GATEWAY_STAGE_TYPES.has(type) ||
     SCHEDULE_TYPES.has(type) || type === URL_TYPE || LAYER_TYPES.has(type) || NO_EFFECT_TYPES.has(type) ||
     type === BUCKET_TYPE || type === BUCKET_POLICY_TYPE
   );
@@ -125,11 +127,11 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       if (ev['Type'] === 'HttpApi' && p['ApiId'] === undefined) implicitHttp = true;
     }
   }
-  const addApi = (logicalId: string, type: ApiPlan['type'], implicit: boolean, props: Record<string, unknown>): void => {
-    // SAM applies Globals.Api and Globals.HttpApi to the implicit APIs too.
-    const globals = t.globals[type === 'REST' ? 'Api' : 'HttpApi'] ?? {};
+  const addApi = (logicalId: string, type: ApiPlan['type'], implicit: boolean, props: Record<string, unknown>, sam = true): void => {
+    // SAM applies Globals.Api and Globals.HttpApi to the implicit APIs too, not to API Gateway's own resources.
+    const globals = sam ? (t.globals[type === 'REST' ? 'Api' : 'HttpApi'] ?? {}) : {};
     const id = o.names.apiId(logicalId);
-    ctx.resources[logicalId] = { ref: id, attrs: {} };
+    ctx.resources[logicalId] = { ref: id, attrs: { ApiEndpoint: `https://${id}.execute-api.${o.region}.amazonaws.com`, ApiId: id } };
     // Planned once every resource has its Ref and GetAtt values: a definition names queues, roles, functions.
     later.push(() => apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx, { baseDir: o.baseDir ?? '/', s3: o.definitions })));
   };
@@ -140,6 +142,12 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
     if (r.Type === 'AWS::Serverless::Function') continue;
     if (API_TYPES.has(r.Type)) {
       addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false, r.Properties);
+    } else if (GATEWAY_API_TYPES.has(r.Type)) {
+      const g = gatewayApi(id, t, ctx);
+      if (g) addApi(id, g.type, false, g.props, false);
+      else ctx.resources[id] = { ref: o.names.apiId(id), attrs: {} };
+    } else if (GATEWAY_STAGE_TYPES.has(r.Type)) {
+      // Read by gatewayApi for its API's stage.
     } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r) || TABLE_TYPES.has(r.Type)) {
       // Named by nameServiceResources above, planned by planServiceResources.
     } else if (SCHEDULE_TYPES.has(r.Type)) {

@@ -224,3 +224,33 @@ ${FN}  Api:
     /Other: route GET \/x of Api is already used by Api's OpenAPI definition/,
   );
 });
+
+test('AWS::ApiGatewayV2::Api and AWS::ApiGateway::RestApi with a Body are served as SAM APIs, staged by their Stage or Deployment', () => {
+  const p = plan(`Resources:
+${FN}  V2:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: v2
+      ProtocolType: HTTP
+      Body: { openapi: 3.0.1, paths: { /x: { get: { x-amazon-apigateway-integration: { type: aws_proxy, payloadFormatVersion: '2.0', uri: !GetAtt Fn.Arn } } } } }
+  V2Stage: { Type: AWS::ApiGatewayV2::Stage, Properties: { ApiId: !Ref V2, StageName: live, AutoDeploy: true } }
+  Rest:
+    Type: AWS::ApiGateway::RestApi
+    Properties:
+      Name: rest
+      Body: { swagger: '2.0', paths: { /y: { post: { x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: ${URI} } } } } }
+  RestDeployment: { Type: AWS::ApiGateway::Deployment, Properties: { RestApiId: !Ref Rest, StageName: prod } }
+  Routed: { Type: AWS::ApiGatewayV2::Api, Properties: { Name: routed, ProtocolType: HTTP } }
+  Socket: { Type: AWS::ApiGatewayV2::Api, Properties: { Name: ws, ProtocolType: WEBSOCKET, Body: {} } }
+Outputs:
+  Url: { Value: !GetAtt V2.ApiEndpoint }
+`);
+  assert.deepEqual([api(p, 'V2').type, api(p, 'V2').stage, api(p, 'V2').routes.map((r) => `${r.Method} ${r.Path} ${r.PayloadFormatVersion}`)], ['HTTP', 'live', ['GET /x 2.0']]);
+  assert.deepEqual([api(p, 'Rest').type, api(p, 'Rest').stage, api(p, 'Rest').routes.map((r) => `${r.Method} ${r.Path} ${r.PayloadFormatVersion}`)], ['REST', 'prod', ['POST /y 1.0']]);
+  assert.equal(p.apis.length, 2);
+  assert.equal(p.outputs['Url'], `https://${api(p, 'V2').id}.execute-api.eu-west-1.amazonaws.com`);
+  const w = p.warnings.join('\n');
+  assert.match(w, /Routed: AWS::ApiGatewayV2::Api without Body or BodyS3Location: its routes \(AWS::ApiGatewayV2::Route resources\) are not served by Nimbus; skipped/);
+  assert.match(w, /Socket: a WEBSOCKET API is not served by Nimbus; skipped/);
+  assert.doesNotMatch(w, /V2Stage|RestDeployment|not supported/);
+});
