@@ -10,7 +10,7 @@
  * served (NotImplemented).
  */
 import { S3Error } from './errors.js';
-import type { ObjectEvent } from './service.js';
+import type { ObjectEvent } from './types.js';
 import { parseXml } from './xml.js';
 import type { BucketNotification, NotificationTarget } from '../core/objects.js';
 

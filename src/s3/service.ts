@@ -14,7 +14,8 @@ import { checkBucketName, checkKey } from './names.js';
 import type { BucketRecord, ObjectRecord, ObjectStore } from './types.js';
 
 /** What happened to an object, for event notifications (notify.ts). */
-export type ObjectEvent = { kind: 'created' | 'removed'; name: string; bucket: BucketRecord; key: string; size: number; etag: string };
+export type { ObjectEvent } from './types.js';
+import type { ObjectEvent } from './types.js';
 
 export interface S3ServiceDeps {
   store: ObjectStore;

@@ -134,7 +134,12 @@ function integrationTarget(i: Record<string, unknown>, type: 'REST' | 'HTTP', at
     if (missing.length > 0) throw new SamError(`${at}: ${subtype} needs requestParameters ${missing.join(', ')}`);
     return { route: { Integration: { Subtype: subtype, RequestParameters: mapped }, PayloadFormatVersion: '1.0' } };
   }
-  if (kind !== 'aws_proxy') return { skip: `${kind || 'an untyped'} integration is not served by Nimbus (only aws_proxy to Lambda and HTTP API service integrations)` };
+  if (kind === 'aws' && type === 'REST') {
+    const fn = functionOfUri(i['uri']);
+    if (fn === undefined) return { skip: `aws integration ${typeof i['uri'] === 'string' ? i['uri'] : '(unresolved uri)'} is not served by Nimbus (only Lambda functions of this account)` };
+    return { route: { FunctionName: fn, PayloadFormatVersion: '1.0', Mapping: mappingOf(i, at) } };
+  }
+  if (kind !== 'aws_proxy') return { skip: `${kind || 'an untyped'} integration is not served by Nimbus (only aws_proxy and aws to Lambda, and HTTP API service integrations)` };
   const fn = functionOfUri(i['uri']);
   if (fn === undefined) {
     if (i['uri'] === undefined) throw new SamError(`${at}: an aws_proxy integration needs a uri`);
@@ -144,6 +149,34 @@ function integrationTarget(i: Record<string, unknown>, type: 'REST' | 'HTTP', at
   if (format !== '1.0' && format !== '2.0') throw new SamError(`${at}: payloadFormatVersion must be 1.0 or 2.0`);
   if (type === 'REST' && format !== '1.0') throw new SamError(`${at}: a REST API's Lambda proxy integration has payload format 1.0`);
   return { route: { FunctionName: fn, PayloadFormatVersion: format } };
+}
+
+const textMap = (v: unknown, at: string): Record<string, string> => {
+  if (v === undefined) return {};
+  if (!isMap(v) || Object.values(v).some((x) => typeof x !== 'string')) throw new SamError(`${at} must be a mapping of strings`);
+  return v as Record<string, string>;
+};
+
+/** A non-proxy integration's templates and responses, in the stack API's `Mapping` shape. */
+function mappingOf(i: Record<string, unknown>, at: string): NonNullable<RoutePlan['Mapping']> {
+  const responses = i['responses'] ?? {};
+  if (!isMap(responses)) throw new SamError(`${at}: the integration's responses must be a mapping`);
+  return {
+    RequestTemplates: Object.fromEntries(Object.entries(textMap(i['requestTemplates'], `${at}: requestTemplates`)).map(([k, v]) => [k.toLowerCase(), v])),
+    PassthroughBehavior: typeof i['passthroughBehavior'] === 'string' ? i['passthroughBehavior'].toUpperCase() : 'WHEN_NO_MATCH',
+    Responses: Object.entries(responses).map(([pattern, r]) => {
+      if (!isMap(r)) throw new SamError(`${at}: response ${pattern} must be a mapping`);
+      const status = Number(r['statusCode'] ?? 200);
+      if (!Number.isInteger(status)) throw new SamError(`${at}: response ${pattern}'s statusCode must be a number`);
+      const params = textMap(r['responseParameters'], `${at}: response ${pattern}'s responseParameters`);
+      return {
+        SelectionPattern: pattern,
+        StatusCode: status,
+        ResponseTemplates: textMap(r['responseTemplates'], `${at}: response ${pattern}'s responseTemplates`),
+        ResponseParameters: Object.fromEntries(Object.entries(params).map(([k, v]) => [k.replace(/^method\.response\.header\./, ''), v])),
+      };
+    }),
+  };
 }
 
 /** The authorizer an operation's `security` names: the first requirement naming a known scheme. */

@@ -14,4 +14,10 @@ export interface RoutePlan {
   Authorizer?: string;
   /** REST request validation: required parameters and body models (validation.ts). */
   Validation?: ValidationPlan;
+  /** A REST API's non-proxy `aws` integration to the function: mapping templates and integration responses (openapi.ts). */
+  Mapping?: {
+    RequestTemplates: Record<string, string>;
+    PassthroughBehavior: string;
+    Responses: { SelectionPattern: string; StatusCode: number; ResponseTemplates: Record<string, string>; ResponseParameters: Record<string, string> }[];
+  };
 }

@@ -170,6 +170,7 @@ export class MemoryRouteStore implements RouteStore {
         authorizer: r.authorizer ?? '',
         ...(r.integration ? { integration: structuredClone(r.integration) } : {}),
         ...(r.validation ? { validation: structuredClone(r.validation) } : {}),
+        ...(r.mapping ? { mapping: structuredClone(r.mapping) } : {}),
       });
     }
     const k = keyOf(scope.accountId, scope.region, stack);

@@ -50,6 +50,16 @@ export interface RouteRecord extends Scope {
   integration?: ServiceIntegration | undefined;
   /** A REST route's request validation (httpapi/validation.ts): required parameters, body models. */
   validation?: { requiredParameters: string[]; bodySchemas?: Record<string, unknown> | undefined } | undefined;
+  /** A REST API's non-proxy `aws` integration to the function: mapping templates and integration responses (api/http-routes/aws-integration.ts). */
+  mapping?: RouteMapping | undefined;
+}
+
+export interface RouteMapping {
+  /** Content type -> request template (Velocity). */
+  requestTemplates: Record<string, string>;
+  passthrough: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER';
+  /** Integration responses: `pattern` a selection pattern, or `default`. */
+  responses: { pattern: string; statusCode: number; templates: Record<string, string>; headers: Record<string, string> }[];
 }
 
 /** An HTTP API's AWS service integration (SQS-SendMessage, EventBridge-PutEvents, ...) and its parameter mapping. */

@@ -129,12 +129,24 @@ ${FN}  Rest:
         paths:
           /a:
             get: { x-amazon-apigateway-integration: { type: aws_proxy, httpMethod: POST, uri: ${URI} } }
-            post: { x-amazon-apigateway-integration: { type: aws, httpMethod: POST, uri: ${URI}, requestTemplates: { application/json: '{}' } } }
+            post: { x-amazon-apigateway-integration: { type: aws, httpMethod: POST, uri: ${URI}, requestTemplates: { application/json: '{}' }, responses: { default: { statusCode: '202', responseParameters: { method.response.header.X-A: "'b'" } } } } }
             options: { x-amazon-apigateway-integration: { type: mock } }
             put: { responses: {} }
 `);
   const a = api(p, 'Rest');
-  assert.deepEqual(a.routes, [{ Method: 'GET', Path: '/a', FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-fn', PayloadFormatVersion: '1.0', Authorizer: 'Tok' }]);
+  const fnArn = 'arn:aws:lambda:eu-west-1:123456789012:function:shop-fn';
+  assert.deepEqual(a.routes, [
+    { Method: 'GET', Path: '/a', FunctionName: fnArn, PayloadFormatVersion: '1.0', Authorizer: 'Tok' },
+    // A non-proxy integration: its templates and responses, in the stack API's shape.
+    {
+      Method: 'POST',
+      Path: '/a',
+      FunctionName: fnArn,
+      PayloadFormatVersion: '1.0',
+      Mapping: { RequestTemplates: { 'application/json': '{}' }, PassthroughBehavior: 'WHEN_NO_MATCH', Responses: [{ SelectionPattern: 'default', StatusCode: 202, ResponseTemplates: {}, ResponseParameters: { 'X-A': "'b'" } }] },
+      Authorizer: 'Tok',
+    },
+  ]);
   assert.deepEqual(a.authorizers['Tok'], {
     FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-fn',
     PayloadType: 'TOKEN',
@@ -145,7 +157,7 @@ ${FN}  Rest:
     ResultTtlInSeconds: 300,
   });
   assert.ok(
-    p.warnings.includes('Rest: these operations of its OpenAPI definition are not served by Nimbus: POST /a: aws integration is not served by Nimbus (only aws_proxy to Lambda and HTTP API service integrations); OPTIONS /a: mock integration is not served by Nimbus (only aws_proxy to Lambda and HTTP API service integrations); PUT /a: no x-amazon-apigateway-integration'),
+    p.warnings.includes('Rest: these operations of its OpenAPI definition are not served by Nimbus: OPTIONS /a: mock integration is not served by Nimbus (only aws_proxy and aws to Lambda, and HTTP API service integrations); PUT /a: no x-amazon-apigateway-integration'),
     p.warnings.join('\n'),
   );
 });

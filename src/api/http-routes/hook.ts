@@ -30,6 +30,14 @@ import { RouteAuthorizers } from './authorize.js';
 import { iamRouteAuth, signerFields } from './iam-auth.js';
 import type { RouteService } from './service.js';
 import { serveIntegration, type IntegrationDeps } from './integrations.js';
+import { serveMapped } from './aws-integration.js';
+
+/** Header names as sent with their last value (a mapping template's `$input.params().header`). */
+function headerPairs(raw: readonly string[]): [string, string][] {
+  const out = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) out.set(raw[i]!, raw[i + 1]!);
+  return [...out];
+}
 import { mapParameters } from '../../httpapi/parameter-mapping.js';
 
 /** The route authorizer name that means SigV4 and IAM policies (SAM's `AWS_IAM`). */
@@ -148,6 +156,16 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
     if (route.validation) {
       const bad = validateRequest(route.validation, { headers: lists, query: queryLists(query), pathParameters: m.pathParameters, body });
       if (bad !== undefined) return { status: 400, headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'BadRequestException' }, body: Buffer.from(`{"message": ${JSON.stringify(bad)}}`) };
+    }
+    if (route.mapping) {
+      const vars = {
+        path: m.pathParameters ?? {},
+        querystring: Object.fromEntries([...queryLists(query)].map(([k, v]) => [k, v[v.length - 1]!])),
+        header: Object.fromEntries(headerPairs(ctx.req.rawHeaders)),
+        context: { requestId, apiId: api.apiId, stage, resourcePath: route.path, httpMethod: ctx.method, accountId: api.accountId, path: fullPath, protocol: info.protocol, domainName, requestTimeEpoch: now, identity: { sourceIp: info.sourceIp }, ...(v1.authorizer ? { authorizer: v1.authorizer } : {}) },
+        stageVariables: {},
+      };
+      return await serveMapped(deps, api, route, route.mapping, { contentType: lists.get('content-type')?.[0], body, vars, traceId });
     }
     if (route.integration) {
       const values = mapParameters(route.integration.parameters, {

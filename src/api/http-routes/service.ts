@@ -7,7 +7,7 @@ import { NimbusError, validationError } from '../../core/errors.js';
 import type { AuthorizerConfig, CorsConfig, Scope } from '../../core/model.js';
 import { parseFunctionName } from '../../core/names.js';
 import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../../httpapi/route-match.js';
-import type { ApiRecord, RouteRecord, ServiceIntegration } from '../../store/records.js';
+import type { ApiRecord, RouteMapping, RouteRecord, ServiceIntegration } from '../../store/records.js';
 import { SUBTYPES } from './integrations.js';
 import { compileModel } from '../../httpapi/validation.js';
 import type { Store } from '../../store/types.js';
@@ -156,6 +156,36 @@ function parseValidation(v: unknown, member: string): NonNullable<RouteRecord['v
   return { requiredParameters: required as string[], ...(isObject(schemas) ? { bodySchemas: schemas } : {}) };
 }
 
+const PASSTHROUGH = ['WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'] as const;
+
+/**
+ * `{RequestTemplates: {<type>: <template>}, PassthroughBehavior?, Responses: [{SelectionPattern,
+ * StatusCode, ResponseTemplates?, ResponseParameters?}]}`: a non-proxy integration's mapping.
+ */
+function parseMapping(v: unknown, member: string): RouteMapping {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const strings = (x: unknown, m: string): Record<string, string> => {
+    if (x === undefined || x === null) return {};
+    if (!isObject(x) || Object.values(x).some((s) => typeof s !== 'string')) throw validationError(x, m, 'Member must be a map of strings');
+    return x as Record<string, string>;
+  };
+  const passthrough = v['PassthroughBehavior'] ?? 'WHEN_NO_MATCH';
+  if (typeof passthrough !== 'string' || !(PASSTHROUGH as readonly string[]).includes(passthrough.toUpperCase())) throw validationError(passthrough, `${member}.passthroughBehavior`, `Member must satisfy enum value set: [${PASSTHROUGH.join(', ')}]`);
+  const responses = v['Responses'] ?? [];
+  if (!Array.isArray(responses)) throw validationError(responses, `${member}.responses`, 'Member must be a list');
+  return {
+    requestTemplates: strings(v['RequestTemplates'], `${member}.requestTemplates`),
+    passthrough: passthrough.toUpperCase() as RouteMapping['passthrough'],
+    responses: responses.map((x, i) => {
+      const at = `${member}.responses.${i}`;
+      if (!isObject(x) || typeof x['SelectionPattern'] !== 'string') throw validationError(x, at, 'Member must be a structure with a SelectionPattern');
+      const status = Number(x['StatusCode'] ?? 200);
+      if (!Number.isInteger(status) || status < 100 || status > 599) throw validationError(x['StatusCode'] ?? null, `${at}.statusCode`, 'Member must be an HTTP status code');
+      return { pattern: x['SelectionPattern'], statusCode: status, templates: strings(x['ResponseTemplates'], `${at}.responseTemplates`), headers: strings(x['ResponseParameters'], `${at}.responseParameters`) };
+    }),
+  };
+}
+
 function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalId: string; type: 'REST' | 'HTTP' }, list: unknown, member: string): RouteRecord[] {
   if (!Array.isArray(list)) throw validationError(list ?? null, member, 'Member must be a list');
   const seen = new Set<string>();
@@ -178,10 +208,12 @@ function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalI
     if (typeof authorizer !== 'string') throw validationError(authorizer, `${where}.authorizer`, 'Member must be a string');
     const validation = r['Validation'] === undefined || r['Validation'] === null ? undefined : parseValidation(r['Validation'], `${where}.validation`);
     if (validation && api.type !== 'REST') throw validationError(r['Validation'], `${where}.validation`, 'Request validation belongs to REST APIs');
+    const mapping = r['Mapping'] === undefined || r['Mapping'] === null ? undefined : parseMapping(r['Mapping'], `${where}.mapping`);
+    if (mapping && api.type !== 'REST') throw validationError(r['Mapping'], `${where}.mapping`, 'Mapping templates belong to REST APIs');
     const key = path === '$default' ? '$default' : `${method} ${path}`;
     if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api.logicalId} of stack ${stack}.`);
     seen.add(key);
-    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer, ...(integration ? { integration } : {}), ...(validation ? { validation } : {}) };
+    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer, ...(integration ? { integration } : {}), ...(validation ? { validation } : {}), ...(mapping ? { mapping } : {}) };
   });
 }
 
