@@ -139,7 +139,8 @@ function integrationTarget(i: Record<string, unknown>, type: 'REST' | 'HTTP', at
     if (fn === undefined) return { skip: `aws integration ${typeof i['uri'] === 'string' ? i['uri'] : '(unresolved uri)'} is not served by Nimbus (only Lambda functions of this account)` };
     return { route: { FunctionName: fn, PayloadFormatVersion: '1.0', Mapping: mappingOf(i, at) } };
   }
-  if (kind !== 'aws_proxy') return { skip: `${kind || 'an untyped'} integration is not served by Nimbus (only aws_proxy and aws to Lambda, and HTTP API service integrations)` };
+  if (kind === 'mock' && type === 'REST') return { route: { PayloadFormatVersion: '1.0', Mapping: { Mock: true, ...mappingOf(i, at) } } };
+  if (kind !== 'aws_proxy') return { skip: `${kind || 'an untyped'} integration is not served by Nimbus (only aws_proxy and aws to Lambda, mock on REST APIs, and HTTP API service integrations)` };
   const fn = functionOfUri(i['uri']);
   if (fn === undefined) {
     if (i['uri'] === undefined) throw new SamError(`${at}: an aws_proxy integration needs a uri`);

@@ -16,6 +16,7 @@ export interface RoutePlan {
   Validation?: ValidationPlan;
   /** A REST API's non-proxy `aws` integration to the function: mapping templates and integration responses (openapi.ts). */
   Mapping?: {
+    Mock?: boolean;
     RequestTemplates: Record<string, string>;
     PassthroughBehavior: string;
     Responses: { SelectionPattern: string; StatusCode: number; ResponseTemplates: Record<string, string>; ResponseParameters: Record<string, string> }[];

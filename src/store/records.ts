@@ -55,6 +55,8 @@ export interface RouteRecord extends Scope {
 }
 
 export interface RouteMapping {
+  /** A `mock` integration: no backend, the request template's `statusCode` selects the response (functionName is ''). */
+  mock?: boolean;
   /** Content type -> request template (Velocity). */
   requestTemplates: Record<string, string>;
   passthrough: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER';

@@ -146,6 +146,7 @@ ${FN}  Rest:
       Mapping: { RequestTemplates: { 'application/json': '{}' }, PassthroughBehavior: 'WHEN_NO_MATCH', Responses: [{ SelectionPattern: 'default', StatusCode: 202, ResponseTemplates: {}, ResponseParameters: { 'X-A': "'b'" } }] },
       Authorizer: 'Tok',
     },
+    { Method: 'OPTIONS', Path: '/a', PayloadFormatVersion: '1.0', Mapping: { Mock: true, RequestTemplates: {}, PassthroughBehavior: 'WHEN_NO_MATCH', Responses: [] }, Authorizer: 'Tok' },
   ]);
   assert.deepEqual(a.authorizers['Tok'], {
     FunctionName: 'arn:aws:lambda:eu-west-1:123456789012:function:shop-fn',
@@ -157,7 +158,7 @@ ${FN}  Rest:
     ResultTtlInSeconds: 300,
   });
   assert.ok(
-    p.warnings.includes('Rest: these operations of its OpenAPI definition are not served by Nimbus: OPTIONS /a: mock integration is not served by Nimbus (only aws_proxy and aws to Lambda, and HTTP API service integrations); PUT /a: no x-amazon-apigateway-integration'),
+    p.warnings.includes('Rest: these operations of its OpenAPI definition are not served by Nimbus: PUT /a: no x-amazon-apigateway-integration'),
     p.warnings.join('\n'),
   );
 });

@@ -49,6 +49,7 @@ export async function serveMapped(deps: HttpInvokeDeps & { log: (line: string) =
       return internal();
     }
   }
+  if (m.mock) return mockAnswer(m, eventText, r);
   let event: unknown;
   try {
     event = eventText.trim() === '' ? {} : JSON.parse(eventText);
@@ -90,6 +91,38 @@ export async function serveMapped(deps: HttpInvokeDeps & { log: (line: string) =
   const headers: Record<string, string> = { 'Content-Type': responseType ?? 'application/json', 'x-amzn-RequestId': result.requestId };
   for (const [name, source] of Object.entries(chosen.headers)) {
     const v = parameterValue(source, payload);
+    if (v !== undefined) headers[name] = v;
+  }
+  return { status: chosen.statusCode, headers, body: Buffer.from(body) };
+}
+
+/**
+ * A `mock` integration: the request template's `statusCode` (200 without one) selects the
+ * response whose selection pattern matches it as text, else `default`; its template is rendered
+ * with an empty `$input` (API Gateway's CORS preflight methods are written this way).
+ */
+function mockAnswer(m: MappingConfig, eventText: string, r: MappedRequest): Reply {
+  let status = 200;
+  try {
+    const s = (JSON.parse(eventText) as { statusCode?: unknown }).statusCode;
+    if (typeof s === 'number' && Number.isInteger(s)) status = s;
+  } catch {
+    // no statusCode: 200
+  }
+  const chosen = m.responses.find((x) => x.pattern !== 'default' && safeFullMatch(x.pattern, String(status))) ?? m.responses.find((x) => x.pattern === 'default');
+  if (!chosen) return internal();
+  const type = Object.keys(chosen.templates).find((k) => k === 'application/json') ?? Object.keys(chosen.templates)[0];
+  let body = '';
+  if (type !== undefined) {
+    try {
+      body = renderTemplate(chosen.templates[type]!, { ...r.vars, payload: '' });
+    } catch {
+      return internal();
+    }
+  }
+  const headers: Record<string, string> = { 'Content-Type': type ?? 'application/json' };
+  for (const [name, source] of Object.entries(chosen.headers)) {
+    const v = parameterValue(source, '');
     if (v !== undefined) headers[name] = v;
   }
   return { status: chosen.statusCode, headers, body: Buffer.from(body) };

@@ -174,6 +174,7 @@ function parseMapping(v: unknown, member: string): RouteMapping {
   const responses = v['Responses'] ?? [];
   if (!Array.isArray(responses)) throw validationError(responses, `${member}.responses`, 'Member must be a list');
   return {
+    ...(v['Mock'] === true ? { mock: true } : {}),
     requestTemplates: strings(v['RequestTemplates'], `${member}.requestTemplates`),
     passthrough: passthrough.toUpperCase() as RouteMapping['passthrough'],
     responses: responses.map((x, i) => {
@@ -200,7 +201,9 @@ function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalI
     if (bad) throw validationError(path, `${where}.path`, bad);
     const integration = r['Integration'] === undefined || r['Integration'] === null ? undefined : parseIntegration(r['Integration'], `${where}.integration`);
     if (integration && api.type !== 'HTTP') throw validationError(r['Integration'], `${where}.integration`, 'Service integrations belong to HTTP APIs');
-    const ref = integration ? { name: '', qualifier: undefined } : parseFunctionName(r['FunctionName'], `${where}.functionName`);
+    const mapping = r['Mapping'] === undefined || r['Mapping'] === null ? undefined : parseMapping(r['Mapping'], `${where}.mapping`);
+    if (mapping && api.type !== 'REST') throw validationError(r['Mapping'], `${where}.mapping`, 'Mapping templates belong to REST APIs');
+    const ref = integration || mapping?.mock ? { name: '', qualifier: undefined } : parseFunctionName(r['FunctionName'], `${where}.functionName`);
     const qualifier = typeof r['Qualifier'] === 'string' ? r['Qualifier'] : (ref.qualifier ?? '');
     const format = r['PayloadFormatVersion'] ?? '2.0';
     if (format !== '1.0' && format !== '2.0') throw validationError(format, `${where}.payloadFormatVersion`, 'Member must satisfy enum value set: [1.0, 2.0]');
@@ -208,8 +211,6 @@ function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalI
     if (typeof authorizer !== 'string') throw validationError(authorizer, `${where}.authorizer`, 'Member must be a string');
     const validation = r['Validation'] === undefined || r['Validation'] === null ? undefined : parseValidation(r['Validation'], `${where}.validation`);
     if (validation && api.type !== 'REST') throw validationError(r['Validation'], `${where}.validation`, 'Request validation belongs to REST APIs');
-    const mapping = r['Mapping'] === undefined || r['Mapping'] === null ? undefined : parseMapping(r['Mapping'], `${where}.mapping`);
-    if (mapping && api.type !== 'REST') throw validationError(r['Mapping'], `${where}.mapping`, 'Mapping templates belong to REST APIs');
     const key = path === '$default' ? '$default' : `${method} ${path}`;
     if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api.logicalId} of stack ${stack}.`);
     seen.add(key);
