@@ -63,6 +63,8 @@ import { makeAttempt } from './queue/attempt.js';
 import { Dispatcher } from './queue/dispatcher.js';
 import { Outbox } from './queue/outbox.js';
 import { sqsHandOver } from './queue/sqs-target.js';
+import { serviceHandOver, TargetGone } from './queue/service-targets.js';
+import { isServiceTarget } from './queue/records.js';
 import { Scheduler } from './queue/scheduler.js';
 import { SqliteQueue } from './queue/sqlite-queue.js';
 import { CredentialIssuer } from './runtimes/credentials.js';
@@ -70,7 +72,10 @@ import { builtinRuntimes } from './runtimes/registry.js';
 import { installMissingSdks } from './runtimes/sdk-install.js';
 import { createSandboxFactory, type CpuModel, type IsolationChoice, type SandboxFactoryChoice } from './sandbox/index.js';
 import { SnsService } from './sns/service.js';
+import { SnsError } from './sns/errors.js';
 import { DynamoDbService } from './dynamodb/service.js';
+import { SsmService } from './ssm/service.js';
+import { SecretsManagerService } from './secretsmanager/service.js';
 import { SqsService } from './sqs/service.js';
 import { BlobDir } from './s3/blobs.js';
 import { S3Service } from './s3/service.js';
@@ -78,6 +83,7 @@ import { notify, type Deliver } from './s3/notify.js';
 import { RemoteObjectReader } from './s3/remote-reader.js';
 import { SqliteObjectStore } from './s3/sqlite-store.js';
 import type { BucketAdmin, ObjectReader } from './core/objects.js';
+import { ObjectError } from './core/objects.js';
 import type { MessageAttributes } from './sqs/types.js';
 import type { SandboxFactory } from './sandbox/types.js';
 import { CodeStore } from './store/code-store.js';
@@ -366,8 +372,36 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       logs.append({ accountId: ev.accountId, region: ev.region, functionName: ev.functionName, version: ev.qualifier ?? '$LATEST', requestId: ev.id, timestamp: clock.now(), text }),
     log,
   });
-  // Destination records and dead letters move from the queue's outbox into SQS queues.
-  const outbox = new Outbox({ queue, clock, deliver: sqsHandOver(sqs, log), log });
+  // Destination records and dead letters move from the queue's outbox into SQS queues, SNS topics,
+  // EventBridge buses and S3 buckets (topics and buses are constructed below; the outbox starts after them).
+  const toQueues = sqsHandOver(sqs, log);
+  const toServices = serviceHandOver({
+    publish: async (topicArn, message, attributes) => {
+      try {
+        await sns.publishFromService(topicArn, message, attributes, new Set(['ErrorCode']));
+      } catch (e) {
+        if (e instanceof SnsError && e.status < 500) throw new TargetGone(`${e.code}: ${e.message}`);
+        throw e;
+      }
+    },
+    putEvent: async (busArn, ev) => {
+      const [, , , region = '', accountId = ''] = busArn.split(':');
+      const entry = { Source: ev.source, DetailType: ev.detailType, Detail: ev.detail, EventBusName: busArn, Resources: ev.resources };
+      const r = (await eventBridge.call({ accountId, region }, 'PutEvents', { Entries: [entry] })) as { Entries: { ErrorCode?: string; ErrorMessage?: string }[] };
+      const failed = r.Entries[0];
+      // An entry's error (no such bus, a detail over the limit) is the same on every try.
+      if (failed?.ErrorCode) throw new TargetGone(`${failed.ErrorCode}: ${failed.ErrorMessage ?? ''}`);
+    },
+    putObject: async (scope, bucket, key, body, contentType) => {
+      try {
+        await s3.write(scope, bucket, key, body, contentType);
+      } catch (e) {
+        if (e instanceof ObjectError) throw new TargetGone(`${e.code}: ${e.message}`);
+        throw e;
+      }
+    },
+  });
+  const outbox = new Outbox({ queue, clock, deliver: async (m, key) => await (isServiceTarget(m.queue) ? toServices(m, key) : toQueues(m, key)), log });
   const acceptor = new Acceptor(queue, () => dispatcher.wake(), log);
   const scheduler: Scheduler = new Scheduler({ store: queue, clock, onEnqueued: () => dispatcher.wake(), log, render: (s, ev) => eventBridge.renderScheduled(s, ev) });
   const schedules = new ScheduleService({ store: queue, clock, exists, onChange: async () => await scheduler.changed() });
@@ -404,7 +438,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       const ref = parseS3Target(arn)!;
       await invokeAsync({ accountId, region }, ref.name, ref.qualifier, Buffer.from(body), `s3:${bucket}`);
     } else if (kind === 'queues') await sqs.send({ accountId, region }, arn, body);
-    else await sns.publishFromService(arn, body, 'Amazon S3 Notification');
+    else await sns.publishFromService(arn, body, {}, new Set(), 'Amazon S3 Notification');
   };
   s3.onEvents((e) => {
     void notify(e, s3Deliver(e.bucket.accountId, e.bucket.name), clock.now(), log);
@@ -466,10 +500,26 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
 
   // DynamoDB: dynalite in-process, one LevelDB per account and region, loaded on the first request.
   const dynamodb = new DynamoDbService({ dir: join(dataDir, 'dynamodb'), clustered: cluster !== undefined, log });
+  // Parameter Store (src/ssm) and Secrets Manager (src/secretsmanager): a SQLite file each on each
+  // node, values (SecureStrings, every secret) sealed with the keyring.
+  const sealer = {
+    seal: (plaintext: string, aad: string): string => box.seal(plaintext, aad),
+    open: (sealed: string, aad: string): string | undefined => {
+      const r = box.open(sealed, aad);
+      return r.ok ? r.plaintext : undefined;
+    },
+  };
+  const ssm = new SsmService({ file: join(dataDir, 'ssm.db'), sealer, now: () => clock.now(), log });
+  const secretsManager = new SecretsManagerService({ file: join(dataDir, 'secretsmanager.db'), sealer, now: () => clock.now(), log });
+  if (cluster) log('ssm, secretsmanager: parameters and secrets are kept on this node only; other nodes of the cluster do not see them (docs/parameters-and-secrets.md)');
 
   // SAM stacks: deployed through the services above, each change undone if the deployment fails.
   const stacks = new StackService({
-    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3,
+    store, code, clock, functions, versions, aliases, urls, concurrency, provisioned, eventInvokeConfigs, routes, schedules, sqs, sns, eventBridge, dynamodb, mappings, log, roles: accounts, buckets: s3, ssm, secretsManager,
+    dynamicReferences: {
+      parameter: async (scope, name, version) => ssm.valueOf(scope, name, version),
+      secret: async (scope, id, stage, versionId) => secretsManager.secretString(scope, id, stage, versionId),
+    },
   });
   // CloudFormation's API (sam deploy, aws cloudformation deploy) over the same stacks.
   const cloudFormation = new CloudFormationService({ stacks, code, clock, log, layers, objects: s3 });
@@ -497,6 +547,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       mappings, mappingStatus: (uuid) => mappingRunner.status(uuid), eventBridge, sns, s3,
       iam: new IamService(accounts),
       dynamodb,
+      ssm,
+      secretsManager,
       cloudWatchLogs: new CloudWatchLogsService({ logs, functions: store, now: () => clock.now(), log }),
       layers, tags, codeSigning,
       layerPermissions: new LayerPermissions(store),
@@ -588,6 +640,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await sqs.close();
         await s3.store.close();
         await dynamodb.close();
+        ssm.close();
+        secretsManager.close();
         await cluster?.close();
         await queue.close();
         await code.close();

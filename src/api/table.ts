@@ -55,6 +55,10 @@ import { apiListHandlers } from './http-routes/routes.js';
 import type { RouteService } from './http-routes/service.js';
 import { responseStreamingHandler } from './invoke/response-streaming.js';
 import { dynamoDbWireService } from './services/dynamodb.js';
+import { ssmWireService } from './services/ssm.js';
+import { secretsManagerWireService } from './services/secretsmanager.js';
+import type { SecretsManagerService } from '../secretsmanager/service.js';
+import type { SsmService } from '../ssm/service.js';
 import { eventBridgeWireService } from './services/eventbridge.js';
 import type { DynamoDbService } from '../dynamodb/service.js';
 import type { CloudWatchLogsService } from './cwlogs/service.js';
@@ -116,6 +120,8 @@ export interface ApiServices {
   cloudWatchLogs: CloudWatchLogsService;
   /** DynamoDB (dynalite, loaded on first use), on the endpoint by its X-Amz-Target. */
   dynamodb: DynamoDbService;
+  ssm: SsmService;
+  secretsManager: SecretsManagerService;
   mappings: EventSourceMappingService;
   /** What a mapping's poller has done (src/esm/runner.ts). */
   mappingStatus: MappingStatusOf;
@@ -308,7 +314,7 @@ export function apiTable(s: ApiServices): ApiTable {
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
       apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security, sqs: s.sqs, eventBridge: s.eventBridge }),
       s3Hook({ s3: s.s3, log: s.log }),
-      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
+      servicesHook([sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), ssmWireService(s.ssm), secretsManagerWireService(s.secretsManager), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),
     ],
     fallback: [],
     lean: [`POST ${FN}/invocations`],

@@ -43,6 +43,14 @@ export interface BucketNotification {
   topics: NotificationTarget[];
 }
 
+export interface ObjectWriter {
+  /**
+   * Stores `body` at `key` (replacing what is there), as a PutObject by the scope's account would:
+   * NoSuchBucket, or AccessDenied when another account owns the bucket.
+   */
+  write(scope: Scope, bucket: string, key: string, body: Buffer, contentType: string): Promise<void>;
+}
+
 export interface BucketAdmin {
   /** Creates the bucket for the scope's account; succeeds if that account already owns it. */
   createBucket(scope: Scope, bucket: string): Promise<void>;

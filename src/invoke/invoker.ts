@@ -17,7 +17,8 @@ import type { LogService } from '../logs/log-service.js';
 import type { Pool } from '../pool/pool.js';
 import type { PoolOutcome, PoolTarget } from '../pool/types.js';
 import type { CredentialIssuer } from '../runtimes/credentials.js';
-import { lambdaEnvironment, logStreamName } from '../runtimes/env.js';
+import { lambdaEnvironment } from '../runtimes/env.js';
+import { streamName } from '../core/log-streams.js';
 import type { RuntimeRegistry } from '../runtimes/registry.js';
 import type { AfterInvoke, InvocationResult, ResponseSink } from '../sandbox/types.js';
 import type { CodeStore } from '../store/code-store.js';
@@ -273,7 +274,8 @@ export class Invoker {
         memoryMb: fn.memorySize,
         ephemeralStorageMb: fn.ephemeralStorageMb,
         ...(maxConcurrency > 1 ? { maxConcurrency } : {}),
-        env: lambdaEnvironment(fn, logStreamName(this.deps.clock.now(), fn.version, id), {
+        // The stream the CloudWatch Logs API lists this version's output under today (core/log-streams.ts).
+        env: lambdaEnvironment(fn, streamName(fn.name, fn.version, this.deps.clock.now()), {
           ...(this.deps.credentials ? { credentials: this.deps.credentials.issue(fn, this.deps.clock.now()) } : {}),
           maxConcurrency,
         }),

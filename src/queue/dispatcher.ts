@@ -188,12 +188,12 @@ export class Dispatcher {
   private route(ev: AsyncEvent, cfg: EffectiveConfig, condition: Condition, count: number, outcome: AttemptOutcome | undefined, s: Settlement, now: number): void {
     const target = condition === 'Success' ? cfg.onSuccess : cfg.onFailure;
     if (target) {
-      const d = deliver(target, JSON.stringify(invocationRecord(ev, condition, count, outcome, now)), {}, now);
+      const d = deliver(target, JSON.stringify(invocationRecord(ev, condition, count, outcome, now)), {}, now, ev);
       s.events.push(...d.events);
       s.messages.push(...d.messages);
     }
     if (condition !== 'Success' && cfg.deadLetter) {
-      const d = deliver(cfg.deadLetter, ev.payload.toString('utf8'), deadLetterAttributes(ev, outcome, condition), now);
+      const d = deliver(cfg.deadLetter, ev.payload.toString('utf8'), deadLetterAttributes(ev, outcome, condition), now, ev);
       s.events.push(...d.events);
       s.messages.push(...d.messages);
     }

@@ -7,13 +7,6 @@
 import type { FunctionVersion } from '../core/model.js';
 import type { Credentials } from './credentials.js';
 
-/** `YYYY/MM/DD/[<version>]<32 hex>`, AWS's log stream name for one execution environment. */
-export function logStreamName(at: number, version: string, sandboxId: string): string {
-  const d = new Date(at);
-  const p = (n: number): string => String(n).padStart(2, '0');
-  return `${d.getUTCFullYear()}/${p(d.getUTCMonth() + 1)}/${p(d.getUTCDate())}/[${version}]${sandboxId.slice(0, 32).padEnd(32, '0')}`;
-}
-
 /** Lambda's platform defaults, which a function's own variables may override. */
 export const PLATFORM_ENV: Readonly<Record<string, string>> = {
   LANG: 'en_US.UTF-8',

@@ -6,7 +6,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { createReadStream, createWriteStream, mkdirSync, readdirSync, type ReadStream, type WriteStream } from 'node:fs';
-import { open, unlink } from 'node:fs/promises';
+import { open, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 
@@ -31,6 +31,13 @@ export class BlobDir {
 
   writer(id: string): WriteStream {
     return createWriteStream(this.path(id), { flags: 'wx', mode: 0o600 });
+  }
+
+  /** A new blob holding `body` (a body Nimbus itself writes, not one streamed from a client). */
+  async writeBuffer(body: Buffer): Promise<string> {
+    const id = this.newId();
+    await writeFile(this.path(id), body, { flag: 'wx', mode: 0o600 });
+    return id;
   }
 
   /** Bytes `start`..`end` inclusive (or the whole body). */

@@ -4,8 +4,9 @@
  * the Lambda API and CloudFormation read code through. Buckets share one namespace across
  * accounts, as on AWS; only the owning account reads or writes a bucket (no bucket policies).
  */
+import { createHash } from 'node:crypto';
 import { checkTarget, isEmpty, sendTestEvents, storedConfig, type Deliver, type NotificationConfig } from './notify.js';
-import type { ObjectReader, BucketAdmin } from '../core/objects.js';
+import type { ObjectReader, ObjectWriter, BucketAdmin } from '../core/objects.js';
 import { ObjectError } from '../core/objects.js';
 import type { Scope } from '../core/model.js';
 import type { BlobDir } from './blobs.js';
@@ -28,7 +29,7 @@ export interface S3ServiceDeps {
   log?: ((line: string) => void) | undefined;
 }
 
-export class S3Service implements ObjectReader, BucketAdmin {
+export class S3Service implements ObjectReader, ObjectWriter, BucketAdmin {
   constructor(readonly deps: S3ServiceDeps) {}
 
   /** Where object events go (event notifications); set once the invoker exists. */
@@ -146,6 +147,16 @@ export class S3Service implements ObjectReader, BucketAdmin {
     } catch (e) {
       throw toObjectError(e);
     }
+  }
+
+  async write(scope: Scope, bucket: string, key: string, body: Buffer, contentType: string): Promise<void> {
+    const b = await this.deps.store.getBucket(bucket);
+    if (!b) throw new ObjectError('NoSuchBucket', 'The specified bucket does not exist');
+    if (b.accountId !== scope.accountId) throw new ObjectError('AccessDenied', 'Access Denied');
+    checkKey(key);
+    const blob = await this.deps.blobs.writeBuffer(body);
+    const etag = `"${createHash('md5').update(body).digest('hex')}"`;
+    await this.commit(b, { contentType, meta: {}, bucket, key, blob, size: body.length, etag, lastModified: this.deps.now(), checksums: {}, parts: 0 });
   }
 
   async createBucket(scope: Scope, bucket: string): Promise<void> {

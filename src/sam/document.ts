@@ -87,5 +87,19 @@ export function stackDocument(plan: DeployPlan, uploaded: Map<string, Uploaded>,
     Buckets: plan.buckets.map((b) => ({ LogicalId: b.logicalId, BucketName: b.name, ...(b.notification ? { Notification: b.notification } : {}) })),
     EventSourceMappings: plan.mappings.map((m) => ({ LogicalId: m.logicalId, Body: m.body })),
     ...(plan.tables.length > 0 ? { Tables: plan.tables.map((t) => ({ LogicalId: t.logicalId, TableName: t.name, Definition: t.definition, Tags: t.tags, Retain: t.retain })) } : {}),
+    ...(plan.ssmParameters.length > 0 ? { SsmParameters: plan.ssmParameters.map((x) => ({ LogicalId: x.logicalId, Request: x.request, Tags: x.tags })) } : {}),
+    ...(plan.secrets.length > 0
+      ? {
+          Secrets: plan.secrets.map((x) => ({
+            LogicalId: x.logicalId,
+            Name: x.name,
+            Arn: x.arn,
+            ...(x.description !== undefined ? { Description: x.description } : {}),
+            ...(x.secretString !== undefined ? { SecretString: x.secretString } : {}),
+            ...(x.generate !== undefined ? { Generate: x.generate } : {}),
+            Tags: x.tags,
+          })),
+        }
+      : {}),
   };
 }

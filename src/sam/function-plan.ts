@@ -257,7 +257,7 @@ function eventInvokeConfig(id: string, raw: unknown): Record<string, unknown> | 
       // SAM creates a queue or topic when Destination is left out; Nimbus asks for it instead.
       const arn = d['Destination'];
       if (typeof arn !== 'string') {
-        throw new SamError(`${where}.Destination must be an ARN Nimbus can resolve: a literal ARN, or !GetAtt of a function or queue in this template`);
+        throw new SamError(`${where}.Destination must be an ARN Nimbus can resolve: a literal ARN, or a !Ref/!GetAtt of a function, queue, topic, event bus or bucket in this template`);
       }
       destinations[when] = { Destination: arn };
     }

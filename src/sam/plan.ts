@@ -17,6 +17,7 @@ import { FROM_LAMBDA, lambdaFunctionsAsSam } from './lambda-functions.js';
 import { scheduleResource } from './schedule-resources.js';
 import { planServiceResources } from './service-resources.js';
 import { planTables, type TablePlan } from './table-resources.js';
+import { nameStoreResources, planStoreResources, type ParameterPlan, type SecretPlan } from './store-resources.js';
 import type { ServicePlans } from './service-plans.js';
 import type { Template } from './template.js';
 
@@ -24,6 +25,7 @@ export type { FunctionPlan, CodeSource, BuildSpec } from './function-plan.js';
 export type { RoutePlan, SchedulePlan } from './events.js';
 export type { ApiPlan, BucketPlan } from './resources.js';
 export type { TablePlan } from './table-resources.js';
+export type { ParameterPlan, SecretPlan } from './store-resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
 import { eventValidation } from './validation.js';
@@ -51,6 +53,9 @@ export interface DeployPlan extends ServicePlans {
   roles: RolePlan[];
   /** DynamoDB tables (table-resources.ts). */
   tables: TablePlan[];
+  /** `AWS::SSM::Parameter` and `AWS::SecretsManager::Secret` resources (store-resources.ts). */
+  ssmParameters: ParameterPlan[];
+  secrets: SecretPlan[];
   /** Outputs that resolve locally, by name. */
   outputs: Record<string, string>;
   warnings: string[];
@@ -110,9 +115,11 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   // Every resource's Ref/GetAtt value first, so that references resolve whatever the order.
   const names = namer(o.stack, o.stackId);
   const where = { names, region: o.region, accountId: o.accountId, endpoint: o.endpoint };
+  nameStoreResources(template, where, o.stackId, ctx);
   const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus', baseDir: o.baseDir, ...(o.definitions ? { definitions: o.definitions } : {}) }, ctx);
   const services = planServiceResources(template, where, ctx);
   const tables = planTables(template, ctx);
+  const store = planStoreResources(template, ctx);
   for (const section of Object.keys(t.globals)) {
     if (!['Function', 'Api', 'HttpApi'].includes(section)) warn(`Globals.${section} is not applied by Nimbus; ignored`);
   }
@@ -184,5 +191,5 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   }
   const layers = planLayers(template, { baseDir: o.baseDir, stack: o.stack, stackId: o.stackId }, ctx);
   const roles = planRoles(template, names, where, ctx, (id) => globalsFor(template.resources[id]!.Metadata, template.resources[id]!.Properties));
-  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, outputs, warnings };
+  return { stack: o.stack, stackId: o.stackId, description: t.description, parameters, functions, layers, schedules, apis: resources.apis, buckets: resources.buckets, ...services, roles, tables, ssmParameters: store.parameters, secrets: store.secrets, outputs, warnings };
 }

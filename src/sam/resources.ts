@@ -24,6 +24,7 @@ import { URL_TYPE } from './url-resources.js';
 import { nameEventResources } from './event-sources.js';
 import { isPatternRule, nameServiceResources, SERVICE_TYPES } from './service-resources.js';
 import { nameTables, TABLE_TYPES } from './table-resources.js';
+import { STORE_TYPES } from './store-resources.js';
 import { generatedRoleName, generatesRole, iamRoleName } from './roles.js';
 
 export type { ApiPlan } from './apis.js';
@@ -70,7 +71,7 @@ export function knownResourceType(type: string): boolean {
     type === 'AWS::Serverless::Function' || type === 'AWS::Lambda::Function' || API_TYPES.has(type) || SERVICE_TYPES.has(type) ||
     GATEWAY_API_TYPES.has(type) || GATEWAY_STAGE_TYPES.has(type) ||
     SCHEDULE_TYPES.has(type) || type === URL_TYPE || LAYER_TYPES.has(type) || NO_EFFECT_TYPES.has(type) ||
-    type === BUCKET_TYPE || type === BUCKET_POLICY_TYPE
+    type === BUCKET_TYPE || type === BUCKET_POLICY_TYPE || STORE_TYPES.has(type)
   );
 }
 
@@ -148,7 +149,7 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       else ctx.resources[id] = { ref: o.names.apiId(id), attrs: {} };
     } else if (GATEWAY_STAGE_TYPES.has(r.Type)) {
       // Read by gatewayApi for its API's stage.
-    } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r) || TABLE_TYPES.has(r.Type)) {
+    } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r) || TABLE_TYPES.has(r.Type) || STORE_TYPES.has(r.Type)) {
       // Named by nameServiceResources above, planned by planServiceResources.
     } else if (SCHEDULE_TYPES.has(r.Type)) {
       ctx.resources[id] = { ref: id, attrs: { Arn: `${arnPrefix(r.Type === 'AWS::Events::Rule' ? 'events' : 'scheduler')}:${r.Type === 'AWS::Events::Rule' ? 'rule' : 'schedule/default'}/${id}` } };

@@ -36,7 +36,10 @@ interface Where {
 }
 
 /** SAM's policy templates Nimbus expands: parameter name, and the statement for a resolved value. */
-const TEMPLATES: Readonly<Record<string, { param: string; statement: (v: string, w: Where) => Record<string, unknown> }>> = {
+type Statement = Record<string, unknown>;
+
+/** `raw`: the value is used as given (an ARN the statement names), not reduced to a name. */
+const TEMPLATES: Readonly<Record<string, { param: string; raw?: boolean; statement: (v: string, w: Where) => Statement | Statement[] }>> = {
   SQSPollerPolicy: {
     param: 'QueueName',
     statement: (q, w) => ({
@@ -71,7 +74,18 @@ const TEMPLATES: Readonly<Record<string, { param: string; statement: (v: string,
   },
   DynamoDBReconfigurePolicy: { param: 'TableName', statement: (t, w) => ({ Effect: 'Allow', Action: ['dynamodb:UpdateTable'], Resource: `arn:aws:dynamodb:${w.region}:${w.accountId}:table/${t}` }) },
   LambdaInvokePolicy: { param: 'FunctionName', statement: (f, w) => ({ Effect: 'Allow', Action: ['lambda:InvokeFunction'], Resource: `arn:aws:lambda:${w.region}:${w.accountId}:function:${f}*` }) },
+  // Parameter Store and Secrets Manager (docs/parameters-and-secrets.md), as aws-sam-translator's templates state them.
+  SSMParameterReadPolicy: { param: 'ParameterName', raw: true, statement: (n, w) => ssmRead(`parameter/${n}`, w) },
+  SSMParameterWithSlashPrefixReadPolicy: { param: 'ParameterName', raw: true, statement: (n, w) => ssmRead(`parameter${n}`, w) },
+  AWSSecretsManagerGetSecretValuePolicy: { param: 'SecretArn', raw: true, statement: (arn) => ({ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: arn }) },
 };
+
+function ssmRead(resource: string, w: Where): Statement[] {
+  return [
+    { Effect: 'Allow', Action: ['ssm:DescribeParameters'], Resource: '*' },
+    { Effect: 'Allow', Action: ['ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParametersByPath'], Resource: `arn:aws:ssm:${w.region}:${w.accountId}:${resource}` },
+  ];
+}
 
 /** A table and its indexes, as SAM's DynamoDB policy templates name them. */
 function dynamoResources(table: string, w: Where): string[] {
@@ -158,7 +172,8 @@ function functionPolicies(id: string, raw: unknown, w: Where, ctx: IntrinsicCont
     }
     const value = isMap(params) ? params[t.param] : undefined;
     if (typeof value !== 'string') throw new SamError(`${where}: ${name} needs ${t.param} (a string)`);
-    inline.push({ name: `${id}RolePolicy${i}`, document: JSON.stringify({ Version: '2012-10-17', Statement: [t.statement(nameOf(value), w)] }) });
+    const statement = t.statement(t.raw ? value : nameOf(value), w);
+    inline.push({ name: `${id}RolePolicy${i}`, document: JSON.stringify({ Version: '2012-10-17', Statement: Array.isArray(statement) ? statement : [statement] }) });
   });
   return { inline, managed };
 }

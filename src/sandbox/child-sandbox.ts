@@ -28,6 +28,23 @@ import { type Deadline, Deadlines } from './deadlines.js';
 /** Every sandbox's invocation deadlines, on one timer (deadlines.ts). */
 const DEADLINES = new Deadlines();
 
+let nextCheck: Promise<void> | null = null;
+
+/**
+ * Settles in the check phase (`setImmediate`) after the current poll phase: one immediate and one
+ * promise for every invocation answered in the same turn, instead of one each (a multi-concurrent
+ * sandbox answers many at once; docs/performance.md, "Sixth pass"). One made during a check
+ * phase settles in the next turn's, as a fresh `setImmediate` would.
+ */
+function checkPhase(): Promise<void> {
+  return (nextCheck ??= new Promise<void>((resolve) =>
+    setImmediate(() => {
+      nextCheck = null;
+      resolve();
+    }),
+  ));
+}
+
 /** A deadline timer this late means the server itself was not running (paused), not the function overrunning. */
 const PAUSE_MS = 1_000;
 
@@ -104,9 +121,21 @@ export abstract class ChildSandbox implements Sandbox {
   private readonly running = new Set<string>();
   private ready: { resolve: () => void; reject: (e: InvocationResult & { kind: 'error' }) => void } | null = null;
   private lastPeak = 0;
+  /** `api.answers` when the peak was last read; -1: never. */
+  private peakAnswers = -1;
 
-  /** The sandbox's memory peak so far (a high-water mark), read now. */
+  /**
+   * The sandbox's memory peak so far (a high-water mark) for an invocation already answered:
+   * read now, unless it was read after every answer received so far (then that read was taken
+   * after this invocation's answer too, and is its high-water mark as much as a new one would
+   * be). A multi-concurrent sandbox answers many invocations per read of its runtime's socket,
+   * and the read (a syscall) was 5% of the server's main thread per invocation at concurrency
+   * 64 (docs/performance.md, "Sixth pass").
+   */
   peakNow(): number {
+    const answers = this.api.answers;
+    if (answers === this.peakAnswers) return this.lastPeak;
+    this.peakAnswers = answers;
     this.lastPeak = Math.max(this.lastPeak, this.readPeakMemory());
     return this.lastPeak;
   }
@@ -336,7 +365,7 @@ export abstract class ChildSandbox implements Sandbox {
     } else {
       // Output written before the runtime posted its result may still sit in the pipe: the
       // poll phase that delivered the POST has the pipe's readiness too, so one turn drains it.
-      await new Promise<void>((r) => setImmediate(r));
+      await checkPhase();
       this.running.delete(event.requestId);
       if (this.state === 'busy' && !ext && this.running.size === 0) this.state = 'idle';
       // The peak is read when the REPORT line is written, after the caller's answer went out, in

@@ -47,6 +47,14 @@ interface FramedStream {
 /** A runtime waiting for its next event: a parked HTTP `next`, or a framed connection. */
 type Waiter = { res: http.ServerResponse } | { socket: net.Socket };
 
+/** Strings JSON writes as they are, between quotes: printable ASCII but `"` and `\\`. */
+const JSON_PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/** JSON.stringify of a string, without its escaping pass for the usual request id. */
+function jsonString(s: string): string {
+  return JSON_PLAIN.test(s) ? `"${s}"` : JSON.stringify(s);
+}
+
 /** How many request ids of abandoned invocations are remembered (a late framed result for one is dropped quietly). */
 const FORGOTTEN_MAX = 1024;
 
@@ -65,14 +73,25 @@ export class RuntimeApiServer {
   /** Multi-concurrency: ids of invocations abandoned (timed out) while their loop still runs them. */
   private readonly forgotten = new Set<string>();
   /**
-   * Multi-concurrency: connections corked in this event-loop turn. A multi-concurrent runtime may
-   * serve all its loops on one connection; the events handed to it in one turn then go out in
-   * one write (one syscall and one wake-up of the runtime instead of one per invocation), when
-   * `uncorkAll` runs in the turn's check phase.
+   * Multi-concurrency: the event frames handed to each connection in this event-loop turn. A
+   * multi-concurrent runtime may serve all its loops on one connection; the events handed to it
+   * in one turn then go out as one buffer in one write (one syscall and one wake-up of the runtime
+   * instead of one per invocation), when `flushAll` runs in the turn's check phase. (A corked
+   * socket did the same with one Writable entry per frame and a writev: docs/performance.md,
+   * "Sixth pass".)
    */
-  private readonly corked = new Set<net.Socket>();
+  private readonly outbox = new Map<net.Socket, Buffer[]>();
+  /** The last invoked ARN, and its JSON. */
+  private arn = '';
+  private arnJson = '""';
   private initDone = false;
   private closed = false;
+  /**
+   * Invocation answers received so far (a response or an error, framed or HTTP). The sandbox's
+   * memory peak read for a REPORT may serve another invocation's REPORT as long as no answer
+   * arrived after it was read (child-sandbox.ts `peakNow`).
+   */
+  answers = 0;
   /**
    * How many invocations may be out at once (PerExecutionEnvironmentMaxConcurrency); 1: Lambda's
    * default. Set by the sandbox before its runtime starts.
@@ -158,6 +177,7 @@ export class RuntimeApiServer {
         // A second response while one streams is a broken runtime; an error ends the stream (a crash).
         if (cur.responding && type === FrameType.Response) return void socket.destroy();
         this.inflight.delete(id);
+        this.answers++;
         if (this.streams.get(socket)?.cur === cur) this.streams.delete(socket);
         // A framed runtime waits for its next event right after posting a result.
         this.framedReady(socket);
@@ -185,6 +205,7 @@ export class RuntimeApiServer {
         if (s.receiver.oversized && this.inflight.get(s.id) === s.cur) {
           // The invocation ends here; the rest of the stream is read and dropped until its end.
           this.inflight.delete(s.id);
+          this.answers++;
           s.cur.settle(s.receiver.tooLarge());
         }
         return;
@@ -195,6 +216,7 @@ export class RuntimeApiServer {
         if (!s || s.id !== (nl >= 0 ? head.slice(0, nl) : head)) return void socket.destroy();
         this.streams.delete(socket);
         if (this.inflight.get(s.id) === s.cur) this.inflight.delete(s.id);
+        this.answers++;
         s.cur.settle(s.receiver.finish(nl >= 0 ? head.slice(nl + 1) : undefined, body ?? undefined));
         return this.framedReady(socket);
       }
@@ -294,21 +316,28 @@ export class RuntimeApiServer {
 
   /**
    * Hands `cur` to the waiting loop `w`. In a multi-concurrent sandbox a framed connection's
-   * writes are held (corked) until the end of the turn, so that several events for it leave in
-   * one write; one at a time there is never a second event to join, and nothing is deferred.
+   * frames are held until the end of the turn, so that several events for it leave in one
+   * write; one at a time there is never a second event to join, and nothing is deferred.
    */
   private hand(w: Waiter, cur: Current): void {
-    if (this.maxConcurrency > 1 && 'socket' in w && !this.corked.has(w.socket)) {
-      if (this.corked.size === 0) setImmediate(this.uncorkAll);
-      this.corked.add(w.socket);
-      w.socket.cork();
+    if (this.maxConcurrency > 1 && 'socket' in w) {
+      const frame = this.eventFrame(cur);
+      const queued = this.outbox.get(w.socket);
+      if (queued) queued.push(frame);
+      else {
+        if (this.outbox.size === 0) setImmediate(this.flushAll);
+        this.outbox.set(w.socket, [frame]);
+      }
+      return;
     }
     this.send(w, cur);
   }
 
-  private readonly uncorkAll = (): void => {
-    for (const socket of this.corked) socket.uncork();
-    this.corked.clear();
+  private readonly flushAll = (): void => {
+    for (const [socket, frames] of this.outbox) {
+      if (!socket.destroyed) socket.write(frames.length === 1 ? frames[0]! : Buffer.concat(frames));
+    }
+    this.outbox.clear();
   };
 
   close(): void {
@@ -322,22 +351,34 @@ export class RuntimeApiServer {
     this.framed.clear();
   }
 
-  private send(w: Waiter, cur: Current): void {
+  /** The Event frame of `cur` (which counts as delivered from here on). */
+  private eventFrame(cur: Current): Buffer {
     cur.delivered = true;
     this.inflight.set(cur.event.requestId, cur);
     const e = cur.event;
+    // Written out field by field: the same JSON as stringifying an object literal, without
+    // building the object per invocation; the function's ARN is the same call after call.
+    if (e.invokedFunctionArn !== this.arn) {
+      this.arn = e.invokedFunctionArn;
+      this.arnJson = JSON.stringify(e.invokedFunctionArn);
+    }
+    let meta = `{"requestId":${jsonString(e.requestId)},"deadlineMs":${Number.isFinite(e.deadlineMs) ? String(e.deadlineMs) : 'null'},"invokedFunctionArn":${this.arnJson}`;
+    if (e.traceId !== undefined) meta += `,"traceId":${JSON.stringify(e.traceId)}`;
+    if (e.clientContext !== undefined) meta += `,"clientContext":${JSON.stringify(e.clientContext)}`;
+    if (e.cognitoIdentity !== undefined) meta += `,"cognitoIdentity":${JSON.stringify(e.cognitoIdentity)}`;
+    if (e.tenantId !== undefined) meta += `,"tenantId":${JSON.stringify(e.tenantId)}`;
+    meta += '}';
+    return encodeFrame(FrameType.Event, meta, e.payload);
+  }
+
+  private send(w: Waiter, cur: Current): void {
     if ('socket' in w) {
-      // Written out field by field (each string still through JSON.stringify): the same JSON as
-      // stringifying an object literal, without building the object per invocation.
-      let meta = `{"requestId":${JSON.stringify(e.requestId)},"deadlineMs":${JSON.stringify(e.deadlineMs)},"invokedFunctionArn":${JSON.stringify(e.invokedFunctionArn)}`;
-      if (e.traceId !== undefined) meta += `,"traceId":${JSON.stringify(e.traceId)}`;
-      if (e.clientContext !== undefined) meta += `,"clientContext":${JSON.stringify(e.clientContext)}`;
-      if (e.cognitoIdentity !== undefined) meta += `,"cognitoIdentity":${JSON.stringify(e.cognitoIdentity)}`;
-      if (e.tenantId !== undefined) meta += `,"tenantId":${JSON.stringify(e.tenantId)}`;
-      meta += '}';
-      w.socket.write(encodeFrame(FrameType.Event, meta, e.payload));
+      w.socket.write(this.eventFrame(cur));
       return;
     }
+    cur.delivered = true;
+    this.inflight.set(cur.event.requestId, cur);
+    const e = cur.event;
     const res = w.res;
     const headers: http.OutgoingHttpHeaders = {
       'Content-Type': 'application/json',
@@ -431,6 +472,7 @@ export class RuntimeApiServer {
         return reply(res, 400, { errorMessage: 'Invalid request ID', errorType: 'InvalidRequestID' });
       }
       if (this.inflight.get(id) === cur) this.inflight.delete(id);
+      this.answers++;
       if (body === null) {
         // A body still arriving (one that never ends) is not read on: the connection goes once answered.
         if (!req.complete) res.once('finish', () => req.socket.destroy());
@@ -465,6 +507,7 @@ export class RuntimeApiServer {
       new StreamReceiver(cur.event.sink, type),
       (o) => {
         if (this.inflight.get(cur.event.requestId) === cur) this.inflight.delete(cur.event.requestId);
+        this.answers++;
         cur.settle(o);
       },
       (status) => {

@@ -176,11 +176,18 @@ export class SnsService {
    * Publish on behalf of another service (an EventBridge rule with the topic as its target): the
    * message goes to the topic's subscriptions as a Publish would send it, without a Subject.
    * The topic is the one the ARN names (its account and region); no caller is checked, as Nimbus
-   * does not enforce topic policies for service principals.
+   * does not enforce topic policies for service principals. `attributes` become String message
+   * attributes (Number for the names in `numbers`), as Lambda's dead-letter topics get them.
    */
-  async publishFromService(topicArn: string, message: string, subject?: string): Promise<void> {
+  async publishFromService(topicArn: string, message: string, attributes: Record<string, string> = {}, numbers: ReadonlySet<string> = new Set(), subject?: string): Promise<void> {
     const [, , , region = '', accountId = ''] = topicArn.split(':');
-    await this.ops['Publish']!({ accountId, region }, new URLSearchParams({ TopicArn: topicArn, Message: message, ...(subject ? { Subject: subject } : {}) }), this.baseUrl);
+    const p = new URLSearchParams({ TopicArn: topicArn, Message: message, ...(subject ? { Subject: subject } : {}) });
+    Object.entries(attributes).forEach(([name, value], i) => {
+      p.set(`MessageAttributes.entry.${i + 1}.Name`, name);
+      p.set(`MessageAttributes.entry.${i + 1}.Value.DataType`, numbers.has(name) ? 'Number' : 'String');
+      p.set(`MessageAttributes.entry.${i + 1}.Value.StringValue`, value);
+    });
+    await this.ops['Publish']!({ accountId, region }, p, this.baseUrl);
   }
 
   private async op(action: string, scope: Scope, p: URLSearchParams): Promise<{ [k: string]: XmlValue }> {

@@ -13,44 +13,56 @@ import Database from 'better-sqlite3';
 import { LogWrites, type PruneTarget } from './log-writes.js';
 import type { LogEntry, LogRetention } from './types.js';
 
-type Request = { id: number; op: 'append'; rows: Row[] } | { id: number; op: 'prune'; target: PruneTarget; retention: LogRetention };
+type Request = { id: number; op: 'append'; groups: string[]; rows: Row[] } | { id: number; op: 'prune'; target: PruneTarget; retention: LogRetention };
 type Row = string | number;
 
-/** Fields of one entry in a flat batch (see `flatten`). */
-const FIELDS = 7;
+/** Fields of one entry in a flat batch (see `flatten`): its group, request id, timestamp and text. */
+const FIELDS = 4;
+/** Fields of one group: account, region, function name, version. */
+const GROUP_FIELDS = 4;
 
 /**
- * A batch as one flat array of strings and numbers. postMessage clones what it is given, and an
- * array of objects is cloned with every property name written again for every entry: the flat
- * form carries only the values (the clone was 3-4% of the server's CPU at 32 connections,
- * docs/performance.md, "Fourth pass").
+ * A batch as flat arrays of strings and numbers. postMessage clones what it is given: an array of
+ * objects is cloned with every property name written again for every entry (3-4% of the server's
+ * CPU at 32 connections, docs/performance.md, "Fourth pass"); the account, region, function and
+ * version, the same for a run of entries, go once per run in `groups`; and the arrays are built
+ * by `push`, packed: V8 clones an array with holes (`new Array(n)`) key by key, as a sparse one.
+ * Together 2.2 → 0.9 µs per entry posted ("Sixth pass").
  */
-function flatten(entries: readonly LogEntry[]): Row[] {
-  const rows: Row[] = new Array<Row>(entries.length * FIELDS);
-  let i = 0;
+function flatten(entries: readonly LogEntry[]): { groups: string[]; rows: Row[] } {
+  const groups: string[] = [];
+  const rows: Row[] = [];
+  let group = -1;
+  let a: string | undefined;
+  let r: string | undefined;
+  let f: string | undefined;
+  let v: string | undefined;
   for (const e of entries) {
-    rows[i++] = e.accountId;
-    rows[i++] = e.region;
-    rows[i++] = e.functionName;
-    rows[i++] = e.version;
-    rows[i++] = e.requestId;
-    rows[i++] = e.timestamp;
-    rows[i++] = e.text;
+    if (e.accountId !== a || e.region !== r || e.functionName !== f || e.version !== v) {
+      a = e.accountId;
+      r = e.region;
+      f = e.functionName;
+      v = e.version;
+      groups.push(a, r, f, v);
+      group++;
+    }
+    rows.push(group, e.requestId, e.timestamp, e.text);
   }
-  return rows;
+  return { groups, rows };
 }
 
-function unflatten(rows: readonly Row[]): LogEntry[] {
+function unflatten(groups: readonly string[], rows: readonly Row[]): LogEntry[] {
   const entries: LogEntry[] = [];
   for (let i = 0; i + FIELDS <= rows.length; i += FIELDS) {
+    const g = (rows[i] as number) * GROUP_FIELDS;
     entries.push({
-      accountId: rows[i] as string,
-      region: rows[i + 1] as string,
-      functionName: rows[i + 2] as string,
-      version: rows[i + 3] as string,
-      requestId: rows[i + 4] as string,
-      timestamp: rows[i + 5] as number,
-      text: rows[i + 6] as string,
+      accountId: groups[g]!,
+      region: groups[g + 1]!,
+      functionName: groups[g + 2]!,
+      version: groups[g + 3]!,
+      requestId: rows[i + 1] as string,
+      timestamp: rows[i + 2] as number,
+      text: rows[i + 3] as string,
     });
   }
   return entries;
@@ -75,7 +87,7 @@ export class LogWriter {
   ) {}
 
   append(entries: readonly LogEntry[]): Promise<void> {
-    return this.send((id) => ({ id, op: 'append', rows: flatten(entries) }), (w) => w.append(entries));
+    return this.send((id) => ({ id, op: 'append', ...flatten(entries) }), (w) => w.append(entries));
   }
 
   prune(target: PruneTarget, retention: LogRetention): Promise<void> {
@@ -170,7 +182,7 @@ if (!isMainThread && parentPort && (workerData as { logFile?: unknown } | null)?
       return;
     }
     try {
-      if (m.op === 'append') writes.append(unflatten(m.rows));
+      if (m.op === 'append') writes.append(unflatten(m.groups, m.rows));
       else writes.prune(m.target, m.retention);
       port.postMessage({ id: m.id } satisfies Reply);
     } catch (e) {

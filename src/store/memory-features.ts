@@ -229,6 +229,7 @@ const copyStack = (s: StackRecord): StackRecord => ({
   resources: viaJson(s.resources),
   createdAt: s.createdAt,
   updatedAt: s.updatedAt,
+  ...(s.deployedWith ? { deployedWith: viaJson(s.deployedWith) } : {}),
 });
 
 /** Stacks have no foreign keys either (sqlite-stacks.ts says why). */

@@ -136,6 +136,19 @@ export interface StackRecord extends Scope {
   /** Epoch ms. */
   createdAt: number;
   updatedAt: number;
+  /**
+   * The CloudFormation template this deployment was made from, when it came through CloudFormation's
+   * API (GetTemplate, and a redeploy of the same template reporting no changes, after a restart).
+   * A deployment by `nimbus deploy` writes none: the stack then has no CloudFormation template.
+   */
+  deployedWith?: StackTemplate | undefined;
+}
+
+/** What a stack was last deployed with through CloudFormation's API. */
+export interface StackTemplate {
+  body: string;
+  capabilities: string[];
+  tags: { Key: string; Value: string }[];
 }
 
 /** Where an event-source mapping is in its life (Lambda's `State`, docs/reference/lambda-api.md §1.4.6). */

@@ -8,7 +8,7 @@ import type Database from 'better-sqlite3';
 import type { Scope } from '../core/model.js';
 import type { StackRecord } from './records.js';
 import type { StackStore } from './types.js';
-import { fromRow } from './rows/stacks.js';
+import { deployedWithColumn, fromRow } from './rows/stacks.js';
 import type { Row } from './rows/stacks.js';
 
 export const STACKS_SCHEMA = `
@@ -25,6 +25,7 @@ CREATE TABLE IF NOT EXISTS stacks (
   resources TEXT NOT NULL,
   created_at INTEGER NOT NULL,
   updated_at INTEGER NOT NULL,
+  deployed_with TEXT,
   PRIMARY KEY (account_id, region, name)
 );
 `;
@@ -33,11 +34,14 @@ export class SqliteStackStore implements StackStore {
   private readonly stmts;
 
   constructor(db: Database.Database) {
+    // Data directories from before CloudFormation's templates were kept lack the column.
+    const columns = (db.prepare('PRAGMA table_info(stacks)').all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('deployed_with')) db.exec('ALTER TABLE stacks ADD COLUMN deployed_with TEXT');
     this.stmts = {
       get: db.prepare('SELECT * FROM stacks WHERE account_id = ? AND region = ? AND name = ?'),
       put: db.prepare(`INSERT OR REPLACE INTO stacks
-        (account_id, region, name, stack_id, status, status_reason, description, parameters, outputs, resources, created_at, updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        (account_id, region, name, stack_id, status, status_reason, description, parameters, outputs, resources, created_at, updated_at, deployed_with)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       delete: db.prepare('DELETE FROM stacks WHERE account_id = ? AND region = ? AND name = ?'),
       list: db.prepare('SELECT * FROM stacks WHERE account_id = ? AND region = ? ORDER BY name'),
     };
@@ -52,6 +56,7 @@ export class SqliteStackStore implements StackStore {
     this.stmts.put.run(
       s.accountId, s.region, s.name, s.stackId, s.status, s.statusReason, s.description,
       JSON.stringify(s.parameters), JSON.stringify(s.outputs), JSON.stringify(s.resources), s.createdAt, s.updatedAt,
+      deployedWithColumn(s),
     );
   }
 

@@ -6,7 +6,8 @@
  * failed deployment is rolled back, and bad input gets CloudFormation's XML errors.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import {
@@ -31,6 +32,7 @@ import {
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { AWS_CLI, awsCliHome, haveAwsCli, runCli } from '../helpers/aws-cli.js';
 import { makeZip, startTestNimbus } from '../helpers/nimbus.js';
+import { startNimbus } from '../../src/app.js';
 import { run as runSam, samOrSkip } from '../helpers/sam-cli.js';
 
 const WAIT = { maxWaitTime: 120, minDelay: 1, maxDelay: 2 };
@@ -188,6 +190,54 @@ test('SDK: change sets create, update, refuse a no-op, roll back a failed update
   assert.deepEqual(listed.StackSummaries!.map((s) => s.StackName), ['greeter']);
   // Deleting it again is fine, as on AWS.
   await cfn.send(new DeleteStackCommand({ StackName: 'greeter' }));
+});
+
+test('the template of the last deployment survives a restart: GetTemplate, a no-op redeploy, UsePreviousTemplate', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'nimbus-cfn-'));
+  t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const opts = { port: 0, dataDir, log: () => undefined, shutdownGraceMs: 2000 };
+  let nimbus = await startNimbus(opts);
+  let cfn = cfnClient(nimbus.url);
+  try {
+    await changeSet(cfn, 'kept', 'one', 'CREATE');
+    await waitUntilChangeSetCreateComplete({ client: cfn, ...WAIT }, { StackName: 'kept', ChangeSetName: 'one' });
+    await cfn.send(new ExecuteChangeSetCommand({ StackName: 'kept', ChangeSetName: 'one' }));
+    await waitUntilStackCreateComplete({ client: cfn, ...WAIT }, { StackName: 'kept' });
+  } finally {
+    cfn.destroy();
+    await nimbus.close();
+  }
+
+  nimbus = await startNimbus(opts);
+  cfn = cfnClient(nimbus.url);
+  t.after(async () => {
+    cfn.destroy();
+    await nimbus.close();
+  });
+  assert.equal((await cfn.send(new GetTemplateCommand({ StackName: 'kept' }))).TemplateBody, SAM_TEMPLATE);
+  const stack = (await cfn.send(new DescribeStacksCommand({ StackName: 'kept' }))).Stacks![0]!;
+  assert.equal(stack.StackStatus, 'CREATE_COMPLETE');
+  assert.deepEqual(stack.Capabilities, ['CAPABILITY_IAM']);
+  // The same template and values: no changes, as before the restart (not a Modify of everything).
+  await changeSet(cfn, 'kept', 'same', 'UPDATE');
+  await assert.rejects(waitUntilChangeSetCreateComplete({ client: cfn, ...WAIT }, { StackName: 'kept', ChangeSetName: 'same' }));
+  const same = await cfn.send(new DescribeChangeSetCommand({ StackName: 'kept', ChangeSetName: 'same' }));
+  assert.equal(same.Status, 'FAILED');
+  assert.equal(same.StatusReason, "The submitted information didn't contain changes. Submit different information to create a change set.");
+  // UsePreviousTemplate reads the kept template: only the changed parameter makes a change.
+  await cfn.send(
+    new CreateChangeSetCommand({
+      StackName: 'kept',
+      ChangeSetName: 'previous',
+      ChangeSetType: 'UPDATE',
+      UsePreviousTemplate: true,
+      Parameters: [{ ParameterKey: 'Greeting', ParameterValue: 'salut' }],
+      Capabilities: ['CAPABILITY_IAM'],
+    }),
+  );
+  await waitUntilChangeSetCreateComplete({ client: cfn, ...WAIT }, { StackName: 'kept', ChangeSetName: 'previous' });
+  const previous = await cfn.send(new DescribeChangeSetCommand({ StackName: 'kept', ChangeSetName: 'previous' }));
+  assert.ok(previous.Changes!.some((c) => c.ResourceChange!.LogicalResourceId === 'Greeter' && c.ResourceChange!.Action === 'Modify'));
 });
 
 test('SDK: a failed creation ends in ROLLBACK_COMPLETE with nothing left, and the stack can then be deleted', async (t) => {

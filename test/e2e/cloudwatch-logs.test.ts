@@ -33,11 +33,11 @@ const CI = process.env['CI'] === 'true';
 const PYTHON = '/usr/bin/python3';
 
 /** Logs a line per call, a two-line message, and an error line. */
-const LOGGER = `exports.handler = async (e) => {
+const LOGGER = `exports.handler = async (e, context) => {
   console.log('hello ' + e.n);
   console.log('first line\\nsecond line');
   console.error('boom-' + e.n);
-  return { n: e.n };
+  return { n: e.n, stream: context.logStreamName };
 };`;
 
 function logsClient(url: string, credentials = { accessKeyId: 'test', secretAccessKey: 'test' }): CloudWatchLogsClient {
@@ -152,6 +152,10 @@ test('the JS SDK reads a function log group: groups, streams, events (one per re
     return r.some((e) => e.message?.includes('hello 4')) ? r : undefined;
   });
   assert.ok(newer.every((e) => e.timestamp! >= last));
+
+  // The function's context.logStreamName is the stream its output is listed under (AWS_LAMBDA_LOG_STREAM_NAME).
+  const own = await nimbus.lambda.send(new InvokeCommand({ FunctionName: 'logger', Payload: Buffer.from('{"n":5}') }));
+  assert.equal((JSON.parse(Buffer.from(own.Payload!).toString('utf8')) as { stream: string }).stream, stream.logStreamName);
 });
 
 test('CloudWatch Logs errors are AWS-shaped: unknown group or stream, bad token, bad JSON, unsupported operations', async (t) => {

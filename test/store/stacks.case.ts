@@ -82,6 +82,19 @@ export function stackCases(newStore: NewStore): void {
       assert.equal(await store.stacks.get(A, 'shop'), undefined);
     });
 
+    it('keeps the CloudFormation template a deployment came with, and drops it when the next one has none', async (t) => {
+      const store = open(t, newStore);
+      const deployedWith = { body: 'Resources: {}\n', capabilities: ['CAPABILITY_IAM'], tags: [{ Key: 'team', Value: 'a' }] };
+      await store.stacks.put(stack(A, 'shop', { deployedWith }));
+      assert.deepEqual((await store.stacks.get(A, 'shop'))?.deployedWith, deployedWith);
+      assert.deepEqual((await store.stacks.list(A))[0]?.deployedWith, deployedWith);
+      await store.stacks.put(stack(A, 'shop', { updatedAt: 40 }));
+      const after = await store.stacks.get(A, 'shop');
+      assert.equal(after?.updatedAt, 40);
+      assert.equal(after?.deployedWith, undefined);
+      assert.ok(!('deployedWith' in after!), 'a record without a template has no deployedWith key');
+    });
+
     it('list is one scope in name order; the same name in another scope is another stack', async (t) => {
       const store = open(t, newStore);
       for (const [scope, name] of [[A, 'web'], [A, 'api'], [A2, 'web'], [B, 'web'], [A, 'Zed']] as const) await store.stacks.put(stack(scope, name));

@@ -554,3 +554,25 @@ test('AWS::Scheduler::Schedule and scheduled AWS::Events::Rule resources targeti
   ]);
   assert.equal(p.warnings.some((w) => w.includes('cannot resolve')), false, p.warnings.join('\n'));
 });
+
+test("Parameter Store and Secrets Manager policy templates expand as SAM's do", () => {
+  const p = plan(`Resources:
+  Reader:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs20.x
+      Handler: app.handler
+      Policies:
+        - SSMParameterReadPolicy: { ParameterName: app/db }
+        - SSMParameterWithSlashPrefixReadPolicy: { ParameterName: /app/token }
+        - AWSSecretsManagerGetSecretValuePolicy: { SecretArn: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf' }
+`);
+  const role = p.roles.find((r) => r.logicalId === 'ReaderRole')!;
+  const statements = role.policies.map((x) => (JSON.parse(x.document) as { Statement: unknown[] }).Statement);
+  const read = ['ssm:GetParameters', 'ssm:GetParameter', 'ssm:GetParametersByPath'];
+  assert.deepEqual(statements, [
+    [{ Effect: 'Allow', Action: ['ssm:DescribeParameters'], Resource: '*' }, { Effect: 'Allow', Action: read, Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/app/db' }],
+    [{ Effect: 'Allow', Action: ['ssm:DescribeParameters'], Resource: '*' }, { Effect: 'Allow', Action: read, Resource: 'arn:aws:ssm:eu-west-1:123456789012:parameter/app/token' }],
+    [{ Effect: 'Allow', Action: ['secretsmanager:GetSecretValue'], Resource: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf' }],
+  ]);
+});

@@ -157,8 +157,12 @@ export class EventInvokeConfigService {
     const parsed = parseDestination(arn);
     if (!parsed) {
       throw invalidParameter(
-        `Nimbus delivers async results to Lambda functions and to Nimbus queues (arn:aws:sqs:<region>:<account>:<name>) only; ${arn} is not one.`,
+        `Nimbus delivers async results to Lambda functions, SQS queues, SNS topics, EventBridge event buses and S3 buckets of its own; ${arn} is not one.`,
       );
+    }
+    // Lambda's documented rule; its exact message was not recorded.
+    if (parsed.kind === 'bucket' && key === 'OnSuccess') {
+      throw invalidParameter('S3 buckets are supported only for on-failure destinations. To retain records of successful invocations, use another destination type.');
     }
     if (parsed.kind === 'function') {
       if (parsed.name === name && parsed.accountId === scope.accountId && parsed.region === scope.region) {

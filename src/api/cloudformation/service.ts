@@ -135,10 +135,12 @@ export class CloudFormationService {
       updatedAt: r.updatedAt,
       deletedAt: undefined,
       description: r.description,
-      template: undefined,
+      // Kept with the record when the last deployment came through CloudFormation (a restart forgets the rest).
+      template: r.deployedWith?.body,
+      deployedAt: r.deployedWith ? r.updatedAt : undefined,
       parameters: r.parameters,
-      capabilities: [],
-      tags: [],
+      capabilities: r.deployedWith?.capabilities ?? [],
+      tags: r.deployedWith?.tags ?? [],
       events: [],
       changeSetId: undefined,
     });
@@ -325,7 +327,7 @@ export class CloudFormationService {
     try {
       const plan = await withPublishedLayers(cs.scope, planned, this.d.layers, this.d.objects);
       const staged = await stageCode(cs.scope, plan, this.d.code, this.d.objects);
-      const record = await this.d.stacks.deploy(cs.scope, cs.stackName, documentOf(plan, staged, cs.role));
+      const record = await this.d.stacks.deploy(cs.scope, cs.stackName, documentOf(plan, staged, cs.role), { body: cs.body, capabilities: cs.capabilities, tags: cs.tags });
       const physical = new Map(record.resources.map((r) => [r.logicalId, r.physicalId]));
       for (const c of cs.changes) {
         const pid = physical.get(c.logicalId) ?? c.physicalId ?? c.logicalId;

@@ -3,7 +3,8 @@
  * service): change sets, each stack's events, the template and tags it was last deployed with,
  * and the statuses a record cannot hold (REVIEW_IN_PROGRESS before a stack's first change set
  * is executed, *_IN_PROGRESS while it runs, ROLLBACK_COMPLETE after a failed creation, which
- * leaves no record, DELETE_COMPLETE). Kept in memory: a restart forgets change sets and events,
+ * leaves no record, DELETE_COMPLETE). Kept in memory: a restart forgets change sets and events (the
+ * template, capabilities and tags of the last deployment are kept with the stack record),
  * and a stack is then described from its record alone.
  */
 import type { Scope } from '../../core/model.js';

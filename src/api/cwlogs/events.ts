@@ -11,8 +11,10 @@
  * is stable, the entry's id and the event's place in it, so a follower that asks again from a
  * timestamp (`aws logs tail --follow`) recognises what it has shown.
  */
-import { createHash } from 'node:crypto';
+import { dayOf } from '../../core/log-streams.js';
 import type { StoredLogEntry } from '../../store/types.js';
+
+const DAY_MS = 86_400_000;
 
 export interface LogEvent {
   functionName: string;
@@ -78,32 +80,8 @@ export function eventsOf(e: StoredLogEntry): LogEvent[] {
 /** A stable id, digits as AWS's are: the entry's id and the event's place in it. */
 export const eventId = (e: LogEvent): string => `${String(e.entryId).padStart(20, '0')}${String(e.index).padStart(6, '0')}`;
 
-/**
- * The stream an event belongs to. AWS has one per execution environment
- * (`2026/12/02/[$LATEST]<32 hex>`); Nimbus's entries do not name their sandbox, so a stream is a
- * function version's events of one UTC day, its hex a hash of function, version and day (stable,
- * and distinct between functions sharing a log group).
- */
-export function streamName(functionName: string, version: string, timestamp: number): string {
-  const key = `${functionName}\n${version}\n${Math.floor(timestamp / DAY_MS)}`;
-  let name = names.get(key);
-  if (name === undefined) {
-    const day = dayOf(timestamp);
-    name = `${day}/[${version}]${createHash('sha256').update(`${functionName}\n${version}\n${day}`).digest('hex').slice(0, 32)}`;
-    // Every event is named: the hashes of the streams seen lately are kept.
-    if (names.size >= 10_000) names.clear();
-    names.set(key, name);
-  }
-  return name;
-}
-
-const DAY_MS = 86_400_000;
-const names = new Map<string, string>();
-
-/** `YYYY/MM/DD` of a time, in UTC. */
-function dayOf(timestamp: number): string {
-  return new Date(timestamp).toISOString().slice(0, 10).replaceAll('-', '/');
-}
+/** The stream an event belongs to (core/log-streams.ts). */
+export { streamName } from '../../core/log-streams.js';
 
 export interface StreamRef {
   version: string;

@@ -462,15 +462,15 @@ function checkTenancy(v: unknown): string | undefined {
 }
 
 /**
- * DeadLetterConfig.TargetArn. Nimbus delivers dead letters to its built-in queues, named like SQS
- * queues (docs/async.md); '' removes the setting.
+ * DeadLetterConfig.TargetArn: an SQS queue or an SNS topic of Nimbus, as on AWS (docs/async.md);
+ * '' removes the setting.
  */
 function deadLetterTarget(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
   if (!isObject(v)) throw validationError(v, 'deadLetterConfig', 'Member must be a structure');
   const arn = optionalString(v, 'TargetArn', 'deadLetterConfig.targetArn', 1024) ?? '';
-  if (arn !== '' && !/^arn:aws[a-zA-Z-]*:sqs:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_]{1,80}$/.test(arn)) {
-    throw invalidParameter(`Nimbus delivers dead letters to Nimbus queues only (arn:aws:sqs:<region>:<account>:<name>); ${arn} is not one.`);
+  if (arn !== '' && !/^arn:aws[a-zA-Z-]*:(sqs:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_]{1,80}|sns:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:[a-zA-Z0-9-_]{1,256})$/.test(arn)) {
+    throw invalidParameter(`Nimbus delivers dead letters to its SQS queues and SNS topics (arn:aws:sqs|sns:<region>:<account>:<name>); ${arn} is not one.`);
   }
   return arn;
 }

@@ -27,8 +27,11 @@ import { DECLINE, mayBeLean, parseHead, PARTIAL, type LeanHead } from './lean-pa
 
 /** What the gateway provides: the decision, the pipeline, and the connection cap's bookkeeping. */
 export interface LeanHost {
-  /** Whether this parsed request is one the fast path serves (its route is marked lean, no hook claims it). */
-  accepts(req: LeanRequest, path: string): boolean;
+  /**
+   * Whether this parsed request is one the fast path serves (its route is marked lean, no hook
+   * claims it): its route, which the pipeline then uses without looking for it again, or undefined.
+   */
+  accepts(req: LeanRequest, path: string): object | undefined;
   /** Runs the request through the pipeline; it ends by calling `res.end` (or `res.destroy`). */
   serve(req: LeanRequest, res: LeanResponse): void;
   busy?(socket: net.Socket): void;
@@ -51,6 +54,8 @@ export class LeanRequest {
    * the response, as it does on node:http.
    */
   complete = false;
+  /** The route `LeanHost.accepts` found for this request (the pipeline does not look again). */
+  leanRoute: object | undefined = undefined;
   constructor(
     readonly url: string,
     readonly headers: Record<string, string>,
@@ -169,8 +174,9 @@ class LeanConnection {
   /** Bytes read and not yet consumed (the next request, or part of it), in arrival order. */
   private parts: Buffer[] = [];
   private size = 0;
-  /** The head of the request being received, once parsed and accepted. */
+  /** The head of the request being received, once parsed and accepted, and its route. */
   private pending: LeanHead | undefined;
+  private pendingRoute: object | undefined;
   /** The response in flight, if any. */
   private inflight: LeanResponse | undefined;
   /** When the current request's first byte arrived (or the connection opened); 0 when idle. */
@@ -237,8 +243,10 @@ class LeanConnection {
       if (parsed === DECLINE) return this.handOff();
       const q = parsed.url.indexOf('?');
       const probe = new LeanRequest(parsed.url, parsed.headers, parsed.rawHeaders, this.socket, EMPTY);
-      if (this.front.closing || !this.front.host.accepts(probe, q < 0 ? parsed.url : parsed.url.slice(0, q))) return this.handOff();
+      const route = this.front.closing ? undefined : this.front.host.accepts(probe, q < 0 ? parsed.url : parsed.url.slice(0, q));
+      if (route === undefined) return this.handOff();
       head = this.pending = parsed;
+      this.pendingRoute = route;
     }
     const total = head.headLength + head.contentLength;
     if (this.size < total) return;
@@ -256,6 +264,8 @@ class LeanConnection {
     }
     if (head.close) this.closeAfter = true;
     const req = new LeanRequest(head.url, head.headers, head.rawHeaders, this.socket, body);
+    req.leanRoute = this.pendingRoute;
+    this.pendingRoute = undefined;
     const res = (this.inflight = new LeanResponse(req, this));
     this.front.host.busy?.(this.socket);
     this.front.host.serve(req, res);

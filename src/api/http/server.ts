@@ -90,6 +90,9 @@ interface RouteStore {
   lean: boolean;
 }
 
+/** A route the router found. */
+type Routed = FindMyWay.FindResult<FindMyWay.HTTPVersion.V1>;
+
 /** Paths that stay public whatever the mode: load balancers probe health without signing. */
 const PUBLIC_PATHS = new Set(['/nimbus/v1/health']);
 
@@ -195,11 +198,11 @@ export class Gateway {
    * Whether the lean front end serves this request: its route is marked lean and no `before` hook
    * claims it (a function URL's host, a service protocol); the pipeline then runs as for any request.
    */
-  private leanAccepts(req: LeanRequest, path: string): boolean {
+  private leanAccepts(req: LeanRequest, path: string): Routed | undefined {
     const r = req as unknown as http.IncomingMessage;
-    for (const h of this.hooks.before) if (h(r, path)) return false;
+    for (const h of this.hooks.before) if (h(r, path)) return undefined;
     const routed = this.router.find('POST', path);
-    return routed !== null && (routed.store as RouteStore).lean;
+    return routed !== null && (routed.store as RouteStore).lean ? routed : undefined;
   }
 
   /** The first hook of `stage` that claims the request; a promise only once a hook needs the body to decide. */
@@ -277,16 +280,19 @@ export class Gateway {
       const path = q < 0 ? url : url.slice(0, q);
       const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
       const ctx = (): ReturnType<typeof context> => (built ??= context(req, res, query));
+      // The lean front end serves only requests no `before` hook claims, and has found the
+      // route already (`leanAccepts`): neither is looked for twice.
+      const leanRoute = (req as unknown as { leanRoute?: Routed }).leanRoute;
       // Most requests are claimed by no hook, or by one that needs no body: no await (and no
       // turn of the microtask queue) then.
-      const claimed = this.claim('before', req, path, ctx);
+      const claimed = leanRoute ? undefined : this.claim('before', req, path, ctx);
       let found = claimed instanceof Promise ? await claimed : claimed;
       render = found?.renderError;
       // Nimbus's own API (routed, claimed as one, or unknown): only what the guard lets through reaches it.
       let api = found?.api === true;
       let routeStore: RouteStore | undefined;
       if (!found) {
-        const routed = this.router.find(req.method as FindMyWay.HTTPMethod, path);
+        const routed = leanRoute ?? this.router.find(req.method as FindMyWay.HTTPMethod, path);
         if (routed) {
           found = { handler: routed.handler as unknown as Handler, params: routed.params as Record<string, string> };
           routeStore = routed.store as RouteStore | undefined;

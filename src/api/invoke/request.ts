@@ -6,6 +6,7 @@ import type http from 'node:http';
 import { invalidParameter, NimbusError, validationError } from '../../core/errors.js';
 import type { FunctionVersion } from '../../core/model.js';
 import { functionArn } from '../../core/names.js';
+import { isJsonText } from './json-valid.js';
 
 /** Synchronous request payloads: 6 MB (docs/reference/lambda-api.md §2.1). */
 export const SYNC_PAYLOAD_LIMIT = 6_291_456;
@@ -14,9 +15,12 @@ const MAX_CLIENT_CONTEXT = 3583;
 /** MODEL `TenantId`: 1-256 characters of this set. */
 const TENANT_ID = /^[a-zA-Z0-9._:/=+\-@ ]{1,256}$/;
 
-/** An Invoke payload must be JSON (an empty one stands for `{}`). */
+/**
+ * An Invoke payload must be JSON (an empty one stands for `{}`). Checked on the bytes
+ * (json-valid.ts); JSON.parse runs only for a payload that is not, for its error message.
+ */
 export function checkJson(payload: Buffer): void {
-  if (payload.length === 0) return;
+  if (payload.length === 0 || isJsonText(payload)) return;
   try {
     JSON.parse(payload.toString('utf8'));
   } catch (e) {

@@ -11,6 +11,7 @@ import type { Scope } from '../../core/model.js';
 import type { StackResource } from '../../store/records.js';
 import { deleteRoleWithPolicies } from './apply-roles.js';
 import { deleteTable, TABLE_TYPE } from './apply-tables.js';
+import { deleteStoreResource, PARAMETER_TYPE, SECRET_TYPE } from './apply-store.js';
 import { deleteRule } from './apply-triggers.js';
 import type { StackDeps } from './deps.js';
 import { isMissing } from './service-errors.js';
@@ -29,6 +30,8 @@ const ORDER: Record<string, number> = {
   'AWS::SQS::Queue': 5,
   'AWS::SNS::Topic': 5,
   [TABLE_TYPE]: 5,
+  [PARAMETER_TYPE]: 5,
+  [SECRET_TYPE]: 5,
   'AWS::Events::EventBus': 6,
   // After the functions that use them.
   'AWS::IAM::Role': 7,
@@ -90,6 +93,9 @@ async function deleteOne(scope: Scope, r: StackResource, d: StackDeps): Promise<
       // As CloudFormation: a bucket that still holds objects is not deleted (the stack reports it).
       if (!d.buckets) throw new Error(NO_S3);
       return d.buckets.deleteBucket(scope, r.physicalId);
+    case PARAMETER_TYPE:
+    case SECRET_TYPE:
+      return deleteStoreResource(scope, r, d);
     case 'AWS::Events::EventBus':
       await d.eventBridge.call(scope, 'DeleteEventBus', { Name: r.physicalId });
       return;

@@ -4,6 +4,9 @@
  * to, and the SQS, SNS and EventBridge services whose queues, topics, buses and rules a stack
  * owns. Built by the composition root alone.
  */
+import type { SecretsManagerService } from '../../secretsmanager/service.js';
+import type { SsmService } from '../../ssm/service.js';
+import type { DynamicResolver } from './dynamic-refs.js';
 import type { RoleStore } from '../../auth/roles.js';
 import type { Clock } from '../../core/clock.js';
 import type { BucketAdmin } from '../../core/objects.js';
@@ -47,5 +50,10 @@ export interface StackDeps {
   roles: RoleStore;
   /** Nimbus's S3 service, for `AWS::S3::Bucket` resources; absent: such a stack is refused. */
   buckets?: BucketAdmin | undefined;
+  /** Parameter Store and Secrets Manager: `AWS::SSM::Parameter` and `AWS::SecretsManager::Secret` resources (apply-store.ts). */
+  ssm?: SsmService | undefined;
+  secretsManager?: SecretsManagerService | undefined;
+  /** Parameter Store and Secrets Manager, for `{{resolve:...}}` references (dynamic-refs.ts); absent: refused. */
+  dynamicReferences?: DynamicResolver | undefined;
   log: (line: string) => void;
 }

@@ -17,6 +17,7 @@ import { isObject } from '../http/validate.js';
 import { list, LOGICAL_ID, named, optionalObject, stringMap } from './document-fields.js';
 import { parseRoles, type RoleSpec } from './document-roles.js';
 import { parseTables, type TableSpec } from './document-tables.js';
+import { parseStoreResources, type SecretSpec, type SsmParameterSpec } from './document-store.js';
 import { parseServices, type MappingSpec, type RuleSpec, type SubscriptionSpec, type TopicSpec } from './document-services.js';
 
 export type { MappingSpec, RuleSpec, SubscriptionSpec, TopicSpec } from './document-services.js';
@@ -87,6 +88,9 @@ export interface StackDocument {
   Buckets: { LogicalId: string; BucketName: string; Notification?: BucketNotification | undefined }[];
   /** DynamoDB tables (document-tables.ts); absent: none. */
   Tables: TableSpec[];
+  /** Parameter Store parameters and Secrets Manager secrets (document-store.ts); absent: none. */
+  SsmParameters: SsmParameterSpec[];
+  Secrets: SecretSpec[];
 }
 
 /** S3's bucket names. */
@@ -170,6 +174,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
   const services = parseServices(body, once);
   const roles = parseRoles(body, once);
   const tables = parseTables(body, once);
+  const store = parseStoreResources(body, once);
   const apis = deps.routes.parse(scope, stack, body['Apis'] ?? []);
   for (const a of apis.apis) once(a.logicalId);
   return {
@@ -185,6 +190,7 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     Roles: roles,
     Buckets: buckets,
     Tables: tables,
+    ...store,
   };
 }
 

@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, messageOf, NimbusError, notFound, validationError } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
-import type { StackRecord, StackResource } from '../../store/records.js';
+import type { StackRecord, StackResource, StackTemplate } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
 import { applyBucketNotifications, applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
@@ -21,6 +21,8 @@ import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
 import { applyTriggers, rulePhysicalId } from './apply-triggers.js';
 import { deleteResources } from './cleanup.js';
 import type { StackDeps } from './deps.js';
+import { resolveDynamicReferences } from './dynamic-refs.js';
+import { applyStore, PARAMETER_TYPE, SECRET_TYPE, storeResourceExists } from './apply-store.js';
 import { parseDocument, STACK_NAME, type StackDocument } from './document.js';
 import { Journal } from './journal.js';
 import { isMissing } from './service-errors.js';
@@ -38,12 +40,14 @@ const KIND: Readonly<Record<string, string>> = {
   'AWS::IAM::Role': 'role',
   'AWS::S3::Bucket': 'bucket',
   [TABLE_TYPE]: 'table',
+  [PARAMETER_TYPE]: 'parameter',
+  [SECRET_TYPE]: 'secret',
 };
 
 /** An EventBridge rule's physical id is `bus|name` (apply-triggers.ts); a schedule's a plain name. */
 const kindOf = (r: StackResource): string | undefined => (r.type === 'AWS::Events::Rule' && r.physicalId.includes('|') ? 'rule' : KIND[r.type]);
 /** Resources the apply steps list themselves (with what they consist of). */
-const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE]);
+const LISTED_BY_APPLY = new Set(['AWS::S3::Bucket', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::SQS::Queue', 'AWS::SNS::Topic', 'AWS::Events::EventBus', TABLE_TYPE, PARAMETER_TYPE, SECRET_TYPE]);
 
 const key = (r: StackResource): string | undefined => {
   const k = kindOf(r);
@@ -66,9 +70,12 @@ export class StackService {
     return s;
   }
 
-  /** Creates or updates a stack from a stack document (document.ts); answers the new record. */
-  deploy(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
-    return this.serial(() => this.apply(scope, checkName(name), body));
+  /**
+   * Creates or updates a stack from a stack document (document.ts); answers the new record.
+   * `deployedWith`: the CloudFormation template it came from, kept with the record (none from `nimbus deploy`).
+   */
+  deploy(scope: Scope, name: string, body: unknown, deployedWith?: StackTemplate): Promise<StackRecord> {
+    return this.serial(() => this.apply(scope, checkName(name), body, deployedWith));
   }
 
   /** Deletes everything a stack owns, then its record. */
@@ -91,9 +98,11 @@ export class StackService {
     return run;
   }
 
-  private async apply(scope: Scope, name: string, body: unknown): Promise<StackRecord> {
+  private async apply(scope: Scope, name: string, body: unknown, deployedWith: StackTemplate | undefined): Promise<StackRecord> {
     // A cluster node fetches the packages uploaded through another node; the document's check names any still missing.
     await this.d.code.ensure(documentShas(body))?.catch(() => undefined);
+    // The document as sent: its `{{resolve:...}}` references take their values below, once the
+    // stack's own parameters and secrets exist (CloudFormation resolves them as it creates each resource).
     const doc = parseDocument(scope, name, body, { routes: this.d.routes, code: this.d.code });
     const prev = await this.d.store.stacks.get(scope, name);
     if (prev && doc.StackId !== undefined && doc.StackId !== prev.stackId) {
@@ -105,27 +114,31 @@ export class StackService {
     const journal = new Journal();
     try {
       const resources: StackResource[] = [];
+      // Parameters and secrets first: functions read them, and the document's `{{resolve:...}}` may name them.
+      const resolve = async <T>(v: T): Promise<T> => (await resolveDynamicReferences(v, scope, this.d.dynamicReferences)) as T;
+      resources.push(...(await applyStore(scope, { SsmParameters: await resolve(doc.SsmParameters), Secrets: await resolve(doc.Secrets) }, journal, this.d, within)));
+      const live = parseDocument(scope, name, await resolve(body), { routes: this.d.routes, code: this.d.code });
       // Buckets before everything: nothing else names them on Nimbus, and a failure here changes nothing else.
-      resources.push(...(await applyBuckets(scope, doc, prev?.resources ?? [], journal, this.d.buckets, within)));
+      resources.push(...(await applyBuckets(scope, live, prev?.resources ?? [], journal, this.d.buckets, within)));
       // Roles first: a function's credentials carry its role from its first invocation.
-      resources.push(...(await applyRoles(scope, doc.Roles, journal, this.d.roles, within)));
+      resources.push(...(await applyRoles(scope, live.Roles, journal, this.d.roles, within)));
       // Queues, topics and buses first: functions name them (destinations, dead-letter queues).
-      resources.push(...(await applyServices(scope, doc, journal, this.d, within)));
+      resources.push(...(await applyServices(scope, live, journal, this.d, within)));
       // Tables before the functions: a function may write to its table on its first invocation.
-      resources.push(...(await applyTables(scope, doc.Tables, journal, this.d.dynamodb, within)));
-      for (const f of doc.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
-      for (const f of doc.Functions) {
+      resources.push(...(await applyTables(scope, live.Tables, journal, this.d.dynamodb, within)));
+      for (const f of live.Functions) resources.push(...(await within(f.LogicalId, () => applyFunction(scope, f, journal, this.d))));
+      for (const f of live.Functions) {
         const r = await within(f.LogicalId, async () => await applyEventInvokeConfig(scope, f, journal, this.d));
         if (r) resources.push(r);
       }
       const routesBefore = await this.d.routes.ofStack(scope, name);
-      await this.d.routes.replaceStack(scope, name, doc.Apis);
+      await this.d.routes.replaceStack(scope, name, live.Apis);
       journal.push(`restore the APIs of ${name}`, async () => await this.d.routes.replaceStack(scope, name, routesBefore));
-      for (const s of doc.Schedules) await within(s.LogicalId, async () => await this.applySchedule(scope, s.Name, s.Body, journal));
+      for (const s of live.Schedules) await within(s.LogicalId, async () => await this.applySchedule(scope, s.Name, s.Body, journal));
       // What makes the functions run, once they exist: subscriptions, rules, event-source mappings.
-      resources.push(...(await applyTriggers(scope, doc, prev?.resources ?? [], journal, this.d, within)));
+      resources.push(...(await applyTriggers(scope, live, prev?.resources ?? [], journal, this.d, within)));
       // S3 notifications last: their destinations exist now (S3 sends queues and topics a test event).
-      await applyBucketNotifications(scope, doc, prev?.resources ?? [], journal, this.d.buckets, within);
+      await applyBucketNotifications(scope, live, prev?.resources ?? [], journal, this.d.buckets, within);
       resources.push(...wanted.filter((r) => !LISTED_BY_APPLY.has(r.type) && kindOf(r) !== 'rule'));
       // Cleanup, once everything new is in place: what the previous deployment had and this one has not.
       const kept = new Set(resources.map((r) => `${r.type} ${r.physicalId}`));
@@ -140,10 +153,12 @@ export class StackService {
         statusReason: failed.length ? `Cleanup could not delete: ${failed.join('; ')}` : '',
         description: doc.Description,
         parameters: doc.Parameters,
+        // As CloudFormation: outputs show what the template says, never a resolved secret.
         outputs: doc.Outputs,
         resources,
         createdAt: prev?.createdAt ?? now,
         updatedAt: now,
+        ...(deployedWith ? { deployedWith } : {}),
       };
       await this.d.store.stacks.put(record);
       return record;
@@ -245,6 +260,9 @@ export class StackService {
         return probe(() => this.d.eventBridge.call(scope, 'DescribeEventBus', { Name: r.physicalId }));
       case 'table':
         return tableExists(this.d.dynamodb, scope, r.physicalId);
+      case 'parameter':
+      case 'secret':
+        return storeResourceExists(scope, r, this.d);
       case 'role':
         return (await this.d.roles.getRole(scope.accountId, r.physicalId)) !== undefined;
       case 'rule': {
@@ -270,6 +288,8 @@ function planned(scope: Scope, doc: StackDocument): StackResource[] {
     ...doc.Rules.map((r) => ({ logicalId: r.LogicalId, type: 'AWS::Events::Rule', physicalId: rulePhysicalId(r.EventBusName, r.Name) })),
     ...doc.Buckets.map((b) => ({ logicalId: b.LogicalId, type: 'AWS::S3::Bucket', physicalId: b.BucketName })),
     ...doc.Tables.map((t) => ({ logicalId: t.LogicalId, type: TABLE_TYPE, physicalId: t.TableName })),
+    ...doc.SsmParameters.map((p) => ({ logicalId: p.LogicalId, type: PARAMETER_TYPE, physicalId: p.Request['Name'] as string })),
+    ...doc.Secrets.map((s) => ({ logicalId: s.LogicalId, type: SECRET_TYPE, physicalId: s.Arn })),
   ];
 }
 

@@ -219,6 +219,13 @@ ALTER TABLE apis ADD COLUMN authorizers TEXT;
   },
   {
     version: 4,
+    name: "store: the CloudFormation template a stack was last deployed with",
+    sql: `
+ALTER TABLE stacks ADD COLUMN deployed_with TEXT;
+`,
+  },
+  {
+    version: 5,
     name: 'store: routes answered by an HTTP API service integration',
     sql: `
 ALTER TABLE api_routes ADD COLUMN extra TEXT;

@@ -3,7 +3,7 @@ import type { Scope } from '../../core/model.js';
 import type { StackRecord } from '../records.js';
 import type { StackStore } from '../types.js';
 import type { PgDb } from './db.js';
-import { fromRow } from '../rows/stacks.js';
+import { deployedWithColumn, fromRow } from '../rows/stacks.js';
 import type { Row } from '../rows/stacks.js';
 
 export class PgStackStore implements StackStore {
@@ -16,14 +16,14 @@ export class PgStackStore implements StackStore {
 
   async put(s: StackRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO stacks (account_id, region, name, stack_id, status, status_reason, description, parameters, outputs, resources, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) ON CONFLICT (account_id, region, name) DO UPDATE SET
+      `INSERT INTO stacks (account_id, region, name, stack_id, status, status_reason, description, parameters, outputs, resources, created_at, updated_at, deployed_with)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (account_id, region, name) DO UPDATE SET
        stack_id = excluded.stack_id, status = excluded.status, status_reason = excluded.status_reason, description = excluded.description,
        parameters = excluded.parameters, outputs = excluded.outputs, resources = excluded.resources,
-       created_at = excluded.created_at, updated_at = excluded.updated_at`,
+       created_at = excluded.created_at, updated_at = excluded.updated_at, deployed_with = excluded.deployed_with`,
       [
         s.accountId, s.region, s.name, s.stackId, s.status, s.statusReason, s.description,
-        JSON.stringify(s.parameters), JSON.stringify(s.outputs), JSON.stringify(s.resources), s.createdAt, s.updatedAt,
+        JSON.stringify(s.parameters), JSON.stringify(s.outputs), JSON.stringify(s.resources), s.createdAt, s.updatedAt, deployedWithColumn(s),
       ],
     );
   }
