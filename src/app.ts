@@ -82,7 +82,7 @@ import { SecretsManagerService } from './secretsmanager/service.js';
 import { SqsService } from './sqs/service.js';
 import { BlobDir } from './s3/blobs.js';
 import { S3Service } from './s3/service.js';
-import { notify } from './s3/notify.js';
+import { notify, type Deliver } from './s3/notify.js';
 import { RemoteObjectReader } from './s3/remote-reader.js';
 import { SqliteObjectStore } from './s3/sqlite-store.js';
 import { RegistryBlobs } from './registry/blobs.js';
@@ -466,15 +466,22 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
       log(`${source}: not delivered to ${functionName}: ${e.message}`);
     }
   };
-  // S3 event notifications: an asynchronous invocation per matching object change, to functions of
-  // the bucket owner's account (docs/s3.md); the record shape is S3's (src/s3/notify.ts).
+  // S3 event notifications: per matching object change an asynchronous invocation, a queue message or
+  // a topic publication, to destinations of the bucket owner's account (docs/s3.md); the record
+  // shape is S3's (src/s3/notify.ts). SNS is constructed below; a notification only goes out once both are up.
+  const s3Deliver = (owner: string, bucket: string): Deliver => async (kind, arn, body) => {
+    const [, , , region = '', accountId = ''] = arn.split(':');
+    if (accountId !== owner) throw new Error("the destination is not in the bucket owner's account");
+    if (kind === 'functions') {
+      const ref = parseS3Target(arn)!;
+      await invokeAsync({ accountId, region }, ref.name, ref.qualifier, Buffer.from(body), `s3:${bucket}`);
+    } else if (kind === 'queues') await sqs.send({ accountId, region }, arn, body);
+    else await sns.publishFromService(arn, body, {}, new Set(), 'Amazon S3 Notification');
+  };
   s3.onEvents((e) => {
-    void notify(e, async (arn, payload) => {
-      const ref = parseS3Target(arn);
-      if (!ref || ref.accountId !== e.bucket.accountId) throw new Error('the function is not in the bucket owner\'s account');
-      await invokeAsync({ accountId: ref.accountId, region: ref.region }, ref.name, ref.qualifier, payload, `s3:${e.bucket.name}`);
-    }, clock.now(), log);
+    void notify(e, s3Deliver(e.bucket.accountId, e.bucket.name), clock.now(), log);
   });
+  s3.onDeliver(s3Deliver, log);
   /**
    * A topic's or rule's delivery to a queue: the queue's policy must let the service send on
    * the source's behalf (src/sqs/policy.ts); a refusal throws, and the caller logs it as a

@@ -341,7 +341,7 @@ export function apiTable(s: ApiServices): ApiTable {
     ],
     before: [
       functionUrlHook({ urls: s.urlStore, clock: s.clock, functions: s.functions, invoker: s.invoker, security: s.security }),
-      apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security }),
+      apiRouteHook({ routes: s.routes, clock: s.clock, functions: s.functions, invoker: s.invoker, log: s.log, security: s.security, sqs: s.sqs, eventBridge: s.eventBridge }),
       s3Hook({ s3: s.s3, log: s.log }),
       registryHook({ registry: s.registry.service, tokens: s.registry.tokens, security: s.security, now: () => s.clock.now(), log: s.log }),
       servicesHook([ecrWireService(s.registry.ecr), sqsWireService(s.sqs), snsWireService(s.sns), eventBridgeWireService(s.eventBridge), iamWireService(s.iam), logsWireService(s.cloudWatchLogs), dynamoDbWireService(s.dynamodb), kinesisWireService(s.kinesis), ssmWireService(s.ssm), secretsManagerWireService(s.secretsManager), cloudFormationWireService({ cfn: s.cloudFormation, routes: s.routes, log: s.log })]),

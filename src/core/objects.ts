@@ -25,6 +25,24 @@ export interface ObjectReader {
   read(scope: Scope, bucket: string, key: string, opts?: { versionId?: string; limit?: number }): Promise<Buffer>;
 }
 
+/** One destination of a bucket's event notifications (notify.ts has S3's rules). */
+export interface NotificationTarget {
+  id: string;
+  /** The function's, queue's or topic's ARN. */
+  arn: string;
+  /** `s3:ObjectCreated:*`, `s3:ObjectRemoved:Delete`, ... */
+  events: string[];
+  prefix: string;
+  suffix: string;
+}
+
+/** A bucket's NotificationConfiguration: functions, SQS queues and SNS topics. */
+export interface BucketNotification {
+  functions: NotificationTarget[];
+  queues: NotificationTarget[];
+  topics: NotificationTarget[];
+}
+
 export interface ObjectWriter {
   /**
    * Stores `body` at `key` (replacing what is there), as a PutObject by the scope's account would:
@@ -38,4 +56,8 @@ export interface BucketAdmin {
   createBucket(scope: Scope, bucket: string): Promise<void>;
   /** Deletes the bucket; BucketNotEmpty if it holds objects and `force` is not set. */
   deleteBucket(scope: Scope, bucket: string, opts?: { force?: boolean }): Promise<void>;
+  /** The bucket's notification configuration (undefined: none). */
+  getNotification(scope: Scope, bucket: string): Promise<BucketNotification | undefined>;
+  /** Replaces it (undefined or empty: none), checked as PutBucketNotificationConfiguration checks it; new queues and topics get S3's test event. */
+  putNotification(scope: Scope, bucket: string, config: BucketNotification | undefined): Promise<void>;
 }

@@ -5,6 +5,7 @@
  * accounts, as on AWS; only the owning account reads or writes a bucket (no bucket policies).
  */
 import { createHash } from 'node:crypto';
+import { checkTarget, isEmpty, sendTestEvents, storedConfig, type Deliver, type NotificationConfig } from './notify.js';
 import type { ObjectReader, ObjectWriter, BucketAdmin } from '../core/objects.js';
 import { ObjectError } from '../core/objects.js';
 import type { Scope } from '../core/model.js';
@@ -14,7 +15,8 @@ import { checkBucketName, checkKey } from './names.js';
 import type { BucketRecord, ObjectRecord, ObjectStore } from './types.js';
 
 /** What happened to an object, for event notifications (notify.ts). */
-export type ObjectEvent = { kind: 'created' | 'removed'; name: string; bucket: BucketRecord; key: string; size: number; etag: string };
+export type { ObjectEvent } from './types.js';
+import type { ObjectEvent } from './types.js';
 
 export interface S3ServiceDeps {
   store: ObjectStore;
@@ -22,6 +24,9 @@ export interface S3ServiceDeps {
   now: () => number;
   /** Called after an object was created or removed (S3 event notifications). */
   onEvent?: ((e: ObjectEvent) => void) | undefined;
+  /** Delivers to notification destinations (S3's test event when a configuration adds queues or topics). */
+  deliverFor?: ((owner: string, bucket: string) => Deliver) | undefined;
+  log?: ((line: string) => void) | undefined;
 }
 
 export class S3Service implements ObjectReader, ObjectWriter, BucketAdmin {
@@ -30,6 +35,21 @@ export class S3Service implements ObjectReader, ObjectWriter, BucketAdmin {
   /** Where object events go (event notifications); set once the invoker exists. */
   onEvents(fn: (e: ObjectEvent) => void): void {
     this.deps.onEvent = fn;
+  }
+
+  /** Where notifications are delivered (test events; object events go through onEvents' callback). */
+  onDeliver(fn: (owner: string, bucket: string) => Deliver, log: (line: string) => void): void {
+    this.deps.deliverFor = fn;
+    this.deps.log = log;
+  }
+
+  /** PutBucketNotificationConfiguration: checked, stored, and S3's test event sent to new queues and topics. */
+  async setNotification(scope: Scope, bucket: string, config: NotificationConfig | undefined): Promise<void> {
+    const b = await this.bucket(scope, bucket);
+    for (const kind of ['functions', 'queues', 'topics'] as const) for (const t of config?.[kind] ?? []) checkTarget(kind, t);
+    const before = storedConfig(b.notification);
+    await this.deps.store.setNotification(bucket, isEmpty(config) ? undefined : JSON.stringify(config));
+    if (config && this.deps.deliverFor) await sendTestEvents(bucket, before, config, this.deps.deliverFor(b.accountId, bucket), this.deps.now(), this.deps.log ?? (() => undefined));
   }
 
   get store(): ObjectStore {
@@ -111,6 +131,22 @@ export class S3Service implements ObjectReader, ObjectWriter, BucketAdmin {
     if (opts.versionId !== undefined && opts.versionId !== 'null') throw new ObjectError('NoSuchVersion', 'The specified version does not exist.');
     if (opts.limit !== undefined && o.size > opts.limit) throw new ObjectError('EntityTooLarge', `The object is ${o.size} bytes, more than ${opts.limit}.`);
     return this.deps.blobs.read(o.blob, o.size);
+  }
+
+  async getNotification(scope: Scope, bucket: string): Promise<NotificationConfig | undefined> {
+    try {
+      return storedConfig((await this.bucket(scope, bucket)).notification);
+    } catch (e) {
+      throw toObjectError(e);
+    }
+  }
+
+  async putNotification(scope: Scope, bucket: string, config: NotificationConfig | undefined): Promise<void> {
+    try {
+      await this.setNotification(scope, bucket, config);
+    } catch (e) {
+      throw toObjectError(e);
+    }
   }
 
   async write(scope: Scope, bucket: string, key: string, body: Buffer, contentType: string): Promise<void> {

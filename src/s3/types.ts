@@ -87,3 +87,6 @@ export interface ObjectStore {
   allBlobs(): Promise<Set<string>>;
   close(): Promise<void>;
 }
+
+/** What happened to an object, for event notifications (notify.ts). */
+export type ObjectEvent = { kind: 'created' | 'removed'; name: string; bucket: BucketRecord; key: string; size: number; etag: string };

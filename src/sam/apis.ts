@@ -11,17 +11,11 @@
  */
 import { SamError } from './errors.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
+import { loadDefinition, type DefinitionSource } from './definition.js';
+import { planDefinition, type DefinitionPlan } from './openapi.js';
 
-/** One route of an API: what the stack API's `Routes` take. */
-export interface RoutePlan {
-  Method: string;
-  Path: string;
-  FunctionName: string;
-  Qualifier?: string;
-  PayloadFormatVersion: '1.0' | '2.0';
-  /** The Lambda authorizer of the API the route runs first; the event's `Auth.Authorizer` until resolved (`NONE`: none). */
-  Authorizer?: string;
-}
+export type { RoutePlan } from './route-plan.js';
+import type { RoutePlan } from './route-plan.js';
 
 export interface ApiPlan {
   logicalId: string;
@@ -39,11 +33,16 @@ export interface ApiPlan {
   /** `Auth.DefaultAuthorizer`: what routes without their own `Auth.Authorizer` use. */
   defaultAuthorizer: string | undefined;
   routes: RoutePlan[];
+  /** A REST API's `Models` (JSON Schemas by name), for its events' `RequestModel`. */
+  models?: Record<string, unknown> | undefined;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** What each kind applies; SAM calls a REST API's CORS `Cors` and an HTTP API's `CorsConfiguration`. */
-const APPLIED = { REST: new Set(['StageName', 'Cors', 'Auth']), HTTP: new Set(['StageName', 'CorsConfiguration', 'Auth']) };
+const APPLIED = {
+  REST: new Set(['StageName', 'Cors', 'Auth', 'DefinitionBody', 'DefinitionUri', 'Models']),
+  HTTP: new Set(['StageName', 'CorsConfiguration', 'Auth', 'DefinitionBody', 'DefinitionUri']),
+};
 
 /** `"'*'"` -> `*`: a REST API's Cors values are quoted header values. */
 const unquote = (v: unknown): string | undefined => (typeof v === 'string' ? v.replace(/^'(.*)'$/s, '$1') : undefined);
@@ -83,7 +82,7 @@ function httpCors(v: unknown, where: string): Record<string, unknown> | undefine
 }
 
 /** One API; `props` has the Globals section of its kind merged in. */
-export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: boolean, id: string, props: Record<string, unknown>, ctx: IntrinsicContext): ApiPlan {
+export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: boolean, id: string, props: Record<string, unknown>, ctx: IntrinsicContext, src: DefinitionSource): ApiPlan {
   const where = logicalId;
   const stageRaw = resolve(props['StageName'], ctx, `${where}.StageName`);
   if (stageRaw !== undefined && typeof stageRaw !== 'string') throw new SamError(`${where}.StageName must be a string`);
@@ -93,23 +92,31 @@ export function planApi(logicalId: string, type: 'REST' | 'HTTP', implicit: bool
   const corsRaw = resolve(props[corsKey], ctx, `${where}.${corsKey}`);
   const cors = type === 'REST' ? restCors(corsRaw, where) : httpCors(corsRaw, where);
   const ignored = Object.keys(props).filter((k) => !APPLIED[type].has(k));
-  const definition = definitionRoutes(props['DefinitionBody']);
-  const included = includedDefinition(props['DefinitionBody']) ?? (typeof props['DefinitionUri'] === 'string' ? props['DefinitionUri'] : undefined);
-  if (included !== undefined) {
-    ctx.warn(`${logicalId}: the integrations of its OpenAPI definition (${included}) are not applied by Nimbus; it serves only the routes of functions' ${type === 'REST' ? 'Api' : 'HttpApi'} events`);
-  }
-  if (definition.length > 0) {
-    // The routes an OpenAPI definition declares are not planned: say which ones a user will miss.
-    ctx.warn(
-      `${logicalId}: the integrations of its OpenAPI DefinitionBody are not applied by Nimbus (${definition.join(', ')}); ` +
-        `it serves only the routes of functions' ${type === 'REST' ? 'Api' : 'HttpApi'} events`,
-    );
-  }
+  const definition = defined(loadDefinition(props, src, ctx, where), type, where, ctx.warn);
   if (ignored.length > 0) {
     ctx.warn(`${logicalId} (${type === 'REST' ? 'AWS::Serverless::Api' : 'AWS::Serverless::HttpApi'}): its routes are served by Nimbus; these settings are not applied: ${ignored.join(', ')}`);
   }
   const auth = planAuth(resolve(props['Auth'], ctx, `${where}.Auth`), type, where, ctx.warn);
-  return { logicalId, id, type, implicit, stage, cors, ...auth, routes: [] };
+  const models = type === 'REST' ? resolve(props['Models'], ctx, `${where}.Models`) : undefined;
+  if (models !== undefined && !isMap(models)) throw new SamError(`${where}.Models must be a mapping of model names to JSON Schemas`);
+  if (!definition) return { logicalId, id, type, implicit, stage, cors, ...auth, routes: [], models };
+  // SAM adds Auth's authorizers to the definition's; a template's own CorsConfiguration wins.
+  const api: ApiPlan = {
+    logicalId, id, type, implicit, stage,
+    cors: cors ?? (definition.cors as Record<string, unknown> | undefined),
+    authorizers: { ...definition.authorizers, ...auth.authorizers },
+    unsupportedAuthorizers: new Set([...definition.unsupportedAuthorizers, ...auth.unsupportedAuthorizers]),
+    defaultAuthorizer: auth.defaultAuthorizer ?? definition.defaultAuthorizer,
+    routes: [],
+    models,
+  };
+  // As SAM's DefaultAuthorizer, applied to the definition's operations that name none.
+  for (const r of definition.routes) {
+    const a = routeAuthorizer(api, r.Authorizer, `${where} (OpenAPI definition)`);
+    const { Authorizer: _requested, ...rest } = r;
+    api.routes.push(a === undefined ? rest : { ...rest, Authorizer: a });
+  }
+  return api;
 }
 
 type AuthPlan = Pick<ApiPlan, 'authorizers' | 'unsupportedAuthorizers' | 'defaultAuthorizer'>;
@@ -202,31 +209,11 @@ function strings(v: unknown, where: string): string[] {
   return v as string[];
 }
 
-const OPENAPI_METHODS = new Set(['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'x-amazon-apigateway-any-method']);
-
-/**
- * `METHOD path -> integration` of each operation of an OpenAPI `DefinitionBody` (the integration's
- * subtype, such as SQS-SendMessage, else its type), for the warning that they are not served.
- */
-function definitionRoutes(body: unknown): string[] {
-  if (!isMap(body) || !isMap(body['paths'])) return [];
-  const out: string[] = [];
-  for (const [path, ops] of Object.entries(body['paths'])) {
-    if (!isMap(ops)) continue;
-    for (const [method, op] of Object.entries(ops)) {
-      if (!OPENAPI_METHODS.has(method.toLowerCase()) || !isMap(op)) continue;
-      const integration = op['x-amazon-apigateway-integration'];
-      const kind = isMap(integration) ? (integration['integrationSubtype'] ?? integration['type']) : undefined;
-      const m = method.toLowerCase() === 'x-amazon-apigateway-any-method' ? 'ANY' : method.toUpperCase();
-      out.push(`${m} ${path}${typeof kind === 'string' ? ` -> ${kind}` : ''}`);
-    }
-  }
-  return out;
-}
-
-/** The file an `AWS::Include` DefinitionBody names, if it is one. */
-function includedDefinition(body: unknown): string | undefined {
-  const t = isMap(body) ? body['Fn::Transform'] : undefined;
-  const params = isMap(t) && t['Name'] === 'AWS::Include' && isMap(t['Parameters']) ? t['Parameters'] : undefined;
-  return params && typeof params['Location'] === 'string' ? `AWS::Include of ${params['Location']}` : undefined;
+/** The definition's routes, authorizers and CORS; what it has that Nimbus does not serve is named in one warning. */
+function defined(doc: unknown, type: 'REST' | 'HTTP', where: string, warn: (m: string) => void): DefinitionPlan | undefined {
+  if (doc === undefined) return undefined;
+  const d = planDefinition(doc, type, where);
+  if (d.skipped.length > 0) warn(`${where}: these operations of its OpenAPI definition are not served by Nimbus: ${d.skipped.join('; ')}`);
+  for (const name of d.unsupportedAuthorizers) warn(`${where}: security scheme ${name} of its OpenAPI definition is not a Lambda authorizer; routes using it are served without authorization`);
+  return d;
 }

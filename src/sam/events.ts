@@ -8,6 +8,7 @@
 import type { RoutePlan } from './apis.js';
 import { SamError } from './errors.js';
 import { planEventSource, SOURCE_EVENT_TYPES } from './event-sources.js';
+import { s3Event, type NotificationTargetPlan } from './bucket-notifications.js';
 import type { IntrinsicContext } from './intrinsics.js';
 import type { ServicePlans } from './service-plans.js';
 import { MAX_NAME, type Namer } from './names.js';
@@ -38,8 +39,10 @@ export interface EventTarget {
 
 export interface EventsOut {
   /** Each route with the logical id of the API that serves it, and the event type that made it. */
-  routes: { api: string; type: 'Api' | 'HttpApi'; route: RoutePlan }[];
+  routes: { api: string; type: 'Api' | 'HttpApi'; route: RoutePlan; properties: Record<string, unknown> }[];
   schedules: SchedulePlan[];
+  /** `S3` events: the bucket's logical id and the function's notification configuration. */
+  s3: { bucket: string; target: NotificationTargetPlan }[];
 }
 
 export type { RoutePlan } from './apis.js';
@@ -48,7 +51,6 @@ const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object
 
 /** Event types that need a Nimbus service that does not exist yet; they are skipped with this reason. */
 const WAITING_FOR: Record<string, string> = {
-  S3: 'S3 notifications',
   MSK: 'a Kafka event source mapping',
   MQ: 'an MQ event source mapping',
   SelfManagedKafka: 'a Kafka event source mapping',
@@ -77,7 +79,7 @@ export function planEvents(
   services: ServicePlans,
 ): EventsOut {
   const warn = ctx.warn;
-  const out: EventsOut = { routes: [], schedules: [] };
+  const out: EventsOut = { routes: [], schedules: [], s3: [] };
   const target = { FunctionName: fn.name, ...(fn.alias ? { Qualifier: fn.alias } : {}) };
   for (const [eventId, ev] of Object.entries(events)) {
     const where = `${fn.logicalId}.Events.${eventId}`;
@@ -85,7 +87,8 @@ export function planEvents(
     const raw = ev['Properties'] ?? {};
     if (!isMap(raw)) throw new SamError(`${where}.Properties must be a mapping`);
     const type = ev['Type'];
-    const apiKey = type === 'HttpApi' ? 'ApiId' : 'RestApiId';
+    // Kept as written: they must stay a Ref naming a logical id.
+    const apiKey = type === 'HttpApi' ? 'ApiId' : type === 'S3' ? 'Bucket' : 'RestApiId';
     const p = evaluate(Object.fromEntries(Object.entries(raw).filter(([k]) => k !== apiKey)), where);
     if (!isMap(p)) throw new SamError(`${where}.Properties must be a mapping`);
     if (type === 'HttpApi' || type === 'Api') {
@@ -95,10 +98,11 @@ export function planEvents(
       if (auth !== undefined && !isMap(auth)) throw new SamError(`${where}.Auth must be a mapping`);
       const requested = auth?.['Authorizer'];
       if (requested !== undefined && typeof requested !== 'string') throw new SamError(`${where}.Auth.Authorizer must be a string`);
-      out.routes.push({ api, type, route: { ...eventRoute(type, p, where), ...target, ...(requested !== undefined ? { Authorizer: requested } : {}) } });
+      out.routes.push({ api, type, route: { ...eventRoute(type, p, where), ...target, ...(requested !== undefined ? { Authorizer: requested } : {}) }, properties: p });
       const authIgnored = Object.keys(auth ?? {}).filter((k) => k !== 'Authorizer');
       if (authIgnored.length > 0) warn(`${where}: Auth.${authIgnored.join(', Auth.')} not applied by Nimbus`);
-      for (const k of ['RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
+      // A REST route's RequestModel and RequestParameters are its validation (plan.ts, validation.ts).
+      for (const k of type === 'Api' ? ['RouteSettings', 'TimeoutInMillis'] : ['RequestParameters', 'RequestModel', 'RouteSettings', 'TimeoutInMillis']) {
         if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus; the route is served without it`);
       }
     } else if (type === 'Schedule') {
@@ -120,6 +124,8 @@ export function planEvents(
         if (p[k] !== undefined) warn(`${where}: ${k} is not applied by Nimbus`);
       }
       out.schedules.push(s);
+    } else if (type === 'S3') {
+      out.s3.push(s3Event(fn.logicalId, eventId, fn.arn, raw['Bucket'], p, where));
     } else if (SOURCE_EVENT_TYPES.has(type)) {
       planEventSource(type, eventId, p, { logicalId: fn.logicalId, arn: fn.arn }, ctx, services);
     } else {

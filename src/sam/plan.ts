@@ -29,6 +29,7 @@ export type { TablePlan } from './table-resources.js';
 export type { ParameterPlan, SecretPlan } from './store-resources.js';
 export type { QueuePlan, TopicPlan, SubscriptionPlan, BusPlan, RulePlan, MappingPlan, ServicePlans } from './service-plans.js';
 import { mergeGlobals } from './globals.js';
+import { eventValidation } from './validation.js';
 import { planLayers, type LayerPlan } from './layers.js';
 import { planUrlResources } from './url-resources.js';
 
@@ -78,6 +79,8 @@ export interface PlanOptions {
   role?: string;
   /** Where the deploying client reaches Nimbus: queue URLs (a queue's `Ref`) are minted on it. */
   endpoint?: string;
+  /** `s3://bucket/key` -> text of the OpenAPI definitions the template's APIs name in S3 (definition.ts). */
+  definitions?: ReadonlyMap<string, string>;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -119,7 +122,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const names = namer(o.stack, o.stackId);
   const where = { names, region: o.region, accountId: o.accountId, endpoint: o.endpoint };
   nameStoreResources(template, where, o.stackId, ctx);
-  const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus' }, ctx);
+  const resources = planResources(template, { ...where, role: o.role ?? 'arn:aws:iam::000000000000:role/nimbus', baseDir: o.baseDir, ...(o.definitions ? { definitions: o.definitions } : {}) }, ctx);
   const services = planServiceResources(template, where, ctx);
   const tables = planTables(template, ctx);
   const store = planStoreResources(template, ctx);
@@ -136,6 +139,10 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
   const apis = new Map(resources.apis.map((a) => [a.logicalId, a]));
   /** Per API, `METHOD path` -> the function that has it. */
   const seen = new Map<string, string>();
+  // The routes of OpenAPI definitions come first: an event may not define one of them again (as in SAM).
+  for (const a of resources.apis) {
+    for (const r of a.routes) seen.set(`${a.logicalId} ${r.Path === '$default' ? '$default' : `${r.Method} ${r.Path}`}`, `${a.logicalId}'s OpenAPI definition`);
+  }
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Serverless::Function') continue;
     const props = globalsFor(r.Metadata, r.Properties);
@@ -150,7 +157,7 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
     const arn = `${ctx.resources[id]!.attrs['Arn']!}${fn.autoPublishAlias ? `:${fn.autoPublishAlias}` : ''}`;
     const target = { logicalId: id, name: fn.name, alias: fn.autoPublishAlias, arn };
     const planned = planEvents(events, target, names, ctx, (v, at) => resolve(v, ctx, at), services);
-    for (const { api, type, route } of planned.routes) {
+    for (const { api, type, route, properties } of planned.routes) {
       const a = apis.get(api);
       if (!a) throw new SamError(`${id}: the ${type} event names API ${api}, which is not an AWS::Serverless::${type === 'Api' ? 'Api' : 'HttpApi'} of this template`);
       if ((a.type === 'REST') !== (type === 'Api')) throw new SamError(`${id}: an ${type} event cannot use ${api}, which is ${a.type === 'REST' ? 'a REST' : 'an HTTP'} API`);
@@ -161,9 +168,17 @@ export function planDeployment(t: Template, o: PlanOptions): DeployPlan {
       seen.set(key, id);
       const authorizer = routeAuthorizer(a, route.Authorizer, `${id}.Events`);
       const { Authorizer: _requested, ...rest } = route;
+      const validation = type === 'Api' ? eventValidation(properties, a.models, `${id}.Events`) : undefined;
+      if (validation) rest.Validation = validation;
       a.routes.push(authorizer === undefined ? rest : { ...rest, Authorizer: authorizer });
     }
     schedules.push(...planned.schedules);
+    for (const { bucket, target } of planned.s3) {
+      const b = resources.buckets.find((x) => x.logicalId === bucket);
+      if (!b) throw new SamError(`${id}: the S3 event names ${bucket}, which is not an AWS::S3::Bucket of this template (SAM requires the bucket in the same template)`);
+      b.notification ??= { Functions: [], Queues: [], Topics: [] };
+      b.notification.Functions.push(target);
+    }
   }
   for (const [id, r] of Object.entries(template.resources)) {
     if (r.Type !== 'AWS::Scheduler::Schedule' && r.Type !== 'AWS::Events::Rule') continue;

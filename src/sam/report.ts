@@ -24,7 +24,7 @@ export interface StackDescription {
     Stage: string;
     Url: string;
     PathUrl: string;
-    Routes: { RouteKey: string; FunctionName: string; Qualifier?: string; PayloadFormatVersion: string }[];
+    Routes: { RouteKey: string; FunctionName?: string; Integration?: { Subtype: string }; Qualifier?: string; PayloadFormatVersion: string }[];
   }[];
 }
 
@@ -57,13 +57,19 @@ export function printDeployment(plan: DeployPlan, d: StackDescription, out: (lin
     out(`    ${api.PathUrl}`);
     for (const r of api.Routes) {
       const [method, path] = r.RouteKey === '$default' ? ['ANY', '$default'] : r.RouteKey.split(' ');
-      out(`    ${method!.padEnd(6)} ${path!} -> ${r.FunctionName}${r.Qualifier ? `:${r.Qualifier}` : ''} (payload ${r.PayloadFormatVersion})`);
+      if (r.Integration) out(`    ${method!.padEnd(6)} ${path!} -> ${r.Integration.Subtype}`);
+      else out(`    ${method!.padEnd(6)} ${path!} -> ${r.FunctionName ?? ''}${r.Qualifier ? `:${r.Qualifier}` : ''} (payload ${r.PayloadFormatVersion})`);
     }
   }
   for (const sch of plan.schedules) {
     out(`  schedule ${sch.Name}: ${sch.ScheduleExpression} -> ${sch.FunctionName}${sch.Qualifier ? `:${sch.Qualifier}` : ''}${sch.State === 'DISABLED' ? ' (disabled)' : ''}`);
   }
   for (const r of plan.roles) out(`  ${r.logicalId}: IAM role ${r.path}${r.name}${r.policies.length + r.managedPolicyArns.length ? ` (${[...r.policies.map((p) => p.name), ...r.managedPolicyArns.map((m) => m.slice(m.lastIndexOf('/') + 1))].join(', ')})` : ''}`);
+  for (const b of plan.buckets) {
+    const n = b.notification;
+    const to = n ? [...n.Functions, ...n.Queues, ...n.Topics].map((t) => `${t.Events.join('|')} -> ${t.Arn}`) : [];
+    out(`  ${b.logicalId}: S3 bucket ${b.name}${to.length ? ` (notifies ${to.join(', ')})` : ''}`);
+  }
   for (const q of plan.queues) out(`  ${q.logicalId}: SQS queue ${q.name}`);
   for (const t of plan.topics) out(`  ${t.logicalId}: SNS topic ${t.arn}`);
   for (const t of plan.tables) out(`  ${t.logicalId}: DynamoDB table ${t.name}${t.retain ? ' (DeletionPolicy: Retain)' : ''}`);

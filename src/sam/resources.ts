@@ -13,6 +13,8 @@
  * Functions and queues without an explicit name get the stack's generated names (names.ts).
  */
 import { planApi, type ApiPlan } from './apis.js';
+import { gatewayApi, GATEWAY_API_TYPES, GATEWAY_STAGE_TYPES } from './apigateway-resources.js';
+import { bucketNotification, type NotificationPlan } from './bucket-notifications.js';
 import { mergeGlobals } from './globals.js';
 import { resolve, type IntrinsicContext } from './intrinsics.js';
 import { MAX_NAME, type Namer } from './names.js';
@@ -51,6 +53,8 @@ export interface ResourcesPlan {
 export interface BucketPlan {
   logicalId: string;
   name: string;
+  /** Its NotificationConfiguration, with SAM's S3 events of functions added (bucket-notifications.ts). */
+  notification?: NotificationPlan | undefined;
 }
 
 /** Handled as resources of their own (BucketPolicy: accepted, not applied). */
@@ -66,6 +70,7 @@ const MAX_BUCKET = 63;
 export function knownResourceType(type: string): boolean {
   return (
     type === 'AWS::Serverless::Function' || type === 'AWS::Lambda::Function' || API_TYPES.has(type) || SERVICE_TYPES.has(type) ||
+    GATEWAY_API_TYPES.has(type) || GATEWAY_STAGE_TYPES.has(type) ||
     SCHEDULE_TYPES.has(type) || type === URL_TYPE || LAYER_TYPES.has(type) || NO_EFFECT_TYPES.has(type) ||
     type === BUCKET_TYPE || type === BUCKET_POLICY_TYPE || STORE_TYPES.has(type)
   );
@@ -78,6 +83,10 @@ interface ResourceOptions {
   role: string;
   /** Where the deploying client reaches Nimbus (queue URLs are minted on it). */
   endpoint: string | undefined;
+  /** The template's folder (OpenAPI definitions in files are relative to it). */
+  baseDir?: string;
+  /** OpenAPI definitions in Nimbus's S3, read beforehand (definition.ts). */
+  definitions?: ReadonlyMap<string, string>;
 }
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -121,19 +130,27 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       if (ev['Type'] === 'HttpApi' && p['ApiId'] === undefined) implicitHttp = true;
     }
   }
-  const addApi = (logicalId: string, type: ApiPlan['type'], implicit: boolean, props: Record<string, unknown>): void => {
-    // SAM applies Globals.Api and Globals.HttpApi to the implicit APIs too.
-    const globals = t.globals[type === 'REST' ? 'Api' : 'HttpApi'] ?? {};
+  const addApi = (logicalId: string, type: ApiPlan['type'], implicit: boolean, props: Record<string, unknown>, sam = true): void => {
+    // SAM applies Globals.Api and Globals.HttpApi to the implicit APIs too, not to API Gateway's own resources.
+    const globals = sam ? (t.globals[type === 'REST' ? 'Api' : 'HttpApi'] ?? {}) : {};
     const id = o.names.apiId(logicalId);
-    apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx));
-    ctx.resources[logicalId] = { ref: id, attrs: {} };
+    ctx.resources[logicalId] = { ref: id, attrs: { ApiEndpoint: `https://${id}.execute-api.${o.region}.amazonaws.com`, ApiId: id } };
+    // Planned once every resource has its Ref and GetAtt values: a definition names queues, roles, functions.
+    later.push(() => apis.push(planApi(logicalId, type, implicit, id, mergeGlobals(globals, props), ctx, { baseDir: o.baseDir ?? '/', s3: o.definitions })));
   };
+  const later: (() => void)[] = [];
   if (implicitRest) addApi(IMPLICIT_REST_API, 'REST', true, {});
   if (implicitHttp) addApi(IMPLICIT_HTTP_API, 'HTTP', true, {});
   for (const [id, r] of Object.entries(t.resources)) {
     if (r.Type === 'AWS::Serverless::Function') continue;
     if (API_TYPES.has(r.Type)) {
       addApi(id, r.Type === 'AWS::Serverless::Api' ? 'REST' : 'HTTP', false, r.Properties);
+    } else if (GATEWAY_API_TYPES.has(r.Type)) {
+      const g = gatewayApi(id, t, ctx);
+      if (g) addApi(id, g.type, false, g.props, false);
+      else ctx.resources[id] = { ref: o.names.apiId(id), attrs: {} };
+    } else if (GATEWAY_STAGE_TYPES.has(r.Type)) {
+      // Read by gatewayApi for its API's stage.
     } else if (SERVICE_TYPES.has(r.Type) || isPatternRule(r) || TABLE_TYPES.has(r.Type) || STORE_TYPES.has(r.Type) || r.Type === KINESIS_STREAM_TYPE) {
       // Named by nameServiceResources above, planned by planServiceResources.
     } else if (SCHEDULE_TYPES.has(r.Type)) {
@@ -150,7 +167,8 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       const raw = resolve(r.Properties['BucketName'], ctx, `${id}.BucketName`);
       // CloudFormation's generated bucket names are lower case (S3 allows nothing else).
       const name = typeof raw === 'string' ? raw : o.names.physical(id, undefined, MAX_BUCKET).toLowerCase();
-      buckets.push({ logicalId: id, name });
+      const notification = bucketNotification(id, r.Properties['NotificationConfiguration'], ctx);
+      buckets.push({ logicalId: id, name, ...(notification ? { notification } : {}) });
       const domain = `${name}.s3.amazonaws.com`;
       ctx.resources[id] = {
         ref: name,
@@ -177,5 +195,6 @@ export function planResources(t: Template, o: ResourceOptions, ctx: IntrinsicCon
       ctx.warn(`${id}: resource type ${r.Type} is not supported by Nimbus; skipped`);
     }
   }
+  for (const plan of later) plan();
   return { apis, buckets };
 }

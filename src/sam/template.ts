@@ -71,14 +71,19 @@ export interface TemplateResource {
 
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Parses and checks the template's top-level shape; throws SamError with a clear message. */
-export function parseTemplate(text: string, file = 'template'): Template {
+/** YAML (or JSON) with CloudFormation's short tags as their long forms: templates and the files they include. */
+export function parseCfnYaml(text: string, file: string): unknown {
   const doc = parseDocument(text, { customTags: TAGS, uniqueKeys: false, prettyErrors: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     throw new SamError(`${file} is not valid YAML: ${e.message.split('\n')[0]}`);
   }
-  const root: unknown = doc.toJS({ maxAliasCount: 100 });
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** Parses and checks the template's top-level shape; throws SamError with a clear message. */
+export function parseTemplate(text: string, file = 'template'): Template {
+  const root: unknown = parseCfnYaml(text, file);
   if (!isMap(root)) throw new SamError(`${file} must be a mapping with a Resources section`);
   const resources = root['Resources'];
   if (!isMap(resources) || Object.keys(resources).length === 0) throw new SamError(`${file} has no Resources`);

@@ -179,9 +179,9 @@ export class SnsService {
    * does not enforce topic policies for service principals. `attributes` become String message
    * attributes (Number for the names in `numbers`), as Lambda's dead-letter topics get them.
    */
-  async publishFromService(topicArn: string, message: string, attributes: Record<string, string> = {}, numbers: ReadonlySet<string> = new Set()): Promise<void> {
+  async publishFromService(topicArn: string, message: string, attributes: Record<string, string> = {}, numbers: ReadonlySet<string> = new Set(), subject?: string): Promise<void> {
     const [, , , region = '', accountId = ''] = topicArn.split(':');
-    const p = new URLSearchParams({ TopicArn: topicArn, Message: message });
+    const p = new URLSearchParams({ TopicArn: topicArn, Message: message, ...(subject ? { Subject: subject } : {}) });
     Object.entries(attributes).forEach(([name, value], i) => {
       p.set(`MessageAttributes.entry.${i + 1}.Name`, name);
       p.set(`MessageAttributes.entry.${i + 1}.Value.DataType`, numbers.has(name) ? 'Number' : 'String');

@@ -168,6 +168,9 @@ export class MemoryRouteStore implements RouteStore {
         qualifier: r.qualifier,
         payloadFormatVersion: r.payloadFormatVersion === '1.0' ? '1.0' : '2.0',
         authorizer: r.authorizer ?? '',
+        ...(r.integration ? { integration: structuredClone(r.integration) } : {}),
+        ...(r.validation ? { validation: structuredClone(r.validation) } : {}),
+        ...(r.mapping ? { mapping: structuredClone(r.mapping) } : {}),
       });
     }
     const k = keyOf(scope.accountId, scope.region, stack);
@@ -185,7 +188,7 @@ export class MemoryRouteStore implements RouteStore {
   }
 
   async all(): Promise<RouteRecord[]> {
-    const order: (keyof RouteRecord)[] = ['accountId', 'region', 'stack', 'path', 'method', 'apiId'];
+    const order = ['accountId', 'region', 'stack', 'path', 'method', 'apiId'] as const;
     return [...this.stacks.values()]
       .flatMap((rows) => [...rows.values()])
       .sort((a, b) => order.reduce((d, f) => d || compareText(a[f], b[f]), 0))

@@ -46,6 +46,29 @@ export interface RouteRecord extends Scope {
   payloadFormatVersion: '1.0' | '2.0';
   /** The API's Lambda authorizer this route runs first ('' for none: the route is open). */
   authorizer: string;
+  /** An HTTP API service integration answering instead of a function (functionName is ''). */
+  integration?: ServiceIntegration | undefined;
+  /** A REST route's request validation (httpapi/validation.ts): required parameters, body models. */
+  validation?: { requiredParameters: string[]; bodySchemas?: Record<string, unknown> | undefined } | undefined;
+  /** A REST API's non-proxy `aws` integration to the function: mapping templates and integration responses (api/http-routes/aws-integration.ts). */
+  mapping?: RouteMapping | undefined;
+}
+
+export interface RouteMapping {
+  /** A `mock` integration: no backend, the request template's `statusCode` selects the response (functionName is ''). */
+  mock?: boolean;
+  /** Content type -> request template (Velocity). */
+  requestTemplates: Record<string, string>;
+  passthrough: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER';
+  /** Integration responses: `pattern` a selection pattern, or `default`. */
+  responses: { pattern: string; statusCode: number; templates: Record<string, string>; headers: Record<string, string> }[];
+}
+
+/** An HTTP API's AWS service integration (SQS-SendMessage, EventBridge-PutEvents, ...) and its parameter mapping. */
+export interface ServiceIntegration {
+  subtype: string;
+  /** Parameter -> `$request.body.x`, `$request.header.x`, `$context.x`, ... or a literal. */
+  parameters: Record<string, string>;
 }
 
 export interface ReservedConcurrency extends Scope {
@@ -92,6 +115,8 @@ export interface StackResource {
   physicalId: string;
   /** `DeletionPolicy: Retain`: left in place when the stack, or the template, drops it. */
   retain?: boolean;
+  /** An AWS::S3::Bucket whose NotificationConfiguration the stack set: a deployment without one clears it. */
+  notification?: boolean;
 }
 
 /** A deployed stack: what it owns, with what parameters, and how its last operation ended. */

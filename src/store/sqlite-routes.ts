@@ -11,7 +11,7 @@ import type Database from 'better-sqlite3';
 import type { Scope } from '../core/model.js';
 import type { ApiRecord, RouteRecord } from './records.js';
 import type { RouteStore } from './types.js';
-import { authorizersText, fromApiRow, fromRow } from './rows/routes.js';
+import { authorizersText, extraText, fromApiRow, fromRow } from './rows/routes.js';
 import type { ApiRow, Row } from './rows/routes.js';
 
 export const ROUTES_SCHEMA = `
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS api_routes (
   qualifier TEXT NOT NULL,
   payload_format TEXT NOT NULL,
   authorizer TEXT NOT NULL DEFAULT '',
+  extra TEXT,
   PRIMARY KEY (account_id, region, stack, api_id, method, path)
 );
 CREATE TABLE IF NOT EXISTS apis (
@@ -50,8 +51,8 @@ export class SqliteRouteStore implements RouteStore {
     addAuthorizerColumns(db);
     this.stmts = {
       clear: db.prepare('DELETE FROM api_routes WHERE account_id = ? AND region = ? AND stack = ?'),
-      insert: db.prepare(`INSERT OR REPLACE INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format, authorizer)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+      insert: db.prepare(`INSERT OR REPLACE INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format, authorizer, extra)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
       all: db.prepare('SELECT * FROM api_routes ORDER BY account_id, region, stack, path, method, api_id'),
       clearApis: db.prepare('DELETE FROM apis WHERE account_id = ? AND region = ? AND stack = ?'),
       insertApi: db.prepare(`INSERT OR REPLACE INTO apis (account_id, region, stack, logical_id, api_id, type, stage, cors, authorizers)
@@ -64,7 +65,7 @@ export class SqliteRouteStore implements RouteStore {
     this.db.transaction(() => {
       this.stmts.clear.run(scope.accountId, scope.region, stack);
       for (const r of routes) {
-        this.stmts.insert.run(scope.accountId, scope.region, stack, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion, r.authorizer);
+        this.stmts.insert.run(scope.accountId, scope.region, stack, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion, r.authorizer, extraText(r));
       }
       if (apis === undefined) return;
       this.stmts.clearApis.run(scope.accountId, scope.region, stack);
@@ -88,4 +89,5 @@ function addAuthorizerColumns(db: Database.Database): void {
   const has = (table: string, col: string): boolean => (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).some((c) => c.name === col);
   if (!has('api_routes', 'authorizer')) db.exec("ALTER TABLE api_routes ADD COLUMN authorizer TEXT NOT NULL DEFAULT ''");
   if (!has('apis', 'authorizers')) db.exec('ALTER TABLE apis ADD COLUMN authorizers TEXT');
+  if (!has('api_routes', 'extra')) db.exec('ALTER TABLE api_routes ADD COLUMN extra TEXT');
 }

@@ -9,6 +9,8 @@ import { CreateBucketCommand, DeleteObjectCommand, GetBucketNotificationConfigur
 import { deployNode, startTestNimbus } from '../helpers/nimbus.js';
 import { until } from '../helpers/until.js';
 import { s3Client, s3Rejects } from './helpers.js';
+import { CreateQueueCommand, ReceiveMessageCommand, SQSClient, type Message } from '@aws-sdk/client-sqs';
+import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 
 interface Delivered {
   requestId: string;
@@ -66,11 +68,63 @@ test('S3 event notifications invoke Lambda asynchronously with S3 event records,
   assert.equal(put['s3'].object.eTag, '5d41402abc4b2a76b9719d911017c592');
   assert.equal(records[2]!['s3'].object.size, undefined);
 
-  // Only Lambda destinations; a malformed ARN or an unknown event is InvalidArgument.
-  await s3Rejects(s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'uploads', NotificationConfiguration: { QueueConfigurations: [{ QueueArn: 'arn:aws:sqs:us-east-1:000000000000:q', Events: ['s3:ObjectCreated:*'] }] } })), 'NotImplemented', 501);
+  // No EventBridge destinations; a malformed ARN or an unknown event is InvalidArgument.
+  await s3Rejects(s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'uploads', NotificationConfiguration: { EventBridgeConfiguration: {} } })), 'NotImplemented', 501);
+  await s3Rejects(s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'uploads', NotificationConfiguration: { QueueConfigurations: [{ QueueArn: 'arn:aws:sns:us-east-1:000000000000:t', Events: ['s3:ObjectCreated:*'] }] } })), 'InvalidArgument', 400);
   await s3Rejects(s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'uploads', NotificationConfiguration: { LambdaFunctionConfigurations: [{ LambdaFunctionArn: 'not-an-arn', Events: ['s3:ObjectCreated:*'] }] } })), 'InvalidArgument', 400);
   await s3Rejects(s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'uploads', NotificationConfiguration: { LambdaFunctionConfigurations: [{ LambdaFunctionArn: arn, Events: ['s3:Bogus:*' as 's3:ObjectCreated:*'] }] } })), 'InvalidArgument', 400);
   // An empty configuration turns notifications off.
   await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'uploads', NotificationConfiguration: {} }));
   assert.equal((await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'uploads' }))).LambdaFunctionConfigurations, undefined);
+});
+
+test('S3 event notifications to SQS queues and SNS topics: the test event first, then S3 event records as messages', async (t) => {
+  const nimbus = await startTestNimbus(t);
+  const s3 = s3Client(nimbus.url);
+  const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+  const sqs = new SQSClient({ endpoint: nimbus.url, region: 'us-east-1', credentials });
+  const sns = new SNSClient({ endpoint: nimbus.url, region: 'us-east-1', credentials });
+  t.after(() => [s3, sqs, sns].forEach((c) => c.destroy()));
+  await s3.send(new CreateBucketCommand({ Bucket: 'photos' }));
+  const direct = (await sqs.send(new CreateQueueCommand({ QueueName: 'direct' }))).QueueUrl!;
+  const viaTopic = (await sqs.send(new CreateQueueCommand({ QueueName: 'via-topic' }))).QueueUrl!;
+  const topic = (await sns.send(new CreateTopicCommand({ Name: 'uploads' }))).TopicArn!;
+  await sns.send(new SubscribeCommand({ TopicArn: topic, Protocol: 'sqs', Endpoint: 'arn:aws:sqs:us-east-1:000000000000:via-topic' }));
+  const receive = async (url: string, n: number): Promise<Message[]> => {
+    const got: Message[] = [];
+    for (let i = 0; i < 10 && got.length < n; i++) got.push(...((await sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 2, MaxNumberOfMessages: 10 }))).Messages ?? []));
+    return got;
+  };
+  await s3.send(new PutBucketNotificationConfigurationCommand({
+    Bucket: 'photos',
+    NotificationConfiguration: {
+      QueueConfigurations: [{ Id: 'jpgs', QueueArn: 'arn:aws:sqs:us-east-1:000000000000:direct', Events: ['s3:ObjectCreated:Put'], Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.jpg' }] } } }],
+      TopicConfigurations: [{ Id: 'all', TopicArn: topic, Events: ['s3:ObjectCreated:*', 's3:ObjectRemoved:*'] }],
+    },
+  }));
+  const conf = await s3.send(new GetBucketNotificationConfigurationCommand({ Bucket: 'photos' }));
+  assert.deepEqual(conf.QueueConfigurations?.map((c) => [c.Id, c.QueueArn, c.Events, c.Filter?.Key?.FilterRules?.map((r) => `${r.Name}=${r.Value}`)]), [['jpgs', 'arn:aws:sqs:us-east-1:000000000000:direct', ['s3:ObjectCreated:Put'], ['suffix=.jpg']]]);
+  assert.deepEqual(conf.TopicConfigurations?.map((c) => [c.Id, c.TopicArn, c.Events]), [['all', topic, ['s3:ObjectCreated:*', 's3:ObjectRemoved:*']]]);
+  // S3's test event, once per new destination.
+  const [test1] = await receive(direct, 1);
+  const testEvent = JSON.parse(test1!.Body!) as Record<string, string>;
+  assert.deepEqual(Object.keys(testEvent), ['Service', 'Event', 'Time', 'Bucket', 'RequestId', 'HostId']);
+  assert.deepEqual([testEvent['Service'], testEvent['Event'], testEvent['Bucket']], ['Amazon S3', 's3:TestEvent', 'photos']);
+  const [test2] = await receive(viaTopic, 1);
+  const envelope = JSON.parse(test2!.Body!) as { Type: string; Subject: string; Message: string; TopicArn: string };
+  assert.equal(envelope.Subject, 'Amazon S3 Notification');
+  assert.equal((JSON.parse(envelope.Message) as { Event: string }).Event, 's3:TestEvent');
+
+  await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'cat.jpg', Body: 'meow' }));
+  await s3.send(new PutObjectCommand({ Bucket: 'photos', Key: 'notes.txt', Body: 'x' }));
+  await s3.send(new DeleteObjectCommand({ Bucket: 'photos', Key: 'notes.txt' }));
+  const queued = await receive(direct, 1);
+  assert.equal(queued.length, 1);
+  const record = (JSON.parse(queued[0]!.Body!) as { Records: Record<string, any>[] }).Records[0]!;
+  assert.deepEqual([record['eventName'], record['s3'].configurationId, record['s3'].object.key, record['s3'].object.size], ['ObjectCreated:Put', 'jpgs', 'cat.jpg', 4]);
+  const published = (await receive(viaTopic, 3)).map((m) => JSON.parse((JSON.parse(m.Body!) as { Message: string }).Message) as { Records: Record<string, any>[] });
+  assert.deepEqual(published.map((p) => `${p.Records[0]!['eventName']} ${p.Records[0]!['s3'].object.key}`).sort(), ['ObjectCreated:Put cat.jpg', 'ObjectCreated:Put notes.txt', 'ObjectRemoved:Delete notes.txt']);
+  // Putting the same destinations again sends no second test event.
+  await s3.send(new PutBucketNotificationConfigurationCommand({ Bucket: 'photos', NotificationConfiguration: { QueueConfigurations: conf.QueueConfigurations!, TopicConfigurations: conf.TopicConfigurations! } }));
+  assert.equal((await sqs.send(new ReceiveMessageCommand({ QueueUrl: direct, WaitTimeSeconds: 2 }))).Messages, undefined);
 });

@@ -440,30 +440,6 @@ Outputs:
   );
 });
 
-test('an OpenAPI DefinitionBody is named in a warning with the integrations a user will miss (inline, or AWS::Include)', () => {
-  const p = plan(`Resources:
-  Inline:
-    Type: AWS::Serverless::HttpApi
-    Properties:
-      DefinitionBody:
-        openapi: '3.0.1'
-        paths:
-          /send:
-            post:
-              x-amazon-apigateway-integration: { integrationSubtype: SQS-SendMessage, type: aws_proxy }
-          /any:
-            x-amazon-apigateway-any-method:
-              x-amazon-apigateway-integration: { type: http_proxy }
-  Included:
-    Type: AWS::Serverless::HttpApi
-    Properties:
-      DefinitionBody:
-        'Fn::Transform': { Name: 'AWS::Include', Parameters: { Location: ./api.yaml } }
-`);
-  assert.ok(p.warnings.includes("Inline: the integrations of its OpenAPI DefinitionBody are not applied by Nimbus (POST /send -> SQS-SendMessage, ANY /any -> http_proxy); it serves only the routes of functions' HttpApi events"), p.warnings.join('\n'));
-  assert.ok(p.warnings.includes("Included: the integrations of its OpenAPI definition (AWS::Include of ./api.yaml) are not applied by Nimbus; it serves only the routes of functions' HttpApi events"), p.warnings.join('\n'));
-});
-
 test("a function's Policies make its generated role; AWS::IAM::Role resources are roles; without either, the deploy role", () => {
   const p = plan(`Resources:
   Q: { Type: AWS::SQS::Queue, Properties: { QueueName: jobs } }

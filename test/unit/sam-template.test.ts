@@ -52,7 +52,7 @@ Resources:
       Events:
         Root: { Type: HttpApi }
         One: { Type: Api, Properties: { Path: "/one/{id}", Method: any } }
-        Q: { Type: S3, Properties: { Bucket: b, Events: "s3:ObjectCreated:*" } }
+        Q: { Type: S3, Properties: { Bucket: !Ref Bucket, Events: "s3:ObjectCreated:*", Filter: { S3Key: { Rules: [{ Name: suffix, Value: .csv }] } } } }
   Bucket: { Type: AWS::S3::Bucket }
 `);
   const plan = planDeployment(t, { ...opts, parameterOverrides: { Env: 'prod' } });
@@ -71,9 +71,14 @@ Resources:
     ],
   );
   assert.ok(plan.warnings.some((w) => w.includes('Fn::ImportValue is not evaluated locally')));
-  assert.ok(plan.warnings.some((w) => w.includes('Api.Events.Q: event type S3 is not supported')));
-  // A bucket is a resource of the stack, named as CloudFormation names buckets (lower case).
-  assert.deepEqual(plan.buckets, [{ logicalId: 'Bucket', name: generatedName('app', 'Bucket', opts.stackId, 63).toLowerCase() }]);
+  // A bucket is a resource of the stack, named as CloudFormation names buckets (lower case); SAM's S3 event is its notification.
+  assert.deepEqual(plan.buckets, [
+    {
+      logicalId: 'Bucket',
+      name: generatedName('app', 'Bucket', opts.stackId, 63).toLowerCase(),
+      notification: { Functions: [{ Id: 'ApiQ', Arn: `arn:aws:lambda:eu-west-1:000000000000:function:${f.name}`, Events: ['s3:ObjectCreated:*'], Suffix: '.csv' }], Queues: [], Topics: [] },
+    },
+  ]);
 });
 
 test('template errors are SamErrors that say where', () => {

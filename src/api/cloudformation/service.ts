@@ -24,7 +24,7 @@ import type { ChangeSet, StackMeta, StackView } from './state.js';
 export type { StackView } from './state.js';
 import { CfnState } from './state.js';
 import { changesOf, sameMap, sameTags } from './changes.js';
-import { documentOf, planTemplate, readTemplate, readTemplateUrl, SAM_TRANSFORM, stageCode, withPublishedLayers } from './translate.js';
+import { documentOf, planTemplate, readDefinitions, readTemplate, readTemplateUrl, SAM_TRANSFORM, stageCode, withPublishedLayers } from './translate.js';
 
 export interface CloudFormationDeps {
   stacks: StackService;
@@ -174,6 +174,7 @@ export class CloudFormationService {
     } else body = await this.templateBody(scope, i.body, i.templateUrl);
     const template = readTemplate(body);
     checkCapabilities(template, i.capabilities);
+    const definitions = await readDefinitions(scope, template, this.d.objects);
     const previous = existing?.record?.parameters;
     const parameters: Record<string, string> = {};
     for (const p of i.parameters) {
@@ -241,6 +242,7 @@ export class CloudFormationService {
         previousParameters: previous,
         endpoint: i.endpoint,
         role,
+        definitions,
       });
       cs.parameters = cs.planned.plan.parameters;
       cs.changes = changesOf(template, cs.planned.plan.apis.map((a) => a.logicalId), existing);

@@ -7,6 +7,7 @@
  * inline (`InlineCode`, `Code.ZipFile`) or an S3 object read through Nimbus's S3 service
  * (core/objects.ts).
  */
+import { definitionLocations } from '../../sam/definition.js';
 import { createHash } from 'node:crypto';
 import yazl from 'yazl';
 import type { Scope } from '../../core/model.js';
@@ -37,6 +38,8 @@ export interface PlanInput {
   /** `http://<host the client used>`: queue URLs are minted on it. */
   endpoint: string;
   role: string;
+  /** The OpenAPI definitions the template's APIs take from S3 (readDefinitions). */
+  definitions?: ReadonlyMap<string, string>;
 }
 
 export interface Planned {
@@ -80,6 +83,7 @@ export function planTemplate(t: Template, i: PlanInput): Planned {
     baseDir: '/',
     role: i.role,
     endpoint: i.endpoint,
+    ...(i.definitions ? { definitions: i.definitions } : {}),
     parameterOverrides: i.parameters,
     ...(i.previousParameters ? { previousParameters: i.previousParameters } : {}),
   });
@@ -175,6 +179,26 @@ export function templateLocation(url: string): { bucket: string; key: string; ve
   const [bucket, key] = virtual ? [virtual[1]!, path] : [path.slice(0, path.indexOf('/')), path.slice(path.indexOf('/') + 1)];
   if (!bucket || !key || (!virtual && !path.includes('/'))) throw validation('TemplateURL must be a supported URL.');
   return { bucket, key, ...(versionId ? { versionId } : {}) };
+}
+
+/**
+ * The S3 objects the template's APIs take their OpenAPI definitions from (what `sam deploy`
+ * uploads for `DefinitionUri` and `AWS::Include`), by their `s3://` URI. One that cannot be read
+ * is left out: planning then names it.
+ */
+export async function readDefinitions(scope: Scope, t: Template, objects: ObjectReader | undefined): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  if (!objects) return out;
+  for (const uri of definitionLocations(t)) {
+    const m = /^s3:\/\/([^/]+)\/([^?]+)(?:\?versionId=(.+))?$/.exec(uri);
+    if (!m) continue;
+    try {
+      out.set(uri, (await objects.read(scope, m[1]!, m[2]!, { limit: 10 * 1024 * 1024, ...(m[3] ? { versionId: m[3] } : {}) })).toString('utf8'));
+    } catch (e) {
+      if (!(e instanceof ObjectError)) throw e;
+    }
+  }
+  return out;
 }
 
 export async function readTemplateUrl(scope: Scope, url: string, objects: ObjectReader | undefined): Promise<string> {

@@ -18,7 +18,8 @@ import type { Clock } from '../../core/clock.js';
 import { isPreflight, preflightHeaders, responseCorsHeaders, withoutCorsHeaders } from '../../httpapi/cors.js';
 import { eventV1, type EventV1Context } from '../../httpapi/event-v1.js';
 import { eventV2, type EventV2Context } from '../../httpapi/event-v2.js';
-import { headerLists, requestInfo } from '../../httpapi/request.js';
+import { headerLists, queryLists, requestInfo } from '../../httpapi/request.js';
+import { validateRequest } from '../../httpapi/validation.js';
 import { responseV1, responseV2 } from '../../httpapi/response.js';
 import type { ApiRecord } from '../../store/records.js';
 import type { Handler, Reply } from '../http/context.js';
@@ -28,13 +29,23 @@ import { methodArn } from '../../httpapi/authorizer.js';
 import { RouteAuthorizers } from './authorize.js';
 import { iamRouteAuth, signerFields } from './iam-auth.js';
 import type { RouteService } from './service.js';
+import { serveIntegration, type IntegrationDeps } from './integrations.js';
+import { serveMapped } from './aws-integration.js';
+
+/** Header names as sent with their last value (a mapping template's `$input.params().header`). */
+function headerPairs(raw: readonly string[]): [string, string][] {
+  const out = new Map<string, string>();
+  for (let i = 0; i + 1 < raw.length; i += 2) out.set(raw[i]!, raw[i + 1]!);
+  return [...out];
+}
+import { mapParameters } from '../../httpapi/parameter-mapping.js';
 
 /** The route authorizer name that means SigV4 and IAM policies (SAM's `AWS_IAM`). */
 const IAM = 'AWS_IAM';
 const HOST = /^([a-z0-9]{10})\.execute-api\.([a-z0-9-]+)\./i;
 const PATH_FORM = /^\/nimbus\/v1\/apis\/([a-z0-9]{10})(\/.*)?$/;
 
-export interface RouteHookDeps extends HttpInvokeDeps {
+export interface RouteHookDeps extends HttpInvokeDeps, IntegrationDeps {
   routes: RouteService;
   clock: Clock;
   /** Checks AWS_IAM routes' signatures and policies; absent: such routes refuse every request. */
@@ -141,6 +152,30 @@ function serve(deps: RouteHookDeps, authorizers: RouteAuthorizers, apiId: string
       }
       v1.authorizer = a.authorizer;
       v2.authorizer = a.authorizer;
+    }
+    if (route.validation) {
+      const bad = validateRequest(route.validation, { headers: lists, query: queryLists(query), pathParameters: m.pathParameters, body });
+      if (bad !== undefined) return { status: 400, headers: { 'Content-Type': 'application/json', 'x-amzn-ErrorType': 'BadRequestException' }, body: Buffer.from(`{"message": ${JSON.stringify(bad)}}`) };
+    }
+    if (route.mapping) {
+      const vars = {
+        path: m.pathParameters ?? {},
+        querystring: Object.fromEntries([...queryLists(query)].map(([k, v]) => [k, v[v.length - 1]!])),
+        header: Object.fromEntries(headerPairs(ctx.req.rawHeaders)),
+        context: { requestId, apiId: api.apiId, stage, resourcePath: route.path, httpMethod: ctx.method, accountId: api.accountId, path: fullPath, protocol: info.protocol, domainName, requestTimeEpoch: now, identity: { sourceIp: info.sourceIp }, ...(v1.authorizer ? { authorizer: v1.authorizer } : {}) },
+        stageVariables: {},
+      };
+      return await serveMapped(deps, api, route, route.mapping, { contentType: lists.get('content-type')?.[0], body, vars, traceId });
+    }
+    if (route.integration) {
+      const values = mapParameters(route.integration.parameters, {
+        request: info,
+        pathParameters: m.pathParameters,
+        context: { requestId, apiId: api.apiId, stage, routeKey: m.routeKey, httpMethod: ctx.method, path: fullPath, accountId: api.accountId, domainName, domainPrefix: api.apiId, 'identity.sourceIp': info.sourceIp, requestTimeEpoch: String(now) },
+      });
+      const cors = api.cors ? responseCorsHeaders(api.cors, origin) : undefined;
+      const r = await serveIntegration(deps, api, route.integration, values, ctx.baseUrl);
+      return { ...r, headers: { ...r.headers, ...cors, 'apigw-requestid': requestId } };
     }
     // Payload 1.0's `path` is the resource path (no stage); 2.0's rawPath keeps a named stage, as API Gateway sends them.
     const event = route.payloadFormatVersion === '1.0' ? eventV1(info, v1) : eventV2({ ...info, rawPath: fullPath }, v2);

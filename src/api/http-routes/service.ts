@@ -7,7 +7,9 @@ import { NimbusError, validationError } from '../../core/errors.js';
 import type { AuthorizerConfig, CorsConfig, Scope } from '../../core/model.js';
 import { parseFunctionName } from '../../core/names.js';
 import { checkRoutePath, compileRoute, matchRoute, type CompiledRoute, type RouteMatch } from '../../httpapi/route-match.js';
-import type { ApiRecord, RouteRecord } from '../../store/records.js';
+import type { ApiRecord, RouteMapping, RouteRecord, ServiceIntegration } from '../../store/records.js';
+import { SUBTYPES } from './integrations.js';
+import { compileModel } from '../../httpapi/validation.js';
 import type { Store } from '../../store/types.js';
 import { isObject } from '../http/validate.js';
 
@@ -60,7 +62,7 @@ export class RouteService {
       const cors = a['Cors'] === undefined || a['Cors'] === null ? undefined : checkApiCors(a['Cors'], `${where}.cors`);
       const authorizers = a['Authorizers'] === undefined || a['Authorizers'] === null ? undefined : checkAuthorizers(a['Authorizers'], type, `${where}.authorizers`);
       apis.push({ ...scope, apiId, stack, logicalId, type, stage, cors, authorizers });
-      const mine = parseRoutes(scope, stack, apiId, logicalId, a['Routes'], `${where}.routes`);
+      const mine = parseRoutes(scope, stack, apiId, { logicalId, type }, a['Routes'], `${where}.routes`);
       for (const [i, r] of mine.entries()) {
         if (r.authorizer !== '' && r.authorizer !== 'AWS_IAM' && !authorizers?.[r.authorizer]) {
           throw validationError(r.authorizer, `${where}.routes.${i}.authorizer`, `Member must be AWS_IAM or name one of API ${logicalId}'s Authorizers`);
@@ -123,7 +125,69 @@ function checkStage(v: unknown, type: 'REST' | 'HTTP', member: string): string {
   return v;
 }
 
-function parseRoutes(scope: Scope, stack: string, apiId: string, api: string, list: unknown, member: string): RouteRecord[] {
+/** `{Subtype, RequestParameters}`: one of the subtypes Nimbus serves (http-routes/integrations.ts), string parameters. */
+function parseIntegration(v: unknown, member: string): ServiceIntegration {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const subtype = v['Subtype'];
+  if (typeof subtype !== 'string' || !SUBTYPES.includes(subtype)) throw validationError(subtype ?? null, `${member}.subtype`, `Member must satisfy enum value set: [${SUBTYPES.join(', ')}]`);
+  const params = v['RequestParameters'] ?? {};
+  if (!isObject(params) || Object.values(params).some((x) => typeof x !== 'string')) throw validationError(params, `${member}.requestParameters`, 'Member must be a map of strings');
+  return { subtype, parameters: params as Record<string, string> };
+}
+
+/** `{RequiredParameters: ['querystring.x', ...], BodySchemas: {<content type>: <draft-04 schema>}}`; each schema must compile. */
+function parseValidation(v: unknown, member: string): NonNullable<RouteRecord['validation']> {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const required = v['RequiredParameters'] ?? [];
+  if (!Array.isArray(required) || required.some((p) => typeof p !== 'string' || !/^(querystring|header|path)\.[!-~]{1,512}$/.test(p))) {
+    throw validationError(required, `${member}.requiredParameters`, 'Member must be a list of querystring.<name>, header.<name> or path.<name>');
+  }
+  const schemas = v['BodySchemas'];
+  if (schemas !== undefined && schemas !== null) {
+    if (!isObject(schemas)) throw validationError(schemas, `${member}.bodySchemas`, 'Member must be a map of content types to JSON Schemas');
+    for (const [ct, s] of Object.entries(schemas)) {
+      try {
+        compileModel(s);
+      } catch (e) {
+        throw validationError(ct, `${member}.bodySchemas`, `The model for ${ct} is not a valid JSON Schema (draft-04): ${(e as Error).message}`);
+      }
+    }
+  }
+  return { requiredParameters: required as string[], ...(isObject(schemas) ? { bodySchemas: schemas } : {}) };
+}
+
+const PASSTHROUGH = ['WHEN_NO_MATCH', 'WHEN_NO_TEMPLATES', 'NEVER'] as const;
+
+/**
+ * `{RequestTemplates: {<type>: <template>}, PassthroughBehavior?, Responses: [{SelectionPattern,
+ * StatusCode, ResponseTemplates?, ResponseParameters?}]}`: a non-proxy integration's mapping.
+ */
+function parseMapping(v: unknown, member: string): RouteMapping {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const strings = (x: unknown, m: string): Record<string, string> => {
+    if (x === undefined || x === null) return {};
+    if (!isObject(x) || Object.values(x).some((s) => typeof s !== 'string')) throw validationError(x, m, 'Member must be a map of strings');
+    return x as Record<string, string>;
+  };
+  const passthrough = v['PassthroughBehavior'] ?? 'WHEN_NO_MATCH';
+  if (typeof passthrough !== 'string' || !(PASSTHROUGH as readonly string[]).includes(passthrough.toUpperCase())) throw validationError(passthrough, `${member}.passthroughBehavior`, `Member must satisfy enum value set: [${PASSTHROUGH.join(', ')}]`);
+  const responses = v['Responses'] ?? [];
+  if (!Array.isArray(responses)) throw validationError(responses, `${member}.responses`, 'Member must be a list');
+  return {
+    ...(v['Mock'] === true ? { mock: true } : {}),
+    requestTemplates: strings(v['RequestTemplates'], `${member}.requestTemplates`),
+    passthrough: passthrough.toUpperCase() as RouteMapping['passthrough'],
+    responses: responses.map((x, i) => {
+      const at = `${member}.responses.${i}`;
+      if (!isObject(x) || typeof x['SelectionPattern'] !== 'string') throw validationError(x, at, 'Member must be a structure with a SelectionPattern');
+      const status = Number(x['StatusCode'] ?? 200);
+      if (!Number.isInteger(status) || status < 100 || status > 599) throw validationError(x['StatusCode'] ?? null, `${at}.statusCode`, 'Member must be an HTTP status code');
+      return { pattern: x['SelectionPattern'], statusCode: status, templates: strings(x['ResponseTemplates'], `${at}.responseTemplates`), headers: strings(x['ResponseParameters'], `${at}.responseParameters`) };
+    }),
+  };
+}
+
+function parseRoutes(scope: Scope, stack: string, apiId: string, api: { logicalId: string; type: 'REST' | 'HTTP' }, list: unknown, member: string): RouteRecord[] {
   if (!Array.isArray(list)) throw validationError(list ?? null, member, 'Member must be a list');
   const seen = new Set<string>();
   return list.map((r, i): RouteRecord => {
@@ -135,16 +199,22 @@ function parseRoutes(scope: Scope, stack: string, apiId: string, api: string, li
     if (typeof path !== 'string') throw validationError(path ?? null, `${where}.path`, 'Member must be a string');
     const bad = checkRoutePath(path);
     if (bad) throw validationError(path, `${where}.path`, bad);
-    const ref = parseFunctionName(r['FunctionName'], `${where}.functionName`);
+    const integration = r['Integration'] === undefined || r['Integration'] === null ? undefined : parseIntegration(r['Integration'], `${where}.integration`);
+    if (integration && api.type !== 'HTTP') throw validationError(r['Integration'], `${where}.integration`, 'Service integrations belong to HTTP APIs');
+    const mapping = r['Mapping'] === undefined || r['Mapping'] === null ? undefined : parseMapping(r['Mapping'], `${where}.mapping`);
+    if (mapping && api.type !== 'REST') throw validationError(r['Mapping'], `${where}.mapping`, 'Mapping templates belong to REST APIs');
+    const ref = integration || mapping?.mock ? { name: '', qualifier: undefined } : parseFunctionName(r['FunctionName'], `${where}.functionName`);
     const qualifier = typeof r['Qualifier'] === 'string' ? r['Qualifier'] : (ref.qualifier ?? '');
     const format = r['PayloadFormatVersion'] ?? '2.0';
     if (format !== '1.0' && format !== '2.0') throw validationError(format, `${where}.payloadFormatVersion`, 'Member must satisfy enum value set: [1.0, 2.0]');
     const authorizer = r['Authorizer'] ?? '';
     if (typeof authorizer !== 'string') throw validationError(authorizer, `${where}.authorizer`, 'Member must be a string');
+    const validation = r['Validation'] === undefined || r['Validation'] === null ? undefined : parseValidation(r['Validation'], `${where}.validation`);
+    if (validation && api.type !== 'REST') throw validationError(r['Validation'], `${where}.validation`, 'Request validation belongs to REST APIs');
     const key = path === '$default' ? '$default' : `${method} ${path}`;
-    if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api} of stack ${stack}.`);
+    if (seen.has(key)) throw new NimbusError('ERR_CONFLICT', `Route ${key} is defined twice on API ${api.logicalId} of stack ${stack}.`);
     seen.add(key);
-    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer };
+    return { ...scope, stack, apiId, method: path === '$default' ? 'ANY' : method, path, functionName: ref.name, qualifier, payloadFormatVersion: format, authorizer, ...(integration ? { integration } : {}), ...(validation ? { validation } : {}), ...(mapping ? { mapping } : {}) };
   });
 }
 

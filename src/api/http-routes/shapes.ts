@@ -31,10 +31,11 @@ export function routeShape(r: RouteRecord): Record<string, unknown> {
     RouteKey: r.path === '$default' ? '$default' : `${r.method} ${r.path}`,
     Method: r.method,
     Path: r.path,
-    FunctionName: r.functionName,
+    ...(r.integration ? { Integration: { Subtype: r.integration.subtype, RequestParameters: r.integration.parameters } } : { FunctionName: r.functionName }),
     ...(r.qualifier ? { Qualifier: r.qualifier } : {}),
     PayloadFormatVersion: r.payloadFormatVersion,
     ...(r.authorizer ? { Authorizer: r.authorizer } : {}),
+    ...(r.validation ? { Validation: { RequiredParameters: r.validation.requiredParameters, ...(r.validation.bodySchemas ? { BodySchemas: r.validation.bodySchemas } : {}) } } : {}),
   };
 }
 

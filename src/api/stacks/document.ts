@@ -7,6 +7,7 @@
  * Nimbus's services (document-services.ts). Only the shape is checked here; each setting is checked by the service
  * that applies it (FunctionService, AliasService, ...), with Lambda's own messages.
  */
+import type { BucketNotification, NotificationTarget } from '../../core/objects.js';
 import { existsSync } from 'node:fs';
 import { NimbusError, validationError } from '../../core/errors.js';
 import type { Scope } from '../../core/model.js';
@@ -88,7 +89,7 @@ export interface StackDocument {
   /** IAM roles (document-roles.ts); absent: none. */
   Roles: RoleSpec[];
   /** S3 buckets (`AWS::S3::Bucket`), created through Nimbus's S3 service; absent: none. */
-  Buckets: { LogicalId: string; BucketName: string }[];
+  Buckets: { LogicalId: string; BucketName: string; Notification?: BucketNotification | undefined }[];
   /** DynamoDB tables (document-tables.ts); absent: none. */
   Tables: TableSpec[];
   /** Parameter Store parameters and Secrets Manager secrets (document-store.ts); absent: none. */
@@ -176,7 +177,8 @@ export function parseDocument(scope: Scope, stack: string, body: unknown, deps: 
     if (!isObject(b)) throw validationError(b, m, 'Member must be a structure');
     const logicalId = named(b['LogicalId'], 'LogicalId', LOGICAL_ID, m);
     once(logicalId);
-    return { LogicalId: logicalId, BucketName: named(b['BucketName'], 'BucketName', BUCKET_NAME, m) };
+    const notification = b['Notification'] === undefined || b['Notification'] === null ? undefined : parseNotification(b['Notification'], `${m}.notification`);
+    return { LogicalId: logicalId, BucketName: named(b['BucketName'], 'BucketName', BUCKET_NAME, m), ...(notification ? { Notification: notification } : {}) };
   });
   const services = parseServices(body, once);
   const roles = parseRoles(body, once);
@@ -226,4 +228,25 @@ function urlResources(v: unknown, m: string, logicalIds: Set<string>, ownQualifi
     const config = optionalObject(u['Config'], `${at}.config`) ?? {};
     return { LogicalId: id, ...(q !== undefined ? { Qualifier: q } : {}), Config: config };
   });
+}
+
+/**
+ * A bucket's `Notification`: `{Functions, Queues, Topics}`, each a list of `{Id, Arn, Events,
+ * Prefix?, Suffix?}`; S3's own checks (ARN shapes, event names) run when it is applied.
+ */
+function parseNotification(v: unknown, member: string): BucketNotification {
+  if (!isObject(v)) throw validationError(v, member, 'Member must be a structure');
+  const targets = (list: unknown, m: string): NotificationTarget[] => {
+    if (list === undefined || list === null) return [];
+    if (!Array.isArray(list)) throw validationError(list, m, 'Member must be a list');
+    return list.map((t, i) => {
+      const at = `${m}.${i}`;
+      if (!isObject(t) || typeof t['Id'] !== 'string' || typeof t['Arn'] !== 'string') throw validationError(t, at, 'Member must be a structure with Id and Arn');
+      const events = t['Events'];
+      if (!Array.isArray(events) || events.some((e) => typeof e !== 'string')) throw validationError(events ?? null, `${at}.events`, 'Member must be a list of strings');
+      const text = (x: unknown): string => (typeof x === 'string' ? x : '');
+      return { id: t['Id'], arn: t['Arn'], events: events as string[], prefix: text(t['Prefix']), suffix: text(t['Suffix']) };
+    });
+  };
+  return { functions: targets(v['Functions'], `${member}.functions`), queues: targets(v['Queues'], `${member}.queues`), topics: targets(v['Topics'], `${member}.topics`) };
 }

@@ -14,7 +14,7 @@ import { conflict, messageOf, NimbusError, notFound, validationError } from '../
 import type { Scope } from '../../core/model.js';
 import type { StackRecord, StackResource, StackTemplate } from '../../store/records.js';
 import { applyEventInvokeConfig, applyFunction } from './apply-function.js';
-import { applyBuckets } from './apply-buckets.js';
+import { applyBucketNotifications, applyBuckets } from './apply-buckets.js';
 import { applyRoles } from './apply-roles.js';
 import { applyServices, topicArn } from './apply-services.js';
 import { applyTables, TABLE_TYPE, tableExists } from './apply-tables.js';
@@ -141,6 +141,8 @@ export class StackService {
       for (const s of live.Schedules) await within(s.LogicalId, async () => await this.applySchedule(scope, s.Name, s.Body, journal));
       // What makes the functions run, once they exist: subscriptions, rules, event-source mappings.
       resources.push(...(await applyTriggers(scope, live, prev?.resources ?? [], journal, this.d, within)));
+      // S3 notifications last: their destinations exist now (S3 sends queues and topics a test event).
+      await applyBucketNotifications(scope, live, prev?.resources ?? [], journal, this.d.buckets, within);
       resources.push(...wanted.filter((r) => !LISTED_BY_APPLY.has(r.type) && kindOf(r) !== 'rule'));
       // Cleanup, once everything new is in place: what the previous deployment had and this one has not.
       const kept = new Set(resources.map((r) => `${r.type} ${r.physicalId}`));

@@ -3,7 +3,7 @@ import type { S3Service } from '../service.js';
 import { S3Error } from '../errors.js';
 import { readSmallBody } from './body.js';
 import { parseXml, xmlDocument } from '../xml.js';
-import { notificationXml, parseNotification, type NotificationConfig } from '../notify.js';
+import { notificationXml, parseNotification, storedConfig } from '../notify.js';
 import { isoDate, s3Arn, xmlReply, type S3Request, type S3Response } from './request.js';
 
 export async function listBuckets(s3: S3Service, r: S3Request): Promise<S3Response> {
@@ -54,12 +54,11 @@ export async function bucketNotification(s3: S3Service, r: S3Request, bucket: st
   if (r.method === 'PUT') {
     r.authorize('s3:PutBucketNotification', s3Arn(bucket));
     await s3.bucket(r.scope, bucket);
-    const config = parseNotification(await readSmallBody(r));
-    await s3.store.setNotification(bucket, config.functions.length ? JSON.stringify(config) : undefined);
+    await s3.setNotification(r.scope, bucket, parseNotification(await readSmallBody(r)));
     return { status: 200, headers: {} };
   }
   if (r.method !== 'GET') throw new S3Error('MethodNotAllowed');
   r.authorize('s3:GetBucketNotification', s3Arn(bucket));
   const b = await s3.bucket(r.scope, bucket);
-  return xmlReply(notificationXml(b.notification ? (JSON.parse(b.notification) as NotificationConfig) : undefined));
+  return xmlReply(notificationXml(storedConfig(b.notification)));
 }

@@ -6,7 +6,7 @@
 import type { Scope } from '../../core/model.js';
 import type { ApiRecord, RouteRecord } from '../records.js';
 import type { RouteStore } from '../types.js';
-import { authorizersText, fromApiRow, fromRow } from '../rows/routes.js';
+import { authorizersText, extraText, fromApiRow, fromRow } from '../rows/routes.js';
 import type { ApiRow, Row } from '../rows/routes.js';
 import type { PgDb } from './db.js';
 
@@ -19,10 +19,10 @@ export class PgRouteStore implements RouteStore {
       await c.query('DELETE FROM api_routes WHERE account_id = $1 AND region = $2 AND stack = $3', at);
       for (const r of routes) {
         await c.query(
-          `INSERT INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format, authorizer)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (account_id, region, stack, api_id, method, path) DO UPDATE SET
-           function_name = excluded.function_name, qualifier = excluded.qualifier, payload_format = excluded.payload_format, authorizer = excluded.authorizer`,
-          [...at, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion, r.authorizer],
+          `INSERT INTO api_routes (account_id, region, stack, api_id, method, path, function_name, qualifier, payload_format, authorizer, extra)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (account_id, region, stack, api_id, method, path) DO UPDATE SET
+           function_name = excluded.function_name, qualifier = excluded.qualifier, payload_format = excluded.payload_format, authorizer = excluded.authorizer, extra = excluded.extra`,
+          [...at, r.apiId, r.method, r.path, r.functionName, r.qualifier, r.payloadFormatVersion, r.authorizer, extraText(r)],
         );
       }
       if (apis === undefined) return;

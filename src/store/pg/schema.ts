@@ -224,4 +224,11 @@ ALTER TABLE apis ADD COLUMN authorizers TEXT;
 ALTER TABLE stacks ADD COLUMN deployed_with TEXT;
 `,
   },
+  {
+    version: 5,
+    name: 'store: routes answered by an HTTP API service integration',
+    sql: `
+ALTER TABLE api_routes ADD COLUMN extra TEXT;
+`,
+  },
 ];

@@ -16,6 +16,8 @@ export interface Row {
   qualifier: string;
   payload_format: string;
   authorizer: string;
+  /** JSON of the route's extras (a service integration), or null. */
+  extra: string | null;
 }
 
 export interface ApiRow {
@@ -41,7 +43,14 @@ export const fromRow = (r: Row): RouteRecord => ({
   qualifier: r.qualifier,
   payloadFormatVersion: r.payload_format === '1.0' ? '1.0' : '2.0',
   authorizer: r.authorizer ?? '',
+  ...(r.extra ? (JSON.parse(r.extra) as Pick<RouteRecord, 'integration' | 'validation' | 'mapping'>) : {}),
 });
+
+/** The api_routes.extra column's text. */
+export const extraText = (r: RouteRecord): string | null =>
+  r.integration || r.validation || r.mapping
+    ? JSON.stringify({ ...(r.integration ? { integration: r.integration } : {}), ...(r.validation ? { validation: r.validation } : {}), ...(r.mapping ? { mapping: r.mapping } : {}) })
+    : null;
 
 export const fromApiRow = (r: ApiRow): ApiRecord => ({
   accountId: r.account_id,

@@ -23,6 +23,8 @@ export interface Deployed {
   queues: Map<string, string>;
   /** Topic logical id -> its ARN. */
   topics: Map<string, string>;
+  /** Bucket logical id -> its name. */
+  buckets: Map<string, string>;
   apis: Map<string, DeployedApi>;
 }
 
@@ -42,7 +44,9 @@ export async function readStack(endpoint: string, stack: string): Promise<Deploy
   const queues = new Map<string, string>();
   const topics = new Map<string, string>();
   const urls = new Map<string, string>();
+  const buckets = new Map<string, string>();
   for (const res of d.Resources) {
+    if (res.ResourceType === 'AWS::S3::Bucket') buckets.set(res.LogicalResourceId, res.PhysicalResourceId);
     if (res.ResourceType === 'AWS::Lambda::Url' && res.FunctionUrl) urls.set(res.LogicalResourceId, res.FunctionUrl);
     if (res.ResourceType === 'AWS::SNS::Topic') topics.set(res.LogicalResourceId, res.PhysicalResourceId);
     if (res.ResourceType === 'AWS::Lambda::Function') functions.set(res.LogicalResourceId, { name: res.PhysicalResourceId, url: undefined, alias: undefined });
@@ -58,7 +62,7 @@ export async function readStack(endpoint: string, stack: string): Promise<Deploy
     }
   }
   const apis = new Map(d.Apis.map((a) => [a.LogicalId, { url: a.Url, pathUrl: a.PathUrl, type: a.Type }]));
-  return { stack: d.StackName, status: d.StackStatus, functions, urls, queues, topics, apis };
+  return { stack: d.StackName, status: d.StackStatus, functions, urls, queues, topics, buckets, apis };
 }
 
 /** The API a step addresses: the one named, or the stack's only one. */

@@ -58,6 +58,9 @@ export type Step =
    */
   | { sqsRedrive: { source: string; destination?: string; moved: number } }
   | { snsPublish: { topic: string; message: string; subject?: string } }
+  /** An object put into a bucket of the stack (its logical id), with the AWS CLI (`aws s3 cp`). */
+  | { s3Put: { bucket: string; key: string; body: string } }
+  | { s3Delete: { bucket: string; key: string } }
   | { putEvents: { entries: { Source: string; DetailType: string; Detail: unknown; EventBusName?: string }[] } };
 
 export interface Scenario {
@@ -83,7 +86,7 @@ export interface Scenario {
   steps: Step[];
 }
 
-const STEP_KINDS = ['http', 'invoke', 'lambdaApi', 'tick', 'advance', 'logs', 'queue', 'sqsSend', 'sqsRedrive', 'snsPublish', 'putEvents'];
+const STEP_KINDS = ['http', 'invoke', 'lambdaApi', 'tick', 'advance', 'logs', 'queue', 'sqsSend', 'sqsRedrive', 'snsPublish', 'putEvents', 's3Put', 's3Delete'];
 const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const strings = (v: unknown, where: string): string[] => {
   if (v === undefined) return [];

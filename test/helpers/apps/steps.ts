@@ -4,6 +4,9 @@
  * schedules fire by moving the test's clock; logs and built-in queues are read through Nimbus's
  * own API. SQS, SNS and EventBridge are driven with the AWS CLI v2, as a user would.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import http from 'node:http';
@@ -194,6 +197,18 @@ export async function runStep(step: Step, c: StepContext, what: string): Promise
     }
     assert.equal(messages.length, step.queue.count, `${what}: messages in queue ${name}: ${JSON.stringify(messages).slice(0, 2000)}`);
     (step.queue.messages ?? []).forEach((expected, i) => checkJson(messages[i]!.body, { jsonIncludes: expected }, `${what}: message ${i}`));
+    return;
+  }
+  if ('s3Put' in step) {
+    const bucket = c.deployed.buckets.get(step.s3Put.bucket) ?? step.s3Put.bucket;
+    const file = join(mkdtempSync(join(tmpdir(), 'nimbus-s3put-')), 'body');
+    writeFileSync(file, step.s3Put.body);
+    await awsCli(c, ['s3', 'cp', file, `s3://${bucket}/${step.s3Put.key}`]);
+    rmSync(dirname(file), { recursive: true, force: true });
+    return;
+  }
+  if ('s3Delete' in step) {
+    await awsCli(c, ['s3', 'rm', `s3://${c.deployed.buckets.get(step.s3Delete.bucket) ?? step.s3Delete.bucket}/${step.s3Delete.key}`]);
     return;
   }
   if ('sqsSend' in step) {
