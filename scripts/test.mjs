@@ -30,7 +30,8 @@ for (const step of ['provision-test-apps.mjs', 'provision-sam-cli.mjs']) {
 let files = collect(join(root, 'dist', 'test')).sort();
 if (filter.length) files = files.filter((f) => filter.some((s) => relative(root, f).includes(s)));
 const concurrency = process.env.NIMBUS_TEST_CONCURRENCY ?? '2';
-const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, ...files], {
+// A test that hangs fails after 15 minutes instead of holding the whole run (CI's limit is 90 minutes).
+const r = spawnSync(process.execPath, ['--test', `--test-concurrency=${concurrency}`, '--test-timeout=900000', ...files], {
   cwd: root,
   stdio: 'inherit',
   env: { ...process.env, NODE_ENV: 'test', NIMBUS_BUILD_CACHE: buildCache },

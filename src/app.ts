@@ -685,7 +685,8 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         // Async attempts cut short by that go back in the queue for the next start; batches cut
         // short stay in their queues and come back after their visibility timeout.
         await dispatcher.finish();
-        await mappingsStopped;
+        // A poller still waiting on its source after the pool closed must not hold the shutdown (its batch comes again).
+        await bounded(mappingsStopped, graceMs, () => log('shutdown: an event-source mapping did not stop in time; its batch is delivered again at the next start'));
         // What the last results handed on moves into SQS now; anything left moves at the next start.
         await outbox.pass();
         outbox.stop();
@@ -694,7 +695,7 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await sqs.close();
         await s3.store.close();
         await registryService.store.close();
-        await dynamodb.close();
+        await bounded(dynamodb.close(), graceMs, () => log('shutdown: DynamoDB did not close in time'));
         await kinesis.close();
         ssm.close();
         secretsManager.close();
@@ -709,6 +710,15 @@ export async function startNimbus(opts: NimbusOptions): Promise<Nimbus> {
         await accounts.close();
       })()),
   };
+}
+
+/** Waits for `p`, or `ms` at most (then calls `late`): a step of the shutdown that must not hang it. */
+async function bounded(p: Promise<unknown>, ms: number, late: () => void): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), Math.max(ms, 1000))));
+  const late1st = await Promise.race([p.then(() => false, () => false), timedOut]);
+  clearTimeout(timer);
+  if (late1st) late();
 }
 
 /** `arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]`, as a notification names its function. */
