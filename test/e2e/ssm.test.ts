@@ -26,19 +26,13 @@ import {
 } from '@aws-sdk/client-ssm';
 import { startNimbus } from '../../src/app.js';
 import { awsCliAt, awsCliHome, haveAwsCli } from '../helpers/aws-cli.js';
+import { rejects as rejectsWith } from '../helpers/aws-errors.js';
 import { startTestNimbus } from '../helpers/nimbus.js';
 
 const ssmClient = (url: string): SSMClient => new SSMClient({ endpoint: url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
 
-async function rejects(p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> {
-  await assert.rejects(p, (e: Error & { $metadata?: { httpStatusCode?: number } }) => {
-    assert.equal(e.name, name, e.message);
-    assert.equal(e.$metadata?.httpStatusCode, 400);
-    if (typeof message === 'string') assert.equal(e.message, message);
-    else if (message) assert.match(e.message, message);
-    return true;
-  });
-}
+/** Every error these suites expect is a 400. */
+const rejects = (p: Promise<unknown>, name: string, message?: string | RegExp): Promise<void> => rejectsWith(p, name, message, 400);
 
 test('the JS SDK: put, overwrite, versions and labels, paths, SecureString, history, describe, tags, delete, and SSM errors', async (t) => {
   const nimbus = await startTestNimbus(t);
