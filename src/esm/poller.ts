@@ -23,6 +23,7 @@ import type { Clock } from '../core/clock.js';
 import { matchesFilterCriteria } from '../events/filter-criteria.js';
 import { errorSummary } from '../queue/retry.js';
 import { readBatchResult } from './batch-result.js';
+import { pause, wakeAll, wakeable } from './wakeups.js';
 import { MappingStats, type BatchReport } from './stats.js';
 import type { BatchInvoker, MappingSpec, SourceReader, SourceRecord } from './types.js';
 
@@ -226,40 +227,15 @@ export class Poller {
     this.stats.record({ ...rest, at: start, durationMs: this.deps.clock.now() - start, delayMs: Math.max(0, start - oldest) });
   }
 
-  /** Resolves on a wake-up from the source, after `ms` if given, or when the poller stops. */
   private wait(ms?: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      let cancel = (): void => undefined;
-      const done = (): void => {
-        cancel();
-        this.waiters.delete(done);
-        resolve();
-      };
-      this.waiters.add(done);
-      if (ms !== undefined) cancel = this.deps.clock.setTimer(Math.max(0, ms), done);
-    });
+    return wakeable(this.waiters, this.deps.clock, this.stopped, ms);
   }
 
   private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const cancel = this.deps.clock.setTimer(ms, () => {
-        this.waiters.delete(early);
-        resolve();
-      });
-      // Only a stop ends a throttle pause early.
-      const early = (): void => {
-        if (!this.stopped) return;
-        cancel();
-        this.waiters.delete(early);
-        resolve();
-      };
-      this.waiters.add(early);
-    });
+    return pause(this.waiters, this.deps.clock, () => this.stopped, ms);
   }
 
   private wakeAll(): void {
-    for (const w of [...this.waiters]) w();
+    wakeAll(this.waiters);
   }
 }

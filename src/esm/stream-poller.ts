@@ -25,6 +25,7 @@ import { functionArn } from '../core/names.js';
 import { matchesFilterCriteria } from '../events/filter-criteria.js';
 import { errorSummary } from '../queue/retry.js';
 import { readBatchResult } from './batch-result.js';
+import { pause, wakeAll, wakeable } from './wakeups.js';
 import { MappingStats, type BatchReport } from './stats.js';
 import type { BatchInvoker, MappingSpec, SourceLag, StreamReader, StreamSettings, StreamSourceRecord } from './types.js';
 
@@ -273,38 +274,14 @@ export class StreamPoller {
   }
 
   private wait(ms?: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      let cancel = (): void => undefined;
-      const done = (): void => {
-        cancel();
-        this.waiters.delete(done);
-        resolve();
-      };
-      this.waiters.add(done);
-      if (ms !== undefined) cancel = this.deps.clock.setTimer(Math.max(0, ms), done);
-    });
+    return wakeable(this.waiters, this.deps.clock, this.stopped, ms);
   }
 
-  /** A retry pause: only a stop ends it early. */
   private sleep(ms: number): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    return new Promise((resolve) => {
-      const cancel = this.deps.clock.setTimer(ms, () => {
-        this.waiters.delete(early);
-        resolve();
-      });
-      const early = (): void => {
-        if (!this.stopped) return;
-        cancel();
-        this.waiters.delete(early);
-        resolve();
-      };
-      this.waiters.add(early);
-    });
+    return pause(this.waiters, this.deps.clock, () => this.stopped, ms);
   }
 
   private wakeAll(): void {
-    for (const w of [...this.waiters]) w();
+    wakeAll(this.waiters);
   }
 }
