@@ -9,15 +9,12 @@
 import { randomBytes, randomInt, randomUUID } from 'node:crypto';
 import { AwsJsonError } from '../core/errors.js';
 import type { Scope } from '../core/model.js';
+import type { Sealer } from '../core/sealer.js';
 import type { SecretRecord, SecretStore, SecretVersion } from './store.js';
 
 export class SecretsError extends AwsJsonError {}
 export type Params = Record<string, unknown>;
 
-export interface Sealer {
-  seal(plaintext: string, aad: string): string;
-  open(sealed: string, aad: string): string | undefined;
-}
 
 export interface SecretDeps {
   store: SecretStore;

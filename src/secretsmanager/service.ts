@@ -6,7 +6,8 @@
  */
 import { handleJson, isJsonTarget, jsonError, type JsonRequest, type JsonResponse } from '../core/json-protocol.js';
 import type { Scope } from '../core/model.js';
-import { createSecret, SecretsError, secretOperations, type Params, type SecretDeps, type Sealer } from './operations.js';
+import type { Sealer } from '../core/sealer.js';
+import { createSecret, SecretsError, secretOperations, type Params, type SecretDeps } from './operations.js';
 import { SecretStore } from './store.js';
 
 export const SECRETS_TARGET_PREFIX = 'secretsmanager.';

@@ -8,17 +8,13 @@
  */
 import { AwsJsonError, constraintMessage } from '../core/errors.js';
 import type { Scope } from '../core/model.js';
+import type { Sealer } from '../core/sealer.js';
 import type { ParameterStore, ParameterType, ParameterVersion } from './store.js';
 
 export class SsmError extends AwsJsonError {}
 
 export type Params = Record<string, unknown>;
 
-/** SecureString values are sealed with the keyring; `aad` binds a value to its parameter version. */
-export interface Sealer {
-  seal(plaintext: string, aad: string): string;
-  open(sealed: string, aad: string): string | undefined;
-}
 
 export interface ParameterDeps {
   store: ParameterStore;

@@ -6,7 +6,8 @@
  */
 import type { Scope } from '../core/model.js';
 import { handleJson, isJsonTarget, jsonError, type JsonRequest, type JsonResponse } from '../core/json-protocol.js';
-import { parameterArn, parameterOperations, SsmError, type Params, type Sealer } from './parameters.js';
+import type { Sealer } from '../core/sealer.js';
+import { parameterArn, parameterOperations, SsmError, type Params } from './parameters.js';
 import { ParameterStore } from './store.js';
 
 export const SSM_TARGET_PREFIX = 'AmazonSSM.';
